@@ -1,0 +1,386 @@
+import assert from "node:assert/strict";
+import { decode as theirDecode, encode as theirEncode, ExtData } from "npm:@msgpack/msgpack@3.1.3";
+import suite from "npm:msgpack-test-suite@1.0.0/dist/msgpack-test-suite.json" with { type: "json" };
+import { Extension, pack, unpack } from "./mod.ts";
+
+// ─── helpers ────────────────────────────────────────────────────────────────
+
+/** Bytes from "c4-01-ff" or "c4 01 ff". */
+function hex(text: string): Uint8Array {
+  const digits = text.replace(/[^0-9a-f]/gi, "");
+  return Uint8Array.from({ length: digits.length / 2 }, (_, i) => parseInt(digits.slice(i * 2, i * 2 + 2), 16));
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("-");
+}
+
+/** mulberry32: a small seeded PRNG, so every random test replays exactly. */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function throwsOnly(fn: () => unknown, ...types: (typeof Error)[]): Error | undefined {
+  try {
+    fn();
+  } catch (error) {
+    if (!types.some((type) => error instanceof type)) throw error;
+    return error as Error;
+  }
+}
+
+// ─── pinned encodings ───────────────────────────────────────────────────────
+
+const PINNED: [string, unknown, string][] = [
+  ["nil", null, "c0"],
+  ["undefined as nil", undefined, "c0"],
+  ["false", false, "c2"],
+  ["true", true, "c3"],
+  ["positive fixint", 127, "7f"],
+  ["uint8", 128, "cc 80"],
+  ["uint16", 65535, "cd ff ff"],
+  ["uint32", 4294967295, "ce ff ff ff ff"],
+  ["uint64 for a safe integer past 32 bits", 2 ** 53 - 1, "cf 00 1f ff ff ff ff ff ff"],
+  ["negative fixint", -32, "e0"],
+  ["int8", -33, "d0 df"],
+  ["int16", -32768, "d1 80 00"],
+  ["int32", -2147483648, "d2 80 00 00 00"],
+  ["int64", -(2 ** 53 - 1), "d3 ff e0 00 00 00 00 00 01"],
+  ["float64 for a fraction", 0.5, "cb 3f e0 00 00 00 00 00 00"],
+  ["float64 for an unsafe integer", 2 ** 60, "cb 43 b0 00 00 00 00 00 00"],
+  ["uint64 for a positive bigint", 1n, "cf 00 00 00 00 00 00 00 01"],
+  ["int64 for a negative bigint", -1n, "d3 ff ff ff ff ff ff ff ff"],
+  ["fixstr", "hp", "a2 68 70"],
+  ["str8 at 32 bytes", "a".repeat(32), "d9 20" + " 61".repeat(32)],
+  ["fixstr for 31 bytes of 3-byte characters reserved as str8", "€".repeat(10), "be" + " e2 82 ac".repeat(10)],
+  ["a lone surrogate as U+FFFD", "\ud800", "a3 ef bf bd"],
+  ["a surrogate pair as 4 bytes", "🍺", "a4 f0 9f 8d ba"],
+  ["bin8", Uint8Array.of(1, 2), "c4 02 01 02"],
+  ["bin of a typed array's bytes", Uint16Array.of(0x0102), "c4 02 02 01"],
+  ["bin of an ArrayBuffer", Uint8Array.of(9).buffer, "c4 01 09"],
+  ["fixarray", [1, [2]], "92 01 91 02"],
+  ["fixmap", { hp: 100 }, "81 a2 68 70 64"],
+  ["a Map with any keys", new Map<unknown, unknown>([[1, true]]), "81 01 c3"],
+  ["timestamp 32", new Date(1000), "d6 ff 00 00 00 01"],
+  ["timestamp 64 with milliseconds", new Date(1001), "d7 ff 00 3d 09 00 00 00 00 01"],
+  ["timestamp 96 before 1970", new Date(-1000), "c7 0c ff 00 00 00 00 ff ff ff ff ff ff ff ff"],
+  ["fixext 1", new Extension(1, Uint8Array.of(0x10)), "d4 01 10"],
+  ["ext 8", new Extension(-5, Uint8Array.of(1, 2, 3)), "c7 03 fb 01 02 03"],
+];
+
+for (const [name, value, bytes] of PINNED) {
+  Deno.test(`pack() writes ${name} as ${bytes}`, () => {
+    assert.equal(toHex(pack(value)), toHex(hex(bytes)));
+  });
+}
+
+Deno.test("unpack() reads every pinned encoding back", () => {
+  for (const [name, value, bytes] of PINNED) {
+    const expected = value === undefined
+      ? null
+      : value === "\ud800"
+      ? "\ufffd"
+      : value instanceof ArrayBuffer || ArrayBuffer.isView(value)
+      ? hex(bytes).subarray(2)
+      : typeof value === "bigint"
+      ? Number(value)
+      : value;
+    assert.deepEqual(unpack(hex(bytes)), expected, name);
+  }
+});
+
+Deno.test("pack() keeps earlier results intact while later ones share and outgrow its buffer", () => {
+  const results = Array.from({ length: 3000 }, (_, i) => [i, pack({ i, pad: "x".repeat(i % 50) })] as const);
+  const big = pack(new Uint8Array(100_000).fill(7));
+  for (const [i, bytes] of results) assert.deepEqual(unpack(bytes), { i, pad: "x".repeat(i % 50) });
+  assert.equal(big.length, 100_005);
+  assert.deepEqual((unpack(big) as Uint8Array).subarray(99_990), new Uint8Array(10).fill(7));
+});
+
+Deno.test("pack() writes long strings through TextEncoder with the shortest header", () => {
+  for (const length of [65, 200, 255, 256, 300, 65535, 65536, 70000]) {
+    for (const unit of ["a", "é", "€", "🍺"]) {
+      const text = unit.repeat(Math.ceil(length / unit.length));
+      const bytes = pack(text);
+      const bodyLength = new TextEncoder().encode(text).length;
+      const header = bodyLength < 32 ? 1 : bodyLength < 256 ? 2 : bodyLength < 65536 ? 3 : 5;
+      assert.equal(bytes.length, header + bodyLength, `${length} × ${unit}`);
+      assert.equal(unpack(bytes), text);
+    }
+  }
+});
+
+// ─── caller mistakes ────────────────────────────────────────────────────────
+
+Deno.test("pack() throws a TypeError for functions, symbols and cycles", () => {
+  const cycle: unknown[] = [];
+  cycle.push(cycle);
+  for (const value of [() => 1, Symbol("s"), { f: () => 1 }, cycle]) {
+    assert.throws(() => pack(value), TypeError);
+  }
+  assert.throws(() => pack(cycle), /deeper than 256 levels \(is there a cycle\?\)/);
+  // A failed pack leaves nothing behind for the next one.
+  assert.deepEqual(unpack(pack([1, 2])), [1, 2]);
+});
+
+Deno.test("pack() throws a RangeError for a bigint past 64 bits, an invalid Date, a bad Extension", () => {
+  assert.throws(() => pack(2n ** 64n), /Cannot pack 18446744073709551616: a bigint must fit in 64 bits/);
+  assert.throws(() => pack(-(2n ** 63n) - 1n), RangeError);
+  assert.throws(() => pack(new Date(NaN)), /Cannot pack an invalid Date/);
+  assert.throws(() => pack(new Extension(128, new Uint8Array(1))), RangeError);
+  assert.throws(() => pack(new Extension(1.5, new Uint8Array(1))), RangeError);
+});
+
+Deno.test("pack() accepts 256 levels of nesting and unpack() reads them", () => {
+  let value: unknown = 1;
+  for (let i = 0; i < 256; i++) value = [value];
+  assert.deepEqual(unpack(pack(value)), value);
+  assert.throws(() => pack([value]), TypeError);
+});
+
+// ─── malformed input ────────────────────────────────────────────────────────
+
+const MALFORMED: [string, string, typeof Error, RegExp][] = [
+  ["empty input", "", RangeError, /truncated at byte 0/],
+  ["a truncated str8", "d9 05 61 62", RangeError, /truncated at byte 2, needs 5 more, has 2/],
+  ["a truncated uint32", "ce 00 01", RangeError, /truncated/],
+  ["trailing bytes", "01 02", RangeError, /1 trailing bytes/],
+  ["the reserved byte 0xc1", "91 c1", RangeError, /0xc1 at 1 is reserved/],
+  ["invalid UTF-8", "a2 c3 28", TypeError, /./],
+  ["an overlong UTF-8 encoding", "a2 c0 af", TypeError, /./],
+  ["UTF-8 of a surrogate", "a3 ed a0 80", TypeError, /./],
+  ["a 4 GiB str32 in 5 bytes", "db ff ff ff ff", RangeError, /needs 4294967295 more, has 0/],
+  ["a 4 GiB bin32 in 5 bytes", "c6 ff ff ff ff", RangeError, /truncated/],
+  ["an array32 of 4 billion elements", "dd ff ff ff ff", RangeError, /truncated/],
+  ["a map32 of 4 billion pairs", "df ff ff ff ff", RangeError, /truncated/],
+  ["an ext32 of 4 GiB", "c9 ff ff ff ff 05", RangeError, /truncated/],
+  ["a timestamp of 3 bytes", "c7 03 ff 00 00 00", RangeError, /timestamp of 3 bytes/],
+  ["a timestamp with 10^9 nanoseconds", "c7 0c ff 3b 9a ca 00 00 00 00 00 00 00 00 00", RangeError, /out of range/],
+  ["a timestamp past the range of Date", "c7 0c ff 00 00 00 00 7f ff ff ff ff ff ff ff", RangeError, /out of range/],
+  ["nesting deeper than 256", "91".repeat(257) + " 00", RangeError, /nested deeper than 256/],
+];
+
+for (const [name, bytes, type, message] of MALFORMED) {
+  Deno.test(`unpack() rejects ${name} with a ${type.name}`, () => {
+    assert.throws(() => unpack(hex(bytes)), (error: Error) => error instanceof type && message.test(error.message));
+  });
+}
+
+Deno.test("unpack() rejects what is not a Uint8Array with a TypeError", () => {
+  assert.throws(() => unpack([1] as unknown as Uint8Array), TypeError);
+});
+
+Deno.test("unpack() keeps a __proto__ key as data and changes no prototype", () => {
+  const value = unpack(hex("82 a9 5f 5f 70 72 6f 74 6f 5f 5f 81 a1 78 01 a1 79 02")) as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(value), Object.prototype);
+  assert.deepEqual(Object.keys(value), ["__proto__", "y"]);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(value, "__proto__")?.value, { x: 1 });
+  assert.equal((value as { x?: number }).x, undefined);
+  assert.equal(({} as { x?: number }).x, undefined);
+  assert.deepEqual(unpack(pack(value)), value);
+});
+
+Deno.test("unpack() reads a map with a non-string key as a Map, keeping earlier pairs", () => {
+  const value = unpack(hex("83 a1 61 01 02 a1 62 c3 c0")) as Map<unknown, unknown>;
+  assert.ok(value instanceof Map);
+  assert.deepEqual([...value], [["a", 1], [2, "b"], [true, null]]);
+});
+
+Deno.test("unpack() reads views at any offset and copies the bytes it returns", () => {
+  const backing = hex("ff ff c4 02 07 08 cb 3f e0 00 00 00 00 00 00");
+  const bin = unpack(backing.subarray(2, 6)) as Uint8Array;
+  backing[4] = 0;
+  assert.deepEqual(bin, Uint8Array.of(7, 8));
+  assert.equal(unpack(backing.subarray(6)), 0.5);
+  assert.equal(unpack(hex("ca 3f c0 00 00")), 1.5);
+});
+
+Deno.test("unpack() reads 64-bit integers as numbers while safe, else as bigints", () => {
+  assert.equal(unpack(hex("cf 00 1f ff ff ff ff ff ff")), 2 ** 53 - 1);
+  assert.equal(unpack(hex("cf 00 20 00 00 00 00 00 00")), 2n ** 53n);
+  assert.equal(unpack(hex("d3 ff e0 00 00 00 00 00 01")), -(2 ** 53 - 1));
+  assert.equal(unpack(hex("d3 ff df ff ff ff ff ff ff")), -(2n ** 53n) - 1n);
+  assert.equal(unpack(hex("d3 80 00 00 00 00 00 00 00")), -(2n ** 63n));
+  assert.equal(unpack(hex("cf ff ff ff ff ff ff ff ff")), 2n ** 64n - 1n);
+});
+
+// ─── msgpack-test-suite ─────────────────────────────────────────────────────
+
+type Case = Record<string, unknown> & { msgpack: string[] };
+
+/** The value a suite case stands for, and what unpack should return for it. */
+function suiteValue(testCase: Case): unknown {
+  if ("nil" in testCase) return null;
+  if ("bool" in testCase) return testCase.bool;
+  if ("binary" in testCase) return hex(testCase.binary as string);
+  if ("number" in testCase) return testCase.number;
+  if ("bignum" in testCase) return BigInt(testCase.bignum as string);
+  if ("string" in testCase) return testCase.string;
+  if ("array" in testCase) return testCase.array;
+  if ("map" in testCase) return testCase.map;
+  if ("timestamp" in testCase) {
+    const [seconds, nanoseconds] = testCase.timestamp as [number, number];
+    return new Date(seconds * 1000 + Math.floor(nanoseconds / 1e6));
+  }
+  const [type, data] = testCase.ext as [number, string];
+  return new Extension(type, hex(data));
+}
+
+Deno.test("msgpack-test-suite: every listed encoding decodes, and pack writes one of them", () => {
+  let encodings = 0, cases = 0, subMillisecond = 0;
+  for (const [file, testCases] of Object.entries(suite as unknown as Record<string, Case[]>)) {
+    for (const testCase of testCases) {
+      const value = suiteValue(testCase);
+      for (const encoding of testCase.msgpack) {
+        assert.deepEqual(unpack(hex(encoding)), value, `${file}: ${encoding}`);
+        encodings++;
+      }
+      const packed = toHex(pack(value));
+      const timestamp = testCase.timestamp as [number, number] | undefined;
+      if (timestamp && timestamp[1] % 1e6) {
+        // A Date holds milliseconds: the nanoseconds below them cannot be packed back.
+        assert.deepEqual(unpack(pack(value)), value);
+        subMillisecond++;
+      } else {
+        assert.ok(testCase.msgpack.includes(packed), `${file}: pack gave ${packed}, not one of ${testCase.msgpack}`);
+      }
+      cases++;
+    }
+  }
+  assert.equal(cases, 85);
+  assert.equal(encodings, 233);
+  assert.equal(subMillisecond, 9);
+});
+
+// ─── properties against @msgpack/msgpack ────────────────────────────────────
+
+function randomString(random: () => number): string {
+  const length = random() < 0.8 ? Math.floor(random() * 20) : Math.floor(random() * 300);
+  let text = "";
+  for (let i = 0; i < length; i++) {
+    const kind = random();
+    text += kind < 0.7
+      ? String.fromCharCode(32 + Math.floor(random() * 95))
+      : kind < 0.8
+      ? String.fromCharCode(0x80 + Math.floor(random() * 0x780))
+      : kind < 0.9
+      ? String.fromCharCode(0x800 + Math.floor(random() * 0xd000))
+      : String.fromCodePoint(0x10000 + Math.floor(random() * 0xfffff));
+  }
+  return text;
+}
+
+/** A random value that both libraries map the same way (string keys, 64-bit bigints only past 2^53). */
+function randomValue(
+  random: () => number,
+  depth: number,
+  extension: (type: number, data: Uint8Array) => unknown,
+): unknown {
+  const kind = Math.floor(random() * (depth < 4 ? 12 : 10));
+  switch (kind) {
+    case 0:
+      return null;
+    case 1:
+      return random() < 0.5;
+    case 2: {
+      const bits = Math.floor(random() * 54);
+      const magnitude = Math.floor(random() * 2 ** bits);
+      return random() < 0.5 ? magnitude : -magnitude || 0;
+    }
+    case 3: {
+      const view = new DataView(new ArrayBuffer(8));
+      view.setUint32(0, random() * 2 ** 32);
+      view.setUint32(4, random() * 2 ** 32);
+      const float = view.getFloat64(0);
+      return Object.is(float, -0) ? 0.25 : float;
+    }
+    case 4:
+    case 5:
+      return randomString(random);
+    case 6:
+      return Uint8Array.from({ length: Math.floor(random() * (random() < 0.9 ? 40 : 400)) }, () => random() * 256);
+    case 7:
+      return new Date(Math.floor((random() - 0.3) * 2e13));
+    case 8: {
+      const magnitude = BigInt(2 ** 53) + BigInt(Math.floor(random() * 2 ** 53)) * BigInt(Math.floor(random() * 1024));
+      return random() < 0.5 ? magnitude : -magnitude;
+    }
+    case 9:
+      return extension(
+        Math.floor(random() * 128),
+        Uint8Array.from({ length: Math.floor(random() * 20) }, () => random() * 256),
+      );
+    case 10:
+      return Array.from(
+        { length: Math.floor(random() * (random() < 0.9 ? 6 : 40)) },
+        () => randomValue(random, depth + 1, extension),
+      );
+    default: {
+      const object: Record<string, unknown> = {};
+      const count = Math.floor(random() * (random() < 0.9 ? 6 : 40));
+      for (let i = 0; i < count; i++) object[randomString(random)] = randomValue(random, depth + 1, extension);
+      return object;
+    }
+  }
+}
+
+/** Maps @msgpack/msgpack's choices onto jamnet's: ExtData to Extension, bigints that fit a number to numbers. */
+function normalize(value: unknown): unknown {
+  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value;
+  if (value instanceof ExtData) return new Extension(value.type, value.data as Uint8Array);
+  if (value instanceof Extension) return value;
+  if (Array.isArray(value)) return value.map(normalize);
+  if (value && typeof value === "object" && !(value instanceof Uint8Array) && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, normalize(item)]));
+  }
+  return value;
+}
+
+const THEIR_OPTIONS = { useBigInt64: true };
+
+Deno.test("10,000 random values packed by jamnet read the same in @msgpack/msgpack", () => {
+  const random = seeded(2008);
+  for (let i = 0; i < 10_000; i++) {
+    const value = randomValue(random, 0, (type, data) => new Extension(type, data));
+    assert.deepEqual(normalize(theirDecode(pack(value), THEIR_OPTIONS)), normalize(value), `value ${i}`);
+  }
+});
+
+Deno.test("10,000 random values packed by @msgpack/msgpack read the same in jamnet", () => {
+  const random = seeded(1229);
+  for (let i = 0; i < 10_000; i++) {
+    const value = randomValue(random, 0, (type, data) => new ExtData(type, data));
+    assert.deepEqual(unpack(theirEncode(value, THEIR_OPTIONS)), normalize(value), `value ${i}`);
+  }
+});
+
+// ─── fuzzing ────────────────────────────────────────────────────────────────
+
+Deno.test("100,000 random and bit-flipped inputs make unpack() throw only RangeError or TypeError", () => {
+  const random = seeded(7);
+  const valid = Array.from(
+    { length: 200 },
+    () => pack(randomValue(random, 0, (type, data) => new Extension(type, data))),
+  );
+  let thrown = 0;
+  for (let i = 0; i < 100_000; i++) {
+    let bytes: Uint8Array;
+    if (i % 2) {
+      bytes = Uint8Array.from({ length: Math.floor(random() * 24) }, () => random() * 256);
+    } else {
+      const source = valid[i % valid.length];
+      bytes = source.slice(0, random() < 0.2 ? Math.floor(random() * source.length) : source.length);
+      for (let flips = 1 + Math.floor(random() * 3); flips-- && bytes.length;) {
+        bytes[Math.floor(random() * bytes.length)] ^= 1 << Math.floor(random() * 8);
+      }
+    }
+    if (throwsOnly(() => unpack(bytes), RangeError, TypeError)) thrown++;
+  }
+  // Most random input is malformed; if nothing threw, the decoder accepts garbage.
+  assert.ok(thrown > 50_000, `only ${thrown} inputs were rejected`);
+});

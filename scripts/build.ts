@@ -1,0 +1,86 @@
+/**
+ * `deno task build`: bundles mod.ts into dist/mod.js (ESM, minified, source map,
+ * metafile), emits dist/mod.d.ts, and prints the minified and gzip -9 sizes of
+ * the whole file and of the tree-shaken core imports. Exits 1 past a budget.
+ *
+ * @module
+ */
+import * as esbuild from "npm:esbuild@0.25.0";
+import ts from "npm:typescript@5.9.3";
+import { gzipSync } from "node:zlib";
+
+/** The whole library, minified + gzip -9. */
+const WHOLE_BUDGET_BYTES = 6144;
+/** Imports a game may take alone, minified + gzip -9, with their budgets. */
+const PARTS: { names: string[]; budgetBytes: number }[] = [
+  { names: ["pack", "unpack"], budgetBytes: 1200 },
+];
+
+const root = new URL("../", import.meta.url);
+const dist = new URL("dist/", root);
+await Deno.mkdir(dist, { recursive: true });
+
+const common = { bundle: true, format: "esm", minify: true, platform: "neutral", target: "es2022" } as const;
+
+const whole = await esbuild.build({
+  ...common,
+  entryPoints: [new URL("mod.ts", root).pathname],
+  outfile: new URL("mod.js", dist).pathname,
+  sourcemap: true,
+  metafile: true,
+});
+await Deno.writeTextFile(new URL("meta.json", dist), JSON.stringify(whole.metafile, null, 2));
+
+/** Minified bytes of an entry that imports only `names` from mod.ts. */
+async function treeShaken(names: string[]): Promise<Uint8Array> {
+  const result = await esbuild.build({
+    ...common,
+    stdin: { contents: `export { ${names.join(", ")} } from "./mod.ts";`, resolveDir: root.pathname, loader: "ts" },
+    write: false,
+  });
+  return result.outputFiles[0].contents;
+}
+const gzipBytes = (bytes: Uint8Array) => gzipSync(bytes, { level: 9 }).length;
+
+const rows: [string, number, number, number][] = [];
+const wholeBytes = await Deno.readFile(new URL("mod.js", dist));
+rows.push(["mod.js (everything)", wholeBytes.length, gzipBytes(wholeBytes), WHOLE_BUDGET_BYTES]);
+for (const part of PARTS) {
+  const bytes = await treeShaken(part.names);
+  rows.push([`{ ${part.names.join(", ")} }`, bytes.length, gzipBytes(bytes), part.budgetBytes]);
+}
+esbuild.stop();
+
+// Declarations: mod.ts imports nothing, so one program over it is the whole API.
+const program = ts.createProgram([new URL("mod.ts", root).pathname], {
+  declaration: true,
+  emitDeclarationOnly: true,
+  target: ts.ScriptTarget.ES2022,
+  lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+  allowImportingTsExtensions: true,
+  strict: true,
+});
+let declarations = "";
+const emitted = program.emit(undefined, (name, text) => {
+  if (name.endsWith(".d.ts")) declarations = text;
+});
+const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics];
+if (diagnostics.length || !declarations) {
+  console.error(ts.formatDiagnostics(diagnostics, ts.createCompilerHost({})));
+  Deno.exit(1);
+}
+await Deno.writeTextFile(new URL("mod.d.ts", dist), declarations);
+
+console.log("import                      minified   gzip -9   budget");
+let over = false;
+for (const [name, minified, gzip, budget] of rows) {
+  const verdict = gzip > budget ? "  OVER BUDGET" : "";
+  over ||= gzip > budget;
+  console.log(
+    `${name.padEnd(26)} ${String(minified).padStart(9)} ${String(gzip).padStart(9)} ${
+      String(budget).padStart(8)
+    }${verdict}`,
+  );
+}
+console.log(`wrote dist/mod.js, dist/mod.js.map, dist/meta.json, dist/mod.d.ts (${declarations.length} bytes)`);
+if (over) Deno.exit(1);
