@@ -67,15 +67,6 @@ export class Extension {
   }
 }
 
-// ─── UTF-8 ──────────────────────────────────────────────────────────────────
-
-const textEncoder = /* @__PURE__ */ new TextEncoder();
-let utf8Decoder: TextDecoder | undefined;
-/** A strict decoder: invalid UTF-8 throws a TypeError instead of becoming U+FFFD. */
-function textDecoder(): TextDecoder {
-  return utf8Decoder ??= new TextDecoder("utf-8", { fatal: true });
-}
-
 // ─── Packing: writer ────────────────────────────────────────────────────────
 
 // pack writes into a shared chunk and hands out views of it: no copy per
@@ -84,135 +75,98 @@ let packBytes: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
 let packView: DataView = /* @__PURE__ */ new DataView(packBytes.buffer);
 let packAt = 0;
 let packStart = 0;
+const textEncoder = /* @__PURE__ */ new TextEncoder();
 
 /** Makes room for `byteCount` more bytes of the message being packed. */
 function reserve(byteCount: number): void {
   if (packAt + byteCount > packBytes.length) {
-    const used = packAt - packStart;
-    const next = new Uint8Array(Math.max(PACK_CHUNK_BYTES, (used + byteCount) * 2));
-    next.set(packBytes.subarray(packStart, packAt));
-    packBytes = next;
-    packView = new DataView(next.buffer);
+    const message = packBytes.subarray(packStart, packAt);
+    packBytes = new Uint8Array(Math.max(PACK_CHUNK_BYTES, (message.length + byteCount) * 2));
+    packView = new DataView(packBytes.buffer);
+    packBytes.set(message);
+    packAt = message.length;
     packStart = 0;
-    packAt = used;
   }
 }
 
-/** Writes the low `byteCount` bytes (at most 4) of `value`, big-endian. */
+/** Writes the low `byteCount` bytes (at most 4) of `value`, big-endian; negatives as two's complement. */
 function writeWord(value: number, byteCount: number): void {
   while (byteCount--) packBytes[packAt++] = value >>> (byteCount * 8);
 }
 
-/** Writes a type byte and then `value` in `byteCount` bytes. */
+/** Writes a type byte, then `value` in `byteCount` bytes. */
 function writeTyped(type: number, value: number, byteCount: number): void {
   packBytes[packAt++] = type;
   writeWord(value, byteCount);
 }
 
-/** Writes a length in the smallest of the three header forms that start at `type8` (8, 16, 32 bits). */
-function writeLength(type8: number, length: number): void {
-  if (length < 256) writeTyped(type8, length, 1);
-  else if (length < 65536) writeTyped(type8 + 1, length, 2);
-  else writeTyped(type8 + 2, length, 4);
-}
-
-/** Writes the header of an array (0x90, 0xdc) or map (0x80, 0xde). */
-function writeCount(fixType: number, type16: number, count: number): void {
+/**
+ * Writes the header of a str, bin, ext, array or map of `length` in its
+ * smallest form: the fix form under `fixLimit`, then the 8, 16 and 32-bit
+ * forms around `type16`. Arrays and maps (0xdc and up) have no 8-bit form.
+ */
+function writeHeader(length: number, type16: number, fixType = 0, fixLimit = 0): void {
   reserve(5);
-  if (count < 16) packBytes[packAt++] = fixType | count;
-  else if (count < 65536) writeTyped(type16, count, 2);
-  else writeTyped(type16 + 1, count, 4);
+  if (length < fixLimit) packBytes[packAt++] = fixType | length;
+  else if (length < 256 && type16 < 0xdc) writeTyped(type16 - 1, length, 1);
+  else if (length < 65536) writeTyped(type16, length, 2);
+  else writeTyped(type16 + 1, length, 4);
 }
 
+function writeRaw(bytes: Uint8Array): void {
+  reserve(bytes.length);
+  packBytes.set(bytes, packAt);
+  packAt += bytes.length;
+}
+
+/** Writes a safe integer in the smallest int form, anything else as float 64. */
 function writeNumber(value: number): void {
   reserve(9);
   if (!Number.isSafeInteger(value)) {
     packBytes[packAt++] = 0xcb;
     packView.setFloat64(packAt, value);
     packAt += 8;
-  } else if (value >= 0) {
-    if (value < 128) packBytes[packAt++] = value;
-    else if (value < 256) writeTyped(0xcc, value, 1);
-    else if (value < 65536) writeTyped(0xcd, value, 2);
-    else if (value < TWO_POW_32) writeTyped(0xce, value, 4);
-    else writeInt64(0xcf, value);
-  } else if (value >= -32) packBytes[packAt++] = value & 0xff;
-  else if (value >= -128) writeTyped(0xd0, value, 1);
-  else if (value >= -32768) writeTyped(0xd1, value, 2);
-  else if (value >= -2147483648) writeTyped(0xd2, value, 4);
-  else writeInt64(0xd3, value);
-}
-
-/** Writes a safe integer as 8 bytes: the high word is floor(value / 2^32), two's complement when negative. */
-function writeInt64(type: number, value: number): void {
-  writeTyped(type, Math.floor(value / TWO_POW_32), 4);
-  writeWord(value >>> 0, 4);
-}
-
-function writeString(value: string): void {
-  const units = value.length;
-  const maxBytes = units * 3;
-  reserve(maxBytes + 5);
-  // Reserve the header for the longest possible encoding, then move the bytes
-  // back if the real length needs a shorter header: one canonical encoding.
-  const headerBytes = headerSize(maxBytes);
-  const bodyAt = packAt + headerBytes;
-  let at = bodyAt;
-  if (units > SHORT_STRING_UNITS) {
-    at += textEncoder.encodeInto(value, packBytes.subarray(at)).written;
+  } else if (value < 128 && value >= -32) {
+    packBytes[packAt++] = value & 255; // positive or negative fixint
   } else {
-    for (let i = 0; i < units; i++) {
-      let code = value.charCodeAt(i);
-      if (code < 0x80) {
-        packBytes[at++] = code;
-        continue;
-      }
-      if (code < 0x800) {
-        packBytes[at++] = 0xc0 | (code >> 6);
-      } else {
-        if ((code & 0xfc00) === 0xd800 && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-          code = 0x10000 + ((code & 0x3ff) << 10) + (value.charCodeAt(++i) & 0x3ff);
-          packBytes[at++] = 0xf0 | (code >> 18);
-          packBytes[at++] = 0x80 | ((code >> 12) & 63);
-        } else {
-          // A lone surrogate becomes U+FFFD, as TextEncoder does.
-          if ((code & 0xf800) === 0xd800) code = 0xfffd;
-          packBytes[at++] = 0xe0 | (code >> 12);
-        }
-        packBytes[at++] = 0x80 | ((code >> 6) & 63);
-      }
-      packBytes[at++] = 0x80 | (code & 63);
-    }
+    // Unsigned forms start at 0xcc, signed at 0xd0. A negative fits n bytes
+    // when (-value - 1) * 2 < 2^(8n), as a positive fits when value < 2^(8n).
+    const type = value < 0 ? 0xd0 : 0xcc;
+    const magnitude = value < 0 ? (-value - 1) * 2 : value;
+    if (magnitude < 256) writeTyped(type, value, 1);
+    else if (magnitude < 65536) writeTyped(type + 1, value, 2);
+    else if (magnitude < TWO_POW_32) writeTyped(type + 2, value, 4);
+    else writeInt64(type + 3, Math.floor(value / TWO_POW_32), value >>> 0);
   }
-  const byteCount = at - bodyAt;
-  const needed = headerSize(byteCount);
-  if (needed < headerBytes) packBytes.copyWithin(packAt + needed, bodyAt, at);
-  if (byteCount < 32) packBytes[packAt++] = 0xa0 | byteCount;
-  else writeLength(0xd9, byteCount);
-  packAt += byteCount;
 }
 
-/** Header bytes of a str of `byteCount` bytes: fixstr, str8, str16 or str32. */
-function headerSize(byteCount: number): number {
-  return byteCount < 32 ? 1 : byteCount < 256 ? 2 : byteCount < 65536 ? 3 : 5;
+function writeInt64(type: number, high: number, low: number): void {
+  reserve(9);
+  writeTyped(type, high, 4);
+  writeWord(low, 4);
 }
 
-function writeBytes(bytes: Uint8Array): void {
-  reserve(bytes.length + 5);
-  writeLength(0xc4, bytes.length);
-  packBytes.set(bytes, packAt);
-  packAt += bytes.length;
-}
-
-function writeExtension(type: number, data: Uint8Array): void {
-  const length = data.length;
-  reserve(length + 6);
-  const fixed = [1, 2, 4, 8, 16].indexOf(length);
-  if (fixed >= 0) packBytes[packAt++] = 0xd4 + fixed;
-  else writeLength(0xc7, length);
-  packBytes[packAt++] = type;
-  packBytes.set(data, packAt);
-  packAt += length;
+/** Writes a str: ASCII byte by byte, anything else through TextEncoder. */
+function writeString(value: string): void {
+  const length = value.length;
+  reserve(length * 3 + 5);
+  const start = packAt;
+  writeHeader(length, 0xda, 0xa0, 32);
+  for (let i = 0; i < length; i++) {
+    const code = value.charCodeAt(i);
+    if (code > 127) {
+      // Encode after room for the longest header, then move the bytes back
+      // behind the header their real length needs: one canonical encoding.
+      packAt = start + 5;
+      const byteCount = textEncoder.encodeInto(value, packBytes.subarray(packAt)).written;
+      packAt = start;
+      writeHeader(byteCount, 0xda, 0xa0, 32);
+      packBytes.copyWithin(packAt, start + 5, start + 5 + byteCount);
+      packAt += byteCount;
+      return;
+    }
+    packBytes[packAt++] = code;
+  }
 }
 
 /** Writes a Date as the smallest of the timestamp extension's three forms. */
@@ -221,20 +175,22 @@ function writeDate(date: Date): void {
   if (ms !== ms) throw new RangeError("Cannot pack an invalid Date");
   const seconds = Math.floor(ms / 1000);
   const nanoseconds = (ms - seconds * 1000) * 1e6;
+  const high = Math.floor(seconds / TWO_POW_32);
   reserve(15);
-  if (nanoseconds === 0 && seconds >= 0 && seconds < TWO_POW_32) {
-    writeTyped(0xd6, TIMESTAMP_TYPE, 1);
-    writeWord(seconds, 4);
-  } else if (seconds >= 0 && seconds < 0x400000000) {
-    // timestamp 64: 30 bits of nanoseconds, then 34 bits of seconds.
-    writeTyped(0xd7, TIMESTAMP_TYPE, 1);
-    writeWord(nanoseconds * 4 + Math.floor(seconds / TWO_POW_32), 4);
-    writeWord(seconds >>> 0, 4);
-  } else {
+  if (seconds < 0 || high > 3) {
+    // timestamp 96: 32 bits of nanoseconds, 64 of signed seconds.
     writeTyped(0xc7, 12, 1);
     writeTyped(TIMESTAMP_TYPE, nanoseconds, 4);
-    writeWord(Math.floor(seconds / TWO_POW_32), 4);
+    writeWord(high, 4);
     writeWord(seconds >>> 0, 4);
+  } else if (nanoseconds || high) {
+    // timestamp 64: 30 bits of nanoseconds, then 34 bits of seconds.
+    writeTyped(0xd7, TIMESTAMP_TYPE, 1);
+    writeWord(nanoseconds * 4 + high, 4);
+    writeWord(seconds >>> 0, 4);
+  } else {
+    writeTyped(0xd6, TIMESTAMP_TYPE, 1);
+    writeWord(seconds, 4);
   }
 }
 
@@ -252,52 +208,45 @@ function write(value: unknown, depth: number): void {
       reserve(1);
       packBytes[packAt++] = 0xc0;
       return;
-    case "bigint":
-      reserve(9);
-      if (BigInt.asUintN(64, value) === value) {
-        packBytes[packAt++] = 0xcf;
-        packView.setBigUint64(packAt, value);
-      } else if (BigInt.asIntN(64, value) === value) {
-        packBytes[packAt++] = 0xd3;
-        packView.setBigInt64(packAt, value);
-      } else {
-        throw new RangeError(`Cannot pack ${value}: a bigint must fit in 64 bits`);
-      }
-      packAt += 8;
-      return;
+    case "bigint": {
+      const type = BigInt.asUintN(64, value) === value ? 0xcf : BigInt.asIntN(64, value) === value ? 0xd3 : 0;
+      if (!type) throw new RangeError(`Cannot pack ${value}: a bigint must fit in 64 bits`);
+      return writeInt64(type, Number(value >> 32n), Number(value & 0xffffffffn));
+    }
     case "object":
       if (value === null) return write(undefined, depth);
-      if (++depth > MAX_DEPTH) {
-        throw new TypeError(`Cannot pack a value nested deeper than ${MAX_DEPTH} levels (is there a cycle?)`);
-      }
+      if (++depth > MAX_DEPTH) throw new TypeError(`Cannot pack nesting deeper than ${MAX_DEPTH} (a cycle?)`);
       if (Array.isArray(value)) {
-        writeCount(0x90, 0xdc, value.length);
+        writeHeader(value.length, 0xdc, 0x90, 16);
         for (let i = 0; i < value.length; i++) write(value[i], depth);
-      } else if (value instanceof Uint8Array) {
-        writeBytes(value);
-      } else if (ArrayBuffer.isView(value)) {
-        writeBytes(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
-      } else if (value instanceof ArrayBuffer) {
-        writeBytes(new Uint8Array(value));
+      } else if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+        const bytes = value instanceof ArrayBuffer
+          ? new Uint8Array(value)
+          : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+        writeHeader(bytes.length, 0xc5);
+        writeRaw(bytes);
       } else if (value instanceof Date) {
         writeDate(value);
       } else if (value instanceof Map) {
-        writeCount(0x80, 0xde, value.size);
+        writeHeader(value.size, 0xde, 0x80, 16);
         for (const [key, item] of value) {
           write(key, depth);
           write(item, depth);
         }
       } else if (value instanceof Extension) {
-        const type = value.type;
-        if (!(type >= -128 && type <= 127 && Number.isInteger(type)) || !(value.data instanceof Uint8Array)) {
-          throw new RangeError(
-            `Cannot pack Extension(${type}): its type must be an integer from -128 to 127, its data a Uint8Array`,
-          );
+        const { type, data } = value;
+        if (!(type >= -128 && type <= 127 && Number.isInteger(type) && data instanceof Uint8Array)) {
+          throw new RangeError(`Cannot pack Extension(${type}): type must be an integer -128..127, data a Uint8Array`);
         }
-        writeExtension(type, value.data);
+        const fixed = [1, 2, 4, 8, 16].indexOf(data.length);
+        reserve(6);
+        if (fixed < 0) writeHeader(data.length, 0xc8);
+        else packBytes[packAt++] = 0xd4 + fixed; // fixext 1, 2, 4, 8, 16
+        packBytes[packAt++] = type;
+        writeRaw(data);
       } else {
         const keys = Object.keys(value);
-        writeCount(0x80, 0xde, keys.length);
+        writeHeader(keys.length, 0xde, 0x80, 16);
         for (const key of keys) {
           writeString(key);
           write((value as Record<string, unknown>)[key], depth);
@@ -360,174 +309,133 @@ export function pack(value: unknown): Uint8Array {
 let input: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
 let inputAt = 0;
 let inputView: DataView | undefined;
+let textDecoder: TextDecoder | undefined;
 
-/** Fails unless `byteCount` more bytes remain: checked before any length is trusted. */
+/** Every malformed input ends here: a RangeError that says what and where. */
+function malformed(what: string): never {
+  throw new RangeError(`Cannot unpack: ${what} at byte ${inputAt}`);
+}
+
+/** Claims `byteCount` more bytes, checked before any length is trusted; returns where they start. */
 function need(byteCount: number): number {
-  const at = inputAt;
-  if (at + byteCount > input.length) {
-    throw new RangeError(`Cannot unpack: truncated at byte ${at}, needs ${byteCount} more, has ${input.length - at}`);
+  if (inputAt + byteCount > input.length) {
+    malformed(`truncated: needs ${byteCount} bytes, has ${input.length - inputAt}`);
   }
-  inputAt = at + byteCount;
-  return at;
+  inputAt += byteCount;
+  return inputAt - byteCount;
 }
 
-/** Reads an unsigned big-endian integer of 1, 2 or 4 bytes. */
-function readUint(byteCount: number): number {
-  let at = need(byteCount);
+/** Reads a big-endian integer of 1, 2 or 4 bytes. */
+function readInt(byteCount: number, signed?: boolean): number {
+  const at = need(byteCount);
   let value = 0;
-  while (byteCount--) value = value * 256 + input[at++];
-  return value;
+  for (let i = 0; i < byteCount; i++) value = value * 256 + input[at + i];
+  return signed && value >= 2 ** (byteCount * 8 - 1) ? value - 2 ** (byteCount * 8) : value;
 }
 
-/** Reads a signed big-endian integer of 1, 2 or 4 bytes. */
-function readInt(byteCount: number): number {
-  const value = readUint(byteCount);
-  const half = 2 ** (byteCount * 8 - 1);
-  return value >= half ? value - half * 2 : value;
-}
-
-/** Reads 64 bits: a number when safe, else a bigint. */
-function readInt64(signed: boolean): number | bigint {
-  const high = signed ? readInt(4) : readUint(4);
-  const low = readUint(4);
-  const value = high * TWO_POW_32 + low;
-  return Number.isSafeInteger(value) ? value : (BigInt(high) << 32n) + BigInt(low);
-}
-
-function readFloat(byteCount: 4 | 8): number {
-  const at = need(byteCount) + input.byteOffset;
-  if (inputView?.buffer !== input.buffer) inputView = new DataView(input.buffer);
-  return byteCount === 4 ? inputView.getFloat32(at) : inputView.getFloat64(at);
-}
-
+/** Reads a str: ASCII up to 64 bytes by hand (faster than TextDecoder), the rest with a strict TextDecoder. */
 function readString(byteCount: number): string {
-  let at = need(byteCount);
-  const end = at + byteCount;
-  if (byteCount <= SHORT_STRING_UNITS) {
-    let text = "";
-    for (; at < end; at++) {
-      const byte = input[at];
-      if (byte > 0x7f) return textDecoder().decode(input.subarray(end - byteCount, end));
-      text += String.fromCharCode(byte);
+  const at = need(byteCount);
+  let text = "";
+  for (let i = 0; i < byteCount; i++) {
+    const code = input[at + i];
+    if (code > 127 || byteCount > SHORT_STRING_UNITS) {
+      // Invalid UTF-8 throws a TypeError instead of becoming U+FFFD.
+      textDecoder ??= new TextDecoder("utf-8", { fatal: true });
+      return textDecoder.decode(input.subarray(at, at + byteCount));
     }
-    return text;
+    text += String.fromCharCode(code);
   }
-  return textDecoder().decode(input.subarray(at, end));
-}
-
-function readArray(count: number, depth: number): unknown[] {
-  need(count); // every element takes at least one byte
-  inputAt -= count;
-  const array = new Array(count);
-  for (let i = 0; i < count; i++) array[i] = read(depth);
-  return array;
+  return text;
 }
 
 /** Reads a map as a plain object while its keys are strings, as a Map once one is not. */
 function readMap(count: number, depth: number): Record<string, unknown> | Map<unknown, unknown> {
-  need(count * 2);
-  inputAt -= count * 2;
-  let object: Record<string, unknown> | undefined = {};
+  let object: Record<string, unknown> = {};
   let map: Map<unknown, unknown> | undefined;
   for (let i = 0; i < count; i++) {
     const key = read(depth);
     const value = read(depth);
-    if (object && typeof key === "string") {
-      // Object.defineProperty keeps "__proto__" an own data property, never a prototype.
-      if (key === "__proto__") {
-        Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-      } else object[key] = value;
-    } else {
-      map ??= new Map(Object.entries(object!));
-      object = undefined;
-      map.set(key, value);
-    }
+    if (map) map.set(key, value);
+    else if (typeof key !== "string") (map = new Map<unknown, unknown>(Object.entries(object))).set(key, value);
+    // A computed "__proto__" key makes an own data property, never a prototype.
+    else if (key === "__proto__") object = { ...object, [key]: value };
+    else object[key] = value;
   }
-  return object ?? map!;
+  return map ?? object;
 }
 
+/** Reads an ext of `byteCount` bytes: a timestamp becomes a Date, any other type an Extension. */
 function readExtension(byteCount: number): Date | Extension {
-  const type = readInt(1);
+  const type = readInt(1, true);
   const at = need(byteCount);
   if (type !== TIMESTAMP_TYPE) return new Extension(type, input.slice(at, at + byteCount));
   inputAt = at;
   let nanoseconds = 0;
   let seconds: number;
   if (byteCount === 4) {
-    seconds = readUint(4);
+    seconds = readInt(4);
   } else if (byteCount === 8) {
-    const high = readUint(4);
-    nanoseconds = Math.floor(high / 4);
-    seconds = (high % 4) * TWO_POW_32 + readUint(4);
+    // 30 bits of nanoseconds, then 34 bits of seconds.
+    const high = readInt(4);
+    nanoseconds = high >>> 2;
+    seconds = (high & 3) * TWO_POW_32 + readInt(4);
   } else if (byteCount === 12) {
-    nanoseconds = readUint(4);
-    seconds = readInt(4) * TWO_POW_32 + readUint(4);
+    nanoseconds = readInt(4);
+    seconds = readInt(4, true) * TWO_POW_32 + readInt(4);
   } else {
-    throw new RangeError(`Cannot unpack a timestamp of ${byteCount} bytes: it has 4, 8 or 12`);
+    malformed(`timestamp of ${byteCount} bytes (4, 8 or 12)`);
   }
   const date = new Date(seconds * 1000 + Math.floor(nanoseconds / 1e6));
-  if (nanoseconds > 999999999 || date.getTime() !== date.getTime()) {
-    throw new RangeError(`Cannot unpack timestamp ${seconds}s ${nanoseconds}ns: out of range for a Date`);
-  }
+  if (nanoseconds > 999999999 || isNaN(date.getTime())) malformed("timestamp out of range for a Date");
   return date;
 }
 
 function read(depth: number): unknown {
   const type = input[need(1)];
-  if (type < 0x80) return type;
-  if (type >= 0xe0) return type - 256;
-  if (type < 0xc0 || type >= 0xdc) {
-    if (type >= 0xa0 && type < 0xc0) return readString(type & 31);
-    if (++depth > MAX_DEPTH) throw new RangeError(`Cannot unpack: nested deeper than ${MAX_DEPTH} levels`);
-    if (type < 0x90) return readMap(type & 15, depth);
-    if (type < 0xa0) return readArray(type & 15, depth);
-    if (type === 0xdc) return readArray(readUint(2), depth);
-    if (type === 0xdd) return readArray(readUint(4), depth);
-    return readMap(readUint(type === 0xde ? 2 : 4), depth);
+  if (type < 0x80) return type; // positive fixint
+  if (type > 0xdf) return type - 256; // negative fixint
+  if (type < 0xa0 || type > 0xdb) {
+    // fixmap 0x80, fixarray 0x90, array 16/32 0xdc/0xdd, map 16/32 0xde/0xdf
+    if (++depth > MAX_DEPTH) malformed(`nesting deeper than ${MAX_DEPTH}`);
+    const isMap = type < 0x90 || type > 0xdd;
+    const count = type < 0xa0 ? type & 15 : readInt(type & 1 ? 4 : 2);
+    // Every element takes at least one byte: check before allocating for a claimed count.
+    need(isMap ? count * 2 : count);
+    inputAt -= isMap ? count * 2 : count;
+    if (isMap) return readMap(count, depth);
+    const array = new Array(count);
+    for (let i = 0; i < count; i++) array[i] = read(depth);
+    return array;
   }
-  switch (type) {
-    case 0xc0:
-      return null;
-    case 0xc2:
-      return false;
-    case 0xc3:
-      return true;
-    case 0xc4:
-    case 0xc5:
-    case 0xc6: {
-      const byteCount = readUint(1 << (type - 0xc4));
-      const at = need(byteCount);
-      return input.slice(at, at + byteCount);
-    }
-    case 0xc7:
-    case 0xc8:
-    case 0xc9:
-      return readExtension(readUint(1 << (type - 0xc7)));
-    case 0xca:
-      return readFloat(4);
-    case 0xcb:
-      return readFloat(8);
-    case 0xcc:
-    case 0xcd:
-    case 0xce:
-      return readUint(1 << (type - 0xcc));
-    case 0xcf:
-      return readInt64(false);
-    case 0xd0:
-    case 0xd1:
-    case 0xd2:
-      return readInt(1 << (type - 0xd0));
-    case 0xd3:
-      return readInt64(true);
-    case 0xd9:
-    case 0xda:
-    case 0xdb:
-      return readString(readUint(1 << (type - 0xd9)));
-    case 0xc1:
-      throw new RangeError(`Cannot unpack: byte 0xc1 at ${inputAt - 1} is reserved by MessagePack`);
-    default: // 0xd4..0xd8: fixext 1, 2, 4, 8, 16
-      return readExtension(1 << (type - 0xd4));
+  if (type < 0xc0) return readString(type & 31); // fixstr
+  if (type < 0xc4) {
+    // nil, (reserved), false, true
+    if (type === 0xc1) malformed("reserved type 0xc1");
+    return type === 0xc0 ? null : type === 0xc3;
   }
+  if (type < 0xc7) {
+    const byteCount = readInt(1 << (type - 0xc4)); // bin 8/16/32
+    const at = need(byteCount);
+    return input.slice(at, at + byteCount);
+  }
+  if (type < 0xca) return readExtension(readInt(1 << (type - 0xc7))); // ext 8/16/32
+  if (type < 0xcc) {
+    const at = need(type === 0xca ? 4 : 8) + input.byteOffset; // float 32/64
+    if (inputView?.buffer !== input.buffer) inputView = new DataView(input.buffer);
+    return type === 0xca ? inputView.getFloat32(at) : inputView.getFloat64(at);
+  }
+  if (type < 0xd4) {
+    // uint 8/16/32/64 from 0xcc, int 8/16/32/64 from 0xd0
+    const signed = type > 0xcf;
+    if ((type & 3) < 3) return readInt(1 << (type & 3), signed);
+    const high = readInt(4, signed);
+    const low = readInt(4);
+    const value = high * TWO_POW_32 + low;
+    return Number.isSafeInteger(value) ? value : (BigInt(high) << 32n) + BigInt(low);
+  }
+  if (type < 0xd9) return readExtension(1 << (type - 0xd4)); // fixext 1/2/4/8/16
+  return readString(readInt(1 << (type - 0xd9))); // str 8/16/32
 }
 
 /**
@@ -544,6 +452,8 @@ function read(depth: number): unknown {
  *
  * @param bytes exactly one MessagePack value
  * @returns the decoded value
+ * @throws {TypeError} when `bytes` is not a Uint8Array, or for invalid UTF-8
+ * @throws {RangeError} for any other malformed input
  *
  * @example
  * ```ts
@@ -553,12 +463,10 @@ function read(depth: number): unknown {
  * ```
  */
 export function unpack(bytes: Uint8Array): unknown {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError("Cannot unpack: expected a Uint8Array");
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`Cannot unpack a ${typeof bytes}: expected a Uint8Array`);
   input = bytes;
   inputAt = 0;
   const value = read(0);
-  if (inputAt !== bytes.length) {
-    throw new RangeError(`Cannot unpack: ${bytes.length - inputAt} trailing bytes after the value`);
-  }
+  if (inputAt < bytes.length) malformed("trailing bytes after the value");
   return value;
 }
