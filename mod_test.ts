@@ -102,6 +102,17 @@ Deno.test("pack() keeps earlier results intact while later ones share and outgro
   assert.deepEqual((unpack(big) as Uint8Array).subarray(99_990), new Uint8Array(10).fill(7));
 });
 
+Deno.test("unpack() reads every short ASCII string right, though many share a cache slot", () => {
+  // 128 × 128 two-char strings and their 7-char neighbours: far more than the 1024 slots.
+  for (let a = 0; a < 128; a++) {
+    for (let b = 0; b < 128; b += 3) {
+      for (const text of [String.fromCharCode(a, b), String.fromCharCode(a, b, 66, 67, 68, 69, 70), "\u00e9" + a]) {
+        assert.equal(unpack(pack(text)), text);
+      }
+    }
+  }
+});
+
 Deno.test("pack() writes long strings through TextEncoder with the shortest header", () => {
   for (const length of [65, 200, 255, 256, 300, 65535, 65536, 70000]) {
     for (const unit of ["a", "é", "€", "🍺"]) {
