@@ -73,12 +73,18 @@ export class Extension {
   }
 }
 
+// ─── Bytes ──────────────────────────────────────────────────────────────────
+
+// Floats go through one 8-byte scratch view, copied in or out byte by byte:
+// no DataView is made per message or per received buffer.
+const floatBytes = /* @__PURE__ */ new Uint8Array(8);
+const floatView = /* @__PURE__ */ new DataView(floatBytes.buffer);
+
 // ─── Packing: writer ────────────────────────────────────────────────────────
 
 // pack writes into a shared chunk and hands out views of it: no copy per
 // message, and a region once handed out is never written again.
 let packBytes: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
-let packView: DataView = /* @__PURE__ */ new DataView(packBytes.buffer);
 let packAt = 0;
 let packStart = 0;
 const textEncoder = /* @__PURE__ */ new TextEncoder();
@@ -88,7 +94,6 @@ function reserve(byteCount: number): void {
   if (packAt + byteCount > packBytes.length) {
     const message = packBytes.subarray(packStart, packAt);
     packBytes = new Uint8Array(Math.max(PACK_CHUNK_BYTES, (message.length + byteCount) * 2));
-    packView = new DataView(packBytes.buffer);
     packBytes.set(message);
     packAt = message.length;
     packStart = 0;
@@ -129,9 +134,9 @@ function writeRaw(bytes: Uint8Array): void {
 function writeNumber(value: number): void {
   reserve(9);
   if (!Number.isSafeInteger(value)) {
+    floatView.setFloat64(0, value);
     packBytes[packAt++] = 0xcb;
-    packView.setFloat64(packAt, value);
-    packAt += 8;
+    for (let i = 0; i < 8; i++) packBytes[packAt++] = floatBytes[i];
   } else if (value < 128 && value >= -32) {
     packBytes[packAt++] = value & 255; // positive or negative fixint
   } else {
@@ -314,7 +319,6 @@ export function pack(value: unknown): Uint8Array {
 
 let input: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
 let inputAt = 0;
-let inputView: DataView | undefined;
 let textDecoder: TextDecoder | undefined;
 
 /** Every malformed input ends here: a RangeError that says what and where. */
@@ -434,9 +438,10 @@ function read(depth: number): unknown {
   }
   if (type < 0xca) return readExtension(readInt(1 << (type - 0xc7))); // ext 8/16/32
   if (type < 0xcc) {
-    const at = need(type === 0xca ? 4 : 8); // float 32/64
-    inputView ??= new DataView(input.buffer, input.byteOffset, input.length);
-    return type === 0xca ? inputView.getFloat32(at) : inputView.getFloat64(at);
+    const byteCount = type === 0xca ? 4 : 8; // float 32/64
+    const at = need(byteCount);
+    for (let i = 0; i < byteCount; i++) floatBytes[i] = input[at + i];
+    return byteCount === 4 ? floatView.getFloat32(0) : floatView.getFloat64(0);
   }
   if (type < 0xd4) {
     // uint 8/16/32/64 from 0xcc, int 8/16/32/64 from 0xd0
@@ -479,7 +484,6 @@ export function unpack(bytes: Uint8Array): unknown {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`Cannot unpack a ${typeof bytes}: expected a Uint8Array`);
   input = bytes;
   inputAt = 0;
-  inputView = undefined;
   const value = read(0);
   if (inputAt < bytes.length) malformed("trailing bytes after the value");
   return value;
