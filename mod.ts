@@ -40,6 +40,42 @@ const STRING_CACHE_SLOTS = 1024;
 const TIMESTAMP_TYPE = -1;
 const TWO_POW_32 = 4294967296;
 
+/** Default largest datagram: the IPv6 minimum MTU of 1280 minus 40 bytes of IPv6 and 8 of UDP, rounded down. */
+const DEFAULT_MTU_BYTES = 1200;
+/** Sent packets remembered for acks and RTT: a power of two, far beyond the 33 packets one header acks. */
+const SENT_PACKET_SLOTS = 1024;
+/** Reliable messages a stream accepts ahead of the next one it delivers; the sender never goes past it. */
+const RECEIVE_WINDOW = 1024;
+/** The longest framed message piece: room for the largest packet and frame headers (10 + 10 bytes). */
+const PACKET_OVERHEAD_BYTES = 20;
+/** Handshake packets repeat this often until answered. */
+const HANDSHAKE_RETRY_MS = 100;
+/** Data that arrived is acked at most this late when nothing else is sent: two ticks at 60 Hz. */
+const ACK_DELAY_MS = 33;
+/** An idle connection sends an empty packet this often, so the other side does not time it out. */
+const KEEPALIVE_MS = 1000;
+/** Resend timeouts stay within these bounds (RFC 6298 says 1 s minimum; games resend far sooner). */
+const MIN_RESEND_MS = 30;
+const MAX_RESEND_MS = 3000;
+/** A graceful disconnect is sent this many times, in case some are lost. */
+const DISCONNECT_REPEATS = 3;
+
+// Datagram kinds, the first byte. Handshake packets are small integers; a
+// connection's packets have the top bit set and flags below it.
+const REQUEST = 1; // protocol u32, nonce u32: 9 bytes
+const CHALLENGE = 2; // nonce u32, cookie u32: 9 bytes, no larger than the request
+const RESPONSE = 3; // protocol u32, nonce u32, cookie u32: 13 bytes
+const ACCEPTED = 4; // nonce u32: 5 bytes
+const REFUSED = 5; // nonce u32: 5 bytes (the Host is full)
+const DATA = 0x80; // | ack-bit bytes present (bits 0-3) | WIDE_ACK | CLOSING
+const WIDE_ACK = 0x10; // the ack is 2 bytes back from the sequence, not 1
+const CLOSING = 0x20; // the sender has disconnected
+
+// A frame's first byte: mode in bits 0-1, then HAS_CHANNEL, FRAGMENT, and the
+// length in bits 4-7 (15: 15 plus a varint that follows).
+const HAS_CHANNEL = 4;
+const FRAGMENT = 8;
+
 // ─── Exported types ─────────────────────────────────────────────────────────
 
 /**
@@ -487,4 +523,948 @@ export function unpack(bytes: Uint8Array): unknown {
   const value = read(0);
   if (inputAt < bytes.length) malformed("trailing bytes after the value");
   return value;
+}
+
+// ─── Sequence numbers ───────────────────────────────────────────────────────
+
+/**
+ * How far 16-bit sequence `a` is ahead of `b`, from -32768 to 32767: it stays
+ * right across the wrap from 65535 to 0. Exactly half the range apart counts
+ * as behind.
+ */
+function sequenceAhead(a: number, b: number): number {
+  return ((a - b + 32768) & 0xffff) - 32768;
+}
+
+/** FNV-1a over `bytes` (all but index `skip`), seeded: checksums and cookies. */
+function hash(seed: number, bytes: ArrayLike<number>, skip = -1): number {
+  let value = seed ^ 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) if (i !== skip) value = Math.imul(value ^ bytes[i], 16777619);
+  return value >>> 0;
+}
+
+/** Reads a varint of at most 4 bytes (28 bits) from the shared reader. */
+function readVarint(): number {
+  let value = 0;
+  for (let shift = 1;; shift *= 128) {
+    const byte = readInt(1);
+    value += (byte & 127) * shift;
+    if (byte < 128) return value;
+    if (shift > 2 ** 14) malformed("varint longer than 4 bytes");
+  }
+}
+
+/** Writes `value` as a varint at `at` of `bytes`; returns where it ended. */
+function writeVarint(bytes: Uint8Array, at: number, value: number): number {
+  for (; value > 127; value = Math.floor(value / 128)) bytes[at++] = 128 | (value & 127);
+  bytes[at++] = value;
+  return at;
+}
+
+// ─── Channels and peers ─────────────────────────────────────────────────────
+
+/** How a message travels. See {@linkcode SendOptions}. */
+export type Mode = "reliable" | "unordered" | "sequenced" | "unreliable";
+const MODES: Mode[] = ["reliable", "unordered", "sequenced", "unreliable"];
+
+/** Options of {@linkcode Peer.send}. */
+export interface SendOptions {
+  /**
+   * `"reliable"` (the default): arrives once, in order within its channel.
+   * `"unordered"`: arrives once, in any order. `"sequenced"`: may be lost, and
+   * an older message is dropped once a newer one arrived. `"unreliable"`: may
+   * be lost, duplicated never, ordered never.
+   */
+  mode?: Mode;
+  /** The channel, 0 (the default) up to `HostOptions.channels - 1`; each orders on its own. */
+  channel?: number;
+}
+
+/** Counters and estimates of a peer, or of a whole Host (summed over its peers). */
+export interface Stats {
+  /** Smoothed round-trip time in ms (RFC 6298 SRTT), 0 before the first sample. */
+  rttMs: number;
+  /** Round-trip time variation in ms (RFC 6298 RTTVAR). */
+  rttVarianceMs: number;
+  /** Estimated packet loss from 0 to 1, over roughly the last 32 packets. */
+  loss: number;
+  /** Packets sent, handshake included. */
+  packetsSent: number;
+  /** Packets received, handshake included, dropped ones too. */
+  packetsReceived: number;
+  /** Bytes of datagrams sent (without IP and UDP headers). */
+  bytesSent: number;
+  /** Bytes of datagrams received (without IP and UDP headers). */
+  bytesReceived: number;
+  /** Reliable message pieces sent again, riding along or after a loss. */
+  messagesResent: number;
+  /** Packets and reliable message pieces that had already arrived. */
+  duplicatesDropped: number;
+  /** Datagrams dropped as malformed, foreign, stale or over a limit, and messages that did not unpack. */
+  invalidDropped: number;
+}
+
+const newStats = (): Stats => ({
+  rttMs: 0,
+  rttVarianceMs: 0,
+  loss: 0,
+  packetsSent: 0,
+  packetsReceived: 0,
+  bytesSent: 0,
+  bytesReceived: 0,
+  messagesResent: 0,
+  duplicatesDropped: 0,
+  invalidDropped: 0,
+});
+
+/** A message piece on its way out: one frame, kept until acked if reliable. */
+interface Outgoing {
+  stream: number; // channel * 4 + mode
+  sequence: number;
+  frame: Uint8Array;
+  sends: number;
+  sentAt: number;
+  resendAt: number;
+  acked: boolean;
+}
+
+/** A packet sent: which reliable pieces it carried, for acks and RTT. */
+interface SentPacket {
+  sequence: number;
+  sentAt: number;
+  pieces: Outgoing[];
+  acked: boolean;
+  lost: boolean;
+}
+
+/** A reliable piece that arrived ahead of delivery. DELIVERED marks an unordered one already handed over. */
+interface Incoming {
+  payload: Uint8Array;
+  index: number;
+  last: boolean;
+}
+const DELIVERED = 1;
+
+/** Per channel and mode: the send sequence and what the receiving side holds. */
+interface Stream {
+  nextSend: number;
+  nextDeliver: number;
+  newest: number;
+  held: Map<number, Incoming | typeof DELIVERED>;
+}
+
+/** What {@linkcode Host.poll} returns and `for await` yields. */
+export type HostEvent =
+  | { type: "connect"; peer: Peer }
+  | { type: "message"; peer: Peer; data: unknown; channel: number }
+  | { type: "disconnect"; peer: Peer; reason: "timeout" | "closed" | "full" };
+
+/** The other end of a connection: made by {@linkcode Host.connect}, or handed over in a `"connect"` event. */
+export interface Peer {
+  /** The socket address of the other end. */
+  readonly address: string;
+  /** `"connecting"` until the handshake completes, then `"connected"`, at last `"disconnected"`. */
+  readonly state: "connecting" | "connected" | "disconnected";
+  /** This connection's counters and estimates. */
+  readonly stats: Stats;
+  /**
+   * Queues a message: any value {@linkcode pack} takes (a Uint8Array arrives
+   * as a Uint8Array). It leaves with the Host's next `update`.
+   *
+   * @param value the message
+   * @param options the mode (default `"reliable"`) and channel (default 0)
+   * @throws {RangeError} for an unknown mode or channel, a message over the size limit, or a full send queue
+   * @throws {TypeError} when the peer is disconnected, or for a value pack cannot take
+   */
+  send(value: unknown, options?: SendOptions): void;
+  /**
+   * Closes the connection: the other side gets a `"disconnect"` event with
+   * reason `"closed"` (sent a few times, in case of loss). Queued messages are
+   * dropped. Does nothing when already disconnected.
+   */
+  disconnect(): void;
+}
+
+/** The Host's options with their defaults filled in. */
+interface Config {
+  mtu: number;
+  channels: number;
+  maxMessageBytes: number;
+  maxQueuedBytes: number;
+}
+
+class Connection implements Peer {
+  state: Peer["state"] = "connecting";
+  stats: Stats = newStats();
+  cookie = 0;
+  salt = 0;
+  lastSentAt = -Infinity;
+  closingSends = 0;
+  nextSequence = 0;
+  remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
+  remoteBits = 0;
+  ackPending = false;
+  queue: Outgoing[] = [];
+  queuedBytes = 0;
+  heldBytes = 0;
+  sent: (SentPacket | undefined)[] = [];
+  streams: Map<number, Stream> = new Map();
+
+  constructor(readonly config: Config, readonly address: string, public nonce: number, public lastReceivedAt: number) {}
+
+  send(value: unknown, options: SendOptions = {}): void {
+    const { mode = "reliable", channel = 0 } = options;
+    const modeIndex = MODES.indexOf(mode);
+    const host = this.config;
+    if (this.state === "disconnected") throw new TypeError(`Cannot send to ${this.address}: disconnected`);
+    if (modeIndex < 0) throw new RangeError(`Cannot send in mode "${mode}": use one of ${MODES.join(", ")}`);
+    if (!(channel >= 0 && channel < host.channels && Number.isInteger(channel))) {
+      throw new RangeError(`Cannot send on channel ${channel}: channels are 0 to ${host.channels - 1}`);
+    }
+    const payload = pack(value);
+    const pieceBytes = host.mtu - PACKET_OVERHEAD_BYTES;
+    const pieceCount = Math.ceil(payload.length / pieceBytes) || 1;
+    const limit = modeIndex < 2 ? host.maxMessageBytes : pieceBytes;
+    if (payload.length > limit) {
+      throw new RangeError(`Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit}`);
+    }
+    if (this.queuedBytes + payload.length > host.maxQueuedBytes) {
+      throw new RangeError(
+        `Cannot send: ${this.queuedBytes} bytes already queued, the limit is ${host.maxQueuedBytes}`,
+      );
+    }
+    const streamId = channel * 4 + modeIndex;
+    const stream = streamOf(this, streamId);
+    for (let index = 0; index < pieceCount; index++) {
+      const piece = payload.subarray(index * pieceBytes, (index + 1) * pieceBytes);
+      const frame = new Uint8Array(piece.length + 12);
+      const length = piece.length;
+      frame[0] = modeIndex | (channel ? HAS_CHANNEL : 0) | (pieceCount > 1 ? FRAGMENT : 0) | Math.min(length, 15) << 4;
+      let at = 1;
+      if (channel) frame[at++] = channel;
+      const sequence = stream.nextSend;
+      if (modeIndex < 3) {
+        frame[at++] = sequence >> 8;
+        frame[at++] = sequence;
+        stream.nextSend = (sequence + 1) & 0xffff;
+      }
+      if (pieceCount > 1) at = writeVarint(frame, at, index * 2 + (index === pieceCount - 1 ? 1 : 0));
+      if (length >= 15) at = writeVarint(frame, at, length - 15);
+      frame.set(piece, at);
+      const outgoing = {
+        stream: streamId,
+        sequence,
+        frame: frame.subarray(0, at + length),
+        sends: 0,
+        sentAt: -1,
+        resendAt: 0,
+        acked: false,
+      };
+      this.queue.push(outgoing);
+      this.queuedBytes += outgoing.frame.length;
+    }
+  }
+
+  disconnect(): void {
+    if (this.state === "disconnected") return;
+    this.closingSends = this.state === "connected" ? DISCONNECT_REPEATS : 0;
+    this.state = "disconnected";
+    this.queue = [];
+    this.queuedBytes = 0;
+  }
+}
+
+function streamOf(peer: Connection, id: number): Stream {
+  let stream = peer.streams.get(id);
+  if (!stream) peer.streams.set(id, stream = { nextSend: 0, nextDeliver: 0, newest: -1, held: new Map() });
+  return stream;
+}
+
+// ─── Host ───────────────────────────────────────────────────────────────────
+
+/** One datagram endpoint: what a Host sends and receives through. */
+export interface Socket {
+  /** Sends one datagram to an address. It may be dropped; it must not throw for a lost peer. */
+  send(data: Uint8Array, to: string): void;
+  /** Calls `receive` for every datagram that arrives, with the sender's address. */
+  listen(receive: (data: Uint8Array, from: string) => void): void;
+  /** Stops receiving and frees the socket. */
+  close(): void;
+  /** True for a transport that is ordered and reliable already (WebSocket). */
+  readonly reliable?: boolean;
+}
+
+/** Options of {@linkcode Host}; every one has a default. */
+export interface HostOptions {
+  /** Most connected peers at once (default 64); one more is refused with reason `"full"`. */
+  maxPeers?: number;
+  /** Any 32-bit number that names your game and its version (default 0): Hosts of another never connect. */
+  protocol?: number;
+  /** Largest datagram in bytes (default 1200, at least 64). */
+  mtu?: number;
+  /** A peer silent this many ms is dropped with reason `"timeout"` (default 10,000). */
+  timeout?: number;
+  /** The clock in ms (default `performance.now`); tests pass a virtual one, such as `memoryNet().now`. */
+  now?: () => number;
+  /** Channels per peer, ordering on their own (default 8, at most 256). */
+  channels?: number;
+  /** Largest reliable message in bytes after packing (default 1 MiB); it travels in fragments. */
+  maxMessageBytes?: number;
+  /** Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. */
+  maxQueuedBytes?: number;
+  /** Events not yet polled (default 4096): past it, arriving datagrams wait for the sender to resend. */
+  maxEvents?: number;
+  /** Packets a peer may send per `update` (default 8): with 1200-byte packets at 60 updates a second, about 560 KB/s. */
+  packetsPerUpdate?: number;
+  /** In async mode (`for await`), ms between updates (default 16). */
+  tickMs?: number;
+}
+
+/**
+ * Owns one socket and every connection through it; turns datagrams into
+ * events. Drive it in sync style (call `update()` every frame, then `poll()`
+ * until it returns undefined) or in async style (`for await (const event of host)`).
+ *
+ * @example Two Hosts on an in-memory network, driven by a virtual clock
+ * ```ts
+ * import { Host, memoryNet } from "./mod.ts";
+ *
+ * const net = memoryNet({ latencyMs: 20 });
+ * const server = new Host(net.socket("server"), { now: net.now });
+ * const client = new Host(net.socket("client"), { now: net.now });
+ * client.connect("server").send({ t: "hello" });
+ * for (let frame = 0; frame < 20; frame++) {
+ *   client.update();
+ *   server.update();
+ *   net.advance(16);
+ *   for (let event; (event = server.poll());) console.log(event.type);
+ * }
+ * // connect, then message
+ * ```
+ */
+export class Host {
+  /**
+   * Counters for the whole Host: every peer's, plus datagrams that belong to
+   * no connection. Its RTT and loss are those of the peer heard from last.
+   */
+  readonly stats: Stats = newStats();
+  #socket: Socket;
+  #config: Config;
+  #now: () => number;
+  #maxPeers: number;
+  #protocol: number;
+  #timeout: number;
+  #maxEvents: number;
+  #packetsPerUpdate: number;
+  #tickMs: number;
+  #secret: Uint8Array;
+  #connections = new Map<string, Connection>();
+  #events: HostEvent[] = [];
+  #closed = false;
+
+  /**
+   * Makes a Host on a socket and starts listening.
+   *
+   * @param socket where datagrams go and come from
+   * @param options limits and the clock; see {@linkcode HostOptions}
+   * @throws {RangeError} for an option out of its range
+   */
+  constructor(socket: Socket, options: HostOptions = {}) {
+    const option = (name: keyof HostOptions, fallback: number, min: number, max: number): number => {
+      const value = options[name] ?? fallback;
+      if (!(Number.isInteger(value) && (value as number) >= min && (value as number) <= max)) {
+        throw new RangeError(`HostOptions.${name} is ${value}: it must be an integer from ${min} to ${max}`);
+      }
+      return value as number;
+    };
+    this.#socket = socket;
+    this.#config = {
+      mtu: option("mtu", DEFAULT_MTU_BYTES, 64, 65507),
+      channels: option("channels", 8, 1, 256),
+      maxMessageBytes: option("maxMessageBytes", 1 << 20, 1, 2 ** 30),
+      maxQueuedBytes: option("maxQueuedBytes", 4 << 20, 1, 2 ** 31),
+    };
+    this.#maxPeers = option("maxPeers", 64, 1, 65536);
+    this.#protocol = option("protocol", 0, 0, 2 ** 32 - 1);
+    this.#timeout = option("timeout", 10_000, 1, 2 ** 31);
+    this.#maxEvents = option("maxEvents", 4096, 1, 2 ** 31);
+    this.#packetsPerUpdate = option("packetsPerUpdate", 8, 1, 1024);
+    this.#tickMs = option("tickMs", 16, 1, 60_000);
+    this.#now = options.now ?? (() => performance.now());
+    this.#secret = crypto.getRandomValues(new Uint8Array(16));
+    socket.listen((data, from) => this.#receive(data, from));
+  }
+
+  /** The connected peers. */
+  get peers(): Peer[] {
+    return [...this.#connections.values()].filter((connection) => connection.state === "connected");
+  }
+
+  /**
+   * Starts connecting to a Host at `address`; a `"connect"` event follows, or
+   * a `"disconnect"` with reason `"full"` or `"timeout"`. Messages sent before
+   * then wait in the queue.
+   *
+   * @param address the socket address of the other Host
+   * @returns the peer, in state `"connecting"`
+   */
+  connect(address: string): Peer {
+    let connection = this.#connections.get(address);
+    if (!connection || connection.state === "disconnected") {
+      connection = new Connection(this.#config, address, randomWord(), this.#now());
+      this.#connections.set(address, connection);
+      this.#handshake(connection, this.#now());
+    }
+    return connection;
+  }
+
+  /** Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. */
+  update(): void {
+    const now = this.#now();
+    for (const connection of this.#connections.values()) {
+      if (connection.state === "disconnected") {
+        if (connection.closingSends-- > 0) this.#sendPacket(connection, now, [], CLOSING);
+        else this.#connections.delete(connection.address);
+      } else if (now - connection.lastReceivedAt > this.#timeout) {
+        this.#drop(connection, "timeout");
+      } else if (connection.state === "connecting") {
+        if (now - connection.lastSentAt >= HANDSHAKE_RETRY_MS) this.#handshake(connection, now);
+      } else {
+        this.#flush(connection, now);
+      }
+    }
+  }
+
+  /** The next event, or undefined when there is none. */
+  poll(): HostEvent | undefined {
+    return this.#events.shift();
+  }
+
+  /** Async style: updates every `tickMs` and yields each event, until `close()`. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined> {
+    while (!this.#closed) {
+      this.update();
+      for (let event; (event = this.poll());) yield event;
+      await new Promise((resolve) => setTimeout(resolve, this.#tickMs));
+    }
+  }
+
+  /** Disconnects every peer (each hears `"closed"`), then closes the socket. */
+  close(): void {
+    if (this.#closed) return;
+    for (const connection of this.#connections.values()) {
+      connection.disconnect();
+      while (connection.closingSends-- > 0) this.#sendPacket(connection, this.#now(), [], CLOSING);
+    }
+    this.#connections.clear();
+    this.#closed = true;
+    this.#socket.close();
+  }
+
+  #send(connection: Connection | undefined, data: Uint8Array, to: string): void {
+    for (const stats of connection ? [this.stats, connection.stats] : [this.stats]) {
+      stats.packetsSent++;
+      stats.bytesSent += data.length;
+    }
+    this.#socket.send(data, to);
+  }
+
+  #count(connection: Connection | undefined, name: "duplicatesDropped" | "invalidDropped" | "messagesResent"): void {
+    this.stats[name]++;
+    if (connection) connection.stats[name]++;
+  }
+
+  #handshake(connection: Connection, now: number): void {
+    connection.lastSentAt = now;
+    const packet = connection.cookie
+      ? words(RESPONSE, this.#protocol, connection.nonce, connection.cookie)
+      : words(REQUEST, this.#protocol, connection.nonce);
+    this.#send(connection, packet, connection.address);
+  }
+
+  #cookie(address: string, nonce: number): number {
+    return hash(hash(nonce ^ this.#protocol, this.#secret), textEncoder.encode(address)) || 1;
+  }
+
+  #drop(connection: Connection, reason: "timeout" | "closed" | "full"): void {
+    connection.state = "disconnected";
+    this.#connections.delete(connection.address);
+    this.#events.push({ type: "disconnect", peer: connection, reason });
+  }
+
+  #connected(connection: Connection): void {
+    connection.state = "connected";
+    connection.salt = (connection.nonce ^ connection.cookie) >>> 0;
+    this.#events.push({ type: "connect", peer: connection });
+  }
+
+  #receive(data: Uint8Array, from: string): void {
+    if (this.#closed) return;
+    const now = this.#now();
+    let connection = this.#connections.get(from);
+    this.stats.packetsReceived++;
+    this.stats.bytesReceived += data.length;
+    if (connection) {
+      connection.stats.packetsReceived++;
+      connection.stats.bytesReceived += data.length;
+    }
+    try {
+      input = data;
+      inputAt = 0;
+      const kind = readInt(1);
+      if (kind >= DATA) {
+        if (connection?.state === "connecting" && connection.cookie) {
+          // The ACCEPTED was lost, but a packet that checks out says the same.
+          connection.salt = (connection.nonce ^ connection.cookie) >>> 0;
+          if (!this.#receivePacket(connection, data, now, true)) return this.#count(connection, "invalidDropped");
+          this.#connected(connection);
+        }
+        if (connection?.state !== "connected" || !this.#receivePacket(connection, data, now)) {
+          this.#count(connection, "invalidDropped");
+        }
+        return;
+      }
+      const protocolOrNonce = readInt(4);
+      const second = data.length > 5 ? readInt(4) : 0;
+      const third = data.length > 9 ? readInt(4) : 0;
+      if (inputAt !== data.length) malformed("handshake size");
+      if (kind === REQUEST && data.length === 9 && protocolOrNonce === this.#protocol) {
+        // Stateless: the answer is derived, nothing is kept, and it is no larger than the request.
+        return this.#send(undefined, words(CHALLENGE, second, this.#cookie(from, second)), from);
+      }
+      if (kind === RESPONSE && protocolOrNonce === this.#protocol && third === this.#cookie(from, second)) {
+        if (connection?.nonce === second && connection.state === "connected") {
+          return this.#send(connection, words(ACCEPTED, second), from);
+        }
+        if (connection && connection.state !== "disconnected") this.#drop(connection, "closed");
+        if (this.peers.length >= this.#maxPeers) return this.#send(undefined, words(REFUSED, second), from);
+        connection = new Connection(this.#config, from, second, now);
+        connection.cookie = third;
+        this.#connections.set(from, connection);
+        this.#connected(connection);
+        return this.#send(connection, words(ACCEPTED, second), from);
+      }
+      if (connection?.state === "connecting" && protocolOrNonce === connection.nonce) {
+        connection.lastReceivedAt = now;
+        if (kind === CHALLENGE && data.length === 9) {
+          connection.cookie = second || 1;
+          return this.#handshake(connection, now);
+        }
+        if (kind === ACCEPTED && connection.cookie) return this.#connected(connection);
+        if (kind === REFUSED) return this.#drop(connection, "full");
+      }
+      malformed("unexpected handshake");
+    } catch {
+      this.#count(connection, "invalidDropped");
+    }
+  }
+
+  /**
+   * Parses a whole data packet, checks it, and only then applies it. Returns
+   * false for a packet to drop and count. With `checkOnly`, applies nothing.
+   */
+  #receivePacket(connection: Connection, data: Uint8Array, now: number, checkOnly = false): boolean {
+    input = data;
+    inputAt = 0;
+    const flags = readInt(1);
+    const check = readInt(1);
+    const sequence = readInt(2);
+    const ack = (sequence - readInt(flags & WIDE_ACK ? 2 : 1)) & 0xffff;
+    let ackBits = 0;
+    for (let i = 0; i < 4; i++) ackBits += (flags >> i & 1 ? readInt(1) : 255) * 2 ** (8 * i);
+    if ((hash(connection.salt, data, 1) & 255) !== check) return false;
+    if (checkOnly) return true;
+    const frames: { stream: number; sequence: number; payload: Uint8Array; index: number; last: boolean }[] = [];
+    while (inputAt < data.length) {
+      const head = readInt(1);
+      const mode = head & 3;
+      const channel = head & HAS_CHANNEL ? readInt(1) : 0;
+      const frameSequence = mode < 3 ? readInt(2) : 0;
+      let index = 0;
+      let last = true;
+      if (head & FRAGMENT) {
+        const value = readVarint();
+        index = Math.floor(value / 2);
+        last = (value & 1) === 1;
+      }
+      const length = (head >> 4) + (head >> 4 === 15 ? readVarint() : 0);
+      const at = need(length);
+      if (channel >= connection.config.channels || (mode > 1 && head & FRAGMENT)) malformed("frame");
+      frames.push({
+        stream: channel * 4 + mode,
+        sequence: frameSequence,
+        payload: data.subarray(at, at + length),
+        index,
+        last,
+      });
+    }
+
+    // Late or repeated packets: within the last 32 the bitfield tells; older ones are dropped.
+    const ahead = sequenceAhead(sequence, connection.remoteLatest);
+    if (ahead <= 0 && (ahead <= -32 || ahead === 0 || (connection.remoteBits >>> (-ahead - 1)) & 1)) {
+      this.#count(connection, "duplicatesDropped");
+      return true;
+    }
+    // Everything reliable must fit the receive window and the memory bound, or the packet
+    // goes unacked and the sender tries again later.
+    let newBytes = 0;
+    for (const frame of frames) {
+      if ((frame.stream & 3) > 1) continue;
+      const offset = sequenceAhead(frame.sequence, connection.streams.get(frame.stream)?.nextDeliver ?? 0);
+      if (offset >= RECEIVE_WINDOW) return false;
+      newBytes += frame.payload.length;
+    }
+    if (connection.heldBytes + newBytes > 2 * connection.config.maxMessageBytes + RECEIVE_WINDOW) return false;
+    if (this.#events.length + frames.length + 1 > this.#maxEvents) return false;
+
+    connection.lastReceivedAt = now;
+    connection.ackPending = true;
+    if (ahead > 0) {
+      const shifted = ahead < 32 ? connection.remoteBits << ahead : 0;
+      connection.remoteBits = (shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0)) >>> 0;
+      connection.remoteLatest = sequence;
+    } else {
+      connection.remoteBits = (connection.remoteBits | (1 << (-ahead - 1))) >>> 0;
+    }
+    this.#acked(connection, ack, ackBits, now);
+    for (const frame of frames) {
+      this.#deliver(connection, frame.stream, frame.sequence, frame.payload, frame.index, frame.last);
+    }
+    if (flags & CLOSING) this.#drop(connection, "closed");
+    return true;
+  }
+
+  #acked(connection: Connection, ack: number, ackBits: number, now: number): void {
+    const stats = connection.stats;
+    for (let bit = -1; bit < 32; bit++) {
+      const sequence = (ack - 1 - bit) & 0xffff;
+      const packet = connection.sent[sequence & (SENT_PACKET_SLOTS - 1)];
+      if (!packet || packet.sequence !== sequence || packet.acked) continue;
+      if (bit < 0 || (ackBits >>> bit) & 1) {
+        packet.acked = true;
+        for (const piece of packet.pieces) piece.acked = true;
+        stats.loss -= stats.loss / 32;
+        if (bit < 0) {
+          // RFC 6298: the first sample sets SRTT and RTTVAR, later ones blend in.
+          const sample = now - packet.sentAt;
+          const first = stats.rttMs === 0;
+          stats.rttVarianceMs = first ? sample / 2 : 0.75 * stats.rttVarianceMs + 0.25 * Math.abs(stats.rttMs - sample);
+          stats.rttMs = first ? sample : 0.875 * stats.rttMs + 0.125 * sample;
+        }
+      } else if (bit > 0 && !packet.lost) {
+        // Two later packets arrived and this one did not: resend its pieces now, not after a timeout.
+        packet.lost = true;
+        stats.loss += (1 - stats.loss) / 32;
+        for (const piece of packet.pieces) piece.resendAt = now;
+      }
+    }
+    this.stats.rttMs = stats.rttMs;
+    this.stats.rttVarianceMs = stats.rttVarianceMs;
+    this.stats.loss = stats.loss;
+  }
+
+  #deliver(
+    connection: Connection,
+    id: number,
+    sequence: number,
+    payload: Uint8Array,
+    index: number,
+    last: boolean,
+  ): void {
+    const mode = id & 3;
+    const stream = streamOf(connection, id);
+    if (mode > 1) {
+      if (mode === 2) {
+        if (stream.newest >= 0 && sequenceAhead(sequence, stream.newest) <= 0) return;
+        stream.newest = sequence;
+      }
+      return this.#emit(connection, id, payload);
+    }
+    const held = stream.held;
+    if (sequenceAhead(sequence, stream.nextDeliver) < 0 || held.has(sequence)) {
+      return this.#count(connection, "duplicatesDropped");
+    }
+    held.set(sequence, { payload: payload.slice(), index, last });
+    connection.heldBytes += payload.length;
+    // A message is ready when its pieces from index 0 to the last are all held.
+    for (let start = mode ? (sequence - index) & 0xffff : stream.nextDeliver;; start = stream.nextDeliver) {
+      const pieces: Incoming[] = [];
+      for (let at = start;; at = (at + 1) & 0xffff) {
+        const piece = held.get(at);
+        if (!piece || piece === DELIVERED || piece.index !== pieces.length) return;
+        pieces.push(piece);
+        if (piece.last) break;
+      }
+      let byteCount = 0;
+      for (const piece of pieces) byteCount += piece.payload.length;
+      const message = new Uint8Array(byteCount);
+      byteCount = 0;
+      for (let i = 0; i < pieces.length; i++) {
+        message.set(pieces[i].payload, byteCount);
+        byteCount += pieces[i].payload.length;
+        if (mode) held.set((start + i) & 0xffff, DELIVERED);
+        else held.delete((start + i) & 0xffff);
+      }
+      connection.heldBytes -= byteCount;
+      if (!mode) stream.nextDeliver = (start + pieces.length) & 0xffff;
+      while (held.get(stream.nextDeliver) === DELIVERED) {
+        held.delete(stream.nextDeliver);
+        stream.nextDeliver = (stream.nextDeliver + 1) & 0xffff;
+      }
+      this.#emit(connection, id, message);
+      if (mode) return;
+    }
+  }
+
+  #emit(connection: Connection, id: number, payload: Uint8Array): void {
+    let data: unknown;
+    try {
+      data = unpack(payload);
+    } catch {
+      return this.#count(connection, "invalidDropped");
+    }
+    this.#events.push({ type: "message", peer: connection, data, channel: id >> 2 });
+  }
+
+  /** Sends what is due to a connected peer: new pieces, resends, then pieces riding along a second time. */
+  #flush(connection: Connection, now: number): void {
+    const queue = connection.queue.filter((piece) => !piece.acked);
+    connection.queue = queue;
+    connection.queuedBytes = 0;
+    const oldest = new Map<number, number>();
+    for (const piece of queue) {
+      connection.queuedBytes += piece.frame.length;
+      if (!oldest.has(piece.stream)) oldest.set(piece.stream, piece.sequence);
+    }
+    const stats = connection.stats;
+    const resendMs = stats.rttMs
+      ? Math.min(MAX_RESEND_MS, Math.max(MIN_RESEND_MS, stats.rttMs + 4 * stats.rttVarianceMs))
+      : 200;
+    const room = connection.config.mtu - 10; // the largest packet header
+    for (let packet = 0; packet < this.#packetsPerUpdate; packet++) {
+      const chosen: Outgoing[] = [];
+      let size = 0;
+      for (const riding of [false, true]) {
+        for (const piece of queue) {
+          const reliable = (piece.stream & 3) < 2;
+          const due = piece.sends === 0
+            ? !reliable || sequenceAhead(piece.sequence, oldest.get(piece.stream)!) < RECEIVE_WINDOW
+            : riding
+            ? piece.sends === 1 && piece.resendAt > now
+            : piece.resendAt <= now;
+          if (!due || piece.acked || piece.sentAt === now || size + piece.frame.length > room) continue;
+          piece.sentAt = now;
+          chosen.push(piece);
+          size += piece.frame.length;
+        }
+        if (!chosen.length && !riding) {
+          const quiet = now - connection.lastSentAt;
+          if (packet || !(connection.ackPending && quiet >= ACK_DELAY_MS || quiet >= KEEPALIVE_MS)) return;
+        }
+      }
+      for (const piece of chosen) {
+        if (piece.sends++) this.#count(connection, "messagesResent");
+        if ((piece.stream & 3) > 1) piece.acked = true; // unreliable pieces go once
+        // Back off by 1.5 (as KCP does in its fast mode), not 2: a game would rather resend than wait.
+        piece.resendAt = now + Math.min(MAX_RESEND_MS, resendMs * 1.5 ** (piece.sends - 1));
+      }
+      this.#sendPacket(connection, now, chosen, 0);
+    }
+  }
+
+  #sendPacket(connection: Connection, now: number, pieces: Outgoing[], flags: number): void {
+    const sequence = connection.nextSequence;
+    const ackBack = (sequence - connection.remoteLatest) & 0xffff;
+    let size = 10;
+    for (const piece of pieces) size += piece.frame.length;
+    const packet = new Uint8Array(size);
+    packet[2] = sequence >> 8;
+    packet[3] = sequence;
+    let at = 4;
+    if (ackBack > 255) {
+      flags |= WIDE_ACK;
+      packet[at++] = ackBack >> 8;
+    }
+    packet[at++] = ackBack;
+    for (let i = 0; i < 4; i++) {
+      const byte = (connection.remoteBits >>> (8 * i)) & 255;
+      if (byte !== 255) {
+        flags |= 1 << i;
+        packet[at++] = byte;
+      }
+    }
+    packet[0] = DATA | flags;
+    for (const piece of pieces) {
+      packet.set(piece.frame, at);
+      at += piece.frame.length;
+    }
+    const datagram = packet.subarray(0, at);
+    datagram[1] = hash(connection.salt, datagram, 1);
+    connection.sent[sequence & (SENT_PACKET_SLOTS - 1)] = {
+      sequence,
+      sentAt: now,
+      pieces: pieces.filter((piece) => (piece.stream & 3) < 2),
+      acked: false,
+      lost: false,
+    };
+    connection.nextSequence = (sequence + 1) & 0xffff;
+    connection.lastSentAt = now;
+    connection.ackPending = false;
+    this.#send(connection, datagram, connection.address);
+  }
+}
+
+/** A handshake datagram: a kind byte, then 32-bit words. */
+function words(kind: number, ...values: number[]): Uint8Array {
+  const bytes = new Uint8Array(1 + 4 * values.length);
+  bytes[0] = kind;
+  values.forEach((value, i) => {
+    for (let byte = 0; byte < 4; byte++) bytes[1 + 4 * i + byte] = value >>> (24 - 8 * byte);
+  });
+  return bytes;
+}
+
+function randomWord(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0] || 1;
+}
+
+// ─── Sockets: the in-memory network and the link conditioner ────────────────
+
+/** How a simulated link treats datagrams. Every field defaults to a perfect link. */
+export interface LinkOptions {
+  /** One-way delay in ms (default 0). */
+  latencyMs?: number;
+  /** Extra delay, uniform from 0 to this many ms, per datagram (default 0): it reorders too. */
+  jitterMs?: number;
+  /** Chance from 0 to 1 that a datagram is lost (default 0). */
+  loss?: number;
+  /** Chance from 0 to 1 that a datagram starts a burst of loss (default 0). */
+  burstLoss?: number;
+  /** Datagrams lost in a row by a burst (default 8). */
+  burstLength?: number;
+  /** Chance from 0 to 1 that a datagram arrives twice (default 0). */
+  duplicate?: number;
+  /** Chance from 0 to 1 that a datagram is held back by one more latency, behind later ones (default 0). */
+  reorder?: number;
+  /** Datagrams larger than this many bytes are lost (default 65507). */
+  mtu?: number;
+  /** Seed of the link's random numbers (default 1): the same seed, the same losses. */
+  seed?: number;
+}
+
+/** The delays (ms) with which one datagram of `size` bytes arrives: none when lost, two when duplicated. */
+function link(options: LinkOptions): (size: number) => number[] {
+  const { latencyMs = 0, jitterMs = 0, loss = 0, burstLoss = 0, burstLength = 8, duplicate = 0, reorder = 0 } = options;
+  let seed = options.seed ?? 1;
+  // mulberry32: a small seeded PRNG, so every run of a test sees the same link.
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  let burst = 0;
+  return (size) => {
+    if (random() < burstLoss) burst = burstLength;
+    if (burst > 0 && burst--) return [];
+    if (size > (options.mtu ?? 65507) || random() < loss) return [];
+    const delays = [];
+    for (let copies = random() < duplicate ? 2 : 1; copies--;) {
+      delays.push(latencyMs + random() * jitterMs + (random() < reorder ? latencyMs : 0));
+    }
+    return delays;
+  };
+}
+
+/** An in-memory network on a virtual clock: see {@linkcode memoryNet}. */
+export interface MemoryNet {
+  /** A socket at `address` on this network. */
+  socket(address: string): Socket;
+  /** The network's clock in ms, starting at 0: pass it as `HostOptions.now`. */
+  now: () => number;
+  /** Moves the clock forward by `ms`, delivering every datagram due by then, in time order. */
+  advance(ms: number): void;
+}
+
+/**
+ * An in-memory network where every datagram crosses the same simulated link,
+ * on a virtual clock: tests and rehearsals run deterministically and never
+ * sleep. A test drives time itself: call each Host's `update()`, then
+ * `net.advance(ms)` to deliver what is due by then, and repeat.
+ *
+ * @param options the link: latency, jitter, loss, bursts, duplication, reordering, MTU, seed
+ * @returns the network
+ *
+ * @example
+ * ```ts
+ * import { memoryNet } from "./mod.ts";
+ *
+ * const net = memoryNet({ latencyMs: 50, loss: 0.05, seed: 7 });
+ * const a = net.socket("a");
+ * net.socket("b").listen((data, from) => console.log(data, from, net.now()));
+ * a.send(Uint8Array.of(1, 2), "b");
+ * net.advance(100); // Uint8Array(2) [ 1, 2 ] a 50
+ * ```
+ */
+export function memoryNet(options: LinkOptions = {}): MemoryNet {
+  const delays = link(options);
+  const listeners = new Map<string, (data: Uint8Array, from: string) => void>();
+  // Datagrams in flight, kept sorted by arrival time, then by send order.
+  const flying: { at: number; order: number; data: Uint8Array; from: string; to: string }[] = [];
+  let clock = 0;
+  let order = 0;
+  return {
+    socket(address) {
+      return {
+        send(data, to) {
+          for (const delay of delays(data.length)) {
+            const datagram = { at: clock + delay, order: order++, data: data.slice(), from: address, to };
+            let i = flying.length;
+            while (i > 0 && flying[i - 1].at > datagram.at) i--;
+            flying.splice(i, 0, datagram);
+          }
+        },
+        listen(receive) {
+          listeners.set(address, receive);
+        },
+        close() {
+          listeners.delete(address);
+        },
+      };
+    },
+    now: () => clock,
+    advance(ms) {
+      const end = clock + ms;
+      while (flying.length && flying[0].at <= end) {
+        const datagram = flying.shift()!;
+        clock = Math.max(clock, datagram.at);
+        listeners.get(datagram.to)?.(datagram.data, datagram.from);
+      }
+      clock = end;
+    },
+  };
+}
+
+/**
+ * The same socket seen through a bad link: what it sends is lost, delayed,
+ * duplicated and reordered as `options` say, on real timers. For rehearsing a
+ * game on a bad network; tests use {@linkcode memoryNet} and its virtual clock.
+ *
+ * @param socket the socket to wrap
+ * @param options the link
+ * @returns a socket that sends through the link
+ */
+export function condition(socket: Socket, options: LinkOptions): Socket {
+  const delays = link(options);
+  return {
+    send(data, to) {
+      for (const delay of delays(data.length)) {
+        const copy = data.slice();
+        setTimeout(() => socket.send(copy, to), delay);
+      }
+    },
+    listen: (receive) => socket.listen(receive),
+    close: () => socket.close(),
+    reliable: socket.reliable,
+  };
 }

@@ -1,7 +1,18 @@
 import assert from "node:assert/strict";
 import { decode as theirDecode, encode as theirEncode, ExtData } from "npm:@msgpack/msgpack@3.1.3";
 import suite from "npm:msgpack-test-suite@1.0.0/dist/msgpack-test-suite.json" with { type: "json" };
-import { Extension, pack, unpack } from "./mod.ts";
+import {
+  Extension,
+  Host,
+  type HostEvent,
+  type HostOptions,
+  type LinkOptions,
+  memoryNet,
+  type Mode,
+  pack,
+  type Peer,
+  unpack,
+} from "./mod.ts";
 
 // ─── helpers ────────────────────────────────────────────────────────────────
 
@@ -394,4 +405,108 @@ Deno.test("100,000 random and bit-flipped inputs make unpack() throw only RangeE
   }
   // Most random input is malformed; if nothing threw, the decoder accepts garbage.
   assert.ok(thrown > 50_000, `only ${thrown} inputs were rejected`);
+});
+
+// ─── connections: helpers ───────────────────────────────────────────────────
+
+const TICK_MS = 16;
+
+/** A server and a client Host on one memoryNet; `step` updates both and advances the clock one tick. */
+function pair(link: LinkOptions = {}, options: HostOptions = {}) {
+  const net = memoryNet(link);
+  const server = new Host(net.socket("server"), { now: net.now, ...options });
+  const client = new Host(net.socket("client"), { now: net.now, ...options });
+  const serverEvents: HostEvent[] = [];
+  const clientEvents: HostEvent[] = [];
+  const step = (ms = TICK_MS) => {
+    client.update();
+    server.update();
+    net.advance(ms);
+    for (let event; (event = server.poll());) serverEvents.push(event);
+    for (let event; (event = client.poll());) clientEvents.push(event);
+  };
+  const peer = client.connect("server");
+  return { net, server, client, peer, step, serverEvents, clientEvents };
+}
+
+function messages(events: HostEvent[]): { data: unknown; channel: number; peer: Peer }[] {
+  return events.flatMap((event) => event.type === "message" ? [event] : []);
+}
+
+const LINKS: [string, LinkOptions][] = [
+  ["a perfect link", {}],
+  ["5% loss", { latencyMs: 30, loss: 0.05 }],
+  ["20% loss, 5% duplication and reordering, 40 ms jitter", {
+    latencyMs: 30,
+    jitterMs: 40,
+    loss: 0.2,
+    duplicate: 0.05,
+    reorder: 0.05,
+  }],
+  ["bursts of loss", { latencyMs: 30, jitterMs: 5, burstLoss: 0.03, burstLength: 10 }],
+];
+const MODE_NAMES: Mode[] = ["reliable", "unordered", "sequenced", "unreliable"];
+
+// ─── connections: delivery guarantees ───────────────────────────────────────
+
+for (const mode of MODE_NAMES) {
+  for (const [linkName, link] of LINKS) {
+    Deno.test(`Host delivers "${mode}" messages as promised over ${linkName}, 20 seeds`, () => {
+      for (let seed = 1; seed <= 20; seed++) {
+        const { peer, step, serverEvents } = pair({ ...link, seed });
+        const random = seeded(seed);
+        const sent: { i: number; channel: number; text: string }[] = [];
+        for (let tick = 0; tick < 800; tick++) {
+          if (tick > 5 && sent.length < 150) {
+            for (let n = Math.floor(random() * 3); n--;) {
+              const message = { i: sent.length, channel: Math.floor(random() * 3), text: "x".repeat(random() * 40) };
+              sent.push(message);
+              peer.send(message, { mode, channel: message.channel });
+            }
+          }
+          step();
+        }
+        const got = messages(serverEvents);
+        for (const { data, channel } of got) {
+          const message = data as { i: number; channel: number; text: string };
+          assert.deepEqual(message, sent[message.i], "arrives uncorrupted");
+          assert.equal(channel, message.channel);
+        }
+        const ids = got.map(({ data }) => (data as { i: number }).i);
+        assert.equal(new Set(ids).size, ids.length, `seed ${seed}: never twice`);
+        for (let channel = 0; channel < 3; channel++) {
+          const mine = got.filter((message) => message.channel === channel).map(({ data }) =>
+            (data as { i: number }).i
+          );
+          const expected = sent.filter((message) => message.channel === channel).map((message) => message.i);
+          if (mode === "reliable") assert.deepEqual(mine, expected, `seed ${seed} channel ${channel}: all, in order`);
+          if (mode === "unordered") assert.deepEqual(mine.toSorted((a, b) => a - b), expected, `seed ${seed}: all`);
+          if (mode === "sequenced") {
+            for (let i = 1; i < mine.length; i++) assert.ok(mine[i] > mine[i - 1], `seed ${seed}: never older`);
+          }
+        }
+        if (!link.loss && !link.burstLoss) assert.equal(got.length, sent.length, "a link without loss loses nothing");
+      }
+    });
+  }
+}
+
+Deno.test("Host keeps order and acks across the 16-bit wrap of packet and message sequences, both ways", () => {
+  const { peer, step, serverEvents, clientEvents, server } = pair({ latencyMs: 20, loss: 0.02, seed: 3 });
+  while (!server.peers.length) step();
+  const back = server.peers[0];
+  const total = 67_000;
+  for (let i = 0; i < total; i++) {
+    peer.send(i);
+    back.send(i);
+    step();
+  }
+  for (let i = 0; i < 100; i++) step();
+  const toServer = messages(serverEvents).map(({ data }) => data);
+  const toClient = messages(clientEvents).map(({ data }) => data);
+  assert.equal(toServer.length, total);
+  assert.equal(toClient.length, total);
+  assert.ok(toServer.every((value, i) => value === i), "client to server in order");
+  assert.ok(toClient.every((value, i) => value === i), "server to client in order");
+  assert.ok(peer.stats.packetsSent > 65_536, "packet sequence wrapped");
 });
