@@ -24,7 +24,26 @@ const root = new URL("../", import.meta.url);
 const dist = new URL("dist/", root);
 await Deno.mkdir(dist, { recursive: true });
 
-const common = { bundle: true, format: "esm", minify: true, platform: "neutral", target: "es2022" } as const;
+/**
+ * Property names that live only on mod.ts's internal objects (connections,
+ * queued pieces, sent packets, streams): esbuild shortens them in dist/mod.js.
+ * The build fails if one of them appears in the public declarations.
+ */
+const INTERNAL_PROPERTIES = [
+  ...["cookie", "salt", "lastSentAt", "closingSends", "nextSequence", "remoteLatest", "remoteBits", "ackPending"],
+  ...["queue", "queuedBytes", "heldBytes", "sent", "streams", "config", "nonce", "lastReceivedAt"],
+  ...["stream", "sequence", "frame", "sends", "sentAt", "resendAt", "acked", "pieces", "lost"],
+  ...["payload", "index", "last", "nextSend", "nextDeliver", "newest", "held"],
+];
+
+const common = {
+  bundle: true,
+  format: "esm",
+  minify: true,
+  platform: "neutral",
+  target: "es2022",
+  mangleProps: new RegExp(`^(${INTERNAL_PROPERTIES.join("|")})$`),
+} as const;
 
 const whole = await esbuild.build({
   ...common,
@@ -74,6 +93,12 @@ if (diagnostics.length || !declarations) {
   Deno.exit(1);
 }
 await Deno.writeTextFile(new URL("mod.d.ts", dist), declarations);
+const code = declarations.replace(/\/\*[\s\S]*?\*\//g, "");
+const exposed = INTERNAL_PROPERTIES.filter((name) => new RegExp(`\\b${name}\\??\\s*[:(]`).test(code));
+if (exposed.length) {
+  console.error(`Public declarations use names the build mangles: ${exposed.join(", ")}. Rename them or drop them from INTERNAL_PROPERTIES.`);
+  Deno.exit(1);
+}
 
 console.log("import                      minified   gzip -9   limit");
 let over = false;
