@@ -510,3 +510,122 @@ Deno.test("Host keeps order and acks across the 16-bit wrap of packet and messag
   assert.ok(toClient.every((value, i) => value === i), "server to client in order");
   assert.ok(peer.stats.packetsSent > 65_536, "packet sequence wrapped");
 });
+
+Deno.test("Host carries a 1 MiB message across 10% loss while small messages keep flowing on another channel", () => {
+  const { peer, step, serverEvents, net } = pair({ latencyMs: 30, jitterMs: 10, loss: 0.1, seed: 5 });
+  while (peer.state !== "connected") step();
+  const big = Uint8Array.from({ length: 1 << 20 }, (_, i) => (i * 7) & 255);
+  peer.send(big, { channel: 1 });
+  const sentAt: number[] = [];
+  const latencies: number[] = [];
+  let bigArrived = -1;
+  for (let tick = 0; tick < 3000 && (bigArrived < 0 || sentAt.length < 120); tick++) {
+    if (sentAt.length < 120 && tick % 1 === 0) {
+      peer.send({ i: sentAt.length }, { channel: 0 });
+      sentAt.push(net.now());
+    }
+    const before = serverEvents.length;
+    step(1000 / 60);
+    for (const event of serverEvents.slice(before)) {
+      if (event.type !== "message") continue;
+      if (event.channel === 1) bigArrived = net.now();
+      else latencies.push(net.now() - sentAt[(event.data as { i: number }).i]);
+    }
+  }
+  const received = messages(serverEvents).find((event) => event.channel === 1)?.data as Uint8Array;
+  assert.ok(received, "the big message arrived");
+  assert.deepEqual(received, big);
+  assert.equal(latencies.length, 120);
+  latencies.sort((a, b) => a - b);
+  // One way is 30-40 ms; a loss costs a resend after about one RTT.
+  assert.ok(latencies[Math.floor(latencies.length * 0.99)] < 400, `p99 ${latencies.at(-1)} ms`);
+});
+
+Deno.test("Host handshake: connect, refuse when full, time out, close gracefully", () => {
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { now: net.now, maxPeers: 1, timeout: 2000 });
+  const first = new Host(net.socket("first"), { now: net.now, timeout: 2000 });
+  const second = new Host(net.socket("second"), { now: net.now, timeout: 2000 });
+  const hosts = [server, first, second];
+  const events = new Map<Host, HostEvent[]>(hosts.map((host) => [host, []]));
+  const step = () => {
+    for (const host of hosts) host.update();
+    net.advance(TICK_MS);
+    for (const host of hosts) for (let event; (event = host.poll());) events.get(host)!.push(event);
+  };
+  const firstPeer = first.connect("server");
+  for (let i = 0; i < 10; i++) step();
+  assert.equal(firstPeer.state, "connected");
+  assert.deepEqual(events.get(server)!.map((event) => event.type), ["connect"]);
+  const secondPeer = second.connect("server");
+  for (let i = 0; i < 10; i++) step();
+  assert.equal(secondPeer.state, "disconnected");
+  assert.deepEqual(events.get(second)!.map((event) => event.type === "disconnect" && event.reason), ["full"]);
+  firstPeer.disconnect();
+  for (let i = 0; i < 10; i++) step();
+  assert.deepEqual(events.get(server)!.map((event) => event.type === "disconnect" ? event.reason : event.type), [
+    "connect",
+    "closed",
+  ]);
+  assert.equal(server.peers.length, 0);
+  // Now the server goes silent: the second client, connected at last, times out.
+  second.connect("server");
+  for (let i = 0; i < 10; i++) step();
+  assert.equal(server.peers.length, 1);
+  hosts.splice(0, 1);
+  for (let i = 0; i < 2000 / TICK_MS + 5; i++) step();
+  assert.deepEqual(events.get(second)!.map((event) => event.type === "disconnect" ? event.reason : event.type), [
+    "full",
+    "connect",
+    "timeout",
+  ]);
+});
+
+Deno.test("Host: 10,000 spoofed connect requests create no peer, and no reply is larger than its request", () => {
+  const net = memoryNet();
+  const server = new Host(net.socket("server"), { now: net.now });
+  const replies: number[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    const spoofed = net.socket(`10.0.${i >> 8}.${i & 255}:9`);
+    spoofed.listen((data) => replies.push(data.length));
+    const request = Uint8Array.of(1, 0, 0, 0, 0, i >> 24, i >> 16, i >> 8, i);
+    spoofed.send(request, "server");
+  }
+  net.advance(1);
+  server.update();
+  assert.equal(replies.length, 10_000);
+  assert.ok(replies.every((size) => size <= 9), "a challenge is no larger than its 9-byte request");
+  assert.equal(server.peers.length, 0);
+  assert.equal(server.poll(), undefined);
+});
+
+Deno.test("Host survives 200,000 random and bit-flipped datagrams and counts them", () => {
+  const { peer, step, server, serverEvents, net } = pair({ latencyMs: 10, seed: 9 });
+  while (peer.state !== "connected") step();
+  for (let i = 0; i < 20; i++) {
+    peer.send({ i, pad: "p".repeat(i * 10) }, { mode: MODE_NAMES[i % 4], channel: i % 3 });
+    step();
+  }
+  const forger = net.socket("client"); // sends as the connected client, without taking its listener
+  const random = seeded(77);
+  const invalidBefore = server.stats.invalidDropped;
+  for (let i = 0; i < 200_000; i++) {
+    let datagram: Uint8Array;
+    if (i % 2) {
+      datagram = Uint8Array.from({ length: 1 + Math.floor(random() * 60) }, () => Math.floor(random() * 256));
+    } else {
+      datagram = pack({ i, x: random() }).slice();
+      datagram = Uint8Array.from([0x80 | (i & 31), ...datagram]);
+      const bit = Math.floor(random() * datagram.length * 8);
+      datagram[bit >> 3] ^= 1 << (bit & 7);
+    }
+    forger.send(datagram, "server");
+    if (i % 1000 === 999) net.advance(11); // past the 10 ms latency: deliver this batch
+  }
+  assert.ok(server.stats.invalidDropped - invalidBefore > 190_000, `counted ${server.stats.invalidDropped}`);
+  const before = serverEvents.length;
+  peer.send("still here");
+  for (let i = 0; i < 30; i++) step();
+  assert.equal(peer.state, "connected");
+  assert.ok(messages(serverEvents.slice(before)).some((event) => event.data === "still here"));
+});

@@ -96,7 +96,11 @@ await Deno.writeTextFile(new URL("mod.d.ts", dist), declarations);
 const code = declarations.replace(/\/\*[\s\S]*?\*\//g, "");
 const exposed = INTERNAL_PROPERTIES.filter((name) => new RegExp(`\\b${name}\\??\\s*[:(]`).test(code));
 if (exposed.length) {
-  console.error(`Public declarations use names the build mangles: ${exposed.join(", ")}. Rename them or drop them from INTERNAL_PROPERTIES.`);
+  console.error(
+    `Public declarations use names the build mangles: ${
+      exposed.join(", ")
+    }. Rename them or drop them from INTERNAL_PROPERTIES.`,
+  );
   Deno.exit(1);
 }
 
