@@ -697,7 +697,6 @@ class Connection implements Peer {
   state: Peer["state"] = "connecting";
   stats: Stats = newStats();
   cookie = 0;
-  salt = 0;
   lastSentAt = -Infinity;
   closingSends = 0;
   nextSequence = 0;
@@ -962,16 +961,15 @@ export class Host {
   }
 
   #send(connection: Connection | undefined, data: Uint8Array, to: string): void {
-    for (const stats of connection ? [this.stats, connection.stats] : [this.stats]) {
-      stats.packetsSent++;
-      stats.bytesSent += data.length;
-    }
+    this.#count(connection, "packetsSent");
+    this.#count(connection, "bytesSent", data.length);
     this.#socket.send(data, to);
   }
 
-  #count(connection: Connection | undefined, name: "duplicatesDropped" | "invalidDropped" | "messagesResent"): void {
-    this.stats[name]++;
-    if (connection) connection.stats[name]++;
+  /** Adds to a counter of the Host and of the connection, if there is one. */
+  #count(connection: Connection | undefined, name: keyof Stats, amount = 1): void {
+    this.stats[name] += amount;
+    if (connection) connection.stats[name] += amount;
   }
 
   #handshake(connection: Connection, now: number): void {
@@ -994,7 +992,6 @@ export class Host {
 
   #connected(connection: Connection): void {
     connection.state = "connected";
-    connection.salt = (connection.nonce ^ connection.cookie) >>> 0;
     this.#events.push({ type: "connect", peer: connection });
   }
 
@@ -1002,21 +999,15 @@ export class Host {
     if (this.#closed) return;
     const now = this.#now();
     let connection = this.#connections.get(from);
-    this.stats.packetsReceived++;
-    this.stats.bytesReceived += data.length;
-    if (connection) {
-      connection.stats.packetsReceived++;
-      connection.stats.bytesReceived += data.length;
-    }
+    this.#count(connection, "packetsReceived");
+    this.#count(connection, "bytesReceived", data.length);
     try {
       input = data;
       inputAt = 0;
       const kind = readInt(1);
       if (kind >= DATA) {
-        if (connection?.state === "connecting" && connection.cookie) {
-          // The ACCEPTED was lost, but a packet that checks out says the same.
-          connection.salt = (connection.nonce ^ connection.cookie) >>> 0;
-          if (!this.#receivePacket(connection, data, now, true)) return this.#count(connection, "invalidDropped");
+        // The ACCEPTED was lost, but a packet that checks out says the same.
+        if (connection?.state === "connecting" && connection.cookie && checks(connection, data)) {
           this.#connected(connection);
         }
         if (connection?.state !== "connected" || !this.#receivePacket(connection, data, now)) {
@@ -1061,19 +1052,18 @@ export class Host {
 
   /**
    * Parses a whole data packet, checks it, and only then applies it. Returns
-   * false for a packet to drop and count. With `checkOnly`, applies nothing.
+   * false for a packet to drop and count.
    */
-  #receivePacket(connection: Connection, data: Uint8Array, now: number, checkOnly = false): boolean {
+  #receivePacket(connection: Connection, data: Uint8Array, now: number): boolean {
     input = data;
     inputAt = 0;
     const flags = readInt(1);
-    const check = readInt(1);
+    readInt(1); // the check byte, tested below
     const sequence = readInt(2);
     const ack = (sequence - readInt(flags & WIDE_ACK ? 2 : 1)) & 0xffff;
     let ackBits = 0;
     for (let i = 0; i < 4; i++) ackBits += (flags >> i & 1 ? readInt(1) : 255) * 2 ** (8 * i);
-    if ((hash(connection.salt, data, 1) & 255) !== check) return false;
-    if (checkOnly) return true;
+    if (!checks(connection, data)) return false;
     const frames: { stream: number; sequence: number; payload: Uint8Array; index: number; last: boolean }[] = [];
     while (inputAt < data.length) {
       const head = readInt(1);
@@ -1306,7 +1296,7 @@ export class Host {
       at += piece.frame.length;
     }
     const datagram = packet.subarray(0, at);
-    datagram[1] = hash(connection.salt, datagram, 1);
+    datagram[1] = hash(connection.nonce ^ connection.cookie, datagram, 1);
     connection.sent[sequence & (SENT_PACKET_SLOTS - 1)] = {
       sequence,
       sentAt: now,
@@ -1319,6 +1309,15 @@ export class Host {
     connection.ackPending = false;
     this.#send(connection, datagram, connection.address);
   }
+}
+
+/**
+ * Whether a data packet's check byte fits: a hash over the rest, seeded with
+ * the connection's nonce and cookie, so packets of another connection or
+ * application fail it 255 times in 256.
+ */
+function checks(connection: Connection, data: Uint8Array): boolean {
+  return (hash(connection.nonce ^ connection.cookie, data, 1) & 255) === data[1];
 }
 
 /** A handshake datagram: a kind byte, then 32-bit words. */

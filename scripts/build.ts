@@ -30,7 +30,7 @@ await Deno.mkdir(dist, { recursive: true });
  * The build fails if one of them appears in the public declarations.
  */
 const INTERNAL_PROPERTIES = [
-  ...["cookie", "salt", "lastSentAt", "closingSends", "nextSequence", "remoteLatest", "remoteBits", "ackPending"],
+  ...["cookie", "lastSentAt", "closingSends", "nextSequence", "remoteLatest", "remoteBits", "ackPending"],
   ...["queue", "queuedBytes", "heldBytes", "sent", "streams", "config", "nonce", "lastReceivedAt"],
   ...["stream", "sequence", "frame", "sends", "sentAt", "resendAt", "acked", "pieces", "lost"],
   ...["payload", "index", "last", "nextSend", "nextDeliver", "newest", "held"],
