@@ -687,13 +687,8 @@ export interface Peer {
   disconnect(): void;
 }
 
-/** The Host's options with their defaults filled in. */
-interface Config {
-  mtu: number;
-  channels: number;
-  maxMessageBytes: number;
-  maxQueuedBytes: number;
-}
+/** The Host's numeric options with their defaults filled in. */
+type Config = Required<Omit<HostOptions, "now">>;
 
 class Connection implements Peer {
   state: Peer["state"] = "connecting";
@@ -852,12 +847,6 @@ export class Host {
   #socket: Socket;
   #config: Config;
   #now: () => number;
-  #maxPeers: number;
-  #protocol: number;
-  #timeout: number;
-  #maxEvents: number;
-  #packetsPerUpdate: number;
-  #tickMs: number;
   #secret: Uint8Array;
   #connections = new Map<string, Connection>();
   #events: HostEvent[] = [];
@@ -871,26 +860,29 @@ export class Host {
    * @throws {RangeError} for an option out of its range
    */
   constructor(socket: Socket, options: HostOptions = {}) {
-    const option = (name: keyof HostOptions, fallback: number, min: number, max: number): number => {
+    const config = {} as Config;
+    // Each numeric option: its name, default, least and greatest value.
+    const table: [keyof Config, number, number, number][] = [
+      ["maxPeers", 64, 1, 65536],
+      ["protocol", 0, 0, 0xffffffff],
+      ["mtu", DEFAULT_MTU_BYTES, 64, 65507],
+      ["timeout", 10_000, 1, 2 ** 31],
+      ["channels", 8, 1, 256],
+      ["maxMessageBytes", 2 ** 20 + 16, 1, 2 ** 30],
+      ["maxQueuedBytes", 4 << 20, 1, 2 ** 31],
+      ["maxEvents", 4096, 1, 2 ** 31],
+      ["packetsPerUpdate", 8, 1, 1024],
+      ["tickMs", 16, 1, 60_000],
+    ];
+    for (const [name, fallback, min, max] of table) {
       const value = options[name] ?? fallback;
-      if (!(Number.isInteger(value) && (value as number) >= min && (value as number) <= max)) {
+      if (!(Number.isInteger(value) && value >= min && value <= max)) {
         throw new RangeError(`HostOptions.${name} is ${value}: it must be an integer from ${min} to ${max}`);
       }
-      return value as number;
-    };
+      config[name] = value;
+    }
     this.#socket = socket;
-    this.#config = {
-      mtu: option("mtu", DEFAULT_MTU_BYTES, 64, 65507),
-      channels: option("channels", 8, 1, 256),
-      maxMessageBytes: option("maxMessageBytes", 2 ** 20 + 16, 1, 2 ** 30),
-      maxQueuedBytes: option("maxQueuedBytes", 4 << 20, 1, 2 ** 31),
-    };
-    this.#maxPeers = option("maxPeers", 64, 1, 65536);
-    this.#protocol = option("protocol", 0, 0, 2 ** 32 - 1);
-    this.#timeout = option("timeout", 10_000, 1, 2 ** 31);
-    this.#maxEvents = option("maxEvents", 4096, 1, 2 ** 31);
-    this.#packetsPerUpdate = option("packetsPerUpdate", 8, 1, 1024);
-    this.#tickMs = option("tickMs", 16, 1, 60_000);
+    this.#config = config;
     this.#now = options.now ?? (() => performance.now());
     this.#secret = crypto.getRandomValues(new Uint8Array(16));
     socket.listen((data, from) => this.#receive(data, from));
@@ -926,7 +918,7 @@ export class Host {
       if (connection.state === "disconnected") {
         if (connection.closingSends-- > 0) this.#sendPacket(connection, now, [], CLOSING);
         else this.#connections.delete(connection.address);
-      } else if (now - connection.lastReceivedAt > this.#timeout) {
+      } else if (now - connection.lastReceivedAt > this.#config.timeout) {
         this.#drop(connection, "timeout");
       } else if (connection.state === "connecting") {
         if (now - connection.lastSentAt >= HANDSHAKE_RETRY_MS) this.#handshake(connection, now);
@@ -946,7 +938,7 @@ export class Host {
     while (!this.#closed) {
       this.update();
       for (let event; (event = this.poll());) yield event;
-      await new Promise((resolve) => setTimeout(resolve, this.#tickMs));
+      await new Promise((resolve) => setTimeout(resolve, this.#config.tickMs));
     }
   }
 
@@ -977,13 +969,13 @@ export class Host {
   #handshake(connection: Connection, now: number): void {
     connection.lastSentAt = now;
     const packet = connection.cookie
-      ? words(RESPONSE, this.#protocol, connection.nonce, connection.cookie)
-      : words(REQUEST, this.#protocol, connection.nonce);
+      ? words(RESPONSE, this.#config.protocol, connection.nonce, connection.cookie)
+      : words(REQUEST, this.#config.protocol, connection.nonce);
     this.#send(connection, packet, connection.address);
   }
 
   #cookie(address: string, nonce: number): number {
-    return hash(hash(nonce ^ this.#protocol, this.#secret), textEncoder.encode(address)) || 1;
+    return hash(hash(nonce ^ this.#config.protocol, this.#secret), textEncoder.encode(address)) || 1;
   }
 
   #drop(connection: Connection, reason: "timeout" | "closed" | "full"): void {
@@ -1021,16 +1013,16 @@ export class Host {
       const second = data.length > 5 ? readInt(4) : 0;
       const third = data.length > 9 ? readInt(4) : 0;
       if (inputAt !== data.length) malformed("handshake");
-      if (kind === REQUEST && data.length === 9 && protocolOrNonce === this.#protocol) {
+      if (kind === REQUEST && data.length === 9 && protocolOrNonce === this.#config.protocol) {
         // Stateless: the answer is derived, nothing is kept, and it is no larger than the request.
         return this.#send(undefined, words(CHALLENGE, second, this.#cookie(from, second)), from);
       }
-      if (kind === RESPONSE && protocolOrNonce === this.#protocol && third === this.#cookie(from, second)) {
+      if (kind === RESPONSE && protocolOrNonce === this.#config.protocol && third === this.#cookie(from, second)) {
         if (connection?.nonce === second && connection.state === "connected") {
           return this.#send(connection, words(ACCEPTED, second), from);
         }
         if (connection && connection.state !== "disconnected") this.#drop(connection, "closed");
-        if (this.peers.length >= this.#maxPeers) return this.#send(undefined, words(REFUSED, second), from);
+        if (this.peers.length >= this.#config.maxPeers) return this.#send(undefined, words(REFUSED, second), from);
         connection = new Connection(this.#config, from, second, now);
         connection.cookie = third;
         this.#connections.set(from, connection);
@@ -1066,7 +1058,11 @@ export class Host {
     let ackBits = 0;
     for (let i = 0; i < 4; i++) ackBits += (flags >> i & 1 ? readInt(1) : 255) * 2 ** (8 * i);
     if (!checks(connection, data)) return false;
-    const frames: { stream: number; sequence: number; payload: Uint8Array; index: number; last: boolean }[] = [];
+    // Each frame parsed becomes a delivery to run once the whole packet checks out. Everything
+    // reliable must fit the receive window and the memory bound, or the packet goes unacked and
+    // the sender tries again later.
+    const deliveries: (() => void)[] = [];
+    let newBytes = 0;
     while (inputAt < data.length) {
       const head = readInt(1);
       const mode = head & 3;
@@ -1082,13 +1078,15 @@ export class Host {
       const length = (head >> 4) + (head >> 4 === 15 ? readVarint() : 0);
       const at = need(length);
       if (channel >= connection.config.channels || (mode > 1 && head & FRAGMENT)) malformed("frame");
-      frames.push({
-        stream: channel * 4 + mode,
-        sequence: frameSequence,
-        payload: data.subarray(at, at + length),
-        index,
-        last,
-      });
+      const stream = channel * 4 + mode;
+      if (mode < 2) {
+        if (sequenceAhead(frameSequence, connection.streams.get(stream)?.nextDeliver ?? 0) >= RECEIVE_WINDOW) {
+          return false;
+        }
+        newBytes += length;
+      }
+      const payload = data.subarray(at, at + length);
+      deliveries.push(() => this.#deliver(connection, stream, frameSequence, payload, index, last));
     }
 
     // An 8-bit check lets 1 in 256 forged datagrams through: also insist on a sequence near the
@@ -1101,17 +1099,8 @@ export class Host {
       this.#count(connection, "duplicatesDropped");
       return true;
     }
-    // Everything reliable must fit the receive window and the memory bound, or the packet
-    // goes unacked and the sender tries again later.
-    let newBytes = 0;
-    for (const frame of frames) {
-      if ((frame.stream & 3) > 1) continue;
-      const offset = sequenceAhead(frame.sequence, connection.streams.get(frame.stream)?.nextDeliver ?? 0);
-      if (offset >= RECEIVE_WINDOW) return false;
-      newBytes += frame.payload.length;
-    }
     if (connection.heldBytes + newBytes > 2 * connection.config.maxMessageBytes + RECEIVE_WINDOW) return false;
-    if (this.#events.length + frames.length + 1 > this.#maxEvents) return false;
+    if (this.#events.length + deliveries.length + 1 > this.#config.maxEvents) return false;
 
     connection.lastReceivedAt = now;
     connection.ackPending = true;
@@ -1123,9 +1112,7 @@ export class Host {
       connection.remoteBits = (connection.remoteBits | (1 << (-ahead - 1))) >>> 0;
     }
     this.#acked(connection, ack, ackBits, now);
-    for (const frame of frames) {
-      this.#deliver(connection, frame.stream, frame.sequence, frame.payload, frame.index, frame.last);
-    }
+    for (const deliver of deliveries) deliver();
     if (flags & CLOSING) this.#drop(connection, "closed");
     return true;
   }
@@ -1237,7 +1224,7 @@ export class Host {
       ? Math.min(MAX_RESEND_MS, Math.max(MIN_RESEND_MS, stats.rttMs + 4 * stats.rttVarianceMs))
       : 200;
     const room = connection.config.mtu - 10; // the largest packet header
-    for (let packet = 0; packet < this.#packetsPerUpdate; packet++) {
+    for (let packet = 0; packet < this.#config.packetsPerUpdate; packet++) {
       const chosen: Outgoing[] = [];
       let size = 0;
       // Three passes: whole messages first, so a large transfer never holds up small ones;
@@ -1417,19 +1404,15 @@ export interface MemoryNet {
 export function memoryNet(options: LinkOptions = {}): MemoryNet {
   const delays = link(options);
   const listeners = new Map<string, (data: Uint8Array, from: string) => void>();
-  // Datagrams in flight, kept sorted by arrival time, then by send order.
-  const flying: { at: number; order: number; data: Uint8Array; from: string; to: string }[] = [];
+  // Datagrams in flight: sorted by arrival time before each delivery (a stable sort keeps send order).
+  const flying: { at: number; data: Uint8Array; from: string; to: string }[] = [];
   let clock = 0;
-  let order = 0;
   return {
     socket(address) {
       return {
         send(data, to) {
           for (const delay of delays(data.length)) {
-            const datagram = { at: clock + delay, order: order++, data: data.slice(), from: address, to };
-            let i = flying.length;
-            while (i > 0 && flying[i - 1].at > datagram.at) i--;
-            flying.splice(i, 0, datagram);
+            flying.push({ at: clock + delay, data: data.slice(), from: address, to });
           }
         },
         listen(receive) {
@@ -1443,7 +1426,7 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
     now: () => clock,
     advance(ms) {
       const end = clock + ms;
-      while (flying.length && flying[0].at <= end) {
+      while (flying.sort((a, b) => a.at - b.at)[0]?.at <= end) {
         const datagram = flying.shift()!;
         clock = Math.max(clock, datagram.at);
         listeners.get(datagram.to)?.(datagram.data, datagram.from);
