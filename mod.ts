@@ -556,9 +556,9 @@ function readVarint(): number {
   }
 }
 
-/** Writes `value` as a varint at `at` of `bytes`; returns where it ended. */
+/** Writes `value` (below 2 ** 32) as a varint at `at` of `bytes`; returns where it ended. */
 function writeVarint(bytes: Uint8Array, at: number, value: number): number {
-  for (; value > 127; value = Math.floor(value / 128)) bytes[at++] = 128 | (value & 127);
+  for (; value > 127; value >>>= 7) bytes[at++] = 128 | (value & 127);
   bytes[at++] = value;
   return at;
 }
@@ -630,12 +630,11 @@ interface Outgoing {
   acked: boolean;
 }
 
-/** A packet sent: which reliable pieces it carried, for acks and RTT. */
+/** A packet sent and not yet acked: which pieces it carried, for acks and RTT. */
 interface SentPacket {
   sequence: number;
   sentAt: number;
   pieces: Outgoing[];
-  acked: boolean;
   lost: boolean;
 }
 
@@ -643,7 +642,7 @@ interface SentPacket {
 interface Incoming {
   payload: Uint8Array;
   index: number;
-  last: boolean;
+  last: number;
 }
 const DELIVERED = 1;
 
@@ -1068,13 +1067,10 @@ export class Host {
       const mode = head & 3;
       const channel = head & HAS_CHANNEL ? readInt(1) : 0;
       const frameSequence = mode < 3 ? readInt(2) : 0;
-      let index = 0;
-      let last = true;
-      if (head & FRAGMENT) {
-        const value = readVarint();
-        index = Math.floor(value / 2);
-        last = (value & 1) === 1;
-      }
+      // index * 2 + 1 for the last piece: a whole message is piece 0 and the last.
+      const fragment = head & FRAGMENT ? readVarint() : 1;
+      const index = fragment >>> 1;
+      const last = fragment & 1;
       const length = (head >> 4) + (head >> 4 === 15 ? readVarint() : 0);
       const at = need(length);
       if (channel >= connection.config.channels || (mode > 1 && head & FRAGMENT)) malformed("frame");
@@ -1122,9 +1118,9 @@ export class Host {
     for (let bit = -1; bit < 32; bit++) {
       const sequence = (ack - 1 - bit) & 0xffff;
       const packet = connection.sent[sequence & (SENT_PACKET_SLOTS - 1)];
-      if (!packet || packet.sequence !== sequence || packet.acked) continue;
+      if (packet?.sequence !== sequence) continue;
       if (bit < 0 || (ackBits >>> bit) & 1) {
-        packet.acked = true;
+        connection.sent[sequence & (SENT_PACKET_SLOTS - 1)] = undefined;
         for (const piece of packet.pieces) piece.acked = true;
         stats.loss -= stats.loss / 32;
         if (bit < 0) {
@@ -1152,7 +1148,7 @@ export class Host {
     sequence: number,
     payload: Uint8Array,
     index: number,
-    last: boolean,
+    last: number,
   ): void {
     const mode = id & 3;
     const stream = streamOf(connection, id);
@@ -1211,14 +1207,16 @@ export class Host {
 
   /** Sends what is due to a connected peer: new pieces, resends, then pieces riding along a second time. */
   #flush(connection: Connection, now: number): void {
-    const queue = connection.queue.filter((piece) => !piece.acked);
-    connection.queue = queue;
-    connection.queuedBytes = 0;
     const oldest = new Map<number, number>();
-    for (const piece of queue) {
+    connection.queuedBytes = 0;
+    connection.queue = connection.queue.filter((piece) => {
+      if (piece.acked) return false;
       connection.queuedBytes += piece.frame.length;
       if (!oldest.has(piece.stream)) oldest.set(piece.stream, piece.sequence);
-    }
+      return true;
+    });
+    // Whole messages before fragments (a stable sort), so a large transfer never holds up small ones.
+    const queue = [...connection.queue].sort((a, b) => (a.frame[0] & FRAGMENT) - (b.frame[0] & FRAGMENT));
     const stats = connection.stats;
     const resendMs = stats.rttMs
       ? Math.min(MAX_RESEND_MS, Math.max(MIN_RESEND_MS, stats.rttMs + 4 * stats.rttVarianceMs))
@@ -1227,23 +1225,21 @@ export class Host {
     for (let packet = 0; packet < this.#config.packetsPerUpdate; packet++) {
       const chosen: Outgoing[] = [];
       let size = 0;
-      // Three passes: whole messages first, so a large transfer never holds up small ones;
-      // then fragments; then pieces riding a second time in the room left.
-      for (const pass of [0, 1, 2]) {
+      // Two passes: pieces due (new ones within the receive window, or resends), then pieces
+      // sent once riding along a second time in the room left.
+      for (const ride of [0, 1]) {
         for (const piece of queue) {
-          const reliable = (piece.stream & 3) < 2;
-          const due = pass === 2
+          const due = ride
             ? piece.sends === 1 && piece.resendAt > now
-            : (pass === 1) === ((piece.frame[0] & FRAGMENT) > 0) &&
-              (piece.sends === 0
-                ? !reliable || sequenceAhead(piece.sequence, oldest.get(piece.stream)!) < RECEIVE_WINDOW
-                : piece.resendAt <= now);
-          if (!due || piece.acked || piece.sentAt === now || size + piece.frame.length > room) continue;
+            : piece.sends
+            ? piece.resendAt <= now
+            : (piece.stream & 3) > 1 || sequenceAhead(piece.sequence, oldest.get(piece.stream)!) < RECEIVE_WINDOW;
+          if (!due || piece.sentAt === now || size + piece.frame.length > room) continue;
           piece.sentAt = now;
           chosen.push(piece);
           size += piece.frame.length;
         }
-        if (!chosen.length && pass === 1) {
+        if (!chosen.length && !ride) {
           const quiet = now - connection.lastSentAt;
           if (packet || !(connection.ackPending && quiet >= ACK_DELAY_MS || quiet >= KEEPALIVE_MS)) return;
         }
@@ -1261,9 +1257,7 @@ export class Host {
   #sendPacket(connection: Connection, now: number, pieces: Outgoing[], flags: number): void {
     const sequence = connection.nextSequence;
     const ackBack = (sequence - connection.remoteLatest) & 0xffff;
-    let size = 10;
-    for (const piece of pieces) size += piece.frame.length;
-    const packet = new Uint8Array(size);
+    const packet = new Uint8Array(connection.config.mtu);
     packet[2] = sequence >> 8;
     packet[3] = sequence;
     let at = 4;
@@ -1289,8 +1283,7 @@ export class Host {
     connection.sent[sequence & (SENT_PACKET_SLOTS - 1)] = {
       sequence,
       sentAt: now,
-      pieces: pieces.filter((piece) => (piece.stream & 3) < 2),
-      acked: false,
+      pieces,
       lost: false,
     };
     connection.nextSequence = (sequence + 1) & 0xffff;
