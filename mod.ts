@@ -62,11 +62,10 @@ const DISCONNECT_REPEATS = 3;
 
 // Datagram kinds, the first byte. Handshake packets are small integers; a
 // connection's packets have the top bit set and flags below it.
-const REQUEST = 1; // protocol u32, nonce u32: 9 bytes
-const CHALLENGE = 2; // nonce u32, cookie u32: 9 bytes, no larger than the request
-const RESPONSE = 3; // protocol u32, nonce u32, cookie u32: 13 bytes
-const ACCEPTED = 4; // nonce u32: 5 bytes
-const REFUSED = 5; // nonce u32: 5 bytes (the Host is full)
+const HELLO = 1; // protocol u32, nonce u32, cookie u32 (0 before the challenge): 13 bytes
+const CHALLENGE = 2; // nonce u32, cookie u32: 9 bytes, smaller than the hello
+const REFUSED = 3; // nonce u32: 5 bytes (the Host is full)
+// The answer to a good RESPONSE is the new connection's first data packet: 5 bytes, empty.
 const DATA = 0x80; // | ack-bit bytes present (bits 0-3) | WIDE_ACK | CLOSING
 const WIDE_ACK = 0x10; // the ack is 2 bytes back from the sequence, not 1
 const CLOSING = 0x20; // the sender has disconnected
@@ -967,10 +966,11 @@ export class Host {
 
   #handshake(connection: Connection, now: number): void {
     connection.lastSentAt = now;
-    const packet = connection.cookie
-      ? words(RESPONSE, this.#config.protocol, connection.nonce, connection.cookie)
-      : words(REQUEST, this.#config.protocol, connection.nonce);
-    this.#send(connection, packet, connection.address);
+    this.#send(
+      connection,
+      words(HELLO, this.#config.protocol, connection.nonce, connection.cookie),
+      connection.address,
+    );
   }
 
   #cookie(address: string, nonce: number): number {
@@ -999,7 +999,7 @@ export class Host {
       inputAt = 0;
       const kind = readInt(1);
       if (kind >= DATA) {
-        // The ACCEPTED was lost, but a packet that checks out says the same.
+        // The first data packet that checks out completes the handshake.
         if (connection?.state === "connecting" && connection.cookie && checks(connection, data)) {
           this.#connected(connection);
         }
@@ -1012,13 +1012,13 @@ export class Host {
       const second = data.length > 5 ? readInt(4) : 0;
       const third = data.length > 9 ? readInt(4) : 0;
       if (inputAt !== data.length) malformed("handshake");
-      if (kind === REQUEST && data.length === 9 && protocolOrNonce === this.#config.protocol) {
-        // Stateless: the answer is derived, nothing is kept, and it is no larger than the request.
-        return this.#send(undefined, words(CHALLENGE, second, this.#cookie(from, second)), from);
-      }
-      if (kind === RESPONSE && protocolOrNonce === this.#config.protocol && third === this.#cookie(from, second)) {
+      if (kind === HELLO && data.length === 13 && protocolOrNonce === this.#config.protocol) {
+        // Stateless until the cookie checks out: the challenge is derived, nothing is kept, and
+        // it is smaller than the hello.
+        const cookie = this.#cookie(from, second);
+        if (third !== cookie) return this.#send(undefined, words(CHALLENGE, second, cookie), from);
         if (connection?.nonce === second && connection.state === "connected") {
-          return this.#send(connection, words(ACCEPTED, second), from);
+          return this.#sendPacket(connection, now, [], 0);
         }
         if (connection && connection.state !== "disconnected") this.#drop(connection, "closed");
         if (this.peers.length >= this.#config.maxPeers) return this.#send(undefined, words(REFUSED, second), from);
@@ -1026,15 +1026,14 @@ export class Host {
         connection.cookie = third;
         this.#connections.set(from, connection);
         this.#connected(connection);
-        return this.#send(connection, words(ACCEPTED, second), from);
+        return this.#sendPacket(connection, now, [], 0);
       }
       if (connection?.state === "connecting" && protocolOrNonce === connection.nonce) {
         connection.lastReceivedAt = now;
         if (kind === CHALLENGE && data.length === 9) {
-          connection.cookie = second || 1;
+          connection.cookie = second;
           return this.#handshake(connection, now);
         }
-        if (kind === ACCEPTED && connection.cookie) return this.#connected(connection);
         if (kind === REFUSED) return this.#drop(connection, "full");
       }
       malformed("handshake");
