@@ -711,9 +711,12 @@ class Connection implements Peer {
     const modeIndex = MODES.indexOf(mode);
     const host = this.config;
     if (this.state === "disconnected") throw new TypeError(`Cannot send to ${this.address}: disconnected`);
-    if (modeIndex < 0) throw new RangeError(`Cannot send in mode "${mode}": use one of ${MODES.join(", ")}`);
-    if (!(channel >= 0 && channel < host.channels && Number.isInteger(channel))) {
-      throw new RangeError(`Cannot send on channel ${channel}: channels are 0 to ${host.channels - 1}`);
+    if (modeIndex < 0 || !(channel >= 0 && channel < host.channels && Number.isInteger(channel))) {
+      throw new RangeError(
+        `Cannot send in mode "${mode}" on channel ${channel}: modes are ${MODES.join(", ")}; channels 0 to ${
+          host.channels - 1
+        }`,
+      );
     }
     const payload = pack(value);
     const pieceBytes = host.mtu - PACKET_OVERHEAD_BYTES;
@@ -764,7 +767,6 @@ class Connection implements Peer {
     this.closingSends = this.state === "connected" ? DISCONNECT_REPEATS : 0;
     this.state = "disconnected";
     this.queue = [];
-    this.queuedBytes = 0;
   }
 }
 
@@ -1166,24 +1168,24 @@ export class Host {
     connection.heldBytes += payload.length;
     // A message is ready when its pieces from index 0 to the last are all held.
     for (let start = mode ? (sequence - index) & 0xffff : stream.nextDeliver;; start = stream.nextDeliver) {
-      const pieces: Incoming[] = [];
+      const pieces: Uint8Array[] = [];
+      let byteCount = 0;
       for (let at = start;; at = (at + 1) & 0xffff) {
         const piece = held.get(at);
         if (!piece || piece === DELIVERED || piece.index !== pieces.length) return;
-        pieces.push(piece);
+        pieces.push(piece.payload);
+        byteCount += piece.payload.length;
         if (piece.last) break;
       }
-      let byteCount = 0;
-      for (const piece of pieces) byteCount += piece.payload.length;
       const message = new Uint8Array(byteCount);
+      connection.heldBytes -= byteCount;
       byteCount = 0;
       for (let i = 0; i < pieces.length; i++) {
-        message.set(pieces[i].payload, byteCount);
-        byteCount += pieces[i].payload.length;
+        message.set(pieces[i], byteCount);
+        byteCount += pieces[i].length;
         if (mode) held.set((start + i) & 0xffff, DELIVERED);
         else held.delete((start + i) & 0xffff);
       }
-      connection.heldBytes -= byteCount;
       if (!mode) stream.nextDeliver = (start + pieces.length) & 0xffff;
       while (held.get(stream.nextDeliver) === DELIVERED) {
         held.delete(stream.nextDeliver);
