@@ -945,11 +945,9 @@ export class Host {
   /** Disconnects every peer (each hears `"closed"`), then closes the socket. */
   close(): void {
     if (this.#closed) return;
-    for (const connection of this.#connections.values()) {
-      connection.disconnect();
-      while (connection.closingSends-- > 0) this.#sendPacket(connection, this.#now(), [], CLOSING);
-    }
-    this.#connections.clear();
+    for (const connection of this.#connections.values()) connection.disconnect();
+    // Each update sends every connection's CLOSING once more, then forgets the connection.
+    for (let i = 0; i <= DISCONNECT_REPEATS; i++) this.update();
     this.#closed = true;
     this.#socket.close();
   }
@@ -1005,43 +1003,41 @@ export class Host {
         if (connection?.state === "connecting" && connection.cookie && checks(connection, data)) {
           this.#connected(connection);
         }
-        if (connection?.state !== "connected" || !this.#receivePacket(connection, data, now)) {
-          this.#count(connection, "invalidDropped");
-        }
-        return;
-      }
-      const protocolOrNonce = readInt(4);
-      const second = data.length > 5 ? readInt(4) : 0;
-      const third = data.length > 9 ? readInt(4) : 0;
-      if (inputAt !== data.length) malformed("handshake");
-      if (kind === HELLO && data.length === 13 && protocolOrNonce === this.#config.protocol) {
-        // Stateless until the cookie checks out: the challenge is derived, nothing is kept, and
-        // it is smaller than the hello.
-        const cookie = this.#cookie(from, second);
-        if (third !== cookie) return this.#send(undefined, words(CHALLENGE, second, cookie), from);
-        if (connection?.nonce === second && connection.state === "connected") {
+        if (connection?.state === "connected" && this.#receivePacket(connection, data, now)) return;
+      } else {
+        const protocolOrNonce = readInt(4);
+        const second = data.length > 5 ? readInt(4) : 0;
+        const third = data.length > 9 ? readInt(4) : 0;
+        if (inputAt !== data.length) malformed("handshake");
+        if (kind === HELLO && data.length === 13 && protocolOrNonce === this.#config.protocol) {
+          // Stateless until the cookie checks out: the challenge is derived, nothing is kept, and
+          // it is smaller than the hello.
+          const cookie = this.#cookie(from, second);
+          if (third !== cookie) return this.#send(undefined, words(CHALLENGE, second, cookie), from);
+          if (connection?.nonce === second && connection.state === "connected") {
+            return this.#sendPacket(connection, now, [], 0);
+          }
+          if (connection && connection.state !== "disconnected") this.#drop(connection, "closed");
+          if (this.peers.length >= this.#config.maxPeers) return this.#send(undefined, words(REFUSED, second), from);
+          connection = new Connection(this.#config, from, second, now);
+          connection.cookie = third;
+          this.#connections.set(from, connection);
+          this.#connected(connection);
           return this.#sendPacket(connection, now, [], 0);
         }
-        if (connection && connection.state !== "disconnected") this.#drop(connection, "closed");
-        if (this.peers.length >= this.#config.maxPeers) return this.#send(undefined, words(REFUSED, second), from);
-        connection = new Connection(this.#config, from, second, now);
-        connection.cookie = third;
-        this.#connections.set(from, connection);
-        this.#connected(connection);
-        return this.#sendPacket(connection, now, [], 0);
-      }
-      if (connection?.state === "connecting" && protocolOrNonce === connection.nonce) {
-        connection.lastReceivedAt = now;
-        if (kind === CHALLENGE && data.length === 9) {
-          connection.cookie = second;
-          return this.#handshake(connection, now);
+        if (connection?.state === "connecting" && protocolOrNonce === connection.nonce) {
+          connection.lastReceivedAt = now;
+          if (kind === CHALLENGE && data.length === 9) {
+            connection.cookie = second;
+            return this.#handshake(connection, now);
+          }
+          if (kind === REFUSED) return this.#drop(connection, "full");
         }
-        if (kind === REFUSED) return this.#drop(connection, "full");
       }
-      malformed("handshake");
     } catch {
-      this.#count(connection, "invalidDropped");
+      // Truncated or foreign: counted below with everything else that fits no step of the protocol.
     }
+    this.#count(connection, "invalidDropped");
   }
 
   /**
@@ -1074,7 +1070,7 @@ export class Host {
       const last = fragment & 1;
       const length = (head >> 4) + (head >> 4 === 15 ? readVarint() : 0);
       const at = need(length);
-      if (channel >= connection.config.channels || (mode > 1 && head & FRAGMENT)) malformed("frame");
+      if (channel >= connection.config.channels || (mode > 1 && head & FRAGMENT)) return false;
       const stream = channel * 4 + mode;
       if (mode < 2) {
         if (sequenceAhead(frameSequence, connection.streams.get(stream)?.nextDeliver ?? 0) >= RECEIVE_WINDOW) {
