@@ -537,10 +537,10 @@ function sequenceAhead(a: number, b: number): number {
   return ((a - b + 32768) & 0xffff) - 32768;
 }
 
-/** FNV-1a over `bytes` (all but index `skip`), seeded: checksums and cookies. */
-function hash(seed: number, bytes: ArrayLike<number>, skip = -1): number {
+/** FNV-1a over `bytes`, seeded: check bytes and cookies. */
+function hash(seed: number, bytes: ArrayLike<number>): number {
   let value = seed ^ 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) if (i !== skip) value = Math.imul(value ^ bytes[i], 16777619);
+  for (let i = 0; i < bytes.length; i++) value = Math.imul(value ^ bytes[i], 16777619);
   return value >>> 0;
 }
 
@@ -1000,7 +1000,7 @@ export class Host {
       const kind = readInt(1);
       if (kind >= DATA) {
         // The first data packet that checks out completes the handshake.
-        if (connection?.state === "connecting" && connection.cookie && checks(connection, data)) {
+        if (connection?.state === "connecting" && connection.cookie && check(connection, data) === data[1]) {
           this.#connected(connection);
         }
         if (connection?.state === "connected" && this.#receivePacket(connection, data, now)) return;
@@ -1053,7 +1053,7 @@ export class Host {
     const ack = (sequence - readInt(flags & WIDE_ACK ? 2 : 1)) & 0xffff;
     let ackBits = 0;
     for (let i = 0; i < 4; i++) ackBits += (flags >> i & 1 ? readInt(1) : 255) * 2 ** (8 * i);
-    if (!checks(connection, data)) return false;
+    if (check(connection, data) !== data[1]) return false;
     // Each frame parsed becomes a delivery to run once the whole packet checks out. Everything
     // reliable must fit the receive window and the memory bound, or the packet goes unacked and
     // the sender tries again later.
@@ -1276,7 +1276,7 @@ export class Host {
       at += piece.frame.length;
     }
     const datagram = packet.subarray(0, at);
-    datagram[1] = hash(connection.nonce ^ connection.cookie, datagram, 1);
+    datagram[1] = check(connection, datagram);
     connection.sent[sequence & (SENT_PACKET_SLOTS - 1)] = {
       sequence,
       sentAt: now,
@@ -1291,12 +1291,12 @@ export class Host {
 }
 
 /**
- * Whether a data packet's check byte fits: a hash over the rest, seeded with
- * the connection's nonce and cookie, so packets of another connection or
+ * A data packet's check byte: a hash over the rest, seeded with the
+ * connection's nonce and cookie, so packets of another connection or
  * application fail it 255 times in 256.
  */
-function checks(connection: Connection, data: Uint8Array): boolean {
-  return (hash(connection.nonce ^ connection.cookie, data, 1) & 255) === data[1];
+function check(connection: Connection, data: Uint8Array): number {
+  return hash(connection.nonce ^ connection.cookie ^ data[0], data.subarray(2)) & 255;
 }
 
 /** A handshake datagram: a kind byte, then 32-bit words. */
