@@ -1341,13 +1341,9 @@ export interface LinkOptions {
 function link(options: LinkOptions): (size: number) => number[] {
   const { latencyMs = 0, jitterMs = 0, loss = 0, burstLoss = 0, burstLength = 8, duplicate = 0, reorder = 0 } = options;
   let seed = options.seed ?? 1;
-  // mulberry32: a small seeded PRNG, so every run of a test sees the same link.
-  const random = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  // A 32-bit linear congruential generator (Numerical Recipes' constants): seeded, so every run
+  // of a test sees the same link; its high bits, all a float from 0 to 1 needs, are well mixed.
+  const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) | 0) / 2 ** 32 + 0.5;
   let burst = 0;
   return (size) => {
     if (random() < burstLoss) burst = burstLength;
