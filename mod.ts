@@ -841,7 +841,7 @@ export interface HostOptions {
 export class Host {
   /**
    * Counters for the whole Host: every peer's, plus datagrams that belong to
-   * no connection. Its RTT and loss are those of the peer heard from last.
+   * no connection. Its RTT and loss are estimated over the packets of all its peers.
    */
   readonly stats: Stats = newStats();
   #socket: Socket;
@@ -1111,15 +1111,23 @@ export class Host {
   }
 
   #acked(connection: Connection, ack: number, ackBits: number, now: number): void {
-    const stats = connection.stats;
     for (let bit = -1; bit < 32; bit++) {
       const sequence = (ack - 1 - bit) & 0xffff;
-      const packet = connection.sent[sequence & (SENT_PACKET_SLOTS - 1)];
-      if (packet?.sequence !== sequence) continue;
-      if (bit < 0 || (ackBits >>> bit) & 1) {
-        connection.sent[sequence & (SENT_PACKET_SLOTS - 1)] = undefined;
-        for (const piece of packet.pieces) piece.acked = true;
-        stats.loss -= stats.loss / 32;
+      const slot = sequence & (SENT_PACKET_SLOTS - 1);
+      const packet = connection.sent[slot];
+      const acked = bit < 0 || (ackBits >>> bit) & 1;
+      // Unacked while two later packets arrived: lost. Count it once, and resend its pieces now,
+      // not after a timeout.
+      if (packet?.sequence !== sequence || (!acked && (bit < 1 || packet.lost))) continue;
+      if (acked) connection.sent[slot] = undefined;
+      packet.lost = true;
+      for (const piece of packet.pieces) {
+        if (acked) piece.acked = true;
+        else piece.resendAt = now;
+      }
+      // The peer's estimates, and the Host's over all its peers.
+      for (const stats of [connection.stats, this.stats]) {
+        stats.loss += (+!acked - stats.loss) / 32;
         if (bit < 0) {
           // RFC 6298: the first sample sets SRTT and RTTVAR, later ones blend in.
           const sample = now - packet.sentAt;
@@ -1127,16 +1135,8 @@ export class Host {
           stats.rttVarianceMs = first ? sample / 2 : 0.75 * stats.rttVarianceMs + 0.25 * Math.abs(stats.rttMs - sample);
           stats.rttMs = first ? sample : 0.875 * stats.rttMs + 0.125 * sample;
         }
-      } else if (bit > 0 && !packet.lost) {
-        // Two later packets arrived and this one did not: resend its pieces now, not after a timeout.
-        packet.lost = true;
-        stats.loss += (1 - stats.loss) / 32;
-        for (const piece of packet.pieces) piece.resendAt = now;
       }
     }
-    this.stats.rttMs = stats.rttMs;
-    this.stats.rttVarianceMs = stats.rttVarianceMs;
-    this.stats.loss = stats.loss;
   }
 
   #deliver(
