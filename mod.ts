@@ -692,7 +692,7 @@ class Connection implements Peer {
   state: Peer["state"] = "connecting";
   stats: Stats = newStats();
   cookie = 0;
-  lastSentAt = -Infinity;
+  lastSentAt = 0;
   closingSends = 0;
   nextSequence = 0;
   remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
@@ -772,7 +772,7 @@ class Connection implements Peer {
 
 function streamOf(peer: Connection, id: number): Stream {
   let stream = peer.streams.get(id);
-  if (!stream) peer.streams.set(id, stream = { nextSend: 0, nextDeliver: 0, newest: -1, held: new Map() });
+  if (!stream) peer.streams.set(id, stream = { nextSend: 0, nextDeliver: 0, newest: 0xffff, held: new Map() });
   return stream;
 }
 
@@ -904,7 +904,8 @@ export class Host {
   connect(address: string): Peer {
     let connection = this.#connections.get(address);
     if (!connection || connection.state === "disconnected") {
-      connection = new Connection(this.#config, address, randomWord(), this.#now());
+      const nonce = crypto.getRandomValues(new Uint32Array(1))[0] || 1;
+      connection = new Connection(this.#config, address, nonce, this.#now());
       this.#connections.set(address, connection);
       this.#handshake(connection, this.#now());
     }
@@ -1151,7 +1152,7 @@ export class Host {
     const stream = streamOf(connection, id);
     if (mode > 1) {
       if (mode === 2) {
-        if (stream.newest >= 0 && sequenceAhead(sequence, stream.newest) <= 0) return;
+        if (sequenceAhead(sequence, stream.newest) <= 0) return; // 0xffff at first: just behind 0
         stream.newest = sequence;
       }
       return this.#emit(connection, id, payload);
@@ -1307,10 +1308,6 @@ function words(kind: number, ...values: number[]): Uint8Array {
     for (let byte = 0; byte < 4; byte++) bytes[1 + 4 * i + byte] = value >>> (24 - 8 * byte);
   });
   return bytes;
-}
-
-function randomWord(): number {
-  return crypto.getRandomValues(new Uint32Array(1))[0] || 1;
 }
 
 // ─── Sockets: the in-memory network and the link conditioner ────────────────
