@@ -62,9 +62,10 @@ const DISCONNECT_REPEATS = 3;
 
 // Datagram kinds, the first byte. Handshake packets are small integers; a
 // connection's packets have the top bit set and flags below it.
-const HELLO = 1; // protocol u32, nonce u32, cookie u32 (0 before the challenge): 13 bytes
-const CHALLENGE = 2; // nonce u32, cookie u32: 9 bytes, smaller than the hello
-const REFUSED = 3; // nonce u32: 5 bytes (the Host is full)
+// Each is 13 bytes, three 32-bit words after the kind, so no answer is larger than the hello.
+const HELLO = 1; // protocol, nonce, cookie (0 before the challenge)
+const CHALLENGE = 2; // nonce, cookie, 0
+const REFUSED = 3; // nonce, 0, 0: the Host is full
 // The answer to a good RESPONSE is the new connection's first data packet: 5 bytes, empty.
 const DATA = 0x80; // | ack-bit bytes present (bits 0-3) | WIDE_ACK | CLOSING
 const WIDE_ACK = 0x10; // the ack is 2 bytes back from the sequence, not 1
@@ -1007,12 +1008,11 @@ export class Host {
         if (connection?.state === "connected" && this.#receivePacket(connection, data, now)) return;
       } else {
         const protocolOrNonce = readInt(4);
-        const second = data.length > 5 ? readInt(4) : 0;
-        const third = data.length > 9 ? readInt(4) : 0;
+        const second = readInt(4);
+        const third = readInt(4);
         if (inputAt !== data.length) malformed("handshake");
-        if (kind === HELLO && data.length === 13 && protocolOrNonce === this.#config.protocol) {
-          // Stateless until the cookie checks out: the challenge is derived, nothing is kept, and
-          // it is smaller than the hello.
+        if (kind === HELLO && protocolOrNonce === this.#config.protocol) {
+          // Stateless until the cookie checks out: the challenge is derived, nothing is kept.
           const cookie = this.#cookie(from, second);
           if (third !== cookie) return this.#send(undefined, words(CHALLENGE, second, cookie), from);
           if (connection?.nonce === second && connection.state === "connected") {
@@ -1028,7 +1028,7 @@ export class Host {
         }
         if (connection?.state === "connecting" && protocolOrNonce === connection.nonce) {
           connection.lastReceivedAt = now;
-          if (kind === CHALLENGE && data.length === 9) {
+          if (kind === CHALLENGE) {
             connection.cookie = second;
             return this.#handshake(connection, now);
           }
@@ -1300,13 +1300,11 @@ function check(connection: Connection, data: Uint8Array): number {
   return hash(connection.nonce ^ connection.cookie ^ data[0], data.subarray(2)) & 255;
 }
 
-/** A handshake datagram: a kind byte, then 32-bit words. */
+/** A handshake datagram: a kind byte, then three 32-bit words. */
 function words(kind: number, ...values: number[]): Uint8Array {
-  const bytes = new Uint8Array(1 + 4 * values.length);
+  const bytes = new Uint8Array(13);
   bytes[0] = kind;
-  values.forEach((value, i) => {
-    for (let byte = 0; byte < 4; byte++) bytes[1 + 4 * i + byte] = value >>> (24 - 8 * byte);
-  });
+  for (let i = 0; i < 12; i++) bytes[1 + i] = values[i >> 2] >>> (24 - 8 * (i & 3));
   return bytes;
 }
 
