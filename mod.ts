@@ -721,7 +721,7 @@ class Connection implements Peer {
     }
     const payload = pack(value);
     const pieceBytes = host.mtu - PACKET_OVERHEAD_BYTES;
-    const pieceCount = Math.ceil(payload.length / pieceBytes) || 1;
+    const pieceCount = Math.ceil(payload.length / pieceBytes); // pack gives at least 1 byte
     const limit = modeIndex < 2 ? host.maxMessageBytes : pieceBytes;
     if (payload.length > limit) {
       throw new RangeError(`Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit}`);
@@ -1006,11 +1006,10 @@ export class Host {
           this.#connected(connection);
         }
         if (connection?.state === "connected" && this.#receivePacket(connection, data, now)) return;
-      } else {
+      } else if (data.length === 13) {
         const protocolOrNonce = readInt(4);
         const second = readInt(4);
         const third = readInt(4);
-        if (inputAt !== data.length) malformed("handshake");
         if (kind === HELLO && protocolOrNonce === this.#config.protocol) {
           // Stateless until the cookie checks out: the challenge is derived, nothing is kept.
           const cookie = this.#cookie(from, second);
@@ -1194,13 +1193,11 @@ export class Host {
   }
 
   #emit(connection: Connection, id: number, payload: Uint8Array): void {
-    let data: unknown;
     try {
-      data = unpack(payload);
+      this.#events.push({ type: "message", peer: connection, data: unpack(payload), channel: id >> 2 });
     } catch {
-      return this.#count(connection, "invalidDropped");
+      this.#count(connection, "invalidDropped");
     }
-    this.#events.push({ type: "message", peer: connection, data, channel: id >> 2 });
   }
 
   /** Sends what is due to a connected peer: new pieces, resends, then pieces riding along a second time. */
@@ -1409,7 +1406,7 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
       const end = clock + ms;
       while (flying.sort((a, b) => a.at - b.at)[0]?.at <= end) {
         const datagram = flying.shift()!;
-        clock = Math.max(clock, datagram.at);
+        clock = datagram.at; // never behind: nothing is sent into the past
         listeners.get(datagram.to)?.(datagram.data, datagram.from);
       }
       clock = end;
