@@ -43,6 +43,7 @@ const checks: Check[] = [
   },
   { name: "deno task build (esbuild --platform=neutral, d.ts, size budgets)", args: ["task", "build"] },
   { name: "example: examples/pack.ts", args: ["run", "examples/pack.ts"] },
+  { name: "example: examples/bad_link.ts", args: ["run", "examples/bad_link.ts"] },
 ];
 
 let passed = 0;
