@@ -638,20 +638,19 @@ interface SentPacket {
   lost: boolean;
 }
 
-/** A reliable piece that arrived ahead of delivery. DELIVERED marks an unordered one already handed over. */
+/** A reliable piece that arrived ahead of delivery. `null` marks an unordered one already handed over. */
 interface Incoming {
   payload: Uint8Array;
   index: number;
   last: number;
 }
-const DELIVERED = 1;
 
 /** Per channel and mode: the send sequence and what the receiving side holds. */
 interface Stream {
   nextSend: number;
   nextDeliver: number;
   newest: number;
-  held: Map<number, Incoming | typeof DELIVERED>;
+  held: Map<number, Incoming | null>;
 }
 
 /** What {@linkcode Host.poll} returns and `for await` yields. */
@@ -697,7 +696,7 @@ class Connection implements Peer {
   closingSends = 0;
   nextSequence = 0;
   remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
-  remoteBits = 0;
+  remoteBits = -1; // as if the 32 packets before 0 arrived too: no news, no ack bytes
   ackPending = false;
   queue: Outgoing[] = [];
   queuedBytes = 0;
@@ -1168,7 +1167,7 @@ export class Host {
       let byteCount = 0;
       for (let at = start;; at = (at + 1) & 0xffff) {
         const piece = held.get(at);
-        if (!piece || piece === DELIVERED || piece.index !== pieces.length) return;
+        if (!piece || piece.index !== pieces.length) return;
         pieces.push(piece.payload);
         byteCount += piece.payload.length;
         if (piece.last) break;
@@ -1179,11 +1178,11 @@ export class Host {
       for (let i = 0; i < pieces.length; i++) {
         message.set(pieces[i], byteCount);
         byteCount += pieces[i].length;
-        if (mode) held.set((start + i) & 0xffff, DELIVERED);
+        if (mode) held.set((start + i) & 0xffff, null);
         else held.delete((start + i) & 0xffff);
       }
       if (!mode) stream.nextDeliver = (start + pieces.length) & 0xffff;
-      while (held.get(stream.nextDeliver) === DELIVERED) {
+      while (held.get(stream.nextDeliver) === null) {
         held.delete(stream.nextDeliver);
         stream.nextDeliver = (stream.nextDeliver + 1) & 0xffff;
       }
