@@ -11,6 +11,7 @@ import {
   type Mode,
   pack,
   type Peer,
+  type Socket,
   unpack,
 } from "./mod.ts";
 
@@ -628,4 +629,55 @@ Deno.test("Host survives 200,000 random and bit-flipped datagrams and counts the
   for (let i = 0; i < 30; i++) step();
   assert.equal(peer.state, "connected");
   assert.ok(messages(serverEvents.slice(before)).some((event) => event.data === "still here"));
+});
+
+Deno.test("README wire examples match the datagrams two Hosts send, byte for byte", async () => {
+  const readme = await Deno.readTextFile(new URL("README.md", import.meta.url));
+  const table = readme.slice(readme.indexOf("<!-- wire examples"));
+  const rows = [...table.matchAll(/^\| (\d+) \| (\w+) +\|.*\| `([0-9a-f ]+)` +\|$/gm)];
+  assert.equal(rows.length, 6, "the README lists six wire examples");
+
+  // Fixed randomness: the nonce is 7 and the secret 16 bytes of 7, so cookies and check bytes are fixed too.
+  const realRandom = crypto.getRandomValues;
+  crypto.getRandomValues = (<T extends ArrayBufferView | null>(array: T) => {
+    (array as unknown as Uint8Array).fill(7);
+    return array;
+  }) as typeof crypto.getRandomValues;
+  const sent: { from: string; hex: string }[] = [];
+  try {
+    const net = memoryNet();
+    const recorded = (address: string): Socket => {
+      const socket = net.socket(address);
+      return {
+        send(data, to) {
+          sent.push({ from: address, hex: [...data].map((byte) => byte.toString(16).padStart(2, "0")).join(" ") });
+          socket.send(data, to);
+        },
+        listen: (receive) => socket.listen(receive),
+        close: () => socket.close(),
+      };
+    };
+    const server = new Host(recorded("server"), { now: net.now });
+    const client = new Host(recorded("client"), { now: net.now });
+    const peer = client.connect("server");
+    for (let i = 0; i < 3; i++) {
+      net.advance(1);
+      client.update();
+      server.update();
+    }
+    assert.equal(peer.state, "connected");
+    for (const mode of ["reliable", "unreliable"] as const) {
+      peer.send("hi", { mode, channel: mode === "reliable" ? 0 : 2 });
+      client.update();
+      net.advance(1);
+      server.update();
+    }
+  } finally {
+    crypto.getRandomValues = realRandom;
+  }
+  assert.equal(sent.length, rows.length);
+  for (const [i, [, number, from, hex]] of rows.entries()) {
+    assert.equal(Number(number), i + 1);
+    assert.deepEqual(sent[i], { from, hex }, `README wire example ${number}`);
+  }
 });
