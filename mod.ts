@@ -368,16 +368,18 @@ const shortStrings: string[] = [];
 
 /** Reads a map as a plain object while its keys are strings, as a Map once one is not. */
 function readMap(count: number, depth: number): Record<string, unknown> | Map<unknown, unknown> {
-  let object: Record<string, unknown> = {};
+  const object: Record<string, unknown> = {};
   let map: Map<unknown, unknown> | undefined;
   for (let i = 0; i < count; i++) {
     const key = read(depth);
     const value = read(depth);
     if (map) map.set(key, value);
     else if (typeof key !== "string") (map = new Map<unknown, unknown>(Object.entries(object))).set(key, value);
-    // A computed "__proto__" key makes an own data property, never a prototype.
-    else if (key === "__proto__") object = { ...object, [key]: value };
-    else object[key] = value;
+    // defineProperty keeps "__proto__" an own data property, never a prototype, in O(1):
+    // copying the object per such key would let hostile input cost O(n²).
+    else if (key === "__proto__") {
+      Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+    } else object[key] = value;
   }
   return map ?? object;
 }
