@@ -56,6 +56,13 @@ const ACK_DELAY_MS = 33;
 const KEEPALIVE_MS = 1000;
 /** Resend timeouts stay within these bounds (RFC 6298 says 1 s minimum; games resend far sooner). */
 const MIN_RESEND_MS = 30;
+/**
+ * A piece sent once rides along again in later packets (while not yet due for
+ * a resend) this many times per unit of measured loss: none on a clean link,
+ * once at 5%, four times at 20%. Measured with bench/kcp.mjs: at 20 the p99
+ * latency is under half of KCP's at 5% and 20% loss.
+ */
+const RIDES_PER_LOSS = 20;
 const MAX_RESEND_MS = 3000;
 /** A graceful disconnect is sent this many times, in case some are lost. */
 const DISCONNECT_REPEATS = 3;
@@ -1213,18 +1220,18 @@ export class Host {
     const queue = [...connection.queue].sort((a, b) => (a.frame[0] & FRAGMENT) - (b.frame[0] & FRAGMENT));
     const stats = connection.stats;
     const resendMs = stats.rttMs
-      ? Math.min(MAX_RESEND_MS, Math.max(MIN_RESEND_MS, stats.rttMs + 4 * stats.rttVarianceMs))
+      ? Math.max(MIN_RESEND_MS, stats.rttMs + 4 * stats.rttVarianceMs) // capped at MAX_RESEND_MS below
       : 200;
     const room = connection.config.mtu - 10; // the largest packet header
     for (let packet = 0; packet < this.#config.packetsPerUpdate; packet++) {
       const chosen: Outgoing[] = [];
       let size = 0;
       // Two passes: pieces due (new ones within the receive window, or resends), then pieces
-      // sent once riding along a second time in the room left.
+      // already sent riding along again in the room left, more often the more packets are lost.
       for (const ride of [0, 1]) {
         for (const piece of queue) {
           const due = ride
-            ? piece.sends === 1 && piece.resendAt > now
+            ? piece.sends < stats.loss * RIDES_PER_LOSS + 1 && piece.resendAt > now // unsent: resendAt 0
             : piece.sends
             ? piece.resendAt <= now
             : (piece.stream & 3) > 1 || sequenceAhead(piece.sequence, oldest.get(piece.stream)!) < RECEIVE_WINDOW;
@@ -1232,17 +1239,15 @@ export class Host {
           piece.sentAt = now;
           chosen.push(piece);
           size += piece.frame.length;
+          if (piece.sends++) this.#count(connection, "messagesResent");
+          piece.acked = (piece.stream & 3) > 1; // unreliable pieces go once (no piece here is acked yet)
+          // Back off by 1.5 (as KCP does in its fast mode), not 2: a game would rather resend than wait.
+          if (!ride) piece.resendAt = now + Math.min(MAX_RESEND_MS, resendMs * 1.5 ** (piece.sends - 1));
         }
         if (!chosen.length && !ride) {
           const quiet = now - connection.lastSentAt;
           if (packet || !(connection.ackPending && quiet >= ACK_DELAY_MS || quiet >= KEEPALIVE_MS)) return;
         }
-      }
-      for (const piece of chosen) {
-        if (piece.sends++) this.#count(connection, "messagesResent");
-        if ((piece.stream & 3) > 1) piece.acked = true; // unreliable pieces go once
-        // Back off by 1.5 (as KCP does in its fast mode), not 2: a game would rather resend than wait.
-        piece.resendAt = now + Math.min(MAX_RESEND_MS, resendMs * 1.5 ** (piece.sends - 1));
       }
       this.#sendPacket(connection, now, chosen, 0);
     }
@@ -1338,7 +1343,7 @@ function link(options: LinkOptions): (size: number) => number[] {
   let burst = 0;
   return (size) => {
     if (random() < burstLoss) burst = burstLength;
-    if (burst > 0 && burst--) return [];
+    if (burst-- > 0) return [];
     if (size > (options.mtu ?? 65507) || random() < loss) return [];
     const delays = [];
     for (let copies = random() < duplicate ? 2 : 1; copies--;) {

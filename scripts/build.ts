@@ -33,7 +33,7 @@ await Deno.mkdir(dist, { recursive: true });
 const INTERNAL_PROPERTIES = [
   ...["cookie", "lastSentAt", "closingSends", "nextSequence", "remoteLatest", "remoteBits", "ackPending"],
   ...["queue", "queuedBytes", "heldBytes", "sent", "streams", "config", "nonce", "lastReceivedAt"],
-  ...["stream", "sequence", "frame", "sends", "sentAt", "resendAt", "acked", "pieces", "lost"],
+  ...["stream", "sequence", "frame", "sends", "rides", "sentAt", "resendAt", "acked", "pieces", "lost"],
   ...["payload", "index", "last", "nextSend", "nextDeliver", "newest", "held"],
 ];
 
