@@ -54,8 +54,6 @@ const HANDSHAKE_RETRY_MS = 100;
 const ACK_DELAY_MS = 33;
 /** An idle connection sends an empty packet this often, so the other side does not time it out. */
 const KEEPALIVE_MS = 1000;
-/** Resend timeouts stay within these bounds (RFC 6298 says 1 s minimum; games resend far sooner). */
-const MIN_RESEND_MS = 30;
 /**
  * A piece sent once rides along again in later packets (while not yet due for
  * a resend) this many times per unit of measured loss: none on a clean link,
@@ -63,6 +61,7 @@ const MIN_RESEND_MS = 30;
  * latency is under half of KCP's at 5% and 20% loss.
  */
 const RIDES_PER_LOSS = 20;
+/** The longest a resend waits, whatever the RTT and the backoff. */
 const MAX_RESEND_MS = 3000;
 /** A graceful disconnect is sent this many times, in case some are lost. */
 const DISCONNECT_REPEATS = 3;
@@ -1220,7 +1219,10 @@ export class Host {
     const queue = [...connection.queue].sort((a, b) => (a.frame[0] & FRAGMENT) - (b.frame[0] & FRAGMENT));
     const stats = connection.stats;
     const resendMs = stats.rttMs
-      ? Math.max(MIN_RESEND_MS, stats.rttMs + 4 * stats.rttVarianceMs) // capped at MAX_RESEND_MS below
+      // RFC 6298's SRTT + 4 RTTVAR, plus the peer's ack delay (as QUIC adds max_ack_delay): the newest
+      // packet in an ack waited for none, so the samples miss it. At least ACK_DELAY_MS, far under RFC
+      // 6298's 1 s minimum (games resend sooner), and at most MAX_RESEND_MS.
+      ? stats.rttMs + 4 * stats.rttVarianceMs + ACK_DELAY_MS
       : 200;
     const room = connection.config.mtu - 10; // the largest packet header
     for (let packet = 0; packet < this.#config.packetsPerUpdate; packet++) {

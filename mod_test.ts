@@ -681,3 +681,20 @@ Deno.test("README wire examples match the datagrams two Hosts send, byte for byt
     assert.deepEqual(sent[i], { from, hex }, `README wire example ${number}`);
   }
 });
+
+Deno.test("Host sends each reliable piece once on a clean link, and again in later packets once packets are lost", () => {
+  const resent = (link: LinkOptions) => {
+    const { peer, step, serverEvents } = pair({ latencyMs: 40, ...link });
+    while (peer.state !== "connected") step();
+    for (let i = 0; i < 300; i++) {
+      peer.send(i);
+      step();
+    }
+    for (let i = 0; i < 100; i++) step();
+    assert.deepEqual(messages(serverEvents).map((message) => message.data), [...Array(300).keys()]);
+    return peer.stats.messagesResent;
+  };
+  assert.equal(resent({}), 0, "nothing is sent twice on a perfect link");
+  // At 20% loss each piece rides along in later packets: far more copies than the ~60 pieces lost.
+  assert.ok(resent({ loss: 0.2, seed: 3 }) > 300, "pieces ride again under loss");
+});
