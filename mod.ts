@@ -1,9 +1,12 @@
 /**
  * jamnet: game networking in one file, with no dependencies.
  *
- * This release ships the first layer: {@linkcode pack} and {@linkcode unpack},
- * a MessagePack encoder and decoder, so that a game written in any language
- * with a msgpack library reads what a jamnet game sends.
+ * {@linkcode pack} and {@linkcode unpack} are a MessagePack encoder and
+ * decoder, so that a game written in any language with a msgpack library reads
+ * what a jamnet game sends. {@linkcode Host} turns an unreliable datagram
+ * socket into connections with reliable, ordered, sequenced and unreliable
+ * messages on independent channels; {@linkcode memoryNet} and
+ * {@linkcode condition} simulate a bad network for tests and rehearsals.
  *
  * @example Pack a game message and read it back
  * ```ts
@@ -72,7 +75,7 @@ const DISCONNECT_REPEATS = 3;
 const HELLO = 1; // protocol, nonce, cookie (0 before the challenge)
 const CHALLENGE = 2; // nonce, cookie, 0
 const REFUSED = 3; // nonce, 0, 0: the Host is full
-// The answer to a good RESPONSE is the new connection's first data packet: 5 bytes, empty.
+// The answer to a HELLO with a good cookie is the new connection's first data packet: 5 bytes, empty.
 const DATA = 0x80; // | ack-bit bytes present (bits 0-3) | WIDE_ACK | CLOSING
 const WIDE_ACK = 0x10; // the ack is 2 bytes back from the sequence, not 1
 const CLOSING = 0x20; // the sender has disconnected
@@ -1006,11 +1009,10 @@ export class Host {
       inputAt = 0;
       const kind = readInt(1);
       if (kind >= DATA) {
-        // The first data packet that checks out completes the handshake.
-        if (connection?.state === "connecting" && connection.cookie && check(connection, data) === data[1]) {
-          this.#connected(connection);
+        // A connecting peer with a cookie is waiting for the first data packet that checks out.
+        if (connection?.cookie && connection.state !== "disconnected" && this.#receivePacket(connection, data, now)) {
+          return;
         }
-        if (connection?.state === "connected" && this.#receivePacket(connection, data, now)) return;
       } else if (data.length === 13) {
         const protocolOrNonce = readInt(4);
         const second = readInt(4);
@@ -1100,6 +1102,7 @@ export class Host {
     if (connection.heldBytes + newBytes > 2 * connection.config.maxMessageBytes + RECEIVE_WINDOW) return false;
     if (this.#events.length + deliveries.length + 1 > this.#config.maxEvents) return false;
 
+    if (connection.state === "connecting") this.#connected(connection); // the handshake is complete
     connection.lastReceivedAt = now;
     connection.ackPending = true;
     if (ahead > 0) {
@@ -1205,18 +1208,16 @@ export class Host {
     }
   }
 
-  /** Sends what is due to a connected peer: new pieces, resends, then pieces riding along a second time. */
+  /** Sends what is due to a connected peer: new pieces and resends, then pieces riding along again. */
   #flush(connection: Connection, now: number): void {
     const oldest = new Map<number, number>();
     connection.queuedBytes = 0;
-    connection.queue = connection.queue.filter((piece) => {
+    const queue = connection.queue = connection.queue.filter((piece) => {
       if (piece.acked) return false;
       connection.queuedBytes += piece.frame.length;
       if (!oldest.has(piece.stream)) oldest.set(piece.stream, piece.sequence);
       return true;
     });
-    // Whole messages before fragments (a stable sort), so a large transfer never holds up small ones.
-    const queue = [...connection.queue].sort((a, b) => (a.frame[0] & FRAGMENT) - (b.frame[0] & FRAGMENT));
     const stats = connection.stats;
     const resendMs = stats.rttMs
       // RFC 6298's SRTT + 4 RTTVAR, plus the peer's ack delay (as QUIC adds max_ack_delay): the newest
@@ -1228,15 +1229,18 @@ export class Host {
     for (let packet = 0; packet < this.#config.packetsPerUpdate; packet++) {
       const chosen: Outgoing[] = [];
       let size = 0;
-      // Two passes: pieces due (new ones within the receive window, or resends), then pieces
-      // already sent riding along again in the room left, more often the more packets are lost.
-      for (const ride of [0, 1]) {
+      // Three passes: whole messages due (new ones within the receive window, or resends), then
+      // fragments due, so a large transfer never holds up small messages; then pieces already sent
+      // riding along again in the room left, more often the more packets are lost.
+      for (const pass of [0, 1, 2]) {
+        const ride = pass > 1;
         for (const piece of queue) {
           const due = ride
             ? piece.sends < stats.loss * RIDES_PER_LOSS + 1 && piece.resendAt > now // unsent: resendAt 0
-            : piece.sends
-            ? piece.resendAt <= now
-            : (piece.stream & 3) > 1 || sequenceAhead(piece.sequence, oldest.get(piece.stream)!) < RECEIVE_WINDOW;
+            : !(piece.frame[0] & FRAGMENT) === !pass &&
+              (piece.sends
+                ? piece.resendAt <= now
+                : (piece.stream & 3) > 1 || sequenceAhead(piece.sequence, oldest.get(piece.stream)!) < RECEIVE_WINDOW);
           if (!due || piece.sentAt === now || size + piece.frame.length > room) continue;
           piece.sentAt = now;
           chosen.push(piece);
@@ -1246,7 +1250,7 @@ export class Host {
           // Back off by 1.5 (as KCP does in its fast mode), not 2: a game would rather resend than wait.
           if (!ride) piece.resendAt = now + Math.min(MAX_RESEND_MS, resendMs * 1.5 ** (piece.sends - 1));
         }
-        if (!chosen.length && !ride) {
+        if (!chosen.length && pass === 1) {
           const quiet = now - connection.lastSentAt;
           if (packet || !(connection.ackPending && quiet >= ACK_DELAY_MS || quiet >= KEEPALIVE_MS)) return;
         }
@@ -1258,7 +1262,8 @@ export class Host {
   #sendPacket(connection: Connection, now: number, pieces: Outgoing[], flags: number): void {
     const sequence = connection.nextSequence;
     const ackBack = (sequence - connection.remoteLatest) & 0xffff;
-    const packet = new Uint8Array(connection.config.mtu);
+    // Exactly the bytes needed: at most 10 of header, then the frames.
+    const packet = new Uint8Array(pieces.reduce((size, piece) => size + piece.frame.length, 10));
     packet[2] = sequence >> 8;
     packet[3] = sequence;
     let at = 4;
