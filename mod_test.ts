@@ -698,3 +698,34 @@ Deno.test("Host sends each reliable piece once on a clean link, and again in lat
   // At 20% loss each piece rides along in later packets: far more copies than the ~60 pieces lost.
   assert.ok(resent({ loss: 0.2, seed: 3 }) > 300, "pieces ride again under loss");
 });
+
+Deno.test("Host stops sending pieces again once the link turns clean", () => {
+  const net = memoryNet({ latencyMs: 40 });
+  let lossy = true;
+  let count = 0;
+  const inner = net.socket("client");
+  // Every fifth datagram from the client is lost while `lossy` holds.
+  const socket = {
+    ...inner,
+    send: (data: Uint8Array, to: string) => (lossy && ++count % 5 === 0) || inner.send(data, to),
+  };
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(socket, { now: net.now });
+  const peer = client.connect("server");
+  const run = (messageCount: number) => {
+    for (let i = 0; i < messageCount; i++) {
+      if (peer.state === "connected") peer.send(i);
+      client.update();
+      server.update();
+      net.advance(TICK_MS);
+      while (server.poll());
+    }
+    return peer.stats.messagesResent;
+  };
+  const lossyResends = run(200);
+  assert.ok(lossyResends > 200, "pieces ride again while packets are lost");
+  lossy = false;
+  const settled = run(300); // the loss estimate decays as packets are acked
+  assert.ok(peer.stats.loss < 0.0013, `loss estimate ${peer.stats.loss}`);
+  assert.equal(run(200) - settled, 0, "no piece is sent twice on the clean link");
+});
