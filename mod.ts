@@ -55,6 +55,12 @@ const PACKET_OVERHEAD_BYTES = 20;
 const HANDSHAKE_RETRY_MS = 100;
 /** Data that arrived is acked at most this late when nothing else is sent: two ticks at 60 Hz. */
 const ACK_DELAY_MS = 33;
+/**
+ * A receiver acks at once, without waiting for an update, when this many
+ * packets arrived since it last sent one: each ack covers the last 33, so
+ * however fast the sender and however rare the updates, every packet is acked.
+ */
+const ACK_EVERY_PACKETS = 16;
 /** An idle connection sends an empty packet this often, so the other side does not time it out. */
 const KEEPALIVE_MS = 1000;
 /**
@@ -708,7 +714,7 @@ class Connection implements Peer {
   nextSequence = 0;
   remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
   remoteBits = -1; // as if the 32 packets before 0 arrived too: no news, no ack bytes
-  ackPending = false;
+  ackPending = 0; // packets received since the last one sent
   queue: Outgoing[] = [];
   queuedBytes = 0;
   heldBytes = 0;
@@ -1106,7 +1112,6 @@ export class Host {
 
     if (connection.state === "connecting") this.#connected(connection); // the handshake is complete
     connection.lastReceivedAt = now;
-    connection.ackPending = true;
     if (ahead > 0) {
       const shifted = ahead < 32 ? connection.remoteBits << ahead : 0;
       connection.remoteBits = (shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0)) >>> 0;
@@ -1116,6 +1121,8 @@ export class Host {
     }
     this.#acked(connection, ack, ackBits, now);
     for (const deliver of deliveries) deliver();
+    // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
+    if (++connection.ackPending > ACK_EVERY_PACKETS) this.#sendPacket(connection, now, [], 0);
     if (flags & CLOSING) this.#drop(connection, "closed");
     return true;
   }
@@ -1296,7 +1303,7 @@ export class Host {
     };
     connection.nextSequence = (sequence + 1) & 0xffff;
     connection.lastSentAt = now;
-    connection.ackPending = false;
+    connection.ackPending = 0;
     this.#send(connection, datagram, connection.address);
   }
 }
