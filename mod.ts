@@ -67,7 +67,7 @@ const KEEPALIVE_MS = 1000;
  * A piece rides along again in later packets (while not yet due for a resend)
  * until all the copies sent would be lost together with at most this chance,
  * at the measured loss: never on a clean link, twice at 5%, four times at 20%.
- * Measured with bench/kcp.mjs (ordered messages wait behind a lost one, so
+ * Measured with bench/kcp/kcp.mjs (ordered messages wait behind a lost one, so
  * one loss delays a few): 0.001 spends more bytes than KCP at 5% loss, 0.0015
  * makes the p99 more than half of KCP's there; 0.0013 does neither.
  */

@@ -1,13 +1,13 @@
 // Latency under loss: jamnet (dist/mod.js) against KCP (node-kcp 1.0.13, the original C ikcp.c), side by side
 // over the same simulated link on one virtual clock. Run `deno task bench:kcp` (it builds dist/mod.js and
-// installs node-kcp), or `deno task build && cd bench && npm install && node kcp.mjs`.
+// installs node-kcp), or `deno task build && cd bench/kcp && npm install && node kcp.mjs`.
 //
 // Link: 50 ms ± 10 ms one way, 1% duplication, 1% reordering (held back one more latency), loss 0%, 5%, 20%.
 // Traffic: 2,000 reliable ordered 32-byte messages at 60 a second, one way. Both sides tick every 10 ms
 // (KCP's interval in fast mode). Wire bytes count every datagram sent, both directions, plus 28 bytes of IP
 // and UDP header each.
 import { createRequire } from "node:module";
-import { Host } from "../dist/mod.js";
+import { Host } from "../../dist/mod.js";
 
 const { KCP } = createRequire(import.meta.url)("node-kcp/build/Release/kcp.node");
 
