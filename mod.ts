@@ -84,9 +84,10 @@ const HELLO = 1; // protocol, nonce, cookie (0 before the challenge)
 const CHALLENGE = 2; // nonce, cookie, 0
 const REFUSED = 3; // nonce, 0, 0: the Host is full
 // The answer to a HELLO with a good cookie is the new connection's first data packet: 5 bytes, empty.
-const DATA = 0x80; // | ack-bit bytes present (bits 0-3) | WIDE_ACK | CLOSING
+const DATA = 0x80; // | ack-bit bytes present (bits 0-3) | WIDE_ACK | CLOSING | ACK_ONLY
 const WIDE_ACK = 0x10; // the ack is 2 bytes back from the sequence, not 1
 const CLOSING = 0x20; // the sender has disconnected
+const ACK_ONLY = 0x40; // an empty packet sent only to ack: not acked back, or two idle peers would ack forever
 
 // A frame's first byte: mode in bits 0-1, then HAS_CHANNEL, FRAGMENT, and the
 // length in bits 4-7 (15: 15 plus a varint that follows).
@@ -709,7 +710,7 @@ class Connection implements Peer {
   state: Peer["state"] = "connecting";
   stats: Stats = newStats();
   cookie = 0;
-  lastSentAt = 0;
+  lastSentAt = -Infinity; // so a new connection's first packet is no ACK_ONLY
   closingSends = 0;
   nextSequence = 0;
   remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
@@ -934,7 +935,7 @@ export class Host {
     const now = this.#now();
     for (const connection of this.#connections.values()) {
       if (connection.state === "disconnected") {
-        if (connection.closingSends-- > 0) this.#sendPacket(connection, now, [], CLOSING);
+        if (connection.closingSends-- > 0) this.#sendPacket(connection, now, [], 0, CLOSING);
         else this.#connections.delete(connection.address);
       } else if (now - connection.lastReceivedAt > this.#config.timeout) {
         this.#drop(connection, "timeout");
@@ -991,10 +992,6 @@ export class Host {
     );
   }
 
-  #cookie(address: string, nonce: number): number {
-    return hash(hash(nonce ^ this.#config.protocol, this.#secret), textEncoder.encode(address)) || 1;
-  }
-
   #drop(connection: Connection, reason: "timeout" | "closed" | "full"): void {
     connection.state = "disconnected";
     this.#connections.delete(connection.address);
@@ -1026,11 +1023,12 @@ export class Host {
         const second = readInt(4);
         const third = readInt(4);
         if (kind === HELLO && protocolOrNonce === this.#config.protocol) {
-          // Stateless until the cookie checks out: the challenge is derived, nothing is kept.
-          const cookie = this.#cookie(from, second);
+          // Stateless until the cookie checks out: the challenge is derived, nothing is kept. The cookie
+          // hashes the nonce and protocol (just checked equal to ours) with the Host's secret, then the address.
+          const cookie = hash(hash(second ^ protocolOrNonce, this.#secret), textEncoder.encode(from)) || 1;
           if (third !== cookie) return this.#send(undefined, words(CHALLENGE, second, cookie), from);
           if (connection?.nonce === second && connection.state === "connected") {
-            return this.#sendPacket(connection, now, [], 0);
+            return this.#sendPacket(connection, now);
           }
           if (connection && connection.state !== "disconnected") this.#drop(connection, "closed");
           if (this.peers.length >= this.#config.maxPeers) return this.#send(undefined, words(REFUSED, second), from);
@@ -1038,7 +1036,7 @@ export class Host {
           connection.cookie = third;
           this.#connections.set(from, connection);
           this.#connected(connection);
-          return this.#sendPacket(connection, now, [], 0);
+          return this.#sendPacket(connection, now);
         }
         if (connection?.state === "connecting" && protocolOrNonce === connection.nonce) {
           connection.lastReceivedAt = now;
@@ -1122,7 +1120,9 @@ export class Host {
     this.#acked(connection, ack, ackBits, now);
     for (const deliver of deliveries) deliver();
     // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
-    if (++connection.ackPending > ACK_EVERY_PACKETS) this.#sendPacket(connection, now, [], 0);
+    if (!(flags & ACK_ONLY) && ++connection.ackPending > ACK_EVERY_PACKETS) {
+      this.#sendPacket(connection, now);
+    }
     if (flags & CLOSING) this.#drop(connection, "closed");
     return true;
   }
@@ -1264,15 +1264,18 @@ export class Host {
           if (packet || !(connection.ackPending && quiet >= ACK_DELAY_MS || quiet >= KEEPALIVE_MS)) return;
         }
       }
-      this.#sendPacket(connection, now, chosen, 0);
+      this.#sendPacket(connection, now, chosen, size);
     }
   }
 
-  #sendPacket(connection: Connection, now: number, pieces: Outgoing[], flags: number): void {
+  /** Sends a data packet with `pieces`, whose frames take `used` bytes. */
+  #sendPacket(connection: Connection, now: number, pieces: Outgoing[] = [], used = 0, flags = 0): void {
     const sequence = connection.nextSequence;
+    // Empty and not a keepalive: only an ack.
+    if (!used && now - connection.lastSentAt < KEEPALIVE_MS) flags |= ACK_ONLY;
     const ackBack = (sequence - connection.remoteLatest) & 0xffff;
     // Exactly the bytes needed: at most 10 of header, then the frames.
-    const packet = new Uint8Array(pieces.reduce((size, piece) => size + piece.frame.length, 10));
+    const packet = new Uint8Array(used + 10);
     packet[2] = sequence >> 8;
     packet[3] = sequence;
     let at = 4;

@@ -712,6 +712,18 @@ Deno.test("Host acks every packet of a fast sender: no resends on a clean link a
   assert.ok(peer.stats.messagesResent < 100, `${peer.stats.messagesResent} resent`);
 });
 
+Deno.test("Two idle Hosts send about a keepalive and its ack a second, and do not ack each other's acks", () => {
+  const { client, server, peer, step } = pair({ latencyMs: 20 });
+  for (let i = 0; i < 100; i++) step();
+  assert.equal(peer.state, "connected");
+  const before = [client.stats.packetsSent, server.stats.packetsSent];
+  for (let i = 0; i < 625; i++) step(); // 10 s
+  const sent = [client.stats.packetsSent - before[0], server.stats.packetsSent - before[1]];
+  // Acking acks was 156 packets each in these 10 s: an ack every 33 ms, forever.
+  assert.ok(sent.every((count) => count >= 10 && count <= 25), `packets sent in 10 idle s: ${sent}`);
+  assert.equal(peer.state, "connected");
+});
+
 Deno.test("Host stops sending pieces again once the link turns clean", () => {
   const net = memoryNet({ latencyMs: 40 });
   let lossy = true;
