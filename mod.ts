@@ -41,7 +41,6 @@ const CACHED_STRING_BYTES = 7;
 const STRING_CACHE_SLOTS = 1024;
 /** MessagePack's timestamp extension type. */
 const TIMESTAMP_TYPE = -1;
-const TWO_POW_32 = 4294967296;
 
 /** Default largest datagram: the IPv6 minimum MTU of 1280 minus 40 bytes of IPv6 and 8 of UDP, rounded down. */
 const DEFAULT_MTU_BYTES = 1200;
@@ -127,200 +126,173 @@ export class Extension {
   }
 }
 
-// ─── Bytes ──────────────────────────────────────────────────────────────────
-
-// Floats go through one 8-byte scratch view, copied in or out byte by byte:
-// no DataView is made per message or per received buffer.
-const floatBytes = /* @__PURE__ */ new Uint8Array(8);
-const floatView = /* @__PURE__ */ new DataView(floatBytes.buffer);
-
 // ─── Packing: writer ────────────────────────────────────────────────────────
 
-// pack writes into a shared chunk and hands out views of it: no copy per
-// message, and a region once handed out is never written again.
-let packBytes: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
-let packAt = 0;
-let packStart = 0;
+// pack writes into a shared chunk and hands out views of it: allocating a
+// typed array costs about 300 ns in Deno, as much as packing a small message.
+// A region once handed out is never written again.
+let out: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
+let outView: DataView;
+let outAt = 0;
+let outStart = 0;
 const textEncoder = /* @__PURE__ */ new TextEncoder();
 
-/** Makes room for `byteCount` more bytes of the message being packed. */
-function reserve(byteCount: number): void {
-  if (packAt + byteCount > packBytes.length) {
-    const message = packBytes.subarray(packStart, packAt);
-    packBytes = new Uint8Array(Math.max(PACK_CHUNK_BYTES, (message.length + byteCount) * 2));
-    packBytes.set(message);
-    packAt = message.length;
-    packStart = 0;
+/** Makes room for `byteCount` more bytes: a full chunk moves the message begun so far to a new one. */
+function room(byteCount: number): void {
+  if (outAt + byteCount > out.length) {
+    const message = out.subarray(outStart, outAt);
+    (out = new Uint8Array(Math.max(PACK_CHUNK_BYTES, 2 * (message.length + byteCount)))).set(message);
+    outView = new DataView(out.buffer);
+    outAt = message.length;
+    outStart = 0;
   }
 }
 
-/** Writes the low `byteCount` bytes (at most 4) of `value`, big-endian; negatives as two's complement. */
-function writeWord(value: number, byteCount: number): void {
-  while (byteCount--) packBytes[packAt++] = value >>> (byteCount * 8);
-}
-
-/** Writes a type byte, then `value` in `byteCount` bytes. */
-function writeTyped(type: number, value: number, byteCount: number): void {
-  packBytes[packAt++] = type;
-  writeWord(value, byteCount);
+/**
+ * Writes a type byte, then `value` big-endian in `byteCount` bytes (0, 1, 2,
+ * 4 or 8), a negative as two's complement. Leaves room for 8 more bytes.
+ */
+function put(type: number, value: number | bigint = 0, byteCount = 0): void {
+  room(9);
+  out[outAt++] = type;
+  if (byteCount > 4) {
+    outView.setBigUint64(outAt, BigInt.asUintN(64, BigInt(value)));
+    outAt += 8;
+  } else {
+    while (byteCount) out[outAt++] = (value as number) >> (8 * --byteCount);
+  }
 }
 
 /**
  * Writes the header of a str, bin, ext, array or map of `length` in its
- * smallest form: the fix form under `fixLimit`, then the 8, 16 and 32-bit
- * forms around `type16`. Arrays and maps (0xdc and up) have no 8-bit form.
+ * smallest form: the fix form below `fixLimit`, else the 8, 16 or 32-bit form
+ * from `type8` on. Arrays and maps have no 8-bit form: their `type8` is one
+ * below their 16-bit type, 0xdb or 0xdd.
  */
-function writeHeader(length: number, type16: number, fixType = 0, fixLimit = 0): void {
-  reserve(5);
-  if (length < fixLimit) packBytes[packAt++] = fixType | length;
-  else if (length < 256 && type16 < 0xdc) writeTyped(type16 - 1, length, 1);
-  else if (length < 65536) writeTyped(type16, length, 2);
-  else writeTyped(type16 + 1, length, 4);
+function putLength(length: number, type8: number, fixType = 0, fixLimit = 0): void {
+  if (length < fixLimit) put(fixType | length);
+  else if (length < 256 && type8 < 0xdb) put(type8, length, 1);
+  else if (length < 65536) put(type8 + 1, length, 2);
+  else put(type8 + 2, length, 4);
 }
 
-function writeRaw(bytes: Uint8Array): void {
-  reserve(bytes.length);
-  packBytes.set(bytes, packAt);
-  packAt += bytes.length;
-}
-
-/** Writes a safe integer in the smallest int form, anything else as float 64. */
-function writeNumber(value: number): void {
-  reserve(9);
-  if (!Number.isSafeInteger(value)) {
-    floatView.setFloat64(0, value);
-    packBytes[packAt++] = 0xcb;
-    for (let i = 0; i < 8; i++) packBytes[packAt++] = floatBytes[i];
-  } else if (value < 128 && value >= -32) {
-    packBytes[packAt++] = value & 255; // positive or negative fixint
-  } else {
-    // Unsigned forms start at 0xcc, signed at 0xd0. A negative fits n bytes
-    // when (-value - 1) * 2 < 2^(8n), as a positive fits when value < 2^(8n).
-    const type = value < 0 ? 0xd0 : 0xcc;
-    const magnitude = value < 0 ? (-value - 1) * 2 : value;
-    if (magnitude < 256) writeTyped(type, value, 1);
-    else if (magnitude < 65536) writeTyped(type + 1, value, 2);
-    else if (magnitude < TWO_POW_32) writeTyped(type + 2, value, 4);
-    else writeInt64(type + 3, Math.floor(value / TWO_POW_32), value >>> 0);
-  }
-}
-
-function writeInt64(type: number, high: number, low: number): void {
-  reserve(9);
-  writeTyped(type, high, 4);
-  writeWord(low, 4);
+function putBytes(bytes: Uint8Array): void {
+  room(bytes.length);
+  out.set(bytes, outAt);
+  outAt += bytes.length;
 }
 
 /** Writes a str: ASCII byte by byte, anything else through TextEncoder. */
-function writeString(value: string): void {
+function putString(value: string): void {
   const length = value.length;
-  reserve(length * 3 + 5);
-  const start = packAt;
-  writeHeader(length, 0xda, 0xa0, 32);
+  // Room for the longest header and UTF-8 (3 bytes per UTF-16 unit), and for put's 9: the
+  // buffer must not move under `start`.
+  room(length * 3 + 9);
+  const start = outAt;
+  putLength(length, 0xd9, 0xa0, 32);
   for (let i = 0; i < length; i++) {
     const code = value.charCodeAt(i);
     if (code > 127) {
       // Encode after room for the longest header, then move the bytes back
       // behind the header their real length needs: one canonical encoding.
-      packAt = start + 5;
-      const byteCount = textEncoder.encodeInto(value, packBytes.subarray(packAt)).written;
-      packAt = start;
-      writeHeader(byteCount, 0xda, 0xa0, 32);
-      packBytes.copyWithin(packAt, start + 5, start + 5 + byteCount);
-      packAt += byteCount;
+      const byteCount = textEncoder.encodeInto(value, out.subarray(start + 5)).written;
+      outAt = start;
+      putLength(byteCount, 0xd9, 0xa0, 32);
+      out.copyWithin(outAt, start + 5, start + 5 + byteCount);
+      outAt += byteCount;
       return;
     }
-    packBytes[packAt++] = code;
+    out[outAt++] = code;
   }
 }
 
+/** Writes an ext: a fixext for 1, 2, 4, 8 or 16 bytes of data, else ext 8, 16 or 32. */
+function putExtension(type: number, data: Uint8Array): void {
+  const fixed = [1, 2, 4, 8, 16].indexOf(data.length);
+  if (fixed < 0) putLength(data.length, 0xc7);
+  put(fixed < 0 ? type : 0xd4 + fixed, type, +(fixed >= 0));
+  putBytes(data);
+}
+
 /** Writes a Date as the smallest of the timestamp extension's three forms. */
-function writeDate(date: Date): void {
+function putDate(date: Date): void {
   const ms = date.getTime();
   if (ms !== ms) throw new RangeError("Cannot pack an invalid Date");
   const seconds = Math.floor(ms / 1000);
   const nanoseconds = (ms - seconds * 1000) * 1e6;
-  const high = Math.floor(seconds / TWO_POW_32);
-  reserve(15);
-  if (seconds < 0 || high > 3) {
-    // timestamp 96: 32 bits of nanoseconds, 64 of signed seconds.
-    writeTyped(0xc7, 12, 1);
-    writeTyped(TIMESTAMP_TYPE, nanoseconds, 4);
-    writeWord(high, 4);
-    writeWord(seconds >>> 0, 4);
-  } else if (nanoseconds || high) {
-    // timestamp 64: 30 bits of nanoseconds, then 34 bits of seconds.
-    writeTyped(0xd7, TIMESTAMP_TYPE, 1);
-    writeWord(nanoseconds * 4 + high, 4);
-    writeWord(seconds >>> 0, 4);
-  } else {
-    writeTyped(0xd6, TIMESTAMP_TYPE, 1);
-    writeWord(seconds, 4);
+  const data = new Uint8Array(12);
+  const view = new DataView(data.buffer);
+  if (seconds >= 0 && seconds < 2 ** 34) {
+    // timestamp 64: 30 bits of nanoseconds, then 34 of seconds; timestamp 32: seconds alone.
+    view.setBigUint64(4, BigInt(nanoseconds) << 34n | BigInt(seconds));
+    return putExtension(TIMESTAMP_TYPE, data.subarray(nanoseconds || seconds >= 2 ** 32 ? 4 : 8));
   }
+  // timestamp 96: 32 bits of nanoseconds, then 64 of signed seconds.
+  view.setUint32(0, nanoseconds);
+  view.setBigInt64(4, BigInt(seconds));
+  putExtension(TIMESTAMP_TYPE, data);
 }
 
 function write(value: unknown, depth: number): void {
   switch (typeof value) {
     case "number":
-      return writeNumber(value);
+      if (!Number.isSafeInteger(value)) {
+        put(0xcb);
+        outView.setFloat64(outAt, value);
+        outAt += 8;
+      } else if (value < 128 && value >= -32) {
+        put(value & 255); // positive or negative fixint
+      } else {
+        // Unsigned forms start at 0xcc, signed at 0xd0. A negative fits n bytes
+        // when -2 * value - 1 < 2^(8n), as a positive fits when value < 2^(8n).
+        const magnitude = value < 0 ? -2 * value - 1 : value;
+        const log = magnitude < 256 ? 0 : magnitude < 65536 ? 1 : magnitude < 2 ** 32 ? 2 : 3;
+        put((value < 0 ? 0xd0 : 0xcc) + log, value, 1 << log);
+      }
+      return;
     case "string":
-      return writeString(value);
+      return putString(value);
     case "boolean":
-      reserve(1);
-      packBytes[packAt++] = value ? 0xc3 : 0xc2;
-      return;
+      return put(value ? 0xc3 : 0xc2);
     case "undefined":
-      reserve(1);
-      packBytes[packAt++] = 0xc0;
-      return;
-    case "bigint": {
-      const type = BigInt.asUintN(64, value) === value ? 0xcf : BigInt.asIntN(64, value) === value ? 0xd3 : 0;
-      if (!type) throw new RangeError(`Cannot pack ${value}: a bigint must fit in 64 bits`);
-      return writeInt64(type, Number(value >> 32n), Number(value & 0xffffffffn));
-    }
+      return put(0xc0);
+    case "bigint":
+      if (BigInt.asIntN(64, value) !== value && BigInt.asUintN(64, value) !== value) {
+        throw new RangeError(`Cannot pack ${value}: a bigint must fit in 64 bits`);
+      }
+      return put(value < 0 ? 0xd3 : 0xcf, value, 8);
     case "object":
-      if (value === null) return write(undefined, depth);
+      if (!value) return put(0xc0);
       if (++depth > MAX_DEPTH) throw new TypeError(`Cannot pack nesting deeper than ${MAX_DEPTH} (a cycle?)`);
       if (Array.isArray(value)) {
-        writeHeader(value.length, 0xdc, 0x90, 16);
-        for (let i = 0; i < value.length; i++) write(value[i], depth);
+        putLength(value.length, 0xdb, 0x90, 16);
+        for (const item of value) write(item, depth);
+      } else if (value instanceof Date) {
+        putDate(value);
+      } else if (value instanceof Extension) {
+        const { type, data } = value;
+        if (!(Number.isInteger(type) && type >= -128 && type < 128 && data instanceof Uint8Array)) {
+          throw new RangeError(`Cannot pack Extension(${type}): type must be an integer -128..127, data a Uint8Array`);
+        }
+        putExtension(type, data);
       } else if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
         const bytes = value instanceof ArrayBuffer
           ? new Uint8Array(value)
           : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-        writeHeader(bytes.length, 0xc5);
-        writeRaw(bytes);
-      } else if (value instanceof Date) {
-        writeDate(value);
-      } else if (value instanceof Map) {
-        writeHeader(value.size, 0xde, 0x80, 16);
-        for (const [key, item] of value) {
-          write(key, depth);
-          write(item, depth);
-        }
-      } else if (value instanceof Extension) {
-        const { type, data } = value;
-        if (!(type >= -128 && type <= 127 && Number.isInteger(type) && data instanceof Uint8Array)) {
-          throw new RangeError(`Cannot pack Extension(${type}): type must be an integer -128..127, data a Uint8Array`);
-        }
-        const fixed = [1, 2, 4, 8, 16].indexOf(data.length);
-        reserve(6);
-        if (fixed < 0) writeHeader(data.length, 0xc8);
-        else packBytes[packAt++] = 0xd4 + fixed; // fixext 1, 2, 4, 8, 16
-        packBytes[packAt++] = type;
-        writeRaw(data);
+        putLength(bytes.length, 0xc4);
+        putBytes(bytes);
       } else {
-        const keys = Object.keys(value);
-        writeHeader(keys.length, 0xde, 0x80, 16);
+        const isMap = value instanceof Map;
+        const keys = isMap ? [...value.keys()] : Object.keys(value);
+        putLength(keys.length, 0xdd, 0x80, 16);
         for (const key of keys) {
-          writeString(key);
-          write((value as Record<string, unknown>)[key], depth);
+          write(key, depth);
+          write(isMap ? value.get(key) : (value as Record<string, unknown>)[key], depth);
         }
       }
       return;
-    default:
-      throw new TypeError(`Cannot pack a ${typeof value}`);
   }
+  throw new TypeError(`Cannot pack a ${typeof value}`);
 }
 
 /**
@@ -358,22 +330,22 @@ function write(value: unknown, depth: number): void {
  * ```
  */
 export function pack(value: unknown): Uint8Array {
-  if (packBytes.length - packAt < 64) reserve(PACK_CHUNK_BYTES);
-  packStart = packAt;
-  try {
-    write(value, 0);
-  } catch (error) {
-    packAt = packStart;
-    throw error;
-  }
-  return packBytes.subarray(packStart, packAt);
+  // A pack that throws leaves its bytes behind, never handed out.
+  outStart = outAt;
+  write(value, 0);
+  return out.subarray(outStart, outAt);
 }
 
 // ─── Packing: reader ────────────────────────────────────────────────────────
 
 let input: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
 let inputAt = 0;
-let textDecoder: TextDecoder | undefined;
+// Floats, 64-bit integers and timestamps are copied into one scratch view to be read:
+// a DataView per message costs about 110 ns.
+const scratch = /* @__PURE__ */ new Uint8Array(12);
+const scratchView = /* @__PURE__ */ new DataView(scratch.buffer);
+// fatal: invalid UTF-8 throws a TypeError instead of becoming U+FFFD; ignoreBOM: a leading U+FEFF is data.
+const textDecoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Every malformed input ends here: a RangeError that says what and where. */
 function malformed(what: string): never {
@@ -385,77 +357,59 @@ function need(byteCount: number): number {
   if (inputAt + byteCount > input.length) {
     malformed(`truncated: needs ${byteCount} bytes, has ${input.length - inputAt}`);
   }
-  inputAt += byteCount;
-  return inputAt - byteCount;
+  return (inputAt += byteCount) - byteCount;
 }
 
-/** Reads a big-endian integer of 1, 2 or 4 bytes. */
-function readInt(byteCount: number, signed?: boolean): number {
+/** Reads a big-endian unsigned integer of 1, 2 or 4 bytes. */
+function readInt(byteCount: number): number {
   const at = need(byteCount);
   let value = 0;
   for (let i = 0; i < byteCount; i++) value = value * 256 + input[at + i];
-  return signed && value >= 2 ** (byteCount * 8 - 1) ? value - 2 ** (byteCount * 8) : value;
+  return value;
 }
 
-/** Reads a str: short ASCII through the cache, the rest with a strict TextDecoder. */
+/** Copies the next `byteCount` bytes (at most 12) into the scratch view and returns it. */
+function readView(byteCount: number): DataView {
+  const at = need(byteCount);
+  for (let i = 0; i < byteCount; i++) scratch[i] = input[at + i];
+  return scratchView;
+}
+
+/** Reads a str: short ASCII through the cache, the rest strictly decoded. */
 function readString(byteCount: number): string {
   const at = need(byteCount);
   let key = 1;
-  for (let i = 0; i < byteCount; i++) {
-    const code = input[at + i];
-    if (code > 127 || byteCount > CACHED_STRING_BYTES) {
-      // Invalid UTF-8 throws a TypeError instead of becoming U+FFFD.
-      textDecoder ??= new TextDecoder("utf-8", { fatal: true });
-      return textDecoder.decode(input.subarray(at, at + byteCount));
-    }
-    key = key * 128 + code;
+  for (let i = at; i < inputAt; i++) {
+    if (input[i] > 127 || byteCount > CACHED_STRING_BYTES) return textDecoder.decode(input.subarray(at, inputAt));
+    key = key * 128 + input[i];
   }
   const slot = (key ^ (key / 8192)) & (STRING_CACHE_SLOTS - 1);
   if (shortStringKeys[slot] !== key) {
     shortStringKeys[slot] = key;
-    shortStrings[slot] = String.fromCharCode(...input.subarray(at, at + byteCount));
+    shortStrings[slot] = String.fromCharCode(...input.subarray(at, inputAt));
   }
   return shortStrings[slot];
 }
 const shortStringKeys = /* @__PURE__ */ new Float64Array(STRING_CACHE_SLOTS);
 const shortStrings: string[] = [];
 
-/** Reads a map as a plain object while its keys are strings, as a Map once one is not. */
-function readMap(count: number, depth: number): Record<string, unknown> | Map<unknown, unknown> {
-  const object: Record<string, unknown> = {};
-  let map: Map<unknown, unknown> | undefined;
-  for (let i = 0; i < count; i++) {
-    const key = read(depth);
-    const value = read(depth);
-    if (map) map.set(key, value);
-    else if (typeof key !== "string") (map = new Map<unknown, unknown>(Object.entries(object))).set(key, value);
-    // defineProperty keeps "__proto__" an own data property, never a prototype, in O(1):
-    // copying the object per such key would let hostile input cost O(n²).
-    else if (key === "__proto__") {
-      Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-    } else object[key] = value;
-  }
-  return map ?? object;
-}
-
 /** Reads an ext of `byteCount` bytes: a timestamp becomes a Date, any other type an Extension. */
 function readExtension(byteCount: number): Date | Extension {
-  const type = readInt(1, true);
-  const at = need(byteCount);
-  if (type !== TIMESTAMP_TYPE) return new Extension(type, input.slice(at, at + byteCount));
-  inputAt = at;
+  const type = input[need(1)] << 24 >> 24;
+  if (type !== TIMESTAMP_TYPE) return new Extension(type, input.slice(need(byteCount), inputAt));
   let nanoseconds = 0;
-  let seconds: number;
+  let seconds = 0;
   if (byteCount === 4) {
-    seconds = readInt(4);
+    seconds = readView(4).getUint32(0);
   } else if (byteCount === 8) {
     // 30 bits of nanoseconds, then 34 bits of seconds.
-    const high = readInt(4);
-    nanoseconds = high >>> 2;
-    seconds = (high & 3) * TWO_POW_32 + readInt(4);
+    const both = readView(8).getBigUint64(0);
+    nanoseconds = Number(both >> 34n);
+    seconds = Number(both & 0x3ffffffffn);
   } else if (byteCount === 12) {
-    nanoseconds = readInt(4);
-    seconds = readInt(4, true) * TWO_POW_32 + readInt(4);
+    const view = readView(12);
+    nanoseconds = view.getUint32(0);
+    seconds = Number(view.getBigInt64(4));
   } else {
     malformed(`timestamp of ${byteCount} bytes (4, 8 or 12)`);
   }
@@ -466,8 +420,7 @@ function readExtension(byteCount: number): Date | Extension {
 
 function read(depth: number): unknown {
   const type = input[need(1)];
-  if (type < 0x80) return type; // positive fixint
-  if (type > 0xdf) return type - 256; // negative fixint
+  if (type < 0x80 || type > 0xdf) return type << 24 >> 24; // positive and negative fixint
   if (type < 0xa0 || type > 0xdb) {
     // fixmap 0x80, fixarray 0x90, array 16/32 0xdc/0xdd, map 16/32 0xde/0xdf
     if (++depth > MAX_DEPTH) malformed(`nesting deeper than ${MAX_DEPTH}`);
@@ -476,10 +429,26 @@ function read(depth: number): unknown {
     // Every element takes at least one byte: check before allocating for a claimed count.
     need(isMap ? count * 2 : count);
     inputAt -= isMap ? count * 2 : count;
-    if (isMap) return readMap(count, depth);
-    const array = new Array(count);
-    for (let i = 0; i < count; i++) array[i] = read(depth);
-    return array;
+    if (!isMap) {
+      const array = new Array(count);
+      for (let i = 0; i < count; i++) array[i] = read(depth);
+      return array;
+    }
+    // A plain object while every key is a string, a Map from the first key that is not.
+    const object: Record<string, unknown> = {};
+    let map: Map<unknown, unknown> | undefined;
+    for (let i = 0; i < count; i++) {
+      const key = read(depth);
+      const value = read(depth);
+      if (!map && typeof key !== "string") map = new Map(Object.entries(object));
+      if (map) map.set(key, value);
+      // defineProperty keeps "__proto__" an own data property, never a prototype, in O(1):
+      // copying the object per such key would let hostile input cost O(n²).
+      else if (key === "__proto__") {
+        Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+      } else object[key as string] = value;
+    }
+    return map ?? object;
   }
   if (type < 0xc0) return readString(type & 31); // fixstr
   if (type < 0xc4) {
@@ -487,26 +456,19 @@ function read(depth: number): unknown {
     if (type === 0xc1) malformed("reserved type 0xc1");
     return type === 0xc0 ? null : type === 0xc3;
   }
-  if (type < 0xc7) {
-    const byteCount = readInt(1 << (type - 0xc4)); // bin 8/16/32
-    const at = need(byteCount);
-    return input.slice(at, at + byteCount);
-  }
+  if (type < 0xc7) return input.slice(need(readInt(1 << (type - 0xc4))), inputAt); // bin 8/16/32
   if (type < 0xca) return readExtension(readInt(1 << (type - 0xc7))); // ext 8/16/32
-  if (type < 0xcc) {
-    const byteCount = type === 0xca ? 4 : 8; // float 32/64
-    const at = need(byteCount);
-    for (let i = 0; i < byteCount; i++) floatBytes[i] = input[at + i];
-    return byteCount === 4 ? floatView.getFloat32(0) : floatView.getFloat64(0);
-  }
+  if (type < 0xcc) return type & 1 ? readView(8).getFloat64(0) : readView(4).getFloat32(0); // float 32/64
   if (type < 0xd4) {
     // uint 8/16/32/64 from 0xcc, int 8/16/32/64 from 0xd0
     const signed = type > 0xcf;
-    if ((type & 3) < 3) return readInt(1 << (type & 3), signed);
-    const high = readInt(4, signed);
-    const low = readInt(4);
-    const value = high * TWO_POW_32 + low;
-    return Number.isSafeInteger(value) ? value : (BigInt(high) << 32n) + BigInt(low);
+    const byteCount = 1 << (type & 3);
+    if (byteCount > 4) {
+      const value = signed ? readView(8).getBigInt64(0) : readView(8).getBigUint64(0);
+      return Number.isSafeInteger(Number(value)) ? Number(value) : value;
+    }
+    const value = readInt(byteCount);
+    return signed && value >= 2 ** (8 * byteCount - 1) ? value - 2 ** (8 * byteCount) : value;
   }
   if (type < 0xd9) return readExtension(1 << (type - 0xd4)); // fixext 1/2/4/8/16
   return readString(readInt(1 << (type - 0xd9))); // str 8/16/32

@@ -107,9 +107,23 @@ Deno.test("unpack() reads every pinned encoding back", () => {
 });
 
 Deno.test("pack() keeps earlier results intact while later ones share and outgrow its buffer", () => {
-  const results = Array.from({ length: 3000 }, (_, i) => [i, pack({ i, pad: "x".repeat(i % 50) })] as const);
+  // Short non-ASCII strings land on every offset of a chunk's end, where the buffer moves mid-message.
+  const value = (i: number) => ({ i, pad: "x".repeat(i % 50), short: ["é", "", "€"][i % 3] });
+  const results = Array.from({ length: 3000 }, (_, i) => [i, pack(value(i))] as const);
   const big = pack(new Uint8Array(100_000).fill(7));
-  for (const [i, bytes] of results) assert.deepEqual(unpack(bytes), { i, pad: "x".repeat(i % 50) });
+  for (const [i, bytes] of results) assert.deepEqual(unpack(bytes), value(i));
+  // Steer the next message to start `left` bytes before the end of its chunk, one 1-byte pack at a
+  // time (a pack keeps 9 bytes free, so 8 is the least left), where the buffer moves mid-message.
+  for (let left = 8; left < 40; left++) {
+    for (const value of ["é", "€", "é€", "a", "", 2 ** 40, 0.5, [1.5], new Date(1)]) {
+      let last = pack(0);
+      for (let i = 0; i < 300_000 && last.buffer.byteLength - last.byteOffset - last.length !== left; i++) {
+        last = pack(0);
+      }
+      assert.equal(last.buffer.byteLength - last.byteOffset - last.length, left);
+      assert.deepEqual(unpack(pack(value)), value, `${String(value)} with ${left} bytes left`);
+    }
+  }
   assert.equal(big.length, 100_005);
   assert.deepEqual((unpack(big) as Uint8Array).subarray(99_990), new Uint8Array(10).fill(7));
 });
@@ -196,6 +210,13 @@ for (const [name, bytes, type, message] of MALFORMED) {
 
 Deno.test("unpack() rejects what is not a Uint8Array with a TypeError", () => {
   assert.throws(() => unpack([1] as unknown as Uint8Array), TypeError);
+});
+
+Deno.test("pack() and unpack() keep a leading U+FEFF in a string: it is data, not a byte order mark", () => {
+  for (const text of ["\ufeff", "\ufeffhello, world", "\ufeff\u00e9t\u00e9"]) {
+    assert.deepEqual([...pack(text).subarray(1, 4)], [0xef, 0xbb, 0xbf]); // a fixstr: one header byte
+    assert.equal(unpack(pack(text)), text);
+  }
 });
 
 Deno.test("unpack() keeps a __proto__ key as data and changes no prototype", () => {
