@@ -11,10 +11,12 @@ const root = new URL("../", import.meta.url).pathname;
 /** Every .ts file the project owns, for `deno check`. */
 async function typeScriptFiles(): Promise<string[]> {
   const files = ["mod.ts", "mod_test.ts"];
-  for (const folder of ["examples", "scripts", "bench"]) {
+  const folders = ["examples", "scripts", "bench"];
+  for (const folder of folders) {
     try {
       for await (const entry of Deno.readDir(root + folder)) {
         if (entry.isFile && entry.name.endsWith(".ts")) files.push(`${folder}/${entry.name}`);
+        else if (entry.isDirectory && entry.name !== "node_modules") folders.push(`${folder}/${entry.name}`);
       }
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;

@@ -1,0 +1,212 @@
+import assert from "node:assert/strict";
+import { Host, type HostOptions, memoryNet } from "../../mod.ts";
+import { kvStore, Lobby, LobbyClient, type LobbyOptions, memoryStore, type Room, type RoomStore } from "./lobby.ts";
+
+const TICK_MS = 16;
+
+/** A lobby and `count` players on one memoryNet with a virtual clock. */
+function world(count: number, options: LobbyOptions = {}, hostOptions: HostOptions = {}) {
+  const net = memoryNet({ latencyMs: 20, jitterMs: 10, loss: 0.05, seed: 3 });
+  const lobby = new Lobby(new Host(net.socket("lobby"), { now: net.now, ...hostOptions }), {
+    now: net.now,
+    ...options,
+  });
+  const players = Array.from({ length: count }, (_, i) => {
+    const host = new Host(net.socket(`player${i}`), { now: net.now, ...hostOptions });
+    return { host, client: new LobbyClient(host.connect("lobby")), silent: false };
+  });
+  /** Runs ticks until `done` holds (or `limit` ticks pass). */
+  async function until(done: () => boolean, limit = 500): Promise<void> {
+    for (let tick = 0; tick < limit && !done(); tick++) {
+      for (const player of players) if (!player.silent) player.host.update();
+      await lobby.update();
+      net.advance(TICK_MS);
+      for (const player of players) {
+        for (let event; (event = player.host.poll());) player.client.handle(event);
+      }
+    }
+  }
+  /** Sends a request and runs ticks until its answer or error arrives. */
+  async function ask(player: number, request: Record<string, unknown>): Promise<Record<string, unknown>> {
+    let result: Record<string, unknown> | Error | undefined;
+    players[player].client.request(request).then((answer) => result = answer, (error) => result = error);
+    await until(() => result !== undefined);
+    if (result instanceof Error) throw result;
+    assert.ok(result, `no answer to ${JSON.stringify(request)}`);
+    return result;
+  }
+  return { net, lobby, players, until, ask };
+}
+
+Deno.test("lobby: create, list, join, relay, leave; the host leaving closes the room", async () => {
+  const { players, until, ask } = world(3);
+  await until(() => players.every((player) => player.client.peer.state === "connected"));
+  const { room } = await ask(0, { op: "create", name: "arena", maxPlayers: 3, meta: { map: "dust" } }) as {
+    room: Room;
+  };
+  assert.equal(room.name, "arena");
+  assert.deepEqual(room.meta, { map: "dust" });
+  const { rooms } = await ask(1, { op: "list" }) as { rooms: Room[] };
+  assert.deepEqual(rooms.map((listed) => listed.id), [room.id]);
+
+  const joined = await ask(1, { op: "join", room: room.id }) as { room: Room };
+  assert.equal(joined.room.members.length, 2);
+  assert.equal(joined.room.members[0].id, room.host);
+  await until(() => players[0].client.notices.length > 0);
+  assert.deepEqual(players[0].client.notices.shift(), {
+    op: "member",
+    room: room.id,
+    member: joined.room.members[1],
+    joined: true,
+  });
+
+  // Relay to everyone else in the room, then to one member.
+  await ask(2, { op: "join", room: room.id });
+  players[0].client.peer.send({ op: "relay", data: { x: 1 } });
+  players[1].client.peer.send({ op: "relay", data: "to the host", to: room.host, mode: "unordered" });
+  await until(() =>
+    players[0].client.notices.some((notice) => notice.op === "relay") &&
+    players[1].client.notices.some((notice) => notice.op === "relay") &&
+    players[2].client.notices.some((notice) => notice.op === "relay")
+  );
+  const relays = players.map((player) => player.client.notices.filter((notice) => notice.op === "relay"));
+  assert.deepEqual(relays[0], [{ op: "relay", from: joined.room.members[1].id, data: "to the host" }]);
+  assert.deepEqual(relays[1], [{ op: "relay", from: room.host, data: { x: 1 } }]);
+  assert.deepEqual(relays[2], [{ op: "relay", from: room.host, data: { x: 1 } }]);
+
+  // A member leaves: the others hear it; then the host leaves and the room closes.
+  assert.equal((await ask(2, { op: "leave" })).op, "left");
+  assert.equal(((await ask(1, { op: "list" })).rooms as Room[])[0].members.length, 2);
+  await ask(0, { op: "leave" });
+  await until(() => players[1].client.notices.some((notice) => notice.op === "closed"));
+  assert.deepEqual((await ask(1, { op: "list" })).rooms, []);
+  // The closed room's member is free to create its own.
+  assert.equal((await ask(1, { op: "create", name: "next", maxPlayers: 2 })).op, "created");
+});
+
+Deno.test("lobby: bad requests get a clear error and change nothing", async () => {
+  const { players, until, ask } = world(3, { maxRooms: 2, maxNameLength: 8, maxMetaBytes: 32, maxPlayers: 4 });
+  await until(() => players.every((player) => player.client.peer.state === "connected"));
+  const { room } = await ask(0, { op: "create", name: "duel", maxPlayers: 2 }) as { room: Room };
+  const refused: [number, Record<string, unknown>, RegExp][] = [
+    [1, { op: "dance" }, /Unknown op "dance"/],
+    [1, { op: "create", name: "", maxPlayers: 2 }, /name must be a string of 1 to 8/],
+    [1, { op: "create", name: "much too long", maxPlayers: 2 }, /name must be/],
+    [1, { op: "create", name: 7, maxPlayers: 2 }, /name must be/],
+    [1, { op: "create", name: "big", maxPlayers: 5 }, /maxPlayers must be an integer from 2 to 4/],
+    [1, { op: "create", name: "big", maxPlayers: 2.5 }, /maxPlayers/],
+    [1, { op: "create", name: "m", maxPlayers: 2, meta: [1] }, /meta must be an object/],
+    [
+      1,
+      { op: "create", name: "m", maxPlayers: 2, meta: { pad: "x".repeat(40) } },
+      /meta packs to 47 bytes: the limit is 32/,
+    ],
+    [0, { op: "create", name: "second", maxPlayers: 2 }, /Already in room/],
+    [1, { op: "join", room: "nope" }, /No room nope/],
+    [1, { op: "join", room: 5 }, /room must be a room id/],
+    [1, { op: "leave" }, /Not in a room/],
+    [1, { op: "relay", data: 1 }, /Not in a room/],
+    [0, { op: "relay", data: 1, mode: "carrier pigeon" }, /mode must be one of/],
+    [0, { op: "relay", data: 1, to: "ghost" }, /No member ghost/],
+  ];
+  for (const [player, request, message] of refused) {
+    await assert.rejects(ask(player, request), message, JSON.stringify(request));
+  }
+  await ask(1, { op: "join", room: room.id });
+  await assert.rejects(ask(2, { op: "join", room: room.id }), /Room .* is full: 2 players/);
+  // The directory is as it was: one room with its two members, and room for one more.
+  const { rooms } = await ask(2, { op: "list" }) as { rooms: Room[] };
+  assert.deepEqual(rooms.map((listed) => [listed.name, listed.members.length]), [["duel", 2]]);
+  assert.equal((await ask(2, { op: "create", name: "third", maxPlayers: 2 })).op, "created");
+});
+
+Deno.test("lobby: a flood of room creations from many clients stops at maxRooms", async () => {
+  const { players, until, ask } = world(12, { maxRooms: 5 });
+  await until(() => players.every((player) => player.client.peer.state === "connected"));
+  let created = 0;
+  for (let i = 0; i < players.length; i++) {
+    try {
+      await ask(i, { op: "create", name: `r${i}`, maxPlayers: 2 });
+      created++;
+    } catch (error) {
+      assert.match((error as Error).message, /The lobby is full: 5 rooms/);
+    }
+  }
+  assert.equal(created, 5);
+  assert.equal(((await ask(0, { op: "list" })).rooms as Room[]).length, 5);
+});
+
+Deno.test("lobby: a host that vanishes times out, and its room closes", async () => {
+  const { players, lobby, until, ask } = world(2, {}, { timeout: 2000 });
+  await until(() => players.every((player) => player.client.peer.state === "connected"));
+  const { room } = await ask(0, { op: "create", name: "ghost town", maxPlayers: 4 }) as { room: Room };
+  await ask(1, { op: "join", room: room.id });
+  players[0].silent = true; // no more updates: no packets, no goodbye
+  await until(() => players[1].client.notices.some((notice) => notice.op === "closed"), 400);
+  assert.deepEqual(players[1].client.notices.at(-1), { op: "closed", room: room.id });
+  assert.deepEqual((await ask(1, { op: "list" })).rooms, []);
+  assert.equal(lobby.clients, 1);
+});
+
+async function exerciseStore(store: RoomStore): Promise<void> {
+  const room: Room = { id: "r1", name: "a", maxPlayers: 2, meta: { v: 1 }, host: "m1", members: [] };
+  assert.equal(await store.get("r1"), undefined);
+  await store.put(room);
+  assert.deepEqual(await store.get("r1"), room);
+  await store.put({ ...room, id: "r2" });
+  assert.deepEqual((await store.list(10)).map((listed) => listed.id).sort(), ["r1", "r2"]);
+  assert.equal((await store.list(1)).length, 1);
+  await store.delete("r1");
+  await store.delete("r1");
+  assert.deepEqual((await store.list(10)).map((listed) => listed.id), ["r2"]);
+}
+
+Deno.test("lobby stores: memory and Deno KV keep, list and delete rooms alike", async () => {
+  await exerciseStore(memoryStore());
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await exerciseStore(kvStore(kv));
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("lobby on Deno KV: two lobbies on one KV file share one directory", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".kv" });
+  const [kvA, kvB] = [await Deno.openKv(path), await Deno.openKv(path)];
+  try {
+    const net = memoryNet({ latencyMs: 5 });
+    const lobbies = ["lobbyA", "lobbyB"].map((address, i) =>
+      new Lobby(new Host(net.socket(address), { now: net.now }), { now: net.now, store: kvStore([kvA, kvB][i]) })
+    );
+    const players = ["lobbyA", "lobbyB"].map((address, i) => {
+      const host = new Host(net.socket(`player${i}`), { now: net.now });
+      return { host, client: new LobbyClient(host.connect(address)) };
+    });
+    const settle = async (promise: Promise<Record<string, unknown>>) => {
+      let answer: Record<string, unknown> | undefined;
+      promise.then((value) => answer = value);
+      for (let tick = 0; tick < 200 && !answer; tick++) {
+        for (const player of players) player.host.update();
+        for (const lobby of lobbies) await lobby.update();
+        net.advance(TICK_MS);
+        for (const player of players) for (let event; (event = player.host.poll());) player.client.handle(event);
+      }
+      assert.ok(answer);
+      return answer;
+    };
+    const { room } = await settle(players[0].client.request({ op: "create", name: "shared", maxPlayers: 4 })) as {
+      room: Room;
+    };
+    const { rooms } = await settle(players[1].client.request({ op: "list" })) as { rooms: Room[] };
+    assert.deepEqual(rooms, [room]);
+    const joined = await settle(players[1].client.request({ op: "join", room: room.id })) as { room: Room };
+    assert.equal(joined.room.members.length, 2);
+    await settle(players[0].client.request({ op: "leave" }));
+    assert.deepEqual((await settle(players[1].client.request({ op: "list" }))).rooms, []);
+  } finally {
+    kvA.close();
+    kvB.close();
+    await Deno.remove(path);
+  }
+});
