@@ -210,3 +210,40 @@ Deno.test("lobby on Deno KV: two lobbies on one KV file share one directory", as
     await Deno.remove(path);
   }
 });
+
+Deno.test("lobby over real UDP on 127.0.0.1: two clients meet in a room and relay", async () => {
+  const { udpSocket } = await import("./udp.ts");
+  const server = await udpSocket();
+  const lobby = new Lobby(new Host(server));
+  const players = await Promise.all([0, 1].map(async () => {
+    const host = new Host(await udpSocket());
+    return { host, client: new LobbyClient(host.connect(server.address)) };
+  }));
+  const deadline = performance.now() + 5000;
+  let running = true;
+  // Real sockets, real time: a tick every 5 ms until the test is done or the deadline passes.
+  const ticking = (async () => {
+    while (running && performance.now() < deadline) {
+      for (const player of players) player.host.update();
+      await lobby.update();
+      for (const player of players) for (let event; (event = player.host.poll());) player.client.handle(event);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  try {
+    const { room } = await players[0].client.request({ op: "create", name: "udp", maxPlayers: 2 }) as { room: Room };
+    await players[1].client.request({ op: "join", room: room.id });
+    players[1].client.peer.send({ op: "relay", data: new Uint8Array([1, 2, 3]), mode: "unordered" });
+    while (!players[0].client.notices.some((notice) => notice.op === "relay") && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const relay = players[0].client.notices.find((notice) => notice.op === "relay");
+    assert.deepEqual(relay?.data, new Uint8Array([1, 2, 3]));
+    assert.equal((await players[0].client.request({ op: "leave" })).op, "left");
+  } finally {
+    running = false;
+    await ticking;
+    for (const player of players) player.host.close();
+    server.close();
+  }
+});
