@@ -12,7 +12,7 @@
  * @module
  */
 import { Host } from "../mod.ts";
-import { Lobby, LobbyClient, memoryStore, type Room } from "../examples/lobby/lobby.ts";
+import { Lobby, LobbyClient, memoryStore, type RoomSummary } from "../examples/lobby/lobby.ts";
 import { udpSocket } from "../examples/lobby/udp.ts";
 
 const CLIENTS = Number(Deno.env.get("CLIENTS") ?? 1000);
@@ -27,6 +27,8 @@ interface LobbyReport {
   rss: number;
   rooms: number;
   clients: number;
+  /** The longest time between two updates so far. */
+  longestGapMs: number;
 }
 
 if (Deno.args[0] === "--lobby") {
@@ -37,13 +39,24 @@ if (Deno.args[0] === "--lobby") {
     store,
   });
   let reportedAt = 0;
+  let lastLoop = performance.now();
+  let longestGapMs = 0;
   while (performance.now() < deadline) {
+    longestGapMs = Math.max(longestGapMs, performance.now() - lastLoop);
+    lastLoop = performance.now();
     await lobby.update();
     if (performance.now() - reportedAt >= 250) {
       reportedAt = performance.now();
       const { heapUsed, rss } = Deno.memoryUsage();
       const rooms = (await store.list(CLIENTS)).length;
-      const report: LobbyReport = { address: socket.address, heapUsed, rss, rooms, clients: lobby.clients };
+      const report: LobbyReport = {
+        address: socket.address,
+        heapUsed,
+        rss,
+        rooms,
+        clients: lobby.clients,
+        longestGapMs,
+      };
       console.log(JSON.stringify(report));
     }
     await new Promise((resolve) => setTimeout(resolve, TICK_MS));
@@ -78,6 +91,7 @@ const clients = await Promise.all(Array.from({ length: CLIENTS }, async () => {
 let answered = 0;
 let refused = 0;
 let pending = 0;
+const refusals = new Map<string, number>();
 /** A request counted: answered (or refused) is one operation. */
 async function ask(
   client: LobbyClient,
@@ -86,8 +100,10 @@ async function ask(
   pending++;
   try {
     return await client.request(request);
-  } catch {
+  } catch (error) {
     refused++;
+    const reason = (error as Error).message.replace(/[0-9a-f]{8}/g, "…");
+    refusals.set(reason, (refusals.get(reason) ?? 0) + 1);
     return undefined;
   } finally {
     pending--;
@@ -96,14 +112,16 @@ async function ask(
 }
 
 let running = true;
+let longestTickGapMs = 0;
 const ticking = (async () => {
-  while (running && performance.now() < deadline) {
+  for (let last = performance.now(); running && performance.now() < deadline; last = performance.now()) {
     for (const client of clients) {
       if (client.vanished) continue;
       client.host.update();
       for (let event; (event = client.host.poll());) client.lobby.handle(event);
     }
     await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+    longestTickGapMs = Math.max(longestTickGapMs, performance.now() - last);
   }
 })();
 
@@ -114,7 +132,7 @@ await Promise.all(clients.map(async (client, i) => {
   } else {
     for (let tries = 0; tries < 5; tries++) {
       const listed = await ask(client.lobby, { op: "list" });
-      const open = (listed?.rooms as Room[] ?? []).filter((room) => room.members.length < room.maxPlayers);
+      const open = (listed?.rooms as RoomSummary[] ?? []).filter((room) => room.players < room.maxPlayers);
       if (open.length && await ask(client.lobby, { op: "join", room: open[i % open.length].id })) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -133,8 +151,11 @@ for (const [i, client] of clients.entries()) if (i % 10 !== 9 && i !== 1) client
 
 // Client 1 stays to watch the directory empty as the vanished ones time out.
 let roomsLeft = Infinity;
-while (performance.now() < deadline && (roomsLeft > 0 || reports.at(-1)!.clients > 1)) {
-  roomsLeft = ((await ask(clients[1].lobby, { op: "list" }))?.rooms as Room[] ?? []).length;
+while (
+  performance.now() < deadline && clients[1].lobby.peer.state === "connected" &&
+  (roomsLeft > 0 || reports.at(-1)!.clients > 1)
+) {
+  roomsLeft = ((await ask(clients[1].lobby, { op: "list" }))?.rooms as RoomSummary[] ?? []).length;
 }
 const cleanedAt = performance.now();
 running = false;
@@ -173,8 +194,16 @@ console.log(
   } / ${megabytes(heapPeak)} / ${megabytes(last.heapUsed)} |`,
 );
 console.log(`| lobby RSS at start / at its busiest | ${megabytes(memoryAtStart.rss)} / ${megabytes(peak.rss)} |`);
-console.log(`| lobby at its busiest: rooms, clients | ${peak.rooms}, ${peak.clients} |`);
-if (pending || roomsLeft || last.clients > 1) {
-  console.log("FAILED: requests unanswered or rooms or clients left behind");
+console.log(
+  `| most rooms / most clients the lobby held | ${Math.max(...reports.map((report) => report.rooms))} / ${
+    Math.max(...reports.map((report) => report.clients))
+  } |`,
+);
+console.log(
+  `\nlongest gap between updates: lobby ${last.longestGapMs.toFixed(0)} ms, clients ${longestTickGapMs.toFixed(0)} ms`,
+);
+console.log(`refusals: ${JSON.stringify(Object.fromEntries(refusals))}`);
+if (pending || roomsLeft || last.clients > 1 || refusals.has("The lobby disconnected: timeout")) {
+  console.log("FAILED: requests unanswered, clients timed out while active, or rooms or clients left behind");
   Deno.exit(1);
 }

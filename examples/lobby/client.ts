@@ -8,7 +8,7 @@
  * @module
  */
 import { Host } from "../../mod.ts";
-import { LobbyClient, type Room } from "./lobby.ts";
+import { LobbyClient, type Room, type RoomSummary } from "./lobby.ts";
 import { udpSocket } from "./udp.ts";
 
 const lobbyAddress = Deno.args[0] ?? "127.0.0.1:7000";
@@ -23,8 +23,8 @@ const timer = setInterval(() => {
   for (let notice; (notice = lobby.notices.shift());) console.log(name, "hears", JSON.stringify(notice));
 }, 16);
 
-const { rooms } = await lobby.request({ op: "list" }) as { rooms: Room[] };
-const open = rooms.find((room) => room.members.length < room.maxPlayers);
+const { rooms } = await lobby.request({ op: "list" }) as { rooms: RoomSummary[] };
+const open = rooms.find((room) => room.players < room.maxPlayers);
 const { room } = open
   ? await lobby.request({ op: "join", room: open.id }) as { room: Room }
   : await lobby.request({ op: "create", name: `${name}'s room`, maxPlayers: 4, meta: { game: "jam" } }) as {

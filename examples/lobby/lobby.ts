@@ -8,7 +8,7 @@
  * | request (client → lobby)                                  | answer                                        |
  * | --------------------------------------------------------- | --------------------------------------------- |
  * | `{ op: "create", id, name, maxPlayers, meta? }`           | `{ op: "created", id, room }`                 |
- * | `{ op: "list", id }`                                      | `{ op: "rooms", id, rooms }`                  |
+ * | `{ op: "list", id }`                                      | `{ op: "rooms", id, rooms }` (summaries)      |
  * | `{ op: "join", id, room }` (a room id)                    | `{ op: "joined", id, room }`                  |
  * | `{ op: "leave", id }`                                     | `{ op: "left", id }`                          |
  * | `{ op: "relay", data, to?, mode? }`                       | none; members get `{ op: "relay", from, data }` |
@@ -48,6 +48,20 @@ export interface Room {
   host: string;
   /** Everyone in the room, the host first. */
   members: Member[];
+}
+
+/** A room as `list` shows it: no member list, so that a list of 100 rooms stays a few KB. */
+export interface RoomSummary {
+  /** The room's id. */
+  id: string;
+  /** What the host called it. */
+  name: string;
+  /** Most members at once. */
+  maxPlayers: number;
+  /** Members now. */
+  players: number;
+  /** Free-form data the host attached. */
+  meta: Record<string, unknown>;
 }
 
 /** Where the room directory lives. Every method may be asynchronous. */
@@ -305,8 +319,19 @@ export class Lobby {
         this.#enter(client, room.id);
         return { op: "created", room };
       }
-      case "list":
-        return { op: "rooms", rooms: await this.#store.list(limits.listLimit) };
+      case "list": {
+        const rooms = await this.#store.list(limits.listLimit);
+        return {
+          op: "rooms",
+          rooms: rooms.map(({ id, name, maxPlayers, members, meta }): RoomSummary => ({
+            id,
+            name,
+            maxPlayers,
+            players: members.length,
+            meta,
+          })),
+        };
+      }
       case "join": {
         if (typeof request.room !== "string") throw new Refused("room must be a room id");
         this.#mustBeOutside(client);

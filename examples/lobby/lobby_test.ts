@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { Host, type HostOptions, memoryNet } from "../../mod.ts";
-import { kvStore, Lobby, LobbyClient, type LobbyOptions, memoryStore, type Room, type RoomStore } from "./lobby.ts";
+import {
+  kvStore,
+  Lobby,
+  LobbyClient,
+  type LobbyOptions,
+  memoryStore,
+  type Room,
+  type RoomStore,
+  type RoomSummary,
+} from "./lobby.ts";
 
 const TICK_MS = 16;
 
@@ -76,7 +85,7 @@ Deno.test("lobby: create, list, join, relay, leave; the host leaving closes the 
 
   // A member leaves: the others hear it; then the host leaves and the room closes.
   assert.equal((await ask(2, { op: "leave" })).op, "left");
-  assert.equal(((await ask(1, { op: "list" })).rooms as Room[])[0].members.length, 2);
+  assert.equal(((await ask(1, { op: "list" })).rooms as RoomSummary[])[0].players, 2);
   await ask(0, { op: "leave" });
   await until(() => players[1].client.notices.some((notice) => notice.op === "closed"));
   assert.deepEqual((await ask(1, { op: "list" })).rooms, []);
@@ -115,8 +124,8 @@ Deno.test("lobby: bad requests get a clear error and change nothing", async () =
   await ask(1, { op: "join", room: room.id });
   await assert.rejects(ask(2, { op: "join", room: room.id }), /Room .* is full: 2 players/);
   // The directory is as it was: one room with its two members, and room for one more.
-  const { rooms } = await ask(2, { op: "list" }) as { rooms: Room[] };
-  assert.deepEqual(rooms.map((listed) => [listed.name, listed.members.length]), [["duel", 2]]);
+  const { rooms } = await ask(2, { op: "list" }) as { rooms: RoomSummary[] };
+  assert.deepEqual(rooms.map((listed) => [listed.name, listed.players]), [["duel", 2]]);
   assert.equal((await ask(2, { op: "create", name: "third", maxPlayers: 2 })).op, "created");
 });
 
@@ -198,8 +207,8 @@ Deno.test("lobby on Deno KV: two lobbies on one KV file share one directory", as
     const { room } = await settle(players[0].client.request({ op: "create", name: "shared", maxPlayers: 4 })) as {
       room: Room;
     };
-    const { rooms } = await settle(players[1].client.request({ op: "list" })) as { rooms: Room[] };
-    assert.deepEqual(rooms, [room]);
+    const { rooms } = await settle(players[1].client.request({ op: "list" })) as { rooms: RoomSummary[] };
+    assert.deepEqual(rooms, [{ id: room.id, name: "shared", maxPlayers: 4, players: 1, meta: {} }]);
     const joined = await settle(players[1].client.request({ op: "join", room: room.id })) as { room: Room };
     assert.equal(joined.room.members.length, 2);
     await settle(players[0].client.request({ op: "leave" }));
