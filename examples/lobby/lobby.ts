@@ -158,6 +158,16 @@ const MODES: Mode[] = ["reliable", "unordered", "sequenced", "unreliable"];
 /** A request the lobby refuses: its message goes back to the client, and nothing changed. */
 class Refused extends Error {}
 
+/** Longest room id the lobby looks up: its own are 8 characters, and Deno KV keys stop at 2 KiB. */
+const MAX_ROOM_ID_LENGTH = 64;
+
+/** A value from the network, short enough to quote in an error message. */
+function shown(value: unknown): string {
+  return typeof value === "string"
+    ? JSON.stringify(value.slice(0, 32)) + (value.length > 32 ? "…" : "")
+    : `(${typeof value})`;
+}
+
 /**
  * The lobby server: give it a Host, then call `update()` every tick (or let
  * `run()` do it). It answers requests, keeps the directory, closes rooms whose
@@ -265,7 +275,8 @@ export class Lobby {
       return await this.#leave(client);
     }
     const request = event.data as Request;
-    const id = typeof request === "object" && request !== null && !Array.isArray(request) ? request.id : undefined;
+    // Only an integer id is echoed: anything else would send the client's bytes back to it.
+    const id = Number.isSafeInteger(request?.id) ? request.id : undefined;
     try {
       const answer = await this.#handle(client, request);
       if (answer) this.#send(client, { ...answer, id });
@@ -275,8 +286,16 @@ export class Lobby {
     }
   }
 
-  #send(client: Client, message: Record<string, unknown>, mode: Mode = "reliable"): void {
-    if (client.peer.state === "connected") client.peer.send(message, { mode });
+  /**
+   * Sends, or returns why not: a message over the mode's size limit, a full send queue
+   * (a client that stopped acking), a peer just disconnected. Never throws.
+   */
+  #send(client: Client, message: Record<string, unknown>, mode: Mode = "reliable"): string | undefined {
+    try {
+      client.peer.send(message, { mode });
+    } catch (error) {
+      return (error as Error).message;
+    }
   }
 
   /** Checks the whole request first, then changes state: a refused request changes nothing. */
@@ -286,6 +305,10 @@ export class Lobby {
     }
     const { op, id } = request;
     if (id !== undefined && !Number.isSafeInteger(id)) throw new Refused(`id must be an integer, not ${typeof id}`);
+    const room = request.room;
+    if (op === "join" && !(typeof room === "string" && room.length <= MAX_ROOM_ID_LENGTH)) {
+      throw new Refused("room must be a room id");
+    }
     const limits = this.#limits;
     switch (op) {
       case "create": {
@@ -333,10 +356,9 @@ export class Lobby {
         };
       }
       case "join": {
-        if (typeof request.room !== "string") throw new Refused("room must be a room id");
         this.#mustBeOutside(client);
-        const room = await this.#store.get(request.room);
-        if (!room) throw new Refused(`No room ${request.room}`);
+        const room = await this.#store.get(request.room as string);
+        if (!room) throw new Refused(`No room ${shown(request.room)}`);
         if (room.members.length >= room.maxPlayers) {
           throw new Refused(`Room ${room.id} is full: ${room.maxPlayers} players`);
         }
@@ -356,17 +378,21 @@ export class Lobby {
         const { data, to, mode = "reliable" } = request;
         if (!client.room) throw new Refused("Not in a room: join one to relay");
         if (!MODES.includes(mode as Mode)) throw new Refused(`mode must be one of ${MODES.join(", ")}`);
-        const members = [...this.#local.get(client.room)!].filter((other) =>
-          other !== client && (to === undefined || other.member.id === to)
-        );
-        if (to !== undefined && !members.length) {
-          throw new Refused(`No member ${String(to)} here in room ${client.room}`);
+        const relay = { op: "relay", from: client.member.id, data };
+        let reached = 0;
+        let failure: string | undefined;
+        for (const other of this.#local.get(client.room)!) {
+          if (other === client || (to !== undefined && other.member.id !== to)) continue;
+          reached++;
+          failure = this.#send(other, relay, mode as Mode) ?? failure;
         }
-        for (const other of members) this.#send(other, { op: "relay", from: client.member.id, data }, mode as Mode);
+        if (to !== undefined && !reached) throw new Refused(`No member ${shown(to)} here in room ${client.room}`);
+        // The sends are checked one by one: a relay too large for its mode fails for every member alike.
+        if (failure) throw new Refused(`Relay failed: ${failure}`);
         return undefined;
       }
       default:
-        throw new Refused(`Unknown op ${JSON.stringify(op)}: create, list, join, leave or relay`);
+        throw new Refused(`Unknown op ${shown(op)}: create, list, join, leave or relay`);
     }
   }
 

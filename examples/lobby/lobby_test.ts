@@ -111,12 +111,12 @@ Deno.test("lobby: bad requests get a clear error and change nothing", async () =
       /meta packs to 47 bytes: the limit is 32/,
     ],
     [0, { op: "create", name: "second", maxPlayers: 2 }, /Already in room/],
-    [1, { op: "join", room: "nope" }, /No room nope/],
+    [1, { op: "join", room: "nope" }, /No room "nope"/],
     [1, { op: "join", room: 5 }, /room must be a room id/],
     [1, { op: "leave" }, /Not in a room/],
     [1, { op: "relay", data: 1 }, /Not in a room/],
     [0, { op: "relay", data: 1, mode: "carrier pigeon" }, /mode must be one of/],
-    [0, { op: "relay", data: 1, to: "ghost" }, /No member ghost/],
+    [0, { op: "relay", data: 1, to: "ghost" }, /No member "ghost"/],
   ];
   for (const [player, request, message] of refused) {
     await assert.rejects(ask(player, request), message, JSON.stringify(request));
@@ -254,5 +254,34 @@ Deno.test("lobby over real UDP on 127.0.0.1: two clients meet in a room and rela
     await ticking;
     for (const player of players) player.host.close();
     server.close();
+  }
+});
+
+Deno.test("lobby: hostile requests never throw out of update(): huge relays, odd ops and ids, long room ids", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const { players, until, ask } = world(2, { store: kvStore(kv) });
+    await until(() => players.every((player) => player.client.peer.state === "connected"));
+    const { room } = await ask(0, { op: "create", name: "a", maxPlayers: 2 }) as { room: Room };
+    await ask(1, { op: "join", room: room.id });
+    // 5,000 bytes cannot go unreliable in one packet. 2^20 - 8 bytes fit the request (24 bytes of envelope
+    // within maxMessageBytes, 2^20 + 16) but not the relay, whose envelope takes 34.
+    await assert.rejects(ask(0, { op: "relay", data: new Uint8Array(5000), mode: "unreliable" }), /Relay failed/);
+    await assert.rejects(ask(0, { op: "relay", data: new Uint8Array(2 ** 20 - 8) }), /Relay failed: Cannot send/);
+    await assert.rejects(ask(0, { op: 2n ** 63n }), /Unknown op \(bigint\)/);
+    await assert.rejects(ask(0, { op: "x".repeat(10_000) }), (error: Error) => error.message.length < 200);
+    await assert.rejects(ask(1, { op: "join", room: "r".repeat(5000) }), /room must be a room id/);
+    // An id that is no integer is refused, and not echoed back.
+    players[0].client.peer.send({ op: "list", id: "i".repeat(50_000) });
+    await until(() => players[0].client.notices.some((notice) => notice.op === "error"));
+    assert.deepEqual(players[0].client.notices.pop(), {
+      op: "error",
+      id: null,
+      error: "id must be an integer, not string",
+    });
+    // The lobby still works.
+    assert.equal(((await ask(1, { op: "list" })).rooms as RoomSummary[]).length, 1);
+  } finally {
+    kv.close();
   }
 });
