@@ -31,10 +31,10 @@ await Deno.mkdir(dist, { recursive: true });
  * The build fails if one of them appears in the public declarations.
  */
 const INTERNAL_PROPERTIES = [
-  ...["cookie", "lastSentAt", "closingSends", "nextSequence", "remoteLatest", "remoteBits", "ackPending"],
+  ...["cookie", "lastSentAt", "sequencedAt", "closingSends", "nextSequence", "remoteLatest", "remoteBits", "ackPending"],
   ...["queue", "queuedBytes", "heldBytes", "sent", "streams", "config", "nonce", "lastReceivedAt"],
-  ...["stream", "sequence", "frame", "sends", "rides", "sentAt", "resendAt", "acked", "pieces", "lost"],
-  ...["payload", "index", "last", "nextSend", "nextDeliver", "newest", "held"],
+  ...["stream", "sequence", "part", "frameBytes", "sends", "rides", "sentAt", "resendAt", "acked", "pieces", "lost"],
+  ...["payload", "fragment", "nextSend", "nextDeliver", "newest", "held"],
 ];
 
 const common = {
