@@ -67,9 +67,9 @@ const KEEPALIVE_MS = 1000;
  * until all the copies sent would be lost together with at most this chance,
  * at the measured loss, and at most MAX_COPIES in all: one copy on a clean
  * link, three at 5%, four at 20%. Measured with bench/kcp/kcp.mjs (ordered
- * messages wait behind a lost one, so one loss delays a few): 0.001 spends
- * more bytes than KCP at 5% loss, 0.0016 makes the p99 more than half of
- * KCP's there; 0.0013 does neither.
+ * messages wait behind a lost one, so one loss delays a few): 0.001 spends as
+ * many bytes as KCP at 5% loss, 0.002 makes the p99 at 20% more than half of
+ * KCP's (156 ms against 308); 0.0013 does neither.
  */
 const RESIDUAL_LOSS = 0.0013;
 /** A fifth copy at 20% loss costs more bytes than KCP spends there, and the p99 needs no more than four. */
@@ -78,7 +78,7 @@ const MAX_COPIES = 4;
  * The loss a connection assumes for its first packets, before acks measure
  * it: a loss in the first second otherwise stalls what follows (p99 173 ms
  * instead of 146 at 20% loss in bench/kcp/kcp.mjs), while the extra copies
- * cost a clean link 1% more bytes.
+ * cost a clean link 2% more bytes there.
  */
 const FIRST_PACKETS_LOSS = 0.2;
 /** The longest a resend waits, whatever the RTT and the backoff. */
@@ -96,7 +96,7 @@ const REFUSED = 3; // nonce, 0, 0: the Host is full
 const DATA = 0x80; // | ack-bit bytes present (bits 0-3) | WIDE_ACK | CLOSING | ACK_ONLY
 const WIDE_ACK = 0x10; // the ack is 2 bytes back from the sequence, not 1
 const CLOSING = 0x20; // the sender has disconnected
-const ACK_ONLY = 0x40; // an empty packet sent only to ack: not acked back, or two idle peers would ack forever
+const ACK_ONLY = 0x40; // an empty packet that took no sequence number: not acked back, or two idle peers would ack forever
 
 // A frame's first byte: mode in bits 0-1, then HAS_CHANNEL, FRAGMENT, and the
 // length in bits 4-7: 0 to 13, or 15 for 14 plus a varint that follows, or NEXT.
@@ -619,7 +619,6 @@ interface Outgoing {
   sequence: number;
   part: number; // 0 for a whole message, else 1 + its fragment varint
   payload: Uint8Array;
-  frameBytes: number; // its frame's bytes, written on its own (as NEXT, never more)
   sends: number;
   sentAt: number;
   resendAt: number;
@@ -688,7 +687,6 @@ class Connection implements Peer {
   stats: Stats = newStats();
   cookie = 0;
   lastSentAt = -Infinity;
-  sequencedAt = -Infinity; // when a packet last took a sequence number: so a new connection's first packet does
   closingSends = 0;
   nextSequence = 0;
   remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
@@ -723,7 +721,7 @@ class Connection implements Peer {
     }
     if (this.queuedBytes + payload.length > host.maxQueuedBytes) {
       throw new RangeError(
-        `Cannot send: ${this.queuedBytes} bytes already queued, the limit is ${host.maxQueuedBytes}`,
+        `Cannot send: ${this.queuedBytes} bytes queued, the limit is ${host.maxQueuedBytes}`,
       );
     }
     const streamId = channel * 4 + modeIndex;
@@ -736,15 +734,13 @@ class Connection implements Peer {
         sequence,
         part: pieceCount > 1 ? index * 2 + (index === pieceCount - 1 ? 2 : 1) : 0,
         payload: payload.subarray(index * pieceBytes, (index + 1) * pieceBytes),
-        frameBytes: 0,
         sends: 0,
         sentAt: -1,
         resendAt: 0,
         acked: false,
       };
-      outgoing.frameBytes = writeFrameHead(new Uint8Array(10), 0, outgoing) + outgoing.payload.length;
       this.queue.push(outgoing);
-      this.queuedBytes += outgoing.frameBytes;
+      this.queuedBytes += outgoing.payload.length;
     }
   }
 
@@ -754,28 +750,6 @@ class Connection implements Peer {
     this.state = "disconnected";
     this.queue = [];
   }
-}
-
-/**
- * Writes the head of `piece`'s frame at `at` of `bytes`, as NEXT when it
- * follows `previous` in its stream; returns where its payload goes.
- */
-function writeFrameHead(bytes: Uint8Array, at: number, piece: Outgoing, previous?: Outgoing): number {
-  const { stream, sequence, part } = piece;
-  const length = piece.payload.length;
-  const channel = stream >> 2;
-  const next = previous?.stream === stream && sequence === ((previous.sequence + 1) & 0xffff);
-  bytes[at++] = (stream & 3) | (part ? FRAGMENT : 0) |
-    (next ? NEXT << 4 : (channel ? HAS_CHANNEL : 0) | (length < NEXT ? length : 15) << 4);
-  if (!next) {
-    if (channel) bytes[at++] = channel;
-    if ((stream & 3) < 3) {
-      bytes[at++] = sequence >> 8;
-      bytes[at++] = sequence;
-    }
-  }
-  if (part) at = writeVarint(bytes, at, part - 1);
-  return next || length >= NEXT ? writeVarint(bytes, at, next ? length : length - NEXT) : at;
 }
 
 function streamOf(peer: Connection, id: number): Stream {
@@ -885,7 +859,7 @@ export class Host {
     for (const [name, fallback, min, max] of table) {
       const value = options[name] ?? fallback;
       if (!(Number.isInteger(value) && value >= min && value <= max)) {
-        throw new RangeError(`HostOptions.${name} is ${value}: it must be an integer from ${min} to ${max}`);
+        throw new RangeError(`HostOptions.${name} is ${value}: must be an integer from ${min} to ${max}`);
       }
       config[name] = value;
     }
@@ -1005,7 +979,7 @@ export class Host {
       const kind = readInt(1);
       if (kind >= DATA) {
         // A connecting peer with a cookie is waiting for the first data packet that checks out.
-        if (connection?.cookie && connection.state !== "disconnected" && this.#receivePacket(connection, data, now)) {
+        if (connection?.cookie && connection.state !== "disconnected" && this.#receivePacket(connection, kind, now)) {
           return;
         }
       } else if (data.length === 13) {
@@ -1047,10 +1021,8 @@ export class Host {
    * Parses a whole data packet, checks it, and only then applies it. Returns
    * false for a packet to drop and count.
    */
-  #receivePacket(connection: Connection, data: Uint8Array, now: number): boolean {
-    input = data;
-    inputAt = 0;
-    const flags = readInt(1);
+  #receivePacket(connection: Connection, flags: number, now: number): boolean {
+    const data = input; // read from byte 1 on: #receive read the flags
     readInt(1); // the check byte, tested below
     const sequence = readInt(2);
     const ack = (sequence - readInt(flags & WIDE_ACK ? 2 : 1)) & 0xffff;
@@ -1115,7 +1087,7 @@ export class Host {
     this.#acked(connection, ack, ackBits, now);
     for (const delivery of deliveries) this.#deliver(connection, ...delivery);
     // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
-    if (!(flags & ACK_ONLY) && (++connection.ackPending > ACK_EVERY_PACKETS || ahead > 2)) {
+    if (!(flags & ACK_ONLY) && ++connection.ackPending > ACK_EVERY_PACKETS) {
       this.#sendPacket(connection, now);
     }
     if (flags & CLOSING) this.#drop(connection, "closed");
@@ -1217,7 +1189,7 @@ export class Host {
     connection.queuedBytes = 0;
     const queue = connection.queue = connection.queue.filter((piece) => {
       if (piece.acked) return false;
-      connection.queuedBytes += piece.frameBytes;
+      connection.queuedBytes += piece.payload.length;
       if (!oldest.has(piece.stream)) oldest.set(piece.stream, piece.sequence);
       return true;
     });
@@ -1245,10 +1217,12 @@ export class Host {
               (piece.sends
                 ? piece.resendAt <= now
                 : (piece.stream & 3) > 1 || sequenceAhead(piece.sequence, oldest.get(piece.stream)!) < RECEIVE_WINDOW);
-          if (!due || piece.sentAt === now || size + piece.frameBytes > room) continue;
+          // Counted with the largest frame head, 10 bytes: a packet holds fewer tiny messages than would
+          // fit, but counting exactly cost 18 bytes of mod.ts's size budget.
+          if (!due || piece.sentAt === now || size + piece.payload.length + 10 > room) continue;
           piece.sentAt = now;
           chosen.push(piece);
-          size += piece.frameBytes;
+          size += piece.payload.length + 10;
           if (piece.sends++) this.#count(connection, "messagesResent");
           piece.acked = (piece.stream & 3) > 1; // unreliable pieces go once (no piece here is acked yet)
           // Back off by 1.5 (as KCP does in its fast mode), not 2: a game would rather resend than wait.
@@ -1264,12 +1238,13 @@ export class Host {
     }
   }
 
-  /** Sends a data packet with `pieces`, whose frames take `used` bytes. */
+  /** Sends a data packet with `pieces`, whose frames take at most `used` bytes. */
   #sendPacket(connection: Connection, now: number, pieces: Outgoing[] = [], used = 0, flags = 0): void {
     const sequence = connection.nextSequence;
-    // Empty and not a keepalive: only an ack. It carries the next sequence number without taking it,
-    // so the other side's headers never spend ack bits on it: 3 bytes a packet at 20% loss.
-    if (!used && now - connection.sequencedAt < KEEPALIVE_MS) flags |= ACK_ONLY;
+    // Empty: only an ack or a keepalive. It carries the next sequence number without taking it, so the
+    // other side's headers never spend ack bits on it (3 bytes a packet at 20% loss); but every 32nd
+    // packet takes one, so that a peer that only receives still measures its RTT.
+    if (!used && connection.stats.packetsSent & 31) flags |= ACK_ONLY;
     const ackBack = (sequence - connection.remoteLatest) & 0xffff;
     // Exactly the bytes needed: at most 10 of header, then the frames.
     const packet = new Uint8Array(used + 10);
@@ -1289,11 +1264,26 @@ export class Host {
       }
     }
     packet[0] = DATA | flags;
-    let previous;
+    let previous: Outgoing | undefined;
     for (const piece of pieces) {
-      at = writeFrameHead(packet, at, piece, previous);
-      packet.set(piece.payload, at);
-      at += piece.payload.length;
+      const { stream, sequence, part, payload } = piece;
+      // The frame: its head, then channel and sequence unless it is NEXT, the fragment and length varints.
+      const length = payload.length;
+      const channel = stream >> 2;
+      const next = previous?.stream === stream && sequence === ((previous.sequence + 1) & 0xffff);
+      packet[at++] = (stream & 3) | (part ? FRAGMENT : 0) |
+        (next ? NEXT << 4 : (channel ? HAS_CHANNEL : 0) | (length < NEXT ? length : 15) << 4);
+      if (!next) {
+        if (channel) packet[at++] = channel;
+        if ((stream & 3) < 3) {
+          packet[at++] = sequence >> 8;
+          packet[at++] = sequence;
+        }
+      }
+      if (part) at = writeVarint(packet, at, part - 1);
+      if (next || length >= NEXT) at = writeVarint(packet, at, next ? length : length - NEXT);
+      packet.set(payload, at);
+      at += length;
       previous = piece;
     }
     const datagram = packet.subarray(0, at);
@@ -1306,7 +1296,6 @@ export class Host {
         lost: false,
       };
       connection.nextSequence = (sequence + 1) & 0xffff;
-      connection.sequencedAt = now;
     }
     connection.lastSentAt = now;
     connection.ackPending = 0;

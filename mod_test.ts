@@ -726,6 +726,34 @@ Deno.test("Host sends each reliable piece once on a clean link once measured, an
   assert.ok(resent({ loss: 0.2, seed: 3 })[1] > 300, "pieces ride again under loss");
 });
 
+Deno.test("Host measures the RTT on both sides of a one-way stream; acks take no sequence number", () => {
+  const net = memoryNet({ latencyMs: 40 });
+  const acks: Uint8Array[] = [];
+  const serverSocket = net.socket("server");
+  const server = new Host({ ...serverSocket, send: (data, to) => (acks.push(data), serverSocket.send(data, to)) }, {
+    now: net.now,
+  });
+  const client = new Host(net.socket("client"), { now: net.now });
+  const peer = client.connect("server");
+  for (let i = 0; i < 200; i++) {
+    if (peer.state === "connected") peer.send(i);
+    client.update();
+    server.update();
+    net.advance(16);
+  }
+  const receiver = server.peers[0];
+  // 80 ms there and back, plus up to an ack delay (33 ms) and a tick (16 ms) of waiting.
+  for (const [side, stats] of [["sender", peer.stats], ["receiver", receiver.stats]] as const) {
+    assert.ok(stats.rttMs >= 80 && stats.rttMs <= 80 + 33 + 16, `${side} RTT ${stats.rttMs}`);
+  }
+  // The receiver only acks. Its acks (flag 0x40) reuse the next sequence number; every 32nd packet takes
+  // one, which is how the receiver measures its RTT.
+  const sequences = acks.filter((data) => data[0] >= 0x80).map((data) => [data[0] & 0x40, data[2] * 256 + data[3]]);
+  const taken = sequences.filter(([ackOnly]) => !ackOnly).length;
+  assert.ok(sequences.length > 50 && taken >= 2 && taken <= sequences.length / 16, `${taken} of ${sequences.length}`);
+  assert.equal(new Set(sequences.map(([, sequence]) => sequence)).size, taken + 1);
+});
+
 Deno.test("Host acks every packet of a fast sender: no resends on a clean link at 64 packets per update", () => {
   const { peer, step, serverEvents } = pair({ latencyMs: 5 }, { packetsPerUpdate: 64 });
   while (peer.state !== "connected") step();

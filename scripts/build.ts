@@ -31,9 +31,9 @@ await Deno.mkdir(dist, { recursive: true });
  * The build fails if one of them appears in the public declarations.
  */
 const INTERNAL_PROPERTIES = [
-  ...["cookie", "lastSentAt", "sequencedAt", "closingSends", "nextSequence", "remoteLatest", "remoteBits", "ackPending"],
+  ...["cookie", "lastSentAt", "closingSends", "nextSequence", "remoteLatest", "remoteBits", "ackPending"],
   ...["queue", "queuedBytes", "heldBytes", "sent", "streams", "config", "nonce", "lastReceivedAt"],
-  ...["stream", "sequence", "part", "frameBytes", "sends", "rides", "sentAt", "resendAt", "acked", "pieces", "lost"],
+  ...["stream", "sequence", "part", "sends", "rides", "sentAt", "resendAt", "acked", "pieces", "lost"],
   ...["payload", "fragment", "nextSend", "nextDeliver", "newest", "held"],
 ];
 
