@@ -15,7 +15,9 @@ const MESSAGES = 2000;
 const SEND_EVERY_MS = 1000 / 60;
 const TICK_MS = 10;
 const HEADER_BYTES = 28;
-const SEEDS = [1, 2, 3, 4, 5];
+// Seeds 1 to 5, or a range given as `node kcp.mjs 11-30`.
+const [firstSeed, lastSeed] = (process.argv[2] ?? "1-5").split("-").map(Number);
+const SEEDS = Array.from({ length: lastSeed - firstSeed + 1 }, (_, i) => firstSeed + i);
 
 /** A one-way link with its own seeded random numbers (a 32-bit LCG). */
 function link(loss, seed) {
