@@ -163,18 +163,13 @@ function room(byteCount: number): void {
 }
 
 /**
- * Writes a type byte, then `value` big-endian in `byteCount` bytes (0, 1, 2,
- * 4 or 8), a negative as two's complement. Leaves room for 8 more bytes.
+ * Writes a type byte, then `value` big-endian in `byteCount` bytes (0, 1, 2
+ * or 4), a negative as two's complement. Leaves room for 8 more bytes.
  */
-function put(type: number, value: number | bigint = 0, byteCount = 0): void {
+function put(type: number, value = 0, byteCount = 0): void {
   room(9);
   out[outAt++] = type;
-  if (byteCount > 4) {
-    outView.setBigUint64(outAt, BigInt.asUintN(64, BigInt(value)));
-    outAt += 8;
-  } else {
-    while (byteCount) out[outAt++] = (value as number) >> (8 * --byteCount);
-  }
+  while (byteCount) out[outAt++] = value >> 8 * --byteCount;
 }
 
 /**
@@ -228,42 +223,46 @@ function putExtension(type: number, data: Uint8Array): void {
   putBytes(data);
 }
 
-/** Writes a Date as the smallest of the timestamp extension's three forms. */
+/** Writes 8 bytes through the DataView after a type byte: a float 64, or a bigint as two's complement. */
+function put64(type: number, value: number | bigint): void {
+  put(type);
+  if (type > 0xcb) outView.setBigUint64(outAt, value as bigint);
+  else outView.setFloat64(outAt, value as number);
+  outAt += 8;
+}
+
+/**
+ * Writes a Date as the smallest of the timestamp extension's three forms:
+ * 32 bits of seconds; 30 bits of nanoseconds and 34 of seconds; 32 bits of
+ * nanoseconds and 64 of signed seconds. Each fills the end of three words.
+ */
 function putDate(date: Date): void {
   const ms = date.getTime();
   if (ms !== ms) throw new RangeError("Cannot pack an invalid Date");
   const seconds = Math.floor(ms / 1000);
   const nanoseconds = (ms - seconds * 1000) * 1e6;
+  const wide = seconds < 0 || seconds >= 2 ** 34;
   const data = new Uint8Array(12);
   const view = new DataView(data.buffer);
-  if (seconds >= 0 && seconds < 2 ** 34) {
-    // timestamp 64: 30 bits of nanoseconds, then 34 of seconds; timestamp 32: seconds alone.
-    view.setBigUint64(4, BigInt(nanoseconds) << 34n | BigInt(seconds));
-    return putExtension(TIMESTAMP_TYPE, data.subarray(nanoseconds || seconds >= 2 ** 32 ? 4 : 8));
-  }
-  // timestamp 96: 32 bits of nanoseconds, then 64 of signed seconds.
   view.setUint32(0, nanoseconds);
-  view.setBigInt64(4, BigInt(seconds));
-  putExtension(TIMESTAMP_TYPE, data);
+  // setUint32 keeps the low 32 bits of an integer: the high word of a negative is all ones.
+  view.setUint32(4, (wide ? 0 : nanoseconds * 4) + Math.floor(seconds / 2 ** 32));
+  view.setUint32(8, seconds);
+  putExtension(TIMESTAMP_TYPE, data.subarray(wide ? 0 : nanoseconds || seconds >= 2 ** 32 ? 4 : 8));
 }
 
 function write(value: unknown, depth: number): void {
   switch (typeof value) {
     case "number":
-      if (!Number.isSafeInteger(value)) {
-        put(0xcb);
-        outView.setFloat64(outAt, value);
-        outAt += 8;
-      } else if (value < 128 && value >= -32) {
-        put(value & 255); // positive or negative fixint
-      } else {
+      if (!Number.isSafeInteger(value)) return put64(0xcb, value);
+      if (value < 128 && value >= -32) return put(value & 255); // positive or negative fixint
+      {
         // Unsigned forms start at 0xcc, signed at 0xd0. A negative fits n bytes
         // when -2 * value - 1 < 2^(8n), as a positive fits when value < 2^(8n).
         const magnitude = value < 0 ? -2 * value - 1 : value;
-        const log = magnitude < 256 ? 0 : magnitude < 65536 ? 1 : magnitude < 2 ** 32 ? 2 : 3;
-        put((value < 0 ? 0xd0 : 0xcc) + log, value, 1 << log);
+        const log = magnitude < 256 ? 0 : magnitude < 65536 ? 1 : 2;
+        return magnitude < 2 ** 32 ? put((value < 0 ? 0xd0 : 0xcc) + log, value, 1 << log) : write(BigInt(value), 0);
       }
-      return;
     case "string":
       return putString(value);
     case "boolean":
@@ -271,10 +270,10 @@ function write(value: unknown, depth: number): void {
     case "undefined":
       return put(0xc0);
     case "bigint":
-      if (BigInt.asIntN(64, value) !== value && BigInt.asUintN(64, value) !== value) {
+      if (value < -(2n ** 63n) || value >= 2n ** 64n) {
         throw new RangeError(`Cannot pack ${value}: a bigint must fit in 64 bits`);
       }
-      return put(value < 0 ? 0xd3 : 0xcf, value, 8);
+      return put64(value < 0 ? 0xd3 : 0xcf, value);
     case "object":
       if (!value) return put(0xc0);
       if (++depth > MAX_DEPTH) throw new TypeError(`Cannot pack nesting deeper than ${MAX_DEPTH} (a cycle?)`);
@@ -285,14 +284,14 @@ function write(value: unknown, depth: number): void {
         putDate(value);
       } else if (value instanceof Extension) {
         const { type, data } = value;
-        if (!(Number.isInteger(type) && type >= -128 && type < 128 && data instanceof Uint8Array)) {
+        if (type << 24 >> 24 !== type || !(data instanceof Uint8Array)) {
           throw new RangeError(`Cannot pack Extension(${type}): type must be an integer -128..127, data a Uint8Array`);
         }
         putExtension(type, data);
       } else if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
-        const bytes = value instanceof ArrayBuffer
-          ? new Uint8Array(value)
-          : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+        // An ArrayBuffer has no buffer, offset or length of a view: the Uint8Array spans it whole.
+        const view = value as Partial<ArrayBufferView>;
+        const bytes = new Uint8Array(view.buffer ?? value as ArrayBuffer, view.byteOffset, view.byteLength);
         putLength(bytes.length, 0xc4);
         putBytes(bytes);
       } else {
@@ -354,9 +353,9 @@ export function pack(value: unknown): Uint8Array {
 
 let input: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
 let inputAt = 0;
-// Floats, 64-bit integers and timestamps are copied into one scratch view to be read:
+// Floats and 64-bit integers are copied into one scratch view to be read:
 // a DataView per message costs about 110 ns.
-const scratch = /* @__PURE__ */ new Uint8Array(12);
+const scratch = /* @__PURE__ */ new Uint8Array(8);
 const scratchView = /* @__PURE__ */ new DataView(scratch.buffer);
 // fatal: invalid UTF-8 throws a TypeError instead of becoming U+FFFD; ignoreBOM: a leading U+FEFF is data.
 const textDecoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -382,7 +381,7 @@ function readInt(byteCount: number): number {
   return value;
 }
 
-/** Copies the next `byteCount` bytes (at most 12) into the scratch view and returns it. */
+/** Copies the next `byteCount` bytes (4 or 8) into the scratch view and returns it. */
 function readView(byteCount: number): DataView {
   const at = need(byteCount);
   for (let i = 0; i < byteCount; i++) scratch[i] = input[at + i];
@@ -411,22 +410,15 @@ const shortStrings: string[] = [];
 function readExtension(byteCount: number): Date | Extension {
   const type = input[need(1)] << 24 >> 24;
   if (type !== TIMESTAMP_TYPE) return new Extension(type, input.slice(need(byteCount), inputAt));
-  let nanoseconds = 0;
-  let seconds = 0;
-  if (byteCount === 4) {
-    seconds = readView(4).getUint32(0);
-  } else if (byteCount === 8) {
-    // 30 bits of nanoseconds, then 34 bits of seconds.
-    const both = readView(8).getBigUint64(0);
-    nanoseconds = Number(both >> 34n);
-    seconds = Number(both & 0x3ffffffffn);
-  } else if (byteCount === 12) {
-    const view = readView(12);
-    nanoseconds = view.getUint32(0);
-    seconds = Number(view.getBigInt64(4));
-  } else {
-    malformed(`timestamp of ${byteCount} bytes (4, 8 or 12)`);
-  }
+  if (![4, 8, 12].includes(byteCount)) malformed(`timestamp of ${byteCount} bytes (4, 8 or 12)`);
+  // The three forms of putDate, read a 32-bit word at a time.
+  const first = readInt(4);
+  const nanoseconds = byteCount > 8 ? first : byteCount > 4 ? first >>> 2 : 0;
+  const seconds = byteCount > 8
+    ? (readInt(4) | 0) * 2 ** 32 + readInt(4)
+    : byteCount > 4
+    ? (first & 3) * 2 ** 32 + readInt(4)
+    : first;
   const date = new Date(seconds * 1000 + Math.floor(nanoseconds / 1e6));
   if (nanoseconds > 999999999 || isNaN(date.getTime())) malformed("timestamp out of range for a Date");
   return date;
@@ -481,8 +473,10 @@ function read(depth: number): unknown {
       const value = signed ? readView(8).getBigInt64(0) : readView(8).getBigUint64(0);
       return Number.isSafeInteger(Number(value)) ? Number(value) : value;
     }
+    // Shifted to the top of 32 bits and back, a signed value keeps its sign.
+    const shift = 32 - 8 * byteCount;
     const value = readInt(byteCount);
-    return signed && value >= 2 ** (8 * byteCount - 1) ? value - 2 ** (8 * byteCount) : value;
+    return signed ? value << shift >> shift : value;
   }
   if (type < 0xd9) return readExtension(1 << (type - 0xd4)); // fixext 1/2/4/8/16
   return readString(readInt(1 << (type - 0xd9))); // str 8/16/32
