@@ -80,6 +80,8 @@ const PINNED: [string, unknown, string][] = [
   ["a Map with any keys", new Map<unknown, unknown>([[1, true]]), "81 01 c3"],
   ["timestamp 32", new Date(1000), "d6 ff 00 00 00 01"],
   ["timestamp 64 with milliseconds", new Date(1001), "d7 ff 00 3d 09 00 00 00 00 01"],
+  // The high word is 999,000,000 × 4 plus 0 (2^32 - 1 seconds are below 2^32): a sum in floats would round it up.
+  ["timestamp 64 at its last 32-bit second", new Date(4294967295999), "d7 ff ee 2e 1f 00 ff ff ff ff"],
   ["timestamp 96 before 1970", new Date(-1000), "c7 0c ff 00 00 00 00 ff ff ff ff ff ff ff ff"],
   ["fixext 1", new Extension(1, Uint8Array.of(0x10)), "d4 01 10"],
   ["ext 8", new Extension(-5, Uint8Array.of(1, 2, 3)), "c7 03 fb 01 02 03"],
