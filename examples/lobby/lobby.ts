@@ -438,8 +438,16 @@ export class Lobby {
 export class LobbyClient {
   /** The connection to the lobby. */
   readonly peer: Peer;
-  /** Notices and relayed messages from the lobby, oldest first: `member`, `closed` and `relay`. */
+  /**
+   * Notices and relayed messages from the lobby, oldest first: `member`,
+   * `closed` and `relay`. Take them with `shift()`; past `maxNotices` the
+   * oldest is dropped and counted in `droppedNotices`.
+   */
   readonly notices: Record<string, unknown>[] = [];
+  /** Notices dropped because `notices` was full: a game that never reads them keeps only the newest. */
+  droppedNotices = 0;
+  /** How many notices wait to be read before the oldest is dropped. */
+  readonly maxNotices: number;
   #nextId = 1;
   #waiting = new Map<number, { resolve: (answer: Record<string, unknown>) => void; reject: (error: Error) => void }>();
 
@@ -447,9 +455,14 @@ export class LobbyClient {
    * Wraps the connection to a lobby.
    *
    * @param peer from `host.connect(lobbyAddress)`
+   * @param maxNotices notices kept unread before the oldest is dropped (default 1024)
    */
-  constructor(peer: Peer) {
+  constructor(peer: Peer, maxNotices = 1024) {
+    if (!(Number.isInteger(maxNotices) && maxNotices > 0)) {
+      throw new RangeError(`maxNotices must be a positive integer, not ${maxNotices}`);
+    }
     this.peer = peer;
+    this.maxNotices = maxNotices;
   }
 
   /**
@@ -482,7 +495,10 @@ export class LobbyClient {
     const message = event.data as Record<string, unknown>;
     const waiting = typeof message?.id === "number" ? this.#waiting.get(message.id) : undefined;
     if (!waiting) {
-      this.notices.push(message);
+      if (this.notices.push(message) > this.maxNotices) {
+        this.notices.shift();
+        this.droppedNotices++;
+      }
     } else {
       this.#waiting.delete(message.id as number);
       if (message.op === "error") waiting.reject(new Error(String(message.error)));

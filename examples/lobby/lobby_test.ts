@@ -285,3 +285,23 @@ Deno.test("lobby: hostile requests never throw out of update(): huge relays, odd
     kv.close();
   }
 });
+
+Deno.test("lobby client: unread notices stop at maxNotices, the oldest dropped and counted", async () => {
+  const { players, until, ask } = world(2);
+  assert.throws(() => new LobbyClient(players[1].client.peer, 0), /maxNotices must be a positive integer/);
+  players[1].client = new LobbyClient(players[1].client.peer, 3);
+  await until(() => players.every((player) => player.client.peer.state === "connected"));
+  const { room } = await ask(0, { op: "create", name: "a", maxPlayers: 2 }) as { room: Room };
+  await ask(1, { op: "join", room: room.id });
+  for (let i = 0; i < 10; i++) players[0].client.peer.send({ op: "relay", data: i });
+  // Relays are reliable and ordered: once 9 is in, 0 to 8 came before it, and all but the last 3 were dropped.
+  await until(() => players[1].client.notices.some((notice) => notice.data === 9));
+  assert.deepEqual(players[1].client.notices.map((notice) => [notice.op, notice.data]), [
+    ["relay", 7],
+    ["relay", 8],
+    ["relay", 9],
+  ]);
+  assert.ok(players[1].client.droppedNotices >= 7, `${players[1].client.droppedNotices} dropped`);
+  // It still answers requests: answers are not notices.
+  assert.equal(((await ask(1, { op: "list" })).rooms as RoomSummary[]).length, 1);
+});
