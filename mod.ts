@@ -328,7 +328,8 @@ function write(value: unknown, depth: number): void {
  *
  * The result may share its ArrayBuffer with earlier results (one buffer
  * serves many small messages): use its `byteOffset` and `byteLength` when
- * you reach for `.buffer`.
+ * you reach for `.buffer`. A getter may itself call pack: its result is a
+ * copy, and the outer message stays whole.
  *
  * @param value the value to encode
  * @returns the MessagePack bytes
@@ -343,11 +344,21 @@ function write(value: unknown, depth: number): void {
  * ```
  */
 export function pack(value: unknown): Uint8Array {
-  // A pack that throws leaves its bytes behind, never handed out.
-  outStart = outAt;
-  write(value, 0);
-  return out.subarray(outStart, outAt);
+  // A pack that throws leaves its bytes behind, never handed out. A pack
+  // called from inside another (a getter, a proxy) writes after the bytes of
+  // the outer one, hands out a copy and rewinds: the outer message stays whole.
+  if (!packing++) outStart = outAt;
+  const offset = outAt - outStart; // from outStart, which room() moves
+  try {
+    write(value, 0);
+    const bytes = out.subarray(outStart + offset, outAt);
+    return packing > 1 ? bytes.slice() : bytes;
+  } finally {
+    if (--packing) outAt = outStart + offset;
+  }
 }
+/** How many packs are running: more than 1 when a getter or proxy packs while a pack reads it. */
+let packing = 0;
 
 // ─── Packing: reader ────────────────────────────────────────────────────────
 

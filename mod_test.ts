@@ -130,6 +130,33 @@ Deno.test("pack() keeps earlier results intact while later ones share and outgro
   assert.deepEqual((unpack(big) as Uint8Array).subarray(99_990), new Uint8Array(10).fill(7));
 });
 
+Deno.test("pack() called from a getter while packing leaves both messages whole", () => {
+  const inner: Uint8Array[] = [];
+  // An object whose property n packs `value` when read, and is how many packs the getters made so far.
+  const getter = (value: unknown) =>
+    Object.defineProperty({}, "n", { get: () => inner.push(pack(value)), enumerable: true });
+  // A short inner message, one that moves the buffer mid-message, one nested two deep, one that throws.
+  const big = new Uint8Array(100_000).fill(3);
+  const outer = { a: "before", b: getter("inner"), c: getter(big), d: getter({ e: getter([1, 2]) }), f: "after" };
+  const failing = {
+    a: 1,
+    get b() {
+      assert.throws(() => pack({ x: "partial", y: () => 0 }), TypeError);
+      return 2;
+    },
+  };
+  for (let i = 0; i < 3; i++) {
+    inner.length = 0;
+    const bytes = pack(outer);
+    assert.deepEqual(unpack(bytes), { a: "before", b: { n: 1 }, c: { n: 2 }, d: { n: 4 }, f: "after" });
+    assert.deepEqual(inner.map((bytes) => unpack(bytes)), ["inner", big, [1, 2], { e: { n: 3 } }]);
+    assert.deepEqual(unpack(pack(failing)), { a: 1, b: 2 });
+  }
+  // Packs after a throw are top-level again: results share one buffer instead of being copies.
+  assert.throws(() => pack(Symbol()), TypeError);
+  assert.equal(pack(1).buffer, pack(2).buffer);
+});
+
 Deno.test("unpack() reads every short ASCII string right, though many share a cache slot", () => {
   // 128 × 128 two-char strings and their 7-char neighbours: far more than the 1024 slots.
   for (let a = 0; a < 128; a++) {
