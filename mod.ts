@@ -278,8 +278,9 @@ function write(value: unknown, depth: number): void {
       if (!value) return put(0xc0);
       if (++depth > MAX_DEPTH) throw new TypeError(`Cannot pack nesting deeper than ${MAX_DEPTH} (a cycle?)`);
       if (Array.isArray(value)) {
-        putLength(value.length, 0xdb, 0x90, 16);
-        for (const item of value) write(item, depth);
+        const length = value.length;
+        putLength(length, 0xdb, 0x90, 16);
+        for (let i = 0; i < length; i++) write(value[i], depth);
       } else if (value instanceof Date) {
         putDate(value);
       } else if (value instanceof Extension) {

@@ -157,6 +157,27 @@ Deno.test("pack() called from a getter while packing leaves both messages whole"
   assert.equal(pack(1).buffer, pack(2).buffer);
 });
 
+Deno.test("pack() writes the items an array had when its header was written, though a getter resizes it", () => {
+  const list: unknown[] = [1, {
+    get x() {
+      list.push(3);
+      return 2;
+    },
+  }];
+  assert.deepEqual(unpack(pack(list)), [1, { x: 2 }]);
+  const shrinking: unknown[] = [
+    {
+      get x() {
+        shrinking.length = 1;
+        return 1;
+      },
+    },
+    2,
+    3,
+  ];
+  assert.deepEqual(unpack(pack(shrinking)), [{ x: 1 }, null, null]);
+});
+
 Deno.test("unpack() reads every short ASCII string right, though many share a cache slot", () => {
   // 128 × 128 two-char strings and their 7-char neighbours: far more than the 1024 slots.
   for (let a = 0; a < 128; a++) {
