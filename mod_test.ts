@@ -152,9 +152,9 @@ Deno.test("pack() called from a getter while packing leaves both messages whole"
     assert.deepEqual(inner.map((bytes) => unpack(bytes)), ["inner", big, [1, 2], { e: { n: 3 } }]);
     assert.deepEqual(unpack(pack(failing)), { a: 1, b: 2 });
   }
-  // Packs after a throw are top-level again: results share one buffer instead of being copies.
+  // Packs after a throw are top-level again: views of the shared chunk, not 1-byte copies.
   assert.throws(() => pack(Symbol()), TypeError);
-  assert.equal(pack(1).buffer, pack(2).buffer);
+  assert.ok(pack(1).buffer.byteLength >= 8192);
 });
 
 Deno.test("pack() writes the items an array had when its header was written, though a getter resizes it", () => {
