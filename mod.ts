@@ -89,6 +89,7 @@ const DISCONNECT_REPEATS = 3;
 // Datagram kinds, the first byte. Handshake packets are small integers; a
 // connection's packets have the top bit set and flags below it.
 // Each is 13 bytes, three 32-bit words after the kind, so no answer is larger than the hello.
+const HANDSHAKE_BYTES = 13;
 const HELLO = 1; // protocol, nonce, cookie (0 before the challenge)
 const CHALLENGE = 2; // nonce, cookie, 0
 const REFUSED = 3; // nonce, 0, 0: the Host is full
@@ -106,7 +107,13 @@ const FRAGMENT = 8;
 // a varint length. A packet carrying a message also carries copies of the few before it, so this spares
 // 2 bytes a copy.
 const NEXT = 14;
-
+// Modes, in a frame's head and a stream's number: the two reliable ones first.
+const RELIABLE = 0;
+const UNORDERED = 1;
+const SEQUENCED = 2;
+const UNRELIABLE = 3;
+/** The longest data packet header: flags, check, sequence, a two-byte ack delta and four ack-bit bytes. */
+const MAX_HEADER_BYTES = 10;
 // ─── Exported types ─────────────────────────────────────────────────────────
 
 /**
@@ -138,6 +145,221 @@ export class Extension {
     this.type = type;
     this.data = data;
   }
+}
+
+/** How a message travels. See {@linkcode SendOptions}. */
+export type Mode = "reliable" | "unordered" | "sequenced" | "unreliable";
+
+/** Options of {@linkcode Peer.send}. */
+export interface SendOptions {
+  /**
+   * `"reliable"` (the default): arrives once, in order within its channel.
+   * `"unordered"`: arrives once, in any order. `"sequenced"`: may be lost, and
+   * an older message is dropped once a newer one arrived. `"unreliable"`: may
+   * be lost, duplicated never, ordered never.
+   */
+  mode?: Mode;
+  /** The channel, 0 (the default) up to `HostOptions.channels - 1`; each orders on its own. */
+  channel?: number;
+}
+
+/** Counters and estimates of a peer, or of a whole Host (summed over its peers). */
+export interface Stats {
+  /** Smoothed round-trip time in ms (RFC 6298 SRTT), 0 before the first sample. */
+  rttMs: number;
+  /** Round-trip time variation in ms (RFC 6298 RTTVAR). */
+  rttVarianceMs: number;
+  /** Estimated packet loss from 0 to 1, over roughly the last 32 packets. */
+  loss: number;
+  /** Packets sent, handshake included. */
+  packetsSent: number;
+  /** Packets received, handshake included, dropped ones too. */
+  packetsReceived: number;
+  /** Bytes of datagrams sent (without IP and UDP headers). */
+  bytesSent: number;
+  /** Bytes of datagrams received (without IP and UDP headers). */
+  bytesReceived: number;
+  /** Reliable message pieces sent again, riding along or after a loss. */
+  messagesResent: number;
+  /** Packets and reliable message pieces that had already arrived. */
+  duplicatesDropped: number;
+  /** Datagrams dropped as malformed, foreign, stale or over a limit, and messages that did not unpack. */
+  invalidDropped: number;
+}
+
+/** What {@linkcode Host.poll} returns and `for await` yields. */
+export type HostEvent =
+  | { type: "connect"; peer: Peer }
+  | { type: "message"; peer: Peer; data: unknown; channel: number; mode: Mode }
+  | { type: "disconnect"; peer: Peer; reason: "timeout" | "closed" | "full" };
+
+/** The other end of a connection: made by {@linkcode Host.connect}, or handed over in a `"connect"` event. */
+export interface Peer {
+  /** The socket address of the other end. */
+  readonly address: string;
+  /** `"connecting"` until the handshake completes, then `"connected"`, at last `"disconnected"`. */
+  readonly state: "connecting" | "connected" | "disconnected";
+  /** This connection's counters and estimates. */
+  readonly stats: Stats;
+  /**
+   * Queues a message: any value {@linkcode pack} takes (a Uint8Array arrives
+   * as a Uint8Array). It leaves with the Host's next `update`.
+   *
+   * @param value the message
+   * @param options the mode (default `"reliable"`) and channel (default 0)
+   * @throws {RangeError} for an unknown mode or channel, a message over the size limit, or a full send queue
+   * @throws {TypeError} when the peer is disconnected, or for a value pack cannot take
+   */
+  send(value: unknown, options?: SendOptions): void;
+  /**
+   * Closes the connection: the other side gets a `"disconnect"` event with
+   * reason `"closed"` (sent a few times, in case of loss). Queued messages are
+   * dropped. Does nothing when already disconnected.
+   */
+  disconnect(): void;
+}
+
+/** One datagram endpoint: what a Host sends and receives through. */
+export interface Socket {
+  /** Sends one datagram to an address. It may be dropped; it must not throw for a lost peer. */
+  send(data: Uint8Array, to: string): void;
+  /** Calls `receive` for every datagram that arrives, with the sender's address. */
+  listen(receive: (data: Uint8Array, from: string) => void): void;
+  /** Stops receiving and frees the socket. */
+  close(): void;
+  /** True for a transport that is ordered and reliable already (WebSocket). */
+  readonly reliable?: boolean;
+}
+
+/** Options of {@linkcode Host}; every one has a default. */
+export interface HostOptions {
+  /** Most connected peers at once (default 64); one more is refused with reason `"full"`. */
+  maxPeers?: number;
+  /** Any 32-bit number that names your game and its version (default 0): Hosts of another never connect. */
+  protocol?: number;
+  /** Largest datagram in bytes (default 1200, at least 64). */
+  mtu?: number;
+  /** A peer silent this many ms is dropped with reason `"timeout"` (default 10,000). */
+  timeout?: number;
+  /** The clock in ms (default `performance.now`); tests pass a virtual one, such as `memoryNet().now`. */
+  now?: () => number;
+  /** Channels per peer, ordering on their own (default 8, at most 256). */
+  channels?: number;
+  /** Largest reliable message in bytes after packing (default 1 MiB + 16, so a 1 MiB Uint8Array fits); it travels in fragments. */
+  maxMessageBytes?: number;
+  /** Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. */
+  maxQueuedBytes?: number;
+  /** Events not yet polled (default 4096): past it, arriving datagrams wait for the sender to resend. */
+  maxEvents?: number;
+  /** Packets a peer may send per `update` (default 8): with 1200-byte packets at 60 updates a second, about 560 KB/s. */
+  packetsPerUpdate?: number;
+  /** In async mode (`for await`), ms between updates (default 16). */
+  tickMs?: number;
+}
+
+/** How a simulated link treats datagrams. Every field defaults to a perfect link. */
+export interface LinkOptions {
+  /** One-way delay in ms (default 0). */
+  latencyMs?: number;
+  /** Extra delay, uniform from 0 to this many ms, per datagram (default 0): it reorders too. */
+  jitterMs?: number;
+  /** Chance from 0 to 1 that a datagram is lost (default 0). */
+  loss?: number;
+  /** Chance from 0 to 1 that a datagram starts a burst of loss (default 0). */
+  burstLoss?: number;
+  /** Datagrams lost in a row by a burst (default 8). */
+  burstLength?: number;
+  /** Chance from 0 to 1 that a datagram arrives twice (default 0). */
+  duplicate?: number;
+  /** Chance from 0 to 1 that a datagram is held back by one more latency, behind later ones (default 0). */
+  reorder?: number;
+  /** Datagrams larger than this many bytes are lost (default 65507). */
+  mtu?: number;
+  /** Seed of the link's random numbers (default 1): the same seed, the same losses. */
+  seed?: number;
+}
+
+/** An in-memory network on a virtual clock: see {@linkcode memoryNet}. */
+export interface MemoryNet {
+  /** A socket at `address` on this network. */
+  socket(address: string): Socket;
+  /** The network's clock in ms, starting at 0: pass it as `HostOptions.now`. */
+  now: () => number;
+  /** Moves the clock forward by `ms`, delivering every datagram due by then, in time order. */
+  advance(ms: number): void;
+}
+
+// ─── Bytes ──────────────────────────────────────────────────────────────────
+
+/**
+ * Reads a datagram front to back. A read past the end yields 0 and clears
+ * `ok` instead of throwing: a parser reads on and checks `ok` once, so
+ * hostile input costs no exception.
+ */
+class ByteReader {
+  at = 0;
+  ok = true;
+  constructor(readonly bytes: Uint8Array) {}
+
+  get left(): number {
+    return this.bytes.length - this.at;
+  }
+
+  /** One byte. */
+  u8(): number {
+    if (this.at < this.bytes.length) return this.bytes[this.at++];
+    this.ok = false;
+    return 0;
+  }
+
+  /** A big-endian unsigned integer of `byteCount` bytes, at most 4. */
+  uint(byteCount: number): number {
+    let value = 0;
+    for (let i = 0; i < byteCount; i++) value = value * 256 + this.u8();
+    return value;
+  }
+
+  /** A varint of at most 4 bytes (28 bits), in its shortest form only: a longer one clears `ok`. */
+  varint(): number {
+    let value = 0;
+    for (let shift = 1; shift <= 2 ** 21; shift *= 128) {
+      const byte = this.u8();
+      value += (byte & 127) * shift;
+      // A last byte of 0 after the first adds nothing: the same number has a shorter form.
+      if (byte < 128) return byte || shift === 1 ? value : this.#fail();
+    }
+    return this.#fail();
+  }
+
+  /** The next `byteCount` bytes, as a view. */
+  take(byteCount: number): Uint8Array {
+    if (byteCount > this.left) return this.bytes.subarray(0, this.#fail());
+    return this.bytes.subarray(this.at, this.at += byteCount);
+  }
+
+  #fail(): number {
+    this.ok = false;
+    return 0;
+  }
+}
+
+/** Bytes a varint of `value` takes. */
+function varintBytes(value: number): number {
+  return value < 128 ? 1 : value < 2 ** 14 ? 2 : value < 2 ** 21 ? 3 : 4;
+}
+
+/** Writes `value` (below 2 ** 28) as a varint at `at` of `bytes`; returns where it ended. */
+function writeVarint(bytes: Uint8Array, at: number, value: number): number {
+  for (; value > 127; value >>>= 7) bytes[at++] = 128 | (value & 127);
+  bytes[at++] = value;
+  return at;
+}
+
+/** FNV-1a over `bytes`, seeded: check bytes and cookies. */
+function hash(seed: number, bytes: ArrayLike<number>): number {
+  let value = seed ^ 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) value = Math.imul(value ^ bytes[i], 16777619);
+  return value >>> 0;
 }
 
 // ─── Packing: writer ────────────────────────────────────────────────────────
@@ -526,7 +748,6 @@ export function unpack(bytes: Uint8Array): unknown {
   if (inputAt < bytes.length) malformed("trailing bytes after the value");
   return value;
 }
-
 // ─── Sequence numbers ───────────────────────────────────────────────────────
 
 /**
@@ -538,73 +759,328 @@ function sequenceAhead(a: number, b: number): number {
   return ((a - b + 32768) & 0xffff) - 32768;
 }
 
-/** FNV-1a over `bytes`, seeded: check bytes and cookies. */
-function hash(seed: number, bytes: ArrayLike<number>): number {
-  let value = seed ^ 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) value = Math.imul(value ^ bytes[i], 16777619);
-  return value >>> 0;
+/** The sequence after `sequence`, across the wrap. */
+const nextSequence = (sequence: number): number => (sequence + 1) & 0xffff;
+
+// ─── Packets ────────────────────────────────────────────────────────────────
+// Pure codecs over plain values: the handshake datagram, the data packet
+// header and its frames. Each has one encoding; a reader refuses any other.
+
+/** A handshake datagram: its kind (HELLO, CHALLENGE, REFUSED), then three 32-bit words. */
+function writeHandshake(kind: number, first: number, second = 0, third = 0): Uint8Array {
+  const bytes = new Uint8Array(HANDSHAKE_BYTES);
+  const words = [first, second, third];
+  bytes[0] = kind;
+  for (let i = 0; i < 12; i++) bytes[1 + i] = words[i >> 2] >>> (24 - 8 * (i & 3));
+  return bytes;
 }
 
-/** Reads a varint of at most 4 bytes (28 bits) from the shared reader. */
-function readVarint(): number {
-  let value = 0;
-  for (let shift = 1;; shift *= 128) {
-    const byte = readInt(1);
-    value += (byte & 127) * shift;
-    if (byte < 128) return value;
-    if (shift > 2 ** 14) malformed("varint");
+/** The kind and three words of a handshake datagram, or undefined for anything else. */
+function readHandshake(bytes: Uint8Array): [kind: number, first: number, second: number, third: number] | undefined {
+  const reader = new ByteReader(bytes);
+  const kind = reader.u8();
+  if (bytes.length !== HANDSHAKE_BYTES || kind < HELLO || kind > REFUSED) return undefined;
+  return [kind, reader.uint(4), reader.uint(4), reader.uint(4)];
+}
+
+/** A data packet's header, as numbers. */
+interface PacketHeader {
+  /** CLOSING and ACK_ONLY; the bits that say which bytes follow are the codec's. */
+  flags: number;
+  /** The check byte. */
+  check: number;
+  sequence: number;
+  /** The latest sequence received from the other side. */
+  ack: number;
+  /** Bit i set: packet `ack - 1 - i` arrived too. */
+  ackBits: number;
+}
+
+/** Writes `header` at the start of `out`; returns its length, 5 to MAX_HEADER_BYTES. */
+function writeHeader(header: PacketHeader, out: Uint8Array): number {
+  const { sequence, ackBits } = header;
+  const ackBack = (sequence - header.ack) & 0xffff;
+  let flags = DATA | header.flags;
+  out[1] = header.check;
+  out[2] = sequence >> 8;
+  out[3] = sequence;
+  let at = 4;
+  if (ackBack > 255) {
+    flags |= WIDE_ACK;
+    out[at++] = ackBack >> 8;
   }
-}
-
-/** Writes `value` (below 2 ** 32) as a varint at `at` of `bytes`; returns where it ended. */
-function writeVarint(bytes: Uint8Array, at: number, value: number): number {
-  for (; value > 127; value >>>= 7) bytes[at++] = 128 | (value & 127);
-  bytes[at++] = value;
+  out[at++] = ackBack;
+  // Ack-bit bytes that are all ones, the news of a healthy link, are left out.
+  for (let i = 0; i < 4; i++) {
+    const byte = (ackBits >>> (8 * i)) & 255;
+    if (byte !== 255) {
+      flags |= 1 << i;
+      out[at++] = byte;
+    }
+  }
+  out[0] = flags;
   return at;
 }
 
-// ─── Channels and peers ─────────────────────────────────────────────────────
+/**
+ * Reads a data packet header, or undefined when it is truncated or not in the
+ * one form writeHeader gives: a wide ack delta that fits a byte, or an ack-bit
+ * byte of 0xff that is present.
+ */
+function readHeader(reader: ByteReader): PacketHeader | undefined {
+  const first = reader.u8();
+  const check = reader.u8();
+  const sequence = reader.uint(2);
+  const ackBack = reader.uint(first & WIDE_ACK ? 2 : 1);
+  let ackBits = 0;
+  let canonical = first >= DATA && (ackBack > 255 || !(first & WIDE_ACK));
+  for (let i = 0; i < 4; i++) {
+    const byte = first >> i & 1 ? reader.u8() : 255;
+    canonical &&= byte !== 255 || !(first >> i & 1);
+    ackBits += byte * 2 ** (8 * i);
+  }
+  if (!reader.ok || !canonical) return undefined;
+  return { flags: first & (CLOSING | ACK_ONLY), check, sequence, ack: (sequence - ackBack) & 0xffff, ackBits };
+}
 
-/** How a message travels. See {@linkcode SendOptions}. */
-export type Mode = "reliable" | "unordered" | "sequenced" | "unreliable";
-const MODES: Mode[] = ["reliable", "unordered", "sequenced", "unreliable"];
+/** A message or a piece of one, as a frame carries it. */
+interface Frame {
+  channel: number;
+  mode: number;
+  /** The message sequence in its stream; 0 for unreliable frames. */
+  sequence: number;
+  /** A fragment's index × 2, plus 1 for the last; a whole message is 1 (index 0 and the last). */
+  fragment: number;
+  payload: Uint8Array;
+}
 
-/** Options of {@linkcode Peer.send}. */
-export interface SendOptions {
+/** True when a frame can be written as NEXT after `previous`: same stream, the following sequence. */
+function follows(frame: Frame, previous: Frame | undefined): boolean {
+  return previous !== undefined && frame.mode !== UNRELIABLE && frame.mode === previous.mode &&
+    frame.channel === previous.channel && frame.sequence === nextSequence(previous.sequence);
+}
+
+/** Bytes of a frame's head (all but the payload), written as a frame of its own, not as NEXT. */
+function frameHeadBytes(frame: Frame): number {
+  const length = frame.payload.length;
+  return 1 + (frame.channel ? 1 : 0) + (frame.mode === UNRELIABLE ? 0 : 2) +
+    (frame.fragment === 1 ? 0 : varintBytes(frame.fragment)) + (length < NEXT ? 0 : varintBytes(length - NEXT));
+}
+
+/** Writes `frame` at `at` of `out`, as NEXT when it follows `previous`; returns where it ended. */
+function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, at: number): number {
+  const { channel, mode, sequence, fragment, payload } = frame;
+  const length = payload.length;
+  const next = follows(frame, previous);
+  out[at++] = mode | (fragment === 1 ? 0 : FRAGMENT) |
+    (next ? NEXT << 4 : (channel ? HAS_CHANNEL : 0) | (length < NEXT ? length : 15) << 4);
+  if (!next) {
+    if (channel) out[at++] = channel;
+    if (mode !== UNRELIABLE) {
+      out[at++] = sequence >> 8;
+      out[at++] = sequence;
+    }
+  }
+  if (fragment !== 1) at = writeVarint(out, at, fragment);
+  if (next || length >= NEXT) at = writeVarint(out, at, next ? length : length - NEXT);
+  out.set(payload, at);
+  return at + length;
+}
+
+/**
+ * Reads the frame at the reader, or undefined when it is truncated or not in
+ * the one form writeFrame gives: a NEXT that follows no frame of its stream, a
+ * channel byte of 0, a fragment flag on a whole message or on a mode that
+ * never fragments, an overlong varint.
+ */
+function readFrame(reader: ByteReader, previous: Frame | undefined): Frame | undefined {
+  const head = reader.u8();
+  const mode = head & 3;
+  const lengthCode = head >> 4;
+  const isNext = lengthCode === NEXT;
+  const channel = isNext ? previous?.channel ?? 0 : head & HAS_CHANNEL ? reader.u8() : 0;
+  const sequence = isNext ? nextSequence(previous?.sequence ?? 0) : mode === UNRELIABLE ? 0 : reader.uint(2);
+  const fragment = head & FRAGMENT ? reader.varint() : 1;
+  const length = isNext ? reader.varint() : lengthCode < NEXT ? lengthCode : reader.varint() + NEXT;
+  const frame = { channel, mode, sequence, fragment, payload: reader.take(length) };
+  const canonical = (isNext ? follows(frame, previous) : !(head & HAS_CHANNEL) || channel > 0) &&
+    (!(head & FRAGMENT) || (fragment !== 1 && isReliable(mode)));
+  return reader.ok && canonical ? frame : undefined;
+}
+
+/** A data packet's check byte: a hash of byte 0 and bytes 2 on, seeded with the connection's secrets. */
+function checkByte(seed: number, datagram: Uint8Array): number {
+  return hash(seed ^ datagram[0], datagram.subarray(2)) & 255;
+}
+
+// ─── Stream ─────────────────────────────────────────────────────────────────
+// One channel and mode of one connection: message sequences out, and
+// ordering, de-duplication and reassembly of what comes in.
+
+/** True for the modes that deliver every message: reliable and unordered. */
+const isReliable = (mode: number): boolean => mode === RELIABLE || mode === UNORDERED;
+/** A stream's number: the channel, then the mode in the low 2 bits. Frames of a packet are written in this order. */
+const streamId = (channel: number, mode: number): number => channel << 2 | mode;
+
+/** A message piece on its way out, kept until acked if reliable. */
+interface Outgoing extends Frame {
+  stream: Stream;
+  /** Times sent so far. */
+  sends: number;
+  /** When it was last sent, ms. */
+  sentAt: number;
+  /** When it is due again if still not acked, ms. */
+  resendAt: number;
+  /** Acked, or an unreliable piece that was sent: nothing more to do. */
+  done: boolean;
+}
+
+/** A reliable piece that arrived ahead of delivery. `null` marks an unordered one already handed over. */
+interface Held {
+  payload: Uint8Array;
+  fragment: number;
+}
+
+class Stream {
+  readonly id: number;
+  /** The next sequence to send. */
+  nextSend = 0;
   /**
-   * `"reliable"` (the default): arrives once, in order within its channel.
-   * `"unordered"`: arrives once, in any order. `"sequenced"`: may be lost, and
-   * an older message is dropped once a newer one arrived. `"unreliable"`: may
-   * be lost, duplicated never, ordered never.
+   * Pieces not done, in sequence order: for reliable modes every piece not
+   * yet acked, for the others every piece not yet sent. Done pieces at the
+   * front are let go as the front moves on.
    */
-  mode?: Mode;
-  /** The channel, 0 (the default) up to `HostOptions.channels - 1`; each orders on its own. */
-  channel?: number;
+  #pending: Outgoing[] = [];
+  #front = 0;
+  /** Where the next unsent whole message and the next unsent fragment are, at or after the front. */
+  #unsent = [0, 0];
+  /** Receiving: the next reliable sequence to deliver, the newest sequenced one, what waits. */
+  nextDeliver = 0;
+  newest = 0xffff; // just behind 0: the first sequenced message is newer
+  held = new Map<number, Held | null>();
+  /** Bytes of the pieces held. */
+  heldBytes = 0;
+
+  constructor(readonly channel: number, readonly mode: number) {
+    this.id = streamId(channel, mode);
+  }
+
+  /** Queues a piece. */
+  push(piece: Outgoing): void {
+    this.#pending.push(piece);
+  }
+
+  /**
+   * The next piece never sent, of whole messages or of fragments, if one may
+   * leave now: a reliable piece within RECEIVE_WINDOW of the oldest not acked,
+   * so the receiver never has to drop it for being too far ahead.
+   */
+  nextUnsent(fragments: boolean): Outgoing | undefined {
+    const pending = this.#pending;
+    while (this.#front < pending.length && pending[this.#front].done) this.#front++;
+    if (this.#front > 1024 && this.#front * 2 > pending.length) {
+      // Let go of the done pieces at the front, in O(1) amortized.
+      pending.splice(0, this.#front);
+      this.#unsent[0] -= this.#front;
+      this.#unsent[1] -= this.#front;
+      this.#front = 0;
+    }
+    const oldest = pending[this.#front]?.sequence;
+    const kind = +fragments;
+    for (let at = Math.max(this.#unsent[kind], this.#front); at < pending.length; at++) {
+      const piece = pending[at];
+      if (isReliable(this.mode) && sequenceAhead(piece.sequence, oldest) >= RECEIVE_WINDOW) return undefined;
+      this.#unsent[kind] = at;
+      if (!piece.sends && (piece.fragment !== 1) === fragments) return piece;
+    }
+    this.#unsent[kind] = pending.length;
+  }
+
+  /** Drops every queued piece: the connection closed. */
+  clear(): void {
+    this.#pending = [];
+    this.#front = 0;
+    this.#unsent = [0, 0];
+  }
+
+  /**
+   * Takes an arrived frame; returns the messages it completes, in the order
+   * to deliver them, or undefined for a reliable piece that arrived before.
+   */
+  accept(sequence: number, fragment: number, payload: Uint8Array): Uint8Array[] | undefined {
+    if (this.mode === UNRELIABLE) return [payload];
+    if (this.mode === SEQUENCED) {
+      if (sequenceAhead(sequence, this.newest) <= 0) return [];
+      this.newest = sequence;
+      return [payload];
+    }
+    const held = this.held;
+    if (sequenceAhead(sequence, this.nextDeliver) < 0 || held.has(sequence)) return undefined;
+    held.set(sequence, { payload: payload.slice(), fragment });
+    this.heldBytes += payload.length;
+    const unordered = this.mode === UNORDERED;
+    const messages: Uint8Array[] = [];
+    // A message is ready when its pieces from index 0 to the last are all held. Unordered: only the one
+    // this piece belongs to can have become ready; reliable: every message from nextDeliver on, in turn.
+    for (let start = unordered ? (sequence - (fragment >> 1)) & 0xffff : this.nextDeliver;;) {
+      const pieces: Uint8Array[] = [];
+      let byteCount = 0;
+      for (let at = start;; at = nextSequence(at)) {
+        const piece = held.get(at);
+        if (!piece || piece.fragment >> 1 !== pieces.length) return messages;
+        pieces.push(piece.payload);
+        byteCount += piece.payload.length;
+        if (piece.fragment & 1) break;
+      }
+      const message = pieces.length === 1 ? pieces[0] : new Uint8Array(byteCount);
+      this.heldBytes -= byteCount;
+      byteCount = 0;
+      for (let i = 0; i < pieces.length; i++) {
+        if (pieces.length > 1) message.set(pieces[i], byteCount);
+        byteCount += pieces[i].length;
+        if (unordered) held.set((start + i) & 0xffff, null);
+        else held.delete((start + i) & 0xffff);
+      }
+      if (!unordered) this.nextDeliver = (start + pieces.length) & 0xffff;
+      // Unordered pieces handed over stay as null until nextDeliver passes them, so a late copy is a duplicate.
+      while (held.get(this.nextDeliver) === null) {
+        held.delete(this.nextDeliver);
+        this.nextDeliver = nextSequence(this.nextDeliver);
+      }
+      messages.push(message);
+      if (unordered) return messages;
+      start = this.nextDeliver;
+    }
+  }
 }
 
-/** Counters and estimates of a peer, or of a whole Host (summed over its peers). */
-export interface Stats {
-  /** Smoothed round-trip time in ms (RFC 6298 SRTT), 0 before the first sample. */
-  rttMs: number;
-  /** Round-trip time variation in ms (RFC 6298 RTTVAR). */
-  rttVarianceMs: number;
-  /** Estimated packet loss from 0 to 1, over roughly the last 32 packets. */
-  loss: number;
-  /** Packets sent, handshake included. */
-  packetsSent: number;
-  /** Packets received, handshake included, dropped ones too. */
-  packetsReceived: number;
-  /** Bytes of datagrams sent (without IP and UDP headers). */
-  bytesSent: number;
-  /** Bytes of datagrams received (without IP and UDP headers). */
-  bytesReceived: number;
-  /** Reliable message pieces sent again, riding along or after a loss. */
-  messagesResent: number;
-  /** Packets and reliable message pieces that had already arrived. */
-  duplicatesDropped: number;
-  /** Datagrams dropped as malformed, foreign, stale or over a limit, and messages that did not unpack. */
-  invalidDropped: number;
+// ─── Connection ─────────────────────────────────────────────────────────────
+// One peer's packets: the handshake from the connecting side, headers and
+// acks over the ring of sent packets, RTT and loss, choosing the pieces of the
+// next packet, feeding arrived frames to streams, keepalive and closing. It
+// does no I/O: the Host hands it datagrams and sends what it returns.
+
+/** The Host's numeric options with their defaults filled in. */
+type Config = Required<Omit<HostOptions, "now">>;
+
+/** What a connection reports to its Host: counters and estimates to add to, events to queue. */
+interface Sink {
+  readonly config: Config;
+  /** The Host's stats: a connection adds to them as to its own. */
+  readonly stats: Stats;
+  readonly events: HostEvent[];
 }
+
+/** A packet sent and not yet acked: which pieces it carried, for acks and RTT. */
+interface SentPacket {
+  sequence: number;
+  sentAt: number;
+  pieces: Outgoing[];
+  /** Counted once as lost (or acked): later acks of the same packet change no estimate. */
+  counted: boolean;
+}
+
+const MODES: Mode[] = ["reliable", "unordered", "sequenced", "unreliable"];
 
 const newStats = (): Stats => ({
   rttMs: 0,
@@ -619,190 +1095,418 @@ const newStats = (): Stats => ({
   invalidDropped: 0,
 });
 
-/** A message piece on its way out, kept until acked if reliable. */
-interface Outgoing {
-  stream: number; // channel * 4 + mode
-  sequence: number;
-  part: number; // 0 for a whole message, else 1 + its fragment varint
-  payload: Uint8Array;
-  sends: number;
-  sentAt: number;
-  resendAt: number;
-  acked: boolean;
+/** Blends one acked (or lost) packet into `stats`: loss over about 32 packets, RTT as RFC 6298. */
+function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined): void {
+  stats.loss += (+lost - stats.loss) / 32;
+  if (rttSampleMs === undefined) return;
+  // RFC 6298: the first sample sets SRTT and RTTVAR, later ones blend in.
+  const first = stats.rttMs === 0;
+  stats.rttVarianceMs = first
+    ? rttSampleMs / 2
+    : 0.75 * stats.rttVarianceMs + 0.25 * Math.abs(stats.rttMs - rttSampleMs);
+  stats.rttMs = first ? rttSampleMs : 0.875 * stats.rttMs + 0.125 * rttSampleMs;
 }
-
-/** A packet sent and not yet acked: which pieces it carried, for acks and RTT. */
-interface SentPacket {
-  sequence: number;
-  sentAt: number;
-  pieces: Outgoing[];
-  lost: boolean;
-}
-
-/** A reliable piece that arrived ahead of delivery. `null` marks an unordered one already handed over. */
-interface Incoming {
-  payload: Uint8Array;
-  fragment: number; // index * 2, plus 1 for the last piece
-}
-
-/** Per channel and mode: the send sequence and what the receiving side holds. */
-interface Stream {
-  nextSend: number;
-  nextDeliver: number;
-  newest: number;
-  held: Map<number, Incoming | null>;
-}
-
-/** What {@linkcode Host.poll} returns and `for await` yields. */
-export type HostEvent =
-  | { type: "connect"; peer: Peer }
-  | { type: "message"; peer: Peer; data: unknown; channel: number }
-  | { type: "disconnect"; peer: Peer; reason: "timeout" | "closed" | "full" };
-
-/** The other end of a connection: made by {@linkcode Host.connect}, or handed over in a `"connect"` event. */
-export interface Peer {
-  /** The socket address of the other end. */
-  readonly address: string;
-  /** `"connecting"` until the handshake completes, then `"connected"`, at last `"disconnected"`. */
-  readonly state: "connecting" | "connected" | "disconnected";
-  /** This connection's counters and estimates. */
-  readonly stats: Stats;
-  /**
-   * Queues a message: any value {@linkcode pack} takes (a Uint8Array arrives
-   * as a Uint8Array). It leaves with the Host's next `update`.
-   *
-   * @param value the message
-   * @param options the mode (default `"reliable"`) and channel (default 0)
-   * @throws {RangeError} for an unknown mode or channel, a message over the size limit, or a full send queue
-   * @throws {TypeError} when the peer is disconnected, or for a value pack cannot take
-   */
-  send(value: unknown, options?: SendOptions): void;
-  /**
-   * Closes the connection: the other side gets a `"disconnect"` event with
-   * reason `"closed"` (sent a few times, in case of loss). Queued messages are
-   * dropped. Does nothing when already disconnected.
-   */
-  disconnect(): void;
-}
-
-/** The Host's numeric options with their defaults filled in. */
-type Config = Required<Omit<HostOptions, "now">>;
 
 class Connection implements Peer {
   state: Peer["state"] = "connecting";
-  stats: Stats = newStats();
+  readonly stats: Stats = newStats();
+  /** The handshake's secrets: the connecting side's nonce, the cookie the other side derived. */
+  nonce: number;
   cookie = 0;
-  lastSentAt = -Infinity;
-  closingSends = 0;
-  nextSequence = 0;
-  remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
-  remoteBits = -1; // as if the 32 packets before 0 arrived too: no news, no ack bytes
-  ackPending = 0; // packets received since the last one sent
-  queue: Outgoing[] = [];
-  queuedBytes = 0;
-  heldBytes = 0;
-  sent: (SentPacket | undefined)[] = [];
-  streams: Map<number, Stream> = new Map();
+  lastReceivedAt: number;
+  #lastSentAt = -Infinity;
+  /** CLOSING packets still to send after `disconnect()`, one per update. */
+  #closingSends = 0;
+  #nextSequence = 0;
+  #remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
+  #remoteBits = -1; // as if the 32 packets before 0 arrived too: no news, no ack bytes
+  #ackPending = 0; // packets received since the last one sent
+  #queuedBytes = 0;
+  #heldBytes = 0;
+  #sent: (SentPacket | undefined)[] = [];
+  #streams = new Map<number, Stream>();
+  #streamList: Stream[] = [];
+  /** Reliable pieces sent and not yet acked, in the order first sent. */
+  #inFlight: Outgoing[] = [];
+  /** This update's plan: resends due (whole, fragments), pieces to ride again, packets left. */
+  #due: [Outgoing[], Outgoing[]] = [[], []];
+  #dueAt = [0, 0];
+  #rides: Outgoing[] = [];
+  #ridesAt = 0;
+  #packetsLeft = 0;
+  #packetsThisUpdate = 0;
+  #config: Config;
 
-  constructor(readonly config: Config, readonly address: string, public nonce: number, public lastReceivedAt: number) {}
+  constructor(readonly sink: Sink, readonly address: string, nonce: number, now: number) {
+    this.#config = sink.config;
+    this.nonce = nonce;
+    this.lastReceivedAt = now;
+  }
 
   send(value: unknown, options: SendOptions = {}): void {
     const { mode = "reliable", channel = 0 } = options;
     const modeIndex = MODES.indexOf(mode);
-    const host = this.config;
-    if (this.state === "disconnected") throw new TypeError(`Cannot send to ${this.address}: disconnected`);
-    if (modeIndex < 0 || !(channel >= 0 && channel < host.channels && Number.isInteger(channel))) {
-      throw new RangeError(
-        `Cannot send in mode "${mode}" on channel ${channel}: modes are ${MODES.join(", ")}; channels 0 to ${
-          host.channels - 1
-        }`,
-      );
+    const config = this.#config;
+    if (this.state === "disconnected") {
+      throw new TypeError(`Cannot send to ${this.address}: the peer is disconnected`);
+    }
+    if (modeIndex < 0) {
+      throw new RangeError(`Cannot send in mode "${mode}": the modes are ${MODES.join(", ")}`);
+    }
+    if (!(Number.isInteger(channel) && channel >= 0 && channel < config.channels)) {
+      throw new RangeError(`Cannot send on channel ${channel}: the channels are 0 to ${config.channels - 1}`);
     }
     const payload = pack(value);
-    const pieceBytes = host.mtu - PACKET_OVERHEAD_BYTES;
+    const pieceBytes = config.mtu - PACKET_OVERHEAD_BYTES;
     const pieceCount = Math.ceil(payload.length / pieceBytes); // pack gives at least 1 byte
-    const limit = modeIndex < 2 ? host.maxMessageBytes : pieceBytes;
+    const limit = isReliable(modeIndex) ? config.maxMessageBytes : pieceBytes;
     if (payload.length > limit) {
-      throw new RangeError(`Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit}`);
-    }
-    if (this.queuedBytes + payload.length > host.maxQueuedBytes) {
       throw new RangeError(
-        `Cannot send: ${this.queuedBytes} bytes queued, the limit is ${host.maxQueuedBytes}`,
+        `Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit} bytes` +
+          (isReliable(modeIndex) ? " (HostOptions.maxMessageBytes)" : ", one packet"),
       );
     }
-    const streamId = channel * 4 + modeIndex;
-    const stream = streamOf(this, streamId);
+    if (this.#queuedBytes + payload.length > config.maxQueuedBytes) {
+      throw new RangeError(
+        `Cannot send ${payload.length} bytes to ${this.address}: ${this.#queuedBytes} bytes are queued and the limit ` +
+          `is ${config.maxQueuedBytes} (HostOptions.maxQueuedBytes)`,
+      );
+    }
+    const stream = this.#stream(streamId(channel, modeIndex));
     for (let index = 0; index < pieceCount; index++) {
       const sequence = stream.nextSend;
-      if (modeIndex < 3) stream.nextSend = (sequence + 1) & 0xffff;
-      const outgoing = {
-        stream: streamId,
+      if (modeIndex !== UNRELIABLE) stream.nextSend = nextSequence(sequence);
+      stream.push({
+        stream,
+        channel,
+        mode: modeIndex,
         sequence,
-        part: pieceCount > 1 ? index * 2 + (index === pieceCount - 1 ? 2 : 1) : 0,
+        fragment: pieceCount > 1 ? index * 2 + +(index === pieceCount - 1) : 1,
         payload: payload.subarray(index * pieceBytes, (index + 1) * pieceBytes),
         sends: 0,
         sentAt: -1,
         resendAt: 0,
-        acked: false,
-      };
-      this.queue.push(outgoing);
-      this.queuedBytes += outgoing.payload.length;
+        done: false,
+      });
     }
+    this.#queuedBytes += payload.length;
   }
 
   disconnect(): void {
     if (this.state === "disconnected") return;
-    this.closingSends = this.state === "connected" ? DISCONNECT_REPEATS : 0;
+    this.#closingSends = this.state === "connected" ? DISCONNECT_REPEATS : 0;
+    this.#close();
+  }
+
+  /** Ends the connection for `reason` and queues the event. */
+  end(reason: "timeout" | "closed" | "full"): void {
+    if (this.state === "disconnected") return;
+    this.#closingSends = 0;
+    this.#close();
+    this.sink.events.push({ type: "disconnect", peer: this, reason });
+  }
+
+  /** True once disconnected with nothing left to send: the Host forgets it. */
+  get finished(): boolean {
+    return this.state === "disconnected" && this.#closingSends <= 0;
+  }
+
+  #close(): void {
     this.state = "disconnected";
-    this.queue = [];
+    for (const stream of this.#streamList) stream.clear();
+    this.#inFlight = [];
+    this.#queuedBytes = 0;
+  }
+
+  #stream(id: number): Stream {
+    let stream = this.#streams.get(id);
+    if (!stream) {
+      this.#streams.set(id, stream = new Stream(id >> 2, id & 3));
+      this.#streamList.push(stream);
+    }
+    return stream;
+  }
+
+  /** Adds to a counter of this connection and of its Host. */
+  count(name: keyof Stats, amount = 1): void {
+    this.stats[name] += amount;
+    this.sink.stats[name] += amount;
+  }
+
+  /** The HELLO to send (again): with the cookie once the CHALLENGE brought it. */
+  hello(now: number): Uint8Array {
+    this.#lastSentAt = now;
+    return writeHandshake(HELLO, this.#config.protocol, this.nonce, this.cookie);
+  }
+
+  /** The handshake completed: the other side's first data packet arrived, or this side answered a HELLO. */
+  #connected(): void {
+    this.state = "connected";
+    this.sink.events.push({ type: "connect", peer: this });
+  }
+
+  /** A HELLO with a good cookie made this connection on the answering side. */
+  accepted(cookie: number): void {
+    this.cookie = cookie;
+    this.#connected();
+  }
+
+  /**
+   * Takes one data packet. Parses all of it and checks it before applying
+   * any of it: returns "invalid" for a packet that changed nothing and is to
+   * be counted, "duplicate" for one that arrived before.
+   */
+  receive(datagram: Uint8Array, now: number): "invalid" | "duplicate" | "ok" {
+    const config = this.#config;
+    if (this.state === "disconnected" || !this.cookie) return "invalid";
+    const reader = new ByteReader(datagram);
+    const header = readHeader(reader);
+    if (!header || header.check !== checkByte(this.nonce ^ this.cookie, datagram)) return "invalid";
+    // Every frame, parsed. Everything reliable must fit the receive window and the memory bound, or the
+    // packet goes unacked and the sender tries again later.
+    const frames: Frame[] = [];
+    let newBytes = 0;
+    let previous: Frame | undefined;
+    while (reader.left) {
+      const frame = readFrame(reader, previous);
+      if (!frame || frame.channel >= config.channels) return "invalid";
+      if (isReliable(frame.mode)) {
+        const nextDeliver = this.#streams.get(streamId(frame.channel, frame.mode))?.nextDeliver ?? 0;
+        if (sequenceAhead(frame.sequence, nextDeliver) >= RECEIVE_WINDOW) return "invalid";
+        newBytes += frame.payload.length;
+      }
+      frames.push(previous = frame);
+    }
+
+    // An 8-bit check lets 1 in 256 forged datagrams through: also insist on a sequence near the
+    // last one and an ack of a packet sent lately. A real peer never jumps 1024 packets at once.
+    const { flags, sequence, ack, ackBits } = header;
+    const ahead = sequenceAhead(sequence, this.#remoteLatest);
+    const ackAge = sequenceAhead(this.#nextSequence, ack);
+    if (ahead > SENT_PACKET_SLOTS || ackAge < 1 || ackAge > SENT_PACKET_SLOTS) return "invalid";
+    // Late or repeated packets: within the last 32 the bitfield tells; older ones are dropped.
+    if (ahead <= 0 && (ahead <= -32 || ahead === 0 || (this.#remoteBits >>> (-ahead - 1)) & 1)) {
+      this.count("duplicatesDropped");
+      return "duplicate";
+    }
+    if (this.#heldBytes + newBytes > 2 * config.maxMessageBytes + RECEIVE_WINDOW) return "invalid";
+    if (this.sink.events.length + frames.length + 1 > config.maxEvents) return "invalid";
+
+    // The whole packet checks out: apply it.
+    if (this.state === "connecting") this.#connected();
+    this.lastReceivedAt = now;
+    if (flags & ACK_ONLY) {
+      // Its sequence number was not taken: nothing to record.
+    } else if (ahead > 0) {
+      const shifted = ahead < 32 ? this.#remoteBits << ahead : 0;
+      this.#remoteBits = (shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0)) >>> 0;
+      this.#remoteLatest = sequence;
+    } else {
+      this.#remoteBits = (this.#remoteBits | (1 << (-ahead - 1))) >>> 0;
+    }
+    this.#applyAcks(ack, ackBits, now);
+    for (const frame of frames) this.#deliver(frame);
+    if (!(flags & ACK_ONLY)) this.#ackPending++;
+    if (flags & CLOSING) this.end("closed");
+    return "ok";
+  }
+
+  /** True when so many packets arrived unacked that the ack cannot wait for the next update: see ACK_EVERY_PACKETS. */
+  get mustAck(): boolean {
+    return this.state !== "disconnected" && this.#ackPending > ACK_EVERY_PACKETS;
+  }
+
+  #applyAcks(ack: number, ackBits: number, now: number): void {
+    for (let bit = -1; bit < 32; bit++) {
+      const sequence = (ack - 1 - bit) & 0xffff;
+      const slot = sequence & (SENT_PACKET_SLOTS - 1);
+      const packet = this.#sent[slot];
+      const acked = bit < 0 || (ackBits >>> bit) & 1;
+      // Unacked while two later packets arrived: lost. Count it once, and resend its pieces now,
+      // not after a timeout.
+      if (packet?.sequence !== sequence || (!acked && (bit < 1 || packet.counted))) continue;
+      if (acked) this.#sent[slot] = undefined;
+      packet.counted = true;
+      for (const piece of packet.pieces) {
+        if (!acked) piece.resendAt = now;
+        else if (!piece.done) {
+          piece.done = true;
+          this.#queuedBytes -= piece.payload.length;
+        }
+      }
+      const rttSampleMs = bit < 0 ? now - packet.sentAt : undefined;
+      estimate(this.stats, !acked, rttSampleMs);
+      estimate(this.sink.stats, !acked, rttSampleMs);
+    }
+  }
+
+  #deliver(frame: Frame): void {
+    const stream = this.#stream(streamId(frame.channel, frame.mode));
+    const heldBefore = stream.heldBytes;
+    const messages = stream.accept(frame.sequence, frame.fragment, frame.payload);
+    this.#heldBytes += stream.heldBytes - heldBefore;
+    if (!messages) return this.count("duplicatesDropped");
+    for (const message of messages) {
+      try {
+        const data = unpack(message);
+        this.sink.events.push({ type: "message", peer: this, data, channel: frame.channel, mode: MODES[frame.mode] });
+      } catch {
+        this.count("invalidDropped");
+      }
+    }
+  }
+
+  /**
+   * Runs the timers and plans this update's packets: ends the connection
+   * after `timeout` ms of silence, finds the resends due and the pieces that
+   * ride along again. pollTransmit then hands out the datagrams.
+   */
+  update(now: number): void {
+    if (this.state !== "disconnected" && now - this.lastReceivedAt > this.#config.timeout) {
+      return this.end("timeout");
+    }
+    this.#packetsLeft = this.#config.packetsPerUpdate;
+    this.#packetsThisUpdate = 0;
+    if (this.state !== "connected") return;
+    const stats = this.stats;
+    const loss = stats.packetsSent < 32 ? FIRST_PACKETS_LOSS : stats.loss; // 32: the loss estimate's window
+    const due: [Outgoing[], Outgoing[]] = this.#due = [[], []];
+    const rides: Outgoing[] = this.#rides = [];
+    this.#dueAt = [0, 0];
+    this.#ridesAt = 0;
+    // One pass over the pieces in flight (at most RECEIVE_WINDOW per stream, whatever the backlog):
+    // let go of the acked, sort the rest into resends due and rides.
+    let kept = 0;
+    for (const piece of this.#inFlight) {
+      if (piece.done) continue;
+      this.#inFlight[kept++] = piece;
+      if (piece.resendAt <= now) due[+(piece.fragment !== 1)].push(piece);
+      else if (piece.sends < MAX_COPIES && loss ** piece.sends > RESIDUAL_LOSS) rides.push(piece);
+    }
+    this.#inFlight.length = kept;
+  }
+
+  /**
+   * The next datagram to send now, or undefined when nothing is due: a HELLO
+   * while connecting, a CLOSING after `disconnect()`, else a data packet
+   * (at most `packetsPerUpdate` per update) or an ack or keepalive.
+   */
+  pollTransmit(now: number): Uint8Array | undefined {
+    if (this.#packetsLeft <= 0) return undefined;
+    this.#packetsLeft--;
+    if (this.state === "connecting") {
+      this.#packetsLeft = 0;
+      return now - this.#lastSentAt < HANDSHAKE_RETRY_MS ? undefined : this.hello(now);
+    }
+    if (this.state === "disconnected") {
+      if (this.#closingSends-- <= 0) return undefined;
+      this.#packetsLeft = 0;
+      return this.packet(now, [], 0, CLOSING);
+    }
+    return this.#nextPacket(now);
+  }
+
+  /**
+   * Chooses the pieces of the next packet. Whole messages due go first (resends, then new ones within
+   * the receive window), then fragments, so a large transfer never holds up small messages; then pieces
+   * already sent ride along again in the room left, more often the more packets are lost.
+   */
+  #nextPacket(now: number): Uint8Array | undefined {
+    const room = this.#config.mtu - MAX_HEADER_BYTES;
+    const chosen: Outgoing[] = [];
+    let used = 0;
+    // Takes a piece if its frame fits; each frame counted as written on its own (a NEXT frame takes less).
+    const take = (piece: Outgoing, isRide: boolean): boolean => {
+      const bytes = frameHeadBytes(piece) + piece.payload.length;
+      if (used + bytes > room) return false;
+      used += bytes;
+      chosen.push(piece);
+      piece.sentAt = now;
+      if (piece.sends++) this.count("messagesResent");
+      else if (isReliable(piece.mode)) this.#inFlight.push(piece);
+      else {
+        piece.done = true; // unreliable pieces go once
+        this.#queuedBytes -= piece.payload.length;
+      }
+      // Back off by 1.5 (as KCP does in its fast mode), not 2: a game would rather resend than wait.
+      if (!isRide) piece.resendAt = now + Math.min(MAX_RESEND_MS, this.#resendMs() * 1.5 ** (piece.sends - 1));
+      return true;
+    };
+    const streams = this.#streamList;
+    for (const fragments of [false, true]) {
+      const due = this.#due[+fragments];
+      while (this.#dueAt[+fragments] < due.length) {
+        const piece = due[this.#dueAt[+fragments]];
+        if (!piece.done && piece.sentAt !== now && !take(piece, false)) break;
+        this.#dueAt[+fragments]++;
+      }
+      // Streams take turns at going first, packet by packet, so none starves another.
+      for (let i = 0; i < streams.length; i++) {
+        const stream = streams[(i + this.#packetsThisUpdate) % streams.length];
+        for (let piece; (piece = stream.nextUnsent(fragments)) && take(piece, false);) {
+          // taken
+        }
+      }
+    }
+    if (!chosen.length) {
+      const quiet = now - this.#lastSentAt;
+      if (this.#packetsThisUpdate || !(this.#ackPending && quiet >= ACK_DELAY_MS || quiet >= KEEPALIVE_MS)) {
+        this.#packetsLeft = 0;
+        return undefined;
+      }
+    }
+    const rides = this.#rides;
+    for (; this.#ridesAt < rides.length; this.#ridesAt++) {
+      const piece = rides[this.#ridesAt];
+      if (!piece.done && piece.sentAt !== now && !take(piece, true)) break;
+    }
+    this.#packetsThisUpdate++;
+    chosen.sort((a, b) => a.stream.id - b.stream.id || sequenceAhead(a.sequence, b.sequence));
+    return this.packet(now, chosen, used);
+  }
+
+  /** How long a piece waits for its ack before it is resent, before backoff. */
+  #resendMs(): number {
+    const { rttMs, rttVarianceMs } = this.stats;
+    // RFC 6298's SRTT + 4 RTTVAR, plus the peer's ack delay (as QUIC adds max_ack_delay): the newest
+    // packet in an ack waited for none, so the samples miss it. At least ACK_DELAY_MS, far under RFC
+    // 6298's 1 s minimum (games resend sooner); 200 ms before the first sample.
+    return rttMs ? rttMs + 4 * rttVarianceMs + ACK_DELAY_MS : 200;
+  }
+
+  /**
+   * A data packet with `pieces`, whose frames take at most `frameBytes`:
+   * also the answer to a HELLO and an ack that cannot wait, both empty.
+   */
+  packet(now: number, pieces: Outgoing[] = [], frameBytes = 0, flags = 0): Uint8Array {
+    const sequence = this.#nextSequence;
+    // Empty: only an ack or a keepalive. It carries the next sequence number without taking it, so the
+    // other side's headers never spend ack bits on it (3 bytes a packet at 20% loss); but every 32nd
+    // packet takes one, so that a peer that only receives still measures its RTT.
+    if (!pieces.length && this.stats.packetsSent & 31) flags |= ACK_ONLY;
+    const packet = new Uint8Array(MAX_HEADER_BYTES + frameBytes);
+    let at = writeHeader({ flags, check: 0, sequence, ack: this.#remoteLatest, ackBits: this.#remoteBits }, packet);
+    let previous: Outgoing | undefined;
+    for (const piece of pieces) {
+      at = writeFrame(piece, previous, packet, at);
+      previous = piece;
+    }
+    const datagram = packet.subarray(0, at);
+    datagram[1] = checkByte(this.nonce ^ this.cookie, datagram);
+    if (!(flags & ACK_ONLY)) {
+      this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { sequence, sentAt: now, pieces, counted: false };
+      this.#nextSequence = nextSequence(sequence);
+    }
+    this.#lastSentAt = now;
+    this.#ackPending = 0;
+    return datagram;
   }
 }
 
-function streamOf(peer: Connection, id: number): Stream {
-  let stream = peer.streams.get(id);
-  if (!stream) peer.streams.set(id, stream = { nextSend: 0, nextDeliver: 0, newest: 0xffff, held: new Map() });
-  return stream;
-}
-
 // ─── Host ───────────────────────────────────────────────────────────────────
-
-/** One datagram endpoint: what a Host sends and receives through. */
-export interface Socket {
-  /** Sends one datagram to an address. It may be dropped; it must not throw for a lost peer. */
-  send(data: Uint8Array, to: string): void;
-  /** Calls `receive` for every datagram that arrives, with the sender's address. */
-  listen(receive: (data: Uint8Array, from: string) => void): void;
-  /** Stops receiving and frees the socket. */
-  close(): void;
-  /** True for a transport that is ordered and reliable already (WebSocket). */
-  readonly reliable?: boolean;
-}
-
-/** Options of {@linkcode Host}; every one has a default. */
-export interface HostOptions {
-  /** Most connected peers at once (default 64); one more is refused with reason `"full"`. */
-  maxPeers?: number;
-  /** Any 32-bit number that names your game and its version (default 0): Hosts of another never connect. */
-  protocol?: number;
-  /** Largest datagram in bytes (default 1200, at least 64). */
-  mtu?: number;
-  /** A peer silent this many ms is dropped with reason `"timeout"` (default 10,000). */
-  timeout?: number;
-  /** The clock in ms (default `performance.now`); tests pass a virtual one, such as `memoryNet().now`. */
-  now?: () => number;
-  /** Channels per peer, ordering on their own (default 8, at most 256). */
-  channels?: number;
-  /** Largest reliable message in bytes after packing (default 1 MiB + 16, so a 1 MiB Uint8Array fits); it travels in fragments. */
-  maxMessageBytes?: number;
-  /** Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. */
-  maxQueuedBytes?: number;
-  /** Events not yet polled (default 4096): past it, arriving datagrams wait for the sender to resend. */
-  maxEvents?: number;
-  /** Packets a peer may send per `update` (default 8): with 1200-byte packets at 60 updates a second, about 560 KB/s. */
-  packetsPerUpdate?: number;
-  /** In async mode (`for await`), ms between updates (default 16). */
-  tickMs?: number;
-}
+// One socket and many connections: the stateless handshake and its cookie,
+// the table of peers by address, timers, and the event queue. Everything that
+// belongs to one connection is the Connection's.
 
 /**
  * Owns one socket and every connection through it; turns datagrams into
@@ -838,6 +1542,7 @@ export class Host {
   #secret: Uint8Array;
   #connections = new Map<string, Connection>();
   #events: HostEvent[] = [];
+  #sink: Sink;
   #closed = false;
 
   /**
@@ -865,12 +1570,13 @@ export class Host {
     for (const [name, fallback, min, max] of table) {
       const value = options[name] ?? fallback;
       if (!(Number.isInteger(value) && value >= min && value <= max)) {
-        throw new RangeError(`HostOptions.${name} is ${value}: must be an integer from ${min} to ${max}`);
+        throw new RangeError(`HostOptions.${name} is ${value}: it must be an integer from ${min} to ${max}`);
       }
       config[name] = value;
     }
     this.#socket = socket;
     this.#config = config;
+    this.#sink = { config, stats: this.stats, events: this.#events };
     this.#now = options.now ?? (() => performance.now());
     this.#secret = crypto.getRandomValues(new Uint8Array(16));
     socket.listen((data, from) => this.#receive(data, from));
@@ -893,9 +1599,10 @@ export class Host {
     let connection = this.#connections.get(address);
     if (!connection || connection.state === "disconnected") {
       const nonce = crypto.getRandomValues(new Uint32Array(1))[0] || 1;
-      connection = new Connection(this.#config, address, nonce, this.#now());
+      const now = this.#now();
+      connection = new Connection(this.#sink, address, nonce, now);
       this.#connections.set(address, connection);
-      this.#handshake(connection, this.#now());
+      this.#send(connection, connection.hello(now));
     }
     return connection;
   }
@@ -904,16 +1611,9 @@ export class Host {
   update(): void {
     const now = this.#now();
     for (const connection of this.#connections.values()) {
-      if (connection.state === "disconnected") {
-        if (connection.closingSends-- > 0) this.#sendPacket(connection, now, [], 0, CLOSING);
-        else this.#connections.delete(connection.address);
-      } else if (now - connection.lastReceivedAt > this.#config.timeout) {
-        this.#drop(connection, "timeout");
-      } else if (connection.state === "connecting") {
-        if (now - connection.lastSentAt >= HANDSHAKE_RETRY_MS) this.#handshake(connection, now);
-      } else {
-        this.#flush(connection, now);
-      }
+      connection.update(now);
+      for (let datagram; (datagram = connection.pollTransmit(now));) this.#send(connection, datagram);
+      if (connection.finished) this.#connections.delete(connection.address);
     }
   }
 
@@ -941,414 +1641,81 @@ export class Host {
     this.#socket.close();
   }
 
-  #send(connection: Connection | undefined, data: Uint8Array, to: string): void {
-    this.#count(connection, "packetsSent");
-    this.#count(connection, "bytesSent", data.length);
-    this.#socket.send(data, to);
+  /** Sends a datagram, counted for the Host and for its connection if it has one. */
+  #send(connection: Connection | string, datagram: Uint8Array): void {
+    if (typeof connection === "string") {
+      this.stats.packetsSent++;
+      this.stats.bytesSent += datagram.length;
+      return this.#socket.send(datagram, connection);
+    }
+    connection.count("packetsSent");
+    connection.count("bytesSent", datagram.length);
+    this.#socket.send(datagram, connection.address);
   }
 
-  /** Adds to a counter of the Host and of the connection, if there is one. */
-  #count(connection: Connection | undefined, name: keyof Stats, amount = 1): void {
-    this.stats[name] += amount;
-    if (connection) connection.stats[name] += amount;
-  }
-
-  #handshake(connection: Connection, now: number): void {
-    connection.lastSentAt = now;
-    this.#send(
-      connection,
-      words(HELLO, this.#config.protocol, connection.nonce, connection.cookie),
-      connection.address,
-    );
-  }
-
-  #drop(connection: Connection, reason: "timeout" | "closed" | "full"): void {
-    connection.state = "disconnected";
-    this.#connections.delete(connection.address);
-    this.#events.push({ type: "disconnect", peer: connection, reason });
-  }
-
-  #connected(connection: Connection): void {
-    connection.state = "connected";
-    this.#events.push({ type: "connect", peer: connection });
-  }
-
-  #receive(data: Uint8Array, from: string): void {
+  #receive(datagram: Uint8Array, from: string): void {
     if (this.#closed) return;
     const now = this.#now();
-    let connection = this.#connections.get(from);
-    this.#count(connection, "packetsReceived");
-    this.#count(connection, "bytesReceived", data.length);
-    try {
-      input = data;
-      inputAt = 0;
-      const kind = readInt(1);
-      if (kind >= DATA) {
-        // A connecting peer with a cookie is waiting for the first data packet that checks out.
-        if (connection?.cookie && connection.state !== "disconnected" && this.#receivePacket(connection, kind, now)) {
-          return;
-        }
-      } else if (data.length === 13) {
-        const protocolOrNonce = readInt(4);
-        const second = readInt(4);
-        const third = readInt(4);
-        if (kind === HELLO && protocolOrNonce === this.#config.protocol) {
-          // Stateless until the cookie checks out: the challenge is derived, nothing is kept. The cookie
-          // hashes the nonce and protocol (just checked equal to ours) with the Host's secret, then the address.
-          const cookie = hash(hash(second ^ protocolOrNonce, this.#secret), textEncoder.encode(from)) || 1;
-          if (third !== cookie) return this.#send(undefined, words(CHALLENGE, second, cookie), from);
-          if (connection?.nonce === second && connection.state === "connected") {
-            return this.#sendPacket(connection, now);
-          }
-          if (connection && connection.state !== "disconnected") this.#drop(connection, "closed");
-          if (this.peers.length >= this.#config.maxPeers) return this.#send(undefined, words(REFUSED, second), from);
-          connection = new Connection(this.#config, from, second, now);
-          connection.cookie = third;
-          this.#connections.set(from, connection);
-          this.#connected(connection);
-          return this.#sendPacket(connection, now);
-        }
-        if (connection?.state === "connecting" && protocolOrNonce === connection.nonce) {
-          connection.lastReceivedAt = now;
-          if (kind === CHALLENGE) {
-            connection.cookie = second;
-            return this.#handshake(connection, now);
-          }
-          if (kind === REFUSED) return this.#drop(connection, "full");
-        }
-      }
-    } catch {
-      // Truncated or foreign: counted below with everything else that fits no step of the protocol.
+    const connection = this.#connections.get(from);
+    const count = (name: keyof Stats, amount = 1) => {
+      if (connection) connection.count(name, amount);
+      else this.stats[name] += amount;
+    };
+    count("packetsReceived");
+    count("bytesReceived", datagram.length);
+    if (datagram[0] >= DATA && connection) {
+      const verdict = connection.receive(datagram, now);
+      if (verdict === "invalid") return count("invalidDropped");
+      // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
+      if (connection.mustAck) this.#send(connection, connection.packet(now));
+      if (connection.finished) this.#connections.delete(from);
+      return;
     }
-    this.#count(connection, "invalidDropped");
+    const handshake = readHandshake(datagram);
+    if (!handshake || !this.#handshake(handshake, connection, from, now)) count("invalidDropped");
   }
 
-  /**
-   * Parses a whole data packet, checks it, and only then applies it. Returns
-   * false for a packet to drop and count.
-   */
-  #receivePacket(connection: Connection, flags: number, now: number): boolean {
-    const data = input; // read from byte 1 on: #receive read the flags
-    readInt(1); // the check byte, tested below
-    const sequence = readInt(2);
-    const ack = (sequence - readInt(flags & WIDE_ACK ? 2 : 1)) & 0xffff;
-    let ackBits = 0;
-    for (let i = 0; i < 4; i++) ackBits += (flags >> i & 1 ? readInt(1) : 255) * 2 ** (8 * i);
-    if (check(connection, data) !== data[1]) return false;
-    // Each frame parsed becomes a delivery to run once the whole packet checks out. Everything
-    // reliable must fit the receive window and the memory bound, or the packet goes unacked and
-    // the sender tries again later.
-    const deliveries: [number, number, Uint8Array, number][] = [];
-    let newBytes = 0;
-    let channel = 0;
-    let frameSequence = 0;
-    while (inputAt < data.length) {
-      const head = readInt(1);
-      const mode = head & 3;
-      const lengthCode = head >> 4;
-      if (lengthCode === NEXT) frameSequence = (frameSequence + 1) & 0xffff;
-      else {
-        channel = head & HAS_CHANNEL ? readInt(1) : 0;
-        frameSequence = mode < 3 ? readInt(2) : 0;
-      }
-      // index * 2 + 1 for the last piece: a whole message is piece 0 and the last.
-      const fragment = head & FRAGMENT ? readVarint() : 1;
-      const length = lengthCode < NEXT ? lengthCode : readVarint() + (lengthCode & 1) * NEXT;
-      const at = need(length);
-      if (channel >= connection.config.channels || (mode > 1 && head & FRAGMENT)) return false;
-      const stream = channel * 4 + mode;
-      if (mode < 2) {
-        if (sequenceAhead(frameSequence, connection.streams.get(stream)?.nextDeliver ?? 0) >= RECEIVE_WINDOW) {
-          return false;
+  /** Answers a handshake datagram; returns false for one that fits no step of the handshake. */
+  #handshake(
+    [kind, first, second, third]: [number, number, number, number],
+    connection: Connection | undefined,
+    from: string,
+    now: number,
+  ): boolean {
+    if (kind === HELLO && first === this.#config.protocol) {
+      // Stateless until the cookie checks out: the challenge is derived, nothing is kept. The cookie
+      // hashes the nonce and protocol (just checked equal to ours) with the Host's secret, then the address.
+      const cookie = hash(hash(second ^ first, this.#secret), textEncoder.encode(from)) || 1;
+      if (third !== cookie) {
+        this.#send(from, writeHandshake(CHALLENGE, second, cookie));
+      } else if (connection?.nonce === second && connection.state === "connected") {
+        this.#send(connection, connection.packet(now)); // our first packet was lost: answer again
+      } else {
+        connection?.end("closed"); // the same address, a new nonce: the old connection is gone
+        if (this.peers.length >= this.#config.maxPeers) {
+          this.#send(from, writeHandshake(REFUSED, second));
+        } else {
+          const accepted = new Connection(this.#sink, from, second, now);
+          accepted.accepted(cookie);
+          this.#connections.set(from, accepted);
+          this.#send(accepted, accepted.packet(now));
         }
-        newBytes += length;
       }
-      deliveries.push([stream, frameSequence, data.subarray(at, at + length), fragment]);
-    }
-
-    // An 8-bit check lets 1 in 256 forged datagrams through: also insist on a sequence near the
-    // last one and an ack of a packet sent lately. A real peer never jumps 1024 packets at once.
-    const ahead = sequenceAhead(sequence, connection.remoteLatest);
-    const ackAge = sequenceAhead(connection.nextSequence, ack);
-    if (ahead > SENT_PACKET_SLOTS || ackAge < 1 || ackAge > SENT_PACKET_SLOTS) return false;
-    // Late or repeated packets: within the last 32 the bitfield tells; older ones are dropped.
-    if (ahead <= 0 && (ahead <= -32 || ahead === 0 || (connection.remoteBits >>> (-ahead - 1)) & 1)) {
-      this.#count(connection, "duplicatesDropped");
       return true;
     }
-    if (connection.heldBytes + newBytes > 2 * connection.config.maxMessageBytes + RECEIVE_WINDOW) return false;
-    if (this.#events.length + deliveries.length + 1 > this.#config.maxEvents) return false;
-
-    if (connection.state === "connecting") this.#connected(connection); // the handshake is complete
+    if (connection?.state !== "connecting" || first !== connection.nonce) return false;
     connection.lastReceivedAt = now;
-    if (flags & ACK_ONLY) {
-      // Its sequence number was not taken: nothing to record.
-    } else if (ahead > 0) {
-      const shifted = ahead < 32 ? connection.remoteBits << ahead : 0;
-      connection.remoteBits = (shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0)) >>> 0;
-      connection.remoteLatest = sequence;
-    } else {
-      connection.remoteBits = (connection.remoteBits | (1 << (-ahead - 1))) >>> 0;
-    }
-    this.#acked(connection, ack, ackBits, now);
-    for (const delivery of deliveries) this.#deliver(connection, ...delivery);
-    // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
-    if (!(flags & ACK_ONLY) && ++connection.ackPending > ACK_EVERY_PACKETS) {
-      this.#sendPacket(connection, now);
-    }
-    if (flags & CLOSING) this.#drop(connection, "closed");
-    return true;
-  }
-
-  #acked(connection: Connection, ack: number, ackBits: number, now: number): void {
-    for (let bit = -1; bit < 32; bit++) {
-      const sequence = (ack - 1 - bit) & 0xffff;
-      const slot = sequence & (SENT_PACKET_SLOTS - 1);
-      const packet = connection.sent[slot];
-      const acked = bit < 0 || (ackBits >>> bit) & 1;
-      // Unacked while two later packets arrived: lost. Count it once, and resend its pieces now,
-      // not after a timeout.
-      if (packet?.sequence !== sequence || (!acked && (bit < 1 || packet.lost))) continue;
-      if (acked) connection.sent[slot] = undefined;
-      packet.lost = true;
-      for (const piece of packet.pieces) {
-        if (acked) piece.acked = true;
-        else piece.resendAt = now;
-      }
-      // The peer's estimates, and the Host's over all its peers.
-      for (const stats of [connection.stats, this.stats]) {
-        stats.loss += (+!acked - stats.loss) / 32;
-        if (bit < 0) {
-          // RFC 6298: the first sample sets SRTT and RTTVAR, later ones blend in.
-          const sample = now - packet.sentAt;
-          const first = stats.rttMs === 0;
-          stats.rttVarianceMs = first ? sample / 2 : 0.75 * stats.rttVarianceMs + 0.25 * Math.abs(stats.rttMs - sample);
-          stats.rttMs = first ? sample : 0.875 * stats.rttMs + 0.125 * sample;
-        }
-      }
-    }
-  }
-
-  #deliver(
-    connection: Connection,
-    id: number,
-    sequence: number,
-    payload: Uint8Array,
-    fragment: number,
-  ): void {
-    const mode = id & 3;
-    const stream = streamOf(connection, id);
-    if (mode > 1) {
-      if (mode === 2) {
-        if (sequenceAhead(sequence, stream.newest) <= 0) return; // 0xffff at first: just behind 0
-        stream.newest = sequence;
-      }
-      return this.#emit(connection, id, payload);
-    }
-    const held = stream.held;
-    if (sequenceAhead(sequence, stream.nextDeliver) < 0 || held.has(sequence)) {
-      return this.#count(connection, "duplicatesDropped");
-    }
-    held.set(sequence, { payload: payload.slice(), fragment });
-    connection.heldBytes += payload.length;
-    // A message is ready when its pieces from index 0 to the last are all held.
-    for (let start = mode ? (sequence - (fragment >> 1)) & 0xffff : stream.nextDeliver;; start = stream.nextDeliver) {
-      const pieces: Uint8Array[] = [];
-      let byteCount = 0;
-      for (let at = start;; at = (at + 1) & 0xffff) {
-        const piece = held.get(at);
-        if (!piece || piece.fragment >> 1 !== pieces.length) return;
-        pieces.push(piece.payload);
-        byteCount += piece.payload.length;
-        if (piece.fragment & 1) break;
-      }
-      const message = new Uint8Array(byteCount);
-      connection.heldBytes -= byteCount;
-      byteCount = 0;
-      for (let i = 0; i < pieces.length; i++) {
-        message.set(pieces[i], byteCount);
-        byteCount += pieces[i].length;
-        if (mode) held.set((start + i) & 0xffff, null);
-        else held.delete((start + i) & 0xffff);
-      }
-      if (!mode) stream.nextDeliver = (start + pieces.length) & 0xffff;
-      while (held.get(stream.nextDeliver) === null) {
-        held.delete(stream.nextDeliver);
-        stream.nextDeliver = (stream.nextDeliver + 1) & 0xffff;
-      }
-      this.#emit(connection, id, message);
-      if (mode) return;
-    }
-  }
-
-  #emit(connection: Connection, id: number, payload: Uint8Array): void {
-    try {
-      this.#events.push({ type: "message", peer: connection, data: unpack(payload), channel: id >> 2 });
-    } catch {
-      this.#count(connection, "invalidDropped");
-    }
-  }
-
-  /** Sends what is due to a connected peer: new pieces and resends, then pieces riding along again. */
-  #flush(connection: Connection, now: number): void {
-    const oldest = new Map<number, number>();
-    connection.queuedBytes = 0;
-    const queue = connection.queue = connection.queue.filter((piece) => {
-      if (piece.acked) return false;
-      connection.queuedBytes += piece.payload.length;
-      if (!oldest.has(piece.stream)) oldest.set(piece.stream, piece.sequence);
+    if (kind === CHALLENGE) {
+      connection.cookie = second;
+      this.#send(connection, connection.hello(now));
       return true;
-    });
-    const stats = connection.stats;
-    const resendMs = stats.rttMs
-      // RFC 6298's SRTT + 4 RTTVAR, plus the peer's ack delay (as QUIC adds max_ack_delay): the newest
-      // packet in an ack waited for none, so the samples miss it. At least ACK_DELAY_MS, far under RFC
-      // 6298's 1 s minimum (games resend sooner), and at most MAX_RESEND_MS.
-      ? stats.rttMs + 4 * stats.rttVarianceMs + ACK_DELAY_MS
-      : 200;
-    const room = connection.config.mtu - 10; // the largest packet header
-    const loss = stats.packetsSent < 32 ? FIRST_PACKETS_LOSS : stats.loss; // 32: the loss estimate's window
-    for (let packet = 0; packet < this.#config.packetsPerUpdate; packet++) {
-      const chosen: Outgoing[] = [];
-      let size = 0;
-      // Three passes: whole messages due (new ones within the receive window, or resends), then
-      // fragments due, so a large transfer never holds up small messages; then pieces already sent
-      // riding along again in the room left, more often the more packets are lost.
-      for (const pass of [0, 1, 2]) {
-        const ride = pass > 1;
-        for (const piece of queue) {
-          const due = ride
-            ? piece.sends < MAX_COPIES && loss ** piece.sends > RESIDUAL_LOSS && piece.resendAt > now // unsent: resendAt 0
-            : !piece.part === !pass &&
-              (piece.sends
-                ? piece.resendAt <= now
-                : (piece.stream & 3) > 1 || sequenceAhead(piece.sequence, oldest.get(piece.stream)!) < RECEIVE_WINDOW);
-          // Counted with the largest frame head, 10 bytes: a packet holds fewer tiny messages than would
-          // fit, but counting exactly cost 18 bytes of mod.ts's size budget.
-          if (!due || piece.sentAt === now || size + piece.payload.length + 10 > room) continue;
-          piece.sentAt = now;
-          chosen.push(piece);
-          size += piece.payload.length + 10;
-          if (piece.sends++) this.#count(connection, "messagesResent");
-          piece.acked = (piece.stream & 3) > 1; // unreliable pieces go once (no piece here is acked yet)
-          // Back off by 1.5 (as KCP does in its fast mode), not 2: a game would rather resend than wait.
-          if (!ride) piece.resendAt = now + Math.min(MAX_RESEND_MS, resendMs * 1.5 ** (piece.sends - 1));
-        }
-        if (!chosen.length && pass === 1) {
-          const quiet = now - connection.lastSentAt;
-          if (packet || !(connection.ackPending && quiet >= ACK_DELAY_MS || quiet >= KEEPALIVE_MS)) return;
-        }
-      }
-      chosen.sort((a, b) => a.stream - b.stream || sequenceAhead(a.sequence, b.sequence));
-      this.#sendPacket(connection, now, chosen, size);
     }
+    if (kind === REFUSED) connection.end("full");
+    return kind === REFUSED;
   }
-
-  /** Sends a data packet with `pieces`, whose frames take at most `used` bytes. */
-  #sendPacket(connection: Connection, now: number, pieces: Outgoing[] = [], used = 0, flags = 0): void {
-    const sequence = connection.nextSequence;
-    // Empty: only an ack or a keepalive. It carries the next sequence number without taking it, so the
-    // other side's headers never spend ack bits on it (3 bytes a packet at 20% loss); but every 32nd
-    // packet takes one, so that a peer that only receives still measures its RTT.
-    if (!used && connection.stats.packetsSent & 31) flags |= ACK_ONLY;
-    const ackBack = (sequence - connection.remoteLatest) & 0xffff;
-    // Exactly the bytes needed: at most 10 of header, then the frames.
-    const packet = new Uint8Array(used + 10);
-    packet[2] = sequence >> 8;
-    packet[3] = sequence;
-    let at = 4;
-    if (ackBack > 255) {
-      flags |= WIDE_ACK;
-      packet[at++] = ackBack >> 8;
-    }
-    packet[at++] = ackBack;
-    for (let i = 0; i < 4; i++) {
-      const byte = (connection.remoteBits >>> (8 * i)) & 255;
-      if (byte !== 255) {
-        flags |= 1 << i;
-        packet[at++] = byte;
-      }
-    }
-    packet[0] = DATA | flags;
-    let previous: Outgoing | undefined;
-    for (const piece of pieces) {
-      const { stream, sequence, part, payload } = piece;
-      // The frame: its head, then channel and sequence unless it is NEXT, the fragment and length varints.
-      const length = payload.length;
-      const channel = stream >> 2;
-      const next = previous?.stream === stream && sequence === ((previous.sequence + 1) & 0xffff);
-      packet[at++] = (stream & 3) | (part ? FRAGMENT : 0) |
-        (next ? NEXT << 4 : (channel ? HAS_CHANNEL : 0) | (length < NEXT ? length : 15) << 4);
-      if (!next) {
-        if (channel) packet[at++] = channel;
-        if ((stream & 3) < 3) {
-          packet[at++] = sequence >> 8;
-          packet[at++] = sequence;
-        }
-      }
-      if (part) at = writeVarint(packet, at, part - 1);
-      if (next || length >= NEXT) at = writeVarint(packet, at, next ? length : length - NEXT);
-      packet.set(payload, at);
-      at += length;
-      previous = piece;
-    }
-    const datagram = packet.subarray(0, at);
-    datagram[1] = check(connection, datagram);
-    if (!(flags & ACK_ONLY)) {
-      connection.sent[sequence & (SENT_PACKET_SLOTS - 1)] = {
-        sequence,
-        sentAt: now,
-        pieces,
-        lost: false,
-      };
-      connection.nextSequence = (sequence + 1) & 0xffff;
-    }
-    connection.lastSentAt = now;
-    connection.ackPending = 0;
-    this.#send(connection, datagram, connection.address);
-  }
-}
-
-/**
- * A data packet's check byte: a hash over the rest, seeded with the
- * connection's nonce and cookie, so packets of another connection or
- * application fail it 255 times in 256.
- */
-function check(connection: Connection, data: Uint8Array): number {
-  return hash(connection.nonce ^ connection.cookie ^ data[0], data.subarray(2)) & 255;
-}
-
-/** A handshake datagram: a kind byte, then three 32-bit words. */
-function words(kind: number, ...values: number[]): Uint8Array {
-  const bytes = new Uint8Array(13);
-  bytes[0] = kind;
-  for (let i = 0; i < 12; i++) bytes[1 + i] = values[i >> 2] >>> (24 - 8 * (i & 3));
-  return bytes;
 }
 
 // ─── Sockets: the in-memory network and the link conditioner ────────────────
-
-/** How a simulated link treats datagrams. Every field defaults to a perfect link. */
-export interface LinkOptions {
-  /** One-way delay in ms (default 0). */
-  latencyMs?: number;
-  /** Extra delay, uniform from 0 to this many ms, per datagram (default 0): it reorders too. */
-  jitterMs?: number;
-  /** Chance from 0 to 1 that a datagram is lost (default 0). */
-  loss?: number;
-  /** Chance from 0 to 1 that a datagram starts a burst of loss (default 0). */
-  burstLoss?: number;
-  /** Datagrams lost in a row by a burst (default 8). */
-  burstLength?: number;
-  /** Chance from 0 to 1 that a datagram arrives twice (default 0). */
-  duplicate?: number;
-  /** Chance from 0 to 1 that a datagram is held back by one more latency, behind later ones (default 0). */
-  reorder?: number;
-  /** Datagrams larger than this many bytes are lost (default 65507). */
-  mtu?: number;
-  /** Seed of the link's random numbers (default 1): the same seed, the same losses. */
-  seed?: number;
-}
 
 /** The delays (ms) with which one datagram of `size` bytes arrives: none when lost, two when duplicated. */
 function link(options: LinkOptions): (size: number) => number[] {
@@ -1370,15 +1737,17 @@ function link(options: LinkOptions): (size: number) => number[] {
   };
 }
 
-/** An in-memory network on a virtual clock: see {@linkcode memoryNet}. */
-export interface MemoryNet {
-  /** A socket at `address` on this network. */
-  socket(address: string): Socket;
-  /** The network's clock in ms, starting at 0: pass it as `HostOptions.now`. */
-  now: () => number;
-  /** Moves the clock forward by `ms`, delivering every datagram due by then, in time order. */
-  advance(ms: number): void;
+/** A datagram in flight on a memoryNet: due at `at`, the `order`th sent (ties go in send order). */
+interface Flying {
+  at: number;
+  order: number;
+  data: Uint8Array;
+  from: string;
+  to: string;
 }
+
+/** Sooner first; of two due at once, the one sent first. */
+const sooner = (a: Flying, b: Flying): boolean => a.at < b.at || (a.at === b.at && a.order < b.order);
 
 /**
  * An in-memory network where every datagram crosses the same simulated link,
@@ -1403,15 +1772,35 @@ export interface MemoryNet {
 export function memoryNet(options: LinkOptions = {}): MemoryNet {
   const delays = link(options);
   const listeners = new Map<string, (data: Uint8Array, from: string) => void>();
-  // Datagrams in flight: sorted by arrival time before each delivery (a stable sort keeps send order).
-  const flying: { at: number; data: Uint8Array; from: string; to: string }[] = [];
+  // Datagrams in flight, a binary min-heap by arrival: a flood of n datagrams costs O(n log n), not O(n²).
+  const heap: Flying[] = [];
+  let sent = 0;
   let clock = 0;
+  const push = (datagram: Flying) => {
+    let at = heap.push(datagram) - 1;
+    for (let parent; at && sooner(datagram, heap[parent = (at - 1) >> 1]); at = parent) heap[at] = heap[parent];
+    heap[at] = datagram;
+  };
+  const pop = (): Flying => {
+    const first = heap[0];
+    const last = heap.pop()!;
+    if (heap.length) {
+      let at = 0;
+      for (let child; (child = 2 * at + 1) < heap.length; at = child) {
+        if (child + 1 < heap.length && sooner(heap[child + 1], heap[child])) child++;
+        if (!sooner(heap[child], last)) break;
+        heap[at] = heap[child];
+      }
+      heap[at] = last;
+    }
+    return first;
+  };
   return {
     socket(address) {
       return {
         send(data, to) {
           for (const delay of delays(data.length)) {
-            flying.push({ at: clock + delay, data: data.slice(), from: address, to });
+            push({ at: clock + delay, order: sent++, data: data.slice(), from: address, to });
           }
         },
         listen(receive) {
@@ -1425,8 +1814,8 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
     now: () => clock,
     advance(ms) {
       const end = clock + ms;
-      while (flying.sort((a, b) => a.at - b.at)[0]?.at <= end) {
-        const datagram = flying.shift()!;
+      while (heap.length && heap[0].at <= end) {
+        const datagram = pop();
         clock = datagram.at; // never behind: nothing is sent into the past
         listeners.get(datagram.to)?.(datagram.data, datagram.from);
       }
