@@ -48,8 +48,7 @@ const DEFAULT_MTU_BYTES = 1200;
 const SENT_PACKET_SLOTS = 1024;
 /** Reliable messages a stream accepts ahead of the next one it delivers; the sender never goes past it. */
 const RECEIVE_WINDOW = 1024;
-/** The longest framed message piece: room for the largest packet and frame headers (10 + 10 bytes). */
-const PACKET_OVERHEAD_BYTES = 20;
+
 /** Handshake packets repeat this often until answered. */
 const HANDSHAKE_RETRY_MS = 100;
 /** Data that arrived is acked at most this late when nothing else is sent: two ticks at 60 Hz. */
@@ -83,8 +82,22 @@ const MAX_COPIES = 4;
 const FIRST_PACKETS_LOSS = 0.2;
 /** The longest a resend waits, whatever the RTT and the backoff. */
 const MAX_RESEND_MS = 3000;
-/** A graceful disconnect is sent this many times, in case some are lost. */
-const DISCONNECT_REPEATS = 3;
+/**
+ * `disconnect()` sends CLOSING once an update, at least CLOSING_SPACING_MS
+ * apart, until the other side acks it, at most this many times: at 20% loss
+ * all ten are lost once in 10 million closes (three blind copies failed once
+ * in 125).
+ */
+const CLOSING_ATTEMPTS = 10;
+/** Two CLOSING packets of a `disconnect()` leave at least this far apart (ms), so one burst of loss takes few. */
+const CLOSING_SPACING_MS = 16;
+/**
+ * `Host.close()` cannot wait for acks: it sends CLOSING this many times at
+ * once, before the socket closes. All five are lost at 20% loss once in 3,125.
+ */
+const CLOSE_BURST = 5;
+/** Bytes of the tag that ends every data packet: 32 bits of HalfSipHash-2-4. */
+const TAG_BYTES = 4;
 
 // Datagram kinds, the first byte. Handshake packets are small integers; a
 // connection's packets have the top bit set and flags below it.
@@ -92,8 +105,10 @@ const DISCONNECT_REPEATS = 3;
 const HANDSHAKE_BYTES = 13;
 const HELLO = 1; // protocol, nonce, cookie (0 before the challenge)
 const CHALLENGE = 2; // nonce, cookie, 0
-const REFUSED = 3; // nonce, 0, 0: the Host is full
-// The answer to a HELLO with a good cookie is the new connection's first data packet: 5 bytes, empty.
+const REFUSED = 3; // nonce, why (REFUSED_FULL or REFUSED_PROTOCOL), 0
+const REFUSED_FULL = 0; // the Host has maxPeers peers
+const REFUSED_PROTOCOL = 1; // the HELLO named another protocol
+// The answer to a HELLO with a good cookie is the new connection's first data packet: 8 bytes, empty.
 const DATA = 0x80; // | ack-bit bytes present (bits 0-3) | WIDE_ACK | CLOSING | ACK_ONLY
 const WIDE_ACK = 0x10; // the ack is 2 bytes back from the sequence, not 1
 const CLOSING = 0x20; // the sender has disconnected
@@ -112,8 +127,13 @@ const RELIABLE = 0;
 const UNORDERED = 1;
 const SEQUENCED = 2;
 const UNRELIABLE = 3;
-/** The longest data packet header: flags, check, sequence, a two-byte ack delta and four ack-bit bytes. */
-const MAX_HEADER_BYTES = 10;
+/** The longest data packet header and tag: flags, sequence, a two-byte ack delta, four ack-bit bytes, the tag. */
+const MAX_HEADER_BYTES = 9 + TAG_BYTES;
+/**
+ * A message piece is at most `mtu` minus this: room for the longest header
+ * and tag and the longest frame head (1 + 1 + 2 + two 4-byte varints).
+ */
+const PACKET_OVERHEAD_BYTES = MAX_HEADER_BYTES + 12;
 // ─── Exported types ─────────────────────────────────────────────────────────
 
 /**
@@ -191,7 +211,14 @@ export interface Stats {
 export type HostEvent =
   | { type: "connect"; peer: Peer }
   | { type: "message"; peer: Peer; data: unknown; channel: number; mode: Mode }
-  | { type: "disconnect"; peer: Peer; reason: "timeout" | "closed" | "full" };
+  | { type: "disconnect"; peer: Peer; reason: DisconnectReason };
+
+/**
+ * Why a peer is gone: `"timeout"` (silent for `HostOptions.timeout` ms),
+ * `"closed"` (it disconnected, or its Host closed), `"full"` (its Host has
+ * `maxPeers` peers), `"refused"` (its Host runs another `protocol`).
+ */
+export type DisconnectReason = "timeout" | "closed" | "full" | "refused";
 
 /** The other end of a connection: made by {@linkcode Host.connect}, or handed over in a `"connect"` event. */
 export interface Peer {
@@ -243,6 +270,13 @@ export interface HostOptions {
   timeout?: number;
   /** The clock in ms (default `performance.now`); tests pass a virtual one, such as `memoryNet().now`. */
   now?: () => number;
+  /**
+   * Fills an array with random bytes, as `crypto.getRandomValues` does (the
+   * default): the handshake's nonces and the cookie secret come from it. A
+   * seeded one makes a test on `memoryNet` replay byte for byte; anything
+   * else must be unpredictable, or strangers can forge packets.
+   */
+  random?: (bytes: Uint8Array) => void;
   /** Channels per peer, ordering on their own (default 8, at most 256). */
   channels?: number;
   /** Largest reliable message in bytes after packing (default 1 MiB + 16, so a 1 MiB Uint8Array fits); it travels in fragments. */
@@ -355,11 +389,55 @@ function writeVarint(bytes: Uint8Array, at: number, value: number): number {
   return at;
 }
 
-/** FNV-1a over `bytes`, seeded: check bytes and cookies. */
-function hash(seed: number, bytes: ArrayLike<number>): number {
-  let value = seed ^ 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) value = Math.imul(value ^ bytes[i], 16777619);
-  return value >>> 0;
+/**
+ * HalfSipHash-2-4 (Aumasson and Bernstein, the 32-bit sibling of SipHash): a
+ * keyed hash made for short inputs, with a 64-bit key (two 32-bit words) and a
+ * 32-bit result. It tags every data packet and derives the handshake cookie:
+ * without the key, a forger's chance per try is 1 in 2^32.
+ *
+ * @param key0 the key's first word
+ * @param key1 the key's second word
+ * @param bytes the input
+ * @returns the 32-bit hash, unsigned
+ */
+function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
+  let v0 = key0 | 0;
+  let v1 = key1 | 0;
+  let v2 = (key0 ^ 0x6c796765) | 0;
+  let v3 = (key1 ^ 0x74656462) | 0;
+  const length = bytes.length;
+  const words = length >> 2;
+  // Every 4 bytes as a little-endian word, two rounds each; then the 0 to 3 bytes left, with the
+  // length's low byte on top; then 0xff into v2 and four rounds.
+  for (let word = 0; word <= words + 1; word++) {
+    let value = 0;
+    let rounds = 2;
+    if (word < words) {
+      const at = word * 4;
+      value = bytes[at] | bytes[at + 1] << 8 | bytes[at + 2] << 16 | bytes[at + 3] << 24;
+    } else if (word === words) {
+      value = length << 24;
+      for (let at = words * 4; at < length; at++) value |= bytes[at] << (8 * (at & 3));
+    } else {
+      v2 ^= 0xff;
+      rounds = 4;
+    }
+    v3 ^= value;
+    for (let round = 0; round < rounds; round++) {
+      v0 = (v0 + v1) | 0;
+      v1 = (v1 << 5 | v1 >>> 27) ^ v0;
+      v0 = v0 << 16 | v0 >>> 16;
+      v2 = (v2 + v3) | 0;
+      v3 = (v3 << 8 | v3 >>> 24) ^ v2;
+      v0 = (v0 + v3) | 0;
+      v3 = (v3 << 7 | v3 >>> 25) ^ v0;
+      v2 = (v2 + v1) | 0;
+      v1 = (v1 << 13 | v1 >>> 19) ^ v2;
+      v2 = v2 << 16 | v2 >>> 16;
+    }
+    v0 ^= value;
+  }
+  return (v1 ^ v3) >>> 0;
 }
 
 // ─── Packing: writer ────────────────────────────────────────────────────────
@@ -787,8 +865,6 @@ function readHandshake(bytes: Uint8Array): [kind: number, first: number, second:
 interface PacketHeader {
   /** CLOSING and ACK_ONLY; the bits that say which bytes follow are the codec's. */
   flags: number;
-  /** The check byte. */
-  check: number;
   sequence: number;
   /** The latest sequence received from the other side. */
   ack: number;
@@ -796,15 +872,14 @@ interface PacketHeader {
   ackBits: number;
 }
 
-/** Writes `header` at the start of `out`; returns its length, 5 to MAX_HEADER_BYTES. */
+/** Writes `header` at the start of `out`; returns its length, 4 to 9 bytes. */
 function writeHeader(header: PacketHeader, out: Uint8Array): number {
   const { sequence, ackBits } = header;
   const ackBack = (sequence - header.ack) & 0xffff;
   let flags = DATA | header.flags;
-  out[1] = header.check;
-  out[2] = sequence >> 8;
-  out[3] = sequence;
-  let at = 4;
+  out[1] = sequence >> 8;
+  out[2] = sequence;
+  let at = 3;
   if (ackBack > 255) {
     flags |= WIDE_ACK;
     out[at++] = ackBack >> 8;
@@ -829,7 +904,6 @@ function writeHeader(header: PacketHeader, out: Uint8Array): number {
  */
 function readHeader(reader: ByteReader): PacketHeader | undefined {
   const first = reader.u8();
-  const check = reader.u8();
   const sequence = reader.uint(2);
   const ackBack = reader.uint(first & WIDE_ACK ? 2 : 1);
   let ackBits = 0;
@@ -840,7 +914,7 @@ function readHeader(reader: ByteReader): PacketHeader | undefined {
     ackBits += byte * 2 ** (8 * i);
   }
   if (!reader.ok || !canonical) return undefined;
-  return { flags: first & (CLOSING | ACK_ONLY), check, sequence, ack: (sequence - ackBack) & 0xffff, ackBits };
+  return { flags: first & (CLOSING | ACK_ONLY), sequence, ack: (sequence - ackBack) & 0xffff, ackBits };
 }
 
 /** A message or a piece of one, as a frame carries it. */
@@ -908,9 +982,26 @@ function readFrame(reader: ByteReader, previous: Frame | undefined): Frame | und
   return reader.ok && canonical ? frame : undefined;
 }
 
-/** A data packet's check byte: a hash of byte 0 and bytes 2 on, seeded with the connection's secrets. */
-function checkByte(seed: number, datagram: Uint8Array): number {
-  return hash(seed ^ datagram[0], datagram.subarray(2)) & 255;
+/**
+ * The keys of a connection's tags, one each way: the handshake's nonce and
+ * cookie, which only the two ends and whoever saw the handshake know, swapped
+ * for the answering side, so a packet sent back to its sender fails.
+ */
+type TagKey = [key0: number, key1: number];
+
+/** Writes the tag of `datagram` into its last TAG_BYTES: HalfSipHash-2-4 of everything before them. */
+function seal(datagram: Uint8Array, [key0, key1]: TagKey): void {
+  const end = datagram.length - TAG_BYTES;
+  const tag = halfSipHash(key0, key1, datagram.subarray(0, end));
+  for (let i = 0; i < TAG_BYTES; i++) datagram[end + i] = tag >>> (24 - 8 * i);
+}
+
+/** True when `datagram` ends with its tag under `key`. */
+function sealed(datagram: Uint8Array, [key0, key1]: TagKey): boolean {
+  const end = datagram.length - TAG_BYTES;
+  if (end < 4) return false; // no room for the shortest header
+  const tag = (datagram[end] << 24 | datagram[end + 1] << 16 | datagram[end + 2] << 8 | datagram[end + 3]) >>> 0;
+  return tag === halfSipHash(key0, key1, datagram.subarray(0, end));
 }
 
 // ─── Stream ─────────────────────────────────────────────────────────────────
@@ -960,6 +1051,9 @@ class Stream {
   held = new Map<number, Held | null>();
   /** Bytes of the pieces held. */
   heldBytes = 0;
+  /** Since when (ms) pieces have waited for the first missing one; Infinity when none waits. */
+  waitingSince = Infinity;
+  #firstMissing = 0;
 
   constructor(readonly channel: number, readonly mode: number) {
     this.id = streamId(channel, mode);
@@ -1007,7 +1101,7 @@ class Stream {
    * Takes an arrived frame; returns the messages it completes, in the order
    * to deliver them, or undefined for a reliable piece that arrived before.
    */
-  accept(sequence: number, fragment: number, payload: Uint8Array): Uint8Array[] | undefined {
+  accept(sequence: number, fragment: number, payload: Uint8Array, now: number): Uint8Array[] | undefined {
     if (this.mode === UNRELIABLE) return [payload];
     if (this.mode === SEQUENCED) {
       if (sequenceAhead(sequence, this.newest) <= 0) return [];
@@ -1018,6 +1112,19 @@ class Stream {
     if (sequenceAhead(sequence, this.nextDeliver) < 0 || held.has(sequence)) return undefined;
     held.set(sequence, { payload: payload.slice(), fragment });
     this.heldBytes += payload.length;
+    const messages = this.#ready(sequence, fragment);
+    // The first sequence not held yet: while it stays missing and later pieces wait, the stream waits.
+    let missing = sequenceAhead(this.#firstMissing, this.nextDeliver) < 0 ? this.nextDeliver : this.#firstMissing;
+    while (held.has(missing)) missing = nextSequence(missing);
+    if (!held.size) this.waitingSince = Infinity;
+    else if (missing !== this.#firstMissing || this.waitingSince === Infinity) this.waitingSince = now;
+    this.#firstMissing = missing;
+    return messages;
+  }
+
+  /** The messages that the piece just held at `sequence` completes, in the order to deliver them. */
+  #ready(sequence: number, fragment: number): Uint8Array[] {
+    const held = this.held;
     const unordered = this.mode === UNORDERED;
     const messages: Uint8Array[] = [];
     // A message is ready when its pieces from index 0 to the last are all held. Unordered: only the one
@@ -1061,7 +1168,7 @@ class Stream {
 // does no I/O: the Host hands it datagrams and sends what it returns.
 
 /** The Host's numeric options with their defaults filled in. */
-type Config = Required<Omit<HostOptions, "now">>;
+type Config = Required<Omit<HostOptions, "now" | "random">>;
 
 /** What a connection reports to its Host: counters and estimates to add to, events to queue. */
 interface Sink {
@@ -1110,13 +1217,18 @@ function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined):
 class Connection implements Peer {
   state: Peer["state"] = "connecting";
   readonly stats: Stats = newStats();
-  /** The handshake's secrets: the connecting side's nonce, the cookie the other side derived. */
+  /** The handshake's secrets: the connecting side's nonce, the cookie the answering side derived. */
   nonce: number;
   cookie = 0;
+  /** Tag keys for packets out and in; unset (zero) until the handshake gives the cookie. */
+  #sendKey: TagKey = [0, 0];
+  #receiveKey: TagKey = [0, 0];
   lastReceivedAt: number;
   #lastSentAt = -Infinity;
-  /** CLOSING packets still to send after `disconnect()`, one per update. */
+  /** CLOSING packets still to send after `disconnect()`, one per update until one is acked. */
   #closingSends = 0;
+  /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
+  #closingSequence = -1;
   #nextSequence = 0;
   #remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
   #remoteBits = -1; // as if the 32 packets before 0 arrived too: no news, no ack bytes
@@ -1194,12 +1306,20 @@ class Connection implements Peer {
 
   disconnect(): void {
     if (this.state === "disconnected") return;
-    this.#closingSends = this.state === "connected" ? DISCONNECT_REPEATS : 0;
+    this.#closingSends = this.state === "connected" ? CLOSING_ATTEMPTS : 0;
+    this.#closingSequence = this.#nextSequence;
     this.#close();
   }
 
+  /** A CLOSING packet now, whatever the spacing: Host.close() sends a few at once before its socket closes. */
+  goodbye(now: number): Uint8Array | undefined {
+    if (this.#closingSends <= 0) return undefined;
+    this.#closingSends--;
+    return this.packet(now, [], 0, CLOSING);
+  }
+
   /** Ends the connection for `reason` and queues the event. */
-  end(reason: "timeout" | "closed" | "full"): void {
+  end(reason: DisconnectReason): void {
     if (this.state === "disconnected") return;
     this.#closingSends = 0;
     this.#close();
@@ -1233,6 +1353,22 @@ class Connection implements Peer {
     this.sink.stats[name] += amount;
   }
 
+  /** The handshake gave the cookie: from now on packets are tagged with keys made of it and the nonce. */
+  #keyed(cookie: number, answering: boolean): void {
+    this.cookie = cookie;
+    const forward: TagKey = [this.nonce, cookie];
+    const backward: TagKey = [cookie, this.nonce];
+    this.#sendKey = answering ? backward : forward;
+    this.#receiveKey = answering ? forward : backward;
+  }
+
+  /** The CHALLENGE brought the cookie: HELLO again with it. */
+  challenged(cookie: number, now: number): Uint8Array {
+    this.lastReceivedAt = now;
+    this.#keyed(cookie, false);
+    return this.hello(now);
+  }
+
   /** The HELLO to send (again): with the cookie once the CHALLENGE brought it. */
   hello(now: number): Uint8Array {
     this.#lastSentAt = now;
@@ -1247,7 +1383,7 @@ class Connection implements Peer {
 
   /** A HELLO with a good cookie made this connection on the answering side. */
   accepted(cookie: number): void {
-    this.cookie = cookie;
+    this.#keyed(cookie, true);
     this.#connected();
   }
 
@@ -1258,10 +1394,17 @@ class Connection implements Peer {
    */
   receive(datagram: Uint8Array, now: number): "invalid" | "duplicate" | "ok" {
     const config = this.#config;
-    if (this.state === "disconnected" || !this.cookie) return "invalid";
-    const reader = new ByteReader(datagram);
+    // The tag first: it is cheap, and anything that fails it is not from the peer.
+    if (!this.cookie || !sealed(datagram, this.#receiveKey)) return "invalid";
+    const reader = new ByteReader(datagram.subarray(0, datagram.length - TAG_BYTES));
     const header = readHeader(reader);
-    if (!header || header.check !== checkByte(this.nonce ^ this.cookie, datagram)) return "invalid";
+    if (!header) return "invalid";
+    if (this.state === "disconnected") {
+      // Closing: the other side's ack of a CLOSING (or its own CLOSING) ends it; nothing else applies.
+      if (this.#closingSends <= 0) return "invalid";
+      if (sequenceAhead(header.ack, this.#closingSequence) >= 0 || header.flags & CLOSING) this.#closingSends = 0;
+      return "ok";
+    }
     // Every frame, parsed. Everything reliable must fit the receive window and the memory bound, or the
     // packet goes unacked and the sender tries again later.
     const frames: Frame[] = [];
@@ -1278,8 +1421,9 @@ class Connection implements Peer {
       frames.push(previous = frame);
     }
 
-    // An 8-bit check lets 1 in 256 forged datagrams through: also insist on a sequence near the
-    // last one and an ack of a packet sent lately. A real peer never jumps 1024 packets at once.
+    // Even a packet that passes the tag (a bug, a replay across a restart) must not wedge the
+    // connection: its sequence must be near the last one and its ack of a packet sent lately. A real
+    // peer never jumps SENT_PACKET_SLOTS packets at once.
     const { flags, sequence, ack, ackBits } = header;
     const ahead = sequenceAhead(sequence, this.#remoteLatest);
     const ackAge = sequenceAhead(this.#nextSequence, ack);
@@ -1305,15 +1449,18 @@ class Connection implements Peer {
       this.#remoteBits = (this.#remoteBits | (1 << (-ahead - 1))) >>> 0;
     }
     this.#applyAcks(ack, ackBits, now);
-    for (const frame of frames) this.#deliver(frame);
     if (!(flags & ACK_ONLY)) this.#ackPending++;
+    for (const frame of frames) this.#deliver(frame, now);
     if (flags & CLOSING) this.end("closed");
     return "ok";
   }
 
-  /** True when so many packets arrived unacked that the ack cannot wait for the next update: see ACK_EVERY_PACKETS. */
+  /**
+   * True when the ack cannot wait for the next update: so many packets arrived unacked (see
+   * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
+   */
   get mustAck(): boolean {
-    return this.state !== "disconnected" && this.#ackPending > ACK_EVERY_PACKETS;
+    return this.#ackPending > ACK_EVERY_PACKETS || (this.state === "disconnected" && this.#ackPending > 0);
   }
 
   #applyAcks(ack: number, ackBits: number, now: number): void {
@@ -1340,10 +1487,10 @@ class Connection implements Peer {
     }
   }
 
-  #deliver(frame: Frame): void {
+  #deliver(frame: Frame, now: number): void {
     const stream = this.#stream(streamId(frame.channel, frame.mode));
     const heldBefore = stream.heldBytes;
-    const messages = stream.accept(frame.sequence, frame.fragment, frame.payload);
+    const messages = stream.accept(frame.sequence, frame.fragment, frame.payload, now);
     this.#heldBytes += stream.heldBytes - heldBefore;
     if (!messages) return this.count("duplicatesDropped");
     for (const message of messages) {
@@ -1362,9 +1509,12 @@ class Connection implements Peer {
    * ride along again. pollTransmit then hands out the datagrams.
    */
   update(now: number): void {
-    if (this.state !== "disconnected" && now - this.lastReceivedAt > this.#config.timeout) {
-      return this.end("timeout");
-    }
+    const timeout = this.#config.timeout;
+    if (this.state !== "disconnected" && now - this.lastReceivedAt > timeout) return this.end("timeout");
+    // A reliable stream that has waited `timeout` ms for one missing piece while later ones arrive
+    // will wait forever: the sender believes it delivered (only a bug or a forged ack can do that).
+    // End the connection rather than stall it in silence.
+    for (const stream of this.#streamList) if (now - stream.waitingSince > timeout) return this.end("timeout");
     this.#packetsLeft = this.#config.packetsPerUpdate;
     this.#packetsThisUpdate = 0;
     if (this.state !== "connected") return;
@@ -1399,9 +1549,8 @@ class Connection implements Peer {
       return now - this.#lastSentAt < HANDSHAKE_RETRY_MS ? undefined : this.hello(now);
     }
     if (this.state === "disconnected") {
-      if (this.#closingSends-- <= 0) return undefined;
       this.#packetsLeft = 0;
-      return this.packet(now, [], 0, CLOSING);
+      return now - this.#lastSentAt < CLOSING_SPACING_MS ? undefined : this.goodbye(now);
     }
     return this.#nextPacket(now);
   }
@@ -1483,16 +1632,17 @@ class Connection implements Peer {
     // Empty: only an ack or a keepalive. It carries the next sequence number without taking it, so the
     // other side's headers never spend ack bits on it (3 bytes a packet at 20% loss); but every 32nd
     // packet takes one, so that a peer that only receives still measures its RTT.
-    if (!pieces.length && this.stats.packetsSent & 31) flags |= ACK_ONLY;
+    // A CLOSING takes one, so that the other side acks it.
+    if (!pieces.length && !(flags & CLOSING) && this.stats.packetsSent & 31) flags |= ACK_ONLY;
     const packet = new Uint8Array(MAX_HEADER_BYTES + frameBytes);
-    let at = writeHeader({ flags, check: 0, sequence, ack: this.#remoteLatest, ackBits: this.#remoteBits }, packet);
+    let at = writeHeader({ flags, sequence, ack: this.#remoteLatest, ackBits: this.#remoteBits }, packet);
     let previous: Outgoing | undefined;
     for (const piece of pieces) {
       at = writeFrame(piece, previous, packet, at);
       previous = piece;
     }
-    const datagram = packet.subarray(0, at);
-    datagram[1] = checkByte(this.nonce ^ this.cookie, datagram);
+    const datagram = packet.subarray(0, at + TAG_BYTES);
+    seal(datagram, this.#sendKey);
     if (!(flags & ACK_ONLY)) {
       this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { sequence, sentAt: now, pieces, counted: false };
       this.#nextSequence = nextSequence(sequence);
@@ -1539,7 +1689,9 @@ export class Host {
   #socket: Socket;
   #config: Config;
   #now: () => number;
-  #secret: Uint8Array;
+  #random: (bytes: Uint8Array) => void;
+  /** The key of the handshake's cookies: 64 random bits. */
+  #secret: TagKey;
   #connections = new Map<string, Connection>();
   #events: HostEvent[] = [];
   #sink: Sink;
@@ -1578,8 +1730,15 @@ export class Host {
     this.#config = config;
     this.#sink = { config, stats: this.stats, events: this.#events };
     this.#now = options.now ?? (() => performance.now());
-    this.#secret = crypto.getRandomValues(new Uint8Array(16));
+    this.#random = options.random ?? ((bytes) => crypto.getRandomValues(bytes as Uint8Array<ArrayBuffer>));
+    this.#secret = [this.#randomWord(), this.#randomWord()];
     socket.listen((data, from) => this.#receive(data, from));
+  }
+
+  #randomWord(): number {
+    const bytes = new Uint8Array(4);
+    this.#random(bytes);
+    return (bytes[0] << 24 | bytes[1] << 16 | bytes[2] << 8 | bytes[3]) >>> 0;
   }
 
   /** The connected peers. */
@@ -1598,7 +1757,7 @@ export class Host {
   connect(address: string): Peer {
     let connection = this.#connections.get(address);
     if (!connection || connection.state === "disconnected") {
-      const nonce = crypto.getRandomValues(new Uint32Array(1))[0] || 1;
+      const nonce = this.#randomWord() || 1;
       const now = this.#now();
       connection = new Connection(this.#sink, address, nonce, now);
       this.#connections.set(address, connection);
@@ -1631,12 +1790,21 @@ export class Host {
     }
   }
 
-  /** Disconnects every peer (each hears `"closed"`), then closes the socket. */
+  /**
+   * Disconnects every peer (each hears `"closed"`: CLOSE_BURST copies of the
+   * goodbye leave at once, as nothing can wait for their acks), then closes
+   * the socket.
+   */
   close(): void {
     if (this.#closed) return;
-    for (const connection of this.#connections.values()) connection.disconnect();
-    // Each update sends every connection's CLOSING once more, then forgets the connection.
-    for (let i = 0; i <= DISCONNECT_REPEATS; i++) this.update();
+    const now = this.#now();
+    for (const connection of this.#connections.values()) {
+      connection.disconnect();
+      for (let i = 0, goodbye; i < CLOSE_BURST && (goodbye = connection.goodbye(now)); i++) {
+        this.#send(connection, goodbye);
+      }
+    }
+    this.#connections.clear();
     this.#closed = true;
     this.#socket.close();
   }
@@ -1682,10 +1850,19 @@ export class Host {
     from: string,
     now: number,
   ): boolean {
-    if (kind === HELLO && first === this.#config.protocol) {
-      // Stateless until the cookie checks out: the challenge is derived, nothing is kept. The cookie
-      // hashes the nonce and protocol (just checked equal to ours) with the Host's secret, then the address.
-      const cookie = hash(hash(second ^ first, this.#secret), textEncoder.encode(from)) || 1;
+    if (kind === HELLO && first !== this.#config.protocol) {
+      // Another game, or another version of this one: say so at once (13 bytes, as the HELLO).
+      this.#send(from, writeHandshake(REFUSED, second, REFUSED_PROTOCOL));
+      return true;
+    }
+    if (kind === HELLO) {
+      // Stateless until the cookie checks out: the challenge is derived, nothing is kept. The cookie is
+      // a keyed hash of the nonce, the protocol and the address, under the Host's secret.
+      const address = textEncoder.encode(from);
+      const input = new Uint8Array(8 + address.length);
+      input.set(writeHandshake(0, second, first).subarray(1, 9));
+      input.set(address, 8);
+      const cookie = halfSipHash(...this.#secret, input) || 1;
       if (third !== cookie) {
         this.#send(from, writeHandshake(CHALLENGE, second, cookie));
       } else if (connection?.nonce === second && connection.state === "connected") {
@@ -1693,7 +1870,7 @@ export class Host {
       } else {
         connection?.end("closed"); // the same address, a new nonce: the old connection is gone
         if (this.peers.length >= this.#config.maxPeers) {
-          this.#send(from, writeHandshake(REFUSED, second));
+          this.#send(from, writeHandshake(REFUSED, second, REFUSED_FULL));
         } else {
           const accepted = new Connection(this.#sink, from, second, now);
           accepted.accepted(cookie);
@@ -1703,15 +1880,11 @@ export class Host {
       }
       return true;
     }
+    // Answers to our HELLO carry our nonce: a stranger cannot guess it.
     if (connection?.state !== "connecting" || first !== connection.nonce) return false;
-    connection.lastReceivedAt = now;
-    if (kind === CHALLENGE) {
-      connection.cookie = second;
-      this.#send(connection, connection.hello(now));
-      return true;
-    }
-    if (kind === REFUSED) connection.end("full");
-    return kind === REFUSED;
+    if (kind === CHALLENGE) this.#send(connection, connection.challenged(second, now));
+    else connection.end(second === REFUSED_PROTOCOL ? "refused" : "full");
+    return true;
   }
 }
 

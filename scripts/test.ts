@@ -10,7 +10,7 @@ const root = new URL("../", import.meta.url).pathname;
 
 /** Every .ts file the project owns, for `deno check`. */
 async function typeScriptFiles(): Promise<string[]> {
-  const files = ["mod.ts", "mod_test.ts"];
+  const files = ["mod.ts", "mod_test.ts", "security_test.ts"];
   const folders = ["examples", "scripts", "bench"];
   for (const folder of folders) {
     try {
@@ -81,7 +81,7 @@ for (const check of checks) {
 // Unit tests: Deno's summary is "ok | 66 passed | 0 failed"; count its cases.
 // The files are named: a bare `deno test` would also run this script.
 const testFiles = (await typeScriptFiles()).filter((file) => file.endsWith("_test.ts"));
-const tests = await run(["test", "-A", "--reporter=dot", ...testFiles]);
+const tests = await run(["test", "-A", "--v8-flags=--expose-gc", "--reporter=dot", ...testFiles]);
 const summary = tests.output.match(/(\d+) passed.*?\| (\d+) failed/);
 if (summary) {
   passed += Number(summary[1]);

@@ -1,0 +1,475 @@
+/**
+ * Issue #9: no stranger can break a connection. The packet tag, the bounds
+ * behind it, the handshake's quick answers, the acked goodbye, and replays.
+ * Everything runs on memoryNet's virtual clock and seeded links.
+ */
+import assert from "node:assert/strict";
+import { Host, type HostEvent, type HostOptions, type LinkOptions, memoryNet, type Peer, type Socket } from "./mod.ts";
+
+const TICK_MS = 16;
+
+/** A seeded PRNG (mulberry32): every test replays exactly. */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A `HostOptions.random` from a seed. */
+const seededBytes = (seed: number) => {
+  const random = seeded(seed);
+  return (bytes: Uint8Array) => {
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random() * 256);
+  };
+};
+
+/**
+ * HalfSipHash-2-4 written again here, from the paper's description, to check
+ * mod.ts's tags independently: it must reproduce the reference vectors first.
+ */
+function referenceHalfSipHash(key: Uint8Array, input: Uint8Array): number {
+  const word = (bytes: Uint8Array, at: number) =>
+    (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+  const rotl = (x: number, b: number) => ((x << b) | (x >>> (32 - b))) >>> 0;
+  const k0 = word(key, 0);
+  const k1 = word(key, 4);
+  const v = [k0, k1, (0x6c796765 ^ k0) >>> 0, (0x74656462 ^ k1) >>> 0];
+  const round = () => {
+    v[0] = (v[0] + v[1]) >>> 0, v[1] = rotl(v[1], 5), v[1] = (v[1] ^ v[0]) >>> 0, v[0] = rotl(v[0], 16);
+    v[2] = (v[2] + v[3]) >>> 0, v[3] = rotl(v[3], 8), v[3] = (v[3] ^ v[2]) >>> 0;
+    v[0] = (v[0] + v[3]) >>> 0, v[3] = rotl(v[3], 7), v[3] = (v[3] ^ v[0]) >>> 0;
+    v[2] = (v[2] + v[1]) >>> 0, v[1] = rotl(v[1], 13), v[1] = (v[1] ^ v[2]) >>> 0, v[2] = rotl(v[2], 16);
+  };
+  const blocks = Math.floor(input.length / 4);
+  const compress = (m: number) => {
+    v[3] = (v[3] ^ m) >>> 0;
+    round(), round();
+    v[0] = (v[0] ^ m) >>> 0;
+  };
+  for (let i = 0; i < blocks; i++) compress(word(input, i * 4));
+  const tail = new Uint8Array(4);
+  tail.set(input.subarray(blocks * 4));
+  tail[3] = input.length & 255;
+  compress(word(tail, 0));
+  v[2] = (v[2] ^ 0xff) >>> 0;
+  round(), round(), round(), round();
+  return (v[1] ^ v[3]) >>> 0;
+}
+
+/** The reference vectors of HalfSipHash-2-4 with a 32-bit result: key 00..07, input 00..(n-1). */
+const REFERENCE_VECTORS = [0x5b9f35a9, 0xb85a4727, 0x03a662fa, 0x04e7fe8a, 0x89466e2a, 0x69b6fac5, 0x23fc6358];
+
+/** The tag key of one direction as 8 little-endian bytes of its two words. */
+function keyBytes(key0: number, key1: number): Uint8Array {
+  const bytes = new Uint8Array(8);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, key0, true);
+  view.setUint32(4, key1, true);
+  return bytes;
+}
+
+/** Rewrites the tag at the end of `datagram` under `key`: a forger who knows the handshake's secrets. */
+function retag(datagram: Uint8Array, key: Uint8Array): Uint8Array {
+  const tag = referenceHalfSipHash(key, datagram.subarray(0, datagram.length - 4));
+  new DataView(datagram.buffer, datagram.byteOffset).setUint32(datagram.length - 4, tag);
+  return datagram;
+}
+
+interface Pair {
+  net: ReturnType<typeof memoryNet>;
+  server: Host;
+  client: Host;
+  peer: Peer;
+  serverEvents: HostEvent[];
+  clientEvents: HostEvent[];
+  /** Datagrams each side sent, in order. */
+  sent: { client: Uint8Array[]; server: Uint8Array[] };
+  step: (ms?: number) => void;
+  /** Steps until `done()` holds; throws after `limit` steps. */
+  until: (done: () => boolean, limit?: number) => void;
+}
+
+function pair(link: LinkOptions = {}, options: HostOptions = {}, serverOptions: HostOptions = {}): Pair {
+  const net = memoryNet(link);
+  const sent = { client: [] as Uint8Array[], server: [] as Uint8Array[] };
+  const recorded = (address: "client" | "server"): Socket => {
+    const socket = net.socket(address);
+    return {
+      send(data, to) {
+        sent[address].push(data.slice());
+        socket.send(data, to);
+      },
+      listen: (receive) => socket.listen(receive),
+      close: () => socket.close(),
+    };
+  };
+  const server = new Host(recorded("server"), { now: net.now, ...options, ...serverOptions });
+  const client = new Host(recorded("client"), { now: net.now, ...options });
+  const serverEvents: HostEvent[] = [];
+  const clientEvents: HostEvent[] = [];
+  const step = (ms = TICK_MS) => {
+    client.update();
+    server.update();
+    net.advance(ms);
+    for (let event; (event = server.poll());) serverEvents.push(event);
+    for (let event; (event = client.poll());) clientEvents.push(event);
+  };
+  const until = (done: () => boolean, limit = 2000) => {
+    for (let i = 0; !done(); i++) {
+      if (i >= limit) throw new Error(`still waiting after ${limit} steps`);
+      step();
+    }
+  };
+  const peer = client.connect("server");
+  return { net, server, client, peer, serverEvents, clientEvents, sent, step, until };
+}
+
+const messagesOf = (events: HostEvent[]) => events.flatMap((event) => event.type === "message" ? [event.data] : []);
+
+// ─── the tag ────────────────────────────────────────────────────────────────
+
+Deno.test("the test's HalfSipHash-2-4 reproduces the reference vectors", () => {
+  const key = Uint8Array.from({ length: 8 }, (_, i) => i);
+  const input = Uint8Array.from({ length: 64 }, (_, i) => i);
+  for (const [length, expected] of REFERENCE_VECTORS.entries()) {
+    assert.equal(referenceHalfSipHash(key, input.subarray(0, length)), expected, `input of ${length} bytes`);
+  }
+});
+
+Deno.test("README wire examples end with HalfSipHash-2-4 tags under (nonce, cookie) and (cookie, nonce)", async () => {
+  const readme = await Deno.readTextFile(new URL("README.md", import.meta.url));
+  const rows = [...readme.matchAll(/^\| (\d+) \| (\w+) +\|.*\| `([0-9a-f ]+)` +\|$/gm)];
+  const bytes = (hex: string) => Uint8Array.from(hex.split(" "), (byte) => parseInt(byte, 16));
+  const challenge = bytes(rows[1][3]);
+  const view = new DataView(challenge.buffer);
+  const [nonce, cookie] = [view.getUint32(1), view.getUint32(5)];
+  let checked = 0;
+  for (const [, , from, hex] of rows) {
+    const datagram = bytes(hex);
+    if (datagram[0] < 0x80) continue;
+    const key = from === "client" ? keyBytes(nonce, cookie) : keyBytes(cookie, nonce);
+    const tag = new DataView(datagram.buffer).getUint32(datagram.length - 4);
+    assert.equal(referenceHalfSipHash(key, datagram.subarray(0, datagram.length - 4)), tag, `example from ${from}`);
+    checked++;
+  }
+  assert.equal(checked, 3);
+});
+
+Deno.test("a forged copy of a genuine packet, sequence +1, +2, +600 or +32768, every tag tried: nothing stalls or repeats", () => {
+  for (const offset of [1, 2, 600, 32768]) {
+    const { peer, step, until, serverEvents, server, net, sent } = pair({ latencyMs: 10 }, {}, {});
+    until(() => peer.state === "connected");
+    for (let i = 0; i < 10; i++) {
+      peer.send(`before ${i}`);
+      peer.send(`once ${i}`, { mode: "unreliable" });
+      step();
+    }
+    const genuine = sent.client.filter((datagram) => datagram[0] >= 0x80 && datagram.length > 8).at(-1)!;
+    const forger = net.socket("client"); // sends as the client, from its address
+    const invalidBefore = server.stats.invalidDropped;
+    const tries = 20_000;
+    for (let i = 0; i < tries; i++) {
+      const forged = genuine.slice();
+      const sequence = ((forged[1] << 8 | forged[2]) + offset) & 0xffff;
+      forged[1] = sequence >> 8;
+      forged[2] = sequence;
+      new DataView(forged.buffer).setUint32(forged.length - 4, Math.floor(i * 4294967296 / tries));
+      forger.send(forged, "server");
+    }
+    net.advance(11);
+    assert.ok(server.stats.invalidDropped - invalidBefore >= tries, `offset ${offset}: every forgery dropped`);
+    for (let i = 0; i < 50; i++) {
+      peer.send(`after ${i}`);
+      step();
+    }
+    until(() => messagesOf(serverEvents).includes("after 49"), 200);
+    const got = messagesOf(serverEvents) as string[];
+    const reliable = got.filter((text) => !text.startsWith("once"));
+    assert.deepEqual(reliable, [
+      ...Array.from({ length: 10 }, (_, i) => `before ${i}`),
+      ...Array.from({ length: 50 }, (_, i) => `after ${i}`),
+    ]);
+    assert.equal(new Set(got).size, got.length, `offset ${offset}: nothing delivered twice`);
+  }
+});
+
+/** Fuzzes a connected server with `count` datagrams, then checks the connection still works. */
+function fuzz(count: number, seed: number): void {
+  const { peer, step, until, serverEvents, server, net, sent } = pair({ latencyMs: 5 });
+  until(() => peer.state === "connected");
+  for (let i = 0; i < 40; i++) {
+    peer.send({ i, pad: "p".repeat(i * 7) }, { mode: (["reliable", "unordered", "sequenced"] as const)[i % 3] });
+    step();
+  }
+  const genuine = sent.client.filter((datagram) => datagram[0] >= 0x80).slice(-64);
+  const random = seeded(seed);
+  const int = (below: number) => Math.floor(random() * below);
+  const forger = net.socket("client");
+  const strangers = Array.from({ length: 64 }, (_, i) => net.socket(`203.0.113.${i}:${1000 + i}`));
+  // Heap is compared after a full collection (deno test --v8-flags=--expose-gc, as scripts/test.ts runs it);
+  // without one, garbage not yet collected would count, and only a loose bound can hold.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const heapBefore = Deno.memoryUsage().heapUsed;
+  for (let i = 0; i < count; i++) {
+    const source = genuine[int(genuine.length)];
+    let datagram: Uint8Array;
+    switch (i % 5) {
+      case 0: // random bytes, the first often a data packet's
+        datagram = Uint8Array.from({ length: 1 + int(80) }, () => int(256));
+        if (random() < 0.5) datagram[0] |= 0x80;
+        break;
+      case 1: // a bit flipped anywhere, header included
+      case 2: {
+        datagram = source.slice();
+        const bit = int(datagram.length * 8);
+        datagram[bit >> 3] ^= 1 << (bit & 7);
+        break;
+      }
+      case 3: // truncated
+        datagram = source.slice(0, int(source.length));
+        break;
+      default: // replayed as it was
+        datagram = source;
+    }
+    (random() < 0.8 ? forger : strangers[int(strangers.length)]).send(datagram, "server");
+    if (i % 2000 === 1999) net.advance(6); // past the link's 5 ms: deliver this batch
+  }
+  net.advance(6);
+  gc?.();
+  const heapGrowth = Deno.memoryUsage().heapUsed - heapBefore;
+  assert.ok(heapGrowth < (gc ? 8 : 256) * 2 ** 20, `heap grew ${heapGrowth} bytes`);
+  assert.equal(server.peers.length, 1, "no peer made for a stranger");
+  assert.equal(server.peers[0].address, "client");
+  const before = messagesOf(serverEvents).length;
+  for (let i = 0; i < 30; i++) {
+    peer.send({ after: i });
+    step();
+  }
+  until(() => messagesOf(serverEvents).length >= before + 30, 200);
+  assert.deepEqual(
+    messagesOf(serverEvents).slice(before),
+    Array.from({ length: 30 }, (_, i) => ({ after: i })),
+    "the genuine connection still delivers, in order",
+  );
+  assert.equal(peer.state, "connected");
+}
+
+const FUZZ_DATAGRAMS = Number(Deno.env.get("FUZZ_DATAGRAMS") ?? 200_000);
+
+Deno.test(`fuzz: ${FUZZ_DATAGRAMS} random, bit-flipped, truncated and replayed datagrams leave the connection whole`, () => {
+  fuzz(FUZZ_DATAGRAMS, 4242);
+});
+
+// ─── canonical packets ──────────────────────────────────────────────────────
+
+Deno.test("a packet in any form but the one canonical encoding is dropped, even with a valid tag", () => {
+  const random = (bytes: Uint8Array) => void bytes.fill(7);
+  const { peer, until, step, serverEvents, server, net, sent } = pair({}, { random });
+  until(() => peer.state === "connected");
+  const challenge = sent.server.find((datagram) => datagram[0] === 2)!;
+  const view = new DataView(challenge.buffer, challenge.byteOffset);
+  const key = keyBytes(view.getUint32(1), view.getUint32(5));
+  peer.send("x");
+  step();
+  const genuine = sent.client.at(-1)!; // 80 seq seq delta | 30 00 01 a1 78 | tag
+  assert.equal(genuine[0], 0x80, "a healthy header: no ack-bit bytes, one-byte ack delta");
+  const body = genuine.subarray(0, genuine.length - 4);
+  const forms: [string, number[]][] = [
+    ["a two-byte ack delta that fits one byte", [0x90, body[1], body[2], 0, body[3], ...body.subarray(4)]],
+    ["an ack-bit byte of 0xff written out", [0x81, ...body.subarray(1, 4), 0xff, ...body.subarray(4)]],
+    ["a frame length as an overlong varint", [
+      ...body.subarray(0, 4),
+      0xf0,
+      ...body.subarray(5, 7),
+      0x80,
+      0x00,
+      ...body.subarray(7),
+    ]],
+    ["a channel byte of 0", [...body.subarray(0, 4), body[4] | 0x04, 0, ...body.subarray(5)]],
+  ];
+  const forger = net.socket("client");
+  for (const [name, bytes] of forms) {
+    const before = server.stats.invalidDropped;
+    forger.send(retag(Uint8Array.from([...bytes, 0, 0, 0, 0]), key), "server");
+    net.advance(1);
+    assert.equal(server.stats.invalidDropped, before + 1, name);
+  }
+  // The control: the canonical bytes, retagged the same way, would have been taken (a duplicate here).
+  const duplicatesBefore = server.stats.duplicatesDropped;
+  forger.send(retag(genuine.slice(), key), "server");
+  net.advance(1);
+  assert.equal(server.stats.duplicatesDropped, duplicatesBefore + 1, "the canonical form passes the same checks");
+  until(() => messagesOf(serverEvents).includes("x"), 50);
+  assert.deepEqual(messagesOf(serverEvents), ["x"]);
+});
+
+// ─── defence in depth ───────────────────────────────────────────────────────
+
+Deno.test("a packet with a valid tag but a sequence far ahead is dropped, not adopted", () => {
+  const random = (bytes: Uint8Array) => void bytes.fill(7);
+  const { peer, until, step, serverEvents, server, net, sent } = pair({ latencyMs: 5 }, { random });
+  until(() => peer.state === "connected");
+  const challenge = sent.server.find((datagram) => datagram[0] === 2)!;
+  const view = new DataView(challenge.buffer, challenge.byteOffset);
+  const key = keyBytes(view.getUint32(1), view.getUint32(5));
+  peer.send("before");
+  step();
+  const forged = sent.client.at(-1)!.slice();
+  const sequence = ((forged[1] << 8 | forged[2]) + 1100) & 0xffff; // past the 1024 packets a peer remembers
+  forged[1] = sequence >> 8;
+  forged[2] = sequence;
+  const invalidBefore = server.stats.invalidDropped;
+  net.socket("client").send(retag(forged, key), "server");
+  for (let i = 0; i < 10; i++) step();
+  assert.equal(server.stats.invalidDropped, invalidBefore + 1);
+  for (let i = 0; i < 20; i++) {
+    peer.send(`after ${i}`);
+    step();
+  }
+  until(() => messagesOf(serverEvents).includes("after 19"), 100);
+  assert.equal(messagesOf(serverEvents).length, 21);
+});
+
+Deno.test("a reliable channel that waits `timeout` ms for a piece its sender was told arrived ends the connection", () => {
+  const random = (bytes: Uint8Array) => void bytes.fill(7);
+  const net = memoryNet({ latencyMs: 5 });
+  let dropFromClient = false;
+  const sentByServer: Uint8Array[] = [];
+  const sentByClient: Uint8Array[] = [];
+  const wrap = (address: string, log: Uint8Array[], drop: () => boolean): Socket => {
+    const socket = net.socket(address);
+    return { ...socket, send: (data, to) => (log.push(data.slice()), drop() || socket.send(data, to)) };
+  };
+  const server = new Host(wrap("server", sentByServer, () => false), { now: net.now, random, timeout: 2000 });
+  const client = new Host(wrap("client", sentByClient, () => dropFromClient), { now: net.now, random, timeout: 2000 });
+  const peer = client.connect("server");
+  const serverEvents: HostEvent[] = [];
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    for (let event; (event = server.poll());) serverEvents.push(event);
+    while (client.poll());
+  };
+  for (let i = 0; i < 60; i++) {
+    if (peer.state === "connected") peer.send(`warm ${i}`); // past the first 32 packets: no copies ride along
+    step();
+  }
+  const challenge = sentByServer.find((datagram) => datagram[0] === 2)!;
+  const view = new DataView(challenge.buffer, challenge.byteOffset);
+  const serverKey = keyBytes(view.getUint32(5), view.getUint32(1)); // (cookie, nonce): the answering side's
+  // The client's packet with "lost" never arrives...
+  dropFromClient = true;
+  peer.send("lost");
+  client.update();
+  dropFromClient = false;
+  const lostPacket = sentByClient.at(-1)!;
+  // ...and a packet forged with the server's key tells the client it did.
+  const serverData = sentByServer.filter((datagram) => datagram[0] >= 0x80).at(-1)!;
+  const sequence = ((serverData[1] << 8) | serverData[2]) & 0xffff;
+  const ack = (lostPacket[1] << 8) | lostPacket[2];
+  const back = (sequence - ack) & 0xffff; // the ack delta, one byte or two (flag 0x10)
+  const forgedAck = back > 255
+    ? Uint8Array.of(0xd0, sequence >> 8, sequence & 255, back >> 8, back & 255, 0, 0, 0, 0)
+    : Uint8Array.of(0xc0, sequence >> 8, sequence & 255, back, 0, 0, 0, 0);
+  const invalidBefore = client.stats.invalidDropped;
+  net.socket("server").send(retag(forgedAck, serverKey), "client");
+  net.advance(1);
+  assert.equal(client.stats.invalidDropped, invalidBefore, "the forged ack passes: it has the key");
+  for (let i = 0; i < 200; i++) {
+    if (i < 100) peer.send(`later ${i}`);
+    step();
+  }
+  const delivered = messagesOf(serverEvents) as string[];
+  assert.ok(!delivered.includes("lost") && !delivered.includes("later 0"), "the channel waits on the lost piece");
+  const reasons = serverEvents.flatMap((event) => event.type === "disconnect" ? [event.reason] : []);
+  assert.deepEqual(reasons, ["timeout"], "the stalled connection ends instead of waiting forever");
+  assert.equal(peer.state, "connected", "the client still hears its peer; only the stalled side ends it");
+});
+
+// ─── the handshake tells the truth fast ─────────────────────────────────────
+
+Deno.test("a HELLO of another protocol gets a REFUSED no larger than it, and the peer ends at once as refused", () => {
+  const net = memoryNet({ latencyMs: 20 });
+  const replies: number[] = [];
+  const serverSocket = net.socket("server");
+  const server = new Host(
+    { ...serverSocket, send: (data, to) => (replies.push(data.length), serverSocket.send(data, to)) },
+    { now: net.now, protocol: 1 },
+  );
+  const client = new Host(net.socket("client"), { now: net.now, protocol: 2 });
+  const peer = client.connect("server");
+  const events: HostEvent[] = [];
+  for (let i = 0; i < 5; i++) {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    for (let event; (event = client.poll());) events.push(event);
+  }
+  assert.equal(peer.state, "disconnected");
+  assert.deepEqual(events.map((event) => event.type === "disconnect" && event.reason), ["refused"]);
+  assert.ok(replies.length >= 1 && replies.every((size) => size <= 13), `replies ${replies}`);
+  assert.equal(server.peers.length, 0);
+});
+
+Deno.test("disconnect() reaches the other side as closed at 20% loss in at least 999 of 1,000 seeded trials", () => {
+  let heard = 0;
+  for (let seed = 1; seed <= 1000; seed++) {
+    const { peer, step, until, serverEvents } = pair({ latencyMs: 20, loss: 0.2, seed }, { random: seededBytes(seed) });
+    until(() => peer.state === "connected" && serverEvents.length > 0, 500);
+    peer.disconnect();
+    for (let i = 0; i < 60; i++) step(); // ten goodbyes, 16 ms apart, and their acks: well inside a second
+    if (serverEvents.some((event) => event.type === "disconnect" && event.reason === "closed")) heard++;
+  }
+  assert.ok(heard >= 999, `${heard} of 1000 heard "closed"`);
+});
+
+Deno.test("Host.close() sends its goodbyes before the socket closes: heard at 20% loss in at least 995 of 1,000", () => {
+  let heard = 0;
+  for (let seed = 1; seed <= 1000; seed++) {
+    const { peer, client, step, until, serverEvents } = pair({ latencyMs: 20, loss: 0.2, seed }, {
+      random: seededBytes(seed),
+    });
+    until(() => peer.state === "connected" && serverEvents.length > 0, 500);
+    client.close();
+    for (let i = 0; i < 10; i++) step();
+    if (serverEvents.some((event) => event.type === "disconnect" && event.reason === "closed")) heard++;
+  }
+  assert.ok(heard >= 995, `${heard} of 1000 heard "closed"`);
+});
+
+Deno.test("a clean disconnect costs one goodbye and one ack", () => {
+  const { peer, step, until, serverEvents, sent } = pair({ latencyMs: 20 });
+  until(() => peer.state === "connected" && serverEvents.length > 0);
+  for (let i = 0; i < 5; i++) step();
+  const [clientBefore, serverBefore] = [sent.client.length, sent.server.length];
+  peer.disconnect();
+  for (let i = 0; i < 30; i++) step();
+  const goodbyes = sent.client.slice(clientBefore).filter((datagram) => datagram[0] & 0x20);
+  assert.ok(goodbyes.length >= 1 && goodbyes.length <= 3, `${goodbyes.length} goodbyes`); // one per tick until the ack is back
+  assert.equal(sent.server.length - serverBefore, 1, "the other side acks the goodbye once");
+  assert.ok(serverEvents.some((event) => event.type === "disconnect" && event.reason === "closed"));
+});
+
+// ─── reproducible runs ──────────────────────────────────────────────────────
+
+Deno.test("HostOptions.random makes a seeded run replay byte for byte", () => {
+  const run = (seed: number) => {
+    const { peer, step, until, sent, serverEvents } = pair({ latencyMs: 20, loss: 0.1, jitterMs: 10, seed: 3 }, {
+      random: seededBytes(seed),
+    });
+    until(() => peer.state === "connected");
+    for (let i = 0; i < 50; i++) {
+      peer.send({ i });
+      step();
+    }
+    until(() => messagesOf(serverEvents).length === 50, 300);
+    return [...sent.client, ...sent.server].map((datagram) => datagram.join(",")).join(";");
+  };
+  assert.equal(run(1), run(1));
+  assert.notEqual(run(1), run(2));
+});
