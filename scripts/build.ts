@@ -11,7 +11,7 @@ import { minify } from "npm:terser@5.36.0";
 import { gzipSync } from "node:zlib";
 
 /** The whole library, minified + gzip -9. */
-const WHOLE_BUDGET_BYTES = 6144;
+const WHOLE_BUDGET_BYTES = 12288;
 /**
  * Imports a game may take alone, minified + gzip -9, with the size each aims
  * at. A goal is reported, not enforced: only the whole-library budget fails
