@@ -1957,8 +1957,9 @@ export interface WebSocketServer extends Socket {
  * const sockets = webSocketServer();
  * const host = new Host(sockets);
  * Deno.serve({ port: 8080 }, (request, info) => {
+ *   const { hostname, port } = info.remoteAddr; // before the upgrade, which closes the request
  *   const { socket, response } = Deno.upgradeWebSocket(request);
- *   sockets.accept(socket, `${info.remoteAddr.hostname}:${info.remoteAddr.port}`);
+ *   sockets.accept(socket, `${hostname}:${port}`);
  *   return response;
  * });
  * ```
