@@ -51,7 +51,7 @@ Deno.test({
     const serving = setInterval(() => {
       server.update();
       for (let event; (event = server.poll());) {
-        if (event.type === "message") {
+        if (event.type === "message" && event.peer.state === "connected") {
           const { mode, big } = event.data as { mode: "reliable"; big?: Uint8Array };
           event.peer.send(big ? { mode, big } : { mode }, { mode });
         } else if (event.type === "disconnect") serverHeard = event.reason;

@@ -40,7 +40,8 @@ export async function exchange(server, client, address, options = {}) {
     client.update();
     server.update();
     for (let event; (event = server.poll());) {
-      if (event.type === "message") {
+      // A message may be polled after its peer left (the goodbye came in the same batch): no echo then.
+      if (event.type === "message" && event.peer.state === "connected") {
         const { mode, big: bytes } = event.data;
         event.peer.send(bytes ? { mode, big: bytes } : { mode }, { mode });
       } else if (event.type === "disconnect") serverHeard = event.reason;

@@ -30,10 +30,14 @@ const ticker = setInterval(() => {
   server.update();
   client.update();
   for (let event; (event = server.poll());) {
-    if (event.type === "message") event.peer.send(event.data, { mode: (event.data as { mode: Mode }).mode });
-    else {console.log(
+    if (event.type === "message") {
+      // A message may be polled after its peer left (the goodbye came in the same batch): no echo then.
+      if (event.peer.state === "connected") event.peer.send(event.data, { mode: (event.data as { mode: Mode }).mode });
+    } else {
+      console.log(
         `server: ${event.type} ${event.peer.address}${event.type === "disconnect" ? ` (${event.reason})` : ""}`,
-      );}
+      );
+    }
   }
   for (let event; (event = client.poll());) {
     if (event.type === "message") console.log("client got back", event.data, `(${++echoes} of ${modes.length})`);
