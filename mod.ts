@@ -205,6 +205,8 @@ export interface Stats {
   duplicatesDropped: number;
   /** Datagrams dropped as malformed, foreign, stale or over a limit, and messages that did not unpack. */
   invalidDropped: number;
+  /** Socket faults, counted and never thrown: a send that failed, a closed socket, an oversized datagram. */
+  socketErrors: number;
 }
 
 /** What {@linkcode Host.poll} returns and `for await` yields. */
@@ -246,17 +248,37 @@ export interface Peer {
   disconnect(): void;
 }
 
-/** One datagram endpoint: what a Host sends and receives through. */
+/**
+ * One datagram endpoint: what a Host sends and receives through. jamnet's
+ * adapters make one of a runtime's socket: {@linkcode denoUdp},
+ * {@linkcode nodeUdp}, {@linkcode bunUdp}, {@linkcode webSocket},
+ * {@linkcode webSocketServer}; {@linkcode memoryNet} makes simulated ones.
+ */
 export interface Socket {
-  /** Sends one datagram to an address. It may be dropped; it must not throw for a lost peer. */
+  /**
+   * Sends one datagram to an address. It may be lost; a fault (an unreachable
+   * port, a closed socket, an oversized datagram) goes to `notify` and never throws.
+   *
+   * @throws {RangeError} at once for a malformed address, naming it
+   */
   send(data: Uint8Array, to: string): void;
-  /** Calls `receive` for every datagram that arrives, with the sender's address. */
-  listen(receive: (data: Uint8Array, from: string) => void): void;
-  /** Stops receiving and frees the socket. */
+  /**
+   * Calls `receive` for every datagram that arrives, with the sender's
+   * address, and `notify` when a remote is gone or a fault happened.
+   */
+  listen(receive: (data: Uint8Array, from: string) => void, notify?: (event: SocketEvent) => void): void;
+  /** Stops receiving and frees the socket, once what was sent has left. */
   close(): void;
-  /** True for a transport that is ordered and reliable already (WebSocket). */
+  /** True for a transport that is ordered and reliable already (WebSocket): the Host sends no acks or resends. */
   readonly reliable?: boolean;
+  /** The clock in ms this socket lives by (a {@linkcode memoryNet}'s): the Host's when it is given none. */
+  readonly now?: () => number;
 }
+
+/** What `notify` of {@linkcode Socket.listen} hears: a remote that is gone, or a fault (the Host counts it). */
+export type SocketEvent =
+  | { type: "closed"; address: string }
+  | { type: "error"; address?: string; error: unknown };
 
 /** Options of {@linkcode Host}; every one has a default. */
 export interface HostOptions {
@@ -268,7 +290,7 @@ export interface HostOptions {
   mtu?: number;
   /** A peer silent this many ms is dropped with reason `"timeout"` (default 10,000). */
   timeout?: number;
-  /** The clock in ms (default `performance.now`); tests pass a virtual one, such as `memoryNet().now`. */
+  /** The clock in ms (default: the socket's `now`, such as a `memoryNet`'s, else `performance.now`). */
   now?: () => number;
   /**
    * Fills an array with random bytes, as `crypto.getRandomValues` does (the
@@ -1173,6 +1195,8 @@ type Config = Required<Omit<HostOptions, "now" | "random">>;
 /** What a connection reports to its Host: counters and estimates to add to, events to queue. */
 interface Sink {
   readonly config: Config;
+  /** The socket is ordered and reliable already (WebSocket): send no acks and no resends. */
+  readonly reliable: boolean;
   /** The Host's stats: a connection adds to them as to its own. */
   readonly stats: Stats;
   readonly events: HostEvent[];
@@ -1200,6 +1224,7 @@ const newStats = (): Stats => ({
   messagesResent: 0,
   duplicatesDropped: 0,
   invalidDropped: 0,
+  socketErrors: 0,
 });
 
 /** Blends one acked (or lost) packet into `stats`: loss over about 32 packets, RTT as RFC 6298. */
@@ -1306,7 +1331,8 @@ class Connection implements Peer {
 
   disconnect(): void {
     if (this.state === "disconnected") return;
-    this.#closingSends = this.state === "connected" ? CLOSING_ATTEMPTS : 0;
+    // Over a reliable socket one CLOSING arrives for sure, and nothing acks it.
+    this.#closingSends = this.state === "connected" ? this.sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
     this.#closingSequence = this.#nextSequence;
     this.#close();
   }
@@ -1414,9 +1440,12 @@ class Connection implements Peer {
       const frame = readFrame(reader, previous);
       if (!frame || frame.channel >= config.channels) return "invalid";
       if (isReliable(frame.mode)) {
-        const nextDeliver = this.#streams.get(streamId(frame.channel, frame.mode))?.nextDeliver ?? 0;
+        const stream = this.#streams.get(streamId(frame.channel, frame.mode));
+        const nextDeliver = stream?.nextDeliver ?? 0;
         if (sequenceAhead(frame.sequence, nextDeliver) >= RECEIVE_WINDOW) return "invalid";
-        newBytes += frame.payload.length;
+        // Bytes that would wait: not a piece held already, and not the next to deliver, which frees
+        // memory rather than taking it (refusing it would stall the stream for good).
+        if (frame.sequence !== nextDeliver && !stream?.held.has(frame.sequence)) newBytes += frame.payload.length;
       }
       frames.push(previous = frame);
     }
@@ -1427,14 +1456,19 @@ class Connection implements Peer {
     const { flags, sequence, ack, ackBits } = header;
     const ahead = sequenceAhead(sequence, this.#remoteLatest);
     const ackAge = sequenceAhead(this.#nextSequence, ack);
-    if (ahead > SENT_PACKET_SLOTS || ackAge < 1 || ackAge > SENT_PACKET_SLOTS) return "invalid";
+    // Over a reliable socket the peer sends no acks of its own, so the ack in its keepalive may be old.
+    const staleAck = !this.sink.reliable && (ackAge < 1 || ackAge > SENT_PACKET_SLOTS);
+    if (ahead > SENT_PACKET_SLOTS || staleAck) return "invalid";
     // Late or repeated packets: within the last 32 the bitfield tells; older ones are dropped.
     if (ahead <= 0 && (ahead <= -32 || ahead === 0 || (this.#remoteBits >>> (-ahead - 1)) & 1)) {
       this.count("duplicatesDropped");
       return "duplicate";
     }
     if (this.#heldBytes + newBytes > 2 * config.maxMessageBytes + RECEIVE_WINDOW) return "invalid";
-    if (this.sink.events.length + frames.length + 1 > config.maxEvents) return "invalid";
+    // Past maxEvents unpolled, a packet waits for its sender to resend it. One that arrives below the
+    // limit is taken whole (at most a packet's frames over it): refusing a packet of more frames than
+    // the limit would refuse it forever.
+    if (this.sink.events.length >= config.maxEvents) return "invalid";
 
     // The whole packet checks out: apply it.
     if (this.state === "connecting") this.#connected();
@@ -1460,6 +1494,7 @@ class Connection implements Peer {
    * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
    */
   get mustAck(): boolean {
+    if (this.sink.reliable) return false;
     return this.#ackPending > ACK_EVERY_PACKETS || (this.state === "disconnected" && this.#ackPending > 0);
   }
 
@@ -1572,9 +1607,9 @@ class Connection implements Peer {
       chosen.push(piece);
       piece.sentAt = now;
       if (piece.sends++) this.count("messagesResent");
-      else if (isReliable(piece.mode)) this.#inFlight.push(piece);
+      else if (isReliable(piece.mode) && !this.sink.reliable) this.#inFlight.push(piece);
       else {
-        piece.done = true; // unreliable pieces go once
+        piece.done = true; // unreliable pieces go once, and everything over a reliable socket
         this.#queuedBytes -= piece.payload.length;
       }
       // Back off by 1.5 (as KCP does in its fast mode), not 2: a game would rather resend than wait.
@@ -1599,7 +1634,8 @@ class Connection implements Peer {
     }
     if (!chosen.length) {
       const quiet = now - this.#lastSentAt;
-      if (this.#packetsThisUpdate || !(this.#ackPending && quiet >= ACK_DELAY_MS || quiet >= KEEPALIVE_MS)) {
+      const ackDue = this.#ackPending && !this.sink.reliable && quiet >= ACK_DELAY_MS; // a reliable socket acks itself
+      if (this.#packetsThisUpdate || !(ackDue || quiet >= KEEPALIVE_MS)) {
         this.#packetsLeft = 0;
         return undefined;
       }
@@ -1728,11 +1764,11 @@ export class Host {
     }
     this.#socket = socket;
     this.#config = config;
-    this.#sink = { config, stats: this.stats, events: this.#events };
-    this.#now = options.now ?? (() => performance.now());
+    this.#sink = { config, stats: this.stats, events: this.#events, reliable: !!socket.reliable };
+    this.#now = options.now ?? socket.now ?? (() => performance.now());
     this.#random = options.random ?? ((bytes) => crypto.getRandomValues(bytes as Uint8Array<ArrayBuffer>));
     this.#secret = [this.#randomWord(), this.#randomWord()];
-    socket.listen((data, from) => this.#receive(data, from));
+    socket.listen((data, from) => this.#receive(data, from), (event) => this.#socketEvent(event));
   }
 
   #randomWord(): number {
@@ -1753,15 +1789,19 @@ export class Host {
    *
    * @param address the socket address of the other Host
    * @returns the peer, in state `"connecting"`
+   * @throws {RangeError} for an address the socket cannot send to (`"nonsense"` on UDP); no peer is left behind
    */
   connect(address: string): Peer {
     let connection = this.#connections.get(address);
     if (!connection || connection.state === "disconnected") {
       const nonce = this.#randomWord() || 1;
       const now = this.#now();
-      connection = new Connection(this.#sink, address, nonce, now);
+      const hello = (connection = new Connection(this.#sink, address, nonce, now)).hello(now);
+      // A malformed address is the caller's mistake: the socket throws before the peer exists.
+      this.#socket.send(hello, address);
+      connection.count("packetsSent");
+      connection.count("bytesSent", hello.length);
       this.#connections.set(address, connection);
-      this.#send(connection, connection.hello(now));
     }
     return connection;
   }
@@ -1809,16 +1849,32 @@ export class Host {
     this.#socket.close();
   }
 
-  /** Sends a datagram, counted for the Host and for its connection if it has one. */
+  /**
+   * Sends a datagram, counted for the Host and for its connection if it has
+   * one. A socket that throws is counted too, and never stops an update.
+   */
   #send(connection: Connection | string, datagram: Uint8Array): void {
-    if (typeof connection === "string") {
-      this.stats.packetsSent++;
-      this.stats.bytesSent += datagram.length;
-      return this.#socket.send(datagram, connection);
+    const count = (name: keyof Stats, amount = 1) =>
+      typeof connection === "string" ? this.stats[name] += amount : connection.count(name, amount);
+    try {
+      this.#socket.send(datagram, typeof connection === "string" ? connection : connection.address);
+      count("packetsSent");
+      count("bytesSent", datagram.length);
+    } catch {
+      count("socketErrors");
     }
-    connection.count("packetsSent");
-    connection.count("bytesSent", datagram.length);
-    this.#socket.send(datagram, connection.address);
+  }
+
+  /** What the socket reports: a fault is counted; a remote that is gone ends its peer with `"closed"`. */
+  #socketEvent(event: SocketEvent): void {
+    const connection = event.address === undefined ? undefined : this.#connections.get(event.address);
+    if (event.type === "error") {
+      if (connection) connection.count("socketErrors");
+      else this.stats.socketErrors++;
+    } else if (connection) {
+      connection.end("closed");
+      this.#connections.delete(connection.address);
+    }
   }
 
   #receive(datagram: Uint8Array, from: string): void {
@@ -1982,6 +2038,7 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
         close() {
           listeners.delete(address);
         },
+        now: () => clock,
       };
     },
     now: () => clock,
@@ -2015,8 +2072,517 @@ export function condition(socket: Socket, options: LinkOptions): Socket {
         setTimeout(() => socket.send(copy, to), delay);
       }
     },
-    listen: (receive) => socket.listen(receive),
+    listen: (receive, notify) => socket.listen(receive, notify),
     close: () => socket.close(),
     reliable: socket.reliable,
+    now: socket.now,
   };
+}
+
+// ─── Sockets: runtime adapters ──────────────────────────────────────────────
+//
+// Each adapter takes the runtime's own object, typed by the few members it
+// uses, so mod.ts imports nothing and a vendored copy checks under Deno, the
+// DOM lib and @types/node alike. UDP addresses are `"host:port"` strings, IPv6
+// in brackets (`"[::1]:4000"`). Faults reach `notify` as `"error"` events and
+// never throw; a malformed address throws a RangeError at once.
+
+/**
+ * Datagrams a socket holds while it cannot send yet (a WebSocket still
+ * opening, Bun's send buffer full): a Host sends at most 8 packets a peer per
+ * update by default, so 1024 is seconds of a busy game; past it they are
+ * dropped and reported.
+ */
+const MAX_WAITING_DATAGRAMS = 1024;
+
+/** Splits `"127.0.0.1:4000"` or `"[::1]:4000"` into hostname and port; a RangeError names a malformed one. */
+function splitAddress(address: string): [hostname: string, port: number] {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(address);
+  const port = Number(match?.[3]);
+  if (!match || !(port > 0 && port < 65536)) {
+    throw new RangeError(
+      `Cannot send to "${address}": an address is "host:port" with a port from 1 to 65535, such as "127.0.0.1:4000" or "[::1]:4000"`,
+    );
+  }
+  return [match[1] ?? match[2], port];
+}
+
+/** The address string of a hostname and port: IPv6 in brackets. */
+const joinAddress = (hostname: string, port: number): string =>
+  hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+
+/** A `notify` that does nothing, for a socket nobody listens to yet. */
+const ignore = (): void => {};
+
+/** The fault of a send on a socket already closed. */
+const closedError = (address: string): SocketEvent => ({
+  type: "error",
+  address,
+  error: new Error(`Cannot send to ${address}: the socket is closed`),
+});
+
+/**
+ * Counts sends in flight, and closes only once they have all left: a Host
+ * sends its goodbye packets just before it closes its socket, and an async
+ * send cancelled by the close leaves the other side to time out (10 s).
+ */
+function sendsInFlight(): { start(): void; done(): void; close(close: () => void): void } {
+  let inFlight = 0;
+  let pendingClose: (() => void) | undefined;
+  return {
+    start: () => void inFlight++,
+    done: () => void (--inFlight || pendingClose?.()),
+    close: (close) => inFlight ? pendingClose = close : close(),
+  };
+}
+
+/** The part of `Deno.DatagramConn` (from `Deno.listenDatagram`, which needs `--unstable-net`) that {@linkcode denoUdp} uses. */
+export interface DenoDatagramConn {
+  /** Sends one datagram. */
+  send(data: Uint8Array, to: { transport: "udp"; hostname: string; port: number }): Promise<number>;
+  /** Waits for one datagram: a view into a 64 KB buffer, and where it came from. */
+  receive(): Promise<[Uint8Array, { transport: string; hostname?: string; port?: number }]>;
+  /** Frees the socket; a pending `receive` rejects. */
+  close(): void;
+}
+
+/**
+ * A {@linkcode Socket} over Deno's UDP, `Deno.listenDatagram`, which needs
+ * `--unstable-net` (or `"unstable": ["net"]` in deno.json).
+ *
+ * @param conn the listening datagram connection
+ * @returns a socket; the datagrams it hands out are copies, not views of Deno's buffer
+ *
+ * @example A Host on UDP port 4000
+ * ```ts ignore
+ * import { denoUdp, Host } from "./mod.ts";
+ *
+ * const host = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 4000 })));
+ * ```
+ */
+export function denoUdp(conn: DenoDatagramConn): Socket {
+  let closed = false;
+  let notify: (event: SocketEvent) => void = ignore;
+  const sends = sendsInFlight();
+  return {
+    send(data, to) {
+      const [hostname, port] = splitAddress(to);
+      if (closed) return notify(closedError(to));
+      sends.start();
+      conn.send(data, { transport: "udp", hostname, port }).then(sends.done, (error) => {
+        sends.done();
+        notify({ type: "error", address: to, error });
+      });
+    },
+    async listen(receive, onEvent = ignore) {
+      notify = onEvent;
+      while (!closed) {
+        try {
+          const [data, from] = await conn.receive();
+          if (!closed) receive(data.slice(), joinAddress(from.hostname!, from.port!));
+        } catch (error) {
+          // Linux reports an ICMP port unreachable as ECONNREFUSED on a later receive: counted, and
+          // the socket goes on. A closed socket's receive fails with BadResource or Interrupted: stop.
+          const name = (error as Error)?.name;
+          if (closed || name === "BadResource" || name === "Interrupted") break;
+          notify({ type: "error", error });
+        }
+      }
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      sends.close(() => conn.close());
+    },
+  };
+}
+
+/** The part of a `node:dgram` socket that {@linkcode nodeUdp} uses. */
+export interface NodeDgramSocket {
+  /** Sends one datagram; the callback hears how it went. */
+  send(data: Uint8Array, port: number, address: string, callback: (error: Error | null) => void): void;
+  /** Calls `listener` for every datagram that arrives. */
+  on(event: "message", listener: (data: Uint8Array, from: { address: string; port: number }) => void): unknown;
+  /** Calls `listener` for every fault. */
+  on(event: "error", listener: (error: Error) => void): unknown;
+  /** Frees the socket. */
+  close(): unknown;
+}
+
+/**
+ * A {@linkcode Socket} over a `node:dgram` socket, in Node, Deno or Bun. Bind
+ * it first (`socket.bind(port, hostname, callback)`).
+ *
+ * @param socket a bound `dgram.createSocket("udp4")` or `"udp6"`
+ * @returns a socket
+ *
+ * @example A Host on UDP port 4000 in Node
+ * ```ts ignore
+ * import dgram from "node:dgram";
+ * import { Host, nodeUdp } from "./mod.ts";
+ *
+ * const udp = dgram.createSocket("udp4");
+ * udp.bind(4000, "127.0.0.1", () => {
+ *   const host = new Host(nodeUdp(udp));
+ * });
+ * ```
+ */
+export function nodeUdp(socket: NodeDgramSocket): Socket {
+  let closed = false;
+  let notify: (event: SocketEvent) => void = ignore;
+  const sends = sendsInFlight();
+  socket.on("error", (error) => notify({ type: "error", error }));
+  return {
+    send(data, to) {
+      const [hostname, port] = splitAddress(to);
+      if (closed) return notify(closedError(to));
+      sends.start();
+      try {
+        socket.send(data, port, hostname, (error) => {
+          sends.done();
+          if (error) notify({ type: "error", address: to, error });
+        });
+      } catch (error) {
+        sends.done();
+        notify({ type: "error", address: to, error });
+      }
+    },
+    listen(receive, onEvent = ignore) {
+      notify = onEvent;
+      // A copy: Node hands out a Buffer, which may be a slice of a larger pool.
+      socket.on(
+        "message",
+        (data, from) => closed || receive(new Uint8Array(data), joinAddress(from.address, from.port)),
+      );
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      sends.close(() => socket.close());
+    },
+  };
+}
+
+/** A UDP socket Bun opened for {@linkcode bunUdp}: the part of Bun's `udp.Socket` it uses. */
+export interface BunUdpSocket {
+  /** Sends one datagram; false when the send buffer is full (wait for `drain`). */
+  send(data: Uint8Array, port: number, address: string): boolean;
+  /** Frees the socket. */
+  close(): void;
+  /** The local port. */
+  readonly port: number;
+  /** The local hostname. */
+  readonly hostname: string;
+}
+
+/** `Bun.udpSocket`, as far as {@linkcode bunUdp} uses it. */
+export type BunUdpOpen = (options: {
+  hostname?: string;
+  port?: number;
+  binaryType: "uint8array";
+  socket: {
+    data(socket: BunUdpSocket, data: Uint8Array, port: number, address: string): void;
+    drain(socket: BunUdpSocket): void;
+    error(socket: BunUdpSocket, error: Error): void;
+  };
+}) => Promise<BunUdpSocket>;
+
+/**
+ * A {@linkcode Socket} over Bun's UDP. It opens the socket itself, because
+ * Bun takes the data handler when the socket opens: it ignores `reload()` on
+ * a UDP socket (bun 1.3.3 and 1.4.5).
+ *
+ * @param open `Bun.udpSocket`
+ * @param options the local hostname and port (default: any free port on every interface)
+ * @returns the socket, open, with the `"host:port"` it is bound to
+ *
+ * @example A Host on UDP port 4000 in Bun
+ * ```ts ignore
+ * import { bunUdp, Host } from "./mod.ts";
+ *
+ * const host = new Host(await bunUdp(Bun.udpSocket, { hostname: "127.0.0.1", port: 4000 }));
+ * ```
+ */
+export async function bunUdp(
+  open: BunUdpOpen,
+  options: { hostname?: string; port?: number } = {},
+): Promise<Socket & { readonly address: string }> {
+  let closed = false;
+  let closeWhenDrained = false;
+  let receive: (data: Uint8Array, from: string) => void = ignore;
+  let notify: (event: SocketEvent) => void = ignore;
+  // Datagrams waiting for `drain` when the send buffer was full: [data, port, hostname, address].
+  const waiting: [Uint8Array, number, string, string][] = [];
+  const flush = () => {
+    try {
+      while (waiting.length && udp.send(waiting[0][0], waiting[0][1], waiting[0][2])) waiting.shift();
+    } catch (error) {
+      notify({ type: "error", address: waiting.shift()![3], error });
+    }
+    if (closeWhenDrained && !waiting.length) udp.close();
+  };
+  const udp = await open({
+    ...options,
+    binaryType: "uint8array",
+    socket: {
+      data: (_, data, port, hostname) => closed || receive(data.slice(), joinAddress(hostname, port)),
+      drain: flush,
+      error: (_, error) => notify({ type: "error", error }),
+    },
+  });
+  return {
+    address: joinAddress(udp.hostname, udp.port),
+    send(data, to) {
+      const [hostname, port] = splitAddress(to);
+      if (closed) return notify(closedError(to));
+      if (waiting.length >= MAX_WAITING_DATAGRAMS) {
+        return notify({
+          type: "error",
+          address: to,
+          error: new Error(`Cannot send to ${to}: the send buffer is full`),
+        });
+      }
+      waiting.push([data.slice(), port, hostname, to]);
+      if (waiting.length === 1) flush();
+    },
+    listen(onData, onEvent = ignore) {
+      receive = onData;
+      notify = onEvent;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      if (waiting.length) closeWhenDrained = true;
+      else udp.close();
+    },
+  };
+}
+
+/**
+ * A WebSocket as {@linkcode webSocket} and {@linkcode WebSocketServer.accept}
+ * use it: the browser's, Deno's, Node 22's, the `ws` package's, Cloudflare's.
+ */
+export interface WebSocketLike {
+  /** 0 while connecting, 1 when open, 2 closing, 3 closed. */
+  readonly readyState: number;
+  /** Set to `"arraybuffer"`, so binary messages arrive as ArrayBuffers (not Blobs, not Buffers). */
+  binaryType?: string;
+  /** The server's URL, on a client WebSocket. */
+  readonly url?: string;
+  /** Sends one binary message. */
+  send(data: Uint8Array): unknown;
+  /** Closes the WebSocket. */
+  close(code?: number, reason?: string): unknown;
+  /** Calls `listener` with every event of `type`. */
+  addEventListener(type: "open" | "message" | "close" | "error", listener: (event: unknown) => void): unknown;
+  /** Cloudflare's server end of a `WebSocketPair` must be accepted before it delivers. */
+  accept?(): unknown;
+}
+
+/** A WebSocket of a runtime that reports events by callback (Bun's `ServerWebSocket`, a hibernating Durable Object's). */
+export interface CallbackWebSocket {
+  /** 0 while connecting, 1 when open, 2 closing, 3 closed. */
+  readonly readyState?: number;
+  /** Sends one binary message. */
+  send(data: Uint8Array): unknown;
+  /** Closes the WebSocket. */
+  close(code?: number, reason?: string): unknown;
+}
+
+/** One WebSocket as datagrams: what {@linkcode webSocket} and {@linkcode webSocketServer} share. */
+interface WebSocketLink {
+  send(data: Uint8Array): void;
+  close(): void;
+}
+
+/** The bytes of a WebSocket message: an ArrayBuffer, or a view such as Node's Buffer; text is none. */
+function messageBytes(data: unknown): Uint8Array | undefined {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+}
+
+/**
+ * Sends and receives through one WebSocket as `address`, holding what is sent
+ * while it is still connecting; listens to its events unless the runtime
+ * calls back instead (then `message` and `closed` come from outside).
+ */
+function linkWebSocket(
+  ws: WebSocketLike | CallbackWebSocket,
+  address: string,
+  receive: (data: Uint8Array, from: string) => void,
+  notify: (event: SocketEvent) => void,
+): WebSocketLink {
+  let waiting: Uint8Array[] = [];
+  const flush = () => {
+    for (const data of waiting) ws.send(data);
+    waiting = [];
+  };
+  if ("addEventListener" in ws) {
+    ws.binaryType = "arraybuffer";
+    ws.addEventListener("open", flush);
+    ws.addEventListener("message", (event) => {
+      const data = messageBytes((event as { data: unknown }).data);
+      if (data) receive(data, address);
+      else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
+    });
+    ws.addEventListener("close", () => notify({ type: "closed", address }));
+    ws.addEventListener("error", (event) => notify({ type: "error", address, error: event }));
+    ws.accept?.();
+  }
+  return {
+    send(data) {
+      const state = ws.readyState ?? 1;
+      if (state > 1) return notify(closedError(address));
+      if (state === 0) {
+        if (waiting.length < MAX_WAITING_DATAGRAMS) return void waiting.push(data.slice());
+        return notify({ type: "error", address, error: new Error(`Cannot send to ${address}: still connecting`) });
+      }
+      try {
+        flush();
+        ws.send(data);
+      } catch (error) {
+        notify({ type: "error", address, error });
+      }
+    },
+    close() {
+      ws.close();
+    },
+  };
+}
+
+/**
+ * A {@linkcode Socket} over a client WebSocket: the browser's, Deno's,
+ * Node 22's, or the `ws` package's. Its one peer's address is the WebSocket's
+ * URL as the runtime normalized it (`ws.url`, `"ws://127.0.0.1:8080/"`), also
+ * the socket's `address`: pass that to `Host.connect`. The socket is
+ * `reliable`, so the Host sends no acks or resends over it.
+ *
+ * @param ws the WebSocket, connecting or open
+ * @returns the socket, with the address of its peer
+ *
+ * @example A browser game connects to its server
+ * ```ts ignore
+ * import { Host, webSocket } from "./mod.ts";
+ *
+ * const socket = webSocket(new WebSocket("wss://game.example/play"));
+ * const host = new Host(socket);
+ * const server = host.connect(socket.address);
+ * server.send({ t: "join", name: "ada" });
+ * ```
+ */
+export function webSocket(ws: WebSocketLike): Socket & { readonly address: string } {
+  const address = ws.url ?? "server";
+  let receive: (data: Uint8Array, from: string) => void = ignore;
+  let notify: (event: SocketEvent) => void = ignore;
+  const link = linkWebSocket(ws, address, (data, from) => receive(data, from), (event) => notify(event));
+  return {
+    address,
+    reliable: true,
+    send(data, to) {
+      if (to !== address) {
+        throw new RangeError(`Cannot send to "${to}": this WebSocket reaches only "${address}" (socket.address)`);
+      }
+      link.send(data);
+    },
+    listen(onData, onEvent = ignore) {
+      receive = onData;
+      notify = onEvent;
+    },
+    close: () => link.close(),
+  };
+}
+
+/** Many WebSockets that clients opened, as one {@linkcode Socket}: see {@linkcode webSocketServer}. */
+export interface WebSocketServer extends Socket {
+  /**
+   * Takes an incoming WebSocket (Deno's `upgradeWebSocket`, the `ws`
+   * package's, Cloudflare's `WebSocketPair` server end, Bun's on `open`).
+   *
+   * @param ws the WebSocket
+   * @param address its peer's address (default `"ws:1"`, `"ws:2"`, …), such as the client's `"host:port"`
+   * @returns the address its messages come from
+   * @throws {RangeError} when another open WebSocket has that address
+   */
+  accept(ws: WebSocketLike | CallbackWebSocket, address?: string): string;
+  /** A message on a WebSocket, for runtimes that call back (Bun's `message`, Durable Objects' `webSocketMessage`). */
+  message(ws: WebSocketLike | CallbackWebSocket, data: unknown): void;
+  /** A WebSocket closed, for runtimes that call back (Bun's `close`, Durable Objects' `webSocketClose`). */
+  closed(ws: WebSocketLike | CallbackWebSocket): void;
+}
+
+/**
+ * A {@linkcode Socket} for a server of WebSockets: each client's WebSocket is
+ * one peer, at the address `accept` gave it. The socket is `reliable`, and a
+ * WebSocket that closes ends its peer with reason `"closed"` at once. A send
+ * to an address with no open WebSocket is reported, not thrown.
+ *
+ * @returns the socket, with `accept` for each incoming WebSocket and `message`
+ * and `closed` for runtimes that call back
+ *
+ * @example A Deno server
+ * ```ts ignore
+ * import { Host, webSocketServer } from "./mod.ts";
+ *
+ * const sockets = webSocketServer();
+ * const host = new Host(sockets);
+ * Deno.serve({ port: 8080 }, (request, info) => {
+ *   const { hostname, port } = info.remoteAddr; // before the upgrade, which closes the request
+ *   const { socket, response } = Deno.upgradeWebSocket(request);
+ *   sockets.accept(socket, `${hostname}:${port}`);
+ *   return response;
+ * });
+ * ```
+ */
+export function webSocketServer(): WebSocketServer {
+  let receive: (data: Uint8Array, from: string) => void = ignore;
+  let notify: (event: SocketEvent) => void = ignore;
+  let count = 0;
+  const links = new Map<string, WebSocketLink>();
+  const addresses = new Map<WebSocketLike | CallbackWebSocket, string>();
+  const forget = (ws: WebSocketLike | CallbackWebSocket) => {
+    const address = addresses.get(ws);
+    if (address === undefined) return;
+    addresses.delete(ws);
+    links.delete(address);
+    notify({ type: "closed", address });
+  };
+  const server: WebSocketServer = {
+    reliable: true,
+    accept(ws, address = `ws:${++count}`) {
+      if (links.has(address)) {
+        throw new RangeError(`Cannot accept a WebSocket at ${address}: another one is open there`);
+      }
+      addresses.set(ws, address);
+      links.set(
+        address,
+        linkWebSocket(ws, address, (data, from) => receive(data, from), (event) => {
+          if (event.type === "closed") forget(ws);
+          else notify(event);
+        }),
+      );
+      return address;
+    },
+    message(ws, data) {
+      const bytes = messageBytes(data);
+      const address = addresses.get(ws) ?? server.accept(ws);
+      if (bytes) receive(bytes, address);
+      else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
+    },
+    closed: forget,
+    send(data, to) {
+      const link = links.get(to);
+      if (link) link.send(data);
+      else notify({ type: "error", address: to, error: new Error(`Cannot send to ${to}: no open WebSocket there`) });
+    },
+    listen(onData, onEvent = ignore) {
+      receive = onData;
+      notify = onEvent;
+    },
+    close() {
+      for (const link of links.values()) link.close();
+      links.clear();
+      addresses.clear();
+    },
+  };
+  return server;
 }

@@ -1,0 +1,26 @@
+/**
+ * Bun runs dist/mod.js: two Hosts over bunUdp on 127.0.0.1, with the npm
+ * package `bun` (it ships Bun's binary), installed into e2e/bun/ on first
+ * use. Skipped, with one line saying why, when it cannot be installed.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { available, built, npmInstalled, root, run } from "./tools.ts";
+import { MODES } from "./exchange.mjs";
+
+const bun = `${root}e2e/bun/node_modules/.bin/bun`;
+const missing = await npmInstalled("e2e/bun") ?? (await available(bun) ? undefined : "its binary does not run here");
+if (missing) console.log(`SKIPPED the Bun test (npm package bun): ${missing}`);
+
+Deno.test({
+  name: "Bun runs dist/mod.js: two Hosts over bunUdp exchange every mode, and a Host.close() is heard as closed",
+  ignore: Boolean(missing),
+  async fn() {
+    await built();
+    const { success, output } = await run(bun, ["e2e/bun/udp.mjs"], { timeoutMs: 30_000 });
+    assert.ok(success, output);
+    const { runtime: _, ...result } = JSON.parse(output.trim().split("\n").at(-1)!);
+    assert.deepEqual(result, { echoed: [...MODES].sort(), bigBytes: 5000, serverHeard: "closed", malformed: true });
+  },
+});

@@ -1,0 +1,86 @@
+// The exchange every real-socket test runs, in Deno, Node, Bun and the browser
+// alike: plain JavaScript, given the Hosts, so it runs on mod.ts and on
+// dist/mod.js. A client connects to a server; it sends one message in every
+// mode (and a 5,000-byte reliable one, which travels in fragments), the server
+// echoes each in the same mode; then the client's Host closes and the server
+// must hear "closed", not "timeout".
+
+/** The four modes of Peer.send. */
+export const MODES = ["reliable", "unordered", "sequenced", "unreliable"];
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs the exchange; resolves with what happened, rejects on a deadline.
+ *
+ * @param {object} server the server's Host
+ * @param {object} client the client's Host
+ * @param {string} address the server's address as the client's socket knows it
+ * @param {{ deadlineMs?: number, tickMs?: number }} options
+ * @returns {Promise<{ echoed: string[], bigBytes: number, serverHeard: string, clientEvents: string[] }>}
+ */
+export async function exchange(server, client, address, options = {}) {
+  const { deadlineMs = 5000, tickMs = 5 } = options;
+  const deadline = Date.now() + deadlineMs;
+  const echoed = new Set();
+  const clientEvents = [];
+  let bigBytes = 0;
+  let serverHeard = "";
+  let sent = false;
+  const peer = client.connect(address);
+  const big = new Uint8Array(5000).map((_, i) => i * 7);
+  for (;;) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `exchange over ${address} timed out: echoed ${[
+          ...echoed,
+        ]}, big ${bigBytes}, server heard "${serverHeard}", client events ${clientEvents}`,
+      );
+    }
+    client.update();
+    server.update();
+    for (let event; (event = server.poll());) {
+      // A message may be polled after its peer left (the goodbye came in the same batch): no echo then.
+      if (event.type === "message" && event.peer.state === "connected") {
+        const { mode, big: bytes } = event.data;
+        event.peer.send(bytes ? { mode, big: bytes } : { mode }, { mode });
+      } else if (event.type === "disconnect") serverHeard = event.reason;
+    }
+    for (let event; (event = client.poll());) {
+      clientEvents.push(event.type);
+      if (event.type === "message") {
+        echoed.add(event.data.mode);
+        if (event.data.big) {
+          const bytes = event.data.big;
+          if (bytes.length !== big.length || bytes.some((byte, i) => byte !== big[i])) {
+            throw new Error("the big message changed on the way");
+          }
+          bigBytes = bytes.length;
+        }
+      }
+    }
+    if (peer.state === "connected") {
+      if (!sent) {
+        for (const mode of MODES) peer.send({ mode }, { mode });
+        peer.send({ mode: "reliable", big }, { mode: "reliable", channel: 1 });
+        sent = true;
+      } else {
+        // Sequenced and unreliable messages may be lost: send them again until their echo arrives.
+        for (const mode of MODES.slice(2)) if (!echoed.has(mode)) peer.send({ mode }, { mode });
+      }
+      if (echoed.size === MODES.length && bigBytes) break;
+    } else if (peer.state === "disconnected") {
+      throw new Error(`the client was disconnected from ${address}: ${clientEvents}`);
+    }
+    await sleep(tickMs);
+  }
+  client.close();
+  while (!serverHeard) {
+    if (Date.now() > deadline) throw new Error(`the server never heard the client leave ${address}`);
+    server.update();
+    for (let event; (event = server.poll());) if (event.type === "disconnect") serverHeard = event.reason;
+    await sleep(tickMs);
+  }
+  server.close();
+  return { echoed: [...echoed].sort(), bigBytes, serverHeard, clientEvents };
+}

@@ -1,0 +1,64 @@
+/**
+ * What the e2e tests share: a fresh dist/mod.js, dev-only npm packages
+ * installed in a sub-folder on first use, and running a program with a deadline.
+ *
+ * @module
+ */
+
+export const root: string = new URL("../", import.meta.url).pathname;
+
+/** Runs a program to its end or its deadline (then kills it); returns its exit and its output. */
+export async function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<{ success: boolean; output: string }> {
+  const child = new Deno.Command(command, {
+    args,
+    cwd: options.cwd ?? root,
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+  const { success, stdout, stderr } = await child.output();
+  clearTimeout(timer);
+  const decoder = new TextDecoder();
+  return { success, output: decoder.decode(stdout) + decoder.decode(stderr) };
+}
+
+/** True when `command` runs (`--version` exits 0). */
+export async function available(command: string): Promise<boolean> {
+  try {
+    return (await run(command, ["--version"], { timeoutMs: 20_000 })).success;
+  } catch {
+    return false;
+  }
+}
+
+/** Builds dist/mod.js unless it is newer than mod.ts; throws with the build's output when it fails. */
+export async function built(): Promise<string> {
+  const modified = async (path: string) => (await Deno.stat(root + path).catch(() => undefined))?.mtime?.getTime() ?? 0;
+  if (await modified("dist/mod.js") < await modified("mod.ts")) {
+    const build = await run(Deno.execPath(), ["task", "build"], { timeoutMs: 180_000 });
+    // The build writes dist/ before it checks the size budget: a test of the artifact still runs.
+    if (!await modified("dist/mod.js")) throw new Error(`deno task build failed:\n${build.output}`);
+  }
+  return root + "dist/mod.js";
+}
+
+/**
+ * Installs a sub-folder's dev-only npm packages when node_modules is missing;
+ * returns why it could not (npm missing, registry unreachable), or undefined.
+ */
+export async function npmInstalled(folder: string): Promise<string | undefined> {
+  const path = `${root}${folder}`;
+  if (await Deno.stat(`${path}/node_modules/.package-lock.json`).catch(() => undefined)) return undefined;
+  if (!await available("npm")) return "npm is not installed";
+  const install = await run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd: path,
+    timeoutMs: 300_000,
+  });
+  return install.success ? undefined : `npm install in ${folder} failed: ${install.output.trim().split("\n").at(-1)}`;
+}

@@ -1,0 +1,84 @@
+/**
+ * The adapters' parameter types accept the runtimes' real objects: Deno's
+ * (this file type-checks only if they do), and under tsc the DOM's WebSocket,
+ * @types/node's dgram socket and @types/ws's WebSocket, with mod.ts vendored
+ * into a project that has the DOM lib, and into one that has only @types/node.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import dgram from "node:dgram";
+import { denoUdp, nodeUdp, webSocket, webSocketServer } from "../mod.ts";
+import { npmInstalled, root, run } from "./tools.ts";
+
+/** Never called: `deno check` (which `deno test` runs) proves that Deno's objects fit. */
+export function denoObjectsFit(request: Request): void {
+  denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 }));
+  nodeUdp(dgram.createSocket("udp4"));
+  webSocket(new WebSocket("ws://127.0.0.1:1/"));
+  webSocketServer().accept(Deno.upgradeWebSocket(request).socket);
+}
+
+/** Checked by tsc with the DOM lib, @types/node and @types/ws; each @ts-expect-error proves the types are not `any`. */
+const withDom = `
+import dgram from "node:dgram";
+import WS, { WebSocketServer } from "ws";
+import { nodeUdp, webSocket, webSocketServer } from "../../../../mod.ts";
+
+const browser: WebSocket = new WebSocket("ws://127.0.0.1:1/");
+webSocket(browser);
+webSocketServer().accept(browser);
+nodeUdp(dgram.createSocket("udp4"));
+nodeUdp(dgram.createSocket({ type: "udp6", reuseAddr: true }));
+webSocket(new WS("ws://127.0.0.1:1/"));
+new WebSocketServer({ port: 0 }).on("connection", (ws) => webSocketServer().accept(ws));
+// @ts-expect-error: a string is no WebSocket
+webSocket("ws://127.0.0.1:1/");
+// @ts-expect-error: a TCP socket is no datagram socket
+nodeUdp(new (await import("node:net")).Socket());
+`;
+
+/** Checked by tsc with @types/node alone: a Node project without the DOM lib. */
+const nodeOnly = `
+import dgram from "node:dgram";
+import { Host, nodeUdp } from "../../../../mod.ts";
+
+new Host(nodeUdp(dgram.createSocket("udp4")));
+`;
+
+const missing = await npmInstalled("e2e/node");
+if (missing) console.log(`SKIPPED the tsc type test: ${missing}`);
+
+Deno.test({
+  name: "tsc accepts the DOM's WebSocket, @types/node's dgram socket and @types/ws's WebSocket, and rejects others",
+  ignore: Boolean(missing),
+  async fn() {
+    const out = `${root}e2e/node/out/`;
+    for (
+      const [name, source, lib, types] of [
+        ["dom", withDom, ["es2022", "dom"], ["node", "ws"]],
+        ["node", nodeOnly, ["es2022"], ["node"]],
+      ] as const
+    ) {
+      await Deno.mkdir(out + name, { recursive: true });
+      await Deno.writeTextFile(`${out}${name}/check.ts`, source);
+      const config = {
+        compilerOptions: {
+          target: "es2022",
+          module: "nodenext",
+          strict: true,
+          noEmit: true,
+          allowImportingTsExtensions: true,
+          skipLibCheck: true,
+          lib,
+          types,
+        },
+        files: ["check.ts"],
+      };
+      await Deno.writeTextFile(`${out}${name}/tsconfig.json`, JSON.stringify(config));
+      const tsc = `${root}e2e/node/node_modules/typescript/bin/tsc`;
+      const { success, output } = await run("node", [tsc, "-p", `${out}${name}`], { timeoutMs: 120_000 });
+      assert.ok(success, `tsc (${name}):\n${output}`);
+    }
+  },
+});

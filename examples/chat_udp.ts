@@ -1,0 +1,54 @@
+/**
+ * A terminal chat over UDP in Deno. One process hosts, others connect; the
+ * host relays every line to everyone.
+ *
+ *     deno run -A examples/chat_udp.ts                    # hosts on 127.0.0.1:7000
+ *     deno run -A examples/chat_udp.ts 127.0.0.1:7000 ada # joins as ada
+ *
+ * Type a line and press Enter; Ctrl+D leaves (the others see it at once).
+ *
+ * @module
+ */
+import { denoUdp, Host, type Peer } from "../mod.ts";
+
+const [join, name = `guest${Math.floor(Math.random() * 1000)}`] = Deno.args;
+const port = join ? 0 : 7000;
+const host = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port })));
+const server: Peer | undefined = join ? host.connect(join) : undefined;
+console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000: others run this with 127.0.0.1:7000");
+
+/** The host relays a line to every peer but its sender, and prints it. */
+function say(line: string, from?: Peer): void {
+  console.log(line);
+  for (const peer of host.peers) if (peer !== from) peer.send(line);
+}
+
+const ticker = setInterval(() => {
+  host.update();
+  for (let event; (event = host.poll());) {
+    if (event.type === "message") {
+      if (server) console.log(event.data);
+      else say(String(event.data), event.peer);
+    } else if (event.type === "connect") {
+      if (server) console.log("connected: type away");
+      else say(`* ${event.peer.address} joined`, event.peer);
+    } else {
+      if (server) {
+        console.log(`* the host is gone (${event.reason})`);
+        Deno.exit(0);
+      }
+      say(`* ${event.peer.address} left (${event.reason})`);
+    }
+  }
+}, 16);
+
+const decoder = new TextDecoder();
+for await (const chunk of Deno.stdin.readable) {
+  for (const line of decoder.decode(chunk).split("\n").filter(Boolean)) {
+    if (server) server.send(`${name}: ${line}`);
+    else say(`host: ${line}`);
+  }
+}
+// Ctrl+D: a Host.close() sends the goodbye before the socket closes, so the others hear "closed".
+clearInterval(ticker);
+host.close();

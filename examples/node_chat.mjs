@@ -1,0 +1,50 @@
+// The terminal chat of chat_udp.ts in Node, over node:dgram, with the built
+// dist/mod.js (`deno task build` makes it). Talks to chat_udp.ts too.
+//
+//     node examples/node_chat.mjs                    # hosts on 127.0.0.1:7000
+//     node examples/node_chat.mjs 127.0.0.1:7000 ada # joins as ada
+import dgram from "node:dgram";
+import process from "node:process";
+import readline from "node:readline";
+import { Host, nodeUdp } from "../dist/mod.js";
+
+const [join, name = `guest${Math.floor(Math.random() * 1000)}`] = process.argv.slice(2);
+const udp = dgram.createSocket("udp4");
+await new Promise((resolve) => udp.bind(join ? 0 : 7000, "127.0.0.1", resolve));
+const host = new Host(nodeUdp(udp));
+const server = join ? host.connect(join) : undefined;
+console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000: others run this with 127.0.0.1:7000");
+
+/** The host relays a line to every peer but its sender, and prints it. */
+function say(line, from) {
+  console.log(line);
+  for (const peer of host.peers) if (peer !== from) peer.send(line);
+}
+
+const ticker = setInterval(() => {
+  host.update();
+  for (let event; (event = host.poll());) {
+    if (event.type === "message") {
+      if (server) console.log(event.data);
+      else say(String(event.data), event.peer);
+    } else if (event.type === "connect") {
+      if (server) console.log("connected: type away");
+      else say(`* ${event.peer.address} joined`, event.peer);
+    } else if (server) {
+      console.log(`* the host is gone (${event.reason})`);
+      process.exit(0);
+    } else say(`* ${event.peer.address} left (${event.reason})`);
+  }
+}, 16);
+
+const lines = readline.createInterface({ input: process.stdin });
+lines.on("line", (line) => {
+  if (!line) return;
+  if (server) server.send(`${name}: ${line}`);
+  else say(`host: ${line}`);
+});
+// Ctrl+D: a Host.close() sends the goodbye before the socket closes, so the others hear "closed".
+lines.on("close", () => {
+  clearInterval(ticker);
+  host.close();
+});

@@ -1,0 +1,150 @@
+/**
+ * What a Host does with what sockets tell it, on memoryNet's virtual clock:
+ * the socket's clock, reliable sockets, notify's events, sends that throw.
+ * Real sockets are tested in e2e/.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { condition, Host, type HostEvent, memoryNet, type Socket, type SocketEvent } from "./mod.ts";
+
+/** Runs `frames` of 16 ms: both Hosts update, the network moves on; returns every event, tagged by Host. */
+function frames(net: { advance(ms: number): void }, hosts: Host[], count: number): [number, HostEvent][] {
+  const events: [number, HostEvent][] = [];
+  for (let frame = 0; frame < count; frame++) {
+    hosts.forEach((host, index) => {
+      host.update();
+      for (let event; (event = host.poll());) events.push([index, event]);
+    });
+    net.advance(16);
+  }
+  return events;
+}
+
+/** A socket that also remembers the notify its Host gave it. */
+function observed(socket: Socket): Socket & { notify(event: SocketEvent): void } {
+  let notify: (event: SocketEvent) => void = () => {};
+  return {
+    send: (data, to) => socket.send(data, to),
+    listen(receive, onEvent) {
+      notify = onEvent!;
+      socket.listen(receive, onEvent);
+    },
+    close: () => socket.close(),
+    now: socket.now,
+    notify: (event) => notify(event),
+  };
+}
+
+Deno.test("Hosts on a memoryNet need no now option: the socket carries the network's clock", () => {
+  const net = memoryNet({ latencyMs: 20 });
+  const server = new Host(net.socket("server"));
+  const client = new Host(net.socket("client"));
+  const peer = client.connect("server");
+  frames(net, [server, client], 10);
+  assert.equal(peer.state, "connected");
+  // Virtual time alone times the server out: 11 s of it pass in a few ms of real time.
+  const events = frames(net, [client], 11_000 / 16);
+  assert.deepEqual(events.map(([, event]) => event.type === "disconnect" && event.reason), ["timeout"]);
+  const socket = net.socket("other");
+  assert.equal(condition(socket, {}).now, socket.now);
+});
+
+Deno.test("on a reliable socket the Host sends no acks, resends or extra copies, and still delivers every mode", () => {
+  const packetsSent = (reliable: boolean) => {
+    const net = memoryNet({ latencyMs: 30 });
+    const server = new Host({ ...net.socket("server"), reliable });
+    const client = new Host({ ...net.socket("client"), reliable });
+    const peer = client.connect("server");
+    frames(net, [server, client], 10);
+    peer.send(new Uint8Array(5000), { channel: 7 }); // in fragments
+    peer.send("newest", { mode: "sequenced" });
+    peer.send("once", { mode: "unreliable" });
+    // 300-byte messages, 5 a frame: two packets a frame, the second with room for copies of earlier ones.
+    const filler = "x".repeat(300);
+    const events: [number, HostEvent][] = [];
+    for (let i = 0; i < 300; i += 5) {
+      for (let j = i; j < i + 5; j++) {
+        peer.send([j, filler], { mode: j % 2 ? "reliable" : "unordered", channel: j % 3 });
+      }
+      events.push(...frames(net, [server, client], 1));
+    }
+    events.push(...frames(net, [server, client], 20));
+    const data = events.filter(([host, event]) => host === 0 && event.type === "message").map(([, event]) =>
+      event.type === "message" && event.data
+    );
+    assert.equal(data.length, 303);
+    for (let channel = 0; channel < 3; channel++) {
+      const numbers = data.flatMap((value) => Array.isArray(value) && value[0] % 3 === channel ? [value[0]] : []);
+      const ordered = numbers.filter((number) => number % 2);
+      assert.deepEqual(ordered, [...ordered].sort((a, b) => a - b));
+    }
+    assert.ok(data.includes("newest") && data.includes("once"));
+    return [server.stats.packetsSent, peer.stats.messagesResent];
+  };
+  // The server only receives: over a reliable socket it sends its handshake answer and a keepalive;
+  // over an unreliable one, acks too, and the client sends early pieces twice (20% loss assumed).
+  const [reliablePackets, reliableCopies] = packetsSent(true);
+  const [packets, copies] = packetsSent(false);
+  assert.ok(reliablePackets <= 3, `the server sent ${reliablePackets} packets`);
+  assert.equal(reliableCopies, 0);
+  assert.ok(packets > 5, `the server sent ${packets} packets`);
+  assert.ok(copies > 0);
+});
+
+Deno.test("a socket's closed event ends that peer with reason closed at once; others stay", () => {
+  const net = memoryNet();
+  const serverSocket = observed(net.socket("server"));
+  const server = new Host(serverSocket);
+  const a = new Host(net.socket("a"));
+  const b = new Host(net.socket("b"));
+  a.connect("server");
+  b.connect("server");
+  frames(net, [server, a, b], 5);
+  assert.equal(server.peers.length, 2);
+  serverSocket.notify({ type: "closed", address: "a" });
+  assert.deepEqual(server.peers.map((peer) => peer.address), ["b"]);
+  const event = server.poll();
+  assert.equal(event?.type === "disconnect" && `${event.peer.address} ${event.reason}`, "a closed");
+  serverSocket.notify({ type: "closed", address: "nobody" }); // no such peer: nothing happens
+  assert.equal(server.poll(), undefined);
+});
+
+Deno.test("socket faults reported by notify are counted on the Host and on the peer they name", () => {
+  const net = memoryNet();
+  const socket = observed(net.socket("client"));
+  const client = new Host(socket);
+  new Host(net.socket("server"));
+  const peer = client.connect("server");
+  socket.notify({ type: "error", address: "server", error: new Error("ECONNREFUSED") });
+  socket.notify({ type: "error", error: new Error("somewhere") });
+  assert.equal(peer.stats.socketErrors, 1);
+  assert.equal(client.stats.socketErrors, 2);
+});
+
+Deno.test("a socket send that throws inside update() is counted and never escapes; connect() rethrows it and keeps no peer", () => {
+  const net = memoryNet();
+  const inner = net.socket("client");
+  let failing = false;
+  const socket: Socket = {
+    ...inner,
+    send(data, to) {
+      if (to === "nonsense") throw new RangeError(`Cannot send to "${to}"`);
+      if (failing) throw new Error("the socket broke");
+      inner.send(data, to);
+    },
+  };
+  const server = new Host(net.socket("server"));
+  const client = new Host(socket);
+  assert.throws(() => client.connect("nonsense"), /"nonsense"/);
+  const peer = client.connect("server");
+  frames(net, [server, client], 5);
+  assert.equal(peer.state, "connected");
+  const sentBefore = client.stats.packetsSent;
+  failing = true;
+  peer.send("lost");
+  frames(net, [server, client], 5);
+  assert.ok(client.stats.socketErrors >= 1);
+  assert.equal(peer.stats.socketErrors, client.stats.socketErrors); // nothing went to "nonsense"
+  assert.equal(client.stats.packetsSent, sentBefore, "a send the socket threw on is not counted as sent");
+});
