@@ -1,44 +1,62 @@
 /**
- * `deno task test`: every check in one go. Each check runs as its own process;
- * the unit tests count one each, every other check counts as one. Ends with the
- * plain line `N passed, N failed` and exits 1 when anything failed.
+ * `deno task test`: every check in one go. Each check runs as its own process
+ * with a time limit; the unit tests count one each, every other check counts
+ * as one. Ends with the plain line `N passed, N failed` (and `, N skipped`
+ * when tests were ignored) and exits 1 when anything failed.
  *
  * @module
  */
 
 const root = new URL("../", import.meta.url).pathname;
 
-/** Every .ts file the project owns, for `deno check`. */
+/** Folders no check looks into: build output, installed packages, browser-test output, git's own. */
+const EXCLUDED_FOLDERS = ["dist", "node_modules", "e2e/out", "e2e/node/out", ".git"];
+
+/** Every .ts file in the repository outside the excluded folders, as paths from the root, sorted. */
 async function typeScriptFiles(): Promise<string[]> {
-  const files = ["mod.ts", "mod_test.ts", "security_test.ts"];
-  const folders = ["examples", "scripts", "bench"];
-  for (const folder of folders) {
-    try {
-      for await (const entry of Deno.readDir(root + folder)) {
-        if (entry.isFile && entry.name.endsWith(".ts")) files.push(`${folder}/${entry.name}`);
-        else if (entry.isDirectory && entry.name !== "node_modules") folders.push(`${folder}/${entry.name}`);
+  const files: string[] = [];
+  const folders = [""];
+  for (let folder; (folder = folders.pop()) !== undefined;) {
+    for await (const entry of Deno.readDir(root + folder)) {
+      const path = folder + entry.name;
+      if (entry.isDirectory && !EXCLUDED_FOLDERS.some((excluded) => path === excluded || entry.name === excluded)) {
+        folders.push(path + "/");
+      } else if (entry.isFile && entry.name.endsWith(".ts")) {
+        files.push(path);
       }
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
   }
   return files.sort();
 }
 
-type Check = { name: string; args: string[]; verify?: (output: string) => string | undefined };
+const allTypeScript = await typeScriptFiles();
+
+type Check = {
+  name: string;
+  args: string[];
+  /** Killed past this: a hang fails the check instead of stalling the run. */
+  timeLimitMs?: number;
+  verify?: (output: string) => string | undefined;
+};
+
+// The slowest check, a cold `deno check` of every file, took 25 s on the 2-core machine: 2 minutes is a hang.
+const DEFAULT_TIME_LIMIT_MS = 120_000;
+// The unit tests took 12 s of test time in all (2026-12): 5 minutes leaves room for a slow, shared machine.
+const TEST_TIME_LIMIT_MS = 300_000;
 
 const checks: Check[] = [
   { name: "deno fmt --check", args: ["fmt", "--check"] },
   { name: "deno lint", args: ["lint"] },
   { name: "deno doc --lint mod.ts", args: ["doc", "--lint", "mod.ts"] },
-  { name: "deno check (all .ts files and mod.ts doc examples)", args: ["check", "--doc", ...await typeScriptFiles()] },
+  { name: "deno check (all .ts files and mod.ts doc examples)", args: ["check", "--doc", ...allTypeScript] },
   {
     // Checked as a browser module: only the es2022 and dom libs, so Deno, Bun,
     // process and Buffer are unknown names, and mod.ts must import nothing.
     name: "browser check: mod.ts type-checks with es2022 + dom alone, imports nothing",
     args: ["check", "--config", "scripts/browser.json", "mod.ts"],
     verify: () => {
-      const source = Deno.readTextFileSync(root + "mod.ts");
+      // Code only: doc comments may name Deno.listenDatagram for the reader.
+      const source = Deno.readTextFileSync(root + "mod.ts").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
       const found = source.match(/^\s*(import|export)\s.*\sfrom\s|\bimport\(|\b(Deno|Bun|process|Buffer)\.|["']node:/m);
       return found ? `mod.ts must import nothing and name no runtime global: found ${found[0].trim()}` : undefined;
     },
@@ -50,27 +68,48 @@ const checks: Check[] = [
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 const deno = Deno.execPath();
 
-async function run(args: string[]): Promise<{ success: boolean; output: string }> {
-  const { success, stdout, stderr } = await new Deno.Command(deno, {
+/** Runs deno with `args`; past `timeLimitMs` the process is killed and `timedOut` is set. */
+async function run(
+  args: string[],
+  timeLimitMs: number,
+): Promise<{ success: boolean; code: number; timedOut: boolean; output: string }> {
+  const child = new Deno.Command(deno, {
     args,
     cwd: root,
     env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+    stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, timeLimitMs);
+  const { success, code, stdout, stderr } = await child.output();
+  clearTimeout(timer);
   const decoder = new TextDecoder();
   const output = (decoder.decode(stdout) + decoder.decode(stderr)).replace(/^Download .*\n/gm, "");
-  return { success, output };
+  return { success: success && !timedOut, code, timedOut, output };
 }
 
+/** The last `lines` lines of a check's output, to show under its FAILED line. */
+const tail = (output: string, lines: number) => output.trim().split("\n").slice(-lines).join("\n");
+
 for (const check of checks) {
-  const { success, output } = await run(check.args);
-  const problem = success ? check.verify?.(output) : "exited with an error";
+  const timeLimitMs = check.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
+  const { success, code, timedOut, output } = await run(check.args, timeLimitMs);
+  const problem = timedOut
+    ? `timed out after ${timeLimitMs / 1000} s and was killed`
+    : success
+    ? check.verify?.(output)
+    : `exited with code ${code}`;
   if (problem) {
     failed++;
-    console.log(`FAILED  ${check.name}: ${problem}\n${output.trim().split("\n").slice(-40).join("\n")}\n`);
+    console.log(`FAILED  ${check.name}: ${problem}\n${tail(output, 40)}\n`);
   } else {
     passed++;
     console.log(`ok      ${check.name}`);
@@ -78,21 +117,31 @@ for (const check of checks) {
   }
 }
 
-// Unit tests: Deno's summary is "ok | 66 passed | 0 failed"; count its cases.
-// The files are named: a bare `deno test` would also run this script.
-const testFiles = (await typeScriptFiles()).filter((file) => file.endsWith("_test.ts"));
-const tests = await run(["test", "-A", "--v8-flags=--expose-gc", "--reporter=dot", ...testFiles]);
-const summary = tests.output.match(/(\d+) passed.*?\| (\d+) failed/);
+// Unit tests: Deno's summary is "ok | 66 passed (3 steps) | 0 failed | 2 ignored (6s)"; count its cases.
+// The files are named: a bare `deno test` would also run this script. The exit code is checked on its
+// own: a stray `Deno.test.only` ends in "0 failed | 97 filtered out" and exit code 1.
+const testFiles = allTypeScript.filter((file) => file.endsWith("_test.ts"));
+const tests = await run(["test", "-A", "--v8-flags=--expose-gc", "--reporter=dot", ...testFiles], TEST_TIME_LIMIT_MS);
+const summary = tests.output.match(/(\d+) passed.*?\| (\d+) failed(?: \| (\d+) ignored)?/);
 if (summary) {
   passed += Number(summary[1]);
   failed += Number(summary[2]);
+  skipped += Number(summary[3] ?? 0);
 }
-if (!summary || !tests.success) {
-  if (!summary) failed++;
-  console.log(`FAILED  deno test\n${tests.output.trim().split("\n").slice(-80).join("\n")}\n`);
+const testName = `deno test (${testFiles.length} files)`;
+if (tests.timedOut) {
+  failed++;
+  console.log(
+    `FAILED  ${testName}: timed out after ${TEST_TIME_LIMIT_MS / 1000} s and was killed\n${tail(tests.output, 80)}\n`,
+  );
+} else if (!summary || !tests.success) {
+  // Counted once more when no test failed on its own: the step failed, whatever its summary says.
+  if (!summary || Number(summary[2]) === 0) failed++;
+  const why = !summary ? "no summary line" : `exited with code ${tests.code}`;
+  console.log(`FAILED  ${testName}: ${why}\n${tail(tests.output, 80)}\n`);
 } else {
-  console.log(`ok      deno test: ${summary[1]} passed`);
+  console.log(`ok      ${testName}: ${summary[1]} passed${skipped ? `, ${skipped} skipped` : ""}`);
 }
 
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 Deno.exit(failed ? 1 : 0);

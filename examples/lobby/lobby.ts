@@ -466,15 +466,33 @@ export class LobbyClient {
   }
 
   /**
-   * Sends a request; the answer resolves the promise, an `error` answer rejects it.
+   * Sends a request; the answer resolves the promise, an `error` answer rejects it, and so does no answer
+   * within `timeoutMs` (real time).
    *
    * @param request the request without an id, such as `{ op: "list" }`
+   * @param options `timeoutMs`: how long to wait for the answer (default 10,000, the Host's default timeout:
+   *   a lobby silent that long is gone)
    * @returns the answer
+   * @throws {RangeError} for a `timeoutMs` that is not a positive number
    */
-  request(request: Record<string, unknown>): Promise<Record<string, unknown>> {
+  request(request: Record<string, unknown>, options: { timeoutMs?: number } = {}): Promise<Record<string, unknown>> {
+    const { timeoutMs = 10_000 } = options;
+    if (!(timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
+      throw new RangeError(`timeoutMs is ${timeoutMs}: must be a number of ms from 1 to ${2 ** 31 - 1}`);
+    }
     const id = this.#nextId++;
     this.peer.send({ ...request, id });
-    return new Promise((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(id);
+        reject(new Error(`The lobby did not answer request ${id} (op ${String(request.op)}) within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const settled = () => clearTimeout(timer);
+      this.#waiting.set(id, {
+        resolve: (answer) => (settled(), resolve(answer)),
+        reject: (error) => (settled(), reject(error)),
+      });
+    });
   }
 
   /**

@@ -305,3 +305,19 @@ Deno.test("lobby client: unread notices stop at maxNotices, the oldest dropped a
   // It still answers requests: answers are not notices.
   assert.equal(((await ask(1, { op: "list" })).rooms as RoomSummary[]).length, 1);
 });
+
+// ─── regressions the mutants found (issue #7) ───────────────────────────────
+
+Deno.test("lobby client: a request nobody answers rejects after its timeoutMs with a clear error", async () => {
+  // A connection to an address where nothing listens: the request is never answered.
+  const net = memoryNet();
+  const client = new LobbyClient(new Host(net.socket("player"), { now: net.now }).connect("nowhere"));
+  assert.throws(() => client.request({ op: "list" }, { timeoutMs: 0 }), {
+    name: "RangeError",
+    message: "timeoutMs is 0: must be a number of ms from 1 to 2147483647",
+  });
+  await assert.rejects(client.request({ op: "list" }, { timeoutMs: 5 }), {
+    name: "Error",
+    message: "The lobby did not answer request 1 (op list) within 5 ms",
+  });
+});
