@@ -258,7 +258,7 @@ function fuzz(count: number, seed: number): void {
   assert.equal(peer.state, "connected");
 }
 
-const FUZZ_DATAGRAMS = Number(Deno.env.get("FUZZ_DATAGRAMS") ?? 200_000);
+const FUZZ_DATAGRAMS = Number(Deno.env.get("FUZZ_DATAGRAMS") ?? 1_000_000);
 
 Deno.test(`fuzz: ${FUZZ_DATAGRAMS} random, bit-flipped, truncated and replayed datagrams leave the connection whole`, () => {
   fuzz(FUZZ_DATAGRAMS, 4242);

@@ -1,0 +1,586 @@
+/**
+ * jamnet: game networking in one file, with no dependencies.
+ *
+ * {@linkcode pack} and {@linkcode unpack} are a MessagePack encoder and
+ * decoder, so that a game written in any language with a msgpack library reads
+ * what a jamnet game sends. {@linkcode Host} turns an unreliable datagram
+ * socket into connections with reliable, ordered, sequenced and unreliable
+ * messages on independent channels; {@linkcode memoryNet} and
+ * {@linkcode condition} simulate a bad network for tests and rehearsals.
+ *
+ * @example Pack a game message and read it back
+ * ```ts
+ * import { pack, unpack } from "./mod.ts";
+ *
+ * const bytes = pack({ t: "move", x: 12.5, y: -3, keys: [1, 0, 1] });
+ * const message = unpack(bytes) as { t: string; x: number };
+ * console.log(bytes.length, message.t, message.x); // 31 "move" 12.5
+ * ```
+ *
+ * @module
+ */
+/**
+ * A MessagePack extension value of a type jamnet does not interpret.
+ * {@linkcode unpack} returns one for every extension type other than the
+ * timestamp (-1), and {@linkcode pack} writes it back unchanged.
+ *
+ * @example Carry an application-defined extension
+ * ```ts
+ * import { Extension, pack, unpack } from "./mod.ts";
+ *
+ * const vector = new Extension(7, Uint8Array.of(1, 2, 3));
+ * const back = unpack(pack(vector)) as Extension;
+ * console.log(back.type, back.data); // 7 Uint8Array(3) [ 1, 2, 3 ]
+ * ```
+ */
+export declare class Extension {
+    /** The extension type, an integer from -128 to 127. */
+    type: number;
+    /** The extension's payload bytes. */
+    data: Uint8Array;
+    /**
+     * Makes an extension value.
+     *
+     * @param type the extension type, an integer from -128 to 127
+     * @param data the payload bytes
+     */
+    constructor(type: number, data: Uint8Array);
+}
+/** How a message travels. See {@linkcode SendOptions}. */
+export type Mode = "reliable" | "unordered" | "sequenced" | "unreliable";
+/** Options of {@linkcode Peer.send}. */
+export interface SendOptions {
+    /**
+     * `"reliable"` (the default): arrives once, in order within its channel.
+     * `"unordered"`: arrives once, in any order. `"sequenced"`: may be lost, and
+     * an older message is dropped once a newer one arrived. `"unreliable"`: may
+     * be lost, duplicated never, ordered never.
+     */
+    mode?: Mode;
+    /** The channel, 0 (the default) up to `HostOptions.channels - 1`; each orders on its own. */
+    channel?: number;
+}
+/** Counters and estimates of a peer, or of a whole Host (summed over its peers). */
+export interface Stats {
+    /** Smoothed round-trip time in ms (RFC 6298 SRTT), 0 before the first sample. */
+    rttMs: number;
+    /** Round-trip time variation in ms (RFC 6298 RTTVAR). */
+    rttVarianceMs: number;
+    /** Estimated packet loss from 0 to 1, over roughly the last 32 packets. */
+    loss: number;
+    /** Packets sent, handshake included. */
+    packetsSent: number;
+    /** Packets received, handshake included, dropped ones too. */
+    packetsReceived: number;
+    /** Bytes of datagrams sent (without IP and UDP headers). */
+    bytesSent: number;
+    /** Bytes of datagrams received (without IP and UDP headers). */
+    bytesReceived: number;
+    /** Reliable message pieces sent again, riding along or after a loss. */
+    messagesResent: number;
+    /** Packets and reliable message pieces that had already arrived. */
+    duplicatesDropped: number;
+    /** Datagrams dropped as malformed, foreign, stale or over a limit, and messages that did not unpack. */
+    invalidDropped: number;
+    /** Socket faults, counted and never thrown: a send that failed, a closed socket, an oversized datagram. */
+    socketErrors: number;
+}
+/** What {@linkcode Host.poll} returns and `for await` yields. */
+export type HostEvent = {
+    type: "connect";
+    peer: Peer;
+} | {
+    type: "message";
+    peer: Peer;
+    data: unknown;
+    channel: number;
+    mode: Mode;
+} | {
+    type: "disconnect";
+    peer: Peer;
+    reason: DisconnectReason;
+};
+/**
+ * Why a peer is gone: `"timeout"` (silent for `HostOptions.timeout` ms),
+ * `"closed"` (it disconnected, or its Host closed), `"full"` (its Host has
+ * `maxPeers` peers), `"refused"` (its Host runs another `protocol`).
+ */
+export type DisconnectReason = "timeout" | "closed" | "full" | "refused";
+/** The other end of a connection: made by {@linkcode Host.connect}, or handed over in a `"connect"` event. */
+export interface Peer {
+    /** The socket address of the other end. */
+    readonly address: string;
+    /** `"connecting"` until the handshake completes, then `"connected"`, at last `"disconnected"`. */
+    readonly state: "connecting" | "connected" | "disconnected";
+    /** This connection's counters and estimates. */
+    readonly stats: Stats;
+    /**
+     * Queues a message: any value {@linkcode pack} takes (a Uint8Array arrives
+     * as a Uint8Array). It leaves with the Host's next `update`.
+     *
+     * @param value the message
+     * @param options the mode (default `"reliable"`) and channel (default 0)
+     * @throws {RangeError} for an unknown mode or channel, a message over the size limit, or a full send queue
+     * @throws {TypeError} when the peer is disconnected, or for a value pack cannot take
+     */
+    send(value: unknown, options?: SendOptions): void;
+    /**
+     * Closes the connection: the other side gets a `"disconnect"` event with
+     * reason `"closed"` (sent a few times, in case of loss). Queued messages are
+     * dropped. Does nothing when already disconnected.
+     */
+    disconnect(): void;
+}
+/**
+ * One datagram endpoint: what a Host sends and receives through. jamnet's
+ * adapters make one of a runtime's socket: {@linkcode denoUdp},
+ * {@linkcode nodeUdp}, {@linkcode bunUdp}, {@linkcode webSocket},
+ * {@linkcode webSocketServer}; {@linkcode memoryNet} makes simulated ones.
+ */
+export interface Socket {
+    /**
+     * Sends one datagram to an address. It may be lost; a fault (an unreachable
+     * port, a closed socket, an oversized datagram) goes to `notify` and never throws.
+     *
+     * @throws {RangeError} at once for a malformed address, naming it
+     */
+    send(data: Uint8Array, to: string): void;
+    /**
+     * Calls `receive` for every datagram that arrives, with the sender's
+     * address, and `notify` when a remote is gone or a fault happened.
+     */
+    listen(receive: (data: Uint8Array, from: string) => void, notify?: (event: SocketEvent) => void): void;
+    /** Stops receiving and frees the socket, once what was sent has left. */
+    close(): void;
+    /** True for a transport that is ordered and reliable already (WebSocket): the Host sends no acks or resends. */
+    readonly reliable?: boolean;
+    /** The clock in ms this socket lives by (a {@linkcode memoryNet}'s): the Host's when it is given none. */
+    readonly now?: () => number;
+}
+/** What `notify` of {@linkcode Socket.listen} hears: a remote that is gone, or a fault (the Host counts it). */
+export type SocketEvent = {
+    type: "closed";
+    address: string;
+} | {
+    type: "error";
+    address?: string;
+    error: unknown;
+};
+/** Options of {@linkcode Host}; every one has a default. */
+export interface HostOptions {
+    /** Most connected peers at once (default 64); one more is refused with reason `"full"`. */
+    maxPeers?: number;
+    /** Any 32-bit number that names your game and its version (default 0): Hosts of another never connect. */
+    protocol?: number;
+    /** Largest datagram in bytes (default 1200, at least 64). */
+    mtu?: number;
+    /** A peer silent this many ms is dropped with reason `"timeout"` (default 10,000). */
+    timeout?: number;
+    /** The clock in ms (default: the socket's `now`, such as a `memoryNet`'s, else `performance.now`). */
+    now?: () => number;
+    /**
+     * Fills an array with random bytes, as `crypto.getRandomValues` does (the
+     * default): the handshake's nonces and the cookie secret come from it. A
+     * seeded one makes a test on `memoryNet` replay byte for byte; anything
+     * else must be unpredictable, or strangers can forge packets.
+     */
+    random?: (bytes: Uint8Array) => void;
+    /** Channels per peer, ordering on their own (default 8, at most 256). */
+    channels?: number;
+    /** Largest reliable message in bytes after packing (default 1 MiB + 16, so a 1 MiB Uint8Array fits); it travels in fragments. */
+    maxMessageBytes?: number;
+    /** Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. */
+    maxQueuedBytes?: number;
+    /** Events not yet polled (default 4096): past it, arriving datagrams wait for the sender to resend. */
+    maxEvents?: number;
+    /** Packets a peer may send per `update` (default 8): with 1200-byte packets at 60 updates a second, about 560 KB/s. */
+    packetsPerUpdate?: number;
+    /** In async mode (`for await`), ms between updates (default 16). */
+    tickMs?: number;
+}
+/** How a simulated link treats datagrams. Every field defaults to a perfect link. */
+export interface LinkOptions {
+    /** One-way delay in ms (default 0). */
+    latencyMs?: number;
+    /** Extra delay, uniform from 0 to this many ms, per datagram (default 0): it reorders too. */
+    jitterMs?: number;
+    /** Chance from 0 to 1 that a datagram is lost (default 0). */
+    loss?: number;
+    /** Chance from 0 to 1 that a datagram starts a burst of loss (default 0). */
+    burstLoss?: number;
+    /** Datagrams lost in a row by a burst (default 8). */
+    burstLength?: number;
+    /** Chance from 0 to 1 that a datagram arrives twice (default 0). */
+    duplicate?: number;
+    /** Chance from 0 to 1 that a datagram is held back by one more latency, behind later ones (default 0). */
+    reorder?: number;
+    /** Datagrams larger than this many bytes are lost (default 65507). */
+    mtu?: number;
+    /** Seed of the link's random numbers (default 1): the same seed, the same losses. */
+    seed?: number;
+}
+/** An in-memory network on a virtual clock: see {@linkcode memoryNet}. */
+export interface MemoryNet {
+    /** A socket at `address` on this network. */
+    socket(address: string): Socket;
+    /** The network's clock in ms, starting at 0: pass it as `HostOptions.now`. */
+    now: () => number;
+    /** Moves the clock forward by `ms`, delivering every datagram due by then, in time order. */
+    advance(ms: number): void;
+}
+/**
+ * Encodes a value as MessagePack bytes, each value in its smallest encoding.
+ *
+ * | JavaScript | MessagePack |
+ * |---|---|
+ * | `null`, `undefined` | nil |
+ * | `boolean` | bool |
+ * | safe integer `number` | the smallest int form |
+ * | other `number` (fractions, NaN, ±Infinity, unsafe integers) | float 64 |
+ * | `bigint` | int 64 if negative, else uint 64 |
+ * | `string` | str (UTF-8) |
+ * | `Uint8Array`, other typed arrays, `DataView`, `ArrayBuffer` | bin of their bytes |
+ * | `Array` | array |
+ * | `Map` | map with any keys |
+ * | `Date` | timestamp extension (-1), the smallest of its three forms |
+ * | {@linkcode Extension} | ext of its type |
+ * | any other object | map of its own enumerable string keys |
+ *
+ * The result may share its ArrayBuffer with earlier results (one buffer
+ * serves many small messages): use its `byteOffset` and `byteLength` when
+ * you reach for `.buffer`. A getter may itself call pack: its result is a
+ * copy, and the outer message stays whole.
+ *
+ * @param value the value to encode
+ * @returns the MessagePack bytes
+ * @throws {TypeError} for a function or symbol, or nesting deeper than 256 levels (a cycle)
+ * @throws {RangeError} for a bigint beyond 64 bits, an invalid Date or a bad Extension
+ *
+ * @example
+ * ```ts
+ * import { pack } from "./mod.ts";
+ *
+ * console.log(pack({ hp: 100 })); // Uint8Array(5) [ 129, 162, 104, 112, 100 ]
+ * ```
+ */
+export declare function pack(value: unknown): Uint8Array;
+/**
+ * Decodes one MessagePack value that fills `bytes` exactly. Maps become plain
+ * objects while every key is a string, else a `Map`; integers become numbers
+ * when `Number.isSafeInteger` holds, else bigints; bin becomes a fresh
+ * `Uint8Array` (a copy: the input may be reused); timestamps become Dates
+ * (to the millisecond); other extensions become {@linkcode Extension}s.
+ *
+ * Malformed input throws, and only ever a `RangeError` (truncated, trailing
+ * bytes, the reserved byte 0xc1, nesting deeper than 256, a timestamp out of
+ * range) or a `TypeError` (invalid UTF-8). A length is checked against the
+ * bytes that remain before anything is allocated for it.
+ *
+ * @param bytes exactly one MessagePack value
+ * @returns the decoded value
+ * @throws {TypeError} when `bytes` is not a Uint8Array, or for invalid UTF-8
+ * @throws {RangeError} for any other malformed input
+ *
+ * @example
+ * ```ts
+ * import { unpack } from "./mod.ts";
+ *
+ * console.log(unpack(Uint8Array.of(0x81, 0xa2, 0x68, 0x70, 0x64))); // { hp: 100 }
+ * ```
+ */
+export declare function unpack(bytes: Uint8Array): unknown;
+/**
+ * Owns one socket and every connection through it; turns datagrams into
+ * events. Drive it in sync style (call `update()` every frame, then `poll()`
+ * until it returns undefined) or in async style (`for await (const event of host)`).
+ *
+ * @example Two Hosts on an in-memory network, driven by a virtual clock
+ * ```ts
+ * import { Host, memoryNet } from "./mod.ts";
+ *
+ * const net = memoryNet({ latencyMs: 20 });
+ * const server = new Host(net.socket("server"), { now: net.now });
+ * const client = new Host(net.socket("client"), { now: net.now });
+ * client.connect("server").send({ t: "hello" });
+ * for (let frame = 0; frame < 20; frame++) {
+ *   client.update();
+ *   server.update();
+ *   net.advance(16);
+ *   for (let event; (event = server.poll());) console.log(event.type);
+ * }
+ * // connect, then message
+ * ```
+ */
+export declare class Host {
+    #private;
+    /**
+     * Counters for the whole Host: every peer's, plus datagrams that belong to
+     * no connection. Its RTT and loss are estimated over the packets of all its peers.
+     */
+    readonly stats: Stats;
+    /**
+     * Makes a Host on a socket and starts listening.
+     *
+     * @param socket where datagrams go and come from
+     * @param options limits and the clock; see {@linkcode HostOptions}
+     * @throws {RangeError} for an option out of its range
+     */
+    constructor(socket: Socket, options?: HostOptions);
+    /** The connected peers. */
+    get peers(): Peer[];
+    /**
+     * Starts connecting to a Host at `address`; a `"connect"` event follows, or
+     * a `"disconnect"` with reason `"full"` or `"timeout"`. Messages sent before
+     * then wait in the queue.
+     *
+     * @param address the socket address of the other Host
+     * @returns the peer, in state `"connecting"`
+     * @throws {RangeError} for an address the socket cannot send to (`"nonsense"` on UDP); no peer is left behind
+     */
+    connect(address: string): Peer;
+    /** Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. */
+    update(): void;
+    /** The next event, or undefined when there is none. */
+    poll(): HostEvent | undefined;
+    /** Async style: updates every `tickMs` and yields each event, until `close()`. */
+    [Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined>;
+    /**
+     * Disconnects every peer (each hears `"closed"`: CLOSE_BURST copies of the
+     * goodbye leave at once, as nothing can wait for their acks), then closes
+     * the socket.
+     */
+    close(): void;
+}
+/**
+ * An in-memory network where every datagram crosses the same simulated link,
+ * on a virtual clock: tests and rehearsals run deterministically and never
+ * sleep. A test drives time itself: call each Host's `update()`, then
+ * `net.advance(ms)` to deliver what is due by then, and repeat.
+ *
+ * @param options the link: latency, jitter, loss, bursts, duplication, reordering, MTU, seed
+ * @returns the network
+ *
+ * @example
+ * ```ts
+ * import { memoryNet } from "./mod.ts";
+ *
+ * const net = memoryNet({ latencyMs: 50, loss: 0.05, seed: 7 });
+ * const a = net.socket("a");
+ * net.socket("b").listen((data, from) => console.log(data, from, net.now()));
+ * a.send(Uint8Array.of(1, 2), "b");
+ * net.advance(100); // Uint8Array(2) [ 1, 2 ] a 50
+ * ```
+ */
+export declare function memoryNet(options?: LinkOptions): MemoryNet;
+/**
+ * The same socket seen through a bad link: what it sends is lost, delayed,
+ * duplicated and reordered as `options` say, on real timers. For rehearsing a
+ * game on a bad network; tests use {@linkcode memoryNet} and its virtual clock.
+ *
+ * @param socket the socket to wrap
+ * @param options the link
+ * @returns a socket that sends through the link
+ */
+export declare function condition(socket: Socket, options: LinkOptions): Socket;
+/** The part of `Deno.DatagramConn` (from `Deno.listenDatagram`, which needs `--unstable-net`) that {@linkcode denoUdp} uses. */
+export interface DenoDatagramConn {
+    /** Sends one datagram. */
+    send(data: Uint8Array, to: {
+        transport: "udp";
+        hostname: string;
+        port: number;
+    }): Promise<number>;
+    /** Waits for one datagram: a view into a 64 KB buffer, and where it came from. */
+    receive(): Promise<[Uint8Array, {
+        transport: string;
+        hostname?: string;
+        port?: number;
+    }]>;
+    /** Frees the socket; a pending `receive` rejects. */
+    close(): void;
+}
+/**
+ * A {@linkcode Socket} over Deno's UDP, `Deno.listenDatagram`, which needs
+ * `--unstable-net` (or `"unstable": ["net"]` in deno.json).
+ *
+ * @param conn the listening datagram connection
+ * @returns a socket; the datagrams it hands out are copies, not views of Deno's buffer
+ *
+ * @example A Host on UDP port 4000
+ * ```ts ignore
+ * import { denoUdp, Host } from "./mod.ts";
+ *
+ * const host = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 4000 })));
+ * ```
+ */
+export declare function denoUdp(conn: DenoDatagramConn): Socket;
+/** The part of a `node:dgram` socket that {@linkcode nodeUdp} uses. */
+export interface NodeDgramSocket {
+    /** Sends one datagram; the callback hears how it went. */
+    send(data: Uint8Array, port: number, address: string, callback: (error: Error | null) => void): void;
+    /** Calls `listener` for every datagram that arrives. */
+    on(event: "message", listener: (data: Uint8Array, from: {
+        address: string;
+        port: number;
+    }) => void): unknown;
+    /** Calls `listener` for every fault. */
+    on(event: "error", listener: (error: Error) => void): unknown;
+    /** Frees the socket. */
+    close(): unknown;
+}
+/**
+ * A {@linkcode Socket} over a `node:dgram` socket, in Node, Deno or Bun. Bind
+ * it first (`socket.bind(port, hostname, callback)`).
+ *
+ * @param socket a bound `dgram.createSocket("udp4")` or `"udp6"`
+ * @returns a socket
+ *
+ * @example A Host on UDP port 4000 in Node
+ * ```ts ignore
+ * import dgram from "node:dgram";
+ * import { Host, nodeUdp } from "./mod.ts";
+ *
+ * const udp = dgram.createSocket("udp4");
+ * udp.bind(4000, "127.0.0.1", () => {
+ *   const host = new Host(nodeUdp(udp));
+ * });
+ * ```
+ */
+export declare function nodeUdp(socket: NodeDgramSocket): Socket;
+/** A UDP socket Bun opened for {@linkcode bunUdp}: the part of Bun's `udp.Socket` it uses. */
+export interface BunUdpSocket {
+    /** Sends one datagram; false when the send buffer is full (wait for `drain`). */
+    send(data: Uint8Array, port: number, address: string): boolean;
+    /** Frees the socket. */
+    close(): void;
+    /** The local port. */
+    readonly port: number;
+    /** The local hostname. */
+    readonly hostname: string;
+}
+/** `Bun.udpSocket`, as far as {@linkcode bunUdp} uses it. */
+export type BunUdpOpen = (options: {
+    hostname?: string;
+    port?: number;
+    binaryType: "uint8array";
+    socket: {
+        data(socket: BunUdpSocket, data: Uint8Array, port: number, address: string): void;
+        drain(socket: BunUdpSocket): void;
+        error(socket: BunUdpSocket, error: Error): void;
+    };
+}) => Promise<BunUdpSocket>;
+/**
+ * A {@linkcode Socket} over Bun's UDP. It opens the socket itself, because
+ * Bun takes the data handler when the socket opens: it ignores `reload()` on
+ * a UDP socket (bun 1.3.3 and 1.4.5).
+ *
+ * @param open `Bun.udpSocket`
+ * @param options the local hostname and port (default: any free port on every interface)
+ * @returns the socket, open, with the `"host:port"` it is bound to
+ *
+ * @example A Host on UDP port 4000 in Bun
+ * ```ts ignore
+ * import { bunUdp, Host } from "./mod.ts";
+ *
+ * const host = new Host(await bunUdp(Bun.udpSocket, { hostname: "127.0.0.1", port: 4000 }));
+ * ```
+ */
+export declare function bunUdp(open: BunUdpOpen, options?: {
+    hostname?: string;
+    port?: number;
+}): Promise<Socket & {
+    readonly address: string;
+}>;
+/**
+ * A WebSocket as {@linkcode webSocket} and {@linkcode WebSocketServer.accept}
+ * use it: the browser's, Deno's, Node 22's, the `ws` package's, Cloudflare's.
+ */
+export interface WebSocketLike {
+    /** 0 while connecting, 1 when open, 2 closing, 3 closed. */
+    readonly readyState: number;
+    /** Set to `"arraybuffer"`, so binary messages arrive as ArrayBuffers (not Blobs, not Buffers). */
+    binaryType?: string;
+    /** The server's URL, on a client WebSocket. */
+    readonly url?: string;
+    /** Sends one binary message. */
+    send(data: Uint8Array): unknown;
+    /** Closes the WebSocket. */
+    close(code?: number, reason?: string): unknown;
+    /** Calls `listener` with every event of `type`. */
+    addEventListener(type: "open" | "message" | "close" | "error", listener: (event: unknown) => void): unknown;
+    /** Cloudflare's server end of a `WebSocketPair` must be accepted before it delivers. */
+    accept?(): unknown;
+}
+/** A WebSocket of a runtime that reports events by callback (Bun's `ServerWebSocket`, a hibernating Durable Object's). */
+export interface CallbackWebSocket {
+    /** 0 while connecting, 1 when open, 2 closing, 3 closed. */
+    readonly readyState?: number;
+    /** Sends one binary message. */
+    send(data: Uint8Array): unknown;
+    /** Closes the WebSocket. */
+    close(code?: number, reason?: string): unknown;
+}
+/**
+ * A {@linkcode Socket} over a client WebSocket: the browser's, Deno's,
+ * Node 22's, or the `ws` package's. Its one peer's address is the WebSocket's
+ * URL as the runtime normalized it (`ws.url`, `"ws://127.0.0.1:8080/"`), also
+ * the socket's `address`: pass that to `Host.connect`. The socket is
+ * `reliable`, so the Host sends no acks or resends over it.
+ *
+ * @param ws the WebSocket, connecting or open
+ * @returns the socket, with the address of its peer
+ *
+ * @example A browser game connects to its server
+ * ```ts ignore
+ * import { Host, webSocket } from "./mod.ts";
+ *
+ * const socket = webSocket(new WebSocket("wss://game.example/play"));
+ * const host = new Host(socket);
+ * const server = host.connect(socket.address);
+ * server.send({ t: "join", name: "ada" });
+ * ```
+ */
+export declare function webSocket(ws: WebSocketLike): Socket & {
+    readonly address: string;
+};
+/** Many WebSockets that clients opened, as one {@linkcode Socket}: see {@linkcode webSocketServer}. */
+export interface WebSocketServer extends Socket {
+    /**
+     * Takes an incoming WebSocket (Deno's `upgradeWebSocket`, the `ws`
+     * package's, Cloudflare's `WebSocketPair` server end, Bun's on `open`).
+     *
+     * @param ws the WebSocket
+     * @param address its peer's address (default `"ws:1"`, `"ws:2"`, …), such as the client's `"host:port"`
+     * @returns the address its messages come from
+     * @throws {RangeError} when another open WebSocket has that address
+     */
+    accept(ws: WebSocketLike | CallbackWebSocket, address?: string): string;
+    /** A message on a WebSocket, for runtimes that call back (Bun's `message`, Durable Objects' `webSocketMessage`). */
+    message(ws: WebSocketLike | CallbackWebSocket, data: unknown): void;
+    /** A WebSocket closed, for runtimes that call back (Bun's `close`, Durable Objects' `webSocketClose`). */
+    closed(ws: WebSocketLike | CallbackWebSocket): void;
+}
+/**
+ * A {@linkcode Socket} for a server of WebSockets: each client's WebSocket is
+ * one peer, at the address `accept` gave it. The socket is `reliable`, and a
+ * WebSocket that closes ends its peer with reason `"closed"` at once. A send
+ * to an address with no open WebSocket is reported, not thrown.
+ *
+ * @returns the socket, with `accept` for each incoming WebSocket and `message`
+ * and `closed` for runtimes that call back
+ *
+ * @example A Deno server
+ * ```ts ignore
+ * import { Host, webSocketServer } from "./mod.ts";
+ *
+ * const sockets = webSocketServer();
+ * const host = new Host(sockets);
+ * Deno.serve({ port: 8080 }, (request, info) => {
+ *   const { hostname, port } = info.remoteAddr; // before the upgrade, which closes the request
+ *   const { socket, response } = Deno.upgradeWebSocket(request);
+ *   sockets.accept(socket, `${hostname}:${port}`);
+ *   return response;
+ * });
+ * ```
+ */
+export declare function webSocketServer(): WebSocketServer;
