@@ -47,18 +47,28 @@ export declare class Extension {
     constructor(type: number, data: Uint8Array);
 }
 /** How a message travels. See {@linkcode SendOptions}. */
-export type Mode = "reliable" | "unordered" | "sequenced" | "unreliable";
+export type Mode = "reliable" | "unordered" | "sequenced" | "unreliable" | "state";
 /** Options of {@linkcode Peer.send}. */
 export interface SendOptions {
     /**
      * `"reliable"` (the default): arrives once, in order within its channel.
      * `"unordered"`: arrives once, in any order. `"sequenced"`: may be lost, and
      * an older message is dropped once a newer one arrived. `"unreliable"`: may
-     * be lost, duplicated never, ordered never.
+     * be lost, duplicated never, ordered never. `"state"`: the whole state of
+     * a world, sent Quake 3 style as a delta against the newest state the
+     * receiver acknowledged; the receiver gets the whole latest state, never an
+     * older one after a newer (see the README's "Snapshots").
      */
     mode?: Mode;
     /** The channel, 0 (the default) up to `HostOptions.channels - 1`; each orders on its own. */
     channel?: number;
+    /**
+     * Deliver at this time, ms on the sender's clock: the receiver converts it
+     * through its clock estimate and holds the message until then. Messages of
+     * one `at` are delivered together, in send order. One whose time has passed
+     * arrives at once, with `late: true`.
+     */
+    at?: number;
 }
 /** Counters and estimates of a peer, or of a whole Host (summed over its peers). */
 export interface Stats {
@@ -84,18 +94,14 @@ export interface Stats {
     invalidDropped: number;
     /** Socket faults, counted and never thrown: a send that failed, a closed socket, an oversized datagram. */
     socketErrors: number;
+    /** Timed messages dropped because `HostOptions.maxTimedMessages` were waiting already. */
+    timedDropped: number;
 }
 /** What {@linkcode Host.poll} returns and `for await` yields. */
 export type HostEvent = {
     type: "connect";
     peer: Peer;
-} | {
-    type: "message";
-    peer: Peer;
-    data: unknown;
-    channel: number;
-    mode: Mode;
-} | {
+} | MessageEvent | {
     type: "disconnect";
     peer: Peer;
     reason: DisconnectReason;
@@ -106,6 +112,21 @@ export type HostEvent = {
  * `maxPeers` peers), `"refused"` (its Host runs another `protocol`).
  */
 export type DisconnectReason = "timeout" | "closed" | "full" | "refused";
+/** A message that arrived: see {@linkcode HostEvent}. */
+export interface MessageEvent {
+    type: "message";
+    peer: Peer;
+    /** The message, unpacked. */
+    data: unknown;
+    channel: number;
+    mode: Mode;
+    /** A `"state"` message: when it was sent, ms on the sender's clock (for a {@linkcode Timeline}). */
+    time?: number;
+    /** A timed message: when it was due, ms on this Host's clock. */
+    at?: number;
+    /** A timed message whose time had passed when it arrived. */
+    late?: boolean;
+}
 /** The other end of a connection: made by {@linkcode Host.connect}, or handed over in a `"connect"` event. */
 export interface Peer {
     /** The socket address of the other end. */
@@ -114,6 +135,15 @@ export interface Peer {
     readonly state: "connecting" | "connected" | "disconnected";
     /** This connection's counters and estimates. */
     readonly stats: Stats;
+    /** The other Host's clock, as estimated from timestamps the two exchange: see the README's "Clock sync". */
+    readonly clock: ClockEstimate;
+    /**
+     * The other Host's clock reading at a time on this Host's clock.
+     *
+     * @param localMs a time on this Host's clock (default: now)
+     * @returns the same moment on the other Host's clock, within `clock.errorMs`
+     */
+    remoteTime(localMs?: number): number;
     /**
      * Queues a message: any value {@linkcode pack} takes (a Uint8Array arrives
      * as a Uint8Array). It leaves with the Host's next `update`.
@@ -197,6 +227,8 @@ export interface HostOptions {
     packetsPerUpdate?: number;
     /** In async mode (`for await`), ms between updates (default 16). */
     tickMs?: number;
+    /** Timed messages (`send(value, { at })`) waiting for their time, over all peers (default 4096); more are dropped and counted. */
+    maxTimedMessages?: number;
 }
 /** How a simulated link treats datagrams. Every field defaults to a perfect link. */
 export interface LinkOptions {
@@ -350,6 +382,80 @@ export declare class Host {
      * the socket.
      */
     close(): void;
+}
+/** What a peer knows of the other side's clock: see {@linkcode Peer.clock}. */
+export interface ClockEstimate {
+    /** The other Host's clock minus this one's, ms: 0 before the first sample. */
+    offsetMs: number;
+    /** The offset is right within this many ms (half the best sample's round trip); Infinity before the first sample. */
+    errorMs: number;
+}
+/**
+ * Interpolates between `a` and `b`: numbers by `fraction` (0 gives `a`, 1
+ * `b`), arrays and plain objects key by key, anything else (and any key `a`
+ * lacks) taken from `b`.
+ *
+ * @param a the earlier value
+ * @param b the later value
+ * @param fraction where between them, from 0 to 1
+ * @returns the value between
+ *
+ * @example
+ * ```ts
+ * import { lerp } from "./mod.ts";
+ *
+ * console.log(lerp({ x: 0, y: 10, name: "ada" }, { x: 10, y: 20, name: "ada" }, 0.25)); // { x: 2.5, y: 12.5, name: "ada" }
+ * ```
+ */
+export declare function lerp<T>(a: T, b: T, fraction: number): T;
+/**
+ * States by time, for drawing between them: add each snapshot with the time
+ * it was sent, then ask for any time in between.
+ *
+ * @example Render a remote player 100 ms in the past
+ * ```ts
+ * import { Timeline } from "./mod.ts";
+ *
+ * const timeline = new Timeline<{ x: number }>();
+ * timeline.add(1000, { x: 0 });
+ * timeline.add(1050, { x: 10 });
+ * console.log(timeline.at(1020)); // [ { x: 0 }, { x: 10 }, 0.4 ]
+ * console.log(timeline.sample(1020)); // { x: 4 }
+ * ```
+ */
+export declare class Timeline<T> {
+    #private;
+    /** The most states kept: the oldest go first. */
+    readonly capacity: number;
+    /**
+     * Makes an empty timeline.
+     *
+     * @param capacity the most states kept (default 64: three seconds of 20 Hz snapshots)
+     */
+    constructor(capacity?: number);
+    /**
+     * Adds a state at `time` (ms on the sender's clock), in time order even when it arrives late.
+     *
+     * @param time when the state was true
+     * @param state the state
+     */
+    add(time: number, state: T): void;
+    /**
+     * The states just before and after `time` and where `time` falls between
+     * them, from 0 to 1. Before the first state or after the last, both are
+     * that state. Undefined while empty.
+     *
+     * @param time the render time, ms on the sender's clock
+     * @returns the state before, the state after, the fraction between
+     */
+    at(time: number): [before: T, after: T, fraction: number] | undefined;
+    /**
+     * The state at `time`, interpolated with {@linkcode lerp}; undefined while empty.
+     *
+     * @param time the render time, ms on the sender's clock
+     * @returns the state
+     */
+    sample(time: number): T | undefined;
 }
 /**
  * An in-memory network where every datagram crosses the same simulated link,
