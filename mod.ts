@@ -253,11 +253,15 @@ export type DisconnectReason = "timeout" | "closed" | "full" | "refused";
 
 /** A message that arrived: see {@linkcode HostEvent}. */
 export interface MessageEvent {
+  /** Always `"message"`. */
   type: "message";
+  /** Who sent it. */
   peer: Peer;
   /** The message, unpacked. */
   data: unknown;
+  /** The channel it came on. */
   channel: number;
+  /** The mode it was sent in. */
   mode: Mode;
   /** A `"state"` message: when it was sent, ms on the sender's clock (for a {@linkcode Timeline}). */
   time?: number;
@@ -399,6 +403,15 @@ export interface MemoryNet {
   now: () => number;
   /** Moves the clock forward by `ms`, delivering every datagram due by then, in time order. */
   advance(ms: number): void;
+  /**
+   * Gives datagrams from `from` to `to` a link of their own (one direction:
+   * an asymmetric path is two calls); the others keep the network's.
+   *
+   * @param from the sending socket's address
+   * @param to the receiving socket's address
+   * @param options the link
+   */
+  link(from: string, to: string, options: LinkOptions): void;
 }
 
 // ─── Bytes ──────────────────────────────────────────────────────────────────
@@ -1709,7 +1722,10 @@ class Connection implements Peer {
       };
       if (frame.mode === STATE) {
         // The snapshot's first piece's sequence names it.
-        const snapshot = stream.snapshots!.decode((frame.sequence - (frame.fragment >> 1)) & 0xffff, message);
+        const snapshot = (stream.snapshots ??= new Snapshots()).decode(
+          (frame.sequence - (frame.fragment >> 1)) & 0xffff,
+          message,
+        );
         if (snapshot === undefined) continue; // older than one delivered: kept as a baseline only
         if (!snapshot) return this.count("invalidDropped");
         [message, event.time] = snapshot;
@@ -2547,6 +2563,7 @@ const sooner = (a: Flying, b: Flying): boolean => a.at < b.at || (a.at === b.at 
  */
 export function memoryNet(options: LinkOptions = {}): MemoryNet {
   const delays = link(options);
+  const links = new Map<string, (size: number) => number[]>();
   const listeners = new Map<string, (data: Uint8Array, from: string) => void>();
   // Datagrams in flight, a binary min-heap by arrival: a flood of n datagrams costs O(n log n), not O(n²).
   const heap: Flying[] = [];
@@ -2575,7 +2592,7 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
     socket(address) {
       return {
         send(data, to) {
-          for (const delay of delays(data.length)) {
+          for (const delay of (links.get(`${address}>${to}`) ?? delays)(data.length)) {
             push({ at: clock + delay, order: sent++, data: data.slice(), from: address, to });
           }
         },
@@ -2589,6 +2606,9 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
       };
     },
     now: () => clock,
+    link(from, to, options) {
+      links.set(`${from}>${to}`, link(options));
+    },
     advance(ms) {
       const end = clock + ms;
       while (heap.length && heap[0].at <= end) {

@@ -114,11 +114,15 @@ export type HostEvent = {
 export type DisconnectReason = "timeout" | "closed" | "full" | "refused";
 /** A message that arrived: see {@linkcode HostEvent}. */
 export interface MessageEvent {
+    /** Always `"message"`. */
     type: "message";
+    /** Who sent it. */
     peer: Peer;
     /** The message, unpacked. */
     data: unknown;
+    /** The channel it came on. */
     channel: number;
+    /** The mode it was sent in. */
     mode: Mode;
     /** A `"state"` message: when it was sent, ms on the sender's clock (for a {@linkcode Timeline}). */
     time?: number;
@@ -259,6 +263,15 @@ export interface MemoryNet {
     now: () => number;
     /** Moves the clock forward by `ms`, delivering every datagram due by then, in time order. */
     advance(ms: number): void;
+    /**
+     * Gives datagrams from `from` to `to` a link of their own (one direction:
+     * an asymmetric path is two calls); the others keep the network's.
+     *
+     * @param from the sending socket's address
+     * @param to the receiving socket's address
+     * @param options the link
+     */
+    link(from: string, to: string, options: LinkOptions): void;
 }
 /**
  * Encodes a value as MessagePack bytes, each value in its smallest encoding.

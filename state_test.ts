@@ -1,0 +1,378 @@
+/**
+ * Issue #11: snapshots (the "state" mode), clock sync, timed delivery and
+ * playback between snapshots, on memoryNet's virtual clock and seeded links.
+ */
+import assert from "node:assert/strict";
+import {
+  Host,
+  type HostEvent,
+  type HostOptions,
+  lerp,
+  type LinkOptions,
+  memoryNet,
+  type MessageEvent,
+  pack,
+  type Peer,
+  Timeline,
+} from "./mod.ts";
+
+/** A seeded PRNG (mulberry32). */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Entity {
+  id: number;
+  x: number;
+  y: number;
+  vx: number;
+  vy: number;
+  hp: number;
+  name: string;
+}
+
+/** The issue's world: 64 entities; `moving` of them (chosen at random) move each tick. */
+function world(seed: number) {
+  const random = seeded(seed);
+  const entities: Entity[] = Array.from({ length: 64 }, (_, id) => ({
+    id,
+    x: random() * 1000,
+    y: random() * 1000,
+    vx: 0,
+    vy: 0,
+    hp: 100,
+    name: `player${id}`,
+  }));
+  return {
+    entities,
+    step(moving = 6) {
+      for (let i = 0; i < moving; i++) {
+        const entity = entities[Math.floor(random() * entities.length)];
+        entity.vx = random() * 10 - 5;
+        entity.vy = random() * 10 - 5;
+        entity.x += entity.vx;
+        entity.y += entity.vy;
+        if (random() < 0.1) entity.hp = Math.max(0, entity.hp - 10);
+      }
+    },
+  };
+}
+
+interface Pair {
+  net: ReturnType<typeof memoryNet>;
+  server: Host;
+  client: Host;
+  peer: Peer;
+  serverEvents: HostEvent[];
+  clientEvents: HostEvent[];
+  step: (ms?: number) => void;
+}
+
+function pair(link: LinkOptions = {}, options: HostOptions = {}, serverOptions: HostOptions = {}): Pair {
+  const net = memoryNet(link);
+  const server = new Host(net.socket("server"), { ...options, ...serverOptions });
+  const client = new Host(net.socket("client"), options);
+  const serverEvents: HostEvent[] = [];
+  const clientEvents: HostEvent[] = [];
+  const step = (ms = 16) => {
+    client.update();
+    server.update();
+    net.advance(ms);
+    for (let event; (event = server.poll());) serverEvents.push(event);
+    for (let event; (event = client.poll());) clientEvents.push(event);
+  };
+  const peer = client.connect("server");
+  for (let i = 0; peer.state !== "connected"; i++) {
+    if (i > 500) throw new Error("no connection after 500 steps");
+    step();
+  }
+  return { net, server, client, peer, serverEvents, clientEvents, step };
+}
+
+const states = (events: HostEvent[]) =>
+  events.filter((event): event is MessageEvent => event.type === "message" && event.mode === "state");
+
+// ─── snapshots ──────────────────────────────────────────────────────────────
+
+const STATE_LINKS: [string, LinkOptions][] = [
+  ["a perfect link", { latencyMs: 30 }],
+  ["20% loss", { latencyMs: 30, jitterMs: 10, loss: 0.2 }],
+  ["bursts of loss", { latencyMs: 30, jitterMs: 5, burstLoss: 0.03, burstLength: 10 }],
+];
+
+for (const [name, link] of STATE_LINKS) {
+  Deno.test(`"state" mode over ${name}: every state delivered is the one sent for its tick, never an older after a newer`, () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const { peer, step, serverEvents } = pair({ ...link, seed });
+      const game = world(seed);
+      const sent: string[] = [];
+      for (let tick = 0; tick < 200; tick++) {
+        game.step();
+        const snapshot = { tick, entities: game.entities };
+        sent.push(JSON.stringify(snapshot));
+        peer.send(snapshot, { mode: "state", channel: 1 });
+        step(50); // 20 Hz
+      }
+      for (let i = 0; i < 10; i++) step(50);
+      const got = states(serverEvents);
+      assert.ok(got.length > (link.loss || link.burstLoss ? 100 : 199), `seed ${seed}: ${got.length} of 200 arrived`);
+      let last = -1;
+      for (const event of got) {
+        const state = event.data as { tick: number };
+        assert.equal(JSON.stringify(state), sent[state.tick], `seed ${seed}: tick ${state.tick} rebuilt exactly`);
+        assert.ok(state.tick > last, `seed ${seed}: tick ${state.tick} after ${last}`);
+        assert.equal(event.channel, 1);
+        last = state.tick;
+      }
+      // Nothing is resent: the newest state that arrived is one of the last few sent.
+      assert.ok(last >= (link.loss || link.burstLoss ? 190 : 199), `seed ${seed}: the newest state is tick ${last}`);
+    }
+  });
+}
+
+Deno.test(`"state" mode catches up within one round trip once loss stops`, () => {
+  for (let seed = 1; seed <= 10; seed++) {
+    const net = memoryNet({ latencyMs: 40, seed });
+    let lossy = true;
+    const random = seeded(seed);
+    const inner = net.socket("client");
+    const server = new Host(net.socket("server"));
+    const client = new Host({ ...inner, send: (data, to) => (lossy && random() < 0.5) || inner.send(data, to) });
+    const peer = client.connect("server");
+    const events: HostEvent[] = [];
+    const step = () => {
+      client.update();
+      server.update();
+      net.advance(25);
+      for (let event; (event = server.poll());) events.push(event);
+    };
+    for (let i = 0; peer.state !== "connected"; i++) step();
+    const game = world(seed);
+    let tick = 0;
+    const send = () => {
+      game.step();
+      peer.send({ tick: tick++, entities: game.entities }, { mode: "state" });
+      step();
+    };
+    for (let i = 0; i < 100; i++) send(); // half the packets lost
+    lossy = false;
+    const stoppedAt = tick;
+    // One round trip (80 ms) is a little over 3 ticks of 25 ms: the first state sent after loss stops arrives whole.
+    for (let i = 0; i < 5; i++) send();
+    const newest = (states(events).at(-1)!.data as { tick: number }).tick;
+    assert.ok(newest >= stoppedAt, `seed ${seed}: newest ${newest}, loss stopped at tick ${stoppedAt}`);
+  }
+});
+
+Deno.test(`"state" mode sends at least 5 times fewer bytes than a full pack each tick (64 entities, 10% moving, 20 Hz)`, () => {
+  const { peer, step, client, serverEvents } = pair({ latencyMs: 30 });
+  const game = world(7);
+  let fullPack = 0;
+  const before = client.stats.bytesSent;
+  for (let tick = 0; tick < 200; tick++) {
+    game.step();
+    fullPack += pack(game.entities).length;
+    peer.send(game.entities, { mode: "state" });
+    step(50);
+  }
+  const stateBytes = client.stats.bytesSent - before;
+  assert.equal(states(serverEvents).length, 200);
+  assert.ok(fullPack / stateBytes >= 5, `state ${stateBytes} B against full packs ${fullPack} B`);
+});
+
+Deno.test(`a "state" message of a newer snapshot supersedes an older one not yet sent`, () => {
+  const { peer, step, serverEvents } = pair({ latencyMs: 10 });
+  for (let i = 0; i < 5; i++) peer.send({ i }, { mode: "state" }); // all before one update
+  for (let i = 0; i < 10; i++) step();
+  assert.deepEqual(states(serverEvents).map((event) => event.data), [{ i: 4 }]);
+});
+
+// ─── clock sync ─────────────────────────────────────────────────────────────
+
+/** The error of the client's estimate of the server's clock, ms, after 2 s, over 30 seeds; the server's clock runs 12,345 ms ahead. */
+function clockErrors(loss: number): { errors: number[]; bounds: number[] } {
+  const errors: number[] = [];
+  const bounds: number[] = [];
+  for (let seed = 1; seed <= 30; seed++) {
+    const net = memoryNet();
+    // 50 ms one way with 0-30 ms jitter out, 0-5 ms back.
+    net.link("client", "server", { latencyMs: 50, jitterMs: 30, loss, seed });
+    net.link("server", "client", { latencyMs: 50, jitterMs: 5, loss, seed: seed + 1000 });
+    const server = new Host(net.socket("server"), { now: () => net.now() + 12_345 });
+    const client = new Host(net.socket("client"));
+    const peer = client.connect("server");
+    const step = () => {
+      client.update();
+      server.update();
+      net.advance(16);
+      while (server.poll() || client.poll());
+    };
+    let tick = 0;
+    for (; net.now() < 2000; tick++) {
+      if (peer.state === "connected" && tick % 3 === 0) peer.send({ tick }, { mode: "state" }); // 20 Hz of snapshots
+      step();
+    }
+    for (; net.now() < 4000; tick++) {
+      if (tick % 3 === 0) peer.send({ tick }, { mode: "state" });
+      step();
+      errors.push(Math.abs(peer.clock.offsetMs - 12_345));
+      bounds.push(peer.clock.errorMs);
+      assert.ok(Math.abs(peer.remoteTime() - (net.now() + 12_345)) <= peer.clock.errorMs + 1e-9, "within its bound");
+    }
+  }
+  return { errors: errors.sort((a, b) => a - b), bounds };
+}
+
+const p = (sorted: number[], q: number) => sorted[Math.floor(sorted.length * q)];
+
+Deno.test("clock sync: offset error under 5 ms at the 95th percentile after 2 s on an asymmetric link", () => {
+  const { errors } = clockErrors(0);
+  assert.ok(p(errors, 0.95) < 5, `p50 ${p(errors, 0.5)} p95 ${p(errors, 0.95)} ms`);
+});
+
+Deno.test("clock sync: the estimate survives 20% loss", () => {
+  const { errors } = clockErrors(0.2);
+  assert.ok(p(errors, 0.95) < 5, `p50 ${p(errors, 0.5)} p95 ${p(errors, 0.95)} ms`);
+});
+
+Deno.test("clock sync: before any sample the offset is 0 and the error unbounded", () => {
+  const net = memoryNet();
+  const host = new Host(net.socket("a"));
+  const peer = host.connect("b");
+  assert.deepEqual(peer.clock, { offsetMs: 0, errorMs: Infinity });
+  assert.equal(peer.remoteTime(123), 123);
+});
+
+// ─── timed delivery ─────────────────────────────────────────────────────────
+
+Deno.test("timed delivery: messages of one `at` arrive together, in send order, within the error bound of the time", () => {
+  for (let seed = 1; seed <= 10; seed++) {
+    const net = memoryNet();
+    net.link("client", "server", { latencyMs: 50, jitterMs: 30, seed });
+    net.link("server", "client", { latencyMs: 50, jitterMs: 5, seed: seed + 1000 });
+    const skew = 12_345; // the server's clock runs ahead
+    const server = new Host(net.socket("server"), { now: () => net.now() + skew });
+    const client = new Host(net.socket("client"));
+    const peer = client.connect("server");
+    const arrivals: [number, MessageEvent][] = [];
+    const step = (ms: number) => {
+      client.update();
+      server.update();
+      net.advance(ms);
+      for (let event; (event = server.poll());) if (event.type === "message") arrivals.push([net.now(), event]);
+    };
+    for (let tick = 0; net.now() < 2500; tick++) {
+      if (peer.state === "connected" && tick % 3 === 0) peer.send({ tick }, { mode: "unreliable" }); // traffic for the clock
+      step(16);
+    }
+    arrivals.length = 0;
+    const at = net.now() + 400; // on the client's clock
+    for (const word of ["one", "two", "three"]) peer.send(word, { at });
+    peer.send("late", { at: net.now() - 1000 });
+    for (let i = 0; i < 800; i++) step(1);
+    const timed = arrivals.filter(([, event]) => event.at !== undefined);
+    assert.deepEqual(timed.map(([, event]) => event.data), ["late", "one", "two", "three"], `seed ${seed}`);
+    assert.equal(timed[0][1].late, true);
+    const bundle = timed.slice(1);
+    assert.ok(bundle.every(([time]) => time === bundle[0][0]), `seed ${seed}: the bundle arrives at one time`);
+    assert.ok(bundle.every(([, event]) => event.late === false));
+    // The server delivers when its clock reaches `at` on the client's clock: net time `at` itself.
+    const server_error = Math.abs(bundle[0][0] - at);
+    const bound = server.peers[0].clock.errorMs;
+    assert.ok(server_error <= bound + 1, `seed ${seed}: delivered ${server_error} ms off, bound ${bound}`);
+  }
+});
+
+Deno.test("timed delivery: the hold queue is bounded by maxTimedMessages; what does not fit is dropped and counted", () => {
+  const { peer, step, server, serverEvents, net } = pair({ latencyMs: 10 }, {}, { maxTimedMessages: 2 });
+  for (const word of ["a", "b", "c"]) peer.send(word, { at: net.now() + 500 });
+  for (let i = 0; i < 50; i++) step();
+  const timed = serverEvents.filter((event): event is MessageEvent =>
+    event.type === "message" && event.at !== undefined
+  );
+  assert.deepEqual(timed.map((event) => event.data), ["a", "b"]);
+  assert.equal(server.stats.timedDropped, 1);
+  assert.equal(server.peers[0].stats.timedDropped, 1);
+});
+
+Deno.test("send() with a time that is not a finite number throws a RangeError", () => {
+  const { peer } = pair();
+  for (const at of [NaN, Infinity]) {
+    assert.throws(() => peer.send(1, { at }), {
+      name: "RangeError",
+      message: `Cannot send at ${at}: a time is a finite number of ms on this Host's clock`,
+    });
+  }
+});
+
+// ─── playback ───────────────────────────────────────────────────────────────
+
+Deno.test("Timeline keeps states in time order, bounded, and finds the two around a time", () => {
+  const timeline = new Timeline<{ x: number }>(3);
+  assert.equal(timeline.at(0), undefined);
+  timeline.add(100, { x: 1 });
+  timeline.add(300, { x: 3 });
+  timeline.add(200, { x: 2 }); // late, still in order
+  assert.deepEqual(timeline.at(250), [{ x: 2 }, { x: 3 }, 0.5]);
+  assert.deepEqual(timeline.at(50), [{ x: 1 }, { x: 1 }, 0]);
+  assert.deepEqual(timeline.at(400), [{ x: 3 }, { x: 3 }, 0]);
+  assert.deepEqual(timeline.sample(150), { x: 1.5 });
+  timeline.add(400, { x: 4 }); // the oldest goes
+  assert.deepEqual(timeline.at(150), [{ x: 2 }, { x: 2 }, 0]);
+  assert.throws(() => new Timeline(1), { name: "RangeError" });
+});
+
+Deno.test("lerp interpolates numbers in objects and arrays, and takes anything else from the later value", () => {
+  const a = { x: 0, list: [0, 10], name: "a", flag: true, nested: { hp: 100 } };
+  const b = { x: 10, list: [10, 20], name: "b", flag: false, nested: { hp: 50 } };
+  assert.deepEqual(lerp(a, b, 0.5), { x: 5, list: [5, 15], name: "b", flag: false, nested: { hp: 75 } });
+  assert.deepEqual(lerp({ x: 1 } as { x: number; y?: number }, { x: 1, y: 7 }, 0.5), { x: 1, y: 7 });
+});
+
+Deno.test("a Timeline fed with state messages and read at remoteTime() - 100 ms draws the sender's past smoothly", () => {
+  const net = memoryNet();
+  net.link("server", "client", { latencyMs: 40, jitterMs: 20, seed: 3 });
+  net.link("client", "server", { latencyMs: 40, jitterMs: 20, seed: 4 });
+  const skew = 5000; // the server's clock runs ahead
+  const server = new Host(net.socket("server"), { now: () => net.now() + skew });
+  const client = new Host(net.socket("client"));
+  const peer = client.connect("server");
+  const timeline = new Timeline<{ x: number }>();
+  const drawn: [truth: number, x: number][] = [];
+  for (let tick = 0; net.now() < 5000; tick++) {
+    // The server sends x = its clock in ms / 10 at 20 Hz.
+    if (server.peers.length && tick % 3 === 0) server.peers[0].send({ x: (net.now() + skew) / 10 }, { mode: "state" });
+    client.update();
+    server.update();
+    net.advance(16);
+    for (let event; (event = client.poll());) {
+      if (event.type === "message" && event.mode === "state") timeline.add(event.time!, event.data as { x: number });
+    }
+    while (server.poll());
+    if (net.now() > 3000) drawn.push([(net.now() + skew - 100) / 10, timeline.sample(peer.remoteTime() - 100)!.x]);
+  }
+  for (const [truth, x] of drawn) assert.ok(Math.abs(truth - x) < 0.6, `drawn ${x}, true ${truth}`); // 6 ms
+  for (let i = 1; i < drawn.length; i++) {
+    const move = drawn[i][1] - drawn[i - 1][1];
+    assert.ok(move > 1.2 && move < 2, `a 16 ms frame moves ${move}, about 1.6`);
+  }
+});
+
+// ─── memoryNet ──────────────────────────────────────────────────────────────
+
+Deno.test("memoryNet.link gives one direction a link of its own", () => {
+  const net = memoryNet({ latencyMs: 10 });
+  net.link("a", "b", { latencyMs: 50 });
+  const arrivals: [string, number][] = [];
+  net.socket("a").listen((_, from) => arrivals.push([from, net.now()]));
+  net.socket("b").listen((_, from) => arrivals.push([from, net.now()]));
+  net.socket("a").send(Uint8Array.of(1), "b");
+  net.socket("b").send(Uint8Array.of(1), "a");
+  net.advance(100);
+  assert.deepEqual(arrivals, [["b", 10], ["a", 50]]);
+});
