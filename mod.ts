@@ -133,6 +133,8 @@ const CONTROL = 5; // on the wire an unreliable frame; its fragment varint says 
 const CLOCK_REQUEST = 0; // float 64: the sender's clock when sent
 const CLOCK_ANSWER = 1; // float 64 ×3: the request's time, when it arrived, when answered (the answerer's clock)
 const TIMED = 2; // float 64: when to deliver the frame that follows, on the sender's clock
+/** The payload bytes of each kind of control frame, by kind. */
+const CONTROL_BYTES = [8, 24, 8];
 /** Bytes a TIMED control frame adds before the frame it times: head, kind, a float 64. */
 const TIMED_FRAME_BYTES = 10;
 /** Snapshots a `"state"` channel remembers each way, sent (for baselines) and received (to rebuild from). */
@@ -1053,7 +1055,7 @@ function float64s(...values: number[]): Uint8Array {
 
 /** The `index`th float 64 of `bytes`. */
 const readFloat64 = (bytes: Uint8Array, index: number): number =>
-  new DataView(bytes.buffer, bytes.byteOffset).getFloat64(8 * index);
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(8 * index);
 
 /** Writes `frame` at `at` of `out`, as NEXT when it follows `previous`; returns where it ended. */
 function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, at: number): number {
@@ -1102,13 +1104,14 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed = fals
   const frame: Frame = { channel, mode, sequence, fragment, payload: reader.take(length) };
   const canonical = (isNext ? !timed && follows(frame, previous) : !(head & HAS_CHANNEL) || channel > 0) &&
     (!hasFlag || mode >= STATE || fragment !== 1) &&
-    (mode !== CONTROL || (!channel && fragment <= TIMED && (fragment !== TIMED || (length === 8 && !timed))));
+    (mode !== CONTROL || (!channel && length === CONTROL_BYTES[fragment] && !(timed && fragment === TIMED)));
   if (!reader.ok || !canonical) return undefined;
   if (mode !== CONTROL || fragment !== TIMED) return frame;
   // A TIMED control frame: the frame it times follows, and is never a control frame itself.
   const message = readFrame(reader, previous, true);
-  if (!message || message.mode === CONTROL) return undefined;
-  message.at = readFloat64(frame.payload, 0);
+  const at = readFloat64(frame.payload, 0);
+  if (!message || message.mode === CONTROL || !Number.isFinite(at)) return undefined;
+  message.at = at;
   return message;
 }
 
@@ -2380,9 +2383,10 @@ class Clock implements ClockEstimate {
     if (frame.fragment === CLOCK_REQUEST) return void (this.#toAnswer = [t0, now]);
     const [t1, t2] = [readFloat64(frame.payload, 1), readFloat64(frame.payload, 2)];
     const roundTripMs = now - t0 - (t2 - t1);
-    // A sample from the future, or one that took longer than the clock has run, is garbage: skip it.
-    if (!(roundTripMs >= 0 && t0 <= now)) return;
-    this.#samples.push([roundTripMs, (t1 - t0 + t2 - now) / 2]);
+    const offsetMs = (t1 - t0 + t2 - now) / 2;
+    // A round trip below zero or one from the future is no sample: a peer's bug (or a hostile peer) skipped.
+    if (!(roundTripMs >= 0 && t0 <= now && Number.isFinite(roundTripMs + offsetMs))) return;
+    this.#samples.push([roundTripMs, offsetMs]);
     if (this.#samples.length > CLOCK_SAMPLES) this.#samples.shift();
     const best = this.#samples.reduce((a, b) => b[0] < a[0] ? b : a);
     this.errorMs = best[0] / 2;

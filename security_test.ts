@@ -473,3 +473,48 @@ Deno.test("HostOptions.random makes a seeded run replay byte for byte", () => {
   assert.equal(run(1), run(1));
   assert.notEqual(run(1), run(2));
 });
+
+// ─── a hostile peer ─────────────────────────────────────────────────────────
+
+Deno.test("a peer that holds the keys and sends 100,000 mangled packets of every kind never makes update() throw", () => {
+  const random = (bytes: Uint8Array) => void bytes.fill(7);
+  const { peer, until, step, server, net, sent, serverEvents } = pair({ latencyMs: 5 }, { random });
+  until(() => peer.state === "connected");
+  const challenge = sent.server.find((datagram) => datagram[0] === 2)!;
+  const view = new DataView(challenge.buffer, challenge.byteOffset);
+  const key = keyBytes(view.getUint32(1), view.getUint32(5));
+  // Genuine packets of every kind of frame: each mode, fragments, snapshots (whole and delta), timed, clock.
+  for (let i = 0; i < 60; i++) {
+    peer.send({ i, pad: "p".repeat(i * 5) }, {
+      mode: (["reliable", "unordered", "sequenced", "unreliable"] as const)[i % 4],
+    });
+    peer.send({ tick: i, world: Array.from({ length: 40 }, (_, j) => j * i) }, { mode: "state", channel: 2 });
+    if (i % 10 === 0) peer.send(new Uint8Array(3000), { channel: 1 });
+    if (i % 7 === 0) peer.send({ timed: i }, { at: net.now() + 50 });
+    step();
+  }
+  const genuine = sent.client.filter((datagram) => datagram[0] >= 0x80 && datagram.length > 12);
+  const rng = seeded(99);
+  const forger = net.socket("client");
+  for (let i = 0; i < 100_000; i++) {
+    const datagram = genuine[Math.floor(rng() * genuine.length)].slice();
+    // Mangle the body, not the tag, then tag it again: it passes the tag, so the parser sees it all.
+    for (let flips = 1 + Math.floor(rng() * 3); flips--;) {
+      const at = Math.floor(rng() * (datagram.length - 4));
+      datagram[at] = rng() < 0.5 ? datagram[at] ^ (1 << Math.floor(rng() * 8)) : Math.floor(rng() * 256);
+    }
+    const cut = rng() < 0.1 ? Math.floor(rng() * (datagram.length - 4)) : datagram.length - 4;
+    const mangled = new Uint8Array(cut + 4);
+    mangled.set(datagram.subarray(0, cut));
+    forger.send(retag(mangled, key), "server");
+    if (i % 500 === 499) {
+      net.advance(6); // throws here if receiving throws
+      server.update();
+      while (server.poll());
+    }
+  }
+  net.advance(6);
+  server.update();
+  assert.ok(server.stats.invalidDropped > 1000, `${server.stats.invalidDropped} dropped`);
+  void serverEvents;
+});
