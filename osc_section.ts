@@ -112,7 +112,7 @@ export const OSC_IMMEDIATELY: bigint = 1n;
  *
  * The 32-bit seconds of a timetag wrap in February 2036; as SNTP does
  * (RFC 4330, section 3), a timetag whose top bit is clear counts from 2036,
- * so times from 1968-01-20T03:14:08Z to 2104-02-26T09:42:08Z are exact to
+ * so times from 1968-01-20T03:14:08Z to 2104-02-26T09:42:24Z are exact to
  * 233 picoseconds.
  *
  * @param unixMs milliseconds since 1970-01-01T00:00:00Z, such as `Date.now()`
@@ -130,15 +130,15 @@ export const OSC_IMMEDIATELY: bigint = 1n;
  */
 export function oscTime(unixMs: number): bigint {
   if (typeof unixMs !== "number") {
-    throw new TypeError(`Cannot convert a ${typeof unixMs} to an OSC timetag: expected ms`);
+    throw new TypeError(`Cannot convert ${oscDescribe(unixMs)} to an OSC timetag: expected a number of ms`);
   }
   const unixSeconds = Math.floor(unixMs / 1000);
-  // 1968-01-20T03:14:08Z is 2 ** 31 NTP seconds; 2104-02-26T09:42:08Z is 2 ** 31 seconds into the 2036 era.
+  // 1968-01-20T03:14:08Z is 2 ** 31 NTP seconds; 2104-02-26T09:42:24Z is 2 ** 31 seconds into the 2036 era.
   if (
     !(unixSeconds >= 2 ** 31 - NTP_UNIX_OFFSET_SECONDS && unixSeconds < 2 ** 31 + 2 ** 32 - NTP_UNIX_OFFSET_SECONDS)
   ) {
     throw new RangeError(
-      `Cannot convert ${unixMs} ms to an OSC timetag: it must be a time from 1968-01-20T03:14:08Z to 2104-02-26T09:42:08Z`,
+      `Cannot convert ${unixMs} ms to an OSC timetag: it must be a time from 1968-01-20T03:14:08Z to 2104-02-26T09:42:24Z`,
     );
   }
   let seconds = unixSeconds + NTP_UNIX_OFFSET_SECONDS;
@@ -168,10 +168,10 @@ export function oscTime(unixMs: number): bigint {
  */
 export function oscTimeToMs(timetag: bigint): number {
   if (typeof timetag !== "bigint") {
-    throw new TypeError(`Cannot convert a ${typeof timetag} from an OSC timetag: expected a bigint`);
+    throw new TypeError(`Cannot convert ${oscDescribe(timetag)} to Unix ms: expected a bigint OSC timetag`);
   }
   if (timetag < 0n || timetag >= 1n << 64n) {
-    throw new RangeError(`Cannot convert ${timetag} from an OSC timetag: it must be from 0 to 2 ** 64 - 1`);
+    throw new RangeError(`Cannot convert ${timetag} to Unix ms: an OSC timetag is from 0 to 2 ** 64 - 1`);
   }
   if (timetag === OSC_IMMEDIATELY) return -Infinity;
   const seconds = Number(timetag >> 32n);
@@ -219,7 +219,8 @@ function oscDescribe(value: unknown): string {
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "number" || typeof value === "boolean" || value == null) return String(value);
   if (value instanceof Uint8Array) return `a Uint8Array of ${value.length} bytes`;
-  return Array.isArray(value) ? "an array" : `a ${typeof value}`;
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
 /** The tag encodeOsc infers for an argument when the message has no `types`. */
@@ -265,24 +266,29 @@ function oscWriteArg(
   value: unknown,
   fail: (error: "type" | "range", expected: string) => never,
 ): void {
+  // Checked first, then the bytes are claimed: a claim may move the buffer, so
+  // `writer.view` and `writer.bytes` are read only after it.
+  let byteCount = 4;
   switch (tag) {
     case "i":
       oscCheckInteger(value, -(2 ** 31), 2 ** 31 - 1, false, fail);
-      return writer.view.setInt32(oscClaim(writer, 4), value as number);
+      break;
     case "r":
       oscCheckInteger(value, 0, 2 ** 32 - 1, false, fail);
-      return writer.view.setUint32(oscClaim(writer, 4), value as number);
+      break;
     case "f":
     case "d":
       if (typeof value !== "number") fail("type", "a number");
-      if (tag === "f") return writer.view.setFloat32(oscClaim(writer, 4), value as number);
-      return writer.view.setFloat64(oscClaim(writer, 8), value as number);
+      byteCount = tag === "d" ? 8 : 4;
+      break;
     case "h":
       oscCheckInteger(value, -(1n << 63n), (1n << 63n) - 1n, true, fail);
-      return writer.view.setBigInt64(oscClaim(writer, 8), BigInt(value as number | bigint));
+      byteCount = 8;
+      break;
     case "t":
       oscCheckInteger(value, 0n, (1n << 64n) - 1n, true, fail);
-      return writer.view.setBigUint64(oscClaim(writer, 8), BigInt(value as number | bigint));
+      byteCount = 8;
+      break;
     case "s":
     case "S":
       if (typeof value !== "string") fail("type", "a string");
@@ -294,20 +300,18 @@ function oscWriteArg(
       if (typeof value !== "string" || value.length !== (codePoint > 0xffff ? 2 : 1)) {
         fail("type", "a string of one character");
       }
-      return writer.view.setUint32(oscClaim(writer, 4), codePoint);
+      break;
     }
-    case "b":
-    case "m": {
-      if (!(value instanceof Uint8Array)) fail("type", tag === "b" ? "a Uint8Array" : "a Uint8Array of 4 bytes");
-      const data = value as Uint8Array;
-      if (tag === "m") {
-        if (data.length !== 4) fail("range", "a Uint8Array of 4 bytes (port, status, data 1, data 2)");
-        return writer.bytes.set(data, oscClaim(writer, 4));
-      }
-      if (data.length >= 2 ** 31) fail("range", "a Uint8Array of less than 2 ** 31 bytes (the size is an int32)");
-      writer.view.setInt32(oscClaim(writer, 4), data.length);
-      writer.bytes.set(data, oscClaim(writer, data.length + (-data.length & 3)));
-      return;
+    case "m":
+      if (!(value instanceof Uint8Array)) fail("type", "a Uint8Array of 4 bytes");
+      if ((value as Uint8Array).length !== 4) fail("range", "a Uint8Array of 4 bytes (port, status, data 1, data 2)");
+      break;
+    case "b": {
+      if (!(value instanceof Uint8Array)) fail("type", "a Uint8Array");
+      const { length } = value as Uint8Array;
+      if (length >= 2 ** 31) fail("range", "a Uint8Array of less than 2 ** 31 bytes (its size is an int32)");
+      byteCount = 4 + length + (-length & 3);
+      break;
     }
     case "T":
       if (value !== true) fail("type", "true");
@@ -322,6 +326,28 @@ function oscWriteArg(
       if (value !== Infinity) fail("type", "Infinity");
       return;
   }
+  const at = oscClaim(writer, byteCount);
+  const { view, bytes } = writer;
+  switch (tag) {
+    case "i":
+      return view.setInt32(at, value as number);
+    case "r":
+      return view.setUint32(at, value as number);
+    case "f":
+      return view.setFloat32(at, value as number);
+    case "d":
+      return view.setFloat64(at, value as number);
+    case "h":
+      return view.setBigInt64(at, BigInt(value as number | bigint));
+    case "t":
+      return view.setBigUint64(at, BigInt(value as number | bigint));
+    case "c":
+      return view.setUint32(at, (value as string).codePointAt(0)!);
+    case "m":
+      return bytes.set(value as Uint8Array, at);
+  }
+  view.setInt32(at, (value as Uint8Array).length);
+  bytes.set(value as Uint8Array, at + 4);
 }
 
 /** Where a packet sits, for an error message: `""` at the top, `" (bundle element 2.0)"` inside bundles. */
@@ -350,7 +376,8 @@ function oscWritePacket(writer: OscWriter, packet: OscMessage | OscBundle, path:
       throw new RangeError(`Cannot encode OSC bundle${place}: timetag ${timetag} is outside 0 to 2 ** 64 - 1`);
     }
     oscWriteString(writer, OSC_BUNDLE_HEADER.slice(0, 7));
-    writer.view.setBigUint64(oscClaim(writer, 8), timetag);
+    const timetagAt = oscClaim(writer, 8);
+    writer.view.setBigUint64(timetagAt, timetag);
     for (let index = 0; index < elements.length; index++) {
       const sizeAt = oscClaim(writer, 4);
       path.push(index);
@@ -460,9 +487,9 @@ function oscReadString(reader: OscReader, end: number, what: string): string {
   let nul = start;
   while (nul < end && bytes[nul] !== 0) nul++;
   if (nul === end) oscMalformed(`${what} with no NUL before the end`, start);
-  // Packets start 4-aligned from byte 0, so a multiple of 4 from the input's start is one in the packet.
+  // Packets start 4-aligned from byte 0, so a multiple of 4 from the input's start is one in the
+  // packet; and since `end` is one too, the padding cannot run past it.
   const next = nul + 4 - (nul & 3);
-  if (next > end) oscMalformed(`${what} whose padding runs past the end`, nul);
   for (let at = nul + 1; at < next; at++) if (bytes[at] !== 0) oscMalformed(`nonzero padding after ${what}`, at);
   reader.offset = next;
   try {
@@ -490,7 +517,7 @@ function oscReadArg(reader: OscReader, end: number, tag: string): unknown {
       return oscReadString(reader, end, `the '${tag}' string`);
   }
   const byteCount = tag === "h" || tag === "t" || tag === "d" ? 8 : 4;
-  if (at + byteCount > end) oscMalformed(`a '${tag}' argument cut off by the end`, at);
+  if (at + byteCount > end) oscMalformed(`an argument of type '${tag}' cut off by the end`, at);
   reader.offset = at + byteCount;
   switch (tag) {
     case "i":
@@ -509,7 +536,7 @@ function oscReadArg(reader: OscReader, end: number, tag: string): unknown {
       return bytes.slice(at, at + 4);
     case "c": {
       const codePoint = view.getUint32(at);
-      if (codePoint > 0x10ffff) oscMalformed(`a 'c' argument of ${codePoint}, which is no Unicode code point,`, at);
+      if (codePoint > 0x10ffff) oscMalformed(`a char of ${codePoint}, past U+10FFFF,`, at);
       return String.fromCodePoint(codePoint);
     }
   }
@@ -518,8 +545,8 @@ function oscReadArg(reader: OscReader, end: number, tag: string): unknown {
   if (byteLength < 0 || byteLength > end - at - 4) {
     oscMalformed(`a blob of ${byteLength} bytes that runs past the end`, at);
   }
+  // `end` is a multiple of 4, so the padding cannot run past it.
   const next = at + 4 + byteLength + (-byteLength & 3);
-  if (next > end) oscMalformed(`a blob whose padding runs past the end`, at + 4 + byteLength);
   for (let padAt = at + 4 + byteLength; padAt < next; padAt++) {
     if (bytes[padAt] !== 0) oscMalformed("nonzero padding after a blob", padAt);
   }
@@ -605,7 +632,7 @@ function oscReadPacket(reader: OscReader, end: number, depth: number): OscMessag
  */
 export function decodeOsc(bytes: Uint8Array): OscMessage | OscBundle {
   if (!(bytes instanceof Uint8Array)) {
-    throw new TypeError(`Cannot decode OSC from a ${typeof bytes}: expected a Uint8Array`);
+    throw new TypeError(`Cannot decode OSC from ${oscDescribe(bytes)}: expected a Uint8Array`);
   }
   const reader: OscReader = { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
   return oscReadPacket(reader, bytes.length, 0);
