@@ -132,11 +132,6 @@ Deno.test("encodeOsc() infers i, f, s, b, h, T, F, N from the arguments when typ
   assert.deepEqual(packet.args, [7, -0.5, 2 ** 31, "x", Uint8Array.of(9), 5n, true, false, null, null]);
 });
 
-Deno.test("encodeOsc() takes safe integer numbers for h and t, and decodeOsc() gives them back as bigints", () => {
-  const packet = decodeOsc(encodeOsc({ address: "/n", types: "ht", args: [-(2 ** 53) + 1, 2 ** 53 - 1] }));
-  assert.deepEqual(packet, { address: "/n", types: "ht", args: [-(2n ** 53n) + 1n, 2n ** 53n - 1n] });
-});
-
 Deno.test("decodeOsc() gives copies of blobs and MIDI bytes, not views of the datagram", () => {
   const bytes = encodeOsc({ address: "/b", types: "bm", args: [Uint8Array.of(1, 2), Uint8Array.of(3, 4, 5, 6)] });
   const packet = decodeOsc(bytes) as OscMessage;
@@ -161,10 +156,10 @@ Deno.test("decodeOsc() reads a message with an empty type tag string and no argu
   assert.deepEqual(decodeOsc(bytes), { address: "/empty", types: "", args: [] });
 });
 
-Deno.test("encodeOsc() grows its buffer for a message far past 64 bytes", () => {
+Deno.test("encodeOsc() grows its buffer for a message far past 64 bytes, and long strings round-trip", () => {
   const long = "ü".repeat(5000);
   const blob = new Uint8Array(70000).map((_, index) => index);
-  const message = { address: "/big/" + long, types: "sbs", args: [long, blob, "end"] };
+  const message = { address: "/big/" + long, types: "sbss", args: [long, blob, "end", "ascii".repeat(60)] };
   assert.deepEqual(decodeOsc(encodeOsc(message)), message);
 });
 
@@ -549,32 +544,16 @@ const BAD_ARGS: { tag: string; value: unknown; error: "RangeError" | "TypeError"
   { tag: "r", value: -1, error: "RangeError", needs: "an integer from 0 to 4294967295" },
   { tag: "f", value: "1", error: "TypeError", needs: "a number" },
   { tag: "d", value: 1n, error: "TypeError", needs: "a number" },
-  {
-    tag: "h",
-    value: 1.5,
-    error: "RangeError",
-    needs: "an integer from -9223372036854775808 to 9223372036854775807 (a bigint, or a safe integer number)",
-  },
-  {
-    tag: "h",
-    value: 2 ** 53,
-    error: "RangeError",
-    needs: "an integer from -9223372036854775808 to 9223372036854775807 (a bigint, or a safe integer number)",
-  },
+  { tag: "h", value: 1, error: "TypeError", needs: "a bigint" },
   {
     tag: "h",
     value: 1n << 63n,
     error: "RangeError",
-    needs: "an integer from -9223372036854775808 to 9223372036854775807 (a bigint)",
+    needs: "an integer from -9223372036854775808 to 9223372036854775807",
   },
-  { tag: "h", value: "1", error: "TypeError", needs: "a bigint, or a safe integer number" },
-  { tag: "t", value: -1n, error: "RangeError", needs: "an integer from 0 to 18446744073709551615 (a bigint)" },
-  {
-    tag: "t",
-    value: -1,
-    error: "RangeError",
-    needs: "an integer from 0 to 18446744073709551615 (a bigint, or a safe integer number)",
-  },
+  { tag: "h", value: "1", error: "TypeError", needs: "a bigint" },
+  { tag: "t", value: -1n, error: "RangeError", needs: "an integer from 0 to 18446744073709551615" },
+  { tag: "t", value: 5, error: "TypeError", needs: "a bigint" },
   { tag: "s", value: 5, error: "TypeError", needs: "a string" },
   { tag: "S", value: "a\0b", error: "TypeError", needs: "a string without NUL characters (OSC ends strings with NUL)" },
   { tag: "c", value: "ab", error: "TypeError", needs: "a string of one character" },
@@ -592,7 +571,7 @@ const BAD_ARGS: { tag: string; value: unknown; error: "RangeError" | "TypeError"
   },
   { tag: "T", value: false, error: "TypeError", needs: "true" },
   { tag: "F", value: 0, error: "TypeError", needs: "false" },
-  { tag: "N", value: 0, error: "TypeError", needs: "null or undefined" },
+  { tag: "N", value: 0, error: "TypeError", needs: "null" },
   { tag: "I", value: 1e308, error: "TypeError", needs: "Infinity" },
 ];
 
