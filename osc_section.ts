@@ -630,6 +630,13 @@ export function decodeOsc(bytes: Uint8Array): OscMessage | OscBundle {
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError(`Cannot decode OSC from ${oscDescribe(bytes)}: expected a Uint8Array`);
   }
-  const reader: OscReader = { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
-  return oscReadPacket(reader, bytes.length, 0);
+  // A plain Uint8Array over the same bytes: a subclass's slice() may return a view (Node's Buffer
+  // does), and blobs must be copies.
+  const input = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const reader: OscReader = {
+    bytes: input,
+    view: new DataView(input.buffer, input.byteOffset, input.length),
+    offset: 0,
+  };
+  return oscReadPacket(reader, input.length, 0);
 }

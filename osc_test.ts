@@ -6,6 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import {
   decodeOsc,
   encodeOsc,
@@ -137,6 +138,14 @@ Deno.test("decodeOsc() gives copies of blobs and MIDI bytes, not views of the da
   const packet = decodeOsc(bytes) as OscMessage;
   bytes.fill(0xee);
   assert.deepEqual(packet.args, [Uint8Array.of(1, 2), Uint8Array.of(3, 4, 5, 6)]);
+});
+
+Deno.test("decodeOsc() copies blobs out of a Node Buffer too, whose slice() is a view", () => {
+  const bytes = Buffer.from(encodeOsc({ address: "/b", types: "b", args: [Uint8Array.of(1, 2)] }));
+  const [blob] = (decodeOsc(bytes) as OscMessage).args as Uint8Array[];
+  bytes.fill(0xee);
+  assert.equal(blob.constructor, Uint8Array);
+  assert.deepEqual(blob, Uint8Array.of(1, 2));
 });
 
 Deno.test("decodeOsc() reads a datagram that is a view at an odd offset into a larger buffer", () => {
