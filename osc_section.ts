@@ -47,7 +47,8 @@ const oscTextEncoder = /* @__PURE__ */ new TextEncoder();
  * | `m` | Uint8Array of 4: port, status, data 1, data 2 | 4 bytes |
  * | `T` / `F` / `N` / `I` | `true` / `false` / `null` / `Infinity` | nothing |
  *
- * Arrays (`[`, `]`) and other non-standard tags are not supported.
+ * Arrays (`[`, `]`) are not supported: {@linkcode decodeOsc} rejects them,
+ * like any tag not in this table, with a RangeError.
  *
  * @example
  * ```ts
