@@ -1,0 +1,217 @@
+/**
+ * An OSC bridge: a game talks to music tools and is played from a controller.
+ *
+ *     controller ──OSC/UDP──▶ bridge ──jamnet──▶ game
+ *     music tool ◀──OSC/UDP── bridge ◀──jamnet── game
+ *
+ * The game is a jamnet Host with a ball bouncing in a box and a paddle. The
+ * bridge is a second Host connected to it over UDP. OSC from a controller (a
+ * fader app, TouchOSC, `oscsend`) becomes game messages: `/paddle f` moves
+ * the paddle (sent `"sequenced"`: only the newest position matters), and
+ * `/fire` launches the ball (sent `"reliable"`). Game events become OSC for
+ * a music tool (SuperCollider, Pure Data, Max, `oscdump`): each bounce is a
+ * bundle of `/game/bounce ff x y` and `/game/note ii pitch velocity`, timed
+ * 50 ms ahead so the synth plays it on time despite network jitter; a paddle
+ * move is `/game/paddle f y`.
+ *
+ * Run the self-contained demo (3 s; a stand-in controller and music tool on
+ * free ports, printing what they exchange):
+ *
+ *     deno run -A examples/osc_bridge.ts
+ *
+ * Try it with liblo's tools (`apt-get install liblo-tools`), until Ctrl-C:
+ *
+ *     oscdump 9000                                   # terminal 1: the "music tool"
+ *     deno run -A examples/osc_bridge.ts --live      # terminal 2: listens on 127.0.0.1:9001
+ *     oscsend 127.0.0.1 9001 /paddle f 0.25          # terminal 3: the "controller"
+ *     oscsend 127.0.0.1 9001 /fire
+ *
+ * `--music-port` and `--controller-port` change 9000 and 9001 in live mode.
+ *
+ * @module
+ */
+import dgram from "node:dgram";
+import { parseArgs } from "node:util";
+import { Host, type Peer } from "../mod.ts";
+// OSC lives in osc_section.ts until it moves into mod.ts's OSC section.
+import { decodeOsc, encodeOsc, type OscBundle, type OscMessage, oscTime, oscTimeToMs } from "../osc_section.ts";
+import { udpSocket } from "./lobby/udp.ts";
+
+const options = parseArgs({
+  args: Deno.args,
+  options: {
+    live: { type: "boolean", default: false },
+    "music-port": { type: "string", default: "9000" },
+    "controller-port": { type: "string", default: "9001" },
+  },
+}).values;
+const live = options.live;
+/** How long the demo runs; live mode runs until Ctrl-C. */
+const DEMO_MS = 3000;
+/** Game and bridge update every 16 ms: one frame at 60 Hz. */
+const FRAME_MS = 16;
+/**
+ * Bounces reach the music tool timed this far ahead: jamnet's hop and the
+ * OSC hop on a LAN take a few ms, and a synth that plays a bundle when due
+ * sounds steady instead of jittery (SuperCollider's default latency is 200 ms;
+ * 50 is plenty on one machine).
+ */
+const MUSIC_AHEAD_MS = 50;
+
+/** Binds a plain UDP socket (raw OSC needs no jamnet Host) to 127.0.0.1. */
+async function bind(port: number): Promise<dgram.Socket> {
+  const socket = dgram.createSocket("udp4");
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(port, "127.0.0.1", () => resolve());
+  });
+  return socket;
+}
+
+/** One line per OSC packet, much as oscdump prints it, for the demo's stand-in music tool. */
+function show(packet: OscMessage | OscBundle): string {
+  if ("elements" in packet) {
+    const aheadMs = Math.round(oscTimeToMs(packet.timetag) - Date.now());
+    return `bundle, due in ${aheadMs} ms: ${packet.elements.map(show).join(" + ")}`;
+  }
+  const args = packet.args.map((arg) =>
+    typeof arg === "number" && !Number.isInteger(arg) ? arg.toFixed(3) : String(arg)
+  );
+  return [packet.address, packet.types, ...args].join(" ");
+}
+
+// ─── The game: a ball in a unit box, and a paddle on the right wall ─────────
+
+const gameSocket = await udpSocket(0);
+const game = new Host(gameSocket, { protocol: 0x05c0 });
+const ball = { x: 0.5, y: 0.5, vx: 0, vy: 0 };
+let paddleY = 0.5;
+
+/** Advances the ball one frame; sends each bounce to every peer (the bridge). */
+function stepGame(): void {
+  for (let event; (event = game.poll());) {
+    if (event.type !== "message") continue;
+    const message = event.data as { t: string; y?: number };
+    if (message.t === "paddle" && typeof message.y === "number") paddleY = Math.min(1, Math.max(0, message.y));
+    if (message.t === "fire") Object.assign(ball, { x: 0.1, y: paddleY, vx: 0.9, vy: 0.6 });
+  }
+  ball.x += ball.vx * FRAME_MS / 1000;
+  ball.y += ball.vy * FRAME_MS / 1000;
+  for (const axis of ["x", "y"] as const) {
+    const speed = axis === "x" ? "vx" : "vy";
+    if (ball[axis] < 0 || ball[axis] > 1) {
+      ball[axis] = Math.min(1, Math.max(0, ball[axis]));
+      ball[speed] = -ball[speed];
+      // The right wall is the paddle's: a hit sounds higher than a plain wall.
+      const hit = axis === "x" && ball.x === 1 && Math.abs(ball.y - paddleY) < 0.2;
+      for (const peer of game.peers) peer.send({ t: "bounce", x: ball.x, y: ball.y, hit });
+    }
+  }
+  game.update();
+}
+
+// ─── The bridge: OSC in and out, a jamnet Host to the game ──────────────────
+
+const musicPort = live ? Number(options["music-port"]) : 0;
+const controllerPort = live ? Number(options["controller-port"]) : 0;
+/** In the demo, a stand-in music tool prints what it receives. */
+const musicTool = live ? undefined : await bind(0);
+const musicAddress = { port: musicTool?.address().port ?? musicPort, host: "127.0.0.1" };
+const oscOut = await bind(0);
+const oscIn = await bind(controllerPort);
+const bridge = new Host(await udpSocket(0), { protocol: 0x05c0 });
+const toGame: Peer = bridge.connect(gameSocket.address);
+const counts = { oscIn: 0, oscOut: 0, malformed: 0 };
+
+/** Sends one OSC packet to the music tool. */
+function sendMusic(packet: OscMessage | OscBundle): void {
+  oscOut.send(encodeOsc(packet), musicAddress.port, musicAddress.host);
+  counts.oscOut++;
+}
+
+// Controller to game. A datagram from the network may be anything: a malformed one is counted, never thrown.
+oscIn.on("message", (datagram) => {
+  let packet: OscMessage | OscBundle;
+  try {
+    packet = decodeOsc(new Uint8Array(datagram.buffer, datagram.byteOffset, datagram.byteLength));
+  } catch (error) {
+    counts.malformed++;
+    console.log(`bridge: dropped a malformed OSC datagram (${(error as Error).message})`);
+    return;
+  }
+  counts.oscIn++;
+  // A bundle from the controller is applied at once: the game has its own clock.
+  const messages = "elements" in packet ? packet.elements.filter((element) => "address" in element) : [packet];
+  for (const message of messages as OscMessage[]) {
+    if (toGame.state === "disconnected") return;
+    const [value] = message.args;
+    if (message.address === "/paddle" && typeof value === "number") {
+      toGame.send({ t: "paddle", y: value }, { mode: "sequenced", channel: 1 });
+      sendMusic({ address: "/game/paddle", types: "f", args: [value] });
+    } else if (message.address === "/fire") toGame.send({ t: "fire" });
+    else console.log(`bridge: no game message for OSC ${message.address}`);
+  }
+});
+
+/** Game to music tool: each bounce a bundle, timed MUSIC_AHEAD_MS ahead. */
+function stepBridge(): void {
+  bridge.update();
+  for (let event; (event = bridge.poll());) {
+    if (event.type === "connect") console.log(`bridge: connected to the game at ${event.peer.address}`);
+    if (event.type !== "message") continue;
+    const bounce = event.data as { t: string; x: number; y: number; hit: boolean };
+    if (bounce.t !== "bounce") continue;
+    // Pitch from the height, an octave up for a paddle hit: C4 (60) to C5 (72).
+    const pitch = 60 + Math.round(bounce.y * 12) + (bounce.hit ? 12 : 0);
+    sendMusic({
+      timetag: oscTime(Date.now() + MUSIC_AHEAD_MS),
+      elements: [
+        { address: "/game/bounce", types: "ff", args: [bounce.x, bounce.y] },
+        { address: "/game/note", types: "ii", args: [pitch, bounce.hit ? 127 : 80] },
+      ],
+    });
+  }
+}
+
+// ─── Stand-ins for the demo: a controller that moves a fader, a music tool that prints ──
+
+let demoFrame = 0;
+const controller = live ? undefined : await bind(0);
+musicTool?.on("message", (datagram) => console.log(`music tool got: ${show(decodeOsc(new Uint8Array(datagram)))}`));
+
+/** Every 10 frames the stand-in controller moves the fader; it fires twice and sends one broken datagram. */
+function stepController(): void {
+  if (!controller || toGame.state !== "connected") return;
+  const send = (bytes: Uint8Array) => controller.send(bytes, oscIn.address().port, "127.0.0.1");
+  demoFrame++;
+  if (demoFrame % 10 === 0) {
+    send(encodeOsc({ address: "/paddle", types: "f", args: [0.5 + 0.4 * Math.sin(demoFrame / 20)] }));
+  }
+  if (demoFrame === 5 || demoFrame === 90) send(encodeOsc({ address: "/fire", args: [] }));
+  if (demoFrame === 60) send(Uint8Array.of(0x2f, 0x78, 0, 0, 0x2c, 0x69, 0, 0)); // /x ,i with its int missing
+}
+
+// ─── Run ────────────────────────────────────────────────────────────────────
+
+console.log(
+  live
+    ? `live: OSC in on udp 127.0.0.1:${oscIn.address().port}, OSC out to 127.0.0.1:${musicAddress.port}; Ctrl-C stops`
+    : `demo for ${DEMO_MS / 1000} s: a stand-in controller and music tool on free ports`,
+);
+const frames = setInterval(() => {
+  stepController();
+  stepGame();
+  stepBridge();
+}, FRAME_MS);
+let finish = () => {};
+const finished = new Promise<void>((resolve) => finish = resolve);
+const timer = live ? undefined : setTimeout(finish, DEMO_MS);
+Deno.addSignalListener("SIGINT", finish);
+await finished;
+clearTimeout(timer);
+Deno.removeSignalListener("SIGINT", finish);
+clearInterval(frames);
+bridge.close();
+game.close();
+for (const socket of [oscIn, oscOut, musicTool, controller]) socket?.close();
+console.log(`OSC datagrams in ${counts.oscIn}, out ${counts.oscOut}, malformed dropped ${counts.malformed}`);
