@@ -13,7 +13,7 @@
  */
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import { decodeOsc, encodeOsc, type OscBundle, type OscMessage, oscTime } from "./osc_section.ts";
+import { decodeOsc, encodeOsc, type OscBundle, type OscMessage, oscTime } from "./osc.ts";
 
 /** True when `command` runs at all (its exit code does not matter). */
 async function installed(command: string): Promise<boolean> {

@@ -7,15 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import {
-  decodeOsc,
-  encodeOsc,
-  OSC_IMMEDIATELY,
-  type OscBundle,
-  type OscMessage,
-  oscTime,
-  oscTimeToMs,
-} from "./osc_section.ts";
+import { decodeOsc, encodeOsc, OSC_IMMEDIATELY, type OscBundle, type OscMessage, oscTime, oscTimeToMs } from "./osc.ts";
 
 /** Bytes from hex pairs, spaces ignored: `hex("2f61 0000")`. */
 function hex(text: string): Uint8Array {

@@ -33,8 +33,8 @@
 import dgram from "node:dgram";
 import { parseArgs } from "node:util";
 import { Host, type Peer } from "../mod.ts";
-// OSC lives in osc_section.ts until it moves into mod.ts's OSC section.
-import { decodeOsc, encodeOsc, type OscBundle, type OscMessage, oscTime, oscTimeToMs } from "../osc_section.ts";
+// OSC lives in osc.ts beside mod.ts: mod.ts has no room for it under its size ceiling.
+import { decodeOsc, encodeOsc, type OscBundle, type OscMessage, oscTime, oscTimeToMs } from "../osc.ts";
 import { udpSocket } from "./lobby/udp.ts";
 
 const options = parseArgs({

@@ -58,18 +58,22 @@ const TEST_TIME_LIMIT_MS = 300_000;
 const checks: Check[] = [
   { name: "deno fmt --check", args: ["fmt", "--check"] },
   { name: "deno lint", args: ["lint"] },
-  { name: "deno doc --lint mod.ts", args: ["doc", "--lint", "mod.ts"] },
+  { name: "deno doc --lint mod.ts osc.ts", args: ["doc", "--lint", "mod.ts", "osc.ts"] },
   { name: "deno check (all .ts files and mod.ts doc examples)", args: ["check", "--doc", ...allTypeScript] },
   {
     // Checked as a browser module: only the es2022 and dom libs, so Deno, Bun,
     // process and Buffer are unknown names, and mod.ts must import nothing.
-    name: "browser check: mod.ts type-checks with es2022 + dom alone, imports nothing",
-    args: ["check", "--config", "scripts/browser.json", "mod.ts"],
+    name: "browser check: mod.ts and osc.ts type-check with es2022 + dom alone, import nothing",
+    args: ["check", "--config", "scripts/browser.json", "mod.ts", "osc.ts"],
     verify: () => {
       // Code only: doc comments may name Deno.listenDatagram for the reader.
-      const source = Deno.readTextFileSync(root + "mod.ts").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
-      const found = source.match(/^\s*(import|export)\s.*\sfrom\s|\bimport\(|\b(Deno|Bun|process|Buffer)\.|["']node:/m);
-      return found ? `mod.ts must import nothing and name no runtime global: found ${found[0].trim()}` : undefined;
+      for (const file of ["mod.ts", "osc.ts"]) {
+        const source = Deno.readTextFileSync(root + file).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+        const found = source.match(
+          /^\s*(import|export)\s.*\sfrom\s|\bimport\(|\b(Deno|Bun|process|Buffer)\.|["']node:/m,
+        );
+        if (found) return `${file} must import nothing and name no runtime global: found ${found[0].trim()}`;
+      }
     },
   },
   {

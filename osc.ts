@@ -1,3 +1,21 @@
+/**
+ * OSC 1.0 for jamnet: {@linkcode encodeOsc} and {@linkcode decodeOsc} for
+ * messages and bundles, {@linkcode oscTime} and {@linkcode oscTimeToMs} for
+ * timetags. A module of its own beside mod.ts: it imports nothing, and mod.ts
+ * has no room left under its 12,288-byte ceiling for the 2,362 bytes this
+ * takes (see the README's "Size").
+ *
+ * @example Send a note to a music tool
+ * ```ts
+ * import { decodeOsc, encodeOsc } from "./osc.ts";
+ *
+ * const bytes = encodeOsc({ address: "/note", args: [60, 0.8] });
+ * console.log(decodeOsc(bytes)); // { address: "/note", types: "if", args: [ 60, 0.800000011920929 ] }
+ * ```
+ *
+ * @module
+ */
+
 // ─── OSC ────────────────────────────────────────────────────────────────────
 //
 // Open Sound Control 1.0 (https://opensoundcontrol.stanford.edu/spec-1_0.html),
@@ -5,9 +23,6 @@
 // controllers. Everything is big-endian and padded to 4 bytes. The codec is
 // pure: it reads no clock and touches no socket; an OSC datagram goes out on a
 // UDP socket as it is, or rides a Host as bytes.
-//
-// This section imports nothing and is meant to be pasted into mod.ts as it is;
-// its constants may move up to "Wire constants" there.
 
 /**
  * Bundles nest at most this deep, in decodeOsc and encodeOsc alike. Music
@@ -72,7 +87,7 @@ const oscTextEncoder = /* @__PURE__ */ new TextEncoder();
  *
  * @example
  * ```ts
- * import { type OscMessage } from "./osc_section.ts";
+ * import { type OscMessage } from "./osc.ts";
  *
  * const note: OscMessage = { address: "/synth/1/note", types: "if", args: [60, 0.8] };
  * console.log(note.args.length); // 2
@@ -97,7 +112,7 @@ export interface OscMessage {
  *
  * @example
  * ```ts
- * import { type OscBundle, OSC_IMMEDIATELY } from "./osc_section.ts";
+ * import { type OscBundle, OSC_IMMEDIATELY } from "./osc.ts";
  *
  * const chord: OscBundle = {
  *   timetag: OSC_IMMEDIATELY,
@@ -122,7 +137,7 @@ export interface OscBundle {
  *
  * @example
  * ```ts
- * import { encodeOsc, OSC_IMMEDIATELY } from "./osc_section.ts";
+ * import { encodeOsc, OSC_IMMEDIATELY } from "./osc.ts";
  *
  * const bytes = encodeOsc({ timetag: OSC_IMMEDIATELY, elements: [] });
  * console.log(bytes.length); // 16
@@ -145,7 +160,7 @@ export const OSC_IMMEDIATELY: bigint = 1n;
  *
  * @example Play a bundle half a second from now
  * ```ts
- * import { encodeOsc, oscTime } from "./osc_section.ts";
+ * import { encodeOsc, oscTime } from "./osc.ts";
  *
  * const bytes = encodeOsc({ timetag: oscTime(Date.now() + 500), elements: [{ address: "/go", args: [] }] });
  * console.log(bytes.length); // 28
@@ -184,7 +199,7 @@ export function oscTime(unixMs: number): bigint {
  *
  * @example
  * ```ts
- * import { oscTime, oscTimeToMs } from "./osc_section.ts";
+ * import { oscTime, oscTimeToMs } from "./osc.ts";
  *
  * console.log(oscTimeToMs(oscTime(1_700_000_000_250))); // 1700000000250
  * ```
@@ -254,7 +269,7 @@ function oscInferTag(value: unknown): string {
  *
  * @example The OSC 1.0 specification's first example message
  * ```ts
- * import { encodeOsc } from "./osc_section.ts";
+ * import { encodeOsc } from "./osc.ts";
  *
  * const bytes = encodeOsc({ address: "/oscillator/4/frequency", types: "f", args: [440] });
  * console.log(bytes.length); // 32
@@ -389,7 +404,7 @@ export function encodeOsc(packet: OscMessage | OscBundle): Uint8Array {
  *
  * @example The OSC 1.0 specification's second example message
  * ```ts
- * import { decodeOsc } from "./osc_section.ts";
+ * import { decodeOsc } from "./osc.ts";
  *
  * const bytes = Uint8Array.of(
  *   0x2f, 0x66, 0x6f, 0x6f, 0, 0, 0, 0, // "/foo"
