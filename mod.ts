@@ -670,10 +670,17 @@ function write(value: unknown, depth: number): void {
     case "object":
       if (!value) return put(0xc0);
       if (++depth > MAX_DEPTH) throw new TypeError(`Cannot pack nesting deeper than ${MAX_DEPTH} (a cycle?)`);
-      if (Array.isArray(value)) {
-        const length = value.length;
+      if (Array.isArray(value) || value instanceof Set) {
+        // A Set packs as the array of its values.
+        const items = Array.isArray(value) ? value : [...value];
+        const length = items.length;
         putLength(length, 0xdb, 0x90, 16);
-        for (let i = 0; i < length; i++) write(value[i], depth);
+        let i = 0;
+        try {
+          for (; i < length; i++) write(items[i], depth);
+        } catch (error) {
+          throw located(error, `[${i}]`);
+        }
       } else if (value instanceof Date) {
         putDate(value);
       } else if (value instanceof Extension) {
@@ -688,18 +695,43 @@ function write(value: unknown, depth: number): void {
         const bytes = new Uint8Array(view.buffer ?? value as ArrayBuffer, view.byteOffset, view.byteLength);
         putLength(bytes.length, 0xc4);
         putBytes(bytes);
+      } else if (value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet) {
+        // Their contents cannot be read now, or at all: an empty map would lose them in silence.
+        throw new TypeError(`Cannot pack a ${value.constructor.name}`);
       } else {
         const isMap = value instanceof Map;
         const keys = isMap ? [...value.keys()] : Object.keys(value);
         putLength(keys.length, 0xdd, 0x80, 16);
-        for (const key of keys) {
-          write(key, depth);
-          write(isMap ? value.get(key) : (value as Record<string, unknown>)[key], depth);
+        let key;
+        try {
+          for (key of keys) {
+            write(key, depth);
+            write(isMap ? value.get(key) : (value as Record<string, unknown>)[key], depth);
+          }
+        } catch (error) {
+          throw located(
+            error,
+            typeof key === "string" && /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${String(key)}]`,
+          );
         }
       }
       return;
   }
   throw new TypeError(`Cannot pack a ${typeof value}`);
+}
+
+/**
+ * A pack error, told where in the value it happened: on its way out, each
+ * array or map around the bad value puts its step in front of the path
+ * (`"Cannot pack a function at .player.onHit"`). A getter's own errors, and
+ * nesting past MAX_DEPTH (a cycle's path is as long as the limit), pass as they are.
+ */
+function located(error: unknown, step: string): unknown {
+  // The first " at " becomes " at <step>" (the path grows from the front), or the path begins at the end.
+  if (error instanceof Error && /^Cannot pack (?!nesting)/.test(error.message)) {
+    error.message = error.message.replace(/ at |$/, ` at ${step}`);
+  }
+  return error;
 }
 
 /**
@@ -912,7 +944,10 @@ function read(depth: number): unknown {
  * ```
  */
 export function unpack(bytes: Uint8Array): unknown {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`Cannot unpack a ${typeof bytes}: expected a Uint8Array`);
+  if (!(bytes instanceof Uint8Array)) {
+    const what = bytes == null ? String(bytes) : typeof bytes === "object" ? "an object" : `a ${typeof bytes}`;
+    throw new TypeError(`Cannot unpack ${what}: it takes a Uint8Array`);
+  }
   input = bytes;
   inputAt = 0;
   const value = read(0);
@@ -1507,7 +1542,7 @@ class Connection implements Peer {
   }
 
   get clock(): ClockEstimate {
-    return { offsetMs: this.#clock.offsetMs, errorMs: this.#clock.errorMs };
+    return this.#clock;
   }
 
   remoteTime(localMs: number = this.sink.now()): number {
@@ -1649,11 +1684,16 @@ class Connection implements Peer {
       this.count("duplicatesDropped");
       return "duplicate";
     }
-    if (this.#heldBytes + newBytes > 2 * config.maxMessageBytes + RECEIVE_WINDOW) return "invalid";
     // Past maxEvents unpolled, a packet waits for its sender to resend it. One that arrives below the
     // limit is taken whole (at most a packet's frames over it): refusing a packet of more frames than
-    // the limit would refuse it forever.
-    if (this.sink.events.length >= config.maxEvents) return "invalid";
+    // the limit would refuse it forever. Over a reliable socket nothing resends it: the peer is dropped.
+    if (
+      this.#heldBytes + newBytes > 2 * config.maxMessageBytes + RECEIVE_WINDOW ||
+      this.sink.events.length >= config.maxEvents
+    ) {
+      if (this.sink.reliable) this.end("closed");
+      return "invalid";
+    }
 
     // The whole packet checks out: apply it.
     if (this.state === "connecting") this.#connected();
@@ -2028,8 +2068,8 @@ export class Host {
       const hello = (connection = new Connection(this.#sink, address, nonce, now)).hello(now);
       // A malformed address is the caller's mistake: the socket throws before the peer exists.
       this.#socket.send(hello, address);
-      connection.count("packetsSent");
-      connection.count("bytesSent", hello.length);
+      this.#count(connection, "packetsSent");
+      this.#count(connection, "bytesSent", hello.length);
       this.#connections.set(address, connection);
     }
     return connection;
@@ -2102,24 +2142,26 @@ export class Host {
    * one. A socket that throws is counted too, and never stops an update.
    */
   #send(connection: Connection | string, datagram: Uint8Array): void {
-    const count = (name: keyof Stats, amount = 1) =>
-      typeof connection === "string" ? this.stats[name] += amount : connection.count(name, amount);
     try {
       this.#socket.send(datagram, typeof connection === "string" ? connection : connection.address);
-      count("packetsSent");
-      count("bytesSent", datagram.length);
+      this.#count(connection, "packetsSent");
+      this.#count(connection, "bytesSent", datagram.length);
     } catch {
-      count("socketErrors");
+      this.#count(connection, "socketErrors");
     }
+  }
+
+  /** Adds to a counter of a connection (and so of the Host), or of the Host alone for an address with none. */
+  #count(connection: Connection | string | undefined, name: keyof Stats, amount = 1): void {
+    if (connection instanceof Connection) connection.count(name, amount);
+    else this.stats[name] += amount;
   }
 
   /** What the socket reports: a fault is counted; a remote that is gone ends its peer with `"closed"`. */
   #socketEvent(event: SocketEvent): void {
-    const connection = event.address === undefined ? undefined : this.#connections.get(event.address);
-    if (event.type === "error") {
-      if (connection) connection.count("socketErrors");
-      else this.stats.socketErrors++;
-    } else if (connection) {
+    const connection = this.#connections.get(event.address!);
+    if (event.type === "error") this.#count(connection, "socketErrors");
+    else if (connection) {
       connection.end("closed");
       this.#connections.delete(connection.address);
     }
@@ -2129,22 +2171,18 @@ export class Host {
     if (this.#closed) return;
     const now = this.#now();
     const connection = this.#connections.get(from);
-    const count = (name: keyof Stats, amount = 1) => {
-      if (connection) connection.count(name, amount);
-      else this.stats[name] += amount;
-    };
-    count("packetsReceived");
-    count("bytesReceived", datagram.length);
+    this.#count(connection, "packetsReceived");
+    this.#count(connection, "bytesReceived", datagram.length);
     if (datagram[0] >= DATA && connection) {
       const verdict = connection.receive(datagram, now);
-      if (verdict === "invalid") return count("invalidDropped");
+      if (verdict === "invalid") return this.#count(connection, "invalidDropped");
       // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
       if (connection.mustAck) this.#send(connection, connection.packet(now));
       if (connection.finished) this.#connections.delete(from);
       return;
     }
     const handshake = readHandshake(datagram);
-    if (!handshake || !this.#handshake(handshake, connection, from, now)) count("invalidDropped");
+    if (!handshake || !this.#handshake(handshake, connection, from, now)) this.#count(connection, "invalidDropped");
   }
 
   /** Answers a handshake datagram; returns false for one that fits no step of the handshake. */
@@ -2275,15 +2313,13 @@ class Snapshots {
       const delta = xorDelta(packed, base.bytes);
       if (delta.length < packed.length) body = delta;
     }
-    const head = new Uint8Array(12);
-    const headBytes = writeVarint(head, 0, body === packed ? 0 : (sequence - base!.sequence) & 0xffff);
-    head.set(float64s(now), headBytes);
-    const payload = new Uint8Array(headBytes + 8 + body.length);
-    payload.set(head.subarray(0, headBytes + 8));
-    payload.set(body, headBytes + 8);
+    const payload = new Uint8Array(11 + body.length); // a varint of up to 3 bytes, a float 64, the body
+    const at = writeVarint(payload, 0, body === packed ? 0 : (sequence - base!.sequence) & 0xffff) + 8;
+    payload.set(float64s(now), at - 8);
+    payload.set(body, at);
     const sent = { sequence, bytes: packed, pieces: 0, acked: 0 };
     this.#sent[sequence % SNAPSHOT_SLOTS] = sent;
-    return [payload, sent];
+    return [payload.subarray(0, at + body.length), sent];
   }
 
   /** A packet with a piece of `sent` was acked: once all were, the receiver holds it, a baseline. */
@@ -2444,8 +2480,8 @@ export function lerp<T>(a: T, b: T, fraction: number): T {
  * ```
  */
 export class Timeline<T> {
-  #times: number[] = [];
-  #states: T[] = [];
+  /** [time, state], in time order. */
+  #states: [number, T][] = [];
   /** The most states kept: the oldest go first. */
   readonly capacity: number;
 
@@ -2468,14 +2504,11 @@ export class Timeline<T> {
    * @param state the state
    */
   add(time: number, state: T): void {
-    let at = this.#times.length;
-    while (at && this.#times[at - 1] > time) at--;
-    this.#times.splice(at, 0, time);
-    this.#states.splice(at, 0, state);
-    if (this.#times.length > this.capacity) {
-      this.#times.shift();
-      this.#states.shift();
-    }
+    const states = this.#states;
+    let at = states.length;
+    while (at && states[at - 1][0] > time) at--;
+    states.splice(at, 0, [time, state]);
+    if (states.length > this.capacity) states.shift();
   }
 
   /**
@@ -2487,16 +2520,13 @@ export class Timeline<T> {
    * @returns the state before, the state after, the fraction between
    */
   at(time: number): [before: T, after: T, fraction: number] | undefined {
-    const times = this.#times;
-    if (!times.length) return undefined;
+    const states = this.#states;
     let after = 0;
-    while (after < times.length && times[after] < time) after++;
-    if (after === 0 || after === times.length) {
-      const state = this.#states[Math.min(after, times.length - 1)];
-      return [state, state, 0];
-    }
-    const fraction = (time - times[after - 1]) / (times[after] - times[after - 1]);
-    return [this.#states[after - 1], this.#states[after], fraction];
+    while (after < states.length && states[after][0] < time) after++;
+    const [afterTime, afterState] = states[Math.min(after, states.length - 1)] ?? [];
+    if (!after || after === states.length) return afterTime === undefined ? undefined : [afterState!, afterState!, 0];
+    const [beforeTime, beforeState] = states[after - 1];
+    return [beforeState, afterState!, (time - beforeTime) / (afterTime! - beforeTime)];
   }
 
   /**
@@ -2693,17 +2723,49 @@ const closedError = (address: string): SocketEvent => ({
 });
 
 /**
- * Counts sends in flight, and closes only once they have all left: a Host
- * sends its goodbye packets just before it closes its socket, and an async
- * send cancelled by the close leaves the other side to time out (10 s).
+ * What denoUdp and nodeUdp share: an address is checked before anything is
+ * sent, faults go to `notify`, and close() waits until the sends in flight
+ * have left (a Host sends its goodbyes just before it closes its socket, and
+ * an async send cancelled by the close leaves the other side to time out).
  */
-function sendsInFlight(): { start(): void; done(): void; close(close: () => void): void } {
+function udpSocket(runtime: {
+  /** Sends; `done` hears how it went. */
+  send(data: Uint8Array, hostname: string, port: number, done: (error?: unknown) => void): void;
+  /** Delivers datagrams and faults while `open()` holds. */
+  listen(
+    receive: (data: Uint8Array, from: string) => void,
+    notify: (event: SocketEvent) => void,
+    open: () => boolean,
+  ): void;
+  close(): void;
+}): Socket {
+  let closed = false;
   let inFlight = 0;
-  let pendingClose: (() => void) | undefined;
+  let notify: (event: SocketEvent) => void = ignore;
+  const sent = (to: string) => (error?: unknown) => {
+    if (error) notify({ type: "error", address: to, error });
+    if (!--inFlight && closed) runtime.close();
+  };
   return {
-    start: () => void inFlight++,
-    done: () => void (--inFlight || pendingClose?.()),
-    close: (close) => inFlight ? pendingClose = close : close(),
+    send(data, to) {
+      const [hostname, port] = splitAddress(to);
+      if (closed) return notify(closedError(to));
+      inFlight++;
+      try {
+        runtime.send(data, hostname, port, sent(to));
+      } catch (error) {
+        sent(to)(error);
+      }
+    },
+    listen(receive, onEvent = ignore) {
+      notify = onEvent;
+      runtime.listen((data, from) => closed || receive(data, from), (event) => notify(event), () => !closed);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      if (!inFlight) runtime.close();
+    },
   };
 }
 
@@ -2732,40 +2794,25 @@ export interface DenoDatagramConn {
  * ```
  */
 export function denoUdp(conn: DenoDatagramConn): Socket {
-  let closed = false;
-  let notify: (event: SocketEvent) => void = ignore;
-  const sends = sendsInFlight();
-  return {
-    send(data, to) {
-      const [hostname, port] = splitAddress(to);
-      if (closed) return notify(closedError(to));
-      sends.start();
-      conn.send(data, { transport: "udp", hostname, port }).then(sends.done, (error) => {
-        sends.done();
-        notify({ type: "error", address: to, error });
-      });
-    },
-    async listen(receive, onEvent = ignore) {
-      notify = onEvent;
-      while (!closed) {
+  return udpSocket({
+    send: (data, hostname, port, done) =>
+      void conn.send(data, { transport: "udp", hostname, port }).then(() => done(), done),
+    async listen(receive, notify, open) {
+      while (open()) {
         try {
           const [data, from] = await conn.receive();
-          if (!closed) receive(data.slice(), joinAddress(from.hostname!, from.port!));
+          receive(data.slice(), joinAddress(from.hostname!, from.port!));
         } catch (error) {
           // Linux reports an ICMP port unreachable as ECONNREFUSED on a later receive: counted, and
           // the socket goes on. A closed socket's receive fails with BadResource or Interrupted: stop.
           const name = (error as Error)?.name;
-          if (closed || name === "BadResource" || name === "Interrupted") break;
+          if (!open() || name === "BadResource" || name === "Interrupted") break;
           notify({ type: "error", error });
         }
       }
     },
-    close() {
-      if (closed) return;
-      closed = true;
-      sends.close(() => conn.close());
-    },
-  };
+    close: () => conn.close(),
+  });
 }
 
 /** The part of a `node:dgram` socket that {@linkcode nodeUdp} uses. */
@@ -2799,39 +2846,18 @@ export interface NodeDgramSocket {
  * ```
  */
 export function nodeUdp(socket: NodeDgramSocket): Socket {
-  let closed = false;
-  let notify: (event: SocketEvent) => void = ignore;
-  const sends = sendsInFlight();
-  socket.on("error", (error) => notify({ type: "error", error }));
-  return {
-    send(data, to) {
-      const [hostname, port] = splitAddress(to);
-      if (closed) return notify(closedError(to));
-      sends.start();
-      try {
-        socket.send(data, port, hostname, (error) => {
-          sends.done();
-          if (error) notify({ type: "error", address: to, error });
-        });
-      } catch (error) {
-        sends.done();
-        notify({ type: "error", address: to, error });
-      }
-    },
-    listen(receive, onEvent = ignore) {
-      notify = onEvent;
+  // Node ends the process on an "error" event nobody listens to: listen from the start.
+  let fault: (error: Error) => void = ignore;
+  socket.on("error", (error) => fault(error));
+  return udpSocket({
+    send: (data, hostname, port, done) => socket.send(data, port, hostname, (error) => done(error ?? undefined)),
+    listen(receive, notify) {
+      fault = (error) => notify({ type: "error", error });
       // A copy: Node hands out a Buffer, which may be a slice of a larger pool.
-      socket.on(
-        "message",
-        (data, from) => closed || receive(new Uint8Array(data), joinAddress(from.address, from.port)),
-      );
+      socket.on("message", (data, from) => receive(new Uint8Array(data), joinAddress(from.address, from.port)));
     },
-    close() {
-      if (closed) return;
-      closed = true;
-      sends.close(() => socket.close());
-    },
-  };
+    close: () => socket.close(),
+  });
 }
 
 /** A UDP socket Bun opened for {@linkcode bunUdp}: the part of Bun's `udp.Socket` it uses. */
@@ -2966,12 +2992,21 @@ interface WebSocketLink {
   close(): void;
 }
 
-/** The bytes of a WebSocket message: an ArrayBuffer, or a view such as Node's Buffer; text is none. */
-function messageBytes(data: unknown): Uint8Array | undefined {
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+/**
+ * Hands a WebSocket message to `receive` as bytes (an ArrayBuffer, or a view
+ * such as Node's Buffer, copied); a text message is a fault.
+ */
+function deliverMessage(
+  data: unknown,
+  address: string,
+  receive: (data: Uint8Array, from: string) => void,
+  notify: (event: SocketEvent) => void,
+): void {
+  if (data instanceof ArrayBuffer) receive(new Uint8Array(data), address);
+  else if (ArrayBuffer.isView(data)) {
+    receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), address);
+  } else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
 }
-
 /**
  * Sends and receives through one WebSocket as `address`, holding what is sent
  * while it is still connecting; listens to its events unless the runtime
@@ -2991,11 +3026,10 @@ function linkWebSocket(
   if ("addEventListener" in ws) {
     ws.binaryType = "arraybuffer";
     ws.addEventListener("open", flush);
-    ws.addEventListener("message", (event) => {
-      const data = messageBytes((event as { data: unknown }).data);
-      if (data) receive(data, address);
-      else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
-    });
+    ws.addEventListener(
+      "message",
+      (event) => deliverMessage((event as { data: unknown }).data, address, receive, notify),
+    );
     ws.addEventListener("close", () => notify({ type: "closed", address }));
     ws.addEventListener("error", (event) => notify({ type: "error", address, error: event }));
     ws.accept?.();
@@ -3134,10 +3168,7 @@ export function webSocketServer(): WebSocketServer {
       return address;
     },
     message(ws, data) {
-      const bytes = messageBytes(data);
-      const address = addresses.get(ws) ?? server.accept(ws);
-      if (bytes) receive(bytes, address);
-      else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
+      deliverMessage(data, addresses.get(ws) ?? server.accept(ws), receive, notify);
     },
     closed: forget,
     send(data, to) {

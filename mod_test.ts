@@ -1307,3 +1307,77 @@ Deno.test('Host: at 20% loss the other side hears a disconnect as "closed" for a
   // Sent once, 20%: 40 seeds.
   assert.ok(missed <= 8, `${missed} of 200 seeds missed the goodbye`);
 });
+
+// ─── what pack cannot lose in silence (issue #10) ───────────────────────────
+
+Deno.test("pack() writes a Set as the array of its values", () => {
+  assert.deepEqual(unpack(pack(new Set([1, "two", [3]]))), [1, "two", [3]]);
+  assert.deepEqual(unpack(pack({ tags: new Set(["a"]) })), { tags: ["a"] });
+});
+
+Deno.test("pack() throws a TypeError that names where a value it cannot take sits", () => {
+  const cases: [unknown, string][] = [
+    [() => 1, "Cannot pack a function"],
+    [{ a: { b: [0, 1, () => 1] } }, "Cannot pack a function at .a.b[2]"],
+    [{ p: Promise.resolve(1) }, "Cannot pack a Promise at .p"],
+    [[new WeakMap()], "Cannot pack a WeakMap at [0]"],
+    [new Map([[7, { s: new WeakSet() }]]), "Cannot pack a WeakSet at [7].s"],
+    [{ "two words": [Symbol("s")] }, "Cannot pack a symbol at [two words][0]"],
+    [new Set([{ big: 2n ** 70n }]), `Cannot pack ${2n ** 70n}: a bigint must fit in 64 bits at [0].big`],
+  ];
+  for (const [value, message] of cases) {
+    assert.throws(() => pack(value), (error: Error) => error.message === message, message);
+  }
+  // A getter's own error passes as it is.
+  const getterError = new Error("from a getter");
+  assert.throws(() =>
+    pack({
+      get x() {
+        throw getterError;
+      },
+    }), (error) => error === getterError && getterError.message === "from a getter");
+});
+
+Deno.test("unpack() of something that is not a Uint8Array says what it got", () => {
+  for (
+    const [value, what] of [[{}, "an object"], [null, "null"], [undefined, "undefined"], [7, "a number"], [
+      "x",
+      "a string",
+    ]]
+  ) {
+    assert.throws(() => unpack(value as Uint8Array), {
+      name: "TypeError",
+      message: `Cannot unpack ${what}: it takes a Uint8Array`,
+    });
+  }
+});
+
+Deno.test("message events carry their mode", () => {
+  const { peer, step, serverEvents } = pair({ latencyMs: 10 });
+  for (const mode of MODE_NAMES) peer.send(mode, { mode });
+  for (let i = 0; i < 20; i++) step();
+  const got = messages(serverEvents).map((event) => [event.data, (event as HostEvent & { mode: Mode }).mode]);
+  assert.deepEqual(got.sort(), MODE_NAMES.map((mode) => [mode, mode]).sort());
+});
+
+Deno.test("over a reliable socket a packet past maxEvents is never lost in silence: the peer is dropped", () => {
+  const net = memoryNet({ latencyMs: 5 });
+  const server = new Host({ ...net.socket("server"), reliable: true }, { maxEvents: 10 });
+  const client = new Host({ ...net.socket("client"), reliable: true });
+  const peer = client.connect("server");
+  for (let i = 0; i < 10; i++) client.update(), server.update(), net.advance(16);
+  assert.equal(peer.state, "connected");
+  for (let i = 0; i < 40; i++) {
+    peer.send(i);
+    client.update();
+    server.update();
+    net.advance(16);
+  }
+  const events: HostEvent[] = [];
+  for (let event; (event = server.poll());) events.push(event);
+  const got = messages(events).map((event) => event.data);
+  assert.deepEqual(got, [...got.keys()], "what arrived arrived in order, with no gap");
+  assert.ok(got.length < 40);
+  const last = events.at(-1);
+  assert.equal(last?.type === "disconnect" && last.reason, "closed");
+});
