@@ -1892,12 +1892,10 @@ class Connection implements Peer {
         return undefined;
       }
     }
-    // Clock sync rides in the first packet of an update when it has room (37 bytes at most). It never sends
-    // a packet of its own: traffic, acks and keepalives carry it.
-    let controls = this.#packetsThisUpdate ? [] : this.#clock.frames(now);
-    const controlBytes = controls.reduce((sum, control) => sum + frameHeadBytes(control) + control.payload.length, 0);
-    if (used + controlBytes > room) this.#clock.unsend(controls), controls = [];
-    else used += controlBytes;
+    // Clock sync rides in the first packet of an update when it has room for the most it takes (a request
+    // and an answer, 37 bytes). It never sends a packet of its own: traffic, acks and keepalives carry it.
+    const controls = this.#packetsThisUpdate || used + 37 > room ? [] : this.#clock.frames(now);
+    for (const control of controls) used += frameHeadBytes(control) + control.payload.length;
     const rides = this.#rides;
     for (; this.#ridesAt < rides.length; this.#ridesAt++) {
       const piece = rides[this.#ridesAt];
@@ -2381,24 +2379,16 @@ class Clock implements ClockEstimate {
   /** The last request to answer: its t0, and when it arrived. */
   #toAnswer?: [number, number];
 
-  /** What frames() took, for unsend(). */
-  #taken: [[number, number] | undefined, number] = [undefined, -Infinity];
-
   /** Ms between requests: quick until half the samples are in. */
   #interval(): number {
     return this.#samples.length < CLOCK_SAMPLES / 2 ? CLOCK_FIRST_INTERVAL_MS : CLOCK_INTERVAL_MS;
   }
 
-  /**
-   * The control frames for the next packet: the answer to the last request,
-   * and a request when one is due. They count as sent until `unsend` takes
-   * them back (the packet was not sent after all).
-   */
+  /** The control frames for the next packet: the answer to the last request, and a request when one is due. */
   frames(now: number): Frame[] {
     const frames: Frame[] = [];
     const control = (kind: number, payload: Uint8Array) =>
       frames.push({ channel: 0, mode: CONTROL, sequence: 0, fragment: kind, payload });
-    this.#taken = [this.#toAnswer, this.#requestedAt];
     if (this.#toAnswer) control(CLOCK_ANSWER, float64s(...this.#toAnswer, now));
     this.#toAnswer = undefined;
     if (now - this.#requestedAt >= this.#interval()) {
@@ -2406,11 +2396,6 @@ class Clock implements ClockEstimate {
       control(CLOCK_REQUEST, float64s(now));
     }
     return frames;
-  }
-
-  /** The packet `frames` were for did not go: they are due again. */
-  unsend(frames: Frame[]): void {
-    if (frames.length) [this.#toAnswer, this.#requestedAt] = this.#taken;
   }
 
   /** A control frame arrived at `now`. */
