@@ -1312,6 +1312,11 @@ class Stream {
     }
     const held = this.held;
     if (sequenceAhead(sequence, this.nextDeliver) < 0 || held.has(sequence)) return undefined;
+    // The common case, the next message whole with nothing waiting: handed over as it is, never copied or held.
+    if (this.mode === RELIABLE && fragment === 1 && sequence === this.nextDeliver && !held.size) {
+      this.nextDeliver = nextSequence(sequence);
+      return [payload];
+    }
     held.set(sequence, { payload: payload.slice(), fragment });
     this.heldBytes += payload.length;
     const messages = this.#ready(sequence, fragment);
