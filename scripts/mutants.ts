@@ -306,6 +306,10 @@ const MUTANTS: Mutant[] = [
     name: "a closed WebSocket not reported (no closed notify)",
     edits: [['ws.addEventListener("close", () => notify({ type: "closed", address }));', ""]],
   },
+  {
+    name: "a WebSocket closed by a runtime's callback not reported (webSocketServer().closed does nothing)",
+    edits: [["    closed: forget,\n", "    closed: () => {},\n"]],
+  },
 ];
 
 const root = new URL("../", import.meta.url).pathname;
