@@ -78,6 +78,25 @@ function retag(datagram: Uint8Array, key: Uint8Array): Uint8Array {
   return datagram;
 }
 
+/**
+ * A healthy genuine data packet (first byte 0x80: no ack-bit bytes, a one-byte ack delta) rewritten
+ * in canonical form with its sequence and its ack moved, then retagged under `key`: what a forger
+ * with the handshake's secrets, or a replay across the 16-bit wrap, would send.
+ */
+function reheader(genuine: Uint8Array, key: Uint8Array, sequenceOffset: number, ackOffset: number): Uint8Array {
+  assert.equal(genuine[0], 0x80, "a healthy header");
+  const sequence = ((genuine[1] << 8 | genuine[2]) + sequenceOffset) & 0xffff;
+  const ack = ((genuine[1] << 8 | genuine[2]) - genuine[3] + ackOffset) & 0xffff;
+  const back = (sequence - ack) & 0xffff;
+  const header = back > 255 ? [0x90, sequence >> 8, sequence & 255, back >> 8, back & 255] : [
+    0x80,
+    sequence >> 8,
+    sequence & 255,
+    back,
+  ];
+  return retag(Uint8Array.from([...header, ...genuine.subarray(4)]), key);
+}
+
 interface Pair {
   net: ReturnType<typeof memoryNet>;
   server: Host;
@@ -196,6 +215,29 @@ Deno.test("a forged copy of a genuine packet, sequence +1, +2, +600 or +32768, e
   }
 });
 
+Deno.test("a genuine packet with any one of its 32 tag bits flipped, or sent back to its sender, is dropped as invalid", () => {
+  const { peer, until, step, server, client, net, sent } = pair({ latencyMs: 5 });
+  until(() => peer.state === "connected");
+  peer.send("x");
+  step();
+  const genuine = sent.client.at(-1)!;
+  const [invalidBefore, duplicatesBefore] = [server.stats.invalidDropped, server.stats.duplicatesDropped];
+  const forger = net.socket("client");
+  for (let bit = 0; bit < 32; bit++) {
+    const flipped = genuine.slice();
+    flipped[flipped.length - 4 + (bit >> 3)] ^= 1 << (bit & 7);
+    forger.send(flipped, "server");
+  }
+  net.advance(6);
+  // A flip that passed would be taken as a copy of the packet that arrived: a duplicate, not invalid.
+  assert.equal(server.stats.invalidDropped - invalidBefore, 32);
+  assert.equal(server.stats.duplicatesDropped, duplicatesBefore);
+  const clientInvalidBefore = client.stats.invalidDropped;
+  net.socket("server").send(genuine, "client"); // each direction has its own key
+  net.advance(6);
+  assert.equal(client.stats.invalidDropped, clientInvalidBefore + 1);
+});
+
 /** Fuzzes a connected server with `count` datagrams, then checks the connection still works. */
 function fuzz(count: number, seed: number): void {
   const { peer, step, until, serverEvents, server, net, sent } = pair({ latencyMs: 5 });
@@ -273,23 +315,27 @@ Deno.test("a packet in any form but the one canonical encoding is dropped, even 
   const challenge = sent.server.find((datagram) => datagram[0] === 2)!;
   const view = new DataView(challenge.buffer, challenge.byteOffset);
   const key = keyBytes(view.getUint32(1), view.getUint32(5));
-  peer.send("x");
+  // 20 letters pack to 21 bytes: past the 13 a frame head holds, so the length is a varint (21 - 14 = 7).
+  const text = "x".repeat(20);
+  peer.send(text);
   step();
-  const genuine = sent.client.at(-1)!; // 80 seq seq delta | 30 00 01 a1 78 | tag
+  const genuine = sent.client.at(-1)!; // 80 seq seq delta | clock frames? | f0 00 00 07 b4 78 … 78 | tag
   assert.equal(genuine[0], 0x80, "a healthy header: no ack-bit bytes, one-byte ack delta");
+  // Clock frames may come first: a request (head 0x8b, 10 bytes) and an answer (head 0xfb, 27 bytes).
+  let f = 4;
+  while (genuine[f] === 0x8b || genuine[f] === 0xfb) f += genuine[f] === 0x8b ? 10 : 27;
+  assert.deepEqual([...genuine.subarray(f, f + 4)], [0xf0, 0, 0, 7], "a reliable frame with a one-byte varint length");
   const body = genuine.subarray(0, genuine.length - 4);
   const forms: [string, number[]][] = [
     ["a two-byte ack delta that fits one byte", [0x90, body[1], body[2], 0, body[3], ...body.subarray(4)]],
     ["an ack-bit byte of 0xff written out", [0x81, ...body.subarray(1, 4), 0xff, ...body.subarray(4)]],
     ["a frame length as an overlong varint", [
-      ...body.subarray(0, 4),
-      0xf0,
-      ...body.subarray(5, 7),
-      0x80,
+      ...body.subarray(0, f + 3),
+      body[f + 3] | 0x80,
       0x00,
-      ...body.subarray(7),
+      ...body.subarray(f + 4),
     ]],
-    ["a channel byte of 0", [...body.subarray(0, 4), body[4] | 0x04, 0, ...body.subarray(5)]],
+    ["a channel byte of 0", [...body.subarray(0, f), body[f] | 0x04, 0, ...body.subarray(f + 1)]],
   ];
   const forger = net.socket("client");
   for (const [name, bytes] of forms) {
@@ -303,8 +349,8 @@ Deno.test("a packet in any form but the one canonical encoding is dropped, even 
   forger.send(retag(genuine.slice(), key), "server");
   net.advance(1);
   assert.equal(server.stats.duplicatesDropped, duplicatesBefore + 1, "the canonical form passes the same checks");
-  until(() => messagesOf(serverEvents).includes("x"), 50);
-  assert.deepEqual(messagesOf(serverEvents), ["x"]);
+  until(() => messagesOf(serverEvents).includes(text), 50);
+  assert.deepEqual(messagesOf(serverEvents), [text]);
 });
 
 // ─── defence in depth ───────────────────────────────────────────────────────
@@ -318,12 +364,10 @@ Deno.test("a packet with a valid tag but a sequence far ahead is dropped, not ad
   const key = keyBytes(view.getUint32(1), view.getUint32(5));
   peer.send("before");
   step();
-  const forged = sent.client.at(-1)!.slice();
-  const sequence = ((forged[1] << 8 | forged[2]) + 1100) & 0xffff; // past the 1024 packets a peer remembers
-  forged[1] = sequence >> 8;
-  forged[2] = sequence;
+  // Past the 1024 packets a peer remembers; the ack stays the genuine one, so only the jump is wrong.
+  const forged = reheader(sent.client.at(-1)!, key, 1100, 0);
   const invalidBefore = server.stats.invalidDropped;
-  net.socket("client").send(retag(forged, key), "server");
+  net.socket("client").send(forged, "server");
   for (let i = 0; i < 10; i++) step();
   assert.equal(server.stats.invalidDropped, invalidBefore + 1);
   for (let i = 0; i < 20; i++) {
@@ -332,6 +376,40 @@ Deno.test("a packet with a valid tag but a sequence far ahead is dropped, not ad
   }
   until(() => messagesOf(serverEvents).includes("after 19"), 100);
   assert.equal(messagesOf(serverEvents).length, 21);
+});
+
+Deno.test("a packet with a valid tag that acks a packet not sent lately (a replay across the wrap) is dropped, not acked", () => {
+  for (const [name, ackOffset] of [["1,100 packets old", -1100], ["not sent yet", 2]] as const) {
+    const random = (bytes: Uint8Array) => void bytes.fill(7);
+    const { peer, until, step, serverEvents, server, net, sent } = pair({ latencyMs: 5 }, { random });
+    until(() => peer.state === "connected");
+    const challenge = sent.server.find((datagram) => datagram[0] === 2)!;
+    const view = new DataView(challenge.buffer, challenge.byteOffset);
+    const key = keyBytes(view.getUint32(1), view.getUint32(5));
+    // Past the first 32 packets on a clean link no copies ride along: a piece in a packet the server
+    // took for a duplicate, yet acked, would never come again.
+    for (let i = 0; i < 40; i++) {
+      peer.send(`warm ${i}`);
+      step();
+    }
+    const genuine = sent.client.at(-1)!;
+    // An empty packet that takes the client's next sequence: were it taken, the genuine packet with
+    // that sequence would be dropped as a duplicate and acked, and its message lost.
+    const forged = reheader(Uint8Array.of(...genuine.subarray(0, 4), 0, 0, 0, 0), key, 1, ackOffset);
+    const invalidBefore = server.stats.invalidDropped;
+    net.socket("client").send(forged, "server");
+    net.advance(6); // past the link's 5 ms
+    assert.equal(server.stats.invalidDropped, invalidBefore + 1, name);
+    for (let i = 0; i < 20; i++) {
+      peer.send(`after ${i}`);
+      step();
+    }
+    until(() => messagesOf(serverEvents).includes("after 19"), 100);
+    assert.deepEqual(messagesOf(serverEvents), [
+      ...Array.from({ length: 40 }, (_, i) => `warm ${i}`),
+      ...Array.from({ length: 20 }, (_, i) => `after ${i}`),
+    ], name);
+  }
 });
 
 Deno.test("a reliable channel that waits `timeout` ms for a piece its sender was told arrived ends the connection", () => {

@@ -6,7 +6,18 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { condition, Host, type HostEvent, memoryNet, type Socket, type SocketEvent } from "./mod.ts";
+import {
+  type CallbackWebSocket,
+  condition,
+  Host,
+  type HostEvent,
+  memoryNet,
+  type Socket,
+  type SocketEvent,
+  webSocket,
+  type WebSocketLike,
+  webSocketServer,
+} from "./mod.ts";
 
 /** Runs `frames` of 16 ms: both Hosts update, the network moves on; returns every event, tagged by Host. */
 function frames(net: { advance(ms: number): void }, hosts: Host[], count: number): [number, HostEvent][] {
@@ -148,3 +159,75 @@ Deno.test("a socket send that throws inside update() is counted and never escape
   assert.equal(peer.stats.socketErrors, client.stats.socketErrors); // nothing went to "nonsense"
   assert.equal(client.stats.packetsSent, sentBefore, "a send the socket threw on is not counted as sent");
 });
+
+/** One end of an in-memory WebSocket: it keeps its listeners, so a test can fire their events. */
+interface FakeWebSocket extends WebSocketLike {
+  fire(type: "open" | "message" | "close" | "error", event?: unknown): void;
+}
+
+/**
+ * A client WebSocket and the server's end of it, open, on a virtual clock: what one end sends
+ * arrives at the other on `advance()`. The server end is an event-listening WebSocket, or with
+ * `callback` one whose runtime calls back (its messages go to `sockets.message`).
+ */
+function webSocketPair(sockets: ReturnType<typeof webSocketServer>, callback: boolean) {
+  let clock = 0;
+  const inFlight: (() => void)[] = [];
+  const fake = (url: string | undefined, deliver: (data: ArrayBuffer) => void): FakeWebSocket => {
+    const listeners = new Map<string, ((event: unknown) => void)[]>();
+    return {
+      readyState: 1,
+      url,
+      send: (data) => void inFlight.push(() => deliver(data.slice().buffer)),
+      close() {},
+      addEventListener: (type, listener) => void listeners.set(type, [...listeners.get(type) ?? [], listener]),
+      fire: (type, event) => listeners.get(type)?.forEach((listener) => listener(event)),
+    };
+  };
+  const server: FakeWebSocket | CallbackWebSocket = callback
+    ? { send: (data) => void inFlight.push(() => client.fire("message", { data: data.slice().buffer })), close() {} }
+    : fake(undefined, (data) => client.fire("message", { data }));
+  const client = fake(
+    "ws://game.test/",
+    (data) => "fire" in server ? server.fire("message", { data }) : sockets.message(server, data),
+  );
+  const net = {
+    now: () => clock,
+    advance(ms: number) {
+      for (const deliver of inFlight.splice(0)) deliver();
+      clock += ms;
+    },
+  };
+  return { client, server, net };
+}
+
+for (const callback of [false, true]) {
+  const kind = callback ? "a runtime's callback (sockets.closed)" : "its close event";
+  Deno.test(`a WebSocket that closes ends its peer as closed at once, on both sides: the server hears ${kind}`, () => {
+    const sockets = webSocketServer();
+    const { client, server, net } = webSocketPair(sockets, callback);
+    const clientSocket = webSocket(client);
+    const serverHost = new Host(sockets, { now: net.now });
+    const clientHost = new Host(clientSocket, { now: net.now });
+    if (!callback) assert.equal(sockets.accept(server, "player"), "player");
+    const peer = clientHost.connect(clientSocket.address);
+    peer.send("hello");
+    const events = frames(net, [serverHost, clientHost], 10);
+    assert.equal(peer.state, "connected");
+    assert.ok(events.some(([host, event]) => host === 0 && event.type === "message" && event.data === "hello"));
+    const [serverPeer] = serverHost.peers;
+    assert.equal(serverPeer.state, "connected");
+    // The server's end closes: its peer ends now, with no update and no timeout.
+    if ("fire" in server) server.fire("close");
+    else sockets.closed(server);
+    assert.equal(serverPeer.state, "disconnected");
+    const heard = serverHost.poll();
+    assert.equal(heard?.type === "disconnect" && heard.reason, "closed");
+    assert.equal(serverHost.peers.length, 0);
+    // And the client's end: its peer ends too.
+    client.fire("close");
+    assert.equal(peer.state, "disconnected");
+    const clientHeard = clientHost.poll();
+    assert.equal(clientHeard?.type === "disconnect" && clientHeard.reason, "closed");
+  });
+}
