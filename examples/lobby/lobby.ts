@@ -487,7 +487,9 @@ export class Lobby {
   }
 
   async #relay(client: Client, request: Request): Promise<void> {
-    const { data, to, mode = "reliable" } = request;
+    const { data, mode = "reliable" } = request;
+    // A `to` of null (what undefined packs to) means everyone, as no `to` does.
+    const to = request.to ?? undefined;
     if (!client.room) throw new Refused("Not in a room: join one to relay");
     if (!MODES.includes(mode as Mode)) throw new Refused(`mode must be one of ${MODES.join(", ")}`);
     const room = this.#rooms.get(client.room)!;
