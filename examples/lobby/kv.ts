@@ -50,6 +50,23 @@ const DELETES_PER_COMMIT = 500;
 /** `sum` adds modulo 2^64: adding 2^64 - 1 takes one away. */
 const MINUS_ONE = 2n ** 64n - 1n;
 
+/**
+ * Tries a KV call again while SQLite reports "database is locked": two
+ * processes (or two handles) on one local KV file that write at once get it
+ * instead of waiting. 100 tries 1 to 10 ms apart cover about half a second of
+ * contention.
+ */
+async function unlocked<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= 100 || !/database is locked/.test((error as Error)?.message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(attempt, 10)));
+    }
+  }
+}
+
 /** A lobby's heartbeat as kept in KV. */
 interface Beat {
   beatAt: number;
@@ -86,7 +103,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   const remove = async (entry: Deno.KvEntry<Room>): Promise<boolean> => {
     const commit = kv.atomic().check(entry).delete(entry.key).sum(countKey, MINUS_ONE);
     if (entry.value.lobby) commit.delete(hostedKey(entry.value.lobby, entry.value.id));
-    return (await commit.commit()).ok;
+    return (await unlocked(() => commit.commit())).ok;
   };
 
   /** Deletes the rooms, mailbox and index of a lobby whose heartbeat stopped. */
@@ -97,10 +114,10 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       for (let room; (room = await kv.get<Room>(roomKey(id))).value;) {
         if (room.value.lobby !== deadLobby || await remove(room as Deno.KvEntry<Room>)) break;
       }
-      await kv.delete(hosted.key);
+      await unlocked(() => kv.delete(hosted.key));
     }
     await removeAll(inboxKey(deadLobby));
-    await kv.atomic().check(entry).set(entry.key, { ...entry.value, buried: true }).commit();
+    await unlocked(() => kv.atomic().check(entry).set(entry.key, { ...entry.value, buried: true }).commit());
   };
 
   const removeAll = async (keyPrefix: Deno.KvKey): Promise<void> => {
@@ -109,7 +126,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
     for (; keys.length; keys = keys.slice(DELETES_PER_COMMIT)) {
       const commit = kv.atomic();
       for (const key of keys.slice(0, DELETES_PER_COMMIT)) commit.delete(key);
-      await commit.commit();
+      await unlocked(() => commit.commit());
     }
   };
 
@@ -117,7 +134,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
     lobby,
     heartbeatMs,
     async beat() {
-      await kv.set([...prefix, "lobbies", lobby], { beatAt: now() } satisfies Beat);
+      await unlocked(() => kv.set([...prefix, "lobbies", lobby], { beatAt: now() } satisfies Beat));
       const time = now();
       const stale = new Set<string>();
       for await (const entry of kv.list<Beat>({ prefix: [...prefix, "lobbies"] })) {
@@ -125,14 +142,15 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         if (age <= staleAfterMs) continue;
         stale.add(entry.key.at(-1) as string);
         if (!entry.value.buried) await bury(entry);
-        else if (age > FORGET_DEAD_LOBBY_MS) await kv.atomic().check(entry).delete(entry.key).commit();
+        else if (age > FORGET_DEAD_LOBBY_MS) await unlocked(() => kv.atomic().check(entry).delete(entry.key).commit());
       }
       dead = stale;
     },
     alive: (other) => !dead.has(other),
     async send(other, delivery) {
       try {
-        await kv.set([...inboxKey(other), lobby, sent++], delivery);
+        const key = [...inboxKey(other), lobby, sent++];
+        await unlocked(() => kv.set(key, delivery));
       } catch (error) {
         // A relay too large for a KV value (64 KiB), or one KV cannot clone.
         return `Cannot pass it to lobby ${other}: ${(error as Error).message}`;
@@ -146,7 +164,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       if (entries.length) {
         const commit = kv.atomic();
         for (const entry of entries) commit.delete(entry.key);
-        await commit.commit();
+        await unlocked(() => commit.commit());
       }
       return entries.map((entry) => entry.value);
     },
@@ -161,7 +179,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         const commit = kv.atomic().check(entry).set(entry.key, room);
         if (!entry.value) commit.sum(countKey, 1n);
         if (room.lobby) commit.set(hostedKey(room.lobby, room.id), true);
-        if ((await commit.commit()).ok) return;
+        if ((await unlocked(() => commit.commit())).ok) return;
       }
     },
     async delete(id) {
@@ -185,13 +203,14 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
           .set(roomKey(room.id), room)
           .sum(countKey, 1n);
         if (room.lobby) commit.set(hostedKey(room.lobby, room.id), true);
-        if ((await commit.commit()).ok) return true;
+        if ((await unlocked(() => commit.commit())).ok) return true;
       }
     },
     async update(id, change) {
       for (let entry; (entry = await kv.get<Room>(roomKey(id))).value;) {
         const changed = change(entry.value);
-        if ((await kv.atomic().check(entry).set(entry.key, changed).commit()).ok) return changed;
+        const commit = kv.atomic().check(entry).set(entry.key, changed);
+        if ((await unlocked(() => commit.commit())).ok) return changed;
       }
       return undefined;
     },
