@@ -40,7 +40,6 @@ export async function runClient(options: ClientOptions): Promise<number> {
     : await udpSocket();
   const host = new Host(socket);
   const lobby = new LobbyClient(host.connect(address.includes("://") ? socket.address : address));
-  let room: Room | undefined;
   let closed = false;
   let done: () => void = () => {};
   const finished = new Promise<void>((resolve) => done = resolve);
@@ -80,7 +79,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
   }
   const { rooms } = await lobby.request({ op: "list" }) as { rooms: RoomSummary[] };
   const open = rooms.find((listed) => listed.players < listed.maxPlayers);
-  room = open
+  const room = open
     ? (await lobby.request({ op: "join", room: open.id }) as { room: Room }).room
     : (await lobby.request({ op: "create", name: `${name}'s room`, maxPlayers: 4, meta: { game: "jam" } }) as {
       room: Room;
