@@ -1,39 +1,113 @@
 /**
- * A lobby client on UDP: `deno run -A examples/lobby/client.ts [lobby-address] [name]`.
- * It joins the first open room it finds, or creates one, says hello to the
- * room through the lobby's relay, prints what it hears for ten seconds, then
- * leaves. Run a server (examples/lobby/server.ts) and two clients to see them
- * meet.
+ * A lobby client: `deno run -A examples/lobby/client.ts [lobby] [name]`, where
+ * `lobby` is a UDP address (default `127.0.0.1:7000`) or a WebSocket URL
+ * (`ws://127.0.0.1:7000`). It joins the first open room it finds, or creates
+ * one; it greets every member through the lobby's relay (the room's members
+ * when it joins, and each newcomer), prints what it hears for ten seconds or
+ * until the room closes, then leaves. Run a server
+ * (examples/lobby/server.ts) and two clients to see them meet.
  *
  * @module
  */
-import { Host } from "../../mod.ts";
-import { LobbyClient, type Room, type RoomSummary } from "./lobby.ts";
+import { Host, type Socket, webSocket } from "../../mod.ts";
+import { LobbyClient, type Member, type Room, type RoomSummary } from "./client_lib.ts";
 import { udpSocket } from "./udp.ts";
 
-const lobbyAddress = Deno.args[0] ?? "127.0.0.1:7000";
-const name = Deno.args[1] ?? `player${Math.floor(Math.random() * 1000)}`;
-const host = new Host(await udpSocket());
-const lobby = new LobbyClient(host.connect(lobbyAddress));
+/** Options of {@linkcode runClient}. */
+export interface ClientOptions {
+  /** The lobby: `"127.0.0.1:7000"` over UDP, or `"ws://127.0.0.1:7000"` over WebSocket. */
+  lobby: string;
+  /** What the player calls itself. */
+  name: string;
+  /** How long to stay in the room, in ms (default 10,000). */
+  stayMs?: number;
+  /** How long to wait for the lobby to answer the handshake, in ms (default 2,000: on 127.0.0.1 it takes 1). */
+  connectMs?: number;
+  /** Where the lines go (default `console.log`). */
+  print?: (line: string) => void;
+}
 
-// The Host runs in the background; lobby answers resolve the requests below.
-const timer = setInterval(() => {
-  host.update();
-  for (let event; (event = host.poll());) lobby.handle(event);
-  for (let notice; (notice = lobby.notices.shift());) console.log(name, "hears", JSON.stringify(notice));
-}, 16);
+/**
+ * Meets the other players in a room, as described above.
+ *
+ * @param options the lobby, the player's name and the timings
+ * @returns the exit code: 0, or 1 when no lobby answered
+ */
+export async function runClient(options: ClientOptions): Promise<number> {
+  const { lobby: address, name, stayMs = 10_000, connectMs = 2000, print = console.log } = options;
+  const socket: Socket & { readonly address: string } = address.startsWith("ws://") || address.startsWith("wss://")
+    ? webSocket(new WebSocket(address))
+    : await udpSocket();
+  const host = new Host(socket);
+  const lobby = new LobbyClient(host.connect(address.includes("://") ? socket.address : address));
+  let closed = false;
+  let done: () => void = () => {};
+  const finished = new Promise<void>((resolve) => done = resolve);
+  const greet = (to?: string) => lobby.peer.send({ op: "relay", data: `hello from ${name}`, ...(to && { to }) });
 
-const { rooms } = await lobby.request({ op: "list" }) as { rooms: RoomSummary[] };
-const open = rooms.find((room) => room.players < room.maxPlayers);
-const { room } = open
-  ? await lobby.request({ op: "join", room: open.id }) as { room: Room }
-  : await lobby.request({ op: "create", name: `${name}'s room`, maxPlayers: 4, meta: { game: "jam" } }) as {
-    room: Room;
+  // The Host runs in the background; lobby answers resolve the requests below.
+  const timer = setInterval(() => {
+    host.update();
+    for (let event; (event = host.poll());) lobby.handle(event);
+    for (let notice; (notice = lobby.notices.shift());) {
+      if (notice.op === "member") {
+        const member = notice.member as Member;
+        print(`${name} hears: ${member.id} (${member.address}) ${notice.joined ? "joined" : "left"}`);
+        if (notice.joined) greet(member.id);
+      } else if (notice.op === "relay") {
+        print(`${name} hears from ${notice.from}: ${JSON.stringify(notice.data)}`);
+      } else if (notice.op === "closed") {
+        print(`${name} hears: the room closed (its host left)`);
+        closed = true;
+        done();
+      }
+    }
+  }, 16);
+  const stop = (code: number) => {
+    clearInterval(timer);
+    host.close();
+    return code;
   };
-console.log(name, open ? "joined" : "created", JSON.stringify(room));
-lobby.peer.send({ op: "relay", data: `hello from ${name}` });
-await new Promise((resolve) => setTimeout(resolve, 10_000));
-// The room may have closed already, when its host left first.
-await lobby.request({ op: "leave" }).then(() => console.log(name, "left"), (error) => console.log(name, error.message));
-clearInterval(timer);
-host.close();
+
+  const deadline = performance.now() + connectMs;
+  while (lobby.peer.state === "connecting" && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 16));
+  }
+  if (lobby.peer.state !== "connected") {
+    print(`no lobby at ${address}`);
+    return stop(1);
+  }
+  const { rooms } = await lobby.request({ op: "list" }) as { rooms: RoomSummary[] };
+  const open = rooms.find((listed) => listed.players < listed.maxPlayers);
+  const room = open
+    ? (await lobby.request({ op: "join", room: open.id }) as { room: Room }).room
+    : (await lobby.request({ op: "create", name: `${name}'s room`, maxPlayers: 4, meta: { game: "jam" } }) as {
+      room: Room;
+    }).room;
+  print(
+    `${name} ${open ? "joined" : "created"} room ${room.id} ${JSON.stringify(room.name)}: ` +
+      `${room.members.length}/${room.maxPlayers} players`,
+  );
+  // Those already in the room hear it now; those who come later are greeted as they join.
+  if (open) greet();
+  const stayed = setTimeout(done, stayMs);
+  await finished;
+  clearTimeout(stayed);
+  // The room may close while the leave is on its way: then the lobby answers "Not in a room".
+  const left = !closed && await lobby.request({ op: "leave" }).then(() => true, () => false);
+  print(left ? `${name} left room ${room.id}` : `${name} left: the room had closed`);
+  return stop(0);
+}
+
+if (import.meta.main) {
+  const code = await runClient({
+    lobby: Deno.args[0] ?? "127.0.0.1:7000",
+    name: Deno.args[1] ?? `player${Math.floor(Math.random() * 1000)}`,
+  }).catch((error) => {
+    // A lobby that goes away mid-request: one line, not a stack trace.
+    console.log((error as Error).message);
+    return 1;
+  });
+  // Exits at once: without a lobby nothing else is worth waiting for.
+  Deno.exit(code);
+}

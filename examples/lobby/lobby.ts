@@ -2,8 +2,8 @@
  * A lobby for jamnet games: players create rooms, list them, join and leave,
  * and the lobby relays game messages between the members of a room that cannot
  * reach each other directly (two browsers, two players behind NAT). It speaks
- * plain jamnet messages over any Host, so UDP and WebSocket clients use the
- * same protocol.
+ * plain jamnet messages over any Host, and one lobby may serve several Hosts at
+ * once (a UDP one and a WebSocket one) from one room directory.
  *
  * | request (client → lobby)                                  | answer                                        |
  * | --------------------------------------------------------- | --------------------------------------------- |
@@ -16,55 +16,64 @@
  *
  * Members of a room also hear `{ op: "member", room, member, joined }` when
  * someone joins or leaves, and `{ op: "closed", room }` when the room closes:
- * its host left, disconnected or timed out.
+ * its host left, disconnected or timed out, or the host's lobby process
+ * stopped (a shared directory).
  *
  * The room directory sits behind {@linkcode RoomStore}: {@linkcode memoryStore}
- * by default, or {@linkcode kvStore} over Deno KV, which several lobby
- * processes can share. Relay reaches the members connected to the same lobby.
+ * by default, or `kvStore` (./kv.ts) over Deno KV, which several lobby
+ * processes share: each relays to the members connected to it and hands the
+ * rest to the other lobbies through the store. The player's side,
+ * {@linkcode LobbyClient}, lives in ./client_lib.ts, which a browser can load.
  *
  * @module
  */
 import { type Host, type HostEvent, type Mode, pack, type Peer } from "../../mod.ts";
+import type { Member, Room, RoomSummary } from "./client_lib.ts";
 
-/** One member of a room, as the other members see it. */
-export interface Member {
-  /** The lobby's name for this member, random and unique. */
-  id: string;
-  /** The member's socket address as the lobby sees it: where a direct connection may reach it. */
-  address: string;
+export { LobbyClient, type Member, type Room, type RoomSummary } from "./client_lib.ts";
+export { kvStore, type KvStoreOptions } from "./kv.ts";
+
+/**
+ * A message for the members of a room connected to another lobby process:
+ * what one lobby hands another through a shared directory.
+ */
+export interface Delivery {
+  /** The room. */
+  room: string;
+  /** The message, `{ op: "member" | "closed" | "relay", … }`, as the members get it. */
+  message: Record<string, unknown>;
+  /** Only to this member. */
+  to?: string;
+  /** To everyone but this member. */
+  except?: string;
+  /** How it travels the last leg (default reliable). */
+  mode?: Mode;
 }
 
-/** A room in the directory. */
-export interface Room {
-  /** The room's id, random and unique. */
-  id: string;
-  /** What the host called it. */
-  name: string;
-  /** Most members at once, the host included. */
-  maxPlayers: number;
-  /** Free-form data the host attached: map, mode, version. */
-  meta: Record<string, unknown>;
-  /** The member id of the host: the room closes when the host leaves. */
-  host: string;
-  /** Everyone in the room, the host first. */
-  members: Member[];
+/**
+ * A directory that several lobby processes share: each one's heartbeat, and
+ * a mailbox per lobby for the {@linkcode Delivery deliveries} between them.
+ * One per lobby: its `lobby` id is the lobby's.
+ */
+export interface SharedDirectory {
+  /** This lobby's id: rooms and members it serves carry it. */
+  readonly lobby: string;
+  /** How often the lobby calls `beat`, in ms. */
+  readonly heartbeatMs: number;
+  /**
+   * Writes this lobby's heartbeat and reads the others'; the rooms of lobbies
+   * whose heartbeat went stale are dropped from the directory.
+   */
+  beat(): Promise<void>;
+  /** False for a lobby whose heartbeat was stale at the last `beat`. */
+  alive(lobby: string): boolean;
+  /** Leaves a delivery in another lobby's mailbox; resolves to why it could not (too large), never rejects. */
+  send(lobby: string, delivery: Delivery): Promise<string | undefined>;
+  /** Takes what waits in this lobby's mailbox: in the order each sender sent it. */
+  receive(): Promise<Delivery[]>;
 }
 
-/** A room as `list` shows it: no member list, so that a list of 100 rooms stays a few KB. */
-export interface RoomSummary {
-  /** The room's id. */
-  id: string;
-  /** What the host called it. */
-  name: string;
-  /** Most members at once. */
-  maxPlayers: number;
-  /** Members now. */
-  players: number;
-  /** Free-form data the host attached. */
-  meta: Record<string, unknown>;
-}
-
-/** Where the room directory lives. Every method may be asynchronous. */
+/** Where the room directory lives. Every method may be asynchronous; the optional ones make it scale and share. */
 export interface RoomStore {
   /** The room with this id, or undefined. */
   get(id: string): Promise<Room | undefined>;
@@ -74,6 +83,17 @@ export interface RoomStore {
   delete(id: string): Promise<void>;
   /** Up to `limit` rooms, in no promised order. */
   list(limit: number): Promise<Room[]>;
+  /** Adds a room unless `maxRooms` exist (then false), without listing them. Without it the lobby lists to count. */
+  create?(room: Room, maxRooms: number): Promise<boolean>;
+  /**
+   * Changes one room atomically: `change` gets the room as stored and returns
+   * it changed, or throws to refuse; nothing else writes the room in between.
+   * Returns the room written, or undefined when there is none. Without it:
+   * get, then put (atomic only within one lobby process).
+   */
+  update?(id: string, change: (room: Room) => Room): Promise<Room | undefined>;
+  /** Set when several lobby processes share this directory. */
+  readonly shared?: SharedDirectory;
 }
 
 /**
@@ -84,43 +104,26 @@ export interface RoomStore {
 export function memoryStore(): RoomStore {
   const rooms = new Map<string, Room>();
   return {
-    get: (id) => Promise.resolve(rooms.get(id)),
+    get: (id) => Promise.resolve(structuredClone(rooms.get(id))),
     put: (room) => Promise.resolve(void rooms.set(room.id, structuredClone(room))),
     delete: (id) => Promise.resolve(void rooms.delete(id)),
     list: (limit) => Promise.resolve([...rooms.values()].slice(0, limit)),
-  };
-}
-
-/** Options of {@linkcode kvStore}. */
-export interface KvStoreOptions {
-  /** The key prefix, so that several games share one KV (default `["jamnet-lobby"]`). */
-  prefix?: Deno.KvKey;
-  /**
-   * A room not written again within this many ms disappears (default 60,000):
-   * a lobby that crashes leaves nothing behind for long. A running lobby
-   * writes its rooms again every third of it (see `LobbyOptions.refreshMs`).
-   */
-  expireInMs?: number;
-}
-
-/**
- * The room directory in Deno KV (`Deno.openKv()`, a local file by default):
- * several lobby processes on one KV share one directory.
- *
- * @param kv an open KV, from `await Deno.openKv(path)`
- * @param options key prefix and expiry
- * @returns a store over `kv`
- */
-export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore {
-  const { prefix = ["jamnet-lobby"], expireInMs = 60_000 } = options;
-  return {
-    get: async (id) => (await kv.get<Room>([...prefix, id])).value ?? undefined,
-    put: async (room) => void await kv.set([...prefix, room.id], room, { expireIn: expireInMs }),
-    delete: (id) => kv.delete([...prefix, id]),
-    async list(limit) {
-      const rooms: Room[] = [];
-      for await (const entry of kv.list<Room>({ prefix }, { limit })) rooms.push(entry.value);
-      return rooms;
+    create(room, maxRooms) {
+      if (rooms.size >= maxRooms) return Promise.resolve(false);
+      rooms.set(room.id, structuredClone(room));
+      return Promise.resolve(true);
+    },
+    update(id, change) {
+      const room = rooms.get(id);
+      if (!room) return Promise.resolve(undefined);
+      // Synchronous from read to write: nothing can come between.
+      try {
+        const changed = change(structuredClone(room));
+        rooms.set(id, structuredClone(changed));
+        return Promise.resolve(changed);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
   };
 }
@@ -139,8 +142,15 @@ export interface LobbyOptions {
   maxMetaBytes?: number;
   /** Most rooms in one `rooms` answer (default 100). */
   listLimit?: number;
-  /** The lobby writes the rooms its members host again this often, in ms (default 20,000), so a KV store keeps them. */
-  refreshMs?: number;
+  /**
+   * Answers and notices one client may have waiting in the lobby while its
+   * send queue is full (default 64): past it, a request is answered with a
+   * short error instead, so every request gets an answer. A client that lets
+   * 4,096 more pile up is disconnected.
+   */
+  maxPendingAnswers?: number;
+  /** Called with one line for every room created or closed and every join and leave (default: silent). */
+  log?: (line: string) => void;
   /** The clock in ms (default `performance.now`); pass the Host's, such as `memoryNet().now`. */
   now?: () => number;
 }
@@ -150,6 +160,8 @@ interface Client {
   member: Member;
   peer: Peer;
   room?: string;
+  /** Answers and notices its send queue had no room for yet, oldest first. */
+  waiting: Record<string, unknown>[];
 }
 
 type Request = Record<string, unknown>;
@@ -161,6 +173,12 @@ class Refused extends Error {}
 /** Longest room id the lobby looks up: its own are 8 characters, and Deno KV keys stop at 2 KiB. */
 const MAX_ROOM_ID_LENGTH = 64;
 
+/**
+ * Error answers a client may have waiting past `maxPendingAnswers`: about
+ * 100 bytes each, so 400 KB at most; a client past it floods on purpose.
+ */
+const MAX_WAITING_ERRORS = 4096;
+
 /** A value from the network, short enough to quote in an error message. */
 function shown(value: unknown): string {
   return typeof value === "string"
@@ -168,10 +186,14 @@ function shown(value: unknown): string {
     : `(${typeof value})`;
 }
 
+/** The Host's message for a send queue that is full: the one send failure worth waiting out. */
+const isQueueFull = (reason: string) => reason.includes("bytes are queued");
+
 /**
- * The lobby server: give it a Host, then call `update()` every tick (or let
- * `run()` do it). It answers requests, keeps the directory, closes rooms whose
- * host left or timed out (the Host's `timeout`), and relays.
+ * The lobby server: give it one Host or several (one per transport), then
+ * call `update()` every tick (or let `run()` do it). It answers requests,
+ * keeps the directory, closes rooms whose host left or timed out (the Host's
+ * `timeout`), and relays.
  *
  * @example A lobby and one client on an in-memory network
  * ```ts
@@ -193,44 +215,50 @@ function shown(value: unknown): string {
  * ```
  */
 export class Lobby {
-  #host: Host;
+  #hosts: Host[];
   #store: RoomStore;
-  #limits: Required<Omit<LobbyOptions, "store" | "now">>;
+  #shared?: SharedDirectory;
+  #limits: Required<Omit<LobbyOptions, "store" | "now" | "log">>;
+  #log: (line: string) => void;
   #now: () => number;
   #clients = new Map<Peer, Client>();
   /** Per room, its members connected to this lobby: relay and notices go to them. */
   #local = new Map<string, Set<Client>>();
-  #lastRefresh: number;
+  /** The rooms this lobby has members in, as last written or heard: who else to tell, and on which lobby. */
+  #rooms = new Map<string, Room>();
+  #lastBeat = -Infinity;
   #running: Promise<void> = Promise.resolve();
 
   /**
-   * Makes a lobby on a Host.
+   * Makes a lobby on one Host, or on several that share its room directory.
    *
-   * @param host the Host the clients connect to
-   * @param options limits, the store and the clock
+   * @param hosts the Host (or Hosts: UDP, WebSocket) the clients connect to
+   * @param options limits, the store, the log and the clock
    */
-  constructor(host: Host, options: LobbyOptions = {}) {
-    this.#host = host;
+  constructor(hosts: Host | Host[], options: LobbyOptions = {}) {
+    this.#hosts = Array.isArray(hosts) ? hosts : [hosts];
+    if (!this.#hosts.length) throw new RangeError("A lobby needs at least one Host");
     this.#store = options.store ?? memoryStore();
+    this.#shared = this.#store.shared;
     this.#now = options.now ?? (() => performance.now());
+    this.#log = options.log ?? (() => {});
     this.#limits = {
       maxRooms: options.maxRooms ?? 1000,
       maxPlayers: options.maxPlayers ?? 64,
       maxNameLength: options.maxNameLength ?? 64,
       maxMetaBytes: options.maxMetaBytes ?? 1024,
       listLimit: options.listLimit ?? 100,
-      refreshMs: options.refreshMs ?? 20_000,
+      maxPendingAnswers: options.maxPendingAnswers ?? 64,
     };
-    this.#lastRefresh = this.#now();
   }
 
-  /** Clients connected now. */
+  /** Clients connected now, over every Host. */
   get clients(): number {
     return this.#clients.size;
   }
 
   /**
-   * Updates the Host and handles every event, one at a time; the store is
+   * Updates the Hosts and handles every event, one at a time; the store is
    * awaited between them. Calls overlap safely: each waits for the one before.
    */
   update(): Promise<void> {
@@ -251,38 +279,66 @@ export class Lobby {
   }
 
   async #update(): Promise<void> {
-    this.#host.update();
-    for (let event; (event = this.#host.poll());) await this.#event(event);
-    if (this.#now() - this.#lastRefresh >= this.#limits.refreshMs) {
-      this.#lastRefresh = this.#now();
-      for (const client of this.#clients.values()) {
-        const room = client.room && await this.#store.get(client.room);
-        if (room && room.host === client.member.id) await this.#store.put(room);
+    for (const client of this.#clients.values()) this.#flush(client);
+    for (const host of this.#hosts) {
+      host.update();
+      for (let event; (event = host.poll());) await this.#event(event);
+    }
+    const shared = this.#shared;
+    if (!shared) return;
+    for (const delivery of await shared.receive()) this.#deliver(delivery);
+    if (this.#now() - this.#lastBeat >= shared.heartbeatMs) {
+      this.#lastBeat = this.#now();
+      await shared.beat();
+      await this.#dropTheDead(shared);
+    }
+  }
+
+  /** Rooms whose host's lobby stopped close; members whose lobby stopped leave the rooms hosted here. */
+  async #dropTheDead(shared: SharedDirectory): Promise<void> {
+    for (const room of [...this.#rooms.values()]) {
+      if (!shared.alive(room.lobby!)) {
+        this.#log(`room ${room.id} closed: its host's lobby ${room.lobby} stopped`);
+        await this.#store.delete(room.id);
+        this.#deliver({ room: room.id, message: { op: "closed", room: room.id } });
+        continue;
+      }
+      if (room.lobby !== shared.lobby) continue;
+      for (const member of room.members) {
+        if (shared.alive(member.lobby!)) continue;
+        const changed = await this.#change(room.id, (stored) => ({
+          ...stored,
+          members: stored.members.filter((other) => other.id !== member.id),
+        }));
+        if (!changed) continue;
+        this.#rooms.set(room.id, changed);
+        await this.#tell(changed, { op: "member", room: room.id, member, joined: false });
       }
     }
   }
 
   async #event(event: HostEvent): Promise<void> {
     if (event.type === "connect") {
-      const member = { id: crypto.randomUUID().slice(0, 8), address: event.peer.address };
-      this.#clients.set(event.peer, { member, peer: event.peer });
+      const member: Member = { id: crypto.randomUUID().slice(0, 8), address: event.peer.address };
+      if (this.#shared) member.lobby = this.#shared.lobby;
+      this.#clients.set(event.peer, { member, peer: event.peer, waiting: [] });
       return;
     }
     const client = this.#clients.get(event.peer);
     if (!client) return;
     if (event.type === "disconnect") {
       this.#clients.delete(event.peer);
-      return await this.#leave(client);
+      return await this.#leave(client, `(${event.reason})`);
     }
     const request = event.data as Request;
     // Only an integer id is echoed: anything else would send the client's bytes back to it.
     const id = Number.isSafeInteger(request?.id) ? request.id : undefined;
     try {
       const answer = await this.#handle(client, request);
-      if (answer) this.#send(client, { ...answer, id });
+      if (answer) this.#answer(client, { ...answer, id });
     } catch (error) {
       if (!(error instanceof Refused)) throw error;
-      this.#send(client, { op: "error", id, error: error.message });
+      this.#answer(client, { op: "error", id, error: error.message });
     }
   }
 
@@ -298,6 +354,46 @@ export class Lobby {
     }
   }
 
+  /**
+   * Sends an answer or a notice, in order, or keeps it until the client's send
+   * queue has room: every request is answered. Past `maxPendingAnswers` a
+   * short error goes in the answer's place; past 4,096 more the client is
+   * disconnected. Never throws.
+   */
+  #answer(client: Client, message: Record<string, unknown>): void {
+    if (!client.waiting.length) {
+      const failure = this.#send(client, message);
+      if (failure === undefined) return;
+      if (!isQueueFull(failure)) {
+        // Not a matter of waiting (the answer is too large, the peer is gone): say so, once.
+        this.#send(client, { op: "error", id: message.id, error: `The answer could not be sent: ${failure}` });
+        return;
+      }
+    }
+    const { maxPendingAnswers } = this.#limits;
+    if (client.waiting.length >= maxPendingAnswers + MAX_WAITING_ERRORS) {
+      this.#log(`client ${client.member.id} (${client.peer.address}) disconnected: it let too many answers pile up`);
+      return client.peer.disconnect();
+    }
+    if (client.waiting.length >= maxPendingAnswers && message.id !== undefined) {
+      message = {
+        op: "error",
+        id: message.id,
+        error: `Too many requests at once: ${maxPendingAnswers} answers wait for your connection already`,
+      };
+    }
+    client.waiting.push(message);
+  }
+
+  /** Sends what waits for a client while its send queue takes it. */
+  #flush(client: Client): void {
+    while (client.waiting.length) {
+      const failure = this.#send(client, client.waiting[0]);
+      if (failure !== undefined && isQueueFull(failure)) return;
+      client.waiting.shift();
+    }
+  }
+
   /** Checks the whole request first, then changes state: a refused request changes nothing. */
   async #handle(client: Client, request: Request): Promise<Record<string, unknown> | undefined> {
     if (typeof request !== "object" || request === null || Array.isArray(request)) {
@@ -309,219 +405,217 @@ export class Lobby {
     if (op === "join" && !(typeof room === "string" && room.length <= MAX_ROOM_ID_LENGTH)) {
       throw new Refused("room must be a room id");
     }
-    const limits = this.#limits;
     switch (op) {
-      case "create": {
-        const { name, maxPlayers, meta = {} } = request;
-        if (typeof name !== "string" || !name || name.length > limits.maxNameLength) {
-          throw new Refused(`name must be a string of 1 to ${limits.maxNameLength} characters`);
-        }
-        if (!Number.isInteger(maxPlayers) || (maxPlayers as number) < 2 || (maxPlayers as number) > limits.maxPlayers) {
-          throw new Refused(`maxPlayers must be an integer from 2 to ${limits.maxPlayers}`);
-        }
-        if (typeof meta !== "object" || meta === null || Array.isArray(meta) || meta instanceof Uint8Array) {
-          throw new Refused("meta must be an object");
-        }
-        const metaBytes = pack(meta).length;
-        if (metaBytes > limits.maxMetaBytes) {
-          throw new Refused(`meta packs to ${metaBytes} bytes: the limit is ${limits.maxMetaBytes}`);
-        }
-        this.#mustBeOutside(client);
-        if ((await this.#store.list(limits.maxRooms)).length >= limits.maxRooms) {
-          throw new Refused(`The lobby is full: ${limits.maxRooms} rooms`);
-        }
-        const room: Room = {
-          id: crypto.randomUUID().slice(0, 8),
-          name,
-          maxPlayers: maxPlayers as number,
-          meta: meta as Record<string, unknown>,
-          host: client.member.id,
-          members: [client.member],
-        };
-        await this.#store.put(room);
-        this.#enter(client, room.id);
-        return { op: "created", room };
-      }
+      case "create":
+        return await this.#create(client, request);
       case "list": {
-        const rooms = await this.#store.list(limits.listLimit);
+        const rooms = await this.#store.list(this.#limits.listLimit);
+        const shared = this.#shared;
         return {
           op: "rooms",
-          rooms: rooms.map(({ id, name, maxPlayers, members, meta }): RoomSummary => ({
-            id,
-            name,
-            maxPlayers,
-            players: members.length,
-            meta,
-          })),
+          rooms: rooms.filter((room) => !shared || shared.alive(room.lobby!)).map((
+            { id, name, maxPlayers, members, meta },
+          ): RoomSummary => ({ id, name, maxPlayers, players: members.length, meta })),
         };
       }
-      case "join": {
-        this.#mustBeOutside(client);
-        const room = await this.#store.get(request.room as string);
-        if (!room) throw new Refused(`No room ${shown(request.room)}`);
-        if (room.members.length >= room.maxPlayers) {
-          throw new Refused(`Room ${room.id} is full: ${room.maxPlayers} players`);
-        }
-        room.members.push(client.member);
-        await this.#store.put(room);
-        for (const other of this.#local.get(room.id) ?? []) {
-          this.#send(other, { op: "member", room: room.id, member: client.member, joined: true });
-        }
-        this.#enter(client, room.id);
-        return { op: "joined", room };
-      }
+      case "join":
+        return await this.#join(client, request.room as string);
       case "leave":
         if (!client.room) throw new Refused("Not in a room");
-        await this.#leave(client);
+        await this.#leave(client, "");
         return { op: "left" };
-      case "relay": {
-        const { data, to, mode = "reliable" } = request;
-        if (!client.room) throw new Refused("Not in a room: join one to relay");
-        if (!MODES.includes(mode as Mode)) throw new Refused(`mode must be one of ${MODES.join(", ")}`);
-        const relay = { op: "relay", from: client.member.id, data };
-        let reached = 0;
-        let failure: string | undefined;
-        for (const other of this.#local.get(client.room)!) {
-          if (other === client || (to !== undefined && other.member.id !== to)) continue;
-          reached++;
-          failure = this.#send(other, relay, mode as Mode) ?? failure;
-        }
-        if (to !== undefined && !reached) throw new Refused(`No member ${shown(to)} here in room ${client.room}`);
-        // The sends are checked one by one: a relay too large for its mode fails for every member alike.
-        if (failure) throw new Refused(`Relay failed: ${failure}`);
+      case "relay":
+        await this.#relay(client, request);
         return undefined;
-      }
       default:
         throw new Refused(`Unknown op ${shown(op)}: create, list, join, leave or relay`);
     }
+  }
+
+  async #create(client: Client, request: Request): Promise<Record<string, unknown>> {
+    const limits = this.#limits;
+    const { name, maxPlayers, meta = {} } = request;
+    if (typeof name !== "string" || !name || name.length > limits.maxNameLength) {
+      throw new Refused(`name must be a string of 1 to ${limits.maxNameLength} characters`);
+    }
+    if (!Number.isInteger(maxPlayers) || (maxPlayers as number) < 2 || (maxPlayers as number) > limits.maxPlayers) {
+      throw new Refused(`maxPlayers must be an integer from 2 to ${limits.maxPlayers}`);
+    }
+    if (typeof meta !== "object" || meta === null || Array.isArray(meta) || meta instanceof Uint8Array) {
+      throw new Refused("meta must be an object");
+    }
+    const metaBytes = pack(meta).length;
+    if (metaBytes > limits.maxMetaBytes) {
+      throw new Refused(`meta packs to ${metaBytes} bytes: the limit is ${limits.maxMetaBytes}`);
+    }
+    this.#mustBeOutside(client);
+    const room: Room = {
+      id: crypto.randomUUID().slice(0, 8),
+      name,
+      maxPlayers: maxPlayers as number,
+      meta: meta as Record<string, unknown>,
+      host: client.member.id,
+      members: [client.member],
+    };
+    if (this.#shared) room.lobby = this.#shared.lobby;
+    const store = this.#store;
+    // A store that counts its rooms answers at once; one that cannot is counted by listing them.
+    const created = store.create
+      ? await store.create(room, limits.maxRooms)
+      : (await store.list(limits.maxRooms)).length < limits.maxRooms && (await store.put(room), true);
+    if (!created) throw new Refused(`The lobby is full: ${limits.maxRooms} rooms`);
+    this.#enter(client, room);
+    this.#log(`room ${room.id} ${JSON.stringify(name)} created by ${this.#who(client)}: 1/${room.maxPlayers}`);
+    return { op: "created", room };
+  }
+
+  async #join(client: Client, roomId: string): Promise<Record<string, unknown>> {
+    this.#mustBeOutside(client);
+    const shared = this.#shared;
+    const room = await this.#change(roomId, (room) => {
+      if (shared && !shared.alive(room.lobby!)) throw new Refused(`No room ${shown(roomId)}`);
+      if (room.members.length >= room.maxPlayers) {
+        throw new Refused(`Room ${room.id} is full: ${room.maxPlayers} players`);
+      }
+      return { ...room, members: [...room.members, client.member] };
+    });
+    if (!room) throw new Refused(`No room ${shown(roomId)}`);
+    await this.#tell(room, { op: "member", room: room.id, member: client.member, joined: true }, client.member.id);
+    this.#enter(client, room);
+    this.#log(`${this.#who(client)} joined room ${room.id}: ${room.members.length}/${room.maxPlayers}`);
+    return { op: "joined", room };
+  }
+
+  async #relay(client: Client, request: Request): Promise<void> {
+    const { data, mode = "reliable" } = request;
+    // A `to` of null (what undefined packs to) means everyone, as no `to` does.
+    const to = request.to ?? undefined;
+    if (!client.room) throw new Refused("Not in a room: join one to relay");
+    if (!MODES.includes(mode as Mode)) throw new Refused(`mode must be one of ${MODES.join(", ")}`);
+    const room = this.#rooms.get(client.room)!;
+    if (to !== undefined && (to === client.member.id || !room.members.some((member) => member.id === to))) {
+      throw new Refused(`No member ${shown(to)} here in room ${client.room}`);
+    }
+    const failure = await this.#tell(
+      room,
+      { op: "relay", from: client.member.id, data },
+      client.member.id,
+      to as string | undefined,
+      mode as Mode,
+    );
+    // The sends are checked one by one: a relay too large for its mode fails for every member alike.
+    if (failure) throw new Refused(`Relay failed: ${failure}`);
+  }
+
+  /**
+   * Tells a room's members (all but `except`, or only `to`): those connected
+   * here at once, those on other lobbies through the shared directory.
+   * Returns why a send here failed, for a relay; notices wait for room instead.
+   */
+  async #tell(
+    room: Room,
+    message: Record<string, unknown>,
+    except?: string,
+    to?: string,
+    mode: Mode = "reliable",
+  ): Promise<string | undefined> {
+    let failure: string | undefined;
+    for (const other of this.#local.get(room.id) ?? []) {
+      if (other.member.id === except || (to !== undefined && other.member.id !== to)) continue;
+      if (message.op === "relay") failure = this.#send(other, message, mode) ?? failure;
+      else this.#answer(other, message);
+    }
+    const shared = this.#shared;
+    if (!shared) return failure;
+    const lobbies = new Set<string>();
+    for (const member of room.members) {
+      if (member.id === except || (to !== undefined && member.id !== to)) continue;
+      if (member.lobby && member.lobby !== shared.lobby) lobbies.add(member.lobby);
+    }
+    for (const lobby of lobbies) {
+      failure = (await shared.send(lobby, { room: room.id, message, to, except, mode })) ?? failure;
+    }
+    return failure;
+  }
+
+  /** A delivery from another lobby: hand it to the members here, and keep the room's member list current. */
+  #deliver({ room: roomId, message, to, except, mode = "reliable" }: Delivery): void {
+    const local = this.#local.get(roomId);
+    const room = this.#rooms.get(roomId);
+    if (message.op === "member" && room) {
+      const member = message.member as Member;
+      room.members = room.members.filter((other) => other.id !== member.id);
+      if (message.joined) room.members.push(member);
+    }
+    for (const client of local ?? []) {
+      if (client.member.id === except || (to !== undefined && client.member.id !== to)) continue;
+      if (message.op === "relay") this.#send(client, message, mode);
+      else this.#answer(client, message);
+      if (message.op === "closed") client.room = undefined;
+    }
+    if (message.op === "closed") {
+      this.#local.delete(roomId);
+      this.#rooms.delete(roomId);
+    }
+  }
+
+  /** Reads, changes and writes one room: atomically when the store can. */
+  async #change(id: string, change: (room: Room) => Room): Promise<Room | undefined> {
+    const store = this.#store;
+    if (store.update) return await store.update(id, change);
+    const room = await store.get(id);
+    if (!room) return undefined;
+    const changed = change(room);
+    await store.put(changed);
+    return changed;
   }
 
   #mustBeOutside(client: Client): void {
     if (client.room) throw new Refused(`Already in room ${client.room}: leave it first`);
   }
 
-  #enter(client: Client, room: string): void {
-    client.room = room;
-    const members = this.#local.get(room) ?? new Set();
-    this.#local.set(room, members.add(client));
+  #enter(client: Client, room: Room): void {
+    client.room = room.id;
+    const members = this.#local.get(room.id) ?? new Set();
+    this.#local.set(room.id, members.add(client));
+    this.#rooms.set(room.id, room);
+  }
+
+  /** How the log names a client: its member id and address. */
+  #who(client: Client): string {
+    return `${client.member.id} (${client.peer.address})`;
   }
 
   /** Takes a client out of its room; a host leaving closes the room for everyone. */
-  async #leave(client: Client): Promise<void> {
+  async #leave(client: Client, why: string): Promise<void> {
     const roomId = client.room;
     if (!roomId) return;
     client.room = undefined;
     const local = this.#local.get(roomId)!;
     local.delete(client);
     if (!local.size) this.#local.delete(roomId);
-    const room = await this.#store.get(roomId);
+    const room = this.#rooms.get(roomId) ?? await this.#store.get(roomId);
+    if (!local.size) this.#rooms.delete(roomId);
     if (!room) return;
     if (room.host === client.member.id) {
       await this.#store.delete(roomId);
-      for (const other of local) {
-        other.room = undefined;
-        this.#send(other, { op: "closed", room: roomId });
-      }
+      this.#log(`room ${roomId} closed: its host ${this.#who(client)} left ${why}`.trimEnd());
+      await this.#tell(room, { op: "closed", room: roomId }, client.member.id);
+      for (const other of local) other.room = undefined;
       this.#local.delete(roomId);
+      this.#rooms.delete(roomId);
       return;
     }
-    room.members = room.members.filter((member) => member.id !== client.member.id);
-    await this.#store.put(room);
-    for (const other of local) this.#send(other, { op: "member", room: roomId, member: client.member, joined: false });
-  }
-}
-
-/**
- * The client side: sends requests with fresh ids and matches the answers.
- * Feed it the Host's events; it takes the lobby's and leaves the rest.
- */
-export class LobbyClient {
-  /** The connection to the lobby. */
-  readonly peer: Peer;
-  /**
-   * Notices and relayed messages from the lobby, oldest first: `member`,
-   * `closed` and `relay`. Take them with `shift()`; past `maxNotices` the
-   * oldest is dropped and counted in `droppedNotices`.
-   */
-  readonly notices: Record<string, unknown>[] = [];
-  /** Notices dropped because `notices` was full: a game that never reads them keeps only the newest. */
-  droppedNotices = 0;
-  /** How many notices wait to be read before the oldest is dropped. */
-  readonly maxNotices: number;
-  #nextId = 1;
-  #waiting = new Map<number, { resolve: (answer: Record<string, unknown>) => void; reject: (error: Error) => void }>();
-
-  /**
-   * Wraps the connection to a lobby.
-   *
-   * @param peer from `host.connect(lobbyAddress)`
-   * @param maxNotices notices kept unread before the oldest is dropped (default 1024)
-   */
-  constructor(peer: Peer, maxNotices = 1024) {
-    if (!(Number.isInteger(maxNotices) && maxNotices > 0)) {
-      throw new RangeError(`maxNotices must be a positive integer, not ${maxNotices}`);
-    }
-    this.peer = peer;
-    this.maxNotices = maxNotices;
-  }
-
-  /**
-   * Sends a request; the answer resolves the promise, an `error` answer rejects it, and so does no answer
-   * within `timeoutMs` (real time).
-   *
-   * @param request the request without an id, such as `{ op: "list" }`
-   * @param options `timeoutMs`: how long to wait for the answer (default 10,000, the Host's default timeout:
-   *   a lobby silent that long is gone)
-   * @returns the answer
-   * @throws {RangeError} for a `timeoutMs` that is not a positive number
-   */
-  request(request: Record<string, unknown>, options: { timeoutMs?: number } = {}): Promise<Record<string, unknown>> {
-    const { timeoutMs = 10_000 } = options;
-    if (!(timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
-      throw new RangeError(`timeoutMs is ${timeoutMs}: must be a number of ms from 1 to ${2 ** 31 - 1}`);
-    }
-    const id = this.#nextId++;
-    this.peer.send({ ...request, id });
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiting.delete(id);
-        reject(new Error(`The lobby did not answer request ${id} (op ${String(request.op)}) within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const settled = () => clearTimeout(timer);
-      this.#waiting.set(id, {
-        resolve: (answer) => (settled(), resolve(answer)),
-        reject: (error) => (settled(), reject(error)),
-      });
-    });
-  }
-
-  /**
-   * Takes an event if it came from the lobby.
-   *
-   * @param event from the client Host's `poll()`
-   * @returns true when the event was the lobby's
-   */
-  handle(event: HostEvent): boolean {
-    if (event.peer !== this.peer) return false;
-    if (event.type === "disconnect") {
-      for (const waiting of this.#waiting.values()) {
-        waiting.reject(new Error(`The lobby disconnected: ${event.reason}`));
-      }
-      this.#waiting.clear();
-    }
-    if (event.type !== "message") return true;
-    const message = event.data as Record<string, unknown>;
-    const waiting = typeof message?.id === "number" ? this.#waiting.get(message.id) : undefined;
-    if (!waiting) {
-      if (this.notices.push(message) > this.maxNotices) {
-        this.notices.shift();
-        this.droppedNotices++;
-      }
-    } else {
-      this.#waiting.delete(message.id as number);
-      if (message.op === "error") waiting.reject(new Error(String(message.error)));
-      else waiting.resolve(message);
-    }
-    return true;
+    const changed = await this.#change(roomId, (stored) => ({
+      ...stored,
+      members: stored.members.filter((member) => member.id !== client.member.id),
+    }));
+    this.#log(
+      `${this.#who(client)} left room ${roomId} ${why}`.trimEnd() +
+        (changed ? `: ${changed.members.length}/${changed.maxPlayers}` : ""),
+    );
+    if (!changed) return;
+    if (local.size) this.#rooms.set(roomId, changed);
+    await this.#tell(changed, { op: "member", room: roomId, member: client.member, joined: false });
   }
 }

@@ -321,3 +321,72 @@ Deno.test("lobby client: a request nobody answers rejects after its timeoutMs wi
     message: "The lobby did not answer request 1 (op list) within 5 ms",
   });
 });
+
+// ─── issue #21: every request answered, rooms counted ───────────────────────
+
+Deno.test("lobby: one player's 1,000 list requests at once (30 rooms of 1 KB meta) each get the rooms or an error", async () => {
+  const { players, until, ask } = world(31, {}, { packetsPerUpdate: 64 });
+  await until(() => players.every((player) => player.client.peer.state === "connected"));
+  for (let i = 0; i < 30; i++) {
+    await ask(i, { op: "create", name: `room ${i}`, maxPlayers: 2, meta: { pad: "x".repeat(1000) } });
+  }
+  const flooder = players[30].client;
+  const results: (Record<string, unknown> | Error)[] = [];
+  for (let i = 0; i < 1000; i++) {
+    flooder.request({ op: "list" }, { timeoutMs: 600_000 }).then(
+      (answer) => results.push(answer),
+      (error) => results.push(error),
+    );
+  }
+  await until(() => results.length === 1000, 20_000);
+  assert.equal(results.length, 1000);
+  const answers = results.filter((result) => !(result instanceof Error)) as Record<string, unknown>[];
+  const errors = results.filter((result) => result instanceof Error) as Error[];
+  for (const answer of answers) assert.equal((answer.rooms as RoomSummary[]).length, 30);
+  for (const error of errors) assert.match(error.message, /Too many requests at once: 64 answers wait/);
+  // Far more answers than the 132 that used to fit before the send queue filled and the rest vanished.
+  assert.ok(answers.length > 132, `${answers.length} answers, ${errors.length} errors`);
+  assert.ok(errors.length > 0, "the flood never met the bound");
+  assert.equal(flooder.pending, 0);
+  // The lobby still serves everyone.
+  assert.equal(((await ask(30, { op: "list" })).rooms as RoomSummary[]).length, 30);
+});
+
+Deno.test("lobby: create checks maxRooms against the store's count, never by listing the rooms", async () => {
+  const inner = memoryStore();
+  let listed = 0;
+  const store: RoomStore = { ...inner, list: (limit) => (listed++, inner.list(limit)) };
+  const { players, until, ask } = world(4, { store, maxRooms: 3 });
+  await until(() => players.every((player) => player.client.peer.state === "connected"));
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await ask(i, { op: "create", name: `r${i}`, maxPlayers: 2 })).op, "created");
+  }
+  await assert.rejects(ask(3, { op: "create", name: "r3", maxPlayers: 2 }), /The lobby is full: 3 rooms/);
+  assert.equal(listed, 0);
+  // A store without a count is still counted by listing, as before.
+  const plain = memoryStore();
+  const { players: others, until: run, ask: askPlain } = world(2, {
+    store: { get: plain.get, put: plain.put, delete: plain.delete, list: plain.list },
+    maxRooms: 1,
+  });
+  await run(() => others.every((player) => player.client.peer.state === "connected"));
+  await askPlain(0, { op: "create", name: "only", maxPlayers: 2 });
+  await assert.rejects(askPlain(1, { op: "create", name: "two", maxPlayers: 2 }), /The lobby is full: 1 rooms/);
+});
+
+Deno.test("lobby: the log has one line for each room created or closed and each join and leave", async () => {
+  const lines: string[] = [];
+  const { players, until, ask } = world(3, { log: (line) => lines.push(line) });
+  await until(() => players.every((player) => player.client.peer.state === "connected"));
+  const { room } = await ask(0, { op: "create", name: "logged", maxPlayers: 3 }) as { room: Room };
+  await ask(1, { op: "join", room: room.id });
+  await ask(2, { op: "join", room: room.id });
+  await ask(2, { op: "leave" });
+  await ask(0, { op: "leave" });
+  assert.equal(lines.length, 5, lines.join("\n"));
+  assert.match(lines[0], new RegExp(`^room ${room.id} "logged" created by ${room.host} \\(player0[^)]*\\): 1/3$`));
+  assert.match(lines[1], new RegExp(`joined room ${room.id}: 2/3$`));
+  assert.match(lines[2], new RegExp(`joined room ${room.id}: 3/3$`));
+  assert.match(lines[3], new RegExp(`left room ${room.id}: 2/3$`));
+  assert.match(lines[4], new RegExp(`^room ${room.id} closed: its host ${room.host} .* left$`));
+});

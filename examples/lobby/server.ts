@@ -1,21 +1,92 @@
 /**
- * Runs a lobby on UDP: `deno run -A examples/lobby/server.ts [port] [kv-file]`.
- * With a KV file (`--unstable-kv` is set in deno.json), several lobby
- * processes on one machine share one room directory. Stop it with Ctrl-C.
+ * Runs a lobby for UDP and WebSocket players at once, from one room directory:
+ * `deno run -A examples/lobby/server.ts [port] [kv-file]`. UDP players
+ * connect to `127.0.0.1:port`, browsers to `ws://127.0.0.1:port` (TCP and UDP
+ * ports are separate, so one number serves both). With a KV file
+ * (`--unstable-kv` is set in deno.json), several lobby processes share one
+ * room directory (see ./kv.ts). It prints a line for every room created or
+ * closed and every join and leave. Stop it with Ctrl-C.
  *
  * @module
  */
-import { Host } from "../../mod.ts";
-import { kvStore, Lobby, memoryStore } from "./lobby.ts";
+import { Host, type HostOptions, webSocketServer } from "../../mod.ts";
+import { kvStore } from "./kv.ts";
+import { Lobby, type LobbyOptions, memoryStore } from "./lobby.ts";
 import { udpSocket } from "./udp.ts";
 
-const port = Number(Deno.args[0] ?? 7000);
-const kvPath = Deno.args[1];
-const socket = await udpSocket(port);
-const store = kvPath ? kvStore(await Deno.openKv(kvPath)) : memoryStore();
-const lobby = new Lobby(new Host(socket, { maxPeers: 4096 }), { store });
-console.log(`lobby on udp ${socket.address}, rooms in ${kvPath ? `Deno KV at ${kvPath}` : "memory"}`);
-const stop = new AbortController();
-Deno.addSignalListener("SIGINT", () => stop.abort());
-await lobby.run(16, stop.signal);
-socket.close();
+/** Options of {@linkcode startLobbyServer}. */
+export interface LobbyServerOptions extends LobbyOptions {
+  /** The UDP and WebSocket port (default 7000); 0 picks a free one for each. */
+  port?: number;
+  /** The local address (default `"127.0.0.1"`). */
+  hostname?: string;
+  /** Options of both Hosts (maxPeers, timeout). */
+  hostOptions?: HostOptions;
+  /** ms between the lobby's updates (default 16). */
+  tickMs?: number;
+}
+
+/** A running lobby server: where players connect, and how to stop it. */
+export interface LobbyServer {
+  /** The lobby, serving both Hosts. */
+  readonly lobby: Lobby;
+  /** `"127.0.0.1:7000"`: where UDP players connect. */
+  readonly udpAddress: string;
+  /** `"ws://127.0.0.1:7000"`: where WebSocket players (browsers) connect. */
+  readonly webSocketUrl: string;
+  /** Closes both Hosts and the HTTP server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a lobby on UDP and on WebSocket (`Deno.serve` and
+ * `Deno.upgradeWebSocket` into {@linkcode webSocketServer}): two sockets, two
+ * Hosts, one Lobby and so one room directory.
+ *
+ * @param options the port, the Hosts' options and the lobby's
+ * @returns the running server
+ */
+export async function startLobbyServer(options: LobbyServerOptions = {}): Promise<LobbyServer> {
+  const { port = 7000, hostname = "127.0.0.1", hostOptions = {}, tickMs = 16, ...lobbyOptions } = options;
+  const udp = await udpSocket(port, hostname);
+  const sockets = webSocketServer();
+  // Deno.serve is listening when it returns; onListen is silenced, the lobby prints its own line.
+  const http = Deno.serve({ hostname, port, onListen: () => {} }, (request, info) => {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("A jamnet lobby: connect with a WebSocket, or over UDP on this port.\n", { status: 426 });
+    }
+    // The address is read before the upgrade, which closes the request.
+    const address = `${info.remoteAddr.hostname}:${info.remoteAddr.port}`;
+    const { socket, response } = Deno.upgradeWebSocket(request);
+    sockets.accept(socket, address);
+    return response;
+  });
+  const hosts = [new Host(udp, hostOptions), new Host(sockets, hostOptions)];
+  const lobby = new Lobby(hosts, lobbyOptions);
+  const stop = new AbortController();
+  const running = lobby.run(tickMs, stop.signal);
+  return {
+    lobby,
+    udpAddress: udp.address,
+    webSocketUrl: `ws://${hostname}:${http.addr.port}`,
+    async close() {
+      stop.abort();
+      await running;
+      for (const host of hosts) host.close();
+      await http.shutdown();
+    },
+  };
+}
+
+if (import.meta.main) {
+  const port = Number(Deno.args[0] ?? 7000);
+  const kvPath = Deno.args[1];
+  const store = kvPath ? kvStore(await Deno.openKv(kvPath)) : memoryStore();
+  const server = await startLobbyServer({ port, store, hostOptions: { maxPeers: 4096 }, log: console.log });
+  console.log(
+    `lobby on udp ${server.udpAddress} and ${server.webSocketUrl}, rooms in ${
+      kvPath ? `Deno KV at ${kvPath}` : "memory"
+    }`,
+  );
+  Deno.addSignalListener("SIGINT", () => server.close().then(() => Deno.exit(0)));
+}

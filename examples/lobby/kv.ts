@@ -1,0 +1,218 @@
+/**
+ * The lobby's room directory in Deno KV, which several lobby processes can
+ * share (one KV file on one machine, or one remote KV). Server-side only: the
+ * player's side is ./client_lib.ts.
+ *
+ * How two lobbies on one KV serve one room:
+ *
+ * - **Rooms** live under `[prefix, "rooms", id]`, with a count under
+ *   `[prefix, "count"]` and an index of each lobby's rooms under
+ *   `[prefix, "hosted", lobby, id]`. Every change of a room is an `atomic()`
+ *   commit that checks the versionstamp it read, retried when another lobby
+ *   wrote in between: two joins of the last seat, through two lobbies in the
+ *   same tick, let exactly one in. A create checks the count's versionstamp too.
+ * - **Heartbeats**: each lobby writes `[prefix, "lobbies", lobby] = { beatAt }`
+ *   every `heartbeatMs` (default 1,000) and reads the others'. A lobby whose
+ *   beat is older than `staleAfterMs` (default 3,000) is dead: its rooms are no
+ *   longer listed or joinable at once, the first lobby to notice deletes them,
+ *   and the members on other lobbies hear `closed`. Liveness is judged by the
+ *   beat's own time, never by `expireIn`: Deno KV drops expired keys lazily
+ *   (a key set to expire in 500 ms was still read 60 s later).
+ * - **Mailboxes**: what a room's members on another lobby must hear (a join, a
+ *   leave, a relay, `closed`) goes to that lobby's mailbox,
+ *   `[prefix, "inbox", lobby, sender, n]`; each lobby empties its own every
+ *   update. Keys sort by sender, then by `n`, so each sender's messages arrive
+ *   in the order sent. A relay between lobbies costs one KV write and one read,
+ *   about a tick of delay: fine for a lobby's traffic, not for a game's 60 Hz
+ *   state (connect the players to one lobby, or directly, for that).
+ *
+ * @module
+ */
+import type { Delivery, RoomStore, SharedDirectory } from "./lobby.ts";
+import type { Room } from "./client_lib.ts";
+
+/** Options of {@linkcode kvStore}. */
+export interface KvStoreOptions {
+  /** The key prefix, so that several games share one KV (default `["jamnet-lobby"]`). */
+  prefix?: Deno.KvKey;
+  /** How often this lobby writes its heartbeat, in ms (default 1,000). */
+  heartbeatMs?: number;
+  /** A lobby whose heartbeat is older than this, in ms, is dead, and its rooms with it (default 3 × heartbeatMs). */
+  staleAfterMs?: number;
+  /** The clock the heartbeats are written in, shared by every lobby on the KV (default `Date.now`). */
+  now?: () => number;
+}
+
+/** A dead lobby's heartbeat entry is removed this long after its last beat: its rooms were deleted long before. */
+const FORGET_DEAD_LOBBY_MS = 10 * 60_000;
+/** Mutations per atomic commit when emptying a mailbox: Deno KV allows 1,000 in Deno 2. */
+const DELETES_PER_COMMIT = 500;
+/** `sum` adds modulo 2^64: adding 2^64 - 1 takes one away. */
+const MINUS_ONE = 2n ** 64n - 1n;
+
+/**
+ * Tries a KV call again while SQLite reports "database is locked": two
+ * processes (or two handles) on one local KV file that write at once get it
+ * instead of waiting. 100 tries 1 to 10 ms apart cover about half a second of
+ * contention.
+ */
+async function unlocked<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= 100 || !/database is locked/.test((error as Error)?.message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(attempt, 10)));
+    }
+  }
+}
+
+/** A lobby's heartbeat as kept in KV. */
+interface Beat {
+  beatAt: number;
+  /** Its rooms were deleted already. */
+  buried?: boolean;
+}
+
+/**
+ * The room directory in Deno KV (`Deno.openKv()`, a local file by default):
+ * several lobby processes on one KV share one directory, and reach each
+ * other's players through it. Give each Lobby its own kvStore.
+ *
+ * @param kv an open KV, from `await Deno.openKv(path)`
+ * @param options key prefix, heartbeat and clock
+ * @returns a store over `kv`, with the shared directory
+ * @throws {RangeError} for a heartbeat or staleness that is not a positive number
+ */
+export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & { readonly shared: SharedDirectory } {
+  const { prefix = ["jamnet-lobby"], heartbeatMs = 1000, now = Date.now } = options;
+  const staleAfterMs = options.staleAfterMs ?? 3 * heartbeatMs;
+  if (!(heartbeatMs > 0)) throw new RangeError(`heartbeatMs is ${heartbeatMs}: must be a positive number of ms`);
+  if (!(staleAfterMs > heartbeatMs)) {
+    throw new RangeError(`staleAfterMs is ${staleAfterMs}: must be more than heartbeatMs (${heartbeatMs})`);
+  }
+  const lobby = crypto.randomUUID().slice(0, 8);
+  const roomKey = (id: string): Deno.KvKey => [...prefix, "rooms", id];
+  const countKey: Deno.KvKey = [...prefix, "count"];
+  const hostedKey = (lobby: string, id: string): Deno.KvKey => [...prefix, "hosted", lobby, id];
+  const inboxKey = (lobby: string): Deno.KvKey => [...prefix, "inbox", lobby];
+  let dead = new Set<string>();
+  let sent = 0;
+
+  /** Deletes a room as read, keeping the count and the index; false when it changed since. */
+  const remove = async (entry: Deno.KvEntry<Room>): Promise<boolean> => {
+    const commit = kv.atomic().check(entry).delete(entry.key).sum(countKey, MINUS_ONE);
+    if (entry.value.lobby) commit.delete(hostedKey(entry.value.lobby, entry.value.id));
+    return (await unlocked(() => commit.commit())).ok;
+  };
+
+  /** Deletes the rooms, mailbox and index of a lobby whose heartbeat stopped. */
+  const bury = async (entry: Deno.KvEntry<Beat>): Promise<void> => {
+    const deadLobby = entry.key.at(-1) as string;
+    for await (const hosted of kv.list({ prefix: [...prefix, "hosted", deadLobby] })) {
+      const id = hosted.key.at(-1) as string;
+      for (let room; (room = await kv.get<Room>(roomKey(id))).value;) {
+        if (room.value.lobby !== deadLobby || await remove(room as Deno.KvEntry<Room>)) break;
+      }
+      await unlocked(() => kv.delete(hosted.key));
+    }
+    await removeAll(inboxKey(deadLobby));
+    await unlocked(() => kv.atomic().check(entry).set(entry.key, { ...entry.value, buried: true }).commit());
+  };
+
+  const removeAll = async (keyPrefix: Deno.KvKey): Promise<void> => {
+    let keys: Deno.KvKey[] = [];
+    for await (const entry of kv.list({ prefix: keyPrefix })) keys.push(entry.key);
+    for (; keys.length; keys = keys.slice(DELETES_PER_COMMIT)) {
+      const commit = kv.atomic();
+      for (const key of keys.slice(0, DELETES_PER_COMMIT)) commit.delete(key);
+      await unlocked(() => commit.commit());
+    }
+  };
+
+  const shared: SharedDirectory = {
+    lobby,
+    heartbeatMs,
+    async beat() {
+      await unlocked(() => kv.set([...prefix, "lobbies", lobby], { beatAt: now() } satisfies Beat));
+      const time = now();
+      const stale = new Set<string>();
+      for await (const entry of kv.list<Beat>({ prefix: [...prefix, "lobbies"] })) {
+        const age = time - entry.value.beatAt;
+        if (age <= staleAfterMs) continue;
+        stale.add(entry.key.at(-1) as string);
+        if (!entry.value.buried) await bury(entry);
+        else if (age > FORGET_DEAD_LOBBY_MS) await unlocked(() => kv.atomic().check(entry).delete(entry.key).commit());
+      }
+      dead = stale;
+    },
+    alive: (other) => !dead.has(other),
+    async send(other, delivery) {
+      try {
+        const key = [...inboxKey(other), lobby, sent++];
+        await unlocked(() => kv.set(key, delivery));
+      } catch (error) {
+        // A relay too large for a KV value (64 KiB), or one KV cannot clone.
+        return `Cannot pass it to lobby ${other}: ${(error as Error).message}`;
+      }
+    },
+    async receive() {
+      const entries: Deno.KvEntry<Delivery>[] = [];
+      for await (const entry of kv.list<Delivery>({ prefix: inboxKey(lobby) }, { limit: DELETES_PER_COMMIT })) {
+        entries.push(entry);
+      }
+      if (entries.length) {
+        const commit = kv.atomic();
+        for (const entry of entries) commit.delete(entry.key);
+        await unlocked(() => commit.commit());
+      }
+      return entries.map((entry) => entry.value);
+    },
+  };
+
+  return {
+    shared,
+    get: async (id) => (await kv.get<Room>(roomKey(id))).value ?? undefined,
+    async put(room) {
+      for (;;) {
+        const entry = await kv.get<Room>(roomKey(room.id));
+        const commit = kv.atomic().check(entry).set(entry.key, room);
+        if (!entry.value) commit.sum(countKey, 1n);
+        if (room.lobby) commit.set(hostedKey(room.lobby, room.id), true);
+        if ((await unlocked(() => commit.commit())).ok) return;
+      }
+    },
+    async delete(id) {
+      for (let entry; (entry = await kv.get<Room>(roomKey(id))).value;) {
+        if (await remove(entry as Deno.KvEntry<Room>)) return;
+      }
+    },
+    async list(limit) {
+      const rooms: Room[] = [];
+      for await (const entry of kv.list<Room>({ prefix: [...prefix, "rooms"] }, { limit })) {
+        if (shared.alive(entry.value.lobby!)) rooms.push(entry.value);
+      }
+      return rooms;
+    },
+    async create(room, maxRooms) {
+      for (;;) {
+        const count = await kv.get<Deno.KvU64>(countKey);
+        if (Number(count.value?.value ?? 0n) >= maxRooms) return false;
+        const commit = kv.atomic()
+          .check(count, { key: roomKey(room.id), versionstamp: null })
+          .set(roomKey(room.id), room)
+          .sum(countKey, 1n);
+        if (room.lobby) commit.set(hostedKey(room.lobby, room.id), true);
+        if ((await unlocked(() => commit.commit())).ok) return true;
+      }
+    },
+    async update(id, change) {
+      for (let entry; (entry = await kv.get<Room>(roomKey(id))).value;) {
+        const changed = change(entry.value);
+        const commit = kv.atomic().check(entry).set(entry.key, changed);
+        if ((await unlocked(() => commit.commit())).ok) return changed;
+      }
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * Two lobby processes on one Deno KV file, as two Lobby instances in one test
+ * process: each has its own Host, its own socket on one memoryNet, its own
+ * KV handle (`Deno.openKv` twice on one file) and its own kvStore. Time is
+ * the memoryNet's virtual clock, for the Hosts and the heartbeats alike.
+ */
+import assert from "node:assert/strict";
+import { Host, memoryNet } from "../../mod.ts";
+import { kvStore } from "./kv.ts";
+import { Lobby, LobbyClient, type Room, type RoomSummary } from "./lobby.ts";
+
+const TICK_MS = 16;
+
+async function twoLobbies(players: string[], test: (world: World) => Promise<void>): Promise<void> {
+  const path = await Deno.makeTempFile({ suffix: ".kv" });
+  const kvs = [await Deno.openKv(path), await Deno.openKv(path)];
+  try {
+    const net = memoryNet({ latencyMs: 5 });
+    const lobbies = ["A", "B"].map((address, i) =>
+      new Lobby(new Host(net.socket(address), { now: net.now }), {
+        now: net.now,
+        store: kvStore(kvs[i], { now: net.now, heartbeatMs: 1000, staleAfterMs: 3000 }),
+      })
+    );
+    const clients = players.map((lobby, i) => {
+      const host = new Host(net.socket(`player${i}`), { now: net.now });
+      return { host, client: new LobbyClient(host.connect(lobby)) };
+    });
+    const crashed = new Set<Lobby>();
+    /** Ticks until `done` holds; both lobbies update at once, so their store calls interleave. */
+    const until = async (done: () => boolean, limit = 300) => {
+      for (let tick = 0; tick < limit && !done(); tick++) {
+        for (const { host } of clients) host.update();
+        await Promise.all(lobbies.filter((lobby) => !crashed.has(lobby)).map((lobby) => lobby.update()));
+        net.advance(TICK_MS);
+        for (const { host, client } of clients) for (let event; (event = host.poll());) client.handle(event);
+      }
+    };
+    const settle = async (promise: Promise<Record<string, unknown>>) => {
+      let result: Record<string, unknown> | Error | undefined;
+      promise.then((value) => result = value, (error) => result = error);
+      await until(() => result !== undefined);
+      assert.ok(result, "no answer");
+      return result;
+    };
+    const ask = async (player: number, request: Record<string, unknown>) => {
+      const result = await settle(clients[player].client.request(request));
+      if (result instanceof Error) throw result;
+      return result;
+    };
+    await until(() => clients.every(({ client }) => client.peer.state === "connected"));
+    await test({ clients, until, ask, settle, crash: (i) => crashed.add(lobbies[i]) });
+  } finally {
+    for (const kv of kvs) kv.close();
+    await Deno.remove(path);
+  }
+}
+
+interface World {
+  clients: { host: Host; client: LobbyClient }[];
+  until(done: () => boolean, limit?: number): Promise<void>;
+  ask(player: number, request: Record<string, unknown>): Promise<Record<string, unknown>>;
+  settle(promise: Promise<Record<string, unknown>>): Promise<Record<string, unknown> | Error>;
+  crash(lobby: number): void;
+}
+
+const heard = (client: LobbyClient, op: string) => client.notices.filter((notice) => notice.op === op);
+
+Deno.test("lobbies on one KV: a player on B joins a room on A, A's host hears it, relays cross both ways, and B hears closed", async () => {
+  await twoLobbies(["A", "B"], async ({ clients, until, ask }) => {
+    const [host, guest] = clients.map(({ client }) => client);
+    const { room } = await ask(0, { op: "create", name: "shared", maxPlayers: 4 }) as { room: Room };
+    const { rooms } = await ask(1, { op: "list" }) as { rooms: RoomSummary[] };
+    assert.deepEqual(rooms, [{ id: room.id, name: "shared", maxPlayers: 4, players: 1, meta: {} }]);
+    const joined = await ask(1, { op: "join", room: room.id }) as { room: Room };
+    assert.equal(joined.room.members.length, 2);
+    const member = joined.room.members[1];
+    await until(() => heard(host, "member").length > 0);
+    assert.deepEqual(heard(host, "member"), [{ op: "member", room: room.id, member, joined: true }]);
+
+    host.peer.send({ op: "relay", data: "from A" });
+    guest.peer.send({ op: "relay", data: "from B", to: room.host });
+    await until(() => heard(host, "relay").length > 0 && heard(guest, "relay").length > 0);
+    assert.deepEqual(heard(host, "relay"), [{ op: "relay", from: member.id, data: "from B" }]);
+    assert.deepEqual(heard(guest, "relay"), [{ op: "relay", from: room.host, data: "from A" }]);
+
+    assert.equal((await ask(0, { op: "leave" })).op, "left");
+    await until(() => heard(guest, "closed").length > 0);
+    assert.deepEqual(heard(guest, "closed"), [{ op: "closed", room: room.id }]);
+    // Out of the room on B too: free to create one of its own.
+    assert.equal((await ask(1, { op: "create", name: "next", maxPlayers: 2 })).op, "created");
+    assert.deepEqual(((await ask(0, { op: "list" })).rooms as RoomSummary[]).map((listed) => listed.name), ["next"]);
+  });
+});
+
+Deno.test("lobbies on one KV: the last seat of a room, joined through A and B in the same tick, takes one player", async () => {
+  await twoLobbies(["A", "A", "B"], async ({ clients, settle, ask }) => {
+    const { room } = await ask(0, { op: "create", name: "duel", maxPlayers: 2 }) as { room: Room };
+    const results = await Promise.all([
+      settle(clients[1].client.request({ op: "join", room: room.id })),
+      settle(clients[2].client.request({ op: "join", room: room.id })),
+    ]);
+    const joined = results.filter((result) => !(result instanceof Error));
+    const refused = results.filter((result) => result instanceof Error) as Error[];
+    assert.equal(
+      joined.length,
+      1,
+      JSON.stringify(results.map((result) => result instanceof Error ? result.message : result.op)),
+    );
+    assert.match(refused[0].message, /is full: 2 players/);
+    assert.equal(((await ask(0, { op: "list" })).rooms as RoomSummary[])[0].players, 2);
+  });
+});
+
+Deno.test("lobbies on one KV: a crashed lobby's rooms stop being listed once its heartbeat is stale, and its guests hear closed", async () => {
+  await twoLobbies(["A", "B", "B"], async ({ clients, until, ask, crash }) => {
+    const { room } = await ask(0, { op: "create", name: "doomed", maxPlayers: 4 }) as { room: Room };
+    await ask(1, { op: "join", room: room.id });
+    crash(0); // A stops: no more updates, no heartbeats, no goodbye
+    let listed = 1;
+    let ticks = 0;
+    // Heartbeat every 1 s, stale after 3 s: gone from the list within 4 s, 250 ticks of 16 ms.
+    for (; listed && ticks < 400; ticks++) {
+      listed = ((await ask(2, { op: "list" })).rooms as RoomSummary[]).length;
+      await until(() => false, 1);
+    }
+    assert.equal(listed, 0);
+    assert.ok(ticks * TICK_MS <= 4000 + 500, `listed for ${ticks * TICK_MS} ms after the crash`);
+    await until(() => heard(clients[1].client, "closed").length > 0);
+    assert.deepEqual(heard(clients[1].client, "closed"), [{ op: "closed", room: room.id }]);
+    await assert.rejects(ask(2, { op: "join", room: room.id }), /No room/);
+    // Its rooms are deleted from the directory too, and the count with them: a create is not refused.
+    assert.equal((await ask(2, { op: "create", name: "after", maxPlayers: 2 })).op, "created");
+  });
+});
