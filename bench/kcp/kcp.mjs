@@ -19,7 +19,9 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Host } from "../../dist/mod.js";
 
-const { KCP } = createRequire(import.meta.url)("node-kcp/build/Release/kcp.node");
+const { KCP } = createRequire(import.meta.url)(
+  "node-kcp/build/Release/kcp.node",
+);
 
 const MESSAGES = 2000;
 const SEND_EVERY_MS = 1000 / 60;
@@ -28,9 +30,13 @@ const HEADER_BYTES = 28;
 
 const args = process.argv.slice(2);
 const POOLED = args.includes("--pooled");
-const range = args.find((arg) => /^\d+-\d+$/.test(arg)) ?? (POOLED ? "1-5" : "1-30");
+const range = args.find((arg) => /^\d+-\d+$/.test(arg)) ??
+  (POOLED ? "1-5" : "1-30");
 const [firstSeed, lastSeed] = range.split("-").map(Number);
-const SEEDS = Array.from({ length: lastSeed - firstSeed + 1 }, (_, i) => firstSeed + i);
+const SEEDS = Array.from(
+  { length: lastSeed - firstSeed + 1 },
+  (_, i) => firstSeed + i,
+);
 const svgArg = args.find((arg) => arg.startsWith("--svg="));
 const SVG_PATH = svgArg ? svgArg.slice(6) : fileURLToPath(new URL("latency.svg", import.meta.url));
 
@@ -55,13 +61,37 @@ const burstLoss = ({ enterChance, leaveChance, badLossChance }) => {
 
 /** The conditions of issue #13's table, and a clean link as the reference. */
 const CONDITIONS = [
-  { name: "0% loss", label: "0%", loss: () => independentLoss(0), delayMs: 50, jitterMs: 10 },
-  { name: "5% loss", label: "5%", loss: () => independentLoss(0.05), delayMs: 50, jitterMs: 10, goal: true },
-  { name: "20% loss", label: "20%", loss: () => independentLoss(0.2), delayMs: 50, jitterMs: 10, goal: true },
+  {
+    name: "0% loss",
+    label: "0%",
+    loss: () => independentLoss(0),
+    delayMs: 50,
+    jitterMs: 10,
+  },
+  {
+    name: "5% loss",
+    label: "5%",
+    loss: () => independentLoss(0.05),
+    delayMs: 50,
+    jitterMs: 10,
+    goal: true,
+  },
+  {
+    name: "20% loss",
+    label: "20%",
+    loss: () => independentLoss(0.2),
+    delayMs: 50,
+    jitterMs: 10,
+    goal: true,
+  },
   {
     name: "burst loss (Gilbert–Elliott)",
     label: "burst",
-    loss: burstLoss({ enterChance: 0.02, leaveChance: 0.2, badLossChance: 0.5 }),
+    loss: burstLoss({
+      enterChance: 0.02,
+      leaveChance: 0.2,
+      badLossChance: 0.5,
+    }),
     delayMs: 50,
     jitterMs: 10,
     burst: true,
@@ -86,7 +116,10 @@ function link(condition, seed) {
     if (lost(random)) return [];
     const delays = [];
     for (let copies = random() < 0.01 ? 2 : 1; copies--;) {
-      delays.push(delayMs - jitterMs + random() * 2 * jitterMs + (random() < 0.01 ? delayMs : 0));
+      delays.push(
+        delayMs - jitterMs + random() * 2 * jitterMs +
+          (random() < 0.01 ? delayMs : 0),
+      );
     }
     return delays;
   };
@@ -99,7 +132,9 @@ function network(condition, seed) {
   const net = { now: 0, wireBytes: 0, receivers: {} };
   net.send = (from, to, data) => {
     net.wireBytes += data.length + HEADER_BYTES;
-    for (const delay of links[from]()) flying.push({ at: net.now + delay, to, data: Uint8Array.from(data) });
+    for (const delay of links[from]()) {
+      flying.push({ at: net.now + delay, to, data: Uint8Array.from(data) });
+    }
   };
   net.deliver = () => {
     flying.sort((x, y) => x.at - y.at);
@@ -134,7 +169,9 @@ function runJamnet(net) {
   for (; net.now < 300_000 && latencies.length < MESSAGES; net.now++) {
     net.deliver();
     if (start < 0 && peer.state === "connected") start = net.now;
-    while (start >= 0 && sent < MESSAGES && net.now >= start + sent * SEND_EVERY_MS) {
+    while (
+      start >= 0 && sent < MESSAGES && net.now >= start + sent * SEND_EVERY_MS
+    ) {
       sentAt[sent] = net.now;
       peer.send(message(sent++));
     }
@@ -144,7 +181,8 @@ function runJamnet(net) {
     }
     for (let event; (event = receiver.poll());) {
       if (event.type === "message") {
-        const index = new DataView(event.data.buffer, event.data.byteOffset).getUint32(0);
+        const index = new DataView(event.data.buffer, event.data.byteOffset)
+          .getUint32(0);
         latencies[index] = net.now - sentAt[index];
       }
     }
@@ -197,14 +235,21 @@ const median = (values) => {
 /** One library on one condition and seed: its latencies (sorted, delivered only) and wire bytes. */
 function measure(run, condition, seed) {
   const net = network(condition, seed);
-  const latencies = run(net).filter((latency) => latency !== undefined).sort((x, y) => x - y);
+  const latencies = run(net).filter((latency) => latency !== undefined).sort((
+    x,
+    y,
+  ) => x - y);
   return { latencies, wireBytes: net.wireBytes };
 }
 
 if (POOLED) {
   console.log(`Seeds ${range}, latencies of all seeds pooled.\n`);
-  console.log("| loss | library | p50 ms | p95 ms | p99 ms | delivered | wire bytes per payload byte |");
-  console.log("| ---: | ------- | -----: | -----: | -----: | --------: | --------------------------: |");
+  console.log(
+    "| loss | library | p50 ms | p95 ms | p99 ms | delivered | wire bytes per payload byte |",
+  );
+  console.log(
+    "| ---: | ------- | -----: | -----: | -----: | --------: | --------------------------: |",
+  );
   for (const condition of CONDITIONS.slice(0, 3)) {
     for (const [name, run] of LIBRARIES) {
       const all = [];
@@ -238,7 +283,10 @@ const results = CONDITIONS.map((condition) => {
       p99: [p(jamnet, 99), p(kcp, 99)],
       p99Ratio: p(jamnet, 99) / p(kcp, 99),
       bytesRatio: jamnet.wireBytes / kcp.wireBytes,
-      bytesPerPayload: [jamnet.wireBytes / (MESSAGES * 32), kcp.wireBytes / (MESSAGES * 32)],
+      bytesPerPayload: [
+        jamnet.wireBytes / (MESSAGES * 32),
+        kcp.wireBytes / (MESSAGES * 32),
+      ],
     };
   });
   return { condition, seeds };
@@ -259,27 +307,41 @@ console.log(
 );
 console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
 for (const { condition, seeds } of results) {
-  const side = (i) => ["p50", "p95", "p99"].map((key) => ms(median(seeds.map((s) => s[key][i])))).join(" / ");
+  const side = (i) =>
+    ["p50", "p95", "p99"].map((key) => ms(median(seeds.map((s) => s[key][i]))))
+      .join(" / ");
   const worstLatency = worst(seeds, "p99Ratio");
   const worstBytes = worst(seeds, "bytesRatio");
   console.log(
     `| ${condition.name} | ${side(0)} | ${side(1)} | ${fixed(median(seeds.map((s) => s.p99Ratio)))} | ` +
-      `${seeds.filter((s) => s.p99Ratio <= 0.5).length}/${n} | ${fixed(worstLatency.p99Ratio)} (${worstLatency.seed}) | ` +
-      `${fixed(median(seeds.map((s) => s.bytesRatio)), 3)} | ${fixed(worstBytes.bytesRatio, 3)} (${worstBytes.seed}) | ` +
+      `${seeds.filter((s) => s.p99Ratio <= 0.5).length}/${n} | ${
+        fixed(worstLatency.p99Ratio)
+      } (${worstLatency.seed}) | ` +
+      `${fixed(median(seeds.map((s) => s.bytesRatio)), 3)} | ${
+        fixed(worstBytes.bytesRatio, 3)
+      } (${worstBytes.seed}) | ` +
       `${seeds.filter((s) => s.bytesRatio <= 1).length}/${n} |`,
   );
 }
 
-console.log("\nSeeds that miss (p99 ratio over 0.5, or more wire bytes than KCP), as jamnet/KCP p99 ms = ratio:");
+console.log(
+  "\nSeeds that miss (p99 ratio over 0.5, or more wire bytes than KCP), as jamnet/KCP p99 ms = ratio:",
+);
 for (const { condition, seeds } of results) {
   const slow = seeds.filter((s) => s.p99Ratio > 0.5)
     .map((s) => `${s.seed}: ${s.p99[0]}/${s.p99[1]} = ${fixed(s.p99Ratio)}`);
   const heavy = seeds.filter((s) => s.bytesRatio > 1).map((s) => `${s.seed}: ${fixed(s.bytesRatio, 3)}`);
   const lost = seeds.filter((s) => s.delivered.some((count) => count < MESSAGES))
     .map((s) => `${s.seed}: ${s.delivered.join("/")}`);
-  console.log(`- ${condition.name}: p99 over 0.5 on ${slow.length}/${n}${slow.length ? ` (${slow.join("; ")})` : ""}`);
-  console.log(`  bytes over KCP's on ${heavy.length}/${n}${heavy.length ? ` (${heavy.join("; ")})` : ""}`);
-  if (lost.length) console.log(`  NOT ALL DELIVERED (jamnet/KCP): ${lost.join("; ")}`);
+  console.log(
+    `- ${condition.name}: p99 over 0.5 on ${slow.length}/${n}${slow.length ? ` (${slow.join("; ")})` : ""}`,
+  );
+  console.log(
+    `  bytes over KCP's on ${heavy.length}/${n}${heavy.length ? ` (${heavy.join("; ")})` : ""}`,
+  );
+  if (lost.length) {
+    console.log(`  NOT ALL DELIVERED (jamnet/KCP): ${lost.join("; ")}`);
+  }
 }
 
 // Issue #13's latency goals, checked on these seeds.
@@ -298,7 +360,9 @@ for (const { condition, seeds } of results) {
     );
   } else if (condition.burst) {
     const middle = median(seeds.map((s) => s.p99Ratio));
-    console.log(`- ${condition.name}: median p99 ≤ 0.5× KCP's: ${verdict(middle <= 0.5)} (${fixed(middle)})`);
+    console.log(
+      `- ${condition.name}: median p99 ≤ 0.5× KCP's: ${verdict(middle <= 0.5)} (${fixed(middle)})`,
+    );
   }
 }
 
@@ -320,7 +384,9 @@ function chart(results) {
   const bottom = 64;
   const plotWidth = width - left - right;
   const plotHeight = height - top - bottom;
-  const highest = Math.max(...results.flatMap(({ seeds }) => seeds.flatMap((s) => s.p99)));
+  const highest = Math.max(
+    ...results.flatMap(({ seeds }) => seeds.flatMap((s) => s.p99)),
+  );
   const stepMs = 100;
   const topMs = Math.ceil(highest / stepMs) * stepMs;
   const y = (value) => top + plotHeight - (value / topMs) * plotHeight;
@@ -351,12 +417,22 @@ function chart(results) {
     parts.push(
       `<line x1="${left}" x2="${width - right}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" ` +
         `stroke="${value ? "#e4e4e4" : "#888"}"/>`,
-      text(left - 6, y(value) + 4, String(value), ` text-anchor="end" fill="#555"`),
+      text(
+        left - 6,
+        y(value) + 4,
+        String(value),
+        ` text-anchor="end" fill="#555"`,
+      ),
     );
   }
   parts.push(
-    text(14, top + plotHeight / 2, "p99 latency, ms", ` transform="rotate(-90 14 ${top + plotHeight / 2})" ` +
-      `text-anchor="middle" fill="#555"`),
+    text(
+      14,
+      top + plotHeight / 2,
+      "p99 latency, ms",
+      ` transform="rotate(-90 14 ${top + plotHeight / 2})" ` +
+        `text-anchor="middle" fill="#555"`,
+    ),
   );
   results.forEach(({ condition, seeds }, group) => {
     const center = left + groupWidth * (group + 0.5);
@@ -376,12 +452,31 @@ function chart(results) {
             `</circle>`,
         );
       });
-      parts.push(text(x, y(middle) - 8, ms(middle), ` text-anchor="middle" fill="${colors[side]}" font-size="11"`));
+      // The median's value outside its bar, clear of the dots; a white outline keeps it readable over grid lines.
+      parts.push(
+        text(
+          x + (side ? 25 : -25),
+          y(middle) + 4,
+          ms(middle),
+          ` text-anchor="${side ? "start" : "end"}" fill="${colors[side]}" font-size="11" font-weight="bold" ` +
+            `stroke="#fff" stroke-width="3" paint-order="stroke"`,
+        ),
+      );
     });
     const ratio = median(seeds.map((s) => s.p99Ratio));
     parts.push(
-      text(center, top + plotHeight + 18, condition.label, ` text-anchor="middle" font-weight="bold"`),
-      text(center, top + plotHeight + 34, `jamnet ÷ KCP ${fixed(ratio)}`, ` text-anchor="middle" fill="#555"`),
+      text(
+        center,
+        top + plotHeight + 18,
+        condition.label,
+        ` text-anchor="middle" font-weight="bold"`,
+      ),
+      text(
+        center,
+        top + plotHeight + 34,
+        `jamnet ÷ KCP ${fixed(ratio)}`,
+        ` text-anchor="middle" fill="#555"`,
+      ),
     );
   });
   LIBRARIES.forEach(([name], side) => {
@@ -392,7 +487,12 @@ function chart(results) {
     );
   });
   parts.push(
-    text(left, height - 10, "burst: Gilbert–Elliott, 2% chance to enter a state that drops 50%, 5 packets in it", ` fill="#555" font-size="11"`),
+    text(
+      left,
+      height - 10,
+      "burst: Gilbert–Elliott, 2% chance to enter a state that drops 50%, 5 packets in it",
+      ` fill="#555" font-size="11"`,
+    ),
     "</svg>",
   );
   return parts.join("\n") + "\n";
