@@ -1186,6 +1186,8 @@ interface Outgoing extends Frame {
   stream: Stream;
   /** Times sent so far. */
   sends: number;
+  /** Copies in flight since it was last due: each resend rides along again as a new piece does. */
+  copies: number;
   /** When it was last sent, ms. */
   sentAt: number;
   /** When it is due again if still not acked, ms. */
@@ -1538,6 +1540,7 @@ class Connection implements Peer {
         fragment: pieceCount > 1 ? index * 2 + +(index === pieceCount - 1) : 1,
         payload: payload.subarray(index * pieceBytes, (index + 1) * pieceBytes),
         sends: 0,
+        copies: 0,
         sentAt: -1,
         resendAt: 0,
         done: false,
@@ -1823,7 +1826,7 @@ class Connection implements Peer {
       if (piece.done) continue;
       this.#inFlight[kept++] = piece;
       if (piece.resendAt <= now) due[+(piece.fragment !== 1)].push(piece);
-      else if (piece.sends < MAX_COPIES && loss ** piece.sends > RESIDUAL_LOSS) rides.push(piece);
+      else if (piece.copies < MAX_COPIES && loss ** piece.copies > RESIDUAL_LOSS) rides.push(piece);
     }
     this.#inFlight.length = kept;
   }
@@ -1870,7 +1873,11 @@ class Connection implements Peer {
         this.#queuedBytes -= piece.payload.length;
       }
       // Back off by 1.5 (as KCP does in its fast mode), not 2: a game would rather resend than wait.
-      if (!isRide) piece.resendAt = now + Math.min(MAX_RESEND_MS, this.#resendMs() * 1.5 ** (piece.sends - 1));
+      if (isRide) piece.copies++;
+      else {
+        piece.copies = 1;
+        piece.resendAt = now + Math.min(MAX_RESEND_MS, this.#resendMs() * 1.5 ** (piece.sends - 1));
+      }
       return true;
     };
     const streams = this.#streamList;
