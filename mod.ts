@@ -1072,10 +1072,10 @@ function follows(frame: Frame, previous: Frame | undefined): boolean {
     frame.sequence === nextSequence(previous.sequence);
 }
 
-/** Bytes of a frame's head (all but the payload), written as a frame of its own, not as NEXT. */
-function frameHeadBytes(frame: Frame): number {
+/** Bytes of a frame, head and payload, written as a frame of its own, not as NEXT. */
+function frameBytes(frame: Frame): number {
   const length = frame.payload.length;
-  return 1 + (frame.channel ? 1 : 0) + (hasSequence(frame.mode) ? 2 : 0) +
+  return 1 + length + (frame.channel ? 1 : 0) + (hasSequence(frame.mode) ? 2 : 0) +
     (flagged(frame) ? varintBytes(frame.fragment) : 0) + (length < NEXT ? 0 : varintBytes(length - NEXT)) +
     (frame.at === undefined ? 0 : TIMED_FRAME_BYTES);
 }
@@ -1202,6 +1202,8 @@ interface Outgoing extends Frame {
 interface Held {
   payload: Uint8Array;
   fragment: number;
+  /** A timed message's time, on the sender's clock: each message keeps its own. */
+  at?: number;
 }
 
 class Stream {
@@ -1253,7 +1255,10 @@ class Stream {
       this.#unsent[1] -= this.#front;
       this.#front = 0;
     }
-    const oldest = pending[this.#front]?.sequence;
+    // The receiver's window starts at the first message it has not delivered: the message of the oldest
+    // piece not acked, from its first piece on (its other pieces may be acked, held and not delivered).
+    const front = pending[this.#front];
+    const oldest = front && (front.sequence - (front.fragment >> 1)) & 0xffff;
     const kind = +fragments;
     for (let at = Math.max(this.#unsent[kind], this.#front); at < pending.length; at++) {
       const piece = pending[at];
@@ -1291,8 +1296,9 @@ class Stream {
    * Takes an arrived frame; returns the messages it completes, in the order
    * to deliver them, or undefined for a reliable piece that arrived before.
    */
-  accept(sequence: number, fragment: number, payload: Uint8Array, now: number): Uint8Array[] | undefined {
-    if (this.mode === UNRELIABLE) return [payload];
+  accept(frame: Frame, now: number): Held[] | undefined {
+    const { sequence, fragment, payload } = frame;
+    if (this.mode === UNRELIABLE) return [frame];
     if (this.mode === STATE) {
       // Lossy: a snapshot's pieces wait until it is whole; pieces far behind the newest are let go.
       if (this.held.has(sequence)) return [];
@@ -1302,7 +1308,7 @@ class Stream {
           this.heldBytes -= piece!.payload.length;
         }
       }
-      this.held.set(sequence, { payload: payload.slice(), fragment });
+      this.held.set(sequence, { ...frame, payload: payload.slice() });
       this.heldBytes += payload.length;
       const message = this.#take((sequence - (fragment >> 1)) & 0xffff);
       return message ? [message] : [];
@@ -1310,16 +1316,16 @@ class Stream {
     if (this.mode === SEQUENCED) {
       if (sequenceAhead(sequence, this.newest) <= 0) return [];
       this.newest = sequence;
-      return [payload];
+      return [frame];
     }
     const held = this.held;
     if (sequenceAhead(sequence, this.nextDeliver) < 0 || held.has(sequence)) return undefined;
     // The common case, the next message whole with nothing waiting: handed over as it is, never copied or held.
     if (this.mode === RELIABLE && fragment === 1 && sequence === this.nextDeliver && !held.size) {
       this.nextDeliver = nextSequence(sequence);
-      return [payload];
+      return [frame];
     }
-    held.set(sequence, { payload: payload.slice(), fragment });
+    held.set(sequence, { ...frame, payload: payload.slice() });
     this.heldBytes += payload.length;
     const messages = this.#ready(sequence, fragment);
     // The first sequence not held yet: while it stays missing and later pieces wait, the stream waits.
@@ -1332,10 +1338,10 @@ class Stream {
   }
 
   /** The messages that the piece just held at `sequence` completes, in the order to deliver them. */
-  #ready(sequence: number, fragment: number): Uint8Array[] {
+  #ready(sequence: number, fragment: number): Held[] {
     const held = this.held;
     const unordered = this.mode === UNORDERED;
-    const messages: Uint8Array[] = [];
+    const messages: Held[] = [];
     // Unordered: only the message this piece belongs to can have become whole; reliable: every message
     // from nextDeliver on, in turn.
     for (let start = unordered ? (sequence - (fragment >> 1)) & 0xffff : this.nextDeliver;;) {
@@ -1357,12 +1363,13 @@ class Stream {
    * to the last are all held: joined, and let go of (unordered ones leave a
    * null). Undefined while one is missing.
    */
-  #take(start: number): Uint8Array | undefined {
+  #take(start: number): Held | undefined {
     const held = this.held;
     const pieces: Uint8Array[] = [];
     let byteCount = 0;
+    let piece;
     for (let at = start;; at = nextSequence(at)) {
-      const piece = held.get(at);
+      piece = held.get(at);
       if (!piece || piece.fragment >> 1 !== pieces.length) return undefined;
       pieces.push(piece.payload);
       byteCount += piece.payload.length;
@@ -1378,7 +1385,7 @@ class Stream {
       else held.delete((start + i) & 0xffff);
     }
     if (this.mode === RELIABLE) this.nextDeliver = (start + pieces.length) & 0xffff;
-    return message;
+    return { payload: message, fragment: 1, at: piece.at };
   }
 }
 
@@ -1477,7 +1484,8 @@ class Connection implements Peer {
   #packetsLeft = 0;
   #packetsThisUpdate = 0;
   #config: Config;
-  #clock = new Clock();
+  /** The other side's clock, estimated (the Clock's methods are this connection's, not the game's). */
+  readonly clock: Clock = new Clock();
 
   constructor(readonly sink: Sink, readonly address: string, nonce: number, now: number) {
     this.#config = sink.config;
@@ -1549,12 +1557,8 @@ class Connection implements Peer {
     this.#queuedBytes += payload.length;
   }
 
-  get clock(): ClockEstimate {
-    return this.#clock;
-  }
-
   remoteTime(localMs: number = this.sink.now()): number {
-    return localMs + this.#clock.offsetMs;
+    return localMs + this.clock.offsetMs;
   }
 
   disconnect(): void {
@@ -1757,13 +1761,13 @@ class Connection implements Peer {
   }
 
   #deliver(frame: Frame, now: number): void {
-    if (frame.mode === CONTROL) return this.#clock.receive(frame, now);
+    if (frame.mode === CONTROL) return this.clock.receive(frame, now);
     const stream = this.#stream(streamId(frame.channel, frame.mode));
     const heldBefore = stream.heldBytes;
-    const messages = stream.accept(frame.sequence, frame.fragment, frame.payload, now);
+    const messages = stream.accept(frame, now);
     this.#heldBytes += stream.heldBytes - heldBefore;
     if (!messages) return this.count("duplicatesDropped");
-    for (let message of messages) {
+    for (let { payload: message, at } of messages) {
       const event: MessageEvent = {
         type: "message",
         peer: this,
@@ -1787,10 +1791,10 @@ class Connection implements Peer {
         this.count("invalidDropped");
         continue;
       }
-      if (frame.at === undefined) this.sink.events.push(event);
+      if (at === undefined) this.sink.events.push(event);
       else {
         // The sender's time on this clock: the offset is how far the sender's clock is ahead.
-        event.at = frame.at - this.#clock.offsetMs;
+        event.at = at - this.clock.offsetMs;
         event.late = event.at <= now;
         if (event.late) this.sink.events.push(event);
         else if (!this.sink.hold(event, event.at)) this.count("timedDropped");
@@ -1861,7 +1865,7 @@ class Connection implements Peer {
     const chosen: Outgoing[] = [];
     // Takes a piece if its frame fits; each frame counted as written on its own (a NEXT frame takes less).
     const take = (piece: Outgoing, isRide: boolean): boolean => {
-      const bytes = frameHeadBytes(piece) + piece.payload.length;
+      const bytes = frameBytes(piece);
       if (used + bytes > room) return false;
       used += bytes;
       chosen.push(piece);
@@ -1906,8 +1910,8 @@ class Connection implements Peer {
     }
     // Clock sync rides in the first packet of an update when it has room for the most it takes (a request
     // and an answer, 37 bytes). It never sends a packet of its own: traffic, acks and keepalives carry it.
-    const controls = this.#packetsThisUpdate || used + 37 > room ? [] : this.#clock.frames(now);
-    for (const control of controls) used += frameHeadBytes(control) + control.payload.length;
+    const controls = this.#packetsThisUpdate || used + 37 > room ? [] : this.clock.frames(now);
+    for (const control of controls) used += frameBytes(control);
     const rides = this.#rides;
     for (; this.#ridesAt < rides.length; this.#ridesAt++) {
       const piece = rides[this.#ridesAt];
@@ -2452,10 +2456,11 @@ class Clock implements ClockEstimate {
  */
 export function lerp<T>(a: T, b: T, fraction: number): T {
   if (typeof a === "number" && typeof b === "number") return a + (b - a) * fraction as T;
-  if (!a || !b || typeof a !== "object" || typeof b !== "object" || Array.isArray(a) !== Array.isArray(b)) return b;
-  if (Object.getPrototypeOf(b) !== Object.prototype && !Array.isArray(b)) return b;
+  // Walked into: two arrays, or two plain objects (a class's instance may hold anything).
+  const kind = (value: unknown) => value && typeof value === "object" && Object.getPrototypeOf(value);
+  if (kind(a) !== kind(b) || !(Array.isArray(b) || kind(b) === Object.prototype)) return b;
   const out = (Array.isArray(b) ? [] : {}) as Record<string, unknown>;
-  for (const key of Object.keys(b)) {
+  for (const key of Object.keys(b as object)) {
     out[key] = lerp((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], fraction);
   }
   return out as T;
