@@ -186,7 +186,7 @@ if (import.meta.main) {
     console.log(`The arena is at ${arena.url} (room "demo" has ${bots} bots; ?room=name for another room)`);
   } catch (error) {
     if (!(error instanceof Deno.errors.AddrInUse)) throw error;
-    console.error(`Port ${port} is taken: stop what uses it, or run with --port another`);
+    console.error(`Port ${port} is taken: stop what uses it, or pick another: deno task demo --port 8081`);
     Deno.exit(1);
   }
 }
