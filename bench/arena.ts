@@ -14,6 +14,7 @@
  */
 import { startArena } from "../examples/arena/server.ts";
 import { TICK_HZ } from "../examples/arena/game.js";
+import { pack } from "../mod.ts";
 
 const PLAYERS = Number(Deno.env.get("PLAYERS") ?? 8);
 const MEASURE_MS = Number(Deno.env.get("MEASURE_MS") ?? 10_000);
@@ -72,4 +73,6 @@ const snapshotBytes = bots.map((_, i) =>
   (c(i)[1].bytesReceived - c(i)[0].bytesReceived) / (c(i)[1].packetsReceived - c(i)[0].packetsReceived)
 );
 console.log(`| bytes per packet in | ${spread(snapshotBytes)} |`);
+const wholeBytes = [...room.members.values()].map((player) => pack(room.world.snapshot(player)).length);
+console.log(`| one snapshot packed whole, for comparison | ${spread(wholeBytes)} |`);
 await arena.close();
