@@ -114,7 +114,8 @@ function drawPlayer(player, isMe) {
   context.textAlign = "center";
   context.font = "12px system-ui, sans-serif";
   context.fillStyle = "#e8e8e8";
-  context.fillText(player.name, player.x, player.y - PLAYER_RADIUS - 6);
+  const above = player.y - PLAYER_RADIUS - 6;
+  context.fillText(player.name, player.x, above > 12 ? above : player.y + PLAYER_RADIUS + 16); // below, at the top wall
   context.font = "bold 14px system-ui, sans-serif";
   context.fillStyle = "#14161c";
   context.fillText(String(player.score), player.x, player.y + 5); // the score, inside the circle

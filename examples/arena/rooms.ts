@@ -23,6 +23,8 @@ export interface RoomsOptions {
   maxRooms?: number;
   /** Players in one room (default 16: the arena is 800 × 480 pixels, and 16 circles of 18 px fill it enough). */
   maxPlayers?: number;
+  /** Where players and items appear: numbers from 0 to 1 (default Math.random; a test passes a seeded one). */
+  random?: () => number;
 }
 
 /** A room as the page lists it. */
@@ -34,20 +36,24 @@ export interface RoomSummary {
 
 /** One room: its world, and which peer plays which player in it. */
 export class Room {
-  readonly world: World = new World();
+  readonly world: World;
   readonly members: Map<Peer, Player> = new Map();
-  constructor(readonly name: string) {}
+  constructor(readonly name: string, random?: () => number) {
+    this.world = new World(random);
+  }
 }
 
 export class Rooms implements Iterable<Room> {
   readonly maxRooms: number;
   readonly maxPlayers: number;
+  #random?: () => number;
   #rooms = new Map<string, Room>();
   #roomOf = new Map<Peer, Room>();
 
   constructor(options: RoomsOptions = {}) {
     this.maxRooms = options.maxRooms ?? 100;
     this.maxPlayers = options.maxPlayers ?? 16;
+    this.#random = options.random;
   }
 
   /** Why a player cannot join room `name` now, or undefined when it can. */
@@ -63,7 +69,7 @@ export class Rooms implements Iterable<Room> {
     const refused = this.check(name);
     if (refused) throw new RangeError(refused);
     let room = this.#rooms.get(name);
-    if (!room) this.#rooms.set(name, room = new Room(name));
+    if (!room) this.#rooms.set(name, room = new Room(name, this.#random));
     const player = room.world.join(playerName);
     room.members.set(peer, player);
     this.#roomOf.set(peer, room);
