@@ -77,6 +77,11 @@ const checks: Check[] = [
     },
   },
   {
+    // The arena's page is plain JavaScript with JSDoc types (no build step): checked as a browser module.
+    name: "browser check: examples/arena/page.js type-checks with es2022 + dom alone",
+    args: ["check", "--config", "scripts/browser.json", "examples/arena/page.js"],
+  },
+  {
     name: "deno task build (esbuild --platform=neutral, d.ts, size ceiling), and dist/ as committed",
     args: ["task", "build"],
     // dist/mod.js, its map and dist/mod.d.ts are committed for users who copy one file: they must be

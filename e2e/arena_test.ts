@@ -1,0 +1,151 @@
+/**
+ * The arena in headless Chromium (the Debian package, /usr/bin/chromium,
+ * driven by playwright-core; never a downloaded browser): two pages join one
+ * room of an arena served on 127.0.0.1, one presses arrow keys, and each page
+ * must see that player where it was driven. Saves a screenshot to
+ * e2e/out/arena.png; with ARENA_SCREENSHOT=1 also to
+ * examples/arena/screenshot.png, the README's picture. Skipped, with one line
+ * saying why, when there is no browser.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { chromium, type Page } from "npm:playwright-core@1.65.1";
+import { startArena } from "../examples/arena/server.ts";
+import { WORLD_HEIGHT, WORLD_WIDTH } from "../examples/arena/game.js";
+import type { View } from "../examples/arena/client.js";
+import { built, root } from "./tools.ts";
+
+const executablePath = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
+const missing = await Deno.stat(executablePath).then(() => undefined, () => `no browser at ${executablePath}`);
+if (missing) console.log(`SKIPPED the arena test: ${missing} (apt-get install -y chromium)`);
+
+/** A page's view: what `client.view()` returns in it (page.js puts the client at globalThis.arena). */
+const viewOf = (page: Page): Promise<View> =>
+  page.evaluate(() => (globalThis as unknown as { arena: { view(): View } }).arena.view());
+
+/** Polls `check` every 50 ms until it returns a value (not undefined) or `ms` pass; throws with `what` then. */
+async function until<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`Gave up after ${ms} ms waiting for ${what}`);
+}
+
+/** A seeded PRNG (mulberry32), for where players appear. */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Seed 2 puts the first two players at (618, 107) and (342, 389): more than
+ * 220 px apart across and 160 down, so whichever of the two ann is, her drive
+ * (120 px across, 80 down or up, away from the nearer walls) cannot run into bob.
+ */
+const SEED = 2;
+
+/**
+ * Where the two views may differ once the player stopped: positions travel
+ * as whole pixels (half a pixel of rounding), and nothing else differs.
+ */
+const TOLERANCE_PX = 2;
+
+Deno.test({
+  name: "two Chromium pages in one arena room each see the player the other drove with its keys where it stopped",
+  ignore: Boolean(missing),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await built();
+    const arena = await startArena({ port: 0, log: () => {}, random: seeded(SEED) });
+    const browser = await chromium.launchPersistentContext(await Deno.makeTempDir({ prefix: "jamnet-arena-" }), {
+      executablePath,
+      headless: true,
+      viewport: { width: 1040, height: 560 },
+      args: [
+        ...["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking"],
+        ...["--disable-component-update", "--disable-sync", "--no-first-run"],
+        // Two pages play at once: neither may be throttled as a background tab.
+        ...["--disable-background-timer-throttling", "--disable-renderer-backgrounding"],
+      ],
+      timeout: 30_000,
+    });
+    try {
+      const errors: string[] = [];
+      const open = async (name: string) => {
+        const page = await browser.newPage();
+        page.on("pageerror", (error) => errors.push(`${name}: ${error}`));
+        await page.goto(`${arena.url}?room=e2e&name=${name}`, { timeout: 15_000 });
+        return page;
+      };
+      const [ann, bob] = [await open("ann"), await open("bob")];
+      // Both joined, and each sees the other.
+      const [annView] = await Promise.all(
+        [ann, bob].map((page) =>
+          until("both players in both pages", 15_000, async () => {
+            const view = await viewOf(page);
+            return view.me && view.others.length === 1 ? view : undefined;
+          })
+        ),
+      );
+      const start = annView.me!;
+
+      // Ann drives: away from the nearer wall on each axis, 600 ms across and 400 ms down or up.
+      const across = start.x < WORLD_WIDTH / 2 ? "ArrowRight" : "ArrowLeft";
+      const upOrDown = start.y < WORLD_HEIGHT / 2 ? "ArrowDown" : "ArrowUp";
+      await ann.bringToFront();
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      const annAsSeenIn = async (page: Page) => (await viewOf(page)).others.find((player) => player.id === annView.you);
+      await ann.keyboard.down(across);
+      await sleep(300);
+      // Half way: bob already sees her on the move (drawn 100 ms late, so about 40 px along), not where she started.
+      const midway = await annAsSeenIn(bob);
+      await sleep(300);
+      await ann.keyboard.up(across);
+      await ann.keyboard.down(upOrDown);
+      await sleep(400);
+      await ann.keyboard.up(upOrDown);
+      assert.ok(midway && Math.abs(midway.x - start.x) >= 10, `bob saw ann on the move: ${midway?.x} from ${start.x}`);
+
+      // Ann where she stopped: the same in her own page (predicted), in Bob's (drawn 100 ms late) and on the server.
+      // Within 100 ms of drawing delay and a snapshot or two; 3 s for a slow, shared machine.
+      const [annSees, bobSees] = await until("both pages to agree where ann stopped", 3_000, async () => {
+        const [mine, her] = await Promise.all([viewOf(ann), annAsSeenIn(bob)]);
+        if (!mine.me || !her) return undefined;
+        const apart = Math.hypot(mine.me.x - her.x, mine.me.y - her.y);
+        return apart <= TOLERANCE_PX ? [mine.me, her] : undefined;
+      });
+      const [room] = [...arena.rooms];
+      const truth = [...room.members.values()].find((player) => player.name === "ann")!;
+      assert.ok(
+        Math.hypot(truth.x - annSees.x, truth.y - annSees.y) <= TOLERANCE_PX,
+        "ann's page agrees with the server",
+      );
+      // 600 ms at 200 px/s is 120 px across, 400 ms is 80 px down or up; 30 px of slack for when the keys land.
+      assert.ok(Math.abs(bobSees.x - start.x) >= 90, `ann moved across: from ${start.x} to ${bobSees.x}`);
+      assert.ok(Math.abs(bobSees.y - start.y) >= 50, `ann moved down or up: from ${start.y} to ${bobSees.y}`);
+      assert.equal(Math.sign(bobSees.x - start.x), across === "ArrowRight" ? 1 : -1);
+      assert.equal(Math.sign(bobSees.y - start.y), upOrDown === "ArrowDown" ? 1 : -1);
+      assert.deepEqual(errors, []);
+
+      // The picture: two bots join for company, and Bob's page is photographed.
+      arena.addBot("e2e", "bot 1");
+      arena.addBot("e2e", "bot 2");
+      await until("the bots in bob's page", 10_000, async () => (await viewOf(bob)).others.length === 3 || undefined);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // the bots get going; the overlay's rates fill in
+      await Deno.mkdir(root + "e2e/out", { recursive: true });
+      const picture = await bob.locator("main").screenshot({ path: root + "e2e/out/arena.png" });
+      if (Deno.env.get("ARENA_SCREENSHOT")) await Deno.writeFile(root + "examples/arena/screenshot.png", picture);
+    } finally {
+      await browser.close();
+      await arena.close();
+    }
+  },
+});

@@ -1,0 +1,208 @@
+// @ts-check
+/**
+ * A player's side of the arena, without any drawing: the connection, your own
+ * player predicted from your keys, everyone else drawn a little in the past
+ * between two snapshots, and the link's numbers. The page (page.js) draws
+ * what `view()` returns; the bots (bot.ts) run the same class in Deno.
+ *
+ * The three ideas, each a few lines below:
+ * - **Send inputs, not positions.** Every frame becomes a command (keys held,
+ *   for how long), sent with the other commands the server has not yet
+ *   acknowledged, in the `"sequenced"` mode: a lost message costs nothing, the
+ *   next one carries its commands again.
+ * - **Predict your own player.** Apply each command at once with the server's
+ *   own `move`; when a snapshot says which command the server applied last
+ *   (`ack`), start from the server's position and replay the ones after it.
+ * - **Draw the others in the past.** Snapshots go into a `Timeline` by the
+ *   server's clock; drawing at `peer.remoteTime()` minus 100 ms (three
+ *   snapshots at 30 Hz) always falls between two that arrived, so others move
+ *   smoothly through jitter and a lost snapshot or two.
+ *
+ * @module
+ */
+/** @import { LinkOptions, Peer, Socket, Stats } from "../../dist/mod.d.ts" */
+/** @import { Command, PlayerState, Snapshot } from "./game.js" */
+// @ts-types="../../dist/mod.d.ts"
+import { condition, Host, lerp, Timeline } from "../../dist/mod.js";
+import { MAX_COMMAND_MS, move } from "./game.js";
+
+/**
+ * How far in the past others are drawn: three snapshot intervals at 30 Hz,
+ * so one or two snapshots may be lost or late and there is still a pair to
+ * draw between.
+ */
+export const RENDER_DELAY_MS = 100;
+
+/**
+ * Commands sent in one message at most: the newest 16 not yet acknowledged,
+ * 270 ms of frames at 60 per second, which covers a round trip of 250 ms.
+ * On a slower link older ones are left to the next snapshot's correction.
+ */
+const MAX_COMMANDS_PER_MESSAGE = 16;
+
+/**
+ * What to draw this frame.
+ *
+ * @typedef {object} View
+ * @property {number | undefined} you your player's id, once the first snapshot came
+ * @property {(PlayerState & { id: number }) | undefined} me your player, where your prediction puts it
+ * @property {(PlayerState & { id: number })[]} others the other players, interpolated RENDER_DELAY_MS in the past
+ * @property {[x: number, y: number][]} items the items, from the newest snapshot
+ */
+
+export class ArenaClient {
+  /** The Host of this one connection. */
+  host;
+  /** @type {Peer} the server */
+  server;
+  /** @type {Timeline<Snapshot>} snapshots by the time the server sent them */
+  timeline = new Timeline();
+  /** @type {Snapshot | undefined} the newest snapshot */
+  newest;
+  /** @type {{ x: number, y: number } | undefined} your player, predicted */
+  predicted;
+  /** @type {Command[]} commands sent, not yet acknowledged by a snapshot: replayed on each one */
+  #pending = [];
+  #nextSequence = 0;
+  /** @type {number | undefined} the time up to which commands were made */
+  #commandedUntil;
+  /** @type {string | undefined} why the connection ended, once it did */
+  ended;
+
+  /** @param {Socket & { readonly address: string }} socket a `webSocket(…)` to the server's /play */
+  constructor(socket) {
+    this.host = new Host(socket);
+    this.server = this.host.connect(socket.address);
+  }
+
+  /**
+   * One frame: takes in what arrived, turns the keys held since the last frame
+   * into a command, predicts with it and sends it.
+   *
+   * @param {number} keys the keys held now (UP | DOWN | LEFT | RIGHT)
+   * @param {number} now the time, ms on this Host's clock (`performance.now()`)
+   */
+  frame(keys, now = performance.now()) {
+    this.host.update();
+    for (let event; (event = this.host.poll());) {
+      if (event.type === "message" && event.mode === "state" && event.time !== undefined) {
+        this.#receive(/** @type {Snapshot} */ (event.data), event.time);
+      } else if (event.type === "disconnect") this.ended = event.reason;
+    }
+    if (this.server.state !== "connected" || !this.predicted) return;
+    this.#commandedUntil ??= now;
+    // Whole milliseconds, so the server replays exactly what we predicted; the fraction waits for the next frame.
+    const ms = Math.min(MAX_COMMAND_MS, Math.floor(now - this.#commandedUntil));
+    this.#commandedUntil = Math.max(this.#commandedUntil + ms, now - MAX_COMMAND_MS);
+    if (ms <= 0) return;
+    /** @type {Command} */
+    const command = [this.#nextSequence++, keys, ms];
+    this.#pending.push(command);
+    this.predicted = move(this.predicted, keys, ms);
+    this.server.send(this.#pending.slice(-MAX_COMMANDS_PER_MESSAGE), { mode: "sequenced" });
+    this.host.update(); // out now, not a frame later
+  }
+
+  /**
+   * A snapshot arrived (only ever a newer one: the `"state"` mode drops older ones).
+   *
+   * @param {Snapshot} snapshot
+   * @param {number} time when the server sent it, ms on its clock
+   */
+  #receive(snapshot, time) {
+    this.timeline.add(time, snapshot);
+    this.newest = snapshot;
+    // Reconcile: the server's position after our command `ack`, then what we did since.
+    this.#pending = this.#pending.filter(([sequence]) => sequence > snapshot.ack);
+    const mine = snapshot.players[snapshot.you];
+    if (!mine) return;
+    let position = { x: mine.x, y: mine.y };
+    for (const [, keys, ms] of this.#pending) position = move(position, keys, ms);
+    this.predicted = position;
+  }
+
+  /**
+   * What to draw: you where your prediction puts you, the others where they
+   * were RENDER_DELAY_MS ago on the server's clock.
+   *
+   * @param {number} now the time, ms on this Host's clock
+   * @returns {View}
+   */
+  view(now = performance.now()) {
+    const newest = this.newest;
+    if (!newest) return { you: undefined, me: undefined, others: [], items: [] };
+    // Until the first clock sample the server's clock is unknown: draw the newest snapshot as it is.
+    const known = Number.isFinite(this.server.clock.errorMs);
+    const [before, after, fraction] = known
+      ? this.timeline.at(this.server.remoteTime(now) - RENDER_DELAY_MS) ?? [newest, newest, 0]
+      : [newest, newest, 0];
+    const players = lerp(before.players, after.players, fraction);
+    const others = Object.entries(players)
+      .filter(([id]) => Number(id) !== newest.you)
+      .map(([id, player]) => ({ ...player, id: Number(id) }));
+    const mine = newest.players[newest.you];
+    const me = mine && this.predicted ? { ...mine, ...this.predicted, id: newest.you } : undefined;
+    return { you: newest.you, me, others, items: newest.items };
+  }
+
+  /** @returns {Stats} the connection's counters: RTT, loss, bytes each way */
+  get stats() {
+    return this.server.stats;
+  }
+
+  /** Leaves: the server hears `"closed"` at once. */
+  close() {
+    this.host.close();
+  }
+}
+
+/**
+ * Bytes per second from a connection's counters, over the time between two calls.
+ *
+ * @returns {(stats: Stats, now: number) => { inBytesPerS: number, outBytesPerS: number }}
+ */
+export function rateMeter() {
+  let last = { at: NaN, received: 0, sent: 0 };
+  let rates = { inBytesPerS: 0, outBytesPerS: 0 };
+  return (stats, now) => {
+    const seconds = (now - last.at) / 1000;
+    if (seconds >= 1 || !(seconds > 0)) {
+      if (seconds > 0) {
+        rates = {
+          inBytesPerS: (stats.bytesReceived - last.received) / seconds,
+          outBytesPerS: (stats.bytesSent - last.sent) / seconds,
+        };
+      }
+      last = { at: now, received: stats.bytesReceived, sent: stats.bytesSent };
+    }
+    return rates;
+  };
+}
+
+/**
+ * `socket` behind a bad link in both directions: `condition` delays and loses
+ * what it sends, and the same link, run backwards, what it receives (with
+ * the next seed, so the two directions lose different datagrams).
+ *
+ * The arena sends nothing in a reliable mode, and that matters here: a
+ * WebSocket is `reliable`, `condition` keeps that, and a Host sends no
+ * resends over a reliable socket, so a reliable message this link loses
+ * would be lost for good. Inputs (`"sequenced"`) and snapshots (`"state"`)
+ * are meant to be lost now and then.
+ *
+ * @template {Socket} S
+ * @param {S & { readonly address: string }} socket
+ * @param {LinkOptions} link
+ * @returns {Socket & { readonly address: string }}
+ */
+export function badLink(socket, link) {
+  const outgoing = condition(socket, link);
+  return {
+    ...outgoing,
+    address: socket.address,
+    listen(receive, notify) {
+      const incoming = condition({ send: receive, listen() {}, close() {} }, { ...link, seed: (link.seed ?? 1) + 1 });
+      socket.listen((data, from) => incoming.send(data, from), notify);
+    },
+  };
+}

@@ -1,0 +1,156 @@
+// @ts-check
+/**
+ * The arena's page: keyboard in, canvas out. Everything networked is in
+ * client.js; this file only reads keys, draws `client.view()` and the
+ * overlay of the link's numbers, and lists the server's rooms.
+ *
+ * Address parameters: `?room=demo` (the room to join, made if need be),
+ * `&name=ann`, and `&lag=100&loss=0.1` to put a bad link (100 ms each way,
+ * 10% of datagrams lost each way) between this page and the server.
+ *
+ * @module
+ */
+/** @import { WebSocketLike } from "../../dist/mod.d.ts" */
+// @ts-types="../../dist/mod.d.ts"
+import { webSocket } from "../../dist/mod.js";
+import { ArenaClient, badLink, rateMeter } from "./client.js";
+import { DOWN, ITEM_RADIUS, LEFT, PLAYER_RADIUS, RIGHT, UP, WORLD_HEIGHT, WORLD_WIDTH } from "./game.js";
+
+const params = new URLSearchParams(location.search);
+const room = params.get("room") || "demo";
+const name = params.get("name") || `player ${Math.floor(Math.random() * 1000)}`;
+const lagMs = Number(params.get("lag")) || 0;
+const loss = Number(params.get("loss")) || 0;
+
+// The connection: a WebSocket to /play, as a jamnet socket, behind a bad link if the address asks for one.
+const query = `room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}`;
+// The cast: TypeScript 5.9's DOM lib lets WebSocket.send take only views of an ArrayBuffer, and jamnet's
+// WebSocketLike says any Uint8Array. Browsers take both.
+const ws = /** @type {WebSocketLike} */ (/** @type {unknown} */ (new WebSocket(`ws://${location.host}/play?${query}`)));
+let socket = webSocket(ws);
+if (lagMs || loss) socket = badLink(socket, { latencyMs: lagMs, loss });
+const client = new ArenaClient(socket);
+Object.assign(globalThis, { arena: client }); // for the console, and for e2e/arena_test.ts
+
+// Keys held, as the bits client.js sends. `code` names the key's place, so WASD works on any layout.
+/** @type {Record<string, number>} */
+const KEY_BITS = {
+  ArrowUp: UP,
+  KeyW: UP,
+  ArrowDown: DOWN,
+  KeyS: DOWN,
+  ArrowLeft: LEFT,
+  KeyA: LEFT,
+  ArrowRight: RIGHT,
+  KeyD: RIGHT,
+};
+let keys = 0;
+addEventListener("keydown", (event) => {
+  if (!KEY_BITS[event.code]) return;
+  keys |= KEY_BITS[event.code];
+  event.preventDefault(); // no scrolling with the arrows
+});
+addEventListener("keyup", (event) => keys &= ~(KEY_BITS[event.code] ?? 0));
+addEventListener("blur", () => keys = 0); // a key released in another window never sends keyup here
+
+// The game runs on a timer and drawing on animation frames: a hidden tab gets no animation frames at all, but
+// its timers still run (once a second), so the server keeps hearing from us and does not time us out.
+setInterval(() => client.frame(keys), 1000 / 60);
+
+const canvas = /** @type {HTMLCanvasElement} */ (document.getElementById("arena"));
+canvas.width = WORLD_WIDTH;
+canvas.height = WORLD_HEIGHT;
+const context = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
+const rates = rateMeter();
+
+function draw() {
+  const now = performance.now();
+  const { me, others, items } = client.view(now);
+  context.fillStyle = "#14161c";
+  context.fillRect(0, 0, WORLD_WIDTH, WORLD_HEIGHT);
+  context.strokeStyle = "#1f232c";
+  for (let x = 40; x < WORLD_WIDTH; x += 40) line(x, 0, x, WORLD_HEIGHT);
+  for (let y = 40; y < WORLD_HEIGHT; y += 40) line(0, y, WORLD_WIDTH, y);
+
+  context.fillStyle = "#ffd447";
+  for (const [x, y] of items) circle(x, y, ITEM_RADIUS);
+  for (const player of others) drawPlayer(player, false);
+  if (me) drawPlayer(me, true);
+
+  // The overlay: what the link is doing, from the connection's own counters.
+  const stats = client.stats;
+  const { inBytesPerS, outBytesPerS } = rates(stats, now);
+  const lines = [
+    `room ${room} · ${others.length + (me ? 1 : 0)} playing · you are ${name}`,
+    `RTT ${stats.rttMs.toFixed(0)} ms · loss ${(stats.loss * 100).toFixed(1)}%`,
+    `in ${(inBytesPerS / 1000).toFixed(1)} KB/s · out ${(outBytesPerS / 1000).toFixed(1)} KB/s`,
+  ];
+  if (lagMs || loss) lines.push(`bad link: +${lagMs} ms, ${(loss * 100).toFixed(0)}% lost, each way`);
+  if (client.ended) lines.push(`disconnected (${client.ended}): reload to play again`);
+  context.fillStyle = "rgba(0, 0, 0, 0.6)";
+  context.fillRect(8, 8, 330, 12 + 18 * lines.length);
+  context.fillStyle = "#e8e8e8";
+  context.font = "13px ui-monospace, monospace";
+  lines.forEach((text, i) => context.fillText(text, 16, 26 + 18 * i));
+  requestAnimationFrame(draw);
+}
+requestAnimationFrame(draw);
+
+/**
+ * @param {{ name: string, x: number, y: number, score: number, hue: number }} player
+ * @param {boolean} isMe
+ */
+function drawPlayer(player, isMe) {
+  context.fillStyle = `hsl(${player.hue} 70% 55%)`;
+  circle(player.x, player.y, PLAYER_RADIUS);
+  if (isMe) {
+    context.lineWidth = 3;
+    context.strokeStyle = "#ffffff";
+    context.beginPath();
+    context.arc(player.x, player.y, PLAYER_RADIUS, 0, 2 * Math.PI);
+    context.stroke();
+    context.lineWidth = 1;
+  }
+  context.textAlign = "center";
+  context.font = "12px system-ui, sans-serif";
+  context.fillStyle = "#e8e8e8";
+  const above = player.y - PLAYER_RADIUS - 6;
+  context.fillText(player.name, player.x, above > 12 ? above : player.y + PLAYER_RADIUS + 16); // below, at the top wall
+  context.font = "bold 14px system-ui, sans-serif";
+  context.fillStyle = "#14161c";
+  context.fillText(String(player.score), player.x, player.y + 5); // the score, inside the circle
+  context.textAlign = "start";
+}
+
+/** @param {number} x @param {number} y @param {number} radius */
+function circle(x, y, radius) {
+  context.beginPath();
+  context.arc(x, y, radius, 0, 2 * Math.PI);
+  context.fill();
+}
+
+/** @param {number} x0 @param {number} y0 @param {number} x1 @param {number} y1 */
+function line(x0, y0, x1, y1) {
+  context.beginPath();
+  context.moveTo(x0, y0);
+  context.lineTo(x1, y1);
+  context.stroke();
+}
+
+// The room list, from the server's /rooms. With the lobby, this list would come from the lobby instead.
+const list = /** @type {HTMLUListElement} */ (document.getElementById("rooms"));
+async function listRooms() {
+  /** @type {{ name: string, players: number, maxPlayers: number }[]} */
+  const rooms = await fetch("/rooms").then((response) => response.json(), () => []);
+  list.replaceChildren(...rooms.map((other) => {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = `?room=${encodeURIComponent(other.name)}&name=${encodeURIComponent(name)}`;
+    link.textContent = `${other.name} (${other.players}/${other.maxPlayers})`;
+    if (other.name === room) link.className = "here";
+    item.append(link);
+    return item;
+  }));
+}
+listRooms();
+setInterval(listRooms, 2000);
