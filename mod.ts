@@ -2253,10 +2253,12 @@ export class Host {
 // onAcked tells the sender, Connection hands whole snapshots here.
 //
 // The delta is an XOR of the packed bytes against the baseline's, zero runs
-// collapsed: for a world of 64 entities where 10% move per tick, 8 to 9 times
-// fewer bytes than packing it whole (bench/state.ts), from 60 lines of code
-// that know nothing of the values. A structural diff of the objects did a
-// little better where numbers change width, but needs to walk both values.
+// collapsed: for a world of 64 entities where 10% move per tick, 8.4 times
+// fewer wire bytes than packing it whole over 30 s, 12 times once every entity
+// has moved (bench/state.ts), from 60 lines that know nothing of the values.
+// A structural diff (changed leaves and their paths, packed) measured 1.8
+// times larger in steady state, and smaller only while numbers change width
+// (an integer becoming a float shifts every byte after it for the XOR).
 
 /** One snapshot sent: its packed bytes, and how many of its pieces' packets were acked. */
 interface SentSnapshot {
