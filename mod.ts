@@ -470,6 +470,9 @@ class ByteReader {
   }
 }
 
+/** A DataView of exactly `bytes`: its reads and writes stay inside them. */
+const viewOf = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 /** Bytes a varint of `value` takes. */
 function varintBytes(value: number): number {
   return value < 128 ? 1 : value < 2 ** 14 ? 2 : value < 2 ** 21 ? 3 : 4;
@@ -1089,8 +1092,7 @@ function float64s(...values: number[]): Uint8Array {
 }
 
 /** The `index`th float 64 of `bytes`. */
-const readFloat64 = (bytes: Uint8Array, index: number): number =>
-  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(8 * index);
+const readFloat64 = (bytes: Uint8Array, index: number): number => viewOf(bytes).getFloat64(8 * index);
 
 /** Writes `frame` at `at` of `out`, as NEXT when it follows `previous`; returns where it ended. */
 function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, at: number): number {
@@ -1160,16 +1162,14 @@ type TagKey = [key0: number, key1: number];
 /** Writes the tag of `datagram` into its last TAG_BYTES: HalfSipHash-2-4 of everything before them. */
 function seal(datagram: Uint8Array, [key0, key1]: TagKey): void {
   const end = datagram.length - TAG_BYTES;
-  const tag = halfSipHash(key0, key1, datagram.subarray(0, end));
-  for (let i = 0; i < TAG_BYTES; i++) datagram[end + i] = tag >>> (24 - 8 * i);
+  viewOf(datagram).setUint32(end, halfSipHash(key0, key1, datagram.subarray(0, end)));
 }
 
 /** True when `datagram` ends with its tag under `key`. */
 function sealed(datagram: Uint8Array, [key0, key1]: TagKey): boolean {
   const end = datagram.length - TAG_BYTES;
   if (end < 4) return false; // no room for the shortest header
-  const tag = (datagram[end] << 24 | datagram[end + 1] << 16 | datagram[end + 2] << 8 | datagram[end + 3]) >>> 0;
-  return tag === halfSipHash(key0, key1, datagram.subarray(0, end));
+  return viewOf(datagram).getUint32(end) === halfSipHash(key0, key1, datagram.subarray(0, end));
 }
 
 // ─── Stream ─────────────────────────────────────────────────────────────────
@@ -2057,7 +2057,7 @@ export class Host {
   #randomWord(): number {
     const bytes = new Uint8Array(4);
     this.#random(bytes);
-    return (bytes[0] << 24 | bytes[1] << 16 | bytes[2] << 8 | bytes[3]) >>> 0;
+    return viewOf(bytes).getUint32(0);
   }
 
   /** The connected peers. */
@@ -2971,7 +2971,7 @@ export interface WebSocketLike {
   /** The server's URL, on a client WebSocket. */
   readonly url?: string;
   /** Sends one binary message. */
-  send(data: Uint8Array): unknown;
+  send(data: Uint8Array<ArrayBuffer>): unknown;
   /** Closes the WebSocket. */
   close(code?: number, reason?: string): unknown;
   /** Calls `listener` with every event of `type`. */
@@ -2985,7 +2985,7 @@ export interface CallbackWebSocket {
   /** 0 while connecting, 1 when open, 2 closing, 3 closed. */
   readonly readyState?: number;
   /** Sends one binary message. */
-  send(data: Uint8Array): unknown;
+  send(data: Uint8Array<ArrayBuffer>): unknown;
   /** Closes the WebSocket. */
   close(code?: number, reason?: string): unknown;
 }
@@ -3024,7 +3024,7 @@ function linkWebSocket(
 ): WebSocketLink {
   let waiting: Uint8Array[] = [];
   const flush = () => {
-    for (const data of waiting) ws.send(data);
+    for (const data of waiting) ws.send(data as Uint8Array<ArrayBuffer>);
     waiting = [];
   };
   if ("addEventListener" in ws) {
@@ -3048,7 +3048,7 @@ function linkWebSocket(
       }
       try {
         flush();
-        ws.send(data);
+        ws.send(data as Uint8Array<ArrayBuffer>); // every datagram jamnet makes is a view of an ArrayBuffer
       } catch (error) {
         notify({ type: "error", address, error });
       }

@@ -622,7 +622,7 @@ export interface WebSocketLike {
     /** The server's URL, on a client WebSocket. */
     readonly url?: string;
     /** Sends one binary message. */
-    send(data: Uint8Array): unknown;
+    send(data: Uint8Array<ArrayBuffer>): unknown;
     /** Closes the WebSocket. */
     close(code?: number, reason?: string): unknown;
     /** Calls `listener` with every event of `type`. */
@@ -635,7 +635,7 @@ export interface CallbackWebSocket {
     /** 0 while connecting, 1 when open, 2 closing, 3 closed. */
     readonly readyState?: number;
     /** Sends one binary message. */
-    send(data: Uint8Array): unknown;
+    send(data: Uint8Array<ArrayBuffer>): unknown;
     /** Closes the WebSocket. */
     close(code?: number, reason?: string): unknown;
 }
