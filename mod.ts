@@ -143,9 +143,13 @@ const SNAPSHOT_SLOTS = 32;
 const STATE_PIECES_KEPT = 256;
 /** Clock samples kept; the one with the shortest round trip gives the offset. */
 const CLOCK_SAMPLES = 16;
-/** A clock request goes this often (ms) until half the samples are in, then every CLOCK_INTERVAL_MS. */
+/**
+ * A clock request goes this often (ms) until half the samples are in, then
+ * every CLOCK_INTERVAL_MS: the offset barely moves once found, and requests
+ * every second cost 0.6% more wire bytes at 5% loss in bench/kcp/kcp.mjs.
+ */
 const CLOCK_FIRST_INTERVAL_MS = 100;
-const CLOCK_INTERVAL_MS = 1000;
+const CLOCK_INTERVAL_MS = 5000;
 /** The longest data packet header and tag: flags, sequence, a two-byte ack delta, four ack-bit bytes, the tag. */
 const MAX_HEADER_BYTES = 9 + TAG_BYTES;
 /**
