@@ -144,7 +144,7 @@ const STATE_PIECES_KEPT = 256;
 /** Clock samples kept; the one with the shortest round trip gives the offset. */
 const CLOCK_SAMPLES = 16;
 /**
- * A clock request goes this often (ms) until half the samples are in, then
+ * A clock request goes this often (ms) until all CLOCK_SAMPLES are in, then
  * every CLOCK_INTERVAL_MS: the offset barely moves once found, and requests
  * every second cost 0.6% more wire bytes at 5% loss in bench/kcp/kcp.mjs.
  */
@@ -2401,9 +2401,9 @@ class Clock implements ClockEstimate {
   /** The last request to answer: its t0, and when it arrived. */
   #toAnswer?: [number, number];
 
-  /** Ms between requests: quick until half the samples are in. */
+  /** Ms between requests: quick until all the samples are in. */
   #interval(): number {
-    return this.#samples.length < CLOCK_SAMPLES / 2 ? CLOCK_FIRST_INTERVAL_MS : CLOCK_INTERVAL_MS;
+    return this.#samples.length < CLOCK_SAMPLES ? CLOCK_FIRST_INTERVAL_MS : CLOCK_INTERVAL_MS;
   }
 
   /** The control frames for the next packet: the answer to the last request, and a request when one is due. */
