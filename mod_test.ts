@@ -15,6 +15,7 @@ import {
   type Socket,
   unpack,
 } from "./mod.ts";
+import { seeded } from "./test_tools.ts";
 
 // ─── helpers ────────────────────────────────────────────────────────────────
 
@@ -26,16 +27,6 @@ function hex(text: string): Uint8Array {
 
 function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("-");
-}
-
-/** mulberry32: a small seeded PRNG, so every random test replays exactly. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The runtime's own message for invalid UTF-8 in a fatal TextDecoder, the one TypeError unpack lets out. */

@@ -5,26 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { Host, type HostEvent, type HostOptions, type LinkOptions, memoryNet, type Peer, type Socket } from "./mod.ts";
+import { seeded, seededBytes } from "./test_tools.ts";
 
 const TICK_MS = 16;
-
-/** A seeded PRNG (mulberry32): every test replays exactly. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A `HostOptions.random` from a seed. */
-const seededBytes = (seed: number) => {
-  const random = seeded(seed);
-  return (bytes: Uint8Array) => {
-    for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random() * 256);
-  };
-};
 
 /**
  * HalfSipHash-2-4 written again here, from the paper's description, to check

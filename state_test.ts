@@ -15,53 +15,7 @@ import {
   type Peer,
   Timeline,
 } from "./mod.ts";
-
-/** A seeded PRNG (mulberry32). */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Entity {
-  id: number;
-  x: number;
-  y: number;
-  vx: number;
-  vy: number;
-  hp: number;
-  name: string;
-}
-
-/** The issue's world: 64 entities; `moving` of them (chosen at random) move each tick. */
-function world(seed: number) {
-  const random = seeded(seed);
-  const entities: Entity[] = Array.from({ length: 64 }, (_, id) => ({
-    id,
-    x: random() * 1000,
-    y: random() * 1000,
-    vx: 0,
-    vy: 0,
-    hp: 100,
-    name: `player${id}`,
-  }));
-  return {
-    entities,
-    step(moving = 6) {
-      for (let i = 0; i < moving; i++) {
-        const entity = entities[Math.floor(random() * entities.length)];
-        entity.vx = random() * 10 - 5;
-        entity.vy = random() * 10 - 5;
-        entity.x += entity.vx;
-        entity.y += entity.vy;
-        if (random() < 0.1) entity.hp = Math.max(0, entity.hp - 10);
-      }
-    },
-  };
-}
+import { seeded, world } from "./test_tools.ts";
 
 interface Pair {
   net: ReturnType<typeof memoryNet>;

@@ -37,6 +37,7 @@
  * @module
  */
 import { Host, memoryNet, type MessageEvent, pack, type Peer, type Socket } from "../mod.ts";
+import { type Entity, world } from "../test_tools.ts";
 import { Decoder, Encoder, schema, t } from "npm:@colyseus/schema@5.0.34";
 import { SnapshotInterpolation } from "npm:@geckos.io/snapshot-interpolation@1.1.1";
 import { BufferSchema, float64, Model, string8, uint64, uint8 } from "npm:@geckos.io/typed-array-buffer-schema@1.2.1";
@@ -51,54 +52,7 @@ const LATENCY_MS = 30;
 /** The message bytes a packet holds at the default MTU of 1,200: the MTU minus the longest header, tag and frame head. */
 const PIECE_BYTES = 1200 - 25;
 
-// ─── The world (as state_test.ts's) ─────────────────────────────────────────
-
-/** A seeded PRNG (mulberry32). */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Entity {
-  id: number;
-  x: number;
-  y: number;
-  vx: number;
-  vy: number;
-  hp: number;
-  name: string;
-}
-
-/** 64 entities; 6 of them (10%, chosen at random) move each tick. */
-function world(seed: number) {
-  const random = seeded(seed);
-  const entities: Entity[] = Array.from({ length: 64 }, (_, id) => ({
-    id,
-    x: random() * 1000,
-    y: random() * 1000,
-    vx: 0,
-    vy: 0,
-    hp: 100,
-    name: `player${id}`,
-  }));
-  return {
-    entities,
-    step(moving = 6) {
-      for (let i = 0; i < moving; i++) {
-        const entity = entities[Math.floor(random() * entities.length)];
-        entity.vx = random() * 10 - 5;
-        entity.vy = random() * 10 - 5;
-        entity.x += entity.vx;
-        entity.y += entity.vy;
-        if (random() < 0.1) entity.hp = Math.max(0, entity.hp - 10);
-      }
-    },
-  };
-}
+// ─── The world: test_tools.ts (as state_test.ts uses it) ────────────────────
 
 // ─── Deltas: a copy of mod.ts's XOR delta, and a structural diff ────────────
 
