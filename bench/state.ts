@@ -52,8 +52,6 @@ const LATENCY_MS = 30;
 /** The message bytes a packet holds at the default MTU of 1,200: the MTU minus the longest header, tag and frame head. */
 const PIECE_BYTES = 1200 - 25;
 
-// ─── The world: test_tools.ts (as state_test.ts uses it) ────────────────────
-
 // ─── Deltas: a copy of mod.ts's XOR delta, and a structural diff ────────────
 
 function writeVarint(bytes: Uint8Array, at: number, value: number): number {
