@@ -1682,7 +1682,7 @@ class Connection implements Peer {
         // Bytes that would wait: not a piece held already, and not the next to deliver, which frees
         // memory rather than taking it (refusing it would stall the stream for good).
         if (frame.sequence !== nextDeliver && !stream?.held.has(frame.sequence)) newBytes += frame.payload.length;
-      }
+      } else if (frame.mode === STATE) newBytes += frame.payload.length; // a snapshot's pieces wait too
       frames.push(previous = frame);
     }
 
