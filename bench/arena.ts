@@ -23,7 +23,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const arena = await startArena({ port: 0, log: () => {} });
 const bots = Array.from({ length: PLAYERS }, (_, i) => arena.addBot("bench", `bot ${i + 1}`));
-while (!bots.every((bot) => Object.keys(bot.client.newest?.players ?? {}).length === PLAYERS)) {
+while (!bots.every((bot) => Object.keys(bot.client?.newest?.players ?? {}).length === PLAYERS)) {
   if (Date.now() > deadline) throw new Error(`Gave up: ${PLAYERS} bots did not all see each other within 60 s`);
   await sleep(50);
 }
@@ -33,7 +33,7 @@ const [room] = [...arena.rooms];
 const serverPeers = [...room.members.keys()];
 const read = () => ({
   at: performance.now(),
-  clients: bots.map(({ client, frames }) => ({ ...client.stats, frames })),
+  clients: bots.map(({ client, frames }) => ({ ...client!.stats, frames })),
   server: serverPeers.map((peer) => ({ ...peer.stats })),
 });
 const before = read();

@@ -1,8 +1,11 @@
 /**
  * The arena in headless Chromium (the Debian package, /usr/bin/chromium,
- * driven by playwright-core; never a downloaded browser): two pages join one
- * room of an arena served on 127.0.0.1, one presses arrow keys, and each page
- * must see that player where it was driven. Saves a screenshot to
+ * driven by playwright-core; never a downloaded browser), served on
+ * 127.0.0.1 with two bots in room "demo": ann's page opens room "e2e"
+ * through the lobby; bob's page enters "demo" (the default), lists the
+ * lobby's rooms and clicks "e2e", so it joins ann's room through the lobby;
+ * then ann presses arrow keys, and each page must see her where she was
+ * driven. Saves a screenshot to
  * e2e/out/arena.png; with ARENA_SCREENSHOT=1 also to
  * examples/arena/screenshot.png, the README's picture. Skipped, with one line
  * saying why, when there is no browser.
@@ -20,9 +23,20 @@ const executablePath = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
 const missing = await Deno.stat(executablePath).then(() => undefined, () => `no browser at ${executablePath}`);
 if (missing) console.log(`SKIPPED the arena test: ${missing} (apt-get install -y chromium)`);
 
-/** A page's view: what `client.view()` returns in it (page.js puts the client at globalThis.arena). */
+/** A view with nobody in it: a page's before the lobby let it in. */
+const NOBODY: View = { you: undefined, me: undefined, others: [], items: [] };
+
+/**
+ * A page's view: what `client.view()` returns in it (page.js puts the client
+ * at globalThis.arena once the lobby let it in); nobody before that, or while
+ * the page is loading another address.
+ */
 const viewOf = (page: Page): Promise<View> =>
-  page.evaluate(() => (globalThis as unknown as { arena: { view(): View } }).arena.view());
+  page.evaluate(() => (globalThis as unknown as { arena?: { view(): View } }).arena?.view())
+    .then((view) => view ?? NOBODY, () => NOBODY);
+
+/** The room list a page shows, from the lobby: `["demo (3/16)", "e2e (1/16)"]`. */
+const roomsIn = (page: Page): Promise<string[]> => page.locator("#rooms li").allTextContents().catch(() => []);
 
 /** Polls `check` every 50 ms until it returns a value (not undefined) or `ms` pass; throws with `what` then. */
 async function until<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
@@ -64,7 +78,8 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     await built();
-    const arena = await startArena({ port: 0, log: () => {}, random: seeded(SEED) });
+    // Each room's world draws from its own seeded generator: the bots in "demo" take nothing from room "e2e"'s.
+    const arena = await startArena({ port: 0, bots: 2, log: () => {}, randomFor: () => seeded(SEED) });
     const browser = await chromium.launchPersistentContext(await Deno.makeTempDir({ prefix: "jamnet-arena-" }), {
       executablePath,
       headless: true,
@@ -79,14 +94,30 @@ Deno.test({
     });
     try {
       const errors: string[] = [];
-      const open = async (name: string) => {
+      const open = async (name: string, query: string) => {
         const page = await browser.newPage();
         page.on("pageerror", (error) => errors.push(`${name}: ${error}`));
-        await page.goto(`${arena.url}?room=e2e&name=${name}`, { timeout: 15_000 });
+        await page.goto(`${arena.url}?${query}name=${name}`, { timeout: 15_000 });
         return page;
       };
-      const [ann, bob] = [await open("ann"), await open("bob")];
-      // Both joined, and each sees the other.
+      // Ann asks for room "e2e": the lobby lists none, so her page opens it.
+      const ann = await open("ann", "room=e2e&");
+      await until("ann in room e2e", 15_000, async () => (await viewOf(ann)).me);
+      // Bob asks for no room: his page enters "demo" through the lobby, where the bots play.
+      const bob = await open("bob", "");
+      await until("bob in room demo, with the two bots", 15_000, async () => {
+        const view = await viewOf(bob);
+        return view.me && view.others.length === 2 ? view : undefined;
+      });
+      // His page lists the lobby's rooms: "demo" with the bots and him, "e2e" with ann. He clicks "e2e".
+      const listed = await until("both rooms in bob's list", 5_000, async () => {
+        const rooms = await roomsIn(bob);
+        return rooms.some((room) => /^demo \(3\/16\)$/.test(room)) && rooms.includes("e2e (1/16)") ? rooms : undefined;
+      });
+      assert.equal(listed.length, 2, `the lobby lists two rooms: ${listed}`);
+      await bob.getByRole("link", { name: "e2e (1/16)" }).click();
+      await bob.waitForURL(/room=e2e/, { timeout: 5_000 });
+      // Both in room e2e, each seeing the other, and the lobby counts them both there.
       const [annView] = await Promise.all(
         [ann, bob].map((page) =>
           until("both players in both pages", 15_000, async () => {
@@ -122,7 +153,8 @@ Deno.test({
         const apart = Math.hypot(mine.me.x - her.x, mine.me.y - her.y);
         return apart <= TOLERANCE_PX ? [mine.me, her] : undefined;
       });
-      const [room] = [...arena.rooms];
+      const room = [...arena.rooms].find((room) => room.name === "e2e")!;
+      assert.equal(room.members.size, 2);
       const truth = [...room.members.values()].find((player) => player.name === "ann")!;
       assert.ok(
         Math.hypot(truth.x - annSees.x, truth.y - annSees.y) <= TOLERANCE_PX,
@@ -135,7 +167,9 @@ Deno.test({
       assert.equal(Math.sign(bobSees.y - start.y), upOrDown === "ArrowDown" ? 1 : -1);
       assert.deepEqual(errors, []);
 
-      // The picture: two bots join for company, and Bob's page is photographed.
+      assert.ok((await roomsIn(bob)).includes("e2e (2/16)"), "bob's list has both of them in e2e");
+
+      // The picture: two bots join for company (through the lobby, room "e2e" by name), and Bob's page is photographed.
       arena.addBot("e2e", "bot 1");
       arena.addBot("e2e", "bot 2");
       await until("the bots in bob's page", 10_000, async () => (await viewOf(bob)).others.length === 3 || undefined);

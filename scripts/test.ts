@@ -63,8 +63,16 @@ const checks: Check[] = [
   {
     // Checked as a browser module: only the es2022 and dom libs, so Deno, Bun,
     // process and Buffer are unknown names, and mod.ts must import nothing.
-    name: "browser check: mod.ts, osc.ts and the lobby's client_lib.ts type-check with es2022 + dom alone",
-    args: ["check", "--config", "scripts/browser.json", "mod.ts", "osc.ts", "examples/lobby/client_lib.ts"],
+    name: "browser check: mod.ts, osc.ts and the lobby's client_lib.ts and .js type-check with es2022 + dom alone",
+    args: [
+      "check",
+      "--config",
+      "scripts/browser.json",
+      "mod.ts",
+      "osc.ts",
+      "examples/lobby/client_lib.ts",
+      "examples/lobby/client_lib.js",
+    ],
     verify: () => {
       // Code only: doc comments may name Deno.listenDatagram for the reader.
       for (const file of ["mod.ts", "osc.ts"]) {

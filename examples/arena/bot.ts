@@ -1,21 +1,31 @@
 /**
- * A bot: a headless player that runs the browser's own client (client.js)
- * in Deno, over a WebSocket like any player, and heads for the nearest item.
- * `deno task demo` starts two, and bench/arena.ts eight.
+ * A bot: a headless player that runs the browser's own code in Deno: it
+ * enters its room through the lobby (lobby.js, over a WebSocket to /lobby,
+ * as the page does), plays with the page's client (client.js, over a
+ * WebSocket to /play with the lobby's ticket), and heads for the nearest
+ * item. `deno task demo` starts two, and bench/arena.ts eight.
  *
  * @module
  */
 // @ts-types="../../dist/mod.d.ts"
 import { webSocket } from "../../dist/mod.js";
 import { ArenaClient } from "./client.js";
-import { DOWN, LEFT, RIGHT, UP } from "./game.js";
+import { DOWN, LEFT, MAX_PLAYERS, RIGHT, UP } from "./game.js";
+import { ArenaLobby } from "./lobby.js";
 
 /** A running bot. */
 export interface Bot {
-  readonly client: ArenaClient;
+  /** Its game client, once the lobby let it in. */
+  readonly client: ArenaClient | undefined;
+  /** Its connection to the lobby: it stays in the room while this stays open. */
+  readonly lobby: ArenaLobby;
+  /** The lobby's ticket, once it let the bot in. */
+  readonly ticket: string | undefined;
+  /** Resolves once the lobby let the bot into its room and its game connection is opening; rejects when refused. */
+  readonly ready: Promise<void>;
   /** Frames it has played. */
   readonly frames: number;
-  /** Leaves the game. */
+  /** Leaves the game and the lobby. */
   stop(): void;
 }
 
@@ -28,25 +38,49 @@ const DEAD_ZONE_PX = 4;
 /**
  * Starts a bot.
  *
- * @param url the server's WebSocket address, `ws://127.0.0.1:8080/play?room=demo&name=bot`
- * @returns the bot, already playing
+ * @param url the arena's address, `http://127.0.0.1:8080/`
+ * @param room the name of the room to enter (joined if the lobby lists one, opened if not)
+ * @param name what the bot is called
+ * @param after enter only once this settles (the bot before it entering), so that bots do not open a room twice
+ * @returns the bot, on its way in
  */
-export function startBot(url: string): Bot {
-  const client = new ArenaClient(webSocket(new WebSocket(url)));
+export function startBot(url: string, room: string, name: string, after: Promise<unknown> = Promise.resolve()): Bot {
+  const base = url.replace("http", "ws");
+  const lobby = new ArenaLobby(webSocket(new WebSocket(`${base}lobby`)));
+  let client: ArenaClient | undefined;
+  let ticket: string | undefined;
   let frames = 0;
-  const ticker = setInterval(() => {
-    frames++;
-    client.frame(keysToward(client));
-    if (client.ended) clearInterval(ticker);
-  }, FRAME_MS);
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  let stopped = false;
+  const ready = after.then(() => lobby.enter(room, MAX_PLAYERS)).then((admission) => {
+    if (stopped) return;
+    ticket = admission.ticket;
+    const query = `ticket=${encodeURIComponent(ticket)}&name=${encodeURIComponent(name)}`;
+    const playing = client = new ArenaClient(webSocket(new WebSocket(`${base}play?${query}`)));
+    ticker = setInterval(() => {
+      frames++;
+      playing.frame(keysToward(playing));
+      if (playing.ended) clearInterval(ticker);
+    }, FRAME_MS);
+  });
+  ready.catch(() => lobby.close()); // refused: nothing to keep open (the caller hears why from `ready`)
   return {
-    client,
+    get client() {
+      return client;
+    },
+    lobby,
+    get ticket() {
+      return ticket;
+    },
+    ready,
     get frames() {
       return frames;
     },
     stop() {
+      stopped = true;
       clearInterval(ticker);
-      client.close();
+      client?.close();
+      lobby.close();
     },
   };
 }

@@ -29,6 +29,12 @@ export const ITEM_RADIUS = 7;
 export const ITEM_COUNT = 5;
 
 /**
+ * Players in one room at most: the arena is 800 × 480 pixels, and 16 circles
+ * of 18 px fill it enough. A page opens a lobby room for this many.
+ */
+export const MAX_PLAYERS = 16;
+
+/**
  * The longest one command may last. A browser tab that was hidden resumes with
  * a long gap between frames: the player should not jump across the arena.
  */

@@ -1,12 +1,14 @@
 // @ts-check
 /**
  * The arena's page: keyboard in, canvas out. Everything networked is in
- * client.js; this file only reads keys, draws `client.view()` and the
- * overlay of the link's numbers, and lists the server's rooms.
+ * lobby.js (which room) and client.js (the game); this file enters a room
+ * through the lobby, reads keys, draws `client.view()` and the overlay of
+ * the link's numbers, and lists the lobby's rooms.
  *
- * Address parameters: `?room=demo` (the room to join, made if need be),
- * `&name=ann`, and `&lag=100&loss=0.1` to put a bad link (100 ms each way,
- * 10% of datagrams lost each way) between this page and the server.
+ * Address parameters: `?room=demo` (the name of the room to enter: the
+ * first the lobby lists by that name, or a new one), `&name=ann`, and
+ * `&lag=100&loss=0.1` to put a bad link (100 ms each way, 10% of datagrams
+ * lost each way) between this page and the game server.
  *
  * @module
  */
@@ -14,7 +16,8 @@
 // @ts-types="../../dist/mod.d.ts"
 import { webSocket } from "../../dist/mod.js";
 import { ArenaClient, badLink, rateMeter } from "./client.js";
-import { DOWN, ITEM_RADIUS, LEFT, PLAYER_RADIUS, RIGHT, UP, WORLD_HEIGHT, WORLD_WIDTH } from "./game.js";
+import { DOWN, ITEM_RADIUS, LEFT, MAX_PLAYERS, PLAYER_RADIUS, RIGHT, UP, WORLD_HEIGHT, WORLD_WIDTH } from "./game.js";
+import { ArenaLobby } from "./lobby.js";
 
 const params = new URLSearchParams(location.search);
 const room = params.get("room") || "demo";
@@ -22,15 +25,34 @@ const name = params.get("name") || `player ${Math.floor(Math.random() * 1000)}`;
 const lagMs = Number(params.get("lag")) || 0;
 const loss = Number(params.get("loss")) || 0;
 
-// The connection: a WebSocket to /play, as a jamnet socket, behind a bad link if the address asks for one.
-const query = `room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}`;
-// The cast: TypeScript 5.9's DOM lib lets WebSocket.send take only views of an ArrayBuffer, and jamnet's
-// WebSocketLike says any Uint8Array. Browsers take both.
-const ws = /** @type {WebSocketLike} */ (/** @type {unknown} */ (new WebSocket(`ws://${location.host}/play?${query}`)));
-let socket = webSocket(ws);
-if (lagMs || loss) socket = badLink(socket, { latencyMs: lagMs, loss });
-const client = new ArenaClient(socket);
-Object.assign(globalThis, { arena: client }); // for the console, and for e2e/arena_test.ts
+/**
+ * A WebSocket to this server at `path`, as a jamnet socket. The cast: TypeScript 5.9's DOM lib lets
+ * WebSocket.send take only views of an ArrayBuffer, and jamnet's WebSocketLike says any Uint8Array.
+ * Browsers take both.
+ *
+ * @param {string} path
+ */
+const connect = (path) =>
+  webSocket(/** @type {WebSocketLike} */ (/** @type {unknown} */ (new WebSocket(`ws://${location.host}${path}`))));
+
+// First the lobby, at /lobby: the room list, and a place in a room. Never behind the bad link: the lobby speaks
+// reliable messages, and over a WebSocket (reliable already) jamnet sends no resends, so one lost would be lost.
+const lobby = new ArenaLobby(connect("/lobby"));
+/** @type {ArenaClient | undefined} the game, once the lobby let us in */
+let client;
+/** @type {string | undefined} the lobby's id of our room */
+let roomId;
+let status = `entering room ${room} through the lobby…`;
+lobby.enter(room, MAX_PLAYERS).then(({ room: entered, ticket }) => {
+  // Then the game, at /play with the lobby's ticket, behind a bad link if the address asks for one.
+  let socket = connect(`/play?ticket=${encodeURIComponent(ticket)}&name=${encodeURIComponent(name)}`);
+  if (lagMs || loss) socket = badLink(socket, { latencyMs: lagMs, loss });
+  client = new ArenaClient(socket);
+  roomId = entered.id;
+  status = "";
+  Object.assign(globalThis, { arena: client }); // for the console, and for e2e/arena_test.ts
+  listRooms();
+}, (/** @type {Error} */ error) => status = `could not enter room ${room}: ${error.message}`);
 
 // Keys held, as the bits client.js sends. `code` names the key's place, so WASD works on any layout.
 /** @type {Record<string, number>} */
@@ -55,7 +77,7 @@ addEventListener("blur", () => keys = 0); // a key released in another window ne
 
 // The game runs on a timer and drawing on animation frames: a hidden tab gets no animation frames at all, but
 // its timers still run (once a second), so the server keeps hearing from us and does not time us out.
-setInterval(() => client.frame(keys), 1000 / 60);
+setInterval(() => client?.frame(keys), 1000 / 60);
 
 const canvas = /** @type {HTMLCanvasElement} */ (document.getElementById("arena"));
 canvas.width = WORLD_WIDTH;
@@ -65,7 +87,7 @@ const rates = rateMeter();
 
 function draw() {
   const now = performance.now();
-  const { me, others, items } = client.view(now);
+  const { me, others, items } = client?.view(now) ?? { me: undefined, others: [], items: [] };
   context.fillStyle = "#14161c";
   context.fillRect(0, 0, WORLD_WIDTH, WORLD_HEIGHT);
   context.strokeStyle = "#1f232c";
@@ -78,15 +100,18 @@ function draw() {
   if (me) drawPlayer(me, true);
 
   // The overlay: what the link is doing, from the connection's own counters.
-  const stats = client.stats;
-  const { inBytesPerS, outBytesPerS } = rates(stats, now);
-  const lines = [
-    `room ${room} · ${others.length + (me ? 1 : 0)} playing · you are ${name}`,
-    `RTT ${stats.rttMs.toFixed(0)} ms · loss ${(stats.loss * 100).toFixed(1)}%`,
-    `in ${(inBytesPerS / 1000).toFixed(1)} KB/s · out ${(outBytesPerS / 1000).toFixed(1)} KB/s`,
-  ];
+  const lines = [`room ${room} · ${others.length + (me ? 1 : 0)} playing · you are ${name}`];
+  if (client) {
+    const stats = client.stats;
+    const { inBytesPerS, outBytesPerS } = rates(stats, now);
+    lines.push(
+      `RTT ${stats.rttMs.toFixed(0)} ms · loss ${(stats.loss * 100).toFixed(1)}%`,
+      `in ${(inBytesPerS / 1000).toFixed(1)} KB/s · out ${(outBytesPerS / 1000).toFixed(1)} KB/s`,
+    );
+  }
   if (lagMs || loss) lines.push(`bad link: +${lagMs} ms, ${(loss * 100).toFixed(0)}% lost, each way`);
-  if (client.ended) lines.push(`disconnected (${client.ended}): reload to play again`);
+  if (status) lines.push(status);
+  else if (client?.ended) lines.push(`disconnected (${client.ended}): reload to play again`);
   context.fillStyle = "rgba(0, 0, 0, 0.6)";
   context.fillRect(8, 8, 330, 12 + 18 * lines.length);
   context.fillStyle = "#e8e8e8";
@@ -137,17 +162,17 @@ function line(x0, y0, x1, y1) {
   context.stroke();
 }
 
-// The room list, from the server's /rooms. With the lobby, this list would come from the lobby instead.
+// The room list, from the lobby: a link enters a room of that name through the lobby, on a fresh page.
 const list = /** @type {HTMLUListElement} */ (document.getElementById("rooms"));
 async function listRooms() {
-  /** @type {{ name: string, players: number, maxPlayers: number }[]} */
-  const rooms = await fetch("/rooms").then((response) => response.json(), () => []);
+  if (lobby.closedSince()) status = `room ${room} closed: its host left; pick another room`;
+  const rooms = await lobby.rooms().catch(() => []);
   list.replaceChildren(...rooms.map((other) => {
     const item = document.createElement("li");
     const link = document.createElement("a");
     link.href = `?room=${encodeURIComponent(other.name)}&name=${encodeURIComponent(name)}`;
     link.textContent = `${other.name} (${other.players}/${other.maxPlayers})`;
-    if (other.name === room) link.className = "here";
+    if (other.id === roomId) link.className = "here";
     item.append(link);
     return item;
   }));

@@ -1,9 +1,17 @@
 /**
  * The arena's server: one Deno process serves the page and its modules over
- * HTTP, takes each player's WebSocket at /play into one jamnet Host, steps
- * every room's world 30 times a second and sends each player the world in
- * the `"state"` mode (a delta against the last snapshot that player
- * acknowledged).
+ * HTTP, runs the lobby (examples/lobby) as its room directory on one
+ * WebSocket path, takes each player's game connection on another into one
+ * jamnet Host, steps every room's world 30 times a second and sends each
+ * player the world in the `"state"` mode (a delta against the last snapshot
+ * that player acknowledged).
+ *
+ * Two paths, two Hosts: `/lobby` goes to a Host the `Lobby` owns (it polls
+ * every event of it), `/play` to the game's Host. A player lists, creates
+ * and joins rooms at `/lobby`; the lobby's answer carries a secret ticket,
+ * and `/play?ticket=…` seats a player only while `lobby.admitted(ticket)`
+ * says its holder is in the room: checked at the upgrade, at the handshake,
+ * and at every tick after.
  *
  *     deno task demo                  # 127.0.0.1:8080, two bots in room "demo"
  *     deno run --allow-net=127.0.0.1 --allow-read=. examples/arena/server.ts --port 8081 --bots 0
@@ -12,7 +20,8 @@
  */
 import { parseArgs } from "node:util";
 import { Host, type Peer, webSocketServer } from "../../mod.ts";
-import { type Command, TICK_MS } from "./game.js";
+import { Lobby } from "../lobby/lobby.ts";
+import { type Command, MAX_PLAYERS, TICK_MS } from "./game.js";
 import { Rooms, type RoomsOptions } from "./rooms.ts";
 import { type Bot, startBot } from "./bot.ts";
 
@@ -24,7 +33,11 @@ export interface ArenaOptions extends RoomsOptions {
   port?: number;
   /** Bots to start in room "demo" (default 0). */
   bots?: number;
-  /** Where join and leave lines go (default console.log; `() => {}` for none). */
+  /** Rooms in the lobby at once (default 100). */
+  maxRooms?: number;
+  /** Players in one room at most (default MAX_PLAYERS, 16): the lobby refuses a room for more. */
+  maxPlayers?: number;
+  /** Where join and leave lines go, the lobby's among them (default console.log; `() => {}` for none). */
   log?: (line: string) => void;
 }
 
@@ -32,9 +45,16 @@ export interface ArenaOptions extends RoomsOptions {
 export interface Arena {
   /** The page's address, `http://127.0.0.1:8080/`. */
   readonly url: string;
+  /** The game's Host: the `/play` connections. */
   readonly host: Host;
+  /** The room directory, on its own Host: the `/lobby` connections. */
+  readonly lobby: Lobby;
   readonly rooms: Rooms;
-  /** Starts a bot: a headless client of this server, over a WebSocket like any player. */
+  /**
+   * Starts a bot: a headless client of this server, over WebSockets like any
+   * player, that enters room `room` through the lobby. Bots enter one after
+   * another, so two bots asking for a room nobody opened yet end up in one.
+   */
   addBot(room: string, name: string): Bot;
   /** Stops the bots, says goodbye to every player and stops serving. */
   close(): Promise<void>;
@@ -46,6 +66,8 @@ const FILES: Record<string, string> = {
   "/examples/arena/page.js": "examples/arena/page.js",
   "/examples/arena/client.js": "examples/arena/client.js",
   "/examples/arena/game.js": "examples/arena/game.js",
+  "/examples/arena/lobby.js": "examples/arena/lobby.js",
+  "/examples/lobby/client_lib.js": "examples/lobby/client_lib.js",
   "/dist/mod.js": "dist/mod.js",
   "/dist/mod.js.map": "dist/mod.js.map",
 };
@@ -60,6 +82,12 @@ const root = new URL("../../", import.meta.url);
 const MAX_COMMANDS_PER_MESSAGE = 16;
 const MAX_COMMAND_MS = 1000;
 
+/** Room names as the page offers them: short and safe in a URL and a log line. The lobby checks the length. */
+const MAX_ROOM_NAME_LENGTH = 32;
+
+/** ms between the lobby's updates: as the lobby server's (examples/lobby/server.ts). */
+const LOBBY_TICK_MS = 16;
+
 /** True for what client.js sends: a list of `[sequence, keys, ms]` commands. Anything else is ignored. */
 function isCommands(data: unknown): data is Command[] {
   return Array.isArray(data) && data.length <= MAX_COMMANDS_PER_MESSAGE &&
@@ -70,7 +98,8 @@ function isCommands(data: unknown): data is Command[] {
 }
 
 /**
- * Starts the arena: the HTTP server, the Host and the 30 Hz loop.
+ * Starts the arena: the HTTP server, the lobby on its Host, the game's Host
+ * and the 30 Hz loop.
  *
  * @param options where to listen, the bots, the limits of rooms
  * @returns the running arena, once it listens
@@ -78,33 +107,52 @@ function isCommands(data: unknown): data is Command[] {
 export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   const log = options.log ?? console.log;
   const rooms = new Rooms(options);
+  const lobbySockets = webSocketServer();
+  const lobbyHost = new Host(lobbySockets);
+  const lobby = new Lobby(lobbyHost, {
+    maxRooms: options.maxRooms ?? 100,
+    maxPlayers: options.maxPlayers ?? MAX_PLAYERS,
+    maxNameLength: MAX_ROOM_NAME_LENGTH,
+    log: (line) => log(`lobby: ${line}`),
+  });
   const sockets = webSocketServer();
   const host = new Host(sockets);
-  /** Who asked for which room, by the address their WebSocket was accepted at, until the Host says "connect". */
-  const joining = new Map<string, { room: string; name: string }>();
+  /** Who connected with which ticket, by the address their WebSocket was accepted at, until the Host says "connect". */
+  const joining = new Map<string, { ticket: string; name: string }>();
 
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const http = Deno.serve(
     { hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 8080, onListen: resolve },
     async (request, info) => {
       const url = new URL(request.url);
-      if (url.pathname === "/play") {
-        // A player: `/play?room=demo&name=ann`, upgraded into the Host's socket.
-        const room = url.searchParams.get("room") ?? "demo";
-        const name = (url.searchParams.get("name") ?? "").trim().slice(0, 16) || "player";
-        const refused = rooms.check(room);
-        if (refused) return new Response(refused, { status: 400 });
-        if (request.headers.get("upgrade") !== "websocket") {
-          return new Response("/play takes a WebSocket", { status: 426 });
-        }
-        const address = `${info.remoteAddr.hostname}:${info.remoteAddr.port}`; // read before the upgrade
+      const address = `${info.remoteAddr.hostname}:${info.remoteAddr.port}`; // read before an upgrade closes it
+      const upgrade = request.headers.get("upgrade")?.toLowerCase() === "websocket";
+      if (url.pathname === "/lobby") {
+        // The room directory: a LobbyClient's WebSocket, upgraded into the lobby's Host.
+        if (!upgrade) return new Response("/lobby takes a WebSocket: the lobby's protocol", { status: 426 });
         const { socket, response } = Deno.upgradeWebSocket(request);
-        joining.set(address, { room, name });
+        lobbySockets.accept(socket, address);
+        return response;
+      }
+      if (url.pathname === "/play") {
+        // A player: `/play?ticket=…&name=ann`, upgraded into the game's Host once the lobby vouches for the ticket.
+        const ticket = url.searchParams.get("ticket") ?? "";
+        const name = (url.searchParams.get("name") ?? "").trim().slice(0, 16) || "player";
+        if (!lobby.admitted(ticket)) {
+          return new Response("Not admitted: join a room through the lobby (/lobby) and bring its ticket", {
+            status: 403,
+          });
+        }
+        if (rooms.seated(ticket) || [...joining.values()].some((other) => other.ticket === ticket)) {
+          return new Response("This ticket is already playing: one player per ticket", { status: 409 });
+        }
+        if (!upgrade) return new Response("/play takes a WebSocket", { status: 426 });
+        const { socket, response } = Deno.upgradeWebSocket(request);
+        joining.set(address, { ticket, name });
         socket.addEventListener("close", () => joining.delete(address)); // gone before its handshake finished
         sockets.accept(socket, address);
         return response;
       }
-      if (url.pathname === "/rooms") return Response.json(rooms.list());
       const file = FILES[url.pathname];
       if (!file) return new Response("Not found", { status: 404 });
       return new Response(await Deno.readFile(new URL(file, root)), {
@@ -114,18 +162,26 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   );
   const address = await listening;
   const url = `http://${address.hostname}:${address.port}/`;
+  const stopLobby = new AbortController();
+  const lobbyRunning = lobby.run(LOBBY_TICK_MS, stopLobby.signal);
 
-  /** A player's WebSocket finished jamnet's handshake: seat it in the room it asked for. */
+  /** A player's WebSocket finished jamnet's handshake: seat it in the lobby room its ticket admits it to. */
   function connected(peer: Peer): void {
     const wanted = joining.get(peer.address);
     joining.delete(peer.address);
-    if (!wanted) return peer.disconnect();
-    try {
-      const [room, player] = rooms.join(wanted.room, wanted.name, peer);
-      log(`${player.name} (#${player.id}) joined room ${room.name}: ${room.members.size} playing`);
-    } catch (error) {
-      log(`${wanted.name} could not join: ${(error as Error).message}`);
-      peer.disconnect(); // the room filled between the request and the handshake
+    const admitted = wanted && lobby.admitted(wanted.ticket);
+    if (!wanted || !admitted || rooms.seated(wanted.ticket)) return peer.disconnect(); // left the room meanwhile
+    const { room, player } = rooms.join(admitted.room, wanted.name, peer, wanted.ticket);
+    log(`${player.name} (#${player.id}) joined room ${room.name} (${room.id}): ${room.members.size} playing`);
+  }
+
+  /** A player the lobby no longer counts in its room (it left, its lobby connection ended, the room closed) goes. */
+  function dismissTheUnadmitted(): void {
+    for (const [peer, { room, ticket }] of rooms.seats()) {
+      if (lobby.admitted(ticket)?.room.id === room.id) continue;
+      const { player } = rooms.leave(peer)!;
+      log(`${player.name} (#${player.id}) left room ${room.name} (${room.id}): no longer in the lobby's room`);
+      peer.disconnect();
     }
   }
 
@@ -139,13 +195,14 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       if (event.type === "connect") connected(event.peer);
       else if (event.type === "message") {
         const seat = rooms.seat(event.peer);
-        if (seat && isCommands(event.data)) seat[0].world.command(seat[1], event.data);
+        if (seat && isCommands(event.data)) seat.room.world.command(seat.player, event.data);
       } else {
         joining.delete(event.peer.address);
         const seat = rooms.leave(event.peer);
-        if (seat) log(`${seat[1].name} (#${seat[1].id}) left room ${seat[0].name} (${event.reason})`);
+        if (seat) log(`${seat.player.name} (#${seat.player.id}) left room ${seat.room.name} (${event.reason})`);
       }
     }
+    dismissTheUnadmitted();
     for (const room of rooms) {
       room.world.step(elapsedMs);
       for (const [peer, player] of room.members) {
@@ -157,19 +214,26 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   const ticker = setInterval(tick, TICK_MS);
 
   const bots: Bot[] = [];
+  /** The last bot's way into its room: the next bot waits for it (see `addBot`). */
+  let lastEntry: Promise<unknown> = Promise.resolve();
   const arena: Arena = {
     url,
     host,
+    lobby,
     rooms,
     addBot(room, name) {
-      const bot = startBot(`${url.replace("http", "ws")}play?room=${room}&name=${encodeURIComponent(name)}`);
+      const bot = startBot(url, room, name, lastEntry);
       bots.push(bot);
+      lastEntry = bot.ready.catch((error) => log(`${name} could not enter room ${room}: ${error.message}`));
       return bot;
     },
     async close() {
       for (const bot of bots) bot.stop();
       clearInterval(ticker);
       host.close();
+      stopLobby.abort();
+      await lobbyRunning;
+      lobbyHost.close();
       await http.shutdown();
     },
   };
@@ -183,7 +247,9 @@ if (import.meta.main) {
   const bots = Number(args.values.bots ?? 2);
   try {
     const arena = await startArena({ port, bots });
-    console.log(`The arena is at ${arena.url} (room "demo" has ${bots} bots; ?room=name for another room)`);
+    console.log(
+      `The arena is at ${arena.url} (room "demo" has ${bots} bots; ?room=name for another room, through the lobby)`,
+    );
   } catch (error) {
     if (!(error instanceof Deno.errors.AddrInUse)) throw error;
     console.error(`Port ${port} is taken: stop what uses it, or pick another: deno task demo --port 8081`);

@@ -7,9 +7,9 @@
  *
  * | request (client → lobby)                                  | answer                                        |
  * | --------------------------------------------------------- | --------------------------------------------- |
- * | `{ op: "create", id, name, maxPlayers, meta? }`           | `{ op: "created", id, room }`                 |
+ * | `{ op: "create", id, name, maxPlayers, meta? }`           | `{ op: "created", id, room, you, ticket }`    |
  * | `{ op: "list", id }`                                      | `{ op: "rooms", id, rooms }` (summaries)      |
- * | `{ op: "join", id, room }` (a room id)                    | `{ op: "joined", id, room }`                  |
+ * | `{ op: "join", id, room }` (a room id)                    | `{ op: "joined", id, room, you, ticket }`     |
  * | `{ op: "leave", id }`                                     | `{ op: "left", id }`                          |
  * | `{ op: "relay", data, to?, mode? }`                       | none; members get `{ op: "relay", from, data }` |
  * | anything malformed, unknown or not allowed                | `{ op: "error", id, error }`: nothing changed |
@@ -18,6 +18,12 @@
  * someone joins or leaves, and `{ op: "closed", room }` when the room closes:
  * its host left, disconnected or timed out, or the host's lobby process
  * stopped (a shared directory).
+ *
+ * `you` is the member id the lobby gave you; `ticket` is a secret that only
+ * you hear, for a game server beside the lobby: `lobby.admitted(ticket)`
+ * tells it which room and member the ticket's holder is while that member
+ * is in the room (see {@linkcode Lobby.admitted}). The arena
+ * (examples/arena) seats a player only against a ticket.
  *
  * The room directory sits behind {@linkcode RoomStore}: {@linkcode memoryStore}
  * by default, or `kvStore` (./kv.ts) over Deno KV, which several lobby
@@ -160,6 +166,8 @@ interface Client {
   member: Member;
   peer: Peer;
   room?: string;
+  /** The secret of its admission to `room`, from the `created` or `joined` answer: see `Lobby.admitted`. */
+  ticket?: string;
   /** Answers and notices its send queue had no room for yet, oldest first. */
   waiting: Record<string, unknown>[];
 }
@@ -226,6 +234,8 @@ export class Lobby {
   #local = new Map<string, Set<Client>>();
   /** The rooms this lobby has members in, as last written or heard: who else to tell, and on which lobby. */
   #rooms = new Map<string, Room>();
+  /** Who holds each ticket: the client it was given to, while that client is in the room it was given for. */
+  #tickets = new Map<string, Client>();
   #lastBeat = -Infinity;
   #running: Promise<void> = Promise.resolve();
 
@@ -255,6 +265,23 @@ export class Lobby {
   /** Clients connected now, over every Host. */
   get clients(): number {
     return this.#clients.size;
+  }
+
+  /**
+   * Who the lobby admitted with `ticket`: the room and the member, while that
+   * member is still in the room through this lobby process (still connected,
+   * not left, the room not closed). A game server running beside the lobby
+   * seats a player against the ticket from its `created` or `joined` answer,
+   * and checks it again as it plays: a ticket is a secret only its holder
+   * heard, where a member id is told to the whole room.
+   *
+   * @param ticket from the player: the `ticket` of its lobby's answer
+   * @returns the room (as this lobby last knew it) and the member, or undefined
+   */
+  admitted(ticket: string): { room: Room; member: Member } | undefined {
+    const client = this.#tickets.get(ticket);
+    const room = client?.room === undefined ? undefined : this.#rooms.get(client.room);
+    return client && room && this.#clients.get(client.peer) === client ? { room, member: client.member } : undefined;
   }
 
   /**
@@ -466,7 +493,7 @@ export class Lobby {
     if (!created) throw new Refused(`The lobby is full: ${limits.maxRooms} rooms`);
     this.#enter(client, room);
     this.#log(`room ${room.id} ${JSON.stringify(name)} created by ${this.#who(client)}: 1/${room.maxPlayers}`);
-    return { op: "created", room };
+    return { op: "created", room, you: client.member.id, ticket: client.ticket };
   }
 
   async #join(client: Client, roomId: string): Promise<Record<string, unknown>> {
@@ -483,7 +510,7 @@ export class Lobby {
     await this.#tell(room, { op: "member", room: room.id, member: client.member, joined: true }, client.member.id);
     this.#enter(client, room);
     this.#log(`${this.#who(client)} joined room ${room.id}: ${room.members.length}/${room.maxPlayers}`);
-    return { op: "joined", room };
+    return { op: "joined", room, you: client.member.id, ticket: client.ticket };
   }
 
   async #relay(client: Client, request: Request): Promise<void> {
@@ -551,7 +578,7 @@ export class Lobby {
       if (client.member.id === except || (to !== undefined && client.member.id !== to)) continue;
       if (message.op === "relay") this.#send(client, message, mode);
       else this.#answer(client, message);
-      if (message.op === "closed") client.room = undefined;
+      if (message.op === "closed") this.#out(client);
     }
     if (message.op === "closed") {
       this.#local.delete(roomId);
@@ -576,9 +603,19 @@ export class Lobby {
 
   #enter(client: Client, room: Room): void {
     client.room = room.id;
+    // 122 random bits: not to be guessed, where a member id (8 hex digits) is told to the whole room.
+    client.ticket = crypto.randomUUID();
+    this.#tickets.set(client.ticket, client);
     const members = this.#local.get(room.id) ?? new Set();
     this.#local.set(room.id, members.add(client));
     this.#rooms.set(room.id, room);
+  }
+
+  /** The client is in no room any more, and its ticket admits no one. */
+  #out(client: Client): void {
+    client.room = undefined;
+    if (client.ticket !== undefined) this.#tickets.delete(client.ticket);
+    client.ticket = undefined;
   }
 
   /** How the log names a client: its member id and address. */
@@ -590,7 +627,7 @@ export class Lobby {
   async #leave(client: Client, why: string): Promise<void> {
     const roomId = client.room;
     if (!roomId) return;
-    client.room = undefined;
+    this.#out(client);
     const local = this.#local.get(roomId)!;
     local.delete(client);
     if (!local.size) this.#local.delete(roomId);
@@ -601,7 +638,7 @@ export class Lobby {
       await this.#store.delete(roomId);
       this.#log(`room ${roomId} closed: its host ${this.#who(client)} left ${why}`.trimEnd());
       await this.#tell(room, { op: "closed", room: roomId }, client.member.id);
-      for (const other of local) other.room = undefined;
+      for (const other of local) this.#out(other);
       this.#local.delete(roomId);
       this.#rooms.delete(roomId);
       return;

@@ -157,6 +157,52 @@ Deno.test("lobby: a host that vanishes times out, and its room closes", async ()
   assert.equal(lobby.clients, 1);
 });
 
+Deno.test("lobby: a ticket admits only the member it was given to, only while it is in that room", async () => {
+  const { players, lobby, until, ask } = world(4, {}, { timeout: 2000 });
+  await until(() => players.every((player) => player.client.peer.state === "connected"));
+  const created = await ask(0, { op: "create", name: "arena", maxPlayers: 4 }) as {
+    room: Room;
+    you: string;
+    ticket: string;
+  };
+  const joins = [] as { room: Room; you: string; ticket: string }[];
+  for (const player of [1, 2, 3]) {
+    joins.push(await ask(player, { op: "join", room: created.room.id }) as typeof joins[number]);
+  }
+  assert.equal(created.you, created.room.host);
+  assert.equal(joins[0].you, joins[0].room.members.at(-1)!.id);
+  const tickets = [created.ticket, ...joins.map((join) => join.ticket)];
+  assert.equal(new Set(tickets).size, 4);
+  for (const [player, ticket] of tickets.entries()) {
+    const seat = lobby.admitted(ticket);
+    assert.equal(seat?.room.id, created.room.id, `player ${player}'s ticket admits it to the room`);
+    assert.equal(seat?.member.id, player ? joins[player - 1].you : created.you);
+  }
+  // Nobody else's ticket is told to the room: not in the answers the others got, nor in the notices.
+  const heard = JSON.stringify([joins[2], ...players[1].client.notices]);
+  assert.ok(!heard.includes(created.ticket) && !heard.includes(joins[0].ticket));
+  // Not a member id, not a guess.
+  assert.equal(lobby.admitted(created.you), undefined);
+  assert.equal(lobby.admitted("00000000-0000-4000-8000-000000000000"), undefined);
+
+  // A member who leaves, and one whose connection ends, are admitted no more.
+  await ask(1, { op: "leave" });
+  players[2].silent = true;
+  await until(() => lobby.clients === 3, 400);
+  assert.equal(lobby.admitted(joins[0].ticket), undefined);
+  assert.equal(lobby.admitted(joins[1].ticket), undefined);
+  assert.equal(lobby.admitted(joins[2].ticket)?.member.id, joins[2].you);
+  // Joining again gives a new ticket; the old one stays void.
+  const again = await ask(1, { op: "join", room: created.room.id }) as { ticket: string };
+  assert.notEqual(again.ticket, joins[0].ticket);
+  assert.equal(lobby.admitted(joins[0].ticket), undefined);
+  assert.equal(lobby.admitted(again.ticket)?.room.id, created.room.id);
+  // The host leaves: the room closes, and no ticket for it admits anyone.
+  await ask(0, { op: "leave" });
+  await until(() => players[3].client.notices.some((notice) => notice.op === "closed"));
+  for (const ticket of [created.ticket, again.ticket, joins[2].ticket]) assert.equal(lobby.admitted(ticket), undefined);
+});
+
 async function exerciseStore(store: RoomStore): Promise<void> {
   const room: Room = { id: "r1", name: "a", maxPlayers: 2, meta: { v: 1 }, host: "m1", members: [] };
   assert.equal(await store.get("r1"), undefined);
