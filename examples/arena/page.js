@@ -12,7 +12,6 @@
  *
  * @module
  */
-/** @import { WebSocketLike } from "../../dist/mod.d.ts" */
 // @ts-types="../../dist/mod.d.ts"
 import { webSocket } from "../../dist/mod.js";
 import { ArenaClient, badLink, rateMeter } from "./client.js";
@@ -26,14 +25,11 @@ const lagMs = Number(params.get("lag")) || 0;
 const loss = Number(params.get("loss")) || 0;
 
 /**
- * A WebSocket to this server at `path`, as a jamnet socket. The cast: TypeScript 5.9's DOM lib lets
- * WebSocket.send take only views of an ArrayBuffer, and jamnet's WebSocketLike says any Uint8Array.
- * Browsers take both.
+ * A WebSocket to this server at `path`, as a jamnet socket.
  *
  * @param {string} path
  */
-const connect = (path) =>
-  webSocket(/** @type {WebSocketLike} */ (/** @type {unknown} */ (new WebSocket(`ws://${location.host}${path}`))));
+const connect = (path) => webSocket(new WebSocket(`ws://${location.host}${path}`));
 
 // First the lobby, at /lobby: the room list, and a place in a room. Never behind the bad link: the lobby speaks
 // reliable messages, and over a WebSocket (reliable already) jamnet sends no resends, so one lost would be lost.
