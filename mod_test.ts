@@ -1388,3 +1388,42 @@ Deno.test("an honest sender of large messages never sends past the receiver's wi
     assert.deepEqual(messages(serverEvents).map(({ data }) => (data as Uint8Array)[0]), [...Array(120).keys()]);
   }
 });
+
+Deno.test("a piece whose copies were all lost rides along again after it is resent, as a new piece does", () => {
+  const net = memoryNet({ latencyMs: 20 });
+  const marker = [...pack("the marked one")].join(",");
+  let dropped = 0;
+  const carried: number[] = []; // when a packet carrying the marked message left
+  const inner = net.socket("client");
+  const socket: Socket = {
+    ...inner,
+    send(data, to) {
+      if (!data.join(",").includes(marker)) return inner.send(data, to);
+      carried.push(net.now());
+      if (dropped++ < 4) return; // its first four copies are all lost
+      inner.send(data, to);
+    },
+  };
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(socket, { now: net.now });
+  const peer = client.connect("server");
+  const got: unknown[] = [];
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    for (let event; (event = server.poll());) if (event.type === "message") got.push(event.data);
+  };
+  for (let i = 0; i < 10 && peer.state !== "connected"; i++) step();
+  peer.send("the marked one"); // a new connection assumes 20% loss: copies ride in the next packets
+  for (let i = 0; i < 60; i++) {
+    peer.send(i); // traffic, so packets keep leaving
+    step();
+  }
+  assert.ok(got.includes("the marked one"));
+  assert.ok(carried.length >= 6, `carried in ${carried.length} packets`);
+  // After the four lost copies, the resend goes with copies riding in the packets after it.
+  const afterResend = carried.slice(4);
+  assert.ok(afterResend.length >= 2, `after its resend it left in ${afterResend.length} packet(s)`);
+  assert.ok(afterResend[1] - afterResend[0] <= 2 * TICK_MS, "the copy rides in a next packet, not after a timer");
+});
