@@ -1516,13 +1516,7 @@ class Connection implements Peer {
     const stream = this.#stream(streamId(channel, modeIndex));
     let payload = pack(value);
     let snapshot: SentSnapshot | undefined;
-    if (modeIndex === STATE) {
-      // A newer state supersedes what of the older ones has not left yet.
-      this.#queuedBytes -= stream.dropUnsent();
-      [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, this.sink.now());
-    }
     const pieceBytes = config.mtu - PACKET_OVERHEAD_BYTES - (at === undefined ? 0 : TIMED_FRAME_BYTES);
-    const pieceCount = Math.ceil(payload.length / pieceBytes); // pack gives at least 1 byte
     const fragments = isReliable(modeIndex) || modeIndex === STATE;
     const limit = fragments ? config.maxMessageBytes : pieceBytes;
     if (payload.length > limit) {
@@ -1537,6 +1531,14 @@ class Connection implements Peer {
           `is ${config.maxQueuedBytes} (HostOptions.maxQueuedBytes)`,
       );
     }
+    // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
+    // head at most): now a state may change what is queued. A newer one supersedes what of the older ones has not
+    // left yet.
+    if (modeIndex === STATE) {
+      this.#queuedBytes -= stream.dropUnsent();
+      [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, this.sink.now());
+    }
+    const pieceCount = Math.ceil(payload.length / pieceBytes); // pack gives at least 1 byte
     if (snapshot) snapshot.pieces = pieceCount;
     const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
     for (let index = 0; index < pieceCount; index++) {

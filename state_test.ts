@@ -356,3 +356,11 @@ Deno.test("timed delivery: under loss, messages of an ordered channel each keep 
     void server;
   }
 });
+
+Deno.test(`a "state" send that throws changes nothing: the state queued before still goes`, () => {
+  const { peer, step, serverEvents } = pair({ latencyMs: 10 }, { maxQueuedBytes: 5000, maxMessageBytes: 5000 });
+  peer.send({ tick: 1 }, { mode: "state" });
+  assert.throws(() => peer.send({ big: "x".repeat(6000) }, { mode: "state" }), { name: "RangeError" });
+  for (let i = 0; i < 10; i++) step();
+  assert.deepEqual(states(serverEvents).map((event) => event.data), [{ tick: 1 }]);
+});
