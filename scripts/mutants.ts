@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { runDeno } from "./run_deno.ts";
 
 type Mutant = {
   /** The deliberate bug, as the issue that asked for a test of it names it. */
@@ -406,23 +407,12 @@ type Verdict = { verdict: "passed" | "failed" | "timed out" | "broken"; failing:
 
 /** Runs the suite in the copy: "failed" and "timed out" kill a mutant; "broken" is a mutant that did not load. */
 async function runSuite(): Promise<Verdict> {
-  const child = new Deno.Command(Deno.execPath(), {
-    // --no-check: a mutant that does not type-check would count as killed without a test failing.
-    args: ["test", "-A", "--no-check", "--reporter=dot", ...testFiles],
-    cwd: folder,
-    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  }, TIME_LIMIT_MS);
-  const { success, stdout, stderr } = await child.output();
-  clearTimeout(timer);
-  const output = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  // --no-check: a mutant that does not type-check would count as killed without a test failing.
+  const { success, timedOut, output } = await runDeno(
+    ["test", "-A", "--no-check", "--reporter=dot", ...testFiles],
+    folder,
+    TIME_LIMIT_MS,
+  );
   // The dot reporter lists each failed test as "name => security_test.ts:123:6".
   const failing = [...new Set([...output.matchAll(/^(.+?) => \S+_test\.ts:\d+:\d+$/gm)].map((match) => match[1]))];
   const summary = /\| (\d+) failed/.exec(output);

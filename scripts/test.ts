@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { runDeno } from "./run_deno.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 
@@ -108,32 +109,9 @@ const checks: Check[] = [
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-const deno = Deno.execPath();
 
-/** Runs deno with `args`; past `timeLimitMs` the process is killed and `timedOut` is set. */
-async function run(
-  args: string[],
-  timeLimitMs: number,
-): Promise<{ success: boolean; code: number; timedOut: boolean; output: string }> {
-  const child = new Deno.Command(deno, {
-    args,
-    cwd: root,
-    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  }, timeLimitMs);
-  const { success, code, stdout, stderr } = await child.output();
-  clearTimeout(timer);
-  const decoder = new TextDecoder();
-  const output = (decoder.decode(stdout) + decoder.decode(stderr)).replace(/^Download .*\n/gm, "");
-  return { success: success && !timedOut, code, timedOut, output };
-}
+/** Runs deno with `args` at the root of the repository. */
+const run = (args: string[], timeLimitMs: number) => runDeno(args, root, timeLimitMs);
 
 /** The last `lines` lines of a check's output, to show under its FAILED line. */
 const tail = (output: string, lines: number) => output.trim().split("\n").slice(-lines).join("\n");
