@@ -508,33 +508,38 @@ function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
   const length = bytes.length;
   const words = length >> 2;
   // Every 4 bytes as a little-endian word, two rounds each; then the 0 to 3 bytes left, with the
-  // length's low byte on top; then 0xff into v2 and four rounds.
-  for (let word = 0; word <= words + 1; word++) {
+  // length's low byte on top; then 0xff into v2 and four rounds, as two steps of two with a word of 0.
+  // The two rounds are written out twice, not looped: a loop of them runs about 1.2 times slower.
+  for (let word = 0; word <= words + 2; word++) {
     let value = 0;
-    let rounds = 2;
     if (word < words) {
       const at = word * 4;
       value = bytes[at] | bytes[at + 1] << 8 | bytes[at + 2] << 16 | bytes[at + 3] << 24;
     } else if (word === words) {
       value = length << 24;
       for (let at = words * 4; at < length; at++) value |= bytes[at] << (8 * (at & 3));
-    } else {
-      v2 ^= 0xff;
-      rounds = 4;
-    }
+    } else if (word === words + 1) v2 ^= 0xff;
     v3 ^= value;
-    for (let round = 0; round < rounds; round++) {
-      v0 = (v0 + v1) | 0;
-      v1 = (v1 << 5 | v1 >>> 27) ^ v0;
-      v0 = v0 << 16 | v0 >>> 16;
-      v2 = (v2 + v3) | 0;
-      v3 = (v3 << 8 | v3 >>> 24) ^ v2;
-      v0 = (v0 + v3) | 0;
-      v3 = (v3 << 7 | v3 >>> 25) ^ v0;
-      v2 = (v2 + v1) | 0;
-      v1 = (v1 << 13 | v1 >>> 19) ^ v2;
-      v2 = v2 << 16 | v2 >>> 16;
-    }
+    v0 = (v0 + v1) | 0;
+    v1 = (v1 << 5 | v1 >>> 27) ^ v0;
+    v0 = v0 << 16 | v0 >>> 16;
+    v2 = (v2 + v3) | 0;
+    v3 = (v3 << 8 | v3 >>> 24) ^ v2;
+    v0 = (v0 + v3) | 0;
+    v3 = (v3 << 7 | v3 >>> 25) ^ v0;
+    v2 = (v2 + v1) | 0;
+    v1 = (v1 << 13 | v1 >>> 19) ^ v2;
+    v2 = v2 << 16 | v2 >>> 16;
+    v0 = (v0 + v1) | 0;
+    v1 = (v1 << 5 | v1 >>> 27) ^ v0;
+    v0 = v0 << 16 | v0 >>> 16;
+    v2 = (v2 + v3) | 0;
+    v3 = (v3 << 8 | v3 >>> 24) ^ v2;
+    v0 = (v0 + v3) | 0;
+    v3 = (v3 << 7 | v3 >>> 25) ^ v0;
+    v2 = (v2 + v1) | 0;
+    v1 = (v1 << 13 | v1 >>> 19) ^ v2;
+    v2 = v2 << 16 | v2 >>> 16;
     v0 ^= value;
   }
   return (v1 ^ v3) >>> 0;
@@ -698,8 +703,12 @@ function write(value: unknown, depth: number): void {
         putExtension(type, data);
       } else if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
         // An ArrayBuffer has no buffer, offset or length of a view: the Uint8Array spans it whole.
+        // A Uint8Array goes as it is: reading `.buffer` of a small one (V8 keeps up to 64 bytes inside the object)
+        // moves its bytes to a new ArrayBuffer, about 350 ns, as long as packing a small message.
         const view = value as Partial<ArrayBufferView>;
-        const bytes = new Uint8Array(view.buffer ?? value as ArrayBuffer, view.byteOffset, view.byteLength);
+        const bytes = value instanceof Uint8Array
+          ? value
+          : new Uint8Array(view.buffer ?? value as ArrayBuffer, view.byteOffset, view.byteLength);
         putLength(bytes.length, 0xc4);
         putBytes(bytes);
       } else if (value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet) {
@@ -1046,7 +1055,7 @@ function readHeader(reader: ByteReader): PacketHeader | undefined {
   for (let i = 0; i < 4; i++) {
     const byte = first >> i & 1 ? reader.u8() : 255;
     canonical &&= byte !== 255 || !(first >> i & 1);
-    ackBits += byte * 2 ** (8 * i);
+    ackBits |= byte << (8 * i); // a signed 32-bit word: read with >>> only
   }
   if (!reader.ok || !canonical) return undefined;
   return { flags: first & (CLOSING | ACK_ONLY), sequence, ack: (sequence - ackBack) & 0xffff, ackBits };
@@ -1552,7 +1561,7 @@ class Connection implements Peer {
         mode: modeIndex,
         sequence,
         fragment: pieceCount > 1 ? index * 2 + +(index === pieceCount - 1) : 1,
-        payload: payload.subarray(index * pieceBytes, (index + 1) * pieceBytes),
+        payload: pieceCount > 1 ? payload.subarray(index * pieceBytes, (index + 1) * pieceBytes) : payload,
         sends: 0,
         copies: 0,
         sentAt: -1,
