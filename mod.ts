@@ -133,8 +133,6 @@ const CONTROL = 5; // on the wire an unreliable frame; its fragment varint says 
 const CLOCK_REQUEST = 0; // float 64: the sender's clock when sent
 const CLOCK_ANSWER = 1; // float 64 ×3: the request's time, when it arrived, when answered (the answerer's clock)
 const TIMED = 2; // float 64: when to deliver the frame that follows, on the sender's clock
-/** The payload bytes of each kind of control frame, by kind. */
-const CONTROL_BYTES = [8, 24, 8];
 /** Bytes a TIMED control frame adds before the frame it times: head, kind, a float 64. */
 const TIMED_FRAME_BYTES = 10;
 /** Snapshots a `"state"` channel remembers each way, sent (for baselines) and received (to rebuild from). */
@@ -157,6 +155,16 @@ const MAX_HEADER_BYTES = 9 + TAG_BYTES;
  * and tag and the longest frame head (1 + 1 + 2 + two 4-byte varints).
  */
 const PACKET_OVERHEAD_BYTES = MAX_HEADER_BYTES + 12;
+/**
+ * Datagrams a socket holds while it cannot send yet (a WebSocket still
+ * opening, Bun's send buffer full): a Host sends at most 8 packets a peer per
+ * update by default, so 1024 is seconds of a busy game; past it they are
+ * dropped and reported.
+ */
+const MAX_WAITING_DATAGRAMS = 1024;
+// Last among the constants: esbuild's minifier inlines the number constants above only while they come first.
+/** The payload bytes of each kind of control frame, by kind. */
+const CONTROL_BYTES = [8, 24, 8];
 // ─── Exported types ─────────────────────────────────────────────────────────
 
 /**
@@ -561,7 +569,7 @@ function room(byteCount: number): void {
   if (outAt + byteCount > out.length) {
     const message = out.subarray(outStart, outAt);
     (out = new Uint8Array(Math.max(PACK_CHUNK_BYTES, 2 * (message.length + byteCount)))).set(message);
-    outView = new DataView(out.buffer);
+    outView = viewOf(out);
     outAt = message.length;
     outStart = 0;
   }
@@ -648,7 +656,7 @@ function putDate(date: Date): void {
   const nanoseconds = (ms - seconds * 1000) * 1e6;
   const wide = seconds < 0 || seconds >= 2 ** 34;
   const data = new Uint8Array(12);
-  const view = new DataView(data.buffer);
+  const view = viewOf(data);
   view.setUint32(0, nanoseconds);
   // setUint32 keeps the low 32 bits of an integer: the high word of a negative is all ones.
   view.setUint32(4, (wide ? 0 : nanoseconds * 4) + Math.floor(seconds / 2 ** 32));
@@ -991,9 +999,9 @@ const nextSequence = (sequence: number): number => (sequence + 1) & 0xffff;
 /** A handshake datagram: its kind (HELLO, CHALLENGE, REFUSED), then three 32-bit words. */
 function writeHandshake(kind: number, first: number, second = 0, third = 0): Uint8Array {
   const bytes = new Uint8Array(HANDSHAKE_BYTES);
-  const words = [first, second, third];
+  const view = viewOf(bytes);
   bytes[0] = kind;
-  for (let i = 0; i < 12; i++) bytes[1 + i] = words[i >> 2] >>> (24 - 8 * (i & 3));
+  [first, second, third].forEach((word, i) => view.setUint32(1 + 4 * i, word));
   return bytes;
 }
 
@@ -1099,7 +1107,7 @@ function frameBytes(frame: Frame): number {
 /** Eight bytes of a float 64, big-endian: clock readings and delivery times. */
 function float64s(...values: number[]): Uint8Array {
   const bytes = new Uint8Array(8 * values.length);
-  const view = new DataView(bytes.buffer);
+  const view = viewOf(bytes);
   values.forEach((value, i) => view.setFloat64(8 * i, value));
   return bytes;
 }
@@ -1191,6 +1199,8 @@ function sealed(datagram: Uint8Array, [key0, key1]: TagKey): boolean {
 
 /** True for the modes that deliver every message: reliable and unordered. */
 const isReliable = (mode: number): boolean => mode === RELIABLE || mode === UNORDERED;
+/** The sequence of the first piece of the message `piece` belongs to. */
+const firstPiece = (piece: Frame): number => (piece.sequence - (piece.fragment >> 1)) & 0xffff;
 /** A stream's number: the channel, then the mode in the low 2 bits. Frames of a packet are written in this order. */
 const streamId = (channel: number, mode: number): number => channel << 3 | mode;
 
@@ -1220,7 +1230,8 @@ interface Held {
 }
 
 class Stream {
-  readonly id: number;
+  /** The mode, the low bits of the stream's number. */
+  readonly mode: number;
   /** The next sequence to send. */
   nextSend = 0;
   /**
@@ -1244,8 +1255,9 @@ class Stream {
   /** A STATE stream's snapshots, sent and received. */
   snapshots?: Snapshots;
 
-  constructor(readonly channel: number, readonly mode: number) {
-    this.id = streamId(channel, mode);
+  /** @param id the stream's number: see streamId */
+  constructor(readonly id: number) {
+    this.mode = id & 7;
   }
 
   /** Queues a piece. */
@@ -1271,7 +1283,7 @@ class Stream {
     // The receiver's window starts at the first message it has not delivered: the message of the oldest
     // piece not acked, from its first piece on (its other pieces may be acked, held and not delivered).
     const front = pending[this.#front];
-    const oldest = front && (front.sequence - (front.fragment >> 1)) & 0xffff;
+    const oldest = front && firstPiece(front);
     const kind = +fragments;
     for (let at = Math.max(this.#unsent[kind], this.#front); at < pending.length; at++) {
       const piece = pending[at];
@@ -1311,19 +1323,20 @@ class Stream {
    */
   accept(frame: Frame, now: number): Held[] | undefined {
     const { sequence, fragment, payload } = frame;
+    const held = this.held;
     if (this.mode === UNRELIABLE) return [frame];
     if (this.mode === STATE) {
       // Lossy: a snapshot's pieces wait until it is whole; pieces far behind the newest are let go.
-      if (this.held.has(sequence)) return [];
-      for (const [old, piece] of this.held) {
+      if (held.has(sequence)) return [];
+      for (const [old, piece] of held) {
         if (sequenceAhead(sequence, old) > STATE_PIECES_KEPT) {
-          this.held.delete(old);
+          held.delete(old);
           this.heldBytes -= piece!.payload.length;
         }
       }
-      this.held.set(sequence, { ...frame, payload: payload.slice() });
+      held.set(sequence, { ...frame, payload: payload.slice() });
       this.heldBytes += payload.length;
-      const message = this.#take((sequence - (fragment >> 1)) & 0xffff);
+      const message = this.#take(firstPiece(frame));
       return message ? [message] : [];
     }
     if (this.mode === SEQUENCED) {
@@ -1331,7 +1344,6 @@ class Stream {
       this.newest = sequence;
       return [frame];
     }
-    const held = this.held;
     if (sequenceAhead(sequence, this.nextDeliver) < 0 || held.has(sequence)) return undefined;
     // The common case, the next message whole with nothing waiting: handed over as it is, never copied or held.
     if (this.mode === RELIABLE && fragment === 1 && sequence === this.nextDeliver && !held.size) {
@@ -1340,7 +1352,7 @@ class Stream {
     }
     held.set(sequence, { ...frame, payload: payload.slice() });
     this.heldBytes += payload.length;
-    const messages = this.#ready(sequence, fragment);
+    const messages = this.#ready(firstPiece(frame));
     // The first sequence not held yet: while it stays missing and later pieces wait, the stream waits.
     let missing = sequenceAhead(this.#firstMissing, this.nextDeliver) < 0 ? this.nextDeliver : this.#firstMissing;
     while (held.has(missing)) missing = nextSequence(missing);
@@ -1350,14 +1362,14 @@ class Stream {
     return messages;
   }
 
-  /** The messages that the piece just held at `sequence` completes, in the order to deliver them. */
-  #ready(sequence: number, fragment: number): Held[] {
+  /** The messages that a piece just held, of the message that starts at `first`, completes, in the order to deliver them. */
+  #ready(first: number): Held[] {
     const held = this.held;
     const unordered = this.mode === UNORDERED;
     const messages: Held[] = [];
     // Unordered: only the message this piece belongs to can have become whole; reliable: every message
     // from nextDeliver on, in turn.
-    for (let start = unordered ? (sequence - (fragment >> 1)) & 0xffff : this.nextDeliver;;) {
+    for (let start = unordered ? first : this.nextDeliver;;) {
       const message = this.#take(start);
       if (!message) return messages;
       messages.push(message);
@@ -1489,11 +1501,12 @@ class Connection implements Peer {
   #streamList: Stream[] = [];
   /** Reliable pieces sent and not yet acked, in the order first sent. */
   #inFlight: Outgoing[] = [];
-  /** This update's plan: resends due (whole, fragments), pieces to ride again, packets left. */
-  #due: [Outgoing[], Outgoing[]] = [[], []];
-  #dueAt = [0, 0];
-  #rides: Outgoing[] = [];
-  #ridesAt = 0;
+  /**
+   * This update's plan: resends due (0: whole messages, 1: fragments) and pieces to ride again (2), each
+   * with how far the packets so far took it; packets left.
+   */
+  #plan: Outgoing[][] = [[], [], []];
+  #planAt = [0, 0, 0];
   #packetsLeft = 0;
   #packetsThisUpdate = 0;
   #config: Config;
@@ -1560,7 +1573,7 @@ class Connection implements Peer {
         channel,
         mode: modeIndex,
         sequence,
-        fragment: pieceCount > 1 ? index * 2 + +(index === pieceCount - 1) : 1,
+        fragment: index * 2 + +(index === pieceCount - 1),
         payload: pieceCount > 1 ? payload.subarray(index * pieceBytes, (index + 1) * pieceBytes) : payload,
         sends: 0,
         copies: 0,
@@ -1614,7 +1627,7 @@ class Connection implements Peer {
   #stream(id: number): Stream {
     let stream = this.#streams.get(id);
     if (!stream) {
-      this.#streams.set(id, stream = new Stream(id >> 3, id & 7));
+      this.#streams.set(id, stream = new Stream(id));
       this.#streamList.push(stream);
     }
     return stream;
@@ -1792,10 +1805,7 @@ class Connection implements Peer {
       };
       if (frame.mode === STATE) {
         // The snapshot's first piece's sequence names it.
-        const snapshot = (stream.snapshots ??= new Snapshots()).decode(
-          (frame.sequence - (frame.fragment >> 1)) & 0xffff,
-          message,
-        );
+        const snapshot = (stream.snapshots ??= new Snapshots()).decode(firstPiece(frame), message);
         if (snapshot === undefined) continue; // older than one delivered: kept as a baseline only
         if (!snapshot) return this.count("invalidDropped");
         [message, event.time] = snapshot;
@@ -1834,18 +1844,16 @@ class Connection implements Peer {
     if (this.state !== "connected") return;
     const stats = this.stats;
     const loss = stats.packetsSent < 32 ? FIRST_PACKETS_LOSS : stats.loss; // 32: the loss estimate's window
-    const due: [Outgoing[], Outgoing[]] = this.#due = [[], []];
-    const rides: Outgoing[] = this.#rides = [];
-    this.#dueAt = [0, 0];
-    this.#ridesAt = 0;
+    const plan: Outgoing[][] = this.#plan = [[], [], []];
+    this.#planAt = [0, 0, 0];
     // One pass over the pieces in flight (at most RECEIVE_WINDOW per stream, whatever the backlog):
     // let go of the acked, sort the rest into resends due and rides.
     let kept = 0;
     for (const piece of this.#inFlight) {
       if (piece.done) continue;
       this.#inFlight[kept++] = piece;
-      if (piece.resendAt <= now) due[+(piece.fragment !== 1)].push(piece);
-      else if (piece.copies < MAX_COPIES && loss ** piece.copies > RESIDUAL_LOSS) rides.push(piece);
+      if (piece.resendAt <= now) plan[+(piece.fragment !== 1)].push(piece);
+      else if (piece.copies < MAX_COPIES && loss ** piece.copies > RESIDUAL_LOSS) plan[2].push(piece);
     }
     this.#inFlight.length = kept;
   }
@@ -1899,14 +1907,17 @@ class Connection implements Peer {
       }
       return true;
     };
+    // Takes the pieces of one list of the plan in turn while they fit, past those acked or sent already this update.
+    const takePlanned = (list: number) => {
+      const pieces = this.#plan[list];
+      for (; this.#planAt[list] < pieces.length; this.#planAt[list]++) {
+        const piece = pieces[this.#planAt[list]];
+        if (!piece.done && piece.sentAt !== now && !take(piece, list > 1)) break;
+      }
+    };
     const streams = this.#streamList;
     for (const fragments of [false, true]) {
-      const due = this.#due[+fragments];
-      while (this.#dueAt[+fragments] < due.length) {
-        const piece = due[this.#dueAt[+fragments]];
-        if (!piece.done && piece.sentAt !== now && !take(piece, false)) break;
-        this.#dueAt[+fragments]++;
-      }
+      takePlanned(+fragments);
       // Streams take turns at going first, packet by packet, so none starves another.
       for (let i = 0; i < streams.length; i++) {
         const stream = streams[(i + this.#packetsThisUpdate) % streams.length];
@@ -1927,11 +1938,7 @@ class Connection implements Peer {
     // and an answer, 37 bytes). It never sends a packet of its own: traffic, acks and keepalives carry it.
     const controls = this.#packetsThisUpdate || used + 37 > room ? [] : this.clock.frames(now);
     for (const control of controls) used += frameBytes(control);
-    const rides = this.#rides;
-    for (; this.#ridesAt < rides.length; this.#ridesAt++) {
-      const piece = rides[this.#ridesAt];
-      if (!piece.done && piece.sentAt !== now && !take(piece, true)) break;
-    }
+    takePlanned(2);
     this.#packetsThisUpdate++;
     chosen.sort((a, b) => a.stream.id - b.stream.id || sequenceAhead(a.sequence, b.sequence));
     return this.packet(now, chosen, used, 0, controls);
@@ -2032,21 +2039,21 @@ export class Host {
    */
   constructor(socket: Socket, options: HostOptions = {}) {
     const config = {} as Config;
-    // Each numeric option: its name, default, least and greatest value.
-    const table: [keyof Config, number, number, number][] = [
+    // Each numeric option: its name, default, least value (default 1) and greatest (default 2 ** 31).
+    const table: [keyof Config, number, number?, number?][] = [
       ["maxPeers", 64, 1, 65536],
       ["protocol", 0, 0, 0xffffffff],
       ["mtu", DEFAULT_MTU_BYTES, 64, 65507],
-      ["timeout", 10_000, 1, 2 ** 31],
+      ["timeout", 10_000],
       ["channels", 8, 1, 256],
       ["maxMessageBytes", 2 ** 20 + 16, 1, 2 ** 30],
-      ["maxQueuedBytes", 4 << 20, 1, 2 ** 31],
-      ["maxEvents", 4096, 1, 2 ** 31],
+      ["maxQueuedBytes", 4 << 20],
+      ["maxEvents", 4096],
       ["packetsPerUpdate", 8, 1, 1024],
       ["tickMs", 16, 1, 60_000],
-      ["maxTimedMessages", 4096, 1, 2 ** 31],
+      ["maxTimedMessages", 4096],
     ];
-    for (const [name, fallback, min, max] of table) {
+    for (const [name, fallback, min = 1, max = 2 ** 31] of table) {
       const value = options[name] ?? fallback;
       if (!(Number.isInteger(value) && value >= min && value <= max)) {
         throw new RangeError(`HostOptions.${name} is ${value}: it must be an integer from ${min} to ${max}`);
@@ -2062,7 +2069,12 @@ export class Host {
       events: this.#events,
       reliable: !!socket.reliable,
       now: this.#now,
-      hold: (event, at) => this.#hold(event, at),
+      // Queues a timed message for `at`; false when maxTimedMessages wait already.
+      hold: (event, at) => {
+        if (this.#held.length >= config.maxTimedMessages) return false;
+        insertByTime(this.#held, at, event);
+        return true;
+      },
     };
     this.#random = options.random ?? ((bytes) => crypto.getRandomValues(bytes as Uint8Array<ArrayBuffer>));
     this.#secret = [this.#randomWord(), this.#randomWord()];
@@ -2096,9 +2108,7 @@ export class Host {
       const now = this.#now();
       const hello = (connection = new Connection(this.#sink, address, nonce, now)).hello(now);
       // A malformed address is the caller's mistake: the socket throws before the peer exists.
-      this.#socket.send(hello, address);
-      this.#count(connection, "packetsSent");
-      this.#count(connection, "bytesSent", hello.length);
+      this.#transmit(connection, hello);
       this.#connections.set(address, connection);
     }
     return connection;
@@ -2119,16 +2129,6 @@ export class Host {
   poll(): HostEvent | undefined {
     this.#release(this.#now());
     return this.#events.shift();
-  }
-
-  /** Queues a timed message for `at`; false when maxTimedMessages wait already. */
-  #hold(event: MessageEvent, at: number): boolean {
-    const held = this.#held;
-    if (held.length >= this.#config.maxTimedMessages) return false;
-    let index = held.length;
-    while (index && held[index - 1][0] > at) index--; // mostly at the end: times come in order
-    held.splice(index, 0, [at, event]);
-    return true;
   }
 
   /** Moves the timed messages due by `now` to the events, all of one time together. */
@@ -2166,15 +2166,17 @@ export class Host {
     this.#socket.close();
   }
 
-  /**
-   * Sends a datagram, counted for the Host and for its connection if it has
-   * one. A socket that throws is counted too, and never stops an update.
-   */
+  /** Sends a datagram, counted for the Host and for its connection if it has one; what the socket throws passes. */
+  #transmit(connection: Connection | string, datagram: Uint8Array): void {
+    this.#socket.send(datagram, typeof connection === "string" ? connection : connection.address);
+    this.#count(connection, "packetsSent");
+    this.#count(connection, "bytesSent", datagram.length);
+  }
+
+  /** Sends a datagram as #transmit does; a socket that throws is counted too, and never stops an update. */
   #send(connection: Connection | string, datagram: Uint8Array): void {
     try {
-      this.#socket.send(datagram, typeof connection === "string" ? connection : connection.address);
-      this.#count(connection, "packetsSent");
-      this.#count(connection, "bytesSent", datagram.length);
+      this.#transmit(connection, datagram);
     } catch {
       this.#count(connection, "socketErrors");
     }
@@ -2340,7 +2342,7 @@ class Snapshots {
     // The baseline: the newest snapshot acked, while its slot holds it (the receiver's slot then holds it too).
     const base = this.#sent[this.#newestAcked % SNAPSHOT_SLOTS];
     let body = packed;
-    if (base && base.sequence === this.#newestAcked) {
+    if (base?.sequence === this.#newestAcked) {
       const delta = xorDelta(packed, base.bytes);
       if (delta.length < packed.length) body = delta;
     }
@@ -2373,12 +2375,9 @@ class Snapshots {
     const time = reader.take(8);
     const body = payload.subarray(reader.at);
     if (!reader.ok) return null;
-    const base = this.#received[((sequence - back) & 0xffff) % SNAPSHOT_SLOTS];
-    const bytes = !back
-      ? body
-      : base?.sequence === ((sequence - back) & 0xffff)
-      ? applyDelta(body, base.bytes)
-      : undefined;
+    const baseSequence = (sequence - back) & 0xffff;
+    const base = this.#received[baseSequence % SNAPSHOT_SLOTS];
+    const bytes = !back ? body : base?.sequence === baseSequence ? applyDelta(body, base.bytes) : undefined;
     if (!bytes) return null;
     this.#received[sequence % SNAPSHOT_SLOTS] = { sequence, bytes };
     if (this.#newestDelivered >= 0 && sequenceAhead(sequence, this.#newestDelivered) <= 0) return undefined;
@@ -2412,11 +2411,6 @@ class Clock implements ClockEstimate {
   /** The last request to answer: its t0, and when it arrived. */
   #toAnswer?: [number, number];
 
-  /** Ms between requests: quick until all the samples are in. */
-  #interval(): number {
-    return this.#samples.length < CLOCK_SAMPLES ? CLOCK_FIRST_INTERVAL_MS : CLOCK_INTERVAL_MS;
-  }
-
   /** The control frames for the next packet: the answer to the last request, and a request when one is due. */
   frames(now: number): Frame[] {
     const frames: Frame[] = [];
@@ -2424,7 +2418,9 @@ class Clock implements ClockEstimate {
       frames.push({ channel: 0, mode: CONTROL, sequence: 0, fragment: kind, payload });
     if (this.#toAnswer) control(CLOCK_ANSWER, float64s(...this.#toAnswer, now));
     this.#toAnswer = undefined;
-    if (now - this.#requestedAt >= this.#interval()) {
+    // Quick until all the samples are in.
+    const interval = this.#samples.length < CLOCK_SAMPLES ? CLOCK_FIRST_INTERVAL_MS : CLOCK_INTERVAL_MS;
+    if (now - this.#requestedAt >= interval) {
       this.#requestedAt = now;
       control(CLOCK_REQUEST, float64s(now));
     }
@@ -2435,7 +2431,8 @@ class Clock implements ClockEstimate {
   receive(frame: Frame, now: number): void {
     const t0 = readFloat64(frame.payload, 0);
     if (frame.fragment === CLOCK_REQUEST) return void (this.#toAnswer = [t0, now]);
-    const [t1, t2] = [readFloat64(frame.payload, 1), readFloat64(frame.payload, 2)];
+    const t1 = readFloat64(frame.payload, 1);
+    const t2 = readFloat64(frame.payload, 2);
     const roundTripMs = now - t0 - (t2 - t1);
     const offsetMs = (t1 - t0 + t2 - now) / 2;
     // A round trip below zero or one from the future is no sample: a peer's bug (or a hostile peer) skipped.
@@ -2453,6 +2450,13 @@ class Clock implements ClockEstimate {
 // smooth whatever the jitter. A Timeline keeps states by the sender's clock
 // (a `"state"` message's `time`); the render time is now on that clock
 // (`peer.remoteTime()`), minus a delay of a snapshot interval or two.
+
+/** Inserts `[time, value]` into `list`, kept in time order, after any of the same time: searched from the end, where times mostly arrive. */
+function insertByTime<T>(list: [number, T][], time: number, value: T): void {
+  let at = list.length;
+  while (at && list[at - 1][0] > time) at--;
+  list.splice(at, 0, [time, value]);
+}
 
 /**
  * Interpolates between `a` and `b`: numbers by `fraction` (0 gives `a`, 1
@@ -2523,11 +2527,8 @@ export class Timeline<T> {
    * @param state the state
    */
   add(time: number, state: T): void {
-    const states = this.#states;
-    let at = states.length;
-    while (at && states[at - 1][0] > time) at--;
-    states.splice(at, 0, [time, state]);
-    if (states.length > this.capacity) states.shift();
+    insertByTime(this.#states, time, state);
+    if (this.#states.length > this.capacity) this.#states.shift();
   }
 
   /**
@@ -2542,10 +2543,14 @@ export class Timeline<T> {
     const states = this.#states;
     let after = 0;
     while (after < states.length && states[after][0] < time) after++;
-    const [afterTime, afterState] = states[Math.min(after, states.length - 1)] ?? [];
-    if (!after || after === states.length) return afterTime === undefined ? undefined : [afterState!, afterState!, 0];
+    if (!after || after === states.length) {
+      // Before the first state or after the last: that state, if any.
+      const edge = states[after && after - 1];
+      return edge && [edge[1], edge[1], 0];
+    }
     const [beforeTime, beforeState] = states[after - 1];
-    return [beforeState, afterState!, (time - beforeTime) / (afterTime! - beforeTime)];
+    const [afterTime, afterState] = states[after];
+    return [beforeState, afterState, (time - beforeTime) / (afterTime - beforeTime)];
   }
 
   /**
@@ -2707,14 +2712,6 @@ export function condition(socket: Socket, options: LinkOptions): Socket {
 // in brackets (`"[::1]:4000"`). Faults reach `notify` as `"error"` events and
 // never throw; a malformed address throws a RangeError at once.
 
-/**
- * Datagrams a socket holds while it cannot send yet (a WebSocket still
- * opening, Bun's send buffer full): a Host sends at most 8 packets a peer per
- * update by default, so 1024 is seconds of a busy game; past it they are
- * dropped and reported.
- */
-const MAX_WAITING_DATAGRAMS = 1024;
-
 /** Splits `"127.0.0.1:4000"` or `"[::1]:4000"` into hostname and port; a RangeError names a malformed one. */
 function splitAddress(address: string): [hostname: string, port: number] {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(address);
@@ -2742,14 +2739,14 @@ const closedError = (address: string): SocketEvent => ({
 });
 
 /**
- * What denoUdp and nodeUdp share: an address is checked before anything is
+ * What denoUdp, nodeUdp and bunUdp share: an address is checked before anything is
  * sent, faults go to `notify`, and close() waits until the sends in flight
  * have left (a Host sends its goodbyes just before it closes its socket, and
  * an async send cancelled by the close leaves the other side to time out).
  */
 function udpSocket(runtime: {
-  /** Sends; `done` hears how it went. */
-  send(data: Uint8Array, hostname: string, port: number, done: (error?: unknown) => void): void;
+  /** Sends to `to`, split into `hostname` and `port`; `done` hears how it went. */
+  send(data: Uint8Array, hostname: string, port: number, done: (error?: unknown) => void, to: string): void;
   /** Delivers datagrams and faults while `open()` holds. */
   listen(
     receive: (data: Uint8Array, from: string) => void,
@@ -2771,7 +2768,7 @@ function udpSocket(runtime: {
       if (closed) return notify(closedError(to));
       inFlight++;
       try {
-        runtime.send(data, hostname, port, sent(to));
+        runtime.send(data, hostname, port, sent(to), to);
       } catch (error) {
         sent(to)(error);
       }
@@ -2869,7 +2866,7 @@ export function nodeUdp(socket: NodeDgramSocket): Socket {
   let fault: (error: Error) => void = ignore;
   socket.on("error", (error) => fault(error));
   return udpSocket({
-    send: (data, hostname, port, done) => socket.send(data, port, hostname, (error) => done(error ?? undefined)),
+    send: (data, hostname, port, done) => socket.send(data, port, hostname, done),
     listen(receive, notify) {
       fault = (error) => notify({ type: "error", error });
       // A copy: Node hands out a Buffer, which may be a slice of a larger pool.
@@ -2923,54 +2920,42 @@ export async function bunUdp(
   open: BunUdpOpen,
   options: { hostname?: string; port?: number } = {},
 ): Promise<Socket & { readonly address: string }> {
-  let closed = false;
-  let closeWhenDrained = false;
   let receive: (data: Uint8Array, from: string) => void = ignore;
   let notify: (event: SocketEvent) => void = ignore;
-  // Datagrams waiting for `drain` when the send buffer was full: [data, port, hostname, address].
-  const waiting: [Uint8Array, number, string, string][] = [];
+  // Datagrams waiting for `drain` when the send buffer was full: [data, port, hostname, done].
+  const waiting: [Uint8Array, number, string, (error?: unknown) => void][] = [];
   const flush = () => {
     try {
-      while (waiting.length && udp.send(waiting[0][0], waiting[0][1], waiting[0][2])) waiting.shift();
+      while (waiting.length && udp.send(waiting[0][0], waiting[0][1], waiting[0][2])) waiting.shift()![3]();
     } catch (error) {
-      notify({ type: "error", address: waiting.shift()![3], error });
+      waiting.shift()![3](error);
     }
-    if (closeWhenDrained && !waiting.length) udp.close();
   };
   const udp = await open({
     ...options,
     binaryType: "uint8array",
     socket: {
-      data: (_, data, port, hostname) => closed || receive(data.slice(), joinAddress(hostname, port)),
+      data: (_, data, port, hostname) => receive(data.slice(), joinAddress(hostname, port)),
       drain: flush,
       error: (_, error) => notify({ type: "error", error }),
     },
   });
   return {
     address: joinAddress(udp.hostname, udp.port),
-    send(data, to) {
-      const [hostname, port] = splitAddress(to);
-      if (closed) return notify(closedError(to));
-      if (waiting.length >= MAX_WAITING_DATAGRAMS) {
-        return notify({
-          type: "error",
-          address: to,
-          error: new Error(`Cannot send to ${to}: the send buffer is full`),
-        });
-      }
-      waiting.push([data.slice(), port, hostname, to]);
-      if (waiting.length === 1) flush();
-    },
-    listen(onData, onEvent = ignore) {
-      receive = onData;
-      notify = onEvent;
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      if (waiting.length) closeWhenDrained = true;
-      else udp.close();
-    },
+    ...udpSocket({
+      send(data, hostname, port, done, to) {
+        if (waiting.length >= MAX_WAITING_DATAGRAMS) {
+          return done(new Error(`Cannot send to ${to}: the send buffer is full`));
+        }
+        waiting.push([data.slice(), port, hostname, done]);
+        if (waiting.length === 1) flush();
+      },
+      listen(onData, onEvent) {
+        receive = onData;
+        notify = onEvent;
+      },
+      close: () => udp.close(),
+    }),
   };
 }
 
