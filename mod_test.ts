@@ -629,6 +629,80 @@ Deno.test("Host carries a 1 MiB message across 10% loss while small messages kee
   assert.ok(latencies[Math.floor(latencies.length * 0.99)] < 400, `p99 ${latencies.at(-1)} ms`);
 });
 
+Deno.test("Host paces by a congestion window: 1 MiB crosses a clean 50 ms link in under 500 ms with the defaults", () => {
+  const { peer, step, stepUntil, serverEvents, net } = pair({ latencyMs: 50 });
+  stepUntil(() => peer.state === "connected", "the client is connected");
+  const start = net.now();
+  const big = Uint8Array.from({ length: 1 << 20 }, (_, i) => (i * 13) & 255);
+  peer.send(big);
+  stepUntil(() => messages(serverEvents).length > 0, "1 MiB arrives");
+  assert.deepEqual(messages(serverEvents)[0].data, big);
+  // 896 packets: 128 in the first round trip, doubling each one after (128 + 256 + 512), plus 50 ms one way.
+  assert.ok(net.now() - start < 500, `1 MiB took ${net.now() - start} ms`);
+  // A resend timer allows ACK_DELAY_MS for the other side's delayed ack; acked at its next update past
+  // that, the last few packets can be resent once for nothing (1 of 896 here).
+  assert.ok(peer.stats.messagesResent <= 1, `${peer.stats.messagesResent} resends on a clean link`);
+  step();
+});
+
+Deno.test("Host's congestion window: unacked, it keeps 128 packets in flight, then sends one an update", () => {
+  const net = memoryNet({ latencyMs: 10 });
+  let lost = false;
+  const server = new Host(net.socket("server"), { now: net.now, timeout: 60_000 });
+  const client = new Host(filtered(net.socket("client"), () => !lost), { now: net.now });
+  const peer = client.connect("server");
+  for (let i = 0; i < 10; i++) {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+  }
+  assert.equal(peer.state, "connected");
+  lost = true;
+  const before = peer.stats.packetsSent;
+  peer.send(new Uint8Array(1 << 20)); // 896 packets, never acked
+  const sentAfter: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    sentAfter.push(peer.stats.packetsSent - before);
+  }
+  // The window is 128 packets and the newest acked packet is the last one before the loss: 128 more, then
+  // one an update (the first packet of an update always goes, so a game's tick is never held back).
+  assert.deepEqual(sentAfter, [128, 129, 130, 131, 132]);
+});
+
+Deno.test("Host finds a burst of loss longer than an ack's 32 bits by acks, not by a resend timeout", () => {
+  const net = memoryNet({ latencyMs: 20 });
+  let drop = 0;
+  const server = new Host(net.socket("server"), { now: net.now });
+  // Drops the next `drop` packets the client sends.
+  const client = new Host(filtered(net.socket("client"), () => !(drop > 0 && drop--)), { now: net.now });
+  const peer = client.connect("server");
+  const got: number[] = [];
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    for (const { data } of messages(drain(server))) got.push(data as number);
+    drain(client);
+  };
+  for (let i = 0; i < 50; i++) step(); // connected, RTT measured, loss estimate settled at 0
+  assert.equal(peer.stats.loss, 0);
+  // 60 packets of one message each are lost, then 40 arrive: the acks of those show the 60 missing.
+  drop = 60;
+  for (let i = 0; i < 100; i++) peer.send(new Uint8Array(1100).fill(i));
+  const sentAt = net.now();
+  for (let i = 0; i < 4; i++) step();
+  // Sent at the first update; the acks of the 40 are back 40 ms later, before the fourth update (48 ms): it
+  // finds all 60 lost, long before a timeout would (the RTT of 40 ms + 4 RTTVAR + ACK_DELAY_MS, 73 ms at least),
+  // and resends 58: the loss halved the congestion window to 64 packets, 6 of them still unacked.
+  assert.equal(peer.stats.messagesResent, 58, `resent by ${net.now() - sentAt} ms`);
+  assert.ok(peer.stats.loss > 0.4, `loss ${peer.stats.loss}`);
+  for (let i = 0; i < 10; i++) step();
+  assert.equal(got.length, 100);
+});
+
 Deno.test("Host handshake: connect, refuse when full, time out, close gracefully", () => {
   const net = memoryNet({ latencyMs: 10 });
   const server = new Host(net.socket("server"), { now: net.now, maxPeers: 1, timeout: 2000 });
@@ -958,7 +1032,9 @@ function filtered(inner: Socket, keep: (data: Uint8Array) => boolean): Socket {
 Deno.test("Host treats a sequenced message exactly 32768 ahead of the newest as old, and one 32767 ahead as new", () => {
   const net = memoryNet({ latencyMs: 10 });
   let lost = false;
-  const server = new Host(net.socket("server"), { now: net.now });
+  // The server hears nothing while the client's packets are lost: a congestion window with no acks sends one
+  // packet an update, so the loss lasts about 600 updates (10 s), past the default timeout.
+  const server = new Host(net.socket("server"), { now: net.now, timeout: 60_000 });
   const client = new Host(filtered(net.socket("client"), () => !lost), { now: net.now, packetsPerUpdate: 64 });
   const peer = client.connect("server");
   const got: string[] = [];
@@ -983,7 +1059,11 @@ Deno.test("Host treats a sequenced message exactly 32768 ahead of the newest as 
   lost = true;
   for (let i = 1; i < 32768; i++) peer.send(i, { mode: "sequenced", channel: 0 });
   for (let i = 1; i < 32767; i++) peer.send(i, { mode: "sequenced", channel: 1 });
-  for (let i = 0; i < 30; i++) step();
+  for (let sent = -1, i = 0; sent !== peer.stats.packetsSent; i++) {
+    assert.ok(i < 2000, "every lost message left");
+    sent = peer.stats.packetsSent;
+    step();
+  }
   lost = false;
   peer.send("half the range ahead", { mode: "sequenced", channel: 0 }); // sequence 32768: behind 0
   peer.send("just under half ahead", { mode: "sequenced", channel: 1 }); // sequence 32767: ahead of 0

@@ -227,7 +227,10 @@ export interface HostOptions {
     maxQueuedBytes?: number;
     /** Events not yet polled (default 4096): past it, arriving datagrams wait for the sender to resend. */
     maxEvents?: number;
-    /** Packets a peer may send per `update` (default 8): with 1200-byte packets at 60 updates a second, about 560 KB/s. */
+    /**
+     * Packets a peer may send per `update` (default 1024, the most): a cap under the congestion window, which paces
+     * by acks and loss. At 8, 1200-byte packets and 60 updates a second, about 560 KB/s at most.
+     */
     packetsPerUpdate?: number;
     /** In async mode (`for await`), ms between updates (default 16). */
     tickMs?: number;
