@@ -1928,9 +1928,13 @@ class Connection implements Peer {
    * already sent ride along again in the room left, more often the more packets are lost.
    */
   #nextPacket(now: number): Uint8Array | undefined {
-    // The first packet of an update always goes (a game's packet a tick is never held back); later ones
-    // only while the congestion window has room. A reliable socket paces itself.
-    if (this.#packetsThisUpdate && !this.sink.reliable && this.#packetsInFlight >= this.#window) {
+    // A data packet goes while the congestion window has room, or after ACK_DELAY_MS of quiet: that one
+    // probes a link that lost every ack (and a game's lone packet waits at most that). A reliable socket paces
+    // itself.
+    const quiet = now - this.#lastSentAt;
+    if (
+      !this.sink.reliable && this.#packetsInFlight >= this.#window && (this.#packetsThisUpdate || quiet < ACK_DELAY_MS)
+    ) {
       this.#packetsLeft = 0;
       return undefined;
     }
@@ -1978,7 +1982,6 @@ class Connection implements Peer {
       }
     }
     if (!chosen.length) {
-      const quiet = now - this.#lastSentAt;
       const ackDue = this.#ackPending && !this.sink.reliable && quiet >= ACK_DELAY_MS; // a reliable socket acks itself
       if (this.#packetsThisUpdate || !(ackDue || quiet >= KEEPALIVE_MS)) {
         this.#packetsLeft = 0;

@@ -645,7 +645,7 @@ Deno.test("Host paces by a congestion window: 1 MiB crosses a clean 50 ms link i
   step();
 });
 
-Deno.test("Host's congestion window: unacked, it keeps 128 packets in flight, then sends one an update", () => {
+Deno.test("Host's congestion window: unacked, it keeps 128 packets in flight, then probes after 33 ms of quiet", () => {
   const net = memoryNet({ latencyMs: 10 });
   let lost = false;
   const server = new Host(net.socket("server"), { now: net.now, timeout: 60_000 });
@@ -661,15 +661,15 @@ Deno.test("Host's congestion window: unacked, it keeps 128 packets in flight, th
   const before = peer.stats.packetsSent;
   peer.send(new Uint8Array(1 << 20)); // 896 packets, never acked
   const sentAfter: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 8; i++) {
     client.update();
     server.update();
     net.advance(TICK_MS);
     sentAfter.push(peer.stats.packetsSent - before);
   }
   // The window is 128 packets and the newest acked packet is the last one before the loss: 128 more, then
-  // one an update (the first packet of an update always goes, so a game's tick is never held back).
-  assert.deepEqual(sentAfter, [128, 129, 130, 131, 132]);
+  // one packet at the first update 33 ms (ACK_DELAY_MS) or more after the last one, every third update.
+  assert.deepEqual(sentAfter, [128, 128, 128, 129, 129, 129, 130, 130]);
 });
 
 Deno.test("Host finds a burst of loss longer than an ack's 32 bits by acks, not by a resend timeout", () => {
@@ -1033,7 +1033,7 @@ Deno.test("Host treats a sequenced message exactly 32768 ahead of the newest as 
   const net = memoryNet({ latencyMs: 10 });
   let lost = false;
   // The server hears nothing while the client's packets are lost: a congestion window with no acks sends one
-  // packet an update, so the loss lasts about 600 updates (10 s), past the default timeout.
+  // packet each 48 ms (three updates), so the loss lasts about 30 s, past the default timeout.
   const server = new Host(net.socket("server"), { now: net.now, timeout: 60_000 });
   const client = new Host(filtered(net.socket("client"), () => !lost), { now: net.now, packetsPerUpdate: 64 });
   const peer = client.connect("server");
@@ -1059,8 +1059,10 @@ Deno.test("Host treats a sequenced message exactly 32768 ahead of the newest as 
   lost = true;
   for (let i = 1; i < 32768; i++) peer.send(i, { mode: "sequenced", channel: 0 });
   for (let i = 1; i < 32767; i++) peer.send(i, { mode: "sequenced", channel: 1 });
-  for (let sent = -1, i = 0; sent !== peer.stats.packetsSent; i++) {
-    assert.ok(i < 2000, "every lost message left");
+  // Until no packet left for 5 updates (80 ms: a full window lets one go after 33 ms of quiet).
+  for (let sent = -1, quiet = 0, i = 0; quiet < 5; i++) {
+    assert.ok(i < 5000, "every lost message left");
+    quiet = sent === peer.stats.packetsSent ? quiet + 1 : 0;
     sent = peer.stats.packetsSent;
     step();
   }
