@@ -672,6 +672,32 @@ Deno.test("Host's congestion window: unacked, it keeps 128 packets in flight, th
   assert.deepEqual(sentAfter, [128, 128, 128, 129, 129, 129, 130, 130]);
 });
 
+Deno.test("Host's congestion window never holds back a reliable socket, which sends no acks", () => {
+  const net = memoryNet({ latencyMs: 20 });
+  const server = new Host({ ...net.socket("server"), reliable: true });
+  const client = new Host({ ...net.socket("client"), reliable: true });
+  const peer = client.connect("server");
+  const got: HostEvent[] = [];
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    got.push(...drain(server));
+    drain(client);
+  };
+  for (let i = 0; i < 10; i++) step();
+  assert.equal(peer.state, "connected");
+  const serverSent = server.stats.packetsSent;
+  const clientSent = client.stats.packetsSent;
+  peer.send(new Uint8Array(1 << 20)); // about 890 packets, none ever acked: all leave in the first update
+  step();
+  const sent = client.stats.packetsSent - clientSent;
+  assert.ok(sent > 880, `${sent} packets in the first update, not a window of 128`);
+  for (let i = 0; i < 2; i++) step();
+  assert.equal(messages(got).length, 1);
+  assert.equal(server.stats.packetsSent, serverSent, "the server sent no acks");
+});
+
 Deno.test("Host finds a burst of loss longer than an ack's 32 bits by acks, not by a resend timeout", () => {
   const net = memoryNet({ latencyMs: 20 });
   let drop = 0;
