@@ -85,22 +85,27 @@ const FIRST_PACKETS_LOSS = 0.2;
  * the newest one acked), as TCP and QUIC pace. It starts at FIRST_WINDOW_PACKETS
  * and grows by one a packet acked (doubling each round trip); a loss halves it,
  * at most once for the packets sent before the cut, down to MIN_WINDOW_PACKETS,
- * and from then on it grows by one a round trip. It grows only while half of it
- * or more is in use, so a game's trickle never builds a window a burst could
- * overrun. 128 packets carry 1 MiB over a 100 ms round trip in 450 ms
- * (bench/transfer.ts; 64 take 560 ms).
+ * and from then on it grows by one a round trip (doubling back to where it was
+ * cut overran a receiver's socket buffer again at once: 18,000 resends in 2 s
+ * over loopback against 900). A flight unacked past its resend time counts as
+ * lost whole. It grows only
+ * while half of it or more is in use, so a game's trickle never builds a window
+ * a burst could overrun. 128 packets carry 1 MiB over a 100 ms round trip in
+ * 450 ms (bench/transfer.ts; 64 take 560 ms).
  */
 const FIRST_WINDOW_PACKETS = 128;
-/** Twice ACK_EVERY_PACKETS: the receiver acks a full window at once, so its ack delay never throttles it. */
+/** The receiver acks every ACK_EVERY_PACKETS + 1 packets at once: a window of twice that is rarely slowed by its ack delay. */
 const MIN_WINDOW_PACKETS = 32;
 /** Half the acks a sent-packet ring holds: an ack older than the ring is refused as stale. */
 const MAX_WINDOW_PACKETS = SENT_PACKET_SLOTS / 2;
 /**
- * A loss cuts the window only while the measured loss is over this: a link
- * that loses 1% at random is not congested (1 MiB over a 100 ms round trip
- * took 2,480 ms cutting on every loss, 512 ms with this).
+ * A loss cuts the window only while the measured loss is over this: random
+ * loss (and reordering, which looks like loss until the late ack) is no
+ * congestion, and a receiver's full socket buffer loses far more. 1 MiB over a
+ * 100 ms round trip at 5% loss took 2,896 ms cutting over 5%, 624 ms over 20%
+ * (bench/transfer.ts).
  */
-const CONGESTION_LOSS = 0.05;
+const CONGESTION_LOSS = 0.2;
 /** The longest a resend waits, whatever the RTT and the backoff. */
 const MAX_RESEND_MS = 3000;
 /**
@@ -1801,7 +1806,10 @@ class Connection implements Peer {
    * than the bits is found by acks, not by a timeout).
    */
   #applyAcks(ack: number, ackBits: number, now: number, advance: number): void {
-    for (let bit = -1; bit < 32 + Math.min(advance, SENT_PACKET_SLOTS - 33); bit++) {
+    // Past the 32 bits only while the oldest bit is a loss too (a burst that runs on past them): when it arrived,
+    // the packets before it were most likely acked by an ack lost or still on its way. A reliable socket has no acks.
+    const beyond = this.sink.reliable || ackBits >>> 31 ? 0 : Math.max(0, Math.min(advance, SENT_PACKET_SLOTS - 33));
+    for (let bit = -1; bit < 32 + beyond; bit++) {
       const sequence = (ack - 1 - bit) & 0xffff;
       const slot = sequence & (SENT_PACKET_SLOTS - 1);
       const packet = this.#sent[slot];
@@ -1884,6 +1892,13 @@ class Connection implements Peer {
     // will wait forever: the sender believes it delivered (only a bug or a forged ack can do that).
     // End the connection rather than stall it in silence.
     for (const stream of this.#streamList) if (now - stream.waitingSince > timeout) return this.end("timeout");
+    // A flight still unacked past its resend time was lost whole (a burst took its tail): forget it, as TCP does
+    // on a timeout, or the window stays full of packets no ack will ever speak of.
+    const first = (this.#newestAcked + 1) & 0xffff;
+    const oldest = this.#sent[first & (SENT_PACKET_SLOTS - 1)];
+    if (oldest?.sequence === first && now - oldest.sentAt > this.#resendMs()) {
+      this.#newestAcked = (this.#nextSequence - 1) & 0xffff;
+    }
     this.#packetsLeft = this.#config.packetsPerUpdate;
     this.#packetsThisUpdate = 0;
     if (this.state !== "connected") return;

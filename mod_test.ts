@@ -698,6 +698,57 @@ Deno.test("Host's congestion window never holds back a reliable socket, which se
   assert.equal(server.stats.packetsSent, serverSent, "the server sent no acks");
 });
 
+Deno.test("Host takes no late or reordered ack for a loss: a clean data path gets no resends and keeps its window", () => {
+  for (const back of [{ latencyMs: 25, reorder: 0.2, seed: 2 }, { latencyMs: 25, jitterMs: 30, seed: 2 }]) {
+    const net = memoryNet({ latencyMs: 25 });
+    net.link("server", "client", back); // only the acks are reordered
+    const server = new Host(net.socket("server"), { now: net.now });
+    const client = new Host(net.socket("client"), { now: net.now });
+    const peer = client.connect("server");
+    const step = () => {
+      client.update();
+      server.update();
+      net.advance(TICK_MS);
+    };
+    while (peer.state !== "connected") step();
+    const start = net.now();
+    peer.send(new Uint8Array(1 << 20));
+    let arrived = false;
+    for (let i = 0; i < 1000 && !arrived; i++) {
+      step();
+      arrived = messages(drain(server)).length > 0;
+      drain(client);
+    }
+    assert.ok(arrived);
+    assert.equal(peer.stats.messagesResent, 0, JSON.stringify(back));
+    assert.ok(net.now() - start < 400, `${net.now() - start} ms with ${JSON.stringify(back)}`);
+  }
+});
+
+Deno.test("Host's congestion window forgets a flight lost whole once its resend time passed", () => {
+  const net = memoryNet({ latencyMs: 20 });
+  let drop = 0;
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(filtered(net.socket("client"), () => !(drop > 0 && drop--)), { now: net.now });
+  const peer = client.connect("server");
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    drain(server);
+    drain(client);
+  };
+  for (let i = 0; i < 10; i++) step(); // connected; no RTT measured yet, so a resend waits 200 ms
+  const before = peer.stats.packetsSent;
+  drop = 136; // the whole first window and the next 8 packets are lost: no ack will speak of the window
+  peer.send(new Uint8Array(1 << 20));
+  for (let i = 0; i < 16; i++) step(); // 256 ms
+  // Past the resend time (the update at 208 ms) the flight is forgotten and a new window leaves, resends first;
+  // else only a probe would go each 48 ms, and the next 8 packets are lost too.
+  const sent = peer.stats.packetsSent - before;
+  assert.ok(sent > 200, `${sent} packets in 256 ms`);
+});
+
 Deno.test("Host finds a burst of loss longer than an ack's 32 bits by acks, not by a resend timeout", () => {
   const net = memoryNet({ latencyMs: 20 });
   let drop = 0;
