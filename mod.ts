@@ -406,8 +406,10 @@ export interface HostOptions {
   /** Events not yet polled (default 4096): past it, arriving datagrams wait for the sender to resend. */
   maxEvents?: number;
   /**
-   * Packets a peer may send per `update` (default 1024, the most): a cap under the congestion window, which paces
-   * by acks and loss. At 8, 1200-byte packets and 60 updates a second, about 560 KB/s at most.
+   * Packets a peer may send per `update`. Over UDP (default 1024, the most) a cap under the congestion window,
+   * which paces by acks and loss. Over a reliable socket (WebSocket: no acks, no window) default 8, so that its
+   * own unbounded buffer does not take all: with 1200-byte packets at 60 updates a second, about 560 KB/s, and
+   * past it `send` throws at `maxQueuedBytes`.
    */
   packetsPerUpdate?: number;
   /** In async mode (`for await`), ms between updates (default 16). */
@@ -2123,7 +2125,7 @@ export class Host {
       ["maxMessageBytes", 2 ** 20 + 16, 1, 2 ** 30],
       ["maxQueuedBytes", 4 << 20],
       ["maxEvents", 4096],
-      ["packetsPerUpdate", 1024, 1, 1024],
+      ["packetsPerUpdate", socket.reliable ? 8 : 1024, 1, 1024],
       ["tickMs", 16, 1, 60_000],
       ["maxTimedMessages", 4096],
     ];

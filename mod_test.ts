@@ -675,7 +675,7 @@ Deno.test("Host's congestion window: unacked, it keeps 128 packets in flight, th
 Deno.test("Host's congestion window never holds back a reliable socket, which sends no acks", () => {
   const net = memoryNet({ latencyMs: 20 });
   const server = new Host({ ...net.socket("server"), reliable: true });
-  const client = new Host({ ...net.socket("client"), reliable: true });
+  const client = new Host({ ...net.socket("client"), reliable: true }, { packetsPerUpdate: 1024 });
   const peer = client.connect("server");
   const got: HostEvent[] = [];
   const step = () => {
@@ -747,6 +747,25 @@ Deno.test("Host's congestion window forgets a flight lost whole once its resend 
   // else only a probe would go each 48 ms, and the next 8 packets are lost too.
   const sent = peer.stats.packetsSent - before;
   assert.ok(sent > 200, `${sent} packets in 256 ms`);
+});
+
+Deno.test("Host sends 8 packets an update by default over a reliable socket, whose own buffer would take all", () => {
+  const net = memoryNet({ latencyMs: 20 });
+  const server = new Host({ ...net.socket("server"), reliable: true });
+  const client = new Host({ ...net.socket("client"), reliable: true }, { maxQueuedBytes: 1 << 16 });
+  const peer = client.connect("server");
+  for (let i = 0; i < 10; i++) {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+  }
+  assert.equal(peer.state, "connected");
+  const before = client.stats.packetsSent;
+  peer.send(new Uint8Array(60_000)); // 51 packets
+  client.update();
+  assert.equal(client.stats.packetsSent - before, 8);
+  // What has not left stays queued, so `send` refuses past maxQueuedBytes instead of the socket buffering all.
+  assert.throws(() => peer.send(new Uint8Array(20_000)), /maxQueuedBytes/);
 });
 
 Deno.test("Host finds a burst of loss longer than an ack's 32 bits by acks, not by a resend timeout", () => {
