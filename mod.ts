@@ -1546,6 +1546,8 @@ class Connection implements Peer {
   #windowCutAt = -Infinity;
   /** The newest of this side's packets the other side acked. */
   #newestAcked = 0xffff;
+  /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
+  #forgets = 0;
   #config: Config;
   /** The other side's clock, estimated (the Clock's methods are this connection's, not the game's). */
   readonly clock: Clock = new Clock();
@@ -1785,7 +1787,10 @@ class Connection implements Peer {
       this.#remoteBits = (this.#remoteBits | (1 << (-ahead - 1))) >>> 0;
     }
     const ackAdvance = sequenceAhead(ack, this.#newestAcked);
-    if (ackAdvance > 0) this.#newestAcked = ack;
+    if (ackAdvance > 0) {
+      this.#newestAcked = ack;
+      this.#forgets = 0;
+    }
     this.#applyAcks(ack, ackBits, now, ackAdvance);
     if (!(flags & ACK_ONLY)) this.#ackPending++;
     for (const frame of frames) this.#deliver(frame, now);
@@ -1894,12 +1899,22 @@ class Connection implements Peer {
     // will wait forever: the sender believes it delivered (only a bug or a forged ack can do that).
     // End the connection rather than stall it in silence.
     for (const stream of this.#streamList) if (now - stream.waitingSince > timeout) return this.end("timeout");
-    // A flight still unacked past its resend time was lost whole (a burst took its tail): forget it, as TCP does
-    // on a timeout, or the window stays full of packets no ack will ever speak of.
+    // A flight still unacked past its resend time was lost whole (a burst took its tail), or its acks are: forget
+    // it, as TCP does on a timeout, or the window stays full of packets no ack will ever speak of. As TCP, back off
+    // (twice as long each time until an ack moves on) and halve a window that was in use, so acks that stop
+    // coming never make a new window leave every resend time.
     const first = (this.#newestAcked + 1) & 0xffff;
     const oldest = this.#sent[first & (SENT_PACKET_SLOTS - 1)];
-    if (oldest?.sequence === first && now - oldest.sentAt > this.#resendMs()) {
+    if (
+      oldest?.sequence === first &&
+      now - oldest.sentAt > Math.min(MAX_RESEND_MS, this.#resendMs() * 2 ** this.#forgets)
+    ) {
+      if (this.#packetsInFlight >= MIN_WINDOW_PACKETS) {
+        this.#window = this.#windowDoublesUpTo = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
+        this.#windowCutAt = now;
+      }
       this.#newestAcked = (this.#nextSequence - 1) & 0xffff;
+      this.#forgets++;
     }
     this.#packetsLeft = this.#config.packetsPerUpdate;
     this.#packetsThisUpdate = 0;

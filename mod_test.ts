@@ -743,10 +743,34 @@ Deno.test("Host's congestion window forgets a flight lost whole once its resend 
   drop = 136; // the whole first window and the next 8 packets are lost: no ack will speak of the window
   peer.send(new Uint8Array(1 << 20));
   for (let i = 0; i < 16; i++) step(); // 256 ms
-  // Past the resend time (the update at 208 ms) the flight is forgotten and a new window leaves, resends first;
-  // else only a probe would go each 48 ms, and the next 8 packets are lost too.
+  // Past the resend time (the update at 208 ms) the flight is forgotten and a new window leaves, resends first,
+  // halved to 64 (the flight was lost whole); else only a probe would go each 48 ms, and the next 8 are lost too.
   const sent = peer.stats.packetsSent - before;
-  assert.ok(sent > 200, `${sent} packets in 256 ms`);
+  assert.ok(sent > 150, `${sent} packets in 256 ms`);
+});
+
+Deno.test("Host's congestion window backs off when acks stop coming: no new window every resend time", () => {
+  const net = memoryNet({ latencyMs: 20 });
+  const server = new Host(net.socket("server"), { now: net.now, timeout: 60_000 });
+  const client = new Host(net.socket("client"), { now: net.now, timeout: 60_000 });
+  const peer = client.connect("server");
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    drain(server);
+    drain(client);
+  };
+  for (let i = 0; i < 10; i++) step();
+  net.link("server", "client", { latencyMs: 20, loss: 1 }); // from now on no ack arrives
+  for (let i = 0; i < 200; i++) peer.send(new Uint8Array(1100));
+  for (let i = 0; i < 125; i++) step(); // 2 s
+  const before = peer.stats.packetsSent;
+  for (let i = 0; i < 125; i++) step(); // 2 s more
+  // Forgetting each flight at every resend time would send a window again and again (about 1,500 packets a
+  // second); backing off twice as long each time (at most MAX_RESEND_MS), it sends probes and a few flights.
+  const sent = peer.stats.packetsSent - before;
+  assert.ok(sent < 150, `${sent} packets in 2 s without an ack`);
 });
 
 Deno.test("Host sends 8 packets an update by default over a reliable socket, whose own buffer would take all", () => {
