@@ -1828,10 +1828,8 @@ class Connection implements Peer {
       packet.counted = true;
       // The congestion window: cut by a loss of a packet sent since the last cut, grown by an ack.
       const window = this.#window;
-      if (!acked && packet.sentAt > this.#windowCutAt && this.stats.loss > CONGESTION_LOSS) {
-        this.#window = this.#windowDoublesUpTo = Math.max(MIN_WINDOW_PACKETS, window / 2);
-        this.#windowCutAt = now;
-      } else if (acked && 2 * this.#packetsInFlight >= window) {
+      if (!acked && packet.sentAt > this.#windowCutAt && this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now);
+      else if (acked && 2 * this.#packetsInFlight >= window) {
         this.#window = Math.min(MAX_WINDOW_PACKETS, window + (window < this.#windowDoublesUpTo ? 1 : 1 / window));
       }
       for (const piece of packet.pieces) {
@@ -1909,10 +1907,7 @@ class Connection implements Peer {
       oldest?.sequence === first &&
       now - oldest.sentAt > Math.min(MAX_RESEND_MS, this.#resendMs() * 2 ** this.#forgets)
     ) {
-      if (this.#packetsInFlight >= MIN_WINDOW_PACKETS) {
-        this.#window = this.#windowDoublesUpTo = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
-        this.#windowCutAt = now;
-      }
+      if (this.#packetsInFlight >= MIN_WINDOW_PACKETS) this.#cutWindow(now);
       this.#newestAcked = (this.#nextSequence - 1) & 0xffff;
       this.#forgets++;
     }
@@ -2028,6 +2023,12 @@ class Connection implements Peer {
     this.#packetsThisUpdate++;
     chosen.sort((a, b) => a.stream.id - b.stream.id || sequenceAhead(a.sequence, b.sequence));
     return this.packet(now, chosen, used, 0, controls);
+  }
+
+  /** Halves the congestion window (see FIRST_WINDOW_PACKETS), where it grows by one a round trip from then on. */
+  #cutWindow(now: number): void {
+    this.#window = this.#windowDoublesUpTo = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
+    this.#windowCutAt = now;
   }
 
   /** Data packets sent after the newest one acked. */
