@@ -208,20 +208,18 @@ const CONTROL_BYTES = [8, 24, 8];
  * ```
  */
 export class Extension {
-  /** The extension type, an integer from -128 to 127. */
-  type: number;
-  /** The extension's payload bytes. */
-  data: Uint8Array;
   /**
    * Makes an extension value.
    *
    * @param type the extension type, an integer from -128 to 127
    * @param data the payload bytes
    */
-  constructor(type: number, data: Uint8Array) {
-    this.type = type;
-    this.data = data;
-  }
+  constructor(
+    /** The extension type, an integer from -128 to 127. */
+    public type: number,
+    /** The extension's payload bytes. */
+    public data: Uint8Array,
+  ) {}
 }
 
 /** How a message travels. See {@linkcode SendOptions}. */
@@ -1055,11 +1053,10 @@ interface PacketHeader {
   ackBits: number;
 }
 
-/** Writes `header` at the start of `out`; returns its length, 4 to 9 bytes. */
-function writeHeader(header: PacketHeader, out: Uint8Array): number {
-  const { sequence, ackBits } = header;
-  const ackBack = (sequence - header.ack) & 0xffff;
-  let flags = DATA | header.flags;
+/** Writes a header (see PacketHeader) at the start of `out`; returns its length, 4 to 9 bytes. */
+function writeHeader(out: Uint8Array, flags: number, sequence: number, ack: number, ackBits: number): number {
+  const ackBack = (sequence - ack) & 0xffff;
+  flags |= DATA;
   out[1] = sequence >> 8;
   out[2] = sequence;
   let at = 3;
@@ -1341,13 +1338,6 @@ class Stream {
     return byteCount;
   }
 
-  /** Drops every queued piece: the connection closed. */
-  clear(): void {
-    this.#pending = [];
-    this.#front = 0;
-    this.#unsent = [0, 0];
-  }
-
   /**
    * Takes an arrived frame; returns the messages it completes, in the order
    * to deliver them, or undefined for a reliable piece that arrived before.
@@ -1509,13 +1499,11 @@ function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined):
 class Connection implements Peer {
   state: Peer["state"] = "connecting";
   readonly stats: Stats = newStats();
-  /** The handshake's secrets: the connecting side's nonce, the cookie the answering side derived. */
-  nonce: number;
+  /** The handshake's secrets: the connecting side's nonce (constructor), the cookie the answering side derived. */
   cookie = 0;
   /** Tag keys for packets out and in; unset (zero) until the handshake gives the cookie. */
   #sendKey: TagKey = [0, 0];
   #receiveKey: TagKey = [0, 0];
-  lastReceivedAt: number;
   #lastSentAt = -Infinity;
   /** CLOSING packets still to send after `disconnect()`, one per update until one is acked. */
   #closingSends = 0;
@@ -1552,10 +1540,8 @@ class Connection implements Peer {
   /** The other side's clock, estimated (the Clock's methods are this connection's, not the game's). */
   readonly clock: Clock = new Clock();
 
-  constructor(readonly sink: Sink, readonly address: string, nonce: number, now: number) {
+  constructor(readonly sink: Sink, readonly address: string, readonly nonce: number, public lastReceivedAt: number) {
     this.#config = sink.config;
-    this.nonce = nonce;
-    this.lastReceivedAt = now;
   }
 
   send(value: unknown, options: SendOptions = {}): void {
@@ -1658,7 +1644,8 @@ class Connection implements Peer {
 
   #close(): void {
     this.state = "disconnected";
-    for (const stream of this.#streamList) stream.clear();
+    this.#streams.clear(); // every queued and held piece goes with its stream
+    this.#streamList = [];
     this.#inFlight = [];
     this.#queuedBytes = 0;
   }
@@ -1777,14 +1764,15 @@ class Connection implements Peer {
     // The whole packet checks out: apply it.
     if (this.state === "connecting") this.#connected();
     this.lastReceivedAt = now;
-    if (flags & ACK_ONLY) {
-      // Its sequence number was not taken: nothing to record.
-    } else if (ahead > 0) {
-      const shifted = ahead < 32 ? this.#remoteBits << ahead : 0;
-      this.#remoteBits = (shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0)) >>> 0;
-      this.#remoteLatest = sequence;
-    } else {
-      this.#remoteBits = (this.#remoteBits | (1 << (-ahead - 1))) >>> 0;
+    if (!(flags & ACK_ONLY)) { // an ACK_ONLY packet took no sequence number: nothing to record or ack
+      this.#ackPending++;
+      if (ahead > 0) {
+        const shifted = ahead < 32 ? this.#remoteBits << ahead : 0;
+        this.#remoteBits = (shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0)) >>> 0;
+        this.#remoteLatest = sequence;
+      } else {
+        this.#remoteBits = (this.#remoteBits | (1 << (-ahead - 1))) >>> 0;
+      }
     }
     const ackAdvance = sequenceAhead(ack, this.#newestAcked);
     if (ackAdvance > 0) {
@@ -1792,7 +1780,6 @@ class Connection implements Peer {
       this.#forgets = 0;
     }
     this.#applyAcks(ack, ackBits, now, ackAdvance);
-    if (!(flags & ACK_ONLY)) this.#ackPending++;
     for (const frame of frames) this.#deliver(frame, now);
     if (flags & CLOSING) this.end("closed");
     return "ok";
@@ -1913,7 +1900,7 @@ class Connection implements Peer {
     }
     this.#packetsLeft = this.#config.packetsPerUpdate;
     this.#packetsThisUpdate = 0;
-    if (this.state !== "connected") return;
+    // Nothing is in flight before the connection is made or after it closed (#close empties the list).
     const stats = this.stats;
     const loss = stats.packetsSent < 32 ? FIRST_PACKETS_LOSS : stats.loss; // 32: the loss estimate's window
     const plan: Outgoing[][] = this.#plan = [[], [], []];
@@ -2057,7 +2044,7 @@ class Connection implements Peer {
     // A CLOSING takes one, so that the other side acks it. Clock frames need no ack: they ride in empty packets.
     if (!pieces.length && !(flags & CLOSING) && this.stats.packetsSent & 31) flags |= ACK_ONLY;
     const packet = new Uint8Array(MAX_HEADER_BYTES + frameBytes);
-    let at = writeHeader({ flags, sequence, ack: this.#remoteLatest, ackBits: this.#remoteBits }, packet);
+    let at = writeHeader(packet, flags, sequence, this.#remoteLatest, this.#remoteBits);
     for (const control of controls) at = writeFrame(control, undefined, packet, at);
     let previous: Outgoing | undefined;
     for (const piece of pieces) {
@@ -2597,19 +2584,18 @@ export function lerp<T>(a: T, b: T, fraction: number): T {
 export class Timeline<T> {
   /** [time, state], in time order. */
   #states: [number, T][] = [];
-  /** The most states kept: the oldest go first. */
-  readonly capacity: number;
-
   /**
    * Makes an empty timeline.
    *
    * @param capacity the most states kept (default 64: three seconds of 20 Hz snapshots)
    */
-  constructor(capacity = 64) {
+  constructor(
+    /** The most states kept: the oldest go first. */
+    readonly capacity = 64,
+  ) {
     if (!(Number.isInteger(capacity) && capacity >= 2)) {
       throw new RangeError(`A Timeline's capacity is ${capacity}: it must be an integer of at least 2`);
     }
-    this.capacity = capacity;
   }
 
   /**

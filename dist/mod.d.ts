@@ -44,7 +44,11 @@ export declare class Extension {
      * @param type the extension type, an integer from -128 to 127
      * @param data the payload bytes
      */
-    constructor(type: number, data: Uint8Array);
+    constructor(
+    /** The extension type, an integer from -128 to 127. */
+    type: number, 
+    /** The extension's payload bytes. */
+    data: Uint8Array);
 }
 /** How a message travels. See {@linkcode SendOptions}. */
 export type Mode = "reliable" | "unordered" | "sequenced" | "unreliable" | "state";
@@ -450,7 +454,9 @@ export declare class Timeline<T> {
      *
      * @param capacity the most states kept (default 64: three seconds of 20 Hz snapshots)
      */
-    constructor(capacity?: number);
+    constructor(
+    /** The most states kept: the oldest go first. */
+    capacity?: number);
     /**
      * Adds a state at `time` (ms on the sender's clock), in time order even when it arrives late.
      *
