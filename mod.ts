@@ -397,7 +397,10 @@ export interface HostOptions {
   random?: (bytes: Uint8Array) => void;
   /** Channels per peer, ordering on their own (default 8, at most 256). */
   channels?: number;
-  /** Largest reliable message in bytes after packing (default 1 MiB + 16, so a 1 MiB Uint8Array fits); it travels in fragments. */
+  /**
+   * Largest reliable message in bytes after packing (default 1 MiB + 16, so a 1 MiB Uint8Array fits); it travels in
+   * fragments, at most 1024 (255 for a state), as many as the receiver holds at once: 1,203,200 bytes at the default mtu.
+   */
   maxMessageBytes?: number;
   /** Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. */
   maxQueuedBytes?: number;
@@ -1565,11 +1568,14 @@ class Connection implements Peer {
     let snapshot: SentSnapshot | undefined;
     const pieceBytes = config.mtu - PACKET_OVERHEAD_BYTES - (at === undefined ? 0 : TIMED_FRAME_BYTES);
     const fragments = isReliable(modeIndex) || modeIndex === STATE;
-    const limit = fragments ? config.maxMessageBytes : pieceBytes;
+    // A message in more pieces than the receiver holds at once never completes: RECEIVE_WINDOW, or for a state
+    // STATE_PIECES_KEPT less one (a state travels after a head of up to 11 bytes).
+    const pieces = modeIndex === STATE ? STATE_PIECES_KEPT - 1 : RECEIVE_WINDOW;
+    const limit = fragments ? Math.min(config.maxMessageBytes, pieces * pieceBytes) : pieceBytes;
     if (payload.length > limit) {
       throw new RangeError(
         `Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit} bytes` +
-          (fragments ? " (HostOptions.maxMessageBytes)" : ", one packet"),
+          (fragments ? ` (HostOptions.maxMessageBytes, or ${pieces} pieces of ${pieceBytes})` : ", one packet"),
       );
     }
     if (this.#queuedBytes + payload.length > config.maxQueuedBytes) {

@@ -823,6 +823,35 @@ Deno.test("Host finds a burst of loss longer than an ack's 32 bits by acks, not 
   assert.equal(got.length, 100);
 });
 
+Deno.test("Host refuses at send() a message in more pieces than the receiver holds, which would never arrive", () => {
+  const net = memoryNet({ latencyMs: 10 });
+  const options = { now: net.now, maxMessageBytes: 4 << 20, maxQueuedBytes: 8 << 20 };
+  const server = new Host(net.socket("server"), options);
+  const client = new Host(net.socket("client"), options);
+  const peer = client.connect("server");
+  const got: unknown[] = [];
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    got.push(...messages(drain(server)).map((event) => event.data));
+    drain(client);
+  };
+  while (peer.state !== "connected") step();
+  // A piece is at most 1,175 bytes at the default mtu: 1,024 of them are 1,203,200 bytes, a Uint8Array of
+  // 1,203,195 packs to that; a state travels in at most 255.
+  assert.throws(
+    () => peer.send(new Uint8Array(1_203_196)),
+    /the limit is 1203200 bytes \(HostOptions.maxMessageBytes, or 1024 pieces of 1175\)/,
+  );
+  assert.throws(() => peer.send(new Uint8Array(299_621), { mode: "state" }), /or 255 pieces of 1175/);
+  assert.equal(peer.state, "connected");
+  const largest = new Uint8Array(1_203_195).fill(7);
+  peer.send(largest);
+  for (let i = 0; i < 100 && !got.length; i++) step();
+  assert.deepEqual(got, [largest]);
+});
+
 Deno.test("Host handshake: connect, refuse when full, time out, close gracefully", () => {
   const net = memoryNet({ latencyMs: 10 });
   const server = new Host(net.socket("server"), { now: net.now, maxPeers: 1, timeout: 2000 });

@@ -225,7 +225,10 @@ export interface HostOptions {
     random?: (bytes: Uint8Array) => void;
     /** Channels per peer, ordering on their own (default 8, at most 256). */
     channels?: number;
-    /** Largest reliable message in bytes after packing (default 1 MiB + 16, so a 1 MiB Uint8Array fits); it travels in fragments. */
+    /**
+     * Largest reliable message in bytes after packing (default 1 MiB + 16, so a 1 MiB Uint8Array fits); it travels in
+     * fragments, at most 1024 (255 for a state), as many as the receiver holds at once: 1,203,200 bytes at the default mtu.
+     */
     maxMessageBytes?: number;
     /** Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. */
     maxQueuedBytes?: number;
