@@ -88,10 +88,10 @@ const FIRST_PACKETS_LOSS = 0.2;
  * and from then on it grows by one a round trip (doubling back to where it was
  * cut overran a receiver's socket buffer again at once: 18,000 resends in 2 s
  * over loopback against 900). A flight unacked past its resend time counts as
- * lost whole. It grows only
- * while half of it or more is in use, so a game's trickle never builds a window
- * a burst could overrun. 128 packets carry 1 MiB over a 100 ms round trip in
- * 450 ms (bench/transfer.ts; 64 take 560 ms).
+ * lost whole (see update). It grows only while half of it or more is in use,
+ * so a game's trickle never builds a window a burst could overrun. 128 packets
+ * carry 1 MiB over a 100 ms round trip in 448 ms (bench/transfer.ts; 64 took
+ * 560 ms).
  */
 const FIRST_WINDOW_PACKETS = 128;
 /** The receiver acks every ACK_EVERY_PACKETS + 1 packets at once: a window of twice that is rarely slowed by its ack delay. */
