@@ -1833,7 +1833,12 @@ class Connection implements Peer {
           this.#queuedBytes -= piece.payload.length;
         }
       }
-      const rttSampleMs = bit < 0 ? now - packet.sentAt : undefined;
+      // A sample over twice the RTT (and the ack delay) counts as that: a lost ack's packet acked again by the
+      // other side's keepalive a second later is no round trip. A real rise still doubles the estimate's input.
+      const { rttMs } = this.stats;
+      const rttSampleMs = bit < 0
+        ? Math.min(now - packet.sentAt, rttMs ? 2 * rttMs + ACK_DELAY_MS : Infinity)
+        : undefined;
       estimate(this.stats, !acked, rttSampleMs);
       estimate(this.sink.stats, !acked, rttSampleMs);
     }

@@ -852,6 +852,37 @@ Deno.test("Host refuses at send() a message in more pieces than the receiver hol
   assert.deepEqual(got, [largest]);
 });
 
+Deno.test("Host's RTT takes no lost ack's late re-ack for a round trip, and still follows a real rise", () => {
+  for (const seed of [3, 5]) { // the two of seeds 1-5 where a re-ack once made a 40 ms RTT read 273 ms
+    const net = memoryNet({ latencyMs: 20, loss: 0.3, seed });
+    const server = new Host(net.socket("server"), { now: net.now });
+    const client = new Host(net.socket("client"), { now: net.now });
+    const peer = client.connect("server");
+    for (let i = 0; i < 60 * 60; i++) { // a minute, mostly idle: a message every 10 s, keepalives
+      if (i % 600 === 0 && peer.state === "connected") peer.send("ping");
+      client.update();
+      server.update();
+      net.advance(TICK_MS);
+      drain(server);
+      drain(client);
+    }
+    assert.equal(peer.state, "connected");
+    assert.ok(peer.stats.rttMs < 80, `RTT ${peer.stats.rttMs} ms for a true 40 (seed ${seed})`);
+    // The path grows to 200 ms each way: a message a tick, and within 5 s the estimate follows.
+    net.link("client", "server", { latencyMs: 200, seed });
+    net.link("server", "client", { latencyMs: 200, seed });
+    for (let i = 0; i < 300; i++) {
+      peer.send(i);
+      client.update();
+      server.update();
+      net.advance(TICK_MS);
+      drain(server);
+      drain(client);
+    }
+    assert.ok(peer.stats.rttMs > 350, `RTT ${peer.stats.rttMs} ms for a true 400 (seed ${seed})`);
+  }
+});
+
 Deno.test("Host handshake: connect, refuse when full, time out, close gracefully", () => {
   const net = memoryNet({ latencyMs: 10 });
   const server = new Host(net.socket("server"), { now: net.now, maxPeers: 1, timeout: 2000 });
