@@ -223,7 +223,7 @@ Deno.test("a genuine packet with any one of its 32 tag bits flipped, or sent bac
 
 /** Fuzzes a connected server with `count` datagrams, then checks the connection still works. */
 function fuzz(count: number, seed: number): void {
-  const { peer, step, until, serverEvents, server, net, sent } = pair({ latencyMs: 5 });
+  const { peer, step, until, serverEvents, server, client, net, sent } = pair({ latencyMs: 5 });
   until(() => peer.state === "connected");
   for (let i = 0; i < 40; i++) {
     peer.send({ i, pad: "p".repeat(i * 7) }, { mode: (["reliable", "unordered", "sequenced"] as const)[i % 3] });
@@ -262,6 +262,12 @@ function fuzz(count: number, seed: number): void {
     }
     (random() < 0.8 ? forger : strangers[int(strangers.length)]).send(datagram, "server");
     if (i % 2000 === 1999) net.advance(6); // past the link's 5 ms: deliver this batch
+    // Both games keep updating under attack (every 600 ms of the clock): their keepalives keep a fuzz longer than
+    // the 10 s timeout (10 million datagrams take 30 s) from timing the connection out for silence.
+    if (i % 200_000 === 199_999) {
+      client.update();
+      server.update();
+    }
   }
   net.advance(6);
   gc?.();
