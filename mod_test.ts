@@ -1651,6 +1651,48 @@ Deno.test("an honest sender of large messages never sends past the receiver's wi
   }
 });
 
+Deno.test("a sender whose oldest piece not acked is mid-message still stops at the receiver's window", () => {
+  // The receiver's window starts at the first piece of the message it has not delivered. Piece 500 of a 1 MiB
+  // message is lost 8 times while 300 small messages queue behind it: 1,193 pieces, past the 1,024 of the window.
+  const net = memoryNet({ latencyMs: 20 });
+  const marker = new Uint8Array(64).fill(0xab);
+  const big = new Uint8Array(1 << 20);
+  big.set(marker, 500 * 1175 + 100); // inside piece 500 (a piece is 1,175 bytes, and the first has 5 of pack's)
+  let lost = 0;
+  const inner = net.socket("client");
+  const carries = (data: Uint8Array) => {
+    for (let at = data.indexOf(0xab); at >= 0 && at + 64 <= data.length; at = data.indexOf(0xab, at + 1)) {
+      if (data.subarray(at, at + 64).every((byte) => byte === 0xab)) return true;
+    }
+    return false;
+  };
+  const socket: Socket = {
+    ...inner,
+    send(data, to) {
+      if (carries(data) && lost < 8) lost++;
+      else inner.send(data, to);
+    },
+  };
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(socket, { now: net.now });
+  const peer = client.connect("server");
+  const got: unknown[] = [];
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    got.push(...messages(drain(server)).map((event) => event.data));
+    drain(client);
+  };
+  while (peer.state !== "connected") step();
+  peer.send(big);
+  for (let i = 0; i < 300; i++) peer.send(new Uint8Array(1100).fill(i));
+  for (let i = 0; i < 1000 && got.length < 301; i++) step();
+  assert.equal(lost, 8, "piece 500 was lost 8 times");
+  assert.equal(server.stats.invalidDropped, 0, "a piece past the receiver's window was sent");
+  assert.equal(got.length, 301);
+});
+
 Deno.test("a piece whose copies were all lost rides along again after it is resent, as a new piece does", () => {
   const net = memoryNet({ latencyMs: 20 });
   const marker = [...pack("the marked one")].join(",");

@@ -180,20 +180,19 @@ const MUTANTS: Mutant[] = [
       "a packet dropped by the held-bytes or maxEvents bound is acked anyway (remoteBits recorded before the checks)",
     edits: [
       [
-        "    if (flags & ACK_ONLY) {\n      // Its sequence number was not taken: nothing to record.\n" +
-        "    } else if (ahead > 0) {\n      const shifted = ahead < 32 ? this.#remoteBits << ahead : 0;\n" +
-        "      this.#remoteBits = (shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0)) >>> 0;\n" +
-        "      this.#remoteLatest = sequence;\n    } else {\n" +
-        "      this.#remoteBits = (this.#remoteBits | (1 << (-ahead - 1))) >>> 0;\n    }\n",
+        "      if (ahead > 0) {\n        const shifted = ahead < 32 ? this.#remoteBits << ahead : 0;\n" +
+        "        this.#remoteBits = (shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0)) >>> 0;\n" +
+        "        this.#remoteLatest = sequence;\n      } else {\n" +
+        "        this.#remoteBits = (this.#remoteBits | (1 << (-ahead - 1))) >>> 0;\n      }\n",
         "",
       ],
       [
         "    if (\n      this.#heldBytes + newBytes > 2 * config.maxMessageBytes + RECEIVE_WINDOW ||\n",
-        "    if (flags & ACK_ONLY) {\n      // nothing\n    } else if (ahead > 0) {\n" +
-        "      const shifted = ahead < 32 ? this.#remoteBits << ahead : 0;\n" +
-        "      this.#remoteBits = (shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0)) >>> 0;\n" +
-        "      this.#remoteLatest = sequence;\n    } else {\n" +
-        "      this.#remoteBits = (this.#remoteBits | (1 << (-ahead - 1))) >>> 0;\n    }\n" +
+        "    if (!(flags & ACK_ONLY)) {\n      if (ahead > 0) {\n" +
+        "        const shifted = ahead < 32 ? this.#remoteBits << ahead : 0;\n" +
+        "        this.#remoteBits = (shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0)) >>> 0;\n" +
+        "        this.#remoteLatest = sequence;\n      } else {\n" +
+        "        this.#remoteBits = (this.#remoteBits | (1 << (-ahead - 1))) >>> 0;\n      }\n    }\n" +
         "    if (\n      this.#heldBytes + newBytes > 2 * config.maxMessageBytes + RECEIVE_WINDOW ||\n",
       ],
     ],
@@ -333,13 +332,56 @@ const MUTANTS: Mutant[] = [
   {
     name: "a sender's window counted from its oldest piece not acked, not from the first piece of its message",
     edits: [[
-      "    const oldest = front && (front.sequence - (front.fragment >> 1)) & 0xffff;",
+      "    const oldest = front && firstPiece(front);",
       "    const oldest = front?.sequence;",
     ]],
   },
   {
     name: "a resent piece never rides along again",
     edits: [["        piece.copies = 1;", "        piece.copies = piece.sends > 1 ? MAX_COPIES : 1;"]],
+  },
+  // ─── the congestion window and what came with it (issue #13, goal 4) ────────
+  {
+    name: "window: no congestion window (the fixed cap alone)",
+    edits: [["!this.sink.reliable && this.#packetsInFlight >= this.#window &&", "false &&"]],
+  },
+  {
+    name: "window: a reliable socket held back by it too",
+    edits: [[
+      "!this.sink.reliable && this.#packetsInFlight >= this.#window &&",
+      "this.#packetsInFlight >= this.#window &&",
+    ]],
+  },
+  {
+    name: "window: a flight lost whole never forgotten",
+    edits: [[
+      "      this.#newestAcked = (this.#nextSequence - 1) & 0xffff;\n      this.#forgets++;",
+      "      this.#forgets++;",
+    ]],
+  },
+  {
+    name: "window: a forgotten flight without back-off",
+    edits: [["this.#resendMs() * 2 ** this.#forgets", "this.#resendMs()"]],
+  },
+  {
+    name: "acks: no loss found past the 32 bits",
+    edits: [["for (let bit = -1; bit < 32 + beyond; bit++)", "for (let bit = -1; bit < 32; bit++)"]],
+  },
+  {
+    name: "acks: loss past the 32 bits even when the oldest bit arrived",
+    edits: [["this.sink.reliable || ackBits >>> 31 ? 0 :", "this.sink.reliable ? 0 :"]],
+  },
+  {
+    name: "rtt: a sample taken whole, however late the ack",
+    edits: [["Math.min(now - packet.sentAt, rttMs ? 2 * rttMs + ACK_DELAY_MS : Infinity)", "now - packet.sentAt"]],
+  },
+  {
+    name: "send: a message in more pieces than the receiver holds accepted",
+    edits: [["Math.min(config.maxMessageBytes, pieces * pieceBytes)", "config.maxMessageBytes"]],
+  },
+  {
+    name: "packetsPerUpdate: 1024 over a reliable socket too",
+    edits: [["socket.reliable ? 8 : 1024", "1024"]],
   },
 ];
 
