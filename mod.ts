@@ -1491,8 +1491,11 @@ const newStats = (): Stats => ({
 function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined): void {
   stats.loss += (+lost - stats.loss) / 32;
   if (rttSampleMs === undefined) return;
-  // RFC 6298: the first sample sets SRTT and RTTVAR, later ones blend in.
+  // RFC 6298: the first sample sets SRTT and RTTVAR, later ones blend in. A later one counts as at most twice
+  // SRTT and the ack delay: a lost ack's packet acked again by the other side's keepalive a second later is no
+  // round trip, and a real rise still doubles the estimate's input.
   const first = stats.rttMs === 0;
+  if (!first) rttSampleMs = Math.min(rttSampleMs, 2 * stats.rttMs + ACK_DELAY_MS);
   stats.rttVarianceMs = first
     ? rttSampleMs / 2
     : 0.75 * stats.rttVarianceMs + 0.25 * Math.abs(stats.rttMs - rttSampleMs);
@@ -1833,12 +1836,7 @@ class Connection implements Peer {
           this.#queuedBytes -= piece.payload.length;
         }
       }
-      // A sample over twice the RTT (and the ack delay) counts as that: a lost ack's packet acked again by the
-      // other side's keepalive a second later is no round trip. A real rise still doubles the estimate's input.
-      const { rttMs } = this.stats;
-      const rttSampleMs = bit < 0
-        ? Math.min(now - packet.sentAt, rttMs ? 2 * rttMs + ACK_DELAY_MS : Infinity)
-        : undefined;
+      const rttSampleMs = bit < 0 ? now - packet.sentAt : undefined;
       estimate(this.stats, !acked, rttSampleMs);
       estimate(this.sink.stats, !acked, rttSampleMs);
     }

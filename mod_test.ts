@@ -492,11 +492,24 @@ Deno.test("100,000 random and bit-flipped inputs make unpack() throw only its ow
 
 const TICK_MS = 16;
 
-/** A server and a client Host on one memoryNet; `step` updates both and advances the clock one tick. */
-function pair(link: LinkOptions = {}, options: HostOptions = {}) {
+/** What a test changes of one side of a pair: its socket, seen through `socket`, and its options. */
+interface Side {
+  socket?: (inner: Socket) => Socket;
+  options?: HostOptions;
+}
+
+/**
+ * A server and a client Host on one memoryNet; `step` updates both and advances the clock one tick. The client
+ * connects at once; `sides` wraps either socket (a filter, `reliable`) or adds options to one side only.
+ */
+function pair(link: LinkOptions = {}, options: HostOptions = {}, sides: { server?: Side; client?: Side } = {}) {
   const net = memoryNet(link);
-  const server = new Host(net.socket("server"), { now: net.now, ...options });
-  const client = new Host(net.socket("client"), { now: net.now, ...options });
+  const side = (address: "server" | "client") => {
+    const { socket = (inner: Socket) => inner, options: own } = sides[address] ?? {};
+    return new Host(socket(net.socket(address)), { now: net.now, ...options, ...own });
+  };
+  const server = side("server");
+  const client = side("client");
   const serverEvents: HostEvent[] = [];
   const clientEvents: HostEvent[] = [];
   const step = (ms = TICK_MS) => {
@@ -646,25 +659,19 @@ Deno.test("Host paces by a congestion window: 1 MiB crosses a clean 50 ms link i
 });
 
 Deno.test("Host's congestion window: unacked, it keeps 128 packets in flight, then probes after 33 ms of quiet", () => {
-  const net = memoryNet({ latencyMs: 10 });
   let lost = false;
-  const server = new Host(net.socket("server"), { now: net.now, timeout: 60_000 });
-  const client = new Host(filtered(net.socket("client"), () => !lost), { now: net.now });
-  const peer = client.connect("server");
-  for (let i = 0; i < 10; i++) {
-    client.update();
-    server.update();
-    net.advance(TICK_MS);
-  }
+  const { peer, step } = pair({ latencyMs: 10 }, {}, {
+    server: { options: { timeout: 60_000 } },
+    client: { socket: (inner) => filtered(inner, () => !lost) },
+  });
+  for (let i = 0; i < 10; i++) step();
   assert.equal(peer.state, "connected");
   lost = true;
   const before = peer.stats.packetsSent;
   peer.send(new Uint8Array(1 << 20)); // 896 packets, never acked
   const sentAfter: number[] = [];
   for (let i = 0; i < 8; i++) {
-    client.update();
-    server.update();
-    net.advance(TICK_MS);
+    step();
     sentAfter.push(peer.stats.packetsSent - before);
   }
   // The window is 128 packets and the newest acked packet is the last one before the loss: 128 more, then
@@ -673,18 +680,11 @@ Deno.test("Host's congestion window: unacked, it keeps 128 packets in flight, th
 });
 
 Deno.test("Host's congestion window never holds back a reliable socket, which sends no acks", () => {
-  const net = memoryNet({ latencyMs: 20 });
-  const server = new Host({ ...net.socket("server"), reliable: true });
-  const client = new Host({ ...net.socket("client"), reliable: true }, { packetsPerUpdate: 1024 });
-  const peer = client.connect("server");
-  const got: HostEvent[] = [];
-  const step = () => {
-    client.update();
-    server.update();
-    net.advance(TICK_MS);
-    got.push(...drain(server));
-    drain(client);
-  };
+  const reliable = (inner: Socket): Socket => ({ ...inner, reliable: true });
+  const { peer, step, server, client, serverEvents } = pair({ latencyMs: 20 }, {}, {
+    server: { socket: reliable },
+    client: { socket: reliable, options: { packetsPerUpdate: 1024 } },
+  });
   for (let i = 0; i < 10; i++) step();
   assert.equal(peer.state, "connected");
   const serverSent = server.stats.packetsSent;
@@ -694,50 +694,28 @@ Deno.test("Host's congestion window never holds back a reliable socket, which se
   const sent = client.stats.packetsSent - clientSent;
   assert.ok(sent > 880, `${sent} packets in the first update, not a window of 128`);
   for (let i = 0; i < 2; i++) step();
-  assert.equal(messages(got).length, 1);
+  assert.equal(messages(serverEvents).length, 1);
   assert.equal(server.stats.packetsSent, serverSent, "the server sent no acks");
 });
 
 Deno.test("Host takes no late or reordered ack for a loss: a clean data path gets no resends and keeps its window", () => {
   for (const back of [{ latencyMs: 25, reorder: 0.2, seed: 2 }, { latencyMs: 25, jitterMs: 30, seed: 2 }]) {
-    const net = memoryNet({ latencyMs: 25 });
+    const { peer, net, serverEvents, stepUntil } = pair({ latencyMs: 25 });
     net.link("server", "client", back); // only the acks are reordered
-    const server = new Host(net.socket("server"), { now: net.now });
-    const client = new Host(net.socket("client"), { now: net.now });
-    const peer = client.connect("server");
-    const step = () => {
-      client.update();
-      server.update();
-      net.advance(TICK_MS);
-    };
-    while (peer.state !== "connected") step();
+    stepUntil(() => peer.state === "connected", "connected");
     const start = net.now();
     peer.send(new Uint8Array(1 << 20));
-    let arrived = false;
-    for (let i = 0; i < 1000 && !arrived; i++) {
-      step();
-      arrived = messages(drain(server)).length > 0;
-      drain(client);
-    }
-    assert.ok(arrived);
+    stepUntil(() => messages(serverEvents).length > 0, "1 MiB arrives");
     assert.equal(peer.stats.messagesResent, 0, JSON.stringify(back));
     assert.ok(net.now() - start < 400, `${net.now() - start} ms with ${JSON.stringify(back)}`);
   }
 });
 
 Deno.test("Host's congestion window forgets a flight lost whole once its resend time passed", () => {
-  const net = memoryNet({ latencyMs: 20 });
   let drop = 0;
-  const server = new Host(net.socket("server"), { now: net.now });
-  const client = new Host(filtered(net.socket("client"), () => !(drop > 0 && drop--)), { now: net.now });
-  const peer = client.connect("server");
-  const step = () => {
-    client.update();
-    server.update();
-    net.advance(TICK_MS);
-    drain(server);
-    drain(client);
-  };
+  const { peer, step } = pair({ latencyMs: 20 }, {}, {
+    client: { socket: (inner) => filtered(inner, () => !(drop > 0 && drop--)) },
+  });
   for (let i = 0; i < 10; i++) step(); // connected; no RTT measured yet, so a resend waits 200 ms
   const before = peer.stats.packetsSent;
   drop = 136; // the whole first window and the next 8 packets are lost: no ack will speak of the window
@@ -750,17 +728,7 @@ Deno.test("Host's congestion window forgets a flight lost whole once its resend 
 });
 
 Deno.test("Host's congestion window backs off when acks stop coming: no new window every resend time", () => {
-  const net = memoryNet({ latencyMs: 20 });
-  const server = new Host(net.socket("server"), { now: net.now, timeout: 60_000 });
-  const client = new Host(net.socket("client"), { now: net.now, timeout: 60_000 });
-  const peer = client.connect("server");
-  const step = () => {
-    client.update();
-    server.update();
-    net.advance(TICK_MS);
-    drain(server);
-    drain(client);
-  };
+  const { peer, step, net } = pair({ latencyMs: 20 }, { timeout: 60_000 });
   for (let i = 0; i < 10; i++) step();
   net.link("server", "client", { latencyMs: 20, loss: 1 }); // from now on no ack arrives
   for (let i = 0; i < 200; i++) peer.send(new Uint8Array(1100));
@@ -774,15 +742,12 @@ Deno.test("Host's congestion window backs off when acks stop coming: no new wind
 });
 
 Deno.test("Host sends 8 packets an update by default over a reliable socket, whose own buffer would take all", () => {
-  const net = memoryNet({ latencyMs: 20 });
-  const server = new Host({ ...net.socket("server"), reliable: true });
-  const client = new Host({ ...net.socket("client"), reliable: true }, { maxQueuedBytes: 1 << 16 });
-  const peer = client.connect("server");
-  for (let i = 0; i < 10; i++) {
-    client.update();
-    server.update();
-    net.advance(TICK_MS);
-  }
+  const reliable = (inner: Socket): Socket => ({ ...inner, reliable: true });
+  const { peer, step, client } = pair({ latencyMs: 20 }, {}, {
+    server: { socket: reliable },
+    client: { socket: reliable, options: { maxQueuedBytes: 1 << 16 } },
+  });
+  for (let i = 0; i < 10; i++) step();
   assert.equal(peer.state, "connected");
   const before = client.stats.packetsSent;
   peer.send(new Uint8Array(60_000)); // 51 packets
@@ -793,20 +758,10 @@ Deno.test("Host sends 8 packets an update by default over a reliable socket, who
 });
 
 Deno.test("Host finds a burst of loss longer than an ack's 32 bits by acks, not by a resend timeout", () => {
-  const net = memoryNet({ latencyMs: 20 });
-  let drop = 0;
-  const server = new Host(net.socket("server"), { now: net.now });
-  // Drops the next `drop` packets the client sends.
-  const client = new Host(filtered(net.socket("client"), () => !(drop > 0 && drop--)), { now: net.now });
-  const peer = client.connect("server");
-  const got: number[] = [];
-  const step = () => {
-    client.update();
-    server.update();
-    net.advance(TICK_MS);
-    for (const { data } of messages(drain(server))) got.push(data as number);
-    drain(client);
-  };
+  let drop = 0; // the next `drop` packets the client sends are lost
+  const { peer, step, net, serverEvents } = pair({ latencyMs: 20 }, {}, {
+    client: { socket: (inner) => filtered(inner, () => !(drop > 0 && drop--)) },
+  });
   for (let i = 0; i < 50; i++) step(); // connected, RTT measured, loss estimate settled at 0
   assert.equal(peer.stats.loss, 0);
   // 60 packets of one message each are lost, then 40 arrive: the acks of those show the 60 missing.
@@ -820,24 +775,15 @@ Deno.test("Host finds a burst of loss longer than an ack's 32 bits by acks, not 
   assert.equal(peer.stats.messagesResent, 58, `resent by ${net.now() - sentAt} ms`);
   assert.ok(peer.stats.loss > 0.4, `loss ${peer.stats.loss}`);
   for (let i = 0; i < 10; i++) step();
-  assert.equal(got.length, 100);
+  assert.equal(messages(serverEvents).length, 100);
 });
 
 Deno.test("Host refuses at send() a message in more pieces than the receiver holds, which would never arrive", () => {
-  const net = memoryNet({ latencyMs: 10 });
-  const options = { now: net.now, maxMessageBytes: 4 << 20, maxQueuedBytes: 8 << 20 };
-  const server = new Host(net.socket("server"), options);
-  const client = new Host(net.socket("client"), options);
-  const peer = client.connect("server");
-  const got: unknown[] = [];
-  const step = () => {
-    client.update();
-    server.update();
-    net.advance(TICK_MS);
-    got.push(...messages(drain(server)).map((event) => event.data));
-    drain(client);
-  };
-  while (peer.state !== "connected") step();
+  const { peer, stepUntil, serverEvents } = pair({ latencyMs: 10 }, {
+    maxMessageBytes: 4 << 20,
+    maxQueuedBytes: 8 << 20,
+  });
+  stepUntil(() => peer.state === "connected", "connected");
   // A piece is at most 1,175 bytes at the default mtu: 1,024 of them are 1,203,200 bytes, a Uint8Array of
   // 1,203,195 packs to that; a state travels in at most 255.
   assert.throws(
@@ -848,23 +794,16 @@ Deno.test("Host refuses at send() a message in more pieces than the receiver hol
   assert.equal(peer.state, "connected");
   const largest = new Uint8Array(1_203_195).fill(7);
   peer.send(largest);
-  for (let i = 0; i < 100 && !got.length; i++) step();
-  assert.deepEqual(got, [largest]);
+  stepUntil(() => messages(serverEvents).length > 0, "the largest message arrives", 100);
+  assert.deepEqual(messages(serverEvents).map((event) => event.data), [largest]);
 });
 
 Deno.test("Host's RTT takes no lost ack's late re-ack for a round trip, and still follows a real rise", () => {
   for (const seed of [3, 5]) { // the two of seeds 1-5 where a re-ack once made a 40 ms RTT read 273 ms
-    const net = memoryNet({ latencyMs: 20, loss: 0.3, seed });
-    const server = new Host(net.socket("server"), { now: net.now });
-    const client = new Host(net.socket("client"), { now: net.now });
-    const peer = client.connect("server");
+    const { peer, step, net } = pair({ latencyMs: 20, loss: 0.3, seed });
     for (let i = 0; i < 60 * 60; i++) { // a minute, mostly idle: a message every 10 s, keepalives
       if (i % 600 === 0 && peer.state === "connected") peer.send("ping");
-      client.update();
-      server.update();
-      net.advance(TICK_MS);
-      drain(server);
-      drain(client);
+      step();
     }
     assert.equal(peer.state, "connected");
     assert.ok(peer.stats.rttMs < 80, `RTT ${peer.stats.rttMs} ms for a true 40 (seed ${seed})`);
@@ -873,11 +812,7 @@ Deno.test("Host's RTT takes no lost ack's late re-ack for a round trip, and stil
     net.link("server", "client", { latencyMs: 200, seed });
     for (let i = 0; i < 300; i++) {
       peer.send(i);
-      client.update();
-      server.update();
-      net.advance(TICK_MS);
-      drain(server);
-      drain(client);
+      step();
     }
     assert.ok(peer.stats.rttMs > 350, `RTT ${peer.stats.rttMs} ms for a true 400 (seed ${seed})`);
   }
@@ -1654,43 +1589,30 @@ Deno.test("an honest sender of large messages never sends past the receiver's wi
 Deno.test("a sender whose oldest piece not acked is mid-message still stops at the receiver's window", () => {
   // The receiver's window starts at the first piece of the message it has not delivered. Piece 500 of a 1 MiB
   // message is lost 8 times while 300 small messages queue behind it: 1,193 pieces, past the 1,024 of the window.
-  const net = memoryNet({ latencyMs: 20 });
   const marker = new Uint8Array(64).fill(0xab);
   const big = new Uint8Array(1 << 20);
   big.set(marker, 500 * 1175 + 100); // inside piece 500 (a piece is 1,175 bytes, and the first has 5 of pack's)
   let lost = 0;
-  const inner = net.socket("client");
   const carries = (data: Uint8Array) => {
     for (let at = data.indexOf(0xab); at >= 0 && at + 64 <= data.length; at = data.indexOf(0xab, at + 1)) {
       if (data.subarray(at, at + 64).every((byte) => byte === 0xab)) return true;
     }
     return false;
   };
-  const socket: Socket = {
+  const lossy = (inner: Socket): Socket => ({
     ...inner,
     send(data, to) {
       if (carries(data) && lost < 8) lost++;
       else inner.send(data, to);
     },
-  };
-  const server = new Host(net.socket("server"), { now: net.now });
-  const client = new Host(socket, { now: net.now });
-  const peer = client.connect("server");
-  const got: unknown[] = [];
-  const step = () => {
-    client.update();
-    server.update();
-    net.advance(TICK_MS);
-    got.push(...messages(drain(server)).map((event) => event.data));
-    drain(client);
-  };
-  while (peer.state !== "connected") step();
+  });
+  const { peer, server, serverEvents, stepUntil } = pair({ latencyMs: 20 }, {}, { client: { socket: lossy } });
+  stepUntil(() => peer.state === "connected", "connected");
   peer.send(big);
   for (let i = 0; i < 300; i++) peer.send(new Uint8Array(1100).fill(i));
-  for (let i = 0; i < 1000 && got.length < 301; i++) step();
+  stepUntil(() => messages(serverEvents).length === 301, "301 messages arrive");
   assert.equal(lost, 8, "piece 500 was lost 8 times");
   assert.equal(server.stats.invalidDropped, 0, "a piece past the receiver's window was sent");
-  assert.equal(got.length, 301);
 });
 
 Deno.test("a piece whose copies were all lost rides along again after it is resent, as a new piece does", () => {

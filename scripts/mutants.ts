@@ -373,7 +373,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "rtt: a sample taken whole, however late the ack",
-    edits: [["Math.min(now - packet.sentAt, rttMs ? 2 * rttMs + ACK_DELAY_MS : Infinity)", "now - packet.sentAt"]],
+    edits: [["  if (!first) rttSampleMs = Math.min(rttSampleMs, 2 * stats.rttMs + ACK_DELAY_MS);\n", ""]],
   },
   {
     name: "send: a message in more pieces than the receiver holds accepted",
