@@ -54,6 +54,16 @@ function keyBytes(key0: number, key1: number): Uint8Array {
   return bytes;
 }
 
+/**
+ * The key of the client's packets, as one who saw the handshake knows it: the server's challenge (kind 2)
+ * carries the two words it derives from (with `random` seeded, the same in every run).
+ */
+function clientKey(sent: { server: Uint8Array[] }): Uint8Array {
+  const challenge = sent.server.find((datagram) => datagram[0] === 2)!;
+  const view = new DataView(challenge.buffer, challenge.byteOffset);
+  return keyBytes(view.getUint32(1), view.getUint32(5));
+}
+
 /** Rewrites the tag at the end of `datagram` under `key`: a forger who knows the handshake's secrets. */
 function retag(datagram: Uint8Array, key: Uint8Array): Uint8Array {
   const tag = referenceHalfSipHash(key, datagram.subarray(0, datagram.length - 4));
@@ -301,9 +311,7 @@ Deno.test("a packet in any form but the one canonical encoding is dropped, even 
   const random = (bytes: Uint8Array) => void bytes.fill(7);
   const { peer, until, step, serverEvents, server, net, sent } = pair({}, { random });
   until(() => peer.state === "connected");
-  const challenge = sent.server.find((datagram) => datagram[0] === 2)!;
-  const view = new DataView(challenge.buffer, challenge.byteOffset);
-  const key = keyBytes(view.getUint32(1), view.getUint32(5));
+  const key = clientKey(sent);
   // 20 letters pack to 21 bytes: past the 13 a frame head holds, so the length is a varint (21 - 14 = 7).
   const text = "x".repeat(20);
   peer.send(text);
@@ -348,9 +356,7 @@ Deno.test("a packet with a valid tag but a sequence far ahead is dropped, not ad
   const random = (bytes: Uint8Array) => void bytes.fill(7);
   const { peer, until, step, serverEvents, server, net, sent } = pair({ latencyMs: 5 }, { random });
   until(() => peer.state === "connected");
-  const challenge = sent.server.find((datagram) => datagram[0] === 2)!;
-  const view = new DataView(challenge.buffer, challenge.byteOffset);
-  const key = keyBytes(view.getUint32(1), view.getUint32(5));
+  const key = clientKey(sent);
   peer.send("before");
   step();
   // Past the 1024 packets a peer remembers; the ack stays the genuine one, so only the jump is wrong.
@@ -372,9 +378,7 @@ Deno.test("a packet with a valid tag that acks a packet not sent lately (a repla
     const random = (bytes: Uint8Array) => void bytes.fill(7);
     const { peer, until, step, serverEvents, server, net, sent } = pair({ latencyMs: 5 }, { random });
     until(() => peer.state === "connected");
-    const challenge = sent.server.find((datagram) => datagram[0] === 2)!;
-    const view = new DataView(challenge.buffer, challenge.byteOffset);
-    const key = keyBytes(view.getUint32(1), view.getUint32(5));
+    const key = clientKey(sent);
     // Past the first 32 packets on a clean link no copies ride along: a piece in a packet the server
     // took for a duplicate, yet acked, would never come again.
     for (let i = 0; i < 40; i++) {
@@ -547,9 +551,7 @@ Deno.test("a peer that holds the keys and sends 100,000 mangled packets of every
   const random = (bytes: Uint8Array) => void bytes.fill(7);
   const { peer, until, step, server, net, sent, serverEvents } = pair({ latencyMs: 5 }, { random });
   until(() => peer.state === "connected");
-  const challenge = sent.server.find((datagram) => datagram[0] === 2)!;
-  const view = new DataView(challenge.buffer, challenge.byteOffset);
-  const key = keyBytes(view.getUint32(1), view.getUint32(5));
+  const key = clientKey(sent);
   // Genuine packets of every kind of frame: each mode, fragments, snapshots (whole and delta), timed, clock.
   for (let i = 0; i < 60; i++) {
     peer.send({ i, pad: "p".repeat(i * 5) }, {
