@@ -153,7 +153,8 @@ const RELIABLE = 0;
 const UNORDERED = 1;
 const SEQUENCED = 2;
 const UNRELIABLE = 3;
-// Two more kinds of frame, each a mode's frame with the FRAGMENT bit, which those modes never use otherwise:
+// Two more kinds of frame, each a mode's frame with the FRAGMENT bit, which those modes never use otherwise, and
+// numbered as that mode plus STATE - SEQUENCED (writeFrame and readFrame map one to the other by it):
 const STATE = 4; // a snapshot, in pieces, on the wire a sequenced frame (see "Snapshots")
 const CONTROL = 5; // on the wire an unreliable frame; its fragment varint says which kind:
 const CLOCK_REQUEST = 0; // float 64: the sender's clock when sent
@@ -478,9 +479,7 @@ class ByteReader {
 
   /** One byte. */
   u8(): number {
-    if (this.at < this.bytes.length) return this.bytes[this.at++];
-    this.ok = false;
-    return 0;
+    return this.at < this.bytes.length ? this.bytes[this.at++] : this.#fail();
   }
 
   /** A big-endian unsigned integer of `byteCount` bytes, at most 4. */
@@ -1033,7 +1032,9 @@ function writeHandshake(kind: number, first: number, second = 0, third = 0): Uin
   const bytes = new Uint8Array(HANDSHAKE_BYTES);
   const view = viewOf(bytes);
   bytes[0] = kind;
-  [first, second, third].forEach((word, i) => view.setUint32(1 + 4 * i, word));
+  view.setUint32(1, first);
+  view.setUint32(5, second);
+  view.setUint32(9, third);
   return bytes;
 }
 
@@ -1156,7 +1157,7 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
   const length = payload.length;
   const next = follows(frame, previous);
   // On the wire a snapshot is a sequenced frame and a control frame an unreliable one, each with the FRAGMENT bit.
-  out[at++] = (mode === STATE ? SEQUENCED : mode === CONTROL ? UNRELIABLE : mode) | (flagged(frame) ? FRAGMENT : 0) |
+  out[at++] = (mode >= STATE ? mode - (STATE - SEQUENCED) : mode) | (flagged(frame) ? FRAGMENT : 0) |
     (next ? NEXT << 4 : (channel ? HAS_CHANNEL : 0) | (length < NEXT ? length : 15) << 4);
   if (!next) {
     if (channel) out[at++] = channel;
@@ -1183,7 +1184,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed = fals
   const head = reader.u8();
   const hasFlag = (head & FRAGMENT) > 0;
   const wireMode = head & 3;
-  const mode = hasFlag && wireMode === SEQUENCED ? STATE : hasFlag && wireMode === UNRELIABLE ? CONTROL : wireMode;
+  const mode = hasFlag && wireMode >= SEQUENCED ? wireMode + (STATE - SEQUENCED) : wireMode;
   const lengthCode = head >> 4;
   const isNext = lengthCode === NEXT;
   const channel = isNext ? previous?.channel ?? 0 : head & HAS_CHANNEL ? reader.u8() : 0;
@@ -1799,8 +1800,8 @@ class Connection implements Peer {
    * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
    */
   get mustAck(): boolean {
-    if (this.sink.reliable) return false;
-    return this.#ackPending > ACK_EVERY_PACKETS || (this.state === "disconnected" && this.#ackPending > 0);
+    return !this.sink.reliable &&
+      (this.#ackPending > ACK_EVERY_PACKETS || (this.state === "disconnected" && this.#ackPending > 0));
   }
 
   /**
@@ -2311,20 +2312,15 @@ export class Host {
     from: string,
     now: number,
   ): boolean {
-    if (kind === HELLO && first !== this.#config.protocol) {
-      // Another game, or another version of this one: say so at once (13 bytes, as the HELLO).
-      this.#send(from, writeHandshake(REFUSED, second, REFUSED_PROTOCOL));
-      return true;
-    }
     if (kind === HELLO) {
       // Stateless until the cookie checks out: the challenge is derived, nothing is kept. The cookie is
       // a keyed hash of the nonce, the protocol and the address, under the Host's secret.
-      const address = textEncoder.encode(from);
-      const input = new Uint8Array(8 + address.length);
-      input.set(writeHandshake(0, second, first).subarray(1, 9));
-      input.set(address, 8);
+      const input = new Uint8Array([...writeHandshake(0, second, first).subarray(1, 9), ...textEncoder.encode(from)]);
       const cookie = halfSipHash(...this.#secret, input) || 1;
-      if (third !== cookie) {
+      if (first !== this.#config.protocol) {
+        // Another game, or another version of this one: say so at once (13 bytes, as the HELLO).
+        this.#send(from, writeHandshake(REFUSED, second, REFUSED_PROTOCOL));
+      } else if (third !== cookie) {
         this.#send(from, writeHandshake(CHALLENGE, second, cookie));
       } else if (connection?.nonce === second && connection.state === "connected") {
         this.#send(connection, connection.packet(now)); // our first packet was lost: answer again
@@ -2494,7 +2490,7 @@ export interface ClockEstimate {
 class Clock implements ClockEstimate {
   offsetMs = 0;
   errorMs = Infinity;
-  #samples: [roundTripMs: number, offsetMs: number][] = [];
+  #samples: [errorMs: number, offsetMs: number][] = [];
   #requestedAt = -Infinity;
   /** The last request to answer: its t0, and when it arrived. */
   #toAnswer?: [number, number];
@@ -2525,11 +2521,9 @@ class Clock implements ClockEstimate {
     const offsetMs = (t1 - t0 + t2 - now) / 2;
     // A round trip below zero or one from the future is no sample: a peer's bug (or a hostile peer) skipped.
     if (!(roundTripMs >= 0 && t0 <= now && Number.isFinite(roundTripMs + offsetMs))) return;
-    this.#samples.push([roundTripMs, offsetMs]);
+    this.#samples.push([roundTripMs / 2, offsetMs]);
     if (this.#samples.length > CLOCK_SAMPLES) this.#samples.shift();
-    const best = this.#samples.reduce((a, b) => b[0] < a[0] ? b : a);
-    this.errorMs = best[0] / 2;
-    this.offsetMs = best[1];
+    [this.errorMs, this.offsetMs] = this.#samples.reduce((a, b) => b[0] < a[0] ? b : a);
   }
 }
 
@@ -2664,8 +2658,7 @@ function link(options: LinkOptions): (size: number) => number[] {
   let burst = 0;
   return (size) => {
     if (random() < burstLoss) burst = burstLength;
-    if (burst-- > 0) return [];
-    if (size > (options.mtu ?? 65507) || random() < loss) return [];
+    if (burst-- > 0 || size > (options.mtu ?? 65507) || random() < loss) return [];
     const delays = [];
     for (let copies = random() < duplicate ? 2 : 1; copies--;) {
       delays.push(latencyMs + random() * jitterMs + (random() < reorder ? latencyMs : 0));

@@ -217,7 +217,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a HELLO of another protocol not refused: challenged like any other",
-    edits: [["if (kind === HELLO && first !== this.#config.protocol) {", "if (kind === HELLO && first !== first) {"]],
+    edits: [["if (first !== this.#config.protocol) {", "if (first !== first) {"]],
   },
   {
     name: "the CLOSING not re-sent until acked (closingSends 1)",
@@ -274,7 +274,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "reliable sockets still acking",
-    edits: [["if (this.sink.reliable) return false;\n", ""]],
+    edits: [["return !this.sink.reliable &&", "return true &&"]],
   },
   {
     name: "a socket send that throws escapes update()",
@@ -318,8 +318,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "clock sync takes the newest sample, not the one with the shortest round trip",
     edits: [[
-      "    const best = this.#samples.reduce((a, b) => b[0] < a[0] ? b : a);",
-      "    const best = this.#samples.at(-1)!;",
+      "[this.errorMs, this.offsetMs] = this.#samples.reduce((a, b) => b[0] < a[0] ? b : a);",
+      "[this.errorMs, this.offsetMs] = this.#samples.at(-1)!;",
     ]],
   },
   {
