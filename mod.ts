@@ -1292,9 +1292,12 @@ class Stream {
     this.mode = id & 7;
   }
 
+  /** The piece queued last. */
+  last?: Outgoing;
+
   /** Queues a piece. */
   push(piece: Outgoing): void {
-    this.#pending.push(piece);
+    this.#pending.push(this.last = piece);
   }
 
   /**
@@ -1595,7 +1598,13 @@ class Connection implements Peer {
       this.#queuedBytes -= stream.dropUnsent();
       [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, this.sink.now());
     }
-    const pieceCount = Math.ceil(payload.length / pieceBytes); // pack gives at least 1 byte
+    // A message in pieces starts as if it went on from the stream's last piece, in one piece of pieceBytes, when
+    // that takes no more pieces: in a backlog that piece has not left yet, and the two fill one packet (at the
+    // default mtu a backlog of 1,200-byte messages took two packets each, one nearly empty).
+    const length = payload.length;
+    let shift = stream.last ? frameBytes(stream.last) : 0;
+    if ((length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;
+    const pieceCount = Math.ceil((length + shift) / pieceBytes); // pack gives at least 1 byte
     if (snapshot) snapshot.pieces = pieceCount;
     const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
     for (let index = 0; index < pieceCount; index++) {
@@ -1609,7 +1618,9 @@ class Connection implements Peer {
         mode: modeIndex,
         sequence,
         fragment: index * 2 + +(index === pieceCount - 1),
-        payload: pieceCount > 1 ? payload.subarray(index * pieceBytes, (index + 1) * pieceBytes) : payload,
+        payload: pieceCount > 1
+          ? payload.subarray(index && index * pieceBytes - shift, (index + 1) * pieceBytes - shift)
+          : payload,
         sends: 0,
         copies: 0,
         sentAt: -1,
@@ -1617,7 +1628,7 @@ class Connection implements Peer {
         done: false,
       });
     }
-    this.#queuedBytes += payload.length;
+    this.#queuedBytes += length;
   }
 
   remoteTime(localMs: number = this.sink.now()): number {

@@ -792,10 +792,28 @@ Deno.test("Host refuses at send() a message in more pieces than the receiver hol
   );
   assert.throws(() => peer.send(new Uint8Array(299_621), { mode: "state" }), /or 255 pieces of 1175/);
   assert.equal(peer.state, "connected");
+  // Behind a message whose last piece has not left, the largest starts as if it went on from that piece only
+  // when that adds no piece: in 1,025 it would never arrive.
+  const before = new Uint8Array(2000).fill(3);
   const largest = new Uint8Array(1_203_195).fill(7);
+  peer.send(before);
   peer.send(largest);
-  stepUntil(() => messages(serverEvents).length > 0, "the largest message arrives", 100);
-  assert.deepEqual(messages(serverEvents).map((event) => event.data), [largest]);
+  stepUntil(() => messages(serverEvents).length > 1, "the largest message arrives", 100);
+  assert.deepEqual(messages(serverEvents).map((event) => event.data), [before, largest]);
+});
+
+Deno.test("Host fills its packets with a backlog of messages in pieces, in order and intact", () => {
+  const { peer, client, stepUntil, serverEvents } = pair();
+  stepUntil(() => peer.state === "connected", "connected");
+  // 1,200 bytes pack to 1,203, over the 1,175 of a piece at the default mtu: each message is two pieces. Each
+  // message's first piece fills the packet its predecessor's last piece went in: 103 packets here, not 200.
+  const sent = Array.from({ length: 100 }, (_, i) => new Uint8Array(1200).fill(i));
+  const packetsBefore = client.stats.packetsSent;
+  for (const message of sent) peer.send(message);
+  stepUntil(() => messages(serverEvents).length === sent.length, "100 messages arrive", 100);
+  assert.deepEqual(messages(serverEvents).map((event) => event.data), sent);
+  const packets = client.stats.packetsSent - packetsBefore;
+  assert.ok(packets <= 105, `${packets} packets for 100 messages of 1,203 bytes`);
 });
 
 Deno.test("Host's RTT takes no lost ack's late re-ack for a round trip, and still follows a real rise", () => {

@@ -383,6 +383,14 @@ const MUTANTS: Mutant[] = [
     name: "packetsPerUpdate: 1024 over a reliable socket too",
     edits: [["socket.reliable ? 8 : 1024", "1024"]],
   },
+  {
+    name: "fill: a message in pieces always cut from its start",
+    edits: [["let shift = stream.last ? frameBytes(stream.last) : 0;", "let shift = 0;"]],
+  },
+  {
+    name: "fill: a message cut to fill a packet even when that adds a piece",
+    edits: [["    if ((length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;\n", ""]],
+  },
 ];
 
 const root = new URL("../", import.meta.url).pathname;
