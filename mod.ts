@@ -1598,11 +1598,12 @@ class Connection implements Peer {
       this.#queuedBytes -= stream.dropUnsent();
       [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, this.sink.now());
     }
-    // A message in pieces starts as if it went on from the stream's last piece, in one piece of pieceBytes, when
-    // that takes no more pieces: in a backlog that piece has not left yet, and the two fill one packet (at the
-    // default mtu a backlog of 1,200-byte messages took two packets each, one nearly empty).
+    // A message in pieces queued behind a piece that has not left yet (a backlog) starts as if it went on from that
+    // piece, in one piece of pieceBytes, when that takes no more pieces: the two fill one packet (at the default mtu
+    // a backlog of 1,200-byte messages took two packets each, one nearly empty).
     const length = payload.length;
-    let shift = stream.last ? frameBytes(stream.last) : 0;
+    const last = stream.last;
+    let shift = last && !last.sends && !last.done ? frameBytes(last) : 0;
     if ((length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;
     const pieceCount = Math.ceil((length + shift) / pieceBytes); // pack gives at least 1 byte
     if (snapshot) snapshot.pieces = pieceCount;

@@ -802,6 +802,41 @@ Deno.test("Host refuses at send() a message in more pieces than the receiver hol
   assert.deepEqual(messages(serverEvents).map((event) => event.data), [before, largest]);
 });
 
+Deno.test("Host never cuts a message to fill a packet when that would add a piece, to the byte", () => {
+  // mtu 64: pieces of 39 bytes, 1,024 of them 39,936. The 5 sent before packs to 1 byte, a frame of 4; the largest
+  // packs to 39,933 bytes, and (39,933 - 1) % 39 + 4 = 39: cut by those 4 it would end exactly at a piece's end and
+  // need a 1,025th piece, past the receiver's window, and never arrive.
+  const { peer, stepUntil, serverEvents } = pair({ latencyMs: 10 }, { mtu: 64 });
+  stepUntil(() => peer.state === "connected", "connected");
+  const largest = new Uint8Array(39_930).fill(9);
+  peer.send(5);
+  peer.send(largest);
+  stepUntil(() => messages(serverEvents).length > 1, "the largest message arrives", 500);
+  assert.deepEqual(messages(serverEvents).map((event) => event.data), [5, largest]);
+});
+
+Deno.test("Host cuts a message from its start when its stream's last piece has left: no packet half empty for nothing", () => {
+  const sizes: number[] = [];
+  const record = (inner: Socket): Socket => ({
+    ...inner,
+    send: (data, to) => {
+      sizes.push(data.length);
+      inner.send(data, to);
+    },
+  });
+  const { peer, stepUntil, serverEvents } = pair({}, {}, { client: { socket: record } });
+  stepUntil(() => peer.state === "connected", "connected");
+  // Two messages of 1,203 bytes packed, the second sent once the first has arrived: each goes as a full piece of
+  // 1,175 bytes in a datagram of 1,189 and a piece of 28. Cut as if it went on from the first's last piece (a frame
+  // of 33 bytes), the second's first datagram would be 1,156 bytes.
+  for (let i = 1; i <= 2; i++) {
+    sizes.length = 0;
+    peer.send(new Uint8Array(1200).fill(i));
+    stepUntil(() => messages(serverEvents).length === i, `message ${i} arrives`, 100);
+    assert.equal(Math.max(...sizes), 1189, `message ${i}: datagrams of ${sizes.join(", ")} bytes`);
+  }
+});
+
 Deno.test("Host fills its packets with a backlog of messages in pieces, in order and intact", () => {
   const { peer, client, stepUntil, serverEvents } = pair();
   stepUntil(() => peer.state === "connected", "connected");

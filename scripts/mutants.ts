@@ -385,11 +385,19 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "fill: a message in pieces always cut from its start",
-    edits: [["let shift = stream.last ? frameBytes(stream.last) : 0;", "let shift = 0;"]],
+    edits: [["let shift = last && !last.sends && !last.done ? frameBytes(last) : 0;", "let shift = 0;"]],
   },
   {
     name: "fill: a message cut to fill a packet even when that adds a piece",
     edits: [["    if ((length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;\n", ""]],
+  },
+  {
+    name: "fill: a cut ending exactly at a piece's end taken, a piece added",
+    edits: [["(length - 1) % pieceBytes + shift >= pieceBytes", "(length - 1) % pieceBytes + shift > pieceBytes"]],
+  },
+  {
+    name: "fill: a message cut short behind a piece that has left already",
+    edits: [["last && !last.sends && !last.done ?", "last ?"]],
   },
 ];
 
