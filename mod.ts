@@ -361,7 +361,9 @@ export interface Socket {
   send(data: Uint8Array, to: string): void;
   /**
    * Calls `receive` for every datagram that arrives, with the sender's
-   * address, and `notify` when a remote is gone or a fault happened.
+   * address, and `notify` when a remote is gone or a fault happened. The Host
+   * may keep a datagram's bytes: hand each one over in bytes nothing writes to
+   * again (jamnet's adapters copy what the runtime reuses).
    */
   listen(receive: (data: Uint8Array, from: string) => void, notify?: (event: SocketEvent) => void): void;
   /** Stops receiving and frees the socket, once what was sent has left. */
@@ -662,8 +664,10 @@ function putString(value: string): void {
 /** Writes an ext: a fixext for 1, 2, 4, 8 or 16 bytes of data, else ext 8, 16 or 32. */
 function putExtension(type: number, data: Uint8Array): void {
   const fixed = [1, 2, 4, 8, 16].indexOf(data.length);
-  if (fixed < 0) putLength(data.length, 0xc7);
-  put(fixed < 0 ? type : 0xd4 + fixed, type, +(fixed >= 0));
+  if (fixed < 0) {
+    putLength(data.length, 0xc7);
+    put(type);
+  } else put(0xd4 + fixed, type, 1);
   putBytes(data);
 }
 
@@ -1016,9 +1020,7 @@ export function unpack(bytes: Uint8Array): unknown {
  * right across the wrap from 65535 to 0. Exactly half the range apart counts
  * as behind.
  */
-function sequenceAhead(a: number, b: number): number {
-  return ((a - b + 32768) & 0xffff) - 32768;
-}
+const sequenceAhead = (a: number, b: number): number => ((a - b + 32768) & 0xffff) - 32768;
 
 /** The sequence after `sequence`, across the wrap. */
 const nextSequence = (sequence: number): number => (sequence + 1) & 0xffff;
@@ -1122,11 +1124,10 @@ const hasSequence = (mode: number): boolean => mode !== UNRELIABLE && mode !== C
 const flagged = (frame: Frame): boolean => frame.fragment !== 1 || frame.mode >= STATE;
 
 /** True when a frame can be written as NEXT after `previous`: same stream, the following sequence, not timed. */
-function follows(frame: Frame, previous: Frame | undefined): boolean {
-  return previous !== undefined && hasSequence(frame.mode) && frame.at === undefined &&
-    frame.mode === previous.mode && frame.channel === previous.channel &&
-    frame.sequence === nextSequence(previous.sequence);
-}
+const follows = (frame: Frame, previous: Frame | undefined): boolean =>
+  previous !== undefined && hasSequence(frame.mode) && frame.at === undefined &&
+  frame.mode === previous.mode && frame.channel === previous.channel &&
+  frame.sequence === nextSequence(previous.sequence);
 
 /** Bytes of a frame, head and payload, written as a frame of its own, not as NEXT. */
 function frameBytes(frame: Frame): number {
@@ -1221,16 +1222,22 @@ function seal(datagram: Uint8Array, [key0, key1]: TagKey): void {
 /** True when `datagram` ends with its tag under `key`. */
 function sealed(datagram: Uint8Array, [key0, key1]: TagKey): boolean {
   const end = datagram.length - TAG_BYTES;
-  if (end < 4) return false; // no room for the shortest header
-  return viewOf(datagram).getUint32(end) === halfSipHash(key0, key1, datagram.subarray(0, end));
+  // Shorter than the shortest header (4 bytes) and the tag: false.
+  return end >= 4 && viewOf(datagram).getUint32(end) === halfSipHash(key0, key1, datagram.subarray(0, end));
 }
 
 // ─── Stream ─────────────────────────────────────────────────────────────────
 // One channel and mode of one connection: message sequences out, and
 // ordering, de-duplication and reassembly of what comes in.
 
-/** True for the modes that deliver every message: reliable and unordered. */
-const isReliable = (mode: number): boolean => mode === RELIABLE || mode === UNORDERED;
+/** True for the modes that deliver every message: reliable and unordered, the first two. */
+const isReliable = (mode: number): boolean => mode <= UNORDERED;
+/**
+ * The bytes of a piece to hold: the datagram's own when the piece is most of it (a socket hands over each datagram
+ * for the Host to keep), else a copy, so that what a stream holds keeps at most twice its bytes alive.
+ */
+const kept = (payload: Uint8Array): Uint8Array =>
+  payload.length * 2 > payload.buffer.byteLength ? payload : payload.slice();
 /** The sequence of the first piece of the message `piece` belongs to. */
 const firstPiece = (piece: Frame): number => (piece.sequence - (piece.fragment >> 1)) & 0xffff;
 /** A stream's number: the channel, then the mode in the low 2 bits. Frames of a packet are written in this order. */
@@ -1362,7 +1369,7 @@ class Stream {
           this.heldBytes -= piece!.payload.length;
         }
       }
-      held.set(sequence, { ...frame, payload: payload.slice() });
+      held.set(sequence, { ...frame, payload: kept(payload) });
       this.heldBytes += payload.length;
       const message = this.#take(firstPiece(frame));
       return message ? [message] : [];
@@ -1378,7 +1385,7 @@ class Stream {
       this.nextDeliver = nextSequence(sequence);
       return [frame];
     }
-    held.set(sequence, { ...frame, payload: payload.slice() });
+    held.set(sequence, { ...frame, payload: kept(payload) });
     this.heldBytes += payload.length;
     const messages = this.#ready(firstPiece(frame));
     // The first sequence not held yet: while it stays missing and later pieces wait, the stream waits.
@@ -1434,8 +1441,9 @@ class Stream {
     for (let i = 0; i < pieces.length; i++) {
       if (pieces.length > 1) message.set(pieces[i], byteCount);
       byteCount += pieces[i].length;
-      if (this.mode === UNORDERED) held.set((start + i) & 0xffff, null);
-      else held.delete((start + i) & 0xffff);
+      const at = (start + i) & 0xffff;
+      if (this.mode === UNORDERED) held.set(at, null);
+      else held.delete(at);
     }
     if (this.mode === RELIABLE) this.nextDeliver = (start + pieces.length) & 0xffff;
     return { payload: message, fragment: 1, at: piece.at };
@@ -1883,14 +1891,16 @@ class Connection implements Peer {
         this.count("invalidDropped");
         continue;
       }
-      if (at === undefined) this.sink.events.push(event);
-      else {
+      if (at !== undefined) {
         // The sender's time on this clock: the offset is how far the sender's clock is ahead.
         event.at = at - this.clock.offsetMs;
         event.late = event.at <= now;
-        if (event.late) this.sink.events.push(event);
-        else if (!this.sink.hold(event, event.at)) this.count("timedDropped");
+        if (!event.late) {
+          if (!this.sink.hold(event, event.at)) this.count("timedDropped");
+          continue;
+        }
       }
+      this.sink.events.push(event);
     }
   }
 
@@ -1910,7 +1920,7 @@ class Connection implements Peer {
     // it, as TCP does on a timeout, or the window stays full of packets no ack will ever speak of. As TCP, back off
     // (twice as long each time until an ack moves on) and halve a window that was in use, so acks that stop
     // coming never make a new window leave every resend time.
-    const first = (this.#newestAcked + 1) & 0xffff;
+    const first = nextSequence(this.#newestAcked);
     const oldest = this.#sent[first & (SENT_PACKET_SLOTS - 1)];
     if (
       oldest?.sequence === first &&
@@ -2389,7 +2399,8 @@ interface SentSnapshot {
 function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
   const out = new Uint8Array(bytes.length * 2 + 10);
   const length = bytes.length;
-  const differs = (i: number) => i < length && bytes[i] !== (base[i] ?? 0);
+  // Past the end of the base its bytes count as 0: XOR takes the undefined there as 0.
+  const differs = (i: number) => i < length && (bytes[i] ^ base[i]) > 0;
   let at = writeVarint(out, 0, length);
   for (let i = 0; i < length;) {
     const same = i;
@@ -2400,7 +2411,7 @@ function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
     while (differs(i) || differs(i + 1) || differs(i + 2)) i++;
     at = writeVarint(out, at, start - same);
     at = writeVarint(out, at, i - start);
-    for (let j = start; j < i; j++) out[at++] = bytes[j] ^ (base[j] ?? 0);
+    for (let j = start; j < i; j++) out[at++] = bytes[j] ^ base[j];
   }
   return out.subarray(0, at);
 }
@@ -2417,7 +2428,7 @@ function applyDelta(delta: Uint8Array, base: Uint8Array): Uint8Array | undefined
     at += reader.varint();
     const run = reader.take(reader.varint());
     if (at + run.length > length) return undefined;
-    for (const byte of run) bytes[at] ^= byte, at++;
+    for (const byte of run) bytes[at++] ^= byte;
   }
   return reader.ok ? bytes : undefined;
 }
@@ -3145,9 +3156,7 @@ function linkWebSocket(
         notify({ type: "error", address, error });
       }
     },
-    close() {
-      ws.close();
-    },
+    close: () => ws.close(),
   };
 }
 

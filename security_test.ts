@@ -462,6 +462,59 @@ Deno.test("a reliable channel that waits `timeout` ms for a piece its sender was
   assert.equal(peer.state, "connected", "the client still hears its peer; only the stalled side ends it");
 });
 
+Deno.test("a peer's reliable bytes held out of order keep no big datagram alive", async () => {
+  // The server's socket hands it datagrams this test made, so the test can tell which of them stay reachable.
+  const net = memoryNet();
+  let receive: (data: Uint8Array, from: string) => void = () => {};
+  const inner = net.socket("server");
+  const sentByServer: Uint8Array[] = [];
+  const serverSocket: Socket = {
+    send: (data, to) => (sentByServer.push(data.slice()), inner.send(data, to)),
+    listen: (onData, onEvent) => inner.listen(receive = onData, onEvent),
+    close: () => inner.close(),
+  };
+  const sentByClient: Uint8Array[] = [];
+  const clientSocket = net.socket("client");
+  const server = new Host(serverSocket, { now: net.now, timeout: 60_000 });
+  const client = new Host({
+    ...clientSocket,
+    send: (data, to) => (sentByClient.push(data), clientSocket.send(data, to)),
+  }, {
+    now: net.now,
+  });
+  const peer = client.connect("server");
+  for (let i = 0; i < 100 && !sentByClient.some((datagram) => datagram[0] === 0x80); i++) {
+    if (peer.state === "connected") peer.send("warm", { mode: "unreliable" }); // a data packet to build on
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    while (server.poll());
+  }
+  assert.equal(peer.state, "connected");
+  const genuine = sentByClient.filter((datagram) => datagram[0] === 0x80).at(-1)!;
+  const key = clientKey({ server: sentByServer });
+  // Each datagram: reliable message k of channel 0 (1 byte; message 0 never comes, so every one is held), and an
+  // unreliable message of 1,100 bytes (bin 16 of 1,097) that fills it to 1,127 bytes.
+  const alive: WeakRef<ArrayBufferLike>[] = [];
+  for (let k = 1; k <= 1000; k++) {
+    const frames = [0x10, k >> 8, k & 255, 0x05, 0xf3, 0xbe, 0x08, 0xc5, 0x04, 0x49, ...new Uint8Array(1097)];
+    const datagram = reheader(Uint8Array.from([...genuine.subarray(0, 4), ...frames, 0, 0, 0, 0]), key, k, 0);
+    alive.push(new WeakRef(datagram.buffer));
+    receive(datagram, "client");
+    while (server.poll());
+  }
+  assert.equal(server.stats.invalidDropped, 0, "every packet was taken");
+  // A WeakRef keeps its target until the job that made it ends; then a full collection (when the runner exposes
+  // gc, as scripts/test.ts and the mutants do) lets go of every datagram nothing holds.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return;
+  gc();
+  const kept = alive.filter((ref) => ref.deref()).length;
+  // Holding a view of each would keep 1,000 datagrams of 1,127 bytes alive for 1,000 bytes held.
+  assert.ok(kept < 10, `${kept} of 1,000 datagrams still reachable`);
+});
+
 // ─── the handshake tells the truth fast ─────────────────────────────────────
 
 Deno.test("a HELLO of another protocol gets a REFUSED no larger than it, and the peer ends at once as refused", () => {

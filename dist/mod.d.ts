@@ -185,7 +185,9 @@ export interface Socket {
     send(data: Uint8Array, to: string): void;
     /**
      * Calls `receive` for every datagram that arrives, with the sender's
-     * address, and `notify` when a remote is gone or a fault happened.
+     * address, and `notify` when a remote is gone or a fault happened. The Host
+     * may keep a datagram's bytes: hand each one over in bytes nothing writes to
+     * again (jamnet's adapters copy what the runtime reuses).
      */
     listen(receive: (data: Uint8Array, from: string) => void, notify?: (event: SocketEvent) => void): void;
     /** Stops receiving and frees the socket, once what was sent has left. */
