@@ -1236,7 +1236,7 @@ const isReliable = (mode: number): boolean => mode <= UNORDERED;
  * The bytes of a piece to hold: the datagram's own when the piece is most of it (a socket hands over each datagram
  * for the Host to keep), else a copy, so that what a stream holds keeps at most twice its bytes alive.
  */
-const kept = (payload: Uint8Array): Uint8Array =>
+const toHold = (payload: Uint8Array): Uint8Array =>
   payload.length * 2 > payload.buffer.byteLength ? payload : payload.slice();
 /** The sequence of the first piece of the message `piece` belongs to. */
 const firstPiece = (piece: Frame): number => (piece.sequence - (piece.fragment >> 1)) & 0xffff;
@@ -1299,12 +1299,14 @@ class Stream {
     this.mode = id & 7;
   }
 
-  /** The piece queued last. */
-  last?: Outgoing;
+  /** The piece queued last, if it is not let go yet. */
+  get last(): Outgoing | undefined {
+    return this.#pending.at(-1);
+  }
 
   /** Queues a piece. */
   push(piece: Outgoing): void {
-    this.#pending.push(this.last = piece);
+    this.#pending.push(piece);
   }
 
   /**
@@ -1369,7 +1371,7 @@ class Stream {
           this.heldBytes -= piece!.payload.length;
         }
       }
-      held.set(sequence, { ...frame, payload: kept(payload) });
+      held.set(sequence, { ...frame, payload: toHold(payload) });
       this.heldBytes += payload.length;
       const message = this.#take(firstPiece(frame));
       return message ? [message] : [];
@@ -1385,7 +1387,7 @@ class Stream {
       this.nextDeliver = nextSequence(sequence);
       return [frame];
     }
-    held.set(sequence, { ...frame, payload: kept(payload) });
+    held.set(sequence, { ...frame, payload: toHold(payload) });
     this.heldBytes += payload.length;
     const messages = this.#ready(firstPiece(frame));
     // The first sequence not held yet: while it stays missing and later pieces wait, the stream waits.
