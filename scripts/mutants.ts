@@ -360,6 +360,10 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "window: never cut by loss",
+    edits: [["this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now)", "false) this.#cutWindow(now)"]],
+  },
+  {
     name: "window: a forgotten flight without back-off",
     edits: [["this.#resendMs() * 2 ** this.#forgets", "this.#resendMs()"]],
   },
