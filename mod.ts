@@ -544,8 +544,8 @@ function writeVarint(bytes: Uint8Array, at: number, value: number): number {
 function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
   let v0 = key0 | 0;
   let v1 = key1 | 0;
-  let v2 = (key0 ^ 0x6c796765) | 0;
-  let v3 = (key1 ^ 0x74656462) | 0;
+  let v2 = key0 ^ 0x6c796765;
+  let v3 = key1 ^ 0x74656462;
   const length = bytes.length;
   const words = length >> 2;
   // Every 4 bytes as a little-endian word, two rounds each; then the 0 to 3 bytes left, with the
@@ -928,9 +928,8 @@ function read(depth: number): unknown {
     if (++depth > MAX_DEPTH) malformed(`nesting deeper than ${MAX_DEPTH}`);
     const isMap = type < 0x90 || type > 0xdd;
     const count = type < 0xa0 ? type & 15 : readInt(type & 1 ? 4 : 2);
-    // Every element takes at least one byte: check before allocating for a claimed count.
-    need(isMap ? count * 2 : count);
-    inputAt -= isMap ? count * 2 : count;
+    // Every element takes at least one byte: check before allocating for a claimed count (claimed, then given back).
+    inputAt = need(isMap ? count * 2 : count);
     if (!isMap) {
       const array = new Array(count);
       for (let i = 0; i < count; i++) array[i] = read(depth);
@@ -1125,8 +1124,8 @@ const flagged = (frame: Frame): boolean => frame.fragment !== 1 || frame.mode >=
 
 /** True when a frame can be written as NEXT after `previous`: same stream, the following sequence, not timed. */
 const follows = (frame: Frame, previous: Frame | undefined): boolean =>
-  previous !== undefined && hasSequence(frame.mode) && frame.at === undefined &&
-  frame.mode === previous.mode && frame.channel === previous.channel &&
+  hasSequence(frame.mode) && frame.at === undefined &&
+  frame.mode === previous?.mode && frame.channel === previous.channel &&
   frame.sequence === nextSequence(previous.sequence);
 
 /** Bytes of a frame, head and payload, written as a frame of its own, not as NEXT. */
@@ -1178,12 +1177,12 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
  * frame comes first), or undefined when it is truncated or not in the one
  * form writeFrame gives: a NEXT that follows no frame of its stream, a channel
  * byte of 0, a fragment flag on a whole reliable message, a control frame of
- * an unknown kind or on a channel, a TIMED frame that times nothing, an
+ * an unknown kind, on a channel or timed, a TIMED frame that times nothing, an
  * overlong varint.
  */
 function readFrame(reader: ByteReader, previous: Frame | undefined, timed = false): Frame | undefined {
   const head = reader.u8();
-  const hasFlag = (head & FRAGMENT) > 0;
+  const hasFlag = head & FRAGMENT;
   const wireMode = head & 3;
   const mode = hasFlag && wireMode >= SEQUENCED ? wireMode + (STATE - SEQUENCED) : wireMode;
   const lengthCode = head >> 4;
@@ -1194,14 +1193,14 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed = fals
   const length = isNext ? reader.varint() : lengthCode < NEXT ? lengthCode : reader.varint() + NEXT;
   const frame: Frame = { channel, mode, sequence, fragment, payload: reader.take(length) };
   const canonical = (isNext ? !timed && follows(frame, previous) : !(head & HAS_CHANNEL) || channel > 0) &&
-    (!hasFlag || mode >= STATE || fragment !== 1) &&
-    (mode !== CONTROL || (!channel && length === CONTROL_BYTES[fragment] && !(timed && fragment === TIMED)));
+    (!hasFlag || flagged(frame)) &&
+    (mode !== CONTROL || (!timed && !channel && length === CONTROL_BYTES[fragment]));
   if (!reader.ok || !canonical) return undefined;
   if (mode !== CONTROL || fragment !== TIMED) return frame;
-  // A TIMED control frame: the frame it times follows, and is never a control frame itself.
+  // A TIMED control frame: the frame it times follows, and is never a control frame itself (`timed` refuses one).
   const message = readFrame(reader, previous, true);
   const at = readFloat64(frame.payload, 0);
-  if (!message || message.mode === CONTROL || !Number.isFinite(at)) return undefined;
+  if (!message || !Number.isFinite(at)) return undefined;
   message.at = at;
   return message;
 }
@@ -1214,16 +1213,16 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed = fals
 type TagKey = [key0: number, key1: number];
 
 /** Writes the tag of `datagram` into its last TAG_BYTES: HalfSipHash-2-4 of everything before them. */
-function seal(datagram: Uint8Array, [key0, key1]: TagKey): void {
+function seal(datagram: Uint8Array, key: TagKey): void {
   const end = datagram.length - TAG_BYTES;
-  viewOf(datagram).setUint32(end, halfSipHash(key0, key1, datagram.subarray(0, end)));
+  viewOf(datagram).setUint32(end, halfSipHash(...key, datagram.subarray(0, end)));
 }
 
 /** True when `datagram` ends with its tag under `key`. */
-function sealed(datagram: Uint8Array, [key0, key1]: TagKey): boolean {
+function sealed(datagram: Uint8Array, key: TagKey): boolean {
   const end = datagram.length - TAG_BYTES;
   // Shorter than the shortest header (4 bytes) and the tag: false.
-  return end >= 4 && viewOf(datagram).getUint32(end) === halfSipHash(key0, key1, datagram.subarray(0, end));
+  return end >= 4 && viewOf(datagram).getUint32(end) === halfSipHash(...key, datagram.subarray(0, end));
 }
 
 // ─── Stream ─────────────────────────────────────────────────────────────────
@@ -1250,7 +1249,7 @@ interface Outgoing extends Frame {
   sends: number;
   /** Copies in flight since it was last due: each resend rides along again as a new piece does. */
   copies: number;
-  /** When it was last sent, ms. */
+  /** When it was last sent, ms (read only once it was: 0 before). */
   sentAt: number;
   /** When it is due again if still not acked, ms. */
   resendAt: number;
@@ -1373,8 +1372,7 @@ class Stream {
       }
       held.set(sequence, { ...frame, payload: toHold(payload) });
       this.heldBytes += payload.length;
-      const message = this.#take(firstPiece(frame));
-      return message ? [message] : [];
+      return this.#ready(firstPiece(frame));
     }
     if (this.mode === SEQUENCED) {
       if (sequenceAhead(sequence, this.newest) <= 0) return [];
@@ -1401,18 +1399,17 @@ class Stream {
 
   /** The messages that a piece just held, of the message that starts at `first`, completes, in the order to deliver them. */
   #ready(first: number): Held[] {
-    const held = this.held;
-    const unordered = this.mode === UNORDERED;
+    const unordered = this.mode !== RELIABLE;
     const messages: Held[] = [];
-    // Unordered: only the message this piece belongs to can have become whole; reliable: every message
+    // Unordered and state: only the message this piece belongs to can have become whole; reliable: every message
     // from nextDeliver on, in turn.
     for (let start = unordered ? first : this.nextDeliver;;) {
       const message = this.#take(start);
       if (!message) return messages;
       messages.push(message);
       // Unordered pieces handed over stay as null until nextDeliver passes them, so a late copy is a duplicate.
-      while (held.get(this.nextDeliver) === null) {
-        held.delete(this.nextDeliver);
+      while (this.held.get(this.nextDeliver) === null) {
+        this.held.delete(this.nextDeliver);
         this.nextDeliver = nextSequence(this.nextDeliver);
       }
       if (unordered) return messages;
@@ -1426,12 +1423,11 @@ class Stream {
    * null). Undefined while one is missing.
    */
   #take(start: number): Held | undefined {
-    const held = this.held;
     const pieces: Uint8Array[] = [];
     let byteCount = 0;
     let piece;
     for (let at = start;; at = nextSequence(at)) {
-      piece = held.get(at);
+      piece = this.held.get(at);
       if (!piece || piece.fragment >> 1 !== pieces.length) return undefined;
       pieces.push(piece.payload);
       byteCount += piece.payload.length;
@@ -1444,8 +1440,8 @@ class Stream {
       if (pieces.length > 1) message.set(pieces[i], byteCount);
       byteCount += pieces[i].length;
       const at = (start + i) & 0xffff;
-      if (this.mode === UNORDERED) held.set(at, null);
-      else held.delete(at);
+      if (this.mode === UNORDERED) this.held.set(at, null);
+      else this.held.delete(at);
     }
     if (this.mode === RELIABLE) this.nextDeliver = (start + pieces.length) & 0xffff;
     return { payload: message, fragment: 1, at: piece.at };
@@ -1471,8 +1467,8 @@ interface Sink {
   readonly events: HostEvent[];
   /** The Host's clock. */
   readonly now: () => number;
-  /** Holds a timed message until `at` (this Host's clock); false when the hold queue is full. */
-  hold(event: MessageEvent, at: number): boolean;
+  /** Holds a timed message until its `at` (this Host's clock); false when the hold queue is full. */
+  hold(event: MessageEvent): boolean;
 }
 
 /** A packet sent and not yet acked: which pieces it carried, for acks and RTT. */
@@ -1531,7 +1527,7 @@ class Connection implements Peer {
   #closingSequence = -1;
   #nextSequence = 0;
   #remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
-  #remoteBits = -1; // as if the 32 packets before 0 arrived too: no news, no ack bytes
+  #remoteBits = -1; // as if the 32 packets before 0 arrived too: no news, no ack bytes (signed: read with >>> only)
   #ackPending = 0; // packets received since the last one sent
   #queuedBytes = 0;
   #heldBytes = 0;
@@ -1567,15 +1563,14 @@ class Connection implements Peer {
   send(value: unknown, options: SendOptions = {}): void {
     const { mode = "reliable", channel = 0, at } = options;
     const modeIndex = MODES.indexOf(mode);
-    const config = this.#config;
     if (this.state === "disconnected") {
       throw new TypeError(`Cannot send to ${this.address}: the peer is disconnected`);
     }
     if (modeIndex < 0) {
       throw new RangeError(`Cannot send in mode "${mode}": the modes are ${MODES.join(", ")}`);
     }
-    if (!(Number.isInteger(channel) && channel >= 0 && channel < config.channels)) {
-      throw new RangeError(`Cannot send on channel ${channel}: the channels are 0 to ${config.channels - 1}`);
+    if (!(Number.isInteger(channel) && channel >= 0 && channel < this.#config.channels)) {
+      throw new RangeError(`Cannot send on channel ${channel}: the channels are 0 to ${this.#config.channels - 1}`);
     }
     if (at !== undefined && !Number.isFinite(at)) {
       throw new RangeError(`Cannot send at ${at}: a time is a finite number of ms on this Host's clock`);
@@ -1583,22 +1578,22 @@ class Connection implements Peer {
     const stream = this.#stream(streamId(channel, modeIndex));
     let payload = pack(value);
     let snapshot: SentSnapshot | undefined;
-    const pieceBytes = config.mtu - PACKET_OVERHEAD_BYTES - (at === undefined ? 0 : TIMED_FRAME_BYTES);
+    const pieceBytes = this.#config.mtu - PACKET_OVERHEAD_BYTES - (at === undefined ? 0 : TIMED_FRAME_BYTES);
     const fragments = isReliable(modeIndex) || modeIndex === STATE;
     // A message in more pieces than the receiver holds at once never completes: RECEIVE_WINDOW, or for a state
     // STATE_PIECES_KEPT less one (a state travels after a head of up to 11 bytes).
     const pieces = modeIndex === STATE ? STATE_PIECES_KEPT - 1 : RECEIVE_WINDOW;
-    const limit = fragments ? Math.min(config.maxMessageBytes, pieces * pieceBytes) : pieceBytes;
+    const limit = fragments ? Math.min(this.#config.maxMessageBytes, pieces * pieceBytes) : pieceBytes;
     if (payload.length > limit) {
       throw new RangeError(
         `Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit} bytes` +
           (fragments ? ` (HostOptions.maxMessageBytes, or ${pieces} pieces of ${pieceBytes})` : ", one packet"),
       );
     }
-    if (this.#queuedBytes + payload.length > config.maxQueuedBytes) {
+    if (this.#queuedBytes + payload.length > this.#config.maxQueuedBytes) {
       throw new RangeError(
         `Cannot send ${payload.length} bytes to ${this.address}: ${this.#queuedBytes} bytes are queued and the limit ` +
-          `is ${config.maxQueuedBytes} (HostOptions.maxQueuedBytes)`,
+          `is ${this.#config.maxQueuedBytes} (HostOptions.maxQueuedBytes)`,
       );
     }
     // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
@@ -1634,7 +1629,7 @@ class Connection implements Peer {
           : payload,
         sends: 0,
         copies: 0,
-        sentAt: -1,
+        sentAt: 0,
         resendAt: 0,
         done: false,
       });
@@ -1737,7 +1732,6 @@ class Connection implements Peer {
    * be counted, "duplicate" for one that arrived before.
    */
   receive(datagram: Uint8Array, now: number): "invalid" | "duplicate" | "ok" {
-    const config = this.#config;
     // The tag first: it is cheap, and anything that fails it is not from the peer.
     if (!this.cookie || !sealed(datagram, this.#receiveKey)) return "invalid";
     const reader = new ByteReader(datagram.subarray(0, datagram.length - TAG_BYTES));
@@ -1756,7 +1750,7 @@ class Connection implements Peer {
     let previous: Frame | undefined;
     while (reader.left) {
       const frame = readFrame(reader, previous);
-      if (!frame || frame.channel >= config.channels) return "invalid";
+      if (!frame || frame.channel >= this.#config.channels) return "invalid";
       if (isReliable(frame.mode)) {
         const stream = this.#streams.get(streamId(frame.channel, frame.mode));
         const nextDeliver = stream?.nextDeliver ?? 0;
@@ -1786,8 +1780,8 @@ class Connection implements Peer {
     // limit is taken whole (at most a packet's frames over it): refusing a packet of more frames than
     // the limit would refuse it forever. Over a reliable socket nothing resends it: the peer is dropped.
     if (
-      this.#heldBytes + newBytes > 2 * config.maxMessageBytes + RECEIVE_WINDOW ||
-      this.sink.events.length >= config.maxEvents
+      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + RECEIVE_WINDOW ||
+      this.sink.events.length >= this.#config.maxEvents
     ) {
       if (this.sink.reliable) this.end("closed");
       return "invalid";
@@ -1800,18 +1794,13 @@ class Connection implements Peer {
       this.#ackPending++;
       if (ahead > 0) {
         const shifted = ahead < 32 ? this.#remoteBits << ahead : 0;
-        this.#remoteBits = (shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0)) >>> 0;
+        this.#remoteBits = shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0);
         this.#remoteLatest = sequence;
       } else {
-        this.#remoteBits = (this.#remoteBits | (1 << (-ahead - 1))) >>> 0;
+        this.#remoteBits |= 1 << (-ahead - 1);
       }
     }
-    const ackAdvance = sequenceAhead(ack, this.#newestAcked);
-    if (ackAdvance > 0) {
-      this.#newestAcked = ack;
-      this.#forgets = 0;
-    }
-    this.#applyAcks(ack, ackBits, now, ackAdvance);
+    this.#applyAcks(ack, ackBits, now);
     for (const frame of frames) this.#deliver(frame, now);
     if (flags & CLOSING) this.end("closed");
     return "ok";
@@ -1822,16 +1811,20 @@ class Connection implements Peer {
    * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
    */
   get mustAck(): boolean {
-    return !this.sink.reliable &&
-      (this.#ackPending > ACK_EVERY_PACKETS || (this.state === "disconnected" && this.#ackPending > 0));
+    return !this.sink.reliable && this.#ackPending > (this.state === "disconnected" ? 0 : ACK_EVERY_PACKETS);
   }
 
   /**
-   * Applies an ack of `ack` and the 32 packets before it, `advance` packets past the newest acked before:
-   * the packets that fell out of the bits unacked as the ack moved on are lost too (a burst of loss longer
-   * than the bits is found by acks, not by a timeout).
+   * Applies an ack of `ack` and the 32 packets before it: the packets that fell out of the bits unacked as the
+   * ack moved on past the newest acked before are lost too (a burst of loss longer than the bits is found by acks,
+   * not by a timeout).
    */
-  #applyAcks(ack: number, ackBits: number, now: number, advance: number): void {
+  #applyAcks(ack: number, ackBits: number, now: number): void {
+    const advance = sequenceAhead(ack, this.#newestAcked);
+    if (advance > 0) {
+      this.#newestAcked = ack;
+      this.#forgets = 0;
+    }
     // Past the 32 bits only while the oldest bit is a loss too (a burst that runs on past them): when it arrived,
     // the packets before it were most likely acked by an ack lost or still on its way. A reliable socket has no acks.
     const beyond = this.sink.reliable || ackBits >>> 31 ? 0 : Math.max(0, Math.min(advance, SENT_PACKET_SLOTS - 33));
@@ -1846,10 +1839,12 @@ class Connection implements Peer {
       if (acked) this.#sent[slot] = undefined;
       packet.counted = true;
       // The congestion window: cut by a loss of a packet sent since the last cut, grown by an ack.
-      const window = this.#window;
       if (!acked && packet.sentAt > this.#windowCutAt && this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now);
-      else if (acked && 2 * this.#packetsInFlight >= window) {
-        this.#window = Math.min(MAX_WINDOW_PACKETS, window + (window < this.#windowDoublesUpTo ? 1 : 1 / window));
+      else if (acked && 2 * this.#packetsInFlight >= this.#window) {
+        this.#window = Math.min(
+          MAX_WINDOW_PACKETS,
+          this.#window + (this.#window < this.#windowDoublesUpTo ? 1 : 1 / this.#window),
+        );
       }
       for (const piece of packet.pieces) {
         if (!acked) piece.resendAt = now;
@@ -1898,7 +1893,7 @@ class Connection implements Peer {
         event.at = at - this.clock.offsetMs;
         event.late = event.at <= now;
         if (!event.late) {
-          if (!this.sink.hold(event, event.at)) this.count("timedDropped");
+          if (!this.sink.hold(event)) this.count("timedDropped");
           continue;
         }
       }
@@ -1912,12 +1907,13 @@ class Connection implements Peer {
    * ride along again. pollTransmit then hands out the datagrams.
    */
   update(now: number): void {
-    const timeout = this.#config.timeout;
-    if (this.state !== "disconnected" && now - this.lastReceivedAt > timeout) return this.end("timeout");
+    if (this.state !== "disconnected" && now - this.lastReceivedAt > this.#config.timeout) return this.end("timeout");
     // A reliable stream that has waited `timeout` ms for one missing piece while later ones arrive
     // will wait forever: the sender believes it delivered (only a bug or a forged ack can do that).
     // End the connection rather than stall it in silence.
-    for (const stream of this.#streamList) if (now - stream.waitingSince > timeout) return this.end("timeout");
+    for (const stream of this.#streamList) {
+      if (now - stream.waitingSince > this.#config.timeout) return this.end("timeout");
+    }
     // A flight still unacked past its resend time was lost whole (a burst took its tail), or its acks are: forget
     // it, as TCP does on a timeout, or the window stays full of packets no ack will ever speak of. As TCP, back off
     // (twice as long each time until an ack moves on) and halve a window that was in use, so acks that stop
@@ -1935,8 +1931,7 @@ class Connection implements Peer {
     this.#packetsLeft = this.#config.packetsPerUpdate;
     this.#packetsThisUpdate = 0;
     // Nothing is in flight before the connection is made or after it closed (#close empties the list).
-    const stats = this.stats;
-    const loss = stats.packetsSent < 32 ? FIRST_PACKETS_LOSS : stats.loss; // 32: the loss estimate's window
+    const loss = this.stats.packetsSent < 32 ? FIRST_PACKETS_LOSS : this.stats.loss; // 32: the loss estimate's window
     const plan: Outgoing[][] = this.#plan = [[], [], []];
     this.#planAt = [0, 0, 0];
     // One pass over the pieces in flight (at most RECEIVE_WINDOW per stream, whatever the backlog):
@@ -2018,12 +2013,11 @@ class Connection implements Peer {
         if (!piece.done && piece.sentAt !== now && !take(piece, list > 1)) break;
       }
     };
-    const streams = this.#streamList;
     for (const fragments of [false, true]) {
       takePlanned(+fragments);
       // Streams take turns at going first, packet by packet, so none starves another.
-      for (let i = 0; i < streams.length; i++) {
-        const stream = streams[(i + this.#packetsThisUpdate) % streams.length];
+      for (let i = 0; i < this.#streamList.length; i++) {
+        const stream = this.#streamList[(i + this.#packetsThisUpdate) % this.#streamList.length];
         for (let piece; (piece = stream.nextUnsent(fragments)) && take(piece, false);) {
           // taken
         }
@@ -2182,10 +2176,10 @@ export class Host {
       events: this.#events,
       reliable: !!socket.reliable,
       now: this.#now,
-      // Queues a timed message for `at`; false when maxTimedMessages wait already.
-      hold: (event, at) => {
+      // Queues a timed message for its `at`; false when maxTimedMessages wait already.
+      hold: (event) => {
         if (this.#held.length >= config.maxTimedMessages) return false;
-        insertByTime(this.#held, at, event);
+        insertByTime(this.#held, event.at!, event);
         return true;
       },
     };

@@ -48,10 +48,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "unpack allocates an array or map before checking the bytes left",
-    edits: [
-      ["    need(isMap ? count * 2 : count);\n", ""],
-      ["    inputAt -= isMap ? count * 2 : count;\n", ""],
-    ],
+    edits: [["    inputAt = need(isMap ? count * 2 : count);\n", ""]],
   },
   {
     name: "sequenceAhead: exactly half the range apart counts as ahead",
@@ -77,23 +74,26 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "no maxEvents bound",
-    edits: [[" ||\n      this.sink.events.length >= config.maxEvents\n", "\n"]],
+    edits: [[" ||\n      this.sink.events.length >= this.#config.maxEvents\n", "\n"]],
   },
   {
     name: "no maxQueuedBytes bound",
-    edits: [["if (this.#queuedBytes + payload.length > config.maxQueuedBytes) {", "if (false) {"]],
+    edits: [["if (this.#queuedBytes + payload.length > this.#config.maxQueuedBytes) {", "if (false) {"]],
   },
   {
     name: "no held-bytes bound",
-    edits: [["      this.#heldBytes + newBytes > 2 * config.maxMessageBytes + RECEIVE_WINDOW ||\n", ""]],
+    edits: [["      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + RECEIVE_WINDOW ||\n", ""]],
   },
   {
     name: "send() accepts a bad channel",
-    edits: [["!(Number.isInteger(channel) && channel >= 0 && channel < config.channels)", "false"]],
+    edits: [["!(Number.isInteger(channel) && channel >= 0 && channel < this.#config.channels)", "false"]],
   },
   {
     name: "a received frame on a channel past the Host's channels is accepted",
-    edits: [['if (!frame || frame.channel >= config.channels) return "invalid";', 'if (!frame) return "invalid";']],
+    edits: [[
+      'if (!frame || frame.channel >= this.#config.channels) return "invalid";',
+      'if (!frame) return "invalid";',
+    ]],
   },
   {
     name: "options not validated",
@@ -160,8 +160,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the tag's last byte not compared",
     edits: [[
-      "viewOf(datagram).getUint32(end) === halfSipHash(key0, key1, datagram.subarray(0, end));",
-      "viewOf(datagram).getUint32(end) >>> 8 === halfSipHash(key0, key1, datagram.subarray(0, end)) >>> 8;",
+      "viewOf(datagram).getUint32(end) === halfSipHash(...key, datagram.subarray(0, end));",
+      "viewOf(datagram).getUint32(end) >>> 8 === halfSipHash(...key, datagram.subarray(0, end)) >>> 8;",
     ]],
   },
   {
@@ -181,26 +181,26 @@ const MUTANTS: Mutant[] = [
     edits: [
       [
         "      if (ahead > 0) {\n        const shifted = ahead < 32 ? this.#remoteBits << ahead : 0;\n" +
-        "        this.#remoteBits = (shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0)) >>> 0;\n" +
+        "        this.#remoteBits = shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0);\n" +
         "        this.#remoteLatest = sequence;\n      } else {\n" +
-        "        this.#remoteBits = (this.#remoteBits | (1 << (-ahead - 1))) >>> 0;\n      }\n",
+        "        this.#remoteBits |= 1 << (-ahead - 1);\n      }\n",
         "",
       ],
       [
-        "    if (\n      this.#heldBytes + newBytes > 2 * config.maxMessageBytes + RECEIVE_WINDOW ||\n",
+        "    if (\n      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + RECEIVE_WINDOW ||\n",
         "    if (!(flags & ACK_ONLY)) {\n      if (ahead > 0) {\n" +
         "        const shifted = ahead < 32 ? this.#remoteBits << ahead : 0;\n" +
-        "        this.#remoteBits = (shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0)) >>> 0;\n" +
+        "        this.#remoteBits = shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0);\n" +
         "        this.#remoteLatest = sequence;\n      } else {\n" +
-        "        this.#remoteBits = (this.#remoteBits | (1 << (-ahead - 1))) >>> 0;\n      }\n    }\n" +
-        "    if (\n      this.#heldBytes + newBytes > 2 * config.maxMessageBytes + RECEIVE_WINDOW ||\n",
+        "        this.#remoteBits |= 1 << (-ahead - 1);\n      }\n    }\n" +
+        "    if (\n      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + RECEIVE_WINDOW ||\n",
       ],
     ],
   },
   {
     name: "no stall defence: a reliable stream may wait forever on one missing piece",
     edits: [[
-      'for (const stream of this.#streamList) if (now - stream.waitingSince > timeout) return this.end("timeout");',
+      'for (const stream of this.#streamList) {\n      if (now - stream.waitingSince > this.#config.timeout) return this.end("timeout");\n    }',
       "",
     ]],
   },
@@ -381,7 +381,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "send: a message in more pieces than the receiver holds accepted",
-    edits: [["Math.min(config.maxMessageBytes, pieces * pieceBytes)", "config.maxMessageBytes"]],
+    edits: [["Math.min(this.#config.maxMessageBytes, pieces * pieceBytes)", "this.#config.maxMessageBytes"]],
   },
   {
     name: "packetsPerUpdate: 1024 over a reliable socket too",
