@@ -1103,6 +1103,38 @@ Deno.test("Two idle Hosts send about a keepalive and its ack a second, and do no
   assert.equal(peer.state, "connected");
 });
 
+Deno.test("Host's copies follow the loss of the last 256 packets: a lucky run of 150 acks leaves no piece alone", () => {
+  const net = memoryNet({ latencyMs: 40 });
+  let lossy = true;
+  let count = 0;
+  const inner = net.socket("client");
+  // Every twentieth datagram from the client is lost (5%) while `lossy` holds.
+  const socket = {
+    ...inner,
+    send: (data: Uint8Array, to: string) => (lossy && ++count % 20 === 0) || inner.send(data, to),
+  };
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(socket, { now: net.now });
+  const peer = client.connect("server");
+  const run = (messageCount: number) => {
+    for (let i = 0; i < messageCount; i++) {
+      if (peer.state === "connected") peer.send(i);
+      client.update();
+      server.update();
+      net.advance(TICK_MS);
+      while (server.poll());
+    }
+    return peer.stats.messagesResent;
+  };
+  run(400);
+  lossy = false;
+  const lucky = run(150);
+  // Stats.loss, over about 32 packets, is near 0 by now; the last 256 packets still lost about 2%: a second copy.
+  assert.ok(peer.stats.loss < 0.001, `the short estimate ${peer.stats.loss}`);
+  const rides = run(20) - lucky;
+  assert.ok(rides >= 15, `${rides} copies of 20 messages`);
+});
+
 Deno.test("Host stops sending pieces again once the link turns clean", () => {
   const net = memoryNet({ latencyMs: 40 });
   let lossy = true;

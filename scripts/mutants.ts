@@ -360,6 +360,14 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "copies: driven by the short loss estimate again",
+    edits: [["this.#fatesLost / Math.min(seen, LOSS_WINDOW_PACKETS)", "this.stats.loss"]],
+  },
+  {
+    name: "copies: a loss never leaves the window",
+    edits: [["this.#fatesLost += +!acked - this.#fates[at];", "this.#fatesLost += +!acked;"]],
+  },
+  {
     name: "window: never cut by loss",
     edits: [["this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now)", "false) this.#cutWindow(now)"]],
   },
