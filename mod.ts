@@ -1367,7 +1367,7 @@ class Stream {
    * to deliver them, or undefined for a reliable piece that arrived before.
    */
   accept(frame: Frame, now: number): Held[] | undefined {
-    const { sequence, fragment, payload } = frame;
+    const { sequence, fragment } = frame;
     const held = this.held;
     if (this.mode === UNRELIABLE) return [frame];
     if (this.mode === STATE) {
@@ -1379,9 +1379,7 @@ class Stream {
           this.heldBytes -= piece!.payload.length;
         }
       }
-      held.set(sequence, { ...frame, payload: toHold(payload) });
-      this.heldBytes += payload.length;
-      return this.#ready(firstPiece(frame));
+      return this.#hold(frame);
     }
     if (this.mode === SEQUENCED) {
       if (sequenceAhead(sequence, this.newest) <= 0) return [];
@@ -1394,9 +1392,7 @@ class Stream {
       this.nextDeliver = nextSequence(sequence);
       return [frame];
     }
-    held.set(sequence, { ...frame, payload: toHold(payload) });
-    this.heldBytes += payload.length;
-    const messages = this.#ready(firstPiece(frame));
+    const messages = this.#hold(frame);
     // The first sequence not held yet: while it stays missing and later pieces wait, the stream waits.
     let missing = sequenceAhead(this.#firstMissing, this.nextDeliver) < 0 ? this.nextDeliver : this.#firstMissing;
     while (held.has(missing)) missing = nextSequence(missing);
@@ -1406,13 +1402,15 @@ class Stream {
     return messages;
   }
 
-  /** The messages that a piece just held, of the message that starts at `first`, completes, in the order to deliver them. */
-  #ready(first: number): Held[] {
+  /** Holds a piece; returns the messages it completes, in the order to deliver them. */
+  #hold(piece: Frame): Held[] {
+    this.held.set(piece.sequence, { ...piece, payload: toHold(piece.payload) });
+    this.heldBytes += piece.payload.length;
     const unordered = this.mode !== RELIABLE;
     const messages: Held[] = [];
     // Unordered and state: only the message this piece belongs to can have become whole; reliable: every message
     // from nextDeliver on, in turn.
-    for (let start = unordered ? first : this.nextDeliver;;) {
+    for (let start = unordered ? firstPiece(piece) : this.nextDeliver;;) {
       const message = this.#take(start);
       if (!message) return messages;
       messages.push(message);
@@ -1513,12 +1511,14 @@ function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined):
   // RFC 6298: the first sample sets SRTT and RTTVAR, later ones blend in. A later one counts as at most twice
   // SRTT and the ack delay: a lost ack's packet acked again by the other side's keepalive a second later is no
   // round trip, and a real rise still doubles the estimate's input.
-  const first = stats.rttMs === 0;
-  if (!first) rttSampleMs = Math.min(rttSampleMs, 2 * stats.rttMs + ACK_DELAY_MS);
-  stats.rttVarianceMs = first
-    ? rttSampleMs / 2
-    : 0.75 * stats.rttVarianceMs + 0.25 * Math.abs(stats.rttMs - rttSampleMs);
-  stats.rttMs = first ? rttSampleMs : 0.875 * stats.rttMs + 0.125 * rttSampleMs;
+  if (stats.rttMs === 0) {
+    stats.rttMs = rttSampleMs;
+    stats.rttVarianceMs = rttSampleMs / 2;
+    return;
+  }
+  rttSampleMs = Math.min(rttSampleMs, 2 * stats.rttMs + ACK_DELAY_MS);
+  stats.rttVarianceMs = 0.75 * stats.rttVarianceMs + 0.25 * Math.abs(stats.rttMs - rttSampleMs);
+  stats.rttMs = 0.875 * stats.rttMs + 0.125 * rttSampleMs;
 }
 
 class Connection implements Peer {
@@ -1971,15 +1971,11 @@ class Connection implements Peer {
   pollTransmit(now: number): Uint8Array | undefined {
     if (this.#packetsLeft <= 0) return undefined;
     this.#packetsLeft--;
-    if (this.state === "connecting") {
-      this.#packetsLeft = 0;
-      return now - this.#lastSentAt < HANDSHAKE_RETRY_MS ? undefined : this.hello(now);
-    }
-    if (this.state === "disconnected") {
-      this.#packetsLeft = 0;
-      return now - this.#lastSentAt < CLOSING_SPACING_MS ? undefined : this.goodbye(now);
-    }
-    return this.#nextPacket(now);
+    if (this.state === "connected") return this.#nextPacket(now);
+    // Connecting or closing: one HELLO or CLOSING at most per update, spaced out.
+    this.#packetsLeft = 0;
+    if (this.state === "connecting") return now - this.#lastSentAt < HANDSHAKE_RETRY_MS ? undefined : this.hello(now);
+    return now - this.#lastSentAt < CLOSING_SPACING_MS ? undefined : this.goodbye(now);
   }
 
   /**
