@@ -1135,6 +1135,36 @@ Deno.test("Host's copies follow the loss of the last 256 packets: a lucky run of
   assert.ok(rides >= 15, `${rides} copies of 20 messages`);
 });
 
+Deno.test("Host sends more copies on a long link, where a piece lost whole holds up more messages", () => {
+  // The same loss, every tenth datagram from the client, one way 30 ms and 250 ms: on the long link (an RTT over
+  // 500 ms) the chance left for all of a piece's copies to be lost falls with the RTT, and a fourth copy rides.
+  const ridesPerMessage = (latencyMs: number) => {
+    const net = memoryNet({ latencyMs });
+    let count = 0;
+    const inner = net.socket("client");
+    const socket = { ...inner, send: (data: Uint8Array, to: string) => ++count % 10 === 0 || inner.send(data, to) };
+    const server = new Host(net.socket("server"), { now: net.now });
+    const client = new Host(socket, { now: net.now });
+    const peer = client.connect("server");
+    const run = (messageCount: number) => {
+      for (let i = 0; i < messageCount; i++) {
+        if (peer.state === "connected") peer.send(i);
+        client.update();
+        server.update();
+        net.advance(TICK_MS);
+        while (server.poll());
+      }
+      return peer.stats.messagesResent;
+    };
+    const before = run(600);
+    return (run(100) - before) / 100;
+  };
+  const short = ridesPerMessage(30);
+  const long = ridesPerMessage(250);
+  assert.ok(short > 1.5 && short < 2.5, `${short} rides a message on the short link: three copies at 10% loss`);
+  assert.ok(long > 2.5, `${long} rides a message on the long link`);
+});
+
 Deno.test("Host stops sending pieces again once the link turns clean", () => {
   const net = memoryNet({ latencyMs: 40 });
   let lossy = true;

@@ -368,6 +368,10 @@ const MUTANTS: Mutant[] = [
     edits: [["this.#fatesLost += +!acked - this.#fates[at];", "this.#fatesLost += +!acked;"]],
   },
   {
+    name: "copies: the chance left for a piece lost whole the same on a long link",
+    edits: [["RESIDUAL_LOSS * Math.min(1, RESIDUAL_RTT_MS / this.stats.rttMs)", "RESIDUAL_LOSS"]],
+  },
+  {
     name: "window: never cut by loss",
     edits: [["this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now)", "false) this.#cutWindow(now)"]],
   },
