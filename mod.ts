@@ -83,8 +83,9 @@ const RESIDUAL_RTT_MS = 200;
 /** A fifth copy at 20% loss costs more bytes than KCP spends there, and the p99 needs no more than four. */
 const MAX_COPIES = 4;
 /**
- * The copies follow the loss of the last this many packets, counted exactly
- * (Stats.loss forgets in about 32). At 5% loss a lucky run of acks took the
+ * The copies follow the loss of the last this many packets' fates, counted
+ * exactly (Stats.loss forgets in about 32; as there, a packet counted lost and
+ * then acked late, reordered, counts once each way). At 5% loss a lucky run of acks took the
  * short estimate near 0, a piece sent then went once, and its loss held up the
  * messages behind it: in bench/kcp/kcp.mjs the p99 at 5% was at most half of
  * KCP's on 26 of 30 seeds, on 30 of 30 with this window (128: 27, 512: 29),
@@ -407,7 +408,10 @@ export interface HostOptions {
   mtu?: number;
   /** A peer silent this many ms is dropped with reason `"timeout"` (default 10,000). */
   timeout?: number;
-  /** The clock in ms (default: the socket's `now`, such as a `memoryNet`'s, else `performance.now`). */
+  /**
+   * The clock in ms (default: the socket's `now`, such as a `memoryNet`'s, else `performance.now`). A monotonic
+   * one: a clock that steps back (`Date.now` after a correction) delays timers and resends until it catches up.
+   */
   now?: () => number;
   /**
    * Fills an array with random bytes, as `crypto.getRandomValues` does (the
@@ -1546,7 +1550,7 @@ class Connection implements Peer {
   #nextSequence = 0;
   #remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
   #remoteBits = -1; // as if the 32 packets before 0 arrived too: no news, no ack bytes (signed: read with >>> only)
-  /** The fate of each of the last LOSS_WINDOW_PACKETS data packets (1 lost, 0 acked), how many there were, how many lost. */
+  /** The last LOSS_WINDOW_PACKETS fates of data packets (1 lost, 0 acked), how many were seen, how many lost. */
   #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
   #fatesSeen = 0;
   #fatesLost = 0;
@@ -1876,7 +1880,8 @@ class Connection implements Peer {
           this.#queuedBytes -= piece.payload.length;
         }
       }
-      const rttSampleMs = bit < 0 ? now - packet.sentAt : undefined;
+      // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0.
+      const rttSampleMs = bit < 0 ? Math.max(0, now - packet.sentAt) : undefined;
       estimate(this.stats, !acked, rttSampleMs);
       estimate(this.sink.stats, !acked, rttSampleMs);
       const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;

@@ -1165,6 +1165,30 @@ Deno.test("Host sends more copies on a long link, where a piece lost whole holds
   assert.ok(long > 2.5, `${long} rides a message on the long link`);
 });
 
+Deno.test("Host's RTT never goes below 0 when its clock steps back, and a clean link keeps one copy", () => {
+  // A Date.now clock stepped back 1 s (a correction) gave a negative sample, and the estimate then ran off to minus
+  // infinity (each later sample capped at twice it); with it the chance left for a piece lost whole went negative
+  // and every piece went four times on a clean link.
+  const net = memoryNet({ latencyMs: 30, seed: 1 });
+  let skew = 0;
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(net.socket("client"), { now: () => net.now() + skew });
+  const peer = client.connect("server");
+  let before = 0;
+  for (let i = 0; i < 1200; i++) {
+    if (i === 300) skew = -1000;
+    if (i === 600) before = peer.stats.messagesResent;
+    if (peer.state === "connected") peer.send(i);
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    while (server.poll());
+  }
+  assert.equal(peer.state, "connected");
+  assert.ok(peer.stats.rttMs >= 60 && peer.stats.rttMs < 200, `RTT ${peer.stats.rttMs} ms`);
+  assert.equal(peer.stats.messagesResent - before, 0, "no piece sent twice on the clean link");
+});
+
 Deno.test("Host stops sending pieces again once the link turns clean", () => {
   const net = memoryNet({ latencyMs: 40 });
   let lossy = true;

@@ -216,7 +216,10 @@ export interface HostOptions {
     mtu?: number;
     /** A peer silent this many ms is dropped with reason `"timeout"` (default 10,000). */
     timeout?: number;
-    /** The clock in ms (default: the socket's `now`, such as a `memoryNet`'s, else `performance.now`). */
+    /**
+     * The clock in ms (default: the socket's `now`, such as a `memoryNet`'s, else `performance.now`). A monotonic
+     * one: a clock that steps back (`Date.now` after a correction) delays timers and resends until it catches up.
+     */
     now?: () => number;
     /**
      * Fills an array with random bytes, as `crypto.getRandomValues` does (the

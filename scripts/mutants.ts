@@ -372,6 +372,10 @@ const MUTANTS: Mutant[] = [
     edits: [["RESIDUAL_LOSS * Math.min(1, RESIDUAL_RTT_MS / this.stats.rttMs)", "RESIDUAL_LOSS"]],
   },
   {
+    name: "rtt: a negative sample taken (a clock stepped back)",
+    edits: [["bit < 0 ? Math.max(0, now - packet.sentAt) : undefined", "bit < 0 ? now - packet.sentAt : undefined"]],
+  },
+  {
     name: "window: never cut by loss",
     edits: [["this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now)", "false) this.#cutWindow(now)"]],
   },
