@@ -1103,16 +1103,14 @@ Deno.test("Two idle Hosts send about a keepalive and its ack a second, and do no
   assert.equal(peer.state, "connected");
 });
 
-Deno.test("Host's copies follow the loss of the last 256 packets: a lucky run of 150 acks leaves no piece alone", () => {
-  const net = memoryNet({ latencyMs: 40 });
-  let lossy = true;
-  let count = 0;
+/**
+ * A client and a server on a memoryNet of `latencyMs` one way; a datagram from the client is lost when `drop()`
+ * says so. `run(n)` sends n messages, one a tick, and returns the client's messagesResent (copies count there).
+ */
+function lossyClient(latencyMs: number, drop: () => boolean) {
+  const net = memoryNet({ latencyMs });
   const inner = net.socket("client");
-  // Every twentieth datagram from the client is lost (5%) while `lossy` holds.
-  const socket = {
-    ...inner,
-    send: (data: Uint8Array, to: string) => (lossy && ++count % 20 === 0) || inner.send(data, to),
-  };
+  const socket = { ...inner, send: (data: Uint8Array, to: string) => drop() || inner.send(data, to) };
   const server = new Host(net.socket("server"), { now: net.now });
   const client = new Host(socket, { now: net.now });
   const peer = client.connect("server");
@@ -1126,6 +1124,14 @@ Deno.test("Host's copies follow the loss of the last 256 packets: a lucky run of
     }
     return peer.stats.messagesResent;
   };
+  return { peer, run };
+}
+
+Deno.test("Host's copies follow the loss of the last 256 packets: a lucky run of 150 acks leaves no piece alone", () => {
+  let lossy = true;
+  let count = 0;
+  // Every twentieth datagram from the client is lost (5%) while `lossy` holds.
+  const { peer, run } = lossyClient(40, () => lossy && ++count % 20 === 0);
   run(400);
   lossy = false;
   const lucky = run(150);
@@ -1139,23 +1145,8 @@ Deno.test("Host sends more copies on a long link, where a piece lost whole holds
   // The same loss, every tenth datagram from the client, one way 30 ms and 250 ms: on the long link (an RTT over
   // 500 ms) the chance left for all of a piece's copies to be lost falls with the RTT, and a fourth copy rides.
   const ridesPerMessage = (latencyMs: number) => {
-    const net = memoryNet({ latencyMs });
     let count = 0;
-    const inner = net.socket("client");
-    const socket = { ...inner, send: (data: Uint8Array, to: string) => ++count % 10 === 0 || inner.send(data, to) };
-    const server = new Host(net.socket("server"), { now: net.now });
-    const client = new Host(socket, { now: net.now });
-    const peer = client.connect("server");
-    const run = (messageCount: number) => {
-      for (let i = 0; i < messageCount; i++) {
-        if (peer.state === "connected") peer.send(i);
-        client.update();
-        server.update();
-        net.advance(TICK_MS);
-        while (server.poll());
-      }
-      return peer.stats.messagesResent;
-    };
+    const { run } = lossyClient(latencyMs, () => ++count % 10 === 0);
     const before = run(600);
     return (run(100) - before) / 100;
   };
@@ -1190,28 +1181,10 @@ Deno.test("Host's RTT never goes below 0 when its clock steps back, and a clean 
 });
 
 Deno.test("Host stops sending pieces again once the link turns clean", () => {
-  const net = memoryNet({ latencyMs: 40 });
   let lossy = true;
   let count = 0;
-  const inner = net.socket("client");
   // Every fifth datagram from the client is lost while `lossy` holds.
-  const socket = {
-    ...inner,
-    send: (data: Uint8Array, to: string) => (lossy && ++count % 5 === 0) || inner.send(data, to),
-  };
-  const server = new Host(net.socket("server"), { now: net.now });
-  const client = new Host(socket, { now: net.now });
-  const peer = client.connect("server");
-  const run = (messageCount: number) => {
-    for (let i = 0; i < messageCount; i++) {
-      if (peer.state === "connected") peer.send(i);
-      client.update();
-      server.update();
-      net.advance(TICK_MS);
-      while (server.poll());
-    }
-    return peer.stats.messagesResent;
-  };
+  const { peer, run } = lossyClient(40, () => lossy && ++count % 5 === 0);
   const lossyResends = run(200);
   assert.ok(lossyResends > 200, "pieces ride again while packets are lost");
   lossy = false;
