@@ -475,6 +475,13 @@ export class Lobby {
     if (metaBytes > limits.maxMetaBytes) {
       throw new Refused(`meta packs to ${metaBytes} bytes: the limit is ${limits.maxMetaBytes}`);
     }
+    // meta travels three levels down in the answer to a list ({ op, rooms: [{ …, meta }] }): one nested too deep to
+    // pack there (a player's 1 KB can nest 254 levels, pack stops at 256) would make every player's list fail.
+    try {
+      pack({ rooms: [{ meta }] });
+    } catch {
+      throw new Refused("meta is nested too deep: it must pack inside a list's answer, three levels down");
+    }
     this.#mustBeOutside(client);
     const room: Room = {
       id: crypto.randomUUID().slice(0, 8),

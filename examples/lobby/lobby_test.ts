@@ -93,6 +93,18 @@ Deno.test("lobby: create, list, join, relay, leave; the host leaving closes the 
   assert.equal((await ask(1, { op: "create", name: "next", maxPlayers: 2 })).op, "created");
 });
 
+Deno.test("lobby: a room whose meta is nested too deep to list is refused, and every list still works", async () => {
+  const { players, until, ask } = world(2);
+  await until(() => players.every((player) => player.client.peer.state === "connected"));
+  // 254 levels pack in 1 KB and alone, but not three levels down in a list's answer.
+  let meta: Record<string, unknown> = {};
+  for (let depth = 1; depth < 254; depth++) meta = { a: meta };
+  await assert.rejects(ask(0, { op: "create", name: "deep", maxPlayers: 2, meta }), /meta is nested too deep/);
+  await ask(0, { op: "create", name: "ok", maxPlayers: 2, meta: { map: "dust" } });
+  const { rooms } = await ask(1, { op: "list" }) as { rooms: RoomSummary[] };
+  assert.deepEqual(rooms.map((room) => room.name), ["ok"]);
+});
+
 Deno.test("lobby: bad requests get a clear error and change nothing", async () => {
   const { players, until, ask } = world(3, { maxRooms: 2, maxNameLength: 8, maxMetaBytes: 32, maxPlayers: 4 });
   await until(() => players.every((player) => player.client.peer.state === "connected"));
