@@ -491,7 +491,7 @@ type Verdict = { verdict: "passed" | "failed" | "timed out" | "broken"; failing:
 async function runSuite(): Promise<Verdict> {
   // --no-check: a mutant that does not type-check would count as killed without a test failing.
   const { success, timedOut, output } = await runDeno(
-    ["test", "-A", "--no-check", "--v8-flags=--expose-gc", "--reporter=dot", ...testFiles],
+    ["test", "--lock=deno.lock", "-A", "--no-check", "--v8-flags=--expose-gc", "--reporter=dot", ...testFiles],
     folder,
     TIME_LIMIT_MS,
   );
