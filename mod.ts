@@ -2548,6 +2548,11 @@ class Clock implements ClockEstimate {
   #requestedAt = -Infinity;
   /** The last request to answer: its t0, and when it arrived. */
   #toAnswer?: [number, number];
+  /**
+   * The t0 of the newest request and of the newest answer taken. An older or repeated one is no news: a copy of an
+   * empty packet passes as new (see ACK_ONLY), and 20 replayed answers a tick once skewed the offset by 10 s.
+   */
+  #newest = [-Infinity, -Infinity];
 
   /** The control frames for the next packet: the answer to the last request, and a request when one is due. */
   frames(now: number): Frame[] {
@@ -2568,7 +2573,10 @@ class Clock implements ClockEstimate {
   /** A control frame arrived at `now`. */
   receive(frame: Frame, now: number): void {
     const t0 = readFloat64(frame.payload, 0);
-    if (frame.fragment === CLOCK_REQUEST) return void (this.#toAnswer = [t0, now]);
+    const kind = frame.fragment;
+    if (!(t0 > this.#newest[kind])) return;
+    this.#newest[kind] = t0;
+    if (kind === CLOCK_REQUEST) return void (this.#toAnswer = [t0, now]);
     const t1 = readFloat64(frame.payload, 1);
     const t2 = readFloat64(frame.payload, 2);
     const roundTripMs = now - t0 - (t2 - t1);

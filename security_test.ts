@@ -515,6 +515,34 @@ Deno.test("a peer's reliable bytes held out of order keep no big datagram alive"
   assert.ok(kept < 10, `${kept} of 1,000 datagrams still reachable`);
 });
 
+Deno.test("Host: replayed empty packets carrying old clock answers move no clock estimate", () => {
+  // An empty packet takes no sequence number, so a copy of the other side's latest one passes as new until that side
+  // takes one. Whoever saw one carrying a clock answer could replay it (here 20 times a tick, the oldest such packet
+  // still passing): its old t0 made a round trip of seconds, and sixteen of them the only samples (offset -10 s).
+  const { net, peer, sent, step, until } = pair({ latencyMs: 20 });
+  until(() => peer.state === "connected");
+  for (let i = 0; i < 400; i++) step();
+  const { offsetMs, errorMs } = peer.clock;
+  assert.ok(Math.abs(offsetMs) <= 1 && errorMs <= 25, `synced first: ${offsetMs} ± ${errorMs}`);
+  const attacker = net.socket("server");
+  const isAnswer = (datagram: Uint8Array) => datagram.some((byte, at) => byte === 0xfb && datagram[at + 1] === 1);
+  let replayed = 0;
+  let worstMs = 0; // the estimate's largest offset or error while the replays went
+  for (let tick = 0; tick < 60 * 30; tick++) {
+    const latest = sent.server.at(-1)!;
+    const next = ((latest[1] << 8 | latest[2]) + (latest[0] & 0x40 ? 0 : 1)) & 0xffff;
+    const old = sent.server.find((datagram) =>
+      datagram[0] & 0x40 && (datagram[1] << 8 | datagram[2]) === next && isAnswer(datagram)
+    );
+    for (let copy = 0; old && copy < 20; copy++, replayed++) attacker.send(old, "client");
+    step();
+    worstMs = Math.max(worstMs, Math.abs(peer.clock.offsetMs), peer.clock.errorMs);
+  }
+  assert.ok(replayed > 1000, `the replays went: ${replayed}`);
+  assert.equal(peer.state, "connected");
+  assert.ok(worstMs <= 25, `the estimate moved by ${worstMs} ms`);
+});
+
 // ─── the handshake tells the truth fast ─────────────────────────────────────
 
 Deno.test("a HELLO of another protocol gets a REFUSED no larger than it, and the peer ends at once as refused", () => {

@@ -376,6 +376,10 @@ const MUTANTS: Mutant[] = [
     edits: [["bit < 0 ? Math.max(0, now - packet.sentAt) : undefined", "bit < 0 ? now - packet.sentAt : undefined"]],
   },
   {
+    name: "clock: a replayed (older or repeated) request or answer taken",
+    edits: [["if (!(t0 > this.#newest[kind])) return;", ""]],
+  },
+  {
     name: "window: never cut by loss",
     edits: [["this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now)", "false) this.#cutWindow(now)"]],
   },
