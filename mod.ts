@@ -1297,8 +1297,8 @@ interface Held {
 }
 
 class Stream {
-  /** The mode, the low bits of the stream's number. */
-  readonly mode: number;
+  /** The mode, the low bits of the stream's number (set by the constructor: `declare` emits no field for it). */
+  declare readonly mode: number;
   /** The next sequence to send. */
   nextSend = 0;
   /**
@@ -1344,20 +1344,21 @@ class Stream {
    */
   nextUnsent(fragments: boolean): Outgoing | undefined {
     const pending = this.#pending;
-    while (this.#front < pending.length && pending[this.#front].done) this.#front++;
-    if (this.#front > 1024 && this.#front * 2 > pending.length) {
+    let front = this.#front;
+    while (front < pending.length && pending[front].done) front++;
+    if (front > 1024 && front * 2 > pending.length) {
       // Let go of the done pieces at the front, in O(1) amortized.
-      pending.splice(0, this.#front);
-      this.#unsent[0] -= this.#front;
-      this.#unsent[1] -= this.#front;
-      this.#front = 0;
+      pending.splice(0, front);
+      this.#unsent[0] -= front;
+      this.#unsent[1] -= front;
+      front = 0;
     }
+    this.#front = front;
     // The receiver's window starts at the first message it has not delivered: the message of the oldest
     // piece not acked, from its first piece on (its other pieces may be acked, held and not delivered).
-    const front = pending[this.#front];
-    const oldest = front && firstPiece(front);
+    const oldest = pending[front] && firstPiece(pending[front]);
     const kind = +fragments;
-    for (let at = Math.max(this.#unsent[kind], this.#front); at < pending.length; at++) {
+    for (let at = Math.max(this.#unsent[kind], front); at < pending.length; at++) {
       const piece = pending[at];
       if (isReliable(this.mode) && sequenceAhead(piece.sequence, oldest) >= RECEIVE_WINDOW) return undefined;
       this.#unsent[kind] = at;
@@ -1371,9 +1372,10 @@ class Stream {
    * that were never sent: a newer one supersedes them. Returns their bytes.
    */
   dropUnsent(): number {
+    const pending = this.#pending;
     let byteCount = 0;
-    for (let at = this.#front; at < this.#pending.length; at++) {
-      const piece = this.#pending[at];
+    for (let at = this.#front; at < pending.length; at++) {
+      const piece = pending[at];
       if (!piece.sends && !piece.done) {
         piece.done = true;
         byteCount += piece.payload.length;
@@ -1414,7 +1416,8 @@ class Stream {
     }
     const messages = this.#hold(frame);
     // The first sequence not held yet: while it stays missing and later pieces wait, the stream waits.
-    let missing = sequenceAhead(this.#firstMissing, this.nextDeliver) < 0 ? this.nextDeliver : this.#firstMissing;
+    let missing = this.#firstMissing;
+    if (sequenceAhead(missing, this.nextDeliver) < 0) missing = this.nextDeliver;
     while (held.has(missing)) missing = nextSequence(missing);
     if (!held.size) this.waitingSince = Infinity;
     else if (missing !== this.#firstMissing || this.waitingSince === Infinity) this.waitingSince = now;
@@ -1424,7 +1427,8 @@ class Stream {
 
   /** Holds a piece; returns the messages it completes, in the order to deliver them. */
   #hold(piece: Frame): Held[] {
-    this.held.set(piece.sequence, { ...piece, payload: toHold(piece.payload) });
+    const held = this.held;
+    held.set(piece.sequence, { ...piece, payload: toHold(piece.payload) });
     this.heldBytes += piece.payload.length;
     const unordered = this.mode !== RELIABLE;
     const messages: Held[] = [];
@@ -1435,8 +1439,8 @@ class Stream {
       if (!message) return messages;
       messages.push(message);
       // Unordered pieces handed over stay as null until nextDeliver passes them, so a late copy is a duplicate.
-      while (this.held.get(this.nextDeliver) === null) {
-        this.held.delete(this.nextDeliver);
+      while (held.get(this.nextDeliver) === null) {
+        held.delete(this.nextDeliver);
         this.nextDeliver = nextSequence(this.nextDeliver);
       }
       if (unordered) return messages;
@@ -1826,8 +1830,8 @@ class Connection implements Peer {
     if (!(flags & ACK_ONLY)) { // an ACK_ONLY packet took no sequence number: nothing to record or ack
       this.#ackPending++;
       if (ahead > 0) {
-        const shifted = ahead < 32 ? this.#remoteBits << ahead : 0;
-        this.#remoteBits = shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0);
+        // The bits shifted up past the new latest, and the bit of the latest before it (a jump past 32 clears all).
+        this.#remoteBits = (ahead < 32 ? this.#remoteBits << ahead : 0) | (ahead <= 32 ? 1 << (ahead - 1) : 0);
         this.#remoteLatest = sequence;
       } else {
         this.#remoteBits |= 1 << (-ahead - 1);
@@ -2275,9 +2279,10 @@ export class Host {
 
   /** Moves the timed messages due by `now` to the events, all of one time together. */
   #release(now: number): void {
+    const held = this.#held;
     let due = 0;
-    while (due < this.#held.length && this.#held[due][0] <= now) this.#events.push(this.#held[due++][1]);
-    if (due) this.#held.splice(0, due);
+    while (due < held.length && held[due][0] <= now) this.#events.push(held[due++][1]);
+    if (due) held.splice(0, due);
   }
 
   /** Async style: updates every `tickMs` and yields each event, until `close()`. */
