@@ -1500,6 +1500,8 @@ interface Sink {
   readonly now: () => number;
   /** Holds a timed message until its `at` (this Host's clock); false when the hold queue is full. */
   hold(event: MessageEvent): boolean;
+  /** Lets go of the timed messages of a peer that ended: they would wait in the hold queue, maybe for ever. */
+  forget(peer: Peer): void;
 }
 
 /** A packet sent and not yet acked: which pieces it carried, for acks and RTT. */
@@ -1709,6 +1711,7 @@ class Connection implements Peer {
   #close(): void {
     this.state = "disconnected";
     this.#streams.clear(); // every queued and held piece goes with its stream
+    this.sink.forget(this);
     this.#streamList = [];
     this.#inFlight = [];
     this.#queuedBytes = 0;
@@ -2221,6 +2224,7 @@ export class Host {
         insertByTime(this.#held, event.at!, event);
         return true;
       },
+      forget: (peer) => this.#held = this.#held.filter(([, event]) => event.peer !== peer),
     };
     this.#random = options.random ?? ((bytes) => crypto.getRandomValues(bytes as Uint8Array<ArrayBuffer>));
     this.#secret = [this.#randomWord(), this.#randomWord()];

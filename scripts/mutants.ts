@@ -380,6 +380,10 @@ const MUTANTS: Mutant[] = [
     edits: [["if (!(t0 > this.#newest[kind])) return;", ""]],
   },
   {
+    name: "timed: a peer's messages still waiting kept in the hold queue when it ends",
+    edits: [["    this.sink.forget(this);\n", ""]],
+  },
+  {
     name: "window: never cut by loss",
     edits: [["this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now)", "false) this.#cutWindow(now)"]],
   },
