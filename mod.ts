@@ -1556,8 +1556,6 @@ class Connection implements Peer {
   #sendKey: TagKey = [0, 0];
   #receiveKey: TagKey = [0, 0];
   #lastSentAt = -Infinity;
-  /** When the last packet that took a sequence number left. */
-  #takenAt = -Infinity;
   /** CLOSING packets still to send after `disconnect()`, one per update until one is acked. */
   #closingSends = 0;
   /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
@@ -1831,8 +1829,8 @@ class Connection implements Peer {
 
     // The whole packet checks out: apply it.
     if (this.state === "connecting") this.#connected();
-    if (!(flags & ACK_ONLY)) { // an ACK_ONLY packet took no sequence number: nothing to record or ack, no news
-      this.lastReceivedAt = now;
+    this.lastReceivedAt = now;
+    if (!(flags & ACK_ONLY)) { // an ACK_ONLY packet took no sequence number: nothing to record or ack
       this.#ackPending++;
       if (ahead > 0) {
         // The bits shifted up past the new latest, and the bit of the latest before it (a jump past 32 clears all).
@@ -2112,13 +2110,9 @@ class Connection implements Peer {
     const sequence = this.#nextSequence;
     // Empty: only an ack or a keepalive. It carries the next sequence number without taking it, so the
     // other side's headers never spend ack bits on it (3 bytes a packet at 20% loss); but every 32nd
-    // packet takes one, so that a peer that only receives still measures its RTT, and so does a packet
-    // KEEPALIVE_MS after the last that took one: only those tell the other side this one is alive (a copy of an
-    // empty packet passes as new, and replayed it kept a crashed peer connected for ever).
+    // packet takes one, so that a peer that only receives still measures its RTT.
     // A CLOSING takes one, so that the other side acks it. Clock frames need no ack: they ride in empty packets.
-    if (
-      !pieces.length && !(flags & CLOSING) && this.stats.packetsSent & 31 && now - this.#takenAt < KEEPALIVE_MS
-    ) flags |= ACK_ONLY;
+    if (!pieces.length && !(flags & CLOSING) && this.stats.packetsSent & 31) flags |= ACK_ONLY;
     const packet = new Uint8Array(MAX_HEADER_BYTES + frameBytes);
     let at = writeHeader(packet, flags, sequence, this.#remoteLatest, this.#remoteBits);
     for (const control of controls) at = writeFrame(control, undefined, packet, at);
@@ -2132,7 +2126,6 @@ class Connection implements Peer {
     if (!(flags & ACK_ONLY)) {
       this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { sequence, sentAt: now, pieces, counted: false };
       this.#nextSequence = nextSequence(sequence);
-      this.#takenAt = now;
     }
     this.#lastSentAt = now;
     this.#ackPending = 0;

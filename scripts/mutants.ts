@@ -384,20 +384,6 @@ const MUTANTS: Mutant[] = [
     edits: [["    this.sink.forget(this);\n", ""]],
   },
   {
-    name: "silence: an empty packet (one a replay can copy) counts as news from the peer",
-    edits: [[
-      "no news\n      this.lastReceivedAt = now;\n",
-      "no news\n",
-    ], [
-      "    if (!(flags & ACK_ONLY)) { // an ACK_ONLY packet",
-      "    this.lastReceivedAt = now;\n    if (!(flags & ACK_ONLY)) { // an ACK_ONLY packet",
-    ]],
-  },
-  {
-    name: "silence: an idle peer's empty packets never take a sequence number but every 32nd",
-    edits: [[" && now - this.#takenAt < KEEPALIVE_MS", ""]],
-  },
-  {
     name: "window: never cut by loss",
     edits: [["this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now)", "false) this.#cutWindow(now)"]],
   },
