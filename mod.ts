@@ -270,7 +270,9 @@ export interface SendOptions {
    * Deliver at this time, ms on the sender's clock: the receiver converts it
    * through its clock estimate and holds the message until then. Messages of
    * one `at` are delivered together, in send order. One whose time has passed
-   * arrives at once, with `late: true`.
+   * arrives at once, with `late: true`; one more than the receiver's `timeout`
+   * ms ahead (10 s by default) is dropped and counted in `stats.timedDropped`
+   * (for a time further off, send the time in the message).
    */
   at?: number;
 }
@@ -299,7 +301,7 @@ export interface Stats {
   invalidDropped: number;
   /** Socket faults, counted and never thrown: a send that failed, a closed socket, an oversized datagram. */
   socketErrors: number;
-  /** Timed messages dropped because `HostOptions.maxTimedMessages` were waiting already. */
+  /** Timed messages dropped: `HostOptions.maxTimedMessages` were waiting already, or it was over `timeout` ms ahead. */
   timedDropped: number;
 }
 
@@ -1500,8 +1502,6 @@ interface Sink {
   readonly now: () => number;
   /** Holds a timed message until its `at` (this Host's clock); false when the hold queue is full. */
   hold(event: MessageEvent): boolean;
-  /** Lets go of the timed messages of a peer that ended: they would wait in the hold queue, maybe for ever. */
-  forget(peer: Peer): void;
 }
 
 /** A packet sent and not yet acked: which pieces it carried, for acks and RTT. */
@@ -1711,7 +1711,6 @@ class Connection implements Peer {
   #close(): void {
     this.state = "disconnected";
     this.#streams.clear(); // every queued and held piece goes with its stream
-    this.sink.forget(this);
     this.#streamList = [];
     this.#inFlight = [];
     this.#queuedBytes = 0;
@@ -1937,7 +1936,9 @@ class Connection implements Peer {
         event.at = at - this.clock.offsetMs;
         event.late = event.at <= now;
         if (!event.late) {
-          if (!this.sink.hold(event)) this.count("timedDropped");
+          // At most `timeout` ms ahead, so that what a peer left waiting is gone that long after it: a player's
+          // messages timed a billion ms ahead once kept the queue full, for every peer, until the process ended.
+          if (event.at - now > this.#config.timeout || !this.sink.hold(event)) this.count("timedDropped");
           continue;
         }
       }
@@ -2224,7 +2225,6 @@ export class Host {
         insertByTime(this.#held, event.at!, event);
         return true;
       },
-      forget: (peer) => this.#held = this.#held.filter(([, event]) => event.peer !== peer),
     };
     this.#random = options.random ?? ((bytes) => crypto.getRandomValues(bytes as Uint8Array<ArrayBuffer>));
     this.#secret = [this.#randomWord(), this.#randomWord()];

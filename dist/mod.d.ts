@@ -70,7 +70,9 @@ export interface SendOptions {
      * Deliver at this time, ms on the sender's clock: the receiver converts it
      * through its clock estimate and holds the message until then. Messages of
      * one `at` are delivered together, in send order. One whose time has passed
-     * arrives at once, with `late: true`.
+     * arrives at once, with `late: true`; one more than the receiver's `timeout`
+     * ms ahead (10 s by default) is dropped and counted in `stats.timedDropped`
+     * (for a time further off, send the time in the message).
      */
     at?: number;
 }
@@ -98,7 +100,7 @@ export interface Stats {
     invalidDropped: number;
     /** Socket faults, counted and never thrown: a send that failed, a closed socket, an oversized datagram. */
     socketErrors: number;
-    /** Timed messages dropped because `HostOptions.maxTimedMessages` were waiting already. */
+    /** Timed messages dropped: `HostOptions.maxTimedMessages` were waiting already, or it was over `timeout` ms ahead. */
     timedDropped: number;
 }
 /** What {@linkcode Host.poll} returns and `for await` yields. */

@@ -380,8 +380,8 @@ const MUTANTS: Mutant[] = [
     edits: [["if (!(t0 > this.#newest[kind])) return;", ""]],
   },
   {
-    name: "timed: a peer's messages still waiting kept in the hold queue when it ends",
-    edits: [["    this.sink.forget(this);\n", ""]],
+    name: "timed: a message timed more than `timeout` ms ahead held",
+    edits: [["event.at - now > this.#config.timeout || ", ""]],
   },
   {
     name: "window: never cut by loss",
