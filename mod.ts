@@ -1771,8 +1771,11 @@ class Connection implements Peer {
    * be counted, "duplicate" for one that arrived before.
    */
   receive(datagram: Uint8Array, now: number): "invalid" | "duplicate" | "ok" {
-    // The tag first: it is cheap, and anything that fails it is not from the peer.
-    if (!this.cookie || !sealed(datagram, this.#receiveKey)) return "invalid";
+    // The tag first: it is cheap, and anything that fails it is not from the peer. Each lap of the 16-bit packet
+    // sequence adds 1 to the key's second word, so that a packet recorded a lap before (65,536 packets ago, about 18
+    // minutes at 60 a second) fails: a packet that fails under this lap's key may be the first of the next lap.
+    let key = this.#receiveKey;
+    if (!this.cookie || !sealed(datagram, key) && !sealed(datagram, key = [key[0], key[1] + 1 | 0])) return "invalid";
     const reader = new ByteReader(datagram.subarray(0, datagram.length - TAG_BYTES));
     const header = readHeader(reader);
     if (!header) return "invalid";
@@ -1835,6 +1838,7 @@ class Connection implements Peer {
         // The bits shifted up past the new latest, and the bit of the latest before it (a jump past 32 clears all).
         this.#remoteBits = (ahead < 32 ? this.#remoteBits << ahead : 0) | (ahead <= 32 ? 1 << (ahead - 1) : 0);
         this.#remoteLatest = sequence;
+        this.#receiveKey = key;
       } else {
         this.#remoteBits |= 1 << (-ahead - 1);
       }
@@ -2127,6 +2131,7 @@ class Connection implements Peer {
     if (!(flags & ACK_ONLY)) {
       this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { sequence, sentAt: now, pieces, counted: false };
       this.#nextSequence = nextSequence(sequence);
+      if (!this.#nextSequence) this.#sendKey[1] = this.#sendKey[1] + 1 | 0; // a new lap (see receive)
     }
     this.#lastSentAt = now;
     this.#ackPending = 0;

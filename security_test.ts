@@ -543,6 +543,78 @@ Deno.test("Host: replayed empty packets carrying old clock answers move no clock
   assert.ok(worstMs <= 25, `the estimate moved by ${worstMs} ms`);
 });
 
+Deno.test("Host: a packet recorded a lap of the 16-bit sequence before is refused when replayed", () => {
+  // Once the packet sequence wrapped (65,536 packets, about 18 minutes at 60 a second each way), a genuine packet
+  // recorded a lap before passed as new: replayed one a tick, its old messages were delivered again, and the
+  // genuine packets it stood for were dropped as repeats, yet acked, so the reliable channel stalled and the
+  // connection timed out. Each lap now has its own key.
+  const net = memoryNet({ latencyMs: 8 });
+  const log: Uint8Array[] = [];
+  const recorded = (address: string): Socket => {
+    const socket = net.socket(address);
+    return {
+      send(data, to) {
+        if (address === "client") log.push(data.slice());
+        socket.send(data, to);
+      },
+      listen: (receive) => socket.listen(receive),
+      close: () => socket.close(),
+    };
+  };
+  const server = new Host(recorded("server"), { now: net.now, random: seededBytes(41) });
+  const client = new Host(recorded("client"), { now: net.now, random: seededBytes(42) });
+  const peer = client.connect("server");
+  const sequenceOf = (datagram: Uint8Array) => datagram[1] << 8 | datagram[2];
+  const got: { input?: number; chat?: number }[] = [];
+  let chatsSent = 0;
+  const step = (tick: number) => {
+    // A game: an input every tick (unreliable), a chat line every 10 ticks (reliable).
+    if (peer.state === "connected") {
+      peer.send({ input: tick }, { mode: "unreliable" });
+      if (tick % 10 === 0) peer.send({ chat: chatsSent++ });
+    }
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    for (let event; (event = server.poll());) if (event.type === "message") got.push(event.data as never);
+    while (client.poll());
+  };
+  // The first lap's data packets, by sequence, as someone on the path would record them.
+  const firstLap = new Map<number, Uint8Array>();
+  let tick = 0;
+  for (; tick < 66_000; tick++) {
+    step(tick);
+    for (const datagram of log) {
+      const sequence = sequenceOf(datagram);
+      if (tick < 3000 && datagram[0] >= 0x80 && !(datagram[0] & 0x40) && !firstLap.has(sequence)) {
+        firstLap.set(sequence, datagram);
+      }
+    }
+    log.length = 0;
+  }
+  assert.ok(chatsSent > 6500 && got.length > 60_000, "the connection ran a lap and more");
+  const attacker = net.socket("client");
+  const from = got.length;
+  let replayed = 0;
+  let lastSent: Uint8Array = new Uint8Array(3);
+  for (let k = 0; k < 1200; k++, tick++) {
+    const old = firstLap.get((sequenceOf(lastSent) + 1) & 0xffff);
+    if (old && k < 300) attacker.send(old, "server"), replayed++;
+    log.length = 0;
+    step(tick);
+    lastSent = log.at(-1) ?? lastSent;
+  }
+  assert.ok(replayed >= 290, `replayed ${replayed}`);
+  const during = got.slice(from);
+  assert.deepEqual(during.filter((message) => (message.input ?? message.chat! * 10) < 60_000), [], "nothing old again");
+  const chats = during.flatMap((message) => message.chat ?? []);
+  assert.ok(
+    chats.length >= 115 && chats.at(-1)! >= chatsSent - 3,
+    `${chats.length} chat lines, the last ${chats.at(-1)}`,
+  );
+  assert.equal(peer.state, "connected");
+});
+
 // ─── the handshake tells the truth fast ─────────────────────────────────────
 
 Deno.test("a HELLO of another protocol gets a REFUSED no larger than it, and the peer ends at once as refused", () => {

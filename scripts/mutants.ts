@@ -384,6 +384,17 @@ const MUTANTS: Mutant[] = [
     edits: [["event.at - now > this.#config.timeout || ", ""]],
   },
   {
+    name: "tag: one key for every lap of the packet sequence (the sender's never changes)",
+    edits: [[
+      "      if (!this.#nextSequence) this.#sendKey[1] = this.#sendKey[1] + 1 | 0; // a new lap (see receive)\n",
+      "",
+    ]],
+  },
+  {
+    name: "tag: the receiver keeps the first lap's key (a new lap's packets pass only as its second try)",
+    edits: [["        this.#receiveKey = key;\n", ""]],
+  },
+  {
     name: "window: never cut by loss",
     edits: [["this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now)", "false) this.#cutWindow(now)"]],
   },
