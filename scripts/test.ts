@@ -60,7 +60,10 @@ const checks: Check[] = [
   { name: "deno fmt --check", args: ["fmt", "--check"] },
   { name: "deno lint", args: ["lint"] },
   { name: "deno doc --lint mod.ts osc.ts", args: ["doc", "--lint", "mod.ts", "osc.ts"] },
-  { name: "deno check (all .ts files and mod.ts doc examples)", args: ["check", "--doc", ...allTypeScript] },
+  {
+    name: "deno check (all .ts files and mod.ts doc examples)",
+    args: ["check", "--lock=deno.lock", "--doc", ...allTypeScript],
+  },
   {
     // Checked as a browser module: only the es2022 and dom libs, so Deno, Bun,
     // process and Buffer are unknown names, and mod.ts must import nothing.
