@@ -512,7 +512,7 @@ class ByteReader {
 
   /** One byte. */
   u8(): number {
-    return this.at < this.bytes.length ? this.bytes[this.at++] : this.#fail();
+    return this.left > 0 ? this.bytes[this.at++] : this.#fail();
   }
 
   /** A big-endian unsigned integer of `byteCount` bytes, at most 4. */
@@ -556,7 +556,7 @@ function varintBytes(value: number): number {
 
 /** Writes `value` (below 2 ** 28) as a varint at `at` of `bytes`; returns where it ended. */
 function writeVarint(bytes: Uint8Array, at: number, value: number): number {
-  for (; value > 127; value >>>= 7) bytes[at++] = 128 | (value & 127);
+  for (; value > 127; value >>>= 7) bytes[at++] = value | 128; // the low 7 bits and 128 for "more" (a byte keeps the low 8 bits)
   bytes[at++] = value;
   return at;
 }
@@ -734,7 +734,7 @@ function write(value: unknown, depth: number): void {
   switch (typeof value) {
     case "number":
       if (!Number.isSafeInteger(value)) return put64(0xcb, value);
-      if (value < 128 && value >= -32) return put(value & 255); // positive or negative fixint
+      if (value < 128 && value >= -32) return put(value); // positive or negative fixint (a byte keeps the low 8 bits)
       {
         // Unsigned forms start at 0xcc, signed at 0xd0. A negative fits n bytes
         // when -2 * value - 1 < 2^(8n), as a positive fits when value < 2^(8n).
@@ -746,15 +746,14 @@ function write(value: unknown, depth: number): void {
       return putString(value);
     case "boolean":
       return put(value ? 0xc3 : 0xc2);
-    case "undefined":
-      return put(0xc0);
     case "bigint":
       if (value < -(2n ** 63n) || value >= 2n ** 64n) {
         throw new RangeError(`Cannot pack ${value}: a bigint must fit in 64 bits`);
       }
       return put64(value < 0 ? 0xd3 : 0xcf, value);
+    case "undefined":
     case "object":
-      if (!value) return put(0xc0);
+      if (!value) return put(0xc0); // undefined and null are nil
       if (++depth > MAX_DEPTH) throw new TypeError(`Cannot pack nesting deeper than ${MAX_DEPTH} (a cycle?)`);
       if (Array.isArray(value) || value instanceof Set) {
         // A Set packs as the array of its values.
@@ -801,7 +800,7 @@ function write(value: unknown, depth: number): void {
         } catch (error) {
           throw located(
             error,
-            typeof key === "string" && /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${String(key)}]`,
+            typeof key === "string" && /^[a-z_$][\w$]*$/i.test(key) ? `.${key}` : `[${String(key)}]`,
           );
         }
       }
@@ -1060,7 +1059,7 @@ const nextSequence = (sequence: number): number => (sequence + 1) & 0xffff;
 // header and its frames. Each has one encoding; a reader refuses any other.
 
 /** A handshake datagram: its kind (HELLO, CHALLENGE, REFUSED), then three 32-bit words. */
-function writeHandshake(kind: number, first: number, second = 0, third = 0): Uint8Array {
+function writeHandshake(kind: number, first: number, second: number, third = 0): Uint8Array {
   const bytes = new Uint8Array(HANDSHAKE_BYTES);
   const view = viewOf(bytes);
   bytes[0] = kind;
@@ -1211,7 +1210,7 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
  * an unknown kind, on a channel or timed, a TIMED frame that times nothing, an
  * overlong varint.
  */
-function readFrame(reader: ByteReader, previous: Frame | undefined, timed = false): Frame | undefined {
+function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: boolean): Frame | undefined {
   const head = reader.u8();
   const hasFlag = head & FRAGMENT;
   const wireMode = head & 3;
@@ -1290,12 +1289,16 @@ interface Outgoing extends Frame {
   onAcked?: () => void;
 }
 
-/** A reliable piece that arrived ahead of delivery. `null` marks an unordered one already handed over. */
-interface Held {
+/** A message a stream hands over whole. */
+interface Delivered {
   payload: Uint8Array;
-  fragment: number;
   /** A timed message's time, on the sender's clock: each message keeps its own. */
   at?: number;
+}
+
+/** A reliable piece that arrived ahead of delivery. `null` marks an unordered one already handed over. */
+interface Held extends Delivered {
+  fragment: number;
 }
 
 class Stream {
@@ -1321,8 +1324,8 @@ class Stream {
   /** Since when (ms) pieces have waited for the first missing one; Infinity when none waits. */
   waitingSince = Infinity;
   #firstMissing = 0;
-  /** A STATE stream's snapshots, sent and received. */
-  snapshots?: Snapshots;
+  /** A STATE stream's snapshots, sent and received (made on first use: `declare` emits no field for it). */
+  declare snapshots?: Snapshots;
 
   /** @param id the stream's number: see streamId */
   constructor(readonly id: number) {
@@ -1390,7 +1393,7 @@ class Stream {
    * Takes an arrived frame; returns the messages it completes, in the order
    * to deliver them, or undefined for a reliable piece that arrived before.
    */
-  accept(frame: Frame, now: number): Held[] | undefined {
+  accept(frame: Frame, now: number): Delivered[] | undefined {
     const { sequence, fragment } = frame;
     const held = this.held;
     if (this.mode === UNRELIABLE) return [frame];
@@ -1428,12 +1431,12 @@ class Stream {
   }
 
   /** Holds a piece; returns the messages it completes, in the order to deliver them. */
-  #hold(piece: Frame): Held[] {
+  #hold(piece: Frame): Delivered[] {
     const held = this.held;
     held.set(piece.sequence, { ...piece, payload: toHold(piece.payload) });
     this.heldBytes += piece.payload.length;
     const unordered = this.mode !== RELIABLE;
-    const messages: Held[] = [];
+    const messages: Delivered[] = [];
     // Unordered and state: only the message this piece belongs to can have become whole; reliable: every message
     // from nextDeliver on, in turn.
     for (let start = unordered ? firstPiece(piece) : this.nextDeliver;;) {
@@ -1455,7 +1458,7 @@ class Stream {
    * to the last are all held: joined, and let go of (unordered ones leave a
    * null). Undefined while one is missing.
    */
-  #take(start: number): Held | undefined {
+  #take(start: number): Delivered | undefined {
     const pieces: Uint8Array[] = [];
     let byteCount = 0;
     let piece;
@@ -1477,7 +1480,7 @@ class Stream {
       else this.held.delete(at);
     }
     if (this.mode === RELIABLE) this.nextDeliver = (start + pieces.length) & 0xffff;
-    return { payload: message, fragment: 1, at: piece.at };
+    return { payload: message, at: piece.at };
   }
 }
 
@@ -1690,7 +1693,7 @@ class Connection implements Peer {
 
   /** A CLOSING packet now, whatever the spacing: Host.close() sends a few at once before its socket closes. */
   goodbye(now: number): Uint8Array | undefined {
-    if (this.#closingSends <= 0) return undefined;
+    if (!this.#closingSends) return undefined;
     this.#closingSends--;
     return this.packet(now, [], 0, CLOSING);
   }
@@ -1705,7 +1708,7 @@ class Connection implements Peer {
 
   /** True once disconnected with nothing left to send: the Host forgets it. */
   get finished(): boolean {
-    return this.state === "disconnected" && this.#closingSends <= 0;
+    return this.state === "disconnected" && !this.#closingSends;
   }
 
   #close(): void {
@@ -1781,7 +1784,7 @@ class Connection implements Peer {
     if (!header) return "invalid";
     if (this.state === "disconnected") {
       // Closing: the other side's ack of a CLOSING (or its own CLOSING) ends it; nothing else applies.
-      if (this.#closingSends <= 0) return "invalid";
+      if (!this.#closingSends) return "invalid";
       if (sequenceAhead(header.ack, this.#closingSequence) >= 0 || header.flags & CLOSING) this.#closingSends = 0;
       return "ok";
     }
@@ -2003,7 +2006,7 @@ class Connection implements Peer {
    * (at most `packetsPerUpdate` per update) or an ack or keepalive.
    */
   pollTransmit(now: number): Uint8Array | undefined {
-    if (this.#packetsLeft <= 0) return undefined;
+    if (!this.#packetsLeft) return undefined;
     this.#packetsLeft--;
     if (this.state === "connected") return this.#nextPacket(now);
     // Connecting or closing: one HELLO or CLOSING at most per update, spaced out.
@@ -2324,7 +2327,7 @@ export class Host {
 
   /** Sends a datagram, counted for the Host and for its connection if it has one; what the socket throws passes. */
   #transmit(connection: Connection | string, datagram: Uint8Array): void {
-    this.#socket.send(datagram, typeof connection === "string" ? connection : connection.address);
+    this.#socket.send(datagram, connection instanceof Connection ? connection.address : connection);
     this.#count(connection, "packetsSent");
     this.#count(connection, "bytesSent", datagram.length);
   }
@@ -2442,8 +2445,8 @@ interface SentSnapshot {
  * each XOR the base). Bytes past the last run equal the base's.
  */
 function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length * 2 + 10);
   const length = bytes.length;
+  const out = new Uint8Array(length * 2 + 10);
   // Past the end of the base its bytes count as 0: XOR takes the undefined there as 0.
   const differs = (i: number) => i < length && (bytes[i] ^ base[i]) > 0;
   let at = writeVarint(out, 0, length);
@@ -2698,16 +2701,12 @@ export class Timeline<T> {
    */
   at(time: number): [before: T, after: T, fraction: number] | undefined {
     const states = this.#states;
-    let after = 0;
-    while (after < states.length && states[after][0] < time) after++;
-    if (!after || after === states.length) {
-      // Before the first state or after the last: that state, if any.
-      const edge = states[after && after - 1];
-      return edge && [edge[1], edge[1], 0];
-    }
-    const [beforeTime, beforeState] = states[after - 1];
-    const [afterTime, afterState] = states[after];
-    return [beforeState, afterState, (time - beforeTime) / (afterTime - beforeTime)];
+    let index = 0; // of the first state at or after `time`
+    while (index < states.length && states[index][0] < time) index++;
+    // Before the first state or after the last, both are that state (none while empty).
+    const before = states[Math.max(index - 1, 0)];
+    const after = states[Math.min(index, states.length - 1)];
+    return before && [before[1], after[1], before === after ? 0 : (time - before[0]) / (after[0] - before[0])];
   }
 
   /**
@@ -2825,7 +2824,7 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
     },
     advance(ms) {
       const end = clock + ms;
-      while (heap.length && heap[0].at <= end) {
+      while (heap[0]?.at <= end) {
         const datagram = pop();
         clock = datagram.at; // never behind: nothing is sent into the past
         listeners.get(datagram.to)?.(datagram.data, datagram.from);
@@ -2870,14 +2869,14 @@ export function condition(socket: Socket, options: LinkOptions): Socket {
 
 /** Splits `"127.0.0.1:4000"` or `"[::1]:4000"` into hostname and port; a RangeError names a malformed one. */
 function splitAddress(address: string): [hostname: string, port: number] {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(address);
-  const port = Number(match?.[3]);
-  if (!match || !(port > 0 && port < 65536)) {
+  const match = /^(?:\[([\da-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/i.exec(address);
+  const port = Number(match?.[3]); // NaN when it does not match
+  if (!(port > 0 && port < 65536)) {
     throw new RangeError(
       `Cannot send to "${address}": an address is "host:port" with a port from 1 to 65535, such as "127.0.0.1:4000" or "[::1]:4000"`,
     );
   }
-  return [match[1] ?? match[2], port];
+  return [match![1] ?? match![2], port];
 }
 
 /** The address string of a hostname and port: IPv6 in brackets. */
@@ -3074,7 +3073,7 @@ export type BunUdpOpen = (options: {
  */
 export async function bunUdp(
   open: BunUdpOpen,
-  options: { hostname?: string; port?: number } = {},
+  options?: { hostname?: string; port?: number },
 ): Promise<Socket & { readonly address: string }> {
   let receive: (data: Uint8Array, from: string) => void = ignore;
   let notify: (event: SocketEvent) => void = ignore;
