@@ -415,7 +415,10 @@ export interface HostOptions {
   protocol?: number;
   /** Largest datagram in bytes (default 1200, at least 64). */
   mtu?: number;
-  /** A peer silent this many ms is dropped with reason `"timeout"` (default 10,000). */
+  /**
+   * A peer silent this many ms is dropped with reason `"timeout"` (default 10,000); also how far ahead a timed
+   * message may be (see SendOptions.at).
+   */
   timeout?: number;
   /**
    * The clock in ms (default: the socket's `now`, such as a `memoryNet`'s, else `performance.now`). A monotonic
@@ -1740,7 +1743,9 @@ class Connection implements Peer {
     const forward: TagKey = [this.nonce, cookie];
     const backward: TagKey = [cookie, this.nonce];
     this.#sendKey = answering ? backward : forward;
-    this.#receiveKey = answering ? forward : backward;
+    // The lap before the first: #remoteLatest starts at 0xffff, as if packet 65535 had arrived (see receive).
+    const [key0, key1] = answering ? forward : backward;
+    this.#receiveKey = [key0, key1 - 1 | 0];
   }
 
   /** The CHALLENGE brought the cookie: HELLO again with it. */
@@ -1776,9 +1781,13 @@ class Connection implements Peer {
   receive(datagram: Uint8Array, now: number): "invalid" | "duplicate" | "ok" {
     // The tag first: it is cheap, and anything that fails it is not from the peer. Each lap of the 16-bit packet
     // sequence adds 1 to the key's second word, so that a packet recorded a lap before (65,536 packets ago, about 18
-    // minutes at 60 a second) fails: a packet that fails under this lap's key may be the first of the next lap.
-    let key = this.#receiveKey;
-    if (!this.cookie || !sealed(datagram, key) && !sealed(datagram, key = [key[0], key[1] + 1 | 0])) return "invalid";
+    // minutes at 60 a second) fails. The lap is the latest received's (#receiveKey's), or the next when the sequence
+    // is ahead of it across 0, or the one before when behind it across 0 (a late packet): one hash, as before.
+    const sequence = datagram[1] << 8 | datagram[2]; // 0 for a datagram too short, which fails the tag
+    const ahead = sequenceAhead(sequence, this.#remoteLatest);
+    const lap = ahead > 0 ? +(sequence < this.#remoteLatest) : -(sequence > this.#remoteLatest);
+    const key: TagKey = [this.#receiveKey[0], this.#receiveKey[1] + lap | 0];
+    if (!this.cookie || !sealed(datagram, key)) return "invalid";
     const reader = new ByteReader(datagram.subarray(0, datagram.length - TAG_BYTES));
     const header = readHeader(reader);
     if (!header) return "invalid";
@@ -1810,8 +1819,7 @@ class Connection implements Peer {
     // Even a packet that passes the tag (a bug, a replay across a restart) must not wedge the
     // connection: its sequence must be near the last one and its ack of a packet sent lately. A real
     // peer never jumps SENT_PACKET_SLOTS packets at once.
-    const { flags, sequence, ack, ackBits } = header;
-    const ahead = sequenceAhead(sequence, this.#remoteLatest);
+    const { flags, ack, ackBits } = header; // its sequence is the one read first
     const ackAge = sequenceAhead(this.#nextSequence, ack);
     // Over a reliable socket the peer sends no acks of its own, so the ack in its keepalive may be old.
     const staleAck = !this.sink.reliable && (ackAge < 1 || ackAge > SENT_PACKET_SLOTS);

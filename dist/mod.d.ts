@@ -216,7 +216,10 @@ export interface HostOptions {
     protocol?: number;
     /** Largest datagram in bytes (default 1200, at least 64). */
     mtu?: number;
-    /** A peer silent this many ms is dropped with reason `"timeout"` (default 10,000). */
+    /**
+     * A peer silent this many ms is dropped with reason `"timeout"` (default 10,000); also how far ahead a timed
+     * message may be (see SendOptions.at).
+     */
     timeout?: number;
     /**
      * The clock in ms (default: the socket's `now`, such as a `memoryNet`'s, else `performance.now`). A monotonic

@@ -395,6 +395,10 @@ const MUTANTS: Mutant[] = [
     edits: [["        this.#receiveKey = key;\n", ""]],
   },
   {
+    name: "tag: a late packet of the lap before checked under this lap's key",
+    edits: [[": -(sequence > this.#remoteLatest);", ": 0;"]],
+  },
+  {
     name: "window: never cut by loss",
     edits: [["this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now)", "false) this.#cutWindow(now)"]],
   },
