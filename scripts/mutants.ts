@@ -27,6 +27,16 @@ type Mutant = {
   edits: [find: string, replace: string][];
 };
 
+/** How a data packet is recorded for the acks (in receive): moved by the mutant of that name. */
+const RECORD = "      if (ahead > 0) {\n" +
+  "        // The bits shifted up past the new latest, and the bit of the latest before it (a jump past 32 clears all).\n" +
+  "        this.#remoteBits = (ahead < 32 ? this.#remoteBits << ahead : 0) | (ahead <= 32 ? 1 << (ahead - 1) : 0);\n" +
+  "        this.#remoteLatest = sequence;\n" +
+  "        this.#receiveKey = key;\n" +
+  "      } else {\n" +
+  "        this.#remoteBits |= 1 << (-ahead - 1);\n" +
+  "      }\n";
+
 const MUTANTS: Mutant[] = [
   // ─── the table of issue #16 ─────────────────────────────────────────────────
   {
@@ -149,7 +159,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "the tag not checked on receive",
     edits: [[
-      'if (!this.cookie || !sealed(datagram, this.#receiveKey)) return "invalid";',
+      'if (!this.cookie || !sealed(datagram, key)) return "invalid";',
       'if (!this.cookie) return "invalid";',
     ]],
   },
@@ -180,19 +190,12 @@ const MUTANTS: Mutant[] = [
       "a packet dropped by the held-bytes or maxEvents bound is acked anyway (remoteBits recorded before the checks)",
     edits: [
       [
-        "      if (ahead > 0) {\n        const shifted = ahead < 32 ? this.#remoteBits << ahead : 0;\n" +
-        "        this.#remoteBits = shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0);\n" +
-        "        this.#remoteLatest = sequence;\n      } else {\n" +
-        "        this.#remoteBits |= 1 << (-ahead - 1);\n      }\n",
+        RECORD,
         "",
       ],
       [
         "    if (\n      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + RECEIVE_WINDOW ||\n",
-        "    if (!(flags & ACK_ONLY)) {\n      if (ahead > 0) {\n" +
-        "        const shifted = ahead < 32 ? this.#remoteBits << ahead : 0;\n" +
-        "        this.#remoteBits = shifted | (ahead <= 32 ? 1 << (ahead - 1) : 0);\n" +
-        "        this.#remoteLatest = sequence;\n      } else {\n" +
-        "        this.#remoteBits |= 1 << (-ahead - 1);\n      }\n    }\n" +
+        "    if (!(flags & ACK_ONLY)) {\n" + RECORD + "    }\n" +
         "    if (\n      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + RECEIVE_WINDOW ||\n",
       ],
     ],
@@ -325,15 +328,15 @@ const MUTANTS: Mutant[] = [
   {
     name: "messages that waited behind a lost one take the time of the frame that completed them",
     edits: [[
-      "    return { payload: message, fragment: 1, at: piece.at };",
-      "    return { payload: message, fragment: 1 };",
+      "    return { payload: message, at: piece.at };",
+      "    return { payload: message };",
     ]],
   },
   {
     name: "a sender's window counted from its oldest piece not acked, not from the first piece of its message",
     edits: [[
-      "    const oldest = front && firstPiece(front);",
-      "    const oldest = front?.sequence;",
+      "    const oldest = pending[front] && firstPiece(pending[front]);",
+      "    const oldest = pending[front]?.sequence;",
     ]],
   },
   {
