@@ -2575,7 +2575,7 @@ class Clock implements ClockEstimate {
   #toAnswer?: [number, number];
   /**
    * The t0 of the newest request and of the newest answer taken. An older or repeated one is no news: a copy of an
-   * empty packet passes as new (see ACK_ONLY), and 20 replayed answers a tick once skewed the offset by 10 s.
+   * empty packet passes as new (see ACK_ONLY), and 20 replayed answers a tick once skewed the offset by 15 s.
    */
   #newest = [-Infinity, -Infinity];
 
