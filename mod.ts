@@ -429,7 +429,9 @@ export interface HostOptions {
    * Fills an array with random bytes, as `crypto.getRandomValues` does (the
    * default): the handshake's nonces and the cookie secret come from it. A
    * seeded one makes a test on `memoryNet` replay byte for byte; anything
-   * else must be unpredictable, or strangers can forge packets.
+   * else must be unpredictable, or strangers can forge packets. It writes
+   * over bytes from `crypto.getRandomValues`: one that writes nothing (such as
+   * `Math.random`, given by mistake) leaves them.
    */
   random?: (bytes: Uint8Array) => void;
   /** Channels per peer, ordering on their own (default 8, at most 256). */
@@ -2242,13 +2244,15 @@ export class Host {
         return true;
       },
     };
-    this.#random = options.random ?? ((bytes) => crypto.getRandomValues(bytes as Uint8Array<ArrayBuffer>));
+    this.#random = options.random ?? ignore;
     this.#secret = [this.#randomWord(), this.#randomWord()];
     socket.listen((data, from) => this.#receive(data, from), (event) => this.#socketEvent(event));
   }
 
   #randomWord(): number {
-    const bytes = new Uint8Array(4);
+    // The default `random` fills nothing: crypto's bytes stand. A `random` given by mistake that fills nothing
+    // (`Math.random`, which TypeScript takes for one) leaves them too, rather than keys anyone can compute.
+    const bytes = crypto.getRandomValues(new Uint8Array(4));
     this.#random(bytes);
     return viewOf(bytes).getUint32(0);
   }

@@ -764,3 +764,25 @@ Deno.test("a peer that holds the keys and sends 100,000 mangled packets of every
   assert.ok(server.stats.invalidDropped > 1000, `${server.stats.invalidDropped} dropped`);
   void serverEvents;
 });
+
+Deno.test("Host: a `random` that fills nothing (Math.random by mistake) still leaves nonces no one can guess", () => {
+  // TypeScript takes `Math.random` for `(bytes) => void`. It writes nothing into the bytes, which once left a
+  // cookie secret of 0 and every nonce 1: a stranger could compute every key and forge a player's packets.
+  const net = memoryNet({ latencyMs: 5 });
+  const hellos: Uint8Array[] = [];
+  const tapped = (address: string): Socket => {
+    const socket = net.socket(address);
+    return { ...socket, send: (data, to) => (hellos.push(data.slice()), socket.send(data, to)) };
+  };
+  const random = Math.random as HostOptions["random"];
+  const server = new Host(net.socket("server"), { random });
+  const clients = ["a", "b"].map((address) => new Host(tapped(address), { random }));
+  const peers = clients.map((client) => client.connect("server"));
+  assert.equal(hellos.length, 2);
+  assert.notDeepEqual(hellos[0], hellos[1], "two clients' first HELLOs differ in their nonces");
+  for (let tick = 0; tick < 20; tick++) {
+    for (const host of [server, ...clients]) host.update();
+    net.advance(TICK_MS);
+  }
+  assert.deepEqual(peers.map((peer) => peer.state), ["connected", "connected"]);
+});

@@ -230,7 +230,9 @@ export interface HostOptions {
      * Fills an array with random bytes, as `crypto.getRandomValues` does (the
      * default): the handshake's nonces and the cookie secret come from it. A
      * seeded one makes a test on `memoryNet` replay byte for byte; anything
-     * else must be unpredictable, or strangers can forge packets.
+     * else must be unpredictable, or strangers can forge packets. It writes
+     * over bytes from `crypto.getRandomValues`: one that writes nothing (such as
+     * `Math.random`, given by mistake) leaves them.
      */
     random?: (bytes: Uint8Array) => void;
     /** Channels per peer, ordering on their own (default 8, at most 256). */
