@@ -1403,10 +1403,11 @@ class Stream {
     const held = this.held;
     if (this.mode === UNRELIABLE) return [frame];
     if (this.mode === STATE) {
-      // Lossy: a snapshot's pieces wait until it is whole; pieces far behind the newest are let go.
+      // Lossy: a snapshot's pieces wait until it is whole; pieces far from this one, behind or ahead, are
+      // let go (ahead too: pieces sent in falling order would stay, every one, and each piece scan them all).
       if (held.has(sequence)) return [];
       for (const [old, piece] of held) {
-        if (sequenceAhead(sequence, old) > STATE_PIECES_KEPT) {
+        if (Math.abs(sequenceAhead(sequence, old)) > STATE_PIECES_KEPT) {
           held.delete(old);
           this.heldBytes -= piece!.payload.length;
         }
@@ -1937,7 +1938,11 @@ class Connection implements Peer {
       };
       if (frame.mode === STATE) {
         // The snapshot's first piece's sequence names it.
-        const snapshot = (stream.snapshots ??= new Snapshots()).decode(firstPiece(frame), message);
+        const snapshot = (stream.snapshots ??= new Snapshots()).decode(
+          firstPiece(frame),
+          message,
+          this.#config.maxMessageBytes,
+        );
         if (snapshot === undefined) continue; // older than one delivered: kept as a baseline only
         if (!snapshot) return this.count("invalidDropped");
         [message, event.time] = snapshot;
@@ -2477,10 +2482,12 @@ function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
 }
 
 /** The bytes `delta` describes against `base`, or undefined when it is malformed. */
-function applyDelta(delta: Uint8Array, base: Uint8Array): Uint8Array | undefined {
+function applyDelta(delta: Uint8Array, base: Uint8Array, max: number): Uint8Array | undefined {
   const reader = new ByteReader(delta);
   const length = reader.varint();
-  if (length > delta.length * 8 + base.length) return undefined; // a claimed length is bounded before allocating
+  // A claimed length is bounded before allocating, by what a sender may send: not by the delta's size (a state
+  // that grows by zeros has a short delta; states built each on the last could grow 8 times a delta each).
+  if (length > max) return undefined;
   const bytes = new Uint8Array(length);
   bytes.set(base.subarray(0, length));
   let at = 0;
@@ -2533,10 +2540,11 @@ class Snapshots {
   /**
    * Rebuilds the snapshot sent as `sequence`: its packed bytes and the time
    * it was sent on the sender's clock, or null when it cannot be (its
-   * baseline is gone, or it is malformed), or undefined when a newer one was
+   * baseline is gone, it is malformed, or longer than `max` bytes, the
+   * receiver's maxMessageBytes), or undefined when a newer one was
    * delivered already. Every snapshot rebuilt is kept as a baseline.
    */
-  decode(sequence: number, payload: Uint8Array): [bytes: Uint8Array, time: number] | null | undefined {
+  decode(sequence: number, payload: Uint8Array, max: number): [bytes: Uint8Array, time: number] | null | undefined {
     const reader = new ByteReader(payload);
     const back = reader.varint();
     const time = reader.take(8);
@@ -2544,7 +2552,7 @@ class Snapshots {
     if (!reader.ok) return null;
     const baseSequence = (sequence - back) & 0xffff;
     const base = this.#received[baseSequence % SNAPSHOT_SLOTS];
-    const bytes = !back ? body : base?.sequence === baseSequence ? applyDelta(body, base.bytes) : undefined;
+    const bytes = !back ? body : base?.sequence === baseSequence ? applyDelta(body, base.bytes, max) : undefined;
     if (!bytes) return null;
     this.#received[sequence % SNAPSHOT_SLOTS] = { sequence, bytes };
     if (this.#newestDelivered >= 0 && sequenceAhead(sequence, this.#newestDelivered) <= 0) return undefined;

@@ -4,7 +4,16 @@
  * Everything runs on memoryNet's virtual clock and seeded links.
  */
 import assert from "node:assert/strict";
-import { Host, type HostEvent, type HostOptions, type LinkOptions, memoryNet, type Peer, type Socket } from "./mod.ts";
+import {
+  Host,
+  type HostEvent,
+  type HostOptions,
+  type LinkOptions,
+  memoryNet,
+  pack,
+  type Peer,
+  type Socket,
+} from "./mod.ts";
 import { seeded, seededBytes } from "./test_tools.ts";
 
 const TICK_MS = 16;
@@ -785,4 +794,119 @@ Deno.test("Host: a `random` that fills nothing (Math.random by mistake) still le
     net.advance(TICK_MS);
   }
   assert.deepEqual(peers.map((peer) => peer.state), ["connected", "connected"]);
+});
+
+// ─── a player's own state frames ────────────────────────────────────────────
+
+/** A varint as the wire writes it: 7 bits a byte, low first, the top bit set on all but the last. */
+const varint = (value: number): number[] => value < 128 ? [value] : [value & 127 | 128, ...varint(value >>> 7)];
+
+/** A "state" frame of its own (on the wire a sequenced frame with the FRAGMENT bit) on `channel`, not channel 0. */
+function stateFrame(channel: number, sequence: number, fragment: number, payload: number[]): number[] {
+  const length = payload.length;
+  return [
+    0x0e | (length < 14 ? length : 15) << 4, // SEQUENCED | HAS_CHANNEL | FRAGMENT, the length
+    channel,
+    sequence >> 8,
+    sequence & 255,
+    ...varint(fragment), // the piece's index times 2, plus 1 on the last
+    ...(length < 14 ? [] : varint(length - 14)),
+    ...payload,
+  ];
+}
+
+/**
+ * A connected player whose Host is genuine but whose socket adds frames of its own making to its data packets, and
+ * tags them again: each of `inject`'s batches goes at the end of one data packet, in order. The player sends
+ * `text ${tick}` reliably on channel 0 every tick.
+ */
+function hostilePlayer(serverOptions: HostOptions) {
+  const random = (bytes: Uint8Array) => void bytes.fill(7);
+  const net = memoryNet({ latencyMs: 5 });
+  const sentByServer: Uint8Array[] = [];
+  const serverSocket = net.socket("server");
+  const server = new Host(
+    { ...serverSocket, send: (data, to) => (sentByServer.push(data.slice()), serverSocket.send(data, to)) },
+    { now: net.now, random, ...serverOptions },
+  );
+  const batches: number[][] = [];
+  const clientSocket = net.socket("client");
+  const client = new Host({
+    ...clientSocket,
+    send(data, to) {
+      // A data packet that took a sequence number (not ACK_ONLY, not CLOSING) carries the next batch.
+      if (data[0] >= 0x80 && !(data[0] & 0x60) && batches.length) {
+        const body = [...data.subarray(0, data.length - 4), ...batches.shift()!];
+        data = retag(Uint8Array.from([...body, 0, 0, 0, 0]), clientKey({ server: sentByServer }));
+      }
+      clientSocket.send(data, to);
+    },
+  }, { now: net.now, random });
+  const peer = client.connect("server");
+  const serverEvents: HostEvent[] = [];
+  let tick = 0;
+  const step = () => {
+    if (peer.state === "connected") peer.send(`text ${tick++}`);
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    for (let event; (event = server.poll());) serverEvents.push(event);
+    while (client.poll());
+  };
+  for (let i = 0; i < 20 && peer.state !== "connected"; i++) step();
+  assert.equal(peer.state, "connected");
+  const texts = () => messagesOf(serverEvents).filter((data) => typeof data === "string");
+  return { server, peer, serverEvents, step, texts, inject: (batch: number[]) => batches.push(batch) };
+}
+
+Deno.test("a player's state pieces in falling sequence order, thousands never completed, are let go, not held until memory refuses its packets", () => {
+  // Each piece is the first of a snapshot that never completes (fragment 0: index 0, not the last), 16 bytes,
+  // 100 to a packet, sequences falling from 8,999 to 1,000. The pieces far from the newest arrival, ahead of it
+  // as well as behind, must be let go: held, every one, they passed the 2 × maxMessageBytes + 1,024 bytes a
+  // connection may hold within 600 pieces, and every packet after that was refused, the player's own with it.
+  const { server, peer, step, texts, inject } = hostilePlayer({ maxMessageBytes: 4096 });
+  const invalidBefore = server.stats.invalidDropped;
+  let sequence = 8999;
+  for (let packet = 0; packet < 80; packet++) {
+    const batch: number[] = [];
+    for (let i = 0; i < 100; i++) batch.push(...stateFrame(1, sequence--, 0, Array(16).fill(packet + 1)));
+    inject(batch);
+  }
+  for (let i = 0; i < 100; i++) step();
+  assert.equal(sequence, 999, "every piece went");
+  assert.equal(server.stats.invalidDropped - invalidBefore, 0, "no packet refused: few pieces are held");
+  const sent = Number((texts().at(-1) as string).split(" ")[1]) + 1;
+  assert.ok(sent >= 100, `the player's messages keep arriving: ${sent}`);
+  assert.deepEqual(texts(), Array.from({ length: sent }, (_, i) => `text ${i}`));
+  assert.equal(peer.state, "connected");
+});
+
+Deno.test("a chain of state deltas, each growing the last, delivers no state longer than maxMessageBytes and counts the rest", () => {
+  // A player's state k is pack(new Uint8Array(1,000 × (k + 1))): the first whole, each after it a delta on the one
+  // before that rewrites the length in the head and pads itself with a run of 130 bytes that change nothing, so
+  // the delta is long enough for its claimed length under a bound of 8 bytes a delta byte over the base (the old
+  // bound, which let states chained this way grow without end).
+  const { server, serverEvents, step, inject } = hostilePlayer({ maxMessageBytes: 4096 });
+  const invalidBefore = server.stats.invalidDropped;
+  const time = Array(8).fill(0); // the sender's clock, a float 64: 0
+  let base = pack(new Uint8Array(1000));
+  inject(stateFrame(1, 0, 1, [0, ...time, ...base])); // back 0: the whole state
+  for (let k = 1; k < 20; k++) {
+    const next = pack(new Uint8Array(1000 * (k + 1)));
+    assert.deepEqual([next[0], base[0], next.length], [197, 197, 1000 * (k + 1) + 3], "a head of 3 bytes");
+    // The length; a run from byte 1 of 2 bytes (the new length XOR the old); a run of 130 zeros just after.
+    const delta = [...varint(next.length), 1, 2, next[1] ^ base[1], next[2] ^ base[2], 0, ...varint(130)];
+    delta.push(...Array(130).fill(0));
+    assert.ok(8 * delta.length + base.length >= next.length, "a growth the old bound let through");
+    inject(stateFrame(1, k, 1, [1, ...time, ...delta])); // back 1: a delta on the state before
+    base = next;
+  }
+  inject(stateFrame(1, 20, 1, [0, ...time, ...pack(new Uint8Array(10))])); // then a small whole one
+  for (let i = 0; i < 40; i++) step();
+  const states = serverEvents.flatMap((event) =>
+    event.type === "message" && event.mode === "state" ? [(event.data as Uint8Array).length] : []
+  );
+  // States 0 to 3 (4,003 bytes packed at most) arrive; state 4 (5,003) is refused, and every one built on it.
+  assert.deepEqual(states, [1000, 2000, 3000, 4000, 10], "no state over 4,096 bytes delivered");
+  assert.equal(server.stats.invalidDropped - invalidBefore, 16, "the 16 states over it counted");
 });

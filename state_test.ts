@@ -139,6 +139,21 @@ Deno.test(`"state" mode sends at least 5 times fewer bytes than a full pack each
   assert.ok(fullPack / stateBytes >= 5, `state ${stateBytes} B against full packs ${fullPack} B`);
 });
 
+Deno.test(`a "state" that grows by zeros arrives: its short delta is no reason to refuse it`, () => {
+  // The XOR delta leaves out bytes equal to the baseline's, and bytes past its end count as 0, so 10 zeros
+  // growing to 2,000 make a delta of a few bytes. A bound on the length by the delta's size refused it, and as
+  // its packets were acked the sender kept it as the baseline: every state after it was refused too.
+  const { peer, step, serverEvents } = pair({ latencyMs: 20 });
+  for (let tick = 0; tick < 40; tick++) {
+    peer.send(new Array(tick < 10 ? 10 : 2000).fill(0), { mode: "state" });
+    step(50);
+  }
+  for (let i = 0; i < 10; i++) step(50);
+  const got = states(serverEvents).map((event) => (event.data as number[]).length);
+  assert.equal(got.at(-1), 2000, `the last state delivered has ${got.at(-1)} entries`);
+  assert.ok(got.filter((length) => length === 2000).length >= 25, `states of 2,000 delivered: ${got.length}`);
+});
+
 Deno.test(`a "state" message of a newer snapshot supersedes an older one not yet sent`, () => {
   const { peer, step, serverEvents } = pair({ latencyMs: 10 });
   for (let i = 0; i < 5; i++) peer.send({ i }, { mode: "state" }); // all before one update
