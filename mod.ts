@@ -443,7 +443,10 @@ export interface HostOptions {
   maxMessageBytes?: number;
   /** Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. */
   maxQueuedBytes?: number;
-  /** Events not yet polled (default 4096): past it, arriving datagrams wait for the sender to resend. */
+  /**
+   * Events not yet polled (default 4096): past it, a datagram of a peer that has half of them or more waits for
+   * its sender to resend it (over a reliable socket, that peer is dropped); other peers' datagrams still go in.
+   */
   maxEvents?: number;
   /**
    * Packets a peer may send per `update`. Over UDP (default 1024, the most) a cap under the congestion window,
@@ -1832,12 +1835,16 @@ class Connection implements Peer {
       this.count("duplicatesDropped");
       return "duplicate";
     }
-    // Past maxEvents unpolled, a packet waits for its sender to resend it. One that arrives below the
-    // limit is taken whole (at most a packet's frames over it): refusing a packet of more frames than
-    // the limit would refuse it forever. Over a reliable socket nothing resends it: the peer is dropped.
+    // Past maxEvents unpolled, a packet of a peer with half of them or more waits for its sender to resend
+    // it. One that arrives below the limit is taken whole (at most a packet's frames over it): refusing a
+    // packet of more frames than the limit would refuse it forever. The queue is every peer's: one player
+    // filling it must not hold up the others (it did: over a reliable socket they were dropped), so a peer
+    // with less than half still gets in, and the queue stays under maxEvents plus half of it and a packet's
+    // frames for each other peer. Over a reliable socket nothing resends a refused packet: the peer is dropped.
     if (
       this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + RECEIVE_WINDOW ||
-      this.sink.events.length >= this.#config.maxEvents
+      this.sink.events.length >= this.#config.maxEvents &&
+        this.sink.events.filter((event) => event.peer === this).length * 2 >= this.#config.maxEvents
     ) {
       if (this.sink.reliable) this.end("closed");
       return "invalid";

@@ -910,3 +910,37 @@ Deno.test("a chain of state deltas, each growing the last, delivers no state lon
   assert.deepEqual(states, [1000, 2000, 3000, 4000, 10], "no state over 4,096 bytes delivered");
   assert.equal(server.stats.invalidDropped - invalidBefore, 16, "the 16 states over it counted");
 });
+
+for (const reliable of [false, true]) {
+  Deno.test(`Host: one player filling the event queue (maxEvents) holds up no other player${reliable ? ", over a reliable socket" : ""}`, () => {
+    // The queue is the Host's, shared by every peer. 4,200 one-byte messages a tick from one player filled it
+    // between two polls, and every other player's packet that arrived while it was full was refused: over UDP
+    // its messages waited until it timed out, over a reliable socket (WebSocket) it was ended at once.
+    const net = memoryNet({ latencyMs: 10 });
+    const socket = (address: string): Socket => ({ ...net.socket(address), reliable });
+    const server = new Host(socket("server"), { random: seededBytes(1) });
+    const greedy = new Host(socket("greedy"), { random: seededBytes(2) });
+    const player = new Host(socket("player"), { random: seededBytes(3) });
+    const [flood, peer] = [greedy.connect("server"), player.connect("server")];
+    let got = 0;
+    const ends: string[] = [];
+    for (let tick = 0; tick < 300; tick++) {
+      if (tick >= 20) {
+        for (let i = 0; i < 4200 && tick < 260; i++) flood.send(null, { mode: "unreliable" });
+        if (tick < 260) peer.send({ tick });
+      }
+      for (const host of [greedy, player, server]) host.update();
+      net.advance(TICK_MS);
+      for (let event; (event = server.poll());) {
+        if (event.type === "message" && event.peer.address === "player") got++;
+        if (event.type === "disconnect") ends.push(`${event.peer.address}: ${event.reason}`);
+      }
+      while (greedy.poll() || player.poll());
+    }
+    assert.ok(server.stats.packetsReceived > 1000, "the greedy player's packets went");
+    // Over a reliable socket a packet refused cannot be sent again: the greedy player is the one dropped.
+    assert.deepEqual(ends, reliable ? ["greedy: closed"] : []);
+    assert.equal(peer.state, "connected");
+    assert.equal(got, 240, "every message of the other player arrived");
+  });
+}

@@ -244,7 +244,10 @@ export interface HostOptions {
     maxMessageBytes?: number;
     /** Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. */
     maxQueuedBytes?: number;
-    /** Events not yet polled (default 4096): past it, arriving datagrams wait for the sender to resend. */
+    /**
+     * Events not yet polled (default 4096): past it, a datagram of a peer that has half of them or more waits for
+     * its sender to resend it (over a reliable socket, that peer is dropped); other peers' datagrams still go in.
+     */
     maxEvents?: number;
     /**
      * Packets a peer may send per `update`. Over UDP (default 1024, the most) a cap under the congestion window,
