@@ -1081,8 +1081,9 @@ function writeHandshake(kind: number, first: number, second: number, third = 0):
 function readHandshake(bytes: Uint8Array): [kind: number, first: number, second: number, third: number] | undefined {
   const reader = new ByteReader(bytes);
   const kind = reader.u8();
-  if (bytes.length !== HANDSHAKE_BYTES || kind < HELLO || kind > REFUSED) return undefined;
-  return [kind, reader.uint(4), reader.uint(4), reader.uint(4)];
+  if (bytes.length === HANDSHAKE_BYTES && kind >= HELLO && kind <= REFUSED) {
+    return [kind, reader.uint(4), reader.uint(4), reader.uint(4)];
+  }
 }
 
 /** A data packet's header, as numbers. */
@@ -1136,8 +1137,9 @@ function readHeader(reader: ByteReader): PacketHeader | undefined {
     canonical &&= byte !== 255 || !(first >> i & 1);
     ackBits |= byte << (8 * i); // a signed 32-bit word: read with >>> only
   }
-  if (!reader.ok || !canonical) return undefined;
-  return { flags: first & (CLOSING | ACK_ONLY), sequence, ack: (sequence - ackBack) & 0xffff, ackBits };
+  if (reader.ok && canonical) {
+    return { flags: first & (CLOSING | ACK_ONLY), sequence, ack: (sequence - ackBack) & 0xffff, ackBits };
+  }
 }
 
 /** A message or a piece of one, as a frame carries it. */
@@ -1238,9 +1240,10 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   // A TIMED control frame: the frame it times follows, and is never a control frame itself (`timed` refuses one).
   const message = readFrame(reader, previous, true);
   const at = readFloat64(frame.payload, 0);
-  if (!message || !Number.isFinite(at)) return undefined;
-  message.at = at;
-  return message;
+  if (message && Number.isFinite(at)) {
+    message.at = at;
+    return message;
+  }
 }
 
 /**
@@ -1402,7 +1405,7 @@ class Stream {
    * to deliver them, or undefined for a reliable piece that arrived before.
    */
   accept(frame: Frame, now: number): Delivered[] | undefined {
-    const { sequence, fragment } = frame;
+    const sequence = frame.sequence;
     const held = this.held;
     if (this.mode === UNRELIABLE) return [frame];
     if (this.mode === STATE) {
@@ -1424,7 +1427,7 @@ class Stream {
     }
     if (sequenceAhead(sequence, this.nextDeliver) < 0 || held.has(sequence)) return undefined;
     // The common case, the next message whole with nothing waiting: handed over as it is, never copied or held.
-    if (this.mode === RELIABLE && fragment === 1 && sequence === this.nextDeliver && !held.size) {
+    if (this.mode === RELIABLE && frame.fragment === 1 && sequence === this.nextDeliver && !held.size) {
       this.nextDeliver = nextSequence(sequence);
       return [frame];
     }
@@ -1704,7 +1707,7 @@ class Connection implements Peer {
   goodbye(now: number): Uint8Array | undefined {
     if (!this.#closingSends) return undefined;
     this.#closingSends--;
-    return this.packet(now, [], 0, CLOSING);
+    return this.packet(now, CLOSING);
   }
 
   /** Ends the connection for `reason` and queues the event. */
@@ -1750,8 +1753,8 @@ class Connection implements Peer {
     const backward: TagKey = [cookie, this.nonce];
     this.#sendKey = answering ? backward : forward;
     // The lap before the first: #remoteLatest starts at 0xffff, as if packet 65535 had arrived (see receive).
-    const [key0, key1] = answering ? forward : backward;
-    this.#receiveKey = [key0, key1 - 1 | 0];
+    this.#receiveKey = answering ? forward : backward;
+    this.#receiveKey[1] = this.#receiveKey[1] - 1 | 0;
   }
 
   /** The CHALLENGE brought the cookie: HELLO again with it. */
@@ -1825,8 +1828,8 @@ class Connection implements Peer {
     // Even a packet that passes the tag (a bug, a replay across a restart) must not wedge the
     // connection: its sequence must be near the last one and its ack of a packet sent lately. A real
     // peer never jumps SENT_PACKET_SLOTS packets at once.
-    const { flags, ack, ackBits } = header; // its sequence is the one read first
-    const ackAge = sequenceAhead(this.#nextSequence, ack);
+    // The header's sequence is the one read first.
+    const ackAge = sequenceAhead(this.#nextSequence, header.ack);
     // Over a reliable socket the peer sends no acks of its own, so the ack in its keepalive may be old.
     const staleAck = !this.sink.reliable && (ackAge < 1 || ackAge > SENT_PACKET_SLOTS);
     if (ahead > SENT_PACKET_SLOTS || staleAck) return "invalid";
@@ -1853,7 +1856,7 @@ class Connection implements Peer {
     // The whole packet checks out: apply it.
     if (this.state === "connecting") this.#connected();
     this.lastReceivedAt = now;
-    if (!(flags & ACK_ONLY)) { // an ACK_ONLY packet took no sequence number: nothing to record or ack
+    if (!(header.flags & ACK_ONLY)) { // an ACK_ONLY packet took no sequence number: nothing to record or ack
       this.#ackPending++;
       if (ahead > 0) {
         // The bits shifted up past the new latest, and the bit of the latest before it (a jump past 32 clears all).
@@ -1864,9 +1867,9 @@ class Connection implements Peer {
         this.#remoteBits |= 1 << (-ahead - 1);
       }
     }
-    this.#applyAcks(ack, ackBits, now);
+    this.#applyAcks(header.ack, header.ackBits, now);
     for (const frame of frames) this.#deliver(frame, now);
-    if (flags & CLOSING) this.end("closed");
+    if (header.flags & CLOSING) this.end("closed");
     return "ok";
   }
 
@@ -2096,8 +2099,11 @@ class Connection implements Peer {
       }
     }
     if (!chosen.length) {
-      const ackDue = this.#ackPending && !this.sink.reliable && quiet >= ACK_DELAY_MS; // a reliable socket acks itself
-      if (this.#packetsThisUpdate || !(ackDue || quiet >= KEEPALIVE_MS)) {
+      // An ack due (a reliable socket acks itself) or a keepalive.
+      if (
+        this.#packetsThisUpdate ||
+        !((this.#ackPending && !this.sink.reliable && quiet >= ACK_DELAY_MS) || quiet >= KEEPALIVE_MS)
+      ) {
         this.#packetsLeft = 0;
         return undefined;
       }
@@ -2109,7 +2115,7 @@ class Connection implements Peer {
     takePlanned(2);
     this.#packetsThisUpdate++;
     chosen.sort((a, b) => a.stream.id - b.stream.id || sequenceAhead(a.sequence, b.sequence));
-    return this.packet(now, chosen, used, 0, controls);
+    return this.packet(now, 0, chosen, used, controls);
   }
 
   /** Halves the congestion window (see FIRST_WINDOW_PACKETS), where it grows by one a round trip from then on. */
@@ -2136,7 +2142,7 @@ class Connection implements Peer {
    * A data packet with `pieces`, whose frames take at most `frameBytes`:
    * also the answer to a HELLO and an ack that cannot wait, both empty.
    */
-  packet(now: number, pieces: Outgoing[] = [], frameBytes = 0, flags = 0, controls: Frame[] = []): Uint8Array {
+  packet(now: number, flags = 0, pieces: Outgoing[] = [], frameBytes = 0, controls: Frame[] = []): Uint8Array {
     const sequence = this.#nextSequence;
     // Empty: only an ack or a keepalive. It carries the next sequence number without taking it, so the
     // other side's headers never spend ack bits on it (3 bytes a packet at 20% loss); but every 32nd
@@ -2288,9 +2294,8 @@ export class Host {
     if (!connection || connection.state === "disconnected") {
       const nonce = this.#randomWord() || 1;
       const now = this.#now();
-      const hello = (connection = new Connection(this.#sink, address, nonce, now)).hello(now);
       // A malformed address is the caller's mistake: the socket throws before the peer exists.
-      this.#transmit(connection, hello);
+      this.#transmit(connection = new Connection(this.#sink, address, nonce, now), connection.hello(now));
       this.#connections.set(address, connection);
     }
     return connection;
@@ -2409,8 +2414,10 @@ export class Host {
     if (kind === HELLO) {
       // Stateless until the cookie checks out: the challenge is derived, nothing is kept. The cookie is
       // a keyed hash of the nonce, the protocol and the address, under the Host's secret.
-      const input = new Uint8Array([...writeHandshake(0, second, first).subarray(1, 9), ...textEncoder.encode(from)]);
-      const cookie = halfSipHash(...this.#secret, input) || 1;
+      const cookie = halfSipHash(
+        ...this.#secret,
+        new Uint8Array([...writeHandshake(0, second, first).subarray(1, 9), ...textEncoder.encode(from)]),
+      ) || 1;
       if (first !== this.#config.protocol) {
         // Another game, or another version of this one: say so at once (13 bytes, as the HELLO).
         this.#send(from, writeHandshake(REFUSED, second, REFUSED_PROTOCOL));
@@ -2531,8 +2538,7 @@ class Snapshots {
     const at = writeVarint(payload, 0, body === packed ? 0 : (sequence - base!.sequence) & 0xffff) + 8;
     payload.set(float64s(now), at - 8);
     payload.set(body, at);
-    const sent = { sequence, bytes: packed, pieces: 0, acked: 0 };
-    this.#sent[sequence % SNAPSHOT_SLOTS] = sent;
+    const sent = this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, bytes: packed, pieces: 0, acked: 0 };
     return [payload.subarray(0, at + body.length), sent];
   }
 
