@@ -421,8 +421,9 @@ export interface HostOptions {
    */
   timeout?: number;
   /**
-   * The clock in ms (default: the socket's `now`, such as a `memoryNet`'s, else `performance.now`). A monotonic
-   * one: a clock that steps back (`Date.now` after a correction) delays timers and resends until it catches up.
+   * The clock in ms, from 0 up (default: the socket's `now`, such as a `memoryNet`'s, else `performance.now()`). A
+   * monotonic one: a clock that steps back (`Date.now` after a correction) delays timers and resends until it
+   * catches up. Give a function that needs no `this`: `() => performance.now()`, not `performance.now`.
    */
   now?: () => number;
   /**
@@ -2264,6 +2265,10 @@ export class Host {
     };
     this.#random = options.random ?? ignore;
     this.#secret = [this.#randomWord(), this.#randomWord()];
+    // A clock that cannot be called or returns no time (`now: performance.now`, unbound; a function returning
+    // nothing) would throw on every update() or leave timers that never fire: say so now.
+    const now = this.#now();
+    if (!(now >= 0)) throw new RangeError(`HostOptions.now() returned ${now}: it must return a time in ms`);
     socket.listen((data, from) => this.#receive(data, from), (event) => this.#socketEvent(event));
   }
 

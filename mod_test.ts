@@ -1787,3 +1787,16 @@ Deno.test("a piece whose copies were all lost rides along again after it is rese
   assert.ok(afterResend.length >= 2, `after its resend it left in ${afterResend.length} packet(s)`);
   assert.ok(afterResend[1] - afterResend[0] <= 2 * TICK_MS, "the copy rides in a next packet, not after a timer");
 });
+
+Deno.test("a clock that cannot be called or returns no time is refused when the Host is made, not on every update()", () => {
+  const net = memoryNet();
+  const unbound = performance.now; // `this` is lost: calling it throws "Illegal invocation"
+  assert.throws(() => new Host(net.socket("a"), { now: unbound }), TypeError);
+  for (const now of [() => NaN, (() => {}) as () => number, () => -1]) {
+    assert.throws(
+      () => new Host(net.socket("b"), { now }),
+      /HostOptions\.now\(\) returned (NaN|undefined|-1): it must/,
+    );
+  }
+  assert.equal(new Host(net.socket("c"), { now: () => 0 }).peers.length, 0);
+});

@@ -222,8 +222,9 @@ export interface HostOptions {
      */
     timeout?: number;
     /**
-     * The clock in ms (default: the socket's `now`, such as a `memoryNet`'s, else `performance.now`). A monotonic
-     * one: a clock that steps back (`Date.now` after a correction) delays timers and resends until it catches up.
+     * The clock in ms, from 0 up (default: the socket's `now`, such as a `memoryNet`'s, else `performance.now()`). A
+     * monotonic one: a clock that steps back (`Date.now` after a correction) delays timers and resends until it
+     * catches up. Give a function that needs no `this`: `() => performance.now()`, not `performance.now`.
      */
     now?: () => number;
     /**
