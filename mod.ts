@@ -59,7 +59,10 @@ const ACK_DELAY_MS = 33;
  * however fast the sender and however rare the updates, every packet is acked.
  */
 const ACK_EVERY_PACKETS = 16;
-/** An idle connection sends an empty packet this often, so the other side does not time it out. */
+/**
+ * An idle connection sends an empty packet this often, so the other side does not time it out; three times
+ * in `timeout` when that is shorter (a timeout of 500 ms once dropped every idle peer).
+ */
 const KEEPALIVE_MS = 1000;
 /**
  * A piece rides along again in later packets (while not yet due for a resend)
@@ -2103,7 +2106,8 @@ class Connection implements Peer {
       // An ack due (a reliable socket acks itself) or a keepalive.
       if (
         this.#packetsThisUpdate ||
-        !((this.#ackPending && !this.sink.reliable && quiet >= ACK_DELAY_MS) || quiet >= KEEPALIVE_MS)
+        !((this.#ackPending && !this.sink.reliable && quiet >= ACK_DELAY_MS) ||
+          quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 3))
       ) {
         this.#packetsLeft = 0;
         return undefined;

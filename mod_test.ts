@@ -1800,3 +1800,24 @@ Deno.test("a clock that cannot be called or returns no time is refused when the 
   }
   assert.equal(new Host(net.socket("c"), { now: () => 0 }).peers.length, 0);
 });
+
+Deno.test("an idle connection with a timeout under the keepalive's second stays up", () => {
+  // Keepalives went once a second whatever `timeout` was: at 500 ms every idle peer was dropped.
+  for (const timeout of [300, 500, 999]) {
+    const net = memoryNet({ latencyMs: 20 });
+    const server = new Host(net.socket("server"), { timeout });
+    const client = new Host(net.socket("client"), { timeout });
+    const peer = client.connect("server");
+    const ends: string[] = [];
+    for (let tick = 0; tick < 400; tick++) { // 6.4 s, nothing sent
+      client.update();
+      server.update();
+      net.advance(16);
+      for (const host of [server, client]) {
+        for (let event; (event = host.poll());) if (event.type === "disconnect") ends.push(event.reason);
+      }
+    }
+    assert.deepEqual(ends, [], `timeout ${timeout}`);
+    assert.equal(peer.state, "connected");
+  }
+});
