@@ -2401,7 +2401,9 @@ export class Host {
     const connection = this.#connections.get(from);
     this.#count(connection, "packetsReceived");
     this.#count(connection, "bytesReceived", datagram.length);
-    if (datagram[0] >= DATA && connection) {
+    // No packet is larger than the largest mtu; a WebSocket message can be 64 MiB: one of tiny frames was
+    // thousands of events at once, and poll() took seconds to hand them out. It is dropped as invalid.
+    if (datagram[0] >= DATA && connection && datagram.length <= 65507) {
       const verdict = connection.receive(datagram, now);
       if (verdict === "invalid") return this.#count(connection, "invalidDropped");
       // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.

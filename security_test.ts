@@ -820,9 +820,9 @@ function stateFrame(channel: number, sequence: number, fragment: number, payload
  * tags them again: each of `inject`'s batches goes at the end of one data packet, in order. The player sends
  * `text ${tick}` reliably on channel 0 every tick.
  */
-function hostilePlayer(serverOptions: HostOptions) {
+function hostilePlayer(serverOptions: HostOptions, link: LinkOptions = { latencyMs: 5 }) {
   const random = (bytes: Uint8Array) => void bytes.fill(7);
-  const net = memoryNet({ latencyMs: 5 });
+  const net = memoryNet(link);
   const sentByServer: Uint8Array[] = [];
   const serverSocket = net.socket("server");
   const server = new Host(
@@ -944,3 +944,16 @@ for (const reliable of [false, true]) {
     assert.equal(got, 240, "every message of the other player arrived");
   });
 }
+
+Deno.test("a datagram larger than any packet (a WebSocket message may be 64 MiB) is dropped whole, not read", () => {
+  // 40,000 unreliable messages of one byte in one 80 KB datagram: each was an event, handed out by poll() one
+  // shift() at a time (400,000 took 8 s), while every other player waited. No mtu allows more than 65,507 bytes.
+  const { server, peer, step, texts, serverEvents, inject } = hostilePlayer({}, { latencyMs: 5, mtu: 1 << 20 });
+  const invalidBefore = server.stats.invalidDropped;
+  inject(Array.from({ length: 40_000 }, () => [0x13, 0xc0]).flat()); // UNRELIABLE, 1 byte: nil
+  for (let i = 0; i < 20; i++) step();
+  assert.equal(server.stats.invalidDropped, invalidBefore + 1);
+  assert.equal(messagesOf(serverEvents).filter((data) => data === null).length, 0);
+  assert.equal(peer.state, "connected");
+  assert.ok(texts().length >= 15, `the player's own messages still arrive: ${texts().length}`);
+});
