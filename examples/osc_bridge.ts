@@ -92,7 +92,7 @@ function stepGame(): void {
   for (let event; (event = game.poll());) {
     if (event.type !== "message") continue;
     const message = event.data as { t: string; y?: number };
-    if (message.t === "paddle" && typeof message.y === "number") paddleY = Math.min(1, Math.max(0, message.y));
+    if (message.t === "paddle" && Number.isFinite(message.y)) paddleY = Math.min(1, Math.max(0, message.y!)); // not NaN
     if (message.t === "fire") Object.assign(ball, { x: 0.1, y: paddleY, vx: 0.9, vy: 0.6 });
   }
   ball.x += ball.vx * FRAME_MS / 1000;
@@ -145,7 +145,7 @@ oscIn.on("message", (datagram) => {
   for (const message of messages as OscMessage[]) {
     if (toGame.state === "disconnected") return;
     const [value] = message.args;
-    if (message.address === "/paddle" && typeof value === "number") {
+    if (message.address === "/paddle" && Number.isFinite(value)) { // NaN would reach a note and throw
       toGame.send({ t: "paddle", y: value }, { mode: "sequenced", channel: 1 });
       sendMusic({ address: "/game/paddle", types: "f", args: [value] });
     } else if (message.address === "/fire") toGame.send({ t: "fire" });

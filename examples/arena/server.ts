@@ -172,7 +172,11 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
     const admitted = wanted && lobby.admitted(wanted.ticket);
     if (!wanted || !admitted || rooms.seated(wanted.ticket)) return peer.disconnect(); // left the room meanwhile
     const { room, player } = rooms.join(admitted.room, wanted.name, peer, wanted.ticket);
-    log(`${player.name} (#${player.id}) joined room ${room.name} (${room.id}): ${room.members.size} playing`);
+    log(
+      `${JSON.stringify(player.name)} (#${player.id}) joined room ${
+        JSON.stringify(room.name)
+      } (${room.id}): ${room.members.size} playing`,
+    );
   }
 
   /** A player the lobby no longer counts in its room (it left, its lobby connection ended, the room closed) goes. */
@@ -180,7 +184,11 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
     for (const [peer, { room, ticket }] of rooms.seats()) {
       if (lobby.admitted(ticket)?.room.id === room.id) continue;
       const { player } = rooms.leave(peer)!;
-      log(`${player.name} (#${player.id}) left room ${room.name} (${room.id}): no longer in the lobby's room`);
+      log(
+        `${JSON.stringify(player.name)} (#${player.id}) left room ${
+          JSON.stringify(room.name)
+        } (${room.id}): no longer in the lobby's room`,
+      );
       peer.disconnect();
     }
   }
@@ -199,7 +207,13 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       } else {
         joining.delete(event.peer.address);
         const seat = rooms.leave(event.peer);
-        if (seat) log(`${seat.player.name} (#${seat.player.id}) left room ${seat.room.name} (${event.reason})`);
+        if (seat) {
+          log(
+            `${JSON.stringify(seat.player.name)} (#${seat.player.id}) left room ${
+              JSON.stringify(seat.room.name)
+            } (${event.reason})`,
+          );
+        }
       }
     }
     dismissTheUnadmitted();
