@@ -1664,11 +1664,10 @@ class Connection implements Peer {
     // A message in pieces queued behind a piece that has not left yet (a backlog) starts as if it went on from that
     // piece, in one piece of pieceBytes, when that takes no more pieces: the two fill one packet (at the default mtu
     // a backlog of 1,200-byte messages took two packets each, one nearly empty).
-    const length = payload.length;
     const last = stream.last;
     let shift = last && !last.sends && !last.done ? frameBytes(last) : 0;
-    if ((length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;
-    const pieceCount = Math.ceil((length + shift) / pieceBytes); // pack gives at least 1 byte
+    if ((payload.length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;
+    const pieceCount = Math.ceil((payload.length + shift) / pieceBytes); // pack gives at least 1 byte
     if (snapshot) snapshot.pieces = pieceCount;
     const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
     for (let index = 0; index < pieceCount; index++) {
@@ -1692,7 +1691,7 @@ class Connection implements Peer {
         done: false,
       });
     }
-    this.#queuedBytes += length;
+    this.#queuedBytes += payload.length;
   }
 
   remoteTime(localMs: number = this.sink.now()): number {
@@ -1835,8 +1834,9 @@ class Connection implements Peer {
     // The header's sequence is the one read first.
     const ackAge = sequenceAhead(this.#nextSequence, header.ack);
     // Over a reliable socket the peer sends no acks of its own, so the ack in its keepalive may be old.
-    const staleAck = !this.sink.reliable && (ackAge < 1 || ackAge > SENT_PACKET_SLOTS);
-    if (ahead > SENT_PACKET_SLOTS || staleAck) return "invalid";
+    if (ahead > SENT_PACKET_SLOTS || !this.sink.reliable && (ackAge < 1 || ackAge > SENT_PACKET_SLOTS)) {
+      return "invalid";
+    }
     // Late or repeated packets: within the last 32 the bitfield tells; older ones are dropped.
     if (ahead <= 0 && (ahead <= -32 || ahead === 0 || (this.#remoteBits >>> (-ahead - 1)) & 1)) {
       this.count("duplicatesDropped");

@@ -84,7 +84,18 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "no maxEvents bound",
-    edits: [[" ||\n      this.sink.events.length >= this.#config.maxEvents\n", "\n"]],
+    edits: [["this.sink.events.length >= this.#config.maxEvents &&", "false &&"]],
+  },
+  {
+    name: "a full event queue refuses every peer's packets, not only those of a peer with half of it",
+    edits: [[
+      " &&\n        this.sink.events.filter((event) => event.peer === this).length * 2 >= this.#config.maxEvents\n",
+      "\n",
+    ]],
+  },
+  {
+    name: "a datagram over 65,507 bytes read as a packet",
+    edits: [["&& connection && datagram.length <= 65507) {", "&& connection) {"]],
   },
   {
     name: "no maxQueuedBytes bound",
@@ -176,13 +187,13 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "no bound on a packet sequence's jump ahead",
-    edits: [['if (ahead > SENT_PACKET_SLOTS || staleAck) return "invalid";', 'if (staleAck) return "invalid";']],
+    edits: [["if (ahead > SENT_PACKET_SLOTS || !this.sink.reliable", "if (!this.sink.reliable"]],
   },
   {
     name: "no stale-ack check (ackAge) on UDP",
     edits: [[
-      "const staleAck = !this.sink.reliable && (ackAge < 1 || ackAge > SENT_PACKET_SLOTS);",
-      "const staleAck = false && ackAge;",
+      "|| !this.sink.reliable && (ackAge < 1 || ackAge > SENT_PACKET_SLOTS)) {",
+      "|| false && ackAge) {",
     ]],
   },
   {
@@ -263,9 +274,32 @@ const MUTANTS: Mutant[] = [
   {
     name: "HostOptions.random ignored: crypto used anyway",
     edits: [[
-      "this.#random = options.random ?? ((bytes) => crypto.getRandomValues(bytes as Uint8Array<ArrayBuffer>));",
-      "this.#random = (bytes) => crypto.getRandomValues(bytes as Uint8Array<ArrayBuffer>);",
+      "this.#random = options.random ?? ignore;",
+      "this.#random = ignore;",
     ]],
+  },
+  {
+    name: "a random that fills nothing leaves zeros, not crypto's bytes",
+    edits: [["const bytes = crypto.getRandomValues(new Uint8Array(4));", "const bytes = new Uint8Array(4);"]],
+  },
+  {
+    name: "HostOptions.now not called when the Host is made",
+    edits: [["if (!(now >= 0)) throw", "if (false) throw"]],
+  },
+  {
+    name: "keepalives once a second whatever the timeout",
+    edits: [["quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 3))", "quiet >= KEEPALIVE_MS)"]],
+  },
+  {
+    name: "state pieces ahead of an arriving one kept",
+    edits: [[
+      "if (Math.abs(sequenceAhead(sequence, old)) > STATE_PIECES_KEPT) {",
+      "if (sequenceAhead(sequence, old) > STATE_PIECES_KEPT) {",
+    ]],
+  },
+  {
+    name: "a rebuilt state bounded by its delta's size, not maxMessageBytes",
+    edits: [["if (length > max) return undefined;", "if (length > delta.length * 8 + base.length) return undefined;"]],
   },
   // ─── sockets ────────────────────────────────────────────────────────────────
   {
@@ -435,11 +469,14 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "fill: a message cut to fill a packet even when that adds a piece",
-    edits: [["    if ((length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;\n", ""]],
+    edits: [["    if ((payload.length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;\n", ""]],
   },
   {
     name: "fill: a cut ending exactly at a piece's end taken, a piece added",
-    edits: [["(length - 1) % pieceBytes + shift >= pieceBytes", "(length - 1) % pieceBytes + shift > pieceBytes"]],
+    edits: [[
+      "(payload.length - 1) % pieceBytes + shift >= pieceBytes",
+      "(payload.length - 1) % pieceBytes + shift > pieceBytes",
+    ]],
   },
   {
     name: "held pieces keep their whole datagram alive, however small",
