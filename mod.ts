@@ -1194,8 +1194,12 @@ const readFloat64 = (bytes: Uint8Array, index: number): number => viewOf(bytes).
 /** Writes `frame` at `at` of `out`, as NEXT when it follows `previous`; returns where it ended. */
 function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, at: number): number {
   if (frame.at !== undefined) {
-    const time = { channel: 0, mode: CONTROL, sequence: 0, fragment: TIMED, payload: float64s(frame.at) };
-    at = writeFrame(time, undefined, out, at);
+    at = writeFrame(
+      { channel: 0, mode: CONTROL, sequence: 0, fragment: TIMED, payload: float64s(frame.at) },
+      undefined,
+      out,
+      at,
+    );
   }
   const { channel, mode, sequence, fragment, payload } = frame;
   const length = payload.length;
@@ -1239,14 +1243,15 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   const canonical = (isNext ? !timed && follows(frame, previous) : !(head & HAS_CHANNEL) || channel > 0) &&
     (!hasFlag || flagged(frame)) &&
     (mode !== CONTROL || (!timed && !channel && length === CONTROL_BYTES[fragment]));
-  if (!reader.ok || !canonical) return undefined;
-  if (mode !== CONTROL || fragment !== TIMED) return frame;
-  // A TIMED control frame: the frame it times follows, and is never a control frame itself (`timed` refuses one).
-  const message = readFrame(reader, previous, true);
-  const at = readFloat64(frame.payload, 0);
-  if (message && Number.isFinite(at)) {
-    message.at = at;
-    return message;
+  if (reader.ok && canonical) {
+    if (mode !== CONTROL || fragment !== TIMED) return frame;
+    // A TIMED control frame: the frame it times follows, and is never a control frame itself (`timed` refuses one).
+    const message = readFrame(reader, previous, true);
+    const at = readFloat64(frame.payload, 0);
+    if (message && Number.isFinite(at)) {
+      message.at = at;
+      return message;
+    }
   }
 }
 
@@ -1559,11 +1564,11 @@ function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined):
   if (stats.rttMs === 0) {
     stats.rttMs = rttSampleMs;
     stats.rttVarianceMs = rttSampleMs / 2;
-    return;
+  } else {
+    rttSampleMs = Math.min(rttSampleMs, 2 * stats.rttMs + ACK_DELAY_MS);
+    stats.rttVarianceMs = 0.75 * stats.rttVarianceMs + 0.25 * Math.abs(stats.rttMs - rttSampleMs);
+    stats.rttMs = 0.875 * stats.rttMs + 0.125 * rttSampleMs;
   }
-  rttSampleMs = Math.min(rttSampleMs, 2 * stats.rttMs + ACK_DELAY_MS);
-  stats.rttVarianceMs = 0.75 * stats.rttVarianceMs + 0.25 * Math.abs(stats.rttMs - rttSampleMs);
-  stats.rttMs = 0.875 * stats.rttMs + 0.125 * rttSampleMs;
 }
 
 class Connection implements Peer {
@@ -1752,12 +1757,9 @@ class Connection implements Peer {
   /** The handshake gave the cookie: from now on packets are tagged with keys made of it and the nonce. */
   #keyed(cookie: number, answering: boolean): void {
     this.cookie = cookie;
-    const forward: TagKey = [this.nonce, cookie];
-    const backward: TagKey = [cookie, this.nonce];
-    this.#sendKey = answering ? backward : forward;
+    this.#sendKey = answering ? [cookie, this.nonce] : [this.nonce, cookie];
     // The lap before the first: #remoteLatest starts at 0xffff, as if packet 65535 had arrived (see receive).
-    this.#receiveKey = answering ? forward : backward;
-    this.#receiveKey[1] = this.#receiveKey[1] - 1 | 0;
+    this.#receiveKey = answering ? [this.nonce, cookie - 1 | 0] : [cookie, this.nonce - 1 | 0];
   }
 
   /** The CHALLENGE brought the cookie: HELLO again with it. */
@@ -2231,20 +2233,21 @@ export class Host {
   constructor(socket: Socket, options: HostOptions = {}) {
     const config = {} as Config;
     // Each numeric option: its name, default, least value (default 1) and greatest (default 2 ** 31).
-    const table: [keyof Config, number, number?, number?][] = [
-      ["maxPeers", 64, 1, 65536],
-      ["protocol", 0, 0, 0xffffffff],
-      ["mtu", DEFAULT_MTU_BYTES, 64, 65507],
-      ["timeout", 10_000],
-      ["channels", 8, 1, 256],
-      ["maxMessageBytes", 2 ** 20 + 16, 1, 2 ** 30],
-      ["maxQueuedBytes", 4 << 20],
-      ["maxEvents", 4096],
-      ["packetsPerUpdate", socket.reliable ? 8 : 1024, 1, 1024],
-      ["tickMs", 16, 1, 60_000],
-      ["maxTimedMessages", 4096],
-    ];
-    for (const [name, fallback, min = 1, max = 2 ** 31] of table) {
+    for (
+      const [name, fallback, min = 1, max = 2 ** 31] of [
+        ["maxPeers", 64, 1, 65536],
+        ["protocol", 0, 0, 0xffffffff],
+        ["mtu", DEFAULT_MTU_BYTES, 64, 65507],
+        ["timeout", 10_000],
+        ["channels", 8, 1, 256],
+        ["maxMessageBytes", 2 ** 20 + 16, 1, 2 ** 30],
+        ["maxQueuedBytes", 4 << 20],
+        ["maxEvents", 4096],
+        ["packetsPerUpdate", socket.reliable ? 8 : 1024, 1, 1024],
+        ["tickMs", 16, 1, 60_000],
+        ["maxTimedMessages", 4096],
+      ] as [keyof Config, number, number?, number?][]
+    ) {
       const value = options[name] ?? fallback;
       if (!(Number.isInteger(value) && value >= min && value <= max)) {
         throw new RangeError(`HostOptions.${name} is ${value}: it must be an integer from ${min} to ${max}`);
@@ -2441,19 +2444,20 @@ export class Host {
         if (this.peers.length >= this.#config.maxPeers) {
           this.#send(from, writeHandshake(REFUSED, second, REFUSED_FULL));
         } else {
-          const accepted = new Connection(this.#sink, from, second, now);
-          accepted.accepted(cookie);
-          this.#connections.set(from, accepted);
-          this.#send(accepted, accepted.packet(now));
+          this.#connections.set(from, connection = new Connection(this.#sink, from, second, now));
+          connection.accepted(cookie);
+          this.#send(connection, connection.packet(now));
         }
       }
       return true;
     }
     // Answers to our HELLO carry our nonce: a stranger cannot guess it.
-    if (connection?.state !== "connecting" || first !== connection.nonce) return false;
-    if (kind === CHALLENGE) this.#send(connection, connection.challenged(second, now));
-    else connection.end(second === REFUSED_PROTOCOL ? "refused" : "full");
-    return true;
+    if (connection?.state === "connecting" && first === connection.nonce) {
+      if (kind === CHALLENGE) this.#send(connection, connection.challenged(second, now));
+      else connection.end(second === REFUSED_PROTOCOL ? "refused" : "full");
+      return true;
+    }
+    return false;
   }
 }
 
@@ -2579,9 +2583,10 @@ class Snapshots {
     const bytes = !back ? body : base?.sequence === baseSequence ? applyDelta(body, base.bytes, max) : undefined;
     if (!bytes) return null;
     this.#received[sequence % SNAPSHOT_SLOTS] = { sequence, bytes };
-    if (this.#newestDelivered >= 0 && sequenceAhead(sequence, this.#newestDelivered) <= 0) return undefined;
-    this.#newestDelivered = sequence;
-    return [bytes, readFloat64(time, 0)];
+    if (this.#newestDelivered < 0 || sequenceAhead(sequence, this.#newestDelivered) > 0) {
+      this.#newestDelivered = sequence;
+      return [bytes, readFloat64(time, 0)];
+    }
   }
 }
 
@@ -2635,18 +2640,20 @@ class Clock implements ClockEstimate {
   receive(frame: Frame, now: number): void {
     const t0 = readFloat64(frame.payload, 0);
     const kind = frame.fragment;
-    if (!(t0 > this.#newest[kind])) return;
-    this.#newest[kind] = t0;
-    if (kind === CLOCK_REQUEST) return void (this.#toAnswer = [t0, now]);
-    const t1 = readFloat64(frame.payload, 1);
-    const t2 = readFloat64(frame.payload, 2);
-    const roundTripMs = now - t0 - (t2 - t1);
-    const offsetMs = (t1 - t0 + t2 - now) / 2;
-    // A round trip below zero or one from the future is no sample: a peer's bug (or a hostile peer) skipped.
-    if (!(roundTripMs >= 0 && t0 <= now && Number.isFinite(roundTripMs + offsetMs))) return;
-    this.#samples.push([roundTripMs / 2, offsetMs]);
-    if (this.#samples.length > CLOCK_SAMPLES) this.#samples.shift();
-    [this.errorMs, this.offsetMs] = this.#samples.reduce((a, b) => b[0] < a[0] ? b : a);
+    if (t0 > this.#newest[kind]) {
+      this.#newest[kind] = t0;
+      if (kind === CLOCK_REQUEST) return void (this.#toAnswer = [t0, now]);
+      const t1 = readFloat64(frame.payload, 1);
+      const t2 = readFloat64(frame.payload, 2);
+      const roundTripMs = now - t0 - (t2 - t1);
+      const offsetMs = (t1 - t0 + t2 - now) / 2;
+      // A round trip below zero or one from the future is no sample: a peer's bug (or a hostile peer) skipped.
+      if (roundTripMs >= 0 && t0 <= now && Number.isFinite(roundTripMs + offsetMs)) {
+        this.#samples.push([roundTripMs / 2, offsetMs]);
+        if (this.#samples.length > CLOCK_SAMPLES) this.#samples.shift();
+        [this.errorMs, this.offsetMs] = this.#samples.reduce((a, b) => b[0] < a[0] ? b : a);
+      }
+    }
   }
 }
 

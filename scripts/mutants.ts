@@ -176,7 +176,16 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "the tag checked under the sending key: both directions share one key",
-    edits: [["const backward: TagKey = [cookie, this.nonce];", "const backward: TagKey = [this.nonce, cookie];"]],
+    edits: [
+      [
+        "this.#sendKey = answering ? [cookie, this.nonce] : [this.nonce, cookie];",
+        "this.#sendKey = [this.nonce, cookie];",
+      ],
+      [
+        "this.#receiveKey = answering ? [this.nonce, cookie - 1 | 0] : [cookie, this.nonce - 1 | 0];",
+        "this.#receiveKey = [this.nonce, cookie - 1 | 0];",
+      ],
+    ],
   },
   {
     name: "the tag's last byte not compared",
@@ -414,7 +423,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "clock: a replayed (older or repeated) request or answer taken",
-    edits: [["if (!(t0 > this.#newest[kind])) return;", ""]],
+    edits: [["if (t0 > this.#newest[kind]) {", "{"]],
   },
   {
     name: "timed: a message timed more than `timeout` ms ahead held",
@@ -453,7 +462,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "rtt: a sample taken whole, however late the ack",
-    edits: [["  rttSampleMs = Math.min(rttSampleMs, 2 * stats.rttMs + ACK_DELAY_MS);\n", ""]],
+    edits: [["    rttSampleMs = Math.min(rttSampleMs, 2 * stats.rttMs + ACK_DELAY_MS);\n", ""]],
   },
   {
     name: "send: a message in more pieces than the receiver holds accepted",
