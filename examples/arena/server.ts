@@ -21,6 +21,7 @@
 import { parseArgs } from "node:util";
 import { Host, type Peer, webSocketServer } from "../../mod.ts";
 import { Lobby } from "../lobby/lobby.ts";
+import { StalledWatch } from "../lobby/stalled.ts";
 import { type Command, MAX_PLAYERS, TICK_MS } from "./game.js";
 import { Rooms, type RoomsOptions } from "./rooms.ts";
 import { type Bot, startBot } from "./bot.ts";
@@ -117,6 +118,8 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   });
   const sockets = webSocketServer();
   const host = new Host(sockets);
+  /** Every WebSocket accepted, lobby and game: one whose remote stops reading is closed (see stalled.ts). */
+  const stalled = new StalledWatch();
   /** Who connected with which ticket, by the address their WebSocket was accepted at, until the Host says "connect". */
   const joining = new Map<string, { ticket: string; name: string }>();
 
@@ -131,6 +134,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         // The room directory: a LobbyClient's WebSocket, upgraded into the lobby's Host.
         if (!upgrade) return new Response("/lobby takes a WebSocket: the lobby's protocol", { status: 426 });
         const { socket, response } = Deno.upgradeWebSocket(request);
+        stalled.add(socket);
         lobbySockets.accept(socket, address);
         return response;
       }
@@ -150,6 +154,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         const { socket, response } = Deno.upgradeWebSocket(request);
         joining.set(address, { ticket, name });
         socket.addEventListener("close", () => joining.delete(address)); // gone before its handshake finished
+        stalled.add(socket);
         sockets.accept(socket, address);
         return response;
       }
@@ -217,6 +222,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       }
     }
     dismissTheUnadmitted();
+    stalled.sweep();
     for (const room of rooms) {
       room.world.step(elapsedMs);
       for (const [peer, player] of room.members) {

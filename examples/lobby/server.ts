@@ -12,6 +12,7 @@
 import { Host, type HostOptions, webSocketServer } from "../../mod.ts";
 import { kvStore } from "./kv.ts";
 import { Lobby, type LobbyOptions, memoryStore } from "./lobby.ts";
+import { StalledWatch } from "./stalled.ts";
 import { udpSocket } from "./udp.ts";
 
 /** Options of {@linkcode startLobbyServer}. */
@@ -50,6 +51,9 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
   const { port = 7000, hostname = "127.0.0.1", hostOptions = {}, tickMs = 16, ...lobbyOptions } = options;
   const udp = await udpSocket(port, hostname);
   const sockets = webSocketServer();
+  /** One whose remote stops reading is closed, once a second (see stalled.ts). */
+  const stalled = new StalledWatch();
+  const sweeper = setInterval(() => stalled.sweep(), 1000);
   // Deno.serve is listening when it returns; onListen is silenced, the lobby prints its own line.
   const http = Deno.serve({ hostname, port, onListen: () => {} }, (request, info) => {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
@@ -58,6 +62,7 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
     // The address is read before the upgrade, which closes the request.
     const address = `${info.remoteAddr.hostname}:${info.remoteAddr.port}`;
     const { socket, response } = Deno.upgradeWebSocket(request);
+    stalled.add(socket);
     sockets.accept(socket, address);
     return response;
   });
@@ -71,6 +76,7 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
     webSocketUrl: `ws://${hostname}:${http.addr.port}`,
     async close() {
       stop.abort();
+      clearInterval(sweeper);
       await running;
       for (const host of hosts) host.close();
       await http.shutdown();

@@ -1,0 +1,53 @@
+/**
+ * Closes WebSockets whose remote stopped reading. A runtime keeps every byte
+ * sent on a WebSocket that the remote has not read yet (`bufferedAmount`),
+ * with no limit, and a jamnet Host over it sees a connected peer for as long
+ * as the remote's keepalives arrive: a player that stopped reading grew a
+ * server by 9 MiB in 16 s (a review, 2026-11-30). jamnet leaves the policy to
+ * the server, since only the game knows what it sends: a bulk transfer to a
+ * slow reader may rightly wait behind megabytes. The lobby and the arena send
+ * at a game's pace, so 4 MiB waiting means a remote that is not reading.
+ *
+ * @module
+ */
+
+/** The part of a server WebSocket this watch uses: Deno's, the browser's and the `ws` package's have it. */
+export interface BufferedWebSocket {
+  readonly bufferedAmount: number;
+  close(): void;
+  addEventListener(type: "close", listener: () => void): void;
+}
+
+/** What may wait unread on one WebSocket before it is closed (default of {@linkcode StalledWatch}). */
+export const STALLED_BYTES = 4 << 20;
+
+/** The WebSockets a server accepted; `sweep()` closes those with more than `limit` bytes unread. */
+export class StalledWatch {
+  #sockets = new Set<BufferedWebSocket>();
+
+  /** @param limit bytes that may wait unread on one WebSocket */
+  constructor(readonly limit: number = STALLED_BYTES) {}
+
+  /** Watches `socket` until it closes. */
+  add(socket: BufferedWebSocket): void {
+    this.#sockets.add(socket);
+    socket.addEventListener("close", () => this.#sockets.delete(socket));
+  }
+
+  /** Closes every watched WebSocket past the limit (its Host's peer then ends as "closed"); returns how many. */
+  sweep(): number {
+    let closed = 0;
+    for (const socket of this.#sockets) {
+      if (socket.bufferedAmount <= this.limit) continue;
+      this.#sockets.delete(socket);
+      socket.close();
+      closed++;
+    }
+    return closed;
+  }
+
+  /** How many WebSockets are watched. */
+  get size(): number {
+    return this.#sockets.size;
+  }
+}
