@@ -3135,6 +3135,7 @@ export async function bunUdp(
       while (waiting.length && udp.send(waiting[0][0], waiting[0][1], waiting[0][2])) waiting.shift()![3]();
     } catch (error) {
       waiting.shift()![3](error);
+      flush(); // the rest: no drain comes for a datagram that was never queued
     }
   };
   const udp = await open({

@@ -7,6 +7,8 @@
  */
 import assert from "node:assert/strict";
 import {
+  bunUdp,
+  type BunUdpOpen,
   type CallbackWebSocket,
   condition,
   Host,
@@ -231,3 +233,38 @@ for (const callback of [false, true]) {
     assert.equal(clientHeard?.type === "disconnect" && clientHeard.reason, "closed");
   });
 }
+
+Deno.test("bunUdp: a datagram whose send throws while the buffer drains leaves the rest going, then and after", async () => {
+  // A stand-in for Bun.udpSocket (Bun itself runs in e2e/bun_test.ts): its send buffer is full once, then one
+  // queued datagram's send throws. The datagrams behind it stayed queued, and as `drain` only follows a full
+  // buffer, every later send waited behind them until the queue was full.
+  let full = true;
+  let drain = () => {};
+  const delivered: number[] = [];
+  const open: BunUdpOpen = (options) => {
+    drain = () => options.socket.drain!({} as never);
+    return Promise.resolve({
+      hostname: "127.0.0.1",
+      port: 4000,
+      close() {},
+      send(data: Uint8Array, port: number) {
+        if (port === 6000) throw new Error("the runtime refused this one");
+        if (full) return false;
+        delivered.push(data[0]);
+        return true;
+      },
+    });
+  };
+  const socket = await bunUdp(open);
+  const errors: SocketEvent[] = [];
+  socket.listen(() => {}, (event) => errors.push(event));
+  socket.send(Uint8Array.of(1), "127.0.0.1:5000"); // the buffer is full: it waits
+  socket.send(Uint8Array.of(2), "127.0.0.1:6000"); // waits, and will throw
+  socket.send(Uint8Array.of(3), "127.0.0.1:5000");
+  full = false;
+  drain();
+  assert.deepEqual(delivered, [1, 3]);
+  assert.equal(errors.length, 1);
+  for (let i = 4; i < 10; i++) socket.send(Uint8Array.of(i), "127.0.0.1:5000");
+  assert.deepEqual(delivered, [1, 3, 4, 5, 6, 7, 8, 9]);
+});

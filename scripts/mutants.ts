@@ -312,6 +312,10 @@ const MUTANTS: Mutant[] = [
   },
   // ─── sockets ────────────────────────────────────────────────────────────────
   {
+    name: "bunUdp: the datagrams behind one whose send threw stay queued",
+    edits: [["      flush(); // the rest: no drain comes for a datagram that was never queued\n", ""]],
+  },
+  {
     name: "reliable sockets still resending (pieces kept in flight)",
     edits: [[
       "else if (isReliable(piece.mode) && !this.sink.reliable) this.#inFlight.push(piece);",
