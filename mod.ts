@@ -2300,8 +2300,10 @@ export class Host {
    * @param address the socket address of the other Host
    * @returns the peer, in state `"connecting"`
    * @throws {RangeError} for an address the socket cannot send to (`"nonsense"` on UDP); no peer is left behind
+   * @throws {TypeError} once the Host is closed
    */
   connect(address: string): Peer {
+    if (this.#closed) throw new TypeError(`Cannot connect to ${address}: the Host is closed`);
     let connection = this.#connections.get(address);
     if (!connection || connection.state === "disconnected") {
       const nonce = this.#randomWord() || 1;

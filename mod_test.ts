@@ -1821,3 +1821,14 @@ Deno.test("an idle connection with a timeout under the keepalive's second stays 
     assert.equal(peer.state, "connected");
   }
 });
+
+Deno.test("connect() on a closed Host throws at once, and leaves no peer", () => {
+  // It returned a peer that sent HELLOs into the closed socket for 10 s, then ended as "timeout".
+  const net = memoryNet();
+  const host = new Host(net.socket("a"));
+  host.close();
+  assert.throws(() => host.connect("b"), { name: "TypeError", message: "Cannot connect to b: the Host is closed" });
+  host.update();
+  assert.equal(host.poll(), undefined);
+  assert.equal(host.stats.packetsSent, 0);
+});

@@ -409,6 +409,7 @@ export declare class Host {
      * @param address the socket address of the other Host
      * @returns the peer, in state `"connecting"`
      * @throws {RangeError} for an address the socket cannot send to (`"nonsense"` on UDP); no peer is left behind
+     * @throws {TypeError} once the Host is closed
      */
     connect(address: string): Peer;
     /** Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. */

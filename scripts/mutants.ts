@@ -292,6 +292,13 @@ const MUTANTS: Mutant[] = [
     edits: [["const bytes = crypto.getRandomValues(new Uint8Array(4));", "const bytes = new Uint8Array(4);"]],
   },
   {
+    name: "connect() on a closed Host returns a peer",
+    edits: [[
+      "if (this.#closed) throw new TypeError(`Cannot connect",
+      "if (false) throw new TypeError(`Cannot connect",
+    ]],
+  },
+  {
     name: "HostOptions.now not called when the Host is made",
     edits: [["if (!(now >= 0)) throw", "if (false) throw"]],
   },
