@@ -461,7 +461,10 @@ export interface HostOptions {
   packetsPerUpdate?: number;
   /** In async mode (`for await`), ms between updates (default 16). */
   tickMs?: number;
-  /** Timed messages (`send(value, { at })`) waiting for their time, over all peers (default 4096); more are dropped and counted. */
+  /**
+   * Timed messages (`send(value, { at })`) waiting for their time, over all peers (default 4096); past it, one
+   * more from a peer with half of them or more is dropped and counted.
+   */
   maxTimedMessages?: number;
 }
 
@@ -2263,9 +2266,13 @@ export class Host {
       events: this.#events,
       reliable: !!socket.reliable,
       now: this.#now,
-      // Queues a timed message for its `at`; false when maxTimedMessages wait already.
+      // Queues a timed message for its `at`; false when maxTimedMessages wait already and half of them or
+      // more are its peer's: as for maxEvents, one player filling the queue must not hold up the others.
       hold: (event) => {
-        if (this.#held.length >= config.maxTimedMessages) return false;
+        if (
+          this.#held.length >= config.maxTimedMessages &&
+          this.#held.filter(([, held]) => held.peer === event.peer).length * 2 >= config.maxTimedMessages
+        ) return false;
         insertByTime(this.#held, event.at!, event);
         return true;
       },

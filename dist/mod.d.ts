@@ -259,7 +259,10 @@ export interface HostOptions {
     packetsPerUpdate?: number;
     /** In async mode (`for await`), ms between updates (default 16). */
     tickMs?: number;
-    /** Timed messages (`send(value, { at })`) waiting for their time, over all peers (default 4096); more are dropped and counted. */
+    /**
+     * Timed messages (`send(value, { at })`) waiting for their time, over all peers (default 4096); past it, one
+     * more from a peer with half of them or more is dropped and counted.
+     */
     maxTimedMessages?: number;
 }
 /** How a simulated link treats datagrams. Every field defaults to a perfect link. */

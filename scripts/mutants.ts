@@ -292,6 +292,13 @@ const MUTANTS: Mutant[] = [
     edits: [["const bytes = crypto.getRandomValues(new Uint8Array(4));", "const bytes = new Uint8Array(4);"]],
   },
   {
+    name: "a full hold queue refuses every peer's timed messages, not only those of a peer with half of it",
+    edits: [[
+      "this.#held.filter(([, held]) => held.peer === event.peer).length * 2 >= config.maxTimedMessages",
+      "true",
+    ]],
+  },
+  {
     name: "connect() on a closed Host returns a peer",
     edits: [[
       "if (this.#closed) throw new TypeError(`Cannot connect",
