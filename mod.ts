@@ -1048,8 +1048,11 @@ function read(depth: number): unknown {
  */
 export function unpack(bytes: Uint8Array): unknown {
   if (!(bytes instanceof Uint8Array)) {
-    const what = bytes == null ? String(bytes) : typeof bytes === "object" ? "an object" : `a ${typeof bytes}`;
-    throw new TypeError(`Cannot unpack ${what}: it takes a Uint8Array`);
+    throw new TypeError(
+      `Cannot unpack ${
+        bytes == null ? String(bytes) : typeof bytes === "object" ? "an object" : `a ${typeof bytes}`
+      }: it takes a Uint8Array`,
+    );
   }
   input = bytes;
   inputAt = 0;
@@ -1087,9 +1090,8 @@ function writeHandshake(kind: number, first: number, second: number, third = 0):
 /** The kind and three words of a handshake datagram, or undefined for anything else. */
 function readHandshake(bytes: Uint8Array): [kind: number, first: number, second: number, third: number] | undefined {
   const reader = new ByteReader(bytes);
-  const kind = reader.u8();
-  if (bytes.length === HANDSHAKE_BYTES && kind >= HELLO && kind <= REFUSED) {
-    return [kind, reader.uint(4), reader.uint(4), reader.uint(4)];
+  if (bytes.length === HANDSHAKE_BYTES && bytes[0] >= HELLO && bytes[0] <= REFUSED) {
+    return [reader.u8(), reader.uint(4), reader.uint(4), reader.uint(4)];
   }
 }
 
@@ -2270,11 +2272,13 @@ export class Host {
       // more are its peer's: as for maxEvents, one player filling the queue must not hold up the others.
       hold: (event) => {
         if (
-          this.#held.length >= config.maxTimedMessages &&
-          this.#held.filter(([, held]) => held.peer === event.peer).length * 2 >= config.maxTimedMessages
-        ) return false;
-        insertByTime(this.#held, event.at!, event);
-        return true;
+          this.#held.length < config.maxTimedMessages ||
+          this.#held.filter((held) => held[1].peer === event.peer).length * 2 < config.maxTimedMessages
+        ) {
+          insertByTime(this.#held, event.at!, event);
+          return true;
+        }
+        return false;
       },
     };
     this.#random = options.random ?? ignore;
@@ -2562,8 +2566,10 @@ class Snapshots {
     const at = writeVarint(payload, 0, body === packed ? 0 : (sequence - base!.sequence) & 0xffff) + 8;
     payload.set(float64s(now), at - 8);
     payload.set(body, at);
-    const sent = this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, bytes: packed, pieces: 0, acked: 0 };
-    return [payload.subarray(0, at + body.length), sent];
+    return [
+      payload.subarray(0, at + body.length),
+      this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, bytes: packed, pieces: 0, acked: 0 },
+    ];
   }
 
   /** A packet with a piece of `sent` was acked: once all were, the receiver holds it, a baseline. */

@@ -294,8 +294,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a full hold queue refuses every peer's timed messages, not only those of a peer with half of it",
     edits: [[
-      "this.#held.filter(([, held]) => held.peer === event.peer).length * 2 >= config.maxTimedMessages",
-      "true",
+      "this.#held.filter((held) => held[1].peer === event.peer).length * 2 < config.maxTimedMessages",
+      "false",
     ]],
   },
   {
