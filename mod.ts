@@ -496,7 +496,10 @@ export interface MemoryNet {
   socket(address: string): Socket;
   /** The network's clock in ms, starting at 0: pass it as `HostOptions.now`. */
   now: () => number;
-  /** Moves the clock forward by `ms`, delivering every datagram due by then, in time order. */
+  /**
+   * Moves the clock forward by `ms` (a number, 0 or more: it is not checked, and NaN stops the clock for good),
+   * delivering every datagram due by then, in time order.
+   */
   advance(ms: number): void;
   /**
    * Gives datagrams from `from` to `to` a link of their own (one direction:
@@ -850,7 +853,7 @@ function located(error: unknown, step: string): unknown {
  * | `bigint` | int 64 if negative, else uint 64 |
  * | `string` | str (UTF-8) |
  * | `Uint8Array`, other typed arrays, `DataView`, `ArrayBuffer` | bin of their bytes |
- * | `Array` | array |
+ * | `Array`, `Set` | array (a Set's values) |
  * | `Map` | map with any keys |
  * | `Date` | timestamp extension (-1), the smallest of its three forms |
  * | {@linkcode Extension} | ext of its type |
@@ -863,7 +866,7 @@ function located(error: unknown, step: string): unknown {
  *
  * @param value the value to encode
  * @returns the MessagePack bytes
- * @throws {TypeError} for a function or symbol, or nesting deeper than 256 levels (a cycle)
+ * @throws {TypeError} for a function, a symbol, a Promise, WeakMap or WeakSet, or nesting deeper than 256 levels (a cycle)
  * @throws {RangeError} for a bigint beyond 64 bits, an invalid Date or a bad Extension
  *
  * @example
@@ -2592,7 +2595,8 @@ class Snapshots {
     const back = reader.varint();
     const time = reader.take(8);
     const body = payload.subarray(reader.at);
-    if (!reader.ok) return null;
+    // Its time is validated as a timed message's is: NaN or Infinity in `event.time` broke a Timeline.
+    if (!reader.ok || !isFinite(readFloat64(time, 0))) return null;
     const baseSequence = (sequence - back) & 0xffff;
     const base = this.#received[baseSequence % SNAPSHOT_SLOTS];
     const bytes = !back ? body : base?.sequence === baseSequence ? applyDelta(body, base.bytes, max) : undefined;
@@ -2709,7 +2713,11 @@ export function lerp<T>(a: T, b: T, fraction: number): T {
   if (kind(a) !== kind(b) || !(Array.isArray(b) || kind(b) === Object.prototype)) return b;
   const out = (Array.isArray(b) ? [] : {}) as Record<string, unknown>;
   for (const key of Object.keys(b as object)) {
-    out[key] = lerp((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], fraction);
+    const value = lerp((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], fraction);
+    // As unpack keeps it, "__proto__" an own key: assigned, it set the result's prototype (outside Deno).
+    if (key === "__proto__") {
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    } else out[key] = value;
   }
   return out as T;
 }

@@ -154,6 +154,35 @@ Deno.test(`a "state" that grows by zeros arrives: its short delta is no reason t
   assert.ok(got.filter((length) => length === 2000).length >= 25, `states of 2,000 delivered: ${got.length}`);
 });
 
+Deno.test(`a "state" whose time is not a finite number is dropped and counted, never delivered`, () => {
+  // A state carries its sender's clock, read from the network as a float 64: NaN or Infinity in `event.time`
+  // once reached the game, and one in a Timeline made its samples NaN until 64 more states had pushed it out.
+  const net = memoryNet({ latencyMs: 20 });
+  let bad: number | undefined; // what the client's clock reads once, when the state is made
+  const now = () => bad === undefined ? net.now() : [bad, bad = undefined][0]!;
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(net.socket("client"), { now });
+  const peer = client.connect("server");
+  const times: number[] = [];
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(16);
+    for (let event; (event = server.poll());) if (event.type === "message") times.push((event as MessageEvent).time!);
+  };
+  for (let i = 0; i < 10; i++) step();
+  assert.equal(peer.state, "connected");
+  for (const time of [NaN, Infinity, -Infinity]) {
+    bad = time;
+    peer.send({ x: 1 }, { mode: "state" });
+    assert.equal(bad, undefined, "the state read the clock");
+    step();
+  }
+  for (let i = 0; i < 10; i++) step();
+  assert.ok(times.every(Number.isFinite), `times delivered: ${times}`);
+  assert.ok(server.stats.invalidDropped >= 3, `invalid: ${server.stats.invalidDropped}`);
+});
+
 Deno.test(`a "state" message of a newer snapshot supersedes an older one not yet sent`, () => {
   const { peer, step, serverEvents } = pair({ latencyMs: 10 });
   for (let i = 0; i < 5; i++) peer.send({ i }, { mode: "state" }); // all before one update

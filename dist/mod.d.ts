@@ -292,7 +292,10 @@ export interface MemoryNet {
     socket(address: string): Socket;
     /** The network's clock in ms, starting at 0: pass it as `HostOptions.now`. */
     now: () => number;
-    /** Moves the clock forward by `ms`, delivering every datagram due by then, in time order. */
+    /**
+     * Moves the clock forward by `ms` (a number, 0 or more: it is not checked, and NaN stops the clock for good),
+     * delivering every datagram due by then, in time order.
+     */
     advance(ms: number): void;
     /**
      * Gives datagrams from `from` to `to` a link of their own (one direction:
@@ -316,7 +319,7 @@ export interface MemoryNet {
  * | `bigint` | int 64 if negative, else uint 64 |
  * | `string` | str (UTF-8) |
  * | `Uint8Array`, other typed arrays, `DataView`, `ArrayBuffer` | bin of their bytes |
- * | `Array` | array |
+ * | `Array`, `Set` | array (a Set's values) |
  * | `Map` | map with any keys |
  * | `Date` | timestamp extension (-1), the smallest of its three forms |
  * | {@linkcode Extension} | ext of its type |
@@ -329,7 +332,7 @@ export interface MemoryNet {
  *
  * @param value the value to encode
  * @returns the MessagePack bytes
- * @throws {TypeError} for a function or symbol, or nesting deeper than 256 levels (a cycle)
+ * @throws {TypeError} for a function, a symbol, a Promise, WeakMap or WeakSet, or nesting deeper than 256 levels (a cycle)
  * @throws {RangeError} for a bigint beyond 64 bits, an invalid Date or a bad Extension
  *
  * @example

@@ -20,6 +20,6 @@ Deno.test({
       timeoutMs: 60_000,
     });
     assert.ok(success, output);
-    assert.match(output, /# pass 3\b/);
+    assert.match(output, /# pass 4\b/);
   },
 });

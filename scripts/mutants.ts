@@ -299,6 +299,10 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "a state's time not checked: NaN or Infinity delivered",
+    edits: [["if (!reader.ok || !isFinite(readFloat64(time, 0))) return null;", "if (!reader.ok) return null;"]],
+  },
+  {
     name: "connect() on a closed Host returns a peer",
     edits: [[
       "if (this.#closed) throw new TypeError(`Cannot connect",
