@@ -2759,8 +2759,11 @@ export class Timeline<T> {
    *
    * @param time when the state was true
    * @param state the state
+   * @throws {RangeError} for a time that is not a finite number (a message's `time` is undefined unless it came in
+   * `"state"` mode): filed, it made every sample after it NaN
    */
   add(time: number, state: T): void {
+    if (!isFinite(time)) throw new RangeError(`A time is a finite number of ms, not ${time}`);
     insertByTime(this.#states, time, state);
     if (this.#states.length > this.capacity) this.#states.shift();
   }

@@ -344,6 +344,20 @@ Deno.test("send() with a time that is not a finite number throws a RangeError", 
 
 // ─── playback ───────────────────────────────────────────────────────────────
 
+Deno.test("Timeline.add throws at once for a time that is not a finite number, and keeps what it had", () => {
+  // A message's `time` is undefined unless it came in "state" mode: filed, it made every sample after it NaN.
+  const timeline = new Timeline<{ x: number }>();
+  timeline.add(0, { x: 0 });
+  timeline.add(100, { x: 10 });
+  for (const time of [undefined, NaN, Infinity]) {
+    assert.throws(() => timeline.add(time as number, { x: 99 }), {
+      name: "RangeError",
+      message: `A time is a finite number of ms, not ${time}`,
+    });
+  }
+  assert.deepEqual(timeline.sample(50), { x: 5 });
+});
+
 Deno.test("Timeline keeps states in time order, bounded, and finds the two around a time", () => {
   const timeline = new Timeline<{ x: number }>(3);
   assert.equal(timeline.at(0), undefined);

@@ -488,6 +488,8 @@ export declare class Timeline<T> {
      *
      * @param time when the state was true
      * @param state the state
+     * @throws {RangeError} for a time that is not a finite number (a message's `time` is undefined unless it came in
+     * `"state"` mode): filed, it made every sample after it NaN
      */
     add(time: number, state: T): void;
     /**

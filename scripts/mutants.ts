@@ -303,6 +303,10 @@ const MUTANTS: Mutant[] = [
     edits: [["if (!reader.ok || !isFinite(readFloat64(time, 0))) return null;", "if (!reader.ok) return null;"]],
   },
   {
+    name: "Timeline.add files a time that is not a finite number",
+    edits: [["if (!isFinite(time)) throw new RangeError(`A time is", "if (false) throw new RangeError(`A time is"]],
+  },
+  {
     name: "connect() on a closed Host returns a peer",
     edits: [[
       "if (this.#closed) throw new TypeError(`Cannot connect",
