@@ -2320,10 +2320,12 @@ export class Host {
     if (this.#closed) throw new TypeError(`Cannot connect to ${address}: the Host is closed`);
     let connection = this.#connections.get(address);
     if (!connection || connection.state === "disconnected") {
-      const nonce = this.#randomWord() || 1;
       const now = this.#now();
       // A malformed address is the caller's mistake: the socket throws before the peer exists.
-      this.#transmit(connection = new Connection(this.#sink, address, nonce, now), connection.hello(now));
+      this.#transmit(
+        connection = new Connection(this.#sink, address, this.#randomWord() || 1, now),
+        connection.hello(now),
+      );
       this.#connections.set(address, connection);
     }
     return connection;
@@ -2595,11 +2597,11 @@ class Snapshots {
     const back = reader.varint();
     const time = reader.take(8);
     const body = payload.subarray(reader.at);
-    // Its time is validated as a timed message's is: NaN or Infinity in `event.time` broke a Timeline.
-    if (!reader.ok || !isFinite(readFloat64(time, 0))) return null;
     const baseSequence = (sequence - back) & 0xffff;
     const base = this.#received[baseSequence % SNAPSHOT_SLOTS];
-    const bytes = !back ? body : base?.sequence === baseSequence ? applyDelta(body, base.bytes, max) : undefined;
+    // Its time is validated as a timed message's is: NaN or Infinity in `event.time` broke a Timeline.
+    const bytes = reader.ok && isFinite(readFloat64(time, 0)) &&
+      (back ? base?.sequence === baseSequence && applyDelta(body, base.bytes, max) : body);
     if (!bytes) return null;
     this.#received[sequence % SNAPSHOT_SLOTS] = { sequence, bytes };
     if (this.#newestDelivered < 0 || sequenceAhead(sequence, this.#newestDelivered) > 0) {
@@ -2667,7 +2669,7 @@ class Clock implements ClockEstimate {
       const roundTripMs = now - t0 - (t2 - t1);
       const offsetMs = (t1 - t0 + t2 - now) / 2;
       // A round trip below zero or one from the future is no sample: a peer's bug (or a hostile peer) skipped.
-      if (roundTripMs >= 0 && t0 <= now && Number.isFinite(roundTripMs + offsetMs)) {
+      if (roundTripMs >= 0 && t0 <= now && isFinite(roundTripMs + offsetMs)) {
         this.#samples.push([roundTripMs / 2, offsetMs]);
         if (this.#samples.length > CLOCK_SAMPLES) this.#samples.shift();
         [this.errorMs, this.offsetMs] = this.#samples.reduce((a, b) => b[0] < a[0] ? b : a);
