@@ -2457,7 +2457,9 @@ export class Host {
         this.#send(from, writeHandshake(CHALLENGE, second, cookie));
       } else if (connection?.nonce === second && connection.state === "connected") {
         this.#send(connection, connection.packet(now)); // our first packet was lost: answer again
-      } else {
+      } else if (!(connection?.state === "connecting" && connection.nonce > second)) {
+        // Both Hosts connecting to each other at once: the one of the smaller nonce takes the other's HELLO,
+        // the other lets its own connect() go on (each ending its own, the keys never matched).
         connection?.end("closed"); // the same address, a new nonce: the old connection is gone
         if (this.peers.length >= this.#config.maxPeers) {
           this.#send(from, writeHandshake(REFUSED, second, REFUSED_FULL));

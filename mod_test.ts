@@ -1832,3 +1832,33 @@ Deno.test("connect() on a closed Host throws at once, and leaves no peer", () =>
   assert.equal(host.poll(), undefined);
   assert.equal(host.stats.packetsSent, 0);
 });
+
+Deno.test("two Hosts that connect to each other at once end up connected, once, and talk", () => {
+  // Each answered the other's HELLO, then took the other's valid HELLO while its own connect() was still in
+  // progress: each ended its own (as "closed") and accepted the other's, with keys that never matched, so both
+  // sat "connected" for `timeout`, delivering nothing. The Host of the larger nonce now lets its own go on.
+  for (const offsetMs of [0, 16, 48]) {
+    const net = memoryNet({ latencyMs: 50 });
+    const hosts = ["a", "b"].map((address) => new Host(net.socket(address)));
+    const got: string[] = [];
+    const ends: string[] = [];
+    hosts[0].connect("b");
+    for (let tick = 0; tick < 200; tick++) {
+      if (tick * 16 === offsetMs) hosts[1].connect("a");
+      if (tick === 100) {
+        for (const host of hosts) for (const peer of host.peers) peer.send(`hello to ${peer.address}`);
+      }
+      for (const host of hosts) {
+        host.update();
+        for (let event; (event = host.poll());) {
+          if (event.type === "message") got.push(event.data as string);
+          if (event.type === "disconnect" && event.reason !== "closed") ends.push(event.reason);
+        }
+      }
+      net.advance(16);
+    }
+    assert.deepEqual(hosts.map((host) => host.peers.length), [1, 1], `offset ${offsetMs}`);
+    assert.deepEqual(got.sort(), ["hello to a", "hello to b"], `offset ${offsetMs}`);
+    assert.deepEqual(ends, []);
+  }
+});

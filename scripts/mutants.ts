@@ -307,6 +307,13 @@ const MUTANTS: Mutant[] = [
     edits: [["if (!isFinite(time)) throw new RangeError(`A time is", "if (false) throw new RangeError(`A time is"]],
   },
   {
+    name: "two Hosts connecting to each other at once both take the other's HELLO",
+    edits: [[
+      '} else if (!(connection?.state === "connecting" && connection.nonce > second)) {',
+      "} else {",
+    ]],
+  },
+  {
     name: "connect() on a closed Host returns a peer",
     edits: [[
       "if (this.#closed) throw new TypeError(`Cannot connect",
