@@ -412,7 +412,10 @@ export type SocketEvent =
 
 /** Options of {@linkcode Host}; every one has a default. */
 export interface HostOptions {
-  /** Most connected peers at once (default 64); one more is refused with reason `"full"`. */
+  /**
+   * Most peers that connected to this Host at once (default 64); one more is refused with reason `"full"`. The
+   * Host's own `connect()` calls are not counted.
+   */
   maxPeers?: number;
   /** Any 32-bit number that names your game and its version (default 0): Hosts of another never connect. */
   protocol?: number;
@@ -449,7 +452,8 @@ export interface HostOptions {
   maxQueuedBytes?: number;
   /**
    * Events not yet polled (default 4096): past it, a datagram of a peer that has half of them or more waits for
-   * its sender to resend it (over a reliable socket, that peer is dropped); other peers' datagrams still go in.
+   * its sender to resend it (over a reliable socket, that peer is dropped, and its other side learns it only by
+   * timing out); other peers' datagrams still go in.
    */
   maxEvents?: number;
   /**
@@ -2455,8 +2459,10 @@ export class Host {
         this.#send(from, writeHandshake(REFUSED, second, REFUSED_PROTOCOL));
       } else if (third !== cookie) {
         this.#send(from, writeHandshake(CHALLENGE, second, cookie));
-      } else if (connection?.nonce === second && connection.state === "connected") {
-        this.#send(connection, connection.packet(now)); // our first packet was lost: answer again
+      } else if (connection?.nonce === second) {
+        // Our first packet was lost: answer again. Ended (the game dropped it on "connect"), a HELLO of the
+        // same nonce sent again before our answer arrived must not make it again, a ghost with a new "connect".
+        if (connection.state === "connected") this.#send(connection, connection.packet(now));
       } else if (!(connection?.state === "connecting" && connection.nonce > second)) {
         // Both Hosts connecting to each other at once: the one of the smaller nonce takes the other's HELLO,
         // the other lets its own connect() go on (each ending its own, the keys never matched).

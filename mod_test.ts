@@ -1862,3 +1862,26 @@ Deno.test("two Hosts that connect to each other at once end up connected, once, 
     assert.deepEqual(ends, []);
   }
 });
+
+Deno.test("a peer the game drops on its connect event does not come back from its own HELLO sent again", () => {
+  // The client sends its HELLO again every 100 ms until an answer comes: over a round trip of 120 to 200 ms, one
+  // that arrived after the game had dropped the peer made it again, a new "connect" holding a maxPeers slot
+  // until timeout (and refusing a real player as "full").
+  for (const latencyMs of [60, 80, 100]) {
+    const net = memoryNet({ latencyMs });
+    const server = new Host(net.socket("server"), { maxPeers: 1 });
+    const client = new Host(net.socket("client"));
+    client.connect("server");
+    let connects = 0;
+    for (let tick = 0; tick < 100; tick++) {
+      for (const host of [server, client]) host.update();
+      net.advance(16);
+      for (let event; (event = server.poll());) {
+        if (event.type === "connect") connects++, event.peer.disconnect(); // a ban list, a full game
+      }
+      while (client.poll());
+    }
+    assert.equal(connects, 1, `${latencyMs} ms one way`);
+    assert.deepEqual(server.peers, []);
+  }
+});

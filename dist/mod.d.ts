@@ -210,7 +210,10 @@ export type SocketEvent = {
 };
 /** Options of {@linkcode Host}; every one has a default. */
 export interface HostOptions {
-    /** Most connected peers at once (default 64); one more is refused with reason `"full"`. */
+    /**
+     * Most peers that connected to this Host at once (default 64); one more is refused with reason `"full"`. The
+     * Host's own `connect()` calls are not counted.
+     */
     maxPeers?: number;
     /** Any 32-bit number that names your game and its version (default 0): Hosts of another never connect. */
     protocol?: number;
@@ -247,7 +250,8 @@ export interface HostOptions {
     maxQueuedBytes?: number;
     /**
      * Events not yet polled (default 4096): past it, a datagram of a peer that has half of them or more waits for
-     * its sender to resend it (over a reliable socket, that peer is dropped); other peers' datagrams still go in.
+     * its sender to resend it (over a reliable socket, that peer is dropped, and its other side learns it only by
+     * timing out); other peers' datagrams still go in.
      */
     maxEvents?: number;
     /**

@@ -314,6 +314,13 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "a HELLO of an ended peer's nonce makes it again",
+    edits: [[
+      "} else if (connection?.nonce === second) {",
+      '} else if (connection?.nonce === second && connection.state === "connected") {',
+    ]],
+  },
+  {
     name: "connect() on a closed Host returns a peer",
     edits: [[
       "if (this.#closed) throw new TypeError(`Cannot connect",
