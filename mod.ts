@@ -272,7 +272,8 @@ export interface SendOptions {
   /**
    * Deliver at this time, ms on the sender's clock: the receiver converts it
    * through its clock estimate and holds the message until then. Messages of
-   * one `at` are delivered together, in send order. One whose time has passed
+   * one `at` are delivered together (in send order on one channel in
+   * "reliable" mode, else as they arrived). One whose time has passed
    * arrives at once, with `late: true`; one more than the receiver's `timeout`
    * ms ahead (10 s by default) is dropped and counted in `stats.timedDropped`
    * (for a time further off, send the time in the message).
@@ -448,7 +449,10 @@ export interface HostOptions {
    * fragments, at most 1024 (255 for a state), as many as the receiver holds at once: 1,203,200 bytes at the default mtu.
    */
   maxMessageBytes?: number;
-  /** Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. */
+  /**
+   * Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. A receiver holds
+   * pieces that wait, over all its streams, up to 2 × maxMessageBytes + this.
+   */
   maxQueuedBytes?: number;
   /**
    * Events not yet polled (default 4096): past it, a datagram of a peer that has half of them or more waits for
@@ -1863,7 +1867,7 @@ class Connection implements Peer {
     // with less than half still gets in, and the queue stays under maxEvents plus half of it and a packet's
     // frames for each other peer. Over a reliable socket nothing resends a refused packet: the peer is dropped.
     if (
-      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + RECEIVE_WINDOW ||
+      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||
       this.sink.events.length >= this.#config.maxEvents &&
         this.sink.events.filter((event) => event.peer === this).length * 2 >= this.#config.maxEvents
     ) {
@@ -2004,7 +2008,8 @@ class Connection implements Peer {
   update(now: number): void {
     if (this.state !== "disconnected" && now - this.lastReceivedAt > this.#config.timeout) return this.end("timeout");
     // A reliable stream that has waited `timeout` ms for one missing piece while later ones arrive
-    // will wait forever: the sender believes it delivered (only a bug or a forged ack can do that).
+    // will wait forever: the sender believes it delivered (a bug or a forged ack), or its link lost every
+    // resend for that long (a link no game can use).
     // End the connection rather than stall it in silence.
     for (const stream of this.#streamList) {
       if (now - stream.waitingSince > this.#config.timeout) return this.end("timeout");
@@ -2108,7 +2113,8 @@ class Connection implements Peer {
     };
     for (const fragments of [false, true]) {
       takePlanned(+fragments);
-      // Streams take turns at going first, packet by packet, so none starves another.
+      // Streams take turns at going first, packet by packet, so none starves another of its kind (whole
+      // messages go before fragments: a stream of whole messages filling every packet holds fragments back).
       for (let i = 0; i < this.#streamList.length; i++) {
         const stream = this.#streamList[(i + this.#packetsThisUpdate) % this.#streamList.length];
         for (let piece; (piece = stream.nextUnsent(fragments)) && take(piece, false);) {

@@ -69,7 +69,8 @@ export interface SendOptions {
     /**
      * Deliver at this time, ms on the sender's clock: the receiver converts it
      * through its clock estimate and holds the message until then. Messages of
-     * one `at` are delivered together, in send order. One whose time has passed
+     * one `at` are delivered together (in send order on one channel in
+     * "reliable" mode, else as they arrived). One whose time has passed
      * arrives at once, with `late: true`; one more than the receiver's `timeout`
      * ms ahead (10 s by default) is dropped and counted in `stats.timedDropped`
      * (for a time further off, send the time in the message).
@@ -246,7 +247,10 @@ export interface HostOptions {
      * fragments, at most 1024 (255 for a state), as many as the receiver holds at once: 1,203,200 bytes at the default mtu.
      */
     maxMessageBytes?: number;
-    /** Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. */
+    /**
+     * Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. A receiver holds
+     * pieces that wait, over all its streams, up to 2 × maxMessageBytes + this.
+     */
     maxQueuedBytes?: number;
     /**
      * Events not yet polled (default 4096): past it, a datagram of a peer that has half of them or more waits for

@@ -103,7 +103,10 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "no held-bytes bound",
-    edits: [["      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + RECEIVE_WINDOW ||\n", ""]],
+    edits: [[
+      "      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||\n",
+      "",
+    ]],
   },
   {
     name: "send() accepts a bad channel",
@@ -214,9 +217,9 @@ const MUTANTS: Mutant[] = [
         "",
       ],
       [
-        "    if (\n      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + RECEIVE_WINDOW ||\n",
-        "    if (!(flags & ACK_ONLY)) {\n" + RECORD + "    }\n" +
-        "    if (\n      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + RECEIVE_WINDOW ||\n",
+        "    if (\n      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||\n",
+        "    if (!(header.flags & ACK_ONLY)) {\n" + RECORD + "    }\n" +
+        "    if (\n      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||\n",
       ],
     ],
   },
@@ -318,6 +321,13 @@ const MUTANTS: Mutant[] = [
     edits: [[
       "} else if (connection?.nonce === second) {",
       '} else if (connection?.nonce === second && connection.state === "connected") {',
+    ]],
+  },
+  {
+    name: "held bytes bounded at 2 maxMessageBytes + 1,024, not + maxQueuedBytes",
+    edits: [[
+      "2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes",
+      "2 * this.#config.maxMessageBytes + 1024",
     ]],
   },
   {
