@@ -1098,12 +1098,12 @@ function writeHandshake(kind: number, first: number, second: number, third = 0):
   return bytes;
 }
 
-/** The kind and three words of a handshake datagram, or undefined for anything else. */
-function readHandshake(bytes: Uint8Array): [kind: number, first: number, second: number, third: number] | undefined {
+/** The kind and three words of a handshake datagram; none for anything else, which then fits no step. */
+function readHandshake(bytes: Uint8Array): number[] {
   const reader = new ByteReader(bytes);
-  if (bytes.length === HANDSHAKE_BYTES && bytes[0] >= HELLO && bytes[0] <= REFUSED) {
-    return [reader.u8(), reader.uint(4), reader.uint(4), reader.uint(4)];
-  }
+  return bytes.length === HANDSHAKE_BYTES && bytes[0] >= HELLO && bytes[0] <= REFUSED
+    ? [reader.u8(), reader.uint(4), reader.uint(4), reader.uint(4)]
+    : [];
 }
 
 /** A data packet's header, as numbers. */
@@ -1692,15 +1692,13 @@ class Connection implements Peer {
     if (snapshot) snapshot.pieces = pieceCount;
     const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
     for (let index = 0; index < pieceCount; index++) {
-      const sequence = stream.nextSend;
-      if (modeIndex !== UNRELIABLE) stream.nextSend = nextSequence(sequence);
       stream.push({
         at,
         onAcked,
         stream,
         channel,
         mode: modeIndex,
-        sequence,
+        sequence: stream.nextSend,
         fragment: index * 2 + +(index === pieceCount - 1),
         payload: pieceCount > 1
           ? payload.subarray(index && index * pieceBytes - shift, (index + 1) * pieceBytes - shift)
@@ -1711,6 +1709,7 @@ class Connection implements Peer {
         resendAt: 0,
         done: false,
       });
+      if (modeIndex !== UNRELIABLE) stream.nextSend = nextSequence(stream.nextSend);
     }
     this.#queuedBytes += payload.length;
   }
@@ -1780,8 +1779,8 @@ class Connection implements Peer {
 
   /** The CHALLENGE brought the cookie: HELLO again with it. */
   challenged(cookie: number, now: number): Uint8Array {
-    this.lastReceivedAt = now;
     this.#keyed(cookie, false);
+    this.lastReceivedAt = now;
     return this.hello(now);
   }
 
@@ -2059,8 +2058,9 @@ class Connection implements Peer {
     if (this.state === "connected") return this.#nextPacket(now);
     // Connecting or closing: one HELLO or CLOSING at most per update, spaced out.
     this.#packetsLeft = 0;
-    if (this.state === "connecting") return now - this.#lastSentAt < HANDSHAKE_RETRY_MS ? undefined : this.hello(now);
-    return now - this.#lastSentAt < CLOSING_SPACING_MS ? undefined : this.goodbye(now);
+    if (this.state === "connecting") {
+      if (now - this.#lastSentAt >= HANDSHAKE_RETRY_MS) return this.hello(now);
+    } else if (now - this.#lastSentAt >= CLOSING_SPACING_MS) return this.goodbye(now);
   }
 
   /**
@@ -2442,13 +2442,12 @@ export class Host {
       if (connection.finished) this.#connections.delete(from);
       return;
     }
-    const handshake = readHandshake(datagram);
-    if (!handshake || !this.#handshake(handshake, connection, from, now)) this.#count(connection, "invalidDropped");
+    if (!this.#handshake(readHandshake(datagram), connection, from, now)) this.#count(connection, "invalidDropped");
   }
 
   /** Answers a handshake datagram; returns false for one that fits no step of the handshake. */
   #handshake(
-    [kind, first, second, third]: [number, number, number, number],
+    [kind, first, second, third]: number[],
     connection: Connection | undefined,
     from: string,
     now: number,
