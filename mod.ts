@@ -273,7 +273,8 @@ export interface SendOptions {
    * Deliver at this time, ms on the sender's clock: the receiver converts it
    * through its clock estimate and holds the message until then. Messages of
    * one `at` are delivered together (in send order on one channel in
-   * "reliable" mode, else as they arrived). One whose time has passed
+   * "reliable" mode, else as they arrived; a late one goes at once, ahead of
+   * any still held). One whose time has passed
    * arrives at once, with `late: true`; one more than the receiver's `timeout`
    * ms ahead (10 s by default) is dropped and counted in `stats.timedDropped`
    * (for a time further off, send the time in the message).
@@ -414,8 +415,8 @@ export type SocketEvent =
 /** Options of {@linkcode Host}; every one has a default. */
 export interface HostOptions {
   /**
-   * Most peers that connected to this Host at once (default 64); one more is refused with reason `"full"`. The
-   * Host's own `connect()` calls are not counted.
+   * Most connected peers at once, the Host's own `connect()` peers included (default 64): a peer connecting past
+   * it is refused with reason `"full"`; `connect()` itself is never refused by it.
    */
   maxPeers?: number;
   /** Any 32-bit number that names your game and its version (default 0): Hosts of another never connect. */
