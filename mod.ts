@@ -2779,7 +2779,7 @@ export class Timeline<T> {
    * `"state"` mode): filed, it made every sample after it NaN
    */
   add(time: number, state: T): void {
-    if (!isFinite(time)) throw new RangeError(`A time is a finite number of ms, not ${time}`);
+    if (!Number.isFinite(time)) throw new RangeError(`A time is a finite number of ms, not ${time}`);
     insertByTime(this.#states, time, state);
     if (this.#states.length > this.capacity) this.#states.shift();
   }

@@ -349,7 +349,7 @@ Deno.test("Timeline.add throws at once for a time that is not a finite number, a
   const timeline = new Timeline<{ x: number }>();
   timeline.add(0, { x: 0 });
   timeline.add(100, { x: 10 });
-  for (const time of [undefined, NaN, Infinity]) {
+  for (const time of [undefined, null, NaN, Infinity, "5"]) {
     assert.throws(() => timeline.add(time as number, { x: 99 }), {
       name: "RangeError",
       message: `A time is a finite number of ms, not ${time}`,

@@ -307,7 +307,10 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "Timeline.add files a time that is not a finite number",
-    edits: [["if (!isFinite(time)) throw new RangeError(`A time is", "if (false) throw new RangeError(`A time is"]],
+    edits: [[
+      "if (!Number.isFinite(time)) throw new RangeError(`A time is",
+      "if (false) throw new RangeError(`A time is",
+    ]],
   },
   {
     name: "two Hosts connecting to each other at once both take the other's HELLO",
