@@ -862,9 +862,10 @@ function hostilePlayer(serverOptions: HostOptions, link: LinkOptions = { latency
 Deno.test("a player's state pieces in falling sequence order, thousands never completed, are let go, not held until memory refuses its packets", () => {
   // Each piece is the first of a snapshot that never completes (fragment 0: index 0, not the last), 16 bytes,
   // 100 to a packet, sequences falling from 8,999 to 1,000. The pieces far from the newest arrival, ahead of it
-  // as well as behind, must be let go: held, every one, they passed the 2 × maxMessageBytes + 1,024 bytes a
-  // connection may hold within 600 pieces, and every packet after that was refused, the player's own with it.
-  const { server, peer, step, texts, inject } = hostilePlayer({ maxMessageBytes: 4096 });
+  // as well as behind, must be let go: held, every one, they passed the 2 × maxMessageBytes + maxQueuedBytes a
+  // connection may hold (9,216 bytes here, the options set low so that they would) within 600 pieces, and every
+  // packet after that was refused, the player's own with it.
+  const { server, peer, step, texts, inject } = hostilePlayer({ maxMessageBytes: 4096, maxQueuedBytes: 1024 });
   const invalidBefore = server.stats.invalidDropped;
   let sequence = 8999;
   for (let packet = 0; packet < 80; packet++) {
