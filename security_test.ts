@@ -958,3 +958,28 @@ Deno.test("a datagram larger than any packet (a WebSocket message may be 64 MiB)
   assert.equal(peer.state, "connected");
   assert.ok(texts().length >= 15, `the player's own messages still arrive: ${texts().length}`);
 });
+
+Deno.test("Host: many players each sending a packet of tiny messages grow the event queue to twice maxEvents, not more", () => {
+  // Under the half rule every peer with less than half of maxEvents still got a packet in: each 64 KB packet of
+  // 1-byte messages is 32,000 events, and with 64 players the queue reached 2 million, poll() freezing for minutes.
+  // Past twice maxEvents every peer's packets wait.
+  const net = memoryNet({ latencyMs: 5 });
+  const maxEvents = 64;
+  const server = new Host(net.socket("server"), { maxEvents });
+  const players = Array.from({ length: 8 }, (_, i) => new Host(net.socket(`player ${i}`)));
+  const peers = players.map((player) => player.connect("server"));
+  const step = () => {
+    for (const host of [...players, server]) host.update();
+    net.advance(TICK_MS);
+    for (const player of players) while (player.poll());
+  };
+  for (let i = 0; i < 10; i++) step();
+  while (server.poll());
+  assert.ok(peers.every((peer) => peer.state === "connected"));
+  for (const peer of peers) for (let i = 0; i < 1000; i++) peer.send(null, { mode: "unreliable" });
+  for (let i = 0; i < 5; i++) step(); // no poll on the server meanwhile
+  let events = 0;
+  while (server.poll()) events++;
+  // One packet of about 600 frames may cross the limit: it is taken whole.
+  assert.ok(events > maxEvents && events <= 2 * maxEvents + 700, `${events} events queued`);
+});

@@ -227,7 +227,7 @@ export interface HostOptions {
      */
     timeout?: number;
     /**
-     * The clock in ms, from 0 up (default: the socket's `now`, such as a `memoryNet`'s, else `performance.now()`). A
+     * The clock in ms (default: the socket's `now`, such as a `memoryNet`'s, else `performance.now()`). A
      * monotonic one: a clock that steps back (`Date.now` after a correction) delays timers and resends until it
      * catches up. Give a function that needs no `this`: `() => performance.now()`, not `performance.now`.
      */
@@ -256,7 +256,7 @@ export interface HostOptions {
     /**
      * Events not yet polled (default 4096): past it, a datagram of a peer that has half of them or more waits for
      * its sender to resend it (over a reliable socket, that peer is dropped, and its other side learns it only by
-     * timing out); other peers' datagrams still go in.
+     * timing out); other peers' datagrams still go in, up to twice it, past which every peer's wait.
      */
     maxEvents?: number;
     /**
@@ -269,8 +269,8 @@ export interface HostOptions {
     /** In async mode (`for await`), ms between updates (default 16). */
     tickMs?: number;
     /**
-     * Timed messages (`send(value, { at })`) waiting for their time, over all peers (default 4096); past it, one
-     * more from a peer with half of them or more is dropped and counted.
+     * Timed messages (`send(value, { at })`) waiting for their time, over all peers (default 4096); more are
+     * dropped and counted.
      */
     maxTimedMessages?: number;
 }
