@@ -1539,10 +1539,10 @@ interface Sink {
   /** The Host's stats: a connection adds to them as to its own. */
   readonly stats: Stats;
   readonly events: HostEvent[];
+  /** Timed messages waiting for their `at` (this Host's clock), soonest first. */
+  readonly held: [at: number, event: MessageEvent][];
   /** The Host's clock. */
   readonly now: () => number;
-  /** Holds a timed message until its `at` (this Host's clock); false when the hold queue is full. */
-  hold(event: MessageEvent): boolean;
 }
 
 /** A packet sent and not yet acked: which pieces it carried, for acks and RTT. */
@@ -1633,6 +1633,8 @@ class Connection implements Peer {
   /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
   #forgets = 0;
   #config: Config;
+  /** This peer's message events not yet polled: in the Host's events or held for their time. */
+  queued = 0;
   /** The other side's clock, estimated (the Clock's methods are this connection's, not the game's). */
   readonly clock: Clock = new Clock();
 
@@ -1865,14 +1867,12 @@ class Connection implements Peer {
     // packet of more frames than the limit would refuse it forever. The queue is every peer's: one player
     // filling it must not hold up the others (it did: over a reliable socket they were dropped), so a peer
     // with less than half still gets in, up to twice maxEvents (past that, every peer's packets wait: each
-    // peer's 64 KB packet of tiny frames grew the queue by 32,000 events, and poll() froze). While it is full,
-    // each packet scans the queue (up to twice maxEvents and a packet's frames): a count per peer would not.
+    // peer's 64 KB packet of tiny frames grew the queue by 32,000 events, and poll() froze). A peer's share
+    // is its count of messages not yet polled (`queued`), not a scan of the queue (44 us a packet while full).
     // Over a reliable socket nothing resends a refused packet: the peer is dropped.
     if (
       this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||
-      this.sink.events.length >= this.#config.maxEvents &&
-        (this.sink.events.length >= 2 * this.#config.maxEvents ||
-          this.sink.events.filter((event) => event.peer === this).length * 2 >= this.#config.maxEvents)
+      this.#full(this.sink.events.length, this.#config.maxEvents)
     ) {
       if (this.sink.reliable) this.end("closed");
       return "invalid";
@@ -1992,15 +1992,31 @@ class Connection implements Peer {
         // The sender's time on this clock: the offset is how far the sender's clock is ahead.
         event.at = at - this.clock.offsetMs;
         event.late = event.at <= now;
-        if (!event.late) {
-          // At most `timeout` ms ahead, so that what a peer left waiting is gone that long after it: a player's
-          // messages timed a billion ms ahead once kept the queue full, for every peer, until the process ended.
-          if (event.at - now > this.#config.timeout || !this.sink.hold(event)) this.count("timedDropped");
+      }
+      if (event.late === false) {
+        // At most `timeout` ms ahead, so that what a peer left waiting is gone that long after it: a player's
+        // messages timed a billion ms ahead once kept the queue full, for every peer, until the process ended.
+        // The hold queue's rule is the event queue's, with maxTimedMessages (one player kept it full for all; a
+        // scan of it for each message cost 5 s a datagram with 64 players' halves held: `queued` costs nothing).
+        if (
+          event.at! - now > this.#config.timeout || this.#full(this.sink.held.length, this.#config.maxTimedMessages)
+        ) {
+          this.count("timedDropped");
           continue;
         }
-      }
-      this.sink.events.push(event);
+        insertByTime(this.sink.held, event.at!, event);
+      } else this.sink.events.push(event);
+      this.queued++;
     }
+  }
+
+  /**
+   * A queue of `length` is full for this peer: at `max` while it has half of `max` or more not yet polled
+   * (`queued`), at twice `max` for every peer. A peer with less than half still gets in: one player filling a queue
+   * holds up no other.
+   */
+  #full(length: number, max: number): boolean {
+    return length >= (2 * this.queued < max ? 2 * max : max);
   }
 
   /**
@@ -2285,14 +2301,7 @@ export class Host {
       events: this.#events,
       reliable: !!socket.reliable,
       now: this.#now,
-      // Queues a timed message for its `at`; false when maxTimedMessages wait already. (A rule of half the queue
-      // per peer, as for maxEvents, was taken back: its scan of the queue for each message cost 5 s a datagram
-      // with 64 players' shares held; a count per peer is the way, when there are bytes for it.)
-      hold: (event) => {
-        if (this.#held.length >= config.maxTimedMessages) return false;
-        insertByTime(this.#held, event.at!, event);
-        return true;
-      },
+      held: this.#held,
     };
     this.#random = options.random ?? ignore;
     this.#secret = [this.#randomWord(), this.#randomWord()];
@@ -2355,7 +2364,9 @@ export class Host {
   /** The next event, or undefined when there is none. */
   poll(): HostEvent | undefined {
     this.#release(this.#now());
-    return this.#events.shift();
+    const event = this.#events.shift();
+    if (event?.type === "message") (event.peer as Connection).queued--;
+    return event;
   }
 
   /** Moves the timed messages due by `now` to the events, all of one time together. */

@@ -299,6 +299,42 @@ Deno.test("timed delivery: the hold queue is bounded by maxTimedMessages; what d
   assert.equal(server.peers[0].stats.timedDropped, 1);
 });
 
+Deno.test("timed delivery: one player filling the hold queue holds up no other player's timed messages", () => {
+  // The hold queue is the Host's, shared by every peer: one player's messages timed far ahead kept it full, and
+  // every other player's timed messages were dropped. Past maxTimedMessages only a peer holding half or more is.
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { maxTimedMessages: 8 });
+  const [greedy, player] = ["greedy", "player"].map((address) => new Host(net.socket(address)));
+  const [flood, peer] = [greedy.connect("server"), player.connect("server")];
+  const got: unknown[] = [];
+  const step = () => {
+    for (const host of [greedy, player, server]) host.update();
+    net.advance(16);
+    for (let event; (event = server.poll());) {
+      if (event.type === "message") got.push(`${event.peer.address} ${event.data}`);
+    }
+    while (greedy.poll() || player.poll());
+  };
+  for (let i = 0; i < 20; i++) step();
+  assert.ok(flood.state === "connected" && peer.state === "connected");
+  for (let i = 0; i < 20; i++) flood.send(i, { at: net.now() + 5000 });
+  for (let i = 0; i < 5; i++) step();
+  for (let i = 0; i < 3; i++) peer.send(i, { at: net.now() + 200 });
+  for (let i = 0; i < 30; i++) step();
+  assert.deepEqual(got, ["player 0", "player 1", "player 2"], "the other player's timed messages all arrived");
+  const greedyPeer = server.peers.find((connection) => connection.address === "greedy")!;
+  assert.equal(greedyPeer.stats.timedDropped, 12, "the greedy player's over the limit dropped and counted");
+  assert.equal(server.stats.timedDropped, 12);
+  for (let i = 0; i < 350; i++) step();
+  assert.deepEqual(got.slice(3), Array.from({ length: 8 }, (_, i) => `greedy ${i}`), "what it held arrives in time");
+  // Polled, they count no more: with the other player holding the whole queue now, the greedy one's get in.
+  for (let i = 0; i < 8; i++) peer.send(i, { at: net.now() + 5000 });
+  for (let i = 0; i < 5; i++) step();
+  for (let i = 0; i < 3; i++) flood.send(i + 20, { at: net.now() + 200 });
+  for (let i = 0; i < 30; i++) step();
+  assert.deepEqual(got.slice(11), ["greedy 20", "greedy 21", "greedy 22"]);
+});
+
 Deno.test("timed delivery: a message timed more than `timeout` ms ahead is dropped and counted, not held", () => {
   const { peer, step, server, serverEvents, net } = pair({ latencyMs: 10 }, {}, { timeout: 5000 });
   peer.send("far", { at: net.now() + 6000 });

@@ -84,18 +84,22 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "no maxEvents bound",
-    edits: [["this.sink.events.length >= this.#config.maxEvents &&", "false &&"]],
+    edits: [["this.#full(this.sink.events.length, this.#config.maxEvents)", "false"]],
   },
   {
     name: "a full event queue refuses every peer's packets, not only those of a peer with half of it",
     edits: [[
-      "this.sink.events.filter((event) => event.peer === this).length * 2 >= this.#config.maxEvents)",
-      "true)",
+      "this.#full(this.sink.events.length, this.#config.maxEvents)",
+      "this.sink.events.length >= this.#config.maxEvents",
     ]],
   },
   {
     name: "the event queue grows past twice maxEvents, a packet of each peer",
-    edits: [["(this.sink.events.length >= 2 * this.#config.maxEvents ||", "(false ||"]],
+    edits: [["2 * this.queued < max ? 2 * max : max", "2 * this.queued < max ? Infinity : max"]],
+  },
+  {
+    name: "a peer's count of unpolled messages never goes down (a peer once over half is refused for good)",
+    edits: [['if (event?.type === "message") (event.peer as Connection).queued--;', ""]],
   },
   {
     name: "a datagram over 65,507 bytes read as a packet",
@@ -477,7 +481,18 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "timed: a message timed more than `timeout` ms ahead held",
-    edits: [["event.at - now > this.#config.timeout || ", ""]],
+    edits: [["event.at! - now > this.#config.timeout || ", ""]],
+  },
+  {
+    name: "timed: no maxTimedMessages bound",
+    edits: [["this.#full(this.sink.held.length, this.#config.maxTimedMessages)", "false"]],
+  },
+  {
+    name: "timed: a full hold queue refuses every peer's messages, not only those of a peer with half of it",
+    edits: [[
+      "this.#full(this.sink.held.length, this.#config.maxTimedMessages)",
+      "this.sink.held.length >= this.#config.maxTimedMessages",
+    ]],
   },
   {
     name: "tag: one key for every lap of the packet sequence (the sender's never changes)",
