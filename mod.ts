@@ -2255,9 +2255,10 @@ export class Host {
   /** The key of the handshake's cookies: 64 random bits. */
   #secret: TagKey;
   #connections = new Map<string, Connection>();
-  #events: HostEvent[] = [];
-  /** Timed messages waiting for their time, soonest first (of one time, in the order they came). */
-  #held: [at: number, event: MessageEvent][] = [];
+  /**
+   * What the connections share with the Host, the event queue and the timed messages waiting for their time among
+   * it (of one time, in the order they came).
+   */
   #sink: Sink;
   #closed = false;
 
@@ -2270,19 +2271,19 @@ export class Host {
    */
   constructor(socket: Socket, options: HostOptions = {}) {
     const config = {} as Config;
-    // Each numeric option: its name, default, least value (default 1) and greatest (default 2 ** 31).
+    // Each numeric option: its name, default, greatest value (default 2 ** 31) and least (default 1).
     for (
-      const [name, fallback, min = 1, max = 2 ** 31] of [
-        ["maxPeers", 64, 1, 65536],
-        ["protocol", 0, 0, 0xffffffff],
-        ["mtu", DEFAULT_MTU_BYTES, 64, 65507],
+      const [name, fallback, max = 2 ** 31, min = 1] of [
+        ["maxPeers", 64, 65536],
+        ["protocol", 0, 2 ** 32 - 1, 0],
+        ["mtu", DEFAULT_MTU_BYTES, 65507, 64],
         ["timeout", 10_000],
-        ["channels", 8, 1, 256],
-        ["maxMessageBytes", 2 ** 20 + 16, 1, 2 ** 30],
+        ["channels", 8, 256],
+        ["maxMessageBytes", 2 ** 20 + 16, 2 ** 30],
         ["maxQueuedBytes", 4 << 20],
         ["maxEvents", 4096],
-        ["packetsPerUpdate", socket.reliable ? 8 : 1024, 1, 1024],
-        ["tickMs", 16, 1, 60_000],
+        ["packetsPerUpdate", socket.reliable ? 8 : 1024, 1024],
+        ["tickMs", 16, 60_000],
         ["maxTimedMessages", 4096],
       ] as [keyof Config, number, number?, number?][]
     ) {
@@ -2298,10 +2299,10 @@ export class Host {
     this.#sink = {
       config,
       stats: this.stats,
-      events: this.#events,
+      events: [],
       reliable: !!socket.reliable,
       now: this.#now,
-      held: this.#held,
+      held: [],
     };
     this.#random = options.random ?? ignore;
     this.#secret = [this.#randomWord(), this.#randomWord()];
@@ -2364,16 +2365,16 @@ export class Host {
   /** The next event, or undefined when there is none. */
   poll(): HostEvent | undefined {
     this.#release(this.#now());
-    const event = this.#events.shift();
+    const event = this.#sink.events.shift();
     if (event?.type === "message") (event.peer as Connection).queued--;
     return event;
   }
 
   /** Moves the timed messages due by `now` to the events, all of one time together. */
   #release(now: number): void {
-    const held = this.#held;
+    const held = this.#sink.held;
     let due = 0;
-    while (due < held.length && held[due][0] <= now) this.#events.push(held[due++][1]);
+    while (due < held.length && held[due][0] <= now) this.#sink.events.push(held[due++][1]);
     if (due) held.splice(0, due);
   }
 
@@ -2989,11 +2990,11 @@ const joinAddress = (hostname: string, port: number): string =>
 /** A `notify` that does nothing, for a socket nobody listens to yet. */
 const ignore = (): void => {};
 
-/** The fault of a send on a socket already closed. */
-const closedError = (address: string): SocketEvent => ({
+/** The fault of a send that cannot go to `address`, for the reason `why`. */
+const sendError = (address: string, why: string): SocketEvent => ({
   type: "error",
   address,
-  error: new Error(`Cannot send to ${address}: the socket is closed`),
+  error: new Error(`Cannot send to ${address}: ${why}`),
 });
 
 /**
@@ -3008,7 +3009,7 @@ function udpSocket(runtime: {
   /** Delivers datagrams and faults while `open()` holds. */
   listen(
     receive: (data: Uint8Array, from: string) => void,
-    notify: (event: SocketEvent) => void,
+    fail: (error: unknown) => void,
     open: () => boolean,
   ): void;
   close(): void;
@@ -3023,7 +3024,7 @@ function udpSocket(runtime: {
   return {
     send(data, to) {
       const [hostname, port] = splitAddress(to);
-      if (closed) return notify(closedError(to));
+      if (closed) return notify(sendError(to, "the socket is closed"));
       inFlight++;
       try {
         runtime.send(data, hostname, port, sent(to), to);
@@ -3033,7 +3034,11 @@ function udpSocket(runtime: {
     },
     listen(receive, onEvent = ignore) {
       notify = onEvent;
-      runtime.listen((data, from) => closed || receive(data, from), (event) => notify(event), () => !closed);
+      runtime.listen(
+        (data, from) => closed || receive(data, from),
+        (error) => notify({ type: "error", error }),
+        () => !closed,
+      );
     },
     close() {
       if (closed) return;
@@ -3071,7 +3076,7 @@ export function denoUdp(conn: DenoDatagramConn): Socket {
   return udpSocket({
     send: (data, hostname, port, done) =>
       void conn.send(data, { transport: "udp", hostname, port }).then(() => done(), done),
-    async listen(receive, notify, open) {
+    async listen(receive, fail, open) {
       while (open()) {
         try {
           const [data, from] = await conn.receive();
@@ -3081,7 +3086,7 @@ export function denoUdp(conn: DenoDatagramConn): Socket {
           // the socket goes on. A closed socket's receive fails with BadResource or Interrupted: stop.
           const name = (error as Error)?.name;
           if (!open() || name === "BadResource" || name === "Interrupted") break;
-          notify({ type: "error", error });
+          fail(error);
         }
       }
     },
@@ -3125,8 +3130,8 @@ export function nodeUdp(socket: NodeDgramSocket): Socket {
   socket.on("error", (error) => fault(error));
   return udpSocket({
     send: (data, hostname, port, done) => socket.send(data, port, hostname, done),
-    listen(receive, notify) {
-      fault = (error) => notify({ type: "error", error });
+    listen(receive, fail) {
+      fault = fail;
       // A copy: Node hands out a Buffer, which may be a slice of a larger pool.
       socket.on("message", (data, from) => receive(new Uint8Array(data), joinAddress(from.address, from.port)));
     },
@@ -3179,7 +3184,7 @@ export async function bunUdp(
   options?: { hostname?: string; port?: number },
 ): Promise<Socket & { readonly address: string }> {
   let receive: (data: Uint8Array, from: string) => void = ignore;
-  let notify: (event: SocketEvent) => void = ignore;
+  let fail: (error: unknown) => void = ignore;
   // Datagrams waiting for `drain` when the send buffer was full: [data, port, hostname, done].
   const waiting: [Uint8Array, number, string, (error?: unknown) => void][] = [];
   const flush = () => {
@@ -3196,7 +3201,7 @@ export async function bunUdp(
     socket: {
       data: (_, data, port, hostname) => receive(data.slice(), joinAddress(hostname, port)),
       drain: flush,
-      error: (_, error) => notify({ type: "error", error }),
+      error: (_, error) => fail(error),
     },
   });
   return {
@@ -3209,9 +3214,9 @@ export async function bunUdp(
         waiting.push([data.slice(), port, hostname, done]);
         if (waiting.length === 1) flush();
       },
-      listen(onData, onEvent) {
+      listen(onData, onFault) {
         receive = onData;
-        notify = onEvent;
+        fail = onFault;
       },
       close: () => udp.close(),
     }),
@@ -3300,10 +3305,10 @@ function linkWebSocket(
   return {
     send(data) {
       const state = ws.readyState ?? 1;
-      if (state > 1) return notify(closedError(address));
+      if (state > 1) return notify(sendError(address, "the socket is closed"));
       if (state === 0) {
         if (waiting.length < MAX_WAITING_DATAGRAMS) return void waiting.push(data.slice());
-        return notify({ type: "error", address, error: new Error(`Cannot send to ${address}: still connecting`) });
+        return notify(sendError(address, "still connecting"));
       }
       try {
         flush();
@@ -3435,7 +3440,7 @@ export function webSocketServer(): WebSocketServer {
     send(data, to) {
       const link = links.get(to);
       if (link) link.send(data);
-      else notify({ type: "error", address: to, error: new Error(`Cannot send to ${to}: no open WebSocket there`) });
+      else notify(sendError(to, "no open WebSocket there"));
     },
     listen(onData, onEvent = ignore) {
       receive = onData;
