@@ -457,8 +457,8 @@ export interface HostOptions {
   maxQueuedBytes?: number;
   /**
    * Events not yet polled (default 4096): past it, a datagram of a peer that has half of them or more waits for
-   * its sender to resend it (over a reliable socket, that peer is dropped, and its other side learns it only by
-   * timing out); other peers' datagrams still go in, up to twice it, past which every peer's wait.
+   * its sender to resend it (over a reliable socket, where nothing is resent, that peer is dropped: `"closed"` on
+   * both sides); other peers' datagrams still go in, up to twice it, past which every peer's wait.
    */
   maxEvents?: number;
   /**
@@ -1722,11 +1722,7 @@ class Connection implements Peer {
   }
 
   disconnect(): void {
-    if (this.state === "disconnected") return;
-    // Over a reliable socket one CLOSING arrives for sure, and nothing acks it.
-    this.#closingSends = this.state === "connected" ? this.sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
-    this.#closingSequence = this.#nextSequence;
-    this.#close();
+    this.end();
   }
 
   /** A CLOSING packet now, whatever the spacing: Host.close() sends a few at once before its socket closes. */
@@ -1736,12 +1732,17 @@ class Connection implements Peer {
     return this.packet(now, CLOSING);
   }
 
-  /** Ends the connection for `reason` and queues the event. */
-  end(reason: DisconnectReason): void {
+  /**
+   * Ends the connection: for `reason`, with the event queued, and no goodbye unless `goodbye`; with no reason (the
+   * caller's `disconnect()`) with a goodbye and no event.
+   */
+  end(reason?: DisconnectReason, goodbye = !reason): void {
     if (this.state === "disconnected") return;
-    this.#closingSends = 0;
+    // Over a reliable socket one CLOSING arrives for sure, and nothing acks it.
+    this.#closingSends = goodbye && this.state === "connected" ? this.sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
+    this.#closingSequence = this.#nextSequence;
     this.#close();
-    this.sink.events.push({ type: "disconnect", peer: this, reason });
+    if (reason) this.sink.events.push({ type: "disconnect", peer: this, reason });
   }
 
   /** True once disconnected with nothing left to send: the Host forgets it. */
@@ -1869,12 +1870,13 @@ class Connection implements Peer {
     // with less than half still gets in, up to twice maxEvents (past that, every peer's packets wait: each
     // peer's 64 KB packet of tiny frames grew the queue by 32,000 events, and poll() froze). A peer's share
     // is its count of messages not yet polled (`queued`), not a scan of the queue (44 us a packet while full).
-    // Over a reliable socket nothing resends a refused packet: the peer is dropped.
     if (
       this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||
       this.#full(this.sink.events.length, this.#config.maxEvents)
     ) {
-      if (this.sink.reliable) this.end("closed");
+      // Over a reliable socket nothing resends a refused packet: the peer is dropped, and told (it waited for its
+      // timeout, sending all the while).
+      if (this.sink.reliable) this.end("closed", true);
       return "invalid";
     }
 
@@ -2971,13 +2973,16 @@ export function condition(socket: Socket, options: LinkOptions): Socket {
 // in brackets (`"[::1]:4000"`). Faults reach `notify` as `"error"` events and
 // never throw; a malformed address throws a RangeError at once.
 
-/** Splits `"127.0.0.1:4000"` or `"[::1]:4000"` into hostname and port; a RangeError names a malformed one. */
+/**
+ * Splits `"127.0.0.1:4000"` or `"[::1]:4000"` into IP and port; a RangeError names a malformed one. A name is
+ * malformed: the answers come from its IP, which the Host knows as no peer (`"localhost:7000"` timed out, silently).
+ */
 function splitAddress(address: string): [hostname: string, port: number] {
-  const match = /^(?:\[([\da-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/i.exec(address);
+  const match = /^(?:\[([\da-f:.]+)\]|([\d.]+)):(\d{1,5})$/i.exec(address);
   const port = Number(match?.[3]); // NaN when it does not match
   if (!(port > 0 && port < 65536)) {
     throw new RangeError(
-      `Cannot send to "${address}": an address is "host:port" with a port from 1 to 65535, such as "127.0.0.1:4000" or "[::1]:4000"`,
+      `Cannot send to "${address}": an address is "IP:port" with a port from 1 to 65535, such as "127.0.0.1:4000" or "[::1]:4000" (resolve a name first)`,
     );
   }
   return [match![1] ?? match![2], port];
@@ -3084,7 +3089,9 @@ export function denoUdp(conn: DenoDatagramConn): Socket {
         } catch (error) {
           // Linux reports an ICMP port unreachable as ECONNREFUSED on a later receive: counted, and
           // the socket goes on. A closed socket's receive fails with BadResource or Interrupted: stop.
+          // A TypeError is the caller's (`conn` is no datagram conn): thrown, where it looped for good.
           const name = (error as Error)?.name;
+          if (error instanceof TypeError) throw error;
           if (!open() || name === "BadResource" || name === "Interrupted") break;
           fail(error);
         }

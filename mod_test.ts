@@ -1702,26 +1702,34 @@ Deno.test("message events carry their mode", () => {
   assert.deepEqual(got.sort(), MODE_NAMES.map((mode) => [mode, mode]).sort());
 });
 
-Deno.test("over a reliable socket a packet past maxEvents is never lost in silence: the peer is dropped", () => {
+Deno.test("over a reliable socket a packet past maxEvents is never lost in silence: the peer is dropped, and told", () => {
   const net = memoryNet({ latencyMs: 5 });
   const server = new Host({ ...net.socket("server"), reliable: true }, { maxEvents: 10 });
   const client = new Host({ ...net.socket("client"), reliable: true });
   const peer = client.connect("server");
   for (let i = 0; i < 10; i++) client.update(), server.update(), net.advance(16);
   assert.equal(peer.state, "connected");
+  assert.equal(client.poll()?.type, "connect");
+  const clientEvents: HostEvent[] = [];
+  let sent = 0;
   for (let i = 0; i < 40; i++) {
-    peer.send(i);
+    if (peer.state === "connected") peer.send(sent++);
     client.update();
     server.update();
     net.advance(16);
+    for (let event; (event = client.poll());) clientEvents.push(event);
   }
   const events: HostEvent[] = [];
   for (let event; (event = server.poll());) events.push(event);
   const got = messages(events).map((event) => event.data);
   assert.deepEqual(got, [...got.keys()], "what arrived arrived in order, with no gap");
-  assert.ok(got.length < 40);
+  assert.ok(got.length < sent, `${got.length} of ${sent} arrived`);
   const last = events.at(-1);
   assert.equal(last?.type === "disconnect" && last.reason, "closed");
+  // The dropped side hears it at once: it went on sending into the void until its timeout, 10 s.
+  assert.equal(peer.state, "disconnected");
+  assert.deepEqual(clientEvents.map((event) => event.type === "disconnect" ? event.reason : event.type), ["closed"]);
+  assert.ok(sent < 40, `the client sent ${sent} messages`);
 });
 
 Deno.test("an honest sender of large messages never sends past the receiver's window: nothing refused at 5% loss", () => {

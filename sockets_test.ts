@@ -268,3 +268,48 @@ Deno.test("bunUdp: a datagram whose send throws while the buffer drains leaves t
   for (let i = 4; i < 10; i++) socket.send(Uint8Array.of(i), "127.0.0.1:5000");
   assert.deepEqual(delivered, [1, 3, 4, 5, 6, 7, 8, 9]);
 });
+
+Deno.test("a UDP address is an IP and a port: a name throws at once, as it would time out in silence", async () => {
+  // The Host knows a peer by the address it was given; the answers to "localhost:7000" come from 127.0.0.1:7000.
+  const sent: string[] = [];
+  const open: BunUdpOpen = () =>
+    Promise.resolve({
+      hostname: "127.0.0.1",
+      port: 4000,
+      close() {},
+      send: (_data: Uint8Array, port: number, hostname: string) => sent.push(`${hostname} ${port}`) > 0,
+    });
+  const socket = await bunUdp(open);
+  for (const name of ["localhost:7000", "game.example.com:7000"]) {
+    assert.throws(() => socket.send(Uint8Array.of(1), name), (error: Error) => {
+      assert.ok(error instanceof RangeError);
+      assert.match(error.message, new RegExp(`"${name}".*resolve a name first`));
+      return true;
+    });
+  }
+  socket.send(Uint8Array.of(1), "127.0.0.1:7000");
+  socket.send(Uint8Array.of(1), "[::1]:7000");
+  assert.deepEqual(sent, ["127.0.0.1 7000", "::1 7000"]);
+});
+
+Deno.test("denoUdp given what is no datagram conn fails at once with a TypeError: it looped, the process stuck", async () => {
+  // A TCP listener, or the options meant for Deno.listenDatagram: `receive` is no function. Its TypeError was
+  // counted as a fault and the next receive tried at once, with no await between: `new Host` never returned.
+  // In a process of its own, killed after 10 s if it hangs.
+  const script = `import { denoUdp, Host } from ${JSON.stringify(new URL("./mod.ts", import.meta.url).href)};
+    new Host(denoUdp({ hostname: "127.0.0.1", port: 4000 }));
+    console.log("constructed");`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-check", script],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  const { code, stdout, stderr } = await child.output();
+  clearTimeout(timer);
+  const said = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  assert.ok(said.includes("constructed"), `the Host was made: ${said}`);
+  assert.notEqual(code, 0, said);
+  assert.match(said, /TypeError: conn\.receive is not a function/);
+});

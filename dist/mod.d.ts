@@ -255,8 +255,8 @@ export interface HostOptions {
     maxQueuedBytes?: number;
     /**
      * Events not yet polled (default 4096): past it, a datagram of a peer that has half of them or more waits for
-     * its sender to resend it (over a reliable socket, that peer is dropped, and its other side learns it only by
-     * timing out); other peers' datagrams still go in, up to twice it, past which every peer's wait.
+     * its sender to resend it (over a reliable socket, where nothing is resent, that peer is dropped: `"closed"` on
+     * both sides); other peers' datagrams still go in, up to twice it, past which every peer's wait.
      */
     maxEvents?: number;
     /**

@@ -91,7 +91,18 @@ for (const [name, open] of adapters) {
   Deno.test(`${name}: connect() with a malformed address throws at once, naming it, and leaves no peer`, async () => {
     const { socket } = await open();
     const host = new Host(socket);
-    for (const address of ["nonsense", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "::1:4000", "[::1]", ""]) {
+    // A name too: the answers come from its IP, a peer the Host does not know ("localhost:7000" timed out, silently).
+    const malformed = [
+      "nonsense",
+      "127.0.0.1",
+      "127.0.0.1:0",
+      "127.0.0.1:65536",
+      "::1:4000",
+      "[::1]",
+      "",
+      "localhost:4000",
+    ];
+    for (const address of [...malformed, "example.com:4000"]) {
       assert.throws(() => host.connect(address), (error: Error) => {
         assert.ok(error instanceof RangeError);
         assert.match(error.message, new RegExp(`"${address.replace(/[[\].]/g, "\\$&")}"`));

@@ -560,6 +560,22 @@ const MUTANTS: Mutant[] = [
     name: "fill: a message cut short behind a piece that has left already",
     edits: [["last && !last.sends && !last.done ?", "last ?"]],
   },
+  {
+    name: "maxEvents: a peer dropped over a reliable socket not told",
+    edits: [['this.end("closed", true)', 'this.end("closed")']],
+  },
+  {
+    name: "denoUdp: a conn with no receive loops for good",
+    edits: [["          if (error instanceof TypeError) throw error;\n", ""]],
+  },
+  {
+    name: "addresses: a name taken as an address",
+    edits: [["|([\\d.]+)):(\\d{1,5})$/i", "|([^\\s:[\\]]+)):(\\d{1,5})$/i"]],
+  },
+  {
+    name: "disconnect: no goodbye",
+    edits: [["end(reason?: DisconnectReason, goodbye = !reason)", "end(reason?: DisconnectReason, goodbye = false)"]],
+  },
 ];
 
 const root = new URL("../", import.meta.url).pathname;
