@@ -15,6 +15,7 @@
  *
  *     deno task demo                  # 127.0.0.1:8080, two bots in room "demo"
  *     deno run --allow-net=127.0.0.1 --allow-read=. examples/arena/server.ts --port 8081 --bots 0
+ *     deno run --allow-net --allow-read=. examples/arena/server.ts --hostname 0.0.0.0   # friends on your network join
  *
  * @module
  */
@@ -262,14 +263,21 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
 }
 
 if (import.meta.main) {
-  const args = parseArgs({ args: Deno.args, options: { port: { type: "string" }, bots: { type: "string" } } });
+  const args = parseArgs({
+    args: Deno.args,
+    options: { port: { type: "string" }, bots: { type: "string" }, hostname: { type: "string" } },
+  });
   const port = Number(args.values.port ?? 8080);
   const bots = Number(args.values.bots ?? 2);
+  const hostname = args.values.hostname ?? "127.0.0.1";
   try {
-    const arena = await startArena({ port, bots });
+    const arena = await startArena({ port, bots, hostname });
     console.log(
       `The arena is at ${arena.url} (room "demo" has ${bots} bots; ?room=name for another room, through the lobby)`,
     );
+    if (hostname !== "127.0.0.1") {
+      console.log(`Others on your network open http://<this machine's IP address>:${new URL(arena.url).port}/`);
+    }
   } catch (error) {
     if (!(error instanceof Deno.errors.AddrInUse)) throw error;
     console.error(`Port ${port} is taken: stop what uses it, or pick another: deno task demo --port 8081`);
