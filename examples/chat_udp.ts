@@ -14,7 +14,8 @@ import { denoUdp, Host, type Peer } from "../mod.ts";
 const [join, name = `guest${Math.floor(Math.random() * 1000)}`] = Deno.args;
 const port = join ? 0 : 7000;
 const host = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port })));
-const server: Peer | undefined = join ? host.connect(join) : undefined;
+// An address is an IP and a port (the answers to a name come from its IP): "localhost" is taken as 127.0.0.1.
+const server: Peer | undefined = join ? host.connect(join.replace(/^localhost:/, "127.0.0.1:")) : undefined;
 console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000: others run this with 127.0.0.1:7000");
 
 /** The host relays a line to every peer but its sender, and prints it. */

@@ -12,7 +12,8 @@ const [join, name = `guest${Math.floor(Math.random() * 1000)}`] = process.argv.s
 const udp = dgram.createSocket("udp4");
 await new Promise((resolve) => udp.bind(join ? 0 : 7000, "127.0.0.1", resolve));
 const host = new Host(nodeUdp(udp));
-const server = join ? host.connect(join) : undefined;
+// An address is an IP and a port (the answers to a name come from its IP): "localhost" is taken as 127.0.0.1.
+const server = join ? host.connect(join.replace(/^localhost:/, "127.0.0.1:")) : undefined;
 console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000: others run this with 127.0.0.1:7000");
 
 /** The host relays a line to every peer but its sender, and prints it. */
