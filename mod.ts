@@ -3083,15 +3083,16 @@ export function denoUdp(conn: DenoDatagramConn): Socket {
       void conn.send(data, { transport: "udp", hostname, port }).then(() => done(), done),
     async listen(receive, fail, open) {
       while (open()) {
+        // Called outside the try: a `conn` with no receive (the caller's mistake) throws its TypeError at once;
+        // caught, it was counted and tried again with no await between, a loop that never let `new Host` return.
+        const received = conn.receive();
         try {
-          const [data, from] = await conn.receive();
+          const [data, from] = await received;
           receive(data.slice(), joinAddress(from.hostname!, from.port!));
         } catch (error) {
           // Linux reports an ICMP port unreachable as ECONNREFUSED on a later receive: counted, and
           // the socket goes on. A closed socket's receive fails with BadResource or Interrupted: stop.
-          // A TypeError is the caller's (`conn` is no datagram conn): thrown, where it looped for good.
           const name = (error as Error)?.name;
-          if (error instanceof TypeError) throw error;
           if (!open() || name === "BadResource" || name === "Interrupted") break;
           fail(error);
         }

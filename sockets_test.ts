@@ -11,6 +11,8 @@ import {
   type BunUdpOpen,
   type CallbackWebSocket,
   condition,
+  type DenoDatagramConn,
+  denoUdp,
   Host,
   type HostEvent,
   memoryNet,
@@ -290,6 +292,26 @@ Deno.test("a UDP address is an IP and a port: a name throws at once, as it would
   socket.send(Uint8Array.of(1), "127.0.0.1:7000");
   socket.send(Uint8Array.of(1), "[::1]:7000");
   assert.deepEqual(sent, ["127.0.0.1 7000", "::1 7000"]);
+});
+
+Deno.test("denoUdp: a listener that throws is counted as a fault, and the datagrams after it still arrive", async () => {
+  // Only a conn with no receive is thrown: a fault in what hears a datagram must not end the process.
+  let sent = 0;
+  const from = { transport: "udp", hostname: "127.0.0.1", port: 5000 };
+  const conn: DenoDatagramConn = {
+    receive: () => sent < 3 ? Promise.resolve([Uint8Array.of(++sent), from]) : new Promise(() => {}),
+    send: () => Promise.resolve(0),
+    close() {},
+  };
+  const got: number[] = [];
+  const faults: SocketEvent[] = [];
+  denoUdp(conn).listen((data) => {
+    got.push(data[0]);
+    if (data[0] === 1) throw new TypeError("a bug in the listener");
+  }, (event) => faults.push(event));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(got, [1, 2, 3]);
+  assert.deepEqual(faults.map((event) => event.type), ["error"]);
 });
 
 Deno.test("denoUdp given what is no datagram conn fails at once with a TypeError: it looped, the process stuck", async () => {

@@ -566,7 +566,17 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "denoUdp: a conn with no receive loops for good",
-    edits: [["          if (error instanceof TypeError) throw error;\n", ""]],
+    edits: [[
+      "const received = conn.receive();\n        try {\n          const [data, from] = await received;",
+      "try {\n          const [data, from] = await conn.receive();",
+    ]],
+  },
+  {
+    name: "denoUdp: a listener's TypeError ends the process",
+    edits: [[
+      "          const name = (error as Error)?.name;\n          if (!open()",
+      "          const name = (error as Error)?.name;\n          if (error instanceof TypeError) throw error;\n          if (!open()",
+    ]],
   },
   {
     name: "addresses: a name taken as an address",
