@@ -576,6 +576,25 @@ class ByteReader {
 /** A DataView of exactly `bytes`: its reads and writes stay inside them. */
 const viewOf = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
+/** Big-endian 32-bit words, each the low 32 bits of an integer: a timestamp's, a handshake's, a cookie's input. */
+function uint32s(...values: number[]): Uint8Array {
+  const bytes = new Uint8Array(4 * values.length);
+  const view = viewOf(bytes);
+  values.forEach((value, i) => view.setUint32(4 * i, value));
+  return bytes;
+}
+
+/** Eight bytes of a float 64, big-endian: clock readings and delivery times. */
+function float64s(...values: number[]): Uint8Array {
+  const bytes = new Uint8Array(8 * values.length);
+  const view = viewOf(bytes);
+  values.forEach((value, i) => view.setFloat64(8 * i, value));
+  return bytes;
+}
+
+/** The `index`th float 64 of `bytes`. */
+const readFloat64 = (bytes: Uint8Array, index: number): number => viewOf(bytes).getFloat64(8 * index);
+
 /** Bytes a varint of `value` takes. */
 function varintBytes(value: number): number {
   return value < 128 ? 1 : value < 2 ** 14 ? 2 : value < 2 ** 21 ? 3 : 4;
@@ -748,12 +767,8 @@ function putDate(date: Date): void {
   const seconds = Math.floor(ms / 1000);
   const nanoseconds = (ms - seconds * 1000) * 1e6;
   const wide = seconds < 0 || seconds >= 2 ** 34;
-  const data = new Uint8Array(12);
-  const view = viewOf(data);
-  view.setUint32(0, nanoseconds);
   // setUint32 keeps the low 32 bits of an integer: the high word of a negative is all ones.
-  view.setUint32(4, (wide ? 0 : nanoseconds * 4) + Math.floor(seconds / 2 ** 32));
-  view.setUint32(8, seconds);
+  const data = uint32s(nanoseconds, (wide ? 0 : nanoseconds * 4) + Math.floor(seconds / 2 ** 32), seconds);
   putExtension(TIMESTAMP_TYPE, data.subarray(wide ? 0 : nanoseconds || seconds >= 2 ** 32 ? 4 : 8));
 }
 
@@ -1090,13 +1105,7 @@ const nextSequence = (sequence: number): number => (sequence + 1) & 0xffff;
 
 /** A handshake datagram: its kind (HELLO, CHALLENGE, REFUSED), then three 32-bit words. */
 function writeHandshake(kind: number, first: number, second: number, third = 0): Uint8Array {
-  const bytes = new Uint8Array(HANDSHAKE_BYTES);
-  const view = viewOf(bytes);
-  bytes[0] = kind;
-  view.setUint32(1, first);
-  view.setUint32(5, second);
-  view.setUint32(9, third);
-  return bytes;
+  return new Uint8Array([kind, ...uint32s(first, second, third)]);
 }
 
 /** The kind and three words of a handshake datagram; none for anything else, which then fits no step. */
@@ -1196,17 +1205,6 @@ function frameBytes(frame: Frame): number {
     (flagged(frame) ? varintBytes(frame.fragment) : 0) + (length < NEXT ? 0 : varintBytes(length - NEXT)) +
     (frame.at === undefined ? 0 : TIMED_FRAME_BYTES);
 }
-
-/** Eight bytes of a float 64, big-endian: clock readings and delivery times. */
-function float64s(...values: number[]): Uint8Array {
-  const bytes = new Uint8Array(8 * values.length);
-  const view = viewOf(bytes);
-  values.forEach((value, i) => view.setFloat64(8 * i, value));
-  return bytes;
-}
-
-/** The `index`th float 64 of `bytes`. */
-const readFloat64 = (bytes: Uint8Array, index: number): number => viewOf(bytes).getFloat64(8 * index);
 
 /** Writes `frame` at `at` of `out`, as NEXT when it follows `previous`; returns where it ended. */
 function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, at: number): number {
@@ -1741,21 +1739,17 @@ class Connection implements Peer {
     // Over a reliable socket one CLOSING arrives for sure, and nothing acks it.
     this.#closingSends = goodbye && this.state === "connected" ? this.sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
     this.#closingSequence = this.#nextSequence;
-    this.#close();
+    this.state = "disconnected";
+    this.#streams.clear(); // every queued and held piece goes with its stream
+    this.#streamList = [];
+    this.#inFlight = [];
+    this.#queuedBytes = 0;
     if (reason) this.sink.events.push({ type: "disconnect", peer: this, reason });
   }
 
   /** True once disconnected with nothing left to send: the Host forgets it. */
   get finished(): boolean {
     return this.state === "disconnected" && !this.#closingSends;
-  }
-
-  #close(): void {
-    this.state = "disconnected";
-    this.#streams.clear(); // every queued and held piece goes with its stream
-    this.#streamList = [];
-    this.#inFlight = [];
-    this.#queuedBytes = 0;
   }
 
   #stream(id: number): Stream {
@@ -2051,7 +2045,7 @@ class Connection implements Peer {
     }
     this.#packetsLeft = this.#config.packetsPerUpdate;
     this.#packetsThisUpdate = 0;
-    // Nothing is in flight before the connection is made or after it closed (#close empties the list).
+    // Nothing is in flight before the connection is made or after it closed (end empties the list).
     const seen = this.#fatesSeen;
     const loss = seen < 32 ? FIRST_PACKETS_LOSS : this.#fatesLost / Math.min(seen, LOSS_WINDOW_PACKETS);
     const residual = RESIDUAL_LOSS * Math.min(1, RESIDUAL_RTT_MS / this.stats.rttMs); // no RTT yet (0): all of it
@@ -2471,7 +2465,7 @@ export class Host {
       // a keyed hash of the nonce, the protocol and the address, under the Host's secret.
       const cookie = halfSipHash(
         ...this.#secret,
-        new Uint8Array([...writeHandshake(0, second, first).subarray(1, 9), ...textEncoder.encode(from)]),
+        new Uint8Array([...uint32s(second, first), ...textEncoder.encode(from)]),
       ) || 1;
       if (first !== this.#config.protocol) {
         // Another game, or another version of this one: say so at once (13 bytes, as the HELLO).
@@ -2697,8 +2691,7 @@ class Clock implements ClockEstimate {
       const offsetMs = (t1 - t0 + t2 - now) / 2;
       // A round trip below zero or one from the future is no sample: a peer's bug (or a hostile peer) skipped.
       if (roundTripMs >= 0 && t0 <= now && isFinite(roundTripMs + offsetMs)) {
-        this.#samples.push([roundTripMs / 2, offsetMs]);
-        if (this.#samples.length > CLOCK_SAMPLES) this.#samples.shift();
+        if (this.#samples.push([roundTripMs / 2, offsetMs]) > CLOCK_SAMPLES) this.#samples.shift();
         [this.errorMs, this.offsetMs] = this.#samples.reduce((a, b) => b[0] < a[0] ? b : a);
       }
     }
