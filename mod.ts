@@ -275,9 +275,11 @@ export interface SendOptions {
    * one `at` are delivered together (in send order on one channel in
    * "reliable" mode, else as they arrived; a late one goes at once, ahead of
    * any still held). One whose time has passed
-   * arrives at once, with `late: true`; one more than the receiver's `timeout`
-   * ms ahead (10 s by default) is dropped and counted in `stats.timedDropped`
-   * (for a time further off, send the time in the message).
+   * arrives at once, with `late: true`. `send` throws for one more than this
+   * Host's `timeout` ms ahead (10 s by default; a `Date.now()` time on a
+   * `performance.now()` clock is), and the receiver drops one more than its
+   * own `timeout` ahead, counted in `stats.timedDropped` (for a time further
+   * off, send the time in the message).
    */
   at?: number;
 }
@@ -366,7 +368,8 @@ export interface Peer {
    *
    * @param value the message
    * @param options the mode (default `"reliable"`) and channel (default 0)
-   * @throws {RangeError} for an unknown mode or channel, a message over the size limit, or a full send queue
+   * @throws {RangeError} for an unknown mode or channel, a message over the size limit, a full send queue, or an
+   *   `at` that is no finite number or more than `timeout` ahead
    * @throws {TypeError} when the peer is disconnected, or for a value pack cannot take
    */
   send(value: unknown, options?: SendOptions): void;
@@ -1652,8 +1655,15 @@ class Connection implements Peer {
     if (!(Number.isInteger(channel) && channel >= 0 && channel < this.#config.channels)) {
       throw new RangeError(`Cannot send on channel ${channel}: the channels are 0 to ${this.#config.channels - 1}`);
     }
-    if (at !== undefined && !Number.isFinite(at)) {
-      throw new RangeError(`Cannot send at ${at}: a time is a finite number of ms on this Host's clock`);
+    if (at !== undefined) {
+      // At most `timeout` ahead, as the receiver holds it: a Date.now() time on a performance.now() clock was
+      // dropped there, and the sender was told nothing.
+      const now = this.sink.now();
+      if (!(Number.isFinite(at) && at - now <= this.#config.timeout)) {
+        throw new RangeError(
+          `Cannot send at ${at}: a time is ms on this Host's clock (now ${now}), at most HostOptions.timeout ahead`,
+        );
+      }
     }
     const stream = this.#stream(streamId(channel, modeIndex));
     let payload = pack(value);

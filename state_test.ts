@@ -345,14 +345,20 @@ Deno.test("timed delivery: a message timed more than `timeout` ms ahead is dropp
   assert.equal(server.stats.timedDropped, 1);
 });
 
-Deno.test("send() with a time that is not a finite number throws a RangeError", () => {
-  const { peer } = pair();
-  for (const at of [NaN, Infinity]) {
+Deno.test("send() with a time that is not a finite number, or more than timeout ahead, throws a RangeError", () => {
+  // A time from Date.now() on a Host whose clock is performance.now() (or a memoryNet's) is about 1.7e12 ms ahead:
+  // the receiver dropped it, counted on its side only, and the sender heard nothing.
+  const { peer, net } = pair({}, { timeout: 5000 });
+  const now = net.now();
+  for (const at of [NaN, Infinity, -Infinity, Date.now(), now + 5001]) {
     assert.throws(() => peer.send(1, { at }), {
       name: "RangeError",
-      message: `Cannot send at ${at}: a time is a finite number of ms on this Host's clock`,
+      message:
+        `Cannot send at ${at}: a time is ms on this Host's clock (now ${now}), at most HostOptions.timeout ahead`,
     });
   }
+  peer.send(1, { at: now + 5000 }); // as far ahead as the receiver holds
+  peer.send(1, { at: now - 1e9 }); // long past: delivered at once, late
 });
 
 // ─── playback ───────────────────────────────────────────────────────────────

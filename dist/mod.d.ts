@@ -72,9 +72,11 @@ export interface SendOptions {
      * one `at` are delivered together (in send order on one channel in
      * "reliable" mode, else as they arrived; a late one goes at once, ahead of
      * any still held). One whose time has passed
-     * arrives at once, with `late: true`; one more than the receiver's `timeout`
-     * ms ahead (10 s by default) is dropped and counted in `stats.timedDropped`
-     * (for a time further off, send the time in the message).
+     * arrives at once, with `late: true`. `send` throws for one more than this
+     * Host's `timeout` ms ahead (10 s by default; a `Date.now()` time on a
+     * `performance.now()` clock is), and the receiver drops one more than its
+     * own `timeout` ahead, counted in `stats.timedDropped` (for a time further
+     * off, send the time in the message).
      */
     at?: number;
 }
@@ -162,7 +164,8 @@ export interface Peer {
      *
      * @param value the message
      * @param options the mode (default `"reliable"`) and channel (default 0)
-     * @throws {RangeError} for an unknown mode or channel, a message over the size limit, or a full send queue
+     * @throws {RangeError} for an unknown mode or channel, a message over the size limit, a full send queue, or an
+     *   `at` that is no finite number or more than `timeout` ahead
      * @throws {TypeError} when the peer is disconnected, or for a value pack cannot take
      */
     send(value: unknown, options?: SendOptions): void;

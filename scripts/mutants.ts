@@ -583,6 +583,10 @@ const MUTANTS: Mutant[] = [
     edits: [["|([\\d.]+)):(\\d{1,5})$/i", "|([^\\s:[\\]]+)):(\\d{1,5})$/i"]],
   },
   {
+    name: "send: a time far ahead taken (a Date.now() on a performance.now() clock)",
+    edits: [["Number.isFinite(at) && at - now <= this.#config.timeout", "Number.isFinite(at)"]],
+  },
+  {
     name: "disconnect: no goodbye",
     edits: [["end(reason?: DisconnectReason, goodbye = !reason)", "end(reason?: DisconnectReason, goodbye = false)"]],
   },
