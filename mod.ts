@@ -1266,7 +1266,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
     // A TIMED control frame: the frame it times follows, and is never a control frame itself (`timed` refuses one).
     const message = readFrame(reader, previous, true);
     const at = readFloat64(frame.payload, 0);
-    if (message && Number.isFinite(at)) {
+    if (message && isFinite(at)) {
       message.at = at;
       return message;
     }
@@ -1633,13 +1633,16 @@ class Connection implements Peer {
   #newestAcked = 0xffff;
   /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
   #forgets = 0;
+  /** The Host's side of this connection: its socket's traits, clock, event queue and counts. */
+  #sink: Sink;
   #config: Config;
   /** This peer's message events not yet polled: in the Host's events or held for their time. */
   queued = 0;
   /** The other side's clock, estimated (the Clock's methods are this connection's, not the game's). */
   readonly clock: Clock = new Clock();
 
-  constructor(readonly sink: Sink, readonly address: string, readonly nonce: number, public lastReceivedAt: number) {
+  constructor(sink: Sink, readonly address: string, readonly nonce: number, public lastReceivedAt: number) {
+    this.#sink = sink;
     this.#config = sink.config;
   }
 
@@ -1658,7 +1661,7 @@ class Connection implements Peer {
     if (at !== undefined) {
       // At most `timeout` ahead, as the receiver holds it: a Date.now() time on a performance.now() clock was
       // dropped there, and the sender was told nothing.
-      const now = this.sink.now();
+      const now = this.#sink.now();
       if (!(Number.isFinite(at) && at - now <= this.#config.timeout)) {
         throw new RangeError(
           `Cannot send at ${at}: a time is ms on this Host's clock (now ${now}), at most HostOptions.timeout ahead`,
@@ -1691,7 +1694,7 @@ class Connection implements Peer {
     // left yet.
     if (modeIndex === STATE) {
       this.#queuedBytes -= stream.dropUnsent();
-      [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, this.sink.now());
+      [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, this.#sink.now());
     }
     // A message in pieces queued behind a piece that has not left yet (a backlog) starts as if it went on from that
     // piece, in one piece of pieceBytes, when that takes no more pieces: the two fill one packet (at the default mtu
@@ -1725,7 +1728,7 @@ class Connection implements Peer {
     this.#queuedBytes += payload.length;
   }
 
-  remoteTime(localMs: number = this.sink.now()): number {
+  remoteTime(localMs: number = this.#sink.now()): number {
     return localMs + this.clock.offsetMs;
   }
 
@@ -1747,14 +1750,14 @@ class Connection implements Peer {
   end(reason?: DisconnectReason, goodbye = !reason): void {
     if (this.state === "disconnected") return;
     // Over a reliable socket one CLOSING arrives for sure, and nothing acks it.
-    this.#closingSends = goodbye && this.state === "connected" ? this.sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
+    this.#closingSends = goodbye && this.state === "connected" ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
     this.#closingSequence = this.#nextSequence;
     this.state = "disconnected";
     this.#streams.clear(); // every queued and held piece goes with its stream
     this.#streamList = [];
     this.#inFlight = [];
     this.#queuedBytes = 0;
-    if (reason) this.sink.events.push({ type: "disconnect", peer: this, reason });
+    if (reason) this.#sink.events.push({ type: "disconnect", peer: this, reason });
   }
 
   /** True once disconnected with nothing left to send: the Host forgets it. */
@@ -1774,7 +1777,7 @@ class Connection implements Peer {
   /** Adds to a counter of this connection and of its Host. */
   count(name: keyof Stats, amount = 1): void {
     this.stats[name] += amount;
-    this.sink.stats[name] += amount;
+    this.#sink.stats[name] += amount;
   }
 
   /** The handshake gave the cookie: from now on packets are tagged with keys made of it and the nonce. */
@@ -1801,7 +1804,7 @@ class Connection implements Peer {
   /** The handshake completed: the other side's first data packet arrived, or this side answered a HELLO. */
   #connected(): void {
     this.state = "connected";
-    this.sink.events.push({ type: "connect", peer: this });
+    this.#sink.events.push({ type: "connect", peer: this });
   }
 
   /** A HELLO with a good cookie made this connection on the answering side. */
@@ -1859,7 +1862,7 @@ class Connection implements Peer {
     // The header's sequence is the one read first.
     const ackAge = sequenceAhead(this.#nextSequence, header.ack);
     // Over a reliable socket the peer sends no acks of its own, so the ack in its keepalive may be old.
-    if (ahead > SENT_PACKET_SLOTS || !this.sink.reliable && (ackAge < 1 || ackAge > SENT_PACKET_SLOTS)) {
+    if (ahead > SENT_PACKET_SLOTS || !this.#sink.reliable && (ackAge < 1 || ackAge > SENT_PACKET_SLOTS)) {
       return "invalid";
     }
     // Late or repeated packets: within the last 32 the bitfield tells; older ones are dropped.
@@ -1876,11 +1879,11 @@ class Connection implements Peer {
     // is its count of messages not yet polled (`queued`), not a scan of the queue (44 us a packet while full).
     if (
       this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||
-      this.#full(this.sink.events.length, this.#config.maxEvents)
+      this.#full(this.#sink.events.length, this.#config.maxEvents)
     ) {
       // Over a reliable socket nothing resends a refused packet: the peer is dropped, and told (it waited for its
       // timeout, sending all the while).
-      if (this.sink.reliable) this.end("closed", true);
+      if (this.#sink.reliable) this.end("closed", true);
       return "invalid";
     }
 
@@ -1909,7 +1912,7 @@ class Connection implements Peer {
    * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
    */
   get mustAck(): boolean {
-    return !this.sink.reliable && this.#ackPending > (this.state === "disconnected" ? 0 : ACK_EVERY_PACKETS);
+    return !this.#sink.reliable && this.#ackPending > (this.state === "disconnected" ? 0 : ACK_EVERY_PACKETS);
   }
 
   /**
@@ -1925,7 +1928,7 @@ class Connection implements Peer {
     }
     // Past the 32 bits only while the oldest bit is a loss too (a burst that runs on past them): when it arrived,
     // the packets before it were most likely acked by an ack lost or still on its way. A reliable socket has no acks.
-    const beyond = this.sink.reliable || ackBits >>> 31 ? 0 : Math.max(0, Math.min(advance, SENT_PACKET_SLOTS - 33));
+    const beyond = this.#sink.reliable || ackBits >>> 31 ? 0 : Math.max(0, Math.min(advance, SENT_PACKET_SLOTS - 33));
     for (let bit = -1; bit < 32 + beyond; bit++) {
       const sequence = (ack - 1 - bit) & 0xffff;
       const slot = sequence & (SENT_PACKET_SLOTS - 1);
@@ -1955,7 +1958,7 @@ class Connection implements Peer {
       // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0.
       const rttSampleMs = bit < 0 ? Math.max(0, now - packet.sentAt) : undefined;
       estimate(this.stats, !acked, rttSampleMs);
-      estimate(this.sink.stats, !acked, rttSampleMs);
+      estimate(this.#sink.stats, !acked, rttSampleMs);
       const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;
       this.#fatesLost += +!acked - this.#fates[at];
       this.#fates[at] = +!acked;
@@ -2005,13 +2008,13 @@ class Connection implements Peer {
         // The hold queue's rule is the event queue's, with maxTimedMessages (one player kept it full for all; a
         // scan of it for each message cost 5 s a datagram with 64 players' halves held: `queued` costs nothing).
         if (
-          event.at! - now > this.#config.timeout || this.#full(this.sink.held.length, this.#config.maxTimedMessages)
+          event.at! - now > this.#config.timeout || this.#full(this.#sink.held.length, this.#config.maxTimedMessages)
         ) {
           this.count("timedDropped");
           continue;
         }
-        insertByTime(this.sink.held, event.at!, event);
-      } else this.sink.events.push(event);
+        insertByTime(this.#sink.held, event.at!, event);
+      } else this.#sink.events.push(event);
       this.queued++;
     }
   }
@@ -2100,7 +2103,7 @@ class Connection implements Peer {
     // itself.
     const quiet = now - this.#lastSentAt;
     if (
-      !this.sink.reliable && this.#packetsInFlight >= this.#window && (this.#packetsThisUpdate || quiet < ACK_DELAY_MS)
+      !this.#sink.reliable && this.#packetsInFlight >= this.#window && (this.#packetsThisUpdate || quiet < ACK_DELAY_MS)
     ) {
       this.#packetsLeft = 0;
       return undefined;
@@ -2116,7 +2119,7 @@ class Connection implements Peer {
       chosen.push(piece);
       piece.sentAt = now;
       if (piece.sends++) this.count("messagesResent");
-      else if (isReliable(piece.mode) && !this.sink.reliable) this.#inFlight.push(piece);
+      else if (isReliable(piece.mode) && !this.#sink.reliable) this.#inFlight.push(piece);
       else {
         piece.done = true; // unreliable pieces go once, and everything over a reliable socket
         this.#queuedBytes -= piece.payload.length;
@@ -2152,7 +2155,7 @@ class Connection implements Peer {
       // An ack due (a reliable socket acks itself) or a keepalive.
       if (
         this.#packetsThisUpdate ||
-        !((this.#ackPending && !this.sink.reliable && quiet >= ACK_DELAY_MS) ||
+        !((this.#ackPending && !this.#sink.reliable && quiet >= ACK_DELAY_MS) ||
           quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 3))
       ) {
         this.#packetsLeft = 0;
@@ -3311,7 +3314,13 @@ function linkWebSocket(
     );
     ws.addEventListener("close", () => notify({ type: "closed", address }));
     ws.addEventListener("error", (event) => notify({ type: "error", address, error: event }));
-    ws.accept?.();
+    // Cloudflare's: its accept() throws for one a Durable Object took with acceptWebSocket (hibernation), whose
+    // runtime calls back instead (message and closed).
+    try {
+      ws.accept?.();
+    } catch {
+      // its events come through message and closed
+    }
   }
   return {
     send(data) {

@@ -236,6 +236,34 @@ for (const callback of [false, true]) {
   });
 }
 
+Deno.test("a Durable Object's hibernating WebSocket (its accept() throws, its runtime calls back) works through sockets.message", () => {
+  // Cloudflare's WebSocket has addEventListener, so it was taken for one that fires events, and its accept(), called
+  // as Cloudflare asks of a WebSocketPair's end, throws once ctx.acceptWebSocket took it: the first sockets.message
+  // threw, and every answer was dropped (found running examples/cloudflare/room.mjs in workerd).
+  const sockets = webSocketServer();
+  const { client, server, net } = webSocketPair(sockets, true);
+  Object.assign(server, {
+    addEventListener() {},
+    accept() {
+      throw new TypeError("Can't accept() WebSocket after enabling hibernation.");
+    },
+  });
+  const clientSocket = webSocket(client);
+  const serverHost = new Host(sockets, { now: net.now });
+  const clientHost = new Host(clientSocket, { now: net.now });
+  const peer = clientHost.connect(clientSocket.address);
+  peer.send("hello");
+  let events = frames(net, [serverHost, clientHost], 10);
+  assert.ok(events.some(([host, event]) => host === 0 && event.type === "message" && event.data === "hello"));
+  const [serverPeer] = serverHost.peers;
+  serverPeer.send("welcome");
+  events = frames(net, [serverHost, clientHost], 10);
+  assert.ok(events.some(([host, event]) => host === 1 && event.type === "message" && event.data === "welcome"));
+  assert.equal(serverHost.stats.socketErrors, 0);
+  sockets.closed(server);
+  assert.equal(serverPeer.state, "disconnected");
+});
+
 Deno.test("bunUdp: a datagram whose send throws while the buffer drains leaves the rest going, then and after", async () => {
   // A stand-in for Bun.udpSocket (Bun itself runs in e2e/bun_test.ts): its send buffer is full once, then one
   // queued datagram's send throws. The datagrams behind it stayed queued, and as `drain` only follows a full

@@ -1,23 +1,30 @@
 /**
- * Cloudflare's Workers runtime runs the README's Worker: the ```js block after
- * "**A Cloudflare Worker.**", read from README.md as it is, with dist/mod.js
- * beside it, served by workerd (the npm package `workerd` ships its binary,
- * installed into e2e/workerd/ on first use) on 127.0.0.1. A Deno client (mod.ts's
- * webSocket and a Host) sends a message in every mode and a 5,000-byte
- * Uint8Array (fragments), gets each back equal, and closes. Skipped, with one
- * line saying why, when workerd cannot be installed or does not run.
+ * Cloudflare's Workers runtime runs jamnet's Workers: workerd (the npm package
+ * `workerd` ships its binary, installed into e2e/workerd/ on first use) serves
+ * each with dist/mod.js beside it on 127.0.0.1, and Deno players (mod.ts's
+ * webSocket and a Host) connect to it.
+ *
+ * - The README's Worker, the ```js block after "**A Cloudflare Worker.**", read
+ *   from README.md as it is: a player sends a message in every mode and a
+ *   5,000-byte Uint8Array (fragments), gets each back equal, and closes.
+ * - examples/cloudflare/room.mjs, a Durable Object per room that takes its
+ *   WebSockets with the hibernation API: two players join one room, each
+ *   message of one reaches both in its mode and channel, and when one closes
+ *   the room tells the other.
+ *
+ * Skipped, with one line saying why, when workerd cannot be installed or does not run.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import { Host, type Mode, webSocket } from "../mod.ts";
+import { Host, type MessageEvent, type Mode, type Peer, webSocket } from "../mod.ts";
 import { MODES } from "./exchange.mjs";
 import { available, built, npmInstalled, root } from "./tools.ts";
 
 const workerd = `${root}e2e/workerd/node_modules/.bin/workerd`;
 const missing = await npmInstalled("e2e/workerd") ??
   (await available(workerd) ? undefined : "its binary does not run here");
-if (missing) console.log(`SKIPPED the workerd test (npm package workerd): ${missing}`);
+if (missing) console.log(`SKIPPED the workerd tests (npm package workerd): ${missing}`);
 
 const HEADING = "**A Cloudflare Worker.**";
 
@@ -41,14 +48,19 @@ function freePort(): number {
 }
 
 /**
- * workerd's config: one service, the Worker's two ES modules, served over HTTP
- * on 127.0.0.1:port. The compatibility date is an old one, before the runtime
- * answers a client's close frame itself (web_socket_auto_reply_to_close, from
- * 2026-04-07): the snippet must close its end itself, else the client's
- * WebSocket stays closing until the server goes away (it did, until the
- * snippet's close handler called `server.close()`).
+ * An old compatibility date, before the runtime answers a client's close frame
+ * itself (web_socket_auto_reply_to_close, from 2026-04-07): a Worker must close
+ * its end itself, else the client's WebSocket stays closing until the server
+ * goes away (it did, until the README snippet's close handler called `server.close()`).
  */
-const config = (port: number) =>
+const COMPATIBILITY_DATE = "2024-09-23";
+
+/**
+ * workerd's config: one service, the Worker's ES modules (`main` first, then
+ * mod.js), served over HTTP on 127.0.0.1:port; `durableObjects` adds the
+ * Worker's fields for a Durable Object namespace.
+ */
+const config = (port: number, main: string, durableObjects: string) =>
   `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -58,12 +70,18 @@ const config :Workerd.Config = (
 
 const worker :Workerd.Worker = (
   modules = [
-    (name = "worker.mjs", esModule = embed "worker.mjs"),
+    (name = "${main}", esModule = embed "${main}"),
     (name = "mod.js", esModule = embed "mod.js"),
   ],
-  compatibilityDate = "2024-09-23",
+  compatibilityDate = "${COMPATIBILITY_DATE}",${durableObjects}
 );
 `;
+
+/** The room's namespace: objects kept in memory, the class bound as env.ROOM. */
+const ROOM_NAMESPACE = `
+  durableObjectNamespaces = [(className = "Room", uniqueKey = "jamnet-room-test")],
+  durableObjectStorage = (inMemory = void),
+  bindings = [(name = "ROOM", durableObjectNamespace = "Room")],`;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -78,91 +96,175 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   }
 }
 
+/**
+ * Runs `body` while workerd serves the Worker `source` (named `main`) with
+ * dist/mod.js beside it; `body` gets the server's http:// URL and workerd's
+ * output so far. workerd is killed after, and at 30 s, the whole test's bound.
+ */
+async function withWorkerd(
+  main: string,
+  source: string,
+  durableObjects: string,
+  body: (url: string, output: () => string) => Promise<void>,
+): Promise<void> {
+  await built();
+  const folder = await Deno.makeTempDir({ prefix: "jamnet-workerd-" });
+  const port = freePort();
+  await Deno.writeTextFile(`${folder}/${main}`, source);
+  await Deno.copyFile(`${root}dist/mod.js`, `${folder}/mod.js`);
+  await Deno.writeTextFile(`${folder}/config.capnp`, config(port, main, durableObjects));
+
+  const child = new Deno.Command(workerd, {
+    args: ["serve", "config.capnp"],
+    cwd: folder,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let output = "";
+  const drain = (stream: ReadableStream<Uint8Array>) =>
+    stream.pipeThrough(new TextDecoderStream()).pipeTo(
+      new WritableStream({ write: (text) => void (output += text) }),
+    );
+  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  let exited = false;
+  const status = child.status.then((status) => (exited = true, status));
+  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  try {
+    const url = `http://127.0.0.1:${port}/`;
+    for (const deadline = Date.now() + 15_000;;) {
+      if (exited) throw new Error(`workerd exited before it answered:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`workerd did not answer ${url} in 15 s:\n${output}`);
+      const response = await fetch(url).catch(() => undefined);
+      if (response) {
+        await response.body?.cancel();
+        break;
+      }
+      await sleep(100);
+    }
+    await body(url, () => output);
+    await sleep(100); // the Worker's close handlers run: any error they throw shows in workerd's output
+    assert.doesNotMatch(output, /error|uncaught|exception/i, output);
+  } finally {
+    clearTimeout(killer);
+    if (!exited) child.kill("SIGKILL");
+    await status;
+    await drained;
+    await Deno.remove(folder, { recursive: true });
+  }
+}
+
+/** A Deno player: mod.ts's webSocket to `url` and a Host connecting over it, with every message it polls. */
+type Player = { ws: WebSocket; host: Host; peer: Peer; messages: MessageEvent[]; closed: Promise<unknown> };
+
+function player(url: string): Player {
+  const ws = new WebSocket(url);
+  const closed = new Promise((resolve) => ws.addEventListener("close", resolve));
+  const socket = webSocket(ws);
+  const host = new Host(socket);
+  return { ws, host, peer: host.connect(socket.address), messages: [], closed };
+}
+
+/**
+ * Updates the players' Hosts and keeps their messages until `done()`; throws
+ * on a disconnect, and after 10 s with `what` and workerd's output.
+ */
+async function until(players: Player[], done: () => boolean, what: string, output: () => string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !done();) {
+    if (Date.now() > deadline) throw new Error(`${what}: not in 10 s\n${output()}`);
+    for (const { host, messages } of players) {
+      host.update();
+      for (let event; (event = host.poll());) {
+        if (event.type === "message") messages.push(event);
+        else if (event.type === "disconnect") throw new Error(`disconnected: ${event.reason}\n${output()}`);
+      }
+    }
+    await sleep(5);
+  }
+}
+
+/** The first message `player` got whose data matches `test`. */
+const find = (player: Player, test: (data: Record<string, unknown>) => boolean) =>
+  player.messages.find((event) => event.data instanceof Object && test(event.data as Record<string, unknown>));
+
+const BIG = new Uint8Array(5000).map((_, i) => i * 7);
+
 Deno.test({
   name: "workerd runs the README's Worker: a Deno Host's messages in every mode and 5,000 bytes come back equal",
   ignore: Boolean(missing),
   async fn() {
-    await built();
-    const folder = await Deno.makeTempDir({ prefix: "jamnet-workerd-" });
-    const port = freePort();
-    await Deno.writeTextFile(`${folder}/worker.mjs`, workerSnippet(await Deno.readTextFile(`${root}README.md`)));
-    await Deno.copyFile(`${root}dist/mod.js`, `${folder}/mod.js`);
-    await Deno.writeTextFile(`${folder}/config.capnp`, config(port));
+    const snippet = workerSnippet(await Deno.readTextFile(`${root}README.md`));
+    await withWorkerd("worker.mjs", snippet, "", async (url, output) => {
+      // A plain GET is answered 426 "a jamnet server", as the snippet says.
+      const response = await fetch(url);
+      assert.deepEqual([response.status, await response.text()], [426, "a jamnet server"], output());
 
-    const child = new Deno.Command(workerd, {
-      args: ["serve", "config.capnp"],
-      cwd: folder,
-      env: { NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    let output = "";
-    const drain = (stream: ReadableStream<Uint8Array>) =>
-      stream.pipeThrough(new TextDecoderStream()).pipeTo(
-        new WritableStream({ write: (text) => void (output += text) }),
-      );
-    const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
-    let exited = false;
-    const status = child.status.then((status) => (exited = true, status));
-    const killer = setTimeout(() => child.kill("SIGKILL"), 30_000); // the whole test's bound
-    try {
-      // Up: a plain GET is answered 426 "a jamnet server", as the snippet says.
-      const url = `http://127.0.0.1:${port}/`;
-      for (const deadline = Date.now() + 15_000;;) {
-        if (exited) throw new Error(`workerd exited before it answered:\n${output}`);
-        if (Date.now() > deadline) throw new Error(`workerd did not answer ${url} in 15 s:\n${output}`);
-        const response = await fetch(url).catch(() => undefined);
-        if (response) {
-          assert.deepEqual([response.status, await response.text()], [426, "a jamnet server"], output);
-          break;
-        }
-        await sleep(100);
-      }
-
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
-      const wsClosed = new Promise((resolve) => ws.addEventListener("close", resolve));
-      const socket = webSocket(ws);
-      const host = new Host(socket);
-      const peer = host.connect(socket.address);
-      const big = new Uint8Array(5000).map((_, i) => i * 7);
-      const echoes = new Map<string, unknown>();
-      let bigEcho: unknown;
-      let sent = false;
-      for (const deadline = Date.now() + 10_000; echoes.size < MODES.length || !bigEcho;) {
-        if (Date.now() > deadline) {
-          throw new Error(
-            `no echo of ${MODES.filter((mode) => !echoes.has(mode))}${bigEcho ? "" : " big"}:\n${output}`,
-          );
-        }
-        host.update();
-        for (let event; (event = host.poll());) {
-          if (event.type === "message") {
-            if (event.data instanceof Uint8Array) bigEcho = event.data;
-            else echoes.set((event.data as { mode: string }).mode, event.data);
-          } else if (event.type === "disconnect") throw new Error(`disconnected: ${event.reason}\n${output}`);
-        }
-        if (peer.state === "connected" && !sent) {
-          for (const mode of MODES) peer.send({ mode, text: `in ${mode}` }, { mode: mode as Mode });
-          peer.send(big);
-          sent = true;
-        }
-        await sleep(5);
-      }
-      for (const mode of MODES) assert.deepEqual(echoes.get(mode), { mode, text: `in ${mode}` });
-      assert.deepEqual(bigEcho, big);
+      const client = player(url.replace("http", "ws"));
+      await until([client], () => client.peer.state === "connected", "no connection", output);
+      for (const mode of MODES) client.peer.send({ mode, text: `in ${mode}` }, { mode: mode as Mode });
+      client.peer.send(BIG);
+      const bigEcho = () => client.messages.find((event) => event.data instanceof Uint8Array)?.data;
+      const echo = (mode: string) => find(client, (data) => data.mode === mode)?.data;
+      await until([client], () => MODES.every(echo) && Boolean(bigEcho()), "not every echo came", output);
+      for (const mode of MODES) assert.deepEqual(echo(mode), { mode, text: `in ${mode}` });
+      assert.deepEqual(bigEcho(), BIG);
       // 5,000 bytes do not fit one packet: the echo came in pieces.
-      assert.ok(host.stats.packetsReceived > 5, `${host.stats.packetsReceived} packets received`);
-      host.close();
-      await within(wsClosed, 5_000, "the WebSocket did not close");
-      await sleep(100); // the Worker's close handler runs: any error it throws shows in workerd's output
-      assert.doesNotMatch(output, /error|uncaught|exception/i, output);
-    } finally {
-      clearTimeout(killer);
-      if (!exited) child.kill("SIGKILL");
-      await status;
-      await drained;
-      await Deno.remove(folder, { recursive: true });
-    }
+      assert.ok(client.host.stats.packetsReceived > 5, `${client.host.stats.packetsReceived} packets received`);
+      client.host.close();
+      await within(client.closed, 5_000, "the WebSocket did not close");
+    });
+  },
+});
+
+Deno.test({
+  name: "workerd runs examples/cloudflare/room.mjs: two players in one Durable Object hear each other, and a close",
+  ignore: Boolean(missing),
+  async fn() {
+    const room = await Deno.readTextFile(`${root}examples/cloudflare/room.mjs`);
+    await withWorkerd("room.mjs", room, ROOM_NAMESPACE, async (url, output) => {
+      const plain = await fetch(`${url}room/test`);
+      assert.deepEqual([plain.status, await plain.text()], [426, "a jamnet room"], output());
+      const elsewhere = await fetch(url);
+      assert.equal(elsewhere.status, 404, output());
+      await elsewhere.body?.cancel();
+
+      // One after the other, so that each hears the count as it grows.
+      const roomUrl = `${url.replace("http", "ws")}room/test`;
+      const players = (count: number) => (player: Player) => Boolean(find(player, (data) => data.players === count));
+      const a = player(roomUrl);
+      await until([a], () => players(1)(a), "A did not hear { players: 1 }", output);
+      const b = player(roomUrl);
+      await until([a, b], () => [a, b].every(players(2)), "A and B did not hear { players: 2 }", output);
+
+      // A speaks: the room relays each message to B and back to A, in its mode and channel.
+      for (const mode of MODES) a.peer.send({ mode, text: `in ${mode}` }, { mode: mode as Mode });
+      a.peer.send(BIG, { channel: 1 });
+      const heard = (player: Player, mode: string) => find(player, (data) => data.mode === mode);
+      const big = (player: Player) => player.messages.find((event) => event.data instanceof Uint8Array);
+      const heardAll = (player: Player) => MODES.every((mode) => heard(player, mode)) && Boolean(big(player));
+      await until([a, b], () => heardAll(a) && heardAll(b), "not every message reached A and B", output);
+      for (const listener of [a, b]) {
+        for (const mode of MODES) {
+          const event = heard(listener, mode)!;
+          assert.deepEqual([event.data, event.mode, event.channel], [{ mode, text: `in ${mode}` }, mode, 0]);
+        }
+        assert.deepEqual([big(listener)!.data, big(listener)!.channel], [BIG, 1]);
+      }
+
+      // A's WebSocket closes with no goodbye from its Host: the room hears it only through webSocketClose, which
+      // calls sockets.closed, and tells B at once, not after the Host's 10-s timeout.
+      const left = Date.now();
+      a.ws.close();
+      await within(a.closed, 5_000, "A's WebSocket did not close");
+      await until([b], () => players(1)(b), "B did not hear { players: 1 } after A left", output);
+      assert.ok(Date.now() - left < 5_000, `the room took ${Date.now() - left} ms to see A gone`);
+
+      // B is still in the room: its message comes back to it. Its Host says goodbye as it closes.
+      b.peer.send({ text: "still here" });
+      await until([b], () => Boolean(find(b, (data) => data.text === "still here")), "B got no echo", output);
+      b.host.close();
+      await within(b.closed, 5_000, "B's WebSocket did not close");
+    });
   },
 });

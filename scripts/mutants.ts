@@ -84,13 +84,13 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "no maxEvents bound",
-    edits: [["this.#full(this.sink.events.length, this.#config.maxEvents)", "false"]],
+    edits: [["this.#full(this.#sink.events.length, this.#config.maxEvents)", "false"]],
   },
   {
     name: "a full event queue refuses every peer's packets, not only those of a peer with half of it",
     edits: [[
-      "this.#full(this.sink.events.length, this.#config.maxEvents)",
-      "this.sink.events.length >= this.#config.maxEvents",
+      "this.#full(this.#sink.events.length, this.#config.maxEvents)",
+      "this.#sink.events.length >= this.#config.maxEvents",
     ]],
   },
   {
@@ -207,12 +207,12 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "no bound on a packet sequence's jump ahead",
-    edits: [["if (ahead > SENT_PACKET_SLOTS || !this.sink.reliable", "if (!this.sink.reliable"]],
+    edits: [["if (ahead > SENT_PACKET_SLOTS || !this.#sink.reliable", "if (!this.#sink.reliable"]],
   },
   {
     name: "no stale-ack check (ackAge) on UDP",
     edits: [[
-      "|| !this.sink.reliable && (ackAge < 1 || ackAge > SENT_PACKET_SLOTS)) {",
+      "|| !this.#sink.reliable && (ackAge < 1 || ackAge > SENT_PACKET_SLOTS)) {",
       "|| false && ackAge) {",
     ]],
   },
@@ -255,11 +255,11 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "the CLOSING not re-sent until acked (closingSends 1)",
-    edits: [["this.sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;", "1 : 0;"]],
+    edits: [["this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;", "1 : 0;"]],
   },
   {
     name: "three blind CLOSING packets, as before #18",
-    edits: [["this.sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;", "this.sink.reliable ? 1 : 3 : 0;"]],
+    edits: [["this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;", "this.#sink.reliable ? 1 : 3 : 0;"]],
   },
   {
     name: "Host.close() sends one goodbye, not a burst",
@@ -368,13 +368,13 @@ const MUTANTS: Mutant[] = [
   {
     name: "reliable sockets still resending (pieces kept in flight)",
     edits: [[
-      "else if (isReliable(piece.mode) && !this.sink.reliable) this.#inFlight.push(piece);",
+      "else if (isReliable(piece.mode) && !this.#sink.reliable) this.#inFlight.push(piece);",
       "else if (isReliable(piece.mode)) this.#inFlight.push(piece);",
     ]],
   },
   {
     name: "reliable sockets still acking",
-    edits: [["return !this.sink.reliable &&", "return true &&"]],
+    edits: [["return !this.#sink.reliable &&", "return true &&"]],
   },
   {
     name: "a socket send that throws escapes update()",
@@ -443,12 +443,12 @@ const MUTANTS: Mutant[] = [
   // ─── the congestion window and what came with it (issue #13, goal 4) ────────
   {
     name: "window: no congestion window (the fixed cap alone)",
-    edits: [["!this.sink.reliable && this.#packetsInFlight >= this.#window &&", "false &&"]],
+    edits: [["!this.#sink.reliable && this.#packetsInFlight >= this.#window &&", "false &&"]],
   },
   {
     name: "window: a reliable socket held back by it too",
     edits: [[
-      "!this.sink.reliable && this.#packetsInFlight >= this.#window &&",
+      "!this.#sink.reliable && this.#packetsInFlight >= this.#window &&",
       "this.#packetsInFlight >= this.#window &&",
     ]],
   },
@@ -485,13 +485,13 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "timed: no maxTimedMessages bound",
-    edits: [["this.#full(this.sink.held.length, this.#config.maxTimedMessages)", "false"]],
+    edits: [["this.#full(this.#sink.held.length, this.#config.maxTimedMessages)", "false"]],
   },
   {
     name: "timed: a full hold queue refuses every peer's messages, not only those of a peer with half of it",
     edits: [[
-      "this.#full(this.sink.held.length, this.#config.maxTimedMessages)",
-      "this.sink.held.length >= this.#config.maxTimedMessages",
+      "this.#full(this.#sink.held.length, this.#config.maxTimedMessages)",
+      "this.#sink.held.length >= this.#config.maxTimedMessages",
     ]],
   },
   {
@@ -523,7 +523,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "acks: loss past the 32 bits even when the oldest bit arrived",
-    edits: [["this.sink.reliable || ackBits >>> 31 ? 0 :", "this.sink.reliable ? 0 :"]],
+    edits: [["this.#sink.reliable || ackBits >>> 31 ? 0 :", "this.#sink.reliable ? 0 :"]],
   },
   {
     name: "rtt: a sample taken whole, however late the ack",
@@ -585,6 +585,13 @@ const MUTANTS: Mutant[] = [
   {
     name: "send: a time far ahead taken (a Date.now() on a performance.now() clock)",
     edits: [["Number.isFinite(at) && at - now <= this.#config.timeout", "Number.isFinite(at)"]],
+  },
+  {
+    name: "webSocketServer: a hibernating WebSocket's accept() throw escapes",
+    edits: [[
+      "    try {\n      ws.accept?.();\n    } catch {\n      // its events come through message and closed\n    }",
+      "    ws.accept?.();",
+    ]],
   },
   {
     name: "disconnect: no goodbye",

@@ -1,0 +1,83 @@
+// A Cloudflare Worker with rooms: a WebSocket to /room/<name> joins the
+// Durable Object named <name>, whose one Host sees every player of the room
+// and relays each message, in its mode and channel, to all of them (its sender
+// too, so one client can try it); when a player comes or goes, it tells them
+// all how many are in the room: { players: 2 }. The Durable Object takes its
+// WebSockets with the hibernation API: the runtime calls webSocketMessage and
+// webSocketClose, which hand each event to jamnet. e2e/workerd_test.ts runs it
+// in workerd (Cloudflare's Workers runtime) with two Deno players.
+//
+// Deploy: copy dist/mod.js beside this file, and with this wrangler.toml run `npx wrangler deploy`:
+//
+//     name = "jamnet-rooms"
+//     main = "room.mjs"
+//     compatibility_date = "2024-09-23"
+//
+//     [[durable_objects.bindings]]
+//     name = "ROOM"
+//     class_name = "Room"
+//
+//     [[migrations]]
+//     tag = "v1"
+//     new_sqlite_classes = ["Room"]
+import { Host, webSocketServer } from "./mod.js";
+
+// Every 16 ms, about a 60 Hz frame: how often the room's Host sends and reads.
+const TICK_MS = 16;
+
+export default {
+  fetch(request, env) {
+    const name = new URL(request.url).pathname.match(/^\/room\/([^/]+)$/)?.[1];
+    if (!name) return new Response("not found: connect to /room/<name>", { status: 404 });
+    if (request.headers.get("Upgrade") !== "websocket") return new Response("a jamnet room", { status: 426 });
+    return env.ROOM.get(env.ROOM.idFromName(name)).fetch(request);
+  },
+};
+
+export class Room {
+  #ctx;
+  // Made per object, not at global scope, where a Worker may not draw random numbers (the Host's secret).
+  #sockets = webSocketServer();
+  #host = new Host(this.#sockets);
+  #ticker;
+
+  constructor(ctx) {
+    this.#ctx = ctx;
+  }
+
+  fetch() {
+    const [client, server] = Object.values(new WebSocketPair());
+    this.#ctx.acceptWebSocket(server);
+    // A running timer keeps the object in memory: it hibernates only once every player has left.
+    this.#ticker ??= setInterval(() => this.#tick(), TICK_MS);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  webSocketMessage(ws, data) {
+    this.#sockets.message(ws, data);
+  }
+
+  webSocketClose(ws) {
+    this.#sockets.closed(ws);
+    ws.close(); // answers the client's close: before compatibility date 2026-04-07 nothing else does
+  }
+
+  webSocketError(ws) {
+    this.#sockets.closed(ws);
+  }
+
+  #tick() {
+    const host = this.#host;
+    host.update();
+    for (let event; (event = host.poll());) {
+      const players = host.peers.filter((peer) => peer.state === "connected");
+      if (event.type === "message") {
+        for (const peer of players) peer.send(event.data, { mode: event.mode, channel: event.channel });
+      } else for (const peer of players) peer.send({ players: players.length });
+    }
+    if (this.#ctx.getWebSockets().length === 0) {
+      clearInterval(this.#ticker);
+      this.#ticker = undefined;
+    }
+  }
+}
