@@ -3089,8 +3089,9 @@ export function denoUdp(conn: DenoDatagramConn): Socket {
       void conn.send(data, { transport: "udp", hostname, port }).then(() => done(), done),
     async listen(receive, fail, open) {
       while (open()) {
-        // Called outside the try: a `conn` with no receive (the caller's mistake) throws its TypeError at once;
-        // caught, it was counted and tried again with no await between, a loop that never let `new Host` return.
+        // Called outside the try: a `conn` with no receive (the caller's mistake) rejects this loop with its TypeError,
+        // uncaught, and the process ends. Caught, it was counted and tried again with no await between: a loop that
+        // never let `new Host` return.
         const received = conn.receive();
         try {
           const [data, from] = await received;
