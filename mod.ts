@@ -1275,7 +1275,8 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
 /**
  * The keys of a connection's tags, one each way: the handshake's nonce and
  * cookie, which only the two ends and whoever saw the handshake know, swapped
- * for the answering side, so a packet sent back to its sender fails.
+ * for the answering side, so a packet sent back to its sender fails. The hash
+ * takes each word modulo 2^32, so a lap adds 1 to one with no wrap of its own.
  */
 type TagKey = [key0: number, key1: number];
 
@@ -1784,7 +1785,7 @@ class Connection implements Peer {
     this.cookie = cookie;
     this.#sendKey = answering ? [cookie, this.nonce] : [this.nonce, cookie];
     // The lap before the first: #remoteLatest starts at 0xffff, as if packet 65535 had arrived (see receive).
-    this.#receiveKey = answering ? [this.nonce, cookie - 1 | 0] : [cookie, this.nonce - 1 | 0];
+    this.#receiveKey = answering ? [this.nonce, cookie - 1] : [cookie, this.nonce - 1];
   }
 
   /** The CHALLENGE brought the cookie: HELLO again with it. */
@@ -1825,7 +1826,7 @@ class Connection implements Peer {
     const sequence = datagram[1] << 8 | datagram[2]; // 0 for a datagram too short, which fails the tag
     const ahead = sequenceAhead(sequence, this.#remoteLatest);
     const lap = ahead > 0 ? +(sequence < this.#remoteLatest) : -(sequence > this.#remoteLatest);
-    const key: TagKey = [this.#receiveKey[0], this.#receiveKey[1] + lap | 0];
+    const key: TagKey = [this.#receiveKey[0], this.#receiveKey[1] + lap];
     if (!this.cookie || !sealed(datagram, key)) return "invalid";
     const reader = new ByteReader(datagram.subarray(0, datagram.length - TAG_BYTES));
     const header = readHeader(reader);
@@ -2215,7 +2216,7 @@ class Connection implements Peer {
     if (!(flags & ACK_ONLY)) {
       this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { sequence, sentAt: now, pieces, counted: false };
       this.#nextSequence = nextSequence(sequence);
-      if (!this.#nextSequence) this.#sendKey[1] = this.#sendKey[1] + 1 | 0; // a new lap (see receive)
+      if (!this.#nextSequence) this.#sendKey[1]++; // a new lap (see receive)
     }
     this.#lastSentAt = now;
     this.#ackPending = 0;
