@@ -1593,7 +1593,7 @@ class Connection implements Peer {
   state: Peer["state"] = "connecting";
   readonly stats: Stats = newStats();
   /** The handshake's secrets: the connecting side's nonce (constructor), the cookie the answering side derived. */
-  cookie = 0;
+  #cookie = 0;
   /** Tag keys for packets out and in; unset (zero) until the handshake gives the cookie. */
   #sendKey: TagKey = [0, 0];
   #receiveKey: TagKey = [0, 0];
@@ -1782,7 +1782,7 @@ class Connection implements Peer {
 
   /** The handshake gave the cookie: from now on packets are tagged with keys made of it and the nonce. */
   #keyed(cookie: number, answering: boolean): void {
-    this.cookie = cookie;
+    this.#cookie = cookie;
     this.#sendKey = answering ? [cookie, this.nonce] : [this.nonce, cookie];
     // The lap before the first: #remoteLatest starts at 0xffff, as if packet 65535 had arrived (see receive).
     this.#receiveKey = answering ? [this.nonce, cookie - 1] : [cookie, this.nonce - 1];
@@ -1798,7 +1798,7 @@ class Connection implements Peer {
   /** The HELLO to send (again): with the cookie once the CHALLENGE brought it. */
   hello(now: number): Uint8Array {
     this.#lastSentAt = now;
-    return writeHandshake(HELLO, this.#config.protocol, this.nonce, this.cookie);
+    return writeHandshake(HELLO, this.#config.protocol, this.nonce, this.#cookie);
   }
 
   /** The handshake completed: the other side's first data packet arrived, or this side answered a HELLO. */
@@ -1827,7 +1827,7 @@ class Connection implements Peer {
     const ahead = sequenceAhead(sequence, this.#remoteLatest);
     const lap = ahead > 0 ? +(sequence < this.#remoteLatest) : -(sequence > this.#remoteLatest);
     const key: TagKey = [this.#receiveKey[0], this.#receiveKey[1] + lap];
-    if (!this.cookie || !sealed(datagram, key)) return "invalid";
+    if (!this.#cookie || !sealed(datagram, key)) return "invalid";
     const reader = new ByteReader(datagram.subarray(0, datagram.length - TAG_BYTES));
     const header = readHeader(reader);
     if (!header) return "invalid";
