@@ -1598,6 +1598,8 @@ class Connection implements Peer {
   #sendKey: TagKey = [0, 0];
   #receiveKey: TagKey = [0, 0];
   #lastSentAt = -Infinity;
+  /** When the last packet of the other side's checked out, or the connection began: silence times out from it. */
+  #lastReceivedAt: number;
   /** CLOSING packets still to send after `disconnect()`, one per update until one is acked. */
   #closingSends = 0;
   /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
@@ -1641,7 +1643,8 @@ class Connection implements Peer {
   /** The other side's clock, estimated (the Clock's methods are this connection's, not the game's). */
   readonly clock: Clock = new Clock();
 
-  constructor(sink: Sink, readonly address: string, readonly nonce: number, public lastReceivedAt: number) {
+  constructor(sink: Sink, readonly address: string, readonly nonce: number, now: number) {
+    this.#lastReceivedAt = now;
     this.#sink = sink;
     this.#config = sink.config;
   }
@@ -1791,7 +1794,7 @@ class Connection implements Peer {
   /** The CHALLENGE brought the cookie: HELLO again with it. */
   challenged(cookie: number, now: number): Uint8Array {
     this.#keyed(cookie, false);
-    this.lastReceivedAt = now;
+    this.#lastReceivedAt = now;
     return this.hello(now);
   }
 
@@ -1889,7 +1892,7 @@ class Connection implements Peer {
 
     // The whole packet checks out: apply it.
     if (this.state === "connecting") this.#connected();
-    this.lastReceivedAt = now;
+    this.#lastReceivedAt = now;
     if (!(header.flags & ACK_ONLY)) { // an ACK_ONLY packet took no sequence number: nothing to record or ack
       this.#ackPending++;
       if (ahead > 0) {
@@ -2034,7 +2037,7 @@ class Connection implements Peer {
    * ride along again. pollTransmit then hands out the datagrams.
    */
   update(now: number): void {
-    if (this.state !== "disconnected" && now - this.lastReceivedAt > this.#config.timeout) return this.end("timeout");
+    if (this.state !== "disconnected" && now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout");
     // A reliable stream that has waited `timeout` ms for one missing piece while later ones arrive
     // will wait forever: the sender believes it delivered (a bug or a forged ack), or its link lost every
     // resend for that long (a link no game can use).
