@@ -534,15 +534,18 @@ export interface MemoryNet {
 class ByteReader {
   at = 0;
   ok = true;
-  constructor(readonly bytes: Uint8Array) {}
+  readonly #bytes: Uint8Array;
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
 
   get left(): number {
-    return this.bytes.length - this.at;
+    return this.#bytes.length - this.at;
   }
 
   /** One byte. */
   u8(): number {
-    return this.left > 0 ? this.bytes[this.at++] : this.#fail();
+    return this.left > 0 ? this.#bytes[this.at++] : this.#fail();
   }
 
   /** A big-endian unsigned integer of `byteCount` bytes, at most 4. */
@@ -566,8 +569,8 @@ class ByteReader {
 
   /** The next `byteCount` bytes, as a view. */
   take(byteCount: number): Uint8Array {
-    if (byteCount > this.left) return this.bytes.subarray(0, this.#fail());
-    return this.bytes.subarray(this.at, this.at += byteCount);
+    if (byteCount > this.left) return this.#bytes.subarray(0, this.#fail());
+    return this.#bytes.subarray(this.at, this.at += byteCount);
   }
 
   #fail(): number {
