@@ -1358,7 +1358,7 @@ class Stream {
   #unsent = [0, 0];
   /** Receiving: the next reliable sequence to deliver, the newest sequenced one, what waits. */
   nextDeliver = 0;
-  newest = 0xffff; // just behind 0: the first sequenced message is newer
+  #newest = 0xffff; // just behind 0: the first sequenced message is newer
   held = new Map<number, Held | null>();
   /** Bytes of the pieces held. */
   heldBytes = 0;
@@ -1451,8 +1451,8 @@ class Stream {
       return this.#hold(frame);
     }
     if (this.mode === SEQUENCED) {
-      if (sequenceAhead(sequence, this.newest) <= 0) return [];
-      this.newest = sequence;
+      if (sequenceAhead(sequence, this.#newest) <= 0) return [];
+      this.#newest = sequence;
       return [frame];
     }
     if (sequenceAhead(sequence, this.nextDeliver) < 0 || held.has(sequence)) return undefined;
@@ -1762,7 +1762,6 @@ class Connection implements Peer {
     this.#streams.clear(); // every queued and held piece goes with its stream
     this.#streamList = [];
     this.#inFlight = [];
-    this.#queuedBytes = 0;
     if (reason) this.#sink.events.push({ type: "disconnect", peer: this, reason });
   }
 
