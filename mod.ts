@@ -1759,9 +1759,10 @@ class Connection implements Peer {
     this.#closingSends = goodbye && this.state === "connected" ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
     this.#closingSequence = this.#nextSequence;
     this.state = "disconnected";
-    this.#streams.clear(); // every queued and held piece goes with its stream
+    // Every queued and held piece goes with its stream. Pieces in flight stay (in #inFlight and #sent), never sent
+    // again: only a connected peer sends pieces.
+    this.#streams.clear();
     this.#streamList = [];
-    this.#inFlight = [];
     if (reason) this.#sink.events.push({ type: "disconnect", peer: this, reason });
   }
 
