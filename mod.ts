@@ -1624,10 +1624,9 @@ class Connection implements Peer {
   #inFlight: Outgoing[] = [];
   /**
    * This update's plan: resends due (0: whole messages, 1: fragments) and pieces to ride again (2), each
-   * with how far the packets so far took it; packets left.
+   * a stack that the packets so far took from (the piece sent first on top); packets left.
    */
   #plan: Outgoing[][] = [[], [], []];
-  #planAt = [0, 0, 0];
   #packetsLeft = 0;
   #packetsThisUpdate = 0;
   /** The congestion window (see FIRST_WINDOW_PACKETS): its size, where doubling stops, when it was last cut. */
@@ -2069,7 +2068,6 @@ class Connection implements Peer {
     const loss = seen < 32 ? FIRST_PACKETS_LOSS : this.#fatesLost / Math.min(seen, LOSS_WINDOW_PACKETS);
     const residual = RESIDUAL_LOSS * Math.min(1, RESIDUAL_RTT_MS / this.stats.rttMs); // no RTT yet (0): all of it
     const plan: Outgoing[][] = this.#plan = [[], [], []];
-    this.#planAt = [0, 0, 0];
     // One pass over the pieces in flight (at most RECEIVE_WINDOW per stream, whatever the backlog):
     // let go of the acked, sort the rest into resends due and rides.
     let kept = 0;
@@ -2080,6 +2078,7 @@ class Connection implements Peer {
       else if (piece.copies < MAX_COPIES && loss ** piece.copies > residual) plan[2].push(piece);
     }
     this.#inFlight.length = kept;
+    for (const list of plan) list.reverse(); // taken from the end: the piece sent first on top
   }
 
   /**
@@ -2138,12 +2137,12 @@ class Connection implements Peer {
       }
       return true;
     };
-    // Takes the pieces of one list of the plan in turn while they fit, past those acked or sent already this update.
+    // Takes the pieces of one list of the plan in turn while they fit, past those acked or sent already this update
+    // (each off the list: the next packet goes on from the first that did not fit).
     const takePlanned = (list: number) => {
       const pieces = this.#plan[list];
-      for (; this.#planAt[list] < pieces.length; this.#planAt[list]++) {
-        const piece = pieces[this.#planAt[list]];
-        if (!piece.done && piece.sentAt !== now && !take(piece, list > 1)) break;
+      for (let piece; (piece = pieces.at(-1)) && (piece.done || piece.sentAt === now || take(piece, list > 1));) {
+        pieces.pop();
       }
     };
     for (const fragments of [false, true]) {
