@@ -181,8 +181,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the tag not checked on receive",
     edits: [[
-      'if (!this.cookie || !sealed(datagram, key)) return "invalid";',
-      'if (!this.cookie) return "invalid";',
+      'if (!this.#cookie || !sealed(datagram, key)) return "invalid";',
+      'if (!this.#cookie) return "invalid";',
     ]],
   },
   {
@@ -193,8 +193,8 @@ const MUTANTS: Mutant[] = [
         "this.#sendKey = [this.nonce, cookie];",
       ],
       [
-        "this.#receiveKey = answering ? [this.nonce, cookie - 1 | 0] : [cookie, this.nonce - 1 | 0];",
-        "this.#receiveKey = [this.nonce, cookie - 1 | 0];",
+        "this.#receiveKey = answering ? [this.nonce, cookie - 1] : [cookie, this.nonce - 1];",
+        "this.#receiveKey = [this.nonce, cookie - 1];",
       ],
     ],
   },
@@ -497,7 +497,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "tag: one key for every lap of the packet sequence (the sender's never changes)",
     edits: [[
-      "      if (!this.#nextSequence) this.#sendKey[1] = this.#sendKey[1] + 1 | 0; // a new lap (see receive)\n",
+      "      if (!this.#nextSequence) this.#sendKey[1]++; // a new lap (see receive)\n",
       "",
     ]],
   },
