@@ -1870,8 +1870,9 @@ class Connection implements Peer {
     if (ahead > SENT_PACKET_SLOTS || !this.#sink.reliable && (ackAge < 1 || ackAge > SENT_PACKET_SLOTS)) {
       return "invalid";
     }
-    // Late or repeated packets: within the last 32 the bitfield tells; older ones are dropped.
-    if (ahead <= 0 && (ahead <= -32 || ahead === 0 || (this.#remoteBits >>> (-ahead - 1)) & 1)) {
+    // Late or repeated packets: within the last 32 the bitfield tells (shifted up one, the latest as bit 0); older
+    // ones are dropped.
+    if (ahead <= 0 && (ahead <= -32 || (this.#remoteBits << 1 | 1) >>> -ahead & 1)) {
       this.count("duplicatesDropped");
       return "duplicate";
     }
@@ -1898,8 +1899,9 @@ class Connection implements Peer {
     if (!(header.flags & ACK_ONLY)) { // an ACK_ONLY packet took no sequence number: nothing to record or ack
       this.#ackPending++;
       if (ahead > 0) {
-        // The bits shifted up past the new latest, and the bit of the latest before it (a jump past 32 clears all).
-        this.#remoteBits = (ahead < 32 ? this.#remoteBits << ahead : 0) | (ahead <= 32 ? 1 << (ahead - 1) : 0);
+        // The latest before it joins the bits as bit 0, and they shift up past the new latest (a jump past 32 clears
+        // all).
+        this.#remoteBits = ahead <= 32 ? (this.#remoteBits << 1 | 1) << (ahead - 1) : 0;
         this.#remoteLatest = sequence;
         this.#receiveKey = key;
       } else {

@@ -29,8 +29,9 @@ type Mutant = {
 
 /** How a data packet is recorded for the acks (in receive): moved by the mutant of that name. */
 const RECORD = "      if (ahead > 0) {\n" +
-  "        // The bits shifted up past the new latest, and the bit of the latest before it (a jump past 32 clears all).\n" +
-  "        this.#remoteBits = (ahead < 32 ? this.#remoteBits << ahead : 0) | (ahead <= 32 ? 1 << (ahead - 1) : 0);\n" +
+  "        // The latest before it joins the bits as bit 0, and they shift up past the new latest (a jump past 32 clears\n" +
+  "        // all).\n" +
+  "        this.#remoteBits = ahead <= 32 ? (this.#remoteBits << 1 | 1) << (ahead - 1) : 0;\n" +
   "        this.#remoteLatest = sequence;\n" +
   "        this.#receiveKey = key;\n" +
   "      } else {\n" +
