@@ -1650,6 +1650,77 @@ Deno.test('Host: at 20% loss the other side hears a disconnect as "closed" for a
   assert.ok(missed <= 8, `${missed} of 200 seeds missed the goodbye`);
 });
 
+Deno.test('disconnect() lets what is queued go first: every message, then "closed", at 20% loss', () => {
+  for (let seed = 1; seed <= 40; seed++) {
+    const { peer, stepUntil, serverEvents } = pair({ latencyMs: 30, loss: 0.2, seed });
+    stepUntil(() => peer.state === "connected", `seed ${seed}: connected`);
+    for (let i = 0; i < 20; i++) peer.send(i);
+    peer.send(new Uint8Array(3000)); // in fragments
+    peer.send("bye");
+    peer.disconnect();
+    assert.equal(peer.state, "connected", "it stays connected while its messages leave");
+    assert.throws(
+      () => peer.send("more"),
+      (error: Error) => error instanceof TypeError && /disconnecting/.test(error.message),
+    );
+    stepUntil(() => serverEvents.some((event) => event.type === "disconnect"), `seed ${seed}: closed`);
+    const types = serverEvents.map((event) => event.type === "disconnect" ? event.reason : event.type);
+    assert.deepEqual(types, ["connect", ...Array(22).fill("message"), "closed"], `seed ${seed}`);
+    assert.deepEqual(
+      messages(serverEvents).map((event) => event.data instanceof Uint8Array ? event.data.length : event.data),
+      [
+        ...Array.from({ length: 20 }, (_, i) => i),
+        3000,
+        "bye",
+      ],
+    );
+    assert.equal(peer.state, "disconnected");
+  }
+});
+
+Deno.test("disconnect() with nothing queued ends at once; disconnect({ now: true }) and host.close() drop what is queued", () => {
+  const { peer, client, step, stepUntil, serverEvents } = pair({ latencyMs: 30 });
+  stepUntil(() => peer.state === "connected" && serverEvents.length > 0, "connected");
+  peer.disconnect();
+  assert.equal(peer.state, "disconnected");
+  assert.throws(() => peer.send("more"), (error: Error) => /the peer is disconnected/.test(error.message));
+  const other = pair({ latencyMs: 30 });
+  other.stepUntil(() => other.peer.state === "connected" && other.serverEvents.length > 0, "connected");
+  other.peer.send("never");
+  other.client.close();
+  assert.equal(other.peer.state, "disconnected");
+  const kick = pair({ latencyMs: 30 });
+  kick.stepUntil(() => kick.peer.state === "connected" && kick.serverEvents.length > 0, "connected");
+  kick.peer.send("never");
+  kick.peer.disconnect({ now: true });
+  assert.equal(kick.peer.state, "disconnected");
+  for (let i = 0; i < 20; i++) step(), other.step(), kick.step();
+  for (const { serverEvents } of [other, kick]) {
+    assert.deepEqual(serverEvents.map((event) => event.type === "disconnect" ? event.reason : event.type), [
+      "connect",
+      "closed",
+    ]);
+  }
+  assert.equal(client.peers.length, 0);
+});
+
+Deno.test('a peer that stops answering while disconnect() waits for acks ends as "timeout", with the event', () => {
+  const { net, peer, client, stepUntil, serverEvents, clientEvents } = pair({ latencyMs: 30 }, { timeout: 1000 });
+  stepUntil(() => peer.state === "connected" && serverEvents.length > 0, "connected");
+  peer.send("lost");
+  peer.disconnect();
+  for (let i = 0; i < 1000 / TICK_MS + 5; i++) { // the server is gone: only the client updates
+    client.update();
+    net.advance(TICK_MS);
+    for (let event; (event = client.poll());) clientEvents.push(event);
+  }
+  assert.equal(peer.state, "disconnected");
+  assert.deepEqual(clientEvents.map((event) => event.type === "disconnect" ? event.reason : event.type), [
+    "connect",
+    "timeout",
+  ]);
+});
+
 // ─── what pack cannot lose in silence (issue #10) ───────────────────────────
 
 Deno.test("pack() writes a Set as the array of its values", () => {

@@ -598,6 +598,22 @@ const MUTANTS: Mutant[] = [
     name: "disconnect: no goodbye",
     edits: [["end(reason?: DisconnectReason, goodbye = !reason)", "end(reason?: DisconnectReason, goodbye = false)"]],
   },
+  {
+    name: "disconnect drops what is queued (as before: no waiting for the acks)",
+    edits: [["if (now || !this.#queuedBytes) this.end();", "this.end();"]],
+  },
+  {
+    name: "disconnect({ now: true }) waits for the acks all the same",
+    edits: [["if (now || !this.#queuedBytes) this.end();", "if (!this.#queuedBytes) this.end();"]],
+  },
+  {
+    name: "a leaving peer never ends once its queue is acked",
+    edits: [["    if (this.#leaving && !this.#queuedBytes) this.end();", "    if (!this.#leaving) this.end;"]],
+  },
+  {
+    name: "a leaving peer still takes messages",
+    edits: [['if (this.state === "disconnected" || this.#leaving) {', 'if (this.state === "disconnected") {']],
+  },
 ];
 
 const root = new URL("../", import.meta.url).pathname;
