@@ -1659,8 +1659,7 @@ class Connection implements Peer {
     this.#config = sink.config;
   }
 
-  send(value: unknown, options: SendOptions = {}): void {
-    const { mode = "reliable", channel = 0, at } = options;
+  send(value: unknown, { mode = "reliable", channel = 0, at }: SendOptions = {}): void {
     const modeIndex = MODES.indexOf(mode);
     if (this.state === "disconnected" || this.#leaving) {
       throw new TypeError(
