@@ -1843,7 +1843,7 @@ class Connection implements Peer {
     const lap = ahead > 0 ? +(sequence < this.#remoteLatest) : -(sequence > this.#remoteLatest);
     const key: TagKey = [this.#receiveKey[0], this.#receiveKey[1] + lap];
     if (!this.#cookie || !sealed(datagram, key)) return "invalid";
-    const reader = new ByteReader(datagram.subarray(0, datagram.length - TAG_BYTES));
+    const reader = new ByteReader(datagram.subarray(0, -TAG_BYTES));
     const header = readHeader(reader);
     if (!header) return "invalid";
     if (this.state === "disconnected") {
