@@ -1737,7 +1737,7 @@ class Connection implements Peer {
         resendAt: 0,
         done: false,
       });
-      if (modeIndex !== UNRELIABLE) stream.nextSend = nextSequence(stream.nextSend);
+      if (hasSequence(modeIndex)) stream.nextSend = nextSequence(stream.nextSend);
     }
     this.#queuedBytes += payload.length;
   }
