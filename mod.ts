@@ -2590,7 +2590,7 @@ function applyDelta(delta: Uint8Array, base: Uint8Array, max: number): Uint8Arra
   const bytes = new Uint8Array(length);
   bytes.set(base.subarray(0, length));
   let at = 0;
-  while (reader.ok && reader.left) {
+  while (reader.left) {
     at += reader.varint();
     const run = reader.take(reader.varint());
     if (at + run.length > length) return undefined;
