@@ -1363,7 +1363,7 @@ class Stream {
   /** Where the next unsent whole message and the next unsent fragment are, at or after the front. */
   #unsent = [0, 0];
   /** Receiving: the next reliable sequence to deliver, the newest sequenced one, what waits. */
-  nextDeliver = 0;
+  #nextDeliver = 0;
   #newest = 0xffff; // just behind 0: the first sequenced message is newer
   held = new Map<number, Held | null>();
   /** Bytes of the pieces held. */
@@ -1377,6 +1377,11 @@ class Stream {
   /** @param id the stream's number: see streamId */
   constructor(readonly id: number) {
     this.mode = id & 7;
+  }
+
+  /** The next reliable sequence to deliver, where the receive window starts: only the stream moves it. */
+  get nextDeliver(): number {
+    return this.#nextDeliver;
   }
 
   /** The piece queued last, if it is not let go yet. */
@@ -1461,16 +1466,16 @@ class Stream {
       this.#newest = sequence;
       return [frame];
     }
-    if (sequenceAhead(sequence, this.nextDeliver) < 0 || held.has(sequence)) return undefined;
+    if (sequenceAhead(sequence, this.#nextDeliver) < 0 || held.has(sequence)) return undefined;
     // The common case, the next message whole with nothing waiting: handed over as it is, never copied or held.
-    if (this.mode === RELIABLE && frame.fragment === 1 && sequence === this.nextDeliver && !held.size) {
-      this.nextDeliver = nextSequence(sequence);
+    if (this.mode === RELIABLE && frame.fragment === 1 && sequence === this.#nextDeliver && !held.size) {
+      this.#nextDeliver = nextSequence(sequence);
       return [frame];
     }
     const messages = this.#hold(frame);
     // The first sequence not held yet: while it stays missing and later pieces wait, the stream waits.
     let missing = this.#firstMissing;
-    if (sequenceAhead(missing, this.nextDeliver) < 0) missing = this.nextDeliver;
+    if (sequenceAhead(missing, this.#nextDeliver) < 0) missing = this.#nextDeliver;
     while (held.has(missing)) missing = nextSequence(missing);
     if (!held.size) this.waitingSince = Infinity;
     else if (missing !== this.#firstMissing || this.waitingSince === Infinity) this.waitingSince = now;
@@ -1487,17 +1492,17 @@ class Stream {
     const messages: Delivered[] = [];
     // Unordered and state: only the message this piece belongs to can have become whole; reliable: every message
     // from nextDeliver on, in turn.
-    for (let start = unordered ? firstPiece(piece) : this.nextDeliver;;) {
+    for (let start = unordered ? firstPiece(piece) : this.#nextDeliver;;) {
       const message = this.#take(start);
       if (!message) return messages;
       messages.push(message);
       // Unordered pieces handed over stay as null until nextDeliver passes them, so a late copy is a duplicate.
-      while (held.get(this.nextDeliver) === null) {
-        held.delete(this.nextDeliver);
-        this.nextDeliver = nextSequence(this.nextDeliver);
+      while (held.get(this.#nextDeliver) === null) {
+        held.delete(this.#nextDeliver);
+        this.#nextDeliver = nextSequence(this.#nextDeliver);
       }
       if (unordered) return messages;
-      start = this.nextDeliver;
+      start = this.#nextDeliver;
     }
   }
 
@@ -1527,7 +1532,7 @@ class Stream {
       if (this.mode === UNORDERED) this.held.set(at, null);
       else this.held.delete(at);
     }
-    if (this.mode === RELIABLE) this.nextDeliver = (start + pieces.length) & 0xffff;
+    if (this.mode === RELIABLE) this.#nextDeliver = (start + pieces.length) & 0xffff;
     return { payload: message, at: piece.at };
   }
 }
