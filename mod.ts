@@ -1608,8 +1608,11 @@ class Connection implements Peer {
   readonly stats: Stats = newStats();
   /** The handshake's secrets: the connecting side's nonce (constructor), the cookie the answering side derived. */
   #cookie = 0;
-  /** Tag keys for packets out and in; unset (zero) until the handshake gives the cookie. */
-  #sendKey: TagKey = [0, 0];
+  /**
+   * Tag keys for packets out and in, made of the cookie (#keyed): nothing is sent before the handshake gives it; the
+   * key in is zero until then, as receive reads it before it checks for the cookie.
+   */
+  #sendKey!: TagKey;
   #receiveKey: TagKey = [0, 0];
   #lastSentAt = -Infinity;
   /** When the last packet of the other side's checked out, or the connection began: silence times out from it. */
