@@ -1811,15 +1811,12 @@ class Connection implements Peer {
     this.#receiveKey = answering ? [this.nonce, cookie - 1] : [cookie, this.nonce - 1];
   }
 
-  /** The CHALLENGE brought the cookie: HELLO again with it. */
-  challenged(cookie: number, now: number): Uint8Array {
-    this.#keyed(cookie, false);
-    this.#lastReceivedAt = now;
-    return this.hello(now);
-  }
-
-  /** The HELLO to send (again): with the cookie once the CHALLENGE brought it. */
-  hello(now: number): Uint8Array {
+  /** The HELLO to send (again): with the cookie once the CHALLENGE brought it, or as `cookie` when it just did. */
+  hello(now: number, cookie?: number): Uint8Array {
+    if (cookie !== undefined) {
+      this.#keyed(cookie, false);
+      this.#lastReceivedAt = now;
+    }
     this.#lastSentAt = now;
     return writeHandshake(HELLO, this.#config.protocol, this.nonce, this.#cookie);
   }
@@ -2531,7 +2528,7 @@ export class Host {
     }
     // Answers to our HELLO carry our nonce: a stranger cannot guess it.
     if (connection?.state === "connecting" && first === connection.nonce) {
-      if (kind === CHALLENGE) this.#send(connection, connection.challenged(second, now));
+      if (kind === CHALLENGE) this.#send(connection, connection.hello(now, second)); // again, with the cookie
       else connection.end(second === REFUSED_PROTOCOL ? "refused" : "full");
       return true;
     }
