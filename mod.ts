@@ -1661,10 +1661,15 @@ class Connection implements Peer {
   /** The other side's clock, estimated (the Clock's methods are this connection's, not the game's). */
   readonly clock: Clock = new Clock();
 
-  constructor(sink: Sink, readonly address: string, readonly nonce: number, now: number) {
+  /** @param cookie given on the answering side, made by a HELLO with a good cookie: keyed and connected at once */
+  constructor(sink: Sink, readonly address: string, readonly nonce: number, now: number, cookie?: number) {
     this.#lastReceivedAt = now;
     this.#sink = sink;
     this.#config = sink.config;
+    if (cookie) {
+      this.#keyed(cookie, true);
+      this.#connected();
+    }
   }
 
   send(value: unknown, { mode = "reliable", channel = 0, at }: SendOptions = {}): void {
@@ -1825,12 +1830,6 @@ class Connection implements Peer {
   #connected(): void {
     this.state = "connected";
     this.#sink.events.push({ type: "connect", peer: this });
-  }
-
-  /** A HELLO with a good cookie made this connection on the answering side. */
-  accepted(cookie: number): void {
-    this.#keyed(cookie, true);
-    this.#connected();
   }
 
   /**
@@ -2519,8 +2518,7 @@ export class Host {
         if (this.peers.length >= this.#config.maxPeers) {
           this.#send(from, writeHandshake(REFUSED, second, REFUSED_FULL));
         } else {
-          this.#connections.set(from, connection = new Connection(this.#sink, from, second, now));
-          connection.accepted(cookie);
+          this.#connections.set(from, connection = new Connection(this.#sink, from, second, now, cookie));
           this.#send(connection, connection.packet(now));
         }
       }
