@@ -2301,6 +2301,10 @@ export class Host {
    * @throws {RangeError} for an option out of its range
    */
   constructor(socket: Socket, options: HostOptions = {}) {
+    // A runtime's own socket given as it is (a Deno DatagramConn, a WebSocket) has no `listen`.
+    if (!socket?.listen) {
+      throw new TypeError("new Host() takes a Socket: wrap yours in denoUdp, nodeUdp, bunUdp or webSocket");
+    }
     const config = {} as Config;
     // Each numeric option: its name, default, greatest value (default 2 ** 31) and least (default 1).
     for (

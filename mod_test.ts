@@ -1581,6 +1581,17 @@ for (const [name, min, max] of OPTION_RANGES) {
   });
 }
 
+Deno.test("new Host() given no Socket (a runtime's own socket, unwrapped) throws a TypeError naming the adapters", () => {
+  // What a newcomer passes: nothing, a Deno DatagramConn or a WebSocket as they are (no listen), a node:dgram socket.
+  const unwrapped = [undefined, null, { send() {}, close() {}, receive() {} }, { send() {}, close() {}, bind() {} }];
+  for (const socket of unwrapped) {
+    assert.throws(() => new Host(socket as unknown as Socket), {
+      name: "TypeError",
+      message: "new Host() takes a Socket: wrap yours in denoUdp, nodeUdp, bunUdp or webSocket",
+    });
+  }
+});
+
 Deno.test("for await over a Host yields its events (real time, bounded at 2 s)", async () => {
   const net = memoryNet({ latencyMs: 5 });
   const server = new Host(net.socket("server"), { now: net.now, tickMs: 1 });

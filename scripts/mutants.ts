@@ -611,6 +611,10 @@ const MUTANTS: Mutant[] = [
     edits: [["    if (this.#leaving && !this.#queuedBytes) this.end();", "    if (!this.#leaving) this.end;"]],
   },
   {
+    name: "new Host() takes anything as its socket",
+    edits: [["if (!socket?.listen) {", "if (!socket) {"]],
+  },
+  {
     name: "a leaving peer still takes messages",
     edits: [['if (this.state === "disconnected" || this.#leaving) {', 'if (this.state === "disconnected") {']],
   },
