@@ -2841,8 +2841,8 @@ export class Timeline<T> {
     let index = 0; // of the first state at or after `time`
     while (index < states.length && states[index][0] < time) index++;
     // Before the first state or after the last, both are that state (none while empty).
-    const before = states[Math.max(index - 1, 0)];
-    const after = states[Math.min(index, states.length - 1)];
+    const after = states[index] ?? states.at(-1);
+    const before = index ? states[index - 1] : after;
     return before && [before[1], after[1], before === after ? 0 : (time - before[0]) / (after[0] - before[0])];
   }
 
