@@ -1818,7 +1818,8 @@ class Connection implements Peer {
 
   /** The HELLO to send (again): with the cookie once the CHALLENGE brought it, or as `cookie` when it just did. */
   hello(now: number, cookie?: number): Uint8Array {
-    if (cookie !== undefined) {
+    // As in the constructor, 0 is no cookie (a HELLO's before the challenge): no Host makes one (`|| 1`).
+    if (cookie) {
       this.#keyed(cookie, false);
       this.#lastReceivedAt = now;
     }
