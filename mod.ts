@@ -551,7 +551,7 @@ class ByteReader {
 
   /** One byte. */
   u8(): number {
-    return this.left > 0 ? this.#bytes[this.at++] : this.#fail();
+    return this.left ? this.#bytes[this.at++] : this.#fail();
   }
 
   /** A big-endian unsigned integer of `byteCount` bytes, at most 4. */
