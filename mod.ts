@@ -1593,7 +1593,7 @@ function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined):
   // RFC 6298: the first sample sets SRTT and RTTVAR, later ones blend in. A later one counts as at most twice
   // SRTT and the ack delay: a lost ack's packet acked again by the other side's keepalive a second later is no
   // round trip, and a real rise still doubles the estimate's input.
-  if (stats.rttMs === 0) {
+  if (!stats.rttMs) {
     stats.rttMs = rttSampleMs;
     stats.rttVarianceMs = rttSampleMs / 2;
   } else {
