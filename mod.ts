@@ -930,8 +930,9 @@ let packing = 0;
 
 // ─── Packing: reader ────────────────────────────────────────────────────────
 
-let input: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
-let inputAt = 0;
+// The value being read and where: unpack sets both before any read.
+let input: Uint8Array;
+let inputAt: number;
 // Floats and 64-bit integers are copied into one scratch view to be read:
 // a DataView per message costs about 110 ns.
 const scratch = /* @__PURE__ */ new Uint8Array(8);
