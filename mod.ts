@@ -1551,7 +1551,7 @@ type Config = Required<Omit<HostOptions, "now" | "random">>;
 interface Sink {
   readonly config: Config;
   /** The socket is ordered and reliable already (WebSocket): send no acks and no resends. */
-  readonly reliable: boolean;
+  readonly reliable?: boolean;
   /** The Host's stats: a connection adds to them as to its own. */
   readonly stats: Stats;
   readonly events: HostEvent[];
@@ -2337,7 +2337,7 @@ export class Host {
       config,
       stats: this.stats,
       events: [],
-      reliable: !!socket.reliable,
+      reliable: socket.reliable,
       now: this.#now,
       held: [],
     };
