@@ -1899,9 +1899,11 @@ class Connection implements Peer {
     // with less than half still gets in, up to twice maxEvents (past that, every peer's packets wait: each
     // peer's 64 KB packet of tiny frames grew the queue by 32,000 events, and poll() froze). A peer's share
     // is its count of messages not yet polled (`queued`), not a scan of the queue (44 us a packet while full).
+    // A packet of no messages (a keepalive, an ack, clock frames) adds no event: it gets in, or an idle peer would
+    // time out (over a reliable socket, be dropped) while the game is slow to poll.
     if (
       this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||
-      this.#full(this.#sink.events.length, this.#config.maxEvents)
+      frames.some((frame) => frame.mode < CONTROL) && this.#full(this.#sink.events.length, this.#config.maxEvents)
     ) {
       // Over a reliable socket nothing resends a refused packet: the peer is dropped, and told (it waited for its
       // timeout, sending all the while).

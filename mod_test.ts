@@ -1814,6 +1814,32 @@ Deno.test("over a reliable socket a packet past maxEvents is never lost in silen
   assert.ok(sent < 40, `the client sent ${sent} messages`);
 });
 
+Deno.test("while the game is slow to poll, an idle peer's keepalives still get in: over a reliable socket it stays", () => {
+  // Three players fill the queue past twice maxEvents, where every peer's packets wait; the fourth only sends
+  // keepalives, which add no event. Refused, it was dropped over a reliable socket (timed out over UDP).
+  for (const reliable of [true, false]) {
+    const net = memoryNet({ latencyMs: 5 });
+    const wrap = (socket: Socket) => reliable ? { ...socket, reliable: true } : socket;
+    const server = new Host(wrap(net.socket("server")), { now: net.now, maxEvents: 4, timeout: 3000 });
+    const names = ["a", "b", "c", "idle"];
+    const clients = names.map((name) => new Host(wrap(net.socket(name)), { now: net.now, timeout: 3000 }));
+    const peers = clients.map((client) => client.connect("server"));
+    const step = () => {
+      for (const host of [...clients, server]) host.update();
+      net.advance(16);
+      for (const client of clients) while (client.poll());
+    };
+    for (let i = 0; i < 10; i++) step(), drain(server);
+    assert.ok(peers.every((peer) => peer.state === "connected"));
+    for (const peer of peers.slice(0, 3)) for (let i = 0; i < 3; i++) peer.send(i);
+    for (let i = 0; i < 5000 / 16; i++) step(); // five seconds, the game polling nothing: past the timeout
+    assert.equal(peers[3].state, "connected", `${reliable ? "reliable" : "UDP"}: the idle peer stays`);
+    const events = drain(server);
+    assert.ok(messages(events).length >= 8, `${messages(events).length} messages queued: past twice maxEvents`);
+    assert.ok(!events.some((event) => event.type === "disconnect" && event.peer.address === "idle"));
+  }
+});
+
 Deno.test("an honest sender of large messages never sends past the receiver's window: nothing refused at 5% loss", () => {
   // The receiver's window starts at the first message it has not delivered; a sender that counted from its
   // oldest piece not acked (the middle of a message) went past it, and the packets were refused, again and again.

@@ -615,6 +615,14 @@ const MUTANTS: Mutant[] = [
     edits: [["if (!socket?.listen) {", "if (!socket) {"]],
   },
   {
+    name: "a keepalive is refused while the event queue is full",
+    edits: [["frames.some((frame) => frame.mode < CONTROL) && this.#full(", "this.#full("]],
+  },
+  {
+    name: "a packet of clock frames only counts as one of messages while the queue is full",
+    edits: [["frames.some((frame) => frame.mode < CONTROL) && this.#full(", "frames.length && this.#full("]],
+  },
+  {
     name: "a leaving peer still takes messages",
     edits: [['if (this.state === "disconnected" || this.#leaving) {', 'if (this.state === "disconnected") {']],
   },
