@@ -374,17 +374,11 @@ export interface Peer {
    */
   send(value: unknown, options?: SendOptions): void;
   /**
-   * Closes the connection once every message already sent has left (and
-   * every reliable one is acked): the other side gets them, then a
-   * `"disconnect"` event with reason `"closed"` (sent a few times, in case of
-   * loss). Until then `state` stays as it is and `send` throws; a peer that
-   * stops answering ends as `"timeout"`, with that event. With `now` (a
-   * kick), or in `host.close()`, it closes at once and drops what is queued.
-   * Does nothing when already disconnected.
-   *
-   * @param options `now: true` to close at once
+   * Closes the connection: the other side gets a `"disconnect"` event with
+   * reason `"closed"` (sent a few times, in case of loss). Queued messages are
+   * dropped. Does nothing when already disconnected.
    */
-  disconnect(options?: { now?: boolean }): void;
+  disconnect(): void;
 }
 
 /**
@@ -1631,8 +1625,6 @@ class Connection implements Peer {
   #fatesLost = 0;
   #ackPending = 0; // packets received since the last one sent
   #queuedBytes = 0;
-  /** Set by `disconnect()` while messages are queued: the connection ends once they are all sent and acked. */
-  #leaving = false;
   #heldBytes = 0;
   #sent: (SentPacket | undefined)[] = [];
   #streams = new Map<number, Stream>();
@@ -1675,10 +1667,8 @@ class Connection implements Peer {
 
   send(value: unknown, { mode = "reliable", channel = 0, at }: SendOptions = {}): void {
     const modeIndex = MODES.indexOf(mode);
-    if (this.state === "disconnected" || this.#leaving) {
-      throw new TypeError(
-        `Cannot send to ${this.address}: the peer is disconnect${this.state === "disconnected" ? "ed" : "ing"}`,
-      );
+    if (this.state === "disconnected") {
+      throw new TypeError(`Cannot send to ${this.address}: the peer is disconnected`);
     }
     if (modeIndex < 0) {
       throw new RangeError(`Cannot send in mode "${mode}": the modes are ${MODES.join(", ")}`);
@@ -1760,9 +1750,8 @@ class Connection implements Peer {
     return localMs + this.clock.offsetMs;
   }
 
-  disconnect({ now }: { now?: boolean } = {}): void {
-    this.#leaving = true;
-    if (now || !this.#queuedBytes) this.end();
+  disconnect(): void {
+    this.end();
   }
 
   /** A CLOSING packet now, whatever the spacing: Host.close() sends a few at once before its socket closes. */
@@ -2060,7 +2049,6 @@ class Connection implements Peer {
    */
   update(now: number): void {
     if (this.state !== "disconnected" && now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout");
-    if (this.#leaving && !this.#queuedBytes) this.end(); // all sent and acked: pollTransmit sends the goodbye
     // A reliable stream that has waited `timeout` ms for one missing piece while later ones arrive
     // will wait forever: the sender believes it delivered (a bug or a forged ack), or its link lost every
     // resend for that long (a link no game can use).
@@ -2435,7 +2423,7 @@ export class Host {
     if (this.#closed) return;
     const now = this.#now();
     for (const connection of this.#connections.values()) {
-      connection.end();
+      connection.disconnect();
       for (let i = 0, goodbye; i < CLOSE_BURST && (goodbye = connection.goodbye(now)); i++) {
         this.#send(connection, goodbye);
       }

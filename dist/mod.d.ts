@@ -170,19 +170,11 @@ export interface Peer {
      */
     send(value: unknown, options?: SendOptions): void;
     /**
-     * Closes the connection once every message already sent has left (and
-     * every reliable one is acked): the other side gets them, then a
-     * `"disconnect"` event with reason `"closed"` (sent a few times, in case of
-     * loss). Until then `state` stays as it is and `send` throws; a peer that
-     * stops answering ends as `"timeout"`, with that event. With `now` (a
-     * kick), or in `host.close()`, it closes at once and drops what is queued.
-     * Does nothing when already disconnected.
-     *
-     * @param options `now: true` to close at once
+     * Closes the connection: the other side gets a `"disconnect"` event with
+     * reason `"closed"` (sent a few times, in case of loss). Queued messages are
+     * dropped. Does nothing when already disconnected.
      */
-    disconnect(options?: {
-        now?: boolean;
-    }): void;
+    disconnect(): void;
 }
 /**
  * One datagram endpoint: what a Host sends and receives through. jamnet's

@@ -599,18 +599,6 @@ const MUTANTS: Mutant[] = [
     edits: [["end(reason?: DisconnectReason, goodbye = !reason)", "end(reason?: DisconnectReason, goodbye = false)"]],
   },
   {
-    name: "disconnect drops what is queued (as before: no waiting for the acks)",
-    edits: [["if (now || !this.#queuedBytes) this.end();", "this.end();"]],
-  },
-  {
-    name: "disconnect({ now: true }) waits for the acks all the same",
-    edits: [["if (now || !this.#queuedBytes) this.end();", "if (!this.#queuedBytes) this.end();"]],
-  },
-  {
-    name: "a leaving peer never ends once its queue is acked",
-    edits: [["    if (this.#leaving && !this.#queuedBytes) this.end();", "    if (!this.#leaving) this.end;"]],
-  },
-  {
     name: "new Host() takes anything as its socket",
     edits: [["if (!socket?.listen) {", "if (!socket) {"]],
   },
@@ -621,10 +609,6 @@ const MUTANTS: Mutant[] = [
   {
     name: "a packet of clock frames only counts as one of messages while the queue is full",
     edits: [["frames.some((frame) => frame.mode < CONTROL) && this.#full(", "frames.length && this.#full("]],
-  },
-  {
-    name: "a leaving peer still takes messages",
-    edits: [['if (this.state === "disconnected" || this.#leaving) {', 'if (this.state === "disconnected") {']],
   },
 ];
 

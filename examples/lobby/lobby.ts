@@ -400,7 +400,7 @@ export class Lobby {
     const { maxPendingAnswers } = this.#limits;
     if (client.waiting.length >= maxPendingAnswers + MAX_WAITING_ERRORS) {
       this.#log(`client ${client.member.id} (${client.peer.address}) disconnected: it let too many answers pile up`);
-      return client.peer.disconnect({ now: true }); // a kick: what is queued for it goes too
+      return client.peer.disconnect();
     }
     if (client.waiting.length >= maxPendingAnswers && message.id !== undefined) {
       message = {
