@@ -2401,7 +2401,12 @@ export class Host {
   #release(now: number): void {
     const held = this.#sink.held;
     let due = 0;
-    while (due < held.length && held[due][0] <= now) this.#sink.events.push(held[due++][1]);
+    while (due < held.length && held[due][0] <= now) {
+      // A peer's events end with its "disconnect": what it timed for later is dropped (and counted) with it.
+      const event = held[due++][1];
+      if (event.peer.state == "disconnected") this.#count(event.peer as Connection, "timedDropped");
+      else this.#sink.events.push(event);
+    }
     if (due) held.splice(0, due);
   }
 

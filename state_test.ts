@@ -345,6 +345,24 @@ Deno.test("timed delivery: a message timed more than `timeout` ms ahead is dropp
   assert.equal(server.stats.timedDropped, 1);
 });
 
+Deno.test("timed delivery: a peer's events end with its disconnect: what it timed for later is dropped and counted", () => {
+  // A game that forgets a player at "disconnect" read its later timed messages for a player it no longer had.
+  const { peer, step, server, serverEvents, net } = pair({ latencyMs: 10 });
+  for (let i = 0; i < 10; i++) step();
+  peer.send("now");
+  peer.send("soon", { at: net.now() + 30 });
+  peer.send("later", { at: net.now() + 500 });
+  for (let i = 0; i < 5; i++) step(); // "soon" is out, "later" held
+  peer.disconnect();
+  for (let i = 0; i < 60; i++) step();
+  const kinds = serverEvents.map((event) =>
+    event.type === "message" ? event.data : event.type === "disconnect" ? event.reason : event.type
+  );
+  assert.deepEqual(kinds, ["connect", "now", "soon", "closed"]);
+  assert.equal(server.stats.timedDropped, 1);
+  assert.equal((serverEvents[0] as { peer: Peer }).peer.stats.timedDropped, 1);
+});
+
 Deno.test("send() with a time that is not a finite number, or more than timeout ahead, throws a RangeError", () => {
   // A time from Date.now() on a Host whose clock is performance.now() (or a memoryNet's) is about 1.7e12 ms ahead:
   // the receiver dropped it, counted on its side only, and the sender heard nothing.

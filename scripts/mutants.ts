@@ -599,6 +599,10 @@ const MUTANTS: Mutant[] = [
     edits: [["end(reason?: DisconnectReason, goodbye = !reason)", "end(reason?: DisconnectReason, goodbye = false)"]],
   },
   {
+    name: "a disconnected peer's timed messages come out after its disconnect",
+    edits: [['if (event.peer.state == "disconnected") this.#count(', "if (!event) this.#count("]],
+  },
+  {
     name: "new Host() takes anything as its socket",
     edits: [["if (!socket?.listen) {", "if (!socket) {"]],
   },
