@@ -1399,10 +1399,10 @@ class Stream {
     let front = this.#front;
     while (front < pending.length && pending[front].done) front++;
     if (front > 1024 && front * 2 > pending.length) {
-      // Let go of the done pieces at the front, in O(1) amortized.
+      // Let go of the done pieces at the front, in O(1) amortized. The cursors start over from it: what they had
+      // passed was sent or of the other kind, and is passed again once a splice, as rarely.
       pending.splice(0, front);
-      this.#unsent[0] -= front;
-      this.#unsent[1] -= front;
+      this.#unsent = [0, 0];
       front = 0;
     }
     this.#front = front;
