@@ -1316,7 +1316,6 @@ const streamId = (channel: number, mode: number): number => channel << 3 | mode;
 
 /** A message piece on its way out, kept until acked if reliable. */
 interface Outgoing extends Frame {
-  stream: Stream;
   /** Times sent so far. */
   sends: number;
   /** Copies in flight since it was last due: each resend rides along again as a new piece does. */
@@ -1370,7 +1369,7 @@ class Stream {
   declare snapshots?: Snapshots;
 
   /** @param id the stream's number: see streamId */
-  constructor(readonly id: number) {
+  constructor(id: number) {
     this.mode = id & 7;
   }
 
@@ -1727,7 +1726,6 @@ class Connection implements Peer {
       stream.push({
         at,
         onAcked,
-        stream,
         channel,
         mode: modeIndex,
         sequence: stream.nextSend,
@@ -2182,7 +2180,8 @@ class Connection implements Peer {
     for (const control of controls) used += frameBytes(control);
     takePlanned(2);
     this.#packetsThisUpdate++;
-    chosen.sort((a, b) => a.stream.id - b.stream.id || sequenceAhead(a.sequence, b.sequence));
+    // In streamId's order (channel, then mode), each stream's in sequence order.
+    chosen.sort((a, b) => a.channel - b.channel || a.mode - b.mode || sequenceAhead(a.sequence, b.sequence));
     return this.packet(now, 0, chosen, used, controls);
   }
 
