@@ -2403,7 +2403,7 @@ export class Host {
     while (due < held.length && held[due][0] <= now) {
       // A peer's events end with its "disconnect": what it timed for later is dropped (and counted) with it.
       const event = held[due++][1];
-      if (event.peer.state == "disconnected") this.#count(event.peer as Connection, "timedDropped");
+      if (event.peer.state == "disconnected") (event.peer as Connection).count("timedDropped");
       else this.#sink.events.push(event);
     }
     if (due) held.splice(0, due);

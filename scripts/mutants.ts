@@ -600,7 +600,10 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a disconnected peer's timed messages come out after its disconnect",
-    edits: [['if (event.peer.state == "disconnected") this.#count(', "if (!event) this.#count("]],
+    edits: [[
+      'if (event.peer.state == "disconnected") (event.peer as Connection).count(',
+      "if (!event) (event.peer as Connection).count(",
+    ]],
   },
   {
     name: "new Host() takes anything as its socket",
