@@ -1720,7 +1720,7 @@ class Connection implements Peer {
     let shift = last && !last.sends && !last.done ? frameBytes(last) : 0;
     if ((payload.length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;
     const pieceCount = Math.ceil((payload.length + shift) / pieceBytes); // pack gives at least 1 byte
-    if (snapshot) snapshot.pieces = pieceCount;
+    if (snapshot) snapshot.unacked = pieceCount;
     const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
     for (let index = 0; index < pieceCount; index++) {
       stream.push({
@@ -2554,8 +2554,8 @@ export class Host {
 interface SentSnapshot {
   sequence: number;
   bytes: Uint8Array;
-  pieces: number;
-  acked: number;
+  /** Its pieces not yet acked (each is sent once, in one packet): their count once they are queued, then down to 0. */
+  unacked: number;
 }
 
 /**
@@ -2628,13 +2628,13 @@ class Snapshots {
     payload.set(body, at);
     return [
       payload.subarray(0, at + body.length),
-      this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, bytes: packed, pieces: 0, acked: 0 },
+      this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, bytes: packed, unacked: 0 },
     ];
   }
 
   /** A packet with a piece of `sent` was acked: once all were, the receiver holds it, a baseline. */
   acked(sent: SentSnapshot): void {
-    if (++sent.acked < sent.pieces || this.#sent[sent.sequence % SNAPSHOT_SLOTS] !== sent) return;
+    if (--sent.unacked || this.#sent[sent.sequence % SNAPSHOT_SLOTS] !== sent) return;
     if (this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0) {
       this.#newestAcked = sent.sequence;
     }
