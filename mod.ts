@@ -2075,16 +2075,12 @@ class Connection implements Peer {
     const loss = seen < 32 ? FIRST_PACKETS_LOSS : this.#fatesLost / Math.min(seen, LOSS_WINDOW_PACKETS);
     const residual = RESIDUAL_LOSS * Math.min(1, RESIDUAL_RTT_MS / this.stats.rttMs); // no RTT yet (0): all of it
     const plan: Outgoing[][] = this.#plan = [[], [], []];
-    // One pass over the pieces in flight (at most RECEIVE_WINDOW per stream, whatever the backlog):
-    // let go of the acked, sort the rest into resends due and rides.
-    let kept = 0;
-    for (const piece of this.#inFlight) {
-      if (piece.done) continue;
-      this.#inFlight[kept++] = piece;
+    // The pieces in flight (at most RECEIVE_WINDOW per stream, whatever the backlog), once an update: the acked
+    // let go, the rest sorted into resends due and rides.
+    for (const piece of this.#inFlight = this.#inFlight.filter((piece) => !piece.done)) {
       if (piece.resendAt <= now) plan[+(piece.fragment !== 1)].push(piece);
       else if (piece.copies < MAX_COPIES && loss ** piece.copies > residual) plan[2].push(piece);
     }
-    this.#inFlight.length = kept;
     for (const list of plan) list.reverse(); // taken from the end: the piece sent first on top
   }
 
