@@ -1442,7 +1442,6 @@ class Stream {
   accept(frame: Frame, now: number): Delivered[] | undefined {
     const sequence = frame.sequence;
     const held = this.held;
-    if (this.mode === UNRELIABLE) return [frame];
     if (this.mode === STATE) {
       // Lossy: a snapshot's pieces wait until it is whole; pieces far from this one, behind or ahead, are
       // let go (ahead too: pieces sent in falling order would stay, every one, and each piece scan them all).
@@ -1458,8 +1457,8 @@ class Stream {
     if (this.mode === SEQUENCED) {
       if (sequenceAhead(sequence, this.#newest) <= 0) return [];
       this.#newest = sequence;
-      return [frame];
     }
+    if (!isReliable(this.mode)) return [frame]; // sequenced (the newest) and unreliable: as they are
     if (sequenceAhead(sequence, this.#nextDeliver) < 0 || held.has(sequence)) return undefined;
     // The common case, the next message whole with nothing waiting: handed over as it is, never copied or held.
     if (this.mode === RELIABLE && frame.fragment === 1 && sequence === this.#nextDeliver && !held.size) {
