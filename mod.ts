@@ -2880,7 +2880,7 @@ interface Flying {
 }
 
 /** Sooner first; of two due at once, the one sent first. */
-const sooner = (a: Flying, b: Flying): boolean => a.at < b.at || (a.at === b.at && a.order < b.order);
+const sooner = (a: Flying, b: Flying): boolean => (a.at - b.at || a.order - b.order) < 0;
 
 /**
  * An in-memory network where every datagram crosses the same simulated link,

@@ -397,7 +397,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "memoryNet delivers datagrams due at once in reverse send order",
-    edits: [["(a.at === b.at && a.order < b.order)", "(a.at === b.at && a.order > b.order)"]],
+    edits: [["a.at - b.at || a.order - b.order", "a.at - b.at || b.order - a.order"]],
   },
   {
     name: "a socket's closed event does not end the peer",
