@@ -1083,7 +1083,7 @@ export function unpack(bytes: Uint8Array): unknown {
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError(
       `Cannot unpack ${
-        bytes == null ? String(bytes) : typeof bytes === "object" ? "an object" : `a ${typeof bytes}`
+        bytes == null ? bytes : typeof bytes === "object" ? "an object" : `a ${typeof bytes}`
       }: it takes a Uint8Array`,
     );
   }
