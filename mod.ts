@@ -2480,16 +2480,16 @@ export class Host {
       if (connection.finished) this.#connections.delete(from);
       return;
     }
-    if (!this.#handshake(readHandshake(datagram), connection, from, now)) this.#count(connection, "invalidDropped");
+    this.#handshake(readHandshake(datagram), connection, from, now);
   }
 
-  /** Answers a handshake datagram; returns false for one that fits no step of the handshake. */
+  /** Answers a handshake datagram; one that fits no step of the handshake is counted invalid. */
   #handshake(
     [kind, first, second, third]: number[],
     connection: Connection | undefined,
     from: string,
     now: number,
-  ): boolean {
+  ): void {
     if (kind === HELLO) {
       // Stateless until the cookie checks out: the challenge is derived, nothing is kept. The cookie is
       // a keyed hash of the nonce, the protocol and the address, under the Host's secret.
@@ -2517,15 +2517,13 @@ export class Host {
           this.#send(connection, connection.packet(now));
         }
       }
-      return true;
+      return;
     }
     // Answers to our HELLO carry our nonce: a stranger cannot guess it.
     if (connection?.state === "connecting" && first === connection.nonce) {
       if (kind === CHALLENGE) this.#send(connection, connection.hello(now, second)); // again, with the cookie
       else connection.end(second === REFUSED_PROTOCOL ? "refused" : "full");
-      return true;
-    }
-    return false;
+    } else this.#count(connection, "invalidDropped");
   }
 }
 
