@@ -349,8 +349,11 @@ export interface MessageEvent {
 export interface Peer {
   /** The socket address of the other end. */
   readonly address: string;
-  /** `"connecting"` until the handshake completes, then `"connected"`, at last `"disconnected"`. */
-  readonly state: "connecting" | "connected" | "disconnected";
+  /**
+   * `"connecting"` until the handshake completes, then `"connected"`, at last `"disconnected"`; between the last
+   * two `"disconnecting"` while `disconnect()` lets the queue go.
+   */
+  readonly state: "connecting" | "connected" | "disconnecting" | "disconnected";
   /** This connection's counters and estimates. */
   readonly stats: Stats;
   /** The other Host's clock, as estimated from timestamps the two exchange: see the README's "Clock sync". */
@@ -375,8 +378,11 @@ export interface Peer {
   send(value: unknown, options?: SendOptions): void;
   /**
    * Closes the connection: the other side gets a `"disconnect"` event with
-   * reason `"closed"` (sent a few times, in case of loss). Queued messages are
-   * dropped. Does nothing when already disconnected.
+   * reason `"closed"` (sent a few times, in case of loss). Messages still
+   * queued go first: the peer is `"disconnecting"` (no longer in `host.peers`,
+   * no events, `send` throws) until every one is sent and acked, at most
+   * `timeout` ms. Called again, or on a peer not yet connected, it drops them
+   * and closes at once. No event follows on this side.
    */
   disconnect(): void;
 }
@@ -1665,8 +1671,8 @@ class Connection implements Peer {
 
   send(value: unknown, { mode = "reliable", channel = 0, at }: SendOptions = {}): void {
     const modeIndex = MODES.indexOf(mode);
-    if (this.state === "disconnected") {
-      throw new TypeError(`Cannot send to ${this.address}: the peer is disconnected`);
+    if (this.state.startsWith("dis")) {
+      throw new TypeError(`Cannot send to ${this.address}: the peer is ${this.state}`);
     }
     if (modeIndex < 0) {
       throw new RangeError(`Cannot send in mode "${mode}": the modes are ${MODES.join(", ")}`);
@@ -1748,7 +1754,9 @@ class Connection implements Peer {
   }
 
   disconnect(): void {
-    this.end();
+    // What is queued goes first (ENet's disconnect_later); update() ends it once all is acked.
+    if (this.state == "connected" && this.#queuedBytes) this.state = "disconnecting";
+    else this.end();
   }
 
   /** A CLOSING packet now, whatever the spacing: Host.close() sends a few at once before its socket closes. */
@@ -1760,19 +1768,22 @@ class Connection implements Peer {
 
   /**
    * Ends the connection: for `reason`, with the event queued, and no goodbye unless `goodbye`; with no reason (the
-   * caller's `disconnect()`) with a goodbye and no event.
+   * caller's `disconnect()`) with a goodbye and no event. One the caller disconnected says goodbye, and queues no
+   * event, whatever ends it.
    */
   end(reason?: DisconnectReason, goodbye = !reason): void {
-    if (this.state === "disconnected") return;
+    const { state } = this;
+    const leaving = state == "disconnecting";
+    if (state === "disconnected") return;
     // Over a reliable socket one CLOSING arrives for sure, and nothing acks it.
-    this.#closingSends = goodbye && this.state === "connected" ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
+    this.#closingSends = (goodbye || leaving) && state != "connecting" ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
     this.#closingSequence = this.#nextSequence;
     this.state = "disconnected";
     // Every queued and held piece goes with its stream. Pieces in flight stay (in #inFlight and #sent), never sent
     // again: only a connected peer sends pieces.
     this.#streams.clear();
     this.#streamList = [];
-    if (reason) this.#sink.events.push({ type: "disconnect", peer: this, reason });
+    if (reason && !leaving) this.#sink.events.push({ type: "disconnect", peer: this, reason });
   }
 
   /** True once disconnected with nothing left to send: the Host forgets it. */
@@ -1899,7 +1910,6 @@ class Connection implements Peer {
 
     // The whole packet checks out: apply it.
     if (this.state === "connecting") this.#connected();
-    this.#lastReceivedAt = now;
     if (!(header.flags & ACK_ONLY)) { // an ACK_ONLY packet took no sequence number: nothing to record or ack
       this.#ackPending++;
       if (ahead > 0) {
@@ -1913,7 +1923,12 @@ class Connection implements Peer {
       }
     }
     this.#applyAcks(header.ack, header.ackBits, now);
-    for (const frame of frames) this.#deliver(frame, now);
+    // A peer leaving (see disconnect) delivers nothing, and gets `timeout` from the last packet before to let its
+    // queue go.
+    if (this.state == "connected") {
+      this.#lastReceivedAt = now;
+      for (const frame of frames) this.#deliver(frame, now);
+    }
     if (header.flags & CLOSING) this.end("closed");
     return "ok";
   }
@@ -2046,6 +2061,7 @@ class Connection implements Peer {
    */
   update(now: number): void {
     if (this.state !== "disconnected" && now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout");
+    if (this.state == "disconnecting" && !this.#queuedBytes) this.end(); // all sent and acked: the goodbye goes
     // A reliable stream that has waited `timeout` ms for one missing piece while later ones arrive
     // will wait forever: the sender believes it delivered (a bug or a forged ack), or its link lost every
     // resend for that long (a link no game can use).
@@ -2091,7 +2107,7 @@ class Connection implements Peer {
   pollTransmit(now: number): Uint8Array | undefined {
     if (!this.#packetsLeft) return undefined;
     this.#packetsLeft--;
-    if (this.state === "connected") return this.#nextPacket(now);
+    if (this.state == "connected" || this.state == "disconnecting") return this.#nextPacket(now);
     // Connecting or closing: one HELLO or CLOSING at most per update, spaced out.
     this.#packetsLeft = 0;
     if (this.state === "connecting") {
@@ -2360,7 +2376,7 @@ export class Host {
   connect(address: string): Peer {
     if (this.#closed) throw new TypeError(`Cannot connect to ${address}: the Host is closed`);
     let connection = this.#connections.get(address);
-    if (!connection || connection.state === "disconnected") {
+    if (!connection || connection.state.startsWith("dis")) { // one leaving (disconnecting) is let go
       const now = this.#now();
       // A malformed address is the caller's mistake: the socket throws before the peer exists.
       this.#transmit(
@@ -2398,7 +2414,7 @@ export class Host {
     while (due < held.length && held[due][0] <= now) {
       // A peer's events end with its "disconnect": what it timed for later is dropped (and counted) with it.
       const event = held[due++][1];
-      if (event.peer.state == "disconnected") (event.peer as Connection).count("timedDropped");
+      if (event.peer.state.startsWith("dis")) (event.peer as Connection).count("timedDropped");
       else this.#sink.events.push(event);
     }
     if (due) held.splice(0, due);
@@ -2422,7 +2438,7 @@ export class Host {
     if (this.#closed) return;
     const now = this.#now();
     for (const connection of this.#connections.values()) {
-      connection.disconnect();
+      connection.end();
       for (let i = 0, goodbye; i < CLOSE_BURST && (goodbye = connection.goodbye(now)); i++) {
         this.#send(connection, goodbye);
       }

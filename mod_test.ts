@@ -1661,6 +1661,122 @@ Deno.test('Host: at 20% loss the other side hears a disconnect as "closed" for a
   assert.ok(missed <= 8, `${missed} of 200 seeds missed the goodbye`);
 });
 
+Deno.test('disconnect() lets what is queued go first: "disconnecting", then every message and "closed", at 20% loss', () => {
+  for (let seed = 1; seed <= 40; seed++) {
+    const { peer, client, stepUntil, serverEvents, clientEvents } = pair({ latencyMs: 30, loss: 0.2, seed });
+    stepUntil(() => peer.state === "connected", `seed ${seed}: connected`);
+    for (let i = 0; i < 20; i++) peer.send(i);
+    peer.send(new Uint8Array(3000)); // in fragments
+    peer.send("bye");
+    peer.disconnect();
+    assert.equal(peer.state, "disconnecting");
+    assert.equal(client.peers.length, 0, "a leaving peer is no longer among the peers");
+    assert.throws(() => peer.send("more"), {
+      name: "TypeError",
+      message: "Cannot send to server: the peer is disconnecting",
+    });
+    stepUntil(() => serverEvents.some((event) => event.type === "disconnect"), `seed ${seed}: closed`);
+    const kinds = serverEvents.map((event) => event.type === "disconnect" ? event.reason : event.type);
+    assert.deepEqual(kinds, ["connect", ...Array(22).fill("message"), "closed"], `seed ${seed}`);
+    const data = messages(serverEvents).map(({ data }) => data instanceof Uint8Array ? data.length : data);
+    assert.deepEqual(data, [...Array(20).keys(), 3000, "bye"]);
+    assert.equal(peer.state, "disconnected");
+    assert.deepEqual(clientEvents.map((event) => event.type), ["connect"], "no event of one's own");
+  }
+});
+
+Deno.test("over a reliable socket disconnect() lets the queue go too: every message, then closed", () => {
+  const reliable = (inner: Socket) => ({ ...inner, reliable: true });
+  const { peer, stepUntil, serverEvents, clientEvents } = pair({ latencyMs: 20 }, {}, {
+    server: { socket: reliable },
+    client: { socket: reliable },
+  });
+  stepUntil(() => peer.state === "connected" && serverEvents.length > 0, "connected");
+  for (let i = 0; i < 50; i++) peer.send(new Uint8Array(1000).fill(i)); // more than one update's packets
+  peer.disconnect();
+  assert.equal(peer.state, "disconnecting");
+  stepUntil(() => serverEvents.some((event) => event.type === "disconnect"), "closed");
+  assert.deepEqual(messages(serverEvents).map(({ data }) => (data as Uint8Array)[0]), [...Array(50).keys()]);
+  const last = serverEvents.at(-1);
+  assert.equal(last?.type === "disconnect" && last.reason, "closed");
+  assert.equal(peer.state, "disconnected");
+  assert.deepEqual(clientEvents.map((event) => event.type), ["connect"]);
+});
+
+Deno.test("disconnect() with nothing queued, called again, or host.close() closes at once and drops the queue", () => {
+  const idle = pair({ latencyMs: 30 });
+  idle.stepUntil(() => idle.peer.state === "connected" && idle.serverEvents.length > 0, "connected");
+  idle.peer.disconnect();
+  assert.equal(idle.peer.state, "disconnected");
+  assert.throws(() => idle.peer.send("more"), { message: "Cannot send to server: the peer is disconnected" });
+  const kicked = pair({ latencyMs: 30 });
+  kicked.stepUntil(() => kicked.peer.state === "connected" && kicked.serverEvents.length > 0, "connected");
+  kicked.peer.send("never");
+  kicked.peer.disconnect();
+  kicked.peer.disconnect(); // again: at once
+  assert.equal(kicked.peer.state, "disconnected");
+  const closed = pair({ latencyMs: 30 });
+  closed.stepUntil(() => closed.peer.state === "connected" && closed.serverEvents.length > 0, "connected");
+  closed.peer.send("never");
+  closed.client.close();
+  assert.equal(closed.peer.state, "disconnected");
+  for (const { step, serverEvents } of [idle, kicked, closed]) {
+    for (let i = 0; i < 20; i++) step();
+    assert.deepEqual(serverEvents.map((event) => event.type === "disconnect" ? event.reason : event.type), [
+      "connect",
+      "closed",
+    ]);
+  }
+});
+
+Deno.test("a disconnecting peer whose queue is never acked ends within timeout, silently, and delivers nothing", () => {
+  // The client's data packets are lost once it leaves (its small acks and goodbyes pass): its queue cannot drain.
+  let leaving = false;
+  const { net, peer, server, step, stepUntil, serverEvents, clientEvents } = pair(
+    { latencyMs: 20 },
+    { timeout: 2000 },
+    {
+      client: { socket: (inner) => filtered(inner, (data) => !leaving || data.length < 40) },
+      server: { options: { timeout: 10_000 } }, // it hears only the goodbye: it must not time out first
+    },
+  );
+  stepUntil(() => peer.state === "connected" && serverEvents.length > 0, "connected");
+  leaving = true;
+  peer.send(new Uint8Array(100)); // lost on the way
+  peer.disconnect();
+  const at = net.now();
+  serverEvents[0].peer.send("a message to a peer that is leaving"); // arrives, and is not delivered
+  assert.equal(server.peers.length, 1);
+  stepUntil(() => peer.state === "disconnected", "the leaving peer ends", 400);
+  assert.ok(net.now() - at <= 2000 + 2 * TICK_MS, `ended ${net.now() - at} ms after disconnect()`);
+  assert.deepEqual(clientEvents.map((event) => event.type), ["connect"], "no message, no event of its own");
+  for (let i = 0; i < 20; i++) step();
+  assert.deepEqual(serverEvents.map((event) => event.type === "disconnect" ? event.reason : event.type), [
+    "connect",
+    "closed",
+  ]);
+});
+
+Deno.test("a disconnecting peer holds no maxPeers slot, and connect() to its address makes a new peer", () => {
+  let leaving = false;
+  const { net, peer, server, step, stepUntil, serverEvents } = pair({ latencyMs: 20 }, { maxPeers: 1 }, {
+    server: { socket: (inner) => filtered(inner, (data) => !leaving || data.length < 40) },
+  });
+  stepUntil(() => peer.state === "connected" && serverEvents.length > 0, "connected");
+  leaving = true;
+  const kicked = serverEvents[0].peer;
+  kicked.send(new Uint8Array(100)); // lost on the way, and again, and again
+  kicked.disconnect();
+  assert.equal(kicked.state, "disconnecting");
+  const second = new Host(net.socket("second"), { now: net.now });
+  const secondPeer = second.connect("server");
+  for (let i = 0; i < 10; i++) step(), second.update();
+  assert.equal(secondPeer.state, "connected", "the leaving peer holds no slot");
+  assert.equal(kicked.state, "disconnecting");
+  const back = server.connect("client");
+  assert.notEqual(back, kicked, "connect() to a leaving peer's address makes a new one");
+});
+
 // ─── what pack cannot lose in silence (issue #10) ───────────────────────────
 
 Deno.test("pack() writes a Set as the array of its values", () => {

@@ -145,8 +145,11 @@ export interface MessageEvent {
 export interface Peer {
     /** The socket address of the other end. */
     readonly address: string;
-    /** `"connecting"` until the handshake completes, then `"connected"`, at last `"disconnected"`. */
-    readonly state: "connecting" | "connected" | "disconnected";
+    /**
+     * `"connecting"` until the handshake completes, then `"connected"`, at last `"disconnected"`; between the last
+     * two `"disconnecting"` while `disconnect()` lets the queue go.
+     */
+    readonly state: "connecting" | "connected" | "disconnecting" | "disconnected";
     /** This connection's counters and estimates. */
     readonly stats: Stats;
     /** The other Host's clock, as estimated from timestamps the two exchange: see the README's "Clock sync". */
@@ -171,8 +174,11 @@ export interface Peer {
     send(value: unknown, options?: SendOptions): void;
     /**
      * Closes the connection: the other side gets a `"disconnect"` event with
-     * reason `"closed"` (sent a few times, in case of loss). Queued messages are
-     * dropped. Does nothing when already disconnected.
+     * reason `"closed"` (sent a few times, in case of loss). Messages still
+     * queued go first: the peer is `"disconnecting"` (no longer in `host.peers`,
+     * no events, `send` throws) until every one is sent and acked, at most
+     * `timeout` ms. Called again, or on a peer not yet connected, it drops them
+     * and closes at once. No event follows on this side.
      */
     disconnect(): void;
 }

@@ -601,8 +601,59 @@ const MUTANTS: Mutant[] = [
   {
     name: "a disconnected peer's timed messages come out after its disconnect",
     edits: [[
-      'if (event.peer.state == "disconnected") (event.peer as Connection).count(',
+      'if (event.peer.state.startsWith("dis")) (event.peer as Connection).count(',
       "if (!event) (event.peer as Connection).count(",
+    ]],
+  },
+  {
+    name: "disconnect drops what is queued (no disconnecting state)",
+    edits: [['if (this.state == "connected" && this.#queuedBytes) this.state = "disconnecting";', "if (!this) this;"]],
+  },
+  {
+    name: "a disconnecting peer never ends once its queue is acked",
+    edits: [['    if (this.state == "disconnecting" && !this.#queuedBytes) this.end();', "    if (!this) this.end();"]],
+  },
+  {
+    name: "a disconnecting peer delivers messages and its silence timer runs on",
+    edits: [[
+      '    if (this.state == "connected") {\n      this.#lastReceivedAt = now;',
+      "    if (true) {\n      this.#lastReceivedAt = now;",
+    ]],
+  },
+  {
+    name: "a disconnecting peer that ends queues an event of its own",
+    edits: [["if (reason && !leaving) this.#sink.events.push", "if (reason) this.#sink.events.push"]],
+  },
+  {
+    name: "a disconnecting peer that times out sends no goodbye",
+    edits: [["(goodbye || leaving) && state", "goodbye && state"]],
+  },
+  {
+    name: "send to a disconnecting peer is taken",
+    edits: [[
+      '    if (this.state.startsWith("dis")) {\n      throw',
+      '    if (this.state === "disconnected") {\n      throw',
+    ]],
+  },
+  {
+    name: "connect() to a disconnecting peer's address returns it",
+    edits: [[
+      'if (!connection || connection.state.startsWith("dis")) {',
+      'if (!connection || connection.state === "disconnected") {',
+    ]],
+  },
+  {
+    name: "a disconnecting peer sends nothing but goodbyes",
+    edits: [[
+      'if (this.state == "connected" || this.state == "disconnecting") return',
+      'if (this.state == "connected") return',
+    ]],
+  },
+  {
+    name: "host.close() lets the queue go first",
+    edits: [[
+      "      connection.end();\n      for (let i = 0, goodbye;",
+      "      connection.disconnect();\n      for (let i = 0, goodbye;",
     ]],
   },
   {
