@@ -936,7 +936,7 @@ let inputAt: number;
 // Floats and 64-bit integers are copied into one scratch view to be read:
 // a DataView per message costs about 110 ns.
 const scratch = /* @__PURE__ */ new Uint8Array(8);
-const scratchView = /* @__PURE__ */ new DataView(scratch.buffer);
+const scratchView = /* @__PURE__ */ viewOf(scratch);
 // fatal: invalid UTF-8 throws a TypeError instead of becoming U+FFFD; ignoreBOM: a leading U+FEFF is data.
 const textDecoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
