@@ -573,10 +573,9 @@ class ByteReader {
     return this.#fail();
   }
 
-  /** The next `byteCount` bytes, as a view. */
+  /** The next `byteCount` bytes, as a view: past the end, an empty one (from `at` to 0). */
   take(byteCount: number): Uint8Array {
-    if (byteCount > this.left) return this.#bytes.subarray(0, this.#fail());
-    return this.#bytes.subarray(this.at, this.at += byteCount);
+    return this.#bytes.subarray(this.at, byteCount > this.left ? this.#fail() : this.at += byteCount);
   }
 
   #fail(): number {
