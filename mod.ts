@@ -3497,7 +3497,7 @@ export function webSocketServer(): WebSocketServer {
       notify = onEvent;
     },
     close() {
-      for (const link of links.values()) link.close();
+      links.forEach((link) => link.close());
       links.clear();
       addresses.clear();
     },
