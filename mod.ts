@@ -3332,7 +3332,7 @@ function linkWebSocket(
 ): WebSocketLink {
   let waiting: Uint8Array[] = [];
   const flush = () => {
-    for (const data of waiting) ws.send(data as Uint8Array<ArrayBuffer>);
+    waiting.forEach((data) => ws.send(data as Uint8Array<ArrayBuffer>));
     waiting = [];
   };
   if ("addEventListener" in ws) {
