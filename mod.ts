@@ -3255,8 +3255,7 @@ export async function bunUdp(
         if (waiting.length >= MAX_WAITING_DATAGRAMS) {
           return done(new Error(`Cannot send to ${to}: the send buffer is full`));
         }
-        waiting.push([data.slice(), port, hostname, done]);
-        if (waiting.length === 1) flush();
+        if (waiting.push([data.slice(), port, hostname, done]) === 1) flush();
       },
       listen(onData, onFault) {
         receive = onData;
