@@ -2659,7 +2659,7 @@ class Snapshots {
     const reader = new ByteReader(payload);
     const back = reader.varint();
     const time = reader.take(8);
-    const body = payload.subarray(reader.at);
+    const body = reader.take(reader.left);
     const baseSequence = (sequence - back) & 0xffff;
     const base = this.#received[baseSequence % SNAPSHOT_SLOTS];
     // Its time is validated as a timed message's is: NaN or Infinity in `event.time` broke a Timeline.
