@@ -1142,9 +1142,9 @@ interface PacketHeader {
 function writeHeader(out: Uint8Array, flags: number, sequence: number, ack: number, ackBits: number): number {
   const ackBack = (sequence - ack) & 0xffff;
   flags |= DATA;
-  out[1] = sequence >> 8;
-  out[2] = sequence;
-  let at = 3;
+  let at = 1;
+  out[at++] = sequence >> 8;
+  out[at++] = sequence;
   if (ackBack > 255) {
     flags |= WIDE_ACK;
     out[at++] = ackBack >> 8;
