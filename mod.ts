@@ -1676,7 +1676,7 @@ class Connection implements Peer {
     if (modeIndex < 0) {
       throw new RangeError(`Cannot send in mode "${mode}": the modes are ${MODES.join(", ")}`);
     }
-    if (!(Number.isInteger(channel) && channel >= 0 && channel < this.#config.channels)) {
+    if (!(Number.isInteger(channel) && channel >= 0 && channel <= this.#config.channels - 1)) {
       throw new RangeError(`Cannot send on channel ${channel}: the channels are 0 to ${this.#config.channels - 1}`);
     }
     if (at !== undefined) {

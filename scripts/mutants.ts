@@ -119,7 +119,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "send() accepts a bad channel",
-    edits: [["!(Number.isInteger(channel) && channel >= 0 && channel < this.#config.channels)", "false"]],
+    edits: [["!(Number.isInteger(channel) && channel >= 0 && channel <= this.#config.channels - 1)", "false"]],
   },
   {
     name: "a received frame on a channel past the Host's channels is accepted",
