@@ -2336,9 +2336,9 @@ export class Host {
       config,
       stats: this.stats,
       events: [],
+      held: [],
       reliable: socket.reliable,
       now: this.#now,
-      held: [],
     };
     this.#random = options.random ?? ignore;
     this.#secret = [this.#randomWord(), this.#randomWord()];
