@@ -379,10 +379,11 @@ export interface Peer {
   /**
    * Closes the connection: the other side gets a `"disconnect"` event with
    * reason `"closed"` (sent a few times, in case of loss). Messages still
-   * queued go first: the peer is `"disconnecting"` (no longer in `host.peers`,
-   * no events, `send` throws) until every one is sent and acked, at most
-   * `timeout` ms. Called again, or on a peer not yet connected, it drops them
-   * and closes at once. No event follows on this side.
+   * queued go first: the peer is `"disconnecting"` (no longer in `host.peers`
+   * but in the `maxPeers` count, no events, `send` throws, `connect()` to its
+   * address drops it) until every one is sent and acked, at most `timeout`
+   * ms. Called again, or on a peer not yet connected, it drops them and
+   * closes at once. No event follows on this side.
    */
   disconnect(): void;
 }
@@ -424,8 +425,8 @@ export type SocketEvent =
 /** Options of {@linkcode Host}; every one has a default. */
 export interface HostOptions {
   /**
-   * Most connected peers at once, the Host's own `connect()` peers included (default 64): a peer connecting past
-   * it is refused with reason `"full"`; `connect()` itself is never refused by it.
+   * Most peers at once (default 64), connecting, connected or disconnecting, the Host's own `connect()` peers
+   * included: a peer connecting past it is refused with reason `"full"`; `connect()` itself is never refused by it.
    */
   maxPeers?: number;
   /** Any 32-bit number that names your game and its version (default 0): Hosts of another never connect. */
@@ -1779,7 +1780,7 @@ class Connection implements Peer {
     this.#closingSequence = this.#nextSequence;
     this.state = "disconnected";
     // Every queued and held piece goes with its stream. Pieces in flight stay (in #inFlight and #sent), never sent
-    // again: only a connected peer sends pieces.
+    // again: only a connected (or disconnecting) peer sends pieces.
     this.#streams.clear();
     this.#streamList = [];
     if (reason && !leaving) this.#sink.events.push({ type: "disconnect", peer: this, reason });
@@ -1897,9 +1898,11 @@ class Connection implements Peer {
     // is its count of messages not yet polled (`queued`), not a scan of the queue (44 us a packet while full).
     // A packet of no messages (a keepalive, an ack, clock frames) adds no event: it gets in, or an idle peer would
     // time out (over a reliable socket, be dropped) while the game is slow to poll.
+    // A peer leaving (see disconnect) delivers nothing: nothing of its packets waits.
     if (
-      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||
-      frames.some((frame) => frame.mode < CONTROL) && this.#full(this.#sink.events.length, this.#config.maxEvents)
+      this.state != "disconnecting" &&
+      (this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||
+        frames.some((frame) => frame.mode < CONTROL) && this.#full(this.#sink.events.length, this.#config.maxEvents))
     ) {
       // Over a reliable socket nothing resends a refused packet: the peer is dropped, and told (it waited for its
       // timeout, sending all the while).
@@ -2375,7 +2378,8 @@ export class Host {
   connect(address: string): Peer {
     if (this.#closed) throw new TypeError(`Cannot connect to ${address}: the Host is closed`);
     let connection = this.#connections.get(address);
-    if (!connection || connection.state.startsWith("dis")) { // one leaving (disconnecting) is let go
+    if (!connection || connection.state.startsWith("dis")) {
+      connection?.end(); // one leaving (disconnecting) drops its queue
       const now = this.#now();
       // A malformed address is the caller's mistake: the socket throws before the peer exists.
       this.#transmit(
@@ -2525,7 +2529,10 @@ export class Host {
         // Both Hosts connecting to each other at once: the one of the smaller nonce takes the other's HELLO,
         // the other lets its own connect() go on (each ending its own, the keys never matched).
         connection?.end("closed"); // the same address, a new nonce: the old connection is gone
-        if (this.peers.length >= this.#config.maxPeers) {
+        // A peer leaving (disconnecting) counts too, until it ends: memory stays bounded by maxPeers.
+        if (
+          [...this.#connections.values()].filter((peer) => peer.state != "disconnected").length >= this.#config.maxPeers
+        ) {
           this.#send(from, writeHandshake(REFUSED, second, REFUSED_FULL));
         } else {
           this.#connections.set(from, connection = new Connection(this.#sink, from, second, now, cookie));

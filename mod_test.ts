@@ -1757,9 +1757,11 @@ Deno.test("a disconnecting peer whose queue is never acked ends within timeout, 
   ]);
 });
 
-Deno.test("a disconnecting peer holds no maxPeers slot, and connect() to its address makes a new peer", () => {
+Deno.test("a disconnecting peer holds its maxPeers slot until it ends; connect() to its address drops it", () => {
+  // Out of the count, every peer a game kicked with a queue kept it for `timeout`: a player reconnecting from a new
+  // port each tick kept hundreds alive on a Host of maxPeers 4 (a review measured 122 MiB).
   let leaving = false;
-  const { net, peer, server, step, stepUntil, serverEvents } = pair({ latencyMs: 20 }, { maxPeers: 1 }, {
+  const { net, peer, server, step, stepUntil, serverEvents } = pair({ latencyMs: 20 }, { maxPeers: 1, timeout: 1000 }, {
     server: { socket: (inner) => filtered(inner, (data) => !leaving || data.length < 40) },
   });
   stepUntil(() => peer.state === "connected" && serverEvents.length > 0, "connected");
@@ -1769,12 +1771,57 @@ Deno.test("a disconnecting peer holds no maxPeers slot, and connect() to its add
   kicked.disconnect();
   assert.equal(kicked.state, "disconnecting");
   const second = new Host(net.socket("second"), { now: net.now });
+  const events: HostEvent[] = [];
   const secondPeer = second.connect("server");
+  for (let i = 0; i < 10; i++) step(), second.update(), events.push(...drain(second));
+  assert.equal(secondPeer.state, "disconnected", "the leaving peer holds its slot");
+  assert.deepEqual(events.map((event) => event.type === "disconnect" && event.reason), ["full"]);
+  stepUntil(() => kicked.state === "disconnected", "the leaving peer ends", 100);
+  const third = second.connect("server");
   for (let i = 0; i < 10; i++) step(), second.update();
-  assert.equal(secondPeer.state, "connected", "the leaving peer holds no slot");
-  assert.equal(kicked.state, "disconnecting");
-  const back = server.connect("client");
-  assert.notEqual(back, kicked, "connect() to a leaving peer's address makes a new one");
+  assert.equal(third.state, "connected", "its slot is free once it ended");
+  const other = pair({ latencyMs: 20 });
+  other.stepUntil(() => other.peer.state === "connected" && other.serverEvents.length > 0, "connected");
+  const first = other.serverEvents[0].peer;
+  for (let i = 0; i < 200; i++) first.send(new Uint8Array(1000)); // more than one update's packets
+  first.disconnect();
+  const back = other.server.connect("client");
+  assert.notEqual(back, first);
+  assert.equal(first.state, "disconnected", "connect() to a leaving peer's address drops it");
+  void server;
+});
+
+Deno.test("a disconnecting peer's packets are not refused while the event queue is full: it delivers none of them", () => {
+  // Refused, over a reliable socket the leaving peer was ended and its queue dropped; over UDP its acks were lost too.
+  for (const reliable of [true, false]) {
+    const socket = (inner: Socket) => ({ ...inner, reliable });
+    const net = memoryNet({ latencyMs: 20 });
+    const server = new Host(socket(net.socket("server")), { now: net.now });
+    const client = new Host(socket(net.socket("client")), { now: net.now, maxEvents: 4 });
+    const peer = client.connect("server");
+    const serverEvents: HostEvent[] = [];
+    const step = () => {
+      client.update();
+      server.update();
+      net.advance(TICK_MS);
+      serverEvents.push(...drain(server)); // the client's game polls nothing
+    };
+    for (let i = 0; i < 20 && !serverEvents.length; i++) step();
+    const serverPeer = serverEvents[0].peer;
+    for (let i = 0; i < 8; i++) serverPeer.send(`world ${i}`); // past the client's maxEvents
+    for (let i = 0; i < 10; i++) step();
+    for (let i = 0; i < 50; i++) peer.send(new Uint8Array(1000).fill(i));
+    peer.disconnect();
+    const at = net.now();
+    for (let i = 0; i < 200 && !serverEvents.some((event) => event.type === "disconnect"); i++) {
+      if (serverPeer.state === "connected") serverPeer.send("tick"); // the other side goes on
+      step();
+    }
+    const got = messages(serverEvents).map(({ data }) => (data as Uint8Array)[0]);
+    assert.deepEqual(got, [...Array(50).keys()], `${reliable ? "reliable" : "UDP"}: every message`);
+    assert.equal(serverEvents.at(-1)?.type, "disconnect");
+    assert.ok(net.now() - at < 500, `${reliable ? "reliable" : "UDP"}: closed ${net.now() - at} ms after`);
+  }
 });
 
 // ─── what pack cannot lose in silence (issue #10) ───────────────────────────

@@ -175,10 +175,11 @@ export interface Peer {
     /**
      * Closes the connection: the other side gets a `"disconnect"` event with
      * reason `"closed"` (sent a few times, in case of loss). Messages still
-     * queued go first: the peer is `"disconnecting"` (no longer in `host.peers`,
-     * no events, `send` throws) until every one is sent and acked, at most
-     * `timeout` ms. Called again, or on a peer not yet connected, it drops them
-     * and closes at once. No event follows on this side.
+     * queued go first: the peer is `"disconnecting"` (no longer in `host.peers`
+     * but in the `maxPeers` count, no events, `send` throws, `connect()` to its
+     * address drops it) until every one is sent and acked, at most `timeout`
+     * ms. Called again, or on a peer not yet connected, it drops them and
+     * closes at once. No event follows on this side.
      */
     disconnect(): void;
 }
@@ -222,8 +223,8 @@ export type SocketEvent = {
 /** Options of {@linkcode Host}; every one has a default. */
 export interface HostOptions {
     /**
-     * Most connected peers at once, the Host's own `connect()` peers included (default 64): a peer connecting past
-     * it is refused with reason `"full"`; `connect()` itself is never refused by it.
+     * Most peers at once (default 64), connecting, connected or disconnecting, the Host's own `connect()` peers
+     * included: a peer connecting past it is refused with reason `"full"`; `connect()` itself is never refused by it.
      */
     maxPeers?: number;
     /** Any 32-bit number that names your game and its version (default 0): Hosts of another never connect. */

@@ -143,7 +143,7 @@ oscIn.on("message", (datagram) => {
   // A bundle from the controller is applied at once: the game has its own clock.
   const messages = "elements" in packet ? packet.elements.filter((element) => "address" in element) : [packet];
   for (const message of messages as OscMessage[]) {
-    if (toGame.state === "disconnected") return;
+    if (toGame.state.startsWith("dis")) return; // disconnecting or disconnected: send would throw
     const [value] = message.args;
     if (message.address === "/paddle" && Number.isFinite(value)) { // NaN would reach a note and throw
       toGame.send({ t: "paddle", y: value }, { mode: "sequenced", channel: 1 });

@@ -657,6 +657,21 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "a disconnecting peer's packets are refused while the event queue is full",
+    edits: [['      this.state != "disconnecting" &&\n', "      true &&\n"]],
+  },
+  {
+    name: "connect() to a disconnecting peer's address leaves it disconnecting",
+    edits: [["      connection?.end(); // one leaving", "      connection?.state; // one leaving"]],
+  },
+  {
+    name: "a disconnecting peer holds no maxPeers slot",
+    edits: [[
+      'filter((peer) => peer.state != "disconnected").length',
+      'filter((peer) => peer.state == "connected").length',
+    ]],
+  },
+  {
     name: "new Host() takes anything as its socket",
     edits: [["if (!socket?.listen) {", "if (!socket) {"]],
   },
