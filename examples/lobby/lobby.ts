@@ -400,7 +400,13 @@ export class Lobby {
     const { maxPendingAnswers } = this.#limits;
     if (client.waiting.length >= maxPendingAnswers + MAX_WAITING_ERRORS) {
       this.#log(`client ${client.member.id} (${client.peer.address}) disconnected: it let too many answers pile up`);
-      return client.peer.disconnect();
+      // A kick: disconnect() again drops the queue it does not read, at once. Our own disconnect() brings no event,
+      // so the client leaves its room here (it stayed a member, and its ticket admitted it).
+      client.peer.disconnect();
+      client.peer.disconnect();
+      this.#clients.delete(client.peer);
+      this.#leave(client, "(kicked)").catch((error) => this.#log(`leaving ${client.member.id} failed: ${error}`));
+      return;
     }
     if (client.waiting.length >= maxPendingAnswers && message.id !== undefined) {
       message = {
