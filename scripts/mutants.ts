@@ -113,8 +113,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "no held-bytes bound",
     edits: [[
-      "      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||\n",
-      "",
+      "      (this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||\n",
+      "      (",
     ]],
   },
   {
@@ -226,9 +226,9 @@ const MUTANTS: Mutant[] = [
         "",
       ],
       [
-        "    if (\n      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||\n",
+        '    if (\n      this.state != "disconnecting" &&\n',
         "    if (!(header.flags & ACK_ONLY)) {\n" + RECORD + "    }\n" +
-        "    if (\n      this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||\n",
+        '    if (\n      this.state != "disconnecting" &&\n',
       ],
     ],
   },
