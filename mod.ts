@@ -1902,7 +1902,7 @@ class Connection implements Peer {
     if (
       this.state != "disconnecting" &&
       (this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||
-        frames.some((frame) => frame.mode < CONTROL) && this.#full(this.#sink.events.length, this.#config.maxEvents))
+        this.#full(this.#sink.events.length, this.#config.maxEvents) && frames.some((frame) => frame.mode < CONTROL))
     ) {
       // Over a reliable socket nothing resends a refused packet: the peer is dropped, and told (it waited for its
       // timeout, sending all the while).

@@ -677,11 +677,11 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a keepalive is refused while the event queue is full",
-    edits: [["frames.some((frame) => frame.mode < CONTROL) && this.#full(", "this.#full("]],
+    edits: [[" && frames.some((frame) => frame.mode < CONTROL))", ")"]],
   },
   {
     name: "a packet of clock frames only counts as one of messages while the queue is full",
-    edits: [["frames.some((frame) => frame.mode < CONTROL) && this.#full(", "frames.length && this.#full("]],
+    edits: [[" && frames.some((frame) => frame.mode < CONTROL))", " && frames.length > 0)"]],
   },
 ];
 
