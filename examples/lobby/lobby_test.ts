@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Host, type HostOptions, memoryNet } from "../../mod.ts";
+import { Host, type HostEvent, type HostOptions, memoryNet, type Peer } from "../../mod.ts";
 import {
   kvStore,
   Lobby,
@@ -447,4 +447,67 @@ Deno.test("lobby: the log has one line for each room created or closed and each 
   assert.match(lines[2], new RegExp(`joined room ${room.id}: 3/3$`));
   assert.match(lines[3], new RegExp(`left room ${room.id}: 2/3$`));
   assert.match(lines[4], new RegExp(`^room ${room.id} closed: its host ${room.host} .* left$`));
+});
+
+Deno.test("lobby: a client that lets answers pile up is kicked at once and leaves its room; the others hear it", async () => {
+  // A client that stops acking fills its send queue; the lobby keeps its answers until maxPendingAnswers + 4,096
+  // wait, then kicks it. It stayed a member of its room for good (its ticket still admitting it) until 2026-11-30.
+  // That client is a stand-in whose every send finds the queue full: a real one stalls the lobby's sends long
+  // before (a player that acks nothing also stops its own requests at its 1,024-piece window).
+  const net = memoryNet({ latencyMs: 20 });
+  const lines: string[] = [];
+  const stalledEvents: HostEvent[] = [];
+  let disconnects = 0;
+  const stalled = {
+    address: "stalled:1",
+    state: "connected",
+    send() {
+      throw new RangeError("Cannot send 40 bytes to stalled:1: 4194304 bytes are queued and the limit is 4194304");
+    },
+    disconnect() {
+      disconnects++;
+    },
+  } as unknown as Peer;
+  const stalledHost = { update() {}, poll: () => stalledEvents.shift() } as unknown as Host;
+  const lobby = new Lobby([new Host(net.socket("lobby"), { now: net.now }), stalledHost], {
+    now: net.now,
+    maxPendingAnswers: 1,
+    log: (line) => lines.push(line),
+  });
+  const host = new Host(net.socket("player"), { now: net.now });
+  const client = new LobbyClient(host.connect("lobby"));
+  const tick = async () => {
+    host.update();
+    await lobby.update();
+    net.advance(TICK_MS);
+    for (let event; (event = host.poll());) client.handle(event);
+  };
+  let created: Record<string, unknown> | undefined;
+  client.request({ op: "create", name: "arena", maxPlayers: 4 }).then((answer) => created = answer);
+  for (let i = 0; i < 100 && !created; i++) await tick();
+  const room = (created as { room: Room }).room;
+  const request = (data: Record<string, unknown>) =>
+    stalledEvents.push({ type: "message", peer: stalled, data, channel: 0, mode: "reliable" });
+  stalledEvents.push({ type: "connect", peer: stalled });
+  request({ op: "join", room: room.id, id: 1 });
+  for (let i = 0; i < 100 && !client.notices.length; i++) await tick();
+  assert.deepEqual(client.notices.map((notice) => [notice.op, notice.joined]), [["member", true]]);
+  assert.equal(lobby.clients, 2);
+
+  for (let id = 2; id <= 4097; id++) request({ op: "list", id });
+  await tick();
+  assert.equal(disconnects, 0, "4,097 answers wait, not more: no kick yet");
+  request({ op: "list", id: 4098 });
+  for (let i = 0; i < 50 && client.notices.length < 2; i++) await tick();
+  assert.equal(disconnects, 2, "disconnect() twice: the queue it does not read is dropped at once");
+  assert.equal(lobby.clients, 1);
+  assert.ok(lines.some((line) => line.endsWith("disconnected: it let too many answers pile up")), lines.join("\n"));
+  assert.deepEqual(client.notices.map((notice) => [notice.op, notice.joined]), [["member", true], ["member", false]]);
+  // Its later requests go nowhere, and the room lists one player.
+  request({ op: "list", id: 4099 });
+  let listed: Record<string, unknown> | undefined;
+  client.request({ op: "list" }).then((answer) => listed = answer);
+  for (let i = 0; i < 100 && !listed; i++) await tick();
+  assert.equal((listed!.rooms as RoomSummary[])[0].players, 1);
+  assert.equal(disconnects, 2);
 });
