@@ -1004,6 +1004,16 @@ function readExtension(byteCount: number): Date | Extension {
   return date;
 }
 
+/**
+ * Sets `key` of `object` as an own data property, "__proto__" too: assigned, that key sets the prototype.
+ * defineProperty does it in O(1): copying the object per such key would let hostile input cost O(n²).
+ */
+function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  } else object[key] = value;
+}
+
 function read(depth: number): unknown {
   const type = input[need(1)];
   if (type < 0x80 || type > 0xdf) return type << 24 >> 24; // positive and negative fixint
@@ -1027,11 +1037,7 @@ function read(depth: number): unknown {
       const value = read(depth);
       if (!map && typeof key !== "string") map = new Map(Object.entries(object));
       if (map) map.set(key, value);
-      // defineProperty keeps "__proto__" an own data property, never a prototype, in O(1):
-      // copying the object per such key would let hostile input cost O(n²).
-      else if (key === "__proto__") {
-        Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-      } else object[key as string] = value;
+      else setOwn(object, key as string, value);
     }
     return map ?? object;
   }
@@ -2784,11 +2790,8 @@ export function lerp<T>(a: T, b: T, fraction: number): T {
   if (kind(a) !== kind(b) || !(Array.isArray(b) || kind(b) === Object.prototype)) return b;
   const out = (Array.isArray(b) ? [] : {}) as Record<string, unknown>;
   for (const key of Object.keys(b as object)) {
-    const value = lerp((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], fraction);
     // As unpack keeps it, "__proto__" an own key: assigned, it set the result's prototype (outside Deno).
-    if (key === "__proto__") {
-      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    } else out[key] = value;
+    setOwn(out, key, lerp((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], fraction));
   }
   return out as T;
 }
