@@ -1299,14 +1299,14 @@ type TagKey = [key0: number, key1: number];
 /** Writes the tag of `datagram` into its last TAG_BYTES: HalfSipHash-2-4 of everything before them. */
 function seal(datagram: Uint8Array, key: TagKey): void {
   const end = datagram.length - TAG_BYTES;
-  viewOf(datagram).setUint32(end, halfSipHash(...key, datagram.subarray(0, end)));
+  viewOf(datagram).setUint32(end, halfSipHash(...key, datagram.subarray(0, -TAG_BYTES)));
 }
 
 /** True when `datagram` ends with its tag under `key`. */
 function sealed(datagram: Uint8Array, key: TagKey): boolean {
   const end = datagram.length - TAG_BYTES;
   // Shorter than the shortest header (4 bytes) and the tag: false.
-  return end >= 4 && viewOf(datagram).getUint32(end) === halfSipHash(...key, datagram.subarray(0, end));
+  return end >= 4 && viewOf(datagram).getUint32(end) === halfSipHash(...key, datagram.subarray(0, -TAG_BYTES));
 }
 
 // ─── Stream ─────────────────────────────────────────────────────────────────
