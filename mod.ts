@@ -2644,11 +2644,11 @@ class Snapshots {
       if (delta.length < packed.length) body = delta;
     }
     const payload = new Uint8Array(11 + body.length); // a varint of up to 3 bytes, a float 64, the body
-    const at = writeVarint(payload, 0, body === packed ? 0 : (sequence - base!.sequence) & 0xffff) + 8;
-    payload.set(float64s(now), at - 8);
-    payload.set(body, at);
+    const at = writeVarint(payload, 0, body === packed ? 0 : (sequence - base!.sequence) & 0xffff);
+    payload.set(float64s(now), at);
+    payload.set(body, at + 8);
     return [
-      payload.subarray(0, at + body.length),
+      payload.subarray(0, at + 8 + body.length),
       this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, bytes: packed, unacked: 0 },
     ];
   }
