@@ -1000,7 +1000,7 @@ function readExtension(byteCount: number): Date | Extension {
     ? (first & 3) * 2 ** 32 + readInt(4)
     : first;
   const date = new Date(seconds * 1000 + Math.floor(nanoseconds / 1e6));
-  if (nanoseconds > 999999999 || isNaN(date.getTime())) malformed("timestamp out of range for a Date");
+  if (nanoseconds > 999999999 || !isFinite(date.getTime())) malformed("timestamp out of range for a Date");
   return date;
 }
 
