@@ -2638,11 +2638,9 @@ class Snapshots {
   encode(packed: Uint8Array, sequence: number, now: number): [payload: Uint8Array, sent: SentSnapshot] {
     // The baseline: the newest snapshot acked, while its slot holds it (the receiver's slot then holds it too).
     const base = this.#sent[this.#newestAcked % SNAPSHOT_SLOTS];
-    let body = packed;
-    if (base?.sequence === this.#newestAcked) {
-      const delta = xorDelta(packed, base.bytes);
-      if (delta.length < packed.length) body = delta;
-    }
+    // The delta against it when there is one and it is shorter, else the whole packed bytes.
+    const delta = base?.sequence === this.#newestAcked && xorDelta(packed, base.bytes);
+    const body = delta && delta.length < packed.length ? delta : packed;
     const payload = new Uint8Array(11 + body.length); // a varint of up to 3 bytes, a float 64, the body
     const at = writeVarint(payload, 0, body === packed ? 0 : (sequence - base!.sequence) & 0xffff);
     payload.set(float64s(now), at);
