@@ -793,7 +793,7 @@ function write(value: unknown, depth: number): void {
         // when -2 * value - 1 < 2^(8n), as a positive fits when value < 2^(8n).
         const magnitude = value < 0 ? -2 * value - 1 : value;
         const log = magnitude < 256 ? 0 : magnitude < 65536 ? 1 : 2;
-        return magnitude < 2 ** 32 ? put((value < 0 ? 0xd0 : 0xcc) + log, value, 1 << log) : write(BigInt(value), 0);
+        return magnitude >= 2 ** 32 ? write(BigInt(value), 0) : put((value < 0 ? 0xd0 : 0xcc) + log, value, 1 << log);
       }
     case "string":
       return putString(value);
