@@ -920,7 +920,7 @@ export function pack(value: unknown): Uint8Array {
   try {
     write(value, 0);
     const bytes = out.subarray(outStart + offset, outAt);
-    return packing > 1 ? bytes.slice() : bytes;
+    return packing === 1 ? bytes : bytes.slice();
   } finally {
     if (--packing) outAt = outStart + offset;
   }
