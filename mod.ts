@@ -762,8 +762,8 @@ function putExtension(type: number, data: Uint8Array): void {
 /** Writes 8 bytes through the DataView after a type byte: a float 64, or a bigint as two's complement. */
 function put64(type: number, value: number | bigint): void {
   put(type);
-  if (type > 0xcb) outView.setBigUint64(outAt, value as bigint);
-  else outView.setFloat64(outAt, value as number);
+  if (type === 0xcb) outView.setFloat64(outAt, value as number);
+  else outView.setBigUint64(outAt, value as bigint);
   outAt += 8;
 }
 
