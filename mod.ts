@@ -687,7 +687,7 @@ const textEncoder = /* @__PURE__ */ new TextEncoder();
 
 /** Makes room for `byteCount` more bytes: a full chunk moves the message begun so far to a new one. */
 function room(byteCount: number): void {
-  if (outAt + byteCount > out.length) {
+  if (byteCount > out.length - outAt) {
     const message = out.subarray(outStart, outAt);
     (out = new Uint8Array(Math.max(PACK_CHUNK_BYTES, 2 * (message.length + byteCount)))).set(message);
     outView = viewOf(out);
@@ -947,7 +947,7 @@ function malformed(what: string): never {
 
 /** Claims `byteCount` more bytes, checked before any length is trusted; returns where they start. */
 function need(byteCount: number): number {
-  if (inputAt + byteCount > input.length) {
+  if (byteCount > input.length - inputAt) {
     malformed(`truncated: needs ${byteCount} bytes, has ${input.length - inputAt}`);
   }
   return (inputAt += byteCount) - byteCount;
