@@ -414,7 +414,10 @@ const MUTANTS: Mutant[] = [
   // Issue #11 and the fixes found on the way.
   {
     name: "the state mode never sends a delta (always the whole state)",
-    edits: [["      if (delta.length < packed.length) body = delta;", "      if (delta.length < 0) body = delta;"]],
+    edits: [[
+      "const body = delta && delta.length < packed.length ? delta : packed;",
+      "const body = delta && delta.length < 0 ? delta : packed;",
+    ]],
   },
   {
     name: "clock sync takes the newest sample, not the one with the shortest round trip",
