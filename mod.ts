@@ -539,8 +539,8 @@ export interface MemoryNet {
  * hostile input costs no exception.
  */
 class ByteReader {
-  at = 0;
   ok = true;
+  at = 0;
   readonly #bytes: Uint8Array;
   constructor(bytes: Uint8Array) {
     this.#bytes = bytes;
