@@ -1160,7 +1160,7 @@ function writeHeader(out: Uint8Array, flags: number, sequence: number, ack: numb
   // Ack-bit bytes that are all ones, the news of a healthy link, are left out.
   for (let i = 0; i < 4; i++) {
     const byte = (ackBits >>> (8 * i)) & 255;
-    if (byte !== 255) {
+    if (byte < 255) {
       flags |= 1 << i;
       out[at++] = byte;
     }
