@@ -1281,7 +1281,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
     // A TIMED control frame: the frame it times follows, and is never a control frame itself (`timed` refuses one).
     const message = readFrame(reader, previous, true);
     const at = readFloat64(frame.payload, 0);
-    if (message && isFinite(at)) {
+    if (isFinite(at) && message) {
       message.at = at;
       return message;
     }
