@@ -823,7 +823,7 @@ function write(value: unknown, depth: number): void {
         putDate(value);
       } else if (value instanceof Extension) {
         const { type, data } = value;
-        if (type << 24 >> 24 !== type || !(data instanceof Uint8Array)) {
+        if (!(data instanceof Uint8Array) || type << 24 >> 24 !== type) {
           throw new RangeError(`Cannot pack Extension(${type}): type must be an integer -128..127, data a Uint8Array`);
         }
         putExtension(type, data);
