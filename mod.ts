@@ -643,7 +643,7 @@ function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
   // The two rounds are written out twice, not looped: a loop of them runs about 1.2 times slower.
   for (let word = 0; word <= words + 2; word++) {
     let value = 0;
-    if (word < words) value = view.getInt32(word * 4, true);
+    if (word < words) value = view.getInt32(4 * word, true);
     else if (word === words) {
       value = length << 24;
       for (let at = words * 4; at < length; at++) value |= bytes[at] << (8 * (at & 3));
