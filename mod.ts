@@ -725,6 +725,16 @@ function putBytes(bytes: Uint8Array): void {
   outAt += bytes.length;
 }
 
+/** Writes an ext: a fixext for 1, 2, 4, 8 or 16 bytes of data, else ext 8, 16 or 32. */
+function putExtension(type: number, data: Uint8Array): void {
+  const fixed = [1, 2, 4, 8, 16].indexOf(data.length);
+  if (fixed < 0) {
+    putLength(data.length, 0xc7);
+    put(type);
+  } else put(0xd4 + fixed, type, 1);
+  putBytes(data);
+}
+
 /** Writes a str: ASCII byte by byte, anything else through TextEncoder. */
 function putString(value: string): void {
   const length = value.length;
@@ -747,16 +757,6 @@ function putString(value: string): void {
     }
     out[outAt++] = code;
   }
-}
-
-/** Writes an ext: a fixext for 1, 2, 4, 8 or 16 bytes of data, else ext 8, 16 or 32. */
-function putExtension(type: number, data: Uint8Array): void {
-  const fixed = [1, 2, 4, 8, 16].indexOf(data.length);
-  if (fixed < 0) {
-    putLength(data.length, 0xc7);
-    put(type);
-  } else put(0xd4 + fixed, type, 1);
-  putBytes(data);
 }
 
 /** Writes 8 bytes through the DataView after a type byte: a float 64, or a bigint as two's complement. */
