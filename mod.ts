@@ -2857,7 +2857,7 @@ export class Timeline<T> {
     // Before the first state or after the last, both are that state (none while empty).
     const after = states[index] ?? states.at(-1);
     const before = index ? states[index - 1] : after;
-    return before && [before[1], after[1], before === after ? 0 : (time - before[0]) / (after[0] - before[0])];
+    return before && [before[1], after[1], after === before ? 0 : (time - before[0]) / (after[0] - before[0])];
   }
 
   /**
