@@ -1780,7 +1780,7 @@ class Connection implements Peer {
   end(reason?: DisconnectReason, goodbye = !reason): void {
     const { state } = this;
     const leaving = state == "disconnecting";
-    if (state === "disconnected") return;
+    if (state == "disconnected") return;
     // Over a reliable socket one CLOSING arrives for sure, and nothing acks it.
     this.#closingSends = (goodbye || leaving) && state != "connecting" ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
     this.#closingSequence = this.#nextSequence;
@@ -1794,7 +1794,7 @@ class Connection implements Peer {
 
   /** True once disconnected with nothing left to send: the Host forgets it. */
   get finished(): boolean {
-    return this.state === "disconnected" && !this.#closingSends;
+    return this.state == "disconnected" && !this.#closingSends;
   }
 
   #stream(id: number): Stream {
@@ -1855,7 +1855,7 @@ class Connection implements Peer {
     const reader = new ByteReader(datagram.subarray(0, -TAG_BYTES));
     const header = readHeader(reader);
     if (!header) return "invalid";
-    if (this.state === "disconnected") {
+    if (this.state == "disconnected") {
       // Closing: the other side's ack of a CLOSING (or its own CLOSING) ends it; nothing else applies.
       if (!this.#closingSends) return "invalid";
       if (sequenceAhead(header.ack, this.#closingSequence) >= 0 || header.flags & CLOSING) this.#closingSends = 0;
@@ -1917,7 +1917,7 @@ class Connection implements Peer {
     }
 
     // The whole packet checks out: apply it.
-    if (this.state === "connecting") this.#connected();
+    if (this.state == "connecting") this.#connected();
     if (!(header.flags & ACK_ONLY)) { // an ACK_ONLY packet took no sequence number: nothing to record or ack
       this.#ackPending++;
       if (ahead > 0) {
@@ -1946,7 +1946,7 @@ class Connection implements Peer {
    * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
    */
   get mustAck(): boolean {
-    return !this.#sink.reliable && this.#ackPending > (this.state === "disconnected" ? 0 : ACK_EVERY_PACKETS);
+    return !this.#sink.reliable && this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
   }
 
   /**
@@ -2068,7 +2068,7 @@ class Connection implements Peer {
    * ride along again. pollTransmit then hands out the datagrams.
    */
   update(now: number): void {
-    if (this.state !== "disconnected" && now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout");
+    if (this.state != "disconnected" && now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout");
     if (this.state == "disconnecting" && !this.#queuedBytes) this.end(); // all sent and acked: the goodbye goes
     // A reliable stream that has waited `timeout` ms for one missing piece while later ones arrive
     // will wait forever: the sender believes it delivered (a bug or a forged ack), or its link lost every
@@ -2118,7 +2118,7 @@ class Connection implements Peer {
     if (this.state == "connected" || this.state == "disconnecting") return this.#nextPacket(now);
     // Connecting or closing: one HELLO or CLOSING at most per update, spaced out.
     this.#packetsLeft = 0;
-    if (this.state === "connecting") {
+    if (this.state == "connecting") {
       if (now - this.#lastSentAt >= HANDSHAKE_RETRY_MS) return this.hello(now);
     } else if (now - this.#lastSentAt >= CLOSING_SPACING_MS) return this.goodbye(now);
   }
@@ -2368,7 +2368,7 @@ export class Host {
 
   /** The connected peers. */
   get peers(): Peer[] {
-    return [...this.#connections.values()].filter((connection) => connection.state === "connected");
+    return [...this.#connections.values()].filter((connection) => connection.state == "connected");
   }
 
   /**
@@ -2530,8 +2530,8 @@ export class Host {
       } else if (connection?.nonce === second) {
         // Our first packet was lost: answer again. Ended (the game dropped it on "connect"), a HELLO of the
         // same nonce sent again before our answer arrived must not make it again, a ghost with a new "connect".
-        if (connection.state === "connected") this.#send(connection, connection.packet(now));
-      } else if (!(connection?.state === "connecting" && connection.nonce > second)) {
+        if (connection.state == "connected") this.#send(connection, connection.packet(now));
+      } else if (!(connection?.state == "connecting" && connection.nonce > second)) {
         // Both Hosts connecting to each other at once: the one of the smaller nonce takes the other's HELLO,
         // the other lets its own connect() go on (each ending its own, the keys never matched).
         connection?.end("closed"); // the same address, a new nonce: the old connection is gone
@@ -2548,7 +2548,7 @@ export class Host {
       return;
     }
     // Answers to our HELLO carry our nonce: a stranger cannot guess it.
-    if (connection?.state === "connecting" && first === connection.nonce) {
+    if (connection?.state == "connecting" && first === connection.nonce) {
       if (kind === CHALLENGE) this.#send(connection, connection.hello(now, second)); // again, with the cookie
       else connection.end(second === REFUSED_PROTOCOL ? "refused" : "full");
     } else this.#count(connection, "invalidDropped");

@@ -317,7 +317,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "two Hosts connecting to each other at once both take the other's HELLO",
     edits: [[
-      '} else if (!(connection?.state === "connecting" && connection.nonce > second)) {',
+      '} else if (!(connection?.state == "connecting" && connection.nonce > second)) {',
       "} else {",
     ]],
   },
@@ -325,7 +325,7 @@ const MUTANTS: Mutant[] = [
     name: "a HELLO of an ended peer's nonce makes it again",
     edits: [[
       "} else if (connection?.nonce === second) {",
-      '} else if (connection?.nonce === second && connection.state === "connected") {',
+      '} else if (connection?.nonce === second && connection.state == "connected") {',
     ]],
   },
   {
@@ -635,14 +635,14 @@ const MUTANTS: Mutant[] = [
     name: "send to a disconnecting peer is taken",
     edits: [[
       '    if (this.state.startsWith("dis")) {\n      throw',
-      '    if (this.state === "disconnected") {\n      throw',
+      '    if (this.state == "disconnected") {\n      throw',
     ]],
   },
   {
     name: "connect() to a disconnecting peer's address returns it",
     edits: [[
       'if (!connection || connection.state.startsWith("dis")) {',
-      'if (!connection || connection.state === "disconnected") {',
+      'if (!connection || connection.state == "disconnected") {',
     ]],
   },
   {
