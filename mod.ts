@@ -3003,7 +3003,9 @@ export function condition(socket: Socket, options: LinkOptions): Socket {
         setTimeout(() => socket.send(copy, to), delay);
       }
     },
-    listen: (receive, notify) => socket.listen(receive, notify),
+    listen(receive, notify) {
+      socket.listen(receive, notify);
+    },
     close: () => socket.close(),
     reliable: socket.reliable,
     now: socket.now,
