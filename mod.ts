@@ -2301,7 +2301,8 @@ export class Host {
    * it (of one time, in the order they came).
    */
   #sink: Sink;
-  #closed = false;
+  /** True once close() has run; unset before: it is only ever tested for truth. */
+  #closed?: boolean;
 
   /**
    * Makes a Host on a socket and starts listening.
