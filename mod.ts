@@ -1355,8 +1355,8 @@ interface Held extends Delivered {
 }
 
 class Stream {
-  /** The mode, the low bits of the stream's number (set by the constructor: `declare` emits no field for it). */
-  declare readonly mode: number;
+  /** The mode, the low bits of the stream's number. */
+  readonly #mode: number;
   /** The next sequence to send. */
   nextSend = 0;
   /**
@@ -1382,7 +1382,7 @@ class Stream {
 
   /** @param id the stream's number: see streamId */
   constructor(id: number) {
-    this.mode = id & 7;
+    this.#mode = id & 7;
   }
 
   /** The next reliable sequence to deliver, where the receive window starts: only the stream moves it. */
@@ -1423,7 +1423,7 @@ class Stream {
     const kind = +fragments;
     for (let at = Math.max(this.#unsent[kind], front); at < pending.length; at++) {
       const piece = pending[at];
-      if (isReliable(this.mode) && sequenceAhead(piece.sequence, oldest) >= RECEIVE_WINDOW) return undefined;
+      if (isReliable(this.#mode) && sequenceAhead(piece.sequence, oldest) >= RECEIVE_WINDOW) return undefined;
       this.#unsent[kind] = at;
       if (!piece.sends && (piece.fragment !== 1) === fragments) return piece;
     }
@@ -1454,7 +1454,7 @@ class Stream {
   accept(frame: Frame, now: number): Delivered[] | undefined {
     const sequence = frame.sequence;
     const held = this.held;
-    if (this.mode === STATE) {
+    if (this.#mode === STATE) {
       // Lossy: a snapshot's pieces wait until it is whole; pieces far from this one, behind or ahead, are
       // let go (ahead too: pieces sent in falling order would stay, every one, and each piece scan them all).
       if (held.has(sequence)) return [];
@@ -1466,14 +1466,14 @@ class Stream {
       }
       return this.#hold(frame);
     }
-    if (this.mode === SEQUENCED) {
+    if (this.#mode === SEQUENCED) {
       if (sequenceAhead(sequence, this.#newest) <= 0) return [];
       this.#newest = sequence;
     }
-    if (!isReliable(this.mode)) return [frame]; // sequenced (the newest) and unreliable: as they are
+    if (!isReliable(this.#mode)) return [frame]; // sequenced (the newest) and unreliable: as they are
     if (sequenceAhead(sequence, this.#nextDeliver) < 0 || held.has(sequence)) return undefined;
     // The common case, the next message whole with nothing waiting: handed over as it is, never copied or held.
-    if (this.mode === RELIABLE && frame.fragment === 1 && sequence === this.#nextDeliver && !held.size) {
+    if (this.#mode === RELIABLE && frame.fragment === 1 && sequence === this.#nextDeliver && !held.size) {
       this.#nextDeliver = nextSequence(sequence);
       return [frame];
     }
@@ -1493,7 +1493,7 @@ class Stream {
     const held = this.held;
     held.set(piece.sequence, { ...piece, payload: toHold(piece.payload) });
     this.heldBytes += piece.payload.length;
-    const unordered = this.mode !== RELIABLE;
+    const unordered = this.#mode !== RELIABLE;
     const messages: Delivered[] = [];
     // Unordered and state: only the message this piece belongs to can have become whole; reliable: every message
     // from nextDeliver on, in turn.
@@ -1534,10 +1534,10 @@ class Stream {
       if (pieces.length > 1) message.set(pieces[i], byteCount);
       byteCount += pieces[i].length;
       const at = (start + i) & 0xffff;
-      if (this.mode === UNORDERED) this.held.set(at, null);
+      if (this.#mode === UNORDERED) this.held.set(at, null);
       else this.held.delete(at);
     }
-    if (this.mode === RELIABLE) this.#nextDeliver = (start + pieces.length) & 0xffff;
+    if (this.#mode === RELIABLE) this.#nextDeliver = (start + pieces.length) & 0xffff;
     return { payload: message, at: piece.at };
   }
 }
