@@ -1816,8 +1816,9 @@ class Connection implements Peer {
   #keyed(cookie: number, answering: boolean): void {
     this.#cookie = cookie;
     this.#sendKey = answering ? [cookie, this.nonce] : [this.nonce, cookie];
-    // The lap before the first: #remoteLatest starts at 0xffff, as if packet 65535 had arrived (see receive).
-    this.#receiveKey = answering ? [this.nonce, cookie - 1] : [cookie, this.nonce - 1];
+    // The other side's send key is this side's with its two words swapped; it is taken a lap before the first, as
+    // #remoteLatest starts at 0xffff, as if packet 65535 had arrived (see receive).
+    this.#receiveKey = [this.#sendKey[1], this.#sendKey[0] - 1];
   }
 
   /** The HELLO to send (again): with the cookie once the CHALLENGE brought it, or as `cookie` when it just did. */

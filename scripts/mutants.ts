@@ -194,7 +194,7 @@ const MUTANTS: Mutant[] = [
         "this.#sendKey = [this.nonce, cookie];",
       ],
       [
-        "this.#receiveKey = answering ? [this.nonce, cookie - 1] : [cookie, this.nonce - 1];",
+        "this.#receiveKey = [this.#sendKey[1], this.#sendKey[0] - 1];",
         "this.#receiveKey = [this.nonce, cookie - 1];",
       ],
     ],
