@@ -2428,7 +2428,7 @@ export class Host {
       if (event.peer.state.startsWith("dis")) (event.peer as Connection).count("timedDropped");
       else this.#sink.events.push(event);
     }
-    if (due) held.splice(0, due);
+    held.splice(0, due);
   }
 
   /** Async style: updates every `tickMs` and yields each event, until `close()`. */
