@@ -2501,7 +2501,7 @@ export class Host {
     // thousands of events at once, and poll() took seconds to hand them out. It is dropped as invalid.
     if (datagram[0] >= DATA && connection && datagram.length <= 65507) {
       const verdict = connection.receive(datagram, now);
-      if (verdict === "invalid") return this.#count(connection, "invalidDropped");
+      if (verdict === "invalid") return connection.count("invalidDropped");
       // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
       if (connection.mustAck) this.#send(connection, connection.packet(now));
       if (connection.finished) this.#connections.delete(from);
