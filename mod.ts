@@ -1778,7 +1778,7 @@ class Connection implements Peer {
    * event, whatever ends it.
    */
   end(reason?: DisconnectReason, goodbye = !reason): void {
-    const { state } = this;
+    const state = this.state;
     const leaving = state == "disconnecting";
     if (state == "disconnected") return;
     // Over a reliable socket one CLOSING arrives for sure, and nothing acks it.
