@@ -1759,19 +1759,6 @@ class Connection implements Peer {
     return localMs + this.clock.offsetMs;
   }
 
-  disconnect(): void {
-    // What is queued goes first (ENet's disconnect_later); update() ends it once all is acked.
-    if (this.state == "connected" && this.#queuedBytes) this.state = "disconnecting";
-    else this.end();
-  }
-
-  /** A CLOSING packet now, whatever the spacing: Host.close() sends a few at once before its socket closes. */
-  goodbye(now: number): Uint8Array | undefined {
-    if (!this.#closingSends) return undefined;
-    this.#closingSends--;
-    return this.packet(now, CLOSING);
-  }
-
   /**
    * Ends the connection: for `reason`, with the event queued, and no goodbye unless `goodbye`; with no reason (the
    * caller's `disconnect()`) with a goodbye and no event. One the caller disconnected says goodbye, and queues no
@@ -1790,6 +1777,19 @@ class Connection implements Peer {
     this.#streams.clear();
     this.#streamList = [];
     if (reason && !leaving) this.#sink.events.push({ type: "disconnect", peer: this, reason });
+  }
+
+  disconnect(): void {
+    // What is queued goes first (ENet's disconnect_later); update() ends it once all is acked.
+    if (this.state == "connected" && this.#queuedBytes) this.state = "disconnecting";
+    else this.end();
+  }
+
+  /** A CLOSING packet now, whatever the spacing: Host.close() sends a few at once before its socket closes. */
+  goodbye(now: number): Uint8Array | undefined {
+    if (!this.#closingSends) return undefined;
+    this.#closingSends--;
+    return this.packet(now, CLOSING);
   }
 
   /** True once disconnected with nothing left to send: the Host forgets it. */
