@@ -1942,6 +1942,60 @@ class Connection implements Peer {
     return "ok";
   }
 
+  #deliver(frame: Frame, now: number): void {
+    if (frame.mode === CONTROL) return this.clock.receive(frame, now);
+    const stream = this.#stream(streamId(frame.channel, frame.mode));
+    const heldBefore = stream.heldBytes;
+    const messages = stream.accept(frame, now);
+    this.#heldBytes += stream.heldBytes - heldBefore;
+    if (!messages) return this.count("duplicatesDropped");
+    for (let { payload: message, at } of messages) {
+      const event: MessageEvent = {
+        type: "message",
+        peer: this,
+        data: 0,
+        channel: frame.channel,
+        mode: MODES[frame.mode],
+      };
+      if (frame.mode === STATE) {
+        // The snapshot's first piece's sequence names it.
+        const snapshot = (stream.snapshots ??= new Snapshots()).decode(
+          firstPiece(frame),
+          message,
+          this.#config.maxMessageBytes,
+        );
+        if (snapshot === undefined) continue; // older than one delivered: kept as a baseline only
+        if (!snapshot) return this.count("invalidDropped");
+        [message, event.time] = snapshot;
+      }
+      try {
+        event.data = unpack(message);
+      } catch {
+        this.count("invalidDropped");
+        continue;
+      }
+      if (at !== undefined) {
+        // The sender's time on this clock: the offset is how far the sender's clock is ahead.
+        event.at = at - this.clock.offsetMs;
+        event.late = event.at <= now;
+      }
+      if (event.late === false) {
+        // At most `timeout` ms ahead, so that what a peer left waiting is gone that long after it: a player's
+        // messages timed a billion ms ahead once kept the queue full, for every peer, until the process ended.
+        // The hold queue's rule is the event queue's, with maxTimedMessages (one player kept it full for all; a
+        // scan of it for each message cost 5 s a datagram with 64 players' halves held: `queued` costs nothing).
+        if (
+          event.at! - now > this.#config.timeout || this.#full(this.#sink.held.length, this.#config.maxTimedMessages)
+        ) {
+          this.count("timedDropped");
+          continue;
+        }
+        insertByTime(this.#sink.held, event.at!, event);
+      } else this.#sink.events.push(event);
+      this.queued++;
+    }
+  }
+
   /**
    * True when the ack cannot wait for the next update: so many packets arrived unacked (see
    * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
@@ -1997,60 +2051,6 @@ class Connection implements Peer {
       const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;
       this.#fatesLost += +!acked - this.#fates[at];
       this.#fates[at] = +!acked;
-    }
-  }
-
-  #deliver(frame: Frame, now: number): void {
-    if (frame.mode === CONTROL) return this.clock.receive(frame, now);
-    const stream = this.#stream(streamId(frame.channel, frame.mode));
-    const heldBefore = stream.heldBytes;
-    const messages = stream.accept(frame, now);
-    this.#heldBytes += stream.heldBytes - heldBefore;
-    if (!messages) return this.count("duplicatesDropped");
-    for (let { payload: message, at } of messages) {
-      const event: MessageEvent = {
-        type: "message",
-        peer: this,
-        data: 0,
-        channel: frame.channel,
-        mode: MODES[frame.mode],
-      };
-      if (frame.mode === STATE) {
-        // The snapshot's first piece's sequence names it.
-        const snapshot = (stream.snapshots ??= new Snapshots()).decode(
-          firstPiece(frame),
-          message,
-          this.#config.maxMessageBytes,
-        );
-        if (snapshot === undefined) continue; // older than one delivered: kept as a baseline only
-        if (!snapshot) return this.count("invalidDropped");
-        [message, event.time] = snapshot;
-      }
-      try {
-        event.data = unpack(message);
-      } catch {
-        this.count("invalidDropped");
-        continue;
-      }
-      if (at !== undefined) {
-        // The sender's time on this clock: the offset is how far the sender's clock is ahead.
-        event.at = at - this.clock.offsetMs;
-        event.late = event.at <= now;
-      }
-      if (event.late === false) {
-        // At most `timeout` ms ahead, so that what a peer left waiting is gone that long after it: a player's
-        // messages timed a billion ms ahead once kept the queue full, for every peer, until the process ended.
-        // The hold queue's rule is the event queue's, with maxTimedMessages (one player kept it full for all; a
-        // scan of it for each message cost 5 s a datagram with 64 players' halves held: `queued` costs nothing).
-        if (
-          event.at! - now > this.#config.timeout || this.#full(this.#sink.held.length, this.#config.maxTimedMessages)
-        ) {
-          this.count("timedDropped");
-          continue;
-        }
-        insertByTime(this.#sink.held, event.at!, event);
-      } else this.#sink.events.push(event);
-      this.queued++;
     }
   }
 
