@@ -1401,6 +1401,23 @@ class Stream {
   }
 
   /**
+   * Drops the pieces of a stream that loses nothing by it (a snapshot stream)
+   * that were never sent: a newer one supersedes them. Returns their bytes.
+   */
+  dropUnsent(): number {
+    const pending = this.#pending;
+    let byteCount = 0;
+    for (let at = this.#front; at < pending.length; at++) {
+      const piece = pending[at];
+      if (!piece.sends && !piece.done) {
+        piece.done = true;
+        byteCount += piece.payload.length;
+      }
+    }
+    return byteCount;
+  }
+
+  /**
    * The next piece never sent, of whole messages or of fragments, if one may
    * leave now: a reliable piece within RECEIVE_WINDOW of the oldest not acked,
    * so the receiver never has to drop it for being too far ahead.
@@ -1428,23 +1445,6 @@ class Stream {
       if (!piece.sends && (piece.fragment !== 1) === fragments) return piece;
     }
     this.#unsent[kind] = pending.length;
-  }
-
-  /**
-   * Drops the pieces of a stream that loses nothing by it (a snapshot stream)
-   * that were never sent: a newer one supersedes them. Returns their bytes.
-   */
-  dropUnsent(): number {
-    const pending = this.#pending;
-    let byteCount = 0;
-    for (let at = this.#front; at < pending.length; at++) {
-      const piece = pending[at];
-      if (!piece.sends && !piece.done) {
-        piece.done = true;
-        byteCount += piece.payload.length;
-      }
-    }
-    return byteCount;
   }
 
   /**
