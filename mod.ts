@@ -2360,14 +2360,6 @@ export class Host {
     socket.listen((data, from) => this.#receive(data, from), (event) => this.#socketEvent(event));
   }
 
-  #randomWord(): number {
-    // The default `random` fills nothing: crypto's bytes stand. A `random` given by mistake that fills nothing
-    // (`Math.random`, which TypeScript takes for one) leaves them too, rather than keys anyone can compute.
-    const bytes = crypto.getRandomValues(new Uint8Array(4));
-    this.#random(bytes);
-    return viewOf(bytes).getUint32(0);
-  }
-
   /** The connected peers. */
   get peers(): Peer[] {
     return [...this.#connections.values()].filter((connection) => connection.state == "connected");
@@ -2457,6 +2449,14 @@ export class Host {
     this.#connections.clear();
     this.#closed = true;
     this.#socket.close();
+  }
+
+  #randomWord(): number {
+    // The default `random` fills nothing: crypto's bytes stand. A `random` given by mistake that fills nothing
+    // (`Math.random`, which TypeScript takes for one) leaves them too, rather than keys anyone can compute.
+    const bytes = crypto.getRandomValues(new Uint8Array(4));
+    this.#random(bytes);
+    return viewOf(bytes).getUint32(0);
   }
 
   /** Sends a datagram, counted for the Host and for its connection if it has one; what the socket throws passes. */
