@@ -2402,14 +2402,6 @@ export class Host {
     }
   }
 
-  /** The next event, or undefined when there is none. */
-  poll(): HostEvent | undefined {
-    this.#release(this.#now());
-    const event = this.#sink.events.shift();
-    if (event?.type === "message") (event.peer as Connection).queued--;
-    return event;
-  }
-
   /** Moves the timed messages due by `now` to the events, all of one time together. */
   #release(now: number): void {
     const held = this.#sink.held;
@@ -2421,6 +2413,14 @@ export class Host {
       else this.#sink.events.push(event);
     }
     held.splice(0, due);
+  }
+
+  /** The next event, or undefined when there is none. */
+  poll(): HostEvent | undefined {
+    this.#release(this.#now());
+    const event = this.#sink.events.shift();
+    if (event?.type === "message") (event.peer as Connection).queued--;
+    return event;
   }
 
   /** Async style: updates every `tickMs` and yields each event, until `close()`. */
