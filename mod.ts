@@ -1785,13 +1785,6 @@ class Connection implements Peer {
     else this.end();
   }
 
-  /** A CLOSING packet now, whatever the spacing: Host.close() sends a few at once before its socket closes. */
-  goodbye(now: number): Uint8Array | undefined {
-    if (!this.#closingSends) return undefined;
-    this.#closingSends--;
-    return this.packet(now, CLOSING);
-  }
-
   /** True once disconnected with nothing left to send: the Host forgets it. */
   get finished(): boolean {
     return this.state == "disconnected" && !this.#closingSends;
@@ -2106,6 +2099,13 @@ class Connection implements Peer {
       else if (piece.copies < MAX_COPIES && loss ** piece.copies > residual) plan[2].push(piece);
     }
     for (const list of plan) list.reverse(); // taken from the end: the piece sent first on top
+  }
+
+  /** A CLOSING packet now, whatever the spacing: Host.close() sends a few at once before its socket closes. */
+  goodbye(now: number): Uint8Array | undefined {
+    if (!this.#closingSends) return undefined;
+    this.#closingSends--;
+    return this.packet(now, CLOSING);
   }
 
   /**
