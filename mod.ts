@@ -2876,6 +2876,18 @@ export class Timeline<T> {
 
 // ─── Sockets: the in-memory network and the link conditioner ────────────────
 
+/** A datagram in flight on a memoryNet: due at `at`, the `order`th sent (ties go in send order). */
+interface Flying {
+  at: number;
+  order: number;
+  data: Uint8Array;
+  from: string;
+  to: string;
+}
+
+/** Sooner first; of two due at once, the one sent first. */
+const sooner = (a: Flying, b: Flying): boolean => (a.at - b.at || a.order - b.order) < 0;
+
 /** The delays (ms) with which one datagram of `size` bytes arrives: none when lost, two when duplicated. */
 function link(options: LinkOptions): (size: number) => number[] {
   const { latencyMs = 0, jitterMs = 0, loss = 0, burstLoss = 0, burstLength = 8, duplicate = 0, reorder = 0 } = options;
@@ -2894,18 +2906,6 @@ function link(options: LinkOptions): (size: number) => number[] {
     return delays;
   };
 }
-
-/** A datagram in flight on a memoryNet: due at `at`, the `order`th sent (ties go in send order). */
-interface Flying {
-  at: number;
-  order: number;
-  data: Uint8Array;
-  from: string;
-  to: string;
-}
-
-/** Sooner first; of two due at once, the one sent first. */
-const sooner = (a: Flying, b: Flying): boolean => (a.at - b.at || a.order - b.order) < 0;
 
 /**
  * An in-memory network where every datagram crosses the same simulated link,
