@@ -3080,10 +3080,11 @@ function udpSocket(runtime: {
       const [hostname, port] = splitAddress(to);
       if (closed) return notify(sendError(to, "the socket is closed"));
       inFlight++;
+      const done = sent(to);
       try {
-        runtime.send(data, hostname, port, sent(to), to);
+        runtime.send(data, hostname, port, done, to);
       } catch (error) {
-        sent(to)(error);
+        done(error);
       }
     },
     listen(receive, onEvent = ignore) {
