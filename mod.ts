@@ -1559,8 +1559,11 @@ interface Sink {
   /** The Host's stats: a connection adds to them as to its own. */
   readonly stats: Stats;
   readonly events: HostEvent[];
-  /** Timed messages waiting for their `at` (this Host's clock), soonest first. */
-  readonly held: [at: number, event: MessageEvent][];
+  /**
+   * Timed messages waiting for their `at` (this Host's clock), soonest first; a peer's `"disconnect"` waits behind
+   * its last one.
+   */
+  held: [at: number, event: HostEvent][];
   /** The Host's clock. */
   readonly now: () => number;
 }
@@ -1759,6 +1762,13 @@ class Connection implements Peer {
     return localMs + this.clock.offsetMs;
   }
 
+  /** Drops this peer's timed messages not yet due, counted in `timedDropped`. */
+  #dropTimed(): void {
+    const held = this.#sink.held;
+    this.#sink.held = held.filter(([, event]) => event.peer != this);
+    this.count("timedDropped", held.length - this.#sink.held.length);
+  }
+
   /**
    * Ends the connection: for `reason`, with the event queued, and no goodbye unless `goodbye`; with no reason (the
    * caller's `disconnect()`) with a goodbye and no event. One the caller disconnected says goodbye, and queues no
@@ -1776,13 +1786,22 @@ class Connection implements Peer {
     // again: only a connected (or disconnecting) peer sends pieces.
     this.#streams.clear();
     this.#streamList = [];
-    if (reason && !leaving) this.#sink.events.push({ type: "disconnect", peer: this, reason });
+    if (reason && !leaving) {
+      // Behind what the peer timed before it left (its last words, timed as its others were), else at the next
+      // poll(), behind the events queued.
+      const held = this.#sink.held;
+      const time = held.findLast(([, event]) => event.peer == this)?.[0] ?? -Infinity;
+      insertByTime(held, time, { type: "disconnect", peer: this, reason });
+    } else this.#dropTimed();
   }
 
   disconnect(): void {
-    // What is queued goes first (ENet's disconnect_later); update() ends it once all is acked.
-    if (this.state == "connected" && this.#queuedBytes) this.state = "disconnecting";
-    else this.end();
+    // What is queued goes first (ENet's disconnect_later); update() ends it once all is acked. The game is done
+    // with the peer at once: no event of its comes out of poll() any more, a timed one either.
+    if (this.state == "connected" && this.#queuedBytes) {
+      this.state = "disconnecting";
+      this.#dropTimed();
+    } else this.end();
   }
 
   /** True once disconnected with nothing left to send: the Host forgets it. */
@@ -2406,12 +2425,7 @@ export class Host {
   #release(now: number): void {
     const held = this.#sink.held;
     let due = 0;
-    while (due < held.length && held[due][0] <= now) {
-      // A peer's events end with its "disconnect": what it timed for later is dropped (and counted) with it.
-      const event = held[due++][1];
-      if (event.peer.state.startsWith("dis")) (event.peer as Connection).count("timedDropped");
-      else this.#sink.events.push(event);
-    }
+    while (due < held.length && held[due][0] <= now) this.#sink.events.push(held[due++][1]);
     held.splice(0, due);
   }
 

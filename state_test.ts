@@ -345,22 +345,71 @@ Deno.test("timed delivery: a message timed more than `timeout` ms ahead is dropp
   assert.equal(server.stats.timedDropped, 1);
 });
 
-Deno.test("timed delivery: a peer's events end with its disconnect: what it timed for later is dropped and counted", () => {
-  // A game that forgets a player at "disconnect" read its later timed messages for a player it no longer had.
+Deno.test("timed delivery: a peer's \"disconnect\" comes after what it timed before it left, at the latest one's time", () => {
+  // Its last words, timed as its others were, were dropped at its goodbye (until 2026-11-30): the goodbye came first.
   const { peer, step, server, serverEvents, net } = pair({ latencyMs: 10 });
   for (let i = 0; i < 10; i++) step();
+  const sentAt = net.now();
   peer.send("now");
-  peer.send("soon", { at: net.now() + 30 });
-  peer.send("later", { at: net.now() + 500 });
+  peer.send("soon", { at: sentAt + 30 });
+  peer.send("later", { at: sentAt + 500 });
   for (let i = 0; i < 5; i++) step(); // "soon" is out, "later" held
   peer.disconnect();
-  for (let i = 0; i < 60; i++) step();
+  const times: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const seen = serverEvents.length;
+    step();
+    for (let j = seen; j < serverEvents.length; j++) times.push(net.now());
+  }
   const kinds = serverEvents.map((event) =>
     event.type === "message" ? event.data : event.type === "disconnect" ? event.reason : event.type
   );
-  assert.deepEqual(kinds, ["connect", "now", "soon", "closed"]);
-  assert.equal(server.stats.timedDropped, 1);
-  assert.equal((serverEvents[0] as { peer: Peer }).peer.stats.timedDropped, 1);
+  assert.deepEqual(kinds, ["connect", "now", "soon", "later", "closed"]);
+  // The goodbye arrived within about 10 ms of the disconnect(); "later" and "closed" waited for its time together.
+  const [laterAt, closedAt] = times.slice(-2);
+  assert.equal(laterAt, closedAt);
+  assert.ok(laterAt >= sentAt + 500 && laterAt < sentAt + 500 + 16, `"later" out at ${laterAt - sentAt} ms`);
+  assert.equal(server.stats.timedDropped, 0);
+  assert.equal(server.peers.length, 0, "the peer is gone from host.peers at once, as before");
+});
+
+Deno.test("timed delivery: a peer that times out or is closed hears its held messages out, then the disconnect", () => {
+  for (const ending of ["timeout", "close"] as const) {
+    const { peer, step, server, client, serverEvents, net } = pair({ latencyMs: 10 }, {}, { timeout: 2000 });
+    for (let i = 0; i < 10; i++) step();
+    peer.send("held", { at: net.now() + 1500 });
+    for (let i = 0; i < 5; i++) step();
+    if (ending === "close") client.close();
+    else net.link("client", "server", { loss: 1 }); // silence from the client on
+    for (let i = 0; i < 300; i++) step();
+    const kinds = serverEvents.map((event) =>
+      event.type === "message" ? event.data : event.type === "disconnect" ? event.reason : event.type
+    );
+    assert.deepEqual(kinds, ["connect", "held", ending === "close" ? "closed" : "timeout"], ending);
+    assert.equal(server.stats.timedDropped, 0, ending);
+  }
+});
+
+Deno.test("timed delivery: after the game's own disconnect() no held message of that peer comes out; they are counted", () => {
+  // With nothing queued to the player it ends at once; with a last word queued it is "disconnecting" first.
+  for (const lastWord of [false, true]) {
+    // 40 ms each way: "disconnecting" lasts a round trip and the ack delay, about 130 ms, and "soon" falls due in it.
+    const { peer, step, server, serverEvents, clientEvents, net } = pair({ latencyMs: 40 });
+    for (let i = 0; i < 10; i++) step();
+    peer.send("soon", { at: net.now() + 150 });
+    peer.send("later", { at: net.now() + 800 });
+    for (let i = 0; i < 5; i++) step();
+    const player = server.peers[0];
+    if (lastWord) player.send("bye");
+    player.disconnect();
+    assert.equal(player.state, lastWord ? "disconnecting" : "disconnected");
+    for (let i = 0; i < 80; i++) step();
+    assert.deepEqual(serverEvents.map((event) => event.type), ["connect"], `last word: ${lastWord}`);
+    assert.equal(player.stats.timedDropped, 2);
+    assert.equal(server.stats.timedDropped, 2);
+    const heard = clientEvents.map((event) => event.type === "message" ? event.data : event.type);
+    assert.deepEqual(heard.slice(-2), lastWord ? ["bye", "disconnect"] : ["connect", "disconnect"]);
+  }
 });
 
 Deno.test("send() with a time that is not a finite number, or more than timeout ahead, throws a RangeError", () => {

@@ -602,15 +602,24 @@ const MUTANTS: Mutant[] = [
     edits: [["end(reason?: DisconnectReason, goodbye = !reason)", "end(reason?: DisconnectReason, goodbye = false)"]],
   },
   {
-    name: "a disconnected peer's timed messages come out after its disconnect",
-    edits: [[
-      'if (event.peer.state.startsWith("dis")) (event.peer as Connection).count(',
-      "if (!event) (event.peer as Connection).count(",
-    ]],
+    name: "a peer's disconnect goes out ahead of the messages it timed before it left",
+    edits: [["held.findLast(([, event]) => event.peer == this)?.[0] ?? -Infinity", "-Infinity"]],
+  },
+  {
+    name: "a peer the game disconnected still hands over its held timed messages",
+    edits: [["    } else this.#dropTimed();\n", "    }\n"]],
+  },
+  {
+    name: "a peer the game disconnected with a message queued still hands over its held timed messages",
+    edits: [['      this.state = "disconnecting";\n      this.#dropTimed();', '      this.state = "disconnecting";']],
+  },
+  {
+    name: "timed messages dropped at the game's disconnect are not counted",
+    edits: [['this.count("timedDropped", held.length - this.#sink.held.length);', ""]],
   },
   {
     name: "disconnect drops what is queued (no disconnecting state)",
-    edits: [['if (this.state == "connected" && this.#queuedBytes) this.state = "disconnecting";', "if (!this) this;"]],
+    edits: [['if (this.state == "connected" && this.#queuedBytes) {', "if (!this) {"]],
   },
   {
     name: "a disconnecting peer never ends once its queue is acked",
@@ -625,7 +634,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a disconnecting peer that ends queues an event of its own",
-    edits: [["if (reason && !leaving) this.#sink.events.push", "if (reason) this.#sink.events.push"]],
+    edits: [["    if (reason && !leaving) {\n      // Behind", "    if (reason) {\n      // Behind"]],
   },
   {
     name: "a disconnecting peer that times out sends no goodbye",
