@@ -1790,7 +1790,7 @@ class Connection implements Peer {
       // Behind what the peer timed before it left (its last words, timed as its others were), else at the next
       // poll(), behind the events queued.
       const held = this.#sink.held;
-      const time = held.findLast(([, event]) => event.peer == this)?.[0] ?? -Infinity;
+      const time = held.filter(([, event]) => event.peer == this).at(-1)?.[0] ?? -Infinity;
       insertByTime(held, time, { type: "disconnect", peer: this, reason });
     } else this.#dropTimed();
   }

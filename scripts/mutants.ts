@@ -603,7 +603,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a peer's disconnect goes out ahead of the messages it timed before it left",
-    edits: [["held.findLast(([, event]) => event.peer == this)?.[0] ?? -Infinity", "-Infinity"]],
+    edits: [["held.filter(([, event]) => event.peer == this).at(-1)?.[0] ?? -Infinity", "-Infinity"]],
   },
   {
     name: "a peer the game disconnected still hands over its held timed messages",
