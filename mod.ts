@@ -1787,11 +1787,12 @@ class Connection implements Peer {
     this.#streams.clear();
     this.#streamList = [];
     if (reason && !leaving) {
-      // Behind what the peer timed before it left (its last words, timed as its others were), else at the next
-      // poll(), behind the events queued.
-      const held = this.#sink.held;
-      const time = held.filter(([, event]) => event.peer == this).at(-1)?.[0] ?? -Infinity;
-      insertByTime(held, time, { type: "disconnect", peer: this, reason });
+      // Behind what the peer timed before it left (its last words, timed as its others were), else at once: a
+      // new peer from the same address says "connect" after it.
+      const event: HostEvent = { type: "disconnect", peer: this, reason };
+      const last = this.#sink.held.filter(([, held]) => held.peer == this).at(-1);
+      if (last) insertByTime(this.#sink.held, last[0], event);
+      else this.#sink.events.push(event);
     } else this.#dropTimed();
   }
 

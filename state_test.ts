@@ -543,3 +543,29 @@ Deno.test(`a "state" send that throws changes nothing: the state queued before s
   for (let i = 0; i < 10; i++) step();
   assert.deepEqual(states(serverEvents).map((event) => event.data), [{ tick: 1 }]);
 });
+
+Deno.test("a peer that reconnects from the same address: the old one's disconnect comes before the new one's connect", () => {
+  // A game that keeps players by address deleted the new player at the old one's "disconnect". With a message the old
+  // one timed still held, its disconnect waits behind it (see the README); with none it comes at once, first.
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { now: net.now });
+  const events: string[] = [];
+  let client = new Host(net.socket("client"), { now: net.now });
+  client.connect("server");
+  const peers: Peer[] = [];
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(16);
+    for (let event; (event = server.poll());) {
+      if (!peers.includes(event.peer)) peers.push(event.peer);
+      events.push(`${event.type} ${peers.indexOf(event.peer)}`);
+    }
+    while (client.poll());
+  };
+  for (let i = 0; i < 20; i++) step();
+  client = new Host(net.socket("client"), { now: net.now }); // the same address, a new nonce; no goodbye
+  client.connect("server");
+  for (let i = 0; i < 20; i++) step();
+  assert.deepEqual(events, ["connect 0", "disconnect 0", "connect 1"]);
+});

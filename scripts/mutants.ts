@@ -603,7 +603,17 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a peer's disconnect goes out ahead of the messages it timed before it left",
-    edits: [["held.filter(([, event]) => event.peer == this).at(-1)?.[0] ?? -Infinity", "-Infinity"]],
+    edits: [[
+      "if (last) insertByTime(this.#sink.held, last[0], event);",
+      "if (!this) insertByTime(this.#sink.held, 0, event);",
+    ]],
+  },
+  {
+    name: "a peer's disconnect with nothing timed waits for the next poll, behind a new peer's connect",
+    edits: [[
+      "      else this.#sink.events.push(event);",
+      "      else insertByTime(this.#sink.held, -Infinity, event);",
+    ]],
   },
   {
     name: "a peer the game disconnected still hands over its held timed messages",
