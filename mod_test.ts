@@ -2114,3 +2114,53 @@ Deno.test("a peer the game drops on its connect event does not come back from it
     assert.deepEqual(server.peers, []);
   }
 });
+
+Deno.test("a peer that ends while still connecting, once the challenge came, says goodbye: the other side hears closed", () => {
+  // The answering side has a connection from the HELLO with the cookie on; the first data packet back is lost, so
+  // the caller is still "connecting". It ended silently, and the other side waited out its timeout (10 s).
+  for (const ending of ["disconnect", "close"] as const) {
+    const net = memoryNet({ latencyMs: 10 });
+    const client = new Host(net.socket("client"), { now: net.now });
+    // Handshake datagrams (types 1 to 3) pass; the server's data packets (0x80 and up) are lost.
+    const answering = new Host(filtered(net.socket("server"), (data) => data[0] < 0x80), { now: net.now });
+    const peer = client.connect("server");
+    const serverEvents: HostEvent[] = [];
+    const step = () => {
+      client.update();
+      answering.update();
+      net.advance(TICK_MS);
+      serverEvents.push(...drain(answering));
+      drain(client);
+    };
+    for (let i = 0; i < 10; i++) step();
+    assert.equal(peer.state, "connecting", "the server's data packets are lost");
+    assert.deepEqual(serverEvents.map((event) => event.type), ["connect"]);
+    if (ending === "disconnect") peer.disconnect();
+    else client.close();
+    for (let i = 0; i < 10; i++) step();
+    assert.deepEqual(
+      serverEvents.map((event) => event.type === "disconnect" ? event.reason : event.type),
+      ["connect", "closed"],
+      ending,
+    );
+  }
+});
+
+Deno.test("a peer that ends before the challenge came sends nothing more: it has no key to tag a goodbye with", () => {
+  for (const ending of ["disconnect", "close"] as const) {
+    const net = memoryNet({ latencyMs: 10 });
+    const client = new Host(net.socket("client"), { now: net.now });
+    const peer = client.connect("nobody"); // no Host answers there
+    client.update();
+    const sent = client.stats.packetsSent;
+    assert.equal(sent, 1, "the first HELLO");
+    if (ending === "disconnect") peer.disconnect();
+    else client.close();
+    for (let i = 0; i < 20; i++) {
+      if (ending === "disconnect") client.update();
+      net.advance(TICK_MS);
+    }
+    assert.equal(peer.state, "disconnected");
+    assert.equal(client.stats.packetsSent, sent, ending);
+  }
+});

@@ -602,6 +602,14 @@ const MUTANTS: Mutant[] = [
     edits: [["end(reason?: DisconnectReason, goodbye = !reason)", "end(reason?: DisconnectReason, goodbye = false)"]],
   },
   {
+    name: "a peer still connecting once keyed ends without a goodbye",
+    edits: [["(goodbye || leaving) && this.#cookie ?", '(goodbye || leaving) && state != "connecting" ?']],
+  },
+  {
+    name: "a peer not keyed yet says goodbye: a packet without a key",
+    edits: [["(goodbye || leaving) && this.#cookie ?", "(goodbye || leaving) ?"]],
+  },
+  {
     name: "a peer's disconnect goes out ahead of the messages it timed before it left",
     edits: [[
       "if (last) insertByTime(this.#sink.held, last[0], event);",
@@ -648,7 +656,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a disconnecting peer that times out sends no goodbye",
-    edits: [["(goodbye || leaving) && state", "goodbye && state"]],
+    edits: [["(goodbye || leaving) && this.#cookie", "goodbye && this.#cookie"]],
   },
   {
     name: "send to a disconnecting peer is taken",
