@@ -383,7 +383,8 @@ export interface Peer {
    * but in the `maxPeers` count, no events, `send` throws, `connect()` to its
    * address drops it) until every one is sent and acked, at most `timeout`
    * ms. Called again, or on a peer not yet connected, it drops them and
-   * closes at once. No event follows on this side.
+   * closes at once. No event of this peer comes out of `poll()` any more,
+   * not even one that arrived before.
    */
   disconnect(): void;
 }
@@ -482,7 +483,7 @@ export interface HostOptions {
   tickMs?: number;
   /**
    * Timed messages (`send(value, { at })`) waiting for their time, over all peers (default 4096); more are
-   * dropped and counted.
+   * dropped and counted. A peer's `"disconnect"` waiting behind its last one takes a place too.
    */
   maxTimedMessages?: number;
 }
@@ -1664,6 +1665,8 @@ class Connection implements Peer {
   #config: Config;
   /** This peer's message events not yet polled: in the Host's events or held for their time. */
   queued = 0;
+  /** The game is done with this peer (its own disconnect() or close()): poll() hands out no more of its events. */
+  forgotten = false;
   /** The other side's clock, estimated (the Clock's methods are this connection's, not the game's). */
   readonly clock: Clock = new Clock();
 
@@ -1762,13 +1765,6 @@ class Connection implements Peer {
     return localMs + this.clock.offsetMs;
   }
 
-  /** Drops this peer's timed messages not yet due, counted in `timedDropped`. */
-  #dropTimed(): void {
-    const held = this.#sink.held;
-    this.#sink.held = held.filter(([, event]) => event.peer != this);
-    this.count("timedDropped", held.length - this.#sink.held.length);
-  }
-
   /**
    * Ends the connection: for `reason`, with the event queued, and no goodbye unless `goodbye`; with no reason (the
    * caller's `disconnect()`) with a goodbye and no event. One the caller disconnected says goodbye, and queues no
@@ -1790,21 +1786,21 @@ class Connection implements Peer {
     this.#streamList = [];
     if (reason && !leaving) {
       // Behind what the peer timed before it left (its last words, timed as its others were), else at once: a
-      // new peer from the same address says "connect" after it.
+      // new peer from the same address says "connect" after it. Only a peer with messages not yet polled can have
+      // one held: the others skip the scan, so a thousand peers ending at once do not scan the queue each.
       const event: HostEvent = { type: "disconnect", peer: this, reason };
-      const last = this.#sink.held.filter(([, held]) => held.peer == this).at(-1);
+      const last = this.queued && this.#sink.held.filter(([, held]) => held.peer == this).at(-1);
       if (last) insertByTime(this.#sink.held, last[0], event);
       else this.#sink.events.push(event);
-    } else this.#dropTimed();
+    }
   }
 
   disconnect(): void {
     // What is queued goes first (ENet's disconnect_later); update() ends it once all is acked. The game is done
-    // with the peer at once: no event of its comes out of poll() any more, a timed one either.
-    if (this.state == "connected" && this.#queuedBytes) {
-      this.state = "disconnecting";
-      this.#dropTimed();
-    } else this.end();
+    // with the peer at once: no event of its comes out of poll() any more, one that arrived before or its disconnect.
+    if (this.state == "connected" && this.#queuedBytes) this.state = "disconnecting";
+    else this.end();
+    this.forgotten = true;
   }
 
   /** True once disconnected with nothing left to send: the Host forgets it. */
@@ -2424,7 +2420,7 @@ export class Host {
     }
   }
 
-  /** Moves the timed messages due by `now` to the events, all of one time together. */
+  /** Moves the timed messages due by `now` to the events, all of one time together (a disconnect behind them too). */
   #release(now: number): void {
     const held = this.#sink.held;
     let due = 0;
@@ -2435,9 +2431,12 @@ export class Host {
   /** The next event, or undefined when there is none. */
   poll(): HostEvent | undefined {
     this.#release(this.#now());
-    const event = this.#sink.events.shift();
-    if (event?.type === "message") (event.peer as Connection).queued--;
-    return event;
+    for (let event; (event = this.#sink.events.shift());) {
+      const peer = event.peer as Connection;
+      if (event.type == "message") peer.queued--;
+      // After the game's own disconnect() none of that peer's events comes out, timed or not; after close() none.
+      if (!peer.forgotten && !this.#closed) return event;
+    }
   }
 
   /** Async style: updates every `tickMs` and yields each event, until `close()`. */
@@ -2452,7 +2451,7 @@ export class Host {
   /**
    * Disconnects every peer (each hears `"closed"`: CLOSE_BURST copies of the
    * goodbye leave at once, as nothing can wait for their acks), then closes
-   * the socket.
+   * the socket. `poll()` hands out nothing after it.
    */
   close(): void {
     if (this.#closed) return;

@@ -179,7 +179,8 @@ export interface Peer {
      * but in the `maxPeers` count, no events, `send` throws, `connect()` to its
      * address drops it) until every one is sent and acked, at most `timeout`
      * ms. Called again, or on a peer not yet connected, it drops them and
-     * closes at once. No event follows on this side.
+     * closes at once. No event of this peer comes out of `poll()` any more,
+     * not even one that arrived before.
      */
     disconnect(): void;
 }
@@ -280,7 +281,7 @@ export interface HostOptions {
     tickMs?: number;
     /**
      * Timed messages (`send(value, { at })`) waiting for their time, over all peers (default 4096); more are
-     * dropped and counted.
+     * dropped and counted. A peer's `"disconnect"` waiting behind its last one takes a place too.
      */
     maxTimedMessages?: number;
 }
@@ -446,7 +447,7 @@ export declare class Host {
     /**
      * Disconnects every peer (each hears `"closed"`: CLOSE_BURST copies of the
      * goodbye leave at once, as nothing can wait for their acks), then closes
-     * the socket.
+     * the socket. `poll()` hands out nothing after it.
      */
     close(): void;
 }

@@ -100,7 +100,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a peer's count of unpolled messages never goes down (a peer once over half is refused for good)",
-    edits: [['if (event?.type === "message") (event.peer as Connection).queued--;', ""]],
+    edits: [['if (event.type == "message") peer.queued--;', ""]],
   },
   {
     name: "a datagram over 65,507 bytes read as a packet",
@@ -624,20 +624,20 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
-    name: "a peer the game disconnected still hands over its held timed messages",
-    edits: [["    } else this.#dropTimed();\n", "    }\n"]],
+    name: "the game's disconnect() leaves that peer's events to come out of poll()",
+    edits: [["    this.forgotten = true;\n", ""]],
   },
   {
-    name: "a peer the game disconnected with a message queued still hands over its held timed messages",
-    edits: [['      this.state = "disconnecting";\n      this.#dropTimed();', '      this.state = "disconnecting";']],
+    name: "poll() hands out the events of a peer the game disconnected",
+    edits: [["if (!peer.forgotten && !this.#closed) return event;", "if (!this.#closed) return event;"]],
   },
   {
-    name: "timed messages dropped at the game's disconnect are not counted",
-    edits: [['this.count("timedDropped", held.length - this.#sink.held.length);', ""]],
+    name: "poll() hands out events after close()",
+    edits: [["if (!peer.forgotten && !this.#closed) return event;", "if (!peer.forgotten) return event;"]],
   },
   {
     name: "disconnect drops what is queued (no disconnecting state)",
-    edits: [['if (this.state == "connected" && this.#queuedBytes) {', "if (!this) {"]],
+    edits: [['if (this.state == "connected" && this.#queuedBytes) this.state = "disconnecting";', "if (!this) this;"]],
   },
   {
     name: "a disconnecting peer never ends once its queue is acked",
