@@ -788,7 +788,7 @@ function write(value: unknown, depth: number): void {
   switch (typeof value) {
     case "number":
       if (!Number.isSafeInteger(value)) return put64(0xcb, value);
-      if (value < 128 && value >= -32) return put(value); // positive or negative fixint (a byte keeps the low 8 bits)
+      if (value >= -32 && value < 128) return put(value); // positive or negative fixint (a byte keeps the low 8 bits)
       {
         // Unsigned forms start at 0xcc, signed at 0xd0. A negative fits n bytes
         // when -2 * value - 1 < 2^(8n), as a positive fits when value < 2^(8n).
