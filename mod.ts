@@ -697,6 +697,12 @@ function room(byteCount: number): void {
   }
 }
 
+function putBytes(bytes: Uint8Array): void {
+  room(bytes.length);
+  out.set(bytes, outAt);
+  outAt += bytes.length;
+}
+
 /**
  * Writes a type byte, then `value` big-endian in `byteCount` bytes (0, 1, 2
  * or 4), a negative as two's complement. Leaves room for 8 more bytes.
@@ -718,12 +724,6 @@ function putLength(length: number, type8: number, fixType = 0, fixLimit = 0): vo
   else if (length < 256 && type8 < 0xdb) put(type8, length, 1);
   else if (length < 65536) put(type8 + 1, length, 2);
   else put(type8 + 2, length, 4);
-}
-
-function putBytes(bytes: Uint8Array): void {
-  room(bytes.length);
-  out.set(bytes, outAt);
-  outAt += bytes.length;
 }
 
 /** Writes an ext: a fixext for 1, 2, 4, 8 or 16 bytes of data, else ext 8, 16 or 32. */
