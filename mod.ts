@@ -1274,7 +1274,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   const fragment = hasFlag ? reader.varint() : 1;
   const length = isNext ? reader.varint() : lengthCode < NEXT ? lengthCode : reader.varint() + NEXT;
   const frame: Frame = { channel, mode, sequence, fragment, payload: reader.take(length) };
-  const canonical = (isNext ? !timed && follows(frame, previous) : !(head & HAS_CHANNEL) || channel > 0) &&
+  const canonical = (isNext ? !timed && follows(frame, previous) : channel > 0 || !(head & HAS_CHANNEL)) &&
     (!hasFlag || flagged(frame)) &&
     (mode !== CONTROL || (!timed && !channel && length === CONTROL_BYTES[fragment]));
   if (reader.ok && canonical) {

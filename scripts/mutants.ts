@@ -290,7 +290,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "non-canonical frame accepted: HAS_CHANNEL with a channel byte of 0",
-    edits: [["!(head & HAS_CHANNEL) || channel > 0", "true"]],
+    edits: [["channel > 0 || !(head & HAS_CHANNEL)", "true"]],
   },
   {
     name: "HostOptions.random ignored: crypto used anyway",
