@@ -1130,7 +1130,7 @@ function writeHandshake(kind: number, first: number, second: number, third = 0):
 /** The kind and three words of a handshake datagram; none for anything else, which then fits no step. */
 function readHandshake(bytes: Uint8Array): number[] {
   const reader = new ByteReader(bytes);
-  return bytes.length === HANDSHAKE_BYTES && bytes[0] >= HELLO && bytes[0] <= REFUSED
+  return bytes.length === HANDSHAKE_BYTES && bytes[0] <= REFUSED && bytes[0] >= HELLO
     ? [reader.u8(), reader.uint(4), reader.uint(4), reader.uint(4)]
     : [];
 }
