@@ -1186,7 +1186,7 @@ function readHeader(reader: ByteReader): PacketHeader | undefined {
     canonical &&= byte !== 255 || !(first >> i & 1);
     ackBits |= byte << (8 * i); // a signed 32-bit word: read with >>> only
   }
-  if (reader.ok && canonical) {
+  if (canonical && reader.ok) {
     return { flags: first & (CLOSING | ACK_ONLY), sequence, ack: (sequence - ackBack) & 0xffff, ackBits };
   }
 }
@@ -1277,7 +1277,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   const canonical = (isNext ? !timed && follows(frame, previous) : channel > 0 || !(head & HAS_CHANNEL)) &&
     (!hasFlag || flagged(frame)) &&
     (mode !== CONTROL || (!timed && !channel && length === CONTROL_BYTES[fragment]));
-  if (reader.ok && canonical) {
+  if (canonical && reader.ok) {
     if (mode !== CONTROL || fragment !== TIMED) return frame;
     // A TIMED control frame: the frame it times follows, and is never a control frame itself (`timed` refuses one).
     const message = readFrame(reader, previous, true);
