@@ -1276,7 +1276,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   const frame: Frame = { channel, mode, sequence, fragment, payload: reader.take(length) };
   const canonical = (isNext ? !timed && follows(frame, previous) : channel > 0 || !(head & HAS_CHANNEL)) &&
     (!hasFlag || flagged(frame)) &&
-    (mode !== CONTROL || (!timed && !channel && length === CONTROL_BYTES[fragment]));
+    (mode !== CONTROL || (!channel && !timed && length === CONTROL_BYTES[fragment]));
   if (canonical && reader.ok) {
     if (mode !== CONTROL || fragment !== TIMED) return frame;
     // A TIMED control frame: the frame it times follows, and is never a control frame itself (`timed` refuses one).
