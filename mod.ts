@@ -534,6 +534,9 @@ export interface MemoryNet {
 
 // ─── Bytes ──────────────────────────────────────────────────────────────────
 
+/** A DataView of exactly `bytes`: its reads and writes stay inside them. */
+const viewOf = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 /**
  * Reads a datagram front to back. A read past the end yields 0 and clears
  * `ok` instead of throwing: a parser reads on and checks `ok` once, so
@@ -597,9 +600,6 @@ function writeVarint(bytes: Uint8Array, at: number, value: number): number {
   bytes[at++] = value;
   return at;
 }
-
-/** A DataView of exactly `bytes`: its reads and writes stay inside them. */
-const viewOf = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /** Big-endian 32-bit words, each the low 32 bits of an integer: a timestamp's, a handshake's, a cookie's input. */
 function uint32s(...values: number[]): Uint8Array {
