@@ -2672,8 +2672,8 @@ class Snapshots {
   /** A packet with a piece of `sent` was acked: once all were, the receiver holds it, a baseline. */
   acked(sent: SentSnapshot): void {
     if (
-      --sent.unacked === 0 && this.#sent[sent.sequence % SNAPSHOT_SLOTS] === sent &&
-      (this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0)
+      --sent.unacked === 0 && (this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0) &&
+      this.#sent[sent.sequence % SNAPSHOT_SLOTS] === sent
     ) {
       this.#newestAcked = sent.sequence;
     }
