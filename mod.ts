@@ -2755,7 +2755,7 @@ class Clock implements ClockEstimate {
   receive(frame: Frame, now: number): void {
     const t0 = readFloat64(frame.payload, 0);
     const kind = frame.fragment;
-    if (t0 > this.#newest[kind]) {
+    if (this.#newest[kind] < t0) {
       this.#newest[kind] = t0;
       if (kind === CLOCK_REQUEST) return void (this.#toAnswer = [t0, now]);
       const t1 = readFloat64(frame.payload, 1);
