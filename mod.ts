@@ -2661,8 +2661,8 @@ class Snapshots {
     const body = delta && delta.length < packed.length ? delta : packed;
     const payload = new Uint8Array(11 + body.length); // a varint of up to 3 bytes, a float 64, the body
     const at = writeVarint(payload, 0, body === packed ? 0 : (sequence - base!.sequence) & 0xffff);
-    payload.set(float64s(now), at);
     payload.set(body, at + 8);
+    payload.set(float64s(now), at);
     return [
       payload.subarray(0, at + 8 + body.length),
       this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, bytes: packed, unacked: 0 },
