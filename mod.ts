@@ -373,7 +373,8 @@ export interface Peer {
    * @param options the mode (default `"reliable"`) and channel (default 0)
    * @throws {RangeError} for an unknown mode or channel, a message over the size limit, a full send queue, or an
    *   `at` that is no finite number or more than `timeout` ahead
-   * @throws {TypeError} when the peer is disconnected, or for a value pack cannot take
+   * @throws {TypeError} when the peer is disconnected, for a value pack cannot take, or for a mode given in place
+   *   of the options (`send(value, "unreliable")`)
    */
   send(value: unknown, options?: SendOptions): void;
   /**
@@ -1683,6 +1684,10 @@ class Connection implements Peer {
 
   send(value: unknown, { mode = "reliable", channel = 0, at }: SendOptions = {}): void {
     const modeIndex = MODES.indexOf(mode);
+    // A mode in place of the options, send(value, "unreliable"), reads as no option at all: reliable, silently.
+    if (typeof arguments[1] == "string") {
+      throw new TypeError(`Cannot send with options "${arguments[1]}": give { mode: "${arguments[1]}" }`);
+    }
     if (this.state.startsWith("dis")) {
       throw new TypeError(`Cannot send to ${this.address}: the peer is ${this.state}`);
     }

@@ -12,6 +12,7 @@ import {
   type Mode,
   pack,
   type Peer,
+  type SendOptions,
   type Socket,
   unpack,
 } from "./mod.ts";
@@ -1529,6 +1530,24 @@ Deno.test("Host limits: send() throws a RangeError naming the modes and channels
     message: `Cannot send in mode "bogus": the modes are reliable, unordered, sequenced, unreliable, state`,
   });
   peer.send(1, { channel: 7 });
+});
+
+Deno.test("send() given a mode in place of its options throws a TypeError that shows the options to give", () => {
+  // From JavaScript, send(value, "unreliable") read as no options at all and went reliable, silently.
+  const { peer, step, stepUntil, serverEvents } = pair();
+  stepUntil(() => peer.state === "connected", "connect");
+  for (const mode of ["unreliable", "sequenced"]) {
+    assert.throws(() => peer.send("sent as " + mode, mode as unknown as SendOptions), {
+      name: "TypeError",
+      message: `Cannot send with options "${mode}": give { mode: "${mode}" }`,
+    });
+  }
+  peer.send(1, undefined);
+  peer.send(2, {});
+  peer.send(3);
+  stepUntil(() => messages(serverEvents).length >= 3, "three messages");
+  for (let i = 0; i < 10; i++) step();
+  assert.deepEqual(messages(serverEvents).map((event) => event.data), [1, 2, 3], "nothing queued by the throws");
 });
 
 Deno.test("Host limits: a frame on a channel past the receiver's channels drops its packet and is counted", () => {

@@ -602,6 +602,10 @@ const MUTANTS: Mutant[] = [
     edits: [["end(reason?: DisconnectReason, goodbye = !reason)", "end(reason?: DisconnectReason, goodbye = false)"]],
   },
   {
+    name: "send(value, mode) taken as no options: reliable, silently",
+    edits: [['if (typeof arguments[1] == "string") {', "if (!this) {"]],
+  },
+  {
     name: "a peer still connecting once keyed ends without a goodbye",
     edits: [["(goodbye || leaving) && this.#cookie ?", '(goodbye || leaving) && state != "connecting" ?']],
   },
