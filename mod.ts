@@ -2526,9 +2526,7 @@ export class Host {
       // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
       if (connection.mustAck) this.#send(connection, connection.packet(now));
       if (connection.finished) this.#connections.delete(from);
-      return;
-    }
-    this.#handshake(readHandshake(datagram), connection, from, now);
+    } else this.#handshake(readHandshake(datagram), connection, from, now);
   }
 
   /** Answers a handshake datagram; one that fits no step of the handshake is counted invalid. */
