@@ -1682,90 +1682,6 @@ class Connection implements Peer {
     }
   }
 
-  send(value: unknown, { mode = "reliable", channel = 0, at }: SendOptions = {}): void {
-    const modeIndex = MODES.indexOf(mode);
-    // A mode in place of the options, send(value, "unreliable"), reads as no option at all: reliable, silently.
-    if (typeof arguments[1] == "string") {
-      throw new TypeError(`Cannot send with options "${arguments[1]}": give { mode: "${arguments[1]}" }`);
-    }
-    if (this.state.startsWith("dis")) {
-      throw new TypeError(`Cannot send to ${this.address}: the peer is ${this.state}`);
-    }
-    if (modeIndex < 0) {
-      throw new RangeError(`Cannot send in mode "${mode}": the modes are ${MODES.join(", ")}`);
-    }
-    if (!(Number.isInteger(channel) && channel >= 0 && channel <= this.#config.channels - 1)) {
-      throw new RangeError(`Cannot send on channel ${channel}: the channels are 0 to ${this.#config.channels - 1}`);
-    }
-    if (at !== undefined) {
-      // At most `timeout` ahead, as the receiver holds it: a Date.now() time on a performance.now() clock was
-      // dropped there, and the sender was told nothing.
-      const now = this.#sink.now();
-      if (!(Number.isFinite(at) && at - now <= this.#config.timeout)) {
-        throw new RangeError(
-          `Cannot send at ${at}: a time is ms on this Host's clock (now ${now}), at most HostOptions.timeout ahead`,
-        );
-      }
-    }
-    const stream = this.#stream(streamId(channel, modeIndex));
-    let payload = pack(value);
-    let snapshot: SentSnapshot | undefined;
-    const pieceBytes = this.#config.mtu - PACKET_OVERHEAD_BYTES - (at === undefined ? 0 : TIMED_FRAME_BYTES);
-    const fragments = isReliable(modeIndex) || modeIndex === STATE;
-    // A message in more pieces than the receiver holds at once never completes: RECEIVE_WINDOW, or for a state
-    // STATE_PIECES_KEPT less one (a state travels after a head of up to 11 bytes).
-    const pieces = modeIndex === STATE ? STATE_PIECES_KEPT - 1 : RECEIVE_WINDOW;
-    const limit = fragments ? Math.min(this.#config.maxMessageBytes, pieces * pieceBytes) : pieceBytes;
-    if (payload.length > limit) {
-      throw new RangeError(
-        `Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit} bytes` +
-          (fragments ? ` (HostOptions.maxMessageBytes, or ${pieces} pieces of ${pieceBytes})` : ", one packet"),
-      );
-    }
-    if (this.#queuedBytes + payload.length > this.#config.maxQueuedBytes) {
-      throw new RangeError(
-        `Cannot send ${payload.length} bytes to ${this.address}: ${this.#queuedBytes} bytes are queued and the limit ` +
-          `is ${this.#config.maxQueuedBytes} (HostOptions.maxQueuedBytes)`,
-      );
-    }
-    // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
-    // head at most): now a state may change what is queued. A newer one supersedes what of the older ones has not
-    // left yet.
-    if (modeIndex === STATE) {
-      this.#queuedBytes -= stream.dropUnsent();
-      [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, this.#sink.now());
-    }
-    // A message in pieces queued behind a piece that has not left yet (a backlog) starts as if it went on from that
-    // piece, in one piece of pieceBytes, when that takes no more pieces: the two fill one packet (at the default mtu
-    // a backlog of 1,200-byte messages took two packets each, one nearly empty).
-    const last = stream.last;
-    let shift = last && !last.sends && !last.done ? frameBytes(last) : 0;
-    if ((payload.length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;
-    const pieceCount = Math.ceil((payload.length + shift) / pieceBytes); // pack gives at least 1 byte
-    if (snapshot) snapshot.unacked = pieceCount;
-    const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
-    for (let index = 0; index < pieceCount; index++) {
-      stream.push({
-        at,
-        onAcked,
-        channel,
-        mode: modeIndex,
-        sequence: stream.nextSend,
-        fragment: index * 2 + +(index === pieceCount - 1),
-        payload: pieceCount > 1
-          ? payload.subarray(index && index * pieceBytes - shift, (index + 1) * pieceBytes - shift)
-          : payload,
-        sends: 0,
-        copies: 0,
-        sentAt: 0,
-        resendAt: 0,
-        done: false,
-      });
-      if (hasSequence(modeIndex)) stream.nextSend = nextSequence(stream.nextSend);
-    }
-    this.#queuedBytes += payload.length;
-  }
-
   remoteTime(localMs: number = this.#sink.now()): number {
     return localMs + this.clock.offsetMs;
   }
@@ -2010,6 +1926,90 @@ class Connection implements Peer {
       } else this.#sink.events.push(event);
       this.queued++;
     }
+  }
+
+  send(value: unknown, { mode = "reliable", channel = 0, at }: SendOptions = {}): void {
+    const modeIndex = MODES.indexOf(mode);
+    // A mode in place of the options, send(value, "unreliable"), reads as no option at all: reliable, silently.
+    if (typeof arguments[1] == "string") {
+      throw new TypeError(`Cannot send with options "${arguments[1]}": give { mode: "${arguments[1]}" }`);
+    }
+    if (this.state.startsWith("dis")) {
+      throw new TypeError(`Cannot send to ${this.address}: the peer is ${this.state}`);
+    }
+    if (modeIndex < 0) {
+      throw new RangeError(`Cannot send in mode "${mode}": the modes are ${MODES.join(", ")}`);
+    }
+    if (!(Number.isInteger(channel) && channel >= 0 && channel <= this.#config.channels - 1)) {
+      throw new RangeError(`Cannot send on channel ${channel}: the channels are 0 to ${this.#config.channels - 1}`);
+    }
+    if (at !== undefined) {
+      // At most `timeout` ahead, as the receiver holds it: a Date.now() time on a performance.now() clock was
+      // dropped there, and the sender was told nothing.
+      const now = this.#sink.now();
+      if (!(Number.isFinite(at) && at - now <= this.#config.timeout)) {
+        throw new RangeError(
+          `Cannot send at ${at}: a time is ms on this Host's clock (now ${now}), at most HostOptions.timeout ahead`,
+        );
+      }
+    }
+    const stream = this.#stream(streamId(channel, modeIndex));
+    let payload = pack(value);
+    let snapshot: SentSnapshot | undefined;
+    const pieceBytes = this.#config.mtu - PACKET_OVERHEAD_BYTES - (at === undefined ? 0 : TIMED_FRAME_BYTES);
+    const fragments = isReliable(modeIndex) || modeIndex === STATE;
+    // A message in more pieces than the receiver holds at once never completes: RECEIVE_WINDOW, or for a state
+    // STATE_PIECES_KEPT less one (a state travels after a head of up to 11 bytes).
+    const pieces = modeIndex === STATE ? STATE_PIECES_KEPT - 1 : RECEIVE_WINDOW;
+    const limit = fragments ? Math.min(this.#config.maxMessageBytes, pieces * pieceBytes) : pieceBytes;
+    if (payload.length > limit) {
+      throw new RangeError(
+        `Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit} bytes` +
+          (fragments ? ` (HostOptions.maxMessageBytes, or ${pieces} pieces of ${pieceBytes})` : ", one packet"),
+      );
+    }
+    if (this.#queuedBytes + payload.length > this.#config.maxQueuedBytes) {
+      throw new RangeError(
+        `Cannot send ${payload.length} bytes to ${this.address}: ${this.#queuedBytes} bytes are queued and the limit ` +
+          `is ${this.#config.maxQueuedBytes} (HostOptions.maxQueuedBytes)`,
+      );
+    }
+    // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
+    // head at most): now a state may change what is queued. A newer one supersedes what of the older ones has not
+    // left yet.
+    if (modeIndex === STATE) {
+      this.#queuedBytes -= stream.dropUnsent();
+      [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, this.#sink.now());
+    }
+    // A message in pieces queued behind a piece that has not left yet (a backlog) starts as if it went on from that
+    // piece, in one piece of pieceBytes, when that takes no more pieces: the two fill one packet (at the default mtu
+    // a backlog of 1,200-byte messages took two packets each, one nearly empty).
+    const last = stream.last;
+    let shift = last && !last.sends && !last.done ? frameBytes(last) : 0;
+    if ((payload.length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;
+    const pieceCount = Math.ceil((payload.length + shift) / pieceBytes); // pack gives at least 1 byte
+    if (snapshot) snapshot.unacked = pieceCount;
+    const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
+    for (let index = 0; index < pieceCount; index++) {
+      stream.push({
+        at,
+        onAcked,
+        channel,
+        mode: modeIndex,
+        sequence: stream.nextSend,
+        fragment: index * 2 + +(index === pieceCount - 1),
+        payload: pieceCount > 1
+          ? payload.subarray(index && index * pieceBytes - shift, (index + 1) * pieceBytes - shift)
+          : payload,
+        sends: 0,
+        copies: 0,
+        sentAt: 0,
+        resendAt: 0,
+        done: false,
+      });
+      if (hasSequence(modeIndex)) stream.nextSend = nextSequence(stream.nextSend);
+    }
+    this.#queuedBytes += payload.length;
   }
 
   /**
