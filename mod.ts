@@ -2569,7 +2569,7 @@ export class Host {
       return;
     }
     // Answers to our HELLO carry our nonce: a stranger cannot guess it.
-    if (connection?.state == "connecting" && first === connection.nonce) {
+    if (connection?.state == "connecting" && connection.nonce === first) {
       if (kind === CHALLENGE) this.#send(connection, connection.hello(now, second)); // again, with the cookie
       else connection.end(second === REFUSED_PROTOCOL ? "refused" : "full");
     } else this.#count(connection, "invalidDropped");
