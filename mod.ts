@@ -1475,7 +1475,7 @@ class Stream {
     if (!isReliable(this.#mode)) return [frame]; // sequenced (the newest) and unreliable: as they are
     if (sequenceAhead(sequence, this.#nextDeliver) < 0 || held.has(sequence)) return undefined;
     // The common case, the next message whole with nothing waiting: handed over as it is, never copied or held.
-    if (this.#mode === RELIABLE && frame.fragment === 1 && sequence === this.#nextDeliver && !held.size) {
+    if (this.#mode === RELIABLE && frame.fragment === 1 && this.#nextDeliver === sequence && !held.size) {
       this.#nextDeliver = nextSequence(sequence);
       return [frame];
     }
