@@ -1683,7 +1683,7 @@ class Connection implements Peer {
   }
 
   remoteTime(localMs: number = this.#sink.now()): number {
-    return localMs + this.clock.offsetMs;
+    return this.clock.offsetMs + localMs;
   }
 
   /**
