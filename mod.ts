@@ -2200,7 +2200,7 @@ class Connection implements Peer {
       // Streams take turns at going first, packet by packet, so none starves another of its kind (whole
       // messages go before fragments: a stream of whole messages filling every packet holds fragments back).
       for (let i = 0; i < this.#streamList.length; i++) {
-        const stream = this.#streamList[(i + this.#packetsThisUpdate) % this.#streamList.length];
+        const stream = this.#streamList[(this.#packetsThisUpdate + i) % this.#streamList.length];
         for (let piece; (piece = stream.nextUnsent(fragments)) && take(piece, false);) {
           // taken
         }
