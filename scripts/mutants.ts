@@ -104,7 +104,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a datagram over 65,507 bytes read as a packet",
-    edits: [["&& connection && datagram.length <= 65507) {", "&& connection) {"]],
+    edits: [["&& datagram[0] >= DATA && datagram.length <= 65507) {", "&& datagram[0] >= DATA) {"]],
   },
   {
     name: "no maxQueuedBytes bound",
