@@ -213,7 +213,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "no stale-ack check (ackAge) on UDP",
     edits: [[
-      "|| !this.#sink.reliable && (ackAge < 1 || ackAge > SENT_PACKET_SLOTS)) {",
+      "|| !this.#sink.reliable && (ackAge > SENT_PACKET_SLOTS || ackAge < 1)) {",
       "|| false && ackAge) {",
     ]],
   },
