@@ -2045,7 +2045,7 @@ class Connection implements Peer {
       if (acked) this.#sent[slot] = undefined;
       packet.counted = true;
       // The congestion window: cut by a loss of a packet sent since the last cut, grown by an ack.
-      if (!acked && packet.sentAt > this.#windowCutAt && this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now);
+      if (!acked && this.stats.loss > CONGESTION_LOSS && packet.sentAt > this.#windowCutAt) this.#cutWindow(now);
       else if (acked && 2 * this.#packetsInFlight >= this.#window) {
         this.#window = Math.min(
           MAX_WINDOW_PACKETS,

@@ -515,7 +515,10 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "window: never cut by loss",
-    edits: [["this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now)", "false) this.#cutWindow(now)"]],
+    edits: [[
+      "this.stats.loss > CONGESTION_LOSS && packet.sentAt > this.#windowCutAt) this.#cutWindow(now)",
+      "false) this.#cutWindow(now)",
+    ]],
   },
   {
     name: "window: a forgotten flight without back-off",
