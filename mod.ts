@@ -2085,7 +2085,7 @@ class Connection implements Peer {
    * ride along again. pollTransmit then hands out the datagrams.
    */
   update(now: number): void {
-    if (this.state != "disconnected" && now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout");
+    if (now - this.#lastReceivedAt > this.#config.timeout && this.state != "disconnected") return this.end("timeout");
     if (this.state == "disconnecting" && !this.#queuedBytes) this.end(); // all sent and acked: the goodbye goes
     // A reliable stream that has waited `timeout` ms for one missing piece while later ones arrive
     // will wait forever: the sender believes it delivered (a bug or a forged ack), or its link lost every
