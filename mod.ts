@@ -1536,8 +1536,8 @@ class Stream {
       if (pieces.length > 1) message.set(pieces[i], byteCount);
       byteCount += pieces[i].length;
       const at = (start + i) & 0xffff;
-      if (this.#mode === UNORDERED) this.held.set(at, null);
-      else this.held.delete(at);
+      if (this.#mode !== UNORDERED) this.held.delete(at);
+      else this.held.set(at, null);
     }
     if (this.#mode === RELIABLE) this.#nextDeliver = (start + pieces.length) & 0xffff;
     return { payload: message, at: piece.at };
