@@ -1367,9 +1367,10 @@ class Stream {
    * front are let go as the front moves on.
    */
   #pending: Outgoing[] = [];
-  #front = 0;
   /** Where the next unsent whole message and the next unsent fragment are, at or after the front. */
   #unsent = [0, 0];
+  /** Where the pieces not done start, as nextUnsent last found: the done pieces before it wait to be let go. */
+  #front = 0;
   /** Receiving: the next reliable sequence to deliver, the newest sequenced one, what waits. */
   #nextDeliver = 0;
   #newest = 0xffff; // just behind 0: the first sequenced message is newer
