@@ -2321,13 +2321,13 @@ export class Host {
   /** The key of the handshake's cookies: 64 random bits. */
   #secret: TagKey;
   #connections = new Map<string, Connection>();
+  /** True once close() has run; unset before: it is only ever tested for truth. */
+  #closed?: boolean;
   /**
    * What the connections share with the Host, the event queue and the timed messages waiting for their time among
    * it (of one time, in the order they came).
    */
   #sink: Sink;
-  /** True once close() has run; unset before: it is only ever tested for truth. */
-  #closed?: boolean;
 
   /**
    * Makes a Host on a socket and starts listening.
