@@ -2172,8 +2172,8 @@ class Connection implements Peer {
       const bytes = frameBytes(piece);
       if (used + bytes > room) return false;
       used += bytes;
-      chosen.push(piece);
       piece.sentAt = now;
+      chosen.push(piece);
       if (piece.sends++) this.count("messagesResent");
       else if (isReliable(piece.mode) && !this.#sink.reliable) this.#inFlight.push(piece);
       else {
