@@ -3293,8 +3293,8 @@ export async function bunUdp(
         if (waiting.push([data.slice(), port, hostname, done]) === 1) flush();
       },
       listen(onData, onFault) {
-        receive = onData;
         fail = onFault;
+        receive = onData;
       },
       close: () => udp.close(),
     }),
@@ -3440,8 +3440,8 @@ export function webSocket(ws: WebSocketLike): Socket & { readonly address: strin
       link.send(data);
     },
     listen(onData, onEvent = ignore) {
-      receive = onData;
       notify = onEvent;
+      receive = onData;
     },
     close: () => link.close(),
   };
@@ -3527,8 +3527,8 @@ export function webSocketServer(): WebSocketServer {
       else notify(sendError(to, "no open WebSocket there"));
     },
     listen(onData, onEvent = ignore) {
-      receive = onData;
       notify = onEvent;
+      receive = onData;
     },
     close() {
       links.forEach((link) => link.close());
