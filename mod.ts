@@ -2515,8 +2515,8 @@ export class Host {
 
   #receive(datagram: Uint8Array, from: string): void {
     if (this.#closed) return;
-    const now = this.#now();
     const connection = this.#connections.get(from);
+    const now = this.#now();
     this.#count(connection, "packetsReceived");
     this.#count(connection, "bytesReceived", datagram.length);
     // No packet is larger than the largest mtu; a WebSocket message can be 64 MiB: one of tiny frames was
