@@ -1429,7 +1429,7 @@ class Stream {
     const pending = this.#pending;
     let front = this.#front;
     while (front < pending.length && pending[front].done) front++;
-    if (front > 1024 && front * 2 > pending.length) {
+    if (front * 2 > pending.length && front > 1024) {
       // Let go of the done pieces at the front, in O(1) amortized. The cursors start over from it: what they had
       // passed was sent or of the other kind, and is passed again once a splice, as rarely.
       pending.splice(0, front);
