@@ -2138,19 +2138,9 @@ Deno.test("a peer that ends while still connecting, once the challenge came, say
   // The answering side has a connection from the HELLO with the cookie on; the first data packet back is lost, so
   // the caller is still "connecting". It ended silently, and the other side waited out its timeout (10 s).
   for (const ending of ["disconnect", "close"] as const) {
-    const net = memoryNet({ latencyMs: 10 });
-    const client = new Host(net.socket("client"), { now: net.now });
     // Handshake datagrams (types 1 to 3) pass; the server's data packets (0x80 and up) are lost.
-    const answering = new Host(filtered(net.socket("server"), (data) => data[0] < 0x80), { now: net.now });
-    const peer = client.connect("server");
-    const serverEvents: HostEvent[] = [];
-    const step = () => {
-      client.update();
-      answering.update();
-      net.advance(TICK_MS);
-      serverEvents.push(...drain(answering));
-      drain(client);
-    };
+    const dataLost = (inner: Socket) => filtered(inner, (data) => data[0] < 0x80);
+    const { peer, client, step, serverEvents } = pair({ latencyMs: 10 }, {}, { server: { socket: dataLost } });
     for (let i = 0; i < 10; i++) step();
     assert.equal(peer.state, "connecting", "the server's data packets are lost");
     assert.deepEqual(serverEvents.map((event) => event.type), ["connect"]);
