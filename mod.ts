@@ -373,8 +373,8 @@ export interface Peer {
    * @param options the mode (default `"reliable"`) and channel (default 0)
    * @throws {RangeError} for an unknown mode or channel, a message over the size limit, a full send queue, or an
    *   `at` that is no finite number or more than `timeout` ahead
-   * @throws {TypeError} when the peer is disconnected, for a value pack cannot take, or for a mode given in place
-   *   of the options (`send(value, "unreliable")`)
+   * @throws {TypeError} when the peer is disconnected, for a value pack cannot take, or for options that are no
+   *   object (a mode or a channel in their place: `send(value, { mode: "unreliable" })`, not `send(value, "unreliable")`)
    */
   send(value: unknown, options?: SendOptions): void;
   /**
@@ -1929,12 +1929,14 @@ class Connection implements Peer {
     }
   }
 
-  send(value: unknown, { mode = "reliable", channel = 0, at }: SendOptions = {}): void {
-    const modeIndex = MODES.indexOf(mode);
-    // A mode in place of the options, send(value, "unreliable"), reads as no option at all: reliable, silently.
-    if (typeof arguments[1] == "string") {
-      throw new TypeError(`Cannot send with options "${arguments[1]}": give { mode: "${arguments[1]}" }`);
+  send(value: unknown, options: SendOptions = {}): void {
+    // From JavaScript a mode in place of the options, send(value, "unreliable"), threw a RangeError about a time (a
+    // string's at() read as `at`); a channel, send(value, 1), went on channel 0, silently; null failed on `.mode`.
+    if (typeof options != "object" || !options) {
+      throw new TypeError(`Cannot send with options ${options}: give an object, as { mode: "unreliable" }`);
     }
+    const { mode = "reliable", channel = 0, at } = options;
+    const modeIndex = MODES.indexOf(mode);
     if (this.state.startsWith("dis")) {
       throw new TypeError(`Cannot send to ${this.address}: the peer is ${this.state}`);
     }

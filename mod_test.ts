@@ -1532,22 +1532,24 @@ Deno.test("Host limits: send() throws a RangeError naming the modes and channels
   peer.send(1, { channel: 7 });
 });
 
-Deno.test("send() given a mode in place of its options throws a TypeError that shows the options to give", () => {
-  // From JavaScript, send(value, "unreliable") read as no options at all and went reliable, silently.
+Deno.test("send() given no object for its options (a mode, a channel, null) throws a TypeError naming what to give", () => {
+  // From JavaScript, send(value, "unreliable") threw a RangeError about a time (a string's at() read as `at`),
+  // send(value, 1) went on channel 0, silently, and null failed on reading `.mode`.
   const { peer, step, stepUntil, serverEvents } = pair();
   stepUntil(() => peer.state === "connected", "connect");
-  for (const mode of ["unreliable", "sequenced"]) {
-    assert.throws(() => peer.send("sent as " + mode, mode as unknown as SendOptions), {
+  for (const options of ["unreliable", 1, null, true]) {
+    assert.throws(() => peer.send("sent with " + options, options as unknown as SendOptions), {
       name: "TypeError",
-      message: `Cannot send with options "${mode}": give { mode: "${mode}" }`,
+      message: `Cannot send with options ${options}: give an object, as { mode: "unreliable" }`,
     });
   }
   peer.send(1, undefined);
   peer.send(2, {});
   peer.send(3);
-  stepUntil(() => messages(serverEvents).length >= 3, "three messages");
+  peer.send(4, JSON.parse('{ "mode": "unordered", "channel": 1 }'));
+  stepUntil(() => messages(serverEvents).length >= 4, "four messages");
   for (let i = 0; i < 10; i++) step();
-  assert.deepEqual(messages(serverEvents).map((event) => event.data), [1, 2, 3], "nothing queued by the throws");
+  assert.deepEqual(messages(serverEvents).map((event) => event.data), [1, 2, 3, 4], "nothing queued by the throws");
 });
 
 Deno.test("Host limits: a frame on a channel past the receiver's channels drops its packet and is counted", () => {

@@ -169,8 +169,8 @@ export interface Peer {
      * @param options the mode (default `"reliable"`) and channel (default 0)
      * @throws {RangeError} for an unknown mode or channel, a message over the size limit, a full send queue, or an
      *   `at` that is no finite number or more than `timeout` ahead
-     * @throws {TypeError} when the peer is disconnected, for a value pack cannot take, or for a mode given in place
-     *   of the options (`send(value, "unreliable")`)
+     * @throws {TypeError} when the peer is disconnected, for a value pack cannot take, or for options that are no
+     *   object (a mode or a channel in their place: `send(value, { mode: "unreliable" })`, not `send(value, "unreliable")`)
      */
     send(value: unknown, options?: SendOptions): void;
     /**

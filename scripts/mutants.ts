@@ -605,8 +605,8 @@ const MUTANTS: Mutant[] = [
     edits: [["end(reason?: DisconnectReason, goodbye = !reason)", "end(reason?: DisconnectReason, goodbye = false)"]],
   },
   {
-    name: "send(value, mode) taken as no options: reliable, silently",
-    edits: [['if (typeof arguments[1] == "string") {', "if (!this) {"]],
+    name: "send() takes options that are no object: a channel number as none, silently",
+    edits: [['if (typeof options != "object" || !options) {', "if (!options) {"]],
   },
   {
     name: "a peer still connecting once keyed ends without a goodbye",
