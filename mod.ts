@@ -1689,8 +1689,8 @@ class Connection implements Peer {
 
   /**
    * Ends the connection: for `reason`, with the event queued, and no goodbye unless `goodbye`; with no reason (the
-   * caller's `disconnect()`) with a goodbye and no event. One the caller disconnected says goodbye, and queues no
-   * event, whatever ends it.
+   * caller's `disconnect()`) with a goodbye and no event. One the caller disconnected says goodbye whatever ends it,
+   * and its event, if one is queued, never comes out of poll() (see `forgotten`).
    */
   end(reason?: DisconnectReason, goodbye = !reason): void {
     const state = this.state;
@@ -1706,7 +1706,7 @@ class Connection implements Peer {
     // again: only a connected (or disconnecting) peer sends pieces.
     this.#streams.clear();
     this.#streamList = [];
-    if (reason && !leaving) {
+    if (reason) {
       // Behind what the peer timed before it left (its last words, timed as its others were), else at once: a
       // new peer from the same address says "connect" after it. Only a peer with messages not yet polled can have
       // one held: the others skip the scan, so a thousand peers ending at once do not scan the queue each.

@@ -658,10 +658,6 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
-    name: "a disconnecting peer that ends queues an event of its own",
-    edits: [["    if (reason && !leaving) {\n      // Behind", "    if (reason) {\n      // Behind"]],
-  },
-  {
     name: "a disconnecting peer that times out sends no goodbye",
     edits: [["(goodbye || leaving) && this.#cookie", "goodbye && this.#cookie"]],
   },
