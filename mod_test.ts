@@ -231,6 +231,13 @@ Deno.test("pack() throws a RangeError for a bigint past 64 bits, an invalid Date
   assert.throws(() => pack(new Date(NaN)), /Cannot pack an invalid Date/);
   assert.throws(() => pack(new Extension(128, new Uint8Array(1))), RangeError);
   assert.throws(() => pack(new Extension(1.5, new Uint8Array(1))), RangeError);
+  // A bigint type threw the engine's "Cannot mix BigInt and other types" (a TypeError naming no Extension).
+  for (const type of [1n, "1"]) {
+    assert.throws(() => pack(new Extension(type as unknown as number, new Uint8Array(1))), {
+      name: "RangeError",
+      message: `Cannot pack Extension(${String(type)}): type must be an integer -128..127, data a Uint8Array`,
+    });
+  }
 });
 
 Deno.test("pack() accepts 256 levels of nesting and unpack() reads them", () => {

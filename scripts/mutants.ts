@@ -605,6 +605,10 @@ const MUTANTS: Mutant[] = [
     edits: [["end(reason?: DisconnectReason, goodbye = !reason)", "end(reason?: DisconnectReason, goodbye = false)"]],
   },
   {
+    name: "an Extension's bigint type fails in the shift with the engine's error",
+    edits: [['|| typeof type != "number" || type << 24 >> 24 !== type', "|| type << 24 >> 24 !== type"]],
+  },
+  {
     name: "send() takes options that are no object: a channel number as none, silently",
     edits: [['if (typeof options != "object" || !options) {', "if (!options) {"]],
   },
