@@ -572,7 +572,7 @@ class ByteReader {
     let value = 0;
     for (let shift = 1; shift <= 2 ** 21; shift *= 128) {
       const byte = this.u8();
-      value += (byte & 127) * shift;
+      value += shift * (byte & 127);
       // A last byte of 0 after the first adds nothing: the same number has a shorter form.
       if (byte < 128) return byte || shift === 1 ? value : this.#fail();
     }
