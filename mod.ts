@@ -574,7 +574,7 @@ class ByteReader {
       const byte = this.u8();
       value += shift * (byte & 127);
       // A last byte of 0 after the first adds nothing: the same number has a shorter form.
-      if (byte < 128) return byte || shift === 1 ? value : this.#fail();
+      if (byte < 128) return shift === 1 || byte ? value : this.#fail();
     }
     return this.#fail();
   }

@@ -286,7 +286,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "non-canonical frame accepted: an overlong varint",
-    edits: [["if (byte < 128) return byte || shift === 1 ? value : this.#fail();", "if (byte < 128) return value;"]],
+    edits: [["if (byte < 128) return shift === 1 || byte ? value : this.#fail();", "if (byte < 128) return value;"]],
   },
   {
     name: "non-canonical frame accepted: HAS_CHANNEL with a channel byte of 0",
