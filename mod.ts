@@ -711,7 +711,7 @@ function putBytes(bytes: Uint8Array): void {
 function put(type: number, value = 0, byteCount = 0): void {
   room(9);
   out[outAt++] = type;
-  while (byteCount) out[outAt++] = value >> 8 * --byteCount;
+  while (byteCount) out[outAt++] = value >> --byteCount * 8;
 }
 
 /**
