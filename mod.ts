@@ -830,7 +830,7 @@ function write(value: unknown, depth: number): void {
           throw new RangeError(`Cannot pack Extension(${type}): type must be an integer -128..127, data a Uint8Array`);
         }
         putExtension(type, data);
-      } else if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+      } else if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
         // An ArrayBuffer has no buffer, offset or length of a view: the Uint8Array spans it whole.
         // A Uint8Array goes as it is: reading `.buffer` of a small one (V8 keeps up to 64 bytes inside the object)
         // moves its bytes to a new ArrayBuffer, about 350 ns, as long as packing a small message.
