@@ -1216,7 +1216,7 @@ const flagged = (frame: Frame): boolean => frame.fragment !== 1 || frame.mode >=
 /** True when a frame can be written as NEXT after `previous`: same stream, the following sequence, not timed. */
 const follows = (frame: Frame, previous: Frame | undefined): boolean =>
   hasSequence(frame.mode) && frame.at === undefined &&
-  frame.mode === previous?.mode && frame.channel === previous.channel &&
+  frame.channel === previous?.channel && frame.mode === previous.mode &&
   frame.sequence === nextSequence(previous.sequence);
 
 /** Bytes of a frame, head and payload, written as a frame of its own, not as NEXT. */
