@@ -2642,7 +2642,7 @@ function applyDelta(delta: Uint8Array, base: Uint8Array, max: number): Uint8Arra
   while (reader.left) {
     at += reader.varint();
     const run = reader.take(reader.varint());
-    if (at + run.length > length) return undefined;
+    if (length < at + run.length) return undefined;
     for (const byte of run) bytes[at++] ^= byte;
   }
   return reader.ok ? bytes : undefined;
