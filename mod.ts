@@ -2809,7 +2809,7 @@ function insertByTime<T>(list: [number, T][], time: number, value: T): void {
  * ```
  */
 export function lerp<T>(a: T, b: T, fraction: number): T {
-  if (typeof a === "number" && typeof b === "number") return a + (b - a) * fraction as T;
+  if (typeof a === "number" && typeof b === "number") return a + fraction * (b - a) as T;
   // Walked into: two arrays, or two plain objects (a class's instance may hold anything).
   const kind = (value: unknown) => value && typeof value === "object" && Object.getPrototypeOf(value);
   if (kind(a) !== kind(b) || !(Array.isArray(b) || kind(b) === Object.prototype)) return b;
