@@ -740,9 +740,9 @@ function putExtension(type: number, data: Uint8Array): void {
 /** Writes a str: ASCII byte by byte, anything else through TextEncoder. */
 function putString(value: string): void {
   const length = value.length;
-  // Room for the longest header and UTF-8 (3 bytes per UTF-16 unit), and for put's 9: the
+  // Room for put's 9, which covers the longest header (5), and for UTF-8 (3 bytes per UTF-16 unit): the
   // buffer must not move under `start`.
-  room(length * 3 + 9);
+  room(9 + length * 3);
   const start = outAt;
   putLength(length, 0xd9, 0xa0, 32);
   for (let i = 0; i < length; i++) {
