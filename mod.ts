@@ -544,9 +544,9 @@ const viewOf = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes
  * hostile input costs no exception.
  */
 class ByteReader {
+  readonly #bytes: Uint8Array;
   ok = true;
   at = 0;
-  readonly #bytes: Uint8Array;
   constructor(bytes: Uint8Array) {
     this.#bytes = bytes;
   }
