@@ -2733,7 +2733,6 @@ class Clock implements ClockEstimate {
   offsetMs = 0;
   errorMs = Infinity;
   #samples: [errorMs: number, offsetMs: number][] = [];
-  #requestedAt = -Infinity;
   /** The last request to answer: its t0, and when it arrived. */
   #toAnswer?: [number, number];
   /**
@@ -2741,6 +2740,7 @@ class Clock implements ClockEstimate {
    * empty packet passes as new (see ACK_ONLY), and 20 replayed answers a tick once skewed the offset by 15 s.
    */
   #newest = [-Infinity, -Infinity];
+  #requestedAt = -Infinity;
 
   /** The control frames for the next packet: the answer to the last request, and a request when one is due. */
   frames(now: number): Frame[] {
