@@ -1009,7 +1009,7 @@ function readExtension(byteCount: number): Date | Extension {
 
 function read(depth: number): unknown {
   const type = input[need(1)];
-  if (type < 0x80 || type > 0xdf) return type << 24 >> 24; // positive and negative fixint
+  if (type > 0xdf || type < 0x80) return type << 24 >> 24; // negative and positive fixint
   if (type < 0xa0 || type > 0xdb) {
     // fixmap 0x80, fixarray 0x90, array 16/32 0xdc/0xdd, map 16/32 0xde/0xdf
     if (++depth > MAX_DEPTH) malformed(`nesting deeper than ${MAX_DEPTH}`);
