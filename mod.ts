@@ -2665,7 +2665,7 @@ class Snapshots {
     const base = this.#sent[this.#newestAcked % SNAPSHOT_SLOTS];
     // The delta against it when there is one and it is shorter, else the whole packed bytes.
     const delta = base?.sequence === this.#newestAcked && xorDelta(packed, base.bytes);
-    const body = delta && delta.length < packed.length ? delta : packed;
+    const body = delta && packed.length > delta.length ? delta : packed;
     const payload = new Uint8Array(11 + body.length); // a varint of up to 3 bytes, a float 64, the body
     const at = writeVarint(payload, 0, body === packed ? 0 : (sequence - base!.sequence) & 0xffff);
     payload.set(body, at + 8);

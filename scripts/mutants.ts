@@ -415,8 +415,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the state mode never sends a delta (always the whole state)",
     edits: [[
-      "const body = delta && delta.length < packed.length ? delta : packed;",
-      "const body = delta && delta.length < 0 ? delta : packed;",
+      "const body = delta && packed.length > delta.length ? delta : packed;",
+      "const body = delta && packed.length < 0 ? delta : packed;",
     ]],
   },
   {
