@@ -682,9 +682,9 @@ function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
 // typed array costs about 300 ns in Deno, as much as packing a small message.
 // A region once handed out is never written again.
 let out: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
-let outView: DataView;
 let outAt = 0;
 let outStart = 0;
+let outView: DataView;
 const textEncoder = /* @__PURE__ */ new TextEncoder();
 
 /** Makes room for `byteCount` more bytes: a full chunk moves the message begun so far to a new one. */
