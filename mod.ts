@@ -778,8 +778,8 @@ function putDate(date: Date): void {
   const ms = date.getTime();
   if (ms !== ms) throw new RangeError("Cannot pack an invalid Date");
   const seconds = Math.floor(ms / 1000);
-  const nanoseconds = (ms - seconds * 1000) * 1e6;
   const wide = seconds < 0 || seconds >= 2 ** 34;
+  const nanoseconds = (ms - seconds * 1000) * 1e6;
   // setUint32 keeps the low 32 bits of an integer: the high word of a negative is all ones.
   const data = uint32s(nanoseconds, (wide ? 0 : nanoseconds * 4) + Math.floor(seconds / 2 ** 32), seconds);
   putExtension(TIMESTAMP_TYPE, data.subarray(wide ? 0 : nanoseconds || seconds >= 2 ** 32 ? 4 : 8));
