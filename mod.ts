@@ -1013,8 +1013,8 @@ function read(depth: number): unknown {
   if (type < 0xa0 || type > 0xdb) {
     // fixmap 0x80, fixarray 0x90, array 16/32 0xdc/0xdd, map 16/32 0xde/0xdf
     if (++depth > MAX_DEPTH) malformed(`nesting deeper than ${MAX_DEPTH}`);
-    const isMap = type > 0xdd || type < 0x90;
     const count = type < 0xa0 ? type & 15 : readInt(type & 1 ? 4 : 2);
+    const isMap = type > 0xdd || type < 0x90;
     // Every element takes at least one byte: check before allocating for a claimed count (claimed, then given back).
     inputAt = need(isMap ? count * 2 : count);
     if (!isMap) {
