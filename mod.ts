@@ -1052,8 +1052,8 @@ function read(depth: number): unknown {
       return Number.isSafeInteger(Number(value)) ? Number(value) : value;
     }
     // Shifted to the top of 32 bits and back, a signed value keeps its sign.
-    const shift = 32 - 8 * byteCount;
     const value = readInt(byteCount);
+    const shift = 32 - 8 * byteCount;
     return signed ? value << shift >> shift : value;
   }
   if (type < 0xd9) return readExtension(1 << (type - 0xd4)); // fixext 1/2/4/8/16
