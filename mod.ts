@@ -2760,8 +2760,8 @@ class Clock implements ClockEstimate {
 
   /** A control frame arrived at `now`. */
   receive(frame: Frame, now: number): void {
-    const t0 = readFloat64(frame.payload, 0);
     const kind = frame.fragment;
+    const t0 = readFloat64(frame.payload, 0);
     if (this.#newest[kind] < t0) {
       this.#newest[kind] = t0;
       if (kind === CLOCK_REQUEST) return void (this.#toAnswer = [t0, now]);
