@@ -1016,7 +1016,7 @@ function read(depth: number): unknown {
     const count = type < 0xa0 ? type & 15 : readInt(type & 1 ? 4 : 2);
     const isMap = type > 0xdd || type < 0x90;
     // Every element takes at least one byte: check before allocating for a claimed count (claimed, then given back).
-    inputAt = need(isMap ? count * 2 : count);
+    inputAt = need(isMap ? 2 * count : count);
     if (!isMap) {
       const array = new Array(count);
       for (let i = 0; i < count; i++) array[i] = read(depth);

@@ -59,7 +59,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "unpack allocates an array or map before checking the bytes left",
-    edits: [["    inputAt = need(isMap ? count * 2 : count);\n", ""]],
+    edits: [["    inputAt = need(isMap ? 2 * count : count);\n", ""]],
   },
   {
     name: "sequenceAhead: exactly half the range apart counts as ahead",
