@@ -581,7 +581,7 @@ class ByteReader {
 
   /** The next `byteCount` bytes, as a view: past the end, an empty one (from `at` to 0). */
   take(byteCount: number): Uint8Array {
-    return this.#bytes.subarray(this.at, byteCount > this.left ? this.#fail() : this.at += byteCount);
+    return this.#bytes.subarray(this.at, byteCount <= this.left ? this.at += byteCount : this.#fail());
   }
 
   #fail(): number {
