@@ -692,9 +692,9 @@ function room(byteCount: number): void {
   if (byteCount > out.length - outAt) {
     const message = out.subarray(outStart, outAt);
     (out = new Uint8Array(Math.max(2 * (byteCount + message.length), PACK_CHUNK_BYTES))).set(message);
-    outView = viewOf(out);
     outAt = message.length;
     outStart = 0;
+    outView = viewOf(out);
   }
 }
 
