@@ -2752,8 +2752,8 @@ class Clock implements ClockEstimate {
     // Quick until all the samples are in.
     const interval = this.#samples.length < CLOCK_SAMPLES ? CLOCK_FIRST_INTERVAL_MS : CLOCK_INTERVAL_MS;
     if (now - this.#requestedAt >= interval) {
-      this.#requestedAt = now;
       control(CLOCK_REQUEST, float64s(now));
+      this.#requestedAt = now;
     }
     return frames;
   }
