@@ -976,8 +976,8 @@ function readString(byteCount: number): string {
   const at = need(byteCount);
   let key = 1;
   for (let i = at; i < inputAt; i++) {
-    if (input[i] > 127 || byteCount > CACHED_STRING_BYTES) return textDecoder.decode(input.subarray(at, inputAt));
     key = key * 128 + input[i];
+    if (input[i] > 127 || byteCount > CACHED_STRING_BYTES) return textDecoder.decode(input.subarray(at, inputAt));
   }
   const slot = (key ^ (key / 8192)) & (STRING_CACHE_SLOTS - 1);
   if (shortStringKeys[slot] !== key) {
