@@ -1933,7 +1933,7 @@ class Connection implements Peer {
   send(value: unknown, options: SendOptions = {}): void {
     // From JavaScript a mode in place of the options, send(value, "unreliable"), threw a RangeError about a time (a
     // string's at() read as `at`); a channel, send(value, 1), went on channel 0, silently; null failed on `.mode`.
-    if (typeof options != "object" || !options) {
+    if (!options || typeof options != "object") {
       throw new TypeError(`Cannot send with options ${options}: give an object, as { mode: "unreliable" }`);
     }
     const { mode = "reliable", channel = 0, at } = options;

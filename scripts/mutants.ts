@@ -610,7 +610,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "send() takes options that are no object: a channel number as none, silently",
-    edits: [['if (typeof options != "object" || !options) {', "if (!options) {"]],
+    edits: [['if (!options || typeof options != "object") {', "if (!options) {"]],
   },
   {
     name: "a peer still connecting once keyed ends without a goodbye",
