@@ -2066,8 +2066,8 @@ class Connection implements Peer {
       }
       // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0.
       const rttSampleMs = bit < 0 ? Math.max(0, now - packet.sentAt) : undefined;
-      estimate(this.stats, !acked, rttSampleMs);
       estimate(this.#sink.stats, !acked, rttSampleMs);
+      estimate(this.stats, !acked, rttSampleMs);
       const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;
       this.#fatesLost += +!acked - this.#fates[at];
       this.#fates[at] = +!acked;
