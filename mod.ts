@@ -1990,7 +1990,7 @@ class Connection implements Peer {
     // a backlog of 1,200-byte messages took two packets each, one nearly empty).
     const last = stream.last;
     let shift = last && !last.sends && !last.done ? frameBytes(last) : 0;
-    if ((payload.length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;
+    if (shift + (payload.length - 1) % pieceBytes >= pieceBytes) shift = 0;
     const pieceCount = Math.ceil((payload.length + shift) / pieceBytes); // pack gives at least 1 byte
     if (snapshot) snapshot.unacked = pieceCount;
     const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
