@@ -2509,7 +2509,7 @@ export class Host {
   /** What the socket reports: a fault is counted; a remote that is gone ends its peer with `"closed"`. */
   #socketEvent(event: SocketEvent): void {
     const connection = this.#connections.get(event.address!);
-    if (event.type === "error") this.#count(connection, "socketErrors");
+    if (event.type == "error") this.#count(connection, "socketErrors");
     else if (connection) {
       connection.end("closed");
       this.#connections.delete(connection.address);
