@@ -2017,14 +2017,6 @@ class Connection implements Peer {
   }
 
   /**
-   * True when the ack cannot wait for the next update: so many packets arrived unacked (see
-   * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
-   */
-  get mustAck(): boolean {
-    return !this.#sink.reliable && this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
-  }
-
-  /**
    * Applies an ack of `ack` and the 32 packets before it: the packets that fell out of the bits unacked as the
    * ack moved on past the newest acked before are lost too (a burst of loss longer than the bits is found by acks,
    * not by a timeout).
@@ -2250,6 +2242,14 @@ class Connection implements Peer {
     // packet in an ack waited for none, so the samples miss it. At least ACK_DELAY_MS, far under RFC
     // 6298's 1 s minimum (games resend sooner); 200 ms before the first sample.
     return rttMs ? rttMs + 4 * rttVarianceMs + ACK_DELAY_MS : 200;
+  }
+
+  /**
+   * True when the ack cannot wait for the next update: so many packets arrived unacked (see
+   * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
+   */
+  get mustAck(): boolean {
+    return !this.#sink.reliable && this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
   }
 
   /**
