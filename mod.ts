@@ -2484,6 +2484,12 @@ export class Host {
     return viewOf(bytes).getUint32(0);
   }
 
+  /** Adds to a counter of a connection (and so of the Host), or of the Host alone for an address with none. */
+  #count(connection: Connection | string | undefined, name: keyof Stats, amount = 1): void {
+    if (connection instanceof Connection) connection.count(name, amount);
+    else this.stats[name] += amount;
+  }
+
   /** Sends a datagram, counted for the Host and for its connection if it has one; what the socket throws passes. */
   #transmit(connection: Connection | string, datagram: Uint8Array): void {
     this.#socket.send(datagram, connection instanceof Connection ? connection.address : connection);
@@ -2498,12 +2504,6 @@ export class Host {
     } catch {
       this.#count(connection, "socketErrors");
     }
-  }
-
-  /** Adds to a counter of a connection (and so of the Host), or of the Host alone for an address with none. */
-  #count(connection: Connection | string | undefined, name: keyof Stats, amount = 1): void {
-    if (connection instanceof Connection) connection.count(name, amount);
-    else this.stats[name] += amount;
   }
 
   /** What the socket reports: a fault is counted; a remote that is gone ends its peer with `"closed"`. */
