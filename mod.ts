@@ -1389,11 +1389,6 @@ class Stream {
     this.#mode = id & 7;
   }
 
-  /** The next reliable sequence to deliver, where the receive window starts: only the stream moves it. */
-  get nextDeliver(): number {
-    return this.#nextDeliver;
-  }
-
   /** The piece queued last, if it is not let go yet. */
   get last(): Outgoing | undefined {
     return this.#pending.at(-1);
@@ -1449,6 +1444,11 @@ class Stream {
       if (!piece.sends && (piece.fragment !== 1) === fragments) return piece;
     }
     this.#unsent[kind] = pending.length;
+  }
+
+  /** The next reliable sequence to deliver, where the receive window starts: only the stream moves it. */
+  get nextDeliver(): number {
+    return this.#nextDeliver;
   }
 
   /**
