@@ -2387,11 +2387,6 @@ export class Host {
     socket.listen((data, from) => this.#receive(data, from), (event) => this.#socketEvent(event));
   }
 
-  /** The connected peers. */
-  get peers(): Peer[] {
-    return [...this.#connections.values()].filter((connection) => connection.state == "connected");
-  }
-
   /**
    * Starts connecting to a Host at `address`; a `"connect"` event follows, or
    * a `"disconnect"` with reason `"full"` or `"timeout"`. Messages sent before
@@ -2446,6 +2441,11 @@ export class Host {
       // After the game's own disconnect() none of that peer's events comes out, timed or not; after close() none.
       if (!peer.forgotten && !this.#closed) return event;
     }
+  }
+
+  /** The connected peers. */
+  get peers(): Peer[] {
+    return [...this.#connections.values()].filter((connection) => connection.state == "connected");
   }
 
   /** Async style: updates every `tickMs` and yields each event, until `close()`. */
