@@ -2312,11 +2312,6 @@ class Connection implements Peer {
  * ```
  */
 export class Host {
-  /**
-   * Counters for the whole Host: every peer's, plus datagrams that belong to
-   * no connection. Its RTT and loss are estimated over the packets of all its peers.
-   */
-  readonly stats: Stats = newStats();
   #socket: Socket;
   #config: Config;
   #now: () => number;
@@ -2326,6 +2321,11 @@ export class Host {
   #connections = new Map<string, Connection>();
   /** True once close() has run; unset before: it is only ever tested for truth. */
   #closed?: boolean;
+  /**
+   * Counters for the whole Host: every peer's, plus datagrams that belong to
+   * no connection. Its RTT and loss are estimated over the packets of all its peers.
+   */
+  readonly stats: Stats = newStats();
   /**
    * What the connections share with the Host, the event queue and the timed messages waiting for their time among
    * it (of one time, in the order they came).
