@@ -1372,15 +1372,16 @@ class Stream {
   #unsent = [0, 0];
   /** Where the pieces not done start, as nextUnsent last found: the done pieces before it wait to be let go. */
   #front = 0;
-  /** Receiving: the next reliable sequence to deliver, the newest sequenced one, what waits. */
+  /** Receiving: the next reliable sequence to deliver, what waits. */
   #nextDeliver = 0;
-  #newest = 0xffff; // just behind 0: the first sequenced message is newer
   held = new Map<number, Held | null>();
   /** Bytes of the pieces held. */
   heldBytes = 0;
   /** Since when (ms) pieces have waited for the first missing one; Infinity when none waits. */
   waitingSince = Infinity;
   #firstMissing = 0;
+  /** The newest sequenced message received: a lossy mode's receiving, as the snapshots are a STATE stream's. */
+  #newest = 0xffff; // just behind 0: the first sequenced message is newer
   /** A STATE stream's snapshots, sent and received (made on first use: `declare` emits no field for it). */
   declare snapshots?: Snapshots;
 
