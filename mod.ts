@@ -1630,6 +1630,9 @@ class Connection implements Peer {
   #lastSentAt = -Infinity;
   /** When the last packet of the other side's checked out, or the connection began: silence times out from it. */
   #lastReceivedAt: number;
+  /** The streams by number (streamId), and in the order made, which packets take turns in: end() clears both. */
+  #streams = new Map<number, Stream>();
+  #streamList: Stream[] = [];
   /** CLOSING packets still to send after `disconnect()`, one per update until one is acked. */
   #closingSends = 0;
   /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
@@ -1645,8 +1648,6 @@ class Connection implements Peer {
   #queuedBytes = 0;
   #heldBytes = 0;
   #sent: (SentPacket | undefined)[] = [];
-  #streams = new Map<number, Stream>();
-  #streamList: Stream[] = [];
   /** Reliable pieces sent and not yet acked, in the order first sent. */
   #inFlight: Outgoing[] = [];
   /**
