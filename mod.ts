@@ -1640,6 +1640,10 @@ class Connection implements Peer {
   #nextSequence = 0;
   #remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
   #remoteBits = -1; // as if the 32 packets before 0 arrived too: no news, no ack bytes (signed: read with >>> only)
+  /** The newest of this side's packets the other side acked. */
+  #newestAcked = 0xffff;
+  /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
+  #forgets = 0;
   /** The last LOSS_WINDOW_PACKETS fates of data packets (1 lost, 0 acked), how many were seen, how many lost. */
   #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
   #fatesSeen = 0;
@@ -1661,10 +1665,6 @@ class Connection implements Peer {
   #window = FIRST_WINDOW_PACKETS;
   #windowDoublesUpTo = MAX_WINDOW_PACKETS;
   #windowCutAt = -Infinity;
-  /** The newest of this side's packets the other side acked. */
-  #newestAcked = 0xffff;
-  /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
-  #forgets = 0;
   /** The Host's side of this connection: its socket's traits, clock, event queue and counts. */
   #sink: Sink;
   #config: Config;
