@@ -1633,10 +1633,10 @@ class Connection implements Peer {
   /** The streams by number (streamId), and in the order made, which packets take turns in: end() clears both. */
   #streams = new Map<number, Stream>();
   #streamList: Stream[] = [];
-  /** CLOSING packets still to send after `disconnect()`, one per update until one is acked. */
-  #closingSends = 0;
   /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
   #closingSequence = -1;
+  /** CLOSING packets still to send after `disconnect()`, one per update until one is acked. */
+  #closingSends = 0;
   #nextSequence = 0;
   #remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
   #remoteBits = -1; // as if the 32 packets before 0 arrived too: no news, no ack bytes (signed: read with >>> only)
