@@ -1377,9 +1377,10 @@ class Stream {
   held = new Map<number, Held | null>();
   /** Bytes of the pieces held. */
   heldBytes = 0;
+  /** The first sequence not held, as accept() last found it: the one the stream waits for. */
+  #firstMissing = 0;
   /** Since when (ms) pieces have waited for the first missing one; Infinity when none waits. */
   waitingSince = Infinity;
-  #firstMissing = 0;
   /** The newest sequenced message received: a lossy mode's receiving, as the snapshots are a STATE stream's. */
   #newest = 0xffff; // just behind 0: the first sequenced message is newer
   /** A STATE stream's snapshots, sent and received (made on first use: `declare` emits no field for it). */
