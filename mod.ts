@@ -2317,10 +2317,10 @@ class Connection implements Peer {
 export class Host {
   #socket: Socket;
   #config: Config;
-  #now: () => number;
-  #random: (bytes: Uint8Array) => void;
   /** The key of the handshake's cookies: 64 random bits. */
   #secret: TagKey;
+  #now: () => number;
+  #random: (bytes: Uint8Array) => void;
   #connections = new Map<string, Connection>();
   /** True once close() has run; unset before: it is only ever tested for truth. */
   #closed?: boolean;
