@@ -1758,6 +1758,37 @@ class Connection implements Peer {
     this.#receiveKey = [this.#sendKey[1], this.#sendKey[0] - 1];
   }
 
+  /**
+   * A data packet with `pieces`, whose frames take at most `frameBytes`:
+   * also the answer to a HELLO and an ack that cannot wait, both empty.
+   */
+  packet(now: number, flags = 0, pieces: Outgoing[] = [], frameBytes = 0, controls: Frame[] = []): Uint8Array {
+    const sequence = this.#nextSequence;
+    // Empty: only an ack or a keepalive. It carries the next sequence number without taking it, so the
+    // other side's headers never spend ack bits on it (3 bytes a packet at 20% loss); but every 32nd
+    // packet takes one, so that a peer that only receives still measures its RTT.
+    // A CLOSING takes one, so that the other side acks it. Clock frames need no ack: they ride in empty packets.
+    if (!pieces.length && !(flags & CLOSING) && this.stats.packetsSent & 31) flags |= ACK_ONLY;
+    const packet = new Uint8Array(MAX_HEADER_BYTES + frameBytes);
+    let at = writeHeader(packet, flags, sequence, this.#remoteLatest, this.#remoteBits);
+    for (const control of controls) at = writeFrame(control, undefined, packet, at);
+    let previous: Outgoing | undefined;
+    for (const piece of pieces) {
+      at = writeFrame(piece, previous, packet, at);
+      previous = piece;
+    }
+    const datagram = packet.subarray(0, at + TAG_BYTES);
+    seal(datagram, this.#sendKey);
+    if (!(flags & ACK_ONLY)) {
+      this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { sequence, sentAt: now, pieces, counted: false };
+      this.#nextSequence = nextSequence(sequence);
+      if (!this.#nextSequence) this.#sendKey[1]++; // a new lap (see receive)
+    }
+    this.#lastSentAt = now;
+    this.#ackPending = 0;
+    return datagram;
+  }
+
   /** The HELLO to send (again): with the cookie once the CHALLENGE brought it, or as `cookie` when it just did. */
   hello(now: number, cookie?: number): Uint8Array {
     // As in the constructor, 0 is no cookie (a HELLO's before the challenge): no Host makes one (`|| 1`).
@@ -2253,37 +2284,6 @@ class Connection implements Peer {
    */
   get mustAck(): boolean {
     return !this.#sink.reliable && this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
-  }
-
-  /**
-   * A data packet with `pieces`, whose frames take at most `frameBytes`:
-   * also the answer to a HELLO and an ack that cannot wait, both empty.
-   */
-  packet(now: number, flags = 0, pieces: Outgoing[] = [], frameBytes = 0, controls: Frame[] = []): Uint8Array {
-    const sequence = this.#nextSequence;
-    // Empty: only an ack or a keepalive. It carries the next sequence number without taking it, so the
-    // other side's headers never spend ack bits on it (3 bytes a packet at 20% loss); but every 32nd
-    // packet takes one, so that a peer that only receives still measures its RTT.
-    // A CLOSING takes one, so that the other side acks it. Clock frames need no ack: they ride in empty packets.
-    if (!pieces.length && !(flags & CLOSING) && this.stats.packetsSent & 31) flags |= ACK_ONLY;
-    const packet = new Uint8Array(MAX_HEADER_BYTES + frameBytes);
-    let at = writeHeader(packet, flags, sequence, this.#remoteLatest, this.#remoteBits);
-    for (const control of controls) at = writeFrame(control, undefined, packet, at);
-    let previous: Outgoing | undefined;
-    for (const piece of pieces) {
-      at = writeFrame(piece, previous, packet, at);
-      previous = piece;
-    }
-    const datagram = packet.subarray(0, at + TAG_BYTES);
-    seal(datagram, this.#sendKey);
-    if (!(flags & ACK_ONLY)) {
-      this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { sequence, sentAt: now, pieces, counted: false };
-      this.#nextSequence = nextSequence(sequence);
-      if (!this.#nextSequence) this.#sendKey[1]++; // a new lap (see receive)
-    }
-    this.#lastSentAt = now;
-    this.#ackPending = 0;
-    return datagram;
   }
 }
 
