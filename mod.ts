@@ -1721,6 +1721,12 @@ class Connection implements Peer {
     }
   }
 
+  /** The handshake completed: the other side's first data packet arrived, or this side answered a HELLO. */
+  #connected(): void {
+    this.state = "connected";
+    this.#sink.events.push({ type: "connect", peer: this });
+  }
+
   disconnect(): void {
     // What is queued goes first (ENet's disconnect_later); update() ends it once all is acked. The game is done
     // with the peer at once: no event of its comes out of poll() any more, one that arrived before or its disconnect.
@@ -1798,12 +1804,6 @@ class Connection implements Peer {
     }
     this.#lastSentAt = now;
     return writeHandshake(HELLO, this.#config.protocol, this.nonce, this.#cookie);
-  }
-
-  /** The handshake completed: the other side's first data packet arrived, or this side answered a HELLO. */
-  #connected(): void {
-    this.state = "connected";
-    this.#sink.events.push({ type: "connect", peer: this });
   }
 
   /**
