@@ -426,8 +426,6 @@ export declare class Host {
      * @throws {RangeError} for an option out of its range
      */
     constructor(socket: Socket, options?: HostOptions);
-    /** The connected peers. */
-    get peers(): Peer[];
     /**
      * Starts connecting to a Host at `address`; a `"connect"` event follows, or
      * a `"disconnect"` with reason `"full"` or `"timeout"`. Messages sent before
@@ -443,6 +441,8 @@ export declare class Host {
     update(): void;
     /** The next event, or undefined when there is none. */
     poll(): HostEvent | undefined;
+    /** The connected peers. */
+    get peers(): Peer[];
     /** Async style: updates every `tickMs` and yields each event, until `close()`. */
     [Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined>;
     /**
