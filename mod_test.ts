@@ -808,6 +808,29 @@ Deno.test("Host finds a burst of loss longer than an ack's 32 bits by acks, not 
   assert.equal(messages(serverEvents).length, 100);
 });
 
+Deno.test("Host acks what arrived before a jump that would push it out of the ack bits: nothing that arrived is resent", () => {
+  // The client's next data packets: the first 10 arrive, the next 30 are lost, the rest arrive, all between two of
+  // the server's updates. At the first after the loss the server has 10 packets unacked, 31 behind the new latest,
+  // and the 9 after it push them all out of the bits (32): unacked, the client sent all 10 again (100 packets).
+  let counting = false;
+  let sent = 0;
+  const { peer, step, server, serverEvents } = pair({ latencyMs: 20 }, { packetsPerUpdate: 64 }, {
+    client: {
+      socket: (inner) => filtered(inner, (data) => !(counting && data.length > 1000 && ++sent > 10 && sent <= 40)),
+    },
+  });
+  for (let i = 0; i < 50; i++) step(); // connected, RTT measured, loss estimate settled at 0
+  assert.equal(peer.stats.loss, 0);
+  counting = true;
+  for (let i = 0; i < 60; i++) peer.send(new Uint8Array(1100).fill(i)); // a packet each
+  for (let i = 0; i < 20; i++) step();
+  assert.equal(messages(serverEvents).length, 60);
+  assert.equal(sent, 90);
+  // The 30 lost, each once (a packet of 1,100 bytes has no room for a copy), and none that arrived.
+  assert.equal(peer.stats.messagesResent, 30);
+  assert.equal(server.stats.duplicatesDropped, 0);
+});
+
 Deno.test("Host refuses at send() a message in more pieces than the receiver holds, which would never arrive", () => {
   const { peer, stepUntil, serverEvents } = pair({ latencyMs: 10 }, {
     maxMessageBytes: 4 << 20,

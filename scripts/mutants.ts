@@ -720,6 +720,14 @@ const MUTANTS: Mutant[] = [
     name: "a packet of clock frames only counts as one of messages while the queue is full",
     edits: [[" && frames.some((frame) => frame.mode < CONTROL))", " && frames.length > 0)"]],
   },
+  {
+    name: "no early ack before a jump that pushes unacked packets out of the bits",
+    edits: [["this.#ackPending && ahead + this.#ackPending > 33) ", "this.#ackPending && ahead > 33) "]],
+  },
+  {
+    name: "the early ack is built and never sent",
+    edits: [["if (connection.earlyAck) this.#send(", "if (connection.earlyAck) (0, "]],
+  },
 ];
 
 const root = new URL("../", import.meta.url).pathname;
