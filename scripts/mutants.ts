@@ -725,6 +725,10 @@ const MUTANTS: Mutant[] = [
     edits: [["this.#ackPending && ahead + this.#ackPending > 33) ", "this.#ackPending && ahead > 33) "]],
   },
   {
+    name: "an early ack over a reliable socket, which sends no acks",
+    edits: [["if (!this.#sink.reliable && this.#ackPending && ahead", "if (this.#ackPending && ahead"]],
+  },
+  {
     name: "the early ack is built and never sent",
     edits: [["if (connection.earlyAck) this.#send(", "if (connection.earlyAck) (0, "]],
   },
