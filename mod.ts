@@ -484,7 +484,7 @@ export interface HostOptions {
   tickMs?: number;
   /**
    * Timed messages (`send(value, { at })`) waiting for their time, over all peers (default 4096); more are
-   * dropped and counted. A peer's `"disconnect"` waiting behind its last one takes a place too.
+   * dropped and counted. A peer's `"disconnect"` waiting behind its last one takes no place of its own.
    */
   maxTimedMessages?: number;
 }
@@ -1567,9 +1567,9 @@ interface Sink {
   readonly events: HostEvent[];
   /**
    * Timed messages waiting for their `at` (this Host's clock), soonest first; a peer's `"disconnect"` waits behind
-   * its last one.
+   * its last one, beside it (so it takes no place in maxTimedMessages).
    */
-  held: [at: number, event: HostEvent][];
+  held: [at: number, event: HostEvent, disconnect?: HostEvent][];
   /** The Host's clock. */
   readonly now: () => number;
 }
@@ -1718,7 +1718,7 @@ class Connection implements Peer {
       // one held: the others skip the scan, so a thousand peers ending at once do not scan the queue each.
       const event: HostEvent = { type: "disconnect", peer: this, reason };
       const last = this.queued && this.#sink.held.filter(([, held]) => held.peer == this).at(-1);
-      if (last) insertByTime(this.#sink.held, last[0], event);
+      if (last) last[2] = event;
       else this.#sink.events.push(event);
     }
   }
@@ -2437,7 +2437,7 @@ export class Host {
   #release(now: number): void {
     const held = this.#sink.held;
     let due = 0;
-    while (due < held.length && held[due][0] <= now) this.#sink.events.push(held[due++][1]);
+    while (due < held.length && held[due][0] <= now) this.#sink.events.push(...held[due++].slice(1) as HostEvent[]);
     held.splice(0, due);
   }
 
@@ -2795,7 +2795,7 @@ class Clock implements ClockEstimate {
 // (`peer.remoteTime()`), minus a delay of a snapshot interval or two.
 
 /** Inserts `[time, value]` into `list`, kept in time order, after any of the same time: searched from the end, where times mostly arrive. */
-function insertByTime<T>(list: [number, T][], time: number, value: T): void {
+function insertByTime<T>(list: [number, T, ...unknown[]][], time: number, value: T): void {
   let at = list.length;
   while (at && list[at - 1][0] > time) at--;
   list.splice(at, 0, [time, value]);

@@ -373,6 +373,40 @@ Deno.test("timed delivery: a peer's \"disconnect\" comes after what it timed bef
   assert.equal(server.peers.length, 0, "the peer is gone from host.peers at once, as before");
 });
 
+Deno.test('timed delivery: a departed peer\'s "disconnect" waiting behind its timed message takes no place in maxTimedMessages', () => {
+  // It waited in the hold queue as an entry of its own (until 2026-11-30), and with a peer's share of the queue
+  // (see the test of one player filling it) the next player got 2 of its 4 timed messages held, not 3.
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { maxTimedMessages: 4 });
+  const [leaver, player] = ["leaver", "player"].map((address) => new Host(net.socket(address)));
+  const [gone, peer] = [leaver.connect("server"), player.connect("server")];
+  const got: string[] = [];
+  const step = () => {
+    for (const host of [leaver, player, server]) host.update();
+    net.advance(16);
+    for (let event; (event = server.poll());) {
+      got.push(`${event.peer.address} ${event.type === "message" ? event.data : event.type}`);
+    }
+    while (leaver.poll() || player.poll());
+  };
+  for (let i = 0; i < 20; i++) step();
+  assert.ok(gone.state === "connected" && peer.state === "connected");
+  gone.send("last words", { at: net.now() + 1000 });
+  for (let i = 0; i < 5; i++) step();
+  gone.disconnect();
+  for (let i = 0; i < 5; i++) step();
+  for (let i = 0; i < 4; i++) peer.send(i, { at: net.now() + 200 });
+  for (let i = 0; i < 80; i++) step();
+  assert.deepEqual(got.filter((line) => !line.endsWith(" connect")), [
+    "player 0",
+    "player 1",
+    "player 2",
+    "leaver last words",
+    "leaver disconnect",
+  ]);
+  assert.equal(server.stats.timedDropped, 1);
+});
+
 Deno.test("timed delivery: a peer whose Host closes hears its held messages out, then the disconnect", () => {
   // (A peer that times out holds nothing then: a message is held at most `timeout` past its packet, and the silence
   // that ends the peer starts at its last packet.)

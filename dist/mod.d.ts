@@ -282,7 +282,7 @@ export interface HostOptions {
     tickMs?: number;
     /**
      * Timed messages (`send(value, { at })`) waiting for their time, over all peers (default 4096); more are
-     * dropped and counted. A peer's `"disconnect"` waiting behind its last one takes a place too.
+     * dropped and counted. A peer's `"disconnect"` waiting behind its last one takes no place of its own.
      */
     maxTimedMessages?: number;
 }

@@ -729,6 +729,14 @@ const MUTANTS: Mutant[] = [
     edits: [["if (!this.#sink.reliable && this.#ackPending && ahead", "if (this.#ackPending && ahead"]],
   },
   {
+    name: "a departed peer's held disconnect takes a place in maxTimedMessages",
+    edits: [["if (last) last[2] = event;", "if (last) insertByTime(this.#sink.held, last[0], event);"]],
+  },
+  {
+    name: "a held disconnect never comes out of the hold queue",
+    edits: [["push(...held[due++].slice(1) as HostEvent[])", "push(held[due++][1])"]],
+  },
+  {
     name: "the early ack is built and never sent",
     edits: [["if (connection.earlyAck) this.#send(", "if (connection.earlyAck) (0, "]],
   },
