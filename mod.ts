@@ -1650,6 +1650,7 @@ class Connection implements Peer {
   #fatesSeen = 0;
   #fatesLost = 0;
   #ackPending = 0; // packets received since the last one sent
+  #unackedOldest = 0; // the oldest packet received since the last ack was sent (while #ackPending)
   #queuedBytes = 0;
   #heldBytes = 0;
   #sent: (SentPacket | undefined)[] = [];
@@ -1890,11 +1891,13 @@ class Connection implements Peer {
     // The whole packet checks out: apply it.
     if (this.state == "connecting") this.#connected();
     if (!(header.flags & ACK_ONLY)) { // an ACK_ONLY packet took no sequence number: nothing to record or ack
-      // A jump so far ahead that the packets received since the last ack would leave the bits unacked (33 in all;
-      // a burst of loss after up to ACK_EVERY_PACKETS unacked): ack them first, or their sender counts them lost
-      // and sends them again (bench/throughput.ts, 1,200 B over loopback: from 16-130 repeated packets a run to 3-41).
-      if (!this.#sink.reliable && this.#ackPending && ahead + this.#ackPending > 33) this.earlyAck = this.packet(now);
-      this.#ackPending++;
+      // A jump so far ahead that the oldest packet received since the last ack would leave the bits (32 behind the
+      // latest) unacked: ack it first, or its sender counts it lost and sends it again (bench/throughput.ts, 1,200 B
+      // over loopback: from 16-130 repeated pieces a run to 3-41). The oldest, not a count: a gap can lie between.
+      if (!this.#sink.reliable && this.#ackPending && sequenceAhead(sequence, this.#unackedOldest) > 32) {
+        this.earlyAck = this.packet(now);
+      }
+      if (!this.#ackPending++ || sequenceAhead(sequence, this.#unackedOldest) < 0) this.#unackedOldest = sequence;
       if (ahead > 0) {
         // The latest before it joins the bits as bit 0, and they shift up past the new latest (a jump past 32 clears
         // all).

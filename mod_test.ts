@@ -809,26 +809,51 @@ Deno.test("Host finds a burst of loss longer than an ack's 32 bits by acks, not 
 });
 
 Deno.test("Host acks what arrived before a jump that would push it out of the ack bits: nothing that arrived is resent", () => {
-  // The client's next data packets: the first 10 arrive, the next 30 are lost, the rest arrive, all between two of
-  // the server's updates. At the first after the loss the server has 10 packets unacked, 31 behind the new latest,
-  // and the 9 after it push them all out of the bits (32): unacked, the client sent all 10 again (100 packets).
-  let counting = false;
-  let sent = 0;
-  const { peer, step, server, serverEvents } = pair({ latencyMs: 20 }, { packetsPerUpdate: 64 }, {
-    client: {
-      socket: (inner) => filtered(inner, (data) => !(counting && data.length > 1000 && ++sent > 10 && sent <= 40)),
-    },
-  });
-  for (let i = 0; i < 50; i++) step(); // connected, RTT measured, loss estimate settled at 0
-  assert.equal(peer.stats.loss, 0);
-  counting = true;
-  for (let i = 0; i < 60; i++) peer.send(new Uint8Array(1100).fill(i)); // a packet each
-  for (let i = 0; i < 20; i++) step();
-  assert.equal(messages(serverEvents).length, 60);
-  assert.equal(sent, 90);
-  // The 30 lost, each once (a packet of 1,100 bytes has no room for a copy), and none that arrived.
-  assert.equal(peer.stats.messagesResent, 30);
-  assert.equal(server.stats.duplicatesDropped, 0);
+  // The client's next data packets (numbered from 1) between two of the server's updates, some lost, then the rest
+  // arrive. At the first after the loss the server has packets unacked that the jump pushes out of the bits (32):
+  // unacked, the client sent them all again.
+  const cases: [string, (packet: number) => boolean, number][] = [
+    // 1-10 arrive, 11-40 are lost: 10 unacked, 31 behind the new latest (the 9 after it push out the rest).
+    ["10 in a row, then 30 lost", (packet) => packet > 10 && packet <= 40, 30],
+    // 1 and 11 arrive: only 2 unacked, but the first is 35 behind packet 36 (a first version counted the unacked
+    // as if in a row, 2 + 25, and sent no early ack).
+    [
+      "two with a gap between them, then 24 lost",
+      (packet) => packet >= 2 && packet <= 10 || packet >= 12 && packet <= 35,
+      33,
+    ],
+    // 2 arrives, then 1, late: the oldest unacked is 1, which packet 34 pushes out (2 it would not).
+    ["late: 2, then 1, then 31 lost", (packet) => packet >= 3 && packet <= 33, 31],
+  ];
+  for (const [what, lost, lostCount] of cases) {
+    let counting = false;
+    let sent = 0;
+    let late: Uint8Array | undefined;
+    const { peer, step, server, serverEvents } = pair({ latencyMs: 20 }, { packetsPerUpdate: 64 }, {
+      client: {
+        socket: (inner) => ({
+          ...inner,
+          send(data, to) {
+            if (!counting || data.length <= 1000) return inner.send(data, to);
+            const packet = ++sent;
+            if (what.startsWith("late") && packet === 1) late = data; // it goes after packet 2
+            else if (!lost(packet)) inner.send(data, to);
+            if (late && packet === 2) inner.send(late, to);
+          },
+        }),
+      },
+    });
+    for (let i = 0; i < 50; i++) step(); // connected, RTT measured, loss estimate settled at 0
+    assert.equal(peer.stats.loss, 0);
+    counting = true;
+    for (let i = 0; i < 60; i++) peer.send(new Uint8Array(1100).fill(i)); // a packet each
+    for (let i = 0; i < 20; i++) step();
+    assert.equal(messages(serverEvents).length, 60, what);
+    assert.equal(sent, 60 + lostCount, what);
+    // The lost, each once (a packet of 1,100 bytes has no room for a copy), and none that arrived.
+    assert.equal(peer.stats.messagesResent, lostCount, what);
+    assert.equal(server.stats.duplicatesDropped, 0, what);
+  }
 });
 
 Deno.test("Host refuses at send() a message in more pieces than the receiver holds, which would never arrive", () => {

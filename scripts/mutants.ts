@@ -623,8 +623,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a peer's disconnect goes out ahead of the messages it timed before it left",
     edits: [[
-      "if (last) insertByTime(this.#sink.held, last[0], event);",
-      "if (!this) insertByTime(this.#sink.held, 0, event);",
+      "if (last) last[2] = event;",
+      "if (!this) last[2] = event;",
     ]],
   },
   {
@@ -722,11 +722,22 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "no early ack before a jump that pushes unacked packets out of the bits",
-    edits: [["this.#ackPending && ahead + this.#ackPending > 33) ", "this.#ackPending && ahead > 33) "]],
+    edits: [["sequenceAhead(sequence, this.#unackedOldest) > 32) {", "ahead > 32) {"]],
+  },
+  {
+    name: "the early ack counts the packets unacked as if in a row, not from the oldest",
+    edits: [["sequenceAhead(sequence, this.#unackedOldest) > 32) {", "ahead + this.#ackPending > 33) {"]],
+  },
+  {
+    name: "the oldest packet unacked is not taken back to a late one",
+    edits: [[" || sequenceAhead(sequence, this.#unackedOldest) < 0) this.#unackedOldest", ") this.#unackedOldest"]],
   },
   {
     name: "an early ack over a reliable socket, which sends no acks",
-    edits: [["if (!this.#sink.reliable && this.#ackPending && ahead", "if (this.#ackPending && ahead"]],
+    edits: [[
+      "if (!this.#sink.reliable && this.#ackPending && sequenceAhead(",
+      "if (this.#ackPending && sequenceAhead(",
+    ]],
   },
   {
     name: "a departed peer's held disconnect takes a place in maxTimedMessages",
