@@ -515,7 +515,7 @@ export interface LinkOptions {
 export interface MemoryNet {
   /** A socket at `address` on this network. */
   socket(address: string): Socket;
-  /** The network's clock in ms, starting at 0: pass it as `HostOptions.now`. */
+  /** The network's clock in ms, starting at 0. A Host on one of its sockets reads it by itself; read it for `at` times. */
   now: () => number;
   /**
    * Moves the clock forward by `ms` (a number, 0 or more: it is not checked, and NaN stops the clock for good),
@@ -2311,8 +2311,8 @@ class Connection implements Peer {
  * import { Host, memoryNet } from "./mod.ts";
  *
  * const net = memoryNet({ latencyMs: 20 });
- * const server = new Host(net.socket("server"), { now: net.now });
- * const client = new Host(net.socket("client"), { now: net.now });
+ * const server = new Host(net.socket("server")); // on the network's clock: its sockets carry it
+ * const client = new Host(net.socket("client"));
  * client.connect("server").send({ t: "hello" });
  * for (let frame = 0; frame < 20; frame++) {
  *   client.update();
@@ -2401,7 +2401,10 @@ export class Host {
 
   /**
    * Starts connecting to a Host at `address`; a `"connect"` event follows, or
-   * a `"disconnect"` with reason `"full"` or `"timeout"`. Messages sent before
+   * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`),
+   * `"refused"` (it runs another `protocol`), `"timeout"` (no answer), or
+   * `"closed"` (that Host connected to this one at the same moment, and its
+   * connection is the one kept: its `"connect"` arrives). Messages sent before
    * then wait in the queue.
    *
    * @param address the socket address of the other Host
