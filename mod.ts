@@ -737,6 +737,22 @@ function putExtension(type: number, data: Uint8Array): void {
   putBytes(data);
 }
 
+/**
+ * Writes a Date as the smallest of the timestamp extension's three forms:
+ * 32 bits of seconds; 30 bits of nanoseconds and 34 of seconds; 32 bits of
+ * nanoseconds and 64 of signed seconds. Each fills the end of three words.
+ */
+function putDate(date: Date): void {
+  const ms = date.getTime();
+  if (ms !== ms) throw new RangeError("Cannot pack an invalid Date");
+  const seconds = Math.floor(ms / 1000);
+  const wide = seconds < 0 || seconds >= 2 ** 34;
+  const nanoseconds = (ms - seconds * 1000) * 1e6;
+  // setUint32 keeps the low 32 bits of an integer: the high word of a negative is all ones.
+  const data = uint32s(nanoseconds, (wide ? 0 : nanoseconds * 4) + Math.floor(seconds / 2 ** 32), seconds);
+  putExtension(TIMESTAMP_TYPE, data.subarray(wide ? 0 : nanoseconds || seconds >= 2 ** 32 ? 4 : 8));
+}
+
 /** Writes a str: ASCII byte by byte, anything else through TextEncoder. */
 function putString(value: string): void {
   const length = value.length;
@@ -767,22 +783,6 @@ function put64(type: number, value: number | bigint): void {
   if (type === 0xcb) outView.setFloat64(outAt, value as number);
   else outView.setBigUint64(outAt, value as bigint);
   outAt += 8;
-}
-
-/**
- * Writes a Date as the smallest of the timestamp extension's three forms:
- * 32 bits of seconds; 30 bits of nanoseconds and 34 of seconds; 32 bits of
- * nanoseconds and 64 of signed seconds. Each fills the end of three words.
- */
-function putDate(date: Date): void {
-  const ms = date.getTime();
-  if (ms !== ms) throw new RangeError("Cannot pack an invalid Date");
-  const seconds = Math.floor(ms / 1000);
-  const wide = seconds < 0 || seconds >= 2 ** 34;
-  const nanoseconds = (ms - seconds * 1000) * 1e6;
-  // setUint32 keeps the low 32 bits of an integer: the high word of a negative is all ones.
-  const data = uint32s(nanoseconds, (wide ? 0 : nanoseconds * 4) + Math.floor(seconds / 2 ** 32), seconds);
-  putExtension(TIMESTAMP_TYPE, data.subarray(wide ? 0 : nanoseconds || seconds >= 2 ** 32 ? 4 : 8));
 }
 
 function write(value: unknown, depth: number): void {
