@@ -940,8 +940,6 @@ let inputAt: number;
 // a DataView per message costs about 110 ns.
 const scratch = /* @__PURE__ */ new Uint8Array(8);
 const scratchView = /* @__PURE__ */ viewOf(scratch);
-// fatal: invalid UTF-8 throws a TypeError instead of becoming U+FFFD; ignoreBOM: a leading U+FEFF is data.
-const textDecoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Every malformed input ends here: a RangeError that says what and where. */
 function malformed(what: string): never {
@@ -970,6 +968,9 @@ function readView(byteCount: number): DataView {
   for (let i = 0; i < byteCount; i++) scratch[i] = input[at + i];
   return scratchView;
 }
+
+// fatal: invalid UTF-8 throws a TypeError instead of becoming U+FFFD; ignoreBOM: a leading U+FEFF is data.
+const textDecoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Reads a str: short ASCII through the cache, the rest strictly decoded. */
 function readString(byteCount: number): string {
