@@ -685,6 +685,8 @@ let out: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
 let outAt = 0;
 let outStart = 0;
 let outView: DataView;
+/** How many packs are running: more than 1 when a getter or proxy packs while a pack reads it. */
+let packing = 0;
 const textEncoder = /* @__PURE__ */ new TextEncoder();
 
 /** Makes room for `byteCount` more bytes: a full chunk moves the message begun so far to a new one. */
@@ -928,8 +930,6 @@ export function pack(value: unknown): Uint8Array {
     if (--packing) outAt = outStart + offset;
   }
 }
-/** How many packs are running: more than 1 when a getter or proxy packs while a pack reads it. */
-let packing = 0;
 
 // ─── Packing: reader ────────────────────────────────────────────────────────
 
