@@ -1490,7 +1490,7 @@ class Stream {
     if (sequenceAhead(missing, this.#nextDeliver) < 0) missing = this.#nextDeliver;
     while (held.has(missing)) missing = nextSequence(missing);
     if (!held.size) this.waitingSince = Infinity;
-    else if (missing !== this.#firstMissing || this.waitingSince === Infinity) this.waitingSince = now;
+    else if (this.waitingSince === Infinity || missing !== this.#firstMissing) this.waitingSince = now;
     this.#firstMissing = missing;
     return messages;
   }
@@ -1534,7 +1534,7 @@ class Stream {
       byteCount += piece.payload.length;
       if (piece.fragment & 1) break;
     }
-    const message = pieces.length === 1 ? pieces[0] : new Uint8Array(byteCount);
+    const message = pieces.length > 1 ? new Uint8Array(byteCount) : pieces[0];
     this.heldBytes -= byteCount;
     byteCount = 0;
     for (let i = 0; i < pieces.length; i++) {
