@@ -2747,9 +2747,9 @@ export interface ClockEstimate {
 }
 
 class Clock implements ClockEstimate {
+  #samples: [errorMs: number, offsetMs: number][] = [];
   offsetMs = 0;
   errorMs = Infinity;
-  #samples: [errorMs: number, offsetMs: number][] = [];
   /** The last request to answer: its t0, and when it arrived. */
   #toAnswer?: [number, number];
   /**
