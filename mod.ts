@@ -1324,7 +1324,7 @@ const isReliable = (mode: number): boolean => mode <= UNORDERED;
  * for the Host to keep), else a copy, so that what a stream holds keeps at most twice its bytes alive.
  */
 const toHold = (payload: Uint8Array): Uint8Array =>
-  payload.length * 2 > payload.buffer.byteLength ? payload : payload.slice();
+  2 * payload.length > payload.buffer.byteLength ? payload : payload.slice();
 /** The sequence of the first piece of the message `piece` belongs to. */
 const firstPiece = (piece: Frame): number => (piece.sequence - (piece.fragment >> 1)) & 0xffff;
 /** A stream's number: the channel, then the mode in the low 3 bits. Frames of a packet are written in this order. */

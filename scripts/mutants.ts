@@ -561,7 +561,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "held pieces keep their whole datagram alive, however small",
-    edits: [["payload.length * 2 > payload.buffer.byteLength ? payload : payload.slice()", "payload"]],
+    edits: [["2 * payload.length > payload.buffer.byteLength ? payload : payload.slice()", "payload"]],
   },
   {
     name: "fill: a message cut short behind a piece that has left already",
