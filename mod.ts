@@ -2985,7 +2985,7 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
     const last = heap.pop()!;
     if (heap.length) {
       let at = 0;
-      for (let child; (child = 2 * at + 1) < heap.length; at = child) {
+      for (let child; (child = at * 2 + 1) < heap.length; at = child) {
         if (child + 1 < heap.length && sooner(heap[child + 1], heap[child])) child++;
         if (!sooner(heap[child], last)) break;
         heap[at] = heap[child];
