@@ -1544,7 +1544,7 @@ class Stream {
       if (this.#mode !== UNORDERED) this.held.delete(at);
       else this.held.set(at, null);
     }
-    if (this.#mode === RELIABLE) this.#nextDeliver = (start + pieces.length) & 0xffff;
+    if (this.#mode === RELIABLE) this.#nextDeliver = (pieces.length + start) & 0xffff;
     return { payload: message, at: piece.at };
   }
 }
