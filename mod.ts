@@ -643,7 +643,7 @@ function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
   // Every 4 bytes as a little-endian word, two rounds each; then the 0 to 3 bytes left, with the
   // length's low byte on top; then 0xff into v2 and four rounds, as two steps of two with a word of 0.
   // The two rounds are written out twice, not looped: a loop of them runs about 1.2 times slower.
-  for (let word = 0; word <= words + 2; word++) {
+  for (let word = 0; word < words + 3; word++) {
     let value = 0;
     if (word < words) value = view.getInt32(4 * word, true);
     else if (word === words) {
