@@ -2789,7 +2789,7 @@ class Clock implements ClockEstimate {
       // A round trip below zero or one from the future is no sample: a peer's bug (or a hostile peer) skipped.
       if (roundTripMs >= 0 && t0 <= now && isFinite(roundTripMs + offsetMs)) {
         if (this.#samples.push([roundTripMs / 2, offsetMs]) > CLOCK_SAMPLES) this.#samples.shift();
-        [this.errorMs, this.offsetMs] = this.#samples.reduce((a, b) => b[0] < a[0] ? b : a);
+        [this.errorMs, this.offsetMs] = this.#samples.reduce((a, b) => a[0] > b[0] ? b : a);
       }
     }
   }

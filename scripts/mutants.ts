@@ -422,7 +422,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "clock sync takes the newest sample, not the one with the shortest round trip",
     edits: [[
-      "[this.errorMs, this.offsetMs] = this.#samples.reduce((a, b) => b[0] < a[0] ? b : a);",
+      "[this.errorMs, this.offsetMs] = this.#samples.reduce((a, b) => a[0] > b[0] ? b : a);",
       "[this.errorMs, this.offsetMs] = this.#samples.at(-1)!;",
     ]],
   },
