@@ -691,7 +691,7 @@ const textEncoder = /* @__PURE__ */ new TextEncoder();
 
 /** Makes room for `byteCount` more bytes: a full chunk moves the message begun so far to a new one. */
 function room(byteCount: number): void {
-  if (byteCount > out.length - outAt) {
+  if (out.length - outAt < byteCount) {
     const message = out.subarray(outStart, outAt);
     (out = new Uint8Array(Math.max(2 * (byteCount + message.length), PACK_CHUNK_BYTES))).set(message);
     outAt = message.length;
