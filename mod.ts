@@ -1480,7 +1480,7 @@ class Stream {
     if (!isReliable(this.#mode)) return [frame]; // sequenced (the newest) and unreliable: as they are
     if (sequenceAhead(sequence, this.#nextDeliver) < 0 || held.has(sequence)) return undefined;
     // The common case, the next message whole with nothing waiting: handed over as it is, never copied or held.
-    if (this.#mode === RELIABLE && frame.fragment === 1 && this.#nextDeliver === sequence && !held.size) {
+    if (frame.fragment === 1 && this.#mode === RELIABLE && this.#nextDeliver === sequence && !held.size) {
       this.#nextDeliver = nextSequence(sequence);
       return [frame];
     }
@@ -1540,7 +1540,7 @@ class Stream {
     for (let i = 0; i < pieces.length; i++) {
       if (pieces.length > 1) message.set(pieces[i], byteCount);
       byteCount += pieces[i].length;
-      const at = (start + i) & 0xffff;
+      const at = (i + start) & 0xffff;
       if (this.#mode !== UNORDERED) this.held.delete(at);
       else this.held.set(at, null);
     }
