@@ -1152,8 +1152,8 @@ interface PacketHeader {
 /** Writes a header (see PacketHeader) at the start of `out`; returns its length, 4 to 9 bytes. */
 function writeHeader(out: Uint8Array, flags: number, sequence: number, ack: number, ackBits: number): number {
   const ackBack = (sequence - ack) & 0xffff;
-  flags |= DATA;
   let at = 1;
+  flags |= DATA;
   out[at++] = sequence >> 8;
   out[at++] = sequence;
   if (ackBack > 255) {
@@ -1183,7 +1183,7 @@ function readHeader(reader: ByteReader): PacketHeader | undefined {
   const sequence = reader.uint(2);
   const ackBack = reader.uint(first & WIDE_ACK ? 2 : 1);
   let ackBits = 0;
-  let canonical = first >= DATA && (ackBack > 255 || !(first & WIDE_ACK));
+  let canonical = (ackBack > 255 || !(first & WIDE_ACK)) && first >= DATA;
   for (let i = 0; i < 4; i++) {
     const byte = first >> i & 1 ? reader.u8() : 255;
     canonical &&= byte !== 255 || !(first >> i & 1);

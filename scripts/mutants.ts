@@ -276,7 +276,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "non-canonical header accepted: a WIDE_ACK delta that fits a byte",
     edits: [[
-      "let canonical = first >= DATA && (ackBack > 255 || !(first & WIDE_ACK));",
+      "let canonical = (ackBack > 255 || !(first & WIDE_ACK)) && first >= DATA;",
       "let canonical = first >= DATA;",
     ]],
   },
