@@ -1111,15 +1111,15 @@ export function unpack(bytes: Uint8Array): unknown {
 }
 // ─── Sequence numbers ───────────────────────────────────────────────────────
 
+/** The sequence after `sequence`, across the wrap. */
+const nextSequence = (sequence: number): number => (sequence + 1) & 0xffff;
+
 /**
  * How far 16-bit sequence `a` is ahead of `b`, from -32768 to 32767: it stays
  * right across the wrap from 65535 to 0. Exactly half the range apart counts
  * as behind.
  */
 const sequenceAhead = (a: number, b: number): number => ((a - b + 32768) & 0xffff) - 32768;
-
-/** The sequence after `sequence`, across the wrap. */
-const nextSequence = (sequence: number): number => (sequence + 1) & 0xffff;
 
 // ─── Packets ────────────────────────────────────────────────────────────────
 // Pure codecs over plain values: the handshake datagram, the data packet
