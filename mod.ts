@@ -1056,15 +1056,15 @@ function read(depth: number): unknown {
   if (type < 0xcc) return type & 1 ? readView(8).getFloat64(0) : readView(4).getFloat32(0); // float 32/64
   if (type < 0xd4) {
     // uint 8/16/32/64 from 0xcc, int 8/16/32/64 from 0xd0
-    const signed = type > 0xcf;
     const byteCount = 1 << (type & 3);
+    const signed = type > 0xcf;
     if (byteCount > 4) {
       const value = signed ? readView(8).getBigInt64(0) : readView(8).getBigUint64(0);
       return Number.isSafeInteger(Number(value)) ? Number(value) : value;
     }
     // Shifted to the top of 32 bits and back, a signed value keeps its sign.
     const value = readInt(byteCount);
-    const shift = 32 - 8 * byteCount;
+    const shift = 32 - byteCount * 8;
     return signed ? value << shift >> shift : value;
   }
   if (type < 0xd9) return readExtension(1 << (type - 0xd4)); // fixext 1/2/4/8/16
