@@ -724,7 +724,7 @@ function put(type: number, value = 0, byteCount = 0): void {
  */
 function putLength(length: number, type8: number, fixType = 0, fixLimit = 0): void {
   if (length < fixLimit) put(length | fixType);
-  else if (length < 256 && type8 < 0xdb) put(type8, length, 1);
+  else if (type8 < 0xdb && length < 256) put(type8, length, 1);
   else if (length < 65536) put(type8 + 1, length, 2);
   else put(type8 + 2, length, 4);
 }
