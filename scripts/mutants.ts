@@ -534,7 +534,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "rtt: a sample taken whole, however late the ack",
-    edits: [["    rttSampleMs = Math.min(rttSampleMs, 2 * stats.rttMs + ACK_DELAY_MS);\n", ""]],
+    edits: [["    rttSampleMs = Math.min(2 * stats.rttMs + ACK_DELAY_MS, rttSampleMs);\n", ""]],
   },
   {
     name: "send: a message in more pieces than the receiver holds accepted",
