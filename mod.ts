@@ -3531,7 +3531,7 @@ export function webSocketServer(): WebSocketServer {
       links.set(
         address,
         linkWebSocket(ws, address, (data, from) => receive(data, from), (event) => {
-          if (event.type === "closed") forget(ws);
+          if (event.type == "closed") forget(ws);
           else notify(event);
         }),
       );
