@@ -2179,7 +2179,7 @@ class Connection implements Peer {
   pollTransmit(now: number): Uint8Array | undefined {
     if (!this.#packetsLeft) return undefined;
     this.#packetsLeft--;
-    if (this.state == "connected" || this.state == "disconnecting") return this.#nextPacket(now);
+    if (this.state != "connecting" && this.state != "disconnected") return this.#nextPacket(now);
     // Connecting or closing: one HELLO or CLOSING at most per update, spaced out.
     this.#packetsLeft = 0;
     if (this.state == "connecting") {

@@ -682,7 +682,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "a disconnecting peer sends nothing but goodbyes",
     edits: [[
-      'if (this.state == "connected" || this.state == "disconnecting") return',
+      'if (this.state != "connecting" && this.state != "disconnected") return',
       'if (this.state == "connected") return',
     ]],
   },
