@@ -1659,9 +1659,10 @@ class Connection implements Peer {
   #inFlight: Outgoing[] = [];
   /**
    * This update's plan: resends due (0: whole messages, 1: fragments) and pieces to ride again (2), each
-   * a stack that the packets so far took from (the piece sent first on top); packets left.
+   * a stack that the packets so far took from (the piece sent first on top), made by update() before any packet
+   * goes; packets left.
    */
-  #plan: Outgoing[][] = [[], [], []];
+  #plan: Outgoing[][] = [];
   #packetsLeft = 0;
   #packetsThisUpdate = 0;
   /** The congestion window (see FIRST_WINDOW_PACKETS): its size, where doubling stops, when it was last cut. */
