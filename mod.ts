@@ -1708,7 +1708,7 @@ class Connection implements Peer {
     // Over a reliable socket one CLOSING arrives for sure, and nothing acks it. Once keyed (the challenge's cookie
     // came) a peer still connecting says goodbye too: the other side made its connection at the HELLO with that
     // cookie, and heard nothing for `timeout` (10 s) before.
-    this.#closingSends = (goodbye || leaving) && this.#cookie ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
+    this.#closingSends = this.#cookie && (goodbye || leaving) ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
     this.#closingSequence = this.#nextSequence;
     this.state = "disconnected";
     // Every queued and held piece goes with its stream. Pieces in flight stay (in #inFlight and #sent), never sent

@@ -614,11 +614,11 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a peer still connecting once keyed ends without a goodbye",
-    edits: [["(goodbye || leaving) && this.#cookie ?", '(goodbye || leaving) && state != "connecting" ?']],
+    edits: [["this.#cookie && (goodbye || leaving) ?", 'state != "connecting" && (goodbye || leaving) ?']],
   },
   {
     name: "a peer not keyed yet says goodbye: a packet without a key",
-    edits: [["(goodbye || leaving) && this.#cookie ?", "(goodbye || leaving) ?"]],
+    edits: [["this.#cookie && (goodbye || leaving) ?", "(goodbye || leaving) ?"]],
   },
   {
     name: "a peer's disconnect goes out ahead of the messages it timed before it left",
@@ -663,7 +663,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a disconnecting peer that times out sends no goodbye",
-    edits: [["(goodbye || leaving) && this.#cookie", "goodbye && this.#cookie"]],
+    edits: [["this.#cookie && (goodbye || leaving)", "this.#cookie && goodbye"]],
   },
   {
     name: "send to a disconnecting peer is taken",
