@@ -1658,13 +1658,17 @@ class Connection implements Peer {
   /** Reliable pieces sent and not yet acked, in the order first sent. */
   #inFlight: Outgoing[] = [];
   /**
+   * Data packets sent this update: only the first carries clock frames, goes as an ack or keepalive alone, or
+   * probes past a full window; the streams take turns at going first by it.
+   */
+  #packetsThisUpdate = 0;
+  /**
    * This update's plan: resends due (0: whole messages, 1: fragments) and pieces to ride again (2), each
    * a stack that the packets so far took from (the piece sent first on top), made by update() before any packet
    * goes; packets left.
    */
   #plan: Outgoing[][] = [];
   #packetsLeft = 0;
-  #packetsThisUpdate = 0;
   /** The congestion window (see FIRST_WINDOW_PACKETS): its size, where doubling stops, when it was last cut. */
   #window = FIRST_WINDOW_PACKETS;
   #windowDoublesUpTo = MAX_WINDOW_PACKETS;
