@@ -3082,19 +3082,19 @@ function splitAddress(address: string): [hostname: string, port: number] {
   return [match![1] ?? match![2], port];
 }
 
-/** The address string of a hostname and port: IPv6 in brackets. */
-const joinAddress = (hostname: string, port: number): string =>
-  hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
-
-/** A `notify` that does nothing, for a socket nobody listens to yet. */
-const ignore = (): void => {};
-
 /** The fault of a send that cannot go to `address`, for the reason `why`. */
 const sendError = (address: string, why: string): SocketEvent => ({
   type: "error",
   address,
   error: new Error(`Cannot send to ${address}: ${why}`),
 });
+
+/** The address string of a hostname and port: IPv6 in brackets. */
+const joinAddress = (hostname: string, port: number): string =>
+  hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+
+/** A `notify` that does nothing, for a socket nobody listens to yet. */
+const ignore = (): void => {};
 
 /**
  * What denoUdp, nodeUdp and bunUdp share: an address is checked before anything is
