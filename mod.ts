@@ -3520,9 +3520,8 @@ export function webSocketServer(): WebSocketServer {
   const links = new Map<string, WebSocketLink>();
   const addresses = new Map<WebSocketLike | CallbackWebSocket, string>();
   const forget = (ws: WebSocketLike | CallbackWebSocket) => {
-    const address = addresses.get(ws);
-    if (address === undefined) return;
-    addresses.delete(ws);
+    const address = addresses.get(ws)!;
+    if (!addresses.delete(ws)) return; // closed before, or never accepted: its close is told once
     links.delete(address);
     notify({ type: "closed", address });
   };
