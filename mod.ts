@@ -2106,6 +2106,10 @@ class Connection implements Peer {
           this.#window + (this.#window < this.#windowDoublesUpTo ? 1 : 1 / this.#window),
         );
       }
+      // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0.
+      const rttSampleMs = bit < 0 ? Math.max(0, now - packet.sentAt) : undefined;
+      estimate(this.#sink.stats, !acked, rttSampleMs);
+      estimate(this.stats, !acked, rttSampleMs);
       for (const piece of packet.pieces) {
         if (!acked) piece.resendAt = now;
         else if (piece.onAcked) piece.onAcked();
@@ -2114,10 +2118,6 @@ class Connection implements Peer {
           this.#queuedBytes -= piece.payload.length;
         }
       }
-      // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0.
-      const rttSampleMs = bit < 0 ? Math.max(0, now - packet.sentAt) : undefined;
-      estimate(this.#sink.stats, !acked, rttSampleMs);
-      estimate(this.stats, !acked, rttSampleMs);
       const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;
       this.#fatesLost += +!acked - this.#fates[at];
       this.#fates[at] = +!acked;
