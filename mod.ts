@@ -3517,8 +3517,8 @@ export function webSocketServer(): WebSocketServer {
   let receive: (data: Uint8Array, from: string) => void = ignore;
   let notify: (event: SocketEvent) => void = ignore;
   let count = 0;
-  const links = new Map<string, WebSocketLink>();
   const addresses = new Map<WebSocketLike | CallbackWebSocket, string>();
+  const links = new Map<string, WebSocketLink>();
   const forget = (ws: WebSocketLike | CallbackWebSocket) => {
     const address = addresses.get(ws)!;
     if (!addresses.delete(ws)) return; // closed before, or never accepted: its close is told once
