@@ -1903,7 +1903,6 @@ class Connection implements Peer {
       if (!this.#sink.reliable && this.#ackPending && sequenceAhead(sequence, this.#unackedOldest) > 32) {
         this.earlyAck = this.packet(now);
       }
-      if (!this.#ackPending++ || sequenceAhead(sequence, this.#unackedOldest) < 0) this.#unackedOldest = sequence;
       if (ahead > 0) {
         // The latest before it joins the bits as bit 0, and they shift up past the new latest (a jump past 32 clears
         // all).
@@ -1913,6 +1912,7 @@ class Connection implements Peer {
       } else {
         this.#remoteBits |= 1 << (-ahead - 1);
       }
+      if (!this.#ackPending++ || sequenceAhead(sequence, this.#unackedOldest) < 0) this.#unackedOldest = sequence;
     }
     this.#applyAcks(header.ack, header.ackBits, now);
     // A peer leaving (see disconnect) delivers nothing, and gets `timeout` from the last packet before to let its
