@@ -2227,8 +2227,8 @@ class Connection implements Peer {
       // Back off by 1.5 (as KCP does in its fast mode), not 2: a game would rather resend than wait.
       if (isRide) piece.copies++;
       else {
-        piece.copies = 1;
         piece.resendAt = now + Math.min(MAX_RESEND_MS, this.#resendMs() * 1.5 ** (piece.sends - 1));
+        piece.copies = 1;
       }
       return true;
     };
