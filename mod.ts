@@ -2209,8 +2209,8 @@ class Connection implements Peer {
       return undefined;
     }
     const room = this.#config.mtu - MAX_HEADER_BYTES;
-    let used = 0;
     const chosen: Outgoing[] = [];
+    let used = 0;
     // Takes a piece if its frame fits; each frame counted as written on its own (a NEXT frame takes less).
     const take = (piece: Outgoing, isRide: boolean): boolean => {
       const bytes = frameBytes(piece);
