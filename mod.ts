@@ -3556,8 +3556,8 @@ export function webSocketServer(): WebSocketServer {
     },
     close() {
       links.forEach((link) => link.close());
-      links.clear();
       addresses.clear();
+      links.clear();
     },
   };
   return server;
