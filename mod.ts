@@ -2548,7 +2548,10 @@ export class Host {
     if (connection && datagram[0] >= DATA && datagram.length <= 65507) {
       const verdict = connection.receive(datagram, now);
       if (verdict === "invalid") return connection.count("invalidDropped");
-      if (connection.earlyAck) this.#send(connection, connection.earlyAck), connection.earlyAck = undefined;
+      if (connection.earlyAck) {
+        this.#send(connection, connection.earlyAck);
+        connection.earlyAck = undefined;
+      }
       // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
       if (connection.mustAck) this.#send(connection, connection.packet(now));
       if (connection.finished) this.#connections.delete(from);

@@ -749,7 +749,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "the early ack is built and never sent",
-    edits: [["if (connection.earlyAck) this.#send(", "if (connection.earlyAck) (0, "]],
+    edits: [["        this.#send(connection, connection.earlyAck);\n", ""]],
   },
 ];
 
