@@ -2027,7 +2027,9 @@ class Connection implements Peer {
     if (payload.length > limit) {
       throw new RangeError(
         `Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit} bytes` +
-          (fragments ? ` (HostOptions.maxMessageBytes, or ${pieces} pieces of ${pieceBytes})` : ", one packet"),
+          (fragments
+            ? ` (HostOptions.maxMessageBytes, or ${pieces} pieces of ${pieceBytes})`
+            : `, one packet (a larger message goes "reliable", "unordered" or "state")`),
       );
     }
     if (this.#queuedBytes + payload.length > this.#config.maxQueuedBytes) {

@@ -880,6 +880,22 @@ Deno.test("Host refuses at send() a message in more pieces than the receiver hol
   assert.deepEqual(messages(serverEvents).map((event) => event.data), [before, largest]);
 });
 
+Deno.test("Host refuses at send() an unreliable or sequenced message over one packet, and says which modes take more", () => {
+  const { peer, stepUntil } = pair({ latencyMs: 10 });
+  stepUntil(() => peer.state === "connected", "connected");
+  // At the default mtu a piece is at most 1,175 bytes: a Uint8Array of 1,172 packs to 1,175, one of 1,173 to 1,176.
+  for (const mode of ["unreliable", "sequenced"] as const) {
+    peer.send(new Uint8Array(1172), { mode });
+    assert.throws(() => peer.send(new Uint8Array(1173), { mode }), {
+      name: "RangeError",
+      message: `Cannot send 1176 bytes in mode "${mode}": the limit is 1175 bytes, one packet ` +
+        `(a larger message goes "reliable", "unordered" or "state")`,
+    });
+  }
+  peer.send(new Uint8Array(1173)); // reliable: in two pieces
+  assert.equal(peer.state, "connected");
+});
+
 Deno.test("Host never cuts a message to fill a packet when that would add a piece, to the byte", () => {
   // mtu 64: pieces of 39 bytes, 1,024 of them 39,936. The 5 sent before packs to 1 byte, a frame of 4; the largest
   // packs to 39,933 bytes, and (39,933 - 1) % 39 + 4 = 39: cut by those 4 it would end exactly at a piece's end and

@@ -733,6 +733,10 @@ const MUTANTS: Mutant[] = [
     edits: [[" || sequenceAhead(sequence, this.#unackedOldest) < 0) this.#unackedOldest", ") this.#unackedOldest"]],
   },
   {
+    name: "an unreliable message one byte over a packet taken",
+    edits: [["pieces * pieceBytes) : pieceBytes;", "pieces * pieceBytes) : pieceBytes + 1;"]],
+  },
+  {
     name: "an early ack over a reliable socket, which sends no acks",
     edits: [[
       "if (!this.#sink.reliable && this.#ackPending && sequenceAhead(",
