@@ -2447,7 +2447,10 @@ export class Host {
     }
   }
 
-  /** Moves the timed messages due by `now` to the events, all of one time together (a disconnect behind them too). */
+  /**
+   * Moves the timed messages due by `now` to the events, all of one time together; a departed peer's "disconnect"
+   * right behind its own last one.
+   */
   #release(now: number): void {
     const held = this.#sink.held;
     let due = 0;
