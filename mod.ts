@@ -2454,7 +2454,11 @@ export class Host {
   #release(now: number): void {
     const held = this.#sink.held;
     let due = 0;
-    while (due < held.length && held[due][0] <= now) this.#sink.events.push(...held[due++].slice(1) as HostEvent[]);
+    for (; due < held.length && held[due][0] <= now; due++) {
+      const [, event, disconnect] = held[due];
+      this.#sink.events.push(event);
+      if (disconnect) this.#sink.events.push(disconnect);
+    }
     held.splice(0, due);
   }
 

@@ -749,7 +749,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a held disconnect never comes out of the hold queue",
-    edits: [["push(...held[due++].slice(1) as HostEvent[])", "push(held[due++][1])"]],
+    edits: [["      if (disconnect) this.#sink.events.push(disconnect);\n", ""]],
   },
   {
     name: "the early ack is built and never sent",
