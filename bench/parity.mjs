@@ -16,6 +16,13 @@
 // copies per message, what the bytes grow with (a parity unit also carries its lengths and which messages it
 // covers: about 3 bytes more than a copy). The clock of the random numbers is seeded: every run prints the
 // same table.
+//
+// "coded": a sliding-window random linear code over GF(256), as an erasure code would be sent. Packet i carries
+// message i and `count` coded units, each a combination of the messages i - window to i - 1 with random non-zero
+// coefficients (a real sender would code over its unacked pieces, and derive the coefficients from the packet
+// sequence, so they cost no bytes). The receiver solves for what it misses by Gauss-Jordan elimination: a message
+// is rebuilt once the units that arrived pin it down, whatever the pattern of loss. A unit costs what a copy costs
+// plus a few bytes of head; the decoder keeps rows for `HORIZON` packets, then counts what they miss as never.
 
 const PACKETS = 1_000_000;
 
@@ -38,6 +45,87 @@ const LINKS = [
   }],
 ];
 
+const HORIZON = 64;
+
+/** GF(256) with the polynomial 0x11d: exp and log tables, products and quotients. */
+const EXP = new Uint8Array(510);
+const LOG = new Uint8Array(256);
+for (let i = 0, x = 1; i < 255; i++, x = x & 0x80 ? (x << 1) ^ 0x11d : x << 1) {
+  EXP[i] = EXP[i + 255] = x;
+  LOG[x] = i;
+}
+const times = (a, b) => (a && b ? EXP[LOG[a] + LOG[b]] : 0);
+const over = (a, b) => (a ? EXP[LOG[a] + 255 - LOG[b]] : 0);
+
+/** row -= factor × other, both maps of message -> coefficient (no zero kept). */
+function subtract(row, factor, other) {
+  for (const [message, coefficient] of other) {
+    const value = (row.get(message) ?? 0) ^ times(factor, coefficient);
+    if (value) row.set(message, value);
+    else row.delete(message);
+  }
+}
+
+/**
+ * The coded scheme on one run of losses: when each message became known (the packet index), or Infinity. Rows are
+ * kept in reduced form: each has a pivot message that no other row holds.
+ */
+function decodeCoded({ count, window }, lost, next) {
+  const knownAt = new Float64Array(lost.length).fill(Infinity);
+  const rows = new Map(); // pivot message -> row
+  let now = 0;
+  const learn = (message) => {
+    knownAt[message] = now;
+    const again = [];
+    for (const [pivot, row] of rows) {
+      if (!row.delete(message)) continue;
+      rows.delete(pivot);
+      again.push(row);
+    }
+    for (const row of again) add(row);
+  };
+  const add = (row) => {
+    for (const message of row.keys()) if (knownAt[message] !== Infinity) row.delete(message);
+    for (const [pivot, other] of rows) {
+      if (row.has(pivot)) subtract(row, over(row.get(pivot), other.get(pivot)), other);
+    }
+    if (row.size <= 1) {
+      if (row.size) learn(row.keys().next().value);
+      return;
+    }
+    const pivot = Math.min(...row.keys());
+    for (const other of rows.values()) {
+      if (other.has(pivot)) subtract(other, over(other.get(pivot), row.get(pivot)), row);
+    }
+    rows.set(pivot, row);
+    // Rows the elimination left with one message each rebuild it (and learning one may leave others so).
+    for (let single = true; single;) {
+      single = false;
+      for (const [pivot, other] of rows) {
+        if (other.size !== 1) continue;
+        rows.delete(pivot);
+        learn(pivot);
+        single = true;
+        break;
+      }
+    }
+  };
+  for (let i = 0; i < lost.length; i++) {
+    now = i;
+    for (const pivot of rows.keys()) if (pivot < i - HORIZON) rows.delete(pivot);
+    if (lost[i]) continue;
+    if (knownAt[i] === Infinity) learn(i);
+    for (let unit = 0; unit < count; unit++) {
+      const row = new Map();
+      for (let message = Math.max(0, i - window); message < i; message++) {
+        row.set(message, 1 + Math.floor(next() * 255));
+      }
+      add(row);
+    }
+  }
+  return knownAt;
+}
+
 const SCHEMES = [
   { name: "plain 2 (jamnet at about 2% loss)", plain: [0, 1], parity: [] },
   { name: "plain 3 (jamnet at 5%)", plain: [0, 1, 2], parity: [] },
@@ -48,6 +136,10 @@ const SCHEMES = [
   { name: "plain 1 + X(1,2) + X(3,5)", plain: [0], parity: [[1, 2], [3, 5]] },
   { name: "plain 3 + X(3,4)", plain: [0, 1, 2], parity: [[3, 4]] },
   { name: "plain 2 + X(2,3) + X(4,6)", plain: [0, 1], parity: [[2, 3], [4, 6]] },
+  { name: "plain 1 + coded 1 over 8", plain: [0], parity: [], coded: { count: 1, window: 8 } },
+  { name: "plain 1 + coded 2 over 4", plain: [0], parity: [], coded: { count: 2, window: 4 } },
+  { name: "plain 1 + coded 2 over 8", plain: [0], parity: [], coded: { count: 2, window: 8 } },
+  { name: "plain 1 + coded 3 over 8", plain: [0], parity: [], coded: { count: 3, window: 8 } },
 ];
 
 /**
@@ -62,7 +154,7 @@ function run(scheme, lossy, seed) {
   const drop = lossy(next);
   for (let i = 0; i < PACKETS; i++) lost[i] = +drop();
   // When each message became known: the packet that brought it, or Infinity.
-  const knownAt = new Float64Array(PACKETS).fill(Infinity);
+  const knownAt = scheme.coded ? decodeCoded(scheme.coded, lost, next) : new Float64Array(PACKETS).fill(Infinity);
   for (let i = 0; i < PACKETS; i++) {
     if (lost[i]) continue;
     for (const d of scheme.plain) if (i >= d) knownAt[i - d] = Math.min(knownAt[i - d], i);
@@ -116,5 +208,9 @@ for (const scheme of SCHEMES) {
     const { never, after2, after5 } = run(scheme, lossy, index + 1);
     return `${percent(never)} / ${percent(after2)} / ${percent(after5)}`;
   });
-  console.log(`| ${scheme.name} | ${scheme.plain.length + scheme.parity.length} | ${cells.join(" | ")} |`);
+  console.log(
+    `| ${scheme.name} | ${scheme.plain.length + scheme.parity.length + (scheme.coded?.count ?? 0)} | ${
+      cells.join(" | ")
+    } |`,
+  );
 }
