@@ -1654,6 +1654,8 @@ class Connection implements Peer {
   #unackedOldest = 0; // the oldest packet received since the last ack was sent (while #ackPending)
   #queuedBytes = 0;
   #heldBytes = 0;
+  /** Bytes of the states rebuilt since the last update (see #deliver). */
+  #rebuiltBytes = 0;
   #sent: (SentPacket | undefined)[] = [];
   /** Reliable pieces sent and not yet acked, in the order first sent. */
   #inFlight: Outgoing[] = [];
@@ -1950,14 +1952,20 @@ class Connection implements Peer {
         mode: MODES[frame.mode],
       };
       if (frame.mode === STATE) {
-        // The snapshot's first piece's sequence names it.
+        // The snapshot's first piece's sequence names it. The states rebuilt in one update are bounded as held pieces
+        // are: a delta of a few bytes may rebuild a state of maxMessageBytes, and 70 of them in one datagram made 70
+        // MiB of events and took 64 ms of the Host's thread.
         const snapshot = (stream.snapshots ??= new Snapshots()).decode(
           firstPiece(frame),
           message,
-          this.#config.maxMessageBytes,
+          Math.min(
+            this.#config.maxMessageBytes,
+            2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes - this.#rebuiltBytes,
+          ),
         );
-        if (snapshot === undefined) continue; // older than one delivered: kept as a baseline only
         if (!snapshot) return this.count("invalidDropped");
+        this.#rebuiltBytes += snapshot[0].length;
+        if (!snapshot[2]) continue; // older than one delivered: kept as a baseline only
         [message, event.time] = snapshot;
       }
       try {
@@ -2132,6 +2140,7 @@ class Connection implements Peer {
    * ride along again. pollTransmit then hands out the datagrams.
    */
   update(now: number): void {
+    this.#rebuiltBytes = 0;
     if (now - this.#lastReceivedAt > this.#config.timeout && this.state != "disconnected") return this.end("timeout");
     if (this.state == "disconnecting" && !this.#queuedBytes) this.end(); // all sent and acked: the goodbye goes
     // A reliable stream that has waited `timeout` ms for one missing piece while later ones arrive
@@ -2721,13 +2730,14 @@ class Snapshots {
   }
 
   /**
-   * Rebuilds the snapshot sent as `sequence`: its packed bytes and the time
-   * it was sent on the sender's clock, or null when it cannot be (its
-   * baseline is gone, it is malformed, or longer than `max` bytes, the
-   * receiver's maxMessageBytes), or undefined when a newer one was
-   * delivered already. Every snapshot rebuilt is kept as a baseline.
+   * Rebuilds the snapshot sent as `sequence`: its packed bytes, the time it
+   * was sent on the sender's clock and whether it is newer than every one
+   * delivered before (to deliver), or null when it cannot be (its baseline is
+   * gone, it is malformed, or longer than `max` bytes, whole or rebuilt: the
+   * receiver's maxMessageBytes, less what this update rebuilt already). Every
+   * snapshot rebuilt is kept as a baseline.
    */
-  decode(sequence: number, payload: Uint8Array, max: number): [bytes: Uint8Array, time: number] | null | undefined {
+  decode(sequence: number, payload: Uint8Array, max: number): [bytes: Uint8Array, time: number, newest: boolean] | null {
     const reader = new ByteReader(payload);
     const back = reader.varint();
     const time = reader.take(8);
@@ -2736,13 +2746,12 @@ class Snapshots {
     const base = this.#received[baseSequence % SNAPSHOT_SLOTS];
     // Its time is validated as a timed message's is: NaN or Infinity in `event.time` broke a Timeline.
     const bytes = reader.ok && isFinite(readFloat64(time, 0)) &&
-      (back ? base?.sequence === baseSequence && applyDelta(body, base.bytes, max) : body);
+      (back ? base?.sequence === baseSequence && applyDelta(body, base.bytes, max) : body.length <= max && body);
     if (!bytes) return null;
     this.#received[sequence % SNAPSHOT_SLOTS] = { sequence, bytes };
-    if (this.#newestDelivered < 0 || sequenceAhead(sequence, this.#newestDelivered) > 0) {
-      this.#newestDelivered = sequence;
-      return [bytes, readFloat64(time, 0)];
-    }
+    const newest = this.#newestDelivered < 0 || sequenceAhead(sequence, this.#newestDelivered) > 0;
+    if (newest) this.#newestDelivered = sequence;
+    return [bytes, readFloat64(time, 0), newest];
   }
 }
 

@@ -912,6 +912,59 @@ Deno.test("a chain of state deltas, each growing the last, delivers no state lon
   assert.equal(server.stats.invalidDropped - invalidBefore, 16, "the 16 states over it counted");
 });
 
+Deno.test("a player's whole state longer than maxMessageBytes is dropped, however large its pieces", () => {
+  // The Host takes datagrams up to 65,507 bytes whatever its own mtu, so 255 pieces were no bound on a state sent
+  // whole: 17 pieces of 60,000 bytes delivered a 1 MB state at maxMessageBytes 4096 and kept it as a baseline, one
+  // of 32 a channel (a review, 2026-11-30). A whole state now has the limit a rebuilt one has.
+  const { server, serverEvents, step, inject } = hostilePlayer({ maxMessageBytes: 4096 });
+  const invalidBefore = server.stats.invalidDropped;
+  const time = Array(8).fill(0); // the sender's clock, a float 64: 0
+  const whole = [0, ...time, ...pack(new Uint8Array(1_000_000))]; // back 0: whole
+  const PIECE = 60_000;
+  const count = Math.ceil(whole.length / PIECE);
+  for (let i = 0; i < count; i++) {
+    inject(stateFrame(1, i, 2 * i + +(i === count - 1), whole.slice(i * PIECE, (i + 1) * PIECE)));
+  }
+  inject(stateFrame(1, count, 1, [0, ...time, ...pack(new Uint8Array(4000))])); // then one within the limit
+  for (let i = 0; i < count + 10; i++) step();
+  const states = serverEvents.flatMap((event) =>
+    event.type === "message" && event.mode === "state" ? [(event.data as Uint8Array).length] : []
+  );
+  assert.deepEqual(states, [4000], "only the state within maxMessageBytes is delivered");
+  assert.equal(server.stats.invalidDropped - invalidBefore, 1, "the large one counted");
+});
+
+Deno.test("one datagram of tiny state deltas rebuilds no more than 2 × maxMessageBytes + maxQueuedBytes of states", () => {
+  // A delta names its rebuilt length first and may say nothing else (a state that grows by zeros): 17 bytes on the
+  // wire rebuilt a state of maxMessageBytes (1 MiB here), and 70 of them in one 1,200-byte datagram made 70 MiB of
+  // events and took 64 ms of the Host's thread (a review, 2026-11-30). The states one update rebuilds now have the
+  // bound of a peer's held pieces; the rest are dropped and counted, and the next update rebuilds again.
+  const { server, serverEvents, step, inject } = hostilePlayer({ maxQueuedBytes: 1 << 20 });
+  const time = Array(8).fill(0);
+  const length = (1 << 20) + 5; // a bin 32 of 1 MiB: its 5-byte head, then the bytes
+  inject(stateFrame(1, 0, 1, [0, ...time, 0xc6, 0x00, 0x10, 0x00, 0x00])); // whole: the head alone
+  for (let i = 0; i < 3; i++) step();
+  const invalidBefore = server.stats.invalidDropped;
+  const batch: number[] = [];
+  for (let sequence = 1; sequence <= 70; sequence++) {
+    batch.push(...stateFrame(1, sequence, 1, [1, ...time, ...varint(length)])); // back 1: on the state before
+  }
+  assert.ok(batch.length < 1200, `one datagram: ${batch.length} bytes of frames`);
+  inject(batch);
+  const seen = serverEvents.length;
+  step();
+  const rebuilt = serverEvents.slice(seen).flatMap((event) =>
+    event.type === "message" && event.mode === "state" ? [(event.data as Uint8Array).length] : []
+  );
+  // The bound: 2 × (1 MiB + 16) + 1 MiB; each state 1 MiB + 5 packed (1 MiB unpacked): 3 fit, the 67 after do not.
+  assert.deepEqual(rebuilt, [1 << 20, 1 << 20, 1 << 20], "three states rebuilt in that update");
+  assert.equal(server.stats.invalidDropped - invalidBefore, 67, "the others counted");
+  inject(stateFrame(1, 71, 1, [68, ...time, ...varint(length)])); // the next update: on state 3, the last kept
+  for (let i = 0; i < 3; i++) step();
+  const states = serverEvents.slice(seen).filter((event) => event.type === "message" && event.mode === "state");
+  assert.equal(states.length, 4, "and one more in the next update");
+});
+
 for (const reliable of [false, true]) {
   Deno.test(`Host: one player filling the event queue (maxEvents) holds up no other player${reliable ? ", over a reliable socket" : ""}`, () => {
     // The queue is the Host's, shared by every peer. 4,200 one-byte messages a tick from one player filled it

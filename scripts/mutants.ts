@@ -331,8 +331,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "held bytes bounded at 2 maxMessageBytes + 1,024, not + maxQueuedBytes",
     edits: [[
-      "2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes",
-      "2 * this.#config.maxMessageBytes + 1024",
+      "(this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||",
+      "(this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + 1024 ||",
     ]],
   },
   {
@@ -360,6 +360,18 @@ const MUTANTS: Mutant[] = [
   {
     name: "a rebuilt state bounded by its delta's size, not maxMessageBytes",
     edits: [["if (length > max) return undefined;", "if (length > delta.length * 8 + base.length) return undefined;"]],
+  },
+  {
+    name: "a state sent whole not bounded by maxMessageBytes",
+    edits: [[": body.length <= max && body);", ": body);"]],
+  },
+  {
+    name: "the states one update rebuilds not counted",
+    edits: [["        this.#rebuiltBytes += snapshot[0].length;\n", ""]],
+  },
+  {
+    name: "the states rebuilt counted from the first update on, never started over",
+    edits: [["    this.#rebuiltBytes = 0;\n", ""]],
   },
   // ─── sockets ────────────────────────────────────────────────────────────────
   {
