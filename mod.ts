@@ -1437,16 +1437,19 @@ class Stream {
     }
     this.#front = front;
     // The receiver's window starts at the first message it has not delivered: the message of the oldest
-    // piece not acked, from its first piece on (its other pieces may be acked, held and not delivered).
-    const oldest = pending[front] && firstPiece(pending[front]);
+    // piece not acked, from its first piece on (its other pieces may be acked, held and not delivered). A reliable
+    // stream's pieces take a sequence each, in order, so the window ends RECEIVE_WINDOW places past that first piece.
+    const end = Math.min(
+      pending.length,
+      isReliable(this.#mode) ? front - (pending[front]?.fragment >> 1) + RECEIVE_WINDOW : Infinity,
+    );
     const kind = +fragments;
-    for (let at = Math.max(this.#unsent[kind], front); at < pending.length; at++) {
+    for (let at = Math.max(this.#unsent[kind], front); at < end; at++) {
       const piece = pending[at];
-      if (isReliable(this.#mode) && sequenceAhead(piece.sequence, oldest) >= RECEIVE_WINDOW) return undefined;
       this.#unsent[kind] = at;
       if (!piece.sends && (piece.fragment !== 1) === fragments) return piece;
     }
-    this.#unsent[kind] = pending.length;
+    this.#unsent[kind] = end;
   }
 
   /** The next reliable sequence to deliver, where the receive window starts: only the stream moves it. */

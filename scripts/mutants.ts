@@ -68,8 +68,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the send window off by one",
     edits: [[
-      "sequenceAhead(piece.sequence, oldest) >= RECEIVE_WINDOW) return undefined;",
-      "sequenceAhead(piece.sequence, oldest) > RECEIVE_WINDOW) return undefined;",
+      "(pending[front]?.fragment >> 1) + RECEIVE_WINDOW : Infinity",
+      "(pending[front]?.fragment >> 1) + RECEIVE_WINDOW + 1 : Infinity",
     ]],
   },
   {
@@ -448,8 +448,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a sender's window counted from its oldest piece not acked, not from the first piece of its message",
     edits: [[
-      "    const oldest = pending[front] && firstPiece(pending[front]);",
-      "    const oldest = pending[front]?.sequence;",
+      "front - (pending[front]?.fragment >> 1) + RECEIVE_WINDOW",
+      "front + RECEIVE_WINDOW",
     ]],
   },
   {
