@@ -1501,8 +1501,9 @@ class Stream {
   /** Holds a piece; returns the messages it completes, in the order to deliver them. */
   #hold(piece: Frame): Delivered[] {
     const held = this.held;
-    held.set(piece.sequence, { ...piece, payload: toHold(piece.payload) });
-    this.heldBytes += piece.payload.length;
+    // The frame itself, made for this delivery alone: no copy of it.
+    held.set(piece.sequence, piece);
+    this.heldBytes += (piece.payload = toHold(piece.payload)).length;
     const unordered = this.#mode !== RELIABLE;
     const messages: Delivered[] = [];
     // Unordered and state: only the message this piece belongs to can have become whole; reliable: every message
