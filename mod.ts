@@ -3441,8 +3441,8 @@ function linkWebSocket(
       const state = ws.readyState ?? 1;
       if (state > 1) return notify(sendError(address, "the socket is closed"));
       if (state === 0) {
-        if (waiting.length < MAX_WAITING_DATAGRAMS) return void waiting.push(data.slice());
-        return notify(sendError(address, "still connecting"));
+        if (waiting.length >= MAX_WAITING_DATAGRAMS) return notify(sendError(address, "still connecting"));
+        return void waiting.push(data.slice());
       }
       try {
         flush();
