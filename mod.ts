@@ -3389,8 +3389,8 @@ interface WebSocketLink {
 }
 
 /**
- * Hands a WebSocket message to `receive` as bytes (an ArrayBuffer, or a view
- * such as Node's Buffer, copied); a text message is a fault.
+ * Hands a WebSocket message to `receive` as bytes (a view such as Node's
+ * Buffer, copied, or an ArrayBuffer); a text message is a fault.
  */
 function deliverMessage(
   data: unknown,
@@ -3398,10 +3398,10 @@ function deliverMessage(
   receive: (data: Uint8Array, from: string) => void,
   notify: (event: SocketEvent) => void,
 ): void {
-  if (data instanceof ArrayBuffer) receive(new Uint8Array(data), address);
-  else if (ArrayBuffer.isView(data)) {
+  if (ArrayBuffer.isView(data)) {
     receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), address);
-  } else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
+  } else if (data instanceof ArrayBuffer) receive(new Uint8Array(data), address);
+  else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
 }
 /**
  * Sends and receives through one WebSocket as `address`, holding what is sent
