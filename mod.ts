@@ -3140,9 +3140,9 @@ function udpSocket(runtime: {
   ): void;
   close(): void;
 }): Socket {
-  let closed = false;
-  let inFlight = 0;
   let notify: (event: SocketEvent) => void = ignore;
+  let inFlight = 0;
+  let closed = false;
   const sent = (to: string) => (error?: unknown) => {
     if (error) notify({ type: "error", address: to, error });
     if (!--inFlight && closed) runtime.close();
