@@ -1397,6 +1397,11 @@ class Stream {
     return this.#pending.at(-1);
   }
 
+  /** The next reliable sequence to deliver, where the receive window starts: only the stream moves it. */
+  get nextDeliver(): number {
+    return this.#nextDeliver;
+  }
+
   /** Queues a piece. */
   push(piece: Outgoing): void {
     this.#pending.push(piece);
@@ -1450,11 +1455,6 @@ class Stream {
       if (!piece.sends && (piece.fragment !== 1) === fragments) return piece;
     }
     this.#unsent[kind] = end;
-  }
-
-  /** The next reliable sequence to deliver, where the receive window starts: only the stream moves it. */
-  get nextDeliver(): number {
-    return this.#nextDeliver;
   }
 
   /**
