@@ -1538,6 +1538,7 @@ class Stream {
       byteCount += piece.payload.length;
       if (piece.fragment & 1) break;
     }
+    if (this.#mode === RELIABLE) this.#nextDeliver = (pieces.length + start) & 0xffff;
     const message = pieces.length > 1 ? new Uint8Array(byteCount) : pieces[0];
     this.heldBytes -= byteCount;
     byteCount = 0;
@@ -1548,7 +1549,6 @@ class Stream {
       if (this.#mode !== UNORDERED) this.held.delete(at);
       else this.held.set(at, null);
     }
-    if (this.#mode === RELIABLE) this.#nextDeliver = (pieces.length + start) & 0xffff;
     return { payload: message, at: piece.at };
   }
 }
