@@ -1481,12 +1481,13 @@ class Stream {
       this.#newest = sequence;
     }
     if (!isReliable(this.#mode)) return [frame]; // sequenced (the newest) and unreliable: as they are
-    if (sequenceAhead(sequence, this.#nextDeliver) < 0 || held.has(sequence)) return undefined;
     // The common case, the next message whole with nothing waiting: handed over as it is, never copied or held.
     if (frame.fragment === 1 && this.#mode === RELIABLE && this.#nextDeliver === sequence && !held.size) {
       this.#nextDeliver = nextSequence(sequence);
       return [frame];
     }
+    // A duplicate, delivered or held already (never the common case: that one is nextDeliver, with none held).
+    if (sequenceAhead(sequence, this.#nextDeliver) < 0 || held.has(sequence)) return undefined;
     const messages = this.#hold(frame);
     // The first sequence not held yet: while it stays missing and later pieces wait, the stream waits.
     let missing = this.#firstMissing;
