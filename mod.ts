@@ -1230,6 +1230,8 @@ function frameBytes(frame: Frame): number {
 
 /** Writes `frame` at `at` of `out`, as NEXT when it follows `previous`; returns where it ended. */
 function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, at: number): number {
+  // A timed frame never follows: the TIMED frame written before it comes between.
+  const next = follows(frame, previous);
   if (frame.at !== undefined) {
     at = writeFrame(
       { channel: 0, mode: CONTROL, sequence: 0, fragment: TIMED, payload: float64s(frame.at) },
@@ -1240,7 +1242,6 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
   }
   const { channel, mode, sequence, fragment, payload } = frame;
   const length = payload.length;
-  const next = follows(frame, previous);
   // On the wire a snapshot is a sequenced frame and a control frame an unreliable one, each with the FRAGMENT bit.
   out[at++] = (flagged(frame) ? FRAGMENT : 0) | (mode >= STATE ? mode - (STATE - SEQUENCED) : mode) |
     (next ? NEXT << 4 : (channel ? HAS_CHANNEL : 0) | (length < NEXT ? length : 15) << 4);
