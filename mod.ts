@@ -1545,9 +1545,9 @@ class Stream {
     this.heldBytes -= byteCount;
     byteCount = 0;
     for (let i = 0; i < pieces.length; i++) {
+      const at = (i + start) & 0xffff;
       if (pieces.length > 1) message.set(pieces[i], byteCount);
       byteCount += pieces[i].length;
-      const at = (i + start) & 0xffff;
       if (this.#mode !== UNORDERED) this.held.delete(at);
       else this.held.set(at, null);
     }
