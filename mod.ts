@@ -768,10 +768,11 @@ function putString(value: string): void {
     if (code > 127) {
       // Encode after room for the longest header, then move the bytes back
       // behind the header their real length needs: one canonical encoding.
-      const byteCount = textEncoder.encodeInto(value, out.subarray(start + 5)).written;
+      const encodedAt = start + 5;
+      const byteCount = textEncoder.encodeInto(value, out.subarray(encodedAt)).written;
       outAt = start;
       putLength(byteCount, 0xd9, 0xa0, 32);
-      out.copyWithin(outAt, start + 5, start + 5 + byteCount);
+      out.copyWithin(outAt, encodedAt, encodedAt + byteCount);
       outAt += byteCount;
       return;
     }
