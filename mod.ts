@@ -2744,7 +2744,11 @@ class Snapshots {
    * receiver's maxMessageBytes, less what this update rebuilt already). Every
    * snapshot rebuilt is kept as a baseline.
    */
-  decode(sequence: number, payload: Uint8Array, max: number): [bytes: Uint8Array, time: number, newest: boolean] | null {
+  decode(
+    sequence: number,
+    payload: Uint8Array,
+    max: number,
+  ): [bytes: Uint8Array, time: number, newest: boolean] | null {
     const reader = new ByteReader(payload);
     const back = reader.varint();
     const time = reader.take(8);
