@@ -1578,6 +1578,8 @@ interface Sink {
    * its last one, beside it (so it takes no place in maxTimedMessages).
    */
   held: [at: number, event: HostEvent, disconnect?: HostEvent][];
+  /** Each address's message events not yet polled (see Connection.queued), while it has any. */
+  readonly queued: Map<string, number>;
   /** The Host's clock. */
   readonly now: () => number;
 }
@@ -1685,8 +1687,14 @@ class Connection implements Peer {
   /** The Host's side of this connection: its socket's traits, clock, event queue and counts. */
   #sink: Sink;
   #config: Config;
-  /** This peer's message events not yet polled: in the Host's events or held for their time. */
-  queued = 0;
+  /**
+   * This peer's message events not yet polled: in the Host's events or held for their time. Counted by address, with
+   * those of the connections from it before: a player reconnecting from its address and port starts no new count
+   * (three times in a row, it filled the hold queue for every peer).
+   */
+  get queued(): number {
+    return this.#sink.queued.get(this.address) ?? 0;
+  }
   /** The game is done with this peer (its own disconnect() or close()): poll() hands out no more of its events. */
   forgotten = false;
   /** An ack built in receive() before the packet it took moved the bits on: the Host sends it at once. */
@@ -1999,7 +2007,7 @@ class Connection implements Peer {
         }
         insertByTime(this.#sink.held, event.at!, event);
       } else this.#sink.events.push(event);
-      this.queued++;
+      this.#sink.queued.set(this.address, this.queued + 1);
     }
   }
 
@@ -2411,6 +2419,7 @@ export class Host {
       stats: this.stats,
       events: [],
       held: [],
+      queued: new Map(),
       reliable: socket.reliable,
       now: this.#now,
     };
@@ -2483,7 +2492,8 @@ export class Host {
     this.#release(this.#now());
     for (let event; (event = this.#sink.events.shift());) {
       const peer = event.peer as Connection;
-      if (event.type == "message") peer.queued--;
+      if (event.type == "message") this.#sink.queued.set(peer.address, peer.queued - 1);
+      if (!peer.queued) this.#sink.queued.delete(peer.address);
       // After the game's own disconnect() none of that peer's events comes out, timed or not; after close() none.
       if (!peer.forgotten && !this.#closed) return event;
     }

@@ -965,6 +965,52 @@ Deno.test("one datagram of tiny state deltas rebuilds no more than 2 × maxMessa
   assert.equal(states.length, 4, "and one more in the next update");
 });
 
+Deno.test("timed delivery: a player reconnecting from its address starts no new count in the hold queue", () => {
+  // The rule (README, Timed delivery): past maxTimedMessages only a peer holding half or more is refused, past twice
+  // it every peer. A departed peer's held messages stay (its last words) for up to `timeout`, and a peer's share was
+  // counted on its connection: the same player, reconnecting from its address and port twice, started each time
+  // from 0, its three connections filled twice the queue, and every other player's timed messages were dropped for
+  // as long as it went on (a review, 2026-11-30). The count is now the address's while any of it is not polled.
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { maxTimedMessages: 8, random: seededBytes(1) });
+  const player = new Host(net.socket("player"), { random: seededBytes(2) });
+  const peer = player.connect("server");
+  let greedy = new Host(net.socket("greedy"), { random: seededBytes(3) });
+  const got: string[] = [];
+  const step = () => {
+    for (const host of [greedy, player, server]) host.update();
+    net.advance(TICK_MS);
+    for (let event; (event = server.poll());) {
+      if (event.type === "message") got.push(`${event.peer.address} ${event.data}`);
+    }
+    while (player.poll() || greedy.poll());
+  };
+  for (let round = 0; round < 3; round++) {
+    if (round) {
+      greedy.close();
+      greedy = new Host(net.socket("greedy"), { random: seededBytes(3 + round) }); // the same address, a new nonce
+    }
+    const flood = greedy.connect("server");
+    for (let i = 0; i < 20 && flood.state !== "connected"; i++) step();
+    assert.equal(flood.state, "connected");
+    for (let i = 0; i < 20; i++) flood.send(`${round}.${i}`, { at: net.now() + 8000 });
+    for (let i = 0; i < 5; i++) step();
+  }
+  assert.equal(peer.state, "connected");
+  for (let i = 0; i < 3; i++) peer.send(i, { at: net.now() + 200 });
+  for (let i = 0; i < 30; i++) step();
+  assert.deepEqual(
+    got.filter((line) => line.startsWith("player")),
+    ["player 0", "player 1", "player 2"],
+    `the other player's timed messages arrive (server timedDropped ${server.stats.timedDropped})`,
+  );
+  // Its first connection filled the queue to maxTimedMessages; the two after it, counted with it, got no more.
+  assert.equal(got.filter((line) => line.startsWith("greedy")).length, 0, "nothing of it is due yet");
+  for (let i = 0; i < 600; i++) step();
+  const lastWords = got.filter((line) => line.startsWith("greedy"));
+  assert.deepEqual(lastWords, Array.from({ length: 8 }, (_, i) => `greedy 0.${i}`), "its last words, 8 of them");
+});
+
 for (const reliable of [false, true]) {
   Deno.test(`Host: one player filling the event queue (maxEvents) holds up no other player${reliable ? ", over a reliable socket" : ""}`, () => {
     // The queue is the Host's, shared by every peer. 4,200 one-byte messages a tick from one player filled it

@@ -100,7 +100,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a peer's count of unpolled messages never goes down (a peer once over half is refused for good)",
-    edits: [['if (event.type == "message") peer.queued--;', ""]],
+    edits: [['if (event.type == "message") this.#sink.queued.set(peer.address, peer.queued - 1);', ""]],
   },
   {
     name: "a datagram over 65,507 bytes read as a packet",
@@ -360,6 +360,19 @@ const MUTANTS: Mutant[] = [
   {
     name: "a rebuilt state bounded by its delta's size, not maxMessageBytes",
     edits: [["if (length > max) return undefined;", "if (length > delta.length * 8 + base.length) return undefined;"]],
+  },
+  {
+    name: "the messages not yet polled counted per connection, not per address (a reconnect starts from 0)",
+    edits: [
+      [
+        "return this.#sink.queued.get(this.address) ?? 0;",
+        "return this.#sink.queued.get(this.address + this.nonce) ?? 0;",
+      ],
+      [
+        "this.#sink.queued.set(this.address, this.queued + 1);",
+        "this.#sink.queued.set(this.address + this.nonce, this.queued + 1);",
+      ],
+    ],
   },
   {
     name: "a state sent whole not bounded by maxMessageBytes",
