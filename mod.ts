@@ -1687,14 +1687,6 @@ class Connection implements Peer {
   /** The Host's side of this connection: its socket's traits, clock, event queue and counts. */
   #sink: Sink;
   #config: Config;
-  /**
-   * This peer's message events not yet polled: in the Host's events or held for their time. Counted by address, with
-   * those of the connections from it before: a player reconnecting from its address and port starts no new count
-   * (three times in a row, it filled the hold queue for every peer).
-   */
-  get queued(): number {
-    return this.#sink.queued.get(this.address) ?? 0;
-  }
   /** The game is done with this peer (its own disconnect() or close()): poll() hands out no more of its events. */
   forgotten = false;
   /** An ack built in receive() before the packet it took moved the bits on: the Host sends it at once. */
@@ -1759,6 +1751,15 @@ class Connection implements Peer {
     if (this.state == "connected" && this.#queuedBytes) this.state = "disconnecting";
     else this.end();
     this.forgotten = true;
+  }
+
+  /**
+   * This peer's message events not yet polled: in the Host's events or held for their time. Counted by address, with
+   * those of the connections from it before: a player reconnecting from its address and port starts no new count
+   * (three times in a row, it filled the hold queue for every peer).
+   */
+  get queued(): number {
+    return this.#sink.queued.get(this.address) ?? 0;
   }
 
   /** True once disconnected with nothing left to send: the Host forgets it. */
