@@ -2514,25 +2514,6 @@ export class Host {
     }
   }
 
-  /**
-   * Disconnects every peer (each hears `"closed"`: CLOSE_BURST copies of the
-   * goodbye leave at once, as nothing can wait for their acks), then closes
-   * the socket. `poll()` hands out nothing after it.
-   */
-  close(): void {
-    if (this.#closed) return;
-    const now = this.#now();
-    for (const connection of this.#connections.values()) {
-      connection.end();
-      for (let i = 0, goodbye; i < CLOSE_BURST && (goodbye = connection.goodbye(now)); i++) {
-        this.#send(connection, goodbye);
-      }
-    }
-    this.#connections.clear();
-    this.#closed = true;
-    this.#socket.close();
-  }
-
   #randomWord(): number {
     // The default `random` fills nothing: crypto's bytes stand. A `random` given by mistake that fills nothing
     // (`Math.random`, which TypeScript takes for one) leaves them too, rather than keys anyone can compute.
@@ -2638,6 +2619,25 @@ export class Host {
       if (kind === CHALLENGE) this.#send(connection, connection.hello(now, second)); // again, with the cookie
       else connection.end(second === REFUSED_PROTOCOL ? "refused" : "full");
     } else this.#count(connection, "invalidDropped");
+  }
+
+  /**
+   * Disconnects every peer (each hears `"closed"`: CLOSE_BURST copies of the
+   * goodbye leave at once, as nothing can wait for their acks), then closes
+   * the socket. `poll()` hands out nothing after it.
+   */
+  close(): void {
+    if (this.#closed) return;
+    const now = this.#now();
+    for (const connection of this.#connections.values()) {
+      connection.end();
+      for (let i = 0, goodbye; i < CLOSE_BURST && (goodbye = connection.goodbye(now)); i++) {
+        this.#send(connection, goodbye);
+      }
+    }
+    this.#connections.clear();
+    this.#closed = true;
+    this.#socket.close();
   }
 }
 
