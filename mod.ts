@@ -2711,8 +2711,8 @@ function applyDelta(delta: Uint8Array, base: Uint8Array, max: number): Uint8Arra
 
 /** One channel's snapshots of one connection: those sent, for baselines, and those received, to rebuild from. */
 class Snapshots {
-  #sent: (SentSnapshot | undefined)[] = [];
   #newestAcked = -1;
+  #sent: (SentSnapshot | undefined)[] = [];
   #received: ({ sequence: number; bytes: Uint8Array } | undefined)[] = [];
   #newestDelivered = -1;
 
