@@ -2156,8 +2156,9 @@ class Connection implements Peer {
    * ride along again. pollTransmit then hands out the datagrams.
    */
   update(now: number): void {
-    this.#rebuiltBytes = 0;
     if (now - this.#lastReceivedAt > this.#config.timeout && this.state != "disconnected") return this.end("timeout");
+    // A new update's count of states rebuilt (one that ended above delivers nothing more, and never reads it).
+    this.#rebuiltBytes = 0;
     if (this.state == "disconnecting" && !this.#queuedBytes) this.end(); // all sent and acked: the goodbye goes
     // A reliable stream that has waited `timeout` ms for one missing piece while later ones arrive
     // will wait forever: the sender believes it delivered (a bug or a forged ack), or its link lost every
