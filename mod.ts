@@ -2085,7 +2085,7 @@ class Connection implements Peer {
         channel,
         mode: modeIndex,
         sequence: stream.nextSend,
-        fragment: index * 2 + +(index === pieceCount - 1),
+        fragment: 2 * index + +(index === pieceCount - 1),
         payload: pieceCount > 1
           ? payload.subarray(index && index * pieceBytes - shift, (index + 1) * pieceBytes - shift)
           : payload,
