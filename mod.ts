@@ -2078,6 +2078,7 @@ class Connection implements Peer {
     const pieceCount = Math.ceil((payload.length + shift) / pieceBytes); // pack gives at least 1 byte
     if (snapshot) snapshot.unacked = pieceCount;
     const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
+    this.#queuedBytes += payload.length;
     for (let index = 0; index < pieceCount; index++) {
       stream.push({
         at,
@@ -2097,7 +2098,6 @@ class Connection implements Peer {
       });
       if (hasSequence(modeIndex)) stream.nextSend = nextSequence(stream.nextSend);
     }
-    this.#queuedBytes += payload.length;
   }
 
   /**
