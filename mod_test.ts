@@ -1568,6 +1568,26 @@ Deno.test("Host limits: a receiver holds at most 2 maxMessageBytes + maxQueuedBy
   // back bundled ten to a packet, and a packet whose reliable bytes would pass the bound is refused whole.
 });
 
+Deno.test("Host limits: held pieces give back their bytes and bookkeeping: 300 messages a mode arrive at tight limits", () => {
+  // Each piece held counts its bytes and 256 more against 2 × maxMessageBytes + maxQueuedBytes (16,384 here, about
+  // 60 of these pieces), until it is delivered or, unordered, its mark goes: a count not given back would refuse
+  // every packet after a few hundred messages.
+  for (const mode of ["reliable", "unordered"] as const) {
+    // Packets held back behind later ones: about 90 pieces of each mode arrive ahead of their turn and wait.
+    const link = { latencyMs: 30, reorder: 0.3, seed: 7 };
+    const { peer, step, stepUntil, serverEvents } = pair(link, { maxMessageBytes: 4096, maxQueuedBytes: 8192 });
+    stepUntil(() => peer.state === "connected", "connect");
+    for (let i = 0; i < 150; i++) {
+      peer.send(i, { mode });
+      peer.send(i + 1000, { mode });
+      step();
+    }
+    stepUntil(() => messages(serverEvents).length === 300, `300 ${mode} messages`, 500);
+    const got = messages(serverEvents).map(({ data }) => data as number);
+    if (mode === "reliable") assert.deepEqual(got, Array.from({ length: 300 }, (_, i) => (i >> 1) + (i & 1) * 1000));
+  }
+});
+
 Deno.test("Host limits: three 1 MiB messages at once on three channels all arrive, at the default options", () => {
   // The receiver refused every packet once it held 2 × maxMessageBytes + 1,024 bytes over all its streams: three
   // messages in pieces, each only part there, passed it before any completed, and nothing moved until timeout.

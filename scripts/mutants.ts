@@ -329,6 +329,38 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "a held piece counted by its bytes alone, not its bookkeeping",
+    edits: [["const HELD_PIECE_BYTES = 256;", "const HELD_PIECE_BYTES = 0;"]],
+  },
+  {
+    name: "an unordered piece's mark keeps its bookkeeping counted when it goes",
+    edits: [[
+      "        held.delete(this.#nextDeliver);\n        this.heldBytes -= HELD_PIECE_BYTES;\n",
+      "        held.delete(this.#nextDeliver);\n",
+    ]],
+  },
+  {
+    name: "a reliable piece delivered keeps its bookkeeping counted",
+    edits: [[
+      "        this.held.delete(at);\n        this.heldBytes -= HELD_PIECE_BYTES;\n",
+      "        this.held.delete(at);\n",
+    ]],
+  },
+  {
+    name: "a state piece let go keeps its bookkeeping counted",
+    edits: [[
+      "this.heldBytes -= HELD_PIECE_BYTES + piece!.payload.length;",
+      "this.heldBytes -= piece!.payload.length;",
+    ]],
+  },
+  {
+    name: "copies of messages delivered before count toward the held-bytes bound",
+    edits: [[
+      "if (ahead > 0 && !stream?.held.has(frame.sequence))",
+      "if (ahead !== 0 && !stream?.held.has(frame.sequence))",
+    ]],
+  },
+  {
     name: "held bytes bounded at 2 maxMessageBytes + 1,024, not + maxQueuedBytes",
     edits: [[
       "(this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||",
