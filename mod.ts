@@ -3587,6 +3587,9 @@ export function webSocketServer(): WebSocketServer {
       if (links.has(address)) {
         throw new RangeError(`Cannot accept a WebSocket at ${address}: another one is open there`);
       }
+      // One its client closed already (the server awaited something since the upgrade) fires no close event again:
+      // kept, it would hold its link and its address for good. Its peer, never heard from, never starts.
+      if ((ws.readyState ?? 1) > 1) return address;
       addresses.set(ws, address);
       links.set(
         address,

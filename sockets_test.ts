@@ -236,6 +236,21 @@ for (const callback of [false, true]) {
   });
 }
 
+Deno.test("webSocketServer: a WebSocket closed before accept() is not kept, and its address stays free", () => {
+  // The server awaited something (a login check) between the upgrade and accept(), and the client left meanwhile:
+  // its close event had fired, none comes again, and the link and address were kept for good (a review, 2026-11-30).
+  const sockets = webSocketServer();
+  const faults: string[] = [];
+  sockets.listen(() => {}, (event) => event.type === "error" && faults.push((event.error as Error).message));
+  const closed = { ...webSocketPair(sockets, false).server, readyState: 3 };
+  assert.equal(sockets.accept(closed, "10.0.0.7:50000"), "10.0.0.7:50000");
+  sockets.send(Uint8Array.of(1), "10.0.0.7:50000");
+  assert.deepEqual(faults, ["Cannot send to 10.0.0.7:50000: no open WebSocket there"]);
+  // The client comes back from the same address and port (a NAT reuses it): its new WebSocket is taken.
+  const { server } = webSocketPair(sockets, false);
+  assert.equal(sockets.accept(server, "10.0.0.7:50000"), "10.0.0.7:50000");
+});
+
 Deno.test("a Durable Object's hibernating WebSocket (its accept() throws, its runtime calls back) works through sockets.message", () => {
   // Cloudflare's WebSocket has addEventListener, so it was taken for one that fires events, and its accept(), called
   // as Cloudflare asks of a WebSocketPair's end, throws once ctx.acceptWebSocket took it: the first sockets.message

@@ -329,6 +329,10 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "webSocketServer keeps a WebSocket closed before accept()",
+    edits: [["      if ((ws.readyState ?? 1) > 1) return address;\n", ""]],
+  },
+  {
     name: "a held piece counted by its bytes alone, not its bookkeeping",
     edits: [["const HELD_PIECE_BYTES = 256;", "const HELD_PIECE_BYTES = 0;"]],
   },
