@@ -3092,6 +3092,8 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
  * The same socket seen through a bad link: what it sends is lost, delayed,
  * duplicated and reordered as `options` say, on real timers. For rehearsing a
  * game on a bad network; tests use {@linkcode memoryNet} and its virtual clock.
+ * The socket sends later, from a timer: what it throws then (a malformed
+ * address, too) reaches the Host as a fault, counted in `socketErrors`.
  *
  * @param socket the socket to wrap
  * @param options the link
@@ -3099,15 +3101,24 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
  */
 export function condition(socket: Socket, options: LinkOptions): Socket {
   const delays = link(options);
+  let notify: (event: SocketEvent) => void = ignore;
   return {
     send(data, to) {
       for (const delay of delays(data.length)) {
         const copy = data.slice();
-        setTimeout(() => socket.send(copy, to), delay);
+        // Sent later, from a timer: what the socket throws is told as a fault, as the Host counts its own sends'.
+        // Uncaught, it ended the process (a malformed address, a WebSocket's one peer).
+        setTimeout(() => {
+          try {
+            socket.send(copy, to);
+          } catch (error) {
+            notify({ type: "error", address: to, error });
+          }
+        }, delay);
       }
     },
-    listen(receive, notify) {
-      socket.listen(receive, notify);
+    listen(receive, onEvent = ignore) {
+      socket.listen(receive, notify = onEvent);
     },
     close: () => socket.close(),
     reliable: socket.reliable,

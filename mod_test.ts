@@ -1759,6 +1759,30 @@ Deno.test("condition() delays each datagram by its latency and loses its share (
   }
 });
 
+Deno.test("condition(): a send the socket throws on, later from its timer, is a fault the Host counts, not thrown", () => {
+  // Thrown from a timer it was uncaught, and ended the process (a review, 2026-11-30): a malformed address, or a
+  // WebSocket's socket given another address, which the Host counts when the socket throws inside update().
+  const broken: Socket = {
+    send: (_, to) => {
+      throw new RangeError(`Cannot send to "${to}"`);
+    },
+    listen() {},
+    close() {},
+  };
+  const timers: (() => void)[] = [];
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout = ((callback: () => void) => timers.push(callback)) as unknown as typeof setTimeout;
+  try {
+    const host = new Host(condition(broken, { latencyMs: 30 }), { now: () => 0 });
+    host.connect("nonsense");
+    assert.equal(timers.length, 1, "the HELLO waits for its delay");
+    timers[0]();
+    assert.equal(host.stats.socketErrors, 1);
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
+});
+
 Deno.test('Host: at 20% loss the other side hears a disconnect as "closed" for at least 192 of 200 seeds', () => {
   let missed = 0;
   for (let seed = 1; seed <= 200; seed++) {

@@ -148,7 +148,14 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "condition() ignores its delay",
-    edits: [["setTimeout(() => socket.send(copy, to), delay);", "socket.send(copy, to);"]],
+    edits: [["        }, delay);\n", "        }, 0);\n"]],
+  },
+  {
+    name: "condition() lets what its socket throws out of the timer",
+    edits: [[
+      '          } catch (error) {\n            notify({ type: "error", address: to, error });',
+      "          } catch (error) {\n            throw error;",
+    ]],
   },
   {
     name: "condition() ignores its loss",
