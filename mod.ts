@@ -1014,7 +1014,7 @@ function readExtension(byteCount: number): Date | Extension {
  * defineProperty does it in O(1): copying the object per such key would let hostile input cost O(n²).
  */
 function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") {
+  if (key == "__proto__") {
     Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
   } else object[key] = value;
 }
