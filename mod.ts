@@ -2823,12 +2823,12 @@ class Clock implements ClockEstimate {
     const frames: Frame[] = [];
     const control = (kind: number, payload: Uint8Array) =>
       frames.push({ channel: 0, mode: CONTROL, sequence: 0, fragment: kind, payload });
+    // Quick until all the samples are in.
+    const interval = this.#samples.length < CLOCK_SAMPLES ? CLOCK_FIRST_INTERVAL_MS : CLOCK_INTERVAL_MS;
     if (this.#toAnswer) {
       control(CLOCK_ANSWER, float64s(...this.#toAnswer, now));
       this.#toAnswer = undefined;
     }
-    // Quick until all the samples are in.
-    const interval = this.#samples.length < CLOCK_SAMPLES ? CLOCK_FIRST_INTERVAL_MS : CLOCK_INTERVAL_MS;
     if (now - this.#requestedAt >= interval) {
       control(CLOCK_REQUEST, float64s(now));
       this.#requestedAt = now;
