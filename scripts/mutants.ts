@@ -104,7 +104,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a datagram over 65,507 bytes read as a packet",
-    edits: [["&& datagram[0] >= DATA && datagram.length <= 65507) {", "&& datagram[0] >= DATA) {"]],
+    edits: [["DATA && connection && datagram.length <= 65507) {", "DATA && connection) {"]],
   },
   {
     name: "no maxQueuedBytes bound",
