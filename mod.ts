@@ -2709,8 +2709,8 @@ function applyDelta(delta: Uint8Array, base: Uint8Array, max: number): Uint8Arra
   // that grows by zeros has a short delta; states built each on the last could grow 8 times a delta each).
   if (length > max) return undefined;
   const bytes = new Uint8Array(length);
-  bytes.set(base.subarray(0, length));
   let at = 0;
+  bytes.set(base.subarray(0, length));
   while (reader.left) {
     at += reader.varint();
     const run = reader.take(reader.varint());
