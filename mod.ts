@@ -2840,7 +2840,7 @@ class Clock implements ClockEstimate {
   receive(frame: Frame, now: number): void {
     const kind = frame.fragment;
     const t0 = readFloat64(frame.payload, 0);
-    if (this.#newest[kind] < t0) {
+    if (t0 > this.#newest[kind]) {
       this.#newest[kind] = t0;
       if (kind === CLOCK_REQUEST) return void (this.#toAnswer = [t0, now]);
       const t1 = readFloat64(frame.payload, 1);

@@ -549,7 +549,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "clock: a replayed (older or repeated) request or answer taken",
-    edits: [["if (this.#newest[kind] < t0) {", "{"]],
+    edits: [["if (t0 > this.#newest[kind]) {", "{"]],
   },
   {
     name: "timed: a message timed more than `timeout` ms ahead held",
