@@ -815,7 +815,7 @@ function write(value: unknown, depth: number): void {
       if (++depth > MAX_DEPTH) throw new TypeError(`Cannot pack nesting deeper than ${MAX_DEPTH} (a cycle?)`);
       if (Array.isArray(value) || value instanceof Set) {
         // A Set packs as the array of its values.
-        const items = Array.isArray(value) ? value : [...value];
+        const items = value instanceof Set ? [...value] : value;
         const length = items.length;
         putLength(length, 0xdb, 0x90, 16);
         let i = 0;
