@@ -2409,7 +2409,7 @@ export class Host {
         ["mtu", DEFAULT_MTU_BYTES, 65507, 64],
         ["timeout", 10_000],
         ["channels", 8, 256],
-        ["maxMessageBytes", 2 ** 20 + 16, 2 ** 30],
+        ["maxMessageBytes", 16 + 2 ** 20, 2 ** 30],
         ["maxQueuedBytes", 4 << 20],
         ["maxEvents", 4096],
         ["packetsPerUpdate", socket.reliable ? 8 : 1024, 1024],
