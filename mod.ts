@@ -464,7 +464,8 @@ export interface HostOptions {
   maxMessageBytes?: number;
   /**
    * Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. A receiver holds
-   * pieces that wait, over all its streams, up to 2 × maxMessageBytes + this.
+   * pieces that wait, over all its streams, up to 2 × maxMessageBytes + this, each counted with 256 bytes of
+   * bookkeeping besides its own.
    */
   maxQueuedBytes?: number;
   /**
