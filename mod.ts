@@ -1402,6 +1402,11 @@ class Stream {
     this.#mode = id & 7;
   }
 
+  /** Queues a piece. */
+  push(piece: Outgoing): void {
+    this.#pending.push(piece);
+  }
+
   /** The piece queued last, if it is not let go yet. */
   get last(): Outgoing | undefined {
     return this.#pending.at(-1);
@@ -1410,11 +1415,6 @@ class Stream {
   /** The next reliable sequence to deliver, where the receive window starts: only the stream moves it. */
   get nextDeliver(): number {
     return this.#nextDeliver;
-  }
-
-  /** Queues a piece. */
-  push(piece: Outgoing): void {
-    this.#pending.push(piece);
   }
 
   /**
