@@ -3184,16 +3184,15 @@ function udpSocket(runtime: {
   let notify: (event: SocketEvent) => void = ignore;
   let inFlight = 0;
   let closed = false;
-  const sent = (to: string) => (error?: unknown) => {
-    if (error) notify({ type: "error", address: to, error });
-    if (!--inFlight && closed) runtime.close();
-  };
   return {
     send(data, to) {
       const [hostname, port] = splitAddress(to);
       if (closed) return notify(sendError(to, "the socket is closed"));
       inFlight++;
-      const done = sent(to);
+      const done = (error?: unknown) => {
+        if (error) notify({ type: "error", address: to, error });
+        if (!--inFlight && closed) runtime.close();
+      };
       try {
         runtime.send(data, hostname, port, done, to);
       } catch (error) {
