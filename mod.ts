@@ -1936,8 +1936,8 @@ class Connection implements Peer {
         // The latest before it joins the bits as bit 0, and they shift up past the new latest (a jump past 32 clears
         // all).
         this.#remoteBits = ahead > 32 ? 0 : (this.#remoteBits << 1 | 1) << (ahead - 1);
-        this.#remoteLatest = sequence;
         this.#receiveKey = key;
+        this.#remoteLatest = sequence;
       } else {
         this.#remoteBits |= 1 << (-ahead - 1);
       }
