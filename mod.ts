@@ -690,6 +690,12 @@ let outView: DataView;
 let packing = 0;
 const textEncoder = /* @__PURE__ */ new TextEncoder();
 
+function putBytes(bytes: Uint8Array): void {
+  room(bytes.length);
+  out.set(bytes, outAt);
+  outAt += bytes.length;
+}
+
 /** Makes room for `byteCount` more bytes: a full chunk moves the message begun so far to a new one. */
 function room(byteCount: number): void {
   if (out.length - outAt < byteCount) {
@@ -699,12 +705,6 @@ function room(byteCount: number): void {
     outStart = 0;
     outView = viewOf(out);
   }
-}
-
-function putBytes(bytes: Uint8Array): void {
-  room(bytes.length);
-  out.set(bytes, outAt);
-  outAt += bytes.length;
 }
 
 /**
@@ -1383,9 +1383,9 @@ class Stream {
   #unsent = [0, 0];
   /** Where the pieces not done start, as nextUnsent last found: the done pieces before it wait to be let go. */
   #front = 0;
-  /** Receiving: the next reliable sequence to deliver, what waits. */
-  #nextDeliver = 0;
+  /** Receiving: the pieces that wait, and the next reliable sequence to deliver. */
   held = new Map<number, Held | null>();
+  #nextDeliver = 0;
   /** Bytes of the pieces held, each with HELD_PIECE_BYTES more. */
   heldBytes = 0;
   /** The first sequence not held, as accept() last found it: the one the stream waits for. */
@@ -1660,8 +1660,8 @@ class Connection implements Peer {
   /** CLOSING packets still to send after `disconnect()`, one per update until one is acked. */
   #closingSends = 0;
   #nextSequence = 0;
-  #remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
   #remoteBits = -1; // as if the 32 packets before 0 arrived too: no news, no ack bytes (signed: read with >>> only)
+  #remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
   /** The newest of this side's packets the other side acked. */
   #newestAcked = 0xffff;
   /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
