@@ -1132,14 +1132,6 @@ function writeHandshake(kind: number, first: number, second: number, third = 0):
   return new Uint8Array([kind, ...uint32s(first, second, third)]);
 }
 
-/** The kind and three words of a handshake datagram; none for anything else, which then fits no step. */
-function readHandshake(bytes: Uint8Array): number[] {
-  const reader = new ByteReader(bytes);
-  return bytes.length === HANDSHAKE_BYTES && bytes[0] <= REFUSED && bytes[0] >= HELLO
-    ? [reader.u8(), reader.uint(4), reader.uint(4), reader.uint(4)]
-    : [];
-}
-
 /** A data packet's header, as numbers. */
 interface PacketHeader {
   /** CLOSING and ACK_ONLY; the bits that say which bytes follow are the codec's. */
@@ -1208,6 +1200,14 @@ interface Frame {
   payload: Uint8Array;
   /** When to deliver it, ms on the sender's clock: a TIMED control frame goes just before it. */
   at?: number;
+}
+
+/** The kind and three words of a handshake datagram; none for anything else, which then fits no step. */
+function readHandshake(bytes: Uint8Array): number[] {
+  const reader = new ByteReader(bytes);
+  return bytes.length === HANDSHAKE_BYTES && bytes[0] <= REFUSED && bytes[0] >= HELLO
+    ? [reader.u8(), reader.uint(4), reader.uint(4), reader.uint(4)]
+    : [];
 }
 
 /** True for frames that carry a message sequence. */
@@ -1388,12 +1388,12 @@ class Stream {
   #nextDeliver = 0;
   /** Bytes of the pieces held, each with HELD_PIECE_BYTES more. */
   heldBytes = 0;
-  /** The first sequence not held, as accept() last found it: the one the stream waits for. */
-  #firstMissing = 0;
   /** Since when (ms) pieces have waited for the first missing one; Infinity when none waits. */
   waitingSince = Infinity;
   /** The newest sequenced message received: a lossy mode's receiving, as the snapshots are a STATE stream's. */
   #newest = 0xffff; // just behind 0: the first sequenced message is newer
+  /** The first sequence not held, as accept() last found it: the one the stream waits for. */
+  #firstMissing = 0;
   /** A STATE stream's snapshots, sent and received (made on first use: `declare` emits no field for it). */
   declare snapshots?: Snapshots;
 
@@ -1604,23 +1604,6 @@ interface SentPacket {
   counted: boolean;
 }
 
-const MODES: Mode[] = ["reliable", "unordered", "sequenced", "unreliable", "state"];
-
-const newStats = (): Stats => ({
-  rttMs: 0,
-  rttVarianceMs: 0,
-  loss: 0,
-  packetsSent: 0,
-  packetsReceived: 0,
-  bytesSent: 0,
-  bytesReceived: 0,
-  messagesResent: 0,
-  duplicatesDropped: 0,
-  invalidDropped: 0,
-  socketErrors: 0,
-  timedDropped: 0,
-});
-
 /** Blends one acked (or lost) packet into `stats`: loss over about 32 packets, RTT as RFC 6298. */
 function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined): void {
   stats.loss += (+lost - stats.loss) / 32;
@@ -1637,6 +1620,23 @@ function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined):
     stats.rttMs = 0.875 * stats.rttMs + 0.125 * rttSampleMs;
   }
 }
+
+const MODES: Mode[] = ["reliable", "unordered", "sequenced", "unreliable", "state"];
+
+const newStats = (): Stats => ({
+  rttMs: 0,
+  rttVarianceMs: 0,
+  loss: 0,
+  packetsSent: 0,
+  packetsReceived: 0,
+  bytesSent: 0,
+  bytesReceived: 0,
+  messagesResent: 0,
+  duplicatesDropped: 0,
+  invalidDropped: 0,
+  socketErrors: 0,
+  timedDropped: 0,
+});
 
 class Connection implements Peer {
   state: Peer["state"] = "connecting";
@@ -1655,13 +1655,13 @@ class Connection implements Peer {
   /** The streams by number (streamId), and in the order made, which packets take turns in: end() clears both. */
   #streams = new Map<number, Stream>();
   #streamList: Stream[] = [];
-  /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
-  #closingSequence = -1;
   /** CLOSING packets still to send after `disconnect()`, one per update until one is acked. */
   #closingSends = 0;
   #nextSequence = 0;
   #remoteBits = -1; // as if the 32 packets before 0 arrived too: no news, no ack bytes (signed: read with >>> only)
   #remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
+  /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
+  #closingSequence = -1;
   /** The newest of this side's packets the other side acked. */
   #newestAcked = 0xffff;
   /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
@@ -2500,6 +2500,14 @@ export class Host {
     held.splice(0, due);
   }
 
+  #randomWord(): number {
+    // The default `random` fills nothing: crypto's bytes stand. A `random` given by mistake that fills nothing
+    // (`Math.random`, which TypeScript takes for one) leaves them too, rather than keys anyone can compute.
+    const bytes = crypto.getRandomValues(new Uint8Array(4));
+    this.#random(bytes);
+    return viewOf(bytes).getUint32(0);
+  }
+
   /** The next event, or undefined when there is none. */
   poll(): HostEvent | undefined {
     this.#release(this.#now());
@@ -2524,14 +2532,6 @@ export class Host {
       for (let event; (event = this.poll());) yield event;
       await new Promise((resolve) => setTimeout(resolve, this.#config.tickMs));
     }
-  }
-
-  #randomWord(): number {
-    // The default `random` fills nothing: crypto's bytes stand. A `random` given by mistake that fills nothing
-    // (`Math.random`, which TypeScript takes for one) leaves them too, rather than keys anyone can compute.
-    const bytes = crypto.getRandomValues(new Uint8Array(4));
-    this.#random(bytes);
-    return viewOf(bytes).getUint32(0);
   }
 
   /** Adds to a counter of a connection (and so of the Host), or of the Host alone for an address with none. */
@@ -2809,7 +2809,6 @@ export interface ClockEstimate {
 class Clock implements ClockEstimate {
   #samples: [errorMs: number, offsetMs: number][] = [];
   offsetMs = 0;
-  errorMs = Infinity;
   /** The last request to answer: its t0, and when it arrived. */
   #toAnswer?: [number, number];
   /**
@@ -2818,6 +2817,7 @@ class Clock implements ClockEstimate {
    */
   #newest = [-Infinity, -Infinity];
   #requestedAt = -Infinity;
+  errorMs = Infinity;
 
   /** The control frames for the next packet: the answer to the last request, and a request when one is due. */
   frames(now: number): Frame[] {
@@ -2862,13 +2862,6 @@ class Clock implements ClockEstimate {
 // smooth whatever the jitter. A Timeline keeps states by the sender's clock
 // (a `"state"` message's `time`); the render time is now on that clock
 // (`peer.remoteTime()`), minus a delay of a snapshot interval or two.
-
-/** Inserts `[time, value]` into `list`, kept in time order, after any of the same time: searched from the end, where times mostly arrive. */
-function insertByTime<T>(list: [number, T, ...unknown[]][], time: number, value: T): void {
-  let at = list.length;
-  while (at && list[at - 1][0] > time) at--;
-  list.splice(at, 0, [time, value]);
-}
 
 /**
  * Interpolates between `a` and `b`: numbers by `fraction` (0 gives `a`, 1
@@ -2974,6 +2967,13 @@ export class Timeline<T> {
     const around = this.at(time);
     return around && lerp(...around);
   }
+}
+
+/** Inserts `[time, value]` into `list`, kept in time order, after any of the same time: searched from the end, where times mostly arrive. */
+function insertByTime<T>(list: [number, T, ...unknown[]][], time: number, value: T): void {
+  let at = list.length;
+  while (at && list[at - 1][0] > time) at--;
+  list.splice(at, 0, [time, value]);
 }
 
 // ─── Sockets: the in-memory network and the link conditioner ────────────────
