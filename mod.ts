@@ -1691,9 +1691,8 @@ class Connection implements Peer {
    */
   #plan: Outgoing[][] = [];
   #packetsLeft = 0;
-  /** The congestion window (see FIRST_WINDOW_PACKETS): its size, where doubling stops, when it was last cut. */
+  /** The congestion window (see FIRST_WINDOW_PACKETS): its size, when it was last cut. */
   #window = FIRST_WINDOW_PACKETS;
-  #windowDoublesUpTo = MAX_WINDOW_PACKETS;
   #windowCutAt = -Infinity;
   /** The Host's side of this connection: its socket's traits, clock, event queue and counts. */
   #sink: Sink;
@@ -1704,6 +1703,8 @@ class Connection implements Peer {
   earlyAck?: Uint8Array;
   /** The other side's clock, estimated (the Clock's methods are this connection's, not the game's). */
   readonly clock: Clock = new Clock();
+  /** Where the congestion window's doubling stops (see #window). */
+  #windowDoublesUpTo = MAX_WINDOW_PACKETS;
 
   /** @param cookie given on the answering side, made by a HELLO with a good cookie: keyed and connected at once */
   constructor(sink: Sink, readonly address: string, readonly nonce: number, now: number, cookie?: number) {
