@@ -1834,6 +1834,13 @@ class Connection implements Peer {
     return datagram;
   }
 
+  /** A CLOSING packet now, whatever the spacing: Host.close() sends a few at once before its socket closes. */
+  goodbye(now: number): Uint8Array | undefined {
+    if (!this.#closingSends) return undefined;
+    this.#closingSends--;
+    return this.packet(now, CLOSING);
+  }
+
   /** The HELLO to send (again): with the cookie once the CHALLENGE brought it, or as `cookie` when it just did. */
   hello(now: number, cookie?: number): Uint8Array {
     // As in the constructor, 0 is no cookie (a HELLO's before the challenge): no Host makes one (`|| 1`).
@@ -2207,13 +2214,6 @@ class Connection implements Peer {
       else if (piece.copies < MAX_COPIES && loss ** piece.copies > residual) plan[2].push(piece);
     }
     for (const list of plan) list.reverse(); // taken from the end: the piece sent first on top
-  }
-
-  /** A CLOSING packet now, whatever the spacing: Host.close() sends a few at once before its socket closes. */
-  goodbye(now: number): Uint8Array | undefined {
-    if (!this.#closingSends) return undefined;
-    this.#closingSends--;
-    return this.packet(now, CLOSING);
   }
 
   /**
