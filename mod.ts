@@ -1699,8 +1699,11 @@ class Connection implements Peer {
   #config: Config;
   /** The game is done with this peer (its own disconnect() or close()): poll() hands out no more of its events. */
   forgotten = false;
-  /** An ack built in receive() before the packet it took moved the bits on: the Host sends it at once. */
-  earlyAck?: Uint8Array;
+  /**
+   * An ack built in receive() before the packet it took moved the bits on: the Host sends it at once (made on first
+   * use, as a stream's snapshots: `declare` emits no field for it).
+   */
+  declare earlyAck?: Uint8Array;
   /** The other side's clock, estimated (the Clock's methods are this connection's, not the game's). */
   readonly clock: Clock = new Clock();
   /** Where the congestion window's doubling stops (see #window). */
