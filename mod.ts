@@ -2143,7 +2143,7 @@ class Connection implements Peer {
       const acked = bit < 0 || (bit < 32 && (ackBits >>> bit) & 1);
       // Unacked while two later packets arrived: lost. Count it once, and resend its pieces now,
       // not after a timeout.
-      if (packet?.sequence !== sequence || (!acked && (packet.counted || bit < 1))) continue;
+      if (sequence !== packet?.sequence || (!acked && (packet.counted || bit < 1))) continue;
       if (acked) this.#sent[slot] = undefined;
       packet.counted = true;
       // The congestion window: cut by a loss of a packet sent since the last cut, grown by an ack.
