@@ -3435,20 +3435,81 @@ interface WebSocketLink {
 }
 
 /**
- * Hands a WebSocket message to `receive` as bytes (a view such as Node's
- * Buffer, copied, or an ArrayBuffer); a text message is a fault.
+ * A {@linkcode Socket} for a server of WebSockets: each client's WebSocket is
+ * one peer, at the address `accept` gave it. The socket is `reliable`, and a
+ * WebSocket that closes ends its peer with reason `"closed"` at once. A send
+ * to an address with no open WebSocket is reported, not thrown.
+ *
+ * @returns the socket, with `accept` for each incoming WebSocket and `message`
+ * and `closed` for runtimes that call back
+ *
+ * @example A Deno server
+ * ```ts ignore
+ * import { Host, webSocketServer } from "./mod.ts";
+ *
+ * const sockets = webSocketServer();
+ * const host = new Host(sockets);
+ * Deno.serve({ port: 8080 }, (request, info) => {
+ *   const { hostname, port } = info.remoteAddr; // before the upgrade, which closes the request
+ *   const { socket, response } = Deno.upgradeWebSocket(request);
+ *   sockets.accept(socket, `${hostname}:${port}`);
+ *   return response;
+ * });
+ * ```
  */
-function deliverMessage(
-  data: unknown,
-  address: string,
-  receive: (data: Uint8Array, from: string) => void,
-  notify: (event: SocketEvent) => void,
-): void {
-  if (ArrayBuffer.isView(data)) {
-    receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), address);
-  } else if (data instanceof ArrayBuffer) receive(new Uint8Array(data), address);
-  else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
+export function webSocketServer(): WebSocketServer {
+  let receive: (data: Uint8Array, from: string) => void = ignore;
+  let notify: (event: SocketEvent) => void = ignore;
+  let count = 0;
+  const addresses = new Map<WebSocketLike | CallbackWebSocket, string>();
+  const links = new Map<string, WebSocketLink>();
+  const forget = (ws: WebSocketLike | CallbackWebSocket) => {
+    const address = addresses.get(ws)!;
+    if (!addresses.delete(ws)) return; // closed before, or never accepted: its close is told once
+    links.delete(address);
+    notify({ type: "closed", address });
+  };
+  const server: WebSocketServer = {
+    reliable: true,
+    accept(ws, address = `ws:${++count}`) {
+      if (links.has(address)) {
+        throw new RangeError(`Cannot accept a WebSocket at ${address}: another one is open there`);
+      }
+      // One its client closed already (the server awaited something since the upgrade) fires no close event again:
+      // kept, it would hold its link and its address for good. Its peer, never heard from, never starts.
+      if ((ws.readyState ?? 1) > 1) return address;
+      addresses.set(ws, address);
+      links.set(
+        address,
+        linkWebSocket(ws, address, (data, from) => receive(data, from), (event) => {
+          if (event.type == "closed") forget(ws);
+          else notify(event);
+        }),
+      );
+      return address;
+    },
+    message(ws, data) {
+      deliverMessage(data, addresses.get(ws) ?? server.accept(ws), receive, notify);
+    },
+    closed: forget,
+    send(data, to) {
+      const link = links.get(to);
+      if (link) link.send(data);
+      else notify(sendError(to, "no open WebSocket there"));
+    },
+    listen(onData, onEvent = ignore) {
+      notify = onEvent;
+      receive = onData;
+    },
+    close() {
+      links.forEach((link) => link.close());
+      addresses.clear();
+      links.clear();
+    },
+  };
+  return server;
 }
+
 /**
  * Sends and receives through one WebSocket as `address`, holding what is sent
  * while it is still connecting; listens to its events unless the runtime
@@ -3562,77 +3623,17 @@ export interface WebSocketServer extends Socket {
 }
 
 /**
- * A {@linkcode Socket} for a server of WebSockets: each client's WebSocket is
- * one peer, at the address `accept` gave it. The socket is `reliable`, and a
- * WebSocket that closes ends its peer with reason `"closed"` at once. A send
- * to an address with no open WebSocket is reported, not thrown.
- *
- * @returns the socket, with `accept` for each incoming WebSocket and `message`
- * and `closed` for runtimes that call back
- *
- * @example A Deno server
- * ```ts ignore
- * import { Host, webSocketServer } from "./mod.ts";
- *
- * const sockets = webSocketServer();
- * const host = new Host(sockets);
- * Deno.serve({ port: 8080 }, (request, info) => {
- *   const { hostname, port } = info.remoteAddr; // before the upgrade, which closes the request
- *   const { socket, response } = Deno.upgradeWebSocket(request);
- *   sockets.accept(socket, `${hostname}:${port}`);
- *   return response;
- * });
- * ```
+ * Hands a WebSocket message to `receive` as bytes (a view such as Node's
+ * Buffer, copied, or an ArrayBuffer); a text message is a fault.
  */
-export function webSocketServer(): WebSocketServer {
-  let receive: (data: Uint8Array, from: string) => void = ignore;
-  let notify: (event: SocketEvent) => void = ignore;
-  let count = 0;
-  const addresses = new Map<WebSocketLike | CallbackWebSocket, string>();
-  const links = new Map<string, WebSocketLink>();
-  const forget = (ws: WebSocketLike | CallbackWebSocket) => {
-    const address = addresses.get(ws)!;
-    if (!addresses.delete(ws)) return; // closed before, or never accepted: its close is told once
-    links.delete(address);
-    notify({ type: "closed", address });
-  };
-  const server: WebSocketServer = {
-    reliable: true,
-    accept(ws, address = `ws:${++count}`) {
-      if (links.has(address)) {
-        throw new RangeError(`Cannot accept a WebSocket at ${address}: another one is open there`);
-      }
-      // One its client closed already (the server awaited something since the upgrade) fires no close event again:
-      // kept, it would hold its link and its address for good. Its peer, never heard from, never starts.
-      if ((ws.readyState ?? 1) > 1) return address;
-      addresses.set(ws, address);
-      links.set(
-        address,
-        linkWebSocket(ws, address, (data, from) => receive(data, from), (event) => {
-          if (event.type == "closed") forget(ws);
-          else notify(event);
-        }),
-      );
-      return address;
-    },
-    message(ws, data) {
-      deliverMessage(data, addresses.get(ws) ?? server.accept(ws), receive, notify);
-    },
-    closed: forget,
-    send(data, to) {
-      const link = links.get(to);
-      if (link) link.send(data);
-      else notify(sendError(to, "no open WebSocket there"));
-    },
-    listen(onData, onEvent = ignore) {
-      notify = onEvent;
-      receive = onData;
-    },
-    close() {
-      links.forEach((link) => link.close());
-      addresses.clear();
-      links.clear();
-    },
-  };
-  return server;
+function deliverMessage(
+  data: unknown,
+  address: string,
+  receive: (data: Uint8Array, from: string) => void,
+  notify: (event: SocketEvent) => void,
+): void {
+  if (ArrayBuffer.isView(data)) {
+    receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), address);
+  } else if (data instanceof ArrayBuffer) receive(new Uint8Array(data), address);
+  else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
 }
