@@ -262,7 +262,8 @@ export interface HostOptions {
     maxMessageBytes?: number;
     /**
      * Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. A receiver holds
-     * pieces that wait, over all its streams, up to 2 × maxMessageBytes + this.
+     * pieces that wait, over all its streams, up to 2 × maxMessageBytes + this, each counted with 256 bytes of
+     * bookkeeping besides its own.
      */
     maxQueuedBytes?: number;
     /**
@@ -558,6 +559,8 @@ export declare function memoryNet(options?: LinkOptions): MemoryNet;
  * The same socket seen through a bad link: what it sends is lost, delayed,
  * duplicated and reordered as `options` say, on real timers. For rehearsing a
  * game on a bad network; tests use {@linkcode memoryNet} and its virtual clock.
+ * The socket sends later, from a timer: what it throws then (a malformed
+ * address, too) reaches the Host as a fault, counted in `socketErrors`.
  *
  * @param socket the socket to wrap
  * @param options the link
@@ -703,6 +706,30 @@ export interface CallbackWebSocket {
     close(code?: number, reason?: string): unknown;
 }
 /**
+ * A {@linkcode Socket} for a server of WebSockets: each client's WebSocket is
+ * one peer, at the address `accept` gave it. The socket is `reliable`, and a
+ * WebSocket that closes ends its peer with reason `"closed"` at once. A send
+ * to an address with no open WebSocket is reported, not thrown.
+ *
+ * @returns the socket, with `accept` for each incoming WebSocket and `message`
+ * and `closed` for runtimes that call back
+ *
+ * @example A Deno server
+ * ```ts ignore
+ * import { Host, webSocketServer } from "./mod.ts";
+ *
+ * const sockets = webSocketServer();
+ * const host = new Host(sockets);
+ * Deno.serve({ port: 8080 }, (request, info) => {
+ *   const { hostname, port } = info.remoteAddr; // before the upgrade, which closes the request
+ *   const { socket, response } = Deno.upgradeWebSocket(request);
+ *   sockets.accept(socket, `${hostname}:${port}`);
+ *   return response;
+ * });
+ * ```
+ */
+export declare function webSocketServer(): WebSocketServer;
+/**
  * A {@linkcode Socket} over a client WebSocket: the browser's, Deno's,
  * Node 22's, or the `ws` package's. Its one peer's address is the WebSocket's
  * URL as the runtime normalized it (`ws.url`, `"ws://127.0.0.1:8080/"`), also
@@ -742,27 +769,3 @@ export interface WebSocketServer extends Socket {
     /** A WebSocket closed, for runtimes that call back (Bun's `close`, Durable Objects' `webSocketClose`). */
     closed(ws: WebSocketLike | CallbackWebSocket): void;
 }
-/**
- * A {@linkcode Socket} for a server of WebSockets: each client's WebSocket is
- * one peer, at the address `accept` gave it. The socket is `reliable`, and a
- * WebSocket that closes ends its peer with reason `"closed"` at once. A send
- * to an address with no open WebSocket is reported, not thrown.
- *
- * @returns the socket, with `accept` for each incoming WebSocket and `message`
- * and `closed` for runtimes that call back
- *
- * @example A Deno server
- * ```ts ignore
- * import { Host, webSocketServer } from "./mod.ts";
- *
- * const sockets = webSocketServer();
- * const host = new Host(sockets);
- * Deno.serve({ port: 8080 }, (request, info) => {
- *   const { hostname, port } = info.remoteAddr; // before the upgrade, which closes the request
- *   const { socket, response } = Deno.upgradeWebSocket(request);
- *   sockets.accept(socket, `${hostname}:${port}`);
- *   return response;
- * });
- * ```
- */
-export declare function webSocketServer(): WebSocketServer;
