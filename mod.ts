@@ -514,7 +514,7 @@ export interface LinkOptions {
 
 /** An in-memory network on a virtual clock: see {@linkcode memoryNet}. */
 export interface MemoryNet {
-  /** A socket at `address` on this network. */
+  /** A socket at `address` on this network; its `close()` ends its own listening, not a newer socket's there. */
   socket(address: string): Socket;
   /** The network's clock in ms, starting at 0. A Host on one of its sockets reads it by itself; read it for `at` times. */
   now: () => number;
@@ -3062,6 +3062,7 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
   };
   return {
     socket(address) {
+      let mine: unknown;
       return {
         send(data, to) {
           for (const delay of (links.get(`${address}>${to}`) ?? delays)(data.length)) {
@@ -3069,10 +3070,11 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
           }
         },
         listen(receive) {
-          listeners.set(address, receive);
+          listeners.set(address, mine = receive);
         },
         close() {
-          listeners.delete(address);
+          // Another socket at this address since (a player back on the same port) keeps listening.
+          if (listeners.get(address) == mine) listeners.delete(address);
         },
         now: () => clock,
       };

@@ -590,6 +590,31 @@ Deno.test("memoryNet.link gives one direction a link of its own", () => {
   assert.deepEqual(arrivals, [["b", 10], ["a", 50]]);
 });
 
+Deno.test("memoryNet: closing a socket leaves a newer socket at the same address listening", () => {
+  // A player's game restarts on the same address and port and the old Host closes last: its close took the new
+  // socket's listener with it, and the new Host heard nothing (found in review, 2026-12-01).
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"));
+  const old = new Host(net.socket("player"));
+  const heard: unknown[] = [];
+  const fresh = new Host(net.socket("player"));
+  old.close();
+  const peer = fresh.connect("server");
+  let sent = 0;
+  for (let i = 0; i < 20; i++) {
+    for (const host of [server, fresh]) {
+      host.update();
+      for (let event; (event = host.poll());) {
+        if (event.type === "connect" || event.type === "message") heard.push(event.type);
+      }
+    }
+    if (peer.state === "connected" && !sent++) peer.send("hi");
+    net.advance(10);
+  }
+  assert.equal(peer.state, "connected");
+  assert.deepEqual(heard, ["connect", "connect", "message"]);
+});
+
 Deno.test("timed delivery: under loss, messages of an ordered channel each keep their own time, none delivered early", () => {
   for (let seed = 1; seed <= 10; seed++) {
     // 40% loss: enough that some message loses all five of its copies and the ones after it wait for its resend

@@ -165,6 +165,10 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "memoryNet: a socket's close deafens a newer socket at its address",
+    edits: [["if (listeners.get(address) == mine) listeners.delete(address);", "listeners.delete(address);"]],
+  },
+  {
     name: "the goodbye sent once instead of repeated",
     edits: [
       ["const CLOSING_ATTEMPTS = 10;", "const CLOSING_ATTEMPTS = 1;"],
