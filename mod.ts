@@ -2950,8 +2950,10 @@ export class Timeline<T> {
    *
    * @param time the render time, ms on the sender's clock
    * @returns the state before, the state after, the fraction between
+   * @throws {RangeError} for a time that is not a finite number (it found the oldest state)
    */
   at(time: number): [before: T, after: T, fraction: number] | undefined {
+    if (!Number.isFinite(time)) throw new RangeError(`A time is a finite number of ms, not ${time}`);
     const states = this.#states;
     let index = 0; // of the first state at or after `time`
     while (index < states.length && states[index][0] < time) index++;
@@ -2966,6 +2968,7 @@ export class Timeline<T> {
    *
    * @param time the render time, ms on the sender's clock
    * @returns the state
+   * @throws {RangeError} for a time that is not a finite number
    */
   sample(time: number): T | undefined {
     const around = this.at(time);

@@ -511,16 +511,22 @@ Deno.test("send() with a time that is not a finite number, or more than timeout 
 
 // ─── playback ───────────────────────────────────────────────────────────────
 
-Deno.test("Timeline.add throws at once for a time that is not a finite number, and keeps what it had", () => {
-  // A message's `time` is undefined unless it came in "state" mode: filed, it made every sample after it NaN.
+Deno.test("Timeline.add, at and sample throw at once for a time that is not a finite number, and keep what they had", () => {
+  // A message's `time` is undefined unless it came in "state" mode: filed, it made every sample after it NaN; looked
+  // up (a render time computed from it), it found the oldest state, silently.
   const timeline = new Timeline<{ x: number }>();
   timeline.add(0, { x: 0 });
   timeline.add(100, { x: 10 });
   for (const time of [undefined, null, NaN, Infinity, "5"]) {
-    assert.throws(() => timeline.add(time as number, { x: 99 }), {
-      name: "RangeError",
-      message: `A time is a finite number of ms, not ${time}`,
-    });
+    for (
+      const call of [
+        () => timeline.add(time as number, { x: 99 }),
+        () => timeline.at(time as number),
+        () => timeline.sample(time as number),
+      ]
+    ) {
+      assert.throws(call, { name: "RangeError", message: `A time is a finite number of ms, not ${time}` });
+    }
   }
   assert.deepEqual(timeline.sample(50), { x: 5 });
 });

@@ -169,6 +169,13 @@ const MUTANTS: Mutant[] = [
     edits: [["if (listeners.get(address) == mine) listeners.delete(address);", "listeners.delete(address);"]],
   },
   {
+    name: "Timeline.at takes a time that is no number",
+    edits: [[
+      "    if (!Number.isFinite(time)) throw new RangeError(`A time is a finite number of ms, not ${time}`);\n    const states",
+      "    const states",
+    ]],
+  },
+  {
     name: "the goodbye sent once instead of repeated",
     edits: [
       ["const CLOSING_ATTEMPTS = 10;", "const CLOSING_ATTEMPTS = 1;"],
