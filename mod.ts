@@ -3144,21 +3144,6 @@ export function condition(socket: Socket, options: LinkOptions): Socket {
 // in brackets (`"[::1]:4000"`). Faults reach `notify` as `"error"` events and
 // never throw; a malformed address throws a RangeError at once.
 
-/**
- * Splits `"127.0.0.1:4000"` or `"[::1]:4000"` into IP and port; a RangeError names a malformed one. A name is
- * malformed: the answers come from its IP, which the Host knows as no peer (`"localhost:7000"` timed out, silently).
- */
-function splitAddress(address: string): [hostname: string, port: number] {
-  const match = /^(?:\[([\da-f:.]+)\]|([\d.]+)):(\d{1,5})$/i.exec(address);
-  const port = Number(match?.[3]); // NaN when it does not match
-  if (!(port > 0 && port < 65536)) {
-    throw new RangeError(
-      `Cannot send to "${address}": an address is "IP:port" with a port from 1 to 65535, such as "127.0.0.1:4000" or "[::1]:4000" (resolve a name first)`,
-    );
-  }
-  return [match![1] ?? match![2], port];
-}
-
 /** The fault of a send that cannot go to `address`, for the reason `why`. */
 const sendError = (address: string, why: string): SocketEvent => ({
   type: "error",
@@ -3317,6 +3302,21 @@ export function nodeUdp(socket: NodeDgramSocket): Socket {
     },
     close: () => socket.close(),
   });
+}
+
+/**
+ * Splits `"127.0.0.1:4000"` or `"[::1]:4000"` into IP and port; a RangeError names a malformed one. A name is
+ * malformed: the answers come from its IP, which the Host knows as no peer (`"localhost:7000"` timed out, silently).
+ */
+function splitAddress(address: string): [hostname: string, port: number] {
+  const match = /^(?:\[([\da-f:.]+)\]|([\d.]+)):(\d{1,5})$/i.exec(address);
+  const port = Number(match?.[3]); // NaN when it does not match
+  if (!(port > 0 && port < 65536)) {
+    throw new RangeError(
+      `Cannot send to "${address}": an address is "IP:port" with a port from 1 to 65535, such as "127.0.0.1:4000" or "[::1]:4000" (resolve a name first)`,
+    );
+  }
+  return [match![1] ?? match![2], port];
 }
 
 /** A UDP socket Bun opened for {@linkcode bunUdp}: the part of Bun's `udp.Socket` it uses. */
