@@ -464,8 +464,8 @@ export interface HostOptions {
   maxMessageBytes?: number;
   /**
    * Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. A receiver holds
-   * pieces that wait, over all its streams, up to 2 × maxMessageBytes + this, each counted with 256 bytes of
-   * bookkeeping besides its own.
+   * pieces that wait, over all its streams, up to 2 × maxMessageBytes + this + 256 KiB, each counted with 256 bytes
+   * of bookkeeping besides its own (the 256 KiB: a receive window of 1,024 pieces' bookkeeping).
    */
   maxQueuedBytes?: number;
   /**
@@ -1923,9 +1923,14 @@ class Connection implements Peer {
     // A packet of no messages (a keepalive, an ack, clock frames) adds no event: it gets in, or an idle peer would
     // time out (over a reliable socket, be dropped) while the game is slow to poll.
     // A peer leaving (see disconnect) delivers nothing: nothing of its packets waits.
+    // The pieces held are bounded at 2 × maxMessageBytes + maxQueuedBytes, and 256 KiB more: the bookkeeping of one
+    // stream's receive window of pieces. Without it a good peer's tiny messages behind a lost one (60 at maxQueuedBytes
+    // 8,192) filled the bound, and every packet that carried the lost one again was refused: stalled for good, then a
+    // timeout (a review, 2026-12-01). Larger messages can still fill it: see the README's Security.
     if (
       this.state != "disconnecting" &&
-      (this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||
+      (this.#heldBytes + newBytes >
+          2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes + RECEIVE_WINDOW * HELD_PIECE_BYTES ||
         this.#full(this.#sink.events.length, this.#config.maxEvents) && frames.some((frame) => frame.mode < CONTROL))
     ) {
       // Over a reliable socket nothing resends a refused packet: the peer is dropped, and told (it waited for its

@@ -1539,7 +1539,7 @@ Deno.test("Host limits: send() throws past maxQueuedBytes with the exact message
   for (let i = 0; i < 4; i++) peer.send(message);
 });
 
-Deno.test("Host limits: a receiver holds at most 2 maxMessageBytes + maxQueuedBytes behind a missing message", () => {
+Deno.test("Host limits: a receiver holds at most 2 maxMessageBytes + maxQueuedBytes + 256 KiB behind a missing message", () => {
   const net = memoryNet({ latencyMs: 10 });
   const marker = new Uint8Array(40).fill(0xee);
   // Every datagram carrying message 0 (its 40 bytes of 0xee) is lost.
@@ -1547,11 +1547,12 @@ Deno.test("Host limits: a receiver holds at most 2 maxMessageBytes + maxQueuedBy
   const client = new Host(filtered(net.socket("client"), (data) => !carriesMarker(data)), {
     now: net.now,
   });
-  // Held bytes are bounded at 2 × 1000 + 1024: about 30 of the 100-byte messages below.
+  // Held bytes are bounded at 2 × 1000 + 1024 + 262,144, each piece counted with 256 more: about 230 of the 900-byte
+  // messages below.
   const server = new Host(net.socket("server"), { now: net.now, maxMessageBytes: 1000, maxQueuedBytes: 1024 });
   const peer = client.connect("server");
   peer.send(marker);
-  for (let i = 1; i < 100; i++) peer.send(new Uint8Array(100).fill(i));
+  for (let i = 1; i < 400; i++) peer.send(new Uint8Array(900).fill(i));
   const got: unknown[] = [];
   const step = () => {
     client.update();
@@ -1568,23 +1569,63 @@ Deno.test("Host limits: a receiver holds at most 2 maxMessageBytes + maxQueuedBy
   // back bundled ten to a packet, and a packet whose reliable bytes would pass the bound is refused whole.
 });
 
-Deno.test("Host limits: held pieces give back their bytes and bookkeeping: 300 messages a mode arrive at tight limits", () => {
-  // Each piece held counts its bytes and 256 more against 2 × maxMessageBytes + maxQueuedBytes (16,384 here, about
-  // 60 of these pieces), until it is delivered or, unordered, its mark goes: a count not given back would refuse
-  // every packet after a few hundred messages.
+Deno.test("Host limits: a good peer's tiny messages behind a lost one never fill the receiver's bound", () => {
+  // Each held piece counts 256 bytes of bookkeeping: at maxQueuedBytes 8,192 the bound was 16,384 bytes, 60 messages
+  // of one byte behind a lost one filled it, and every packet carrying the lost one again (with newer messages) was
+  // refused: the stream stalled for good and the peer timed out (a review, 2026-12-01). The bound now has room for
+  // one stream's receive window of pieces. Both ways: 60 nulls queued at once behind a 2-piece message, and one a
+  // tick behind a whole message; each first message lost for a second and a half.
+  for (const [first, count, perTick] of [[2000, 60, false], [40, 600, true]] as const) {
+    const net = memoryNet({ latencyMs: 5 });
+    let lossUntil = 0;
+    const marker = toHex(new Uint8Array(32).fill(0xab));
+    const client = new Host(
+      filtered(net.socket("client"), (data) => !(net.now() < lossUntil && toHex(data).includes(marker))),
+      { now: net.now },
+    );
+    const server = new Host(net.socket("server"), { now: net.now, maxMessageBytes: 4096, maxQueuedBytes: 8192 });
+    const peer = client.connect("server");
+    const got: unknown[] = [];
+    const disconnects: HostEvent[] = [];
+    const step = () => {
+      client.update();
+      server.update();
+      net.advance(TICK_MS);
+      for (const event of drain(server)) (event.type === "message" ? got : disconnects).push(event);
+      drain(client);
+    };
+    for (let i = 0; i < 20 && peer.state !== "connected"; i++) step();
+    lossUntil = net.now() + 1500;
+    peer.send(new Uint8Array(first).fill(0xab));
+    for (let i = 0; i < count; i++) {
+      peer.send(null);
+      if (perTick) step();
+    }
+    for (let i = 0; i < 300 && got.length <= count; i++) step();
+    assert.deepEqual(disconnects.filter((event) => event.type === "disconnect"), [], `${count} behind ${first} bytes`);
+    assert.equal(got.length, count + 1, `all ${count + 1} arrive (${first} bytes first)`);
+  }
+});
+
+Deno.test("Host limits: held pieces give back their bytes and bookkeeping: 3,000 messages a mode arrive at tight limits", () => {
+  // Each piece held counts its bytes and 256 more against 2 × maxMessageBytes + maxQueuedBytes + 256 KiB (278,528
+  // here, about 1,080 of these pieces), until it is delivered or, unordered, its mark goes: a count not given back
+  // would refuse every packet after a few thousand messages.
   for (const mode of ["reliable", "unordered"] as const) {
-    // Packets held back behind later ones: about 90 pieces of each mode arrive ahead of their turn and wait.
+    // Packets held back behind later ones: about 900 pieces of each mode arrive ahead of their turn and wait.
     const link = { latencyMs: 30, reorder: 0.3, seed: 7 };
     const { peer, step, stepUntil, serverEvents } = pair(link, { maxMessageBytes: 4096, maxQueuedBytes: 8192 });
     stepUntil(() => peer.state === "connected", "connect");
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < 1500; i++) {
       peer.send(i, { mode });
-      peer.send(i + 1000, { mode });
+      peer.send(i + 10000, { mode });
       step();
     }
-    stepUntil(() => messages(serverEvents).length === 300, `300 ${mode} messages`, 500);
+    stepUntil(() => messages(serverEvents).length === 3000, `3,000 ${mode} messages`, 500);
     const got = messages(serverEvents).map(({ data }) => data as number);
-    if (mode === "reliable") assert.deepEqual(got, Array.from({ length: 300 }, (_, i) => (i >> 1) + (i & 1) * 1000));
+    if (mode === "reliable") {
+      assert.deepEqual(got, Array.from({ length: 3000 }, (_, i) => (i >> 1) + (i & 1) * 10000));
+    }
   }
 });
 

@@ -113,7 +113,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "no held-bytes bound",
     edits: [[
-      "      (this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||\n",
+      "      (this.#heldBytes + newBytes >\n" +
+      "          2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes + RECEIVE_WINDOW * HELD_PIECE_BYTES ||\n",
       "      (",
     ]],
   },
@@ -385,8 +386,15 @@ const MUTANTS: Mutant[] = [
   {
     name: "held bytes bounded at 2 maxMessageBytes + 1,024, not + maxQueuedBytes",
     edits: [[
-      "(this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes ||",
-      "(this.#heldBytes + newBytes > 2 * this.#config.maxMessageBytes + 1024 ||",
+      "2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes + RECEIVE_WINDOW * HELD_PIECE_BYTES ||",
+      "2 * this.#config.maxMessageBytes + 1024 + RECEIVE_WINDOW * HELD_PIECE_BYTES ||",
+    ]],
+  },
+  {
+    name: "held pieces bounded with no room for a receive window's bookkeeping",
+    edits: [[
+      "this.#config.maxQueuedBytes + RECEIVE_WINDOW * HELD_PIECE_BYTES ||",
+      "this.#config.maxQueuedBytes ||",
     ]],
   },
   {
