@@ -1180,7 +1180,7 @@ function readHeader(reader: ByteReader): PacketHeader | undefined {
   let canonical = (ackBack > 255 || !(first & WIDE_ACK)) && first >= DATA;
   for (let i = 0; i < 4; i++) {
     const byte = first >> i & 1 ? reader.u8() : 255;
-    canonical &&= byte !== 255 || !(first >> i & 1);
+    canonical &&= byte < 255 || !(first >> i & 1);
     ackBits |= byte << (8 * i); // a signed 32-bit word: read with >>> only
   }
   if (canonical && reader.ok) {
