@@ -1321,7 +1321,7 @@ function sealed(datagram: Uint8Array, key: TagKey): boolean {
 // ordering, de-duplication and reassembly of what comes in.
 
 /** True for the modes that deliver every message: reliable and unordered, the first two. */
-const isReliable = (mode: number): boolean => mode <= UNORDERED;
+const isReliable = (mode: number): boolean => mode < SEQUENCED;
 /**
  * The bytes of a piece to hold: the datagram's own when the piece is most of it (a socket hands over each datagram
  * for the Host to keep), else a copy, so that what a stream holds keeps at most twice its bytes alive.
