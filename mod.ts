@@ -1526,8 +1526,8 @@ class Stream {
       // Unordered pieces handed over stay as null until nextDeliver passes them, so a late copy is a duplicate.
       while (held.get(this.#nextDeliver) === null) {
         held.delete(this.#nextDeliver);
-        this.heldBytes -= HELD_PIECE_BYTES;
         this.#nextDeliver = nextSequence(this.#nextDeliver);
+        this.heldBytes -= HELD_PIECE_BYTES;
       }
       if (unordered) return messages;
       start = this.#nextDeliver;
