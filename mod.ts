@@ -537,7 +537,9 @@ export interface MemoryNet {
 // ─── Bytes ──────────────────────────────────────────────────────────────────
 
 /** A DataView of exactly `bytes`: its reads and writes stay inside them. */
-const viewOf = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 
 /**
  * Reads a datagram front to back. A read past the end yields 0 and clears
