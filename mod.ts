@@ -536,11 +536,6 @@ export interface MemoryNet {
 
 // ─── Bytes ──────────────────────────────────────────────────────────────────
 
-/** A DataView of exactly `bytes`: its reads and writes stay inside them. */
-function viewOf(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 /**
  * Reads a datagram front to back. A read past the end yields 0 and clears
  * `ok` instead of throwing: a parser reads on and checks `ok` once, so
@@ -611,6 +606,11 @@ function uint32s(...values: number[]): Uint8Array {
   const view = viewOf(bytes);
   values.forEach((value, i) => view.setUint32(4 * i, value));
   return bytes;
+}
+
+/** A DataView of exactly `bytes`: its reads and writes stay inside them. */
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Eight bytes of a float 64, big-endian: clock readings and delivery times. */
