@@ -1130,9 +1130,8 @@ const sequenceAhead = (a: number, b: number): number => ((a - b + 32768) & 0xfff
 // header and its frames. Each has one encoding; a reader refuses any other.
 
 /** A handshake datagram: its kind (HELLO, CHALLENGE, REFUSED), then three 32-bit words. */
-function writeHandshake(kind: number, first: number, second: number, third = 0): Uint8Array {
-  return new Uint8Array([kind, ...uint32s(first, second, third)]);
-}
+const writeHandshake = (kind: number, first: number, second: number, third = 0): Uint8Array =>
+  new Uint8Array([kind, ...uint32s(first, second, third)]);
 
 /** A data packet's header, as numbers. */
 interface PacketHeader {
