@@ -1218,10 +1218,10 @@ const hasSequence = (mode: number): boolean => mode !== UNRELIABLE && mode !== C
 const flagged = (frame: Frame): boolean => frame.fragment !== 1 || frame.mode >= STATE;
 
 /** True when a frame can be written as NEXT after `previous`: same stream, the following sequence, not timed. */
-const follows = (frame: Frame, previous: Frame | undefined): boolean =>
-  hasSequence(frame.mode) && frame.at === undefined &&
-  frame.channel === previous?.channel && frame.mode === previous.mode &&
-  frame.sequence === nextSequence(previous.sequence);
+function follows(frame: Frame, previous: Frame | undefined): boolean {
+  return hasSequence(frame.mode) && frame.at === undefined && frame.channel === previous?.channel &&
+    frame.mode === previous.mode && frame.sequence === nextSequence(previous.sequence);
+}
 
 /** Bytes of a frame, head and payload, written as a frame of its own, not as NEXT. */
 function frameBytes(frame: Frame): number {
