@@ -1211,11 +1211,11 @@ function readHandshake(bytes: Uint8Array): number[] {
     : [];
 }
 
-/** True for frames that carry a message sequence. */
-const hasSequence = (mode: number): boolean => mode !== UNRELIABLE && mode !== CONTROL;
-
 /** True for frames whose head has the FRAGMENT bit: fragments, and every snapshot and control frame. */
 const flagged = (frame: Frame): boolean => frame.fragment !== 1 || frame.mode >= STATE;
+
+/** True for frames that carry a message sequence. */
+const hasSequence = (mode: number): boolean => mode !== UNRELIABLE && mode !== CONTROL;
 
 /** True when a frame can be written as NEXT after `previous`: same stream, the following sequence, not timed. */
 function follows(frame: Frame, previous: Frame | undefined): boolean {
