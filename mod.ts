@@ -1034,7 +1034,7 @@ function read(depth: number): unknown {
     inputAt = need(isMap ? 2 * count : count);
     if (!isMap) {
       const array = new Array(count);
-      for (let i = 0; i < count; i++) array[i] = read(depth);
+      for (let i = 0; i < count;) array[i++] = read(depth);
       return array;
     }
     // A plain object while every key is a string, a Map from the first key that is not.
