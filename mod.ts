@@ -1233,12 +1233,13 @@ function frameBytes(frame: Frame): number {
 
 /** Writes `frame` at `at` of `out`, as NEXT when it follows `previous`; returns where it ended. */
 function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, at: number): number {
-  // A timed frame never follows: the TIMED frame written before it comes between.
+  // A timed frame never follows: the TIMED frame written before it comes between. That one comes right after
+  // `previous`, and as a control frame never follows any.
   const next = follows(frame, previous);
   if (frame.at !== undefined) {
     at = writeFrame(
       { channel: 0, mode: CONTROL, sequence: 0, fragment: TIMED, payload: float64s(frame.at) },
-      undefined,
+      previous,
       out,
       at,
     );
