@@ -1226,7 +1226,8 @@ function follows(frame: Frame, previous: Frame | undefined): boolean {
 /** Bytes of a frame, head and payload, written as a frame of its own, not as NEXT. */
 function frameBytes(frame: Frame): number {
   const length = frame.payload.length;
-  return length + 1 + (frame.channel ? 1 : 0) + (hasSequence(frame.mode) ? 2 : 0) +
+  // The head byte, and a channel byte after it when the channel is not 0.
+  return length + (frame.channel ? 2 : 1) + (hasSequence(frame.mode) ? 2 : 0) +
     (flagged(frame) ? varintBytes(frame.fragment) : 0) + (length >= NEXT ? varintBytes(length - NEXT) : 0) +
     (frame.at === undefined ? 0 : TIMED_FRAME_BYTES);
 }
