@@ -1249,7 +1249,7 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
   const length = payload.length;
   // On the wire a snapshot is a sequenced frame and a control frame an unreliable one, each with the FRAGMENT bit.
   out[at++] = (flagged(frame) ? FRAGMENT : 0) | (mode >= STATE ? mode - (STATE - SEQUENCED) : mode) |
-    (next ? NEXT << 4 : (channel ? HAS_CHANNEL : 0) | (length < NEXT ? length : 15) << 4);
+    (next ? NEXT << 4 : (channel ? HAS_CHANNEL : 0) | (length >= NEXT ? 15 : length) << 4);
   if (!next) {
     if (channel) out[at++] = channel;
     if (hasSequence(mode)) {
