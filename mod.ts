@@ -1477,6 +1477,10 @@ class Stream {
   accept(frame: Frame, now: number): Delivered[] | undefined {
     const sequence = frame.sequence;
     const held = this.held;
+    if (this.#mode === SEQUENCED) {
+      if (sequenceAhead(sequence, this.#newest) <= 0) return [];
+      this.#newest = sequence;
+    }
     if (this.#mode === STATE) {
       // Lossy: a snapshot's pieces wait until it is whole; pieces far from this one, behind or ahead, are
       // let go (ahead too: pieces sent in falling order would stay, every one, and each piece scan them all).
@@ -1488,10 +1492,6 @@ class Stream {
         }
       }
       return this.#hold(frame);
-    }
-    if (this.#mode === SEQUENCED) {
-      if (sequenceAhead(sequence, this.#newest) <= 0) return [];
-      this.#newest = sequence;
     }
     if (!isReliable(this.#mode)) return [frame]; // sequenced (the newest) and unreliable: as they are
     // The common case, the next message whole with nothing waiting: handed over as it is, never copied or held.
