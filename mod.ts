@@ -1553,9 +1553,9 @@ class Stream {
       byteCount += piece.payload.length;
       if (piece.fragment & 1) break;
     }
-    if (this.#mode === RELIABLE) this.#nextDeliver = (pieces.length + start) & 0xffff;
-    const message = pieces.length > 1 ? new Uint8Array(byteCount) : pieces[0];
     this.heldBytes -= byteCount;
+    const message = pieces.length > 1 ? new Uint8Array(byteCount) : pieces[0];
+    if (this.#mode === RELIABLE) this.#nextDeliver = (pieces.length + start) & 0xffff;
     byteCount = 0;
     for (let i = 0; i < pieces.length; i++) {
       const at = (i + start) & 0xffff;
