@@ -1339,7 +1339,7 @@ const toHold = (payload: Uint8Array): Uint8Array =>
  */
 const HELD_PIECE_BYTES = 256;
 /** The sequence of the first piece of the message `piece` belongs to. */
-const firstPiece = (piece: Frame): number => (piece.sequence - (piece.fragment >> 1)) & 0xffff;
+const firstPiece = (piece: Frame): number => 0xffff & (piece.sequence - (piece.fragment >> 1));
 /** A stream's number: the channel, then the mode in the low 3 bits. Frames of a packet are written in this order. */
 const streamId = (channel: number, mode: number): number => channel << 3 | mode;
 
