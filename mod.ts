@@ -753,9 +753,13 @@ function putDate(date: Date): void {
   const seconds = Math.floor(ms / 1000);
   const wide = seconds < 0 || seconds >= 2 ** 34;
   const nanoseconds = (ms - seconds * 1000) * 1e6;
-  // setUint32 keeps the low 32 bits of an integer: the high word of a negative is all ones.
-  const data = uint32s(nanoseconds, (wide ? 0 : nanoseconds * 4) + Math.floor(seconds / 2 ** 32), seconds);
-  putExtension(TIMESTAMP_TYPE, data.subarray(wide ? 0 : nanoseconds || seconds >= 2 ** 32 ? 4 : 8));
+  // The three words, and of them the end the form needs. setUint32 keeps the low 32 bits of an integer: the high
+  // word of a negative is all ones.
+  putExtension(
+    TIMESTAMP_TYPE,
+    uint32s(nanoseconds, (wide ? 0 : nanoseconds * 4) + Math.floor(seconds / 2 ** 32), seconds)
+      .subarray(wide ? 0 : nanoseconds || seconds >= 2 ** 32 ? 4 : 8),
+  );
 }
 
 /** Writes a str: ASCII byte by byte, anything else through TextEncoder. */
