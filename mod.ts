@@ -1330,12 +1330,6 @@ function sealed(datagram: Uint8Array, key: TagKey): boolean {
 /** True for the modes that deliver every message: reliable and unordered, the first two. */
 const isReliable = (mode: number): boolean => mode < SEQUENCED;
 /**
- * The bytes of a piece to hold: the datagram's own when the piece is most of it (a socket hands over each datagram
- * for the Host to keep), else a copy, so that what a stream holds keeps at most twice its bytes alive.
- */
-const toHold = (payload: Uint8Array): Uint8Array =>
-  2 * payload.length > payload.buffer.byteLength ? payload : payload.slice();
-/**
  * What a piece held costs beyond its bytes, counted with them against a peer's bound: its frame, its payload's
  * view and buffer, its map entry (about 300 bytes in V8). Counted as nothing, empty pieces were free to hold: 1,023 a
  * stream, half a million and 157 MB at `channels` 256. An unordered piece's mark, left when it is handed over, keeps
@@ -1344,6 +1338,12 @@ const toHold = (payload: Uint8Array): Uint8Array =>
 const HELD_PIECE_BYTES = 256;
 /** The sequence of the first piece of the message `piece` belongs to. */
 const firstPiece = (piece: Frame): number => 0xffff & (piece.sequence - (piece.fragment >> 1));
+/**
+ * The bytes of a piece to hold: the datagram's own when the piece is most of it (a socket hands over each datagram
+ * for the Host to keep), else a copy, so that what a stream holds keeps at most twice its bytes alive.
+ */
+const toHold = (payload: Uint8Array): Uint8Array =>
+  2 * payload.length > payload.buffer.byteLength ? payload : payload.slice();
 /** A stream's number: the channel, then the mode in the low 3 bits. Frames of a packet are written in this order. */
 const streamId = (channel: number, mode: number): number => channel << 3 | mode;
 
