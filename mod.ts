@@ -941,6 +941,45 @@ export function pack(value: unknown): Uint8Array {
 
 // ─── Packing: reader ────────────────────────────────────────────────────────
 
+/**
+ * Decodes one MessagePack value that fills `bytes` exactly. Maps become plain
+ * objects while every key is a string, else a `Map`; integers become numbers
+ * when `Number.isSafeInteger` holds, else bigints; bin becomes a fresh
+ * `Uint8Array` (a copy: the input may be reused); timestamps become Dates
+ * (to the millisecond); other extensions become {@linkcode Extension}s.
+ *
+ * Malformed input throws, and only ever a `RangeError` (truncated, trailing
+ * bytes, the reserved byte 0xc1, nesting deeper than 256, a timestamp out of
+ * range) or a `TypeError` (invalid UTF-8). A length is checked against the
+ * bytes that remain before anything is allocated for it.
+ *
+ * @param bytes exactly one MessagePack value
+ * @returns the decoded value
+ * @throws {TypeError} when `bytes` is not a Uint8Array, or for invalid UTF-8
+ * @throws {RangeError} for any other malformed input
+ *
+ * @example
+ * ```ts
+ * import { unpack } from "./mod.ts";
+ *
+ * console.log(unpack(Uint8Array.of(0x81, 0xa2, 0x68, 0x70, 0x64))); // { hp: 100 }
+ * ```
+ */
+export function unpack(bytes: Uint8Array): unknown {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(
+      `Cannot unpack ${
+        bytes == null ? bytes : typeof bytes === "object" ? "an object" : `a ${typeof bytes}`
+      }: it takes a Uint8Array`,
+    );
+  }
+  input = bytes;
+  inputAt = 0;
+  const value = read(0);
+  if (inputAt < bytes.length) malformed("trailing bytes after the value");
+  return value;
+}
+
 // The value being read and where: unpack sets both before any read.
 let input: Uint8Array;
 let inputAt: number;
@@ -1079,44 +1118,6 @@ function read(depth: number): unknown {
   return readString(readInt(1 << (type - 0xd9))); // str 8/16/32
 }
 
-/**
- * Decodes one MessagePack value that fills `bytes` exactly. Maps become plain
- * objects while every key is a string, else a `Map`; integers become numbers
- * when `Number.isSafeInteger` holds, else bigints; bin becomes a fresh
- * `Uint8Array` (a copy: the input may be reused); timestamps become Dates
- * (to the millisecond); other extensions become {@linkcode Extension}s.
- *
- * Malformed input throws, and only ever a `RangeError` (truncated, trailing
- * bytes, the reserved byte 0xc1, nesting deeper than 256, a timestamp out of
- * range) or a `TypeError` (invalid UTF-8). A length is checked against the
- * bytes that remain before anything is allocated for it.
- *
- * @param bytes exactly one MessagePack value
- * @returns the decoded value
- * @throws {TypeError} when `bytes` is not a Uint8Array, or for invalid UTF-8
- * @throws {RangeError} for any other malformed input
- *
- * @example
- * ```ts
- * import { unpack } from "./mod.ts";
- *
- * console.log(unpack(Uint8Array.of(0x81, 0xa2, 0x68, 0x70, 0x64))); // { hp: 100 }
- * ```
- */
-export function unpack(bytes: Uint8Array): unknown {
-  if (!(bytes instanceof Uint8Array)) {
-    throw new TypeError(
-      `Cannot unpack ${
-        bytes == null ? bytes : typeof bytes === "object" ? "an object" : `a ${typeof bytes}`
-      }: it takes a Uint8Array`,
-    );
-  }
-  input = bytes;
-  inputAt = 0;
-  const value = read(0);
-  if (inputAt < bytes.length) malformed("trailing bytes after the value");
-  return value;
-}
 // ─── Sequence numbers ───────────────────────────────────────────────────────
 
 /** The sequence after `sequence`, across the wrap. */
