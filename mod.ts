@@ -986,7 +986,6 @@ let inputAt: number;
 // Floats and 64-bit integers are copied into one scratch view to be read:
 // a DataView per message costs about 110 ns.
 const scratch = /* @__PURE__ */ new Uint8Array(8);
-const scratchView = /* @__PURE__ */ viewOf(scratch);
 
 /** Every malformed input ends here: a RangeError that says what and where. */
 function malformed(what: string): never {
@@ -1008,6 +1007,9 @@ function readInt(byteCount: number): number {
   for (let i = 0; i < byteCount; i++) value = value * 256 + input[at + i];
   return value;
 }
+
+/** The view of the scratch bytes that readView hands out. */
+const scratchView = /* @__PURE__ */ viewOf(scratch);
 
 /** Copies the next `byteCount` bytes (4 or 8) into the scratch view and returns it. */
 function readView(byteCount: number): DataView {
