@@ -987,17 +987,17 @@ let inputAt: number;
 // a DataView per message costs about 110 ns.
 const scratch = /* @__PURE__ */ new Uint8Array(8);
 
-/** Every malformed input ends here: a RangeError that says what and where. */
-function malformed(what: string): never {
-  throw new RangeError(`Cannot unpack: ${what} at byte ${inputAt}`);
-}
-
 /** Claims `byteCount` more bytes, checked before any length is trusted; returns where they start. */
 function need(byteCount: number): number {
   if (byteCount > input.length - inputAt) {
     malformed(`truncated: needs ${byteCount} bytes, has ${input.length - inputAt}`);
   }
   return (inputAt += byteCount) - byteCount;
+}
+
+/** Every malformed input ends here: a RangeError that says what and where. */
+function malformed(what: string): never {
+  throw new RangeError(`Cannot unpack: ${what} at byte ${inputAt}`);
 }
 
 /** Reads a big-endian unsigned integer of 1, 2 or 4 bytes. */
