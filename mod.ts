@@ -1057,16 +1057,6 @@ function readExtension(byteCount: number): Date | Extension {
   return date;
 }
 
-/**
- * Sets `key` of `object` as an own data property, "__proto__" too: assigned, that key sets the prototype.
- * defineProperty does it in O(1): copying the object per such key would let hostile input cost O(n²).
- */
-function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
-  if (key == "__proto__") {
-    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-  } else object[key] = value;
-}
-
 function read(depth: number): unknown {
   const type = input[need(1)];
   if (type > 0xdf || type < 0x80) return type << 24 >> 24; // negative and positive fixint
@@ -1118,6 +1108,16 @@ function read(depth: number): unknown {
   }
   if (type < 0xd9) return readExtension(1 << (type - 0xd4)); // fixext 1/2/4/8/16
   return readString(readInt(1 << (type - 0xd9))); // str 8/16/32
+}
+
+/**
+ * Sets `key` of `object` as an own data property, "__proto__" too: assigned, that key sets the prototype.
+ * defineProperty does it in O(1): copying the object per such key would let hostile input cost O(n²).
+ */
+function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key == "__proto__") {
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  } else object[key] = value;
 }
 
 // ─── Sequence numbers ───────────────────────────────────────────────────────
