@@ -719,6 +719,16 @@ function put(type: number, value = 0, byteCount = 0): void {
   while (byteCount) out[outAt++] = value >> --byteCount * 8;
 }
 
+/** Writes an ext: a fixext for 1, 2, 4, 8 or 16 bytes of data, else ext 8, 16 or 32. */
+function putExtension(type: number, data: Uint8Array): void {
+  const fixed = [1, 2, 4, 8, 16].indexOf(data.length);
+  if (fixed < 0) {
+    putLength(data.length, 0xc7);
+    put(type);
+  } else put(0xd4 + fixed, type, 1);
+  putBytes(data);
+}
+
 /**
  * Writes the header of a str, bin, ext, array or map of `length` in its
  * smallest form: the fix form below `fixLimit`, else the 8, 16 or 32-bit form
@@ -730,16 +740,6 @@ function putLength(length: number, type8: number, fixType = 0, fixLimit = 0): vo
   else if (type8 < 0xdb && length < 256) put(type8, length, 1);
   else if (length < 65536) put(type8 + 1, length, 2);
   else put(type8 + 2, length, 4);
-}
-
-/** Writes an ext: a fixext for 1, 2, 4, 8 or 16 bytes of data, else ext 8, 16 or 32. */
-function putExtension(type: number, data: Uint8Array): void {
-  const fixed = [1, 2, 4, 8, 16].indexOf(data.length);
-  if (fixed < 0) {
-    putLength(data.length, 0xc7);
-    put(type);
-  } else put(0xd4 + fixed, type, 1);
-  putBytes(data);
 }
 
 /**
