@@ -1288,7 +1288,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   const channel = isNext ? previous?.channel ?? 0 : head & HAS_CHANNEL ? reader.u8() : 0;
   const sequence = isNext ? nextSequence(previous?.sequence ?? 0) : hasSequence(mode) ? reader.uint(2) : 0;
   const fragment = hasFlag ? reader.varint() : 1;
-  const length = isNext ? reader.varint() : lengthCode >= NEXT ? reader.varint() + NEXT : lengthCode;
+  const length = isNext ? reader.varint() : lengthCode >= NEXT ? NEXT + reader.varint() : lengthCode;
   const frame: Frame = { channel, mode, sequence, fragment, payload: reader.take(length) };
   const canonical = (isNext ? !timed && follows(frame, previous) : channel > 0 || !(head & HAS_CHANNEL)) &&
     (!hasFlag || flagged(frame)) &&
