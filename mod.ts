@@ -693,9 +693,10 @@ let packing = 0;
 const textEncoder = /* @__PURE__ */ new TextEncoder();
 
 function putBytes(bytes: Uint8Array): void {
-  room(bytes.length);
+  const length = bytes.length;
+  room(length);
   out.set(bytes, outAt);
-  outAt += bytes.length;
+  outAt += length;
 }
 
 /** Makes room for `byteCount` more bytes: a full chunk moves the message begun so far to a new one. */
