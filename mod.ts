@@ -2079,13 +2079,13 @@ class Connection implements Peer {
     }
     const stream = this.#stream(streamId(channel, modeIndex));
     let payload = pack(value);
-    let snapshot: SentSnapshot | undefined;
     const fragments = isReliable(modeIndex) || modeIndex === STATE;
     const pieceBytes = this.#config.mtu - PACKET_OVERHEAD_BYTES - (at === undefined ? 0 : TIMED_FRAME_BYTES);
     // A message in more pieces than the receiver holds at once never completes: RECEIVE_WINDOW, or for a state
     // STATE_PIECES_KEPT less one (a state travels after a head of up to 11 bytes).
     const pieces = modeIndex === STATE ? STATE_PIECES_KEPT - 1 : RECEIVE_WINDOW;
     const limit = fragments ? Math.min(this.#config.maxMessageBytes, pieces * pieceBytes) : pieceBytes;
+    let snapshot: SentSnapshot | undefined;
     if (payload.length > limit) {
       throw new RangeError(
         `Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit} bytes` +
