@@ -2267,9 +2267,9 @@ class Connection implements Peer {
       this.#packetsLeft = 0;
       return undefined;
     }
-    const room = this.#config.mtu - MAX_HEADER_BYTES;
     const chosen: Outgoing[] = [];
     let used = 0;
+    const room = this.#config.mtu - MAX_HEADER_BYTES;
     // Takes a piece if its frame fits; each frame counted as written on its own (a NEXT frame takes less).
     const take = (piece: Outgoing, isRide: boolean): boolean => {
       const bytes = frameBytes(piece);
