@@ -2205,6 +2205,7 @@ class Connection implements Peer {
     for (const stream of this.#streamList) {
       if (now - stream.waitingSince > this.#config.timeout) return this.end("timeout");
     }
+    this.#packetsThisUpdate = 0;
     // A flight still unacked past its resend time was lost whole (a burst took its tail), or its acks are: forget
     // it, as TCP does on a timeout, or the window stays full of packets no ack will ever speak of. As TCP, back off
     // (twice as long each time until an ack moves on) and halve a window that was in use, so acks that stop
@@ -2220,7 +2221,6 @@ class Connection implements Peer {
       this.#forgets++;
     }
     this.#packetsLeft = this.#config.packetsPerUpdate;
-    this.#packetsThisUpdate = 0;
     // Nothing is in flight before the connection is made or after it closed (end empties the list).
     const seen = this.#fatesSeen;
     const loss = seen < 32 ? FIRST_PACKETS_LOSS : this.#fatesLost / Math.min(seen, LOSS_WINDOW_PACKETS);
