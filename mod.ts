@@ -1898,6 +1898,7 @@ class Connection implements Peer {
     while (reader.left) {
       const frame = readFrame(reader, previous);
       if (!frame || frame.channel >= this.#config.channels) return "invalid";
+      frames.push(previous = frame);
       if (isReliable(frame.mode)) {
         const stream = this.#streams.get(streamId(frame.channel, frame.mode));
         const ahead = sequenceAhead(frame.sequence, stream?.nextDeliver ?? 0);
@@ -1906,7 +1907,6 @@ class Connection implements Peer {
         // taking it (refusing it would stall the stream for good), and not one delivered before (a ride copy).
         if (ahead > 0 && !stream?.held.has(frame.sequence)) newBytes += HELD_PIECE_BYTES + frame.payload.length;
       } else if (frame.mode === STATE) newBytes += HELD_PIECE_BYTES + frame.payload.length; // a snapshot's pieces wait too
-      frames.push(previous = frame);
     }
 
     // Even a packet that passes the tag (a bug, a replay across a restart) must not wedge the
