@@ -1880,7 +1880,7 @@ class Connection implements Peer {
     const ahead = sequenceAhead(sequence, this.#remoteLatest);
     const lap = ahead > 0 ? +(sequence < this.#remoteLatest) : -(sequence > this.#remoteLatest);
     const key: TagKey = [this.#receiveKey[0], this.#receiveKey[1] + lap];
-    if (!this.#cookie || !sealed(datagram, key)) return "invalid";
+    if (!(this.#cookie && sealed(datagram, key))) return "invalid";
     const reader = new ByteReader(datagram.subarray(0, -TAG_BYTES));
     const header = readHeader(reader);
     if (!header) return "invalid";
