@@ -1893,8 +1893,8 @@ class Connection implements Peer {
     // Every frame, parsed. Everything reliable must fit the receive window and the memory bound, or the
     // packet goes unacked and the sender tries again later.
     const frames: Frame[] = [];
-    let previous: Frame | undefined;
     let newBytes = 0;
+    let previous: Frame | undefined;
     while (reader.left) {
       const frame = readFrame(reader, previous);
       if (!frame || frame.channel >= this.#config.channels) return "invalid";
