@@ -1981,15 +1981,6 @@ class Connection implements Peer {
     return "ok";
   }
 
-  /**
-   * A queue of `length` is full for this peer: at `max` while it has half of `max` or more not yet polled
-   * (`queued`), at twice `max` for every peer. A peer with less than half still gets in: one player filling a queue
-   * holds up no other.
-   */
-  #full(length: number, max: number): boolean {
-    return length >= (2 * this.queued < max ? 2 * max : max);
-  }
-
   #deliver(frame: Frame, now: number): void {
     if (frame.mode === CONTROL) return this.clock.receive(frame, now);
     const stream = this.#stream(streamId(frame.channel, frame.mode));
@@ -2048,6 +2039,15 @@ class Connection implements Peer {
       } else this.#sink.events.push(event);
       this.#sink.queued.set(this.address, this.queued + 1);
     }
+  }
+
+  /**
+   * A queue of `length` is full for this peer: at `max` while it has half of `max` or more not yet polled
+   * (`queued`), at twice `max` for every peer. A peer with less than half still gets in: one player filling a queue
+   * holds up no other.
+   */
+  #full(length: number, max: number): boolean {
+    return length >= (2 * this.queued < max ? 2 * max : max);
   }
 
   send(value: unknown, options: SendOptions = {}): void {
