@@ -262,8 +262,8 @@ export interface HostOptions {
     maxMessageBytes?: number;
     /**
      * Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. A receiver holds
-     * pieces that wait, over all its streams, up to 2 × maxMessageBytes + this, each counted with 256 bytes of
-     * bookkeeping besides its own.
+     * pieces that wait, over all its streams, up to 2 × maxMessageBytes + this + 256 KiB, each counted with 256 bytes
+     * of bookkeeping besides its own (the 256 KiB: a receive window of 1,024 pieces' bookkeeping).
      */
     maxQueuedBytes?: number;
     /**
@@ -310,7 +310,7 @@ export interface LinkOptions {
 }
 /** An in-memory network on a virtual clock: see {@linkcode memoryNet}. */
 export interface MemoryNet {
-    /** A socket at `address` on this network. */
+    /** A socket at `address` on this network; its `close()` ends its own listening, not a newer socket's there. */
     socket(address: string): Socket;
     /** The network's clock in ms, starting at 0. A Host on one of its sockets reads it by itself; read it for `at` times. */
     now: () => number;
@@ -524,6 +524,7 @@ export declare class Timeline<T> {
      *
      * @param time the render time, ms on the sender's clock
      * @returns the state before, the state after, the fraction between
+     * @throws {RangeError} for a time that is not a finite number (it found the oldest state)
      */
     at(time: number): [before: T, after: T, fraction: number] | undefined;
     /**
@@ -531,6 +532,7 @@ export declare class Timeline<T> {
      *
      * @param time the render time, ms on the sender's clock
      * @returns the state
+     * @throws {RangeError} for a time that is not a finite number
      */
     sample(time: number): T | undefined;
 }
