@@ -3019,7 +3019,7 @@ function link(options: LinkOptions): (size: number) => number[] {
   // A 32-bit linear congruential generator (Numerical Recipes' constants): seeded, so every run
   // of a test sees the same link; its high bits, all a float from 0 to 1 needs, are well mixed.
   const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) | 0) / 2 ** 32 + 0.5;
-  const { latencyMs = 0, jitterMs = 0, loss = 0, burstLoss = 0, burstLength = 8, duplicate = 0, reorder = 0 } = options;
+  const { jitterMs = 0, reorder = 0, loss = 0, burstLoss = 0, burstLength = 8, duplicate = 0, latencyMs = 0 } = options;
   let burst = 0;
   return (size) => {
     if (random() < burstLoss) burst = burstLength;
