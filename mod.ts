@@ -3054,12 +3054,12 @@ function link(options: LinkOptions): (size: number) => number[] {
  */
 export function memoryNet(options: LinkOptions = {}): MemoryNet {
   const delays = link(options);
+  let sent = 0;
   const links = new Map<string, (size: number) => number[]>();
-  const listeners = new Map<string, (data: Uint8Array, from: string) => void>();
   // Datagrams in flight, a binary min-heap by arrival: a flood of n datagrams costs O(n log n), not O(n²).
   const heap: Flying[] = [];
   let clock = 0;
-  let sent = 0;
+  const listeners = new Map<string, (data: Uint8Array, from: string) => void>();
   const push = (datagram: Flying) => {
     let at = heap.push(datagram) - 1;
     for (let parent; at && sooner(datagram, heap[parent = (at - 1) >> 1]); at = parent) heap[at] = heap[parent];
