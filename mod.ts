@@ -3479,10 +3479,10 @@ interface WebSocketLink {
  * ```
  */
 export function webSocketServer(): WebSocketServer {
-  let receive: (data: Uint8Array, from: string) => void = ignore;
-  let notify: (event: SocketEvent) => void = ignore;
   let count = 0;
   const addresses = new Map<WebSocketLike | CallbackWebSocket, string>();
+  let receive: (data: Uint8Array, from: string) => void = ignore;
+  let notify: (event: SocketEvent) => void = ignore;
   const links = new Map<string, WebSocketLink>();
   const forget = (ws: WebSocketLike | CallbackWebSocket) => {
     const address = addresses.get(ws)!;
