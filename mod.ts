@@ -3549,13 +3549,13 @@ function linkWebSocket(
   };
   if ("addEventListener" in ws) {
     ws.binaryType = "arraybuffer";
-    ws.addEventListener("open", flush);
     ws.addEventListener(
       "message",
       (event) => deliverMessage((event as { data: unknown }).data, address, receive, notify),
     );
     ws.addEventListener("close", () => notify({ type: "closed", address }));
     ws.addEventListener("error", (event) => notify({ type: "error", address, error: event }));
+    ws.addEventListener("open", flush);
     // Cloudflare's: its accept() throws for one a Durable Object took with acceptWebSocket (hibernation), whose
     // runtime calls back instead (message and closed).
     try {
