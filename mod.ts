@@ -3395,9 +3395,9 @@ export async function bunUdp(
     ...options,
     binaryType: "uint8array",
     socket: {
-      data: (_, data, port, hostname) => receive(data.slice(), joinAddress(hostname, port)),
       drain: flush,
       error: (_, error) => fail(error),
+      data: (_, data, port, hostname) => receive(data.slice(), joinAddress(hostname, port)),
     },
   });
   return {
