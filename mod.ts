@@ -2692,9 +2692,9 @@ export class Host {
 /** One snapshot sent: its packed bytes, and how many of its pieces' packets were acked. */
 interface SentSnapshot {
   sequence: number;
-  bytes: Uint8Array;
   /** Its pieces not yet acked (each is sent once, in one packet): their count once they are queued, then down to 0. */
   unacked: number;
+  bytes: Uint8Array;
 }
 
 /**
@@ -2765,7 +2765,7 @@ class Snapshots {
     payload.set(float64s(now), at);
     return [
       payload.subarray(0, at + 8 + body.length),
-      this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, bytes: packed, unacked: 0 },
+      this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, unacked: 0, bytes: packed },
     ];
   }
 
