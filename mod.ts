@@ -2748,6 +2748,16 @@ class Snapshots {
   #received: ({ sequence: number; bytes: Uint8Array } | undefined)[] = [];
   #newestDelivered = -1;
 
+  /** A packet with a piece of `sent` was acked: once all were, the receiver holds it, a baseline. */
+  acked(sent: SentSnapshot): void {
+    if (
+      --sent.unacked === 0 && (this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0) &&
+      this.#sent[sent.sequence % SNAPSHOT_SLOTS] === sent
+    ) {
+      this.#newestAcked = sent.sequence;
+    }
+  }
+
   /**
    * The payload of the snapshot `packed` that will be sent as `sequence`:
    * a varint of how far back its baseline is (0: none, the whole state), the
@@ -2767,16 +2777,6 @@ class Snapshots {
       payload.subarray(0, at + 8 + body.length),
       this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, unacked: 0, bytes: packed },
     ];
-  }
-
-  /** A packet with a piece of `sent` was acked: once all were, the receiver holds it, a baseline. */
-  acked(sent: SentSnapshot): void {
-    if (
-      --sent.unacked === 0 && (this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0) &&
-      this.#sent[sent.sequence % SNAPSHOT_SLOTS] === sent
-    ) {
-      this.#newestAcked = sent.sequence;
-    }
   }
 
   /**
