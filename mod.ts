@@ -2946,20 +2946,6 @@ export class Timeline<T> {
   }
 
   /**
-   * Adds a state at `time` (ms on the sender's clock), in time order even when it arrives late.
-   *
-   * @param time when the state was true
-   * @param state the state
-   * @throws {RangeError} for a time that is not a finite number (a message's `time` is undefined unless it came in
-   * `"state"` mode): filed, it made every sample after it NaN
-   */
-  add(time: number, state: T): void {
-    if (!Number.isFinite(time)) throw new RangeError(`A time is a finite number of ms, not ${time}`);
-    insertByTime(this.#states, time, state);
-    if (this.#states.length > this.capacity) this.#states.shift();
-  }
-
-  /**
    * The states just before and after `time` and where `time` falls between
    * them, from 0 to 1. Before the first state or after the last, both are
    * that state. Undefined while empty.
@@ -2977,6 +2963,20 @@ export class Timeline<T> {
     const after = states[index] ?? states.at(-1);
     const before = index ? states[index - 1] : after;
     return before && [before[1], after[1], after === before ? 0 : (time - before[0]) / (after[0] - before[0])];
+  }
+
+  /**
+   * Adds a state at `time` (ms on the sender's clock), in time order even when it arrives late.
+   *
+   * @param time when the state was true
+   * @param state the state
+   * @throws {RangeError} for a time that is not a finite number (a message's `time` is undefined unless it came in
+   * `"state"` mode): filed, it made every sample after it NaN
+   */
+  add(time: number, state: T): void {
+    if (!Number.isFinite(time)) throw new RangeError(`A time is a finite number of ms, not ${time}`);
+    insertByTime(this.#states, time, state);
+    if (this.#states.length > this.capacity) this.#states.shift();
   }
 
   /**
