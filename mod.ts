@@ -3181,8 +3181,8 @@ const ignore = (): void => {};
  * an async send cancelled by the close leaves the other side to time out).
  */
 function udpSocket(runtime: {
-  /** Sends to `to`, split into `hostname` and `port`; `done` hears how it went. */
-  send(data: Uint8Array, hostname: string, port: number, done: (error?: unknown) => void, to: string): void;
+  /** Sends to `to`, split into `port` and `hostname` (the order of Node's and Bun's send); `done` hears how it went. */
+  send(data: Uint8Array, port: number, hostname: string, done: (error?: unknown) => void, to: string): void;
   /** Delivers datagrams and faults while `open()` holds. */
   listen(
     receive: (data: Uint8Array, from: string) => void,
@@ -3204,7 +3204,7 @@ function udpSocket(runtime: {
         if (!--inFlight && closed) runtime.close();
       };
       try {
-        runtime.send(data, hostname, port, done, to);
+        runtime.send(data, port, hostname, done, to);
       } catch (error) {
         done(error);
       }
@@ -3251,7 +3251,7 @@ export interface DenoDatagramConn {
  */
 export function denoUdp(conn: DenoDatagramConn): Socket {
   return udpSocket({
-    send: (data, hostname, port, done) =>
+    send: (data, port, hostname, done) =>
       void conn.send(data, { transport: "udp", hostname, port }).then(() => done(), done),
     async listen(receive, fail, open) {
       while (open()) {
@@ -3310,7 +3310,7 @@ export function nodeUdp(socket: NodeDgramSocket): Socket {
   let fault: (error: Error) => void = ignore;
   socket.on("error", (error) => fault(error));
   return udpSocket({
-    send: (data, hostname, port, done) => socket.send(data, port, hostname, done),
+    send: (data, port, hostname, done) => socket.send(data, port, hostname, done),
     listen(receive, fail) {
       fault = fail;
       // A copy: Node hands out a Buffer, which may be a slice of a larger pool.
@@ -3403,7 +3403,7 @@ export async function bunUdp(
   return {
     address: joinAddress(udp.hostname, udp.port),
     ...udpSocket({
-      send(data, hostname, port, done, to) {
+      send(data, port, hostname, done, to) {
         if (waiting.length >= MAX_WAITING_DATAGRAMS) {
           return done(new Error(`Cannot send to ${to}: the send buffer is full`));
         }
