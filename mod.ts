@@ -490,7 +490,10 @@ export interface HostOptions {
   maxTimedMessages?: number;
 }
 
-/** How a simulated link treats datagrams. Every field defaults to a perfect link. */
+/**
+ * How a simulated link treats datagrams. Every field defaults to a perfect link, and each is a number from 0: another
+ * (NaN, a negative delay, undefined given as a value) throws a RangeError that names it.
+ */
 export interface LinkOptions {
   /** One-way delay in ms (default 0). */
   latencyMs?: number;
@@ -508,7 +511,7 @@ export interface LinkOptions {
   reorder?: number;
   /** Datagrams larger than this many bytes are lost (default 65507). */
   mtu?: number;
-  /** Seed of the link's random numbers (default 1): the same seed, the same losses. */
+  /** Seed of the link's random numbers (default 1, an integer from 0): the same seed, the same losses. */
   seed?: number;
 }
 
@@ -530,6 +533,7 @@ export interface MemoryNet {
    * @param from the sending socket's address
    * @param to the receiving socket's address
    * @param options the link
+   * @throws {RangeError} for a link option that is not a number from 0
    */
   link(from: string, to: string, options: LinkOptions): void;
 }
@@ -3015,6 +3019,10 @@ const sooner = (a: Flying, b: Flying): boolean => (a.at - b.at || a.order - b.or
 
 /** The delays (ms) with which one datagram of `size` bytes arrives: none when lost, two when duplicated. */
 function link(options: LinkOptions): (size: number) => number[] {
+  // A caller's mistake throws now: a NaN delay stopped a memoryNet's clock for good, a negative one ran it back.
+  for (const [name, value] of Object.entries(options)) {
+    if (!(value >= 0)) throw new RangeError(`LinkOptions.${name} is ${value}: it must be a number from 0`);
+  }
   let seed = options.seed ?? 1;
   // A 32-bit linear congruential generator (Numerical Recipes' constants): seeded, so every run
   // of a test sees the same link; its high bits, all a float from 0 to 1 needs, are well mixed.
@@ -3040,6 +3048,7 @@ function link(options: LinkOptions): (size: number) => number[] {
  *
  * @param options the link: latency, jitter, loss, bursts, duplication, reordering, MTU, seed
  * @returns the network
+ * @throws {RangeError} for a link option that is not a number from 0
  *
  * @example
  * ```ts
@@ -3124,6 +3133,7 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
  * @param socket the socket to wrap
  * @param options the link
  * @returns a socket that sends through the link
+ * @throws {RangeError} for a link option that is not a number from 0
  */
 export function condition(socket: Socket, options: LinkOptions): Socket {
   const delays = link(options);

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  condition,
   Host,
   type HostEvent,
   type HostOptions,
@@ -13,6 +14,7 @@ import {
   type MessageEvent,
   pack,
   type Peer,
+  type Socket,
   Timeline,
 } from "./mod.ts";
 import { seeded, world } from "./test_tools.ts";
@@ -594,6 +596,43 @@ Deno.test("memoryNet.link gives one direction a link of its own", () => {
   net.socket("b").send(Uint8Array.of(1), "a");
   net.advance(100);
   assert.deepEqual(arrivals, [["b", 10], ["a", 50]]);
+});
+
+Deno.test("LinkOptions that are not numbers from 0 throw at once, naming the option, in memoryNet, link and condition", () => {
+  // Unchecked, a NaN latency or jitter stopped a memoryNet's clock for good (a datagram due at NaN is never due, and
+  // every one behind it waits), and a negative one ran the clock back (found in review, 2026-11-30).
+  const fake: Socket = { send() {}, listen() {}, close() {} };
+  for (
+    const [options, name, value] of [
+      [{ latencyMs: NaN }, "latencyMs", "NaN"],
+      [{ jitterMs: -5 }, "jitterMs", "-5"],
+      [{ loss: undefined }, "loss", "undefined"],
+      [{ latencyMs: 10, seed: -1 }, "seed", "-1"],
+      [{ mtu: "1200" as unknown as number, reorder: -0.1 }, "reorder", "-0.1"],
+    ] as [LinkOptions, string, string][]
+  ) {
+    const message = `LinkOptions.${name} is ${value}: it must be a number from 0`;
+    assert.throws(() => memoryNet(options), { name: "RangeError", message });
+    assert.throws(() => memoryNet().link("a", "b", options), { name: "RangeError", message });
+    assert.throws(() => condition(fake, options), { name: "RangeError", message });
+  }
+  // The bounds themselves, and every option at once, are taken.
+  const net = memoryNet({ latencyMs: 0, jitterMs: 0, loss: 0, burstLoss: 0, burstLength: 0, duplicate: 0, reorder: 0 });
+  net.link("a", "b", {
+    latencyMs: 5,
+    jitterMs: 1,
+    loss: 1,
+    burstLoss: 1,
+    burstLength: 8,
+    duplicate: 1,
+    mtu: 0,
+    seed: 0,
+  });
+  const heard: number[] = [];
+  net.socket("b").listen(() => heard.push(net.now()));
+  net.socket("b").send(Uint8Array.of(1), "b");
+  net.advance(1);
+  assert.deepEqual(heard, [0]);
 });
 
 Deno.test("memoryNet: closing a socket leaves a newer socket at the same address listening", () => {

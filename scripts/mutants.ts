@@ -177,6 +177,13 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "LinkOptions not checked",
+    edits: [[
+      "    if (!(value >= 0)) throw new RangeError(`LinkOptions.",
+      "    if (false) throw new RangeError(`LinkOptions.",
+    ]],
+  },
+  {
     name: "the goodbye sent once instead of repeated",
     edits: [
       ["const CLOSING_ATTEMPTS = 10;", "const CLOSING_ATTEMPTS = 1;"],
