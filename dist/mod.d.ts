@@ -287,7 +287,10 @@ export interface HostOptions {
      */
     maxTimedMessages?: number;
 }
-/** How a simulated link treats datagrams. Every field defaults to a perfect link. */
+/**
+ * How a simulated link treats datagrams. Every field defaults to a perfect link, and each is a number from 0: another
+ * (NaN, a negative delay, undefined given as a value) throws a RangeError that names it.
+ */
 export interface LinkOptions {
     /** One-way delay in ms (default 0). */
     latencyMs?: number;
@@ -305,7 +308,7 @@ export interface LinkOptions {
     reorder?: number;
     /** Datagrams larger than this many bytes are lost (default 65507). */
     mtu?: number;
-    /** Seed of the link's random numbers (default 1): the same seed, the same losses. */
+    /** Seed of the link's random numbers (default 1, an integer from 0): the same seed, the same losses. */
     seed?: number;
 }
 /** An in-memory network on a virtual clock: see {@linkcode memoryNet}. */
@@ -326,6 +329,7 @@ export interface MemoryNet {
      * @param from the sending socket's address
      * @param to the receiving socket's address
      * @param options the link
+     * @throws {RangeError} for a link option that is not a number from 0
      */
     link(from: string, to: string, options: LinkOptions): void;
 }
@@ -509,15 +513,6 @@ export declare class Timeline<T> {
     /** The most states kept: the oldest go first. */
     capacity?: number);
     /**
-     * Adds a state at `time` (ms on the sender's clock), in time order even when it arrives late.
-     *
-     * @param time when the state was true
-     * @param state the state
-     * @throws {RangeError} for a time that is not a finite number (a message's `time` is undefined unless it came in
-     * `"state"` mode): filed, it made every sample after it NaN
-     */
-    add(time: number, state: T): void;
-    /**
      * The states just before and after `time` and where `time` falls between
      * them, from 0 to 1. Before the first state or after the last, both are
      * that state. Undefined while empty.
@@ -527,6 +522,15 @@ export declare class Timeline<T> {
      * @throws {RangeError} for a time that is not a finite number (it found the oldest state)
      */
     at(time: number): [before: T, after: T, fraction: number] | undefined;
+    /**
+     * Adds a state at `time` (ms on the sender's clock), in time order even when it arrives late.
+     *
+     * @param time when the state was true
+     * @param state the state
+     * @throws {RangeError} for a time that is not a finite number (a message's `time` is undefined unless it came in
+     * `"state"` mode): filed, it made every sample after it NaN
+     */
+    add(time: number, state: T): void;
     /**
      * The state at `time`, interpolated with {@linkcode lerp}; undefined while empty.
      *
@@ -544,6 +548,7 @@ export declare class Timeline<T> {
  *
  * @param options the link: latency, jitter, loss, bursts, duplication, reordering, MTU, seed
  * @returns the network
+ * @throws {RangeError} for a link option that is not a number from 0
  *
  * @example
  * ```ts
@@ -567,6 +572,7 @@ export declare function memoryNet(options?: LinkOptions): MemoryNet;
  * @param socket the socket to wrap
  * @param options the link
  * @returns a socket that sends through the link
+ * @throws {RangeError} for a link option that is not a number from 0
  */
 export declare function condition(socket: Socket, options: LinkOptions): Socket;
 /** The part of `Deno.DatagramConn` (from `Deno.listenDatagram`, which needs `--unstable-net`) that {@linkcode denoUdp} uses. */
