@@ -1007,9 +1007,9 @@ function malformed(what: string): never {
 
 /** Reads a big-endian unsigned integer of 1, 2 or 4 bytes. */
 function readInt(byteCount: number): number {
-  const at = need(byteCount);
+  let at = need(byteCount);
   let value = 0;
-  for (let i = 0; i < byteCount; i++) value = value * 256 + input[at + i];
+  for (let i = 0; i < byteCount; i++) value = value * 256 + input[at++];
   return value;
 }
 
