@@ -855,10 +855,11 @@ function write(value: unknown, depth: number): void {
           : new Uint8Array(view.buffer ?? value as ArrayBuffer, view.byteOffset, view.byteLength);
         putLength(bytes.length, 0xc4);
         putBytes(bytes);
-      } else if (value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet) {
-        // Their contents cannot be read now, or at all: an empty map would lose them in silence.
-        throw new TypeError(`Cannot pack a ${value.constructor.name}`);
       } else {
+        // Their contents cannot be read now, or at all: an empty map would lose them in silence.
+        if (value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet) {
+          throw new TypeError(`Cannot pack a ${value.constructor.name}`);
+        }
         const isMap = value instanceof Map;
         const keys = isMap ? [...value.keys()] : Object.keys(value);
         putLength(keys.length, 0xdd, 0x80, 16);
