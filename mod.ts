@@ -792,10 +792,10 @@ function putString(value: string): void {
   }
 }
 
-/** Writes 8 bytes through the DataView after a type byte: a float 64, or a bigint as two's complement. */
+/** Writes 8 bytes through the DataView after a type byte: a float 64 (0xcb), or a bigint as two's complement (0xcf, 0xd3). */
 function put64(type: number, value: number | bigint): void {
   put(type);
-  if (type === 0xcb) outView.setFloat64(outAt, value as number);
+  if (type < 0xcc) outView.setFloat64(outAt, value as number);
   else outView.setBigUint64(outAt, value as bigint);
   outAt += 8;
 }
