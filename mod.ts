@@ -815,7 +815,7 @@ function write(value: unknown, depth: number): void {
     case "string":
       return putString(value);
     case "boolean":
-      return put(value ? 0xc3 : 0xc2);
+      return put(0xc2 + +value); // false 0xc2, true 0xc3
     case "bigint":
       if (value < -(2n ** 63n) || value >= 2n ** 64n) {
         throw new RangeError(`Cannot pack ${value}: a bigint must fit in 64 bits`);
