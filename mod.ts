@@ -593,9 +593,7 @@ class ByteReader {
 }
 
 /** Bytes a varint of `value` takes. */
-function varintBytes(value: number): number {
-  return value < 128 ? 1 : value < 2 ** 14 ? 2 : value < 2 ** 21 ? 3 : 4;
-}
+const varintBytes = (value: number): number => value < 128 ? 1 : value < 2 ** 14 ? 2 : value < 2 ** 21 ? 3 : 4;
 
 /** Writes `value` (below 2 ** 28) as a varint at `at` of `bytes`; returns where it ended. */
 function writeVarint(bytes: Uint8Array, at: number, value: number): number {
