@@ -1004,6 +1004,16 @@ function malformed(what: string): never {
   throw new RangeError(`Cannot unpack: ${what} at byte ${inputAt}`);
 }
 
+/**
+ * Sets `key` of `object` as an own data property, "__proto__" too: assigned, that key sets the prototype.
+ * defineProperty does it in O(1): copying the object per such key would let hostile input cost O(n²).
+ */
+function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key == "__proto__") {
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  } else object[key] = value;
+}
+
 /** Reads a big-endian unsigned integer of 1, 2 or 4 bytes. */
 function readInt(byteCount: number): number {
   let at = need(byteCount);
@@ -1112,16 +1122,6 @@ function read(depth: number): unknown {
   }
   if (type < 0xd9) return readExtension(1 << (type - 0xd4)); // fixext 1/2/4/8/16
   return readString(readInt(1 << (type - 0xd9))); // str 8/16/32
-}
-
-/**
- * Sets `key` of `object` as an own data property, "__proto__" too: assigned, that key sets the prototype.
- * defineProperty does it in O(1): copying the object per such key would let hostile input cost O(n²).
- */
-function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
-  if (key == "__proto__") {
-    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-  } else object[key] = value;
 }
 
 // ─── Sequence numbers ───────────────────────────────────────────────────────
