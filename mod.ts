@@ -1289,7 +1289,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   const mode = hasFlag && wireMode >= SEQUENCED ? wireMode + (STATE - SEQUENCED) : wireMode;
   const lengthCode = head >> 4;
   const isNext = lengthCode === NEXT;
-  const channel = isNext ? previous?.channel ?? 0 : head & HAS_CHANNEL ? reader.u8() : 0;
+  const channel = isNext ? previous?.channel ?? 0 : head & HAS_CHANNEL && reader.u8();
   const sequence = isNext ? nextSequence(previous?.sequence ?? 0) : hasSequence(mode) ? reader.uint(2) : 0;
   const fragment = hasFlag ? reader.varint() : 1;
   const length = isNext ? reader.varint() : lengthCode >= NEXT ? NEXT + reader.varint() : lengthCode;
