@@ -1134,7 +1134,7 @@ const nextSequence = (sequence: number): number => (sequence + 1) & 0xffff;
  * right across the wrap from 65535 to 0. Exactly half the range apart counts
  * as behind.
  */
-const sequenceAhead = (a: number, b: number): number => ((a - b + 32768) & 0xffff) - 32768;
+const sequenceAhead = (a: number, b: number): number => ((a - b + 0x8000) & 0xffff) - 0x8000;
 
 // ─── Packets ────────────────────────────────────────────────────────────────
 // Pure codecs over plain values: the handshake datagram, the data packet
