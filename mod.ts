@@ -2652,7 +2652,7 @@ export class Host {
     // Answers to our HELLO carry our nonce: a stranger cannot guess it.
     if (connection?.state == "connecting" && connection.nonce === first) {
       if (kind === CHALLENGE) this.#send(connection, connection.hello(now, second)); // again, with the cookie
-      else connection.end(second === REFUSED_PROTOCOL ? "refused" : "full");
+      else connection.end(second !== REFUSED_PROTOCOL ? "full" : "refused");
     } else this.#count(connection, "invalidDropped");
   }
 
