@@ -3013,9 +3013,6 @@ interface Flying {
   to: string;
 }
 
-/** Sooner first; of two due at once, the one sent first. */
-const sooner = (a: Flying, b: Flying): boolean => (a.at - b.at || a.order - b.order) < 0;
-
 /** The delays (ms) with which one datagram of `size` bytes arrives: none when lost, two when duplicated. */
 function link(options: LinkOptions): (size: number) => number[] {
   // A caller's mistake throws now: a NaN delay stopped a memoryNet's clock for good, a negative one ran it back.
@@ -3160,6 +3157,9 @@ export function condition(socket: Socket, options: LinkOptions): Socket {
     now: socket.now,
   };
 }
+
+/** The order of memoryNet's heap: sooner first; of two due at once, the one sent first. */
+const sooner = (a: Flying, b: Flying): boolean => (a.at - b.at || a.order - b.order) < 0;
 
 // ─── Sockets: runtime adapters ──────────────────────────────────────────────
 //
