@@ -2515,7 +2515,7 @@ export class Host {
   #release(now: number): void {
     const held = this.#sink.held;
     let due = 0;
-    for (; due < held.length && held[due][0] <= now; due++) {
+    for (; held[due]?.[0] <= now; due++) {
       const [, event, disconnect] = held[due];
       this.#sink.events.push(event);
       if (disconnect) this.#sink.events.push(disconnect);
@@ -2961,7 +2961,7 @@ export class Timeline<T> {
     if (!Number.isFinite(time)) throw new RangeError(`A time is a finite number of ms, not ${time}`);
     const states = this.#states;
     let index = 0; // of the first state at or after `time`
-    while (index < states.length && states[index][0] < time) index++;
+    while (states[index]?.[0] < time) index++;
     // Before the first state or after the last, both are that state (none while empty).
     const after = states[index] ?? states.at(-1);
     const before = index ? states[index - 1] : after;
@@ -2998,7 +2998,7 @@ export class Timeline<T> {
 /** Inserts `[time, value]` into `list`, kept in time order, after any of the same time: searched from the end, where times mostly arrive. */
 function insertByTime<T>(list: [number, T, ...unknown[]][], time: number, value: T): void {
   let at = list.length;
-  while (at && list[at - 1][0] > time) at--;
+  while (list[at - 1]?.[0] > time) at--;
   list.splice(at, 0, [time, value]);
 }
 
