@@ -3394,7 +3394,7 @@ export async function bunUdp(
   const waiting: [Uint8Array, number, string, (error?: unknown) => void][] = [];
   const flush = () => {
     try {
-      while (waiting.length && udp.send(waiting[0][0], waiting[0][1], waiting[0][2])) waiting.shift()![3]();
+      while (waiting[0] && udp.send(waiting[0][0], waiting[0][1], waiting[0][2])) waiting.shift()![3]();
     } catch (error) {
       waiting.shift()![3](error);
       flush(); // the rest: no drain comes for a datagram that was never queued
