@@ -2755,7 +2755,7 @@ class Snapshots {
   acked(sent: SentSnapshot): void {
     if (
       --sent.unacked === 0 && (this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0) &&
-      this.#sent[sent.sequence % SNAPSHOT_SLOTS] === sent
+      sent === this.#sent[sent.sequence % SNAPSHOT_SLOTS]
     ) {
       this.#newestAcked = sent.sequence;
     }
