@@ -742,7 +742,7 @@ function putLength(length: number, type8: number, fixType = 0, fixLimit = 0): vo
   if (length < fixLimit) put(length | fixType);
   else if (type8 < 0xdb && length < 256) put(type8, length, 1);
   else if (length < 65536) put(type8 + 1, length, 2);
-  else put(type8 + 2, length, 4);
+  else put(2 + type8, length, 4);
 }
 
 /**
