@@ -2907,7 +2907,7 @@ export function lerp<T>(a: T, b: T, fraction: number): T {
   if (typeof a === "number" && typeof b === "number") return a + fraction * (b - a) as T;
   // Walked into: two arrays, or two plain objects (a class's instance may hold anything).
   const kind = (value: unknown) => value && typeof value === "object" && Object.getPrototypeOf(value);
-  if (kind(a) !== kind(b) || !(Array.isArray(b) || kind(b) === Object.prototype)) return b;
+  if (kind(a) !== kind(b) || !(Array.isArray(b) || Object.prototype === kind(b))) return b;
   const out = (Array.isArray(b) ? [] : {}) as Record<string, unknown>;
   for (const key of Object.keys(b as object)) {
     // As unpack keeps it, "__proto__" an own key: assigned, it set the result's prototype (outside Deno).
