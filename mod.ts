@@ -832,7 +832,7 @@ function write(value: unknown, depth: number): void {
         try {
           for (; i < length; i++) write(items[i], depth);
         } catch (error) {
-          throw located(error, `[${i}]`);
+          throw located(`[${i}]`, error);
         }
       } else if (value instanceof Date) {
         putDate(value);
@@ -869,8 +869,8 @@ function write(value: unknown, depth: number): void {
           }
         } catch (error) {
           throw located(
-            error,
             typeof key === "string" && /^[a-z_$][\w$]*$/i.test(key) ? `.${key}` : `[${String(key)}]`,
+            error,
           );
         }
       }
@@ -885,7 +885,7 @@ function write(value: unknown, depth: number): void {
  * (`"Cannot pack a function at .player.onHit"`). A getter's own errors, and
  * nesting past MAX_DEPTH (a cycle's path is as long as the limit), pass as they are.
  */
-function located(error: unknown, step: string): unknown {
+function located(step: string, error: unknown): unknown {
   // The first " at " becomes " at <step>" (the path grows from the front), or the path begins at the end.
   if (error instanceof Error && /^Cannot pack (?!nesting)/.test(error.message)) {
     error.message = error.message.replace(/ at |$/, ` at ${step}`);
