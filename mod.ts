@@ -1022,6 +1022,9 @@ function readInt(byteCount: number): number {
   return value;
 }
 
+// fatal: invalid UTF-8 throws a TypeError instead of becoming U+FFFD; ignoreBOM: a leading U+FEFF is data.
+const textDecoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 /** The view of the scratch bytes that readView hands out. */
 const scratchView = /* @__PURE__ */ viewOf(scratch);
 
@@ -1031,9 +1034,6 @@ function readView(byteCount: number): DataView {
   for (let i = 0; i < byteCount; i++) scratch[i] = input[at + i];
   return scratchView;
 }
-
-// fatal: invalid UTF-8 throws a TypeError instead of becoming U+FFFD; ignoreBOM: a leading U+FEFF is data.
-const textDecoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Reads a str: short ASCII through the cache, the rest strictly decoded. */
 function readString(byteCount: number): string {
