@@ -2707,7 +2707,7 @@ interface SentSnapshot {
  */
 function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
   const length = bytes.length;
-  const out = new Uint8Array(2 * length + 10);
+  const out = new Uint8Array(length * 2 + 10);
   // Past the end of the base its bytes count as 0: XOR takes the undefined there as 0.
   const differs = (i: number) => i < length && bytes[i] ^ base[i];
   let at = writeVarint(out, 0, length);
