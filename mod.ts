@@ -2726,7 +2726,7 @@ function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
 }
 
 /** The bytes `delta` describes against `base`, or undefined when it is malformed. */
-function applyDelta(delta: Uint8Array, base: Uint8Array, max: number): Uint8Array | undefined {
+function applyDelta(base: Uint8Array, max: number, delta: Uint8Array): Uint8Array | undefined {
   const reader = new ByteReader(delta);
   const length = reader.varint();
   // A claimed length is bounded before allocating, by what a sender may send: not by the delta's size (a state
@@ -2803,7 +2803,7 @@ class Snapshots {
     const base = this.#received[baseSequence % SNAPSHOT_SLOTS];
     // Its time is validated as a timed message's is: NaN or Infinity in `event.time` broke a Timeline.
     const bytes = reader.ok && isFinite(readFloat64(time, 0)) &&
-      (back ? base?.sequence === baseSequence && applyDelta(body, base.bytes, max) : body.length <= max && body);
+      (back ? base?.sequence === baseSequence && applyDelta(base.bytes, max, body) : body.length <= max && body);
     if (!bytes) return null;
     this.#received[sequence % SNAPSHOT_SLOTS] = { sequence, bytes };
     const newest = this.#newestDelivered < 0 || sequenceAhead(sequence, this.#newestDelivered) > 0;
