@@ -2453,8 +2453,8 @@ export class Host {
     this.#sink = {
       config,
       stats: this.stats,
-      events: [],
       held: [],
+      events: [],
       queued: new Map(),
       reliable: socket.reliable,
       now: this.#now,
