@@ -1259,7 +1259,7 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
   const { channel, mode, sequence, fragment, payload } = frame;
   const length = payload.length;
   // On the wire a snapshot is a sequenced frame and a control frame an unreliable one, each with the FRAGMENT bit.
-  out[at++] = (flagged(frame) ? FRAGMENT : 0) | (mode >= STATE ? mode - (STATE - SEQUENCED) : mode) |
+  out[at++] = (flagged(frame) ? FRAGMENT : 0) | (mode < STATE ? mode : mode - (STATE - SEQUENCED)) |
     (next ? NEXT << 4 : (channel ? HAS_CHANNEL : 0) | (length >= NEXT ? 15 : length) << 4);
   if (!next) {
     if (channel) out[at++] = channel;
