@@ -1010,7 +1010,7 @@ function malformed(what: string): never {
  */
 function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
   if (key == "__proto__") {
-    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(object, key, { configurable: true, enumerable: true, value, writable: true });
   } else object[key] = value;
 }
 
