@@ -3065,11 +3065,6 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
   const heap: Flying[] = [];
   let clock = 0;
   const listeners = new Map<string, (data: Uint8Array, from: string) => void>();
-  const push = (datagram: Flying) => {
-    let at = heap.push(datagram) - 1;
-    for (let parent; at && sooner(datagram, heap[parent = (at - 1) >> 1]); at = parent) heap[at] = heap[parent];
-    heap[at] = datagram;
-  };
   const pop = (): Flying => {
     const first = heap[0];
     const last = heap.pop()!;
@@ -3083,6 +3078,11 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
       heap[at] = last;
     }
     return first;
+  };
+  const push = (datagram: Flying) => {
+    let at = heap.push(datagram) - 1;
+    for (let parent; at && sooner(datagram, heap[parent = (at - 1) >> 1]); at = parent) heap[at] = heap[parent];
+    heap[at] = datagram;
   };
   return {
     socket(address) {
