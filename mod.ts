@@ -3321,9 +3321,9 @@ export function nodeUdp(socket: NodeDgramSocket): Socket {
   return udpSocket({
     send: (data, port, hostname, done) => socket.send(data, port, hostname, done),
     listen(receive, fail) {
-      fault = fail;
       // A copy: Node hands out a Buffer, which may be a slice of a larger pool.
       socket.on("message", (data, from) => receive(new Uint8Array(data), joinAddress(from.address, from.port)));
+      fault = fail;
     },
     close: () => socket.close(),
   });
