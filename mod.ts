@@ -740,7 +740,7 @@ function putExtension(type: number, data: Uint8Array): void {
  */
 function putLength(length: number, type8: number, fixType = 0, fixLimit = 0): void {
   if (length < fixLimit) put(length | fixType);
-  else if (type8 < 0xdb && length < 256) put(type8, length, 1);
+  else if (length < 256 && type8 < 0xdb) put(type8, length, 1);
   else if (length < 65536) put(1 + type8, length, 2);
   else put(2 + type8, length, 4);
 }
