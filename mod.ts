@@ -463,7 +463,8 @@ export interface HostOptions {
    */
   maxMessageBytes?: number;
   /**
-   * Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. A receiver holds
+   * Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. A piece acked behind one
+   * not yet acked stays counted until that one is, as its receiver holds it meanwhile. A receiver holds
    * pieces that wait, over all its streams, up to 2 × maxMessageBytes + this + 256 KiB, each counted with 256 bytes
    * of bookkeeping besides its own (the 256 KiB: a receive window of 1,024 pieces' bookkeeping).
    */
@@ -1449,6 +1450,20 @@ class Stream {
   }
 
   /**
+   * Marks a reliable piece acked; returns the bytes it lets go from the queue: those of the pieces acked in order, up
+   * to the first not acked. A piece acked behind one lost waits at the receiver, so it stays counted until the lost
+   * one is acked: what a peer holds for a stream is part of what its sender has queued, and a sender that keeps
+   * sending while one piece is lost meets its own `maxQueuedBytes` before the receiver's bound (which refused every
+   * packet once full, the lost piece's resends too: stalled, then a timeout).
+   */
+  acked(piece: Outgoing): number {
+    let byteCount = 0;
+    piece.done = true;
+    while (this.#pending[this.#front]?.done) byteCount += this.#pending[this.#front++].payload.length;
+    return byteCount;
+  }
+
+  /**
    * The next piece never sent, of whole messages or of fragments, if one may
    * leave now: a reliable piece within RECEIVE_WINDOW of the oldest not acked,
    * so the receiver never has to drop it for being too far ahead.
@@ -1456,7 +1471,7 @@ class Stream {
   nextUnsent(fragments: boolean): Outgoing | undefined {
     const pending = this.#pending;
     let front = this.#front;
-    while (front < pending.length && pending[front].done) front++;
+    while (pending[front]?.done) front++;
     if (front * 2 > pending.length && front > 1024) {
       // Let go of the done pieces at the front, in O(1) amortized. The cursors start over from it: what they had
       // passed was sent or of the other kind, and is passed again once a splice, as rarely.
@@ -1940,7 +1955,8 @@ class Connection implements Peer {
     // The pieces held are bounded at 2 × maxMessageBytes + maxQueuedBytes, and 256 KiB more: the bookkeeping of one
     // stream's receive window of pieces. Without it a good peer's tiny messages behind a lost one (60 at maxQueuedBytes
     // 8,192) filled the bound, and every packet that carried the lost one again was refused: stalled for good, then a
-    // timeout (a review, 2026-12-01). Larger messages can still fill it: see the README's Security.
+    // timeout (a review, 2026-12-01). Larger messages filled it the same way, while their sender counted a piece acked
+    // behind a lost one as gone (see Stream.acked); tiny ones on several streams at once still can (README, Security).
     if (
       this.state != "disconnecting" &&
       (this.#heldBytes + newBytes >
@@ -2180,10 +2196,7 @@ class Connection implements Peer {
       for (const piece of packet.pieces) {
         if (!acked) piece.resendAt = now;
         else if (piece.onAcked) piece.onAcked();
-        else if (!piece.done) {
-          piece.done = true;
-          this.#queuedBytes -= piece.payload.length;
-        }
+        else if (!piece.done) this.#queuedBytes -= this.#stream(streamId(piece.channel, piece.mode)).acked(piece);
       }
       const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;
       this.#fatesLost += +!acked - this.#fates[at];

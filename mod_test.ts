@@ -1607,6 +1607,71 @@ Deno.test("Host limits: a good peer's tiny messages behind a lost one never fill
   }
 });
 
+Deno.test("Host limits: a good peer sending large messages behind lost ones meets its own queue limit, not the receiver's bound", () => {
+  // The sender let a piece's bytes go from its queue when the piece was acked, but a piece acked behind a lost one
+  // waits at the receiver: six channels each sending 5 messages of 1,100 bytes a tick while each channel's first
+  // message was lost for 4 s filled the receiver's bound, every packet (the lost ones' resends too) was refused, and
+  // the peer timed out with 2 of 9,308 delivered (a review, 2026-12-01). Now what waits at the receiver stays queued
+  // at the sender: `send` throws at the sender's own maxQueuedBytes, and everything it took arrives. Default options.
+  const net = memoryNet({ latencyMs: 5 });
+  let lossUntil = 0;
+  const marker = toHex(new Uint8Array(32).fill(0xab));
+  const client = new Host(
+    filtered(net.socket("client"), (data) => !(net.now() < lossUntil && toHex(data).includes(marker))),
+    { now: net.now },
+  );
+  const server = new Host(net.socket("server"), { now: net.now });
+  const peer = client.connect("server");
+  const got = new Map<number, number[]>();
+  const disconnects: HostEvent[] = [];
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    for (const event of drain(server)) {
+      if (event.type === "disconnect") disconnects.push(event);
+      else if (event.type === "message") {
+        got.get(event.channel)!.push(Array.isArray(event.data) ? event.data[0] as number : -1);
+      }
+    }
+    drain(client);
+  };
+  for (let i = 0; i < 20 && peer.state !== "connected"; i++) step();
+  lossUntil = net.now() + 4000;
+  const sent = new Map<number, number[]>();
+  let refused = 0;
+  for (let channel = 0; channel < 6; channel++) {
+    got.set(channel, []);
+    sent.set(channel, [-1]);
+    peer.send(new Uint8Array(2000).fill(0xab), { channel });
+  }
+  const payload = new Uint8Array(1100);
+  for (let tick = 0; tick < 60 * 8; tick++) {
+    for (let channel = 0; channel < 6; channel++) {
+      for (let i = 0; i < 5; i++) {
+        const list = sent.get(channel)!;
+        // A message is its number and 1,100 bytes: an array [n, bytes].
+        try {
+          peer.send([list.length, payload], { channel });
+          list.push(list.length);
+        } catch (error) {
+          assert.match((error as Error).message, /HostOptions\.maxQueuedBytes/);
+          refused++;
+        }
+      }
+    }
+    step();
+  }
+  const total = () => [...got.values()].reduce((sum, list) => sum + list.length, 0);
+  const sentTotal = [...sent.values()].reduce((sum, list) => sum + list.length, 0);
+  for (let i = 0; i < 60 * 30 && total() < sentTotal && !disconnects.length; i++) step();
+  assert.deepEqual(disconnects, [], "no timeout");
+  assert.ok(refused > 0, "the sender met its own maxQueuedBytes while the first messages were lost");
+  assert.ok(sentTotal > 5000, `${sentTotal} messages taken`);
+  assert.equal(server.stats.invalidDropped, 0, "the receiver refused no packet for its bound");
+  for (const [channel, list] of sent) assert.deepEqual(got.get(channel), list, `channel ${channel}: all, in order`);
+});
+
 Deno.test("Host limits: held pieces give back their bytes and bookkeeping: 3,000 messages a mode arrive at tight limits", () => {
   // Each piece held counts its bytes and 256 more against 2 × maxMessageBytes + maxQueuedBytes + 256 KiB (278,528
   // here, about 1,080 of these pieces), until it is delivered or, unordered, its mark goes: a count not given back

@@ -405,6 +405,17 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "a piece acked behind a lost one lets its bytes go from the sender's queue",
+    edits: [[
+      "while (this.#pending[this.#front]?.done) byteCount += this.#pending[this.#front++].payload.length;\n    return byteCount;",
+      "return piece.payload.length;",
+    ]],
+  },
+  {
+    name: "the pieces acked in order let go one an ack, not all",
+    edits: [["while (this.#pending[this.#front]?.done) byteCount", "if (this.#pending[this.#front]?.done) byteCount"]],
+  },
+  {
     name: "connect() on a closed Host returns a peer",
     edits: [[
       "if (this.#closed) throw new TypeError(`Cannot connect",
