@@ -1575,8 +1575,8 @@ class Stream {
     for (let at = start;; at = nextSequence(at)) {
       piece = this.held.get(at);
       if (!piece || piece.fragment >> 1 !== pieces.length) return undefined;
-      pieces.push(piece.payload);
       byteCount += piece.payload.length;
+      pieces.push(piece.payload);
       if (piece.fragment & 1) break;
     }
     this.heldBytes -= byteCount;
