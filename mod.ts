@@ -1933,7 +1933,7 @@ class Connection implements Peer {
     // The header's sequence is the one read first.
     const ackAge = sequenceAhead(this.#nextSequence, header.ack);
     // Over a reliable socket the peer sends no acks of its own, so the ack in its keepalive may be old.
-    if (ahead > SENT_PACKET_SLOTS || !this.#sink.reliable && (ackAge > SENT_PACKET_SLOTS || ackAge < 1)) {
+    if (ahead > SENT_PACKET_SLOTS || !this.#sink.reliable && (ackAge > SENT_PACKET_SLOTS || 1 > ackAge)) {
       return "invalid";
     }
     // Late or repeated packets: within the last 32 the bitfield tells (shifted up one, the latest as bit 0); older
