@@ -2005,8 +2005,9 @@ class Connection implements Peer {
     const stream = this.#stream(streamId(frame.channel, frame.mode));
     const heldBefore = stream.heldBytes;
     const messages = stream.accept(frame, now);
-    this.#heldBytes += stream.heldBytes - heldBefore;
+    // A duplicate (no messages) is refused before the stream holds or lets go of anything: its bytes did not move.
     if (!messages) return this.count("duplicatesDropped");
+    this.#heldBytes += stream.heldBytes - heldBefore;
     for (let { payload: message, at } of messages) {
       const event: MessageEvent = {
         type: "message",
