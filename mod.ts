@@ -2291,8 +2291,8 @@ class Connection implements Peer {
     const take = (piece: Outgoing, isRide: boolean): boolean => {
       const bytes = frameBytes(piece);
       if (used + bytes > room) return false;
-      used += bytes;
       piece.sentAt = now;
+      used += bytes;
       chosen.push(piece);
       if (piece.sends++) this.count("messagesResent");
       else if (isReliable(piece.mode) && !this.#sink.reliable) this.#inFlight.push(piece);
