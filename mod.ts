@@ -1759,9 +1759,8 @@ class Connection implements Peer {
    * and its event, if one is queued, never comes out of poll() (see `forgotten`).
    */
   end(reason?: DisconnectReason, goodbye = !reason): void {
-    const state = this.state;
-    const leaving = state == "disconnecting";
-    if (state == "disconnected") return;
+    const leaving = this.state == "disconnecting";
+    if (this.state == "disconnected") return;
     // Over a reliable socket one CLOSING arrives for sure, and nothing acks it. Once keyed (the challenge's cookie
     // came) a peer still connecting says goodbye too: the other side made its connection at the HELLO with that
     // cookie, and heard nothing for `timeout` (10 s) before.
