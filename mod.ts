@@ -2145,7 +2145,7 @@ class Connection implements Peer {
         sequence: stream.nextSend,
         fragment: 2 * index + +(index === pieceCount - 1),
         payload: pieceCount > 1
-          ? payload.subarray(index && index * pieceBytes - shift, (index + 1) * pieceBytes - shift)
+          ? payload.subarray(index && index * pieceBytes - shift, index * pieceBytes + pieceBytes - shift)
           : payload,
         sends: 0,
         copies: 0,
