@@ -1409,6 +1409,8 @@ class Stream {
   #newest = 0xffff; // just behind 0: the first sequenced message is newer
   /** The first sequence not held, as accept() last found it: the one the stream waits for. */
   #firstMissing = 0;
+  /** Bytes of the pieces acked in order of the message not yet acked whole: let go from the queue with its last. */
+  #partial = 0;
   /** A STATE stream's snapshots, sent and received (made on first use: `declare` emits no field for it). */
   declare snapshots?: Snapshots;
 
@@ -1450,16 +1452,20 @@ class Stream {
   }
 
   /**
-   * Marks a reliable piece acked; returns the bytes it lets go from the queue: those of the pieces acked in order, up
-   * to the first not acked. A piece acked behind one lost waits at the receiver, so it stays counted until the lost
-   * one is acked: what a peer holds for a stream is part of what its sender has queued, and a sender that keeps
-   * sending while one piece is lost meets its own `maxQueuedBytes` before the receiver's bound (which refused every
-   * packet once full, the lost piece's resends too: stalled, then a timeout).
+   * Marks a reliable piece acked; returns the bytes it lets go from the queue: those of the messages acked whole and
+   * in order, up to the first piece not acked. A piece acked behind one lost waits at the receiver, and so does a
+   * message not yet whole, so they stay counted until the lost one is acked: what a peer holds for a stream is part
+   * of what its sender has queued, and a sender that keeps sending while one piece is lost meets its own
+   * `maxQueuedBytes` before the receiver's bound (which refused every packet once full, the lost piece's resends
+   * too: stalled, then a timeout).
    */
   acked(piece: Outgoing): number {
     let byteCount = 0;
     piece.done = true;
-    while (this.#pending[this.#front]?.done) byteCount += this.#pending[this.#front++].payload.length;
+    for (let done; (done = this.#pending[this.#front])?.done; this.#front++) {
+      this.#partial += done.payload.length;
+      if (done.fragment & 1) byteCount += this.#partial, this.#partial = 0;
+    }
     return byteCount;
   }
 

@@ -1672,6 +1672,62 @@ Deno.test("Host limits: a good peer sending large messages behind lost ones meet
   for (const [channel, list] of sent) assert.deepEqual(got.get(channel), list, `channel ${channel}: all, in order`);
 });
 
+Deno.test("Host limits: large messages on six channels, each missing a piece near its end, all arrive at the default options", () => {
+  // A message not yet whole waits at the receiver, its pieces acked or not: up to maxMessageBytes a stream, where the
+  // bound has 2 × maxMessageBytes for all of them. The sender let the pieces acked in order go from its queue before
+  // the message was whole, so six messages of 1,000,000 bytes, each with the pieces near its end lost for a second,
+  // filled the bound: every packet was refused, the lost pieces' resends too, and the peer timed out (a review,
+  // 2026-12-01). Now a message's pieces leave the sender's queue together, once it is acked whole.
+  for (const mode of ["reliable", "unordered"] as const) {
+    const net = memoryNet({ latencyMs: 5 });
+    let lossUntil = 0;
+    const marker = toHex(new Uint8Array(32).fill(0xab));
+    const client = new Host(
+      filtered(net.socket("client"), (data) => !(net.now() < lossUntil && toHex(data).includes(marker))),
+      { now: net.now },
+    );
+    const server = new Host(net.socket("server"), { now: net.now });
+    const peer = client.connect("server");
+    const got: number[] = [];
+    const disconnects: HostEvent[] = [];
+    const step = () => {
+      client.update();
+      server.update();
+      net.advance(TICK_MS);
+      for (const event of drain(server)) {
+        if (event.type === "disconnect") disconnects.push(event);
+        else if (event.type === "message") {
+          const data = event.data as Uint8Array;
+          assert.equal(data.length, 1_000_000);
+          assert.equal(data[0], event.channel, "the message of its channel, whole");
+          got.push(event.channel);
+        }
+      }
+      drain(client);
+    };
+    for (let i = 0; i < 20 && peer.state !== "connected"; i++) step();
+    lossUntil = net.now() + 1000;
+    const sent = new Set<number>();
+    for (let tick = 0; tick < 60 * 30 && got.length < 6 && !disconnects.length; tick++) {
+      for (let channel = 0; channel < 6; channel++) {
+        if (sent.has(channel)) continue;
+        const message = new Uint8Array(1_000_000).fill(channel);
+        message.fill(0xab, 990_000, 993_000); // about three pieces near its end: lost for the first second
+        try {
+          peer.send(message, { channel, mode });
+          sent.add(channel);
+        } catch (error) {
+          assert.match((error as Error).message, /HostOptions\.maxQueuedBytes/); // the sender's own limit: it waits
+        }
+      }
+      step();
+    }
+    assert.deepEqual(disconnects, [], `${mode}: no timeout`);
+    assert.deepEqual(got.toSorted(), [0, 1, 2, 3, 4, 5], `${mode}: all six arrive`);
+    assert.equal(server.stats.invalidDropped, 0, `${mode}: the receiver refused no packet for its bound`);
+  }
+});
+
 Deno.test("Host limits: held pieces give back their bytes and bookkeeping: 3,000 messages a mode arrive at tight limits", () => {
   // Each piece held counts its bytes and 256 more against 2 × maxMessageBytes + maxQueuedBytes + 256 KiB (278,528
   // here, about 1,080 of these pieces), until it is delivered or, unordered, its mark goes: a count not given back

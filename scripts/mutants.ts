@@ -407,13 +407,24 @@ const MUTANTS: Mutant[] = [
   {
     name: "a piece acked behind a lost one lets its bytes go from the sender's queue",
     edits: [[
-      "while (this.#pending[this.#front]?.done) byteCount += this.#pending[this.#front++].payload.length;\n    return byteCount;",
-      "return piece.payload.length;",
+      "    for (let done; (done = this.#pending[this.#front])?.done; this.#front++) {\n" +
+      "      this.#partial += done.payload.length;\n" +
+      "      if (done.fragment & 1) byteCount += this.#partial, this.#partial = 0;\n" +
+      "    }\n" +
+      "    return byteCount;",
+      "    return piece.payload.length;",
     ]],
   },
   {
     name: "the pieces acked in order let go one an ack, not all",
-    edits: [["while (this.#pending[this.#front]?.done) byteCount", "if (this.#pending[this.#front]?.done) byteCount"]],
+    edits: [[
+      "for (let done; (done = this.#pending[this.#front])?.done; this.#front++) {",
+      "for (let done, once = 1; once-- && (done = this.#pending[this.#front])?.done; this.#front++) {",
+    ]],
+  },
+  {
+    name: "a message's pieces acked in order leave the sender's queue before it is whole",
+    edits: [["if (done.fragment & 1) byteCount += this.#partial", "if (done.fragment | 1) byteCount += this.#partial"]],
   },
   {
     name: "connect() on a closed Host returns a peer",
