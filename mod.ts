@@ -1462,9 +1462,11 @@ class Stream {
   acked(piece: Outgoing): number {
     let byteCount = 0;
     piece.done = true;
-    for (let done; (done = this.#pending[this.#front])?.done; this.#front++) {
-      this.#partial += done.payload.length;
-      if (done.fragment & 1) byteCount += this.#partial, this.#partial = 0;
+    // On from the front through the pieces acked in order, each in turn as `piece`.
+    while ((piece = this.#pending[this.#front])?.done) {
+      this.#front++;
+      this.#partial += piece.payload.length;
+      if (piece.fragment & 1) byteCount += this.#partial, this.#partial = 0;
     }
     return byteCount;
   }
