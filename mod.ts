@@ -2518,17 +2518,6 @@ export class Host {
     return connection;
   }
 
-  /** Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. */
-  update(): void {
-    const now = this.#now();
-    this.#release(now);
-    for (const connection of this.#connections.values()) {
-      connection.update(now);
-      for (let datagram; (datagram = connection.pollTransmit(now));) this.#send(connection, datagram);
-      if (connection.finished) this.#connections.delete(connection.address);
-    }
-  }
-
   /**
    * Moves the timed messages due by `now` to the events, all of one time together; a departed peer's "disconnect"
    * right behind its own last one.
@@ -2542,6 +2531,17 @@ export class Host {
       if (disconnect) this.#sink.events.push(disconnect);
     }
     held.splice(0, due);
+  }
+
+  /** Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. */
+  update(): void {
+    const now = this.#now();
+    this.#release(now);
+    for (const connection of this.#connections.values()) {
+      connection.update(now);
+      for (let datagram; (datagram = connection.pollTransmit(now));) this.#send(connection, datagram);
+      if (connection.finished) this.#connections.delete(connection.address);
+    }
   }
 
   #randomWord(): number {
