@@ -1864,7 +1864,7 @@ class Connection implements Peer {
     const datagram = packet.subarray(0, at + TAG_BYTES);
     seal(datagram, this.#sendKey);
     if (!(flags & ACK_ONLY)) {
-      this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { sequence, sentAt: now, pieces, counted: false };
+      this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { counted: false, pieces, sequence, sentAt: now };
       this.#nextSequence = nextSequence(sequence);
       if (!this.#nextSequence) this.#sendKey[1]++; // a new lap (see receive)
     }
