@@ -593,9 +593,6 @@ class ByteReader {
   }
 }
 
-/** Bytes a varint of `value` takes. */
-const varintBytes = (value: number): number => value < 128 ? 1 : value < 2 ** 14 ? 2 : value < 2 ** 21 ? 3 : 4;
-
 /** Writes `value` (below 2 ** 28) as a varint at `at` of `bytes`; returns where it ended. */
 function writeVarint(bytes: Uint8Array, at: number, value: number): number {
   for (; value > 127; value >>>= 7) bytes[at++] = value | 128; // the low 7 bits and 128 for "more" (a byte keeps the low 8 bits)
@@ -626,6 +623,9 @@ function float64s(...values: number[]): Uint8Array {
 
 /** The `index`th float 64 of `bytes`. */
 const readFloat64 = (bytes: Uint8Array, index: number): number => viewOf(bytes).getFloat64(8 * index);
+
+/** Bytes a varint of `value` takes. */
+const varintBytes = (value: number): number => value < 128 ? 1 : value < 2 ** 14 ? 2 : value < 2 ** 21 ? 3 : 4;
 
 /**
  * HalfSipHash-2-4 (Aumasson and Bernstein, the 32-bit sibling of SipHash): a
