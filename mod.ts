@@ -2213,6 +2213,22 @@ class Connection implements Peer {
   }
 
   /**
+   * The next datagram to send now, or undefined when nothing is due: a HELLO
+   * while connecting, a CLOSING after `disconnect()`, else a data packet
+   * (at most `packetsPerUpdate` per update) or an ack or keepalive.
+   */
+  pollTransmit(now: number): Uint8Array | undefined {
+    if (!this.#packetsLeft) return undefined;
+    this.#packetsLeft--;
+    if (this.state != "connecting" && this.state != "disconnected") return this.#nextPacket(now);
+    // Connecting or closing: one HELLO or CLOSING at most per update, spaced out.
+    this.#packetsLeft = 0;
+    if (this.state == "connecting") {
+      if (now - this.#lastSentAt >= HANDSHAKE_RETRY_MS) return this.hello(now);
+    } else if (now - this.#lastSentAt >= CLOSING_SPACING_MS) return this.goodbye(now);
+  }
+
+  /**
    * Runs the timers and plans this update's packets: ends the connection
    * after `timeout` ms of silence, finds the resends due and the pieces that
    * ride along again. pollTransmit then hands out the datagrams.
@@ -2257,22 +2273,6 @@ class Connection implements Peer {
       else if (piece.copies < MAX_COPIES && loss ** piece.copies > residual) plan[2].push(piece);
     }
     for (const list of plan) list.reverse(); // taken from the end: the piece sent first on top
-  }
-
-  /**
-   * The next datagram to send now, or undefined when nothing is due: a HELLO
-   * while connecting, a CLOSING after `disconnect()`, else a data packet
-   * (at most `packetsPerUpdate` per update) or an ack or keepalive.
-   */
-  pollTransmit(now: number): Uint8Array | undefined {
-    if (!this.#packetsLeft) return undefined;
-    this.#packetsLeft--;
-    if (this.state != "connecting" && this.state != "disconnected") return this.#nextPacket(now);
-    // Connecting or closing: one HELLO or CLOSING at most per update, spaced out.
-    this.#packetsLeft = 0;
-    if (this.state == "connecting") {
-      if (now - this.#lastSentAt >= HANDSHAKE_RETRY_MS) return this.hello(now);
-    } else if (now - this.#lastSentAt >= CLOSING_SPACING_MS) return this.goodbye(now);
   }
 
   /**
