@@ -1396,7 +1396,10 @@ class Stream {
   #pending: Outgoing[] = [];
   /** Where the next unsent whole message and the next unsent fragment are, at or after the front. */
   #unsent = [0, 0];
-  /** Where the pieces not done start, as nextUnsent last found: the done pieces before it wait to be let go. */
+  /**
+   * Where the pieces not done start, as nextUnsent or acked last found: the done pieces before it wait to be let go
+   * (a reliable stream's have left the queue, but for the bytes of a message not yet whole: see acked).
+   */
   #front = 0;
   /** Receiving: the pieces that wait, and the next reliable sequence to deliver. */
   held = new Map<number, Held | null>();

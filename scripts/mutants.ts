@@ -407,9 +407,10 @@ const MUTANTS: Mutant[] = [
   {
     name: "a piece acked behind a lost one lets its bytes go from the sender's queue",
     edits: [[
-      "    for (let done; (done = this.#pending[this.#front])?.done; this.#front++) {\n" +
-      "      this.#partial += done.payload.length;\n" +
-      "      if (done.fragment & 1) byteCount += this.#partial, this.#partial = 0;\n" +
+      "    while ((piece = this.#pending[this.#front])?.done) {\n" +
+      "      this.#front++;\n" +
+      "      this.#partial += piece.payload.length;\n" +
+      "      if (piece.fragment & 1) byteCount += this.#partial, this.#partial = 0;\n" +
       "    }\n" +
       "    return byteCount;",
       "    return piece.payload.length;",
@@ -418,13 +419,16 @@ const MUTANTS: Mutant[] = [
   {
     name: "the pieces acked in order let go one an ack, not all",
     edits: [[
-      "for (let done; (done = this.#pending[this.#front])?.done; this.#front++) {",
-      "for (let done, once = 1; once-- && (done = this.#pending[this.#front])?.done; this.#front++) {",
+      "while ((piece = this.#pending[this.#front])?.done) {",
+      "for (let once = 1; once-- && (piece = this.#pending[this.#front])?.done;) {",
     ]],
   },
   {
     name: "a message's pieces acked in order leave the sender's queue before it is whole",
-    edits: [["if (done.fragment & 1) byteCount += this.#partial", "if (done.fragment | 1) byteCount += this.#partial"]],
+    edits: [[
+      "if (piece.fragment & 1) byteCount += this.#partial",
+      "if (piece.fragment | 1) byteCount += this.#partial",
+    ]],
   },
   {
     name: "connect() on a closed Host returns a peer",
