@@ -1943,7 +1943,7 @@ class Connection implements Peer {
     // The header's sequence is the one read first.
     const ackAge = sequenceAhead(this.#nextSequence, header.ack);
     // Over a reliable socket the peer sends no acks of its own, so the ack in its keepalive may be old.
-    if (ahead > SENT_PACKET_SLOTS || !this.#sink.reliable && (ackAge > SENT_PACKET_SLOTS || 1 > ackAge)) {
+    if (ahead > SENT_PACKET_SLOTS || !this.#sink.reliable && (ackAge > SENT_PACKET_SLOTS || ackAge < 1)) {
       return "invalid";
     }
     // Late or repeated packets: within the last 32 the bitfield tells (shifted up one, the latest as bit 0); older
@@ -1985,7 +1985,7 @@ class Connection implements Peer {
       // A jump so far ahead that the oldest packet received since the last ack would leave the bits (32 behind the
       // latest) unacked: ack it first, or its sender counts it lost and sends it again (bench/throughput.ts, 1,200 B
       // over loopback: from 24-117 pieces received twice a run to 0-19). The oldest, not a count: a gap can lie between.
-      if (!this.#sink.reliable && this.#ackPending && 32 < sequenceAhead(sequence, this.#unackedOldest)) {
+      if (!this.#sink.reliable && this.#ackPending && sequenceAhead(sequence, this.#unackedOldest) > 32) {
         this.earlyAck = this.packet(now);
       }
       if (ahead > 0) {
