@@ -63,7 +63,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "sequenceAhead: exactly half the range apart counts as ahead",
-    edits: [["=> ((a - b + 32768) & 0xffff) - 32768;", "=> ((a - b + 32767) & 0xffff) - 32767;"]],
+    edits: [["=> ((a - b + 0x8000) & 0xffff) - 0x8000;", "=> ((a - b + 0x7fff) & 0xffff) - 0x7fff;"]],
   },
   {
     name: "the send window off by one",
@@ -179,7 +179,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "LinkOptions not checked",
     edits: [[
-      "    if (!(value >= 0)) throw new RangeError(`LinkOptions.",
+      "    if (!(0 <= value)) throw new RangeError(`LinkOptions.",
       "    if (false) throw new RangeError(`LinkOptions.",
     ]],
   },
@@ -268,7 +268,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "a REFUSED for another protocol heard as full",
     edits: [[
-      'else connection.end(second === REFUSED_PROTOCOL ? "refused" : "full");',
+      'else connection.end(second !== REFUSED_PROTOCOL ? "full" : "refused");',
       'else connection.end("full");',
     ]],
   },
