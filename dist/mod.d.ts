@@ -261,8 +261,9 @@ export interface HostOptions {
      */
     maxMessageBytes?: number;
     /**
-     * Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. A piece acked behind one
-     * not yet acked stays counted until that one is, as its receiver holds it meanwhile. A receiver holds
+     * Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. A reliable or unordered
+     * message stays counted until it is acked whole and so is every message before it on its stream, as its receiver
+     * holds it meanwhile. A receiver holds
      * pieces that wait, over all its streams, up to 2 × maxMessageBytes + this + 256 KiB, each counted with 256 bytes
      * of bookkeeping besides its own (the 256 KiB: a receive window of 1,024 pieces' bookkeeping).
      */
