@@ -1569,6 +1569,32 @@ Deno.test("Host limits: a receiver holds at most 2 maxMessageBytes + maxQueuedBy
   // back bundled ten to a packet, and a packet whose reliable bytes would pass the bound is refused whole.
 });
 
+/**
+ * A client and a server on a memoryNet (5 ms one way), connected, the server with `serverOptions`; the client's link
+ * loses every datagram that carries 32 bytes of 0xab (a message marked so) until `lose(ms)` runs out. `step` runs a
+ * tick and hands each of the server's events to `onEvent`.
+ */
+function markedLoss(onEvent: (event: HostEvent) => void, serverOptions: HostOptions = {}) {
+  const net = memoryNet({ latencyMs: 5 });
+  let lossUntil = 0;
+  const marker = toHex(new Uint8Array(32).fill(0xab));
+  const client = new Host(
+    filtered(net.socket("client"), (data) => !(net.now() < lossUntil && toHex(data).includes(marker))),
+    { now: net.now },
+  );
+  const server = new Host(net.socket("server"), { now: net.now, ...serverOptions });
+  const peer = client.connect("server");
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    for (const event of drain(server)) onEvent(event);
+    drain(client);
+  };
+  for (let i = 0; i < 20 && peer.state !== "connected"; i++) step();
+  return { server, peer, step, lose: (ms: number) => lossUntil = net.now() + ms };
+}
+
 Deno.test("Host limits: a good peer's tiny messages behind a lost one never fill the receiver's bound", () => {
   // Each held piece counts 256 bytes of bookkeeping: at maxQueuedBytes 8,192 the bound was 16,384 bytes, 60 messages
   // of one byte behind a lost one filled it, and every packet carrying the lost one again (with newer messages) was
@@ -1576,26 +1602,13 @@ Deno.test("Host limits: a good peer's tiny messages behind a lost one never fill
   // one stream's receive window of pieces. Both ways: 60 nulls queued at once behind a 2-piece message, and one a
   // tick behind a whole message; each first message lost for a second and a half.
   for (const [first, count, perTick] of [[2000, 60, false], [40, 600, true]] as const) {
-    const net = memoryNet({ latencyMs: 5 });
-    let lossUntil = 0;
-    const marker = toHex(new Uint8Array(32).fill(0xab));
-    const client = new Host(
-      filtered(net.socket("client"), (data) => !(net.now() < lossUntil && toHex(data).includes(marker))),
-      { now: net.now },
-    );
-    const server = new Host(net.socket("server"), { now: net.now, maxMessageBytes: 4096, maxQueuedBytes: 8192 });
-    const peer = client.connect("server");
     const got: unknown[] = [];
     const disconnects: HostEvent[] = [];
-    const step = () => {
-      client.update();
-      server.update();
-      net.advance(TICK_MS);
-      for (const event of drain(server)) (event.type === "message" ? got : disconnects).push(event);
-      drain(client);
-    };
-    for (let i = 0; i < 20 && peer.state !== "connected"; i++) step();
-    lossUntil = net.now() + 1500;
+    const { peer, step, lose } = markedLoss(
+      (event) => (event.type === "message" ? got : disconnects).push(event),
+      { maxMessageBytes: 4096, maxQueuedBytes: 8192 },
+    );
+    lose(1500);
     peer.send(new Uint8Array(first).fill(0xab));
     for (let i = 0; i < count; i++) {
       peer.send(null);
@@ -1613,31 +1626,15 @@ Deno.test("Host limits: a good peer sending large messages behind lost ones meet
   // message was lost for 4 s filled the receiver's bound, every packet (the lost ones' resends too) was refused, and
   // the peer timed out with 2 of 9,308 delivered (a review, 2026-12-01). Now what waits at the receiver stays queued
   // at the sender: `send` throws at the sender's own maxQueuedBytes, and everything it took arrives. Default options.
-  const net = memoryNet({ latencyMs: 5 });
-  let lossUntil = 0;
-  const marker = toHex(new Uint8Array(32).fill(0xab));
-  const client = new Host(
-    filtered(net.socket("client"), (data) => !(net.now() < lossUntil && toHex(data).includes(marker))),
-    { now: net.now },
-  );
-  const server = new Host(net.socket("server"), { now: net.now });
-  const peer = client.connect("server");
   const got = new Map<number, number[]>();
   const disconnects: HostEvent[] = [];
-  const step = () => {
-    client.update();
-    server.update();
-    net.advance(TICK_MS);
-    for (const event of drain(server)) {
-      if (event.type === "disconnect") disconnects.push(event);
-      else if (event.type === "message") {
-        got.get(event.channel)!.push(Array.isArray(event.data) ? event.data[0] as number : -1);
-      }
+  const { server, peer, step, lose } = markedLoss((event) => {
+    if (event.type === "disconnect") disconnects.push(event);
+    else if (event.type === "message") {
+      got.get(event.channel)!.push(Array.isArray(event.data) ? event.data[0] as number : -1);
     }
-    drain(client);
-  };
-  for (let i = 0; i < 20 && peer.state !== "connected"; i++) step();
-  lossUntil = net.now() + 4000;
+  });
+  lose(4000);
   const sent = new Map<number, number[]>();
   let refused = 0;
   for (let channel = 0; channel < 6; channel++) {
@@ -1679,34 +1676,18 @@ Deno.test("Host limits: large messages on six channels, each missing a piece nea
   // filled the bound: every packet was refused, the lost pieces' resends too, and the peer timed out (a review,
   // 2026-12-01). Now a message's pieces leave the sender's queue together, once it is acked whole.
   for (const mode of ["reliable", "unordered"] as const) {
-    const net = memoryNet({ latencyMs: 5 });
-    let lossUntil = 0;
-    const marker = toHex(new Uint8Array(32).fill(0xab));
-    const client = new Host(
-      filtered(net.socket("client"), (data) => !(net.now() < lossUntil && toHex(data).includes(marker))),
-      { now: net.now },
-    );
-    const server = new Host(net.socket("server"), { now: net.now });
-    const peer = client.connect("server");
     const got: number[] = [];
     const disconnects: HostEvent[] = [];
-    const step = () => {
-      client.update();
-      server.update();
-      net.advance(TICK_MS);
-      for (const event of drain(server)) {
-        if (event.type === "disconnect") disconnects.push(event);
-        else if (event.type === "message") {
-          const data = event.data as Uint8Array;
-          assert.equal(data.length, 1_000_000);
-          assert.equal(data[0], event.channel, "the message of its channel, whole");
-          got.push(event.channel);
-        }
+    const { server, peer, step, lose } = markedLoss((event) => {
+      if (event.type === "disconnect") disconnects.push(event);
+      else if (event.type === "message") {
+        const data = event.data as Uint8Array;
+        assert.equal(data.length, 1_000_000);
+        assert.equal(data[0], event.channel, "the message of its channel, whole");
+        got.push(event.channel);
       }
-      drain(client);
-    };
-    for (let i = 0; i < 20 && peer.state !== "connected"; i++) step();
-    lossUntil = net.now() + 1000;
+    });
+    lose(1000);
     const sent = new Set<number>();
     for (let tick = 0; tick < 60 * 30 && got.length < 6 && !disconnects.length; tick++) {
       for (let channel = 0; channel < 6; channel++) {
