@@ -3023,7 +3023,7 @@ export class Timeline<T> {
 /** Inserts `[time, value]` into `list`, kept in time order, after any of the same time: searched from the end, where times mostly arrive. */
 function insertByTime<T>(list: [number, T, ...unknown[]][], time: number, value: T): void {
   let at = list.length;
-  while (list[at - 1]?.[0] > time) at--;
+  while (at && list[at - 1][0] > time) at--; // never list[-1]: a negative index is a slow lookup in V8
   list.splice(at, 0, [time, value]);
 }
 
