@@ -15,6 +15,7 @@
  *     deno task mutants                       all mutants against the current suite
  *     deno task mutants cookie window          only mutants whose name contains a word given
  *     deno task mutants --tests-from=5083fea   the test files as they were at a git commit (absent ones skipped)
+ *     deno task mutants --check                only check that every pattern matches mod.ts once, run nothing
  *
  * @module
  */
@@ -922,6 +923,10 @@ if (problems.length) {
   console.log(problems.join("\n"));
   console.log(`${problems.length} mutant patterns no longer match mod.ts: retarget them`);
   Deno.exit(1);
+}
+if (Deno.args.includes("--check")) {
+  console.log(`${chosen.length} mutant patterns match mod.ts once each`);
+  Deno.exit(0);
 }
 
 const folder = await Deno.makeTempDir({ prefix: "jamnet_mutants_" });
