@@ -1859,8 +1859,9 @@ class Connection implements Peer {
     if (!pieces.length && this.stats.packetsSent & 31 && !(flags & CLOSING)) flags |= ACK_ONLY;
     const packet = new Uint8Array(MAX_HEADER_BYTES + frameBytes);
     let at = writeHeader(packet, flags, sequence, this.#remoteLatest, this.#remoteBits);
-    for (const control of controls) at = writeFrame(control, undefined, packet, at);
+    // The piece written last (for NEXT): none while the control frames go first, which follow no frame anyway.
     let previous: Outgoing | undefined;
+    for (const control of controls) at = writeFrame(control, previous, packet, at);
     for (const piece of pieces) {
       at = writeFrame(piece, previous, packet, at);
       previous = piece;
