@@ -1134,9 +1134,10 @@ const nextSequence = (sequence: number): number => (sequence + 1) & 0xffff;
 /**
  * How far 16-bit sequence `a` is ahead of `b`, from -32768 to 32767: it stays
  * right across the wrap from 65535 to 0. Exactly half the range apart counts
- * as behind.
+ * as behind. The difference's low 16 bits, shifted to the top of 32 bits and
+ * back, keep their sign.
  */
-const sequenceAhead = (a: number, b: number): number => ((a - b + 0x8000) & 0xffff) - 0x8000;
+const sequenceAhead = (a: number, b: number): number => (a - b) << 16 >> 16;
 
 // ─── Packets ────────────────────────────────────────────────────────────────
 // Pure codecs over plain values: the handshake datagram, the data packet

@@ -64,7 +64,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "sequenceAhead: exactly half the range apart counts as ahead",
-    edits: [["=> ((a - b + 0x8000) & 0xffff) - 0x8000;", "=> ((a - b + 0x7fff) & 0xffff) - 0x7fff;"]],
+    edits: [["=> (a - b) << 16 >> 16;", "=> ((a - b + 0x7fff) & 0xffff) - 0x7fff;"]],
   },
   {
     name: "the send window off by one",
