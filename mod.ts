@@ -1032,8 +1032,8 @@ const scratchView = /* @__PURE__ */ viewOf(scratch);
 
 /** Copies the next `byteCount` bytes (4 or 8) into the scratch view and returns it. */
 function readView(byteCount: number): DataView {
-  const at = need(byteCount);
-  for (let i = 0; i < byteCount; i++) scratch[i] = input[at + i];
+  let at = need(byteCount);
+  for (let i = 0; i < byteCount; i++) scratch[i] = input[at++];
   return scratchView;
 }
 
