@@ -1033,7 +1033,7 @@ const scratchView = /* @__PURE__ */ viewOf(scratch);
 /** Copies the next `byteCount` bytes (4 or 8) into the scratch view and returns it. */
 function readView(byteCount: number): DataView {
   let at = need(byteCount);
-  for (let i = 0; i < byteCount; i++) scratch[i] = input[at++];
+  for (let i = 0; i < byteCount;) scratch[i++] = input[at++];
   return scratchView;
 }
 

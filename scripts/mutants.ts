@@ -194,7 +194,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "fuzz oracle: a float or 64-bit read trusts the length (DataView's own RangeError escapes)",
     edits: [[
-      "  let at = need(byteCount);\n  for (let i = 0; i < byteCount; i++) scratch[i] = input[at++];\n  return scratchView;",
+      "  let at = need(byteCount);\n  for (let i = 0; i < byteCount;) scratch[i++] = input[at++];\n  return scratchView;",
       "  const at = inputAt;\n  inputAt += byteCount;\n  return new DataView(input.buffer, input.byteOffset + at, byteCount);",
     ]],
   },
