@@ -317,7 +317,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "non-canonical frame accepted: HAS_CHANNEL with a channel byte of 0",
-    edits: [["channel > 0 || !(head & HAS_CHANNEL)", "true"]],
+    edits: [["channel || !(head & HAS_CHANNEL)", "true"]],
   },
   {
     name: "HostOptions.random ignored: crypto used anyway",
