@@ -3446,8 +3446,8 @@ export async function bunUdp(
         if (waiting.push([data.slice(), port, hostname, done]) === 1) flush();
       },
       listen(onData, onFault) {
-        fail = onFault;
         receive = onData;
+        fail = onFault;
       },
       close: () => udp.close(),
     }),
@@ -3555,8 +3555,8 @@ export function webSocketServer(): WebSocketServer {
       else notify(sendError(to, "no open WebSocket there"));
     },
     listen(onData, onEvent = ignore) {
-      notify = onEvent;
       receive = onData;
+      notify = onEvent;
     },
     close() {
       links.forEach((link) => link.close());
@@ -3654,8 +3654,8 @@ export function webSocket(ws: WebSocketLike): Socket & { readonly address: strin
       link.send(data);
     },
     listen(onData, onEvent = ignore) {
-      notify = onEvent;
       receive = onData;
+      notify = onEvent;
     },
     close: () => link.close(),
   };
