@@ -3551,8 +3551,8 @@ export function webSocketServer(): WebSocketServer {
     closed: forget,
     send(data, to) {
       const link = links.get(to);
-      if (link) link.send(data);
-      else notify(sendError(to, "no open WebSocket there"));
+      if (!link) return notify(sendError(to, "no open WebSocket there"));
+      link.send(data);
     },
     listen(onData, onEvent = ignore) {
       receive = onData;
