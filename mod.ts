@@ -2626,7 +2626,7 @@ export class Host {
     // thousands of events at once, and poll() took seconds to hand them out. It is dropped as invalid.
     if (datagram[0] >= DATA && connection && datagram.length <= 65507) {
       const verdict = connection.receive(datagram, now);
-      if (verdict === "invalid") return connection.count("invalidDropped");
+      if (verdict === "invalid") return this.#count(connection, "invalidDropped");
       if (connection.earlyAck) {
         this.#send(connection, connection.earlyAck);
         connection.earlyAck = undefined;
