@@ -2496,35 +2496,6 @@ export class Host {
   }
 
   /**
-   * Starts connecting to a Host at `address`; a `"connect"` event follows, or
-   * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`),
-   * `"refused"` (it runs another `protocol`), `"timeout"` (no answer), or
-   * `"closed"` (that Host connected to this one at the same moment, and its
-   * connection is the one kept: its `"connect"` arrives). Messages sent before
-   * then wait in the queue.
-   *
-   * @param address the socket address of the other Host
-   * @returns the peer, in state `"connecting"`
-   * @throws {RangeError} for an address the socket cannot send to (`"nonsense"` on UDP); no peer is left behind
-   * @throws {TypeError} once the Host is closed
-   */
-  connect(address: string): Peer {
-    if (this.#closed) throw new TypeError(`Cannot connect to ${address}: the Host is closed`);
-    let connection = this.#connections.get(address);
-    if (!connection || connection.state.startsWith("dis")) {
-      connection?.end(); // one leaving (disconnecting) drops its queue
-      const now = this.#now();
-      // A malformed address is the caller's mistake: the socket throws before the peer exists.
-      this.#transmit(
-        connection = new Connection(this.#sink, address, this.#randomWord() || 1, now),
-        connection.hello(now),
-      );
-      this.#connections.set(address, connection);
-    }
-    return connection;
-  }
-
-  /**
    * Moves the timed messages due by `now` to the events, all of one time together; a departed peer's "disconnect"
    * right behind its own last one.
    */
@@ -2681,6 +2652,35 @@ export class Host {
       if (kind === CHALLENGE) this.#send(connection, connection.hello(now, second)); // again, with the cookie
       else connection.end(second !== REFUSED_PROTOCOL ? "full" : "refused");
     } else this.#count(connection, "invalidDropped");
+  }
+
+  /**
+   * Starts connecting to a Host at `address`; a `"connect"` event follows, or
+   * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`),
+   * `"refused"` (it runs another `protocol`), `"timeout"` (no answer), or
+   * `"closed"` (that Host connected to this one at the same moment, and its
+   * connection is the one kept: its `"connect"` arrives). Messages sent before
+   * then wait in the queue.
+   *
+   * @param address the socket address of the other Host
+   * @returns the peer, in state `"connecting"`
+   * @throws {RangeError} for an address the socket cannot send to (`"nonsense"` on UDP); no peer is left behind
+   * @throws {TypeError} once the Host is closed
+   */
+  connect(address: string): Peer {
+    if (this.#closed) throw new TypeError(`Cannot connect to ${address}: the Host is closed`);
+    let connection = this.#connections.get(address);
+    if (!connection || connection.state.startsWith("dis")) {
+      connection?.end(); // one leaving (disconnecting) drops its queue
+      const now = this.#now();
+      // A malformed address is the caller's mistake: the socket throws before the peer exists.
+      this.#transmit(
+        connection = new Connection(this.#sink, address, this.#randomWord() || 1, now),
+        connection.hello(now),
+      );
+      this.#connections.set(address, connection);
+    }
+    return connection;
   }
 
   /**
