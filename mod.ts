@@ -2205,6 +2205,10 @@ class Connection implements Peer {
       }
       // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0.
       const rttSampleMs = bit < 0 ? Math.max(0, now - packet.sentAt) : undefined;
+      // Its fate joins the last LOSS_WINDOW_PACKETS (update reads their loss), its sample the estimates.
+      const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;
+      this.#fatesLost += +!acked - this.#fates[at];
+      this.#fates[at] = +!acked;
       estimate(this.#sink.stats, !acked, rttSampleMs);
       estimate(this.stats, !acked, rttSampleMs);
       for (const piece of packet.pieces) {
@@ -2212,9 +2216,6 @@ class Connection implements Peer {
         else if (piece.onAcked) piece.onAcked();
         else if (!piece.done) this.#queuedBytes -= this.#stream(streamId(piece.channel, piece.mode)).acked(piece);
       }
-      const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;
-      this.#fatesLost += +!acked - this.#fates[at];
-      this.#fates[at] = +!acked;
     }
   }
 
