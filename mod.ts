@@ -2301,8 +2301,9 @@ class Connection implements Peer {
     const chosen: Outgoing[] = [];
     let used = 0;
     const room = this.#config.mtu - MAX_HEADER_BYTES;
-    // Takes a piece if its frame fits; each frame counted as written on its own (a NEXT frame takes less).
-    const take = (piece: Outgoing, isRide: boolean): boolean => {
+    // Takes a piece if its frame fits, as a copy riding again when `isRide`; each frame counted as written on its own
+    // (a NEXT frame takes less).
+    const take = (piece: Outgoing, isRide?: boolean): boolean => {
       const bytes = frameBytes(piece);
       if (used + bytes > room) return false;
       piece.sentAt = now;
@@ -2336,7 +2337,7 @@ class Connection implements Peer {
       // messages go before fragments: a stream of whole messages filling every packet holds fragments back).
       for (let i = 0; i < this.#streamList.length; i++) {
         const stream = this.#streamList[(this.#packetsThisUpdate + i) % this.#streamList.length];
-        for (let piece; (piece = stream.nextUnsent(fragments)) && take(piece, false);) {
+        for (let piece; (piece = stream.nextUnsent(fragments)) && take(piece);) {
           // taken
         }
       }

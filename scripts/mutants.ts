@@ -48,8 +48,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "sequenced and unreliable messages dropped whenever the measured loss is over 1%",
     edits: [[
-      "const take = (piece: Outgoing, isRide: boolean): boolean => {\n",
-      "const take = (piece: Outgoing, isRide: boolean): boolean => {\n" +
+      "const take = (piece: Outgoing, isRide?: boolean): boolean => {\n",
+      "const take = (piece: Outgoing, isRide?: boolean): boolean => {\n" +
       "      if (piece.mode > 1 && !piece.sends && this.stats.loss > 0.01) {\n" +
       "        piece.sends = 1;\n" +
       "        piece.done = true;\n" +
