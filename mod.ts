@@ -2080,7 +2080,7 @@ class Connection implements Peer {
    * holds up no other.
    */
   #full(length: number, max: number): boolean {
-    return length >= (2 * this.queued < max ? 2 * max : max);
+    return length >= (this.queued * 2 < max ? 2 * max : max);
   }
 
   send(value: unknown, options: SendOptions = {}): void {

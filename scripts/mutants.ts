@@ -97,7 +97,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "the event queue grows past twice maxEvents, a packet of each peer",
-    edits: [["2 * this.queued < max ? 2 * max : max", "2 * this.queued < max ? Infinity : max"]],
+    edits: [["this.queued * 2 < max ? 2 * max : max", "this.queued * 2 < max ? Infinity : max"]],
   },
   {
     name: "a peer's count of unpolled messages never goes down (a peer once over half is refused for good)",
