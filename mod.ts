@@ -2737,19 +2737,20 @@ interface SentSnapshot {
 function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
   const length = bytes.length;
   const out = new Uint8Array(length * 2 + 10);
-  // Past the end of the base its bytes count as 0: XOR takes the undefined there as 0.
-  const differs = (i: number) => i < length && bytes[i] ^ base[i];
+  // Byte i XOR the base's, 0 past the end. Past the end of the base its bytes count as 0: XOR takes the
+  // undefined there as 0.
+  const xor = (i: number) => i < length ? bytes[i] ^ base[i] : 0;
   let at = writeVarint(out, 0, length);
   for (let i = 0; i < length;) {
     const same = i;
-    while (i < length && !differs(i)) i++;
+    while (i < length && !xor(i)) i++;
     if (i === length) break; // the rest equals the base: nothing to say
     const start = i;
     // A run of differing bytes goes on over up to 2 equal ones: a new run would cost at least 2 bytes.
-    while (differs(i) || differs(i + 1) || differs(i + 2)) i++;
+    while (xor(i) || xor(i + 1) || xor(i + 2)) i++;
     at = writeVarint(out, at, start - same);
     at = writeVarint(out, at, i - start);
-    for (let j = start; j < i; j++) out[at++] = bytes[j] ^ base[j];
+    for (let j = start; j < i; j++) out[at++] = xor(j);
   }
   return out.subarray(0, at);
 }
