@@ -2815,7 +2815,7 @@ class Snapshots {
   /**
    * Rebuilds the snapshot sent as `sequence`: its packed bytes, the time it
    * was sent on the sender's clock and whether it is newer than every one
-   * delivered before (to deliver), or null when it cannot be (its baseline is
+   * delivered before (to deliver), or undefined when it cannot be (its baseline is
    * gone, it is malformed, or longer than `max` bytes, whole or rebuilt: the
    * receiver's maxMessageBytes, less what this update rebuilt already). Every
    * snapshot rebuilt is kept as a baseline.
@@ -2824,7 +2824,7 @@ class Snapshots {
     sequence: number,
     payload: Uint8Array,
     max: number,
-  ): [bytes: Uint8Array, time: number, newest: boolean] | null {
+  ): [bytes: Uint8Array, time: number, newest: boolean] | undefined {
     const reader = new ByteReader(payload);
     const back = reader.varint();
     const time = reader.take(8);
@@ -2834,7 +2834,7 @@ class Snapshots {
     // Its time is validated as a timed message's is: NaN or Infinity in `event.time` broke a Timeline.
     const bytes = reader.ok && isFinite(readFloat64(time, 0)) &&
       (back ? base?.sequence === baseSequence && applyDelta(base.bytes, max, body) : body.length <= max && body);
-    if (!bytes) return null;
+    if (!bytes) return undefined;
     this.#received[sequence % SNAPSHOT_SLOTS] = { sequence, bytes };
     const newest = this.#newestDelivered < 0 || sequenceAhead(sequence, this.#newestDelivered) > 0;
     if (newest) this.#newestDelivered = sequence;
