@@ -2763,9 +2763,8 @@ function applyDelta(base: Uint8Array, max: number, delta: Uint8Array): Uint8Arra
   // that grows by zeros has a short delta; states built each on the last could grow 8 times a delta each).
   if (length > max) return undefined;
   const bytes = new Uint8Array(length);
-  let at = 0;
   bytes.set(base.subarray(0, length));
-  while (reader.left) {
+  for (let at = 0; reader.left;) {
     at += reader.varint();
     const run = reader.take(reader.varint());
     if (length < at + run.length) return undefined;
