@@ -2745,10 +2745,10 @@ function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
     const same = i;
     while (i < length && !xor(i)) i++;
     if (i === length) break; // the rest equals the base: nothing to say
+    at = writeVarint(out, at, i - same);
     const start = i;
     // A run of differing bytes goes on over up to 2 equal ones: a new run would cost at least 2 bytes.
     while (xor(i) || xor(i + 1) || xor(i + 2)) i++;
-    at = writeVarint(out, at, start - same);
     at = writeVarint(out, at, i - start);
     for (let j = start; j < i; j++) out[at++] = xor(j);
   }
