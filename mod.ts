@@ -2834,9 +2834,9 @@ class Snapshots {
     const bytes = reader.ok && isFinite(readFloat64(time, 0)) &&
       (back ? base?.sequence === baseSequence && applyDelta(base.bytes, max, body) : body.length <= max && body);
     if (!bytes) return undefined;
-    this.#received[sequence % SNAPSHOT_SLOTS] = { sequence, bytes };
     const newest = this.#newestDelivered < 0 || sequenceAhead(sequence, this.#newestDelivered) > 0;
     if (newest) this.#newestDelivered = sequence;
+    this.#received[sequence % SNAPSHOT_SLOTS] = { sequence, bytes };
     return [bytes, readFloat64(time, 0), newest];
   }
 }
