@@ -2743,7 +2743,7 @@ function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
   let at = writeVarint(out, 0, length);
   for (let i = 0; i < length;) {
     const same = i;
-    while (i < length && !xor(i)) i++;
+    while (!xor(i) && i < length) i++; // xor is 0 at length: the bound ends the scan there
     if (i === length) break; // the rest equals the base: nothing to say
     at = writeVarint(out, at, i - same);
     const start = i;
