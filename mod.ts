@@ -463,11 +463,12 @@ export interface HostOptions {
    */
   maxMessageBytes?: number;
   /**
-   * Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. A reliable or unordered
-   * message stays counted until it is acked whole and so is every message before it on its stream, as its receiver
-   * holds it meanwhile. A receiver holds
-   * pieces that wait, over all its streams, up to 2 × maxMessageBytes + this + 256 KiB, each counted with 256 bytes
-   * of bookkeeping besides its own (the 256 KiB: a receive window of 1,024 pieces' bookkeeping).
+   * Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. Each piece of a message
+   * (one up to the mtu) counts 256 bytes of bookkeeping besides its own, as a receiver counts a piece it holds: a
+   * 1-byte message counts 257. A reliable or unordered message stays counted until it is acked whole and so is every
+   * message before it on its stream, as its receiver holds it meanwhile. A receiver holds pieces that wait, over all
+   * its streams, up to 2 × maxMessageBytes + this + 256 KiB, so a sender with the same options never fills it (many
+   * streams of tiny messages did, while a sender counted their bytes alone).
    */
   maxQueuedBytes?: number;
   /**
@@ -1414,7 +1415,10 @@ class Stream {
   #newest = 0xffff; // just behind 0: the first sequenced message is newer
   /** The first sequence not held, as accept() last found it: the one the stream waits for. */
   #firstMissing = 0;
-  /** Bytes of the pieces acked in order of the message not yet acked whole: let go from the queue with its last. */
+  /**
+   * Bytes of the pieces acked in order of the message not yet acked whole, each with HELD_PIECE_BYTES: let go from
+   * the queue with its last.
+   */
   #partial = 0;
   /** A STATE stream's snapshots, sent and received (made on first use: `declare` emits no field for it). */
   declare snapshots?: Snapshots;
@@ -1441,7 +1445,7 @@ class Stream {
 
   /**
    * Drops the pieces of a stream that loses nothing by it (a snapshot stream)
-   * that were never sent: a newer one supersedes them. Returns their bytes.
+   * that were never sent: a newer one supersedes them. Returns their bytes, each with HELD_PIECE_BYTES.
    */
   dropUnsent(): number {
     const pending = this.#pending;
@@ -1450,7 +1454,7 @@ class Stream {
       const piece = pending[at];
       if (!piece.sends && !piece.done) {
         piece.done = true;
-        byteCount += piece.payload.length;
+        byteCount += HELD_PIECE_BYTES + piece.payload.length;
       }
     }
     return byteCount;
@@ -1458,7 +1462,7 @@ class Stream {
 
   /**
    * Marks a reliable piece acked; returns the bytes it lets go from the queue: those of the messages acked whole and
-   * in order, up to the first piece not acked. A piece acked behind one lost waits at the receiver, and so does a
+   * in order, up to the first piece not acked, each piece with HELD_PIECE_BYTES. A piece acked behind one lost waits at the receiver, and so does a
    * message not yet whole, so they stay counted until the lost one is acked: what a peer holds for a stream is part
    * of what its sender has queued, and a sender that keeps sending while one piece is lost meets its own
    * `maxQueuedBytes` before the receiver's bound (which refused every packet once full, the lost piece's resends
@@ -1470,7 +1474,7 @@ class Stream {
     // On from the front through the pieces acked in order, each in turn as `piece`.
     while ((piece = this.#pending[this.#front])?.done) {
       this.#front++;
-      this.#partial += piece.payload.length;
+      this.#partial += HELD_PIECE_BYTES + piece.payload.length;
       if (piece.fragment & 1) byteCount += this.#partial, this.#partial = 0;
     }
     return byteCount;
@@ -1714,6 +1718,7 @@ class Connection implements Peer {
   #fatesLost = 0;
   #ackPending = 0; // packets received since the last one sent
   #unackedOldest = 0; // the oldest packet received since the last ack was sent (while #ackPending)
+  /** Bytes of the pieces queued and not let go, each with HELD_PIECE_BYTES: see HostOptions.maxQueuedBytes. */
   #queuedBytes = 0;
   #heldBytes = 0;
   /** Bytes of the states rebuilt since the last update (see #deliver). */
@@ -2129,8 +2134,8 @@ class Connection implements Peer {
     }
     if (this.#queuedBytes + payload.length > this.#config.maxQueuedBytes) {
       throw new RangeError(
-        `Cannot send ${payload.length} bytes to ${this.address}: ${this.#queuedBytes} bytes are queued and the limit ` +
-          `is ${this.#config.maxQueuedBytes} (HostOptions.maxQueuedBytes)`,
+        `Cannot send ${payload.length} bytes to ${this.address}: ${this.#queuedBytes} bytes are queued (each ` +
+          `piece counts 256 more) and the limit is ${this.#config.maxQueuedBytes} (HostOptions.maxQueuedBytes)`,
       );
     }
     // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
@@ -2149,7 +2154,10 @@ class Connection implements Peer {
     const pieceCount = Math.ceil((payload.length + shift) / pieceBytes); // pack gives at least 1 byte
     if (snapshot) snapshot.unacked = pieceCount;
     const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
-    this.#queuedBytes += payload.length;
+    // Each piece with its bookkeeping, as the receiver counts what it holds (see HostOptions.maxQueuedBytes). The
+    // check above is of the bytes alone: one message's bookkeeping may pass the limit, by 256 KiB at most (1,024
+    // pieces), which the receiver's bound has room for.
+    this.#queuedBytes += payload.length + pieceCount * HELD_PIECE_BYTES;
     for (let index = 0; index < pieceCount; index++) {
       stream.push({
         at,
@@ -2313,7 +2321,7 @@ class Connection implements Peer {
       else if (isReliable(piece.mode) && !this.#sink.reliable) this.#inFlight.push(piece);
       else {
         piece.done = true; // unreliable pieces go once, and everything over a reliable socket
-        this.#queuedBytes -= piece.payload.length;
+        this.#queuedBytes -= HELD_PIECE_BYTES + piece.payload.length;
       }
       // Back off by 1.5 (as KCP does in its fast mode), not 2: a game would rather resend than wait.
       if (isRide) piece.copies++;

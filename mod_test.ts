@@ -1356,7 +1356,12 @@ Deno.test("Host treats a sequenced message exactly 32768 ahead of the newest as 
   // The server hears nothing while the client's packets are lost: a congestion window with no acks sends one
   // packet each 48 ms (three updates), so the loss lasts about 30 s, past the default timeout.
   const server = new Host(net.socket("server"), { now: net.now, timeout: 60_000 });
-  const client = new Host(filtered(net.socket("client"), () => !lost), { now: net.now, packetsPerUpdate: 64 });
+  // 65,533 messages queued while lost, 259 bytes each with the bookkeeping of its piece: past the default 4 MiB.
+  const client = new Host(filtered(net.socket("client"), () => !lost), {
+    now: net.now,
+    packetsPerUpdate: 64,
+    maxQueuedBytes: 32 << 20,
+  });
   const peer = client.connect("server");
   const got: string[] = [];
   const step = () => {
@@ -1527,12 +1532,14 @@ Deno.test("Host limits: maxEvents holds datagrams back until the events are poll
 });
 
 Deno.test("Host limits: send() throws past maxQueuedBytes with the exact message, and accepts again once acked", () => {
-  const { peer, step, stepUntil, serverEvents } = pair({ latencyMs: 10 }, { maxQueuedBytes: 1000 });
-  const message = new Uint8Array(200); // 202 bytes packed
+  const { peer, step, stepUntil, serverEvents } = pair({ latencyMs: 10 }, { maxQueuedBytes: 2000 });
+  const message = new Uint8Array(200); // 202 bytes packed, one piece: 458 queued with its 256 of bookkeeping
   for (let i = 0; i < 4; i++) peer.send(message);
   assert.throws(() => peer.send(message), {
     name: "RangeError",
-    message: "Cannot send 202 bytes to server: 808 bytes are queued and the limit is 1000 (HostOptions.maxQueuedBytes)",
+    message:
+      "Cannot send 202 bytes to server: 1832 bytes are queued (each piece counts 256 more) and the limit is 2000 " +
+      "(HostOptions.maxQueuedBytes)",
   });
   stepUntil(() => messages(serverEvents).length === 4, "the 4 queued messages arrive");
   for (let i = 0; i < 5; i++) step(); // their acks come back
@@ -1574,13 +1581,17 @@ Deno.test("Host limits: a receiver holds at most 2 maxMessageBytes + maxQueuedBy
  * loses every datagram that carries 32 bytes of 0xab (a message marked so) until `lose(ms)` runs out. `step` runs a
  * tick and hands each of the server's events to `onEvent`.
  */
-function markedLoss(onEvent: (event: HostEvent) => void, serverOptions: HostOptions = {}) {
+function markedLoss(
+  onEvent: (event: HostEvent) => void,
+  serverOptions: HostOptions = {},
+  clientOptions: HostOptions = {},
+) {
   const net = memoryNet({ latencyMs: 5 });
   let lossUntil = 0;
   const marker = toHex(new Uint8Array(32).fill(0xab));
   const client = new Host(
     filtered(net.socket("client"), (data) => !(net.now() < lossUntil && toHex(data).includes(marker))),
-    { now: net.now },
+    { now: net.now, ...clientOptions },
   );
   const server = new Host(net.socket("server"), { now: net.now, ...serverOptions });
   const peer = client.connect("server");
@@ -1617,6 +1628,55 @@ Deno.test("Host limits: a good peer's tiny messages behind a lost one never fill
     for (let i = 0; i < 300 && got.length <= count; i++) step();
     assert.deepEqual(disconnects.filter((event) => event.type === "disconnect"), [], `${count} behind ${first} bytes`);
     assert.equal(got.length, count + 1, `all ${count + 1} arrive (${first} bytes first)`);
+  }
+});
+
+Deno.test("Host limits: tiny messages on many channels behind lost ones never fill the receiver's bound", () => {
+  // Each piece a receiver holds counts 256 bytes of bookkeeping, and each stream may have 1,024 pieces in flight, so
+  // many streams of tiny messages behind a lost one filled the bound (room for one stream's window of bookkeeping):
+  // two channels each sending 20 nulls a tick behind a first message lost for 1.5 s timed out at maxMessageBytes 4,096
+  // and maxQueuedBytes 8,192, and 32 channels at the defaults (a review, 2026-12-01). A sender now counts each piece's
+  // bookkeeping in what it has queued, so it meets its own maxQueuedBytes first: `send` throws, the game waits.
+  for (
+    const [channels, options] of [[2, { maxMessageBytes: 4096, maxQueuedBytes: 8192 }], [32, { channels: 32 }]] as const
+  ) {
+    const got = new Map<number, unknown[]>();
+    const disconnects: HostEvent[] = [];
+    const { peer, step, lose } = markedLoss(
+      (event) => {
+        if (event.type === "message") got.set(event.channel, [...got.get(event.channel) ?? [], event.data]);
+        else if (event.type === "disconnect") disconnects.push(event);
+      },
+      options,
+      options,
+    ); // both sides with the same options
+    const sent = new Map<number, unknown[]>();
+    let refused = 0;
+    lose(1500);
+    for (let channel = 0; channel < channels; channel++) {
+      peer.send(new Uint8Array(40).fill(0xab), { channel }); // lost for 1.5 s
+      sent.set(channel, [null]);
+    }
+    for (let tick = 0; tick < 150; tick++) {
+      for (let channel = 0; channel < channels; channel++) {
+        for (let i = 0; i < 20; i++) {
+          try {
+            peer.send(tick, { channel });
+            sent.get(channel)!.push(tick);
+          } catch {
+            refused++; // the sender's own limit: the game waits
+          }
+        }
+      }
+      step();
+    }
+    for (let i = 0; i < 300; i++) step();
+    assert.deepEqual(disconnects, [], `${channels} channels: no disconnect`);
+    for (let channel = 0; channel < channels; channel++) {
+      const arrived = got.get(channel)?.slice(1); // after the lost one
+      assert.deepEqual(arrived, sent.get(channel)!.slice(1), `${channels} channels: channel ${channel} in order`);
+    }
+    assert.ok(refused > 0, `${channels} channels: the sender met its own limit`);
   }
 });
 
@@ -2220,10 +2280,11 @@ Deno.test("an honest sender of large messages never sends past the receiver's wi
     });
     stepUntil(() => peer.state === "connected", "connected");
     const big = new Uint8Array(30_000);
-    for (let i = 0; i < 120; i++) peer.send(big.fill(i));
-    stepUntil(() => messages(serverEvents).length === 120, "120 messages of 30 KB arrive", 3000);
+    // 3.6 MB with their pieces' bookkeeping, within the default 4 MiB a sender may queue.
+    for (let i = 0; i < 100; i++) peer.send(big.fill(i));
+    stepUntil(() => messages(serverEvents).length === 100, "100 messages of 30 KB arrive", 3000);
     assert.equal(server.stats.invalidDropped, 0, `seed ${seed}: an honest packet was refused`);
-    assert.deepEqual(messages(serverEvents).map(({ data }) => (data as Uint8Array)[0]), [...Array(120).keys()]);
+    assert.deepEqual(messages(serverEvents).map(({ data }) => (data as Uint8Array)[0]), [...Array(100).keys()]);
   }
 });
 

@@ -410,11 +410,11 @@ const MUTANTS: Mutant[] = [
     edits: [[
       "    while ((piece = this.#pending[this.#front])?.done) {\n" +
       "      this.#front++;\n" +
-      "      this.#partial += piece.payload.length;\n" +
+      "      this.#partial += HELD_PIECE_BYTES + piece.payload.length;\n" +
       "      if (piece.fragment & 1) byteCount += this.#partial, this.#partial = 0;\n" +
       "    }\n" +
       "    return byteCount;",
-      "    return piece.payload.length;",
+      "    return HELD_PIECE_BYTES + piece.payload.length;",
     ]],
   },
   {
@@ -452,6 +452,15 @@ const MUTANTS: Mutant[] = [
       "if (Math.abs(sequenceAhead(sequence, old)) > STATE_PIECES_KEPT) {",
       "if (sequenceAhead(sequence, old) > STATE_PIECES_KEPT) {",
     ]],
+  },
+  {
+    name: "a sender counts the bytes of its pieces alone, not their bookkeeping",
+    edits: [
+      ["this.#queuedBytes += payload.length + pieceCount * HELD_PIECE_BYTES;", "this.#queuedBytes += payload.length;"],
+      ["this.#queuedBytes -= HELD_PIECE_BYTES + piece.payload.length;", "this.#queuedBytes -= piece.payload.length;"],
+      ["byteCount += HELD_PIECE_BYTES + piece.payload.length;", "byteCount += piece.payload.length;"],
+      ["this.#partial += HELD_PIECE_BYTES + piece.payload.length;", "this.#partial += piece.payload.length;"],
+    ],
   },
   {
     name: "a rebuilt state bounded by its delta's size, not maxMessageBytes",
