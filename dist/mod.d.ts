@@ -261,11 +261,12 @@ export interface HostOptions {
      */
     maxMessageBytes?: number;
     /**
-     * Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. A reliable or unordered
-     * message stays counted until it is acked whole and so is every message before it on its stream, as its receiver
-     * holds it meanwhile. A receiver holds
-     * pieces that wait, over all its streams, up to 2 × maxMessageBytes + this + 256 KiB, each counted with 256 bytes
-     * of bookkeeping besides its own (the 256 KiB: a receive window of 1,024 pieces' bookkeeping).
+     * Bytes a peer may have queued and not yet acked (default 4 MiB); `send` throws past it. Each piece of a message
+     * (one up to the mtu) counts 256 bytes of bookkeeping besides its own, as a receiver counts a piece it holds: a
+     * 1-byte message counts 257. A reliable or unordered message stays counted until it is acked whole and so is every
+     * message before it on its stream, as its receiver holds it meanwhile. A receiver holds pieces that wait, over all
+     * its streams, up to 2 × maxMessageBytes + this + 256 KiB, so a sender with the same options never fills it (many
+     * streams of tiny messages did, while a sender counted their bytes alone).
      */
     maxQueuedBytes?: number;
     /**
@@ -433,6 +434,14 @@ export declare class Host {
      * @throws {RangeError} for an option out of its range
      */
     constructor(socket: Socket, options?: HostOptions);
+    /** Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. */
+    update(): void;
+    /** The next event, or undefined when there is none. */
+    poll(): HostEvent | undefined;
+    /** The connected peers. */
+    get peers(): Peer[];
+    /** Async style: updates every `tickMs` and yields each event, until `close()`. */
+    [Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined>;
     /**
      * Starts connecting to a Host at `address`; a `"connect"` event follows, or
      * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`),
@@ -447,14 +456,6 @@ export declare class Host {
      * @throws {TypeError} once the Host is closed
      */
     connect(address: string): Peer;
-    /** Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. */
-    update(): void;
-    /** The next event, or undefined when there is none. */
-    poll(): HostEvent | undefined;
-    /** The connected peers. */
-    get peers(): Peer[];
-    /** Async style: updates every `tickMs` and yields each event, until `close()`. */
-    [Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined>;
     /**
      * Disconnects every peer (each hears `"closed"`: CLOSE_BURST copies of the
      * goodbye leave at once, as nothing can wait for their acks), then closes
