@@ -771,9 +771,9 @@ function putDate(date: Date): void {
 /** Writes a str: ASCII byte by byte, anything else through TextEncoder. */
 function putString(value: string): void {
   const length = value.length;
-  // Room for put's 9, which covers the longest header (5), and for UTF-8 (3 bytes per UTF-16 unit): the
+  // Room for UTF-8 (3 bytes per UTF-16 unit) and for put's 9, which covers the longest header (5): the
   // buffer must not move under `start`.
-  room(9 + length * 3);
+  room(length * 3 + 9);
   const start = outAt;
   putLength(length, 0xd9, 0xa0, 32);
   for (let i = 0; i < length; i++) {
