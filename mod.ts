@@ -999,7 +999,8 @@ function need(byteCount: number): number {
   if (byteCount > input.length - inputAt) {
     malformed(`truncated: needs ${byteCount} bytes, has ${input.length - inputAt}`);
   }
-  return (inputAt += byteCount) - byteCount;
+  inputAt += byteCount;
+  return inputAt - byteCount;
 }
 
 /** Every malformed input ends here: a RangeError that says what and where. */
