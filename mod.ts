@@ -758,7 +758,7 @@ function putDate(date: Date): void {
   if (ms !== ms) throw new RangeError("Cannot pack an invalid Date");
   const seconds = Math.floor(ms / 1000);
   const wide = seconds < 0 || seconds >= 2 ** 34;
-  const nanoseconds = (ms - seconds * 1000) * 1e6;
+  const nanoseconds = 1e6 * (ms - seconds * 1000);
   // The three words, and of them the end the form needs. setUint32 keeps the low 32 bits of an integer: the high
   // word of a negative is all ones.
   putExtension(
@@ -1064,12 +1064,9 @@ function readExtension(byteCount: number): Date | Extension {
   if (![4, 8, 12].includes(byteCount)) malformed(`timestamp of ${byteCount} bytes (4, 8 or 12)`);
   // The three forms of putDate, read a 32-bit word at a time.
   const first = readInt(4);
-  const nanoseconds = byteCount > 8 ? first : byteCount > 4 ? first >>> 2 : 0;
-  const seconds = byteCount > 8
-    ? (readInt(4) | 0) * 2 ** 32 + readInt(4)
-    : byteCount > 4
-    ? (first & 3) * 2 ** 32 + readInt(4)
-    : first;
+  const nanoseconds = byteCount > 4 ? byteCount > 8 ? first : first >>> 2 : 0;
+  // Past 4 bytes, the seconds are a high part (a signed word, or the first word's low 2 bits) * 2 ** 32 + a low word.
+  const seconds = byteCount > 4 ? (byteCount > 8 ? readInt(4) | 0 : first & 3) * 2 ** 32 + readInt(4) : first;
   const date = new Date(seconds * 1000 + Math.floor(nanoseconds / 1e6));
   if (nanoseconds > 999999999 || !isFinite(date.getTime())) malformed("timestamp out of range for a Date");
   return date;
