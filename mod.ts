@@ -708,10 +708,10 @@ function putBytes(bytes: Uint8Array): void {
 function room(byteCount: number): void {
   if (out.length - outAt < byteCount) {
     const message = out.subarray(outStart, outAt);
-    (out = new Uint8Array(Math.max(2 * (byteCount + message.length), PACK_CHUNK_BYTES))).set(message);
+    outView = viewOf(out = new Uint8Array(Math.max(2 * (byteCount + message.length), PACK_CHUNK_BYTES)));
+    out.set(message);
     outAt = message.length;
     outStart = 0;
-    outView = viewOf(out);
   }
 }
 
