@@ -821,7 +821,7 @@ function write(value: unknown, depth: number): void {
       if (value < -(2n ** 63n) || value >= 2n ** 64n) {
         throw new RangeError(`Cannot pack ${value}: a bigint must fit in 64 bits`);
       }
-      return put64(value < 0 ? 0xd3 : 0xcf, value);
+      return put64((value < 0 ? 0xd0 : 0xcc) + 3, value); // int 64 0xd3 or uint 64 0xcf: 8 bytes, the form 1 << 3
     case "undefined":
     case "object":
       if (!value) return put(0xc0); // undefined and null are nil
