@@ -813,10 +813,10 @@ function write(value: unknown, depth: number): void {
         return magnitude >= 2 ** 32 ? write(BigInt(value), 0) : put((value < 0 ? 0xd0 : 0xcc) + log, value, 1 << log);
       }
       return put(value); // positive or negative fixint (a byte keeps the low 8 bits)
-    case "string":
-      return putString(value);
     case "boolean":
       return put(0xc2 + +value); // false 0xc2, true 0xc3
+    case "string":
+      return putString(value);
     case "bigint":
       if (value >= 2n ** 64n || value < -(2n ** 63n)) {
         throw new RangeError(`Cannot pack ${value}: a bigint must fit in 64 bits`);
