@@ -768,6 +768,14 @@ function putDate(date: Date): void {
   );
 }
 
+/** Writes 8 bytes through the DataView after a type byte: a float 64 (0xcb), or a bigint as two's complement (0xcf, 0xd3). */
+function put64(type: number, value: number | bigint): void {
+  put(type);
+  if (type < 0xcc) outView.setFloat64(outAt, value as number);
+  else outView.setBigUint64(outAt, value as bigint);
+  outAt += 8;
+}
+
 /** Writes a str: ASCII byte by byte, anything else through TextEncoder. */
 function putString(value: string): void {
   const length = value.length;
@@ -791,14 +799,6 @@ function putString(value: string): void {
     }
     out[outAt++] = code;
   }
-}
-
-/** Writes 8 bytes through the DataView after a type byte: a float 64 (0xcb), or a bigint as two's complement (0xcf, 0xd3). */
-function put64(type: number, value: number | bigint): void {
-  put(type);
-  if (type < 0xcc) outView.setFloat64(outAt, value as number);
-  else outView.setBigUint64(outAt, value as bigint);
-  outAt += 8;
 }
 
 function write(value: unknown, depth: number): void {
