@@ -690,8 +690,8 @@ function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
 // typed array costs about 300 ns in Deno, as much as packing a small message.
 // A region once handed out is never written again.
 let out: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
-let outAt = 0;
 let outStart = 0;
+let outAt = 0;
 let outView: DataView;
 /** How many packs are running: more than 1 when a getter or proxy packs while a pack reads it. */
 let packing = 0;
@@ -710,8 +710,8 @@ function room(byteCount: number): void {
     const message = out.subarray(outStart, outAt);
     outView = viewOf(out = new Uint8Array(Math.max(2 * (byteCount + message.length), PACK_CHUNK_BYTES)));
     out.set(message);
-    outAt = message.length;
     outStart = 0;
+    outAt = message.length;
   }
 }
 
