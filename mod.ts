@@ -1503,7 +1503,7 @@ class Stream {
       isReliable(this.#mode) ? front - (pending[front]?.fragment >> 1) + RECEIVE_WINDOW : Infinity,
     );
     const kind = +fragments;
-    for (let at = Math.max(this.#unsent[kind], front); at < end; at++) {
+    for (let at = Math.max(front, this.#unsent[kind]); at < end; at++) {
       const piece = pending[at];
       this.#unsent[kind] = at;
       if (!piece.sends && (piece.fragment !== 1) === fragments) return piece;
