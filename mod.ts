@@ -1499,8 +1499,8 @@ class Stream {
     // piece not acked, from its first piece on (its other pieces may be acked, held and not delivered). A reliable
     // stream's pieces take a sequence each, in order, so the window ends RECEIVE_WINDOW places past that first piece.
     const end = Math.min(
-      pending.length,
       isReliable(this.#mode) ? front - (pending[front]?.fragment >> 1) + RECEIVE_WINDOW : Infinity,
+      pending.length,
     );
     const kind = +fragments;
     for (let at = Math.max(front, this.#unsent[kind]); at < end; at++) {
