@@ -1555,12 +1555,12 @@ class Stream {
 
   /** Holds a piece; returns the messages it completes, in the order to deliver them. */
   #hold(piece: Frame): Delivered[] {
+    const messages: Delivered[] = [];
+    const unordered = this.#mode !== RELIABLE;
     const held = this.held;
     // The frame itself, made for this delivery alone: no copy of it.
     held.set(piece.sequence, piece);
     this.heldBytes += HELD_PIECE_BYTES + (piece.payload = toHold(piece.payload)).length;
-    const unordered = this.#mode !== RELIABLE;
-    const messages: Delivered[] = [];
     // Unordered and state: only the message this piece belongs to can have become whole; reliable: every message
     // from nextDeliver on, in turn.
     for (let start = unordered ? firstPiece(piece) : this.#nextDeliver;;) {
