@@ -1561,11 +1561,14 @@ class Stream {
     // The frame itself, made for this delivery alone: no copy of it.
     held.set(piece.sequence, piece);
     this.heldBytes += HELD_PIECE_BYTES + (piece.payload = toHold(piece.payload)).length;
+    let message: Delivered | undefined;
     // Unordered and state: only the message this piece belongs to can have become whole; reliable: every message
-    // from nextDeliver on, in turn.
-    for (let start = unordered ? firstPiece(piece) : this.#nextDeliver;;) {
-      const message = this.#take(start);
-      if (!message) return messages;
+    // from nextDeliver on, in turn, while one is whole.
+    for (
+      let start = unordered ? firstPiece(piece) : this.#nextDeliver;
+      (message = this.#take(start));
+      start = this.#nextDeliver
+    ) {
       messages.push(message);
       // Unordered pieces handed over stay as null until nextDeliver passes them, so a late copy is a duplicate.
       while (held.get(this.#nextDeliver) === null) {
@@ -1573,9 +1576,9 @@ class Stream {
         this.#nextDeliver = nextSequence(this.#nextDeliver);
         this.heldBytes -= HELD_PIECE_BYTES;
       }
-      if (unordered) return messages;
-      start = this.#nextDeliver;
+      if (unordered) break;
     }
+    return messages;
   }
 
   /**
