@@ -1557,11 +1557,11 @@ class Stream {
   #hold(piece: Frame): Delivered[] {
     const messages: Delivered[] = [];
     const unordered = this.#mode !== RELIABLE;
+    let message: Delivered | undefined;
     const held = this.held;
     // The frame itself, made for this delivery alone: no copy of it.
     held.set(piece.sequence, piece);
     this.heldBytes += HELD_PIECE_BYTES + (piece.payload = toHold(piece.payload)).length;
-    let message: Delivered | undefined;
     // Unordered and state: only the message this piece belongs to can have become whole; reliable: every message
     // from nextDeliver on, in turn, while one is whole.
     for (
