@@ -1460,11 +1460,11 @@ class Stream {
 
   /**
    * Marks a reliable piece acked; returns the bytes it lets go from the queue: those of the messages acked whole and
-   * in order, up to the first piece not acked, each piece with HELD_PIECE_BYTES. A piece acked behind one lost waits at the receiver, and so does a
-   * message not yet whole, so they stay counted until the lost one is acked: what a peer holds for a stream is part
-   * of what its sender has queued, and a sender that keeps sending while one piece is lost meets its own
-   * `maxQueuedBytes` before the receiver's bound (which refused every packet once full, the lost piece's resends
-   * too: stalled, then a timeout).
+   * in order, up to the first piece not acked, each piece with HELD_PIECE_BYTES. A piece acked behind one lost waits
+   * at the receiver, and so does a message not yet whole, so they stay counted until the lost one is acked: what a
+   * peer holds for a stream is part of what its sender has queued, and a sender that keeps sending while one piece
+   * is lost meets its own `maxQueuedBytes` before the receiver's bound (which refused every packet once full, the
+   * lost piece's resends too: stalled, then a timeout).
    */
   acked(piece: Outgoing): number {
     let byteCount = 0;
