@@ -2355,7 +2355,7 @@ class Connection implements Peer {
       // An ack due (a reliable socket acks itself) or a keepalive.
       if (
         this.#packetsThisUpdate ||
-        !((!this.#sink.reliable && this.#ackPending && ACK_DELAY_MS <= quiet) ||
+        !((!this.#sink.reliable && this.#ackPending && quiet >= ACK_DELAY_MS) ||
           quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 3))
       ) {
         this.#packetsLeft = 0;
