@@ -835,7 +835,7 @@ function write(value: unknown, depth: number): void {
         try {
           for (; i < length; i++) write(items[i], depth);
         } catch (error) {
-          throw located(`[${i}]`, error);
+          throw located(i, error);
         }
       } else if (value instanceof Date) {
         putDate(value);
@@ -871,10 +871,7 @@ function write(value: unknown, depth: number): void {
             write(isMap ? value.get(key) : (value as Record<string, unknown>)[key], depth);
           }
         } catch (error) {
-          throw located(
-            typeof key === "string" && /^[a-z_$][\w$]*$/i.test(key) ? `.${key}` : `[${String(key)}]`,
-            error,
-          );
+          throw located(key, error);
         }
       }
       return;
@@ -887,8 +884,11 @@ function write(value: unknown, depth: number): void {
  * array or map around the bad value puts its step in front of the path
  * (`"Cannot pack a function at .player.onHit"`). A getter's own errors, and
  * nesting past MAX_DEPTH (a cycle's path is as long as the limit), pass as they are.
+ * `key` is the array index or map key the error came from.
  */
-function located(step: string, error: unknown): unknown {
+function located(key: unknown, error: unknown): unknown {
+  // `.key` for a key that reads as a name, else `[key]`: built before the check, whatever the error.
+  const step = typeof key === "string" && /^[a-z_$][\w$]*$/i.test(key) ? `.${key}` : `[${String(key)}]`;
   // The first " at " becomes " at <step>" (the path grows from the front), or the path begins at the end.
   if (error instanceof Error && /^Cannot pack (?!nesting)/.test(error.message)) {
     error.message = error.message.replace(/ at |$/, ` at ${step}`);
