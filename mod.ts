@@ -847,13 +847,14 @@ function write(value: unknown, depth: number): void {
         }
         putExtension(type, data);
       } else if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
-        // An ArrayBuffer has no buffer, offset or length of a view: the Uint8Array spans it whole.
         // A Uint8Array goes as it is: reading `.buffer` of a small one (V8 keeps up to 64 bytes inside the object)
-        // moves its bytes to a new ArrayBuffer, about 350 ns, as long as packing a small message.
-        const view = value as Partial<ArrayBufferView>;
+        // moves its bytes to a new ArrayBuffer, about 350 ns, as long as packing a small message. Another view
+        // packs the bytes it spans, an ArrayBuffer all of its bytes.
         const bytes = value instanceof Uint8Array
           ? value
-          : new Uint8Array(view.buffer ?? value as ArrayBuffer, view.byteOffset, view.byteLength);
+          : ArrayBuffer.isView(value)
+          ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+          : new Uint8Array(value);
         putLength(bytes.length, 0xc4);
         putBytes(bytes);
       } else {
