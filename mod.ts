@@ -1089,8 +1089,8 @@ function read(depth: number): unknown {
       return array;
     }
     // A plain object while every key is a string, a Map from the first key that is not.
-    let map: Map<unknown, unknown> | undefined;
     const object: Record<string, unknown> = {};
+    let map: Map<unknown, unknown> | undefined;
     for (let i = 0; i < count; i++) {
       const key = read(depth);
       const value = read(depth);
