@@ -822,8 +822,8 @@ function write(value: unknown, depth: number): void {
         throw new RangeError(`Cannot pack ${value}: a bigint must fit in 64 bits`);
       }
       return put64((value < 0 ? 0xd0 : 0xcc) + 3, value); // int 64 0xd3 or uint 64 0xcf: 8 bytes, the form 1 << 3
-    case "undefined":
     case "object":
+    case "undefined":
       if (!value) return put(0xc0); // undefined and null are nil
       if (MAX_DEPTH < ++depth) throw new TypeError(`Cannot pack nesting deeper than ${MAX_DEPTH} (a cycle?)`);
       if (Array.isArray(value) || value instanceof Set) {
