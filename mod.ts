@@ -716,13 +716,14 @@ function room(byteCount: number): void {
 }
 
 /**
- * Writes a type byte, then `value` big-endian in `byteCount` bytes (0, 1, 2
- * or 4), a negative as two's complement. Leaves room for 8 more bytes.
+ * Writes a type byte, then `value` big-endian in `byteCount` bytes (none when
+ * left out, or 1, 2 or 4), a negative as two's complement. Leaves room for 8
+ * more bytes.
  */
-function put(type: number, value = 0, byteCount = 0): void {
+function put(type: number, value?: number, byteCount?: number): void {
   room(9);
   out[outAt++] = type;
-  while (byteCount) out[outAt++] = value >> --byteCount * 8;
+  while (byteCount) out[outAt++] = value! >> --byteCount * 8;
 }
 
 /** Writes an ext: a fixext for 1, 2, 4, 8 or 16 bytes of data, else ext 8, 16 or 32. */
