@@ -3301,7 +3301,7 @@ export interface DenoDatagramConn {
 export function denoUdp(conn: DenoDatagramConn): Socket {
   return udpSocket({
     send: (data, port, hostname, done) =>
-      void conn.send(data, { hostname, port, transport: "udp" }).then(() => done(), done),
+      conn.send(data, { hostname, port, transport: "udp" }).then(() => done(), done),
     async listen(receive, fail, open) {
       while (open()) {
         // Called outside the try: a `conn` with no receive (the caller's mistake) rejects this loop with its TypeError,
