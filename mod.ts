@@ -3242,7 +3242,8 @@ function udpSocket(runtime: {
 }): Socket {
   let notify: (event: SocketEvent) => void = ignore;
   let inFlight = 0;
-  let closed = false;
+  /** True once close() has run; unset before: it is only ever tested for truth. */
+  let closed: boolean | undefined;
   return {
     send(data, to) {
       const [hostname, port] = splitAddress(to);
