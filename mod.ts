@@ -3620,7 +3620,8 @@ function linkWebSocket(
       if (state > 1) return notify(sendError(address, "the socket is closed"));
       if (state === 0) {
         if (waiting.length >= MAX_WAITING_DATAGRAMS) return notify(sendError(address, "still connecting"));
-        return void waiting.push(data.slice());
+        waiting.push(data.slice());
+        return;
       }
       try {
         flush();
