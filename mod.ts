@@ -3382,7 +3382,7 @@ function splitAddress(address: string): [hostname: string, port: number] {
       `Cannot send to "${address}": an address is "IP:port" with a port from 1 to 65535, such as "127.0.0.1:4000" or "[::1]:4000" (resolve a name first)`,
     );
   }
-  return [match![1] ?? match![2], port];
+  return [match![1] || match![2], port];
 }
 
 /** A UDP socket Bun opened for {@linkcode bunUdp}: the part of Bun's `udp.Socket` it uses. */
