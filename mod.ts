@@ -2515,12 +2515,11 @@ export class Host {
   #release(now: number): void {
     const held = this.#sink.held;
     let due = 0;
-    for (; held[due]?.[0] <= now; due++) {
-      const [, event, disconnect] = held[due];
+    while (held[due]?.[0] <= now) due++;
+    for (const [, event, disconnect] of held.splice(0, due)) {
       this.#sink.events.push(event);
       if (disconnect) this.#sink.events.push(disconnect);
     }
-    held.splice(0, due);
   }
 
   /** Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. */
