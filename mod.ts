@@ -2593,9 +2593,9 @@ export class Host {
   #socketEvent(event: SocketEvent): void {
     const connection = this.#connections.get(event.address!);
     if (event.type == "error") this.#count(connection, "socketErrors");
-    else if (connection) {
-      connection.end("closed");
-      this.#connections.delete(connection.address);
+    else {
+      connection?.end("closed");
+      this.#connections.delete(event.address);
     }
   }
 

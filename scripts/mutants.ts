@@ -531,7 +531,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a socket's closed event does not end the peer",
-    edits: [['      connection.end("closed");\n      this.#connections.delete(connection.address);\n', ""]],
+    edits: [['      connection?.end("closed");\n      this.#connections.delete(event.address);\n', ""]],
   },
   {
     name: "a closed WebSocket not reported (no closed notify)",
