@@ -3064,14 +3064,12 @@ function link(options: LinkOptions): (size: number) => number[] {
   const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) | 0) / 2 ** 32 + 0.5;
   const { jitterMs = 0, reorder = 0, loss = 0, burstLoss = 0, burstLength = 8, duplicate = 0, latencyMs = 0 } = options;
   let burst = 0;
+  // One copy's delay: the latency, the jitter, and one more latency when it is held back behind later ones.
+  const delay = () => latencyMs + random() * jitterMs + (random() < reorder ? latencyMs : 0);
   return (size) => {
     if (random() < burstLoss) burst = burstLength;
     if (burst-- > 0 || size > (options.mtu ?? 65507) || random() < loss) return [];
-    const delays = [];
-    for (let copies = random() < duplicate ? 2 : 1; copies--;) {
-      delays.push(latencyMs + random() * jitterMs + (random() < reorder ? latencyMs : 0));
-    }
-    return delays;
+    return random() < duplicate ? [delay(), delay()] : [delay()];
   };
 }
 
