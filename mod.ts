@@ -3056,7 +3056,7 @@ interface Flying {
 function link(options: LinkOptions): (size: number) => number[] {
   // A caller's mistake throws now: a NaN delay stopped a memoryNet's clock for good, a negative one ran it back.
   for (const [name, value] of Object.entries(options)) {
-    if (!(0 <= value)) throw new RangeError(`LinkOptions.${name} is ${value}: it must be a number from 0`);
+    if (!(value >= 0)) throw new RangeError(`LinkOptions.${name} is ${value}: it must be a number from 0`);
   }
   let seed = options.seed ?? 1;
   // A 32-bit linear congruential generator (Numerical Recipes' constants): seeded, so every run

@@ -180,7 +180,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "LinkOptions not checked",
     edits: [[
-      "    if (!(0 <= value)) throw new RangeError(`LinkOptions.",
+      "    if (!(value >= 0)) throw new RangeError(`LinkOptions.",
       "    if (false) throw new RangeError(`LinkOptions.",
     ]],
   },
