@@ -2756,11 +2756,11 @@ function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
     while (!xor(i) && i < length) i++; // xor is 0 at length: the bound ends the scan there
     if (i === length) break; // the rest equals the base: nothing to say
     at = writeVarint(out, at, i - same);
-    const start = i;
+    let start = i;
     // A run of differing bytes goes on over up to 2 equal ones: a new run would cost at least 2 bytes.
     while (xor(i) || xor(i + 1) || xor(i + 2)) i++;
     at = writeVarint(out, at, i - start);
-    for (let j = start; j < i; j++) out[at++] = xor(j);
+    while (start < i) out[at++] = xor(start++); // its bytes, each XOR the base's
   }
   return out.subarray(0, at);
 }
