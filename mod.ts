@@ -2812,7 +2812,7 @@ class Snapshots {
     const delta = base?.sequence === this.#newestAcked && xorDelta(packed, base.bytes);
     const body = delta && packed.length > delta.length ? delta : packed;
     const payload = new Uint8Array(11 + body.length); // a varint of up to 3 bytes, a float 64, the body
-    const at = writeVarint(payload, 0, packed == body ? 0 : (sequence - base!.sequence) & 0xffff);
+    const at = writeVarint(payload, 0, packed == body ? 0 : (sequence - this.#newestAcked) & 0xffff);
     payload.set(body, at + 8);
     payload.set(float64s(now), at);
     return [
