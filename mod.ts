@@ -2752,11 +2752,11 @@ function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
   const xor = (i: number) => i < length ? bytes[i] ^ base[i] : 0;
   let at = writeVarint(out, 0, length);
   for (let i = 0; i < length;) {
-    const same = i;
+    let start = i; // of the run at hand: equal bytes, then differing ones
     while (!xor(i) && i < length) i++; // xor is 0 at length: the bound ends the scan there
     if (i === length) break; // the rest equals the base: nothing to say
-    at = writeVarint(out, at, i - same);
-    let start = i;
+    at = writeVarint(out, at, i - start);
+    start = i;
     // A run of differing bytes goes on over up to 2 equal ones: a new run would cost at least 2 bytes.
     while (xor(i) || xor(i + 1) || xor(i + 2)) i++;
     at = writeVarint(out, at, i - start);
