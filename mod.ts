@@ -3098,36 +3098,22 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
   const delays = link(options);
   let sent = 0;
   const links = new Map<string, (size: number) => number[]>();
-  // Datagrams in flight, a binary min-heap by arrival: a flood of n datagrams costs O(n log n), not O(n²).
+  // Datagrams in flight, a binary min-heap by arrival (pushed in send, taken in advance): a flood of n datagrams costs
+  // O(n log n), not O(n²).
   const heap: Flying[] = [];
   let clock = 0;
   const listeners = new Map<string, (data: Uint8Array, from: string) => void>();
-  const pop = (): Flying => {
-    const first = heap[0];
-    const last = heap.pop()!;
-    if (heap.length) {
-      let at = 0;
-      for (let child; (child = at * 2 + 1) < heap.length; at = child) {
-        if (child + 1 < heap.length && sooner(heap[child + 1], heap[child])) child++;
-        if (!sooner(heap[child], last)) break;
-        heap[at] = heap[child];
-      }
-      heap[at] = last;
-    }
-    return first;
-  };
-  const push = (datagram: Flying) => {
-    let at = heap.push(datagram) - 1;
-    for (let parent; at && sooner(datagram, heap[parent = (at - 1) >> 1]); at = parent) heap[at] = heap[parent];
-    heap[at] = datagram;
-  };
   return {
     socket(address) {
       let mine: unknown;
       return {
         send(data, to) {
           for (const delay of (links.get(`${address}>${to}`) ?? delays)(data.length)) {
-            push({ at: clock + delay, order: sent++, data: data.slice(), from: address, to });
+            const datagram: Flying = { at: clock + delay, order: sent++, data: data.slice(), from: address, to };
+            // Onto the heap: it sifts up from the last leaf.
+            let at = heap.push(datagram) - 1;
+            for (let parent; at && sooner(datagram, heap[parent = (at - 1) >> 1]); at = parent) heap[at] = heap[parent];
+            heap[at] = datagram;
           }
         },
         listen(receive) {
@@ -3147,7 +3133,18 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
     advance(ms) {
       const end = clock + ms;
       while (heap[0]?.at <= end) {
-        const datagram = pop();
+        // The first off the heap: the last leaf sifts down from the root.
+        const datagram = heap[0];
+        const last = heap.pop()!;
+        if (heap.length) {
+          let at = 0;
+          for (let child; (child = at * 2 + 1) < heap.length; at = child) {
+            if (child + 1 < heap.length && sooner(heap[child + 1], heap[child])) child++;
+            if (!sooner(heap[child], last)) break;
+            heap[at] = heap[child];
+          }
+          heap[at] = last;
+        }
         clock = datagram.at; // never behind: nothing is sent into the past
         listeners.get(datagram.to)?.(datagram.data, datagram.from);
       }
