@@ -3110,8 +3110,8 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
         send(data, to) {
           for (const delay of (links.get(`${address}>${to}`) ?? delays)(data.length)) {
             const datagram: Flying = { at: clock + delay, order: sent++, data: data.slice(), from: address, to };
-            // Onto the heap: it sifts up from the last leaf.
-            let at = heap.push(datagram) - 1;
+            // Onto the heap: it sifts up from a new last leaf, at the end of the array.
+            let at = heap.length;
             for (let parent; at && sooner(datagram, heap[parent = (at - 1) >> 1]); at = parent) heap[at] = heap[parent];
             heap[at] = datagram;
           }
