@@ -1516,8 +1516,9 @@ class Stream {
   /**
    * Takes an arrived frame; returns the messages it completes, in the order
    * to deliver them, or undefined for a reliable piece that arrived before.
+   * A state stream holds at most `stateBytes` of pieces, each with HELD_PIECE_BYTES.
    */
-  accept(frame: Frame, now: number): Delivered[] | undefined {
+  accept(frame: Frame, now: number, stateBytes: number): Delivered[] | undefined {
     const sequence = frame.sequence;
     const held = this.held;
     if (this.#mode === SEQUENCED) {
@@ -1527,14 +1528,19 @@ class Stream {
     if (this.#mode === STATE) {
       // Lossy: a snapshot's pieces wait until it is whole; pieces far from this one, behind or ahead, are
       // let go (ahead too: pieces sent in falling order would stay, every one, and each piece scan them all).
+      // So are the pieces held first while the stream holds more than stateBytes: older snapshots' pieces, as they
+      // came, and this one last. Without that bound four state streams, 256 pieces each, filled the connection's
+      // bound on held pieces by themselves, and every packet was refused, a reliable channel's beside them too (a
+      // review, 2026-12-01).
       if (held.has(sequence)) return [];
+      const messages = this.#hold(frame);
       for (const [old, piece] of held) {
-        if (Math.abs(sequenceAhead(sequence, old)) > STATE_PIECES_KEPT) {
+        if (Math.abs(sequenceAhead(sequence, old)) > STATE_PIECES_KEPT || this.heldBytes > stateBytes) {
           held.delete(old);
           this.heldBytes -= HELD_PIECE_BYTES + piece!.payload.length;
         }
       }
-      return this.#hold(frame);
+      return messages;
     }
     if (!isReliable(this.#mode)) return [frame]; // sequenced (the newest) and unreliable: as they are
     // The common case, the next message whole with nothing waiting: handed over as it is, never copied or held.
@@ -2025,7 +2031,13 @@ class Connection implements Peer {
     if (frame.mode === CONTROL) return this.clock.receive(frame, now);
     const stream = this.#stream(streamId(frame.channel, frame.mode));
     const heldBefore = stream.heldBytes;
-    const messages = stream.accept(frame, now);
+    // A state stream's bound: a whole state of maxMessageBytes after its head of up to 11 bytes, in up to
+    // STATE_PIECES_KEPT pieces (see send).
+    const messages = stream.accept(
+      frame,
+      now,
+      this.#config.maxMessageBytes + 11 + STATE_PIECES_KEPT * HELD_PIECE_BYTES,
+    );
     // A duplicate (no messages) is refused before the stream holds or lets go of anything: its bytes did not move.
     if (!messages) return this.count("duplicatesDropped");
     this.#heldBytes += stream.heldBytes - heldBefore;

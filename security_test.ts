@@ -884,6 +884,23 @@ Deno.test("a player's state pieces in falling sequence order, thousands never co
   assert.equal(peer.state, "connected");
 });
 
+Deno.test("a state piece far ahead of an arriving one is let go: a state of that sequence arrives later", () => {
+  // A piece that never completes (the first of two) at sequence 0, then a state at 40,000, which sees it 25,536
+  // ahead (sequences wrap at 65,536). Kept, it would stand for the piece of the same sequence that comes next, and
+  // that state would be dropped as a repeat. Bounded in bytes alone, a stream kept it (its bound has room for 4,000
+  // pieces at the default maxMessageBytes); let go by distance, the state at 0 arrives.
+  const { serverEvents, step, inject } = hostilePlayer({});
+  const time = Array(8).fill(0);
+  inject(stateFrame(1, 0, 0, [0, ...time])); // a piece of 2: never whole
+  inject(stateFrame(1, 40_000, 1, [0, ...time, ...pack("second")]));
+  inject(stateFrame(1, 0, 1, [0, ...time, ...pack("third")])); // newer than 40,000, a lap on
+  for (let i = 0; i < 10; i++) step();
+  const states = serverEvents.flatMap((event) =>
+    event.type === "message" && event.mode === "state" ? [event.data] : []
+  );
+  assert.deepEqual(states, ["second", "third"]);
+});
+
 Deno.test("a chain of state deltas, each growing the last, delivers no state longer than maxMessageBytes and counts the rest", () => {
   // A player's state k is pack(new Uint8Array(1,000 × (k + 1))): the first whole, each after it a delta on the one
   // before that rewrites the length in the head and pads itself with a run of 130 bytes that change nothing, so
@@ -917,22 +934,28 @@ Deno.test("a chain of state deltas, each growing the last, delivers no state lon
 Deno.test("a player's whole state longer than maxMessageBytes is dropped, however large its pieces", () => {
   // The Host takes datagrams up to 65,507 bytes whatever its own mtu, so 255 pieces were no bound on a state sent
   // whole: 17 pieces of 60,000 bytes delivered a 1 MB state at maxMessageBytes 4096 and kept it as a baseline, one
-  // of 32 a channel (a review, 2026-11-30). A whole state now has the limit a rebuilt one has.
+  // of 32 a channel (a review, 2026-11-30). A whole state now has the limit a rebuilt one has; and a state stream
+  // holds at most maxMessageBytes of pieces and their bookkeeping (65,547 bytes more), so those 17 pieces never make
+  // a state: the first ones are let go as the later ones come.
   const { server, serverEvents, step, inject } = hostilePlayer({ maxMessageBytes: 4096 });
   const invalidBefore = server.stats.invalidDropped;
   const time = Array(8).fill(0); // the sender's clock, a float 64: 0
-  const whole = [0, ...time, ...pack(new Uint8Array(1_000_000))]; // back 0: whole
-  const PIECE = 60_000;
-  const count = Math.ceil(whole.length / PIECE);
-  for (let i = 0; i < count; i++) {
-    inject(stateFrame(1, i, 2 * i + +(i === count - 1), whole.slice(i * PIECE, (i + 1) * PIECE)));
+  let sequence = 0;
+  for (const [length, PIECE] of [[1_000_000, 60_000], [60_000, 30_000]]) {
+    const whole = [0, ...time, ...pack(new Uint8Array(length))]; // back 0: whole
+    const count = Math.ceil(whole.length / PIECE);
+    for (let i = 0; i < count; i++) {
+      inject(stateFrame(1, sequence++, 2 * i + +(i === count - 1), whole.slice(i * PIECE, (i + 1) * PIECE)));
+    }
+    for (let i = 0; i < count + 10; i++) step();
   }
-  inject(stateFrame(1, count, 1, [0, ...time, ...pack(new Uint8Array(4000))])); // then one within the limit
-  for (let i = 0; i < count + 10; i++) step();
+  inject(stateFrame(1, sequence, 1, [0, ...time, ...pack(new Uint8Array(4000))])); // then one within the limit
+  for (let i = 0; i < 10; i++) step();
   const states = serverEvents.flatMap((event) =>
     event.type === "message" && event.mode === "state" ? [(event.data as Uint8Array).length] : []
   );
   assert.deepEqual(states, [4000], "only the state within maxMessageBytes is delivered");
+  // The state of 60,000 bytes, in two pieces within the stream's bound, is whole and over maxMessageBytes.
   assert.equal(server.stats.invalidDropped - invalidBefore, 1, "the large one counted");
 });
 

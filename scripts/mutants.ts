@@ -449,8 +449,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "state pieces ahead of an arriving one kept",
     edits: [[
-      "if (Math.abs(sequenceAhead(sequence, old)) > STATE_PIECES_KEPT) {",
-      "if (sequenceAhead(sequence, old) > STATE_PIECES_KEPT) {",
+      "if (Math.abs(sequenceAhead(sequence, old)) > STATE_PIECES_KEPT ||",
+      "if (sequenceAhead(sequence, old) > STATE_PIECES_KEPT ||",
     ]],
   },
   {
@@ -461,6 +461,10 @@ const MUTANTS: Mutant[] = [
       ["byteCount += HELD_PIECE_BYTES + piece.payload.length;", "byteCount += piece.payload.length;"],
       ["this.#partial += HELD_PIECE_BYTES + piece.payload.length;", "this.#partial += piece.payload.length;"],
     ],
+  },
+  {
+    name: "a state stream's held pieces not bounded in bytes",
+    edits: [["STATE_PIECES_KEPT || this.heldBytes > stateBytes) {", "STATE_PIECES_KEPT) {"]],
   },
   {
     name: "a rebuilt state bounded by its delta's size, not maxMessageBytes",
