@@ -3549,6 +3549,8 @@ export function webSocketServer(): WebSocketServer {
   const server: WebSocketServer = {
     reliable: true,
     accept(ws, address = `ws:${++count}`) {
+      // A second link to one WebSocket would hear each of its messages twice.
+      if (addresses.has(ws)) return addresses.get(ws)!;
       if (links.has(address)) {
         throw new RangeError(`Cannot accept a WebSocket at ${address}: another one is open there`);
       }
@@ -3690,7 +3692,8 @@ export interface WebSocketServer extends Socket {
    *
    * @param ws the WebSocket
    * @param address its peer's address (default `"ws:1"`, `"ws:2"`, …), such as the client's `"host:port"`
-   * @returns the address its messages come from
+   * @returns the address its messages come from: for a WebSocket accepted before, the address it has (each message
+   * arrives once, whatever `address` says)
    * @throws {RangeError} when another open WebSocket has that address
    */
   accept(ws: WebSocketLike | CallbackWebSocket, address?: string): string;

@@ -251,6 +251,23 @@ Deno.test("webSocketServer: a WebSocket closed before accept() is not kept, and 
   assert.equal(sockets.accept(server, "10.0.0.7:50000"), "10.0.0.7:50000");
 });
 
+Deno.test("webSocketServer: a WebSocket accepted twice keeps its one address, and each message arrives once", () => {
+  // A second accept() of the same WebSocket (the game's upgrade handler and its open handler both calling it) made a
+  // second link with its own listeners and address: every message arrived twice, from two addresses.
+  const sockets = webSocketServer();
+  const { server } = webSocketPair(sockets, false);
+  const heard: [number, string][] = [];
+  sockets.listen((data, from) => heard.push([data[0], from]));
+  assert.equal(sockets.accept(server, "player"), "player");
+  assert.equal(sockets.accept(server), "player");
+  assert.equal(sockets.accept(server, "someone else"), "player");
+  (server as FakeWebSocket).fire("message", { data: Uint8Array.of(7).buffer });
+  assert.deepEqual(heard, [[7, "player"]]);
+  // Closed once, it is forgotten once; its address is free for the next.
+  (server as FakeWebSocket).fire("close");
+  assert.equal(sockets.accept(webSocketPair(sockets, false).server, "player"), "player");
+});
+
 Deno.test("a Durable Object's hibernating WebSocket (its accept() throws, its runtime calls back) works through sockets.message", () => {
   // Cloudflare's WebSocket has addEventListener, so it was taken for one that fires events, and its accept(), called
   // as Cloudflare asks of a WebSocketPair's end, throws once ctx.acceptWebSocket took it: the first sockets.message

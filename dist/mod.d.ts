@@ -771,7 +771,8 @@ export interface WebSocketServer extends Socket {
      *
      * @param ws the WebSocket
      * @param address its peer's address (default `"ws:1"`, `"ws:2"`, …), such as the client's `"host:port"`
-     * @returns the address its messages come from
+     * @returns the address its messages come from: for a WebSocket accepted before, the address it has (each message
+     * arrives once, whatever `address` says)
      * @throws {RangeError} when another open WebSocket has that address
      */
     accept(ws: WebSocketLike | CallbackWebSocket, address?: string): string;

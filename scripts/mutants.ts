@@ -534,6 +534,10 @@ const MUTANTS: Mutant[] = [
     edits: [["a.at - b.at || a.order - b.order", "a.at - b.at || b.order - a.order"]],
   },
   {
+    name: "a WebSocket accepted twice gets a second link",
+    edits: [["      if (addresses.has(ws)) return addresses.get(ws)!;\n", ""]],
+  },
+  {
     name: "a socket's closed event does not end the peer",
     edits: [['      connection?.end("closed");\n      this.#connections.delete(event.address);\n', ""]],
   },
