@@ -1452,7 +1452,7 @@ class Stream {
     let byteCount = 0;
     for (let at = this.#front; at < pending.length; at++) {
       const piece = pending[at];
-      if (!piece.sends && !piece.done) {
+      if (!(piece.sends || piece.done)) {
         piece.done = true;
         byteCount += HELD_PIECE_BYTES + piece.payload.length;
       }
