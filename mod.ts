@@ -1141,12 +1141,34 @@ const nextSequence = (sequence: number): number => (sequence + 1) & 0xffff;
 const sequenceAhead = (a: number, b: number): number => (a - b) << 16 >> 16;
 
 // ─── Packets ────────────────────────────────────────────────────────────────
-// Pure codecs over plain values: the handshake datagram, the data packet
-// header and its frames. Each has one encoding; a reader refuses any other.
+// Pure codecs over plain values: the handshake datagram, the tag that ends a
+// data packet, its header and its frames. Each has one encoding; a reader
+// refuses any other.
 
 /** A handshake datagram: its kind (HELLO, CHALLENGE, REFUSED), then three 32-bit words. */
 const writeHandshake = (kind: number, first: number, second: number, third = 0): Uint8Array =>
   new Uint8Array([kind, ...uint32s(first, second, third)]);
+
+/**
+ * The keys of a connection's tags, one each way: the handshake's nonce and
+ * cookie, which only the two ends and whoever saw the handshake know, swapped
+ * for the answering side, so a packet sent back to its sender fails. The hash
+ * takes each word modulo 2^32, so a lap adds 1 to one with no wrap of its own.
+ */
+type TagKey = [key0: number, key1: number];
+
+/** Writes the tag of `datagram` into its last TAG_BYTES: HalfSipHash-2-4 of everything before them. */
+function seal(datagram: Uint8Array, key: TagKey): void {
+  const end = datagram.length - TAG_BYTES;
+  viewOf(datagram).setUint32(end, halfSipHash(...key, datagram.subarray(0, -TAG_BYTES)));
+}
+
+/** True when `datagram` ends with its tag under `key`. */
+function sealed(datagram: Uint8Array, key: TagKey): boolean {
+  const end = datagram.length - TAG_BYTES;
+  // Shorter than the shortest header (4 bytes) and the tag: false.
+  return end >= 4 && viewOf(datagram).getUint32(end) === halfSipHash(...key, datagram.subarray(0, -TAG_BYTES));
+}
 
 /** A data packet's header, as numbers. */
 interface PacketHeader {
@@ -1311,27 +1333,6 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
       return message;
     }
   }
-}
-
-/**
- * The keys of a connection's tags, one each way: the handshake's nonce and
- * cookie, which only the two ends and whoever saw the handshake know, swapped
- * for the answering side, so a packet sent back to its sender fails. The hash
- * takes each word modulo 2^32, so a lap adds 1 to one with no wrap of its own.
- */
-type TagKey = [key0: number, key1: number];
-
-/** Writes the tag of `datagram` into its last TAG_BYTES: HalfSipHash-2-4 of everything before them. */
-function seal(datagram: Uint8Array, key: TagKey): void {
-  const end = datagram.length - TAG_BYTES;
-  viewOf(datagram).setUint32(end, halfSipHash(...key, datagram.subarray(0, -TAG_BYTES)));
-}
-
-/** True when `datagram` ends with its tag under `key`. */
-function sealed(datagram: Uint8Array, key: TagKey): boolean {
-  const end = datagram.length - TAG_BYTES;
-  // Shorter than the shortest header (4 bytes) and the tag: false.
-  return end >= 4 && viewOf(datagram).getUint32(end) === halfSipHash(...key, datagram.subarray(0, -TAG_BYTES));
 }
 
 // ─── Stream ─────────────────────────────────────────────────────────────────
