@@ -1553,8 +1553,8 @@ class Stream {
     if (sequenceAhead(sequence, this.#nextDeliver) < 0 || held.has(sequence)) return undefined;
     const messages = this.#hold(frame);
     // The first sequence not held yet: while it stays missing and later pieces wait, the stream waits.
-    let missing = this.#firstMissing;
-    if (sequenceAhead(missing, this.#nextDeliver) < 0) missing = this.#nextDeliver;
+    let missing = this.#nextDeliver;
+    if (sequenceAhead(this.#firstMissing, missing) > 0) missing = this.#firstMissing;
     while (held.has(missing)) missing = nextSequence(missing);
     if (!held.size) this.waitingSince = Infinity;
     else if (this.waitingSince === Infinity || missing !== this.#firstMissing) this.waitingSince = now;
