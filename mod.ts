@@ -1274,6 +1274,7 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
   // A timed frame never follows: the TIMED frame written before it comes between. That one comes right after
   // `previous`, and as a control frame never follows any.
   const next = follows(frame, previous);
+  const { channel, mode, sequence, fragment, payload } = frame;
   if (frame.at !== undefined) {
     at = writeFrame(
       { channel: 0, mode: CONTROL, sequence: 0, fragment: TIMED, payload: float64s(frame.at) },
@@ -1282,7 +1283,6 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
       at,
     );
   }
-  const { channel, mode, sequence, fragment, payload } = frame;
   const length = payload.length;
   // On the wire a snapshot is a sequenced frame and a control frame an unreliable one, each with the FRAGMENT bit.
   out[at++] = (flagged(frame) ? FRAGMENT : 0) | (mode < STATE ? mode : mode - (STATE - SEQUENCED)) |
