@@ -1295,7 +1295,8 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
     }
   }
   if (flagged(frame)) at = writeVarint(out, at, fragment);
-  if (next || length >= NEXT) at = writeVarint(out, at, next ? length : length - NEXT);
+  if (next) at = writeVarint(out, at, length);
+  else if (length >= NEXT) at = writeVarint(out, at, length - NEXT);
   out.set(payload, at);
   return at + length;
 }
