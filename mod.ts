@@ -1455,8 +1455,8 @@ class Stream {
     for (let at = this.#front; at < pending.length; at++) {
       const piece = pending[at];
       if (!(piece.sends || piece.done)) {
-        piece.done = true;
         byteCount += HELD_PIECE_BYTES + piece.payload.length;
+        piece.done = true;
       }
     }
     return byteCount;
@@ -1538,8 +1538,8 @@ class Stream {
       const messages = this.#hold(frame);
       for (const [old, piece] of held) {
         if (Math.abs(sequenceAhead(sequence, old)) > STATE_PIECES_KEPT || this.heldBytes > stateBytes) {
-          held.delete(old);
           this.heldBytes -= HELD_PIECE_BYTES + piece!.payload.length;
+          held.delete(old);
         }
       }
       return messages;
