@@ -1521,8 +1521,8 @@ class Stream {
    * A state stream holds at most `stateBytes` of pieces, each with HELD_PIECE_BYTES.
    */
   accept(frame: Frame, now: number, stateBytes: number): Delivered[] | undefined {
-    const sequence = frame.sequence;
     const held = this.held;
+    const sequence = frame.sequence;
     if (this.#mode === SEQUENCED) {
       if (sequenceAhead(sequence, this.#newest) <= 0) return [];
       this.#newest = sequence;
