@@ -1275,6 +1275,7 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
   // `previous`, and as a control frame never follows any.
   const next = follows(frame, previous);
   const { channel, mode, sequence, fragment, payload } = frame;
+  const length = payload.length;
   if (frame.at !== undefined) {
     at = writeFrame(
       { channel: 0, mode: CONTROL, sequence: 0, fragment: TIMED, payload: float64s(frame.at) },
@@ -1283,7 +1284,6 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
       at,
     );
   }
-  const length = payload.length;
   // On the wire a snapshot is a sequenced frame and a control frame an unreliable one, each with the FRAGMENT bit.
   out[at++] = (flagged(frame) ? FRAGMENT : 0) | (mode < STATE ? mode : mode - (STATE - SEQUENCED)) |
     (next ? NEXT << 4 : (channel ? HAS_CHANNEL : 0) | (length >= NEXT ? 15 : length) << 4);
