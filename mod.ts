@@ -1566,8 +1566,8 @@ class Stream {
   /** Holds a piece; returns the messages it completes, in the order to deliver them. */
   #hold(piece: Frame): Delivered[] {
     const messages: Delivered[] = [];
-    const unordered = this.#mode !== RELIABLE;
     let message: Delivered | undefined;
+    const unordered = this.#mode !== RELIABLE;
     const held = this.held;
     // The frame itself, made for this delivery alone: no copy of it.
     held.set(piece.sequence, piece);
