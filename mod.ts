@@ -1607,9 +1607,9 @@ class Stream {
       pieces.push(piece.payload);
       if (piece.fragment & 1) break;
     }
-    this.heldBytes -= byteCount;
     const message = pieces.length > 1 ? new Uint8Array(byteCount) : pieces[0];
     if (this.#mode === RELIABLE) this.#nextDeliver = (pieces.length + start) & 0xffff;
+    this.heldBytes -= byteCount;
     byteCount = 0;
     for (let i = 0; i < pieces.length; i++) {
       const at = (i + start) & 0xffff;
