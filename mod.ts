@@ -3182,10 +3182,15 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
 export function condition(socket: Socket, options: LinkOptions): Socket {
   const delays = link(options);
   let notify: (event: SocketEvent) => void = ignore;
+  // Datagrams still on their timers, and whether close() came: the socket closes after the last of them, so a
+  // Host's goodbyes, sent as it closes, still go (closed at once, they were lost and the peer timed out).
+  let waiting = 0;
+  let closing: boolean | undefined;
   return {
     send(data, to) {
       for (const delay of delays(data.length)) {
         const copy = data.slice();
+        waiting++;
         // Sent later, from a timer: what the socket throws is told as a fault, as the Host counts its own sends'.
         // Uncaught, it ended the process (a malformed address, a WebSocket's one peer).
         setTimeout(() => {
@@ -3194,13 +3199,17 @@ export function condition(socket: Socket, options: LinkOptions): Socket {
           } catch (error) {
             notify({ type: "error", address: to, error });
           }
+          if (!--waiting && closing) socket.close();
         }, delay);
       }
     },
     listen(receive, onEvent = ignore) {
       socket.listen(receive, notify = onEvent);
     },
-    close: () => socket.close(),
+    close() {
+      closing = true;
+      if (!waiting) socket.close();
+    },
     reliable: socket.reliable,
     now: socket.now,
   };

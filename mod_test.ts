@@ -1964,6 +1964,64 @@ Deno.test("condition() delays each datagram by its latency and loses its share (
   }
 });
 
+Deno.test("condition(): close() closes the socket after the datagrams still on their timers, a Host's goodbyes too", () => {
+  // Closed at once, the goodbyes a Host sends as it closes were lost on their timers, and its peer heard nothing until
+  // it timed out.
+  const sent: number[] = [];
+  let closed = 0;
+  const fake: Socket = { send: (data) => sent.push(data[0]), listen() {}, close: () => closed++ };
+  const timers: (() => void)[] = [];
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout = ((callback: () => void) => timers.push(callback)) as unknown as typeof setTimeout;
+  try {
+    const slow = condition(fake, { latencyMs: 30 });
+    slow.send(Uint8Array.of(1), "server");
+    slow.send(Uint8Array.of(2), "server");
+    slow.close();
+    assert.equal(closed, 0, "two datagrams wait for their delay");
+    timers.shift()!();
+    assert.equal(closed, 0, "one datagram waits");
+    timers.shift()!();
+    assert.deepEqual(sent, [1, 2]);
+    assert.equal(closed, 1, "closed once the last went");
+    const idle = condition(fake, {});
+    idle.close();
+    assert.equal(closed, 2, "with nothing waiting, closed at once");
+    // A Host closing through it: its goodbyes go out, then the socket closes (one that sends nothing once closed, as a
+    // UDP socket).
+    const net = memoryNet();
+    const server = new Host(net.socket("server"));
+    const inner = net.socket("client");
+    let innerClosed = false;
+    const udpLike: Socket = {
+      send: (data, to) => innerClosed || inner.send(data, to),
+      listen: (receive, onEvent) => inner.listen(receive, onEvent),
+      close: () => (innerClosed = true),
+      now: inner.now,
+    };
+    const host = new Host(condition(udpLike, { latencyMs: 30 }), { now: net.now });
+    const peer = host.connect("server");
+    for (let i = 0; i < 10 && peer.state !== "connected"; i++) {
+      for (const callback of timers.splice(0)) callback();
+      net.advance(40);
+      host.update();
+      server.update();
+      while (server.poll());
+    }
+    assert.equal(peer.state, "connected");
+    host.close();
+    assert.ok(timers.length > 0, "the goodbyes wait for their delay");
+    for (const callback of timers.splice(0)) callback();
+    net.advance(40);
+    server.update();
+    const events = [];
+    for (let event; (event = server.poll());) events.push(event);
+    assert.deepEqual(events.map((event) => event.type === "disconnect" && event.reason), ["closed"]);
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
+});
+
 Deno.test("condition(): a send the socket throws on, later from its timer, is a fault the Host counts, not thrown", () => {
   // Thrown from a timer it was uncaught, and ended the process (a review, 2026-11-30): a malformed address, or a
   // WebSocket's socket given another address, which the Host counts when the socket throws inside update().

@@ -538,6 +538,10 @@ const MUTANTS: Mutant[] = [
     edits: [["      if (addresses.has(ws)) return addresses.get(ws)!;\n", ""]],
   },
   {
+    name: "condition().close() closes its socket while datagrams wait on their timers",
+    edits: [["      if (!waiting) socket.close();\n", "      socket.close();\n"]],
+  },
+  {
     name: "a socket's closed event does not end the peer",
     edits: [['      connection?.end("closed");\n      this.#connections.delete(event.address);\n', ""]],
   },
