@@ -1990,7 +1990,7 @@ class Connection implements Peer {
       this.state != "disconnecting" &&
       (this.#heldBytes + newBytes >
           2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes + RECEIVE_WINDOW * HELD_PIECE_BYTES ||
-        this.#full(this.#sink.events.length, this.#config.maxEvents) && frames.some((frame) => frame.mode < CONTROL))
+        this.#full(this.#sink.events, this.#config.maxEvents) && frames.some((frame) => frame.mode < CONTROL))
     ) {
       // Over a reliable socket nothing resends a refused packet: the peer is dropped, and told (it waited for its
       // timeout, sending all the while).
@@ -2085,7 +2085,7 @@ class Connection implements Peer {
         // The hold queue's rule is the event queue's, with maxTimedMessages (one player kept it full for all; a
         // scan of it for each message cost 5 s a datagram with 64 players' halves held: `queued` costs nothing).
         if (
-          event.at! - now > this.#config.timeout || this.#full(this.#sink.held.length, this.#config.maxTimedMessages)
+          event.at! - now > this.#config.timeout || this.#full(this.#sink.held, this.#config.maxTimedMessages)
         ) {
           this.count("timedDropped");
           continue;
@@ -2097,12 +2097,11 @@ class Connection implements Peer {
   }
 
   /**
-   * A queue of `length` is full for this peer: at `max` while it has half of `max` or more not yet polled
-   * (`queued`), at twice `max` for every peer. A peer with less than half still gets in: one player filling a queue
-   * holds up no other.
+   * `queue` is full for this peer: at `max` while it has half of `max` or more not yet polled (`queued`), at twice
+   * `max` for every peer. A peer with less than half still gets in: one player filling a queue holds up no other.
    */
-  #full(length: number, max: number): boolean {
-    return length >= (this.queued * 2 < max ? 2 * max : max);
+  #full(queue: unknown[], max: number): boolean {
+    return queue.length >= (this.queued * 2 < max ? 2 * max : max);
   }
 
   send(value: unknown, options: SendOptions = {}): void {

@@ -86,12 +86,12 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "no maxEvents bound",
-    edits: [["this.#full(this.#sink.events.length, this.#config.maxEvents)", "false"]],
+    edits: [["this.#full(this.#sink.events, this.#config.maxEvents)", "false"]],
   },
   {
     name: "a full event queue refuses every peer's packets, not only those of a peer with half of it",
     edits: [[
-      "this.#full(this.#sink.events.length, this.#config.maxEvents)",
+      "this.#full(this.#sink.events, this.#config.maxEvents)",
       "this.#sink.events.length >= this.#config.maxEvents",
     ]],
   },
@@ -631,12 +631,12 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "timed: no maxTimedMessages bound",
-    edits: [["this.#full(this.#sink.held.length, this.#config.maxTimedMessages)", "false"]],
+    edits: [["this.#full(this.#sink.held, this.#config.maxTimedMessages)", "false"]],
   },
   {
     name: "timed: a full hold queue refuses every peer's messages, not only those of a peer with half of it",
     edits: [[
-      "this.#full(this.#sink.held.length, this.#config.maxTimedMessages)",
+      "this.#full(this.#sink.held, this.#config.maxTimedMessages)",
       "this.#sink.held.length >= this.#config.maxTimedMessages",
     ]],
   },
