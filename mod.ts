@@ -1673,7 +1673,7 @@ function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined):
     stats.rttMs = rttSampleMs;
   } else {
     rttSampleMs = Math.min(2 * stats.rttMs + ACK_DELAY_MS, rttSampleMs);
-    stats.rttVarianceMs = 0.75 * stats.rttVarianceMs + 0.25 * Math.abs(rttSampleMs - stats.rttMs);
+    stats.rttVarianceMs = 0.75 * stats.rttVarianceMs + 0.25 * Math.abs(stats.rttMs - rttSampleMs);
     stats.rttMs = 0.875 * stats.rttMs + 0.125 * rttSampleMs;
   }
 }
