@@ -1989,7 +1989,7 @@ class Connection implements Peer {
     if (
       this.state != "disconnecting" &&
       (this.#heldBytes + newBytes >
-          2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes + RECEIVE_WINDOW * HELD_PIECE_BYTES ||
+          2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes + HELD_PIECE_BYTES * RECEIVE_WINDOW ||
         this.#full(this.#sink.events, this.#config.maxEvents) && frames.some((frame) => frame.mode < CONTROL))
     ) {
       // Over a reliable socket nothing resends a refused packet: the peer is dropped, and told (it waited for its
@@ -2038,7 +2038,7 @@ class Connection implements Peer {
     const messages = stream.accept(
       frame,
       now,
-      this.#config.maxMessageBytes + 11 + STATE_PIECES_KEPT * HELD_PIECE_BYTES,
+      this.#config.maxMessageBytes + 11 + HELD_PIECE_BYTES * STATE_PIECES_KEPT,
     );
     // A duplicate (no messages) is refused before the stream holds or lets go of anything: its bytes did not move.
     if (!messages) return this.count("duplicatesDropped");

@@ -115,7 +115,7 @@ const MUTANTS: Mutant[] = [
     name: "no held-bytes bound",
     edits: [[
       "      (this.#heldBytes + newBytes >\n" +
-      "          2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes + RECEIVE_WINDOW * HELD_PIECE_BYTES ||\n",
+      "          2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes + HELD_PIECE_BYTES * RECEIVE_WINDOW ||\n",
       "      (",
     ]],
   },
@@ -394,14 +394,14 @@ const MUTANTS: Mutant[] = [
   {
     name: "held bytes bounded at 2 maxMessageBytes + 1,024, not + maxQueuedBytes",
     edits: [[
-      "2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes + RECEIVE_WINDOW * HELD_PIECE_BYTES ||",
-      "2 * this.#config.maxMessageBytes + 1024 + RECEIVE_WINDOW * HELD_PIECE_BYTES ||",
+      "2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes + HELD_PIECE_BYTES * RECEIVE_WINDOW ||",
+      "2 * this.#config.maxMessageBytes + 1024 + HELD_PIECE_BYTES * RECEIVE_WINDOW ||",
     ]],
   },
   {
     name: "held pieces bounded with no room for a receive window's bookkeeping",
     edits: [[
-      "this.#config.maxQueuedBytes + RECEIVE_WINDOW * HELD_PIECE_BYTES ||",
+      "this.#config.maxQueuedBytes + HELD_PIECE_BYTES * RECEIVE_WINDOW ||",
       "this.#config.maxQueuedBytes ||",
     ]],
   },
