@@ -1669,7 +1669,7 @@ function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined):
   // SRTT and the ack delay: a lost ack's packet acked again by the other side's keepalive a second later is no
   // round trip, and a real rise still doubles the estimate's input.
   if (!stats.rttMs) {
-    stats.rttVarianceMs = rttSampleMs / 2;
+    stats.rttVarianceMs = 0.5 * rttSampleMs;
     stats.rttMs = rttSampleMs;
   } else {
     rttSampleMs = Math.min(2 * stats.rttMs + ACK_DELAY_MS, rttSampleMs);
