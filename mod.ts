@@ -1805,7 +1805,7 @@ class Connection implements Peer {
       // new peer from the same address says "connect" after it. Only a peer with messages not yet polled can have
       // one held: the others skip the scan, so a thousand peers ending at once do not scan the queue each.
       const event: HostEvent = { type: "disconnect", peer: this, reason };
-      const last = this.queued && this.#sink.held.filter(([, held]) => held.peer == this).at(-1);
+      const last = this.queued && this.#sink.held.filter((entry) => entry[1].peer == this).at(-1);
       if (last) last[2] = event;
       else this.#sink.events.push(event);
     }
