@@ -653,7 +653,10 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "tag: a late packet of the lap before checked under this lap's key",
-    edits: [[": -(sequence > this.#remoteLatest);", ": 0;"]],
+    edits: [[
+      "const lap = (this.#remoteLatest + ahead) >> 16;",
+      "const lap = Math.max(0, (this.#remoteLatest + ahead) >> 16);",
+    ]],
   },
   {
     name: "window: never cut by loss",
