@@ -654,8 +654,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "tag: a late packet of the lap before checked under this lap's key",
     edits: [[
-      "const lap = (this.#remoteLatest + ahead) >> 16;",
-      "const lap = Math.max(0, (this.#remoteLatest + ahead) >> 16);",
+      "const lap = (ahead + this.#remoteLatest) >> 16;",
+      "const lap = Math.max(0, (ahead + this.#remoteLatest) >> 16);",
     ]],
   },
   {
