@@ -884,7 +884,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "an early ack over a reliable socket, which sends no acks",
     edits: [[
-      "if (!this.#sink.reliable && this.#ackPending && sequenceAhead(",
+      "if (this.#ackPending && !this.#sink.reliable && sequenceAhead(",
       "if (this.#ackPending && sequenceAhead(",
     ]],
   },
