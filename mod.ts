@@ -1874,10 +1874,10 @@ class Connection implements Peer {
     // A CLOSING takes one, so that the other side acks it. Clock frames need no ack: they ride in empty packets.
     if (this.stats.packetsSent & 31 && !pieces.length && !(flags & CLOSING)) flags |= ACK_ONLY;
     const sequence = this.#nextSequence;
-    const packet = new Uint8Array(MAX_HEADER_BYTES + frameBytes);
-    let at = writeHeader(packet, flags, sequence, this.#remoteLatest, this.#remoteBits);
     // The piece written last (for NEXT): none while the control frames go first, which follow no frame anyway.
     let previous: Outgoing | undefined;
+    const packet = new Uint8Array(MAX_HEADER_BYTES + frameBytes);
+    let at = writeHeader(packet, flags, sequence, this.#remoteLatest, this.#remoteBits);
     for (const control of controls) at = writeFrame(control, previous, packet, at);
     for (const piece of pieces) {
       at = writeFrame(piece, previous, packet, at);
