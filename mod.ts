@@ -1883,7 +1883,7 @@ class Connection implements Peer {
       at = writeFrame(piece, previous, packet, at);
       previous = piece;
     }
-    const datagram = packet.subarray(0, at + TAG_BYTES);
+    const datagram = packet.subarray(0, TAG_BYTES + at);
     seal(datagram, this.#sendKey);
     if (!(flags & ACK_ONLY)) {
       this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { counted: false, pieces, sequence, sentAt: now };
