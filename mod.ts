@@ -2252,12 +2252,14 @@ class Connection implements Peer {
   pollTransmit(now: number): Uint8Array | undefined {
     if (!this.#packetsLeft) return undefined;
     this.#packetsLeft--;
-    if (this.state != "connecting" && this.state != "disconnected") return this.#nextPacket(now);
     // Connecting or closing: one HELLO or CLOSING at most per update, spaced out.
-    this.#packetsLeft = 0;
     if (this.state == "connecting") {
+      this.#packetsLeft = 0;
       if (now - this.#lastSentAt >= HANDSHAKE_RETRY_MS) return this.hello(now);
-    } else if (now - this.#lastSentAt >= CLOSING_SPACING_MS) return this.goodbye(now);
+    } else if (this.state == "disconnected") {
+      this.#packetsLeft = 0;
+      if (now - this.#lastSentAt >= CLOSING_SPACING_MS) return this.goodbye(now);
+    } else return this.#nextPacket(now);
   }
 
   /**

@@ -827,8 +827,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a disconnecting peer sends nothing but goodbyes",
     edits: [[
-      'if (this.state != "connecting" && this.state != "disconnected") return',
-      'if (this.state == "connected") return',
+      '} else if (this.state == "disconnected") {',
+      '} else if (this.state != "connected") {',
     ]],
   },
   {
