@@ -2174,7 +2174,7 @@ class Connection implements Peer {
     // Each piece with its bookkeeping, as the receiver counts what it holds (see HostOptions.maxQueuedBytes). The
     // check above is of the bytes alone: one message's bookkeeping may pass the limit, by 256 KiB at most (1,024
     // pieces), which the receiver's bound has room for.
-    this.#queuedBytes += payload.length + pieceCount * HELD_PIECE_BYTES;
+    this.#queuedBytes += pieceCount * HELD_PIECE_BYTES + payload.length;
     for (let index = 0; index < pieceCount; index++) {
       stream.push({
         at,

@@ -456,7 +456,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "a sender counts the bytes of its pieces alone, not their bookkeeping",
     edits: [
-      ["this.#queuedBytes += payload.length + pieceCount * HELD_PIECE_BYTES;", "this.#queuedBytes += payload.length;"],
+      ["this.#queuedBytes += pieceCount * HELD_PIECE_BYTES + payload.length;", "this.#queuedBytes += payload.length;"],
       ["this.#queuedBytes -= HELD_PIECE_BYTES + piece.payload.length;", "this.#queuedBytes -= piece.payload.length;"],
       ["byteCount += HELD_PIECE_BYTES + piece.payload.length;", "byteCount += piece.payload.length;"],
       ["this.#partial += HELD_PIECE_BYTES + piece.payload.length;", "this.#partial += piece.payload.length;"],
