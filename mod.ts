@@ -2358,13 +2358,14 @@ class Connection implements Peer {
         pieces.pop();
       }
     };
-    for (const fragments of [false, true]) {
-      takePlanned(+fragments);
+    // Whole messages first (kind 0), then fragments (kind 1): the plan's resends due of that kind, then new pieces.
+    for (let kind = 0; kind < 2; kind++) {
+      takePlanned(kind);
       // Streams take turns at going first, packet by packet, so none starves another of its kind (whole
       // messages go before fragments: a stream of whole messages filling every packet holds fragments back).
       for (let i = 0; i < this.#streamList.length; i++) {
         const stream = this.#streamList[(this.#packetsThisUpdate + i) % this.#streamList.length];
-        for (let piece; (piece = stream.nextUnsent(fragments)) && take(piece);) {
+        for (let piece; (piece = stream.nextUnsent(kind > 0)) && take(piece);) {
           // taken
         }
       }
