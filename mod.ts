@@ -2140,7 +2140,6 @@ class Connection implements Peer {
     // STATE_PIECES_KEPT less one (a state travels after a head of up to 11 bytes).
     const pieces = modeIndex === STATE ? STATE_PIECES_KEPT - 1 : RECEIVE_WINDOW;
     const limit = fragments ? Math.min(this.#config.maxMessageBytes, pieces * pieceBytes) : pieceBytes;
-    let snapshot: SentSnapshot | undefined;
     if (payload.length > limit) {
       throw new RangeError(
         `Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit} bytes` +
@@ -2155,6 +2154,7 @@ class Connection implements Peer {
           `piece counts 256 more) and the limit is ${this.#config.maxQueuedBytes} (HostOptions.maxQueuedBytes)`,
       );
     }
+    let snapshot: SentSnapshot | undefined;
     // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
     // head at most): now a state may change what is queued. A newer one supersedes what of the older ones has not
     // left yet.
