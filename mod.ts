@@ -2133,8 +2133,8 @@ class Connection implements Peer {
       }
     }
     const stream = this.#stream(streamId(channel, modeIndex));
-    let payload = pack(value);
     const fragments = isReliable(modeIndex) || modeIndex === STATE;
+    let payload = pack(value);
     const pieceBytes = this.#config.mtu - PACKET_OVERHEAD_BYTES - (at === undefined ? 0 : TIMED_FRAME_BYTES);
     // A message in more pieces than the receiver holds at once never completes: RECEIVE_WINDOW, or for a state
     // STATE_PIECES_KEPT less one (a state travels after a head of up to 11 bytes).
