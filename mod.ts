@@ -2268,7 +2268,7 @@ class Connection implements Peer {
    * ride along again. pollTransmit then hands out the datagrams.
    */
   update(now: number): void {
-    if (now - this.#lastReceivedAt > this.#config.timeout && this.state != "disconnected") return this.end("timeout");
+    if (this.state != "disconnected" && now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout");
     // A new update's count of states rebuilt (one that ended above delivers nothing more, and never reads it).
     this.#rebuiltBytes = 0;
     if (this.state == "disconnecting" && !this.#queuedBytes) this.end(); // all sent and acked: the goodbye goes
