@@ -2354,7 +2354,7 @@ class Connection implements Peer {
     // (each off the list: the next packet goes on from the first that did not fit).
     const takePlanned = (list: number) => {
       const pieces = this.#plan[list];
-      for (let piece; (piece = pieces.at(-1)) && (now === piece.sentAt || piece.done || take(piece, list > 1));) {
+      for (let piece; (piece = pieces.at(-1)) && (piece.done || now === piece.sentAt || take(piece, list > 1));) {
         pieces.pop();
       }
     };
