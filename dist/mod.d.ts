@@ -571,6 +571,7 @@ export declare function memoryNet(options?: LinkOptions): MemoryNet;
  * game on a bad network; tests use {@linkcode memoryNet} and its virtual clock.
  * The socket sends later, from a timer: what it throws then (a malformed
  * address, too) reaches the Host as a fault, counted in `socketErrors`.
+ * `close()` closes the socket once the datagrams on their timers have gone.
  *
  * @param socket the socket to wrap
  * @param options the link
