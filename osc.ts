@@ -2,7 +2,7 @@
  * OSC 1.0 for jamnet: {@linkcode encodeOsc} and {@linkcode decodeOsc} for
  * messages and bundles, {@linkcode oscTime} and {@linkcode oscTimeToMs} for
  * timetags. A module of its own beside mod.ts: it imports nothing, and mod.ts
- * has no room left under its 12,288-byte ceiling for the 2,380 bytes this
+ * has no room left under its 12,288-byte ceiling for the 2,378 bytes this
  * takes (see the README's "Size").
  *
  * @example Send a note to a music tool
