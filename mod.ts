@@ -525,8 +525,9 @@ export interface MemoryNet {
   /** The network's clock in ms, starting at 0. A Host on one of its sockets reads it by itself; read it for `at` times. */
   now: () => number;
   /**
-   * Moves the clock forward by `ms` (a number, 0 or more: it is not checked, and NaN stops the clock for good),
-   * delivering every datagram due by then, in time order.
+   * Moves the clock forward by `ms`, delivering every datagram due by then, in time order.
+   *
+   * @throws {RangeError} when `ms` is not a number from 0
    */
   advance(ms: number): void;
   /**
@@ -3148,6 +3149,8 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
       links.set(`${from}>${to}`, link(options));
     },
     advance(ms) {
+      // A caller's mistake throws now: NaN stopped the clock for good, a negative ms ran it back.
+      if (!(ms >= 0)) throw new RangeError(`memoryNet.advance(${ms}): it must be a number from 0`);
       const end = clock + ms;
       while (heap[0]?.at <= end) {
         // The first off the heap: the last leaf sifts down from the root.

@@ -1937,6 +1937,22 @@ Deno.test("for await over a Host yields its events (real time, bounded at 2 s)",
   assert.deepEqual(seen, ["connect", "message hello"]);
 });
 
+Deno.test("memoryNet.advance() throws at once for NaN or a negative ms, and its clock stays where it was", () => {
+  // Unchecked, NaN stopped the network's clock for good (every Host on it then waited forever, with no error) and a
+  // negative ms ran it back.
+  const net = memoryNet();
+  net.advance(5);
+  for (const ms of [NaN, -1, undefined as unknown as number]) {
+    assert.throws(() => net.advance(ms), {
+      name: "RangeError",
+      message: `memoryNet.advance(${ms}): it must be a number from 0`,
+    });
+  }
+  assert.equal(net.now(), 5);
+  net.advance(0);
+  assert.equal(net.now(), 5);
+});
+
 Deno.test("condition() delays each datagram by its latency and loses its share (fake socket, fake timer)", () => {
   const received: number[] = [];
   const fake: Socket = { send: (data) => received.push(data[0]), listen() {}, close() {} };

@@ -321,8 +321,9 @@ export interface MemoryNet {
     /** The network's clock in ms, starting at 0. A Host on one of its sockets reads it by itself; read it for `at` times. */
     now: () => number;
     /**
-     * Moves the clock forward by `ms` (a number, 0 or more: it is not checked, and NaN stops the clock for good),
-     * delivering every datagram due by then, in time order.
+     * Moves the clock forward by `ms`, delivering every datagram due by then, in time order.
+     *
+     * @throws {RangeError} when `ms` is not a number from 0
      */
     advance(ms: number): void;
     /**

@@ -542,6 +542,13 @@ const MUTANTS: Mutant[] = [
     edits: [["      if (!waiting) socket.close();\n", "      socket.close();\n"]],
   },
   {
+    name: "memoryNet.advance() takes NaN or a negative ms",
+    edits: [[
+      "      if (!(ms >= 0)) throw new RangeError(`memoryNet.advance(${ms}): it must be a number from 0`);\n",
+      "",
+    ]],
+  },
+  {
     name: "a socket's closed event does not end the peer",
     edits: [['      connection?.end("closed");\n      this.#connections.delete(event.address);\n', ""]],
   },
