@@ -468,7 +468,8 @@ export interface HostOptions {
    * 1-byte message counts 257. A reliable or unordered message stays counted until it is acked whole and so is every
    * message before it on its stream, as its receiver holds it meanwhile. A receiver holds pieces that wait, over all
    * its streams, up to 2 × maxMessageBytes + this + 256 KiB, so a sender with the same options never fills it (many
-   * streams of tiny messages did, while a sender counted their bytes alone). Give both sides the same maxMessageBytes
+   * streams of tiny messages did, while a sender counted their bytes alone); a "state" stream's pieces count apart,
+   * up to maxMessageBytes + 64 KiB a channel. Give both sides the same maxMessageBytes
    * and maxQueuedBytes: a sender with larger ones can fill its receiver's bound behind a lost piece, and the receiver
    * then refuses its packets until the connection times out.
    */
@@ -1957,7 +1958,7 @@ class Connection implements Peer {
         // Bytes that would wait: not a piece held already, not the next to deliver, which frees memory rather than
         // taking it (refusing it would stall the stream for good), and not one delivered before (a ride copy).
         if (ahead > 0 && !stream?.held.has(frame.sequence)) newBytes += HELD_PIECE_BYTES + frame.payload.length;
-      } else if (frame.mode === STATE) newBytes += HELD_PIECE_BYTES + frame.payload.length; // a snapshot's pieces wait too
+      } // a snapshot's pieces wait too, within their stream's own bound (see #deliver)
     }
 
     // Even a packet that passes the tag (a bug, a replay across a restart) must not wedge the
@@ -1989,7 +1990,7 @@ class Connection implements Peer {
     // stream's receive window of pieces. Without it a good peer's tiny messages behind a lost one (60 at maxQueuedBytes
     // 8,192) filled the bound, and every packet that carried the lost one again was refused: stalled for good, then a
     // timeout (a review, 2026-12-01). Larger messages filled it the same way, while their sender counted a piece acked
-    // behind a lost one as gone (see Stream.acked); tiny ones on several streams at once still can (README, Security).
+    // behind a lost one as gone (see Stream.acked). A state stream's pieces have a bound of their own (see #deliver).
     if (
       this.state != "disconnecting" &&
       (this.#heldBytes + newBytes >
@@ -2038,7 +2039,9 @@ class Connection implements Peer {
     const stream = this.#stream(streamId(frame.channel, frame.mode));
     const heldBefore = stream.heldBytes;
     // A state stream's bound: a whole state of maxMessageBytes after its head of up to 11 bytes, in up to
-    // STATE_PIECES_KEPT pieces (see send).
+    // STATE_PIECES_KEPT pieces (see send). It is the stream's own, outside the connection's bound on held pieces:
+    // counted there, twelve state streams filled that bound by themselves, and a reliable channel beside them timed
+    // out (a review, 2026-12-01). A channel in state mode keeps 32 states of maxMessageBytes besides (Snapshots).
     const messages = stream.accept(
       frame,
       now,
@@ -2046,7 +2049,7 @@ class Connection implements Peer {
     );
     // A duplicate (no messages) is refused before the stream holds or lets go of anything: its bytes did not move.
     if (!messages) return this.count("duplicatesDropped");
-    this.#heldBytes += stream.heldBytes - heldBefore;
+    if (frame.mode !== STATE) this.#heldBytes += stream.heldBytes - heldBefore;
     for (let { payload: message, at } of messages) {
       const event: MessageEvent = {
         type: "message",

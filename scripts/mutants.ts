@@ -467,6 +467,10 @@ const MUTANTS: Mutant[] = [
     edits: [["STATE_PIECES_KEPT || this.heldBytes > stateBytes) {", "STATE_PIECES_KEPT) {"]],
   },
   {
+    name: "a state stream's held pieces counted against the connection's bound",
+    edits: [["if (frame.mode !== STATE) this.#heldBytes +=", "this.#heldBytes +="]],
+  },
+  {
     name: "a rebuilt state bounded by its delta's size, not maxMessageBytes",
     edits: [["if (length > max) return undefined;", "if (length > delta.length * 8 + base.length) return undefined;"]],
   },
