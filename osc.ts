@@ -2,7 +2,7 @@
  * OSC 1.0 for jamnet: {@linkcode encodeOsc} and {@linkcode decodeOsc} for
  * messages and bundles, {@linkcode oscTime} and {@linkcode oscTimeToMs} for
  * timetags. A module of its own beside mod.ts: it imports nothing, and mod.ts
- * has no room left under its 12,288-byte ceiling for the 2,378 bytes this
+ * has no room left under its 12,288-byte ceiling for the 2,399 bytes this
  * takes (see the README's "Size").
  *
  * @example Send a note to a music tool
@@ -343,11 +343,14 @@ export function encodeOsc(packet: OscMessage | OscBundle): Uint8Array {
       check(Array.isArray(elements), "elements", elements, "an array");
       writeArg("s", "#bundle");
       writeArg("t", timetag);
-      elements.forEach((element, index) => {
+      // An index loop here and for args, and Array.from for inferred tags: forEach and map skip a hole, so with
+      // new Array(2) and only [1] set a bundle lost element 0 without a word, and a message of types "ii" with only
+      // args[0] set went out as 12 bytes that decodeOsc rejects. A hole now reads as undefined.
+      for (let index = 0; index < elements.length; index++) {
         const sizeAt = claim(4);
-        write(element, `${path}.${index}`, depth + 1);
+        write(elements[index], `${path}.${index}`, depth + 1);
         view.setInt32(sizeAt, length - sizeAt - 4);
-      });
+      }
       return;
     }
     const { address, args } = packet;
@@ -360,7 +363,7 @@ export function encodeOsc(packet: OscMessage | OscBundle): Uint8Array {
     where = ` message ${address}${where}`;
     check(Array.isArray(args), "args", args, "an array");
     const types = packet.types === undefined
-      ? args.map((arg, index) => {
+      ? Array.from(args, (arg, index) => {
         const tag = oscInferTag(arg);
         check(
           tag,
@@ -379,7 +382,7 @@ export function encodeOsc(packet: OscMessage | OscBundle): Uint8Array {
     );
     writeArg("s", address);
     writeArg("s", "," + types);
-    args.forEach((arg, index) => writeArg(types[index], arg, index));
+    for (let index = 0; index < args.length; index++) writeArg(types[index], args[index], index);
   };
   write(packet, "", 0);
   return bytes.slice(0, length);

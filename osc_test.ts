@@ -616,6 +616,25 @@ Deno.test("encodeOsc() names the argument, its value and what its type tag needs
   }
 });
 
+Deno.test("encodeOsc() reads a hole in args or elements as undefined, never skips it", () => {
+  // new Array(2) with only [0] set: forEach and map pass over a hole, so "ii" went out with one int (12 bytes
+  // that decodeOsc rejects), and a bundle lost its element 0 without a word.
+  const args: unknown[] = new Array(2);
+  args[0] = 1;
+  assert.throws(() => encodeOsc({ address: "/a", types: "ii", args }), {
+    name: "TypeError",
+    message: `Cannot encode OSC message /a: argument 1 (type tag 'i') is undefined: it must be ${INT32}`,
+  });
+  // Without types, a hole infers N, as undefined does.
+  assert.deepEqual(decodeOsc(encodeOsc({ address: "/a", args })), { address: "/a", types: "iN", args: [1, null] });
+  const elements: OscMessage[] = new Array(2);
+  elements[1] = { address: "/b", args: [] };
+  assert.throws(() => encodeOsc({ timetag: 1n, elements }), {
+    name: "TypeError",
+    message: "Cannot encode OSC (bundle element 0): the packet is undefined: it must be a message or a bundle",
+  });
+});
+
 // ─── Time ───────────────────────────────────────────────────────────────────
 
 Deno.test("oscTime() counts seconds from 1900 in the high 32 bits and a binary fraction in the low 32", () => {
