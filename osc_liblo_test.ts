@@ -1,8 +1,9 @@
 /**
  * OSC interop against liblo, an implementation no one here wrote (Debian
- * package `liblo-tools`: `oscsend` and `oscdump`). Datagrams jamnet encodes
- * must be printed right by `oscdump`; datagrams `oscsend` sends must be
- * decoded right by jamnet, and encode back to the same bytes.
+ * package `liblo-tools`: `oscsend`, `oscsendfile` and `oscdump`). Datagrams
+ * jamnet encodes must be printed right by `oscdump`; datagrams `oscsend` and
+ * `oscsendfile` (bundles) send must be decoded right by jamnet, and encode
+ * back to the same bytes; timetags must agree with liblo's clock.
  *
  * Everything is sent to 127.0.0.1 and every wait is bounded (5 s at most).
  * `oscdump` takes a port only (a host in its URL means a multicast group), so
@@ -13,7 +14,7 @@
  */
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import { decodeOsc, encodeOsc, type OscBundle, type OscMessage, oscTime } from "./osc.ts";
+import { decodeOsc, encodeOsc, type OscBundle, type OscMessage, oscTime, oscTimeToMs } from "./osc.ts";
 
 /** True when `command` runs at all (its exit code does not matter). */
 async function installed(command: string): Promise<boolean> {
@@ -25,9 +26,9 @@ async function installed(command: string): Promise<boolean> {
   }
 }
 
-const haveLiblo = await installed("oscsend") && await installed("oscdump");
+const haveLiblo = await installed("oscsend") && await installed("oscdump") && await installed("oscsendfile");
 if (!haveLiblo) {
-  console.log("osc_liblo_test.ts: skipped: oscsend/oscdump not found (apt-get install -y liblo-tools)");
+  console.log("osc_liblo_test.ts: skipped: oscsend/oscdump/oscsendfile not found (apt-get install -y liblo-tools)");
 }
 
 /** The longest any step waits: for a tool to start, a datagram to arrive, or output to appear. */
@@ -179,9 +180,18 @@ Deno.test({
   name: "oscdump (liblo) prints every message jamnet encodes, of tags i f d s S b h t T F N I c m",
   ignore: !haveLiblo,
   async fn() {
+    const beforeMs = Date.now();
     const { lines, stderr } = await oscdump(TO_OSCDUMP.map(encodeOsc));
+    const afterMs = Date.now();
     assert.equal(stderr, "");
-    // Each line starts with the time liblo received it, as %08x.%08x.
+    // Each line starts with the time liblo received it, as %08x.%08x: oscTimeToMs reads liblo's clock as Date.now's.
+    for (const line of lines) {
+      const receivedMs = oscTimeToMs(BigInt("0x" + line.slice(0, 17).replace(".", "")));
+      assert.ok(
+        beforeMs <= receivedMs && receivedMs < afterMs + 1,
+        `${line}: ${receivedMs} not in ${beforeMs}..${afterMs}`,
+      );
+    }
     assert.deepEqual(lines.map((line) => line.replace(/^[0-9a-f]{8}\.[0-9a-f]{8} /, "")), TO_OSCDUMP.map(printedLine));
   },
 });
@@ -261,6 +271,52 @@ Deno.test({
       }
     } finally {
       await new Promise<void>((resolve) => socket.close(() => resolve()));
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "jamnet decodes the bundles liblo sends (oscsendfile), due immediately or timed, and encodes them back byte for byte",
+  ignore: !haveLiblo,
+  async fn() {
+    // oscsendfile reads lines as oscdump prints them: one without a timetag goes in a bundle due immediately,
+    // one with a timetag in a bundle due at liblo's now plus its offset from the file's first timetag (0 here),
+    // and lines in a row with the same timetag share a bundle.
+    const file = await Deno.makeTempFile({ suffix: ".txt" });
+    const socket = await bindLoopback();
+    const received: Uint8Array[] = [];
+    socket.on("message", (data) => received.push(new Uint8Array(data)));
+    try {
+      await Deno.writeTextFile(
+        file,
+        "/file/a i -7\n/file/b sc hi x\n00000001.00000000 /file/c f 2.5\n00000001.00000000 /file/d hTN 42\n",
+      );
+      const beforeMs = Date.now();
+      const sent = await new Deno.Command("oscsendfile", { args: ["127.0.0.1", String(socket.address().port), file] })
+        .output();
+      const afterMs = Date.now();
+      assert.equal(sent.code, 0, new TextDecoder().decode(sent.stderr));
+      await waitFor("two bundles from oscsendfile", () => received.length >= 2);
+      const [immediately, timed] = received.map((datagram) => decodeOsc(datagram) as OscBundle);
+      assert.deepEqual(immediately, {
+        timetag: 1n,
+        elements: [
+          { address: "/file/a", types: "i", args: [-7] },
+          { address: "/file/b", types: "sc", args: ["hi", "x"] },
+        ],
+      });
+      assert.deepEqual(timed.elements, [
+        { address: "/file/c", types: "f", args: [2.5] },
+        { address: "/file/d", types: "hTN", args: [42n, true, null] },
+      ]);
+      const dueMs = oscTimeToMs(timed.timetag);
+      // Date.now() is whole ms, rounded down: a time read later in the same ms is up to 1 ms past it.
+      assert.ok(beforeMs <= dueMs && dueMs < afterMs + 1, `due ${dueMs}, not in ${beforeMs}..${afterMs}`);
+      assert.deepEqual(received.map((datagram) => encodeOsc(decodeOsc(datagram))), received);
+    } finally {
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+      await Deno.remove(file);
     }
   },
 });
