@@ -371,17 +371,19 @@ export interface Peer {
    *
    * @param value the message
    * @param options the mode (default `"reliable"`) and channel (default 0)
+   * @returns true when queued; false, and nothing queued, when the peer is `"disconnecting"` or `"disconnected"`
+   *   (it may have left in the last `update`, before the game polled its `"disconnect"`)
    * @throws {RangeError} for an unknown mode or channel, a message over the size limit, a full send queue, or an
    *   `at` that is no finite number or more than `timeout` ahead
-   * @throws {TypeError} when the peer is disconnected, for a value pack cannot take, or for options that are no
-   *   object (a mode or a channel in their place: `send(value, { mode: "unreliable" })`, not `send(value, "unreliable")`)
+   * @throws {TypeError} for a value pack cannot take, or for options that are no object (a mode or a channel in
+   *   their place: `send(value, { mode: "unreliable" })`, not `send(value, "unreliable")`)
    */
-  send(value: unknown, options?: SendOptions): void;
+  send(value: unknown, options?: SendOptions): boolean;
   /**
    * Closes the connection: the other side gets a `"disconnect"` event with
    * reason `"closed"` (sent a few times, in case of loss). Messages still
    * queued go first: the peer is `"disconnecting"` (no longer in `host.peers`
-   * but in the `maxPeers` count, no events, `send` throws, `connect()` to its
+   * but in the `maxPeers` count, no events, `send` returns false, `connect()` to its
    * address drops it) until every one is sent and acked, at most `timeout`
    * ms. Called again, or on a peer not yet connected, it drops them and
    * closes at once. No event of this peer comes out of `poll()` any more,
@@ -2111,7 +2113,7 @@ class Connection implements Peer {
     return queue.length >= (this.queued * 2 < max ? 2 * max : max);
   }
 
-  send(value: unknown, options: SendOptions = {}): void {
+  send(value: unknown, options: SendOptions = {}): boolean {
     // From JavaScript a mode in place of the options, send(value, "unreliable"), threw a RangeError about a time (a
     // string's at() read as `at`); a channel, send(value, 1), went on channel 0, silently; null failed on `.mode`.
     if (!options || typeof options != "object") {
@@ -2119,9 +2121,6 @@ class Connection implements Peer {
     }
     const { mode = "reliable", channel = 0, at } = options;
     const modeIndex = MODES.indexOf(mode);
-    if (this.state.startsWith("dis")) {
-      throw new TypeError(`Cannot send to ${this.address}: the peer is ${this.state}`);
-    }
     if (modeIndex < 0) {
       throw new RangeError(`Cannot send in mode "${mode}": the modes are ${MODES.join(", ")}`);
     }
@@ -2138,7 +2137,6 @@ class Connection implements Peer {
         );
       }
     }
-    const stream = this.#stream(streamId(channel, modeIndex));
     const fragments = isReliable(modeIndex) || modeIndex === STATE;
     let payload = pack(value);
     const pieceBytes = this.#config.mtu - PACKET_OVERHEAD_BYTES - (at === undefined ? 0 : TIMED_FRAME_BYTES);
@@ -2154,12 +2152,17 @@ class Connection implements Peer {
             : `, one packet (a larger message goes "reliable", "unordered" or "state")`),
       );
     }
+    // A peer gone or going takes nothing more, and says so without a throw: a game learns of a departure from poll(),
+    // so a send in between (update, a reply to each message, then poll) threw, and ended a server that replied to
+    // a player who left (a newcomer's first game, 2026-12-01). The checks above, of the caller's own values, still throw.
+    if (this.state.startsWith("dis")) return false;
     if (this.#queuedBytes + payload.length > this.#config.maxQueuedBytes) {
       throw new RangeError(
         `Cannot send ${payload.length} bytes to ${this.address}: ${this.#queuedBytes} bytes are queued (each ` +
           `piece counts 256 more) and the limit is ${this.#config.maxQueuedBytes} (HostOptions.maxQueuedBytes)`,
       );
     }
+    const stream = this.#stream(streamId(channel, modeIndex));
     let snapshot: SentSnapshot | undefined;
     // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
     // head at most): now a state may change what is queued. A newer one supersedes what of the older ones has not
@@ -2200,6 +2203,7 @@ class Connection implements Peer {
       });
       if (hasSequence(modeIndex)) stream.nextSend = nextSequence(stream.nextSend);
     }
+    return true;
   }
 
   /**
@@ -2435,7 +2439,10 @@ class Connection implements Peer {
 /**
  * Owns one socket and every connection through it; turns datagrams into
  * events. Drive it in sync style (call `update()` every frame, then `poll()`
- * until it returns undefined) or in async style (`for await (const event of host)`).
+ * until it returns undefined) or in async style (`for await (const event of host)`),
+ * one or the other: both take from one queue, so a timer polling beside a
+ * `for await` loop takes events the loop never sees. After `close()`,
+ * `update()` does nothing and `poll()` returns undefined.
  *
  * @example Two Hosts on an in-memory network, driven by a virtual clock
  * ```ts
@@ -2695,7 +2702,12 @@ export class Host {
    * `"refused"` (it runs another `protocol`), `"timeout"` (no answer), or
    * `"closed"` (that Host connected to this one at the same moment, and its
    * connection is the one kept: its `"connect"` arrives). Messages sent before
-   * then wait in the queue.
+   * then wait in the queue. A wrong port, or no server there, is a `"timeout"`
+   * after `timeout` ms: UDP hears no answer, and Linux reports nothing. A
+   * server listening on 0.0.0.0 answers from the address it is reached at:
+   * connect to "127.0.0.1:port", never "0.0.0.0:port" (its answers come from
+   * an address that is no peer, and are dropped). Connecting again to an
+   * address connecting or connected returns the same peer.
    *
    * @param address the socket address of the other Host
    * @returns the peer, in state `"connecting"`

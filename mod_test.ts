@@ -2086,10 +2086,8 @@ Deno.test('disconnect() lets what is queued go first: "disconnecting", then ever
     peer.disconnect();
     assert.equal(peer.state, "disconnecting");
     assert.equal(client.peers.length, 0, "a leaving peer is no longer among the peers");
-    assert.throws(() => peer.send("more"), {
-      name: "TypeError",
-      message: "Cannot send to server: the peer is disconnecting",
-    });
+    assert.equal(peer.send("more"), false, "a leaving peer takes nothing more");
+    assert.throws(() => peer.send("more", { mode: "nope" as Mode }), { name: "RangeError" }, "a caller's mistake throws");
     stepUntil(() => serverEvents.some((event) => event.type === "disconnect"), `seed ${seed}: closed`);
     const kinds = serverEvents.map((event) => event.type === "disconnect" ? event.reason : event.type);
     assert.deepEqual(kinds, ["connect", ...Array(22).fill("message"), "closed"], `seed ${seed}`);
@@ -2098,6 +2096,33 @@ Deno.test('disconnect() lets what is queued go first: "disconnecting", then ever
     assert.equal(peer.state, "disconnected");
     assert.deepEqual(clientEvents.map((event) => event.type), ["connect"], "no event of one's own");
   }
+});
+
+Deno.test("a server that replies to each message before it polls the disconnect goes on: send returns false, no throw", () => {
+  // A newcomer's first game (2026-12-01): update, reply to each message polled, and a player's last words, polled
+  // after its goodbye arrived in the same update, made send throw and ended the server.
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"));
+  const client = new Host(net.socket("client"));
+  const peer = client.connect("server");
+  const replies: boolean[] = [];
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(16);
+    for (let event; (event = server.poll());) {
+      if (event.type === "message") replies.push(event.peer.send({ echo: event.data }));
+    }
+  };
+  for (let i = 0; peer.state !== "connected"; i++) step();
+  peer.send("hello");
+  for (let i = 0; i < 5; i++) step();
+  peer.send("last words");
+  client.update();
+  client.close();
+  for (let i = 0; i < 5; i++) step();
+  assert.deepEqual(replies, [true, false], "the reply to the last words is not queued");
+  assert.equal(server.peers.length, 0);
 });
 
 Deno.test("over a reliable socket disconnect() lets the queue go too: every message, then closed", () => {
@@ -2123,7 +2148,7 @@ Deno.test("disconnect() with nothing queued, called again, or host.close() close
   idle.stepUntil(() => idle.peer.state === "connected" && idle.serverEvents.length > 0, "connected");
   idle.peer.disconnect();
   assert.equal(idle.peer.state, "disconnected");
-  assert.throws(() => idle.peer.send("more"), { message: "Cannot send to server: the peer is disconnected" });
+  assert.equal(idle.peer.send("more"), false);
   const kicked = pair({ latencyMs: 30 });
   kicked.stepUntil(() => kicked.peer.state === "connected" && kicked.serverEvents.length > 0, "connected");
   kicked.peer.send("never");

@@ -167,17 +167,19 @@ export interface Peer {
      *
      * @param value the message
      * @param options the mode (default `"reliable"`) and channel (default 0)
+     * @returns true when queued; false, and nothing queued, when the peer is `"disconnecting"` or `"disconnected"`
+     *   (it may have left in the last `update`, before the game polled its `"disconnect"`)
      * @throws {RangeError} for an unknown mode or channel, a message over the size limit, a full send queue, or an
      *   `at` that is no finite number or more than `timeout` ahead
-     * @throws {TypeError} when the peer is disconnected, for a value pack cannot take, or for options that are no
-     *   object (a mode or a channel in their place: `send(value, { mode: "unreliable" })`, not `send(value, "unreliable")`)
+     * @throws {TypeError} for a value pack cannot take, or for options that are no object (a mode or a channel in
+     *   their place: `send(value, { mode: "unreliable" })`, not `send(value, "unreliable")`)
      */
-    send(value: unknown, options?: SendOptions): void;
+    send(value: unknown, options?: SendOptions): boolean;
     /**
      * Closes the connection: the other side gets a `"disconnect"` event with
      * reason `"closed"` (sent a few times, in case of loss). Messages still
      * queued go first: the peer is `"disconnecting"` (no longer in `host.peers`
-     * but in the `maxPeers` count, no events, `send` throws, `connect()` to its
+     * but in the `maxPeers` count, no events, `send` returns false, `connect()` to its
      * address drops it) until every one is sent and acked, at most `timeout`
      * ms. Called again, or on a peer not yet connected, it drops them and
      * closes at once. No event of this peer comes out of `poll()` any more,
@@ -404,7 +406,10 @@ export declare function unpack(bytes: Uint8Array): unknown;
 /**
  * Owns one socket and every connection through it; turns datagrams into
  * events. Drive it in sync style (call `update()` every frame, then `poll()`
- * until it returns undefined) or in async style (`for await (const event of host)`).
+ * until it returns undefined) or in async style (`for await (const event of host)`),
+ * one or the other: both take from one queue, so a timer polling beside a
+ * `for await` loop takes events the loop never sees. After `close()`,
+ * `update()` does nothing and `poll()` returns undefined.
  *
  * @example Two Hosts on an in-memory network, driven by a virtual clock
  * ```ts
@@ -452,7 +457,12 @@ export declare class Host {
      * `"refused"` (it runs another `protocol`), `"timeout"` (no answer), or
      * `"closed"` (that Host connected to this one at the same moment, and its
      * connection is the one kept: its `"connect"` arrives). Messages sent before
-     * then wait in the queue.
+     * then wait in the queue. A wrong port, or no server there, is a `"timeout"`
+     * after `timeout` ms: UDP hears no answer, and Linux reports nothing. A
+     * server listening on 0.0.0.0 answers from the address it is reached at:
+     * connect to "127.0.0.1:port", never "0.0.0.0:port" (its answers come from
+     * an address that is no peer, and are dropped). Connecting again to an
+     * address connecting or connected returns the same peer.
      *
      * @param address the socket address of the other Host
      * @returns the peer, in state `"connecting"`

@@ -823,9 +823,13 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "send to a disconnecting peer is taken",
+    edits: [['if (this.state.startsWith("dis")) return false;', 'if (this.state == "disconnected") return false;']],
+  },
+  {
+    name: "send to a peer gone throws, and a server replying to a player who left ends",
     edits: [[
-      '    if (this.state.startsWith("dis")) {\n      throw',
-      '    if (this.state == "disconnected") {\n      throw',
+      'if (this.state.startsWith("dis")) return false;',
+      'if (this.state.startsWith("dis")) throw new TypeError("gone");',
     ]],
   },
   {
