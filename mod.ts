@@ -732,13 +732,15 @@ function put(type: number, value?: number, byteCount?: number): void {
   while (byteCount) out[outAt++] = value! >> --byteCount * 8;
 }
 
-/** Writes an ext: a fixext for 1, 2, 4, 8 or 16 bytes of data, else ext 8, 16 or 32. */
+/**
+ * Writes an ext: its header (a fixext for 1, 2, 4, 8 or 16 bytes of data, else
+ * ext 8, 16 or 32), then the type byte, then the data.
+ */
 function putExtension(type: number, data: Uint8Array): void {
   const fixed = [1, 2, 4, 8, 16].indexOf(data.length);
-  if (fixed < 0) {
-    putLength(data.length, 0xc7);
-    put(type);
-  } else put(0xd4 + fixed, type, 1);
+  if (fixed < 0) putLength(data.length, 0xc7);
+  else put(0xd4 + fixed);
+  put(type);
   putBytes(data);
 }
 
