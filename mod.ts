@@ -1127,9 +1127,8 @@ function read(depth: number): unknown {
       return Number.isSafeInteger(Number(value)) ? Number(value) : value;
     }
     // Shifted to the top of 32 bits and back, a signed value keeps its sign.
-    const value = readInt(byteCount);
     const shift = 32 - byteCount * 8;
-    return signed ? value << shift >> shift : value;
+    return signed ? readInt(byteCount) << shift >> shift : readInt(byteCount);
   }
   if (type < 0xd9) return readExtension(1 << (type - 0xd4)); // fixext 1/2/4/8/16
   return readString(readInt(1 << (type - 0xd9))); // str 8/16/32
