@@ -812,6 +812,15 @@ function putString(value: string): void {
 
 function write(value: unknown, depth: number): void {
   switch (typeof value) {
+    // The cases return, so their order is free: strings first (every key of a map is one), a bigint beside the number
+    // case that hands it a large integer.
+    case "string":
+      return putString(value);
+    case "bigint":
+      if (value >= 2n ** 64n || value < -(2n ** 63n)) {
+        throw new RangeError(`Cannot pack ${value}: a bigint must fit in 64 bits`);
+      }
+      return put64((value < 0 ? 0xd0 : 0xcc) + 3, value); // int 64 0xd3 or uint 64 0xcf: 8 bytes, the form 1 << 3
     case "number":
       if (!Number.isSafeInteger(value)) return put64(0xcb, value);
       if (value > 127 || value < -32) {
@@ -824,13 +833,6 @@ function write(value: unknown, depth: number): void {
       return put(value); // positive or negative fixint (a byte keeps the low 8 bits)
     case "boolean":
       return put(0xc2 + +value); // false 0xc2, true 0xc3
-    case "string":
-      return putString(value);
-    case "bigint":
-      if (value >= 2n ** 64n || value < -(2n ** 63n)) {
-        throw new RangeError(`Cannot pack ${value}: a bigint must fit in 64 bits`);
-      }
-      return put64((value < 0 ? 0xd0 : 0xcc) + 3, value); // int 64 0xd3 or uint 64 0xcf: 8 bytes, the form 1 << 3
     case "object":
     case "undefined":
       if (!value) return put(0xc0); // undefined and null are nil
