@@ -961,16 +961,6 @@ export function pack(value: unknown): Uint8Array {
 // ─── Packing: reader ────────────────────────────────────────────────────────
 
 /**
- * Sets `key` of `object` as an own data property, "__proto__" too: assigned, that key sets the prototype.
- * defineProperty does it in O(1): copying the object per such key would let hostile input cost O(n²).
- */
-function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
-  if (key == "__proto__") {
-    Object.defineProperty(object, key, { configurable: true, enumerable: true, value, writable: true });
-  } else object[key] = value;
-}
-
-/**
  * Decodes one MessagePack value that fills `bytes` exactly. Maps become plain
  * objects while every key is a string, else a `Map`; integers become numbers
  * when `Number.isSafeInteger` holds, else bigints; bin becomes a fresh
@@ -1028,6 +1018,16 @@ function need(byteCount: number): number {
 /** Every malformed input ends here: a RangeError that says what and where. */
 function malformed(what: string): never {
   throw new RangeError(`Cannot unpack: ${what} at byte ${inputAt}`);
+}
+
+/**
+ * Sets `key` of `object` as an own data property, "__proto__" too: assigned, that key sets the prototype.
+ * defineProperty does it in O(1): copying the object per such key would let hostile input cost O(n²).
+ */
+function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key == "__proto__") {
+    Object.defineProperty(object, key, { configurable: true, enumerable: true, value, writable: true });
+  } else object[key] = value;
 }
 
 /** Reads a big-endian unsigned integer of 1, 2 or 4 bytes. */
