@@ -1580,7 +1580,8 @@ class Stream {
     const held = this.held;
     // The frame itself, made for this delivery alone: no copy of it.
     held.set(piece.sequence, piece);
-    this.heldBytes += HELD_PIECE_BYTES + (piece.payload = toHold(piece.payload)).length;
+    piece.payload = toHold(piece.payload);
+    this.heldBytes += HELD_PIECE_BYTES + piece.payload.length;
     // Unordered and state: only the message this piece belongs to can have become whole; reliable: every message
     // from nextDeliver on, in turn, while one is whole.
     for (
