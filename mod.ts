@@ -1225,13 +1225,15 @@ function readHeader(reader: ByteReader): PacketHeader | undefined {
   const ackBack = reader.uint(first & WIDE_ACK ? 2 : 1);
   let ackBits = 0;
   let canonical = (ackBack > 255 || !(first & WIDE_ACK)) && first >= DATA;
+  const flags = first & (CLOSING | ACK_ONLY);
   for (let i = 0; i < 4; i++) {
-    const byte = first >> i & 1 ? reader.u8() : 255;
-    canonical &&= byte < 255 || !(first >> i & 1);
+    const present = first >> i & 1;
+    const byte = present ? reader.u8() : 255;
+    canonical &&= byte < 255 || !present;
     ackBits |= byte << (8 * i); // a signed 32-bit word: read with >>> only
   }
   if (canonical && reader.ok) {
-    return { flags: first & (CLOSING | ACK_ONLY), sequence, ack: (sequence - ackBack) & 0xffff, ackBits };
+    return { flags, sequence, ack: (sequence - ackBack) & 0xffff, ackBits };
   }
 }
 
