@@ -2421,11 +2421,10 @@ class Connection implements Peer {
 
   /** How long a piece waits for its ack before it is resent, before backoff. */
   #resendMs(): number {
-    const stats = this.stats;
     // RFC 6298's SRTT + 4 RTTVAR, plus the peer's ack delay (as QUIC adds max_ack_delay): the newest
     // packet in an ack waited for none, so the samples miss it. At least ACK_DELAY_MS, far under RFC
     // 6298's 1 s minimum (games resend sooner); 200 ms before the first sample.
-    return stats.rttMs ? stats.rttMs + 4 * stats.rttVarianceMs + ACK_DELAY_MS : 200;
+    return this.stats.rttMs ? this.stats.rttMs + 4 * this.stats.rttVarianceMs + ACK_DELAY_MS : 200;
   }
 
   /**
