@@ -2144,8 +2144,8 @@ class Connection implements Peer {
       }
     }
     const fragments = isReliable(modeIndex) || modeIndex === STATE;
-    let payload = pack(value);
     const pieceBytes = this.#config.mtu - PACKET_OVERHEAD_BYTES - (at === undefined ? 0 : TIMED_FRAME_BYTES);
+    let payload = pack(value);
     // A message in more pieces than the receiver holds at once never completes: RECEIVE_WINDOW, or for a state
     // STATE_PIECES_KEPT less one (a state travels after a head of up to 11 bytes).
     const pieces = modeIndex === STATE ? STATE_PIECES_KEPT - 1 : RECEIVE_WINDOW;
