@@ -1947,7 +1947,7 @@ class Connection implements Peer {
     if (this.state == "disconnected") {
       // Closing: the other side's own CLOSING, or its ack of ours, ends it; nothing else applies.
       if (!this.#closingSends) return "invalid";
-      if (header.flags & CLOSING || sequenceAhead(header.ack, this.#closingSequence) >= 0) this.#closingSends = 0;
+      if (sequenceAhead(header.ack, this.#closingSequence) >= 0 || header.flags & CLOSING) this.#closingSends = 0;
       return "ok";
     }
     // Every frame, parsed. Everything reliable must fit the receive window and the memory bound, or the

@@ -296,7 +296,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "the ack of a CLOSING does not end the closing: all ten are sent",
     edits: [[
-      "if (header.flags & CLOSING || sequenceAhead(header.ack, this.#closingSequence) >= 0) this.#closingSends = 0;",
+      "if (sequenceAhead(header.ack, this.#closingSequence) >= 0 || header.flags & CLOSING) this.#closingSends = 0;",
       "if (header.flags & CLOSING) this.#closingSends = 0;",
     ]],
   },
