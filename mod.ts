@@ -1846,11 +1846,6 @@ class Connection implements Peer {
     return this.#sink.queued.get(this.address) ?? 0;
   }
 
-  /** True once disconnected with nothing left to send: the Host forgets it. */
-  get finished(): boolean {
-    return this.state == "disconnected" && !this.#closingSends;
-  }
-
   #stream(id: number): Stream {
     let stream = this.#streams.get(id);
     if (!stream) {
@@ -2412,6 +2407,11 @@ class Connection implements Peer {
   #cutWindow(now: number): void {
     this.#window = this.#windowDoublesUpTo = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
     this.#windowCutAt = now;
+  }
+
+  /** True once disconnected with nothing left to send: the Host forgets it. */
+  get finished(): boolean {
+    return this.state == "disconnected" && !this.#closingSends;
   }
 
   /** Data packets sent after the newest one acked. */
