@@ -1829,14 +1829,6 @@ class Connection implements Peer {
     this.#sink.events.push({ type: "connect", peer: this });
   }
 
-  disconnect(): void {
-    // What is queued goes first (ENet's disconnect_later); update() ends it once all is acked. The game is done
-    // with the peer at once: no event of its comes out of poll() any more, one that arrived before or its disconnect.
-    if (this.state == "connected" && this.#queuedBytes) this.state = "disconnecting";
-    else this.end();
-    this.forgotten = true;
-  }
-
   /**
    * This peer's message events not yet polled: in the Host's events or held for their time. Counted by address, with
    * those of the connections from it before: a player reconnecting from its address and port starts no new count
@@ -1844,6 +1836,14 @@ class Connection implements Peer {
    */
   get queued(): number {
     return this.#sink.queued.get(this.address) ?? 0;
+  }
+
+  disconnect(): void {
+    // What is queued goes first (ENet's disconnect_later); update() ends it once all is acked. The game is done
+    // with the peer at once: no event of its comes out of poll() any more, one that arrived before or its disconnect.
+    if (this.state == "connected" && this.#queuedBytes) this.state = "disconnecting";
+    else this.end();
+    this.forgotten = true;
   }
 
   #stream(id: number): Stream {
