@@ -1838,6 +1838,15 @@ class Connection implements Peer {
     return this.#sink.queued.get(this.address) ?? 0;
   }
 
+  /** The handshake gave the cookie: from now on packets are tagged with keys made of it and the nonce. */
+  #keyed(cookie: number, answering: boolean): void {
+    this.#cookie = cookie;
+    this.#sendKey = answering ? [cookie, this.nonce] : [this.nonce, cookie];
+    // The other side's send key is this side's with its two words swapped; it is taken a lap before the first, as
+    // #remoteLatest starts at 0xffff, as if packet 65535 had arrived (see receive).
+    this.#receiveKey = [this.#sendKey[1], this.#sendKey[0] - 1];
+  }
+
   disconnect(): void {
     // What is queued goes first (ENet's disconnect_later); update() ends it once all is acked. The game is done
     // with the peer at once: no event of its comes out of poll() any more, one that arrived before or its disconnect.
@@ -1859,15 +1868,6 @@ class Connection implements Peer {
   count(name: keyof Stats, amount = 1): void {
     this.stats[name] += amount;
     this.#sink.stats[name] += amount;
-  }
-
-  /** The handshake gave the cookie: from now on packets are tagged with keys made of it and the nonce. */
-  #keyed(cookie: number, answering: boolean): void {
-    this.#cookie = cookie;
-    this.#sendKey = answering ? [cookie, this.nonce] : [this.nonce, cookie];
-    // The other side's send key is this side's with its two words swapped; it is taken a lap before the first, as
-    // #remoteLatest starts at 0xffff, as if packet 65535 had arrived (see receive).
-    this.#receiveKey = [this.#sendKey[1], this.#sendKey[0] - 1];
   }
 
   /**
