@@ -1855,6 +1855,14 @@ class Connection implements Peer {
     this.forgotten = true;
   }
 
+  /** How long a piece waits for its ack before it is resent, before backoff. */
+  #resendMs(): number {
+    // RFC 6298's SRTT + 4 RTTVAR, plus the peer's ack delay (as QUIC adds max_ack_delay): the newest
+    // packet in an ack waited for none, so the samples miss it. At least ACK_DELAY_MS, far under RFC
+    // 6298's 1 s minimum (games resend sooner); 200 ms before the first sample.
+    return this.stats.rttMs ? this.stats.rttMs + 4 * this.stats.rttVarianceMs + ACK_DELAY_MS : 200;
+  }
+
   #stream(id: number): Stream {
     let stream = this.#streams.get(id);
     if (!stream) {
@@ -2417,14 +2425,6 @@ class Connection implements Peer {
   /** Data packets sent after the newest one acked. */
   get #packetsInFlight(): number {
     return sequenceAhead(this.#nextSequence, this.#newestAcked) - 1;
-  }
-
-  /** How long a piece waits for its ack before it is resent, before backoff. */
-  #resendMs(): number {
-    // RFC 6298's SRTT + 4 RTTVAR, plus the peer's ack delay (as QUIC adds max_ack_delay): the newest
-    // packet in an ack waited for none, so the samples miss it. At least ACK_DELAY_MS, far under RFC
-    // 6298's 1 s minimum (games resend sooner); 200 ms before the first sample.
-    return this.stats.rttMs ? this.stats.rttMs + 4 * this.stats.rttVarianceMs + ACK_DELAY_MS : 200;
   }
 
   /**
