@@ -2411,12 +2411,6 @@ class Connection implements Peer {
     return this.packet(now, 0, chosen, used, controls);
   }
 
-  /** Halves the congestion window (see FIRST_WINDOW_PACKETS), where it grows by one a round trip from then on. */
-  #cutWindow(now: number): void {
-    this.#window = this.#windowDoublesUpTo = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
-    this.#windowCutAt = now;
-  }
-
   /** True once disconnected with nothing left to send: the Host forgets it. */
   get finished(): boolean {
     return this.state == "disconnected" && !this.#closingSends;
@@ -2425,6 +2419,12 @@ class Connection implements Peer {
   /** Data packets sent after the newest one acked. */
   get #packetsInFlight(): number {
     return sequenceAhead(this.#nextSequence, this.#newestAcked) - 1;
+  }
+
+  /** Halves the congestion window (see FIRST_WINDOW_PACKETS), where it grows by one a round trip from then on. */
+  #cutWindow(now: number): void {
+    this.#window = this.#windowDoublesUpTo = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
+    this.#windowCutAt = now;
   }
 
   /**
