@@ -2642,7 +2642,7 @@ export class Host {
     this.#count(connection, "bytesReceived", datagram.length);
     // No packet is larger than the largest mtu; a WebSocket message can be 64 MiB: one of tiny frames was
     // thousands of events at once, and poll() took seconds to hand them out. It is dropped as invalid.
-    if (datagram[0] >= DATA && connection && datagram.length <= 65507) {
+    if (connection && datagram[0] >= DATA && datagram.length <= 65507) {
       const verdict = connection.receive(datagram, now);
       if (verdict === "invalid") return this.#count(connection, "invalidDropped");
       if (connection.earlyAck) {
