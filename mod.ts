@@ -2674,7 +2674,7 @@ export class Host {
         this.#send(from, writeHandshake(REFUSED, second, REFUSED_PROTOCOL));
       } else if (third !== cookie) {
         this.#send(from, writeHandshake(CHALLENGE, second, cookie));
-      } else if (connection?.nonce === second) {
+      } else if (connection?.nonce == second) {
         // Our first packet was lost: answer again. Ended (the game dropped it on "connect"), a HELLO of the
         // same nonce sent again before our answer arrived must not make it again, a ghost with a new "connect".
         if (connection.state == "connected") this.#send(connection, connection.packet(now));

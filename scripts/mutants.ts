@@ -351,8 +351,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a HELLO of an ended peer's nonce makes it again",
     edits: [[
-      "} else if (connection?.nonce === second) {",
-      '} else if (connection?.nonce === second && connection.state == "connected") {',
+      "} else if (connection?.nonce == second) {",
+      '} else if (connection?.nonce == second && connection.state == "connected") {',
     ]],
   },
   {
