@@ -3586,29 +3586,30 @@ export function webSocketServer(): WebSocketServer {
     links.delete(address);
     notify({ type: "closed", address });
   };
-  const server: WebSocketServer = {
+  const accept = (ws: WebSocketLike | CallbackWebSocket, address = `ws:${++count}`): string => {
+    // A second link to one WebSocket would hear each of its messages twice.
+    if (addresses.has(ws)) return addresses.get(ws)!;
+    if (links.has(address)) {
+      throw new RangeError(`Cannot accept a WebSocket at ${address}: another one is open there`);
+    }
+    // One its client closed already (the server awaited something since the upgrade) fires no close event again:
+    // kept, it would hold its link and its address for good. Its peer, never heard from, never starts.
+    if ((ws.readyState ?? 1) > 1) return address;
+    addresses.set(ws, address);
+    links.set(
+      address,
+      linkWebSocket(ws, address, (data, from) => receive(data, from), (event) => {
+        if (event.type == "closed") forget(ws);
+        else notify(event);
+      }),
+    );
+    return address;
+  };
+  return {
     reliable: true,
-    accept(ws, address = `ws:${++count}`) {
-      // A second link to one WebSocket would hear each of its messages twice.
-      if (addresses.has(ws)) return addresses.get(ws)!;
-      if (links.has(address)) {
-        throw new RangeError(`Cannot accept a WebSocket at ${address}: another one is open there`);
-      }
-      // One its client closed already (the server awaited something since the upgrade) fires no close event again:
-      // kept, it would hold its link and its address for good. Its peer, never heard from, never starts.
-      if ((ws.readyState ?? 1) > 1) return address;
-      addresses.set(ws, address);
-      links.set(
-        address,
-        linkWebSocket(ws, address, (data, from) => receive(data, from), (event) => {
-          if (event.type == "closed") forget(ws);
-          else notify(event);
-        }),
-      );
-      return address;
-    },
+    accept,
     message(ws, data) {
-      deliverMessage(data, addresses.get(ws) ?? server.accept(ws), receive, notify);
+      deliverMessage(data, addresses.get(ws) ?? accept(ws), receive, notify);
     },
     closed: forget,
     send(data, to) {
@@ -3626,7 +3627,6 @@ export function webSocketServer(): WebSocketServer {
       links.clear();
     },
   };
-  return server;
 }
 
 /**

@@ -357,7 +357,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "webSocketServer keeps a WebSocket closed before accept()",
-    edits: [["      if ((ws.readyState ?? 1) > 1) return address;\n", ""]],
+    edits: [["    if ((ws.readyState ?? 1) > 1) return address;\n", ""]],
   },
   {
     name: "a held piece counted by its bytes alone, not its bookkeeping",
@@ -539,7 +539,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a WebSocket accepted twice gets a second link",
-    edits: [["      if (addresses.has(ws)) return addresses.get(ws)!;\n", ""]],
+    edits: [["    if (addresses.has(ws)) return addresses.get(ws)!;\n", ""]],
   },
   {
     name: "condition().close() closes its socket while datagrams wait on their timers",
