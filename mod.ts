@@ -2662,7 +2662,7 @@ export class Host {
     from: string,
     now: number,
   ): void {
-    if (kind === HELLO) {
+    if (kind == HELLO) {
       // Stateless until the cookie checks out: the challenge is derived, nothing is kept. The cookie is
       // a keyed hash of the nonce, the protocol and the address, under the Host's secret.
       const cookie = halfSipHash(
@@ -2695,8 +2695,8 @@ export class Host {
       return;
     }
     // Answers to our HELLO carry our nonce: a stranger cannot guess it.
-    if (connection?.state == "connecting" && connection.nonce === first) {
-      if (kind === CHALLENGE) this.#send(connection, connection.hello(now, second)); // again, with the cookie
+    if (connection?.state == "connecting" && connection.nonce == first) {
+      if (kind == CHALLENGE) this.#send(connection, connection.hello(now, second)); // again, with the cookie
       else connection.end(second !== REFUSED_PROTOCOL ? "full" : "refused");
     } else this.#count(connection, "invalidDropped");
   }
