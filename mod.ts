@@ -195,6 +195,13 @@ const TIMED_FRAME_BYTES = 10;
 const SNAPSHOT_SLOTS = 32;
 /** Pieces of snapshots held at most this many sequences behind the newest piece: 256 pieces, 300 KB at the default MTU. */
 const STATE_PIECES_KEPT = 256;
+/**
+ * What a piece held costs beyond its bytes, counted with them against a peer's bound: its frame, its payload's
+ * view and buffer, its map entry (about 300 bytes in V8). Counted as nothing, empty pieces were free to hold: 1,023 a
+ * stream, half a million and 157 MB at `channels` 256. An unordered piece's mark, left when it is handed over, keeps
+ * the cost until the mark goes.
+ */
+const HELD_PIECE_BYTES = 256;
 /** Clock samples kept; the one with the shortest round trip gives the offset. */
 const CLOCK_SAMPLES = 16;
 /**
@@ -1353,13 +1360,6 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
 
 /** True for the modes that deliver every message: reliable and unordered, the first two. */
 const isReliable = (mode: number): boolean => mode < SEQUENCED;
-/**
- * What a piece held costs beyond its bytes, counted with them against a peer's bound: its frame, its payload's
- * view and buffer, its map entry (about 300 bytes in V8). Counted as nothing, empty pieces were free to hold: 1,023 a
- * stream, half a million and 157 MB at `channels` 256. An unordered piece's mark, left when it is handed over, keeps
- * the cost until the mark goes.
- */
-const HELD_PIECE_BYTES = 256;
 /** The sequence of the first piece of the message `piece` belongs to. */
 const firstPiece = (piece: Frame): number => 0xffff & (piece.sequence - (piece.fragment >> 1));
 /**
