@@ -3419,13 +3419,15 @@ export function nodeUdp(socket: NodeDgramSocket): Socket {
 /**
  * Splits `"127.0.0.1:4000"` or `"[::1]:4000"` into IP and port; a RangeError names a malformed one. A name is
  * malformed: the answers come from its IP, which the Host knows as no peer (`"localhost:7000"` timed out, silently).
+ * So is 0.0.0.0, where a server listens: its answers come from 127.0.0.1 (a newcomer's first game timed out). [::]
+ * is not checked, for want of bytes under the ceiling.
  */
 function splitAddress(address: string): [hostname: string, port: number] {
-  const match = /^(?:\[([\da-f:.]+)\]|([\d.]+)):(\d{1,5})$/i.exec(address);
+  const match = /^(?!0\.0\.0\.0:)(?:\[([\da-f:.]+)\]|([\d.]+)):(\d{1,5})$/i.exec(address);
   const port = Number(match?.[3]); // NaN when it does not match
   if (!(port > 0 && port < 65536)) {
     throw new RangeError(
-      `Cannot send to "${address}": an address is "IP:port" with a port from 1 to 65535, such as "127.0.0.1:4000" or "[::1]:4000" (resolve a name first)`,
+      `Cannot send to "${address}": an address is "IP:port" with a port from 1 to 65535, such as "127.0.0.1:4000" or "[::1]:4000" (resolve a name first; reach a server on 0.0.0.0 at 127.0.0.1)`,
     );
   }
   return [match![1] || match![2], port];

@@ -331,8 +331,9 @@ Deno.test("bunUdp: a datagram whose send throws while the buffer drains leaves t
   assert.deepEqual(delivered, [1, 3, 4, 5, 6, 7, 8, 9]);
 });
 
-Deno.test("a UDP address is an IP and a port: a name throws at once, as it would time out in silence", async () => {
-  // The Host knows a peer by the address it was given; the answers to "localhost:7000" come from 127.0.0.1:7000.
+Deno.test("a UDP address is an IP and a port: a name or 0.0.0.0 throws at once, as it would time out in silence", async () => {
+  // The Host knows a peer by the address it was given; the answers to "localhost:7000" come from 127.0.0.1:7000, and
+  // so do the answers of a server listening on 0.0.0.0:7000 to "0.0.0.0:7000" (a newcomer's first game, 2026-12-01).
   const sent: string[] = [];
   const open: BunUdpOpen = () =>
     Promise.resolve({
@@ -342,10 +343,11 @@ Deno.test("a UDP address is an IP and a port: a name throws at once, as it would
       send: (_data: Uint8Array, port: number, hostname: string) => sent.push(`${hostname} ${port}`) > 0,
     });
   const socket = await bunUdp(open);
-  for (const name of ["localhost:7000", "game.example.com:7000"]) {
+  for (const name of ["localhost:7000", "game.example.com:7000", "0.0.0.0:7000"]) {
     assert.throws(() => socket.send(Uint8Array.of(1), name), (error: Error) => {
       assert.ok(error instanceof RangeError);
-      assert.match(error.message, new RegExp(`"${name}".*resolve a name first`));
+      assert.match(error.message, /resolve a name first; reach a server on 0\.0\.0\.0 at 127\.0\.0\.1/);
+      assert.ok(error.message.includes(`"${name}"`), error.message);
       return true;
     });
   }

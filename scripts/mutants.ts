@@ -822,6 +822,10 @@ const MUTANTS: Mutant[] = [
     edits: [["this.#cookie && (goodbye || leaving)", "this.#cookie && goodbye"]],
   },
   {
+    name: "0.0.0.0 taken as an address to send to, and a client's connect times out in silence",
+    edits: [["/^(?!0\\.0\\.0\\.0:)(?:", "/^(?:"]],
+  },
+  {
     name: "send to a disconnecting peer is taken",
     edits: [['if (this.state.startsWith("dis")) return false;', 'if (this.state == "disconnected") return false;']],
   },
