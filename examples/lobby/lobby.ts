@@ -371,11 +371,11 @@ export class Lobby {
 
   /**
    * Sends, or returns why not: a message over the mode's size limit, a full send queue
-   * (a client that stopped acking), a peer just disconnected. Never throws.
+   * (a client that stopped acking), a peer just disconnected (`send` returns false). Never throws.
    */
   #send(client: Client, message: Record<string, unknown>, mode: Mode = "reliable"): string | undefined {
     try {
-      client.peer.send(message, { mode });
+      if (!client.peer.send(message, { mode })) return `the peer ${client.peer.address} is gone`;
     } catch (error) {
       return (error as Error).message;
     }
