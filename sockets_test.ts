@@ -343,7 +343,9 @@ Deno.test("a UDP address is an IP and a port: a name or 0.0.0.0 throws at once, 
       send: (_data: Uint8Array, port: number, hostname: string) => sent.push(`${hostname} ${port}`) > 0,
     });
   const socket = await bunUdp(open);
-  for (const name of ["localhost:7000", "game.example.com:7000", "0.0.0.0:7000"]) {
+  for (
+    const name of ["localhost:7000", "game.example.com:7000", "0.0.0.0:7000", "[::]:7000", "[0.0.0.0]:7000", "0:7000"]
+  ) {
     assert.throws(() => socket.send(Uint8Array.of(1), name), (error: Error) => {
       assert.ok(error instanceof RangeError);
       assert.match(error.message, /resolve a name first; reach a server on 0\.0\.0\.0 at 127\.0\.0\.1/);

@@ -449,8 +449,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "state pieces ahead of an arriving one kept",
     edits: [[
-      "if (Math.abs(sequenceAhead(sequence, old)) > STATE_PIECES_KEPT ||",
-      "if (sequenceAhead(sequence, old) > STATE_PIECES_KEPT ||",
+      "if (Math.abs(sequenceAhead(sequence, old)) <= STATE_PIECES_KEPT &&",
+      "if (sequenceAhead(sequence, old) <= STATE_PIECES_KEPT &&",
     ]],
   },
   {
@@ -464,7 +464,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a state stream's held pieces not bounded in bytes",
-    edits: [["STATE_PIECES_KEPT || this.heldBytes > stateBytes) {", "STATE_PIECES_KEPT) {"]],
+    edits: [["STATE_PIECES_KEPT && this.heldBytes <= stateBytes) break;", "STATE_PIECES_KEPT) break;"]],
   },
   {
     name: "a state stream's held pieces counted against the connection's bound",
@@ -823,7 +823,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "0.0.0.0 taken as an address to send to, and a client's connect times out in silence",
-    edits: [["/^(?!0\\.0\\.0\\.0:)(?:", "/^(?:"]],
+    edits: [[" || /^[0.:]+$/.test(hostname!)", ""]],
   },
   {
     name: "send to a disconnecting peer is taken",
