@@ -2087,7 +2087,11 @@ Deno.test('disconnect() lets what is queued go first: "disconnecting", then ever
     assert.equal(peer.state, "disconnecting");
     assert.equal(client.peers.length, 0, "a leaving peer is no longer among the peers");
     assert.equal(peer.send("more"), false, "a leaving peer takes nothing more");
-    assert.throws(() => peer.send("more", { mode: "nope" as Mode }), { name: "RangeError" }, "a caller's mistake throws");
+    assert.throws(
+      () => peer.send("more", { mode: "nope" as Mode }),
+      { name: "RangeError" },
+      "a caller's mistake throws",
+    );
     stepUntil(() => serverEvents.some((event) => event.type === "disconnect"), `seed ${seed}: closed`);
     const kinds = serverEvents.map((event) => event.type === "disconnect" ? event.reason : event.type);
     assert.deepEqual(kinds, ["connect", ...Array(22).fill("message"), "closed"], `seed ${seed}`);
