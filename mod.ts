@@ -659,8 +659,8 @@ function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
   let v3 = key1 ^ 0x74656462;
   let v2 = key0 ^ 0x6c796765;
   const length = bytes.length;
-  const view = viewOf(bytes);
   const words = length >> 2;
+  const view = viewOf(bytes);
   // Every 4 bytes as a little-endian word, two rounds each; then the 0 to 3 bytes left, with the
   // length's low byte on top; then 0xff into v2 and four rounds, as two steps of two with a word of 0.
   // The two rounds are written out twice, not looped: a loop of them runs about 1.2 times slower.
