@@ -640,7 +640,7 @@ function float64s(...values: number[]): Uint8Array {
 const readFloat64 = (bytes: Uint8Array, index: number): number => viewOf(bytes).getFloat64(8 * index);
 
 /** Bytes a varint of `value` takes. */
-const varintBytes = (value: number): number => value < 128 ? 1 : value < 2 ** 14 ? 2 : value < 2 ** 21 ? 3 : 4;
+const varintBytes = (value: number): number => value < 2 ** 7 ? 1 : value < 2 ** 14 ? 2 : value < 2 ** 21 ? 3 : 4;
 
 /**
  * HalfSipHash-2-4 (Aumasson and Bernstein, the 32-bit sibling of SipHash): a
