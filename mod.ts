@@ -2854,7 +2854,7 @@ class Snapshots {
     const payload = new Uint8Array(11 + body.length); // a varint of up to 3 bytes, a float 64, the body
     const at = writeVarint(payload, 0, packed == body ? 0 : (sequence - this.#newestAcked) & 0xffff);
     payload.set(body, at + 8);
-    payload.set(float64s(now), at);
+    viewOf(payload).setFloat64(at, now);
     return [
       payload.subarray(0, at + 8 + body.length),
       this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, unacked: 0, bytes: packed },
