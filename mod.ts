@@ -2965,6 +2965,13 @@ class Clock implements ClockEstimate {
 // (a `"state"` message's `time`); the render time is now on that clock
 // (`peer.remoteTime()`), minus a delay of a snapshot interval or two.
 
+/** Inserts `[time, value]` into `list`, kept in time order, after any of the same time: searched from the end, where times mostly arrive. */
+function insertByTime<T>(list: [number, T, ...unknown[]][], time: number, value: T): void {
+  let at = list.length;
+  while (at && list[at - 1][0] > time) at--; // never list[-1]: a negative index is a slow lookup in V8
+  list.splice(at, 0, [time, value]);
+}
+
 /**
  * Interpolates between `a` and `b`: numbers by `fraction` (0 gives `a`, 1
  * `b`), arrays and plain objects key by key, anything else (and any key `a`
@@ -3072,13 +3079,6 @@ export class Timeline<T> {
     const around = this.at(time);
     return around && lerp(...around);
   }
-}
-
-/** Inserts `[time, value]` into `list`, kept in time order, after any of the same time: searched from the end, where times mostly arrive. */
-function insertByTime<T>(list: [number, T, ...unknown[]][], time: number, value: T): void {
-  let at = list.length;
-  while (at && list[at - 1][0] > time) at--; // never list[-1]: a negative index is a slow lookup in V8
-  list.splice(at, 0, [time, value]);
 }
 
 // ─── Sockets: the in-memory network and the link conditioner ────────────────
