@@ -556,6 +556,9 @@ export interface MemoryNet {
 
 // ─── Bytes ──────────────────────────────────────────────────────────────────
 
+/** Bytes a varint of `value` takes. */
+const varintBytes = (value: number): number => value < 2 ** 7 ? 1 : value < 2 ** 14 ? 2 : value < 2 ** 21 ? 3 : 4;
+
 /**
  * Reads a datagram front to back. A read past the end yields 0 and clears
  * `ok` instead of throwing: a parser reads on and checks `ok` once, so
@@ -638,9 +641,6 @@ function float64s(...values: number[]): Uint8Array {
 
 /** The `index`th float 64 of `bytes`. */
 const readFloat64 = (bytes: Uint8Array, index: number): number => viewOf(bytes).getFloat64(8 * index);
-
-/** Bytes a varint of `value` takes. */
-const varintBytes = (value: number): number => value < 2 ** 7 ? 1 : value < 2 ** 14 ? 2 : value < 2 ** 21 ? 3 : 4;
 
 /**
  * HalfSipHash-2-4 (Aumasson and Bernstein, the 32-bit sibling of SipHash): a
