@@ -1860,7 +1860,7 @@ class Connection implements Peer {
     // RFC 6298's SRTT + 4 RTTVAR, plus the peer's ack delay (as QUIC adds max_ack_delay): the newest
     // packet in an ack waited for none, so the samples miss it. At least ACK_DELAY_MS, far under RFC
     // 6298's 1 s minimum (games resend sooner); 200 ms before the first sample.
-    return this.stats.rttMs ? this.stats.rttMs + 4 * this.stats.rttVarianceMs + ACK_DELAY_MS : 200;
+    return this.stats.rttMs ? 4 * this.stats.rttVarianceMs + this.stats.rttMs + ACK_DELAY_MS : 200;
   }
 
   #stream(id: number): Stream {
