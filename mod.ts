@@ -2216,54 +2216,6 @@ class Connection implements Peer {
   }
 
   /**
-   * Applies an ack of `ack` and the 32 packets before it: the packets that fell out of the bits unacked as the
-   * ack moved on past the newest acked before are lost too (a burst of loss longer than the bits is found by acks,
-   * not by a timeout).
-   */
-  #applyAcks(ack: number, ackBits: number, now: number): void {
-    const advance = sequenceAhead(ack, this.#newestAcked);
-    if (advance > 0) {
-      this.#newestAcked = ack;
-      this.#forgets = 0;
-    }
-    // Past the 32 bits only while the oldest bit is a loss too (a burst that runs on past them): when it arrived,
-    // the packets before it were most likely acked by an ack lost or still on its way. A reliable socket has no acks.
-    const beyond = this.#sink.reliable || ackBits >>> 31 ? 0 : Math.max(0, Math.min(advance, SENT_PACKET_SLOTS - 33));
-    for (let bit = -1; bit < 32 + beyond; bit++) {
-      const sequence = (ack - 1 - bit) & 0xffff;
-      const slot = sequence & (SENT_PACKET_SLOTS - 1);
-      const packet = this.#sent[slot];
-      const acked = bit < 0 || (bit < 32 && (ackBits >>> bit) & 1);
-      // Unacked while two later packets arrived: lost. Count it once, and resend its pieces now,
-      // not after a timeout.
-      if (sequence !== packet?.sequence || (!acked && (packet.counted || bit < 1))) continue;
-      if (acked) this.#sent[slot] = undefined;
-      packet.counted = true;
-      // The congestion window: cut by a loss of a packet sent since the last cut, grown by an ack.
-      if (!acked && this.stats.loss > CONGESTION_LOSS && packet.sentAt > this.#windowCutAt) this.#cutWindow(now);
-      else if (acked && 2 * this.#packetsInFlight >= this.#window) {
-        this.#window = Math.min(
-          MAX_WINDOW_PACKETS,
-          this.#window + (this.#window < this.#windowDoublesUpTo ? 1 : 1 / this.#window),
-        );
-      }
-      // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0.
-      const rttSampleMs = bit < 0 ? Math.max(0, now - packet.sentAt) : undefined;
-      // Its fate joins the last LOSS_WINDOW_PACKETS (update reads their loss), its sample the estimates.
-      const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;
-      this.#fatesLost += +!acked - this.#fates[at];
-      this.#fates[at] = +!acked;
-      estimate(this.#sink.stats, !acked, rttSampleMs);
-      estimate(this.stats, !acked, rttSampleMs);
-      for (const piece of packet.pieces) {
-        if (!acked) piece.resendAt = now;
-        else if (piece.onAcked) piece.onAcked();
-        else if (!piece.done) this.#queuedBytes -= this.#stream(streamId(piece.channel, piece.mode)).acked(piece);
-      }
-    }
-  }
-
-  /**
    * The next datagram to send now, or undefined when nothing is due: a HELLO
    * while connecting, a CLOSING after `disconnect()`, else a data packet
    * (at most `packetsPerUpdate` per update) or an ack or keepalive.
@@ -2433,6 +2385,56 @@ class Connection implements Peer {
    */
   get mustAck(): boolean {
     return !this.#sink.reliable && this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
+  }
+
+  /**
+   * Applies an ack of `ack` and the 32 packets before it: the packets that fell out of the bits unacked as the
+   * ack moved on past the newest acked before are lost too (a burst of loss longer than the bits is found by acks,
+   * not by a timeout).
+   */
+  #applyAcks(ack: number, ackBits: number, now: number): void {
+    const advance = sequenceAhead(ack, this.#newestAcked);
+    if (advance > 0) {
+      this.#newestAcked = ack;
+      this.#forgets = 0;
+    }
+    // Past the 32 bits only while the oldest bit is a loss too (a burst that runs on past them): when it arrived,
+    // the packets before it were most likely acked by an ack lost or still on its way. A reliable socket has no acks.
+    const beyond = this.#sink.reliable || ackBits >>> 31 ? 0 : Math.max(0, Math.min(advance, SENT_PACKET_SLOTS - 33));
+    for (let bit = -1; bit < 32 + beyond; bit++) {
+      const sequence = (ack - 1 - bit) & 0xffff;
+      const slot = sequence & (SENT_PACKET_SLOTS - 1);
+      const packet = this.#sent[slot];
+      const acked = bit < 0 || (bit < 32 && (ackBits >>> bit) & 1);
+      // Unacked while two later packets arrived: lost. Count it once, and resend its pieces now,
+      // not after a timeout.
+      if (sequence !== packet?.sequence || (!acked && (packet.counted || bit < 1))) continue;
+      packet.counted = true;
+      // An acked packet's slot is let go. The congestion window: grown by an ack, cut by a loss of a packet sent since
+      // the last cut.
+      if (acked) {
+        this.#sent[slot] = undefined;
+        if (2 * this.#packetsInFlight >= this.#window) {
+          this.#window = Math.min(
+            MAX_WINDOW_PACKETS,
+            this.#window + (this.#window < this.#windowDoublesUpTo ? 1 : 1 / this.#window),
+          );
+        }
+      } else if (this.stats.loss > CONGESTION_LOSS && packet.sentAt > this.#windowCutAt) this.#cutWindow(now);
+      // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0.
+      const rttSampleMs = bit < 0 ? Math.max(0, now - packet.sentAt) : undefined;
+      // Its fate joins the last LOSS_WINDOW_PACKETS (update reads their loss), its sample the estimates.
+      const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;
+      this.#fatesLost += +!acked - this.#fates[at];
+      this.#fates[at] = +!acked;
+      estimate(this.#sink.stats, !acked, rttSampleMs);
+      estimate(this.stats, !acked, rttSampleMs);
+      for (const piece of packet.pieces) {
+        if (!acked) piece.resendAt = now;
+        else if (piece.onAcked) piece.onAcked();
+        else if (!piece.done) this.#queuedBytes -= this.#stream(streamId(piece.channel, piece.mode)).acked(piece);
+      }
+    }
   }
 }
 
