@@ -2187,8 +2187,8 @@ class Connection implements Peer {
     let shift = last && !last.sends && !last.done ? frameBytes(last) : 0;
     if (shift + (payload.length - 1) % pieceBytes >= pieceBytes) shift = 0;
     const pieceCount = Math.ceil((payload.length + shift) / pieceBytes); // pack gives at least 1 byte
-    if (snapshot) snapshot.unacked = pieceCount;
     const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
+    if (snapshot) snapshot.unacked = pieceCount;
     // Each piece with its bookkeeping, as the receiver counts what it holds (see HostOptions.maxQueuedBytes). The
     // check above is of the bytes alone: one message's bookkeeping may pass the limit, by 256 KiB at most (1,024
     // pieces), which the receiver's bound has room for.
