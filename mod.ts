@@ -2402,10 +2402,10 @@ class Connection implements Peer {
     // the packets before it were most likely acked by an ack lost or still on its way. A reliable socket has no acks.
     const beyond = this.#sink.reliable || ackBits >>> 31 ? 0 : Math.max(0, Math.min(advance, SENT_PACKET_SLOTS - 33));
     for (let bit = -1; bit < 32 + beyond; bit++) {
+      const acked = bit < 0 || (bit < 32 && (ackBits >>> bit) & 1);
       const sequence = (ack - 1 - bit) & 0xffff;
       const slot = sequence & (SENT_PACKET_SLOTS - 1);
       const packet = this.#sent[slot];
-      const acked = bit < 0 || (bit < 32 && (ackBits >>> bit) & 1);
       // Unacked while two later packets arrived: lost. Count it once, and resend its pieces now,
       // not after a timeout.
       if (sequence !== packet?.sequence || (!acked && (packet.counted || bit < 1))) continue;
