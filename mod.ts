@@ -2266,7 +2266,8 @@ class Connection implements Peer {
       this.#forgets++;
     }
     this.#packetsLeft = this.#config.packetsPerUpdate;
-    // Nothing is in flight before the connection is made or after it closed (end empties the list).
+    // Nothing is in flight before the connection is made; after it closed, what is left in flight is planned and never
+    // sent (pollTransmit sends only CLOSINGs then; see end).
     const seen = this.#fatesSeen;
     const loss = seen < 32 ? FIRST_PACKETS_LOSS : this.#fatesLost / Math.min(seen, LOSS_WINDOW_PACKETS);
     const residual = RESIDUAL_LOSS * Math.min(1, RESIDUAL_RTT_MS / this.stats.rttMs); // no RTT yet (0): all of it
