@@ -1234,7 +1234,7 @@ function readHeader(reader: ByteReader): PacketHeader | undefined {
   let canonical = (ackBack > 255 || !(first & WIDE_ACK)) && first >= DATA;
   const flags = first & (CLOSING | ACK_ONLY);
   for (let i = 0; i < 4; i++) {
-    const present = first >> i & 1;
+    const present = first & 1 << i;
     const byte = present ? reader.u8() : 255;
     canonical &&= byte < 255 || !present;
     ackBits |= byte << (8 * i); // a signed 32-bit word: read with >>> only
