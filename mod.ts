@@ -1465,7 +1465,7 @@ class Stream {
     let byteCount = 0;
     for (let at = this.#front; at < pending.length; at++) {
       const piece = pending[at];
-      if (!(piece.done || piece.sends)) {
+      if (!piece.sends && !piece.done) {
         byteCount += HELD_PIECE_BYTES + piece.payload.length;
         piece.done = true;
       }
