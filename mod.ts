@@ -843,7 +843,7 @@ function write(value: unknown, depth: number): void {
     case "object":
     case "undefined":
       if (!value) return put(0xc0); // undefined and null are nil
-      if (MAX_DEPTH < ++depth) throw new TypeError(`Cannot pack nesting deeper than ${MAX_DEPTH} (a cycle?)`);
+      if (++depth > MAX_DEPTH) throw new TypeError(`Cannot pack nesting deeper than ${MAX_DEPTH} (a cycle?)`);
       if (Array.isArray(value) || value instanceof Set) {
         // A Set packs as the array of its values.
         const items = value instanceof Set ? [...value] : value;
