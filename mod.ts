@@ -2540,9 +2540,15 @@ export class Host {
     this.#random = options.random ?? ignore;
     this.#secret = [this.#randomWord(), this.#randomWord()];
     // A clock that cannot be called or returns no time (`now: performance.now`, unbound; a function returning
-    // nothing) would throw on every update() or leave timers that never fire: say so now.
-    const now = this.#now();
-    if (!isFinite(now)) throw new RangeError(`HostOptions.now() returned ${now}: it must return a time in ms`);
+    // nothing) would throw on every update() or leave timers that never fire: say so now, naming the option (the
+    // runtime's own "Illegal invocation" named none: a newcomer's first game, 2026-12-01).
+    let now: unknown;
+    try {
+      now = this.#now();
+    } catch (error) {
+      now = error;
+    }
+    if (!isFinite(now as number)) throw new RangeError(`HostOptions.now() gave ${now}: it must return a time in ms`);
     socket.listen((data, from) => this.#receive(data, from), (event) => this.#socketEvent(event));
   }
 

@@ -2464,11 +2464,15 @@ Deno.test("a piece whose copies were all lost rides along again after it is rese
 Deno.test("a clock that cannot be called or returns no time is refused when the Host is made, not on every update()", () => {
   const net = memoryNet();
   const unbound = performance.now; // `this` is lost: calling it throws "Illegal invocation"
-  assert.throws(() => new Host(net.socket("a"), { now: unbound }), TypeError);
+  // The runtime's own TypeError named no option (a newcomer's first game, 2026-12-01): the RangeError names it.
+  assert.throws(
+    () => new Host(net.socket("a"), { now: unbound }),
+    /^RangeError: HostOptions\.now\(\) gave TypeError: Illegal invocation: it must return a time in ms$/,
+  );
   for (const now of [() => NaN, (() => {}) as () => number, () => Infinity]) {
     assert.throws(
       () => new Host(net.socket("b"), { now }),
-      /HostOptions\.now\(\) returned (NaN|undefined|Infinity): it must/,
+      /HostOptions\.now\(\) gave (NaN|undefined|Infinity): it must/,
     );
   }
   assert.equal(new Host(net.socket("c"), { now: () => 0 }).peers.length, 0);

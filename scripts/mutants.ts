@@ -440,7 +440,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "HostOptions.now not called when the Host is made",
-    edits: [["if (!isFinite(now)) throw", "if (false) throw"]],
+    edits: [["if (!isFinite(now as number)) throw", "if (false) throw"]],
   },
   {
     name: "keepalives once a second whatever the timeout",
@@ -820,6 +820,10 @@ const MUTANTS: Mutant[] = [
   {
     name: "a disconnecting peer that times out sends no goodbye",
     edits: [["this.#cookie && (goodbye || leaving)", "this.#cookie && goodbye"]],
+  },
+  {
+    name: "a clock that cannot be called throws the runtime's own error, which names no option",
+    edits: [["      now = error;\n", "      throw error;\n"]],
   },
   {
     name: "0.0.0.0 taken as an address to send to, and a client's connect times out in silence",
