@@ -2560,10 +2560,9 @@ export class Host {
     const held = this.#sink.held;
     let due = 0;
     while (held[due]?.[0] <= now) due++;
-    for (const [, event, disconnect] of held.splice(0, due)) {
-      this.#sink.events.push(event);
-      if (disconnect) this.#sink.events.push(disconnect);
-    }
+    // Each entry's event, and the disconnect behind it when it has one (an entry is [at, event, disconnect?], and a
+    // disconnect is only ever set to an event, never to undefined).
+    for (const [, ...events] of held.splice(0, due)) this.#sink.events.push(...events as HostEvent[]);
   }
 
   /** Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. */

@@ -917,7 +917,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a held disconnect never comes out of the hold queue",
-    edits: [["      if (disconnect) this.#sink.events.push(disconnect);\n", ""]],
+    edits: [["this.#sink.events.push(...events as HostEvent[]);", "this.#sink.events.push(events[0]);"]],
   },
   {
     name: "the early ack is built and never sent",
