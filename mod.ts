@@ -2596,20 +2596,6 @@ export class Host {
     }
   }
 
-  /** The connected peers. */
-  get peers(): Peer[] {
-    return [...this.#connections.values()].filter((connection) => connection.state == "connected");
-  }
-
-  /** Async style: updates every `tickMs` and yields each event, until `close()`. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined> {
-    while (!this.#closed) {
-      this.update();
-      for (let event; (event = this.poll());) yield event;
-      await new Promise((resolve) => setTimeout(resolve, this.#config.tickMs));
-    }
-  }
-
   /** Adds to a counter of a connection (and so of the Host), or of the Host alone for an address with none. */
   #count(connection: Connection | string | undefined, name: keyof Stats, amount = 1): void {
     if (connection instanceof Connection) connection.count(name, amount);
@@ -2760,6 +2746,20 @@ export class Host {
     this.#connections.clear();
     this.#closed = true;
     this.#socket.close();
+  }
+
+  /** The connected peers. */
+  get peers(): Peer[] {
+    return [...this.#connections.values()].filter((connection) => connection.state == "connected");
+  }
+
+  /** Async style: updates every `tickMs` and yields each event, until `close()`. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined> {
+    while (!this.#closed) {
+      this.update();
+      for (let event; (event = this.poll());) yield event;
+      await new Promise((resolve) => setTimeout(resolve, this.#config.tickMs));
+    }
   }
 }
 
