@@ -2953,15 +2953,19 @@ class Clock implements ClockEstimate {
     const t0 = readFloat64(frame.payload, 0);
     if (t0 > this.#newest[kind]) {
       this.#newest[kind] = t0;
-      if (kind === CLOCK_REQUEST) return void (this.#toAnswer = [t0, now]);
-      const t1 = readFloat64(frame.payload, 1);
-      const t2 = readFloat64(frame.payload, 2);
-      const roundTripMs = now - t0 - (t2 - t1);
-      const offsetMs = (t1 - t0 + t2 - now) / 2;
-      // A round trip below zero or one from the future is no sample: a peer's bug (or a hostile peer) skipped.
-      if (roundTripMs >= 0 && t0 <= now && isFinite(roundTripMs + offsetMs)) {
-        if (this.#samples.push([roundTripMs / 2, offsetMs]) > CLOCK_SAMPLES) this.#samples.shift();
-        [this.errorMs, this.offsetMs] = this.#samples.reduce((a, b) => a[0] > b[0] ? b : a);
+      if (kind === CLOCK_ANSWER) {
+        const t1 = readFloat64(frame.payload, 1);
+        const t2 = readFloat64(frame.payload, 2);
+        const roundTripMs = now - t0 - (t2 - t1);
+        const offsetMs = (t1 - t0 + t2 - now) / 2;
+        // A round trip below zero or one from the future is no sample: a peer's bug (or a hostile peer) skipped.
+        if (roundTripMs >= 0 && t0 <= now && isFinite(roundTripMs + offsetMs)) {
+          if (this.#samples.push([roundTripMs / 2, offsetMs]) > CLOCK_SAMPLES) this.#samples.shift();
+          [this.errorMs, this.offsetMs] = this.#samples.reduce((a, b) => a[0] > b[0] ? b : a);
+        }
+      } else {
+        // A request (the only other kind this is handed): answered in the next packet.
+        this.#toAnswer = [t0, now];
       }
     }
   }
