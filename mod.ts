@@ -2859,12 +2859,13 @@ class Snapshots {
     // The delta against it when there is one and it is shorter, else the whole packed bytes.
     const delta = base?.sequence === this.#newestAcked && xorDelta(packed, base.bytes);
     const body = delta && packed.length > delta.length ? delta : packed;
-    const payload = new Uint8Array(11 + body.length); // a varint of up to 3 bytes, a float 64, the body
-    const at = writeVarint(payload, 0, packed == body ? 0 : (sequence - this.#newestAcked) & 0xffff);
+    const back = packed == body ? 0 : (sequence - this.#newestAcked) & 0xffff;
+    const payload = new Uint8Array(varintBytes(back) + 8 + body.length); // the varint, a float 64, the body
+    const at = writeVarint(payload, 0, back);
     payload.set(body, at + 8);
     viewOf(payload).setFloat64(at, now);
     return [
-      payload.subarray(0, at + 8 + body.length),
+      payload,
       this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, unacked: 0, bytes: packed },
     ];
   }
