@@ -2808,7 +2808,7 @@ function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
     // A run of differing bytes goes on over up to 2 equal ones: a new run would cost at least 2 bytes.
     while (xor(i) || xor(i + 1) || xor(i + 2)) i++;
     at = writeVarint(out, at, i - start);
-    while (start < i) out[at++] = xor(start++); // its bytes, each XOR the base's
+    for (; start < i; start++) out[at++] = xor(start); // its bytes, each XOR the base's
   }
   return out.subarray(0, at);
 }
