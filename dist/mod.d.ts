@@ -447,10 +447,6 @@ export declare class Host {
     update(): void;
     /** The next event, or undefined when there is none. */
     poll(): HostEvent | undefined;
-    /** The connected peers. */
-    get peers(): Peer[];
-    /** Async style: updates every `tickMs` and yields each event, until `close()`. */
-    [Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined>;
     /**
      * Starts connecting to a Host at `address`; a `"connect"` event follows, or
      * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`),
@@ -476,6 +472,10 @@ export declare class Host {
      * the socket. `poll()` hands out nothing after it.
      */
     close(): void;
+    /** The connected peers. */
+    get peers(): Peer[];
+    /** Async style: updates every `tickMs` and yields each event, until `close()`. */
+    [Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined>;
 }
 /** What a peer knows of the other side's clock: see {@linkcode Peer.clock}. */
 export interface ClockEstimate {
