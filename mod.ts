@@ -3237,11 +3237,11 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
  */
 export function condition(socket: Socket, options: LinkOptions): Socket {
   const delays = link(options);
-  let notify: (event: SocketEvent) => void = ignore;
-  // Datagrams still on their timers, and whether close() came: the socket closes after the last of them, so a
+  // Whether close() came, and the datagrams still on their timers: the socket closes after the last of them, so a
   // Host's goodbyes, sent as it closes, still go (closed at once, they were lost and the peer timed out).
-  let waiting = 0;
   let closing: boolean | undefined;
+  let waiting = 0;
+  let notify: (event: SocketEvent) => void = ignore;
   return {
     send(data, to) {
       for (const delay of delays(data.length)) {
