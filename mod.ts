@@ -3168,8 +3168,8 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
   // Datagrams in flight, a binary min-heap by arrival (pushed in send, taken in advance): a flood of n datagrams costs
   // O(n log n), not O(n²).
   const heap: Flying[] = [];
-  let clock = 0;
   const listeners = new Map<string, (data: Uint8Array, from: string) => void>();
+  let clock = 0;
   return {
     socket(address) {
       let mine: unknown;
