@@ -3289,8 +3289,8 @@ const sendError = (address: string, why: string): SocketEvent => ({
   error: new Error(`Cannot send to ${address}: ${why}`),
 });
 
-/** The address string of a hostname and port: IPv6 in brackets. */
-const joinAddress = (hostname: string, port: number): string =>
+/** The address string of a port and hostname (the order of Bun's data handler): IPv6 in brackets. */
+const joinAddress = (port: number, hostname: string): string =>
   hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 
 /** A `notify` that does nothing, for a socket nobody listens to yet. */
@@ -3428,11 +3428,11 @@ export async function bunUdp(
     socket: {
       drain: flush,
       error: (_, error) => fail(error),
-      data: (_, data, port, hostname) => receive(data.slice(), joinAddress(hostname, port)),
+      data: (_, data, port, hostname) => receive(data.slice(), joinAddress(port, hostname)),
     },
   });
   return {
-    address: joinAddress(udp.hostname, udp.port),
+    address: joinAddress(udp.port, udp.hostname),
     ...udpSocket({
       send(data, port, hostname, done, to) {
         if (waiting.length >= MAX_WAITING_DATAGRAMS) {
@@ -3485,7 +3485,7 @@ export function denoUdp(conn: DenoDatagramConn): Socket {
         const received = conn.receive();
         try {
           const [data, from] = await received;
-          receive(data.slice(), joinAddress(from.hostname!, from.port!));
+          receive(data.slice(), joinAddress(from.port!, from.hostname!));
         } catch (error) {
           // Linux reports an ICMP port unreachable as ECONNREFUSED on a later receive: counted, and
           // the socket goes on. A closed socket's receive fails with BadResource or Interrupted: stop.
@@ -3537,7 +3537,7 @@ export function nodeUdp(socket: NodeDgramSocket): Socket {
     send: (data, port, hostname, done) => socket.send(data, port, hostname, done),
     listen(receive, fail) {
       // A copy: Node hands out a Buffer, which may be a slice of a larger pool.
-      socket.on("message", (data, from) => receive(new Uint8Array(data), joinAddress(from.address, from.port)));
+      socket.on("message", (data, from) => receive(new Uint8Array(data), joinAddress(from.port, from.address)));
       fault = fail;
     },
     close: () => socket.close(),
