@@ -3282,8 +3282,8 @@ const sooner = (a: Flying, b: Flying): boolean => (a.at - b.at || a.order - b.or
 // in brackets (`"[::1]:4000"`). Faults reach `notify` as `"error"` events and
 // never throw; a malformed address throws a RangeError at once.
 
-/** The fault of a send that cannot go to `address`, for the reason `why`. */
-const sendError = (address: string, why: string): SocketEvent => ({
+/** The fault of a send that cannot go, for the reason `why`, to `address`. */
+const sendError = (why: string, address: string): SocketEvent => ({
   type: "error",
   address,
   error: new Error(`Cannot send to ${address}: ${why}`),
@@ -3320,7 +3320,7 @@ function udpSocket(runtime: {
   return {
     send(data, to) {
       const [hostname, port] = splitAddress(to);
-      if (closed) return notify(sendError(to, "the socket is closed"));
+      if (closed) return notify(sendError("the socket is closed", to));
       inFlight++;
       const done = (error?: unknown) => {
         if (error) notify({ type: "error", address: to, error });
@@ -3644,7 +3644,7 @@ export function webSocketServer(): WebSocketServer {
     closed: forget,
     send(data, to) {
       const link = links.get(to);
-      if (!link) return notify(sendError(to, "no open WebSocket there"));
+      if (!link) return notify(sendError("no open WebSocket there", to));
       link.send(data);
     },
     listen(onData, onEvent = ignore) {
@@ -3695,9 +3695,9 @@ function linkWebSocket(
   return {
     send(data) {
       const state = ws.readyState ?? 1;
-      if (state > 1) return notify(sendError(address, "the socket is closed"));
+      if (state > 1) return notify(sendError("the socket is closed", address));
       if (state === 0) {
-        if (waiting.length >= MAX_WAITING_DATAGRAMS) return notify(sendError(address, "still connecting"));
+        if (waiting.length >= MAX_WAITING_DATAGRAMS) return notify(sendError("still connecting", address));
         waiting.push(data.slice());
         return;
       }
