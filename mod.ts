@@ -3119,6 +3119,9 @@ interface Flying {
   to: string;
 }
 
+/** The order of memoryNet's heap: sooner first; of two due at once, the one sent first. */
+const sooner = (a: Flying, b: Flying): boolean => (a.at - b.at || a.order - b.order) < 0;
+
 /** The delays (ms) with which one datagram of `size` bytes arrives: none when lost, two when duplicated. */
 function link(options: LinkOptions): (size: number) => number[] {
   // A caller's mistake throws now: a NaN delay stopped a memoryNet's clock for good, a negative one ran it back.
@@ -3271,9 +3274,6 @@ export function condition(socket: Socket, options: LinkOptions): Socket {
   };
 }
 
-/** The order of memoryNet's heap: sooner first; of two due at once, the one sent first. */
-const sooner = (a: Flying, b: Flying): boolean => (a.at - b.at || a.order - b.order) < 0;
-
 // ─── Sockets: runtime adapters ──────────────────────────────────────────────
 //
 // Each adapter takes the runtime's own object, typed by the few members it
@@ -3281,6 +3281,22 @@ const sooner = (a: Flying, b: Flying): boolean => (a.at - b.at || a.order - b.or
 // DOM lib and @types/node alike. UDP addresses are `"host:port"` strings, IPv6
 // in brackets (`"[::1]:4000"`). Faults reach `notify` as `"error"` events and
 // never throw; a malformed address throws a RangeError at once.
+
+/**
+ * Hands a WebSocket message to `receive` as bytes (a view such as Node's
+ * Buffer, copied, or an ArrayBuffer); a text message is a fault.
+ */
+function deliverMessage(
+  data: unknown,
+  address: string,
+  receive: (data: Uint8Array, from: string) => void,
+  notify: (event: SocketEvent) => void,
+): void {
+  if (ArrayBuffer.isView(data)) {
+    receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), address);
+  } else if (data instanceof ArrayBuffer) receive(new Uint8Array(data), address);
+  else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
+}
 
 /** The fault of a send that cannot go, for the reason `why`, to `address`. */
 const sendError = (why: string, address: string): SocketEvent => ({
@@ -3771,20 +3787,4 @@ export interface WebSocketServer extends Socket {
   message(ws: WebSocketLike | CallbackWebSocket, data: unknown): void;
   /** A WebSocket closed, for runtimes that call back (Bun's `close`, Durable Objects' `webSocketClose`). */
   closed(ws: WebSocketLike | CallbackWebSocket): void;
-}
-
-/**
- * Hands a WebSocket message to `receive` as bytes (a view such as Node's
- * Buffer, copied, or an ArrayBuffer); a text message is a fault.
- */
-function deliverMessage(
-  data: unknown,
-  address: string,
-  receive: (data: Uint8Array, from: string) => void,
-  notify: (event: SocketEvent) => void,
-): void {
-  if (ArrayBuffer.isView(data)) {
-    receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), address);
-  } else if (data instanceof ArrayBuffer) receive(new Uint8Array(data), address);
-  else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
 }
