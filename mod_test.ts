@@ -1564,6 +1564,39 @@ Deno.test("Host resends a lost last packet on a clean link by its timer, though 
   assert.ok(net.now() - sentAt < 400, `arrived ${net.now() - sentAt} ms after it was sent`);
 });
 
+Deno.test("Host's probes back off through an outage, and an ack that moves on ends their backoff", () => {
+  let down = false;
+  let loseNext = false;
+  const lose = (data: Uint8Array) => {
+    if (down) return true;
+    // Acks and keepalives are at most 10 bytes; the one packet with the message is lost.
+    if (!loseNext || data.length <= 10) return false;
+    loseNext = false;
+    return true;
+  };
+  const { net, peer, got, step } = measuredPair(lose);
+  down = true;
+  for (let i = 0; i < 20; i++) peer.send(i);
+  for (let i = 0; i < 190; i++) step(); // 3 s: a round of probes a resend time apart, 1.5 times longer each
+  down = false;
+  for (let steps = 0; got.length < 20; steps++) {
+    assert.ok(steps < 300, "what the outage took arrived within 4.8 s");
+    step();
+  }
+  // The probes' acks moved on: the next resend time is the RTT's again, not what is left of the outage's last
+  // backoff (with it, the last message arrived 2,016 ms after it was sent). A last message lost alone is resent by its
+  // timer, as on a clean link (see above).
+  loseNext = true;
+  peer.send("the last message");
+  const sentAt = net.now();
+  for (let steps = 0; got.length < 21; steps++) {
+    assert.ok(steps < 200, "the last message arrived within 3.2 s");
+    step();
+  }
+  assert.equal(got[20], "the last message");
+  assert.ok(net.now() - sentAt < 400, `arrived ${net.now() - sentAt} ms after it was sent`);
+});
+
 Deno.test("Host backs off: the gaps between resends of a message nobody acks grow by half each time", () => {
   let blackHole = false;
   const resends: number[] = [];
