@@ -641,17 +641,17 @@ function uint32s(...values: number[]): Uint8Array {
   return bytes;
 }
 
-/** A DataView of exactly `bytes`: its reads and writes stay inside them. */
-function viewOf(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 /** Eight bytes of a float 64, big-endian: clock readings and delivery times. */
 function float64s(...values: number[]): Uint8Array {
   const bytes = new Uint8Array(8 * values.length);
   const view = viewOf(bytes);
   values.forEach((value, i) => view.setFloat64(8 * i, value));
   return bytes;
+}
+
+/** A DataView of exactly `bytes`: its reads and writes stay inside them. */
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The `index`th float 64 of `bytes`. */
