@@ -1344,8 +1344,8 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
  */
 function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: boolean): Frame | undefined {
   const head = reader.u8();
-  const hasFlag = head & FRAGMENT;
   const wireMode = head & 3;
+  const hasFlag = head & FRAGMENT;
   const mode = hasFlag && wireMode >= SEQUENCED ? wireMode + (STATE - SEQUENCED) : wireMode;
   const lengthCode = head >> 4;
   const isNext = lengthCode === NEXT;
