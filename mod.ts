@@ -1377,12 +1377,6 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
 const isReliable = (mode: number): boolean => mode < SEQUENCED;
 /** The sequence of the first piece of the message `piece` belongs to. */
 const firstPiece = (piece: Frame): number => 0xffff & (piece.sequence - (piece.fragment >> 1));
-/**
- * The bytes of a piece to hold: the datagram's own when the piece is most of it (a socket hands over each datagram
- * for the Host to keep), else a copy, so that what a stream holds keeps at most twice its bytes alive.
- */
-const toHold = (payload: Uint8Array): Uint8Array =>
-  2 * payload.length > payload.buffer.byteLength ? payload : payload.slice();
 /** A stream's number: the channel, then the mode in the low 3 bits. Frames of a packet are written in this order. */
 const streamId = (channel: number, mode: number): number => channel << 3 | mode;
 
@@ -1595,9 +1589,12 @@ class Stream {
     let message: Delivered | undefined;
     const unordered = this.#mode !== RELIABLE;
     const held = this.held;
-    // The frame itself, made for this delivery alone: no copy of it.
+    const payload = piece.payload;
+    // The frame itself, made for this delivery alone: no copy of it. Its bytes: the datagram's own when the piece is
+    // most of it (a socket hands over each datagram for the Host to keep), else a copy, so that what a stream holds
+    // keeps at most twice its bytes alive.
     held.set(piece.sequence, piece);
-    piece.payload = toHold(piece.payload);
+    piece.payload = 2 * payload.length > payload.buffer.byteLength ? payload : payload.slice();
     this.heldBytes += HELD_PIECE_BYTES + piece.payload.length;
     // Unordered and state: only the message this piece belongs to can have become whole; reliable: every message
     // from nextDeliver on, in turn, while one is whole.
