@@ -671,8 +671,8 @@ const readFloat64 = (bytes: Uint8Array, index: number): number => viewOf(bytes).
 function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
   let v0 = key0 | 0;
   let v1 = key1 | 0;
-  let v3 = key1 ^ 0x74656462;
-  let v2 = key0 ^ 0x6c796765;
+  let v3 = 0x74656462 ^ key1;
+  let v2 = 0x6c796765 ^ key0;
   const length = bytes.length;
   const words = length >> 2;
   const view = viewOf(bytes);
