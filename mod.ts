@@ -2385,12 +2385,6 @@ class Connection implements Peer {
     return sequenceAhead(this.#nextSequence, this.#newestAcked) - 1;
   }
 
-  /** Halves the congestion window (see FIRST_WINDOW_PACKETS), where it grows by one a round trip from then on. */
-  #cutWindow(now: number): void {
-    this.#window = this.#windowDoublesUpTo = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
-    this.#windowCutAt = now;
-  }
-
   /**
    * True when the ack cannot wait for the next update: so many packets arrived unacked (see
    * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
@@ -2432,7 +2426,11 @@ class Connection implements Peer {
             this.#window + (this.#window < this.#windowDoublesUpTo ? 1 : 1 / this.#window),
           );
         }
-      } else if (this.stats.loss > CONGESTION_LOSS && packet.sentAt > this.#windowCutAt) this.#cutWindow(now);
+      } else if (this.stats.loss > CONGESTION_LOSS && packet.sentAt > this.#windowCutAt) {
+        // Halved, where it grows by one a round trip from then on (see FIRST_WINDOW_PACKETS).
+        this.#window = this.#windowDoublesUpTo = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
+        this.#windowCutAt = now;
+      }
       // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0.
       const rttSampleMs = bit < 0 ? Math.max(0, now - packet.sentAt) : undefined;
       // Its fate joins the last LOSS_WINDOW_PACKETS (update reads their loss), its sample the estimates.

@@ -692,8 +692,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "window: never cut by loss",
     edits: [[
-      "this.stats.loss > CONGESTION_LOSS && packet.sentAt > this.#windowCutAt) this.#cutWindow(now)",
-      "false) this.#cutWindow(now)",
+      "this.stats.loss > CONGESTION_LOSS && packet.sentAt > this.#windowCutAt) {",
+      "false) {",
     ]],
   },
   {
