@@ -1926,24 +1926,6 @@ class Connection implements Peer {
     return datagram;
   }
 
-  /** A CLOSING packet now, whatever the spacing: Host.close() sends a few at once before its socket closes. */
-  goodbye(now: number): Uint8Array | undefined {
-    if (!this.#closingSends) return undefined;
-    this.#closingSends--;
-    return this.packet(now, CLOSING);
-  }
-
-  /** The HELLO to send (again): with the cookie once the CHALLENGE brought it, or as `cookie` when it just did. */
-  hello(now: number, cookie?: number): Uint8Array {
-    // As in the constructor, 0 is no cookie (a HELLO's before the challenge): no Host makes one (`|| 1`).
-    if (cookie) {
-      this.#keyed(cookie, false);
-      this.#lastReceivedAt = now;
-    }
-    this.#lastSentAt = now;
-    return writeHandshake(HELLO, this.#config.protocol, this.nonce, this.#cookie);
-  }
-
   /**
    * Takes one data packet. Parses all of it and checks it before applying
    * any of it: returns "invalid" for a packet that changed nothing and is to
@@ -2229,6 +2211,24 @@ class Connection implements Peer {
       if (hasSequence(modeIndex)) stream.nextSend = nextSequence(stream.nextSend);
     }
     return true;
+  }
+
+  /** The HELLO to send (again): with the cookie once the CHALLENGE brought it, or as `cookie` when it just did. */
+  hello(now: number, cookie?: number): Uint8Array {
+    // As in the constructor, 0 is no cookie (a HELLO's before the challenge): no Host makes one (`|| 1`).
+    if (cookie) {
+      this.#keyed(cookie, false);
+      this.#lastReceivedAt = now;
+    }
+    this.#lastSentAt = now;
+    return writeHandshake(HELLO, this.#config.protocol, this.nonce, this.#cookie);
+  }
+
+  /** A CLOSING packet now, whatever the spacing: Host.close() sends a few at once before its socket closes. */
+  goodbye(now: number): Uint8Array | undefined {
+    if (!this.#closingSends) return undefined;
+    this.#closingSends--;
+    return this.packet(now, CLOSING);
   }
 
   /**
