@@ -2380,17 +2380,17 @@ class Connection implements Peer {
     return this.state == "disconnected" && !this.#closingSends;
   }
 
-  /** Data packets sent after the newest one acked. */
-  get #packetsInFlight(): number {
-    return sequenceAhead(this.#nextSequence, this.#newestAcked) - 1;
-  }
-
   /**
    * True when the ack cannot wait for the next update: so many packets arrived unacked (see
    * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
    */
   get mustAck(): boolean {
     return !this.#sink.reliable && this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
+  }
+
+  /** Data packets sent after the newest one acked. */
+  get #packetsInFlight(): number {
+    return sequenceAhead(this.#nextSequence, this.#newestAcked) - 1;
   }
 
   /**
