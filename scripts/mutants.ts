@@ -923,7 +923,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "an early ack over a reliable socket, which sends no acks",
     edits: [[
-      "if (this.#ackPending && !this.#sink.reliable && sequenceAhead(",
+      "if (!this.#sink.reliable && this.#ackPending && sequenceAhead(",
       "if (this.#ackPending && sequenceAhead(",
     ]],
   },
