@@ -1832,8 +1832,8 @@ class Connection implements Peer {
       // Behind what the peer timed before it left (its last words, timed as its others were), else at once: a
       // new peer from the same address says "connect" after it. Only a peer with messages not yet polled can have
       // one held: the others skip the scan, so a thousand peers ending at once do not scan the queue each.
-      const event: HostEvent = { type: "disconnect", peer: this, reason };
       const last = this.queued && this.#sink.held.filter((entry) => entry[1].peer == this).at(-1);
+      const event: HostEvent = { type: "disconnect", peer: this, reason };
       if (last) last[2] = event;
       else this.#sink.events.push(event);
     }
