@@ -2187,10 +2187,6 @@ class Connection implements Peer {
     const pieceCount = Math.ceil((payload.length + shift) / pieceBytes); // pack gives at least 1 byte
     const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
     if (snapshot) snapshot.unacked = pieceCount;
-    // Each piece with its bookkeeping, as the receiver counts what it holds (see HostOptions.maxQueuedBytes). The
-    // check above is of the bytes alone: one message's bookkeeping may pass the limit, by 256 KiB at most (1,024
-    // pieces), which the receiver's bound has room for.
-    this.#queuedBytes += pieceCount * HELD_PIECE_BYTES + payload.length;
     for (let index = 0; index < pieceCount; index++) {
       stream.push({
         at,
@@ -2210,6 +2206,10 @@ class Connection implements Peer {
       });
       if (hasSequence(modeIndex)) stream.nextSend = nextSequence(stream.nextSend);
     }
+    // Each piece with its bookkeeping, as the receiver counts what it holds (see HostOptions.maxQueuedBytes). The
+    // check above is of the bytes alone: one message's bookkeeping may pass the limit, by 256 KiB at most (1,024
+    // pieces), which the receiver's bound has room for.
+    this.#queuedBytes += pieceCount * HELD_PIECE_BYTES + payload.length;
     return true;
   }
 
