@@ -116,8 +116,8 @@ const FIRST_PACKETS_LOSS = 0.2;
  * at most once for the packets sent before the cut, down to MIN_WINDOW_PACKETS,
  * and from then on it grows by one a round trip (doubling back to where it was
  * cut overran a receiver's socket buffer again at once: 18,000 resends in 2 s
- * over loopback against 900). A flight unacked past its resend time is probed
- * (see PROBE_PIECES) and what the acks of the probes find lost counts. It grows only while half of it or more is in use,
+ * over loopback against 900). A flight unacked past its resend time counts as
+ * lost whole (see update). It grows only while half of it or more is in use,
  * so a game's trickle never builds a window a burst could overrun. 128 packets
  * carry 1 MiB over a 100 ms round trip in 448 ms (bench/transfer.ts; 64 took
  * 560 ms).
@@ -137,21 +137,6 @@ const MAX_WINDOW_PACKETS = SENT_PACKET_SLOTS / 2;
 const CONGESTION_LOSS = 0.2;
 /** The longest a resend waits, whatever the RTT and the backoff. */
 const MAX_RESEND_MS = 3000;
-/**
- * When resend times run out and no ack says what was lost, at most this many of
- * those pieces go (the oldest), as probes, past a full congestion window, as
- * QUIC's PTO: the acks they bring back find what was lost, and that is resent
- * at once. The next round of probes waits a resend time, 1.5 times as long
- * each round (as a resend backs off) until an ack moves on. A receiver that
- * stalled (a GC pause, a busy machine) had its whole window resent, again at
- * each backoff: in mod_test.ts stalls of 150 ms to 3 s resent 2,048 to 8,192
- * pieces, every one a duplicate; now 9 to 65. An outage of 1 or 3 s in a
- * transfer was made up 3,856 and 4,016 ms after the link came back, now 1,456
- * and 1,440. What it cost: bench/transfer.ts over bursts of loss (10 packets
- * long on average: a probe a round goes through fewer of them than a window
- * did) took 7,520 ms, not 5,696.
- */
-const PROBE_PIECES = 8;
 /**
  * `disconnect()` sends CLOSING once an update, at least CLOSING_SPACING_MS
  * apart, until the other side acks it, at most this many times: at 20% loss
@@ -1745,8 +1730,8 @@ class Connection implements Peer {
   #closingSequence = -1;
   /** The newest of this side's packets the other side acked. */
   #newestAcked = 0xffff;
-  /** Rounds of probes (see PROBE_PIECES) since the newest ack moved on: each waits 1.5 times as long as the one before. */
-  #probeRounds = 0;
+  /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
+  #forgets = 0;
   /** The last LOSS_WINDOW_PACKETS fates of data packets (1 lost, 0 acked), how many were seen, how many lost. */
   #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
   #fatesSeen = 0;
@@ -1766,10 +1751,6 @@ class Connection implements Peer {
    * probes past a full window; the streams take turns at going first by it.
    */
   #packetsThisUpdate = 0;
-  /** Packets this update's probes may take past a full window (see PROBE_PIECES). */
-  #probePackets = 0;
-  /** No round of probes goes before this time; 0 once an ack moves on. */
-  #probeAt = 0;
   /**
    * This update's plan: resends due (0: whole messages, 1: fragments) and pieces to ride again (2), each
    * a stack that the packets so far took from (the piece sent first on top), made by update() before any packet
@@ -2267,6 +2248,20 @@ class Connection implements Peer {
       if (now - stream.waitingSince > this.#config.timeout) return this.end("timeout");
     }
     this.#packetsThisUpdate = 0;
+    // A flight still unacked past its resend time was lost whole (a burst took its tail), or its acks are: forget
+    // it, as TCP does on a timeout, or the window stays full of packets no ack will ever speak of. As TCP, back off
+    // (twice as long each time until an ack moves on) and halve a window that was in use, so acks that stop
+    // coming never make a new window leave every resend time.
+    const first = nextSequence(this.#newestAcked);
+    const oldest = this.#sent[first & (SENT_PACKET_SLOTS - 1)];
+    if (
+      oldest?.sequence === first &&
+      now - oldest.sentAt > Math.min(MAX_RESEND_MS, this.#resendMs() * 2 ** this.#forgets)
+    ) {
+      if (this.#packetsInFlight >= MIN_WINDOW_PACKETS) this.#cutWindow(now);
+      this.#newestAcked = (this.#nextSequence - 1) & 0xffff;
+      this.#forgets++;
+    }
     this.#packetsLeft = this.#config.packetsPerUpdate;
     // Nothing is in flight before the connection is made; after it closed, what is left in flight is planned and never
     // sent (pollTransmit sends only CLOSINGs then; see end).
@@ -2274,19 +2269,11 @@ class Connection implements Peer {
     const loss = seen < 32 ? FIRST_PACKETS_LOSS : this.#fatesLost / Math.min(seen, LOSS_WINDOW_PACKETS);
     const residual = RESIDUAL_LOSS * Math.min(1, RESIDUAL_RTT_MS / this.stats.rttMs); // no RTT yet (0): all of it
     const plan: Outgoing[][] = this.#plan = [[], [], []];
-    let probes = PROBE_PIECES;
     // The pieces in flight (at most RECEIVE_WINDOW per stream, whatever the backlog), once an update: the acked
-    // let go, the rest sorted into resends due and rides. Due: those acks found lost (resendAt -Infinity), and, of
-    // those whose resend time ran out with no ack to say, PROBE_PIECES once the time for a round of probes has come:
-    // the rest wait for the acks the probes bring back (a flight lost whole, its acks lost, a receiver that stalls).
+    // let go, the rest sorted into resends due and rides.
     for (const piece of this.#inFlight = this.#inFlight.filter((piece) => !piece.done)) {
-      if (piece.resendAt <= now) {
-        if (piece.resendAt < 0 || (now >= this.#probeAt && probes-- > 0)) plan[+(piece.fragment !== 1)].push(piece);
-      } else if (piece.copies < MAX_COPIES && loss ** piece.copies > residual) plan[2].push(piece);
-    }
-    this.#probePackets = PROBE_PIECES - Math.max(0, probes);
-    if (this.#probePackets) {
-      this.#probeAt = now + Math.min(MAX_RESEND_MS, this.#resendMs() * 1.5 ** this.#probeRounds++);
+      if (piece.resendAt <= now) plan[+(piece.fragment !== 1)].push(piece);
+      else if (piece.copies < MAX_COPIES && loss ** piece.copies > residual) plan[2].push(piece);
     }
     for (const list of plan) list.reverse(); // taken from the end: the piece sent first on top
   }
@@ -2298,12 +2285,11 @@ class Connection implements Peer {
    */
   #nextPacket(now: number): Uint8Array | undefined {
     // A data packet goes while the congestion window has room, or after ACK_DELAY_MS of quiet: that one
-    // probes a link that lost every ack (and a game's lone packet waits at most that); so do this update's probes
-    // (see PROBE_PIECES), a packet a probe at most. A reliable socket paces itself.
+    // probes a link that lost every ack (and a game's lone packet waits at most that). A reliable socket paces
+    // itself.
     const quiet = now - this.#lastSentAt;
     if (
-      !this.#sink.reliable && this.#packetsInFlight >= this.#window && this.#packetsThisUpdate >= this.#probePackets &&
-      (this.#packetsThisUpdate || quiet < ACK_DELAY_MS)
+      !this.#sink.reliable && this.#packetsInFlight >= this.#window && (this.#packetsThisUpdate || quiet < ACK_DELAY_MS)
     ) {
       this.#packetsLeft = 0;
       return undefined;
@@ -2380,17 +2366,23 @@ class Connection implements Peer {
     return this.state == "disconnected" && !this.#closingSends;
   }
 
+  /** Data packets sent after the newest one acked. */
+  get #packetsInFlight(): number {
+    return sequenceAhead(this.#nextSequence, this.#newestAcked) - 1;
+  }
+
+  /** Halves the congestion window (see FIRST_WINDOW_PACKETS), where it grows by one a round trip from then on. */
+  #cutWindow(now: number): void {
+    this.#window = this.#windowDoublesUpTo = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
+    this.#windowCutAt = now;
+  }
+
   /**
    * True when the ack cannot wait for the next update: so many packets arrived unacked (see
    * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
    */
   get mustAck(): boolean {
     return !this.#sink.reliable && this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
-  }
-
-  /** Data packets sent after the newest one acked. */
-  get #packetsInFlight(): number {
-    return sequenceAhead(this.#nextSequence, this.#newestAcked) - 1;
   }
 
   /**
@@ -2402,7 +2394,7 @@ class Connection implements Peer {
     const advance = sequenceAhead(ack, this.#newestAcked);
     if (advance > 0) {
       this.#newestAcked = ack;
-      this.#probeRounds = this.#probeAt = 0;
+      this.#forgets = 0;
     }
     // Past the 32 bits only while the oldest bit is a loss too (a burst that runs on past them): when it arrived,
     // the packets before it were most likely acked by an ack lost or still on its way. A reliable socket has no acks.
@@ -2426,11 +2418,7 @@ class Connection implements Peer {
             this.#window + (this.#window < this.#windowDoublesUpTo ? 1 : 1 / this.#window),
           );
         }
-      } else if (this.stats.loss > CONGESTION_LOSS && packet.sentAt > this.#windowCutAt) {
-        // Halved, where it grows by one a round trip from then on (see FIRST_WINDOW_PACKETS).
-        this.#window = this.#windowDoublesUpTo = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
-        this.#windowCutAt = now;
-      }
+      } else if (this.stats.loss > CONGESTION_LOSS && packet.sentAt > this.#windowCutAt) this.#cutWindow(now);
       // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0.
       const rttSampleMs = bit < 0 ? Math.max(0, now - packet.sentAt) : undefined;
       // Its fate joins the last LOSS_WINDOW_PACKETS (update reads their loss), its sample the estimates.
@@ -2440,7 +2428,7 @@ class Connection implements Peer {
       estimate(this.#sink.stats, !acked, rttSampleMs);
       estimate(this.stats, !acked, rttSampleMs);
       for (const piece of packet.pieces) {
-        if (!acked) piece.resendAt = -Infinity; // lost: resent at once, never held back as a probe
+        if (!acked) piece.resendAt = now;
         else if (piece.onAcked) piece.onAcked();
         else if (!piece.done) this.#queuedBytes -= this.#stream(streamId(piece.channel, piece.mode)).acked(piece);
       }

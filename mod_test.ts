@@ -741,26 +741,20 @@ Deno.test("Host's congestion window is cut by loss: 1 MiB crosses a link that re
   }
 });
 
-Deno.test("Host's congestion window, after a flight lost whole, probes and resends it once a probe is acked", () => {
+Deno.test("Host's congestion window forgets a flight lost whole once its resend time passed", () => {
   let drop = 0;
-  const { peer, step, serverEvents } = pair({ latencyMs: 20 }, {}, {
+  const { peer, step } = pair({ latencyMs: 20 }, {}, {
     client: { socket: (inner) => filtered(inner, () => !(drop > 0 && drop--)) },
   });
   for (let i = 0; i < 10; i++) step(); // connected; no RTT measured yet, so a resend waits 200 ms
   const before = peer.stats.packetsSent;
-  drop = 132; // the whole first window and the next 4 packets are lost: no ack will speak of the window
+  drop = 136; // the whole first window and the next 8 packets are lost: no ack will speak of the window
   peer.send(new Uint8Array(1 << 20));
-  const sent = () => peer.stats.packetsSent - before;
   for (let i = 0; i < 16; i++) step(); // 256 ms
-  // With the window full, a packet each 48 ms (three updates) while no ack comes; at the resend time (the update at
-  // 208 ms) PROBE_PIECES probes, past the window: 8 packets. Forgetting the flight there sent a new window of 64
-  // instead (252 by now), into a link that could have been down still, or to a receiver that had them all, stalled.
-  assert.ok(sent() <= 141, `${sent()} packets in 256 ms`);
-  // The probes after the first 4 get through; their ack, 40 ms later, finds the flight lost, and it goes at once.
-  for (let i = 0; i < 5; i++) step(); // 336 ms
-  assert.ok(sent() >= 250, `${sent()} packets in 336 ms`);
-  for (let i = 0; messages(serverEvents).length < 1 && i < 200; i++) step();
-  assert.equal(messages(serverEvents).length, 1, "the MiB arrived");
+  // Past the resend time (the update at 208 ms) the flight is forgotten and a new window leaves, resends first,
+  // halved to 64 (the flight was lost whole); else only a probe would go each 48 ms, and the next 8 are lost too.
+  const sent = peer.stats.packetsSent - before;
+  assert.ok(sent > 150, `${sent} packets in 256 ms`);
 });
 
 Deno.test("Host's congestion window backs off when acks stop coming: no new window every resend time", () => {
@@ -812,81 +806,6 @@ Deno.test("Host finds a burst of loss longer than an ack's 32 bits by acks, not 
   assert.ok(peer.stats.loss > 0.4, `loss ${peer.stats.loss}`);
   for (let i = 0; i < 10; i++) step();
   assert.equal(messages(serverEvents).length, 100);
-});
-
-Deno.test("Host probes a receiver that stalls with a few pieces, not its whole window again", () => {
-  // The server's process stops for `stallMs` (a GC pause, a busy machine): what arrives waits unread and no ack
-  // goes back, so the resend time of every piece in flight runs out. Resending them all sent the whole window (1,024
-  // pieces) twice, and again with each backoff: over loopback 993 to 2,637 duplicates in 28 runs of 30.
-  for (const stallMs of [150, 300, 1000, 3000]) {
-    let stalled = false;
-    const waiting: (() => void)[] = [];
-    const { peer, client, net, step, stepUntil, serverEvents } = pair({ latencyMs: 1 }, {
-      packetsPerUpdate: 64,
-    }, {
-      server: {
-        socket: (inner) => ({
-          ...inner,
-          listen: (receive, onEvent) =>
-            inner.listen(
-              (data, from) => stalled ? waiting.push(() => receive(data, from)) : receive(data, from),
-              onEvent,
-            ),
-        }),
-      },
-    });
-    stepUntil(() => peer.state === "connected", "the client is connected");
-    // The RTT measured (a tick or two: a resend waits about 70 ms) and the loss (none: no piece rides again).
-    for (let i = 0; i < 60; i++) peer.send(-1), step();
-    serverEvents.length = 0;
-    for (let i = 0; i < 3000; i++) peer.send(i);
-    const resentBefore = peer.stats.messagesResent; // copies that rode while the loss was still unmeasured
-    stalled = true;
-    for (let ms = 0; ms < stallMs; ms += TICK_MS) {
-      client.update();
-      net.advance(TICK_MS);
-    }
-    stalled = false;
-    for (const receive of waiting.splice(0)) receive();
-    for (let i = 0; i < 100; i++) step();
-    assert.deepEqual(messages(serverEvents).map(({ data }) => data), [...Array(3000).keys()], `stall ${stallMs}`);
-    // A round of probes (8 pieces at most) each resend time, 1.5 times as long each round, the rest waiting for the
-    // acks: 9, 17, 41 and 65 resent for stalls of 150, 300, 1,000 and 3,000 ms, where resending all sent 2,048, 3,072,
-    // 5,120 and 8,192.
-    const resent = peer.stats.messagesResent - resentBefore;
-    assert.ok(resent < 200, `stall ${stallMs}: ${resent} resent`);
-  }
-});
-
-Deno.test("Host resends at once what an outage took once a probe is acked, not a few pieces at a time", () => {
-  // A link that loses everything for 1 s, then for 3 s, in a transfer of 3,000 messages of 1,100 bytes (a packet
-  // each): the resend times run out and only probes go. The ack of one that got through moves on past the packets
-  // lost and finds them (past its 32 bits too: see #applyAcks), and they go at once, as the congestion window lets
-  // them. All arrived 1,456 and 1,440 ms after the link came back; resending all at every resend time, 3,856 and
-  // 4,016; the rest waiting for their own resend times, a few at a time, 4,656 after 1 s; the window halved at each
-  // resend time of the outage (to 32), 4,016 after 3 s.
-  for (const outageSteps of [63, 190]) {
-    let down = false;
-    const { peer, step, net, serverEvents } = pair({ latencyMs: 25 }, {
-      packetsPerUpdate: 64,
-      maxQueuedBytes: 64 << 20,
-    }, { client: { socket: (inner) => filtered(inner, () => !down) } });
-    for (let i = 0; i < 60; i++) peer.send(-1), step();
-    for (let i = 0; i < 5; i++) step();
-    serverEvents.length = 0;
-    for (let i = 0; i < 3000; i++) peer.send(new Uint8Array(1100).fill(i));
-    for (let i = 0; i < 5; i++) step();
-    down = true;
-    for (let i = 0; i < outageSteps; i++) step();
-    down = false;
-    const back = net.now();
-    for (let i = 0; messages(serverEvents).length < 3000 && i < 1000; i++) step();
-    const what = `an outage of ${outageSteps * TICK_MS} ms: all delivered ${
-      net.now() - back
-    } ms after the link came back`;
-    assert.equal(messages(serverEvents).length, 3000, what);
-    assert.ok(net.now() - back < 2500, what);
-  }
 });
 
 Deno.test("Host acks what arrived before a jump that would push it out of the ack bits: nothing that arrived is resent", () => {
@@ -1561,39 +1480,6 @@ Deno.test("Host resends a lost last packet on a clean link by its timer, though 
   assert.equal(loseNext, false, "its first packet was lost");
   assert.deepEqual(got, ["the last message"]);
   assert.equal(peer.stats.messagesResent - resentBefore, 1);
-  assert.ok(net.now() - sentAt < 400, `arrived ${net.now() - sentAt} ms after it was sent`);
-});
-
-Deno.test("Host's probes back off through an outage, and an ack that moves on ends their backoff", () => {
-  let down = false;
-  let loseNext = false;
-  const lose = (data: Uint8Array) => {
-    if (down) return true;
-    // Acks and keepalives are at most 10 bytes; the one packet with the message is lost.
-    if (!loseNext || data.length <= 10) return false;
-    loseNext = false;
-    return true;
-  };
-  const { net, peer, got, step } = measuredPair(lose);
-  down = true;
-  for (let i = 0; i < 20; i++) peer.send(i);
-  for (let i = 0; i < 190; i++) step(); // 3 s: a round of probes a resend time apart, 1.5 times longer each
-  down = false;
-  for (let steps = 0; got.length < 20; steps++) {
-    assert.ok(steps < 300, "what the outage took arrived within 4.8 s");
-    step();
-  }
-  // The probes' acks moved on: the next resend time is the RTT's again, not what is left of the outage's last
-  // backoff (with it, the last message arrived 2,016 ms after it was sent). A last message lost alone is resent by its
-  // timer, as on a clean link (see above).
-  loseNext = true;
-  peer.send("the last message");
-  const sentAt = net.now();
-  for (let steps = 0; got.length < 21; steps++) {
-    assert.ok(steps < 200, "the last message arrived within 3.2 s");
-    step();
-  }
-  assert.equal(got[20], "the last message");
   assert.ok(net.now() - sentAt < 400, `arrived ${net.now() - sentAt} ms after it was sent`);
 });
 

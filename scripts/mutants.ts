@@ -610,30 +610,10 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
-    name: "probes: every piece whose resend time ran out resent at once (the whole window after a stall)",
-    edits: [["piece.resendAt < 0 || (now >= this.#probeAt && probes-- > 0)", "true"]],
-  },
-  {
-    name: "probes: a piece acks found lost held back as a probe",
-    edits: [["piece.resendAt < 0 || (now >= this.#probeAt && probes-- > 0)", "now >= this.#probeAt && probes-- > 0"]],
-  },
-  {
-    name: "probes: a round every update, not a resend time apart",
-    edits: [["(now >= this.#probeAt && probes-- > 0)", "(probes-- > 0)"]],
-  },
-  {
-    name: "probes: no back-off between rounds",
-    edits: [["this.#resendMs() * 1.5 ** this.#probeRounds++", "this.#resendMs()"]],
-  },
-  {
-    name: "probes: the next round not brought forward by an ack that moves on",
-    edits: [["this.#probeRounds = this.#probeAt = 0;", "this.#probeRounds = 0;"]],
-  },
-  {
-    name: "probes: held back by a full window",
+    name: "window: a flight lost whole never forgotten",
     edits: [[
-      "this.#packetsInFlight >= this.#window && this.#packetsThisUpdate >= this.#probePackets &&",
-      "this.#packetsInFlight >= this.#window &&",
+      "      this.#newestAcked = (this.#nextSequence - 1) & 0xffff;\n      this.#forgets++;",
+      "      this.#forgets++;",
     ]],
   },
   {
@@ -692,9 +672,13 @@ const MUTANTS: Mutant[] = [
   {
     name: "window: never cut by loss",
     edits: [[
-      "this.stats.loss > CONGESTION_LOSS && packet.sentAt > this.#windowCutAt) {",
-      "false) {",
+      "this.stats.loss > CONGESTION_LOSS && packet.sentAt > this.#windowCutAt) this.#cutWindow(now)",
+      "false) this.#cutWindow(now)",
     ]],
+  },
+  {
+    name: "window: a forgotten flight without back-off",
+    edits: [["this.#resendMs() * 2 ** this.#forgets", "this.#resendMs()"]],
   },
   {
     name: "acks: no loss found past the 32 bits",
