@@ -1898,6 +1898,16 @@ for (const [name, min, max] of OPTION_RANGES) {
   });
 }
 
+Deno.test("new Host() quotes an option given as a string, which reads like a number in the message", () => {
+  // Options read from JSON or the environment come as strings: "HostOptions.timeout is 5000: it must be an integer"
+  // was a puzzle (a newcomer's first game).
+  const net = memoryNet();
+  assert.throws(() => new Host(net.socket("host"), { timeout: "5000" as unknown as number }), {
+    name: "RangeError",
+    message: 'HostOptions.timeout is "5000": it must be an integer from 1 to 2147483648',
+  });
+});
+
 Deno.test("new Host() given no Socket (a runtime's own socket, unwrapped) throws a TypeError naming the adapters", () => {
   // What a newcomer passes: nothing, a Deno DatagramConn or a WebSocket as they are (no listen), a node:dgram socket.
   const unwrapped = [undefined, null, { send() {}, close() {}, receive() {} }, { send() {}, close() {}, bind() {} }];

@@ -135,6 +135,10 @@ const MUTANTS: Mutant[] = [
     edits: [["if (!(Number.isInteger(value) && value >= min && value <= max)) {", "if (false) {"]],
   },
   {
+    name: "options: a string value shown unquoted in the error",
+    edits: [['const given = typeof value == "string" ? `"${value}"` : value;', "const given = value;"]],
+  },
+  {
     name: "options: the greatest value not checked",
     edits: [[
       "if (!(Number.isInteger(value) && value >= min && value <= max)) {",
