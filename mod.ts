@@ -2519,8 +2519,11 @@ export class Host {
       const value = options[name] ?? fallback;
       if (!(Number.isInteger(value) && value >= min && value <= max)) {
         // A string is quoted: `timeout: "5000"` read "is 5000: it must be an integer", a puzzle (a newcomer's first game).
-        const given = typeof value == "string" ? `"${value}"` : value;
-        throw new RangeError(`HostOptions.${name} is ${given}: it must be an integer from ${min} to ${max}`);
+        throw new RangeError(
+          `HostOptions.${name} is ${
+            typeof value == "string" ? `"${value}"` : value
+          }: it must be an integer from ${min} to ${max}`,
+        );
       }
       config[name] = value;
     }
