@@ -2639,15 +2639,16 @@ export class Host {
     // No packet is larger than the largest mtu; a WebSocket message can be 64 MiB: one of tiny frames was
     // thousands of events at once, and poll() took seconds to hand them out. It is dropped as invalid.
     if (connection && datagram[0] >= DATA && datagram.length <= 65507) {
-      const verdict = connection.receive(datagram, now);
-      if (verdict === "invalid") return this.#count(connection, "invalidDropped");
-      if (connection.earlyAck) {
-        this.#send(connection, connection.earlyAck);
-        connection.earlyAck = undefined;
+      if (connection.receive(datagram, now) === "invalid") this.#count(connection, "invalidDropped");
+      else {
+        if (connection.earlyAck) {
+          this.#send(connection, connection.earlyAck);
+          connection.earlyAck = undefined;
+        }
+        // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
+        if (connection.mustAck) this.#send(connection, connection.packet(now));
+        if (connection.finished) this.#connections.delete(from);
       }
-      // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
-      if (connection.mustAck) this.#send(connection, connection.packet(now));
-      if (connection.finished) this.#connections.delete(from);
     } else this.#handshake(readHandshake(datagram), connection, from, now);
   }
 
