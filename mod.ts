@@ -2599,7 +2599,7 @@ export class Host {
   }
 
   /** Adds to a counter of a connection (and so of the Host), or of the Host alone for an address with none. */
-  #count(connection: Connection | string | undefined, name: keyof Stats, amount = 1): void {
+  #count(name: keyof Stats, connection: Connection | string | undefined, amount = 1): void {
     if (connection instanceof Connection) connection.count(name, amount);
     else this.stats[name] += amount;
   }
@@ -2607,8 +2607,8 @@ export class Host {
   /** Sends a datagram, counted for the Host and for its connection if it has one; what the socket throws passes. */
   #transmit(connection: Connection | string, datagram: Uint8Array): void {
     this.#socket.send(datagram, connection instanceof Connection ? connection.address : connection);
-    this.#count(connection, "packetsSent");
-    this.#count(connection, "bytesSent", datagram.length);
+    this.#count("packetsSent", connection);
+    this.#count("bytesSent", connection, datagram.length);
   }
 
   /** Sends a datagram as #transmit does; a socket that throws is counted too, and never stops an update. */
@@ -2616,14 +2616,14 @@ export class Host {
     try {
       this.#transmit(connection, datagram);
     } catch {
-      this.#count(connection, "socketErrors");
+      this.#count("socketErrors", connection);
     }
   }
 
   /** What the socket reports: a fault is counted; a remote that is gone ends its peer with `"closed"`. */
   #socketEvent(event: SocketEvent): void {
     const connection = this.#connections.get(event.address!);
-    if (event.type == "error") this.#count(connection, "socketErrors");
+    if (event.type == "error") this.#count("socketErrors", connection);
     else {
       connection?.end("closed");
       this.#connections.delete(event.address);
@@ -2634,12 +2634,12 @@ export class Host {
     if (this.#closed) return;
     const connection = this.#connections.get(from);
     const now = this.#now();
-    this.#count(connection, "packetsReceived");
-    this.#count(connection, "bytesReceived", datagram.length);
+    this.#count("packetsReceived", connection);
+    this.#count("bytesReceived", connection, datagram.length);
     // No packet is larger than the largest mtu; a WebSocket message can be 64 MiB: one of tiny frames was
     // thousands of events at once, and poll() took seconds to hand them out. It is dropped as invalid.
     if (connection && datagram[0] >= DATA && datagram.length <= 65507) {
-      if (connection.receive(datagram, now) === "invalid") this.#count(connection, "invalidDropped");
+      if (connection.receive(datagram, now) === "invalid") this.#count("invalidDropped", connection);
       else {
         if (connection.earlyAck) {
           this.#send(connection, connection.earlyAck);
@@ -2695,7 +2695,7 @@ export class Host {
     if (connection?.state == "connecting" && connection.nonce == first) {
       if (kind == CHALLENGE) this.#send(connection, connection.hello(now, second)); // again, with the cookie
       else connection.end(second !== REFUSED_PROTOCOL ? "full" : "refused");
-    } else this.#count(connection, "invalidDropped");
+    } else this.#count("invalidDropped", connection);
   }
 
   /**

@@ -522,7 +522,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "a socket send that throws escapes update()",
     edits: [[
-      '    } catch {\n      this.#count(connection, "socketErrors");\n    }\n',
+      '    } catch {\n      this.#count("socketErrors", connection);\n    }\n',
       "    } finally {\n      // counted nowhere\n    }\n",
     ]],
   },
