@@ -2689,10 +2689,8 @@ export class Host {
           this.#send(connection, connection.packet(now));
         }
       }
-      return;
-    }
-    // Answers to our HELLO carry our nonce: a stranger cannot guess it.
-    if (connection?.state == "connecting" && connection.nonce == first) {
+    } else if (connection?.state == "connecting" && connection.nonce == first) {
+      // Answers to our HELLO carry our nonce: a stranger cannot guess it.
       if (kind == CHALLENGE) this.#send(connection, connection.hello(now, second)); // again, with the cookie
       else connection.end(second !== REFUSED_PROTOCOL ? "full" : "refused");
     } else this.#count("invalidDropped", connection);
