@@ -1345,8 +1345,8 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   if (canonical && reader.ok) {
     if (mode !== CONTROL || fragment !== TIMED) return frame;
     // A TIMED control frame: the frame it times follows, and is never a control frame itself (`timed` refuses one).
-    const at = readFloat64(frame.payload, 0);
     const message = readFrame(reader, previous, true);
+    const at = readFloat64(frame.payload, 0);
     if (isFinite(at) && message) {
       message.at = at;
       return message;
