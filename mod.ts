@@ -1006,6 +1006,11 @@ export function unpack(bytes: Uint8Array): unknown {
   return value;
 }
 
+/** Every malformed input ends here: a RangeError that says what and where. */
+function malformed(what: string): never {
+  throw new RangeError(`Cannot unpack: ${what} at byte ${inputAt}`);
+}
+
 // The value being read and where: unpack sets both before any read.
 let input: Uint8Array;
 let inputAt: number;
@@ -1020,11 +1025,6 @@ function need(byteCount: number): number {
   }
   inputAt += byteCount;
   return inputAt - byteCount;
-}
-
-/** Every malformed input ends here: a RangeError that says what and where. */
-function malformed(what: string): never {
-  throw new RangeError(`Cannot unpack: ${what} at byte ${inputAt}`);
 }
 
 /**
