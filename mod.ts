@@ -1011,13 +1011,6 @@ function malformed(what: string): never {
   throw new RangeError(`Cannot unpack: ${what} at byte ${inputAt}`);
 }
 
-// The value being read and where: unpack sets both before any read.
-let input: Uint8Array;
-let inputAt: number;
-// Floats and 64-bit integers are copied into one scratch view to be read:
-// a DataView per message costs about 110 ns.
-const scratch = /* @__PURE__ */ new Uint8Array(8);
-
 /** Claims `byteCount` more bytes, checked before any length is trusted; returns where they start. */
 function need(byteCount: number): number {
   if (byteCount > input.length - inputAt) {
@@ -1026,6 +1019,13 @@ function need(byteCount: number): number {
   inputAt += byteCount;
   return inputAt - byteCount;
 }
+
+// The value being read and where: unpack sets both before any read.
+let input: Uint8Array;
+let inputAt: number;
+// Floats and 64-bit integers are copied into one scratch view to be read:
+// a DataView per message costs about 110 ns.
+const scratch = /* @__PURE__ */ new Uint8Array(8);
 
 /**
  * Sets `key` of `object` as an own data property, "__proto__" too: assigned, that key sets the prototype.
