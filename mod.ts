@@ -758,10 +758,10 @@ function putExtension(type: number, data: Uint8Array): void {
  * below their 16-bit type, 0xdb or 0xdd.
  */
 function putLength(length: number, type8: number, fixType = 0, fixLimit = 0): void {
+  // The 8, 16 or 32-bit form: log 0, 1 or 2 past type8, in 1 << log bytes, as write's integers.
+  const log = type8 < 0xdb && length < 256 ? 0 : length < 65536 ? 1 : 2;
   if (length < fixLimit) put(length | fixType);
-  else if (length < 256 && type8 < 0xdb) put(type8, length, 1);
-  else if (length < 65536) put(1 + type8, length, 2);
-  else put(2 + type8, length, 4);
+  else put(log + type8, length, 1 << log);
 }
 
 /**
