@@ -667,10 +667,10 @@ function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
   for (let word = 0; word < words + 3; word++) {
     let value = 0;
     if (word < words) value = view.getInt32(4 * word, true);
-    else if (word === words) {
+    else if (word == words) {
       value = length << 24;
       for (let at = words * 4; at < length; at++) value |= bytes[at] << (8 * (at & 3));
-    } else if (word === words + 1) v2 ^= 0xff;
+    } else if (word == words + 1) v2 ^= 0xff;
     v3 ^= value;
     v0 = (v0 + v1) | 0;
     v1 = (v1 << 5 | v1 >>> 27) ^ v0;
@@ -771,7 +771,7 @@ function putLength(length: number, type8: number, fixType = 0, fixLimit = 0): vo
  */
 function putDate(date: Date): void {
   const ms = date.getTime();
-  if (ms !== ms) throw new RangeError("Cannot pack an invalid Date");
+  if (ms != ms) throw new RangeError("Cannot pack an invalid Date");
   const seconds = Math.floor(ms / 1000);
   const wide = seconds < 0 || seconds >= 2 ** 34;
   const nanoseconds = 1e6 * (ms - seconds * 1000);
@@ -860,7 +860,7 @@ function write(value: unknown, depth: number): void {
       } else if (value instanceof Extension) {
         const { type, data } = value;
         // A bigint type would fail in the shift with the engine's "Cannot mix BigInt" instead of this error.
-        if (!(data instanceof Uint8Array) || typeof type != "number" || type << 24 >> 24 !== type) {
+        if (!(data instanceof Uint8Array) || typeof type != "number" || type << 24 >> 24 != type) {
           throw new RangeError(`Cannot pack Extension(${type}): type must be an integer -128..127, data a Uint8Array`);
         }
         putExtension(type, data);
@@ -1067,7 +1067,7 @@ function readString(byteCount: number): string {
     if (input[i] > 127 || byteCount > CACHED_STRING_BYTES) return textDecoder.decode(input.subarray(at, inputAt));
   }
   const slot = (key ^ (key / 8192)) & (STRING_CACHE_SLOTS - 1);
-  if (shortStringKeys[slot] !== key) {
+  if (shortStringKeys[slot] != key) {
     shortStringKeys[slot] = key;
     shortStrings[slot] = String.fromCharCode(...input.subarray(at, inputAt));
   }
@@ -1079,7 +1079,7 @@ const shortStrings: string[] = [];
 /** Reads an ext of `byteCount` bytes: a timestamp becomes a Date, any other type an Extension. */
 function readExtension(byteCount: number): Date | Extension {
   const type = input[need(1)] << 24 >> 24;
-  if (type !== TIMESTAMP_TYPE) return new Extension(type, input.slice(need(byteCount), inputAt));
+  if (type != TIMESTAMP_TYPE) return new Extension(type, input.slice(need(byteCount), inputAt));
   if (![4, 8, 12].includes(byteCount)) malformed(`timestamp of ${byteCount} bytes (4, 8 or 12)`);
   // The three forms of putDate, read a 32-bit word at a time.
   const first = readInt(4);
@@ -1121,8 +1121,8 @@ function read(depth: number): unknown {
   if (type < 0xc0) return readString(type & 31); // fixstr
   if (type < 0xc4) {
     // nil, (reserved), false, true
-    if (type === 0xc1) malformed("reserved type 0xc1");
-    return type === 0xc0 ? null : type === 0xc3;
+    if (type == 0xc1) malformed("reserved type 0xc1");
+    return type == 0xc0 ? null : type == 0xc3;
   }
   if (type < 0xc7) return input.slice(need(readInt(1 << (type - 0xc4))), inputAt); // bin 8/16/32
   if (type < 0xca) return readExtension(readInt(1 << (type - 0xc7))); // ext 8/16/32

@@ -766,7 +766,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "an Extension's bigint type fails in the shift with the engine's error",
-    edits: [['|| typeof type != "number" || type << 24 >> 24 !== type', "|| type << 24 >> 24 !== type"]],
+    edits: [['|| typeof type != "number" || type << 24 >> 24 != type', "|| type << 24 >> 24 != type"]],
   },
   {
     name: "send() takes options that are no object: a channel number as none, silently",
