@@ -1581,6 +1581,9 @@ class Stream {
     held.set(piece.sequence, piece);
     piece.payload = 2 * payload.length > payload.buffer.byteLength ? payload : payload.slice();
     this.heldBytes += HELD_PIECE_BYTES + piece.payload.length;
+    // A message can have become whole only if this piece is its last or joins the pieces held after it: else there is
+    // nothing to walk (a large message's pieces, arriving in order, each walked every piece held before them).
+    if (!(piece.fragment & 1) && !held.has(nextSequence(piece.sequence))) return messages;
     // Unordered and state: only the message this piece belongs to can have become whole; reliable: every message
     // from nextDeliver on, in turn, while one is whole.
     for (
