@@ -2623,14 +2623,13 @@ export class Host {
     }
   }
 
-  /** What the socket reports: a fault is counted; a remote that is gone ends its peer with `"closed"`. */
+  /** What the socket reports: a remote that is gone ends its peer with `"closed"`; a fault is counted. */
   #socketEvent(event: SocketEvent): void {
     const connection = this.#connections.get(event.address!);
-    if (event.type == "error") this.#count("socketErrors", connection);
-    else {
+    if (event.type == "closed") {
       connection?.end("closed");
       this.#connections.delete(event.address);
-    }
+    } else this.#count("socketErrors", connection);
   }
 
   #receive(datagram: Uint8Array, from: string): void {
