@@ -2576,7 +2576,7 @@ export class Host {
     this.#release(now);
     for (const connection of this.#connections.values()) {
       connection.update(now);
-      for (let datagram; (datagram = connection.pollTransmit(now));) this.#send(connection, datagram);
+      for (let datagram; (datagram = connection.pollTransmit(now));) this.#send(datagram, connection);
       if (connection.finished) this.#connections.delete(connection.address);
     }
   }
@@ -2608,16 +2608,16 @@ export class Host {
   }
 
   /** Sends a datagram, counted for the Host and for its connection if it has one; what the socket throws passes. */
-  #transmit(connection: Connection | string, datagram: Uint8Array): void {
+  #transmit(datagram: Uint8Array, connection: Connection | string): void {
     this.#socket.send(datagram, connection instanceof Connection ? connection.address : connection);
     this.#count("packetsSent", connection);
     this.#count("bytesSent", connection, datagram.length);
   }
 
   /** Sends a datagram as #transmit does; a socket that throws is counted too, and never stops an update. */
-  #send(connection: Connection | string, datagram: Uint8Array): void {
+  #send(datagram: Uint8Array, connection: Connection | string): void {
     try {
-      this.#transmit(connection, datagram);
+      this.#transmit(datagram, connection);
     } catch {
       this.#count("socketErrors", connection);
     }
@@ -2644,11 +2644,11 @@ export class Host {
       if (connection.receive(datagram, now) === "invalid") this.#count("invalidDropped", connection);
       else {
         if (connection.earlyAck) {
-          this.#send(connection, connection.earlyAck);
+          this.#send(connection.earlyAck, connection);
           connection.earlyAck = undefined;
         }
         // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
-        if (connection.mustAck) this.#send(connection, connection.packet(now));
+        if (connection.mustAck) this.#send(connection.packet(now), connection);
         if (connection.finished) this.#connections.delete(from);
       }
     } else this.#handshake(readHandshake(datagram), connection, from, now);
@@ -2670,13 +2670,13 @@ export class Host {
       ) || 1;
       if (first !== this.#config.protocol) {
         // Another game, or another version of this one: say so at once (13 bytes, as the HELLO).
-        this.#send(from, writeHandshake(REFUSED, second, REFUSED_PROTOCOL));
+        this.#send(writeHandshake(REFUSED, second, REFUSED_PROTOCOL), from);
       } else if (third !== cookie) {
-        this.#send(from, writeHandshake(CHALLENGE, second, cookie));
+        this.#send(writeHandshake(CHALLENGE, second, cookie), from);
       } else if (connection?.nonce == second) {
         // Our first packet was lost: answer again. Ended (the game dropped it on "connect"), a HELLO of the
         // same nonce sent again before our answer arrived must not make it again, a ghost with a new "connect".
-        if (connection.state == "connected") this.#send(connection, connection.packet(now));
+        if (connection.state == "connected") this.#send(connection.packet(now), connection);
       } else if (!(connection?.state == "connecting" && connection.nonce > second)) {
         // Both Hosts connecting to each other at once: the one of the smaller nonce takes the other's HELLO,
         // the other lets its own connect() go on (each ending its own, the keys never matched).
@@ -2685,15 +2685,15 @@ export class Host {
         if (
           [...this.#connections.values()].filter((peer) => peer.state != "disconnected").length >= this.#config.maxPeers
         ) {
-          this.#send(from, writeHandshake(REFUSED, second, REFUSED_FULL));
+          this.#send(writeHandshake(REFUSED, second, REFUSED_FULL), from);
         } else {
           this.#connections.set(from, connection = new Connection(this.#sink, from, second, now, cookie));
-          this.#send(connection, connection.packet(now));
+          this.#send(connection.packet(now), connection);
         }
       }
     } else if (connection?.state == "connecting" && connection.nonce == first) {
       // Answers to our HELLO carry our nonce: a stranger cannot guess it.
-      if (kind == CHALLENGE) this.#send(connection, connection.hello(now, second)); // again, with the cookie
+      if (kind == CHALLENGE) this.#send(connection.hello(now, second), connection); // again, with the cookie
       else connection.end(second !== REFUSED_PROTOCOL ? "full" : "refused");
     } else this.#count("invalidDropped", connection);
   }
@@ -2723,10 +2723,8 @@ export class Host {
       connection?.end(); // one leaving (disconnecting) drops its queue
       const now = this.#now();
       // A malformed address is the caller's mistake: the socket throws before the peer exists.
-      this.#transmit(
-        connection = new Connection(this.#sink, address, this.#randomWord() || 1, now),
-        connection.hello(now),
-      );
+      connection = new Connection(this.#sink, address, this.#randomWord() || 1, now);
+      this.#transmit(connection.hello(now), connection);
       this.#connections.set(address, connection);
     }
     return connection;
@@ -2743,7 +2741,7 @@ export class Host {
     for (const connection of this.#connections.values()) {
       connection.end();
       for (let i = 0, goodbye; i < CLOSE_BURST && (goodbye = connection.goodbye(now)); i++) {
-        this.#send(connection, goodbye);
+        this.#send(goodbye, connection);
       }
     }
     this.#connections.clear();

@@ -925,7 +925,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "the early ack is built and never sent",
-    edits: [["        this.#send(connection, connection.earlyAck);\n", ""]],
+    edits: [["        this.#send(connection.earlyAck, connection);\n", ""]],
   },
 ];
 
