@@ -2601,12 +2601,6 @@ export class Host {
     }
   }
 
-  /** Adds to a counter of a connection (and so of the Host), or of the Host alone for an address with none. */
-  #count(name: keyof Stats, connection: Connection | string | undefined, amount = 1): void {
-    if (connection instanceof Connection) connection.count(name, amount);
-    else this.stats[name] += amount;
-  }
-
   /** Sends a datagram, counted for the Host and for its connection if it has one; what the socket throws passes. */
   #transmit(datagram: Uint8Array, connection: Connection | string): void {
     this.#socket.send(datagram, connection instanceof Connection ? connection.address : connection);
@@ -2621,6 +2615,12 @@ export class Host {
     } catch {
       this.#count("socketErrors", connection);
     }
+  }
+
+  /** Adds to a counter of a connection (and so of the Host), or of the Host alone for an address with none. */
+  #count(name: keyof Stats, connection: Connection | string | undefined, amount = 1): void {
+    if (connection instanceof Connection) connection.count(name, amount);
+    else this.stats[name] += amount;
   }
 
   /** What the socket reports: a remote that is gone ends its peer with `"closed"`; a fault is counted. */
