@@ -2601,6 +2601,28 @@ export class Host {
     }
   }
 
+  #receive(datagram: Uint8Array, from: string): void {
+    if (this.#closed) return;
+    const connection = this.#connections.get(from);
+    const now = this.#now();
+    this.#count("packetsReceived", connection);
+    this.#count("bytesReceived", connection, datagram.length);
+    // No packet is larger than the largest mtu; a WebSocket message can be 64 MiB: one of tiny frames was
+    // thousands of events at once, and poll() took seconds to hand them out. It is dropped as invalid.
+    if (connection && datagram[0] >= DATA && datagram.length <= 65507) {
+      if (connection.receive(datagram, now) === "invalid") this.#count("invalidDropped", connection);
+      else {
+        if (connection.earlyAck) {
+          this.#send(connection.earlyAck, connection);
+          connection.earlyAck = undefined;
+        }
+        // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
+        if (connection.mustAck) this.#send(connection.packet(now), connection);
+        if (connection.finished) this.#connections.delete(from);
+      }
+    } else this.#handshake(readHandshake(datagram), connection, from, now);
+  }
+
   /** Sends a datagram, counted for the Host and for its connection if it has one; what the socket throws passes. */
   #transmit(datagram: Uint8Array, connection: Connection | string): void {
     this.#socket.send(datagram, connection instanceof Connection ? connection.address : connection);
@@ -2630,28 +2652,6 @@ export class Host {
       connection?.end("closed");
       this.#connections.delete(event.address);
     } else this.#count("socketErrors", connection);
-  }
-
-  #receive(datagram: Uint8Array, from: string): void {
-    if (this.#closed) return;
-    const connection = this.#connections.get(from);
-    const now = this.#now();
-    this.#count("packetsReceived", connection);
-    this.#count("bytesReceived", connection, datagram.length);
-    // No packet is larger than the largest mtu; a WebSocket message can be 64 MiB: one of tiny frames was
-    // thousands of events at once, and poll() took seconds to hand them out. It is dropped as invalid.
-    if (connection && datagram[0] >= DATA && datagram.length <= 65507) {
-      if (connection.receive(datagram, now) === "invalid") this.#count("invalidDropped", connection);
-      else {
-        if (connection.earlyAck) {
-          this.#send(connection.earlyAck, connection);
-          connection.earlyAck = undefined;
-        }
-        // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
-        if (connection.mustAck) this.#send(connection.packet(now), connection);
-        if (connection.finished) this.#connections.delete(from);
-      }
-    } else this.#handshake(readHandshake(datagram), connection, from, now);
   }
 
   /** Answers a handshake datagram; one that fits no step of the handshake is counted invalid. */
