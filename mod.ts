@@ -1347,7 +1347,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
     // A TIMED control frame: the frame it times follows, and is never a control frame itself (`timed` refuses one).
     const message = readFrame(reader, previous, true);
     const at = readFloat64(frame.payload, 0);
-    if (isFinite(at) && message) {
+    if (message && isFinite(at)) {
       message.at = at;
       return message;
     }
