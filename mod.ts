@@ -1459,7 +1459,7 @@ class Stream {
     let byteCount = 0;
     for (let at = this.#front; at < pending.length; at++) {
       const piece = pending[at];
-      if (!piece.sends && !piece.done) {
+      if (!piece.done && !piece.sends) {
         byteCount += HELD_PIECE_BYTES + piece.payload.length;
         piece.done = true;
       }
