@@ -1201,7 +1201,6 @@ interface PacketHeader {
 function writeHeader(out: Uint8Array, flags: number, sequence: number, ack: number, ackBits: number): number {
   const ackBack = (sequence - ack) & 0xffff;
   let at = 1;
-  flags |= DATA;
   out[at++] = sequence >> 8;
   out[at++] = sequence;
   if (ackBack > 255) {
@@ -1217,7 +1216,7 @@ function writeHeader(out: Uint8Array, flags: number, sequence: number, ack: numb
       out[at++] = byte;
     }
   }
-  out[0] = flags;
+  out[0] = flags | DATA;
   return at;
 }
 
