@@ -1360,7 +1360,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
 /** True for the modes that deliver every message: reliable and unordered, the first two. */
 const isReliable = (mode: number): boolean => mode < SEQUENCED;
 /** The sequence of the first piece of the message `piece` belongs to. */
-const firstPiece = (piece: Frame): number => (piece.sequence - (piece.fragment >> 1)) & 0xffff;
+const firstPiece = (piece: Frame): number => 0xffff & (piece.sequence - (piece.fragment >> 1));
 /** A stream's number: the channel, then the mode in the low 3 bits. Frames of a packet are written in this order. */
 const streamId = (channel: number, mode: number): number => channel << 3 | mode;
 
