@@ -1112,9 +1112,8 @@ function read(depth: number): unknown {
     for (let i = 0; i < count; i++) {
       const key = read(depth);
       const value = read(depth);
-      if (typeof key !== "string") map ??= new Map(Object.entries(object));
-      if (map) map.set(key, value);
-      else setOwn(object, key as string, value);
+      if (map || typeof key !== "string") (map ??= new Map(Object.entries(object))).set(key, value);
+      else setOwn(object, key, value);
     }
     return map ?? object;
   }
