@@ -1102,7 +1102,7 @@ function read(depth: number): unknown {
     // Every element takes at least one byte: check before allocating for a claimed count (claimed, then given back).
     inputAt = need(isMap ? 2 * count : count);
     if (!isMap) {
-      const array = new Array(count);
+      const array = Array(count);
       for (let i = 0; i < count;) array[i++] = read(depth);
       return array;
     }
