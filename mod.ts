@@ -1020,6 +1020,14 @@ function need(byteCount: number): number {
   return inputAt - byteCount;
 }
 
+/** Reads a big-endian unsigned integer of 1, 2 or 4 bytes. */
+function readInt(byteCount: number): number {
+  let at = need(byteCount);
+  let value = 0;
+  for (let i = 0; i < byteCount; i++) value = value * 256 + input[at++];
+  return value;
+}
+
 // The value being read and where: unpack sets both before any read.
 let input: Uint8Array;
 let inputAt: number;
@@ -1035,14 +1043,6 @@ function setOwn(object: Record<string, unknown>, key: string, value: unknown): v
   if (key == "__proto__") {
     Object.defineProperty(object, key, { configurable: true, enumerable: true, value, writable: true });
   } else object[key] = value;
-}
-
-/** Reads a big-endian unsigned integer of 1, 2 or 4 bytes. */
-function readInt(byteCount: number): number {
-  let at = need(byteCount);
-  let value = 0;
-  for (let i = 0; i < byteCount; i++) value = value * 256 + input[at++];
-  return value;
 }
 
 // fatal: invalid UTF-8 throws a TypeError instead of becoming U+FFFD; ignoreBOM: a leading U+FEFF is data.
