@@ -753,14 +753,15 @@ function putExtension(type: number, data: Uint8Array): void {
 
 /**
  * Writes the header of a str, bin, ext, array or map of `length` in its
- * smallest form: the fix form below `fixLimit`, else the 8, 16 or 32-bit form
- * from `type8` on. Arrays and maps have no 8-bit form: their `type8` is one
- * below their 16-bit type, 0xdb or 0xdd.
+ * smallest form: the fix form (`fixType` | length) below `fixLimit`, else the
+ * 8, 16 or 32-bit form from `type8` on. Bin and ext have no fix form: they pass
+ * neither. Arrays and maps have no 8-bit form: their `type8` is one below their
+ * 16-bit type, 0xdb or 0xdd.
  */
-function putLength(length: number, type8: number, fixType = 0, fixLimit = 0): void {
+function putLength(length: number, type8: number, fixType?: number, fixLimit = 0): void {
   // The 8, 16 or 32-bit form: log 0, 1 or 2 past type8, in 1 << log bytes, as write's integers.
   const log = type8 < 0xdb && length < 256 ? 0 : length < 65536 ? 1 : 2;
-  if (length < fixLimit) put(length | fixType);
+  if (length < fixLimit) put(length | fixType!);
   else put(log + type8, length, 1 << log);
 }
 
