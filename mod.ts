@@ -702,7 +702,7 @@ function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
 // pack writes into a shared chunk and hands out views of it: allocating a
 // typed array costs about 300 ns in Deno, as much as packing a small message.
 // A region once handed out is never written again.
-let out: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
+let out: Uint8Array = /* @__PURE__ */ new Uint8Array();
 let outStart = 0;
 let outAt = 0;
 let outView: DataView;
