@@ -752,20 +752,6 @@ function putExtension(type: number, data: Uint8Array): void {
 }
 
 /**
- * Writes the header of a str, bin, ext, array or map of `length` in its
- * smallest form: the fix form (`fixType` | length) below `fixLimit`, else the
- * 8, 16 or 32-bit form from `type8` on. Bin and ext have no fix form: they pass
- * neither. Arrays and maps have no 8-bit form: their `type8` is one below their
- * 16-bit type, 0xdb or 0xdd.
- */
-function putLength(length: number, type8: number, fixType?: number, fixLimit = 0): void {
-  // The 8, 16 or 32-bit form: log 0, 1 or 2 past type8, in 1 << log bytes, as write's integers.
-  const log = type8 < 0xdb && length < 256 ? 0 : length < 65536 ? 1 : 2;
-  if (length < fixLimit) put(length | fixType!);
-  else put(log + type8, length, 1 << log);
-}
-
-/**
  * Writes a Date as the smallest of the timestamp extension's three forms:
  * 32 bits of seconds; 30 bits of nanoseconds and 34 of seconds; 32 bits of
  * nanoseconds and 64 of signed seconds. Each fills the end of three words.
@@ -897,6 +883,20 @@ function write(value: unknown, depth: number): void {
       return;
   }
   throw new TypeError(`Cannot pack a ${typeof value}`);
+}
+
+/**
+ * Writes the header of a str, bin, ext, array or map of `length` in its
+ * smallest form: the fix form (`fixType` | length) below `fixLimit`, else the
+ * 8, 16 or 32-bit form from `type8` on. Bin and ext have no fix form: they pass
+ * neither. Arrays and maps have no 8-bit form: their `type8` is one below their
+ * 16-bit type, 0xdb or 0xdd.
+ */
+function putLength(length: number, type8: number, fixType?: number, fixLimit = 0): void {
+  // The 8, 16 or 32-bit form: log 0, 1 or 2 past type8, in 1 << log bytes, as write's integers.
+  const log = type8 < 0xdb && length < 256 ? 0 : length < 65536 ? 1 : 2;
+  if (length < fixLimit) put(length | fixType!);
+  else put(log + type8, length, 1 << log);
 }
 
 /**
