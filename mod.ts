@@ -717,17 +717,6 @@ function putBytes(bytes: Uint8Array): void {
   outAt += length;
 }
 
-/** Makes room for `byteCount` more bytes: a full chunk moves the message begun so far to a new one. */
-function room(byteCount: number): void {
-  if (out.length - outAt < byteCount) {
-    const message = out.subarray(outStart, outAt);
-    outView = viewOf(out = new Uint8Array(Math.max(2 * (byteCount + message.length), PACK_CHUNK_BYTES)));
-    out.set(message);
-    outStart = 0;
-    outAt = message.length;
-  }
-}
-
 /**
  * Writes a type byte, then `value` big-endian in `byteCount` bytes (none when
  * left out, or 1, 2 or 4), a negative as two's complement. Leaves room for 8
@@ -737,6 +726,17 @@ function put(type: number, value?: number, byteCount?: number): void {
   room(9);
   out[outAt++] = type;
   while (byteCount) out[outAt++] = value! >> --byteCount * 8;
+}
+
+/** Makes room for `byteCount` more bytes: a full chunk moves the message begun so far to a new one. */
+function room(byteCount: number): void {
+  if (out.length - outAt < byteCount) {
+    const message = out.subarray(outStart, outAt);
+    outView = viewOf(out = new Uint8Array(Math.max(2 * (byteCount + message.length), PACK_CHUNK_BYTES)));
+    out.set(message);
+    outStart = 0;
+    outAt = message.length;
+  }
 }
 
 /**
@@ -1082,11 +1082,15 @@ function readExtension(byteCount: number): Date | Extension {
   const type = input[need(1)] << 24 >> 24;
   if (type != TIMESTAMP_TYPE) return new Extension(type, input.slice(need(byteCount), inputAt));
   if (![4, 8, 12].includes(byteCount)) malformed(`timestamp of ${byteCount} bytes (4, 8 or 12)`);
-  // The three forms of putDate, read a 32-bit word at a time.
-  const first = readInt(4);
-  const nanoseconds = byteCount > 4 ? byteCount > 8 ? first : first >>> 2 : 0;
-  // Past 4 bytes, the seconds are a high part (a signed word, or the first word's low 2 bits) * 2 ** 32 + a low word.
-  const seconds = byteCount > 4 ? (byteCount > 8 ? readInt(4) | 0 : first & 3) * 2 ** 32 + readInt(4) : first;
+  // The three forms of putDate, read a 32-bit word at a time. The first word is all of the seconds in 4 bytes.
+  let nanoseconds = 0;
+  let seconds = readInt(4);
+  if (byteCount > 4) {
+    // Past 4 bytes, the first word is the nanoseconds (in 12 bytes) or holds them in its high 30 bits (in 8), and the
+    // seconds are a high part (a signed word, or the first word's low 2 bits) * 2 ** 32 + a low word.
+    nanoseconds = byteCount > 8 ? seconds : seconds >>> 2;
+    seconds = (byteCount > 8 ? readInt(4) | 0 : seconds & 3) * 2 ** 32 + readInt(4);
+  }
   const date = new Date(seconds * 1000 + Math.floor(nanoseconds / 1e6));
   if (nanoseconds > 999999999 || !isFinite(date.getTime())) malformed("timestamp out of range for a Date");
   return date;
