@@ -867,7 +867,12 @@ Deno.test("a player's state pieces in falling sequence order, thousands never co
   // connection may hold (139,264 bytes here, the options set low so that they would: 512 pieces, each counted with
   // the 256 bytes of its bookkeeping) within 600 pieces, and every packet after that was refused, the player's own
   // with it. Let go, at most 257 are held.
-  const { server, peer, step, texts, inject } = hostilePlayer({ maxMessageBytes: 4096, maxQueuedBytes: 1 << 17 });
+  // 128 channels, so that a packet may carry 100 state pieces (one a channel at most: see the next test).
+  const { server, peer, step, texts, inject } = hostilePlayer({
+    maxMessageBytes: 4096,
+    maxQueuedBytes: 1 << 17,
+    channels: 128,
+  });
   const invalidBefore = server.stats.invalidDropped;
   let sequence = 8999;
   for (let packet = 0; packet < 80; packet++) {
@@ -882,6 +887,33 @@ Deno.test("a player's state pieces in falling sequence order, thousands never co
   assert.ok(sent >= 100, `the player's messages keep arriving: ${sent}`);
   assert.deepEqual(texts(), Array.from({ length: sent }, (_, i) => `text ${i}`));
   assert.equal(peer.state, "connected");
+});
+
+Deno.test("a packet of more state pieces than channels is refused whole, not held piece by piece", () => {
+  // An honest sender puts one piece of a state stream in a packet at most. 21,800 empty pieces of one state channel
+  // (each the first of a snapshot that never completes, 3 bytes as a NEXT frame) in a datagram of 65,400 bytes were
+  // each held and let go: 50 to 80 ms of the Host's thread a datagram. At the bound, 4 channels: 4 whole states in a
+  // packet are taken, 5 are refused with the packet (the player's own message in it is sent again).
+  const { server, peer, step, texts, serverEvents, inject } = hostilePlayer({ channels: 4 }, {
+    latencyMs: 5,
+    mtu: 1 << 16,
+  });
+  const invalidBefore = server.stats.invalidDropped;
+  const state = (channel: number, sequence: number, value: number) =>
+    stateFrame(channel, sequence, 1, [0, ...Array(8).fill(0), ...pack(value)]);
+  inject([...stateFrame(1, 0, 0, []), ...Array(21_799).fill([0xea, 0, 0]).flat()]); // NEXT, FRAGMENT, SEQUENCED
+  inject([...state(1, 40, 1), ...state(1, 41, 2), ...state(2, 0, 3), ...state(3, 0, 4)]);
+  inject([...state(1, 42, 5), ...state(1, 43, 6), ...state(2, 1, 7), ...state(3, 1, 8), ...state(3, 2, 9)]);
+  for (let i = 0; i < 30; i++) step();
+  assert.equal(server.stats.invalidDropped - invalidBefore, 2, "the 21,800 pieces and the five states");
+  const states = serverEvents.flatMap((event) =>
+    event.type === "message" && event.mode === "state" ? [event.data] : []
+  );
+  assert.deepEqual(states, [1, 2, 3, 4]);
+  assert.equal(peer.state, "connected");
+  const sent = texts().length;
+  assert.ok(sent >= 25, `the player's messages keep arriving: ${sent}`);
+  assert.deepEqual(texts(), Array.from({ length: sent }, (_, i) => `text ${i}`));
 });
 
 Deno.test("a state piece far ahead of an arriving one is let go: a state of that sequence arrives later", () => {
@@ -964,7 +996,8 @@ Deno.test("one datagram of tiny state deltas rebuilds no more than 2 × maxMessa
   // wire rebuilt a state of maxMessageBytes (1 MiB here), and 70 of them in one 1,200-byte datagram made 70 MiB of
   // events and took 64 ms of the Host's thread (a review, 2026-11-30). The states one update rebuilds now have the
   // bound of a peer's held pieces; the rest are dropped and counted, and the next update rebuilds again.
-  const { server, serverEvents, step, inject } = hostilePlayer({ maxQueuedBytes: 1 << 20 });
+  // 128 channels, so that a packet may carry 70 state pieces (one a channel at most: see above).
+  const { server, serverEvents, step, inject } = hostilePlayer({ maxQueuedBytes: 1 << 20, channels: 128 });
   const time = Array(8).fill(0);
   const length = (1 << 20) + 5; // a bin 32 of 1 MiB: its 5-byte head, then the bytes
   inject(stateFrame(1, 0, 1, [0, ...time, 0xc6, 0x00, 0x10, 0x00, 0x00])); // whole: the head alone

@@ -126,8 +126,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a received frame on a channel past the Host's channels is accepted",
     edits: [[
-      'if (!frame || frame.channel >= this.#config.channels) return "invalid";',
-      'if (!frame) return "invalid";',
+      "!frame || frame.channel >= this.#config.channels ||",
+      "!frame ||",
     ]],
   },
   {
@@ -926,6 +926,14 @@ const MUTANTS: Mutant[] = [
   {
     name: "the early ack is built and never sent",
     edits: [["        this.#send(connection.earlyAck, connection);\n", ""]],
+  },
+  {
+    name: "a packet of more state pieces than channels is taken",
+    edits: [["++statePieces > this.#config.channels", "++statePieces > 65536"]],
+  },
+  {
+    name: "the state pieces of a packet are allowed one more than the channels",
+    edits: [["++statePieces > this.#config.channels", "statePieces++ > this.#config.channels"]],
   },
 ];
 
