@@ -935,6 +935,10 @@ const MUTANTS: Mutant[] = [
     name: "the state pieces of a packet are allowed one more than the channels",
     edits: [["++statePieces > this.#config.channels", "statePieces++ > this.#config.channels"]],
   },
+  {
+    name: "a packet of as many state pieces as channels (one a channel, an honest sender's most) is refused",
+    edits: [["++statePieces > this.#config.channels", "++statePieces >= this.#config.channels"]],
+  },
 ];
 
 const root = new URL("../", import.meta.url).pathname;
