@@ -1926,8 +1926,7 @@ class Connection implements Peer {
     // far ahead plus the latest is the sequence unwrapped (-32,768 to 98,302), and >> 16 gives its lap: -1, 0 or 1.
     const sequence = datagram[1] << 8 | datagram[2]; // 0 for a datagram too short, which fails the tag
     const ahead = sequenceAhead(sequence, this.#remoteLatest);
-    const lap = (ahead + this.#remoteLatest) >> 16;
-    const key: TagKey = [this.#receiveKey[0], this.#receiveKey[1] + lap];
+    const key: TagKey = [this.#receiveKey[0], this.#receiveKey[1] + ((ahead + this.#remoteLatest) >> 16)];
     if (!(this.#cookie && sealed(datagram, key))) return "invalid";
     const reader = new ByteReader(datagram.subarray(0, -TAG_BYTES));
     const header = readHeader(reader);

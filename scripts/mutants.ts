@@ -669,8 +669,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "tag: a late packet of the lap before checked under this lap's key",
     edits: [[
-      "const lap = (ahead + this.#remoteLatest) >> 16;",
-      "const lap = Math.max(0, (ahead + this.#remoteLatest) >> 16);",
+      "this.#receiveKey[1] + ((ahead + this.#remoteLatest) >> 16)];",
+      "this.#receiveKey[1] + Math.max(0, (ahead + this.#remoteLatest) >> 16)];",
     ]],
   },
   {
