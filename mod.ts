@@ -3331,7 +3331,19 @@ function udpSocket(runtime: {
   let closed: boolean | undefined;
   return {
     send(data, to) {
-      const [hostname, port] = splitAddress(to);
+      // `to`, `"127.0.0.1:4000"` or `"[::1]:4000"`, split into IP and port right here (a helper's array cost every
+      // send an allocation); a RangeError names a malformed one. A name is malformed: the answers come from its IP,
+      // which the Host knows as no peer (`"localhost:7000"` timed out, silently). So is 0.0.0.0, or ::, where a
+      // server listens: its answers come from 127.0.0.1 (a newcomer's first game timed out).
+      const match = /^(?:\[([\da-f:.]+)\]|([\d.]+)):(\d{1,5})$/i.exec(to);
+      const port = Number(match?.[3]); // NaN when it does not match
+      const hostname = match?.[1] || match?.[2];
+      // Zeros, dots and colons alone: 0.0.0.0 or :: however written, where a server listens, reached at 127.0.0.1.
+      if (!(port > 0 && port < 65536) || /^[0.:]+$/.test(hostname!)) {
+        throw new RangeError(
+          `Cannot send to "${to}": an address is "IP:port" with a port from 1 to 65535, such as "127.0.0.1:4000" or "[::1]:4000" (resolve a name first; reach a server on 0.0.0.0 at 127.0.0.1)`,
+        );
+      }
       if (closed) return notify(sendError("the socket is closed", to));
       inFlight++;
       const done = (error?: unknown) => {
@@ -3339,7 +3351,7 @@ function udpSocket(runtime: {
         if (!--inFlight && closed) runtime.close();
       };
       try {
-        runtime.send(data, port, hostname, done, to);
+        runtime.send(data, port, hostname!, done, to);
       } catch (error) {
         done(error);
       }
@@ -3358,24 +3370,6 @@ function udpSocket(runtime: {
       if (!inFlight) runtime.close();
     },
   };
-}
-
-/**
- * Splits `"127.0.0.1:4000"` or `"[::1]:4000"` into IP and port; a RangeError names a malformed one. A name is
- * malformed: the answers come from its IP, which the Host knows as no peer (`"localhost:7000"` timed out, silently).
- * So is 0.0.0.0, or ::, where a server listens: its answers come from 127.0.0.1 (a newcomer's first game timed out).
- */
-function splitAddress(address: string): [hostname: string, port: number] {
-  const match = /^(?:\[([\da-f:.]+)\]|([\d.]+)):(\d{1,5})$/i.exec(address);
-  const port = Number(match?.[3]); // NaN when it does not match
-  const hostname = match?.[1] || match?.[2];
-  // Zeros, dots and colons alone: 0.0.0.0 or :: however written, where a server listens, reached at 127.0.0.1.
-  if (!(port > 0 && port < 65536) || /^[0.:]+$/.test(hostname!)) {
-    throw new RangeError(
-      `Cannot send to "${address}": an address is "IP:port" with a port from 1 to 65535, such as "127.0.0.1:4000" or "[::1]:4000" (resolve a name first; reach a server on 0.0.0.0 at 127.0.0.1)`,
-    );
-  }
-  return [hostname!, port];
 }
 
 /** A UDP socket Bun opened for {@linkcode bunUdp}: the part of Bun's `udp.Socket` it uses. */
