@@ -3441,9 +3441,8 @@ export async function bunUdp(
     address: joinAddress(udp.port, udp.hostname),
     ...udpSocket({
       send(data, port, hostname, done, to) {
-        if (waiting.length >= MAX_WAITING_DATAGRAMS) {
-          return done(new Error(`Cannot send to ${to}: the send buffer is full`));
-        }
+        // Thrown, it reaches `done` all the same: udpSocket's send catches it.
+        if (waiting.length >= MAX_WAITING_DATAGRAMS) throw new Error(`Cannot send to ${to}: the send buffer is full`);
         if (waiting.push([data.slice(), port, hostname, done]) === 1) flush();
       },
       listen(onData, onFault) {
