@@ -3649,8 +3649,8 @@ export function webSocketServer(): WebSocketServer {
     closed: forget,
     send(data, to) {
       const link = links.get(to);
-      if (!link) return notify(sendError("no open WebSocket there", to));
-      link.send(data);
+      if (link) link.send(data);
+      else notify(sendError("no open WebSocket there", to));
     },
     listen(onData, onEvent = ignore) {
       receive = onData;
