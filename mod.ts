@@ -622,7 +622,7 @@ function writeVarint(bytes: Uint8Array, at: number, value: number): number {
 function uint32s(...values: number[]): Uint8Array {
   const bytes = new Uint8Array(4 * values.length);
   const view = viewOf(bytes);
-  values.forEach((value, i) => view.setUint32(4 * i, value));
+  for (let i = 0; i < values.length; i++) view.setUint32(4 * i, values[i]);
   return bytes;
 }
 
@@ -630,7 +630,7 @@ function uint32s(...values: number[]): Uint8Array {
 function float64s(...values: number[]): Uint8Array {
   const bytes = new Uint8Array(8 * values.length);
   const view = viewOf(bytes);
-  values.forEach((value, i) => view.setFloat64(8 * i, value));
+  for (let i = 0; i < values.length; i++) view.setFloat64(8 * i, values[i]);
   return bytes;
 }
 
