@@ -659,7 +659,7 @@ function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
   let v3 = 0x74656462 ^ key1;
   let v2 = 0x6c796765 ^ key0;
   const length = bytes.length;
-  const words = length >> 2;
+  const words = length >>> 2;
   const view = viewOf(bytes);
   // Every 4 bytes as a little-endian word, two rounds each; then the 0 to 3 bytes left, with the
   // length's low byte on top; then 0xff into v2 and four rounds, as two steps of two with a word of 0.
