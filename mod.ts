@@ -626,22 +626,6 @@ function uint32s(...values: number[]): Uint8Array {
   return bytes;
 }
 
-/** Eight bytes of a float 64, big-endian: clock readings and delivery times. */
-function float64s(...values: number[]): Uint8Array {
-  const bytes = new Uint8Array(8 * values.length);
-  const view = viewOf(bytes);
-  for (let i = 0; i < values.length; i++) view.setFloat64(8 * i, values[i]);
-  return bytes;
-}
-
-/** A DataView of exactly `bytes`: its reads and writes stay inside them. */
-function viewOf(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/** The `index`th float 64 of `bytes`. */
-const readFloat64 = (bytes: Uint8Array, index: number): number => viewOf(bytes).getFloat64(8 * index);
-
 /**
  * HalfSipHash-2-4 (Aumasson and Bernstein, the 32-bit sibling of SipHash): a
  * keyed hash made for short inputs, with a 64-bit key (two 32-bit words) and a
@@ -696,6 +680,22 @@ function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
   }
   return (v1 ^ v3) >>> 0;
 }
+
+/** Eight bytes of a float 64, big-endian: clock readings and delivery times. */
+function float64s(...values: number[]): Uint8Array {
+  const bytes = new Uint8Array(8 * values.length);
+  const view = viewOf(bytes);
+  for (let i = 0; i < values.length; i++) view.setFloat64(8 * i, values[i]);
+  return bytes;
+}
+
+/** A DataView of exactly `bytes`: its reads and writes stay inside them. */
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The `index`th float 64 of `bytes`. */
+const readFloat64 = (bytes: Uint8Array, index: number): number => viewOf(bytes).getFloat64(8 * index);
 
 // ─── Packing: writer ────────────────────────────────────────────────────────
 
