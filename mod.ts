@@ -3479,14 +3479,15 @@ export interface DenoDatagramConn {
  * ```
  */
 export function denoUdp(conn: DenoDatagramConn): Socket {
+  if (!conn?.receive) throw new TypeError("denoUdp() takes a Deno.listenDatagram() socket");
   return udpSocket({
     send: (data, port, hostname, done) =>
       conn.send(data, { hostname, port, transport: "udp" }).then(() => done(), done),
     async listen(receive, fail, open) {
       while (open()) {
-        // Called outside the try: a `conn` with no receive (the caller's mistake) rejects this loop with its TypeError,
-        // uncaught, and the process ends. Caught, it was counted and tried again with no await between: a loop that
-        // never let `new Host` return.
+        // Called outside the try: a `receive` that throws at once (denoUdp checked there is one) rejects this loop,
+        // uncaught. Caught, it was counted and tried again with no await between: a loop that never let `new Host`
+        // return.
         const received = conn.receive();
         try {
           const [data, from] = await received;

@@ -939,6 +939,10 @@ const MUTANTS: Mutant[] = [
     name: "a packet of as many state pieces as channels (one a channel, an honest sender's most) is refused",
     edits: [["++statePieces > this.#config.channels", "++statePieces >= this.#config.channels"]],
   },
+  {
+    name: "denoUdp takes what is no datagram conn without a word",
+    edits: [['  if (!conn?.receive) throw new TypeError("denoUdp() takes a Deno.listenDatagram() socket");\n', ""]],
+  },
 ];
 
 const root = new URL("../", import.meta.url).pathname;
