@@ -378,6 +378,35 @@ Deno.test("denoUdp: a listener that throws is counted as a fault, and the datagr
   assert.deepEqual(faults.map((event) => event.type), ["error"]);
 });
 
+Deno.test("denoUdp: a receive that throws at once rejects its loop, once, never a loop with no await", async () => {
+  // Caught and counted, such a throw was tried again at once with no await between: a loop that never let
+  // `new Host` return (it was how a conn with no receive hung the process, before denoUdp checked for one). Here the
+  // rejection, which ends a process, is caught by the test.
+  let calls = 0;
+  const conn: DenoDatagramConn = {
+    receive() {
+      calls++;
+      throw new TypeError("receive broke");
+    },
+    send: () => Promise.resolve(0),
+    close() {},
+  };
+  let rejected: unknown;
+  const onRejection = (event: PromiseRejectionEvent) => {
+    rejected = event.reason;
+    event.preventDefault();
+  };
+  globalThis.addEventListener("unhandledrejection", onRejection);
+  try {
+    denoUdp(conn).listen(() => {}, () => {});
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  } finally {
+    globalThis.removeEventListener("unhandledrejection", onRejection);
+  }
+  assert.equal(calls, 1);
+  assert.match(String(rejected), /receive broke/);
+});
+
 Deno.test("denoUdp given what is no datagram conn throws a TypeError at once, saying what it takes", () => {
   // A TCP listener, or the options meant for Deno.listenDatagram: `receive` is no function. Its TypeError was
   // counted as a fault and the next receive tried at once, with no await between: `new Host` never returned. Then
