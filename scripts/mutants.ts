@@ -732,7 +732,7 @@ const MUTANTS: Mutant[] = [
     edits: [['this.end("closed", true)', 'this.end("closed")']],
   },
   {
-    name: "denoUdp: a conn with no receive loops for good",
+    name: "denoUdp: a receive that throws at once is tried again at once, for good",
     edits: [[
       "const received = conn.receive();\n        try {\n          const [data, from] = await received;",
       "try {\n          const [data, from] = await conn.receive();",
