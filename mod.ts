@@ -3479,7 +3479,7 @@ export interface DenoDatagramConn {
  * ```
  */
 export function denoUdp(conn: DenoDatagramConn): Socket {
-  if (!conn?.receive) throw new TypeError("denoUdp() takes a Deno.listenDatagram() socket");
+  if (!conn?.receive) throw new TypeError("denoUdp() takes a Deno listenDatagram() socket");
   return udpSocket({
     send: (data, port, hostname, done) =>
       conn.send(data, { hostname, port, transport: "udp" }).then(() => done(), done),

@@ -414,7 +414,7 @@ Deno.test("denoUdp given what is no datagram conn throws a TypeError at once, sa
   for (const wrong of [{ hostname: "127.0.0.1", port: 4000 }, undefined, { accept() {}, close() {} }]) {
     assert.throws(() => denoUdp(wrong as unknown as DenoDatagramConn), {
       name: "TypeError",
-      message: "denoUdp() takes a Deno.listenDatagram() socket",
+      message: "denoUdp() takes a Deno listenDatagram() socket",
     });
   }
 });

@@ -941,7 +941,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "denoUdp takes what is no datagram conn without a word",
-    edits: [['  if (!conn?.receive) throw new TypeError("denoUdp() takes a Deno.listenDatagram() socket");\n', ""]],
+    edits: [['  if (!conn?.receive) throw new TypeError("denoUdp() takes a Deno listenDatagram() socket");\n', ""]],
   },
 ];
 
