@@ -892,8 +892,9 @@ Deno.test("a player's state pieces in falling sequence order, thousands never co
 Deno.test("a packet of more state pieces than channels is refused whole, not held piece by piece", () => {
   // An honest sender puts one piece of a state stream in a packet at most. 21,800 empty pieces of one state channel
   // (each the first of a snapshot that never completes, 3 bytes as a NEXT frame) in a datagram of 65,400 bytes were
-  // each held and let go: 50 to 80 ms of the Host's thread a datagram. At the bound, 4 channels: 4 whole states in a
-  // packet are taken, 5 are refused with the packet (the player's own message in it is sent again).
+  // each held and let go: 50 to 265 ms of the Host's thread a datagram. At the bound, 4 channels: 5 whole states in a
+  // packet (channels + 1: a full piece and its state's tiny last piece make two of one stream) are taken, 6 are
+  // refused with the packet (the player's own message in it is sent again).
   const { server, peer, step, texts, serverEvents, inject } = hostilePlayer({ channels: 4 }, {
     latencyMs: 5,
     mtu: 1 << 16,
@@ -902,14 +903,17 @@ Deno.test("a packet of more state pieces than channels is refused whole, not hel
   const state = (channel: number, sequence: number, value: number) =>
     stateFrame(channel, sequence, 1, [0, ...Array(8).fill(0), ...pack(value)]);
   inject([...stateFrame(1, 0, 0, []), ...Array(21_799).fill([0xea, 0, 0]).flat()]); // NEXT, FRAGMENT, SEQUENCED
-  inject([...state(1, 40, 1), ...state(1, 41, 2), ...state(2, 0, 3), ...state(3, 0, 4)]);
-  inject([...state(1, 42, 5), ...state(1, 43, 6), ...state(2, 1, 7), ...state(3, 1, 8), ...state(3, 2, 9)]);
+  inject([...state(1, 40, 1), ...state(1, 41, 2), ...state(2, 0, 3), ...state(3, 0, 4), ...state(3, 1, 5)]);
+  inject([
+    ...[...state(1, 42, 6), ...state(1, 43, 7), ...state(2, 1, 8)],
+    ...[...state(2, 2, 9), ...state(3, 2, 10), ...state(3, 3, 11)],
+  ]);
   for (let i = 0; i < 30; i++) step();
-  assert.equal(server.stats.invalidDropped - invalidBefore, 2, "the 21,800 pieces and the five states");
+  assert.equal(server.stats.invalidDropped - invalidBefore, 2, "the 21,800 pieces and the six states");
   const states = serverEvents.flatMap((event) =>
     event.type === "message" && event.mode === "state" ? [event.data] : []
   );
-  assert.deepEqual(states, [1, 2, 3, 4]);
+  assert.deepEqual(states, [1, 2, 3, 4, 5]);
   assert.equal(peer.state, "connected");
   const sent = texts().length;
   assert.ok(sent >= 25, `the player's messages keep arriving: ${sent}`);

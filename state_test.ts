@@ -790,6 +790,22 @@ Deno.test(`"state" on every channel each tick: a packet carries a piece of each,
   }
 });
 
+Deno.test(`"state" at channels 1: a full piece and its state's last piece of 1 or 2 bytes share a packet, taken`, () => {
+  // A full piece leaves 6 or 7 bytes of a packet, room for its state's last piece when that is 1 or 2 bytes: two
+  // pieces of one stream in a packet. A cap of one piece a channel refused every such packet at channels 1, and a
+  // state of those sizes sent each tick never arrived (a review, 2026-12-01); the cap is channels + 1.
+  const { server, peer, step, serverEvents } = pair({ latencyMs: 30 }, { channels: 1 });
+  for (let tick = 0; tick < 40; tick++) {
+    const state = new Uint8Array(tick < 20 ? 1164 : 1165); // at the default mtu, a last piece of 1 or 2 bytes
+    state[0] = tick;
+    peer.send(state, { mode: "state" });
+    step();
+  }
+  for (let i = 0; i < 10; i++) step();
+  assert.equal(server.stats.invalidDropped, 0, "no packet refused");
+  assert.deepEqual(states(serverEvents).map((event) => (event.data as Uint8Array)[0]), [...Array(40).keys()]);
+});
+
 Deno.test(`"state" in pieces of 60,000 bytes through 20% loss: the stream goes on once loss stops`, () => {
   // Found by a review (2026-12-01): at mtu 60,000 a 1 MB state a tick through 20% loss filled the receiver's bound
   // with pieces of states that never completed, and state stopped for good, with no event.
