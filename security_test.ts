@@ -889,8 +889,8 @@ Deno.test("a player's state pieces in falling sequence order, thousands never co
   assert.equal(peer.state, "connected");
 });
 
-Deno.test("a packet of more state pieces than channels is refused whole, not held piece by piece", () => {
-  // An honest sender puts one piece of a state stream in a packet at most. 21,800 empty pieces of one state channel
+Deno.test("a packet of more state pieces than channels + 1 is refused whole, not held piece by piece", () => {
+  // An honest sender puts one piece of each state stream in a packet, or two of one. 21,800 empty pieces of one state channel
   // (each the first of a snapshot that never completes, 3 bytes as a NEXT frame) in a datagram of 65,400 bytes were
   // each held and let go: 50 to 265 ms of the Host's thread a datagram. At the bound, 4 channels: 5 whole states in a
   // packet (channels + 1: a full piece and its state's tiny last piece make two of one stream) are taken, 6 are

@@ -928,7 +928,7 @@ const MUTANTS: Mutant[] = [
     edits: [["        this.#send(connection.earlyAck, connection);\n", ""]],
   },
   {
-    name: "a packet of more state pieces than channels is taken",
+    name: "a packet of more state pieces than channels + 1 is taken",
     edits: [["++statePieces > this.#config.channels + 1", "++statePieces > 65536"]],
   },
   {
