@@ -2138,12 +2138,12 @@ class Connection implements Peer {
         );
       }
     }
-    const fragments = isReliable(modeIndex) || modeIndex === STATE;
+    const fragments = isReliable(modeIndex) || modeIndex == STATE;
     const pieceBytes = this.#config.mtu - PACKET_OVERHEAD_BYTES - (at === undefined ? 0 : TIMED_FRAME_BYTES);
     let payload = pack(value);
     // A message in more pieces than the receiver holds at once never completes: RECEIVE_WINDOW, or for a state
     // STATE_PIECES_KEPT less one (a state travels after a head of up to 11 bytes).
-    const pieces = modeIndex === STATE ? STATE_PIECES_KEPT - 1 : RECEIVE_WINDOW;
+    const pieces = modeIndex == STATE ? STATE_PIECES_KEPT - 1 : RECEIVE_WINDOW;
     const limit = fragments ? Math.min(this.#config.maxMessageBytes, pieces * pieceBytes) : pieceBytes;
     if (payload.length > limit) {
       throw new RangeError(
@@ -2168,7 +2168,7 @@ class Connection implements Peer {
     // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
     // head at most): now a state may change what is queued. A newer one supersedes what of the older ones has not
     // left yet.
-    if (modeIndex === STATE) {
+    if (modeIndex == STATE) {
       this.#queuedBytes -= stream.dropUnsent();
       [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, this.#sink.now());
     }
@@ -2188,7 +2188,7 @@ class Connection implements Peer {
         channel,
         mode: modeIndex,
         sequence: stream.nextSend,
-        fragment: 2 * index + +(index === pieceCount - 1),
+        fragment: 2 * index + +(index == pieceCount - 1),
         payload: pieceCount > 1
           ? payload.subarray(index && index * pieceBytes - shift, index * pieceBytes + pieceBytes - shift)
           : payload,
@@ -2336,7 +2336,7 @@ class Connection implements Peer {
     // (each off the list: the next packet goes on from the first that did not fit).
     const takePlanned = (list: number) => {
       const pieces = this.#plan[list];
-      for (let piece; (piece = pieces.at(-1)) && (piece.done || now === piece.sentAt || take(piece, list > 1));) {
+      for (let piece; (piece = pieces.at(-1)) && (piece.done || now == piece.sentAt || take(piece, list > 1));) {
         pieces.pop();
       }
     };
@@ -2419,7 +2419,7 @@ class Connection implements Peer {
       const packet = this.#sent[slot];
       // Unacked while two later packets arrived: lost. Count it once, and resend its pieces now,
       // not after a timeout.
-      if (sequence !== packet?.sequence || (!acked && (packet.counted || bit < 1))) continue;
+      if (sequence != packet?.sequence || (!acked && (packet.counted || bit < 1))) continue;
       packet.counted = true;
       // An acked packet's slot is let go. The congestion window: grown by an ack, cut by a loss of a packet sent since
       // the last cut.
@@ -2813,7 +2813,7 @@ function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
   for (let i = 0; i < length;) {
     let start = i; // of the run at hand: equal bytes, then differing ones
     while (!xor(i) && i < length) i++; // xor is 0 at length: the bound ends the scan there
-    if (i === length) break; // the rest equals the base: nothing to say
+    if (i == length) break; // the rest equals the base: nothing to say
     at = writeVarint(out, at, i - start);
     start = i;
     // A run of differing bytes goes on over up to 2 equal ones: a new run would cost at least 2 bytes.
@@ -2852,7 +2852,7 @@ class Snapshots {
   /** A packet with a piece of `sent` was acked: once all were, the receiver holds it, a baseline. */
   acked(sent: SentSnapshot): void {
     if (
-      --sent.unacked === 0 && (this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0) &&
+      --sent.unacked == 0 && (this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0) &&
       sent == this.#sent[sent.sequence % SNAPSHOT_SLOTS]
     ) {
       this.#newestAcked = sent.sequence;
@@ -2902,7 +2902,7 @@ class Snapshots {
     const base = this.#received[baseSequence % SNAPSHOT_SLOTS];
     // Its time is validated as a timed message's is: NaN or Infinity in `event.time` broke a Timeline.
     const bytes = reader.ok && isFinite(readFloat64(time, 0)) &&
-      (back ? base?.sequence === baseSequence && applyDelta(base.bytes, max, body) : body.length <= max && body);
+      (back ? base?.sequence == baseSequence && applyDelta(base.bytes, max, body) : body.length <= max && body);
     if (!bytes) return undefined;
     const newest = this.#newestDelivered < 0 || sequenceAhead(sequence, this.#newestDelivered) > 0;
     if (newest) this.#newestDelivered = sequence;
@@ -2965,7 +2965,7 @@ class Clock implements ClockEstimate {
     const t0 = readFloat64(frame.payload, 0);
     if (t0 > this.#newest[kind]) {
       this.#newest[kind] = t0;
-      if (kind === CLOCK_ANSWER) {
+      if (kind == CLOCK_ANSWER) {
         const t1 = readFloat64(frame.payload, 1);
         const t2 = readFloat64(frame.payload, 2);
         const roundTripMs = now - t0 - (t2 - t1);
@@ -3075,7 +3075,7 @@ export class Timeline<T> {
     // Before the first state or after the last, both are that state (none while empty).
     const after = states[index] ?? states.at(-1);
     const before = index ? states[index - 1] : after;
-    return before && [before[1], after[1], after === before ? 0 : (time - before[0]) / (after[0] - before[0])];
+    return before && [before[1], after[1], after == before ? 0 : (time - before[0]) / (after[0] - before[0])];
   }
 
   /**
