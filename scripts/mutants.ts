@@ -377,8 +377,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a reliable piece delivered keeps its bookkeeping counted",
     edits: [[
-      "        this.held.delete(at);\n        this.heldBytes -= HELD_PIECE_BYTES;\n",
-      "        this.held.delete(at);\n",
+      "            held.delete(at);\n            this.heldBytes -= HELD_PIECE_BYTES;\n",
+      "            held.delete(at);\n",
     ]],
   },
   {
@@ -942,6 +942,18 @@ const MUTANTS: Mutant[] = [
   {
     name: "denoUdp takes what is no datagram conn without a word",
     edits: [['  if (!conn?.receive) throw new TypeError("denoUdp() takes a Deno listenDatagram() socket");\n', ""]],
+  },
+  {
+    name: "a message that waits is looked at from its first piece each time",
+    edits: [["let found = first?.found ?? 0;", "let found = 0;"]],
+  },
+  {
+    name: "a message that waits keeps nothing of what was found",
+    edits: [["if (first && this.#mode !== STATE) first.found = found;", ""]],
+  },
+  {
+    name: "a state stream resumes where the last look stopped, though it lets go of pieces that wait",
+    edits: [["if (first && this.#mode !== STATE) first.found = found;", "if (first) first.found = found;"]],
   },
 ];
 
