@@ -611,19 +611,19 @@ class ByteReader {
   }
 }
 
-/** Writes `value` (below 2 ** 28) as a varint at `at` of `bytes`; returns where it ended. */
-function writeVarint(bytes: Uint8Array, at: number, value: number): number {
-  for (; value > 127; value >>>= 7) bytes[at++] = value | 128; // the low 7 bits and 128 for "more" (a byte keeps the low 8 bits)
-  bytes[at++] = value;
-  return at;
-}
-
 /** Big-endian 32-bit words, each the low 32 bits of an integer: a timestamp's, a handshake's, a cookie's input. */
 function uint32s(...values: number[]): Uint8Array {
   const bytes = new Uint8Array(4 * values.length);
   const view = viewOf(bytes);
   for (let i = 0; i < values.length; i++) view.setUint32(4 * i, values[i]);
   return bytes;
+}
+
+/** Writes `value` (below 2 ** 28) as a varint at `at` of `bytes`; returns where it ended. */
+function writeVarint(bytes: Uint8Array, at: number, value: number): number {
+  for (; value > 127; value >>>= 7) bytes[at++] = value | 128; // the low 7 bits and 128 for "more" (a byte keeps the low 8 bits)
+  bytes[at++] = value;
+  return at;
 }
 
 /**
