@@ -699,12 +699,12 @@ const readFloat64 = (bytes: Uint8Array, index: number): number => viewOf(bytes).
 
 // ─── Packing: writer ────────────────────────────────────────────────────────
 
-// pack writes into a shared chunk and hands out views of it: allocating a
-// typed array costs about 300 ns in Deno, as much as packing a small message.
+// pack writes into a shared chunk, `out`, and hands out views of it: allocating
+// a typed array costs about 300 ns in Deno, as much as packing a small message.
 // A region once handed out is never written again.
-let out: Uint8Array = /* @__PURE__ */ new Uint8Array();
 let outStart = 0;
 let outAt = 0;
+let out: Uint8Array = /* @__PURE__ */ new Uint8Array();
 let outView: DataView;
 /** How many packs are running: more than 1 when a getter or proxy packs while a pack reads it. */
 let packing = 0;
