@@ -1316,8 +1316,9 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
     }
   }
   if (flagged(frame)) at = writeVarint(out, at, fragment);
-  if (next) at = writeVarint(out, at, length);
-  else if (length >= NEXT) at = writeVarint(out, at, length - NEXT);
+  // A NEXT frame's length follows in full; another's head holds a length below NEXT, or 15 and then here how far
+  // past NEXT it is.
+  if (next || length >= NEXT) at = writeVarint(out, at, next ? length : length - NEXT);
   out.set(payload, at);
   return at + length;
 }
