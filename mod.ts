@@ -3383,88 +3383,6 @@ function udpSocket(runtime: {
   };
 }
 
-/** A UDP socket Bun opened for {@linkcode bunUdp}: the part of Bun's `udp.Socket` it uses. */
-export interface BunUdpSocket {
-  /** Sends one datagram; false when the send buffer is full (wait for `drain`). */
-  send(data: Uint8Array, port: number, address: string): boolean;
-  /** Frees the socket. */
-  close(): void;
-  /** The local port. */
-  readonly port: number;
-  /** The local hostname. */
-  readonly hostname: string;
-}
-
-/** `Bun.udpSocket`, as far as {@linkcode bunUdp} uses it. */
-export type BunUdpOpen = (options: {
-  hostname?: string;
-  port?: number;
-  binaryType: "uint8array";
-  socket: {
-    data(socket: BunUdpSocket, data: Uint8Array, port: number, address: string): void;
-    drain(socket: BunUdpSocket): void;
-    error(socket: BunUdpSocket, error: Error): void;
-  };
-}) => Promise<BunUdpSocket>;
-
-/**
- * A {@linkcode Socket} over Bun's UDP. It opens the socket itself, because
- * Bun takes the data handler when the socket opens: it ignores `reload()` on
- * a UDP socket (bun 1.3.3 and 1.4.5).
- *
- * @param open `Bun.udpSocket`
- * @param options the local hostname and port (default: any free port on every interface)
- * @returns the socket, open, with the `"host:port"` it is bound to
- *
- * @example A Host on UDP port 4000 in Bun
- * ```ts ignore
- * import { bunUdp, Host } from "./mod.ts";
- *
- * const host = new Host(await bunUdp(Bun.udpSocket, { hostname: "127.0.0.1", port: 4000 }));
- * ```
- */
-export async function bunUdp(
-  open: BunUdpOpen,
-  options?: { hostname?: string; port?: number },
-): Promise<Socket & { readonly address: string }> {
-  let receive: (data: Uint8Array, from: string) => void = ignore;
-  let fail: (error: unknown) => void = ignore;
-  // Datagrams waiting for `drain` when the send buffer was full: [data, port, hostname, done].
-  const waiting: [Uint8Array, number, string, (error?: unknown) => void][] = [];
-  const flush = () => {
-    try {
-      while (waiting[0] && udp.send(waiting[0][0], waiting[0][1], waiting[0][2])) waiting.shift()![3]();
-    } catch (error) {
-      waiting.shift()![3](error);
-      flush(); // the rest: no drain comes for a datagram that was never queued
-    }
-  };
-  const udp = await open({
-    ...options,
-    binaryType: "uint8array",
-    socket: {
-      drain: flush,
-      error: (_, error) => fail(error),
-      data: (_, data, port, hostname) => receive(data.slice(), joinAddress(port, hostname)),
-    },
-  });
-  return {
-    address: joinAddress(udp.port, udp.hostname),
-    ...udpSocket({
-      send(data, port, hostname, done, to) {
-        // Thrown, it reaches `done` all the same: udpSocket's send catches it.
-        if (waiting.length >= MAX_WAITING_DATAGRAMS) throw new Error(`Cannot send to ${to}: the send buffer is full`);
-        if (waiting.push([data.slice(), port, hostname, done]) === 1) flush();
-      },
-      listen(onData, onFault) {
-        receive = onData;
-        fail = onFault;
-      },
-      close: () => udp.close(),
-    }),
-  };
-}
-
 /** The part of `Deno.DatagramConn` (from `Deno.listenDatagram`, which needs `--unstable-net`) that {@linkcode denoUdp} uses. */
 export interface DenoDatagramConn {
   /** Sends one datagram. */
@@ -3559,6 +3477,88 @@ export function nodeUdp(socket: NodeDgramSocket): Socket {
     },
     close: () => socket.close(),
   });
+}
+
+/** A UDP socket Bun opened for {@linkcode bunUdp}: the part of Bun's `udp.Socket` it uses. */
+export interface BunUdpSocket {
+  /** Sends one datagram; false when the send buffer is full (wait for `drain`). */
+  send(data: Uint8Array, port: number, address: string): boolean;
+  /** Frees the socket. */
+  close(): void;
+  /** The local port. */
+  readonly port: number;
+  /** The local hostname. */
+  readonly hostname: string;
+}
+
+/** `Bun.udpSocket`, as far as {@linkcode bunUdp} uses it. */
+export type BunUdpOpen = (options: {
+  hostname?: string;
+  port?: number;
+  binaryType: "uint8array";
+  socket: {
+    data(socket: BunUdpSocket, data: Uint8Array, port: number, address: string): void;
+    drain(socket: BunUdpSocket): void;
+    error(socket: BunUdpSocket, error: Error): void;
+  };
+}) => Promise<BunUdpSocket>;
+
+/**
+ * A {@linkcode Socket} over Bun's UDP. It opens the socket itself, because
+ * Bun takes the data handler when the socket opens: it ignores `reload()` on
+ * a UDP socket (bun 1.3.3 and 1.4.5).
+ *
+ * @param open `Bun.udpSocket`
+ * @param options the local hostname and port (default: any free port on every interface)
+ * @returns the socket, open, with the `"host:port"` it is bound to
+ *
+ * @example A Host on UDP port 4000 in Bun
+ * ```ts ignore
+ * import { bunUdp, Host } from "./mod.ts";
+ *
+ * const host = new Host(await bunUdp(Bun.udpSocket, { hostname: "127.0.0.1", port: 4000 }));
+ * ```
+ */
+export async function bunUdp(
+  open: BunUdpOpen,
+  options?: { hostname?: string; port?: number },
+): Promise<Socket & { readonly address: string }> {
+  let receive: (data: Uint8Array, from: string) => void = ignore;
+  let fail: (error: unknown) => void = ignore;
+  // Datagrams waiting for `drain` when the send buffer was full: [data, port, hostname, done].
+  const waiting: [Uint8Array, number, string, (error?: unknown) => void][] = [];
+  const flush = () => {
+    try {
+      while (waiting[0] && udp.send(waiting[0][0], waiting[0][1], waiting[0][2])) waiting.shift()![3]();
+    } catch (error) {
+      waiting.shift()![3](error);
+      flush(); // the rest: no drain comes for a datagram that was never queued
+    }
+  };
+  const udp = await open({
+    ...options,
+    binaryType: "uint8array",
+    socket: {
+      drain: flush,
+      error: (_, error) => fail(error),
+      data: (_, data, port, hostname) => receive(data.slice(), joinAddress(port, hostname)),
+    },
+  });
+  return {
+    address: joinAddress(udp.port, udp.hostname),
+    ...udpSocket({
+      send(data, port, hostname, done, to) {
+        // Thrown, it reaches `done` all the same: udpSocket's send catches it.
+        if (waiting.length >= MAX_WAITING_DATAGRAMS) throw new Error(`Cannot send to ${to}: the send buffer is full`);
+        if (waiting.push([data.slice(), port, hostname, done]) === 1) flush();
+      },
+      listen(onData, onFault) {
+        receive = onData;
+        fail = onFault;
+      },
+      close: () => udp.close(),
+    }),
+  };
 }
 
 /**
