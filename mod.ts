@@ -2973,7 +2973,7 @@ class Clock implements ClockEstimate {
   receive(frame: Frame, now: number): void {
     const kind = frame.fragment;
     const t0 = readFloat64(frame.payload, 0);
-    if (t0 > this.#newest[kind]) {
+    if (this.#newest[kind] < t0) {
       this.#newest[kind] = t0;
       if (kind == CLOCK_ANSWER) {
         const t1 = readFloat64(frame.payload, 1);

@@ -638,7 +638,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "clock: a replayed (older or repeated) request or answer taken",
-    edits: [["if (t0 > this.#newest[kind]) {", "{"]],
+    edits: [["if (this.#newest[kind] < t0) {", "{"]],
   },
   {
     name: "timed: a message timed more than `timeout` ms ahead held",
