@@ -2625,8 +2625,8 @@ export class Host {
     if (this.#closed) return;
     const connection = this.#connections.get(from);
     const now = this.#now();
-    this.#count("packetsReceived", connection);
     this.#count("bytesReceived", connection, datagram.length);
+    this.#count("packetsReceived", connection);
     // No packet is larger than the largest mtu; a WebSocket message can be 64 MiB: one of tiny frames was
     // thousands of events at once, and poll() took seconds to hand them out. It is dropped as invalid.
     if (connection && datagram[0] >= DATA && datagram.length <= 65507) {
@@ -2646,8 +2646,8 @@ export class Host {
   /** Sends a datagram, counted for the Host and for its connection if it has one; what the socket throws passes. */
   #transmit(datagram: Uint8Array, connection: Connection | string): void {
     this.#socket.send(datagram, connection instanceof Connection ? connection.address : connection);
-    this.#count("packetsSent", connection);
     this.#count("bytesSent", connection, datagram.length);
+    this.#count("packetsSent", connection);
   }
 
   /** Sends a datagram as #transmit does; a socket that throws is counted too, and never stops an update. */
