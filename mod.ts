@@ -2630,8 +2630,7 @@ export class Host {
     // No packet is larger than the largest mtu; a WebSocket message can be 64 MiB: one of tiny frames was
     // thousands of events at once, and poll() took seconds to hand them out. It is dropped as invalid.
     if (connection && datagram[0] >= DATA && datagram.length <= 65507) {
-      if (connection.receive(datagram, now) === "invalid") this.#count("invalidDropped", connection);
-      else {
+      if (connection.receive(datagram, now) !== "invalid") {
         if (connection.earlyAck) {
           this.#send(connection.earlyAck, connection);
           connection.earlyAck = undefined;
@@ -2639,7 +2638,7 @@ export class Host {
         // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
         if (connection.mustAck) this.#send(connection.packet(now), connection);
         if (connection.finished) this.#connections.delete(from);
-      }
+      } else this.#count("invalidDropped", connection);
     } else this.#handshake(readHandshake(datagram), connection, from, now);
   }
 
