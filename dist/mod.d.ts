@@ -593,50 +593,6 @@ export declare function memoryNet(options?: LinkOptions): MemoryNet;
  * @throws {RangeError} for a link option that is not a number from 0
  */
 export declare function condition(socket: Socket, options: LinkOptions): Socket;
-/** A UDP socket Bun opened for {@linkcode bunUdp}: the part of Bun's `udp.Socket` it uses. */
-export interface BunUdpSocket {
-    /** Sends one datagram; false when the send buffer is full (wait for `drain`). */
-    send(data: Uint8Array, port: number, address: string): boolean;
-    /** Frees the socket. */
-    close(): void;
-    /** The local port. */
-    readonly port: number;
-    /** The local hostname. */
-    readonly hostname: string;
-}
-/** `Bun.udpSocket`, as far as {@linkcode bunUdp} uses it. */
-export type BunUdpOpen = (options: {
-    hostname?: string;
-    port?: number;
-    binaryType: "uint8array";
-    socket: {
-        data(socket: BunUdpSocket, data: Uint8Array, port: number, address: string): void;
-        drain(socket: BunUdpSocket): void;
-        error(socket: BunUdpSocket, error: Error): void;
-    };
-}) => Promise<BunUdpSocket>;
-/**
- * A {@linkcode Socket} over Bun's UDP. It opens the socket itself, because
- * Bun takes the data handler when the socket opens: it ignores `reload()` on
- * a UDP socket (bun 1.3.3 and 1.4.5).
- *
- * @param open `Bun.udpSocket`
- * @param options the local hostname and port (default: any free port on every interface)
- * @returns the socket, open, with the `"host:port"` it is bound to
- *
- * @example A Host on UDP port 4000 in Bun
- * ```ts ignore
- * import { bunUdp, Host } from "./mod.ts";
- *
- * const host = new Host(await bunUdp(Bun.udpSocket, { hostname: "127.0.0.1", port: 4000 }));
- * ```
- */
-export declare function bunUdp(open: BunUdpOpen, options?: {
-    hostname?: string;
-    port?: number;
-}): Promise<Socket & {
-    readonly address: string;
-}>;
 /** The part of `Deno.DatagramConn` (from `Deno.listenDatagram`, which needs `--unstable-net`) that {@linkcode denoUdp} uses. */
 export interface DenoDatagramConn {
     /** Sends one datagram. */
@@ -702,6 +658,50 @@ export interface NodeDgramSocket {
  * ```
  */
 export declare function nodeUdp(socket: NodeDgramSocket): Socket;
+/** A UDP socket Bun opened for {@linkcode bunUdp}: the part of Bun's `udp.Socket` it uses. */
+export interface BunUdpSocket {
+    /** Sends one datagram; false when the send buffer is full (wait for `drain`). */
+    send(data: Uint8Array, port: number, address: string): boolean;
+    /** Frees the socket. */
+    close(): void;
+    /** The local port. */
+    readonly port: number;
+    /** The local hostname. */
+    readonly hostname: string;
+}
+/** `Bun.udpSocket`, as far as {@linkcode bunUdp} uses it. */
+export type BunUdpOpen = (options: {
+    hostname?: string;
+    port?: number;
+    binaryType: "uint8array";
+    socket: {
+        data(socket: BunUdpSocket, data: Uint8Array, port: number, address: string): void;
+        drain(socket: BunUdpSocket): void;
+        error(socket: BunUdpSocket, error: Error): void;
+    };
+}) => Promise<BunUdpSocket>;
+/**
+ * A {@linkcode Socket} over Bun's UDP. It opens the socket itself, because
+ * Bun takes the data handler when the socket opens: it ignores `reload()` on
+ * a UDP socket (bun 1.3.3 and 1.4.5).
+ *
+ * @param open `Bun.udpSocket`
+ * @param options the local hostname and port (default: any free port on every interface)
+ * @returns the socket, open, with the `"host:port"` it is bound to
+ *
+ * @example A Host on UDP port 4000 in Bun
+ * ```ts ignore
+ * import { bunUdp, Host } from "./mod.ts";
+ *
+ * const host = new Host(await bunUdp(Bun.udpSocket, { hostname: "127.0.0.1", port: 4000 }));
+ * ```
+ */
+export declare function bunUdp(open: BunUdpOpen, options?: {
+    hostname?: string;
+    port?: number;
+}): Promise<Socket & {
+    readonly address: string;
+}>;
 /**
  * A WebSocket as {@linkcode webSocket} and {@linkcode WebSocketServer.accept}
  * use it: the browser's, Deno's, Node 22's, the `ws` package's, Cloudflare's.
