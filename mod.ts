@@ -1616,8 +1616,12 @@ class Stream {
    * looked at once while it waits. Looked at from the first each time, a
    * player's messages of empty pieces that never became whole, sent in an
    * order that made every piece walk those before it, took 60 to 170 ms of the
-   * Host's thread a datagram. (A state stream lets go of pieces that wait, so
-   * what was found may not stay: it looks from the first, at most 256 pieces.)
+   * Host's thread a datagram. A state stream lets go of pieces that wait, so
+   * what was found may not stay: it looks from the first each time. A packet
+   * carries at most `channels` + 1 state pieces and a look is at most a few
+   * hundred long (about 770 when two pieces far apart hold the ends), so a
+   * packet costs little; a state of n pieces in order costs n²/2 map reads
+   * (33,660 for 255 pieces, 300 KB: under a millisecond more).
    */
   #take(start: number): Delivered | undefined {
     const held = this.held;
