@@ -1344,7 +1344,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   const length = isNext ? reader.varint() : lengthCode >= NEXT ? NEXT + reader.varint() : lengthCode;
   const frame: Frame = { channel, mode, sequence, fragment, payload: reader.take(length) };
   const canonical = (isNext ? !timed && follows(frame, previous) : channel || !(head & HAS_CHANNEL)) &&
-    (!hasFlag || flagged(frame)) &&
+    (flagged(frame) || !hasFlag) &&
     (mode !== CONTROL || (!channel && !timed && length === CONTROL_BYTES[fragment]));
   if (canonical && reader.ok) {
     if (mode !== CONTROL || fragment !== TIMED) return frame;
