@@ -1908,7 +1908,7 @@ class Connection implements Peer {
     const sequence = this.#nextSequence;
     // The piece written last (for NEXT): none while the control frames go first, which follow no frame anyway.
     let previous: Outgoing | undefined;
-    const packet = new Uint8Array(MAX_HEADER_BYTES + frameBytes);
+    const packet = new Uint8Array(frameBytes + MAX_HEADER_BYTES);
     let at = writeHeader(packet, flags, sequence, this.#remoteLatest, this.#remoteBits);
     for (const control of controls) at = writeFrame(control, previous, packet, at);
     for (const piece of pieces) {
