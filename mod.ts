@@ -1239,8 +1239,8 @@ function readHeader(reader: ByteReader): PacketHeader | undefined {
   for (let i = 0; i < 4; i++) {
     const present = first & 1 << i;
     const byte = present ? reader.u8() : 255;
-    canonical &&= byte < 255 || !present;
     ackBits |= byte << (8 * i); // a signed 32-bit word: read with >>> only
+    canonical &&= byte < 255 || !present;
   }
   if (canonical && reader.ok) {
     return { flags, sequence, ack: (sequence - ackBack) & 0xffff, ackBits };
