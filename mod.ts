@@ -1295,7 +1295,7 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
   // A timed frame never follows: the TIMED frame written before it comes between. That one comes right after
   // `previous`, and as a control frame never follows any.
   const next = follows(frame, previous);
-  const { channel, mode, sequence, payload } = frame;
+  const { channel, mode, sequence, fragment, payload } = frame;
   const length = payload.length;
   if (frame.at !== undefined) {
     at = writeFrame(
@@ -1315,7 +1315,7 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
       out[at++] = sequence;
     }
   }
-  if (flagged(frame)) at = writeVarint(out, at, frame.fragment);
+  if (flagged(frame)) at = writeVarint(out, at, fragment);
   // A NEXT frame's length follows in full; another's head holds a length below NEXT, or 15 and then here how far
   // past NEXT it is.
   if (next || length >= NEXT) at = writeVarint(out, at, next ? length : length - NEXT);
