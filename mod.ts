@@ -1343,7 +1343,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   const fragment = hasFlag ? reader.varint() : 1;
   const length = isNext ? reader.varint() : lengthCode >= NEXT ? NEXT + reader.varint() : lengthCode;
   const frame: Frame = { channel, mode, sequence, fragment, payload: reader.take(length) };
-  const canonical = (isNext ? follows(frame, previous) && !timed : channel || !(head & HAS_CHANNEL)) &&
+  const canonical = (isNext ? !timed && follows(frame, previous) : channel || !(head & HAS_CHANNEL)) &&
     (flagged(frame) || !hasFlag) &&
     (mode !== CONTROL || (!channel && !timed && length === CONTROL_BYTES[fragment]));
   if (canonical && reader.ok) {
