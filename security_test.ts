@@ -1217,7 +1217,7 @@ Deno.test("a player's pieces of messages held out of order are each looked at on
   // Then the last two pieces, the last with a nil, make each message whole. Map reads are counted while the server
   // takes them all: 50,362 (reliable) and 57,516 (unordered) since each piece is looked at once.
   for (const mode of [0, 1]) {
-    const { server, peer, step, texts, serverEvents, inject } = hostilePlayer({}, { latencyMs: 5, mtu: 1 << 16 });
+    const { peer, step, texts, serverEvents, inject } = hostilePlayer({}, { latencyMs: 5, mtu: 1 << 16 });
     /** Piece `index` of the message at sequence 0 on `channel`: head (FRAGMENT, HAS_CHANNEL, the length), channel,
      * sequence, fragment (the index × 2, plus 1 on the last, the one with a payload), payload. */
     const piece = (channel: number, index: number, payload: number[] = []) => [
