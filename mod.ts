@@ -332,8 +332,26 @@ export type HostEvent =
  */
 export type DisconnectReason = "timeout" | "closed" | "full" | "refused";
 
-/** A message that arrived: see {@linkcode HostEvent}. */
-export interface MessageEvent {
+/**
+ * A message that arrived: see {@linkcode HostEvent}. A `"state"` message
+ * always has its `time` and no other has one, so TypeScript knows it once
+ * `mode` is checked:
+ *
+ * @example
+ * ```ts
+ * import { Host, memoryNet, Timeline } from "./mod.ts";
+ *
+ * const host = new Host(memoryNet().socket("client"));
+ * const world = new Timeline<unknown>();
+ * for (let event; (event = host.poll());) {
+ *   if (event.type === "message" && event.mode === "state") world.add(event.time, event.data); // time: a number
+ * }
+ * ```
+ */
+export type MessageEvent = StateMessageEvent | PlainMessageEvent;
+
+/** What every {@linkcode MessageEvent} has. */
+export interface MessageEventBase {
   /** Always `"message"`. */
   type: "message";
   /** Who sent it. */
@@ -344,12 +362,26 @@ export interface MessageEvent {
   channel: number;
   /** The mode it was sent in. */
   mode: Mode;
-  /** A `"state"` message: when it was sent, ms on the sender's clock (for a {@linkcode Timeline}). */
-  time?: number;
   /** A timed message: when it was due, ms on this Host's clock. */
   at?: number;
   /** A timed message whose time had passed when it arrived. */
   late?: boolean;
+}
+
+/** A {@linkcode MessageEvent} of a `"state"` message: the newest snapshot, with the time it was sent. */
+export interface StateMessageEvent extends MessageEventBase {
+  /** Always `"state"`. */
+  mode: "state";
+  /** When it was sent, ms on the sender's clock (for a {@linkcode Timeline}). */
+  time: number;
+}
+
+/** A {@linkcode MessageEvent} of any mode but `"state"`: it has no `time`. */
+export interface PlainMessageEvent extends MessageEventBase {
+  /** The mode it was sent in: any but `"state"`. */
+  mode: Exclude<Mode, "state">;
+  /** Only a `"state"` message has one. */
+  time?: undefined;
 }
 
 /** The other end of a connection: made by {@linkcode Host.connect}, or handed over in a `"connect"` event. */
@@ -2068,13 +2100,14 @@ class Connection implements Peer {
     if (!messages) return this.count("duplicatesDropped");
     if (frame.mode !== STATE) this.#heldBytes += stream.heldBytes - heldBefore;
     for (let { payload: message, at } of messages) {
-      const event: MessageEvent = {
+      // A "state" message gets its time below, as its type says; no other gets one.
+      const event = {
         type: "message",
         peer: this,
         data: 0,
         channel: frame.channel,
         mode: MODES[frame.mode],
-      };
+      } as MessageEvent;
       if (frame.mode === STATE) {
         // The snapshot's first piece's sequence names it. The states rebuilt in one update are bounded as held pieces
         // are: a delta of a few bytes may rebuild a state of maxMessageBytes, and 70 of them in one datagram made 70
@@ -2090,7 +2123,7 @@ class Connection implements Peer {
         if (!snapshot) return this.count("invalidDropped");
         this.#rebuiltBytes += snapshot[0].length;
         if (!snapshot[2]) continue; // older than one delivered: kept as a baseline only
-        [message, event.time] = snapshot;
+        [message, (event as StateMessageEvent).time] = snapshot;
       }
       try {
         event.data = unpack(message);

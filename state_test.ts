@@ -91,6 +91,29 @@ for (const [name, link] of STATE_LINKS) {
   });
 }
 
+Deno.test(`a "state" message's event has its time, a number to TypeScript once mode is checked; no other has one`, () => {
+  const { peer, step, serverEvents } = pair({ latencyMs: 20 });
+  for (let tick = 0; tick < 5; tick++) {
+    peer.send({ tick }, { mode: "state" });
+    peer.send(tick, { mode: "unreliable" });
+    step();
+  }
+  for (let i = 0; i < 10; i++) step();
+  const messages = serverEvents.filter((event) => event.type === "message");
+  assert.equal(messages.filter((event) => event.mode === "state").length, 5);
+  assert.equal(messages.length, 10);
+  for (const event of messages) {
+    if (event.mode === "state") {
+      const time: number = event.time; // compiles only while a state's event is typed with a time
+      assert.ok(Number.isFinite(time) && time > 0, `a state's time: ${time}`);
+    } else {
+      // @ts-expect-error: only a "state" message has a time, and TypeScript says so
+      const time: number = event.time;
+      assert.equal(time, undefined);
+    }
+  }
+});
+
 Deno.test(`"state" mode catches up within one round trip once loss stops`, () => {
   for (let seed = 1; seed <= 10; seed++) {
     const net = memoryNet({ latencyMs: 40, seed });

@@ -122,8 +122,25 @@ export type HostEvent = {
  * `maxPeers` peers), `"refused"` (its Host runs another `protocol`).
  */
 export type DisconnectReason = "timeout" | "closed" | "full" | "refused";
-/** A message that arrived: see {@linkcode HostEvent}. */
-export interface MessageEvent {
+/**
+ * A message that arrived: see {@linkcode HostEvent}. A `"state"` message
+ * always has its `time` and no other has one, so TypeScript knows it once
+ * `mode` is checked:
+ *
+ * @example
+ * ```ts
+ * import { Host, memoryNet, Timeline } from "./mod.ts";
+ *
+ * const host = new Host(memoryNet().socket("client"));
+ * const world = new Timeline<unknown>();
+ * for (let event; (event = host.poll());) {
+ *   if (event.type === "message" && event.mode === "state") world.add(event.time, event.data); // time: a number
+ * }
+ * ```
+ */
+export type MessageEvent = StateMessageEvent | PlainMessageEvent;
+/** What every {@linkcode MessageEvent} has. */
+export interface MessageEventBase {
     /** Always `"message"`. */
     type: "message";
     /** Who sent it. */
@@ -134,12 +151,24 @@ export interface MessageEvent {
     channel: number;
     /** The mode it was sent in. */
     mode: Mode;
-    /** A `"state"` message: when it was sent, ms on the sender's clock (for a {@linkcode Timeline}). */
-    time?: number;
     /** A timed message: when it was due, ms on this Host's clock. */
     at?: number;
     /** A timed message whose time had passed when it arrived. */
     late?: boolean;
+}
+/** A {@linkcode MessageEvent} of a `"state"` message: the newest snapshot, with the time it was sent. */
+export interface StateMessageEvent extends MessageEventBase {
+    /** Always `"state"`. */
+    mode: "state";
+    /** When it was sent, ms on the sender's clock (for a {@linkcode Timeline}). */
+    time: number;
+}
+/** A {@linkcode MessageEvent} of any mode but `"state"`: it has no `time`. */
+export interface PlainMessageEvent extends MessageEventBase {
+    /** The mode it was sent in: any but `"state"`. */
+    mode: Exclude<Mode, "state">;
+    /** Only a `"state"` message has one. */
+    time?: undefined;
 }
 /** The other end of a connection: made by {@linkcode Host.connect}, or handed over in a `"connect"` event. */
 export interface Peer {
