@@ -683,10 +683,11 @@ function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
   for (let word = 0; word < words + 3; word++) {
     let value = 0;
     if (word < words) value = view.getInt32(4 * word, true);
+    else if (word == words + 1) v2 ^= 0xff;
     else if (word == words) {
       value = length << 24;
       for (let at = words * 4; at < length; at++) value |= bytes[at] << (8 * (at & 3));
-    } else if (word == words + 1) v2 ^= 0xff;
+    }
     v3 ^= value;
     v0 = (v0 + v1) | 0;
     v1 = (v1 << 5 | v1 >>> 27) ^ v0;
