@@ -1682,7 +1682,7 @@ class Stream {
         return { payload: message, at: piece.at };
       }
     }
-    if (first && this.#mode !== STATE) first.found = found;
+    if (this.#mode !== STATE && first) first.found = found;
   }
 }
 

@@ -949,11 +949,11 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a message that waits keeps nothing of what was found",
-    edits: [["if (first && this.#mode !== STATE) first.found = found;", ""]],
+    edits: [["if (this.#mode !== STATE && first) first.found = found;", ""]],
   },
   {
     name: "a state stream resumes where the last look stopped, though it lets go of pieces that wait",
-    edits: [["if (first && this.#mode !== STATE) first.found = found;", "if (first) first.found = found;"]],
+    edits: [["if (this.#mode !== STATE && first) first.found = found;", "if (first) first.found = found;"]],
   },
 ];
 
