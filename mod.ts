@@ -1602,7 +1602,7 @@ class Stream {
     if (sequenceAhead(this.#firstMissing, missing) > 0) missing = this.#firstMissing;
     while (held.has(missing)) missing = nextSequence(missing);
     if (!held.size) this.waitingSince = Infinity;
-    else if (this.waitingSince === Infinity || missing !== this.#firstMissing) this.waitingSince = now;
+    else if (this.waitingSince == Infinity || missing !== this.#firstMissing) this.waitingSince = now;
     this.#firstMissing = missing;
     return messages;
   }
