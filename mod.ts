@@ -632,14 +632,14 @@ class ByteReader {
     return this.#fail();
   }
 
-  /** The next `byteCount` bytes, as a view: past the end, an empty one (from `at` to 0). */
-  take(byteCount: number): Uint8Array {
-    return this.#bytes.subarray(this.at, byteCount <= this.left ? this.at += byteCount : this.#fail());
-  }
-
   #fail(): number {
     this.ok = false;
     return 0;
+  }
+
+  /** The next `byteCount` bytes, as a view: past the end, an empty one (from `at` to 0). */
+  take(byteCount: number): Uint8Array {
+    return this.#bytes.subarray(this.at, byteCount <= this.left ? this.at += byteCount : this.#fail());
   }
 }
 
