@@ -1610,10 +1610,10 @@ class Stream {
   /** Holds a piece; returns the messages it completes, in the order to deliver them. */
   #hold(piece: Frame): Delivered[] {
     const messages: Delivered[] = [];
-    let message: Delivered | undefined;
+    const payload = piece.payload;
     const unordered = this.#mode !== RELIABLE;
     const held = this.held;
-    const payload = piece.payload;
+    let message: Delivered | undefined;
     // The frame itself, made for this delivery alone: no copy of it. Its bytes: the datagram's own when the piece is
     // most of it (a socket hands over each datagram for the Host to keep), else a copy, so that what a stream holds
     // keeps at most twice its bytes alive.
