@@ -2237,9 +2237,9 @@ class Connection implements Peer {
         mode: modeIndex,
         sequence: stream.nextSend,
         fragment: 2 * index + +(index == pieceCount - 1),
-        payload: pieceCount > 1
-          ? payload.subarray(index && index * pieceBytes - shift, index * pieceBytes + pieceBytes - shift)
-          : payload,
+        payload: pieceCount == 1
+          ? payload
+          : payload.subarray(index && index * pieceBytes - shift, index * pieceBytes + pieceBytes - shift),
         sends: 0,
         copies: 0,
         sentAt: 0,
