@@ -2479,7 +2479,7 @@ class Connection implements Peer {
             this.#window + (this.#window < this.#windowDoublesUpTo ? 1 : 1 / this.#window),
           );
         }
-      } else if (this.stats.loss > CONGESTION_LOSS && packet.sentAt > this.#windowCutAt) this.#cutWindow(now);
+      } else if (packet.sentAt > this.#windowCutAt && this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now);
       // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0.
       const rttSampleMs = bit < 0 ? Math.max(0, now - packet.sentAt) : undefined;
       // Its fate joins the last LOSS_WINDOW_PACKETS (update reads their loss), its sample the estimates.

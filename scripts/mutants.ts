@@ -676,7 +676,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "window: never cut by loss",
     edits: [[
-      "this.stats.loss > CONGESTION_LOSS && packet.sentAt > this.#windowCutAt) this.#cutWindow(now)",
+      "packet.sentAt > this.#windowCutAt && this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now)",
       "false) this.#cutWindow(now)",
     ]],
   },
