@@ -2950,8 +2950,8 @@ class Snapshots {
     // Its time is validated as a timed message's is: NaN or Infinity in `event.time` broke a Timeline.
     const bytes = reader.ok && isFinite(readFloat64(time, 0)) &&
       (back ? base?.sequence == baseSequence && applyDelta(base.bytes, max, body) : body.length <= max && body);
-    if (!bytes) return undefined;
     const newest = this.#newestDelivered < 0 || sequenceAhead(sequence, this.#newestDelivered) > 0;
+    if (!bytes) return undefined;
     if (newest) this.#newestDelivered = sequence;
     this.#received[sequence % SNAPSHOT_SLOTS] = { sequence, bytes };
     return [bytes, readFloat64(time, 0), newest];
