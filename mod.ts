@@ -2853,10 +2853,10 @@ interface SentSnapshot {
 function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
   const length = bytes.length;
   const out = new Uint8Array(length * 2 + 10);
+  let at = writeVarint(out, 0, length);
   // Byte i XOR the base's, 0 past the end. Past the end of the base its bytes count as 0: XOR takes the
   // undefined there as 0.
   const xor = (i: number) => i < length ? bytes[i] ^ base[i] : 0;
-  let at = writeVarint(out, 0, length);
   for (let i = 0; i < length;) {
     let start = i; // of the run at hand: equal bytes, then differing ones
     while (!xor(i) && i < length) i++; // xor is 0 at length: the bound ends the scan there
