@@ -3502,6 +3502,9 @@ export interface NodeDgramSocket {
  * ```
  */
 export function nodeUdp(socket: NodeDgramSocket): Socket {
+  // The options meant for dgram.createSocket, or the dgram module itself, failed on `socket.on` (in dist/mod.js,
+  // which Node users load, as "n.on is not a function").
+  if (!socket?.on) throw new TypeError("nodeUdp() takes a node:dgram socket");
   // Node ends the process on an "error" event nobody listens to: listen from the start.
   let fault: (error: Error) => void = ignore;
   socket.on("error", (error) => fault(error));

@@ -16,6 +16,8 @@ import {
   Host,
   type HostEvent,
   memoryNet,
+  type NodeDgramSocket,
+  nodeUdp,
   type Socket,
   type SocketEvent,
   webSocket,
@@ -405,6 +407,17 @@ Deno.test("denoUdp: a receive that throws at once rejects its loop, once, never 
   }
   assert.equal(calls, 1);
   assert.match(String(rejected), /receive broke/);
+});
+
+Deno.test("nodeUdp given what is no dgram socket throws a TypeError at once, saying what it takes", () => {
+  // The options meant for dgram.createSocket, nothing, or the dgram module: "socket.on is not a function" before,
+  // "n.on is not a function" in the minified build.
+  for (const wrong of [{ type: "udp4", port: 4000 }, undefined, { createSocket() {} }]) {
+    assert.throws(() => nodeUdp(wrong as unknown as NodeDgramSocket), {
+      name: "TypeError",
+      message: "nodeUdp() takes a node:dgram socket",
+    });
+  }
 });
 
 Deno.test("denoUdp given what is no datagram conn throws a TypeError at once, saying what it takes", () => {

@@ -944,6 +944,10 @@ const MUTANTS: Mutant[] = [
     edits: [['  if (!conn?.receive) throw new TypeError("denoUdp() takes a Deno listenDatagram() socket");\n', ""]],
   },
   {
+    name: "nodeUdp takes what is no dgram socket without a word",
+    edits: [['  if (!socket?.on) throw new TypeError("nodeUdp() takes a node:dgram socket");\n', ""]],
+  },
+  {
     name: "a message that waits is looked at from its first piece each time",
     edits: [["let found = first?.found ?? 0;", "let found = 0;"]],
   },
