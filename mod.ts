@@ -1220,7 +1220,7 @@ function seal(datagram: Uint8Array, key: TagKey): void {
 function sealed(datagram: Uint8Array, key: TagKey): boolean {
   const end = datagram.length - TAG_BYTES;
   // Shorter than the shortest header (4 bytes) and the tag: false.
-  return end >= 4 && viewOf(datagram).getUint32(end) === halfSipHash(...key, datagram.subarray(0, -TAG_BYTES));
+  return end >= 4 && viewOf(datagram).getUint32(end) == halfSipHash(...key, datagram.subarray(0, -TAG_BYTES));
 }
 
 /** A data packet's header, as numbers. */
