@@ -1223,11 +1223,13 @@ function sealed(datagram: Uint8Array, key: TagKey): boolean {
   return end >= 4 && viewOf(datagram).getUint32(end) == halfSipHash(...key, datagram.subarray(0, -TAG_BYTES));
 }
 
-/** A data packet's header, as numbers. */
+/**
+ * A data packet's header, as numbers, but for its sequence: receive reads that from the datagram's bytes 1 and 2
+ * before the tag is checked, to choose the key's lap.
+ */
 interface PacketHeader {
   /** CLOSING and ACK_ONLY; the bits that say which bytes follow are the codec's. */
   flags: number;
-  sequence: number;
   /** The latest sequence received from the other side. */
   ack: number;
   /** Bit i set: packet `ack - 1 - i` arrived too. */
@@ -1276,7 +1278,7 @@ function readHeader(reader: ByteReader): PacketHeader | undefined {
     canonical &&= byte < 255 || !present;
   }
   if (canonical && reader.ok) {
-    return { flags, sequence, ack: (sequence - ackBack) & 0xffff, ackBits };
+    return { flags, ack: (sequence - ackBack) & 0xffff, ackBits };
   }
 }
 
@@ -2014,7 +2016,7 @@ class Connection implements Peer {
     // Even a packet that passes the tag (a bug, a replay across a restart) must not wedge the
     // connection: its sequence must be near the last one and its ack of a packet sent lately. A real
     // peer never jumps SENT_PACKET_SLOTS packets at once.
-    // The header's sequence is the one read first.
+    // The packet's sequence is the one read first (readHeader returns none).
     const ackAge = sequenceAhead(this.#nextSequence, header.ack);
     // Over a reliable socket the peer sends no acks of its own, so the ack in its keepalive may be old.
     if (ahead > SENT_PACKET_SLOTS || !this.#sink.reliable && (ackAge > SENT_PACKET_SLOTS || ackAge < 1)) {
