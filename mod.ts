@@ -2000,7 +2000,7 @@ class Connection implements Peer {
       const frame = readFrame(reader, previous);
       if (
         !frame || frame.channel >= this.#config.channels ||
-        frame.mode === STATE && ++statePieces > this.#config.channels + 1
+        frame.mode === STATE && statePieces++ > this.#config.channels
       ) return "invalid";
       frames.push(previous = frame);
       if (isReliable(frame.mode)) {

@@ -929,15 +929,15 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a packet of more state pieces than channels + 1 is taken",
-    edits: [["++statePieces > this.#config.channels + 1", "++statePieces > 65536"]],
+    edits: [["statePieces++ > this.#config.channels", "statePieces++ > 65536"]],
   },
   {
     name: "the state pieces of a packet are allowed one more than channels + 1",
-    edits: [["++statePieces > this.#config.channels + 1", "++statePieces > this.#config.channels + 2"]],
+    edits: [["statePieces++ > this.#config.channels", "statePieces++ > this.#config.channels + 1"]],
   },
   {
     name: "a packet of channels + 1 state pieces (a full piece and its state's tiny last, or one a channel) is refused",
-    edits: [["++statePieces > this.#config.channels + 1", "++statePieces > this.#config.channels"]],
+    edits: [["statePieces++ > this.#config.channels", "statePieces++ > this.#config.channels - 1"]],
   },
   {
     name: "denoUdp takes what is no datagram conn without a word",
