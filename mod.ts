@@ -3220,6 +3220,28 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
   const listeners = new Map<string, (data: Uint8Array, from: string) => void>();
   let clock = 0;
   return {
+    advance(ms) {
+      // A caller's mistake throws now: NaN stopped the clock for good, a negative ms ran it back.
+      if (!(ms >= 0)) throw new RangeError(`memoryNet.advance(${ms}): it must be a number from 0`);
+      const end = clock + ms;
+      while (heap[0]?.at <= end) {
+        // The first off the heap: the last leaf sifts down from the root.
+        const datagram = heap[0];
+        const last = heap.pop()!;
+        if (heap.length) {
+          let at = 0;
+          for (let child; (child = at * 2 + 1) < heap.length; at = child) {
+            if (child + 1 < heap.length && sooner(heap[child + 1], heap[child])) child++;
+            if (!sooner(heap[child], last)) break;
+            heap[at] = heap[child];
+          }
+          heap[at] = last;
+        }
+        clock = datagram.at; // never behind: nothing is sent into the past
+        listeners.get(datagram.to)?.(datagram.data, datagram.from);
+      }
+      clock = end;
+    },
     socket(address) {
       let mine: unknown;
       return {
@@ -3245,28 +3267,6 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
     now: () => clock,
     link(from, to, options) {
       links.set(`${from}>${to}`, link(options));
-    },
-    advance(ms) {
-      // A caller's mistake throws now: NaN stopped the clock for good, a negative ms ran it back.
-      if (!(ms >= 0)) throw new RangeError(`memoryNet.advance(${ms}): it must be a number from 0`);
-      const end = clock + ms;
-      while (heap[0]?.at <= end) {
-        // The first off the heap: the last leaf sifts down from the root.
-        const datagram = heap[0];
-        const last = heap.pop()!;
-        if (heap.length) {
-          let at = 0;
-          for (let child; (child = at * 2 + 1) < heap.length; at = child) {
-            if (child + 1 < heap.length && sooner(heap[child + 1], heap[child])) child++;
-            if (!sooner(heap[child], last)) break;
-            heap[at] = heap[child];
-          }
-          heap[at] = last;
-        }
-        clock = datagram.at; // never behind: nothing is sent into the past
-        listeners.get(datagram.to)?.(datagram.data, datagram.from);
-      }
-      clock = end;
     },
   };
 }
