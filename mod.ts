@@ -3587,7 +3587,6 @@ export async function bunUdp(
     },
   });
   return {
-    address: joinAddress(udp.port, udp.hostname),
     ...udpSocket({
       send(data, port, hostname, done, to) {
         // Thrown, it reaches `done` all the same: udpSocket's send catches it.
@@ -3600,6 +3599,7 @@ export async function bunUdp(
       },
       close: () => udp.close(),
     }),
+    address: joinAddress(udp.port, udp.hostname),
   };
 }
 
