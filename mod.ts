@@ -3797,8 +3797,8 @@ export function webSocket(ws: WebSocketLike): Socket & { readonly address: strin
   let notify: (event: SocketEvent) => void = ignore;
   const link = linkWebSocket(ws, address, (data, from) => receive(data, from), (event) => notify(event));
   return {
-    address,
     reliable: true,
+    address,
     send(data, to) {
       if (to !== address) {
         throw new RangeError(`Cannot send to "${to}": this WebSocket reaches only "${address}" (socket.address)`);
