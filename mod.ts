@@ -2789,6 +2789,15 @@ export class Host {
     return connection;
   }
 
+  /** Async style: updates every `tickMs` and yields each event, until `close()`. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined> {
+    while (!this.#closed) {
+      this.update();
+      for (let event; (event = this.poll());) yield event;
+      await new Promise((resolve) => setTimeout(resolve, this.#config.tickMs));
+    }
+  }
+
   /**
    * Disconnects every peer (each hears `"closed"`: CLOSE_BURST copies of the
    * goodbye leave at once, as nothing can wait for their acks), then closes
@@ -2811,15 +2820,6 @@ export class Host {
   /** The connected peers. */
   get peers(): Peer[] {
     return [...this.#connections.values()].filter((connection) => connection.state == "connected");
-  }
-
-  /** Async style: updates every `tickMs` and yields each event, until `close()`. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined> {
-    while (!this.#closed) {
-      this.update();
-      for (let event; (event = this.poll());) yield event;
-      await new Promise((resolve) => setTimeout(resolve, this.#config.tickMs));
-    }
   }
 }
 
