@@ -3700,7 +3700,6 @@ export function webSocketServer(): WebSocketServer {
     message(ws, data) {
       deliverMessage(data, addresses.get(ws) ?? accept(ws), receive, notify);
     },
-    closed: forget,
     send(data, to) {
       const link = links.get(to);
       if (link) link.send(data);
@@ -3710,6 +3709,7 @@ export function webSocketServer(): WebSocketServer {
       receive = onData;
       notify = onEvent;
     },
+    closed: forget,
     close() {
       links.forEach((link) => link.close());
       addresses.clear();
