@@ -3221,9 +3221,9 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
   let clock = 0;
   return {
     advance(ms) {
+      const end = clock + ms;
       // A caller's mistake throws now: NaN stopped the clock for good, a negative ms ran it back.
       if (!(ms >= 0)) throw new RangeError(`memoryNet.advance(${ms}): it must be a number from 0`);
-      const end = clock + ms;
       while (heap[0]?.at <= end) {
         // The first off the heap: the last leaf sifts down from the root.
         const datagram = heap[0];
