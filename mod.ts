@@ -3242,6 +3242,7 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
       }
       clock = end;
     },
+    now: () => clock,
     socket(address) {
       let mine: unknown;
       return {
@@ -3264,7 +3265,6 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
         now: () => clock,
       };
     },
-    now: () => clock,
     link(from, to, options) {
       links.set(`${from}>${to}`, link(options));
     },
