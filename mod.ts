@@ -3175,13 +3175,13 @@ function link(options: LinkOptions): (size: number) => number[] {
     if (!(value >= 0)) throw new RangeError(`LinkOptions.${name} is ${value}: it must be a number from 0`);
   }
   let seed = options.seed ?? 1;
+  let burst = 0; // datagrams of the current burst still to lose
+  const { jitterMs = 0, reorder = 0, loss = 0, burstLoss = 0, burstLength = 8, duplicate = 0, latencyMs = 0 } = options;
   // A 32-bit linear congruential generator (Numerical Recipes' constants): seeded, so every run
   // of a test sees the same link; its high bits, all a float from 0 to 1 needs, are well mixed.
   const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) | 0) / 2 ** 32 + 0.5;
-  const { jitterMs = 0, reorder = 0, loss = 0, burstLoss = 0, burstLength = 8, duplicate = 0, latencyMs = 0 } = options;
   // One copy's delay: the latency, the jitter, and one more latency when it is held back behind later ones.
   const delay = () => latencyMs + random() * jitterMs + (random() < reorder ? latencyMs : 0);
-  let burst = 0; // datagrams of the current burst still to lose
   return (size) => {
     if (random() < burstLoss) burst = burstLength;
     if (burst-- > 0 || size > (options.mtu ?? 65507) || random() < loss) return [];
