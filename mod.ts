@@ -3438,6 +3438,7 @@ export interface DenoDatagramConn {
  *
  * @param conn the listening datagram connection
  * @returns a socket; the datagrams it hands out are copies, not views of Deno's buffer
+ * @throws {TypeError} for what is no datagram conn (it has no `receive`)
  *
  * @example A Host on UDP port 4000
  * ```ts ignore
@@ -3491,6 +3492,7 @@ export interface NodeDgramSocket {
  *
  * @param socket a bound `dgram.createSocket("udp4")` or `"udp6"`
  * @returns a socket
+ * @throws {TypeError} for what is no dgram socket (it has no `on`)
  *
  * @example A Host on UDP port 4000 in Node
  * ```ts ignore

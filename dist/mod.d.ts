@@ -495,6 +495,8 @@ export declare class Host {
      * @throws {TypeError} once the Host is closed
      */
     connect(address: string): Peer;
+    /** Async style: updates every `tickMs` and yields each event, until `close()`. */
+    [Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined>;
     /**
      * Disconnects every peer (each hears `"closed"`: CLOSE_BURST copies of the
      * goodbye leave at once, as nothing can wait for their acks), then closes
@@ -503,8 +505,6 @@ export declare class Host {
     close(): void;
     /** The connected peers. */
     get peers(): Peer[];
-    /** Async style: updates every `tickMs` and yields each event, until `close()`. */
-    [Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined>;
 }
 /** What a peer knows of the other side's clock: see {@linkcode Peer.clock}. */
 export interface ClockEstimate {
@@ -645,6 +645,7 @@ export interface DenoDatagramConn {
  *
  * @param conn the listening datagram connection
  * @returns a socket; the datagrams it hands out are copies, not views of Deno's buffer
+ * @throws {TypeError} for what is no datagram conn (it has no `receive`)
  *
  * @example A Host on UDP port 4000
  * ```ts ignore
@@ -674,6 +675,7 @@ export interface NodeDgramSocket {
  *
  * @param socket a bound `dgram.createSocket("udp4")` or `"udp6"`
  * @returns a socket
+ * @throws {TypeError} for what is no dgram socket (it has no `on`)
  *
  * @example A Host on UDP port 4000 in Node
  * ```ts ignore
