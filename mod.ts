@@ -2873,8 +2873,8 @@ function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
   return out.subarray(0, at);
 }
 
-/** The bytes `delta` describes against `base`, or undefined when it is malformed. */
-function applyDelta(base: Uint8Array, max: number, delta: Uint8Array): Uint8Array | undefined {
+/** The bytes `delta` describes against `base`, or nothing when it is malformed: undefined, or false where its reader failed. */
+function applyDelta(base: Uint8Array, max: number, delta: Uint8Array): Uint8Array | false | undefined {
   const reader = new ByteReader(delta);
   const length = reader.varint();
   // A claimed length is bounded before allocating, by what a sender may send: not by the delta's size (a state
@@ -2888,7 +2888,7 @@ function applyDelta(base: Uint8Array, max: number, delta: Uint8Array): Uint8Arra
     if (length < at + run.length) return undefined;
     for (const byte of run) bytes[at++] ^= byte;
   }
-  return reader.ok ? bytes : undefined;
+  return reader.ok && bytes;
 }
 
 /** One channel's snapshots of one connection: those sent, for baselines, and those received, to rebuild from. */
