@@ -2562,7 +2562,7 @@ export class Host {
     if (!socket?.listen) {
       throw new TypeError("new Host() takes a Socket: wrap yours in denoUdp, nodeUdp, bunUdp or webSocket");
     }
-    const config = {} as Config;
+    const config = this.#config = {} as Config;
     // Each numeric option: its name, default, greatest value (default 2 ** 31) and least (default 1).
     for (
       const [name, fallback, max = 2 ** 31, min = 1] of [
@@ -2591,7 +2591,6 @@ export class Host {
       config[name] = value;
     }
     this.#socket = socket;
-    this.#config = config;
     this.#now = options.now ?? socket.now ?? (() => performance.now());
     this.#sink = {
       config,
