@@ -2807,7 +2807,7 @@ export class Host {
     const now = this.#now();
     for (const connection of this.#connections.values()) {
       connection.end();
-      for (let i = 0, goodbye; i < CLOSE_BURST && (goodbye = connection.goodbye(now)); i++) {
+      for (let goodbye, i = 0; i < CLOSE_BURST && (goodbye = connection.goodbye(now)); i++) {
         this.#send(goodbye, connection);
       }
     }

@@ -861,8 +861,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "host.close() lets the queue go first",
     edits: [[
-      "      connection.end();\n      for (let i = 0, goodbye;",
-      "      connection.disconnect();\n      for (let i = 0, goodbye;",
+      "      connection.end();\n      for (let goodbye, i = 0;",
+      "      connection.disconnect();\n      for (let goodbye, i = 0;",
     ]],
   },
   {
