@@ -2873,7 +2873,7 @@ function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
 }
 
 /** The bytes `delta` describes against `base`, or nothing when it is malformed: undefined, or false where its reader failed. */
-function applyDelta(base: Uint8Array, max: number, delta: Uint8Array): Uint8Array | false | undefined {
+function applyDelta(delta: Uint8Array, base: Uint8Array, max: number): Uint8Array | false | undefined {
   const reader = new ByteReader(delta);
   const length = reader.varint();
   // A claimed length is bounded before allocating, by what a sender may send: not by the delta's size (a state
@@ -2950,7 +2950,7 @@ class Snapshots {
     const base = this.#received[baseSequence % SNAPSHOT_SLOTS];
     // Its time is validated as a timed message's is: NaN or Infinity in `event.time` broke a Timeline.
     const bytes = reader.ok && isFinite(readFloat64(time, 0)) &&
-      (back ? base?.sequence == baseSequence && applyDelta(base.bytes, max, body) : body.length <= max && body);
+      (back ? base?.sequence == baseSequence && applyDelta(body, base.bytes, max) : body.length <= max && body);
     const newest = this.#newestDelivered < 0 || sequenceAhead(sequence, this.#newestDelivered) > 0;
     if (!bytes) return undefined;
     if (newest) this.#newestDelivered = sequence;
