@@ -2584,7 +2584,7 @@ export class Host {
         // A string is quoted: `timeout: "5000"` read "is 5000: it must be an integer", a puzzle (a newcomer's first game).
         throw new RangeError(
           `HostOptions.${name} is ${
-            typeof value == "string" ? `"${value}"` : value
+            typeof value != "string" ? value : `"${value}"`
           }: it must be an integer from ${min} to ${max}`,
         );
       }

@@ -136,7 +136,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "options: a string value shown unquoted in the error",
-    edits: [['typeof value == "string" ? `"${value}"` : value', "value"]],
+    edits: [['typeof value != "string" ? value : `"${value}"`', "value"]],
   },
   {
     name: "options: the greatest value not checked",
