@@ -3781,6 +3781,7 @@ function linkWebSocket(
  *
  * @param ws the WebSocket, connecting or open
  * @returns the socket, with the address of its peer
+ * @throws {TypeError} when `ws` is no WebSocket (such as its URL)
  *
  * @example A browser game connects to its server
  * ```ts ignore
@@ -3793,6 +3794,8 @@ function linkWebSocket(
  * ```
  */
 export function webSocket(ws: WebSocketLike): Socket & { readonly address: string } {
+  // The URL in place of the WebSocket failed as "Cannot use 'in' operator to search for 'addEventListener'".
+  if (!ws?.send) throw new TypeError("webSocket() takes a WebSocket");
   const address = ws.url ?? "server";
   let receive: (data: Uint8Array, from: string) => void = ignore;
   let notify: (event: SocketEvent) => void = ignore;

@@ -420,6 +420,16 @@ Deno.test("nodeUdp given what is no dgram socket throws a TypeError at once, say
   }
 });
 
+Deno.test("webSocket given what is no WebSocket throws a TypeError at once, saying what it takes", () => {
+  // Its URL, the options of a server, or nothing: "Cannot use 'in' operator to search for 'addEventListener'" before.
+  for (const wrong of ["ws://127.0.0.1:8080", new URL("ws://127.0.0.1:8080"), { port: 8080 }, undefined]) {
+    assert.throws(() => webSocket(wrong as unknown as WebSocketLike), {
+      name: "TypeError",
+      message: "webSocket() takes a WebSocket",
+    });
+  }
+});
+
 Deno.test("denoUdp given what is no datagram conn throws a TypeError at once, saying what it takes", () => {
   // A TCP listener, or the options meant for Deno.listenDatagram: `receive` is no function. Its TypeError was
   // counted as a fault and the next receive tried at once, with no await between: `new Host` never returned. Then

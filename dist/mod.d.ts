@@ -795,6 +795,7 @@ export declare function webSocketServer(): WebSocketServer;
  *
  * @param ws the WebSocket, connecting or open
  * @returns the socket, with the address of its peer
+ * @throws {TypeError} when `ws` is no WebSocket (such as its URL)
  *
  * @example A browser game connects to its server
  * ```ts ignore

@@ -948,6 +948,10 @@ const MUTANTS: Mutant[] = [
     edits: [['  if (!socket?.on) throw new TypeError("nodeUdp() takes a node:dgram socket");\n', ""]],
   },
   {
+    name: "webSocket takes what is no WebSocket without a word",
+    edits: [['  if (!ws?.send) throw new TypeError("webSocket() takes a WebSocket");\n', ""]],
+  },
+  {
     name: "a message that waits is looked at from its first piece each time",
     edits: [["let found = first?.found ?? 0;", "let found = 0;"]],
   },
