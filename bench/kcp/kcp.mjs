@@ -8,6 +8,8 @@
 //                                      (default 1-5)
 //   --svg=FILE                         where the chart goes (default latency.svg beside this file); --svg=
 //                                      writes none
+//   JAMNET_JS=path node kcp.mjs …      runs another build in place of dist/mod.js (a candidate change,
+//                                      bundled from a copy of mod.ts), so that two can be compared
 //
 // Traffic: 2,000 reliable ordered 32-byte messages at 60 a second, one way. Both sides tick every 10 ms (KCP's
 // interval in fast mode). Link, each direction on its own seeded random numbers: one-way delay uniform in
@@ -16,8 +18,11 @@
 // and UDP header each. The clock is virtual, so every run gives the same numbers.
 import { createRequire } from "node:module";
 import { writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Host } from "../../dist/mod.js";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { resolve } from "node:path";
+const { Host } = await import(
+  process.env.JAMNET_JS ? pathToFileURL(resolve(process.env.JAMNET_JS)).href : "../../dist/mod.js"
+);
 
 const { KCP } = createRequire(import.meta.url)(
   "node-kcp/build/Release/kcp.node",
