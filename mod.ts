@@ -3374,10 +3374,10 @@ function udpSocket(runtime: {
   ): void;
   close(): void;
 }): Socket {
-  let notify: (event: SocketEvent) => void = ignore;
-  let inFlight = 0;
   /** True once close() has run; unset before: it is only ever tested for truth. */
   let closed: boolean | undefined;
+  let inFlight = 0;
+  let notify: (event: SocketEvent) => void = ignore;
   return {
     send(data, to) {
       // `to`, `"127.0.0.1:4000"` or `"[::1]:4000"`, split into IP and port right here (a helper's array cost every
