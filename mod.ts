@@ -3386,7 +3386,7 @@ function udpSocket(runtime: {
       // server listens: its answers come from 127.0.0.1 (a newcomer's first game timed out).
       const match = /^(?:\[([\da-f:.]+)\]|([\d.]+)):(\d{1,5})$/i.exec(to);
       const port = Number(match?.[3]); // NaN when it does not match
-      const hostname = match?.[1] || match?.[2];
+      const hostname = match?.[1] ?? match?.[2];
       // Zeros, dots and colons alone: 0.0.0.0 or :: however written, where a server listens, reached at 127.0.0.1.
       if (!(port > 0 && port < 65536) || /^[0.:]+$/.test(hostname!)) {
         throw new RangeError(
