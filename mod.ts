@@ -3813,7 +3813,7 @@ export function webSocket(ws: WebSocketLike): Socket & { readonly address: strin
       receive = onData;
       notify = onEvent;
     },
-    close: () => link.close(),
+    close: () => ws.close(),
   };
 }
 
