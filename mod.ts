@@ -3688,10 +3688,12 @@ export function webSocketServer(): WebSocketServer {
     addresses.set(ws, address);
     links.set(
       address,
-      linkWebSocket(ws, address, (data, from) => receive(data, from), (event) => {
-        if (event.type == "closed") forget(ws);
-        else notify(event);
-      }),
+      linkWebSocket(
+        ws,
+        address,
+        (data, from) => receive(data, from),
+        (event) => event.type == "closed" ? forget(ws) : notify(event),
+      ),
     );
     return address;
   };
