@@ -3685,7 +3685,7 @@ export function webSocketServer(): WebSocketServer {
     // One its client closed already (the server awaited something since the upgrade) fires no close event again:
     // kept, it would hold its link and its address for good. Its peer, never heard from, never starts.
     if ((ws.readyState ?? 1) > 1) return address;
-    addresses.set(ws, address);
+    // The link first: what is no WebSocket (its URL) throws there, and leaves no address behind.
     links.set(
       address,
       linkWebSocket(
@@ -3695,6 +3695,7 @@ export function webSocketServer(): WebSocketServer {
         (event) => event.type == "closed" ? forget(ws) : notify(event),
       ),
     );
+    addresses.set(ws, address);
     return address;
   };
   return {

@@ -253,6 +253,20 @@ Deno.test("webSocketServer: a WebSocket closed before accept() is not kept, and 
   assert.equal(sockets.accept(server, "10.0.0.7:50000"), "10.0.0.7:50000");
 });
 
+Deno.test("webSocketServer: accept() given what is no WebSocket throws each time and keeps nothing of it", () => {
+  // Its URL: the throw came after its address was kept, so a second accept() of it returned that address, silently,
+  // and the entry stayed for good.
+  const sockets = webSocketServer();
+  const events: SocketEvent[] = [];
+  sockets.listen(() => {}, (event) => events.push(event));
+  const url = "ws://127.0.0.1:8080" as unknown as WebSocketLike;
+  for (let i = 0; i < 2; i++) assert.throws(() => sockets.accept(url, "player"), TypeError);
+  sockets.closed(url);
+  assert.deepEqual(events, []);
+  // A message from it is taken as a new accept(), which throws again.
+  assert.throws(() => sockets.message(url, new Uint8Array([1])), TypeError);
+});
+
 Deno.test("webSocketServer: a WebSocket accepted twice keeps its one address, and each message arrives once", () => {
   // A second accept() of the same WebSocket (the game's upgrade handler and its open handler both calling it) made a
   // second link with its own listeners and address: every message arrived twice, from two addresses.

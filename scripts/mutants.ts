@@ -952,6 +952,16 @@ const MUTANTS: Mutant[] = [
     edits: [['  if (!ws?.send) throw new TypeError("webSocket() takes a WebSocket");\n', ""]],
   },
   {
+    name: "webSocketServer keeps the address of what it could not link",
+    edits: [
+      [
+        "    // The link first: what is no WebSocket (its URL) throws there, and leaves no address behind.\n",
+        "    addresses.set(ws, address);\n",
+      ],
+      ["      ),\n    );\n    addresses.set(ws, address);\n", "      ),\n    );\n"],
+    ],
+  },
+  {
     name: "a message that waits is looked at from its first piece each time",
     edits: [["let found = first?.found ?? 0;", "let found = 0;"]],
   },
