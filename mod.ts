@@ -2333,10 +2333,11 @@ class Connection implements Peer {
     const residual = RESIDUAL_LOSS * Math.min(1, RESIDUAL_RTT_MS / this.stats.rttMs); // no RTT yet (0): all of it
     const plan: Outgoing[][] = this.#plan = [[], [], []];
     // The pieces in flight (at most RECEIVE_WINDOW per stream, whatever the backlog), once an update: the acked
-    // let go, the rest sorted into resends due and rides.
+    // let go, the rest sorted into rides (a piece not yet due for a resend) and resends due.
     for (const piece of this.#inFlight = this.#inFlight.filter((piece) => !piece.done)) {
-      if (piece.resendAt <= now) plan[+(piece.fragment !== 1)].push(piece);
-      else if (piece.copies < MAX_COPIES && loss ** piece.copies > residual) plan[2].push(piece);
+      if (piece.resendAt > now) {
+        if (piece.copies < MAX_COPIES && loss ** piece.copies > residual) plan[2].push(piece);
+      } else plan[+(piece.fragment !== 1)].push(piece);
     }
     for (const list of plan) list.reverse(); // taken from the end: the piece sent first on top
   }
