@@ -1990,12 +1990,12 @@ class Connection implements Peer {
     // packet goes unacked and the sender tries again later.
     const frames: Frame[] = [];
     let newBytes = 0;
-    let previous: Frame | undefined;
     // An honest sender puts one piece of each state stream in a packet, or two of one: a newer state supersedes what
     // of an older one has not left, and a full piece leaves room (6 or 7 bytes) for its state's last piece alone, of 1
     // or 2 bytes (at channels 1 such packets were refused: a review, 2026-12-01). So at most channels + 1: more, 21,800
     // empty pieces in a datagram, each held and let go, took 50 to 265 ms of the Host's thread each (2026-12-01).
     let statePieces = 0;
+    let previous: Frame | undefined;
     while (reader.left) {
       const frame = readFrame(reader, previous);
       if (
