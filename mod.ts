@@ -2366,15 +2366,15 @@ class Connection implements Peer {
     const take = (piece: Outgoing, isRide?: boolean): boolean => {
       const bytes = frameBytes(piece);
       if (used + bytes > room) return false;
-      piece.sentAt = now;
-      used += bytes;
-      chosen.push(piece);
       if (piece.sends++) this.count("messagesResent");
       else if (isReliable(piece.mode) && !this.#sink.reliable) this.#inFlight.push(piece);
       else {
         piece.done = true; // unreliable pieces go once, and everything over a reliable socket
         this.#queuedBytes -= HELD_PIECE_BYTES + piece.payload.length;
       }
+      piece.sentAt = now;
+      used += bytes;
+      chosen.push(piece);
       // Back off by 1.5 (as KCP does in its fast mode), not 2: a game would rather resend than wait.
       if (isRide) piece.copies++;
       else {
