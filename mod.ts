@@ -2471,7 +2471,6 @@ class Connection implements Peer {
       // Unacked while two later packets arrived: lost. Count it once, and resend its pieces now,
       // not after a timeout.
       if (packet?.sequence != sequence || (!acked && (packet.counted || bit < 1))) continue;
-      packet.counted = true;
       // An acked packet's slot is let go. The congestion window: grown by an ack, cut by a loss of a packet sent since
       // the last cut.
       if (acked) {
@@ -2487,6 +2486,7 @@ class Connection implements Peer {
       const rttSampleMs = bit < 0 ? Math.max(0, now - packet.sentAt) : undefined;
       // Its fate joins the last LOSS_WINDOW_PACKETS (update reads their loss), its sample the estimates.
       const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;
+      packet.counted = true;
       this.#fatesLost += +!acked - this.#fates[at];
       this.#fates[at] = +!acked;
       estimate(this.#sink.stats, !acked, rttSampleMs);
