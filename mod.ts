@@ -1236,8 +1236,8 @@ interface PacketHeader {
   ackBits: number;
 }
 
-/** Writes a header (see PacketHeader) at the start of `out`; returns its length, 4 to 9 bytes. */
-function writeHeader(out: Uint8Array, flags: number, sequence: number, ack: number, ackBits: number): number {
+/** Writes packet `sequence`'s header (see PacketHeader) at the start of `out`; returns its length, 4 to 9 bytes. */
+function writeHeader(out: Uint8Array, sequence: number, flags: number, ack: number, ackBits: number): number {
   const ackBack = (sequence - ack) & 0xffff;
   let at = 1;
   out[at++] = sequence >> 8;
@@ -1944,7 +1944,7 @@ class Connection implements Peer {
     // The piece written last (for NEXT): none while the control frames go first, which follow no frame anyway.
     let previous: Outgoing | undefined;
     const packet = new Uint8Array(frameBytes + MAX_HEADER_BYTES);
-    let at = writeHeader(packet, flags, sequence, this.#remoteLatest, this.#remoteBits);
+    let at = writeHeader(packet, sequence, flags, this.#remoteLatest, this.#remoteBits);
     for (const control of controls) at = writeFrame(control, previous, packet, at);
     for (const piece of pieces) {
       at = writeFrame(piece, previous, packet, at);
