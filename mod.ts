@@ -2170,7 +2170,7 @@ class Connection implements Peer {
     if (!options || typeof options != "object") {
       throw new TypeError(`Cannot send with options ${options}: give an object, as { mode: "unreliable" }`);
     }
-    const { mode = "reliable", channel = 0, at } = options;
+    const { at, channel = 0, mode = "reliable" } = options;
     const modeIndex = MODES.indexOf(mode);
     if (modeIndex < 0) {
       throw new RangeError(`Cannot send in mode "${mode}": the modes are ${MODES.join(", ")}`);
