@@ -1939,7 +1939,7 @@ class Connection implements Peer {
     // other side's headers never spend ack bits on it (3 bytes a packet at 20% loss); but every 32nd
     // packet takes one, so that a peer that only receives still measures its RTT.
     // A CLOSING takes one, so that the other side acks it. Clock frames need no ack: they ride in empty packets.
-    if (this.stats.packetsSent & 31 && !pieces.length && !(flags & CLOSING)) flags |= ACK_ONLY;
+    if (!pieces.length && this.stats.packetsSent & 31 && !(flags & CLOSING)) flags |= ACK_ONLY;
     const sequence = this.#nextSequence;
     // The piece written last (for NEXT): none while the control frames go first, which follow no frame anyway.
     let previous: Outgoing | undefined;
