@@ -1742,8 +1742,6 @@ function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined):
   }
 }
 
-const MODES: Mode[] = ["reliable", "unordered", "sequenced", "unreliable", "state"];
-
 const newStats = (): Stats => ({
   rttMs: 0,
   rttVarianceMs: 0,
@@ -1758,6 +1756,8 @@ const newStats = (): Stats => ({
   socketErrors: 0,
   timedDropped: 0,
 });
+
+const MODES: Mode[] = ["reliable", "unordered", "sequenced", "unreliable", "state"];
 
 class Connection implements Peer {
   state: Peer["state"] = "connecting";
