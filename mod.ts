@@ -3555,6 +3555,7 @@ export type BunUdpOpen = (options: {
  * @param open `Bun.udpSocket`
  * @param options the local hostname and port (default: any free port on every interface)
  * @returns the socket, open, with the `"host:port"` it is bound to
+ * @throws {TypeError} (as a rejection) when `open` is no function, such as the socket `Bun.udpSocket()` returns
  *
  * @example A Host on UDP port 4000 in Bun
  * ```ts ignore
@@ -3567,6 +3568,8 @@ export async function bunUdp(
   open: BunUdpOpen,
   options?: { hostname?: string; port?: number },
 ): Promise<Socket & { readonly address: string }> {
+  // Bun.udpSocket's socket (or its promise) in place of the function rejected as "n is not a function" (dist/mod.js).
+  if (typeof open != "function") throw new TypeError("bunUdp() takes Bun.udpSocket");
   let receive: (data: Uint8Array, from: string) => void = ignore;
   let fail: (error: unknown) => void = ignore;
   // Datagrams waiting for `drain` when the send buffer was full: [data, port, hostname, done].

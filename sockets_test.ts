@@ -434,6 +434,18 @@ Deno.test("nodeUdp given what is no dgram socket throws a TypeError at once, say
   }
 });
 
+Deno.test("bunUdp given what is no Bun.udpSocket function rejects with a TypeError, saying what it takes", async () => {
+  // The socket Bun.udpSocket() returns (or its promise), its options, or nothing: "n is not a function" in the
+  // minified build.
+  const socket = { send: () => true, close() {}, port: 4000, hostname: "127.0.0.1" };
+  for (const wrong of [socket, Promise.resolve(socket), { port: 4000 }, undefined]) {
+    await assert.rejects(() => bunUdp(wrong as unknown as BunUdpOpen), {
+      name: "TypeError",
+      message: "bunUdp() takes Bun.udpSocket",
+    });
+  }
+});
+
 Deno.test("webSocket given what is no WebSocket throws a TypeError at once, saying what it takes", () => {
   // Its URL, the options of a server, or nothing: "Cannot use 'in' operator to search for 'addEventListener'" before.
   for (const wrong of ["ws://127.0.0.1:8080", new URL("ws://127.0.0.1:8080"), { port: 8080 }, undefined]) {

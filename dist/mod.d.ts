@@ -719,6 +719,7 @@ export type BunUdpOpen = (options: {
  * @param open `Bun.udpSocket`
  * @param options the local hostname and port (default: any free port on every interface)
  * @returns the socket, open, with the `"host:port"` it is bound to
+ * @throws {TypeError} (as a rejection) when `open` is no function, such as the socket `Bun.udpSocket()` returns
  *
  * @example A Host on UDP port 4000 in Bun
  * ```ts ignore

@@ -948,6 +948,10 @@ const MUTANTS: Mutant[] = [
     edits: [['  if (!socket?.on) throw new TypeError("nodeUdp() takes a node:dgram socket");\n', ""]],
   },
   {
+    name: "bunUdp takes what is no function without a word",
+    edits: [['  if (typeof open != "function") throw new TypeError("bunUdp() takes Bun.udpSocket");\n', ""]],
+  },
+  {
     name: "webSocket takes what is no WebSocket without a word",
     edits: [['  if (!ws?.send) throw new TypeError("webSocket() takes a WebSocket");\n', ""]],
   },
