@@ -966,6 +966,17 @@ const MUTANTS: Mutant[] = [
     ],
   },
   {
+    name: "an empty packet never takes a sequence number (a peer that only receives measures no RTT)",
+    edits: [[
+      "if (!pieces.length && this.stats.packetsSent & 31 && !(flags & CLOSING))",
+      "if (!pieces.length && !(flags & CLOSING))",
+    ]],
+  },
+  {
+    name: "a packet found lost is counted again by each later ack",
+    edits: [["      packet.counted = true;\n", ""]],
+  },
+  {
     name: "a message that waits is looked at from its first piece each time",
     edits: [["let found = first?.found ?? 0;", "let found = 0;"]],
   },
