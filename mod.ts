@@ -2873,24 +2873,6 @@ function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
   return out.subarray(0, at);
 }
 
-/** The bytes `delta` describes against `base`, or nothing when it is malformed: undefined, or false where its reader failed. */
-function applyDelta(delta: Uint8Array, base: Uint8Array, max: number): Uint8Array | false | undefined {
-  const reader = new ByteReader(delta);
-  const length = reader.varint();
-  // A claimed length is bounded before allocating, by what a sender may send: not by the delta's size (a state
-  // that grows by zeros has a short delta; states built each on the last could grow 8 times a delta each).
-  if (length > max) return undefined;
-  const bytes = new Uint8Array(length);
-  bytes.set(base.subarray(0, length));
-  for (let at = 0; reader.left;) {
-    at += reader.varint();
-    const run = reader.take(reader.varint());
-    if (length < at + run.length) return undefined;
-    for (const byte of run) bytes[at++] ^= byte;
-  }
-  return reader.ok && bytes;
-}
-
 /** One channel's snapshots of one connection: those sent, for baselines, and those received, to rebuild from. */
 class Snapshots {
   #newestAcked = -1;
@@ -2958,6 +2940,24 @@ class Snapshots {
     this.#received[sequence % SNAPSHOT_SLOTS] = { sequence, bytes };
     return [bytes, readFloat64(time, 0), newest];
   }
+}
+
+/** The bytes `delta` describes against `base`, or nothing when it is malformed: undefined, or false where its reader failed. */
+function applyDelta(delta: Uint8Array, base: Uint8Array, max: number): Uint8Array | false | undefined {
+  const reader = new ByteReader(delta);
+  const length = reader.varint();
+  // A claimed length is bounded before allocating, by what a sender may send: not by the delta's size (a state
+  // that grows by zeros has a short delta; states built each on the last could grow 8 times a delta each).
+  if (length > max) return undefined;
+  const bytes = new Uint8Array(length);
+  bytes.set(base.subarray(0, length));
+  for (let at = 0; reader.left;) {
+    at += reader.varint();
+    const run = reader.take(reader.varint());
+    if (length < at + run.length) return undefined;
+    for (const byte of run) bytes[at++] ^= byte;
+  }
+  return reader.ok && bytes;
 }
 
 // ─── Clock sync ─────────────────────────────────────────────────────────────
