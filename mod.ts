@@ -3065,7 +3065,7 @@ function insertByTime<T>(list: [number, T, ...unknown[]][], time: number, value:
 export function lerp<T>(a: T, b: T, fraction: number): T {
   if (typeof a === "number" && typeof b === "number") return a + fraction * (b - a) as T;
   // Walked into: two arrays, or two plain objects (a class's instance may hold anything).
-  const kind = (value: unknown) => typeof value === "object" && value && Object.getPrototypeOf(value);
+  const kind = (value: unknown) => value && typeof value === "object" && Object.getPrototypeOf(value);
   if (kind(a) !== kind(b) || !(Array.isArray(b) || Object.prototype === kind(b))) return b;
   const out = (Array.isArray(b) ? [] : {}) as Record<string, unknown>;
   for (const key of Object.keys(b as object)) {
