@@ -779,7 +779,7 @@ function room(byteCount: number): void {
 function putExtension(type: number, data: Uint8Array): void {
   const fixed = [1, 2, 4, 8, 16].indexOf(data.length);
   if (fixed < 0) putLength(data.length, 0xc7);
-  else put(0xd4 + fixed);
+  else put(fixed + 0xd4);
   put(type);
   putBytes(data);
 }
