@@ -1537,6 +1537,7 @@ class Stream {
     const pending = this.#pending;
     let front = this.#front;
     while (pending[front]?.done) front++;
+    const kind = +fragments;
     if (front * 2 > pending.length && front > 1024) {
       // Let go of the done pieces at the front, in O(1) amortized. The cursors start over from it: what they had
       // passed was sent or of the other kind, and is passed again once a splice, as rarely.
@@ -1552,7 +1553,6 @@ class Stream {
       isReliable(this.#mode) ? front - (pending[front]?.fragment >> 1) + RECEIVE_WINDOW : Infinity,
       pending.length,
     );
-    const kind = +fragments;
     for (let at = Math.max(front, this.#unsent[kind]); at < end; at++) {
       const piece = pending[at];
       this.#unsent[kind] = at;
