@@ -2591,6 +2591,7 @@ export class Host {
       }
       config[name] = value;
     }
+    this.#random = options.random ?? ignore;
     this.#socket = socket;
     this.#now = options.now ?? socket.now ?? (() => performance.now());
     this.#sink = {
@@ -2602,7 +2603,6 @@ export class Host {
       reliable: socket.reliable,
       now: this.#now,
     };
-    this.#random = options.random ?? ignore;
     this.#secret = [this.#randomWord(), this.#randomWord()];
     // A clock that cannot be called or returns no time (`now: performance.now`, unbound; a function returning
     // nothing) would throw on every update() or leave timers that never fire: say so now, naming the option (the
