@@ -683,7 +683,7 @@ function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
   for (let word = 0; word < words + 3; word++) {
     let value = 0;
     if (word < words) value = view.getInt32(4 * word, true);
-    else if (word == words + 1) v2 ^= 0xff;
+    else if (word == 1 + words) v2 ^= 0xff;
     else if (word == words) {
       value = length << 24;
       for (let at = words * 4; at < length; at++) value |= bytes[at] << (8 * (at & 3));
@@ -853,7 +853,7 @@ function write(value: unknown, depth: number): void {
       if (value > 127 || value < -32) {
         // Past the fixints: unsigned forms start at 0xcc, signed at 0xd0. A negative fits n bytes
         // when -2 * value - 1 < 2^(8n), as a positive fits when value < 2^(8n).
-        const magnitude = value < 0 ? -2 * value - 1 : value;
+        const magnitude = value < 0 ? value * -2 - 1 : value;
         const log = magnitude < 256 ? 0 : magnitude < 65536 ? 1 : 2;
         return magnitude >= 2 ** 32 ? write(BigInt(value), 0) : put((value < 0 ? 0xd0 : 0xcc) + log, value, 1 << log);
       }
