@@ -738,10 +738,11 @@ const readFloat64 = (bytes: Uint8Array, index: number): number => viewOf(bytes).
 let outStart = 0;
 let outAt = 0;
 let out: Uint8Array = /* @__PURE__ */ new Uint8Array();
-let outView: DataView;
 /** How many packs are running: more than 1 when a getter or proxy packs while a pack reads it. */
 let packing = 0;
 const textEncoder = /* @__PURE__ */ new TextEncoder();
+/** A DataView of `out`, made with it in room(). */
+let outView: DataView;
 
 function putBytes(bytes: Uint8Array): void {
   const length = bytes.length;
@@ -2617,6 +2618,17 @@ export class Host {
     socket.listen((data, from) => this.#receive(data, from), (event) => this.#socketEvent(event));
   }
 
+  /** Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. */
+  update(): void {
+    const now = this.#now();
+    this.#release(now);
+    for (const connection of this.#connections.values()) {
+      connection.update(now);
+      for (let datagram; (datagram = connection.pollTransmit(now));) this.#send(datagram, connection);
+      if (connection.finished) this.#connections.delete(connection.address);
+    }
+  }
+
   /**
    * Moves the timed messages due by `now` to the events, all of one time together; a departed peer's "disconnect"
    * right behind its own last one.
@@ -2628,17 +2640,6 @@ export class Host {
     // Each entry's event, and the disconnect behind it when it has one (an entry is [at, event, disconnect?], and a
     // disconnect is only ever set to an event, never to undefined).
     for (const [, ...events] of held.splice(0, due)) this.#sink.events.push(...events as HostEvent[]);
-  }
-
-  /** Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. */
-  update(): void {
-    const now = this.#now();
-    this.#release(now);
-    for (const connection of this.#connections.values()) {
-      connection.update(now);
-      for (let datagram; (datagram = connection.pollTransmit(now));) this.#send(datagram, connection);
-      if (connection.finished) this.#connections.delete(connection.address);
-    }
   }
 
   #randomWord(): number {
@@ -3128,6 +3129,18 @@ export class Timeline<T> {
   }
 
   /**
+   * The state at `time`, interpolated with {@linkcode lerp}; undefined while empty.
+   *
+   * @param time the render time, ms on the sender's clock
+   * @returns the state
+   * @throws {RangeError} for a time that is not a finite number
+   */
+  sample(time: number): T | undefined {
+    const around = this.at(time);
+    return around && lerp(...around);
+  }
+
+  /**
    * Adds a state at `time` (ms on the sender's clock), in time order even when it arrives late.
    *
    * @param time when the state was true
@@ -3139,18 +3152,6 @@ export class Timeline<T> {
     if (!Number.isFinite(time)) throw new RangeError(`A time is a finite number of ms, not ${time}`);
     insertByTime(this.#states, time, state);
     if (this.#states.length > this.capacity) this.#states.shift();
-  }
-
-  /**
-   * The state at `time`, interpolated with {@linkcode lerp}; undefined while empty.
-   *
-   * @param time the render time, ms on the sender's clock
-   * @returns the state
-   * @throws {RangeError} for a time that is not a finite number
-   */
-  sample(time: number): T | undefined {
-    const around = this.at(time);
-    return around && lerp(...around);
   }
 }
 
