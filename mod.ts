@@ -1997,6 +1997,8 @@ class Connection implements Peer {
     // empty pieces in a datagram, each held and let go, took 50 to 265 ms of the Host's thread each (2026-12-01).
     let statePieces = 0;
     let previous: Frame | undefined;
+    // How far this side's packets have gone past the one the packet acks: checked with its sequence, below.
+    const ackAge = sequenceAhead(this.#nextSequence, header.ack);
     while (reader.left) {
       const frame = readFrame(reader, previous);
       if (
@@ -2017,8 +2019,7 @@ class Connection implements Peer {
     // Even a packet that passes the tag (a bug, a replay across a restart) must not wedge the
     // connection: its sequence must be near the last one and its ack of a packet sent lately. A real
     // peer never jumps SENT_PACKET_SLOTS packets at once.
-    // The packet's sequence is the one read first (readHeader returns none).
-    const ackAge = sequenceAhead(this.#nextSequence, header.ack);
+    // The packet's sequence is the one read first (readHeader returns none); its ack's age is ackAge (above).
     // Over a reliable socket the peer sends no acks of its own, so the ack in its keepalive may be old.
     if (ahead > SENT_PACKET_SLOTS || !this.#sink.reliable && (ackAge > SENT_PACKET_SLOTS || ackAge < 1)) {
       return "invalid";
