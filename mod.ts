@@ -1211,12 +1211,6 @@ const writeHandshake = (kind: number, first: number, second: number, third = 0):
  */
 type TagKey = [key0: number, key1: number];
 
-/** Writes the tag of `datagram` into its last TAG_BYTES: HalfSipHash-2-4 of everything before them. */
-function seal(datagram: Uint8Array, key: TagKey): void {
-  const end = datagram.length - TAG_BYTES;
-  viewOf(datagram).setUint32(end, halfSipHash(...key, datagram.subarray(0, -TAG_BYTES)));
-}
-
 /** True when `datagram` ends with its tag under `key`. */
 function sealed(datagram: Uint8Array, key: TagKey): boolean {
   const end = datagram.length - TAG_BYTES;
@@ -1258,6 +1252,12 @@ function writeHeader(out: Uint8Array, sequence: number, flags: number, ack: numb
   }
   out[0] = flags | DATA;
   return at;
+}
+
+/** Writes the tag of `datagram` into its last TAG_BYTES: HalfSipHash-2-4 of everything before them. */
+function seal(datagram: Uint8Array, key: TagKey): void {
+  const end = datagram.length - TAG_BYTES;
+  viewOf(datagram).setUint32(end, halfSipHash(...key, datagram.subarray(0, -TAG_BYTES)));
 }
 
 /**
