@@ -2069,9 +2069,9 @@ class Connection implements Peer {
       if (ahead > 0) {
         // The latest before it joins the bits as bit 0, and they shift up past the new latest (a jump past 32 clears
         // all).
+        this.#remoteLatest = sequence;
         this.#remoteBits = ahead > 32 ? 0 : (this.#remoteBits << 1 | 1) << (ahead - 1);
         this.#receiveKey = key;
-        this.#remoteLatest = sequence;
       } else {
         this.#remoteBits |= 1 << (-ahead - 1);
       }

@@ -32,9 +32,9 @@ type Mutant = {
 const RECORD = "      if (ahead > 0) {\n" +
   "        // The latest before it joins the bits as bit 0, and they shift up past the new latest (a jump past 32 clears\n" +
   "        // all).\n" +
+  "        this.#remoteLatest = sequence;\n" +
   "        this.#remoteBits = ahead > 32 ? 0 : (this.#remoteBits << 1 | 1) << (ahead - 1);\n" +
   "        this.#receiveKey = key;\n" +
-  "        this.#remoteLatest = sequence;\n" +
   "      } else {\n" +
   "        this.#remoteBits |= 1 << (-ahead - 1);\n" +
   "      }\n";
