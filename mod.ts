@@ -2193,6 +2193,8 @@ class Connection implements Peer {
     const fragments = isReliable(modeIndex) || modeIndex == STATE;
     const pieceBytes = this.#config.mtu - PACKET_OVERHEAD_BYTES - (at === undefined ? 0 : TIMED_FRAME_BYTES);
     let payload = pack(value);
+    // A state goes as a snapshot, made below with its delta.
+    let snapshot: SentSnapshot | undefined;
     // A message in more pieces than the receiver holds at once never completes: RECEIVE_WINDOW, or for a state
     // STATE_PIECES_KEPT less one (a state travels after a head of up to 11 bytes).
     const pieces = modeIndex == STATE ? STATE_PIECES_KEPT - 1 : RECEIVE_WINDOW;
@@ -2216,7 +2218,6 @@ class Connection implements Peer {
       );
     }
     const stream = this.#stream(streamId(channel, modeIndex));
-    let snapshot: SentSnapshot | undefined;
     // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
     // head at most): now a state may change what is queued. A newer one supersedes what of the older ones has not
     // left yet.
