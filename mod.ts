@@ -2063,7 +2063,7 @@ class Connection implements Peer {
       // A jump so far ahead that the oldest packet received since the last ack would leave the bits (32 behind the
       // latest) unacked: ack it first, or its sender counts it lost and sends it again (bench/throughput.ts, 1,200 B
       // over loopback: from 24-117 pieces received twice a run to 0-19). The oldest, not a count: a gap can lie between.
-      if (!this.#sink.reliable && this.#ackPending && sequenceAhead(sequence, this.#unackedOldest) > 32) {
+      if (!this.#sink.reliable && sequenceAhead(sequence, this.#unackedOldest) > 32 && this.#ackPending) {
         this.earlyAck = this.packet(now);
       }
       if (ahead > 0) {

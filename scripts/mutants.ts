@@ -894,11 +894,17 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "no early ack before a jump that pushes unacked packets out of the bits",
-    edits: [["sequenceAhead(sequence, this.#unackedOldest) > 32) {", "ahead > 32) {"]],
+    edits: [[
+      "sequenceAhead(sequence, this.#unackedOldest) > 32 && this.#ackPending) {",
+      "ahead > 32 && this.#ackPending) {",
+    ]],
   },
   {
     name: "the early ack counts the packets unacked as if in a row, not from the oldest",
-    edits: [["sequenceAhead(sequence, this.#unackedOldest) > 32) {", "ahead + this.#ackPending > 33) {"]],
+    edits: [[
+      "sequenceAhead(sequence, this.#unackedOldest) > 32 && this.#ackPending) {",
+      "ahead + this.#ackPending > 33 && this.#ackPending) {",
+    ]],
   },
   {
     name: "the oldest packet unacked is not taken back to a late one",
@@ -911,8 +917,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "an early ack over a reliable socket, which sends no acks",
     edits: [[
-      "if (!this.#sink.reliable && this.#ackPending && sequenceAhead(",
-      "if (this.#ackPending && sequenceAhead(",
+      "if (!this.#sink.reliable && sequenceAhead(",
+      "if (sequenceAhead(",
     ]],
   },
   {
