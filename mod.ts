@@ -2302,14 +2302,10 @@ class Connection implements Peer {
    * ride along again. pollTransmit then hands out the datagrams.
    */
   update(now: number): void {
-    // The oldest packet that may be in flight: see the flight forgotten below.
-    const first = nextSequence(this.#newestAcked);
     if (this.state != "disconnected" && now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout");
     // A new update's count of states rebuilt (one that ended above delivers nothing more, and never reads it).
     this.#rebuiltBytes = 0;
     if (this.state == "disconnecting" && !this.#queuedBytes) this.end(); // all sent and acked: the goodbye goes
-    // The record of packet `first`, if the ring still holds it (see the flight forgotten below).
-    const oldest = this.#sent[first & (SENT_PACKET_SLOTS - 1)];
     // A reliable stream that has waited `timeout` ms for one missing piece while later ones arrive
     // will wait forever: the sender believes it delivered (a bug or a forged ack), or its link lost every
     // resend for that long (a link no game can use).
@@ -2322,6 +2318,8 @@ class Connection implements Peer {
     // it, as TCP does on a timeout, or the window stays full of packets no ack will ever speak of. As TCP, back off
     // (twice as long each time until an ack moves on) and halve a window that was in use, so acks that stop
     // coming never make a new window leave every resend time.
+    const first = nextSequence(this.#newestAcked);
+    const oldest = this.#sent[first & (SENT_PACKET_SLOTS - 1)];
     if (
       oldest?.sequence === first &&
       now - oldest.sentAt > Math.min(MAX_RESEND_MS, this.#resendMs() * 2 ** this.#forgets)
