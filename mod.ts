@@ -3173,9 +3173,12 @@ const sooner = (a: Flying, b: Flying): boolean => (a.at - b.at || a.order - b.or
 
 /** The delays (ms) with which one datagram of `size` bytes arrives: none when lost, two when duplicated. */
 function link(options: LinkOptions): (size: number) => number[] {
-  // A caller's mistake throws now: a NaN delay stopped a memoryNet's clock for good, a negative one ran it back.
+  // A caller's mistake throws now: a NaN delay stopped a memoryNet's clock for good, a negative one ran it back, and
+  // a string (a URL's query, "50") passed `>= 0` and then joined as text: 50 ms took 5 s, and every peer timed out.
   for (const [name, value] of Object.entries(options)) {
-    if (!(value >= 0)) throw new RangeError(`LinkOptions.${name} is ${value}: it must be a number from 0`);
+    if (!(value >= 0) || typeof value != "number") {
+      throw new RangeError(`LinkOptions.${name} is ${value}: it must be a number from 0`);
+    }
   }
   let seed = options.seed ?? 1;
   let burst = 0; // datagrams of the current burst still to lose
@@ -3225,8 +3228,11 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
   return {
     advance(ms) {
       const end = clock + ms;
-      // A caller's mistake throws now: NaN stopped the clock for good, a negative ms ran it back.
-      if (!(ms >= 0)) throw new RangeError(`memoryNet.advance(${ms}): it must be a number from 0`);
+      // A caller's mistake throws now: NaN stopped the clock for good, a negative ms ran it back, a string ("16") made
+      // the clock a string.
+      if (!(ms >= 0) || typeof ms != "number") {
+        throw new RangeError(`memoryNet.advance(${ms}): it must be a number from 0`);
+      }
       while (heap[0]?.at <= end) {
         // The first off the heap: the last leaf sifts down from the root.
         const datagram = heap[0];
@@ -3684,6 +3690,9 @@ export function webSocketServer(): WebSocketServer {
     notify({ type: "closed", address });
   };
   const accept = (ws: WebSocketLike | CallbackWebSocket, address = `ws:${++count}`): string => {
+    // Deno.upgradeWebSocket's { socket, response } (not destructured), or the request, was kept and never heard from;
+    // host.close() then threw "ws.close is not a function".
+    if (!ws?.send) throw new TypeError("accept() takes a WebSocket");
     // A second link to one WebSocket would hear each of its messages twice.
     if (addresses.has(ws)) return addresses.get(ws)!;
     if (links.has(address)) {

@@ -1947,12 +1947,13 @@ Deno.test("for await over a Host yields its events (real time, bounded at 2 s)",
   assert.deepEqual(seen, ["connect", "message hello"]);
 });
 
-Deno.test("memoryNet.advance() throws at once for NaN or a negative ms, and its clock stays where it was", () => {
+Deno.test("memoryNet.advance() throws at once for NaN, a negative ms or a string, and its clock stays where it was", () => {
   // Unchecked, NaN stopped the network's clock for good (every Host on it then waited forever, with no error) and a
   // negative ms ran it back.
   const net = memoryNet();
   net.advance(5);
-  for (const ms of [NaN, -1, undefined as unknown as number]) {
+  // A string ("16") made the clock a string ("0161616..."), and every peer timed out on the fourth frame.
+  for (const ms of [NaN, -1, undefined as unknown as number, "16" as unknown as number]) {
     assert.throws(() => net.advance(ms), {
       name: "RangeError",
       message: `memoryNet.advance(${ms}): it must be a number from 0`,

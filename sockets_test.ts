@@ -253,18 +253,34 @@ Deno.test("webSocketServer: a WebSocket closed before accept() is not kept, and 
   assert.equal(sockets.accept(server, "10.0.0.7:50000"), "10.0.0.7:50000");
 });
 
-Deno.test("webSocketServer: accept() given what is no WebSocket throws each time and keeps nothing of it", () => {
-  // Its URL: the throw came after its address was kept, so a second accept() of it returned that address, silently,
-  // and the entry stayed for good.
+Deno.test("webSocketServer: accept() given what is no WebSocket throws each time, saying what it takes, and keeps nothing of it", () => {
+  // Its URL: the throw ("Cannot use 'in' operator…") came after its address was kept, so a second accept() of it
+  // returned that address, silently, and the entry stayed for good. Deno.upgradeWebSocket's { socket, response }, not
+  // destructured, was kept without a word and never heard from, and host.close() then threw "ws.close is not a
+  // function". Nothing: "Cannot read properties of undefined".
   const sockets = webSocketServer();
   const events: SocketEvent[] = [];
   sockets.listen(() => {}, (event) => events.push(event));
-  const url = "ws://127.0.0.1:8080" as unknown as WebSocketLike;
-  for (let i = 0; i < 2; i++) assert.throws(() => sockets.accept(url, "player"), TypeError);
-  sockets.closed(url);
+  const upgraded = {
+    socket: { readyState: 0, send() {}, close() {}, addEventListener() {} },
+    response: new Response(),
+  };
+  const message = "accept() takes a WebSocket";
+  for (const wrong of ["ws://127.0.0.1:8080", upgraded, new Request("http://127.0.0.1:8080/"), undefined]) {
+    for (let i = 0; i < 2; i++) {
+      assert.throws(() => sockets.accept(wrong as unknown as WebSocketLike, "player"), { name: "TypeError", message });
+    }
+    sockets.closed(wrong as unknown as WebSocketLike);
+    // A message from it is taken as a new accept(), which throws again.
+    assert.throws(() => sockets.message(wrong as unknown as WebSocketLike, new Uint8Array([1])), TypeError);
+  }
+  // One whose linking throws (here its addEventListener) keeps nothing either.
+  const broken = { readyState: 1, send() {}, close() {}, addEventListener: () => assert.fail("gone") };
+  for (let i = 0; i < 2; i++) assert.throws(() => sockets.accept(broken, "player"), /gone/);
+  sockets.closed(broken);
   assert.deepEqual(events, []);
-  // A message from it is taken as a new accept(), which throws again.
-  assert.throws(() => sockets.message(url, new Uint8Array([1])), TypeError);
+  assert.equal(sockets.accept(upgraded.socket, "player"), "player"); // the address was never taken
+  sockets.close();
 });
 
 Deno.test("webSocketServer: a WebSocket accepted twice keeps its one address, and each message arrives once", () => {

@@ -569,6 +569,14 @@ export declare class Timeline<T> {
      */
     at(time: number): [before: T, after: T, fraction: number] | undefined;
     /**
+     * The state at `time`, interpolated with {@linkcode lerp}; undefined while empty.
+     *
+     * @param time the render time, ms on the sender's clock
+     * @returns the state
+     * @throws {RangeError} for a time that is not a finite number
+     */
+    sample(time: number): T | undefined;
+    /**
      * Adds a state at `time` (ms on the sender's clock), in time order even when it arrives late.
      *
      * @param time when the state was true
@@ -577,14 +585,6 @@ export declare class Timeline<T> {
      * `"state"` mode): filed, it made every sample after it NaN
      */
     add(time: number, state: T): void;
-    /**
-     * The state at `time`, interpolated with {@linkcode lerp}; undefined while empty.
-     *
-     * @param time the render time, ms on the sender's clock
-     * @returns the state
-     * @throws {RangeError} for a time that is not a finite number
-     */
-    sample(time: number): T | undefined;
 }
 /**
  * An in-memory network where every datagram crosses the same simulated link,

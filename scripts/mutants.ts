@@ -184,8 +184,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "LinkOptions not checked",
     edits: [[
-      "    if (!(value >= 0)) throw new RangeError(`LinkOptions.",
-      "    if (false) throw new RangeError(`LinkOptions.",
+      '    if (!(value >= 0) || typeof value != "number") {',
+      "    if (false) {",
     ]],
   },
   {
@@ -552,8 +552,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "memoryNet.advance() takes NaN or a negative ms",
     edits: [[
-      "      if (!(ms >= 0)) throw new RangeError(`memoryNet.advance(${ms}): it must be a number from 0`);\n",
-      "",
+      '      if (!(ms >= 0) || typeof ms != "number") {',
+      "      if (false) {",
     ]],
   },
   {
@@ -981,6 +981,18 @@ const MUTANTS: Mutant[] = [
   {
     name: "a packet found lost is counted again by each later ack",
     edits: [["      packet.counted = true;\n", ""]],
+  },
+  {
+    name: "webSocketServer().accept() takes what is no WebSocket without a word",
+    edits: [['    if (!ws?.send) throw new TypeError("accept() takes a WebSocket");\n', ""]],
+  },
+  {
+    name: "a link option given as a string taken (and joined as text)",
+    edits: [['if (!(value >= 0) || typeof value != "number")', "if (!(value >= 0))"]],
+  },
+  {
+    name: "memoryNet.advance() takes a string",
+    edits: [['if (!(ms >= 0) || typeof ms != "number")', "if (!(ms >= 0))"]],
   },
   {
     name: "a message that waits is looked at from its first piece each time",
