@@ -3577,8 +3577,9 @@ export async function bunUdp(
   open: BunUdpOpen,
   options?: { hostname?: string; port?: number },
 ): Promise<Socket & { readonly address: string }> {
-  // Bun.udpSocket's socket (or its promise) in place of the function rejected as "n is not a function" (dist/mod.js).
-  if (typeof open != "function") throw new TypeError("bunUdp() takes Bun.udpSocket");
+  // The socket Bun.udpSocket() returns (or its promise) in place of the function rejected as "n is not a function"
+  // (dist/mod.js). The message names no global: mod.ts names none in its code (scripts/test.ts checks).
+  if (typeof open != "function") throw new TypeError("bunUdp() takes Bun's udpSocket");
   let receive: (data: Uint8Array, from: string) => void = ignore;
   let fail: (error: unknown) => void = ignore;
   // Datagrams waiting for `drain` when the send buffer was full: [data, port, hostname, done].

@@ -457,7 +457,7 @@ Deno.test("bunUdp given what is no Bun.udpSocket function rejects with a TypeErr
   for (const wrong of [socket, Promise.resolve(socket), { port: 4000 }, undefined]) {
     await assert.rejects(() => bunUdp(wrong as unknown as BunUdpOpen), {
       name: "TypeError",
-      message: "bunUdp() takes Bun.udpSocket",
+      message: "bunUdp() takes Bun's udpSocket",
     });
   }
 });

@@ -955,7 +955,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "bunUdp takes what is no function without a word",
-    edits: [['  if (typeof open != "function") throw new TypeError("bunUdp() takes Bun.udpSocket");\n', ""]],
+    edits: [[`  if (typeof open != "function") throw new TypeError("bunUdp() takes Bun's udpSocket");\n`, ""]],
   },
   {
     name: "webSocket takes what is no WebSocket without a word",
