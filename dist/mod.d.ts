@@ -822,6 +822,7 @@ export interface WebSocketServer extends Socket {
      * @returns the address its messages come from: for a WebSocket accepted before, the address it has (each message
      * arrives once, whatever `address` says)
      * @throws {RangeError} when another open WebSocket has that address
+     * @throws {TypeError} for what is no WebSocket (`Deno.upgradeWebSocket`'s `{ socket, response }` whole, a URL)
      */
     accept(ws: WebSocketLike | CallbackWebSocket, address?: string): string;
     /** A message on a WebSocket, for runtimes that call back (Bun's `message`, Durable Objects' `webSocketMessage`). */
