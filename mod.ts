@@ -580,10 +580,10 @@ export interface MemoryNet {
    *
    * @param from the sending socket's address
    * @param to the receiving socket's address
-   * @param options the link
+   * @param options the link (default: a perfect one)
    * @throws {RangeError} for a link option that is not a number from 0
    */
-  link(from: string, to: string, options: LinkOptions): void;
+  link(from: string, to: string, options?: LinkOptions): void;
 }
 
 // ─── Bytes ──────────────────────────────────────────────────────────────────
@@ -3172,7 +3172,8 @@ interface Flying {
 const sooner = (a: Flying, b: Flying): boolean => (a.at - b.at || a.order - b.order) < 0;
 
 /** The delays (ms) with which one datagram of `size` bytes arrives: none when lost, two when duplicated. */
-function link(options: LinkOptions): (size: number) => number[] {
+function link(options: LinkOptions = {}): (size: number) => number[] {
+  // No options, a perfect link: `condition(socket)` and `net.link(from, to)` without them threw on undefined.
   // A caller's mistake throws now: a NaN delay stopped a memoryNet's clock for good, a negative one ran it back, and
   // a string (a URL's query, "50") passed `>= 0` and then joined as text: 50 ms took 5 s, and every peer timed out.
   for (const [name, value] of Object.entries(options)) {
@@ -3216,7 +3217,7 @@ function link(options: LinkOptions): (size: number) => number[] {
  * net.advance(100); // Uint8Array(2) [ 1, 2 ] a 50
  * ```
  */
-export function memoryNet(options: LinkOptions = {}): MemoryNet {
+export function memoryNet(options?: LinkOptions): MemoryNet {
   const delays = link(options);
   let sent = 0;
   const links = new Map<string, (size: number) => number[]>();
@@ -3289,11 +3290,11 @@ export function memoryNet(options: LinkOptions = {}): MemoryNet {
  * `close()` closes the socket once the datagrams on their timers have gone.
  *
  * @param socket the socket to wrap
- * @param options the link
+ * @param options the link (default: a perfect one)
  * @returns a socket that sends through the link
  * @throws {RangeError} for a link option that is not a number from 0
  */
-export function condition(socket: Socket, options: LinkOptions): Socket {
+export function condition(socket: Socket, options?: LinkOptions): Socket {
   const delays = link(options);
   // Whether close() came, and the datagrams still on their timers: the socket closes after the last of them, so a
   // Host's goodbyes, sent as it closes, still go (closed at once, they were lost and the peer timed out).

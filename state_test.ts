@@ -662,6 +662,36 @@ Deno.test("LinkOptions that are not numbers from 0 throw at once, naming the opt
   assert.deepEqual(heard, [0]);
 });
 
+Deno.test("LinkOptions left out are a perfect link, in memoryNet's link and condition, as in memoryNet", () => {
+  // condition(socket) and net.link(from, to) with no options threw "Cannot convert undefined or null to object"
+  // (a newcomer's-mistakes audit, 2026-12-02); memoryNet() took none already.
+  const net = memoryNet({ loss: 1 }); // the network loses everything
+  net.link("a", "b"); // but a to b is perfect
+  const heard: string[] = [];
+  net.socket("b").listen((_, from) => heard.push(from));
+  net.socket("a").listen((_, from) => heard.push(from));
+  net.socket("a").send(Uint8Array.of(1), "b");
+  net.socket("b").send(Uint8Array.of(1), "a");
+  net.advance(1);
+  assert.deepEqual(heard, ["a"]);
+  // condition() with no options sends each datagram on, with no delay, from a timer.
+  const sent: number[] = [];
+  const fake: Socket = { send: (data) => sent.push(data[0]), listen() {}, close() {} };
+  const timers: [callback: () => void, delayMs: number][] = [];
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout =
+    ((callback: () => void, delayMs: number) => timers.push([callback, delayMs])) as unknown as typeof setTimeout;
+  try {
+    const perfect = condition(fake);
+    for (let i = 0; i < 20; i++) perfect.send(Uint8Array.of(i), "server");
+    assert.deepEqual(timers.map(([, delayMs]) => delayMs), Array(20).fill(0));
+    for (const [callback] of timers.splice(0)) callback();
+    assert.deepEqual(sent, [...Array(20).keys()]);
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
+});
+
 Deno.test("memoryNet: closing a socket leaves a newer socket at the same address listening", () => {
   // A player's game restarts on the same address and port and the old Host closes last: its close took the new
   // socket's listener with it, and the new Host heard nothing (found in review, 2026-12-01).

@@ -366,10 +366,10 @@ export interface MemoryNet {
      *
      * @param from the sending socket's address
      * @param to the receiving socket's address
-     * @param options the link
+     * @param options the link (default: a perfect one)
      * @throws {RangeError} for a link option that is not a number from 0
      */
-    link(from: string, to: string, options: LinkOptions): void;
+    link(from: string, to: string, options?: LinkOptions): void;
 }
 /**
  * Encodes a value as MessagePack bytes, each value in its smallest encoding.
@@ -617,11 +617,11 @@ export declare function memoryNet(options?: LinkOptions): MemoryNet;
  * `close()` closes the socket once the datagrams on their timers have gone.
  *
  * @param socket the socket to wrap
- * @param options the link
+ * @param options the link (default: a perfect one)
  * @returns a socket that sends through the link
  * @throws {RangeError} for a link option that is not a number from 0
  */
-export declare function condition(socket: Socket, options: LinkOptions): Socket;
+export declare function condition(socket: Socket, options?: LinkOptions): Socket;
 /** The part of `Deno.DatagramConn` (from `Deno.listenDatagram`, which needs `--unstable-net`) that {@linkcode denoUdp} uses. */
 export interface DenoDatagramConn {
     /** Sends one datagram. */
