@@ -2760,6 +2760,11 @@ export class Host {
     } else this.#count("invalidDropped", connection);
   }
 
+  /** The connected peers. */
+  get peers(): Peer[] {
+    return [...this.#connections.values()].filter((connection) => connection.state == "connected");
+  }
+
   /**
    * Starts connecting to a Host at `address`; a `"connect"` event follows, or
    * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`),
@@ -2818,11 +2823,6 @@ export class Host {
     this.#connections.clear();
     this.#closed = true;
     this.#socket.close();
-  }
-
-  /** The connected peers. */
-  get peers(): Peer[] {
-    return [...this.#connections.values()].filter((connection) => connection.state == "connected");
   }
 }
 
