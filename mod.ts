@@ -2541,6 +2541,11 @@ export class Host {
   #now: () => number;
   #random: (bytes: Uint8Array) => void;
   #connections = new Map<string, Connection>();
+  /**
+   * What the connections share with the Host, the event queue and the timed messages waiting for their time among
+   * it (of one time, in the order they came).
+   */
+  #sink: Sink;
   /** True once close() has run; unset before: it is only ever tested for truth. */
   #closed?: boolean;
   /**
@@ -2548,11 +2553,6 @@ export class Host {
    * no connection. Its RTT and loss are estimated over the packets of all its peers.
    */
   readonly stats: Stats = newStats();
-  /**
-   * What the connections share with the Host, the event queue and the timed messages waiting for their time among
-   * it (of one time, in the order they came).
-   */
-  #sink: Sink;
 
   /**
    * Makes a Host on a socket and starts listening.
