@@ -2546,13 +2546,13 @@ export class Host {
    * it (of one time, in the order they came).
    */
   #sink: Sink;
-  /** True once close() has run; unset before: it is only ever tested for truth. */
-  #closed?: boolean;
   /**
    * Counters for the whole Host: every peer's, plus datagrams that belong to
    * no connection. Its RTT and loss are estimated over the packets of all its peers.
    */
   readonly stats: Stats = newStats();
+  /** True once close() has run; unset before: it is only ever tested for truth. */
+  #closed?: boolean;
 
   /**
    * Makes a Host on a socket and starts listening.
