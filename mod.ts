@@ -1069,6 +1069,11 @@ let inputAt: number;
 // Floats and 64-bit integers are copied into one scratch view to be read:
 // a DataView per message costs about 110 ns.
 const scratch = /* @__PURE__ */ new Uint8Array(8);
+/**
+ * readString's cache of short ASCII strings, by slot: the key of the string each slot holds (1, then each of its
+ * bytes, in base 128), 0 while it holds none. Its strings are shortStrings.
+ */
+const shortStringKeys = /* @__PURE__ */ new Float64Array(STRING_CACHE_SLOTS);
 
 /**
  * Sets `key` of `object` as an own data property, "__proto__" too: assigned, that key sets the prototype.
@@ -1108,7 +1113,7 @@ function readString(byteCount: number): string {
   }
   return shortStrings[slot];
 }
-const shortStringKeys = /* @__PURE__ */ new Float64Array(STRING_CACHE_SLOTS);
+/** The strings of readString's cache, by slot: see shortStringKeys. */
 const shortStrings: string[] = [];
 
 /** Reads an ext of `byteCount` bytes: a timestamp becomes a Date, any other type an Extension. */
