@@ -3723,7 +3723,6 @@ export function webSocketServer(): WebSocketServer {
   };
   return {
     reliable: true,
-    accept,
     message(ws, data) {
       deliverMessage(data, addresses.get(ws) ?? accept(ws), receive, notify);
     },
@@ -3732,16 +3731,17 @@ export function webSocketServer(): WebSocketServer {
       if (link) link.send(data);
       else notify(sendError("no open WebSocket there", to));
     },
-    listen(onData, onEvent = ignore) {
-      receive = onData;
-      notify = onEvent;
-    },
-    closed: forget,
     close() {
       links.forEach((link) => link.close());
       addresses.clear();
       links.clear();
     },
+    listen(onData, onEvent = ignore) {
+      receive = onData;
+      notify = onEvent;
+    },
+    closed: forget,
+    accept,
   };
 }
 
