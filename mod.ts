@@ -3232,6 +3232,10 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
   const listeners = new Map<string, (data: Uint8Array, from: string) => void>();
   let clock = 0;
   return {
+    link(from, to, options) {
+      links.set(`${from}>${to}`, link(options));
+    },
+    now: () => clock,
     advance(ms) {
       const end = clock + ms;
       // A caller's mistake throws now: NaN stopped the clock for good, a negative ms ran it back, a string ("16") made
@@ -3257,7 +3261,6 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
       }
       clock = end;
     },
-    now: () => clock,
     socket(address) {
       let mine: unknown;
       return {
@@ -3279,9 +3282,6 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
         },
         now: () => clock,
       };
-    },
-    link(from, to, options) {
-      links.set(`${from}>${to}`, link(options));
     },
   };
 }
