@@ -3300,11 +3300,11 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
  * @throws {RangeError} for a link option that is not a number from 0
  */
 export function condition(socket: Socket, options?: LinkOptions): Socket {
-  const delays = link(options);
-  // Whether close() came, and the datagrams still on their timers: the socket closes after the last of them, so a
+  // The datagrams still on their timers, and whether close() came: the socket closes after the last of them, so a
   // Host's goodbyes, sent as it closes, still go (closed at once, they were lost and the peer timed out).
-  let closing: boolean | undefined;
   let waiting = 0;
+  let closing: boolean | undefined;
+  const delays = link(options);
   let notify: (event: SocketEvent) => void = ignore;
   return {
     send(data, to) {
