@@ -3692,8 +3692,8 @@ export function webSocketServer(): WebSocketServer {
   const links = new Map<string, WebSocketLink>();
   const forget = (ws: WebSocketLike | CallbackWebSocket) => {
     const address = addresses.get(ws)!;
+    links.delete(address); // none for one closed before or never accepted: its address is undefined, and no link is there
     if (!addresses.delete(ws)) return; // closed before, or never accepted: its close is told once
-    links.delete(address);
     notify({ type: "closed", address });
   };
   const accept = (ws: WebSocketLike | CallbackWebSocket, address = `ws:${++count}`): string => {
