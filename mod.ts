@@ -3276,11 +3276,11 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
         listen(receive) {
           listeners.set(address, mine = receive);
         },
+        now: () => clock,
         close() {
           // Another socket at this address since (a player back on the same port) keeps listening.
           if (listeners.get(address) == mine) listeners.delete(address);
         },
-        now: () => clock,
       };
     },
   };
