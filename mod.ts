@@ -3690,12 +3690,6 @@ export function webSocketServer(): WebSocketServer {
   let receive: (data: Uint8Array, from: string) => void = ignore;
   let notify: (event: SocketEvent) => void = ignore;
   const links = new Map<string, WebSocketLink>();
-  const forget = (ws: WebSocketLike | CallbackWebSocket) => {
-    const address = addresses.get(ws)!;
-    links.delete(address); // none for one closed before or never accepted: its address is undefined, and no link is there
-    if (!addresses.delete(ws)) return; // closed before, or never accepted: its close is told once
-    notify({ type: "closed", address });
-  };
   const accept = (ws: WebSocketLike | CallbackWebSocket, address = `ws:${++count}`): string => {
     // Deno.upgradeWebSocket's { socket, response } (not destructured), or the request, was kept and never heard from;
     // host.close() then threw "ws.close is not a function".
@@ -3720,6 +3714,12 @@ export function webSocketServer(): WebSocketServer {
     );
     addresses.set(ws, address);
     return address;
+  };
+  const forget = (ws: WebSocketLike | CallbackWebSocket) => {
+    const address = addresses.get(ws)!;
+    links.delete(address); // none for one closed before or never accepted: its address is undefined, and no link is there
+    if (!addresses.delete(ws)) return; // closed before, or never accepted: its close is told once
+    notify({ type: "closed", address });
   };
   return {
     reliable: true,
