@@ -2563,10 +2563,10 @@ export class Host {
    * Makes a Host on a socket and starts listening.
    *
    * @param socket where datagrams go and come from
-   * @param options limits and the clock; see {@linkcode HostOptions}
+   * @param options limits and the clock; see {@linkcode HostOptions} (none, undefined or null: every default)
    * @throws {RangeError} for an option out of its range
    */
-  constructor(socket: Socket, options: HostOptions = {}) {
+  constructor(socket: Socket, options?: HostOptions | null) {
     // A runtime's own socket given as it is (a Deno DatagramConn, a WebSocket) has no `listen`.
     if (!socket?.listen) {
       throw new TypeError("new Host() takes a Socket: wrap yours in denoUdp, nodeUdp, bunUdp or webSocket");
@@ -2588,7 +2588,7 @@ export class Host {
         ["maxTimedMessages", 4096],
       ] as [keyof Config, number, number?, number?][]
     ) {
-      const value = options[name] ?? fallback;
+      const value = options?.[name] ?? fallback;
       if (!(Number.isInteger(value) && value >= min && value <= max)) {
         // A string is quoted: `timeout: "5000"` read "is 5000: it must be an integer", a puzzle (a newcomer's first game).
         throw new RangeError(
@@ -2599,9 +2599,9 @@ export class Host {
       }
       config[name] = value;
     }
-    this.#random = options.random ?? ignore;
+    this.#random = options?.random ?? ignore;
     this.#socket = socket;
-    this.#now = options.now ?? socket.now ?? (() => performance.now());
+    this.#now = options?.now ?? socket.now ?? (() => performance.now());
     this.#sink = {
       config,
       stats: this.stats,

@@ -1908,6 +1908,21 @@ Deno.test("new Host() quotes an option given as a string, which reads like a num
   });
 });
 
+Deno.test("new Host(socket, null) takes every default, as new Host(socket) does", () => {
+  // It threw "Cannot read properties of null (reading 'maxPeers')" (a newcomer's-mistakes audit, 2026-12-02): a game
+  // passing the options of a config file that has none.
+  const net = memoryNet({ latencyMs: 5 });
+  const server = new Host(net.socket("server"), null);
+  const client = new Host(net.socket("client"), null);
+  const peer = client.connect("server");
+  for (let i = 0; i < 10; i++) {
+    for (const host of [server, client]) host.update();
+    net.advance(5);
+  }
+  assert.equal(peer.state, "connected");
+  assert.equal(server.peers.length, 1);
+});
+
 Deno.test("new Host() given no Socket (a runtime's own socket, unwrapped) throws a TypeError naming the adapters", () => {
   // What a newcomer passes: nothing, a Deno DatagramConn or a WebSocket as they are (no listen), a node:dgram socket.
   const unwrapped = [undefined, null, { send() {}, close() {}, receive() {} }, { send() {}, close() {}, bind() {} }];

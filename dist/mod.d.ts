@@ -468,14 +468,16 @@ export declare class Host {
      * Makes a Host on a socket and starts listening.
      *
      * @param socket where datagrams go and come from
-     * @param options limits and the clock; see {@linkcode HostOptions}
+     * @param options limits and the clock; see {@linkcode HostOptions} (none, undefined or null: every default)
      * @throws {RangeError} for an option out of its range
      */
-    constructor(socket: Socket, options?: HostOptions);
+    constructor(socket: Socket, options?: HostOptions | null);
     /** Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. */
     update(): void;
     /** The next event, or undefined when there is none. */
     poll(): HostEvent | undefined;
+    /** The connected peers. */
+    get peers(): Peer[];
     /**
      * Starts connecting to a Host at `address`; a `"connect"` event follows, or
      * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`),
@@ -503,8 +505,6 @@ export declare class Host {
      * the socket. `poll()` hands out nothing after it.
      */
     close(): void;
-    /** The connected peers. */
-    get peers(): Peer[];
 }
 /** What a peer knows of the other side's clock: see {@linkcode Peer.clock}. */
 export interface ClockEstimate {

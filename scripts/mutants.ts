@@ -327,7 +327,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "HostOptions.random ignored: crypto used anyway",
     edits: [[
-      "this.#random = options.random ?? ignore;",
+      "this.#random = options?.random ?? ignore;",
       "this.#random = ignore;",
     ]],
   },
@@ -530,8 +530,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the socket's clock ignored",
     edits: [[
-      "this.#now = options.now ?? socket.now ?? (() => performance.now());",
-      "this.#now = options.now ?? (() => performance.now());",
+      "this.#now = options?.now ?? socket.now ?? (() => performance.now());",
+      "this.#now = options?.now ?? (() => performance.now());",
     ]],
   },
   {
@@ -997,6 +997,10 @@ const MUTANTS: Mutant[] = [
       ["function link(options: LinkOptions = {})", "function link(options: LinkOptions = undefined!)"],
       ["export function memoryNet(options?: LinkOptions)", "export function memoryNet(options: LinkOptions = {})"],
     ],
+  },
+  {
+    name: "new Host(socket, null) throws on null",
+    edits: [["const value = options?.[name] ?? fallback;", "const value = options![name] ?? fallback;"]],
   },
   {
     name: "memoryNet.advance() takes a string",
