@@ -2171,6 +2171,17 @@ class Connection implements Peer {
     return queue.length >= (this.queued * 2 < max ? 2 * max : max);
   }
 
+  /** The HELLO to send (again): with the cookie once the CHALLENGE brought it, or as `cookie` when it just did. */
+  hello(now: number, cookie?: number): Uint8Array {
+    // As in the constructor, 0 is no cookie (a HELLO's before the challenge): no Host makes one (`|| 1`).
+    if (cookie) {
+      this.#keyed(cookie, false);
+      this.#lastReceivedAt = now;
+    }
+    this.#lastSentAt = now;
+    return writeHandshake(HELLO, this.#config.protocol, this.nonce, this.#cookie);
+  }
+
   send(value: unknown, options: SendOptions = {}): boolean {
     // From JavaScript a mode in place of the options, send(value, "unreliable"), threw a RangeError about a time (a
     // string's at() read as `at`); a channel, send(value, 1), went on channel 0, silently; null failed on `.mode`.
@@ -2263,17 +2274,6 @@ class Connection implements Peer {
     // pieces), which the receiver's bound has room for.
     this.#queuedBytes += pieceCount * HELD_PIECE_BYTES + payload.length;
     return true;
-  }
-
-  /** The HELLO to send (again): with the cookie once the CHALLENGE brought it, or as `cookie` when it just did. */
-  hello(now: number, cookie?: number): Uint8Array {
-    // As in the constructor, 0 is no cookie (a HELLO's before the challenge): no Host makes one (`|| 1`).
-    if (cookie) {
-      this.#keyed(cookie, false);
-      this.#lastReceivedAt = now;
-    }
-    this.#lastSentAt = now;
-    return writeHandshake(HELLO, this.#config.protocol, this.nonce, this.#cookie);
   }
 
   /** A CLOSING packet now, whatever the spacing: Host.close() sends a few at once before its socket closes. */
