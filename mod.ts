@@ -2375,7 +2375,7 @@ class Connection implements Peer {
       const bytes = frameBytes(piece);
       if (used + bytes > room) return false;
       if (piece.sends++) this.count("messagesResent");
-      else if (isReliable(piece.mode) && !this.#sink.reliable) this.#inFlight.push(piece);
+      else if (!this.#sink.reliable && isReliable(piece.mode)) this.#inFlight.push(piece);
       else {
         piece.done = true; // unreliable pieces go once, and everything over a reliable socket
         this.#queuedBytes -= HELD_PIECE_BYTES + piece.payload.length;
@@ -2391,11 +2391,11 @@ class Connection implements Peer {
       }
       return true;
     };
-    // Takes the pieces of one list of the plan in turn while they fit, past those acked or sent already this update
+    // Takes the pieces of one list of the plan in turn while they fit, past those sent already this update or acked
     // (each off the list: the next packet goes on from the first that did not fit).
     const takePlanned = (list: number) => {
       const pieces = this.#plan[list];
-      for (let piece; (piece = pieces.at(-1)) && (piece.done || now == piece.sentAt || take(piece, list > 1));) {
+      for (let piece; (piece = pieces.at(-1)) && (now == piece.sentAt || piece.done || take(piece, list > 1));) {
         pieces.pop();
       }
     };
