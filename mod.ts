@@ -2246,7 +2246,7 @@ class Connection implements Peer {
     // a backlog of 1,200-byte messages took two packets each, one nearly empty).
     const last = stream.last;
     let shift = last && !last.sends && !last.done ? frameBytes(last) : 0;
-    if (shift + (payload.length - 1) % pieceBytes >= pieceBytes) shift = 0;
+    if ((payload.length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;
     const pieceCount = Math.ceil((payload.length + shift) / pieceBytes); // pack gives at least 1 byte
     const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
     if (snapshot) snapshot.unacked = pieceCount;
@@ -2260,7 +2260,7 @@ class Connection implements Peer {
         fragment: 2 * index + +(index == pieceCount - 1),
         payload: pieceCount == 1
           ? payload
-          : payload.subarray(index && index * pieceBytes - shift, index * pieceBytes + pieceBytes - shift),
+          : payload.subarray(index && index * pieceBytes - shift, pieceBytes + index * pieceBytes - shift),
         sends: 0,
         copies: 0,
         sentAt: 0,

@@ -711,13 +711,13 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "fill: a message cut to fill a packet even when that adds a piece",
-    edits: [["    if (shift + (payload.length - 1) % pieceBytes >= pieceBytes) shift = 0;\n", ""]],
+    edits: [["    if ((payload.length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;\n", ""]],
   },
   {
     name: "fill: a cut ending exactly at a piece's end taken, a piece added",
     edits: [[
-      "shift + (payload.length - 1) % pieceBytes >= pieceBytes",
-      "shift + (payload.length - 1) % pieceBytes > pieceBytes",
+      "(payload.length - 1) % pieceBytes + shift >= pieceBytes",
+      "(payload.length - 1) % pieceBytes + shift > pieceBytes",
     ]],
   },
   {
