@@ -2567,9 +2567,11 @@ export class Host {
    * @throws {RangeError} for an option out of its range
    */
   constructor(socket: Socket, options?: HostOptions | null) {
-    // A runtime's own socket given as it is (a Deno DatagramConn, a WebSocket) has no `listen`.
+    // A runtime's own socket given as it is (a Deno DatagramConn, a WebSocket) has no `listen`, nor has a memoryNet.
     if (!socket?.listen) {
-      throw new TypeError("new Host() takes a Socket: wrap yours in denoUdp, nodeUdp, bunUdp or webSocket");
+      throw new TypeError(
+        "new Host() takes a Socket: wrap yours in denoUdp, nodeUdp, bunUdp or webSocket, or use memoryNet().socket(address)",
+      );
     }
     const config = this.#config = {} as Config;
     // Each numeric option: its name, default, greatest value (default 2 ** 31) and least (default 1).

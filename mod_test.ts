@@ -1924,12 +1924,20 @@ Deno.test("new Host(socket, null) takes every default, as new Host(socket) does"
 });
 
 Deno.test("new Host() given no Socket (a runtime's own socket, unwrapped) throws a TypeError naming the adapters", () => {
-  // What a newcomer passes: nothing, a Deno DatagramConn or a WebSocket as they are (no listen), a node:dgram socket.
-  const unwrapped = [undefined, null, { send() {}, close() {}, receive() {} }, { send() {}, close() {}, bind() {} }];
+  // What a newcomer passes: nothing, a Deno DatagramConn or a WebSocket as they are (no listen), a node:dgram socket,
+  // a memoryNet itself in place of one of its sockets (the message named only the adapters: the audit of 2026-12-02).
+  const unwrapped = [
+    undefined,
+    null,
+    { send() {}, close() {}, receive() {} },
+    { send() {}, close() {}, bind() {} },
+    memoryNet(),
+  ];
   for (const socket of unwrapped) {
     assert.throws(() => new Host(socket as unknown as Socket), {
       name: "TypeError",
-      message: "new Host() takes a Socket: wrap yours in denoUdp, nodeUdp, bunUdp or webSocket",
+      message:
+        "new Host() takes a Socket: wrap yours in denoUdp, nodeUdp, bunUdp or webSocket, or use memoryNet().socket(address)",
     });
   }
 });
