@@ -3180,6 +3180,7 @@ const sooner = (a: Flying, b: Flying): boolean => (a.at - b.at || a.order - b.or
 
 /** The delays (ms) with which one datagram of `size` bytes arrives: none when lost, two when duplicated. */
 function link(options: LinkOptions = {}): (size: number) => number[] {
+  let burst = 0; // datagrams of the current burst still to lose
   // No options, a perfect link: `condition(socket)` and `net.link(from, to)` without them threw on undefined.
   // A caller's mistake throws now: a NaN delay stopped a memoryNet's clock for good, a negative one ran it back, and
   // a string (a URL's query, "50") passed `>= 0` and then joined as text: 50 ms took 5 s, and every peer timed out.
@@ -3189,7 +3190,6 @@ function link(options: LinkOptions = {}): (size: number) => number[] {
     }
   }
   let seed = options.seed ?? 1;
-  let burst = 0; // datagrams of the current burst still to lose
   const { jitterMs = 0, reorder = 0, loss = 0, burstLoss = 0, burstLength = 8, duplicate = 0, latencyMs = 0 } = options;
   // A 32-bit linear congruential generator (Numerical Recipes' constants): seeded, so every run
   // of a test sees the same link; its high bits, all a float from 0 to 1 needs, are well mixed.
