@@ -2601,8 +2601,8 @@ export class Host {
       }
       config[name] = value;
     }
-    this.#random = options?.random ?? ignore;
     this.#socket = socket;
+    this.#random = options?.random ?? ignore;
     this.#now = options?.now ?? socket.now ?? (() => performance.now());
     this.#sink = {
       config,
