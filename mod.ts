@@ -2699,15 +2699,6 @@ export class Host {
     this.#count("packetsSent", connection);
   }
 
-  /** Sends a datagram as #transmit does; a socket that throws is counted too, and never stops an update. */
-  #send(datagram: Uint8Array, connection: Connection | string): void {
-    try {
-      this.#transmit(datagram, connection);
-    } catch {
-      this.#count("socketErrors", connection);
-    }
-  }
-
   /** Adds to a counter of a connection (and so of the Host), or of the Host alone for an address with none. */
   #count(name: keyof Stats, connection: Connection | string | undefined, amount = 1): void {
     if (connection instanceof Connection) connection.count(name, amount);
@@ -2721,6 +2712,15 @@ export class Host {
       connection?.end("closed");
       this.#connections.delete(event.address);
     } else this.#count("socketErrors", connection);
+  }
+
+  /** Sends a datagram as #transmit does; a socket that throws is counted too, and never stops an update. */
+  #send(datagram: Uint8Array, connection: Connection | string): void {
+    try {
+      this.#transmit(datagram, connection);
+    } catch {
+      this.#count("socketErrors", connection);
+    }
   }
 
   /** Answers a handshake datagram; one that fits no step of the handshake is counted invalid. */
