@@ -3180,8 +3180,8 @@ const sooner = (a: Flying, b: Flying): boolean => (a.at - b.at || a.order - b.or
 
 /** The delays (ms) with which one datagram of `size` bytes arrives: none when lost, two when duplicated. */
 function link(options: LinkOptions = {}): (size: number) => number[] {
-  let burst = 0; // datagrams of the current burst still to lose
   // No options, a perfect link: `condition(socket)` and `net.link(from, to)` without them threw on undefined.
+  let burst = 0; // datagrams of the current burst still to lose
   // A caller's mistake throws now: a NaN delay stopped a memoryNet's clock for good, a negative one ran it back, and
   // a string (a URL's query, "50") passed `>= 0` and then joined as text: 50 ms took 5 s, and every peer timed out.
   for (const [name, value] of Object.entries(options)) {
