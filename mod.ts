@@ -1063,12 +1063,13 @@ function readInt(byteCount: number): number {
   return value;
 }
 
-// The value being read and where: unpack sets both before any read.
+// The value being read: unpack sets it, and inputAt below, before any read.
 let input: Uint8Array;
-let inputAt: number;
 // Floats and 64-bit integers are copied into one scratch view to be read:
 // a DataView per message costs about 110 ns.
 const scratch = /* @__PURE__ */ new Uint8Array(8);
+// Where in input the next read starts.
+let inputAt: number;
 /**
  * readString's cache of short ASCII strings, by slot: the key of the string each slot holds (1, then each of its
  * bytes, in base 128), 0 while it holds none. Its strings are shortStrings.
