@@ -3406,6 +3406,10 @@ function udpSocket(runtime: {
       const match = /^(?:\[([\da-f.:]+)\]|([\d.]+)):(\d{1,5})$/i.exec(to);
       const port = +match?.[3]!; // NaN when it does not match: +undefined
       const hostname = match?.[1] ?? match?.[2];
+      const done = (error?: unknown) => {
+        if (error) notify({ type: "error", address: to, error });
+        if (!--inFlight && closed) runtime.close();
+      };
       // Zeros, dots and colons alone: 0.0.0.0 or :: however written, where a server listens, reached at 127.0.0.1.
       if (!(port > 0 && port < 65536) || /^[0.:]+$/.test(hostname!)) {
         throw new RangeError(
@@ -3414,10 +3418,6 @@ function udpSocket(runtime: {
       }
       if (closed) return notify(sendError("the socket is closed", to));
       inFlight++;
-      const done = (error?: unknown) => {
-        if (error) notify({ type: "error", address: to, error });
-        if (!--inFlight && closed) runtime.close();
-      };
       try {
         runtime.send(data, port, hostname!, done, to);
       } catch (error) {
