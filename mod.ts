@@ -1379,7 +1379,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   const hasFlag = head & FRAGMENT;
   const mode = hasFlag && wireMode >= SEQUENCED ? wireMode + (STATE - SEQUENCED) : wireMode;
   const lengthCode = head >> 4;
-  const isNext = lengthCode === NEXT;
+  const isNext = lengthCode == NEXT;
   const channel = isNext ? previous?.channel ?? 0 : head & HAS_CHANNEL && reader.u8();
   const sequence = isNext ? nextSequence(previous?.sequence ?? 0) : hasSequence(mode) ? reader.uint(2) : 0;
   const fragment = hasFlag ? reader.varint() : 1;
@@ -1387,7 +1387,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   const frame: Frame = { channel, mode, sequence, fragment, payload: reader.take(length) };
   const canonical = (isNext ? !timed && follows(frame, previous) : channel || !(head & HAS_CHANNEL)) &&
     (flagged(frame) || !hasFlag) &&
-    (mode !== CONTROL || (!channel && !timed && length === CONTROL_BYTES[fragment]));
+    (mode !== CONTROL || (!channel && !timed && length == CONTROL_BYTES[fragment]));
   if (canonical && reader.ok) {
     if (mode !== CONTROL || fragment !== TIMED) return frame;
     // A TIMED control frame: the frame it times follows, and is never a control frame itself (`timed` refuses one).
