@@ -1840,9 +1840,9 @@ class Connection implements Peer {
 
   /** @param cookie given on the answering side, made by a HELLO with a good cookie: keyed and connected at once */
   constructor(sink: Sink, readonly address: string, readonly nonce: number, now: number, cookie?: number) {
-    this.#sink = sink;
     this.#config = sink.config;
     this.#lastReceivedAt = now;
+    this.#sink = sink;
     if (cookie) {
       this.#keyed(cookie, true);
       this.#connected();
