@@ -2207,8 +2207,8 @@ class Connection implements Peer {
         );
       }
     }
-    const fragments = isReliable(modeIndex) || modeIndex == STATE;
     const pieceBytes = this.#config.mtu - PACKET_OVERHEAD_BYTES - (at === undefined ? 0 : TIMED_FRAME_BYTES);
+    const fragments = isReliable(modeIndex) || modeIndex == STATE;
     let payload = pack(value);
     // A state goes as a snapshot, made below with its delta.
     let snapshot: SentSnapshot | undefined;
