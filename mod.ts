@@ -2416,7 +2416,7 @@ class Connection implements Peer {
       // An ack due (a reliable socket acks itself) or a keepalive.
       if (
         this.#packetsThisUpdate ||
-        !((!this.#sink.reliable && this.#ackPending && quiet >= ACK_DELAY_MS) ||
+        !((quiet >= ACK_DELAY_MS && this.#ackPending && !this.#sink.reliable) ||
           quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 3))
       ) {
         this.#packetsLeft = 0;
