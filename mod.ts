@@ -2195,7 +2195,13 @@ class Connection implements Peer {
       throw new RangeError(`Cannot send in mode "${mode}": the modes are ${MODES.join(", ")}`);
     }
     if (!(Number.isInteger(channel) && channel >= 0 && channel <= this.#config.channels - 1)) {
-      throw new RangeError(`Cannot send on channel ${channel}: the channels are 0 to ${this.#config.channels - 1}`);
+      // A string is quoted, as in HostOptions' errors: `channel: "1"` (read from a URL) read "channel 1: the channels are
+      // 0 to 7", a puzzle (a newcomer's-mistakes audit, 2026-12-02).
+      throw new RangeError(
+        `Cannot send on channel ${
+          typeof channel != "string" ? channel : `"${channel}"`
+        }: it must be an integer from 0 to ${this.#config.channels - 1}`,
+      );
     }
     if (at !== undefined) {
       // At most `timeout` ahead, as the receiver holds it: a Date.now() time on a performance.now() clock was

@@ -1818,9 +1818,14 @@ Deno.test("Host limits: send() throws a RangeError naming the modes and channels
   for (const channel of [8, -1, 1.5, NaN, 256]) {
     assert.throws(() => peer.send(1, { channel }), {
       name: "RangeError",
-      message: `Cannot send on channel ${channel}: the channels are 0 to 7`,
+      message: `Cannot send on channel ${channel}: it must be an integer from 0 to 7`,
     });
   }
+  // A channel given as a string (a URL's query, "1") is quoted: unquoted, "channel 1" read as a valid channel.
+  assert.throws(() => peer.send(1, { channel: "1" as unknown as number }), {
+    name: "RangeError",
+    message: `Cannot send on channel "1": it must be an integer from 0 to 7`,
+  });
   assert.throws(() => peer.send(1, { mode: "bogus" as Mode }), {
     name: "RangeError",
     message: `Cannot send in mode "bogus": the modes are reliable, unordered, sequenced, unreliable, state`,

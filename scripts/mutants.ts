@@ -140,6 +140,10 @@ const MUTANTS: Mutant[] = [
     edits: [['typeof value != "string" ? value : `"${value}"`', "value"]],
   },
   {
+    name: "send(): a channel given as a string shown unquoted in the error",
+    edits: [['typeof channel != "string" ? channel : `"${channel}"`', "channel"]],
+  },
+  {
     name: "options: the greatest value not checked",
     edits: [[
       "if (!(Number.isInteger(value) && value >= min && value <= max)) {",
