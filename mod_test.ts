@@ -16,7 +16,7 @@ import {
   type Socket,
   unpack,
 } from "./mod.ts";
-import { seeded } from "./test_tools.ts";
+import { fakeTimers, seeded } from "./test_tools.ts";
 
 // ─── helpers ────────────────────────────────────────────────────────────────
 
@@ -1995,11 +1995,7 @@ Deno.test("memoryNet.advance() throws at once for NaN, a negative ms or a string
 Deno.test("condition() delays each datagram by its latency and loses its share (fake socket, fake timer)", () => {
   const received: number[] = [];
   const fake: Socket = { send: (data) => received.push(data[0]), listen() {}, close() {} };
-  const timers: [callback: () => void, delayMs: number][] = [];
-  const realSetTimeout = globalThis.setTimeout;
-  globalThis.setTimeout =
-    ((callback: () => void, delayMs: number) => timers.push([callback, delayMs])) as unknown as typeof setTimeout;
-  try {
+  fakeTimers((timers) => {
     const slow = condition(fake, { latencyMs: 30 });
     for (let i = 0; i < 10; i++) slow.send(Uint8Array.of(i), "server");
     assert.deepEqual(received, [], "nothing goes out before its delay");
@@ -2014,9 +2010,7 @@ Deno.test("condition() delays each datagram by its latency and loses its share (
     const lost = condition(fake, { loss: 1 });
     for (let i = 0; i < 100; i++) lost.send(Uint8Array.of(1), "server");
     assert.ok(timers.length < 810, "a link with loss 1 keeps nothing");
-  } finally {
-    globalThis.setTimeout = realSetTimeout;
-  }
+  });
 });
 
 Deno.test("condition(): close() closes the socket after the datagrams still on their timers, a Host's goodbyes too", () => {
@@ -2025,18 +2019,15 @@ Deno.test("condition(): close() closes the socket after the datagrams still on t
   const sent: number[] = [];
   let closed = 0;
   const fake: Socket = { send: (data) => sent.push(data[0]), listen() {}, close: () => closed++ };
-  const timers: (() => void)[] = [];
-  const realSetTimeout = globalThis.setTimeout;
-  globalThis.setTimeout = ((callback: () => void) => timers.push(callback)) as unknown as typeof setTimeout;
-  try {
+  fakeTimers((timers) => {
     const slow = condition(fake, { latencyMs: 30 });
     slow.send(Uint8Array.of(1), "server");
     slow.send(Uint8Array.of(2), "server");
     slow.close();
     assert.equal(closed, 0, "two datagrams wait for their delay");
-    timers.shift()!();
+    timers.shift()![0]();
     assert.equal(closed, 0, "one datagram waits");
-    timers.shift()!();
+    timers.shift()![0]();
     assert.deepEqual(sent, [1, 2]);
     assert.equal(closed, 1, "closed once the last went");
     const idle = condition(fake, {});
@@ -2057,7 +2048,7 @@ Deno.test("condition(): close() closes the socket after the datagrams still on t
     const host = new Host(condition(udpLike, { latencyMs: 30 }), { now: net.now });
     const peer = host.connect("server");
     for (let i = 0; i < 10 && peer.state !== "connected"; i++) {
-      for (const callback of timers.splice(0)) callback();
+      for (const [callback] of timers.splice(0)) callback();
       net.advance(40);
       host.update();
       server.update();
@@ -2066,15 +2057,13 @@ Deno.test("condition(): close() closes the socket after the datagrams still on t
     assert.equal(peer.state, "connected");
     host.close();
     assert.ok(timers.length > 0, "the goodbyes wait for their delay");
-    for (const callback of timers.splice(0)) callback();
+    for (const [callback] of timers.splice(0)) callback();
     net.advance(40);
     server.update();
     const events = [];
     for (let event; (event = server.poll());) events.push(event);
     assert.deepEqual(events.map((event) => event.type === "disconnect" && event.reason), ["closed"]);
-  } finally {
-    globalThis.setTimeout = realSetTimeout;
-  }
+  });
 });
 
 Deno.test("condition(): a send the socket throws on, later from its timer, is a fault the Host counts, not thrown", () => {
@@ -2087,18 +2076,13 @@ Deno.test("condition(): a send the socket throws on, later from its timer, is a 
     listen() {},
     close() {},
   };
-  const timers: (() => void)[] = [];
-  const realSetTimeout = globalThis.setTimeout;
-  globalThis.setTimeout = ((callback: () => void) => timers.push(callback)) as unknown as typeof setTimeout;
-  try {
+  fakeTimers((timers) => {
     const host = new Host(condition(broken, { latencyMs: 30 }), { now: () => 0 });
     host.connect("nonsense");
     assert.equal(timers.length, 1, "the HELLO waits for its delay");
-    timers[0]();
+    timers[0][0]();
     assert.equal(host.stats.socketErrors, 1);
-  } finally {
-    globalThis.setTimeout = realSetTimeout;
-  }
+  });
 });
 
 Deno.test('Host: at 20% loss the other side hears a disconnect as "closed" for at least 192 of 200 seeds', () => {

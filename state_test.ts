@@ -17,7 +17,7 @@ import {
   type Socket,
   Timeline,
 } from "./mod.ts";
-import { seeded, world } from "./test_tools.ts";
+import { fakeTimers, seeded, world } from "./test_tools.ts";
 
 interface Pair {
   net: ReturnType<typeof memoryNet>;
@@ -677,19 +677,13 @@ Deno.test("LinkOptions left out are a perfect link, in memoryNet's link and cond
   // condition() with no options sends each datagram on, with no delay, from a timer.
   const sent: number[] = [];
   const fake: Socket = { send: (data) => sent.push(data[0]), listen() {}, close() {} };
-  const timers: [callback: () => void, delayMs: number][] = [];
-  const realSetTimeout = globalThis.setTimeout;
-  globalThis.setTimeout =
-    ((callback: () => void, delayMs: number) => timers.push([callback, delayMs])) as unknown as typeof setTimeout;
-  try {
+  fakeTimers((timers) => {
     const perfect = condition(fake);
     for (let i = 0; i < 20; i++) perfect.send(Uint8Array.of(i), "server");
     assert.deepEqual(timers.map(([, delayMs]) => delayMs), Array(20).fill(0));
     for (const [callback] of timers.splice(0)) callback();
     assert.deepEqual(sent, [...Array(20).keys()]);
-  } finally {
-    globalThis.setTimeout = realSetTimeout;
-  }
+  });
 });
 
 Deno.test("memoryNet: closing a socket leaves a newer socket at the same address listening", () => {

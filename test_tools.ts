@@ -61,3 +61,23 @@ export function world(seed: number): { entities: Entity[]; step(moving?: number)
     },
   };
 }
+
+/** A timer `fakeTimers` caught: its callback, and the delay it asked for. */
+export type FakeTimer = [callback: () => void, delayMs: number];
+
+/**
+ * Runs `run` with `globalThis.setTimeout` replaced by one that only records
+ * each timer in `timers` (the test calls their callbacks when it likes), and
+ * puts the real one back afterwards, also when `run` throws.
+ */
+export function fakeTimers<T>(run: (timers: FakeTimer[]) => T): T {
+  const timers: FakeTimer[] = [];
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout =
+    ((callback: () => void, delayMs: number) => timers.push([callback, delayMs])) as unknown as typeof setTimeout;
+  try {
+    return run(timers);
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
+}
