@@ -1,0 +1,66 @@
+/**
+ * The README's first program, the ```ts block after "**Deno, by URL.**",
+ * read from README.md as it is and run: a server and a client over Deno UDP
+ * on 127.0.0.1 say hello, welcome and goodbye, and the program ends by
+ * itself. Only two things are swapped: the import's URL for this mod.ts, and
+ * port 7000 for a free one (another test or a chat may hold 7000).
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { root, run } from "./tools.ts";
+
+const HEADING = "**Deno, by URL.**";
+const URL_IMPORT = "https://raw.githubusercontent.com/<owner>/jamnet/<commit>/mod.ts";
+
+/** The ```ts block that follows the heading, verbatim; throws when the README has none there. */
+function snippet(readme: string): string {
+  const at = readme.indexOf(`\n${HEADING}`);
+  const open = at < 0 ? -1 : readme.indexOf("\n```", at);
+  const close = open < 0 ? -1 : readme.indexOf("\n```\n", open + 4);
+  if (open < 0 || close < 0 || !readme.startsWith("\n```ts\n", open)) {
+    throw new Error(`README.md has no \`\`\`ts block right after the paragraph "${HEADING}"`);
+  }
+  return readme.slice(open + "\n```ts\n".length, close + 1);
+}
+
+/** A UDP port on 127.0.0.1 that was free a moment ago. */
+function freeUdpPort(): number {
+  const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const { port } = conn.addr as Deno.NetAddr;
+  conn.close();
+  return port;
+}
+
+Deno.test("the README's Deno program runs as printed: connect, hello, welcome, a clean goodbye, and it ends", async () => {
+  const code = snippet(await Deno.readTextFile(`${root}README.md`));
+  // Each swap must find its text: a README that drops one fails here, not with a program that connects nowhere.
+  assert.equal(code.split(URL_IMPORT).length, 2, `the block imports ${URL_IMPORT}`);
+  assert.equal(code.split(":7000").length, 2, `the block connects to "127.0.0.1:7000" once`);
+  assert.equal(code.split("udp(7000)").length, 2, "the block binds its server with udp(7000) once");
+  const port = freeUdpPort();
+  const program = code.replace(URL_IMPORT, `${root}mod.ts`).replace(":7000", `:${port}`).replace(
+    "udp(7000)",
+    `udp(${port})`,
+  );
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(file, program);
+    const { success, output } = await run(
+      Deno.execPath(),
+      ["run", "--unstable-net", "--allow-net=127.0.0.1", "--allow-read", file],
+      { timeoutMs: 30_000 },
+    );
+    assert.ok(success, `the program failed or hung:\n${output}`);
+    const lines = output.trim().split("\n");
+    assert.match(lines[0], /^server connect 127\.0\.0\.1:\d+$/);
+    assert.deepEqual(lines.slice(1), [
+      `client connect 127.0.0.1:${port}`,
+      `server message { t: "hello" }`,
+      `client message { t: "welcome" }`,
+      `server disconnect closed`,
+    ]);
+  } finally {
+    await Deno.remove(file);
+  }
+});
