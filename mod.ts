@@ -1971,10 +1971,11 @@ class Connection implements Peer {
 
   /**
    * Takes one data packet. Parses all of it and checks it before applying
-   * any of it: returns "invalid" for a packet that changed nothing and is to
-   * be counted, "duplicate" for one that arrived before.
+   * any of it: returns false for an invalid packet, one that changed nothing
+   * and is to be counted; true for one taken, or one that arrived before (a
+   * duplicate, counted here).
    */
-  receive(datagram: Uint8Array, now: number): "invalid" | "duplicate" | "ok" {
+  receive(datagram: Uint8Array, now: number): boolean {
     // The tag first: it is cheap, and anything that fails it is not from the peer. Each lap of the 16-bit packet
     // sequence adds 1 to the key's second word, so that a packet recorded a lap before (65,536 packets ago, about 18
     // minutes at 60 a second) fails. The lap is the latest received's (#receiveKey's), or the next when the sequence
@@ -1983,15 +1984,15 @@ class Connection implements Peer {
     const sequence = datagram[1] << 8 | datagram[2]; // 0 for a datagram too short, which fails the tag
     const ahead = sequenceAhead(sequence, this.#remoteLatest);
     const key: TagKey = [this.#receiveKey[0], this.#receiveKey[1] + ((ahead + this.#remoteLatest) >> 16)];
-    if (!(this.#cookie && sealed(datagram, key))) return "invalid";
+    if (!(this.#cookie && sealed(datagram, key))) return false;
     const reader = new ByteReader(datagram.subarray(0, -TAG_BYTES));
     const header = readHeader(reader);
-    if (!header) return "invalid";
+    if (!header) return false;
     if (this.state == "disconnected") {
       // Closing: the other side's own CLOSING, or its ack of ours, ends it; nothing else applies.
-      if (!this.#closingSends) return "invalid";
+      if (!this.#closingSends) return false;
       if (sequenceAhead(header.ack, this.#closingSequence) >= 0 || header.flags & CLOSING) this.#closingSends = 0;
-      return "ok";
+      return true;
     }
     // Every frame, parsed. Everything reliable must fit the receive window and the memory bound, or the
     // packet goes unacked and the sender tries again later.
@@ -2010,12 +2011,12 @@ class Connection implements Peer {
       if (
         !frame || frame.channel >= this.#config.channels ||
         frame.mode === STATE && statePieces++ > this.#config.channels
-      ) return "invalid";
+      ) return false;
       frames.push(previous = frame);
       if (isReliable(frame.mode)) {
         const stream = this.#streams.get(streamId(frame.channel, frame.mode));
         const ahead = sequenceAhead(frame.sequence, stream?.nextDeliver ?? 0);
-        if (ahead >= RECEIVE_WINDOW) return "invalid";
+        if (ahead >= RECEIVE_WINDOW) return false;
         // Bytes that would wait: not a piece held already, not the next to deliver, which frees memory rather than
         // taking it (refusing it would stall the stream for good), and not one delivered before (a ride copy).
         if (ahead > 0 && !stream?.held.has(frame.sequence)) newBytes += HELD_PIECE_BYTES + frame.payload.length;
@@ -2028,13 +2029,13 @@ class Connection implements Peer {
     // The packet's sequence is the one read first (readHeader returns none); its ack's age is ackAge (above).
     // Over a reliable socket the peer sends no acks of its own, so the ack in its keepalive may be old.
     if (ahead > SENT_PACKET_SLOTS || !this.#sink.reliable && (ackAge > SENT_PACKET_SLOTS || ackAge < 1)) {
-      return "invalid";
+      return false;
     }
     // Late or repeated packets: within the last 32 the bitfield tells (shifted up one, the latest as bit 0); older
     // ones are dropped.
     if (ahead <= 0 && (ahead <= -32 || (this.#remoteBits << 1 | 1) >>> -ahead & 1)) {
       this.count("duplicatesDropped");
-      return "duplicate";
+      return true;
     }
     // Past maxEvents unpolled, a packet of a peer with half of them or more waits for its sender to resend
     // it. One that arrives below the limit is taken whole (at most a packet's frames over it): refusing a
@@ -2060,7 +2061,7 @@ class Connection implements Peer {
       // Over a reliable socket nothing resends a refused packet: the peer is dropped, and told (it waited for its
       // timeout, sending all the while).
       if (this.#sink.reliable) this.end("closed", true);
-      return "invalid";
+      return false;
     }
 
     // The whole packet checks out: apply it.
@@ -2091,7 +2092,7 @@ class Connection implements Peer {
       for (const frame of frames) this.#deliver(frame, now);
     }
     if (header.flags & CLOSING) this.end("closed");
-    return "ok";
+    return true;
   }
 
   #deliver(frame: Frame, now: number): void {
@@ -2687,7 +2688,7 @@ export class Host {
     // No packet is larger than the largest mtu; a WebSocket message can be 64 MiB: one of tiny frames was
     // thousands of events at once, and poll() took seconds to hand them out. It is dropped as invalid.
     if (connection && datagram[0] >= DATA && datagram.length <= 65507) {
-      if (connection.receive(datagram, now) !== "invalid") {
+      if (connection.receive(datagram, now)) {
         if (connection.earlyAck) {
           this.#send(connection.earlyAck, connection);
           connection.earlyAck = undefined;
