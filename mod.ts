@@ -1855,16 +1855,16 @@ class Connection implements Peer {
 
   /**
    * Ends the connection: for `reason`, with the event queued, and no goodbye unless `goodbye`; with no reason (the
-   * caller's `disconnect()`) with a goodbye and no event. One the caller disconnected says goodbye whatever ends it,
-   * and its event, if one is queued, never comes out of poll() (see `forgotten`).
+   * caller's `disconnect()`) with a goodbye and no event. One the caller disconnected says goodbye whatever ends it
+   * (`goodbye` defaults to true while disconnecting), and its event, if one is queued, never comes out of poll() (see
+   * `forgotten`).
    */
-  end(reason?: DisconnectReason, goodbye = !reason): void {
-    const leaving = this.state == "disconnecting";
+  end(reason?: DisconnectReason, goodbye = !reason || this.state == "disconnecting"): void {
     if (this.state == "disconnected") return;
     // Over a reliable socket one CLOSING arrives for sure, and nothing acks it. Once keyed (the challenge's cookie
     // came) a peer still connecting says goodbye too: the other side made its connection at the HELLO with that
     // cookie, and heard nothing for `timeout` (10 s) before.
-    this.#closingSends = this.#cookie && (goodbye || leaving) ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
+    this.#closingSends = this.#cookie && goodbye ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
     this.#closingSequence = this.#nextSequence;
     this.state = "disconnected";
     // Every queued and held piece goes with its stream. Pieces in flight stay (in #inFlight and #sent), never sent

@@ -767,7 +767,10 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "disconnect: no goodbye",
-    edits: [["end(reason?: DisconnectReason, goodbye = !reason)", "end(reason?: DisconnectReason, goodbye = false)"]],
+    edits: [[
+      "end(reason?: DisconnectReason, goodbye = !reason ||",
+      "end(reason?: DisconnectReason, goodbye = false ||",
+    ]],
   },
   {
     name: "an Extension's bigint type fails in the shift with the engine's error",
@@ -779,11 +782,11 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a peer still connecting once keyed ends without a goodbye",
-    edits: [["this.#cookie && (goodbye || leaving) ?", 'state != "connecting" && (goodbye || leaving) ?']],
+    edits: [["this.#cookie && goodbye ?", 'state != "connecting" && goodbye ?']],
   },
   {
     name: "a peer not keyed yet says goodbye: a packet without a key",
-    edits: [["this.#cookie && (goodbye || leaving) ?", "(goodbye || leaving) ?"]],
+    edits: [["this.#cookie && goodbye ?", "goodbye ?"]],
   },
   {
     name: "a peer's disconnect goes out ahead of the messages it timed before it left",
@@ -828,7 +831,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a disconnecting peer that times out sends no goodbye",
-    edits: [["this.#cookie && (goodbye || leaving)", "this.#cookie && goodbye"]],
+    edits: [['goodbye = !reason || this.state == "disconnecting"', "goodbye = !reason"]],
   },
   {
     name: "a clock that cannot be called throws the runtime's own error, which names no option",
