@@ -1798,7 +1798,7 @@ class Connection implements Peer {
   #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
   #fatesSeen = 0;
   #fatesLost = 0;
-  #ackPending = 0; // packets received since the last one sent
+  #ackPending = 0; // packets received since the last one sent (none over a reliable socket, which acks itself)
   #unackedOldest = 0; // the oldest packet received since the last ack was sent (while #ackPending)
   /** Bytes of the pieces queued and not let go, each with HELD_PIECE_BYTES: see HostOptions.maxQueuedBytes. */
   #queuedBytes = 0;
@@ -2070,7 +2070,7 @@ class Connection implements Peer {
       // A jump so far ahead that the oldest packet received since the last ack would leave the bits (32 behind the
       // latest) unacked: ack it first, or its sender counts it lost and sends it again (bench/throughput.ts, 1,200 B
       // over loopback: from 24-117 pieces received twice a run to 0-19). The oldest, not a count: a gap can lie between.
-      if (!this.#sink.reliable && sequenceAhead(sequence, this.#unackedOldest) > 32 && this.#ackPending) {
+      if (sequenceAhead(sequence, this.#unackedOldest) > 32 && this.#ackPending) {
         this.earlyAck = this.packet(now);
       }
       if (ahead > 0) {
@@ -2082,7 +2082,11 @@ class Connection implements Peer {
       } else {
         this.#remoteBits |= 1 << (-ahead - 1);
       }
-      if (!this.#ackPending++ || sequenceAhead(sequence, this.#unackedOldest) < 0) this.#unackedOldest = sequence;
+      // Over a reliable socket, which acks itself, no packet waits for an ack: no early ack, no ack due (mustAck, an
+      // ack alone after ACK_DELAY_MS).
+      if (!this.#sink.reliable && (!this.#ackPending++ || sequenceAhead(sequence, this.#unackedOldest) < 0)) {
+        this.#unackedOldest = sequence;
+      }
     }
     this.#applyAcks(header.ack, header.ackBits, now);
     // A peer leaving (see disconnect) delivers nothing, and gets `timeout` from the last packet before to let its
@@ -2423,7 +2427,7 @@ class Connection implements Peer {
       // An ack due (a reliable socket acks itself) or a keepalive.
       if (
         this.#packetsThisUpdate ||
-        !((quiet >= ACK_DELAY_MS && this.#ackPending && !this.#sink.reliable) ||
+        !((quiet >= ACK_DELAY_MS && this.#ackPending) ||
           quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 3))
       ) {
         this.#packetsLeft = 0;
@@ -2462,7 +2466,7 @@ class Connection implements Peer {
    * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
    */
   get mustAck(): boolean {
-    return !this.#sink.reliable && this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
+    return this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
   }
 
   /**

@@ -522,7 +522,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "reliable sockets still acking",
-    edits: [["return !this.#sink.reliable &&", "return true &&"]],
+    edits: [["!this.#sink.reliable && (!this.#ackPending++", "(!this.#ackPending++"]],
   },
   {
     name: "a socket send that throws escapes update()",
@@ -916,7 +916,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "the oldest packet unacked is not taken back to a late one",
-    edits: [[" || sequenceAhead(sequence, this.#unackedOldest) < 0) this.#unackedOldest", ") this.#unackedOldest"]],
+    edits: [[" || sequenceAhead(sequence, this.#unackedOldest) < 0)) {", ")) {"]],
   },
   {
     name: "an unreliable message one byte over a packet taken",
@@ -925,8 +925,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "an early ack over a reliable socket, which sends no acks",
     edits: [[
-      "if (!this.#sink.reliable && sequenceAhead(",
-      "if (sequenceAhead(",
+      "!this.#sink.reliable && (!this.#ackPending++",
+      "(!this.#ackPending++",
     ]],
   },
   {
