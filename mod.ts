@@ -2490,7 +2490,7 @@ class Connection implements Peer {
       const packet = this.#sent[slot];
       // Unacked while two later packets arrived: lost. Count it once, and resend its pieces now,
       // not after a timeout.
-      if (packet?.sequence != sequence || (!acked && (packet.counted || bit < 1))) continue;
+      if (packet?.sequence !== sequence || (!acked && (packet.counted || bit < 1))) continue;
       // An acked packet's slot is let go. The congestion window: grown by an ack, cut by a loss of a packet sent since
       // the last cut.
       if (acked) {
