@@ -1859,7 +1859,7 @@ class Connection implements Peer {
    * (`goodbye` defaults to true while disconnecting), and its event, if one is queued, never comes out of poll() (see
    * `forgotten`).
    */
-  end(reason?: DisconnectReason, goodbye = !reason || this.state == "disconnecting"): void {
+  end(reason?: DisconnectReason, goodbye = this.state == "disconnecting" || !reason): void {
     if (this.state == "disconnected") return;
     // Over a reliable socket one CLOSING arrives for sure, and nothing acks it. Once keyed (the challenge's cookie
     // came) a peer still connecting says goodbye too: the other side made its connection at the HELLO with that

@@ -768,8 +768,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "disconnect: no goodbye",
     edits: [[
-      "end(reason?: DisconnectReason, goodbye = !reason ||",
-      "end(reason?: DisconnectReason, goodbye = false ||",
+      'goodbye = this.state == "disconnecting" || !reason)',
+      'goodbye = this.state == "disconnecting" || false)',
     ]],
   },
   {
@@ -831,7 +831,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a disconnecting peer that times out sends no goodbye",
-    edits: [['goodbye = !reason || this.state == "disconnecting"', "goodbye = !reason"]],
+    edits: [['goodbye = this.state == "disconnecting" || !reason', "goodbye = !reason"]],
   },
   {
     name: "a clock that cannot be called throws the runtime's own error, which names no option",
