@@ -3669,11 +3669,11 @@ export interface CallbackWebSocket {
   close(code?: number, reason?: string): unknown;
 }
 
-/** One WebSocket as datagrams: what {@linkcode webSocket} and {@linkcode webSocketServer} share. */
-interface WebSocketLink {
-  send(data: Uint8Array): void;
-  close(): void;
-}
+/**
+ * One WebSocket as datagrams, what {@linkcode webSocket} and {@linkcode webSocketServer} share: it sends one datagram.
+ * They close a WebSocket themselves (ws.close()).
+ */
+type WebSocketLink = (data: Uint8Array) => void;
 
 /**
  * A {@linkcode Socket} for a server of WebSockets: each client's WebSocket is
@@ -3742,11 +3742,11 @@ export function webSocketServer(): WebSocketServer {
     },
     send(data, to) {
       const link = links.get(to);
-      if (link) link.send(data);
+      if (link) link(data);
       else notify(sendError("no open WebSocket there", to));
     },
     close() {
-      links.forEach((link) => link.close());
+      addresses.forEach((_, ws) => ws.close()); // the WebSockets with a link: accept and forget set and delete both
       addresses.clear();
       links.clear();
     },
@@ -3760,7 +3760,7 @@ export function webSocketServer(): WebSocketServer {
 }
 
 /**
- * Sends and receives through one WebSocket as `address`, holding what is sent
+ * Sends and receives through one WebSocket as `address`: returns its send, which holds what is sent
  * while it is still connecting; listens to its events unless the runtime
  * calls back instead (then `message` and `closed` come from outside).
  */
@@ -3792,23 +3792,20 @@ function linkWebSocket(
       // its events come through message and closed
     }
   }
-  return {
-    send(data) {
-      const state = ws.readyState ?? 1;
-      if (state > 1) return notify(sendError("the socket is closed", address));
-      if (state === 0) {
-        if (waiting.length >= MAX_WAITING_DATAGRAMS) return notify(sendError("still connecting", address));
-        waiting.push(data.slice());
-        return;
-      }
-      try {
-        flush();
-        ws.send(data as Uint8Array<ArrayBuffer>); // every datagram jamnet makes is a view of an ArrayBuffer
-      } catch (error) {
-        notify({ type: "error", address, error });
-      }
-    },
-    close: () => ws.close(),
+  return (data) => {
+    const state = ws.readyState ?? 1;
+    if (state > 1) return notify(sendError("the socket is closed", address));
+    if (state === 0) {
+      if (waiting.length >= MAX_WAITING_DATAGRAMS) return notify(sendError("still connecting", address));
+      waiting.push(data.slice());
+      return;
+    }
+    try {
+      flush();
+      ws.send(data as Uint8Array<ArrayBuffer>); // every datagram jamnet makes is a view of an ArrayBuffer
+    } catch (error) {
+      notify({ type: "error", address, error });
+    }
   };
 }
 
@@ -3847,7 +3844,7 @@ export function webSocket(ws: WebSocketLike): Socket & { readonly address: strin
       if (to !== address) {
         throw new RangeError(`Cannot send to "${to}": this WebSocket reaches only "${address}" (socket.address)`);
       }
-      link.send(data);
+      link(data);
     },
     listen(onData, onEvent = ignore) {
       receive = onData;
