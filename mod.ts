@@ -3793,9 +3793,9 @@ function linkWebSocket(
     }
   }
   return (data) => {
-    const state = ws.readyState ?? 1;
+    const state = ws.readyState ?? 1; // 0 connecting, 1 open, 2 closing, 3 closed
     if (state > 1) return notify(sendError("the socket is closed", address));
-    if (state === 0) {
+    if (!state) {
       if (waiting.length >= MAX_WAITING_DATAGRAMS) return notify(sendError("still connecting", address));
       waiting.push(data.slice());
       return;
