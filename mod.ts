@@ -2921,7 +2921,7 @@ class Snapshots {
     // The baseline: the newest snapshot acked, while its slot holds it (the receiver's slot then holds it too).
     const base = this.#sent[this.#newestAcked % SNAPSHOT_SLOTS];
     // The delta against it when there is one and it is shorter, else the whole packed bytes.
-    const delta = base?.sequence === this.#newestAcked && xorDelta(packed, base.bytes);
+    const delta = base?.sequence == this.#newestAcked && xorDelta(packed, base.bytes);
     const body = delta && packed.length > delta.length ? delta : packed;
     const back = packed == body ? 0 : (sequence - this.#newestAcked) & 0xffff;
     const payload = new Uint8Array(varintBytes(back) + 8 + body.length); // the varint, a float 64, the body
