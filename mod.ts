@@ -3740,11 +3740,6 @@ export function webSocketServer(): WebSocketServer {
     message(ws, data) {
       deliverMessage(data, addresses.get(ws) ?? accept(ws), receive, notify);
     },
-    send(data, to) {
-      const link = links.get(to);
-      if (link) link(data);
-      else notify(sendError("no open WebSocket there", to));
-    },
     close() {
       addresses.forEach((_, ws) => ws.close()); // the WebSockets with a link: accept and forget set and delete both
       addresses.clear();
@@ -3756,6 +3751,11 @@ export function webSocketServer(): WebSocketServer {
     },
     closed: forget,
     accept,
+    send(data, to) {
+      const link = links.get(to);
+      if (link) link(data);
+      else notify(sendError("no open WebSocket there", to));
+    },
   };
 }
 
