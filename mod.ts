@@ -3288,6 +3288,8 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
           }
         },
         listen(receive) {
+          // One Host a socket, as on UDP (a new socket at this address is another player, welcome).
+          if (mine) throw new Error("new Host() takes a Socket no Host had: open a new one");
           listeners.set(address, mine = receive);
         },
         now: () => clock,
@@ -3436,6 +3438,9 @@ function udpSocket(runtime: {
       }
     },
     listen(receive, onEvent = ignore) {
+      // One Host a socket, for good: a second one heard nothing (Deno's datagrams went to the last Host made, Node's
+      // to both), nor did a new Host on a closed Host's socket (notify is the first Host's since; closed stays closed).
+      if (notify != ignore) throw new Error("new Host() takes a Socket no Host had: open a new one");
       notify = onEvent;
       runtime.listen(
         (data, from) => closed || receive(data, from),

@@ -390,6 +390,31 @@ Deno.test("a UDP address is an IP and a port: a name or 0.0.0.0 throws at once, 
   assert.deepEqual(sent, ["127.0.0.1 7000", "::1 7000"]);
 });
 
+Deno.test("one Host a socket: a second Host, or a new one on a closed Host's socket, throws and says what to do", async () => {
+  // Both heard nothing before: the datagrams went to one Host of the two (memoryNet and denoUdp the last made, nodeUdp
+  // both), and a closed Host's UDP socket stays closed (a newcomer's restart, 2026-12-02).
+  const message = "new Host() takes a Socket no Host had: open a new one";
+  const net = memoryNet();
+  const socket = net.socket("server");
+  const first = new Host(socket);
+  assert.throws(() => new Host(socket), { name: "Error", message });
+  first.close();
+  assert.throws(() => new Host(socket), { name: "Error", message });
+  // A new socket at the same address is another socket (a player back on the same port): it connects.
+  const again = new Host(net.socket("server"));
+  const client = new Host(net.socket("client"));
+  const peer = client.connect("server");
+  frames(net, [again, client], 10);
+  assert.equal(peer.state, "connected");
+
+  const open: BunUdpOpen = () => Promise.resolve({ hostname: "127.0.0.1", port: 4000, close() {}, send: () => true });
+  const udp = await bunUdp(open);
+  const host = new Host(udp);
+  assert.throws(() => new Host(udp), { name: "Error", message });
+  host.close();
+  assert.throws(() => new Host(udp), { name: "Error", message });
+});
+
 Deno.test("denoUdp: a listener that throws is counted as a fault, and the datagrams after it still arrive", async () => {
   // Only a conn with no receive is thrown: a fault in what hears a datagram must not end the process.
   let sent = 0;

@@ -1020,6 +1020,14 @@ const MUTANTS: Mutant[] = [
     name: "a state stream resumes where the last look stopped, though it lets go of pieces that wait",
     edits: [["if (this.#mode !== STATE && first) first.found = found;", "if (first) first.found = found;"]],
   },
+  {
+    name: "a second Host on a UDP socket, or a new one on a closed Host's, taken in silence",
+    edits: [["if (notify != ignore) throw", "if (false) throw"]],
+  },
+  {
+    name: "a second Host on a memoryNet socket taken in silence",
+    edits: [["if (mine) throw", "if (false) throw"]],
+  },
 ];
 
 const root = new URL("../", import.meta.url).pathname;
