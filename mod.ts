@@ -658,62 +658,6 @@ function writeVarint(bytes: Uint8Array, at: number, value: number): number {
   return at;
 }
 
-/**
- * HalfSipHash-2-4 (Aumasson and Bernstein, the 32-bit sibling of SipHash): a
- * keyed hash made for short inputs, with a 64-bit key (two 32-bit words) and a
- * 32-bit result. It tags every data packet and derives the handshake cookie:
- * without the key, a forger's chance per try is 1 in 2^32.
- *
- * @param key0 the key's first word
- * @param key1 the key's second word
- * @param bytes the input
- * @returns the 32-bit hash, unsigned
- */
-function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
-  let v0 = key0 | 0;
-  let v1 = key1 | 0;
-  let v3 = 0x74656462 ^ key1;
-  let v2 = 0x6c796765 ^ key0;
-  const length = bytes.length;
-  const words = length >>> 2;
-  const view = viewOf(bytes);
-  // Every 4 bytes as a little-endian word, two rounds each; then the 0 to 3 bytes left, with the
-  // length's low byte on top; then 0xff into v2 and four rounds, as two steps of two with a word of 0.
-  // The two rounds are written out twice, not looped: a loop of them runs about 1.2 times slower.
-  for (let word = 0; word < words + 3; word++) {
-    let value = 0;
-    if (word < words) value = view.getInt32(4 * word, true);
-    else if (word == 1 + words) v2 ^= 0xff;
-    else if (word == words) {
-      value = length << 24;
-      for (let at = words * 4; at < length; at++) value |= bytes[at] << (8 * (at & 3));
-    }
-    v3 ^= value;
-    v0 = (v0 + v1) | 0;
-    v1 = (v1 << 5 | v1 >>> 27) ^ v0;
-    v0 = v0 << 16 | v0 >>> 16;
-    v2 = (v2 + v3) | 0;
-    v3 = (v3 << 8 | v3 >>> 24) ^ v2;
-    v0 = (v0 + v3) | 0;
-    v3 = (v3 << 7 | v3 >>> 25) ^ v0;
-    v2 = (v2 + v1) | 0;
-    v1 = (v1 << 13 | v1 >>> 19) ^ v2;
-    v2 = v2 << 16 | v2 >>> 16;
-    v0 = (v0 + v1) | 0;
-    v1 = (v1 << 5 | v1 >>> 27) ^ v0;
-    v0 = v0 << 16 | v0 >>> 16;
-    v2 = (v2 + v3) | 0;
-    v3 = (v3 << 8 | v3 >>> 24) ^ v2;
-    v0 = (v0 + v3) | 0;
-    v3 = (v3 << 7 | v3 >>> 25) ^ v0;
-    v2 = (v2 + v1) | 0;
-    v1 = (v1 << 13 | v1 >>> 19) ^ v2;
-    v2 = v2 << 16 | v2 >>> 16;
-    v0 ^= value;
-  }
-  return (v1 ^ v3) >>> 0;
-}
-
 /** Eight bytes of a float 64, big-endian: clock readings and delivery times. */
 function float64s(...values: number[]): Uint8Array {
   const bytes = new Uint8Array(8 * values.length);
@@ -1258,6 +1202,62 @@ function writeHeader(out: Uint8Array, sequence: number, flags: number, ack: numb
   }
   out[0] = flags | DATA;
   return at;
+}
+
+/**
+ * HalfSipHash-2-4 (Aumasson and Bernstein, the 32-bit sibling of SipHash): a
+ * keyed hash made for short inputs, with a 64-bit key (two 32-bit words) and a
+ * 32-bit result. It tags every data packet and derives the handshake cookie:
+ * without the key, a forger's chance per try is 1 in 2^32.
+ *
+ * @param key0 the key's first word
+ * @param key1 the key's second word
+ * @param bytes the input
+ * @returns the 32-bit hash, unsigned
+ */
+function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
+  let v0 = key0 | 0;
+  let v1 = key1 | 0;
+  let v3 = 0x74656462 ^ key1;
+  let v2 = 0x6c796765 ^ key0;
+  const length = bytes.length;
+  const words = length >>> 2;
+  const view = viewOf(bytes);
+  // Every 4 bytes as a little-endian word, two rounds each; then the 0 to 3 bytes left, with the
+  // length's low byte on top; then 0xff into v2 and four rounds, as two steps of two with a word of 0.
+  // The two rounds are written out twice, not looped: a loop of them runs about 1.2 times slower.
+  for (let word = 0; word < words + 3; word++) {
+    let value = 0;
+    if (word < words) value = view.getInt32(4 * word, true);
+    else if (word == 1 + words) v2 ^= 0xff;
+    else if (word == words) {
+      value = length << 24;
+      for (let at = words * 4; at < length; at++) value |= bytes[at] << (8 * (at & 3));
+    }
+    v3 ^= value;
+    v0 = (v0 + v1) | 0;
+    v1 = (v1 << 5 | v1 >>> 27) ^ v0;
+    v0 = v0 << 16 | v0 >>> 16;
+    v2 = (v2 + v3) | 0;
+    v3 = (v3 << 8 | v3 >>> 24) ^ v2;
+    v0 = (v0 + v3) | 0;
+    v3 = (v3 << 7 | v3 >>> 25) ^ v0;
+    v2 = (v2 + v1) | 0;
+    v1 = (v1 << 13 | v1 >>> 19) ^ v2;
+    v2 = v2 << 16 | v2 >>> 16;
+    v0 = (v0 + v1) | 0;
+    v1 = (v1 << 5 | v1 >>> 27) ^ v0;
+    v0 = v0 << 16 | v0 >>> 16;
+    v2 = (v2 + v3) | 0;
+    v3 = (v3 << 8 | v3 >>> 24) ^ v2;
+    v0 = (v0 + v3) | 0;
+    v3 = (v3 << 7 | v3 >>> 25) ^ v0;
+    v2 = (v2 + v1) | 0;
+    v1 = (v1 << 13 | v1 >>> 19) ^ v2;
+    v2 = v2 << 16 | v2 >>> 16;
+    v0 ^= value;
+  }
+  return (v1 ^ v3) >>> 0;
 }
 
 /** Writes the tag of `datagram` into its last TAG_BYTES: HalfSipHash-2-4 of everything before them. */
