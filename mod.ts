@@ -825,7 +825,7 @@ function write(value: unknown, depth: number): void {
       } else if (value instanceof Extension) {
         const { type, data } = value;
         // A bigint type would fail in the shift with the engine's "Cannot mix BigInt" instead of this error.
-        if (!(data instanceof Uint8Array) || typeof type != "number" || type << 24 >> 24 != type) {
+        if (!(data instanceof Uint8Array) || typeof type != "number" || type != type << 24 >> 24) {
           throw new RangeError(`Cannot pack Extension(${type}): type must be an integer -128..127, data a Uint8Array`);
         }
         putExtension(type, data);

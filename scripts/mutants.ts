@@ -776,7 +776,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "an Extension's bigint type fails in the shift with the engine's error",
-    edits: [['|| typeof type != "number" || type << 24 >> 24 != type', "|| type << 24 >> 24 != type"]],
+    edits: [['|| typeof type != "number" || type != type << 24 >> 24', "|| type != type << 24 >> 24"]],
   },
   {
     name: "send() takes options that are no object: a channel number as none, silently",
