@@ -1194,7 +1194,7 @@ function writeHeader(out: Uint8Array, sequence: number, flags: number, ack: numb
   out[at++] = ackBack;
   // Ack-bit bytes that are all ones, the news of a healthy link, are left out.
   for (let i = 0; i < 4; i++) {
-    const byte = 255 & (ackBits >>> (8 * i));
+    const byte = 255 & (ackBits >>> (i * 8));
     if (byte < 255) {
       flags |= 1 << i;
       out[at++] = byte;
