@@ -3751,6 +3751,7 @@ export function webSocketServer(): WebSocketServer {
       links.clear();
     },
     listen(onData, onEvent = ignore) {
+      if (notify != ignore) throw new Error("new Host() takes a Socket no Host had: open a new one"); // as on UDP
       receive = onData;
       notify = onEvent;
     },
@@ -3852,6 +3853,7 @@ export function webSocket(ws: WebSocketLike): Socket & { readonly address: strin
       link(data);
     },
     listen(onData, onEvent = ignore) {
+      if (notify != ignore) throw new Error("new Host() takes a Socket no Host had: open a new one"); // as on UDP
       receive = onData;
       notify = onEvent;
     },

@@ -391,8 +391,8 @@ Deno.test("a UDP address is an IP and a port: a name or 0.0.0.0 throws at once, 
 });
 
 Deno.test("one Host a socket: a second Host, or a new one on a closed Host's socket, throws and says what to do", async () => {
-  // Both heard nothing before: the datagrams went to one Host of the two (memoryNet and denoUdp the last made, nodeUdp
-  // both), and a closed Host's UDP socket stays closed (a newcomer's restart, 2026-12-02).
+  // Both heard nothing before: the datagrams went to one Host of the two (memoryNet, denoUdp and the WebSocket adapters
+  // the last made, nodeUdp both), and a closed Host's UDP socket stays closed (a newcomer's restart, 2026-12-02).
   const message = "new Host() takes a Socket no Host had: open a new one";
   const net = memoryNet();
   const socket = net.socket("server");
@@ -413,6 +413,14 @@ Deno.test("one Host a socket: a second Host, or a new one on a closed Host's soc
   assert.throws(() => new Host(udp), { name: "Error", message });
   host.close();
   assert.throws(() => new Host(udp), { name: "Error", message });
+
+  // WebSockets, both ends: the datagrams went to the last Host made.
+  const sockets = webSocketServer();
+  const pair = webSocketPair(sockets, false);
+  for (const socket of [sockets, webSocket(pair.client)]) {
+    new Host(socket);
+    assert.throws(() => new Host(socket), { name: "Error", message });
+  }
 });
 
 Deno.test("denoUdp: a listener that throws is counted as a fault, and the datagrams after it still arrive", async () => {

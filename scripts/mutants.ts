@@ -1022,7 +1022,24 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a second Host on a UDP socket, or a new one on a closed Host's, taken in silence",
-    edits: [["if (notify != ignore) throw", "if (false) throw"]],
+    edits: [[
+      'if (notify != ignore) throw new Error("new Host() takes a Socket no Host had: open a new one");\n      notify = onEvent;',
+      "notify = onEvent;",
+    ]],
+  },
+  {
+    name: "a second Host on a webSocket taken in silence",
+    edits: [[
+      'if (notify != ignore) throw new Error("new Host() takes a Socket no Host had: open a new one"); // as on UDP\n      receive = onData;\n      notify = onEvent;\n    },\n    close:',
+      "receive = onData;\n      notify = onEvent;\n    },\n    close:",
+    ]],
+  },
+  {
+    name: "a second Host on a webSocketServer taken in silence",
+    edits: [[
+      'if (notify != ignore) throw new Error("new Host() takes a Socket no Host had: open a new one"); // as on UDP\n      receive = onData;\n      notify = onEvent;\n    },\n    closed:',
+      "receive = onData;\n      notify = onEvent;\n    },\n    closed:",
+    ]],
   },
   {
     name: "a second Host on a memoryNet socket taken in silence",
