@@ -8,21 +8,10 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { root, run } from "./tools.ts";
+import { readmeBlock, root, run } from "./tools.ts";
 
 const HEADING = "**Deno, by URL.**";
 const URL_IMPORT = "https://raw.githubusercontent.com/<owner>/jamnet/<commit>/mod.ts";
-
-/** The ```ts block that follows the heading, verbatim; throws when the README has none there. */
-function snippet(readme: string): string {
-  const at = readme.indexOf(`\n${HEADING}`);
-  const open = at < 0 ? -1 : readme.indexOf("\n```", at);
-  const close = open < 0 ? -1 : readme.indexOf("\n```\n", open + 4);
-  if (open < 0 || close < 0 || !readme.startsWith("\n```ts\n", open)) {
-    throw new Error(`README.md has no \`\`\`ts block right after the paragraph "${HEADING}"`);
-  }
-  return readme.slice(open + "\n```ts\n".length, close + 1);
-}
 
 /** A UDP port on 127.0.0.1 that was free a moment ago. */
 function freeUdpPort(): number {
@@ -33,7 +22,7 @@ function freeUdpPort(): number {
 }
 
 Deno.test("the README's Deno program runs as printed: connect, hello, welcome, a clean goodbye, and it ends", async () => {
-  const code = snippet(await Deno.readTextFile(`${root}README.md`));
+  const code = readmeBlock(await Deno.readTextFile(`${root}README.md`), HEADING, "ts");
   // Each swap must find its text: a README that drops one fails here, not with a program that connects nowhere.
   assert.equal(code.split(URL_IMPORT).length, 2, `the block imports ${URL_IMPORT}`);
   assert.equal(code.split(":7000").length, 2, `the block connects to "127.0.0.1:7000" once`);

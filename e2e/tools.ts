@@ -62,3 +62,18 @@ export async function npmInstalled(folder: string): Promise<string | undefined> 
   });
   return install.success ? undefined : `npm install in ${folder} failed: ${install.output.trim().split("\n").at(-1)}`;
 }
+
+/**
+ * The code block of `language` that follows the paragraph starting with `heading` in README.md's text, verbatim;
+ * throws when the README has none right there (a README edit that moved it fails the test that reads it).
+ */
+export function readmeBlock(readme: string, heading: string, language: string): string {
+  const at = readme.indexOf(`\n${heading}`);
+  const open = at < 0 ? -1 : readme.indexOf("\n```", at);
+  const close = open < 0 ? -1 : readme.indexOf("\n```\n", open + 4);
+  const fence = `\n\`\`\`${language}\n`;
+  if (open < 0 || close < 0 || !readme.startsWith(fence, open)) {
+    throw new Error(`README.md has no \`\`\`${language} block right after the paragraph "${heading}"`);
+  }
+  return readme.slice(open + fence.length, close + 1);
+}

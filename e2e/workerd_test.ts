@@ -19,7 +19,7 @@
 import assert from "node:assert/strict";
 import { Host, type MessageEvent, type Mode, type Peer, webSocket } from "../mod.ts";
 import { MODES } from "./exchange.mjs";
-import { available, built, npmInstalled, root } from "./tools.ts";
+import { available, built, npmInstalled, readmeBlock, root } from "./tools.ts";
 
 const workerd = `${root}e2e/workerd/node_modules/.bin/workerd`;
 const missing = await npmInstalled("e2e/workerd") ??
@@ -27,17 +27,6 @@ const missing = await npmInstalled("e2e/workerd") ??
 if (missing) console.log(`SKIPPED the workerd tests (npm package workerd): ${missing}`);
 
 const HEADING = "**A Cloudflare Worker.**";
-
-/** The ```js block that follows the heading, verbatim; throws when the README has none there. */
-function workerSnippet(readme: string): string {
-  const at = readme.indexOf(`\n${HEADING}`);
-  const open = at < 0 ? -1 : readme.indexOf("\n```", at);
-  const close = open < 0 ? -1 : readme.indexOf("\n```\n", open + 4);
-  if (open < 0 || close < 0 || !readme.startsWith("\n```js\n", open)) {
-    throw new Error(`README.md has no \`\`\`js block right after the paragraph "${HEADING}"`);
-  }
-  return readme.slice(open + "\n```js\n".length, close + 1);
-}
 
 /** A port on 127.0.0.1 that was free a moment ago. */
 function freePort(): number {
@@ -194,7 +183,7 @@ Deno.test({
   name: "workerd runs the README's Worker: a Deno Host's messages in every mode and 5,000 bytes come back equal",
   ignore: Boolean(missing),
   async fn() {
-    const snippet = workerSnippet(await Deno.readTextFile(`${root}README.md`));
+    const snippet = readmeBlock(await Deno.readTextFile(`${root}README.md`), HEADING, "js");
     await withWorkerd("worker.mjs", snippet, "", async (url, output) => {
       // A plain GET is answered 426 "a jamnet server", as the snippet says.
       const response = await fetch(url);
