@@ -449,7 +449,8 @@ export interface Socket {
    * Calls `receive` for every datagram that arrives, with the sender's
    * address, and `notify` when a remote is gone or a fault happened. The Host
    * may keep a datagram's bytes: hand each one over in bytes nothing writes to
-   * again (jamnet's adapters copy what the runtime reuses).
+   * again (jamnet's adapters copy what the runtime reuses). jamnet's sockets listen once: called again (a second
+   * Host) they throw.
    */
   listen(receive: (data: Uint8Array, from: string) => void, notify?: (event: SocketEvent) => void): void;
   /** Stops receiving and frees the socket, once what was sent has left. */
@@ -2577,6 +2578,8 @@ export class Host {
    * @param socket where datagrams go and come from
    * @param options limits and the clock; see {@linkcode HostOptions} (none, undefined or null: every default)
    * @throws {RangeError} for an option out of its range
+   * @throws {Error} from jamnet's sockets, for a socket that has or had a Host: one Host a socket (a Host connects to
+   *   many peers), and `close()` closes it
    */
   constructor(socket: Socket, options?: HostOptions | null) {
     // A runtime's own socket given as it is (a Deno DatagramConn, a WebSocket) has no `listen`, nor has a memoryNet.
@@ -3340,7 +3343,9 @@ export function condition(socket: Socket, options?: LinkOptions): Socket {
       }
     },
     listen(receive, onEvent = ignore) {
-      socket.listen(receive, notify = onEvent);
+      // The socket first: when it refuses a second Host (it throws), the first Host's faults still come here.
+      socket.listen(receive, onEvent);
+      notify = onEvent;
     },
     close() {
       closing = true;

@@ -24,6 +24,7 @@ import {
   type WebSocketLike,
   webSocketServer,
 } from "./mod.ts";
+import { fakeTimers } from "./test_tools.ts";
 
 /** Runs `frames` of 16 ms: both Hosts update, the network moves on; returns every event, tagged by Host. */
 function frames(net: { advance(ms: number): void }, hosts: Host[], count: number): [number, HostEvent][] {
@@ -421,6 +422,24 @@ Deno.test("one Host a socket: a second Host, or a new one on a closed Host's soc
     new Host(socket);
     assert.throws(() => new Host(socket), { name: "Error", message });
   }
+
+  // Through condition(): the refused second Host takes nothing of the first's, not its faults either (a review found
+  // condition() giving its notify to the second Host before its socket threw, 2026-12-02).
+  const inner: Socket = {
+    send() {
+      throw new Error("unreachable");
+    },
+    listen: net.socket("conditioned").listen,
+    close() {},
+  };
+  fakeTimers((timers) => {
+    const conditioned = condition(inner);
+    const owner = new Host(conditioned);
+    assert.throws(() => new Host(conditioned), { name: "Error", message });
+    conditioned.send(Uint8Array.of(1), "server");
+    for (const [callback] of timers.splice(0)) callback();
+    assert.equal(owner.stats.socketErrors, 1);
+  });
 });
 
 Deno.test("denoUdp: a listener that throws is counted as a fault, and the datagrams after it still arrive", async () => {

@@ -234,7 +234,8 @@ export interface Socket {
      * Calls `receive` for every datagram that arrives, with the sender's
      * address, and `notify` when a remote is gone or a fault happened. The Host
      * may keep a datagram's bytes: hand each one over in bytes nothing writes to
-     * again (jamnet's adapters copy what the runtime reuses).
+     * again (jamnet's adapters copy what the runtime reuses). jamnet's sockets listen once: called again (a second
+     * Host) they throw.
      */
     listen(receive: (data: Uint8Array, from: string) => void, notify?: (event: SocketEvent) => void): void;
     /** Stops receiving and frees the socket, once what was sent has left. */
@@ -470,6 +471,8 @@ export declare class Host {
      * @param socket where datagrams go and come from
      * @param options limits and the clock; see {@linkcode HostOptions} (none, undefined or null: every default)
      * @throws {RangeError} for an option out of its range
+     * @throws {Error} from jamnet's sockets, for a socket that has or had a Host: one Host a socket (a Host connects to
+     *   many peers), and `close()` closes it
      */
     constructor(socket: Socket, options?: HostOptions | null);
     /** Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. */

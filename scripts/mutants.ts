@@ -1042,6 +1042,10 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "condition() hands the first Host's faults to a second Host its socket refused",
+    edits: [["socket.listen(receive, onEvent);\n      notify = onEvent;", "socket.listen(receive, notify = onEvent);"]],
+  },
+  {
     name: "a second Host on a memoryNet socket taken in silence",
     edits: [["if (mine) throw", "if (false) throw"]],
   },
