@@ -1338,8 +1338,8 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
   // A timed frame never follows: the TIMED frame written before it comes between. That one comes right after
   // `previous`, and as a control frame never follows any.
   const next = follows(frame, previous);
-  const { channel, mode, sequence, fragment, payload } = frame;
-  const length = payload.length;
+  const { channel, mode } = frame;
+  const length = frame.payload.length;
   if (frame.at !== undefined) {
     at = writeFrame(
       { channel: 0, mode: CONTROL, sequence: 0, fragment: TIMED, payload: float64s(frame.at) },
@@ -1354,15 +1354,15 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
   if (!next) {
     if (channel) out[at++] = channel;
     if (hasSequence(mode)) {
-      out[at++] = sequence >> 8;
-      out[at++] = sequence;
+      out[at++] = frame.sequence >> 8;
+      out[at++] = frame.sequence;
     }
   }
-  if (flagged(frame)) at = writeVarint(out, at, fragment);
+  if (flagged(frame)) at = writeVarint(out, at, frame.fragment);
   // A NEXT frame's length follows in full; another's head holds a length below NEXT, or 15 and then here how far
   // past NEXT it is.
   if (next || length >= NEXT) at = writeVarint(out, at, next ? length : length - NEXT);
-  out.set(payload, at);
+  out.set(frame.payload, at);
   return at + length;
 }
 
