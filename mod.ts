@@ -824,12 +824,12 @@ function write(value: unknown, depth: number): void {
       } else if (value instanceof Date) {
         putDate(value);
       } else if (value instanceof Extension) {
-        const { type, data } = value;
+        const type = value.type;
         // A bigint type would fail in the shift with the engine's "Cannot mix BigInt" instead of this error.
-        if (!(data instanceof Uint8Array) || typeof type != "number" || type != type << 24 >> 24) {
+        if (!(value.data instanceof Uint8Array) || typeof type != "number" || type != type << 24 >> 24) {
           throw new RangeError(`Cannot pack Extension(${type}): type must be an integer -128..127, data a Uint8Array`);
         }
-        putExtension(type, data);
+        putExtension(type, value.data);
       } else if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
         // A Uint8Array goes as it is: reading `.buffer` of a small one (V8 keeps up to 64 bytes inside the object)
         // moves its bytes to a new ArrayBuffer, about 350 ns, as long as packing a small message. Another view
