@@ -1392,12 +1392,9 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   if (canonical && reader.ok) {
     if (mode !== CONTROL || fragment !== TIMED) return frame;
     // A TIMED control frame: the frame it times follows, and is never a control frame itself (`timed` refuses one).
+    // That frame takes its time, which must be finite.
     const message = readFrame(reader, previous, true);
-    const at = readFloat64(frame.payload, 0);
-    if (message && isFinite(at)) {
-      message.at = at;
-      return message;
-    }
+    if (message && isFinite(message.at = readFloat64(frame.payload, 0))) return message;
   }
 }
 
