@@ -610,14 +610,14 @@ class ByteReader {
   }
 
   /** One byte. */
-  u8(): number {
+  uint8(): number {
     return this.left ? this.#bytes[this.at++] : this.#fail();
   }
 
   /** A big-endian unsigned integer of `byteCount` bytes, at most 4. */
   uint(byteCount: number): number {
     let value = 0;
-    for (let i = 0; i < byteCount; i++) value = value * 256 + this.u8();
+    for (let i = 0; i < byteCount; i++) value = value * 256 + this.uint8();
     return value;
   }
 
@@ -625,7 +625,7 @@ class ByteReader {
   varint(): number {
     let value = 0;
     for (let shift = 1; shift <= 2 ** 21; shift *= 128) {
-      const byte = this.u8();
+      const byte = this.uint8();
       value += shift * (byte & 127);
       // A last byte of 0 after the first adds nothing: the same number has a shorter form.
       if (byte < 128) return shift === 1 || byte ? value : this.#fail();
@@ -1273,7 +1273,7 @@ function seal(datagram: Uint8Array, key: TagKey): void {
  * byte of 0xff that is present.
  */
 function readHeader(reader: ByteReader): PacketHeader | undefined {
-  const first = reader.u8();
+  const first = reader.uint8();
   const sequence = reader.uint(2);
   const ackBack = reader.uint(first & WIDE_ACK ? 2 : 1);
   let ackBits = 0;
@@ -1281,7 +1281,7 @@ function readHeader(reader: ByteReader): PacketHeader | undefined {
   const flags = first & (CLOSING | ACK_ONLY);
   for (let i = 0; i < 4; i++) {
     const present = first & 1 << i;
-    const byte = present ? reader.u8() : 255;
+    const byte = present ? reader.uint8() : 255;
     ackBits |= byte << (8 * i); // a signed 32-bit word: read with >>> only
     canonical &&= byte < 255 || !present;
   }
@@ -1308,7 +1308,7 @@ interface Frame {
 function readHandshake(bytes: Uint8Array): number[] {
   const reader = new ByteReader(bytes);
   return bytes.length === HANDSHAKE_BYTES && bytes[0] <= REFUSED && bytes[0] >= HELLO
-    ? [reader.u8(), reader.uint(4), reader.uint(4), reader.uint(4)]
+    ? [reader.uint8(), reader.uint(4), reader.uint(4), reader.uint(4)]
     : [];
 }
 
@@ -1375,13 +1375,13 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
  * overlong varint.
  */
 function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: boolean): Frame | undefined {
-  const head = reader.u8();
+  const head = reader.uint8();
   const wireMode = head & 3;
   const hasFlag = head & FRAGMENT;
   const mode = hasFlag && wireMode >= SEQUENCED ? wireMode + (STATE - SEQUENCED) : wireMode;
   const lengthCode = head >> 4;
   const isNext = lengthCode == NEXT;
-  const channel = isNext ? previous?.channel ?? 0 : head & HAS_CHANNEL && reader.u8();
+  const channel = isNext ? previous?.channel ?? 0 : head & HAS_CHANNEL && reader.uint8();
   const sequence = isNext ? nextSequence(previous?.sequence ?? 0) : hasSequence(mode) ? reader.uint(2) : 0;
   const fragment = hasFlag ? reader.varint() : 1;
   const length = isNext ? reader.varint() : lengthCode >= NEXT ? NEXT + reader.varint() : lengthCode;
