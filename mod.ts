@@ -652,8 +652,8 @@ function uint32s(...values: number[]): Uint8Array {
   return bytes;
 }
 
-/** Writes `value` (below 2 ** 28) as a varint at `at` of `bytes`; returns where it ended. */
-function writeVarint(bytes: Uint8Array, at: number, value: number): number {
+/** Writes `value` (below 2 ** 28) as a varint into `bytes` at `at`; returns where it ended. */
+function writeVarint(value: number, bytes: Uint8Array, at: number): number {
   for (; value > 127; value >>>= 7) bytes[at++] = value | 128; // the low 7 bits and 128 for "more" (a byte keeps the low 8 bits)
   bytes[at++] = value;
   return at;
@@ -1358,10 +1358,10 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
       out[at++] = frame.sequence;
     }
   }
-  if (flagged(frame)) at = writeVarint(out, at, frame.fragment);
+  if (flagged(frame)) at = writeVarint(frame.fragment, out, at);
   // A NEXT frame's length follows in full; another's head holds a length below NEXT, or 15 and then here how far
   // past NEXT it is.
-  if (next || length >= NEXT) at = writeVarint(out, at, next ? length : length - NEXT);
+  if (next || length >= NEXT) at = writeVarint(next ? length : length - NEXT, out, at);
   out.set(frame.payload, at);
   return at + length;
 }
@@ -2877,7 +2877,7 @@ interface SentSnapshot {
 function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
   const length = bytes.length;
   const out = new Uint8Array(length * 2 + 10);
-  let at = writeVarint(out, 0, length);
+  let at = writeVarint(length, out, 0);
   // Byte i XOR the base's, 0 past the end. Past the end of the base its bytes count as 0: XOR takes the
   // undefined there as 0.
   const xor = (i: number) => i < length ? bytes[i] ^ base[i] : 0;
@@ -2885,11 +2885,11 @@ function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
     let start = i; // of the run at hand: equal bytes, then differing ones
     while (!xor(i) && i < length) i++; // xor is 0 at length: the bound ends the scan there
     if (i == length) break; // the rest equals the base: nothing to say
-    at = writeVarint(out, at, i - start);
+    at = writeVarint(i - start, out, at);
     start = i;
     // A run of differing bytes goes on over up to 2 equal ones: a new run would cost at least 2 bytes.
     while (xor(i) || xor(i + 1) || xor(i + 2)) i++;
-    at = writeVarint(out, at, i - start);
+    at = writeVarint(i - start, out, at);
     for (; start < i; start++) out[at++] = xor(start); // its bytes, each XOR the base's
   }
   return out.subarray(0, at);
@@ -2925,7 +2925,7 @@ class Snapshots {
     const body = delta && packed.length > delta.length ? delta : packed;
     const back = packed == body ? 0 : (sequence - this.#newestAcked) & 0xffff;
     const payload = new Uint8Array(varintBytes(back) + 8 + body.length); // the varint, a float 64, the body
-    const at = writeVarint(payload, 0, back);
+    const at = writeVarint(back, payload, 0);
     payload.set(body, at + 8);
     viewOf(payload).setFloat64(at, now);
     return [
