@@ -768,7 +768,7 @@ function putString(value: string): void {
   putLength(length, 0xd9, 0xa0, 32);
   for (let i = 0; i < length; i++) {
     const code = value.charCodeAt(i);
-    if (code > 127) {
+    if (code >= 128) {
       // Encode after room for the longest header, then move the bytes back
       // behind the header their real length needs: one canonical encoding.
       const encodedAt = start + 5;
@@ -1462,12 +1462,12 @@ class Stream {
   #nextDeliver = 0;
   /** Bytes of the pieces held, each with HELD_PIECE_BYTES more. */
   heldBytes = 0;
-  /** Since when (ms) pieces have waited for the first missing one; Infinity when none waits. */
-  waitingSince = Infinity;
   /** The newest sequenced message received: a lossy mode's receiving, as the snapshots are a STATE stream's. */
   #newest = 0xffff; // just behind 0: the first sequenced message is newer
   /** The first sequence not held, as accept() last found it: the one the stream waits for. */
   #firstMissing = 0;
+  /** Since when (ms) pieces have waited for the first missing one; Infinity when none waits. */
+  waitingSince = Infinity;
   /**
    * Bytes of the pieces acked in order of the message not yet acked whole, each with HELD_PIECE_BYTES: let go from
    * the queue with its last.
@@ -3124,7 +3124,7 @@ export class Timeline<T> {
     /** The most states kept: the oldest go first. */
     readonly capacity = 64,
   ) {
-    if (!(Number.isInteger(capacity) && capacity >= 2)) {
+    if (!(Number.isInteger(capacity) && capacity > 1)) {
       throw new RangeError(`A Timeline's capacity is ${capacity}: it must be an integer of at least 2`);
     }
   }
