@@ -2150,7 +2150,7 @@ class Connection implements Peer {
         event.at = at - this.clock.offsetMs;
         event.late = event.at <= now;
       }
-      if (event.late === false) {
+      if (event.late == false) {
         // At most `timeout` ms ahead, so that what a peer left waiting is gone that long after it: a player's
         // messages timed a billion ms ahead once kept the queue full, for every peer, until the process ended.
         // The hold queue's rule is the event queue's, with maxTimedMessages (one player kept it full for all; a
