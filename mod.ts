@@ -3501,7 +3501,7 @@ export function denoUdp(conn: DenoDatagramConn): Socket {
           // Linux reports an ICMP port unreachable as ECONNREFUSED on a later receive: counted, and
           // the socket goes on. A closed socket's receive fails with BadResource or Interrupted: stop.
           const name = (error as Error)?.name;
-          if (!open() || name === "BadResource" || name === "Interrupted") break;
+          if (!open() || name == "BadResource" || name == "Interrupted") break;
           fail(error);
         }
       }
