@@ -1982,9 +1982,8 @@ class Connection implements Peer {
     const sequence = datagram[1] << 8 | datagram[2]; // 0 for a datagram too short, which fails the tag
     const ahead = sequenceAhead(sequence, this.#remoteLatest);
     const key: TagKey = [this.#receiveKey[0], this.#receiveKey[1] + ((ahead + this.#remoteLatest) >> 16)];
-    if (!(this.#cookie && sealed(datagram, key))) return false;
     const reader = new ByteReader(datagram.subarray(0, -TAG_BYTES));
-    const header = readHeader(reader);
+    const header = this.#cookie && sealed(datagram, key) && readHeader(reader);
     if (!header) return false;
     if (this.state == "disconnected") {
       // Closing: the other side's own CLOSING, or its ack of ours, ends it; nothing else applies.

@@ -218,8 +218,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the tag not checked on receive",
     edits: [[
-      "if (!(this.#cookie && sealed(datagram, key))) return false;",
-      "if (!this.#cookie) return false;",
+      "const header = this.#cookie && sealed(datagram, key) && readHeader(reader);",
+      "const header = this.#cookie && readHeader(reader);",
     ]],
   },
   {
