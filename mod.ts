@@ -2006,7 +2006,7 @@ class Connection implements Peer {
     while (reader.left) {
       const frame = readFrame(reader, previous);
       if (
-        !frame || frame.channel >= this.#config.channels ||
+        !frame || this.#config.channels <= frame.channel ||
         frame.mode === STATE && statePieces++ > this.#config.channels
       ) return false;
       frames.push(previous = frame);

@@ -127,7 +127,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "a received frame on a channel past the Host's channels is accepted",
     edits: [[
-      "!frame || frame.channel >= this.#config.channels ||",
+      "!frame || this.#config.channels <= frame.channel ||",
       "!frame ||",
     ]],
   },
