@@ -3250,7 +3250,7 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
     },
     now: () => clock,
     advance(ms) {
-      const end = clock + ms;
+      const end = ms + clock;
       // A caller's mistake throws now: NaN stopped the clock for good, a negative ms ran it back, a string ("16") made
       // the clock a string.
       if (!(ms >= 0) || typeof ms != "number") {
