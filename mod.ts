@@ -3841,8 +3841,8 @@ export function webSocket(ws: WebSocketLike): Socket & { readonly address: strin
   // The URL in place of the WebSocket failed as "Cannot use 'in' operator to search for 'addEventListener'".
   if (!ws?.send) throw new TypeError("webSocket() takes a WebSocket");
   const address = ws.url ?? "server";
-  let notify: (event: SocketEvent) => void = ignore;
   let receive: (data: Uint8Array, from: string) => void = ignore;
+  let notify: (event: SocketEvent) => void = ignore;
   const link = linkWebSocket(ws, address, (data, from) => receive(data, from), (event) => notify(event));
   return {
     reliable: true,
