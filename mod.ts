@@ -1790,12 +1790,12 @@ class Connection implements Peer {
   #closingSequence = -1;
   /** The newest of this side's packets the other side acked. */
   #newestAcked = 0xffff;
-  /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
-  #forgets = 0;
   /** The last LOSS_WINDOW_PACKETS fates of data packets (1 lost, 0 acked), how many were seen, how many lost. */
   #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
   #fatesSeen = 0;
   #fatesLost = 0;
+  /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
+  #forgets = 0;
   #ackPending = 0; // packets received since the last one sent (none over a reliable socket, which acks itself)
   #unackedOldest = 0; // the oldest packet received since the last ack was sent (while #ackPending)
   /** Bytes of the pieces queued and not let go, each with HELD_PIECE_BYTES: see HostOptions.maxQueuedBytes. */
