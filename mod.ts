@@ -2384,7 +2384,7 @@ class Connection implements Peer {
       const bytes = frameBytes(piece);
       if (used + bytes > room) return false;
       if (piece.sends++) this.count("messagesResent");
-      else if (!this.#sink.reliable && isReliable(piece.mode)) this.#inFlight.push(piece);
+      else if (isReliable(piece.mode) && !this.#sink.reliable) this.#inFlight.push(piece);
       else {
         piece.done = true; // unreliable pieces go once, and everything over a reliable socket
         this.#queuedBytes -= HELD_PIECE_BYTES + piece.payload.length;

@@ -516,7 +516,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "reliable sockets still resending (pieces kept in flight)",
     edits: [[
-      "else if (!this.#sink.reliable && isReliable(piece.mode)) this.#inFlight.push(piece);",
+      "else if (isReliable(piece.mode) && !this.#sink.reliable) this.#inFlight.push(piece);",
       "else if (isReliable(piece.mode)) this.#inFlight.push(piece);",
     ]],
   },
