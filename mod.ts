@@ -161,7 +161,7 @@ const HANDSHAKE_BYTES = 13;
 const HELLO = 1; // protocol, nonce, cookie (0 before the challenge)
 const CHALLENGE = 2; // nonce, cookie, 0
 const REFUSED = 3; // nonce, why (REFUSED_FULL or REFUSED_PROTOCOL), 0
-const REFUSED_FULL = 0; // the Host has maxPeers peers
+const REFUSED_FULL = 0; // the Host has maxPeers peers, or twice maxEvents events not yet polled
 const REFUSED_PROTOCOL = 1; // the HELLO named another protocol
 // The answer to a HELLO with a good cookie is the new connection's first data packet: 8 bytes, empty.
 const DATA = 0x80; // | ack-bit bytes present (bits 0-3) | WIDE_ACK | CLOSING | ACK_ONLY
@@ -328,7 +328,8 @@ export type HostEvent =
 /**
  * Why a peer is gone: `"timeout"` (silent for `HostOptions.timeout` ms),
  * `"closed"` (it disconnected, or its Host closed), `"full"` (its Host has
- * `maxPeers` peers), `"refused"` (its Host runs another `protocol`).
+ * `maxPeers` peers, or twice `maxEvents` events not yet polled), `"refused"`
+ * (its Host runs another `protocol`).
  */
 export type DisconnectReason = "timeout" | "closed" | "full" | "refused";
 
@@ -2000,6 +2001,9 @@ class Connection implements Peer {
     // or 2 bytes (at channels 1 such packets were refused: a review, 2026-12-01). So at most channels + 1: more, 21,800
     // empty pieces in a datagram, each held and let go, took 50 to 265 ms of the Host's thread each (2026-12-01).
     let statePieces = 0;
+    // The bytes the deltas this packet starts claim to rebuild (see #deliver): bounded before the packet is taken, so
+    // that a state is never dropped for the bound after its packet was acked (its sender would build the next on it).
+    let rebuilt = 0;
     let previous: Frame | undefined;
     // How far this side's packets have gone past the one the packet acks: checked with its sequence, below.
     const ackAge = sequenceAhead(this.#nextSequence, header.ack);
@@ -2010,6 +2014,11 @@ class Connection implements Peer {
         frame.mode === STATE && statePieces++ > this.#config.channels
       ) return false;
       frames.push(previous = frame);
+      if (frame.mode === STATE && !(frame.fragment >> 1)) {
+        // A state's first piece: how far back its baseline is (0: whole, nothing to rebuild), its time, the length.
+        const head = new ByteReader(frame.payload);
+        if (head.varint()) head.take(8), rebuilt += head.varint();
+      }
       if (isReliable(frame.mode)) {
         const stream = this.#streams.get(streamId(frame.channel, frame.mode));
         const ahead = sequenceAhead(frame.sequence, stream?.nextDeliver ?? 0);
@@ -2048,10 +2057,11 @@ class Connection implements Peer {
     // stream's receive window of pieces. Without it a good peer's tiny messages behind a lost one (60 at maxQueuedBytes
     // 8,192) filled the bound, and every packet that carried the lost one again was refused: stalled for good, then a
     // timeout (a review, 2026-12-01). Larger messages filled it the same way, while their sender counted a piece acked
-    // behind a lost one as gone (see Stream.acked). A state stream's pieces have a bound of their own (see #deliver).
+    // behind a lost one as gone (see Stream.acked). A state stream's pieces have a bound of their own (see #deliver);
+    // the states one update rebuilds share this one.
     if (
       this.state != "disconnecting" &&
-      (this.#heldBytes + newBytes >
+      (this.#heldBytes + newBytes + this.#rebuiltBytes + rebuilt >
           2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes + HELD_PIECE_BYTES * RECEIVE_WINDOW ||
         this.#full(this.#sink.events, this.#config.maxEvents) && frames.some((frame) => frame.mode < CONTROL))
     ) {
@@ -2062,6 +2072,7 @@ class Connection implements Peer {
     }
 
     // The whole packet checks out: apply it.
+    this.#rebuiltBytes += rebuilt;
     if (this.state == "connecting") this.#connected();
     if (!(header.flags & ACK_ONLY)) { // an ACK_ONLY packet took no sequence number: nothing to record or ack
       // A jump so far ahead that the oldest packet received since the last ack would leave the bits (32 behind the
@@ -2123,18 +2134,15 @@ class Connection implements Peer {
       } as MessageEvent;
       if (frame.mode === STATE) {
         // The snapshot's first piece's sequence names it. The states rebuilt in one update are bounded as held pieces
-        // are: a delta of a few bytes may rebuild a state of maxMessageBytes, and 70 of them in one datagram made 70
-        // MiB of events and took 64 ms of the Host's thread.
+        // are, by what their deltas claim, before the packet is taken (see receive): a delta of a few bytes may
+        // rebuild a state of maxMessageBytes, and 70 of them in one datagram made 70 MiB of events and took 64 ms of
+        // the Host's thread.
         const snapshot = (stream.snapshots ??= new Snapshots()).decode(
           firstPiece(frame),
           message,
-          Math.min(
-            this.#config.maxMessageBytes,
-            2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes - this.#rebuiltBytes,
-          ),
+          this.#config.maxMessageBytes,
         );
         if (!snapshot) return this.count("invalidDropped");
-        this.#rebuiltBytes += snapshot[0].length;
         if (!snapshot[2]) continue; // older than one delivered: kept as a baseline only
         [message, (event as StateMessageEvent).time] = snapshot;
       }
@@ -2148,19 +2156,17 @@ class Connection implements Peer {
         // The sender's time on this clock: the offset is how far the sender's clock is ahead.
         event.at = at - this.clock.offsetMs;
         event.late = event.at <= now;
-      }
-      if (event.late == false) {
         // At most `timeout` ms ahead, so that what a peer left waiting is gone that long after it: a player's
         // messages timed a billion ms ahead once kept the queue full, for every peer, until the process ended.
         // The hold queue's rule is the event queue's, with maxTimedMessages (one player kept it full for all; a
         // scan of it for each message cost 5 s a datagram with 64 players' halves held: `queued` costs nothing).
-        if (
-          event.at! - now > this.#config.timeout || this.#full(this.#sink.held, this.#config.maxTimedMessages)
-        ) {
+        if (event.at - now > this.#config.timeout || this.#full(this.#sink.held, this.#config.maxTimedMessages)) {
           this.count("timedDropped");
           continue;
         }
-        insertByTime(this.#sink.held, event.at!, event);
+        // A late one is held too, and goes at the next poll(), in time order: pushed to the events at once, it came
+        // before one of the same time held when it arrived early (an older state after a newer: a review, 2026-12-02).
+        insertByTime(this.#sink.held, event.at, event);
       } else this.#sink.events.push(event);
       this.#sink.queued.set(this.address, this.queued + 1);
     }
@@ -2409,12 +2415,17 @@ class Connection implements Peer {
       }
     };
     // Whole messages first (kind 0), then fragments (kind 1): the plan's resends due of that kind, then new pieces.
-    for (let kind = 0; kind < 2; kind++) {
+    // Every fourth packet fragments go first: whole messages that filled every packet held a larger message back for
+    // good, and its receiver, waiting for it, ended the connection (a review, 2026-12-02).
+    const sent = this.stats.packetsSent;
+    for (let k = 0; k < 2; k++) {
+      const kind = k ^ +!(sent & 3);
       takePlanned(kind);
-      // Streams take turns at going first, packet by packet, so none starves another of its kind (whole
-      // messages go before fragments: a stream of whole messages filling every packet holds fragments back).
+      // Streams take turns at going first, four packets each, so none starves another of its kind, and each goes
+      // first in a packet where fragments do. Counted by the packets of this update, the first stream went first
+      // whenever an update sent one packet, and starved the others (a review, 2026-12-02).
       for (let i = 0; i < this.#streamList.length; i++) {
-        const stream = this.#streamList[(this.#packetsThisUpdate + i) % this.#streamList.length];
+        const stream = this.#streamList[((sent >> 2) + i) % this.#streamList.length];
         for (let piece; (piece = stream.nextUnsent(kind > 0)) && take(piece);) {
           // taken
         }
@@ -2614,7 +2625,21 @@ export class Host {
     }
     this.#socket = socket;
     this.#random = options?.random ?? ignore;
-    this.#now = options?.now ?? socket.now ?? (() => performance.now());
+    const clock = options?.now ?? socket.now ?? (() => performance.now());
+    // Every reading is checked: a clock that cannot be called or returns no time (`now: performance.now`, unbound; a
+    // function returning nothing) threw on every update() or left timers that never fire, and one NaN once left a
+    // peer that never timed out, or one that sent no keepalive (a review, 2026-12-02). Say so, naming the option
+    // (the runtime's own "Illegal invocation" named none: a newcomer's first game, 2026-12-01).
+    this.#now = () => {
+      let now: unknown;
+      try {
+        now = clock();
+      } catch (error) {
+        now = error;
+      }
+      if (!Number.isFinite(now)) throw new RangeError(`HostOptions.now() gave ${now}: it must return a time in ms`);
+      return now as number;
+    };
     this.#sink = {
       config,
       stats: this.stats,
@@ -2625,16 +2650,7 @@ export class Host {
       now: this.#now,
     };
     this.#secret = [this.#randomWord(), this.#randomWord()];
-    // A clock that cannot be called or returns no time (`now: performance.now`, unbound; a function returning
-    // nothing) would throw on every update() or leave timers that never fire: say so now, naming the option (the
-    // runtime's own "Illegal invocation" named none: a newcomer's first game, 2026-12-01).
-    let now: unknown;
-    try {
-      now = this.#now();
-    } catch (error) {
-      now = error;
-    }
-    if (!isFinite(now as number)) throw new RangeError(`HostOptions.now() gave ${now}: it must return a time in ms`);
+    this.#now(); // at once: the clock is wrong from the start more often than not
     socket.listen((data, from) => this.#receive(data, from), (event) => this.#socketEvent(event));
   }
 
@@ -2761,9 +2777,13 @@ export class Host {
         // Both Hosts connecting to each other at once: the one of the smaller nonce takes the other's HELLO,
         // the other lets its own connect() go on (each ending its own, the keys never matched).
         connection?.end("closed"); // the same address, a new nonce: the old connection is gone
-        // A peer leaving (disconnecting) counts too, until it ends: memory stays bounded by maxPeers.
+        // A peer leaving (disconnecting) counts too, until it ends: memory stays bounded by maxPeers. So are the events:
+        // past twice maxEvents unpolled the Host is full too. Each HELLO made a "connect" and, from one address, ended
+        // the last with a "disconnect": 20,000 with good cookies between two polls kept 32 MiB (a review, 2026-12-02).
         if (
-          [...this.#connections.values()].filter((peer) => peer.state != "disconnected").length >= this.#config.maxPeers
+          [...this.#connections.values()].filter((peer) => peer.state != "disconnected").length >=
+            this.#config.maxPeers ||
+          this.#sink.events.length >= 2 * this.#config.maxEvents
         ) {
           this.#send(writeHandshake(REFUSED, second, REFUSED_FULL), from);
         } else {
@@ -2785,7 +2805,8 @@ export class Host {
 
   /**
    * Starts connecting to a Host at `address`; a `"connect"` event follows, or
-   * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`),
+   * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`, or twice
+   * `maxEvents` events not yet polled),
    * `"refused"` (it runs another `protocol`), `"timeout"` (no answer), or
    * `"closed"` (that Host connected to this one at the same moment, and its
    * connection is the one kept: its `"connect"` arrives). Messages sent before

@@ -1015,36 +1015,68 @@ Deno.test("a player's whole state longer than maxMessageBytes is dropped, howeve
   assert.equal(server.stats.invalidDropped - invalidBefore, 1, "the large one counted");
 });
 
-Deno.test("one datagram of tiny state deltas rebuilds no more than 2 × maxMessageBytes + maxQueuedBytes of states", () => {
+Deno.test(`a "state" whose time is not a finite number is dropped and counted, never delivered`, () => {
+  // A state carries its sender's clock, read from the network as a float 64: NaN or Infinity in `event.time`
+  // once reached the game, and one in a Timeline made its samples NaN until 64 more states had pushed it out.
+  const { server, serverEvents, step, inject } = hostilePlayer({});
+  const invalidBefore = server.stats.invalidDropped;
+  const times = [[0x7f, 0xf8], [0x7f, 0xf0], [0xff, 0xf0], [0x40, 0x59]]; // NaN, Infinity, -Infinity, then 100
+  for (const [sequence, [first, second]] of times.entries()) {
+    inject(stateFrame(1, sequence, 1, [0, first, second, 0, 0, 0, 0, 0, 0, ...pack({ sequence })])); // back 0: whole
+    step();
+  }
+  for (let i = 0; i < 10; i++) step();
+  const delivered = serverEvents.flatMap((event) =>
+    event.type === "message" && event.mode === "state" ? [[event.data, event.time]] : []
+  );
+  assert.deepEqual(delivered, [[{ sequence: 3 }, 100]], "only the state of a finite time");
+  assert.equal(server.stats.invalidDropped - invalidBefore, 3, "the three counted");
+});
+
+Deno.test("one update rebuilds no more than 2 × maxMessageBytes + maxQueuedBytes of states, a datagram refused whole", () => {
   // A delta names its rebuilt length first and may say nothing else (a state that grows by zeros): 17 bytes on the
   // wire rebuilt a state of maxMessageBytes (1 MiB here), and 70 of them in one 1,200-byte datagram made 70 MiB of
-  // events and took 64 ms of the Host's thread (a review, 2026-11-30). The states one update rebuilds now have the
-  // bound of a peer's held pieces; the rest are dropped and counted, and the next update rebuilds again.
+  // events and took 64 ms of the Host's thread (a review, 2026-11-30). The states one update rebuilds have the bound
+  // of a peer's held pieces, counted by what their deltas claim before the packet is taken: a packet that would pass
+  // it is refused whole and never acked (a state dropped after its packet was acked became its sender's baseline,
+  // and a state channel whose receiver skipped its updates for 300 ms never delivered again: a review, 2026-12-02).
   // 128 channels, so that a packet may carry 70 state pieces (one a channel at most: see above).
-  const { server, serverEvents, step, inject } = hostilePlayer({ maxQueuedBytes: 1 << 20, channels: 128 });
+  const { server, peer, serverEvents, step, inject } = hostilePlayer({ maxQueuedBytes: 1 << 20, channels: 128 });
   const time = Array(8).fill(0);
   const length = (1 << 20) + 5; // a bin 32 of 1 MiB: its 5-byte head, then the bytes
   inject(stateFrame(1, 0, 1, [0, ...time, 0xc6, 0x00, 0x10, 0x00, 0x00])); // whole: the head alone
   for (let i = 0; i < 3; i++) step();
   const invalidBefore = server.stats.invalidDropped;
-  const batch: number[] = [];
-  for (let sequence = 1; sequence <= 70; sequence++) {
-    batch.push(...stateFrame(1, sequence, 1, [1, ...time, ...varint(length)])); // back 1: on the state before
-  }
+  const deltas = (first: number, count: number) => {
+    const batch: number[] = [];
+    for (let sequence = first; sequence < first + count; sequence++) {
+      batch.push(...stateFrame(1, sequence, 1, [sequence, ...time, ...varint(length)])); // back to state 0
+    }
+    return batch;
+  };
+  const batch = deltas(1, 70);
   assert.ok(batch.length < 1200, `one datagram: ${batch.length} bytes of frames`);
   inject(batch);
   const seen = serverEvents.length;
   step();
-  const rebuilt = serverEvents.slice(seen).flatMap((event) =>
-    event.type === "message" && event.mode === "state" ? [(event.data as Uint8Array).length] : []
-  );
-  // The bound: 2 × (1 MiB + 16) + 1 MiB; each state 1 MiB + 5 packed (1 MiB unpacked): 3 fit, the 67 after do not.
-  assert.deepEqual(rebuilt, [1 << 20, 1 << 20, 1 << 20], "three states rebuilt in that update");
-  assert.equal(server.stats.invalidDropped - invalidBefore, 67, "the others counted");
-  inject(stateFrame(1, 71, 1, [68, ...time, ...varint(length)])); // the next update: on state 3, the last kept
-  for (let i = 0; i < 3; i++) step();
-  const states = serverEvents.slice(seen).filter((event) => event.type === "message" && event.mode === "state");
-  assert.equal(states.length, 4, "and one more in the next update");
+  const rebuilt = () =>
+    serverEvents.slice(seen).flatMap((event) =>
+      event.type === "message" && event.mode === "state" ? [(event.data as Uint8Array).length] : []
+    );
+  assert.deepEqual(rebuilt(), [], "no state rebuilt from that datagram");
+  assert.equal(server.stats.invalidDropped - invalidBefore, 1, "the datagram counted");
+  // The bound: 2 × (1 MiB + 16) + 1 MiB; each state 1 MiB + 5 packed (1 MiB unpacked): a datagram of three is taken.
+  inject(deltas(71, 3));
+  step();
+  assert.deepEqual(rebuilt(), [1 << 20, 1 << 20, 1 << 20], "three states rebuilt in that update");
+  // Two datagrams that reach the server between two of its updates, two states each: the second passes the bound.
+  const invalidBetween = server.stats.invalidDropped;
+  peer.send("x".repeat(3000)); // three pieces: the client's next update sends three packets
+  inject(deltas(74, 2));
+  inject(deltas(76, 2));
+  step();
+  assert.equal(rebuilt().length, 5, "two states rebuilt from the first datagram");
+  assert.equal(server.stats.invalidDropped - invalidBetween, 1, "the second datagram counted");
 });
 
 Deno.test("timed delivery: a player reconnecting from its address starts no new count in the hold queue", () => {
@@ -1272,4 +1304,38 @@ Deno.test("a player's own messages keep arriving when its held pieces are near t
   assert.equal(server.stats.invalidDropped - invalidBefore, 0, "no packet refused");
   assert.deepEqual(texts(), Array.from({ length: texts().length }, (_, i) => `text ${i}`));
   assert.ok(texts().length >= 60, `every one of the player's messages: ${texts().length}`);
+});
+
+Deno.test("HELLOs with good cookies between two polls make no more events than twice maxEvents", () => {
+  // One stranger at an address it really has (it hears the CHALLENGEs) gathers cookies for many nonces, then sends
+  // a HELLO with a good one for each between two polls: each ended the connection before (a "disconnect") and made
+  // a new one (a "connect"), events no bound counted: 20,000 of them kept 32 MiB until the next poll (a review,
+  // 2026-12-02). Past twice maxEvents unpolled the Host is full: a HELLO that would make a connection is refused.
+  const net = memoryNet();
+  const server = new Host(net.socket("server"), { maxEvents: 16, maxPeers: 4 });
+  const cookies = new Map<number, number>();
+  let refused = 0;
+  const stranger = net.socket("stranger");
+  stranger.listen((data) => {
+    const view = new DataView(data.buffer, data.byteOffset);
+    if (data[0] === 2) cookies.set(view.getUint32(1), view.getUint32(5)); // a CHALLENGE: our nonce, the cookie
+    if (data[0] === 3 && view.getUint32(5) === 0) refused++; // REFUSED, the Host full
+  });
+  const hello = (nonce: number, cookie: number) => {
+    const bytes = new Uint8Array(13);
+    const view = new DataView(bytes.buffer);
+    bytes[0] = 1; // HELLO, protocol 0
+    view.setUint32(5, nonce);
+    view.setUint32(9, cookie);
+    return bytes;
+  };
+  for (let nonce = 1; nonce <= 500; nonce++) stranger.send(hello(nonce, 0), "server");
+  net.advance(16);
+  assert.equal(cookies.size, 500);
+  for (const [nonce, cookie] of cookies) stranger.send(hello(nonce, cookie), "server");
+  net.advance(16);
+  const events: string[] = [];
+  for (let event; (event = server.poll());) events.push(event.type);
+  assert.ok(events.length <= 2 * 16 + 1, `${events.length} events waited for one poll`);
+  assert.equal(refused, 500 - events.filter((type) => type == "connect").length, "the others refused, the Host full");
 });
