@@ -114,11 +114,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "no held-bytes bound",
-    edits: [[
-      "      (this.#heldBytes + newBytes >\n" +
-      "          2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes + HELD_PIECE_BYTES * RECEIVE_WINDOW ||\n",
-      "      (",
-    ]],
+    edits: [["(this.#heldBytes + newBytes + this.#rebuiltBytes + rebuilt >", "(this.#rebuiltBytes + rebuilt >"]],
   },
   {
     name: "send() accepts a bad channel",
@@ -449,7 +445,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "HostOptions.now not called when the Host is made",
-    edits: [["if (!isFinite(now as number)) throw", "if (false) throw"]],
+    edits: [["    this.#now(); // at once: the clock is wrong from the start more often than not\n", ""]],
   },
   {
     name: "keepalives once a second whatever the timeout",
@@ -502,7 +498,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "the states one update rebuilds not counted",
-    edits: [["        this.#rebuiltBytes += snapshot[0].length;\n", ""]],
+    edits: [["    this.#rebuiltBytes += rebuilt;\n", ""]],
   },
   {
     name: "the states rebuilt counted from the first update on, never started over",
@@ -536,8 +532,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the socket's clock ignored",
     edits: [[
-      "this.#now = options?.now ?? socket.now ?? (() => performance.now());",
-      "this.#now = options?.now ?? (() => performance.now());",
+      "const clock = options?.now ?? socket.now ?? (() => performance.now());",
+      "const clock = options?.now ?? (() => performance.now());",
     ]],
   },
   {
@@ -649,7 +645,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "timed: a message timed more than `timeout` ms ahead held",
-    edits: [["event.at! - now > this.#config.timeout || ", ""]],
+    edits: [["event.at - now > this.#config.timeout || ", ""]],
   },
   {
     name: "timed: no maxTimedMessages bound",
@@ -1048,6 +1044,41 @@ const MUTANTS: Mutant[] = [
   {
     name: "a second Host on a memoryNet socket taken in silence",
     edits: [["if (mine) throw", "if (false) throw"]],
+  },
+  // ─── the review of 2026-12-02 ───────────────────────────────────────────────
+  {
+    name: "the states a packet's deltas claim to rebuild not read (a packet past the bound taken)",
+    edits: [["rebuilt += head.varint()", "head.varint()"]],
+  },
+  {
+    name: "streams take turns by the packets of this update (the first stream first whenever an update sends one)",
+    edits: [["((sent >> 2) + i) % this.#streamList.length", "(this.#packetsThisUpdate + i) % this.#streamList.length"]],
+  },
+  {
+    name: "whole messages go first in every packet (pieces of larger ones never first)",
+    edits: [["const kind = k ^ +!(sent & 3);", "const kind = k;"]],
+  },
+  {
+    name: "a clock of strings taken (isFinite coerces)",
+    edits: [["if (!Number.isFinite(now)) throw", "if (!isFinite(now as number)) throw"]],
+  },
+  {
+    name: "the clock checked only while the Host has no peer",
+    edits: [["if (!Number.isFinite(now)) throw", "if (!Number.isFinite(now) && !this.#connections.size) throw"]],
+  },
+  {
+    name: "a HELLO makes a connection however many events wait unpolled",
+    edits: [[
+      "            this.#config.maxPeers ||\n          this.#sink.events.length >= 2 * this.#config.maxEvents\n",
+      "            this.#config.maxPeers\n",
+    ]],
+  },
+  {
+    name: "a late timed message goes to the events at once, ahead of one of its time held",
+    edits: [[
+      "insertByTime(this.#sink.held, event.at, event);",
+      "event.late ? this.#sink.events.push(event) : insertByTime(this.#sink.held, event.at, event);",
+    ]],
   },
 ];
 
