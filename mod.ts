@@ -2004,16 +2004,15 @@ class Connection implements Peer {
     // The bytes the deltas this packet starts claim to rebuild (see #deliver): bounded before the packet is taken, so
     // that a state is never dropped for the bound after its packet was acked (its sender would build the next on it).
     let rebuilt = 0;
-    let previous: Frame | undefined;
     // How far this side's packets have gone past the one the packet acks: checked with its sequence, below.
     const ackAge = sequenceAhead(this.#nextSequence, header.ack);
     while (reader.left) {
-      const frame = readFrame(reader, previous);
+      const frame = readFrame(reader, frames.at(-1)); // read after the frame before it, which a NEXT frame follows
       if (
         !frame || this.#config.channels <= frame.channel ||
         frame.mode === STATE && statePieces++ > this.#config.channels
       ) return false;
-      frames.push(previous = frame);
+      frames.push(frame);
       if (frame.mode === STATE && !(frame.fragment >> 1)) {
         // A state's first piece: how far back its baseline is (0: whole, nothing to rebuild), its time, the length.
         const head = new ByteReader(frame.payload);
