@@ -2210,6 +2210,7 @@ class Connection implements Peer {
         }: it must be an integer from 0 to ${this.#config.channels - 1}`,
       );
     }
+    let pieceBytes = this.#config.mtu - PACKET_OVERHEAD_BYTES;
     if (at !== undefined) {
       // At most `timeout` ahead, as the receiver holds it: a Date.now() time on a performance.now() clock was
       // dropped there, and the sender was told nothing.
@@ -2219,8 +2220,8 @@ class Connection implements Peer {
           `Cannot send at ${at}: a time is ms on this Host's clock (now ${now}), at most HostOptions.timeout ahead`,
         );
       }
+      pieceBytes -= TIMED_FRAME_BYTES; // each piece goes after a TIMED frame
     }
-    const pieceBytes = this.#config.mtu - PACKET_OVERHEAD_BYTES - (at === undefined ? 0 : TIMED_FRAME_BYTES);
     const fragments = isReliable(modeIndex) || modeIndex == STATE;
     let payload = pack(value);
     // A state goes as a snapshot, made below with its delta.
