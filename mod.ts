@@ -2301,7 +2301,8 @@ class Connection implements Peer {
   /**
    * The next datagram to send now, or undefined when nothing is due: a HELLO
    * while connecting, a CLOSING after `disconnect()`, else a data packet
-   * (at most `packetsPerUpdate` per update) or an ack or keepalive.
+   * (at most `packetsPerUpdate` per update) or an ack or keepalive. The Host
+   * asks again after each datagram, and stops at undefined until its next update.
    */
   pollTransmit(now: number): Uint8Array | undefined {
     if (!this.#packetsLeft) return undefined;
@@ -2322,6 +2323,7 @@ class Connection implements Peer {
    * ride along again. pollTransmit then hands out the datagrams.
    */
   update(now: number): void {
+    this.#packetsLeft = 0; // none while the timers run: an update that ends the connection below sends nothing
     if (this.state != "disconnected" && now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout");
     // A new update's count of states rebuilt (one that ended above delivers nothing more, and never reads it).
     this.#rebuiltBytes = 0;
@@ -2377,10 +2379,7 @@ class Connection implements Peer {
     const quiet = now - this.#lastSentAt;
     if (
       !this.#sink.reliable && this.#packetsInFlight >= this.#window && (this.#packetsThisUpdate || quiet < ACK_DELAY_MS)
-    ) {
-      this.#packetsLeft = 0;
-      return undefined;
-    }
+    ) return undefined;
     const chosen: Outgoing[] = [];
     let used = 0;
     const room = this.#config.mtu - MAX_HEADER_BYTES;
@@ -2437,10 +2436,7 @@ class Connection implements Peer {
         this.#packetsThisUpdate ||
         !((quiet >= ACK_DELAY_MS && this.#ackPending) ||
           quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 3))
-      ) {
-        this.#packetsLeft = 0;
-        return undefined;
-      }
+      ) return undefined;
     }
     // Clock sync rides in the first packet of an update when it has room for the most it takes (a request
     // and an answer, 37 bytes). It never sends a packet of its own: traffic, acks and keepalives carry it.
