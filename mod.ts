@@ -2307,12 +2307,13 @@ class Connection implements Peer {
   pollTransmit(now: number): Uint8Array | undefined {
     if (!this.#packetsLeft) return undefined;
     this.#packetsLeft--;
-    // Connecting or closing: one HELLO or CLOSING at most per update, spaced out.
+    // Connecting or closing: one HELLO or CLOSING at most per update, spaced out. A HELLO ends the update's packets
+    // (an answer that came within send must not let data packets follow it in the same update); a CLOSING needs no
+    // end: it sets #lastSentAt to now, so the spacing refuses another until the next update, and nothing else goes.
     if (this.state == "connecting") {
       this.#packetsLeft = 0;
       if (now - this.#lastSentAt >= HANDSHAKE_RETRY_MS) return this.hello(now);
     } else if (this.state == "disconnected") {
-      this.#packetsLeft = 0;
       if (now - this.#lastSentAt >= CLOSING_SPACING_MS) return this.goodbye(now);
     } else return this.#nextPacket(now);
   }
