@@ -1687,7 +1687,9 @@ class Stream {
             this.heldBytes -= HELD_PIECE_BYTES;
           } else held.set(at, null); // a mark, which keeps its cost (see HELD_PIECE_BYTES)
         }
-        return { payload: message, at: piece.at };
+        // Handed over as the last piece with the whole message, and its time: no longer held, it is the stream's no more.
+        piece.payload = message;
+        return piece;
       }
     }
     if (this.#mode !== STATE && first) first.found = found;

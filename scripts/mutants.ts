@@ -589,8 +589,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "messages that waited behind a lost one take the time of the frame that completed them",
     edits: [[
-      "    return { payload: message, at: piece.at };",
-      "    return { payload: message };",
+      "        piece.payload = message;\n        return piece;\n",
+      "        return { payload: message };\n",
     ]],
   },
   {
