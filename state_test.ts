@@ -947,7 +947,10 @@ Deno.test("a large reliable message goes while whole messages of another channel
     }
   }
   assert.ok(bigAt >= 0 && bigAt < 30, `the 3 KB message arrived at tick ${bigAt} (sent at tick 10)`);
-  assert.ok(small - smallDelivered < 240, `channel 0 keeps up: ${small - smallDelivered} of ${small} not yet delivered`);
+  assert.ok(
+    small - smallDelivered < 240,
+    `channel 0 keeps up: ${small - smallDelivered} of ${small} not yet delivered`,
+  );
 });
 
 Deno.test("timed delivery: a late message comes after one of the same time held before it, in every mode", () => {
