@@ -3628,13 +3628,13 @@ export async function bunUdp(
   if (typeof open != "function") throw new TypeError("bunUdp() takes Bun's udpSocket");
   let receive: (data: Uint8Array, from: string) => void = ignore;
   let fail: (error: unknown) => void = ignore;
-  // Datagrams waiting for `drain` when the send buffer was full: [data, port, hostname, done].
-  const waiting: [Uint8Array, number, string, (error?: unknown) => void][] = [];
+  // Datagrams waiting for `drain` when the send buffer was full: [its send, done].
+  const waiting: [() => boolean, (error?: unknown) => void][] = [];
   const flush = () => {
     try {
-      while (waiting[0] && udp.send(waiting[0][0], waiting[0][1], waiting[0][2])) waiting.shift()![3]();
+      while (waiting[0]?.[0]()) waiting.shift()![1]();
     } catch (error) {
-      waiting.shift()![3](error);
+      waiting.shift()![1](error);
       flush(); // the rest: no drain comes for a datagram that was never queued
     }
   };
@@ -3652,7 +3652,8 @@ export async function bunUdp(
       send(data, port, hostname, done, to) {
         // Thrown, it reaches `done` all the same: udpSocket's send catches it.
         if (waiting.length >= MAX_WAITING_DATAGRAMS) throw new Error(`Cannot send to ${to}: the send buffer is full`);
-        if (waiting.push([data.slice(), port, hostname, done]) === 1) flush();
+        const copy = data.slice();
+        if (waiting.push([() => udp.send(copy, port, hostname), done]) === 1) flush();
       },
       listen(onData, onFault) {
         receive = onData;
