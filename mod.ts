@@ -3197,13 +3197,14 @@ export class Timeline<T> {
 
 // ─── Sockets: the in-memory network and the link conditioner ────────────────
 
-/** A datagram in flight on a memoryNet: due at `at`, the `order`th sent (ties go in send order). */
+/**
+ * A datagram in flight on a memoryNet: due at `at`, the `order`th sent (ties go in send order); `deliver` hands it
+ * to the socket at its address.
+ */
 interface Flying {
   at: number;
   order: number;
-  data: Uint8Array;
-  from: string;
-  to: string;
+  deliver: () => void;
 }
 
 /** The order of memoryNet's heap: sooner first; of two due at once, the one sent first. */
@@ -3290,7 +3291,7 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
           heap[at] = last;
         }
         clock = datagram.at; // never behind: nothing is sent into the past
-        listeners.get(datagram.to)?.(datagram.data, datagram.from);
+        datagram.deliver();
       }
       clock = end;
     },
@@ -3299,7 +3300,13 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
       return {
         send(data, to) {
           for (const delay of (links.get(`${address}>${to}`) ?? delays)(data.length)) {
-            const datagram: Flying = { at: clock + delay, order: sent++, data: data.slice(), from: address, to };
+            const copy = data.slice();
+            // To whichever socket listens at `to` when it arrives.
+            const datagram: Flying = {
+              at: clock + delay,
+              order: sent++,
+              deliver: () => listeners.get(to)?.(copy, address),
+            };
             // Onto the heap: it sifts up from a new last leaf, at the end of the array.
             let at = heap.length;
             for (let parent; at && sooner(datagram, heap[parent = (at - 1) >> 1]); at = parent) heap[at] = heap[parent];
