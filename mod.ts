@@ -1271,14 +1271,15 @@ function seal(datagram: Uint8Array, key: TagKey): void {
 /**
  * Reads a data packet header, or undefined when it is truncated or not in the
  * one form writeHeader gives: a wide ack delta that fits a byte, or an ack-bit
- * byte of 0xff that is present.
+ * byte of 0xff that is present. Its first byte has DATA set: the Host hands a
+ * connection no other datagram (see Host's receive), so that is not checked again.
  */
 function readHeader(reader: ByteReader): PacketHeader | undefined {
   const first = reader.uint8();
   const sequence = reader.uint(2);
   const ackBack = reader.uint(first & WIDE_ACK ? 2 : 1);
   let ackBits = 0;
-  let canonical = (ackBack > 255 || !(first & WIDE_ACK)) && first >= DATA;
+  let canonical = ackBack > 255 || !(first & WIDE_ACK);
   const flags = first & (CLOSING | ACK_ONLY);
   for (let i = 0; i < 4; i++) {
     const present = first & 1 << i;
