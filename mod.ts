@@ -2959,7 +2959,8 @@ class Snapshots {
    * was sent on the sender's clock and whether it is newer than every one
    * delivered before (to deliver), or undefined when it cannot be (its baseline is
    * gone, it is malformed, or longer than `max` bytes, whole or rebuilt: the
-   * receiver's maxMessageBytes, less what this update rebuilt already). Every
+   * receiver's maxMessageBytes; what one update rebuilds in all is bounded
+   * before its packet is taken, by Connection's receive). Every
    * snapshot rebuilt is kept as a baseline.
    */
   decode(
