@@ -2564,7 +2564,8 @@ export class Host {
   /** The key of the handshake's cookies: 64 random bits. */
   #secret: TagKey;
   #now: () => number;
-  #random: (bytes: Uint8Array) => void;
+  /** HostOptions.random, if given. */
+  #random?: (bytes: Uint8Array) => void;
   #connections = new Map<string, Connection>();
   /**
    * What the connections share with the Host, the event queue and the timed messages waiting for their time among
@@ -2624,7 +2625,7 @@ export class Host {
       config[name] = value;
     }
     this.#socket = socket;
-    this.#random = options?.random ?? ignore;
+    this.#random = options?.random;
     const clock = options?.now ?? socket.now ?? (() => performance.now());
     // Every reading is checked: a clock that cannot be called or returns no time (`now: performance.now`, unbound; a
     // function returning nothing) threw on every update() or left timers that never fire, and one NaN once left a
@@ -2679,10 +2680,10 @@ export class Host {
   }
 
   #randomWord(): number {
-    // The default `random` fills nothing: crypto's bytes stand. A `random` given by mistake that fills nothing
-    // (`Math.random`, which TypeScript takes for one) leaves them too, rather than keys anyone can compute.
+    // With no `random`, crypto's bytes stand. A `random` given by mistake that fills nothing (`Math.random`, which
+    // TypeScript takes for one) leaves them too, rather than keys anyone can compute.
     const bytes = crypto.getRandomValues(new Uint8Array(4));
-    this.#random(bytes);
+    this.#random?.(bytes);
     return viewOf(bytes).getUint32(0);
   }
 

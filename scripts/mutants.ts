@@ -327,8 +327,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "HostOptions.random ignored: crypto used anyway",
     edits: [[
-      "this.#random = options?.random ?? ignore;",
-      "this.#random = ignore;",
+      "this.#random = options?.random;",
+      "this.#random = undefined;",
     ]],
   },
   {
