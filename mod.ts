@@ -1780,7 +1780,10 @@ class Connection implements Peer {
   #sendKey!: TagKey;
   #receiveKey: TagKey = [0, 0];
   #lastSentAt = -Infinity;
-  /** When the last packet of the other side's checked out, or the connection began: silence times out from it. */
+  /**
+   * When the last packet of the other side's checked out, or the connection began: silence times out from it.
+   * Infinity once ended (see end).
+   */
   #lastReceivedAt: number;
   /** The streams by number (streamId), and in the order made, which packets take turns in: end() clears both. */
   #streams = new Map<number, Stream>();
@@ -1869,6 +1872,7 @@ class Connection implements Peer {
     this.#closingSends = this.#cookie && goodbye ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
     this.#closingSequence = this.#nextSequence;
     this.state = "disconnected";
+    this.#lastReceivedAt = Infinity; // nothing is received any more: no silence to time out (see update)
     // Every queued and held piece goes with its stream. Pieces in flight stay (in #inFlight and #sent), never sent
     // again: only a connected (or disconnecting) peer sends pieces.
     this.#streams.clear();
@@ -2328,7 +2332,7 @@ class Connection implements Peer {
    */
   update(now: number): void {
     this.#packetsLeft = 0; // none while the timers run: an update that ends the connection below sends nothing
-    if (this.state != "disconnected" && now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout");
+    if (now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout");
     // A new update's count of states rebuilt (one that ended above delivers nothing more, and never reads it).
     this.#rebuiltBytes = 0;
     if (this.state == "disconnecting" && !this.#queuedBytes) this.end(); // all sent and acked: the goodbye goes
