@@ -1434,7 +1434,7 @@ interface Delivered {
   at?: number;
 }
 
-/** A reliable piece that arrived ahead of delivery. `null` marks an unordered one already handed over. */
+/** A reliable piece that arrived ahead of delivery. `null` marks one already handed over (see Stream.#hold). */
 interface Held extends Delivered {
   fragment: number;
   /** On a message's first piece while the message waits: how many of its pieces, from index 0, were found held. */
@@ -1620,7 +1620,7 @@ class Stream {
   #hold(piece: Frame): Delivered[] {
     const messages: Delivered[] = [];
     const payload = piece.payload;
-    const unordered = this.#mode !== RELIABLE;
+    const unordered = this.#mode >= UNORDERED; // unordered and state: the modes here past reliable
     const held = this.held;
     let message: Delivered | undefined;
     // The frame itself, made for this delivery alone: no copy of it. Its bytes: the datagram's own when the piece is
@@ -1637,7 +1637,8 @@ class Stream {
       start = this.#nextDeliver
     ) {
       messages.push(message);
-      // Unordered pieces handed over stay as null until nextDeliver passes them, so a late copy is a duplicate.
+      // Pieces handed over stay as null until nextDeliver passes them: an unordered one's late copy is a duplicate; a
+      // reliable message's pieces start at nextDeliver, so they go at once, and nextDeliver moves past the message.
       while (held.get(this.#nextDeliver) === null) {
         held.delete(this.#nextDeliver);
         this.#nextDeliver = nextSequence(this.#nextDeliver);
@@ -1650,8 +1651,9 @@ class Stream {
 
   /**
    * The message whose first piece is at `start`, when its pieces from index 0
-   * to the last are all held: joined, and let go of (unordered ones leave a
-   * null). Undefined while one is missing.
+   * to the last are all held: joined, and let go of (reliable and unordered
+   * ones leave a null, which #hold lets go as nextDeliver passes it).
+   * Undefined while one is missing.
    *
    * A message that waits keeps, on its first piece, how many of its pieces
    * were found in a row, and the next look goes on from there: each piece is
@@ -1675,7 +1677,6 @@ class Stream {
         let byteCount = 0;
         for (let i = 0; i <= found; i++) byteCount += held.get((start + i) & 0xffff)!.payload.length;
         const message = found ? new Uint8Array(byteCount) : piece.payload;
-        if (this.#mode === RELIABLE) this.#nextDeliver = nextSequence(start + found);
         this.heldBytes -= byteCount;
         byteCount = 0;
         for (let i = 0; i <= found; i++) {
@@ -1683,7 +1684,7 @@ class Stream {
           const payload = held.get(at)!.payload;
           if (found) message.set(payload, byteCount);
           byteCount += payload.length;
-          if (this.#mode !== UNORDERED) {
+          if (this.#mode === STATE) {
             held.delete(at);
             this.heldBytes -= HELD_PIECE_BYTES;
           } else held.set(at, null); // a mark, which keeps its cost (see HELD_PIECE_BYTES)

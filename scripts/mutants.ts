@@ -377,7 +377,11 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a reliable piece delivered keeps its bookkeeping counted",
+    // A reliable message's marks go in #hold's walk, a state's pieces in #take: both keep their bookkeeping.
     edits: [[
+      "        this.#nextDeliver = nextSequence(this.#nextDeliver);\n        this.heldBytes -= HELD_PIECE_BYTES;\n",
+      "        this.#nextDeliver = nextSequence(this.#nextDeliver);\n        if (unordered) this.heldBytes -= HELD_PIECE_BYTES;\n",
+    ], [
       "            held.delete(at);\n            this.heldBytes -= HELD_PIECE_BYTES;\n",
       "            held.delete(at);\n",
     ]],
