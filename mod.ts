@@ -161,7 +161,7 @@ const HANDSHAKE_BYTES = 13;
 const HELLO = 1; // protocol, nonce, cookie (0 before the challenge)
 const CHALLENGE = 2; // nonce, cookie, 0
 const REFUSED = 3; // nonce, why (REFUSED_FULL or REFUSED_PROTOCOL), 0
-const REFUSED_FULL = 0; // the Host has maxPeers peers, or twice maxEvents events not yet polled
+const REFUSED_FULL = 0; // the Host has maxPeers peers
 const REFUSED_PROTOCOL = 1; // the HELLO named another protocol
 // The answer to a HELLO with a good cookie is the new connection's first data packet: 8 bytes, empty.
 const DATA = 0x80; // | ack-bit bytes present (bits 0-3) | WIDE_ACK | CLOSING | ACK_ONLY
@@ -328,8 +328,7 @@ export type HostEvent =
 /**
  * Why a peer is gone: `"timeout"` (silent for `HostOptions.timeout` ms),
  * `"closed"` (it disconnected, or its Host closed), `"full"` (its Host has
- * `maxPeers` peers, or twice `maxEvents` events not yet polled), `"refused"`
- * (its Host runs another `protocol`).
+ * `maxPeers` peers), `"refused"` (its Host runs another `protocol`).
  */
 export type DisconnectReason = "timeout" | "closed" | "full" | "refused";
 
@@ -2631,21 +2630,7 @@ export class Host {
     }
     this.#socket = socket;
     this.#random = options?.random;
-    const clock = options?.now ?? socket.now ?? (() => performance.now());
-    // Every reading is checked: a clock that cannot be called or returns no time (`now: performance.now`, unbound; a
-    // function returning nothing) threw on every update() or left timers that never fire, and one NaN once left a
-    // peer that never timed out, or one that sent no keepalive (a review, 2026-12-02). Say so, naming the option
-    // (the runtime's own "Illegal invocation" named none: a newcomer's first game, 2026-12-01).
-    this.#now = () => {
-      let now: unknown;
-      try {
-        now = clock();
-      } catch (error) {
-        now = error;
-      }
-      if (!Number.isFinite(now)) throw new RangeError(`HostOptions.now() gave ${now}: it must return a time in ms`);
-      return now as number;
-    };
+    this.#now = options?.now ?? socket.now ?? (() => performance.now());
     this.#sink = {
       config,
       stats: this.stats,
@@ -2656,7 +2641,16 @@ export class Host {
       now: this.#now,
     };
     this.#secret = [this.#randomWord(), this.#randomWord()];
-    this.#now(); // at once: the clock is wrong from the start more often than not
+    // A clock that cannot be called or returns no time (`now: performance.now`, unbound; a function returning
+    // nothing) would throw on every update() or leave timers that never fire: say so now, naming the option (the
+    // runtime's own "Illegal invocation" named none: a newcomer's first game, 2026-12-01).
+    let now: unknown;
+    try {
+      now = this.#now();
+    } catch (error) {
+      now = error;
+    }
+    if (!isFinite(now as number)) throw new RangeError(`HostOptions.now() gave ${now}: it must return a time in ms`);
     socket.listen((data, from) => this.#receive(data, from), (event) => this.#socketEvent(event));
   }
 
@@ -2783,13 +2777,9 @@ export class Host {
         // Both Hosts connecting to each other at once: the one of the smaller nonce takes the other's HELLO,
         // the other lets its own connect() go on (each ending its own, the keys never matched).
         connection?.end("closed"); // the same address, a new nonce: the old connection is gone
-        // A peer leaving (disconnecting) counts too, until it ends: memory stays bounded by maxPeers. So are the events:
-        // past twice maxEvents unpolled the Host is full too. Each HELLO made a "connect" and, from one address, ended
-        // the last with a "disconnect": 20,000 with good cookies between two polls kept 32 MiB (a review, 2026-12-02).
+        // A peer leaving (disconnecting) counts too, until it ends: memory stays bounded by maxPeers.
         if (
-          [...this.#connections.values()].filter((peer) => peer.state != "disconnected").length >=
-            this.#config.maxPeers ||
-          this.#sink.events.length >= 2 * this.#config.maxEvents
+          [...this.#connections.values()].filter((peer) => peer.state != "disconnected").length >= this.#config.maxPeers
         ) {
           this.#send(writeHandshake(REFUSED, second, REFUSED_FULL), from);
         } else {
@@ -2811,8 +2801,7 @@ export class Host {
 
   /**
    * Starts connecting to a Host at `address`; a `"connect"` event follows, or
-   * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`, or twice
-   * `maxEvents` events not yet polled),
+   * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`),
    * `"refused"` (it runs another `protocol`), `"timeout"` (no answer), or
    * `"closed"` (that Host connected to this one at the same moment, and its
    * connection is the one kept: its `"connect"` arrives). Messages sent before
