@@ -2022,8 +2022,11 @@ class Connection implements Peer {
       frames.push(frame);
       if (frame.mode === STATE && !(frame.fragment >> 1)) {
         // A state's first piece: how far back its baseline is (0: whole, nothing to rebuild), its time, the length.
+        // A head cut short is refused: its length would count 0, and the next piece's would go uncounted (50 states
+        // of 1 MiB from one datagram: a review of the fix, 2026-12-02). An honest first piece holds the whole head.
         const head = new ByteReader(frame.payload);
         if (head.varint()) head.take(8), rebuilt += head.varint();
+        if (!head.ok) return false;
       }
       if (isReliable(frame.mode)) {
         const stream = this.#streams.get(streamId(frame.channel, frame.mode));
@@ -2422,17 +2425,15 @@ class Connection implements Peer {
       }
     };
     // Whole messages first (kind 0), then fragments (kind 1): the plan's resends due of that kind, then new pieces.
-    // Every fourth packet fragments go first: whole messages that filled every packet held a larger message back for
-    // good, and its receiver, waiting for it, ended the connection (a review, 2026-12-02).
-    const sent = this.stats.packetsSent;
-    for (let k = 0; k < 2; k++) {
-      const kind = k ^ +!(sent & 3);
+    // Every fourth data packet (by its sequence) fragments go first: whole messages that filled every packet held a
+    // larger message back for good, and its receiver, waiting for it, ended the connection (a review, 2026-12-02).
+    for (const kind of this.#nextSequence & 3 ? [0, 1] : [1, 0]) {
       takePlanned(kind);
-      // Streams take turns at going first, four packets each, so none starves another of its kind, and each goes
+      // Streams take turns at going first, four data packets each, so none starves another of its kind, and each goes
       // first in a packet where fragments do. Counted by the packets of this update, the first stream went first
       // whenever an update sent one packet, and starved the others (a review, 2026-12-02).
       for (let i = 0; i < this.#streamList.length; i++) {
-        const stream = this.#streamList[((sent >> 2) + i) % this.#streamList.length];
+        const stream = this.#streamList[((this.#nextSequence >> 2) + i) % this.#streamList.length];
         for (let piece; (piece = stream.nextUnsent(kind > 0)) && take(piece);) {
           // taken
         }

@@ -1079,6 +1079,33 @@ Deno.test("one update rebuilds no more than the held pieces' bound of states, a 
   assert.equal(server.stats.invalidDropped - invalidBetween, 1, "the second datagram counted");
 });
 
+Deno.test("a state whose head is cut short over two pieces is refused: its delta's claim cannot escape the bound", () => {
+  // The bound counts what a state's first piece claims (its length, after how far back its baseline is and its time).
+  // A first piece of the baseline's distance alone claimed 0, and the second piece carried the rest: 50 states of 1
+  // MiB rebuilt from one datagram of 1,100 bytes (a review of the bound, 2026-12-02). An honest first piece holds the
+  // whole head (a state's first piece is never cut to fill a packet), so one cut short is refused.
+  const { server, serverEvents, step, inject } = hostilePlayer({ maxQueuedBytes: 1 << 20, channels: 128 });
+  const time = Array(8).fill(0);
+  const length = (1 << 20) + 5; // a bin 32 of 1 MiB
+  inject(stateFrame(1, 0, 1, [0, ...time, 0xc6, 0x00, 0x10, 0x00, 0x00])); // state 0, whole: the head alone
+  for (let i = 0; i < 3; i++) step();
+  const seen = serverEvents.length;
+  const invalidBefore = server.stats.invalidDropped;
+  const batch: number[] = [];
+  for (let sequence = 1; sequence < 100; sequence += 2) {
+    // Piece 0: back to state 0 alone. Piece 1 (the last): the time, the length.
+    batch.push(
+      ...stateFrame(1, sequence, 0, [sequence]),
+      ...stateFrame(1, sequence + 1, 3, [...time, ...varint(length)]),
+    );
+  }
+  inject(batch);
+  for (let i = 0; i < 6; i++) step();
+  const states = serverEvents.slice(seen).filter((event) => event.type === "message" && event.mode === "state");
+  assert.equal(states.length, 0, "no state rebuilt from that datagram");
+  assert.equal(server.stats.invalidDropped - invalidBefore, 1, "the datagram counted");
+});
+
 Deno.test("timed delivery: a player reconnecting from its address starts no new count in the hold queue", () => {
   // The rule (README, Timed delivery): past maxTimedMessages only a peer holding half or more is refused, past twice
   // it every peer. A departed peer's held messages stay (its last words) for up to `timeout`, and a peer's share was

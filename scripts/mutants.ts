@@ -1056,11 +1056,14 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "streams take turns by the packets of this update (the first stream first whenever an update sends one)",
-    edits: [["((sent >> 2) + i) % this.#streamList.length", "(this.#packetsThisUpdate + i) % this.#streamList.length"]],
+    edits: [[
+      "((this.#nextSequence >> 2) + i) % this.#streamList.length",
+      "(this.#packetsThisUpdate + i) % this.#streamList.length",
+    ]],
   },
   {
     name: "whole messages go first in every packet (pieces of larger ones never first)",
-    edits: [["const kind = k ^ +!(sent & 3);", "const kind = k;"]],
+    edits: [["this.#nextSequence & 3 ? [0, 1] : [1, 0]", "[0, 1]"]],
   },
   {
     name: "a late timed message goes to the events at once, ahead of one of its time held",
@@ -1068,6 +1071,10 @@ const MUTANTS: Mutant[] = [
       "insertByTime(this.#sink.held, event.at, event);",
       "event.late ? this.#sink.events.push(event) : insertByTime(this.#sink.held, event.at, event);",
     ]],
+  },
+  {
+    name: "a state's head cut short taken (its claim counted 0)",
+    edits: [["        if (!head.ok) return false;\n", ""]],
   },
 ];
 
