@@ -546,7 +546,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "memoryNet delivers datagrams due at once in reverse send order",
-    edits: [["a.at - b.at || a.order - b.order", "a.at - b.at || b.order - a.order"]],
+    edits: [["a[0] - b[0] || a[1] - b[1]", "a[0] - b[0] || b[1] - a[1]"]],
   },
   {
     name: "a WebSocket accepted twice gets a second link",
