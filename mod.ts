@@ -771,12 +771,13 @@ function putString(value: string): void {
     if (code >= 128) {
       // Encode after room for the longest header, then move the bytes back
       // behind the header their real length needs: one canonical encoding.
+      // putBytes moves them within `out` (set copies overlapping bytes as
+      // they were), and the room made above keeps `out` where it is.
       const encodedAt = start + 5;
       const byteCount = textEncoder.encodeInto(value, out.subarray(encodedAt)).written;
       outAt = start;
       putLength(byteCount, 0xd9, 0xa0, 32);
-      out.copyWithin(outAt, encodedAt, encodedAt + byteCount);
-      outAt += byteCount;
+      putBytes(out.subarray(encodedAt, encodedAt + byteCount));
       return;
     }
     out[outAt++] = code;
