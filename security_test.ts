@@ -1332,3 +1332,37 @@ Deno.test("a player's own messages keep arriving when its held pieces are near t
   assert.deepEqual(texts(), Array.from({ length: texts().length }, (_, i) => `text ${i}`));
   assert.ok(texts().length >= 60, `every one of the player's messages: ${texts().length}`);
 });
+
+Deno.test("HELLOs with good cookies between two polls make no more events than twice maxEvents", () => {
+  // One stranger at an address it really has (it hears the CHALLENGEs) gathers cookies for many nonces, then sends
+  // a HELLO with a good one for each between two polls: each ended the connection before (a "disconnect") and made
+  // a new one (a "connect"), events no bound counted: 20,000 of them kept 32 MiB until the next poll (a review,
+  // 2026-12-02). Past twice maxEvents unpolled the Host is full: a HELLO that would make a connection is refused.
+  const net = memoryNet();
+  const server = new Host(net.socket("server"), { maxEvents: 16, maxPeers: 4 });
+  const cookies = new Map<number, number>();
+  let refused = 0;
+  const stranger = net.socket("stranger");
+  stranger.listen((data) => {
+    const view = new DataView(data.buffer, data.byteOffset);
+    if (data[0] === 2) cookies.set(view.getUint32(1), view.getUint32(5)); // a CHALLENGE: our nonce, the cookie
+    if (data[0] === 3 && view.getUint32(5) === 0) refused++; // REFUSED, the Host full
+  });
+  const hello = (nonce: number, cookie: number) => {
+    const bytes = new Uint8Array(13);
+    const view = new DataView(bytes.buffer);
+    bytes[0] = 1; // HELLO, protocol 0
+    view.setUint32(5, nonce);
+    view.setUint32(9, cookie);
+    return bytes;
+  };
+  for (let nonce = 1; nonce <= 500; nonce++) stranger.send(hello(nonce, 0), "server");
+  net.advance(16);
+  assert.equal(cookies.size, 500);
+  for (const [nonce, cookie] of cookies) stranger.send(hello(nonce, cookie), "server");
+  net.advance(16);
+  const events: string[] = [];
+  for (let event; (event = server.poll());) events.push(event.type);
+  assert.ok(events.length <= 2 * 16 + 1, `${events.length} events waited for one poll`);
+  assert.equal(refused, 500 - events.filter((type) => type == "connect").length, "the others refused, the Host full");
+});

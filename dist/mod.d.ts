@@ -119,7 +119,8 @@ export type HostEvent = {
 /**
  * Why a peer is gone: `"timeout"` (silent for `HostOptions.timeout` ms),
  * `"closed"` (it disconnected, or its Host closed), `"full"` (its Host has
- * `maxPeers` peers), `"refused"` (its Host runs another `protocol`).
+ * `maxPeers` peers, or twice `maxEvents` events not yet polled), `"refused"`
+ * (its Host runs another `protocol`).
  */
 export type DisconnectReason = "timeout" | "closed" | "full" | "refused";
 /**
@@ -307,7 +308,8 @@ export interface HostOptions {
     /**
      * Events not yet polled (default 4096): past it, a datagram of a peer that has half of them or more waits for
      * its sender to resend it (over a reliable socket, where nothing is resent, that peer is dropped: `"closed"` on
-     * both sides); other peers' datagrams still go in, up to twice it, past which every peer's wait.
+     * both sides); other peers' datagrams still go in, up to twice it, past which every peer's wait and a new peer is
+     * refused (`"full"`, as at `maxPeers`).
      */
     maxEvents?: number;
     /**
@@ -483,7 +485,8 @@ export declare class Host {
     get peers(): Peer[];
     /**
      * Starts connecting to a Host at `address`; a `"connect"` event follows, or
-     * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`),
+     * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`, or twice
+     * `maxEvents` events not yet polled),
      * `"refused"` (it runs another `protocol`), `"timeout"` (no answer), or
      * `"closed"` (that Host connected to this one at the same moment, and its
      * connection is the one kept: its `"connect"` arrives). Messages sent before

@@ -1076,6 +1076,13 @@ const MUTANTS: Mutant[] = [
     name: "a state's head cut short taken (its claim counted 0)",
     edits: [["        if (!head.ok) return false;\n", ""]],
   },
+  {
+    name: "a HELLO makes a connection however many events wait unpolled",
+    edits: [[
+      "            this.#config.maxPeers ||\n          this.#sink.events.length >= 2 * this.#config.maxEvents\n",
+      "            this.#config.maxPeers\n",
+    ]],
+  },
 ];
 
 const root = new URL("../", import.meta.url).pathname;
