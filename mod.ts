@@ -2730,12 +2730,6 @@ export class Host {
     this.#count("packetsSent", connection);
   }
 
-  /** Adds to a counter of a connection (and so of the Host), or of the Host alone for an address with none. */
-  #count(name: keyof Stats, connection: Connection | string | undefined, amount = 1): void {
-    if (connection instanceof Connection) connection.count(name, amount);
-    else this.stats[name] += amount;
-  }
-
   /** What the socket reports: a remote that is gone ends its peer with `"closed"`; a fault is counted. */
   #socketEvent(event: SocketEvent): void {
     const connection = this.#connections.get(event.address!);
@@ -2752,6 +2746,12 @@ export class Host {
     } catch {
       this.#count("socketErrors", connection);
     }
+  }
+
+  /** Adds to a counter of a connection (and so of the Host), or of the Host alone for an address with none. */
+  #count(name: keyof Stats, connection: Connection | string | undefined, amount = 1): void {
+    if (connection instanceof Connection) connection.count(name, amount);
+    else this.stats[name] += amount;
   }
 
   /** Answers a handshake datagram; one that fits no step of the handshake is counted invalid. */
