@@ -2687,7 +2687,7 @@ export class Host {
     // TypeScript takes for one) leaves them too, rather than keys anyone can compute.
     const bytes = crypto.getRandomValues(new Uint8Array(4));
     this.#random?.(bytes);
-    return viewOf(bytes).getUint32(0);
+    return new ByteReader(bytes).uint(4);
   }
 
   /** The next event, or undefined when there is none. */
