@@ -1817,17 +1817,17 @@ class Connection implements Peer {
   /** Reliable pieces sent and not yet acked, in the order first sent. */
   #inFlight: Outgoing[] = [];
   /**
-   * Data packets sent this update: only the first carries clock frames, goes as an ack or keepalive alone, or
-   * probes past a full window; the streams take turns at going first by it.
+   * Data packets sent this update, at most packetsPerUpdate (pollTransmit): only the first carries clock frames, goes
+   * as an ack or keepalive alone, or probes past a full window. Infinity when none may go (while update() runs its
+   * timers, after a HELLO); the Host updates a connection before it polls it.
    */
   #packetsThisUpdate = 0;
   /**
    * This update's plan: resends due (0: whole messages, 1: fragments) and pieces to ride again (2), each
    * a stack that the packets so far took from (the piece sent first on top), made by update() before any packet
-   * goes; packets left.
+   * goes.
    */
   #plan: Outgoing[][] = [];
-  #packetsLeft = 0;
   /** The congestion window (see FIRST_WINDOW_PACKETS): its size, when it was last cut. */
   #window = FIRST_WINDOW_PACKETS;
   #windowCutAt = -Infinity;
@@ -2318,13 +2318,12 @@ class Connection implements Peer {
    * asks again after each datagram, and stops at undefined until its next update.
    */
   pollTransmit(now: number): Uint8Array | undefined {
-    if (!this.#packetsLeft) return undefined;
-    this.#packetsLeft--;
+    if (this.#packetsThisUpdate >= this.#config.packetsPerUpdate) return undefined;
     // Connecting or closing: one HELLO or CLOSING at most per update, spaced out. A HELLO ends the update's packets
     // (an answer that came within send must not let data packets follow it in the same update); a CLOSING needs no
     // end: it sets #lastSentAt to now, so the spacing refuses another until the next update, and nothing else goes.
     if (this.state == "connecting") {
-      this.#packetsLeft = 0;
+      this.#packetsThisUpdate = Infinity;
       if (now - this.#lastSentAt >= HANDSHAKE_RETRY_MS) return this.hello(now);
     } else if (this.state == "disconnected") {
       if (now - this.#lastSentAt >= CLOSING_SPACING_MS) return this.goodbye(now);
@@ -2337,7 +2336,8 @@ class Connection implements Peer {
    * ride along again. pollTransmit then hands out the datagrams.
    */
   update(now: number): void {
-    this.#packetsLeft = 0; // none while the timers run: an update that ends the connection below sends nothing
+    // None while the timers run: an update that ends the connection below sends nothing.
+    this.#packetsThisUpdate = Infinity;
     if (now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout");
     // A new update's count of states rebuilt (one that ended above delivers nothing more, and never reads it).
     this.#rebuiltBytes = 0;
@@ -2349,7 +2349,6 @@ class Connection implements Peer {
     for (const stream of this.#streamList) {
       if (now - stream.waitingSince > this.#config.timeout) return this.end("timeout");
     }
-    this.#packetsThisUpdate = 0;
     // A flight still unacked past its resend time was lost whole (a burst took its tail), or its acks are: forget
     // it, as TCP does on a timeout, or the window stays full of packets no ack will ever speak of. As TCP, back off
     // (twice as long each time until an ack moves on) and halve a window that was in use, so acks that stop
@@ -2364,7 +2363,7 @@ class Connection implements Peer {
       this.#newestAcked = (this.#nextSequence - 1) & 0xffff;
       this.#forgets++;
     }
-    this.#packetsLeft = this.#config.packetsPerUpdate;
+    this.#packetsThisUpdate = 0;
     // Nothing is in flight before the connection is made; after it closed, what is left in flight is planned and never
     // sent (pollTransmit sends only CLOSINGs then; see end).
     const seen = this.#fatesSeen;
