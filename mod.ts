@@ -1949,13 +1949,14 @@ class Connection implements Peer {
   /**
    * A data packet with `pieces`, whose frames take at most `frameBytes`:
    * also the answer to a HELLO and an ack that cannot wait, both empty.
+   * `flags` is CLOSING or none: ACK_ONLY is decided here.
    */
   packet(now: number, flags = 0, pieces: Outgoing[] = [], frameBytes = 0, controls: Frame[] = []): Uint8Array {
     // Empty: only an ack or a keepalive. It carries the next sequence number without taking it, so the
     // other side's headers never spend ack bits on it (3 bytes a packet at 20% loss); but every 32nd
     // packet takes one, so that a peer that only receives still measures its RTT.
     // A CLOSING takes one, so that the other side acks it. Clock frames need no ack: they ride in empty packets.
-    if (!pieces.length && this.stats.packetsSent & 31 && !(flags & CLOSING)) flags |= ACK_ONLY;
+    if (!pieces.length && this.stats.packetsSent & 31 && !flags) flags = ACK_ONLY;
     const sequence = this.#nextSequence;
     // The piece written last (for NEXT): none while the control frames go first, which follow no frame anyway.
     let previous: Outgoing | undefined;

@@ -977,8 +977,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "an empty packet never takes a sequence number (a peer that only receives measures no RTT)",
     edits: [[
-      "if (!pieces.length && this.stats.packetsSent & 31 && !(flags & CLOSING))",
-      "if (!pieces.length && !(flags & CLOSING))",
+      "if (!pieces.length && this.stats.packetsSent & 31 && !flags)",
+      "if (!pieces.length && !flags)",
     ]],
   },
   {
