@@ -2319,16 +2319,17 @@ class Connection implements Peer {
    * asks again after each datagram, and stops at undefined until its next update.
    */
   pollTransmit(now: number): Uint8Array | undefined {
-    if (this.#packetsThisUpdate >= this.#config.packetsPerUpdate) return undefined;
-    // Connecting or closing: one HELLO or CLOSING at most per update, spaced out. A HELLO ends the update's packets
-    // (an answer that came within send must not let data packets follow it in the same update); a CLOSING needs no
-    // end: it sets #lastSentAt to now, so the spacing refuses another until the next update, and nothing else goes.
-    if (this.state == "connecting") {
-      this.#packetsThisUpdate = Infinity;
-      if (now - this.#lastSentAt >= HANDSHAKE_RETRY_MS) return this.hello(now);
-    } else if (this.state == "disconnected") {
-      if (now - this.#lastSentAt >= CLOSING_SPACING_MS) return this.goodbye(now);
-    } else return this.#nextPacket(now);
+    if (this.#packetsThisUpdate < this.#config.packetsPerUpdate) {
+      // Connecting or closing: one HELLO or CLOSING at most per update, spaced out. A HELLO ends the update's packets
+      // (an answer that came within send must not let data packets follow it in the same update); a CLOSING needs no
+      // end: it sets #lastSentAt to now, so the spacing refuses another until the next update, and nothing else goes.
+      if (this.state == "connecting") {
+        this.#packetsThisUpdate = Infinity;
+        if (now - this.#lastSentAt >= HANDSHAKE_RETRY_MS) return this.hello(now);
+      } else if (this.state == "disconnected") {
+        if (now - this.#lastSentAt >= CLOSING_SPACING_MS) return this.goodbye(now);
+      } else return this.#nextPacket(now);
+    }
   }
 
   /**
