@@ -2085,8 +2085,8 @@ class Connection implements Peer {
     }
 
     // The whole packet checks out: apply it.
-    this.#rebuiltBytes += rebuilt;
     if (this.state == "connecting") this.#connected();
+    this.#rebuiltBytes += rebuilt;
     if (!(header.flags & ACK_ONLY)) { // an ACK_ONLY packet took no sequence number: nothing to record or ack
       // A jump so far ahead that the oldest packet received since the last ack would leave the bits (32 behind the
       // latest) unacked: ack it first, or its sender counts it lost and sends it again (bench/throughput.ts, 1,200 B
