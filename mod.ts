@@ -2341,8 +2341,6 @@ class Connection implements Peer {
     // None while the timers run: an update that ends the connection below sends nothing.
     this.#packetsThisUpdate = Infinity;
     if (now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout");
-    // A new update's count of states rebuilt (one that ended above delivers nothing more, and never reads it).
-    this.#rebuiltBytes = 0;
     if (this.state == "disconnecting" && !this.#queuedBytes) this.end(); // all sent and acked: the goodbye goes
     // A reliable stream that has waited `timeout` ms for one missing piece while later ones arrive
     // will wait forever: the sender believes it delivered (a bug or a forged ack), or its link lost every
@@ -2351,6 +2349,8 @@ class Connection implements Peer {
     for (const stream of this.#streamList) {
       if (now - stream.waitingSince > this.#config.timeout) return this.end("timeout");
     }
+    // A new update's count of states rebuilt (one that ended above delivers nothing more, and never reads it).
+    this.#rebuiltBytes = 0;
     // A flight still unacked past its resend time was lost whole (a burst took its tail), or its acks are: forget
     // it, as TCP does on a timeout, or the window stays full of packets no ack will ever speak of. As TCP, back off
     // (twice as long each time until an ack moves on) and halve a window that was in use, so acks that stop
