@@ -2023,7 +2023,6 @@ class Connection implements Peer {
         !frame || this.#config.channels <= frame.channel ||
         frame.mode === STATE && statePieces++ > this.#config.channels
       ) return false;
-      frames.push(frame);
       if (frame.mode === STATE && !(frame.fragment >> 1)) {
         // A state's first piece: how far back its baseline is (0: whole, nothing to rebuild), its time, the length.
         // A head cut short is refused: its length would count 0, and the next piece's would go uncounted (50 states
@@ -2032,6 +2031,7 @@ class Connection implements Peer {
         if (head.varint()) head.take(8), rebuilt += head.varint();
         if (!head.ok) return false;
       }
+      frames.push(frame);
       if (isReliable(frame.mode)) {
         const stream = this.#streams.get(streamId(frame.channel, frame.mode));
         const ahead = sequenceAhead(frame.sequence, stream?.nextDeliver ?? 0);
