@@ -1796,6 +1796,9 @@ class Connection implements Peer {
   #nextSequence = 0;
   #remoteBits = -1; // as if the 32 packets before 0 arrived too: no news, no ack bytes (signed: read with >>> only)
   #remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
+  /** Bytes of the pieces queued and not let go, each with HELD_PIECE_BYTES: see HostOptions.maxQueuedBytes. */
+  #queuedBytes = 0;
+  #heldBytes = 0;
   /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
   #closingSequence = -1;
   /** The newest of this side's packets the other side acked. */
@@ -1808,9 +1811,6 @@ class Connection implements Peer {
   #forgets = 0;
   #ackPending = 0; // packets received since the last one sent (none over a reliable socket, which acks itself)
   #unackedOldest = 0; // the oldest packet received since the last ack was sent (while #ackPending)
-  /** Bytes of the pieces queued and not let go, each with HELD_PIECE_BYTES: see HostOptions.maxQueuedBytes. */
-  #queuedBytes = 0;
-  #heldBytes = 0;
   /** Bytes of the states rebuilt since the last update (see #deliver). */
   #rebuiltBytes = 0;
   #sent: (SentPacket | undefined)[] = [];
