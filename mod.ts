@@ -2212,6 +2212,7 @@ class Connection implements Peer {
     }
     const { at, channel = 0, mode = "reliable" } = options;
     const modeIndex = MODES.indexOf(mode);
+    let pieceBytes = this.#config.mtu - PACKET_OVERHEAD_BYTES;
     if (modeIndex < 0) {
       throw new RangeError(`Cannot send in mode "${mode}": the modes are ${MODES.join(", ")}`);
     }
@@ -2224,7 +2225,6 @@ class Connection implements Peer {
         }: it must be an integer from 0 to ${this.#config.channels - 1}`,
       );
     }
-    let pieceBytes = this.#config.mtu - PACKET_OVERHEAD_BYTES;
     if (at !== undefined) {
       // At most `timeout` ahead, as the receiver holds it: a Date.now() time on a performance.now() clock was
       // dropped there, and the sender was told nothing.
