@@ -2035,10 +2035,10 @@ class Connection implements Peer {
       if (isReliable(frame.mode)) {
         const stream = this.#streams.get(streamId(frame.channel, frame.mode));
         const ahead = sequenceAhead(frame.sequence, stream?.nextDeliver ?? 0);
-        if (ahead >= RECEIVE_WINDOW) return false;
         // Bytes that would wait: not a piece held already, not the next to deliver, which frees memory rather than
         // taking it (refusing it would stall the stream for good), and not one delivered before (a ride copy).
         if (ahead > 0 && !stream?.held.has(frame.sequence)) newBytes += HELD_PIECE_BYTES + frame.payload.length;
+        if (ahead >= RECEIVE_WINDOW) return false;
       } // a snapshot's pieces wait too, within their stream's own bound (see #deliver)
     }
 
