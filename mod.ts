@@ -2133,9 +2133,10 @@ class Connection implements Peer {
       now,
       this.#config.maxMessageBytes + 11 + HELD_PIECE_BYTES * STATE_PIECES_KEPT,
     );
-    // A duplicate (no messages) is refused before the stream holds or lets go of anything: its bytes did not move.
-    if (!messages) return this.count("duplicatesDropped");
     if (frame.mode !== STATE) this.#heldBytes += stream.heldBytes - heldBefore;
+    // A duplicate (no messages) is refused before the stream holds or lets go of anything: its bytes did not move (the
+    // line above added 0).
+    if (!messages) return this.count("duplicatesDropped");
     for (let { payload: message, at } of messages) {
       // A "state" message gets its time below, as its type says; no other gets one.
       const event = {
