@@ -486,7 +486,9 @@ export interface HostOptions {
   /**
    * The clock in ms (default: the socket's `now`, such as a `memoryNet`'s, else `performance.now()`). A
    * monotonic one: a clock that steps back (`Date.now` after a correction) delays timers and resends until it
-   * catches up. Give a function that needs no `this`: `() => performance.now()`, not `performance.now`.
+   * catches up. Give a function that needs no `this`: `() => performance.now()`, not `performance.now`. Every
+   * reading is checked: one that is not a finite number throws a RangeError from the call that read it (`new Host`,
+   * `update`, `poll`, `connect`, `send` with `at`, a datagram's arrival: the socket's error), and changes nothing.
    */
   now?: () => number;
   /**
@@ -2265,11 +2267,11 @@ class Connection implements Peer {
     }
     const stream = this.#stream(streamId(channel, modeIndex));
     // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
-    // head at most): now a state may change what is queued. A newer one supersedes what of the older ones has not
-    // left yet.
+    // head at most): now a state may change what is queued, once its time is read (a clock that reads no time throws
+    // first). A newer one supersedes what of the older ones has not left yet.
     if (modeIndex == STATE) {
-      this.#queuedBytes -= stream.dropUnsent();
       [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, this.#sink.now());
+      this.#queuedBytes -= stream.dropUnsent();
     }
     // A message in pieces queued behind a piece that has not left yet (a backlog) starts as if it went on from that
     // piece, in one piece of pieceBytes, when that takes no more pieces: the two fill one packet (at the default mtu
@@ -2636,7 +2638,21 @@ export class Host {
     }
     this.#socket = socket;
     this.#random = options?.random;
-    this.#now = options?.now ?? socket.now ?? (() => performance.now());
+    const clock = options?.now ?? socket.now ?? (() => performance.now());
+    // Every reading is checked: a clock that cannot be called or returns no time (`now: performance.now`, unbound; a
+    // function returning nothing) threw on every update() or left timers that never fire, and one NaN once left a
+    // peer that never timed out, or one that sent no keepalive (a review, 2026-12-02). Say so, naming the option
+    // (the runtime's own "Illegal invocation" named none: a newcomer's first game, 2026-12-01).
+    this.#now = () => {
+      let now: unknown;
+      try {
+        now = clock();
+      } catch (error) {
+        now = error;
+      }
+      if (!Number.isFinite(now)) throw new RangeError(`HostOptions.now() gave ${now}: it must return a time in ms`);
+      return now as number;
+    };
     this.#sink = {
       config,
       stats: this.stats,
@@ -2647,16 +2663,7 @@ export class Host {
       now: this.#now,
     };
     this.#secret = [this.#randomWord(), this.#randomWord()];
-    // A clock that cannot be called or returns no time (`now: performance.now`, unbound; a function returning
-    // nothing) would throw on every update() or leave timers that never fire: say so now, naming the option (the
-    // runtime's own "Illegal invocation" named none: a newcomer's first game, 2026-12-01).
-    let now: unknown;
-    try {
-      now = this.#now();
-    } catch (error) {
-      now = error;
-    }
-    if (!isFinite(now as number)) throw new RangeError(`HostOptions.now() gave ${now}: it must return a time in ms`);
+    this.#now(); // at once: the clock is wrong from the start more often than not
     socket.listen((data, from) => this.#receive(data, from), (event) => this.#socketEvent(event));
   }
 
@@ -2832,8 +2839,8 @@ export class Host {
     if (this.#closed) throw new TypeError(`Cannot connect to ${address}: the Host is closed`);
     let connection = this.#connections.get(address);
     if (!connection || connection.state.startsWith("dis")) {
+      const now = this.#now(); // first: a clock that reads no time throws before anything changes
       connection?.end(); // one leaving (disconnecting) drops its queue
-      const now = this.#now();
       // A malformed address is the caller's mistake: the socket throws before the peer exists.
       connection = new Connection(this.#sink, address, this.#randomWord() || 1, now);
       this.#transmit(connection.hello(now), connection);

@@ -2502,6 +2502,94 @@ Deno.test("a clock that cannot be called or returns no time is refused when the 
   assert.equal(new Host(net.socket("d"), { now: () => -3000 }).peers.length, 0, "a clock may start below 0");
 });
 
+Deno.test("a clock that reads NaN once throws from update(), poll() and connect(), and leaves the Host whole", () => {
+  // Checked only when the Host was made, one NaN from update() left a peer that sent no keepalive again (the other
+  // side timed it out on a perfect link), and one while a datagram arrived a peer that never timed out, holding its
+  // place in maxPeers for good; a clock of strings ("09600.0") passed isFinite (a review, 2026-12-02).
+  const net = memoryNet({ latencyMs: 10 });
+  let glitch = false;
+  const now = () => glitch ? NaN : net.now();
+  const server = new Host(net.socket("server"), { now });
+  const client = new Host(net.socket("client"), { now });
+  const peer = client.connect("server");
+  const events: string[] = [];
+  const step = () => {
+    client.update(), server.update(), net.advance(16);
+    for (let event; (event = server.poll());) events.push(`server ${event.type}`);
+    for (let event; (event = client.poll());) events.push(`client ${event.type}`);
+  };
+  for (let i = 0; i < 10; i++) step();
+  assert.equal(peer.state, "connected");
+  glitch = true;
+  for (const call of [() => client.update(), () => client.poll(), () => client.connect("elsewhere")]) {
+    assert.throws(call, /^RangeError: HostOptions\.now\(\) gave NaN: it must return a time in ms$/);
+  }
+  glitch = false;
+  for (let i = 0; i < 1000; i++) step(); // 16 s idle, over the 10 s timeout
+  assert.equal(peer.state, "connected", "keepalives went on");
+  assert.deepEqual(events, ["server connect", "client connect"]);
+  assert.equal(client.peers.length, 1, "no peer made for the address connect() was given");
+  assert.throws(
+    () => new Host(net.socket("strings"), { now: () => "09600.0" as unknown as number }),
+    /^RangeError: HostOptions\.now\(\) gave 09600\.0: it must return a time in ms$/,
+  );
+});
+
+Deno.test("a clock that reads NaN once changes nothing: a datagram's arrival, a state sent, a reconnect", () => {
+  // One NaN while a datagram arrived left a peer that never timed out (its last arrival NaN), holding its place in
+  // maxPeers for good (a review, 2026-12-02). Every reading throws before anything changes: a state read its time
+  // after it dropped the older state's unsent pieces, and connect() after it ended the peer leaving from the address.
+  const net = memoryNet({ latencyMs: 10 });
+  let serverGlitch = false, clientGlitch = false;
+  const server = new Host(net.socket("server"), { now: () => serverGlitch ? NaN : net.now() });
+  const client = new Host(net.socket("client"), { now: () => clientGlitch ? NaN : net.now() });
+  const peer = client.connect("server");
+  const events: string[] = [];
+  const step = (clientToo = true) => {
+    if (clientToo) client.update();
+    server.update(), net.advance(16);
+    for (let event; (event = server.poll());) {
+      events.push(
+        event.type == "disconnect"
+          ? `disconnect ${event.reason}`
+          : event.type == "message"
+          ? `message ${event.data}`
+          : event.type,
+      );
+    }
+    while (client.poll());
+  };
+  for (let i = 0; i < 10; i++) step();
+  const clockError = /^RangeError: HostOptions\.now\(\) gave NaN: it must return a time in ms$/;
+
+  peer.send("a", { mode: "state" }); // queued, not sent: the next state supersedes it
+  clientGlitch = true;
+  assert.throws(() => peer.send("b", { mode: "state" }), clockError);
+  assert.throws(() => peer.send("c", { at: 0 }), clockError);
+  clientGlitch = false;
+  for (let i = 0; i < 10; i++) step();
+  assert.deepEqual(events, ["connect", "message a"], "the state queued before the throw still went");
+
+  peer.send("d");
+  client.update();
+  serverGlitch = true;
+  assert.throws(() => net.advance(16), clockError, "the socket hears it: memoryNet's advance throws");
+  serverGlitch = false;
+  for (let i = 0; i < 700; i++) step(false); // the client silent 11.2 s, over the 10 s timeout
+  assert.deepEqual(events, ["connect", "message a", "disconnect timeout"], "the server's peer timed out");
+
+  const other = new Host(net.socket("other"), { now: () => clientGlitch ? NaN : net.now() });
+  const leaving = other.connect("server");
+  for (let i = 0; i < 10; i++) other.update(), step(false);
+  leaving.send("e");
+  leaving.disconnect();
+  assert.equal(leaving.state, "disconnecting");
+  clientGlitch = true;
+  assert.throws(() => other.connect("server"), clockError);
+  clientGlitch = false;
+  assert.equal(leaving.state, "disconnecting", "the peer leaving from that address is as it was");
+});
+
 Deno.test("an idle connection with a timeout under the keepalive's second stays up", () => {
   // Keepalives went once a second whatever `timeout` was: at 500 ms every idle peer was dropped.
   for (const timeout of [300, 500, 999]) {

@@ -274,7 +274,9 @@ export interface HostOptions {
     /**
      * The clock in ms (default: the socket's `now`, such as a `memoryNet`'s, else `performance.now()`). A
      * monotonic one: a clock that steps back (`Date.now` after a correction) delays timers and resends until it
-     * catches up. Give a function that needs no `this`: `() => performance.now()`, not `performance.now`.
+     * catches up. Give a function that needs no `this`: `() => performance.now()`, not `performance.now`. Every
+     * reading is checked: one that is not a finite number throws a RangeError from the call that read it (`new Host`,
+     * `update`, `poll`, `connect`, `send` with `at`, a datagram's arrival: the socket's error), and changes nothing.
      */
     now?: () => number;
     /**

@@ -449,7 +449,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "HostOptions.now not called when the Host is made",
-    edits: [["if (!isFinite(now as number)) throw", "if (false) throw"]],
+    edits: [["    this.#now(); // at once: the clock is wrong from the start more often than not\n", ""]],
   },
   {
     name: "keepalives once a second whatever the timeout",
@@ -536,8 +536,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the socket's clock ignored",
     edits: [[
-      "this.#now = options?.now ?? socket.now ?? (() => performance.now());",
-      "this.#now = options?.now ?? (() => performance.now());",
+      "const clock = options?.now ?? socket.now ?? (() => performance.now());",
+      "const clock = options?.now ?? (() => performance.now());",
     ]],
   },
   {
@@ -1081,6 +1081,28 @@ const MUTANTS: Mutant[] = [
     edits: [[
       "            this.#config.maxPeers ||\n          this.#sink.events.length >= 2 * this.#config.maxEvents\n",
       "            this.#config.maxPeers\n",
+    ]],
+  },
+  {
+    name: "a clock of strings taken (isFinite coerces)",
+    edits: [["if (!Number.isFinite(now)) throw", "if (!isFinite(now as number)) throw"]],
+  },
+  {
+    name: "the clock checked only while the Host has no peer",
+    edits: [["if (!Number.isFinite(now)) throw", "if (!Number.isFinite(now) && !this.#connections.size) throw"]],
+  },
+  {
+    name: "a state drops the older state's unsent pieces before it reads the clock",
+    edits: [[
+      "encode(payload, stream.nextSend, this.#sink.now());\n      this.#queuedBytes -= stream.dropUnsent();",
+      "encode(payload, stream.nextSend, (this.#queuedBytes -= stream.dropUnsent(), this.#sink.now()));",
+    ]],
+  },
+  {
+    name: "connect() ends the peer leaving from the address before it reads the clock",
+    edits: [[
+      "const now = this.#now(); // first: a clock that reads no time throws before anything changes\n      connection?.end();",
+      "connection?.end();\n      const now = this.#now();",
     ]],
   },
 ];
