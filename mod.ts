@@ -161,7 +161,7 @@ const HANDSHAKE_BYTES = 13;
 const HELLO = 1; // protocol, nonce, cookie (0 before the challenge)
 const CHALLENGE = 2; // nonce, cookie, 0
 const REFUSED = 3; // nonce, why (REFUSED_FULL or REFUSED_PROTOCOL), 0
-const REFUSED_FULL = 0; // the Host has maxPeers peers, or twice maxEvents events not yet polled
+const REFUSED_FULL = 0; // the Host has maxPeers peers
 const REFUSED_PROTOCOL = 1; // the HELLO named another protocol
 // The answer to a HELLO with a good cookie is the new connection's first data packet: 8 bytes, empty.
 const DATA = 0x80; // | ack-bit bytes present (bits 0-3) | WIDE_ACK | CLOSING | ACK_ONLY
@@ -328,8 +328,7 @@ export type HostEvent =
 /**
  * Why a peer is gone: `"timeout"` (silent for `HostOptions.timeout` ms),
  * `"closed"` (it disconnected, or its Host closed), `"full"` (its Host has
- * `maxPeers` peers, or twice `maxEvents` events not yet polled), `"refused"`
- * (its Host runs another `protocol`).
+ * `maxPeers` peers), `"refused"` (its Host runs another `protocol`).
  */
 export type DisconnectReason = "timeout" | "closed" | "full" | "refused";
 
@@ -488,8 +487,9 @@ export interface HostOptions {
    * monotonic one: a clock that steps back (`Date.now` after a correction) delays timers and resends until it
    * catches up. Give a function that needs no `this`: `() => performance.now()`, not `performance.now`. Every
    * reading is checked: one that is not a finite number throws a RangeError from the call that read it (`new Host`,
-   * `update`, `poll`, `connect`, `send` with `at` or a state; a datagram's arrival: into the socket's listener), and
-   * changes nothing.
+   * `update`, `poll`, `connect`, `close`, `send` with `at` or a state; a datagram's arrival: into the socket's
+   * listener), and changes nothing (but for a state's send, which makes its channel's stream first, empty): a Host
+   * whose clock fails closes once it reads a time again.
    */
   now?: () => number;
   /**
@@ -523,8 +523,8 @@ export interface HostOptions {
   /**
    * Events not yet polled (default 4096): past it, a datagram of a peer that has half of them or more waits for
    * its sender to resend it (over a reliable socket, where nothing is resent, that peer is dropped: `"closed"` on
-   * both sides); other peers' datagrams still go in, up to twice it, past which every peer's wait and a new peer is
-   * refused (`"full"`, as at `maxPeers`).
+   * both sides); other peers' datagrams still go in, up to twice it, past which every peer's wait, and so does a
+   * new peer (its HELLO goes unanswered until a poll; its Host sends it again every 100 ms until `timeout`).
    */
   maxEvents?: number;
   /**
@@ -2787,17 +2787,20 @@ export class Host {
         // Our first packet was lost: answer again. Ended (the game dropped it on "connect"), a HELLO of the
         // same nonce sent again before our answer arrived must not make it again, a ghost with a new "connect".
         if (connection.state == "connected") this.#send(connection.packet(now), connection);
-      } else if (!(connection?.state == "connecting" && connection.nonce > second)) {
+      } else if (
+        !(connection?.state == "connecting" && connection.nonce > second ||
+          this.#sink.events[2 * this.#config.maxEvents])
+      ) {
         // Both Hosts connecting to each other at once: the one of the smaller nonce takes the other's HELLO,
         // the other lets its own connect() go on (each ending its own, the keys never matched).
+        // Past twice maxEvents not yet polled (one at that index), no answer and nothing changes: the HELLO
+        // comes again (HANDSHAKE_RETRY_MS), and gets in once the game polls. Each HELLO made a "connect" and, from one
+        // address, ended the last with a "disconnect": 20,000 with good cookies between two polls kept 32 MiB (a
+        // review, 2026-12-02); refused as full, a player who joined while the server stalled ended for good.
         connection?.end("closed"); // the same address, a new nonce: the old connection is gone
-        // A peer leaving (disconnecting) counts too, until it ends: memory stays bounded by maxPeers. So are the events:
-        // past twice maxEvents unpolled the Host is full too. Each HELLO made a "connect" and, from one address, ended
-        // the last with a "disconnect": 20,000 with good cookies between two polls kept 32 MiB (a review, 2026-12-02).
+        // A peer leaving (disconnecting) counts too, until it ends: memory stays bounded by maxPeers.
         if (
-          [...this.#connections.values()].filter((peer) => peer.state != "disconnected").length >=
-            this.#config.maxPeers ||
-          this.#sink.events.length >= 2 * this.#config.maxEvents
+          [...this.#connections.values()].filter((peer) => peer.state != "disconnected").length >= this.#config.maxPeers
         ) {
           this.#send(writeHandshake(REFUSED, second, REFUSED_FULL), from);
         } else {
@@ -2819,8 +2822,7 @@ export class Host {
 
   /**
    * Starts connecting to a Host at `address`; a `"connect"` event follows, or
-   * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`, or twice
-   * `maxEvents` events not yet polled),
+   * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`),
    * `"refused"` (it runs another `protocol`), `"timeout"` (no answer), or
    * `"closed"` (that Host connected to this one at the same moment, and its
    * connection is the one kept: its `"connect"` arrives). Messages sent before

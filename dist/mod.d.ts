@@ -119,8 +119,7 @@ export type HostEvent = {
 /**
  * Why a peer is gone: `"timeout"` (silent for `HostOptions.timeout` ms),
  * `"closed"` (it disconnected, or its Host closed), `"full"` (its Host has
- * `maxPeers` peers, or twice `maxEvents` events not yet polled), `"refused"`
- * (its Host runs another `protocol`).
+ * `maxPeers` peers), `"refused"` (its Host runs another `protocol`).
  */
 export type DisconnectReason = "timeout" | "closed" | "full" | "refused";
 /**
@@ -276,8 +275,9 @@ export interface HostOptions {
      * monotonic one: a clock that steps back (`Date.now` after a correction) delays timers and resends until it
      * catches up. Give a function that needs no `this`: `() => performance.now()`, not `performance.now`. Every
      * reading is checked: one that is not a finite number throws a RangeError from the call that read it (`new Host`,
-     * `update`, `poll`, `connect`, `send` with `at` or a state; a datagram's arrival: into the socket's listener), and
-     * changes nothing.
+     * `update`, `poll`, `connect`, `close`, `send` with `at` or a state; a datagram's arrival: into the socket's
+     * listener), and changes nothing (but for a state's send, which makes its channel's stream first, empty): a Host
+     * whose clock fails closes once it reads a time again.
      */
     now?: () => number;
     /**
@@ -311,8 +311,8 @@ export interface HostOptions {
     /**
      * Events not yet polled (default 4096): past it, a datagram of a peer that has half of them or more waits for
      * its sender to resend it (over a reliable socket, where nothing is resent, that peer is dropped: `"closed"` on
-     * both sides); other peers' datagrams still go in, up to twice it, past which every peer's wait and a new peer is
-     * refused (`"full"`, as at `maxPeers`).
+     * both sides); other peers' datagrams still go in, up to twice it, past which every peer's wait, and so does a
+     * new peer (its HELLO goes unanswered until a poll; its Host sends it again every 100 ms until `timeout`).
      */
     maxEvents?: number;
     /**
@@ -488,8 +488,7 @@ export declare class Host {
     get peers(): Peer[];
     /**
      * Starts connecting to a Host at `address`; a `"connect"` event follows, or
-     * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`, or twice
-     * `maxEvents` events not yet polled),
+     * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`),
      * `"refused"` (it runs another `protocol`), `"timeout"` (no answer), or
      * `"closed"` (that Host connected to this one at the same moment, and its
      * connection is the one kept: its `"connect"` arrives). Messages sent before

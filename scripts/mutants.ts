@@ -349,8 +349,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "two Hosts connecting to each other at once both take the other's HELLO",
     edits: [[
-      '} else if (!(connection?.state == "connecting" && connection.nonce > second)) {',
-      "} else {",
+      '!(connection?.state == "connecting" && connection.nonce > second ||',
+      "!(false ||",
     ]],
   },
   {
@@ -1078,9 +1078,16 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a HELLO makes a connection however many events wait unpolled",
+    edits: [[" ||\n          this.#sink.events[2 * this.#config.maxEvents])", ")"]],
+  },
+  {
+    name: "a HELLO past twice maxEvents unpolled refused as full, not left unanswered",
     edits: [[
-      "            this.#config.maxPeers ||\n          this.#sink.events.length >= 2 * this.#config.maxEvents\n",
-      "            this.#config.maxPeers\n",
+      " ||\n          this.#sink.events[2 * this.#config.maxEvents])",
+      ")",
+    ], [
+      "length >= this.#config.maxPeers\n",
+      "length >= this.#config.maxPeers || this.#sink.events[2 * this.#config.maxEvents]\n",
     ]],
   },
   {
