@@ -2640,20 +2640,6 @@ export class Host {
     this.#socket = socket;
     this.#random = options?.random;
     const clock = options?.now ?? socket.now ?? (() => performance.now());
-    // Every reading is checked: a clock that cannot be called or returns no time (`now: performance.now`, unbound; a
-    // function returning nothing) threw on every update() or left timers that never fire, and one NaN once left a
-    // peer that never timed out, or one that sent no keepalive (a review, 2026-12-02). Say so, naming the option
-    // (the runtime's own "Illegal invocation" named none: a newcomer's first game, 2026-12-01).
-    this.#now = () => {
-      let now: unknown;
-      try {
-        now = clock();
-      } catch (error) {
-        now = error;
-      }
-      if (!Number.isFinite(now)) throw new RangeError(`HostOptions.now() gave ${now}: it must return a time in ms`);
-      return now as number;
-    };
     this.#sink = {
       config,
       stats: this.stats,
@@ -2661,7 +2647,20 @@ export class Host {
       events: [],
       queued: new Map(),
       reliable: socket.reliable,
-      now: this.#now,
+      // Every reading is checked: a clock that cannot be called or returns no time (`now: performance.now`, unbound; a
+      // function returning nothing) threw on every update() or left timers that never fire, and one NaN once left a
+      // peer that never timed out, or one that sent no keepalive (a review, 2026-12-02). Say so, naming the option
+      // (the runtime's own "Illegal invocation" named none: a newcomer's first game, 2026-12-01).
+      now: this.#now = () => {
+        let now: unknown;
+        try {
+          now = clock();
+        } catch (error) {
+          now = error;
+        }
+        if (!Number.isFinite(now)) throw new RangeError(`HostOptions.now() gave ${now}: it must return a time in ms`);
+        return now as number;
+      },
     };
     this.#secret = [this.#randomWord(), this.#randomWord()];
     this.#now(); // at once: the clock is wrong from the start more often than not
