@@ -1801,7 +1801,6 @@ class Connection implements Peer {
   #remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
   /** Bytes of the pieces queued and not let go, each with HELD_PIECE_BYTES: see HostOptions.maxQueuedBytes. */
   #queuedBytes = 0;
-  #heldBytes = 0;
   /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
   #closingSequence = -1;
   /** The newest of this side's packets the other side acked. */
@@ -1816,6 +1815,8 @@ class Connection implements Peer {
   #unackedOldest = 0; // the oldest packet received since the last ack was sent (while #ackPending)
   /** Bytes of the states rebuilt since the last update (see #deliver). */
   #rebuiltBytes = 0;
+  /** Bytes of the received pieces the streams hold, each with HELD_PIECE_BYTES (not a state stream's: see #deliver). */
+  #heldBytes = 0;
   #sent: (SentPacket | undefined)[] = [];
   /** Reliable pieces sent and not yet acked, in the order first sent. */
   #inFlight: Outgoing[] = [];
