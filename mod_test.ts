@@ -2588,6 +2588,12 @@ Deno.test("a clock that reads NaN once changes nothing: a datagram's arrival, a 
   assert.throws(() => other.connect("server"), clockError);
   clientGlitch = false;
   assert.equal(leaving.state, "disconnecting", "the peer leaving from that address is as it was");
+  clientGlitch = true;
+  other.close(); // it reads no clock: a Host whose clock fails still closes (it threw, a review of 2026-12-02)
+  clientGlitch = false;
+  assert.throws(() => other.connect("server"), /^TypeError: Cannot connect to server: the Host is closed$/);
+  for (let i = 0; i < 10; i++) step(false);
+  assert.equal(events.at(-1), "disconnect closed", "its goodbyes went");
 });
 
 Deno.test("an idle connection with a timeout under the keepalive's second stays up", () => {

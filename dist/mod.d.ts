@@ -275,9 +275,8 @@ export interface HostOptions {
      * monotonic one: a clock that steps back (`Date.now` after a correction) delays timers and resends until it
      * catches up. Give a function that needs no `this`: `() => performance.now()`, not `performance.now`. Every
      * reading is checked: one that is not a finite number throws a RangeError from the call that read it (`new Host`,
-     * `update`, `poll`, `connect`, `close`, `send` with `at` or a state; a datagram's arrival: into the socket's
-     * listener), and changes nothing (but for a state's send, which makes its channel's stream first, empty): a Host
-     * whose clock fails closes once it reads a time again.
+     * `update`, `poll`, `connect`, `send` with `at` or a state; a datagram's arrival: into the socket's listener), and
+     * changes nothing (but for a state's send, which makes its channel's stream first, empty). `close` reads none.
      */
     now?: () => number;
     /**

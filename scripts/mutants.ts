@@ -1106,6 +1106,10 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "close() reads the clock: a Host whose clock fails cannot close",
+    edits: [["(goodbye = connection.goodbye(0))", "(goodbye = connection.goodbye(this.#now()))"]],
+  },
+  {
     name: "connect() ends the peer leaving from the address before it reads the clock",
     edits: [[
       "const now = this.#now(); // first: a clock that reads no time throws before anything changes\n      connection?.end();",
