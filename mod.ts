@@ -2572,11 +2572,11 @@ class Connection implements Peer {
  * ```
  */
 export class Host {
-  #socket: Socket;
   #config: Config;
   /** The key of the handshake's cookies: 64 random bits. */
   #secret: TagKey;
   #now: () => number;
+  #socket: Socket;
   /** HostOptions.random, if given. */
   #random?: (bytes: Uint8Array) => void;
   #connections = new Map<string, Connection>();
