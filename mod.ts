@@ -991,11 +991,6 @@ export function unpack(bytes: Uint8Array): unknown {
   return value;
 }
 
-/** Every malformed input ends here: a RangeError that says what and where. */
-function malformed(what: string): never {
-  throw new RangeError(`Cannot unpack: ${what} at byte ${inputAt}`);
-}
-
 /** Claims `byteCount` more bytes, checked before any length is trusted; returns where they start. */
 function need(byteCount: number): number {
   if (byteCount > input.length - inputAt) {
@@ -1003,6 +998,11 @@ function need(byteCount: number): number {
   }
   inputAt += byteCount;
   return inputAt - byteCount;
+}
+
+/** Every malformed input ends here: a RangeError that says what and where. */
+function malformed(what: string): never {
+  throw new RangeError(`Cannot unpack: ${what} at byte ${inputAt}`);
 }
 
 /** Reads a big-endian unsigned integer of 1, 2 or 4 bytes. */
