@@ -488,7 +488,8 @@ export interface HostOptions {
    * catches up. Give a function that needs no `this`: `() => performance.now()`, not `performance.now`. Every
    * reading is checked: one that is not a finite number throws a RangeError from the call that read it (`new Host`,
    * `update`, `poll`, `connect`, `send` with `at` or a state; a datagram's arrival: into the socket's listener), and
-   * changes nothing (but for a state's send, which makes its channel's stream first, empty). `close` reads none.
+   * changes nothing (but for a state's send, which makes its channel's stream first, empty). `close` reads none (but
+   * `update` and `poll` after it do, and throw).
    */
   now?: () => number;
   /**
@@ -2344,7 +2345,9 @@ class Connection implements Peer {
   update(now: number): void {
     // None while the timers run: an update that ends the connection below sends nothing.
     this.#packetsThisUpdate = Infinity;
-    if (now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout");
+    // A peer still connecting says goodbye too, once keyed (see end): the other side may have made its connection at
+    // a HELLO it answered late (a server stalled past twice maxEvents), a ghost that waited `timeout` (a review).
+    if (now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout", this.state != "connected");
     if (this.state == "disconnecting" && !this.#queuedBytes) this.end(); // all sent and acked: the goodbye goes
     // A reliable stream that has waited `timeout` ms for one missing piece while later ones arrive
     // will wait forever: the sender believes it delivered (a bug or a forged ack), or its link lost every

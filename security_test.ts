@@ -1389,3 +1389,34 @@ Deno.test("players who join while the server polls no events get in once it poll
   for (let i = 0; i < 30; i++) step(), server.poll();
   assert.deepEqual(peers.map((peer) => peer.state), Array(40).fill("connected"));
 });
+
+Deno.test("a player who gave up while the server stalled leaves no ghost there", () => {
+  // Past twice maxEvents unpolled a server leaves HELLOs unanswered. One that stalled (no update, no poll) until just
+  // after a joiner's last HELLO answered it after the joiner had timed out: the server's game saw a "connect" and,
+  // 10 s later, a "disconnect" of a player long gone, holding a place in maxPeers all along (a review, 2026-12-02).
+  // A keyed peer still connecting says goodbye when it times out, as when it disconnects.
+  const net = memoryNet({ latencyMs: 60 });
+  const server = new Host(net.socket("server"), { maxEvents: 2 });
+  const other = new Host(net.socket("other"));
+  const player = other.connect("server");
+  for (let i = 0; i < 30; i++) server.update(), other.update(), net.advance(16), server.poll(), other.poll();
+  for (let k = 0; k < 10; k++) player.send(k); // the server's events past twice maxEvents: it polls none
+  other.update(), net.advance(100);
+  const joiner = new Host(net.socket("joiner"));
+  const start = net.now();
+  joiner.connect("server");
+  const joinerEvents: string[] = [], serverEvents: string[] = [];
+  const name = (event: HostEvent) => event.type == "disconnect" ? `disconnect ${event.reason}` : event.type;
+  for (let t = 0; t < 12_000; t += 4) {
+    joiner.update();
+    for (let event; (event = joiner.poll());) joinerEvents.push(name(event));
+    if (t >= 10_100) { // the server back from its stall, just before the joiner's timeout
+      server.update();
+      for (let event; (event = server.poll());) if (event.peer.address == "joiner") serverEvents.push(name(event));
+    }
+    net.advance(4);
+  }
+  assert.equal(net.now() - start, 12_000);
+  assert.deepEqual(joinerEvents, ["disconnect timeout"]);
+  assert.deepEqual(serverEvents, ["connect", "disconnect closed"], "its goodbye ended the connection made too late");
+});

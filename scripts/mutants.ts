@@ -1110,6 +1110,10 @@ const MUTANTS: Mutant[] = [
     edits: [["(goodbye = connection.goodbye(0))", "(goodbye = connection.goodbye(this.#now()))"]],
   },
   {
+    name: "a keyed peer still connecting says no goodbye when it times out",
+    edits: [['return this.end("timeout", this.state != "connected");', 'return this.end("timeout");']],
+  },
+  {
     name: "connect() ends the peer leaving from the address before it reads the clock",
     edits: [[
       "const now = this.#now(); // first: a clock that reads no time throws before anything changes\n      connection?.end();",
