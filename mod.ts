@@ -1962,14 +1962,14 @@ class Connection implements Peer {
     // A CLOSING takes one, so that the other side acks it. Clock frames need no ack: they ride in empty packets.
     if (!pieces.length && this.stats.packetsSent & 31 && !flags) flags = ACK_ONLY;
     const sequence = this.#nextSequence;
-    // The piece written last (for NEXT): none while the control frames go first, which follow no frame anyway.
-    let previous: Outgoing | undefined;
+    // The frame written last (for NEXT). The control frames go first, in the same loop: none of them follows a frame,
+    // and no piece follows one of them (follows() asks for a sequence, which a control frame has not, and the same mode).
+    let previous: Frame | undefined;
     const packet = new Uint8Array(frameBytes + MAX_HEADER_BYTES);
     let at = writeHeader(packet, sequence, flags, this.#remoteLatest, this.#remoteBits);
-    for (const control of controls) at = writeFrame(control, previous, packet, at);
-    for (const piece of pieces) {
-      at = writeFrame(piece, previous, packet, at);
-      previous = piece;
+    for (const frame of controls.concat(pieces)) {
+      at = writeFrame(frame, previous, packet, at);
+      previous = frame;
     }
     const datagram = packet.subarray(0, TAG_BYTES + at);
     seal(datagram, this.#sendKey);
