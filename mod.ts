@@ -1736,8 +1736,11 @@ interface SentPacket {
   sequence: number;
   sentAt: number;
   pieces: Outgoing[];
-  /** Counted once as lost (or acked): later acks of the same packet change no estimate. */
-  counted: boolean;
+  /**
+   * Counted once as lost (or acked): later acks of the same packet change no estimate. Absent until then, read only
+   * for truth.
+   */
+  counted?: boolean;
 }
 
 /** Blends one acked (or lost) packet into `stats`: loss over about 32 packets, RTT as RFC 6298. */
@@ -1974,7 +1977,7 @@ class Connection implements Peer {
     const datagram = packet.subarray(0, TAG_BYTES + at);
     seal(datagram, this.#sendKey);
     if (!(flags & ACK_ONLY)) {
-      this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { counted: false, pieces, sequence, sentAt: now };
+      this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { pieces, sequence, sentAt: now };
       this.#nextSequence = nextSequence(sequence);
       if (!this.#nextSequence) this.#sendKey[1]++; // a new lap (see receive)
     }
