@@ -1426,8 +1426,11 @@ interface Outgoing extends Frame {
   sentAt: number;
   /** When it is due again if still not acked, ms. */
   resendAt: number;
-  /** Acked, or an unreliable piece that was sent: nothing more to do. */
-  done: boolean;
+  /**
+   * Acked, or an unreliable piece that was sent, or a state's piece dropped unsent: nothing more to do. Absent until
+   * then, read only for truth.
+   */
+  done?: boolean;
   /** Called when a packet that carried it is acked: a snapshot learns the receiver has it. */
   onAcked?: () => void;
 }
@@ -2302,7 +2305,6 @@ class Connection implements Peer {
         copies: 0,
         sentAt: 0,
         resendAt: 0,
-        done: false,
       });
       if (hasSequence(modeIndex)) stream.nextSend = nextSequence(stream.nextSend);
     }
