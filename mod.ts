@@ -1844,8 +1844,11 @@ class Connection implements Peer {
   /** The Host's side of this connection: its socket's traits, clock, event queue and counts. */
   #sink: Sink;
   #config: Config;
-  /** The game is done with this peer (its own disconnect() or close()): poll() hands out no more of its events. */
-  forgotten = false;
+  /**
+   * The game is done with this peer (its own disconnect() or close()): poll() hands out no more of its events. Unset
+   * before (`declare` emits no field for it): it is only ever tested for truth, as Host's #closed.
+   */
+  declare forgotten?: boolean;
   /**
    * An ack built in receive() before the packet it took moved the bits on: the Host sends it at once (made on first
    * use, as a stream's snapshots: `declare` emits no field for it).
