@@ -1422,8 +1422,8 @@ interface Outgoing extends Frame {
   sends: number;
   /** Copies in flight since it was last due: each resend rides along again as a new piece does. */
   copies: number;
-  /** When it was last sent, ms (read only once it was: 0 before). */
-  sentAt: number;
+  /** When it was last sent, ms (read only once it was, by takePlanned: absent before). */
+  sentAt?: number;
   /** When it is due again if still not acked, ms. */
   resendAt: number;
   /**
@@ -2306,7 +2306,6 @@ class Connection implements Peer {
           : payload.subarray(index && index * pieceBytes - shift, pieceBytes + index * pieceBytes - shift),
         sends: 0,
         copies: 0,
-        sentAt: 0,
         resendAt: 0,
       });
       if (hasSequence(modeIndex)) stream.nextSend = nextSequence(stream.nextSend);
