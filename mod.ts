@@ -1811,9 +1811,9 @@ class Connection implements Peer {
   #closingSequence = -1;
   /** The newest of this side's packets the other side acked. */
   #newestAcked = 0xffff;
-  /** The last LOSS_WINDOW_PACKETS fates of data packets (1 lost, 0 acked), how many were seen, how many lost. */
-  #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
+  /** How many fates of data packets were seen, the last LOSS_WINDOW_PACKETS of them (1 lost, 0 acked), how many lost. */
   #fatesSeen = 0;
+  #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
   #fatesLost = 0;
   /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
   #forgets = 0;
