@@ -488,8 +488,8 @@ export interface HostOptions {
    * catches up. Give a function that needs no `this`: `() => performance.now()`, not `performance.now`. Every
    * reading is checked: one that is not a finite number throws a RangeError from the call that read it (`new Host`,
    * `update`, `poll`, `connect`, `send` with `at` or a state; a datagram's arrival: into the socket's listener), and
-   * changes nothing (but for a state's send, which makes its channel's stream first, empty). `close` reads none (but
-   * `update` and `poll` after it do, and throw).
+   * changes nothing (but for a state's send, which makes its channel's stream first, empty). `close` reads none, nor
+   * do `update` and `poll` after it.
    */
   now?: () => number;
   /**
@@ -2887,6 +2887,9 @@ export class Host {
     }
     this.#connections.clear();
     this.#closed = true;
+    // Nor after it: update() does nothing and poll() hands out nothing, so neither may throw for a clock that fails
+    // (both read it: a review, 2026-12-02, and a `for await` loop that closed its Host threw as it went on).
+    this.#now = () => 0;
     this.#socket.close();
   }
 }

@@ -2590,6 +2590,8 @@ Deno.test("a clock that reads NaN once changes nothing: a datagram's arrival, a 
   assert.equal(leaving.state, "disconnecting", "the peer leaving from that address is as it was");
   clientGlitch = true;
   other.close(); // it reads no clock: a Host whose clock fails still closes (it threw, a review of 2026-12-02)
+  other.update(); // nor after it: update() does nothing, and poll() hands out nothing
+  assert.equal(other.poll(), undefined);
   clientGlitch = false;
   assert.throws(() => other.connect("server"), /^TypeError: Cannot connect to server: the Host is closed$/);
   for (let i = 0; i < 10; i++) step(false);

@@ -1110,6 +1110,10 @@ const MUTANTS: Mutant[] = [
     edits: [["(goodbye = connection.goodbye(0))", "(goodbye = connection.goodbye(this.#now()))"]],
   },
   {
+    name: "a closed Host reads its clock: update() and poll() after close() throw for a clock that fails",
+    edits: [["    this.#now = () => 0;\n", ""]],
+  },
+  {
     name: "a keyed peer still connecting says no goodbye when it times out",
     edits: [['return this.end("timeout", this.state != "connected");', 'return this.end("timeout");']],
   },
