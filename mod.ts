@@ -1014,8 +1014,6 @@ function readInt(byteCount: number): number {
   return value;
 }
 
-// The value being read: unpack sets it, and inputAt below, before any read.
-let input: Uint8Array;
 // Floats and 64-bit integers are copied into one scratch view to be read:
 // a DataView per message costs about 110 ns.
 const scratch = /* @__PURE__ */ new Uint8Array(8);
@@ -1065,6 +1063,8 @@ function readString(byteCount: number): string {
   }
   return shortStrings[slot];
 }
+// The value being read: unpack sets it, and inputAt above, before any read.
+let input: Uint8Array;
 /** The strings of readString's cache, by slot: see shortStringKeys. */
 const shortStrings: string[] = [];
 
