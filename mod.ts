@@ -649,11 +649,11 @@ class ByteReader {
   }
 }
 
-/** Big-endian 32-bit words, each the low 32 bits of an integer: a timestamp's, a handshake's, a cookie's input. */
-function uint32s(...values: number[]): Uint8Array {
-  const bytes = new Uint8Array(4 * values.length);
+/** Eight bytes of a float 64, big-endian: clock readings and delivery times. */
+function float64s(...values: number[]): Uint8Array {
+  const bytes = new Uint8Array(8 * values.length);
   const view = viewOf(bytes);
-  for (let i = 0; i < values.length; i++) view.setUint32(4 * i, values[i]);
+  for (let i = 0; i < values.length; i++) view.setFloat64(8 * i, values[i]);
   return bytes;
 }
 
@@ -664,11 +664,11 @@ function writeVarint(value: number, bytes: Uint8Array, at: number): number {
   return at;
 }
 
-/** Eight bytes of a float 64, big-endian: clock readings and delivery times. */
-function float64s(...values: number[]): Uint8Array {
-  const bytes = new Uint8Array(8 * values.length);
+/** Big-endian 32-bit words, each the low 32 bits of an integer: a timestamp's, a handshake's, a cookie's input. */
+function uint32s(...values: number[]): Uint8Array {
+  const bytes = new Uint8Array(4 * values.length);
   const view = viewOf(bytes);
-  for (let i = 0; i < values.length; i++) view.setFloat64(8 * i, values[i]);
+  for (let i = 0; i < values.length; i++) view.setUint32(4 * i, values[i]);
   return bytes;
 }
 
