@@ -3411,36 +3411,6 @@ export function condition(socket: Socket, options?: LinkOptions): Socket {
 // never throw; a malformed address throws a RangeError at once.
 
 /**
- * Hands a WebSocket message to `receive` as bytes (a view such as Node's
- * Buffer, copied, or an ArrayBuffer); a text message is a fault.
- */
-function deliverMessage(
-  data: unknown,
-  address: string,
-  receive: (data: Uint8Array, from: string) => void,
-  notify: (event: SocketEvent) => void,
-): void {
-  if (ArrayBuffer.isView(data)) {
-    receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), address);
-  } else if (data instanceof ArrayBuffer) receive(new Uint8Array(data), address);
-  else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
-}
-
-/** The fault of a send that cannot go, for the reason `why`, to `address`. */
-const sendError = (why: string, address: string): SocketEvent => ({
-  type: "error",
-  address,
-  error: new Error(`Cannot send to ${address}: ${why}`),
-});
-
-/** The address string of a port and hostname (the order of Bun's data handler): IPv6 in brackets. */
-const joinAddress = (port: number, hostname: string): string =>
-  hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
-
-/** A `notify` that does nothing, for a socket nobody listens to yet. */
-const ignore = (): void => {};
-
-/**
  * What denoUdp, nodeUdp and bunUdp share: an address is checked before anything is
  * sent, faults go to `notify`, and close() waits until the sends in flight
  * have left (a Host sends its goodbyes just before it closes its socket, and
@@ -3506,6 +3476,36 @@ function udpSocket(runtime: {
     },
   };
 }
+
+/**
+ * Hands a WebSocket message to `receive` as bytes (a view such as Node's
+ * Buffer, copied, or an ArrayBuffer); a text message is a fault.
+ */
+function deliverMessage(
+  data: unknown,
+  address: string,
+  receive: (data: Uint8Array, from: string) => void,
+  notify: (event: SocketEvent) => void,
+): void {
+  if (ArrayBuffer.isView(data)) {
+    receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), address);
+  } else if (data instanceof ArrayBuffer) receive(new Uint8Array(data), address);
+  else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
+}
+
+/** The fault of a send that cannot go, for the reason `why`, to `address`. */
+const sendError = (why: string, address: string): SocketEvent => ({
+  type: "error",
+  address,
+  error: new Error(`Cannot send to ${address}: ${why}`),
+});
+
+/** The address string of a port and hostname (the order of Bun's data handler): IPv6 in brackets. */
+const joinAddress = (port: number, hostname: string): string =>
+  hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+
+/** A `notify` that does nothing, for a socket nobody listens to yet. */
+const ignore = (): void => {};
 
 /** The part of `Deno.DatagramConn` (from `Deno.listenDatagram`, which needs `--unstable-net`) that {@linkcode denoUdp} uses. */
 export interface DenoDatagramConn {
