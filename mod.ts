@@ -3477,36 +3477,6 @@ function udpSocket(runtime: {
   };
 }
 
-/**
- * Hands a WebSocket message to `receive` as bytes (a view such as Node's
- * Buffer, copied, or an ArrayBuffer); a text message is a fault.
- */
-function deliverMessage(
-  data: unknown,
-  address: string,
-  receive: (data: Uint8Array, from: string) => void,
-  notify: (event: SocketEvent) => void,
-): void {
-  if (ArrayBuffer.isView(data)) {
-    receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), address);
-  } else if (data instanceof ArrayBuffer) receive(new Uint8Array(data), address);
-  else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
-}
-
-/** The fault of a send that cannot go, for the reason `why`, to `address`. */
-const sendError = (why: string, address: string): SocketEvent => ({
-  type: "error",
-  address,
-  error: new Error(`Cannot send to ${address}: ${why}`),
-});
-
-/** The address string of a port and hostname (the order of Bun's data handler): IPv6 in brackets. */
-const joinAddress = (port: number, hostname: string): string =>
-  hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
-
-/** A `notify` that does nothing, for a socket nobody listens to yet. */
-const ignore = (): void => {};
-
 /** The part of `Deno.DatagramConn` (from `Deno.listenDatagram`, which needs `--unstable-net`) that {@linkcode denoUdp} uses. */
 export interface DenoDatagramConn {
   /** Sends one datagram. */
@@ -3558,6 +3528,36 @@ export function denoUdp(conn: DenoDatagramConn): Socket {
     close: () => conn.close(),
   });
 }
+
+/**
+ * Hands a WebSocket message to `receive` as bytes (a view such as Node's
+ * Buffer, copied, or an ArrayBuffer); a text message is a fault.
+ */
+function deliverMessage(
+  data: unknown,
+  address: string,
+  receive: (data: Uint8Array, from: string) => void,
+  notify: (event: SocketEvent) => void,
+): void {
+  if (ArrayBuffer.isView(data)) {
+    receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), address);
+  } else if (data instanceof ArrayBuffer) receive(new Uint8Array(data), address);
+  else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
+}
+
+/** The fault of a send that cannot go, for the reason `why`, to `address`. */
+const sendError = (why: string, address: string): SocketEvent => ({
+  type: "error",
+  address,
+  error: new Error(`Cannot send to ${address}: ${why}`),
+});
+
+/** The address string of a port and hostname (the order of Bun's data handler): IPv6 in brackets. */
+const joinAddress = (port: number, hostname: string): string =>
+  hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+
+/** A `notify` that does nothing, for a socket nobody listens to yet. */
+const ignore = (): void => {};
 
 /** The part of a `node:dgram` socket that {@linkcode nodeUdp} uses. */
 export interface NodeDgramSocket {
