@@ -3284,14 +3284,14 @@ function link(options: LinkOptions = {}): (size: number) => number[] {
  * ```
  */
 export function memoryNet(options?: LinkOptions): MemoryNet {
-  const delays = link(options);
+  let clock = 0;
   let sent = 0;
-  const links = new Map<string, (size: number) => number[]>();
+  const listeners = new Map<string, (data: Uint8Array, from: string) => void>();
   // Datagrams in flight, a binary min-heap by arrival (pushed in send, taken in advance): a flood of n datagrams costs
   // O(n log n), not O(n²).
   const heap: Flying[] = [];
-  const listeners = new Map<string, (data: Uint8Array, from: string) => void>();
-  let clock = 0;
+  const links = new Map<string, (size: number) => number[]>();
+  const delays = link(options);
   return {
     link(from, to, options) {
       links.set(`${from}>${to}`, link(options));
