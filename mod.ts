@@ -604,7 +604,6 @@ const varintBytes = (value: number): number => value < 2 ** 7 ? 1 : value < 2 **
  */
 class ByteReader {
   readonly #bytes: Uint8Array;
-  ok = true;
   at = 0;
   constructor(bytes: Uint8Array) {
     this.#bytes = bytes;
@@ -638,6 +637,8 @@ class ByteReader {
     return this.#fail();
   }
 
+  /** True until a read fails (past the end, or a varint longer than its shortest form): #fail clears it. */
+  ok = true;
   #fail(): number {
     this.ok = false;
     return 0;
