@@ -1026,6 +1026,13 @@ let inputAt: number;
  */
 const shortStringKeys = /* @__PURE__ */ new Float64Array(STRING_CACHE_SLOTS);
 
+/** Copies the next `byteCount` bytes (4 or 8) into the scratch view and returns it. */
+function readView(byteCount: number): DataView {
+  let at = need(byteCount);
+  for (let i = 0; i < byteCount;) scratch[i++] = input[at++];
+  return scratchView;
+}
+
 /**
  * Sets `key` of `object` as an own data property, "__proto__" too: assigned, that key sets the prototype.
  * defineProperty does it in O(1): copying the object per such key would let hostile input cost O(n²).
@@ -1041,13 +1048,6 @@ const textDecoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true, igno
 
 /** The view of the scratch bytes that readView hands out. */
 const scratchView = /* @__PURE__ */ viewOf(scratch);
-
-/** Copies the next `byteCount` bytes (4 or 8) into the scratch view and returns it. */
-function readView(byteCount: number): DataView {
-  let at = need(byteCount);
-  for (let i = 0; i < byteCount;) scratch[i++] = input[at++];
-  return scratchView;
-}
 
 /** Reads a str: short ASCII through the cache, the rest strictly decoded. */
 function readString(byteCount: number): string {
