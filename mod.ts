@@ -488,8 +488,7 @@ export interface HostOptions {
    * catches up. Give a function that needs no `this`: `() => performance.now()`, not `performance.now`. Every
    * reading is checked: one that is not a finite number throws a RangeError from the call that read it (`new Host`,
    * `update`, `poll`, `connect`, `send` with `at` or a state; a datagram's arrival: into the socket's listener), and
-   * changes nothing (but for a state's send, which makes its channel's stream first, empty). `close` reads none, nor
-   * do `update` and `poll` after it.
+   * changes nothing. `close` reads none, nor do `update` and `poll` after it.
    */
   now?: () => number;
   /**
@@ -2277,12 +2276,15 @@ class Connection implements Peer {
           `piece counts 256 more) and the limit is ${this.#config.maxQueuedBytes} (HostOptions.maxQueuedBytes)`,
       );
     }
+    // A state reads its time before anything changes, its stream made included: a clock that reads no time throws
+    // first (the stream, made empty, changed the order streams take turns in: a review, 2026-12-02).
+    const time = modeIndex == STATE ? this.#sink.now() : 0;
     const stream = this.#stream(streamId(channel, modeIndex));
     // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
-    // head at most): now a state may change what is queued, once its time is read (a clock that reads no time throws
-    // first). A newer one supersedes what of the older ones has not left yet.
+    // head at most): now a state may change what is queued. A newer one supersedes what of the older ones has not
+    // left yet.
     if (modeIndex == STATE) {
-      [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, this.#sink.now());
+      [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, time);
       this.#queuedBytes -= stream.dropUnsent();
     }
     // A message in pieces queued behind a piece that has not left yet (a backlog) starts as if it went on from that

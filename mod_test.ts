@@ -2598,6 +2598,40 @@ Deno.test("a clock that reads NaN once changes nothing: a datagram's arrival, a 
   assert.equal(events.at(-1), "disconnect closed", "its goodbyes went");
 });
 
+Deno.test("a state's send that throws for the clock makes no stream: the streams take turns as if it never came", () => {
+  // It made its channel's stream (empty) before it read the clock, and the streams' turns at going first in a packet
+  // are counted over every stream made: the messages of three busy channels went in another order (a review,
+  // 2026-12-02).
+  const run = (glitch: boolean) => {
+    const net = memoryNet({ latencyMs: 10 });
+    let clientGlitch = false;
+    const server = new Host(net.socket("server"));
+    const client = new Host(net.socket("client"), { now: () => clientGlitch ? NaN : net.now(), packetsPerUpdate: 1 });
+    const peer = client.connect("server");
+    const order: string[] = [];
+    const step = () => {
+      client.update(), server.update(), net.advance(16);
+      for (let event; (event = server.poll());) {
+        if (event.type == "message") order.push(`${event.channel} ${(event.data as Uint8Array)[0]}`);
+      }
+      while (client.poll());
+    };
+    for (let i = 0; i < 10; i++) step();
+    if (glitch) {
+      clientGlitch = true;
+      assert.throws(() => peer.send({ x: 1 }, { mode: "state", channel: 1 }), /HostOptions\.now\(\) gave NaN/);
+      clientGlitch = false;
+    }
+    for (let i = 0; i < 8; i++) {
+      for (const channel of [0, 2, 3]) peer.send(new Uint8Array(900).fill(i), { channel });
+    }
+    for (let i = 0; i < 60; i++) step();
+    assert.equal(order.length, 24, "every message arrived");
+    return order;
+  };
+  assert.deepEqual(run(true), run(false));
+});
+
 Deno.test("an idle connection with a timeout under the keepalive's second stays up", () => {
   // Keepalives went once a second whatever `timeout` was: at 500 ms every idle peer was dropped.
   for (const timeout of [300, 500, 999]) {

@@ -276,8 +276,7 @@ export interface HostOptions {
      * catches up. Give a function that needs no `this`: `() => performance.now()`, not `performance.now`. Every
      * reading is checked: one that is not a finite number throws a RangeError from the call that read it (`new Host`,
      * `update`, `poll`, `connect`, `send` with `at` or a state; a datagram's arrival: into the socket's listener), and
-     * changes nothing (but for a state's send, which makes its channel's stream first, empty). `close` reads none, nor
-     * do `update` and `poll` after it.
+     * changes nothing. `close` reads none, nor do `update` and `poll` after it.
      */
     now?: () => number;
     /**

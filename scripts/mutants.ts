@@ -1100,9 +1100,19 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a state drops the older state's unsent pieces before it reads the clock",
+    edits: [
+      ["const time = modeIndex == STATE ? this.#sink.now() : 0;", "let time = 0;"],
+      [
+        "encode(payload, stream.nextSend, time);\n      this.#queuedBytes -= stream.dropUnsent();",
+        "encode(payload, stream.nextSend, (this.#queuedBytes -= stream.dropUnsent(), time = this.#sink.now()));",
+      ],
+    ],
+  },
+  {
+    name: "a state's send makes its stream before it reads the clock",
     edits: [[
-      "encode(payload, stream.nextSend, this.#sink.now());\n      this.#queuedBytes -= stream.dropUnsent();",
-      "encode(payload, stream.nextSend, (this.#queuedBytes -= stream.dropUnsent(), this.#sink.now()));",
+      "    const time = modeIndex == STATE ? this.#sink.now() : 0;\n    const stream = this.#stream(streamId(channel, modeIndex));",
+      "    const stream = this.#stream(streamId(channel, modeIndex));\n    const time = modeIndex == STATE ? this.#sink.now() : 0;",
     ]],
   },
   {
