@@ -1420,12 +1420,15 @@ const streamId = (channel: number, mode: number): number => channel << 3 | mode;
 interface Outgoing extends Frame {
   /** Times sent so far. */
   sends: number;
-  /** Copies in flight since it was last due: each resend rides along again as a new piece does. */
-  copies: number;
+  /**
+   * Copies in flight since it was last due: each resend rides along again as a new piece does. Set when it is first
+   * sent, as resendAt: absent before, and read only of pieces sent (update's, of #inFlight).
+   */
+  copies?: number;
   /** When it was last sent, ms (read only once it was, by takePlanned: absent before). */
   sentAt?: number;
-  /** When it is due again if still not acked, ms. */
-  resendAt: number;
+  /** When it is due again if still not acked, ms (set when first sent: see copies). */
+  resendAt?: number;
   /**
    * Acked, or an unreliable piece that was sent, or a state's piece dropped unsent: nothing more to do. Absent until
    * then, read only for truth.
@@ -2308,8 +2311,6 @@ class Connection implements Peer {
           ? payload
           : payload.subarray(index && index * pieceBytes - shift, pieceBytes + index * pieceBytes - shift),
         sends: 0,
-        copies: 0,
-        resendAt: 0,
       });
       if (hasSequence(modeIndex)) stream.nextSend = nextSequence(stream.nextSend);
     }
@@ -2392,8 +2393,8 @@ class Connection implements Peer {
     // The pieces in flight (at most RECEIVE_WINDOW per stream, whatever the backlog), once an update: the acked
     // let go, the rest sorted into rides (a piece not yet due for a resend) and resends due.
     for (const piece of this.#inFlight = this.#inFlight.filter((piece) => !piece.done)) {
-      if (piece.resendAt > now) {
-        if (piece.copies < MAX_COPIES && loss ** piece.copies > residual) plan[2].push(piece);
+      if (piece.resendAt! > now) {
+        if (piece.copies! < MAX_COPIES && loss ** piece.copies! > residual) plan[2].push(piece);
       } else plan[+(piece.fragment !== 1)].push(piece);
     }
     for (const list of plan) list.reverse(); // taken from the end: the piece sent first on top
@@ -2430,7 +2431,7 @@ class Connection implements Peer {
       used += bytes;
       chosen.push(piece);
       // Back off by 1.5 (as KCP does in its fast mode), not 2: a game would rather resend than wait.
-      if (isRide) piece.copies++;
+      if (isRide) piece.copies!++;
       else {
         piece.resendAt = now + Math.min(MAX_RESEND_MS, this.#resendMs() * 1.5 ** (piece.sends - 1));
         piece.copies = 1;
