@@ -2002,17 +2002,18 @@ class Connection implements Peer {
    * duplicate, counted here).
    */
   receive(datagram: Uint8Array, now: number): boolean {
-    // The tag first: it is cheap, and anything that fails it is not from the peer. Each lap of the 16-bit packet
+    // The header (a few bytes, read without a change), then the tag: anything that fails either is not from the peer,
+    // and nothing more of it is read. Each lap of the 16-bit packet
     // sequence adds 1 to the key's second word, so that a packet recorded a lap before (65,536 packets ago, about 18
     // minutes at 60 a second) fails. The lap is the latest received's (#receiveKey's), or the next when the sequence
     // is ahead of it across 0, or the one before when behind it across 0 (a late packet): one hash, as before. How
     // far ahead plus the latest is the sequence unwrapped (-32,768 to 98,302), and >> 16 gives its lap: -1, 0 or 1.
-    const sequence = datagram[1] << 8 | datagram[2]; // 0 for a datagram too short, which fails the tag
+    const sequence = datagram[1] << 8 | datagram[2]; // 0 for a datagram too short, which fails the header
     const ahead = sequenceAhead(sequence, this.#remoteLatest);
     const key: TagKey = [this.#receiveKey[0], this.#receiveKey[1] + ((ahead + this.#remoteLatest) >> 16)];
     const reader = new ByteReader(datagram.subarray(0, -TAG_BYTES));
-    const header = this.#cookie && sealed(datagram, key) && readHeader(reader);
-    if (!header) return false;
+    const header = this.#cookie && readHeader(reader);
+    if (!header || !sealed(datagram, key)) return false;
     if (this.state == "disconnected") {
       // Closing: the other side's own CLOSING, or its ack of ours, ends it; nothing else applies.
       if (!this.#closingSends) return false;

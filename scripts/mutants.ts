@@ -214,8 +214,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the tag not checked on receive",
     edits: [[
-      "const header = this.#cookie && sealed(datagram, key) && readHeader(reader);",
-      "const header = this.#cookie && readHeader(reader);",
+      "if (!header || !sealed(datagram, key)) return false;",
+      "if (!header) return false;",
     ]],
   },
   {
