@@ -1007,7 +1007,7 @@ Deno.test(`"state" over a reliable socket goes as deltas to a receiver that send
       if (talking && peer.state == "connected") peer.send(tick, { mode: "unreliable" });
       client.update(), server.update(), net.advance(16);
       for (let event; (event = server.poll());) if (event.type == "connect") toClient = event.peer;
-      for (let event of states(drain(client))) received.push(JSON.stringify(event.data));
+      for (const event of states(drain(client))) received.push(JSON.stringify(event.data));
       // With one packet an update, a state every three updates (six after the first, which goes whole in four
       // packets), and every fourth carries 4 KB more: its delta takes four packets or more, and the next state drops
       // the pieces it has not sent (that state never arrives, nor may it be a baseline).
