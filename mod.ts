@@ -2427,9 +2427,6 @@ class Connection implements Peer {
       else {
         piece.done = true; // unreliable pieces go once, and everything over a reliable socket
         this.#queuedBytes -= HELD_PIECE_BYTES + piece.payload.length;
-        // A state's piece sent over a reliable socket arrives (or the connection ends): the snapshot learns it now, so
-        // that a receiver that sends nothing (its acks the keepalive's, a second apart) still gets deltas.
-        if (this.#sink.reliable) piece.onAcked?.(), piece.onAcked = undefined;
       }
       piece.sentAt = now;
       used += bytes;

@@ -1120,17 +1120,6 @@ const MUTANTS: Mutant[] = [
     edits: [["(goodbye = connection.goodbye(0))", "(goodbye = connection.goodbye(this.#now()))"]],
   },
   {
-    name: "a state over a reliable socket waits for its receiver's acks: to a quiet one every state goes whole",
-    edits: [["        if (this.#sink.reliable) piece.onAcked?.(), piece.onAcked = undefined;\n", ""]],
-  },
-  {
-    name: "a state's piece sent over a reliable socket counts again when acked: a state not whole made a baseline",
-    edits: [[
-      "if (this.#sink.reliable) piece.onAcked?.(), piece.onAcked = undefined;",
-      "if (this.#sink.reliable) piece.onAcked?.();",
-    ]],
-  },
-  {
     name: "a closed Host reads its clock: update() and poll() after close() throw for a clock that fails",
     edits: [["    this.#now = () => 0;\n", ""]],
   },
