@@ -455,7 +455,10 @@ export interface Socket {
   listen(receive: (data: Uint8Array, from: string) => void, notify?: (event: SocketEvent) => void): void;
   /** Stops receiving and frees the socket, once what was sent has left. */
   close(): void;
-  /** True for a transport that is ordered and reliable already (WebSocket): the Host sends no acks or resends. */
+  /**
+   * True for a transport that is ordered and reliable already (WebSocket): the Host sends no resends, and acks only
+   * packets with a `"state"` piece (a state becomes a baseline once acked).
+   */
   readonly reliable?: boolean;
   /** The clock in ms this socket lives by (a {@linkcode memoryNet}'s): the Host's when it is given none. */
   readonly now?: () => number;
@@ -1721,7 +1724,7 @@ type Config = Required<Omit<HostOptions, "now" | "random">>;
 /** What a connection reports to its Host: counters and estimates to add to, events to queue. */
 interface Sink {
   readonly config: Config;
-  /** The socket is ordered and reliable already (WebSocket): send no acks and no resends. */
+  /** The socket is ordered and reliable already (WebSocket): send no resends, and ack only packets with a state's piece. */
   readonly reliable?: boolean;
   /** The Host's stats: a connection adds to them as to its own. */
   readonly stats: Stats;
@@ -1820,7 +1823,7 @@ class Connection implements Peer {
   #fatesLost = 0;
   /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
   #forgets = 0;
-  #ackPending = 0; // packets received since the last one sent (none over a reliable socket, which acks itself)
+  #ackPending = 0; // packets received since the last one sent (over a reliable socket, only those with a state's piece)
   #unackedOldest = 0; // the oldest packet received since the last ack was sent (while #ackPending)
   /** Bytes of the states rebuilt since the last update (see #deliver). */
   #rebuiltBytes = 0;
@@ -2120,9 +2123,13 @@ class Connection implements Peer {
       } else {
         this.#remoteBits |= 1 << (-ahead - 1);
       }
-      // Over a reliable socket, which acks itself, no packet waits for an ack: no early ack, no ack due (mustAck, an
-      // ack alone after ACK_DELAY_MS).
-      if (!this.#sink.reliable && (!this.#ackPending++ || sequenceAhead(sequence, this.#unackedOldest) < 0)) {
+      // Over a reliable socket, which acks itself, no packet waits for an ack (no early ack, no ack alone after
+      // ACK_DELAY_MS) but one with a state's piece: its sender takes a state acked as its baseline, and a receiver that
+      // sends nothing (a spectator) acked with its keepalives alone, a second apart, and got every state whole.
+      if (
+        (!this.#sink.reliable || statePieces) &&
+        (!this.#ackPending++ || sequenceAhead(sequence, this.#unackedOldest) < 0)
+      ) {
         this.#unackedOldest = sequence;
       }
     }

@@ -240,7 +240,10 @@ export interface Socket {
     listen(receive: (data: Uint8Array, from: string) => void, notify?: (event: SocketEvent) => void): void;
     /** Stops receiving and frees the socket, once what was sent has left. */
     close(): void;
-    /** True for a transport that is ordered and reliable already (WebSocket): the Host sends no acks or resends. */
+    /**
+     * True for a transport that is ordered and reliable already (WebSocket): the Host sends no resends, and acks only
+     * packets with a `"state"` piece (a state becomes a baseline once acked).
+     */
     readonly reliable?: boolean;
     /** The clock in ms this socket lives by (a {@linkcode memoryNet}'s): the Host's when it is given none. */
     readonly now?: () => number;

@@ -524,7 +524,7 @@ const MUTANTS: Mutant[] = [
     // Since 2026-12-02 one guard in receive keeps every ack off a reliable socket (the ack due, mustAck and the early
     // ack each had their own): this mutant is also the one "an early ack over a reliable socket, which sends no acks" was.
     name: "reliable sockets still acking, an early ack among them",
-    edits: [["!this.#sink.reliable && (!this.#ackPending++", "(!this.#ackPending++"]],
+    edits: [["(!this.#sink.reliable || statePieces) &&\n        (!this.#ackPending++", "(!this.#ackPending++"]],
   },
   {
     name: "a socket send that throws escapes update()",
@@ -918,7 +918,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "the oldest packet unacked is not taken back to a late one",
-    edits: [[" || sequenceAhead(sequence, this.#unackedOldest) < 0)) {", ")) {"]],
+    edits: [[" || sequenceAhead(sequence, this.#unackedOldest) < 0)\n      ) {", ")\n      ) {"]],
   },
   {
     name: "an unreliable message one byte over a packet taken",
@@ -1118,6 +1118,11 @@ const MUTANTS: Mutant[] = [
   {
     name: "close() reads the clock: a Host whose clock fails cannot close",
     edits: [["(goodbye = connection.goodbye(0))", "(goodbye = connection.goodbye(this.#now()))"]],
+  },
+  {
+    name:
+      "over a reliable socket a packet with a state's piece waits for no ack: to a quiet receiver every state goes whole",
+    edits: [["(!this.#sink.reliable || statePieces) &&", "!this.#sink.reliable &&"]],
   },
   {
     name: "a closed Host reads its clock: update() and poll() after close() throw for a clock that fails",
