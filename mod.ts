@@ -3078,16 +3078,20 @@ class Clock implements ClockEstimate {
   /** The control frames for the next packet: the answer to the last request, and a request when one is due. */
   frames(now: number): Frame[] {
     const frames: Frame[] = [];
-    const control = (kind: number, payload: Uint8Array) =>
-      frames.push({ channel: 0, mode: CONTROL, sequence: 0, fragment: kind, payload });
     // Quick until all the samples are in.
     const interval = this.#samples.length < CLOCK_SAMPLES ? CLOCK_FIRST_INTERVAL_MS : CLOCK_INTERVAL_MS;
     if (this.#toAnswer) {
-      control(CLOCK_ANSWER, float64s(...this.#toAnswer, now));
+      frames.push({
+        channel: 0,
+        mode: CONTROL,
+        sequence: 0,
+        fragment: CLOCK_ANSWER,
+        payload: float64s(...this.#toAnswer, now),
+      });
       this.#toAnswer = undefined;
     }
     if (now - this.#requestedAt >= interval) {
-      control(CLOCK_REQUEST, float64s(now));
+      frames.push({ channel: 0, mode: CONTROL, sequence: 0, fragment: CLOCK_REQUEST, payload: float64s(now) });
       this.#requestedAt = now;
     }
     return frames;
