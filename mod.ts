@@ -2194,7 +2194,7 @@ class Connection implements Peer {
       if (at !== undefined) {
         // The sender's time on this clock: the offset is how far the sender's clock is ahead.
         event.at = at - this.clock.offsetMs;
-        event.late = event.at <= now;
+        event.late = now >= event.at;
         // At most `timeout` ms ahead, so that what a peer left waiting is gone that long after it: a player's
         // messages timed a billion ms ahead once kept the queue full, for every peer, until the process ended.
         // The hold queue's rule is the event queue's, with maxTimedMessages (one player kept it full for all; a
