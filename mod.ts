@@ -177,7 +177,8 @@ const FRAGMENT = 8;
 // a varint length. A packet carrying a message also carries copies of the few before it, so this spares
 // 2 bytes a copy.
 const NEXT = 14;
-// Modes, in a frame's head and a stream's number: the two reliable ones first.
+// Modes, in a frame's head and a stream's number: the two reliable ones first. A stream's number is
+// channel << 3 | mode: the channel, then the mode in the low 3 bits; frames of a packet are written in this order.
 const RELIABLE = 0;
 const UNORDERED = 1;
 const SEQUENCED = 2;
@@ -1416,8 +1417,6 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
 const isReliable = (mode: number): boolean => mode < SEQUENCED;
 /** The sequence of the first piece of the message `piece` belongs to. */
 const firstPiece = (piece: Frame): number => 0xffff & (piece.sequence - (piece.fragment >> 1));
-/** A stream's number: the channel, then the mode in the low 3 bits. Frames of a packet are written in this order. */
-const streamId = (channel: number, mode: number): number => channel << 3 | mode;
 
 /** A message piece on its way out, kept until acked if reliable. */
 interface Outgoing extends Frame {
@@ -1492,7 +1491,7 @@ class Stream {
   /** A STATE stream's snapshots, sent and received (made on first use: `declare` emits no field for it). */
   declare snapshots?: Snapshots;
 
-  /** @param id the stream's number: see streamId */
+  /** @param id the stream's number, channel << 3 | mode (see the modes) */
   constructor(id: number) {
     this.#mode = id & 7;
   }
@@ -1803,7 +1802,7 @@ class Connection implements Peer {
    * Infinity once ended (see end).
    */
   #lastReceivedAt: number;
-  /** The streams by number (streamId), and in the order made, which packets take turns in: end() clears both. */
+  /** The streams by number (channel << 3 | mode), and in the order made, which packets take turns in: end() clears both. */
   #streams = new Map<number, Stream>();
   #streamList: Stream[] = [];
   /** CLOSING packets still to send after `disconnect()`, one per update until one is acked. */
@@ -2054,7 +2053,7 @@ class Connection implements Peer {
       }
       frames.push(frame);
       if (isReliable(frame.mode)) {
-        const stream = this.#streams.get(streamId(frame.channel, frame.mode));
+        const stream = this.#streams.get(frame.channel << 3 | frame.mode);
         const ahead = sequenceAhead(frame.sequence, stream?.nextDeliver ?? 0);
         // Bytes that would wait: not a piece held already, not the next to deliver, which frees memory rather than
         // taking it (refusing it would stall the stream for good), and not one delivered before (a ride copy).
@@ -2147,7 +2146,7 @@ class Connection implements Peer {
 
   #deliver(frame: Frame, now: number): void {
     if (frame.mode === CONTROL) return this.clock.receive(frame, now);
-    const stream = this.#stream(streamId(frame.channel, frame.mode));
+    const stream = this.#stream(frame.channel << 3 | frame.mode);
     const heldBefore = stream.heldBytes;
     // A state stream's bound: a whole state of maxMessageBytes after its head of up to 11 bytes, in up to
     // STATE_PIECES_KEPT pieces (see send). It is the stream's own, outside the connection's bound on held pieces:
@@ -2291,7 +2290,7 @@ class Connection implements Peer {
     // A state reads its time before anything changes, its stream made included: a clock that reads no time throws
     // first (the stream, made empty, changed the order streams take turns in: a review, 2026-12-02).
     const time = modeIndex == STATE ? this.#sink.now() : 0;
-    const stream = this.#stream(streamId(channel, modeIndex));
+    const stream = this.#stream(channel << 3 | modeIndex);
     // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
     // head at most): now a state may change what is queued. A newer one supersedes what of the older ones has not
     // left yet.
@@ -2484,7 +2483,7 @@ class Connection implements Peer {
     for (const control of controls) used += frameBytes(control);
     takePlanned(2);
     this.#packetsThisUpdate++;
-    // In streamId's order (channel, then mode), each stream's in sequence order.
+    // In the streams' number order (channel, then mode), each stream's in sequence order.
     chosen.sort((a, b) => a.channel - b.channel || a.mode - b.mode || sequenceAhead(a.sequence, b.sequence));
     return this.packet(now, 0, chosen, used, controls);
   }
@@ -2558,7 +2557,7 @@ class Connection implements Peer {
       for (const piece of packet.pieces) {
         if (!acked) piece.resendAt = now;
         else if (piece.onAcked) piece.onAcked();
-        else if (!piece.done) this.#queuedBytes -= this.#stream(streamId(piece.channel, piece.mode)).acked(piece);
+        else if (!piece.done) this.#queuedBytes -= this.#stream(piece.channel << 3 | piece.mode).acked(piece);
       }
     }
   }

@@ -1111,8 +1111,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a state's send makes its stream before it reads the clock",
     edits: [[
-      "    const time = modeIndex == STATE ? this.#sink.now() : 0;\n    const stream = this.#stream(streamId(channel, modeIndex));",
-      "    const stream = this.#stream(streamId(channel, modeIndex));\n    const time = modeIndex == STATE ? this.#sink.now() : 0;",
+      "    const time = modeIndex == STATE ? this.#sink.now() : 0;\n    const stream = this.#stream(channel << 3 | modeIndex);",
+      "    const stream = this.#stream(channel << 3 | modeIndex);\n    const time = modeIndex == STATE ? this.#sink.now() : 0;",
     ]],
   },
   {
