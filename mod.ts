@@ -177,8 +177,9 @@ const FRAGMENT = 8;
 // a varint length. A packet carrying a message also carries copies of the few before it, so this spares
 // 2 bytes a copy.
 const NEXT = 14;
-// Modes, in a frame's head and a stream's number: the two reliable ones first. A stream's number is
-// channel << 3 | mode: the channel, then the mode in the low 3 bits; frames of a packet are written in this order.
+// Modes, in a frame's head and a stream's number: the two reliable ones first, so a mode below SEQUENCED is one that
+// delivers every message (reliable and unordered). A stream's number is channel << 3 | mode: the channel, then the mode
+// in the low 3 bits; frames of a packet are written in this order.
 const RELIABLE = 0;
 const UNORDERED = 1;
 const SEQUENCED = 2;
@@ -1413,8 +1414,6 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
 // One channel and mode of one connection: message sequences out, and
 // ordering, de-duplication and reassembly of what comes in.
 
-/** True for the modes that deliver every message: reliable and unordered, the first two. */
-const isReliable = (mode: number): boolean => mode < SEQUENCED;
 /** The sequence of the first piece of the message `piece` belongs to. */
 const firstPiece = (piece: Frame): number => 0xffff & (piece.sequence - (piece.fragment >> 1));
 
@@ -1569,7 +1568,7 @@ class Stream {
     // piece not acked, from its first piece on (its other pieces may be acked, held and not delivered). A reliable
     // stream's pieces take a sequence each, in order, so the window ends RECEIVE_WINDOW places past that first piece.
     const end = Math.min(
-      isReliable(this.#mode) ? front - (pending[front]?.fragment >> 1) + RECEIVE_WINDOW : Infinity,
+      this.#mode < SEQUENCED ? front - (pending[front]?.fragment >> 1) + RECEIVE_WINDOW : Infinity,
       pending.length,
     );
     this.#front = front;
@@ -1610,7 +1609,7 @@ class Stream {
       }
       return messages;
     }
-    if (!isReliable(this.#mode)) return [frame]; // sequenced (the newest) and unreliable: as they are
+    if (this.#mode >= SEQUENCED) return [frame]; // sequenced (the newest) and unreliable: as they are
     // The common case, the next message whole with nothing waiting: handed over as it is, never copied or held.
     if (frame.fragment === 1 && this.#mode === RELIABLE && this.#nextDeliver === sequence && !held.size) {
       this.#nextDeliver = nextSequence(sequence);
@@ -2052,7 +2051,7 @@ class Connection implements Peer {
         if (!head.ok) return false;
       }
       frames.push(frame);
-      if (isReliable(frame.mode)) {
+      if (frame.mode < SEQUENCED) {
         const stream = this.#streams.get(frame.channel << 3 | frame.mode);
         const ahead = sequenceAhead(frame.sequence, stream?.nextDeliver ?? 0);
         // Bytes that would wait: not a piece held already, not the next to deliver, which frees memory rather than
@@ -2261,7 +2260,7 @@ class Connection implements Peer {
       }
       pieceBytes -= TIMED_FRAME_BYTES; // each piece goes after a TIMED frame
     }
-    const fragments = isReliable(modeIndex) || modeIndex == STATE;
+    const fragments = modeIndex < SEQUENCED || modeIndex == STATE;
     let payload = pack(value);
     // A state goes as a snapshot, made below with its delta.
     let snapshot: SentSnapshot | undefined;
@@ -2430,7 +2429,7 @@ class Connection implements Peer {
       const bytes = frameBytes(piece);
       if (used + bytes > room) return false;
       if (piece.sends++) this.count("messagesResent");
-      else if (isReliable(piece.mode) && !this.#sink.reliable) this.#inFlight.push(piece);
+      else if (piece.mode < SEQUENCED && !this.#sink.reliable) this.#inFlight.push(piece);
       else {
         piece.done = true; // unreliable pieces go once, and everything over a reliable socket
         this.#queuedBytes -= HELD_PIECE_BYTES + piece.payload.length;

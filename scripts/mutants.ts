@@ -516,8 +516,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "reliable sockets still resending (pieces kept in flight)",
     edits: [[
-      "else if (isReliable(piece.mode) && !this.#sink.reliable) this.#inFlight.push(piece);",
-      "else if (isReliable(piece.mode)) this.#inFlight.push(piece);",
+      "else if (piece.mode < SEQUENCED && !this.#sink.reliable) this.#inFlight.push(piece);",
+      "else if (piece.mode < SEQUENCED) this.#inFlight.push(piece);",
     ]],
   },
   {
