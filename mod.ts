@@ -1767,6 +1767,8 @@ function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined):
   }
 }
 
+const MODES: Mode[] = ["reliable", "unordered", "sequenced", "unreliable", "state"];
+
 const newStats = (): Stats => ({
   rttMs: 0,
   rttVarianceMs: 0,
@@ -1781,8 +1783,6 @@ const newStats = (): Stats => ({
   socketErrors: 0,
   timedDropped: 0,
 });
-
-const MODES: Mode[] = ["reliable", "unordered", "sequenced", "unreliable", "state"];
 
 class Connection implements Peer {
   state: Peer["state"] = "connecting";
@@ -1988,7 +1988,7 @@ class Connection implements Peer {
     const datagram = packet.subarray(0, TAG_BYTES + at);
     seal(datagram, this.#sendKey);
     if (!(flags & ACK_ONLY)) {
-      this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { pieces, sequence, sentAt: now };
+      this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { sequence, pieces, sentAt: now };
       this.#nextSequence = nextSequence(sequence);
       if (!this.#nextSequence) this.#sendKey[1]++; // a new lap (see receive)
     }
@@ -2050,7 +2050,6 @@ class Connection implements Peer {
         if (head.varint()) head.take(8), rebuilt += head.varint();
         if (!head.ok) return false;
       }
-      frames.push(frame);
       if (frame.mode < SEQUENCED) {
         const stream = this.#streams.get(frame.channel << 3 | frame.mode);
         const ahead = sequenceAhead(frame.sequence, stream?.nextDeliver ?? 0);
@@ -2059,6 +2058,7 @@ class Connection implements Peer {
         if (ahead > 0 && !stream?.held.has(frame.sequence)) newBytes += HELD_PIECE_BYTES + frame.payload.length;
         if (ahead >= RECEIVE_WINDOW) return false;
       } // a snapshot's pieces wait too, within their stream's own bound (see #deliver)
+      frames.push(frame);
     }
 
     // Even a packet that passes the tag (a bug, a replay across a restart) must not wedge the
@@ -2309,8 +2309,8 @@ class Connection implements Peer {
     for (let index = 0; index < pieceCount; index++) {
       stream.push({
         at,
-        onAcked,
         channel,
+        onAcked,
         mode: modeIndex,
         sequence: stream.nextSend,
         fragment: 2 * index + +(index == pieceCount - 1),
