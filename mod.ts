@@ -2279,7 +2279,7 @@ class Connection implements Peer {
     // A peer gone or going takes nothing more, and says so without a throw: a game learns of a departure from poll(),
     // so a send in between (update, a reply to each message, then poll) threw, and ended a server that replied to
     // a player who left (a newcomer's first game, 2026-12-01). The checks above, of the caller's own values, still throw.
-    if (this.state.startsWith("dis")) return false;
+    if (this.state == "disconnecting" || this.state == "disconnected") return false;
     if (this.#queuedBytes + payload.length > this.#config.maxQueuedBytes) {
       throw new RangeError(
         `Cannot send ${payload.length} bytes to ${this.address}: ${this.#queuedBytes} bytes are queued (each ` +
@@ -2861,7 +2861,7 @@ export class Host {
   connect(address: string): Peer {
     if (this.#closed) throw new TypeError(`Cannot connect to ${address}: the Host is closed`);
     let connection = this.#connections.get(address);
-    if (!connection || connection.state.startsWith("dis")) {
+    if (!connection || connection.state == "disconnecting" || connection.state == "disconnected") {
       const now = this.#now(); // first: a clock that reads no time throws before anything changes
       connection?.end(); // one leaving (disconnecting) drops its queue
       // A malformed address is the caller's mistake: the socket throws before the peer exists.

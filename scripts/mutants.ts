@@ -845,19 +845,22 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "send to a disconnecting peer is taken",
-    edits: [['if (this.state.startsWith("dis")) return false;', 'if (this.state == "disconnected") return false;']],
+    edits: [[
+      'if (this.state == "disconnecting" || this.state == "disconnected") return false;',
+      'if (this.state == "disconnected") return false;',
+    ]],
   },
   {
     name: "send to a peer gone throws, and a server replying to a player who left ends",
     edits: [[
-      'if (this.state.startsWith("dis")) return false;',
-      'if (this.state.startsWith("dis")) throw new TypeError("gone");',
+      'if (this.state == "disconnecting" || this.state == "disconnected") return false;',
+      'if (this.state == "disconnecting" || this.state == "disconnected") throw new TypeError("gone");',
     ]],
   },
   {
     name: "connect() to a disconnecting peer's address returns it",
     edits: [[
-      'if (!connection || connection.state.startsWith("dis")) {',
+      'if (!connection || connection.state == "disconnecting" || connection.state == "disconnected") {',
       'if (!connection || connection.state == "disconnected") {',
     ]],
   },
