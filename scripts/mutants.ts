@@ -1059,9 +1059,13 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "streams take turns by the packets of this update (the first stream first whenever an update sends one)",
+    edits: [["if ((this.#nextSequence & 3) == 3 && first)", "if ((this.#packetsThisUpdate & 3) == 3 && first)"]],
+  },
+  {
+    name: "the turns go round every stream, idle ones too (each hands its turn to the next busy one)",
     edits: [[
-      "((this.#nextSequence >> 2) + i) % this.#streamList.length",
-      "(this.#packetsThisUpdate + i) % this.#streamList.length",
+      "[...this.#streamList.filter((stream) => stream != first), first]",
+      "[...this.#streamList.slice(1), this.#streamList[0]]",
     ]],
   },
   {
