@@ -2468,9 +2468,9 @@ class Connection implements Peer {
     // so none starves another of its kind, and each goes first in a packet where fragments do. Counted by the packets
     // of this update, the first stream went first whenever an update sent one packet, and starved the others; turns
     // counted over every stream, idle ones handed theirs to the next busy one, which went first five times as often as
-    // the busy one after it behind four idle channels (reviews, 2026-12-02).
+    // the busy one after it behind four idle channels (reviews, 2026-12-02). A stable sort: the others keep their order.
     if ((this.#nextSequence & 3) == 3 && first) {
-      this.#streamList = [...this.#streamList.filter((stream) => stream != first), first];
+      this.#streamList.sort((a, b) => +(a == first) - +(b == first));
     }
     if (!chosen.length) {
       // An ack due (a reliable socket acks itself) or a keepalive.

@@ -1064,8 +1064,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the turns go round every stream, idle ones too (each hands its turn to the next busy one)",
     edits: [[
-      "[...this.#streamList.filter((stream) => stream != first), first]",
-      "[...this.#streamList.slice(1), this.#streamList[0]]",
+      "this.#streamList.sort((a, b) => +(a == first) - +(b == first))",
+      "this.#streamList.push(this.#streamList.shift()!)",
     ]],
   },
   {
