@@ -3879,7 +3879,10 @@ function linkWebSocket(
     }
     try {
       flush();
-      ws.send(data as Uint8Array<ArrayBuffer>); // every datagram jamnet makes is a view of an ArrayBuffer
+      // Every datagram jamnet makes is a view of an ArrayBuffer. Bun's server WebSocket past its backpressure limit
+      // drops it, returns 0 and stays open; over a reliable socket nothing is resent, so a reliable message lost there
+      // held its channel until `timeout` ended the connection: closed, both sides hear it at once.
+      if (ws.send(data as Uint8Array<ArrayBuffer>) === 0) ws.close();
     } catch (error) {
       notify({ type: "error", address, error });
     }

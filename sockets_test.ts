@@ -239,6 +239,46 @@ for (const callback of [false, true]) {
   });
 }
 
+Deno.test("a server WebSocket that drops a datagram (Bun's send() returns 0) is closed: both sides hear it at once", () => {
+  // Over a reliable socket nothing is resent: one datagram dropped on an open socket held its reliable channel, which
+  // delivered nothing more, until the receiver ended the connection as "timeout" 10 s later (memoryNet, 2026-12-02).
+  const sockets = webSocketServer();
+  const { client, server, net } = webSocketPair(sockets, true);
+  let drop = false;
+  let closes = 0;
+  const send = server.send;
+  server.send = (data) => drop ? (drop = false, 0) : (send(data), data.length);
+  server.close = () => {
+    closes++;
+    sockets.closed(server);
+    client.fire("close");
+  };
+  const clientSocket = webSocket(client);
+  const serverHost = new Host(sockets, { now: net.now });
+  const clientHost = new Host(clientSocket, { now: net.now });
+  const peer = clientHost.connect(clientSocket.address);
+  frames(net, [serverHost, clientHost], 10);
+  const [serverPeer] = serverHost.peers;
+  const heard: unknown[] = [];
+  for (let i = 0; i < 6; i++) {
+    if (i < 5) serverPeer.send(i);
+    for (const [host, event] of frames(net, [serverHost, clientHost], 1)) {
+      if (host == 1 && event.type == "message") heard.push(event.data);
+    }
+  }
+  assert.deepEqual(heard, [0, 1, 2, 3, 4]);
+  assert.equal(closes, 0, "a datagram sent is no reason to close");
+  drop = true;
+  serverPeer.send("lost");
+  const ends = frames(net, [serverHost, clientHost], 2).filter(([, event]) => event.type == "disconnect");
+  assert.equal(closes, 1);
+  assert.deepEqual(ends.map(([host, event]) => [host, event.type == "disconnect" && event.reason]), [
+    [0, "closed"],
+    [1, "closed"],
+  ]);
+  assert.equal(peer.state, "disconnected");
+});
+
 Deno.test("webSocketServer: a WebSocket closed before accept() is not kept, and its address stays free", () => {
   // The server awaited something (a login check) between the upgrade and accept(), and the client left meanwhile:
   // its close event had fired, none comes again, and the link and address were kept for good (a review, 2026-11-30).

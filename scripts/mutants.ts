@@ -761,6 +761,10 @@ const MUTANTS: Mutant[] = [
     edits: [["Number.isFinite(at) && at - now <= this.#config.timeout", "Number.isFinite(at)"]],
   },
   {
+    name: "a WebSocket that dropped a datagram (Bun's send() returned 0) stays open",
+    edits: [["=== 0) ws.close()", "=== 0) void 0"]],
+  },
+  {
     name: "webSocketServer: a hibernating WebSocket's accept() throw escapes",
     edits: [[
       "    try {\n      ws.accept?.();\n    } catch {\n      // its events come through message and closed\n    }",
