@@ -1177,7 +1177,7 @@ type TagKey = [key0: number, key1: number];
 function sealed(datagram: Uint8Array, key: TagKey): boolean {
   const end = datagram.length - TAG_BYTES;
   // Shorter than the shortest header (4 bytes) and the tag: false.
-  return end >= 4 && viewOf(datagram).getUint32(end) == halfSipHash(...key, datagram.subarray(0, -TAG_BYTES));
+  return end >= 4 && viewOf(datagram).getUint32(end) == halfSipHash(...key, datagram, end);
 }
 
 /**
@@ -1225,14 +1225,15 @@ function writeHeader(out: Uint8Array, sequence: number, flags: number, ack: numb
  * @param key0 the key's first word
  * @param key1 the key's second word
  * @param bytes the input
+ * @param length how many of its bytes, from the first, to hash (all by default): a packet's tag is of the bytes before
+ *   it, hashed where they are (a subarray of them cost an object a packet, sealed and checked)
  * @returns the 32-bit hash, unsigned
  */
-function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
+function halfSipHash(key0: number, key1: number, bytes: Uint8Array, length = bytes.length): number {
   let v0 = key0 | 0;
   let v1 = key1 | 0;
   let v3 = 0x74656462 ^ key1;
   let v2 = 0x6c796765 ^ key0;
-  const length = bytes.length;
   const words = length >>> 2;
   const view = viewOf(bytes);
   // Every 4 bytes as a little-endian word, two rounds each; then the 0 to 3 bytes left, with the
@@ -1275,7 +1276,7 @@ function halfSipHash(key0: number, key1: number, bytes: Uint8Array): number {
 /** Writes the tag of `datagram` into its last TAG_BYTES: HalfSipHash-2-4 of everything before them. */
 function seal(datagram: Uint8Array, key: TagKey): void {
   const end = datagram.length - TAG_BYTES;
-  viewOf(datagram).setUint32(end, halfSipHash(...key, datagram.subarray(0, -TAG_BYTES)));
+  viewOf(datagram).setUint32(end, halfSipHash(...key, datagram, end));
 }
 
 /**
