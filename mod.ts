@@ -1636,11 +1636,8 @@ class Stream {
     const unordered = this.#mode >= UNORDERED; // unordered and state: the modes here past reliable
     const held = this.held;
     let message: Delivered | undefined;
-    // The frame itself, made for this delivery alone: no copy of it. Its bytes: the datagram's own when the piece is
-    // most of it (a socket hands over each datagram for the Host to keep), else a copy, so that what a stream holds
-    // keeps at most twice its bytes alive.
+    // The frame itself, made for this delivery alone: no copy of it. Its bytes are copied below, if it stays.
     held.set(piece.sequence, piece);
-    piece.payload = 2 * payload.length > payload.buffer.byteLength ? payload : payload.slice();
     this.heldBytes += HELD_PIECE_BYTES + piece.payload.length;
     // Unordered and state: only the message this piece belongs to can have become whole; reliable: every message
     // from nextDeliver on, in turn, while one is whole.
@@ -1659,6 +1656,14 @@ class Stream {
       }
       if (unordered) break;
     }
+    // Its bytes, unless it was the last piece of a message it made whole (#take joined the pieces into bytes of their
+    // own): the datagram's own when the piece is most of it (a socket hands over each datagram for the Host to keep),
+    // else a copy, so that what a stream holds, or Snapshots keeps of a state in one piece, keeps at most twice its
+    // bytes alive. Copied before the loop, the piece that made a message whole was copied and then joined: the
+    // smaller piece of each datagram of a backlog of 1,200-byte messages, two copies for one (an A/B of such a
+    // backlog, 2026-12-02: 1.05 to 1.09 times faster). A piece of a message made whole that is not its last is still
+    // copied (rare: pieces out of order).
+    if (piece.payload == payload && payload.buffer.byteLength >= 2 * payload.length) piece.payload = payload.slice();
     return messages;
   }
 
@@ -1695,7 +1700,7 @@ class Stream {
         for (let i = 0; i <= found; i++) {
           const at = (start + i) & 0xffff;
           const payload = held.get(at)!.payload;
-          if (found) message.set(payload, byteCount);
+          message.set(payload, byteCount); // a message of one piece onto itself, which changes nothing
           byteCount += payload.length;
           if (this.#mode === STATE) {
             held.delete(at);

@@ -728,7 +728,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "held pieces keep their whole datagram alive, however small",
-    edits: [["2 * payload.length > payload.buffer.byteLength ? payload : payload.slice()", "payload"]],
+    edits: [["2 * payload.length) piece.payload = payload.slice();", "2 * payload.length) piece.payload = payload;"]],
   },
   {
     name: "fill: a message cut short behind a piece that has left already",
