@@ -1513,14 +1513,19 @@ class Stream {
 
   /**
    * Drops the pieces of a stream that loses nothing by it (a snapshot stream)
-   * that were never sent: a newer one supersedes them. Returns their bytes, each with HELD_PIECE_BYTES.
+   * that were never sent: a newer one supersedes them. Returns their bytes, each with HELD_PIECE_BYTES, or -1 when
+   * a message begun has pieces still to send: it goes on to its end, and the newer one is skipped (a state in more
+   * packets than one update sends, a WebSocket's 8, lost its unsent pieces to the next state each update, and none
+   * arrived: a review, 2026-12-02). Nothing waits behind a message begun, so nothing was dropped then.
    */
   dropUnsent(): number {
     const pending = this.#pending;
     let byteCount = 0;
     for (let at = this.#front; at < pending.length; at++) {
       const piece = pending[at];
-      if (!piece.done && !piece.sends) {
+      if (!piece.done) {
+        // The first piece to send is not a message's first: that message has begun (its pieces leave in order).
+        if (piece.fragment > 1 && !byteCount) return -1;
         byteCount += HELD_PIECE_BYTES + piece.payload.length;
         piece.done = true;
       }
@@ -2300,8 +2305,10 @@ class Connection implements Peer {
     // head at most): now a state may change what is queued. A newer one supersedes what of the older ones has not
     // left yet.
     if (modeIndex == STATE) {
+      const dropped = stream.dropUnsent();
+      if (dropped < 0) return true; // one begun goes on: this one is skipped, as if lost
+      this.#queuedBytes -= dropped;
       [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, time);
-      this.#queuedBytes -= stream.dropUnsent();
     }
     // A message in pieces queued behind a piece that has not left yet (a backlog) starts as if it went on from that
     // piece, in one piece of pieceBytes, when that takes no more pieces: the two fill one packet (at the default mtu

@@ -186,6 +186,75 @@ Deno.test(`a "state" message of a newer snapshot supersedes an older one not yet
   assert.deepEqual(states(serverEvents).map((event) => event.data), [{ i: 4 }]);
 });
 
+Deno.test(`a "state" larger than an update's packets, sent every update, arrives: the one begun goes on`, () => {
+  // At a WebSocket's 8 packets an update a state of about 16 KB (14 pieces) took two updates to leave, and each new
+  // state dropped what of the one before had not left: none ever arrived (a review, 2026-12-02). A state begun now
+  // goes on to its end, and a newer one sent meanwhile is skipped, as if lost.
+  const { peer, step, serverEvents } = pair({ latencyMs: 10 }, { packetsPerUpdate: 8 });
+  const big = (tick: number) => Array.from({ length: 1800 }, (_, i) => tick + i / 7); // 16 KB packed, all new each time
+  const ticks: number[] = [];
+  for (let tick = 0; tick < 70; tick++) {
+    if (tick < 60) assert.equal(peer.send(big(tick), { mode: "state" }), true);
+    step();
+    for (const event of states(serverEvents.splice(0))) {
+      const sent = (event.data as number[])[0];
+      assert.deepEqual(event.data, big(sent)); // whole
+      assert.ok(tick - sent <= 3, `the state of tick ${sent} arrived at tick ${tick}`); // one begun, never a backlog
+      ticks.push(sent);
+    }
+  }
+  assert.ok(ticks.length >= 25, `${ticks.length} states of 60 arrived`);
+  assert.ok(ticks.at(-1)! >= 57, `the last state to arrive was sent at tick ${ticks.at(-1)}`);
+  // In the order sent, never an older after a newer, none twice.
+  assert.deepEqual(ticks, [...new Set(ticks)].sort((a, b) => a - b));
+});
+
+Deno.test(`a "state" of many pieces not begun is superseded whole by the next`, () => {
+  const { peer, step, serverEvents } = pair({ latencyMs: 10 }, { packetsPerUpdate: 8 });
+  const big = (tick: number) => Array.from({ length: 1800 }, (_, i) => tick + i / 7);
+  for (let round = 0; round < 3; round++) {
+    peer.send(big(round * 2), { mode: "state" });
+    peer.send(big(round * 2 + 1), { mode: "state" }); // before an update: the one before never leaves
+    for (let i = 0; i < 6; i++) step();
+  }
+  assert.deepEqual(states(serverEvents).map((event) => (event.data as number[])[0]), [1, 3, 5]);
+  assert.equal(peer.stats.bytesSent < 3 * 20_000, true, `${peer.stats.bytesSent} bytes sent for three states of 16 KB`);
+});
+
+Deno.test(`honest "state" traffic on many channels, of one piece and of many, at 1 to 4 packets an update: nothing refused`, () => {
+  // The receiver refuses a packet of more than channels + 1 state pieces, and a delta whose baseline it lacks. A sender
+  // that queued a newer state behind one begun did both (a version tried on 2026-12-02): this keeps them honest.
+  let refused = 0;
+  let delivered = 0;
+  for (let seed = 1; seed <= 40; seed++) {
+    const random = seeded(seed);
+    const channels = 2 + Math.floor(random() * 7);
+    const options = { packetsPerUpdate: 1 + Math.floor(random() * 4), channels };
+    const { peer, step, server, serverEvents } = pair({
+      latencyMs: 5 + Math.floor(random() * 30),
+      loss: seed % 2 ? 0.1 : 0,
+      seed,
+    }, options);
+    const worlds = Array.from(
+      { length: channels },
+      () => Array.from({ length: 100 + Math.floor(random() * 300) }, random),
+    );
+    for (let tick = 0; tick < 200; tick++) {
+      worlds.forEach((world, channel) => {
+        if (random() < 0.3) return;
+        for (let k = 0; k < 1 + random() * 4; k++) world[Math.floor(random() * world.length)] = random();
+        if (random() < 0.05) world.push(...Array.from({ length: Math.floor(random() * 200) }, random)); // a large delta
+        peer.send(world, { mode: "state", channel });
+      });
+      step();
+    }
+    for (const serverPeer of server.peers) refused += serverPeer.stats.invalidDropped;
+    delivered += states(serverEvents).length;
+  }
+  assert.equal(refused, 0);
+  assert.ok(delivered > 40 * 200, `${delivered} states delivered`);
+});
+
 // ─── clock sync ─────────────────────────────────────────────────────────────
 
 /** The error of the client's estimate of the server's clock, ms, after 2 s, over 30 seeds; the server's clock runs 12,345 ms ahead. */

@@ -1113,10 +1113,7 @@ const MUTANTS: Mutant[] = [
     name: "a state drops the older state's unsent pieces before it reads the clock",
     edits: [
       ["const time = modeIndex == STATE ? this.#sink.now() : 0;", "let time = 0;"],
-      [
-        "encode(payload, stream.nextSend, time);\n      this.#queuedBytes -= stream.dropUnsent();",
-        "encode(payload, stream.nextSend, (this.#queuedBytes -= stream.dropUnsent(), time = this.#sink.now()));",
-      ],
+      ["const dropped = stream.dropUnsent();", "const dropped = stream.dropUnsent();\n      time = this.#sink.now();"],
     ],
   },
   {
@@ -1149,6 +1146,19 @@ const MUTANTS: Mutant[] = [
       "const now = this.#now(); // first: a clock that reads no time throws before anything changes\n      connection?.end();",
       "connection?.end();\n      const now = this.#now();",
     ]],
+  },
+  {
+    name:
+      "a newer state supersedes the unsent pieces of a state begun too: a state in more packets than an update never arrives",
+    edits: [["        if (piece.fragment > 1 && !byteCount) return -1;\n", ""]],
+  },
+  {
+    name: "a state sent while one begun goes on is queued behind it, not skipped: states back up",
+    edits: [["      if (dropped < 0) return true; // one begun goes on: this one is skipped, as if lost\n", ""]],
+  },
+  {
+    name: "a state not begun, of many pieces, counts as begun once its first piece is dropped",
+    edits: [["if (piece.fragment > 1 && !byteCount) return -1;", "if (piece.fragment > 1) return -1;"]],
   },
 ];
 
