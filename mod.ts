@@ -801,7 +801,7 @@ function write(value: unknown, depth: number): void {
     case "string":
       return putString(value);
     case "bigint":
-      if (value >= 2n ** 64n || value < -(2n ** 63n)) {
+      if (2n ** 64n <= value || value < -(2n ** 63n)) {
         throw new RangeError(`Cannot pack ${value}: a bigint must fit in 64 bits`);
       }
       return put64((value < 0 ? 0xd0 : 0xcc) + 3, value); // int 64 0xd3 or uint 64 0xcf: 8 bytes, the form 1 << 3
@@ -1326,7 +1326,7 @@ function readHandshake(bytes: Uint8Array): number[] {
 }
 
 /** True for frames whose head has the FRAGMENT bit: fragments, and every snapshot and control frame. */
-const flagged = (frame: Frame): boolean => frame.fragment !== 1 || frame.mode >= STATE;
+const flagged = (frame: Frame): boolean => frame.fragment !== 1 || STATE <= frame.mode;
 
 /** True for frames that carry a message sequence. */
 const hasSequence = (mode: number): boolean => mode !== UNRELIABLE && mode !== CONTROL;
@@ -1574,14 +1574,14 @@ class Stream {
     // piece not acked, from its first piece on (its other pieces may be acked, held and not delivered). A reliable
     // stream's pieces take a sequence each, in order, so the window ends RECEIVE_WINDOW places past that first piece.
     const end = Math.min(
-      this.#mode < SEQUENCED ? front - (pending[front]?.fragment >> 1) + RECEIVE_WINDOW : Infinity,
+      SEQUENCED > this.#mode ? front - (pending[front]?.fragment >> 1) + RECEIVE_WINDOW : Infinity,
       pending.length,
     );
     this.#front = front;
     for (let at = Math.max(front, this.#unsent[kind]); at < end; at++) {
       const piece = pending[at];
       this.#unsent[kind] = at;
-      if (!piece.sends && (piece.fragment !== 1) === fragments) return piece;
+      if ((piece.fragment !== 1) === fragments && !piece.sends) return piece;
     }
     this.#unsent[kind] = end;
   }
@@ -1900,7 +1900,7 @@ class Connection implements Peer {
     // Over a reliable socket one CLOSING arrives for sure, and nothing acks it. Once keyed (the challenge's cookie
     // came) a peer still connecting says goodbye too: the other side made its connection at the HELLO with that
     // cookie, and heard nothing for `timeout` (10 s) before.
-    this.#closingSends = this.#cookie && goodbye ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
+    this.#closingSends = goodbye && this.#cookie ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
     this.#closingSequence = this.#nextSequence;
     this.state = "disconnected";
     this.#lastReceivedAt = Infinity; // nothing is received any more: no silence to time out (see update)
@@ -2137,7 +2137,7 @@ class Connection implements Peer {
       // ACK_DELAY_MS) but one with a state's piece: its sender takes a state acked as its baseline, and a receiver that
       // sends nothing (a spectator) acked with its keepalives alone, a second apart, and got every state whole.
       if (
-        (!this.#sink.reliable || statePieces) &&
+        (statePieces || !this.#sink.reliable) &&
         (!this.#ackPending++ || sequenceAhead(sequence, this.#unackedOldest) < 0)
       ) {
         this.#unackedOldest = sequence;

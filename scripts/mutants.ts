@@ -524,7 +524,7 @@ const MUTANTS: Mutant[] = [
     // Since 2026-12-02 one guard in receive keeps every ack off a reliable socket (the ack due, mustAck and the early
     // ack each had their own): this mutant is also the one "an early ack over a reliable socket, which sends no acks" was.
     name: "reliable sockets still acking, an early ack among them",
-    edits: [["(!this.#sink.reliable || statePieces) &&\n        (!this.#ackPending++", "(!this.#ackPending++"]],
+    edits: [["(statePieces || !this.#sink.reliable) &&\n        (!this.#ackPending++", "(!this.#ackPending++"]],
   },
   {
     name: "a socket send that throws escapes update()",
@@ -788,11 +788,11 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a peer still connecting once keyed ends without a goodbye",
-    edits: [["this.#cookie && goodbye ?", 'state != "connecting" && goodbye ?']],
+    edits: [["goodbye && this.#cookie ?", 'state != "connecting" && goodbye ?']],
   },
   {
     name: "a peer not keyed yet says goodbye: a packet without a key",
-    edits: [["this.#cookie && goodbye ?", "goodbye ?"]],
+    edits: [["goodbye && this.#cookie ?", "goodbye ?"]],
   },
   {
     name: "a peer's disconnect goes out ahead of the messages it timed before it left",
@@ -1130,7 +1130,7 @@ const MUTANTS: Mutant[] = [
   {
     name:
       "over a reliable socket a packet with a state's piece waits for no ack: to a quiet receiver every state goes whole",
-    edits: [["(!this.#sink.reliable || statePieces) &&", "!this.#sink.reliable &&"]],
+    edits: [["(statePieces || !this.#sink.reliable) &&", "!this.#sink.reliable &&"]],
   },
   {
     name: "a closed Host reads its clock: update() and poll() after close() throw for a clock that fails",
