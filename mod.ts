@@ -1637,8 +1637,8 @@ class Stream {
   /** Holds a piece; returns the messages it completes, in the order to deliver them. */
   #hold(piece: Frame): Delivered[] {
     const messages: Delivered[] = [];
-    const payload = piece.payload;
     const unordered = this.#mode >= UNORDERED; // unordered and state: the modes here past reliable
+    const payload = piece.payload;
     const held = this.held;
     let message: Delivered | undefined;
     // The frame itself, made for this delivery alone: no copy of it. Its bytes are copied below, if it stays.
@@ -2042,11 +2042,11 @@ class Connection implements Peer {
     // or 2 bytes (at channels 1 such packets were refused: a review, 2026-12-01). So at most channels + 1: more, 21,800
     // empty pieces in a datagram, each held and let go, took 50 to 265 ms of the Host's thread each (2026-12-01).
     let statePieces = 0;
+    // How far this side's packets have gone past the one the packet acks: checked with its sequence, below.
+    const ackAge = sequenceAhead(this.#nextSequence, header.ack);
     // The bytes the deltas this packet starts claim to rebuild (see #deliver): bounded before the packet is taken, so
     // that a state is never dropped for the bound after its packet was acked (its sender would build the next on it).
     let rebuilt = 0;
-    // How far this side's packets have gone past the one the packet acks: checked with its sequence, below.
-    const ackAge = sequenceAhead(this.#nextSequence, header.ack);
     while (reader.left) {
       const frame = readFrame(reader, frames.at(-1)); // read after the frame before it, which a NEXT frame follows
       if (
@@ -2383,12 +2383,12 @@ class Connection implements Peer {
     // A reliable stream that has waited `timeout` ms for one missing piece while later ones arrive
     // will wait forever: the sender believes it delivered (a bug or a forged ack), or its link lost every
     // resend for that long (a link no game can use).
+    // A new update's count of states rebuilt (one that ends below delivers nothing more, and never reads it).
+    this.#rebuiltBytes = 0;
     // End the connection rather than stall it in silence.
     for (const stream of this.#streamList) {
       if (now - stream.waitingSince > this.#config.timeout) return this.end("timeout");
     }
-    // A new update's count of states rebuilt (one that ended above delivers nothing more, and never reads it).
-    this.#rebuiltBytes = 0;
     // A flight still unacked past its resend time was lost whole (a burst took its tail), or its acks are: forget
     // it, as TCP does on a timeout, or the window stays full of packets no ack will ever speak of. As TCP, back off
     // (twice as long each time until an ack moves on) and halve a window that was in use, so acks that stop
@@ -3121,8 +3121,8 @@ class Clock implements ClockEstimate {
       if (kind == CLOCK_ANSWER) {
         const t1 = readFloat64(frame.payload, 1);
         const t2 = readFloat64(frame.payload, 2);
-        const roundTripMs = now - t0 - (t2 - t1);
         const offsetMs = (t1 - t0 + t2 - now) / 2;
+        const roundTripMs = now - t0 - (t2 - t1);
         // A round trip below zero or one from the future is no sample: a peer's bug (or a hostile peer) skipped.
         if (roundTripMs >= 0 && t0 <= now && isFinite(roundTripMs + offsetMs)) {
           if (this.#samples.push([roundTripMs / 2, offsetMs]) > CLOCK_SAMPLES) this.#samples.shift();
@@ -3831,8 +3831,8 @@ export function webSocketServer(): WebSocketServer {
     },
     close() {
       addresses.forEach((_, ws) => ws.close()); // the WebSockets with a link: accept and forget set and delete both
-      addresses.clear();
       links.clear();
+      addresses.clear();
     },
     listen(onData, onEvent = ignore) {
       if (notify != ignore) throw new Error("new Host() takes a Socket no Host had: open a new one"); // as on UDP
