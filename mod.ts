@@ -1161,6 +1161,12 @@ const sequenceAhead = (a: number, b: number): number => (a - b) << 16 >> 16;
 // data packet, its header and its frames. Each has one encoding; a reader
 // refuses any other.
 
+/** Writes the tag of `datagram` into its last TAG_BYTES: HalfSipHash-2-4 of everything before them. */
+function seal(datagram: Uint8Array, key: TagKey): void {
+  const end = datagram.length - TAG_BYTES;
+  viewOf(datagram).setUint32(end, halfSipHash(...key, datagram, end));
+}
+
 /** A handshake datagram: its kind (HELLO, CHALLENGE, REFUSED), then three 32-bit words. */
 const writeHandshake = (kind: number, first: number, second: number, third = 0): Uint8Array =>
   new Uint8Array([kind, ...uint32s(first, second, third)]);
@@ -1271,12 +1277,6 @@ function halfSipHash(key0: number, key1: number, bytes: Uint8Array, length = byt
     v0 ^= value;
   }
   return (v1 ^ v3) >>> 0;
-}
-
-/** Writes the tag of `datagram` into its last TAG_BYTES: HalfSipHash-2-4 of everything before them. */
-function seal(datagram: Uint8Array, key: TagKey): void {
-  const end = datagram.length - TAG_BYTES;
-  viewOf(datagram).setUint32(end, halfSipHash(...key, datagram, end));
 }
 
 /**
@@ -1889,6 +1889,13 @@ class Connection implements Peer {
     return this.clock.offsetMs + localMs;
   }
 
+  /** A CLOSING packet now, whatever the spacing: Host.close() sends a few at once before its socket closes. */
+  goodbye(now: number): Uint8Array | undefined {
+    if (!this.#closingSends) return undefined;
+    this.#closingSends--;
+    return this.packet(now, CLOSING);
+  }
+
   /**
    * Ends the connection: for `reason`, with the event queued, and no goodbye unless `goodbye`; with no reason (the
    * caller's `disconnect()`) with a goodbye and no event. One the caller disconnected says goodbye whatever ends it
@@ -2239,115 +2246,6 @@ class Connection implements Peer {
     return writeHandshake(HELLO, this.#config.protocol, this.nonce, this.#cookie);
   }
 
-  send(value: unknown, options: SendOptions = {}): boolean {
-    // From JavaScript a mode in place of the options, send(value, "unreliable"), threw a RangeError about a time (a
-    // string's at() read as `at`); a channel, send(value, 1), went on channel 0, silently; null failed on `.mode`.
-    if (!options || typeof options != "object") {
-      throw new TypeError(`Cannot send with options ${options}: give an object, as { mode: "unreliable" }`);
-    }
-    const { at, channel = 0, mode = "reliable" } = options;
-    const modeIndex = MODES.indexOf(mode);
-    let pieceBytes = this.#config.mtu - PACKET_OVERHEAD_BYTES;
-    if (modeIndex < 0) {
-      throw new RangeError(`Cannot send in mode "${mode}": the modes are ${MODES.join(", ")}`);
-    }
-    if (!(Number.isInteger(channel) && channel >= 0 && channel <= this.#config.channels - 1)) {
-      // A string is quoted, as in HostOptions' errors: `channel: "1"` (read from a URL) read "channel 1: the channels are
-      // 0 to 7", a puzzle (a newcomer's-mistakes audit, 2026-12-02).
-      throw new RangeError(
-        `Cannot send on channel ${
-          typeof channel != "string" ? channel : `"${channel}"`
-        }: it must be an integer from 0 to ${this.#config.channels - 1}`,
-      );
-    }
-    if (at !== undefined) {
-      // At most `timeout` ahead, as the receiver holds it: a Date.now() time on a performance.now() clock was
-      // dropped there, and the sender was told nothing.
-      const now = this.#sink.now();
-      if (!(Number.isFinite(at) && at - now <= this.#config.timeout)) {
-        throw new RangeError(
-          `Cannot send at ${at}: a time is ms on this Host's clock (now ${now}), at most HostOptions.timeout ahead`,
-        );
-      }
-      pieceBytes -= TIMED_FRAME_BYTES; // each piece goes after a TIMED frame
-    }
-    const fragments = modeIndex < SEQUENCED || modeIndex == STATE;
-    let payload = pack(value);
-    // A state goes as a snapshot, made below with its delta.
-    let snapshot: SentSnapshot | undefined;
-    // A message in more pieces than the receiver holds at once never completes: RECEIVE_WINDOW, or for a state
-    // STATE_PIECES_KEPT less one (a state travels after a head of up to 11 bytes).
-    const pieces = modeIndex == STATE ? STATE_PIECES_KEPT - 1 : RECEIVE_WINDOW;
-    const limit = fragments ? Math.min(this.#config.maxMessageBytes, pieces * pieceBytes) : pieceBytes;
-    if (payload.length > limit) {
-      throw new RangeError(
-        `Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit} bytes` +
-          (fragments
-            ? ` (HostOptions.maxMessageBytes, or ${pieces} pieces of ${pieceBytes})`
-            : `, one packet (a larger message goes "reliable", "unordered" or "state")`),
-      );
-    }
-    // A peer gone or going takes nothing more, and says so without a throw: a game learns of a departure from poll(),
-    // so a send in between (update, a reply to each message, then poll) threw, and ended a server that replied to
-    // a player who left (a newcomer's first game, 2026-12-01). The checks above, of the caller's own values, still throw.
-    if (this.state == "disconnecting" || this.state == "disconnected") return false;
-    if (this.#queuedBytes + payload.length > this.#config.maxQueuedBytes) {
-      throw new RangeError(
-        `Cannot send ${payload.length} bytes to ${this.address}: ${this.#queuedBytes} bytes are queued (each ` +
-          `piece counts 256 more) and the limit is ${this.#config.maxQueuedBytes} (HostOptions.maxQueuedBytes)`,
-      );
-    }
-    // A state reads its time before anything changes, its stream made included: a clock that reads no time throws
-    // first (the stream, made empty, changed the order streams take turns in: a review, 2026-12-02).
-    const time = modeIndex == STATE ? this.#sink.now() : 0;
-    const stream = this.#stream(channel << 3 | modeIndex);
-    // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
-    // head at most): now a state may change what is queued. A newer one supersedes what of the older ones has not
-    // left yet.
-    if (modeIndex == STATE) {
-      const dropped = stream.dropUnsent();
-      if (dropped < 0) return true; // one begun goes on: this one is skipped, as if lost
-      this.#queuedBytes -= dropped;
-      [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, time);
-    }
-    // A message in pieces queued behind a piece that has not left yet (a backlog) starts as if it went on from that
-    // piece, in one piece of pieceBytes, when that takes no more pieces: the two fill one packet (at the default mtu
-    // a backlog of 1,200-byte messages took two packets each, one nearly empty).
-    const last = stream.last;
-    let shift = last && !last.sends && !last.done ? frameBytes(last) : 0;
-    if ((payload.length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;
-    const pieceCount = Math.ceil((payload.length + shift) / pieceBytes); // pack gives at least 1 byte
-    const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
-    if (snapshot) snapshot.unacked = pieceCount;
-    for (let index = 0; index < pieceCount; index++) {
-      stream.push({
-        at,
-        channel,
-        onAcked,
-        mode: modeIndex,
-        sequence: stream.nextSend,
-        fragment: 2 * index + +(index == pieceCount - 1),
-        payload: pieceCount == 1
-          ? payload
-          : payload.subarray(index && index * pieceBytes - shift, pieceBytes + index * pieceBytes - shift),
-        sends: 0,
-      });
-      if (hasSequence(modeIndex)) stream.nextSend = nextSequence(stream.nextSend);
-    }
-    // Each piece with its bookkeeping, as the receiver counts what it holds (see HostOptions.maxQueuedBytes). The
-    // check above is of the bytes alone: one message's bookkeeping may pass the limit, by 256 KiB at most (1,024
-    // pieces), which the receiver's bound has room for.
-    this.#queuedBytes += pieceCount * HELD_PIECE_BYTES + payload.length;
-    return true;
-  }
-
-  /** A CLOSING packet now, whatever the spacing: Host.close() sends a few at once before its socket closes. */
-  goodbye(now: number): Uint8Array | undefined {
-    if (!this.#closingSends) return undefined;
-    this.#closingSends--;
-    return this.packet(now, CLOSING);
-  }
-
   /**
    * The next datagram to send now, or undefined when nothing is due: a HELLO
    * while connecting, a CLOSING after `disconnect()`, else a data packet
@@ -2504,6 +2402,14 @@ class Connection implements Peer {
     return this.packet(now, 0, chosen, used, controls);
   }
 
+  /**
+   * True when the ack cannot wait for the next update: so many packets arrived unacked (see
+   * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
+   */
+  get mustAck(): boolean {
+    return this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
+  }
+
   /** True once disconnected with nothing left to send: the Host forgets it. */
   get finished(): boolean {
     return this.state == "disconnected" && !this.#closingSends;
@@ -2518,14 +2424,6 @@ class Connection implements Peer {
   #cutWindow(now: number): void {
     this.#window = this.#windowDoublesUpTo = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
     this.#windowCutAt = now;
-  }
-
-  /**
-   * True when the ack cannot wait for the next update: so many packets arrived unacked (see
-   * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
-   */
-  get mustAck(): boolean {
-    return this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
   }
 
   /**
@@ -2577,6 +2475,108 @@ class Connection implements Peer {
       }
     }
   }
+
+  send(value: unknown, options: SendOptions = {}): boolean {
+    // From JavaScript a mode in place of the options, send(value, "unreliable"), threw a RangeError about a time (a
+    // string's at() read as `at`); a channel, send(value, 1), went on channel 0, silently; null failed on `.mode`.
+    if (!options || typeof options != "object") {
+      throw new TypeError(`Cannot send with options ${options}: give an object, as { mode: "unreliable" }`);
+    }
+    const { at, channel = 0, mode = "reliable" } = options;
+    const modeIndex = MODES.indexOf(mode);
+    let pieceBytes = this.#config.mtu - PACKET_OVERHEAD_BYTES;
+    if (modeIndex < 0) {
+      throw new RangeError(`Cannot send in mode "${mode}": the modes are ${MODES.join(", ")}`);
+    }
+    if (!(Number.isInteger(channel) && channel >= 0 && channel <= this.#config.channels - 1)) {
+      // A string is quoted, as in HostOptions' errors: `channel: "1"` (read from a URL) read "channel 1: the channels are
+      // 0 to 7", a puzzle (a newcomer's-mistakes audit, 2026-12-02).
+      throw new RangeError(
+        `Cannot send on channel ${
+          typeof channel != "string" ? channel : `"${channel}"`
+        }: it must be an integer from 0 to ${this.#config.channels - 1}`,
+      );
+    }
+    if (at !== undefined) {
+      // At most `timeout` ahead, as the receiver holds it: a Date.now() time on a performance.now() clock was
+      // dropped there, and the sender was told nothing.
+      const now = this.#sink.now();
+      if (!(Number.isFinite(at) && at - now <= this.#config.timeout)) {
+        throw new RangeError(
+          `Cannot send at ${at}: a time is ms on this Host's clock (now ${now}), at most HostOptions.timeout ahead`,
+        );
+      }
+      pieceBytes -= TIMED_FRAME_BYTES; // each piece goes after a TIMED frame
+    }
+    const fragments = modeIndex < SEQUENCED || modeIndex == STATE;
+    let payload = pack(value);
+    // A state goes as a snapshot, made below with its delta.
+    let snapshot: SentSnapshot | undefined;
+    // A message in more pieces than the receiver holds at once never completes: RECEIVE_WINDOW, or for a state
+    // STATE_PIECES_KEPT less one (a state travels after a head of up to 11 bytes).
+    const pieces = modeIndex == STATE ? STATE_PIECES_KEPT - 1 : RECEIVE_WINDOW;
+    const limit = fragments ? Math.min(this.#config.maxMessageBytes, pieces * pieceBytes) : pieceBytes;
+    if (payload.length > limit) {
+      throw new RangeError(
+        `Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit} bytes` +
+          (fragments
+            ? ` (HostOptions.maxMessageBytes, or ${pieces} pieces of ${pieceBytes})`
+            : `, one packet (a larger message goes "reliable", "unordered" or "state")`),
+      );
+    }
+    // A peer gone or going takes nothing more, and says so without a throw: a game learns of a departure from poll(),
+    // so a send in between (update, a reply to each message, then poll) threw, and ended a server that replied to
+    // a player who left (a newcomer's first game, 2026-12-01). The checks above, of the caller's own values, still throw.
+    if (this.state == "disconnecting" || this.state == "disconnected") return false;
+    if (this.#queuedBytes + payload.length > this.#config.maxQueuedBytes) {
+      throw new RangeError(
+        `Cannot send ${payload.length} bytes to ${this.address}: ${this.#queuedBytes} bytes are queued (each ` +
+          `piece counts 256 more) and the limit is ${this.#config.maxQueuedBytes} (HostOptions.maxQueuedBytes)`,
+      );
+    }
+    // A state reads its time before anything changes, its stream made included: a clock that reads no time throws
+    // first (the stream, made empty, changed the order streams take turns in: a review, 2026-12-02).
+    const time = modeIndex == STATE ? this.#sink.now() : 0;
+    const stream = this.#stream(channel << 3 | modeIndex);
+    // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
+    // head at most): now a state may change what is queued. A newer one supersedes what of the older ones has not
+    // left yet.
+    if (modeIndex == STATE) {
+      const dropped = stream.dropUnsent();
+      if (dropped < 0) return true; // one begun goes on: this one is skipped, as if lost
+      this.#queuedBytes -= dropped;
+      [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, time);
+    }
+    // A message in pieces queued behind a piece that has not left yet (a backlog) starts as if it went on from that
+    // piece, in one piece of pieceBytes, when that takes no more pieces: the two fill one packet (at the default mtu
+    // a backlog of 1,200-byte messages took two packets each, one nearly empty).
+    const last = stream.last;
+    let shift = last && !last.sends && !last.done ? frameBytes(last) : 0;
+    if ((payload.length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;
+    const pieceCount = Math.ceil((payload.length + shift) / pieceBytes); // pack gives at least 1 byte
+    const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
+    if (snapshot) snapshot.unacked = pieceCount;
+    for (let index = 0; index < pieceCount; index++) {
+      stream.push({
+        at,
+        channel,
+        onAcked,
+        mode: modeIndex,
+        sequence: stream.nextSend,
+        fragment: 2 * index + +(index == pieceCount - 1),
+        payload: pieceCount == 1
+          ? payload
+          : payload.subarray(index && index * pieceBytes - shift, pieceBytes + index * pieceBytes - shift),
+        sends: 0,
+      });
+      if (hasSequence(modeIndex)) stream.nextSend = nextSequence(stream.nextSend);
+    }
+    // Each piece with its bookkeeping, as the receiver counts what it holds (see HostOptions.maxQueuedBytes). The
+    // check above is of the bytes alone: one message's bookkeeping may pass the limit, by 256 KiB at most (1,024
+    // pieces), which the receiver's bound has room for.
+    this.#queuedBytes += pieceCount * HELD_PIECE_BYTES + payload.length;
+    return true;
+  }
 }
 
 // ─── Host ───────────────────────────────────────────────────────────────────
@@ -2610,10 +2610,10 @@ class Connection implements Peer {
  * ```
  */
 export class Host {
+  #now: () => number;
   #config: Config;
   /** The key of the handshake's cookies: 64 random bits. */
   #secret: TagKey;
-  #now: () => number;
   #socket: Socket;
   /** HostOptions.random, if given. */
   #random?: (bytes: Uint8Array) => void;
