@@ -706,6 +706,34 @@ Deno.test("Host's congestion window never holds back a reliable socket, which se
   assert.equal(server.stats.packetsSent, serverSent, "the server sent no acks");
 });
 
+Deno.test("over a reliable socket, small messages sent past a large one still in pieces all arrive: no piece refused", () => {
+  // A reliable socket marks a piece done once sent, so the sender's receive window starts at its first piece not sent.
+  // Small messages go before a large message's last pieces, up to a window past that message's start; the messages
+  // before it, sent but still on their way, put the receiver's window further back, and a packet past it was refused,
+  // never to be sent again: the channel stalled and the server timed out (a review, 2026-12-03).
+  const reliable = (inner: Socket): Socket => ({ ...inner, reliable: true });
+  const { peer, step, stepUntil, serverEvents, clientEvents } = pair({ latencyMs: 10 }, { timeout: 3000 }, {
+    server: { socket: reliable },
+    client: { socket: reliable },
+  });
+  stepUntil(() => peer.state === "connected", "connected");
+  const random = seeded(7);
+  const sent: number[] = [];
+  for (let tick = 0; tick < 200; tick++) {
+    // A large message (about 180 KB, 150 pieces) every tenth tick and a small one each tick: more than 8 packets an
+    // update carry, so a backlog builds.
+    const big = tick % 10 == 0;
+    peer.send(Array.from({ length: big ? 20_000 : 3 }, () => random()).concat(tick));
+    sent.push(tick);
+    step();
+  }
+  stepUntil(() => messages(serverEvents).length == sent.length, "every message arrives", 2000);
+  assert.deepEqual(messages(serverEvents).map(({ data }) => (data as number[]).at(-1)), sent);
+  assert.deepEqual([...serverEvents, ...clientEvents].filter((event) => event.type === "disconnect"), []);
+  const [serverPeer] = serverEvents.flatMap((event) => event.type === "connect" ? [event.peer] : []);
+  assert.equal(serverPeer.stats.invalidDropped, 0);
+});
+
 Deno.test("Host takes no late or reordered ack for a loss: a clean data path gets no resends and keeps its window", () => {
   for (const back of [{ latencyMs: 25, reorder: 0.2, seed: 2 }, { latencyMs: 25, jitterMs: 30, seed: 2 }]) {
     const { peer, net, serverEvents, stepUntil } = pair({ latencyMs: 25 });

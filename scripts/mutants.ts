@@ -1160,6 +1160,13 @@ const MUTANTS: Mutant[] = [
     name: "a state not begun, of many pieces, counts as begun once its first piece is dropped",
     edits: [["if (piece.fragment > 1 && !byteCount) return -1;", "if (piece.fragment > 1) return -1;"]],
   },
+  {
+    name: "over a reliable socket a piece past the receive window is refused, and never sent again",
+    edits: [[
+      "if (ahead >= RECEIVE_WINDOW && !this.#sink.reliable) return false;",
+      "if (ahead >= RECEIVE_WINDOW) return false;",
+    ]],
+  },
 ];
 
 const root = new URL("../", import.meta.url).pathname;
