@@ -413,7 +413,8 @@ export interface Peer {
    * @param value the message
    * @param options the mode (default `"reliable"`) and channel (default 0)
    * @returns true when queued; false, and nothing queued, when the peer is `"disconnecting"` or `"disconnected"`
-   *   (it may have left in the last `update`, before the game polled its `"disconnect"`)
+   *   (it may have left in the last `update`, before the game polled its `"disconnect"`). A `"state"` sent while an
+   *   older state has begun to leave, and that takes no fewer pieces than it has left, is skipped, as if lost: true.
    * @throws {RangeError} for an unknown mode or channel, a message over the size limit, a full send queue, or an
    *   `at` that is no finite number or more than `timeout` ahead
    * @throws {TypeError} for a value pack cannot take, or for options that are no object (a mode or a channel in
@@ -1514,19 +1515,22 @@ class Stream {
 
   /**
    * Drops the pieces of a stream that loses nothing by it (a snapshot stream)
-   * that were never sent: a newer one supersedes them. Returns their bytes, each with HELD_PIECE_BYTES, or -1 when
-   * a message begun has pieces still to send: it goes on to its end, and the newer one is skipped (a state in more
-   * packets than one update sends, a WebSocket's 8, lost its unsent pieces to the next state each update, and none
-   * arrived: a review, 2026-12-02). Nothing waits behind a message begun, so nothing was dropped then.
+   * that were never sent: a newer one, of `pieces` pieces at most, supersedes them. Returns their bytes, each with
+   * HELD_PIECE_BYTES, or -1 when a message begun has no more pieces left to send than `pieces`: it goes on to its end,
+   * and the newer one is skipped (a state in more packets than one update sends, a WebSocket's 8, lost its unsent
+   * pieces to the next state each update, and none arrived: a review, 2026-12-02). A newer one of fewer pieces still
+   * supersedes a message begun: a small state waited behind a large one, over UDP one already lost maybe (a review,
+   * 2026-12-03). Each way what is left to send only shrinks, so a stream that sends a piece an update finishes one.
    */
-  dropUnsent(): number {
+  dropUnsent(pieces: number): number {
     const pending = this.#pending;
     let byteCount = 0;
     for (let at = this.#front; at < pending.length; at++) {
       const piece = pending[at];
       if (!piece.done) {
-        // The first piece to send is not a message's first: that message has begun (its pieces leave in order).
-        if (piece.fragment > 1 && !byteCount) return -1;
+        // The first piece to send is not a message's first: that message has begun. Its pieces leave in order and
+        // nothing waits behind it, so the pieces to the end are its pieces left.
+        if (piece.fragment > 1 && !byteCount && pending.length - at <= pieces) return -1;
         byteCount += HELD_PIECE_BYTES + piece.payload.length;
         piece.done = true;
       }
@@ -2548,7 +2552,8 @@ class Connection implements Peer {
     // head at most): now a state may change what is queued. A newer one supersedes what of the older ones has not
     // left yet.
     if (modeIndex == STATE) {
-      const dropped = stream.dropUnsent();
+      // At most this many pieces, a head of up to 11 bytes included (whole, or a delta when shorter).
+      const dropped = stream.dropUnsent((payload.length + 11) / pieceBytes);
       if (dropped < 0) return true; // one begun goes on: this one is skipped, as if lost
       this.#queuedBytes -= dropped;
       [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, time);

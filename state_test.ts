@@ -221,6 +221,50 @@ Deno.test(`a "state" of many pieces not begun is superseded whole by the next`, 
   assert.equal(peer.stats.bytesSent < 3 * 20_000, true, `${peer.stats.bytesSent} bytes sent for three states of 16 KB`);
 });
 
+Deno.test(`a "state" of fewer pieces supersedes one begun: small states never wait behind a large one`, () => {
+  // Usually one piece, every 40th tick about 40 (45 KB): skipped behind the large one begun, the small ones waited up
+  // to 5 ticks each time at a WebSocket's 8 packets an update (a review, 2026-12-03). A newer state with fewer pieces
+  // than the one begun has left supersedes it: as before, the large one never arrives at that rate.
+  const { peer, step, serverEvents } = pair({ latencyMs: 10 }, { packetsPerUpdate: 8 });
+  const random = seeded(3);
+  for (let tick = 0; tick < 130; tick++) {
+    const world = Array.from({ length: tick % 40 == 0 ? 5000 : 100 }, () => random());
+    world[0] = tick;
+    peer.send(world, { mode: "state" });
+    step();
+    const newest = states(serverEvents).at(-1);
+    if (tick > 5) {
+      assert.ok(tick - (newest?.data as number[])[0] <= 2, `tick ${tick}: the newest state is of tick ${newest?.data}`);
+    }
+  }
+});
+
+Deno.test(`a "state" begun is superseded only by one of fewer pieces, its head counted: a stream finishes one`, () => {
+  // States of 3 pieces and 5 bytes short, each 4 pieces with its head of 9 bytes; one packet an update over a socket
+  // with no window. Counted without the head, each newer one looked shorter than the 3 pieces left of the one begun,
+  // took its place with 4, and none ever finished.
+  const pieceBytes = 1200 - 25; // the mtu less the longest header, tag and frame head
+  const net = memoryNet({ latencyMs: 10 });
+  const reliable = (socket: Socket): Socket => ({ ...socket, reliable: true });
+  const server = new Host(reliable(net.socket("server")), { packetsPerUpdate: 1 });
+  const client = new Host(reliable(net.socket("client")), { packetsPerUpdate: 1 });
+  const peer = client.connect("server");
+  const random = seeded(5);
+  let arrived = 0;
+  for (let tick = 0; tick < 100; tick++) {
+    if (peer.state == "connected") {
+      // packed: 3 bytes of a bin 16 head, then the bytes, all new each time (so no delta is shorter)
+      const bytes = Uint8Array.from({ length: 3 * pieceBytes - 5 - 3 }, () => random() * 256);
+      assert.equal(pack(bytes).length, 3 * pieceBytes - 5);
+      peer.send(bytes, { mode: "state" });
+    }
+    client.update(), server.update(), net.advance(16);
+    for (let event; (event = server.poll());) if (event.type == "message") arrived++;
+    while (client.poll());
+  }
+  assert.ok(arrived >= 15, `${arrived} states arrived in 100 updates of one packet`);
+});
+
 Deno.test(`honest "state" traffic on many channels, of one piece and of many, at 1 to 4 packets an update: nothing refused`, () => {
   // The receiver refuses a packet of more than channels + 1 state pieces, and a delta whose baseline it lacks. A sender
   // that queued a newer state behind one begun did both (a version tried on 2026-12-02): this keeps them honest.

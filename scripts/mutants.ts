@@ -1113,7 +1113,10 @@ const MUTANTS: Mutant[] = [
     name: "a state drops the older state's unsent pieces before it reads the clock",
     edits: [
       ["const time = modeIndex == STATE ? this.#sink.now() : 0;", "let time = 0;"],
-      ["const dropped = stream.dropUnsent();", "const dropped = stream.dropUnsent();\n      time = this.#sink.now();"],
+      [
+        "const dropped = stream.dropUnsent((payload.length + 11) / pieceBytes);",
+        "const dropped = stream.dropUnsent((payload.length + 11) / pieceBytes);\n      time = this.#sink.now();",
+      ],
     ],
   },
   {
@@ -1150,7 +1153,7 @@ const MUTANTS: Mutant[] = [
   {
     name:
       "a newer state supersedes the unsent pieces of a state begun too: a state in more packets than an update never arrives",
-    edits: [["        if (piece.fragment > 1 && !byteCount) return -1;\n", ""]],
+    edits: [["        if (piece.fragment > 1 && !byteCount && pending.length - at <= pieces) return -1;\n", ""]],
   },
   {
     name: "a state sent while one begun goes on is queued behind it, not skipped: states back up",
@@ -1158,13 +1161,28 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a state not begun, of many pieces, counts as begun once its first piece is dropped",
-    edits: [["if (piece.fragment > 1 && !byteCount) return -1;", "if (piece.fragment > 1) return -1;"]],
+    edits: [["if (piece.fragment > 1 && !byteCount && pending.length", "if (piece.fragment > 1 && pending.length"]],
   },
   {
     name: "over a reliable socket a piece past the receive window is refused, and never sent again",
     edits: [[
       "if (ahead >= RECEIVE_WINDOW && !this.#sink.reliable) return false;",
       "if (ahead >= RECEIVE_WINDOW) return false;",
+    ]],
+  },
+  {
+    name: "a state begun is superseded by no newer one, whatever its pieces: small states wait behind a large one",
+    edits: [[
+      "if (piece.fragment > 1 && !byteCount && pending.length - at <= pieces)",
+      "if (piece.fragment > 1 && !byteCount)",
+    ]],
+  },
+  {
+    name:
+      "a newer state's pieces counted without its head: a stream of states just over whole pieces never finishes one",
+    edits: [[
+      "stream.dropUnsent((payload.length + 11) / pieceBytes)",
+      "stream.dropUnsent(payload.length / pieceBytes)",
     ]],
   },
 ];
