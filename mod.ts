@@ -1397,7 +1397,8 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   const lengthCode = head >> 4;
   const isNext = lengthCode == NEXT;
   const channel = isNext ? previous?.channel ?? 0 : head & HAS_CHANNEL && reader.uint8();
-  const sequence = isNext ? nextSequence(previous?.sequence ?? 0) : hasSequence(mode) ? reader.uint(2) : 0;
+  // With no frame before, a NEXT frame is refused below (it follows none), its sequence unused: NaN's 0 will do.
+  const sequence = isNext ? nextSequence(previous?.sequence as number) : hasSequence(mode) ? reader.uint(2) : 0;
   const fragment = hasFlag ? reader.varint() : 1;
   const length = isNext ? reader.varint() : lengthCode >= NEXT ? NEXT + reader.varint() : lengthCode;
   const frame: Frame = { channel, mode, sequence, fragment, payload: reader.take(length) };
@@ -2065,7 +2066,7 @@ class Connection implements Peer {
         !frame || this.#config.channels <= frame.channel ||
         frame.mode === STATE && statePieces++ > this.#config.channels
       ) return false;
-      if (frame.mode === STATE && !(frame.fragment >> 1)) {
+      if (frame.mode === STATE && frame.fragment < 2) {
         // A state's first piece: how far back its baseline is (0: whole, nothing to rebuild), its time, the length.
         // A head cut short is refused: its length would count 0, and the next piece's would go uncounted (50 states
         // of 1 MiB from one datagram: a review of the fix, 2026-12-02). An honest first piece holds the whole head.
@@ -3129,7 +3130,7 @@ class Clock implements ClockEstimate {
     const t0 = readFloat64(frame.payload, 0);
     if (this.#newest[kind] < t0) {
       this.#newest[kind] = t0;
-      if (kind == CLOCK_ANSWER) {
+      if (kind) { // CLOCK_ANSWER; a CLOCK_REQUEST is 0 (TIMED frames never come here: see readFrame)
         const t1 = readFloat64(frame.payload, 1);
         const t2 = readFloat64(frame.payload, 2);
         const offsetMs = (t1 - t0 + t2 - now) / 2;
