@@ -1480,17 +1480,17 @@ class Stream {
   #nextDeliver = 0;
   /** Bytes of the pieces held, each with HELD_PIECE_BYTES more. */
   heldBytes = 0;
-  /** The newest sequenced message received: a lossy mode's receiving, as the snapshots are a STATE stream's. */
-  #newest = 0xffff; // just behind 0: the first sequenced message is newer
-  /** The first sequence not held, as accept() last found it: the one the stream waits for. */
-  #firstMissing = 0;
-  /** Since when (ms) pieces have waited for the first missing one; Infinity when none waits. */
-  waitingSince = Infinity;
   /**
    * Bytes of the pieces acked in order of the message not yet acked whole, each with HELD_PIECE_BYTES: let go from
    * the queue with its last.
    */
   #partial = 0;
+  /** The newest sequenced message received: a lossy mode's receiving, as the snapshots are a STATE stream's. */
+  #newest = 0xffff; // just behind 0: the first sequenced message is newer
+  /** Since when (ms) pieces have waited for the first missing one; Infinity when none waits. */
+  waitingSince = Infinity;
+  /** The first sequence not held, as accept() last found it: the one the stream waits for. */
+  #firstMissing = 0;
   /** A STATE stream's snapshots, sent and received (made on first use: `declare` emits no field for it). */
   declare snapshots?: Snapshots;
 
@@ -1862,9 +1862,9 @@ class Connection implements Peer {
   /** The congestion window (see FIRST_WINDOW_PACKETS): its size, when it was last cut. */
   #window = FIRST_WINDOW_PACKETS;
   #windowCutAt = -Infinity;
+  #config: Config;
   /** The Host's side of this connection: its socket's traits, clock, event queue and counts. */
   #sink: Sink;
-  #config: Config;
   /**
    * The game is done with this peer (its own disconnect() or close()): poll() hands out no more of its events. Unset
    * before (`declare` emits no field for it): it is only ever tested for truth, as Host's #closed.
