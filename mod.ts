@@ -1397,8 +1397,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   const lengthCode = head >> 4;
   const isNext = lengthCode == NEXT;
   const channel = isNext ? previous?.channel ?? 0 : head & HAS_CHANNEL && reader.uint8();
-  // With no frame before, a NEXT frame is refused below (it follows none), its sequence unused: NaN's 0 will do.
-  const sequence = isNext ? nextSequence(previous?.sequence as number) : hasSequence(mode) ? reader.uint(2) : 0;
+  const sequence = isNext ? nextSequence(previous?.sequence ?? 0) : hasSequence(mode) ? reader.uint(2) : 0;
   const fragment = hasFlag ? reader.varint() : 1;
   const length = isNext ? reader.varint() : lengthCode >= NEXT ? NEXT + reader.varint() : lengthCode;
   const frame: Frame = { channel, mode, sequence, fragment, payload: reader.take(length) };
