@@ -197,7 +197,8 @@ export interface Peer {
      * @param value the message
      * @param options the mode (default `"reliable"`) and channel (default 0)
      * @returns true when queued; false, and nothing queued, when the peer is `"disconnecting"` or `"disconnected"`
-     *   (it may have left in the last `update`, before the game polled its `"disconnect"`)
+     *   (it may have left in the last `update`, before the game polled its `"disconnect"`). A `"state"` sent while an
+     *   older state has begun to leave, and that takes no fewer pieces than it has left, is skipped, as if lost: true.
      * @throws {RangeError} for an unknown mode or channel, a message over the size limit, a full send queue, or an
      *   `at` that is no finite number or more than `timeout` ahead
      * @throws {TypeError} for a value pack cannot take, or for options that are no object (a mode or a channel in
