@@ -2080,9 +2080,9 @@ class Connection implements Peer {
         // taking it (refusing it would stall the stream for good), and not one delivered before (a ride copy).
         if (ahead > 0 && !stream?.held.has(frame.sequence)) newBytes += HELD_PIECE_BYTES + frame.payload.length;
         // Past the receive window: a sender that saw the piece acked moves on. Over a reliable socket a piece is
-        // done once sent, so a sender's window starts at its first piece unsent, not at the first undelivered: whole
-        // messages sent before a large one's last pieces, while the messages before it were still on their way, passed
-        // the window by those, and the packet, refused, was never sent again (the stream stalled, then timed out, a
+        // done once taken, so a sender's window moves on while it fills one packet: a packet could carry the piece
+        // that completes the message at nextDeliver and pieces up to a window past the next one, checked here against
+        // nextDeliver before the packet, refused, and never sent again (the stream stalled, then timed out; a
         // review, 2026-12-03). There the order is the socket's, and the byte bound below holds what waits.
         if (ahead >= RECEIVE_WINDOW && !this.#sink.reliable) return false;
       } // a snapshot's pieces wait too, within their stream's own bound (see #deliver)
