@@ -2549,8 +2549,8 @@ class Connection implements Peer {
     const time = modeIndex == STATE ? this.#sink.now() : 0;
     const stream = this.#stream(channel << 3 | modeIndex);
     // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
-    // head at most): now a state may change what is queued. A newer one supersedes what of the older ones has not
-    // left yet.
+    // head at most): now a state may change what is queued. A newer one supersedes an older one not begun, or one
+    // begun with more pieces left than it takes; else it is skipped (see Stream.dropUnsent).
     if (modeIndex == STATE) {
       // At most this many pieces, a head of up to 11 bytes included (whole, or a delta when shorter).
       const dropped = stream.dropUnsent((payload.length + 11) / pieceBytes);
