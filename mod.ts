@@ -785,11 +785,11 @@ function putString(value: string): void {
       // behind the header their real length needs: one canonical encoding.
       // putBytes moves them within `out` (set copies overlapping bytes as
       // they were), and the room made above keeps `out` where it is.
-      const encodedAt = start + 5;
+      const encodedAt = 5 + start;
       const byteCount = textEncoder.encodeInto(value, out.subarray(encodedAt)).written;
       outAt = start;
       putLength(byteCount, 0xd9, 0xa0, 32);
-      putBytes(out.subarray(encodedAt, encodedAt + byteCount));
+      putBytes(out.subarray(encodedAt, byteCount + encodedAt));
       return;
     }
     out[outAt++] = code;
