@@ -3125,8 +3125,8 @@ class Clock implements ClockEstimate {
 
   /** A control frame arrived at `now`. */
   receive(frame: Frame, now: number): void {
-    const kind = frame.fragment;
     const t0 = readFloat64(frame.payload, 0);
+    const kind = frame.fragment;
     if (this.#newest[kind] < t0) {
       this.#newest[kind] = t0;
       if (kind) { // CLOCK_ANSWER; a CLOCK_REQUEST is 0 (TIMED frames never come here: see readFrame)
