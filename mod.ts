@@ -2577,7 +2577,7 @@ class Connection implements Peer {
         fragment: 2 * index + +(index == pieceCount - 1),
         payload: pieceCount == 1
           ? payload
-          : payload.subarray(index && index * pieceBytes - shift, pieceBytes + index * pieceBytes - shift),
+          : payload.subarray(index && index * pieceBytes - shift, index * pieceBytes - shift + pieceBytes),
         sends: 0,
       });
       if (hasSequence(modeIndex)) stream.nextSend = nextSequence(stream.nextSend);
