@@ -1909,13 +1909,13 @@ class Connection implements Peer {
    */
   end(reason?: DisconnectReason, goodbye = this.state == "disconnecting" || !reason): void {
     if (this.state == "disconnected") return;
+    this.#lastReceivedAt = Infinity; // nothing is received any more: no silence to time out (see update)
     // Over a reliable socket one CLOSING arrives for sure, and nothing acks it. Once keyed (the challenge's cookie
     // came) a peer still connecting says goodbye too: the other side made its connection at the HELLO with that
     // cookie, and heard nothing for `timeout` (10 s) before.
     this.#closingSends = goodbye && this.#cookie ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
     this.#closingSequence = this.#nextSequence;
     this.state = "disconnected";
-    this.#lastReceivedAt = Infinity; // nothing is received any more: no silence to time out (see update)
     // Every queued and held piece goes with its stream. Pieces in flight stay (in #inFlight and #sent), never sent
     // again: only a connected (or disconnecting) peer sends pieces.
     this.#streams.clear();
