@@ -1831,12 +1831,13 @@ class Connection implements Peer {
   #closingSequence = -1;
   /** The newest of this side's packets the other side acked. */
   #newestAcked = 0xffff;
-  /** How many fates of data packets were seen, the last LOSS_WINDOW_PACKETS of them (1 lost, 0 acked), how many lost. */
+  /** How many fates of data packets were seen (see #fates). */
   #fatesSeen = 0;
-  #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
-  #fatesLost = 0;
   /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
   #forgets = 0;
+  /** The fates of the last LOSS_WINDOW_PACKETS data packets seen (1 lost, 0 acked), and how many of them were lost. */
+  #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
+  #fatesLost = 0;
   #ackPending = 0; // packets received since the last one sent (over a reliable socket, only those with a state's piece)
   #unackedOldest = 0; // the oldest packet received since the last ack was sent (while #ackPending)
   /** Bytes of the states rebuilt since the last update (see #deliver). */
