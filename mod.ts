@@ -1947,6 +1947,11 @@ class Connection implements Peer {
     return this.#sink.queued.get(this.address) ?? 0;
   }
 
+  /** Data packets sent after the newest one acked. */
+  get #packetsInFlight(): number {
+    return sequenceAhead(this.#nextSequence, this.#newestAcked) - 1;
+  }
+
   /** The handshake gave the cookie: from now on packets are tagged with keys made of it and the nonce. */
   #keyed(cookie: number, answering: boolean): void {
     this.#cookie = cookie;
@@ -2424,11 +2429,6 @@ class Connection implements Peer {
   /** True once disconnected with nothing left to send: the Host forgets it. */
   get finished(): boolean {
     return this.state == "disconnected" && !this.#closingSends;
-  }
-
-  /** Data packets sent after the newest one acked. */
-  get #packetsInFlight(): number {
-    return sequenceAhead(this.#nextSequence, this.#newestAcked) - 1;
   }
 
   /** Halves the congestion window (see FIRST_WINDOW_PACKETS), where it grows by one a round trip from then on. */
