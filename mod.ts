@@ -1783,23 +1783,6 @@ function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined):
   }
 }
 
-const MODES: Mode[] = ["reliable", "unordered", "sequenced", "unreliable", "state"];
-
-const newStats = (): Stats => ({
-  rttMs: 0,
-  rttVarianceMs: 0,
-  loss: 0,
-  packetsSent: 0,
-  packetsReceived: 0,
-  bytesSent: 0,
-  bytesReceived: 0,
-  messagesResent: 0,
-  duplicatesDropped: 0,
-  invalidDropped: 0,
-  socketErrors: 0,
-  timedDropped: 0,
-});
-
 class Connection implements Peer {
   state: Peer["state"] = "connecting";
   readonly stats: Stats = newStats();
@@ -2590,6 +2573,23 @@ class Connection implements Peer {
     return true;
   }
 }
+
+const MODES: Mode[] = ["reliable", "unordered", "sequenced", "unreliable", "state"];
+
+const newStats = (): Stats => ({
+  rttMs: 0,
+  rttVarianceMs: 0,
+  loss: 0,
+  packetsSent: 0,
+  packetsReceived: 0,
+  bytesSent: 0,
+  bytesReceived: 0,
+  messagesResent: 0,
+  duplicatesDropped: 0,
+  invalidDropped: 0,
+  socketErrors: 0,
+  timedDropped: 0,
+});
 
 // ─── Host ───────────────────────────────────────────────────────────────────
 // One socket and many connections: the stateless handshake and its cookie,
