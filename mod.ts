@@ -3573,6 +3573,9 @@ export function denoUdp(conn: DenoDatagramConn): Socket {
   });
 }
 
+/** A `notify` that does nothing, for a socket nobody listens to yet. */
+const ignore = (): void => {};
+
 /**
  * Hands a WebSocket message to `receive` as bytes (a view such as Node's
  * Buffer, copied, or an ArrayBuffer); a text message is a fault.
@@ -3599,9 +3602,6 @@ const sendError = (why: string, address: string): SocketEvent => ({
 /** The address string of a port and hostname (the order of Bun's data handler): IPv6 in brackets. */
 const joinAddress = (port: number, hostname: string): string =>
   hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
-
-/** A `notify` that does nothing, for a socket nobody listens to yet. */
-const ignore = (): void => {};
 
 /** The part of a `node:dgram` socket that {@linkcode nodeUdp} uses. */
 export interface NodeDgramSocket {
