@@ -2344,8 +2344,6 @@ class Connection implements Peer {
         piece.done = true; // unreliable pieces go once, and everything over a reliable socket
         this.#queuedBytes -= HELD_PIECE_BYTES + piece.payload.length;
       }
-      piece.sentAt = now;
-      used += bytes;
       chosen.push(piece);
       // Back off by 1.5 (as KCP does in its fast mode), not 2: a game would rather resend than wait.
       if (isRide) piece.copies!++;
@@ -2353,6 +2351,8 @@ class Connection implements Peer {
         piece.resendAt = now + Math.min(MAX_RESEND_MS, this.#resendMs() * 1.5 ** (piece.sends - 1));
         piece.copies = 1;
       }
+      used += bytes;
+      piece.sentAt = now;
       return true;
     };
     // Takes the pieces of one list of the plan in turn while they fit, past those sent already this update or acked
