@@ -1643,8 +1643,8 @@ class Stream {
   #hold(piece: Frame): Delivered[] {
     const messages: Delivered[] = [];
     const unordered = this.#mode >= UNORDERED; // unordered and state: the modes here past reliable
-    const payload = piece.payload;
     const held = this.held;
+    const payload = piece.payload;
     let message: Delivered | undefined;
     // The frame itself, made for this delivery alone: no copy of it. Its bytes are copied below, if it stays.
     held.set(piece.sequence, piece);
