@@ -1831,8 +1831,8 @@ class Connection implements Peer {
   /** Reliable pieces sent and not yet acked, in the order first sent. */
   #inFlight: Outgoing[] = [];
   /**
-   * Data packets sent this update, at most packetsPerUpdate (pollTransmit): only the first carries clock frames, goes
-   * as an ack or keepalive alone, or probes past a full window. Infinity when none may go (while update() runs its
+   * Data packets sent this update, at most packetsPerUpdate (pollTransmit): only the first goes as an ack or
+   * keepalive alone, or probes past a full window. Infinity when none may go (while update() runs its
    * timers, after a HELLO); the Host updates a connection before it polls it.
    */
   #packetsThisUpdate = 0;
@@ -2390,9 +2390,12 @@ class Connection implements Peer {
           quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 3))
       ) return undefined;
     }
-    // Clock sync rides in the first packet of an update when it has room for the most it takes (a request
-    // and an answer, 37 bytes). It never sends a packet of its own: traffic, acks and keepalives carry it.
-    const controls = this.#packetsThisUpdate || used + 37 > room ? [] : this.clock.frames(now);
+    // Clock sync rides in the first packet of an update with room for the most it takes (a request and an answer,
+    // 37 bytes): in the first packet only, it never rode while a state's pieces filled that one, and a peer sending
+    // states of more than a packet every update was never synced (a review, 2026-12-03). It never sends a packet of
+    // its own: traffic, acks and keepalives carry it, not an ack that cannot wait (see mustAck): a peer that sends
+    // nothing and is sent more than ACK_EVERY_PACKETS packets an update (a state of 20 KB an update) is not synced.
+    const controls = used + 37 > room ? [] : this.clock.frames(now);
     for (const control of controls) used += frameBytes(control);
     takePlanned(2);
     this.#packetsThisUpdate++;
@@ -3029,7 +3032,7 @@ class Snapshots {
    * delivered before (to deliver), or undefined when it cannot be (its baseline is
    * gone, it is malformed, or longer than `max` bytes, whole or rebuilt: the
    * receiver's maxMessageBytes; what one update rebuilds in all is bounded
-   * before its packet is taken, by Connection's receive). Every
+   * before its packet is taken, by Connection's receive). The newest
    * snapshot rebuilt is kept as a baseline.
    */
   decode(
@@ -3048,8 +3051,15 @@ class Snapshots {
       (back ? base?.sequence == baseSequence && applyDelta(body, base.bytes, max) : body.length <= max && body);
     const newest = this.#newestDelivered < 0 || sequenceAhead(sequence, this.#newestDelivered) > 0;
     if (!bytes) return undefined;
-    if (newest) this.#newestDelivered = sequence;
-    this.#received[sequence % SNAPSHOT_SLOTS] = { sequence, bytes };
+    // Only the newest is kept as a baseline: its sender takes the newest it knows acked, and an ack of an older one
+    // that arrived late acks the newer too (in the same 32 bits). Kept, a state 32 sequences late (states superseded
+    // unsent take theirs too) took a newer one's slot, the baseline of the next delta maybe; that delta failed, its
+    // packets acked all the same, so its sender built the next on it, and so on: one datagram 160 ms late on a clean
+    // link, and half the states were lost for good (a review, 2026-12-03).
+    if (newest) {
+      this.#newestDelivered = sequence;
+      this.#received[sequence % SNAPSHOT_SLOTS] = { sequence, bytes };
+    }
     return [bytes, readFloat64(time, 0), newest];
   }
 }

@@ -1157,3 +1157,75 @@ Deno.test(`"state" over a reliable socket goes as deltas to a receiver that send
   const slow = run(true, 1, 2);
   assert.ok(slow.received >= 0.7 * slow.sent, `${slow.received} of ${slow.sent} states arrived`);
 });
+
+Deno.test("a state datagram 160 ms late on a clean link loses no later state", () => {
+  // Four states an update (only the newest leaves; the others take their sequence numbers), and one datagram of
+  // the sender held back 10 or 14 updates. Late, its state (32 sequences behind a newer one delivered) took that
+  // one's slot, the next delta's baseline: the delta failed to rebuild, its packets acked all the same, so its
+  // sender built the next one on it, and so on. Half the states were lost for good (a review, 2026-12-03).
+  for (const heldAt of [96, 98, 100, 102, 104]) {
+    for (const holdFrames of [10, 14]) {
+      const net = memoryNet({ latencyMs: 20 });
+      const inner = net.socket("server");
+      let frame = 0;
+      let held: [Uint8Array, string] | undefined;
+      const socket: Socket = {
+        ...inner,
+        listen: inner.listen.bind(inner),
+        close: inner.close.bind(inner),
+        send(data, to) {
+          if (frame == heldAt && !held && data.length > 20) held = [data, to];
+          else inner.send(data, to);
+        },
+      };
+      const server = new Host(socket);
+      const client = new Host(net.socket("client"));
+      client.connect("server");
+      const random = seeded(heldAt);
+      let t = 0;
+      let delivered = 0;
+      for (frame = 0; frame < 400; frame++) {
+        if (frame == heldAt + holdFrames) inner.send(...held!);
+        for (let k = 0; k < 4; k++, t++) {
+          // The states held back changed throughout: they go whole (a late delta on a baseline let go fails anyway).
+          const state = frame == heldAt
+            ? { t, r: new Uint8Array(60).map(() => random() * 256) }
+            : { t, x: t / 2, r: new Uint8Array(60) };
+          for (const peer of server.peers) peer.send(state, { mode: "state" });
+        }
+        server.update();
+        client.update();
+        net.advance(16);
+        while (server.poll());
+        for (let event; (event = client.poll());) if (event.type == "message" && frame >= 200) delivered++;
+      }
+      const at = `held at update ${heldAt} for ${holdFrames}`;
+      assert.ok(held, at);
+      assert.ok(delivered >= 195, `${at}: ${delivered} of the last 200 updates delivered a state`);
+      assert.ok(client.peers[0].stats.invalidDropped <= 2, `${at}: ${client.peers[0].stats.invalidDropped} invalid`);
+    }
+  }
+});
+
+Deno.test("clock sync: a peer whose states fill the first packet of every update still syncs", () => {
+  // Clock frames rode only in an update's first packet, which a state's piece filled whenever the state took more
+  // than a packet: a world of 80 moving entities (4 KB) sent every update, and neither side ever had a sample;
+  // remoteTime() was off by the two clocks' whole difference (a review, 2026-12-03).
+  const net = memoryNet({ latencyMs: 30, jitterMs: 10, loss: 0.02, seed: 3 });
+  const server = new Host(net.socket("server"), { now: () => net.now() + 12_345 });
+  const client = new Host(net.socket("client"));
+  const peer = client.connect("server");
+  const entities = Array.from({ length: 80 }, (_, id) => ({ id, x: id * 1.5, y: id * 2.5, vx: 0.25 + id / 100 }));
+  for (let frame = 0; frame < 312; frame++) {
+    for (const entity of entities) entity.x += entity.vx, entity.y -= entity.vx;
+    for (const other of server.peers) other.send(entities, { mode: "state" });
+    server.update();
+    client.update();
+    net.advance(16);
+    while (server.poll());
+    while (client.poll());
+  }
+  assert.ok(pack(entities).length > 2 * 1200, `${pack(entities).length} bytes a state`);
+  assert.ok(Math.abs(peer.remoteTime() - (net.now() + 12_345)) < 20, `off by ${peer.remoteTime() - net.now()} ms`);
+  assert.ok(peer.clock.errorMs < 60, `errorMs ${peer.clock.errorMs}`);
+});

@@ -1185,6 +1185,20 @@ const MUTANTS: Mutant[] = [
       "stream.dropUnsent(payload.length / pieceBytes)",
     ]],
   },
+  {
+    name: "every state rebuilt kept as a baseline: a late one takes a newer one's slot, and the deltas fail for good",
+    edits: [[
+      "    if (newest) {\n      this.#newestDelivered = sequence;\n",
+      "    if (newest) this.#newestDelivered = sequence;\n    {\n",
+    ]],
+  },
+  {
+    name: "clock frames only in the first packet of an update: a peer sending large states never syncs",
+    edits: [[
+      "const controls = used + 37 > room ? [] : this.clock.frames(now);",
+      "const controls = this.#packetsThisUpdate || used + 37 > room ? [] : this.clock.frames(now);",
+    ]],
+  },
 ];
 
 const root = new URL("../", import.meta.url).pathname;
