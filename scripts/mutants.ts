@@ -349,7 +349,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "two Hosts connecting to each other at once both take the other's HELLO",
     edits: [[
-      '!(connection?.state == "connecting" && connection.nonce > second ||',
+      "!(connection?.mine && connection.nonce > second ||",
       "!(false ||",
     ]],
   },
@@ -1190,6 +1190,13 @@ const MUTANTS: Mutant[] = [
     edits: [[
       "    if (newest) {\n      this.#newestDelivered = sequence;\n",
       "    if (newest) this.#newestDelivered = sequence;\n    {\n",
+    ]],
+  },
+  {
+    name: "an own connection kept against a HELLO of a smaller nonce only while connecting: a late one ends both",
+    edits: [[
+      "!(connection?.mine && connection.nonce > second ||",
+      '!(connection?.state == "connecting" && connection.nonce > second ||',
     ]],
   },
   {
