@@ -46,6 +46,15 @@ const TIMESTAMP_TYPE = -1;
 const DEFAULT_MTU_BYTES = 1200;
 /** Sent packets remembered for acks and RTT: a power of two, far beyond the 33 packets one header acks. */
 const SENT_PACKET_SLOTS = 1024;
+/**
+ * How far a packet's sequence may be ahead of the latest received, and its ack behind this side's next: past it, a
+ * packet is dropped. It was SENT_PACKET_SLOTS: "a real peer never jumps that far". It does: a sender whose link goes
+ * dark forgets its flight each resend time and sends a new window (halved, at least 32 packets) and a probe every
+ * ACK_DELAY_MS, over 1,024 packets in 1.5 s of a bulk transfer, and once the link came back every packet was refused
+ * for good, both ways, until `"timeout"` (a review, 2026-12-03). About 31 packets a second after the first window:
+ * minutes of darkness, far under the 32,768 the tag's laps tell apart (see Connection's receive).
+ */
+const MAX_SEQUENCE_JUMP = 16 * SENT_PACKET_SLOTS;
 /** Reliable messages a stream accepts ahead of the next one it delivers; the sender never goes past it. */
 const RECEIVE_WINDOW = 1024;
 
@@ -2081,11 +2090,10 @@ class Connection implements Peer {
     }
 
     // Even a packet that passes the tag (a bug, a replay across a restart) must not wedge the
-    // connection: its sequence must be near the last one and its ack of a packet sent lately. A real
-    // peer never jumps SENT_PACKET_SLOTS packets at once.
+    // connection: its sequence must be near the last one and its ack of a packet sent lately (MAX_SEQUENCE_JUMP).
     // The packet's sequence is the one read first (readHeader returns none); its ack's age is ackAge (above).
     // Over a reliable socket the peer sends no acks of its own, so the ack in its keepalive may be old.
-    if (ahead > SENT_PACKET_SLOTS || !this.#sink.reliable && (ackAge > SENT_PACKET_SLOTS || ackAge < 1)) {
+    if (ahead > MAX_SEQUENCE_JUMP || !this.#sink.reliable && (ackAge > MAX_SEQUENCE_JUMP || ackAge < 1)) {
       return false;
     }
     // Late or repeated packets: within the last 32 the bitfield tells (shifted up one, the latest as bit 0); older
@@ -2432,10 +2440,6 @@ class Connection implements Peer {
    */
   #applyAcks(ack: number, ackBits: number, now: number): void {
     const advance = sequenceAhead(ack, this.#newestAcked);
-    if (advance > 0) {
-      this.#newestAcked = ack;
-      this.#forgets = 0;
-    }
     // Past the 32 bits only while the oldest bit is a loss too (a burst that runs on past them): when it arrived,
     // the packets before it were most likely acked by an ack lost or still on its way. A reliable socket has no acks.
     const beyond = this.#sink.reliable || ackBits >>> 31 ? 0 : Math.max(0, Math.min(advance, SENT_PACKET_SLOTS - 33));
@@ -2472,6 +2476,14 @@ class Connection implements Peer {
         else if (piece.onAcked) piece.onAcked();
         else if (!piece.done) this.#queuedBytes -= this.#stream(piece.channel << 3 | piece.mode).acked(piece);
       }
+    }
+    // The newest acked moves on last: the window above grows when it was at least half in use before this ack. Moved
+    // on first, an ack of 17 packets (see ACK_EVERY_PACKETS) left 15 of a window of 32 in flight, and a window cut to
+    // 32 never grew again: a bulk transfer after a second of darkness went on at 17 packets an update, a 30th of its
+    // rate before, for good (a review, 2026-12-03).
+    if (advance > 0) {
+      this.#newestAcked = ack;
+      this.#forgets = 0;
     }
   }
 

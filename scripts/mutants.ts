@@ -240,12 +240,12 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "no bound on a packet sequence's jump ahead",
-    edits: [["if (ahead > SENT_PACKET_SLOTS || !this.#sink.reliable", "if (!this.#sink.reliable"]],
+    edits: [["if (ahead > MAX_SEQUENCE_JUMP || !this.#sink.reliable", "if (!this.#sink.reliable"]],
   },
   {
     name: "no stale-ack check (ackAge) on UDP",
     edits: [[
-      "|| !this.#sink.reliable && (ackAge > SENT_PACKET_SLOTS || ackAge < 1)) {",
+      "|| !this.#sink.reliable && (ackAge > MAX_SEQUENCE_JUMP || ackAge < 1)) {",
       "|| false && ackAge) {",
     ]],
   },
@@ -1197,6 +1197,17 @@ const MUTANTS: Mutant[] = [
     edits: [[
       "!(connection?.mine && connection.nonce > second ||",
       '!(connection?.state == "connecting" && connection.nonce > second ||',
+    ]],
+  },
+  {
+    name: "a packet's jump bounded by the sent-packet ring: after a second of darkness every packet is refused",
+    edits: [["const MAX_SEQUENCE_JUMP = 16 * SENT_PACKET_SLOTS;", "const MAX_SEQUENCE_JUMP = SENT_PACKET_SLOTS;"]],
+  },
+  {
+    name: "the newest acked moved on before the window grows: a window cut to its least never grows again",
+    edits: [[
+      "    const advance = sequenceAhead(ack, this.#newestAcked);\n",
+      "    const advance = sequenceAhead(ack, this.#newestAcked);\n    if (advance > 0) this.#newestAcked = ack;\n",
     ]],
   },
   {
