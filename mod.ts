@@ -2519,7 +2519,7 @@ class Connection implements Peer {
       }
       pieceBytes -= TIMED_FRAME_BYTES; // each piece goes after a TIMED frame
     }
-    const fragments = modeIndex < SEQUENCED || modeIndex == STATE;
+    const fragments = modeIndex == STATE || modeIndex < SEQUENCED;
     let payload = pack(value);
     // A state goes as a snapshot, made below with its delta.
     let snapshot: SentSnapshot | undefined;
