@@ -2390,7 +2390,7 @@ class Connection implements Peer {
     // counted over every stream, idle ones handed theirs to the next busy one, which went first five times as often as
     // the busy one after it behind four idle channels (reviews, 2026-12-02). A stable sort: the others keep their order.
     if ((this.#nextSequence & 3) == 3 && first) {
-      this.#streamList.sort((a, b) => +(a == first) - +(b == first));
+      this.#streamList.sort((a, b) => +(first == a) - +(first == b));
     }
     if (!chosen.length) {
       // An ack due (a reliable socket acks itself) or a keepalive.

@@ -1068,7 +1068,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "the turns go round every stream, idle ones too (each hands its turn to the next busy one)",
     edits: [[
-      "this.#streamList.sort((a, b) => +(a == first) - +(b == first))",
+      "this.#streamList.sort((a, b) => +(first == a) - +(first == b))",
       "this.#streamList.push(this.#streamList.shift()!)",
     ]],
   },
