@@ -2396,7 +2396,7 @@ class Connection implements Peer {
       // An ack due (a reliable socket acks itself) or a keepalive.
       if (
         this.#packetsThisUpdate ||
-        !((quiet >= ACK_DELAY_MS && this.#ackPending) ||
+        !((this.#ackPending && quiet >= ACK_DELAY_MS) ||
           quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 3))
       ) return undefined;
     }
@@ -2461,7 +2461,7 @@ class Connection implements Peer {
             this.#window + (this.#window < this.#windowDoublesUpTo ? 1 : 1 / this.#window),
           );
         }
-      } else if (packet.sentAt > this.#windowCutAt && this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now);
+      } else if (this.#windowCutAt < packet.sentAt && this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now);
       // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0.
       const rttSampleMs = bit < 0 ? Math.max(0, now - packet.sentAt) : undefined;
       // Its fate joins the last LOSS_WINDOW_PACKETS (update reads their loss), its sample the estimates.

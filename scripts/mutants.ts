@@ -683,7 +683,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "window: never cut by loss",
     edits: [[
-      "packet.sentAt > this.#windowCutAt && this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now)",
+      "this.#windowCutAt < packet.sentAt && this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now)",
       "false) this.#cutWindow(now)",
     ]],
   },
