@@ -1539,7 +1539,7 @@ class Stream {
       if (!piece.done) {
         // The first piece to send is not a message's first: that message has begun. Its pieces leave in order and
         // nothing waits behind it, so the pieces to the end are its pieces left.
-        if (piece.fragment > 1 && !byteCount && pending.length - at <= pieces) return -1;
+        if (!byteCount && piece.fragment > 1 && pending.length - at <= pieces) return -1;
         byteCount += HELD_PIECE_BYTES + piece.payload.length;
         piece.done = true;
       }
@@ -3165,7 +3165,7 @@ class Clock implements ClockEstimate {
         const offsetMs = (t1 - t0 + t2 - now) / 2;
         const roundTripMs = now - t0 - (t2 - t1);
         // A round trip below zero or one from the future is no sample: a peer's bug (or a hostile peer) skipped.
-        if (roundTripMs >= 0 && t0 <= now && isFinite(roundTripMs + offsetMs)) {
+        if (roundTripMs >= 0 && now >= t0 && isFinite(roundTripMs + offsetMs)) {
           if (this.#samples.push([roundTripMs / 2, offsetMs]) > CLOCK_SAMPLES) this.#samples.shift();
           [this.errorMs, this.offsetMs] = this.#samples.reduce((a, b) => a[0] > b[0] ? b : a);
         }

@@ -1153,7 +1153,7 @@ const MUTANTS: Mutant[] = [
   {
     name:
       "a newer state supersedes the unsent pieces of a state begun too: a state in more packets than an update never arrives",
-    edits: [["        if (piece.fragment > 1 && !byteCount && pending.length - at <= pieces) return -1;\n", ""]],
+    edits: [["        if (!byteCount && piece.fragment > 1 && pending.length - at <= pieces) return -1;\n", ""]],
   },
   {
     name: "a state sent while one begun goes on is queued behind it, not skipped: states back up",
@@ -1161,7 +1161,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a state not begun, of many pieces, counts as begun once its first piece is dropped",
-    edits: [["if (piece.fragment > 1 && !byteCount && pending.length", "if (piece.fragment > 1 && pending.length"]],
+    edits: [["if (!byteCount && piece.fragment > 1 && pending.length", "if (piece.fragment > 1 && pending.length"]],
   },
   {
     name: "over a reliable socket a piece past the receive window is refused, and never sent again",
@@ -1173,8 +1173,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a state begun is superseded by no newer one, whatever its pieces: small states wait behind a large one",
     edits: [[
-      "if (piece.fragment > 1 && !byteCount && pending.length - at <= pieces)",
-      "if (piece.fragment > 1 && !byteCount)",
+      "if (!byteCount && piece.fragment > 1 && pending.length - at <= pieces)",
+      "if (!byteCount && piece.fragment > 1)",
     ]],
   },
   {
