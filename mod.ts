@@ -291,9 +291,9 @@ export interface SendOptions {
    * Deliver at this time, ms on the sender's clock: the receiver converts it
    * through its clock estimate and holds the message until then. Messages of
    * one `at` are delivered together (in send order on one channel in
-   * "reliable" mode, else as they arrived; a late one goes at once, ahead of
-   * any still held). One whose time has passed
-   * arrives at once, with `late: true`. `send` throws for one more than this
+   * "reliable" mode, else as they arrived). One whose time has passed when it
+   * arrives is held too, with `late: true`, and comes out of the next `poll()`
+   * in time order, behind those of its time held before it. `send` throws for one more than this
    * Host's `timeout` ms ahead (10 s by default; a `Date.now()` time on a
    * `performance.now()` clock is), and the receiver drops one more than its
    * own `timeout` ahead, counted in `stats.timedDropped` (for a time further
@@ -304,7 +304,10 @@ export interface SendOptions {
 
 /** Counters and estimates of a peer, or of a whole Host (summed over its peers). */
 export interface Stats {
-  /** Smoothed round-trip time in ms (RFC 6298 SRTT), 0 before the first sample. */
+  /**
+   * Smoothed round-trip time in ms (RFC 6298 SRTT), 0 before the first sample: a side that sends only acks and
+   * keepalives samples once in 32 packets (about 30 s on an idle connection).
+   */
   rttMs: number;
   /** Round-trip time variation in ms (RFC 6298 RTTVAR). */
   rttVarianceMs: number;
@@ -2899,8 +2902,8 @@ export class Host {
    * then wait in the queue. A wrong port, or no server there, is a `"timeout"`
    * after `timeout` ms: UDP hears no answer, and Linux reports nothing. A
    * server listening on 0.0.0.0 answers from the address it is reached at:
-   * connect to "127.0.0.1:port", never "0.0.0.0:port" (its answers come from
-   * an address that is no peer, and are dropped). Connecting again to an
+   * connect to "127.0.0.1:port": `connect` throws a RangeError for 0.0.0.0,
+   * :: and 0 (its answers would come from an address that is no peer). Connecting again to an
    * address connecting or connected returns the same peer.
    *
    * @param address the socket address of the other Host
@@ -3948,7 +3951,9 @@ function linkWebSocket(
  * Node 22's, or the `ws` package's. Its one peer's address is the WebSocket's
  * URL as the runtime normalized it (`ws.url`, `"ws://127.0.0.1:8080/"`), also
  * the socket's `address`: pass that to `Host.connect`. The socket is
- * `reliable`, so the Host sends no acks or resends over it.
+ * `reliable`, so the Host sends no resends over it, and acks only packets
+ * that carry a piece of a `"state"` (its sender takes a state acked as its
+ * next baseline).
  *
  * @param ws the WebSocket, connecting or open
  * @returns the socket, with the address of its peer
