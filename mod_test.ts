@@ -2804,43 +2804,10 @@ Deno.test("two Hosts that connect to each other at once end up connected, once, 
   }
 });
 
-Deno.test("two Hosts that connect to each other at once over a jittery link keep the one connection", () => {
-  // The Host of the larger nonce kept its own connect() only while connecting: a HELLO of the other's own attempt,
-  // sent before the other took this one's, that came late (jitter) ended the connection both sides kept, for a ghost
-  // of keys the other no longer had. Both heard "connect", "closed", "connect", then timed out (24 runs of 200 at
-  // 60 ms of jitter; a review, 2026-12-03).
-  const broken: string[] = [];
-  for (let seed = 1; seed <= 60; seed++) {
-    const net = memoryNet({ latencyMs: 20, jitterMs: 60, seed });
-    const options = { random: seededBytes(seed), timeout: 3000 };
-    const hosts = [new Host(net.socket("a"), options), new Host(net.socket("b"), options)];
-    let got = 0;
-    const ends: string[] = [];
-    hosts[0].connect("b");
-    for (let tick = 0; tick < 400; tick++) {
-      if (tick === seed % 7) hosts[1].connect("a");
-      if (tick > 100) { for (const host of hosts) for (const peer of host.peers) peer.send("x"); }
-      for (const host of hosts) {
-        host.update();
-        for (let event; (event = host.poll());) {
-          if (event.type === "message") got++;
-          if (event.type === "disconnect" && event.reason !== "closed") ends.push(event.reason);
-        }
-      }
-      net.advance(16);
-    }
-    const peers = hosts.map((host) => host.peers.length).join("/");
-    if (peers !== "1/1" || got < 400 || ends.length) {
-      broken.push(`seed ${seed}: peers ${peers}, ${got} messages, ${ends}`);
-    }
-  }
-  assert.deepEqual(broken, []);
-});
-
-Deno.test("a Host restarted at the address a Host connected out to gets in again, at the latest after a timeout", () => {
-  // The cost of the rule above: the Host of the larger nonce keeps its own connection against a HELLO of a smaller
-  // one, so a restarted peer whose new nonce is the smaller waits until that connection times out.
-  const waits = new Set<number>();
+Deno.test("a Host restarted at the address a Host connected out to gets in again at once", () => {
+  // Keeping a connection of its own connect() against a HELLO of a smaller nonce while connected too (tried on
+  // 2026-12-03 for two Hosts connecting to each other over a jittery link) made a restarted peer whose new nonce was
+  // the smaller wait for the old connection's timeout, and its own connect() timed out first (a review).
   for (let seed = 1; seed <= 12; seed++) {
     const net = memoryNet({ latencyMs: 20, seed });
     const a = new Host(net.socket("a"), { random: seededBytes(seed), timeout: 3000 });
@@ -2849,7 +2816,10 @@ Deno.test("a Host restarted at the address a Host connected out to gets in again
     let restarted: Host | undefined;
     let connectedAt = -1;
     for (let tick = 0; tick < 400 && connectedAt < 0; tick++) {
-      if (tick === 50) (restarted = new Host(net.socket("b"), { random: seededBytes(seed + 200) })).connect("a");
+      if (tick === 50) {
+        restarted = new Host(net.socket("b"), { random: seededBytes(seed + 200), timeout: 3000 });
+        restarted.connect("a");
+      }
       a.update();
       (restarted ?? b).update();
       while (a.poll());
@@ -2858,10 +2828,8 @@ Deno.test("a Host restarted at the address a Host connected out to gets in again
       }
       net.advance(16);
     }
-    assert.ok(connectedAt > 0, `seed ${seed}: the restarted Host never connected`);
-    waits.add((connectedAt - 50) * 16 > 1000 ? 3000 : 0);
+    assert.ok(connectedAt > 0 && (connectedAt - 50) * 16 < 500, `seed ${seed}: connected at tick ${connectedAt}`);
   }
-  assert.deepEqual([...waits].sort(), [0, 3000], "some got in at once, some after the old connection's timeout");
 });
 
 Deno.test("a peer the game drops on its connect event does not come back from its own HELLO sent again", () => {

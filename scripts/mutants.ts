@@ -349,7 +349,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "two Hosts connecting to each other at once both take the other's HELLO",
     edits: [[
-      "!(connection?.mine && connection.nonce > second ||",
+      '!(connection?.state == "connecting" && connection.nonce > second ||',
       "!(false ||",
     ]],
   },
@@ -1187,17 +1187,18 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "every state rebuilt kept as a baseline: a late one takes a newer one's slot, and the deltas fail for good",
-    edits: [[
-      "    if (newest) {\n      this.#newestDelivered = sequence;\n",
-      "    if (newest) this.#newestDelivered = sequence;\n    {\n",
-    ]],
+    edits: [["if (!kept || sequenceAhead(sequence, kept.sequence) > 0) {", "{"]],
   },
   {
-    name: "an own connection kept against a HELLO of a smaller nonce only while connecting: a late one ends both",
-    edits: [[
-      "!(connection?.mine && connection.nonce > second ||",
-      '!(connection?.state == "connecting" && connection.nonce > second ||',
-    ]],
+    name: "only the newest state kept, and a baseline only while the sender's slot holds it: a late one is taken",
+    edits: [
+      ["if (!kept || sequenceAhead(sequence, kept.sequence) > 0) {", "if (newest) {"],
+      [
+        "(this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0)\n",
+        "(this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0) &&\n" +
+        "      sent == this.#sent[sent.sequence % SNAPSHOT_SLOTS]\n",
+      ],
+    ],
   },
   {
     name: "a packet's jump bounded by the sent-packet ring: after a second of darkness every packet is refused",
@@ -1209,6 +1210,10 @@ const MUTANTS: Mutant[] = [
       "    const advance = sequenceAhead(ack, this.#newestAcked);\n",
       "    const advance = sequenceAhead(ack, this.#newestAcked);\n    if (advance > 0) this.#newestAcked = ack;\n",
     ]],
+  },
+  {
+    name: "lerp of two equal numbers computed: an unchanged Infinity reads NaN",
+    edits: [["return (a == b ? a : a + fraction * (b - a)) as T;", "return (a + fraction * (b - a)) as T;"]],
   },
   {
     name: "clock frames only in the first packet of an update: a peer sending large states never syncs",
