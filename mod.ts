@@ -3084,7 +3084,9 @@ class Snapshots {
     // (the next review).
     if (newest) this.#newestDelivered = sequence;
     const kept = this.#received[sequence % SNAPSHOT_SLOTS];
-    if (!kept || sequenceAhead(sequence, kept.sequence) > 0) {
+    // The newest always: after 32,768 sequences in other slots (deltas of 2 pieces for minutes, then of 1), the state a
+    // slot still held read as newer than any new one, and none was kept again (a review, 2026-12-03).
+    if (newest || !kept || sequenceAhead(sequence, kept.sequence) > 0) {
       this.#received[sequence % SNAPSHOT_SLOTS] = { sequence, bytes };
     }
     return [bytes, readFloat64(time, 0), newest];

@@ -1274,3 +1274,39 @@ Deno.test("lerp: an unchanged Infinity stays Infinity, and a Timeline of such st
   timeline.add(1050, { x: 10, respawnAt: Infinity });
   assert.deepEqual(timeline.sample(1020), { x: 4, respawnAt: Infinity });
 });
+
+Deno.test("a state channel keeps its baselines after half the sequence space in other slots", () => {
+  // Deltas of two pieces for 33,000 sequences (16,500 states: 4.5 minutes at 60 Hz) use every other slot; then deltas
+  // of one piece. The state an unused slot still held read as newer than a new one (16-bit sequences on a circle), so
+  // no new state was kept there, and every delta after failed: 5 of 300 delivered, then none (a review, 2026-12-03).
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { random: seededBytes(1) });
+  const client = new Host(net.socket("client"), { random: seededBytes(2) });
+  const peer = client.connect("server");
+  let delivered = 0;
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(16);
+    for (let event; (event = server.poll());) if (event.type == "message") delivered++;
+    while (client.poll());
+  };
+  while (peer.state !== "connected") step();
+  const random = seeded(7);
+  const state = Uint8Array.from({ length: 20_000 }, () => random() * 256);
+  const phase = (changed: number, count: number) => {
+    delivered = 0;
+    for (let i = 0; i < count; i++) {
+      for (let at = 1000; at < 1000 + changed; at++) state[at] ^= 1 + random() * 255;
+      peer.send(state.slice(), { mode: "state" });
+      step();
+    }
+    for (let i = 0; i < 10; i++) step();
+    return delivered;
+  };
+  assert.equal(phase(300, 64), 64, "deltas of one piece");
+  assert.equal(phase(1500, 16_500), 16_500, "deltas of two pieces");
+  const invalidBefore = server.stats.invalidDropped;
+  assert.equal(phase(300, 300), 300, "deltas of one piece again");
+  assert.equal(server.stats.invalidDropped, invalidBefore);
+});

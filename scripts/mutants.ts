@@ -1187,12 +1187,12 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "every state rebuilt kept as a baseline: a late one takes a newer one's slot, and the deltas fail for good",
-    edits: [["if (!kept || sequenceAhead(sequence, kept.sequence) > 0) {", "{"]],
+    edits: [["if (newest || !kept || sequenceAhead(sequence, kept.sequence) > 0) {", "if (newest || true) {"]],
   },
   {
     name: "only the newest state kept, and a baseline only while the sender's slot holds it: a late one is taken",
     edits: [
-      ["if (!kept || sequenceAhead(sequence, kept.sequence) > 0) {", "if (newest) {"],
+      ["if (newest || !kept || sequenceAhead(sequence, kept.sequence) > 0) {", "if (newest) {"],
       [
         "(this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0)\n",
         "(this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0) &&\n" +
@@ -1209,6 +1209,13 @@ const MUTANTS: Mutant[] = [
     edits: [[
       "    const advance = sequenceAhead(ack, this.#newestAcked);\n",
       "    const advance = sequenceAhead(ack, this.#newestAcked);\n    if (advance > 0) this.#newestAcked = ack;\n",
+    ]],
+  },
+  {
+    name: "the newest state kept only when its slot reads older: after half the sequence space none is kept",
+    edits: [[
+      "if (newest || !kept || sequenceAhead(sequence, kept.sequence) > 0) {",
+      "if (!kept || sequenceAhead(sequence, kept.sequence) > 0) {",
     ]],
   },
   {

@@ -110,7 +110,10 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   const log = options.log ?? console.log;
   const rooms = new Rooms(options);
   const lobbySockets = webSocketServer();
-  const lobbyHost = new Host(lobbySockets);
+  // Every room full, with room to spare: at the default maxPeers (64), 64 WebSockets that finished the handshake and
+  // sat idle kept every other player out (a review, 2026-12-03).
+  const maxPeers = (options.maxRooms ?? 100) * (options.maxPlayers ?? MAX_PLAYERS) + 64;
+  const lobbyHost = new Host(lobbySockets, { maxPeers });
   const lobby = new Lobby(lobbyHost, {
     maxRooms: options.maxRooms ?? 100,
     maxPlayers: options.maxPlayers ?? MAX_PLAYERS,
@@ -118,7 +121,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
     log: (line) => log(`lobby: ${line}`),
   });
   const sockets = webSocketServer();
-  const host = new Host(sockets);
+  const host = new Host(sockets, { maxPeers });
   /** Every WebSocket accepted, lobby and game: one whose remote stops reading is closed (see stalled.ts). */
   const stalled = new StalledWatch();
   /** Who connected with which ticket, by the address their WebSocket was accepted at, until the Host says "connect". */

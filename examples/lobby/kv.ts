@@ -198,6 +198,8 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       for (;;) {
         const count = await kv.get<Deno.KvU64>(countKey);
         if (Number(count.value?.value ?? 0n) >= maxRooms) return false;
+        // A room of this id already: the check below would fail every time, and this loop never end.
+        if ((await kv.get(roomKey(room.id))).versionstamp) return false;
         const commit = kv.atomic()
           .check(count, { key: roomKey(room.id), versionstamp: null })
           .set(roomKey(room.id), room)

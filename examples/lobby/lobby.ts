@@ -115,7 +115,7 @@ export function memoryStore(): RoomStore {
     delete: (id) => Promise.resolve(void rooms.delete(id)),
     list: (limit) => Promise.resolve([...rooms.values()].slice(0, limit)),
     create(room, maxRooms) {
-      if (rooms.size >= maxRooms) return Promise.resolve(false);
+      if (rooms.size >= maxRooms || rooms.has(room.id)) return Promise.resolve(false);
       rooms.set(room.id, structuredClone(room));
       return Promise.resolve(true);
     },
@@ -180,6 +180,8 @@ class Refused extends Error {}
 
 /** Longest room id the lobby looks up: its own are 8 characters, and Deno KV keys stop at 2 KiB. */
 const MAX_ROOM_ID_LENGTH = 64;
+/** Events a lobby handles from one Host in one update: the rest wait for the next update (see #update). */
+const MAX_EVENTS_PER_UPDATE = 256;
 
 /**
  * Error answers a client may have waiting past `maxPendingAnswers`: about
@@ -306,19 +308,24 @@ export class Lobby {
   }
 
   async #update(): Promise<void> {
-    for (const client of this.#clients.values()) this.#flush(client);
-    for (const host of this.#hosts) {
-      host.update();
-      for (let event; (event = host.poll());) await this.#event(event);
-    }
     const shared = this.#shared;
-    if (!shared) return;
-    for (const delivery of await shared.receive()) this.#deliver(delivery);
-    if (this.#now() - this.#lastBeat >= shared.heartbeatMs) {
+    // The heartbeat first: handling events awaits the store, and a flood of requests kept this loop in them past the
+    // heartbeat's deadline, so the other lobbies buried this one's rooms while their hosts were connected (a review,
+    // 2026-12-03: 200 requests a millisecond for 8 s).
+    if (shared && this.#now() - this.#lastBeat >= shared.heartbeatMs) {
       this.#lastBeat = this.#now();
       await shared.beat();
       await this.#dropTheDead(shared);
     }
+    for (const client of this.#clients.values()) this.#flush(client);
+    for (const host of this.#hosts) {
+      host.update();
+      // At most MAX_EVENTS_PER_UPDATE a Host an update: the rest wait for the next one, so an update always ends.
+      for (let count = 0, event; count < MAX_EVENTS_PER_UPDATE && (event = host.poll()); count++) {
+        await this.#event(event);
+      }
+    }
+    if (shared) { for (const delivery of await shared.receive()) this.#deliver(delivery); }
   }
 
   /** Rooms whose host's lobby stopped close; members whose lobby stopped leave the rooms hosted here. */
@@ -490,7 +497,9 @@ export class Lobby {
     }
     this.#mustBeOutside(client);
     const room: Room = {
-      id: crypto.randomUUID().slice(0, 8),
+      // The whole UUID (its 32 hex digits): 8 drew a room's id twice about once in 4 million creates with 1,000 rooms open,
+      // and the second create replaced the first room, or (Deno KV) retried forever (a review, 2026-12-03).
+      id: crypto.randomUUID().replaceAll("-", ""),
       name,
       maxPlayers: maxPlayers as number,
       meta: meta as Record<string, unknown>,
