@@ -3082,8 +3082,8 @@ class Snapshots {
     // and so on: one datagram 160 ms late on a clean link, and half the states were lost for good (a review,
     // 2026-12-03). Only the newest kept, a late one acked the sender took when the newer one's slot there had gone
     // (the next review).
-    if (newest) this.#newestDelivered = sequence;
     const kept = this.#received[sequence % SNAPSHOT_SLOTS];
+    if (newest) this.#newestDelivered = sequence;
     // The newest always: after 32,768 sequences in other slots (deltas of 2 pieces for minutes, then of 1), the state a
     // slot still held read as newer than any new one, and none was kept again (a review, 2026-12-03).
     if (newest || !kept || sequenceAhead(sequence, kept.sequence) > 0) {
