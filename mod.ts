@@ -3069,6 +3069,7 @@ class Snapshots {
     const time = reader.take(8);
     const body = reader.take(reader.left);
     const baseSequence = (sequence - back) & 0xffff;
+    const kept = this.#received[sequence % SNAPSHOT_SLOTS]; // what its own slot holds (see below)
     const base = this.#received[baseSequence % SNAPSHOT_SLOTS];
     // Its time is validated as a timed message's is: NaN or Infinity in `event.time` broke a Timeline.
     const bytes = reader.ok && isFinite(readFloat64(time, 0)) &&
@@ -3082,7 +3083,6 @@ class Snapshots {
     // and so on: one datagram 160 ms late on a clean link, and half the states were lost for good (a review,
     // 2026-12-03). Only the newest kept, a late one acked the sender took when the newer one's slot there had gone
     // (the next review).
-    const kept = this.#received[sequence % SNAPSHOT_SLOTS];
     if (newest) this.#newestDelivered = sequence;
     // The newest always: after 32,768 sequences in other slots (deltas of 2 pieces for minutes, then of 1), the state a
     // slot still held read as newer than any new one, and none was kept again (a review, 2026-12-03).
