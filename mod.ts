@@ -3219,7 +3219,7 @@ function insertByTime<T>(list: [number, T, ...unknown[]][], time: number, value:
  */
 export function lerp<T>(a: T, b: T, fraction: number): T {
   // Two equal numbers are that number: an unchanged Infinity (a time never reached) read NaN (a review, 2026-12-03).
-  if (typeof a === "number" && typeof b === "number") return (a == b ? a : a + fraction * (b - a)) as T;
+  if (typeof a === "number" && typeof b === "number") return (b == a ? a : a + fraction * (b - a)) as T;
   // Walked into: two arrays, or two plain objects (a class's instance may hold anything).
   const kind = (value: unknown) => value && typeof value === "object" && Object.getPrototypeOf(value);
   if (kind(a) !== kind(b) || !(Array.isArray(b) || Object.prototype === kind(b))) return b;

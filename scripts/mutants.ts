@@ -1220,7 +1220,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "lerp of two equal numbers computed: an unchanged Infinity reads NaN",
-    edits: [["return (a == b ? a : a + fraction * (b - a)) as T;", "return (a + fraction * (b - a)) as T;"]],
+    edits: [["return (b == a ? a : a + fraction * (b - a)) as T;", "return (a + fraction * (b - a)) as T;"]],
   },
   {
     name: "clock frames only in the first packet of an update: a peer sending large states never syncs",
