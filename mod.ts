@@ -3042,8 +3042,8 @@ class Snapshots {
     const back = packed == body ? 0 : (sequence - this.#newestAcked) & 0xffff;
     const payload = new Uint8Array(varintBytes(back) + 8 + body.length); // the varint, a float 64, the body
     const at = writeVarint(back, payload, 0);
-    payload.set(body, at + 8);
     viewOf(payload).setFloat64(at, now);
+    payload.set(body, at + 8);
     return [
       payload,
       this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, unacked: 0, bytes: packed },
