@@ -1949,11 +1949,11 @@ class Connection implements Peer {
 
   /** The handshake gave the cookie: from now on packets are tagged with keys made of it and the nonce. */
   #keyed(cookie: number, answering: boolean): void {
-    this.#cookie = cookie;
     this.#sendKey = answering ? [cookie, this.nonce] : [this.nonce, cookie];
     // The other side's send key is this side's with its two words swapped; it is taken a lap before the first, as
     // #remoteLatest starts at 0xffff, as if packet 65535 had arrived (see receive).
     this.#receiveKey = [this.#sendKey[1], this.#sendKey[0] - 1];
+    this.#cookie = cookie;
   }
 
   disconnect(): void {
