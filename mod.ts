@@ -1587,6 +1587,7 @@ class Stream {
       this.#unsent = [0, 0];
       front = 0;
     }
+    this.#front = front;
     // The receiver's window starts at the first message it has not delivered: the message of the oldest
     // piece not acked, from its first piece on (its other pieces may be acked, held and not delivered). A reliable
     // stream's pieces take a sequence each, in order, so the window ends RECEIVE_WINDOW places past that first piece.
@@ -1594,7 +1595,6 @@ class Stream {
       SEQUENCED > this.#mode ? front - (pending[front]?.fragment >> 1) + RECEIVE_WINDOW : Infinity,
       pending.length,
     );
-    this.#front = front;
     for (let at = Math.max(front, this.#unsent[kind]); at < end; at++) {
       const piece = pending[at];
       this.#unsent[kind] = at;
