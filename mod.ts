@@ -2644,9 +2644,9 @@ export class Host {
   #config: Config;
   /** The key of the handshake's cookies: 64 random bits. */
   #secret: TagKey;
-  #socket: Socket;
   /** HostOptions.random, if given. */
   #random?: (bytes: Uint8Array) => void;
+  #socket: Socket;
   #connections = new Map<string, Connection>();
   /**
    * What the connections share with the Host, the event queue and the timed messages waiting for their time among
