@@ -1269,6 +1269,9 @@ Deno.test("lerp: an unchanged Infinity stays Infinity, and a Timeline of such st
   assert.equal(lerp(-Infinity, -Infinity, 0), -Infinity);
   assert.equal(lerp(5, 5, 0.3), 5);
   assert.equal(lerp(0, 10, 0.25), 2.5);
+  // From never to a time, or back: the later value (it read NaN for the whole interval).
+  assert.equal(lerp(Infinity, 3000, 0.5), 3000);
+  assert.equal(lerp(3000, Infinity, 0), Infinity);
   const timeline = new Timeline<{ x: number; respawnAt: number }>();
   timeline.add(1000, { x: 0, respawnAt: Infinity });
   timeline.add(1050, { x: 10, respawnAt: Infinity });
