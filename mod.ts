@@ -1090,8 +1090,7 @@ const shortStrings: string[] = [];
 /** Reads an ext of `byteCount` bytes: a timestamp becomes a Date, any other type an Extension. */
 function readExtension(byteCount: number): Date | Extension {
   const type = input[need(1)] << 24 >> 24;
-  // A copy made as a Uint8Array: a Node Buffer's slice() is a view of its bytes (see read's bin).
-  if (type != TIMESTAMP_TYPE) return new Extension(type, new Uint8Array(input.subarray(need(byteCount), inputAt)));
+  if (type != TIMESTAMP_TYPE) return new Extension(type, input.slice(need(byteCount), inputAt));
   if (![4, 8, 12].includes(byteCount)) malformed(`timestamp of ${byteCount} bytes (4, 8 or 12)`);
   // The three forms of putDate, read a 32-bit word at a time. The first word is all of the seconds in 4 bytes.
   let nanoseconds = 0;
@@ -1139,9 +1138,7 @@ function read(depth: number): unknown {
     if (type == 0xc1) malformed("reserved type 0xc1");
     return type == 0xc0 ? null : type == 0xc3;
   }
-  // bin 8/16/32: a copy made as a Uint8Array, as documented: a Node Buffer's slice() is a view, and a bin unpacked
-  // from one shared its memory (Node's 8 KB pool, a reused read buffer; a review, 2026-12-03).
-  if (type < 0xc7) return new Uint8Array(input.subarray(need(readInt(1 << (type - 0xc4))), inputAt));
+  if (type < 0xc7) return input.slice(need(readInt(1 << (type - 0xc4))), inputAt); // bin 8/16/32
   if (type < 0xca) return readExtension(readInt(1 << (type - 0xc7))); // ext 8/16/32
   if (type < 0xcc) return type & 1 ? readView(8).getFloat64(0) : readView(4).getFloat32(0); // float 32/64
   if (type < 0xd4) {

@@ -1223,20 +1223,6 @@ const MUTANTS: Mutant[] = [
     edits: [["return (isFinite(b - a) ? a + fraction * (b - a) : b) as T;", "return (a + fraction * (b - a)) as T;"]],
   },
   {
-    name: "unpack's bin sliced: from a Node Buffer it shares the input's memory",
-    edits: [[
-      "return new Uint8Array(input.subarray(need(readInt(1 << (type - 0xc4))), inputAt));",
-      "return input.slice(need(readInt(1 << (type - 0xc4))), inputAt);",
-    ]],
-  },
-  {
-    name: "unpack's ext data sliced: from a Node Buffer it shares the input's memory",
-    edits: [[
-      "new Extension(type, new Uint8Array(input.subarray(need(byteCount), inputAt)))",
-      "new Extension(type, input.slice(need(byteCount), inputAt))",
-    ]],
-  },
-  {
     name: "clock frames only in the first packet of an update: a peer sending large states never syncs",
     edits: [[
       "const controls = used + 37 > room ? [] : this.clock.frames(now);",
