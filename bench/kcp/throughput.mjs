@@ -3,14 +3,14 @@
 // sending, packing, acking and delivering, never a wait. Run `deno task bench:kcp:throughput`, or
 // `deno task build && cd bench/kcp && npm install && node throughput.mjs`.
 //
-// One tick: update both ends (KCP: `update(now)` on both), hand every datagram sent to its receiver, take every
-// message delivered, advance the clock TICK_MS. Reliable ordered messages of 32 bytes (messages per second) and of
-// 1,200 bytes (MB/s of message bytes, 1 MB = 10^6 bytes), at three send backlogs: 64 messages, 2,048, and a full
-// queue. A full queue is jamnet's send queue filled to its limit (`maxQueuedBytes`, 4 MiB: `send` is called until it
-// throws); KCP's send queue has no limit, so it is given the same number of messages. A sample times the sends and
-// the ticks until the receiver has the last message; the 64 and 2,048 backlogs repeat on one warmed connection
-// until the sample has run SAMPLE_MS, with untimed ticks between bursts for the last acks; a full queue is one
-// burst, stopped past CAP_MS.
+// One tick: update both ends (KCP: `update(now)` on both), hand every datagram sent to its receiver (each library over
+// a plain list, see plainNet), take every message delivered, advance the clock TICK_MS. Reliable ordered messages of 32
+// bytes (messages per second) and of 1,200 bytes (MB/s of message bytes, 1 MB = 10^6 bytes), at three send backlogs: 64
+// messages, 2,048, and a full queue. A full queue is jamnet's send queue filled to its limit (`maxQueuedBytes`, 4 MiB:
+// `send` is called until it throws); KCP's send queue has no limit, so it is given the same number of messages. A
+// sample times the sends and the ticks until the receiver has the last message; the 64 and 2,048 backlogs repeat on one
+// warmed connection until the sample has run SAMPLE_MS, with untimed ticks between bursts for the last acks; a full
+// queue is one burst, stopped past CAP_MS.
 //
 // jamnet: packetsPerUpdate 64 (the default of 8 would measure the cap, about 560 KB/s at 60 ticks a second), the
 // rest defaults. KCP: nodelay(1, 10, 2, 1) (fast mode: no delay, 10 ms interval, fast resend after 2 skips, no
@@ -21,8 +21,8 @@
 // Both libraries run every cell in every round, alternating which goes first, so a noisy neighbour slows both
 // alike. The table shows medians over rounds and jamnet ÷ KCP as the median of each round's ratio.
 // Options (environment): ROUNDS (default 7), TICK_MS (default 16), SAMPLE_MS (default 200), CAP_MS (default 4000),
-// MTU (both libraries at this mtu; by default each keeps its own, jamnet 1,200 and KCP 1,400),
-// RAW=1 prints every sample.
+// MTU (both libraries at this mtu; by default each keeps its own, jamnet 1,200 and KCP 1,400), LINK (jamnet's link:
+// "plain", a list as KCP's, the default; "memoryNet", jamnet's test network), RAW=1 prints every sample.
 import { createRequire } from "node:module";
 import { Host, memoryNet } from "../../dist/mod.js";
 
@@ -35,6 +35,8 @@ const TICK_MS = Number(process.env.TICK_MS ?? 16);
 const SAMPLE_MS = Number(process.env.SAMPLE_MS ?? 200);
 const CAP_MS = Number(process.env.CAP_MS ?? 4000);
 const RAW = process.env.RAW === "1";
+/** The link under jamnet: "plain" (default), a list as KCP's; "memoryNet", jamnet's test network. */
+const LINK = process.env.LINK ?? "plain";
 /** Both libraries' mtu when set; by default each keeps its own (jamnet 1,200, KCP 1,400). */
 const MTU = process.env.MTU ? Number(process.env.MTU) : undefined;
 const PACKETS_PER_UPDATE = 64;
@@ -70,10 +72,42 @@ function checker(messageBytes) {
   return check;
 }
 
-/** Two jamnet Hosts on a zero-latency memoryNet, connected. `send` returns false when the queue is full. */
+/**
+ * A zero-latency link as plain as KCP's below: each datagram a socket sends is copied (as node-kcp hands KCP's
+ * callback a copy) and pushed on one list, and `advance` hands every datagram on it to its receiver, those sent
+ * meanwhile too, then moves the clock. LINK=memoryNet uses jamnet's own test network instead, whose heap, seeded
+ * link and closure per datagram are a test harness KCP's side does not carry (its `send` took 9.7% of a CPU profile of
+ * 1,200-byte messages, 2026-12-03).
+ */
+function plainNet() {
+  let clock = 0;
+  const flying = [];
+  const listeners = new Map();
+  return {
+    now: () => clock,
+    advance(ms) {
+      for (let i = 0; i < flying.length; i += 3) {
+        listeners.get(flying[i])(flying[i + 2], flying[i + 1]);
+      }
+      flying.length = 0;
+      clock += ms;
+    },
+    socket: (address) => ({
+      send: (data, to) => flying.push(to, address, data.slice()),
+      listen: (receive) => listeners.set(address, receive),
+      close() {},
+    }),
+  };
+}
+
+/** Two jamnet Hosts on a zero-latency link, connected. `send` returns false when the queue is full. */
 function jamnetPair(messageBytes) {
-  const net = memoryNet();
-  const options = { now: net.now, packetsPerUpdate: PACKETS_PER_UPDATE, ...(MTU && { mtu: MTU }) };
+  const net = LINK === "memoryNet" ? memoryNet() : plainNet();
+  const options = {
+    now: net.now,
+    packetsPerUpdate: PACKETS_PER_UPDATE,
+    ...(MTU && { mtu: MTU }),
+  };
   const sender = new Host(net.socket("sender"), options);
   const receiver = new Host(net.socket("receiver"), options);
   const peer = sender.connect("receiver");
@@ -247,7 +281,7 @@ const backlogName = (backlog) =>
   backlog === FULL ? "queue filled to its 4 MiB limit" : `${backlog.toLocaleString("en-US")} messages`;
 console.log(
   `In-process throughput, zero-latency link: ${ROUNDS} rounds, medians (jamnet ÷ KCP: the median of each round's ` +
-    `ratio); one tick = update both ends, deliver, poll, advance ${TICK_MS} virtual ms; Node ${process.version}.\n`,
+    `ratio); one tick = update both ends, deliver, poll, advance ${TICK_MS} virtual ms; jamnet over the ${LINK} link; Node ${process.version}.\n`,
 );
 console.log(
   "| send backlog | jamnet 32 B msgs/s | KCP 32 B msgs/s | jamnet ÷ KCP | jamnet 1,200 B MB/s | KCP 1,200 B MB/s | " +
