@@ -820,7 +820,9 @@ function write(value: unknown, depth: number): void {
       }
       return put64((value < 0 ? 0xd0 : 0xcc) + 3, value); // int 64 0xd3 or uint 64 0xcf: 8 bytes, the form 1 << 3
     case "number":
-      if (!Number.isSafeInteger(value)) return put64(0xcb, value);
+      // -0 too, or it comes back as 0 (Math.atan2 and Object.is tell them apart): of the integers, only -0 has a
+      // reciprocal below -1 (-Infinity).
+      if (!Number.isSafeInteger(value) || 1 / value < -1) return put64(0xcb, value);
       if (value > 127 || value < -32) {
         // Past the fixints: unsigned forms start at 0xcc, signed at 0xd0. A negative fits n bytes
         // when -2 * value - 1 < 2^(8n), as a positive fits when value < 2^(8n).
@@ -928,7 +930,7 @@ function located(key: unknown, error: unknown): unknown {
  * | `null`, `undefined` | nil |
  * | `boolean` | bool |
  * | safe integer `number` | the smallest int form |
- * | other `number` (fractions, NaN, ±Infinity, unsafe integers) | float 64 |
+ * | other `number` (fractions, NaN, ±Infinity, unsafe integers, -0) | float 64 |
  * | `bigint` | int 64 if negative, else uint 64 |
  * | `string` | str (UTF-8) |
  * | `Uint8Array`, other typed arrays, `DataView`, `ArrayBuffer` | bin of their bytes |

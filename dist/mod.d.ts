@@ -392,7 +392,7 @@ export interface MemoryNet {
  * | `null`, `undefined` | nil |
  * | `boolean` | bool |
  * | safe integer `number` | the smallest int form |
- * | other `number` (fractions, NaN, ±Infinity, unsafe integers) | float 64 |
+ * | other `number` (fractions, NaN, ±Infinity, unsafe integers, -0) | float 64 |
  * | `bigint` | int 64 if negative, else uint 64 |
  * | `string` | str (UTF-8) |
  * | `Uint8Array`, other typed arrays, `DataView`, `ArrayBuffer` | bin of their bytes |

@@ -1229,6 +1229,10 @@ const MUTANTS: Mutant[] = [
       "const controls = this.#packetsThisUpdate || used + 37 > room ? [] : this.clock.frames(now);",
     ]],
   },
+  {
+    name: "-0 packed as an integer: it comes back as 0",
+    edits: [["if (!Number.isSafeInteger(value) || 1 / value < -1)", "if (!Number.isSafeInteger(value))"]],
+  },
 ];
 
 const root = new URL("../", import.meta.url).pathname;
