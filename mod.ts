@@ -1774,7 +1774,8 @@ interface SentPacket {
   sentAt: number;
   pieces: Outgoing[];
   /**
-   * Counted once as lost (or acked): later acks of the same packet change no estimate. Absent until then, read only
+   * Its fate was counted: a later ack that still lacks it counts nothing more, but one that has it counts it acked
+   * too (once each way, as LOSS_WINDOW_PACKETS says); an acked packet leaves the ring. Absent until counted, read only
    * for truth.
    */
   counted?: boolean;
@@ -1817,7 +1818,10 @@ class Connection implements Peer {
   /** The streams by number (channel << 3 | mode), and in the order made, which packets take turns in: end() clears both. */
   #streams = new Map<number, Stream>();
   #streamList: Stream[] = [];
-  /** CLOSING packets still to send after `disconnect()`, one per update until one is acked. */
+  /**
+   * CLOSING packets still to send once the connection ended with a goodbye (see end): at most one an update,
+   * CLOSING_SPACING_MS apart, until one is acked or the other side's own CLOSING arrives.
+   */
   #closingSends = 0;
   #nextSequence = 0;
   #remoteBits = -1; // as if the 32 packets before 0 arrived too: no news, no ack bytes (signed: read with >>> only)
@@ -1910,7 +1914,7 @@ class Connection implements Peer {
     this.#lastReceivedAt = Infinity; // nothing is received any more: no silence to time out (see update)
     // Over a reliable socket one CLOSING arrives for sure, and nothing acks it. Once keyed (the challenge's cookie
     // came) a peer still connecting says goodbye too: the other side made its connection at the HELLO with that
-    // cookie, and heard nothing for `timeout` (10 s) before.
+    // cookie, and without a goodbye it waits `timeout` (10 s by default) to end it.
     this.#closingSends = goodbye && this.#cookie ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
     this.#closingSequence = this.#nextSequence;
     this.state = "disconnected";
@@ -2025,17 +2029,18 @@ class Connection implements Peer {
 
   /**
    * Takes one data packet. Parses all of it and checks it before applying
-   * any of it: returns false for an invalid packet, one that changed nothing
-   * and is to be counted; true for one taken, or one that arrived before (a
-   * duplicate, counted here).
+   * any of it: returns false for a packet invalid or refused, to be counted,
+   * which changed nothing (but over a reliable socket, where nothing would
+   * resend it, a packet refused for a bound ends the connection); true for
+   * one taken, or one that arrived before (a duplicate, counted here).
    */
   receive(datagram: Uint8Array, now: number): boolean {
     // The header (a few bytes, read without a change), then the tag: anything that fails either is not from the peer,
-    // and nothing more of it is read. Each lap of the 16-bit packet
-    // sequence adds 1 to the key's second word, so that a packet recorded a lap before (65,536 packets ago, about 18
-    // minutes at 60 a second) fails. The lap is the latest received's (#receiveKey's), or the next when the sequence
-    // is ahead of it across 0, or the one before when behind it across 0 (a late packet): one hash, as before. How
-    // far ahead plus the latest is the sequence unwrapped (-32,768 to 98,302), and >> 16 gives its lap: -1, 0 or 1.
+    // and nothing more of it is read. Each lap of the 16-bit packet sequence adds 1 to the key's second word, so that
+    // a packet recorded a lap before (65,536 packets ago, about 18 minutes at 60 a second) fails. The lap is the
+    // latest received's (#receiveKey's), or the next when the sequence is ahead of it across 0, or the one before when
+    // behind it across 0 (a late packet), so a packet still costs one hash. How far ahead plus the latest is the
+    // sequence unwrapped (-32,768 to 98,302), and >> 16 gives its lap: -1, 0 or 1.
     const sequence = datagram[1] << 8 | datagram[2]; // 0 for a datagram too short, which fails the header
     const ahead = sequenceAhead(sequence, this.#remoteLatest);
     const key: TagKey = [this.#receiveKey[0], this.#receiveKey[1] + ((ahead + this.#remoteLatest) >> 16)];
@@ -2260,7 +2265,7 @@ class Connection implements Peer {
 
   /**
    * The next datagram to send now, or undefined when nothing is due: a HELLO
-   * while connecting, a CLOSING after `disconnect()`, else a data packet
+   * while connecting, a CLOSING once it ended with a goodbye (see end), else a data packet
    * (at most `packetsPerUpdate` per update) or an ack or keepalive. The Host
    * asks again after each datagram, and stops at undefined until its next update.
    */
@@ -2290,12 +2295,11 @@ class Connection implements Peer {
     // a HELLO it answered late (a server stalled past twice maxEvents), a ghost that waited `timeout` (a review).
     if (now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout", this.state != "connected");
     if (this.state == "disconnecting" && !this.#queuedBytes) this.end(); // all sent and acked: the goodbye goes
-    // A reliable stream that has waited `timeout` ms for one missing piece while later ones arrive
-    // will wait forever: the sender believes it delivered (a bug or a forged ack), or its link lost every
-    // resend for that long (a link no game can use).
     // A new update's count of states rebuilt (one that ends below delivers nothing more, and never reads it).
     this.#rebuiltBytes = 0;
-    // End the connection rather than stall it in silence.
+    // A reliable or unordered stream that has waited `timeout` ms for one missing piece while later ones arrive
+    // will wait forever: the sender believes it delivered (a bug or a forged ack), or its link lost every
+    // resend for that long (a link no game can use). End the connection rather than stall it in silence.
     for (const stream of this.#streamList) {
       if (now - stream.waitingSince > this.#config.timeout) return this.end("timeout");
     }
@@ -2332,7 +2336,8 @@ class Connection implements Peer {
 
   /**
    * Chooses the pieces of the next packet. Whole messages due go first (resends, then new ones within
-   * the receive window), then fragments, so a large transfer never holds up small messages; then pieces
+   * the receive window), then fragments, so a large transfer does not hold up small messages (every fourth
+   * packet the fragments go first, so small ones cannot hold it up for good either); then pieces
    * already sent ride along again in the room left, more often the more packets are lost.
    */
   #nextPacket(now: number): Uint8Array | undefined {
@@ -2354,7 +2359,7 @@ class Connection implements Peer {
       if (piece.sends++) this.count("messagesResent");
       else if (piece.mode < SEQUENCED && !this.#sink.reliable) this.#inFlight.push(piece);
       else {
-        piece.done = true; // unreliable pieces go once, and everything over a reliable socket
+        piece.done = true; // sequenced, unreliable and state pieces go once, and everything over a reliable socket
         this.#queuedBytes -= HELD_PIECE_BYTES + piece.payload.length;
       }
       chosen.push(piece);
@@ -2403,11 +2408,12 @@ class Connection implements Peer {
           quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 3))
       ) return undefined;
     }
-    // Clock sync rides in the first packet of an update with room for the most it takes (a request and an answer,
-    // 37 bytes): in the first packet only, it never rode while a state's pieces filled that one, and a peer sending
-    // states of more than a packet every update was never synced (a review, 2026-12-03). It never sends a packet of
-    // its own: traffic, acks and keepalives carry it, not an ack that cannot wait (see mustAck): a peer that sends
-    // nothing and is sent more than ACK_EVERY_PACKETS packets an update (a state of 20 KB an update) is not synced.
+    // Clock sync rides in the first packet, of any update, with room for the most it takes (a request and an answer,
+    // 37 bytes): offered the first packet of an update only, it never rode while a state's pieces filled that one,
+    // and a peer sending states of more than a packet every update was never synced (a review, 2026-12-03). It never
+    // sends a packet of its own: traffic, acks and keepalives carry it, not an ack that cannot wait (see mustAck): a
+    // peer that sends nothing and is sent more than ACK_EVERY_PACKETS packets an update (a state of 20 KB an update)
+    // is not synced.
     const controls = used + 37 > room ? [] : this.clock.frames(now);
     for (const control of controls) used += frameBytes(control);
     takePlanned(2);
@@ -2437,9 +2443,9 @@ class Connection implements Peer {
   }
 
   /**
-   * Applies an ack of `ack` and the 32 packets before it: the packets that fell out of the bits unacked as the
-   * ack moved on past the newest acked before are lost too (a burst of loss longer than the bits is found by acks,
-   * not by a timeout).
+   * Applies an ack of `ack` and the 32 packets before it. When the oldest of the bits is a loss too, the packets
+   * that fell out of the bits unacked, as the ack moved on past the newest acked before, are lost too (a burst of
+   * loss longer than the bits is found by acks, not by a timeout); not over a reliable socket, which has no acks.
    */
   #applyAcks(ack: number, ackBits: number, now: number): void {
     const advance = sequenceAhead(ack, this.#newestAcked);
@@ -2451,7 +2457,7 @@ class Connection implements Peer {
       const sequence = (ack - 1 - bit) & 0xffff;
       const slot = sequence & (SENT_PACKET_SLOTS - 1);
       const packet = this.#sent[slot];
-      // Unacked while two later packets arrived: lost. Count it once, and resend its pieces now,
+      // Unacked while a packet sent two or more after it was acked: lost. Count it once, and resend its pieces now,
       // not after a timeout.
       if (packet?.sequence !== sequence || (!acked && (packet.counted || bit < 1))) continue;
       // An acked packet's slot is let go. The congestion window: grown by an ack, cut by a loss of a packet sent since
@@ -2651,8 +2657,8 @@ export class Host {
   #socket: Socket;
   #connections = new Map<string, Connection>();
   /**
-   * What the connections share with the Host, the event queue and the timed messages waiting for their time among
-   * it (of one time, in the order they came).
+   * What the connections share with the Host: its config, stats and clock, the event queue, and the timed messages
+   * waiting for their time (soonest first; of one time, in the order they came).
    */
   #sink: Sink;
   /**
@@ -2853,8 +2859,9 @@ export class Host {
       } else if (third !== cookie) {
         this.#send(writeHandshake(CHALLENGE, second, cookie), from);
       } else if (connection?.nonce == second) {
-        // Our first packet was lost: answer again. Ended (the game dropped it on "connect"), a HELLO of the
-        // same nonce sent again before our answer arrived must not make it again, a ghost with a new "connect".
+        // Our first packet was lost: answer again. A connection no longer connected (the game dropped it on
+        // "connect") is not made again by a HELLO of its nonce that was sent before our answer arrived: that would be
+        // a ghost, with a new "connect".
         if (connection.state == "connected") this.#send(connection.packet(now), connection);
       } else if (
         !(connection?.state == "connecting" && connection.nonce > second ||
@@ -2903,12 +2910,12 @@ export class Host {
    * then wait in the queue. A wrong port, or no server there, is a `"timeout"`
    * after `timeout` ms: UDP hears no answer, and Linux reports nothing. A
    * server listening on 0.0.0.0 answers from the address it is reached at:
-   * connect to "127.0.0.1:port": `connect` throws a RangeError for 0.0.0.0,
+   * connect to "127.0.0.1:port": over UDP `connect` throws a RangeError for 0.0.0.0,
    * :: and 0 (its answers would come from an address that is no peer). Connecting again to an
    * address connecting or connected returns the same peer.
    *
    * @param address the socket address of the other Host
-   * @returns the peer, in state `"connecting"`
+   * @returns the peer: a new one in state `"connecting"`, or the one already connecting or connected there
    * @throws {RangeError} for an address the socket cannot send to (`"nonsense"` on UDP); no peer is left behind
    * @throws {TypeError} once the Host is closed
    */
@@ -2937,8 +2944,10 @@ export class Host {
 
   /**
    * Disconnects every peer (each hears `"closed"`: CLOSE_BURST copies of the
-   * goodbye leave at once, as nothing can wait for their acks), then closes
-   * the socket. `poll()` hands out nothing after it.
+   * goodbye leave at once, as nothing can wait for their acks; one over a
+   * reliable socket; none for a peer still waiting for its challenge, of which
+   * the other Host keeps nothing yet), then closes the socket. `poll()` hands
+   * out nothing after it.
    */
   close(): void {
     if (this.#closed) return;
@@ -2970,12 +2979,12 @@ export class Host {
 // The delta is an XOR of the packed bytes against the baseline's, zero runs
 // collapsed: for a world of 64 entities where 10% move per tick, 8.4 times
 // fewer wire bytes than packing it whole over 30 s, 12 times once every entity
-// has moved (bench/state.ts), from 60 lines that know nothing of the values.
+// has moved (bench/state.ts), from about 40 lines (xorDelta, applyDelta) that know nothing of the values.
 // A structural diff (changed leaves and their paths, packed) measured 1.8
 // times larger in steady state, and smaller only while numbers change width
 // (an integer becoming a float shifts every byte after it for the XOR).
 
-/** One snapshot sent: its packed bytes, and how many of its pieces' packets were acked. */
+/** One snapshot sent: its packed bytes, and how many of its pieces are not yet acked. */
 interface SentSnapshot {
   sequence: number;
   /** Its pieces not yet acked (each is sent once, in one packet): their count once they are queued, then down to 0. */
@@ -3017,10 +3026,11 @@ class Snapshots {
   #newestDelivered = -1;
 
   /**
-   * A packet with a piece of `sent` was acked: once all were, the receiver holds it, a baseline, while its slot holds
-   * it (encode checks). The newest acked, whatever its slot: taking only one whose slot still held it, a late one acked
-   * with a newer one whose slot had gone became the baseline, which a receiver that kept only its newest did not have
-   * (a review, 2026-12-03: 21,490 states lost in 300 seeded runs, gaps of 3.5 s).
+   * A packet with a piece of `sent` was acked: once all its pieces were, the receiver holds it, a baseline while its
+   * slot here holds it (encode checks). The newest acked is taken whatever its slot: when only one whose slot still
+   * held it was taken, a late one acked with a newer one whose slot had gone became the baseline, which a receiver
+   * that kept only its newest did not have (a review, 2026-12-03: 21,490 states lost in 300 seeded runs, gaps of
+   * 3.5 s).
    */
   acked(sent: SentSnapshot): void {
     if (
@@ -3083,8 +3093,8 @@ class Snapshots {
     // too. A state 32 sequences late (states superseded unsent take theirs too) took a newer one's slot, the baseline
     // of the next delta maybe; that delta failed, its packets acked all the same, so its sender built the next on it,
     // and so on: one datagram 160 ms late on a clean link, and half the states were lost for good (a review,
-    // 2026-12-03). Only the newest kept, a late one acked the sender took when the newer one's slot there had gone
-    // (the next review).
+    // 2026-12-03). Keeping only the newest failed too: the sender took a late one, acked, as its baseline when the
+    // newer one's slot there had gone (the next review).
     if (newest) this.#newestDelivered = sequence;
     // The newest always: after 32,768 sequences in other slots (deltas of 2 pieces for minutes, then of 1), the state a
     // slot still held read as newer than any new one, and none was kept again (a review, 2026-12-03).
@@ -3220,8 +3230,8 @@ function insertByTime<T>(list: [number, T, ...unknown[]][], time: number, value:
  * ```
  */
 export function lerp<T>(a: T, b: T, fraction: number): T {
-  // Numbers whose difference is not finite (Infinity, a time never reached, unchanged or not) take the later one, as
-  // a value that does not interpolate does: they read NaN (reviews, 2026-12-03).
+  // Numbers whose difference is not finite (Infinity, such as a time never reached, changed or not) take the later
+  // one, as a value that does not interpolate does: interpolated, they read NaN (reviews, 2026-12-03).
   if (typeof a === "number" && typeof b === "number") return (isFinite(b - a) ? a + fraction * (b - a) : b) as T;
   // Walked into: two arrays, or two plain objects (a class's instance may hold anything).
   const kind = (value: unknown) => value && typeof value === "object" && Object.getPrototypeOf(value);
@@ -3273,7 +3283,7 @@ export class Timeline<T> {
    *
    * @param time the render time, ms on the sender's clock
    * @returns the state before, the state after, the fraction between
-   * @throws {RangeError} for a time that is not a finite number (it found the oldest state)
+   * @throws {RangeError} for a time that is not a finite number (unchecked, NaN found the oldest state)
    */
   at(time: number): [before: T, after: T, fraction: number] | undefined {
     if (!Number.isFinite(time)) throw new RangeError(`A time is a finite number of ms, not ${time}`);
@@ -3324,7 +3334,7 @@ type Flying = [at: number, order: number, deliver: () => void];
 /** The order of memoryNet's heap: sooner first (`at`, index 0); of two due at once, the one sent first (`order`, 1). */
 const sooner = (a: Flying, b: Flying): boolean => (a[0] - b[0] || a[1] - b[1]) < 0;
 
-/** The delays (ms) with which one datagram of `size` bytes arrives: none when lost, two when duplicated. */
+/** A simulated link: the delays (ms) with which one datagram of `size` bytes arrives, none when lost, two when duplicated. */
 function link(options: LinkOptions = {}): (size: number) => number[] {
   // No options, a perfect link: `condition(socket)` and `net.link(from, to)` without them threw on undefined.
   let burst = 0; // datagrams of the current burst still to lose
