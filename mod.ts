@@ -3614,8 +3614,9 @@ export function denoUdp(conn: DenoDatagramConn): Socket {
           const [data, from] = await received;
           receive(data.slice(), joinAddress(from.port!, from.hostname!));
         } catch (error) {
-          // Linux reports an ICMP port unreachable as ECONNREFUSED on a later receive: counted, and
-          // the socket goes on. A closed socket's receive fails with BadResource or Interrupted: stop.
+          // Any other failed receive is counted, and the socket goes on (Linux tells an unconnected socket nothing
+          // of an ICMP port unreachable: see e2e/faults_test.ts). A closed socket's receive fails with BadResource or
+          // Interrupted: stop.
           const name = (error as Error)?.name;
           if (!open() || name == "BadResource" || name == "Interrupted") break;
           fail(error);
