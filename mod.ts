@@ -2445,7 +2445,7 @@ class Connection implements Peer {
   /**
    * Applies an ack of `ack` and the 32 packets before it. When the oldest of the bits is a loss too, the packets
    * that fell out of the bits unacked, as the ack moved on past the newest acked before, are lost too (a burst of
-   * loss longer than the bits is found by acks, not by a timeout); not over a reliable socket, which has no acks.
+   * loss longer than the bits is found by acks, not by a timeout); not over a reliable socket, which loses nothing.
    */
   #applyAcks(ack: number, ackBits: number, now: number): void {
     const advance = sequenceAhead(ack, this.#newestAcked);
