@@ -29,7 +29,7 @@
  * pack uses it to stop on a cycle.
  */
 const MAX_DEPTH = 256;
-/** The pack buffer grows in chunks this large; many small messages share one. */
+/** A new pack buffer is at least this large (twice the message begun, when larger); many small messages share one. */
 const PACK_CHUNK_BYTES = 8192;
 /**
  * ASCII strings up to this many bytes (map keys, short tags) are decoded
@@ -322,7 +322,10 @@ export interface SendOptions {
   at?: number;
 }
 
-/** Counters and estimates of a peer, or of a whole Host (summed over its peers). */
+/**
+ * Counters and estimates of a peer, or of a whole Host: its counters are its peers' summed, with the datagrams of no
+ * peer; its estimates are made over the packets of all its peers.
+ */
 export interface Stats {
   /**
    * Smoothed round-trip time in ms (RFC 6298 SRTT), 0 before the first sample: a side that sends only acks and
@@ -360,9 +363,12 @@ export type HostEvent =
   | { type: "disconnect"; peer: Peer; reason: DisconnectReason };
 
 /**
- * Why a peer is gone: `"timeout"` (silent for `HostOptions.timeout` ms),
- * `"closed"` (it disconnected, or its Host closed), `"full"` (its Host has
- * `maxPeers` peers), `"refused"` (its Host runs another `protocol`).
+ * Why a peer is gone: `"timeout"` (silent for `HostOptions.timeout` ms, or a
+ * reliable channel of it waited that long for a missing piece), `"closed"` (it
+ * disconnected, or its Host closed; also for a WebSocket that closed, a new
+ * connection from its address, and the cases that {@linkcode Host.connect}
+ * and `HostOptions.maxEvents` tell), `"full"` (its Host has `maxPeers`
+ * peers), `"refused"` (its Host runs another `protocol`).
  */
 export type DisconnectReason = "timeout" | "closed" | "full" | "refused";
 
