@@ -3571,8 +3571,15 @@ function udpSocket(runtime: {
       const port = +match?.[3]!; // NaN when it does not match: +undefined
       const hostname = match?.[1] ?? match?.[2];
       const done = (error?: unknown) => {
+        // The last send of a closed socket closes it. A game that closed the runtime's socket itself too (a tidy-up
+        // after host.close()) made that close throw here, in the send's callback: Deno's BadResource was an uncaught
+        // rejection that ended the process (a review, 2026-12-03).
+        try {
+          if (!--inFlight && closed) runtime.close();
+        } catch {
+          // Closed already: nothing more to do.
+        }
         if (error) notify({ type: "error", address: to, error });
-        if (!--inFlight && closed) runtime.close();
       };
       // Zeros, dots and colons alone: 0.0.0.0 or :: however written, where a server listens, reached at 127.0.0.1.
       if (!(port > 0 && port < 65536) || /^[0.:]+$/.test(hostname!)) {

@@ -502,6 +502,40 @@ Deno.test("denoUdp: a listener that throws is counted as a fault, and the datagr
   assert.deepEqual(faults.map((event) => event.type), ["error"]);
 });
 
+Deno.test("denoUdp: a socket closed while its last send is in flight, its conn closed by the game too, throws nothing later", async () => {
+  // host.close() closes the socket once its goodbyes have left. A game that closed the conn itself too (a tidy-up)
+  // made that late close throw BadResource in the send's callback: an uncaught rejection, which ends a Deno process
+  // (a review, 2026-12-03; e2e/faults_test.ts has it on real sockets). Here the rejection is caught by the test.
+  let finishSend = () => {};
+  let closes = 0;
+  const conn: DenoDatagramConn = {
+    receive: () => new Promise(() => {}),
+    send: () => new Promise((resolve) => finishSend = () => resolve(0)),
+    close() {
+      if (closes++) throw new Error("Bad resource ID"); // as Deno's BadResource, closed already
+    },
+  };
+  let rejected: unknown;
+  const onRejection = (event: PromiseRejectionEvent) => {
+    rejected = event.reason;
+    event.preventDefault();
+  };
+  globalThis.addEventListener("unhandledrejection", onRejection);
+  try {
+    const socket = denoUdp(conn);
+    socket.listen(() => {}, () => {});
+    socket.send(Uint8Array.of(1), "127.0.0.1:4000"); // a goodbye, in flight
+    socket.close(); // waits for it
+    conn.close(); // the game's own
+    finishSend();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  } finally {
+    globalThis.removeEventListener("unhandledrejection", onRejection);
+  }
+  assert.equal(rejected, undefined);
+  assert.equal(closes, 2, "the socket still closes the conn after its last send");
+});
+
 Deno.test("denoUdp: a receive that throws at once rejects its loop, once, never a loop with no await", async () => {
   // Caught and counted, such a throw was tried again at once with no await between: a loop that never let
   // `new Host` return (it was how a conn with no receive hung the process, before denoUdp checked for one). Here the

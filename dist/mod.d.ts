@@ -14,7 +14,7 @@
  *
  * const bytes = pack({ t: "move", x: 12.5, y: -3, keys: [1, 0, 1] });
  * const message = unpack(bytes) as { t: string; x: number };
- * console.log(bytes.length, message.t, message.x); // 31 "move" 12.5
+ * console.log(bytes.length, message.t, message.x); // 31 move 12.5
  * ```
  *
  * @module
@@ -58,7 +58,7 @@ export interface SendOptions {
      * `"reliable"` (the default): arrives once, in order within its channel.
      * `"unordered"`: arrives once, in any order. `"sequenced"`: may be lost, and
      * an older message is dropped once a newer one arrived. `"unreliable"`: may
-     * be lost, duplicated never, ordered never. `"state"`: the whole state of
+     * be lost, never duplicated, in no set order. `"state"`: the whole state of
      * a world, sent Quake 3 style as a delta against the newest state the
      * receiver acknowledged; the receiver gets the whole latest state, never an
      * older one after a newer (see the README's "Snapshots").
@@ -72,15 +72,18 @@ export interface SendOptions {
      * one `at` are delivered together (in send order on one channel in
      * "reliable" mode, else as they arrived). One whose time has passed when it
      * arrives is held too, with `late: true`, and comes out of the next `poll()`
-     * in time order, behind those of its time held before it. `send` throws for one more than this
-     * Host's `timeout` ms ahead (10 s by default; a `Date.now()` time on a
-     * `performance.now()` clock is), and the receiver drops one more than its
-     * own `timeout` ahead, counted in `stats.timedDropped` (for a time further
-     * off, send the time in the message).
+     * in time order, behind those of its time held before it. `send` throws for
+     * a time more than this Host's `timeout` ms ahead (10 s by default), such as
+     * a `Date.now()` time on a `performance.now()` clock, and the receiver drops
+     * one more than its own `timeout` ahead, counted in `stats.timedDropped`
+     * (for a time further off, send the time in the message).
      */
     at?: number;
 }
-/** Counters and estimates of a peer, or of a whole Host (summed over its peers). */
+/**
+ * Counters and estimates of a peer, or of a whole Host: its counters are its peers' summed, with the datagrams of no
+ * peer; its estimates are made over the packets of all its peers.
+ */
 export interface Stats {
     /**
      * Smoothed round-trip time in ms (RFC 6298 SRTT), 0 before the first sample: a side that sends only acks and
@@ -120,9 +123,12 @@ export type HostEvent = {
     reason: DisconnectReason;
 };
 /**
- * Why a peer is gone: `"timeout"` (silent for `HostOptions.timeout` ms),
- * `"closed"` (it disconnected, or its Host closed), `"full"` (its Host has
- * `maxPeers` peers), `"refused"` (its Host runs another `protocol`).
+ * Why a peer is gone: `"timeout"` (silent for `HostOptions.timeout` ms, or a
+ * reliable channel of it waited that long for a missing piece), `"closed"` (it
+ * disconnected, or its Host closed; also for a WebSocket that closed, a new
+ * connection from its address, and the cases that {@linkcode Host.connect}
+ * and `HostOptions.maxEvents` tell), `"full"` (its Host has `maxPeers`
+ * peers), `"refused"` (its Host runs another `protocol`).
  */
 export type DisconnectReason = "timeout" | "closed" | "full" | "refused";
 /**
@@ -282,8 +288,8 @@ export interface HostOptions {
      * monotonic one: a clock that steps back (`Date.now` after a correction) delays timers and resends until it
      * catches up. Give a function that needs no `this`: `() => performance.now()`, not `performance.now`. Every
      * reading is checked: one that is not a finite number throws a RangeError from the call that read it (`new Host`,
-     * `update`, `poll`, `connect`, `send` with `at` or a state; a datagram's arrival: into the socket's listener), and
-     * changes nothing. `close` reads none, nor do `update` and `poll` after it.
+     * `update`, `poll`, `connect`, `send` with `at` or a state, `remoteTime()`; a datagram's arrival: into the socket's
+     * listener), and changes nothing. `close` reads none, nor do `update` and `poll` after it.
      */
     now?: () => number;
     /**
@@ -316,10 +322,11 @@ export interface HostOptions {
      */
     maxQueuedBytes?: number;
     /**
-     * Events not yet polled (default 4096): past it, a datagram of a peer that has half of them or more waits for
-     * its sender to resend it (over a reliable socket, where nothing is resent, that peer is dropped: `"closed"` on
-     * both sides); other peers' datagrams still go in, up to twice it, past which every peer's wait, and so does a
-     * new peer (its HELLO goes unanswered until a poll; its Host sends it again every 100 ms until `timeout`).
+     * Events not yet polled (default 4096). Once they reach it, a datagram with messages from a peer that has half of
+     * them or more is refused and waits for its sender to resend it (over a reliable socket, where nothing is resent,
+     * that peer is dropped: `"closed"` on both sides); other peers' datagrams still go in, up to twice it. There every
+     * peer's datagrams with messages wait, and past it a new peer's HELLO goes unanswered until a poll (its Host sends
+     * it again every 100 ms until `timeout`).
      */
     maxEvents?: number;
     /**
@@ -502,12 +509,12 @@ export declare class Host {
      * then wait in the queue. A wrong port, or no server there, is a `"timeout"`
      * after `timeout` ms: UDP hears no answer, and Linux reports nothing. A
      * server listening on 0.0.0.0 answers from the address it is reached at:
-     * connect to "127.0.0.1:port": `connect` throws a RangeError for 0.0.0.0,
+     * connect to "127.0.0.1:port": over UDP `connect` throws a RangeError for 0.0.0.0,
      * :: and 0 (its answers would come from an address that is no peer). Connecting again to an
      * address connecting or connected returns the same peer.
      *
      * @param address the socket address of the other Host
-     * @returns the peer, in state `"connecting"`
+     * @returns the peer: a new one in state `"connecting"`, or the one already connecting or connected there
      * @throws {RangeError} for an address the socket cannot send to (`"nonsense"` on UDP); no peer is left behind
      * @throws {TypeError} once the Host is closed
      */
@@ -516,8 +523,10 @@ export declare class Host {
     [Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined>;
     /**
      * Disconnects every peer (each hears `"closed"`: CLOSE_BURST copies of the
-     * goodbye leave at once, as nothing can wait for their acks), then closes
-     * the socket. `poll()` hands out nothing after it.
+     * goodbye leave at once, as nothing can wait for their acks; one over a
+     * reliable socket; none for a peer still waiting for its challenge, of which
+     * the other Host keeps nothing yet), then closes the socket. `poll()` hands
+     * out nothing after it.
      */
     close(): void;
 }
@@ -580,7 +589,7 @@ export declare class Timeline<T> {
      *
      * @param time the render time, ms on the sender's clock
      * @returns the state before, the state after, the fraction between
-     * @throws {RangeError} for a time that is not a finite number (it found the oldest state)
+     * @throws {RangeError} for a time that is not a finite number (unchecked, NaN found the oldest state)
      */
     at(time: number): [before: T, after: T, fraction: number] | undefined;
     /**

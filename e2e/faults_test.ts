@@ -12,17 +12,19 @@ import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { denoUdp, Host, type HostEvent, nodeUdp, type Socket, webSocket, webSocketServer } from "../mod.ts";
 
-type Bound = { socket: Socket; address: string };
+/** A jamnet socket, its address, and the runtime's own socket under it. */
+type Bound = { socket: Socket; address: string; runtime: { close(): unknown } };
 
 const adapters: [string, () => Promise<Bound>][] = [
   ["denoUdp", () => {
     const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-    return Promise.resolve({ socket: denoUdp(conn), address: `127.0.0.1:${(conn.addr as Deno.NetAddr).port}` });
+    const address = `127.0.0.1:${(conn.addr as Deno.NetAddr).port}`;
+    return Promise.resolve({ socket: denoUdp(conn), address, runtime: conn });
   }],
   ["nodeUdp", async () => {
     const udp = dgram.createSocket("udp4");
     await new Promise<void>((resolve) => udp.bind(0, "127.0.0.1", resolve));
-    return { socket: nodeUdp(udp), address: `127.0.0.1:${udp.address().port}` };
+    return { socket: nodeUdp(udp), address: `127.0.0.1:${udp.address().port}`, runtime: udp };
   }],
 ];
 
@@ -85,6 +87,23 @@ for (const [name, open] of adapters) {
     assert.equal(clientHost.stats.socketErrors, 1);
     serverHost.close();
     clientHost.close();
+    await sleep(20);
+  });
+
+  Deno.test(`${name}: the game closing its runtime socket after its Host's close(), a peer connected, throws nothing`, async () => {
+    // host.close() sends its goodbyes and closes the socket once they have left. A game that closed the runtime
+    // socket too, tidying up, made that late close throw in the send's callback: Deno's BadResource was an uncaught
+    // rejection, which ended the process (a review, 2026-12-03). The test runner fails a test that leaves one.
+    const server = await open();
+    const client = await open();
+    const serverHost = new Host(server.socket);
+    const clientHost = new Host(client.socket);
+    const peer = clientHost.connect(server.address);
+    await run([serverHost, clientHost], () => peer.state === "connected");
+    clientHost.close();
+    client.runtime.close();
+    await sleep(100); // the goodbyes' sends settle
+    serverHost.close();
     await sleep(20);
   });
 

@@ -1230,6 +1230,13 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "a socket's late close unguarded: a conn the game closed too throws in the send's callback",
+    edits: [[
+      "        try {\n          if (!--inFlight && closed) runtime.close();\n        } catch {\n          // Closed already: nothing more to do.\n        }",
+      "        if (!--inFlight && closed) runtime.close();",
+    ]],
+  },
+  {
     name: "-0 packed as an integer: it comes back as 0",
     edits: [["if (!Number.isSafeInteger(value) || 1 / value < -1)", "if (!Number.isSafeInteger(value))"]],
   },
