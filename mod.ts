@@ -29,7 +29,10 @@
  * pack uses it to stop on a cycle.
  */
 const MAX_DEPTH = 256;
-/** A new pack buffer is at least this large (twice the message begun, when larger); many small messages share one. */
+/**
+ * A new pack buffer is at least this large (else twice the message begun plus the bytes asked for); many small
+ * messages share one.
+ */
 const PACK_CHUNK_BYTES = 8192;
 /**
  * ASCII strings up to this many bytes (map keys, short tags) are decoded
@@ -58,7 +61,7 @@ const SENT_PACKET_SLOTS = 1024;
 const MAX_SEQUENCE_JUMP = 16 * SENT_PACKET_SLOTS;
 /**
  * Sequences of reliable pieces (each piece of a message takes one) a stream accepts ahead of the next one it delivers;
- * the sender never sends past it.
+ * the sender never sends past it (not over a reliable socket, which loses nothing and is not bounded so).
  */
 const RECEIVE_WINDOW = 1024;
 
@@ -364,7 +367,7 @@ export type HostEvent =
 
 /**
  * Why a peer is gone: `"timeout"` (silent for `HostOptions.timeout` ms, or a
- * reliable channel of it waited that long for a missing piece), `"closed"` (it
+ * reliable or unordered channel of it waited that long for a missing piece), `"closed"` (it
  * disconnected, or its Host closed; also for a WebSocket that closed, a new
  * connection from its address, and the cases that {@linkcode Host.connect}
  * and `HostOptions.maxEvents` tell), `"full"` (its Host has `maxPeers`
@@ -1506,7 +1509,7 @@ class Stream {
   /** The next sequence to send. */
   nextSend = 0;
   /**
-   * Pieces not done, in sequence order: for reliable modes every piece not
+   * Pieces not yet let go, in sequence order: for reliable modes every piece not
    * yet acked (over a reliable socket, not yet sent), for the others every
    * piece not yet sent. Done pieces at the front are let go in batches as the
    * front moves on (see nextUnsent).
@@ -2906,7 +2909,7 @@ export class Host {
         // both kept, for a ghost of keys the other no longer has, and both time out (60 ms of jitter: 24 runs of 200;
         // a review, 2026-12-03). Kept while connected too, a peer restarted at the same address and port whose new
         // nonce was the smaller waited for its old self's timeout, and its own connect() timed out first: telling a
-        // live connection from a dead one would settle both (about 30 bytes).
+        // live connection from a dead one settles both: bench/simultaneous_liveness.patch (34 bytes).
         // Past twice maxEvents not yet polled (one at that index), no answer and nothing changes: the HELLO
         // comes again (HANDSHAKE_RETRY_MS), and gets in once the game polls. Each HELLO made a "connect" and, from one
         // address, ended the last with a "disconnect": 20,000 with good cookies between two polls kept 32 MiB (a

@@ -403,7 +403,7 @@ function randomValue(
     case 2: {
       const bits = Math.floor(random() * 54);
       const magnitude = Math.floor(random() * 2 ** bits);
-      return random() < 0.5 ? magnitude : -magnitude; // -0 too (1 in 108 of these)
+      return random() < 0.5 ? magnitude : -magnitude; // -0 too (1 in 54 of these)
     }
     case 3: {
       const view = new DataView(new ArrayBuffer(8));

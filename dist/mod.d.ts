@@ -124,7 +124,7 @@ export type HostEvent = {
 };
 /**
  * Why a peer is gone: `"timeout"` (silent for `HostOptions.timeout` ms, or a
- * reliable channel of it waited that long for a missing piece), `"closed"` (it
+ * reliable or unordered channel of it waited that long for a missing piece), `"closed"` (it
  * disconnected, or its Host closed; also for a WebSocket that closed, a new
  * connection from its address, and the cases that {@linkcode Host.connect}
  * and `HostOptions.maxEvents` tell), `"full"` (its Host has `maxPeers`
