@@ -502,6 +502,23 @@ Deno.test("denoUdp: a listener that throws is counted as a fault, and the datagr
   assert.deepEqual(faults.map((event) => event.type), ["error"]);
 });
 
+/** Runs `run`, waits 20 ms, and returns the reason of an unhandled rejection meanwhile (one would end the process). */
+async function rejectionDuring(run: () => void): Promise<unknown> {
+  let rejected: unknown;
+  const onRejection = (event: PromiseRejectionEvent) => {
+    rejected = event.reason;
+    event.preventDefault();
+  };
+  globalThis.addEventListener("unhandledrejection", onRejection);
+  try {
+    run();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  } finally {
+    globalThis.removeEventListener("unhandledrejection", onRejection);
+  }
+  return rejected;
+}
+
 Deno.test("denoUdp: a socket closed while its last send is in flight, its conn closed by the game too, throws nothing later", async () => {
   // host.close() closes the socket once its goodbyes have left. A game that closed the conn itself too (a tidy-up)
   // made that late close throw BadResource in the send's callback: an uncaught rejection, which ends a Deno process
@@ -515,23 +532,14 @@ Deno.test("denoUdp: a socket closed while its last send is in flight, its conn c
       if (closes++) throw new Error("Bad resource ID"); // as Deno's BadResource, closed already
     },
   };
-  let rejected: unknown;
-  const onRejection = (event: PromiseRejectionEvent) => {
-    rejected = event.reason;
-    event.preventDefault();
-  };
-  globalThis.addEventListener("unhandledrejection", onRejection);
-  try {
+  const rejected = await rejectionDuring(() => {
     const socket = denoUdp(conn);
     socket.listen(() => {}, () => {});
     socket.send(Uint8Array.of(1), "127.0.0.1:4000"); // a goodbye, in flight
     socket.close(); // waits for it
     conn.close(); // the game's own
     finishSend();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  } finally {
-    globalThis.removeEventListener("unhandledrejection", onRejection);
-  }
+  });
   assert.equal(rejected, undefined);
   assert.equal(closes, 2, "the socket still closes the conn after its last send");
 });
@@ -549,18 +557,7 @@ Deno.test("denoUdp: a receive that throws at once rejects its loop, once, never 
     send: () => Promise.resolve(0),
     close() {},
   };
-  let rejected: unknown;
-  const onRejection = (event: PromiseRejectionEvent) => {
-    rejected = event.reason;
-    event.preventDefault();
-  };
-  globalThis.addEventListener("unhandledrejection", onRejection);
-  try {
-    denoUdp(conn).listen(() => {}, () => {});
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  } finally {
-    globalThis.removeEventListener("unhandledrejection", onRejection);
-  }
+  const rejected = await rejectionDuring(() => denoUdp(conn).listen(() => {}, () => {}));
   assert.equal(calls, 1);
   assert.match(String(rejected), /receive broke/);
 });
