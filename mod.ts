@@ -642,8 +642,11 @@ export interface MemoryNet {
 
 // ─── Bytes ──────────────────────────────────────────────────────────────────
 
-/** Bytes a varint of `value` takes. */
-const varintBytes = (value: number): number => value < 2 ** 7 ? 1 : value < 2 ** 14 ? 2 : value < 2 ** 21 ? 3 : 4;
+/**
+ * Bytes a varint of a frame's or a snapshot's header takes: its values are under 2 ** 16 (a length within an mtu of at
+ * most 65,507, a fragment below 2,048, a distance between 16-bit sequences), so never 4 bytes.
+ */
+const varintBytes = (value: number): number => value < 2 ** 7 ? 1 : value < 2 ** 14 ? 2 : 3;
 
 /**
  * Reads a datagram front to back. A read past the end yields 0 and clears
@@ -1430,8 +1433,9 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
 /**
  * Reads the frame at the reader (with its delivery time, when a TIMED control
  * frame comes first), or undefined when it is truncated or not in the one
- * form writeFrame gives: a NEXT that follows no frame of its stream, a channel
- * byte of 0, a fragment flag on a whole reliable message, a control frame of
+ * form writeFrame gives: a NEXT that follows no frame of its stream or has the
+ * channel bit, a frame in full where NEXT applies, a channel byte of 0, a
+ * fragment flag on a whole reliable message, a control frame of
  * an unknown kind or of another length than its kind's, on a channel or
  * timed, a TIMED frame that times nothing or at no finite time, an overlong
  * varint.
@@ -1448,7 +1452,8 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   const fragment = hasFlag ? reader.varint() : 1;
   const length = isNext ? reader.varint() : lengthCode >= NEXT ? NEXT + reader.varint() : lengthCode;
   const frame: Frame = { channel, mode, sequence, fragment, payload: reader.take(length) };
-  const canonical = (isNext ? !timed && follows(frame, previous) : channel || !(head & HAS_CHANNEL)) &&
+  // The channel bit only on a full frame, and only for a channel byte above 0; NEXT exactly where writeFrame writes it.
+  const canonical = !(head & HAS_CHANNEL) == (isNext || !channel) && isNext == (!timed && follows(frame, previous)) &&
     (flagged(frame) || !hasFlag) &&
     (mode !== CONTROL || (!channel && !timed && length == CONTROL_BYTES[fragment]));
   if (canonical && reader.ok) {

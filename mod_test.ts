@@ -2230,6 +2230,55 @@ Deno.test("disconnect() with nothing queued, called again, or host.close() close
   }
 });
 
+Deno.test("connect() again right after disconnect() makes a new peer, which connects, while the old one is let go", () => {
+  // The old peer is "disconnected" at once (nothing queued) but still filed, its goodbyes to send: connect() must not
+  // hand it back, a peer that never connects again.
+  const { client, peer, stepUntil, serverEvents, clientEvents } = pair({ latencyMs: 30 });
+  stepUntil(() => peer.state === "connected" && serverEvents.length > 0, "connected");
+  peer.disconnect();
+  const again = client.connect("server");
+  assert.notEqual(again, peer);
+  assert.equal(again.state, "connecting");
+  stepUntil(() => again.state === "connected", "connected again", 100);
+  again.send("back");
+  stepUntil(() => messages(serverEvents).length > 0, "the message", 100);
+  const seen = (events: HostEvent[]) =>
+    events.map((event) =>
+      event.type === "disconnect" ? event.reason : event.type === "message" ? event.data : event.type
+    );
+  // The server hears the old connection end (the new HELLO from its address) and the new one begin.
+  assert.deepEqual(seen(serverEvents), ["connect", "closed", "connect", "back"]);
+  assert.deepEqual(seen(clientEvents), ["connect", "connect"]);
+  assert.deepEqual(client.peers, [again]);
+});
+
+Deno.test("host.close() called again does nothing: its socket is closed once, nothing throws", () => {
+  // A game's cleanup may close twice; Node's dgram socket throws ERR_SOCKET_DGRAM_NOT_RUNNING when closed again.
+  const { net, client, peer, stepUntil, serverEvents } = pair({ latencyMs: 30 }, {}, {
+    client: {
+      socket: (inner) => {
+        let closes = 0;
+        return {
+          ...inner,
+          close() {
+            if (closes++) throw new Error("closed twice");
+            inner.close();
+          },
+        };
+      },
+    },
+  });
+  stepUntil(() => peer.state === "connected" && serverEvents.length > 0, "connected");
+  const sent = client.stats.packetsSent;
+  client.close();
+  const goodbyes = client.stats.packetsSent - sent;
+  client.close();
+  assert.equal(client.stats.packetsSent - sent, goodbyes, "no more goodbyes");
+  client.update();
+  net.advance(TICK_MS);
+  assert.equal(client.poll(), undefined);
+});
+
 Deno.test("a disconnecting peer whose queue is never acked ends within timeout, silently, and delivers nothing", () => {
   // The client's data packets are lost once it leaves (its small acks and goodbyes pass): its queue cannot drain.
   let leaving = false;

@@ -817,6 +817,14 @@ function stateFrame(channel: number, sequence: number, fragment: number, payload
 }
 
 /**
+ * A "state" frame written as NEXT (head, fragment, length, payload): the form of one that follows a frame of its stream
+ * of the sequence before it in a packet, which may not be written in full (readFrame refuses that form).
+ */
+function stateNext(fragment: number, payload: number[]): number[] {
+  return [0xea, ...varint(fragment), ...varint(payload.length), ...payload]; // NEXT, FRAGMENT, SEQUENCED
+}
+
+/**
  * A connected player whose Host is genuine but whose socket adds frames of its own making to its data packets, and
  * tags them again: each of `inject`'s batches goes at the end of one data packet, in order. The player sends
  * `text ${tick}` on channel 0 every tick, in `mode`.
@@ -902,11 +910,12 @@ Deno.test("a packet of more state pieces than channels + 1 is refused whole, not
   const invalidBefore = server.stats.invalidDropped;
   const state = (channel: number, sequence: number, value: number) =>
     stateFrame(channel, sequence, 1, [0, ...Array(8).fill(0), ...pack(value)]);
+  const next = (value: number) => stateNext(1, [0, ...Array(8).fill(0), ...pack(value)]); // the sequence after
   inject([...stateFrame(1, 0, 0, []), ...Array(21_799).fill([0xea, 0, 0]).flat()]); // NEXT, FRAGMENT, SEQUENCED
-  inject([...state(1, 40, 1), ...state(1, 41, 2), ...state(2, 0, 3), ...state(3, 0, 4), ...state(3, 1, 5)]);
+  inject([...state(1, 40, 1), ...next(2), ...state(2, 0, 3), ...state(3, 0, 4), ...next(5)]);
   inject([
-    ...[...state(1, 42, 6), ...state(1, 43, 7), ...state(2, 1, 8)],
-    ...[...state(2, 2, 9), ...state(3, 2, 10), ...state(3, 3, 11)],
+    ...[...state(1, 42, 6), ...next(7), ...state(2, 1, 8)],
+    ...[...next(9), ...state(3, 2, 10), ...next(11)],
   ]);
   for (let i = 0; i < 30; i++) step();
   assert.equal(server.stats.invalidDropped - invalidBefore, 2, "the 21,800 pieces and the six states");
@@ -955,6 +964,70 @@ Deno.test("a state piece far ahead of an arriving one is let go: a state of that
     event.type === "message" && event.mode === "state" ? [event.data] : []
   );
   assert.deepEqual(states, ["second", "third"]);
+});
+
+Deno.test("a state piece sent again while held is held once: its copies do not use up the stream's bound", () => {
+  // The first piece of a state of two, 400 times over (100 a packet, 128 channels so that a packet may carry them),
+  // then its last piece. Counted with every copy, the held bytes passed the stream's bound (maxMessageBytes, 11 and
+  // 65,536 more: about 270 copies of 257 bytes with their bookkeeping) and stayed past it, so the stream let go of every
+  // first piece as it came: no state of two pieces or more on that channel would be whole again.
+  const { server, serverEvents, step, inject } = hostilePlayer({ maxMessageBytes: 4096, channels: 128 });
+  const time = Array(8).fill(0); // the sender's clock, a float 64: 0
+  const whole = [0, ...time, ...pack("two pieces")]; // back 0: a whole state
+  for (let packet = 0; packet < 4; packet++) inject(Array(100).fill(stateFrame(1, 0, 0, whole.slice(0, 5))).flat());
+  inject(stateFrame(1, 1, 3, whole.slice(5)));
+  for (let i = 0; i < 20; i++) step();
+  const states = serverEvents.flatMap((event) =>
+    event.type === "message" && event.mode === "state" ? [event.data] : []
+  );
+  assert.deepEqual(states, ["two pieces"]);
+  assert.equal(server.stats.invalidDropped, 0);
+});
+
+Deno.test("a state delta whose run ends past the state's length is dropped and counted, and the stream goes on", () => {
+  const { server, serverEvents, step, inject } = hostilePlayer({});
+  const time = Array(8).fill(0); // the sender's clock, a float 64: 0
+  const base = pack(new Uint8Array(10)); // 12 bytes
+  inject(stateFrame(1, 0, 1, [0, ...time, ...base])); // back 0: whole
+  // Back 1, on state 0: a length of 12, then a run 10 bytes in of 3 bytes (to byte 13): past the end.
+  inject(stateFrame(1, 1, 1, [1, ...time, 12, 10, 3, 1, 1, 1]));
+  // Back 2, on state 0 again: a run of 2 bytes to byte 12, the end: taken.
+  inject(stateFrame(1, 2, 1, [2, ...time, 12, 10, 2, 1, 1]));
+  for (let i = 0; i < 20; i++) step();
+  const states = serverEvents.flatMap((event) =>
+    event.type === "message" && event.mode === "state" ? [[...event.data as Uint8Array]] : []
+  );
+  assert.deepEqual(states, [Array(10).fill(0), [0, 0, 0, 0, 0, 0, 0, 0, 1, 1]]);
+  assert.equal(server.stats.invalidDropped, 1, "the delta past the end counted");
+});
+
+Deno.test("a frame in a form writeFrame never gives is refused with its packet: NEXT with the channel bit, or in full where NEXT applies", () => {
+  // Two "sequenced" messages on channel 1, each pair in one packet: the second follows the first (same stream, the
+  // next sequence), so writeFrame writes it as NEXT (head 0xe2: SEQUENCED, length code NEXT; then the length). The
+  // same pair with the second in full, or as NEXT with the channel bit (0xe6), reads as the same frames: refused, so
+  // that each frame has one encoding. The player's own messages in those packets are sent again.
+  const { server, serverEvents, step, inject } = hostilePlayer({});
+  const full = (sequence: number, value: string) => {
+    const payload = [...pack(value)];
+    return [0x02 | 0x04 | payload.length << 4, 1, sequence >> 8, sequence & 255, ...payload]; // SEQUENCED, channel 1
+  };
+  const next = (value: string, channelBit = 0) => {
+    const payload = [...pack(value)];
+    return [0xe2 | channelBit, payload.length, ...payload];
+  };
+  inject([...full(5, "a"), ...next("b")]);
+  inject([...full(7, "c"), ...full(8, "d")]);
+  inject([...full(9, "e"), ...next("f", 0x04)]);
+  inject([...full(20, "g"), ...next("h")]);
+  for (let i = 0; i < 30; i++) step();
+  const sequenced = serverEvents.flatMap((event) =>
+    event.type === "message" && event.mode === "sequenced" ? [event.data] : []
+  );
+  assert.deepEqual(sequenced, ["a", "b", "g", "h"]);
+  assert.equal(server.stats.invalidDropped, 2, "the two packets refused");
+  const own = serverEvents.flatMap((event) => event.type === "message" && event.channel === 0 ? [event.data] : []);
+  assert.ok(own.length > 20);
+  assert.deepEqual(own, Array.from({ length: own.length }, (_, i) => `text ${i}`), "every text, in order");
 });
 
 Deno.test("a chain of state deltas, each growing the last, delivers no state longer than maxMessageBytes and counts the rest", () => {
@@ -1050,7 +1123,8 @@ Deno.test("one update rebuilds no more than the held pieces' bound of states, a 
   const deltas = (first: number, count: number) => {
     const batch: number[] = [];
     for (let sequence = first; sequence < first + count; sequence++) {
-      batch.push(...stateFrame(1, sequence, 1, [sequence, ...time, ...varint(length)])); // back to state 0
+      const payload = [sequence, ...time, ...varint(length)]; // back to state 0
+      batch.push(...sequence == first ? stateFrame(1, sequence, 1, payload) : stateNext(1, payload));
     }
     return batch;
   };
@@ -1296,7 +1370,8 @@ Deno.test("a player's pieces of messages held out of order are each looked at on
       inject(batch);
     }
     const batch: number[] = [];
-    for (let channel = 1; channel < 8; channel++) batch.push(...piece(channel, 1022), ...piece(channel, 1023, [0xc0]));
+    // The last piece follows the one before it: NEXT (head, fragment, length, payload).
+    for (let channel = 1; channel < 8; channel++) batch.push(...piece(channel, 1022), 0xe8 | mode, 0xff, 0x0f, 1, 0xc0);
     inject(batch);
     pieces += 14;
     const get = Map.prototype.get;

@@ -322,7 +322,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "non-canonical frame accepted: HAS_CHANNEL with a channel byte of 0",
-    edits: [["channel || !(head & HAS_CHANNEL)", "true"]],
+    edits: [["== (isNext || !channel) &&", "== (isNext || !channel && !(head & HAS_CHANNEL)) &&"]],
   },
   {
     name: "HostOptions.random ignored: crypto used anyway",
@@ -1239,6 +1239,33 @@ const MUTANTS: Mutant[] = [
   {
     name: "-0 packed as an integer: it comes back as 0",
     edits: [["if (!Number.isSafeInteger(value) || 1 / value < -1)", "if (!Number.isSafeInteger(value))"]],
+  },
+  {
+    name: "connect() right after disconnect() hands back the disconnected peer",
+    edits: [[
+      'if (!connection || connection.state == "disconnecting" || connection.state == "disconnected") {',
+      'if (!connection || connection.state == "disconnecting") {',
+    ]],
+  },
+  {
+    name: "host.close() again closes the socket again",
+    edits: [["  close(): void {\n    if (this.#closed) return;\n", "  close(): void {\n"]],
+  },
+  {
+    name: "a state piece held again with each copy: its copies use up the stream's bound",
+    edits: [["      if (held.has(sequence)) return [];\n", ""]],
+  },
+  {
+    name: "a state delta's run past the state's length applied in part, not refused",
+    edits: [["    if (length < at + run.length) return undefined;\n", ""]],
+  },
+  {
+    name: "a frame written in full where NEXT applies is read",
+    edits: [["isNext == (!timed && follows(frame, previous))", "(!isNext || !timed && follows(frame, previous))"]],
+  },
+  {
+    name: "a NEXT frame with the channel bit is read",
+    edits: [["!(head & HAS_CHANNEL) == (isNext || !channel)", "(isNext || channel || !(head & HAS_CHANNEL))"]],
   },
 ];
 
