@@ -858,6 +858,8 @@ Deno.test("Host acks what arrived before a jump that would push it out of the ac
     ],
     // 2 arrives, then 1, late: the oldest unacked is 1, which packet 34 pushes out (2 it would not).
     ["late: 2, then 1, then 31 lost", (packet) => packet >= 3 && packet <= 33, 31],
+    // 1 arrives, then 33, exactly 32 ahead: no early ack, 1 stays in the bits as their last (bit 31).
+    ["one, then 31 lost: a jump of exactly 32", (packet) => packet >= 2 && packet <= 32, 31],
   ];
   for (const [what, lost, lostCount] of cases) {
     let counting = false;
@@ -2250,6 +2252,22 @@ Deno.test("connect() again right after disconnect() makes a new peer, which conn
   assert.deepEqual(seen(serverEvents), ["connect", "closed", "connect", "back"]);
   assert.deepEqual(seen(clientEvents), ["connect", "connect"]);
   assert.deepEqual(client.peers, [again]);
+});
+
+Deno.test("the side that says goodbye counts the other side's ack of it as taken, not invalid", () => {
+  // The closing side's connection is "disconnected" while its CLOSING waits for an ack; the ack that arrives ends the
+  // closing. (The other side counts the CLOSING copies that arrive after the first as invalid: it has let go.)
+  const { client, peer, step, stepUntil, serverEvents } = pair({ latencyMs: 30 });
+  stepUntil(() => peer.state === "connected" && serverEvents.length > 0, "connected");
+  peer.disconnect();
+  for (let i = 0; i < 20; i++) step();
+  assert.deepEqual(serverEvents.map((event) => event.type === "disconnect" ? event.reason : event.type), [
+    "connect",
+    "closed",
+  ]);
+  assert.ok(client.stats.packetsReceived > 0);
+  assert.equal(client.stats.invalidDropped, 0);
+  assert.deepEqual(client.peers, []);
 });
 
 Deno.test("host.close() called again does nothing: its socket is closed once, nothing throws", () => {

@@ -333,8 +333,15 @@ Deno.test("a packet in any form but the one canonical encoding is dropped, even 
   while (genuine[f] === 0x8b || genuine[f] === 0xfb) f += genuine[f] === 0x8b ? 10 : 27;
   assert.deepEqual([...genuine.subarray(f, f + 4)], [0xf0, 0, 0, 7], "a reliable frame with a one-byte varint length");
   const body = genuine.subarray(0, genuine.length - 4);
+  /** The sequence, as two bytes, at which the genuine packet's ack is 255 back. */
+  const wideBy255 = (body: Uint8Array) => {
+    const sequence = ((body[1] << 8 | body[2]) + 255 - body[3]) & 0xffff;
+    return [sequence >> 8, sequence & 255];
+  };
   const forms: [string, number[]][] = [
     ["a two-byte ack delta that fits one byte", [0x90, body[1], body[2], 0, body[3], ...body.subarray(4)]],
+    // The same ack from a sequence 255 past it (a packet taken, but for its form): the largest delta of one byte.
+    ["a two-byte ack delta of 255", [0x90, ...wideBy255(body), 0, 255, ...body.subarray(4)]],
     ["an ack-bit byte of 0xff written out", [0x81, ...body.subarray(1, 4), 0xff, ...body.subarray(4)]],
     ["a frame length as an overlong varint", [
       ...body.subarray(0, f + 3),
@@ -412,6 +419,42 @@ Deno.test("a packet with a valid tag that acks a packet not sent lately (a repla
       ...Array.from({ length: 40 }, (_, i) => `warm ${i}`),
       ...Array.from({ length: 20 }, (_, i) => `after ${i}`),
     ], name);
+  }
+});
+
+Deno.test("a packet 16,384 ahead (MAX_SEQUENCE_JUMP) or whose ack is 16,384 old passes the bound, 16,385 does not", () => {
+  const random = (bytes: Uint8Array) => void bytes.fill(7);
+  const { peer, until, step, server, net, sent } = pair({ latencyMs: 5 }, { random });
+  until(() => peer.state === "connected");
+  const key = clientKey(sent);
+  for (let i = 0; i < 40; i++) {
+    peer.send(`warm ${i}`);
+    step();
+  }
+  const genuine = sent.client.at(-1)!; // taken already: a copy of it that passes every bound is a duplicate
+  const genuineAck = ((genuine[1] << 8 | genuine[2]) - genuine[3]) & 0xffff;
+  // The server's next sequence: its last packet's, or the one after when that packet took it (not ACK_ONLY, 0x40).
+  const last = sent.server.at(-1)!;
+  const serverNext = ((last[1] << 8 | last[2]) + (last[0] & 0x40 ? 0 : 1)) & 0xffff;
+  for (const [age, taken] of [[16_384, true], [16_385, false]] as const) {
+    const ackOffset = serverNext - age - genuineAck;
+    const forged = reheader(Uint8Array.of(...genuine.subarray(0, genuine.length)), key, 0, ackOffset);
+    const [invalid, duplicates] = [server.stats.invalidDropped, server.stats.duplicatesDropped];
+    net.socket("client").send(forged, "server");
+    net.advance(6); // past the link's 5 ms, with no update: the server's next sequence stays
+    assert.deepEqual(
+      [server.stats.invalidDropped - invalid, server.stats.duplicatesDropped - duplicates],
+      taken ? [0, 1] : [1, 0],
+      `an ack ${age} packets old`,
+    );
+  }
+  // The genuine ack, the sequence moved on: refused past the bound (first: a packet taken moves the latest on).
+  for (const [ahead, taken] of [[16_385, false], [16_384, true]] as const) {
+    const forged = reheader(Uint8Array.of(...genuine.subarray(0, genuine.length)), key, ahead, 0);
+    const invalid = server.stats.invalidDropped;
+    net.socket("client").send(forged, "server");
+    net.advance(6);
+    assert.equal(server.stats.invalidDropped - invalid, taken ? 0 : 1, `a packet ${ahead} ahead`);
   }
 });
 
@@ -1028,6 +1071,25 @@ Deno.test("a frame in a form writeFrame never gives is refused with its packet: 
   const own = serverEvents.flatMap((event) => event.type === "message" && event.channel === 0 ? [event.data] : []);
   assert.ok(own.length > 20);
   assert.deepEqual(own, Array.from({ length: own.length }, (_, i) => `text ${i}`), "every text, in order");
+});
+
+Deno.test("a frame on the channel one past the last is refused with its packet, and a piece a receive window ahead", () => {
+  // At channels 4 the channels are 0 to 3; the receive window is 1,024 pieces a stream, from the next to deliver (0
+  // on a stream not begun). Each bound once at its edge and once past it, one frame a packet: reliable, on its own
+  // channel, of one byte (nil).
+  const { server, serverEvents, step, inject } = hostilePlayer({ channels: 4 });
+  const reliable = (channel: number, sequence: number) => [0x14, channel, sequence >> 8, sequence & 255, 0xc0];
+  inject(reliable(3, 0)); // the last channel: taken, delivered
+  inject(reliable(4, 0)); // one past it: refused
+  inject(reliable(2, 1023)); // the last piece the window takes: held, waiting for 0 to 1,022
+  inject(reliable(1, 1024)); // one past it: refused
+  for (let i = 0; i < 20; i++) step();
+  const nils = serverEvents.flatMap((event) => event.type === "message" && event.data === null ? [event.channel] : []);
+  assert.deepEqual(nils, [3]);
+  assert.equal(server.stats.invalidDropped, 2, "the two packets past a bound");
+  const own = serverEvents.flatMap((event) => event.type === "message" && event.channel === 0 ? [event.data] : []);
+  assert.deepEqual(own, Array.from({ length: own.length }, (_, i) => `text ${i}`), "the player's own, every one");
+  assert.ok(own.length > 15);
 });
 
 Deno.test("a chain of state deltas, each growing the last, delivers no state longer than maxMessageBytes and counts the rest", () => {

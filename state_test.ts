@@ -981,6 +981,30 @@ Deno.test(`"state" in pieces of 60,000 bytes through 20% loss: the stream goes o
   assert.equal(events.filter((event) => event.type === "disconnect").length, 0);
 });
 
+Deno.test(`a "state" over 2 MiB arrives, and then a delta of it: its length and an offset take varints of 4 bytes`, () => {
+  // A varint of 3 bytes holds up to 2 ** 21 - 1; a delta names its state's length and its runs' offsets in varints, and
+  // at mtu 60,000 a state of 255 pieces may hold 15 MB. No other test sent a varint of 4 bytes.
+  const { server, client, peer, step, serverEvents } = pair({ latencyMs: 20, mtu: 65_507 }, {
+    mtu: 60_000,
+    maxMessageBytes: 4 << 20,
+    maxQueuedBytes: 16 << 20,
+  });
+  const state = new Uint8Array(3_000_000);
+  peer.send(state, { mode: "state" });
+  for (let i = 0; i < 20; i++) step();
+  const sentBefore = client.stats.bytesSent;
+  state[2_500_000] = 7;
+  peer.send(state, { mode: "state" });
+  for (let i = 0; i < 20; i++) step();
+  const got = states(serverEvents).map((event) => event.data as Uint8Array);
+  assert.deepEqual(got.map((data) => [data.length, data[2_500_000]]), [[3_000_000, 0], [3_000_000, 7]]);
+  assert.ok(
+    client.stats.bytesSent - sentBefore < 1000,
+    `the second went as a delta: ${client.stats.bytesSent - sentBefore} bytes`,
+  );
+  assert.equal(server.stats.invalidDropped, 0);
+});
+
 Deno.test(`"state" after the receiving game skips its updates for 300 ms: the channel delivers the newest state again`, () => {
   // The receiver bounds the states it rebuilds between two updates (a delta of a few bytes may rebuild a state of
   // maxMessageBytes). A game that skipped updates for 300 ms (a hitch, a hidden tab) while its socket took datagrams

@@ -1264,6 +1264,63 @@ const MUTANTS: Mutant[] = [
     edits: [["isNext == (!timed && follows(frame, previous))", "(!isNext || !timed && follows(frame, previous))"]],
   },
   {
+    name: "a wide ack delta of 255, which one byte holds, is read",
+    edits: [[
+      "let canonical = ackBack > 255 || !(first & WIDE_ACK);",
+      "let canonical = ackBack >= 255 || !(first & WIDE_ACK);",
+    ]],
+  },
+  {
+    name: "varints of 3 bytes at most: a delta of a state over 2 MiB is refused",
+    edits: [[
+      "for (let shift = 1; shift <= 2 ** 21; shift *= 128) {",
+      "for (let shift = 1; shift < 2 ** 21; shift *= 128) {",
+    ]],
+  },
+  {
+    name: "a frame on the channel one past the last is read",
+    edits: [[
+      "!frame || this.#config.channels <= frame.channel ||",
+      "!frame || this.#config.channels < frame.channel ||",
+    ]],
+  },
+  {
+    name: "a piece exactly a receive window ahead is taken",
+    edits: [[
+      "if (ahead >= RECEIVE_WINDOW && !this.#sink.reliable) return false;",
+      "if (ahead > RECEIVE_WINDOW && !this.#sink.reliable) return false;",
+    ]],
+  },
+  {
+    name: "a packet past the receive window is passed over uncounted, not refused",
+    edits: [[
+      "if (ahead >= RECEIVE_WINDOW && !this.#sink.reliable) return false;",
+      "if (ahead >= RECEIVE_WINDOW && !this.#sink.reliable) return true;",
+    ]],
+  },
+  {
+    name: "the other side's ack of a CLOSING counted invalid by the side that sent it",
+    edits: [[
+      "header.flags & CLOSING) this.#closingSends = 0;\n      return true;",
+      "header.flags & CLOSING) this.#closingSends = 0;\n      return false;",
+    ]],
+  },
+  {
+    name: "a jump of exactly 32 clears the ack bits: the latest before it is never acked",
+    edits: [["this.#remoteBits = ahead > 32 ? 0 :", "this.#remoteBits = ahead >= 32 ? 0 :"]],
+  },
+  {
+    name: "a packet exactly MAX_SEQUENCE_JUMP ahead is refused",
+    edits: [[
+      "if (ahead > MAX_SEQUENCE_JUMP || !this.#sink.reliable",
+      "if (ahead >= MAX_SEQUENCE_JUMP || !this.#sink.reliable",
+    ]],
+  },
+  {
+    name: "a packet whose ack is exactly MAX_SEQUENCE_JUMP old is refused",
+    edits: [["(ackAge > MAX_SEQUENCE_JUMP || ackAge < 1)", "(ackAge >= MAX_SEQUENCE_JUMP || ackAge < 1)"]],
+  },
+  {
     name: "a NEXT frame with the channel bit is read",
     edits: [["!(head & HAS_CHANNEL) == (isNext || !channel)", "(isNext || channel || !(head & HAS_CHANNEL))"]],
   },
