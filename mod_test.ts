@@ -2232,6 +2232,24 @@ Deno.test("disconnect() with nothing queued, called again, or host.close() close
   }
 });
 
+Deno.test("the server's answer to a HELLO lost, the client's HELLO sent again is answered again: connected at the retry", () => {
+  // The answer is the server's first data packet. Unanswered, the client would wait for the server's keepalive, a
+  // second later (KEEPALIVE_MS), while its HELLOs came every 100 ms (HANDSHAKE_RETRY_MS).
+  let dropped = 0;
+  const { peer, step } = pair({ latencyMs: 10 }, {}, {
+    server: {
+      socket: (inner) => ({
+        ...inner,
+        send: (data, to) => data[0] >= 0x80 && !dropped++ ? undefined : inner.send(data, to), // the first data packet
+      }),
+    },
+  });
+  let steps = 0;
+  for (; peer.state !== "connected" && steps < 100; steps++) step();
+  assert.ok(dropped > 0);
+  assert.ok(steps * TICK_MS < 400, `connected after ${steps * TICK_MS} ms`);
+});
+
 Deno.test("connect() again right after disconnect() makes a new peer, which connects, while the old one is let go", () => {
   // The old peer is "disconnected" at once (nothing queued) but still filed, its goodbyes to send: connect() must not
   // hand it back, a peer that never connects again.

@@ -908,7 +908,7 @@ function hostilePlayer(serverOptions: HostOptions, link: LinkOptions = { latency
   for (let i = 0; i < 20 && peer.state !== "connected"; i++) step();
   assert.equal(peer.state, "connected");
   const texts = () => messagesOf(serverEvents).filter((data) => typeof data === "string");
-  return { server, peer, serverEvents, step, texts, inject: (batch: number[]) => batches.push(batch) };
+  return { net, server, peer, serverEvents, step, texts, inject: (batch: number[]) => batches.push(batch) };
 }
 
 Deno.test("a player's state pieces in falling sequence order, thousands never completed, are let go, not held until memory refuses its packets", () => {
@@ -1071,6 +1071,105 @@ Deno.test("a frame in a form writeFrame never gives is refused with its packet: 
   const own = serverEvents.flatMap((event) => event.type === "message" && event.channel === 0 ? [event.data] : []);
   assert.ok(own.length > 20);
   assert.deepEqual(own, Array.from({ length: own.length }, (_, i) => `text ${i}`), "every text, in order");
+});
+
+Deno.test('a "sequenced" message of the sequence delivered last, sent again by the peer, is not delivered again', () => {
+  // An honest sender never sends a sequenced message twice (no copies ride, nothing is resent); a peer's own copy,
+  // or another message under the same sequence, is older than nothing delivered: dropped, never twice.
+  const { serverEvents, step, inject } = hostilePlayer({});
+  const sequenced = (sequence: number, value: string) => {
+    const payload = [...pack(value)];
+    return [0x02 | 0x04 | payload.length << 4, 1, sequence >> 8, sequence & 255, ...payload]; // SEQUENCED, channel 1
+  };
+  inject(sequenced(5, "a"));
+  inject(sequenced(5, "b"));
+  inject(sequenced(4, "c"));
+  inject(sequenced(6, "d"));
+  for (let i = 0; i < 20; i++) step();
+  const got = serverEvents.flatMap((event) =>
+    event.type === "message" && event.mode === "sequenced" ? [event.data] : []
+  );
+  assert.deepEqual(got, ["a", "d"]);
+});
+
+Deno.test("a peer's clock answers that make no sample are skipped: a round trip below zero, an offset not finite", () => {
+  // A CLOCK_ANSWER control frame (head 0xfb: FRAGMENT, UNRELIABLE and length code 15; kind 1; 24 - 14; then t0, t1
+  // and t2, float 64s): t0 when the request left (on the server's clock), t1 and t2 when it arrived and the answer
+  // left (on the player's). Both clocks here are the one virtual clock, so the true offset is 0.
+  const { server, step, inject, net } = hostilePlayer({});
+  for (let i = 0; i < 10; i++) step(); // genuine samples first
+  const clock = server.peers[0].clock;
+  assert.ok(Math.abs(clock.offsetMs) < 1 && clock.errorMs < 20, `genuine: ${clock.offsetMs} ± ${clock.errorMs}`);
+  const answer = (t0: number, t1: number, t2: number) => {
+    const bytes = new Uint8Array(24);
+    const view = new DataView(bytes.buffer);
+    [t0, t1, t2].forEach((t, i) => view.setFloat64(8 * i, t));
+    return [0xfb, 1, 10, ...bytes];
+  };
+  // Each goes in the player's next packet, which arrives 5 ms later: t0 4 ms before that, so that the round trip (1 ms
+  // less what t2 - t1 takes) would make the sample of the least error, the one the estimate takes.
+  inject(answer(net.now() + 4, 0, 1e6)); // a round trip below zero: the answer left 1,000 s after the request came
+  step();
+  inject(answer(net.now() + 4, 1e308, 1e308)); // the offset not finite: (t1 - t0 + t2 - now) / 2 overflows
+  step();
+  // A request from the future (last: no answer older than it is taken after it), with t2 - t1 that makes the round
+  // trip 1 ms again.
+  inject(answer(net.now() + 1000, 996, 0));
+  for (let i = 0; i < 10; i++) step();
+  assert.ok(
+    Math.abs(clock.offsetMs) < 1 && clock.errorMs >= 0 && clock.errorMs < 20,
+    `${clock.offsetMs} ± ${clock.errorMs}`,
+  );
+});
+
+Deno.test('a "state" of the sequence delivered last, sent again by the peer, is not delivered again', () => {
+  // A state's pieces are let go once it is whole, so a copy of a state of one piece makes it whole again: only a newer
+  // one is delivered ("never an older after a newer", and never one twice).
+  const { serverEvents, step, inject } = hostilePlayer({});
+  const time = Array(8).fill(0); // the sender's clock, a float 64: 0
+  inject(stateFrame(1, 3, 1, [0, ...time, ...pack("three")]));
+  inject(stateFrame(1, 3, 1, [0, ...time, ...pack("three again")]));
+  inject(stateFrame(1, 4, 1, [0, ...time, ...pack("four")]));
+  for (let i = 0; i < 20; i++) step();
+  const got = serverEvents.flatMap((event) => event.type === "message" && event.mode === "state" ? [event.data] : []);
+  assert.deepEqual(got, ["three", "four"]);
+});
+
+Deno.test('an "unordered" message is delivered as it arrives, before an earlier one still missing', () => {
+  // Messages 1 and 2 of a stream arrive, 0 is late by a few packets: 1 and 2 must not wait for it, as "reliable" would.
+  const { serverEvents, step, inject } = hostilePlayer({});
+  const unordered = (sequence: number, value: string) => {
+    const payload = [...pack(value)];
+    return [0x01 | 0x04 | payload.length << 4, 1, sequence >> 8, sequence & 255, ...payload]; // UNORDERED, channel 1
+  };
+  const got = () =>
+    serverEvents.flatMap((event) => event.type === "message" && event.mode === "unordered" ? [event.data] : []);
+  inject(unordered(1, "b"));
+  inject(unordered(2, "c"));
+  for (let i = 0; i < 5; i++) step();
+  assert.deepEqual(got(), ["b", "c"], "before 0 arrives");
+  inject(unordered(0, "a"));
+  for (let i = 0; i < 5; i++) step();
+  assert.deepEqual(got(), ["b", "c", "a"]);
+});
+
+Deno.test('"sequenced" messages with gaps between their sequences hold nothing at the receiver, however many', () => {
+  // Each is delivered as it comes, the newest so far; a stream that held a mark for each (as a reliable one does until
+  // the gap before it fills) would pass the bound of what a peer may hold (2 × 4,096 + 16,384 + 256 KiB here: about
+  // 1,120 marks of 256 bytes) and refuse every packet after. 2,000 of them, every other sequence, 100 a packet.
+  const { server, serverEvents, step, inject } = hostilePlayer({ maxMessageBytes: 4096, maxQueuedBytes: 16384 });
+  for (let packet = 0; packet < 20; packet++) {
+    const batch: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const sequence = 2 * (100 * packet + i);
+      batch.push(0x02 | 0x04 | 1 << 4, 1, sequence >> 8, sequence & 255, 0xc0); // SEQUENCED, channel 1, nil
+    }
+    inject(batch);
+  }
+  for (let i = 0; i < 40; i++) step();
+  const nils = serverEvents.filter((event) => event.type === "message" && event.mode === "sequenced").length;
+  assert.equal(nils, 2000);
+  assert.equal(server.stats.invalidDropped, 0);
 });
 
 Deno.test("a frame on the channel one past the last is refused with its packet, and a piece a receive window ahead", () => {

@@ -186,6 +186,24 @@ Deno.test(`a "state" message of a newer snapshot supersedes an older one not yet
   assert.deepEqual(states(serverEvents).map((event) => event.data), [{ i: 4 }]);
 });
 
+Deno.test(`a "state" of exactly maxMessageBytes arrives whole`, () => {
+  const { peer, step, serverEvents } = pair({ latencyMs: 10 }, { maxMessageBytes: 4096 });
+  const bytes = new Uint8Array(4093).fill(9); // a bin 16 head of 3 bytes: 4,096 packed
+  assert.equal(pack(bytes).length, 4096);
+  peer.send(bytes, { mode: "state" });
+  for (let i = 0; i < 10; i++) step();
+  assert.deepEqual(states(serverEvents).map((event) => (event.data as Uint8Array).length), [4093]);
+});
+
+Deno.test(`a "state" of one piece not yet sent is superseded by a newer one of more pieces`, () => {
+  // Only a state begun (its first piece gone) goes on against a newer one; a whole one waiting to leave is not begun.
+  const { peer, step, serverEvents } = pair({ latencyMs: 10 });
+  peer.send({ small: true }, { mode: "state" });
+  peer.send(Array.from({ length: 1800 }, (_, i) => i / 7), { mode: "state" }); // 16 KB, 14 pieces: before an update
+  for (let i = 0; i < 10; i++) step();
+  assert.deepEqual(states(serverEvents).map((event) => Array.isArray(event.data) && event.data.length), [1800]);
+});
+
 Deno.test(`a "state" larger than an update's packets, sent every update, arrives: the one begun goes on`, () => {
   // At a WebSocket's 8 packets an update a state of about 16 KB (14 pieces) took two updates to leave, and each new
   // state dropped what of the one before had not left: none ever arrived (a review, 2026-12-02). A state begun now

@@ -1321,6 +1321,61 @@ const MUTANTS: Mutant[] = [
     edits: [["(ackAge > MAX_SEQUENCE_JUMP || ackAge < 1)", "(ackAge >= MAX_SEQUENCE_JUMP || ackAge < 1)"]],
   },
   {
+    name: "a whole state not yet sent counts as begun: a newer one of more pieces is skipped for it",
+    edits: [[
+      "if (!byteCount && piece.fragment > 1 && pending.length - at <= pieces) return -1;",
+      "if (!byteCount && piece.fragment >= 1 && pending.length - at <= pieces) return -1;",
+    ]],
+  },
+  {
+    name: "a sequenced message of the sequence delivered last is delivered again",
+    edits: [[
+      "if (sequenceAhead(sequence, this.#newest) <= 0) return [];",
+      "if (sequenceAhead(sequence, this.#newest) < 0) return [];",
+    ]],
+  },
+  {
+    name: "sequenced messages go through the ordered hold: a mark held for each after a gap",
+    edits: [["    if (this.#mode >= SEQUENCED) return [frame];", "    if (this.#mode > SEQUENCED) return [frame];"]],
+  },
+  {
+    name: "unordered messages held in order, as reliable ones: one waits for an earlier one missing",
+    edits: [["const unordered = this.#mode >= UNORDERED;", "const unordered = this.#mode > UNORDERED;"]],
+  },
+  {
+    name: "a whole state of exactly maxMessageBytes dropped",
+    edits: [[": body.length <= max && body);", ": body.length < max && body);"]],
+  },
+  {
+    name: "a state of the sequence delivered last counts as newest: delivered again",
+    edits: [[
+      "const newest = this.#newestDelivered < 0 || sequenceAhead(sequence, this.#newestDelivered) > 0;",
+      "const newest = this.#newestDelivered < 0 || sequenceAhead(sequence, this.#newestDelivered) >= 0;",
+    ]],
+  },
+  {
+    name: "a HELLO sent again after the answer was lost is not answered again",
+    edits: [[
+      'if (connection.state == "connected") this.#send(connection.packet(now), connection);',
+      'if (connection.state != "connected") this.#send(connection.packet(now), connection);',
+    ]],
+  },
+  {
+    name: "a clock answer with a round trip below zero makes a sample",
+    edits: [["if (roundTripMs >= 0 && now >= t0 && isFinite(", "if (now >= t0 && isFinite("]],
+  },
+  {
+    name: "a clock answer whose offset is not finite makes a sample",
+    edits: [[
+      "if (roundTripMs >= 0 && now >= t0 && isFinite(roundTripMs + offsetMs)) {",
+      "if (roundTripMs >= 0 && now >= t0) {",
+    ]],
+  },
+  {
+    name: "a clock answer to a request from the future makes a sample",
+    edits: [["if (roundTripMs >= 0 && now >= t0 && isFinite(", "if (roundTripMs >= 0 && isFinite("]],
+  },
+  {
     name: "a NEXT frame with the channel bit is read",
     edits: [["!(head & HAS_CHANNEL) == (isNext || !channel)", "(isNext || channel || !(head & HAS_CHANNEL))"]],
   },
