@@ -2250,6 +2250,24 @@ Deno.test("the server's answer to a HELLO lost, the client's HELLO sent again is
   assert.ok(steps * TICK_MS < 400, `connected after ${steps * TICK_MS} ms`);
 });
 
+Deno.test("a packet is filled to its last byte: two messages whose frames take exactly mtu - 13 bytes leave in one", () => {
+  const { peer, client, step, stepUntil, serverEvents } = pair({ latencyMs: 10 });
+  stepUntil(() => peer.state === "connected", "connected");
+  for (let i = 0; i < 40; i++) {
+    peer.send(i); // past the first 32 packets, whose loss is taken as 20%: no copies ride on a clean link
+    step();
+  }
+  for (let i = 0; i < 10; i++) step();
+  // 997 bytes pack to 1,000 (a bin 16): a frame of 1 + 2 (sequence) + 2 (length varint) + 1,000 = 1,005 bytes. 175 pack
+  // to 177, counted as a frame in full: 182 (it goes as NEXT, 2 less). 1,187: the mtu less the longest header and tag.
+  const before = client.stats.packetsSent;
+  peer.send(new Uint8Array(997));
+  peer.send(new Uint8Array(175));
+  client.update();
+  assert.equal(client.stats.packetsSent - before, 1);
+  stepUntil(() => messages(serverEvents).length === 42, "both delivered", 50);
+});
+
 Deno.test("connect() again right after disconnect() makes a new peer, which connects, while the old one is let go", () => {
   // The old peer is "disconnected" at once (nothing queued) but still filed, its goodbyes to send: connect() must not
   // hand it back, a peer that never connects again.

@@ -1376,6 +1376,10 @@ const MUTANTS: Mutant[] = [
     edits: [["if (roundTripMs >= 0 && now >= t0 && isFinite(", "if (roundTripMs >= 0 && isFinite("]],
   },
   {
+    name: "a packet never filled to its last byte: a frame that fits it exactly waits for the next",
+    edits: [["      if (used + bytes > room) return false;", "      if (used + bytes >= room) return false;"]],
+  },
+  {
     name: "a NEXT frame with the channel bit is read",
     edits: [["!(head & HAS_CHANNEL) == (isNext || !channel)", "(isNext || channel || !(head & HAS_CHANNEL))"]],
   },
