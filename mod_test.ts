@@ -2621,6 +2621,175 @@ Deno.test("a piece whose copies were all lost rides along again after it is rese
   assert.ok(afterResend[1] - afterResend[0] <= 2 * TICK_MS, "the copy rides in a next packet, not after a timer");
 });
 
+Deno.test("a piece rides along in at most five packets (MAX_COPIES) before it is due for a resend, at any loss", () => {
+  // At 60% loss all of five copies are lost with a chance of 0.6 ** 5 = 0.08, far above RESIDUAL_LOSS: only the cap
+  // stops a sixth copy, and those past it are bytes spent where a resend would come soon anyway (an RTT of 200 ms here,
+  // a resend due after about 250 ms; a sweep of operator flips found `copies <= MAX_COPIES` passing every test).
+  const net = memoryNet({ latencyMs: 100 });
+  const marker = [...pack("the marked one")].join(",");
+  const inner = net.socket("client");
+  let lossy = false;
+  let count = 0;
+  const carried: number[] = []; // when a packet carrying the marked message left
+  const socket: Socket = {
+    ...inner,
+    send(data, to) {
+      if (data.join(",").includes(marker)) carried.push(net.now());
+      if (lossy && ++count % 5 >= 2) return; // three of every five client datagrams lost
+      inner.send(data, to);
+    },
+  };
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(socket, { now: net.now });
+  const peer = client.connect("server");
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    while (server.poll());
+  };
+  for (let i = 0; i < 40 && peer.state !== "connected"; i++) step();
+  lossy = true;
+  for (let i = 0; i < 400; i++) {
+    peer.send(i); // past the first 32 packets: the copies follow the measured loss
+    step();
+  }
+  assert.ok(peer.stats.loss > 0.4, `the loss estimate ${peer.stats.loss}`);
+  peer.send("the marked one");
+  for (let i = 0; i < 12; i++) { // 192 ms, a packet each tick: before its resend is due
+    peer.send(i);
+    step();
+  }
+  assert.equal(carried.length, 5, `carried in packets at ${carried.map((at) => at - carried[0])} ms`);
+  assert.deepEqual(carried.map((at) => (at - carried[0]) / TICK_MS), [0, 1, 2, 3, 4], "in the next packets");
+});
+
+Deno.test("a fragment resent is due again only after its next resend time, not at every update", () => {
+  // A resent fragment taken as a ride kept its resend time in the past, and went again in every update until its ack
+  // came (a sweep of operator flips found `list >= 1` for `list > 1` passing every test).
+  const net = memoryNet({ latencyMs: 50 });
+  const message = Uint8Array.from({ length: 3000 }, (_, i) => i % 251);
+  message.set([255, 254, 253, 252, 255, 254, 253, 252], 1500); // bytes found nowhere else, in the second of 3 pieces
+  const marker = [...message.subarray(1500, 1508)].join(",");
+  const inner = net.socket("client");
+  const carried: number[] = []; // when a packet carrying the marked piece left
+  const socket: Socket = {
+    ...inner,
+    send(data, to) {
+      if (!data.join(",").includes(marker)) return inner.send(data, to);
+      if (carried.push(net.now()) > 1) inner.send(data, to); // its first send lost
+    },
+  };
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(socket, { now: net.now });
+  const peer = client.connect("server");
+  const got: unknown[] = [];
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    for (let event; (event = server.poll());) if (event.type === "message") got.push(event.data);
+  };
+  for (let i = 0; i < 20 && peer.state !== "connected"; i++) step();
+  for (let i = 0; i < 60; i++) {
+    peer.send(i); // past the first 32 packets, on a clean link: no copies ride
+    step();
+  }
+  peer.send(message);
+  for (let i = 0; i < 40; i++) step();
+  assert.deepEqual(got.at(-1), message);
+  assert.equal(carried.length, 2, `carried at ${carried.map((at) => at - carried[0])} ms`);
+});
+
+Deno.test("a Host updated twice in one millisecond sends no piece twice in it", () => {
+  // A game loop faster than its clock's millisecond updates twice at one time: the pieces sent in the first update are
+  // planned again as copies to ride along (a new connection takes its loss as 20%), and would ride in the second
+  // update's packets at once, where a copy buys nothing (a sweep of operator flips found the test of `sentAt` untested).
+  const net = memoryNet({ latencyMs: 20 });
+  const inner = net.socket("client");
+  const marker = [...pack("the marked one")].join(",");
+  const carried: number[] = []; // when a packet carrying the marked message left
+  const socket: Socket = {
+    ...inner,
+    send(data, to) {
+      if (data.join(",").includes(marker)) carried.push(net.now());
+      inner.send(data, to);
+    },
+  };
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(socket, { now: net.now });
+  const peer = client.connect("server");
+  for (let i = 0; i < 20 && peer.state !== "connected"; i++) {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+  }
+  peer.send("the marked one");
+  client.update();
+  peer.send("another");
+  client.update(); // the same millisecond: "another" leaves alone
+  assert.deepEqual(carried, [net.now()]);
+  net.advance(TICK_MS);
+  peer.send("a third");
+  client.update(); // the next: the marked message rides along with it
+  assert.deepEqual(carried, [net.now() - TICK_MS, net.now()]);
+});
+
+Deno.test("a peer silent exactly `timeout` ms is kept; one more ms and it is dropped", () => {
+  // HostOptions.timeout: "a peer silent this many ms is dropped". Pinned at its edge (a sweep of operator flips found
+  // `>=` for `>` passing every test).
+  let now = 0;
+  const net = memoryNet();
+  const server = new Host(net.socket("server"), { now: () => now, timeout: 1000 });
+  const client = new Host(net.socket("client"), { now: () => now, timeout: 1000 });
+  const peer = client.connect("server");
+  for (let i = 0; i < 10 && peer.state !== "connected"; i++) {
+    client.update(), server.update(), net.advance(16), now += 16;
+  }
+  peer.send("the last word");
+  client.update();
+  net.advance(1); // delivered: the server hears the client at this time, and never again
+  const heard = now;
+  const ends: string[] = [];
+  for (const at of [heard + 999, heard + 1000, heard + 1001]) {
+    now = at;
+    server.update();
+    for (let event; (event = server.poll());) {
+      if (event.type === "disconnect") ends.push(`${event.reason} at ${at - heard}`);
+    }
+  }
+  assert.deepEqual(ends, ["timeout at 1001"]);
+});
+
+Deno.test("keepalives leave exactly KEEPALIVE_MS (1,000) apart, an ack exactly ACK_DELAY_MS (33) after the last packet", () => {
+  // Updated every ms, so the timers are seen at their edges (a sweep of operator flips found `>` for `>=` passing
+  // every test: on a 16 ms tick neither 33 nor 1,000 is ever reached exactly).
+  const net = memoryNet();
+  const inner = net.socket("server");
+  const sentAt: number[] = []; // when the server sent a data packet
+  const socket: Socket = {
+    ...inner,
+    send: (data, to) => (data[0] & 0x80 && sentAt.push(net.now()), inner.send(data, to)),
+  };
+  const server = new Host(socket, { now: net.now });
+  const client = new Host(net.socket("client"), { now: net.now });
+  const peer = client.connect("server");
+  const step = (ms: number) => {
+    for (let i = 0; i < ms; i++) client.update(), server.update(), net.advance(1);
+  };
+  step(200);
+  assert.equal(peer.state, "connected");
+  const count = sentAt.length;
+  while (sentAt.length < count + 3) step(1); // idle: three keepalives, the last sent just now
+  const gaps = sentAt.slice(-3).map((at, i, all) => at - all[i - 1]).slice(1);
+  assert.deepEqual(gaps, [1000, 1000], `keepalives at ${sentAt}`);
+  const last = sentAt.at(-1)!;
+  step(10);
+  peer.send("an ack is due"); // arrives 10 ms after the server's last packet: its ack waits for 33 ms of quiet
+  step(60);
+  assert.equal(sentAt.at(-1)! - last, 33, `the ack left ${sentAt.at(-1)! - last} ms after the server's packet before`);
+});
+
 Deno.test("a clock that cannot be called or returns no time is refused when the Host is made, not on every update()", () => {
   const net = memoryNet();
   const unbound = performance.now; // `this` is lost: calling it throws "Illegal invocation"

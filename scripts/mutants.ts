@@ -1380,6 +1380,36 @@ const MUTANTS: Mutant[] = [
     edits: [["      if (used + bytes > room) return false;", "      if (used + bytes >= room) return false;"]],
   },
   {
+    name: "a sixth copy of a piece rides along before its resend is due",
+    edits: [["if (piece.copies! < MAX_COPIES && loss", "if (piece.copies! <= MAX_COPIES && loss"]],
+  },
+  {
+    name: "a fragment resent is taken as a ride: due again at every update",
+    edits: [["take(piece, list > 1));", "take(piece, list >= 1));"]],
+  },
+  {
+    name: "a piece sent in this millisecond rides again in it",
+    edits: [["(now == piece.sentAt || piece.done || take(", "(now == piece.sentAt && piece.done || take("]],
+  },
+  {
+    name: "a peer silent exactly timeout ms is dropped",
+    edits: [[
+      "if (now - this.#lastReceivedAt > this.#config.timeout)",
+      "if (now - this.#lastReceivedAt >= this.#config.timeout)",
+    ]],
+  },
+  {
+    name: "an ack waits one ms past ACK_DELAY_MS of quiet",
+    edits: [["(this.#ackPending && quiet >= ACK_DELAY_MS)", "(this.#ackPending && quiet > ACK_DELAY_MS)"]],
+  },
+  {
+    name: "a keepalive waits one ms past KEEPALIVE_MS of quiet",
+    edits: [[
+      "quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 3))",
+      "quiet > Math.min(KEEPALIVE_MS, this.#config.timeout / 3))",
+    ]],
+  },
+  {
     name: "a NEXT frame with the channel bit is read",
     edits: [["!(head & HAS_CHANNEL) == (isNext || !channel)", "(isNext || channel || !(head & HAS_CHANNEL))"]],
   },
