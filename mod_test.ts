@@ -2790,6 +2790,43 @@ Deno.test("keepalives leave exactly KEEPALIVE_MS (1,000) apart, an ack exactly A
   assert.equal(sentAt.at(-1)! - last, 33, `the ack left ${sentAt.at(-1)! - last} ms after the server's packet before`);
 });
 
+Deno.test("a stream that waited exactly `timeout` ms for a missing piece is kept; one more ms and the peer is dropped", () => {
+  // Pinned at its edge, as the silence timeout (a sweep of operator flips found `>=` for `>` passing every test).
+  const net = memoryNet();
+  const lost = [...pack("never arrives")].join(",");
+  const after = [...pack("arrives after it")].join(",");
+  let heldSince = -1; // when the server got the piece after the lost one
+  const inner = net.socket("client");
+  const socket: Socket = {
+    ...inner,
+    send(data, to) {
+      const bytes = data.join(",");
+      if (bytes.includes(lost)) return; // the lost one, in every copy and resend
+      if (bytes.includes(after) && heldSince < 0) heldSince = net.now();
+      inner.send(data, to);
+    },
+  };
+  const server = new Host(net.socket("server"), { now: net.now, timeout: 1000 });
+  const client = new Host(socket, { now: net.now, timeout: 1000 });
+  const peer = client.connect("server");
+  const ends: string[] = [];
+  const step = () => {
+    client.update(), server.update(), net.advance(1);
+    for (let event; (event = server.poll());) {
+      if (event.type === "disconnect") ends.push(`${event.reason} ${net.now() - 1 - heldSince}`);
+    }
+  };
+  for (let i = 0; i < 200; i++) step();
+  peer.send("never arrives");
+  step();
+  peer.send("arrives after it");
+  for (let i = 0; i < 1100; i++) {
+    if (i % 10 == 0) peer.send(i, { mode: "unreliable" }); // packets without the lost piece: the server hears the client
+    step();
+  }
+  assert.deepEqual(ends, ["timeout 1001"], "dropped at the first update past 1,000 ms of waiting");
+});
+
 Deno.test("a clock that cannot be called or returns no time is refused when the Host is made, not on every update()", () => {
   const net = memoryNet();
   const unbound = performance.now; // `this` is lost: calling it throws "Illegal invocation"

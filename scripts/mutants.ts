@@ -1410,6 +1410,13 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "a stream that waited exactly timeout ms ends its peer",
+    edits: [[
+      "if (now - stream.waitingSince > this.#config.timeout)",
+      "if (now - stream.waitingSince >= this.#config.timeout)",
+    ]],
+  },
+  {
     name: "a NEXT frame with the channel bit is read",
     edits: [["!(head & HAS_CHANNEL) == (isNext || !channel)", "(isNext || channel || !(head & HAS_CHANNEL))"]],
   },
