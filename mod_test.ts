@@ -2827,6 +2827,39 @@ Deno.test("a stream that waited exactly `timeout` ms for a missing piece is kept
   assert.deepEqual(ends, ["timeout 1001"], "dropped at the first update past 1,000 ms of waiting");
 });
 
+Deno.test("a packet unacked when the two sent after it are acked is lost: its pieces go again then, not at a timer", () => {
+  // One later packet acked may be reordering; two mean a loss (a sweep of operator flips found `bit <= 1` for
+  // `bit < 1` passing every test: the third packet after it, or the resend timer, 54 ms later here).
+  const net = memoryNet({ latencyMs: 50 });
+  const marker = [...pack("the marked one")].join(",");
+  const inner = net.socket("client");
+  const carried: number[] = []; // when a packet carrying the marked message left
+  const socket: Socket = {
+    ...inner,
+    send(data, to) {
+      if (data.join(",").includes(marker) && carried.push(net.now()) == 1) return; // its first send lost
+      inner.send(data, to);
+    },
+  };
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(socket, { now: net.now });
+  const peer = client.connect("server");
+  const step = () => {
+    client.update(), server.update(), net.advance(1);
+    while (server.poll());
+  };
+  for (let i = 0; i < 3000; i++) {
+    if (i % 16 == 0 && peer.state == "connected") peer.send(i); // past the first 32 packets: no copies ride
+    step();
+  }
+  for (const message of ["the marked one", "one after", "two after"]) peer.send(message), step();
+  for (let i = 0; i < 400; i++) step();
+  assert.equal(carried.length, 2);
+  // The resend timer waits at least the RTT plus ACK_DELAY_MS (see #resendMs).
+  const resentAfter = carried[1] - carried[0];
+  assert.ok(resentAfter < peer.stats.rttMs + 33, `resent ${resentAfter} ms after, at an RTT of ${peer.stats.rttMs}`);
+});
+
 Deno.test("a clock that cannot be called or returns no time is refused when the Host is made, not on every update()", () => {
   const net = memoryNet();
   const unbound = performance.now; // `this` is lost: calling it throws "Illegal invocation"

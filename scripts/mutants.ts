@@ -1417,6 +1417,13 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "a packet unacked is lost only when the three sent after it are acked",
+    edits: [[
+      "(!acked && (packet.counted || bit < 1))) continue;",
+      "(!acked && (packet.counted || bit <= 1))) continue;",
+    ]],
+  },
+  {
     name: "a NEXT frame with the channel bit is read",
     edits: [["!(head & HAS_CHANNEL) == (isNext || !channel)", "(isNext || channel || !(head & HAS_CHANNEL))"]],
   },
