@@ -414,6 +414,31 @@ Deno.test("timed delivery: messages of one `at` arrive together, in send order, 
   }
 });
 
+Deno.test("timed delivery: a message comes out at the first poll at its time, not a millisecond after", () => {
+  // Same clocks and 10 ms each way: the offset measured is exactly 0, so `at` is a whole millisecond on the server's
+  // clock too (a sweep of operator flips found `<` for `<=` passing every test).
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(net.socket("client"), { now: net.now });
+  const peer = client.connect("server");
+  const arrivals: [number, MessageEvent][] = [];
+  const step = () => {
+    client.update(), server.update(), net.advance(1);
+    for (let event; (event = server.poll());) {
+      if (event.type === "message" && event.at !== undefined) arrivals.push([net.now(), event]);
+    }
+  };
+  for (let i = 0; i < 2500; i++) {
+    if (peer.state === "connected" && i % 50 === 0) peer.send(i, { mode: "unreliable" }); // traffic for the clock
+    step();
+  }
+  assert.equal(server.peers[0].clock.offsetMs, 0);
+  const at = net.now() + 400;
+  peer.send("on time", { at });
+  for (let i = 0; i < 800; i++) step();
+  assert.deepEqual(arrivals.map(([time, event]) => [time, event.at, event.late]), [[at, at, false]]);
+});
+
 Deno.test("timed delivery: the hold queue is bounded by maxTimedMessages; what does not fit is dropped and counted", () => {
   const { peer, step, server, serverEvents, net } = pair({ latencyMs: 10 }, {}, { maxTimedMessages: 2 });
   for (const word of ["a", "b", "c"]) peer.send(word, { at: net.now() + 500 });
