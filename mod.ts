@@ -1371,7 +1371,7 @@ interface Frame {
 /** The kind and three words of a handshake datagram; none for anything else, which then fits no step. */
 function readHandshake(bytes: Uint8Array): number[] {
   const reader = new ByteReader(bytes);
-  return bytes.length === HANDSHAKE_BYTES && bytes[0] <= REFUSED && bytes[0] >= HELLO
+  return bytes.length == HANDSHAKE_BYTES && bytes[0] <= REFUSED && bytes[0] >= HELLO
     ? [reader.uint8(), reader.uint(4), reader.uint(4), reader.uint(4)]
     : [];
 }
@@ -1675,9 +1675,12 @@ class Stream {
       return messages;
     }
     if (this.#mode >= SEQUENCED) return [frame]; // sequenced (the newest) and unreliable: as they are
-    // The common case, the next message whole with nothing waiting: handed over as it is, never copied or held.
+    // The common case, the next message whole with nothing waiting: handed over as it is, never copied or held. The
+    // first missing moves on with it: left behind, 32,768 messages later it read as ahead of the next to deliver, the
+    // wait below was dated from the first piece held and never moved on, and a stream that kept delivering while it
+    // always held one ended its peer (a helper's pass, 2026-12-03).
     if (frame.fragment === 1 && this.#mode === RELIABLE && this.#nextDeliver === sequence && !held.size) {
-      this.#nextDeliver = nextSequence(sequence);
+      this.#firstMissing = this.#nextDeliver = nextSequence(sequence);
       return [frame];
     }
     // A duplicate, delivered or held already (never the common case: that one is nextDeliver, with none held).
@@ -1842,13 +1845,13 @@ function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined):
 class Connection implements Peer {
   state: Peer["state"] = "connecting";
   readonly stats: Stats = newStats();
-  /** The handshake's secrets: the connecting side's nonce (constructor), the cookie the answering side derived. */
-  #cookie = 0;
+  #unackedOldest = 0; // the oldest packet received since the last ack was sent (while #ackPending, below)
   /**
-   * Tag keys for packets out and in, made of the cookie (#keyed): nothing is sent before the handshake gives it; the
-   * key in is zero until then, as receive reads it before it checks for the cookie.
+   * Tag keys for packets out and in, made of the handshake's secrets: the connecting side's nonce (constructor) and the
+   * cookie the answering side derived. The key out is unset until the handshake gives the cookie (then it is keyed),
+   * and nothing is sent before; the key in is zero until then, as receive reads it before it checks for the key out.
    */
-  #sendKey!: TagKey;
+  #sendKey?: TagKey;
   #receiveKey: TagKey = [0, 0];
   #lastSentAt = -Infinity;
   /**
@@ -1861,7 +1864,8 @@ class Connection implements Peer {
   #streamList: Stream[] = [];
   /**
    * CLOSING packets still to send once the connection ended with a goodbye (see end): at most one an update,
-   * CLOSING_SPACING_MS apart, until one is acked or the other side's own CLOSING arrives.
+   * CLOSING_SPACING_MS apart, until one is acked or the other side's own CLOSING arrives. Unset until end() sets it
+   * (0 without a goodbye), as the state turns "disconnected".
    */
   #closingSends = 0;
   #nextSequence = 0;
@@ -1870,7 +1874,7 @@ class Connection implements Peer {
   /** Bytes of the pieces queued and not let go, each with HELD_PIECE_BYTES: see HostOptions.maxQueuedBytes. */
   #queuedBytes = 0;
   /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
-  #closingSequence = -1;
+  #closingSequence!: number; // set by end(), before any read
   /** The newest of this side's packets the other side acked. */
   #newestAcked = 0xffff;
   /** How many fates of data packets were seen (see #fates). */
@@ -1881,7 +1885,6 @@ class Connection implements Peer {
   #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
   #fatesLost = 0;
   #ackPending = 0; // packets received since the last one sent (over a reliable socket, only those with a state's piece)
-  #unackedOldest = 0; // the oldest packet received since the last ack was sent (while #ackPending)
   /** Bytes of the states rebuilt since the last update (see #deliver). */
   #rebuiltBytes = 0;
   /** Bytes of the received pieces the streams hold, each with HELD_PIECE_BYTES (not a state stream's: see #deliver). */
@@ -1901,7 +1904,10 @@ class Connection implements Peer {
    * goes.
    */
   #plan: Outgoing[][] = [];
-  /** The congestion window (see FIRST_WINDOW_PACKETS): its size, when it was last cut. */
+  /**
+   * The congestion window (see FIRST_WINDOW_PACKETS): its size, when it was last cut (-Infinity until the first cut,
+   * while it doubles each round trip; it grows by one a round trip from then on).
+   */
   #window = FIRST_WINDOW_PACKETS;
   #windowCutAt = -Infinity;
   #config: Config;
@@ -1919,8 +1925,6 @@ class Connection implements Peer {
   declare earlyAck?: Uint8Array;
   /** The other side's clock, estimated (the Clock's methods are this connection's, not the game's). */
   readonly clock: Clock = new Clock();
-  /** Where the congestion window's doubling stops (see #window). */
-  #windowDoublesUpTo = MAX_WINDOW_PACKETS;
 
   /** @param cookie given on the answering side, made by a HELLO with a good cookie: keyed and connected at once */
   constructor(sink: Sink, readonly address: string, readonly nonce: number, now: number, cookie?: number) {
@@ -1928,7 +1932,11 @@ class Connection implements Peer {
     this.#lastReceivedAt = now;
     this.#sink = sink;
     if (cookie) {
-      this.#keyed(cookie, true);
+      // Keyed: the cookie is the first word of this side's send key. The other side's send key is this side's with its
+      // two words swapped; it is taken a lap before the first, as #remoteLatest starts at 0xffff, as if packet 65535
+      // had arrived (see receive).
+      this.#sendKey = [cookie, nonce];
+      this.#receiveKey = [nonce, cookie - 1];
       this.#connected();
     }
   }
@@ -1956,7 +1964,7 @@ class Connection implements Peer {
     // Over a reliable socket one CLOSING arrives for sure, and nothing acks it. Once keyed (the challenge's cookie
     // came) a peer still connecting says goodbye too: the other side made its connection at the HELLO with that
     // cookie, and without a goodbye it waits `timeout` (10 s by default) to end it.
-    this.#closingSends = goodbye && this.#cookie ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
+    this.#closingSends = goodbye && this.#sendKey ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
     this.#closingSequence = this.#nextSequence;
     this.state = "disconnected";
     // Every queued and held piece goes with its stream. Pieces in flight stay (in #inFlight and #sent), never sent
@@ -1992,15 +2000,6 @@ class Connection implements Peer {
   /** Data packets sent after the newest one acked. */
   get #packetsInFlight(): number {
     return sequenceAhead(this.#nextSequence, this.#newestAcked) - 1;
-  }
-
-  /** The handshake gave the cookie: from now on packets are tagged with keys made of it and the nonce. */
-  #keyed(cookie: number, answering: boolean): void {
-    this.#sendKey = answering ? [cookie, this.nonce] : [this.nonce, cookie];
-    // The other side's send key is this side's with its two words swapped; it is taken a lap before the first, as
-    // #remoteLatest starts at 0xffff, as if packet 65535 had arrived (see receive).
-    this.#receiveKey = [this.#sendKey[1], this.#sendKey[0] - 1];
-    this.#cookie = cookie;
   }
 
   disconnect(): void {
@@ -2057,11 +2056,11 @@ class Connection implements Peer {
       previous = piece;
     }
     const datagram = packet.subarray(0, TAG_BYTES + at);
-    seal(datagram, this.#sendKey);
+    seal(datagram, this.#sendKey!); // keyed: a data packet goes only once the handshake gave the cookie
     if (!(flags & ACK_ONLY)) {
       this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { sequence, pieces, sentAt: now };
       this.#nextSequence = nextSequence(sequence);
-      if (!this.#nextSequence) this.#sendKey[1]++; // a new lap (see receive)
+      if (!this.#nextSequence) this.#sendKey![1]++; // a new lap (see receive)
     }
     this.#lastSentAt = now;
     this.#ackPending = 0;
@@ -2086,7 +2085,7 @@ class Connection implements Peer {
     const ahead = sequenceAhead(sequence, this.#remoteLatest);
     const key: TagKey = [this.#receiveKey[0], this.#receiveKey[1] + ((ahead + this.#remoteLatest) >> 16)];
     const reader = new ByteReader(datagram.subarray(0, -TAG_BYTES));
-    const header = this.#cookie && readHeader(reader);
+    const header = this.#sendKey && readHeader(reader);
     if (!header || !sealed(datagram, key)) return false;
     if (this.state == "disconnected") {
       // Closing: the other side's own CLOSING, or its ack of ours, ends it; nothing else applies.
@@ -2297,11 +2296,16 @@ class Connection implements Peer {
   hello(now: number, cookie?: number): Uint8Array {
     // As in the constructor, 0 is no cookie (a HELLO's before the challenge): no Host makes one (`|| 1`).
     if (cookie) {
-      this.#keyed(cookie, false);
+      // Keyed: the cookie is the second word of this side's send key, the first of the other side's (as the
+      // constructor's, swapped).
+      this.#sendKey = [this.nonce, cookie];
+      this.#receiveKey = [cookie, this.nonce - 1];
       this.#lastReceivedAt = now;
     }
     this.#lastSentAt = now;
-    return writeHandshake(HELLO, this.#config.protocol, this.nonce, this.#cookie);
+    // The cookie, once keyed, as it came: a HELLO goes only while connecting, before any data packet, so no lap (see
+    // packet) has added to the key's second word yet.
+    return writeHandshake(HELLO, this.#config.protocol, this.nonce, this.#sendKey?.[1]);
   }
 
   /**
@@ -2479,7 +2483,7 @@ class Connection implements Peer {
 
   /** Halves the congestion window (see FIRST_WINDOW_PACKETS), where it grows by one a round trip from then on. */
   #cutWindow(now: number): void {
-    this.#window = this.#windowDoublesUpTo = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
+    this.#window = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
     this.#windowCutAt = now;
   }
 
@@ -2508,7 +2512,8 @@ class Connection implements Peer {
         if (2 * this.#packetsInFlight >= this.#window) {
           this.#window = Math.min(
             MAX_WINDOW_PACKETS,
-            this.#window + (this.#window < this.#windowDoublesUpTo ? 1 : 1 / this.#window),
+            // Before the first cut one more a packet acked (doubling each round trip), from then on one more a round trip.
+            this.#window + (this.#windowCutAt == -Infinity ? 1 : 1 / this.#window),
           );
         }
       } else if (this.#windowCutAt < packet.sentAt && this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now);
@@ -2754,8 +2759,8 @@ export class Host {
       }
       config[name] = value;
     }
-    this.#socket = socket;
     this.#random = options?.random;
+    this.#socket = socket;
     const clock = options?.now ?? socket.now ?? (() => performance.now());
     this.#sink = {
       config,
@@ -3387,7 +3392,16 @@ function link(options: LinkOptions = {}): (size: number) => number[] {
     }
   }
   let seed = options.seed ?? 1;
-  const { jitterMs = 0, reorder = 0, loss = 0, burstLoss = 0, burstLength = 8, duplicate = 0, latencyMs = 0 } = options;
+  const {
+    jitterMs = 0,
+    reorder = 0,
+    loss = 0,
+    burstLoss = 0,
+    burstLength = 8,
+    duplicate = 0,
+    latencyMs = 0,
+    mtu = 65507,
+  } = options;
   // A 32-bit linear congruential generator (Numerical Recipes' constants): seeded, so every run
   // of a test sees the same link; its high bits, all a float from 0 to 1 needs, are well mixed.
   const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) | 0) / 2 ** 32 + 0.5;
@@ -3395,7 +3409,7 @@ function link(options: LinkOptions = {}): (size: number) => number[] {
   const delay = () => latencyMs + random() * jitterMs + (random() < reorder ? latencyMs : 0);
   return (size) => {
     if (random() < burstLoss) burst = burstLength;
-    if (burst-- > 0 || size > (options.mtu ?? 65507) || random() < loss) return [];
+    if (burst-- > 0 || size > mtu || random() < loss) return [];
     return random() < duplicate ? [delay(), delay()] : [delay()];
   };
 }

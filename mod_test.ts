@@ -2290,6 +2290,29 @@ Deno.test("connect() again right after disconnect() makes a new peer, which conn
   assert.deepEqual(client.peers, [again]);
 });
 
+Deno.test("host.close() sends CLOSE_BURST (5) goodbyes to each connected peer at once, and nothing else", () => {
+  // A sweep of operator flips found the burst's count untested: a loop that sent `undefined` five times before the
+  // goodbyes passed every test.
+  const net = memoryNet({ latencyMs: 10 });
+  const inner = net.socket("client");
+  const sent: unknown[] = [];
+  const socket: Socket = { ...inner, send: (data, to) => (sent.push(data), inner.send(data, to)) };
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(socket, { now: net.now });
+  const peer = client.connect("server");
+  for (let i = 0; i < 20; i++) client.update(), server.update(), net.advance(16);
+  assert.equal(peer.state, "connected");
+  sent.length = 0;
+  client.close();
+  assert.equal(sent.length, 5);
+  assert.ok(sent.every((data) => data instanceof Uint8Array && data[0] & 0x80), "data packets (CLOSING)");
+  net.advance(20);
+  const ends: string[] = [];
+  server.update();
+  for (let event; (event = server.poll());) if (event.type === "disconnect") ends.push(event.reason);
+  assert.deepEqual([ends, server.stats.invalidDropped], [["closed"], 4]);
+});
+
 Deno.test("the side that says goodbye counts the other side's ack of it as taken, not invalid", () => {
   // The closing side's connection is "disconnected" while its CLOSING waits for an ack; the ack that arrives ends the
   // closing. (The other side counts the CLOSING copies that arrive after the first as invalid: it has let go.)
@@ -2858,6 +2881,57 @@ Deno.test("a packet unacked when the two sent after it are acked is lost: its pi
   // The resend timer waits at least the RTT plus ACK_DELAY_MS (see #resendMs).
   const resentAfter = carried[1] - carried[0];
   assert.ok(resentAfter < peer.stats.rttMs + 33, `resent ${resentAfter} ms after, at an RTT of ${peer.stats.rttMs}`);
+});
+
+Deno.test("a reliable stream past 32,768 messages in order, then always holding one while it moves on, is not timed out", () => {
+  // The in-order path moved the next sequence to deliver on and left the first missing one where it was: 32,768
+  // messages later the old one read as ahead, the wait was dated from the first piece held and never moved on, and a
+  // stream that kept delivering while it always held something ended its peer as "timeout" (a helper's pass,
+  // 2026-12-03). Here a packet of its own (1,100 bytes) is lost for 400 ms every 300 ms: each waits under `timeout`.
+  const run = (inOrder: number) => {
+    const net = memoryNet({ latencyMs: 10 });
+    const inner = net.socket("client");
+    const lostUntil = new Map<string, number>(); // a marked message's first bytes → lost until then
+    const socket: Socket = {
+      ...inner,
+      send(data, to) {
+        const bytes = data.join(",");
+        for (const [marker, until] of lostUntil) if (net.now() < until && bytes.includes(marker)) return;
+        inner.send(data, to);
+      },
+    };
+    const server = new Host(net.socket("server"), { now: net.now, timeout: 1000 });
+    const client = new Host(socket, { now: net.now, timeout: 1000 });
+    const peer = client.connect("server");
+    const ends: string[] = [];
+    let got = 0;
+    const step = () => {
+      client.update(), server.update(), net.advance(TICK_MS);
+      for (let event; (event = server.poll());) {
+        if (event.type === "message") got++;
+        if (event.type === "disconnect") ends.push(event.reason);
+      }
+    };
+    for (let i = 0; i < 10; i++) step();
+    let sent = 0;
+    while (sent < inOrder) {
+      for (let i = 0; i < 200 && sent < inOrder; i++) peer.send(sent++);
+      step();
+    }
+    for (let i = 0; i < 20; i++) step();
+    assert.equal(got, inOrder);
+    for (let k = 0; k < 12; k++) {
+      const marked = new Uint8Array(1100).fill(200 + k);
+      lostUntil.set([...marked.subarray(0, 16)].join(","), net.now() + 400);
+      peer.send(marked);
+      sent++;
+      for (let i = 0; i < 19; i++) peer.send(sent++), step(); // 304 ms
+    }
+    for (let i = 0; i < 100; i++) step();
+    assert.deepEqual([ends, got], [[], sent], `${inOrder} in order first`);
+  };
+  run(100);
+  run(33000);
 });
 
 Deno.test("a clock that cannot be called or returns no time is refused when the Host is made, not on every update()", () => {

@@ -221,14 +221,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the tag checked under the sending key: both directions share one key",
     edits: [
-      [
-        "this.#sendKey = answering ? [cookie, this.nonce] : [this.nonce, cookie];",
-        "this.#sendKey = [this.nonce, cookie];",
-      ],
-      [
-        "this.#receiveKey = [this.#sendKey[1], this.#sendKey[0] - 1];",
-        "this.#receiveKey = [this.nonce, cookie - 1];",
-      ],
+      ["this.#sendKey = [cookie, nonce];", "this.#sendKey = [nonce, cookie];"],
+      ["this.#receiveKey = [cookie, this.nonce - 1];", "this.#receiveKey = [this.nonce, cookie - 1];"],
     ],
   },
   {
@@ -665,7 +659,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "tag: one key for every lap of the packet sequence (the sender's never changes)",
     edits: [[
-      "      if (!this.#nextSequence) this.#sendKey[1]++; // a new lap (see receive)\n",
+      "      if (!this.#nextSequence) this.#sendKey![1]++; // a new lap (see receive)\n",
       "",
     ]],
   },
@@ -788,11 +782,11 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a peer still connecting once keyed ends without a goodbye",
-    edits: [["goodbye && this.#cookie ?", 'state != "connecting" && goodbye ?']],
+    edits: [["goodbye && this.#sendKey ?", 'state != "connecting" && goodbye ?']],
   },
   {
     name: "a peer not keyed yet says goodbye: a packet without a key",
-    edits: [["goodbye && this.#cookie ?", "goodbye ?"]],
+    edits: [["goodbye && this.#sendKey ?", "goodbye ?"]],
   },
   {
     name: "a peer's disconnect goes out ahead of the messages it timed before it left",
@@ -1421,6 +1415,24 @@ const MUTANTS: Mutant[] = [
     edits: [[
       "(!acked && (packet.counted || bit < 1))) continue;",
       "(!acked && (packet.counted || bit <= 1))) continue;",
+    ]],
+  },
+  {
+    name: "a timed message comes out a ms after its time",
+    edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
+  },
+  {
+    name: "the in-order path leaves the first missing sequence behind",
+    edits: [[
+      "this.#firstMissing = this.#nextDeliver = nextSequence(sequence);",
+      "this.#nextDeliver = nextSequence(sequence);",
+    ]],
+  },
+  {
+    name: "host.close() sends one goodbye more than CLOSE_BURST",
+    edits: [[
+      "for (let goodbye, i = 0; i < CLOSE_BURST && (goodbye",
+      "for (let goodbye, i = 0; i <= CLOSE_BURST && (goodbye",
     ]],
   },
   {
