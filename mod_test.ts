@@ -2605,32 +2605,47 @@ Deno.test("a sender whose oldest piece not acked is mid-message still stops at t
   assert.equal(server.stats.invalidDropped, 0, "a piece past the receiver's window was sent");
 });
 
-Deno.test("a piece whose copies were all lost rides along again after it is resent, as a new piece does", () => {
-  const net = memoryNet({ latencyMs: 20 });
-  const marker = [...pack("the marked one")].join(",");
-  let dropped = 0;
-  const carried: number[] = []; // when a packet carrying the marked message left
+/**
+ * A client and a server on a memoryNet of `latencyMs` one way, connected, watching one message or piece: `carried` lists
+ * when each client datagram that holds `marker`'s bytes left, and `lose(data, carriedCount)` decides which client
+ * datagrams are lost (carriedCount: how many datagrams carried the marker so far, this one included, 0 if it has none).
+ * `step(ms)` updates both and advances the clock; `got` lists the messages the server delivered.
+ */
+function watchedPair(
+  latencyMs: number,
+  marker: Uint8Array,
+  lose: (data: Uint8Array, carriedCount: number) => boolean = () => false,
+) {
+  const net = memoryNet({ latencyMs });
+  const wanted = [...marker].join(",");
+  const carried: number[] = [];
   const inner = net.socket("client");
   const socket: Socket = {
     ...inner,
     send(data, to) {
-      if (!data.join(",").includes(marker)) return inner.send(data, to);
-      carried.push(net.now());
-      if (dropped++ < 5) return; // its first five copies (MAX_COPIES, at the 20% a new connection assumes) are all lost
-      inner.send(data, to);
+      const marked = data.join(",").includes(wanted);
+      if (marked) carried.push(net.now());
+      if (!lose(data, marked ? carried.length : 0)) inner.send(data, to);
     },
   };
   const server = new Host(net.socket("server"), { now: net.now });
   const client = new Host(socket, { now: net.now });
   const peer = client.connect("server");
   const got: unknown[] = [];
-  const step = () => {
+  const step = (ms = TICK_MS) => {
     client.update();
     server.update();
-    net.advance(TICK_MS);
+    net.advance(ms);
     for (let event; (event = server.poll());) if (event.type === "message") got.push(event.data);
   };
-  for (let i = 0; i < 10 && peer.state !== "connected"; i++) step();
+  for (let i = 0; i < 40 && peer.state !== "connected"; i++) step();
+  assert.equal(peer.state, "connected");
+  return { net, client, peer, carried, got, step };
+}
+
+Deno.test("a piece whose copies were all lost rides along again after it is resent, as a new piece does", () => {
+  // Its first five copies (MAX_COPIES, at the 20% a new connection assumes) are all lost.
+  const { peer, carried, got, step } = watchedPair(20, pack("the marked one"), (_, count) => count >= 1 && count <= 5);
   peer.send("the marked one"); // a new connection assumes 20% loss: copies ride in the next packets
   for (let i = 0; i < 60; i++) {
     peer.send(i); // traffic, so packets keep leaving
@@ -2648,30 +2663,10 @@ Deno.test("a piece rides along in at most five packets (MAX_COPIES) before it is
   // At 60% loss all of five copies are lost with a chance of 0.6 ** 5 = 0.08, far above RESIDUAL_LOSS: only the cap
   // stops a sixth copy, and those past it are bytes spent where a resend would come soon anyway (an RTT of 200 ms here,
   // a resend due after about 250 ms; a sweep of operator flips found `copies <= MAX_COPIES` passing every test).
-  const net = memoryNet({ latencyMs: 100 });
-  const marker = [...pack("the marked one")].join(",");
-  const inner = net.socket("client");
   let lossy = false;
   let count = 0;
-  const carried: number[] = []; // when a packet carrying the marked message left
-  const socket: Socket = {
-    ...inner,
-    send(data, to) {
-      if (data.join(",").includes(marker)) carried.push(net.now());
-      if (lossy && ++count % 5 >= 2) return; // three of every five client datagrams lost
-      inner.send(data, to);
-    },
-  };
-  const server = new Host(net.socket("server"), { now: net.now });
-  const client = new Host(socket, { now: net.now });
-  const peer = client.connect("server");
-  const step = () => {
-    client.update();
-    server.update();
-    net.advance(TICK_MS);
-    while (server.poll());
-  };
-  for (let i = 0; i < 40 && peer.state !== "connected"; i++) step();
+  // Three of every five client datagrams lost, once `lossy`.
+  const { peer, carried, step } = watchedPair(100, pack("the marked one"), () => lossy && ++count % 5 >= 2);
   lossy = true;
   for (let i = 0; i < 400; i++) {
     peer.send(i); // past the first 32 packets: the copies follow the measured loss
@@ -2690,30 +2685,10 @@ Deno.test("a piece rides along in at most five packets (MAX_COPIES) before it is
 Deno.test("a fragment resent is due again only after its next resend time, not at every update", () => {
   // A resent fragment taken as a ride kept its resend time in the past, and went again in every update until its ack
   // came (a sweep of operator flips found `list >= 1` for `list > 1` passing every test).
-  const net = memoryNet({ latencyMs: 50 });
   const message = Uint8Array.from({ length: 3000 }, (_, i) => i % 251);
   message.set([255, 254, 253, 252, 255, 254, 253, 252], 1500); // bytes found nowhere else, in the second of 3 pieces
-  const marker = [...message.subarray(1500, 1508)].join(",");
-  const inner = net.socket("client");
-  const carried: number[] = []; // when a packet carrying the marked piece left
-  const socket: Socket = {
-    ...inner,
-    send(data, to) {
-      if (!data.join(",").includes(marker)) return inner.send(data, to);
-      if (carried.push(net.now()) > 1) inner.send(data, to); // its first send lost
-    },
-  };
-  const server = new Host(net.socket("server"), { now: net.now });
-  const client = new Host(socket, { now: net.now });
-  const peer = client.connect("server");
-  const got: unknown[] = [];
-  const step = () => {
-    client.update();
-    server.update();
-    net.advance(TICK_MS);
-    for (let event; (event = server.poll());) if (event.type === "message") got.push(event.data);
-  };
-  for (let i = 0; i < 20 && peer.state !== "connected"; i++) step();
+  // Its first send lost.
+  const { peer, carried, got, step } = watchedPair(50, message.subarray(1500, 1508), (_, count) => count === 1);
   for (let i = 0; i < 60; i++) {
     peer.send(i); // past the first 32 packets, on a clean link: no copies ride
     step();
@@ -2728,25 +2703,7 @@ Deno.test("a Host updated twice in one millisecond sends no piece twice in it", 
   // A game loop faster than its clock's millisecond updates twice at one time: the pieces sent in the first update are
   // planned again as copies to ride along (a new connection takes its loss as 20%), and would ride in the second
   // update's packets at once, where a copy buys nothing (a sweep of operator flips found the test of `sentAt` untested).
-  const net = memoryNet({ latencyMs: 20 });
-  const inner = net.socket("client");
-  const marker = [...pack("the marked one")].join(",");
-  const carried: number[] = []; // when a packet carrying the marked message left
-  const socket: Socket = {
-    ...inner,
-    send(data, to) {
-      if (data.join(",").includes(marker)) carried.push(net.now());
-      inner.send(data, to);
-    },
-  };
-  const server = new Host(net.socket("server"), { now: net.now });
-  const client = new Host(socket, { now: net.now });
-  const peer = client.connect("server");
-  for (let i = 0; i < 20 && peer.state !== "connected"; i++) {
-    client.update();
-    server.update();
-    net.advance(TICK_MS);
-  }
+  const { net, client, peer, carried } = watchedPair(20, pack("the marked one"));
   peer.send("the marked one");
   client.update();
   peer.send("another");
@@ -2852,31 +2809,15 @@ Deno.test("a stream that waited exactly `timeout` ms for a missing piece is kept
 
 Deno.test("a packet unacked when the two sent after it are acked is lost: its pieces go again then, not at a timer", () => {
   // One later packet acked may be reordering; two mean a loss (a sweep of operator flips found `bit <= 1` for
-  // `bit < 1` passing every test: the third packet after it, or the resend timer, 54 ms later here).
-  const net = memoryNet({ latencyMs: 50 });
-  const marker = [...pack("the marked one")].join(",");
-  const inner = net.socket("client");
-  const carried: number[] = []; // when a packet carrying the marked message left
-  const socket: Socket = {
-    ...inner,
-    send(data, to) {
-      if (data.join(",").includes(marker) && carried.push(net.now()) == 1) return; // its first send lost
-      inner.send(data, to);
-    },
-  };
-  const server = new Host(net.socket("server"), { now: net.now });
-  const client = new Host(socket, { now: net.now });
-  const peer = client.connect("server");
-  const step = () => {
-    client.update(), server.update(), net.advance(1);
-    while (server.poll());
-  };
+  // `bit < 1` passing every test: the third packet after it, or the resend timer, 54 ms later here). Its first send
+  // lost.
+  const { peer, carried, step } = watchedPair(50, pack("the marked one"), (_, count) => count === 1);
   for (let i = 0; i < 3000; i++) {
-    if (i % 16 == 0 && peer.state == "connected") peer.send(i); // past the first 32 packets: no copies ride
-    step();
+    if (i % 16 == 0) peer.send(i); // past the first 32 packets: no copies ride
+    step(1);
   }
-  for (const message of ["the marked one", "one after", "two after"]) peer.send(message), step();
-  for (let i = 0; i < 400; i++) step();
+  for (const message of ["the marked one", "one after", "two after"]) peer.send(message), step(1);
+  for (let i = 0; i < 400; i++) step(1);
   assert.equal(carried.length, 2);
   // The resend timer waits at least the RTT plus ACK_DELAY_MS (see #resendMs).
   const resentAfter = carried[1] - carried[0];
