@@ -1537,12 +1537,12 @@ class Stream {
    * the queue with its last.
    */
   #partial = 0;
-  /** The newest sequenced message received: a lossy mode's receiving, as the snapshots are a STATE stream's. */
-  #newest = 0xffff; // just behind 0: the first sequenced message is newer
   /** Since when (ms) pieces have waited for the first missing one; Infinity when none waits. */
   waitingSince = Infinity;
   /** The first sequence not held, as accept() last found it: the one the stream waits for. */
   #firstMissing = 0;
+  /** The newest sequenced message received: a lossy mode's receiving, as the snapshots are a STATE stream's. */
+  #newest = 0xffff; // just behind 0: the first sequenced message is newer
   /** A STATE stream's snapshots, sent and received (made on first use: `declare` emits no field for it). */
   declare snapshots?: Snapshots;
 
@@ -1879,10 +1879,14 @@ class Connection implements Peer {
   #newestAcked = 0xffff;
   /** How many fates of data packets were seen (see #fates). */
   #fatesSeen = 0;
+  /**
+   * When the congestion window (#window) was last cut: -Infinity until the first cut, while it doubles each round
+   * trip; it grows by one a round trip from then on.
+   */
+  #windowCutAt = -Infinity;
   /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
   #forgets = 0;
-  /** The fates of the last LOSS_WINDOW_PACKETS data packets seen (1 lost, 0 acked), and how many of them were lost. */
-  #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
+  /** How many of the last LOSS_WINDOW_PACKETS fates (#fates) were losses. */
   #fatesLost = 0;
   #ackPending = 0; // packets received since the last one sent (over a reliable socket, only those with a state's piece)
   /** Bytes of the states rebuilt since the last update (see #deliver). */
@@ -1904,13 +1908,9 @@ class Connection implements Peer {
    * goes.
    */
   #plan: Outgoing[][] = [];
-  /**
-   * The congestion window (see FIRST_WINDOW_PACKETS): its size, when it was last cut (-Infinity until the first cut,
-   * while it doubles each round trip; it grows by one a round trip from then on).
-   */
-  #window = FIRST_WINDOW_PACKETS;
-  #windowCutAt = -Infinity;
   #config: Config;
+  /** The fates of the last LOSS_WINDOW_PACKETS data packets seen (1 lost, 0 acked): #fatesLost counts the losses. */
+  #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
   /** The Host's side of this connection: its socket's traits, clock, event queue and counts. */
   #sink: Sink;
   /**
@@ -1925,6 +1925,8 @@ class Connection implements Peer {
   declare earlyAck?: Uint8Array;
   /** The other side's clock, estimated (the Clock's methods are this connection's, not the game's). */
   readonly clock: Clock = new Clock();
+  /** The congestion window's size (see FIRST_WINDOW_PACKETS), and #windowCutAt when it was last cut. */
+  #window = FIRST_WINDOW_PACKETS;
 
   /** @param cookie given on the answering side, made by a HELLO with a good cookie: keyed and connected at once */
   constructor(sink: Sink, readonly address: string, readonly nonce: number, now: number, cookie?: number) {
@@ -1950,6 +1952,20 @@ class Connection implements Peer {
     if (!this.#closingSends) return undefined;
     this.#closingSends--;
     return this.packet(now, CLOSING);
+  }
+
+  /**
+   * True when a HELLO of `nonce` from this connection's address is not to replace it. Both Hosts connecting to each
+   * other at once: the one of the smaller nonce takes the other's HELLO, the other keeps its own connect() (each
+   * ends its own, the keys never matched). Kept while connecting only, a HELLO the other sent before it took this
+   * one's that came late (jitter) ended the connection both kept, for a ghost of keys the other no longer has, and
+   * both timed out (60 ms of jitter: 24 runs of 200; a review, 2026-12-03). Kept in any state, a peer restarted at
+   * the same address and port whose new nonce was the smaller waited for its old self's timeout, and its own
+   * connect() timed out first (46 restarts of 100). So kept while connecting, or while the peer is heard from: a
+   * peer sends at least every KEEPALIVE_MS, and a restarted one's old self has gone quiet.
+   */
+  keeps(now: number, nonce: number): boolean {
+    return nonce < this.nonce && (this.state == "connecting" || now - this.#lastReceivedAt < KEEPALIVE_MS);
   }
 
   /**
@@ -2696,11 +2712,11 @@ const newStats = (): Stats => ({
 export class Host {
   #now: () => number;
   #config: Config;
+  #socket: Socket;
   /** The key of the handshake's cookies: 64 random bits. */
   #secret: TagKey;
   /** HostOptions.random, if given. */
   #random?: (bytes: Uint8Array) => void;
-  #socket: Socket;
   #connections = new Map<string, Connection>();
   /**
    * What the connections share with the Host: its config, stats and clock, the event queue, and the timed messages
@@ -2909,17 +2925,7 @@ export class Host {
         // "connect") is not made again by a HELLO of its nonce that was sent before our answer arrived: that would be
         // a ghost, with a new "connect".
         if (connection.state == "connected") this.#send(connection.packet(now), connection);
-      } else if (
-        !(connection?.state == "connecting" && connection.nonce > second ||
-          this.#sink.events[2 * this.#config.maxEvents])
-      ) {
-        // Both Hosts connecting to each other at once: the one of the smaller nonce takes the other's HELLO,
-        // the other lets its own connect() go on (each ending its own, the keys never matched). Only while
-        // connecting: a HELLO the other sent before it took this one's that comes late (jitter) ends the connection
-        // both kept, for a ghost of keys the other no longer has, and both time out (60 ms of jitter: 24 runs of 200;
-        // a review, 2026-12-03). Kept while connected too, a peer restarted at the same address and port whose new
-        // nonce was the smaller waited for its old self's timeout, and its own connect() timed out first: telling a
-        // live connection from a dead one settles both: bench/simultaneous_liveness.patch (34 bytes).
+      } else if (!(connection?.keeps(now, second) || this.#sink.events[2 * this.#config.maxEvents])) {
         // Past twice maxEvents not yet polled (one at that index), no answer and nothing changes: the HELLO
         // comes again (HANDSHAKE_RETRY_MS), and gets in once the game polls. Each HELLO made a "connect" and, from one
         // address, ended the last with a "disconnect": 20,000 with good cookies between two polls kept 32 MiB (a
@@ -2945,6 +2951,15 @@ export class Host {
   /** The connected peers. */
   get peers(): Peer[] {
     return [...this.#connections.values()].filter((connection) => connection.state == "connected");
+  }
+
+  /** Async style: updates every `tickMs` and yields each event, until `close()`. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined> {
+    while (!this.#closed) {
+      this.update();
+      for (let event; (event = this.poll());) yield event;
+      await new Promise((resolve) => setTimeout(resolve, this.#config.tickMs));
+    }
   }
 
   /**
@@ -2977,15 +2992,6 @@ export class Host {
       this.#connections.set(address, connection);
     }
     return connection;
-  }
-
-  /** Async style: updates every `tickMs` and yields each event, until `close()`. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined> {
-    while (!this.#closed) {
-      this.update();
-      for (let event; (event = this.poll());) yield event;
-      await new Promise((resolve) => setTimeout(resolve, this.#config.tickMs));
-    }
   }
 
   /**

@@ -500,6 +500,8 @@ export declare class Host {
     poll(): HostEvent | undefined;
     /** The connected peers. */
     get peers(): Peer[];
+    /** Async style: updates every `tickMs` and yields each event, until `close()`. */
+    [Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined>;
     /**
      * Starts connecting to a Host at `address`; a `"connect"` event follows, or
      * a `"disconnect"` with reason `"full"` (the Host has `maxPeers`),
@@ -519,8 +521,6 @@ export declare class Host {
      * @throws {TypeError} once the Host is closed
      */
     connect(address: string): Peer;
-    /** Async style: updates every `tickMs` and yields each event, until `close()`. */
-    [Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined>;
     /**
      * Disconnects every peer (each hears `"closed"`: CLOSE_BURST copies of the
      * goodbye leave at once, as nothing can wait for their acks; one over a

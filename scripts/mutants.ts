@@ -343,8 +343,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "two Hosts connecting to each other at once both take the other's HELLO",
     edits: [[
-      '!(connection?.state == "connecting" && connection.nonce > second ||',
-      "!(false ||",
+      "return nonce < this.nonce && (this.state",
+      "return false && (this.state",
     ]],
   },
   {
@@ -1083,13 +1083,13 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a HELLO makes a connection however many events wait unpolled",
-    edits: [[" ||\n          this.#sink.events[2 * this.#config.maxEvents])", ")"]],
+    edits: [["keeps(now, second) || this.#sink.events[2 * this.#config.maxEvents])", "keeps(now, second))"]],
   },
   {
     name: "a HELLO past twice maxEvents unpolled refused as full, not left unanswered",
     edits: [[
-      " ||\n          this.#sink.events[2 * this.#config.maxEvents])",
-      ")",
+      "keeps(now, second) || this.#sink.events[2 * this.#config.maxEvents])",
+      "keeps(now, second))",
     ], [
       "length >= this.#config.maxPeers\n",
       "length >= this.#config.maxPeers || this.#sink.events[2 * this.#config.maxEvents]\n",
@@ -1433,6 +1433,24 @@ const MUTANTS: Mutant[] = [
     edits: [[
       "for (let goodbye, i = 0; i < CLOSE_BURST && (goodbye",
       "for (let goodbye, i = 0; i <= CLOSE_BURST && (goodbye",
+    ]],
+  },
+  {
+    name: "a connection kept against a HELLO of a smaller nonce only while connecting",
+    edits: [[
+      '(this.state == "connecting" || now - this.#lastReceivedAt < KEEPALIVE_MS)',
+      '(this.state == "connecting")',
+    ]],
+  },
+  {
+    name: "a connection kept against a HELLO of a smaller nonce in any state",
+    edits: [['(this.state == "connecting" || now - this.#lastReceivedAt < KEEPALIVE_MS)', "(true)"]],
+  },
+  {
+    name: "send() refuses a message that fills maxQueuedBytes exactly",
+    edits: [[
+      "if (this.#queuedBytes + payload.length > this.#config.maxQueuedBytes) {",
+      "if (this.#queuedBytes + payload.length >= this.#config.maxQueuedBytes) {",
     ]],
   },
   {
