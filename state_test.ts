@@ -748,6 +748,37 @@ Deno.test("memoryNet.link gives one direction a link of its own", () => {
   assert.deepEqual(arrivals, [["b", 10], ["a", 50]]);
 });
 
+Deno.test("memoryNet's link: a datagram due at advance's end arrives in it, mtu bytes pass, bursts lose runs of burstLength", () => {
+  // A sweep of operator flips found three of the link's rules unpinned: `<` for `<=` at the end of an advance, `>=` for
+  // `>` at the mtu, and a burst that lost nothing (`burst-- > 0 && size > mtu`): every test of bursts passed on a
+  // link that lost no datagram to them.
+  const net = memoryNet({ latencyMs: 10 });
+  net.link("a", "b", { latencyMs: 10, mtu: 100 });
+  net.link("a", "c", { burstLoss: 0.05, burstLength: 8, seed: 3 });
+  const got: string[] = [];
+  for (const name of ["b", "c"]) net.socket(name).listen((data) => got.push(`${name} ${data.length} ${data[0]}`));
+  const a = net.socket("a");
+  a.send(new Uint8Array(100), "b");
+  a.send(new Uint8Array(101), "b");
+  net.advance(10); // due at 10 exactly
+  assert.deepEqual(got, ["b 100 0"]);
+  got.length = 0;
+  const arrived: boolean[] = [];
+  for (let i = 0; i < 2000; i++) {
+    a.send(Uint8Array.of(i & 255), "c");
+    net.advance(1);
+    arrived.push(got.length > 0);
+    got.length = 0;
+  }
+  // Each burst loses burstLength datagrams in a row (more where one starts inside another).
+  const runs = arrived.map((ok) => ok ? "." : "x").join("").split(".").filter((run) => run).map((run) => run.length);
+  assert.ok(
+    runs.length >= 40 && runs.length <= 140,
+    `${runs.length} bursts in 2,000 datagrams (about 5%, less overlaps)`,
+  );
+  assert.ok(runs.every((length) => length >= 8), `runs of loss ${runs}`);
+});
+
 Deno.test("LinkOptions that are not numbers from 0 throw at once, naming the option, in memoryNet, link and condition", () => {
   // Unchecked, a NaN latency or jitter stopped a memoryNet's clock for good (a datagram due at NaN is never due, and
   // every one behind it waits), and a negative one ran the clock back (found in review, 2026-11-30).

@@ -1454,6 +1454,24 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "memoryNet.advance() leaves a datagram due at its end for the next",
+    edits: [["while (heap[0]?.[0] <= end) {", "while (heap[0]?.[0] < end) {"]],
+  },
+  {
+    name: "a link loses a datagram of exactly its mtu",
+    edits: [[
+      "if (burst-- > 0 || size > mtu || random() < loss) return [];",
+      "if (burst-- > 0 || size >= mtu || random() < loss) return [];",
+    ]],
+  },
+  {
+    name: "a link's bursts lose nothing",
+    edits: [[
+      "if (burst-- > 0 || size > mtu || random() < loss) return [];",
+      "if (size > mtu || random() < loss) return [];",
+    ]],
+  },
+  {
     name: "a NEXT frame with the channel bit is read",
     edits: [["!(head & HAS_CHANNEL) == (isNext || !channel)", "(isNext || channel || !(head & HAS_CHANNEL))"]],
   },
