@@ -64,6 +64,9 @@ const PINNED: [string, unknown, string][] = [
   ["false", false, "c2"],
   ["true", true, "c3"],
   ["positive fixint", 127, "7f"],
+  // The edges a sweep found unpinned (2026-12-03): -1, whose reciprocal is -1 (only -0's is below it), the bigint 0
+  // (unsigned, as every bigint from 0), and U+0080, the first character past ASCII.
+  ["negative fixint -1", -1, "ff"],
   ["uint8", 128, "cc 80"],
   ["uint16", 65535, "cd ff ff"],
   ["uint32", 4294967295, "ce ff ff ff ff"],
@@ -78,10 +81,12 @@ const PINNED: [string, unknown, string][] = [
   // An int form read back as 0, which Object.is and Math.atan2(0, x) tell from -0.
   ["float64 for -0", -0, "cb 80 00 00 00 00 00 00 00"],
   ["uint64 for a positive bigint", 1n, "cf 00 00 00 00 00 00 00 01"],
+  ["uint64 for the bigint 0", 0n, "cf 00 00 00 00 00 00 00 00"],
   ["int64 for a negative bigint", -1n, "d3 ff ff ff ff ff ff ff ff"],
   ["fixstr", "hp", "a2 68 70"],
   ["str8 at 32 bytes", "a".repeat(32), "d9 20" + " 61".repeat(32)],
   ["fixstr for 31 bytes of 3-byte characters reserved as str8", "€".repeat(10), "be" + " e2 82 ac".repeat(10)],
+  ["U+0080 as 2 bytes", "\u0080", "a2 c2 80"],
   ["a lone surrogate as U+FFFD", "\ud800", "a3 ef bf bd"],
   ["a surrogate pair as 4 bytes", "🍺", "a4 f0 9f 8d ba"],
   ["bin8", Uint8Array.of(1, 2), "c4 02 01 02"],

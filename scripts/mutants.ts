@@ -210,6 +210,18 @@ const MUTANTS: Mutant[] = [
       "throw new RangeError(`${what} at byte ${inputAt}`);",
     ]],
   },
+  {
+    name: "pack: -1 as a float 64 (the -0 check takes a reciprocal of -1 too)",
+    edits: [["1 / value < -1) return put64", "1 / value <= -1) return put64"]],
+  },
+  {
+    name: "pack: the bigint 0 as an int 64",
+    edits: [["return put64((value < 0 ? 0xd0", "return put64((value <= 0 ? 0xd0"]],
+  },
+  {
+    name: "pack: U+0080 written as one raw byte",
+    edits: [["    if (code >= 128) {", "    if (code > 128) {"]],
+  },
   // ─── the packet tag and the bounds behind it (issue #18) ────────────────────
   {
     name: "the tag not checked on receive",
