@@ -1096,11 +1096,11 @@ function setOwn(object: Record<string, unknown>, key: string, value: unknown): v
   } else object[key] = value;
 }
 
-// fatal: invalid UTF-8 throws a TypeError instead of becoming U+FFFD; ignoreBOM: a leading U+FEFF is data.
-const textDecoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
 /** The view of the scratch bytes that readView hands out. */
 const scratchView = /* @__PURE__ */ viewOf(scratch);
+
+// fatal: invalid UTF-8 throws a TypeError instead of becoming U+FFFD; ignoreBOM: a leading U+FEFF is data.
+const textDecoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Reads a str: short ASCII through the cache, the rest strictly decoded. */
 function readString(byteCount: number): string {
@@ -1230,13 +1230,6 @@ const writeHandshake = (kind: number, first: number, second: number, third = 0):
  */
 type TagKey = [key0: number, key1: number];
 
-/** True when `datagram` ends with its tag under `key`. */
-function sealed(datagram: Uint8Array, key: TagKey): boolean {
-  const end = datagram.length - TAG_BYTES;
-  // Shorter than the shortest header (4 bytes) and the tag: false.
-  return end >= 4 && viewOf(datagram).getUint32(end) == halfSipHash(...key, datagram, end);
-}
-
 /**
  * A data packet's header, as numbers, but for its sequence: receive reads that from the datagram's bytes 1 and 2
  * before the tag is checked, to choose the key's lap.
@@ -1328,6 +1321,13 @@ function halfSipHash(key0: number, key1: number, bytes: Uint8Array, length = byt
     v0 ^= value;
   }
   return (v1 ^ v3) >>> 0;
+}
+
+/** True when `datagram` ends with its tag under `key`. */
+function sealed(datagram: Uint8Array, key: TagKey): boolean {
+  const end = datagram.length - TAG_BYTES;
+  // Shorter than the shortest header (4 bytes) and the tag: false.
+  return end >= 4 && viewOf(datagram).getUint32(end) == halfSipHash(...key, datagram, end);
 }
 
 /**
@@ -1843,6 +1843,8 @@ function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined):
 }
 
 class Connection implements Peer {
+  /** The other side's clock, estimated (the Clock's methods are this connection's, not the game's). */
+  readonly clock: Clock = new Clock();
   state: Peer["state"] = "connecting";
   readonly stats: Stats = newStats();
   #unackedOldest = 0; // the oldest packet received since the last ack was sent (while #ackPending, below)
@@ -1864,8 +1866,8 @@ class Connection implements Peer {
   #streamList: Stream[] = [];
   /**
    * CLOSING packets still to send once the connection ended with a goodbye (see end): at most one an update,
-   * CLOSING_SPACING_MS apart, until one is acked or the other side's own CLOSING arrives. Unset until end() sets it
-   * (0 without a goodbye), as the state turns "disconnected".
+   * CLOSING_SPACING_MS apart, until one is acked or the other side's own CLOSING arrives. 0 until end() sets it (0
+   * without a goodbye), as the state turns "disconnected".
    */
   #closingSends = 0;
   #nextSequence = 0;
@@ -1891,8 +1893,6 @@ class Connection implements Peer {
   #ackPending = 0; // packets received since the last one sent (over a reliable socket, only those with a state's piece)
   /** Bytes of the states rebuilt since the last update (see #deliver). */
   #rebuiltBytes = 0;
-  /** Bytes of the received pieces the streams hold, each with HELD_PIECE_BYTES (not a state stream's: see #deliver). */
-  #heldBytes = 0;
   #sent: (SentPacket | undefined)[] = [];
   /** Reliable pieces sent and not yet acked, in the order first sent. */
   #inFlight: Outgoing[] = [];
@@ -1911,6 +1911,8 @@ class Connection implements Peer {
   #config: Config;
   /** The fates of the last LOSS_WINDOW_PACKETS data packets seen (1 lost, 0 acked): #fatesLost counts the losses. */
   #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
+  /** Bytes of the received pieces the streams hold, each with HELD_PIECE_BYTES (not a state stream's: see #deliver). */
+  #heldBytes = 0;
   /** The Host's side of this connection: its socket's traits, clock, event queue and counts. */
   #sink: Sink;
   /**
@@ -1923,8 +1925,6 @@ class Connection implements Peer {
    * use, as a stream's snapshots: `declare` emits no field for it).
    */
   declare earlyAck?: Uint8Array;
-  /** The other side's clock, estimated (the Clock's methods are this connection's, not the game's). */
-  readonly clock: Clock = new Clock();
   /** The congestion window's size (see FIRST_WINDOW_PACKETS), and #windowCutAt when it was last cut. */
   #window = FIRST_WINDOW_PACKETS;
 
@@ -1962,10 +1962,13 @@ class Connection implements Peer {
    * both timed out (60 ms of jitter: 24 runs of 200; a review, 2026-12-03). Kept in any state, a peer restarted at
    * the same address and port whose new nonce was the smaller waited for its old self's timeout, and its own
    * connect() timed out first (46 restarts of 100). So kept while connecting, or while the peer is heard from: a
-   * peer sends at least every KEEPALIVE_MS, and a restarted one's old self has gone quiet.
+   * peer sends at least every KEEPALIVE_MS, and a restarted one's old self has gone quiet. The latter for this side's
+   * own connect() only (its send key starts with its nonce; see hello): in one made by a HELLO `nonce` is the old
+   * peer's, and a restarted peer whose new nonce was the smaller waited up to KEEPALIVE_MS (816 ms in a test).
    */
   keeps(now: number, nonce: number): boolean {
-    return nonce < this.nonce && (this.state == "connecting" || now - this.#lastReceivedAt < KEEPALIVE_MS);
+    return nonce < this.nonce &&
+      (this.state == "connecting" || this.#sendKey?.[0] == this.nonce && now - this.#lastReceivedAt < KEEPALIVE_MS);
   }
 
   /**
@@ -2047,40 +2050,6 @@ class Connection implements Peer {
   count(name: keyof Stats, amount = 1): void {
     this.stats[name] += amount;
     this.#sink.stats[name] += amount;
-  }
-
-  /**
-   * A data packet with `pieces`, whose frames take at most `frameBytes`:
-   * also the answer to a HELLO and an ack that cannot wait, both empty.
-   * `flags` is CLOSING or none: ACK_ONLY is decided here.
-   */
-  packet(now: number, flags = 0, pieces: Outgoing[] = [], frameBytes = 0, controls: Frame[] = []): Uint8Array {
-    // Empty: only an ack or a keepalive. It carries the next sequence number without taking it, so the
-    // other side's headers never spend ack bits on it (3 bytes a packet at 20% loss); but every 32nd
-    // packet takes one, so that a peer that only receives still measures its RTT.
-    // A CLOSING takes one, so that the other side acks it. Clock frames need no ack: they ride in empty packets.
-    if (!pieces.length && this.stats.packetsSent & 31 && !flags) flags = ACK_ONLY;
-    const sequence = this.#nextSequence;
-    // The piece written last (for NEXT): none while the control frames go first, which follow no frame anyway.
-    // Two loops, not one over controls.concat(pieces): that is an array more a packet, for 6 bytes of the build.
-    let previous: Outgoing | undefined;
-    const packet = new Uint8Array(frameBytes + MAX_HEADER_BYTES);
-    let at = writeHeader(packet, sequence, flags, this.#remoteLatest, this.#remoteBits);
-    for (const control of controls) at = writeFrame(control, previous, packet, at);
-    for (const piece of pieces) {
-      at = writeFrame(piece, previous, packet, at);
-      previous = piece;
-    }
-    const datagram = packet.subarray(0, TAG_BYTES + at);
-    seal(datagram, this.#sendKey!); // keyed: a data packet goes only once the handshake gave the cookie
-    if (!(flags & ACK_ONLY)) {
-      this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { sequence, pieces, sentAt: now };
-      this.#nextSequence = nextSequence(sequence);
-      if (!this.#nextSequence) this.#sendKey![1]++; // a new lap (see receive)
-    }
-    this.#lastSentAt = now;
-    this.#ackPending = 0;
-    return datagram;
   }
 
   /**
@@ -2497,6 +2466,40 @@ class Connection implements Peer {
     return this.state == "disconnected" && !this.#closingSends;
   }
 
+  /**
+   * A data packet with `pieces`, whose frames take at most `frameBytes`:
+   * also the answer to a HELLO and an ack that cannot wait, both empty.
+   * `flags` is CLOSING or none: ACK_ONLY is decided here.
+   */
+  packet(now: number, flags = 0, pieces: Outgoing[] = [], frameBytes = 0, controls: Frame[] = []): Uint8Array {
+    // Empty: only an ack or a keepalive. It carries the next sequence number without taking it, so the
+    // other side's headers never spend ack bits on it (3 bytes a packet at 20% loss); but every 32nd
+    // packet takes one, so that a peer that only receives still measures its RTT.
+    // A CLOSING takes one, so that the other side acks it. Clock frames need no ack: they ride in empty packets.
+    if (!pieces.length && this.stats.packetsSent & 31 && !flags) flags = ACK_ONLY;
+    const sequence = this.#nextSequence;
+    // The piece written last (for NEXT): none while the control frames go first, which follow no frame anyway.
+    // Two loops, not one over controls.concat(pieces): that is an array more a packet, for 6 bytes of the build.
+    let previous: Outgoing | undefined;
+    const packet = new Uint8Array(frameBytes + MAX_HEADER_BYTES);
+    let at = writeHeader(packet, sequence, flags, this.#remoteLatest, this.#remoteBits);
+    for (const control of controls) at = writeFrame(control, previous, packet, at);
+    for (const piece of pieces) {
+      at = writeFrame(piece, previous, packet, at);
+      previous = piece;
+    }
+    const datagram = packet.subarray(0, TAG_BYTES + at);
+    seal(datagram, this.#sendKey!); // keyed: a data packet goes only once the handshake gave the cookie
+    if (!(flags & ACK_ONLY)) {
+      this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { sequence, pieces, sentAt: now };
+      this.#nextSequence = nextSequence(sequence);
+      if (!this.#nextSequence) this.#sendKey![1]++; // a new lap (see receive)
+    }
+    this.#lastSentAt = now;
+    this.#ackPending = 0;
+    return datagram;
+  }
+
   /** Halves the congestion window (see FIRST_WINDOW_PACKETS), where it grows by one a round trip from then on. */
   #cutWindow(now: number): void {
     this.#window = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
@@ -2713,10 +2716,10 @@ export class Host {
   #now: () => number;
   #config: Config;
   #socket: Socket;
-  /** The key of the handshake's cookies: 64 random bits. */
-  #secret: TagKey;
   /** HostOptions.random, if given. */
   #random?: (bytes: Uint8Array) => void;
+  /** The key of the handshake's cookies: 64 random bits. */
+  #secret: TagKey;
   #connections = new Map<string, Connection>();
   /**
    * What the connections share with the Host: its config, stats and clock, the event queue, and the timed messages

@@ -3242,9 +3242,10 @@ Deno.test("two Hosts that connect to each other at once over a jittery link both
 
 Deno.test("a Host restarted at the address of a busy peer gets in within about a second", () => {
   // As the test above, with a message each way every tick. A connection is kept against a HELLO of a smaller nonce
-  // from its address while its peer is heard from (Connection.keeps, the fix for two Hosts connecting to each other
-  // over a jittery link): the restarted Host gets in KEEPALIVE_MS (1 s) after its old self's last packet at most, at
-  // once when its new nonce is the larger. Kept in any state, it never got in before its connect() timed out.
+  // from its address while its peer is heard from, when it is one of the Host's own connect() as here
+  // (Connection.keeps, the fix for two Hosts connecting to each other over a jittery link): the restarted Host gets in
+  // KEEPALIVE_MS (1 s) after its old self's last packet at most, at once when its new nonce is the larger. Kept in
+  // any state, it never got in before its connect() timed out.
   for (let seed = 1; seed <= 12; seed++) {
     const ms = restartedConnectsAfterMs(seed, 100, true);
     assert.ok(ms >= 0 && ms < 1200, `seed ${seed}: connected ${ms} ms after the restart`);

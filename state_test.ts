@@ -907,9 +907,9 @@ Deno.test(`a "state" send that throws changes nothing: the state queued before s
 Deno.test("a peer that reconnects from the same address: the old one's disconnect comes before the new one's connect", () => {
   // A game that keeps players by address deleted the new player at the old one's "disconnect". With a message the old
   // one timed still held, its disconnect waits behind it (see the README); with none it comes at once, first. The new
-  // Host's HELLO gets in at once when its nonce is the larger, and up to KEEPALIVE_MS after the old one's last packet
-  // when the smaller (a connection is kept against a HELLO of a smaller nonce while its peer is heard from: see
-  // Connection.keeps); seeds 1 to 4 give both.
+  // Host's HELLO gets in at once, its nonce the larger or the smaller (seeds 1 to 4 give both): a connection is kept
+  // against a HELLO of a smaller nonce while its peer is heard from only when this side connected (Connection.keeps),
+  // and a restarted one whose nonce was the smaller waited up to KEEPALIVE_MS (816 ms, 2026-12-03).
   for (let seed = 1; seed <= 4; seed++) {
     const net = memoryNet({ latencyMs: 10 });
     const server = new Host(net.socket("server"), { now: net.now, random: seededBytes(seed) });
@@ -917,6 +917,7 @@ Deno.test("a peer that reconnects from the same address: the old one's disconnec
     let client = new Host(net.socket("client"), { now: net.now, random: seededBytes(seed + 10) });
     client.connect("server");
     const peers: Peer[] = [];
+    let connectedAt = 0;
     const step = () => {
       client.update();
       server.update();
@@ -925,14 +926,20 @@ Deno.test("a peer that reconnects from the same address: the old one's disconnec
         if (!peers.includes(event.peer)) peers.push(event.peer);
         events.push(`${event.type} ${peers.indexOf(event.peer)}`);
       }
-      while (client.poll());
+      for (let event; (event = client.poll());) if (event.type == "connect") connectedAt = net.now();
     };
     for (let i = 0; i < 20; i++) step();
     // The same address, a new nonce; no goodbye.
     client = new Host(net.socket("client"), { now: net.now, random: seededBytes(seed + 20) });
+    const restartedAt = net.now();
     client.connect("server");
     for (let i = 0; i < 80; i++) step(); // 1,280 ms
     assert.deepEqual(events, ["connect 0", "disconnect 0", "connect 1"], `seed ${seed}`);
+    // A HELLO and the answer: 10 ms each way, in steps of 16.
+    assert.ok(
+      connectedAt - restartedAt <= 48,
+      `seed ${seed}: connected ${connectedAt - restartedAt} ms after the restart`,
+    );
   }
 });
 

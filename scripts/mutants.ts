@@ -355,8 +355,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "two Hosts connecting to each other at once both take the other's HELLO",
     edits: [[
-      "return nonce < this.nonce && (this.state",
-      "return false && (this.state",
+      "return nonce < this.nonce &&\n",
+      "return false &&\n",
     ]],
   },
   {
@@ -1450,13 +1450,20 @@ const MUTANTS: Mutant[] = [
   {
     name: "a connection kept against a HELLO of a smaller nonce only while connecting",
     edits: [[
-      '(this.state == "connecting" || now - this.#lastReceivedAt < KEEPALIVE_MS)',
+      '(this.state == "connecting" || this.#sendKey?.[0] == this.nonce && now - this.#lastReceivedAt < KEEPALIVE_MS)',
       '(this.state == "connecting")',
     ]],
   },
   {
+    name: "a connection made by a HELLO kept against a restarted peer's HELLO of a smaller nonce",
+    edits: [["this.#sendKey?.[0] == this.nonce && now", "now"]],
+  },
+  {
     name: "a connection kept against a HELLO of a smaller nonce in any state",
-    edits: [['(this.state == "connecting" || now - this.#lastReceivedAt < KEEPALIVE_MS)', "(true)"]],
+    edits: [[
+      '(this.state == "connecting" || this.#sendKey?.[0] == this.nonce && now - this.#lastReceivedAt < KEEPALIVE_MS)',
+      "(true)",
+    ]],
   },
   {
     name: "send() refuses a message that fills maxQueuedBytes exactly",
