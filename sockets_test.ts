@@ -404,6 +404,50 @@ Deno.test("bunUdp: a datagram whose send throws while the buffer drains leaves t
   assert.deepEqual(delivered, [1, 3, 4, 5, 6, 7, 8, 9]);
 });
 
+Deno.test("bunUdp with its buffer full, and a WebSocket still connecting, hold 1,024 datagrams; the next is an error", async () => {
+  // MAX_WAITING_DATAGRAMS, at its edge (a sweep, 2026-12-03): one more was held with `>` in place of `>=`.
+  const WAITING = 1024;
+  let full = true;
+  let drain = () => {};
+  const sent: number[] = [];
+  const open: BunUdpOpen = (options) => {
+    drain = () => options.socket.drain!({} as never);
+    return Promise.resolve({
+      hostname: "127.0.0.1",
+      port: 4000,
+      close() {},
+      send: (data: Uint8Array) => !full && sent.push(data[0] | data[1] << 8) > 0,
+    });
+  };
+  const udp = await bunUdp(open);
+  let readyState = 0;
+  let onOpen = () => {};
+  const ws: WebSocketLike = {
+    get readyState() {
+      return readyState;
+    },
+    url: "ws://game.test/",
+    send: (data) => void sent.push(data[0] | data[1] << 8),
+    close() {},
+    addEventListener: (type, listener) => void (type == "open" && (onOpen = () => listener({}))),
+  };
+  const client = webSocket(ws);
+  for (const [socket, to, ready] of [[udp, "127.0.0.1:5000", drain], [client, client.address, onOpen]] as const) {
+    const events: SocketEvent[] = [];
+    socket.listen(() => {}, (event) => events.push(event));
+    full = true;
+    readyState = 0;
+    for (let i = 0; i <= WAITING; i++) socket.send(Uint8Array.of(i & 255, i >> 8), to);
+    assert.equal(events.length, 1, `${to}: the one past ${WAITING}`);
+    assert.equal(events[0].type, "error");
+    assert.deepEqual(sent, []);
+    full = false;
+    readyState = 1;
+    ready();
+    assert.deepEqual(sent.splice(0), [...Array(WAITING).keys()], `${to}: the held ones, in order`);
+  }
+});
+
 Deno.test("a UDP address is an IP and a port: a name or 0.0.0.0 throws at once, as it would time out in silence", async () => {
   // The Host knows a peer by the address it was given; the answers to "localhost:7000" come from 127.0.0.1:7000, and
   // so do the answers of a server listening on 0.0.0.0:7000 to "0.0.0.0:7000" (a newcomer's first game, 2026-12-01).
@@ -417,7 +461,17 @@ Deno.test("a UDP address is an IP and a port: a name or 0.0.0.0 throws at once, 
     });
   const socket = await bunUdp(open);
   for (
-    const name of ["localhost:7000", "game.example.com:7000", "0.0.0.0:7000", "[::]:7000", "[0.0.0.0]:7000", "0:7000"]
+    const name of [
+      "localhost:7000",
+      "game.example.com:7000",
+      "0.0.0.0:7000",
+      "[::]:7000",
+      "[0.0.0.0]:7000",
+      "0:7000",
+      // Ports past the range, at its edges (a sweep, 2026-12-03).
+      "127.0.0.1:0",
+      "127.0.0.1:65536",
+    ]
   ) {
     assert.throws(() => socket.send(Uint8Array.of(1), name), (error: Error) => {
       assert.ok(error instanceof RangeError);
@@ -427,8 +481,11 @@ Deno.test("a UDP address is an IP and a port: a name or 0.0.0.0 throws at once, 
     });
   }
   socket.send(Uint8Array.of(1), "127.0.0.1:7000");
+  assert.deepEqual(sent, ["127.0.0.1 7000"], "a datagram the buffer takes leaves at once");
   socket.send(Uint8Array.of(1), "[::1]:7000");
-  assert.deepEqual(sent, ["127.0.0.1 7000", "::1 7000"]);
+  socket.send(Uint8Array.of(1), "127.0.0.1:1");
+  socket.send(Uint8Array.of(1), "127.0.0.1:65535");
+  assert.deepEqual(sent, ["127.0.0.1 7000", "::1 7000", "127.0.0.1 1", "127.0.0.1 65535"]);
 });
 
 Deno.test("one Host a socket: a second Host, or a new one on a closed Host's socket, throws and says what to do", async () => {
@@ -542,6 +599,54 @@ Deno.test("denoUdp: a socket closed while its last send is in flight, its conn c
   });
   assert.equal(rejected, undefined);
   assert.equal(closes, 2, "the socket still closes the conn after its last send");
+});
+
+Deno.test("denoUdp: the conn closes only once the socket closed and its last send left, whatever order they finish in", async () => {
+  // A sweep (2026-12-03) found a close after any send left, the socket open or not, passing every test.
+  const finishes: (() => void)[] = [];
+  let closes = 0;
+  const conn: DenoDatagramConn = {
+    receive: () => new Promise(() => {}),
+    send: () => new Promise((resolve) => finishes.push(() => resolve(0))),
+    close: () => void closes++,
+  };
+  const socket = denoUdp(conn);
+  socket.listen(() => {}, () => {});
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+  socket.send(Uint8Array.of(1), "127.0.0.1:4000");
+  finishes.shift()!();
+  await settle();
+  assert.equal(closes, 0, "a send that left, the socket open: the conn stays open");
+  socket.send(Uint8Array.of(2), "127.0.0.1:4000");
+  socket.send(Uint8Array.of(3), "127.0.0.1:4000");
+  socket.close();
+  finishes.shift()!();
+  await settle();
+  assert.equal(closes, 0, "closed with a send still in flight: the conn waits for it");
+  finishes.shift()!();
+  await settle();
+  assert.equal(closes, 1);
+});
+
+Deno.test("denoUdp: a conn that fails its receive as closed (BadResource, Interrupted) ends the loop, no fault counted", async () => {
+  // The game closed the conn itself, the socket still open: its receive fails at once every time it is called. A loop
+  // that counted that and went on would spin, a fault each turn (a sweep, 2026-12-03).
+  for (const name of ["BadResource", "Interrupted"]) {
+    let calls = 0;
+    const conn: DenoDatagramConn = {
+      receive() {
+        // Once: a loop that goes on waits on the second for good, so that the test fails and does not spin.
+        return calls++ ? new Promise(() => {}) : Promise.reject(Object.assign(new Error("closed"), { name }));
+      },
+      send: () => Promise.resolve(0),
+      close() {},
+    };
+    const events: SocketEvent[] = [];
+    denoUdp(conn).listen(() => {}, (event) => events.push(event));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(calls, 1, name);
+    assert.deepEqual(events, [], name);
+  }
 });
 
 Deno.test("denoUdp: a receive that throws at once rejects its loop, once, never a loop with no await", async () => {

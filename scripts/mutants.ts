@@ -222,6 +222,40 @@ const MUTANTS: Mutant[] = [
     name: "pack: U+0080 written as one raw byte",
     edits: [["    if (code >= 128) {", "    if (code > 128) {"]],
   },
+  {
+    name: "udp sockets: port 0 sent to",
+    edits: [["if (!(port > 0 && port < 65536)", "if (!(port >= 0 && port < 65536)"]],
+  },
+  {
+    name: "udp sockets: port 65536 sent to",
+    edits: [["if (!(port > 0 && port < 65536)", "if (!(port > 0 && port <= 65536)"]],
+  },
+  {
+    name: "udp sockets: the runtime's socket closed when any send leaves, open or not",
+    edits: [["if (!--inFlight && closed) runtime.close();", "if (!--inFlight || closed) runtime.close();"]],
+  },
+  {
+    name: "denoUdp: a receive failing with BadResource on an open socket counted and tried again",
+    edits: [['if (!open() || name == "BadResource"', 'if (!open() && name == "BadResource"']],
+  },
+  {
+    name: "bunUdp holds one datagram more than MAX_WAITING_DATAGRAMS",
+    edits: [[
+      "if (waiting.length >= MAX_WAITING_DATAGRAMS) throw",
+      "if (waiting.length > MAX_WAITING_DATAGRAMS) throw",
+    ]],
+  },
+  {
+    name: "bunUdp sends a datagram the buffer would take only when the next is queued",
+    edits: [["hostname), done]) === 1) flush();", "hostname), done]) !== 1) flush();"]],
+  },
+  {
+    name: "a connecting WebSocket holds one datagram more than MAX_WAITING_DATAGRAMS",
+    edits: [[
+      "if (waiting.length >= MAX_WAITING_DATAGRAMS) return notify",
+      "if (waiting.length > MAX_WAITING_DATAGRAMS) return notify",
+    ]],
+  },
   // ─── the packet tag and the bounds behind it (issue #18) ────────────────────
   {
     name: "the tag not checked on receive",
