@@ -100,6 +100,7 @@ const TAG_CASES: { tag: string; value: unknown; wire: string }[] = [
   { tag: "c", value: "x", wire: "00000078" },
   { tag: "c", value: "😀", wire: "0001f600" },
   { tag: "c", value: "\0", wire: "00000000" },
+  { tag: "c", value: "\u{10ffff}", wire: "0010ffff" }, // the last code point (a sweep, 2026-12-03)
   { tag: "r", value: 0xff8000c0, wire: "ff8000c0" },
   { tag: "m", value: Uint8Array.of(0, 0x90, 60, 100), wire: "0090 3c64" },
   { tag: "T", value: true, wire: "" },
@@ -612,6 +613,15 @@ Deno.test("encodeOsc() names the argument, its value and what its type tag needs
     assert.throws(() => encodeOsc({ address: "/x", types: "i" + tag, args: [0, value] }), {
       name: error,
       message: `Cannot encode OSC message /x: argument 1 (type tag '${tag}') is ${described}: it must be ${needs}`,
+    });
+  }
+});
+
+Deno.test("encodeOsc() quotes a wrong string whole up to 40 characters, and its first 40 and an ellipsis past that", () => {
+  for (const [value, quoted] of [["x".repeat(40), "x".repeat(40)], ["y".repeat(41), "y".repeat(40) + "…"]]) {
+    assert.throws(() => encodeOsc({ address: "/x", types: "i", args: [value] }), (error: Error) => {
+      assert.ok(error.message.includes(` is "${quoted}": it must be`), error.message);
+      return true;
     });
   }
 });

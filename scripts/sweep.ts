@@ -6,12 +6,14 @@
  * `--fail-fast` in a copy of the project (PARALLEL copies, 2 by default), and prints `killed` or `SURVIVED` with the
  * line. A survivor is a behaviour no test pins, or an equivalent change (one that cannot be told apart, such as a
  * bound the code before it already enforces): read each one. `deno task mutants` keeps the curated mutants, each
- * named; this finds candidates for it.
+ * named; this finds candidates for it. `SWEEP_FILE=osc.ts SWEEP_TESTS=osc_test.ts,osc_liblo_test.ts` sweeps another
+ * file of the project against the test files named.
  *
  * @module
  */
 const root = new URL("../", import.meta.url).pathname;
-const lines = Deno.readTextFileSync(`${root}mod.ts`).split("\n");
+const FILE = Deno.env.get("SWEEP_FILE") ?? "mod.ts";
+const lines = Deno.readTextFileSync(`${root}${FILE}`).split("\n");
 if (!Deno.args[0]) throw new Error("usage: deno run -A scripts/sweep.ts FROM-TO[,FROM-TO…] [PARALLEL]");
 const ranges = Deno.args[0].split(",").map((range) => range.split("-").map(Number));
 const PARALLEL = Number(Deno.args[1] ?? 2);
@@ -32,7 +34,8 @@ const FLIPS: [RegExp, string][] = [
   [/\breturn true;/g, "return false;"],
   [/!\(/g, "("],
 ];
-const TEST_FILES = ["security_test.ts", "mod_test.ts", "state_test.ts", "sockets_test.ts", "osc_test.ts"];
+const TEST_FILES = Deno.env.get("SWEEP_TESTS")?.split(",") ??
+  ["security_test.ts", "mod_test.ts", "state_test.ts", "sockets_test.ts", "osc_test.ts"];
 
 type Mutant = { line: number; mutated: string };
 const mutants: Mutant[] = [];
@@ -55,7 +58,7 @@ console.log(`${mutants.length} mutants`);
 async function run(mutant: Mutant, folder: string): Promise<void> {
   const copy = [...lines];
   copy[mutant.line - 1] = mutant.mutated;
-  await Deno.writeTextFile(`${folder}/mod.ts`, copy.join("\n"));
+  await Deno.writeTextFile(`${folder}/${FILE}`, copy.join("\n"));
   const started = performance.now();
   const args = ["240", Deno.execPath(), "test", "-A", "--v8-flags=--expose-gc", "--fail-fast", "--no-check"];
   const { code } = await new Deno.Command("timeout", {
