@@ -5,7 +5,7 @@
  *     deno run -A examples/chat_udp.ts                    # hosts on 127.0.0.1:7000
  *     deno run -A examples/chat_udp.ts 127.0.0.1:7000 ada # joins as ada
  *
- * Type a line and press Enter; Ctrl+D leaves (the others see it at once).
+ * Type a line and press Enter; Ctrl+D leaves (the others see it at once), and so does the end of piped input.
  *
  * @module
  */
@@ -50,6 +50,12 @@ for await (const chunk of Deno.stdin.readable) {
     else say(`host: ${line}`);
   }
 }
+// Input that ended before the handshake did (`echo hi | …`): wait for it, up to 2 s, so that the lines go before the
+// goodbye (they were lost, and the host never saw this player: a review, 2026-12-03).
+for (let waited = 0; server?.state === "connecting" && waited < 2000; waited += 16) {
+  await new Promise((resolve) => setTimeout(resolve, 16));
+}
 // Ctrl+D: a Host.close() sends the goodbye before the socket closes, so the others hear "closed".
 clearInterval(ticker);
+host.update(); // what waits goes now
 host.close();

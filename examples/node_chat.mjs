@@ -44,8 +44,13 @@ lines.on("line", (line) => {
   if (server) server.send(`${name}: ${line}`);
   else say(`host: ${line}`);
 });
-// Ctrl+D: a Host.close() sends the goodbye before the socket closes, so the others hear "closed".
-lines.on("close", () => {
+// Ctrl+D: a Host.close() sends the goodbye before the socket closes, so the others hear "closed". Input that ended
+// before the handshake did (`echo hi | …`) waits for it, up to 2 s, so that its lines go first.
+lines.on("close", async () => {
+  for (let waited = 0; server?.state === "connecting" && waited < 2000; waited += 16) {
+    await new Promise((resolve) => setTimeout(resolve, 16));
+  }
   clearInterval(ticker);
+  host.update(); // what waits goes now
   host.close();
 });

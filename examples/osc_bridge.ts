@@ -146,8 +146,10 @@ oscIn.on("message", (datagram) => {
     if (toGame.state.startsWith("dis")) return; // disconnecting or disconnected: send would throw
     const [value] = message.args;
     if (message.address === "/paddle" && Number.isFinite(value)) { // NaN would reach a note and throw
-      toGame.send({ t: "paddle", y: value }, { mode: "sequenced", channel: 1 });
-      sendMusic({ address: "/game/paddle", types: "f", args: [value] });
+      // Clamped here, as the game clamps it: the music tool heard 3 where the paddle stopped at 1 (a review).
+      const y = Math.min(1, Math.max(0, value as number));
+      toGame.send({ t: "paddle", y }, { mode: "sequenced", channel: 1 });
+      sendMusic({ address: "/game/paddle", types: "f", args: [y] });
     } else if (message.address === "/fire") toGame.send({ t: "fire" });
     else console.log(`bridge: no game message for OSC ${message.address}`);
   }

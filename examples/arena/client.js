@@ -40,6 +40,9 @@ export const RENDER_DELAY_MS = 100;
  */
 const MAX_COMMANDS_PER_MESSAGE = 16;
 
+/** Commands kept for replay until the server acks them (see frame). */
+const MAX_PENDING_COMMANDS = 256;
+
 /**
  * What to draw this frame.
  *
@@ -97,7 +100,9 @@ export class ArenaClient {
     if (ms <= 0) return;
     /** @type {Command} */
     const command = [this.#nextSequence++, keys, ms];
-    this.#pending.push(command);
+    // Bounded: a server that never acks (one that refuses what this sends) left it growing 60 commands a second, and
+    // every snapshot replayed them all. 256 frames (about 4 s at 60 a second) is past any lag a game plays through.
+    if (this.#pending.push(command) > MAX_PENDING_COMMANDS) this.#pending.shift();
     this.predicted = move(this.predicted, keys, ms);
     this.server.send(this.#pending.slice(-MAX_COMMANDS_PER_MESSAGE), { mode: "sequenced" });
     this.host.update(); // out now, not a frame later
@@ -136,10 +141,12 @@ export class ArenaClient {
     const [before, after, fraction] = known
       ? this.timeline.at(this.server.remoteTime(now) - RENDER_DELAY_MS) ?? [newest, newest, 0]
       : [newest, newest, 0];
+    // lerp interpolates every number it finds: only the position, or a score that changed between the two snapshots
+    // is drawn as 89.2963276113573 for a frame or two. The rest comes from the newer snapshot.
     const players = lerp(before.players, after.players, fraction);
     const others = Object.entries(players)
       .filter(([id]) => Number(id) !== newest.you)
-      .map(([id, player]) => ({ ...player, id: Number(id) }));
+      .map(([id, player]) => ({ ...after.players[id], x: player.x, y: player.y, id: Number(id) }));
     const mine = newest.players[newest.you];
     const me = mine && this.predicted ? { ...mine, ...this.predicted, id: newest.you } : undefined;
     return { you: newest.you, me, others, items: newest.items };

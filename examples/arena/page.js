@@ -158,6 +158,25 @@ function line(x0, y0, x1, y1) {
   context.stroke();
 }
 
+/**
+ * This page's address for the room `other`, keeping the player's name and the bad link (`lag`, `loss`): the form
+ * lost them, and a player went on as "player 909" over a perfect link (a review, 2026-12-03).
+ *
+ * @param {string} other a room's name
+ */
+function roomAddress(other) {
+  const kept = new URLSearchParams({ room: other, name });
+  for (const key of ["lag", "loss"]) if (params.has(key)) kept.set(key, /** @type {string} */ (params.get(key)));
+  return `?${kept}`;
+}
+
+// The form: another room, on a fresh page.
+const form = /** @type {HTMLFormElement} */ (document.querySelector("aside form"));
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  location.search = roomAddress(String(new FormData(form).get("room")));
+});
+
 // The room list, from the lobby: a link enters a room of that name through the lobby, on a fresh page.
 const list = /** @type {HTMLUListElement} */ (document.getElementById("rooms"));
 async function listRooms() {
@@ -166,7 +185,7 @@ async function listRooms() {
   list.replaceChildren(...rooms.map((other) => {
     const item = document.createElement("li");
     const link = document.createElement("a");
-    link.href = `?room=${encodeURIComponent(other.name)}&name=${encodeURIComponent(name)}`;
+    link.href = roomAddress(other.name);
     link.textContent = `${other.name} (${other.players}/${other.maxPlayers})`;
     if (other.id === roomId) link.className = "here";
     item.append(link);

@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import { Host, type Peer, webSocketServer } from "../../mod.ts";
 import { Lobby } from "../lobby/lobby.ts";
 import { StalledWatch } from "../lobby/stalled.ts";
-import { type Command, MAX_PLAYERS, TICK_MS } from "./game.js";
+import { type Command, MAX_COMMAND_MS, MAX_PLAYERS, TICK_MS } from "./game.js";
 import { Rooms, type RoomsOptions } from "./rooms.ts";
 import { type Bot, startBot } from "./bot.ts";
 
@@ -80,9 +80,8 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 const root = new URL("../../", import.meta.url);
 
-/** A command longer than this is not from our client: see MAX_COMMANDS_PER_MESSAGE and MAX_COMMAND_MS. */
+/** More commands than this in a message are not from our client (nor is a command longer than MAX_COMMAND_MS). */
 const MAX_COMMANDS_PER_MESSAGE = 16;
-const MAX_COMMAND_MS = 1000;
 
 /** Room names as the page offers them: short and safe in a URL and a log line. The lobby checks the length. */
 const MAX_ROOM_NAME_LENGTH = 32;
@@ -170,7 +169,11 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
     },
   );
   const address = await listening;
-  const url = `http://${address.hostname}:${address.port}/`;
+  // A wildcard is where the server listens, not an address to open: this machine reaches it on its loopback. An IPv6
+  // address goes in brackets (`--hostname ::` made "http://:::8084/", an invalid URL the bots threw on: a review).
+  const { hostname } = address;
+  const reachAt = hostname === "0.0.0.0" ? "127.0.0.1" : hostname === "::" ? "::1" : hostname;
+  const url = `http://${reachAt.includes(":") ? `[${reachAt}]` : reachAt}:${address.port}/`;
   const stopLobby = new AbortController();
   const lobbyRunning = lobby.run(LOBBY_TICK_MS, stopLobby.signal);
 
@@ -202,6 +205,8 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
     }
   }
 
+  /** The players whose message isCommands refused, logged once each. */
+  const refused = new WeakSet<Peer>();
   let lastTickAt = performance.now();
   function tick(): void {
     const now = performance.now();
@@ -213,6 +218,15 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       else if (event.type === "message") {
         const seat = rooms.seat(event.peer);
         if (seat && isCommands(event.data)) seat.room.world.command(seat.player, event.data);
+        else if (seat && !refused.has(event.peer)) {
+          // Once a player: a game that changed what a command carries in client.js, and not isCommands, had its
+          // players stand still with no word (a review, 2026-12-03).
+          refused.add(event.peer);
+          log(
+            `${JSON.stringify(seat.player.name)} (#${seat.player.id}) sent what is no list of [sequence, keys, ms] ` +
+              `commands: ignored (changed what a command carries? change isCommands in server.ts too)`,
+          );
+        }
       } else {
         joining.delete(event.peer.address);
         const seat = rooms.leave(event.peer);
