@@ -52,6 +52,16 @@ Deno.test({
       assert.match(text, /already playing/);
       assert.equal(room.members.size, 2);
 
+      // A member's relays reach the host bot's lobby connection, which keeps none: they piled up in the bots, in the
+      // server's process, until a review (2026-12-03; 130 MB in 40 s of 256 KiB relays).
+      const bytesBefore = host.lobby.client.peer.stats.bytesReceived;
+      for (let i = 0; i < 5; i++) guest.lobby.client.peer.send({ op: "relay", data: new Uint8Array(10_000) });
+      await until("the relays at the host bot", () =>
+        // 5 × 10,000 bytes, and their headers
+        host.lobby.client.peer.stats.bytesReceived - bytesBefore > 50_000 || undefined);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // its next updates
+      assert.deepEqual(host.lobby.client.notices, []);
+
       // The guest leaves the lobby's room: the arena lets its player go at once, and the game connection ends.
       await guest.lobby.client.request({ op: "leave" });
       await until("the guest's game connection to end", () => guest.client!.ended);
