@@ -41,6 +41,8 @@ export interface ArenaOptions extends RoomsOptions {
   maxPlayers?: number;
   /** Where join and leave lines go, the lobby's among them (default console.log; `() => {}` for none). */
   log?: (line: string) => void;
+  /** ms a WebSocket has to finish jamnet's handshake before it is closed (default 10,000, a connect()'s timeout). */
+  handshakeWaitMs?: number;
 }
 
 /** A running arena. */
@@ -125,6 +127,16 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   const stalled = new StalledWatch();
   /** Who connected with which ticket, by the address their WebSocket was accepted at, until the Host says "connect". */
   const joining = new Map<string, { ticket: string; name: string }>();
+  /**
+   * Closes `socket` unless `to` has a connected peer at `address` by then: a WebSocket that never did jamnet's
+   * handshake stayed open for good, however many one address opened (and on /play held its ticket; a review,
+   * 2026-12-03).
+   */
+  function closeIfSilent(socket: WebSocket, to: Host, address: string): void {
+    Deno.unrefTimer(setTimeout(() => {
+      if (!to.peers.some((peer) => peer.address === address)) socket.close();
+    }, options.handshakeWaitMs ?? 10_000));
+  }
 
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const http = Deno.serve(
@@ -139,6 +151,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         const { socket, response } = Deno.upgradeWebSocket(request);
         stalled.add(socket);
         lobbySockets.accept(socket, address);
+        closeIfSilent(socket, lobbyHost, address);
         return response;
       }
       if (url.pathname === "/play") {
@@ -159,6 +172,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         socket.addEventListener("close", () => joining.delete(address)); // gone before its handshake finished
         stalled.add(socket);
         sockets.accept(socket, address);
+        closeIfSilent(socket, host, address);
         return response;
       }
       const file = FILES[url.pathname];

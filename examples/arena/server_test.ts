@@ -79,3 +79,22 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "arena: a WebSocket that never does jamnet's handshake is closed after handshakeWaitMs",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Before, it stayed open for good, however many one address opened (a review, 2026-12-03).
+    const arena = await startArena({ port: 0, log: () => {}, handshakeWaitMs: 300 });
+    try {
+      const silent = new WebSocket(`${arena.url.replace("http", "ws")}lobby`);
+      let closed = false;
+      silent.addEventListener("close", () => closed = true);
+      await until("the silent WebSocket to open", () => silent.readyState === WebSocket.OPEN || undefined);
+      await until("the silent WebSocket to be closed", () => closed || undefined);
+    } finally {
+      await arena.close();
+    }
+  },
+});
