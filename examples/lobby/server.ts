@@ -25,6 +25,8 @@ export interface LobbyServerOptions extends LobbyOptions {
   hostOptions?: HostOptions;
   /** ms between the lobby's updates (default 16). */
   tickMs?: number;
+  /** ms a WebSocket has to finish jamnet's handshake before it is closed (default 10,000, a connect()'s timeout). */
+  handshakeWaitMs?: number;
 }
 
 /** A running lobby server: where players connect, and how to stop it. */
@@ -48,7 +50,14 @@ export interface LobbyServer {
  * @returns the running server
  */
 export async function startLobbyServer(options: LobbyServerOptions = {}): Promise<LobbyServer> {
-  const { port = 7000, hostname = "127.0.0.1", hostOptions = {}, tickMs = 16, ...lobbyOptions } = options;
+  const {
+    port = 7000,
+    hostname = "127.0.0.1",
+    hostOptions = {},
+    tickMs = 16,
+    handshakeWaitMs = 10_000,
+    ...lobbyOptions
+  } = options;
   const udp = await udpSocket(port, hostname);
   const sockets = webSocketServer();
   /** One whose remote stops reading is closed, once a second (see stalled.ts). */
@@ -64,6 +73,11 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
     const { socket, response } = Deno.upgradeWebSocket(request);
     stalled.add(socket);
     sockets.accept(socket, address);
+    // One that never did jamnet's handshake stayed open for good, however many one address opened (a review of the
+    // arena, 2026-12-03): closed unless its Host has a connected peer at its address by then.
+    Deno.unrefTimer(setTimeout(() => {
+      if (!hosts[1].peers.some((peer) => peer.address === address)) socket.close();
+    }, handshakeWaitMs));
     return response;
   });
   const hosts = [new Host(udp, hostOptions), new Host(sockets, hostOptions)];

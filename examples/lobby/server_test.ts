@@ -92,6 +92,21 @@ Deno.test("lobby example: each player hears the other's hello, the last line aft
   }
 });
 
+Deno.test("lobby server: a WebSocket that never does jamnet's handshake is closed after handshakeWaitMs", async () => {
+  // Before, it stayed open for good, however many one address opened (a review, 2026-12-03).
+  const server = await startLobbyServer({ port: 0, tickMs: 5, handshakeWaitMs: 300 });
+  try {
+    const silent = new WebSocket(server.webSocketUrl);
+    const closed = new Promise((resolve) => silent.addEventListener("close", resolve));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise((resolve) => timer = setTimeout(() => resolve("still open"), DEADLINE_MS));
+    assert.notEqual(await Promise.race([closed, gaveUp]), "still open");
+    clearTimeout(timer);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("lobby client with no lobby to reach prints 'no lobby at …' and exits 1 within seconds, no stack trace", async () => {
   // A port just freed: nothing listens there.
   const socket = await udpSocket();
