@@ -369,28 +369,30 @@ Deno.test("a Durable Object's hibernating WebSocket (its accept() throws, its ru
   assert.equal(serverPeer.state, "disconnected");
 });
 
-Deno.test("bunUdp: a datagram whose send throws while the buffer drains leaves the rest going, then and after", async () => {
-  // A stand-in for Bun.udpSocket (Bun itself runs in e2e/bun_test.ts): its send buffer is full once, then one
-  // queued datagram's send throws. The datagrams behind it stayed queued, and as `drain` only follows a full
-  // buffer, every later send waited behind them until the queue was full.
-  let full = true;
+/**
+ * bunUdp over a stand-in for Bun.udpSocket (Bun itself runs in e2e/bun_test.ts): `send` is its send, false when its
+ * buffer is full; `drain()` calls the handler Bun calls once the buffer has room again.
+ */
+async function fakeBunUdp(send: (data: Uint8Array, port: number, hostname: string) => boolean) {
   let drain = () => {};
-  const delivered: number[] = [];
   const open: BunUdpOpen = (options) => {
     drain = () => options.socket.drain!({} as never);
-    return Promise.resolve({
-      hostname: "127.0.0.1",
-      port: 4000,
-      close() {},
-      send(data: Uint8Array, port: number) {
-        if (port === 6000) throw new Error("the runtime refused this one");
-        if (full) return false;
-        delivered.push(data[0]);
-        return true;
-      },
-    });
+    return Promise.resolve({ hostname: "127.0.0.1", port: 4000, close() {}, send });
   };
-  const socket = await bunUdp(open);
+  return { socket: await bunUdp(open), drain: () => drain() };
+}
+
+Deno.test("bunUdp: a datagram whose send throws while the buffer drains leaves the rest going, then and after", async () => {
+  // Bun's send buffer is full once, then one queued datagram's send throws. The datagrams behind it stayed queued,
+  // and as `drain` only follows a full buffer, every later send waited behind them until the queue was full.
+  let full = true;
+  const delivered: number[] = [];
+  const { socket, drain } = await fakeBunUdp((data, port) => {
+    if (port === 6000) throw new Error("the runtime refused this one");
+    if (full) return false;
+    delivered.push(data[0]);
+    return true;
+  });
   const errors: SocketEvent[] = [];
   socket.listen(() => {}, (event) => errors.push(event));
   socket.send(Uint8Array.of(1), "127.0.0.1:5000"); // the buffer is full: it waits
@@ -408,18 +410,8 @@ Deno.test("bunUdp with its buffer full, and a WebSocket still connecting, hold 1
   // MAX_WAITING_DATAGRAMS, at its edge (a sweep, 2026-12-03): one more was held with `>` in place of `>=`.
   const WAITING = 1024;
   let full = true;
-  let drain = () => {};
   const sent: number[] = [];
-  const open: BunUdpOpen = (options) => {
-    drain = () => options.socket.drain!({} as never);
-    return Promise.resolve({
-      hostname: "127.0.0.1",
-      port: 4000,
-      close() {},
-      send: (data: Uint8Array) => !full && sent.push(data[0] | data[1] << 8) > 0,
-    });
-  };
-  const udp = await bunUdp(open);
+  const { socket: udp, drain } = await fakeBunUdp((data) => !full && sent.push(data[0] | data[1] << 8) > 0);
   let readyState = 0;
   let onOpen = () => {};
   const ws: WebSocketLike = {
@@ -452,14 +444,7 @@ Deno.test("a UDP address is an IP and a port: a name or 0.0.0.0 throws at once, 
   // The Host knows a peer by the address it was given; the answers to "localhost:7000" come from 127.0.0.1:7000, and
   // so do the answers of a server listening on 0.0.0.0:7000 to "0.0.0.0:7000" (a newcomer's first game, 2026-12-01).
   const sent: string[] = [];
-  const open: BunUdpOpen = () =>
-    Promise.resolve({
-      hostname: "127.0.0.1",
-      port: 4000,
-      close() {},
-      send: (_data: Uint8Array, port: number, hostname: string) => sent.push(`${hostname} ${port}`) > 0,
-    });
-  const socket = await bunUdp(open);
+  const { socket } = await fakeBunUdp((_data, port, hostname) => sent.push(`${hostname} ${port}`) > 0);
   for (
     const name of [
       "localhost:7000",
