@@ -22,7 +22,7 @@
 import { parseArgs } from "node:util";
 import { Host, type Peer, webSocketServer } from "../../mod.ts";
 import { Lobby } from "../lobby/lobby.ts";
-import { StalledWatch } from "../lobby/stalled.ts";
+import { closeIfSilent, StalledWatch } from "../lobby/stalled.ts";
 import { type Command, MAX_COMMAND_MS, MAX_PLAYERS, TICK_MS } from "./game.js";
 import { Rooms, type RoomsOptions } from "./rooms.ts";
 import { type Bot, startBot } from "./bot.ts";
@@ -127,16 +127,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   const stalled = new StalledWatch();
   /** Who connected with which ticket, by the address their WebSocket was accepted at, until the Host says "connect". */
   const joining = new Map<string, { ticket: string; name: string }>();
-  /**
-   * Closes `socket` unless `to` has a connected peer at `address` by then: a WebSocket that never did jamnet's
-   * handshake stayed open for good, however many one address opened (and on /play held its ticket; a review,
-   * 2026-12-03).
-   */
-  function closeIfSilent(socket: WebSocket, to: Host, address: string): void {
-    Deno.unrefTimer(setTimeout(() => {
-      if (!to.peers.some((peer) => peer.address === address)) socket.close();
-    }, options.handshakeWaitMs ?? 10_000));
-  }
+  const handshakeWaitMs = options.handshakeWaitMs ?? 10_000;
 
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const http = Deno.serve(
@@ -151,7 +142,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         const { socket, response } = Deno.upgradeWebSocket(request);
         stalled.add(socket);
         lobbySockets.accept(socket, address);
-        closeIfSilent(socket, lobbyHost, address);
+        closeIfSilent(socket, lobbyHost, address, handshakeWaitMs);
         return response;
       }
       if (url.pathname === "/play") {
@@ -172,7 +163,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         socket.addEventListener("close", () => joining.delete(address)); // gone before its handshake finished
         stalled.add(socket);
         sockets.accept(socket, address);
-        closeIfSilent(socket, host, address);
+        closeIfSilent(socket, host, address, handshakeWaitMs);
         return response;
       }
       const file = FILES[url.pathname];

@@ -12,7 +12,7 @@
 import { Host, type HostOptions, webSocketServer } from "../../mod.ts";
 import { kvStore } from "./kv.ts";
 import { Lobby, type LobbyOptions, memoryStore } from "./lobby.ts";
-import { StalledWatch } from "./stalled.ts";
+import { closeIfSilent, StalledWatch } from "./stalled.ts";
 import { udpSocket } from "./udp.ts";
 
 /** Options of {@linkcode startLobbyServer}. */
@@ -73,11 +73,7 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
     const { socket, response } = Deno.upgradeWebSocket(request);
     stalled.add(socket);
     sockets.accept(socket, address);
-    // One that never did jamnet's handshake stayed open for good, however many one address opened (a review of the
-    // arena, 2026-12-03): closed unless its Host has a connected peer at its address by then.
-    Deno.unrefTimer(setTimeout(() => {
-      if (!hosts[1].peers.some((peer) => peer.address === address)) socket.close();
-    }, handshakeWaitMs));
+    closeIfSilent(socket, hosts[1], address, handshakeWaitMs);
     return response;
   });
   const hosts = [new Host(udp, hostOptions), new Host(sockets, hostOptions)];

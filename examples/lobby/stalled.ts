@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { Host } from "../../mod.ts";
 
 /** The part of a server WebSocket this watch uses: Deno's, the browser's and the `ws` package's have it. */
 export interface BufferedWebSocket {
@@ -50,4 +51,15 @@ export class StalledWatch {
   get size(): number {
     return this.#sockets.size;
   }
+}
+
+/**
+ * Closes `socket` in `ms` unless `host` has a connected peer at `address` by then: a WebSocket that never does
+ * jamnet's handshake stayed open for good, however many one address opened (a review, 2026-12-03). The timer does not
+ * keep the process alive.
+ */
+export function closeIfSilent(socket: { close(): void }, host: Pick<Host, "peers">, address: string, ms: number): void {
+  Deno.unrefTimer(setTimeout(() => {
+    if (!host.peers.some((peer) => peer.address === address)) socket.close();
+  }, ms));
 }
