@@ -7,6 +7,7 @@
  * the server, since only the game knows what it sends: a bulk transfer to a
  * slow reader may rightly wait behind megabytes. The lobby and the arena send
  * at a game's pace, so 4 MiB waiting means a remote that is not reading.
+ * `closeIfSilent` closes one that never does jamnet's handshake.
  *
  * @module
  */
