@@ -70,8 +70,8 @@ export interface SendOptions {
      * Deliver at this time, ms on the sender's clock: the receiver converts it
      * through its clock estimate and holds the message until then. Messages of
      * one `at` are delivered together (in send order on one channel in
-     * "reliable" mode, else as they arrived). One whose time has passed when it
-     * arrives is held too, with `late: true`, and comes out of the next `poll()`
+     * "reliable" mode, else as they arrived). One whose time has come or passed
+     * when it arrives is held too, with `late: true`, and comes out of the next `poll()`
      * in time order, behind those of its time held before it. `send` throws for
      * a time more than this Host's `timeout` ms ahead (10 s by default), such as
      * a `Date.now()` time on a `performance.now()` clock, and the receiver drops
@@ -162,7 +162,7 @@ export interface MessageEventBase {
     mode: Mode;
     /** A timed message: when it was due, ms on this Host's clock. */
     at?: number;
-    /** A timed message whose time had passed when it arrived. */
+    /** A timed message whose time had come or passed when it arrived (at its very millisecond too: `now >= at`). */
     late?: boolean;
 }
 /** A {@linkcode MessageEvent} of a `"state"` message: the newest snapshot, with the time it was sent. */
@@ -538,9 +538,10 @@ export interface ClockEstimate {
     errorMs: number;
 }
 /**
- * Interpolates between `a` and `b`: numbers by `fraction` (0 gives `a`, 1
- * `b`), arrays and plain objects key by key, anything else (and any key `a`
- * lacks) taken from `b`.
+ * Interpolates between `a` and `b`: numbers by `fraction`, as
+ * `a + fraction * (b - a)` (0 gives `a`, 1 gives `b` to a float's rounding:
+ * `lerp(123.456, 0.789, 1)` is 0.7890000000000015), arrays and plain objects
+ * key by key, anything else (and any key `a` lacks) taken from `b`.
  *
  * @param a the earlier value
  * @param b the later value
