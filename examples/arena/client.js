@@ -141,8 +141,8 @@ export class ArenaClient {
     const [before, after, fraction] = known
       ? this.timeline.at(this.server.remoteTime(now) - RENDER_DELAY_MS) ?? [newest, newest, 0]
       : [newest, newest, 0];
-    // lerp interpolates every number it finds: only the position, or a score that changed between the two snapshots
-    // is drawn as 89.2963276113573 for a frame or two. The rest comes from the newer snapshot.
+    // lerp interpolates every number it finds, so only the position is taken from it (a score that changed between
+    // the two snapshots was drawn as 89.2963276113573 for a frame or two); the rest comes from the newer snapshot.
     const players = lerp(before.players, after.players, fraction);
     const others = Object.entries(players)
       .filter(([id]) => Number(id) !== newest.you)
