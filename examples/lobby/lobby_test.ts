@@ -141,6 +141,32 @@ Deno.test("lobby: bad requests get a clear error and change nothing", async () =
   assert.equal((await ask(2, { op: "create", name: "third", maxPlayers: 2 })).op, "created");
 });
 
+Deno.test("lobby: its limits are inclusive: a name of maxNameLength, maxPlayers at the limit, meta of maxMetaBytes", async () => {
+  // A sweep (2026-12-03) found each limit's edge unpinned: `>=` in place of `>` refused what the error says is allowed.
+  const { players, until, ask } = world(2, { maxNameLength: 8, maxMetaBytes: 32, maxPlayers: 4 });
+  await until(() => players.every((player) => player.client.peer.state === "connected"));
+  // { pad: 26 characters } packs to 32 bytes: a map (1), "pad" (4), the string's header (1) and its 26.
+  await assert.rejects(
+    ask(0, { op: "create", name: "12345678", maxPlayers: 4, meta: { pad: "x".repeat(27) } }),
+    /meta packs to 33 bytes: the limit is 32/,
+  );
+  const { room } = await ask(0, { op: "create", name: "12345678", maxPlayers: 4, meta: { pad: "x".repeat(26) } }) as {
+    room: Room;
+  };
+  assert.deepEqual([room.name, room.maxPlayers], ["12345678", 4]);
+  // A room id of MAX_ROOM_ID_LENGTH (64) characters is looked up; one longer is no room id.
+  await assert.rejects(ask(1, { op: "join", room: "r".repeat(64) }), /No room "r{32}"…/); // quoted short
+  await assert.rejects(ask(1, { op: "join", room: "r".repeat(65) }), /room must be a room id/);
+  await assert.rejects(ask(1, { op: "join", room: "q".repeat(32) }), /No room "q{32}"$/); // quoted whole
+  // What is no object is no request, null and an array too; a meta of null is no object.
+  for (const request of [null, [1], 5]) {
+    players[1].client.peer.send(request);
+    await until(() => players[1].client.notices.some((notice) => notice.op === "error"));
+    assert.match(String(players[1].client.notices.pop()?.error), /A request is an object with an op/);
+  }
+  await assert.rejects(ask(1, { op: "create", name: "m", maxPlayers: 2, meta: null }), /meta must be an object/);
+});
+
 Deno.test("lobby: a flood of room creations from many clients stops at maxRooms", async () => {
   const { players, until, ask } = world(12, { maxRooms: 5 });
   await until(() => players.every((player) => player.client.peer.state === "connected"));
@@ -246,7 +272,8 @@ Deno.test("lobby on Deno KV: two lobbies on one KV file share one directory", as
     const lobbies = ["lobbyA", "lobbyB"].map((address, i) =>
       new Lobby(new Host(net.socket(address), { now: net.now }), { now: net.now, store: kvStore([kvA, kvB][i]) })
     );
-    const players = ["lobbyA", "lobbyB"].map((address, i) => {
+    // Players 0 and 2 on lobby A, player 1 on lobby B.
+    const players = ["lobbyA", "lobbyB", "lobbyA"].map((address, i) => {
       const host = new Host(net.socket(`player${i}`), { now: net.now });
       return { host, client: new LobbyClient(host.connect(address)) };
     });
@@ -269,6 +296,35 @@ Deno.test("lobby on Deno KV: two lobbies on one KV file share one directory", as
     assert.deepEqual(rooms, [{ id: room.id, name: "shared", maxPlayers: 4, players: 1, meta: {} }]);
     const joined = await settle(players[1].client.request({ op: "join", room: room.id })) as { room: Room };
     assert.equal(joined.room.members.length, 2);
+    const third = await settle(players[2].client.request({ op: "join", room: room.id })) as { room: Room };
+    assert.deepEqual(third.room.members.map((member) => member.id), [
+      room.host,
+      joined.room.members[1].id,
+      third.room.members[2].id,
+    ]);
+    // Relays across the two lobbies (a sweep, 2026-12-03, found none tested): to everyone else, and to one member.
+    const [, bId, cId] = third.room.members.map((member) => member.id);
+    const relays = () =>
+      // in any order: one from the other lobby comes after one from this lobby
+      players.map((player) =>
+        player.client.notices.filter((notice) => notice.op === "relay")
+          .sort((a, b) => String(a.data).localeCompare(String(b.data)))
+      );
+    players[1].client.peer.send({ op: "relay", data: "b to all" });
+    players[0].client.peer.send({ op: "relay", data: "host to b", to: bId });
+    players[1].client.peer.send({ op: "relay", data: "b to host", to: room.host }); // not to c, beside the host
+    players[2].client.peer.send({ op: "relay", data: "c to all" });
+    await settle(players[1].client.request({ op: "list" })); // a round of ticks
+    await settle(players[0].client.request({ op: "list" }));
+    assert.deepEqual(relays(), [
+      [
+        { op: "relay", from: bId, data: "b to all" },
+        { op: "relay", from: bId, data: "b to host" },
+        { op: "relay", from: cId, data: "c to all" },
+      ],
+      [{ op: "relay", from: cId, data: "c to all" }, { op: "relay", from: room.host, data: "host to b" }],
+      [{ op: "relay", from: bId, data: "b to all" }],
+    ]);
     await settle(players[0].client.request({ op: "leave" }));
     assert.deepEqual((await settle(players[1].client.request({ op: "list" }))).rooms, []);
   } finally {
