@@ -133,3 +133,74 @@ Deno.test("lobbies on one KV: a crashed lobby's rooms stop being listed once its
     assert.equal((await ask(2, { op: "create", name: "after", maxPlayers: 2 })).op, "created");
   });
 });
+
+// ─── a sweep of lobby.ts (2026-12-03): the edges it left ───────────────────
+
+Deno.test("lobbies on one KV: a crashed lobby's guests leave the rooms hosted on the live one; the host hears each, the seats free up", async () => {
+  await twoLobbies(["A", "B", "B", "A"], async ({ clients, until, ask, crash }) => {
+    const host = clients[0].client;
+    const { room } = await ask(0, { op: "create", name: "kept", maxPlayers: 3 }) as { room: Room };
+    const guests = [
+      (await ask(1, { op: "join", room: room.id }) as { you: string }).you,
+      (await ask(2, { op: "join", room: room.id }) as { you: string }).you,
+    ];
+    await assert.rejects(ask(3, { op: "join", room: room.id }), /is full: 3 players/);
+    await until(() => heard(host, "member").length === 2);
+    crash(1); // B stops with two guests in A's room
+    // Heartbeat every 1 s, stale after 3 s: A drops them within about 4 s, 250 ticks of 16 ms.
+    await until(() => heard(host, "member").length === 4, 400);
+    assert.deepEqual(
+      heard(host, "member").slice(2).map((notice) => [(notice.member as { id: string }).id, notice.joined]),
+      [[guests[0], false], [guests[1], false]],
+    );
+    assert.deepEqual(heard(host, "closed"), [], "A's room stays open: its host is alive");
+    const { rooms } = await ask(3, { op: "list" }) as { rooms: RoomSummary[] };
+    assert.deepEqual(rooms.map((listed) => [listed.id, listed.players]), [[room.id, 1]]);
+    const joined = await ask(3, { op: "join", room: room.id }) as { room: Room; you: string };
+    assert.deepEqual(joined.room.members.map((member) => member.id), [room.host, joined.you]);
+  });
+});
+
+Deno.test("lobbies on one KV: a relay keeps its mode from B to A, and one to a member on this lobby stays off the KV", async () => {
+  await twoLobbies(["A", "A", "B"], async ({ clients, until, ask }) => {
+    const [host, neighbour, guest] = clients.map(({ client }) => client);
+    // What arrives, with the mode it came in: LobbyClient keeps only the message.
+    const modes: [unknown, string][] = [];
+    const handle = host.handle.bind(host);
+    host.handle = (event) => {
+      if (event.type === "message") modes.push([(event.data as Record<string, unknown>).data, event.mode]);
+      return handle(event);
+    };
+    const { room } = await ask(0, { op: "create", name: "modes", maxPlayers: 3 }) as { room: Room };
+    const { you } = await ask(1, { op: "join", room: room.id }) as { you: string };
+    await ask(2, { op: "join", room: room.id });
+
+    // From B to the host on A: the last leg goes as the sender asked, not reliable whatever it was.
+    guest.peer.send({ op: "relay", data: "unreliable", to: room.host, mode: "unreliable" });
+    guest.peer.send({ op: "relay", data: "sequenced", to: room.host, mode: "sequenced" });
+    guest.peer.send({ op: "relay", data: "reliable", to: room.host });
+    await until(() => heard(host, "relay").length === 3);
+    assert.deepEqual(modes.filter(([data]) => data !== undefined).sort(), [
+      ["reliable", "reliable"],
+      ["sequenced", "sequenced"],
+      ["unreliable", "unreliable"],
+    ]);
+
+    // 80 KB, too large for a KV value (64 KiB), to the neighbour on A: it goes there and nowhere else, so it is not
+    // refused for want of a way to B, where nobody is to hear it.
+    host.peer.send({ op: "relay", data: new Uint8Array(80_000).fill(7), to: you });
+    await until(() => heard(neighbour, "relay").length > 0);
+    await ask(0, { op: "list" }); // an error for the relay would come before this answer
+    assert.deepEqual(heard(neighbour, "relay"), [{
+      op: "relay",
+      from: room.host,
+      data: new Uint8Array(80_000).fill(7),
+    }]);
+    assert.deepEqual(heard(host, "error"), []);
+    assert.deepEqual(heard(guest, "relay"), []);
+    // To everyone, it must cross to B: refused, as the KV value limit says.
+    host.peer.send({ op: "relay", data: new Uint8Array(80_000) });
+    await until(() => heard(host, "error").length > 0);
+    assert.match(String(heard(host, "error")[0].error), /Relay failed: Cannot pass it to lobby/);
+  });
+});

@@ -567,3 +567,88 @@ Deno.test("lobby: a client that lets answers pile up is kicked at once and leave
   assert.equal((listed!.rooms as RoomSummary[])[0].players, 1);
   assert.equal(disconnects, 2);
 });
+
+// ─── a sweep of lobby.ts (2026-12-03): the edges it left ───────────────────
+
+/** A stand-in Host whose events are what the test pushes, and a peer on it whose sends the test sees. */
+function standIn(address: string) {
+  const events: HostEvent[] = [];
+  const sent: Record<string, unknown>[] = [];
+  const link = { full: false };
+  const peer = {
+    address,
+    state: "connected",
+    send(message: Record<string, unknown>) {
+      if (link.full) {
+        throw new RangeError(`Cannot send 40 bytes to ${address}: 4194304 bytes are queued and the limit is 4194304`);
+      }
+      sent.push(message);
+      return true;
+    },
+    disconnect() {},
+  } as unknown as Peer;
+  const host = { update() {}, poll: () => events.shift() } as unknown as Host;
+  const request = (data: Record<string, unknown>) =>
+    events.push({ type: "message", peer, data, channel: 0, mode: "reliable" });
+  events.push({ type: "connect", peer });
+  return { host, events, sent, link, request };
+}
+
+Deno.test("lobby: an update takes at most 256 events from each Host; the rest wait for the next update, none lost", async () => {
+  // The bound that keeps an update short under a flood, so a KV lobby's heartbeat keeps its time (README, the review
+  // of 2026-12-03). Each Host has its own: a flood on one transport does not hold up the other's players.
+  const flooded = standIn("flood:1");
+  const quiet = standIn("quiet:1");
+  const lobby = new Lobby([flooded.host, quiet.host], { now: () => 0 });
+  for (let id = 1; id <= 299; id++) flooded.request({ op: "list", id }); // 300 events with the connect
+  quiet.request({ op: "list", id: 1 });
+  await lobby.update();
+  assert.equal(flooded.events.length, 300 - 256, "256 events taken, not one more");
+  assert.equal(flooded.sent.length, 255);
+  assert.deepEqual(quiet.sent.map((answer) => [answer.op, answer.id]), [["rooms", 1]]);
+  await lobby.update();
+  assert.equal(flooded.events.length, 0);
+  assert.deepEqual(flooded.sent.map((answer) => answer.id), Array.from({ length: 299 }, (_, i) => i + 1));
+});
+
+Deno.test("lobby: maxPendingAnswers answers wait for a full send queue, not one more: the next get the short error", async () => {
+  const player = standIn("slow:1");
+  const lobby = new Lobby(player.host, { now: () => 0, maxPendingAnswers: 2 });
+  await lobby.update(); // connected
+  player.link.full = true;
+  for (let id = 1; id <= 4; id++) player.request({ op: "list", id });
+  await lobby.update();
+  assert.equal(player.sent.length, 0, "nothing goes out while its queue is full");
+  player.link.full = false; // its queue drains: what waits goes out, in order
+  await lobby.update();
+  assert.deepEqual(player.sent.map((answer) => [answer.op, answer.id]), [
+    ["rooms", 1],
+    ["rooms", 2],
+    ["error", 3],
+    ["error", 4],
+  ]);
+  for (const error of player.sent.slice(2)) {
+    assert.equal(error.error, "Too many requests at once: 2 answers wait for your connection already");
+  }
+});
+
+Deno.test("lobby: with a shared directory it calls beat() every heartbeatMs, at the very millisecond", async () => {
+  // SharedDirectory.heartbeatMs is how often the lobby beats, and other lobbies judge it dead by that beat's age
+  // (kvStore: staleAfterMs): updates exactly heartbeatMs apart beat at each one, updates between them not at all.
+  let time = 0;
+  const beats: number[] = [];
+  const store: RoomStore = {
+    ...memoryStore(),
+    shared: {
+      lobby: "here",
+      heartbeatMs: 100,
+      beat: () => Promise.resolve(void beats.push(time)),
+      alive: () => true,
+      send: () => Promise.resolve(undefined),
+      receive: () => Promise.resolve([]),
+    },
+  };
+  const lobby = new Lobby({ update() {}, poll: () => undefined } as unknown as Host, { store, now: () => time });
+  for (time = 0; time <= 500; time += 50) await lobby.update();
+  assert.deepEqual(beats, [0, 100, 200, 300, 400, 500]);
+});
