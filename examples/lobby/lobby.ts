@@ -660,7 +660,9 @@ export class Lobby {
       await this.#store.delete(roomId);
       this.#log(`room ${roomId} closed: its host ${this.#who(client)} left ${why}`.trimEnd());
       await this.#tell(room, { op: "closed", room: roomId }, client.member.id);
-      for (const other of local) this.#out(other);
+      // The members here now: a store that takes a while to delete (Deno KV) may have let a join in meanwhile, told
+      // of the close above with the rest; kept in the room, its next relay threw out of update().
+      for (const other of this.#local.get(roomId) ?? local) this.#out(other);
       this.#local.delete(roomId);
       this.#rooms.delete(roomId);
       return;

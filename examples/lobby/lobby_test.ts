@@ -652,3 +652,36 @@ Deno.test("lobby: with a shared directory it calls beat() every heartbeatMs, at 
   for (time = 0; time <= 500; time += 50) await lobby.update();
   assert.deepEqual(beats, [0, 100, 200, 300, 400, 500]);
 });
+
+Deno.test("lobby: a player who joins a kicked host's room while its store deletes it hears closed and is out of it", async () => {
+  // A kick does not wait for its leave (the lobby goes on with the next event), and a store whose writes take a while
+  // (Deno KV) can still hold the room when a join for it comes: the join succeeded, the room's close then told the
+  // joiner, but left it in the room, with the room gone from the lobby, and its next relay threw a TypeError out of
+  // update() (found in a sweep's survivor, 2026-12-03). The store here holds each delete until the test lets it go.
+  const inner = memoryStore();
+  const held: (() => void)[] = [];
+  const store: RoomStore = {
+    ...inner,
+    delete: (id) => new Promise((resolve) => held.push(() => inner.delete(id).then(resolve))),
+  };
+  const host = standIn("host:1");
+  const joiner = standIn("joiner:1");
+  const lobby = new Lobby([host.host, joiner.host], { now: () => 0, store, maxPendingAnswers: 1 });
+  host.request({ op: "create", name: "arena", maxPlayers: 4, id: 1 });
+  await lobby.update();
+  const room = (host.sent[0] as { room: Room }).room;
+  host.link.full = true; // it stops reading: past maxPendingAnswers + 4,096 answers waiting it is kicked
+  for (let id = 2; id <= 4200; id++) host.request({ op: "list", id });
+  for (let i = 0; i < 20 && !held.length; i++) await lobby.update();
+  assert.equal(held.length, 1, "the kicked host's leave is deleting its room");
+  joiner.request({ op: "join", room: room.id, id: 1 });
+  await lobby.update();
+  held.shift()!(); // the delete lands
+  await lobby.update();
+  joiner.request({ op: "relay", data: "hello?", id: 2 });
+  joiner.request({ op: "create", name: "mine", maxPlayers: 2, id: 3 });
+  await lobby.update(); // threw "Cannot read properties of undefined" before
+  const ops = joiner.sent.map((message) => [message.op, message.id]);
+  assert.deepEqual(ops.slice(-2), [["error", 2], ["created", 3]], JSON.stringify(joiner.sent));
+  assert.ok(joiner.sent.some((message) => message.op === "closed"), "the joiner heard the room close");
+});
