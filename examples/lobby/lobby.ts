@@ -240,6 +240,8 @@ export class Lobby {
   #tickets = new Map<string, Client>();
   #lastBeat = -Infinity;
   #running: Promise<void> = Promise.resolve();
+  /** Clients kicked while an event was handled: they leave their rooms right after it (see #leaveKicked). */
+  #kicked: Client[] = [];
 
   /**
    * Makes a lobby on one Host, or on several that share its room directory.
@@ -316,6 +318,7 @@ export class Lobby {
       this.#lastBeat = this.#now();
       await shared.beat();
       await this.#dropTheDead(shared);
+      await this.#leaveKicked();
     }
     for (const client of this.#clients.values()) this.#flush(client);
     for (const host of this.#hosts) {
@@ -323,9 +326,27 @@ export class Lobby {
       // At most MAX_EVENTS_PER_UPDATE a Host an update: the rest wait for the next one, so an update always ends.
       for (let count = 0, event; count < MAX_EVENTS_PER_UPDATE && (event = host.poll()); count++) {
         await this.#event(event);
+        await this.#leaveKicked();
       }
     }
     if (shared) { for (const delivery of await shared.receive()) this.#deliver(delivery); }
+    await this.#leaveKicked();
+  }
+
+  /**
+   * Takes the clients kicked meanwhile out of their rooms, one at a time, before the next event. A kick comes inside a
+   * send (#answer), which cannot wait; a leave left to run beside the next events raced them: a join to a kicked host's
+   * room while a store that takes a while (Deno KV) deleted it got in, heard the close, stayed in the room, and its
+   * next relay threw out of update() (a sweep's survivor, 2026-12-03).
+   */
+  async #leaveKicked(): Promise<void> {
+    for (let client; (client = this.#kicked.shift());) {
+      try {
+        await this.#leave(client, "(kicked)");
+      } catch (error) {
+        this.#log(`leaving ${client.member.id} failed: ${error}`);
+      }
+    }
   }
 
   /** Rooms whose host's lobby stopped close; members whose lobby stopped leave the rooms hosted here. */
@@ -395,6 +416,8 @@ export class Lobby {
    * disconnected. Never throws.
    */
   #answer(client: Client, message: Record<string, unknown>): void {
+    // Kicked, and still in its room until #leaveKicked: it hears nothing more (nor is it kicked twice).
+    if (this.#clients.get(client.peer) !== client) return;
     if (!client.waiting.length) {
       const failure = this.#send(client, message);
       if (failure === undefined) return;
@@ -408,11 +431,11 @@ export class Lobby {
     if (client.waiting.length >= maxPendingAnswers + MAX_WAITING_ERRORS) {
       this.#log(`client ${client.member.id} (${client.peer.address}) disconnected: it let too many answers pile up`);
       // A kick: disconnect() again drops the queue it does not read, at once. Our own disconnect() brings no event,
-      // so the client leaves its room here (it stayed a member, and its ticket admitted it).
+      // so the client leaves its room right after the event at hand (it stayed a member, and its ticket admitted it).
       client.peer.disconnect();
       client.peer.disconnect();
       this.#clients.delete(client.peer);
-      this.#leave(client, "(kicked)").catch((error) => this.#log(`leaving ${client.member.id} failed: ${error}`));
+      this.#kicked.push(client);
       return;
     }
     if (client.waiting.length >= maxPendingAnswers && message.id !== undefined) {
@@ -660,9 +683,7 @@ export class Lobby {
       await this.#store.delete(roomId);
       this.#log(`room ${roomId} closed: its host ${this.#who(client)} left ${why}`.trimEnd());
       await this.#tell(room, { op: "closed", room: roomId }, client.member.id);
-      // The members here now: a store that takes a while to delete (Deno KV) may have let a join in meanwhile, told
-      // of the close above with the rest; kept in the room, its next relay threw out of update().
-      for (const other of this.#local.get(roomId) ?? local) this.#out(other);
+      for (const other of local) this.#out(other);
       this.#local.delete(roomId);
       this.#rooms.delete(roomId);
       return;
