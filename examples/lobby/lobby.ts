@@ -291,9 +291,13 @@ export class Lobby {
   /**
    * Updates the Hosts and handles every event, one at a time; the store is
    * awaited between them. Calls overlap safely: each waits for the one before.
+   * One that fails (the store threw) rejects, and the next goes on.
    */
   update(): Promise<void> {
-    return this.#running = this.#running.then(() => this.#update());
+    const update = this.#running.then(() => this.#update());
+    // Chained on the failed one itself, every later update rejected with it too: the lobby had stopped for good.
+    this.#running = update.catch(() => {});
+    return update;
   }
 
   /**
@@ -304,7 +308,8 @@ export class Lobby {
    */
   async run(tickMs = 16, signal?: AbortSignal): Promise<void> {
     while (!signal?.aborted) {
-      await this.update();
+      // A store that fails for a moment (Deno KV busy) fails one update; the server goes on, and logs it.
+      await this.update().catch((error) => this.#log(`an update failed: ${error}`));
       await new Promise((resolve) => setTimeout(resolve, tickMs));
     }
   }

@@ -695,3 +695,41 @@ Deno.test("lobby: a join to a kicked host's room waits for its leave: refused, n
     ["created", 3, undefined],
   ]);
 });
+
+Deno.test("lobby: an update that fails (the store threw) rejects, and the next one goes on", async () => {
+  const inner = memoryStore();
+  let broken = true;
+  const store: RoomStore = {
+    ...inner,
+    list: (limit) => broken ? Promise.reject(new Error("the store is down")) : inner.list(limit),
+  };
+  const player = standIn("player:1");
+  const lobby = new Lobby(player.host, { now: () => 0, store });
+  player.request({ op: "list", id: 1 });
+  await assert.rejects(lobby.update(), /the store is down/);
+  broken = false;
+  player.request({ op: "list", id: 2 });
+  await lobby.update(); // rejected with the first failure, for good, before
+  assert.deepEqual(player.sent.map((answer) => [answer.op, answer.id]), [["rooms", 2]]);
+});
+
+Deno.test("lobby: run() logs an update that failed and goes on", async () => {
+  const inner = memoryStore();
+  let failures = 1;
+  const store: RoomStore = {
+    ...inner,
+    list: (limit) => failures-- > 0 ? Promise.reject(new Error("the store is down")) : inner.list(limit),
+  };
+  const player = standIn("player:1");
+  const lines: string[] = [];
+  const lobby = new Lobby(player.host, { now: () => 0, store, log: (line) => lines.push(line) });
+  player.request({ op: "list", id: 1 });
+  player.request({ op: "list", id: 2 });
+  const stop = new AbortController();
+  const running = lobby.run(0, stop.signal);
+  for (let i = 0; i < 100 && !player.sent.length; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+  stop.abort();
+  await running; // ended with the first failure before
+  assert.deepEqual(lines, ["an update failed: Error: the store is down"]);
+  assert.deepEqual(player.sent.map((answer) => [answer.op, answer.id]), [["rooms", 2]]);
+});
