@@ -4,6 +4,9 @@
  * Bounded: each wait gives up after a few seconds.
  */
 import assert from "node:assert/strict";
+import { Host, type Peer, webSocket } from "../../mod.ts";
+import { MAX_COMMAND_MS, RIGHT, SPEED_PX_PER_S } from "./game.js";
+import { ArenaLobby } from "./lobby.js";
 import { startArena } from "./server.ts";
 
 const WAIT_MS = 8000;
@@ -97,4 +100,169 @@ Deno.test({
       await arena.close();
     }
   },
+});
+
+/** A player's side by hand, jamnet's Host on a WebSocket that is already open, updated every 16 ms. */
+function playOver(ws: WebSocket): { peer: Peer; close(): void } {
+  const socket = webSocket(ws);
+  const host = new Host(socket);
+  const peer = host.connect(socket.address);
+  const timer = setInterval(() => {
+    host.update();
+    while (host.poll()); // the snapshots: not looked at
+  }, 16);
+  return { peer, close: () => (clearInterval(timer), host.close()) };
+}
+
+/** A WebSocket to `url`, once open. */
+async function opened(url: string): Promise<WebSocket> {
+  const ws = new WebSocket(url);
+  await until(`${url} to open`, () => ws.readyState === WebSocket.OPEN || undefined);
+  return ws;
+}
+
+Deno.test({
+  name: "arena: what is no list of [sequence, keys, ms] commands moves no one, throws nothing, and is logged once",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const lines: string[] = [];
+    // Every number 0.5: the player starts in the middle, 250 ms of RIGHT from any wall.
+    const arena = await startArena({ port: 0, log: (line) => lines.push(line), randomFor: () => () => 0.5 });
+    const lobby = new ArenaLobby(webSocket(new WebSocket(`${arena.url.replace("http", "ws")}lobby`)));
+    let player: { peer: Peer; close(): void } | undefined;
+    try {
+      const { ticket } = await lobby.enter("hostile", 16);
+      player = playOver(await opened(`${arena.url.replace("http", "ws")}play?ticket=${ticket}&name=mallory`));
+      const seat = await until("mallory seated", () => arena.host.peers[0] && arena.rooms.seat(arena.host.peers[0]));
+      const { x, y } = seat.player;
+      // Each refused whole. Before the checks of isCommands were pinned, any of them could have reached the world:
+      // a string or an object is iterated or destructured there (a throw out of the server's tick), a command without
+      // its ms sets the position to NaN (and, bumping, the others'), a negative ms grows the budget.
+      const refused: unknown[] = [
+        "hello",
+        { 0: [1000, RIGHT, 50], length: 1 },
+        [1000],
+        [[1000, RIGHT]],
+        [{ 0: 1000, 1: RIGHT, 2: 50 }],
+        [[1000, RIGHT, 50, 0]],
+        [[1000, RIGHT, -5]],
+        [[1000, RIGHT, MAX_COMMAND_MS + 1]],
+        [[1000, RIGHT, Infinity]],
+        [[1000, 0.5, 50]],
+        [[1000.5, RIGHT, 50]],
+        Array.from({ length: 17 }, (_, i) => [1000 + i, RIGHT, 10]),
+      ];
+      for (const data of refused) player.peer.send(data);
+      // Then what client.js sends at most: 16 commands, the last as long as one may be (a hidden tab's). 250 ms in all,
+      // the budget of a player that just came in.
+      const commands = Array.from({ length: 16 }, (_, i) => [i, RIGHT, i < 15 ? 10 : MAX_COMMAND_MS]);
+      player.peer.send(commands);
+      await until("the commands applied", () => seat.player.lastCommand !== -1 || undefined);
+      assert.equal(seat.player.lastCommand, 15);
+      assert.deepEqual({ x: seat.player.x, y: seat.player.y }, { x: x + SPEED_PX_PER_S * 250 / 1000, y });
+      assert.equal(lines.filter((line) => line.includes("sent what is no list")).length, 1, lines.join("\n"));
+      assert.equal(player.peer.state, "connected");
+    } finally {
+      player?.close();
+      lobby.close();
+      await arena.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "arena: a ticket mid-handshake blocks itself alone, until its WebSocket closes; one gone from the room is not seated",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const arena = await startArena({ port: 0, log: () => {} });
+    const base = arena.url.replace("http", "ws");
+    const [bob, ann] = [0, 1].map(() => new ArenaLobby(webSocket(new WebSocket(`${base}lobby`))));
+    let player: { peer: Peer; close(): void } | undefined;
+    try {
+      const bobTicket = (await bob.enter("race", 16)).ticket;
+      const annTicket = (await ann.enter("race", 16)).ticket;
+      // ann's WebSocket is open: the server holds her ticket until her jamnet handshake.
+      const ws = await opened(`${base}play?ticket=${annTicket}&name=ann`);
+      const status = async (ticket: string) => {
+        const response = await fetch(`${arena.url}play?ticket=${ticket}`);
+        await response.body?.cancel();
+        return response.status;
+      };
+      assert.equal(await status(annTicket), 409);
+      assert.equal(await status(bobTicket), 426); // admitted, and not playing: only the upgrade is missing
+      // bob's first WebSocket closes before its handshake: his ticket is free again, not "already playing" for good.
+      const first = await opened(`${base}play?ticket=${bobTicket}&name=bob`);
+      assert.equal(await status(bobTicket), 409);
+      first.close();
+      for (const deadline = Date.now() + WAIT_MS; (await status(bobTicket)) !== 426;) {
+        assert.ok(Date.now() < deadline, "bob's ticket still refused after his WebSocket closed");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // ann leaves the lobby's room before her handshake: the server must not seat her in it, nor throw.
+      await ann.client.request({ op: "leave" });
+      player = playOver(ws);
+      const { peer } = player;
+      await until("ann's game connection to end", () => peer.state === "disconnected" || undefined);
+      assert.deepEqual([...arena.rooms], []);
+    } finally {
+      player?.close();
+      bob.close();
+      ann.close();
+      await arena.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "arena: the page's files go with their content types, and startArena starts the bots it is asked for",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const arena = await startArena({ port: 0, log: () => {}, bots: 2 });
+    try {
+      for (
+        const [path, type] of [
+          ["", "text/html; charset=utf-8"],
+          ["examples/arena/game.js", "text/javascript; charset=utf-8"],
+          ["dist/mod.js.map", "application/json"],
+        ]
+      ) {
+        const response = await fetch(`${arena.url}${path}`);
+        await response.body?.cancel();
+        assert.equal(response.headers.get("content-type"), type, path);
+      }
+      await until("both bots playing in demo", () => [...arena.rooms][0]?.members.size === 2 || undefined);
+      assert.deepEqual([...[...arena.rooms][0].members.values()].map((player) => player.name).sort(), [
+        "bot 1",
+        "bot 2",
+      ]);
+    } finally {
+      await arena.close();
+    }
+  },
+});
+
+Deno.test("arena: server.ts on a port that is taken says so and exits with 1", async () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      "--allow-read=.",
+      "examples/arena/server.ts",
+      "--port",
+      String(taken.addr.port),
+    ],
+    cwd: new URL("../../", import.meta.url),
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  const output = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  assert.equal(code, 1, output);
+  assert.match(output, new RegExp(`^Port ${taken.addr.port} is taken: stop what uses it, or pick another`, "m"));
 });

@@ -1,0 +1,103 @@
+/**
+ * The arena's rules without a server: `move` (game.js) and one room's `World`
+ * (world.ts), with positions set by hand. No sockets, no timers.
+ */
+import assert from "node:assert/strict";
+import {
+  DOWN,
+  ITEM_COUNT,
+  ITEM_RADIUS,
+  LEFT,
+  MAX_COMMAND_MS,
+  move,
+  PLAYER_RADIUS,
+  RIGHT,
+  SPEED_PX_PER_S,
+  UP,
+} from "./game.js";
+import { World } from "./world.ts";
+
+/** A world whose random numbers are all 0.5: items and players start in the middle. */
+const world = () => new World(() => 0.5);
+
+Deno.test("arena: move goes SPEED_PX_PER_S in a straight line and on a diagonal alike, for MAX_COMMAND_MS at most", () => {
+  const from = { x: 400, y: 240 };
+  const step = SPEED_PX_PER_S * 50 / 1000; // 10 px in 50 ms
+  assert.deepEqual(move(from, RIGHT, 50), { x: 410, y: 240 });
+  assert.deepEqual(move(from, UP, 50), { x: 400, y: 230 });
+  for (const keys of [UP | LEFT, UP | RIGHT, DOWN | LEFT, DOWN | RIGHT]) {
+    const to = move(from, keys, 50);
+    assert.ok(Math.abs(Math.hypot(to.x - from.x, to.y - from.y) - step) < 1e-9, `keys ${keys}`);
+  }
+  // Opposite keys cancel; a hidden tab's long frame moves no further than MAX_COMMAND_MS.
+  assert.deepEqual(move(from, LEFT | RIGHT, 50), from);
+  assert.deepEqual(move(from, RIGHT, 10 * MAX_COMMAND_MS), move(from, RIGHT, MAX_COMMAND_MS));
+});
+
+Deno.test("arena: a world has ITEM_COUNT items, and a snapshot sends them all", () => {
+  const arena = world();
+  const ann = arena.join("ann");
+  assert.equal(arena.items.length, ITEM_COUNT);
+  assert.equal(arena.snapshot(ann).items.length, ITEM_COUNT);
+});
+
+Deno.test("arena: a command that arrives again, or after a newer one, moves the player no more", () => {
+  const arena = world();
+  const ann = arena.join("ann");
+  const { x, y } = ann;
+  // The client sends every command not yet acknowledged in each message: most arrive several times.
+  arena.command(ann, [[0, RIGHT, 50]]);
+  arena.command(ann, [[0, RIGHT, 50], [1, RIGHT, 50]]);
+  arena.command(ann, [[1, RIGHT, 50]]);
+  arena.command(ann, [[0, RIGHT, 50]]);
+  assert.deepEqual({ x: ann.x, y: ann.y }, { x: x + 20, y });
+  assert.equal(arena.snapshot(ann).ack, 1);
+});
+
+Deno.test("arena: two players exactly on top of each other are pushed apart along x, not to NaN", () => {
+  // Both pressed into the top-left corner in one tick: the walls stop them on the same spot.
+  const arena = world();
+  const [ann, bob] = [arena.join("ann"), arena.join("bob")];
+  Object.assign(ann, { x: 30, y: 30 });
+  Object.assign(bob, { x: 28, y: 32 });
+  arena.command(ann, [[0, UP | LEFT, MAX_COMMAND_MS]]);
+  arena.command(bob, [[0, UP | LEFT, MAX_COMMAND_MS]]);
+  assert.deepEqual([ann.x, ann.y, bob.x, bob.y], [PLAYER_RADIUS, PLAYER_RADIUS, PLAYER_RADIUS, PLAYER_RADIUS]);
+  arena.step();
+  for (const { x, y } of [ann, bob]) assert.ok(Number.isFinite(x) && Number.isFinite(y), `${x}, ${y}`);
+  assert.equal(ann.y, bob.y);
+  assert.ok(bob.x > ann.x, `${ann.x} ${bob.x}`);
+});
+
+Deno.test("arena: a player overlapping an item scores it, and the item appears elsewhere; one farther does not", () => {
+  const arena = new World(() => 0.9); // the item scored comes back at (714, 426): far from both
+  const [ann, bob] = [arena.join("ann"), arena.join("bob")];
+  for (let i = 0; i < ITEM_COUNT; i++) arena.items[i] = { x: 100 + 120 * i, y: 100 };
+  Object.assign(ann, { x: 100 + PLAYER_RADIUS + ITEM_RADIUS - 1, y: 100 });
+  Object.assign(bob, { x: 220, y: 100 + PLAYER_RADIUS + ITEM_RADIUS + 1 });
+  arena.step();
+  assert.deepEqual([ann.score, bob.score], [1, 0]);
+  assert.notDeepEqual(arena.items[0], { x: 100, y: 100 });
+  assert.deepEqual(arena.items[1], { x: 220, y: 100 });
+  assert.equal(arena.items.length, ITEM_COUNT);
+  assert.equal(arena.snapshot(bob).players[ann.id].score, 1);
+});
+
+Deno.test("arena: a client that claims more time than has passed moves no faster (budgetMs)", () => {
+  const arena = world();
+  const ann = arena.join("ann");
+  let sequence = 0;
+  /** One message of 16 commands of MAX_COMMAND_MS each, RIGHT: 1.6 s claimed. Returns how far ann went. */
+  const cheat = () => {
+    const from = ann.x;
+    arena.command(ann, Array.from({ length: 16 }, () => [sequence++, RIGHT, MAX_COMMAND_MS]));
+    return ann.x - from;
+  };
+  const px = (ms: number) => SPEED_PX_PER_S * ms / 1000;
+  assert.equal(cheat(), px(250)); // a burst after a lag spike: 250 ms
+  assert.equal(cheat(), 0); // spent
+  arena.step(40);
+  assert.ok(Math.abs(cheat() - px(40)) < 1e-9); // the time that passed
+  arena.step(10_000);
+  assert.equal(cheat(), px(250)); // a long pause refills no more than 250 ms
+});
