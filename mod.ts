@@ -205,10 +205,10 @@ const FRAGMENT = 8;
 // a varint length. A packet carrying a message also carries copies of the few before it, so this spares
 // 1 to 3 bytes a copy: the sequence's 2 and a channel byte, less at most 1 of length.
 const NEXT = 14;
-// Modes, in a frame's head and a stream's number: the two reliable ones first, so a mode below SEQUENCED is one that
-// delivers every message (reliable and unordered). A stream's number is channel << 3 | mode: the channel, then the mode
-// in the low 3 bits; a packet's pieces are written in this order, after its control frames.
-const RELIABLE = 0;
+// Modes, in a frame's head and a stream's number: the two reliable ones first, reliable (0: no code tests for it alone,
+// so it has no constant) and UNORDERED, so a mode below SEQUENCED is one that delivers every message. A stream's number
+// is channel << 3 | mode: the channel, then the mode in the low 3 bits; a packet's pieces are written in this order,
+// after its control frames.
 const UNORDERED = 1;
 const SEQUENCED = 2;
 const UNRELIABLE = 3;
@@ -314,12 +314,13 @@ export interface SendOptions {
    * Deliver at this time, ms on the sender's clock: the receiver converts it
    * through its clock estimate and holds the message until then. Messages of
    * one `at` are delivered together (in send order on one channel in
-   * "reliable" mode, else as they arrived). One whose time has come or passed
-   * when it arrives is held too, with `late: true`, and comes out of the next `poll()`
-   * in time order, behind those of its time held before it. `send` throws for
+   * "reliable" mode, else as they arrived). One whose time has passed when it
+   * arrives is held too, with `late: true`, and comes out of the next `poll()`
+   * in time order, behind those of its time held before it (one that arrives at
+   * its very millisecond is on time). `send` throws for
    * a time more than this Host's `timeout` ms ahead (10 s by default), such as
    * a `Date.now()` time on a `performance.now()` clock, and the receiver drops
-   * one more than its own `timeout` ahead, counted in `stats.timedDropped`
+   * one more than its own `timeout` ahead, or at no finite time on its clock (a hostile peer's clock), counted in `stats.timedDropped`
    * (for a time further off, send the time in the message).
    */
   at?: number;
@@ -355,7 +356,10 @@ export interface Stats {
   invalidDropped: number;
   /** Socket faults, counted and never thrown: a send that failed, a closed socket, an oversized datagram. */
   socketErrors: number;
-  /** Timed messages dropped: `HostOptions.maxTimedMessages` were waiting already, or it was over `timeout` ms ahead. */
+  /**
+   * Timed messages dropped: `HostOptions.maxTimedMessages` were waiting already, or it was over `timeout` ms ahead, or
+   * at no finite time on this Host's clock.
+   */
   timedDropped: number;
 }
 
@@ -407,7 +411,7 @@ export interface MessageEventBase {
   mode: Mode;
   /** A timed message: when it was due, ms on this Host's clock. */
   at?: number;
-  /** A timed message whose time had come or passed when it arrived (at its very millisecond too: `now >= at`). */
+  /** A timed message whose time had passed when it arrived (one that arrives at its very millisecond is on time). */
   late?: boolean;
 }
 
@@ -1357,7 +1361,7 @@ function readHeader(reader: ByteReader): PacketHeader | undefined {
 /** A message or a piece of one, as a frame carries it. */
 interface Frame {
   channel: number;
-  /** RELIABLE to UNRELIABLE, or STATE (a snapshot), or CONTROL (clock sync: `fragment` says which). */
+  /** Reliable (0) to UNRELIABLE, or STATE (a snapshot), or CONTROL (clock sync: `fragment` says which). */
   mode: number;
   /** The message sequence in its stream; 0 for unreliable and control frames. */
   sequence: number;
@@ -1633,10 +1637,10 @@ class Stream {
     // The receiver's window starts at the first message it has not delivered: the message of the oldest
     // piece not acked, from its first piece on (its other pieces may be acked, held and not delivered). A reliable
     // stream's pieces take a sequence each, in order, so the window ends RECEIVE_WINDOW places past that first piece.
-    const end = Math.min(
-      SEQUENCED > this.#mode ? front - (pending[front]?.fragment >> 1) + RECEIVE_WINDOW : Infinity,
-      pending.length,
-    );
+    // It holds back a reliable stream alone: a lossy one's pieces are done once sent, in order, so the piece it sends
+    // next is at its front (sequenced and unreliable ones are whole), and a state stream's pieces not done are those of
+    // one state (dropUnsent lets the others go), at most 256 from its first piece.
+    const end = Math.min(front - (pending[front]?.fragment >> 1) + RECEIVE_WINDOW, pending.length);
     for (let at = Math.max(front, this.#unsent[kind]); at < end; at++) {
       const piece = pending[at];
       this.#unsent[kind] = at;
@@ -1674,12 +1678,13 @@ class Stream {
       }
       return messages;
     }
-    if (this.#mode >= SEQUENCED) return [frame]; // sequenced (the newest) and unreliable: as they are
-    // The common case, the next message whole with nothing waiting: handed over as it is, never copied or held. The
-    // first missing moves on with it: left behind, 32,768 messages later it read as ahead of the next to deliver, the
-    // wait below was dated from the first piece held and never moved on, and a stream that kept delivering while it
-    // always held one ended its peer (a helper's pass, 2026-12-03).
-    if (frame.fragment === 1 && this.#mode === RELIABLE && this.#nextDeliver === sequence && !held.size) {
+    // Sequenced (the newest) and unreliable messages go as they are; so does the common case, the next message whole
+    // with nothing waiting (reliable or unordered), never copied or held (#hold would copy an unordered one for
+    // nothing: a review, 2026-12-03). The first missing moves on with it (the lossy modes never read it, nor the next
+    // to deliver): left behind, 32,768 messages later it read as ahead of the next to deliver, the wait below was
+    // dated from the first piece held and never moved on, and a stream that kept delivering while it always held one
+    // ended its peer (a helper's pass, 2026-12-03).
+    if (this.#mode > UNORDERED || frame.fragment === 1 && this.#nextDeliver === sequence && !held.size) {
       this.#firstMissing = this.#nextDeliver = nextSequence(sequence);
       return [frame];
     }
@@ -1730,7 +1735,8 @@ class Stream {
     // copied and then joined: the smaller piece of each datagram of a backlog of 1,200-byte messages, two copies for
     // one (an A/B of such a backlog, 2026-12-02: 1.05 to 1.09 times faster). Copied too: a piece of a message made
     // whole that is not its last (rare: pieces out of order), and a message of one piece, even when handed over at
-    // once (each message of an unordered stream that is at most half its datagram).
+    // once (an unordered one ahead of the next to deliver, at most half its datagram; the next, with none held, never
+    // comes here: see accept).
     if (piece.payload == payload && payload.buffer.byteLength >= 2 * payload.length) piece.payload = payload.slice();
     return messages;
   }
@@ -2252,12 +2258,16 @@ class Connection implements Peer {
       if (at !== undefined) {
         // The sender's time on this clock: the offset is how far the sender's clock is ahead.
         event.at = at - this.clock.offsetMs;
-        event.late = now >= event.at;
+        event.late = now > event.at;
         // At most `timeout` ms ahead, so that what a peer left waiting is gone that long after it: a player's
         // messages timed a billion ms ahead once kept the queue full, for every peer, until the process ended.
         // The hold queue's rule is the event queue's, with maxTimedMessages (one player kept it full for all; a
         // scan of it for each message cost 5 s a datagram with 64 players' halves held: `queued` costs nothing).
-        if (event.at - now > this.#config.timeout || this.#full(this.#sink.held, this.#config.maxTimedMessages)) {
+        // And at a finite time: a hostile peer's clock answers of 8e307 and a time of -1.7e308 made it -Infinity.
+        if (
+          !isFinite(event.at) || event.at - now > this.#config.timeout ||
+          this.#full(this.#sink.held, this.#config.maxTimedMessages)
+        ) {
           this.count("timedDropped");
           continue;
         }
@@ -3269,8 +3279,8 @@ function insertByTime<T>(list: [number, T, ...unknown[]][], time: number, value:
 
 /**
  * Interpolates between `a` and `b`: numbers by `fraction`, as
- * `a + fraction * (b - a)` (0 gives `a`, 1 gives `b` to a float's rounding:
- * `lerp(123.456, 0.789, 1)` is 0.7890000000000015), arrays and plain objects
+ * `(1 - fraction) * a + fraction * b` (0 gives exactly `a`, 1 exactly `b`, so a
+ * Timeline sampled at a state's time gives that state), arrays and plain objects
  * key by key, anything else (and any key `a` lacks) taken from `b`.
  *
  * @param a the earlier value
@@ -3288,7 +3298,9 @@ function insertByTime<T>(list: [number, T, ...unknown[]][], time: number, value:
 export function lerp<T>(a: T, b: T, fraction: number): T {
   // Numbers whose difference is not finite (Infinity, such as a time never reached, changed or not) take the later
   // one, as a value that does not interpolate does: interpolated, they read NaN (reviews, 2026-12-03).
-  if (typeof a === "number" && typeof b === "number") return (isFinite(b - a) ? a + fraction * (b - a) : b) as T;
+  if (typeof a === "number" && typeof b === "number") {
+    return (isFinite(b - a) ? (1 - fraction) * a + fraction * b : b) as T;
+  }
   // Walked into: two arrays, or two plain objects (a class's instance may hold anything).
   const kind = (value: unknown) => value && typeof value === "object" && Object.getPrototypeOf(value);
   if (kind(a) !== kind(b) || !(Array.isArray(b) || Object.prototype === kind(b))) return b;

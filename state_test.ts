@@ -439,6 +439,68 @@ Deno.test("timed delivery: a message comes out at the first poll at its time, no
   assert.deepEqual(arrivals.map(([time, event]) => [time, event.at, event.late]), [[at, at, false]]);
 });
 
+Deno.test("timed delivery: a message that arrives at its very millisecond is on time; one a millisecond after, late", () => {
+  // `late` says a message came too late to go at its time. One that arrives at its time goes at it: it is not late
+  // (it was, with `>=`, on every game whose clock ticks in whole milliseconds; a review, 2026-12-03).
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(net.socket("client"), { now: net.now });
+  const peer = client.connect("server");
+  const arrivals: [number, MessageEvent][] = [];
+  const step = () => {
+    client.update(), server.update(), net.advance(1);
+    for (let event; (event = server.poll());) {
+      if (event.type === "message" && event.at !== undefined) arrivals.push([net.now(), event]);
+    }
+  };
+  for (let i = 0; i < 2500; i++) {
+    if (peer.state === "connected" && i % 50 === 0) peer.send(i, { mode: "unreliable" }); // traffic for the clock
+    step();
+  }
+  assert.equal(server.peers[0].clock.offsetMs, 0);
+  const sent = net.now(); // the datagram leaves at this update and arrives 10 ms later
+  peer.send("at its time", { at: sent + 10 });
+  peer.send("a millisecond late", { at: sent + 9 });
+  for (let i = 0; i < 50; i++) step();
+  assert.deepEqual(arrivals.map(([, event]) => [event.data, event.at, event.late]), [
+    ["a millisecond late", sent + 9, true],
+    ["at its time", sent + 10, false],
+  ]);
+});
+
+Deno.test("timed delivery: a hostile peer's clock and time that make no finite time are dropped and counted", async () => {
+  // A peer whose clock answers say 8e307 (a round trip of 0 or more passes the checks: an offset of 8e307) and that
+  // times a message at -1.7e308 makes its time on this clock -Infinity: it was delivered, `late`, with `at` -Infinity
+  // (a review, 2026-12-03). The hostile peer is a copy of mod.ts whose clock answers say 8e307.
+  const source = await Deno.readTextFile(new URL("./mod.ts", import.meta.url));
+  const honest = "payload: float64s(...this.#toAnswer, now),";
+  assert.ok(source.includes(honest), "the clock answer's line moved: update this test");
+  const path = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(path, source.replace(honest, "payload: float64s(this.#toAnswer[0], 8e307, 8e307),"));
+  try {
+    const { Host: HostileHost } = await import(`file://${path}`) as typeof import("./mod.ts");
+    const net = memoryNet({ latencyMs: 10 });
+    const server = new Host(net.socket("server"), { now: net.now, random: seededBytes(1) });
+    const client = new HostileHost(net.socket("client"), { now: net.now, random: seededBytes(2) });
+    const peer = client.connect("server");
+    const messages: MessageEvent[] = [];
+    const step = () => {
+      client.update(), server.update(), net.advance(16);
+      for (let event; (event = server.poll());) if (event.type === "message") messages.push(event);
+      while (client.poll());
+    };
+    for (let i = 0; i < 200; i++) step();
+    assert.ok(server.peers[0].clock.offsetMs > 1e307, `offset ${server.peers[0].clock.offsetMs}`);
+    peer.send("never", { at: -1.7e308 });
+    peer.send("plain");
+    for (let i = 0; i < 10; i++) step();
+    assert.deepEqual(messages.map((event) => [event.data, event.at]), [["plain", undefined]]);
+    assert.equal(server.stats.timedDropped, 1);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
 Deno.test("timed delivery: the hold queue is bounded by maxTimedMessages; what does not fit is dropped and counted", () => {
   const { peer, step, server, serverEvents, net } = pair({ latencyMs: 10 }, {}, { maxTimedMessages: 2 });
   for (const word of ["a", "b", "c"]) peer.send(word, { at: net.now() + 500 });
@@ -1387,6 +1449,21 @@ Deno.test("lerp: an unchanged Infinity stays Infinity, and a Timeline of such st
   timeline.add(1000, { x: 0, respawnAt: Infinity });
   timeline.add(1050, { x: 10, respawnAt: Infinity });
   assert.deepEqual(timeline.sample(1020), { x: 4, respawnAt: Infinity });
+});
+
+Deno.test("lerp gives a exactly at 0 and b exactly at 1, so a Timeline sampled at a state's time gives that state", () => {
+  // a + f * (b - a) gave b only to a float's rounding: lerp(123.456, 0.789, 1) was 0.7890000000000015, and a sample
+  // at a state's own time differed from it in the last digits (a review, 2026-12-03).
+  assert.equal(lerp(123.456, 0.789, 1), 0.789);
+  assert.equal(lerp(123.456, 0.789, 0), 123.456);
+  assert.equal(lerp(0.1, 0.7, 1), 0.7);
+  assert.equal(lerp(-1e-9, 1e9 + 0.3, 1), 1e9 + 0.3);
+  const timeline = new Timeline<{ x: number; y: number }>();
+  timeline.add(1000, { x: 123.456, y: 0.1 });
+  timeline.add(1050, { x: 0.789, y: 0.7 });
+  timeline.add(1100, { x: 5, y: 5 });
+  assert.deepEqual(timeline.sample(1050), { x: 0.789, y: 0.7 });
+  assert.deepEqual(timeline.sample(1000), { x: 123.456, y: 0.1 });
 });
 
 Deno.test("a state channel keeps its baselines after half the sequence space in other slots", () => {

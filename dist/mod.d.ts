@@ -70,12 +70,13 @@ export interface SendOptions {
      * Deliver at this time, ms on the sender's clock: the receiver converts it
      * through its clock estimate and holds the message until then. Messages of
      * one `at` are delivered together (in send order on one channel in
-     * "reliable" mode, else as they arrived). One whose time has come or passed
-     * when it arrives is held too, with `late: true`, and comes out of the next `poll()`
-     * in time order, behind those of its time held before it. `send` throws for
+     * "reliable" mode, else as they arrived). One whose time has passed when it
+     * arrives is held too, with `late: true`, and comes out of the next `poll()`
+     * in time order, behind those of its time held before it (one that arrives at
+     * its very millisecond is on time). `send` throws for
      * a time more than this Host's `timeout` ms ahead (10 s by default), such as
      * a `Date.now()` time on a `performance.now()` clock, and the receiver drops
-     * one more than its own `timeout` ahead, counted in `stats.timedDropped`
+     * one more than its own `timeout` ahead, or at no finite time on its clock (a hostile peer's clock), counted in `stats.timedDropped`
      * (for a time further off, send the time in the message).
      */
     at?: number;
@@ -110,7 +111,10 @@ export interface Stats {
     invalidDropped: number;
     /** Socket faults, counted and never thrown: a send that failed, a closed socket, an oversized datagram. */
     socketErrors: number;
-    /** Timed messages dropped: `HostOptions.maxTimedMessages` were waiting already, or it was over `timeout` ms ahead. */
+    /**
+     * Timed messages dropped: `HostOptions.maxTimedMessages` were waiting already, or it was over `timeout` ms ahead, or
+     * at no finite time on this Host's clock.
+     */
     timedDropped: number;
 }
 /** What {@linkcode Host.poll} returns and `for await` yields. */
@@ -162,7 +166,7 @@ export interface MessageEventBase {
     mode: Mode;
     /** A timed message: when it was due, ms on this Host's clock. */
     at?: number;
-    /** A timed message whose time had come or passed when it arrived (at its very millisecond too: `now >= at`). */
+    /** A timed message whose time had passed when it arrived (one that arrives at its very millisecond is on time). */
     late?: boolean;
 }
 /** A {@linkcode MessageEvent} of a `"state"` message: the newest snapshot, with the time it was sent. */
@@ -539,8 +543,8 @@ export interface ClockEstimate {
 }
 /**
  * Interpolates between `a` and `b`: numbers by `fraction`, as
- * `a + fraction * (b - a)` (0 gives `a`, 1 gives `b` to a float's rounding:
- * `lerp(123.456, 0.789, 1)` is 0.7890000000000015), arrays and plain objects
+ * `(1 - fraction) * a + fraction * b` (0 gives exactly `a`, 1 exactly `b`, so a
+ * Timeline sampled at a state's time gives that state), arrays and plain objects
  * key by key, anything else (and any key `a` lacks) taken from `b`.
  *
  * @param a the earlier value

@@ -70,8 +70,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the send window off by one",
     edits: [[
-      "(pending[front]?.fragment >> 1) + RECEIVE_WINDOW : Infinity",
-      "(pending[front]?.fragment >> 1) + RECEIVE_WINDOW + 1 : Infinity",
+      "(pending[front]?.fragment >> 1) + RECEIVE_WINDOW, pending.length",
+      "(pending[front]?.fragment >> 1) + RECEIVE_WINDOW + 1, pending.length",
     ]],
   },
   {
@@ -689,7 +689,15 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "timed: a message timed more than `timeout` ms ahead held",
-    edits: [["event.at - now > this.#config.timeout || ", ""]],
+    edits: [["event.at - now > this.#config.timeout ||", ""]],
+  },
+  {
+    name: "timed: a message at no finite time (a hostile peer's clock) delivered, at -Infinity",
+    edits: [["!isFinite(event.at) || event.at", "event.at"]],
+  },
+  {
+    name: "timed: a message that arrives at its very millisecond read as late",
+    edits: [["event.late = now > event.at;", "event.late = now >= event.at;"]],
   },
   {
     name: "timed: no maxTimedMessages bound",
@@ -1260,7 +1268,17 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "lerp of numbers whose difference is not finite computed: Infinity reads NaN",
-    edits: [["return (isFinite(b - a) ? a + fraction * (b - a) : b) as T;", "return (a + fraction * (b - a)) as T;"]],
+    edits: [[
+      "return (isFinite(b - a) ? (1 - fraction) * a + fraction * b : b) as T;",
+      "return ((1 - fraction) * a + fraction * b) as T;",
+    ]],
+  },
+  {
+    name: "lerp as a + fraction * (b - a): 1 gives b only to a float's rounding",
+    edits: [[
+      "return (isFinite(b - a) ? (1 - fraction) * a + fraction * b : b) as T;",
+      "return (isFinite(b - a) ? a + fraction * (b - a) : b) as T;",
+    ]],
   },
   {
     name: "clock frames only in the first packet of an update: a peer sending large states never syncs",
@@ -1376,7 +1394,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "sequenced messages go through the ordered hold: a mark held for each after a gap",
-    edits: [["    if (this.#mode >= SEQUENCED) return [frame];", "    if (this.#mode > SEQUENCED) return [frame];"]],
+    edits: [["    if (this.#mode > UNORDERED || frame.fragment", "    if (this.#mode > SEQUENCED || frame.fragment"]],
   },
   {
     name: "unordered messages held in order, as reliable ones: one waits for an earlier one missing",
