@@ -155,6 +155,12 @@ export interface LobbyOptions {
    * 4,096 more pile up is disconnected.
    */
   maxPendingAnswers?: number;
+  /**
+   * Bytes of relayed `data` (packed) one member may send a second, on average over a second (default 1,048,576, as
+   * much as one message of the Host's default `maxMessageBytes`): past it a relay is refused with an error until the
+   * allowance refills, so one member cannot have the lobby send without end to a room of 64.
+   */
+  maxRelayBytesPerSecond?: number;
   /** Called with one line for every room created or closed and every join and leave (default: silent). */
   log?: (line: string) => void;
   /** The clock in ms (default `performance.now`); pass the Host's, such as `memoryNet().now`. */
@@ -170,6 +176,9 @@ interface Client {
   ticket?: string;
   /** Answers and notices its send queue had no room for yet, oldest first. */
   waiting: Record<string, unknown>[];
+  /** Bytes it may still relay (see `maxRelayBytesPerSecond`), as of `relayedAt`. */
+  relayAllowance?: number;
+  relayedAt?: number;
 }
 
 type Request = Record<string, unknown>;
@@ -263,6 +272,7 @@ export class Lobby {
       maxMetaBytes: options.maxMetaBytes ?? 1024,
       listLimit: options.listLimit ?? 100,
       maxPendingAnswers: options.maxPendingAnswers ?? 64,
+      maxRelayBytesPerSecond: options.maxRelayBytesPerSecond ?? 1 << 20,
     };
   }
 
@@ -573,6 +583,28 @@ export class Lobby {
     if (to !== undefined && (to === client.member.id || !room.members.some((member) => member.id === to))) {
       throw new Refused(`No member ${shown(to)} here in room ${client.room}`);
     }
+    // The allowance refills at maxRelayBytesPerSecond, up to a second's worth (a relay of data that does not pack
+    // counts nothing: its send below fails and says why).
+    const { maxRelayBytesPerSecond } = this.#limits;
+    const now = this.#now();
+    const allowance = Math.min(
+      maxRelayBytesPerSecond,
+      (client.relayAllowance ?? maxRelayBytesPerSecond) +
+        (now - (client.relayedAt ?? now)) * maxRelayBytesPerSecond / 1000,
+    );
+    let bytes = 0;
+    try {
+      bytes = pack(data).length;
+    } catch {
+      // counted as nothing
+    }
+    if (bytes > allowance) {
+      throw new Refused(
+        `Too much relayed: ${bytes} bytes, and ${Math.floor(allowance)} of ${maxRelayBytesPerSecond} a second are left`,
+      );
+    }
+    client.relayAllowance = allowance - bytes;
+    client.relayedAt = now;
     const failure = await this.#tell(
       room,
       { op: "relay", from: client.member.id, data },

@@ -733,3 +733,35 @@ Deno.test("lobby: run() logs an update that failed and goes on", async () => {
   assert.deepEqual(lines, ["an update failed: Error: the store is down"]);
   assert.deepEqual(player.sent.map((answer) => [answer.op, answer.id]), [["rooms", 2]]);
 });
+
+Deno.test("lobby: a member relays at most maxRelayBytesPerSecond; past it a relay is refused until the allowance refills", async () => {
+  // One member relaying 256 KiB every 100 ms had the lobby send 2.5 MB a second to each of its room's members (a
+  // review, 2026-12-03): the allowance bounds what one member makes the lobby send.
+  let time = 0;
+  const host = standIn("host:1");
+  const guest = standIn("guest:1");
+  const lobby = new Lobby([host.host, guest.host], { now: () => time, maxRelayBytesPerSecond: 1000 });
+  host.request({ op: "create", name: "arena", maxPlayers: 4, id: 1 });
+  await lobby.update();
+  guest.request({ op: "join", room: (host.sent[0] as { room: Room }).room.id, id: 1 });
+  await lobby.update();
+  const relay = (id: number) => guest.request({ op: "relay", data: new Uint8Array(597), id }); // 600 bytes packed
+  relay(2);
+  relay(3); // 400 bytes left: refused
+  await lobby.update();
+  time += 300; // 300 more: 700
+  relay(4); // 100 left
+  relay(5);
+  await lobby.update();
+  time += 10_000; // a full allowance, never more
+  relay(6);
+  guest.request({ op: "relay", data: new Uint8Array(997), id: 7 }); // 1,000 bytes: 400 left
+  await lobby.update();
+  const relayed = host.sent.filter((message) => message.op === "relay").length;
+  assert.equal(relayed, 3, "relays 2, 4 and 6 reached the host");
+  assert.deepEqual(guest.sent.filter((message) => message.op === "error").map((error) => [error.id, error.error]), [
+    [3, "Too much relayed: 600 bytes, and 400 of 1000 a second are left"],
+    [5, "Too much relayed: 600 bytes, and 100 of 1000 a second are left"],
+    [7, "Too much relayed: 1000 bytes, and 400 of 1000 a second are left"],
+  ]);
+});
