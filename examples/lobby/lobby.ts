@@ -161,6 +161,14 @@ export interface LobbyOptions {
    * allowance refills, so one member cannot have the lobby send without end to a room of 64.
    */
   maxRelayBytesPerSecond?: number;
+  /**
+   * Clients connected at once from one address, its port aside (`"203.0.113.7"` of `"203.0.113.7:50000"`, `"[::1]"`
+   * of `"[::1]:4000"`): past it a new one is disconnected at once and logged, so one machine cannot take every seat of
+   * the Hosts' `maxPeers`. No bound by default: the addresses a `webSocketServer()` gives by itself (`"ws:1"`) name no
+   * machine, and players behind one router share theirs. examples/lobby/server.ts run as a program, whose addresses
+   * are the clients', sets 32.
+   */
+  maxClientsPerAddress?: number;
   /** Called with one line for every room created or closed and every join and leave (default: silent). */
   log?: (line: string) => void;
   /** The clock in ms (default `performance.now`); pass the Host's, such as `memoryNet().now`. */
@@ -204,6 +212,9 @@ function shown(value: unknown): string {
     ? JSON.stringify(value.slice(0, 32)) + (value.length > 32 ? "…" : "")
     : `(${typeof value})`;
 }
+
+/** An address without its port: the machine it names (`"[::1]"` of `"[::1]:4000"`). */
+const machineOf = (address: string) => address.replace(/:\d+$/, "");
 
 /** The Host's message for a send queue that is full: the one send failure worth waiting out. */
 const isQueueFull = (reason: string) => reason.includes("bytes are queued");
@@ -251,6 +262,8 @@ export class Lobby {
   #running: Promise<void> = Promise.resolve();
   /** Clients kicked while an event was handled: they leave their rooms right after it (see #leaveKicked). */
   #kicked: Client[] = [];
+  /** Clients connected now by address, its port aside (see `maxClientsPerAddress`). */
+  #perAddress = new Map<string, number>();
 
   /**
    * Makes a lobby on one Host, or on several that share its room directory.
@@ -273,6 +286,7 @@ export class Lobby {
       listLimit: options.listLimit ?? 100,
       maxPendingAnswers: options.maxPendingAnswers ?? 64,
       maxRelayBytesPerSecond: options.maxRelayBytesPerSecond ?? 1 << 20,
+      maxClientsPerAddress: options.maxClientsPerAddress ?? Infinity,
     };
   }
 
@@ -389,7 +403,15 @@ export class Lobby {
 
   async #event(event: HostEvent): Promise<void> {
     if (event.type === "connect") {
-      const member: Member = { id: crypto.randomUUID().slice(0, 8), address: event.peer.address };
+      const { address } = event.peer;
+      const from = machineOf(address);
+      const count = (this.#perAddress.get(from) ?? 0) + 1;
+      if (count > this.#limits.maxClientsPerAddress) {
+        this.#log(`client ${address} disconnected: ${count - 1} clients from ${from} are connected already`);
+        return event.peer.disconnect();
+      }
+      this.#perAddress.set(from, count);
+      const member: Member = { id: crypto.randomUUID().slice(0, 8), address };
       if (this.#shared) member.lobby = this.#shared.lobby;
       this.#clients.set(event.peer, { member, peer: event.peer, waiting: [] });
       return;
@@ -397,7 +419,7 @@ export class Lobby {
     const client = this.#clients.get(event.peer);
     if (!client) return;
     if (event.type === "disconnect") {
-      this.#clients.delete(event.peer);
+      this.#forget(client);
       return await this.#leave(client, `(${event.reason})`);
     }
     const request = event.data as Request;
@@ -449,7 +471,7 @@ export class Lobby {
       // so the client leaves its room right after the event at hand (it stayed a member, and its ticket admitted it).
       client.peer.disconnect();
       client.peer.disconnect();
-      this.#clients.delete(client.peer);
+      this.#forget(client);
       this.#kicked.push(client);
       return;
     }
@@ -691,6 +713,15 @@ export class Lobby {
     const members = this.#local.get(room.id) ?? new Set();
     this.#local.set(room.id, members.add(client));
     this.#rooms.set(room.id, room);
+  }
+
+  /** The client is gone: no longer connected, nor counted against its address. */
+  #forget(client: Client): void {
+    this.#clients.delete(client.peer);
+    const from = machineOf(client.peer.address);
+    const count = this.#perAddress.get(from)! - 1;
+    if (count) this.#perAddress.set(from, count);
+    else this.#perAddress.delete(from);
   }
 
   /** The client is in no room any more, and its ticket admits no one. */

@@ -765,3 +765,31 @@ Deno.test("lobby: a member relays at most maxRelayBytesPerSecond; past it a rela
     [7, "Too much relayed: 1000 bytes, and 400 of 1000 a second are left"],
   ]);
 });
+
+Deno.test("lobby: maxClientsPerAddress bounds the clients of one machine; one that leaves frees its place", async () => {
+  const lines: string[] = [];
+  const players = ["10.0.0.1:1000", "10.0.0.1:1001", "10.0.0.1:1002", "10.0.0.2:1000", "[::1]:1000"].map(standIn);
+  const peers = players.map((player) => (player.events[0] as { peer: Peer }).peer);
+  let disconnects = 0;
+  for (const peer of peers) peer.disconnect = () => void disconnects++;
+  const lobby = new Lobby(players.map((player) => player.host), {
+    now: () => 0,
+    maxClientsPerAddress: 2,
+    log: (line) => lines.push(line),
+  });
+  await lobby.update();
+  assert.equal(lobby.clients, 4, "the third from 10.0.0.1 is turned away, the others are in");
+  assert.equal(disconnects, 1);
+  assert.deepEqual(lines, ["client 10.0.0.1:1002 disconnected: 2 clients from 10.0.0.1 are connected already"]);
+  for (const player of players) player.request({ op: "list", id: 1 });
+  await lobby.update();
+  assert.deepEqual(players.map((player) => player.sent.length), [1, 1, 0, 1, 1], "the one turned away gets nothing");
+  // One of the two leaves: a new client from that machine gets in, and then no third.
+  players[0].events.push({ type: "disconnect", peer: peers[0], reason: "closed" });
+  const next = (port: number) => ({ ...peers[2], address: `10.0.0.1:${port}` }) as Peer;
+  players[2].events.push({ type: "connect", peer: next(1003) }, { type: "connect", peer: next(1004) });
+  await lobby.update();
+  assert.equal(lobby.clients, 4);
+  assert.equal(disconnects, 2);
+  assert.equal(lines.at(-1), "client 10.0.0.1:1004 disconnected: 2 clients from 10.0.0.1 are connected already");
+});

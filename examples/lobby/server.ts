@@ -98,7 +98,14 @@ if (import.meta.main) {
   const port = Number(Deno.args[0] ?? 7000);
   const kvPath = Deno.args[1];
   const store = kvPath ? kvStore(await Deno.openKv(kvPath)) : memoryStore();
-  const server = await startLobbyServer({ port, store, hostOptions: { maxPeers: 4096 }, log: console.log });
+  // 32 clients from one machine at most (its addresses are the clients' own): one cannot take the 4,096 seats.
+  const server = await startLobbyServer({
+    port,
+    store,
+    hostOptions: { maxPeers: 4096 },
+    maxClientsPerAddress: 32,
+    log: console.log,
+  });
   console.log(
     `lobby on udp ${server.udpAddress} and ${server.webSocketUrl}, rooms in ${
       kvPath ? `Deno KV at ${kvPath}` : "memory"
