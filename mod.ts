@@ -3279,8 +3279,8 @@ function insertByTime<T>(list: [number, T, ...unknown[]][], time: number, value:
 
 /**
  * Interpolates between `a` and `b`: numbers by `fraction`, as
- * `(1 - fraction) * a + fraction * b` (0 gives exactly `a`, 1 exactly `b`, so a
- * Timeline sampled at a state's time gives that state), arrays and plain objects
+ * `a + fraction * (b - a)`, and `b` itself at 1 (so a Timeline sampled at a
+ * state's time gives that state; two equal numbers give that number), arrays and plain objects
  * key by key, anything else (and any key `a` lacks) taken from `b`.
  *
  * @param a the earlier value
@@ -3299,7 +3299,7 @@ export function lerp<T>(a: T, b: T, fraction: number): T {
   // Numbers whose difference is not finite (Infinity, such as a time never reached, changed or not) take the later
   // one, as a value that does not interpolate does: interpolated, they read NaN (reviews, 2026-12-03).
   if (typeof a === "number" && typeof b === "number") {
-    return (isFinite(b - a) ? (1 - fraction) * a + fraction * b : b) as T;
+    return (isFinite(b - a) ? fraction == 1 ? b : a + fraction * (b - a) : b) as T;
   }
   // Walked into: two arrays, or two plain objects (a class's instance may hold anything).
   const kind = (value: unknown) => value && typeof value === "object" && Object.getPrototypeOf(value);

@@ -1458,6 +1458,11 @@ Deno.test("lerp gives a exactly at 0 and b exactly at 1, so a Timeline sampled a
   assert.equal(lerp(123.456, 0.789, 0), 123.456);
   assert.equal(lerp(0.1, 0.7, 1), 0.7);
   assert.equal(lerp(-1e-9, 1e9 + 0.3, 1), 1e9 + 0.3);
+  // And two equal numbers give that number at every fraction: (1 - f) * a + f * b, exact at both ends, gave
+  // lerp(3, 3, 0.002) = 2.9999999999999996 (a player standing still wobbled; a review, 2026-12-03).
+  for (const a of [3, 103.7, 0.1, -7.25, 1e-300]) {
+    for (let i = 0; i <= 1000; i++) assert.equal(lerp(a, a, i / 1000), a, `lerp(${a}, ${a}, ${i / 1000})`);
+  }
   const timeline = new Timeline<{ x: number; y: number }>();
   timeline.add(1000, { x: 123.456, y: 0.1 });
   timeline.add(1050, { x: 0.789, y: 0.7 });

@@ -543,8 +543,8 @@ export interface ClockEstimate {
 }
 /**
  * Interpolates between `a` and `b`: numbers by `fraction`, as
- * `(1 - fraction) * a + fraction * b` (0 gives exactly `a`, 1 exactly `b`, so a
- * Timeline sampled at a state's time gives that state), arrays and plain objects
+ * `a + fraction * (b - a)`, and `b` itself at 1 (so a Timeline sampled at a
+ * state's time gives that state; two equal numbers give that number), arrays and plain objects
  * key by key, anything else (and any key `a` lacks) taken from `b`.
  *
  * @param a the earlier value

@@ -339,6 +339,8 @@ export class Lobby {
   }
 
   async #update(): Promise<void> {
+    // The kicks an update that failed (the store threw) left undone, before anything else.
+    await this.#leaveKicked();
     const shared = this.#shared;
     // The heartbeat first: handling events awaits the store, and a flood of requests kept this loop in them past the
     // heartbeat's deadline, so the other lobbies buried this one's rooms while their hosts were connected (a review,
