@@ -414,9 +414,11 @@ Deno.test("timed delivery: messages of one `at` arrive together, in send order, 
   }
 });
 
-Deno.test("timed delivery: a message comes out at the first poll at its time, not a millisecond after", () => {
-  // Same clocks and 10 ms each way: the offset measured is exactly 0, so `at` is a whole millisecond on the server's
-  // clock too (a sweep of operator flips found `<` for `<=` passing every test).
+/**
+ * Two Hosts on one clock, 10 ms apart each way, run until the server's estimate of the client's clock is exactly 0:
+ * `at` is then a whole millisecond on both. `step` runs 1 ms; `arrivals` are the server's timed messages, with when.
+ */
+function clocksInStep() {
   const net = memoryNet({ latencyMs: 10 });
   const server = new Host(net.socket("server"), { now: net.now });
   const client = new Host(net.socket("client"), { now: net.now });
@@ -433,6 +435,13 @@ Deno.test("timed delivery: a message comes out at the first poll at its time, no
     step();
   }
   assert.equal(server.peers[0].clock.offsetMs, 0);
+  return { net, peer, arrivals, step };
+}
+
+Deno.test("timed delivery: a message comes out at the first poll at its time, not a millisecond after", () => {
+  // Same clocks and 10 ms each way: the offset measured is exactly 0, so `at` is a whole millisecond on the server's
+  // clock too (a sweep of operator flips found `<` for `<=` passing every test).
+  const { net, peer, arrivals, step } = clocksInStep();
   const at = net.now() + 400;
   peer.send("on time", { at });
   for (let i = 0; i < 800; i++) step();
@@ -442,22 +451,7 @@ Deno.test("timed delivery: a message comes out at the first poll at its time, no
 Deno.test("timed delivery: a message that arrives at its very millisecond is on time; one a millisecond after, late", () => {
   // `late` says a message came too late to go at its time. One that arrives at its time goes at it: it is not late
   // (it was, with `>=`, on every game whose clock ticks in whole milliseconds; a review, 2026-12-03).
-  const net = memoryNet({ latencyMs: 10 });
-  const server = new Host(net.socket("server"), { now: net.now });
-  const client = new Host(net.socket("client"), { now: net.now });
-  const peer = client.connect("server");
-  const arrivals: [number, MessageEvent][] = [];
-  const step = () => {
-    client.update(), server.update(), net.advance(1);
-    for (let event; (event = server.poll());) {
-      if (event.type === "message" && event.at !== undefined) arrivals.push([net.now(), event]);
-    }
-  };
-  for (let i = 0; i < 2500; i++) {
-    if (peer.state === "connected" && i % 50 === 0) peer.send(i, { mode: "unreliable" }); // traffic for the clock
-    step();
-  }
-  assert.equal(server.peers[0].clock.offsetMs, 0);
+  const { net, peer, arrivals, step } = clocksInStep();
   const sent = net.now(); // the datagram leaves at this update and arrives 10 ms later
   peer.send("at its time", { at: sent + 10 });
   peer.send("a millisecond late", { at: sent + 9 });
