@@ -16,7 +16,7 @@ import {
   type Socket,
   unpack,
 } from "./mod.ts";
-import { fakeTimers, seeded, seededBytes } from "./test_tools.ts";
+import { fakeTimers, randomValue, seeded, seededBytes } from "./test_tools.ts";
 
 // ─── helpers ────────────────────────────────────────────────────────────────
 
@@ -376,76 +376,6 @@ Deno.test("msgpack-test-suite: every listed encoding decodes, and pack writes on
 });
 
 // ─── properties against @msgpack/msgpack ────────────────────────────────────
-
-function randomString(random: () => number): string {
-  const length = random() < 0.8 ? Math.floor(random() * 20) : Math.floor(random() * 300);
-  let text = "";
-  for (let i = 0; i < length; i++) {
-    const kind = random();
-    text += kind < 0.7
-      ? String.fromCharCode(32 + Math.floor(random() * 95))
-      : kind < 0.8
-      ? String.fromCharCode(0x80 + Math.floor(random() * 0x780))
-      : kind < 0.9
-      ? String.fromCharCode(0x800 + Math.floor(random() * 0xd000))
-      : String.fromCodePoint(0x10000 + Math.floor(random() * 0xfffff));
-  }
-  return text;
-}
-
-/** A random value that both libraries map the same way (string keys, 64-bit bigints only past 2^53). */
-function randomValue(
-  random: () => number,
-  depth: number,
-  extension: (type: number, data: Uint8Array) => unknown,
-): unknown {
-  const kind = Math.floor(random() * (depth < 4 ? 12 : 10));
-  switch (kind) {
-    case 0:
-      return null;
-    case 1:
-      return random() < 0.5;
-    case 2: {
-      const bits = Math.floor(random() * 54);
-      const magnitude = Math.floor(random() * 2 ** bits);
-      return random() < 0.5 ? magnitude : -magnitude; // -0 too (1 in 54 of these)
-    }
-    case 3: {
-      const view = new DataView(new ArrayBuffer(8));
-      view.setUint32(0, random() * 2 ** 32);
-      view.setUint32(4, random() * 2 ** 32);
-      const float = view.getFloat64(0);
-      return float;
-    }
-    case 4:
-    case 5:
-      return randomString(random);
-    case 6:
-      return Uint8Array.from({ length: Math.floor(random() * (random() < 0.9 ? 40 : 400)) }, () => random() * 256);
-    case 7:
-      return new Date(Math.floor((random() - 0.3) * 2e13));
-    case 8: {
-      const magnitude = BigInt(2 ** 53) + BigInt(Math.floor(random() * 2 ** 53)) * BigInt(Math.floor(random() * 1024));
-      return random() < 0.5 ? magnitude : -magnitude;
-    }
-    case 9:
-      return extension(
-        Math.floor(random() * 128),
-        Uint8Array.from({ length: Math.floor(random() * 20) }, () => random() * 256),
-      );
-    case 10:
-      return Array.from(
-        { length: Math.floor(random() * (random() < 0.9 ? 6 : 40)) },
-        () => randomValue(random, depth + 1, extension),
-      );
-    default: {
-      const object: Record<string, unknown> = {};
-      const count = Math.floor(random() * (random() < 0.9 ? 6 : 40));
-      for (let i = 0; i < count; i++) object[randomString(random)] = randomValue(random, depth + 1, extension);
-      return object;
-    }
-  }
-}
 
 /**
  * Maps @msgpack/msgpack's choices onto jamnet's: ExtData to Extension, bigints that fit a number to numbers; with
