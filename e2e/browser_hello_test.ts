@@ -1,0 +1,93 @@
+/**
+ * The README's browser program, as a newcomer runs it: the page is examples/browser_hello/index.html (the README's
+ * block under "**The browser.**", character for character), its server end examples/browser_hello/server.ts started
+ * with the README's command, and headless Chromium (the Debian package, driven by playwright-core) opens it. The
+ * page must print its connect, the welcome and the answer to its join; the server must print the join and, when the
+ * page closes, the player's leaving. Skipped, with one line saying why, when there is no browser.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { chromium } from "npm:playwright-core@1.65.1";
+import { built, readmeBlock, root } from "./tools.ts";
+
+const executablePath = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
+const missing = await Deno.stat(executablePath).then(() => undefined, () => `no browser at ${executablePath}`);
+if (missing) console.log(`SKIPPED the browser hello test: ${missing} (apt-get install -y chromium)`);
+
+const PAGE = "examples/browser_hello/index.html";
+/** The longest any step waits: the server to start, the page to print, the server to hear the page leave. */
+const WAIT_MS = 15_000;
+
+Deno.test("the README's browser program is examples/browser_hello/index.html, character for character", async () => {
+  const block = readmeBlock(await Deno.readTextFile(`${root}README.md`), "**The browser.**", "html");
+  assert.equal(block, await Deno.readTextFile(root + PAGE));
+});
+
+Deno.test({
+  name:
+    "examples/browser_hello: Chromium opens the page, connects, is welcomed and answered; the server hears it leave",
+  ignore: Boolean(missing),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await built();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-net=127.0.0.1", "--allow-read=.", "examples/browser_hello/server.ts", "--port", "0"],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    let printed = "";
+    const reading = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
+      new WritableStream({ write: (text) => void (printed += text) }),
+    );
+    const errors = new Response(child.stderr).text();
+    /** Resolves when `test` holds, checked every 20 ms; rejects after WAIT_MS. */
+    const waitFor = async (what: string, test: () => boolean) => {
+      for (const deadline = Date.now() + WAIT_MS; !test();) {
+        if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}; the server printed:\n${printed}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    const browser = await chromium.launchPersistentContext(await Deno.makeTempDir({ prefix: "jamnet-chromium-" }), {
+      executablePath,
+      headless: true,
+      args: [
+        ...["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking"],
+        ...["--disable-component-update", "--disable-sync", "--no-first-run"],
+      ],
+      timeout: 30_000,
+    });
+    try {
+      await waitFor("the server's address", () => /Open http:\/\/127\.0\.0\.1:\d+\//.test(printed));
+      const url = printed.match(/http:\/\/127\.0\.0\.1:\d+\//)![0];
+      const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on("pageerror", (error) => pageErrors.push(String(error)));
+      await page.goto(url, { timeout: WAIT_MS });
+      const log = () => page.locator("#log").textContent();
+      // Three lines printed (each ends in a newline), or the wait's end.
+      for (const deadline = Date.now() + WAIT_MS; ((await log())?.split("\n").length ?? 0) <= 3;) {
+        if (Date.now() > deadline) throw new Error(`The page printed only: ${await log()}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.deepEqual((await log())!.trim().split("\n"), [
+        "connect",
+        'message {"t":"welcome","players":1}',
+        'message {"t":"heard","data":{"t":"join","name":"ada"}}',
+      ]);
+      assert.deepEqual(pageErrors, []);
+      assert.match(printed, /127\.0\.0\.1:\d+ connected\n127\.0\.0\.1:\d+ says \{"t":"join","name":"ada"\}\n/);
+      await page.close();
+      await waitFor("the server to hear the page leave", () => printed.includes(" left (closed)"));
+    } finally {
+      await browser.close();
+      child.kill();
+      await child.status;
+      await reading.catch(() => {});
+      await errors;
+    }
+  },
+});

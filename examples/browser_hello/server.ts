@@ -1,0 +1,60 @@
+/**
+ * The server end of the smallest browser program (index.html beside this file): it serves that page and
+ * dist/mod.js on 127.0.0.1, and every WebSocket the page opens becomes a peer of one Host, which welcomes it and
+ * answers each of its messages.
+ *
+ *     deno run --allow-net=127.0.0.1 --allow-read=. examples/browser_hello/server.ts [--port 8000]
+ *
+ * then open http://127.0.0.1:8000/ in a browser: the page prints `connect`, `message {"t":"welcome",…}` and the
+ * answer to its join, and this terminal prints the player's join. `--port 0` takes a free port (it prints which).
+ *
+ * @module
+ */
+import { Host, webSocketServer } from "../../mod.ts";
+
+const at = Deno.args.indexOf("--port");
+const port = at < 0 ? 8000 : Number(Deno.args[at + 1]);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  throw new RangeError(`--port ${Deno.args[at + 1]}: give a port from 0 to 65535`);
+}
+
+/** What the page asks for, and where it is: the page itself and the library it imports as ./mod.js. */
+const FILES: Record<string, [URL, string]> = {
+  "/": [new URL("index.html", import.meta.url), "text/html"],
+  "/mod.js": [new URL("../../dist/mod.js", import.meta.url), "text/javascript"],
+};
+
+const sockets = webSocketServer();
+const host = new Host(sockets);
+
+Deno.serve({
+  hostname: "127.0.0.1",
+  port,
+  onListen: ({ port }) => console.log(`Open http://127.0.0.1:${port}/ in a browser (Ctrl+C ends this server)`),
+}, async (request, info) => {
+  if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+    const { hostname, port } = info.remoteAddr; // the player's address, read before the upgrade closes the request
+    const { socket, response } = Deno.upgradeWebSocket(request);
+    sockets.accept(socket, `${hostname}:${port}`);
+    return response;
+  }
+  const file = FILES[new URL(request.url).pathname];
+  if (!file) return new Response("not here", { status: 404 });
+  return new Response(await Deno.readFile(file[0]), { headers: { "content-type": file[1] } });
+});
+
+// The game loop: 60 updates a second.
+setInterval(() => {
+  host.update();
+  for (let event; (event = host.poll());) {
+    const { peer } = event;
+    if (event.type === "connect") {
+      console.log(`${peer.address} connected`);
+      peer.send({ t: "welcome", players: host.peers.length });
+    } else if (event.type === "message") {
+      console.log(`${peer.address} says ${JSON.stringify(event.data)}`);
+      // A message may be polled after its peer left (its goodbye came in the same batch): no answer then.
+      if (peer.state === "connected") peer.send({ t: "heard", data: event.data });
+    } else console.log(`${peer.address} left (${event.reason})`);
+  }
+}, 16);
