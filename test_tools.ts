@@ -41,7 +41,10 @@ export function randomString(random: () => number): string {
   return text;
 }
 
-/** A random value that both libraries map the same way (string keys, 64-bit bigints only past 2^53). */
+/**
+ * A random value that jamnet and another MessagePack library (@msgpack/msgpack, Python's msgpack) map the same way:
+ * string keys, 64-bit bigints only past 2^53, extension types from 0 to 127.
+ */
 export function randomValue(
   random: () => number,
   depth: number,

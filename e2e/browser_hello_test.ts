@@ -1,7 +1,8 @@
 /**
  * The README's browser program, as a newcomer runs it: the page is examples/browser_hello/index.html (the README's
  * block under "**The browser.**", character for character), its server end examples/browser_hello/server.ts started
- * with the README's command, and headless Chromium (the Debian package, driven by playwright-core) opens it. The
+ * with the README's command (on a free port, `--port 0`), and headless Chromium (the Debian package, driven by
+ * playwright-core) opens it. The
  * page must print its connect, the welcome and the answer to its join; the server must print the join and, when the
  * page closes, the player's leaving. Skipped, with one line saying why, when there is no browser.
  *
@@ -43,15 +44,23 @@ Deno.test({
     const reading = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
       new WritableStream({ write: (text) => void (printed += text) }),
     );
-    const errors = new Response(child.stderr).text();
+    let complaints = "";
+    const complaining = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+      new WritableStream({ write: (text) => void (complaints += text) }),
+    );
     /** Resolves when `test` holds, checked every 20 ms; rejects after WAIT_MS. */
     const waitFor = async (what: string, test: () => boolean) => {
       for (const deadline = Date.now() + WAIT_MS; !test();) {
-        if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}; the server printed:\n${printed}`);
+        if (Date.now() > deadline) {
+          throw new Error(
+            `Gave up waiting for ${what}; the server printed:\n${printed}\nand on stderr:\n${complaints}`,
+          );
+        }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     };
-    const browser = await chromium.launchPersistentContext(await Deno.makeTempDir({ prefix: "jamnet-chromium-" }), {
+    const profile = await Deno.makeTempDir({ prefix: "jamnet-chromium-" });
+    const browser = await chromium.launchPersistentContext(profile, {
       executablePath,
       headless: true,
       args: [
@@ -87,7 +96,8 @@ Deno.test({
       child.kill();
       await child.status;
       await reading.catch(() => {});
-      await errors;
+      await complaining.catch(() => {});
+      await Deno.remove(profile, { recursive: true });
     }
   },
 });

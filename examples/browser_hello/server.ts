@@ -10,13 +10,21 @@
  *
  * @module
  */
+import { parseArgs } from "node:util";
 import { Host, webSocketServer } from "../../mod.ts";
 
-const at = Deno.args.indexOf("--port");
-const port = at < 0 ? 8000 : Number(Deno.args[at + 1]);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  throw new RangeError(`--port ${Deno.args[at + 1]}: give a port from 0 to 65535`);
+/** The port of `--port`, 8000 by default; a mistaken one ends the program with a sentence that says why. */
+function portOption(): number {
+  try {
+    const { port = "8000" } = parseArgs({ args: Deno.args, options: { port: { type: "string" } } }).values;
+    if (/^\d{1,5}$/.test(port) && Number(port) <= 65535) return Number(port);
+    console.error(`--port ${JSON.stringify(port)}: give a port from 0 to 65535 (0: any free port)`);
+  } catch (error) {
+    console.error((error as Error).message); // parseArgs's own: an unknown option, or --port without a value
+  }
+  Deno.exit(1);
 }
+const port = portOption();
 
 /** What the page asks for, and where it is: the page itself and the library it imports as ./mod.js. */
 const FILES: Record<string, [URL, string]> = {
@@ -27,21 +35,31 @@ const FILES: Record<string, [URL, string]> = {
 const sockets = webSocketServer();
 const host = new Host(sockets);
 
-Deno.serve({
-  hostname: "127.0.0.1",
-  port,
-  onListen: ({ port }) => console.log(`Open http://127.0.0.1:${port}/ in a browser (Ctrl+C ends this server)`),
-}, async (request, info) => {
-  if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-    const { hostname, port } = info.remoteAddr; // the player's address, read before the upgrade closes the request
-    const { socket, response } = Deno.upgradeWebSocket(request);
-    sockets.accept(socket, `${hostname}:${port}`);
-    return response;
-  }
-  const file = FILES[new URL(request.url).pathname];
-  if (!file) return new Response("not here", { status: 404 });
-  return new Response(await Deno.readFile(file[0]), { headers: { "content-type": file[1] } });
-});
+try {
+  Deno.serve({
+    hostname: "127.0.0.1",
+    port,
+    onListen: ({ port }) => console.log(`Open http://127.0.0.1:${port}/ in a browser (Ctrl+C ends this server)`),
+  }, async (request, info) => {
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      const { hostname, port } = info.remoteAddr; // the player's address, read before the upgrade closes the request
+      try {
+        const { socket, response } = Deno.upgradeWebSocket(request);
+        sockets.accept(socket, `${hostname}:${port}`);
+        return response;
+      } catch (error) {
+        return new Response(`not a WebSocket request: ${(error as Error).message}`, { status: 400 });
+      }
+    }
+    const file = FILES[new URL(request.url).pathname];
+    if (!file || request.method !== "GET") return new Response("not here", { status: 404 });
+    return new Response(await Deno.readFile(file[0]), { headers: { "content-type": file[1] } });
+  });
+} catch (error) {
+  if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+  console.error(`Port ${port} is taken: stop what uses it, or pick another: --port 8001`);
+  Deno.exit(1);
+}
 
 // The game loop: 60 updates a second.
 setInterval(() => {
