@@ -13,14 +13,13 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { chromium, type Page } from "npm:playwright-core@1.65.1";
+import type { Page } from "npm:playwright-core@1.65.1";
 import { startArena } from "../examples/arena/server.ts";
 import { WORLD_HEIGHT, WORLD_WIDTH } from "../examples/arena/game.js";
 import type { View } from "../examples/arena/client.js";
 import { built, root } from "./tools.ts";
+import { launchChromium, missingBrowser as missing } from "./chromium.ts";
 
-const executablePath = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
-const missing = await Deno.stat(executablePath).then(() => undefined, () => `no browser at ${executablePath}`);
 if (missing) console.log(`SKIPPED the arena test: ${missing} (apt-get install -y chromium)`);
 
 /** A view with nobody in it: a page's before the lobby let it in. */
@@ -80,17 +79,10 @@ Deno.test({
     await built();
     // Each room's world draws from its own seeded generator: the bots in "demo" take nothing from room "e2e"'s.
     const arena = await startArena({ port: 0, bots: 2, log: () => {}, randomFor: () => seeded(SEED) });
-    const browser = await chromium.launchPersistentContext(await Deno.makeTempDir({ prefix: "jamnet-arena-" }), {
-      executablePath,
-      headless: true,
+    const { browser, close } = await launchChromium({
       viewport: { width: 1040, height: 560 },
-      args: [
-        ...["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking"],
-        ...["--disable-component-update", "--disable-sync", "--no-first-run"],
-        // Two pages play at once: neither may be throttled as a background tab.
-        ...["--disable-background-timer-throttling", "--disable-renderer-backgrounding"],
-      ],
-      timeout: 30_000,
+      // Two pages play at once: neither may be throttled as a background tab.
+      args: ["--disable-background-timer-throttling", "--disable-renderer-backgrounding"],
     });
     try {
       const errors: string[] = [];
@@ -178,7 +170,7 @@ Deno.test({
       const picture = await bob.locator("main").screenshot({ path: root + "e2e/out/arena.png" });
       if (Deno.env.get("ARENA_SCREENSHOT")) await Deno.writeFile(root + "examples/arena/screenshot.png", picture);
     } finally {
-      await browser.close();
+      await close();
       await arena.close();
     }
   },

@@ -9,11 +9,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { chromium } from "npm:playwright-core@1.65.1";
 import { built, readmeBlock, root } from "./tools.ts";
+import { launchChromium, missingBrowser as missing } from "./chromium.ts";
 
-const executablePath = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
-const missing = await Deno.stat(executablePath).then(() => undefined, () => `no browser at ${executablePath}`);
 if (missing) console.log(`SKIPPED the browser hello test: ${missing} (apt-get install -y chromium)`);
 
 const PAGE = "examples/browser_hello/index.html";
@@ -59,16 +57,7 @@ Deno.test({
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     };
-    const profile = await Deno.makeTempDir({ prefix: "jamnet-chromium-" });
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath,
-      headless: true,
-      args: [
-        ...["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking"],
-        ...["--disable-component-update", "--disable-sync", "--no-first-run"],
-      ],
-      timeout: 30_000,
-    });
+    const { browser, close } = await launchChromium();
     try {
       await waitFor("the server's address", () => /Open http:\/\/127\.0\.0\.1:\d+\//.test(printed));
       const url = printed.match(/http:\/\/127\.0\.0\.1:\d+\//)![0];
@@ -92,12 +81,11 @@ Deno.test({
       await page.close();
       await waitFor("the server to hear the page leave", () => printed.includes(" left (closed)"));
     } finally {
-      await browser.close();
+      await close();
       child.kill();
       await child.status;
       await reading.catch(() => {});
       await complaining.catch(() => {});
-      await Deno.remove(profile, { recursive: true });
     }
   },
 });

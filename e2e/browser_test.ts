@@ -9,13 +9,11 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { chromium } from "npm:playwright-core@1.65.1";
 import { Host, webSocketServer } from "../mod.ts";
 import { built, root } from "./tools.ts";
+import { launchChromium, missingBrowser as missing } from "./chromium.ts";
 import { MODES } from "./exchange.mjs";
 
-const executablePath = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
-const missing = await Deno.stat(executablePath).then(() => undefined, () => `no browser at ${executablePath}`);
 if (missing) console.log(`SKIPPED the browser test: ${missing} (apt-get install -y chromium)`);
 
 const types: Record<string, string> = { ".mjs": "text/javascript", ".js": "text/javascript", ".html": "text/html" };
@@ -57,15 +55,7 @@ Deno.test({
         } else if (event.type === "disconnect") serverHeard = event.reason;
       }
     }, 5);
-    const browser = await chromium.launchPersistentContext(await Deno.makeTempDir({ prefix: "jamnet-chromium-" }), {
-      executablePath,
-      headless: true,
-      args: [
-        ...["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking"],
-        ...["--disable-component-update", "--disable-sync", "--no-first-run"],
-      ],
-      timeout: 30_000,
-    });
+    const { browser, close } = await launchChromium();
     try {
       const page = await browser.newPage();
       const errors: string[] = [];
@@ -86,7 +76,7 @@ Deno.test({
       }
       assert.equal(serverHeard, "closed");
     } finally {
-      await browser.close();
+      await close();
       clearInterval(serving);
       server.close();
       await http.shutdown();
