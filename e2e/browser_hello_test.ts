@@ -2,9 +2,9 @@
  * The README's browser program, as a newcomer runs it: the page is examples/browser_hello/index.html (the README's
  * block under "**The browser.**", character for character), its server end examples/browser_hello/server.ts started
  * with the README's command (on a free port, `--port 0`), and headless Chromium (the Debian package, driven by
- * playwright-core) opens it. The
- * page must print its connect, the welcome and the answer to its join; the server must print the join and, when the
- * page closes, the player's leaving. Skipped, with one line saying why, when there is no browser.
+ * playwright-core) opens it. The page must print its connect, the welcome and the answer to its join; the server
+ * must print the join and, when the page closes, the player's leaving. Skipped, with one line saying why, when there is
+ * no browser.
  *
  * @module
  */
