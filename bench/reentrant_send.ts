@@ -1,6 +1,6 @@
 /**
  * `deno run -A bench/reentrant_send.ts [MODULE]`: a socket that runs the game's code inside `send` (a review of
- * re-entrancy, 2026-12-03; README, Security, the Left list). Over a synchronous network (a send delivers at once), two
+ * re-entrancy, 2026-12-03; NOTES.md, Security, the Left list). Over a synchronous network (a send delivers at once), two
  * scenarios, each printing whether a peer the game was handed on "connect" is left out of its Host's table:
  *
  * - update: inside A's `update()`, while A sends to B, B restarts at its address and connects again; A's update then

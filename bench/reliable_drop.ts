@@ -4,7 +4,7 @@
  * the server sends a reliable message a tick, and its socket drops one datagram at tick 50. Prints how many messages
  * the client got, the tick of the last, and how the connection ended. On 2026-12-02: 49 messages, the last at tick
  * 53, the client ended as "timeout" at tick 681 (10 s later). (Bun's server WebSocket drops this way past its
- * backpressure limit; webSocketServer now closes such a WebSocket, see the README's Security section.)
+ * backpressure limit; webSocketServer now closes such a WebSocket, see NOTES.md, Security.)
  *
  * @module
  */

@@ -2,7 +2,7 @@
  * `deno run -A bench/simultaneous_connect.ts [JITTERS] [SEEDS] [MODULE]`: two Hosts connect to each other at once
  * (the `connect()` calls 0 to 6 ticks apart, 20 ms one way plus jitter, each JITTERS value in turn, default 0,5,20,60;
  * SEEDS runs each, default 200); a run is broken unless both end with one working connection and no "timeout".
- * From a review, 2026-12-03 (README, Security, the Left list).
+ * From a review, 2026-12-03 (NOTES.md, Security, the Left list).
  *
  * @module
  */

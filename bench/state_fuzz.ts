@@ -2,7 +2,7 @@
  * `deno run -A bench/state_fuzz.ts [RUNS] [FIRST_SEED] [v]` (MODULE=path for another copy of mod.ts): seeded runs of
  * states (1 to 4 sent an update, 1 or 2 channels, 60 B to 4 KB, random links); a run is broken when a channel goes 60
  * updates without a state in its second half, or a state delivered is wrong or older than one before. From a review,
- * 2026-12-03 (README, History, Snapshots). Prints each run with `v`. Given a copy of mod.ts whose Snapshots.decode adds
+ * 2026-12-03 (NOTES.md, History, Snapshots). Prints each run with `v`. Given a copy of mod.ts whose Snapshots.decode adds
  * 1 to `globalThis.DECODEFAIL` when a would-be newest state fails to rebuild (`if (!bytes) { if (newest) … }`), each run
  * prints that count as `decode n`, as the review counted lost states.
  *

@@ -125,7 +125,7 @@ Deno.test("denoUdp: the game closing its conn too, before or after its Host's cl
   // host.close() closes the socket once its goodbyes' sends have settled. A game that closed the conn itself too,
   // tidying up, made that late close throw BadResource in the send's promise callback: an uncaught rejection, which
   // ended the process (a review, 2026-12-03). The test runner fails a test that leaves one. (Node's dgram drops the
-  // callbacks of sends pending at close, so nodeUdp never reached that close; README, Security, the Left list.)
+  // callbacks of sends pending at close, so nodeUdp never reached that close; NOTES.md, Security, the Left list.)
   for (const order of ["after", "before"]) {
     const [server, client] = [await adapters[0][1](), await adapters[0][1]()];
     const serverHost = new Host(server.socket);

@@ -595,7 +595,7 @@ function standIn(address: string) {
 }
 
 Deno.test("lobby: an update takes at most 256 events from each Host; the rest wait for the next update, none lost", async () => {
-  // The bound that keeps an update short under a flood, so a KV lobby's heartbeat keeps its time (README, the review
+  // The bound that keeps an update short under a flood, so a KV lobby's heartbeat keeps its time (NOTES.md, Lobby: reviews, the review
   // of 2026-12-03). Each Host has its own: a flood on one transport does not hold up the other's players.
   const flooded = standIn("flood:1");
   const quiet = standIn("quiet:1");
