@@ -725,6 +725,27 @@ Deno.test("Host's congestion window forgets a flight lost whole once its resend 
   assert.ok(sent > 150, `${sent} packets in 256 ms`);
 });
 
+Deno.test("Host halves its window for a flight lost whole of 32 packets (MIN_WINDOW_PACKETS) or more, not of 31", () => {
+  // A message of `pieces` packets, every one lost; at the update past the resend time (208 ms) the flight is forgotten,
+  // and a 1 MiB message queued just before it leaves as far as the window lets: 128 packets, or 64 once halved.
+  for (const [pieces, window] of [[31, 128], [32, 64], [33, 64]]) {
+    let drop = 0;
+    const { peer, step } = pair({ latencyMs: 20 }, {}, {
+      client: { socket: (inner) => filtered(inner, () => !(drop > 0 && drop--)) },
+    });
+    for (let i = 0; i < 10; i++) step(); // connected; no RTT measured yet, so a resend waits 200 ms
+    drop = pieces;
+    const before = peer.stats.packetsSent;
+    peer.send(new Uint8Array(pieces * 1175 - 10)); // pieces of 1,175 bytes at the default mtu
+    for (let i = 0; i < 13; i++) step(); // the updates at 0 to 192 ms
+    assert.equal(peer.stats.packetsSent - before, pieces, "the flight, and nothing more");
+    peer.send(new Uint8Array(1 << 20));
+    const forgotten = peer.stats.packetsSent;
+    step(); // 208 ms
+    assert.equal(peer.stats.packetsSent - forgotten, window, `a flight of ${pieces} lost`);
+  }
+});
+
 Deno.test("Host's congestion window backs off when acks stop coming: no new window every resend time", () => {
   const { peer, step, net } = pair({ latencyMs: 20 }, { timeout: 60_000 });
   for (let i = 0; i < 10; i++) step();
@@ -1223,6 +1244,37 @@ Deno.test("Host's RTT never goes below 0 when its clock steps back, and a clean 
   assert.equal(peer.stats.messagesResent - before, 0, "no piece sent twice on the clean link");
 });
 
+Deno.test("Host sends copies to ride again until the fates of 32 data packets are known, not one fewer", () => {
+  // Before 32 of its packets were acked or lost, a sender takes 20% loss for granted and copies of the pieces in
+  // flight ride along; from the 32nd fate on, it goes by what it measured: none on a clean link. The client's data
+  // packets take sequences from 0, all acked in order, so an ack of packet n is n + 1 fates.
+  const net = memoryNet({ latencyMs: 20 });
+  let fates = 0;
+  const server = new Host(net.socket("server"), { now: net.now });
+  const socket = net.socket("client");
+  const client = new Host({
+    ...socket,
+    listen: (receive, event) =>
+      socket.listen((data, from) => {
+        const ack = ((data[1] << 8 | data[2]) - (data[0] & 0x10 ? data[3] << 8 | data[4] : data[3])) & 0xffff;
+        if (data[0] >= 0x80 && ack < 0x8000) fates = Math.max(fates, ack + 1); // 65,535 before any: none
+        receive(data, from);
+      }, event),
+  }, { now: net.now });
+  const peer = client.connect("server");
+  for (let i = 0; i < 10; i++) client.update(), server.update(), net.advance(16), drain(server), drain(client);
+  const copiesAt: number[] = [];
+  const noneAt: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    peer.send(i);
+    const [resent, known] = [peer.stats.messagesResent, fates];
+    client.update(), server.update(), net.advance(16), drain(server), drain(client);
+    (peer.stats.messagesResent > resent ? copiesAt : noneAt).push(known);
+  }
+  assert.ok(Math.max(...copiesAt) < 32, `copies rode with ${copiesAt} fates known`);
+  assert.ok(Math.min(...noneAt.slice(1)) >= 32, `none rode with ${noneAt} fates known`); // the first: nothing in flight
+});
+
 Deno.test("Host stops sending pieces again once the link turns clean", () => {
   let lossy = true;
   let count = 0;
@@ -1471,6 +1523,33 @@ Deno.test("Host backs off: the gaps between resends of a message nobody acks gro
   for (let i = 1; i < 6; i++) assert.ok(gaps[i] >= 1.3 * gaps[i - 1], `each gap at least 1.3 times the last: ${gaps}`);
   // 1.5 ** 4 = 5.1; rounded to 16 ms ticks, at least 4 times the first.
   assert.ok(gaps[4] >= 4 * gaps[0], `the fifth gap is over 4 times the first: ${gaps}`);
+});
+
+Deno.test("Host's first resend goes at the resend time itself, 200 ms before any RTT sample; the backoff starts after it", () => {
+  const message = [...pack("lost once")].join(",");
+  const sends: number[] = [];
+  let lose = true;
+  const { net, peer, step, serverEvents } = pair({ latencyMs: 20 }, {}, {
+    client: {
+      socket: (inner) =>
+        filtered(inner, (data) => {
+          if (!data.join(",").includes(message)) return true;
+          sends.push(net.now());
+          const keep = !lose; // the first send of it is lost
+          lose = false;
+          return keep;
+        }),
+    },
+  });
+  for (let i = 0; i < 10; i++) step(20); // connected and acked; no RTT measured yet: the client sent no data packet
+  assert.equal(peer.stats.rttMs, 0);
+  peer.send("lost once");
+  for (let i = 0; i < 16; i++) step(20); // 320 ms: nothing else goes that a copy could ride in
+  // Sent at once, lost, and sent again by the update at 200 ms (updates 20 ms apart): due then, not an update later
+  // (a copy to ride in a packet that never goes), nor 1.5 times as late (a backoff begun with the first send).
+  assert.deepEqual(sends.map((at) => at - sends[0]), [0, 200]);
+  assert.deepEqual(messages(serverEvents).map(({ data }) => data), ["lost once"]);
+  assert.equal(peer.stats.messagesResent, 1);
 });
 
 Deno.test("Host limits: maxEvents holds datagrams back until the events are polled, and loses none", () => {
@@ -2250,6 +2329,32 @@ Deno.test("host.close() sends CLOSE_BURST (5) goodbyes to each connected peer at
   assert.deepEqual([ends, server.stats.invalidDropped], [["closed"], 4]);
 });
 
+Deno.test("over a reliable socket a peer says goodbye once, by disconnect() or close(): nothing there is lost", () => {
+  for (const ending of ["disconnect", "close"] as const) {
+    const net = memoryNet({ latencyMs: 10 });
+    const inner = net.socket("client");
+    const sent: Uint8Array[] = [];
+    const socket: Socket = { ...inner, reliable: true, send: (data, to) => (sent.push(data), inner.send(data, to)) };
+    const server = new Host({ ...net.socket("server"), reliable: true }, { now: net.now });
+    const client = new Host(socket, { now: net.now });
+    const peer = client.connect("server");
+    for (let i = 0; i < 20; i++) client.update(), server.update(), net.advance(16), drain(server), drain(client);
+    assert.equal(peer.state, "connected");
+    sent.length = 0;
+    if (ending === "disconnect") peer.disconnect();
+    else client.close();
+    const ends: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      if (ending === "disconnect") client.update();
+      server.update(), net.advance(16);
+      for (const event of drain(server)) if (event.type === "disconnect") ends.push(event.reason);
+    }
+    assert.equal(sent.filter((data) => data[0] & 0x20).length, 1, `${ending}: one CLOSING`);
+    assert.equal(sent.length, 1, `${ending}: nothing else`);
+    assert.deepEqual(ends, ["closed"], ending);
+  }
+});
+
 Deno.test("the side that says goodbye counts the other side's ack of it as taken, not invalid", () => {
   // The closing side's connection is "disconnected" while its CLOSING waits for an ack; the ack that arrives ends the
   // closing. (The other side counts the CLOSING copies that arrive after the first as invalid: it has let go.)
@@ -2990,6 +3095,49 @@ Deno.test("busy channels share the packets alike, whatever idle channels sit amo
   }
 });
 
+Deno.test("busy channels take turns at going first four data packets at a time, not every packet", () => {
+  // The stream that went first goes to the back after the last of four packet sequences, so that each takes its turn
+  // in the packet of the four where fragments go first (every fourth). Two channels of messages that fill a packet
+  // each: the receiver sees them in runs of four (the first and last runs may be cut short by where the turns start).
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(net.socket("client"), { now: net.now, packetsPerUpdate: 1 });
+  const peer = client.connect("server");
+  let order = "";
+  const step = () => {
+    client.update(), server.update(), net.advance(16);
+    for (let event; (event = server.poll());) if (event.type == "message") order += event.channel;
+    while (client.poll());
+  };
+  for (let i = 0; i < 10; i++) step();
+  for (let i = 0; i < 12; i++) for (const channel of [0, 1]) peer.send(new Uint8Array(900), { channel });
+  for (let i = 0; i < 40; i++) step();
+  assert.equal(order.length, 24, "every message arrived");
+  const runs = order.match(/0+|1+/g)!.map((run) => run.length);
+  assert.deepEqual(runs.slice(1, -1), Array(runs.length - 2).fill(4), `the channels in arrival order: ${order}`);
+  assert.ok(runs.length <= 7, `in runs of four: ${order}`);
+});
+
+Deno.test("messages on a channel past 0 whose frames fill a packet's room exactly go in one packet", () => {
+  // At the default mtu a packet has 1,187 bytes of room for frames (1,200 less 13 of header and tag), each counted as
+  // written in full: a head byte, the channel byte, a sequence of 2, a varint of the length past 14, the payload.
+  // On channel 1, 1,077 packed bytes take 1,083 and 99 take 104; on channel 0, with no channel byte, 1,079 take 1,084
+  // and 99 take 103: 1,187 in all, one packet (a byte more, and the second waits for the next).
+  for (const channel of [0, 1]) {
+    const { client, peer, step, serverEvents } = pair({ latencyMs: 10 });
+    for (let i = 0; i < 40; i++) step(); // connected, idle
+    const large = new Uint8Array(channel ? 1074 : 1076); // 1,077 and 1,079 packed: a bin 16 head of 3 bytes
+    const small = new Uint8Array(97); // 99 packed
+    peer.send(large, { channel });
+    peer.send(small, { channel });
+    const before = client.stats.packetsSent;
+    client.update();
+    assert.equal(client.stats.packetsSent - before, 1, `channel ${channel}: both in one packet`);
+    for (let i = 0; i < 5; i++) step();
+    assert.deepEqual(messages(serverEvents).map(({ data }) => (data as Uint8Array).length), [large.length, 97]);
+  }
+});
+
 Deno.test("an idle connection with a timeout under the keepalive's second stays up", () => {
   // Keepalives went once a second whatever `timeout` was: at 500 ms every idle peer was dropped.
   for (const timeout of [300, 500, 999]) {
@@ -3009,6 +3157,66 @@ Deno.test("an idle connection with a timeout under the keepalive's second stays 
     assert.deepEqual(ends, [], `timeout ${timeout}`);
     assert.equal(peer.state, "connected");
   }
+});
+
+Deno.test("an idle peer sends a keepalive every third of `timeout`, at most a second apart", () => {
+  // Three keepalives a timeout: two may be lost and the peer still hears one in time. On 16 ms updates: the first
+  // update at or past 200 ms, 500 ms and 1,000 ms.
+  for (const [timeout, gap] of [[600, 208], [1500, 512], [6000, 1008]]) {
+    const net = memoryNet({ latencyMs: 20 });
+    const sentAt: number[] = [];
+    const server = new Host(net.socket("server"), { now: net.now, timeout });
+    const client = new Host(
+      filtered(net.socket("client"), () => sentAt.push(net.now()) > 0),
+      { now: net.now, timeout },
+    );
+    client.connect("server");
+    for (let i = 0; i < 200; i++) client.update(), server.update(), net.advance(16), drain(server), drain(client);
+    const idle = sentAt.filter((at) => at > 1000); // connected and the clock samples taken: nothing but keepalives
+    assert.ok(idle.length >= 3, `timeout ${timeout}: ${idle}`);
+    const gaps = idle.slice(1).map((at, i) => at - idle[i]);
+    assert.deepEqual(gaps, Array(gaps.length).fill(gap), `timeout ${timeout}`);
+  }
+});
+
+Deno.test("a Host's counters start at 0, and count each datagram sent and received once", () => {
+  const net = memoryNet({ latencyMs: 10 });
+  const counted = { server: [0, 0], client: [0, 0] }; // datagrams and bytes each side sent
+  const host = (address: "server" | "client") =>
+    new Host(
+      filtered(net.socket(address), (data) => (counted[address][0]++, counted[address][1] += data.length) > 0),
+      { now: net.now },
+    );
+  const server = host("server");
+  const client = host("client");
+  const zeros = {
+    rttMs: 0,
+    rttVarianceMs: 0,
+    loss: 0,
+    packetsSent: 0,
+    packetsReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    messagesResent: 0,
+    duplicatesDropped: 0,
+    invalidDropped: 0,
+    socketErrors: 0,
+    timedDropped: 0,
+  };
+  assert.deepEqual(server.stats, zeros);
+  const peer = client.connect("server");
+  for (let i = 0; i < 30; i++) {
+    if (peer.state === "connected") peer.send(i);
+    client.update(), server.update(), net.advance(16), drain(server), drain(client);
+  }
+  assert.ok(counted.client[0] > 10 && counted.server[0] > 10);
+  const { packetsSent, bytesSent, packetsReceived, bytesReceived } = client.stats;
+  assert.deepEqual([packetsSent, bytesSent, packetsReceived, bytesReceived], [...counted.client, ...counted.server]);
+  const serverStats = server.stats;
+  assert.deepEqual(
+    [serverStats.packetsSent, serverStats.bytesSent, serverStats.packetsReceived, serverStats.bytesReceived],
+    [...counted.server, ...counted.client],
+  );
 });
 
 Deno.test("connect() on a closed Host throws at once, and leaves no peer", () => {

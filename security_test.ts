@@ -756,6 +756,25 @@ Deno.test("a clean disconnect costs one goodbye and one ack", () => {
   assert.ok(serverEvents.some((event) => event.type === "disconnect" && event.reason === "closed"));
 });
 
+Deno.test("a goodbye nobody acks goes 10 times, one each update 16 ms apart, and then the peer is gone", () => {
+  // CLOSING_ATTEMPTS goodbyes at most one an update, CLOSING_SPACING_MS (16) apart: at 16 ms updates, every update.
+  const { net, peer, step, until, serverEvents, sent } = pair({ latencyMs: 20 });
+  until(() => peer.state === "connected" && serverEvents.length > 0);
+  for (let i = 0; i < 5; i++) step();
+  net.link("server", "client", { loss: 1 }); // nothing the server sends arrives: no ack of a goodbye
+  const clientBefore = sent.client.length;
+  const times: number[] = [];
+  peer.disconnect();
+  for (let i = 0; i < 30; i++) {
+    step();
+    const count = sent.client.slice(clientBefore).filter((datagram) => datagram[0] & 0x20).length;
+    if (count > times.length) times.push(...Array(count - times.length).fill(net.now()));
+  }
+  assert.deepEqual(times.map((at) => at - times[0]), Array.from({ length: 10 }, (_, i) => 16 * i));
+  assert.equal(sent.client.length - clientBefore, 10, "nothing else, nor after them");
+  assert.ok(serverEvents.some((event) => event.type === "disconnect" && event.reason === "closed"));
+});
+
 // ─── reproducible runs ──────────────────────────────────────────────────────
 
 Deno.test("HostOptions.random makes a seeded run replay byte for byte", () => {
@@ -867,9 +886,13 @@ function stateNext(fragment: number, payload: number[]): number[] {
   return [0xea, ...varint(fragment), ...varint(payload.length), ...payload]; // NEXT, FRAGMENT, SEQUENCED
 }
 
+/** Frames a hostile player adds to one of its data packets, or a function that makes them from its length. */
+type Batch = number[] | ((length: number) => number[]);
+
 /**
  * A connected player whose Host is genuine but whose socket adds frames of its own making to its data packets, and
- * tags them again: each of `inject`'s batches goes at the end of one data packet, in order. The player sends
+ * tags them again: each of `inject`'s batches goes at the end of one data packet, in order (a batch given as a
+ * function is made from the length of the datagram it joins, its tag included). The player sends
  * `text ${tick}` on channel 0 every tick, in `mode`.
  */
 function hostilePlayer(serverOptions: HostOptions, link: LinkOptions = { latencyMs: 5 }, mode: Mode = "reliable") {
@@ -881,14 +904,16 @@ function hostilePlayer(serverOptions: HostOptions, link: LinkOptions = { latency
     { ...serverSocket, send: (data, to) => (sentByServer.push(data.slice()), serverSocket.send(data, to)) },
     { now: net.now, random, ...serverOptions },
   );
-  const batches: number[][] = [];
+  const batches: Batch[] = [];
   const clientSocket = net.socket("client");
   const client = new Host({
     ...clientSocket,
     send(data, to) {
       // A data packet that took a sequence number (not ACK_ONLY, not CLOSING) carries the next batch.
       if (data[0] >= 0x80 && !(data[0] & 0x60) && batches.length) {
-        const body = [...data.subarray(0, data.length - 4), ...batches.shift()!];
+        const batch = batches.shift()!;
+        const frames = typeof batch == "function" ? batch(data.length) : batch;
+        const body = [...data.subarray(0, data.length - 4), ...frames];
         data = retag(Uint8Array.from([...body, 0, 0, 0, 0]), clientKey({ server: sentByServer }));
       }
       clientSocket.send(data, to);
@@ -908,7 +933,7 @@ function hostilePlayer(serverOptions: HostOptions, link: LinkOptions = { latency
   for (let i = 0; i < 20 && peer.state !== "connected"; i++) step();
   assert.equal(peer.state, "connected");
   const texts = () => messagesOf(serverEvents).filter((data) => typeof data === "string");
-  return { net, server, peer, serverEvents, step, texts, inject: (batch: number[]) => batches.push(batch) };
+  return { net, server, peer, serverEvents, step, texts, inject: (batch: Batch) => batches.push(batch) };
 }
 
 Deno.test("a player's state pieces in falling sequence order, thousands never completed, are let go, not held until memory refuses its packets", () => {
@@ -1092,6 +1117,28 @@ Deno.test('a "sequenced" message of the sequence delivered last, sent again by t
   assert.deepEqual(got, ["a", "d"]);
 });
 
+Deno.test('a "reliable" message delivered before, sent again by the peer in a new packet, is counted as a duplicate', () => {
+  // A copy that rides again or a resend whose ack was lost: its packet is new, so the packet's check finds nothing to
+  // count, and the stream drops the piece. Each such copy counts in duplicatesDropped, the peer's and the Host's.
+  const { server, serverEvents, step, inject } = hostilePlayer({});
+  for (let i = 0; i < 40; i++) step(); // the loss estimate settled at 0: no copies of the player's own ride again
+  const reliable = (sequence: number, value: string) => {
+    const payload = [...pack(value)];
+    return [0x04 | payload.length << 4, 1, sequence >> 8, sequence & 255, ...payload]; // RELIABLE, channel 1
+  };
+  const [invalidBefore, duplicatesBefore] = [server.stats.invalidDropped, server.stats.duplicatesDropped];
+  inject(reliable(0, "a"));
+  inject(reliable(0, "a"));
+  inject(reliable(1, "b"));
+  inject(reliable(0, "a"));
+  for (let i = 0; i < 20; i++) step();
+  const got = serverEvents.flatMap((event) => event.type === "message" && event.channel === 1 ? [event.data] : []);
+  assert.deepEqual(got, ["a", "b"]);
+  assert.equal(server.stats.duplicatesDropped - duplicatesBefore, 2, "the two copies of the first");
+  assert.equal(server.peers[0].stats.duplicatesDropped, server.stats.duplicatesDropped);
+  assert.equal(server.stats.invalidDropped, invalidBefore);
+});
+
 Deno.test("a peer's clock answers that make no sample are skipped: a round trip below zero, an offset not finite", () => {
   // A CLOCK_ANSWER control frame (head 0xfb: FRAGMENT, UNRELIABLE and length code 15; kind 1; 24 - 14; then t0, t1
   // and t2, float 64s): t0 when the request left (on the server's clock), t1 and t2 when it arrived and the answer
@@ -1133,6 +1180,48 @@ Deno.test('a "state" of the sequence delivered last, sent again by the peer, is 
   for (let i = 0; i < 20; i++) step();
   const got = serverEvents.flatMap((event) => event.type === "message" && event.mode === "state" ? [event.data] : []);
   assert.deepEqual(got, ["three", "four"]);
+});
+
+Deno.test('a stream\'s first "state", of sequence 0, is delivered once, and none older after it', () => {
+  // The newest delivered is 0 then, and only a state ahead of it is newer: its copy, and 65,535 (the one before it
+  // across the wrap), are kept as baselines at most, never delivered.
+  const { serverEvents, step, inject } = hostilePlayer({});
+  const time = Array(8).fill(0); // the sender's clock, a float 64: 0
+  inject(stateFrame(1, 0, 1, [0, ...time, ...pack("zero")]));
+  inject(stateFrame(1, 0, 1, [0, ...time, ...pack("zero again")]));
+  inject(stateFrame(1, 65535, 1, [0, ...time, ...pack("before zero")]));
+  inject(stateFrame(1, 1, 1, [0, ...time, ...pack("one")]));
+  for (let i = 0; i < 20; i++) step();
+  const got = serverEvents.flatMap((event) => event.type === "message" && event.mode === "state" ? [event.data] : []);
+  assert.deepEqual(got, ["zero", "one"]);
+});
+
+Deno.test("a message whose bytes are not MessagePack is dropped and counted, in every mode, and the stream goes on", () => {
+  // 0xc1 is the one byte MessagePack never uses: the message fails to unpack. It makes no event (none with a
+  // placeholder for data), counts in invalidDropped, and the messages after it on its stream arrive.
+  const { server, serverEvents, step, inject } = hostilePlayer({});
+  const time = Array(8).fill(0);
+  const frames = [
+    [0x14, 1, 0, 0, 0xc1], // RELIABLE, channel 1, sequence 0
+    [0x14, 1, 0, 1, 0xc0], // then nil
+    [0x16, 1, 0, 0, 0xc1], // SEQUENCED
+    [0x16, 1, 0, 1, 0xc0],
+    [0x17, 1, 0xc1], // UNRELIABLE
+    [0x17, 1, 0xc0],
+    stateFrame(1, 0, 1, [0, ...time, 0xc1]),
+    stateFrame(1, 1, 1, [0, ...time, 0xc0]),
+  ];
+  const invalidBefore = server.stats.invalidDropped;
+  for (const frame of frames) inject(frame);
+  for (let i = 0; i < 20; i++) step();
+  assert.equal(server.stats.invalidDropped - invalidBefore, 4);
+  const got = serverEvents.flatMap((event) => event.type === "message" && event.channel === 1 ? [event] : []);
+  assert.deepEqual(got.map((event) => [event.mode, event.data]), [
+    ["reliable", null],
+    ["sequenced", null],
+    ["unreliable", null],
+    ["state", null],
+  ]);
 });
 
 Deno.test('an "unordered" message is delivered as it arrives, before an earlier one still missing', () => {
@@ -1437,6 +1526,28 @@ Deno.test("a datagram larger than any packet (a WebSocket message may be 64 MiB)
   for (let i = 0; i < 20; i++) step();
   assert.equal(server.stats.invalidDropped, invalidBefore + 1);
   assert.equal(messagesOf(serverEvents).filter((data) => data === null).length, 0);
+  assert.equal(peer.state, "connected");
+  assert.ok(texts().length >= 15, `the player's own messages still arrive: ${texts().length}`);
+});
+
+Deno.test("a data packet of 65,507 bytes, the most a UDP datagram holds, is taken; one of 65,508 is dropped whole", () => {
+  // One unreliable message of bin 32 bytes (head 0xf3: UNRELIABLE, length code 15, then a varint of 3 bytes) pads
+  // the player's packet to `size` bytes, its tag included.
+  const { server, peer, step, texts, serverEvents, inject } = hostilePlayer({}, { latencyMs: 5, mtu: 1 << 20 });
+  const padded = (size: number) => (length: number) => {
+    const bytes = size - length - 9; // the frame's head and varint (4 bytes) and the bin 32 head (5)
+    return [0xf3, ...varint(bytes + 5 - 14), 0xc6, 0, 0, bytes >> 8, bytes & 255, ...Array(bytes).fill(size & 255)];
+  };
+  const invalidBefore = server.stats.invalidDropped;
+  const receivedBefore = server.stats.bytesReceived;
+  inject(padded(65_507));
+  inject(padded(65_508));
+  for (let i = 0; i < 20; i++) step();
+  assert.ok(server.stats.bytesReceived - receivedBefore > 2 * 65_507, "both arrived");
+  assert.equal(server.stats.invalidDropped, invalidBefore + 1, "the larger one");
+  const padding = messagesOf(serverEvents).filter((data) => data instanceof Uint8Array) as Uint8Array[];
+  // Only the message of the packet of 65,507 bytes, its bytes each 65,507 & 255.
+  assert.deepEqual(padding.map((bytes) => bytes[0]), [65_507 & 255]);
   assert.equal(peer.state, "connected");
   assert.ok(texts().length >= 15, `the player's own messages still arrive: ${texts().length}`);
 });

@@ -195,6 +195,22 @@ Deno.test(`a "state" of exactly maxMessageBytes arrives whole`, () => {
   assert.deepEqual(states(serverEvents).map((event) => (event.data as Uint8Array).length), [4093]);
 });
 
+Deno.test(`a "state" of exactly maxMessageBytes arrives as a delta too: the delta's length may reach the bound`, () => {
+  // The second state goes as a delta of the first (one byte differs), which names its length, 4,096: the bound on a
+  // delta's claimed length takes the state of exactly maxMessageBytes, as the bound on a whole one does.
+  const { server, peer, step, serverEvents } = pair({ latencyMs: 10 }, { maxMessageBytes: 4096 });
+  const bytes = new Uint8Array(4093).fill(9); // 4,096 packed
+  peer.send(bytes, { mode: "state" });
+  for (let i = 0; i < 10; i++) step();
+  const before = peer.stats.bytesSent;
+  bytes[2000] = 1;
+  peer.send(bytes, { mode: "state" });
+  for (let i = 0; i < 10; i++) step();
+  assert.ok(peer.stats.bytesSent - before < 1000, `the second went as a delta: ${peer.stats.bytesSent - before} bytes`);
+  assert.deepEqual(states(serverEvents).map((event) => (event.data as Uint8Array)[2000]), [9, 1]);
+  assert.equal(server.stats.invalidDropped, 0);
+});
+
 Deno.test(`a "state" of one piece not yet sent is superseded by a newer one of more pieces`, () => {
   // Only a state begun (its first piece gone) goes on against a newer one; a whole one waiting to leave is not begun.
   const { peer, step, serverEvents } = pair({ latencyMs: 10 });
@@ -372,6 +388,35 @@ Deno.test("clock sync: before any sample the offset is 0 and the error unbounded
   assert.equal(peer.clock.offsetMs, 0);
   assert.equal(peer.clock.errorMs, Infinity);
   assert.equal(peer.remoteTime(123), 123);
+});
+
+Deno.test("clock sync rides in a packet with exactly its 37 bytes of room left: a peer whose every packet is that full syncs", () => {
+  // A request (10 bytes as a frame) and an answer (27) take at most 37 bytes: a packet that has them left carries
+  // them. The client sends a reliable message each update whose frame takes 1,150 of the 1,187 bytes of room at the
+  // default mtu (1,200 less 13 of header and tag), so each of its packets is that full; clock frames that did not fit
+  // would never go (the client sends no other packet), and neither side would ever have a sample.
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { now: net.now });
+  const sizes: number[] = [];
+  const socket = net.socket("client");
+  const client = new Host({ ...socket, send: (data, to) => (sizes.push(data.length), socket.send(data, to)) }, {
+    now: net.now,
+  });
+  const peer = client.connect("server");
+  const bytes = new Uint8Array(1142); // 1,145 packed: its frame takes a head byte, a sequence of 2, a varint of 2
+  let received = 0;
+  for (let i = 0; i < 120; i++) {
+    peer.send(bytes);
+    client.update(), server.update(), net.advance(16);
+    for (let event; (event = server.poll());) if (event.type == "message") received++;
+    while (client.poll());
+  }
+  assert.ok(received > 100, `the messages arrived: ${received}`);
+  // Two HELLOs, then data packets that each carry a message: 1,158 bytes with a 4-byte header, more with clock frames.
+  assert.deepEqual(sizes.slice(0, 2), [13, 13]);
+  assert.ok(sizes.slice(2).every((size) => size >= 1158), `the client's datagrams: ${sizes}`);
+  assert.ok(peer.clock.errorMs < 20, `the client's estimate of the server's clock: ± ${peer.clock.errorMs} ms`);
+  assert.ok(server.peers[0].clock.errorMs < 20, `the server's of the client's: ± ${server.peers[0].clock.errorMs} ms`);
 });
 
 // ─── timed delivery ─────────────────────────────────────────────────────────
@@ -1231,6 +1276,31 @@ Deno.test("a large reliable message goes while whole messages of another channel
     small - smallDelivered < 240,
     `channel 0 keeps up: ${small - smallDelivered} of ${small} not yet delivered`,
   );
+});
+
+Deno.test("fragments go first in every fourth data packet, not more: whole messages keep three packets of four", () => {
+  // A backlog of 60 whole messages that fill a packet each, and one message of 10 pieces behind them on channel 1, one
+  // packet an update: each piece goes in a packet of its own, every fourth, so 3 whole messages go between pieces and
+  // 27 or so (9 gaps of 3, give or take where the count of four starts) arrive before the large one is whole.
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(net.socket("client"), { now: net.now, packetsPerUpdate: 1 });
+  const peer = client.connect("server");
+  let order = "";
+  const step = () => {
+    client.update(), server.update(), net.advance(16);
+    for (let event; (event = server.poll());) {
+      if (event.type == "message") order += (event.data as Uint8Array).length > 2000 ? "L" : "w";
+    }
+    while (client.poll());
+  };
+  for (let i = 0; i < 10; i++) step();
+  peer.send(new Uint8Array(10 * 1100), { channel: 1 }); // 10 pieces of up to 1,175 bytes
+  for (let i = 0; i < 60; i++) peer.send(new Uint8Array(1100));
+  for (let i = 0; i < 80; i++) step();
+  assert.equal(order.length, 61, "every message arrived");
+  const before = order.indexOf("L");
+  assert.ok(before >= 24 && before <= 30, `whole messages before the large one: ${before} (${order})`);
 });
 
 Deno.test("timed delivery: a late message comes after one of the same time held before it, in every mode", () => {

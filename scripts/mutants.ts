@@ -1546,6 +1546,91 @@ const MUTANTS: Mutant[] = [
     name: "a NEXT frame with the channel bit is read",
     edits: [["!(head & HAS_CHANNEL) == (isNext || !channel)", "(isNext || channel || !(head & HAS_CHANNEL))"]],
   },
+  // ─── found by sampling automatic mutants, 2026-12-03 (each with its test) ──────
+  {
+    name: "a message whose bytes are not MessagePack is delivered with data undefined",
+    edits: [[
+      '        this.count("invalidDropped");\n        continue;\n      }',
+      '        this.count("invalidDropped");\n      }',
+    ]],
+  },
+  {
+    name: "a message delivered before goes uncounted as a duplicate",
+    edits: [['if (!messages) return this.count("duplicatesDropped");', "if (!messages) return;"]],
+  },
+  {
+    name: "a data packet of 65,508 bytes is read",
+    edits: [["datagram.length <= 65507) {", "datagram.length <= 65508) {"]],
+  },
+  {
+    name: "a stream's first state, of sequence 0, is delivered twice",
+    edits: [["const newest = this.#newestDelivered < 0 ||", "const newest = this.#newestDelivered <= 0 ||"]],
+  },
+  {
+    name: "a state of exactly maxMessageBytes is refused as a delta",
+    edits: [["  if (length > max) return undefined;", "  if (length >= max) return undefined;"]],
+  },
+  {
+    name: "goodbyes go one tick later than CLOSING_SPACING_MS apart",
+    edits: [[
+      "if (now - this.#lastSentAt >= CLOSING_SPACING_MS) return this.goodbye(now);",
+      "if (now - this.#lastSentAt > CLOSING_SPACING_MS) return this.goodbye(now);",
+    ]],
+  },
+  {
+    name: "two goodbyes over a reliable socket",
+    edits: [["this.#sink.reliable ? 1 : CLOSING_ATTEMPTS", "this.#sink.reliable ? 2 : CLOSING_ATTEMPTS"]],
+  },
+  {
+    name: "the first resend backs off by 1.5 already",
+    edits: [["this.#resendMs() * 1.5 ** (piece.sends - 1))", "this.#resendMs() * 1.5 ** (piece.sends - 0))"]],
+  },
+  {
+    name: "a piece is resent a tick after its resend time",
+    edits: [["if (piece.resendAt! > now) {", "if (piece.resendAt! >= now) {"]],
+  },
+  {
+    name: "streams change turns after every data packet",
+    edits: [["if ((this.#nextSequence & 3) == 3 && first) {", "if ((this.#nextSequence & 3) == 3 || first) {"]],
+  },
+  {
+    name: "fragments go first in every other group of four packets",
+    edits: [[
+      "for (const kind of this.#nextSequence & 3 ? [0, 1] : [1, 0]) {",
+      "for (const kind of this.#nextSequence & 4 ? [0, 1] : [1, 0]) {",
+    ]],
+  },
+  {
+    name: "a frame on a channel past 0 is counted a byte longer",
+    edits: [["return length + (frame.channel ? 2 : 1)", "return length + (frame.channel ? 3 : 1)"]],
+  },
+  {
+    name: "clock sync needs a byte more than its 37 of room",
+    edits: [["const controls = used + 37 > room ?", "const controls = used + 37 >= room ?"]],
+  },
+  {
+    name: "keepalives every half of timeout",
+    edits: [["this.#config.timeout / 3))", "this.#config.timeout / 2))"]],
+  },
+  {
+    name: "the window is not cut for a flight lost whole of exactly MIN_WINDOW_PACKETS",
+    edits: [[
+      "if (this.#packetsInFlight >= MIN_WINDOW_PACKETS) this.#cutWindow(now);",
+      "if (this.#packetsInFlight > MIN_WINDOW_PACKETS) this.#cutWindow(now);",
+    ]],
+  },
+  {
+    name: "the fates of packets are counted from 1",
+    edits: [["  #fatesSeen = 0;", "  #fatesSeen = 1;"]],
+  },
+  {
+    name: "the first loss assumed for 31 packets, not 32",
+    edits: [["const loss = seen < 32 ? FIRST_PACKETS_LOSS", "const loss = seen < 31 ? FIRST_PACKETS_LOSS"]],
+  },
+  {
+    name: "packetsReceived starts at 1",
+    edits: [["  packetsReceived: 0,", "  packetsReceived: 1,"]],
+  },
 ];
 
 const root = new URL("../", import.meta.url).pathname;
