@@ -206,6 +206,15 @@ Deno.test("unpack() reads every short ASCII string right, though many share a ca
   }
 });
 
+Deno.test("unpack() tells two 7-char strings apart whatever byte follows each: its cache is keyed by the string alone", () => {
+  // Keyed with the byte after the string too, 1 + 8 digits of base 128 passed 2 ** 53 and rounded: "abcdefg" then
+  // 127 and "abcdefh" then 0 had one key, and the second read back as the first.
+  assert.deepEqual(unpack(pack({ abcdefg: 127 })), { abcdefg: 127 });
+  assert.deepEqual(unpack(pack({ abcdefh: 0 })), { abcdefh: 0 });
+  assert.deepEqual(unpack(pack(["abcdefg", 127])), ["abcdefg", 127]);
+  assert.deepEqual(unpack(pack(["abcdefh", 0])), ["abcdefh", 0]);
+});
+
 Deno.test("pack() writes long strings through TextEncoder with the shortest header", () => {
   for (const length of [65, 200, 255, 256, 300, 65535, 65536, 70000]) {
     for (const unit of ["a", "é", "€", "🍺"]) {
@@ -2044,6 +2053,37 @@ Deno.test("memoryNet.advance() throws at once for NaN, a negative ms or a string
   assert.equal(net.now(), 5);
 });
 
+Deno.test("memoryNet delivers datagrams in the order they are due, whatever order they were sent in; ties in send order", () => {
+  // 50 datagrams sent at once, each with its own delay of up to 100 ms: a heap whose parents were looked up wrong
+  // handed some out before earlier ones, and the clock, set to each one's time, ran back.
+  const net = memoryNet({ jitterMs: 100, seed: 5 });
+  const a = net.socket("a");
+  const arrivals: number[] = [];
+  net.socket("b").listen(() => arrivals.push(net.now()));
+  for (let i = 0; i < 50; i++) a.send(Uint8Array.of(i), "b");
+  net.advance(100);
+  assert.equal(arrivals.length, 50);
+  assert.deepEqual(arrivals, arrivals.toSorted((x, y) => x - y));
+  // With no jitter, all due at once: in the order sent.
+  const still = memoryNet({ latencyMs: 10 });
+  const order: number[] = [];
+  still.socket("b").listen((data) => order.push(data[0]));
+  for (let i = 0; i < 20; i++) still.socket(`a${i}`).send(Uint8Array.of(i), "b");
+  still.advance(10);
+  assert.deepEqual(order, [...Array(20).keys()]);
+});
+
+Deno.test("memoryNet carries a datagram of 65,507 bytes by default, UDP's largest, and loses a larger one, as its mtu says", () => {
+  for (const [net, mtu] of [[memoryNet(), 65_507], [memoryNet({ mtu: 1200 }), 1200]] as const) {
+    const sizes: number[] = [];
+    net.socket("b").listen((data) => sizes.push(data.length));
+    const a = net.socket("a");
+    for (const size of [mtu - 1, mtu, mtu + 1]) a.send(new Uint8Array(size), "b");
+    net.advance(0);
+    assert.deepEqual(sizes, [mtu - 1, mtu]);
+  }
+});
+
 Deno.test("condition() delays each datagram by its latency and loses its share (fake socket, fake timer)", () => {
   const received: number[] = [];
   const fake: Socket = { send: (data) => received.push(data[0]), listen() {}, close() {} };
@@ -2282,6 +2322,25 @@ Deno.test("a packet is filled to its last byte: two messages whose frames take e
   client.update();
   assert.equal(client.stats.packetsSent - before, 1);
   stepUntil(() => messages(serverEvents).length === 42, "both delivered", 50);
+});
+
+Deno.test("frames whose length takes a 3-byte varint (16,398 bytes) are planned at their size: three in a packet arrive whole", () => {
+  // 16,395 bytes pack to 16,398 (a bin 16), a frame's length 14 + 16,384: its varint takes 3 bytes. Counted as 2, a
+  // packet of three such frames was built 3 bytes past its buffer; with the header at its longest (a wide ack and
+  // every ack-bit byte, as half the server's packets are lost) the datagram was cut short and dropped as invalid.
+  const { net, peer, server, step, serverEvents } = pair({}, { mtu: 65507 });
+  net.link("server", "client", { loss: 0.5, seed: 3 });
+  let sent = 0;
+  for (let i = 0; i < 200; i++) {
+    if (peer.state === "connected" && i < 150) {
+      for (let k = 0; k < 3; k++, sent++) peer.send(new Uint8Array(16_395), { mode: "unreliable" });
+    }
+    for (const other of server.peers) other.send(i, { mode: "unreliable" });
+    step();
+  }
+  assert.ok(sent > 300, `${sent} sent`);
+  assert.equal(server.stats.invalidDropped, 0);
+  assert.equal(messages(serverEvents).length, sent);
 });
 
 Deno.test("connect() again right after disconnect() makes a new peer, which connects, while the old one is let go", () => {

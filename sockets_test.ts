@@ -341,6 +341,26 @@ Deno.test("webSocketServer: a WebSocket accepted twice keeps its one address, an
   assert.equal(sockets.accept(webSocketPair(sockets, false).server, "player"), "player");
 });
 
+Deno.test("webSocketServer: a second open WebSocket accepted at a taken address throws, and the first keeps it", () => {
+  // Taken silently, the newcomer's link replaced the first one's: what the Host sent to that address went to the
+  // newcomer, and the first player heard nothing more.
+  const sockets = webSocketServer();
+  const first = webSocketPair(sockets, false);
+  const second = webSocketPair(sockets, false);
+  const heard: string[] = [];
+  first.client.addEventListener("message", () => heard.push("first"));
+  second.client.addEventListener("message", () => heard.push("second"));
+  sockets.listen(() => {});
+  assert.equal(sockets.accept(first.server, "10.0.0.7:50000"), "10.0.0.7:50000");
+  assert.throws(() => sockets.accept(second.server, "10.0.0.7:50000"), {
+    name: "RangeError",
+    message: "Cannot accept a WebSocket at 10.0.0.7:50000: another one is open there",
+  });
+  sockets.send(Uint8Array.of(1), "10.0.0.7:50000");
+  first.net.advance(0), second.net.advance(0);
+  assert.deepEqual(heard, ["first"]);
+});
+
 Deno.test("a Durable Object's hibernating WebSocket (its accept() throws, its runtime calls back) works through sockets.message", () => {
   // Cloudflare's WebSocket has addEventListener, so it was taken for one that fires events, and its accept(), called
   // as Cloudflare asks of a WebSocketPair's end, throws once ctx.acceptWebSocket took it: the first sockets.message
@@ -438,6 +458,34 @@ Deno.test("bunUdp with its buffer full, and a WebSocket still connecting, hold 1
     ready();
     assert.deepEqual(sent.splice(0), [...Array(WAITING).keys()], `${to}: the held ones, in order`);
   }
+});
+
+Deno.test("webSocket: a send while its WebSocket is closing or closed is a fault, the socket is closed, and never reaches it", () => {
+  // A browser's WebSocket drops what is sent while it closes (readyState 2) and says nothing: a reliable message lost
+  // there, as on a closed one, is told to the Host.
+  let readyState = 1;
+  const sent: number[] = [];
+  const ws: WebSocketLike = {
+    get readyState() {
+      return readyState;
+    },
+    url: "ws://game.test/",
+    send: (data) => void sent.push(data[0]),
+    close() {},
+    addEventListener() {},
+  };
+  const socket = webSocket(ws);
+  const faults: string[] = [];
+  socket.listen(() => {}, (event) => event.type == "error" && faults.push((event.error as Error).message));
+  for (const state of [1, 2, 3]) {
+    readyState = state;
+    socket.send(Uint8Array.of(state), socket.address);
+  }
+  assert.deepEqual(sent, [1]);
+  assert.deepEqual(faults, [
+    "Cannot send to ws://game.test/: the socket is closed",
+    "Cannot send to ws://game.test/: the socket is closed",
+  ]);
 });
 
 Deno.test("a UDP address is an IP and a port: a name or 0.0.0.0 throws at once, as it would time out in silence", async () => {

@@ -390,6 +390,61 @@ Deno.test("clock sync: before any sample the offset is 0 and the error unbounded
   assert.equal(peer.remoteTime(123), 123);
 });
 
+Deno.test("clock sync: a round trip of 0 ms is a sample, the best there is, though the answer comes the same ms", () => {
+  // Two Hosts in one process on one clock with no delay between them (a listen server and its local player): the
+  // client's request is answered and back within the millisecond it went (t0 = t1 = t2 = t3), the server's next
+  // update answers the client's. Each is a round trip of exactly 0, and neither is a sample from the future: skipped,
+  // the estimate never started (errorMs Infinity for good).
+  const net = memoryNet();
+  const server = new Host(net.socket("server"), { now: () => net.now() + 12_345 });
+  const client = new Host(net.socket("client"), { now: net.now });
+  const peer = client.connect("server");
+  for (let i = 0; i < 100; i++) {
+    if (peer.state == "connected") peer.send(i, { mode: "unreliable" });
+    for (const other of server.peers) other.send(i, { mode: "unreliable" });
+    client.update(), net.advance(0), server.update(), net.advance(0);
+    while (server.poll() || client.poll());
+    net.advance(16);
+  }
+  assert.equal(peer.state, "connected");
+  assert.deepEqual([peer.clock.offsetMs, peer.clock.errorMs], [12_345, 0]);
+  assert.deepEqual([server.peers[0].clock.offsetMs, server.peers[0].clock.errorMs], [-12_345, 0]);
+});
+
+Deno.test("clock sync: a request goes every 100 ms until 16 samples are in, then every 5 s", () => {
+  // Every packet of both sides carries a message, so a request rides the first update it is due in.
+  const net = memoryNet({ latencyMs: 5 });
+  const server = new Host(net.socket("server"), { now: () => net.now() + 12_345 });
+  const socket = net.socket("client");
+  const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const requestedAt: number[] = [];
+  const client = new Host({
+    ...socket,
+    send(data, to) {
+      // A request's frame: head 8b (an unreliable frame, flagged, 8 bytes), kind 00, the client's clock now.
+      const request = new Uint8Array(10);
+      request[0] = 0x8b;
+      new DataView(request.buffer).setFloat64(2, net.now());
+      if (hex(data).includes(hex(request))) requestedAt.push(net.now());
+      socket.send(data, to);
+    },
+  }, { now: net.now });
+  const peer = client.connect("server");
+  for (let i = 0; i < 600; i++) { // 20 ms a tick: 12 s
+    if (peer.state == "connected") peer.send(i, { mode: "unreliable" });
+    for (const other of server.peers) other.send(i, { mode: "unreliable" });
+    client.update(), server.update(), net.advance(20);
+    while (server.poll() || client.poll());
+  }
+  const first = requestedAt[0];
+  assert.deepEqual(requestedAt.map((at) => at - first), [
+    ...Array.from({ length: 16 }, (_, i) => 100 * i),
+    1500 + 5000,
+    1500 + 10_000,
+  ]);
+  assert.deepEqual([peer.clock.offsetMs, peer.clock.errorMs], [12_345, 5]);
+});
+
 Deno.test("clock sync rides in a packet with exactly its 37 bytes of room left: a peer whose every packet is that full syncs", () => {
   // A request (10 bytes as a frame) and an answer (27) take at most 37 bytes: a packet that has them left carries
   // them. The client sends a reliable message each update whose frame takes 1,150 of the 1,187 bytes of room at the
@@ -797,6 +852,31 @@ Deno.test("Timeline keeps states in time order, bounded, and finds the two aroun
   timeline.add(400, { x: 4 }); // the oldest goes
   assert.deepEqual(timeline.at(150), [{ x: 2 }, { x: 2 }, 0]);
   assert.throws(() => new Timeline(1), { name: "RangeError" });
+});
+
+Deno.test("a Timeline keeps 64 states by default (three seconds of 20 Hz snapshots): the 65th drops the oldest", () => {
+  const timeline = new Timeline<number>();
+  assert.equal(timeline.capacity, 64);
+  for (let i = 0; i < 64; i++) timeline.add(50 * i, i);
+  assert.deepEqual(timeline.at(0), [0, 0, 0]);
+  timeline.add(50 * 64, 64);
+  assert.deepEqual(timeline.at(0), [1, 1, 0], "the oldest is now the second");
+  assert.deepEqual(timeline.at(50 * 64 - 25), [63, 64, 0.5]);
+});
+
+Deno.test("a Timeline of capacity 2, the least, draws between its two newest states", () => {
+  // Two states are all interpolation needs: 2 is taken, 1 refused (both states around a time would be the one).
+  const timeline = new Timeline<{ x: number }>(2);
+  assert.equal(timeline.capacity, 2);
+  timeline.add(100, { x: 1 });
+  timeline.add(200, { x: 2 });
+  timeline.add(300, { x: 4 }); // the oldest goes
+  assert.deepEqual(timeline.at(150), [{ x: 2 }, { x: 2 }, 0]);
+  assert.deepEqual(timeline.sample(250), { x: 3 });
+  assert.throws(() => new Timeline(1), {
+    name: "RangeError",
+    message: "A Timeline's capacity is 1: it must be an integer of at least 2",
+  });
 });
 
 Deno.test("lerp interpolates numbers in objects and arrays, and takes anything else from the later value", () => {

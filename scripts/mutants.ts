@@ -1631,6 +1631,51 @@ const MUTANTS: Mutant[] = [
     name: "packetsReceived starts at 1",
     edits: [["  packetsReceived: 0,", "  packetsReceived: 1,"]],
   },
+  // ─── found by sampling automatic mutants of the other sections, 2026-12-03 ──────
+  {
+    name: "a clock round trip of 0 ms is no sample",
+    edits: [["if (roundTripMs >= 0 && now >= t0", "if (roundTripMs > 0 && now >= t0"]],
+  },
+  {
+    name: "a clock answer in the request's own millisecond is refused",
+    edits: [["&& now >= t0 &&", "&& now > t0 &&"]],
+  },
+  {
+    name: "clock requests go one tick after their interval",
+    edits: [["if (now - this.#requestedAt >= interval)", "if (now - this.#requestedAt > interval)"]],
+  },
+  {
+    name: "a Timeline of capacity 2 is refused",
+    edits: [["Number.isInteger(capacity) && capacity > 1", "Number.isInteger(capacity) && capacity > 2"]],
+  },
+  {
+    name: "a Timeline keeps 63 states by default",
+    edits: [["readonly capacity = 64,", "readonly capacity = 63,"]],
+  },
+  {
+    name: "webSocketServer accepts a second WebSocket at a taken address",
+    edits: [["throw new RangeError(`Cannot accept a WebSocket at ${address}: another one is open there`);", ""]],
+  },
+  {
+    name: "webSocket sends while its WebSocket is closing",
+    edits: [["if (state > 1) return notify(", "if (state > 2) return notify("]],
+  },
+  {
+    name: "a varint of 2 ** 14 planned as 2 bytes",
+    edits: [["value < 2 ** 14 ? 2 : 3", "value <= 2 ** 14 ? 2 : 3"]],
+  },
+  {
+    name: "the string cache's key reads the byte after the string",
+    edits: [["for (let i = at; i < inputAt; i++) {", "for (let i = at; i <= inputAt; i++) {"]],
+  },
+  {
+    name: "memoryNet's heap finds the wrong parent",
+    edits: [["heap[parent = (at - 1) >> 1]", "heap[parent = (at - 0) >> 1]"]],
+  },
+  {
+    name: "memoryNet's default mtu is 65,506",
+    edits: [["mtu = 65507,", "mtu = 65506,"]],
+  },
 ];
 
 const root = new URL("../", import.meta.url).pathname;
