@@ -1,9 +1,10 @@
 /**
  * OSC 1.0 for jamnet: {@linkcode encodeOsc} and {@linkcode decodeOsc} for
  * messages and bundles, {@linkcode oscTime} and {@linkcode oscTimeToMs} for
- * timetags. A module of its own beside mod.ts: it imports nothing, and mod.ts
- * has no room left under its 12,288-byte ceiling for the 2,399 bytes this
- * takes (see the README's "Size").
+ * timetags, {@linkcode oscMatch} for address patterns. A module of its own
+ * beside mod.ts: it imports nothing, and mod.ts has no room left under its
+ * 12,288-byte ceiling for the 3,217 bytes this takes (see the README's
+ * "Size").
  *
  * @example Send a note to a music tool
  * ```ts
@@ -513,4 +514,135 @@ export function decodeOsc(bytes: Uint8Array): OscMessage | OscBundle {
     return { address, types: types.slice(1), args };
   };
   return readPacket(input.length, 0);
+}
+
+// ─── OSC: address patterns ──────────────────────────────────────────────────
+//
+// OSC 1.0's dispatch: a message's address is a pattern, matched against the
+// addresses of the receiver's methods, part by part between the slashes. The
+// pattern usually comes from the network, so matching takes time in
+// proportion to the pattern's length times the address's, however the
+// wildcards are arranged: a backtracking matcher is exponential in the number
+// of `*` (liblo 0.31's lo_pattern_match spends 60 s on
+// `/*a*a*a*a*a*a*a*a*a*a*a*a*b` against `/` and 40 a's).
+
+/**
+ * One step of a part's pattern: `*`, a test of one character (a literal,
+ * `?`, a `[...]` set), or the strings of a `{...}` list.
+ */
+type OscPatternStep = "*" | ((code: number) => boolean) | string[];
+
+/** The steps of one part of a pattern (no `/` in it), or undefined when a `[` or `{` is never closed. */
+function oscPatternSteps(part: string): OscPatternStep[] | undefined {
+  const steps: OscPatternStep[] = [];
+  for (let at = 0; at < part.length; at++) {
+    const char = part[at];
+    if (char === "*") {
+      // `**` is `*`.
+      if (steps.at(-1) !== "*") steps.push("*");
+    } else if (char === "?") steps.push(() => true);
+    else if (char === "[" || char === "{") {
+      // A `]` first in a set (after `!` when it negates) is itself, as in a shell's globs and liblo.
+      const first = char === "[" ? at + 1 + +(part[at + 1] === "!") : at;
+      const end = part.indexOf(char === "[" ? "]" : "}", first + 1);
+      if (end < 0) return;
+      const inside = part.slice(at + 1, end);
+      at = end;
+      if (char === "{") {
+        steps.push(inside.split(","));
+        continue;
+      }
+      // `!` first negates; `a-z` is a range (either way round, as liblo reads it); a `-` first or last is itself.
+      const negate = inside[0] === "!";
+      const ranges: [number, number][] = [];
+      for (let index = +negate; index < inside.length; index++) {
+        const low = inside.charCodeAt(index);
+        const high = inside[index + 1] === "-" && index + 2 < inside.length ? inside.charCodeAt(index += 2) : low;
+        ranges.push([Math.min(low, high), Math.max(low, high)]);
+      }
+      steps.push((code) => ranges.some(([low, high]) => code >= low && code <= high) !== negate);
+    } else {
+      const code = part.charCodeAt(at);
+      steps.push((other) => other === code);
+    }
+  }
+  return steps;
+}
+
+/** True when one part of a pattern matches one part of an address (neither holds a `/`). */
+function oscMatchPart(pattern: string, text: string): boolean {
+  const steps = oscPatternSteps(pattern);
+  if (!steps) return false;
+  // reach[at]: the steps so far can match text's first `at` characters. One row per step: time is
+  // the steps times the text's length, and `{...}` lists their strings' length besides.
+  let reach = new Uint8Array(text.length + 1);
+  let next = new Uint8Array(text.length + 1);
+  reach[0] = 1;
+  for (const step of steps) {
+    next.fill(0);
+    let any = false;
+    for (let at = 0; at <= text.length; at++) {
+      if (!reach[at]) continue;
+      any = true;
+      if (step === "*") {
+        // Any run of characters from the first place reached: every place from it on.
+        next.fill(1, at);
+        break;
+      }
+      if (typeof step === "function") {
+        if (at < text.length && step(text.charCodeAt(at))) next[at + 1] = 1;
+      } else for (const option of step) if (text.startsWith(option, at)) next[at + option.length] = 1;
+    }
+    if (!any) return false;
+    [reach, next] = [next, reach];
+  }
+  return reach[text.length] === 1;
+}
+
+/**
+ * True when the OSC address pattern `pattern`, such as a received message's
+ * address, matches `address`, such as one of your methods': OSC 1.0's
+ * dispatch rules.
+ *
+ * Both are split at `/` and must have the same number of parts; each part of
+ * the pattern matches the address's part in the same place. In a part, `?` is
+ * any one character, `*` any run of characters (none too), `[abc]` one of
+ * those characters, `[a-z]` one in that range, `[!a-z]` one outside it (a `-`
+ * first or last is itself, and so is a `]` first), and `{fire,jump}` any one
+ * of those strings. Every
+ * other character is itself. So a wildcard never crosses a `/`: `/synth/*`
+ * matches `/synth/1` and not `/synth/1/note` (liblo 0.31 lets `*` and `?`
+ * cross one). A `[` or `{` that is never closed matches nothing. Characters
+ * are UTF-16 code units; OSC 1.0 addresses are printable ASCII.
+ *
+ * The time it takes grows with the pattern's length times the address's, and
+ * never faster, however a stranger arranges the wildcards: a received pattern
+ * is safe to match.
+ *
+ * @param pattern the address pattern: what a message says it is for
+ * @param address the address to test: starts with `/`, with no `?*[]{},#` in it
+ * @returns whether the message is for that address
+ * @throws {TypeError} when either is not a string
+ *
+ * @example Dispatch a message to every method it matches
+ * ```ts
+ * import { oscMatch } from "./osc.ts";
+ *
+ * const methods = ["/player/1/fire", "/player/2/fire", "/player/1/jump"];
+ * console.log(methods.filter((address) => oscMatch("/player/?/fire", address))); // [ "/player/1/fire", "/player/2/fire" ]
+ * console.log(oscMatch("/player/[12]/{fire,jump}", "/player/2/jump")); // true
+ * ```
+ */
+export function oscMatch(pattern: string, address: string): boolean {
+  if (typeof pattern !== "string" || typeof address !== "string") {
+    throw new TypeError(
+      `Cannot match OSC pattern ${oscDescribe(pattern)} against ${oscDescribe(address)}: both must be strings`,
+    );
+  }
+  // Most messages name one method: no wildcard, one comparison.
+  if (!/[?*[{]/.test(pattern)) return pattern === address;
+  const patternParts = pattern.split("/");
+  const addressParts = address.split("/");
+  return patternParts.length === addressParts.length &&
+    patternParts.every((part, index) => oscMatchPart(part, addressParts[index]));
 }

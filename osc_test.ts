@@ -1,13 +1,24 @@
 /**
  * Tests for the OSC section: the OSC 1.0 specification's example bytes, every
  * type tag's wire form, round trips, every malformed input we could think of,
- * the caller mistakes encodeOsc names, NTP time conversion, and a seeded fuzz.
+ * the caller mistakes encodeOsc names, NTP time conversion, a seeded fuzz, and
+ * address pattern matching (oscMatch) against the spec's rules and a
+ * regular-expression reference.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { decodeOsc, encodeOsc, OSC_IMMEDIATELY, type OscBundle, type OscMessage, oscTime, oscTimeToMs } from "./osc.ts";
+import {
+  decodeOsc,
+  encodeOsc,
+  OSC_IMMEDIATELY,
+  type OscBundle,
+  oscMatch,
+  type OscMessage,
+  oscTime,
+  oscTimeToMs,
+} from "./osc.ts";
 
 /** Bytes from hex pairs, spaces ignored: `hex("2f61 0000")`. */
 function hex(text: string): Uint8Array {
@@ -815,4 +826,175 @@ Deno.test("decodeOsc() lets only its own RangeError and TypeError escape for 100
   }
   // Each outcome happens often, so the fuzz reaches past the first checks.
   assert.ok(counts.decoded > 10_000 && counts.rangeErrors > 10_000 && counts.typeErrors > 100, JSON.stringify(counts));
+});
+
+// ─── Address patterns ───────────────────────────────────────────────────────
+
+Deno.test("oscMatch() follows each rule of OSC 1.0's address pattern matching", () => {
+  const cases: [pattern: string, address: string, matches: boolean][] = [
+    // Every other character is itself.
+    ["/synth/1/note", "/synth/1/note", true],
+    ["/synth/1/note", "/synth/2/note", false],
+    ["/synth/1", "/synth/1/note", false],
+    // ? is any one character.
+    ["/synth/?/note", "/synth/7/note", true],
+    ["/synth/?/note", "/synth/12/note", false],
+    ["/synth/?/note", "/synth//note", false],
+    // * is any run of characters, none too.
+    ["/synth/*/note", "/synth/12/note", true],
+    ["/synth/*/note", "/synth//note", true],
+    ["/synth/1*", "/synth/1", true],
+    ["/synth/*2*", "/synth/a2b", true],
+    ["/synth/*2*", "/synth/ab", false],
+    ["/synth/**x", "/synth/abx", true],
+    // [abc] is one of those characters; [a-z] one in the range; ! first negates; - first or last is itself.
+    ["/synth/[13]", "/synth/3", true],
+    ["/synth/[13]", "/synth/2", false],
+    ["/synth/[1-3]", "/synth/2", true],
+    ["/synth/[1-3]", "/synth/4", false],
+    ["/synth/[3-1]", "/synth/2", true],
+    ["/synth/[!1-3]", "/synth/4", true],
+    ["/synth/[!1-3]", "/synth/2", false],
+    ["/synth/[-a]", "/synth/-", true],
+    ["/synth/[a-]", "/synth/-", true],
+    ["/synth/[a-]", "/synth/b", false],
+    ["/synth/[]]", "/synth/]", true],
+    ["/synth/[!]]", "/synth/]", false],
+    ["/synth/[!]]", "/synth/x", true],
+    ["/synth/[]-a]", "/synth/^", true],
+    ["/synth/[1-3][!a]", "/synth/2b", true],
+    // {a,b} is any one of the strings, an empty one too.
+    ["/player/{fire,jump}", "/player/jump", true],
+    ["/player/{fire,jump}", "/player/duck", false],
+    ["/player/{fire,jump}s", "/player/fires", true],
+    ["/player/{a,ab}c", "/player/abc", true],
+    ["/player/{a,b}{c,d}", "/player/bd", true],
+    ["/player/x{,y}", "/player/x", true],
+    ["/player/{f*,j}", "/player/f*", true],
+    ["/player/{f*,j}", "/player/fire", false],
+    // A [ or { never closed matches nothing, not even itself.
+    ["/synth/[", "/synth/[", false],
+    ["/synth/{a", "/synth/{a", false],
+    ["/synth/[*", "/synth/[x", false],
+    ["/synth/[]", "/synth/]", false],
+    ["/synth/[!]", "/synth/!", false],
+    // ] } , ! - outside brackets are themselves.
+    ["/a]b}c,d!e-f", "/a]b}c,d!e-f", true],
+  ];
+  for (const [pattern, address, matches] of cases) {
+    assert.equal(
+      oscMatch(pattern, address),
+      matches,
+      `oscMatch(${JSON.stringify(pattern)}, ${JSON.stringify(address)})`,
+    );
+  }
+});
+
+Deno.test("oscMatch() matches part by part: a wildcard never crosses a /, and the parts must be as many", () => {
+  assert.equal(oscMatch("/synth/*", "/synth/1"), true);
+  assert.equal(oscMatch("/synth/*", "/synth/1/note"), false);
+  assert.equal(oscMatch("/*", "/synth/1"), false);
+  assert.equal(oscMatch("/*/*/*", "/synth/1/note"), true);
+  assert.equal(oscMatch("/synth?1", "/synth/1"), false);
+  assert.equal(oscMatch("/synth[/]1", "/synth/1"), false);
+  assert.equal(oscMatch("/{synth/1,x}", "/synth/1"), false);
+  assert.equal(oscMatch("/*/", "/synth/"), true);
+  assert.equal(oscMatch("/*", "/synth/"), false);
+  assert.equal(oscMatch("*", "/synth"), false);
+});
+
+Deno.test("oscMatch() throws a TypeError naming what it was given when either argument is not a string", () => {
+  assert.throws(
+    () => oscMatch(undefined as unknown as string, "/a"),
+    { name: "TypeError", message: 'Cannot match OSC pattern undefined against "/a": both must be strings' },
+  );
+  assert.throws(() => oscMatch("/a", 1 as unknown as string), {
+    name: "TypeError",
+    message: 'Cannot match OSC pattern "/a" against 1: both must be strings',
+  });
+});
+
+Deno.test("oscMatch() answers a pattern built to make a backtracking matcher take years, at once", () => {
+  // liblo 0.31 takes 60 s for 12 stars against 40 a's, and every 2 more multiply it by 9. A backtracking
+  // matcher would not finish this test; the row-by-row one takes steps × characters.
+  assert.equal(oscMatch("/" + "*a".repeat(40) + "*b", "/" + "a".repeat(100)), false);
+  assert.equal(oscMatch("/" + "*a".repeat(40) + "*", "/" + "a".repeat(100)), true);
+  // The largest pattern a datagram holds, against a long part.
+  assert.equal(oscMatch("/" + "*a?".repeat(21_000) + "b", "/" + "a".repeat(500) + "b"), false);
+  assert.equal(oscMatch("/" + "{a,aa,aaa}".repeat(1_000), "/" + "a".repeat(2_000)), true);
+  assert.equal(oscMatch("/" + "{a,aa,aaa}".repeat(1_000), "/" + "a".repeat(999)), false);
+});
+
+/** The same rules as a regular expression, part by part: a reference written apart from oscMatch. */
+function oscMatchByRegExp(pattern: string, address: string): boolean {
+  const parts = pattern.split("/");
+  const addressParts = address.split("/");
+  if (parts.length !== addressParts.length) return false;
+  return parts.every((part, index) => {
+    let source = "";
+    for (let at = 0; at < part.length; at++) {
+      const char = part[at];
+      if (char === "*") source += "[^]*";
+      else if (char === "?") source += "[^]";
+      else if (char === "{" || char === "[") {
+        // In a set, the first character (after a !) is never its end.
+        const end = part.indexOf(char === "{" ? "}" : "]", char === "{" ? at : at + 2 + +(part[at + 1] === "!"));
+        if (end < 0) return false;
+        const inside = part.slice(at + 1, end);
+        at = end;
+        if (char === "{") source += `(?:${inside.split(",").map(escape).join("|")})`;
+        else {
+          const negate = inside[0] === "!";
+          let set = "";
+          for (let index = +negate; index < inside.length; index++) {
+            const low = inside[index];
+            const high = inside[index + 1] === "-" && index + 2 < inside.length ? inside[index += 2] : low;
+            const [first, last] = low <= high ? [low, high] : [high, low];
+            set += `\\u{${first.codePointAt(0)!.toString(16)}}-\\u{${last.codePointAt(0)!.toString(16)}}`;
+          }
+          source += set ? `[${negate ? "^" : ""}${set}]` : negate ? "[^]" : "[]";
+        }
+      } else source += escape(char);
+    }
+    return new RegExp(`^${source}$`, "u").test(addressParts[index]);
+  });
+}
+
+/** A regular expression's source that matches `text` itself. */
+function escape(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, (char) => `\\${char}`);
+}
+
+Deno.test("oscMatch() agrees with a regular-expression reference on 20,000 random patterns and addresses", () => {
+  const next = random(7);
+  const pick = (alphabet: string, length: number) =>
+    Array.from({ length: Math.floor(next() * length) }, () => alphabet[Math.floor(next() * alphabet.length)]).join("");
+  const counts = { matched: 0, unmatched: 0 };
+  for (let round = 0; round < 20_000; round++) {
+    const address = "/" + pick("ab/-!]", 8);
+    // Half the patterns are random, half are the address with some characters made wildcards.
+    const pattern = next() < 0.5 ? "/" + pick("ab/*?[]{},!-", 10) : address.replace(/[^/]/g, (char) => {
+      const choice = next();
+      return choice < 0.15
+        ? "?"
+        : choice < 0.3
+        ? "*"
+        : choice < 0.4
+        ? `[${char}${pick("ab-!]", 3)}]`
+        : choice < 0.5
+        ? `{${char},${pick("ab", 2)}}`
+        : choice < 0.55
+        ? pick("*?[]{},!-", 2)
+        : char;
+    });
+    const expected = oscMatchByRegExp(pattern, address);
+    assert.equal(
+      oscMatch(pattern, address),
+      expected,
+      `oscMatch(${JSON.stringify(pattern)}, ${JSON.stringify(address)})`,
+    );
+    counts[expected ? "matched" : "unmatched"]++;
+  }
+  // Both answers come often, so the comparison reaches past the first checks.
+  assert.ok(counts.matched > 1_000 && counts.unmatched > 1_000, JSON.stringify(counts));
 });

@@ -3,7 +3,8 @@
  * read from README.md as it is and run: a server and a client over Deno UDP
  * on 127.0.0.1 say hello, welcome and goodbye, and the program ends by
  * itself. Only two things are swapped: the import's URL for this mod.ts, and
- * port 7000 for a free one (another test or a chat may hold 7000).
+ * port 7000 for a free one (another test or a chat may hold 7000). And the
+ * OSC section's dispatch block, run with its import pointed at this osc.ts.
  *
  * @module
  */
@@ -49,6 +50,20 @@ Deno.test("the README's Deno program runs as printed: connect, hello, welcome, a
       `client message { t: "welcome" }`,
       `server disconnect closed`,
     ]);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("the README's OSC dispatch program runs as printed: /player/*/fire reaches both players' methods", async () => {
+  const code = readmeBlock(await Deno.readTextFile(`${root}README.md`), "Dispatch a received message", "ts");
+  assert.equal(code.split('from "./osc.ts"').length, 2, 'the block imports "./osc.ts" once');
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(file, code.replace('from "./osc.ts"', `from "${root}osc.ts"`));
+    const { success, output } = await run(Deno.execPath(), ["run", file], { timeoutMs: 30_000 });
+    assert.ok(success, `the program failed or hung:\n${output}`);
+    assert.deepEqual(output.trim().split("\n"), ["player 1 fires", "player 2 fires"]);
   } finally {
     await Deno.remove(file);
   }

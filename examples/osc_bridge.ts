@@ -8,7 +8,8 @@
  * bridge is a second Host connected to it over UDP. OSC from a controller (a
  * fader app, TouchOSC, `oscsend`) becomes game messages: `/paddle f` moves
  * the paddle (sent `"sequenced"`: only the newest position matters), and
- * `/fire` launches the ball (sent `"reliable"`). Game events become OSC for
+ * `/fire` launches the ball (sent `"reliable"`); a message's address is an
+ * OSC pattern, so `/f*` fires too, and `/*` reaches both. Game events become OSC for
  * a music tool (SuperCollider, Pure Data, Max, `oscdump`): each bounce is a
  * bundle of `/game/bounce ff x y` and `/game/note ii pitch velocity`, timed
  * 50 ms ahead so the synth plays it on time despite network jitter; a paddle
@@ -34,7 +35,7 @@ import dgram from "node:dgram";
 import { parseArgs } from "node:util";
 import { Host, type Peer } from "../mod.ts";
 // OSC lives in osc.ts beside mod.ts: mod.ts has no room for it under its size ceiling.
-import { decodeOsc, encodeOsc, type OscBundle, type OscMessage, oscTime, oscTimeToMs } from "../osc.ts";
+import { decodeOsc, encodeOsc, type OscBundle, oscMatch, type OscMessage, oscTime, oscTimeToMs } from "../osc.ts";
 import { udpSocket } from "./lobby/udp.ts";
 
 const options = parseArgs({
@@ -129,6 +130,21 @@ function sendMusic(packet: OscMessage | OscBundle): void {
   counts.oscOut++;
 }
 
+/**
+ * The bridge's OSC methods, by address: what each does with a message's arguments. `send` returns false, and
+ * queues nothing, once the game's peer is leaving or gone.
+ */
+const oscMethods: Record<string, (args: unknown[]) => void> = {
+  "/paddle": ([value]) => {
+    if (!Number.isFinite(value)) return; // NaN would reach a note and throw
+    // Clamped here, as the game clamps it: the music tool heard 3 where the paddle stopped at 1 (a review).
+    const y = Math.min(1, Math.max(0, value as number));
+    toGame.send({ t: "paddle", y }, { mode: "sequenced", channel: 1 });
+    sendMusic({ address: "/game/paddle", types: "f", args: [y] });
+  },
+  "/fire": () => toGame.send({ t: "fire" }),
+};
+
 // Controller to game. A datagram from the network may be anything: a malformed one is counted, never thrown.
 oscIn.on("message", (datagram) => {
   let packet: OscMessage | OscBundle;
@@ -143,15 +159,11 @@ oscIn.on("message", (datagram) => {
   // A bundle from the controller is applied at once: the game has its own clock.
   const messages = "elements" in packet ? packet.elements.filter((element) => "address" in element) : [packet];
   for (const message of messages as OscMessage[]) {
-    if (toGame.state.startsWith("dis")) return; // disconnecting or disconnected: send would throw
-    const [value] = message.args;
-    if (message.address === "/paddle" && Number.isFinite(value)) { // NaN would reach a note and throw
-      // Clamped here, as the game clamps it: the music tool heard 3 where the paddle stopped at 1 (a review).
-      const y = Math.min(1, Math.max(0, value as number));
-      toGame.send({ t: "paddle", y }, { mode: "sequenced", channel: 1 });
-      sendMusic({ address: "/game/paddle", types: "f", args: [y] });
-    } else if (message.address === "/fire") toGame.send({ t: "fire" });
-    else console.log(`bridge: no game message for OSC ${message.address}`);
+    // A message's address is a pattern (OSC 1.0): it goes to every method it matches, "/*" to both.
+    const matched = Object.keys(oscMethods).filter((address) => oscMatch(message.address, address));
+    for (const address of matched) oscMethods[address](message.args);
+    if (!matched.length) console.log(`bridge: no game message for OSC ${message.address}`);
+    else if (matched[0] !== message.address) console.log(`bridge: OSC pattern ${message.address} reached ${matched}`);
   }
 });
 
@@ -189,7 +201,10 @@ function stepController(): void {
   if (demoFrame % 10 === 0) {
     send(encodeOsc({ address: "/paddle", types: "f", args: [0.5 + 0.4 * Math.sin(demoFrame / 20)] }));
   }
-  if (demoFrame === 5 || demoFrame === 90) send(encodeOsc({ address: "/fire", args: [] }));
+  // The second fire is an address pattern, as a controller may send one: it matches /fire alone.
+  if (demoFrame === 5 || demoFrame === 90) {
+    send(encodeOsc({ address: demoFrame === 5 ? "/fire" : "/f{ire,oo}", args: [] }));
+  }
   if (demoFrame === 60) send(Uint8Array.of(0x2f, 0x78, 0, 0, 0x2c, 0x69, 0, 0)); // /x ,i with its int missing
 }
 
