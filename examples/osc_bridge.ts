@@ -35,7 +35,16 @@ import dgram from "node:dgram";
 import { parseArgs } from "node:util";
 import { Host, type Peer } from "../mod.ts";
 // OSC lives in osc.ts beside mod.ts: mod.ts has no room for it under its size ceiling.
-import { decodeOsc, encodeOsc, type OscBundle, oscMatch, type OscMessage, oscTime, oscTimeToMs } from "../osc.ts";
+import {
+  decodeOsc,
+  encodeOsc,
+  OSC_IMMEDIATELY,
+  type OscBundle,
+  oscMatch,
+  type OscMessage,
+  oscTime,
+  oscTimeToMs,
+} from "../osc.ts";
 import { udpSocket } from "./lobby/udp.ts";
 
 const options = parseArgs({
@@ -156,9 +165,10 @@ oscIn.on("message", (datagram) => {
     return;
   }
   counts.oscIn++;
-  // A bundle from the controller is applied at once: the game has its own clock.
-  const messages = "elements" in packet ? packet.elements.filter((element) => "address" in element) : [packet];
-  for (const message of messages as OscMessage[]) {
+  // A bundle from the controller is applied at once, the bundles inside it too, in order: the game has its own clock.
+  const messages = (packet: OscMessage | OscBundle): OscMessage[] =>
+    "elements" in packet ? packet.elements.flatMap(messages) : [packet];
+  for (const message of messages(packet)) {
     // A message's address is a pattern (OSC 1.0): it goes to every method it matches, "/*" to both.
     const matched = Object.keys(oscMethods).filter((address) => oscMatch(message.address, address));
     for (const address of matched) oscMethods[address](message.args);
@@ -201,10 +211,11 @@ function stepController(): void {
   if (demoFrame % 10 === 0) {
     send(encodeOsc({ address: "/paddle", types: "f", args: [0.5 + 0.4 * Math.sin(demoFrame / 20)] }));
   }
-  // The second fire is an address pattern, as a controller may send one: it matches /fire alone.
-  if (demoFrame === 5 || demoFrame === 90) {
-    send(encodeOsc({ address: demoFrame === 5 ? "/fire" : "/f{ire,oo}", args: [] }));
-  }
+  if (demoFrame === 5) send(encodeOsc({ address: "/fire", args: [] }));
+  // The second fire is an address pattern in a bundle in a bundle, as a controller may send it: it matches /fire alone.
+  const fire: OscMessage = { address: "/f{ire,oo}", args: [] };
+  const bundle = (element: OscMessage | OscBundle): OscBundle => ({ timetag: OSC_IMMEDIATELY, elements: [element] });
+  if (demoFrame === 90) send(encodeOsc(bundle(bundle(fire))));
   if (demoFrame === 60) send(Uint8Array.of(0x2f, 0x78, 0, 0, 0x2c, 0x69, 0, 0)); // /x ,i with its int missing
 }
 
