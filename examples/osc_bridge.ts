@@ -215,7 +215,7 @@ function stepController(): void {
   // The second fire is an address pattern in a bundle in a bundle, as a controller may send it: it matches /fire alone.
   const fire: OscMessage = { address: "/f{ire,oo}", args: [] };
   const bundle = (element: OscMessage | OscBundle): OscBundle => ({ timetag: OSC_IMMEDIATELY, elements: [element] });
-  if (demoFrame === 90) send(encodeOsc(bundle(bundle(fire))));
+  if (demoFrame === 45) send(encodeOsc(bundle(bundle(fire))));
   if (demoFrame === 60) send(Uint8Array.of(0x2f, 0x78, 0, 0, 0x2c, 0x69, 0, 0)); // /x ,i with its int missing
 }
 

@@ -107,6 +107,14 @@ const checks: Check[] = [
   },
   { name: "example: examples/pack.ts", args: ["run", "examples/pack.ts"] },
   { name: "example: examples/bad_link.ts", args: ["run", "examples/bad_link.ts"] },
+  {
+    name: "example: examples/osc_bridge.ts (3 s on 127.0.0.1: the pattern in nested bundles reaches /fire)",
+    args: ["run", "--allow-net=127.0.0.1", "--allow-read", "examples/osc_bridge.ts"],
+    verify: (output) =>
+      ["bridge: OSC pattern /f{ire,oo} reached /fire", "music tool got: /game/paddle f", "malformed dropped 1"]
+        .filter((line) => !output.includes(line)).map((line) => `no "${line}" in its output`).join("; ") ||
+      undefined,
+  },
 ];
 
 let passed = 0;
