@@ -1,14 +1,14 @@
 /**
- * `deno task mutants`: does the suite fail when mod.ts is wrong? Each mutant
- * below is a deliberate bug, a find/replace on mod.ts. For each, the project's
- * files are copied to a temporary folder, the bug is applied there, and
- * every unit-test file of mod.ts (TEST_FILES) runs in one `deno test` with a
- * time limit: a failing or hanging suite kills the mutant, a green one lets it
+ * `deno task mutants`: does the suite fail when mod.ts (or osc.ts) is wrong?
+ * Each mutant below is a deliberate bug, a find/replace on mod.ts, or on
+ * osc.ts where it says so. For each, the project's files are copied to a
+ * temporary folder, the bug is applied there, and the unit-test files of its
+ * module (TESTS_OF) run in one `deno test` with a time limit: a failing or hanging suite kills the mutant, a green one lets it
  * survive. The e2e tests (real sockets, other runtimes) and examples/lobby are
  * left out: too slow to run once per mutant. Ends with the plain
  * line `N of M mutants killed in S s` and exits 1 when any survived.
  *
- * A pattern must match mod.ts exactly once: when a reshaping of mod.ts moves
+ * A pattern must match its file exactly once: when a reshaping of it moves
  * the code, the run stops with "pattern not found" and the mutant is
  * retargeted, never silently skipped.
  *
@@ -25,7 +25,9 @@ import { runDeno } from "./run_deno.ts";
 type Mutant = {
   /** The deliberate bug, as the issue that asked for a test of it names it. */
   name: string;
-  /** Find/replace pairs applied to mod.ts in order; each `find` must occur exactly once. */
+  /** The module the bug goes in: mod.ts unless it says osc.ts. */
+  file?: "osc.ts";
+  /** Find/replace pairs applied to its module in order; each `find` must occur exactly once. */
   edits: [find: string, replace: string][];
 };
 
@@ -1676,13 +1678,59 @@ const MUTANTS: Mutant[] = [
     name: "memoryNet's default mtu is 65,506",
     edits: [["mtu = 65507,", "mtu = 65506,"]],
   },
+  // ─── osc.ts: oscMatch (2026-12-04) ──────────────────────────────────────────
+  {
+    name: "a * in an OSC address pattern matches one character at least",
+    file: "osc.ts",
+    edits: [["next.fill(1, at);", "next.fill(1, at + 1);"]],
+  },
+  {
+    name: "a ! first in an OSC pattern's set does not negate it",
+    file: "osc.ts",
+    edits: [['const negate = inside[0] === "!";', "const negate = false;"]],
+  },
+  {
+    name: "an OSC pattern's [ or { never closed matches as if the pattern ended there",
+    file: "osc.ts",
+    edits: [["if (end < 0) return;", "if (end < 0) return steps;"]],
+  },
+  {
+    name: "an OSC pattern of more parts than the address matches its first parts",
+    file: "osc.ts",
+    edits: [[
+      "return patternParts.length === addressParts.length &&",
+      "return patternParts.length >= addressParts.length &&",
+    ]],
+  },
+  {
+    name: "a - last in an OSC pattern's set makes a range with the ]",
+    file: "osc.ts",
+    edits: [["index + 2 < inside.length", "index + 1 < inside.length"]],
+  },
+  {
+    name: "a ] right after [! ends an OSC pattern's set",
+    file: "osc.ts",
+    edits: [['+(part[at + 1] === "!")', "0"]],
+  },
 ];
 
 const root = new URL("../", import.meta.url).pathname;
 /** The unit tests of mod.ts: on memoryNet's virtual clock, no real socket. */
 const TEST_FILES = ["mod_test.ts", "security_test.ts", "sockets_test.ts", "state_test.ts"];
+/** Each module's unit tests: what runs against a bug in it. */
+const TESTS_OF = { "mod.ts": TEST_FILES, "osc.ts": ["osc_test.ts"] };
+type Module = keyof typeof TESTS_OF;
 /** What the unit tests read besides: the README holds the wire table they check; deno.json and deno.lock pin the npm tools. */
-const COPIED = ["mod.ts", ...TEST_FILES, "test_tools.ts", "README.md", "deno.json", "deno.lock"];
+const COPIED = [
+  "mod.ts",
+  "osc.ts",
+  ...TEST_FILES,
+  "osc_test.ts",
+  "test_tools.ts",
+  "README.md",
+  "deno.json",
+  "deno.lock",
+];
 // The files took 7 s here (2 shared cores, 2026-12); a mutant that hangs them is killed after a minute. On a machine
 // busy with other work a sound suite can pass a minute too, and a timeout counts as a kill: raise the limit with
 // MUTANTS_TIME_LIMIT_S (say 300) there, so that only a mutant that hangs is killed by it.
@@ -1693,16 +1741,20 @@ const testsFrom = Deno.args.find((arg) => arg.startsWith("--tests-from="))?.slic
 const chosen = MUTANTS.filter((mutant) => !words.length || words.some((word) => mutant.name.includes(word)));
 if (!chosen.length) throw new Error(`No mutant's name contains any of: ${words.join(", ")}`);
 
-const original = await Deno.readTextFile(root + "mod.ts");
+const originals: Record<Module, string> = {
+  "mod.ts": await Deno.readTextFile(root + "mod.ts"),
+  "osc.ts": await Deno.readTextFile(root + "osc.ts"),
+};
 
-/** mod.ts with the mutant's bug, or an error naming the pattern that no longer matches once. */
+/** The mutant's module with its bug, or an error naming the pattern that no longer matches once. */
 function apply(mutant: Mutant): string {
-  let source = original;
+  const file = mutant.file ?? "mod.ts";
+  let source = originals[file];
   for (const [find, replace] of mutant.edits) {
     const count = source.split(find).length - 1;
     if (count !== 1) {
       throw new Error(
-        `Mutant "${mutant.name}": pattern ${count ? `found ${count} times` : "not found"} in mod.ts: ${
+        `Mutant "${mutant.name}": pattern ${count ? `found ${count} times` : "not found"} in ${file}: ${
           JSON.stringify(find)
         }`,
       );
@@ -1723,34 +1775,36 @@ const problems = chosen.flatMap((mutant) => {
 });
 if (problems.length) {
   console.log(problems.join("\n"));
-  console.log(`${problems.length} mutant patterns no longer match mod.ts: retarget them`);
+  console.log(`${problems.length} mutant patterns no longer match their module: retarget them`);
   Deno.exit(1);
 }
 if (Deno.args.includes("--check")) {
-  console.log(`${chosen.length} mutant patterns match mod.ts once each`);
+  console.log(`${chosen.length} mutant patterns match their module once each`);
   Deno.exit(0);
 }
 
 const folder = await Deno.makeTempDir({ prefix: "jamnet_mutants_" });
 for (const file of COPIED) await Deno.copyFile(root + file, `${folder}/${file}`);
-/** The test files the suite runs: at `--tests-from`, those that existed at that commit. */
-const testFiles = [...TEST_FILES];
+/** The test files each module's suite runs: at `--tests-from`, those that existed at that commit. */
+const testFiles: Record<Module, string[]> = { "mod.ts": [...TESTS_OF["mod.ts"]], "osc.ts": [...TESTS_OF["osc.ts"]] };
 if (testsFrom) {
-  for (const file of TEST_FILES) {
-    const shown = await new Deno.Command("git", { args: ["show", `${testsFrom}:${file}`], cwd: root }).output();
-    if (shown.success) await Deno.writeFile(`${folder}/${file}`, shown.stdout);
-    else testFiles.splice(testFiles.indexOf(file), 1);
+  for (const files of Object.values(testFiles)) {
+    for (const file of [...files]) {
+      const shown = await new Deno.Command("git", { args: ["show", `${testsFrom}:${file}`], cwd: root }).output();
+      if (shown.success) await Deno.writeFile(`${folder}/${file}`, shown.stdout);
+      else files.splice(files.indexOf(file), 1);
+    }
   }
-  if (!testFiles.length) throw new Error(`No test file of ${TEST_FILES.join(", ")} exists at ${testsFrom}`);
+  if (!testFiles["mod.ts"].length) throw new Error(`No test file of ${TEST_FILES.join(", ")} exists at ${testsFrom}`);
 }
 
 type Verdict = { verdict: "passed" | "failed" | "timed out" | "broken"; failing: string[]; output: string };
 
 /** Runs the suite in the copy: "failed" and "timed out" kill a mutant; "broken" is a mutant that did not load. */
-async function runSuite(): Promise<Verdict> {
+async function runSuite(files: string[]): Promise<Verdict> {
   // --no-check: a mutant that does not type-check would count as killed without a test failing.
   const { success, timedOut, output } = await runDeno(
-    ["test", "--lock=deno.lock", "-A", "--no-check", "--v8-flags=--expose-gc", "--reporter=dot", ...testFiles],
+    ["test", "--lock=deno.lock", "-A", "--no-check", "--v8-flags=--expose-gc", "--reporter=dot", ...files],
     folder,
     TIME_LIMIT_MS,
   );
@@ -1762,18 +1816,20 @@ async function runSuite(): Promise<Verdict> {
 }
 
 try {
-  const baseline = await runSuite();
+  const baseline = await runSuite([...new Set(chosen.flatMap((mutant) => testFiles[mutant.file ?? "mod.ts"]))]);
   if (baseline.verdict !== "passed") {
     console.log(baseline.output.trim().split("\n").slice(-40).join("\n"));
-    throw new Error(`The suite ${baseline.verdict} on the unchanged mod.ts: no mutant can be judged`);
+    throw new Error(`The suite ${baseline.verdict} on the unchanged modules: no mutant can be judged`);
   }
   const runStarted = performance.now();
   let killed = 0;
   const survivors: string[] = [];
   for (const mutant of chosen) {
-    await Deno.writeTextFile(`${folder}/mod.ts`, apply(mutant));
+    const file = mutant.file ?? "mod.ts";
+    await Deno.writeTextFile(`${folder}/${file}`, apply(mutant));
     const started = performance.now();
-    const { verdict, failing, output } = await runSuite();
+    const { verdict, failing, output } = await runSuite(testFiles[file]);
+    await Deno.writeTextFile(`${folder}/${file}`, originals[file]);
     const seconds = ((performance.now() - started) / 1000).toFixed(0);
     if (verdict === "broken") {
       console.log(output.trim().split("\n").slice(-20).join("\n"));
