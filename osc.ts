@@ -520,80 +520,119 @@ export function decodeOsc(bytes: Uint8Array): OscMessage | OscBundle {
 //
 // OSC 1.0's dispatch: a message's address is a pattern, matched against the
 // addresses of the receiver's methods, part by part between the slashes. The
-// pattern usually comes from the network, so matching takes time in
-// proportion to the pattern's length times the address's, however the
-// wildcards are arranged: a backtracking matcher is exponential in the number
-// of `*` (liblo 0.31's lo_pattern_match spends 60 s on
-// `/*a*a*a*a*a*a*a*a*a*a*a*a*b` against `/` and 40 a's).
+// pattern usually comes from the network, so matching one part takes time in
+// proportion to the pattern's length times the address part's, however the
+// wildcards are arranged. A backtracking matcher is exponential in the number
+// of `*`: liblo 0.31's lo_pattern_match took 47 s and 59 s in two runs for
+// `/*a*a*a*a*a*a*a*a*a*a*a*a*b` against `/` and 40 a's (bench/osc_match.ts).
 
 /**
- * One step of a part's pattern: `*`, a test of one character (a literal,
- * `?`, a `[...]` set), or the strings of a `{...}` list.
+ * One step of a part's pattern: `*` (any run of characters), `?` (any one),
+ * a character code (that character), a test of one character's code (a
+ * `[...]` set), or the strings of a `{...}` list.
  */
-type OscPatternStep = "*" | ((code: number) => boolean) | string[];
+type OscPatternStep = "*" | "?" | number | ((code: number) => boolean) | string[];
 
-/** The steps of one part of a pattern (no `/` in it), or undefined when a `[` or `{` is never closed. */
-function oscPatternSteps(part: string): OscPatternStep[] | undefined {
+/** One part of a pattern, ready to match: its steps, and the fewest characters they can match. */
+interface OscPatternPart {
+  steps: OscPatternStep[];
+  minLength: number;
+}
+
+/**
+ * The last pattern oscMatch compiled, and its parts (undefined for a part with
+ * a `[` or `{` never closed): a dispatch matches one pattern against each of
+ * its methods in turn, and compiles it once.
+ */
+let oscLastPattern = "";
+let oscLastParts: (OscPatternPart | undefined)[] = [];
+
+/**
+ * The test of a `[...]` set's contents (without the brackets). `!` first
+ * negates it; `a-z` is a range, either way round (OSC 1.0 gives a reversed one
+ * no meaning; liblo matches only its two ends); a `-` first or last is itself.
+ * Codes under 128 are looked up in a table: a set as long as a datagram costs
+ * no more to test than `[ab]`.
+ */
+function oscCompileSet(inside: string): (code: number) => boolean {
+  const negated = inside[0] === "!";
+  const ascii = new Uint8Array(128);
+  const wide: [from: number, to: number][] = [];
+  let index = negated ? 1 : 0;
+  while (index < inside.length) {
+    const isRange = inside[index + 1] === "-" && index + 2 < inside.length;
+    const first = inside.charCodeAt(index);
+    const last = isRange ? inside.charCodeAt(index + 2) : first;
+    index += isRange ? 3 : 1;
+    const from = Math.min(first, last);
+    const to = Math.max(first, last);
+    for (let code = from; code <= Math.min(to, 127); code++) ascii[code] = 1;
+    if (to > 127) wide.push([Math.max(from, 128), to]);
+  }
+  return (code) => (code < 128 ? ascii[code] === 1 : wide.some(([from, to]) => code >= from && code <= to)) !== negated;
+}
+
+/** One part of a pattern (no `/` in it) compiled, or undefined when a `[` or `{` in it is never closed. */
+function oscCompilePart(part: string): OscPatternPart | undefined {
   const steps: OscPatternStep[] = [];
+  let minLength = 0;
   for (let at = 0; at < part.length; at++) {
     const char = part[at];
     if (char === "*") {
-      // `**` is `*`.
-      if (steps.at(-1) !== "*") steps.push("*");
-    } else if (char === "?") steps.push(() => true);
-    else if (char === "[" || char === "{") {
-      // A `]` first in a set (after `!` when it negates) is itself, as in a shell's globs and liblo.
-      const first = char === "[" ? at + 1 + +(part[at + 1] === "!") : at;
-      const end = part.indexOf(char === "[" ? "]" : "}", first + 1);
-      if (end < 0) return;
-      const inside = part.slice(at + 1, end);
+      if (steps.at(-1) !== "*") steps.push("*"); // `**` is `*`
+    } else if (char === "[") {
+      // A `]` first in a set (after the `!` that negates it) is a member, as in a shell's globs and liblo.
+      const end = part.indexOf("]", part[at + 1] === "!" ? at + 3 : at + 2);
+      if (end < 0) return undefined;
+      steps.push(oscCompileSet(part.slice(at + 1, end)));
+      minLength++;
       at = end;
-      if (char === "{") {
-        steps.push(inside.split(","));
-        continue;
-      }
-      // `!` first negates; `a-z` is a range (either way round, as liblo reads it); a `-` first or last is itself.
-      const negate = inside[0] === "!";
-      const ranges: [number, number][] = [];
-      for (let index = +negate; index < inside.length; index++) {
-        const low = inside.charCodeAt(index);
-        const high = inside[index + 1] === "-" && index + 2 < inside.length ? inside.charCodeAt(index += 2) : low;
-        ranges.push([Math.min(low, high), Math.max(low, high)]);
-      }
-      steps.push((code) => ranges.some(([low, high]) => code >= low && code <= high) !== negate);
+    } else if (char === "{") {
+      // Lists do not nest: a `{` inside one is a character of an option. An empty option matches no characters.
+      const end = part.indexOf("}", at + 1);
+      if (end < 0) return undefined;
+      const options = part.slice(at + 1, end).split(",");
+      steps.push(options);
+      let shortest = Infinity;
+      for (const option of options) shortest = Math.min(shortest, option.length);
+      minLength += shortest;
+      at = end;
     } else {
-      const code = part.charCodeAt(at);
-      steps.push((other) => other === code);
+      steps.push(char === "?" ? "?" : part.charCodeAt(at));
+      minLength++;
     }
   }
-  return steps;
+  return { steps, minLength };
 }
 
-/** True when one part of a pattern matches one part of an address (neither holds a `/`). */
-function oscMatchPart(pattern: string, text: string): boolean {
-  const steps = oscPatternSteps(pattern);
-  if (!steps) return false;
-  // reach[at]: the steps so far can match text's first `at` characters. One row per step: time is
-  // the steps times the text's length, and `{...}` lists their strings' length besides.
+/** True when a compiled part of a pattern matches one part of an address (no `/` in it). */
+function oscMatchPart({ steps, minLength }: OscPatternPart, text: string): boolean {
+  // A pattern built of thousands of steps meets an address part of a few dozen characters here.
+  if (minLength > text.length) return false;
+  // reach[at]: the steps so far can match text's first `at` characters. One row a step: time is the steps
+  // times the text's length, and a `{...}` list's strings' length besides.
   let reach = new Uint8Array(text.length + 1);
   let next = new Uint8Array(text.length + 1);
   reach[0] = 1;
   for (const step of steps) {
     next.fill(0);
-    let any = false;
+    let reached = false;
     for (let at = 0; at <= text.length; at++) {
       if (!reach[at]) continue;
-      any = true;
+      reached = true;
       if (step === "*") {
         // Any run of characters from the first place reached: every place from it on.
         next.fill(1, at);
         break;
       }
-      if (typeof step === "function") {
-        if (at < text.length && step(text.charCodeAt(at))) next[at + 1] = 1;
-      } else for (const option of step) if (text.startsWith(option, at)) next[at + option.length] = 1;
+      if (Array.isArray(step)) {
+        for (const option of step) if (text.startsWith(option, at)) next[at + option.length] = 1;
+      } else if (at < text.length) {
+        const code = text.charCodeAt(at);
+        if (step === "?" || (typeof step === "number" ? code === step : step(code))) next[at + 1] = 1;
+      }
     }
-    if (!any) return false;
+    if (!reached) return false;
     [reach, next] = [next, reach];
   }
   return reach[text.length] === 1;
@@ -607,17 +646,22 @@ function oscMatchPart(pattern: string, text: string): boolean {
  * Both are split at `/` and must have the same number of parts; each part of
  * the pattern matches the address's part in the same place. In a part, `?` is
  * any one character, `*` any run of characters (none too), `[abc]` one of
- * those characters, `[a-z]` one in that range, `[!a-z]` one outside it (a `-`
- * first or last is itself, and so is a `]` first), and `{fire,jump}` any one
- * of those strings. Every
- * other character is itself. So a wildcard never crosses a `/`: `/synth/*`
- * matches `/synth/1` and not `/synth/1/note` (liblo 0.31 lets `*` and `?`
- * cross one). A `[` or `{` that is never closed matches nothing. Characters
- * are UTF-16 code units; OSC 1.0 addresses are printable ASCII.
+ * those characters, `[a-z]` one in that range, `[!a-z]` one outside it, and
+ * `{fire,jump}` any one of those strings. Every other character is itself. So
+ * a wildcard never crosses a `/`: `/synth/*` matches `/synth/1` and not
+ * `/synth/1/note` (liblo 0.31 lets `*` and `?` cross one).
  *
- * The time it takes grows with the pattern's length times the address's, and
- * never faster, however a stranger arranges the wildcards: a received pattern
- * is safe to match.
+ * Where OSC 1.0 does not say: a `-` first or last in a set is itself, and so
+ * is a `]` first; a range may run either way (`[z-a]` is `[a-z]`); lists do
+ * not nest, and an empty option (`{,s}`) matches no characters; a `[` or `{`
+ * never closed matches nothing. Characters are UTF-16 code units (OSC 1.0
+ * addresses are printable ASCII): `?` does not match an emoji, `??` does.
+ *
+ * Matching a part takes time no more than in proportion to the pattern's
+ * length times the address part's, however a stranger arranges the
+ * wildcards, so a received pattern is safe to match; a dispatch pays that for
+ * each method it tries, and compiles the pattern once (oscMatch keeps the last
+ * pattern it compiled).
  *
  * @param pattern the address pattern: what a message says it is for
  * @param address the address to test: starts with `/`, with no `?*[]{},#` in it
@@ -641,8 +685,12 @@ export function oscMatch(pattern: string, address: string): boolean {
   }
   // Most messages name one method: no wildcard, one comparison.
   if (!/[?*[{]/.test(pattern)) return pattern === address;
-  const patternParts = pattern.split("/");
+  if (pattern !== oscLastPattern) {
+    oscLastParts = pattern.split("/").map(oscCompilePart);
+    oscLastPattern = pattern;
+  }
+  const parts = oscLastParts;
   const addressParts = address.split("/");
-  return patternParts.length === addressParts.length &&
-    patternParts.every((part, index) => oscMatchPart(part, addressParts[index]));
+  return parts.length === addressParts.length &&
+    parts.every((part, index) => part !== undefined && oscMatchPart(part, addressParts[index]));
 }

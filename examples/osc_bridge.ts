@@ -58,6 +58,8 @@ const options = parseArgs({
 const live = options.live;
 /** How long the demo runs; live mode runs until Ctrl-C. */
 const DEMO_MS = 3000;
+/** The longest address pattern the bridge matches: its own methods' addresses are 7 characters. */
+const MAX_ADDRESS_LENGTH = 256;
 /** Game and bridge update every 16 ms: one frame at 60 Hz. */
 const FRAME_MS = 16;
 /**
@@ -131,7 +133,7 @@ const oscOut = await bind(0);
 const oscIn = await bind(controllerPort);
 const bridge = new Host(await udpSocket(0), { protocol: 0x05c0 });
 const toGame: Peer = bridge.connect(gameSocket.address);
-const counts = { oscIn: 0, oscOut: 0, malformed: 0 };
+const counts = { oscIn: 0, oscOut: 0, malformed: 0, refused: 0 };
 
 /** Sends one OSC packet to the music tool. */
 function sendMusic(packet: OscMessage | OscBundle): void {
@@ -140,16 +142,18 @@ function sendMusic(packet: OscMessage | OscBundle): void {
 }
 
 /**
- * The bridge's OSC methods, by address: what each does with a message's arguments. `send` returns false, and
- * queues nothing, once the game's peer is leaving or gone.
+ * The bridge's OSC methods, by address: each takes a message's arguments and says whether it made a game message of
+ * them. `send` returns false, and queues nothing, once the game's peer is leaving or gone; it throws a RangeError
+ * while the queue to the game is full (a controller flooding the bridge), which the caller counts.
  */
-const oscMethods: Record<string, (args: unknown[]) => void> = {
+const oscMethods: Record<string, (args: unknown[]) => boolean> = {
   "/paddle": ([value]) => {
-    if (!Number.isFinite(value)) return; // NaN would reach a note and throw
+    if (typeof value !== "number" || !Number.isFinite(value)) return false; // NaN would reach a note and throw
     // Clamped here, as the game clamps it: the music tool heard 3 where the paddle stopped at 1 (a review).
-    const y = Math.min(1, Math.max(0, value as number));
-    toGame.send({ t: "paddle", y }, { mode: "sequenced", channel: 1 });
+    const y = Math.min(1, Math.max(0, value));
+    if (!toGame.send({ t: "paddle", y }, { mode: "sequenced", channel: 1 })) return false;
     sendMusic({ address: "/game/paddle", types: "f", args: [y] });
+    return true;
   },
   "/fire": () => toGame.send({ t: "fire" }),
 };
@@ -169,11 +173,26 @@ oscIn.on("message", (datagram) => {
   const messages = (packet: OscMessage | OscBundle): OscMessage[] =>
     "elements" in packet ? packet.elements.flatMap(messages) : [packet];
   for (const message of messages(packet)) {
+    // Matching costs the pattern's length times each method's address: a stranger's 60 KB pattern is refused first.
+    if (message.address.length > MAX_ADDRESS_LENGTH) {
+      console.log(`bridge: no game message for an OSC address of ${message.address.length} characters`);
+      continue;
+    }
     // A message's address is a pattern (OSC 1.0): it goes to every method it matches, "/*" to both.
-    const matched = Object.keys(oscMethods).filter((address) => oscMatch(message.address, address));
-    for (const address of matched) oscMethods[address](message.args);
-    if (!matched.length) console.log(`bridge: no game message for OSC ${message.address}`);
-    else if (matched[0] !== message.address) console.log(`bridge: OSC pattern ${message.address} reached ${matched}`);
+    const reached: string[] = [];
+    for (const address of Object.keys(oscMethods)) {
+      if (!oscMatch(message.address, address)) continue;
+      try {
+        if (oscMethods[address](message.args)) reached.push(address);
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        counts.refused++; // the queue to the game is full: this message is dropped, the next may go
+      }
+    }
+    // Quoted as JSON: an address from the network may hold a terminal's escape sequences.
+    const shown = JSON.stringify(message.address) + (message.types && ` ${message.types}`);
+    if (!reached.length) console.log(`bridge: no game message for OSC ${shown}`);
+    else if (reached[0] !== message.address) console.log(`bridge: OSC pattern ${shown} reached ${reached.join(", ")}`);
   }
 });
 
@@ -203,11 +222,14 @@ let demoFrame = 0;
 const controller = live ? undefined : await bind(0);
 musicTool?.on("message", (datagram) => console.log(`music tool got: ${show(decodeOsc(new Uint8Array(datagram)))}`));
 
-/** Every 10 frames the stand-in controller moves the fader; it fires twice and sends one broken datagram. */
+/**
+ * Every 10 frames the stand-in controller moves the fader; it fires twice and sends one broken datagram. The demo
+ * ends after DEMO_MS of its frames, so a slow machine shows the same script.
+ */
 function stepController(): void {
   if (!controller || toGame.state !== "connected") return;
   const send = (bytes: Uint8Array) => controller.send(bytes, oscIn.address().port, "127.0.0.1");
-  demoFrame++;
+  if (++demoFrame > DEMO_MS / FRAME_MS) return finish();
   if (demoFrame % 10 === 0) {
     send(encodeOsc({ address: "/paddle", types: "f", args: [0.5 + 0.4 * Math.sin(demoFrame / 20)] }));
   }
@@ -233,7 +255,8 @@ const frames = setInterval(() => {
 }, FRAME_MS);
 let finish = () => {};
 const finished = new Promise<void>((resolve) => finish = resolve);
-const timer = live ? undefined : setTimeout(finish, DEMO_MS);
+// A demo that never connects ends too, at ten times its length.
+const timer = live ? undefined : setTimeout(finish, 10 * DEMO_MS);
 Deno.addSignalListener("SIGINT", finish);
 await finished;
 clearTimeout(timer);
@@ -242,4 +265,7 @@ clearInterval(frames);
 bridge.close();
 game.close();
 for (const socket of [oscIn, oscOut, musicTool, controller]) socket?.close();
-console.log(`OSC datagrams in ${counts.oscIn}, out ${counts.oscOut}, malformed dropped ${counts.malformed}`);
+console.log(
+  `OSC datagrams in ${counts.oscIn}, out ${counts.oscOut}, malformed dropped ${counts.malformed}` +
+    (counts.refused ? `, messages refused by a full queue ${counts.refused}` : ""),
+);

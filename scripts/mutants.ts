@@ -1687,20 +1687,20 @@ const MUTANTS: Mutant[] = [
   {
     name: "a ! first in an OSC pattern's set does not negate it",
     file: "osc.ts",
-    edits: [['const negate = inside[0] === "!";', "const negate = false;"]],
+    edits: [['const negated = inside[0] === "!";', "const negated = false;"]],
   },
   {
-    name: "an OSC pattern's [ or { never closed matches as if the pattern ended there",
+    name: "an OSC pattern's [ never closed matches as if the pattern ended there",
     file: "osc.ts",
-    edits: [["if (end < 0) return;", "if (end < 0) return steps;"]],
+    edits: [[
+      'const end = part.indexOf("]", part[at + 1] === "!" ? at + 3 : at + 2);\n      if (end < 0) return undefined;',
+      'const end = part.indexOf("]", part[at + 1] === "!" ? at + 3 : at + 2);\n      if (end < 0) return { steps, minLength };',
+    ]],
   },
   {
     name: "an OSC pattern of more parts than the address matches its first parts",
     file: "osc.ts",
-    edits: [[
-      "return patternParts.length === addressParts.length &&",
-      "return patternParts.length >= addressParts.length &&",
-    ]],
+    edits: [["return parts.length === addressParts.length &&", "return parts.length >= addressParts.length &&"]],
   },
   {
     name: "a - last in an OSC pattern's set makes a range with the ]",
@@ -1710,7 +1710,32 @@ const MUTANTS: Mutant[] = [
   {
     name: "a ] right after [! ends an OSC pattern's set",
     file: "osc.ts",
-    edits: [['+(part[at + 1] === "!")', "0"]],
+    edits: [['part[at + 1] === "!" ? at + 3 : at + 2', "at + 2"]],
+  },
+  {
+    name: "an OSC pattern part as long as the address part is refused before it is matched",
+    file: "osc.ts",
+    edits: [["if (minLength > text.length) return false;", "if (minLength >= text.length) return false;"]],
+  },
+  {
+    name: "an OSC pattern's list counts its first option, not its shortest, toward the least it matches",
+    file: "osc.ts",
+    edits: [["minLength += shortest;", "minLength += options[0].length;"]],
+  },
+  {
+    name: "the last character of an OSC pattern's ASCII range is left out",
+    file: "osc.ts",
+    edits: [["code <= Math.min(to, 127); code++", "code < Math.min(to, 127); code++"]],
+  },
+  {
+    name: "oscMatch keeps matching the first pattern it compiled",
+    file: "osc.ts",
+    edits: [["if (pattern !== oscLastPattern) {", "if (!oscLastParts.length) {"]],
+  },
+  {
+    name: "a set's range past ASCII is left out of an OSC pattern",
+    file: "osc.ts",
+    edits: [["if (to > 127) wide.push([Math.max(from, 128), to]);", ""]],
   },
 ];
 
