@@ -52,7 +52,7 @@ const OSC_TAGS: Record<string, [needs: string, method?: string]> = {
   c: ["a string of one character", "Uint32"],
   s: ["a string without NUL"],
   S: ["a string without NUL"],
-  b: ["a Uint8Array"],
+  b: ["a Uint8Array of less than 2 ** 31 bytes"],
   m: ["a Uint8Array of 4 bytes"],
   T: ["true"],
   F: ["false"],
@@ -284,7 +284,8 @@ export function encodeOsc(packet: OscMessage | OscBundle): Uint8Array {
   /** Claims `byteCount` bytes and their padding; returns where they start. Read `bytes` and `view` after it. */
   const claim = (byteCount: number): number => {
     const start = length;
-    length += byteCount + 3 & ~3;
+    // The padding as -byteCount & 3: `byteCount + 3 & ~3` wraps to a negative int32 for a blob near 2 ** 31 bytes.
+    length += byteCount + (-byteCount & 3);
     if (length > bytes.length) {
       const grown = new Uint8Array(length * 2);
       grown.set(bytes);

@@ -176,6 +176,15 @@ Deno.test("encodeOsc() grows its buffer for a message far past 64 bytes, and lon
   assert.deepEqual(decodeOsc(encodeOsc(message)), message);
 });
 
+Deno.test("encodeOsc() writes a string of 3-byte UTF-8 characters whole wherever it ends in the buffer", () => {
+  // "€" is one UTF-16 unit and 3 bytes of UTF-8, the most a unit takes: each length below ends the string at
+  // another place in the first 64-byte buffer or just past it, where a string given too little room was cut.
+  for (let count = 0; count <= 40; count++) {
+    const message = { address: "/a", types: "s", args: ["€".repeat(count)] };
+    assert.deepEqual(decodeOsc(encodeOsc(message)), message, `${count} characters`);
+  }
+});
+
 // ─── Bundles ────────────────────────────────────────────────────────────────
 
 /** `depth` bundles, one inside the other, around one message. */
@@ -587,8 +596,8 @@ const BAD_ARGS: { tag: string; value: unknown; error: "RangeError" | "TypeError"
   { tag: "c", value: "", error: "TypeError", needs: "a string of one character" },
   { tag: "c", value: 120, error: "TypeError", needs: "a string of one character" },
   { tag: "c", value: null, error: "TypeError", needs: "a string of one character" },
-  { tag: "b", value: [1, 2], error: "TypeError", needs: "a Uint8Array" },
-  { tag: "b", value: new ArrayBuffer(2), error: "TypeError", needs: "a Uint8Array" },
+  { tag: "b", value: [1, 2], error: "TypeError", needs: "a Uint8Array of less than 2 ** 31 bytes" },
+  { tag: "b", value: new ArrayBuffer(2), error: "TypeError", needs: "a Uint8Array of less than 2 ** 31 bytes" },
   { tag: "m", value: [0, 0x90, 60, 100], error: "TypeError", needs: "a Uint8Array of 4 bytes" },
   {
     tag: "m",
@@ -656,6 +665,17 @@ Deno.test("encodeOsc() reads a hole in args or elements as undefined, never skip
   });
 });
 
+Deno.test("encodeOsc() refuses a blob of 2 ** 31 bytes, whose size does not fit the int32 before it", () => {
+  // A Uint8Array that says it holds 2 ** 31 bytes, with none behind it (a machine may not lend a test 2 GiB):
+  // encodeOsc reads its length and stops.
+  const blob = Object.defineProperty(new Uint8Array(0), "length", { value: 2 ** 31 });
+  assert.throws(() => encodeOsc({ address: "/b", types: "b", args: [blob] }), {
+    name: "RangeError",
+    message: "Cannot encode OSC message /b: argument 0 (type tag 'b') is a Uint8Array of 2147483648 bytes: " +
+      "it must be a Uint8Array of less than 2 ** 31 bytes",
+  });
+});
+
 // ─── Time ───────────────────────────────────────────────────────────────────
 
 Deno.test("oscTime() counts seconds from 1900 in the high 32 bits and a binary fraction in the low 32", () => {
@@ -685,6 +705,25 @@ Deno.test("oscTimeToMs() reads back what oscTime() wrote, to a microsecond, from
     const ms = firstMs + next() * (lastMs - firstMs);
     assert.ok(Math.abs(oscTimeToMs(oscTime(ms)) - ms) <= 0.0005, `${ms}`);
   }
+});
+
+Deno.test("oscTime() gives each whole millisecond's timetag exactly, the fraction rounded to the nearest 2 ** -32 s", () => {
+  // The timetag as bigint arithmetic gives it: ms * 2 ** 32 / 1000 from 1900, rounded to nearest (never a tie: that
+  // takes ms * 2 ** 32 to end in 500, an odd multiple of 4).
+  const exact = (ms: number) => BigInt.asUintN(64, (((BigInt(ms) + 2208988800000n) << 32n) + 500n) / 1000n);
+  // Every ms of a second at each end of the window, and of one in between: past 2036 a fraction times 2 ** 32 is
+  // past 2 ** 53, where a float can no longer hold every bit.
+  for (const second of [Date.UTC(1968, 0, 20, 3, 14, 8), 1_700_000_000_000, Date.UTC(2104, 1, 26, 9, 42, 23)]) {
+    for (let ms = second; ms < second + 1000; ms++) assert.equal(oscTime(ms), exact(ms), `${ms}`);
+  }
+});
+
+Deno.test("oscTimeToMs() rounds a timetag's fraction to the nearest microsecond, its lowest bit included", () => {
+  // 6443 / 2 ** 32 s is 1.50013 µs and 6442 / 2 ** 32 s is 1.49990 µs: one bit apart, either side of the half.
+  const unixEpoch = 2208988800n << 32n;
+  assert.equal(oscTimeToMs(unixEpoch + 6443n), 0.002);
+  assert.equal(oscTimeToMs(unixEpoch + 6442n), 0.001);
+  assert.equal(oscTimeToMs(unixEpoch + 4294967295n), 1000); // 1 s less 233 ps rounds up to the next second
 });
 
 Deno.test("oscTimeToMs() gives -Infinity for the timetag that means immediately", () => {

@@ -1732,6 +1732,27 @@ const MUTANTS: Mutant[] = [
     file: "osc.ts",
     edits: [["if (pattern !== oscLastPattern) {", "if (!oscLastParts.length) {"]],
   },
+  // ─── osc.ts: gaps a sample of 250 mutants found (2026-12-04) ────────────────
+  {
+    name: "oscTime() splits seconds from milliseconds by 1001",
+    file: "osc.ts",
+    edits: [["Math.floor(unixMs / 1000)", "Math.floor(unixMs / 1001)"]],
+  },
+  {
+    name: "oscTimeToMs() drops a timetag fraction's lowest bit",
+    file: "osc.ts",
+    edits: [["timetag & 0xffffffffn", "timetag & 0xfffffffen"]],
+  },
+  {
+    name: "encodeOsc() claims 2 bytes a UTF-16 unit for a string, where UTF-8 takes up to 3",
+    file: "osc.ts",
+    edits: [["claim(value.length * 3 + 1)", "claim(value.length * 2 + 1)"]],
+  },
+  {
+    name: "encodeOsc() lets a blob of 2 ** 31 bytes through, whose size an int32 cannot hold",
+    file: "osc.ts",
+    edits: [["value.length < 2 ** 31", "value.length <= 2 ** 31"]],
+  },
   {
     name: "a set's range past ASCII is left out of an OSC pattern",
     file: "osc.ts",
