@@ -1,6 +1,7 @@
 /**
  * `deno task build`: bundles mod.ts into dist/mod.js (ESM, minified, source map,
  * metafile) with esbuild alone, as a user's bundler would; emits dist/mod.d.ts;
+ * the same for osc.ts, a module of its own (dist/osc.js, its map, dist/osc.d.ts);
  * and prints the minified and gzip -9 sizes of the whole file, of each import a
  * user makes (tree-shaken), and of each section of mod.ts. Exits 1 past the
  * ceiling.
@@ -74,10 +75,18 @@ for (const { label, names, aimBytes } of IMPORTS) {
   ]);
 }
 
-// osc.ts, a module of its own beside mod.ts (mod.ts has no room for it under the ceiling).
+// osc.ts, a module of its own beside mod.ts (mod.ts has no room for it under the ceiling): dist/osc.js for those who
+// copy JavaScript, as dist/mod.js is.
 {
-  const result = await esbuild.build({ ...common, entryPoints: [new URL("osc.ts", root).pathname], write: false });
-  const bytes = result.outputFiles[0].contents;
+  const result = await esbuild.build({
+    ...common,
+    entryPoints: [new URL("osc.ts", root).pathname],
+    outfile: new URL("osc.js", dist).pathname,
+    sourcemap: true,
+    write: false,
+  });
+  for (const file of result.outputFiles) await Deno.writeFile(file.path, file.contents);
+  const bytes = result.outputFiles.find((file) => file.path.endsWith(".js"))!.contents;
   rows.push(["osc.ts (a module of its own)", String(bytes.length), String(gzipBytes(bytes)), "", ""]);
 }
 
@@ -93,25 +102,30 @@ for (const [i, banner] of banners.entries()) {
 }
 esbuild.stop();
 
-// Declarations: mod.ts imports nothing, so one program over it is the whole API.
-const program = ts.createProgram([new URL("mod.ts", root).pathname], {
-  declaration: true,
-  emitDeclarationOnly: true,
-  target: ts.ScriptTarget.ES2022,
-  lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
-  allowImportingTsExtensions: true,
-  strict: true,
-});
-let declarations = "";
-const emitted = program.emit(undefined, (name, text) => {
-  if (name.endsWith(".d.ts")) declarations = text;
-});
-const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics];
-if (diagnostics.length || !declarations) {
-  console.error(ts.formatDiagnostics(diagnostics, ts.createCompilerHost({})));
-  Deno.exit(1);
-}
+// Declarations: mod.ts and osc.ts import nothing, so one program over each is the whole API.
+const declarationsOf = (module: string) => {
+  const program = ts.createProgram([new URL(module, root).pathname], {
+    declaration: true,
+    emitDeclarationOnly: true,
+    target: ts.ScriptTarget.ES2022,
+    lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+    allowImportingTsExtensions: true,
+    strict: true,
+  });
+  let declarations = "";
+  const emitted = program.emit(undefined, (name, text) => {
+    if (name.endsWith(".d.ts")) declarations = text;
+  });
+  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics];
+  if (diagnostics.length || !declarations) {
+    console.error(ts.formatDiagnostics(diagnostics, ts.createCompilerHost({})));
+    Deno.exit(1);
+  }
+  return declarations;
+};
+const declarations = declarationsOf("mod.ts");
 await Deno.writeTextFile(new URL("mod.d.ts", dist), declarations);
+await Deno.writeTextFile(new URL("osc.d.ts", dist), declarationsOf("osc.ts"));
 
 /** A markdown table, so the README's size tables are this output pasted. */
 function table(head: string[], body: string[][]): string {
@@ -124,7 +138,10 @@ function table(head: string[], body: string[][]): string {
 console.log(table(["import", "minified", "gzip -9", "aim", "ceiling"], rows));
 console.log();
 console.log(table(["section of mod.ts (alone)", "minified", "gzip -9"], sections));
-console.log(`wrote dist/mod.js, dist/mod.js.map, dist/meta.json, dist/mod.d.ts (${declarations.length} bytes)`);
+console.log(
+  `wrote dist/mod.js, dist/mod.js.map, dist/meta.json, dist/mod.d.ts (${declarations.length} bytes), dist/osc.js, ` +
+    "dist/osc.js.map, dist/osc.d.ts",
+);
 if (over) {
   console.error(`OVER THE CEILING: the whole library must be at most ${CEILING_BYTES} bytes minified + gzip -9.`);
   Deno.exit(1);

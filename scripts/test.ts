@@ -33,7 +33,14 @@ async function typeScriptFiles(): Promise<string[]> {
 const allTypeScript = await typeScriptFiles();
 
 /** The build's output that is committed. */
-const DIST_FILES = ["dist/mod.js", "dist/mod.js.map", "dist/mod.d.ts"];
+const DIST_FILES = [
+  "dist/mod.js",
+  "dist/mod.js.map",
+  "dist/mod.d.ts",
+  "dist/osc.js",
+  "dist/osc.js.map",
+  "dist/osc.d.ts",
+];
 
 function readOrEmpty(file: string): string {
   try {
