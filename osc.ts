@@ -33,10 +33,16 @@
 const OSC_MAX_BUNDLE_DEPTH = 32;
 /** Seconds from the NTP epoch, 1900-01-01, to the Unix epoch, 1970-01-01: 70 years with 17 leap days. */
 const NTP_UNIX_OFFSET_SECONDS = 2208988800;
-/** Every type tag this codec reads and writes. */
+/** Every type tag of an argument this codec reads and writes; `[` and `]` around tags make an array of them. */
 const OSC_TYPE_TAGS = "ifsbhdtTFNIcrmS";
-/** A type tag string as OSC_TYPE_TAGS allows it: a comma, then known tags. */
-const OSC_TYPE_TAG_STRING = /^,[ifsbhdtTFNIcrmS]*$/;
+/** A type tag string as OSC_TYPE_TAGS allows it: a comma, then known tags and brackets (that they pair: oscArrayDepth). */
+const OSC_TYPE_TAG_STRING = /^,[ifsbhdtTFNIcrmS[\]]*$/;
+/**
+ * Arrays nest at most this deep, as bundles do: a decoded message's arrays
+ * stay off a caller's call stack, and an array that holds itself, given to
+ * encodeOsc, ends here.
+ */
+const OSC_MAX_ARRAY_DEPTH = 32;
 /**
  * Each type tag: what its argument must be, as encodeOsc's errors say it, and
  * for a number the DataView method (`get`/`set` and this name) that reads and
@@ -82,9 +88,11 @@ const oscTextEncoder = /* @__PURE__ */ new TextEncoder();
  * | `r` | number, 0xRRGGBBAA | uint32 |
  * | `m` | Uint8Array of 4: port, status, data 1, data 2 | 4 bytes |
  * | `T` / `F` / `N` / `I` | `true` / `false` / `null` / `Infinity` | nothing |
+ * | `[` … `]` | an array of the arguments of the tags between them | those arguments |
  *
- * Arrays (`[`, `]`) are not supported: {@linkcode decodeOsc} rejects them,
- * like any tag not in this table, with a RangeError.
+ * Arrays, OSC 1.1's `[` and `]` (SuperCollider's servers take them, liblo 0.31
+ * does not), nest up to 32 deep: `types: "s[fi]"` and `args: ["sine", [440,
+ * 2]]`. Any other tag {@linkcode decodeOsc} rejects with a RangeError.
  *
  * @example
  * ```ts
@@ -257,6 +265,43 @@ function oscInferTag(value: unknown): string {
 }
 
 /**
+ * How deep the arrays of a type tag string nest (0 without any), or -1 when a
+ * `[` is never closed or a `]` closes none.
+ */
+function oscArrayDepth(types: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const tag of types) {
+    if (tag === "[") deepest = Math.max(deepest, ++depth);
+    else if (tag === "]" && --depth < 0) return -1;
+  }
+  return depth ? -1 : deepest;
+}
+
+/** Where the `]` is that closes the array whose tags start at `from`, in a type tag string whose brackets pair. */
+function oscArrayEnd(types: string, from: number): number {
+  let depth = 0;
+  let at = from;
+  for (; types[at] !== "]" || depth; at++) {
+    if (types[at] === "[") depth++;
+    else if (types[at] === "]") depth--;
+  }
+  return at;
+}
+
+/** How many arguments a type tag string's outermost tags stand for: an array's `[`…`]` counts one. */
+function oscTopLevelCount(types: string): number {
+  let depth = 0;
+  let count = 0;
+  for (const tag of types) {
+    if (!depth) count++; // a ] is never at depth 0 in a string whose brackets pair
+    if (tag === "[") depth++;
+    else if (tag === "]") depth--;
+  }
+  return count;
+}
+
+/**
  * Encodes an OSC 1.0 message or bundle into the bytes of one datagram.
  *
  * @param packet a message `{ address, types?, args }` or a bundle `{ timetag, elements }`
@@ -265,8 +310,8 @@ function oscInferTag(value: unknown): string {
  *   not start with `/`, an argument that does not match its type tag or that
  *   has no tag to infer, an unknown tag; the message names the place, such as
  *   `argument 1` of a message in `bundle element 2.0`
- * @throws {RangeError} when a number is out of its tag's range, or bundles nest
- *   deeper than 32
+ * @throws {RangeError} when a number is out of its tag's range, or bundles or
+ *   arrays nest deeper than 32
  *
  * @example The OSC 1.0 specification's first example message
  * ```ts
@@ -302,12 +347,12 @@ export function encodeOsc(packet: OscMessage | OscBundle): Uint8Array {
       (ok, subject, value, needs, error = TypeError) => {
         if (!ok) throw new error(`Cannot encode OSC${where}: ${subject} is ${oscDescribe(value)}: it must be ${needs}`);
       };
-    /** Checks argument `index`, or a bundle's timetag, against its type tag and writes it. */
-    const writeArg = (tag: string, value: unknown, index?: number): void => {
+    /** Checks argument `place` ("1", or "1.0" in an array), or a bundle's timetag, against its type tag and writes it. */
+    const writeArg = (tag: string, value: unknown, place?: string): void => {
       const [needs, method] = OSC_TAGS[tag];
       const fits: (ok: unknown, error?: ErrorConstructor) => asserts ok = (ok, error) => {
         if (!ok) {
-          check(ok, index === undefined ? "the timetag" : `argument ${index} (type tag '${tag}')`, value, needs, error);
+          check(ok, place === undefined ? "the timetag" : `argument ${place} (type tag '${tag}')`, value, needs, error);
         }
       };
       if (tag === "c") {
@@ -364,27 +409,65 @@ export function encodeOsc(packet: OscMessage | OscBundle): Uint8Array {
     );
     where = ` message ${address}${where}`;
     check(Array.isArray(args), "args", args, "an array");
+    /** The tags of `arg`, argument `place`, when the message has no `types`: an array's inside `[` and `]`. */
+    const inferTags = (arg: unknown, place: string, depth: number): string => {
+      if (Array.isArray(arg)) {
+        if (depth >= OSC_MAX_ARRAY_DEPTH) {
+          throw new RangeError(
+            `Cannot encode OSC${where}: argument ${place} nests arrays deeper than ${OSC_MAX_ARRAY_DEPTH} (a cycle?)`,
+          );
+        }
+        return `[${Array.from(arg, (item, index) => inferTags(item, `${place}.${index}`, depth + 1)).join("")}]`;
+      }
+      const tag = oscInferTag(arg);
+      check(
+        tag,
+        `argument ${place}`,
+        arg,
+        "a number, string, bigint, boolean, null, Uint8Array or an array of them, or types must give its tag",
+      );
+      return tag;
+    };
     const types = packet.types === undefined
-      ? Array.from(args, (arg, index) => {
-        const tag = oscInferTag(arg);
-        check(
-          tag,
-          `argument ${index}`,
-          arg,
-          "a number, string, bigint, boolean, null or Uint8Array, or types must give its tag",
-        );
-        return tag;
-      }).join("")
+      ? Array.from(args, (arg, index) => inferTags(arg, String(index), 0)).join("")
       : packet.types;
     check(
-      typeof types === "string" && types.length === args.length && OSC_TYPE_TAG_STRING.test("," + types),
+      typeof types === "string" && OSC_TYPE_TAG_STRING.test("," + types) && oscArrayDepth(types) >= 0 &&
+        oscTopLevelCount(types) === args.length,
       "types",
       types,
-      `a string of the tags ${OSC_TYPE_TAGS}, one per argument, without a leading comma`,
+      `a string of the tags ${OSC_TYPE_TAGS}, one per argument ([ and ] around an array's), without a leading comma`,
     );
+    if (oscArrayDepth(types) > OSC_MAX_ARRAY_DEPTH) {
+      throw new RangeError(`Cannot encode OSC${where}: types nest arrays deeper than ${OSC_MAX_ARRAY_DEPTH}`);
+    }
     writeArg("s", address);
     writeArg("s", "," + types);
-    for (let index = 0; index < args.length; index++) writeArg(types[index], args[index], index);
+    /** The next tag of types to write. */
+    let next = 0;
+    /** Writes `values` by the tags from `next` to the `]` that closes them, or to the end; `path` names their array. */
+    const writeValues = (values: unknown[], path: string): void => {
+      for (let index = 0; next < types.length && types[next] !== "]"; index++) {
+        const tag = types[next++];
+        const place = path + index;
+        // An index, not forEach: a hole reads as undefined (see bundles above).
+        const value = values[index];
+        if (tag !== "[") {
+          writeArg(tag, value, place);
+          continue;
+        }
+        const count = oscTopLevelCount(types.slice(next, oscArrayEnd(types, next)));
+        check(
+          Array.isArray(value) && value.length === count,
+          `argument ${place} (type tag '[')`,
+          value,
+          `an array of ${count} value${count === 1 ? "" : "s"}, one per tag between its [ and ]`,
+        );
+        writeValues(value, place + ".");
+        next++; // past its ]
+      }
+    };
+    writeValues(args, "");
   };
   write(packet, "", 0);
   return bytes.slice(0, length);
@@ -397,7 +480,7 @@ export function encodeOsc(packet: OscMessage | OscBundle): Uint8Array {
  *
  * Strict: sizes must be multiples of 4, padding must be zero, strings must end
  * with a NUL inside their packet, every byte must belong to the packet, and
- * bundles nest at most 32 deep. A size is checked against the bytes that
+ * bundles and arrays nest at most 32 deep. A size is checked against the bytes that
  * remain before anything is copied. Tell the two results apart with
  * `"elements" in packet`.
  *
@@ -488,11 +571,26 @@ export function decodeOsc(bytes: Uint8Array): OscMessage | OscBundle {
     const types = readString(end, "the type tag string");
     // Checked before any argument is read: an unknown tag has an unknown size.
     if (!OSC_TYPE_TAG_STRING.test(types)) {
-      malformed(`a type tag string that is not "," then tags from ${OSC_TYPE_TAGS}`, tagsAt);
+      malformed(`a type tag string that is not "," then tags from ${OSC_TYPE_TAGS} and [ ]`, tagsAt);
     }
+    const arrayDepth = oscArrayDepth(types);
+    if (arrayDepth < 0) malformed("a type tag string whose [ and ] do not pair", tagsAt);
+    if (arrayDepth > OSC_MAX_ARRAY_DEPTH) malformed(`arrays nested deeper than ${OSC_MAX_ARRAY_DEPTH}`, tagsAt);
     const args: unknown[] = [];
+    /** The arrays open around the next argument, the message's args first: it goes into the last. */
+    const open = [args];
     for (let index = 1; index < types.length; index++) {
       const tag = types[index];
+      if (tag === "[") {
+        const array: unknown[] = [];
+        open[open.length - 1].push(array);
+        open.push(array);
+        continue;
+      }
+      if (tag === "]") {
+        open.pop();
+        continue;
+      }
       const method = OSC_TAGS[tag][1];
       let value = OSC_CONSTANTS[tag];
       if (method) {
@@ -509,7 +607,7 @@ export function decodeOsc(bytes: Uint8Array): OscMessage | OscBundle {
         const at = take(byteLength, end, `a blob of size ${byteLength}`);
         value = input.slice(at, at + byteLength);
       }
-      args.push(value);
+      open[open.length - 1].push(value);
     }
     if (offset < end) malformed(`${end - offset} bytes after the last argument`);
     return { address, types: types.slice(1), args };

@@ -185,6 +185,35 @@ Deno.test("encodeOsc() writes a string of 3-byte UTF-8 characters whole wherever
   }
 });
 
+// ─── Arrays ─────────────────────────────────────────────────────────────────
+
+Deno.test("encodeOsc() writes an array between [ and ] byte for byte as osc.js 2.4.5 does: /s_new s[fi]i", () => {
+  const message = { address: "/s_new", types: "s[fi]i", args: ["sine", [440, 2], 7] };
+  const bytes = encodeOsc(message);
+  // osc.js's writePacket of the same message: the tags hold the brackets, the arguments follow flat.
+  assert.deepEqual(bytes, hex("2f735f6e 65770000 2c735b66 695d6900 73696e65 00000000 43dc0000 00000002 00000007"));
+  assert.deepEqual(decodeOsc(bytes), message);
+});
+
+Deno.test("encodeOsc() infers an array's tags, nested and empty ones too, and decodeOsc() gives them back", () => {
+  const bytes = encodeOsc({ address: "/x", args: [[1, [0.5, "a"], []], true] });
+  assert.deepEqual(decodeOsc(bytes), { address: "/x", types: "[i[fs][]]T", args: [[1, [0.5, "a"], []], true] });
+});
+
+Deno.test("arrays nest 32 deep both ways, and an array that holds itself is refused", () => {
+  let deep: unknown[] = [7];
+  for (let level = 1; level < 32; level++) deep = [deep];
+  const message = { address: "/deep", types: "[".repeat(32) + "i" + "]".repeat(32), args: [deep] };
+  assert.deepEqual(decodeOsc(encodeOsc({ address: "/deep", args: [deep] })), message);
+  assert.throws(() => encodeOsc({ address: "/deep", args: [[deep]] }), {
+    name: "RangeError",
+    message: `Cannot encode OSC message /deep: argument ${"0.".repeat(32)}0 nests arrays deeper than 32 (a cycle?)`,
+  });
+  const cycle: unknown[] = [];
+  cycle.push(cycle);
+  assert.throws(() => encodeOsc({ address: "/c", args: [cycle] }), { name: "RangeError", message: /a cycle\?/ });
+});
+
 // ─── Bundles ────────────────────────────────────────────────────────────────
 
 /** `depth` bundles, one inside the other, around one message. */
@@ -289,7 +318,7 @@ const MALFORMED: { name: string; bytes: number[]; error: "RangeError" | "TypeErr
     name: "a type tag string without its comma",
     bytes: ascii("/a\0\0if\0\0"),
     error: "RangeError",
-    message: 'a type tag string that is not "," then tags from ifsbhdtTFNIcrmS at byte 4',
+    message: 'a type tag string that is not "," then tags from ifsbhdtTFNIcrmS and [ ] at byte 4',
   },
   {
     name: "a type tag string with no NUL",
@@ -307,13 +336,37 @@ const MALFORMED: { name: string; bytes: number[]; error: "RangeError" | "TypeErr
     name: "an unknown type tag",
     bytes: ascii("/a\0\0,iq\0\0\0\0\x01"),
     error: "RangeError",
-    message: 'a type tag string that is not "," then tags from ifsbhdtTFNIcrmS at byte 4',
+    message: 'a type tag string that is not "," then tags from ifsbhdtTFNIcrmS and [ ] at byte 4',
   },
   {
-    name: "an array tag, which is not supported",
-    bytes: ascii("/a\0\0,[i]\0\0\0\0\0\0\0\x01"),
+    name: "an array never closed",
+    bytes: ascii("/a\0\0,[i\0\0\0\0\x01"),
     error: "RangeError",
-    message: 'a type tag string that is not "," then tags from ifsbhdtTFNIcrmS at byte 4',
+    message: "a type tag string whose [ and ] do not pair at byte 4",
+  },
+  {
+    name: "a ] that closes no array",
+    bytes: ascii("/a\0\0,i]\0\0\0\0\x01"),
+    error: "RangeError",
+    message: "a type tag string whose [ and ] do not pair at byte 4",
+  },
+  {
+    name: "a ] before its [",
+    bytes: ascii("/a\0\0,][\0\0\0\0\0"),
+    error: "RangeError",
+    message: "a type tag string whose [ and ] do not pair at byte 4",
+  },
+  {
+    name: "arrays nested 33 deep",
+    bytes: ascii("/a\0\0," + "[".repeat(33) + "]".repeat(33) + "\0"),
+    error: "RangeError",
+    message: "arrays nested deeper than 32 at byte 4",
+  },
+  {
+    name: "an int in an array cut off by the end",
+    bytes: ascii("/a\0\0,[i]\0\0\0\0"),
+    error: "RangeError",
+    message: "an argument of type 'i' that runs past the end at byte 12",
   },
   {
     name: "an int cut off by the end",
@@ -474,8 +527,10 @@ Deno.test("decodeOsc() rejects a value that is not a Uint8Array with a TypeError
 // ─── Caller mistakes ────────────────────────────────────────────────────────
 
 /** What encodeOsc's errors say a tag string, an argument without types, and an 'i' or 'h' argument must be. */
-const TYPES_NEEDS = "a string of the tags ifsbhdtTFNIcrmS, one per argument, without a leading comma";
-const INFER_NEEDS = "a number, string, bigint, boolean, null or Uint8Array, or types must give its tag";
+const TYPES_NEEDS =
+  "a string of the tags ifsbhdtTFNIcrmS, one per argument ([ and ] around an array's), without a leading comma";
+const INFER_NEEDS =
+  "a number, string, bigint, boolean, null, Uint8Array or an array of them, or types must give its tag";
 const INT32 = "an integer number from -(2 ** 31) to 2 ** 31 - 1";
 const INT64 = "a bigint from -(2 ** 63) to 2 ** 63 - 1";
 
@@ -527,9 +582,46 @@ const MISTAKES: { packet: unknown; error: "RangeError" | "TypeError"; message: s
     message: `Cannot encode OSC message /a: argument 1 is an object: it must be ${INFER_NEEDS}`,
   },
   {
-    packet: { address: "/a", args: [[1, 2]] },
+    packet: { address: "/a", args: [[1, {}]] },
     error: "TypeError",
-    message: `Cannot encode OSC message /a: argument 0 is an array: it must be ${INFER_NEEDS}`,
+    message: `Cannot encode OSC message /a: argument 0.1 is an object: it must be ${INFER_NEEDS}`,
+  },
+  {
+    packet: { address: "/a", types: "[i", args: [[1]] },
+    error: "TypeError",
+    message: `Cannot encode OSC message /a: types is "[i": it must be ${TYPES_NEEDS}`,
+  },
+  {
+    packet: { address: "/a", types: "i]", args: [1] },
+    error: "TypeError",
+    message: `Cannot encode OSC message /a: types is "i]": it must be ${TYPES_NEEDS}`,
+  },
+  {
+    packet: { address: "/a", types: "[i]i", args: [[1]] },
+    error: "TypeError",
+    message: `Cannot encode OSC message /a: types is "[i]i": it must be ${TYPES_NEEDS}`,
+  },
+  {
+    packet: { address: "/a", types: "s[ii]", args: ["x", [1]] },
+    error: "TypeError",
+    message:
+      "Cannot encode OSC message /a: argument 1 (type tag '[') is an array: it must be an array of 2 values, one per tag between its [ and ]",
+  },
+  {
+    packet: { address: "/a", types: "[[i]]", args: [[5]] },
+    error: "TypeError",
+    message:
+      "Cannot encode OSC message /a: argument 0.0 (type tag '[') is 5: it must be an array of 1 value, one per tag between its [ and ]",
+  },
+  {
+    packet: { address: "/a", types: "[if]", args: [[1, "x"]] },
+    error: "TypeError",
+    message: "Cannot encode OSC message /a: argument 0.1 (type tag 'f') is \"x\": it must be a number",
+  },
+  {
+    packet: { address: "/a", types: "[".repeat(33) + "]".repeat(33), args: [[]] },
+    error: "RangeError",
+    message: "Cannot encode OSC message /a: types nest arrays deeper than 32",
   },
   {
     packet: { timetag: 1, elements: [] },
@@ -794,15 +886,29 @@ function randomPacket(next: () => number, depth: number): OscMessage | OscBundle
     const elements = Array.from({ length: Math.floor(next() * 4) }, () => randomPacket(next, depth - 1));
     return { timetag: BigInt(Math.floor(next() * 2 ** 32)) << 32n, elements };
   }
-  const types = Array.from({ length: Math.floor(next() * 6) }, () => TAGS[Math.floor(next() * TAGS.length)]).join("");
-  return {
-    address: "/" + "abc/é"[Math.floor(next() * 5)].repeat(Math.floor(next() * 9)),
-    types,
-    args: [...types].map((tag) => randomArg(next, tag)),
-  };
+  const [types, args] = randomArgs(next, 2);
+  return { address: "/" + "abc/é"[Math.floor(next() * 5)].repeat(Math.floor(next() * 9)), types, args };
 }
 
-Deno.test("decodeOsc(encodeOsc(packet)) gives back 5,000 random packets of every tag, bundles 3 deep", () => {
+/** Up to 5 random arguments and their tags, arrays among them up to `depth` deep. */
+function randomArgs(next: () => number, depth: number): [types: string, args: unknown[]] {
+  let types = "";
+  const args: unknown[] = [];
+  for (let count = Math.floor(next() * 6); count > 0; count--) {
+    if (depth > 0 && next() < 0.15) {
+      const [inner, items] = randomArgs(next, depth - 1);
+      types += `[${inner}]`;
+      args.push(items);
+    } else {
+      const tag = TAGS[Math.floor(next() * TAGS.length)];
+      types += tag;
+      args.push(randomArg(next, tag));
+    }
+  }
+  return [types, args];
+}
+
+Deno.test("decodeOsc(encodeOsc(packet)) gives back 5,000 random packets of every tag, bundles 3 deep, arrays 2", () => {
   const next = random(1);
   for (let round = 0; round < 5000; round++) {
     const packet = randomPacket(next, 3);
@@ -859,7 +965,7 @@ Deno.test("decodeOsc() lets only its own RangeError and TypeError escape for 100
     // NaN and a message without a type tag string (encodeOsc always writes one); and those decode
     // back to the same values.
     const encoded = encodeOsc(packet);
-    if (someMessage(packet, (message) => message.types === "" || message.args.some(Number.isNaN))) {
+    if (someMessage(packet, (message) => message.types === "" || message.args.flat(Infinity).some(Number.isNaN))) {
       assert.deepEqual(decodeOsc(encoded), packet, `input ${round}`);
     } else assert.deepEqual(encoded, bytes, `input ${round}`);
   }

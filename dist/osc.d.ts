@@ -32,9 +32,11 @@
  * | `r` | number, 0xRRGGBBAA | uint32 |
  * | `m` | Uint8Array of 4: port, status, data 1, data 2 | 4 bytes |
  * | `T` / `F` / `N` / `I` | `true` / `false` / `null` / `Infinity` | nothing |
+ * | `[` … `]` | an array of the arguments of the tags between them | those arguments |
  *
- * Arrays (`[`, `]`) are not supported: {@linkcode decodeOsc} rejects them,
- * like any tag not in this table, with a RangeError.
+ * Arrays, OSC 1.1's `[` and `]` (SuperCollider's servers take them, liblo 0.31
+ * does not), nest up to 32 deep: `types: "s[fi]"` and `args: ["sine", [440,
+ * 2]]`. Any other tag {@linkcode decodeOsc} rejects with a RangeError.
  *
  * @example
  * ```ts
@@ -143,8 +145,8 @@ export declare function oscTimeToMs(timetag: bigint): number;
  *   not start with `/`, an argument that does not match its type tag or that
  *   has no tag to infer, an unknown tag; the message names the place, such as
  *   `argument 1` of a message in `bundle element 2.0`
- * @throws {RangeError} when a number is out of its tag's range, or bundles nest
- *   deeper than 32
+ * @throws {RangeError} when a number is out of its tag's range, or bundles or
+ *   arrays nest deeper than 32
  *
  * @example The OSC 1.0 specification's first example message
  * ```ts
@@ -160,7 +162,7 @@ export declare function encodeOsc(packet: OscMessage | OscBundle): Uint8Array;
  *
  * Strict: sizes must be multiples of 4, padding must be zero, strings must end
  * with a NUL inside their packet, every byte must belong to the packet, and
- * bundles nest at most 32 deep. A size is checked against the bytes that
+ * bundles and arrays nest at most 32 deep. A size is checked against the bytes that
  * remain before anything is copied. Tell the two results apart with
  * `"elements" in packet`.
  *

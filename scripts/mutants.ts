@@ -1732,6 +1732,40 @@ const MUTANTS: Mutant[] = [
     file: "osc.ts",
     edits: [["if (pattern !== oscLastPattern) {", "if (!oscLastParts.length) {"]],
   },
+  // ─── osc.ts: arrays (2026-12-04) ────────────────────────────────────────────
+  {
+    name: "a ] in an OSC type tag string does not close its array when decoded",
+    file: "osc.ts",
+    edits: [["        open.pop();\n", ""]],
+  },
+  {
+    name: "decodeOsc takes a type tag string whose [ and ] do not pair",
+    file: "osc.ts",
+    edits: [["if (arrayDepth < 0) malformed(", "if (arrayDepth < -1) malformed("]],
+  },
+  {
+    name: "encodeOsc does not step past an array's ]",
+    file: "osc.ts",
+    edits: [["        next++; // past its ]", ""]],
+  },
+  {
+    name: "encodeOsc takes types of more arguments than args holds",
+    file: "osc.ts",
+    edits: [["oscTopLevelCount(types) === args.length", "oscTopLevelCount(types) >= args.length"]],
+  },
+  {
+    name: "encodeOsc infers arrays one level deeper than 32",
+    file: "osc.ts",
+    edits: [["if (depth >= OSC_MAX_ARRAY_DEPTH) {", "if (depth > OSC_MAX_ARRAY_DEPTH) {"]],
+  },
+  {
+    name: "an OSC array counts as many arguments as it holds",
+    file: "osc.ts",
+    edits: [[
+      "    if (!depth) count++; // a ] is never",
+      '    if (tag !== "[" && tag !== "]") count++; // a ] is never',
+    ]],
+  },
   // ─── osc.ts: gaps a sample of 250 mutants found (2026-12-04) ────────────────
   {
     name: "oscTime() splits seconds from milliseconds by 1001",
