@@ -1,9 +1,9 @@
 /**
- * OSC 1.0 for jamnet: {@linkcode encodeOsc} and {@linkcode decodeOsc} for
+ * OSC 1.0, with 1.1's arrays, for jamnet: {@linkcode encodeOsc} and {@linkcode decodeOsc} for
  * messages and bundles, {@linkcode oscTime} and {@linkcode oscTimeToMs} for
  * timetags, {@linkcode oscMatch} for address patterns. A module of its own
  * beside mod.ts: it imports nothing, and mod.ts has no room left under its
- * 12,288-byte ceiling for the 3,835 bytes this takes (see the README's
+ * 12,288-byte ceiling for the 3,867 bytes this takes (see the README's
  * "Size").
  *
  * @example Send a note to a music tool
@@ -73,7 +73,8 @@ const oscTextDecoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true, i
 const oscTextEncoder = /* @__PURE__ */ new TextEncoder();
 
 /**
- * An OSC message: an address and typed arguments, one per type tag.
+ * An OSC message: an address and typed arguments, one per type tag (an
+ * array's tags between `[` and `]`).
  *
  * | tag | argument | on the wire |
  * |---|---|---|
@@ -90,9 +91,9 @@ const oscTextEncoder = /* @__PURE__ */ new TextEncoder();
  * | `T` / `F` / `N` / `I` | `true` / `false` / `null` / `Infinity` | nothing |
  * | `[` … `]` | an array of the arguments of the tags between them | those arguments |
  *
- * Arrays, OSC 1.1's `[` and `]` (SuperCollider's servers take them, liblo 0.31
- * does not), nest up to 32 deep: `types: "s[fi]"` and `args: ["sine", [440,
- * 2]]`. Any other tag {@linkcode decodeOsc} rejects with a RangeError.
+ * Arrays, OSC 1.1's `[` and `]` (SuperCollider's server takes them, liblo
+ * 0.31 does not), nest up to 32 deep: `types: "s[ff]"` and
+ * `args: ["freqs", [440, 660]]`. Any other tag {@linkcode decodeOsc} rejects with a RangeError.
  *
  * @example
  * ```ts
@@ -106,13 +107,15 @@ export interface OscMessage {
   /** Where the message goes: starts with `/`, such as `/oscillator/4/frequency`. */
   address: string;
   /**
-   * One tag per argument, without the leading comma: `"if"`. Decoding always
-   * fills it. When encoding without it, each tag is inferred from its
-   * argument: an integer in int32 range `i`, any other number `f`, string `s`,
-   * Uint8Array `b`, bigint `h`, `true` `T`, `false` `F`, `null` or `undefined` `N`.
+   * One tag per argument, without the leading comma: `"if"`, and an array's
+   * tags between `[` and `]`: `"s[ff]"`. Decoding always fills it. When
+   * encoding without it, each tag is inferred from its argument: an integer in
+   * int32 range `i`, any other number `f`, string `s`, Uint8Array `b`, bigint
+   * `h`, `true` `T`, `false` `F`, `null` or `undefined` (a hole too) `N`, an
+   * array `[`, its items' tags and `]`.
    */
   types?: string;
-  /** The arguments, one per type tag, as in the table above. */
+  /** The arguments, one per type tag (an array for each `[`…`]`), as in the table above. */
   args: unknown[];
 }
 
@@ -239,7 +242,7 @@ function oscDescribe(value: unknown): string {
     : value instanceof Uint8Array
     ? `a Uint8Array of ${value.length} bytes`
     : Array.isArray(value)
-    ? "an array"
+    ? `an array of ${value.length}`
     : Object(value) === value
     ? "an object"
     : String(value);
@@ -282,7 +285,8 @@ function oscArrayDepth(types: string): number {
 function oscArrayEnd(types: string, from: number): number {
   let depth = 0;
   let at = from;
-  for (; types[at] !== "]" || depth; at++) {
+  // Bounded by the string's end too: a string whose brackets do not pair ends there rather than looping.
+  for (; at < types.length && (types[at] !== "]" || depth); at++) {
     if (types[at] === "[") depth++;
     else if (types[at] === "]") depth--;
   }
@@ -302,7 +306,7 @@ function oscTopLevelCount(types: string): number {
 }
 
 /**
- * Encodes an OSC 1.0 message or bundle into the bytes of one datagram.
+ * Encodes an OSC message or bundle (OSC 1.0, arrays from 1.1) into the bytes of one datagram.
  *
  * @param packet a message `{ address, types?, args }` or a bundle `{ timetag, elements }`
  * @returns the packet's bytes, a multiple of 4 long
@@ -432,11 +436,17 @@ export function encodeOsc(packet: OscMessage | OscBundle): Uint8Array {
       ? Array.from(args, (arg, index) => inferTags(arg, String(index), 0)).join("")
       : packet.types;
     check(
-      typeof types === "string" && OSC_TYPE_TAG_STRING.test("," + types) && oscArrayDepth(types) >= 0 &&
-        oscTopLevelCount(types) === args.length,
+      typeof types === "string" && OSC_TYPE_TAG_STRING.test("," + types) && oscArrayDepth(types) >= 0,
       "types",
       types,
       `a string of the tags ${OSC_TYPE_TAGS}, one per argument ([ and ] around an array's), without a leading comma`,
+    );
+    const count = oscTopLevelCount(types);
+    check(
+      count === args.length,
+      "types",
+      types,
+      `the tags of ${args.length} argument${args.length === 1 ? "" : "s"}, as args holds, not of ${count}`,
     );
     if (oscArrayDepth(types) > OSC_MAX_ARRAY_DEPTH) {
       throw new RangeError(`Cannot encode OSC${where}: types nest arrays deeper than ${OSC_MAX_ARRAY_DEPTH}`);
@@ -476,7 +486,7 @@ export function encodeOsc(packet: OscMessage | OscBundle): Uint8Array {
 // ─── OSC: decoder ───────────────────────────────────────────────────────────
 
 /**
- * Decodes one OSC 1.0 datagram: a message or a bundle of them.
+ * Decodes one OSC datagram (OSC 1.0, arrays from 1.1): a message or a bundle of them.
  *
  * Strict: sizes must be multiples of 4, padding must be zero, strings must end
  * with a NUL inside their packet, every byte must belong to the packet, and

@@ -187,11 +187,17 @@ Deno.test("encodeOsc() writes a string of 3-byte UTF-8 characters whole wherever
 
 // ─── Arrays ─────────────────────────────────────────────────────────────────
 
-Deno.test("encodeOsc() writes an array between [ and ] byte for byte as osc.js 2.4.5 does: /s_new s[fi]i", () => {
-  const message = { address: "/s_new", types: "s[fi]i", args: ["sine", [440, 2], 7] };
+Deno.test("encodeOsc() writes an array between [ and ] byte for byte as osc.js 2.4.5 does: scsynth's /s_new", () => {
+  // A synth "sine" as node 1000 at the head of group 0, its control "freqs" set to an array.
+  const message = { address: "/s_new", types: "siiis[ff]", args: ["sine", 1000, 0, 0, "freqs", [440, 660]] };
   const bytes = encodeOsc(message);
   // osc.js's writePacket of the same message: the tags hold the brackets, the arguments follow flat.
-  assert.deepEqual(bytes, hex("2f735f6e 65770000 2c735b66 695d6900 73696e65 00000000 43dc0000 00000002 00000007"));
+  assert.deepEqual(
+    bytes,
+    hex(
+      "2f735f6e 65770000 2c736969 69735b66 665d0000 73696e65 00000000 000003e8 00000000 00000000 66726571 73000000 43dc0000 44250000",
+    ),
+  );
   assert.deepEqual(decodeOsc(bytes), message);
 });
 
@@ -212,6 +218,10 @@ Deno.test("arrays nest 32 deep both ways, and an array that holds itself is refu
   const cycle: unknown[] = [];
   cycle.push(cycle);
   assert.throws(() => encodeOsc({ address: "/c", args: [cycle] }), { name: "RangeError", message: /a cycle\?/ });
+  // Not first in its array: every item counts a level, wherever it is.
+  const later: unknown[] = [1];
+  later.push(later);
+  assert.throws(() => encodeOsc({ address: "/c", args: [later] }), { name: "RangeError", message: /a cycle\?/ });
 });
 
 // ─── Bundles ────────────────────────────────────────────────────────────────
@@ -519,7 +529,7 @@ Deno.test("decodeOsc() rejects a value that is not a Uint8Array with a TypeError
   for (const value of ["/a", new ArrayBuffer(8), [47, 97, 0, 0], null] as unknown[]) {
     assert.throws(() => decodeOsc(value as Uint8Array), {
       name: "TypeError",
-      message: /^Cannot decode OSC from ("\/a"|an object|an array|null): expected a Uint8Array$/,
+      message: /^Cannot decode OSC from ("\/a"|an object|an array of \d+|null): expected a Uint8Array$/,
     });
   }
 });
@@ -564,7 +574,7 @@ const MISTAKES: { packet: unknown; error: "RangeError" | "TypeError"; message: s
   {
     packet: { address: "/a", types: "ii", args: [1] },
     error: "TypeError",
-    message: `Cannot encode OSC message /a: types is "ii": it must be ${TYPES_NEEDS}`,
+    message: 'Cannot encode OSC message /a: types is "ii": it must be the tags of 1 argument, as args holds, not of 2',
   },
   {
     packet: { address: "/a", types: ",i", args: [1] },
@@ -599,13 +609,38 @@ const MISTAKES: { packet: unknown; error: "RangeError" | "TypeError"; message: s
   {
     packet: { address: "/a", types: "[i]i", args: [[1]] },
     error: "TypeError",
-    message: `Cannot encode OSC message /a: types is "[i]i": it must be ${TYPES_NEEDS}`,
+    message:
+      'Cannot encode OSC message /a: types is "[i]i": it must be the tags of 1 argument, as args holds, not of 2',
+  },
+  {
+    packet: { address: "/a", types: "[ii]", args: [1, 2] },
+    error: "TypeError",
+    message:
+      'Cannot encode OSC message /a: types is "[ii]": it must be the tags of 2 arguments, as args holds, not of 1',
+  },
+  {
+    packet: { address: "/a", types: "[i]", args: [[1, 2]] },
+    error: "TypeError",
+    message:
+      "Cannot encode OSC message /a: argument 0 (type tag '[') is an array of 2: it must be an array of 1 value, one per tag between its [ and ]",
+  },
+  {
+    packet: { address: "/a", types: "[ii]", args: [Uint8Array.of(1, 2)] },
+    error: "TypeError",
+    message:
+      "Cannot encode OSC message /a: argument 0 (type tag '[') is a Uint8Array of 2 bytes: it must be an array of 2 values, one per tag between its [ and ]",
+  },
+  {
+    packet: { address: "/a", types: "[ss]", args: ["ab"] },
+    error: "TypeError",
+    message:
+      "Cannot encode OSC message /a: argument 0 (type tag '[') is \"ab\": it must be an array of 2 values, one per tag between its [ and ]",
   },
   {
     packet: { address: "/a", types: "s[ii]", args: ["x", [1]] },
     error: "TypeError",
     message:
-      "Cannot encode OSC message /a: argument 1 (type tag '[') is an array: it must be an array of 2 values, one per tag between its [ and ]",
+      "Cannot encode OSC message /a: argument 1 (type tag '[') is an array of 1: it must be an array of 2 values, one per tag between its [ and ]",
   },
   {
     packet: { address: "/a", types: "[[i]]", args: [[5]] },
@@ -718,7 +753,7 @@ Deno.test("encodeOsc() names the argument, its value and what its type tag needs
       : value instanceof Uint8Array
       ? `a Uint8Array of ${value.length} bytes`
       : Array.isArray(value)
-      ? "an array"
+      ? `an array of ${value.length}`
       : value instanceof ArrayBuffer
       ? "an object"
       : String(value);

@@ -1,9 +1,9 @@
 /**
- * OSC 1.0 for jamnet: {@linkcode encodeOsc} and {@linkcode decodeOsc} for
+ * OSC 1.0, with 1.1's arrays, for jamnet: {@linkcode encodeOsc} and {@linkcode decodeOsc} for
  * messages and bundles, {@linkcode oscTime} and {@linkcode oscTimeToMs} for
  * timetags, {@linkcode oscMatch} for address patterns. A module of its own
  * beside mod.ts: it imports nothing, and mod.ts has no room left under its
- * 12,288-byte ceiling for the 3,835 bytes this takes (see the README's
+ * 12,288-byte ceiling for the 3,867 bytes this takes (see the README's
  * "Size").
  *
  * @example Send a note to a music tool
@@ -17,7 +17,8 @@
  * @module
  */
 /**
- * An OSC message: an address and typed arguments, one per type tag.
+ * An OSC message: an address and typed arguments, one per type tag (an
+ * array's tags between `[` and `]`).
  *
  * | tag | argument | on the wire |
  * |---|---|---|
@@ -34,9 +35,9 @@
  * | `T` / `F` / `N` / `I` | `true` / `false` / `null` / `Infinity` | nothing |
  * | `[` … `]` | an array of the arguments of the tags between them | those arguments |
  *
- * Arrays, OSC 1.1's `[` and `]` (SuperCollider's servers take them, liblo 0.31
- * does not), nest up to 32 deep: `types: "s[fi]"` and `args: ["sine", [440,
- * 2]]`. Any other tag {@linkcode decodeOsc} rejects with a RangeError.
+ * Arrays, OSC 1.1's `[` and `]` (SuperCollider's server takes them, liblo
+ * 0.31 does not), nest up to 32 deep: `types: "s[ff]"` and
+ * `args: ["freqs", [440, 660]]`. Any other tag {@linkcode decodeOsc} rejects with a RangeError.
  *
  * @example
  * ```ts
@@ -50,13 +51,15 @@ export interface OscMessage {
     /** Where the message goes: starts with `/`, such as `/oscillator/4/frequency`. */
     address: string;
     /**
-     * One tag per argument, without the leading comma: `"if"`. Decoding always
-     * fills it. When encoding without it, each tag is inferred from its
-     * argument: an integer in int32 range `i`, any other number `f`, string `s`,
-     * Uint8Array `b`, bigint `h`, `true` `T`, `false` `F`, `null` or `undefined` `N`.
+     * One tag per argument, without the leading comma: `"if"`, and an array's
+     * tags between `[` and `]`: `"s[ff]"`. Decoding always fills it. When
+     * encoding without it, each tag is inferred from its argument: an integer in
+     * int32 range `i`, any other number `f`, string `s`, Uint8Array `b`, bigint
+     * `h`, `true` `T`, `false` `F`, `null` or `undefined` (a hole too) `N`, an
+     * array `[`, its items' tags and `]`.
      */
     types?: string;
-    /** The arguments, one per type tag, as in the table above. */
+    /** The arguments, one per type tag (an array for each `[`…`]`), as in the table above. */
     args: unknown[];
 }
 /**
@@ -137,7 +140,7 @@ export declare function oscTime(unixMs: number): bigint;
  */
 export declare function oscTimeToMs(timetag: bigint): number;
 /**
- * Encodes an OSC 1.0 message or bundle into the bytes of one datagram.
+ * Encodes an OSC message or bundle (OSC 1.0, arrays from 1.1) into the bytes of one datagram.
  *
  * @param packet a message `{ address, types?, args }` or a bundle `{ timetag, elements }`
  * @returns the packet's bytes, a multiple of 4 long
@@ -158,7 +161,7 @@ export declare function oscTimeToMs(timetag: bigint): number;
  */
 export declare function encodeOsc(packet: OscMessage | OscBundle): Uint8Array;
 /**
- * Decodes one OSC 1.0 datagram: a message or a bundle of them.
+ * Decodes one OSC datagram (OSC 1.0, arrays from 1.1): a message or a bundle of them.
  *
  * Strict: sizes must be multiples of 4, padding must be zero, strings must end
  * with a NUL inside their packet, every byte must belong to the packet, and

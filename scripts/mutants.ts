@@ -1751,12 +1751,30 @@ const MUTANTS: Mutant[] = [
   {
     name: "encodeOsc takes types of more arguments than args holds",
     file: "osc.ts",
-    edits: [["oscTopLevelCount(types) === args.length", "oscTopLevelCount(types) >= args.length"]],
+    edits: [["      count === args.length,", "      count >= args.length,"]],
   },
   {
     name: "encodeOsc infers arrays one level deeper than 32",
     file: "osc.ts",
     edits: [["if (depth >= OSC_MAX_ARRAY_DEPTH) {", "if (depth > OSC_MAX_ARRAY_DEPTH) {"]],
+  },
+  {
+    name: "encodeOsc takes an array longer than its tags",
+    file: "osc.ts",
+    edits: [["Array.isArray(value) && value.length === count", "Array.isArray(value) && value.length >= count"]],
+  },
+  {
+    name: "encodeOsc takes a value that is not an array for a [",
+    file: "osc.ts",
+    edits: [["Array.isArray(value) && value.length === count", "value.length === count"]],
+  },
+  {
+    name: "encodeOsc counts only an array's first item as a level deeper",
+    file: "osc.ts",
+    edits: [[
+      "inferTags(item, `${place}.${index}`, depth + 1)",
+      "inferTags(item, `${place}.${index}`, depth + (index ? 0 : 1))",
+    ]],
   },
   {
     name: "an OSC array counts as many arguments as it holds",

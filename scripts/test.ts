@@ -103,8 +103,9 @@ const checks: Check[] = [
   {
     name: "deno task build (esbuild --platform=neutral, d.ts, size ceiling), and dist/ as committed",
     args: ["task", "build"],
-    // dist/mod.js, its map and dist/mod.d.ts are committed for users who copy one file: they must be
-    // what this mod.ts builds to. Read before the build rewrites them.
+    // dist/mod.js, dist/osc.js, their maps and .d.ts files are committed for users who copy one file: they must be
+    // what mod.ts and osc.ts build to. Read (from the working tree, which CI's fresh clone makes HEAD's) before the
+    // build rewrites them.
     verify: ((committed) => () => {
       const stale = committed.filter(([file, text]) => readOrEmpty(file) !== text).map(([file]) => file);
       return stale.length
