@@ -58,6 +58,12 @@ function unpackRejects(bytes: Uint8Array): boolean {
 
 // ─── pinned encodings ───────────────────────────────────────────────────────
 
+/** A map of `count` keys, "a", "b" and on, each 0; and its entries in hex (a fixstr of one letter, then 0). */
+const letterKeys = (count: number) =>
+  Object.fromEntries(Array.from({ length: count }, (_, i) => [String.fromCharCode(97 + i), 0]));
+const letterEntries = (count: number) =>
+  Array.from({ length: count }, (_, i) => ` a1 ${(97 + i).toString(16)} 00`).join("");
+
 const PINNED: [string, unknown, string][] = [
   ["nil", null, "c0"],
   ["undefined as nil", undefined, "c0"],
@@ -93,6 +99,11 @@ const PINNED: [string, unknown, string][] = [
   ["bin of a typed array's bytes", Uint16Array.of(0x0102), "c4 02 02 01"],
   ["bin of an ArrayBuffer", Uint8Array.of(9).buffer, "c4 01 09"],
   ["fixarray", [1, [2]], "92 01 91 02"],
+  // The fix forms' last lengths, and the 16-bit forms' first (a sample of automatic mutants, 2026-12-04).
+  ["fixarray of 15", Array(15).fill(0), "9f" + " 00".repeat(15)],
+  ["array16 of 16", Array(16).fill(0), "dc 00 10" + " 00".repeat(16)],
+  ["fixmap of 15", letterKeys(15), "8f" + letterEntries(15)],
+  ["map16 of 16", letterKeys(16), "de 00 10" + letterEntries(16)],
   ["fixmap", { hp: 100 }, "81 a2 68 70 64"],
   ["a Map with any keys", new Map<unknown, unknown>([[1, true]]), "81 01 c3"],
   ["timestamp 32", new Date(1000), "d6 ff 00 00 00 01"],
@@ -213,6 +224,20 @@ Deno.test("unpack() tells two 7-char strings apart whatever byte follows each: i
   assert.deepEqual(unpack(pack({ abcdefh: 0 })), { abcdefh: 0 });
   assert.deepEqual(unpack(pack(["abcdefg", 127])), ["abcdefg", 127]);
   assert.deepEqual(unpack(pack(["abcdefh", 0])), ["abcdefh", 0]);
+});
+
+Deno.test("unpack() tells apart short strings whose bytes would make one number in base 127: its cache key is in base 128", () => {
+  // Each byte of an ASCII string is 0 to 127: in base 127, 1, 0, 127 and 1, 1, 0 both made 16,256, one key.
+  assert.deepEqual(unpack(pack(["\x00\x7f", "\x01\x00"])), ["\x00\x7f", "\x01\x00"]);
+  assert.deepEqual(unpack(pack(["\x01\x00", "\x00\x7f"])), ["\x01\x00", "\x00\x7f"]);
+});
+
+Deno.test("unpack() reads a short string's byte 0x7f as ASCII and throws for a lone 0x80, no UTF-8 of its own", () => {
+  // Bytes past 127 go to the strict decoder: 0x80 taken through the ASCII cache read back as U+0080.
+  assert.equal(unpack(Uint8Array.of(0xa2, 0x61, 0x7f)), "a\x7f");
+  for (const bytes of [[0xa1, 0x80], [0xa2, 0x61, 0x80]]) {
+    assert.throws(() => unpack(Uint8Array.from(bytes)), { name: "TypeError", message: INVALID_UTF8_MESSAGE });
+  }
 });
 
 Deno.test("pack() writes long strings through TextEncoder with the shortest header", () => {
@@ -734,6 +759,53 @@ Deno.test("Host's congestion window forgets a flight lost whole once its resend 
   assert.ok(sent > 150, `${sent} packets in 256 ms`);
 });
 
+Deno.test("Host counts no loss for its packets an ack lost in the dark stood for, when a later ack's oldest bit is a loss", () => {
+  // Only the packets between the newest acked and an ack's 32 bits count as lost, when its oldest bit is a loss too (a
+  // burst that ran on past the bits). Older ones the bits passed while all acked were most likely acked by acks lost on
+  // the way: a later loss at the oldest bit counted each as lost too (a loss of 0.44 for one packet lost in 80).
+  let drop = 0;
+  const isData = (data: Uint8Array) => data[0] >= 0x80 && !(data[0] & 0x40); // a data packet that takes a sequence
+  const { net, peer, server, step } = pair({ latencyMs: 10 }, {}, {
+    client: { socket: (inner) => filtered(inner, (data) => !(isData(data) && drop > 0 && drop--)) },
+  });
+  const busy = () => {
+    if (peer.state === "connected") peer.send(0, { mode: "unreliable" });
+    for (const other of server.peers) other.send(0, { mode: "unreliable" });
+    step();
+  };
+  for (let i = 0; i < 60; i++) busy(); // every packet of both sides acked
+  net.link("server", "client", { loss: 1 }); // 50 of the client's packets arrive, and no ack of them
+  for (let i = 0; i < 50; i++) busy();
+  net.link("server", "client", { latencyMs: 10 });
+  for (let i = 0; i < 10; i++) busy();
+  assert.equal(peer.stats.loss, 0);
+  drop = 1; // one packet lost: the oldest bit of an ack, 32 packets on
+  let worst = 0;
+  for (let i = 0; i < 60; i++) busy(), worst = Math.max(worst, peer.stats.loss);
+  assert.equal(peer.state, "connected");
+  assert.ok(worst > 0 && worst < 0.05, `one packet lost: a loss of ${worst}`);
+});
+
+Deno.test("Host's loss blends each packet's fate in by 1/32: one lost after a clean run reads 1/32, then 31/32 of that an ack", () => {
+  // stats.loss is "over about the last 32 packets": loss += (lost - loss) / 32 per fate counted, acked or lost.
+  let drop = 0;
+  const isData = (data: Uint8Array) => data[0] >= 0x80 && !(data[0] & 0x40); // a data packet that takes a sequence
+  const { peer, server, step } = pair({ latencyMs: 10 }, {}, {
+    client: { socket: (inner) => filtered(inner, (data) => !(isData(data) && drop > 0 && drop--)) },
+  });
+  for (let i = 0; i < 80; i++) {
+    if (peer.state === "connected") peer.send(0, { mode: "unreliable" });
+    for (const other of server.peers) other.send(0, { mode: "unreliable" });
+    if (i == 60) drop = 1;
+    step();
+  }
+  assert.equal(peer.stats.messagesResent, 0);
+  const { loss } = peer.stats;
+  // 1/32 × (31/32)^n, n the packets acked since the loss: a whole number of them.
+  const acked = Math.log(32 * loss) / Math.log(31 / 32);
+  assert.ok(acked > 5 && Math.abs(acked - Math.round(acked)) < 1e-6, `a loss of ${loss}: ${acked} acks since`);
+});
+
 Deno.test("Host halves its window for a flight lost whole of 32 packets (MIN_WINDOW_PACKETS) or more, not of 31", () => {
   // A message of `pieces` packets, every one lost; at the update past the resend time (208 ms) the flight is forgotten,
   // and a 1 MiB message queued just before it leaves as far as the window lets: 128 packets, or 64 once halved.
@@ -753,6 +825,24 @@ Deno.test("Host halves its window for a flight lost whole of 32 packets (MIN_WIN
     step(); // 208 ms
     assert.equal(peer.stats.packetsSent - forgotten, window, `a flight of ${pieces} lost`);
   }
+});
+
+Deno.test("Host's congestion window grows with an ack that finds it half in use or more: 64 of 128 in flight, not 63", () => {
+  // A message of `pieces` packets leaves at once; the first ack finds them all in flight and grows the window by one
+  // for each packet it acks while twice the packets in flight are at least the window (before any cut). Then a 1 MiB
+  // message leaves as far as the window lets, all acked before: the window's size.
+  const windows: number[] = [];
+  for (const pieces of [63, 64, 65]) {
+    const { peer, client, step } = pair({ latencyMs: 20 });
+    for (let i = 0; i < 100; i++) step(); // connected, idle, every packet acked
+    peer.send(new Uint8Array(pieces * 1175 - 10)); // pieces of 1,175 bytes at the default mtu
+    for (let i = 0; i < 20; i++) step();
+    const before = client.stats.packetsSent;
+    peer.send(new Uint8Array(1 << 20));
+    client.update();
+    windows.push(client.stats.packetsSent - before);
+  }
+  assert.deepEqual(windows, [128, 129, 131]);
 });
 
 Deno.test("Host's congestion window backs off when acks stop coming: no new window every resend time", () => {
@@ -805,6 +895,105 @@ Deno.test("Host finds a burst of loss longer than an ack's 32 bits by acks, not 
   assert.ok(peer.stats.loss > 0.4, `loss ${peer.stats.loss}`);
   for (let i = 0; i < 10; i++) step();
   assert.equal(messages(serverEvents).length, 100);
+});
+
+Deno.test("Host sends an early ack for a jump of 33 past the oldest unacked, not for one of exactly 32: that one stays in the bits", () => {
+  // Packet 1 arrives, then packet 1 + jump (those between lost): an early ack, of packet 1 as the latest, goes only
+  // when the jump would push packet 1 out of the bits (33); at 32 it stays there as bit 31, and no ack of it goes.
+  const acksOfFirst: number[] = [];
+  for (const jump of [32, 33]) {
+    let counting = false;
+    let sent = 0;
+    let first = -1; // packet 1's sequence
+    const acks: number[] = [];
+    const { peer, step, serverEvents } = pair({ latencyMs: 20 }, { packetsPerUpdate: 64 }, {
+      client: {
+        socket: (inner) => ({
+          ...inner,
+          send(data, to) {
+            if (!counting || data.length <= 1000) return inner.send(data, to);
+            const packet = ++sent;
+            if (packet === 1) first = data[1] << 8 | data[2];
+            if (packet === 1 || packet > jump) inner.send(data, to);
+          },
+        }),
+      },
+      server: {
+        socket: (inner) =>
+          filtered(inner, (data) => {
+            // The ack a data packet's header carries: its sequence less how far back the ack is.
+            if (data[0] >= 0x80) {
+              acks.push(((data[1] << 8 | data[2]) - (data[0] & 0x10 ? data[3] << 8 | data[4] : data[3])) & 0xffff);
+            }
+            return true;
+          }),
+      },
+    });
+    for (let i = 0; i < 50; i++) step(); // connected, RTT measured
+    counting = true;
+    for (let i = 0; i < 60; i++) peer.send(new Uint8Array(1100).fill(i)); // a packet each
+    for (let i = 0; i < 20; i++) step();
+    assert.equal(messages(serverEvents).length, 60);
+    acksOfFirst.push(acks.filter((ack) => ack === first).length);
+  }
+  assert.deepEqual(acksOfFirst, [0, 1]);
+});
+
+Deno.test("Host finds a burst of loss past the ack bits by an ack whose oldest bit alone is a loss, the one before it acked", () => {
+  // The client's next 100 data packets, numbered from 1, in one update: 1-39 lost, 40 arrives, 41-55 lost, 56-100
+  // arrive. The 17th to arrive, 71, is acked at once: its bits reach back to 39 (bit 31, lost) and 40 (bit 30,
+  // arrived). Its oldest bit a loss, the packets before the bits and after the newest acked (1-38) are lost too, with
+  // the 16 in the bits: all 54 are resent by the next update, not 38 of them a resend time later.
+  let counting = false;
+  let sent = 0;
+  const lost = (packet: number) => packet < 40 || packet > 40 && packet < 56;
+  const { peer, step, serverEvents } = pair({ latencyMs: 20 }, {}, {
+    client: {
+      socket: (inner) => ({
+        ...inner,
+        send(data, to) {
+          if (!counting || data.length <= 1000) return inner.send(data, to);
+          if (!lost(++sent)) inner.send(data, to);
+        },
+      }),
+    },
+  });
+  for (let i = 0; i < 50; i++) step(); // connected, RTT measured, loss estimate settled at 0
+  counting = true;
+  for (let i = 0; i < 100; i++) peer.send(new Uint8Array(1100).fill(i)); // a packet each
+  for (let i = 0; i < 4; i++) step(); // the ack of 71 is back 40 ms later, before the fourth update (48 ms)
+  assert.equal(peer.stats.messagesResent, 54);
+  for (let i = 0; i < 20; i++) step();
+  assert.equal(messages(serverEvents).length, 100);
+});
+
+Deno.test("Host takes a late packet 31 behind the latest, the oldest its duplicate check reads: delivered at once", () => {
+  // The client's next 40 data packets (numbered from 1) in one update; packet 1 goes after packet 32, so it arrives
+  // 31 behind the latest: the bits, shifted up one with the latest as bit 0, tell it never arrived (32 behind and
+  // older are dropped). Dropped as a duplicate, the 39 messages after it waited for its resend.
+  let counting = false;
+  let sent = 0;
+  let late: Uint8Array | undefined;
+  const { peer, step, server, serverEvents } = pair({ latencyMs: 20 }, {}, {
+    client: {
+      socket: (inner) => ({
+        ...inner,
+        send(data, to) {
+          if (!counting || data.length <= 1000) return inner.send(data, to);
+          if (++sent === 1) late = data;
+          else inner.send(data, to);
+          if (sent === 32) inner.send(late!, to);
+        },
+      }),
+    },
+  });
+  for (let i = 0; i < 50; i++) step(); // connected, idle
+  counting = true;
+  const duplicates = server.stats.duplicatesDropped;
+  for (let i = 0; i < 40; i++) peer.send(new Uint8Array(1100).fill(i)); // a packet each
+  for (let i = 0; i < 3; i++) step(); // sent at once, arrived 20 ms later; no resend is due yet
+  assert.equal(server.stats.duplicatesDropped, duplicates);
+  assert.equal(messages(serverEvents).length, 40);
 });
 
 Deno.test("Host acks what arrived before a jump that would push it out of the ack bits: nothing that arrived is resent", () => {
@@ -964,6 +1153,45 @@ Deno.test("Host's RTT takes no lost ack's late re-ack for a round trip, and stil
     }
     assert.ok(peer.stats.rttMs > 350, `RTT ${peer.stats.rttMs} ms for a true 400 (seed ${seed})`);
   }
+});
+
+Deno.test("Host's RTT follows a rise of 10 times within 1.2 s: a sample counts for up to twice the estimate and the ack delay", () => {
+  // A sample is taken as at most 2 × rttMs + ACK_DELAY_MS (a lost ack's late re-ack is no round trip), so a real rise
+  // from 40 to 400 ms is followed at about 1/8 more a sample: past 350 ms 1.2 s after the rise. Capped at once the
+  // RTT and the ack delay, the estimate grew by about 4 ms a sample, and took seconds.
+  const { peer, server, step, net } = pair({ latencyMs: 20 });
+  const busy = () => {
+    if (peer.state === "connected") peer.send(0, { mode: "unreliable" });
+    for (const other of server.peers) other.send(0, { mode: "unreliable" });
+    step();
+  };
+  for (let i = 0; i < 100; i++) busy();
+  assert.ok(peer.stats.rttMs < 60, `RTT ${peer.stats.rttMs} ms for a true 40`);
+  net.link("client", "server", { latencyMs: 200 });
+  net.link("server", "client", { latencyMs: 200 });
+  for (let i = 0; i < 75; i++) busy(); // 1.2 s
+  assert.ok(peer.stats.rttMs > 350, `RTT ${peer.stats.rttMs} ms for a true 400`);
+});
+
+Deno.test("maxPeers is 64 by default: 64 players connect, the 65th is refused as full", () => {
+  const net = memoryNet({ latencyMs: 5 });
+  const server = new Host(net.socket("server"));
+  const clients = Array.from({ length: 65 }, (_, i) => new Host(net.socket(`player ${i}`)));
+  const peers = clients.slice(0, 64).map((client) => client.connect("server"));
+  const ends: string[] = []; // the 65th's
+  const step = () => {
+    for (const host of [...clients, server]) host.update();
+    net.advance(16);
+    for (const host of [...clients, server]) {
+      for (const event of drain(host)) if (host == clients[64] && event.type == "disconnect") ends.push(event.reason);
+    }
+  };
+  for (let i = 0; i < 10; i++) step();
+  clients[64].connect("server");
+  for (let i = 0; i < 10; i++) step();
+  assert.equal(peers.filter((peer) => peer.state === "connected").length, 64);
+  assert.equal(server.peers.length, 64);
+  assert.deepEqual(ends, ["full"]);
 });
 
 Deno.test("Host handshake: connect, refuse when full, time out, close gracefully", () => {
@@ -1284,6 +1512,38 @@ Deno.test("Host sends copies to ride again until the fates of 32 data packets ar
   assert.ok(Math.min(...noneAt.slice(1)) >= 32, `none rode with ${noneAt} fates known`); // the first: nothing in flight
 });
 
+Deno.test("Host sends no copy to ride in the update when exactly 32 fates of its data packets are known", () => {
+  // As the test before, with the server sending each update too, so that each of its packets acks one more: the fates
+  // known go up one an update, and one update has exactly 32 (the 32nd fate counts: a copy rode there when the first
+  // loss was taken for 32 packets and one more).
+  const net = memoryNet({ latencyMs: 20 });
+  let fates = 0;
+  const server = new Host(net.socket("server"), { now: net.now });
+  const socket = net.socket("client");
+  const client = new Host({
+    ...socket,
+    listen: (receive, event) =>
+      socket.listen((data, from) => {
+        const ack = ((data[1] << 8 | data[2]) - (data[0] & 0x10 ? data[3] << 8 | data[4] : data[3])) & 0xffff;
+        if (data[0] >= 0x80 && ack < 0x8000) fates = Math.max(fates, ack + 1); // 65,535 before any: none
+        receive(data, from);
+      }, event),
+  }, { now: net.now });
+  const peer = client.connect("server");
+  for (let i = 0; i < 10; i++) client.update(), server.update(), net.advance(16), drain(server), drain(client);
+  const copiesAt: number[] = [];
+  const noneAt: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    peer.send(i);
+    for (const other of server.peers) other.send(i, { mode: "unreliable" });
+    const [resent, known] = [peer.stats.messagesResent, fates];
+    client.update(), server.update(), net.advance(16), drain(server), drain(client);
+    (peer.stats.messagesResent > resent ? copiesAt : noneAt).push(known);
+  }
+  assert.ok(noneAt.includes(32), `none rode with ${noneAt} fates known`);
+  assert.ok(Math.max(...copiesAt) < 32, `copies rode with ${copiesAt} fates known`);
+});
+
 Deno.test("Host stops sending pieces again once the link turns clean", () => {
   let lossy = true;
   let count = 0;
@@ -1534,6 +1794,57 @@ Deno.test("Host backs off: the gaps between resends of a message nobody acks gro
   assert.ok(gaps[4] >= 4 * gaps[0], `the fifth gap is over 4 times the first: ${gaps}`);
 });
 
+Deno.test("Host sends a piece five times before its first resend while it takes 20% loss for granted: four copies ride", () => {
+  // Copies ride while all sent would be lost together with a chance over RESIDUAL_LOSS (0.0013) at the loss taken
+  // (20% before 32 fates are known): 0.2 ** 4 = 0.0016 is over it, so a fifth send goes, the most (MAX_COPIES).
+  const message = [...pack("rides")].join(",");
+  const sends: number[] = [];
+  const { net, peer, step } = pair({ latencyMs: 20 }, {}, {
+    client: {
+      socket: (inner) => filtered(inner, (data) => (data.join(",").includes(message) && sends.push(net.now()), true)),
+    },
+  });
+  for (let i = 0; i < 10; i++) step(); // connected; no RTT measured yet (the client sent no data packet): 200 ms
+  net.link("server", "client", { loss: 1 }); // no ack comes back
+  peer.send("rides");
+  for (let i = 0; i < 12; i++) step(), peer.send(i); // a packet each update, before the resend at 200 ms
+  assert.deepEqual(sends.map((at) => at - sends[0]), [0, 16, 32, 48, 64]);
+});
+
+Deno.test("Host resends a whole message first, at its resend time, though new whole messages fill every packet", () => {
+  // Resends due go before new messages of their kind: a lost small message behind a backlog of new ones (the client
+  // sends one packet an update, each full) goes again in the first packet at or past its resend time. Planned with
+  // the fragments', it waited for a packet where fragments go first (every fourth).
+  const marker = [...pack("lost once")].join(",");
+  const sends: number[] = [];
+  let due = 0;
+  let lose = false;
+  const { net, peer, step } = pair({ latencyMs: 20 }, {}, {
+    client: {
+      options: { packetsPerUpdate: 1 },
+      socket: (inner) =>
+        filtered(inner, (data) => {
+          if (!data.join(",").includes(marker)) return true;
+          if (!sends.length) due = net.now() + peer.stats.rttMs + 4 * peer.stats.rttVarianceMs + 33; // resendAt
+          sends.push(net.now());
+          const keep = !lose; // its first send is lost
+          lose = false;
+          return keep;
+        }),
+    },
+  });
+  for (let i = 0; i < 60; i++) peer.send(i), step(); // connected; the loss measured at 0: no copies ride
+  lose = true;
+  peer.send("lost once");
+  for (let i = 0; i < 30; i++) {
+    // Whole messages of 1,170 bytes packed: a frame of 1,175 in a packet's 1,187 of room, none left for the resend.
+    for (let k = 0; k < 2; k++) peer.send(new Uint8Array(1167));
+    step();
+  }
+  assert.ok(sends.length >= 2, `sent at ${sends}`);
+  assert.ok(sends[1] >= due && sends[1] < due + 16, `due at ${due}, resent at ${sends[1]}`);
+});
+
 Deno.test("Host's first resend goes at the resend time itself, 200 ms before any RTT sample; the backoff starts after it", () => {
   const message = [...pack("lost once")].join(",");
   const sends: number[] = [];
@@ -1559,6 +1870,76 @@ Deno.test("Host's first resend goes at the resend time itself, 200 ms before any
   assert.deepEqual(sends.map((at) => at - sends[0]), [0, 200]);
   assert.deepEqual(messages(serverEvents).map(({ data }) => data), ["lost once"]);
   assert.equal(peer.stats.messagesResent, 1);
+});
+
+Deno.test("a peer's count of messages not yet polled goes back to 0 once they are: none is held against it after", () => {
+  // maxEvents 2 over a reliable socket, where a packet refused for a full queue ends its peer: a peer with fewer than
+  // half of maxEvents not yet polled gets in up to twice it. A count left at 1 after a peer's first message was polled
+  // made it refused at 2, and its message arriving while another player's two waited ended it.
+  const net = memoryNet({ latencyMs: 10 });
+  const socket = (address: string): Socket => ({ ...net.socket(address), reliable: true });
+  const server = new Host(socket("server"), { maxEvents: 2 });
+  const [a, b] = [new Host(socket("a")), new Host(socket("b"))];
+  const [peerA, peerB] = [a.connect("server"), b.connect("server")];
+  const step = () => {
+    for (const host of [a, b, server]) host.update();
+    net.advance(16);
+    while (a.poll() || b.poll());
+  };
+  for (let i = 0; i < 10; i++) step(), drain(server);
+  peerA.send("first");
+  step(), step();
+  assert.deepEqual(drain(server).map((event) => event.type === "message" && event.data), ["first"]);
+  peerB.send(1), peerB.send(2);
+  step(), step(); // b's two wait, not polled
+  peerA.send("second");
+  step(), step();
+  const events = drain(server).map((event) => event.type === "message" ? event.data : event.type);
+  assert.deepEqual(events, [1, 2, "second"]);
+  assert.equal(peerA.state, "connected");
+});
+
+Deno.test("past twice maxEvents not yet polled every peer's messages wait, a peer's with none queued too", () => {
+  // A peer with fewer than half of maxEvents not yet polled gets in up to twice maxEvents, no further: its packet is
+  // refused (over UDP its sender sends it again) until the game polls.
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { maxEvents: 2 });
+  const [a, b] = [new Host(net.socket("a")), new Host(net.socket("b"))];
+  const [peerA, peerB] = [a.connect("server"), b.connect("server")];
+  const step = () => {
+    for (const host of [a, b, server]) host.update();
+    net.advance(16);
+    while (a.poll() || b.poll());
+  };
+  for (let i = 0; i < 10; i++) step(), drain(server);
+  for (let i = 0; i < 4; i++) peerB.send(i); // one packet: taken whole, 4 events
+  step(), step();
+  const invalid = server.stats.invalidDropped;
+  peerA.send("waits");
+  step(), step();
+  assert.ok(server.stats.invalidDropped > invalid, "a's packet refused");
+  assert.deepEqual(drain(server).map((event) => event.type === "message" && event.data), [0, 1, 2, 3]);
+  for (let i = 0; i < 20; i++) step();
+  assert.deepEqual(drain(server).map((event) => event.type === "message" && event.data), ["waits"]);
+});
+
+Deno.test("maxEvents is 4096 by default: a peer's messages fill the queue to exactly that, the rest refused", () => {
+  // Each unreliable message fills a packet of the client's (mtu 200), taken while the peer has fewer than 4,096 events
+  // queued; a packet refused takes its message with it, never resent.
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"));
+  const client = new Host(net.socket("client"), { mtu: 200 });
+  const peer = client.connect("server");
+  const step = () => {
+    client.update(), server.update(), net.advance(16);
+    while (client.poll());
+  };
+  for (let i = 0; i < 10; i++) step();
+  assert.deepEqual(drain(server).map((event) => event.type), ["connect"]);
+  for (let i = 0; i < 4200; i++) peer.send(new Uint8Array(147), { mode: "unreliable" }); // 150 bytes packed
+  for (let i = 0; i < 200; i++) step();
+  assert.ok(client.stats.packetsSent > 4200, `every message went: ${client.stats.packetsSent} packets`);
+  assert.equal(drain(server).length, 4096);
 });
 
 Deno.test("Host limits: maxEvents holds datagrams back until the events are polled, and loses none", () => {
@@ -2008,6 +2389,20 @@ Deno.test("new Host() given no Socket (a runtime's own socket, unwrapped) throws
   }
 });
 
+Deno.test("for await over a Host waits tickMs between updates: 16 ms by default", async () => {
+  for (const [options, delayMs] of [[{}, 16], [{ tickMs: 40 }, 40]] as const) {
+    const host = new Host(memoryNet().socket("a"), options);
+    const iterator = host[Symbol.asyncIterator]();
+    let next!: Promise<IteratorResult<HostEvent, void>>;
+    // The first update and poll run at once; then the loop waits on a timer.
+    const timers = fakeTimers((timers) => (next = iterator.next(), timers));
+    assert.deepEqual(timers.map(([, ms]) => ms), [delayMs]);
+    host.close();
+    timers[0][0]();
+    assert.deepEqual(await next, { value: undefined, done: true });
+  }
+});
+
 Deno.test("for await over a Host yields its events (real time, bounded at 2 s)", async () => {
   const net = memoryNet({ latencyMs: 5 });
   const server = new Host(net.socket("server"), { now: net.now, tickMs: 1 });
@@ -2071,6 +2466,21 @@ Deno.test("memoryNet delivers datagrams in the order they are due, whatever orde
   for (let i = 0; i < 20; i++) still.socket(`a${i}`).send(Uint8Array.of(i), "b");
   still.advance(10);
   assert.deepEqual(order, [...Array(20).keys()]);
+});
+
+Deno.test("memoryNet's link seed is 1 by default: a lossy link without one loses what seed 1 loses", () => {
+  const arrivals = (options: LinkOptions) => {
+    const net = memoryNet(options);
+    const got: number[] = [];
+    net.socket("b").listen((data) => got.push(data[0]));
+    const a = net.socket("a");
+    for (let i = 0; i < 100; i++) a.send(Uint8Array.of(i), "b");
+    net.advance(0);
+    return got;
+  };
+  const unseeded = arrivals({ loss: 0.5 });
+  assert.deepEqual(unseeded, arrivals({ loss: 0.5, seed: 1 }));
+  assert.notDeepEqual(unseeded, arrivals({ loss: 0.5, seed: 0 }));
 });
 
 Deno.test("memoryNet carries a datagram of 65,507 bytes by default, UDP's largest, and loses a larger one, as its mtu says", () => {
@@ -2322,6 +2732,42 @@ Deno.test("a packet is filled to its last byte: two messages whose frames take e
   client.update();
   assert.equal(client.stats.packetsSent - before, 1);
   stepUntil(() => messages(serverEvents).length === 42, "both delivered", 50);
+});
+
+Deno.test("a frame whose length takes a 2-byte varint up to 2 ** 14 is planned at that: two frames of exactly the room go in one packet", () => {
+  // At mtu 10,200 a packet has 10,187 bytes of room. 9,997 bytes pack to 10,000: a frame of 1 + 2 (sequence) + 2 (a
+  // varint of 9,986, which is under 2 ** 14) + 10,000 = 10,005 bytes; 175 pack to 177, counted as a frame in full:
+  // 182. Counted with a 3-byte varint, the first took a byte more and the second waited for the next packet.
+  const { peer, client, step, stepUntil, serverEvents } = pair({ latencyMs: 10 }, { mtu: 10_200 });
+  stepUntil(() => peer.state === "connected", "connected");
+  for (let i = 0; i < 40; i++) {
+    peer.send(i); // past the first 32 packets, whose loss is taken as 20%: no copies ride on a clean link
+    step();
+  }
+  for (let i = 0; i < 10; i++) step();
+  const before = client.stats.packetsSent;
+  peer.send(new Uint8Array(9997));
+  peer.send(new Uint8Array(175));
+  client.update();
+  assert.equal(client.stats.packetsSent - before, 1);
+  stepUntil(() => messages(serverEvents).length === 42, "both delivered", 50);
+});
+
+Deno.test("frames of exactly 14 bytes, the first length past the head's, are planned with their length byte: 74 to a packet", () => {
+  // A frame's head holds a length up to 13; from 14 on it holds 15 and a varint of the length less 14 follows, 0 here,
+  // a byte all the same. 12 bytes pack to 14 (a bin 8): an unreliable frame of 1 + 1 + 14 = 16 bytes, 74 of them in
+  // the 1,187 bytes of a packet's room. Counted a byte short, 79 were planned and built past the packet's buffer.
+  const { peer, client, step, stepUntil, serverEvents } = pair({ latencyMs: 10 });
+  stepUntil(() => peer.state === "connected", "connected");
+  for (let i = 0; i < 40; i++) step(); // idle: the clock samples taken, nothing else rides
+  assert.equal(pack(new Uint8Array(12)).length, 14);
+  const before = client.stats.packetsSent;
+  for (let i = 0; i < 148; i++) peer.send(new Uint8Array(12).fill(i), { mode: "unreliable" });
+  client.update();
+  assert.equal(client.stats.packetsSent - before, 2);
+  for (let i = 0; i < 5; i++) step();
+  const got = messages(serverEvents).map(({ data }) => (data as Uint8Array)[0]);
+  assert.deepEqual(got, [...Array(148).keys()]);
 });
 
 Deno.test("frames whose length takes a 3-byte varint (16,398 bytes) are planned at their size: three in a packet arrive whole", () => {
@@ -2903,6 +3349,44 @@ Deno.test("a stream that waited exactly `timeout` ms for a missing piece is kept
   peer.send("arrives after it");
   for (let i = 0; i < 1100; i++) {
     if (i % 10 == 0) peer.send(i, { mode: "unreliable" }); // packets without the lost piece: the server hears the client
+    step();
+  }
+  assert.deepEqual(ends, ["timeout 1001"], "dropped at the first update past 1,000 ms of waiting");
+});
+
+Deno.test("a stream whose very first message never arrives is dropped after `timeout` though later ones keep arriving", () => {
+  // The wait is dated from the first piece held behind the missing one, and later pieces held behind the same one move
+  // it no more: the stream waits for sequence 0 here, the first of its stream. Taken as already past 0 before anything
+  // arrived, each later piece moved the first missing on, the wait started again with each, and never ran out.
+  const net = memoryNet();
+  const lost = [...pack("never arrives")].join(",");
+  const after = [...new TextEncoder().encode("arrives after it")].join(",");
+  let heldSince = -1; // when the server got the first piece after the lost one
+  const inner = net.socket("client");
+  const socket: Socket = {
+    ...inner,
+    send(data, to) {
+      const bytes = data.join(",");
+      if (bytes.includes(lost)) return; // the lost one, in every copy and resend
+      if (bytes.includes(after) && heldSince < 0) heldSince = net.now();
+      inner.send(data, to);
+    },
+  };
+  const server = new Host(net.socket("server"), { now: net.now, timeout: 1000 });
+  const client = new Host(socket, { now: net.now, timeout: 1000 });
+  const peer = client.connect("server");
+  const ends: string[] = [];
+  const step = () => {
+    client.update(), server.update(), net.advance(1);
+    for (let event; (event = server.poll());) {
+      if (event.type === "disconnect") ends.push(`${event.reason} ${net.now() - 1 - heldSince}`);
+    }
+  };
+  for (let i = 0; i < 200; i++) step();
+  peer.send("never arrives", { channel: 1 });
+  step();
+  for (let i = 0; i < 1100 && peer.state == "connected"; i++) {
+    if (i % 10 == 0) peer.send(`${i} arrives after it`, { channel: 1 }); // held, behind the lost one
     step();
   }
   assert.deepEqual(ends, ["timeout 1001"], "dropped at the first update past 1,000 ms of waiting");

@@ -422,7 +422,7 @@ Deno.test("a packet with a valid tag that acks a packet not sent lately (a repla
   }
 });
 
-Deno.test("a packet 16,384 ahead (MAX_SEQUENCE_JUMP) or whose ack is 16,384 old passes the bound, 16,385 does not", () => {
+Deno.test("a packet 16,384 ahead (MAX_SEQUENCE_JUMP) or whose ack is 16,384 old passes the bound, 16,385 does not, nor an ack of a packet not sent", () => {
   const random = (bytes: Uint8Array) => void bytes.fill(7);
   const { peer, until, step, server, net, sent } = pair({ latencyMs: 5 }, { random });
   until(() => peer.state === "connected");
@@ -436,7 +436,8 @@ Deno.test("a packet 16,384 ahead (MAX_SEQUENCE_JUMP) or whose ack is 16,384 old 
   // The server's next sequence: its last packet's, or the one after when that packet took it (not ACK_ONLY, 0x40).
   const last = sent.server.at(-1)!;
   const serverNext = ((last[1] << 8 | last[2]) + (last[0] & 0x40 ? 0 : 1)) & 0xffff;
-  for (const [age, taken] of [[16_384, true], [16_385, false]] as const) {
+  // And at the other end: an ack of the server's latest packet passes, one of its next, not sent yet, does not.
+  for (const [age, taken] of [[16_384, true], [16_385, false], [1, true], [0, false]] as const) {
     const ackOffset = serverNext - age - genuineAck;
     const forged = reheader(Uint8Array.of(...genuine.subarray(0, genuine.length)), key, 0, ackOffset);
     const [invalid, duplicates] = [server.stats.invalidDropped, server.stats.duplicatesDropped];
@@ -594,6 +595,33 @@ Deno.test("Host: replayed empty packets carrying old clock answers move no clock
   assert.ok(replayed > 1000, `the replays went: ${replayed}`);
   assert.equal(peer.state, "connected");
   assert.ok(worstMs <= 25, `the estimate moved by ${worstMs} ms`);
+});
+
+Deno.test("Host: a copy of the empty packet that brought the newest clock answer, replayed, adds no sample", () => {
+  // An answer is news only for a request newer than the last one answered: a copy of the packet that carried the
+  // newest one (an empty packet takes no sequence, so its copies pass as new until the other side takes one) came
+  // later each time, a sample of a longer round trip, and 20 copies a tick pushed the 16 good samples out.
+  const { net, client, peer, sent, step, until } = pair({ latencyMs: 20 });
+  until(() => peer.state === "connected");
+  for (let i = 0; i < 400; i++) step(); // 16 samples in: a request every 5 s from now on
+  const isAnswer = (datagram: Uint8Array) => datagram.some((byte, at) => byte === 0xfb && datagram[at + 1] === 1);
+  let answer: Uint8Array | undefined;
+  for (let i = 0; i < 1000 && !answer; i++) {
+    const before = sent.server.length;
+    step();
+    answer = sent.server.slice(before).find((datagram) => datagram[0] & 0x40 && isAnswer(datagram));
+  }
+  assert.ok(answer, "an answer in an empty packet");
+  step(), step(); // it arrived: its request is the newest answered
+  const estimate = [peer.clock.offsetMs, peer.clock.errorMs];
+  const { invalidDropped, duplicatesDropped } = client.stats;
+  const attacker = net.socket("server");
+  for (let tick = 0; tick < 5; tick++) {
+    for (let copy = 0; copy < 20; copy++) attacker.send(answer, "client");
+    step();
+  }
+  assert.deepEqual([client.stats.invalidDropped, client.stats.duplicatesDropped], [invalidDropped, duplicatesDropped]);
+  assert.deepEqual([peer.clock.offsetMs, peer.clock.errorMs], estimate);
 });
 
 Deno.test("Host: a packet recorded a lap of the 16-bit sequence before is refused when replayed", () => {
@@ -1678,6 +1706,25 @@ Deno.test("a player's own messages keep arriving when its held pieces are near t
   assert.equal(server.stats.invalidDropped - invalidBefore, 0, "no packet refused");
   assert.deepEqual(texts(), Array.from({ length: texts().length }, (_, i) => `text ${i}`));
   assert.ok(texts().length >= 60, `every one of the player's messages: ${texts().length}`);
+});
+
+Deno.test("a player's held pieces may reach the bound to the byte: the packet that fills it exactly is taken", () => {
+  // 2 × maxMessageBytes + maxQueuedBytes + 256 KiB = 2 × 4,096 + 28 + 262,144 = 270,364 bytes: 1,052 messages of one
+  // byte held, each with 256 of bookkeeping. The packet of the last 52 fills the bound exactly, and is taken.
+  const { server, step, inject, serverEvents } = hostilePlayer({
+    maxMessageBytes: 4096,
+    maxQueuedBytes: 28,
+    channels: 64,
+  });
+  for (let sequence = 1; sequence <= 1000; sequence += 100) inject(nilMessages(60, 0, sequence, 100));
+  inject(nilMessages(61, 0, 1, 52));
+  const invalidBefore = server.stats.invalidDropped;
+  for (let i = 0; i < 30; i++) step();
+  assert.equal(server.stats.invalidDropped - invalidBefore, 0, "no packet refused");
+  inject([0x14, 60, 0, 0, 1, 0x14, 61, 0, 0, 1]); // sequence 0 on both channels: what waits is delivered
+  for (let i = 0; i < 10; i++) step();
+  const nils = serverEvents.filter((event) => event.type === "message" && event.channel && event.data === null);
+  assert.equal(nils.length, 1052);
 });
 
 Deno.test("HELLOs with good cookies between two polls make no more events than twice maxEvents", () => {

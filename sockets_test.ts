@@ -294,6 +294,20 @@ Deno.test("webSocketServer: a WebSocket closed before accept() is not kept, and 
   assert.equal(sockets.accept(server, "10.0.0.7:50000"), "10.0.0.7:50000");
 });
 
+Deno.test("webSocketServer: a WebSocket closing (readyState 2) before accept() is not kept either, and its address stays free", () => {
+  // Its client began to close while the server awaited something: what is sent is lost, so no link is made, and the
+  // client back from the same address and port is taken at once, not refused until the close event comes.
+  const sockets = webSocketServer();
+  const faults: string[] = [];
+  sockets.listen(() => {}, (event) => event.type === "error" && faults.push((event.error as Error).message));
+  const closing = { ...webSocketPair(sockets, false).server, readyState: 2 };
+  assert.equal(sockets.accept(closing, "10.0.0.7:50000"), "10.0.0.7:50000");
+  sockets.send(Uint8Array.of(1), "10.0.0.7:50000");
+  assert.deepEqual(faults, ["Cannot send to 10.0.0.7:50000: no open WebSocket there"]);
+  const { server } = webSocketPair(sockets, false);
+  assert.equal(sockets.accept(server, "10.0.0.7:50000"), "10.0.0.7:50000");
+});
+
 Deno.test("webSocketServer: accept() given what is no WebSocket throws each time, saying what it takes, and keeps nothing of it", () => {
   // Its URL: the throw ("Cannot use 'in' operator…") came after its address was kept, so a second accept() of it
   // returned that address, silently, and the entry stayed for good. Deno.upgradeWebSocket's { socket, response }, not
@@ -721,6 +735,26 @@ Deno.test("bunUdp given what is no Bun.udpSocket function rejects with a TypeErr
       message: "bunUdp() takes Bun's udpSocket",
     });
   }
+});
+
+Deno.test("webSocket: a send to any address but its one peer's throws a RangeError, and nothing is sent", () => {
+  // A client WebSocket reaches one server: `host.connect("ws://elsewhere/")` on it is a mistake, not a second peer.
+  const sent: number[] = [];
+  const ws: WebSocketLike = {
+    readyState: 1,
+    url: "ws://game.test/",
+    send: (data) => void sent.push(data[0]),
+    close() {},
+    addEventListener() {},
+  };
+  const socket = webSocket(ws);
+  socket.listen(() => {});
+  assert.throws(() => socket.send(Uint8Array.of(1), "ws://elsewhere.test/"), {
+    name: "RangeError",
+    message: 'Cannot send to "ws://elsewhere.test/": this WebSocket reaches only "ws://game.test/" (socket.address)',
+  });
+  socket.send(Uint8Array.of(2), socket.address);
+  assert.deepEqual(sent, [2]);
 });
 
 Deno.test("webSocket given what is no WebSocket throws a TypeError at once, saying what it takes", () => {

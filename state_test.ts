@@ -179,6 +179,39 @@ Deno.test(`a "state" that grows by zeros arrives: its short delta is no reason t
   assert.ok(got.filter((length) => length === 2000).length >= 25, `states of 2,000 delivered: ${got.length}`);
 });
 
+Deno.test(`a "state" goes as a delta in the README's form: a run of differing bytes goes on over up to 2 equal ones`, () => {
+  // The payload on the wire: how far back the baseline is (1), the sender's clock, then the delta: the length (22),
+  // then a count of equal bytes (7) and of differing ones (4) and those bytes XOR the baseline's. Two bytes that
+  // differ with 2 equal ones between make one run of 4 (7 bytes in all), not two runs of 1 (7 bytes too, but not
+  // the form the README gives, which another implementation may follow).
+  const net = memoryNet({ latencyMs: 10 });
+  const socket = net.socket("client");
+  const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const sent: string[] = [];
+  const server = new Host(net.socket("server"));
+  const client = new Host({ ...socket, send: (data, to) => (sent.push(hex(data)), socket.send(data, to)) });
+  const peer = client.connect("server");
+  const received: unknown[] = [];
+  const step = () => {
+    client.update(), server.update(), net.advance(16);
+    for (let event; (event = server.poll());) if (event.type === "message") received.push(event.data);
+    while (client.poll());
+  };
+  for (let i = 0; i < 20; i++) step();
+  const state = new Uint8Array(20); // packed: c4 14, then the 20 bytes
+  peer.send(state, { mode: "state" });
+  for (let i = 0; i < 10; i++) step(); // arrived and acked: the baseline
+  state[5] = state[8] = 1; // packed bytes 7 and 10
+  const time = new Uint8Array(8);
+  new DataView(time.buffer).setFloat64(0, net.now());
+  peer.send(state, { mode: "state" });
+  sent.length = 0;
+  for (let i = 0; i < 10; i++) step();
+  const payload = "01" + hex(time) + "16" + "0704" + "01000001";
+  assert.ok(sent.some((datagram) => datagram.includes(payload)), `the delta ${payload} in: ${sent}`);
+  assert.deepEqual(received, [new Uint8Array(20), state]);
+});
+
 Deno.test(`a "state" message of a newer snapshot supersedes an older one not yet sent`, () => {
   const { peer, step, serverEvents } = pair({ latencyMs: 10 });
   for (let i = 0; i < 5; i++) peer.send({ i }, { mode: "state" }); // all before one update
@@ -271,6 +304,32 @@ Deno.test(`a "state" of fewer pieces supersedes one begun: small states never wa
       assert.ok(tick - (newest?.data as number[])[0] <= 2, `tick ${tick}: the newest state is of tick ${newest?.data}`);
     }
   }
+});
+
+Deno.test(`a "state" begun with exactly as many pieces left as a newer one takes goes on: the newer one is skipped`, () => {
+  // A state of 5 pieces leaves one a update; after its first, 4 are left. A newer one of 4,689 packed bytes takes 4
+  // pieces with its head counted at 11 bytes (4,700 = 4 × 1,175): no fewer, so the one begun goes on, and arrives.
+  const pieceBytes = 1200 - 25; // the mtu less the longest header, tag and frame head
+  const net = memoryNet({ latencyMs: 10 });
+  const reliable = (socket: Socket): Socket => ({ ...socket, reliable: true });
+  const server = new Host(reliable(net.socket("server")), { packetsPerUpdate: 1 });
+  const client = new Host(reliable(net.socket("client")), { packetsPerUpdate: 1 });
+  const peer = client.connect("server");
+  const firsts: number[] = [];
+  const step = () => {
+    client.update(), server.update(), net.advance(16);
+    for (let event; (event = server.poll());) if (event.type == "message") firsts.push((event.data as Uint8Array)[0]);
+    while (client.poll());
+  };
+  for (let i = 0; i < 10; i++) step();
+  const begun = new Uint8Array(4 * pieceBytes + 100).fill(1); // 5 pieces
+  peer.send(begun, { mode: "state" });
+  client.update(); // its first piece
+  const newer = new Uint8Array(4 * pieceBytes - 11 - 3).fill(2); // a bin 16 head of 3 bytes
+  assert.equal(pack(newer).length, 4 * pieceBytes - 11);
+  peer.send(newer, { mode: "state" });
+  for (let i = 0; i < 10; i++) step();
+  assert.deepEqual(firsts, [1]);
 });
 
 Deno.test(`a "state" begun is superseded only by one of fewer pieces, its head counted: a stream finishes one`, () => {
@@ -652,6 +711,18 @@ Deno.test("timed delivery: one player filling the hold queue holds up no other p
   for (let i = 0; i < 3; i++) flood.send(i + 20, { at: net.now() + 200 });
   for (let i = 0; i < 30; i++) step();
   assert.deepEqual(got.slice(11), ["greedy 20", "greedy 21", "greedy 22"]);
+});
+
+Deno.test("timed delivery: a message that arrives timed exactly `timeout` ms ahead is held; a millisecond more, dropped", () => {
+  // Both Hosts on one clock, 10 ms apart each way: the offset is 0, and a message sent now arrives 10 ms on.
+  const { peer, step, server, serverEvents, net } = pair({ latencyMs: 10 }, {}, { timeout: 5000 });
+  assert.equal(server.peers[0].clock.offsetMs, 0);
+  peer.send("at the bound", { at: net.now() + 10 + 5000 });
+  peer.send("past it", { at: net.now() + 10 + 5001 });
+  for (let i = 0; i < 400; i++) step();
+  const timed = serverEvents.filter((event): event is MessageEvent => event.type === "message");
+  assert.deepEqual(timed.map((event) => event.data), ["at the bound"]);
+  assert.equal(server.stats.timedDropped, 1);
 });
 
 Deno.test("timed delivery: a message timed more than `timeout` ms ahead is dropped and counted, not held", () => {

@@ -1678,6 +1678,185 @@ const MUTANTS: Mutant[] = [
     name: "memoryNet's default mtu is 65,506",
     edits: [["mtu = 65507,", "mtu = 65506,"]],
   },
+  // ─── found by sampling the rest of both pools of automatic mutants, 2026-12-04 ──────────
+  {
+    name: "a replayed copy of the newest clock answer is taken as a new sample",
+    edits: [["if (this.#newest[kind] < t0) {", "if (this.#newest[kind] <= t0) {"]],
+  },
+  {
+    name: "webSocketServer links a WebSocket that is closing (readyState 2) and takes its address",
+    edits: [["if ((ws.readyState ?? 1) > 1) return address;", "if ((ws.readyState ?? 1) > 2) return address;"]],
+  },
+  {
+    name: "a state delta's run of differing bytes goes on over 1 equal byte, not 2",
+    edits: [["while (xor(i) || xor(i + 1) || xor(i + 2)) i++;", "while (xor(i) || xor(i + 1) || xor(i + 1)) i++;"]],
+  },
+  {
+    name: "a frame of exactly 14 bytes is planned without its length byte",
+    edits: [["(length >= NEXT ? varintBytes(length - NEXT) : 0)", "(length > NEXT ? varintBytes(length - NEXT) : 0)"]],
+  },
+  {
+    name: "packets older than an ack's bits are counted lost whenever its oldest bit is a loss",
+    edits: [[
+      "Math.max(0, Math.min(advance, SENT_PACKET_SLOTS - 33))",
+      "Math.max(0, Math.max(advance, SENT_PACKET_SLOTS - 33))",
+    ]],
+  },
+  {
+    name: "the loss estimate blends each fate in by 1/33",
+    edits: [["stats.loss += (+lost - stats.loss) / 32;", "stats.loss += (+lost - stats.loss) / 33;"]],
+  },
+  {
+    name: "a varint of 2 ** 13 planned as 3 bytes",
+    edits: [["value < 2 ** 14 ? 2 : 3", "value < 2 ** 13 ? 2 : 3"]],
+  },
+  {
+    name: "a packet that fills the held pieces' bound exactly is refused",
+    edits: [["    let newBytes = 0;\n", "    let newBytes = 1;\n"]],
+  },
+  {
+    name: "a state delta's run of differing bytes ends at the first equal byte unless two differing ones follow",
+    edits: [["while (xor(i) || xor(i + 1) || xor(i + 2)) i++;", "while (xor(i) || xor(i + 1) && xor(i + 2)) i++;"]],
+  },
+  {
+    name: "an array of 15 packed as an array 16",
+    edits: [["putLength(length, 0xdb, 0x90, 16);", "putLength(length, 0xdb, 0x90, 15);"]],
+  },
+  {
+    name: "copies ride by a residual loss of twice RESIDUAL_LOSS below an RTT of 200 ms",
+    edits: [[
+      "RESIDUAL_LOSS * Math.min(1, RESIDUAL_RTT_MS / this.stats.rttMs)",
+      "RESIDUAL_LOSS * Math.min(2, RESIDUAL_RTT_MS / this.stats.rttMs)",
+    ]],
+  },
+  {
+    name: "the first loss assumed for 33 packets, not 32",
+    edits: [["const loss = seen < 32 ? FIRST_PACKETS_LOSS", "const loss = seen < 33 ? FIRST_PACKETS_LOSS"]],
+  },
+  {
+    name: "the congestion window grows only past half in use, not at half",
+    edits: [["if (2 * this.#packetsInFlight >= this.#window) {", "if (2 * this.#packetsInFlight > this.#window) {"]],
+  },
+  {
+    name: "the held pieces' bound starts a byte full",
+    edits: [["  #heldBytes = 0;\n", "  #heldBytes = 1;\n"]],
+  },
+  {
+    name: "for await updates every 15 ms by default",
+    edits: [['["tickMs", 16, 60_000],', '["tickMs", 15, 60_000],']],
+  },
+  {
+    name: "an RTT sample counts for at most the estimate and the ack delay, not twice the estimate",
+    edits: [[
+      "rttSampleMs = Math.min(2 * stats.rttMs + ACK_DELAY_MS, rttSampleMs);",
+      "rttSampleMs = Math.min(1 * stats.rttMs + ACK_DELAY_MS, rttSampleMs);",
+    ]],
+  },
+  {
+    name: "an early ack goes for a jump of exactly 32, which leaves the oldest in the bits",
+    edits: [[
+      "if (sequenceAhead(sequence, this.#unackedOldest) > 32 && this.#ackPending) {",
+      "if (sequenceAhead(sequence, this.#unackedOldest) >= 32 && this.#ackPending) {",
+    ]],
+  },
+  {
+    name: "a peer with no entry counts one message not yet polled",
+    edits: [["return this.#sink.queued.get(this.address) ?? 0;", "return this.#sink.queued.get(this.address) ?? 1;"]],
+  },
+  {
+    name: "a packet that acks the next packet, not sent yet, is taken",
+    edits: [["ackAge > MAX_SEQUENCE_JUMP || ackAge < 1)", "ackAge > MAX_SEQUENCE_JUMP || ackAge < 0)"]],
+  },
+  {
+    name: "a state delta's run of differing bytes looks 2 bytes ahead twice, not 1 and 2",
+    edits: [["while (xor(i) || xor(i + 1) || xor(i + 2)) i++;", "while (xor(i) || xor(i + 2) || xor(i + 2)) i++;"]],
+  },
+  {
+    name: "a peer with few events queued gets in up to three times maxEvents",
+    edits: [[
+      "return queue.length >= (this.queued * 2 < max ? 2 * max : max);",
+      "return queue.length >= (this.queued * 2 < max ? 3 * max : max);",
+    ]],
+  },
+  {
+    name: "the congestion window grows by 2 an ack before its first cut",
+    edits: [[
+      "this.#window + (this.#windowCutAt == -Infinity ? 1 : 1 / this.#window),",
+      "this.#window + (this.#windowCutAt == -Infinity ? 2 : 1 / this.#window),",
+    ]],
+  },
+  {
+    name: "a state delta's run of differing bytes skips the byte after it",
+    edits: [["while (xor(i) || xor(i + 1) || xor(i + 2)) i++;", "while (xor(i) || xor(i + 0) || xor(i + 2)) i++;"]],
+  },
+  {
+    name: "a map of 15 keys packed as a map 16",
+    edits: [["putLength(keys.length, 0xdd, 0x80, 16);", "putLength(keys.length, 0xdd, 0x80, 15);"]],
+  },
+  {
+    name: "a reliable stream's first missing starts at 1: a stream whose sequence 0 never arrives never times out",
+    edits: [["  #firstMissing = 0;\n", "  #firstMissing = 1;\n"]],
+  },
+  {
+    name: "the string cache's key in base 127",
+    edits: [["key = key * 128 + input[i];", "key = key * 127 + input[i];"]],
+  },
+  {
+    name: "a short string's byte 0x80 read through the ASCII cache",
+    edits: [[
+      "if (input[i] > 127 || byteCount > CACHED_STRING_BYTES)",
+      "if (input[i] > 128 || byteCount > CACHED_STRING_BYTES)",
+    ]],
+  },
+  {
+    name: "memoryNet's default link seed is 0",
+    edits: [["let seed = options.seed ?? 1;", "let seed = options.seed ?? 0;"]],
+  },
+  {
+    name: "webSocket sends to any address as to its one peer",
+    edits: [[
+      'throw new RangeError(`Cannot send to "${to}": this WebSocket reaches only "${address}" (socket.address)`);',
+      "",
+    ]],
+  },
+  {
+    name: "maxEvents is 4095 by default",
+    edits: [['["maxEvents", 4096],', '["maxEvents", 4095],']],
+  },
+  {
+    name: "a state begun with exactly as many pieces left as a newer one takes is superseded",
+    edits: [[
+      "piece.fragment > 1 && pending.length - at <= pieces) return -1;",
+      "piece.fragment > 1 && pending.length - at < pieces) return -1;",
+    ]],
+  },
+  {
+    name: "packets past the ack bits are counted lost only when the two oldest bits are losses",
+    edits: [["this.#sink.reliable || ackBits >>> 31 ? 0 :", "this.#sink.reliable || ackBits >>> 30 ? 0 :"]],
+  },
+  {
+    name: "a state delta's run of differing bytes goes on over 3 equal bytes",
+    edits: [["while (xor(i) || xor(i + 1) || xor(i + 2)) i++;", "while (xor(i) || xor(i + 1) || xor(i + 3)) i++;"]],
+  },
+  {
+    name: "a message timed exactly timeout ms ahead is dropped",
+    edits: [[
+      "!isFinite(event.at) || event.at - now > this.#config.timeout ||",
+      "!isFinite(event.at) || event.at - now >= this.#config.timeout ||",
+    ]],
+  },
+  {
+    name: "a late packet 31 behind the latest is dropped as a duplicate",
+    edits: [["if (ahead <= 0 && (ahead <= -32 ||", "if (ahead <= 0 && (ahead <= -31 ||"]],
+  },
+  {
+    name: "whole messages' resends planned with the fragments'",
+    edits: [["} else plan[+(piece.fragment !== 1)].push(piece);", "} else plan[+(piece.fragment !== 2)].push(piece);"]],
+  },
+  {
+    name: "maxPeers is 63 by default",
+    edits: [['["maxPeers", 64, 65536],', '["maxPeers", 63, 65536],']],
+  },
   // ─── osc.ts: oscMatch (2026-12-04) ──────────────────────────────────────────
   {
     name: "a * in an OSC address pattern matches one character at least",
