@@ -1481,10 +1481,14 @@ Deno.test("Host's RTT never goes below 0 when its clock steps back, and a clean 
   assert.equal(peer.stats.messagesResent - before, 0, "no piece sent twice on the clean link");
 });
 
-Deno.test("Host sends copies to ride again until the fates of 32 data packets are known, not one fewer", () => {
-  // Before 32 of its packets were acked or lost, a sender takes 20% loss for granted and copies of the pieces in
-  // flight ride along; from the 32nd fate on, it goes by what it measured: none on a clean link. The client's data
-  // packets take sequences from 0, all acked in order, so an ack of packet n is n + 1 fates.
+/**
+ * Sends 60 messages, one an update, from a client whose Host counts the fates (acked or lost) of its data packets by the
+ * acks that arrive, and says with how many fates known copies rode along (a resend in that update) and none did. The
+ * client's data packets take sequences from 0, all acked in order, so an ack of packet n is n + 1 fates. With
+ * `serverSends`, the server sends each update too, so that each of its packets acks one more: the fates known go up one
+ * an update.
+ */
+function copiesByFatesKnown(serverSends: boolean): { copiesAt: number[]; noneAt: number[] } {
   const net = memoryNet({ latencyMs: 20 });
   let fates = 0;
   const server = new Host(net.socket("server"), { now: net.now });
@@ -1504,42 +1508,26 @@ Deno.test("Host sends copies to ride again until the fates of 32 data packets ar
   const noneAt: number[] = [];
   for (let i = 0; i < 60; i++) {
     peer.send(i);
+    if (serverSends) { for (const other of server.peers) other.send(i, { mode: "unreliable" }); }
     const [resent, known] = [peer.stats.messagesResent, fates];
     client.update(), server.update(), net.advance(16), drain(server), drain(client);
     (peer.stats.messagesResent > resent ? copiesAt : noneAt).push(known);
   }
+  return { copiesAt, noneAt };
+}
+
+Deno.test("Host sends copies to ride again until the fates of 32 data packets are known, not one fewer", () => {
+  // Before 32 of its packets were acked or lost, a sender takes 20% loss for granted and copies of the pieces in
+  // flight ride along; from the 32nd fate on, it goes by what it measured: none on a clean link.
+  const { copiesAt, noneAt } = copiesByFatesKnown(false);
   assert.ok(Math.max(...copiesAt) < 32, `copies rode with ${copiesAt} fates known`);
   assert.ok(Math.min(...noneAt.slice(1)) >= 32, `none rode with ${noneAt} fates known`); // the first: nothing in flight
 });
 
 Deno.test("Host sends no copy to ride in the update when exactly 32 fates of its data packets are known", () => {
-  // As the test before, with the server sending each update too, so that each of its packets acks one more: the fates
-  // known go up one an update, and one update has exactly 32 (the 32nd fate counts: a copy rode there when the first
-  // loss was taken for 32 packets and one more).
-  const net = memoryNet({ latencyMs: 20 });
-  let fates = 0;
-  const server = new Host(net.socket("server"), { now: net.now });
-  const socket = net.socket("client");
-  const client = new Host({
-    ...socket,
-    listen: (receive, event) =>
-      socket.listen((data, from) => {
-        const ack = ((data[1] << 8 | data[2]) - (data[0] & 0x10 ? data[3] << 8 | data[4] : data[3])) & 0xffff;
-        if (data[0] >= 0x80 && ack < 0x8000) fates = Math.max(fates, ack + 1); // 65,535 before any: none
-        receive(data, from);
-      }, event),
-  }, { now: net.now });
-  const peer = client.connect("server");
-  for (let i = 0; i < 10; i++) client.update(), server.update(), net.advance(16), drain(server), drain(client);
-  const copiesAt: number[] = [];
-  const noneAt: number[] = [];
-  for (let i = 0; i < 60; i++) {
-    peer.send(i);
-    for (const other of server.peers) other.send(i, { mode: "unreliable" });
-    const [resent, known] = [peer.stats.messagesResent, fates];
-    client.update(), server.update(), net.advance(16), drain(server), drain(client);
-    (peer.stats.messagesResent > resent ? copiesAt : noneAt).push(known);
-  }
+  // The fates known go up one an update, so one update has exactly 32 (the 32nd fate counts: a copy rode there when the
+  // first loss was taken for 32 packets and one more).
+  const { copiesAt, noneAt } = copiesByFatesKnown(true);
   assert.ok(noneAt.includes(32), `none rode with ${noneAt} fates known`);
   assert.ok(Math.max(...copiesAt) < 32, `copies rode with ${copiesAt} fates known`);
 });
