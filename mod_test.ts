@@ -3305,19 +3305,22 @@ Deno.test("keepalives leave exactly KEEPALIVE_MS (1,000) apart, an ack exactly A
   assert.equal(sentAt.at(-1)! - last, 33, `the ack left ${sentAt.at(-1)! - last} ms after the server's packet before`);
 });
 
-Deno.test("a stream that waited exactly `timeout` ms for a missing piece is kept; one more ms and the peer is dropped", () => {
-  // Pinned at its edge, as the silence timeout (a sweep of operator flips found `>=` for `>` passing every test).
+/**
+ * Two Hosts with a `timeout` of 1,000 ms on a clean memoryNet, updated every ms, where the client's socket drops every
+ * datagram holding the bytes `lost` (so that piece, its copies and resends never arrive). `ends` gets each of the
+ * server's disconnects as its reason and the ms since the first datagram holding `after` left the client.
+ */
+function lostPieceRig(lost: Uint8Array, after: Uint8Array) {
   const net = memoryNet();
-  const lost = [...pack("never arrives")].join(",");
-  const after = [...pack("arrives after it")].join(",");
-  let heldSince = -1; // when the server got the piece after the lost one
+  const [lostBytes, afterBytes] = [[...lost].join(","), [...after].join(",")];
+  let heldSince = -1; // when the server got the first piece after the lost one
   const inner = net.socket("client");
   const socket: Socket = {
     ...inner,
     send(data, to) {
       const bytes = data.join(",");
-      if (bytes.includes(lost)) return; // the lost one, in every copy and resend
-      if (bytes.includes(after) && heldSince < 0) heldSince = net.now();
+      if (bytes.includes(lostBytes)) return; // the lost one, in every copy and resend
+      if (bytes.includes(afterBytes) && heldSince < 0) heldSince = net.now();
       inner.send(data, to);
     },
   };
@@ -3332,6 +3335,12 @@ Deno.test("a stream that waited exactly `timeout` ms for a missing piece is kept
     }
   };
   for (let i = 0; i < 200; i++) step();
+  return { peer, ends, step };
+}
+
+Deno.test("a stream that waited exactly `timeout` ms for a missing piece is kept; one more ms and the peer is dropped", () => {
+  // Pinned at its edge, as the silence timeout (a sweep of operator flips found `>=` for `>` passing every test).
+  const { peer, ends, step } = lostPieceRig(pack("never arrives"), pack("arrives after it"));
   peer.send("never arrives");
   step();
   peer.send("arrives after it");
@@ -3346,31 +3355,7 @@ Deno.test("a stream whose very first message never arrives is dropped after `tim
   // The wait is dated from the first piece held behind the missing one, and later pieces held behind the same one move
   // it no more: the stream waits for sequence 0 here, the first of its stream. Taken as already past 0 before anything
   // arrived, each later piece moved the first missing on, the wait started again with each, and never ran out.
-  const net = memoryNet();
-  const lost = [...pack("never arrives")].join(",");
-  const after = [...new TextEncoder().encode("arrives after it")].join(",");
-  let heldSince = -1; // when the server got the first piece after the lost one
-  const inner = net.socket("client");
-  const socket: Socket = {
-    ...inner,
-    send(data, to) {
-      const bytes = data.join(",");
-      if (bytes.includes(lost)) return; // the lost one, in every copy and resend
-      if (bytes.includes(after) && heldSince < 0) heldSince = net.now();
-      inner.send(data, to);
-    },
-  };
-  const server = new Host(net.socket("server"), { now: net.now, timeout: 1000 });
-  const client = new Host(socket, { now: net.now, timeout: 1000 });
-  const peer = client.connect("server");
-  const ends: string[] = [];
-  const step = () => {
-    client.update(), server.update(), net.advance(1);
-    for (let event; (event = server.poll());) {
-      if (event.type === "disconnect") ends.push(`${event.reason} ${net.now() - 1 - heldSince}`);
-    }
-  };
-  for (let i = 0; i < 200; i++) step();
+  const { peer, ends, step } = lostPieceRig(pack("never arrives"), new TextEncoder().encode("arrives after it"));
   peer.send("never arrives", { channel: 1 });
   step();
   for (let i = 0; i < 1100 && peer.state == "connected"; i++) {
