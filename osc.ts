@@ -3,7 +3,7 @@
  * messages and bundles, {@linkcode oscTime} and {@linkcode oscTimeToMs} for
  * timetags, {@linkcode oscMatch} for address patterns. A module of its own
  * beside mod.ts: it imports nothing, and mod.ts has no room left under its
- * 12,288-byte ceiling for the 3,867 bytes this takes (see the README's
+ * 12,288-byte ceiling for the 3,887 bytes this takes (see the README's
  * "Size").
  *
  * @example Send a note to a music tool
@@ -435,8 +435,9 @@ export function encodeOsc(packet: OscMessage | OscBundle): Uint8Array {
     const types = packet.types === undefined
       ? Array.from(args, (arg, index) => inferTags(arg, String(index), 0)).join("")
       : packet.types;
+    const arrayDepth = typeof types === "string" && OSC_TYPE_TAG_STRING.test("," + types) ? oscArrayDepth(types) : -1;
     check(
-      typeof types === "string" && OSC_TYPE_TAG_STRING.test("," + types) && oscArrayDepth(types) >= 0,
+      arrayDepth >= 0,
       "types",
       types,
       `a string of the tags ${OSC_TYPE_TAGS}, one per argument ([ and ] around an array's), without a leading comma`,
@@ -448,7 +449,7 @@ export function encodeOsc(packet: OscMessage | OscBundle): Uint8Array {
       types,
       `the tags of ${args.length} argument${args.length === 1 ? "" : "s"}, as args holds, not of ${count}`,
     );
-    if (oscArrayDepth(types) > OSC_MAX_ARRAY_DEPTH) {
+    if (arrayDepth > OSC_MAX_ARRAY_DEPTH) {
       throw new RangeError(`Cannot encode OSC${where}: types nest arrays deeper than ${OSC_MAX_ARRAY_DEPTH}`);
     }
     writeArg("s", address);
