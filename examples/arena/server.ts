@@ -64,13 +64,20 @@ export interface Arena {
   close(): Promise<void>;
 }
 
-/** The files the page loads, by URL path: only these are served. */
+const root = new URL("../../", import.meta.url);
+/**
+ * This folder from the repository's root: "examples/arena/", or a copy's own ("examples/mygame/"), so that a copy
+ * serves its own page and rules. Each file goes at its path from the root, so that the modules' relative imports
+ * (`../../dist/mod.js`, `../lobby/client_lib.js`) resolve in the browser as they do on disk.
+ */
+const folder = new URL(".", import.meta.url).href.slice(root.href.length);
+
+/** The files the page loads, by URL path: only these are served. "/" sends the browser to the folder's page. */
 const FILES: Record<string, string> = {
-  "/": "examples/arena/index.html",
-  "/examples/arena/page.js": "examples/arena/page.js",
-  "/examples/arena/client.js": "examples/arena/client.js",
-  "/examples/arena/game.js": "examples/arena/game.js",
-  "/examples/arena/lobby.js": "examples/arena/lobby.js",
+  [`/${folder}`]: `${folder}index.html`,
+  ...Object.fromEntries(
+    ["page.js", "client.js", "game.js", "lobby.js"].map((name) => [`/${folder}${name}`, folder + name]),
+  ),
   "/examples/lobby/client_lib.js": "examples/lobby/client_lib.js",
   "/dist/mod.js": "dist/mod.js",
   "/dist/mod.js.map": "dist/mod.js.map",
@@ -80,7 +87,6 @@ const CONTENT_TYPES: Record<string, string> = {
   js: "text/javascript; charset=utf-8",
   map: "application/json",
 };
-const root = new URL("../../", import.meta.url);
 
 /** More commands than this in a message are not from our client (nor is a command longer than MAX_COMMAND_MS). */
 const MAX_COMMANDS_PER_MESSAGE = 16;
@@ -166,6 +172,8 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         closeIfSilent(socket, host, address, handshakeWaitMs);
         return response;
       }
+      // The page at the folder's path, its room and link options kept: its script is "page.js", beside it.
+      if (url.pathname === "/") return Response.redirect(new URL(`/${folder}${url.search}`, url), 302);
       const file = FILES[url.pathname];
       if (!file) return new Response("Not found", { status: 404 });
       return new Response(await Deno.readFile(new URL(file, root)), {

@@ -266,3 +266,63 @@ Deno.test("arena: server.ts on a port that is taken says so and exits with 1", a
   assert.equal(code, 1, output);
   assert.match(output, new RegExp(`^Port ${taken.addr.port} is taken: stop what uses it, or pick another`, "m"));
 });
+
+Deno.test({
+  name: "arena: a copy of the folder beside it serves its own page and rules, not the arena's",
+  sanitizeResources: false,
+  async fn() {
+    const examples = new URL("../", import.meta.url);
+    const copy = await Deno.makeTempDir({ dir: examples.pathname, prefix: "arena_copy_" });
+    const name = copy.slice(copy.lastIndexOf("/") + 1);
+    const server = new AbortController();
+    try {
+      for (
+        const file of ["server.ts", "rooms.ts", "world.ts", "bot.ts", "game.js", "client.js", "lobby.js", "page.js"]
+      ) {
+        await Deno.copyFile(new URL(`./${file}`, import.meta.url), `${copy}/${file}`);
+      }
+      const page = await Deno.readTextFile(new URL("./index.html", import.meta.url));
+      await Deno.writeTextFile(`${copy}/index.html`, page.replace("<title>", "<title>my game: "));
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-net=127.0.0.1",
+          "--allow-read=.",
+          `examples/${name}/server.ts`,
+          "--port",
+          "0",
+          "--bots",
+          "0",
+        ],
+        cwd: new URL("../../", import.meta.url),
+        stdout: "piped",
+        stderr: "null",
+        env: { NO_COLOR: "1" },
+        signal: server.signal,
+      }).spawn();
+      let printed = "";
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      while (!printed.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        printed += value;
+      }
+      await reader.cancel(); // the rest of its output is not read
+      const url = printed.match(/http:\/\/[^ ]+\//)?.[0];
+      assert.ok(url, `the copy printed no address: ${printed}`);
+      const response = await fetch(`${url}?room=x`);
+      assert.equal(new URL(response.url).pathname + new URL(response.url).search, `/examples/${name}/?room=x`);
+      assert.match(await response.text(), /<title>my game: /);
+      for (const [path, status] of [[`examples/${name}/game.js`, 200], ["examples/arena/game.js", 404]] as const) {
+        const served: Response = await fetch(`${url}${path}`);
+        await served.body?.cancel();
+        assert.equal(served.status, status, path);
+      }
+      server.abort();
+      await child.status;
+    } finally {
+      server.abort();
+      await Deno.remove(copy, { recursive: true });
+    }
+  },
+});
