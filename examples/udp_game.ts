@@ -1,0 +1,96 @@
+/**
+ * The smallest real-time game over UDP in Deno: one server, any number of players, positions printed instead of drawn.
+ * Each player sends its position 20 times a second in the "state" mode; the server sends every player the whole world
+ * 20 times a second, also as a "state"; each player prints the others as they were 100 ms ago, between two snapshots
+ * (a Timeline). Each player also says hello once, in a reliable message, which the server passes on.
+ *
+ *     deno run -A examples/udp_game.ts                     # the server, on 127.0.0.1:7000 (Ctrl+C ends it)
+ *     deno run -A examples/udp_game.ts 127.0.0.1:7000 ann  # a player, for 5 s: start two
+ *     deno run -A examples/udp_game.ts 7001                # the server on another port
+ *
+ * Outside this repository add --unstable-net: Deno.listenDatagram needs it, and this repository's deno.json turns it on.
+ *
+ * @module
+ */
+import { denoUdp, Host, type Peer, Timeline } from "../mod.ts";
+
+type Position = { x: number; y: number };
+/** What the server sends each player, every snapshot: everyone's position by id (an object, not an array, so that
+ * `lerp` never mixes two players when one joins or leaves), and which id is yours. */
+type World = { you: string; players: Record<string, Position> };
+
+/** A player sends what it likes: the server takes a position of two finite numbers, and chat lines this long. */
+const isPosition = (data: unknown): data is Position =>
+  typeof data === "object" && data !== null && Number.isFinite((data as Position).x) &&
+  Number.isFinite((data as Position).y);
+const MAX_CHAT_LENGTH = 200;
+
+// No argument, or a port: the server. "IP:port" and a name: a player.
+const [join, name = "player"] = Deno.args;
+const serverPort = join?.includes(":") ? undefined : Number(join ?? 7000);
+const port = serverPort ?? 0; // a player binds port 0: any free one
+const host = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port })));
+let frame = 0; // the loops below run 60 times a second and send every third frame: 20 times a second
+
+if (serverPort !== undefined) {
+  console.log(
+    `server on 127.0.0.1:${port}: start players with \`deno run -A examples/udp_game.ts 127.0.0.1:${port} ann\``,
+  );
+  const ids = new Map<Peer, string>(); // a short id per player, told to everyone (rather than its address)
+  const positions = new Map<Peer, Position>();
+  let nextId = 1;
+  setInterval(() => {
+    host.update(); // without update() nothing leaves and nothing is heard
+    for (let event; (event = host.poll());) {
+      const id = ids.get(event.peer) ?? `p${nextId++}`;
+      ids.set(event.peer, id);
+      if (event.type === "connect") console.log(`${id} joined from ${event.peer.address}`);
+      else if (event.type === "message" && event.mode === "state") {
+        if (isPosition(event.data)) positions.set(event.peer, { x: event.data.x, y: event.data.y }); // no more keys
+      } else if (event.type === "message") { // a reliable chat line: pass it on to the others
+        if (typeof event.data !== "string" || event.data.length > MAX_CHAT_LENGTH) continue;
+        console.log(`${id} says ${JSON.stringify(event.data)}`);
+        for (const peer of host.peers) if (peer !== event.peer) peer.send(`${id} says ${event.data}`);
+      } else {
+        console.log(`${id} left (${event.reason})`);
+        ids.delete(event.peer);
+        positions.delete(event.peer);
+      }
+    }
+    if (++frame % 3 === 0) {
+      const players: Record<string, Position> = {};
+      for (const [peer, position] of positions) players[ids.get(peer)!] = position;
+      for (const peer of host.peers) peer.send({ you: ids.get(peer)!, players }, { mode: "state" });
+      host.update(); // send the snapshots now, not a frame later
+    }
+  }, 16);
+} else {
+  const server = host.connect(join); // "IP:port": not a name such as localhost
+  const world = new Timeline<World>();
+  const me: Position = { x: 0, y: 100 };
+  console.log(`joining ${join} as ${name}…`);
+  const ticker = setInterval(() => {
+    host.update();
+    for (let event; (event = host.poll());) {
+      if (event.type === "connect") server.send(`hello, ${name} here`); // "reliable", the default mode
+      else if (event.type === "message" && event.mode === "state") world.add(event.time, event.data as World);
+      else if (event.type === "message") console.log(`${name} heard: ${event.data}`);
+      else console.log(`${name}: disconnected (${event.reason})`);
+    }
+    frame++;
+    me.x += 2; // whole numbers: an integer packs in 1 to 3 bytes, a fraction in 9
+    if (frame % 3 === 0) server.send(me, { mode: "state" });
+    if (frame % 30 === 0) { // a game draws every frame; this prints twice a second
+      // The server's world 100 ms ago on the server's clock, between the two snapshots around that time.
+      const drawn = world.sample(server.remoteTime() - 100);
+      const others = Object.entries(drawn?.players ?? {}).filter(([id]) => id !== drawn?.you);
+      console.log(
+        `${name} at ${me.x}; sees ${others.map(([id, p]) => `${id} at ${p.x.toFixed(1)}`).join(", ") || "no one"}`,
+      );
+    }
+    if (frame === 300) { // 5 s: leave; host.close() says goodbye, and the server hears "closed"
+      clearInterval(ticker);
+      host.close();
+    }
+  }, 16);
+}
