@@ -90,6 +90,8 @@ const PINNED: [string, unknown, string][] = [
   ["uint64 for the bigint 0", 0n, "cf 00 00 00 00 00 00 00 00"],
   ["int64 for a negative bigint", -1n, "d3 ff ff ff ff ff ff ff ff"],
   ["fixstr", "hp", "a2 68 70"],
+  ["the empty string as fixstr", "", "a0"],
+  ["fixstr at 31 ASCII bytes", "a".repeat(31), "bf" + " 61".repeat(31)],
   ["str8 at 32 bytes", "a".repeat(32), "d9 20" + " 61".repeat(32)],
   ["fixstr for 31 bytes of 3-byte characters reserved as str8", "€".repeat(10), "be" + " e2 82 ac".repeat(10)],
   ["U+0080 as 2 bytes", "\u0080", "a2 c2 80"],
@@ -1250,6 +1252,59 @@ Deno.test("Host: 10,000 spoofed connect requests create no peer, and no reply is
   assert.ok(replies.every((size) => size <= 13), "a challenge is no larger than its 13-byte hello");
   assert.equal(server.peers.length, 0);
   assert.equal(server.poll(), undefined);
+});
+
+Deno.test("Host: a handshake's kind byte in a datagram of any other length than 13 gets no reply and makes no peer", () => {
+  // A 1-byte datagram of kind HELLO read as a whole HELLO (of protocol 0) would be answered with a 13-byte REFUSED:
+  // a reply 13 times its request.
+  const net = memoryNet();
+  const server = new Host(net.socket("server"), { now: net.now });
+  const replies: number[] = [];
+  const stranger = net.socket("10.0.0.1:9");
+  stranger.listen((data) => replies.push(data.length));
+  const hello = Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0); // protocol 0, nonce 7, no cookie
+  for (const kind of [1, 2, 3]) {
+    for (let length = 1; length <= 16; length++) {
+      if (length == 13) continue;
+      const datagram = new Uint8Array(length);
+      datagram.set(hello.subarray(0, Math.min(length, 13)));
+      datagram[0] = kind;
+      stranger.send(datagram, "server");
+    }
+  }
+  net.advance(1);
+  server.update();
+  assert.deepEqual(replies, []);
+  assert.equal(server.peers.length, 0);
+  // The same HELLO at its length is answered (the test can fail): a REFUSED, as protocol 0 is not the server's.
+  stranger.send(hello, "server");
+  net.advance(1);
+  assert.deepEqual(replies, [13]);
+});
+
+Deno.test("a packet's size does not depend on how the game interleaves two streams' sends", () => {
+  // The chosen pieces go stream by stream, so that each after the first of its stream is a NEXT frame: two modes of
+  // one channel as compact as two channels. (Unreliable frames carry no sequence, so none of them is a NEXT frame.)
+  const largest = (second: SendOptions) => {
+    const sizes: number[] = [];
+    const { peer, step, stepUntil } = pair({}, {}, {
+      client: {
+        socket: (inner) => ({ ...inner, send: (data, to) => (sizes.push(data.length), inner.send(data, to)) }),
+      },
+    });
+    stepUntil(() => peer.state === "connected", "the client is connected");
+    sizes.length = 0;
+    for (let i = 0; i < 6; i++) {
+      peer.send(i, { channel: 0 });
+      peer.send(i, second);
+    }
+    step();
+    return Math.max(...sizes);
+  };
+  // On another channel the first frame of the second stream holds its channel byte: one byte more.
+  for (const mode of ["unordered", "sequenced"] as const) {
+    assert.equal(largest({ channel: 0, mode }), largest({ channel: 1, mode }) - 1, mode);
+  }
 });
 
 Deno.test("Host survives 200,000 random and bit-flipped datagrams and counts them", () => {
