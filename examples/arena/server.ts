@@ -43,6 +43,11 @@ export interface ArenaOptions extends RoomsOptions {
   log?: (line: string) => void;
   /** ms a WebSocket has to finish jamnet's handshake before it is closed (default 10,000, a connect()'s timeout). */
   handshakeWaitMs?: number;
+  /**
+   * Lobby connections from one machine at once (default 32, as examples/lobby/server.ts): past it the lobby
+   * disconnects a new one (see `LobbyOptions.maxClientsPerAddress`). Bots connect from this machine and count.
+   */
+  maxClientsPerAddress?: number;
 }
 
 /** A running arena. */
@@ -125,6 +130,9 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
     maxRooms: options.maxRooms ?? 100,
     maxPlayers: options.maxPlayers ?? MAX_PLAYERS,
     maxNameLength: MAX_ROOM_NAME_LENGTH,
+    // Without it one machine took every seat of maxPeers and every room: 1,664 lobby connections from one script,
+    // each of which can open a room, and the next player heard "full" (a review, 2026-12-04).
+    maxClientsPerAddress: options.maxClientsPerAddress ?? 32,
     log: (line) => log(`lobby: ${line}`),
   });
   const sockets = webSocketServer();

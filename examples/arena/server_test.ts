@@ -326,3 +326,39 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "arena: one machine's lobby connections past 32 are turned away: it cannot take every seat and every room",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Before, one script on one machine took every seat of the lobby's maxPeers (1,664 at the defaults; 66 at these
+    // options, and the 67th player heard "full"), each connection able to open a room (a review, 2026-12-04).
+    const lines: string[] = [];
+    const arena = await startArena({ port: 0, log: (line) => lines.push(line), maxRooms: 1, maxPlayers: 2 });
+    const url = `${arena.url.replace("http", "ws")}lobby`;
+    const clients = Array.from({ length: 33 }, () => {
+      const socket = webSocket(new WebSocket(url));
+      const host = new Host(socket);
+      return { host, peer: host.connect(socket.address) };
+    });
+    const timer = setInterval(() => {
+      for (const { host } of clients) {
+        host.update();
+        while (host.poll()); // the lobby's answers: none asked for
+      }
+    }, 16);
+    try {
+      const ended = () => clients.filter(({ peer }) => peer.state === "disconnected").length;
+      await until(
+        "32 lobby clients, and one turned away",
+        () => arena.lobby.clients === 32 && ended() === 1 || undefined,
+      );
+      assert.equal(lines.filter((line) => line.includes("clients from 127.0.0.1 are connected already")).length, 1);
+    } finally {
+      clearInterval(timer);
+      for (const { host } of clients) host.close();
+      await arena.close();
+    }
+  },
+});
