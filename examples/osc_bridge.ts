@@ -70,6 +70,14 @@ const FRAME_MS = 16;
  */
 const MUSIC_AHEAD_MS = 50;
 
+/**
+ * Text from the network, quoted for a log line: JSON escapes the control characters under U+0020, and this the rest,
+ * DEL and C1's (U+009B is a terminal's CSI as much as ESC [ is: a review, 2026-12-04).
+ */
+function quoted(text: string): string {
+  return JSON.stringify(text).replace(/\p{Cc}/gu, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 /** Binds a plain UDP socket (raw OSC needs no jamnet Host) to 127.0.0.1. */
 async function bind(port: number): Promise<dgram.Socket> {
   const socket = dgram.createSocket("udp4");
@@ -189,8 +197,8 @@ oscIn.on("message", (datagram) => {
         counts.refused++; // the queue to the game is full: this message is dropped, the next may go
       }
     }
-    // Quoted as JSON: an address from the network may hold a terminal's escape sequences.
-    const shown = JSON.stringify(message.address) + (message.types && ` ${message.types}`);
+    // Quoted: an address from the network may hold a terminal's escape sequences.
+    const shown = quoted(message.address) + (message.types && ` ${message.types}`);
     if (!reached.length) console.log(`bridge: no game message for OSC ${shown}`);
     else if (reached[0] !== message.address) console.log(`bridge: OSC pattern ${shown} reached ${reached.join(", ")}`);
   }
@@ -239,6 +247,7 @@ function stepController(): void {
   const bundle = (element: OscMessage | OscBundle): OscBundle => ({ timetag: OSC_IMMEDIATELY, elements: [element] });
   if (demoFrame === 45) send(encodeOsc(bundle(bundle(fire))));
   if (demoFrame === 60) send(Uint8Array.of(0x2f, 0x78, 0, 0, 0x2c, 0x69, 0, 0)); // /x ,i with its int missing
+  if (demoFrame === 75) send(encodeOsc({ address: "/\u009b2J", args: [] })); // C1's CSI: logged escaped, never raw
 }
 
 // ─── Run ────────────────────────────────────────────────────────────────────

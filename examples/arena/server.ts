@@ -162,7 +162,8 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       if (url.pathname === "/play") {
         // A player: `/play?ticket=…&name=ann`, upgraded into the game's Host once the lobby vouches for the ticket.
         const ticket = url.searchParams.get("ticket") ?? "";
-        const name = (url.searchParams.get("name") ?? "").trim().slice(0, 16) || "player";
+        // Without control characters: a name goes into the log, and JSON quoting lets C1's through (see the lobby's).
+        const name = (url.searchParams.get("name") ?? "").replace(/\p{Cc}/gu, "").trim().slice(0, 16) || "player";
         if (!lobby.admitted(ticket)) {
           return new Response("Not admitted: join a room through the lobby (/lobby) and bring its ticket", {
             status: 403,

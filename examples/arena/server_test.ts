@@ -362,3 +362,31 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "arena: a player's name loses its control characters: C1's CSI passes JSON quoting into the log",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // `name=%C2%9B2J…` went into the join line as it was, and a terminal that reads C1 controls (xterm.js, VS Code's)
+    // cleared its screen (a review, 2026-12-04).
+    const lines: string[] = [];
+    const arena = await startArena({ port: 0, log: (line) => lines.push(line) });
+    const base = arena.url.replace("http", "ws");
+    const lobby = new ArenaLobby(webSocket(new WebSocket(`${base}lobby`)));
+    let player: { peer: Peer; close(): void } | undefined;
+    try {
+      const { ticket } = await lobby.enter("names", 16);
+      player = playOver(await opened(`${base}play?ticket=${ticket}&name=%C2%9B2J%1Bann%07`));
+      const seat = await until("ann seated", () => arena.host.peers[0] && arena.rooms.seat(arena.host.peers[0]));
+      assert.equal(seat.player.name, "2Jann");
+      const joined = lines.filter((line) => line.includes("joined room"));
+      assert.equal(joined.length, 1);
+      assert.doesNotMatch(joined[0], /\p{Cc}/u);
+    } finally {
+      player?.close();
+      lobby.close();
+      await arena.close();
+    }
+  },
+});

@@ -142,7 +142,7 @@ export interface LobbyOptions {
   maxRooms?: number;
   /** Largest `maxPlayers` a room may ask for (default 64). */
   maxPlayers?: number;
-  /** Longest room name in characters (default 64). */
+  /** Longest room name in characters (default 64). A name with a control character (C0 or C1) is refused. */
   maxNameLength?: number;
   /** Largest `meta`, packed (default 1,024 bytes). */
   maxMetaBytes?: number;
@@ -212,6 +212,9 @@ function shown(value: unknown): string {
     ? JSON.stringify(value.slice(0, 32)) + (value.length > 32 ? "…" : "")
     : `(${typeof value})`;
 }
+
+/** A control character (Unicode's Cc: U+0000 to U+001F and U+007F to U+009F). */
+const CONTROL = /\p{Cc}/u;
 
 /** An address without its port: the machine it names (`"[::1]"` of `"[::1]:4000"`). */
 const machineOf = (address: string) => address.replace(/:\d+$/, "");
@@ -537,8 +540,10 @@ export class Lobby {
   async #create(client: Client, request: Request): Promise<Record<string, unknown>> {
     const limits = this.#limits;
     const { name, maxPlayers, meta = {} } = request;
-    if (typeof name !== "string" || !name || name.length > limits.maxNameLength) {
-      throw new Refused(`name must be a string of 1 to ${limits.maxNameLength} characters`);
+    // No control characters: a name goes into the log and every player's list. JSON quoting escapes only those under
+    // U+0020, and U+009B is a terminal's CSI as much as ESC [ is: "\u009b2J" cleared xterm.js's screen (a review).
+    if (typeof name !== "string" || !name || name.length > limits.maxNameLength || CONTROL.test(name)) {
+      throw new Refused(`name must be a string of 1 to ${limits.maxNameLength} characters, none a control character`);
     }
     if (!Number.isInteger(maxPlayers) || (maxPlayers as number) < 2 || (maxPlayers as number) > limits.maxPlayers) {
       throw new Refused(`maxPlayers must be an integer from 2 to ${limits.maxPlayers}`);

@@ -793,3 +793,18 @@ Deno.test("lobby: maxClientsPerAddress bounds the clients of one machine; one th
   assert.equal(disconnects, 2);
   assert.equal(lines.at(-1), "client 10.0.0.1:1004 disconnected: 2 clients from 10.0.0.1 are connected already");
 });
+
+Deno.test("lobby: a room name with a control character is refused: C1's CSI passes JSON quoting into the log", async () => {
+  // JSON.stringify escapes only U+0000 to U+001F: "\u009b2J\u009b31m" went into the log as it was, and a terminal
+  // that reads C1 controls (xterm.js, VS Code's) cleared its screen and turned red (a review, 2026-12-04).
+  const lines: string[] = [];
+  const player = standIn("10.0.0.1:1000");
+  const lobby = new Lobby(player.host, { now: () => 0, log: (line) => lines.push(line) });
+  const names = ["\u009b2J\u009b31mevil", "bell\u0007", "del\u007f", "tab\there", "ok 🎲 ¡ñ!"];
+  names.forEach((name, id) => player.request({ op: "create", name, maxPlayers: 2, id }));
+  await lobby.update();
+  assert.deepEqual(player.sent.map((answer) => answer.op), ["error", "error", "error", "error", "created"]);
+  assert.match(String(player.sent[0].error), /none a control character/);
+  assert.equal(lines.length, 1);
+  assert.doesNotMatch(lines[0], /\p{Cc}/u);
+});
