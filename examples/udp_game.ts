@@ -48,7 +48,10 @@ if (serverPort !== undefined) {
       else if (event.type === "message" && event.mode === "state") {
         if (isPosition(event.data)) positions.set(event.peer, { x: event.data.x, y: event.data.y }); // no more keys
       } else if (event.type === "message") { // a reliable chat line: pass it on to the others
-        if (typeof event.data !== "string" || event.data.length > MAX_CHAT_LENGTH) continue;
+        // No control characters: a line goes into logs, and JSON quoting lets C1's (U+009B, a terminal's CSI) through.
+        if (typeof event.data !== "string" || event.data.length > MAX_CHAT_LENGTH || /\p{Cc}/u.test(event.data)) {
+          continue;
+        }
         console.log(`${id} says ${JSON.stringify(event.data)}`);
         for (const peer of host.peers) if (peer !== event.peer) peer.send(`${id} says ${event.data}`);
       } else {
