@@ -2796,6 +2796,25 @@ Deno.test("a frame whose length takes a 2-byte varint up to 2 ** 14 is planned a
   stepUntil(() => messages(serverEvents).length === 42, "both delivered", 50);
 });
 
+Deno.test("a frame whose length takes a 3-byte varint, past 2 ** 14, is planned at that: two frames of exactly the room go in one packet", () => {
+  // At mtu 30,200 a packet has 30,187 bytes of room. 19,997 bytes pack to 20,000: a frame of 1 + 2 (sequence) + 3 (a
+  // varint of 19,986, past 2 ** 14) + 20,000 = 20,006 bytes; 10,173 pack to 10,176, a frame of 1 + 2 + 2 + 10,176 =
+  // 10,181, the rest exactly. Counted with a 4-byte varint, the first took a byte more and the second waited.
+  const { peer, client, step, stepUntil, serverEvents } = pair({ latencyMs: 10 }, { mtu: 30_200 });
+  stepUntil(() => peer.state === "connected", "connected");
+  for (let i = 0; i < 40; i++) {
+    peer.send(i); // past the first 32 packets, whose loss is taken as 20%: no copies ride on a clean link
+    step();
+  }
+  for (let i = 0; i < 10; i++) step();
+  const before = client.stats.packetsSent;
+  peer.send(new Uint8Array(19997));
+  peer.send(new Uint8Array(10173));
+  client.update();
+  assert.equal(client.stats.packetsSent - before, 1);
+  stepUntil(() => messages(serverEvents).length === 42, "both delivered", 50);
+});
+
 Deno.test("frames of exactly 14 bytes, the first length past the head's, are planned with their length byte: 74 to a packet", () => {
   // A frame's head holds a length up to 13; from 14 on it holds 15 and a varint of the length less 14 follows, 0 here,
   // a byte all the same. 12 bytes pack to 14 (a bin 8): an unreliable frame of 1 + 1 + 14 = 16 bytes, 74 of them in

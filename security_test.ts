@@ -1438,17 +1438,22 @@ Deno.test("a state whose head is cut short over two pieces is refused: its delta
   // whole head (a state's first piece is never cut to fill a packet), so one cut short is refused.
   const { server, serverEvents, step, inject } = hostilePlayer({ maxQueuedBytes: 1 << 20, channels: 128 });
   const time = Array(8).fill(0);
-  const length = (1 << 20) + 5; // a bin 32 of 1 MiB
-  inject(stateFrame(1, 0, 1, [0, ...time, 0xc6, 0x00, 0x10, 0x00, 0x00])); // state 0, whole: the head alone
+  inject(stateFrame(1, 0, 1, [0, ...time, ...pack(0)])); // state 0, whole: the number 0, one byte
   for (let i = 0; i < 3; i++) step();
   const seen = serverEvents.length;
   const invalidBefore = server.stats.invalidDropped;
   const batch: number[] = [];
+  // Each delta rebuilds a bin 32 of 100,000 zero bytes (0x0186a0) on state 0: its length, then a run of 0 bytes equal
+  // to the base and one of 5 that differ (its head, each XOR the base's, 0 past its one byte); the rest equals the
+  // base's, 0. 50 of them, 5 MB, are past the bound of 2 × maxMessageBytes + maxQueuedBytes.
+  const delta = [...varint(100_005), 0, 5, 0xc6, 0x00, 0x01, 0x86, 0xa0];
   for (let sequence = 1; sequence < 100; sequence += 2) {
-    // Piece 0: back to state 0 alone. Piece 1 (the last): the time, the length.
+    // Piece 0: back to state 0 alone. Piece 1 (the last): the time and the delta, its length first. Each piece after
+    // the first follows the one before in its stream: a NEXT frame, the one form a writer gives it.
+    const first = [sequence];
     batch.push(
-      ...stateFrame(1, sequence, 0, [sequence]),
-      ...stateFrame(1, sequence + 1, 3, [...time, ...varint(length)]),
+      ...sequence == 1 ? stateFrame(1, sequence, 0, first) : stateNext(0, first),
+      ...stateNext(3, [...time, ...delta]),
     );
   }
   inject(batch);
