@@ -1985,6 +1985,30 @@ Deno.test("maxEvents is 4096 by default: a peer's messages fill the queue to exa
   assert.equal(drain(server).length, 4096);
 });
 
+Deno.test("a peer's count of events not yet polled goes down one a poll: past half of maxEvents it fills the queue to maxEvents, no more", () => {
+  // maxEvents 8: a peer holding 4 or more of its own events not yet polled may fill the queue to 8, one holding fewer
+  // to 16 (the half rule). 8 queued, 6 polled: it holds 2, and 6 more fill the queue again (from 4 on, to 8). Counted
+  // down 2 a poll, it would read as holding -4 and reach 4 only at 10.
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { now: net.now, maxEvents: 8 });
+  const client = new Host(net.socket("client"), { now: net.now, mtu: 200 });
+  const peer = client.connect("server");
+  const step = () => {
+    client.update(), server.update(), net.advance(TICK_MS);
+    while (client.poll());
+  };
+  for (let i = 0; i < 10; i++) step();
+  assert.deepEqual(drain(server).map((event) => event.type), ["connect"]);
+  const sendMany = () => {
+    for (let i = 0; i < 20; i++) peer.send(new Uint8Array(147), { mode: "unreliable" }); // a packet each
+    for (let i = 0; i < 30; i++) step();
+  };
+  sendMany();
+  for (let i = 0; i < 6; i++) assert.equal(server.poll()?.type, "message");
+  sendMany();
+  assert.equal(drain(server).length, 8);
+});
+
 Deno.test("Host limits: maxEvents holds datagrams back until the events are polled, and loses none", () => {
   const net = memoryNet({ latencyMs: 10 });
   // 20: the refused messages come back bundled in resends, and a packet of more than maxEvents - 1 pieces is

@@ -279,6 +279,13 @@ Deno.test("a server WebSocket that drops a datagram (Bun's send() returns 0) is 
   assert.equal(peer.state, "disconnected");
 });
 
+Deno.test('webSocketServer: accept() without an address names its WebSockets "ws:1", "ws:2", … as documented', () => {
+  const sockets = webSocketServer();
+  sockets.listen(() => {}, () => {});
+  const names = [0, 1, 2].map(() => sockets.accept(webSocketPair(sockets, false).server));
+  assert.deepEqual(names, ["ws:1", "ws:2", "ws:3"]);
+});
+
 Deno.test("webSocketServer: a WebSocket closed before accept() is not kept, and its address stays free", () => {
   // The server awaited something (a login check) between the upgrade and accept(), and the client left meanwhile:
   // its close event had fired, none comes again, and the link and address were kept for good (a review, 2026-11-30).
