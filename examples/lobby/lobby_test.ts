@@ -466,6 +466,30 @@ Deno.test("lobby: one player's 1,000 list requests at once (30 rooms of 1 KB met
   assert.equal(((await ask(30, { op: "list" })).rooms as RoomSummary[]).length, 30);
 });
 
+Deno.test("lobby: a client's requests past maxRequestsPerSecond are answered with an error, and the allowance refills", async () => {
+  // Each request the store serves (a KV write for a relay, a read for a list) costs every client of the lobby: 300
+  // relays an update kept two lobbies on one KV file at 157 ms an update. Past the rate, a request costs an answer.
+  const { net, players, until, ask } = world(2, { maxRequestsPerSecond: 50 });
+  await until(() => players.every((player) => player.client.peer.state === "connected"));
+  const flooder = players[0].client;
+  const results: (Record<string, unknown> | Error)[] = [];
+  const start = net.now();
+  for (let i = 0; i < 200; i++) {
+    flooder.request({ op: "list" }).then((answer) => results.push(answer), (error) => results.push(error));
+  }
+  await until(() => results.length === 200);
+  const elapsedS = (net.now() - start) / 1000;
+  const answers = results.filter((result) => !(result instanceof Error));
+  const errors = results.filter((result) => result instanceof Error) as Error[];
+  assert.equal(answers.length + errors.length, 200);
+  // A second's worth at once, then 50 a second.
+  assert.ok(answers.length >= 50 && answers.length <= 50 + 50 * elapsedS, `${answers.length} in ${elapsedS} s`);
+  for (const error of errors) assert.equal(error.message, "Too many requests: at most 50 a second");
+  assert.deepEqual(await ask(1, { op: "list" }), { op: "rooms", rooms: [], id: 1 }, "the other client is served");
+  await until(() => false, 70); // over a second: the allowance is whole again
+  assert.equal((await ask(0, { op: "list" })).op, "rooms");
+});
+
 Deno.test("lobby: create checks maxRooms against the store's count, never by listing the rooms", async () => {
   const inner = memoryStore();
   let listed = 0;
