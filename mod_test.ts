@@ -1276,7 +1276,8 @@ Deno.test("Host: a handshake's kind byte in a datagram of any other length than 
   server.update();
   assert.deepEqual(replies, []);
   assert.equal(server.peers.length, 0);
-  // The same HELLO at its length is answered (the test can fail): a REFUSED, as protocol 0 is not the server's.
+  // The same HELLO at its length is answered (the test can fail): a CHALLENGE, as protocol 0 is the server's (the
+  // default), of 13 bytes.
   stranger.send(hello, "server");
   net.advance(1);
   assert.deepEqual(replies, [13]);
