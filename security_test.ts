@@ -745,6 +745,44 @@ Deno.test("a HELLO of another protocol gets a REFUSED no larger than it, and the
   assert.equal(server.peers.length, 0);
 });
 
+Deno.test("a REFUSED or CHALLENGE without the client's nonce, from the server's address, is ignored: the client connects", () => {
+  // A stranger off the path knows the two addresses, not the nonce in the client's HELLO: 1,000 forged answers with
+  // other nonces (one differing in a single bit) come before the server's, and the client neither ends nor stalls.
+  const net = memoryNet({ latencyMs: 50 });
+  const server = new Host(net.socket("server"), { now: net.now });
+  const inner = net.socket("client");
+  let receive: (data: Uint8Array, from: string) => void = () => {};
+  const hellos: Uint8Array[] = [];
+  const client = new Host({
+    ...inner,
+    send: (data, to) => (data[0] === 1 && hellos.push(data), inner.send(data, to)),
+    listen(onData, onEvent) {
+      receive = onData;
+      inner.listen(onData, onEvent);
+    },
+  }, { now: net.now });
+  const peer = client.connect("server");
+  client.update();
+  const nonce = new DataView(hellos[0].buffer, hellos[0].byteOffset).getUint32(1);
+  const random = seeded(7);
+  for (let i = 0; i < 1000; i++) {
+    const forged = new Uint8Array(13);
+    const view = new DataView(forged.buffer);
+    forged[0] = i % 2 ? 3 : 2; // REFUSED (full or protocol) or CHALLENGE
+    view.setUint32(1, i ? Math.floor(random() * 2 ** 32) : nonce ^ 1);
+    if (view.getUint32(1) === nonce) continue;
+    view.setUint32(5, i % 4 == 1 ? 1 : Math.floor(random() * 2 ** 32)); // why, or a cookie
+    receive(forged, "server");
+  }
+  const events: HostEvent[] = [];
+  for (let i = 0; i < 20 && peer.state === "connecting"; i++) {
+    client.update(), server.update(), net.advance(TICK_MS);
+    for (let event; (event = client.poll());) events.push(event);
+  }
+  assert.equal(peer.state, "connected");
+  assert.deepEqual(events.map((event) => event.type), ["connect"]);
+});
+
 Deno.test("disconnect() reaches the other side as closed at 20% loss in at least 999 of 1,000 seeded trials", () => {
   let heard = 0;
   for (let seed = 1; seed <= 1000; seed++) {
@@ -1127,6 +1165,40 @@ Deno.test("a frame in a form writeFrame never gives is refused with its packet: 
   const own = serverEvents.flatMap((event) => event.type === "message" && event.channel === 0 ? [event.data] : []);
   assert.ok(own.length > 20);
   assert.deepEqual(own, Array.from({ length: own.length }, (_, i) => `text ${i}`), "every text, in order");
+});
+
+Deno.test("a frame in another form writeFrame never gives is refused with its packet: a whole reliable message flagged as a piece, a control frame on a channel, timed, or timing a time that is not finite", () => {
+  // Each packet besides the player's own message carries one such frame; each is refused whole (the player's message
+  // in it is sent again), and none of the frames is taken. A control frame on the wire: an unreliable frame with the
+  // FRAGMENT bit, its varint the kind (0 a clock request, 2 TIMED), then 8 bytes.
+  const { server, serverEvents, step, texts, inject } = hostilePlayer({});
+  const float = (value: number) => {
+    const bytes = new Uint8Array(8);
+    new DataView(bytes.buffer).setFloat64(0, value); // big-endian, as the wire's
+    return [...bytes];
+  };
+  const whole = [...pack("whole")];
+  const unreliable = (value: string) => [0x03 | 0x04 | pack(value).length << 4, 1, ...pack(value)]; // channel 1
+  const control = (kind: number, payload: number[]) => [0x03 | 0x08 | payload.length << 4, kind, ...payload];
+  const invalidBefore = server.stats.invalidDropped;
+  const timedBefore = server.stats.timedDropped;
+  // A whole reliable message on channel 1, sequence 0, flagged with fragment 1 (its one piece): refused.
+  inject([0x00 | 0x04 | 0x08 | whole.length << 4, 1, 0, 0, 1, ...whole]);
+  // A clock request on channel 1: refused.
+  inject([0x03 | 0x04 | 0x08 | 8 << 4, 1, 0, ...float(0)]);
+  // A TIMED frame timing a clock request: refused.
+  inject([...control(2, float(1000)), ...control(0, float(0))]);
+  // A TIMED frame at a time that is no finite number, timing an unreliable message: refused.
+  inject([...control(2, float(NaN)), ...unreliable("at NaN")]);
+  inject([...control(2, float(Infinity)), ...unreliable("at Infinity")]);
+  for (let i = 0; i < 30; i++) step();
+  assert.equal(server.stats.invalidDropped - invalidBefore, 5, "the five packets refused");
+  assert.equal(server.stats.timedDropped - timedBefore, 0, "no timed message taken and then dropped");
+  const others = serverEvents.filter((event) => event.type === "message" && event.channel === 1);
+  assert.deepEqual(others, []);
+  const sent = texts().length;
+  assert.ok(sent >= 25, `the player's messages keep arriving: ${sent}`);
+  assert.deepEqual(texts(), Array.from({ length: sent }, (_, i) => `text ${i}`));
 });
 
 Deno.test('a "sequenced" message of the sequence delivered last, sent again by the peer, is not delivered again', () => {

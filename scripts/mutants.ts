@@ -1897,6 +1897,33 @@ const MUTANTS: Mutant[] = [
     name: 'webSocketServer names its first WebSocket "ws:2", not "ws:1" as documented',
     edits: [["let count = 0;", "let count = 1;"]],
   },
+  // ─── checks no test noticed disabled: an audit of the refusal tests, 2026-12-04 (later) ───
+  {
+    name: "a REFUSED or CHALLENGE taken without the client's nonce (a stranger ends a connecting peer)",
+    edits: [[
+      'connection?.state == "connecting" && connection.nonce == first',
+      'connection?.state == "connecting"',
+    ]],
+  },
+  {
+    name: "a whole reliable message flagged as a piece read as canonical",
+    edits: [["    (flagged(frame) || !hasFlag) &&", "    true &&"]],
+  },
+  {
+    name: "a control frame on a channel read as canonical",
+    edits: [["(!channel && !timed && length", "(!timed && length"]],
+  },
+  {
+    name: "a control frame timed by a TIMED frame read as canonical",
+    edits: [["(!channel && !timed && length", "(!channel && length"]],
+  },
+  {
+    name: "a TIMED frame's time taken though it is not finite",
+    edits: [[
+      "if (message && isFinite(message.at = readFloat64(frame.payload, 0))) return message;",
+      "if (message && ((message.at = readFloat64(frame.payload, 0)), true)) return message;",
+    ]],
+  },
   // ─── osc.ts: oscMatch (2026-12-04) ──────────────────────────────────────────
   {
     name: "a * in an OSC address pattern matches one character at least",
