@@ -2802,11 +2802,9 @@ Deno.test("a packet is filled to its last byte: two messages whose frames take e
   stepUntil(() => messages(serverEvents).length === 42, "both delivered", 50);
 });
 
-Deno.test("a frame whose length takes a 2-byte varint up to 2 ** 14 is planned at that: two frames of exactly the room go in one packet", () => {
-  // At mtu 10,200 a packet has 10,187 bytes of room. 9,997 bytes pack to 10,000: a frame of 1 + 2 (sequence) + 2 (a
-  // varint of 9,986, which is under 2 ** 14) + 10,000 = 10,005 bytes; 175 pack to 177, counted as a frame in full:
-  // 182. Counted with a 3-byte varint, the first took a byte more and the second waited for the next packet.
-  const { peer, client, step, stepUntil, serverEvents } = pair({ latencyMs: 10 }, { mtu: 10_200 });
+/** Sends two messages of `first` and `second` bytes on a warmed clean link at `mtu`: true when they left in one packet. */
+function twoInOnePacket(mtu: number, first: number, second: number): boolean {
+  const { peer, client, step, stepUntil, serverEvents } = pair({ latencyMs: 10 }, { mtu });
   stepUntil(() => peer.state === "connected", "connected");
   for (let i = 0; i < 40; i++) {
     peer.send(i); // past the first 32 packets, whose loss is taken as 20%: no copies ride on a clean link
@@ -2814,30 +2812,26 @@ Deno.test("a frame whose length takes a 2-byte varint up to 2 ** 14 is planned a
   }
   for (let i = 0; i < 10; i++) step();
   const before = client.stats.packetsSent;
-  peer.send(new Uint8Array(9997));
-  peer.send(new Uint8Array(175));
+  peer.send(new Uint8Array(first));
+  peer.send(new Uint8Array(second));
   client.update();
-  assert.equal(client.stats.packetsSent - before, 1);
+  const packets = client.stats.packetsSent - before;
   stepUntil(() => messages(serverEvents).length === 42, "both delivered", 50);
+  return packets == 1;
+}
+
+Deno.test("a frame whose length takes a 2-byte varint up to 2 ** 14 is planned at that: two frames of exactly the room go in one packet", () => {
+  // At mtu 10,200 a packet has 10,187 bytes of room. 9,997 bytes pack to 10,000: a frame of 1 + 2 (sequence) + 2 (a
+  // varint of 9,986, which is under 2 ** 14) + 10,000 = 10,005 bytes; 175 pack to 177, counted as a frame in full:
+  // 182. Counted with a 3-byte varint, the first took a byte more and the second waited for the next packet.
+  assert.ok(twoInOnePacket(10_200, 9997, 175));
 });
 
 Deno.test("a frame whose length takes a 3-byte varint, past 2 ** 14, is planned at that: two frames of exactly the room go in one packet", () => {
   // At mtu 30,200 a packet has 30,187 bytes of room. 19,997 bytes pack to 20,000: a frame of 1 + 2 (sequence) + 3 (a
   // varint of 19,986, past 2 ** 14) + 20,000 = 20,006 bytes; 10,173 pack to 10,176, a frame of 1 + 2 + 2 + 10,176 =
   // 10,181, the rest exactly. Counted with a 4-byte varint, the first took a byte more and the second waited.
-  const { peer, client, step, stepUntil, serverEvents } = pair({ latencyMs: 10 }, { mtu: 30_200 });
-  stepUntil(() => peer.state === "connected", "connected");
-  for (let i = 0; i < 40; i++) {
-    peer.send(i); // past the first 32 packets, whose loss is taken as 20%: no copies ride on a clean link
-    step();
-  }
-  for (let i = 0; i < 10; i++) step();
-  const before = client.stats.packetsSent;
-  peer.send(new Uint8Array(19997));
-  peer.send(new Uint8Array(10173));
-  client.update();
-  assert.equal(client.stats.packetsSent - before, 1);
-  stepUntil(() => messages(serverEvents).length === 42, "both delivered", 50);
+  assert.ok(twoInOnePacket(30_200, 19997, 10173));
 });
 
 Deno.test("frames of exactly 14 bytes, the first length past the head's, are planned with their length byte: 74 to a packet", () => {
