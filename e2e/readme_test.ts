@@ -9,18 +9,10 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { readmeBlock, root, run } from "./tools.ts";
+import { freeUdpPort, readmeBlock, root, run } from "./tools.ts";
 
 const HEADING = "**Deno, by URL.**";
 const URL_IMPORT = "https://raw.githubusercontent.com/<owner>/jamnet/<commit>/mod.ts";
-
-/** A UDP port on 127.0.0.1 that was free a moment ago. */
-function freeUdpPort(): number {
-  const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const { port } = conn.addr as Deno.NetAddr;
-  conn.close();
-  return port;
-}
 
 Deno.test("the README's Deno program runs as printed: connect, hello, welcome, a clean goodbye, and it ends", async () => {
   const code = readmeBlock(await Deno.readTextFile(`${root}README.md`), HEADING, "ts");

@@ -7,6 +7,14 @@
 
 export const root: string = new URL("../", import.meta.url).pathname;
 
+/** A UDP port on 127.0.0.1 that was free a moment ago. */
+export function freeUdpPort(): number {
+  const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const { port } = conn.addr as Deno.NetAddr;
+  conn.close();
+  return port;
+}
+
 /** Runs a program to its end or its deadline (then kills it); returns its exit and its output. */
 export async function run(
   command: string,

@@ -7,15 +7,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { root, run } from "./tools.ts";
-
-/** A UDP port on 127.0.0.1 that was free a moment ago. */
-function freeUdpPort(): number {
-  const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const { port } = conn.addr as Deno.NetAddr;
-  conn.close();
-  return port;
-}
+import { freeUdpPort, root, run } from "./tools.ts";
 
 Deno.test("examples/udp_game.ts: two players see each other move and hear each other's hello", async () => {
   const port = freeUdpPort();

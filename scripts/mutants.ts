@@ -18,7 +18,7 @@
  *     deno task mutants --check                only check that every pattern matches mod.ts once, run nothing
  *     MUTANTS_TIME_LIMIT_S=300 deno task mutants   a suite's time limit, 60 s by default (a timeout kills a mutant)
  *     deno task mutants --fail-fast           each suite stops at its first failing test: a mutant killed takes
- *                                             seconds, not the whole suite, so all of them run in well under an hour
+ *                                             3 to 60 s, not the whole suite (all 371 took 85 min on 2026-12-04)
  *
  * @module
  */

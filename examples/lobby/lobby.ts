@@ -208,7 +208,9 @@ class Allowance {
 
   /** Spends `amount` at time `now` (ms) and returns undefined, or, when less is left, spends nothing and returns it. */
   spend(amount: number, now: number): number | undefined {
-    const left = Math.min(this.perSecond, this.#left + (now - (this.#at ?? now)) * this.perSecond / 1000);
+    // `|| 0`: at an unbounded rate, no time passed is 0 × Infinity, NaN, which would stick in #left.
+    const refill = (now - (this.#at ?? now)) * this.perSecond / 1000 || 0;
+    const left = Math.min(this.perSecond, this.#left + refill);
     if (amount > left) return left;
     this.#left = left - amount;
     this.#at = now;
