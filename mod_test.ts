@@ -3012,6 +3012,45 @@ Deno.test("a disconnecting peer whose queue is never acked ends within timeout, 
   ]);
 });
 
+Deno.test('a disconnecting peer that times out on a stream\'s missing piece still says goodbye: the other side hears "closed"', () => {
+  // Large packets are lost both ways: the server's first message never arrives while its second does, so the
+  // client's stream waits for the first from then on. The client leaves a second later with a large message of its
+  // own, so it is still disconnecting when the stream has waited `timeout`, before its silence would end it (it heard
+  // the server's small messages until it left). The timeout with its own goodbye argument (silence) would not do.
+  let lossy = false;
+  const { net, peer, step, stepUntil, serverEvents } = pair(
+    { latencyMs: 20 },
+    { timeout: 2000 },
+    {
+      client: { socket: (inner) => filtered(inner, (data) => !lossy || data.length < 1000) },
+      server: {
+        socket: (inner) => filtered(inner, (data) => !lossy || data.length < 1000),
+        options: { timeout: 10_000 },
+      },
+    },
+  );
+  stepUntil(() => peer.state === "connected" && serverEvents.length > 0, "connected");
+  lossy = true;
+  const far = serverEvents[0].peer;
+  far.send(new Uint8Array(1100)); // lost, again and again
+  step();
+  far.send(1); // arrives: the stream waits for the first from now
+  for (let i = 0; i < 60; i++) { // about 1 s, hearing the server
+    far.send(i, { mode: "unreliable", channel: 1 });
+    step();
+  }
+  peer.send(new Uint8Array(1100)); // lost: the client cannot finish leaving
+  peer.disconnect();
+  const at = net.now();
+  stepUntil(() => peer.state === "disconnected", "the leaving client ends", 200);
+  assert.ok(net.now() - at < 1500, `ended ${net.now() - at} ms after disconnect(): the stream's wait, not silence`);
+  for (let i = 0; i < 20; i++) step();
+  assert.deepEqual(serverEvents.map((event) => event.type === "disconnect" ? event.reason : event.type), [
+    "connect",
+    "closed",
+  ]);
+});
+
 Deno.test("a disconnecting peer holds its maxPeers slot until it ends; connect() to its address drops it", () => {
   // Out of the count, every peer a game kicked with a queue kept it for `timeout`: a player reconnecting from a new
   // port each tick kept hundreds alive on a Host of maxPeers 4 (a review measured 122 MiB).
@@ -3641,9 +3680,10 @@ Deno.test("a clock that reads NaN once changes nothing: a datagram's arrival, a 
 });
 
 Deno.test("a state's send that throws for the clock makes no stream: the streams take turns as if it never came", () => {
-  // It made its channel's stream (empty) before it read the clock, and the streams' turns at going first in a packet
-  // are counted over every stream made: the messages of three busy channels went in another order (a review,
-  // 2026-12-02).
+  // It made its channel's stream (empty) before it read the clock, and the streams take turns at going first in a
+  // packet in the order they were made: the messages of three busy channels went in another order (a review,
+  // 2026-12-02). Since turns pass over idle streams, only the state's own channel, when it sends at last, shows it: made
+  // by the send that threw, its stream went ahead of the three.
   const run = (glitch: boolean) => {
     const net = memoryNet({ latencyMs: 10 });
     let clientGlitch = false;
@@ -3667,8 +3707,10 @@ Deno.test("a state's send that throws for the clock makes no stream: the streams
     for (let i = 0; i < 8; i++) {
       for (const channel of [0, 2, 3]) peer.send(new Uint8Array(900).fill(i), { channel });
     }
+    // The state's channel then sends: its stream takes its turn where it was made, behind the three.
+    peer.send(new Uint8Array(900).fill(9), { mode: "state", channel: 1 });
     for (let i = 0; i < 60; i++) step();
-    assert.equal(order.length, 24, "every message arrived");
+    assert.equal(order.length, 25, "every message arrived");
     return order;
   };
   assert.deepEqual(run(true), run(false));

@@ -888,7 +888,7 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
-    name: "a disconnecting peer that times out sends no goodbye",
+    name: "a disconnecting peer that ends on a stream's wait (timeout) sends no goodbye",
     edits: [['goodbye = this.state == "disconnecting" || !reason', "goodbye = !reason"]],
   },
   {
