@@ -663,6 +663,24 @@ Deno.test("Host's congestion window: unacked, it keeps 128 packets in flight, th
   assert.deepEqual(sentAfter, [128, 128, 128, 129, 129, 129, 130, 130]);
 });
 
+Deno.test("Host's congestion window lets one packet go at exactly 33 ms of quiet (ACK_DELAY_MS), not a millisecond later", () => {
+  let lost = false;
+  const { peer, step } = pair({ latencyMs: 10 }, {}, {
+    server: { options: { timeout: 60_000 } },
+    client: { socket: (inner) => filtered(inner, () => !lost) },
+  });
+  for (let i = 0; i < 10; i++) step();
+  assert.equal(peer.state, "connected");
+  lost = true;
+  const before = peer.stats.packetsSent;
+  peer.send(new Uint8Array(1 << 20)); // 896 packets, never acked
+  step(32); // the window's 128 packets leave, then 32 ms pass
+  step(1); // 32 ms after them: none
+  assert.equal(peer.stats.packetsSent - before, 128);
+  step(); // 33 ms after them: one
+  assert.equal(peer.stats.packetsSent - before, 129);
+});
+
 Deno.test("Host's congestion window never holds back a reliable socket, which sends no acks", () => {
   const reliable = (inner: Socket): Socket => ({ ...inner, reliable: true });
   const { peer, step, server, client, serverEvents } = pair({ latencyMs: 20 }, {}, {
@@ -1070,6 +1088,18 @@ Deno.test("Host refuses at send() a message in more pieces than the receiver hol
   peer.send(largest);
   stepUntil(() => messages(serverEvents).length > 1, "the largest message arrives", 100);
   assert.deepEqual(messages(serverEvents).map((event) => event.data), [before, largest]);
+});
+
+Deno.test("Host's default maxMessageBytes is 1 MiB + 16: a message that packs to that is taken, one byte more refused", () => {
+  // 16 past 1 MiB, so that a Uint8Array of exactly 1 MiB (a bin 32: 5 bytes of head) and its wrapping go.
+  const { peer } = pair();
+  const limit = 2 ** 20 + 16;
+  assert.equal(pack(new Uint8Array(limit - 5)).length, limit);
+  assert.equal(peer.send(new Uint8Array(limit - 5)), true);
+  assert.throws(
+    () => peer.send(new Uint8Array(limit - 4)),
+    /Cannot send 1048593 bytes in mode "reliable": the limit is 1048592 bytes \(HostOptions.maxMessageBytes/,
+  );
 });
 
 Deno.test("Host refuses at send() an unreliable or sequenced message over one packet, and says which modes take more", () => {

@@ -888,6 +888,17 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "the default maxMessageBytes is a byte more",
+    edits: [['["maxMessageBytes", 16 + 2 ** 20, 2 ** 30],', '["maxMessageBytes", 17 + 2 ** 20, 2 ** 30],']],
+  },
+  {
+    name: "a full window lets a packet go only after more than 33 ms of quiet",
+    edits: [[
+      "(this.#packetsThisUpdate || quiet < ACK_DELAY_MS)",
+      "(this.#packetsThisUpdate || quiet <= ACK_DELAY_MS)",
+    ]],
+  },
+  {
     name: "a disconnecting peer that ends on a stream's wait (timeout) sends no goodbye",
     edits: [['goodbye = this.state == "disconnecting" || !reason', "goodbye = !reason"]],
   },
