@@ -93,6 +93,7 @@ const PINNED: [string, unknown, string][] = [
   ["the empty string as fixstr", "", "a0"],
   ["fixstr at 31 ASCII bytes", "a".repeat(31), "bf" + " 61".repeat(31)],
   ["str8 at 32 bytes", "a".repeat(32), "d9 20" + " 61".repeat(32)],
+  ["fixstr at 31 bytes with a character past ASCII", "€".repeat(10) + "a", "bf" + " e2 82 ac".repeat(10) + " 61"],
   ["fixstr for 31 bytes of 3-byte characters reserved as str8", "€".repeat(10), "be" + " e2 82 ac".repeat(10)],
   ["U+0080 as 2 bytes", "\u0080", "a2 c2 80"],
   ["a lone surrogate as U+FFFD", "\ud800", "a3 ef bf bd"],
@@ -1883,6 +1884,34 @@ Deno.test("Host sends a piece five times before its first resend while it takes 
   peer.send("rides");
   for (let i = 0; i < 12; i++) step(), peer.send(i); // a packet each update, before the resend at 200 ms
   assert.deepEqual(sends.map((at) => at - sends[0]), [0, 16, 32, 48, 64]);
+});
+
+Deno.test("Host's resend time is RFC 6298's: the smoothed RTT, four times its variance, and the ack delay, to the millisecond", () => {
+  // A link with jitter, so that the variance counts (at a fixed latency it falls to 0, and its factor shows nowhere);
+  // the client updates every millisecond once the message is lost, so its resend shows the time it was due.
+  const marker = [...pack("lost once")].join(",");
+  const sends: number[] = [];
+  let due = 0;
+  let variance = 0;
+  const { net, peer, step } = pair({ latencyMs: 30, jitterMs: 14, seed: 5 }, {}, {
+    client: {
+      socket: (inner) =>
+        filtered(inner, (data) => {
+          if (!data.join(",").includes(marker)) return true;
+          if (!sends.length) {
+            variance = peer.stats.rttVarianceMs;
+            due = net.now() + peer.stats.rttMs + 4 * variance + 33;
+          }
+          sends.push(net.now());
+          return sends.length > 1; // its first send is lost
+        }),
+    },
+  });
+  for (let i = 0; i < 150; i++) peer.send(i), step(); // about 2.4 s: the clock's first samples are done, no loss seen
+  peer.send("lost once");
+  for (let i = 0; i < 400 && sends.length < 2; i++) step(1);
+  assert.ok(variance > 4, `an RTT variance of ${variance} ms`);
+  assert.ok(sends[1] >= due && sends[1] < due + 1, `due at ${due}, resent at ${sends[1]}`);
 });
 
 Deno.test("Host resends a whole message first, at its resend time, though new whole messages fill every packet", () => {

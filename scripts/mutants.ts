@@ -888,6 +888,17 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "the resend time counts three times the RTT variance, not four",
+    edits: [[
+      "return this.stats.rttMs ? 4 * this.stats.rttVarianceMs",
+      "return this.stats.rttMs ? 3 * this.stats.rttVarianceMs",
+    ]],
+  },
+  {
+    name: "a string past ASCII of 31 bytes is packed as a str8",
+    edits: [["putLength(byteCount, 0xd9, 0xa0, 32);", "putLength(byteCount, 0xd9, 0xa0, 31);"]],
+  },
+  {
     name: "the default maxMessageBytes is a byte more",
     edits: [['["maxMessageBytes", 16 + 2 ** 20, 2 ** 30],', '["maxMessageBytes", 17 + 2 ** 20, 2 ** 30],']],
   },
