@@ -74,11 +74,15 @@ const PINNED: [string, unknown, string][] = [
   // (unsigned, as every bigint from 0), and U+0080, the first character past ASCII.
   ["negative fixint -1", -1, "ff"],
   ["uint8", 128, "cc 80"],
+  ["uint8 at its largest", 255, "cc ff"],
+  ["uint16 at its smallest", 256, "cd 01 00"],
   ["uint16", 65535, "cd ff ff"],
   ["uint32", 4294967295, "ce ff ff ff ff"],
   ["uint64 for a safe integer past 32 bits", 2 ** 53 - 1, "cf 00 1f ff ff ff ff ff ff"],
   ["negative fixint", -32, "e0"],
   ["int8", -33, "d0 df"],
+  ["int8 at its smallest", -128, "d0 80"],
+  ["int16 at its largest", -129, "d1 ff 7f"],
   ["int16", -32768, "d1 80 00"],
   ["int32", -2147483648, "d2 80 00 00 00"],
   ["int64", -(2 ** 53 - 1), "d3 ff e0 00 00 00 00 00 01"],
@@ -2067,6 +2071,32 @@ Deno.test("a peer's count of events not yet polled goes down one a poll: past ha
   for (let i = 0; i < 6; i++) assert.equal(server.poll()?.type, "message");
   sendMany();
   assert.equal(drain(server).length, 8);
+});
+
+Deno.test("the half rule's line is half of maxEvents: a peer with 3 of 8 not yet polled still gets in past 8", () => {
+  // maxEvents 8: b fills the queue to 8 (from 4 of its own on, its cap is 8). a, holding fewer than 4, may fill it to
+  // 16: its fourth message, with 3 of its own waiting, is taken. Counted from a third of maxEvents, it was refused.
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { now: net.now, maxEvents: 8 });
+  const [a, b] = [new Host(net.socket("a"), { mtu: 200 }), new Host(net.socket("b"), { mtu: 200 })];
+  const [peerA, peerB] = [a.connect("server"), b.connect("server")];
+  const step = () => {
+    for (const host of [a, b, server]) host.update();
+    net.advance(16);
+    while (a.poll() || b.poll());
+  };
+  for (let i = 0; i < 10; i++) step();
+  assert.deepEqual(drain(server).map((event) => event.type), ["connect", "connect"]);
+  const send = (peer: Peer, count: number) => {
+    for (let i = 0; i < count; i++) peer.send(new Uint8Array(147), { mode: "unreliable" }); // a packet each
+    for (let i = 0; i < 10; i++) step();
+  };
+  send(peerB, 10);
+  send(peerA, 4);
+  const events = drain(server);
+  const count = (address: string) =>
+    events.filter((event) => event.type === "message" && event.peer.address === address).length;
+  assert.deepEqual([count("b"), count("a")], [8, 4]);
 });
 
 Deno.test("Host limits: maxEvents holds datagrams back until the events are polled, and loses none", () => {

@@ -899,6 +899,20 @@ const MUTANTS: Mutant[] = [
     edits: [["putLength(byteCount, 0xd9, 0xa0, 32);", "putLength(byteCount, 0xd9, 0xa0, 31);"]],
   },
   {
+    name: "the half rule's line is a third of maxEvents",
+    edits: [[
+      "return queue.length >= (this.queued * 2 < max ? 2 * max : max);",
+      "return queue.length >= (this.queued * 3 < max ? 2 * max : max);",
+    ]],
+  },
+  {
+    name: "an integer of magnitude 255 is packed in 16 bits",
+    edits: [[
+      "const log = magnitude < 256 ? 0 : magnitude < 65536 ? 1 : 2;",
+      "const log = magnitude < 255 ? 0 : magnitude < 65536 ? 1 : 2;",
+    ]],
+  },
+  {
     name: "the default maxMessageBytes is a byte more",
     edits: [['["maxMessageBytes", 16 + 2 ** 20, 2 ** 30],', '["maxMessageBytes", 17 + 2 ** 20, 2 ** 30],']],
   },
