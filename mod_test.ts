@@ -2640,6 +2640,32 @@ Deno.test("memoryNet's link seed is 1 by default: a lossy link without one loses
   assert.notDeepEqual(unseeded, arrivals({ loss: 0.5, seed: 0 }));
 });
 
+Deno.test("memoryNet's burst of loss is 8 datagrams in a row by default, burstLength when given", () => {
+  const runs = (options: LinkOptions) => {
+    const net = memoryNet(options);
+    const got = new Set<number>();
+    net.socket("b").listen((data) => got.add(new DataView(data.buffer, data.byteOffset).getUint32(0)));
+    const a = net.socket("a");
+    const view = new DataView(new ArrayBuffer(4));
+    for (let i = 0; i < 20_000; i++) view.setUint32(0, i), a.send(new Uint8Array(view.buffer.slice(0)), "b");
+    net.advance(0);
+    // The lengths of the runs of lost datagrams.
+    const lengths: number[] = [];
+    for (let i = 0, run = 0; i <= 20_000; i++) {
+      if (i < 20_000 && !got.has(i)) run++;
+      else if (run) lengths.push(run), run = 0;
+    }
+    return lengths;
+  };
+  for (const [options, length] of [[{ burstLoss: 0.002 }, 8], [{ burstLoss: 0.002, burstLength: 3 }, 3]] as const) {
+    const lengths = runs(options);
+    // About 40 bursts; one that starts inside another makes a longer run, rarely (8 chances in 500).
+    assert.ok(lengths.length > 20, `${lengths.length} runs`);
+    assert.ok(lengths.every((run) => run >= length), `runs of ${lengths}`);
+    assert.ok(lengths.filter((run) => run === length).length > 0.9 * lengths.length, `runs of ${lengths}`);
+  }
+});
+
 Deno.test("memoryNet carries a datagram of 65,507 bytes by default, UDP's largest, and loses a larger one, as its mtu says", () => {
   for (const [net, mtu] of [[memoryNet(), 65_507], [memoryNet({ mtu: 1200 }), 1200]] as const) {
     const sizes: number[] = [];

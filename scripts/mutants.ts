@@ -913,6 +913,10 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "memoryNet's burst is 7 datagrams by default",
+    edits: [["    burstLength = 8,\n", "    burstLength = 7,\n"]],
+  },
+  {
     name: "the default maxMessageBytes is a byte more",
     edits: [['["maxMessageBytes", 16 + 2 ** 20, 2 ** 30],', '["maxMessageBytes", 17 + 2 ** 20, 2 ** 30],']],
   },
