@@ -118,6 +118,9 @@ const PINNED: [string, unknown, string][] = [
   // The high word is 999,000,000 × 4 plus 0 (2^32 - 1 seconds are below 2^32): a sum in floats would round it up.
   ["timestamp 64 at its last 32-bit second", new Date(4294967295999), "d7 ff ee 2e 1f 00 ff ff ff ff"],
   ["timestamp 96 before 1970", new Date(-1000), "c7 0c ff 00 00 00 00 ff ff ff ff ff ff ff ff"],
+  // 34 bits of seconds fill timestamp 64 to its last second (in the year 2514); a second more takes timestamp 96.
+  ["timestamp 64 at its last second, 2^34 - 1", new Date(17179869183999), "d7 ff ee 2e 1f 03 ff ff ff ff"],
+  ["timestamp 96 from 2^34 seconds", new Date(17179869184000), "c7 0c ff 00 00 00 00 00 00 00 04 00 00 00 00"],
   ["fixext 1", new Extension(1, Uint8Array.of(0x10)), "d4 01 10"],
   ["ext 8", new Extension(-5, Uint8Array.of(1, 2, 3)), "c7 03 fb 01 02 03"],
 ];
@@ -1101,6 +1104,17 @@ Deno.test("Host's default maxMessageBytes is 1 MiB + 16: a message that packs to
   assert.throws(
     () => peer.send(new Uint8Array(limit - 4)),
     /Cannot send 1048593 bytes in mode "reliable": the limit is 1048592 bytes \(HostOptions.maxMessageBytes/,
+  );
+});
+
+Deno.test("Host's default maxQueuedBytes is 4 MiB: three messages of 1 MiB queue, a fourth is refused and names the limit", () => {
+  // Each piece counts 256 bytes more (see HELD_PIECE_BYTES): three messages of 2^20 bytes, about 900 pieces each, take
+  // 3.2 MiB of the 4; a fourth would pass it.
+  const { peer } = pair();
+  for (let i = 0; i < 3; i++) assert.equal(peer.send(new Uint8Array(2 ** 20)), true);
+  assert.throws(
+    () => peer.send(new Uint8Array(2 ** 20)),
+    /bytes are queued \(each piece counts 256 more\) and the limit is 4194304 \(HostOptions.maxQueuedBytes\)/,
   );
 });
 
@@ -3624,6 +3638,63 @@ Deno.test("a packet unacked when the two sent after it are acked is lost: its pi
   // The resend timer waits at least the RTT plus ACK_DELAY_MS (see #resendMs).
   const resentAfter = carried[1] - carried[0];
   assert.ok(resentAfter < peer.stats.rttMs + 33, `resent ${resentAfter} ms after, at an RTT of ${peer.stats.rttMs}`);
+});
+
+Deno.test("a piece lost before the first RTT sample is resent 200 ms after it left", () => {
+  // The handshake takes no sample; the first packet's piece, its only send lost, waits the default (see #resendMs).
+  const { peer, carried, step } = watchedPair(20, pack("the marked one"), (_, count) => count === 1);
+  assert.equal(peer.stats.rttMs, 0);
+  peer.send("the marked one");
+  for (let i = 0; i < 300; i++) step(1);
+  assert.deepEqual(carried.map((at) => at - carried[0]), [0, 200]);
+});
+
+Deno.test("a packet overtaken by the one after it is not lost: an ack of that one alone resends nothing", () => {
+  // The other side of the test above: one later packet acked may be reordering (`bit < 0` for `bit < 1` counted it
+  // lost and resent its pieces at once). The marked packet leaves 3 ms late, after the one behind it; the server sends
+  // every millisecond, so its packets ack each arrival at once, the one after first.
+  const net = memoryNet({ latencyMs: 50 });
+  const inner = net.socket("client");
+  const marker = [...pack("the marked one")].join(",");
+  const carried: number[] = [];
+  const late: [number, Uint8Array, string][] = [];
+  const socket: Socket = {
+    ...inner,
+    send(data, to) {
+      if (!data.join(",").includes(marker)) return inner.send(data, to);
+      carried.push(net.now());
+      if (carried.length == 1) late.push([net.now() + 3, data.slice(), to]);
+      else inner.send(data, to);
+    },
+  };
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(socket, { now: net.now });
+  const peer = client.connect("server");
+  const got: unknown[] = [];
+  let talking: Peer | undefined;
+  const step = () => {
+    if (late.length && late[0][0] <= net.now()) inner.send(late[0][1], late.shift()![2]);
+    client.update();
+    talking?.send("server traffic");
+    server.update();
+    net.advance(1);
+    for (let event; (event = server.poll());) {
+      if (event.type === "connect") talking = event.peer;
+      if (event.type === "message") got.push(event.data);
+    }
+  };
+  for (let i = 0; i < 3000; i++) {
+    if (i % 16 == 0 && peer.state == "connected") peer.send(i); // past the first 32 packets: no copies ride
+    step();
+  }
+  const server0 = talking!;
+  talking = undefined;
+  for (let i = 0; i < 100; i++) step(); // quiet: every ack is in
+  talking = server0;
+  for (const message of ["the marked one", "one after"]) peer.send(message), step();
+  for (let i = 0; i < 300; i++) step();
+  assert.ok(got.includes("the marked one") && got.includes("one after"));
+  assert.equal(carried.length, 1, `sent at ${carried}`);
 });
 
 Deno.test("a reliable stream past 32,768 messages in order, then always holding one while it moves on, is not timed out", () => {

@@ -447,6 +447,18 @@ Deno.test("bunUdp: a datagram whose send throws while the buffer drains leaves t
   assert.deepEqual(delivered, [1, 3, 4, 5, 6, 7, 8, 9]);
 });
 
+Deno.test("bunUdp (as denoUdp and nodeUdp): a send after close() never reaches the runtime; a fault says it is closed", async () => {
+  const delivered: number[] = [];
+  const { socket } = await fakeBunUdp((data) => delivered.push(data[0]) > 0);
+  const faults: string[] = [];
+  socket.listen(() => {}, (event) => event.type == "error" && faults.push((event.error as Error).message));
+  socket.send(Uint8Array.of(1), "127.0.0.1:5000");
+  socket.close();
+  socket.send(Uint8Array.of(2), "127.0.0.1:5000");
+  assert.deepEqual(delivered, [1]);
+  assert.deepEqual(faults, ["Cannot send to 127.0.0.1:5000: the socket is closed"]);
+});
+
 Deno.test("bunUdp with its buffer full, and a WebSocket still connecting, hold 1,024 datagrams; the next is an error", async () => {
   // MAX_WAITING_DATAGRAMS, at its edge (a sweep, 2026-12-03): one more was held with `>` in place of `>=`.
   const WAITING = 1024;

@@ -666,6 +666,15 @@ Deno.test("timed delivery: the hold queue is bounded by maxTimedMessages; what d
   assert.equal(server.peers[0].stats.timedDropped, 1);
 });
 
+Deno.test("timed delivery: maxTimedMessages is 4096 by default: one player's 4,100 timed messages, 4 dropped", () => {
+  const { peer, step, server, serverEvents, net } = pair({ latencyMs: 10 });
+  for (let i = 0; i < 4100; i++) peer.send(i, { at: net.now() + 3000 });
+  for (let i = 0; i < 100; i++) step();
+  assert.equal(server.stats.timedDropped, 4);
+  for (let i = 0; i < 100; i++) step();
+  assert.equal(serverEvents.filter((event) => event.type === "message").length, 4096);
+});
+
 /**
  * A server of `maxTimedMessages` and two players' Hosts on one memoryNet, connected. `got` lists the server's events
  * after the connects: "address data" for a message, "address type" for another.
@@ -743,7 +752,8 @@ Deno.test("timed delivery: a peer's \"disconnect\" comes after what it timed bef
   peer.send("now");
   peer.send("soon", { at: sentAt + 30 });
   peer.send("later", { at: sentAt + 500 });
-  for (let i = 0; i < 5; i++) step(); // "soon" is out, "later" held
+  peer.send("between", { at: sentAt + 200 }); // held before "later" (a "disconnect" behind the first held came early)
+  for (let i = 0; i < 5; i++) step(); // "soon" is out, "between" and "later" held
   peer.disconnect();
   const times: number[] = [];
   for (let i = 0; i < 60; i++) {
@@ -754,7 +764,7 @@ Deno.test("timed delivery: a peer's \"disconnect\" comes after what it timed bef
   const kinds = serverEvents.map((event) =>
     event.type === "message" ? event.data : event.type === "disconnect" ? event.reason : event.type
   );
-  assert.deepEqual(kinds, ["connect", "now", "soon", "later", "closed"]);
+  assert.deepEqual(kinds, ["connect", "now", "soon", "between", "later", "closed"]);
   // The goodbye arrived within about 10 ms of the disconnect(); "later" and "closed" waited for its time together.
   const [laterAt, closedAt] = times.slice(-2);
   assert.equal(laterAt, closedAt);

@@ -1526,6 +1526,37 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "a packet overtaken by the one after it is lost when that one is acked",
+    edits: [[
+      "(!acked && (packet.counted || bit < 1))) continue;",
+      "(!acked && (packet.counted || bit < 0))) continue;",
+    ]],
+  },
+  {
+    name: 'a departed peer\'s "disconnect" waits behind the first of its timed messages, not the last',
+    edits: [["(entry) => entry[1].peer == this).at(-1);", "(entry) => entry[1].peer == this).at(0);"]],
+  },
+  {
+    name: "a Date from 2^33 seconds takes timestamp 96 where timestamp 64 holds 34 bits",
+    edits: [["seconds >= 2 ** 34;", "seconds >= 2 ** 33;"]],
+  },
+  {
+    name: "a UDP socket's send after close() goes on to the runtime",
+    edits: [['      if (closed) return notify(sendError("the socket is closed", to));\n', ""]],
+  },
+  {
+    name: "maxQueuedBytes is 5 MiB by default",
+    edits: [['["maxQueuedBytes", 4 << 20],', '["maxQueuedBytes", 5 << 20],']],
+  },
+  {
+    name: "maxTimedMessages is 4097 by default",
+    edits: [['["maxTimedMessages", 4096],', '["maxTimedMessages", 4097],']],
+  },
+  {
+    name: "a piece waits 199 ms before the first RTT sample",
+    edits: [["ACK_DELAY_MS : 200;", "ACK_DELAY_MS : 199;"]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
