@@ -3085,10 +3085,10 @@ Deno.test("the side that says goodbye counts the other side's ack of it as taken
 
 Deno.test("host.close() called again does nothing: its socket is closed once, nothing throws", () => {
   // A game's cleanup may close twice; Node's dgram socket throws ERR_SOCKET_DGRAM_NOT_RUNNING when closed again.
+  let closes = 0;
   const { net, client, peer, stepUntil, serverEvents } = pair({ latencyMs: 30 }, {}, {
     client: {
       socket: (inner) => {
-        let closes = 0;
         return {
           ...inner,
           close() {
@@ -3103,7 +3103,9 @@ Deno.test("host.close() called again does nothing: its socket is closed once, no
   const sent = client.stats.packetsSent;
   client.close();
   const goodbyes = client.stats.packetsSent - sent;
+  assert.equal(closes, 1, "the socket closed with the Host");
   client.close();
+  assert.equal(closes, 1);
   assert.equal(client.stats.packetsSent - sent, goodbyes, "no more goodbyes");
   client.update();
   net.advance(TICK_MS);

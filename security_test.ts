@@ -841,6 +841,24 @@ Deno.test("a goodbye nobody acks goes 10 times, one each update 16 ms apart, and
   assert.ok(serverEvents.some((event) => event.type === "disconnect" && event.reason === "closed"));
 });
 
+Deno.test("a goodbye goes on past the other side's packets that do not ack it: its first two lost, the third is heard", () => {
+  // The server sends every update; its packets reach the closing client and ack no goodbye (those were lost). One of
+  // them ending the goodbyes (any packet in place of an ack or a CLOSING) left the server to time out.
+  const { net, server, peer, step, until, serverEvents, sent } = pair({ latencyMs: 20 });
+  until(() => peer.state === "connected" && serverEvents.length > 0);
+  const serverPeer = server.peers[0];
+  for (let i = 0; i < 5; i++) serverPeer.send(i), step();
+  const clientBefore = sent.client.length;
+  net.link("client", "server", { loss: 1 });
+  peer.disconnect();
+  for (let i = 0; i < 2; i++) serverPeer.send(`after ${i}`), step();
+  net.link("client", "server", {});
+  for (let i = 0; i < 6; i++) serverPeer.send(`after ${i + 2}`), step();
+  const goodbyes = sent.client.slice(clientBefore).filter((datagram) => datagram[0] & 0x20).length;
+  assert.ok(goodbyes >= 3, `${goodbyes} goodbyes`);
+  assert.deepEqual(serverEvents.flatMap((event) => event.type === "disconnect" ? [event.reason] : []), ["closed"]);
+});
+
 // ─── reproducible runs ──────────────────────────────────────────────────────
 
 Deno.test("HostOptions.random makes a seeded run replay byte for byte", () => {

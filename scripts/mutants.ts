@@ -1557,6 +1557,14 @@ const MUTANTS: Mutant[] = [
     edits: [["ACK_DELAY_MS : 200;", "ACK_DELAY_MS : 199;"]],
   },
   {
+    name: "any packet of the other side's ends a goodbye, not only an ack of it or its own CLOSING",
+    edits: [["if (sequenceAhead(header.ack, this.#closingSequence) >= 0 || header.flags & CLOSING)", "if (true)"]],
+  },
+  {
+    name: "host.close() leaves its socket open",
+    edits: [["    this.#now = () => 0;\n    this.#socket.close();\n", "    this.#now = () => 0;\n"]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
