@@ -859,6 +859,41 @@ Deno.test("a goodbye goes on past the other side's packets that do not ack it: i
   assert.deepEqual(serverEvents.flatMap((event) => event.type === "disconnect" ? [event.reason] : []), ["closed"]);
 });
 
+Deno.test("a Host lets go of each peer that left or went silent: 50 players come and go, the Host keeps none", async () => {
+  // A connection finished (disconnected, its goodbyes done) leaves the Host's table: kept, every player that ever
+  // joined from a new address (a new port each time, as a client's OS picks) would stay in memory for good. Of each
+  // ten, five say goodbye and five vanish (the server times them out).
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { now: net.now, timeout: 1000 });
+  const alive: WeakRef<Peer>[] = [];
+  for (let round = 0; round < 5; round++) {
+    const clients = Array.from(
+      { length: 10 },
+      (_, i) => new Host(net.socket(`player ${round}.${i}`), { now: net.now }),
+    );
+    const peers = clients.map((client) => client.connect("server"));
+    const step = (hosts: Host[]) => {
+      for (const host of [...hosts, server]) host.update();
+      net.advance(TICK_MS);
+      for (let event; (event = server.poll());) if (event.type === "connect") alive.push(new WeakRef(event.peer));
+      for (const client of hosts) while (client.poll());
+    };
+    for (let i = 0; i < 20; i++) step(clients);
+    assert.ok(peers.every((peer) => peer.state === "connected"));
+    for (const peer of peers.slice(0, 5)) peer.disconnect();
+    for (let i = 0; i < 100; i++) step(clients.slice(0, 5)); // the other five send nothing more
+  }
+  assert.equal(alive.length, 50);
+  assert.deepEqual(server.peers, []);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return;
+  gc();
+  const kept = alive.filter((ref) => ref.deref()).length;
+  // A collection left one reachable in one run of a dozen; a Host that kept finished connections keeps 25 or more.
+  assert.ok(kept <= 2, `${kept} of 50 departed peers still reachable`);
+});
+
 // ─── reproducible runs ──────────────────────────────────────────────────────
 
 Deno.test("HostOptions.random makes a seeded run replay byte for byte", () => {
@@ -1154,6 +1189,22 @@ Deno.test("a state delta whose run ends past the state's length is dropped and c
   );
   assert.deepEqual(states, [Array(10).fill(0), [0, 0, 0, 0, 0, 0, 0, 0, 1, 1]]);
   assert.equal(server.stats.invalidDropped, 1, "the delta past the end counted");
+});
+
+Deno.test("a state whose delta cannot be rebuilt is no baseline and not the newest: an older state arriving after it is delivered", () => {
+  // State 2 arrives first, a delta on state 1, which has not arrived: dropped and counted. State 1, whole, arrives
+  // next and is the newest delivered. Taken as delivered, the failed one made state 1 read as older: never delivered.
+  const { server, serverEvents, step, inject } = hostilePlayer({});
+  const time = Array(8).fill(0);
+  inject(stateFrame(1, 0, 1, [0, ...time, ...pack("zero")])); // back 0: whole
+  inject(stateFrame(1, 2, 1, [1, ...time, 5, 0, 1, 0x61])); // back 1: on state 1, not here
+  inject(stateFrame(1, 1, 1, [0, ...time, ...pack("one")]));
+  for (let i = 0; i < 20; i++) step();
+  const states = serverEvents.flatMap((event) =>
+    event.type === "message" && event.mode === "state" ? [event.data] : []
+  );
+  assert.deepEqual(states, ["zero", "one"]);
+  assert.equal(server.stats.invalidDropped, 1, "the delta on a missing state counted");
 });
 
 Deno.test("a frame in a form writeFrame never gives is refused with its packet: NEXT with the channel bit, or in full where NEXT applies", () => {

@@ -416,12 +416,32 @@ Deno.test("a Durable Object's hibernating WebSocket (its accept() throws, its ru
  */
 async function fakeBunUdp(send: (data: Uint8Array, port: number, hostname: string) => boolean) {
   let drain = () => {};
+  let data = (_data: Uint8Array, _port: number, _hostname: string) => {};
   const open: BunUdpOpen = (options) => {
     drain = () => options.socket.drain!({} as never);
+    data = (bytes, port, hostname) => options.socket.data({} as never, bytes, port, hostname);
     return Promise.resolve({ hostname: "127.0.0.1", port: 4000, close() {}, send });
   };
-  return { socket: await bunUdp(open), drain: () => drain() };
+  return {
+    socket: await bunUdp(open),
+    drain: () => drain(),
+    data: (...args: Parameters<typeof data>) => data(...args),
+  };
 }
+
+Deno.test('bunUdp hands each datagram Bun delivers to its listener, a copy, from "IP:port" ([IPv6]:port)', async () => {
+  const { socket, data } = await fakeBunUdp(() => true);
+  const got: [number[], string][] = [];
+  socket.listen((bytes, from) => void got.push([[...bytes], from]));
+  const bytes = Uint8Array.of(1, 2, 3);
+  data(bytes, 5000, "127.0.0.1");
+  data(Uint8Array.of(4), 5001, "::1");
+  bytes[0] = 9; // Bun may reuse its buffer: what the listener got stays
+  assert.deepEqual(got, [[[1, 2, 3], "127.0.0.1:5000"], [[4], "[::1]:5001"]]);
+  socket.close();
+  data(Uint8Array.of(5), 5000, "127.0.0.1");
+  assert.equal(got.length, 2, "nothing after close()");
+});
 
 Deno.test("bunUdp: a datagram whose send throws while the buffer drains leaves the rest going, then and after", async () => {
   // Bun's send buffer is full once, then one queued datagram's send throws. The datagrams behind it stayed queued,

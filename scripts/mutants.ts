@@ -1565,6 +1565,18 @@ const MUTANTS: Mutant[] = [
     edits: [["    this.#now = () => 0;\n    this.#socket.close();\n", "    this.#now = () => 0;\n"]],
   },
   {
+    name: "update() keeps a finished connection in the Host's table (a peer timed out stays for good)",
+    edits: [["      if (connection.finished) this.#connections.delete(connection.address);\n", ""]],
+  },
+  {
+    name: "a state that cannot be rebuilt is kept as a baseline and taken as the newest",
+    edits: [["    if (!bytes) return undefined;\n", ""]],
+  },
+  {
+    name: "bunUdp hands nothing Bun delivers to its listener",
+    edits: [["        receive = onData;\n", ""]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
