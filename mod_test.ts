@@ -2996,6 +2996,19 @@ Deno.test("frames whose length takes a 3-byte varint (16,398 bytes) are planned 
   assert.equal(messages(serverEvents).length, sent);
 });
 
+Deno.test("connect() again to an address connecting or connected returns the same peer, and sends no second HELLO", () => {
+  const { client, peer, step, stepUntil, serverEvents, clientEvents } = pair({ latencyMs: 30 });
+  const sent = client.stats.packetsSent;
+  assert.equal(client.connect("server"), peer, "while connecting");
+  assert.equal(client.stats.packetsSent, sent);
+  stepUntil(() => peer.state === "connected" && serverEvents.length > 0, "connected");
+  assert.equal(client.connect("server"), peer, "once connected");
+  for (let i = 0; i < 20; i++) step();
+  assert.deepEqual(serverEvents.map((event) => event.type), ["connect"]);
+  assert.deepEqual(clientEvents.map((event) => event.type), ["connect"]);
+  assert.deepEqual(client.peers, [peer]);
+});
+
 Deno.test("connect() again right after disconnect() makes a new peer, which connects, while the old one is let go", () => {
   // The old peer is "disconnected" at once (nothing queued) but still filed, its goodbyes to send: connect() must not
   // hand it back, a peer that never connects again.

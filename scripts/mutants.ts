@@ -1577,6 +1577,13 @@ const MUTANTS: Mutant[] = [
     edits: [["        receive = onData;\n", ""]],
   },
   {
+    name: "connect() again to an address connecting or connected makes a new peer",
+    edits: [[
+      'if (!connection || connection.state == "disconnecting" || connection.state == "disconnected") {',
+      "if (true) {",
+    ]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
