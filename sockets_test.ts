@@ -417,15 +417,20 @@ Deno.test("a Durable Object's hibernating WebSocket (its accept() throws, its ru
 async function fakeBunUdp(send: (data: Uint8Array, port: number, hostname: string) => boolean) {
   let drain = () => {};
   let data = (_data: Uint8Array, _port: number, _hostname: string) => {};
+  let error = (_error: Error) => {};
+  const closes = { count: 0 };
   const open: BunUdpOpen = (options) => {
     drain = () => options.socket.drain!({} as never);
     data = (bytes, port, hostname) => options.socket.data({} as never, bytes, port, hostname);
-    return Promise.resolve({ hostname: "127.0.0.1", port: 4000, close() {}, send });
+    error = (fault) => options.socket.error({} as never, fault);
+    return Promise.resolve({ hostname: "127.0.0.1", port: 4000, close: () => void closes.count++, send });
   };
   return {
     socket: await bunUdp(open),
     drain: () => drain(),
     data: (...args: Parameters<typeof data>) => data(...args),
+    error: (fault: Error) => error(fault),
+    closes,
   };
 }
 
@@ -441,6 +446,17 @@ Deno.test('bunUdp hands each datagram Bun delivers to its listener, a copy, from
   socket.close();
   data(Uint8Array.of(5), 5000, "127.0.0.1");
   assert.equal(got.length, 2, "nothing after close()");
+});
+
+Deno.test("bunUdp (as denoUdp and nodeUdp): a fault of Bun's socket reaches the Host; close() twice closes Bun's once", async () => {
+  const { socket, error, closes } = await fakeBunUdp(() => true);
+  const faults: string[] = [];
+  socket.listen(() => {}, (event) => event.type == "error" && faults.push((event.error as Error).message));
+  error(new Error("ICMP port unreachable"));
+  assert.deepEqual(faults, ["ICMP port unreachable"]);
+  socket.close();
+  socket.close(); // a game's cleanup and its Host's: Node's dgram throws when closed twice
+  assert.equal(closes.count, 1);
 });
 
 Deno.test("bunUdp: a datagram whose send throws while the buffer drains leaves the rest going, then and after", async () => {
@@ -794,6 +810,32 @@ Deno.test("webSocket: a send to any address but its one peer's throws a RangeErr
   });
   socket.send(Uint8Array.of(2), socket.address);
   assert.deepEqual(sent, [2]);
+});
+
+Deno.test("webSocket: a message as a view (Node's Buffer) delivers its own bytes, copied; an ArrayBuffer its bytes; text is a fault", () => {
+  let onMessage = (_event: unknown) => {};
+  const ws: WebSocketLike = {
+    readyState: 1,
+    url: "ws://game.test/",
+    send() {},
+    close() {},
+    addEventListener(type, listener) {
+      if (type == "message") onMessage = listener;
+    },
+  };
+  const socket = webSocket(ws);
+  const got: number[][] = [];
+  const faults: string[] = [];
+  socket.listen((data) => void got.push([...data]), (event) => {
+    if (event.type == "error") faults.push((event.error as Error).message);
+  });
+  const pool = Uint8Array.of(9, 1, 2, 3, 9); // a Buffer is often a slice of a larger pool
+  onMessage({ data: pool.subarray(1, 4) });
+  pool[1] = 7; // the pool reused: what was delivered stays
+  onMessage({ data: Uint8Array.of(4, 5).buffer });
+  onMessage({ data: "hello" });
+  assert.deepEqual(got, [[1, 2, 3], [4, 5]]);
+  assert.deepEqual(faults, ["A text message arrived where jamnet sends binary"]);
 });
 
 Deno.test("webSocket given what is no WebSocket throws a TypeError at once, saying what it takes", () => {

@@ -1584,6 +1584,18 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "bunUdp tells the Host none of its socket's faults",
+    edits: [["        fail = onFault;\n", ""]],
+  },
+  {
+    name: "a UDP socket's close() twice closes the runtime's socket twice",
+    edits: [["      if (closed) return;\n      closed = true;\n", "      closed = true;\n"]],
+  },
+  {
+    name: "a WebSocket message as a view (Node's Buffer) is taken for text",
+    edits: [["  if (ArrayBuffer.isView(data)) {", "  if (false) {"]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
