@@ -1596,6 +1596,10 @@ const MUTANTS: Mutant[] = [
     edits: [["  if (ArrayBuffer.isView(data)) {", "  if (false) {"]],
   },
   {
+    name: "end() leaves the CLOSING's sequence unset: an ack of the goodbye does not end it",
+    edits: [["    this.#closingSequence = this.#nextSequence;\n", ""]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
