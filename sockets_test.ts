@@ -769,6 +769,33 @@ Deno.test("denoUdp: a receive that throws at once rejects its loop, once, never 
   assert.match(String(rejected), /receive broke/);
 });
 
+Deno.test("nodeUdp listens for its socket's errors from the start (Node ends the process on one nobody hears); the Host's listener gets them", () => {
+  const handlers = new Map<string, (...args: never[]) => void>();
+  const dgram = {
+    send() {},
+    on(event: string, listener: (...args: never[]) => void) {
+      handlers.set(event, listener);
+    },
+    close() {},
+  } as unknown as NodeDgramSocket;
+  const socket = nodeUdp(dgram);
+  assert.ok(handlers.has("error"), "an error listener before any Host");
+  (handlers.get("error") as (error: Error) => void)(new Error("before a Host: dropped, and the process lives"));
+  const faults: string[] = [];
+  const got: [number[], string][] = [];
+  socket.listen(
+    (data, from) => void got.push([[...data], from]),
+    (event) => event.type == "error" && faults.push((event.error as Error).message),
+  );
+  (handlers.get("error") as (error: Error) => void)(new Error("EMSGSIZE"));
+  (handlers.get("message") as (data: Uint8Array, from: { address: string; port: number }) => void)(
+    Uint8Array.of(1, 2),
+    { address: "127.0.0.1", port: 5000 },
+  );
+  assert.deepEqual(faults, ["EMSGSIZE"]);
+  assert.deepEqual(got, [[[1, 2], "127.0.0.1:5000"]]);
+});
+
 Deno.test("nodeUdp given what is no dgram socket throws a TypeError at once, saying what it takes", () => {
   // The options meant for dgram.createSocket, nothing, or the dgram module: "socket.on is not a function" before,
   // "n.on is not a function" in the minified build.
@@ -812,8 +839,9 @@ Deno.test("webSocket: a send to any address but its one peer's throws a RangeErr
   assert.deepEqual(sent, [2]);
 });
 
-Deno.test("webSocket: a message as a view (Node's Buffer) delivers its own bytes, copied; an ArrayBuffer its bytes; text is a fault", () => {
+Deno.test("webSocket: a message as a view (Node's Buffer) delivers its own bytes, copied; an ArrayBuffer its bytes; text and errors are faults", () => {
   let onMessage = (_event: unknown) => {};
+  let onError = (_event: unknown) => {};
   const ws: WebSocketLike = {
     readyState: 1,
     url: "ws://game.test/",
@@ -821,21 +849,24 @@ Deno.test("webSocket: a message as a view (Node's Buffer) delivers its own bytes
     close() {},
     addEventListener(type, listener) {
       if (type == "message") onMessage = listener;
+      if (type == "error") onError = listener;
     },
   };
   const socket = webSocket(ws);
   const got: number[][] = [];
-  const faults: string[] = [];
+  const faults: unknown[] = [];
   socket.listen((data) => void got.push([...data]), (event) => {
-    if (event.type == "error") faults.push((event.error as Error).message);
+    if (event.type == "error") faults.push(event.error instanceof Error ? event.error.message : event.error);
   });
   const pool = Uint8Array.of(9, 1, 2, 3, 9); // a Buffer is often a slice of a larger pool
   onMessage({ data: pool.subarray(1, 4) });
   pool[1] = 7; // the pool reused: what was delivered stays
   onMessage({ data: Uint8Array.of(4, 5).buffer });
   onMessage({ data: "hello" });
+  const error = { type: "error" }; // a browser's WebSocket error event says no more
+  onError(error);
   assert.deepEqual(got, [[1, 2, 3], [4, 5]]);
-  assert.deepEqual(faults, ["A text message arrived where jamnet sends binary"]);
+  assert.deepEqual(faults, ["A text message arrived where jamnet sends binary", error]);
 });
 
 Deno.test("webSocket given what is no WebSocket throws a TypeError at once, saying what it takes", () => {

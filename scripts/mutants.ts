@@ -1600,6 +1600,14 @@ const MUTANTS: Mutant[] = [
     edits: [["    this.#closingSequence = this.#nextSequence;\n", ""]],
   },
   {
+    name: "webSocket tells the Host none of its WebSocket's error events",
+    edits: [['    ws.addEventListener("error", (event) => notify({ type: "error", address, error: event }));\n', ""]],
+  },
+  {
+    name: "nodeUdp listens for its socket's errors only once a Host listens",
+    edits: [['  socket.on("error", (error) => fault(error));\n', ""]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
