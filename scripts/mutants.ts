@@ -1604,7 +1604,7 @@ const MUTANTS: Mutant[] = [
     edits: [['    ws.addEventListener("error", (event) => notify({ type: "error", address, error: event }));\n', ""]],
   },
   {
-    name: "nodeUdp listens for its socket's errors only once a Host listens",
+    name: "nodeUdp never listens for its socket's errors (Node ends the process on one)",
     edits: [['  socket.on("error", (error) => fault(error));\n', ""]],
   },
   {
