@@ -362,6 +362,22 @@ Deno.test("webSocketServer: a WebSocket accepted twice keeps its one address, an
   assert.equal(sockets.accept(webSocketPair(sockets, false).server, "player"), "player");
 });
 
+Deno.test("webSocketServer: close() closes every WebSocket it accepted, of both kinds, once each", () => {
+  // A server Host's close() closes its socket: its players' WebSockets with it, or each stayed open and silent.
+  const sockets = webSocketServer();
+  sockets.listen(() => {});
+  const closed: string[] = [];
+  const kinds = [false, true].map((callback) => {
+    const { server } = webSocketPair(sockets, callback);
+    const name = callback ? "callback" : "listener";
+    return { ...server, close: () => void closed.push(name) } as FakeWebSocket | CallbackWebSocket;
+  });
+  sockets.accept(kinds[0] as FakeWebSocket, "a");
+  sockets.message(kinds[1] as CallbackWebSocket, Uint8Array.of(1).buffer); // a callback WebSocket is kept at its first message
+  sockets.close();
+  assert.deepEqual(closed.sort(), ["callback", "listener"]);
+});
+
 Deno.test("webSocketServer: a second open WebSocket accepted at a taken address throws, and the first keeps it", () => {
   // Taken silently, the newcomer's link replaced the first one's: what the Host sent to that address went to the
   // newcomer, and the first player heard nothing more.

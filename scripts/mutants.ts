@@ -1608,6 +1608,13 @@ const MUTANTS: Mutant[] = [
     edits: [['  socket.on("error", (error) => fault(error));\n', ""]],
   },
   {
+    name: "webSocketServer's close() leaves every WebSocket it accepted open",
+    edits: [[
+      "      addresses.forEach((_, ws) => ws.close()); // the WebSockets with a link: accept and forget set and delete both\n",
+      "",
+    ]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
