@@ -1368,6 +1368,19 @@ Deno.test('a stream\'s first "state", of sequence 0, is delivered once, and none
   assert.deepEqual(got, ["zero", "one"]);
 });
 
+Deno.test('"state"s arriving 0, 3, 1, 2: the late 1 and 2 are kept as baselines and never delivered after 3', () => {
+  // A late state kept as a baseline must not become the newest delivered: taken as it, the 2 after it read as newer
+  // and came out after 3, an older state after a newer one.
+  const { serverEvents, step, inject } = hostilePlayer({});
+  const time = Array(8).fill(0);
+  for (const [sequence, word] of [[0, "zero"], [3, "three"], [1, "one"], [2, "two"]] as const) {
+    inject(stateFrame(1, sequence, 1, [0, ...time, ...pack(word)]));
+  }
+  for (let i = 0; i < 20; i++) step();
+  const got = serverEvents.flatMap((event) => event.type === "message" && event.mode === "state" ? [event.data] : []);
+  assert.deepEqual(got, ["zero", "three"]);
+});
+
 Deno.test("a message whose bytes are not MessagePack is dropped and counted, in every mode, and the stream goes on", () => {
   // 0xc1 is the one byte MessagePack never uses: the message fails to unpack. It makes no event (none with a
   // placeholder for data), counts in invalidDropped, and the messages after it on its stream arrive.

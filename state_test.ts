@@ -219,6 +219,17 @@ Deno.test(`a "state" message of a newer snapshot supersedes an older one not yet
   assert.deepEqual(states(serverEvents).map((event) => event.data), [{ i: 4 }]);
 });
 
+Deno.test(`"state"s superseded before they leave give their bytes back: 100 of 20 KB in a row fit a queue of 64 KB`, () => {
+  // Each one supersedes the last, not begun: its pieces leave the queue, and so do their bytes (kept counted, the
+  // fourth state already passed maxQueuedBytes, and send() threw with nothing queued).
+  const { peer, step, serverEvents } = pair({ latencyMs: 10 }, { maxQueuedBytes: 64 * 1024 });
+  for (let i = 0; i < 100; i++) peer.send({ i, world: new Uint8Array(20_000) }, { mode: "state" });
+  // One state queued: 20,022 bytes in 18 pieces, each counted 256 more.
+  assert.throws(() => peer.send(new Uint8Array(60_000)), /: 24630 bytes are queued/);
+  for (let i = 0; i < 20; i++) step();
+  assert.deepEqual(states(serverEvents).map((event) => (event.data as { i: number }).i), [99]);
+});
+
 Deno.test(`a "state" of exactly maxMessageBytes arrives whole`, () => {
   const { peer, step, serverEvents } = pair({ latencyMs: 10 }, { maxMessageBytes: 4096 });
   const bytes = new Uint8Array(4093).fill(9); // a bin 16 head of 3 bytes: 4,096 packed

@@ -1615,6 +1615,14 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "a state superseded before it leaves keeps its bytes counted in the queue",
+    edits: [["      this.#queuedBytes -= dropped;\n", ""]],
+  },
+  {
+    name: "a late state kept as a baseline becomes the newest delivered",
+    edits: [["    if (newest) this.#newestDelivered = sequence;", "    this.#newestDelivered = sequence;"]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
