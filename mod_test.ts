@@ -3688,7 +3688,10 @@ Deno.test("a packet overtaken by the one after it is not lost: an ack of that on
   const got: unknown[] = [];
   let talking: Peer | undefined;
   const step = () => {
-    if (late.length && late[0][0] <= net.now()) inner.send(late[0][1], late.shift()![2]);
+    if (late.length && late[0][0] <= net.now()) {
+      const [, data, to] = late.shift()!;
+      inner.send(data, to);
+    }
     client.update();
     talking?.send("server traffic");
     server.update();
@@ -3702,10 +3705,10 @@ Deno.test("a packet overtaken by the one after it is not lost: an ack of that on
     if (i % 16 == 0 && peer.state == "connected") peer.send(i); // past the first 32 packets: no copies ride
     step();
   }
-  const server0 = talking!;
+  const serverPeer = talking!;
   talking = undefined;
   for (let i = 0; i < 100; i++) step(); // quiet: every ack is in
-  talking = server0;
+  talking = serverPeer;
   for (const message of ["the marked one", "one after"]) peer.send(message), step();
   for (let i = 0; i < 300; i++) step();
   assert.ok(got.includes("the marked one") && got.includes("one after"));

@@ -221,7 +221,7 @@ Deno.test(`a "state" message of a newer snapshot supersedes an older one not yet
 
 Deno.test(`"state"s superseded before they leave give their bytes back: 100 of 20 KB in a row fit a queue of 64 KB`, () => {
   // Each one supersedes the last, not begun: its pieces leave the queue, and so do their bytes (kept counted, the
-  // fourth state already passed maxQueuedBytes, and send() threw with nothing queued).
+  // fourth state already passed maxQueuedBytes, and send() threw with one state queued).
   const { peer, step, serverEvents } = pair({ latencyMs: 10 }, { maxQueuedBytes: 64 * 1024 });
   for (let i = 0; i < 100; i++) peer.send({ i, world: new Uint8Array(20_000) }, { mode: "state" });
   // One state queued: 20,022 bytes in 18 pieces, each counted 256 more.
