@@ -784,6 +784,33 @@ Deno.test("Host's congestion window forgets a flight lost whole once its resend 
   assert.ok(sent > 150, `${sent} packets in 256 ms`);
 });
 
+Deno.test("Host's backoff for forgotten flights starts over once acks come back: a second dark spell is forgotten as fast as the first", () => {
+  // Each flight forgotten while nothing is acked waits twice as long as the one before (#forgets). An ack that moves
+  // on starts it over: kept, after a dark spell of 1.6 s the next spell's flight waited 2^5 times the resend time,
+  // and no new window left in its first 400 ms (here one leaves at 240 ms).
+  const { net, peer, step } = pair({ latencyMs: 20 });
+  for (let i = 0; i < 20; i++) step();
+  const dark = (loss: number) => {
+    net.link("client", "server", { latencyMs: 20, loss });
+    net.link("server", "client", { latencyMs: 20, loss });
+  };
+  const sentEach: number[] = [];
+  const run = (updates: number) => {
+    for (let i = 0; i < updates; i++) {
+      peer.send(new Uint8Array(3000));
+      const before = peer.stats.packetsSent;
+      step();
+      sentEach.push(peer.stats.packetsSent - before);
+    }
+  };
+  run(60), dark(1), run(100), dark(0), run(100);
+  assert.equal(peer.state, "connected");
+  const second = sentEach.length;
+  dark(1), run(25);
+  const window = Math.max(...sentEach.slice(second + 10));
+  assert.ok(window >= 16, `at most ${window} packets an update after the first 10 of the second spell`);
+});
+
 Deno.test("Host counts no loss for its packets an ack lost in the dark stood for, when a later ack's oldest bit is a loss", () => {
   // Only the packets between the newest acked and an ack's 32 bits count as lost, when its oldest bit is a loss too (a
   // burst that ran on past the bits). Older ones the bits passed while all acked were most likely acked by acks lost on

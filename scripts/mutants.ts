@@ -1623,6 +1623,10 @@ const MUTANTS: Mutant[] = [
     edits: [["    if (newest) this.#newestDelivered = sequence;", "    this.#newestDelivered = sequence;"]],
   },
   {
+    name: "the backoff of forgotten flights never starts over when an ack moves on",
+    edits: [["      this.#newestAcked = ack;\n      this.#forgets = 0;\n", "      this.#newestAcked = ack;\n"]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
