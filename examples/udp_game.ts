@@ -2,7 +2,8 @@
  * The smallest real-time game over UDP in Deno: one server, any number of players, positions printed instead of drawn.
  * Each player sends its position 20 times a second in the "state" mode; the server sends every player the whole world
  * 20 times a second, also as a "state"; each player prints the others as they were 100 ms ago, between two snapshots
- * (a Timeline). Each player also says hello once, in a reliable message, which the server passes on.
+ * (a Timeline). Each player also says hello once, in a reliable message, which the server passes on, and tells
+ * whoever joins later.
  *
  *     deno run -A examples/udp_game.ts                     # the server, on 127.0.0.1:7000 (Ctrl+C ends it)
  *     deno run -A examples/udp_game.ts 127.0.0.1:7000 ann  # a player, for 5 s: start two
@@ -38,14 +39,17 @@ if (serverPort !== undefined) {
   );
   const ids = new Map<Peer, string>(); // a short id per player, told to everyone (rather than its address)
   const positions = new Map<Peer, Position>();
+  const said = new Map<Peer, string>(); // each player's last chat line: a player who joins later hears it too
   let nextId = 1;
   setInterval(() => {
     host.update(); // without update() nothing leaves and nothing is heard
     for (let event; (event = host.poll());) {
       const id = ids.get(event.peer) ?? `p${nextId++}`;
       ids.set(event.peer, id);
-      if (event.type === "connect") console.log(`${id} joined from ${event.peer.address}`);
-      else if (event.type === "message" && event.mode === "state") {
+      if (event.type === "connect") {
+        console.log(`${id} joined from ${event.peer.address}`);
+        for (const [peer, line] of said) event.peer.send(`${ids.get(peer)} says ${line}`);
+      } else if (event.type === "message" && event.mode === "state") {
         if (isPosition(event.data)) positions.set(event.peer, { x: event.data.x, y: event.data.y }); // no more keys
       } else if (event.type === "message") { // a reliable chat line: pass it on to the others
         // No control characters: a line goes into logs, and JSON quoting lets C1's (U+009B, a terminal's CSI) through.
@@ -53,11 +57,13 @@ if (serverPort !== undefined) {
           continue;
         }
         console.log(`${id} says ${JSON.stringify(event.data)}`);
+        said.set(event.peer, event.data);
         for (const peer of host.peers) if (peer !== event.peer) peer.send(`${id} says ${event.data}`);
       } else {
         console.log(`${id} left (${event.reason})`);
         ids.delete(event.peer);
         positions.delete(event.peer);
+        said.delete(event.peer);
       }
     }
     if (++frame % 3 === 0) {
