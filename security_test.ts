@@ -1174,6 +1174,40 @@ Deno.test("a state piece sent again while held is held once: its copies do not u
   assert.equal(server.stats.invalidDropped, 0);
 });
 
+Deno.test("a state stream's byte bound still bites after 100 states made whole from pieces: their pieces go at once", () => {
+  // 100 states of two pieces of 506 bytes (sequences 0 to 199) arrive and are delivered. Then, 400 sequences on, the
+  // first piece of a victim state (600) and 70 first pieces that never complete (602 to 671), 1,000 bytes each: more
+  // than the stream's bound (maxMessageBytes, 11 and 65,536 more: 69,643 here) with their bookkeeping, so the victim's
+  // piece, held first, is let go, and its last piece (601) completes nothing. A stream that kept a whole state's
+  // pieces until they were 256 sequences behind took their bytes off twice, its count fell 152 KB below zero, the
+  // bound never bit, and the victim was delivered (from a hostile player: 16 MB a channel in 256 pieces of 64 KB).
+  const { server, peer, serverEvents, step, inject } = hostilePlayer({ maxMessageBytes: 4096, channels: 4 }, {
+    latencyMs: 5,
+    mtu: 1 << 16,
+  });
+  const time = Array(8).fill(0); // the sender's clock, a float 64: 0
+  for (let state = 0; state < 100; state++) {
+    const whole = [0, ...time, ...pack(new Uint8Array(1000).fill(state))]; // back 0: a whole state, 1,012 bytes
+    inject([...stateFrame(1, 2 * state, 0, whole.slice(0, 506)), ...stateNext(3, whole.slice(506))]);
+  }
+  for (let i = 0; i < 110; i++) step();
+  const states = () =>
+    serverEvents.flatMap((event) => event.type === "message" && event.mode === "state" ? [event.data] : []);
+  assert.equal(states().length, 100, "every state of two pieces delivered");
+  const victim = [0, ...time, ...pack("victim")];
+  inject(stateFrame(1, 600, 0, victim.slice(0, 5)));
+  for (let filler = 0; filler < 70; filler += 5) {
+    const piece = Array(1000).fill(9);
+    inject([...stateFrame(1, 602 + filler, 0, piece), ...Array(4).fill(stateNext(0, piece)).flat()]);
+  }
+  inject(stateFrame(1, 601, 3, victim.slice(5)));
+  inject(stateFrame(1, 700, 1, [0, ...time, ...pack("after")]));
+  for (let i = 0; i < 30; i++) step();
+  assert.deepEqual(states().slice(100), ["after"], "the victim's first piece was let go for the bound");
+  assert.equal(server.stats.invalidDropped, 0);
+  assert.equal(peer.state, "connected");
+});
+
 Deno.test("a state delta whose run ends past the state's length is dropped and counted, and the stream goes on", () => {
   const { server, serverEvents, step, inject } = hostilePlayer({});
   const time = Array(8).fill(0); // the sender's clock, a float 64: 0

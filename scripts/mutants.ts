@@ -1627,6 +1627,13 @@ const MUTANTS: Mutant[] = [
     edits: [["      this.#newestAcked = ack;\n      this.#forgets = 0;\n", "      this.#newestAcked = ack;\n"]],
   },
   {
+    name: "a state stream keeps a whole state's pieces until they are far behind, and takes their bytes off twice",
+    edits: [[
+      "          if (this.#mode === STATE) {\n            held.delete(at);\n",
+      "          if (this.#mode === STATE) {\n",
+    ]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
