@@ -604,6 +604,40 @@ Deno.test("Host keeps order and acks across the 16-bit wrap of packet and messag
   assert.ok(peer.stats.packetsSent > 65_536, "packet sequence wrapped");
 });
 
+Deno.test("a stream lets go of the pieces acked: 30,000 messages of 300 bytes sent and acked leave the heap as it was", async () => {
+  // A sender keeps each piece until it is acked, and then lets go of it at the front of its queue, in O(1) amortized.
+  // Kept, a long game's every message stayed in memory for good: the heap grew by 9 MB here, where it grows by 0.6.
+  const net = memoryNet({ latencyMs: 5 });
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(net.socket("client"), { now: net.now });
+  const peer = client.connect("server");
+  let got = 0;
+  const step = () => {
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    for (let event; (event = server.poll());) if (event.type === "message") got++;
+    while (client.poll());
+  };
+  for (let i = 0; i < 10; i++) step();
+  assert.equal(peer.state, "connected");
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const heapBefore = Deno.memoryUsage().heapUsed;
+  const message = new Uint8Array(300);
+  for (let tick = 0; tick < 1000 && got < 30_000; tick++) {
+    if (tick < 300) { for (let i = 0; i < 100; i++) peer.send(message); }
+    step();
+  }
+  assert.equal(got, 30_000);
+  for (let i = 0; i < 10; i++) step(); // the last acks
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  if (!gc) return;
+  gc();
+  const growth = Deno.memoryUsage().heapUsed - heapBefore;
+  assert.ok(growth < 4_000_000, `the heap grew by ${growth} bytes`);
+});
+
 Deno.test("Host carries a 1 MiB message across 10% loss while small messages keep flowing on another channel", () => {
   const { peer, step, stepUntil, serverEvents, net } = pair({ latencyMs: 30, jitterMs: 10, loss: 0.1, seed: 5 });
   stepUntil(() => peer.state === "connected", "the client is connected");
@@ -856,6 +890,18 @@ Deno.test("Host's loss blends each packet's fate in by 1/32: one lost after a cl
   // 1/32 × (31/32)^n, n the packets acked since the loss: a whole number of them.
   const acked = Math.log(32 * loss) / Math.log(31 / 32);
   assert.ok(acked > 5 && Math.abs(acked - Math.round(acked)) < 1e-6, `a loss of ${loss}: ${acked} acks since`);
+});
+
+Deno.test("Host's stats estimate RTT and loss over its peers' packets: with one peer, the peer's estimate to the bit", () => {
+  const { client, peer, step } = pair({ latencyMs: 20, loss: 0.1, seed: 3 });
+  for (let i = 0; i < 200; i++) {
+    if (peer.state === "connected") peer.send(i);
+    step();
+  }
+  assert.ok(peer.stats.rttMs > 40 && peer.stats.loss > 0, `measured: ${peer.stats.rttMs} ms, loss ${peer.stats.loss}`);
+  assert.equal(client.stats.rttMs, peer.stats.rttMs);
+  assert.equal(client.stats.rttVarianceMs, peer.stats.rttVarianceMs);
+  assert.equal(client.stats.loss, peer.stats.loss);
 });
 
 Deno.test("Host halves its window for a flight lost whole of 32 packets (MIN_WINDOW_PACKETS) or more, not of 31", () => {
@@ -2603,11 +2649,12 @@ Deno.test("for await over a Host yields its events (real time, bounded at 2 s)",
   const server = new Host(net.socket("server"), { now: net.now, tickMs: 1 });
   const client = new Host(net.socket("client"), { now: net.now });
   client.connect("server").send("hello");
-  // The client and the virtual clock run on a real 1 ms timer; the server runs itself through for await.
+  // The client and the virtual clock run on a real 1 ms timer; the server runs itself through for await. The client
+  // answers the server's welcome, which only the server's own updates send.
   const clock = setInterval(() => {
     client.update();
     net.advance(TICK_MS);
-    drain(client);
+    for (let event; (event = client.poll());) if (event.type === "message") event.peer.send(`thanks for ${event.data}`);
   }, 1);
   // A Host whose iterator yields nothing is closed after 2 s, which ends the loop.
   const giveUp = setTimeout(() => server.close(), 2000);
@@ -2615,7 +2662,8 @@ Deno.test("for await over a Host yields its events (real time, bounded at 2 s)",
   try {
     for await (const event of server) {
       seen.push(event.type === "message" ? `message ${event.data}` : event.type);
-      if (event.type === "message") break;
+      if (event.type === "connect") event.peer.send("welcome");
+      if (event.type === "message" && event.data !== "hello") break;
     }
   } finally {
     clearInterval(clock);
@@ -2623,7 +2671,7 @@ Deno.test("for await over a Host yields its events (real time, bounded at 2 s)",
     server.close();
     client.close();
   }
-  assert.deepEqual(seen, ["connect", "message hello"]);
+  assert.deepEqual(seen, ["connect", "message hello", "message thanks for welcome"]);
 });
 
 Deno.test("memoryNet.advance() throws at once for NaN, a negative ms or a string, and its clock stays where it was", () => {
@@ -3689,6 +3737,50 @@ Deno.test("a piece lost before the first RTT sample is resent 200 ms after it le
   peer.send("the marked one");
   for (let i = 0; i < 300; i++) step(1);
   assert.deepEqual(carried.map((at) => at - carried[0]), [0, 200]);
+});
+
+Deno.test("a round trip of 0 ms is a sample: a piece lost after it is resent at the ack delay, 33 ms, not the 200 ms before any sample", () => {
+  // Both sides send and hear each other within one millisecond (a clock of whole milliseconds, as Date.now, on
+  // loopback reads most round trips as 0): SRTT and RTTVAR are 0, and a resend waits SRTT + 4 RTTVAR + ACK_DELAY_MS.
+  // Read as "no sample yet", an SRTT of 0 made every resend on such a link wait 200 ms.
+  const net = memoryNet();
+  const inner = net.socket("client");
+  const marker = [...pack("the marked one")].join(",");
+  const carried: number[] = [];
+  const socket: Socket = {
+    ...inner,
+    send(data, to) {
+      if (!data.join(",").includes(marker)) return inner.send(data, to);
+      carried.push(net.now());
+      if (carried.length > 1) inner.send(data, to); // its first send lost
+    },
+  };
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(socket, { now: net.now });
+  const peer = client.connect("server");
+  let talking: Peer | undefined;
+  const got: unknown[] = [];
+  const step = () => {
+    for (let i = 0; i < 2; i++) {
+      client.update();
+      net.advance(0);
+      talking?.send("server traffic"); // so that each of the client's packets is acked at once
+      server.update();
+      net.advance(0);
+    }
+    net.advance(1);
+    for (let event; (event = server.poll());) {
+      if (event.type === "connect") talking = event.peer;
+      if (event.type === "message") got.push(event.data);
+    }
+  };
+  for (let i = 0; i < 20; i++) step(), peer.send(i);
+  assert.equal(peer.stats.rttMs, 0, "samples taken, each of 0 ms");
+  assert.equal(peer.stats.loss, 0, "so the piece goes once, no copy riding along");
+  peer.send("the marked one");
+  for (let i = 0; i < 300; i++) step();
+  assert.deepEqual(carried.map((at) => at - carried[0]), [0, 33]);
+  assert.ok(got.includes("the marked one"));
 });
 
 Deno.test("a packet overtaken by the one after it is not lost: an ack of that one alone resends nothing", () => {

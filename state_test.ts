@@ -208,7 +208,11 @@ Deno.test(`a "state" goes as a delta in the README's form: a run of differing by
   sent.length = 0;
   for (let i = 0; i < 10; i++) step();
   const payload = "01" + hex(time) + "16" + "0704" + "01000001";
-  assert.ok(sent.some((datagram) => datagram.includes(payload)), `the delta ${payload} in: ${sent}`);
+  // Its frame: head 0xfa (sequenced, a piece, length code 15), sequence 1, the only piece (1), length 16 - 14. The
+  // delta ends with the last run of differing bytes: the 11 equal ones after it cost nothing (a count of 11 and a run
+  // of 0 would make it 18 bytes).
+  const frame = "fa" + "0001" + "01" + "02" + payload;
+  assert.ok(sent.some((datagram) => datagram.includes(frame)), `the delta ${frame} in: ${sent}`);
   assert.deepEqual(received, [new Uint8Array(20), state]);
 });
 
@@ -1115,6 +1119,21 @@ Deno.test("LinkOptions left out are a perfect link, in memoryNet's link and cond
     for (const [callback] of timers.splice(0)) callback();
     assert.deepEqual(sent, [...Array(20).keys()]);
   });
+});
+
+Deno.test("memoryNet: a socket closed hears nothing more, a datagram on its way included", () => {
+  const net = memoryNet({ latencyMs: 10 });
+  const heard: string[] = [];
+  const a = net.socket("a");
+  const b = net.socket("b");
+  b.listen((data) => heard.push(new TextDecoder().decode(data)));
+  a.send(new TextEncoder().encode("before"), "b");
+  net.advance(10);
+  a.send(new TextEncoder().encode("on its way"), "b");
+  b.close();
+  a.send(new TextEncoder().encode("after"), "b");
+  net.advance(20);
+  assert.deepEqual(heard, ["before"]);
 });
 
 Deno.test("memoryNet: closing a socket leaves a newer socket at the same address listening", () => {
