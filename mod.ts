@@ -1900,8 +1900,6 @@ class Connection implements Peer {
   /** Bytes of the states rebuilt since the last update (see #deliver). */
   #rebuiltBytes = 0;
   #sent: (SentPacket | undefined)[] = [];
-  /** Reliable pieces sent and not yet acked, in the order first sent. */
-  #inFlight: Outgoing[] = [];
   /**
    * Data packets sent this update, at most packetsPerUpdate (pollTransmit): only the first goes as an ack or
    * keepalive alone, or probes past a full window. Infinity when none may go (while update() runs its
@@ -1915,8 +1913,6 @@ class Connection implements Peer {
    */
   #plan: Outgoing[][] = [];
   #config: Config;
-  /** The fates of the last LOSS_WINDOW_PACKETS data packets seen (1 lost, 0 acked): #fatesLost counts the losses. */
-  #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
   /** Bytes of the received pieces the streams hold, each with HELD_PIECE_BYTES (not a state stream's: see #deliver). */
   #heldBytes = 0;
   /** The Host's side of this connection: its socket's traits, clock, event queue and counts. */
@@ -1931,6 +1927,10 @@ class Connection implements Peer {
    * use, as a stream's snapshots: `declare` emits no field for it).
    */
   declare earlyAck?: Uint8Array;
+  /** Reliable pieces sent and not yet acked, in the order first sent. */
+  #inFlight: Outgoing[] = [];
+  /** The fates of the last LOSS_WINDOW_PACKETS data packets seen (1 lost, 0 acked): #fatesLost counts the losses. */
+  #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
   /** The congestion window's size (see FIRST_WINDOW_PACKETS), and #windowCutAt when it was last cut. */
   #window = FIRST_WINDOW_PACKETS;
 
@@ -1984,8 +1984,10 @@ class Connection implements Peer {
    * `forgotten`).
    */
   end(reason?: DisconnectReason, goodbye = this.state == "disconnecting" || !reason): void {
+    // Nothing is received any more: no silence to time out (see update). Set before the check, as it stays Infinity
+    // once ended (only a connected peer's packets and a connecting one's hello set it again).
+    this.#lastReceivedAt = Infinity;
     if (this.state == "disconnected") return;
-    this.#lastReceivedAt = Infinity; // nothing is received any more: no silence to time out (see update)
     // Over a reliable socket one CLOSING arrives for sure, and nothing acks it. Once keyed (the challenge's cookie
     // came) a peer still connecting says goodbye too: the other side made its connection at the HELLO with that
     // cookie, and without a goodbye it waits `timeout` (10 s by default) to end it.
@@ -2039,8 +2041,10 @@ class Connection implements Peer {
   #resendMs(): number {
     // RFC 6298's SRTT + 4 RTTVAR, plus the peer's ack delay (as QUIC adds max_ack_delay): the newest
     // packet in an ack waited for none, so the samples miss it. At least ACK_DELAY_MS, far under RFC
-    // 6298's 1 s minimum (games resend sooner); 200 ms before the first sample.
-    return this.stats.rttMs ? 4 * this.stats.rttVarianceMs + this.stats.rttMs + ACK_DELAY_MS : 200;
+    // 6298's 1 s minimum (games resend sooner); 200 ms before the first sample. A packet's fate seen is an ack back,
+    // which took a sample: an SRTT of 0 (a round trip within one tick of a whole-millisecond clock) is one, where
+    // `stats.rttMs ?` read it as none, and every resend on loopback waited 200 ms.
+    return this.#fatesSeen ? 4 * this.stats.rttVarianceMs + this.stats.rttMs + ACK_DELAY_MS : 200;
   }
 
   #stream(id: number): Stream {
@@ -2265,7 +2269,7 @@ class Connection implements Peer {
         // scan of it for each message cost 5 s a datagram with 64 players' halves held: `queued` costs nothing).
         // And at a finite time: a hostile peer's clock answers of 8e307 and a time of -1.7e308 made it -Infinity.
         if (
-          !isFinite(event.at) || event.at - now > this.#config.timeout ||
+          event.at - now > this.#config.timeout || !isFinite(event.at) ||
           this.#full(this.#sink.held, this.#config.maxTimedMessages)
         ) {
           this.count("timedDropped");

@@ -697,7 +697,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "timed: a message at no finite time (a hostile peer's clock) delivered, at -Infinity",
-    edits: [["!isFinite(event.at) || event.at", "event.at"]],
+    edits: [["this.#config.timeout || !isFinite(event.at) ||", "this.#config.timeout ||"]],
   },
   {
     name: "timed: a message that arrives at its very millisecond read as late",
@@ -890,8 +890,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the resend time counts three times the RTT variance, not four",
     edits: [[
-      "return this.stats.rttMs ? 4 * this.stats.rttVarianceMs",
-      "return this.stats.rttMs ? 3 * this.stats.rttVarianceMs",
+      "return this.#fatesSeen ? 4 * this.stats.rttVarianceMs",
+      "return this.#fatesSeen ? 3 * this.stats.rttVarianceMs",
     ]],
   },
   {
@@ -1657,6 +1657,13 @@ const MUTANTS: Mutant[] = [
     edits: [["if (front * 2 > pending.length && front > 1024) {", "if (false) {"]],
   },
   {
+    name: "an SRTT of 0 is read as no sample: a resend on a round trip within one ms waits 200 ms",
+    edits: [[
+      "return this.#fatesSeen ? 4 * this.stats.rttVarianceMs",
+      "return this.stats.rttMs ? 4 * this.stats.rttVarianceMs",
+    ]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
@@ -2014,8 +2021,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a message timed exactly timeout ms ahead is dropped",
     edits: [[
-      "!isFinite(event.at) || event.at - now > this.#config.timeout ||",
-      "!isFinite(event.at) || event.at - now >= this.#config.timeout ||",
+      "event.at - now > this.#config.timeout || !isFinite(event.at)",
+      "event.at - now >= this.#config.timeout || !isFinite(event.at)",
     ]],
   },
   {
