@@ -3171,6 +3171,25 @@ Deno.test("the side that says goodbye counts the other side's ack of it as taken
   assert.deepEqual(client.peers, []);
 });
 
+Deno.test("a closed Host takes nothing a socket still hands it: a HELLO gets no answer, a peer's packet counts nothing", () => {
+  // A runtime may hand over a datagram read just before its socket closed. A Host that took it answered a stranger's
+  // HELLO with a CHALLENGE on a closed socket, and counted the datagram.
+  let receive: (data: Uint8Array, from: string) => void = () => {};
+  const sent: Uint8Array[] = [];
+  const host = new Host({
+    send: (data) => void sent.push(data),
+    listen: (onData) => void (receive = onData),
+    close() {},
+  }, {
+    now: () => 0,
+  });
+  host.close();
+  receive(Uint8Array.of(1, 0, 0, 0, 0, 7, 7, 7, 7, 0, 0, 0, 0), "127.0.0.1:5000"); // HELLO, protocol 0, no cookie
+  assert.deepEqual(sent, []);
+  assert.equal(host.stats.packetsReceived, 0);
+  assert.equal(host.stats.bytesReceived, 0);
+});
+
 Deno.test("host.close() called again does nothing: its socket is closed once, nothing throws", () => {
   // A game's cleanup may close twice; Node's dgram socket throws ERR_SOCKET_DGRAM_NOT_RUNNING when closed again.
   let closes = 0;

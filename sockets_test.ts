@@ -545,6 +545,34 @@ Deno.test("bunUdp with its buffer full, and a WebSocket still connecting, hold 1
   }
 });
 
+Deno.test("webSocket: datagrams held while it connects go once, in order, before the next, whether `open` or a send comes first", () => {
+  for (const openFirst of [true, false]) {
+    let readyState = 0;
+    let onOpen = () => {};
+    const sent: number[] = [];
+    const ws: WebSocketLike = {
+      get readyState() {
+        return readyState;
+      },
+      url: "ws://game.test/",
+      send: (data) => void sent.push(data[0]),
+      close() {},
+      addEventListener: (type, listener) => void (type == "open" && (onOpen = () => listener({}))),
+    };
+    const socket = webSocket(ws);
+    socket.listen(() => {});
+    socket.send(Uint8Array.of(1), socket.address);
+    socket.send(Uint8Array.of(2), socket.address);
+    assert.deepEqual(sent, []);
+    readyState = 1; // a browser's readyState is 1 before its open event is dispatched
+    if (openFirst) onOpen();
+    socket.send(Uint8Array.of(3), socket.address);
+    onOpen(); // again, or for the first time: nothing is held any more
+    socket.send(Uint8Array.of(4), socket.address);
+    assert.deepEqual(sent, [1, 2, 3, 4], `open event ${openFirst ? "before" : "after"} the next send`);
+  }
+});
+
 Deno.test("webSocket: a send while its WebSocket is closing or closed is a fault, the socket is closed, and never reaches it", () => {
   // A browser's WebSocket drops what is sent while it closes (readyState 2) and says nothing: a reliable message lost
   // there, as on a closed one, is told to the Host.

@@ -1664,6 +1664,24 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "a WebSocket's datagrams held while it connected go again with every later send",
+    edits: [[
+      "waiting.forEach((data) => ws.send(data as Uint8Array<ArrayBuffer>));\n    waiting = [];",
+      "waiting.forEach((data) => ws.send(data as Uint8Array<ArrayBuffer>));",
+    ]],
+  },
+  {
+    name: "a send on a WebSocket open before its open event goes ahead of the datagrams held",
+    edits: [["    try {\n      flush();\n", "    try {\n"]],
+  },
+  {
+    name: "a closed Host takes the datagrams its socket still hands it",
+    edits: [[
+      "  #receive(datagram: Uint8Array, from: string): void {\n    if (this.#closed) return;",
+      "  #receive(datagram: Uint8Array, from: string): void {\n    if (false) return;",
+    ]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
