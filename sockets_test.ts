@@ -573,6 +573,28 @@ Deno.test("webSocket: datagrams held while it connects go once, in order, before
   }
 });
 
+Deno.test("webSocket: its WebSocket's binaryType is set to arraybuffer, and a send that throws is a fault told to the Host", () => {
+  // A browser's WebSocket hands binary messages over as Blobs by default ("blob"): every one would be a text fault.
+  const events: SocketEvent[] = [];
+  const ws: WebSocketLike = {
+    binaryType: "blob",
+    readyState: 1,
+    url: "ws://game.test/",
+    send() {
+      throw new Error("the runtime's refusal");
+    },
+    close() {},
+    addEventListener() {},
+  };
+  const socket = webSocket(ws);
+  assert.equal(ws.binaryType, "arraybuffer");
+  socket.listen(() => {}, (event) => events.push(event));
+  socket.send(Uint8Array.of(1), socket.address);
+  assert.deepEqual(events.map((event) => event.type == "error" && (event.error as Error).message), [
+    "the runtime's refusal",
+  ]);
+});
+
 Deno.test("webSocket: a send while its WebSocket is closing or closed is a fault, the socket is closed, and never reaches it", () => {
   // A browser's WebSocket drops what is sent while it closes (readyState 2) and says nothing: a reliable message lost
   // there, as on a closed one, is told to the Host.

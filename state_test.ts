@@ -609,7 +609,7 @@ function clocksInStep() {
     step();
   }
   assert.equal(server.peers[0].clock.offsetMs, 0);
-  return { net, peer, arrivals, step };
+  return { net, server, client, peer, arrivals, step };
 }
 
 Deno.test("timed delivery: a message comes out at the first poll at its time, not a millisecond after", () => {
@@ -620,6 +620,21 @@ Deno.test("timed delivery: a message comes out at the first poll at its time, no
   peer.send("on time", { at });
   for (let i = 0; i < 800; i++) step();
   assert.deepEqual(arrivals.map(([time, event]) => [time, event.at, event.late]), [[at, at, false]]);
+});
+
+Deno.test("timed delivery: a game that polls late gets a timed message before one that arrived after its time", () => {
+  // update() moves the timed messages whose time has come into the event queue, so they keep their place ahead of
+  // what arrives later. Moved only by poll(), "after" (arriving 50 ms past the timed one's time) came out first.
+  const { net, peer, server, client } = clocksInStep();
+  const at = net.now() + 100;
+  peer.send("timed", { at });
+  for (let i = 0; i < 300; i++) {
+    if (i == 140) peer.send("after"); // arrives 10 ms later, at `at` + 50
+    client.update(), server.update(), net.advance(1); // the server's game does not poll
+  }
+  const got: unknown[] = [];
+  for (let event; (event = server.poll());) if (event.type === "message") got.push(event.data);
+  assert.deepEqual(got, ["timed", "after"]);
 });
 
 Deno.test("timed delivery: a message that arrives at its very millisecond is on time; one a millisecond after, late", () => {

@@ -1682,6 +1682,21 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "update() leaves the timed messages whose time came for poll(): a message that arrived later goes first",
+    edits: [["    const now = this.#now();\n    this.#release(now);\n", "    const now = this.#now();\n"]],
+  },
+  {
+    name: "webSocket leaves its WebSocket's binaryType as it was (a browser's: Blobs)",
+    edits: [['    ws.binaryType = "arraybuffer";\n', ""]],
+  },
+  {
+    name: "a WebSocket send that throws is told to nobody",
+    edits: [[
+      '    } catch (error) {\n      notify({ type: "error", address, error });',
+      "    } catch (error) {",
+    ]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
