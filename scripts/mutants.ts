@@ -1697,6 +1697,10 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "a peer that ended keeps its streams and what they queued",
+    edits: [["    this.#streams.clear();\n    this.#streamList = [];\n", "    this.#streamList = [];\n"]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
