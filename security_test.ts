@@ -1323,6 +1323,32 @@ Deno.test('a "sequenced" message of the sequence delivered last, sent again by t
   assert.deepEqual(got, ["a", "d"]);
 });
 
+Deno.test("a stream whose wait ended once waits anew for its next missing piece, and ends its peer after `timeout` of it", () => {
+  // Reliable messages 1 then 0 on channel 1 (both leave through the held pieces), then 3, 4, 5, ... while 2 never
+  // comes. The first missing piece must move on with the first wait's end: left behind at 0, every later arrival read
+  // as a new wait, its start moved on with each, and the stream waited forever with the peer connected.
+  const { server, serverEvents, step, inject } = hostilePlayer({ timeout: 1000 });
+  const reliable = (sequence: number, value: string) => {
+    const payload = [...pack(value)];
+    return [0x04 | payload.length << 4, 1, sequence >> 8, sequence & 255, ...payload]; // RELIABLE, channel 1
+  };
+  inject(reliable(1, "b"));
+  inject(reliable(0, "a"));
+  for (let i = 0; i < 10; i++) step();
+  const got = () =>
+    serverEvents.flatMap((event) => event.type === "message" && event.channel === 1 ? [event.data] : []);
+  assert.deepEqual(got(), ["a", "b"]);
+  let waited = 0;
+  for (let sequence = 3; sequence < 200 && server.peers.length; sequence++) {
+    inject(reliable(sequence, "held"));
+    step();
+    waited += TICK_MS;
+  }
+  assert.deepEqual(got(), ["a", "b"]);
+  assert.equal(server.peers.length, 0, "the player was dropped");
+  assert.ok(waited > 1000 && waited < 1100, `after ${waited} ms of waiting`);
+});
+
 Deno.test('a "reliable" message delivered before, sent again by the peer in a new packet, is counted as a duplicate', () => {
   // A copy that rides again or a resend whose ack was lost: its packet is new, so the packet's check finds nothing to
   // count, and the stream drops the piece. Each such copy counts in duplicatesDropped, the peer's and the Host's.

@@ -1701,6 +1701,10 @@ const MUTANTS: Mutant[] = [
     edits: [["    this.#streams.clear();\n    this.#streamList = [];\n", "    this.#streamList = [];\n"]],
   },
   {
+    name: "the first missing piece stays where a wait ended: a later wait restarts with every arrival and never ends",
+    edits: [["    this.#firstMissing = missing;\n    return messages;", "    return messages;"]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
