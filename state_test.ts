@@ -637,6 +637,22 @@ Deno.test("timed delivery: a game that polls late gets a timed message before on
   assert.deepEqual(got, ["timed", "after"]);
 });
 
+Deno.test("timed delivery: a timed message of many pieces fits the link's mtu, each piece behind its TIMED frame", () => {
+  // A link that passes datagrams of at most the Host's mtu (1,200 bytes) and drops larger ones. Each piece of a timed
+  // message goes after a 10-byte TIMED frame, so its pieces are cut that much shorter: cut as an untimed message's,
+  // every full packet was 1,210 bytes, dropped on every try, and the message never arrived.
+  const { net, peer, server, client } = clocksInStep();
+  net.link("client", "server", { latencyMs: 10, mtu: 1200 });
+  const at = net.now() + 300;
+  peer.send(new Uint8Array(5000).fill(7), { at });
+  const got: unknown[] = [];
+  for (let i = 0; i < 600; i++) {
+    client.update(), server.update(), net.advance(1);
+    for (let event; (event = server.poll());) if (event.type === "message") got.push(event.data);
+  }
+  assert.deepEqual(got, [new Uint8Array(5000).fill(7)]);
+});
+
 Deno.test("timed delivery: a message that arrives at its very millisecond is on time; one a millisecond after, late", () => {
   // `late` says a message came too late to go at its time. One that arrives at its time goes at it: it is not late
   // (it was, with `>=`, on every game whose clock ticks in whole milliseconds; a review, 2026-12-03).

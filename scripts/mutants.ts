@@ -1705,6 +1705,10 @@ const MUTANTS: Mutant[] = [
     edits: [["    this.#firstMissing = missing;\n    return messages;", "    return messages;"]],
   },
   {
+    name: "a timed message's pieces are cut as an untimed one's: with the TIMED frame a full packet passes the mtu",
+    edits: [["      pieceBytes -= TIMED_FRAME_BYTES; // each piece goes after a TIMED frame\n", ""]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
