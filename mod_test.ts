@@ -1974,6 +1974,26 @@ Deno.test("Host sends a piece five times before its first resend while it takes 
   assert.deepEqual(sends.map((at) => at - sends[0]), [0, 16, 32, 48, 64]);
 });
 
+Deno.test("Host backs off by 1.5 a round of sends, not a send: a piece whose first two rounds were lost goes again 1.5 times the resend time after the second", () => {
+  // No ack comes back: the piece goes five times (four copies ride, at the 20% a new connection takes for granted),
+  // again at the resend time (200 ms before any RTT sample), with four copies riding after it, then again 300 ms later.
+  // Counted by every send, ride copies included, the third round waited 1.5 ** 5 times the resend time (1.5 s), and a
+  // fourth the 3 s cap: at 20% loss a piece lost twice kept its stream waiting seconds.
+  const message = [...pack("rides")].join(",");
+  const sends: number[] = [];
+  const { net, peer, step } = pair({ latencyMs: 20 }, {}, {
+    client: {
+      socket: (inner) => filtered(inner, (data) => (data.join(",").includes(message) && sends.push(net.now()), true)),
+    },
+  });
+  for (let i = 0; i < 10; i++) step(); // connected; no RTT measured yet (the client sent no data packet): 200 ms
+  net.link("server", "client", { loss: 1 }); // no ack comes back
+  peer.send("rides");
+  for (let i = 0; i < 50; i++) step(), peer.send(i); // a packet each update, 16 ms apart
+  const rounds = [0, 208, 512].map((start) => [0, 16, 32, 48, 64].map((ride) => start + ride)); // 512: 208 + 300, next update
+  assert.deepEqual(sends.map((at) => at - sends[0]), rounds.flat());
+});
+
 Deno.test("Host's resend time is RFC 6298's: the smoothed RTT, four times its variance, and the ack delay, to the millisecond", () => {
   // A link with jitter, so that the variance counts (at a fixed latency it falls to 0, and its factor shows nowhere);
   // the client updates every millisecond once the message is lost, so its resend shows the time it was due.

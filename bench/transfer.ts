@@ -53,15 +53,15 @@ const links: [string, Jamnet.LinkOptions][] = [
   ["1% loss, 50 ms one way", { latencyMs: 50, loss: 0.01 }],
   ["5% loss, 50 ms one way", { latencyMs: 50, loss: 0.05 }],
   ["10% loss, 50 ms one way", { latencyMs: 50, loss: 0.1 }],
-  ["20% loss, 30 ± 40 ms, 5% duplicated and reordered", {
+  ["20% loss, 30 to 70 ms, 5% duplicated and reordered", {
     latencyMs: 30,
     jitterMs: 40,
     loss: 0.2,
     duplicate: 0.05,
     reorder: 0.05,
   }],
-  ["bursts (3% chance of 10 lost), 30 ± 5 ms", { latencyMs: 30, jitterMs: 5, burstLoss: 0.03, burstLength: 10 }],
-  ["no loss, 50 ± 20 ms (reordered)", { latencyMs: 50, jitterMs: 20 }],
+  ["bursts (3% chance of 10 lost), 30 to 35 ms", { latencyMs: 30, jitterMs: 5, burstLoss: 0.03, burstLength: 10 }],
+  ["no loss, 50 to 70 ms (reordered)", { latencyMs: 50, jitterMs: 20 }],
   ["clean, 10 ms one way", { latencyMs: 10 }],
 ];
 console.log(

@@ -12,7 +12,7 @@ import * as esbuild from "npm:esbuild@0.25.0";
 import ts from "npm:typescript@5.9.3";
 import { gzipSync } from "node:zlib";
 
-/** The whole library, minified + gzip -9: the build fails past it (DESIGN.md, "Size"). */
+/** The whole library, minified + gzip -9: the build fails past it (the design's ceiling; README.md, "Size"). */
 const CEILING_BYTES = 12_288;
 /**
  * The imports users make, each tree-shaken, minified and gzipped, with the size
