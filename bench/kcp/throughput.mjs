@@ -16,7 +16,8 @@
 // link the default is 1,024 now, a cap under the congestion window), the rest defaults. KCP: nodelay(1, 10, 2, 1)
 // (fast mode: no delay, 10 ms interval, fast resend after 2 skips, no congestion window), mtu 1400 (its default),
 // and send and receive windows of max(128, backlog) segments, at most 65,535 (the window field is 16 bits): every
-// message of a burst may leave in the first flush, so the window never throttles it. Each message is one segment (both sizes are under KCP's 1,376-byte segment).
+// message of a burst may leave in the first flush, so the window never throttles it. Each message is one segment
+// (both sizes are under KCP's 1,376-byte segment).
 //
 // Both libraries run every cell in every round, alternating which goes first, so a noisy neighbour slows both
 // alike. The table shows medians over rounds and jamnet ÷ KCP as the median of each round's ratio.
