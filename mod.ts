@@ -1015,7 +1015,9 @@ export function pack(value: unknown): Uint8Array {
  * Decodes one MessagePack value that fills `bytes` exactly. Maps become plain
  * objects while every key is a string, else a `Map`; integers become numbers
  * when `Number.isSafeInteger` holds, else bigints; bin becomes a fresh
- * `Uint8Array` (a copy: the input may be reused); timestamps become Dates
+ * `Uint8Array` (a copy: the input may be reused; from a Node `Buffer`, whose
+ * `slice` is a view, a `Buffer` over the input's bytes: copy a Buffer that is
+ * reused first); timestamps become Dates
  * (to the millisecond); other extensions become {@linkcode Extension}s.
  *
  * Malformed input throws, and only ever a `RangeError` (truncated, trailing
@@ -1213,12 +1215,6 @@ const sequenceAhead = (a: number, b: number): number => (a - b) << 16 >> 16;
 // Pure codecs over plain values: the handshake datagram, the tag that ends a
 // data packet, its header and its frames. Each has one encoding; a reader
 // refuses any other.
-
-/** Writes the tag of `datagram` into its last TAG_BYTES: HalfSipHash-2-4 of everything before them. */
-function seal(datagram: Uint8Array, key: TagKey): void {
-  const end = datagram.length - TAG_BYTES;
-  viewOf(datagram).setUint32(end, halfSipHash(...key, datagram, end));
-}
 
 /** A handshake datagram: its kind (HELLO, CHALLENGE, REFUSED), then three 32-bit words. */
 const writeHandshake = (kind: number, first: number, second: number, third = 0): Uint8Array =>
@@ -1478,7 +1474,10 @@ const firstPiece = (piece: Frame): number => 0xffff & (piece.sequence - (piece.f
 
 /** A message piece on its way out, kept until acked if reliable. */
 interface Outgoing extends Frame {
-  /** Times sent so far. */
+  /**
+   * Times sent when due: its first send and each resend (its copies riding along count in `copies` and
+   * `messagesResent`, not here), so the resend time backs off by 1.5 a round, not a copy.
+   */
   sends: number;
   /**
    * Copies in flight since it was last due: each resend rides along again as a new piece does. Set when it is first
@@ -2400,7 +2399,9 @@ class Connection implements Peer {
     const take = (piece: Outgoing, isRide?: boolean): boolean => {
       const bytes = frameBytes(piece);
       if (used + bytes > room) return false;
-      if (piece.sends++) this.count("messagesResent");
+      // A copy riding along takes no send: counted here, it made the backoff 1.5 ** 5 after the first round at 20% loss,
+      // and a piece lost twice waited seconds.
+      if (isRide || piece.sends++) this.count("messagesResent");
       else if (piece.mode < SEQUENCED && !this.#sink.reliable) this.#inFlight.push(piece);
       else {
         piece.done = true; // sequenced, unreliable and state pieces go once, and everything over a reliable socket
@@ -2503,7 +2504,9 @@ class Connection implements Peer {
       previous = piece;
     }
     const datagram = packet.subarray(0, TAG_BYTES + at);
-    seal(datagram, this.#sendKey!); // keyed: a data packet goes only once the handshake gave the cookie
+    // The tag, in the last TAG_BYTES: HalfSipHash-2-4 of everything before them, the `at` bytes written. Keyed: a data
+    // packet goes only once the handshake gave the cookie.
+    viewOf(datagram).setUint32(at, halfSipHash(...this.#sendKey!, datagram, at));
     if (!(flags & ACK_ONLY)) {
       this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { sequence, pieces, sentAt: now };
       this.#nextSequence = nextSequence(sequence);
@@ -2753,6 +2756,7 @@ export class Host {
    *
    * @param socket where datagrams go and come from
    * @param options limits and the clock; see {@linkcode HostOptions} (none, undefined or null: every default)
+   * @throws {TypeError} for what is no Socket (a runtime's socket not wrapped in its adapter, or a memoryNet itself)
    * @throws {RangeError} for an option out of its range
    * @throws {Error} from jamnet's sockets, for a socket that has or had a Host: one Host a socket (a Host connects to
    *   many peers), and `close()` closes it

@@ -435,7 +435,9 @@ export declare function pack(value: unknown): Uint8Array;
  * Decodes one MessagePack value that fills `bytes` exactly. Maps become plain
  * objects while every key is a string, else a `Map`; integers become numbers
  * when `Number.isSafeInteger` holds, else bigints; bin becomes a fresh
- * `Uint8Array` (a copy: the input may be reused); timestamps become Dates
+ * `Uint8Array` (a copy: the input may be reused; from a Node `Buffer`, whose
+ * `slice` is a view, a `Buffer` over the input's bytes: copy a Buffer that is
+ * reused first); timestamps become Dates
  * (to the millisecond); other extensions become {@linkcode Extension}s.
  *
  * Malformed input throws, and only ever a `RangeError` (truncated, trailing
@@ -493,6 +495,7 @@ export declare class Host {
      *
      * @param socket where datagrams go and come from
      * @param options limits and the clock; see {@linkcode HostOptions} (none, undefined or null: every default)
+     * @throws {TypeError} for what is no Socket (a runtime's socket not wrapped in its adapter, or a memoryNet itself)
      * @throws {RangeError} for an option out of its range
      * @throws {Error} from jamnet's sockets, for a socket that has or had a Host: one Host a socket (a Host connects to
      *   many peers), and `close()` closes it

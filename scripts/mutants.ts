@@ -1709,6 +1709,13 @@ const MUTANTS: Mutant[] = [
     edits: [["      pieceBytes -= TIMED_FRAME_BYTES; // each piece goes after a TIMED frame\n", ""]],
   },
   {
+    name: "a copy riding along counts as a send: the resend time backs off by 1.5 a copy, not a round",
+    edits: [[
+      'if (isRide || piece.sends++) this.count("messagesResent");',
+      'if (piece.sends++) this.count("messagesResent");',
+    ]],
+  },
+  {
     name: "a timed message comes out a ms after its time",
     edits: [["while (held[due]?.[0] <= now) due++;", "while (held[due]?.[0] < now) due++;"]],
   },
