@@ -1957,28 +1957,12 @@ Deno.test("Host backs off: the gaps between resends of a message nobody acks gro
   assert.ok(gaps[4] >= 4 * gaps[0], `the fifth gap is over 4 times the first: ${gaps}`);
 });
 
-Deno.test("Host sends a piece five times before its first resend while it takes 20% loss for granted: four copies ride", () => {
+Deno.test("Host sends a piece five times a round while it takes 20% loss for granted (four copies ride), and backs off by 1.5 a round", () => {
   // Copies ride while all sent would be lost together with a chance over RESIDUAL_LOSS (0.0013) at the loss taken
-  // (20% before 32 fates are known): 0.2 ** 4 = 0.0016 is over it, so a fifth send goes, the most (MAX_COPIES).
-  const message = [...pack("rides")].join(",");
-  const sends: number[] = [];
-  const { net, peer, step } = pair({ latencyMs: 20 }, {}, {
-    client: {
-      socket: (inner) => filtered(inner, (data) => (data.join(",").includes(message) && sends.push(net.now()), true)),
-    },
-  });
-  for (let i = 0; i < 10; i++) step(); // connected; no RTT measured yet (the client sent no data packet): 200 ms
-  net.link("server", "client", { loss: 1 }); // no ack comes back
-  peer.send("rides");
-  for (let i = 0; i < 12; i++) step(), peer.send(i); // a packet each update, before the resend at 200 ms
-  assert.deepEqual(sends.map((at) => at - sends[0]), [0, 16, 32, 48, 64]);
-});
-
-Deno.test("Host backs off by 1.5 a round of sends, not a send: a piece whose first two rounds were lost goes again 1.5 times the resend time after the second", () => {
-  // No ack comes back: the piece goes five times (four copies ride, at the 20% a new connection takes for granted),
-  // again at the resend time (200 ms before any RTT sample), with four copies riding after it, then again 300 ms later.
-  // Counted by every send, ride copies included, the third round waited 1.5 ** 5 times the resend time (1.5 s), and a
-  // fourth the 3 s cap: at 20% loss a piece lost twice kept its stream waiting seconds.
+  // (20% before 32 fates are known): 0.2 ** 4 = 0.0016 is over it, so a fifth send goes, the most (MAX_COPIES). No ack
+  // comes back: the piece goes again at the resend time (200 ms before any RTT sample), four copies riding after it,
+  // then again 300 ms later. Counted by every send, ride copies included, the third round waited 1.5 ** 5 times the
+  // resend time (1.5 s), and a fourth the 3 s cap: at 20% loss a piece lost twice kept its stream waiting seconds.
   const message = [...pack("rides")].join(",");
   const sends: number[] = [];
   const { net, peer, step } = pair({ latencyMs: 20 }, {}, {
