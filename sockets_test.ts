@@ -545,26 +545,32 @@ Deno.test("bunUdp with its buffer full, and a WebSocket still connecting, hold 1
   }
 });
 
+/**
+ * A WebSocket stand-in at ws://game.test/: the first byte of each datagram it was sent, its `readyState` to set, and
+ * its `open` event to fire.
+ */
+function standInWebSocket(readyState: number) {
+  const sent: number[] = [];
+  let onOpen = () => {};
+  const ws: WebSocketLike & { readyState: number } = {
+    readyState,
+    url: "ws://game.test/",
+    send: (data) => void sent.push(data[0]),
+    close() {},
+    addEventListener: (type, listener) => void (type == "open" && (onOpen = () => listener({}))),
+  };
+  return { ws, sent, open: () => onOpen() };
+}
+
 Deno.test("webSocket: datagrams held while it connects go once, in order, before the next, whether `open` or a send comes first", () => {
   for (const openFirst of [true, false]) {
-    let readyState = 0;
-    let onOpen = () => {};
-    const sent: number[] = [];
-    const ws: WebSocketLike = {
-      get readyState() {
-        return readyState;
-      },
-      url: "ws://game.test/",
-      send: (data) => void sent.push(data[0]),
-      close() {},
-      addEventListener: (type, listener) => void (type == "open" && (onOpen = () => listener({}))),
-    };
+    const { ws, sent, open: onOpen } = standInWebSocket(0);
     const socket = webSocket(ws);
     socket.listen(() => {});
     socket.send(Uint8Array.of(1), socket.address);
     socket.send(Uint8Array.of(2), socket.address);
     assert.deepEqual(sent, []);
-    readyState = 1; // a browser's readyState is 1 before its open event is dispatched
+    ws.readyState = 1; // a browser's readyState is 1 before its open event is dispatched
     if (openFirst) onOpen();
     socket.send(Uint8Array.of(3), socket.address);
     onOpen(); // again, or for the first time: nothing is held any more
@@ -598,22 +604,12 @@ Deno.test("webSocket: its WebSocket's binaryType is set to arraybuffer, and a se
 Deno.test("webSocket: a send while its WebSocket is closing or closed is a fault, the socket is closed, and never reaches it", () => {
   // A browser's WebSocket drops what is sent while it closes (readyState 2) and says nothing: a reliable message lost
   // there, as on a closed one, is told to the Host.
-  let readyState = 1;
-  const sent: number[] = [];
-  const ws: WebSocketLike = {
-    get readyState() {
-      return readyState;
-    },
-    url: "ws://game.test/",
-    send: (data) => void sent.push(data[0]),
-    close() {},
-    addEventListener() {},
-  };
+  const { ws, sent } = standInWebSocket(1);
   const socket = webSocket(ws);
   const faults: string[] = [];
   socket.listen(() => {}, (event) => event.type == "error" && faults.push((event.error as Error).message));
   for (const state of [1, 2, 3]) {
-    readyState = state;
+    ws.readyState = state;
     socket.send(Uint8Array.of(state), socket.address);
   }
   assert.deepEqual(sent, [1]);
@@ -887,14 +883,7 @@ Deno.test("bunUdp given what is no Bun.udpSocket function rejects with a TypeErr
 
 Deno.test("webSocket: a send to any address but its one peer's throws a RangeError, and nothing is sent", () => {
   // A client WebSocket reaches one server: `host.connect("ws://elsewhere/")` on it is a mistake, not a second peer.
-  const sent: number[] = [];
-  const ws: WebSocketLike = {
-    readyState: 1,
-    url: "ws://game.test/",
-    send: (data) => void sent.push(data[0]),
-    close() {},
-    addEventListener() {},
-  };
+  const { ws, sent } = standInWebSocket(1);
   const socket = webSocket(ws);
   socket.listen(() => {});
   assert.throws(() => socket.send(Uint8Array.of(1), "ws://elsewhere.test/"), {
