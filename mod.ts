@@ -68,6 +68,11 @@ const RECEIVE_WINDOW = 1024;
 /** Handshake packets repeat this often until answered. */
 const HANDSHAKE_RETRY_MS = 100;
 /**
+ * The least RTT sample (ms): an SRTT of 0 means none yet, and a round trip within one tick of a whole-millisecond
+ * clock reads 0. About a loopback round trip.
+ */
+const MIN_RTT_SAMPLE_MS = 0.1;
+/**
  * An ack waits for a packet to ride in until this side has sent nothing for this long (ms), then goes alone at the
  * next update: two ticks at 60 Hz.
  */
@@ -2040,10 +2045,9 @@ class Connection implements Peer {
   #resendMs(): number {
     // RFC 6298's SRTT + 4 RTTVAR, plus the peer's ack delay (as QUIC adds max_ack_delay): the newest
     // packet in an ack waited for none, so the samples miss it. At least ACK_DELAY_MS, far under RFC
-    // 6298's 1 s minimum (games resend sooner); 200 ms before the first sample. A packet's fate seen is an ack back,
-    // which took a sample: an SRTT of 0 (a round trip within one tick of a whole-millisecond clock) is one, where
-    // `stats.rttMs ?` read it as none, and every resend on loopback waited 200 ms.
-    return this.#fatesSeen ? 4 * this.stats.rttVarianceMs + this.stats.rttMs + ACK_DELAY_MS : 200;
+    // 6298's 1 s minimum (games resend sooner); 200 ms before the first sample (an SRTT of 0: a sample is at least
+    // MIN_RTT_SAMPLE_MS, see #applyAcks).
+    return this.stats.rttMs ? 4 * this.stats.rttVarianceMs + this.stats.rttMs + ACK_DELAY_MS : 200;
   }
 
   #stream(id: number): Stream {
@@ -2553,8 +2557,11 @@ class Connection implements Peer {
           );
         }
       } else if (this.#windowCutAt < packet.sentAt && this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now);
-      // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0.
-      const rttSampleMs = bit < 0 ? Math.max(0, now - packet.sentAt) : undefined;
+      // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0. Never 0
+      // either, but at least MIN_RTT_SAMPLE_MS: an SRTT of 0 means no sample yet, to #resendMs (200 ms) and to
+      // estimate (the next sample is the first, uncapped), and a whole-millisecond clock (Date.now) on loopback reads
+      // most round trips as 0: every resend there waited 200 ms.
+      const rttSampleMs = bit < 0 ? Math.max(MIN_RTT_SAMPLE_MS, now - packet.sentAt) : undefined;
       // Its fate joins the last LOSS_WINDOW_PACKETS (update reads their loss), its sample the estimates.
       const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;
       packet.counted = true;

@@ -685,7 +685,10 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "rtt: a negative sample taken (a clock stepped back)",
-    edits: [["bit < 0 ? Math.max(0, now - packet.sentAt) : undefined", "bit < 0 ? now - packet.sentAt : undefined"]],
+    edits: [[
+      "bit < 0 ? Math.max(MIN_RTT_SAMPLE_MS, now - packet.sentAt) : undefined",
+      "bit < 0 ? now - packet.sentAt : undefined",
+    ]],
   },
   {
     name: "clock: a replayed (older or repeated) request or answer taken",
@@ -890,8 +893,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the resend time counts three times the RTT variance, not four",
     edits: [[
-      "return this.#fatesSeen ? 4 * this.stats.rttVarianceMs",
-      "return this.#fatesSeen ? 3 * this.stats.rttVarianceMs",
+      "return this.stats.rttMs ? 4 * this.stats.rttVarianceMs",
+      "return this.stats.rttMs ? 3 * this.stats.rttVarianceMs",
     ]],
   },
   {
@@ -1657,11 +1660,8 @@ const MUTANTS: Mutant[] = [
     edits: [["if (front * 2 > pending.length && front > 1024) {", "if (false) {"]],
   },
   {
-    name: "an SRTT of 0 is read as no sample: a resend on a round trip within one ms waits 200 ms",
-    edits: [[
-      "return this.#fatesSeen ? 4 * this.stats.rttVarianceMs",
-      "return this.stats.rttMs ? 4 * this.stats.rttVarianceMs",
-    ]],
+    name: "an RTT sample may be 0, which reads as no sample: a resend on a round trip within one ms waits 200 ms",
+    edits: [["Math.max(MIN_RTT_SAMPLE_MS, now - packet.sentAt)", "Math.max(0, now - packet.sentAt)"]],
   },
   {
     name: "a WebSocket's datagrams held while it connected go again with every later send",
