@@ -1852,6 +1852,9 @@ function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined):
   }
 }
 
+/** A value as an error shows it: a string quoted, as `"50"` read as 50 is a puzzle. */
+const shown = (value: unknown): unknown => typeof value != "string" ? value : `"${value}"`;
+
 class Connection implements Peer {
   /** The other side's clock, estimated (the Clock's methods are this connection's, not the game's). */
   readonly clock: Clock = new Clock();
@@ -2601,9 +2604,7 @@ class Connection implements Peer {
       // A string is quoted, as in HostOptions' errors: `channel: "1"` (read from a URL) read "channel 1: the channels are
       // 0 to 7", a puzzle (a newcomer's-mistakes audit, 2026-12-02).
       throw new RangeError(
-        `Cannot send on channel ${
-          typeof channel != "string" ? channel : `"${channel}"`
-        }: it must be an integer from 0 to ${this.#config.channels - 1}`,
+        `Cannot send on channel ${shown(channel)}: it must be an integer from 0 to ${this.#config.channels - 1}`,
       );
     }
     if (at !== undefined) {
@@ -2796,9 +2797,7 @@ export class Host {
       if (!(Number.isInteger(value) && value >= min && value <= max)) {
         // A string is quoted: `timeout: "5000"` read "is 5000: it must be an integer", a puzzle (a newcomer's first game).
         throw new RangeError(
-          `HostOptions.${name} is ${
-            typeof value != "string" ? value : `"${value}"`
-          }: it must be an integer from ${min} to ${max}`,
+          `HostOptions.${name} is ${shown(value)}: it must be an integer from ${min} to ${max}`,
         );
       }
       config[name] = value;
@@ -3425,7 +3424,7 @@ function link(options: LinkOptions = {}): (size: number) => number[] {
   // a string (a URL's query, "50") passed `>= 0` and then joined as text: 50 ms took 5 s, and every peer timed out.
   for (const [name, value] of Object.entries(options)) {
     if (!(value >= 0) || typeof value != "number") {
-      throw new RangeError(`LinkOptions.${name} is ${value}: it must be a number from 0`);
+      throw new RangeError(`LinkOptions.${name} is ${shown(value)}: it must be a number from 0`);
     }
   }
   let seed = options.seed ?? 1;

@@ -136,12 +136,20 @@ const MUTANTS: Mutant[] = [
     edits: [["if (!(Number.isInteger(value) && value >= min && value <= max)) {", "if (false) {"]],
   },
   {
-    name: "options: a string value shown unquoted in the error",
+    name: "shown(): a string value shown unquoted in every error that shows one",
     edits: [['typeof value != "string" ? value : `"${value}"`', "value"]],
   },
   {
+    name: "options: a string value shown unquoted in the error",
+    edits: [["is ${shown(value)}: it must be an integer", "is ${value}: it must be an integer"]],
+  },
+  {
     name: "send(): a channel given as a string shown unquoted in the error",
-    edits: [['typeof channel != "string" ? channel : `"${channel}"`', "channel"]],
+    edits: [["on channel ${shown(channel)}", "on channel ${channel}"]],
+  },
+  {
+    name: "LinkOptions: a string value shown unquoted in the error",
+    edits: [["is ${shown(value)}: it must be a number", "is ${value}: it must be a number"]],
   },
   {
     name: "options: the greatest value not checked",
