@@ -245,11 +245,14 @@ const HELD_PIECE_BYTES = 256;
 const CLOCK_SAMPLES = 16;
 /**
  * A clock request goes this often (ms) until all CLOCK_SAMPLES are in, then
- * every CLOCK_INTERVAL_MS: the offset barely moves once found, and requests
- * every second cost 0.6% more wire bytes at 5% loss in bench/kcp/kcp.mjs.
+ * every CLOCK_INTERVAL_MS. Two clocks run at rates apart by up to 100 ppm (a
+ * crystal's drift), so the offset moves by up to 0.1 ms a second: the best
+ * sample is at most CLOCK_SAMPLES × CLOCK_INTERVAL_MS old, 16 s, an error of
+ * up to 1.6 ms (every 5 s it was 80 s and 8 ms), for 0.6% more wire bytes at
+ * 5% loss in bench/kcp/kcp.mjs.
  */
 const CLOCK_FIRST_INTERVAL_MS = 100;
-const CLOCK_INTERVAL_MS = 5000;
+const CLOCK_INTERVAL_MS = 1000;
 /** The longest data packet header and tag: flags, sequence, a two-byte ack delta, four ack-bit bytes, the tag. */
 const MAX_HEADER_BYTES = 9 + TAG_BYTES;
 /**

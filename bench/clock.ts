@@ -10,6 +10,9 @@
  * every update, |peer.clock.offsetMs − 12,345| (the error) and
  * peer.clock.errorMs (the bound the peer claims).
  *
+ * Drift: the same link with the server's clock also running 50 or 100 parts
+ * per million fast, from 10 to 30 minutes, idle but for keepalives (5 seeds).
+ *
  * Timed delivery: after 2.5 s of traffic, the client sends one message a tick
  * for 2 s (reliable, the default mode; at 20% loss also unordered), each with `at` = now + 300 ms on its
  * clock. The Hosts update every 16 ms and the server polls every 1 ms, so a
@@ -25,12 +28,12 @@ import { Host, memoryNet, type MessageEvent } from "../mod.ts";
 const SEEDS = 30;
 const SKEW_MS = 12_345;
 
-/** Two Hosts on the asymmetric link; the server's clock runs SKEW_MS ahead. */
-function setUp(loss: number, seed: number) {
+/** Two Hosts on the asymmetric link; the server's clock runs SKEW_MS ahead, and `ppm` parts per million fast. */
+function setUp(loss: number, seed: number, ppm = 0) {
   const net = memoryNet();
   net.link("client", "server", { latencyMs: 50, jitterMs: 30, loss, seed });
   net.link("server", "client", { latencyMs: 50, jitterMs: 5, loss, seed: seed + 1000 });
-  const server = new Host(net.socket("server"), { now: () => net.now() + SKEW_MS });
+  const server = new Host(net.socket("server"), { now: () => net.now() * (1 + ppm * 1e-6) + SKEW_MS });
   const client = new Host(net.socket("client"));
   return { net, server, client, peer: client.connect("server") };
 }
@@ -55,6 +58,29 @@ function clock(loss: number): { errors: number[]; bounds: number[]; misses: numb
     }
   }
   return { errors, bounds, misses };
+}
+
+/**
+ * Clocks that run at rates `ppm` apart (quartz drifts by tens of ppm): the error after every update from 10 to 30
+ * minutes, against the truth of the moment, over 5 seeds. Both Hosts idle but for their keepalives.
+ */
+function drift(loss: number, ppm: number): { errors: number[]; misses: number } {
+  const errors: number[] = [];
+  let misses = 0;
+  for (let seed = 1; seed <= 5; seed++) {
+    const { net, server, client, peer } = setUp(loss, seed, ppm);
+    while (net.now() < 1_800_000) {
+      client.update();
+      server.update();
+      net.advance(16);
+      while (server.poll() || client.poll());
+      if (net.now() < 600_000) continue;
+      const error = Math.abs(peer.clock.offsetMs - (net.now() * ppm * 1e-6 + SKEW_MS));
+      errors.push(error);
+      if (error > peer.clock.errorMs) misses++;
+    }
+  }
+  return { errors, misses };
 }
 
 function timed(loss: number, mode: "reliable" | "unordered"): { lateness: number[]; late: number; sent: number } {
@@ -105,6 +131,19 @@ for (const loss of [0, 0.2]) {
       ms(Math.max(...errors))
     } | ${ms(percentile(bounds, 0.5))} | ${ms(percentile(bounds, 0.95))} | ${misses} of ${errors.length} |`,
   );
+}
+console.log("\nDrift: the server's clock also runs fast by ppm; from 10 to 30 minutes, 5 seeds, idle peers.\n");
+console.log("| drift | loss | clock error p50 | p95 | max | error over the bound |");
+console.log("|--:|--:|--:|--:|--:|--:|");
+for (const ppm of [0, 50, 100]) {
+  for (const loss of [0, 0.2]) {
+    const { errors, misses } = drift(loss, ppm);
+    console.log(
+      `| ${ppm} ppm | ${loss * 100}% | ${ms(percentile(errors, 0.5))} | ${ms(percentile(errors, 0.95))} | ${
+        ms(errors.reduce((a, b) => Math.max(a, b)))
+      } | ${misses} of ${errors.length} |`,
+    );
+  }
 }
 console.log(
   "\n| loss | mode | timed messages delivered | lateness p50 | p95 | max | min | over 10 ms early | flagged late |",

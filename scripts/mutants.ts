@@ -136,6 +136,10 @@ const MUTANTS: Mutant[] = [
     edits: [["if (!(Number.isInteger(value) && value >= min && value <= max)) {", "if (false) {"]],
   },
   {
+    name: "clock requests every 5 s once the samples are in (a sample up to 80 s old under drift)",
+    edits: [["const CLOCK_INTERVAL_MS = 1000;", "const CLOCK_INTERVAL_MS = 5000;"]],
+  },
+  {
     name: "shown(): a string value shown unquoted in every error that shows one",
     edits: [['typeof value != "string" ? value : `"${value}"`', "value"]],
   },
