@@ -380,8 +380,8 @@ export type HostEvent =
 /**
  * Why a peer is gone: `"timeout"` (silent for `HostOptions.timeout` ms, or a
  * reliable or unordered channel of it waited that long for a missing piece), `"closed"` (it
- * disconnected, or its Host closed; also for a WebSocket that closed, a new
- * connection from its address, and the cases that {@linkcode Host.connect}
+ * disconnected, its Host closed, or it timed out and its goodbye arrived; also for a WebSocket
+ * that closed, a new connection from its address, and the cases that {@linkcode Host.connect}
  * and `HostOptions.maxEvents` tell), `"full"` (its Host has `maxPeers`
  * peers), `"refused"` (its Host runs another `protocol`).
  */
@@ -2344,17 +2344,20 @@ class Connection implements Peer {
   update(now: number): void {
     // None while the timers run: an update that ends the connection below sends nothing.
     this.#packetsThisUpdate = Infinity;
-    // A peer still connecting says goodbye too, once keyed (see end): the other side may have made its connection at
-    // a HELLO it answered late (a server stalled past twice maxEvents), a ghost that waited `timeout` (a review).
-    if (now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout", this.state != "connected");
+    // A peer that times out says goodbye (once keyed: see end). The other side may be alive, its packets lost: an
+    // outage just under `timeout` timed out one side and left the other "connected" to nothing for up to `timeout`
+    // more (a review, 2026-12-04), where it now hears "closed". One still connecting: the other side may have made
+    // its connection at a HELLO it answered late (a server stalled past twice maxEvents), a ghost (a review).
+    if (now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout", true);
     if (this.state == "disconnecting" && !this.#queuedBytes) this.end(); // all sent and acked: the goodbye goes
     // A new update's count of states rebuilt (one that ends below delivers nothing more, and never reads it).
     this.#rebuiltBytes = 0;
     // A reliable or unordered stream that has waited `timeout` ms for one missing piece while later ones arrive
     // will wait forever: the sender believes it delivered (a bug or a forged ack), or its link lost every
-    // resend for that long (a link no game can use). End the connection rather than stall it in silence.
+    // resend for that long (a link no game can use). End the connection rather than stall it in silence, and say
+    // goodbye: the sender, still hearing acks, would time out only `timeout` after them.
     for (const stream of this.#streamList) {
-      if (now - stream.waitingSince > this.#config.timeout) return this.end("timeout");
+      if (now - stream.waitingSince > this.#config.timeout) return this.end("timeout", true);
     }
     // A flight still unacked past its resend time was lost whole (a burst took its tail), or its acks are: forget
     // it, as TCP does on a timeout, or the window stays full of packets no ack will ever speak of. As TCP, back off

@@ -3735,7 +3735,7 @@ function lostPieceRig(lost: Uint8Array, after: Uint8Array) {
     }
   };
   for (let i = 0; i < 200; i++) step();
-  return { peer, ends, step };
+  return { peer, ends, step, client };
 }
 
 Deno.test("a stream that waited exactly `timeout` ms for a missing piece is kept; one more ms and the peer is dropped", () => {
@@ -3749,6 +3749,39 @@ Deno.test("a stream that waited exactly `timeout` ms for a missing piece is kept
     step();
   }
   assert.deepEqual(ends, ["timeout 1001"], "dropped at the first update past 1,000 ms of waiting");
+});
+
+Deno.test('a peer that times out says goodbye: the other side, whose packets were lost, hears "closed" at once', () => {
+  // The server's packets stop reaching the client (an outage one way, or one that ended just before the client's
+  // timeout): the client times out. Ended in silence, it left the server "connected" to nothing until its own
+  // timeout, 10 s later (a review of outages, 2026-12-04, found it after an outage of 9.92 s in 8 of 10 phases).
+  let dark = false;
+  const { net, peer, step, stepUntil, serverEvents } = pair({ latencyMs: 20 }, { timeout: 1000 }, {
+    server: { socket: (inner) => filtered(inner, () => !dark), options: { timeout: 10_000 } },
+  });
+  stepUntil(() => peer.state === "connected" && serverEvents.length > 0, "connected");
+  dark = true;
+  stepUntil(() => peer.state === "disconnected", "the client times out", 100);
+  const at = net.now();
+  for (let i = 0; i < 10; i++) step();
+  const ends = serverEvents.flatMap((event) => event.type === "disconnect" ? [event.reason] : []);
+  assert.deepEqual(ends, ["closed"], `${net.now() - at} ms after the client timed out`);
+});
+
+Deno.test('a stream that times out on a missing piece says goodbye: the sender, still hearing acks, hears "closed"', () => {
+  const { peer, ends, step, client } = lostPieceRig(pack("never arrives"), pack("arrives after it"));
+  peer.send("never arrives");
+  step();
+  peer.send("arrives after it");
+  for (let i = 0; i < 1100 && !ends.length; i++) {
+    if (i % 10 == 0) peer.send(i, { mode: "unreliable" });
+    step();
+  }
+  assert.deepEqual(ends, ["timeout 1001"]);
+  for (let i = 0; i < 100; i++) step(); // 100 ms: a goodbye takes 1 here; silence would take the client's 1,000
+  const events: string[] = [];
+  for (let event; (event = client.poll());) if (event.type === "disconnect") events.push(event.reason);
+  assert.deepEqual(events, ["closed"]);
 });
 
 Deno.test("a stream whose very first message never arrives is dropped after `timeout` though later ones keep arriving", () => {

@@ -129,8 +129,8 @@ export type HostEvent = {
 /**
  * Why a peer is gone: `"timeout"` (silent for `HostOptions.timeout` ms, or a
  * reliable or unordered channel of it waited that long for a missing piece), `"closed"` (it
- * disconnected, or its Host closed; also for a WebSocket that closed, a new
- * connection from its address, and the cases that {@linkcode Host.connect}
+ * disconnected, its Host closed, or it timed out and its goodbye arrived; also for a WebSocket
+ * that closed, a new connection from its address, and the cases that {@linkcode Host.connect}
  * and `HostOptions.maxEvents` tell), `"full"` (its Host has `maxPeers`
  * peers), `"refused"` (its Host runs another `protocol`).
  */

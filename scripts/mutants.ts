@@ -323,7 +323,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "no stall defence: a reliable stream may wait forever on one missing piece",
     edits: [[
-      'for (const stream of this.#streamList) {\n      if (now - stream.waitingSince > this.#config.timeout) return this.end("timeout");\n    }',
+      'for (const stream of this.#streamList) {\n      if (now - stream.waitingSince > this.#config.timeout) return this.end("timeout", true);\n    }',
       "",
     ]],
   },
@@ -1248,7 +1248,24 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a keyed peer still connecting says no goodbye when it times out",
-    edits: [['return this.end("timeout", this.state != "connected");', 'return this.end("timeout");']],
+    edits: [[
+      'this.#config.timeout) return this.end("timeout", true);\n    if (this.state == "disconnecting"',
+      'this.#config.timeout) return this.end("timeout", this.state == "connected");\n    if (this.state == "disconnecting"',
+    ]],
+  },
+  {
+    name: "a connected peer that times out in silence says no goodbye (the other side half-open)",
+    edits: [[
+      'this.#config.timeout) return this.end("timeout", true);\n    if (this.state == "disconnecting"',
+      'this.#config.timeout) return this.end("timeout", this.state != "connected");\n    if (this.state == "disconnecting"',
+    ]],
+  },
+  {
+    name: "a stream that times out on a missing piece says no goodbye",
+    edits: [[
+      'stream.waitingSince > this.#config.timeout) return this.end("timeout", true);',
+      'stream.waitingSince > this.#config.timeout) return this.end("timeout");',
+    ]],
   },
   {
     name: "connect() ends the peer leaving from the address before it reads the clock",
