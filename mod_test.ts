@@ -4408,6 +4408,9 @@ Deno.test("a Host restarted at the address a Host connected out to gets in again
   for (let seed = 1; seed <= 12; seed++) {
     const ms = restartedConnectsAfterMs(seed, 50, false, { timeout: 3000 });
     assert.ok(ms >= 0 && ms < 500, `seed ${seed}: connected ${ms} ms after the restart`);
+    // At maxPeers too: the old connection, ended by the new HELLO from its address, makes way for the new one.
+    const full = restartedConnectsAfterMs(seed, 50, false, { timeout: 3000, maxPeers: 1 });
+    assert.ok(full >= 0 && full < 500, `seed ${seed}, maxPeers 1: connected ${full} ms after the restart`);
   }
 });
 

@@ -275,7 +275,8 @@ export type SocketEvent = {
 export interface HostOptions {
     /**
      * Most peers at once (default 64), connecting, connected or disconnecting, the Host's own `connect()` peers
-     * included: a peer connecting past it is refused with reason `"full"`; `connect()` itself is never refused by it.
+     * included, and one that ended while its goodbyes still go (at most 10 updates, until one is acked): a peer
+     * connecting past it is refused with reason `"full"`; `connect()` itself is never refused by it.
      */
     maxPeers?: number;
     /** Any 32-bit number that names your game and its version (default 0): Hosts of another never connect. */

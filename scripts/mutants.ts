@@ -1000,8 +1000,15 @@ const MUTANTS: Mutant[] = [
   {
     name: "a disconnecting peer holds no maxPeers slot",
     edits: [[
-      'filter((peer) => peer.state != "disconnected").length',
-      'filter((peer) => peer.state == "connected").length',
+      "if (this.#connections.size - +!!connection >= this.#config.maxPeers) {",
+      "if (this.peers.length >= this.#config.maxPeers) {",
+    ]],
+  },
+  {
+    name: "a player reconnecting from its address to a full Host refused: its old connection, just ended, counted",
+    edits: [[
+      "if (this.#connections.size - +!!connection >= this.#config.maxPeers) {",
+      "if (this.#connections.size >= this.#config.maxPeers) {",
     ]],
   },
   {
@@ -1204,8 +1211,8 @@ const MUTANTS: Mutant[] = [
       "keeps(now, second) || this.#sink.events[2 * this.#config.maxEvents])",
       "keeps(now, second))",
     ], [
-      "length >= this.#config.maxPeers\n",
-      "length >= this.#config.maxPeers || this.#sink.events[2 * this.#config.maxEvents]\n",
+      "+!!connection >= this.#config.maxPeers) {",
+      "+!!connection >= this.#config.maxPeers || this.#sink.events[2 * this.#config.maxEvents]) {",
     ]],
   },
   {
