@@ -200,7 +200,7 @@ export interface Peer {
      * The other Host's clock reading at a time on this Host's clock.
      *
      * @param localMs a time on this Host's clock (default: now)
-     * @returns the same moment on the other Host's clock, within `clock.errorMs`
+     * @returns the same moment on the other Host's clock, within `clock.errorMs` (and the clocks' drift: see it)
      */
     remoteTime(localMs?: number): number;
     /**
@@ -542,7 +542,10 @@ export declare class Host {
 export interface ClockEstimate {
     /** The other Host's clock minus this one's, ms: 0 before the first sample. */
     offsetMs: number;
-    /** The offset is right within this many ms (half the best sample's round trip); Infinity before the first sample. */
+    /**
+     * The offset is right within this many ms (half the best sample's round trip) for clocks that run at one rate;
+     * clocks that drift apart add up to their drift × 16 s (1.6 ms at 100 ppm). Infinity before the first sample.
+     */
     errorMs: number;
 }
 /**
