@@ -287,18 +287,20 @@ const CONTROL_BYTES = [8, 24, 8];
  * ```
  */
 export class Extension {
+  /** The extension type, an integer from -128 to 127. */
+  declare type: number;
+  /** The extension's payload bytes. */
+  declare data: Uint8Array;
   /**
    * Makes an extension value.
    *
    * @param type the extension type, an integer from -128 to 127
    * @param data the payload bytes
    */
-  constructor(
-    /** The extension type, an integer from -128 to 127. */
-    public type: number,
-    /** The extension's payload bytes. */
-    public data: Uint8Array,
-  ) {}
+  constructor(type: number, data: Uint8Array) {
+    this.type = type;
+    this.data = data;
+  }
 }
 
 /** How a message travels. See {@linkcode SendOptions}. */
@@ -1945,8 +1947,15 @@ class Connection implements Peer {
   /** The congestion window's size (see FIRST_WINDOW_PACKETS), and #windowCutAt when it was last cut. */
   #window = FIRST_WINDOW_PACKETS;
 
+  /** The other side's address, as the socket gives it. */
+  declare readonly address: string;
+  /** The connecting side's nonce, from its HELLO: with the cookie, the secret the tag keys are made of. */
+  declare readonly nonce: number;
+
   /** @param cookie given on the answering side, made by a HELLO with a good cookie: keyed and connected at once */
-  constructor(sink: Sink, readonly address: string, readonly nonce: number, now: number, cookie?: number) {
+  constructor(sink: Sink, address: string, nonce: number, now: number, cookie?: number) {
+    this.address = address;
+    this.nonce = nonce;
     this.#config = sink.config;
     this.#lastReceivedAt = now;
     this.#sink = sink;
@@ -3353,6 +3362,8 @@ export function lerp<T>(a: T, b: T, fraction: number): T {
  * ```
  */
 export class Timeline<T> {
+  /** The most states kept: the oldest go first. */
+  declare readonly capacity: number;
   /** [time, state], in time order. */
   #states: [number, T][] = [];
   /**
@@ -3360,10 +3371,8 @@ export class Timeline<T> {
    *
    * @param capacity the most states kept (default 64: three seconds of 20 Hz snapshots)
    */
-  constructor(
-    /** The most states kept: the oldest go first. */
-    readonly capacity = 64,
-  ) {
+  constructor(capacity = 64) {
+    this.capacity = capacity;
     if (!(Number.isInteger(capacity) && capacity > 1)) {
       throw new RangeError(`A Timeline's capacity is ${capacity}: it must be an integer of at least 2`);
     }

@@ -44,11 +44,7 @@ export declare class Extension {
      * @param type the extension type, an integer from -128 to 127
      * @param data the payload bytes
      */
-    constructor(
-    /** The extension type, an integer from -128 to 127. */
-    type: number, 
-    /** The extension's payload bytes. */
-    data: Uint8Array);
+    constructor(type: number, data: Uint8Array);
 }
 /** How a message travels. See {@linkcode SendOptions}. */
 export type Mode = "reliable" | "unordered" | "sequenced" | "unreliable" | "state";
@@ -591,9 +587,7 @@ export declare class Timeline<T> {
      *
      * @param capacity the most states kept (default 64: three seconds of 20 Hz snapshots)
      */
-    constructor(
-    /** The most states kept: the oldest go first. */
-    capacity?: number);
+    constructor(capacity?: number);
     /**
      * The states just before and after `time` and where `time` falls between
      * them, from 0 to 1. Before the first state or after the last, both are

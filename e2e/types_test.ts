@@ -2,7 +2,8 @@
  * The adapters' parameter types accept the runtimes' real objects: Deno's
  * (this file type-checks only if they do), and under tsc the DOM's WebSocket,
  * @types/node's dgram socket and @types/ws's WebSocket, with mod.ts vendored
- * into a project that has the DOM lib, and into one that has only @types/node.
+ * into a project that has the DOM lib, and into one that has only @types/node;
+ * and mod.ts and osc.ts copied into a project of Vite's strict template.
  *
  * @module
  */
@@ -46,11 +47,41 @@ import { Host, nodeUdp } from "../../../../mod.ts";
 new Host(nodeUdp(dgram.createSocket("udp4")));
 `;
 
+/**
+ * Checked by tsc with the compiler options of Vite's vanilla-ts template (create-vite's template-vanilla-ts), where a
+ * browser game that copied mod.ts and osc.ts into src/ builds with `tsc && vite build`: unused names are errors, and so
+ * is TypeScript that is more than types (`erasableSyntaxOnly`: no parameter properties, enums or namespaces, which
+ * Node's type stripping refuses too).
+ */
+const vite = `
+import { Host, pack, unpack, webSocket } from "../../../../mod.ts";
+import { decodeOsc, encodeOsc } from "../../../../osc.ts";
+
+const host = new Host(webSocket(new WebSocket("ws://127.0.0.1:1/")));
+host.update();
+console.log(unpack(pack({ x: 1 })), decodeOsc(encodeOsc({ address: "/x", args: [1] })));
+`;
+
+/** The options of Vite's vanilla-ts template that differ from, or add to, the ones every check here has. */
+const VITE_OPTIONS = {
+  target: "es2023",
+  module: "esnext",
+  allowArbitraryExtensions: true,
+  moduleResolution: "bundler",
+  verbatimModuleSyntax: true,
+  moduleDetection: "force",
+  noUnusedLocals: true,
+  noUnusedParameters: true,
+  erasableSyntaxOnly: true,
+  noFallthroughCasesInSwitch: true,
+};
+
 const missing = await npmInstalled("e2e/node");
 if (missing) console.log(`SKIPPED the tsc type test: ${missing}`);
 
 Deno.test({
-  name: "tsc accepts the DOM's WebSocket, @types/node's dgram socket and @types/ws's WebSocket, and rejects others",
+  name: "tsc accepts the DOM's WebSocket, @types/node's dgram socket and @types/ws's WebSocket, and rejects others; " +
+    "mod.ts and osc.ts pass Vite's strict template",
   ignore: Boolean(missing),
   async fn() {
     const out = `${root}e2e/node/out/`;
@@ -58,6 +89,7 @@ Deno.test({
       const [name, source, lib, types] of [
         ["dom", withDom, ["es2022", "dom"], ["node", "ws"]],
         ["node", nodeOnly, ["es2022"], ["node"]],
+        ["vite", vite, ["es2023", "dom"], []],
       ] as const
     ) {
       await Deno.mkdir(out + name, { recursive: true });
@@ -72,6 +104,7 @@ Deno.test({
           skipLibCheck: true,
           lib,
           types,
+          ...name == "vite" ? VITE_OPTIONS : {},
         },
         files: ["check.ts"],
       };

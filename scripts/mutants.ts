@@ -1920,7 +1920,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a Timeline keeps 63 states by default",
-    edits: [["readonly capacity = 64,", "readonly capacity = 63,"]],
+    edits: [["constructor(capacity = 64) {", "constructor(capacity = 63) {"]],
   },
   {
     name: "webSocketServer accepts a second WebSocket at a taken address",
