@@ -26,6 +26,10 @@ export interface RoomsOptions {
 
 /** One lobby room's world, and which peer plays which player in it. */
 export class Room {
+  /** The lobby's room id. */
+  readonly id: string;
+  /** The lobby room's name, for the log. */
+  readonly name: string;
   readonly world: World;
   readonly members: Map<Peer, Player> = new Map();
   /**
@@ -33,7 +37,9 @@ export class Room {
    * @param name the lobby room's name, for the log
    * @param random where players and items appear
    */
-  constructor(readonly id: string, readonly name: string, random?: () => number) {
+  constructor(id: string, name: string, random?: () => number) {
+    this.id = id;
+    this.name = name;
     this.world = new World(random);
   }
 }

@@ -54,9 +54,12 @@ export class World {
   readonly players: Map<number, Player> = new Map();
   /** The items, each a position. */
   readonly items: { x: number; y: number }[] = [];
+  /** Where players and items appear: a number from 0 to 1, as Math.random gives. */
+  readonly random: () => number;
   #nextId = 1;
 
-  constructor(readonly random: () => number = Math.random) {
+  constructor(random: () => number = Math.random) {
+    this.random = random;
     for (let i = 0; i < ITEM_COUNT; i++) this.items.push(this.#somewhere(ITEM_RADIUS));
   }
 

@@ -199,10 +199,12 @@ interface Client {
 
 /** What a client may still spend of a rate: it refills continuously at `perSecond`, up to a second's worth. */
 class Allowance {
+  readonly perSecond: number;
   #left: number;
   #at: number | undefined;
 
-  constructor(readonly perSecond: number) {
+  constructor(perSecond: number) {
+    this.perSecond = perSecond;
     this.#left = perSecond;
   }
 

@@ -25,10 +25,14 @@ export const STALLED_BYTES = 4 << 20;
 
 /** The WebSockets a server accepted; `sweep()` closes those with more than `limit` bytes unread. */
 export class StalledWatch {
+  /** Bytes that may wait unread on one WebSocket. */
+  readonly limit: number;
   #sockets = new Set<BufferedWebSocket>();
 
   /** @param limit bytes that may wait unread on one WebSocket */
-  constructor(readonly limit: number = STALLED_BYTES) {}
+  constructor(limit: number = STALLED_BYTES) {
+    this.limit = limit;
+  }
 
   /** Watches `socket` until it closes. */
   add(socket: BufferedWebSocket): void {
