@@ -2,7 +2,9 @@
  * Node 24 runs mod.ts and osc.ts as they are: Node strips the types of a .ts
  * file and runs it, with no build and no tsconfig, and refuses TypeScript that
  * is more than types (parameter properties, enums, namespaces). A game that
- * copied the one file into a Node project runs it so. Node 24 comes from the
+ * copied the one file into a Node project runs it so; and Node's own
+ * WebSocket (global since Node 22) works with `webSocket`, where Node 20 needs
+ * the ws package's. Node 24 comes from the
  * npm package `node` (it ships the binary), installed into e2e/node24/ on
  * first use. Skipped, with one line saying why, when it cannot be installed.
  *
@@ -31,6 +33,25 @@ Deno.test({
       serverHeard: "closed",
       osc: { address: "/player/1", types: "ifs", args: [1, 0.5, "run"] },
       packed: { x: 1.5, name: "ada", tags: [1, 2] },
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "Node 24's own WebSocket (webSocket) and a ws server (webSocketServer), mod.ts as it is: every mode, no resends",
+  ignore: Boolean(missing),
+  async fn() {
+    const { success, output } = await run(node24, ["e2e/node24/websocket.mjs"], { timeoutMs: 30_000 });
+    assert.ok(success, output);
+    const { runtime, ...result } = JSON.parse(output.split("\n").findLast((line) => line.startsWith("{")) ?? "{}");
+    assert.match(runtime, /^v24\./);
+    assert.deepEqual(result, {
+      echoed: [...MODES].sort(),
+      bigBytes: 5000,
+      serverHeard: "closed",
+      resent: 0,
+      global: "WebSocket",
     });
   },
 });
