@@ -14,9 +14,10 @@
  *   own `move`; when a snapshot says which command the server applied last
  *   (`ack`), start from the server's position and replay the ones after it.
  * - **Draw the others in the past.** Snapshots go into a `Timeline` by the
- *   server's clock; drawing at `peer.remoteTime()` minus 100 ms (three
- *   snapshots at 30 Hz) always falls between two that arrived, so others move
- *   smoothly through jitter and a lost snapshot or two.
+ *   server's clock; drawing 100 ms (three snapshots at 30 Hz) before the
+ *   newest that can have arrived (`peer.remoteTime()` less the trip from the
+ *   server) always falls between two that arrived, so others move smoothly
+ *   through jitter and a lost snapshot or two, on a link of any latency.
  *
  * @module
  */
@@ -27,9 +28,9 @@ import { condition, Host, lerp, Timeline } from "../../dist/mod.js";
 import { MAX_COMMAND_MS, move } from "./game.js";
 
 /**
- * How far in the past others are drawn: three snapshot intervals at 30 Hz,
- * so one or two snapshots may be lost or late and there is still a pair to
- * draw between.
+ * How far in the past others are drawn, on top of the trip from the server:
+ * three snapshot intervals at 30 Hz, so one or two snapshots may be lost or
+ * late and there is still a pair to draw between.
  */
 export const RENDER_DELAY_MS = 100;
 
@@ -49,7 +50,7 @@ const MAX_PENDING_COMMANDS = 256;
  * @typedef {object} View
  * @property {number | undefined} you your player's id, once the first snapshot came
  * @property {(PlayerState & { id: number }) | undefined} me your player, where your prediction puts it
- * @property {(PlayerState & { id: number })[]} others the other players, interpolated RENDER_DELAY_MS in the past
+ * @property {(PlayerState & { id: number })[]} others the other players, interpolated at renderTime(now)
  * @property {[x: number, y: number][]} items the items, from the newest snapshot
  */
 
@@ -127,8 +128,24 @@ export class ArenaClient {
   }
 
   /**
+   * When the others are drawn, on the server's clock: RENDER_DELAY_MS before the newest snapshot that can have arrived
+   * by `now`. That is `remoteTime(now)` less the trip from the server, which the clock's best sample measured: its
+   * offset less half its round trip (`clock.errorMs`) is its answer's send time less its arrival time, whatever the
+   * trip the other way. `remoteTime(now) - RENDER_DELAY_MS` alone was past the newest snapshot whenever the trip took
+   * more than 100 ms less a snapshot interval: at `?lag=100` on every frame, and the others stood still two frames in
+   * three and then jumped (a review, 2026-12-04). Undefined until the first clock sample.
+   *
+   * @param {number} now the time, ms on this Host's clock
+   * @returns {number | undefined}
+   */
+  renderTime(now = performance.now()) {
+    const { errorMs } = this.server.clock;
+    return Number.isFinite(errorMs) ? this.server.remoteTime(now) - errorMs - RENDER_DELAY_MS : undefined;
+  }
+
+  /**
    * What to draw: you where your prediction puts you, the others where they
-   * were RENDER_DELAY_MS ago on the server's clock.
+   * were RENDER_DELAY_MS before the newest snapshot that can have arrived (see renderTime).
    *
    * @param {number} now the time, ms on this Host's clock
    * @returns {View}
@@ -137,10 +154,10 @@ export class ArenaClient {
     const newest = this.newest;
     if (!newest) return { you: undefined, me: undefined, others: [], items: [] };
     // Until the first clock sample the server's clock is unknown: draw the newest snapshot as it is.
-    const known = Number.isFinite(this.server.clock.errorMs);
-    const [before, after, fraction] = known
-      ? this.timeline.at(this.server.remoteTime(now) - RENDER_DELAY_MS) ?? [newest, newest, 0]
-      : [newest, newest, 0];
+    const time = this.renderTime(now);
+    const [before, after, fraction] = time === undefined
+      ? [newest, newest, 0]
+      : this.timeline.at(time) ?? [newest, newest, 0];
     // lerp interpolates every number it finds, so only the position is taken from it (a score that changed between
     // the two snapshots was drawn as 89.2963276113573 for a frame or two); the rest comes from the newer snapshot.
     const players = lerp(before.players, after.players, fraction);
