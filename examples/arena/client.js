@@ -70,6 +70,8 @@ export class ArenaClient {
   #nextSequence = 0;
   /** @type {number | undefined} the time up to which commands were made */
   #commandedUntil;
+  /** The keys held at the last frame: view() moves you on with them. */
+  #keys = 0;
   /** @type {string | undefined} why the connection ended, once it did */
   ended;
 
@@ -87,6 +89,7 @@ export class ArenaClient {
    * @param {number} now the time, ms on this Host's clock (`performance.now()`)
    */
   frame(keys, now = performance.now()) {
+    this.#keys = keys;
     this.host.update();
     for (let event; (event = this.host.poll());) {
       if (event.type === "message" && event.mode === "state" && event.time !== undefined) {
@@ -144,13 +147,14 @@ export class ArenaClient {
   }
 
   /**
-   * What to draw: you where your prediction puts you, the others where they
+   * What to draw: you where your prediction puts you, moved on to `now`, the others where they
    * were RENDER_DELAY_MS before the newest snapshot that can have arrived (see renderTime).
    *
    * @param {number} now the time, ms on this Host's clock
+   * @param {number} keys the keys held now (default: those of the last frame)
    * @returns {View}
    */
-  view(now = performance.now()) {
+  view(now = performance.now(), keys = this.#keys) {
     const newest = this.newest;
     if (!newest) return { you: undefined, me: undefined, others: [], items: [] };
     // Until the first clock sample the server's clock is unknown: draw the newest snapshot as it is.
@@ -165,7 +169,16 @@ export class ArenaClient {
       .filter(([id]) => Number(id) !== newest.you)
       .map(([id, player]) => ({ ...after.players[id], x: player.x, y: player.y, id: Number(id) }));
     const mine = newest.players[newest.you];
-    const me = mine && this.predicted ? { ...mine, ...this.predicted, id: newest.you } : undefined;
+    // You, where the next frame's command will put you: the prediction moved on with the keys held now for the time
+    // since the last command, as the next command will move it (it covers that time with the keys held then). Drawn at
+    // the prediction alone, you moved only when the 60 Hz timer made a command: the display's frames do not keep step
+    // with it: you jumped two steps in one frame about 3 times a second at 60 Hz, and stood still every other frame
+    // at 120 Hz (a review, 2026-12-04).
+    const since = this.server.state === "connected" && this.#commandedUntil !== undefined
+      ? Math.max(0, now - this.#commandedUntil)
+      : 0;
+    const position = this.predicted && (since ? move(this.predicted, keys, since) : this.predicted);
+    const me = mine && position ? { ...mine, ...position, id: newest.you } : undefined;
     return { you: newest.you, me, others, items: newest.items };
   }
 
