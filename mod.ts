@@ -3235,6 +3235,8 @@ export interface ClockEstimate {
   /**
    * The offset is right within this many ms (half the best sample's round trip) for clocks that run at one rate;
    * clocks that drift apart add up to their drift × 16 s (1.6 ms at 100 ppm). Infinity before the first sample.
+   * It is also the best sample's trip from the other Host: `peer.remoteTime() - errorMs` is when a message arriving
+   * now left it, on its clock, so snapshots drawn a delay before that time are drawn between two that arrived.
    */
   errorMs: number;
 }
@@ -3301,8 +3303,9 @@ class Clock implements ClockEstimate {
 // ─── Playback ───────────────────────────────────────────────────────────────
 // A game draws other players a little in the past, between two snapshots:
 // smooth whatever the jitter. A Timeline keeps states by the sender's clock
-// (a `"state"` message's `time`); the render time is now on that clock
-// (`peer.remoteTime()`), minus a delay of a snapshot interval or two.
+// (a `"state"` message's `time`); the render time is now on that clock less
+// the trip from it (`peer.remoteTime() - peer.clock.errorMs`), minus a delay
+// of a snapshot interval or two.
 
 /** Inserts `[time, value]` into `list`, kept in time order, after any of the same time: searched from the end, where times mostly arrive. */
 function insertByTime<T>(list: [number, T, ...unknown[]][], time: number, value: T): void {

@@ -1062,6 +1062,50 @@ Deno.test("a Timeline fed with state messages and read at remoteTime() - 100 ms 
   }
 });
 
+Deno.test("remoteTime() - clock.errorMs - 100 stays before the newest state on a long link, where remoteTime() - 100 does not", () => {
+  // 120 ms from the server, 30 ms back (the clock's answer measures the trip it took, whatever the other way's), 20 Hz.
+  const net = memoryNet();
+  net.link("server", "client", { latencyMs: 120, jitterMs: 10, loss: 0.05, seed: 5 });
+  net.link("client", "server", { latencyMs: 30, jitterMs: 5, seed: 6 });
+  const skew = -7000; // the server's clock runs behind
+  const server = new Host(net.socket("server"), { now: () => net.now() + skew });
+  const client = new Host(net.socket("client"));
+  const peer = client.connect("server");
+  const timeline = new Timeline<{ x: number }>();
+  let newest = -Infinity;
+  let frames = 0;
+  let pastNewest = 0;
+  let pastNewestNaive = 0;
+  let worstMiss = 0;
+  for (let tick = 0; net.now() < 8000; tick++) {
+    if (server.peers.length && tick % 3 === 0) server.peers[0].send({ x: (net.now() + skew) / 10 }, { mode: "state" });
+    client.update();
+    server.update();
+    net.advance(16);
+    for (let event; (event = client.poll());) {
+      if (event.type === "message" && event.mode === "state") {
+        timeline.add(event.time, event.data as { x: number });
+        newest = Math.max(newest, event.time);
+      }
+    }
+    while (server.poll());
+    if (net.now() < 3000) continue;
+    frames++;
+    const renderAt = peer.remoteTime() - peer.clock.errorMs - 100;
+    if (renderAt > newest) pastNewest++;
+    if (peer.remoteTime() - 100 > newest) pastNewestNaive++;
+    // Drawn where the server was at renderAt: off only by the sender's clock as estimated.
+    worstMiss = Math.max(worstMiss, Math.abs(timeline.sample(renderAt)!.x - renderAt / 10));
+  }
+  assert.equal(pastNewest, 0, `${pastNewest} of ${frames} frames drawn past the newest state`);
+  assert.ok(worstMiss < 0.5, `drawn ${worstMiss * 10} ms from the server's own state at that time`);
+  // remoteTime() is off by half the links' difference here (45 ms early), so the naive time is past on about half.
+  assert.ok(
+    pastNewestNaive > frames / 4,
+    `remoteTime() - 100 was past the newest on ${pastNewestNaive} of ${frames}`,
+  );
+});
+
 // ─── memoryNet ──────────────────────────────────────────────────────────────
 
 Deno.test("memoryNet.link gives one direction a link of its own", () => {

@@ -541,6 +541,8 @@ export interface ClockEstimate {
     /**
      * The offset is right within this many ms (half the best sample's round trip) for clocks that run at one rate;
      * clocks that drift apart add up to their drift × 16 s (1.6 ms at 100 ppm). Infinity before the first sample.
+     * It is also the best sample's trip from the other Host: `peer.remoteTime() - errorMs` is when a message arriving
+     * now left it, on its clock, so snapshots drawn a delay before that time are drawn between two that arrived.
      */
     errorMs: number;
 }

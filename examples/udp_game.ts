@@ -90,8 +90,10 @@ if (serverPort !== undefined) {
     me.x += 2; // whole numbers: an integer packs in 1 to 3 bytes, a fraction in 9
     if (frame % 3 === 0) server.send(me, { mode: "state" });
     if (frame % 30 === 0) { // a game draws every frame; this prints twice a second
-      // The server's world 100 ms ago on the server's clock, between the two snapshots around that time.
-      const drawn = world.sample(server.remoteTime() - 100);
+      // The server's world 100 ms before the newest snapshot that can have arrived (the server's clock now, less the
+      // trip from it: `errorMs`, Infinity until the first clock sample), between the two snapshots around that time.
+      const { errorMs } = server.clock;
+      const drawn = errorMs < Infinity ? world.sample(server.remoteTime() - errorMs - 100) : undefined;
       const others = Object.entries(drawn?.players ?? {}).filter(([id]) => id !== drawn?.you);
       console.log(
         `${name} at ${me.x}; sees ${others.map(([id, p]) => `${id} at ${p.x.toFixed(1)}`).join(", ") || "no one"}`,
