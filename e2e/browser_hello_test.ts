@@ -64,6 +64,8 @@ Deno.test({
       const page = await browser.newPage();
       const pageErrors: string[] = [];
       page.on("pageerror", (error) => pageErrors.push(String(error)));
+      // A console error too (a 404 for /favicon.ico was one): what a player opening the console would see.
+      page.on("console", (message) => message.type() === "error" && pageErrors.push(`console: ${message.text()}`));
       await page.goto(url, { timeout: WAIT_MS });
       const log = () => page.locator("#log").textContent();
       // Three lines printed (each ends in a newline), or the wait's end.

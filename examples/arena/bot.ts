@@ -10,7 +10,7 @@
 // @ts-types="../../dist/mod.d.ts"
 import { webSocket } from "../../dist/mod.js";
 import { ArenaClient } from "./client.js";
-import { DOWN, LEFT, MAX_PLAYERS, RIGHT, UP } from "./game.js";
+import { DOWN, LEFT, MAX_PLAYERS, RIGHT, type Snapshot, UP } from "./game.js";
 import { ArenaLobby } from "./lobby.js";
 
 /** A running bot. */
@@ -90,7 +90,7 @@ function keysToward(client: ArenaClient): number {
   const me = client.predicted;
   const items = client.newest?.items ?? [];
   if (!me || !items.length) return 0;
-  const distance = ([x, y]: [number, number]) => Math.hypot(x - me.x, y - me.y);
+  const distance = ([x, y]: Snapshot["items"][number]) => Math.hypot(x - me.x, y - me.y);
   const [x, y] = items.reduce((a, b) => distance(b) < distance(a) ? b : a);
   return (x > me.x + DEAD_ZONE_PX ? RIGHT : 0) | (x < me.x - DEAD_ZONE_PX ? LEFT : 0) |
     (y > me.y + DEAD_ZONE_PX ? DOWN : 0) | (y < me.y - DEAD_ZONE_PX ? UP : 0);

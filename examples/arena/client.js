@@ -51,7 +51,7 @@ const MAX_PENDING_COMMANDS = 256;
  * @property {number | undefined} you your player's id, once the first snapshot came
  * @property {(PlayerState & { id: number }) | undefined} me your player, where your prediction puts it
  * @property {(PlayerState & { id: number })[]} others the other players, interpolated at renderTime(now)
- * @property {[x: number, y: number][]} items the items, from the newest snapshot
+ * @property {Snapshot["items"]} items the items, from the newest snapshot
  */
 
 export class ArenaClient {

@@ -302,13 +302,28 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
 }
 
 if (import.meta.main) {
-  const args = parseArgs({
-    args: Deno.args,
-    options: { port: { type: "string" }, bots: { type: "string" }, hostname: { type: "string" } },
-  });
+  /** How to start this server again on another port: the demo task for the arena, this file's path for a copy. */
+  const again = (port: number) =>
+    folder === "examples/arena/"
+      ? `deno task demo --port ${port}`
+      : `deno run --allow-net=127.0.0.1 --allow-read=. ${folder}server.ts --port ${port}`;
+  let args;
+  try {
+    args = parseArgs({
+      args: Deno.args,
+      options: { port: { type: "string" }, bots: { type: "string" }, hostname: { type: "string" } },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}: the options are --port, --bots and --hostname`);
+    Deno.exit(1);
+  }
   const port = Number(args.values.port ?? 8080);
   const bots = Number(args.values.bots ?? 2);
   const hostname = args.values.hostname ?? "127.0.0.1";
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || !Number.isInteger(bots) || bots < 0) {
+    console.error("--port takes a port from 0 to 65535 (0: any free one), --bots a whole number: e.g. " + again(8081));
+    Deno.exit(1);
+  }
   try {
     const arena = await startArena({ port, bots, hostname });
     console.log(
@@ -319,7 +334,7 @@ if (import.meta.main) {
     }
   } catch (error) {
     if (!(error instanceof Deno.errors.AddrInUse)) throw error;
-    console.error(`Port ${port} is taken: stop what uses it, or pick another: deno task demo --port 8081`);
+    console.error(`Port ${port} is taken: stop what uses it, or pick another: ${again(port + 1)}`);
     Deno.exit(1);
   }
 }

@@ -51,7 +51,9 @@ try {
         return new Response(`not a WebSocket request: ${(error as Error).message}`, { status: 400 });
       }
     }
-    const file = FILES[new URL(request.url).pathname];
+    const path = new URL(request.url).pathname;
+    if (path === "/favicon.ico") return new Response(null, { status: 204 }); // no icon, and no 404 in the console
+    const file = FILES[path];
     if (!file || request.method !== "GET") return new Response("not here", { status: 404 });
     return new Response(await Deno.readFile(file[0]), { headers: { "content-type": file[1] } });
   });
