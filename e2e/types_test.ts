@@ -3,7 +3,8 @@
  * (this file type-checks only if they do), and under tsc the DOM's WebSocket,
  * @types/node's dgram socket and @types/ws's WebSocket, with mod.ts vendored
  * into a project that has the DOM lib, and into one that has only @types/node;
- * and mod.ts and osc.ts copied into a project of Vite's strict template.
+ * mod.ts and osc.ts copied into a project of Vite's strict template; and
+ * dist/mod.js and dist/osc.js with their .d.ts under every strict flag.
  *
  * @module
  */
@@ -76,6 +77,32 @@ const VITE_OPTIONS = {
   noFallthroughCasesInSwitch: true,
 };
 
+/**
+ * Checked by tsc with every strict flag on and skipLibCheck off: a project of the strictest settings takes
+ * dist/mod.js and dist/mod.d.ts (mod.ts itself does not pass `noUncheckedIndexedAccess`: see README, Vendoring).
+ */
+const strictest = `
+import { Host, pack, unpack, webSocket } from "../../../../dist/mod.js";
+import { decodeOsc, encodeOsc } from "../../../../dist/osc.js";
+
+const host = new Host(webSocket(new WebSocket("ws://127.0.0.1:1/")));
+host.update();
+for (let event; (event = host.poll());) if (event.type === "message") console.log(event.data);
+console.log(unpack(pack({ x: 1 })), decodeOsc(encodeOsc({ address: "/x", args: [1] })));
+`;
+
+/** The flags of the strictest projects (as @tsconfig/strictest sets them), beside Vite's. */
+const STRICTEST_OPTIONS = {
+  ...VITE_OPTIONS,
+  skipLibCheck: false,
+  noUncheckedIndexedAccess: true,
+  exactOptionalPropertyTypes: true,
+  noImplicitReturns: true,
+  noImplicitOverride: true,
+  noPropertyAccessFromIndexSignature: true,
+  isolatedModules: true,
+};
+
 const missing = await npmInstalled("e2e/node");
 if (missing) console.log(`SKIPPED the tsc type test: ${missing}`);
 
@@ -90,6 +117,7 @@ Deno.test({
         ["dom", withDom, ["es2022", "dom"], ["node", "ws"]],
         ["node", nodeOnly, ["es2022"], ["node"]],
         ["vite", vite, ["es2023", "dom"], []],
+        ["strictest", strictest, ["es2023", "dom"], []],
       ] as const
     ) {
       await Deno.mkdir(out + name, { recursive: true });
@@ -104,7 +132,7 @@ Deno.test({
           skipLibCheck: true,
           lib,
           types,
-          ...name == "vite" ? VITE_OPTIONS : {},
+          ...name == "vite" ? VITE_OPTIONS : name == "strictest" ? STRICTEST_OPTIONS : {},
         },
         files: ["check.ts"],
       };
