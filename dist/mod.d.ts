@@ -84,7 +84,9 @@ export interface SendOptions {
 export interface Stats {
     /**
      * Smoothed round-trip time in ms (RFC 6298 SRTT), 0 before the first sample: a side that sends only acks and
-     * keepalives samples once in 32 packets (about 30 s on an idle connection).
+     * keepalives samples once in 32 packets (about 30 s on an idle connection). A sample counts the time its ack waited
+     * for the other side's next `update()`: up to one of its frames more than the network's round trip (16 ms on a
+     * memoryNet of no latency, both sides updating every 16 ms).
      */
     rttMs: number;
     /** Round-trip time variation in ms (RFC 6298 RTTVAR). */
@@ -383,7 +385,12 @@ export interface MemoryNet {
     advance(ms: number): void;
     /**
      * Gives datagrams from `from` to `to` a link of their own (one direction:
-     * an asymmetric path is two calls); the others keep the network's.
+     * an asymmetric path is two calls); the others keep the network's. Called
+     * again for the same pair, it replaces that link for the datagrams sent from
+     * then on (those in flight keep theirs): `{ loss: 1 }`, later the old link
+     * again, is an outage. Each call starts its random numbers from its `seed`
+     * (default 1), so two calls of one seed lose the same datagrams: give each
+     * direction its own.
      *
      * @param from the sending socket's address
      * @param to the receiving socket's address
@@ -644,6 +651,10 @@ export declare function memoryNet(options?: LinkOptions): MemoryNet;
  * The same socket seen through a bad link: what it sends is lost, delayed,
  * duplicated and reordered as `options` say, on real timers. For rehearsing a
  * game on a bad network; tests use {@linkcode memoryNet} and its virtual clock.
+ * What it receives passes as it came: for a bad link both ways, condition the
+ * other end's socket too, or wrap this one's `listen` as examples/arena's
+ * `badLink` does. The result keeps `reliable` and `now`, not an adapter's
+ * `address`: connect to the wrapped socket's.
  * The socket sends later, from a timer: what it throws then (a malformed
  * address, too) reaches the Host as a fault, counted in `socketErrors`.
  * `close()` closes the socket once the datagrams on their timers have gone.
