@@ -175,3 +175,58 @@ Deno.test({
     }
   },
 });
+
+/**
+ * Installed in the page before its scripts: `__freeze()` stops every interval's callback and makes the page read as
+ * hidden, as a tab hidden for 5 minutes is (Chrome then runs its timers once a minute); `__thaw()` undoes both.
+ */
+const FREEZER = () => {
+  const page = globalThis as unknown as { __frozen: boolean; __freeze(): void; __thaw(): void };
+  page.__frozen = false;
+  const realSetInterval = setInterval;
+  globalThis.setInterval =
+    ((callback: () => void, ms?: number) =>
+      realSetInterval(() => page.__frozen || callback(), ms)) as typeof setInterval;
+  // Deno's types know no Document: the page's is reached through its `document`.
+  const documentPrototype = Object.getPrototypeOf(
+    Object.getPrototypeOf((globalThis as { document?: object }).document),
+  );
+  Object.defineProperty(documentPrototype, "hidden", { get: () => page.__frozen });
+  page.__freeze = () => page.__frozen = true;
+  page.__thaw = () => page.__frozen = false;
+};
+
+Deno.test({
+  name: "a hidden page whose timers stop keeps its place: its WebSockets' messages update the game's and lobby's Hosts",
+  ignore: Boolean(missing),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await built();
+    const arena = await startArena({ port: 0, bots: 0, log: () => {}, randomFor: () => seeded(SEED) });
+    const { browser, close } = await launchChromium({ viewport: { width: 1040, height: 560 } });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(String(error)));
+      await page.addInitScript(FREEZER);
+      await page.goto(`${arena.url}?room=hidden&name=cat`, { timeout: 15_000 });
+      await until("cat in room hidden", 15_000, async () => (await viewOf(page)).me);
+      const room = [...arena.rooms].find((room) => room.name === "hidden")!;
+      assert.equal(room.members.size, 1);
+      // Past the Hosts' timeout (10 s) with no timer running: without the wake on messages, the server times cat
+      // out, and the lobby, whose connection times out too, lets the place go.
+      await page.evaluate(() => (globalThis as unknown as { __freeze(): void }).__freeze());
+      await new Promise((resolve) => setTimeout(resolve, 12_000));
+      await page.evaluate(() => (globalThis as unknown as { __thaw(): void }).__thaw());
+      const ended = await page.evaluate(() => (globalThis as unknown as { arena: { ended?: string } }).arena.ended);
+      assert.equal(ended, undefined, `the page's connection ended: ${ended}`);
+      assert.equal(room.members.size, 1, "the server still has cat in the room");
+      assert.ok((await viewOf(page)).me, "the page still draws cat");
+      assert.deepEqual(errors, []);
+    } finally {
+      await close();
+      await arena.close();
+    }
+  },
+});

@@ -25,15 +25,23 @@ const lagMs = Number(params.get("lag")) || 0;
 const loss = Number(params.get("loss")) || 0;
 
 /**
- * A WebSocket to this server at `path`, as a jamnet socket.
+ * A WebSocket to this server at `path`, as a jamnet socket. While the tab is hidden, each message that arrives on it
+ * calls `wake`, which updates the Host on it: a hidden tab's timers may run once a minute (Chrome, after 5 minutes
+ * hidden), and then the server, hearing nothing, times the player out and the lobby lets the place go. Network events
+ * are not throttled, and the server's snapshots (the lobby's keepalives) arrive several times a second.
  *
  * @param {string} path
+ * @param {() => void} wake
  */
-const connect = (path) => webSocket(new WebSocket(`ws://${location.host}${path}`));
+const connect = (path, wake) => {
+  const ws = new WebSocket(`ws://${location.host}${path}`);
+  ws.addEventListener("message", () => document.hidden && wake());
+  return webSocket(ws);
+};
 
 // First the lobby, at /lobby: the room list, and a place in a room. Never behind the bad link: the lobby speaks
 // reliable messages, and over a WebSocket (reliable already) jamnet sends no resends, so one lost would be lost.
-const lobby = new ArenaLobby(connect("/lobby"));
+const lobby = new ArenaLobby(connect("/lobby", () => lobby.update()));
 /** @type {ArenaClient | undefined} the game, once the lobby let us in */
 let client;
 /** @type {string | undefined} the lobby's id of our room */
@@ -41,7 +49,9 @@ let roomId;
 let status = `entering room ${room} through the lobby…`;
 lobby.enter(room, MAX_PLAYERS).then(({ room: entered, ticket }) => {
   // Then the game, at /play with the lobby's ticket, behind a bad link if the address asks for one.
-  let socket = connect(`/play?ticket=${encodeURIComponent(ticket)}&name=${encodeURIComponent(name)}`);
+  let socket = connect(`/play?ticket=${encodeURIComponent(ticket)}&name=${encodeURIComponent(name)}`, () => {
+    client?.frame(keys); // keys is 0 while hidden: a blur released them
+  });
   if (lagMs || loss) socket = badLink(socket, { latencyMs: lagMs, loss });
   client = new ArenaClient(socket);
   roomId = entered.id;
@@ -71,8 +81,8 @@ addEventListener("keydown", (event) => {
 addEventListener("keyup", (event) => keys &= ~(KEY_BITS[event.code] ?? 0));
 addEventListener("blur", () => keys = 0); // a key released in another window never sends keyup here
 
-// The game runs on a timer and drawing on animation frames: a hidden tab gets no animation frames at all, but
-// its timers still run (once a second), so the server keeps hearing from us and does not time us out.
+// The game runs on a timer and drawing on animation frames: a hidden tab gets no animation frames at all, and its
+// timers run once a second, then (Chrome, after 5 minutes hidden) once a minute: `connect` wakes the Hosts then.
 setInterval(() => client?.frame(keys), 1000 / 60);
 
 const canvas = /** @type {HTMLCanvasElement} */ (document.getElementById("arena"));
