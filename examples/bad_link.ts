@@ -21,8 +21,8 @@ const net = memoryNet({
   reorder: 0.02,
   seed: 42,
 });
-const server = new Host(net.socket("server"), { now: net.now });
-const client = new Host(net.socket("client"), { now: net.now });
+const server = new Host(net.socket("server")); // a Host on a memoryNet reads its virtual clock
+const client = new Host(net.socket("client"));
 const peer = client.connect("server");
 
 const lines = ["hi!", "anyone here?", "gg", "one more round", "brb"];
