@@ -56,7 +56,9 @@ export interface OscMessage {
      * encoding without it, each tag is inferred from its argument: an integer in
      * int32 range `i`, any other number `f`, string `s`, Uint8Array `b`, bigint
      * `h`, `true` `T`, `false` `F`, `null` or `undefined` (a hole too) `N`, an
-     * array `[`, its items' tags and `]`.
+     * array `[`, its items' tags and `]`. So a fader at `0` or `1` goes out as
+     * `i`, and `Date.now()` as a float32 rounded to 24 bits: give `types` for a
+     * value a receiver expects of one type.
      */
     types?: string;
     /** The arguments, one per type tag (an array for each `[`…`]`), as in the table above. */
@@ -122,7 +124,9 @@ export declare const OSC_IMMEDIATELY: bigint;
 export declare function oscTime(unixMs: number): bigint;
 /**
  * Converts an OSC (NTP) timetag to Unix milliseconds: the inverse of
- * {@linkcode oscTime}, with the same 1968 to 2104 window.
+ * {@linkcode oscTime}, with the same 1968 to 2104 window: a timetag of `0n`
+ * (not "immediately", though some senders mean it) or of a time before 1968
+ * reads as 2036 or later.
  *
  * @param timetag a 64-bit NTP timetag
  * @returns milliseconds since 1970-01-01T00:00:00Z, with a fraction; `-Infinity`
