@@ -812,6 +812,30 @@ Deno.test("Host.close() sends its goodbyes before the socket closes: heard at 20
   assert.ok(heard >= 995, `${heard} of 1000 heard "closed"`);
 });
 
+Deno.test("a burst of loss takes all five of close()'s goodbyes; disconnect() and 11 updates before close() get through", () => {
+  // README, Security, "The goodbye is acked": the way to say goodbye where the game can spare the frames. 1% of
+  // datagrams start a burst of 8 lost; the goodbye goes at a time that moves with the seed.
+  const heard = { close: 0, disconnectFirst: 0 };
+  for (const way of ["close", "disconnectFirst"] as const) {
+    for (let seed = 1; seed <= 1000; seed++) {
+      const { peer, client, step, until, serverEvents } = pair({ latencyMs: 30, burstLoss: 0.01, seed }, {
+        random: seededBytes(seed),
+      });
+      until(() => peer.state === "connected" && serverEvents.length > 0, 500);
+      for (let i = 0; i < seed % 37; i++) peer.send(i, { mode: "unreliable" }), step();
+      if (way === "disconnectFirst") {
+        peer.disconnect();
+        for (let i = 0; i < 11; i++) step();
+      }
+      client.close();
+      for (let i = 0; i < 10; i++) step();
+      if (serverEvents.some((event) => event.type === "disconnect" && event.reason === "closed")) heard[way]++;
+    }
+  }
+  assert.ok(heard.close < 990, `close() alone: ${heard.close} of 1000 heard "closed"`);
+  assert.ok(heard.disconnectFirst >= 995, `disconnect() first: ${heard.disconnectFirst} of 1000 heard "closed"`);
+});
+
 Deno.test("a clean disconnect costs one goodbye and one ack", () => {
   const { peer, step, until, serverEvents, sent } = pair({ latencyMs: 20 });
   until(() => peer.state === "connected" && serverEvents.length > 0);

@@ -964,6 +964,43 @@ Deno.test("send() with a time that is not a finite number, or more than timeout 
   peer.send(1, { at: now - 1e9 }); // long past: delivered at once, late
 });
 
+Deno.test("a lone timed chord at 20% loss comes late when its packet is lost; packets every 48 ms beside it carry copies", () => {
+  // README, Timed delivery: the chord timed 200 ms ahead, every 480 ms, on the clock link (50 ms one way, 20% loss).
+  // Alone, a lost packet waits for the resend timer; a message of a byte every 48 ms (a game's inputs) carries copies.
+  const lateShare = (besideMs: number) => {
+    let notes = 0, late = 0;
+    for (let seed = 1; seed <= 6; seed++) {
+      const net = memoryNet();
+      net.link("client", "server", { latencyMs: 50, jitterMs: 30, loss: 0.2, seed });
+      net.link("server", "client", { latencyMs: 50, jitterMs: 5, loss: 0.2, seed: seed + 1000 });
+      const server = new Host(net.socket("server"), { now: () => net.now() + 12_345 });
+      const client = new Host(net.socket("client"));
+      const peer = client.connect("server");
+      for (let ms = 0; ms < 10_000; ms++) {
+        if (ms % 16 === 0) {
+          if (ms >= 2500 && ms <= 9000 && ms % 480 === 0) {
+            const at = net.now() + 200;
+            for (const note of [60, 64, 67]) peer.send({ note }, { at });
+          }
+          if (besideMs && ms % besideMs === 0 && peer.state === "connected") peer.send(0, { mode: "unreliable" });
+          client.update();
+          server.update();
+        }
+        net.advance(1);
+        while (client.poll());
+        for (let event; (event = server.poll());) {
+          if (event.type === "message" && event.at !== undefined) notes++, late += +event.late!;
+        }
+      }
+    }
+    assert.equal(notes, 6 * 13 * 3, "every note arrived");
+    return late / notes;
+  };
+  const alone = lateShare(0), beside = lateShare(48);
+  assert.ok(alone > 0.05, `alone, ${alone} of the notes late`);
+  assert.ok(beside < 0.02, `beside a message every 48 ms, ${beside} of the notes late`);
+});
+
 // ─── playback ───────────────────────────────────────────────────────────────
 
 Deno.test("Timeline.add, at and sample throw at once for a time that is not a finite number, and keep what they had", () => {
