@@ -543,7 +543,7 @@ export interface HostOptions {
   mtu?: number;
   /**
    * A peer silent this many ms is dropped with reason `"timeout"` (default 10,000); also how far ahead a timed
-   * message may be (see SendOptions.at).
+   * message may be (see SendOptions.at). An idle peer sends a keepalive every quarter of it, at most every second.
    */
   timeout?: number;
   /**
@@ -2476,11 +2476,13 @@ class Connection implements Peer {
       this.#streamList.sort((a, b) => +(first == a) - +(first == b));
     }
     if (!chosen.length) {
-      // An ack due (a reliable socket acks itself) or a keepalive.
+      // An ack due (a reliable socket acks itself) or a keepalive: every quarter of `timeout`, at most a second. Sent
+      // at the first update past it, the fourth lands just past `timeout`, so three reach the peer within it and two
+      // may be lost (every third, two lost in a row ended an idle connection: a review, 2026-12-04).
       if (
         this.#packetsThisUpdate ||
         !((this.#ackPending && quiet >= ACK_DELAY_MS) ||
-          quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 3))
+          quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 4))
       ) return undefined;
     }
     // Clock sync rides in the first packet, of any update, with room for the most it takes (a request and an answer,

@@ -509,7 +509,11 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "keepalives once a second whatever the timeout",
-    edits: [["quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 3))", "quiet >= KEEPALIVE_MS)"]],
+    edits: [["quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 4))", "quiet >= KEEPALIVE_MS)"]],
+  },
+  {
+    name: "keepalives every third of the timeout",
+    edits: [["this.#config.timeout / 4))", "this.#config.timeout / 3))"]],
   },
   {
     name: "state pieces ahead of an arriving one kept",
@@ -1546,8 +1550,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a keepalive waits one ms past KEEPALIVE_MS of quiet",
     edits: [[
-      "quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 3))",
-      "quiet > Math.min(KEEPALIVE_MS, this.#config.timeout / 3))",
+      "quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 4))",
+      "quiet > Math.min(KEEPALIVE_MS, this.#config.timeout / 4))",
     ]],
   },
   {
@@ -1880,7 +1884,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "keepalives every half of timeout",
-    edits: [["this.#config.timeout / 3))", "this.#config.timeout / 2))"]],
+    edits: [["this.#config.timeout / 4))", "this.#config.timeout / 2))"]],
   },
   {
     name: "the window is not cut for a flight lost whole of exactly MIN_WINDOW_PACKETS",
