@@ -543,7 +543,8 @@ export interface HostOptions {
   mtu?: number;
   /**
    * A peer silent this many ms is dropped with reason `"timeout"` (default 10,000); also how far ahead a timed
-   * message may be (see SendOptions.at). An idle peer sends a keepalive every quarter of it, at most every second.
+   * message may be (see SendOptions.at). An idle peer sends a keepalive every second, or every quarter of it if
+   * that is sooner.
    */
   timeout?: number;
   /**

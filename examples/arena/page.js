@@ -35,8 +35,9 @@ const loss = Number(params.get("loss")) || 0;
  */
 const connect = (path, wake) => {
   const ws = new WebSocket(`ws://${location.host}${path}`);
+  const socket = webSocket(ws); // first: its listener hands the message to the Host before `wake` updates it
   ws.addEventListener("message", () => document.hidden && wake());
-  return webSocket(ws);
+  return socket;
 };
 
 // First the lobby, at /lobby: the room list, and a place in a room. Never behind the bad link: the lobby speaks

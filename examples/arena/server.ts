@@ -320,8 +320,14 @@ if (import.meta.main) {
   const port = Number(args.values.port ?? 8080);
   const bots = Number(args.values.bots ?? 2);
   const hostname = args.values.hostname ?? "127.0.0.1";
-  if (!Number.isInteger(port) || port < 0 || port > 65535 || !Number.isInteger(bots) || bots < 0) {
-    console.error("--port takes a port from 0 to 65535 (0: any free one), --bots a whole number: e.g. " + again(8081));
+  // Bots enter room "demo", which takes MAX_PLAYERS: more could never play (and 1e9 of them hung the start).
+  if (
+    !Number.isInteger(port) || port < 0 || port > 65535 || !Number.isInteger(bots) || bots < 0 || bots > MAX_PLAYERS
+  ) {
+    console.error(
+      `--port takes a port from 0 to 65535 (0: any free one), --bots a whole number from 0 to ${MAX_PLAYERS}: e.g. ` +
+        again(8081),
+    );
     Deno.exit(1);
   }
   try {
