@@ -70,8 +70,12 @@ export class ArenaClient {
   #nextSequence = 0;
   /** @type {number | undefined} the time up to which commands were made */
   #commandedUntil;
-  /** The keys held at the last frame: view() moves you on with them. */
-  #keys = 0;
+  /**
+   * @type {{ x: number, y: number } | undefined} your player before the last command, and `#stepMs` that command's
+   * ms: view() draws you between it and `predicted`, a frame behind
+   */
+  #stepFrom;
+  #stepMs = 0;
   /** @type {string | undefined} why the connection ended, once it did */
   ended;
 
@@ -89,7 +93,6 @@ export class ArenaClient {
    * @param {number} now the time, ms on this Host's clock (`performance.now()`)
    */
   frame(keys, now = performance.now()) {
-    this.#keys = keys;
     this.host.update();
     for (let event; (event = this.host.poll());) {
       if (event.type === "message" && event.mode === "state" && event.time !== undefined) {
@@ -107,6 +110,8 @@ export class ArenaClient {
     // Bounded: a server that never acks (one that refuses what this sends) left it growing 60 commands a second, and
     // every snapshot replayed them all. 256 frames (about 4 s at 60 a second) is past any lag a game plays through.
     if (this.#pending.push(command) > MAX_PENDING_COMMANDS) this.#pending.shift();
+    this.#stepFrom = this.predicted;
+    this.#stepMs = ms;
     this.predicted = move(this.predicted, keys, ms);
     this.server.send(this.#pending.slice(-MAX_COMMANDS_PER_MESSAGE), { mode: "sequenced" });
     this.host.update(); // out now, not a frame later
@@ -147,14 +152,13 @@ export class ArenaClient {
   }
 
   /**
-   * What to draw: you where your prediction puts you, moved on to `now`, the others where they
+   * What to draw: you between your last two predictions at `now` (a frame behind), the others where they
    * were RENDER_DELAY_MS before the newest snapshot that can have arrived (see renderTime).
    *
    * @param {number} now the time, ms on this Host's clock
-   * @param {number} keys the keys held now (default: those of the last frame)
    * @returns {View}
    */
-  view(now = performance.now(), keys = this.#keys) {
+  view(now = performance.now()) {
     const newest = this.newest;
     if (!newest) return { you: undefined, me: undefined, others: [], items: [] };
     // Until the first clock sample the server's clock is unknown: draw the newest snapshot as it is.
@@ -169,15 +173,16 @@ export class ArenaClient {
       .filter(([id]) => Number(id) !== newest.you)
       .map(([id, player]) => ({ ...after.players[id], x: player.x, y: player.y, id: Number(id) }));
     const mine = newest.players[newest.you];
-    // You, where the next frame's command will put you: the prediction moved on with the keys held now for the time
-    // since the last command, as the next command will move it (it covers that time with the keys held then). Drawn at
-    // the prediction alone, you moved only when the 60 Hz timer made a command: the display's frames do not keep step
-    // with it: you jumped two steps in one frame about 3 times a second at 60 Hz, and stood still every other frame
-    // at 120 Hz (a review, 2026-12-04).
-    const since = this.server.state === "connected" && this.#commandedUntil !== undefined
-      ? Math.max(0, now - this.#commandedUntil)
-      : 0;
-    const position = this.predicted && (since ? move(this.predicted, keys, since) : this.predicted);
+    // You, between the position before the last command and the one after it, as far as the time since that command
+    // has gone into the next: a frame behind, and never anywhere the prediction does not pass. Drawn at the prediction
+    // alone, you moved only when the 60 Hz timer made a command, and the display's frames do not keep step with it:
+    // you jumped two steps in one frame about 3 times a second at 60 Hz, and stood still every other frame at 120 Hz.
+    // Moved on past the prediction with the keys held at the draw, you stepped back when a key was released before
+    // the next command (reviews, 2026-12-04).
+    const into = this.#commandedUntil === undefined ? 1 : Math.min(1, (now - this.#commandedUntil) / this.#stepMs);
+    const position = this.predicted && this.#stepFrom && into < 1
+      ? lerp(this.#stepFrom, this.predicted, Math.max(0, into))
+      : this.predicted;
     const me = mine && position ? { ...mine, ...position, id: newest.you } : undefined;
     return { you: newest.you, me, others, items: newest.items };
   }

@@ -94,7 +94,7 @@ const rates = rateMeter();
 
 function draw() {
   const now = performance.now();
-  const { me, others, items } = client?.view(now, keys) ?? { me: undefined, others: [], items: [] };
+  const { me, others, items } = client?.view(now) ?? { me: undefined, others: [], items: [] };
   context.fillStyle = "#14161c";
   context.fillRect(0, 0, WORLD_WIDTH, WORLD_HEIGHT);
   context.strokeStyle = "#1f232c";
