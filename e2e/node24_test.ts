@@ -19,15 +19,20 @@ const missing = await npmInstalled("e2e/node24") ??
   (await available(node24) ? undefined : "its binary does not run here");
 if (missing) console.log(`SKIPPED the Node 24 test (npm package node): ${missing}`);
 
+/** Runs `script` (from e2e/node24/) under Node 24; returns the JSON line it printed, less its `runtime`, checked. */
+async function underNode24(script: string): Promise<Record<string, unknown>> {
+  const { success, output } = await run(node24, [`e2e/node24/${script}`], { timeoutMs: 30_000 });
+  assert.ok(success, output);
+  const { runtime, ...result } = JSON.parse(output.split("\n").findLast((line) => line.startsWith("{")) ?? "{}");
+  assert.match(runtime, /^v24\./);
+  return result;
+}
+
 Deno.test({
   name: "Node 24 runs mod.ts and osc.ts by type stripping: every mode over nodeUdp, a close heard, OSC and pack",
   ignore: Boolean(missing),
   async fn() {
-    const { success, output } = await run(node24, ["e2e/node24/copied.ts"], { timeoutMs: 30_000 });
-    assert.ok(success, output);
-    const { runtime, ...result } = JSON.parse(output.split("\n").findLast((line) => line.startsWith("{")) ?? "{}");
-    assert.match(runtime, /^v24\./);
-    assert.deepEqual(result, {
+    assert.deepEqual(await underNode24("copied.ts"), {
       echoed: [...MODES].sort(),
       bigBytes: 5000,
       serverHeard: "closed",
@@ -42,11 +47,7 @@ Deno.test({
     "Node 24's own WebSocket (webSocket) and a ws server (webSocketServer), mod.ts as it is: every mode, no resends",
   ignore: Boolean(missing),
   async fn() {
-    const { success, output } = await run(node24, ["e2e/node24/websocket.mjs"], { timeoutMs: 30_000 });
-    assert.ok(success, output);
-    const { runtime, ...result } = JSON.parse(output.split("\n").findLast((line) => line.startsWith("{")) ?? "{}");
-    assert.match(runtime, /^v24\./);
-    assert.deepEqual(result, {
+    assert.deepEqual(await underNode24("websocket.mjs"), {
       echoed: [...MODES].sort(),
       bigBytes: 5000,
       serverHeard: "closed",
