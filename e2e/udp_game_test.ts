@@ -12,31 +12,47 @@ import { freeUdpPort, root, run } from "./tools.ts";
 Deno.test("examples/udp_game.ts: two players see each other move and hear each other's hello", async () => {
   const port = freeUdpPort();
   const flags = ["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/udp_game.ts"];
-  // The server runs until it is killed, once the players have left.
-  const stop = new AbortController();
+  // The server runs until it is killed, once the players have left. Its output is read as it comes, so that the
+  // test waits for what it prints (ready; both players gone), never for a fixed time a slow machine may not keep.
   const server = new Deno.Command(Deno.execPath(), {
     args: [...flags, String(port)],
     cwd: root,
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
-    signal: stop.signal,
-  }).output();
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
-  const [ann, bob] = await Promise.all(
-    ["ann", "bob"].map((name) => run(Deno.execPath(), [...flags, `127.0.0.1:${port}`, name], { timeoutMs: 30_000 })),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 500)); // for the goodbyes
-  stop.abort();
-  const { stdout, stderr } = await server;
-  const served = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
-  assert.ok(ann.success && bob.success, `a player failed:\n${ann.output}\n${bob.output}`);
-  for (const [name, other, { output }] of [["ann", "bob", ann], ["bob", "ann", bob]] as const) {
-    assert.match(output, new RegExp(`^${name} heard: p\\d says hello, ${other} here$`, "m"), output);
-    // Moving 2 a frame, the other is drawn 100 ms in the past somewhere along its way, never at 0.
-    assert.match(output, new RegExp(`^${name} at \\d+; sees p\\d at (?!0\\.0)\\d+\\.\\d$`, "m"), output);
-    assert.doesNotMatch(output, /disconnected/, output);
-    assert.match(served, new RegExp(`^p\\d says "hello, ${name} here"$`, "m"), served);
+  }).spawn();
+  let served = "";
+  const reading = Promise.all([server.stdout, server.stderr].map(async (stream) => {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) served += text;
+  }));
+  /** Waits until the server printed what `pattern` matches `count` times; fails past `ms`. */
+  const printed = async (what: string, pattern: RegExp, count: number, ms: number) => {
+    for (const deadline = Date.now() + ms; (served.match(pattern)?.length ?? 0) < count;) {
+      if (Date.now() > deadline) throw new Error(`the server did not print ${what} in ${ms} ms:\n${served}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  function check(ann: { success: boolean; output: string }, bob: { success: boolean; output: string }) {
+    assert.ok(ann.success && bob.success, `a player failed:\n${ann.output}\n${bob.output}`);
+    for (const [name, other, { output }] of [["ann", "bob", ann], ["bob", "ann", bob]] as const) {
+      assert.match(output, new RegExp(`^${name} heard: p\\d says hello, ${other} here$`, "m"), output);
+      // Moving 2 a frame, the other is drawn 100 ms in the past somewhere along its way, never at 0.
+      assert.match(output, new RegExp(`^${name} at \\d+; sees p\\d at (?!0\\.0)\\d+\\.\\d$`, "m"), output);
+      assert.doesNotMatch(output, /disconnected/, output);
+      assert.match(served, new RegExp(`^p\\d says "hello, ${name} here"$`, "m"), served);
+    }
+    assert.equal(served.match(/^p\d left \(closed\)$/gm)?.length, 2, served);
   }
-  assert.equal(served.match(/^p\d left \(closed\)$/gm)?.length, 2, served);
+  try {
+    await printed("that it is on", /^server on /gm, 1, 30_000);
+    const [ann, bob] = await Promise.all(
+      ["ann", "bob"].map((name) => run(Deno.execPath(), [...flags, `127.0.0.1:${port}`, name], { timeoutMs: 30_000 })),
+    );
+    await printed("both goodbyes", /^p\d left \(closed\)$/gm, 2, 10_000);
+    check(ann, bob);
+  } finally {
+    server.kill();
+    await server.status;
+    await reading;
+  }
 });
