@@ -25,10 +25,15 @@ Deno.test("examples/udp_game.ts: two players see each other move and hear each o
   const reading = Promise.all([server.stdout, server.stderr].map(async (stream) => {
     for await (const text of stream.pipeThrough(new TextDecoderStream())) served += text;
   }));
-  /** Waits until the server printed what `pattern` matches `count` times; fails past `ms`. */
-  const printed = async (what: string, pattern: RegExp, count: number, ms: number) => {
+  let exited = false;
+  const status = server.status.then((status) => (exited = true, status));
+  /** Waits until the server printed what `pattern` matches `count` times; fails past `ms`, or once it exited. */
+  const printed = async (what: string, pattern: RegExp, count: number, ms: number, players = "") => {
     for (const deadline = Date.now() + ms; (served.match(pattern)?.length ?? 0) < count;) {
-      if (Date.now() > deadline) throw new Error(`the server did not print ${what} in ${ms} ms:\n${served}`);
+      if (exited || Date.now() > deadline) {
+        const why = exited ? "before it exited" : `in ${ms} ms`;
+        throw new Error(`the server did not print ${what} ${why}:\n${served}${players}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
@@ -48,11 +53,12 @@ Deno.test("examples/udp_game.ts: two players see each other move and hear each o
     const [ann, bob] = await Promise.all(
       ["ann", "bob"].map((name) => run(Deno.execPath(), [...flags, `127.0.0.1:${port}`, name], { timeoutMs: 30_000 })),
     );
-    await printed("both goodbyes", /^p\d left \(closed\)$/gm, 2, 10_000);
+    const players = `\nann:\n${ann.output}\nbob:\n${bob.output}`;
+    await printed("both goodbyes", /^p\d left \(closed\)$/gm, 2, 10_000, players);
     check(ann, bob);
   } finally {
-    server.kill();
-    await server.status;
+    if (!exited) server.kill(); // killing a process that already exited throws, and would hide why it did
+    await status;
     await reading;
   }
 });

@@ -49,7 +49,7 @@ const MAX_PENDING_COMMANDS = 256;
  *
  * @typedef {object} View
  * @property {number | undefined} you your player's id, once the first snapshot came
- * @property {(PlayerState & { id: number }) | undefined} me your player, where your prediction puts it
+ * @property {(PlayerState & { id: number }) | undefined} me your player, between your last two predictions (a frame behind)
  * @property {(PlayerState & { id: number })[]} others the other players, interpolated at renderTime(now)
  * @property {Snapshot["items"]} items the items, from the newest snapshot
  */

@@ -1,0 +1,50 @@
+/**
+ * The arena's client (client.js) without a browser: an ArenaClient on a
+ * memoryNet, fed snapshots by a Host that stands in for the server, drawn on
+ * a display clock that does not keep step with its 60 Hz-ish timer.
+ */
+import assert from "node:assert/strict";
+import { Host, memoryNet } from "../../dist/mod.js";
+import { ArenaClient } from "./client.js";
+import { RIGHT, SPEED_PX_PER_S } from "./game.js";
+
+Deno.test("arena: your own player is drawn a step a display frame, never still nor two steps, never back on release", () => {
+  const net = memoryNet();
+  const server = new Host(net.socket("server"));
+  const client = new ArenaClient(Object.assign(net.socket("client"), { address: "server" }));
+  // The stand-in server: you at (400, 240), none of your commands applied (`ack` -1), so the prediction is all yours.
+  const snapshot = { players: { 1: { name: "ann", x: 400, y: 240, score: 0, hue: 0 } }, items: [], you: 1, ack: -1 };
+  const TIMER_MS = 16; // the page's timer, as a browser rounds 1000 / 60
+  const DRAW_MS = 1000 / 60; // the display's frames
+  const drawn: [at: number, x: number, held: boolean][] = [];
+  let nextDraw = 0;
+  for (let ms = 0; ms < 3000; ms++) {
+    const held = ms >= 1000 && ms < 2000;
+    if (ms % TIMER_MS === 0) {
+      if (server.peers.length && ms % (2 * TIMER_MS) === 0) server.peers[0].send(snapshot, { mode: "state" });
+      server.update();
+      while (server.poll());
+      client.frame(held ? RIGHT : 0, ms);
+    }
+    if (ms >= nextDraw) {
+      nextDraw += DRAW_MS;
+      const me = client.view(ms).me;
+      if (me && ms > 900) drawn.push([ms, me.x, held]);
+    }
+    net.advance(1);
+  }
+  const perDraw = SPEED_PX_PER_S * DRAW_MS / 1000; // 3.33 px
+  let moving = 0;
+  for (let i = 1; i < drawn.length; i++) {
+    const [at, x, held] = drawn[i];
+    const step = x - drawn[i - 1][1];
+    assert.ok(step >= 0, `at ${at} ms you stepped back ${step} px`);
+    // Held for the whole frame and the one before: a step of about one display frame's move.
+    if (held && drawn[i - 1][2] && drawn[i - 2]?.[2]) {
+      moving++;
+      assert.ok(step > 0.6 * perDraw && step < 1.4 * perDraw, `at ${at} ms a step of ${step} px, not about ${perDraw}`);
+    }
+  }
+  assert.ok(moving > 50, `${moving} frames checked while moving`);
+  assert.ok(drawn.at(-1)![1] > 400 + 0.9 * SPEED_PX_PER_S, `you went ${drawn.at(-1)![1] - 400} px in 1 s`);
+});
