@@ -234,7 +234,9 @@ async function runPlayers(first: number, count: number, address: string, webSock
       } else {
         for (let tries = 0; tries < 5; tries++) {
           const listed = await ask(lobby, { op: "list" });
-          const open = (listed?.rooms as RoomSummary[] ?? []).filter((room) => room.players < room.maxPlayers);
+          const open = (listed?.rooms as RoomSummary[] ?? []).filter((room) =>
+            !room.locked && room.players < room.maxPlayers
+          );
           if (open.length && await ask(lobby, { op: "join", room: open[index % open.length].id })) break;
           await sleep(50);
         }

@@ -80,7 +80,9 @@ export class ArenaLobby {
    */
   async enter(name, maxPlayers) {
     for (let tries = 1;; tries++) {
-      const room = (await this.rooms()).find((listed) => listed.name === name && listed.players < listed.maxPlayers);
+      const room = (await this.rooms()).find((listed) =>
+        listed.name === name && !listed.locked && listed.players < listed.maxPlayers
+      );
       try {
         const answer = await this.client.request(
           room ? { op: "join", room: room.id } : { op: "create", name, maxPlayers },

@@ -78,7 +78,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     return stop(1);
   }
   const { rooms } = await lobby.request({ op: "list" }) as { rooms: RoomSummary[] };
-  const open = rooms.find((listed) => listed.players < listed.maxPlayers);
+  const open = rooms.find((listed) => !listed.locked && listed.players < listed.maxPlayers);
   const room = open
     ? (await lobby.request({ op: "join", room: open.id }) as { room: Room }).room
     : (await lobby.request({ op: "create", name: `${name}'s room`, maxPlayers: 4, meta: { game: "jam" } }) as {

@@ -50,6 +50,8 @@ export interface Room {
   members: Member[];
   /** With a shared directory (kvStore): the id of the lobby process the host is connected to. */
   lobby?: string;
+  /** Set by `create`'s `password`: a join must give it. Kept in the directory, never sent to players. */
+  password?: string;
 }
 
 /** A room as `list` shows it: no member list, so that a list of 100 rooms stays a few KB. */
@@ -64,4 +66,6 @@ export interface RoomSummary {
   players: number;
   /** Free-form data the host attached. */
   meta: Record<string, unknown>;
+  /** True when a join needs the room's password. */
+  locked: boolean;
 }

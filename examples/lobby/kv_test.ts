@@ -71,7 +71,7 @@ Deno.test("lobbies on one KV: a player on B joins a room on A, A's host hears it
     const [host, guest] = clients.map(({ client }) => client);
     const { room } = await ask(0, { op: "create", name: "shared", maxPlayers: 4 }) as { room: Room };
     const { rooms } = await ask(1, { op: "list" }) as { rooms: RoomSummary[] };
-    assert.deepEqual(rooms, [{ id: room.id, name: "shared", maxPlayers: 4, players: 1, meta: {} }]);
+    assert.deepEqual(rooms, [{ id: room.id, name: "shared", maxPlayers: 4, players: 1, meta: {}, locked: false }]);
     const joined = await ask(1, { op: "join", room: room.id }) as { room: Room };
     assert.equal(joined.room.members.length, 2);
     const member = joined.room.members[1];

@@ -7,9 +7,9 @@
  *
  * | request (client → lobby)                                  | answer                                        |
  * | --------------------------------------------------------- | --------------------------------------------- |
- * | `{ op: "create", id, name, maxPlayers, meta? }`           | `{ op: "created", id, room, you, ticket }`    |
+ * | `{ op: "create", id, name, maxPlayers, meta?, password? }` | `{ op: "created", id, room, you, ticket }`    |
  * | `{ op: "list", id }`                                      | `{ op: "rooms", id, rooms }` (summaries)      |
- * | `{ op: "join", id, room }` (a room id)                    | `{ op: "joined", id, room, you, ticket }`     |
+ * | `{ op: "join", id, room, password? }` (a room id)         | `{ op: "joined", id, room, you, ticket }`     |
  * | `{ op: "leave", id }`                                     | `{ op: "left", id }`                          |
  * | `{ op: "relay", data, to?, mode? }`                       | none; members get `{ op: "relay", from, data }` |
  * | anything malformed, unknown or not allowed                | `{ op: "error", id, error }`: nothing changed |
@@ -241,6 +241,14 @@ function shown(value: unknown): string {
   return typeof value === "string"
     ? JSON.stringify(value.slice(0, 32)) + (value.length > 32 ? "…" : "")
     : `(${typeof value})`;
+}
+
+/** Longest room password. */
+const MAX_PASSWORD_LENGTH = 64;
+
+/** A room as its members hear it: without its password. */
+function shownRoom({ password: _, ...room }: Room): Room {
+  return room;
 }
 
 /** A control character (Unicode's Cc: U+0000 to U+001F and U+007F to U+009F). */
@@ -561,12 +569,12 @@ export class Lobby {
         return {
           op: "rooms",
           rooms: rooms.filter((room) => !shared || shared.alive(room.lobby!)).map((
-            { id, name, maxPlayers, members, meta },
-          ): RoomSummary => ({ id, name, maxPlayers, players: members.length, meta })),
+            { id, name, maxPlayers, members, meta, password },
+          ): RoomSummary => ({ id, name, maxPlayers, players: members.length, meta, locked: password !== undefined })),
         };
       }
       case "join":
-        return await this.#join(client, request.room as string);
+        return await this.#join(client, request.room as string, request.password);
       case "leave":
         if (!client.room) throw new Refused("Not in a room");
         await this.#leave(client, "");
@@ -581,7 +589,7 @@ export class Lobby {
 
   async #create(client: Client, request: Request): Promise<Record<string, unknown>> {
     const limits = this.#limits;
-    const { name, maxPlayers, meta = {} } = request;
+    const { name, maxPlayers, meta = {}, password } = request;
     // No control characters: a name goes into the log and every player's list. JSON quoting escapes only those under
     // U+0020, and U+009B is a terminal's CSI as much as ESC [ is: "\u009b2J" cleared xterm.js's screen (a review).
     if (typeof name !== "string" || !name || name.length > limits.maxNameLength || CONTROL.test(name)) {
@@ -592,6 +600,11 @@ export class Lobby {
     }
     if (typeof meta !== "object" || meta === null || Array.isArray(meta) || meta instanceof Uint8Array) {
       throw new Refused("meta must be an object");
+    }
+    if (
+      password !== undefined && !(typeof password === "string" && password && password.length <= MAX_PASSWORD_LENGTH)
+    ) {
+      throw new Refused(`password must be a string of 1 to ${MAX_PASSWORD_LENGTH} characters`);
     }
     const metaBytes = pack(meta).length;
     if (metaBytes > limits.maxMetaBytes) {
@@ -616,6 +629,7 @@ export class Lobby {
       members: [client.member],
     };
     if (this.#shared) room.lobby = this.#shared.lobby;
+    if (password !== undefined) room.password = password as string;
     const store = this.#store;
     // A store that counts its rooms answers at once; one that cannot is counted by listing them.
     const created = store.create
@@ -624,14 +638,17 @@ export class Lobby {
     if (!created) throw new Refused(`The lobby is full: ${limits.maxRooms} rooms`);
     this.#enter(client, room);
     this.#log(`room ${room.id} ${JSON.stringify(name)} created by ${this.#who(client)}: 1/${room.maxPlayers}`);
-    return { op: "created", room, you: client.member.id, ticket: client.ticket };
+    return { op: "created", room: shownRoom(room), you: client.member.id, ticket: client.ticket };
   }
 
-  async #join(client: Client, roomId: string): Promise<Record<string, unknown>> {
+  async #join(client: Client, roomId: string, password: unknown): Promise<Record<string, unknown>> {
     this.#mustBeOutside(client);
     const shared = this.#shared;
     const room = await this.#change(roomId, (room) => {
       if (shared && !shared.alive(room.lobby!)) throw new Refused(`No room ${shown(roomId)}`);
+      if (room.password !== undefined && password !== room.password) {
+        throw new Refused(`Room ${room.id} is locked: ${password === undefined ? "it needs a" : "wrong"} password`);
+      }
       if (room.members.length >= room.maxPlayers) {
         throw new Refused(`Room ${room.id} is full: ${room.maxPlayers} players`);
       }
@@ -641,7 +658,7 @@ export class Lobby {
     await this.#tell(room, { op: "member", room: room.id, member: client.member, joined: true }, client.member.id);
     this.#enter(client, room);
     this.#log(`${this.#who(client)} joined room ${room.id}: ${room.members.length}/${room.maxPlayers}`);
-    return { op: "joined", room, you: client.member.id, ticket: client.ticket };
+    return { op: "joined", room: shownRoom(room), you: client.member.id, ticket: client.ticket };
   }
 
   async #relay(client: Client, request: Request): Promise<void> {

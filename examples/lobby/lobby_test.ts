@@ -293,7 +293,7 @@ Deno.test("lobby on Deno KV: two lobbies on one KV file share one directory", as
       room: Room;
     };
     const { rooms } = await settle(players[1].client.request({ op: "list" })) as { rooms: RoomSummary[] };
-    assert.deepEqual(rooms, [{ id: room.id, name: "shared", maxPlayers: 4, players: 1, meta: {} }]);
+    assert.deepEqual(rooms, [{ id: room.id, name: "shared", maxPlayers: 4, players: 1, meta: {}, locked: false }]);
     const joined = await settle(players[1].client.request({ op: "join", room: room.id })) as { room: Room };
     assert.equal(joined.room.members.length, 2);
     const third = await settle(players[2].client.request({ op: "join", room: room.id })) as { room: Room };
@@ -831,4 +831,25 @@ Deno.test("lobby: a room name with a control character is refused: C1's CSI pass
   assert.match(String(player.sent[0].error), /none a control character/);
   assert.equal(lines.length, 1);
   assert.doesNotMatch(lines[0], /\p{Cc}/u);
+});
+
+Deno.test("lobby: a room with a password lists as locked, admits only a join with it, and never tells it", async () => {
+  const { players, until, ask } = world(3);
+  await until(() => players.every((player) => player.client.peer.state === "connected"));
+  await assert.rejects(ask(0, { op: "create", name: "friends", maxPlayers: 4, password: 7 }), /password must be/);
+  const created = await ask(0, { op: "create", name: "friends", maxPlayers: 4, password: "pizza" });
+  const room = created.room as Room;
+  assert.equal(room.password, undefined);
+  const { rooms } = await ask(1, { op: "list" }) as { rooms: RoomSummary[] };
+  assert.deepEqual(rooms.map(({ name, locked }) => [name, locked]), [["friends", true]]);
+  assert.equal(JSON.stringify(rooms).includes("pizza"), false);
+  await assert.rejects(ask(1, { op: "join", room: room.id }), /is locked: it needs a password/);
+  await assert.rejects(ask(1, { op: "join", room: room.id, password: "pasta" }), /is locked: wrong password/);
+  const joined = await ask(1, { op: "join", room: room.id, password: "pizza" });
+  assert.equal((joined.room as Room).password, undefined);
+  assert.equal((joined.room as Room).members.length, 2);
+  // A room without one stays open to all.
+  await ask(2, { op: "create", name: "open", maxPlayers: 2 });
+  const after = await ask(1, { op: "list" }) as { rooms: RoomSummary[] };
+  assert.deepEqual(after.rooms.map(({ name, locked }) => [name, locked]).sort(), [["friends", true], ["open", false]]);
 });
