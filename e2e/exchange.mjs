@@ -84,3 +84,21 @@ export async function exchange(server, client, address, options = {}) {
   server.close();
   return { echoed: [...echoed].sort(), bigBytes, serverHeard, clientEvents };
 }
+
+/**
+ * A `ws` package WebSocketServer on 127.0.0.1 (any free port) whose WebSockets `sockets` (a `webSocketServer()`)
+ * accepts, each at its peer's address and port. The class is passed in: this file runs in the browser too.
+ *
+ * @param {new (options: object) => any} WebSocketServer the ws package's class
+ * @param {{ accept(ws: unknown, address: string): void }} sockets
+ * @returns {Promise<any>} the server, listening
+ */
+export async function acceptingWsServer(WebSocketServer, sockets) {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((resolve) => wss.once("listening", resolve));
+  wss.on(
+    "connection",
+    (ws, request) => sockets.accept(ws, `${request.socket.remoteAddress}:${request.socket.remotePort}`),
+  );
+  return wss;
+}

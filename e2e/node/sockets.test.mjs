@@ -5,7 +5,7 @@ import dgram from "node:dgram";
 import { test } from "node:test";
 import { WebSocket, WebSocketServer } from "ws";
 import { Host, nodeUdp, webSocket, webSocketServer } from "../../dist/mod.js";
-import { exchange, MODES } from "../exchange.mjs";
+import { acceptingWsServer, exchange, MODES } from "../exchange.mjs";
 
 const expected = { echoed: [...MODES].sort(), bigBytes: 5000, serverHeard: "closed" };
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
@@ -30,12 +30,7 @@ test("two Hosts over nodeUdp exchange every mode, and a Host.close() is heard as
 
 test("a ws server (webSocketServer) and a ws client (webSocket) exchange every mode, and a Host.close() is heard as closed", async () => {
   const sockets = webSocketServer();
-  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-  await new Promise((resolve) => wss.once("listening", resolve));
-  wss.on(
-    "connection",
-    (ws, request) => sockets.accept(ws, `${request.socket.remoteAddress}:${request.socket.remotePort}`),
-  );
+  const wss = await acceptingWsServer(WebSocketServer, sockets);
   const socket = webSocket(new WebSocket(`ws://127.0.0.1:${wss.address().port}/`));
   const server = new Host(sockets);
   const client = new Host(socket);

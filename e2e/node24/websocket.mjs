@@ -3,15 +3,10 @@
 // Host.close() heard as "closed", with no resends over the reliable socket. Prints one JSON line with the result.
 import { WebSocket as WsWebSocket, WebSocketServer } from "ws";
 import { Host, webSocket, webSocketServer } from "../../mod.ts";
-import { exchange } from "../exchange.mjs";
+import { acceptingWsServer, exchange } from "../exchange.mjs";
 
 const sockets = webSocketServer();
-const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-await new Promise((resolve) => wss.once("listening", resolve));
-wss.on(
-  "connection",
-  (ws, request) => sockets.accept(ws, `${request.socket.remoteAddress}:${request.socket.remotePort}`),
-);
+const wss = await acceptingWsServer(WebSocketServer, sockets);
 const browserLike = new WebSocket(`ws://127.0.0.1:${wss.address().port}/`);
 const socket = webSocket(browserLike);
 const server = new Host(sockets);
