@@ -195,9 +195,16 @@ async function listRooms() {
   const rooms = await lobby.rooms().catch(() => []);
   list.replaceChildren(...rooms.map((other) => {
     const item = document.createElement("li");
+    const text = `${other.name} (${other.players}/${other.maxPlayers})`;
+    // A locked room takes a password, which this page has no field for: listed, but with no link (entering by its
+    // name would open another room of that name, as `enter` passes over locked rooms).
+    if (other.locked) {
+      item.textContent = `${text} 🔒`;
+      return item;
+    }
     const link = document.createElement("a");
     link.href = roomAddress(other.name);
-    link.textContent = `${other.name} (${other.players}/${other.maxPlayers})`;
+    link.textContent = text;
     if (other.id === roomId) link.className = "here";
     item.append(link);
     return item;
