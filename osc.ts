@@ -583,6 +583,11 @@ export function decodeOsc(bytes: Uint8Array): OscMessage | OscBundle {
     // OSC 1.0 asks receivers to accept a message without a type tag string, from older senders.
     if (offset === end) return { address, types: "", args: [] };
     const tagsAt = offset;
+    // Arguments with no type tag string before them (older senders: raw int32s after the address) read as an empty
+    // tag string with nonzero padding, which named a byte and not the cause.
+    if (input[offset] !== 0x2c) {
+      malformed('no type tag string after the address (one starts with ","), so its arguments cannot be read');
+    }
     const types = readString(end, "the type tag string");
     // Checked before any argument is read: an unknown tag has an unknown size.
     if (!OSC_TYPE_TAG_STRING.test(types)) {

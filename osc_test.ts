@@ -328,7 +328,13 @@ const MALFORMED: { name: string; bytes: number[]; error: "RangeError" | "TypeErr
     name: "a type tag string without its comma",
     bytes: ascii("/a\0\0if\0\0"),
     error: "RangeError",
-    message: 'a type tag string that is not "," then tags from ifsbhdtTFNIcrmS and [ ] at byte 4',
+    message: 'no type tag string after the address (one starts with ","), so its arguments cannot be read at byte 4',
+  },
+  {
+    name: "arguments with no type tag string (an int32 60 after the address)",
+    bytes: [...ascii("/a\0\0"), 0, 0, 0, 60],
+    error: "RangeError",
+    message: 'no type tag string after the address (one starts with ","), so its arguments cannot be read at byte 4',
   },
   {
     name: "a type tag string with no NUL",
