@@ -30,8 +30,8 @@
  */
 const MAX_DEPTH = 256;
 /**
- * A new pack buffer is at least this large (else twice the message begun plus the bytes asked for); many small
- * messages share one.
+ * A new pack buffer is this large, or twice the message begun and the bytes asked for together when that is more;
+ * many small messages share one.
  */
 const PACK_CHUNK_BYTES = 8192;
 /**
@@ -52,10 +52,11 @@ const SENT_PACKET_SLOTS = 1024;
 /**
  * How far a packet's sequence may be ahead of the latest received, and its ack behind this side's next: past it, a
  * packet is dropped. An honest sender goes far: one whose link goes dark forgets its flight each resend time, sends a
- * new window (halved, at least 32 packets) and a probe every ACK_DELAY_MS. In a bulk transfer it sent over 1,024
- * packets in 1.5 s of darkness, and with SENT_PACKET_SLOTS as this bound every packet after it was refused, both ways,
- * until `"timeout"` (a review, 2026-12-03). After its first window it sends about 31 a second (at 60 updates a
- * second): this bound lasts minutes of darkness, and stays far under 32,768, the distance the tag's laps tell apart
+ * new window (halved, at least 32 packets) and a probe every ACK_DELAY_MS; the time between forgets doubles, up to
+ * MAX_RESEND_MS. In a bulk transfer it sent over 1,024 packets in 1.5 s of darkness, and with SENT_PACKET_SLOTS as
+ * this bound every packet after it was refused, both ways, until `"timeout"` (a review, 2026-12-03). After its first
+ * windows it sends about 40 a second (at 60 updates a second, probes and a 32-packet window every 3 s): this bound
+ * lasts about 6 minutes of darkness, and stays far under 32,768, the distance the tag's laps tell apart
  * (see Connection's receive).
  */
 const MAX_SEQUENCE_JUMP = 16 * SENT_PACKET_SLOTS;
@@ -84,8 +85,9 @@ const ACK_DELAY_MS = 33;
  */
 const ACK_EVERY_PACKETS = 16;
 /**
- * An idle connection sends an empty packet this often, so the other side does not time it out; three times
- * in `timeout` when that is shorter (a timeout of 500 ms once dropped every idle peer).
+ * An idle connection sends a packet with no messages (clock frames may ride in it) this often, so the other side
+ * does not time it out; every quarter of `timeout` when that is sooner (a timeout of 500 ms once dropped every idle
+ * peer).
  */
 const KEEPALIVE_MS = 1000;
 /**
@@ -200,7 +202,7 @@ const REFUSED_PROTOCOL = 1; // the HELLO named another protocol
 const DATA = 0x80; // | ack-bit bytes present (bits 0-3) | WIDE_ACK | CLOSING | ACK_ONLY
 const WIDE_ACK = 0x10; // how far the ack is behind the sequence takes 2 bytes, not 1
 const CLOSING = 0x20; // the sender has disconnected
-const ACK_ONLY = 0x40; // an empty packet that took no sequence number: not acked back, or two idle peers would ack forever
+const ACK_ONLY = 0x40; // no message pieces (clock frames may ride), no sequence number: not acked back, or two idle peers would ack forever
 
 // A frame's first byte: mode in bits 0-1, then HAS_CHANNEL, FRAGMENT, and the
 // length in bits 4-7: 0 to 13, or 15 for 14 plus a varint that follows, or NEXT.
@@ -471,9 +473,11 @@ export interface Peer {
    * @param options the mode (default `"reliable"`) and channel (default 0)
    * @returns true when queued; false, and nothing queued, when the peer is `"disconnecting"` or `"disconnected"`
    *   (it may have left in the last `update`, before the game polled its `"disconnect"`). A `"state"` sent while an
-   *   older state has begun to leave, and that takes no fewer pieces than it has left, is skipped, as if lost: true.
-   * @throws {RangeError} for an unknown mode or channel, a message over the size limit, a full send queue, or an
-   *   `at` that is no finite number or more than `timeout` ahead
+   *   older state has begun to leave, and whose bytes (with an 11-byte head) fill as many pieces as the older has
+   *   left, or more, is skipped, as if lost: true.
+   * @throws {RangeError} for an unknown mode or channel, a message over the size limit, a full send queue, an
+   *   `at` that is no finite number or more than `timeout` ahead, or a value pack refuses as out of range (a bigint
+   *   beyond 64 bits, an invalid Date, a bad Extension)
    * @throws {TypeError} for a value pack cannot take, or for options that are no object (a mode or a channel in
    *   their place: `send(value, { mode: "unreliable" })`, not `send(value, "unreliable")`)
    */
@@ -533,7 +537,8 @@ export type SocketEvent =
 export interface HostOptions {
   /**
    * Most peers at once (default 64), connecting, connected or disconnecting, the Host's own `connect()` peers
-   * included, and one that ended while its goodbyes still go (at most 10 updates, until one is acked): a peer
+   * included, and one that ended while its goodbyes still go (10 at most, one an update and at least 16 ms apart:
+   * about 150 ms at 60 updates a second or slower, more updates at a faster rate, until one is acked): a peer
    * connecting past it is refused with reason `"full"`; `connect()` itself is never refused by it.
    */
   maxPeers?: number;
@@ -596,15 +601,16 @@ export interface HostOptions {
   /**
    * Packets a peer may send per `update`. Over UDP (default 1024, the most) a cap under the congestion window,
    * which paces by acks and loss. Over a reliable socket (WebSocket: no acks, no window) default 8, so that its
-   * own unbounded buffer does not take all: with 1200-byte packets at 60 updates a second, about 560 KB/s, and
+   * own unbounded buffer does not take all: with 1200-byte packets at 60 updates a second, about 576 KB/s, and
    * past it `send` throws at `maxQueuedBytes`.
    */
   packetsPerUpdate?: number;
   /** In async mode (`for await`), ms between updates (default 16). */
   tickMs?: number;
   /**
-   * Timed messages (`send(value, { at })`) waiting for their time, over all peers (default 4096); more are
-   * dropped and counted. A peer's `"disconnect"` waiting behind its last one takes no place of its own.
+   * Timed messages (`send(value, { at })`) waiting for their time, over all peers (default 4096): past it, a peer
+   * with half of them or more waiting has its further ones dropped and counted, and the others' still go in, up to
+   * twice it (as `maxEvents`). A peer's `"disconnect"` waiting behind its last one takes no place of its own.
    */
   maxTimedMessages?: number;
 }
@@ -711,7 +717,7 @@ class ByteReader {
     return this.#fail();
   }
 
-  /** True until a read fails (past the end, or a varint longer than its shortest form): #fail clears it. */
+  /** True until a read fails (past the end, a varint longer than its shortest form or than 4 bytes): #fail clears it. */
   ok = true;
   #fail(): number {
     this.ok = false;
@@ -866,7 +872,7 @@ function putString(value: string): void {
 
 function write(value: unknown, depth: number): void {
   switch (typeof value) {
-    // The cases return, so their order is free: strings first (every key of a map is one), a bigint beside the number
+    // The cases return, so their order is free: strings first (every key of a plain object is one), a bigint beside the number
     // case that hands it a large integer.
     case "string":
       return putString(value);
@@ -964,8 +970,9 @@ function putLength(length: number, type8: number, fixType?: number, fixLimit = 0
 /**
  * A pack error, told where in the value it happened: on its way out, each
  * array or map around the bad value puts its step in front of the path
- * (`"Cannot pack a function at .player.onHit"`). A getter's own errors, and
- * nesting past MAX_DEPTH (a cycle's path is as long as the limit), pass as they are.
+ * (`"Cannot pack a function at .player.onHit"`). Errors whose message does not
+ * begin "Cannot pack" (a getter's own), and nesting past MAX_DEPTH (a cycle's
+ * path is as long as the limit), pass as they are.
  * `key` is the array index or map key the error came from.
  */
 function located(key: unknown, error: unknown): unknown {
@@ -979,7 +986,8 @@ function located(key: unknown, error: unknown): unknown {
 }
 
 /**
- * Encodes a value as MessagePack bytes, each value in its smallest encoding.
+ * Encodes a value as MessagePack bytes: integers and lengths in their smallest
+ * form, other numbers as float 64, bigints as 64-bit integers.
  *
  * | JavaScript | MessagePack |
  * |---|---|
@@ -1232,8 +1240,9 @@ const sequenceAhead = (a: number, b: number): number => (a - b) << 16 >> 16;
 
 // ─── Packets ────────────────────────────────────────────────────────────────
 // Pure codecs over plain values: the handshake datagram, the tag that ends a
-// data packet, its header and its frames. Each has one encoding; a reader
-// refuses any other.
+// data packet, its header and its frames. A header and a frame each have one
+// encoding, and their readers refuse any other; a handshake's reader checks
+// its length and kind, and the Host reads the words it needs.
 
 /** A handshake datagram: its kind (HELLO, CHALLENGE, REFUSED), then three 32-bit words. */
 const writeHandshake = (kind: number, first: number, second: number, third = 0): Uint8Array =>
@@ -1378,7 +1387,7 @@ interface Frame {
   channel: number;
   /** Reliable (0) to UNRELIABLE, or STATE (a snapshot), or CONTROL (clock sync: `fragment` says which). */
   mode: number;
-  /** The message sequence in its stream; 0 for unreliable and control frames. */
+  /** The piece's sequence in its stream (each piece of a message takes its own); 0 for unreliable and control frames. */
   sequence: number;
   /** A fragment's index × 2, plus 1 for the last; a whole message is 1 (index 0 and the last). */
   fragment: number;
@@ -1454,7 +1463,7 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
  * frame comes first), or undefined when it is truncated or not in the one
  * form writeFrame gives: a NEXT that follows no frame of its stream or has the
  * channel bit, a frame in full where NEXT applies, a channel byte of 0, a
- * fragment flag on a whole reliable message, a control frame of
+ * fragment flag on a whole reliable or unordered message, a control frame of
  * an unknown kind or of another length than its kind's, on a channel or
  * timed, a TIMED frame that times nothing or at no finite time, an overlong
  * varint.
@@ -1499,13 +1508,14 @@ interface Outgoing extends Frame {
    */
   sends: number;
   /**
-   * Copies in flight since it was last due: each resend rides along again as a new piece does. Set when it is first
-   * sent, as resendAt: absent before, and read only of pieces sent (update's, of #inFlight).
+   * Copies in flight since it was last due: each resend rides along again as a new piece does. Set to 1 at each send
+   * when due (its first and each resend), as resendAt is: absent before it was first sent, and read only of pieces
+   * in flight (#inFlight).
    */
   copies?: number;
   /** When it was last sent, ms (read only once it was, by takePlanned: absent before). */
   sentAt?: number;
-  /** When it is due again if still not acked, ms (set when first sent: see copies). */
+  /** When it is due again if still not acked, ms (set at each send when due, see copies; `now` when found lost). */
   resendAt?: number;
   /**
    * Nothing more to do: acked; or sent, for a piece that is never resent (sequenced, unreliable, state, or anything
@@ -1563,7 +1573,7 @@ class Stream {
   waitingSince = Infinity;
   /** The first sequence not held, as accept() last found it: the one the stream waits for. */
   #firstMissing = 0;
-  /** The newest sequenced message received: a lossy mode's receiving, as the snapshots are a STATE stream's. */
+  /** Sequenced mode only: the newest sequence received; an older one is dropped. */
   #newest = 0xffff; // just behind 0: the first sequenced message is newer
   /** A STATE stream's snapshots, sent and received (made on first use: `declare` emits no field for it). */
   declare snapshots?: Snapshots;
@@ -1773,7 +1783,8 @@ class Stream {
    * Host's thread a datagram. A state stream lets go of pieces that wait, so
    * what was found may not stay: it looks from the first each time. A packet
    * carries at most `channels` + 1 state pieces and a look is at most a few
-   * hundred long (about 770 when two pieces far apart hold the ends), so a
+   * hundred map reads long (about 770, three for each of 255 pieces, when two
+   * pieces far apart hold the ends), so a
    * packet costs little; a state of n pieces in order costs n²/2 map reads
    * (33,660 for 255 pieces, 300 KB: under a millisecond more).
    */
@@ -1888,7 +1899,10 @@ class Connection implements Peer {
    * Infinity once ended (see end).
    */
   #lastReceivedAt: number;
-  /** The streams by number (channel << 3 | mode), and in the order made, which packets take turns in: end() clears both. */
+  /**
+   * The streams by number (channel << 3 | mode), and in the order packets take turns in: the order made, then the one
+   * that went first moves to the back every few packets (see #nextPacket). end() clears both.
+   */
   #streams = new Map<number, Stream>();
   #streamList: Stream[] = [];
   /**
@@ -1990,8 +2004,8 @@ class Connection implements Peer {
 
   /**
    * True when a HELLO of `nonce` from this connection's address is not to replace it. Both Hosts connecting to each
-   * other at once: the one of the smaller nonce takes the other's HELLO, the other keeps its own connect() (each
-   * ends its own, the keys never matched). Kept while connecting only, a HELLO the other sent before it took this
+   * other at once: the one of the smaller nonce drops its own connect() (its game hears `"closed"`) and answers the
+   * other's HELLO; the other keeps its own connect() and ignores the HELLO. Kept while connecting only, a HELLO the other sent before it took this
    * one's that came late (jitter) ended the connection both kept, for a ghost of keys the other no longer has, and
    * both timed out (60 ms of jitter: 24 runs of 200; a review, 2026-12-03). Kept in any state, a peer restarted at
    * the same address and port whose new nonce was the smaller waited for its old self's timeout, and its own
@@ -2093,7 +2107,8 @@ class Connection implements Peer {
    * Takes one data packet. Parses all of it and checks it before applying
    * any of it: returns false for a packet invalid or refused, to be counted,
    * which changed nothing (but over a reliable socket, where nothing would
-   * resend it, a packet refused for a bound ends the connection); true for
+   * resend it, a packet refused for the bound on held bytes or on events ends
+   * the connection); true for
    * one taken, or one that arrived before (a duplicate, counted here).
    */
   receive(datagram: Uint8Array, now: number): boolean {
@@ -2486,8 +2501,8 @@ class Connection implements Peer {
           quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 4))
       ) return undefined;
     }
-    // Clock sync rides in the first packet, of any update, with room for the most it takes (a request and an answer,
-    // 37 bytes): offered the first packet of an update only, it never rode while a state's pieces filled that one,
+    // Clock frames ride in the first packet, in any update, that has room left for the most they take (a request and
+    // an answer, 37 bytes): offered the first packet of an update only, it never rode while a state's pieces filled that one,
     // and a peer sending states of more than a packet every update was never synced (a review, 2026-12-03). It never
     // sends a packet of its own: traffic, acks and keepalives carry it, not an ack that cannot wait (see mustAck): a
     // peer that sends nothing and is sent more than ACK_EVERY_PACKETS packets an update (a state of 20 KB an update)
@@ -2676,7 +2691,7 @@ class Connection implements Peer {
     const stream = this.#stream(channel << 3 | modeIndex);
     // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
     // head at most): now a state may change what is queued. A newer one supersedes an older one not begun, or one
-    // begun with more pieces left than it takes; else it is skipped (see Stream.dropUnsent).
+    // begun with more pieces left than its bytes and that head fill; else it is skipped (see Stream.dropUnsent).
     if (modeIndex == STATE) {
       // At most this many pieces, a head of up to 11 bytes included (whole, or a delta when shorter).
       const dropped = stream.dropUnsent((payload.length + 11) / pieceBytes);
@@ -2985,7 +3000,7 @@ export class Host {
         // review, 2026-12-02); refused as full, a player who joined while the server stalled ended for good.
         connection?.end("closed"); // the same address, a new nonce: the old connection is gone
         // Every peer in the table counts, one leaving (disconnecting) or saying goodbye too, until it is gone (at most
-        // CLOSING_ATTEMPTS updates after it ended): memory stays bounded by maxPeers. The one from this address, ended
+        // CLOSING_ATTEMPTS goodbyes after it ended, CLOSING_SPACING_MS apart or more): memory stays bounded by maxPeers. The one from this address, ended
         // just above, makes way for the new one. Counted, not scanned: a scan of the table for each peer made 4,096
         // players connecting at once (a server restarted) a stall of 165 ms, 23 ms at 1,024 (a review, 2026-12-04).
         if (this.#connections.size - +!!connection >= this.#config.maxPeers) {
@@ -3055,8 +3070,9 @@ export class Host {
    * the other Host keeps nothing yet), then closes the socket. `poll()` hands
    * out nothing after it. One burst of loss can take every copy (43 of 1,000
    * seeded goodbyes on a link of 1% bursts of 8): where the game can wait, call
-   * `disconnect()` on each peer and `update()` for about 10 frames first: those
-   * goodbyes go once a frame until acked, 10 at most (5 of 1,000 lost there).
+   * `disconnect()` on each peer and `update()` for about 160 ms first: those
+   * goodbyes go at most once an update and at least 16 ms apart until acked,
+   * 10 at most (5 of 1,000 lost there).
    */
   close(): void {
     if (this.#closed) return;
@@ -3487,7 +3503,9 @@ function link(options: LinkOptions = {}): (size: number) => number[] {
 }
 
 /**
- * An in-memory network where every datagram crosses the same simulated link,
+ * An in-memory network where every datagram crosses one simulated link (one
+ * sequence of random numbers for every pair and both directions) unless
+ * `net.link` gives a direction its own,
  * on a virtual clock: tests and rehearsals run deterministically and never
  * sleep. A test drives time itself: call each Host's `update()`, then
  * `net.advance(ms)` to deliver what is due by then, and repeat.
@@ -3662,7 +3680,7 @@ function udpSocket(runtime: {
   return {
     send(data, to) {
       // `to`, `"127.0.0.1:4000"` or `"[::1]:4000"`, split into IP and port right here (a helper's array cost every
-      // send an allocation); a RangeError names a malformed one. A name is malformed: the answers come from its IP,
+      // send one more allocation than the match's); a RangeError names a malformed one. A name is malformed: the answers come from its IP,
       // which the Host knows as no peer (`"localhost:7000"` timed out, silently). So is 0.0.0.0, or ::, where a
       // server listens: its answers come from 127.0.0.1 (a newcomer's first game timed out).
       const match = /^(?:\[([\da-f.:]+)\]|([\d.]+)):(\d{1,5})$/i.exec(to);
