@@ -89,6 +89,18 @@ Deno.test("the README's room server and returning player: rooms hear their own, 
     assert.deepEqual(heard.bob.slice(1), [{ t: "said", name: "ada", text: "hello red" }]);
     assert.deepEqual(heard.cy.slice(1), []);
 
+    // A player that sends a text past what the server passes on (300 KB): the server lets it be, and goes on.
+    heard.eve = [];
+    const eve = join(url("eve", "red"), (message: Message) => heard.eve.push(message));
+    players.push(eve);
+    await until("eve's welcome", () => welcomes("eve") === 1, 10_000, log);
+    assert.ok(eve.say("x".repeat(300_000)));
+    assert.ok(eve.say("short"));
+    await until("ada hearing eve", () => heard.ada.some((message) => message.text === "short"), 10_000, log);
+    eve.leave();
+    await until("eve's leaving", () => heard.ada.some((message) => message.t === "left"), 10_000, log);
+    assert.ok(!heard.ada.some((message) => (message.text?.length ?? 0) > 200), "a long text was passed on");
+
     // The server goes away and comes back on the same port: each player hears "disconnect", and joins again.
     server.child.kill();
     await server.done;
