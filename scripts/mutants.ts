@@ -1697,7 +1697,19 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a stream never lets go of the pieces acked at the front of its queue",
-    edits: [["if (front * 2 > pending.length && front > 1024) {", "if (false) {"]],
+    edits: [["if (front * 2 > pending.length) {", "if (false) {"]],
+  },
+  {
+    name:
+      "a stream lets go of the done pieces at its front only once 1,024 are done: a peer holds its last 1,023 messages",
+    edits: [["if (front * 2 > pending.length) {", "if (front * 2 > pending.length && front > 1024) {"]],
+  },
+  {
+    name: "pack counts a level of nesting at every object, a Date or bytes too: what unpack returns 256 deep throws",
+    edits: [[
+      "      if (value instanceof Date) {\n        putDate(value);",
+      '      if (++depth > MAX_DEPTH) throw new TypeError("nesting deeper");\n      if (value instanceof Date) {\n        putDate(value);',
+    ]],
   },
   {
     name: "an RTT sample may be 0, which reads as no sample: a resend on a round trip within one ms waits 200 ms",
