@@ -209,9 +209,11 @@ export interface Peer {
      * @param options the mode (default `"reliable"`) and channel (default 0)
      * @returns true when queued; false, and nothing queued, when the peer is `"disconnecting"` or `"disconnected"`
      *   (it may have left in the last `update`, before the game polled its `"disconnect"`). A `"state"` sent while an
-     *   older state has begun to leave, and that takes no fewer pieces than it has left, is skipped, as if lost: true.
-     * @throws {RangeError} for an unknown mode or channel, a message over the size limit, a full send queue, or an
-     *   `at` that is no finite number or more than `timeout` ahead
+     *   older state has begun to leave, and whose bytes (with an 11-byte head) fill as many pieces as the older has
+     *   left, or more, is skipped, as if lost: true.
+     * @throws {RangeError} for an unknown mode or channel, a message over the size limit, a full send queue, an
+     *   `at` that is no finite number or more than `timeout` ahead, or a value pack refuses as out of range (a bigint
+     *   beyond 64 bits, an invalid Date, a bad Extension)
      * @throws {TypeError} for a value pack cannot take, or for options that are no object (a mode or a channel in
      *   their place: `send(value, { mode: "unreliable" })`, not `send(value, "unreliable")`)
      */
@@ -273,7 +275,8 @@ export type SocketEvent = {
 export interface HostOptions {
     /**
      * Most peers at once (default 64), connecting, connected or disconnecting, the Host's own `connect()` peers
-     * included, and one that ended while its goodbyes still go (at most 10 updates, until one is acked): a peer
+     * included, and one that ended while its goodbyes still go (10 at most, one an update and at least 16 ms apart:
+     * about 150 ms at 60 updates a second or slower, more updates at a faster rate, until one is acked): a peer
      * connecting past it is refused with reason `"full"`; `connect()` itself is never refused by it.
      */
     maxPeers?: number;
@@ -336,15 +339,16 @@ export interface HostOptions {
     /**
      * Packets a peer may send per `update`. Over UDP (default 1024, the most) a cap under the congestion window,
      * which paces by acks and loss. Over a reliable socket (WebSocket: no acks, no window) default 8, so that its
-     * own unbounded buffer does not take all: with 1200-byte packets at 60 updates a second, about 560 KB/s, and
+     * own unbounded buffer does not take all: with 1200-byte packets at 60 updates a second, about 576 KB/s, and
      * past it `send` throws at `maxQueuedBytes`.
      */
     packetsPerUpdate?: number;
     /** In async mode (`for await`), ms between updates (default 16). */
     tickMs?: number;
     /**
-     * Timed messages (`send(value, { at })`) waiting for their time, over all peers (default 4096); more are
-     * dropped and counted. A peer's `"disconnect"` waiting behind its last one takes no place of its own.
+     * Timed messages (`send(value, { at })`) waiting for their time, over all peers (default 4096): past it, a peer
+     * with half of them or more waiting has its further ones dropped and counted, and the others' still go in, up to
+     * twice it (as `maxEvents`). A peer's `"disconnect"` waiting behind its last one takes no place of its own.
      */
     maxTimedMessages?: number;
 }
@@ -401,7 +405,8 @@ export interface MemoryNet {
     link(from: string, to: string, options?: LinkOptions): void;
 }
 /**
- * Encodes a value as MessagePack bytes, each value in its smallest encoding.
+ * Encodes a value as MessagePack bytes: integers and lengths in their smallest
+ * form, other numbers as float 64, bigints as 64-bit integers.
  *
  * | JavaScript | MessagePack |
  * |---|---|
@@ -540,8 +545,9 @@ export declare class Host {
      * the other Host keeps nothing yet), then closes the socket. `poll()` hands
      * out nothing after it. One burst of loss can take every copy (43 of 1,000
      * seeded goodbyes on a link of 1% bursts of 8): where the game can wait, call
-     * `disconnect()` on each peer and `update()` for about 10 frames first: those
-     * goodbyes go once a frame until acked, 10 at most (5 of 1,000 lost there).
+     * `disconnect()` on each peer and `update()` for about 160 ms first: those
+     * goodbyes go at most once an update and at least 16 ms apart until acked,
+     * 10 at most (5 of 1,000 lost there).
      */
     close(): void;
 }
@@ -630,7 +636,9 @@ export declare class Timeline<T> {
     add(time: number, state: T): void;
 }
 /**
- * An in-memory network where every datagram crosses the same simulated link,
+ * An in-memory network where every datagram crosses one simulated link (one
+ * sequence of random numbers for every pair and both directions) unless
+ * `net.link` gives a direction its own,
  * on a virtual clock: tests and rehearsals run deterministically and never
  * sleep. A test drives time itself: call each Host's `update()`, then
  * `net.advance(ms)` to deliver what is due by then, and repeat.
@@ -659,6 +667,12 @@ export declare function memoryNet(options?: LinkOptions): MemoryNet;
  * other end's socket too, or wrap this one's `listen` as examples/arena's
  * `badLink` does. The result keeps `reliable` and `now`, not an adapter's
  * `address`: connect to the wrapped socket's.
+ * In front of a reliable socket (a WebSocket) give it `latencyMs` and
+ * `duplicate` alone: a WebSocket never loses or reorders, and its Host resends
+ * nothing, so a reliable message the link loses (`loss`, `burstLoss`, `mtu`),
+ * or delivers 32 packets or more behind a later one (`jitterMs`, `reorder`), is
+ * lost for good and its channel stalls until `"timeout"`; sequenced,
+ * unreliable and `"state"` messages bear it, as the arena's page shows.
  * The socket sends later, from a timer: what it throws then (a malformed
  * address, too) reaches the Host as a fault, counted in `socketErrors`.
  * `close()` closes the socket once the datagrams on their timers have gone.
