@@ -1,8 +1,9 @@
 /**
- * The README's room server and its player that comes back (the ```ts block
- * after "**A room server.**" and the ```js block after "**A player that comes
- * back.**"), read from README.md as they are and run: the server as a Deno
- * process on 127.0.0.1, three players in this process over Deno's WebSocket.
+ * The README's room server and its player that comes back (the TypeScript
+ * block after "**A room server.**" and the JavaScript block after "**A player
+ * that comes back.**"), read from README.md as they are and run: the server as
+ * a Deno process on 127.0.0.1, four players in this process over Deno's
+ * WebSocket, one of them hostile.
  * Only the server's port (8000, for a free one) and the two imports (for this
  * repository's mod.ts and dist/mod.js) are swapped, and a `document` that is
  * never hidden stands in for the page's.
