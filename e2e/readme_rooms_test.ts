@@ -4,13 +4,16 @@
  * that comes back.**"), read from README.md as they are and run: the server as
  * a Deno process on 127.0.0.1, four players in this process over Deno's
  * WebSocket, one of them hostile.
- * Only the server's port (8000, for a free one) and the two imports (for this
- * repository's mod.ts and dist/mod.js) are swapped, and a `document` that is
- * never hidden stands in for the page's.
+ * The README's page (index.html), served by the server, joins too, in headless
+ * Chromium. The files are laid out as the README says (mod.ts and mod.js from
+ * this repository beside them); only the server's port is swapped (8000, for
+ * a free one), and in Deno a `document` that is never hidden stands in for a
+ * page's.
  *
  * @module
  */
 import assert from "node:assert/strict";
+import { launchChromium, missingBrowser } from "./chromium.ts";
 import { readmeBlock, root } from "./tools.ts";
 
 /** A TCP port nothing listens on now. */
@@ -21,9 +24,18 @@ function freeTcpPort(): number {
   return port;
 }
 
-/** Waits until `done()` holds; fails past `ms` with `what` and the players' messages. */
-async function until(what: string, done: () => boolean, ms: number, heard: () => string): Promise<void> {
-  for (const deadline = Date.now() + ms; !done();) {
+/**
+ * Waits until `done()` holds, calling `poll` (a read of the page) before each look; fails past `ms` with `what` and the
+ * players' messages.
+ */
+async function until(
+  what: string,
+  done: () => boolean,
+  ms: number,
+  heard: () => string,
+  poll?: () => Promise<unknown>,
+): Promise<void> {
+  for (const deadline = Date.now() + ms; (await poll?.(), !done());) {
     if (Date.now() > deadline) throw new Error(`${what} did not happen in ${ms} ms; the players heard:\n${heard()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -36,22 +48,22 @@ Deno.test("the README's room server and returning player: rooms hear their own, 
   const readme = await Deno.readTextFile(`${root}README.md`);
   const serverCode = readmeBlock(readme, "**A room server.**", "ts");
   const playerCode = readmeBlock(readme, "**A player that comes back.**", "js");
-  // Each swap must find its text: a README that drops one fails here, not with a program that connects nowhere.
-  assert.equal(serverCode.split('from "./mod.ts"').length, 2, 'the server imports "./mod.ts" once');
+  const pageCode = readmeBlock(readme, "The page, index.html:", "html");
+  // The one swap must find its text: a README that drops it fails here, not with a program that listens elsewhere.
   assert.equal(serverCode.split("port: 8000").length, 2, "the server listens on port 8000 once");
-  assert.equal(playerCode.split('from "./mod.js"').length, 2, 'the player imports "./mod.js" once');
   const port = freeTcpPort();
-  const serverFile = await Deno.makeTempFile({ suffix: ".ts" });
-  const playerFile = await Deno.makeTempFile({ suffix: ".js" });
-  await Deno.writeTextFile(
-    serverFile,
-    serverCode.replace('from "./mod.ts"', `from "${root}mod.ts"`).replace("port: 8000", `port: ${port}`),
-  );
-  await Deno.writeTextFile(playerFile, playerCode.replace('from "./mod.js"', `from "${root}dist/mod.js"`));
+  // The folder the README lays out: rooms.ts, join.js, index.html, and mod.ts and mod.js beside them.
+  const folder = await Deno.makeTempDir({ prefix: "jamnet-rooms-" });
+  await Deno.writeTextFile(`${folder}/rooms.ts`, serverCode.replace("port: 8000", `port: ${port}`));
+  await Deno.writeTextFile(`${folder}/join.js`, playerCode);
+  await Deno.writeTextFile(`${folder}/index.html`, pageCode);
+  await Deno.copyFile(`${root}mod.ts`, `${folder}/mod.ts`);
+  await Deno.copyFile(`${root}dist/mod.js`, `${folder}/mod.js`);
   let serverOutput = "";
   const start = () => {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--check", "--allow-net=127.0.0.1", "--allow-read", serverFile],
+      args: ["run", "--check", "--allow-net=127.0.0.1", "--allow-read=.", "rooms.ts"], // as the README runs it
+      cwd: folder,
       env: { NO_COLOR: "1" },
       stdout: "piped",
       stderr: "piped",
@@ -67,9 +79,10 @@ Deno.test("the README's room server and returning player: rooms hear their own, 
   let server = start();
   const listening = () => serverOutput.includes(`Listening on http://127.0.0.1:${port}/`);
   const log = () => `${JSON.stringify(heard, null, 1)}\nserver:\n${serverOutput}`;
+  const chromium = missingBrowser ? undefined : await launchChromium();
   try {
     await until("the server's start", listening, 30_000, log);
-    const { join } = await import(playerFile);
+    const { join } = await import(`${folder}/join.js`);
     const url = (name: string, room: string) => `ws://127.0.0.1:${port}/?name=${name}&room=${room}`;
     const welcomes = (name: string) => heard[name].filter((message) => message.t === "welcome").length;
     for (const [name, room] of [["ada", "red"], ["bob", "red"], ["cy", "blue"]]) {
@@ -102,6 +115,20 @@ Deno.test("the README's room server and returning player: rooms hear their own, 
     await until("eve's leaving", () => heard.ada.some((message) => message.t === "left"), 10_000, log);
     assert.ok(!heard.ada.some((message) => (message.text?.length ?? 0) > 200), "a long text was passed on");
 
+    // The README's page, in Chromium, served by the server as its index.html: dee joins red, and says what it types.
+    const page = await chromium?.browser.newPage();
+    let pageText = "";
+    const readPage = async () => (pageText = page ? await page.locator("#log").textContent() ?? "" : "");
+    const pageWelcomes = () => pageText.split('"t":"welcome"').length - 1;
+    if (page) {
+      await page.goto(`http://127.0.0.1:${port}/?name=dee&room=red`);
+      await until("dee's welcome", () => pageWelcomes() === 1, 10_000, log, readPage);
+      await until("ada hearing dee join", () => heard.ada.some((message) => message.name === "dee"), 10_000, log);
+      await page.locator("#text").fill("from the page");
+      await page.locator("#text").press("Enter");
+      await until("ada hearing dee", () => heard.ada.some((message) => message.text === "from the page"), 10_000, log);
+    }
+
     // The server goes away and comes back on the same port: each player hears "disconnect", and joins again.
     server.child.kill();
     await server.done;
@@ -116,6 +143,7 @@ Deno.test("the README's room server and returning player: rooms hear their own, 
         log,
       );
     }
+    if (page) await until("dee's second welcome", () => pageWelcomes() === 2, 20_000, log, readPage);
     assert.ok(ada.say("back in red"));
     await until(
       "bob hearing ada again",
@@ -128,8 +156,8 @@ Deno.test("the README's room server and returning player: rooms hear their own, 
     for (const player of players) player.leave();
     server.child.kill();
     await server.done;
+    await chromium?.close();
     delete (globalThis as { document?: unknown }).document;
-    await Deno.remove(serverFile);
-    await Deno.remove(playerFile);
+    await Deno.remove(folder, { recursive: true });
   }
 });
