@@ -76,10 +76,10 @@ Deno.test("the README's room server and returning player: rooms hear their own, 
   (globalThis as { document?: { hidden: boolean } }).document = { hidden: false };
   const heard: Record<string, Message[]> = { ada: [], bob: [], cy: [] };
   const players: Player[] = [];
+  const chromium = missingBrowser ? undefined : await launchChromium(); // first: a launch that fails leaves no server
   let server = start();
   const listening = () => serverOutput.includes(`Listening on http://127.0.0.1:${port}/`);
   const log = () => `${JSON.stringify(heard, null, 1)}\nserver:\n${serverOutput}`;
-  const chromium = missingBrowser ? undefined : await launchChromium();
   try {
     await until("the server's start", listening, 30_000, log);
     const { join } = await import(`${folder}/join.js`);
@@ -128,6 +128,20 @@ Deno.test("the README's room server and returning player: rooms hear their own, 
       await page.locator("#text").press("Enter");
       await until("ada hearing dee", () => heard.ada.some((message) => message.text === "from the page"), 10_000, log);
     }
+
+    // A player that floods its room (50 texts at once) is let go, past its 10; the others stay, and hear it leave.
+    heard.zed = [];
+    const zed = join(url("zed", "red"), (message: Message) => heard.zed.push(message));
+    players.push(zed);
+    await until("zed's welcome", () => welcomes("zed") === 1, 10_000, log);
+    for (let i = 0; i < 50; i++) zed.say(`spam ${i}`);
+    const zedLeft = () => heard.ada.some((message) => message.t === "left" && message.name === "zed");
+    await until("ada hearing zed let go", zedLeft, 10_000, log);
+    zed.leave();
+    const spam = heard.ada.filter((message) => message.text?.startsWith("spam")).length;
+    assert.ok(spam >= 5 && spam <= 11, `ada heard ${spam} of zed's 50`);
+    assert.equal(welcomes("ada"), 1, "ada was let go for zed's flood");
+    assert.equal(welcomes("bob"), 1, "bob was let go for zed's flood");
 
     // The server goes away and comes back on the same port: each player hears "disconnect", and joins again.
     server.child.kill();
