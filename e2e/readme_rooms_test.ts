@@ -139,7 +139,7 @@ Deno.test("the README's room server and returning player: rooms hear their own, 
     await until("ada hearing zed let go", zedLeft, 10_000, log);
     zed.leave();
     const spam = heard.ada.filter((message) => message.text?.startsWith("spam")).length;
-    assert.ok(spam >= 5 && spam <= 11, `ada heard ${spam} of zed's 50`);
+    assert.ok(spam >= 5 && spam <= 20, `ada heard ${spam} of zed's 50`); // 10, and 5 a second more
     assert.equal(welcomes("ada"), 1, "ada was let go for zed's flood");
     assert.equal(welcomes("bob"), 1, "bob was let go for zed's flood");
 
