@@ -2676,10 +2676,11 @@ class Connection implements Peer {
     const limit = fragments ? Math.min(this.#config.maxMessageBytes, pieces * pieceBytes) : pieceBytes;
     if (payload.length > limit) {
       throw new RangeError(
-        `Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit} bytes` +
-          (fragments
+        `Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit} bytes${
+          fragments
             ? ` (HostOptions.maxMessageBytes, or ${pieces} pieces of ${pieceBytes})`
-            : `, one packet (a larger message goes "reliable", "unordered" or "state")`),
+            : `, one packet (a larger message goes "reliable", "unordered" or "state")`
+        }`,
       );
     }
     // A peer gone or going takes nothing more, and says so without a throw: a game learns of a departure from poll(),
@@ -3370,9 +3371,10 @@ function insertByTime<T>(list: [number, T, ...unknown[]][], time: number, value:
  */
 export function lerp<T>(a: T, b: T, fraction: number): T {
   // Numbers whose difference is not finite (Infinity, such as a time never reached, changed or not) take the later
-  // one, as a value that does not interpolate does: interpolated, they read NaN (reviews, 2026-12-03).
+  // one, as a value that does not interpolate does: interpolated, they read NaN (reviews, 2026-12-03). So does a
+  // fraction of 1, exactly: a + (b - a) can round off b.
   if (typeof a === "number" && typeof b === "number") {
-    return (isFinite(b - a) ? fraction == 1 ? b : a + fraction * (b - a) : b) as T;
+    return (isFinite(b - a) && fraction != 1 ? a + fraction * (b - a) : b) as T;
   }
   // Walked into: two arrays, or two plain objects (a class's instance may hold anything).
   const kind = (value: unknown) => value && typeof value === "object" && Object.getPrototypeOf(value);

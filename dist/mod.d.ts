@@ -543,11 +543,11 @@ export declare class Host {
      * goodbye leave at once, as nothing can wait for their acks; one over a
      * reliable socket; none for a peer still waiting for its challenge, of which
      * the other Host keeps nothing yet), then closes the socket. `poll()` hands
-     * out nothing after it. One burst of loss can take every copy (43 of 1,000
-     * seeded goodbyes on a link of 1% bursts of 8): where the game can wait, call
+     * out nothing after it. One burst of loss can take every copy (44 of 1,000
+     * seeded goodbyes on a link of 1% bursts of 8, bench/close_jittered.ts): where the game can wait, call
      * `disconnect()` on each peer and `update()` for about 160 ms first: those
      * goodbyes go at most once an update and at least 16 ms apart until acked,
-     * 10 at most (5 of 1,000 lost there).
+     * 10 at most (1 of 1,000 lost there).
      */
     close(): void;
 }

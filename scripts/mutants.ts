@@ -1356,14 +1356,14 @@ const MUTANTS: Mutant[] = [
   {
     name: "lerp of numbers whose difference is not finite computed: Infinity reads NaN",
     edits: [[
-      "return (isFinite(b - a) ? fraction == 1 ? b : a + fraction * (b - a) : b) as T;",
-      "return (fraction == 1 ? b : a + fraction * (b - a)) as T;",
+      "return (isFinite(b - a) && fraction != 1 ? a + fraction * (b - a) : b) as T;",
+      "return (fraction != 1 ? a + fraction * (b - a) : b) as T;",
     ]],
   },
   {
     name: "lerp as a + fraction * (b - a): 1 gives b only to a float's rounding",
     edits: [[
-      "return (isFinite(b - a) ? fraction == 1 ? b : a + fraction * (b - a) : b) as T;",
+      "return (isFinite(b - a) && fraction != 1 ? a + fraction * (b - a) : b) as T;",
       "return (isFinite(b - a) ? a + fraction * (b - a) : b) as T;",
     ]],
   },
