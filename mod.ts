@@ -1304,18 +1304,19 @@ function writeHeader(out: Uint8Array, sequence: number, flags: number, ack: numb
  * 32-bit result. It tags every data packet and derives the handshake cookie:
  * without the key, a forger's chance per try is 1 in 2^32.
  *
- * @param key0 the key's first word
- * @param key1 the key's second word
+ * @param key the key's two words
  * @param bytes the input
  * @param length how many of its bytes, from the first, to hash (all by default): a packet's tag is of the bytes before
  *   it, hashed where they are (a subarray of them cost an object a packet, sealed and checked)
  * @returns the 32-bit hash, unsigned
  */
-function halfSipHash(key0: number, key1: number, bytes: Uint8Array, length = bytes.length): number {
-  let v0 = key0 | 0;
-  let v1 = key1 | 0;
-  let v3 = 0x74656462 ^ key1;
-  let v2 = 0x6c796765 ^ key0;
+function halfSipHash(key: TagKey, bytes: Uint8Array, length = bytes.length): number {
+  // The key as an array, not spread into two arguments: a call with a spread cost about 70 ns, as much as hashing a
+  // 45-byte packet.
+  let v0 = key[0] | 0;
+  let v1 = key[1] | 0;
+  let v3 = 0x74656462 ^ v1;
+  let v2 = 0x6c796765 ^ v0;
   const words = length >>> 2;
   const view = viewOf(bytes);
   // Every 4 bytes as a little-endian word, two rounds each; then the 0 to 3 bytes left, with the
@@ -1359,7 +1360,7 @@ function halfSipHash(key0: number, key1: number, bytes: Uint8Array, length = byt
 function sealed(datagram: Uint8Array, key: TagKey): boolean {
   const end = datagram.length - TAG_BYTES;
   // Shorter than the shortest header (4 bytes) and the tag: false.
-  return end >= 4 && viewOf(datagram).getUint32(end) == halfSipHash(...key, datagram, end);
+  return end >= 4 && viewOf(datagram).getUint32(end) == halfSipHash(key, datagram, end);
 }
 
 /**
@@ -2561,7 +2562,7 @@ class Connection implements Peer {
     const datagram = packet.subarray(0, TAG_BYTES + at);
     // The tag, in the last TAG_BYTES: HalfSipHash-2-4 of everything before them, the `at` bytes written. Keyed: a data
     // packet goes only once the handshake gave the cookie.
-    viewOf(datagram).setUint32(at, halfSipHash(...this.#sendKey!, datagram, at));
+    viewOf(datagram).setUint32(at, halfSipHash(this.#sendKey!, datagram, at));
     if (!(flags & ACK_ONLY)) {
       this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { sequence, pieces, sentAt: now };
       this.#nextSequence = nextSequence(sequence);
@@ -2988,7 +2989,7 @@ export class Host {
       // Stateless until the cookie checks out: the challenge is derived, nothing is kept. The cookie is
       // a keyed hash of the nonce, the protocol and the address, under the Host's secret.
       const cookie = halfSipHash(
-        ...this.#secret,
+        this.#secret,
         new Uint8Array([...uint32s(second, first), ...textEncoder.encode(from)]),
       ) || 1;
       if (first !== this.#config.protocol) {
