@@ -91,7 +91,10 @@ export interface Stats {
     rttMs: number;
     /** Round-trip time variation in ms (RFC 6298 RTTVAR). */
     rttVarianceMs: number;
-    /** Estimated packet loss from 0 to 1, over roughly the last 32 packets. */
+    /**
+     * Estimated loss of the packets this side sends, from 0 to 1, over roughly the last 32 of them: the other direction's
+     * is the other side's `stats.loss`.
+     */
     loss: number;
     /** Packets sent, handshake included. */
     packetsSent: number;
