@@ -347,7 +347,8 @@ export interface Stats {
    * Smoothed round-trip time in ms (RFC 6298 SRTT), 0 before the first sample: a side that sends only acks and
    * keepalives samples once in 32 packets (about 30 s on an idle connection). A sample counts the time its ack waited
    * for the other side's next `update()`: up to one of its frames more than the network's round trip (16 ms on a
-   * memoryNet of no latency, both sides updating every 16 ms).
+   * memoryNet of no latency, both sides updating every 16 ms), or up to ACK_DELAY_MS (33 ms) where the other side
+   * has nothing to send and its ack goes alone.
    */
   rttMs: number;
   /** Round-trip time variation in ms (RFC 6298 RTTVAR). */
