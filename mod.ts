@@ -466,7 +466,9 @@ export interface Peer {
    * The other Host's clock reading at a time on this Host's clock.
    *
    * @param localMs a time on this Host's clock (default: now)
-   * @returns the same moment on the other Host's clock, within `clock.errorMs` (and the clocks' drift: see it)
+   * @returns the same moment on the other Host's clock, within `clock.errorMs` (and the clocks' drift: see it); before
+   *   the first clock sample, short by up to a one-way trip once a clock request of the other side's has arrived, and
+   *   `localMs` itself before that
    */
   remoteTime(localMs?: number): number;
   /**
@@ -1978,7 +1980,10 @@ class Connection implements Peer {
   #inFlight: Outgoing[] = [];
   /** The fates of the last LOSS_WINDOW_PACKETS data packets seen (1 lost, 0 acked): #fatesLost counts the losses. */
   #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
-  /** The congestion window's size (see FIRST_WINDOW_PACKETS), and #windowCutAt when it was last cut. */
+  /**
+   * The congestion window's size (see FIRST_WINDOW_PACKETS), and #windowCutAt when it was last cut: halved, to
+   * MIN_WINDOW_PACKETS at least, by a loss (in #applyAcks) and by a flight forgotten (in update).
+   */
   #window = FIRST_WINDOW_PACKETS;
 
   /** The other side's address, as the socket gives it. */
@@ -2414,7 +2419,10 @@ class Connection implements Peer {
       oldest?.sequence === first &&
       now - oldest.sentAt > Math.min(MAX_RESEND_MS, this.#resendMs() * 2 ** this.#forgets)
     ) {
-      if (this.#packetsInFlight >= MIN_WINDOW_PACKETS) this.#cutWindow(now);
+      if (this.#packetsInFlight >= MIN_WINDOW_PACKETS) {
+        this.#window = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
+        this.#windowCutAt = now;
+      }
       this.#newestAcked = (this.#nextSequence - 1) & 0xffff;
       this.#forgets++;
     }
@@ -2577,12 +2585,6 @@ class Connection implements Peer {
     return datagram;
   }
 
-  /** Halves the congestion window (see FIRST_WINDOW_PACKETS), where it grows by one a round trip from then on. */
-  #cutWindow(now: number): void {
-    this.#window = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
-    this.#windowCutAt = now;
-  }
-
   /**
    * Applies an ack of `ack` and the 32 packets before it. When the oldest of the bits is a loss too, the packets
    * that fell out of the bits unacked, as the ack moved on past the newest acked before, are lost too (a burst of
@@ -2612,7 +2614,10 @@ class Connection implements Peer {
             this.#window + (this.#windowCutAt == -Infinity ? 1 : 1 / this.#window),
           );
         }
-      } else if (this.#windowCutAt < packet.sentAt && this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now);
+      } else if (this.#windowCutAt < packet.sentAt && this.stats.loss > CONGESTION_LOSS) {
+        this.#window = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
+        this.#windowCutAt = now;
+      }
       // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0. Never 0
       // either, but at least MIN_RTT_SAMPLE_MS: an SRTT of 0 means no sample yet, to #resendMs (200 ms) and to
       // estimate (the next sample is the first, uncapped), and a whole-millisecond clock (Date.now) on loopback reads
@@ -3272,7 +3277,10 @@ function applyDelta(delta: Uint8Array, base: Uint8Array, max: number): Uint8Arra
 
 /** What a peer knows of the other side's clock: see {@linkcode Peer.clock}. */
 export interface ClockEstimate {
-  /** The other Host's clock minus this one's, ms: 0 before the first sample. */
+  /**
+   * The other Host's clock minus this one's, ms: 0 until a clock request or sample arrives. Before the first sample, a
+   * provisional one from the newest request: its send time less its arrival, short by its one-way trip.
+   */
   offsetMs: number;
   /**
    * The offset is right within this many ms (half the best sample's round trip) for clocks that run at one rate;
@@ -3335,7 +3343,10 @@ class Clock implements ClockEstimate {
           [this.errorMs, this.offsetMs] = this.#samples.reduce((a, b) => a[0] > b[0] ? b : a);
         }
       } else {
-        // A request (the only other kind this is handed): answered in the next packet.
+        // A request (the only other kind this is handed): answered in the next packet. Until the first sample it
+        // gives the offset, short by its trip: two machines' clocks differ by their processes' ages, and a message
+        // timed before it was read as if they were one (held seconds, dropped past `timeout`, or flagged late).
+        this.#samples[0] || (this.offsetMs = t0 - now);
         this.#toAnswer = [t0, now];
       }
     }

@@ -202,7 +202,9 @@ export interface Peer {
      * The other Host's clock reading at a time on this Host's clock.
      *
      * @param localMs a time on this Host's clock (default: now)
-     * @returns the same moment on the other Host's clock, within `clock.errorMs` (and the clocks' drift: see it)
+     * @returns the same moment on the other Host's clock, within `clock.errorMs` (and the clocks' drift: see it); before
+     *   the first clock sample, short by up to a one-way trip once a clock request of the other side's has arrived, and
+     *   `localMs` itself before that
      */
     remoteTime(localMs?: number): number;
     /**
@@ -557,7 +559,10 @@ export declare class Host {
 }
 /** What a peer knows of the other side's clock: see {@linkcode Peer.clock}. */
 export interface ClockEstimate {
-    /** The other Host's clock minus this one's, ms: 0 before the first sample. */
+    /**
+     * The other Host's clock minus this one's, ms: 0 until a clock request or sample arrives. Before the first sample, a
+     * provisional one from the newest request: its send time less its arrival, short by its one-way trip.
+     */
     offsetMs: number;
     /**
      * The offset is right within this many ms (half the best sample's round trip) for clocks that run at one rate;

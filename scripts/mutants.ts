@@ -707,6 +707,14 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "timed: before the first clock sample, the sender's clock taken for the receiver's (no provisional offset)",
+    edits: [["        this.#samples[0] || (this.offsetMs = t0 - now);\n", ""]],
+  },
+  {
+    name: "timed: the provisional offset kept after the first sample (each request overwrites it)",
+    edits: [["this.#samples[0] || (this.offsetMs = t0 - now);", "this.offsetMs = t0 - now;"]],
+  },
+  {
     name: "clock: a replayed (older or repeated) request or answer taken",
     edits: [["if (this.#newest[kind] < t0) {", "{"]],
   },
@@ -754,8 +762,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "window: never cut by loss",
     edits: [[
-      "this.#windowCutAt < packet.sentAt && this.stats.loss > CONGESTION_LOSS) this.#cutWindow(now)",
-      "false) this.#cutWindow(now)",
+      "} else if (this.#windowCutAt < packet.sentAt && this.stats.loss > CONGESTION_LOSS) {",
+      "} else if (false) {",
     ]],
   },
   {
@@ -1901,8 +1909,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the window is not cut for a flight lost whole of exactly MIN_WINDOW_PACKETS",
     edits: [[
-      "if (this.#packetsInFlight >= MIN_WINDOW_PACKETS) this.#cutWindow(now);",
-      "if (this.#packetsInFlight > MIN_WINDOW_PACKETS) this.#cutWindow(now);",
+      "if (this.#packetsInFlight >= MIN_WINDOW_PACKETS) {",
+      "if (this.#packetsInFlight > MIN_WINDOW_PACKETS) {",
     ]],
   },
   {
