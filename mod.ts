@@ -1487,7 +1487,9 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   const lengthCode = head >> 4;
   const isNext = lengthCode == NEXT;
   const channel = isNext ? previous?.channel ?? 0 : head & HAS_CHANNEL && reader.uint8();
-  const sequence = isNext ? nextSequence(previous?.sequence ?? 0) : hasSequence(mode) ? reader.uint(2) : 0;
+  // A NEXT frame first in its packet, which no writer makes, reads as sequence 0 ((undefined + 1) & 0xffff) and is
+  // refused below: it follows no frame.
+  const sequence = isNext ? nextSequence(previous?.sequence!) : hasSequence(mode) ? reader.uint(2) : 0;
   const fragment = hasFlag ? reader.varint() : 1;
   const length = isNext ? reader.varint() : lengthCode >= NEXT ? NEXT + reader.varint() : lengthCode;
   const frame: Frame = { channel, mode, sequence, fragment, payload: reader.take(length) };
@@ -3345,8 +3347,9 @@ class Clock implements ClockEstimate {
       } else {
         // A request (the only other kind this is handed): answered in the next packet. Until the first sample it
         // gives the offset, short by its trip: two machines' clocks differ by their processes' ages, and a message
-        // timed before it was read as if they were one (held seconds, dropped past `timeout`, or flagged late).
-        this.#samples[0] || (this.offsetMs = t0 - now);
+        // timed before it was read as if they were one (held seconds, dropped past `timeout`, or flagged late). A
+        // request at +Infinity (a hostile peer's) gives none: remoteTime() stays finite.
+        this.#samples[0] || isFinite(t0) && (this.offsetMs = t0 - now);
         this.#toAnswer = [t0, now];
       }
     }

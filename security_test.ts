@@ -1428,6 +1428,52 @@ Deno.test("a peer's clock answers that make no sample are skipped: a round trip 
   );
 });
 
+Deno.test("a peer's clock request at an infinite time gives no offset: remoteTime() stays finite before the first sample", () => {
+  // Until its first clock sample a Host reads the other clock by the newest clock request (its send time less its
+  // arrival). A request of a hostile peer timed at +Infinity (-Infinity and NaN are no newer than any) must not make
+  // the offset, and so remoteTime(), Infinity: `timeline.at(peer.remoteTime() - 100)` would throw in the game.
+  // The server here is the hostile peer: each CLOCK_REQUEST frame it sends (head 0x8b: FRAGMENT, UNRELIABLE and
+  // length 8; kind 0; t0, a float 64) leaves timed at +Infinity, and each CLOCK_ANSWER (0xfb, kind 1, 24 - 14; t0,
+  // t1, t2) with a t0 of NaN, which makes no sample, so that the client has none; retagged under the server's key,
+  // seen in its CHALLENGE. The client sends a message a step, so that packets carry clock frames both ways.
+  const net = memoryNet({ latencyMs: 5 });
+  const random = (bytes: Uint8Array) => void bytes.fill(7);
+  const serverSocket = net.socket("server");
+  let serverKey: Uint8Array | undefined;
+  let forged = 0;
+  const server = new Host({
+    ...serverSocket,
+    send(data, to) {
+      if (data[0] === 2) {
+        const view = new DataView(data.buffer, data.byteOffset);
+        serverKey = keyBytes(view.getUint32(5), view.getUint32(1)); // (cookie, nonce): the answering side's
+      }
+      if (data[0] >= 0x80 && serverKey) {
+        data = data.slice();
+        const view = new DataView(data.buffer);
+        for (let i = 4; i + 10 <= data.length - 4; i++) {
+          if (data[i] === 0x8b && data[i + 1] === 0) view.setFloat64(i + 2, Infinity), forged++;
+          if (data[i] === 0xfb && data[i + 1] === 1 && data[i + 2] === 10) view.setFloat64(i + 3, NaN);
+        }
+        data = retag(data, serverKey);
+      }
+      serverSocket.send(data, to);
+    },
+  }, { now: net.now, random });
+  const client = new Host(net.socket("client"), { now: net.now, random });
+  const peer = client.connect("server");
+  for (let i = 0; i < 40; i++) {
+    if (peer.state === "connected") peer.send(i);
+    client.update(), server.update(), net.advance(TICK_MS);
+    while (client.poll());
+    while (server.poll());
+    assert.ok(isFinite(peer.clock.offsetMs) && isFinite(peer.remoteTime()), `step ${i}: ${peer.clock.offsetMs}`);
+  }
+  assert.equal(peer.state, "connected");
+  assert.ok(forged > 0, "the server sent a clock request");
+  assert.equal(peer.clock.errorMs, Infinity, "the client has no sample (its answers to the server go unheard)");
+});
+
 Deno.test('a "state" of the sequence delivered last, sent again by the peer, is not delivered again', () => {
   // A state's pieces are let go once it is whole, so a copy of a state of one piece makes it whole again: only a newer
   // one is delivered ("never an older after a newer", and never one twice).

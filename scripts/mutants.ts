@@ -708,11 +708,15 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "timed: before the first clock sample, the sender's clock taken for the receiver's (no provisional offset)",
-    edits: [["        this.#samples[0] || (this.offsetMs = t0 - now);\n", ""]],
+    edits: [["        this.#samples[0] || isFinite(t0) && (this.offsetMs = t0 - now);\n", ""]],
   },
   {
     name: "timed: the provisional offset kept after the first sample (each request overwrites it)",
-    edits: [["this.#samples[0] || (this.offsetMs = t0 - now);", "this.offsetMs = t0 - now;"]],
+    edits: [["this.#samples[0] || isFinite(t0) && (this.offsetMs = t0 - now);", "this.offsetMs = t0 - now;"]],
+  },
+  {
+    name: "clock: a request at +Infinity taken for the provisional offset (remoteTime() Infinity)",
+    edits: [["this.#samples[0] || isFinite(t0) && (this.offsetMs", "this.#samples[0] || (this.offsetMs"]],
   },
   {
     name: "clock: a replayed (older or repeated) request or answer taken",
