@@ -246,6 +246,9 @@ export interface Socket {
     /**
      * Sends one datagram to an address. It may be lost; a fault (an unreachable
      * port, a closed socket, an oversized datagram) goes to `notify` and never throws.
+     * The Host makes `data` for this call alone and reads only its length after it
+     * returns (`stats.bytesSent`): a socket may keep it, but one that transfers
+     * buffers (`postMessage` with a transfer list) transfers a copy, or counts 0.
      *
      * @throws {RangeError} at once for a malformed address, naming it
      */
@@ -262,7 +265,8 @@ export interface Socket {
     close(): void;
     /**
      * True for a transport that is ordered and reliable already (WebSocket): the Host sends no resends, and acks only
-     * packets with a `"state"` piece (a state becomes a baseline once acked).
+     * packets with a `"state"` piece (a state becomes a baseline once acked). `HostOptions.packetsPerUpdate` defaults to
+     * 8 then (see it): a socket with no send buffer to fill (a MessagePort in one process) can take 1024.
      */
     readonly reliable?: boolean;
     /** The clock in ms this socket lives by (a {@linkcode memoryNet}'s): the Host's when it is given none. */
@@ -288,7 +292,7 @@ export interface HostOptions {
     maxPeers?: number;
     /** Any 32-bit number that names your game and its version (default 0): Hosts of another never connect. */
     protocol?: number;
-    /** Largest datagram in bytes (default 1200, at least 64). */
+    /** Largest datagram in bytes this side sends (default 1200, from 64 to 65,507); it receives any up to 65,507. */
     mtu?: number;
     /**
      * A peer silent this many ms is dropped with reason `"timeout"` (default 10,000); also how far ahead a timed

@@ -65,6 +65,10 @@ const DEFAULT_TIME_LIMIT_MS = 120_000;
 // 2026-12-04). The limit only ends a hang: 10 minutes leaves room for a slow, shared machine.
 const TEST_TIME_LIMIT_MS = 600_000;
 
+/** A check's `verify` that each line is in the output, naming those that are not. */
+const prints = (...lines: string[]) => (output: string): string | undefined =>
+  lines.filter((line) => !output.includes(line)).map((line) => `no "${line}" in its output`).join("; ") || undefined;
+
 const checks: Check[] = [
   { name: "deno fmt --check", args: ["fmt", "--check"] },
   { name: "deno lint", args: ["lint"] },
@@ -118,17 +122,23 @@ const checks: Check[] = [
   { name: "example: examples/pack.ts", args: ["run", "examples/pack.ts"] },
   { name: "example: examples/bad_link.ts", args: ["run", "examples/bad_link.ts"] },
   {
+    name: "example: examples/offline/main.ts (a server in a Worker, over a MessagePort)",
+    args: ["run", "--allow-read", "examples/offline/main.ts"],
+    verify: prints(
+      'client: the server says "welcome to the offline server"',
+      'client: the world after 10 moves: {"xs":[10]}',
+      "server: the player left (closed)",
+    ),
+  },
+  {
     name: "example: examples/osc_bridge.ts (3 s on 127.0.0.1: the pattern in nested bundles reaches /fire)",
     args: ["run", "--allow-net=127.0.0.1", "--allow-read", "examples/osc_bridge.ts"],
-    verify: (output) =>
-      [
-        'bridge: OSC pattern "/f{ire,oo}" reached /fire',
-        "music tool got: /game/paddle f",
-        "malformed dropped 1",
-        'bridge: no game message for OSC "/\\u009b2J"',
-      ]
-        .filter((line) => !output.includes(line)).map((line) => `no "${line}" in its output`).join("; ") ||
-      undefined,
+    verify: prints(
+      'bridge: OSC pattern "/f{ire,oo}" reached /fire',
+      "music tool got: /game/paddle f",
+      "malformed dropped 1",
+      'bridge: no game message for OSC "/\\u009b2J"',
+    ),
   },
 ];
 
