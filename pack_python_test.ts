@@ -12,9 +12,8 @@
  */
 import assert from "node:assert/strict";
 import { Extension, pack, unpack } from "./mod.ts";
-import { randomValue, seeded } from "./test_tools.ts";
+import { PYTHON, pythonWithMsgpack, randomValue, seeded } from "./test_tools.ts";
 
-const PYTHON = "/usr/bin/python3";
 const TIME_LIMIT_MS = 60_000;
 
 /**
@@ -102,24 +101,7 @@ else:
         print(json.dumps({"hex": packed.hex(), "description": describe(read(packed))}))
 `;
 
-/** True when Python runs and imports msgpack. */
-async function havePython(): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command(PYTHON, {
-      args: ["-c", "import msgpack"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return success;
-  } catch {
-    return false;
-  }
-}
-
-const ready = await havePython();
-if (!ready) {
-  console.log(`pack_python_test.ts: skipped: ${PYTHON} with msgpack not found (apt-get install -y python3-msgpack)`);
-}
+const ready = await pythonWithMsgpack("pack_python_test.ts");
 
 /** Runs the Python side with `args`, `input` on its stdin; returns its stdout's lines, or throws with its stderr. */
 async function python(args: string[], input = new Uint8Array()): Promise<string[]> {

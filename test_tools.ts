@@ -1,7 +1,8 @@
 /**
  * What the tests and benches share (dev only; mod.ts never imports it): a
  * seeded PRNG, so every random test replays exactly, seeded random values for
- * the MessagePack interop tests, and the game world of issue #11's measurements.
+ * the MessagePack interop tests, the game world of issue #11's measurements, and
+ * whether the Python the interop tests run has msgpack.
  *
  * @module
  */
@@ -154,4 +155,22 @@ export function fakeTimers<T>(run: (timers: FakeTimer[]) => T): T {
   } finally {
     globalThis.setTimeout = realSetTimeout;
   }
+}
+
+/** Debian's Python, the one with the `python3-msgpack` package (a pyenv `python3` on PATH may lack it). */
+export const PYTHON = "/usr/bin/python3";
+
+/**
+ * True when {@linkcode PYTHON} runs and imports msgpack; when not, prints that `file`'s tests are skipped and how to
+ * get it (`bash .ci/run` installs it when run as root).
+ */
+export async function pythonWithMsgpack(file: string): Promise<boolean> {
+  try {
+    const command = new Deno.Command(PYTHON, { args: ["-c", "import msgpack"], stdout: "null", stderr: "null" });
+    if ((await command.output()).success) return true;
+  } catch {
+    // no Python at all
+  }
+  console.log(`${file}: skipped: ${PYTHON} with msgpack not found (apt-get install -y python3-msgpack)`);
+  return false;
 }

@@ -26,32 +26,15 @@
  */
 import assert from "node:assert/strict";
 import { denoUdp, Host, type HostEvent, type Stats } from "../mod.ts";
+import { PYTHON, pythonWithMsgpack } from "../test_tools.ts";
 
-const PYTHON = "/usr/bin/python3";
 const FOLDER = new URL("./wire_python/", import.meta.url).pathname;
 /** A client still running past this is killed: the longest case takes about 6 s. */
 const CLIENT_TIME_LIMIT_MS = 30_000;
 /** How long the Host may take, after the client exited, to report its goodbye (by then it has, as a rule). */
 const GOODBYE_WAIT_MS = 5_000;
 
-/** True when Python runs and imports msgpack. */
-async function havePython(): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command(PYTHON, {
-      args: ["-c", "import msgpack"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return success;
-  } catch {
-    return false;
-  }
-}
-
-const ready = await havePython();
-if (!ready) {
-  console.log(`wire_python_test.ts: skipped: ${PYTHON} with msgpack not found (apt-get install -y python3-msgpack)`);
-}
+const ready = await pythonWithMsgpack("wire_python_test.ts");
 
 /** What the client's last line says (client.py's `Client.result`). */
 type ClientResult = {
