@@ -24,11 +24,11 @@ self.onmessage = ({ data }: MessageEvent) => {
       }
       if (event.type !== "message") continue;
       const m = event.data as { t: string; ms?: number };
-      if (m.t === "ping") event.peer.send({ t: "pong" });
-      else if (m.t === "echo") event.peer.send(m);
-      else if (m.t === "big") self.postMessage({ t: "big" });
-      else if (m.t === "block") for (const until = performance.now() + m.ms!; performance.now() < until;);
-      if (update === "c") host.update();
+      if (m.t === "ping" || m.t === "echo") {
+        event.peer.send(m.t === "ping" ? { t: "pong" } : m);
+        if (update === "c") host.update();
+      } else if (m.t === "big") self.postMessage({ t: "big" });
+      else if (m.t === "block") { for (const until = performance.now() + m.ms!; performance.now() < until;); }
     }
     if (update === "b") host.update();
   };
