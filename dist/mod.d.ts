@@ -175,7 +175,10 @@ export interface MessageEventBase {
 export interface StateMessageEvent extends MessageEventBase {
     /** Always `"state"`. */
     mode: "state";
-    /** When it was sent, ms on the sender's clock (for a {@linkcode Timeline}). */
+    /**
+     * When it was sent: the sending Host's clock (its `now`, else its socket's, else `performance.now()`) read at its
+     * `send()`, ms (for a {@linkcode Timeline}).
+     */
     time: number;
 }
 /** A {@linkcode MessageEvent} of any mode but `"state"`: it has no `time`. */
@@ -571,8 +574,9 @@ export interface ClockEstimate {
     /**
      * The offset is right within this many ms (half the best sample's round trip) for clocks that run at one rate;
      * clocks that drift apart add up to their drift × 16 s (1.6 ms at 100 ppm). Infinity before the first sample.
-     * It is also the best sample's trip from the other Host: `peer.remoteTime() - errorMs` is when a message arriving
-     * now left it, on its clock, so snapshots drawn a delay before that time are drawn between two that arrived.
+     * `peer.remoteTime() - errorMs` is when a message arriving now left the other Host, on its clock, if it took as long
+     * as the best sample's answer did (on a path whose two ways differ, `errorMs`, half the round trip, is not that trip;
+     * the sum holds), so snapshots drawn a delay before that time are drawn between two that arrived.
      */
     errorMs: number;
 }
