@@ -3044,7 +3044,10 @@ export class Host {
     } else this.#count("invalidDropped", connection);
   }
 
-  /** The connected peers. */
+  /**
+   * The connected peers: one that connected to this Host is among them as soon as its handshake is done, before its
+   * `"connect"` event is polled (a list of players built from events may lag it by a poll).
+   */
   get peers(): Peer[] {
     return [...this.#connections.values()].filter((connection) => connection.state == "connected");
   }

@@ -528,7 +528,10 @@ export declare class Host {
     update(): void;
     /** The next event, or undefined when there is none. */
     poll(): HostEvent | undefined;
-    /** The connected peers. */
+    /**
+     * The connected peers: one that connected to this Host is among them as soon as its handshake is done, before its
+     * `"connect"` event is polled (a list of players built from events may lag it by a poll).
+     */
     get peers(): Peer[];
     /** Async style: updates every `tickMs` and yields each event, until `close()`. */
     [Symbol.asyncIterator](): AsyncGenerator<HostEvent, void, undefined>;
