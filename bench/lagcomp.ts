@@ -107,14 +107,15 @@ function run(sc: Scenario, seed: number) {
   const connectAt = net.now();
   let firstSample = NaN, firstShot = NaN, serverFirstRtt = NaN, firstState = NaN;
   const clock = method(), half = method(), full = method(), ticksM = method();
-  let clamped = 0, shots = 0, resentLate = 0;
+  let clamped = 0, shots = 0;
   const early = { n: 0, hits: 0 }; // clock method, shots fired in the first second of shooting
   const delays: number[] = [];
   const posMs: number[] = []; // clock method: |aim - rewound position| in ms of a bot's travel
   const pre = { n: 0, hits: 0 }; // clock method, shots fired before the client's first clock sample (nowait=1)
   const headMiss = { clamped: 0, gap: 0 }; // clock method head misses: render time past the newest state, or not
   const clockErr: number[] = []; // |remoteTime() - the server's true clock|, at each shot
-  let tick = 0, frame = 0, sentAt: Record<number, number> = {};
+  let tick = 0, frame = 0;
+  const sentAt: Record<number, number> = {};
   while (net.now() < DUR) {
     const now = net.now();
     // Server: tick, move, record and send.

@@ -1,5 +1,5 @@
 // timeout 120 deno run -A bench/offline_port.ts
-// jamnet's own examples/offline/port_socket.ts (a Socket over a MessagePort, `reliable`) between a client Host in the
+// jamnet's own examples/offline/port_socket.js (a Socket over a MessagePort, `reliable`) between a client Host in the
 // main thread and a server Host in a Deno Web Worker (bench/offline_port_worker.ts), as examples/offline does; a new
 // Worker, port and pair of Hosts for each line. No network; the process ends by itself. Measures:
 // 1. the round trip of a small reliable message, a ping answered by a pong, 1,000 one after another (from 1 s after
@@ -19,7 +19,7 @@
 //   stall, reliable: messagesResent 0 / 0, bytesSent 24020 / 24000 (180 of 180 echoes back)
 //   stall, reliable false: messagesResent 393 / 401, bytesSent 71596 / 72566 (180 of 180 echoes back)
 import { Host, type HostEvent, type HostOptions, type Peer } from "../mod.ts";
-import { portSocket } from "../examples/offline/port_socket.ts";
+import { portSocket } from "../examples/offline/port_socket.js";
 
 type Update = "a" | "b" | "c";
 interface Client {

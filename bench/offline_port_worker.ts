@@ -4,7 +4,7 @@
 // for a "block". When its peer leaves it closes its Host and itself.
 /// <reference lib="deno.worker" />
 import { Host, type HostOptions } from "../mod.ts";
-import { portSocket } from "../examples/offline/port_socket.ts";
+import { portSocket } from "../examples/offline/port_socket.js";
 
 self.onmessage = ({ data }: MessageEvent) => {
   const { port, update, reliable, options } = data as {

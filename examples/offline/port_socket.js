@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * A jamnet `Socket` over a MessagePort (one end of a `MessageChannel`): a game's server in a Web Worker, played
  * offline with the same code as online. A port has one peer, the other end, which this socket names `remote`:
@@ -5,18 +6,29 @@
  * of states, no resends); it tells nothing when its other end closes, so `close()` posts a word that says so, and the
  * other Host hears `"closed"` at once (a Worker terminated first leaves its peer to time out).
  *
+ * Plain JavaScript with JSDoc types, so that a browser page and its Worker load it as it is (index.html beside this
+ * file), and Deno imports it too (main.ts, server.ts). It names no runtime global and imports only types.
+ *
  * From a review of 2026-12-05 (a developer writing a Socket from the README and the `Socket` JSDoc alone).
  *
  * @module
  */
-import type { Socket, SocketEvent } from "../../mod.ts";
+/** @import { Socket, SocketEvent } from "../../mod.ts" */
 
 const CLOSE = "close";
 
-/** A Socket over `port`, whose one peer is `remote`. */
-export function portSocket(port: MessagePort, remote = "port"): Socket & { readonly address: string } {
-  let receive: ((data: Uint8Array, from: string) => void) | undefined;
-  let notify: ((event: SocketEvent) => void) | undefined;
+/**
+ * A Socket over `port`, whose one peer is `remote`.
+ *
+ * @param {MessagePort} port one end of a MessageChannel
+ * @param {string} [remote] the name of the other end: connect to `socket.address`
+ * @returns {Socket & { readonly address: string }}
+ */
+export function portSocket(port, remote = "port") {
+  /** @type {((data: Uint8Array, from: string) => void) | undefined} */
+  let receive;
+  /** @type {((event: SocketEvent) => void) | undefined} */
+  let notify;
   let closed = false;
   return {
     address: remote,
@@ -32,7 +44,7 @@ export function portSocket(port: MessagePort, remote = "port"): Socket & { reado
       receive = onReceive;
       notify = onNotify;
       // Setting onmessage starts the port (addEventListener would need port.start()).
-      port.onmessage = ({ data }: MessageEvent) => {
+      port.onmessage = ({ data }) => {
         if (data instanceof Uint8Array) receive?.(data, remote); // a fresh copy: the Host may keep it
         else if (data === CLOSE) notify?.({ type: "closed", address: remote });
       };
