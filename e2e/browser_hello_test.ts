@@ -9,7 +9,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { built, readmeBlock, root } from "./tools.ts";
+import { built, readmeBlock, root, spawnDeno } from "./tools.ts";
 import { launchChromium, missingBrowser as missing } from "./chromium.ts";
 
 if (missing) console.log(`SKIPPED the browser hello test: ${missing} (apt-get install -y chromium)`);
@@ -31,27 +31,20 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     await built();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-net=127.0.0.1", "--allow-read=.", "examples/browser_hello/server.ts", "--port", "0"],
-      cwd: root,
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
-    let printed = "";
-    const reading = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
-      new WritableStream({ write: (text) => void (printed += text) }),
-    );
-    let complaints = "";
-    const complaining = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-      new WritableStream({ write: (text) => void (complaints += text) }),
-    );
+    const server = spawnDeno([
+      "run",
+      "--allow-net=127.0.0.1",
+      "--allow-read=.",
+      "examples/browser_hello/server.ts",
+      "--port",
+      "0",
+    ]);
     /** Resolves when `test` holds, checked every 20 ms; rejects after WAIT_MS. */
     const waitFor = async (what: string, test: () => boolean) => {
       for (const deadline = Date.now() + WAIT_MS; !test();) {
         if (Date.now() > deadline) {
           throw new Error(
-            `Gave up waiting for ${what}; the server printed:\n${printed}\nand on stderr:\n${complaints}`,
+            `Gave up waiting for ${what}; the server printed:\n${server.printed()}\nand on stderr:\n${server.complaints()}`,
           );
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -59,8 +52,8 @@ Deno.test({
     };
     const { browser, close } = await launchChromium();
     try {
-      await waitFor("the server's address", () => /Open http:\/\/127\.0\.0\.1:\d+\//.test(printed));
-      const url = printed.match(/http:\/\/127\.0\.0\.1:\d+\//)![0];
+      await waitFor("the server's address", () => /Open http:\/\/127\.0\.0\.1:\d+\//.test(server.printed()));
+      const url = server.printed().match(/http:\/\/127\.0\.0\.1:\d+\//)![0];
       const page = await browser.newPage();
       const pageErrors: string[] = [];
       page.on("pageerror", (error) => pageErrors.push(String(error)));
@@ -79,15 +72,12 @@ Deno.test({
         'message {"t":"heard","data":{"t":"join","name":"ada"}}',
       ]);
       assert.deepEqual(pageErrors, []);
-      assert.match(printed, /127\.0\.0\.1:\d+ connected\n127\.0\.0\.1:\d+ says \{"t":"join","name":"ada"\}\n/);
+      assert.match(server.printed(), /127\.0\.0\.1:\d+ connected\n127\.0\.0\.1:\d+ says \{"t":"join","name":"ada"\}\n/);
       await page.close();
-      await waitFor("the server to hear the page leave", () => printed.includes(" left (closed)"));
+      await waitFor("the server to hear the page leave", () => server.printed().includes(" left (closed)"));
     } finally {
       await close();
-      child.kill();
-      await child.status;
-      await reading.catch(() => {});
-      await complaining.catch(() => {});
+      await server.stop();
     }
   },
 });

@@ -10,7 +10,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { root, run } from "./tools.ts";
+import { run, spawnDeno } from "./tools.ts";
 import { launchChromium, missingBrowser as missing } from "./chromium.ts";
 
 if (missing) console.log(`SKIPPED the offline browser test: ${missing} (apt-get install -y chromium)`);
@@ -50,21 +50,14 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-net=127.0.0.1", "--allow-read=.", "examples/offline/serve.ts", "--port", "0"],
-      cwd: root,
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
-    let printed = "";
-    const reading = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
-      new WritableStream({ write: (text) => void (printed += text) }),
-    );
-    let complaints = "";
-    const complaining = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-      new WritableStream({ write: (text) => void (complaints += text) }),
-    );
+    const server = spawnDeno([
+      "run",
+      "--allow-net=127.0.0.1",
+      "--allow-read=.",
+      "examples/offline/serve.ts",
+      "--port",
+      "0",
+    ]);
     /** Resolves when `test` holds, checked every 20 ms; rejects after WAIT_MS with `why()`. */
     const waitFor = async (test: () => boolean | Promise<boolean>, why: () => string | Promise<string>) => {
       for (const deadline = Date.now() + WAIT_MS; !await test();) {
@@ -75,10 +68,10 @@ Deno.test({
     const { browser, close } = await launchChromium();
     try {
       await waitFor(
-        () => /Open http:\/\/127\.0\.0\.1:\d+\//.test(printed),
-        () => `no address from serve.ts; it printed:\n${printed}\nand on stderr:\n${complaints}`,
+        () => /Open http:\/\/127\.0\.0\.1:\d+\//.test(server.printed()),
+        () => `no address from serve.ts; it printed:\n${server.printed()}\nand on stderr:\n${server.complaints()}`,
       );
-      const url = printed.match(/http:\/\/127\.0\.0\.1:\d+\//)![0];
+      const url = server.printed().match(/http:\/\/127\.0\.0\.1:\d+\//)![0];
       // Every request of the page and of its Worker (the context sees both), by path.
       const requested: string[] = [];
       browser.on("request", (request) => requested.push(new URL(request.url()).pathname));
@@ -108,10 +101,7 @@ Deno.test({
       await page.close();
     } finally {
       await close();
-      child.kill();
-      await child.status;
-      await reading.catch(() => {});
-      await complaining.catch(() => {});
+      await server.stop();
     }
   },
 });

@@ -87,3 +87,38 @@ export function readmeBlock(readme: string, heading: string, language: string): 
   }
   return readme.slice(open + fence.length, close + 1);
 }
+
+/**
+ * A Deno program of this repository started with `args` (from the root, without colours), its stdout and stderr
+ * collected as they come: `printed()` and `complaints()` read them so far. `stop()` kills it and waits for its end.
+ */
+export function spawnDeno(args: string[]): { printed(): string; complaints(): string; stop(): Promise<void> } {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  let printed = "";
+  let complaints = "";
+  const collect = (stream: ReadableStream<Uint8Array>, add: (text: string) => void) =>
+    stream.pipeThrough(new TextDecoderStream()).pipeTo(new WritableStream({ write: add })).catch(() => {});
+  const reading = [
+    collect(child.stdout, (text) => void (printed += text)),
+    collect(child.stderr, (text) => void (complaints += text)),
+  ];
+  return {
+    printed: () => printed,
+    complaints: () => complaints,
+    async stop() {
+      try {
+        child.kill();
+      } catch {
+        // it ended already
+      }
+      await child.status;
+      await Promise.all(reading);
+    },
+  };
+}
