@@ -122,6 +122,11 @@ const checks: Check[] = [
   { name: "example: examples/pack.ts", args: ["run", "examples/pack.ts"] },
   { name: "example: examples/bad_link.ts", args: ["run", "examples/bad_link.ts"] },
   {
+    name: "example: examples/inputs.ts (held keys to the server, the world back, at 10% loss)",
+    args: ["run", "examples/inputs.ts"],
+    verify: prints('ann sees {"p1":168,"p2":-162}', 'bob sees {"p1":168,"p2":-162}'),
+  },
+  {
     name: "example: examples/offline/main.ts (a server in a Worker, over a MessagePort)",
     args: ["run", "--allow-read", "examples/offline/main.ts"],
     verify: prints(
