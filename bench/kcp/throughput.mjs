@@ -22,6 +22,7 @@
 // Both libraries run every cell in every round, alternating which goes first, so a noisy neighbour slows both
 // alike. The table shows medians over rounds and jamnet ÷ KCP as the median of each round's ratio.
 // Options (environment): ROUNDS (default 7), TICK_MS (default 16), SAMPLE_MS (default 200), CAP_MS (default 4000),
+// FULL_WARM=1 (a full queue timed after one untimed full queue on the same connection),
 // MTU (both libraries at this mtu; by default each keeps its own, jamnet 1,200 and KCP 1,400), LINK (jamnet's link:
 // "plain", a list as KCP's, the default; "memoryNet", jamnet's test network), RAW=1 prints every sample.
 import { createRequire } from "node:module";
@@ -36,6 +37,9 @@ const TICK_MS = Number(process.env.TICK_MS ?? 16);
 const SAMPLE_MS = Number(process.env.SAMPLE_MS ?? 200);
 const CAP_MS = Number(process.env.CAP_MS ?? 4000);
 const RAW = process.env.RAW === "1";
+/** FULL_WARM=1: a full queue is timed on a connection that drained one full queue first, untimed, as the other
+ * backlogs are timed on a warmed connection (by default a full queue is one burst on a fresh connection). */
+const FULL_WARM = process.env.FULL_WARM === "1";
 /** The link under jamnet: "plain" (default), a list as KCP's; "memoryNet", jamnet's test network. */
 const LINK = process.env.LINK ?? "plain";
 /** Both libraries' mtu when set; by default each keeps its own (jamnet 1,200, KCP 1,400). */
@@ -65,7 +69,8 @@ function checker(messageBytes) {
       (index !== check.received || data.length !== messageBytes) &&
       !check.misorder
     ) {
-      check.misorder = `message ${check.received} of ${messageBytes} bytes was due, message ${index} of ` +
+      check.misorder =
+        `message ${check.received} of ${messageBytes} bytes was due, message ${index} of ` +
         `${data.length} bytes arrived`;
     }
     check.received++;
@@ -156,7 +161,9 @@ function kcpPair(messageBytes, backlog) {
     kcp.wndsize(window, window);
     if (MTU) kcp.setmtu(MTU);
     // node-kcp hands the callback a fresh copy of the datagram.
-    kcp.output((data, size) => flying.push(to, size === data.length ? data : data.subarray(0, size)));
+    kcp.output((data, size) =>
+      flying.push(to, size === data.length ? data : data.subarray(0, size))
+    );
     return kcp;
   };
   const ends = {};
@@ -196,7 +203,9 @@ function fullQueueMessages(messageBytes) {
 function sample(library, { messageBytes, backlog }) {
   const full = backlog === FULL;
   const count = full ? FULL_QUEUE[messageBytes] : backlog;
-  const pair = library === "jamnet" ? jamnetPair(messageBytes) : kcpPair(messageBytes, count);
+  const pair = library === "jamnet"
+    ? jamnetPair(messageBytes)
+    : kcpPair(messageBytes, count);
   const { check } = pair;
   const burst = () => {
     const target = check.received + count;
@@ -223,7 +232,7 @@ function sample(library, { messageBytes, backlog }) {
     for (let ms = 0; ms < SETTLE_MS; ms += TICK_MS) pair.tick();
   };
   const total = { messages: 0, elapsedMs: 0, capped: false };
-  if (!full) {
+  if (!full || FULL_WARM) {
     burst(); // warm-up, untimed: jamnet's first packets carry extra copies while the loss is unknown
     settle();
   }
@@ -247,15 +256,22 @@ const rate = ({ messageBytes }, { messages, elapsedMs }) =>
 const median = (values) => {
   const sorted = values.toSorted((x, y) => x - y);
   const middle = sorted.length >> 1;
-  return sorted.length & 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return sorted.length & 1
+    ? sorted[middle]
+    : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 const format = (value) =>
-  value >= 100 ? Math.round(value).toLocaleString("en-US") : String(Number(value.toPrecision(3)));
+  value >= 100
+    ? Math.round(value).toLocaleString("en-US")
+    : String(Number(value.toPrecision(3)));
 
 const FULL_QUEUE = { 32: fullQueueMessages(32), 1200: fullQueueMessages(1200) };
 const LIBRARIES = ["jamnet", "KCP"];
-const cells = [32, 1200].flatMap((messageBytes) => [64, 2048, FULL].map((backlog) => ({ messageBytes, backlog })));
-const key = (library, { messageBytes, backlog }) => `${library} ${messageBytes} ${backlog}`;
+const cells = [32, 1200].flatMap((messageBytes) =>
+  [64, 2048, FULL].map((backlog) => ({ messageBytes, backlog }))
+);
+const key = (library, { messageBytes, backlog }) =>
+  `${library} ${messageBytes} ${backlog}`;
 
 // Warm-up: let the JIT see every path of both libraries before anything is timed.
 for (const library of LIBRARIES) {
@@ -271,7 +287,9 @@ for (let round = 0; round < ROUNDS; round++) {
       results.set(key(library, cell), samples);
       if (RAW) {
         console.log(
-          `round ${round} ${key(library, cell)}: ${format(rate(cell, samples.at(-1)))}`,
+          `round ${round} ${key(library, cell)}: ${
+            format(rate(cell, samples.at(-1)))
+          }`,
         );
       }
     }
@@ -279,7 +297,9 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 const backlogName = (backlog) =>
-  backlog === FULL ? "queue filled to its 4 MiB limit" : `${backlog.toLocaleString("en-US")} messages`;
+  backlog === FULL
+    ? "queue filled to its 4 MiB limit"
+    : `${backlog.toLocaleString("en-US")} messages`;
 console.log(
   `In-process throughput, zero-latency link: ${ROUNDS} rounds, medians (jamnet ÷ KCP: the median of each round's ` +
     `ratio); one tick = update both ends, deliver, poll, advance ${TICK_MS} virtual ms; jamnet over the ${LINK} link; Node ${process.version}.\n`,
@@ -295,10 +315,14 @@ for (const backlog of [FULL, 2048, 64]) {
   const row = [backlogName(backlog)];
   for (const messageBytes of [32, 1200]) {
     const cell = { messageBytes, backlog };
-    const [ours, theirs] = LIBRARIES.map((library) => results.get(key(library, cell)));
+    const [ours, theirs] = LIBRARIES.map((library) =>
+      results.get(key(library, cell))
+    );
     for (const [library, samples] of [["jamnet", ours], ["KCP", theirs]]) {
       const capped = samples.filter((s) => s.capped);
-      const where = `${library}, ${messageBytes.toLocaleString("en-US")} B, ${backlogName(backlog)}`;
+      const where = `${library}, ${messageBytes.toLocaleString("en-US")} B, ${
+        backlogName(backlog)
+      }`;
       if (capped.length) {
         notes.push(
           `- ${where}: stopped at CAP_MS in ${capped.length} of ${samples.length} rounds`,
@@ -321,15 +345,21 @@ for (const backlog of [FULL, 2048, 64]) {
     row.push(ratio.toFixed(2));
     const needed = messageBytes === 32 ? 0.8 : 0.5;
     goals.push(
-      `- ${messageBytes.toLocaleString("en-US")} B, ${backlogName(backlog)}: at least ${needed}× KCP's: ` +
+      `- ${messageBytes.toLocaleString("en-US")} B, ${
+        backlogName(backlog)
+      }: at least ${needed}× KCP's: ` +
         `${ratio >= needed ? "holds" : "FAILS"} (${ratio.toFixed(2)})`,
     );
   }
   console.log(`| ${row.join(" | ")} |`);
 }
 console.log(
-  `\nA full queue: ${FULL_QUEUE[32].toLocaleString("en-US")} messages of 32 B or ` +
-    `${FULL_QUEUE[1200].toLocaleString("en-US")} of 1,200 B (jamnet's 4 MiB limit; KCP is given as many).`,
+  `\nA full queue: ${
+    FULL_QUEUE[32].toLocaleString("en-US")
+  } messages of 32 B or ` +
+    `${
+      FULL_QUEUE[1200].toLocaleString("en-US")
+    } of 1,200 B (jamnet's 4 MiB limit; KCP is given as many).`,
 );
 if (notes.length) {
   console.log(
