@@ -69,8 +69,7 @@ function checker(messageBytes) {
       (index !== check.received || data.length !== messageBytes) &&
       !check.misorder
     ) {
-      check.misorder =
-        `message ${check.received} of ${messageBytes} bytes was due, message ${index} of ` +
+      check.misorder = `message ${check.received} of ${messageBytes} bytes was due, message ${index} of ` +
         `${data.length} bytes arrived`;
     }
     check.received++;
@@ -161,9 +160,7 @@ function kcpPair(messageBytes, backlog) {
     kcp.wndsize(window, window);
     if (MTU) kcp.setmtu(MTU);
     // node-kcp hands the callback a fresh copy of the datagram.
-    kcp.output((data, size) =>
-      flying.push(to, size === data.length ? data : data.subarray(0, size))
-    );
+    kcp.output((data, size) => flying.push(to, size === data.length ? data : data.subarray(0, size)));
     return kcp;
   };
   const ends = {};
@@ -203,9 +200,7 @@ function fullQueueMessages(messageBytes) {
 function sample(library, { messageBytes, backlog }) {
   const full = backlog === FULL;
   const count = full ? FULL_QUEUE[messageBytes] : backlog;
-  const pair = library === "jamnet"
-    ? jamnetPair(messageBytes)
-    : kcpPair(messageBytes, count);
+  const pair = library === "jamnet" ? jamnetPair(messageBytes) : kcpPair(messageBytes, count);
   const { check } = pair;
   const burst = () => {
     const target = check.received + count;
@@ -256,22 +251,15 @@ const rate = ({ messageBytes }, { messages, elapsedMs }) =>
 const median = (values) => {
   const sorted = values.toSorted((x, y) => x - y);
   const middle = sorted.length >> 1;
-  return sorted.length & 1
-    ? sorted[middle]
-    : (sorted[middle - 1] + sorted[middle]) / 2;
+  return sorted.length & 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 const format = (value) =>
-  value >= 100
-    ? Math.round(value).toLocaleString("en-US")
-    : String(Number(value.toPrecision(3)));
+  value >= 100 ? Math.round(value).toLocaleString("en-US") : String(Number(value.toPrecision(3)));
 
 const FULL_QUEUE = { 32: fullQueueMessages(32), 1200: fullQueueMessages(1200) };
 const LIBRARIES = ["jamnet", "KCP"];
-const cells = [32, 1200].flatMap((messageBytes) =>
-  [64, 2048, FULL].map((backlog) => ({ messageBytes, backlog }))
-);
-const key = (library, { messageBytes, backlog }) =>
-  `${library} ${messageBytes} ${backlog}`;
+const cells = [32, 1200].flatMap((messageBytes) => [64, 2048, FULL].map((backlog) => ({ messageBytes, backlog })));
+const key = (library, { messageBytes, backlog }) => `${library} ${messageBytes} ${backlog}`;
 
 // Warm-up: let the JIT see every path of both libraries before anything is timed.
 for (const library of LIBRARIES) {
@@ -287,9 +275,7 @@ for (let round = 0; round < ROUNDS; round++) {
       results.set(key(library, cell), samples);
       if (RAW) {
         console.log(
-          `round ${round} ${key(library, cell)}: ${
-            format(rate(cell, samples.at(-1)))
-          }`,
+          `round ${round} ${key(library, cell)}: ${format(rate(cell, samples.at(-1)))}`,
         );
       }
     }
@@ -297,9 +283,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 const backlogName = (backlog) =>
-  backlog === FULL
-    ? "queue filled to its 4 MiB limit"
-    : `${backlog.toLocaleString("en-US")} messages`;
+  backlog === FULL ? "queue filled to its 4 MiB limit" : `${backlog.toLocaleString("en-US")} messages`;
 console.log(
   `In-process throughput, zero-latency link: ${ROUNDS} rounds, medians (jamnet ÷ KCP: the median of each round's ` +
     `ratio); one tick = update both ends, deliver, poll, advance ${TICK_MS} virtual ms; jamnet over the ${LINK} link; Node ${process.version}.\n`,
@@ -315,14 +299,10 @@ for (const backlog of [FULL, 2048, 64]) {
   const row = [backlogName(backlog)];
   for (const messageBytes of [32, 1200]) {
     const cell = { messageBytes, backlog };
-    const [ours, theirs] = LIBRARIES.map((library) =>
-      results.get(key(library, cell))
-    );
+    const [ours, theirs] = LIBRARIES.map((library) => results.get(key(library, cell)));
     for (const [library, samples] of [["jamnet", ours], ["KCP", theirs]]) {
       const capped = samples.filter((s) => s.capped);
-      const where = `${library}, ${messageBytes.toLocaleString("en-US")} B, ${
-        backlogName(backlog)
-      }`;
+      const where = `${library}, ${messageBytes.toLocaleString("en-US")} B, ${backlogName(backlog)}`;
       if (capped.length) {
         notes.push(
           `- ${where}: stopped at CAP_MS in ${capped.length} of ${samples.length} rounds`,
@@ -345,21 +325,15 @@ for (const backlog of [FULL, 2048, 64]) {
     row.push(ratio.toFixed(2));
     const needed = messageBytes === 32 ? 0.8 : 0.5;
     goals.push(
-      `- ${messageBytes.toLocaleString("en-US")} B, ${
-        backlogName(backlog)
-      }: at least ${needed}× KCP's: ` +
+      `- ${messageBytes.toLocaleString("en-US")} B, ${backlogName(backlog)}: at least ${needed}× KCP's: ` +
         `${ratio >= needed ? "holds" : "FAILS"} (${ratio.toFixed(2)})`,
     );
   }
   console.log(`| ${row.join(" | ")} |`);
 }
 console.log(
-  `\nA full queue: ${
-    FULL_QUEUE[32].toLocaleString("en-US")
-  } messages of 32 B or ` +
-    `${
-      FULL_QUEUE[1200].toLocaleString("en-US")
-    } of 1,200 B (jamnet's 4 MiB limit; KCP is given as many).`,
+  `\nA full queue: ${FULL_QUEUE[32].toLocaleString("en-US")} messages of 32 B or ` +
+    `${FULL_QUEUE[1200].toLocaleString("en-US")} of 1,200 B (jamnet's 4 MiB limit; KCP is given as many).`,
 );
 if (notes.length) {
   console.log(
