@@ -202,7 +202,10 @@ const REFUSED_PROTOCOL = 1; // the HELLO named another protocol
 const DATA = 0x80; // | ack-bit bytes present (bits 0-3) | WIDE_ACK | CLOSING | ACK_ONLY
 const WIDE_ACK = 0x10; // how far the ack is behind the sequence takes 2 bytes, not 1
 const CLOSING = 0x20; // the sender has disconnected
-const ACK_ONLY = 0x40; // no message pieces (clock frames may ride), no sequence number: not acked back, or two idle peers would ack forever
+// No message pieces (clock frames may ride): it carries the next sequence number without taking it (the next data
+// packet takes it), so nothing acks it back, or two idle peers would ack forever. One that arrives after the data
+// packet that took its number reads as a repeat (counted in duplicatesDropped, its acks and clock frames unread).
+const ACK_ONLY = 0x40;
 
 // A frame's first byte: mode in bits 0-1, then HAS_CHANNEL, FRAGMENT, and the
 // length in bits 4-7: 0 to 13, or 15 for 14 plus a varint that follows, or NEXT.
@@ -228,7 +231,10 @@ const CLOCK_ANSWER = 1; // float 64 ×3: the request's time, when it arrived, wh
 const TIMED = 2; // float 64: when to deliver the frame that follows, on the sender's clock
 /** Bytes a TIMED control frame adds before the frame it times: head, kind, a float 64. */
 const TIMED_FRAME_BYTES = 10;
-/** Snapshots a `"state"` channel remembers each way, sent (for baselines) and received (to rebuild from). */
+/**
+ * Snapshots a `"state"` channel remembers each way, sent (for baselines) and received (to rebuild from), in slots by the
+ * state's first-piece sequence modulo 32: a channel whose states take k pieces each keeps about 32 / k.
+ */
 const SNAPSHOT_SLOTS = 32;
 /**
  * Pieces of snapshots a state stream keeps near the piece that arrived last: the pieces held first are let go while
@@ -258,8 +264,8 @@ const CLOCK_INTERVAL_MS = 1000;
 /** The longest data packet header and tag: flags, sequence, a two-byte ack delta, four ack-bit bytes, the tag. */
 const MAX_HEADER_BYTES = 9 + TAG_BYTES;
 /**
- * A message piece is at most `mtu` minus this: room for the longest header
- * and tag and the longest frame head (1 + 1 + 2 + two 4-byte varints).
+ * A message piece is at most `mtu` minus this: room for the longest header and tag and a frame head (head, channel,
+ * sequence and two varints: 1 + 1 + 2 + 2 + 3 = 9 at most, as varintBytes never counts 4), with 3 bytes to spare.
  */
 const PACKET_OVERHEAD_BYTES = MAX_HEADER_BYTES + 12;
 /**
@@ -368,7 +374,10 @@ export interface Stats {
   bytesReceived: number;
   /** Reliable message pieces sent again, riding along or after a loss. */
   messagesResent: number;
-  /** Packets and reliable message pieces that had already arrived. */
+  /**
+   * Packets and reliable message pieces that had already arrived; also an empty packet (an ack or keepalive) reordered
+   * behind the data packet that took the sequence number it carried, on a link that duplicates nothing.
+   */
   duplicatesDropped: number;
   /** Datagrams dropped as malformed, foreign, stale or over a limit, and messages that did not unpack. */
   invalidDropped: number;
@@ -1407,7 +1416,10 @@ interface Frame {
   mode: number;
   /** The piece's sequence in its stream (each piece of a message takes its own); 0 for unreliable and control frames. */
   sequence: number;
-  /** A fragment's index × 2, plus 1 for the last; a whole message is 1 (index 0 and the last). */
+  /**
+   * A fragment's index × 2, plus 1 for the last; a whole message is 1 (index 0 and the last). For a CONTROL frame, its
+   * kind instead: CLOCK_REQUEST, CLOCK_ANSWER or TIMED.
+   */
   fragment: number;
   payload: Uint8Array;
   /** When to deliver it, ms on the sender's clock: a TIMED control frame goes just before it. */
@@ -1553,7 +1565,7 @@ interface Delivered {
   at?: number;
 }
 
-/** A reliable piece that arrived ahead of delivery. `null` marks one already handed over (see Stream.#hold). */
+/** A reliable piece that arrived ahead of delivery. `null` marks one already handed over (set by Stream.#take). */
 interface Held extends Delivered {
   fragment: number;
   /** On a message's first piece while the message waits: how many of its pieces, from index 0, were found held. */
@@ -1941,7 +1953,10 @@ class Connection implements Peer {
   #queuedBytes = 0;
   /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
   #closingSequence!: number; // set by end(), before any read
-  /** The newest of this side's packets the other side acked. */
+  /**
+   * The newest of this side's packets the other side acked, or the newest sent once update() forgot a flight:
+   * #packetsInFlight counts from it.
+   */
   #newestAcked = 0xffff;
   /** How many fates of data packets were seen (see #fates). */
   #fatesSeen = 0;
@@ -1957,6 +1972,7 @@ class Connection implements Peer {
   #ackPending = 0; // packets received since the last one sent (over a reliable socket, only those with a state's piece)
   /** Bytes of the states rebuilt since the last update (see #deliver). */
   #rebuiltBytes = 0;
+  /** The sent-packet ring: packet s in slot s & (SENT_PACKET_SLOTS - 1) until acked (then undefined) or written over. */
   #sent: (SentPacket | undefined)[] = [];
   /**
    * Data packets sent this update, at most packetsPerUpdate (pollTransmit): only the first goes as an ack or
@@ -2186,16 +2202,16 @@ class Connection implements Peer {
       }
       if (frame.mode < SEQUENCED) {
         const stream = this.#streams.get(frame.channel << 3 | frame.mode);
-        const ahead = sequenceAhead(frame.sequence, stream?.nextDeliver ?? 0);
+        const pieceAhead = sequenceAhead(frame.sequence, stream?.nextDeliver ?? 0); // past the next to deliver
         // Bytes that would wait: not a piece held already, not the next to deliver, which frees memory rather than
         // taking it (refusing it would stall the stream for good), and not one delivered before (a ride copy).
-        if (ahead > 0 && !stream?.held.has(frame.sequence)) newBytes += HELD_PIECE_BYTES + frame.payload.length;
+        if (pieceAhead > 0 && !stream?.held.has(frame.sequence)) newBytes += HELD_PIECE_BYTES + frame.payload.length;
         // Past the receive window: a sender that saw the piece acked moves on. Over a reliable socket a piece is
         // done once taken, so a sender's window moves on while it fills one packet: a packet could carry the piece
         // that completes the message at nextDeliver and pieces up to a window past the next one, checked here against
         // nextDeliver before the packet, refused, and never sent again (the stream stalled, then timed out; a
         // review, 2026-12-03). There the order is the socket's, and the byte bound below holds what waits.
-        if (ahead >= RECEIVE_WINDOW && !this.#sink.reliable) return false;
+        if (pieceAhead >= RECEIVE_WINDOW && !this.#sink.reliable) return false;
       } // a snapshot's pieces wait too, within their stream's own bound (see #deliver)
       frames.push(frame);
     }
@@ -2604,6 +2620,8 @@ class Connection implements Peer {
     // Past the 32 bits only while the oldest bit is a loss too (a burst that runs on past them): when it arrived,
     // the packets before it were most likely acked by an ack lost or still on its way. A reliable socket has no acks.
     const beyond = this.#sink.reliable || ackBits >>> 31 ? 0 : Math.max(0, Math.min(advance, SENT_PACKET_SLOTS - 33));
+    // Bit -1 is `ack` itself, the one packet timed for the RTT; bits 0 to 31 are ack - 1 - bit; past them, packets the
+    // bits no longer cover, never acked here.
     for (let bit = -1; bit < 32 + beyond; bit++) {
       const acked = bit < 0 || (bit < 32 && (ackBits >>> bit) & 1);
       const sequence = (ack - 1 - bit) & 0xffff;
@@ -2900,7 +2918,11 @@ export class Host {
     socket.listen((data, from) => this.#receive(data, from), (event) => this.#socketEvent(event));
   }
 
-  /** Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. */
+  /**
+   * Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. In order: timed
+   * messages due become events; then each connection's update() (its timers, the plan of resends) and pollTransmit()
+   * until it has nothing more (every data packet is built in Connection.packet).
+   */
   update(): void {
     const now = this.#now();
     this.#release(now);

@@ -107,7 +107,10 @@ export interface Stats {
     bytesReceived: number;
     /** Reliable message pieces sent again, riding along or after a loss. */
     messagesResent: number;
-    /** Packets and reliable message pieces that had already arrived. */
+    /**
+     * Packets and reliable message pieces that had already arrived; also an empty packet (an ack or keepalive) reordered
+     * behind the data packet that took the sequence number it carried, on a link that duplicates nothing.
+     */
     duplicatesDropped: number;
     /** Datagrams dropped as malformed, foreign, stale or over a limit, and messages that did not unpack. */
     invalidDropped: number;
@@ -524,7 +527,11 @@ export declare class Host {
      *   many peers), and `close()` closes it
      */
     constructor(socket: Socket, options?: HostOptions | null);
-    /** Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. */
+    /**
+     * Runs timers and sends what is due: handshakes, messages, resends, acks, keepalives, timeouts. In order: timed
+     * messages due become events; then each connection's update() (its timers, the plan of resends) and pollTransmit()
+     * until it has nothing more (every data packet is built in Connection.packet).
+     */
     update(): void;
     /** The next event, or undefined when there is none. */
     poll(): HostEvent | undefined;

@@ -452,8 +452,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "copies of messages delivered before count toward the held-bytes bound",
     edits: [[
-      "if (ahead > 0 && !stream?.held.has(frame.sequence))",
-      "if (ahead !== 0 && !stream?.held.has(frame.sequence))",
+      "if (pieceAhead > 0 && !stream?.held.has(frame.sequence))",
+      "if (pieceAhead !== 0 && !stream?.held.has(frame.sequence))",
     ]],
   },
   {
@@ -1313,8 +1313,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "over a reliable socket a piece past the receive window is refused, and never sent again",
     edits: [[
-      "if (ahead >= RECEIVE_WINDOW && !this.#sink.reliable) return false;",
-      "if (ahead >= RECEIVE_WINDOW) return false;",
+      "if (pieceAhead >= RECEIVE_WINDOW && !this.#sink.reliable) return false;",
+      "if (pieceAhead >= RECEIVE_WINDOW) return false;",
     ]],
   },
   {
@@ -1444,15 +1444,15 @@ const MUTANTS: Mutant[] = [
   {
     name: "a piece exactly a receive window ahead is taken",
     edits: [[
-      "if (ahead >= RECEIVE_WINDOW && !this.#sink.reliable) return false;",
-      "if (ahead > RECEIVE_WINDOW && !this.#sink.reliable) return false;",
+      "if (pieceAhead >= RECEIVE_WINDOW && !this.#sink.reliable) return false;",
+      "if (pieceAhead > RECEIVE_WINDOW && !this.#sink.reliable) return false;",
     ]],
   },
   {
     name: "a packet past the receive window is passed over uncounted, not refused",
     edits: [[
-      "if (ahead >= RECEIVE_WINDOW && !this.#sink.reliable) return false;",
-      "if (ahead >= RECEIVE_WINDOW && !this.#sink.reliable) return true;",
+      "if (pieceAhead >= RECEIVE_WINDOW && !this.#sink.reliable) return false;",
+      "if (pieceAhead >= RECEIVE_WINDOW && !this.#sink.reliable) return true;",
     ]],
   },
   {
