@@ -818,7 +818,9 @@ Deno.test("timed delivery: one player filling the hold queue holds up no other p
 Deno.test("timed delivery: a message that arrives timed exactly `timeout` ms ahead is held; a millisecond more, dropped", () => {
   // Both Hosts on one clock, 10 ms apart each way: once sampled the offset is 0, and a message sent now arrives 10 ms on.
   const { peer, step, server, serverEvents, net } = pair({ latencyMs: 10 }, {}, { timeout: 5000 });
-  while (!isFinite(server.peers[0].clock.errorMs)) step();
+  for (let i = 0; !isFinite(server.peers[0].clock.errorMs); i++) {
+    assert.ok(i < 1000, "no clock sample in 1000 steps"), step();
+  }
   assert.equal(server.peers[0].clock.offsetMs, 0);
   peer.send("at the bound", { at: net.now() + 10 + 5000 });
   peer.send("past it", { at: net.now() + 10 + 5001 });
@@ -1332,7 +1334,10 @@ Deno.test("timed delivery: under loss, messages of an ordered channel each keep 
     // 40% loss: enough that some message loses all five of its copies and the ones after it wait for its resend
     // (at 20%, with five copies, none of these 600 messages did, and a message that waited could take another's time).
     const { peer, step, server, serverEvents, net } = pair({ latencyMs: 40, jitterMs: 10, loss: 0.4, seed });
-    for (let i = 0; i < 100 || !isFinite(server.peers[0].clock.errorMs); i++) step(); // the clock converges
+    for (let i = 0; i < 100 || !isFinite(server.peers[0].clock.errorMs); i++) {
+      assert.ok(i < 1000, "no clock sample in 1000 steps");
+      step(); // the clock converges
+    }
     serverEvents.length = 0;
     const due = new Map<number, number>();
     for (let i = 0; i < 60; i++) {
@@ -1670,7 +1675,10 @@ Deno.test("timed delivery: a late message comes after one of the same time held 
     const client = new Host(net.socket("client"));
     const peer = client.connect("server");
     const step = () => (client.update(), server.update(), net.advance(16));
-    for (let i = 0; i < 20 || !isFinite(server.peers[0]?.clock.errorMs); i++) step(); // sampled: an offset of 0
+    for (let i = 0; i < 20 || !isFinite(server.peers[0]?.clock.errorMs); i++) {
+      assert.ok(i < 1000, "no clock sample in 1000 steps");
+      step(); // sampled: an offset of 0
+    }
     while (server.poll());
     const at = net.now() + 60;
     net.link("client", "server", { latencyMs: 20 });

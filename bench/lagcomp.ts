@@ -99,8 +99,8 @@ function run(sc: Scenario, seed: number) {
   const server = new Host(net.socket("server"), { random: seeded(seed) });
   const client = new Host(net.socket("client"), { random: seeded(seed + 7), now: () => net.now() + ahead });
   const N = 2 + (seed % 7);
-  const history = new Timeline<World>(256);
-  const byTick = new Map<number, World>(); // the same states by tick, for the "ticks" method // the server's, by its own clock: 8.5 s at 30 states a second
+  const history = new Timeline<World>(256); // the server's, by its own clock: 8.5 s at 30 states a second
+  const byTick = new Map<number, World>(); // the same states by tick, for the "ticks" method (exact by construction)
   const view = new Timeline<World>(); // the client's
   let newest = -Infinity; // the newest state's time the client holds (a Timeline does not say)
   const peer = client.connect("server");

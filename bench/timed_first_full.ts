@@ -4,7 +4,7 @@
 // own. A clock request rides only in a packet with 37 bytes of room left, so `count` messages of `bytes` that fill the
 // first packets go without one. Two Hosts on memoryNet, 50 ms one way, the client's clock `aheadMs` ahead of the
 // server's; at connect the client sends the messages, each timed 200 ms ahead. Prints when each arrived (ms after it was
-// sent, and how many at that time) and each change of the server's offset estimate (ms after the send: the offset).
+// sent, and how many at that time) and each change of the server's offset estimate (ms after the send, or the clock's time before it: the offset).
 // 2026-12-05: 20 of 100 bytes, and 1 of 1,140, came 5,200 ms after they were sent (the first request a second later);
 // 1 of 1,000 bytes, with room for the request, 250 ms after.
 import { Host, memoryNet } from "../mod.ts";
@@ -25,7 +25,10 @@ for (let i = 0; i < 2000; i++) {
   }
   client.update(), server.update(), net.advance(5);
   const offset = server.peers[0]?.clock.offsetMs;
-  if (offset !== undefined && offset !== last) offsets.push(`${net.now() - (sentAt ?? 0)}: ${offset}`), last = offset;
+  if (offset !== undefined && offset !== last) {
+    offsets.push(`${sentAt === undefined ? `before the send, at ${net.now()}` : net.now() - sentAt}: ${offset}`),
+      last = offset;
+  }
   for (let event; (event = server.poll());) {
     if (event.type === "message") arrivals.set(net.now() - sentAt!, (arrivals.get(net.now() - sentAt!) ?? 0) + 1);
   }

@@ -228,7 +228,8 @@ function sample(library, { messageBytes, backlog }) {
   };
   const total = { messages: 0, elapsedMs: 0, capped: false };
   if (!full || FULL_WARM) {
-    burst(); // warm-up, untimed: jamnet's first packets carry extra copies while the loss is unknown
+    // warm-up, untimed: jamnet's first packets carry extra copies while the loss is unknown
+    if (burst().capped) throw new Error(`${library}: the untimed warm-up burst stopped at CAP_MS`);
     settle();
   }
   do {

@@ -36,8 +36,9 @@ export function serve(host, log) {
           players.set(event.peer, 0);
           event.peer.send("welcome to the offline server");
         } else if (event.type === "message") {
-          const { move } = /** @type {{ move: number }} */ (event.data);
-          players.set(event.peer, (players.get(event.peer) ?? 0) + move);
+          // A player may send anything: only a move of -1, 0 or 1 is taken.
+          const move = /** @type {{ move?: unknown } | null} */ (event.data)?.move;
+          if (move === -1 || move === 0 || move === 1) players.set(event.peer, (players.get(event.peer) ?? 0) + move);
         } else if (event.type === "disconnect") {
           players.delete(event.peer);
           log(`server: the player left (${event.reason})`);
@@ -71,7 +72,12 @@ export function play(host, address, log) {
       for (let event; (event = host.poll());) {
         if (event.type === "message" && event.mode === "state") world = event.data;
         else if (event.type === "message") log(`client: the server says "${event.data}"`);
-        else if (event.type === "disconnect") log(`client: disconnected (${event.reason})`);
+        else if (event.type === "disconnect") {
+          log(`client: disconnected (${event.reason})`); // the server went away: stop, and let the process end
+          clearInterval(frame);
+          host.close();
+          return resolve();
+        }
       }
       if (moves === 10 && JSON.stringify(world) === '{"xs":[10]}') {
         log(`client: the world after 10 moves: ${JSON.stringify(world)}`);
