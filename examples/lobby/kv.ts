@@ -54,9 +54,10 @@ const MINUS_ONE = 2n ** 64n - 1n;
  * Tries a KV call again while SQLite reports "database is locked": two
  * processes (or two handles) on one local KV file that write at once get it
  * instead of waiting. 100 tries 1 to 10 ms apart cover about half a second of
- * contention.
+ * contention. The lobby server opens its KV file through it too: two
+ * processes that start at once on a new file met it in `Deno.openKv`.
  */
-async function unlocked<T>(call: () => Promise<T>): Promise<T> {
+export async function unlocked<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 1;; attempt++) {
     try {
       return await call();

@@ -10,7 +10,7 @@
  * @module
  */
 import { Host, type HostOptions, webSocketServer } from "../../mod.ts";
-import { kvStore } from "./kv.ts";
+import { kvStore, unlocked } from "./kv.ts";
 import { Lobby, type LobbyOptions, memoryStore } from "./lobby.ts";
 import { closeIfSilent, StalledWatch } from "./stalled.ts";
 import { udpSocket } from "./udp.ts";
@@ -97,7 +97,9 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
 if (import.meta.main) {
   const port = Number(Deno.args[0] ?? 7000);
   const kvPath = Deno.args[1];
-  const store = kvPath ? kvStore(await Deno.openKv(kvPath)) : memoryStore();
+  // Opened as every KV call is, again while SQLite says "database is locked": two lobbies started at once on a new
+  // file met it here (a CI run, 2026-12-05).
+  const store = kvPath ? kvStore(await unlocked(() => Deno.openKv(kvPath))) : memoryStore();
   // 32 clients from one machine at most (its addresses are the clients' own): one cannot take the 4,096 seats.
   const server = await startLobbyServer({
     port,
