@@ -885,7 +885,7 @@ function putString(value: string): void {
       const byteCount = textEncoder.encodeInto(value, out.subarray(encodedAt)).written;
       outAt = start;
       putLength(byteCount, 0xd9, 0xa0, 32);
-      putBytes(out.subarray(encodedAt, byteCount + encodedAt));
+      putBytes(out.subarray(encodedAt, encodedAt + byteCount));
       return;
     }
     out[outAt++] = code;
@@ -916,7 +916,7 @@ function write(value: unknown, depth: number): void {
       }
       return put(value); // positive or negative fixint (a byte keeps the low 8 bits)
     case "boolean":
-      return put(0xc2 + +value); // false 0xc2, true 0xc3
+      return put(0xc2 | +value); // false 0xc2, true 0xc3
     case "object":
     case "undefined":
       if (!value) return put(0xc0); // undefined and null are nil
@@ -952,7 +952,7 @@ function write(value: unknown, depth: number): void {
         putLength(length, 0xdb, 0x90, 16);
         let i = 0;
         try {
-          for (; i < length; i++) write(items[i], depth);
+          for (; length > i; i++) write(items[i], depth);
         } catch (error) {
           throw located(i, error);
         }
@@ -1101,7 +1101,7 @@ export function unpack(bytes: Uint8Array): unknown {
   input = bytes;
   inputAt = 0;
   const value = read(0);
-  if (inputAt < bytes.length) malformed("trailing bytes after the value");
+  if (bytes.length > inputAt) malformed("trailing bytes after the value");
   return value;
 }
 
@@ -1165,7 +1165,7 @@ const textDecoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true, igno
 function readString(byteCount: number): string {
   const at = need(byteCount);
   let key = 1;
-  for (let i = at; i < inputAt; i++) {
+  for (let i = at; inputAt > i; i++) {
     key = key * 128 + input[i];
     if (input[i] > 127 || byteCount > CACHED_STRING_BYTES) return textDecoder.decode(input.subarray(at, inputAt));
   }
@@ -1270,9 +1270,12 @@ const sequenceAhead = (a: number, b: number): number => (a - b) << 16 >> 16;
 // encoding, and their readers refuse any other; a handshake's reader checks
 // its length and kind, and the Host reads the words it needs.
 
-/** A handshake datagram: its kind (HELLO, CHALLENGE, REFUSED), then three 32-bit words. */
+/**
+ * A handshake datagram: its kind (HELLO, CHALLENGE, REFUSED), then three 32-bit words. The kind is the last byte of a
+ * fourth word, written first: the view starts there.
+ */
 const writeHandshake = (kind: number, first: number, second: number, third = 0): Uint8Array =>
-  new Uint8Array([kind, ...uint32s(first, second, third)]);
+  uint32s(kind, first, second, third).subarray(3);
 
 /**
  * The keys of a connection's tags, one each way: the handshake's nonce and
@@ -1289,7 +1292,10 @@ type TagKey = [key0: number, key1: number];
  * before the tag is checked, to choose the key's lap.
  */
 interface PacketHeader {
-  /** CLOSING and ACK_ONLY; the bits that say which bytes follow are the codec's. */
+  /**
+   * The first byte's flags: CLOSING and ACK_ONLY are the caller's. Its other bits say which bytes follow:
+   * writeHeader sets them, and readHeader leaves them in (the caller tests the two it sends).
+   */
   flags: number;
   /** The latest sequence received from the other side. */
   ack: number;
@@ -1310,7 +1316,7 @@ function writeHeader(out: Uint8Array, sequence: number, flags: number, ack: numb
   out[at++] = ackBack;
   // Ack-bit bytes that are all ones, the news of a healthy link, are left out.
   for (let i = 0; i < 4; i++) {
-    const byte = 255 & (ackBits >>> (i * 8));
+    const byte = 255 & (ackBits >> (i * 8));
     if (byte < 255) {
       flags |= 1 << i;
       out[at++] = byte;
@@ -1378,11 +1384,13 @@ function halfSipHash(key: TagKey, bytes: Uint8Array, length = bytes.length): num
   return (v1 ^ v3) >>> 0;
 }
 
-/** True when `datagram` ends with its tag under `key`. */
+/**
+ * True when `datagram` ends with its tag under `key`. Its only caller reads the header first, so the datagram is
+ * never shorter than the shortest header (4 bytes) and the tag: its length is not checked again.
+ */
 function sealed(datagram: Uint8Array, key: TagKey): boolean {
   const end = datagram.length - TAG_BYTES;
-  // Shorter than the shortest header (4 bytes) and the tag: false.
-  return end >= 4 && viewOf(datagram).getUint32(end) == halfSipHash(key, datagram, end);
+  return viewOf(datagram).getUint32(end) == halfSipHash(key, datagram, end);
 }
 
 /**
@@ -1392,17 +1400,15 @@ function sealed(datagram: Uint8Array, key: TagKey): boolean {
  * connection no other datagram (see Host's receive), so that is not checked again.
  */
 function readHeader(reader: ByteReader): PacketHeader | undefined {
-  const first = reader.uint8();
+  const flags = reader.uint8();
   const sequence = reader.uint(2);
-  const ackBack = reader.uint(first & WIDE_ACK ? 2 : 1);
+  const ackBack = reader.uint(flags & WIDE_ACK ? 2 : 1);
   let ackBits = 0;
-  let canonical = ackBack > 255 || !(first & WIDE_ACK);
-  const flags = first & (CLOSING | ACK_ONLY);
+  let canonical = ackBack > 255 || !(flags & WIDE_ACK);
   for (let i = 0; i < 4; i++) {
-    const present = first & 1 << i;
-    const byte = present ? reader.uint8() : 255;
+    const byte = flags & 1 << i ? reader.uint8() : 255;
     ackBits |= byte << (8 * i); // a signed 32-bit word: read with >>> only
-    canonical &&= byte < 255 || !present;
+    canonical &&= byte < 255 || !(flags & 1 << i);
   }
   if (canonical && reader.ok) {
     return { flags, ack: (sequence - ackBack) & 0xffff, ackBits };
@@ -1505,7 +1511,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   const mode = hasFlag && wireMode >= SEQUENCED ? wireMode + (STATE - SEQUENCED) : wireMode;
   const lengthCode = head >> 4;
   const isNext = lengthCode == NEXT;
-  const channel = isNext ? previous?.channel ?? 0 : head & HAS_CHANNEL && reader.uint8();
+  const channel = isNext ? previous?.channel || 0 : head & HAS_CHANNEL && reader.uint8();
   // A NEXT frame first in its packet, which no writer makes, reads as sequence 0 ((undefined + 1) & 0xffff) and is
   // refused below: it follows no frame.
   const sequence = isNext ? nextSequence(previous?.sequence!) : hasSequence(mode) ? reader.uint(2) : 0;
@@ -1591,7 +1597,10 @@ class Stream {
    * (a reliable stream's have left the queue, but for the bytes of a message not yet whole: see acked).
    */
   #front = 0;
-  /** Receiving: the pieces that wait, and the next reliable sequence to deliver. */
+  /**
+   * Receiving: the pieces that wait, and the next reliable sequence to deliver; in sequenced mode, the one after the
+   * newest received (an older one is dropped), at first 0: as if 65535 came, so the first sequenced message is newer.
+   */
   held = new Map<number, Held | null>();
   #nextDeliver = 0;
   /** Bytes of the pieces held, each with HELD_PIECE_BYTES more. */
@@ -1605,8 +1614,6 @@ class Stream {
   waitingSince = Infinity;
   /** The first sequence not held, as accept() last found it: the one the stream waits for. */
   #firstMissing = 0;
-  /** Sequenced mode only: the newest sequence received; an older one is dropped. */
-  #newest = 0xffff; // just behind 0: the first sequenced message is newer
   /** A STATE stream's snapshots, sent and received (made on first use: `declare` emits no field for it). */
   declare snapshots?: Snapshots;
 
@@ -1643,12 +1650,12 @@ class Stream {
   dropUnsent(pieces: number): number {
     const pending = this.#pending;
     let byteCount = 0;
-    for (let at = this.#front; at < pending.length; at++) {
+    for (let at = this.#front; pending.length > at; at++) {
       const piece = pending[at];
       if (!piece.done) {
         // The first piece to send is not a message's first: that message has begun. Its pieces leave in order and
         // nothing waits behind it, so the pieces to the end are its pieces left.
-        if (!byteCount && piece.fragment > 1 && pending.length - at <= pieces) return -1;
+        if (!byteCount && piece.fragment > 1 && pieces >= pending.length - at) return -1;
         byteCount += HELD_PIECE_BYTES + piece.payload.length;
         piece.done = true;
       }
@@ -1686,7 +1693,7 @@ class Stream {
     let front = this.#front;
     while (pending[front]?.done) front++;
     const kind = +fragments;
-    if (front * 2 > pending.length) {
+    if (pending.length < front * 2) {
       // Let go of the done pieces at the front, in O(1) amortized: once they are more than half (all of them, on a
       // stream gone quiet). The cursors start over from it: what they had passed was sent or of the other kind, and is
       // passed again once a splice, as rarely. Kept until 1,024 were done, a peer held its last 1,023 messages, and a
@@ -1707,7 +1714,7 @@ class Stream {
     for (let at = Math.max(front, this.#unsent[kind]); at < end; at++) {
       const piece = pending[at];
       this.#unsent[kind] = at;
-      if ((piece.fragment !== 1) === fragments && !piece.sends) return piece;
+      if ((piece.fragment !== 1) == fragments && !piece.sends) return piece;
     }
     this.#unsent[kind] = end;
   }
@@ -1720,10 +1727,8 @@ class Stream {
   accept(frame: Frame, now: number, stateBytes: number): Delivered[] | undefined {
     const held = this.held;
     const sequence = frame.sequence;
-    if (this.#mode === SEQUENCED) {
-      if (sequenceAhead(sequence, this.#newest) <= 0) return [];
-      this.#newest = sequence;
-    }
+    // Sequenced: one not newer than the newest (the one before the next to deliver) is dropped.
+    if (this.#mode === SEQUENCED && sequenceAhead(sequence, this.#nextDeliver - 1) <= 0) return [];
     if (this.#mode === STATE) {
       // Lossy: a snapshot's pieces wait until it is whole. The pieces held first are let go, in the order they came,
       // while they are more than STATE_PIECES_KEPT from this one, behind or ahead (ahead too: pieces sent in falling
@@ -1743,11 +1748,11 @@ class Stream {
     }
     // Sequenced (the newest) and unreliable messages go as they are; so does the common case, the next message whole
     // with nothing waiting (reliable or unordered), never copied or held (#hold would copy an unordered one for
-    // nothing: a review, 2026-12-03). The first missing moves on with it (the lossy modes never read it, nor the next
-    // to deliver): left behind, 32,768 messages later it read as ahead of the next to deliver, the wait below was
-    // dated from the first piece held and never moved on, and a stream that kept delivering while it always held one
-    // ended its peer (a helper's pass, 2026-12-03).
-    if (this.#mode > UNORDERED || frame.fragment === 1 && this.#nextDeliver === sequence && !held.size) {
+    // nothing: a review, 2026-12-03). The next to deliver moves on too: sequenced mode reads it as one past the
+    // newest. The first missing moves on with it (the lossy modes never read it): left behind, 32,768 messages later it
+    // read as ahead of the next to deliver, the wait below was dated from the first piece held and never moved on, and
+    // a stream that kept delivering while it always held one ended its peer (a helper's pass, 2026-12-03).
+    if (this.#mode > UNORDERED || frame.fragment === 1 && this.#nextDeliver == sequence && !held.size) {
       this.#firstMissing = this.#nextDeliver = nextSequence(sequence);
       return [frame];
     }
@@ -1895,10 +1900,13 @@ interface SentPacket {
   counted?: boolean;
 }
 
-/** Blends one acked (or lost) packet into `stats`: loss over about 32 packets, RTT as RFC 6298. */
-function estimate(stats: Stats, lost: boolean, rttSampleMs: number | undefined): void {
+/**
+ * Blends one acked (or lost) packet into `stats`: loss over about 32 packets, RTT as RFC 6298. `rttSampleMs` is 0 for a
+ * packet that gives no sample (a sample is at least MIN_RTT_SAMPLE_MS).
+ */
+function estimate(stats: Stats, lost: boolean, rttSampleMs: number): void {
   stats.loss += (+lost - stats.loss) / 32;
-  if (rttSampleMs === undefined) return;
+  if (!rttSampleMs) return;
   // RFC 6298: the first sample sets SRTT and RTTVAR, later ones blend in. A later one counts as at most twice
   // SRTT and the ack delay: a lost ack's packet acked again by the other side's keepalive a second later is no
   // round trip, and a real rise still doubles the estimate's input.
@@ -2019,10 +2027,10 @@ class Connection implements Peer {
   /** @param cookie given on the answering side, made by a HELLO with a good cookie: keyed and connected at once */
   constructor(sink: Sink, address: string, nonce: number, now: number, cookie?: number) {
     this.address = address;
-    this.nonce = nonce;
     this.#config = sink.config;
     this.#lastReceivedAt = now;
     this.#sink = sink;
+    this.nonce = nonce;
     if (cookie) {
       // Keyed: the cookie is the first word of this side's send key. The other side's send key is this side's with its
       // two words swapped; it is taken a lap before the first, as #remoteLatest starts at 0xffff, as if packet 65535
@@ -2031,6 +2039,22 @@ class Connection implements Peer {
       this.#receiveKey = [nonce, cookie - 1];
       this.#connected();
     }
+  }
+
+  /** The HELLO to send (again): with the cookie once the CHALLENGE brought it, or as `cookie` when it just did. */
+  hello(now: number, cookie?: number): Uint8Array {
+    // As in the constructor, 0 is no cookie (a HELLO's before the challenge): no Host makes one (`|| 1`).
+    if (cookie) {
+      // Keyed: the cookie is the second word of this side's send key, the first of the other side's (as the
+      // constructor's, swapped).
+      this.#sendKey = [this.nonce, cookie];
+      this.#receiveKey = [cookie, this.nonce - 1];
+      this.#lastReceivedAt = now;
+    }
+    this.#lastSentAt = now;
+    // The cookie, once keyed, as it came: a HELLO goes only while connecting, before any data packet, so no lap (see
+    // packet) has added to the key's second word yet.
+    return writeHandshake(HELLO, this.#config.protocol, this.nonce, this.#sendKey?.[1]);
   }
 
   remoteTime(localMs: number = this.#sink.now()): number {
@@ -2106,6 +2130,39 @@ class Connection implements Peer {
    */
   get queued(): number {
     return this.#sink.queued.get(this.address) ?? 0;
+  }
+
+  /** True once disconnected with nothing left to send: the Host forgets it. */
+  get finished(): boolean {
+    return this.state == "disconnected" && !this.#closingSends;
+  }
+
+  /**
+   * The next datagram to send now, or undefined when nothing is due: a HELLO
+   * while connecting, a CLOSING once it ended with a goodbye (see end), else a data packet
+   * (at most `packetsPerUpdate` per update) or an ack or keepalive. The Host
+   * asks again after each datagram, and stops at undefined until its next update.
+   */
+  pollTransmit(now: number): Uint8Array | undefined {
+    if (this.#packetsThisUpdate < this.#config.packetsPerUpdate) {
+      // Connecting or closing: one HELLO or CLOSING at most per update, spaced out. A HELLO ends the update's packets
+      // (an answer that came within send must not let data packets follow it in the same update); a CLOSING needs no
+      // end: it sets #lastSentAt to now, so the spacing refuses another until the next update, and nothing else goes.
+      if (this.state == "connecting") {
+        this.#packetsThisUpdate = Infinity;
+        if (now - this.#lastSentAt >= HANDSHAKE_RETRY_MS) return this.hello(now);
+      } else if (this.state == "disconnected") {
+        if (now - this.#lastSentAt >= CLOSING_SPACING_MS) return this.goodbye(now);
+      } else return this.#nextPacket(now);
+    }
+  }
+
+  /**
+   * True when the ack cannot wait for the next update: so many packets arrived unacked (see
+   * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
+   */
+  get mustAck(): boolean {
+    return this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
   }
 
   /** Data packets sent after the newest one acked. */
@@ -2372,43 +2429,7 @@ class Connection implements Peer {
    * `max` for every peer. A peer with less than half still gets in: one player filling a queue holds up no other.
    */
   #full(queue: unknown[], max: number): boolean {
-    return queue.length >= (this.queued * 2 < max ? 2 * max : max);
-  }
-
-  /** The HELLO to send (again): with the cookie once the CHALLENGE brought it, or as `cookie` when it just did. */
-  hello(now: number, cookie?: number): Uint8Array {
-    // As in the constructor, 0 is no cookie (a HELLO's before the challenge): no Host makes one (`|| 1`).
-    if (cookie) {
-      // Keyed: the cookie is the second word of this side's send key, the first of the other side's (as the
-      // constructor's, swapped).
-      this.#sendKey = [this.nonce, cookie];
-      this.#receiveKey = [cookie, this.nonce - 1];
-      this.#lastReceivedAt = now;
-    }
-    this.#lastSentAt = now;
-    // The cookie, once keyed, as it came: a HELLO goes only while connecting, before any data packet, so no lap (see
-    // packet) has added to the key's second word yet.
-    return writeHandshake(HELLO, this.#config.protocol, this.nonce, this.#sendKey?.[1]);
-  }
-
-  /**
-   * The next datagram to send now, or undefined when nothing is due: a HELLO
-   * while connecting, a CLOSING once it ended with a goodbye (see end), else a data packet
-   * (at most `packetsPerUpdate` per update) or an ack or keepalive. The Host
-   * asks again after each datagram, and stops at undefined until its next update.
-   */
-  pollTransmit(now: number): Uint8Array | undefined {
-    if (this.#packetsThisUpdate < this.#config.packetsPerUpdate) {
-      // Connecting or closing: one HELLO or CLOSING at most per update, spaced out. A HELLO ends the update's packets
-      // (an answer that came within send must not let data packets follow it in the same update); a CLOSING needs no
-      // end: it sets #lastSentAt to now, so the spacing refuses another until the next update, and nothing else goes.
-      if (this.state == "connecting") {
-        this.#packetsThisUpdate = Infinity;
-        if (now - this.#lastSentAt >= HANDSHAKE_RETRY_MS) return this.hello(now);
-      } else if (this.state == "disconnected") {
-        if (now - this.#lastSentAt >= CLOSING_SPACING_MS) return this.goodbye(now);
-      } else return this.#nextPacket(now);
-    }
+    return (this.queued * 2 < max ? 2 * max : max) <= queue.length;
   }
 
   /**
@@ -2462,7 +2483,7 @@ class Connection implements Peer {
     // let go, the rest sorted into rides (a piece not yet due for a resend) and resends due.
     for (const piece of this.#inFlight = this.#inFlight.filter((piece) => !piece.done)) {
       if (piece.resendAt! > now) {
-        if (piece.copies! < MAX_COPIES && loss ** piece.copies! > residual) plan[2].push(piece);
+        if (MAX_COPIES > piece.copies! && residual < loss ** piece.copies!) plan[2].push(piece);
       } else plan[+(piece.fragment !== 1)].push(piece);
     }
     for (const list of plan) list.reverse(); // taken from the end: the piece sent first on top
@@ -2562,19 +2583,6 @@ class Connection implements Peer {
   }
 
   /**
-   * True when the ack cannot wait for the next update: so many packets arrived unacked (see
-   * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
-   */
-  get mustAck(): boolean {
-    return this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
-  }
-
-  /** True once disconnected with nothing left to send: the Host forgets it. */
-  get finished(): boolean {
-    return this.state == "disconnected" && !this.#closingSends;
-  }
-
-  /**
    * A data packet with `pieces`, whose frames take at most `frameBytes`:
    * also the answer to a HELLO and an ack that cannot wait, both empty.
    * `flags` is CLOSING or none: ACK_ONLY is decided here.
@@ -2648,8 +2656,8 @@ class Connection implements Peer {
       // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0. Never 0
       // either, but at least MIN_RTT_SAMPLE_MS: an SRTT of 0 means no sample yet, to #resendMs (200 ms) and to
       // estimate (the next sample is the first, uncapped), and a whole-millisecond clock (Date.now) on loopback reads
-      // most round trips as 0: every resend there waited 200 ms.
-      const rttSampleMs = bit < 0 ? Math.max(MIN_RTT_SAMPLE_MS, now - packet.sentAt) : undefined;
+      // most round trips as 0: every resend there waited 200 ms. A packet other than `ack` gives no sample: 0.
+      const rttSampleMs = bit < 0 ? Math.max(MIN_RTT_SAMPLE_MS, now - packet.sentAt) : 0;
       // Its fate joins the last LOSS_WINDOW_PACKETS (update reads their loss), its sample the estimates.
       const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;
       packet.counted = true;
@@ -2827,10 +2835,10 @@ export class Host {
   #now: () => number;
   #config: Config;
   #socket: Socket;
-  /** HostOptions.random, if given. */
-  #random?: (bytes: Uint8Array) => void;
   /** The key of the handshake's cookies: 64 random bits. */
   #secret: TagKey;
+  /** HostOptions.random, if given. */
+  #random?: (bytes: Uint8Array) => void;
   #connections = new Map<string, Connection>();
   /**
    * What the connections share with the Host: its config, stats and clock, the event queue, and the timed messages
@@ -2880,7 +2888,7 @@ export class Host {
       ] as [keyof Config, number, number?, number?][]
     ) {
       const value = options?.[name] ?? fallback;
-      if (!(Number.isInteger(value) && value >= min && value <= max)) {
+      if (!(Number.isInteger(value) && value <= max && value >= min)) {
         // A string is quoted: `timeout: "5000"` read "is 5000: it must be an integer", a puzzle (a newcomer's first game).
         throw new RangeError(
           `HostOptions.${name} is ${shown(value)}: it must be an integer from ${min} to ${max}`,
@@ -2893,9 +2901,9 @@ export class Host {
     const clock = options?.now ?? socket.now ?? (() => performance.now());
     this.#sink = {
       config,
-      stats: this.stats,
       held: [],
       events: [],
+      stats: this.stats,
       queued: new Map(),
       reliable: socket.reliable,
       // Every reading is checked: a clock that cannot be called or returns no time (`now: performance.now`, unbound; a
@@ -3062,7 +3070,7 @@ export class Host {
     } else if (connection?.state == "connecting" && connection.nonce == first) {
       // Answers to our HELLO carry our nonce: a stranger cannot guess it.
       if (kind == CHALLENGE) this.#send(connection.hello(now, second), connection); // again, with the cookie
-      else connection.end(second !== REFUSED_PROTOCOL ? "full" : "refused");
+      else connection.end(second != REFUSED_PROTOCOL ? "full" : "refused");
     } else this.#count("invalidDropped", connection);
   }
 
@@ -3136,11 +3144,11 @@ export class Host {
         this.#send(goodbye, connection);
       }
     }
-    this.#connections.clear();
-    this.#closed = true;
     // Nor after it: update() does nothing and poll() hands out nothing, so neither may throw for a clock that fails
     // (both read it: a review, 2026-12-02, and a `for await` loop that closed its Host threw as it went on).
     this.#now = () => 0;
+    this.#connections.clear();
+    this.#closed = true;
     this.#socket.close();
   }
 }
@@ -3180,7 +3188,7 @@ function xorDelta(bytes: Uint8Array, base: Uint8Array): Uint8Array {
   let at = writeVarint(length, out, 0);
   // Byte i XOR the base's, 0 past the end. Past the end of the base its bytes count as 0: XOR takes the
   // undefined there as 0.
-  const xor = (i: number) => i < length ? bytes[i] ^ base[i] : 0;
+  const xor = (i: number) => length > i ? bytes[i] ^ base[i] : 0;
   for (let i = 0; i < length;) {
     let start = i; // of the run at hand: equal bytes, then differing ones
     while (!xor(i) && i < length) i++; // xor is 0 at length: the bound ends the scan there
@@ -3203,21 +3211,6 @@ class Snapshots {
   #newestDelivered = -1;
 
   /**
-   * A packet with a piece of `sent` was acked: once all its pieces were, the receiver holds it, a baseline while its
-   * slot here holds it (encode checks). The newest acked is taken whatever its slot: when only one whose slot still
-   * held it was taken, a late one acked with a newer one whose slot had gone became the baseline, which a receiver
-   * that kept only its newest did not have (a review, 2026-12-03: 21,490 states lost in 300 seeded runs, gaps of
-   * 3.5 s).
-   */
-  acked(sent: SentSnapshot): void {
-    if (
-      --sent.unacked == 0 && (this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0)
-    ) {
-      this.#newestAcked = sent.sequence;
-    }
-  }
-
-  /**
    * The payload of the snapshot `packed` that will be sent as `sequence`:
    * a varint of how far back its baseline is (0: none, the whole state), the
    * sender's clock, then the delta or the whole packed bytes.
@@ -3237,6 +3230,21 @@ class Snapshots {
       payload,
       this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, unacked: 0, bytes: packed },
     ];
+  }
+
+  /**
+   * A packet with a piece of `sent` was acked: once all its pieces were, the receiver holds it, a baseline while its
+   * slot here holds it (encode checks). The newest acked is taken whatever its slot: when only one whose slot still
+   * held it was taken, a late one acked with a newer one whose slot had gone became the baseline, which a receiver
+   * that kept only its newest did not have (a review, 2026-12-03: 21,490 states lost in 300 seeded runs, gaps of
+   * 3.5 s).
+   */
+  acked(sent: SentSnapshot): void {
+    if (
+      --sent.unacked == 0 && (this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0)
+    ) {
+      this.#newestAcked = sent.sequence;
+    }
   }
 
   /**
@@ -3373,7 +3381,7 @@ class Clock implements ClockEstimate {
         const offsetMs = (t1 - t0 + t2 - now) / 2;
         const roundTripMs = now - t0 - (t2 - t1);
         // A round trip below zero or one from the future is no sample: a peer's bug (or a hostile peer) skipped.
-        if (roundTripMs >= 0 && now >= t0 && isFinite(roundTripMs + offsetMs)) {
+        if (now >= t0 && roundTripMs >= 0 && isFinite(roundTripMs + offsetMs)) {
           if (this.#samples.push([roundTripMs / 2, offsetMs]) > CLOCK_SAMPLES) this.#samples.shift();
           [this.errorMs, this.offsetMs] = this.#samples.reduce((a, b) => a[0] > b[0] ? b : a);
         }
@@ -3540,8 +3548,8 @@ function link(options: LinkOptions = {}): (size: number) => number[] {
       throw new RangeError(`LinkOptions.${name} is ${shown(value)}: it must be a number from 0`);
     }
   }
-  let seed = options.seed ?? 1;
-  const {
+  let {
+    seed = 1,
     jitterMs = 0,
     reorder = 0,
     loss = 0,
@@ -3596,10 +3604,6 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
   const links = new Map<string, (size: number) => number[]>();
   const delays = link(options);
   return {
-    link(from, to, options) {
-      links.set(`${from}>${to}`, link(options));
-    },
-    now: () => clock,
     advance(ms) {
       const end = ms + clock;
       // A caller's mistake throws now: NaN stopped the clock for good, a negative ms ran it back, a string ("16") made
@@ -3625,6 +3629,10 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
       }
       clock = end;
     },
+    link(from, to, options) {
+      links.set(`${from}>${to}`, link(options));
+    },
+    now: () => clock,
     socket(address) {
       let mine: unknown;
       return {
@@ -3701,17 +3709,17 @@ export function condition(socket: Socket, options?: LinkOptions): Socket {
         }, delay);
       }
     },
-    listen(receive, onEvent = ignore) {
-      // The socket first: when it refuses a second Host (it throws), the first Host's faults still come here.
-      socket.listen(receive, onEvent);
-      notify = onEvent;
-    },
     close() {
       closing = true;
       if (!waiting) socket.close();
     },
     reliable: socket.reliable,
     now: socket.now,
+    listen(receive, onEvent = ignore) {
+      // The socket first: when it refuses a second Host (it throws), the first Host's faults still come here.
+      socket.listen(receive, onEvent);
+      notify = onEvent;
+    },
   };
 }
 
@@ -3991,12 +3999,12 @@ export async function bunUdp(
   };
   const udp = await open({
     ...options,
-    binaryType: "uint8array",
     socket: {
+      data: (_, data, port, hostname) => receive(data.slice(), joinAddress(port, hostname)),
       drain: flush,
       error: (_, error) => fail(error),
-      data: (_, data, port, hostname) => receive(data.slice(), joinAddress(port, hostname)),
     },
+    binaryType: "uint8array",
   });
   return {
     ...udpSocket({
@@ -4004,7 +4012,7 @@ export async function bunUdp(
         // Thrown, it reaches `done` all the same: udpSocket's send catches it.
         if (waiting.length >= MAX_WAITING_DATAGRAMS) throw new Error(`Cannot send to ${to}: the send buffer is full`);
         const copy = data.slice();
-        if (waiting.push([() => udp.send(copy, port, hostname), done]) === 1) flush();
+        if (waiting.push([() => udp.send(copy, port, hostname), done]) == 1) flush();
       },
       listen(onData, onFault) {
         receive = onData;
@@ -4161,7 +4169,7 @@ function linkWebSocket(
       (event) => deliverMessage((event as { data: unknown }).data, address, receive, notify),
     );
     ws.addEventListener("close", () => notify({ type: "closed", address }));
-    ws.addEventListener("error", (event) => notify({ type: "error", address, error: event }));
+    ws.addEventListener("error", (event) => notify({ type: "error", error: event, address }));
     ws.addEventListener("open", flush);
     // Cloudflare's: its accept() throws for one a Durable Object took with acceptWebSocket (hibernation), whose
     // runtime calls back instead (message and closed).
@@ -4223,6 +4231,12 @@ export function webSocket(ws: WebSocketLike): Socket & { readonly address: strin
   const link = linkWebSocket(ws, address, (data, from) => receive(data, from), (event) => notify(event));
   return {
     reliable: true,
+    listen(onData, onEvent = ignore) {
+      if (notify != ignore) throw new Error("new Host() takes a Socket no Host had: open a new one"); // as on UDP
+      receive = onData;
+      notify = onEvent;
+    },
+    close: () => ws.close(),
     address,
     send(data, to) {
       if (to !== address) {
@@ -4230,12 +4244,6 @@ export function webSocket(ws: WebSocketLike): Socket & { readonly address: strin
       }
       link(data);
     },
-    listen(onData, onEvent = ignore) {
-      if (notify != ignore) throw new Error("new Host() takes a Socket no Host had: open a new one"); // as on UDP
-      receive = onData;
-      notify = onEvent;
-    },
-    close: () => ws.close(),
   };
 }
 

@@ -133,7 +133,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "options not validated",
-    edits: [["if (!(Number.isInteger(value) && value >= min && value <= max)) {", "if (false) {"]],
+    edits: [["if (!(Number.isInteger(value) && value <= max && value >= min)) {", "if (false) {"]],
   },
   {
     name: "clock requests every 5 s once the samples are in (a sample up to 80 s old under drift)",
@@ -158,7 +158,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "options: the greatest value not checked",
     edits: [[
-      "if (!(Number.isInteger(value) && value >= min && value <= max)) {",
+      "if (!(Number.isInteger(value) && value <= max && value >= min)) {",
       "if (!(Number.isInteger(value) && value >= min)) {",
     ]],
   },
@@ -263,7 +263,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "bunUdp sends a datagram the buffer would take only when the next is queued",
-    edits: [["hostname), done]) === 1) flush();", "hostname), done]) !== 1) flush();"]],
+    edits: [["hostname), done]) == 1) flush();", "hostname), done]) != 1) flush();"]],
   },
   {
     name: "a connecting WebSocket holds one datagram more than MAX_WAITING_DATAGRAMS",
@@ -330,7 +330,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "a REFUSED for another protocol heard as full",
     edits: [[
-      'else connection.end(second !== REFUSED_PROTOCOL ? "full" : "refused");',
+      'else connection.end(second != REFUSED_PROTOCOL ? "full" : "refused");',
       'else connection.end("full");',
     ]],
   },
@@ -364,13 +364,13 @@ const MUTANTS: Mutant[] = [
   {
     name: "non-canonical header accepted: a WIDE_ACK delta that fits a byte",
     edits: [[
-      "let canonical = ackBack > 255 || !(first & WIDE_ACK);",
+      "let canonical = ackBack > 255 || !(flags & WIDE_ACK);",
       "let canonical = true;",
     ]],
   },
   {
     name: "non-canonical header accepted: an ack-bit byte of 0xff written out",
-    edits: [["canonical &&= byte < 255 || !present;", ""]],
+    edits: [["canonical &&= byte < 255 || !(flags & 1 << i);", ""]],
   },
   {
     name: "non-canonical frame accepted: an overlong varint",
@@ -702,8 +702,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "rtt: a negative sample taken (a clock stepped back)",
     edits: [[
-      "bit < 0 ? Math.max(MIN_RTT_SAMPLE_MS, now - packet.sentAt) : undefined",
-      "bit < 0 ? now - packet.sentAt : undefined",
+      "bit < 0 ? Math.max(MIN_RTT_SAMPLE_MS, now - packet.sentAt) : 0",
+      "bit < 0 ? now - packet.sentAt : 0",
     ]],
   },
   {
@@ -932,8 +932,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the half rule's line is a third of maxEvents",
     edits: [[
-      "return queue.length >= (this.queued * 2 < max ? 2 * max : max);",
-      "return queue.length >= (this.queued * 3 < max ? 2 * max : max);",
+      "return (this.queued * 2 < max ? 2 * max : max) <= queue.length;",
+      "return (this.queued * 3 < max ? 2 * max : max) <= queue.length;",
     ]],
   },
   {
@@ -1300,7 +1300,7 @@ const MUTANTS: Mutant[] = [
   {
     name:
       "a newer state supersedes the unsent pieces of a state begun too: a state in more packets than an update never arrives",
-    edits: [["        if (!byteCount && piece.fragment > 1 && pending.length - at <= pieces) return -1;\n", ""]],
+    edits: [["        if (!byteCount && piece.fragment > 1 && pieces >= pending.length - at) return -1;\n", ""]],
   },
   {
     name: "a state sent while one begun goes on is queued behind it, not skipped: states back up",
@@ -1308,7 +1308,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a state not begun, of many pieces, counts as begun once its first piece is dropped",
-    edits: [["if (!byteCount && piece.fragment > 1 && pending.length", "if (piece.fragment > 1 && pending.length"]],
+    edits: [["if (!byteCount && piece.fragment > 1 && pieces >=", "if (piece.fragment > 1 && pieces >="]],
   },
   {
     name: "over a reliable socket a piece past the receive window is refused, and never sent again",
@@ -1320,7 +1320,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "a state begun is superseded by no newer one, whatever its pieces: small states wait behind a large one",
     edits: [[
-      "if (!byteCount && piece.fragment > 1 && pending.length - at <= pieces)",
+      "if (!byteCount && piece.fragment > 1 && pieces >= pending.length - at)",
       "if (!byteCount && piece.fragment > 1)",
     ]],
   },
@@ -1423,8 +1423,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a wide ack delta of 255, which one byte holds, is read",
     edits: [[
-      "let canonical = ackBack > 255 || !(first & WIDE_ACK);",
-      "let canonical = ackBack >= 255 || !(first & WIDE_ACK);",
+      "let canonical = ackBack > 255 || !(flags & WIDE_ACK);",
+      "let canonical = ackBack >= 255 || !(flags & WIDE_ACK);",
     ]],
   },
   {
@@ -1480,15 +1480,15 @@ const MUTANTS: Mutant[] = [
   {
     name: "a whole state not yet sent counts as begun: a newer one of more pieces is skipped for it",
     edits: [[
-      "if (!byteCount && piece.fragment > 1 && pending.length - at <= pieces) return -1;",
-      "if (!byteCount && piece.fragment >= 1 && pending.length - at <= pieces) return -1;",
+      "if (!byteCount && piece.fragment > 1 && pieces >= pending.length - at) return -1;",
+      "if (!byteCount && piece.fragment >= 1 && pieces >= pending.length - at) return -1;",
     ]],
   },
   {
     name: "a sequenced message of the sequence delivered last is delivered again",
     edits: [[
-      "if (sequenceAhead(sequence, this.#newest) <= 0) return [];",
-      "if (sequenceAhead(sequence, this.#newest) < 0) return [];",
+      "sequenceAhead(sequence, this.#nextDeliver - 1) <= 0) return [];",
+      "sequenceAhead(sequence, this.#nextDeliver - 1) < 0) return [];",
     ]],
   },
   {
@@ -1519,18 +1519,18 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a clock answer with a round trip below zero makes a sample",
-    edits: [["if (roundTripMs >= 0 && now >= t0 && isFinite(", "if (now >= t0 && isFinite("]],
+    edits: [["if (now >= t0 && roundTripMs >= 0 && isFinite(", "if (now >= t0 && isFinite("]],
   },
   {
     name: "a clock answer whose offset is not finite makes a sample",
     edits: [[
-      "if (roundTripMs >= 0 && now >= t0 && isFinite(roundTripMs + offsetMs)) {",
-      "if (roundTripMs >= 0 && now >= t0) {",
+      "if (now >= t0 && roundTripMs >= 0 && isFinite(roundTripMs + offsetMs)) {",
+      "if (now >= t0 && roundTripMs >= 0) {",
     ]],
   },
   {
     name: "a clock answer to a request from the future makes a sample",
-    edits: [["if (roundTripMs >= 0 && now >= t0 && isFinite(", "if (roundTripMs >= 0 && isFinite("]],
+    edits: [["if (now >= t0 && roundTripMs >= 0 && isFinite(", "if (roundTripMs >= 0 && isFinite("]],
   },
   {
     name: "a packet never filled to its last byte: a frame that fits it exactly waits for the next",
@@ -1538,7 +1538,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a sixth copy of a piece rides along before its resend is due",
-    edits: [["if (piece.copies! < MAX_COPIES && loss", "if (piece.copies! <= MAX_COPIES && loss"]],
+    edits: [["if (MAX_COPIES > piece.copies! && residual", "if (MAX_COPIES >= piece.copies! && residual"]],
   },
   {
     name: "a fragment resent is taken as a ride: due again at every update",
@@ -1617,7 +1617,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "host.close() leaves its socket open",
-    edits: [["    this.#now = () => 0;\n    this.#socket.close();\n", "    this.#now = () => 0;\n"]],
+    edits: [["    this.#closed = true;\n    this.#socket.close();\n", "    this.#closed = true;\n"]],
   },
   {
     name: "update() keeps a finished connection in the Host's table (a peer timed out stays for good)",
@@ -1656,7 +1656,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "webSocket tells the Host none of its WebSocket's error events",
-    edits: [['    ws.addEventListener("error", (event) => notify({ type: "error", address, error: event }));\n', ""]],
+    edits: [['    ws.addEventListener("error", (event) => notify({ type: "error", error: event, address }));\n', ""]],
   },
   {
     name: "nodeUdp never listens for its socket's errors (Node ends the process on one)",
@@ -1709,12 +1709,12 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a stream never lets go of the pieces acked at the front of its queue",
-    edits: [["if (front * 2 > pending.length) {", "if (false) {"]],
+    edits: [["if (pending.length < front * 2) {", "if (false) {"]],
   },
   {
     name:
       "a stream lets go of the done pieces at its front only once 1,024 are done: a peer holds its last 1,023 messages",
-    edits: [["if (front * 2 > pending.length) {", "if (front * 2 > pending.length && front > 1024) {"]],
+    edits: [["if (pending.length < front * 2) {", "if (pending.length < front * 2 && front > 1024) {"]],
   },
   {
     name: "pack counts a level of nesting at every object, a Date or bytes too: what unpack returns 256 deep throws",
@@ -1932,11 +1932,11 @@ const MUTANTS: Mutant[] = [
   // ─── found by sampling automatic mutants of the other sections, 2026-12-03 ──────
   {
     name: "a clock round trip of 0 ms is no sample",
-    edits: [["if (roundTripMs >= 0 && now >= t0", "if (roundTripMs > 0 && now >= t0"]],
+    edits: [["now >= t0 && roundTripMs >= 0 &&", "now >= t0 && roundTripMs > 0 &&"]],
   },
   {
     name: "a clock answer in the request's own millisecond is refused",
-    edits: [["&& now >= t0 &&", "&& now > t0 &&"]],
+    edits: [["if (now >= t0 && roundTripMs", "if (now > t0 && roundTripMs"]],
   },
   {
     name: "clock requests go one tick after their interval",
@@ -1964,7 +1964,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "the string cache's key reads the byte after the string",
-    edits: [["for (let i = at; i < inputAt; i++) {", "for (let i = at; i <= inputAt; i++) {"]],
+    edits: [["for (let i = at; inputAt > i; i++) {", "for (let i = at; inputAt >= i; i++) {"]],
   },
   {
     name: "memoryNet's heap finds the wrong parent",
@@ -2070,8 +2070,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a peer with few events queued gets in up to three times maxEvents",
     edits: [[
-      "return queue.length >= (this.queued * 2 < max ? 2 * max : max);",
-      "return queue.length >= (this.queued * 2 < max ? 3 * max : max);",
+      "return (this.queued * 2 < max ? 2 * max : max) <= queue.length;",
+      "return (this.queued * 2 < max ? 3 * max : max) <= queue.length;",
     ]],
   },
   {
@@ -2106,7 +2106,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "memoryNet's default link seed is 0",
-    edits: [["let seed = options.seed ?? 1;", "let seed = options.seed ?? 0;"]],
+    edits: [["    seed = 1,\n", "    seed = 0,\n"]],
   },
   {
     name: "webSocket sends to any address as to its one peer",
@@ -2122,8 +2122,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a state begun with exactly as many pieces left as a newer one takes is superseded",
     edits: [[
-      "piece.fragment > 1 && pending.length - at <= pieces) return -1;",
-      "piece.fragment > 1 && pending.length - at < pieces) return -1;",
+      "piece.fragment > 1 && pieces >= pending.length - at) return -1;",
+      "piece.fragment > 1 && pieces > pending.length - at) return -1;",
     ]],
   },
   {
