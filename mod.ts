@@ -2937,7 +2937,10 @@ export class Host {
     for (const connection of this.#connections.values()) {
       connection.update(now);
       for (let datagram; (datagram = connection.pollTransmit(now));) this.#send(datagram, connection);
-      if (connection.finished) this.#connections.delete(connection.address);
+      // Only if still filed: a socket that runs the game's code inside send may have replaced it meanwhile.
+      if (connection.finished && this.#connections.get(connection.address) == connection) {
+        this.#connections.delete(connection.address);
+      }
     }
   }
 
@@ -2990,7 +2993,7 @@ export class Host {
         }
         // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
         if (connection.mustAck) this.#send(connection.packet(now), connection);
-        if (connection.finished) this.#connections.delete(from);
+        if (connection.finished && this.#connections.get(from) == connection) this.#connections.delete(from);
       } else this.#count("invalidDropped", connection);
     } else this.#handshake(readHandshake(datagram), connection, from, now);
   }
@@ -3118,6 +3121,7 @@ export class Host {
       // A malformed address is the caller's mistake: the socket throws before the peer exists.
       connection = new Connection(this.#sink, address, this.#randomWord() || 1, now);
       this.#transmit(connection.hello(now), connection);
+      this.#connections.get(address)?.end("closed"); // one made meanwhile (a synchronous socket re-entered): ended
       this.#connections.set(address, connection);
     }
     return connection;

@@ -1343,6 +1343,39 @@ Deno.test("maxPeers is 64 by default: 64 players connect, the 65th is refused as
   assert.deepEqual(ends, ["full"]);
 });
 
+Deno.test("a peer the Host timed out leaves its table: its place under maxPeers is free again", () => {
+  // The server ends a silent peer in update() and sends its goodbyes; once they went, update() forgets it. Kept, it
+  // held its place under maxPeers for good: the next player was refused as "full".
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { now: net.now, maxPeers: 1, timeout: 1000 });
+  let gone = false; // the first player's machine: nothing in or out (its acks of the goodbyes would end it too)
+  const first = new Host(filtered(net.socket("first"), () => !gone), { now: net.now, timeout: 1000 });
+  const second = new Host(net.socket("second"), { now: net.now, timeout: 1000 });
+  let hosts = [server, first];
+  const serverEvents: string[] = [];
+  const step = () => {
+    for (const host of hosts) host.update();
+    net.advance(TICK_MS);
+    for (const host of hosts) {
+      for (let event; (event = host.poll());) {
+        if (host === server) serverEvents.push(event.type === "disconnect" ? event.reason : event.type);
+      }
+    }
+  };
+  first.connect("server");
+  for (let i = 0; i < 10; i++) step();
+  assert.deepEqual(serverEvents, ["connect"]);
+  hosts = [server]; // the first player's game stops: no packet, no goodbye
+  gone = true;
+  for (let i = 0; i < 1000 / TICK_MS + 20; i++) step();
+  assert.deepEqual(serverEvents, ["connect", "timeout"]);
+  hosts = [server, second];
+  const peer = second.connect("server");
+  for (let i = 0; i < 10; i++) step();
+  assert.equal(peer.state, "connected", "the second player gets the place the first one left");
+  assert.deepEqual(serverEvents, ["connect", "timeout", "connect"]);
+});
+
 Deno.test("Host handshake: connect, refuse when full, time out, close gracefully", () => {
   const net = memoryNet({ latencyMs: 10 });
   const server = new Host(net.socket("server"), { now: net.now, maxPeers: 1, timeout: 2000 });
@@ -4576,4 +4609,134 @@ Deno.test("a peer that ends before the challenge came sends nothing more: it has
     assert.equal(peer.state, "disconnected");
     assert.equal(client.stats.packetsSent, sent, ending);
   }
+});
+
+// ─── a socket that runs the game's code inside send ─────────────────────────
+
+/** A network whose send calls the listener at `to` at once; `hook` runs first, and false drops the datagram. */
+function synchronousNet() {
+  let clock = 0;
+  const listeners = new Map<string, (data: Uint8Array, from: string) => void>();
+  const net = {
+    hook: undefined as ((from: string, to: string, data: Uint8Array) => boolean | void) | undefined,
+    now: () => clock,
+    advance: (ms: number) => void (clock += ms),
+    socket(address: string): Socket {
+      let mine: unknown;
+      return {
+        send(data, to) {
+          if (net.hook?.(address, to, data) === false) return;
+          listeners.get(to)?.(data.slice(), address);
+        },
+        listen: (receive) => void listeners.set(address, mine = receive),
+        // Its own listening only: a socket made since at its address keeps its.
+        close: () => void (listeners.get(address) == mine && listeners.delete(address)),
+      };
+    },
+  };
+  return net;
+}
+
+/** Updates the Hosts every 16 ms for `ms`; returns the peers the first was handed on "connect". */
+function runSynchronous(net: ReturnType<typeof synchronousNet>, hosts: () => Host[], ms: number, connected: Peer[]) {
+  for (let t = 0; t < ms; t += 16) {
+    for (const host of hosts()) {
+      host.update();
+      for (let event; (event = host.poll());) {
+        if (host === hosts()[0] && event.type === "connect") connected.push(event.peer);
+      }
+    }
+    net.advance(16);
+  }
+}
+
+Deno.test("a peer made at an address inside update()'s send to it stays in the table: it is never stuck connected", () => {
+  // Inside A's update, while A sends to B, B restarts at its address and connects again (a socket that runs the game's
+  // code inside send). A's update deleted the connection it found ended, by address: the new one, which had its
+  // "connect" and then read "connected" for good, out of A's table, with no event ever after.
+  const net = synchronousNet();
+  const options = { now: net.now, timeout: 2000 };
+  const a = new Host(net.socket("A"), options);
+  let b = new Host(net.socket("B"), options);
+  const connected: Peer[] = [];
+  b.connect("A");
+  runSynchronous(net, () => [a, b], 320, connected);
+  assert.equal(a.peers.length, 1, "connected");
+  let armed = true;
+  net.hook = (from, to) => {
+    if (!(armed && from == "A" && to == "B")) return;
+    armed = false;
+    b.close(); // its goodbye reaches A: A's old connection ends
+    b = new Host(net.socket("B"), options);
+    b.connect("A");
+    net.advance(100);
+    b.update(); // HELLO, CHALLENGE, HELLO with the cookie: A makes a new connection at "B"
+    return false;
+  };
+  a.peers[0].send("x");
+  runSynchronous(net, () => [a, b], 3000, connected);
+  assert.equal(armed, false, "the hook ran");
+  assert.equal(connected.length, 2, "A was handed the new connection");
+  const stuck = connected.filter((peer) => peer.state === "connected" && !a.peers.includes(peer));
+  assert.deepEqual(stuck, [], "no connected peer out of A's table");
+  assert.equal(a.peers.length, 1);
+});
+
+Deno.test("a peer made at an address inside the send of an ack in receive stays in the table", () => {
+  // B closes: its CLOSING reaches A, whose connection ends and acks it at once, inside receive. Inside that ack's send
+  // B restarts at its address and connects again: receive then deleted the connection it found ended, by address, the
+  // new one with it.
+  const net = synchronousNet();
+  const options = { now: net.now, timeout: 2000 };
+  const a = new Host(net.socket("A"), options);
+  let b = new Host(net.socket("B"), options);
+  const connected: Peer[] = [];
+  b.connect("A");
+  runSynchronous(net, () => [a, b], 320, connected);
+  assert.equal(a.peers.length, 1, "connected");
+  let armed = true;
+  net.hook = (from, to) => {
+    if (!(armed && from == "A" && to == "B")) return;
+    armed = false;
+    b = new Host(net.socket("B"), options);
+    b.connect("A");
+    net.advance(100);
+    b.update(); // HELLO, CHALLENGE, HELLO with the cookie: A makes a new connection at "B"
+    return false;
+  };
+  const old = b;
+  old.close(); // its CLOSING reaches A at once
+  runSynchronous(net, () => [a, b], 3000, connected);
+  assert.equal(armed, false, "the hook ran");
+  assert.equal(connected.length, 2, "A was handed the new connection");
+  const stuck = connected.filter((peer) => peer.state === "connected" && !a.peers.includes(peer));
+  assert.deepEqual(stuck, [], "no connected peer out of A's table");
+  assert.equal(a.peers.length, 1);
+});
+
+Deno.test("a peer made at an address inside connect()'s HELLO to it is ended, not overwritten and left connected", () => {
+  // Inside A's connect("B"), while its HELLO goes out, B connects to A and gets in; connect() then filed its own
+  // connection over that one, which had had its "connect" and read "connected" for good.
+  const net = synchronousNet();
+  const options = { now: net.now, timeout: 2000 };
+  const a = new Host(net.socket("A"), options);
+  const b = new Host(net.socket("B"), options);
+  const connected: Peer[] = [];
+  let armed = true;
+  net.hook = (from, to, data) => {
+    if (!(armed && from == "A" && to == "B" && data[0] == 1)) return; // A's first HELLO to B
+    armed = false;
+    b.connect("A");
+    net.advance(100);
+    b.update(); // A makes a connection at "B", connected, before its own connect() files one there
+  };
+  a.connect("B");
+  runSynchronous(net, () => [a, b], 3000, connected);
+  assert.equal(armed, false, "the hook ran");
+  assert.ok(connected.length >= 1, "A was handed a peer");
+  const stuck = connected.filter((peer) => peer.state === "connected" && !a.peers.includes(peer));
+  assert.deepEqual(stuck, [], "no connected peer out of A's table");
+  // The one made inside the send was ended (A heard its "disconnect"); A's own connects.
+  assert.deepEqual(connected.map((peer) => peer.state), ["disconnected", "connected"]);
+  assert.deepEqual([a.peers.length, b.peers.length], [1, 1]);
 });

@@ -1621,7 +1621,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "update() keeps a finished connection in the Host's table (a peer timed out stays for good)",
-    edits: [["      if (connection.finished) this.#connections.delete(connection.address);\n", ""]],
+    edits: [["        this.#connections.delete(connection.address);\n      }\n", "      }\n"]],
   },
   {
     name: "a state that cannot be rebuilt is kept as a baseline and taken as the newest",
@@ -2349,6 +2349,24 @@ const MUTANTS: Mutant[] = [
     name: "a set's range past ASCII is left out of an OSC pattern",
     file: "osc.ts",
     edits: [["if (to > 127) wide.push([Math.max(from, 128), to]);", ""]],
+  },
+  {
+    name: "update() deletes a finished connection by its address: one filed there inside its send goes with it",
+    edits: [[
+      "if (connection.finished && this.#connections.get(connection.address) == connection) {",
+      "if (connection.finished) {",
+    ]],
+  },
+  {
+    name: "receive deletes a finished connection by its address: one filed there inside an ack's send goes with it",
+    edits: [[
+      "if (connection.finished && this.#connections.get(from) == connection)",
+      "if (connection.finished)",
+    ]],
+  },
+  {
+    name: "connect() files its connection over one made at its address inside its HELLO's send, left connected",
+    edits: [['      this.#connections.get(address)?.end("closed");', ""]],
   },
 ];
 
