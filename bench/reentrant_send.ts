@@ -8,7 +8,8 @@
  * - connect: inside A's `connect("B")`, while its HELLO goes out, B connects to A and gets in; connect() then files
  *   its own connection over that one.
  *
- * On main both print "stuck". MODULE is another copy of mod.ts to run instead.
+ * Both printed "stuck" until 2026-12-05 (bac3031, the fix; its tests in mod_test.ts, "a socket that runs the game's
+ * code inside send"); both print "ok" now. MODULE is another copy of mod.ts to run instead.
  *
  * @module
  */
