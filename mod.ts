@@ -526,6 +526,8 @@ export interface Socket {
    * The Host makes `data` for this call alone and reads only its length after it
    * returns (`stats.bytesSent`): a socket may keep it, but one that transfers
    * buffers (`postMessage` with a transfer list) transfers a copy, or counts 0.
+   * `data` may be a view of a larger buffer (a data packet is): send its bytes,
+   * never `data.buffer` whole.
    *
    * @throws {RangeError} at once for a malformed address, naming it
    */
@@ -1271,11 +1273,12 @@ const sequenceAhead = (a: number, b: number): number => (a - b) << 16 >> 16;
 // its length and kind, and the Host reads the words it needs.
 
 /**
- * A handshake datagram: its kind (HELLO, CHALLENGE, REFUSED), then three 32-bit words. The kind is the last byte of a
- * fourth word, written first: the view starts there.
+ * A handshake datagram: its kind (HELLO, CHALLENGE, REFUSED), then three 32-bit words. An array of its own, from byte 0
+ * of its buffer (a view 3 bytes into one of four words saved a byte, and broke a game's socket that sent
+ * `new Uint8Array(data.buffer, 0, data.length)`: a review, 2026-12-05).
  */
 const writeHandshake = (kind: number, first: number, second: number, third = 0): Uint8Array =>
-  uint32s(kind, first, second, third).subarray(3);
+  new Uint8Array([kind, ...uint32s(first, second, third)]);
 
 /**
  * The keys of a connection's tags, one each way: the handshake's nonce and

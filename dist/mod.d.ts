@@ -255,6 +255,8 @@ export interface Socket {
      * The Host makes `data` for this call alone and reads only its length after it
      * returns (`stats.bytesSent`): a socket may keep it, but one that transfers
      * buffers (`postMessage` with a transfer list) transfers a copy, or counts 0.
+     * `data` may be a view of a larger buffer (a data packet is): send its bytes,
+     * never `data.buffer` whole.
      *
      * @throws {RangeError} at once for a malformed address, naming it
      */
