@@ -695,6 +695,13 @@ export interface MemoryNet {
 
 // ─── Bytes ──────────────────────────────────────────────────────────────────
 
+/** Writes `value` (below 2 ** 28) as a varint into `bytes` at `at`; returns where it ended. */
+function writeVarint(value: number, bytes: Uint8Array, at: number): number {
+  for (; value > 127; value >>>= 7) bytes[at++] = value | 128; // the low 7 bits and 128 for "more" (a byte keeps the low 8 bits)
+  bytes[at++] = value;
+  return at;
+}
+
 /**
  * Bytes a varint of a frame's or a snapshot's header takes: its values are under 2 ** 16 (a length within an mtu of at
  * most 65,507, a fragment below 2,048, a distance between 16-bit sequences), so never 4 bytes.
@@ -760,13 +767,6 @@ function float64s(...values: number[]): Uint8Array {
   const view = viewOf(bytes);
   for (let i = 0; i < values.length; i++) view.setFloat64(8 * i, values[i]);
   return bytes;
-}
-
-/** Writes `value` (below 2 ** 28) as a varint into `bytes` at `at`; returns where it ended. */
-function writeVarint(value: number, bytes: Uint8Array, at: number): number {
-  for (; value > 127; value >>>= 7) bytes[at++] = value | 128; // the low 7 bits and 128 for "more" (a byte keeps the low 8 bits)
-  bytes[at++] = value;
-  return at;
 }
 
 /** Big-endian 32-bit words, each the low 32 bits of an integer: a timestamp's, a handshake's, a cookie's input. */
@@ -2516,7 +2516,7 @@ class Connection implements Peer {
       if (used + bytes > room) return false;
       // A copy riding along takes no send: counted here, it made the backoff 1.5 ** 5 after the first round at 20% loss,
       // and a piece lost twice waited seconds.
-      if (isRide || piece.sends++) this.count("messagesResent");
+      if (isRide || piece.sends) this.count("messagesResent");
       else if (piece.mode < SEQUENCED && !this.#sink.reliable) this.#inFlight.push(piece);
       else {
         piece.done = true; // sequenced, unreliable and state pieces go once, and everything over a reliable socket
@@ -2526,7 +2526,7 @@ class Connection implements Peer {
       // Back off by 1.5 (as KCP does in its fast mode), not 2: a game would rather resend than wait.
       if (isRide) piece.copies!++;
       else {
-        piece.resendAt = now + Math.min(MAX_RESEND_MS, this.#resendMs() * 1.5 ** (piece.sends - 1));
+        piece.resendAt = now + Math.min(MAX_RESEND_MS, this.#resendMs() * 1.5 ** piece.sends++);
         piece.copies = 1;
       }
       used += bytes;
@@ -2607,10 +2607,9 @@ class Connection implements Peer {
       at = writeFrame(piece, previous, packet, at);
       previous = piece;
     }
-    const datagram = packet.subarray(0, TAG_BYTES + at);
-    // The tag, in the last TAG_BYTES: HalfSipHash-2-4 of everything before them, the `at` bytes written. Keyed: a data
-    // packet goes only once the handshake gave the cookie.
-    viewOf(datagram).setUint32(at, halfSipHash(this.#sendKey!, datagram, at));
+    // The tag, in the TAG_BYTES after them: HalfSipHash-2-4 of the `at` bytes written. Keyed: a data packet goes only
+    // once the handshake gave the cookie.
+    viewOf(packet).setUint32(at, halfSipHash(this.#sendKey!, packet, at));
     if (!(flags & ACK_ONLY)) {
       this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { sequence, pieces, sentAt: now };
       this.#nextSequence = nextSequence(sequence);
@@ -2618,7 +2617,7 @@ class Connection implements Peer {
     }
     this.#lastSentAt = now;
     this.#ackPending = 0;
-    return datagram;
+    return packet.subarray(0, TAG_BYTES + at);
   }
 
   /**
@@ -2835,9 +2834,9 @@ const newStats = (): Stats => ({
  * ```
  */
 export class Host {
-  #now: () => number;
-  #config: Config;
   #socket: Socket;
+  #config: Config;
+  #now: () => number;
   /** The key of the handshake's cookies: 64 random bits. */
   #secret: TagKey;
   /** HostOptions.random, if given. */
@@ -3248,7 +3247,7 @@ class Snapshots {
    */
   acked(sent: SentSnapshot): void {
     if (
-      --sent.unacked == 0 && (this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0)
+      !--sent.unacked && (this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0)
     ) {
       this.#newestAcked = sent.sequence;
     }
@@ -3878,10 +3877,13 @@ function deliverMessage(
   receive: (data: Uint8Array, from: string) => void,
   notify: (event: SocketEvent) => void,
 ): void {
-  if (ArrayBuffer.isView(data)) {
-    receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), address);
-  } else if (data instanceof ArrayBuffer) receive(new Uint8Array(data), address);
-  else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
+  if (ArrayBuffer.isView(data) || data instanceof ArrayBuffer) {
+    // A Uint8Array made of a Uint8Array is a copy; of an ArrayBuffer, a view of it (a message's own).
+    receive(
+      new Uint8Array(ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data),
+      address,
+    );
+  } else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
 }
 
 /** The fault of a send that cannot go, for the reason `why`, to `address`. */
@@ -4069,6 +4071,59 @@ export interface CallbackWebSocket {
 type WebSocketLink = (data: Uint8Array) => void;
 
 /**
+ * Sends and receives through one WebSocket as `address`: returns its send, which holds what is sent
+ * while it is still connecting; listens to its events unless the runtime
+ * calls back instead (then `message` and `closed` come from outside).
+ */
+function linkWebSocket(
+  ws: WebSocketLike | CallbackWebSocket,
+  address: string,
+  receive: (data: Uint8Array, from: string) => void,
+  notify: (event: SocketEvent) => void,
+): WebSocketLink {
+  let waiting: Uint8Array[] = [];
+  const flush = () => {
+    waiting.forEach((data) => ws.send(data as Uint8Array<ArrayBuffer>));
+    waiting = [];
+  };
+  if ("addEventListener" in ws) {
+    ws.binaryType = "arraybuffer";
+    ws.addEventListener(
+      "message",
+      (event) => deliverMessage((event as { data: unknown }).data, address, receive, notify),
+    );
+    ws.addEventListener("close", () => notify({ type: "closed", address }));
+    ws.addEventListener("error", (event) => notify({ type: "error", error: event, address }));
+    ws.addEventListener("open", flush);
+    // Cloudflare's: its accept() throws for one a Durable Object took with acceptWebSocket (hibernation), whose
+    // runtime calls back instead (message and closed).
+    try {
+      ws.accept?.();
+    } catch {
+      // its events come through message and closed
+    }
+  }
+  return (data) => {
+    const state = ws.readyState ?? 1; // 0 connecting, 1 open, 2 closing, 3 closed
+    if (state > 1) return notify(sendError("the socket is closed", address));
+    if (!state) {
+      if (waiting.length >= MAX_WAITING_DATAGRAMS) return notify(sendError("still connecting", address));
+      waiting.push(data.slice());
+      return;
+    }
+    try {
+      flush();
+      // Every datagram jamnet makes is a view of an ArrayBuffer. Bun's server WebSocket past its backpressure limit
+      // drops it, returns 0 and stays open; over a reliable socket nothing is resent, so a reliable message lost there
+      // held its channel until `timeout` ended the connection: closed, both sides hear it at once.
+      if (ws.send(data as Uint8Array<ArrayBuffer>) === 0) ws.close();
+    } catch (error) {
+      notify({ type: "error", address, error });
+    }
+  };
+}
+
+/**
  * A {@linkcode Socket} for a server of WebSockets: each client's WebSocket is
  * one peer, at the address `accept` gave it. The socket is `reliable`, and a
  * WebSocket that closes ends its peer with reason `"closed"` at once. A send
@@ -4150,59 +4205,6 @@ export function webSocketServer(): WebSocketServer {
       if (link) link(data);
       else notify(sendError("no open WebSocket there", to));
     },
-  };
-}
-
-/**
- * Sends and receives through one WebSocket as `address`: returns its send, which holds what is sent
- * while it is still connecting; listens to its events unless the runtime
- * calls back instead (then `message` and `closed` come from outside).
- */
-function linkWebSocket(
-  ws: WebSocketLike | CallbackWebSocket,
-  address: string,
-  receive: (data: Uint8Array, from: string) => void,
-  notify: (event: SocketEvent) => void,
-): WebSocketLink {
-  let waiting: Uint8Array[] = [];
-  const flush = () => {
-    waiting.forEach((data) => ws.send(data as Uint8Array<ArrayBuffer>));
-    waiting = [];
-  };
-  if ("addEventListener" in ws) {
-    ws.binaryType = "arraybuffer";
-    ws.addEventListener(
-      "message",
-      (event) => deliverMessage((event as { data: unknown }).data, address, receive, notify),
-    );
-    ws.addEventListener("close", () => notify({ type: "closed", address }));
-    ws.addEventListener("error", (event) => notify({ type: "error", error: event, address }));
-    ws.addEventListener("open", flush);
-    // Cloudflare's: its accept() throws for one a Durable Object took with acceptWebSocket (hibernation), whose
-    // runtime calls back instead (message and closed).
-    try {
-      ws.accept?.();
-    } catch {
-      // its events come through message and closed
-    }
-  }
-  return (data) => {
-    const state = ws.readyState ?? 1; // 0 connecting, 1 open, 2 closing, 3 closed
-    if (state > 1) return notify(sendError("the socket is closed", address));
-    if (!state) {
-      if (waiting.length >= MAX_WAITING_DATAGRAMS) return notify(sendError("still connecting", address));
-      waiting.push(data.slice());
-      return;
-    }
-    try {
-      flush();
-      // Every datagram jamnet makes is a view of an ArrayBuffer. Bun's server WebSocket past its backpressure limit
-      // drops it, returns 0 and stays open; over a reliable socket nothing is resent, so a reliable message lost there
-      // held its channel until `timeout` ended the connection: closed, both sides hear it at once.
-      if (ws.send(data as Uint8Array<ArrayBuffer>) === 0) ws.close();
-    } catch (error) {
-      notify({ type: "error", address, error });
-    }
   };
 }
 

@@ -80,13 +80,13 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "no exponential backoff of resends",
-    edits: [["this.#resendMs() * 1.5 ** (piece.sends - 1)", "this.#resendMs()"]],
+    edits: [["this.#resendMs() * 1.5 ** piece.sends++", "this.#resendMs() * 1.5 ** (piece.sends++ && 0)"]],
   },
   {
     name: "no RTO: a piece is resent only when later packets show it lost (fast retransmit)",
     edits: [[
-      "piece.resendAt = now + Math.min(MAX_RESEND_MS, this.#resendMs() * 1.5 ** (piece.sends - 1));",
-      "piece.resendAt = Infinity;",
+      "piece.resendAt = now + Math.min(MAX_RESEND_MS, this.#resendMs() * 1.5 ** piece.sends++);",
+      "piece.resendAt = Infinity, piece.sends++;",
     ]],
   },
   {
@@ -1648,7 +1648,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a WebSocket message as a view (Node's Buffer) is taken for text",
-    edits: [["  if (ArrayBuffer.isView(data)) {", "  if (false) {"]],
+    edits: [["if (ArrayBuffer.isView(data) || data instanceof ArrayBuffer) {", "if (data instanceof ArrayBuffer) {"]],
   },
   {
     name: "end() leaves the CLOSING's sequence unset: an ack of the goodbye does not end it",
@@ -1775,8 +1775,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a copy riding along counts as a send: the resend time backs off by 1.5 a copy, not a round",
     edits: [[
-      'if (isRide || piece.sends++) this.count("messagesResent");',
-      'if (piece.sends++) this.count("messagesResent");',
+      "if (isRide) piece.copies!++;",
+      "if (isRide) piece.copies!++, piece.sends++;",
     ]],
   },
   {
@@ -1881,7 +1881,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "the first resend backs off by 1.5 already",
-    edits: [["this.#resendMs() * 1.5 ** (piece.sends - 1))", "this.#resendMs() * 1.5 ** (piece.sends - 0))"]],
+    edits: [["this.#resendMs() * 1.5 ** piece.sends++", "this.#resendMs() * 1.5 ** ++piece.sends"]],
   },
   {
     name: "a piece is resent a tick after its resend time",
