@@ -2350,6 +2350,14 @@ class Connection implements Peer {
     // A peer leaving (see disconnect) delivers nothing, and gets `timeout` from the last packet before to let its
     // queue go.
     if (this.state == "connected") {
+      // Heard after more than one and a half keepalives of silence, an outage (or a stalled loop) just ended: every
+      // piece in flight is due at once, and the flight sent in the dark is forgotten (no ack of it will come). A lone
+      // reliable message sent in the dark waited for its backed-off resend; now it goes in the next packet
+      // (bench/outage_lone_message.ts: 480 → 352 ms after the link came back at the median, 1,056 → 992 at most).
+      if (now - this.#lastReceivedAt > 1.5 * KEEPALIVE_MS) {
+        for (const piece of this.#inFlight) piece.resendAt = now;
+        this.#newestAcked = (this.#nextSequence - 1) & 0xffff;
+      }
       this.#lastReceivedAt = now;
       for (const frame of frames) this.#deliver(frame, now);
     }

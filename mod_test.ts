@@ -3860,6 +3860,68 @@ Deno.test('a peer that times out says goodbye: the other side, whose packets wer
   assert.deepEqual(ends, ["closed"], `${net.now() - at} ms after the client timed out`);
 });
 
+Deno.test("a reliable message sent during an outage goes as soon as the peer is heard again, not at its backed-off resend", () => {
+  // An idle connection (keepalives once a second), 50 ms one way, dark both ways for 4.5 s; 200 ms in, the client sends
+  // one reliable message. Its resends back off by 1.5 a try: in this phase the next was due 976 ms after the link came
+  // back. A packet heard after more than 1.5 s of silence now makes every piece in flight due at once: the message
+  // goes in the client's next packet after the server's first one arrives. (bench/outage_lone_message.ts sweeps it.)
+  let dark = false;
+  const unlessDark = (inner: Socket) => filtered(inner, () => !dark);
+  const { net, peer, step, serverEvents } = pair({ latencyMs: 50 }, {}, {
+    server: { socket: unlessDark },
+    client: { socket: unlessDark },
+  });
+  for (let i = 0; i < 100; i++) step();
+  assert.equal(peer.state, "connected");
+  dark = true;
+  const start = net.now();
+  while (net.now() - start < 200) step();
+  peer.send("ready");
+  while (net.now() - start < 4500) step();
+  dark = false;
+  const back = net.now();
+  while (!messages(serverEvents).length && net.now() - back < 3000) step();
+  assert.equal(peer.state, "connected");
+  assert.deepEqual(messages(serverEvents).map(({ data }) => data), ["ready"]);
+  assert.ok(net.now() - back <= 300, `arrived ${net.now() - back} ms after the link came back`);
+});
+
+Deno.test("after an outage a busy peer's backlog goes as soon as the other side is heard: the flight sent in the dark is forgotten", () => {
+  // Both sides busy (a reliable message from the client, an unreliable one from the server, every 16 ms tick), 50 ms
+  // one way, dark both ways for 6 s. The client's packets sent in the dark fill its congestion window, and only an
+  // ack of a packet sent after the return, a round trip and the ack delay later, showed them lost: the backlog came
+  // 224 ms after the link (208 with every piece due at once but the flight kept). The first packet heard now
+  // forgets that flight: 128 ms.
+  let dark = false;
+  const unlessDark = (inner: Socket) => filtered(inner, () => !dark);
+  const { net, peer, server, client, serverEvents } = pair({ latencyMs: 50 }, {}, {
+    server: { socket: unlessDark },
+    client: { socket: unlessDark },
+  });
+  let sent = 0;
+  const step = () => {
+    if (peer.state === "connected") peer.send(sent++);
+    for (const other of server.peers) other.send("tick", { mode: "unreliable" });
+    client.update();
+    server.update();
+    net.advance(TICK_MS);
+    for (let event; (event = server.poll());) serverEvents.push(event);
+    while (client.poll());
+  };
+  for (let i = 0; i < 60; i++) step();
+  dark = true;
+  const start = net.now();
+  while (net.now() - start < 6000) step();
+  const sentInTheDark = sent;
+  dark = false;
+  const back = net.now();
+  while (messages(serverEvents).length < sentInTheDark && net.now() - back < 3000) step();
+  assert.deepEqual(messages(serverEvents).slice(0, sentInTheDark).map(({ data }) => data), [
+    ...Array(sentInTheDark).keys(),
+  ]);
+  assert.ok(net.now() - back <= 160, `the backlog arrived ${net.now() - back} ms after the link came back`);
+});
+
 Deno.test('a stream that times out on a missing piece says goodbye: the sender, still hearing acks, hears "closed"', () => {
   const { peer, ends, step, client } = lostPieceRig(pack("never arrives"), pack("arrives after it"));
   peer.send("never arrives");

@@ -914,8 +914,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a disconnecting peer delivers messages and its silence timer runs on",
     edits: [[
-      '    if (this.state == "connected") {\n      this.#lastReceivedAt = now;',
-      "    if (true) {\n      this.#lastReceivedAt = now;",
+      '    if (this.state == "connected") {\n      // Heard after more than one and a half keepalives',
+      "    if (true) {\n      // Heard after more than one and a half keepalives",
     ]],
   },
   {
@@ -2349,6 +2349,17 @@ const MUTANTS: Mutant[] = [
     name: "a set's range past ASCII is left out of an OSC pattern",
     file: "osc.ts",
     edits: [["if (to > 127) wide.push([Math.max(from, 128), to]);", ""]],
+  },
+  {
+    name: "a peer heard after an outage leaves its pieces in flight to their backed-off resends",
+    edits: [["        for (const piece of this.#inFlight) piece.resendAt = now;\n", ""]],
+  },
+  {
+    name: "a peer heard after an outage keeps the flight it sent in the dark",
+    edits: [[
+      "        this.#newestAcked = (this.#nextSequence - 1) & 0xffff;\n      }\n      this.#lastReceivedAt = now;",
+      "      }\n      this.#lastReceivedAt = now;",
+    ]],
   },
   {
     name: "update() deletes a finished connection by its address: one filed there inside its send goes with it",
