@@ -1651,14 +1651,13 @@ class Stream {
    * finishes one.
    */
   dropUnsent(pieces: number): number {
-    const pending = this.#pending;
     let byteCount = 0;
-    for (let at = this.#front; pending.length > at; at++) {
-      const piece = pending[at];
+    for (let at = this.#front; this.#pending.length > at; at++) {
+      const piece = this.#pending[at];
       if (!piece.done) {
         // The first piece to send is not a message's first: that message has begun. Its pieces leave in order and
         // nothing waits behind it, so the pieces to the end are its pieces left.
-        if (!byteCount && piece.fragment > 1 && pieces >= pending.length - at) return -1;
+        if (!byteCount && piece.fragment > 1 && pieces >= this.#pending.length - at) return -1;
         byteCount += HELD_PIECE_BYTES + piece.payload.length;
         piece.done = true;
       }
