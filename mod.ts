@@ -1469,7 +1469,8 @@ function writeFrame(frame: Frame, previous: Frame | undefined, out: Uint8Array, 
   // A timed frame never follows: the TIMED frame written before it comes between. That one comes right after
   // `previous`, and as a control frame never follows any.
   const next = follows(frame, previous);
-  const { channel, mode } = frame;
+  const channel = frame.channel;
+  const mode = frame.mode;
   const length = frame.payload.length;
   if (frame.at !== undefined) {
     at = writeFrame(
