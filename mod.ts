@@ -739,7 +739,7 @@ class ByteReader {
   /** A varint of at most 4 bytes (28 bits), in its shortest form only: a longer one clears `ok`. */
   varint(): number {
     let value = 0;
-    for (let shift = 1; shift <= 2 ** 21; shift *= 128) {
+    for (let shift = 1; shift < 2 ** 28; shift *= 128) {
       const byte = this.uint8();
       value += shift * (byte & 127);
       // A last byte of 0 after the first adds nothing: the same number has a shorter form.
