@@ -914,7 +914,9 @@ function write(value: unknown, depth: number): void {
         // when -2 * value - 1 < 2^(8n), as a positive fits when value < 2^(8n).
         const magnitude = value < 0 ? value * -2 - 1 : value;
         const log = magnitude < 256 ? 0 : magnitude < 65536 ? 1 : 2;
-        return magnitude >= 2 ** 32 ? write(BigInt(value), 0) : put((value < 0 ? 0xd0 : 0xcc) + log, value, 1 << log);
+        return magnitude >= 2 ** 32
+          ? write(BigInt(value), depth)
+          : put((value < 0 ? 0xd0 : 0xcc) + log, value, 1 << log);
       }
       return put(value); // positive or negative fixint (a byte keeps the low 8 bits)
     case "boolean":
