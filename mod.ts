@@ -1810,7 +1810,7 @@ class Stream {
     // whole that is not its last (rare: pieces out of order), and a message of one piece, even when handed over at
     // once (an unordered one ahead of the next to deliver, at most half its datagram; the next, with none held, never
     // comes here: see accept).
-    if (piece.payload == payload && payload.buffer.byteLength >= 2 * payload.length) piece.payload = payload.slice();
+    if (piece.payload == payload && payload.buffer.byteLength >= payload.length * 2) piece.payload = payload.slice();
     return messages;
   }
 
