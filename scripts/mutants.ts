@@ -811,7 +811,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "held pieces keep their whole datagram alive, however small",
-    edits: [["2 * payload.length) piece.payload = payload.slice();", "2 * payload.length) piece.payload = payload;"]],
+    edits: [["payload.length * 2) piece.payload = payload.slice();", "payload.length * 2) piece.payload = payload;"]],
   },
   {
     name: "fill: a message cut short behind a piece that has left already",
@@ -1300,7 +1300,7 @@ const MUTANTS: Mutant[] = [
   {
     name:
       "a newer state supersedes the unsent pieces of a state begun too: a state in more packets than an update never arrives",
-    edits: [["        if (!byteCount && piece.fragment > 1 && pieces >= pending.length - at) return -1;\n", ""]],
+    edits: [["        if (!byteCount && piece.fragment > 1 && pieces >= this.#pending.length - at) return -1;\n", ""]],
   },
   {
     name: "a state sent while one begun goes on is queued behind it, not skipped: states back up",
@@ -1320,7 +1320,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "a state begun is superseded by no newer one, whatever its pieces: small states wait behind a large one",
     edits: [[
-      "if (!byteCount && piece.fragment > 1 && pieces >= pending.length - at)",
+      "if (!byteCount && piece.fragment > 1 && pieces >= this.#pending.length - at)",
       "if (!byteCount && piece.fragment > 1)",
     ]],
   },
@@ -1430,7 +1430,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "varints of 3 bytes at most: a delta of a state over 2 MiB is refused",
     edits: [[
-      "for (let shift = 1; shift <= 2 ** 21; shift *= 128) {",
+      "for (let shift = 1; shift < 2 ** 28; shift *= 128) {",
       "for (let shift = 1; shift < 2 ** 21; shift *= 128) {",
     ]],
   },
@@ -1480,8 +1480,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a whole state not yet sent counts as begun: a newer one of more pieces is skipped for it",
     edits: [[
-      "if (!byteCount && piece.fragment > 1 && pieces >= pending.length - at) return -1;",
-      "if (!byteCount && piece.fragment >= 1 && pieces >= pending.length - at) return -1;",
+      "if (!byteCount && piece.fragment > 1 && pieces >= this.#pending.length - at) return -1;",
+      "if (!byteCount && piece.fragment >= 1 && pieces >= this.#pending.length - at) return -1;",
     ]],
   },
   {
@@ -2122,8 +2122,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a state begun with exactly as many pieces left as a newer one takes is superseded",
     edits: [[
-      "piece.fragment > 1 && pieces >= pending.length - at) return -1;",
-      "piece.fragment > 1 && pieces > pending.length - at) return -1;",
+      "piece.fragment > 1 && pieces >= this.#pending.length - at) return -1;",
+      "piece.fragment > 1 && pieces > this.#pending.length - at) return -1;",
     ]],
   },
   {
