@@ -914,8 +914,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a disconnecting peer delivers messages and its silence timer runs on",
     edits: [[
-      '    if (this.state == "connected") {\n      // Heard after more than one and a half keepalives',
-      "    if (true) {\n      // Heard after more than one and a half keepalives",
+      '    if (this.state == "connected") {\n      // Heard after more than 1.5 s of silence',
+      "    if (true) {\n      // Heard after more than 1.5 s of silence",
     ]],
   },
   {
