@@ -3798,7 +3798,7 @@ function udpSocket(runtime: {
       // Zeros, dots and colons alone: 0.0.0.0 or :: however written, where a server listens, reached at 127.0.0.1.
       if (!(port > 0 && port < 65536) || /^[0.:]+$/.test(hostname!)) {
         throw new RangeError(
-          `Cannot send to "${to}": an address is "IP:port" with a port from 1 to 65535, such as "127.0.0.1:4000" or "[::1]:4000" (resolve a name first; reach a server on 0.0.0.0 at 127.0.0.1)`,
+          `Cannot reach "${to}": an address is "IP:port" with a port from 1 to 65535, such as "127.0.0.1:4000" or "[::1]:4000" (resolve a name first; reach a server on 0.0.0.0 at 127.0.0.1)`,
         );
       }
       if (closed) return notify(sendError("the socket is closed", to));
@@ -4266,7 +4266,7 @@ export function webSocket(ws: WebSocketLike): Socket & { readonly address: strin
     address,
     send(data, to) {
       if (to !== address) {
-        throw new RangeError(`Cannot send to "${to}": this WebSocket reaches only "${address}" (socket.address)`);
+        throw new RangeError(`Cannot reach "${to}": this WebSocket reaches only "${address}" (socket.address)`);
       }
       link(data);
     },

@@ -2111,7 +2111,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "webSocket sends to any address as to its one peer",
     edits: [[
-      'throw new RangeError(`Cannot send to "${to}": this WebSocket reaches only "${address}" (socket.address)`);',
+      'throw new RangeError(`Cannot reach "${to}": this WebSocket reaches only "${address}" (socket.address)`);',
       "",
     ]],
   },

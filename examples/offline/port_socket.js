@@ -35,7 +35,7 @@ export function portSocket(port, remote = "port") {
     reliable: true,
     send(data, to) {
       // An address it cannot reach is a mistake in the program: thrown at once, as a malformed UDP address is.
-      if (to !== remote) throw new RangeError(`Cannot send to "${to}": this MessagePort reaches only "${remote}"`);
+      if (to !== remote) throw new RangeError(`Cannot reach "${to}": this MessagePort reaches only "${remote}"`);
       // A fault goes to notify (the Host counts it), never thrown: the Socket contract.
       if (closed) return notify?.({ type: "error", address: to, error: new Error("the MessagePort is closed") });
       // A copy whose buffer moves to the other thread: the Host's own bytes stay where they are.
