@@ -101,12 +101,8 @@ function draw() {
   for (let x = 40; x < WORLD_WIDTH; x += 40) line(x, 0, x, WORLD_HEIGHT);
   for (let y = 40; y < WORLD_HEIGHT; y += 40) line(0, y, WORLD_WIDTH, y);
 
-  context.fillStyle = "#ffd447";
-  for (const [x, y] of items) circle(x, y, ITEM_RADIUS);
-  for (const player of others) drawPlayer(player, false);
-  if (me) drawPlayer(me, true);
-
-  // The overlay: what the link is doing, from the connection's own counters.
+  // The overlay: what the link is doing, from the connection's own counters. Its box goes under the items and the
+  // players, its text over them: a player at the top left stays in sight (the box hid it).
   const lines = [`room ${room} · ${others.length + (me ? 1 : 0)} playing · you are ${name}`];
   if (client) {
     const stats = client.stats;
@@ -121,6 +117,10 @@ function draw() {
   else if (client?.ended) lines.push(`disconnected (${client.ended}): reload to play again`);
   context.fillStyle = "rgba(0, 0, 0, 0.6)";
   context.fillRect(8, 8, 330, 12 + 18 * lines.length);
+  context.fillStyle = "#ffd447";
+  for (const [x, y] of items) circle(x, y, ITEM_RADIUS);
+  for (const player of others) drawPlayer(player, false);
+  if (me) drawPlayer(me, true);
   context.fillStyle = "#e8e8e8";
   context.font = "13px ui-monospace, monospace";
   lines.forEach((text, i) => context.fillText(text, 16, 26 + 18 * i));
