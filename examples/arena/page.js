@@ -86,7 +86,9 @@ addEventListener("blur", () => keys = 0); // a key released in another window ne
 // timers run once a second, then (Chrome, after 5 minutes hidden) once a minute: `connect` wakes the Hosts then.
 setInterval(() => client?.frame(keys), 1000 / 60);
 
-const canvas = /** @type {HTMLCanvasElement} */ (document.getElementById("arena"));
+// Not id "arena": `window.arena` is the client (set above once the room is entered), and an element of that id was
+// `window.arena` until then (a soak test read the canvas for the client).
+const canvas = /** @type {HTMLCanvasElement} */ (document.getElementById("field"));
 canvas.width = WORLD_WIDTH;
 canvas.height = WORLD_HEIGHT;
 const context = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
