@@ -1943,8 +1943,8 @@ class Connection implements Peer {
   #receiveKey: TagKey = [0, 0];
   #lastSentAt = -Infinity;
   /**
-   * When the last packet of the other side's checked out, or the connection began: silence times out from it.
-   * Infinity once ended (see end).
+   * When the last packet of the other side's checked out (not while disconnecting), or the connection began: silence
+   * times out from it. Infinity once ended (see end).
    */
   #lastReceivedAt: number;
   /**
@@ -1967,8 +1967,8 @@ class Connection implements Peer {
   /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
   #closingSequence!: number; // set by end(), before any read
   /**
-   * The newest of this side's packets the other side acked, or the newest sent once update() forgot a flight:
-   * #packetsInFlight counts from it.
+   * The newest of this side's packets the other side acked, or the newest sent once update() or receive() forgot a
+   * flight: #packetsInFlight counts from it.
    */
   #newestAcked = 0xffff;
   /** How many fates of data packets were seen (see #fates). */
@@ -3494,6 +3494,7 @@ export class Timeline<T> {
    * Makes an empty timeline.
    *
    * @param capacity the most states kept (default 64: three seconds of 20 Hz snapshots)
+   * @throws {RangeError} for a capacity that is not an integer of at least 2
    */
   constructor(capacity = 64) {
     this.capacity = capacity;
@@ -4181,7 +4182,7 @@ export function webSocketServer(): WebSocketServer {
     // One its client closed already (the server awaited something since the upgrade) fires no close event again:
     // kept, it would hold its link and its address for good. Its peer, never heard from, never starts.
     if ((ws.readyState ?? 1) > 1) return address;
-    // The link first: what is no WebSocket (its URL) throws there, and leaves no address behind.
+    // The link first: a WebSocket whose linking throws (its addEventListener) leaves no address behind.
     links.set(
       address,
       linkWebSocket(

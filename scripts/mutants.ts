@@ -1105,7 +1105,7 @@ const MUTANTS: Mutant[] = [
     name: "webSocketServer keeps the address of what it could not link",
     edits: [
       [
-        "    // The link first: what is no WebSocket (its URL) throws there, and leaves no address behind.\n",
+        "    // The link first: a WebSocket whose linking throws (its addEventListener) leaves no address behind.\n",
         "    addresses.set(ws, address);\n",
       ],
       ["      ),\n    );\n    addresses.set(ws, address);\n", "      ),\n    );\n"],
