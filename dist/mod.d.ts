@@ -634,6 +634,7 @@ export declare class Timeline<T> {
      * Makes an empty timeline.
      *
      * @param capacity the most states kept (default 64: three seconds of 20 Hz snapshots)
+     * @throws {RangeError} for a capacity that is not an integer of at least 2
      */
     constructor(capacity?: number);
     /**

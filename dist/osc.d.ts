@@ -3,7 +3,7 @@
  * messages and bundles, {@linkcode oscTime} and {@linkcode oscTimeToMs} for
  * timetags, {@linkcode oscMatch} for address patterns. A module of its own
  * beside mod.ts: it imports nothing, and mod.ts has no room left under its
- * 12,288-byte ceiling for the 3,887 bytes this takes (see the README's
+ * 12,288-byte ceiling for the 3,930 bytes this takes (see the README's
  * "Size").
  *
  * @example Send a note to a music tool
