@@ -1953,26 +1953,25 @@ class Connection implements Peer {
    */
   #streams = new Map<number, Stream>();
   #streamList: Stream[] = [];
+  #nextSequence = 0;
+  /** Reliable pieces sent and not yet acked, in the order first sent. */
+  #inFlight: Outgoing[] = [];
   /**
    * CLOSING packets still to send once the connection ended with a goodbye (see end): at most one an update,
    * CLOSING_SPACING_MS apart, until one is acked or the other side's own CLOSING arrives. 0 until end() sets it (0
    * without a goodbye), as the state turns "disconnected".
    */
   #closingSends = 0;
-  #nextSequence = 0;
-  #remoteBits = -1; // as if the 32 packets before 0 arrived too: no news, no ack bytes (signed: read with >>> only)
-  #remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
+  #remoteBits = -1; // as if the 32 packets before #remoteLatest arrived too: no news, no ack bytes (signed: >>> only)
   /** Bytes of the pieces queued and not let go, each with HELD_PIECE_BYTES: see HostOptions.maxQueuedBytes. */
   #queuedBytes = 0;
   /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
   #closingSequence!: number; // set by end(), before any read
   /**
-   * The newest of this side's packets the other side acked, or the newest sent once update() or receive() forgot a
-   * flight: #packetsInFlight counts from it.
+   * The first of this side's packets after the newest the other side acked, or the next to send once update() or
+   * receive() forgot a flight: #packetsInFlight counts from it.
    */
-  #newestAcked = 0xffff;
-  /** How many fates of data packets were seen (see #fates). */
-  #fatesSeen = 0;
+  #firstInFlight = 0;
   /**
    * When the congestion window (#window) was last cut: -Infinity until the first cut, while it doubles each round
    * trip; it grows by one a round trip from then on.
@@ -1980,6 +1979,9 @@ class Connection implements Peer {
   #windowCutAt = -Infinity;
   /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
   #forgets = 0;
+  #remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
+  /** How many fates of data packets were seen (see #fates). */
+  #fatesSeen = 0;
   /** How many of the last LOSS_WINDOW_PACKETS fates (#fates) were losses. */
   #fatesLost = 0;
   #ackPending = 0; // packets received since the last one sent (over a reliable socket, only those with a state's piece)
@@ -1999,11 +2001,11 @@ class Connection implements Peer {
    * goes.
    */
   #plan: Outgoing[][] = [];
-  #config: Config;
   /** Bytes of the received pieces the streams hold, each with HELD_PIECE_BYTES (not a state stream's: see #deliver). */
   #heldBytes = 0;
   /** The Host's side of this connection: its socket's traits, clock, event queue and counts. */
   #sink: Sink;
+  #config: Config;
   /**
    * The game is done with this peer (its own disconnect() or close()): poll() hands out no more of its events. Unset
    * before (`declare` emits no field for it): it is only ever tested for truth, as Host's #closed.
@@ -2014,8 +2016,6 @@ class Connection implements Peer {
    * use, as a stream's snapshots: `declare` emits no field for it).
    */
   declare earlyAck?: Uint8Array;
-  /** Reliable pieces sent and not yet acked, in the order first sent. */
-  #inFlight: Outgoing[] = [];
   /** The fates of the last LOSS_WINDOW_PACKETS data packets seen (1 lost, 0 acked): #fatesLost counts the losses. */
   #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
   /**
@@ -2172,7 +2172,7 @@ class Connection implements Peer {
 
   /** Data packets sent after the newest one acked. */
   get #packetsInFlight(): number {
-    return sequenceAhead(this.#nextSequence, this.#newestAcked) - 1;
+    return sequenceAhead(this.#nextSequence, this.#firstInFlight);
   }
 
   disconnect(): void {
@@ -2199,6 +2199,14 @@ class Connection implements Peer {
       this.#streamList.push(stream);
     }
     return stream;
+  }
+
+  /**
+   * `queue` is full for this peer: at `max` while it has half of `max` or more not yet polled (`queued`), at twice
+   * `max` for every peer. A peer with less than half still gets in: one player filling a queue holds up no other.
+   */
+  #full(queue: unknown[], max: number): boolean {
+    return (this.queued * 2 < max ? 2 * max : max) <= queue.length;
   }
 
   /** Adds to a counter of this connection and of its Host. */
@@ -2365,7 +2373,7 @@ class Connection implements Peer {
       // it, the p99 0 to 64 ms higher at 30% loss only; real UDP and WebSockets across a 2.5 s stall, the same).
       if (now - this.#lastReceivedAt > 1.5 * KEEPALIVE_MS) {
         for (const piece of this.#inFlight) piece.resendAt = now;
-        this.#newestAcked = (this.#nextSequence - 1) & 0xffff;
+        this.#firstInFlight = this.#nextSequence;
       }
       this.#lastReceivedAt = now;
       for (const frame of frames) this.#deliver(frame, now);
@@ -2445,14 +2453,6 @@ class Connection implements Peer {
   }
 
   /**
-   * `queue` is full for this peer: at `max` while it has half of `max` or more not yet polled (`queued`), at twice
-   * `max` for every peer. A peer with less than half still gets in: one player filling a queue holds up no other.
-   */
-  #full(queue: unknown[], max: number): boolean {
-    return (this.queued * 2 < max ? 2 * max : max) <= queue.length;
-  }
-
-  /**
    * Runs the timers and plans this update's packets: ends the connection
    * after `timeout` ms of silence, finds the resends due and the pieces that
    * ride along again. pollTransmit then hands out the datagrams.
@@ -2479,7 +2479,7 @@ class Connection implements Peer {
     // it, as TCP does on a timeout, or the window stays full of packets no ack will ever speak of. As TCP, back off
     // (twice as long each time until an ack moves on) and halve a window that was in use, so acks that stop
     // coming never make a new window leave every resend time.
-    const first = nextSequence(this.#newestAcked);
+    const first = this.#firstInFlight;
     const oldest = this.#sent[first & (SENT_PACKET_SLOTS - 1)];
     if (
       oldest?.sequence === first &&
@@ -2489,7 +2489,7 @@ class Connection implements Peer {
         this.#window = Math.max(MIN_WINDOW_PACKETS, this.#window / 2);
         this.#windowCutAt = now;
       }
-      this.#newestAcked = (this.#nextSequence - 1) & 0xffff;
+      this.#firstInFlight = this.#nextSequence;
       this.#forgets++;
     }
     this.#packetsThisUpdate = 0;
@@ -2643,7 +2643,7 @@ class Connection implements Peer {
    * loss longer than the bits is found by acks, not by a timeout); not over a reliable socket, which loses nothing.
    */
   #applyAcks(ack: number, ackBits: number, now: number): void {
-    const advance = sequenceAhead(ack, this.#newestAcked);
+    const advance = sequenceAhead(nextSequence(ack), this.#firstInFlight); // how far the newest acked moves on
     // Past the 32 bits only while the oldest bit is a loss too (a burst that runs on past them): when it arrived,
     // the packets before it were most likely acked by an ack lost or still on its way. A reliable socket has no acks.
     const beyond = this.#sink.reliable || ackBits >>> 31 ? 0 : Math.max(0, Math.min(advance, SENT_PACKET_SLOTS - 33));
@@ -2695,7 +2695,7 @@ class Connection implements Peer {
     // 32 never grew again: a bulk transfer after a second of darkness went on at 17 packets an update, a 30th of its
     // rate before, for good (a review, 2026-12-03).
     if (advance > 0) {
-      this.#newestAcked = ack;
+      this.#firstInFlight = nextSequence(ack);
       this.#forgets = 0;
     }
   }
@@ -2778,16 +2778,16 @@ class Connection implements Peer {
     let shift = last && !last.sends && !last.done ? frameBytes(last) : 0;
     if ((payload.length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;
     const pieceCount = Math.ceil((payload.length + shift) / pieceBytes); // pack gives at least 1 byte
-    const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
     if (snapshot) snapshot.unacked = pieceCount;
+    const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
     for (let index = 0; index < pieceCount; index++) {
       stream.push({
         at,
         channel,
-        onAcked,
         mode: modeIndex,
         sequence: stream.nextSend,
         fragment: 2 * index + +(index == pieceCount - 1),
+        onAcked,
         payload: pieceCount == 1
           ? payload
           : payload.subarray(index && index * pieceBytes - shift, index * pieceBytes - shift + pieceBytes),

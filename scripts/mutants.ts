@@ -683,7 +683,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "window: a flight lost whole never forgotten",
     edits: [[
-      "      this.#newestAcked = (this.#nextSequence - 1) & 0xffff;\n      this.#forgets++;",
+      "      this.#firstInFlight = this.#nextSequence;\n      this.#forgets++;",
       "      this.#forgets++;",
     ]],
   },
@@ -1354,8 +1354,9 @@ const MUTANTS: Mutant[] = [
   {
     name: "the newest acked moved on before the window grows: a window cut to its least never grows again",
     edits: [[
-      "    const advance = sequenceAhead(ack, this.#newestAcked);\n",
-      "    const advance = sequenceAhead(ack, this.#newestAcked);\n    if (advance > 0) this.#newestAcked = ack;\n",
+      "    const advance = sequenceAhead(nextSequence(ack), this.#firstInFlight); // how far the newest acked moves on\n",
+      "    const advance = sequenceAhead(nextSequence(ack), this.#firstInFlight); // how far the newest acked moves on\n" +
+      "    if (advance > 0) this.#firstInFlight = nextSequence(ack);\n",
     ]],
   },
   {
@@ -1679,7 +1680,10 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "the backoff of forgotten flights never starts over when an ack moves on",
-    edits: [["      this.#newestAcked = ack;\n      this.#forgets = 0;\n", "      this.#newestAcked = ack;\n"]],
+    edits: [[
+      "      this.#firstInFlight = nextSequence(ack);\n      this.#forgets = 0;\n",
+      "      this.#firstInFlight = nextSequence(ack);\n",
+    ]],
   },
   {
     name: "a state stream keeps a whole state's pieces until they are far behind, and takes their bytes off twice",
@@ -2357,7 +2361,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "a peer heard after an outage keeps the flight it sent in the dark",
     edits: [[
-      "        this.#newestAcked = (this.#nextSequence - 1) & 0xffff;\n      }\n      this.#lastReceivedAt = now;",
+      "        this.#firstInFlight = this.#nextSequence;\n      }\n      this.#lastReceivedAt = now;",
       "      }\n      this.#lastReceivedAt = now;",
     ]],
   },
