@@ -761,19 +761,19 @@ class ByteReader {
   }
 }
 
-/** Each value as the eight bytes of a float 64, big-endian: clock readings and delivery times. */
-function float64s(...values: number[]): Uint8Array {
-  const bytes = new Uint8Array(8 * values.length);
-  const view = viewOf(bytes);
-  for (let i = 0; i < values.length; i++) view.setFloat64(8 * i, values[i]);
-  return bytes;
-}
-
 /** Big-endian 32-bit words, each the low 32 bits of an integer: a timestamp's, a handshake's, a cookie's input. */
 function uint32s(...values: number[]): Uint8Array {
   const bytes = new Uint8Array(4 * values.length);
   const view = viewOf(bytes);
   for (let i = 0; i < values.length; i++) view.setUint32(4 * i, values[i]);
+  return bytes;
+}
+
+/** Each value as the eight bytes of a float 64, big-endian: clock readings and delivery times. */
+function float64s(...values: number[]): Uint8Array {
+  const bytes = new Uint8Array(8 * values.length);
+  const view = viewOf(bytes);
+  for (let i = 0; i < values.length; i++) view.setFloat64(8 * i, values[i]);
   return bytes;
 }
 
@@ -3033,6 +3033,12 @@ export class Host {
     } else this.#count("socketErrors", connection);
   }
 
+  /** Adds to a counter of a connection (and so of the Host), or of the Host alone for an address with none. */
+  #count(name: keyof Stats, connection: Connection | string | undefined, amount = 1): void {
+    if (connection instanceof Connection) connection.count(name, amount);
+    else this.stats[name] += amount;
+  }
+
   /** Sends a datagram as #transmit does; a socket that throws is counted too, and never stops an update. */
   #send(datagram: Uint8Array, connection: Connection | string): void {
     try {
@@ -3040,12 +3046,6 @@ export class Host {
     } catch {
       this.#count("socketErrors", connection);
     }
-  }
-
-  /** Adds to a counter of a connection (and so of the Host), or of the Host alone for an address with none. */
-  #count(name: keyof Stats, connection: Connection | string | undefined, amount = 1): void {
-    if (connection instanceof Connection) connection.count(name, amount);
-    else this.stats[name] += amount;
   }
 
   /** Answers a handshake datagram; one that fits no step of the handshake is counted invalid. */
@@ -3195,8 +3195,11 @@ export class Host {
 /** One snapshot sent: its packed bytes, and how many of its pieces are not yet acked. */
 interface SentSnapshot {
   sequence: number;
-  /** Its pieces not yet acked (each is sent once, in one packet): their count once they are queued, then down to 0. */
-  unacked: number;
+  /**
+   * Its pieces not yet acked (each is sent once, in one packet): their count once they are queued (absent until then,
+   * as no ack comes before), then down to 0.
+   */
+  unacked?: number;
   bytes: Uint8Array;
 }
 
@@ -3251,7 +3254,7 @@ class Snapshots {
     payload.set(body, at + 8);
     return [
       payload,
-      this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, unacked: 0, bytes: packed },
+      this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, bytes: packed },
     ];
   }
 
@@ -3264,7 +3267,7 @@ class Snapshots {
    */
   acked(sent: SentSnapshot): void {
     if (
-      !--sent.unacked && (this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0)
+      !--sent.unacked! && (this.#newestAcked < 0 || sequenceAhead(sent.sequence, this.#newestAcked) > 0)
     ) {
       this.#newestAcked = sent.sequence;
     }
@@ -3497,10 +3500,10 @@ export class Timeline<T> {
    * @throws {RangeError} for a capacity that is not an integer of at least 2
    */
   constructor(capacity = 64) {
-    this.capacity = capacity;
     if (!(Number.isInteger(capacity) && capacity > 1)) {
       throw new RangeError(`A Timeline's capacity is ${capacity}: it must be an integer of at least 2`);
     }
+    this.capacity = capacity;
   }
 
   /**
@@ -3559,7 +3562,7 @@ export class Timeline<T> {
 type Flying = [at: number, order: number, deliver: () => void];
 
 /** The order of memoryNet's heap: sooner first (`at`, index 0); of two due at once, the one sent first (`order`, 1). */
-const sooner = (a: Flying, b: Flying): boolean => (a[0] - b[0] || a[1] - b[1]) < 0;
+const sooner = (a: Flying, b: Flying): boolean => a[0] < b[0] || a[0] == b[0] && a[1] < b[1];
 
 /** A simulated link: the delays (ms) with which one datagram of `size` bytes arrives, none when lost, two when duplicated. */
 function link(options: LinkOptions = {}): (size: number) => number[] {
@@ -3573,8 +3576,8 @@ function link(options: LinkOptions = {}): (size: number) => number[] {
     }
   }
   let {
-    seed = 1,
     jitterMs = 0,
+    seed = 1,
     reorder = 0,
     loss = 0,
     burstLoss = 0,
@@ -3638,16 +3641,14 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
       while (heap[0]?.[0] <= end) { // the first is due by `end`
         // The first off the heap: the last leaf sifts down from the root.
         const datagram = heap[0];
+        let at = 0;
         const last = heap.pop()!;
-        if (heap.length) {
-          let at = 0;
-          for (let child; (child = at * 2 + 1) < heap.length; at = child) {
-            if (child + 1 < heap.length && sooner(heap[child + 1], heap[child])) child++;
-            if (!sooner(heap[child], last)) break;
-            heap[at] = heap[child];
-          }
-          heap[at] = last;
+        for (let child; (child = at * 2 + 1) < heap.length; at = child) {
+          if (child + 1 < heap.length && sooner(heap[child + 1], heap[child])) child++;
+          if (!sooner(heap[child], last)) break;
+          heap[at] = heap[child];
         }
+        if (heap.length) heap[at] = last; // none left: the last was the first
         clock = datagram[0]; // its time, never behind: nothing is sent into the past
         datagram[2](); // deliver
       }
