@@ -1660,7 +1660,7 @@ class Stream {
       if (!piece.done) {
         // The first piece to send is not a message's first: that message has begun. Its pieces leave in order and
         // nothing waits behind it, so the pieces to the end are its pieces left.
-        if (!byteCount && piece.fragment > 1 && pieces >= this.#pending.length - at) return -1;
+        if (piece.fragment > 1 && !byteCount && pieces >= this.#pending.length - at) return -1;
         byteCount += HELD_PIECE_BYTES + piece.payload.length;
         piece.done = true;
       }

@@ -1300,7 +1300,7 @@ const MUTANTS: Mutant[] = [
   {
     name:
       "a newer state supersedes the unsent pieces of a state begun too: a state in more packets than an update never arrives",
-    edits: [["        if (!byteCount && piece.fragment > 1 && pieces >= this.#pending.length - at) return -1;\n", ""]],
+    edits: [["        if (piece.fragment > 1 && !byteCount && pieces >= this.#pending.length - at) return -1;\n", ""]],
   },
   {
     name: "a state sent while one begun goes on is queued behind it, not skipped: states back up",
@@ -1308,7 +1308,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a state not begun, of many pieces, counts as begun once its first piece is dropped",
-    edits: [["if (!byteCount && piece.fragment > 1 && pieces >=", "if (piece.fragment > 1 && pieces >="]],
+    edits: [["if (piece.fragment > 1 && !byteCount && pieces >=", "if (piece.fragment > 1 && pieces >="]],
   },
   {
     name: "over a reliable socket a piece past the receive window is refused, and never sent again",
@@ -1320,8 +1320,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a state begun is superseded by no newer one, whatever its pieces: small states wait behind a large one",
     edits: [[
-      "if (!byteCount && piece.fragment > 1 && pieces >= this.#pending.length - at)",
-      "if (!byteCount && piece.fragment > 1)",
+      "if (piece.fragment > 1 && !byteCount && pieces >= this.#pending.length - at)",
+      "if (piece.fragment > 1 && !byteCount)",
     ]],
   },
   {
@@ -1481,8 +1481,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a whole state not yet sent counts as begun: a newer one of more pieces is skipped for it",
     edits: [[
-      "if (!byteCount && piece.fragment > 1 && pieces >= this.#pending.length - at) return -1;",
-      "if (!byteCount && piece.fragment >= 1 && pieces >= this.#pending.length - at) return -1;",
+      "if (piece.fragment > 1 && !byteCount && pieces >= this.#pending.length - at) return -1;",
+      "if (piece.fragment >= 1 && !byteCount && pieces >= this.#pending.length - at) return -1;",
     ]],
   },
   {
@@ -2126,8 +2126,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a state begun with exactly as many pieces left as a newer one takes is superseded",
     edits: [[
-      "piece.fragment > 1 && pieces >= this.#pending.length - at) return -1;",
-      "piece.fragment > 1 && pieces > this.#pending.length - at) return -1;",
+      "!byteCount && pieces >= this.#pending.length - at) return -1;",
+      "!byteCount && pieces > this.#pending.length - at) return -1;",
     ]],
   },
   {
