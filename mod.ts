@@ -2531,9 +2531,10 @@ class Connection implements Peer {
     const take = (piece: Outgoing, isRide?: boolean): boolean => {
       const bytes = frameBytes(piece);
       if (used + bytes > room) return false;
-      // A copy riding along takes no send: counted here, it made the backoff 1.5 ** 5 after the first round at 20% loss,
-      // and a piece lost twice waited seconds.
-      if (isRide || piece.sends) this.count("messagesResent");
+      // A piece sent before (a resend, or a copy riding along: a ride's sends are 1 or more) is counted resent. A copy
+      // riding along takes no send: counted here, it made the backoff 1.5 ** 5 after the first round at 20% loss, and a
+      // piece lost twice waited seconds.
+      if (piece.sends) this.count("messagesResent");
       else if (piece.mode < SEQUENCED && !this.#sink.reliable) this.#inFlight.push(piece);
       else {
         piece.done = true; // sequenced, unreliable and state pieces go once, and everything over a reliable socket
@@ -2686,8 +2687,8 @@ class Connection implements Peer {
       estimate(this.stats, !acked, rttSampleMs);
       for (const piece of packet.pieces) {
         if (!acked) piece.resendAt = now;
-        else if (piece.onAcked) piece.onAcked();
         else if (!piece.done) this.#queuedBytes -= this.#stream(piece.channel << 3 | piece.mode).acked(piece);
+        else piece.onAcked?.(); // a state's piece (done once sent) tells its snapshot; any other done piece has no onAcked
       }
     }
     // The newest acked moves on last: the window above grows when it was at least half in use before this ack. Moved
@@ -2778,8 +2779,8 @@ class Connection implements Peer {
     let shift = last && !last.sends && !last.done ? frameBytes(last) : 0;
     if ((payload.length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;
     const pieceCount = Math.ceil((payload.length + shift) / pieceBytes); // pack gives at least 1 byte
-    if (snapshot) snapshot.unacked = pieceCount;
-    const onAcked = snapshot && (() => stream.snapshots!.acked(snapshot));
+    // A state's snapshot counts its pieces not yet acked; each piece's ack tells it.
+    const onAcked = snapshot && (snapshot.unacked = pieceCount, () => stream.snapshots!.acked(snapshot));
     for (let index = 0; index < pieceCount; index++) {
       stream.push({
         at,

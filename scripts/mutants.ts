@@ -637,6 +637,14 @@ const MUTANTS: Mutant[] = [
   },
   // Issue #11 and the fixes found on the way.
   {
+    name: "a state's acked piece never tells its snapshot: no baseline, every state goes whole",
+    edits: [["        else piece.onAcked?.();", "        else piece.onAcked;"]],
+  },
+  {
+    name: "a state's snapshot waits for one piece more than it has: never acked, every state goes whole",
+    edits: [["(snapshot.unacked = pieceCount, ", "(snapshot.unacked = pieceCount + 1, "]],
+  },
+  {
     name: "the state mode never sends a delta (always the whole state)",
     edits: [[
       "const body = delta && packed.length > delta.length ? delta : packed;",
