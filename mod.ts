@@ -4172,6 +4172,8 @@ export function webSocketServer(): WebSocketServer {
   let receive: (data: Uint8Array, from: string) => void = ignore;
   let notify: (event: SocketEvent) => void = ignore;
   const links = new Map<string, WebSocketLink>();
+  /** True once close() has run; unset before: it is only ever tested for truth. */
+  let closed: boolean | undefined;
   const accept = (ws: WebSocketLike | CallbackWebSocket, address = `ws:${++count}`): string => {
     // Deno.upgradeWebSocket's { socket, response } (not destructured), or the request, was kept and never heard from;
     // host.close() then threw "ws.close is not a function".
@@ -4183,18 +4185,22 @@ export function webSocketServer(): WebSocketServer {
     }
     // One its client closed already (the server awaited something since the upgrade) fires no close event again:
     // kept, it would hold its link and its address for good. Its peer, never heard from, never starts.
-    if ((ws.readyState ?? 1) > 1) return address;
-    // The link first: a WebSocket whose linking throws (its addEventListener) leaves no address behind.
-    links.set(
-      address,
-      linkWebSocket(
-        ws,
+    // One that comes after close() (its Host closed, the server still upgrading) is closed at once: its client hears
+    // `"closed"`, where it waited out its `timeout`.
+    if (closed) end(ws);
+    else if ((ws.readyState ?? 1) < 2) {
+      // The link first: a WebSocket whose linking throws (its addEventListener) leaves no address behind.
+      links.set(
         address,
-        (data, from) => receive(data, from),
-        (event) => event.type == "closed" ? forget(ws) : notify(event),
-      ),
-    );
-    addresses.set(ws, address);
+        linkWebSocket(
+          ws,
+          address,
+          (data, from) => receive(data, from),
+          (event) => event.type == "closed" ? forget(ws) : notify(event),
+        ),
+      );
+      addresses.set(ws, address);
+    }
     return address;
   };
   const forget = (ws: WebSocketLike | CallbackWebSocket) => {
@@ -4203,13 +4209,21 @@ export function webSocketServer(): WebSocketServer {
     if (!addresses.delete(ws)) return; // closed before, or never accepted: its close is told once
     notify({ type: "closed", address });
   };
+  // Closes `ws`. Deno's upgraded WebSocket is still connecting when accept() gets it, and ignores a close() until it is
+  // open (Deno 2.9.6): closed again then. A Host closed in that moment, or the server upgrading after it closed, left it
+  // open and its client waited out its `timeout`.
+  const end = (ws: WebSocketLike | CallbackWebSocket) => {
+    if ("addEventListener" in ws) ws.addEventListener("open", () => ws.close());
+    ws.close();
+  };
   return {
     reliable: true,
     message(ws, data) {
       deliverMessage(data, addresses.get(ws) ?? accept(ws), receive, notify);
     },
     close() {
-      addresses.forEach((_, ws) => ws.close()); // the WebSockets with a link: accept and forget set and delete both
+      closed = true;
+      addresses.forEach((_, ws) => end(ws)); // the WebSockets with a link: accept and forget set and delete both
       links.clear();
       addresses.clear();
     },
@@ -4281,6 +4295,8 @@ export interface WebSocketServer extends Socket {
   /**
    * Takes an incoming WebSocket (Deno's `upgradeWebSocket`, the `ws`
    * package's, Cloudflare's `WebSocketPair` server end, Bun's on `open`).
+   * After `close()` (its Host closed) it closes the WebSocket at once, so
+   * its client hears `"closed"`.
    *
    * @param ws the WebSocket
    * @param address its peer's address (default `"ws:1"`, `"ws:2"`, …), such as the client's `"host:port"`

@@ -378,6 +378,59 @@ Deno.test("webSocketServer: close() closes every WebSocket it accepted, of both 
   assert.deepEqual(closed.sort(), ["callback", "listener"]);
 });
 
+Deno.test("webSocketServer: after close(), a WebSocket accepted or heard from is closed at once, and nothing of it kept", () => {
+  // The Host closed its socket, and the game's HTTP server, still running, upgraded one more WebSocket: it was linked
+  // and kept open, and its client connected into silence until its own `timeout` (a review of the adapters,
+  // 2026-12-03). Now it is closed: its client hears "closed" at once.
+  const sockets = webSocketServer();
+  const serverHost = new Host(sockets);
+  serverHost.close();
+  const { client, server, net } = webSocketPair(sockets, false);
+  let closes = 0;
+  server.close = () => {
+    closes++;
+    client.fire("close");
+  };
+  const clientSocket = webSocket(client);
+  const clientHost = new Host(clientSocket, { now: net.now });
+  const peer = clientHost.connect(clientSocket.address);
+  assert.equal(sockets.accept(server, "late"), "late");
+  assert.equal(closes, 1);
+  assert.equal(peer.state, "disconnected");
+  const heard = clientHost.poll();
+  assert.equal(heard?.type === "disconnect" && heard.reason, "closed");
+  // A runtime that calls back: its first message is taken as an accept(), which closes it too.
+  const late = webSocketPair(sockets, true).server;
+  let lateCloses = 0;
+  late.close = () => void lateCloses++;
+  sockets.message(late, Uint8Array.of(3).buffer);
+  assert.equal(lateCloses, 1);
+  sockets.message(late, Uint8Array.of(4).buffer);
+  assert.equal(lateCloses, 2, "not kept: each message asks again, and is closed again");
+  assert.equal(closes, 1);
+  assert.equal(serverHost.peers.length, 0);
+  // Deno's upgraded WebSocket is still connecting at accept(), and ignores a close() until it is open (Deno 2.9.6; the
+  // e2e test has the real one): closed again once open.
+  const upgrading = webSocketPair(sockets, false).server as FakeWebSocket;
+  const states: number[] = [];
+  Object.assign(upgrading, { readyState: 0, close: () => void states.push(upgrading.readyState) });
+  assert.equal(sockets.accept(upgrading, "upgrading"), "upgrading");
+  Object.assign(upgrading, { readyState: 1 });
+  upgrading.fire("open");
+  assert.deepEqual(states, [0, 1]);
+  // And one accepted open, then closed by close() while still connecting (the Host closed in that moment).
+  const other = webSocketServer();
+  other.listen(() => {});
+  const connecting = webSocketPair(other, false).server as FakeWebSocket;
+  const otherStates: number[] = [];
+  Object.assign(connecting, { readyState: 0, close: () => void otherStates.push(connecting.readyState) });
+  assert.equal(other.accept(connecting, "connecting"), "connecting");
+  other.close();
+  Object.assign(connecting, { readyState: 1 });
+  connecting.fire("open");
+  assert.deepEqual(otherStates, [0, 1]);
+});
+
 Deno.test("webSocketServer: a second open WebSocket accepted at a taken address throws, and the first keeps it", () => {
   // Taken silently, the newcomer's link replaced the first one's: what the Host sent to that address went to the
   // newcomer, and the first player heard nothing more.

@@ -104,3 +104,40 @@ Deno.test("a WebSocket that closes ends its peer with reason closed at once, on 
     await http.shutdown();
   }
 });
+
+for (const when of ["after its server Host closed", "as its server Host closes"]) {
+  Deno.test(`a WebSocket upgraded ${when} is closed: its client hears closed at once, not a timeout`, async () => {
+    // Deno.serve still upgrading after host.close(): the WebSocket was linked and kept open, and its client connected
+    // into silence until its own 10 s timeout. The same when the Host closed between the upgrade and the WebSocket's
+    // opening. Deno's upgraded WebSocket is still connecting when accept() gets it, and Deno 2.9.6 ignores a close()
+    // until it is open: the adapter closes it again then.
+    const sockets = webSocketServer();
+    const server = new Host(sockets);
+    const closing = when.startsWith("as");
+    if (!closing) server.close();
+    const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request, info) => {
+      const { hostname, port } = info.remoteAddr;
+      const { socket, response } = Deno.upgradeWebSocket(request);
+      sockets.accept(socket, `${hostname}:${port}`);
+      if (closing) server.close();
+      return response;
+    });
+    const url = `ws://127.0.0.1:${http.addr.port}/`;
+    const client = new Host(webSocket(new WebSocket(url)));
+    const peer = client.connect(url);
+    const deadline = Date.now() + 5000;
+    try {
+      let heard;
+      while (!heard) {
+        assert.ok(Date.now() < deadline, `the client heard nothing; its peer is ${peer.state}`);
+        client.update();
+        for (let event; (event = client.poll());) if (event.type === "disconnect") heard = event.reason;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.equal(heard, "closed");
+    } finally {
+      client.close();
+      await http.shutdown();
+    }
+  });
+}

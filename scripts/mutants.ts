@@ -418,7 +418,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "webSocketServer keeps a WebSocket closed before accept()",
-    edits: [["    if ((ws.readyState ?? 1) > 1) return address;\n", ""]],
+    edits: [["    else if ((ws.readyState ?? 1) < 2) {\n", "    else {\n"]],
   },
   {
     name: "a held piece counted by its bytes alone, not its bookkeeping",
@@ -1113,10 +1113,10 @@ const MUTANTS: Mutant[] = [
     name: "webSocketServer keeps the address of what it could not link",
     edits: [
       [
-        "    // The link first: a WebSocket whose linking throws (its addEventListener) leaves no address behind.\n",
-        "    addresses.set(ws, address);\n",
+        "      // The link first: a WebSocket whose linking throws (its addEventListener) leaves no address behind.\n",
+        "      addresses.set(ws, address);\n",
       ],
-      ["      ),\n    );\n    addresses.set(ws, address);\n", "      ),\n    );\n"],
+      ["        ),\n      );\n      addresses.set(ws, address);\n", "        ),\n      );\n"],
     ],
   },
   {
@@ -1674,7 +1674,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "webSocketServer's close() leaves every WebSocket it accepted open",
     edits: [[
-      "      addresses.forEach((_, ws) => ws.close()); // the WebSockets with a link: accept and forget set and delete both\n",
+      "      addresses.forEach((_, ws) => end(ws)); // the WebSockets with a link: accept and forget set and delete both\n",
       "",
     ]],
   },
@@ -1993,7 +1993,10 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "webSocketServer links a WebSocket that is closing (readyState 2) and takes its address",
-    edits: [["if ((ws.readyState ?? 1) > 1) return address;", "if ((ws.readyState ?? 1) > 2) return address;"]],
+    edits: [[
+      "    else if ((ws.readyState ?? 1) < 2) {\n",
+      "    else if ((ws.readyState ?? 1) < 3) {\n",
+    ]],
   },
   {
     name: "a state delta's run of differing bytes goes on over 1 equal byte, not 2",
@@ -2390,6 +2393,17 @@ const MUTANTS: Mutant[] = [
   {
     name: "connect() files its connection over one made at its address inside its HELLO's send, left connected",
     edits: [['      this.#connections.get(address)?.end("closed");', ""]],
+  },
+  {
+    name: "webSocketServer links a WebSocket accepted after close(), and keeps it open",
+    edits: [[
+      "    if (closed) end(ws);\n    else if (",
+      "    if (",
+    ]],
+  },
+  {
+    name: "webSocketServer closes a connecting WebSocket only at once (Deno's ignores it), after close() or in it",
+    edits: [['    if ("addEventListener" in ws) ws.addEventListener("open", () => ws.close());\n', ""]],
   },
 ];
 
