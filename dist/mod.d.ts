@@ -909,6 +909,8 @@ export interface WebSocketServer extends Socket {
     /**
      * Takes an incoming WebSocket (Deno's `upgradeWebSocket`, the `ws`
      * package's, Cloudflare's `WebSocketPair` server end, Bun's on `open`).
+     * After `close()` (its Host closed) it closes the WebSocket at once, so
+     * its client hears `"closed"`.
      *
      * @param ws the WebSocket
      * @param address its peer's address (default `"ws:1"`, `"ws:2"`, …), such as the client's `"host:port"`
