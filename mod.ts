@@ -238,8 +238,8 @@ const TIMED_FRAME_BYTES = 10;
 const SNAPSHOT_SLOTS = 32;
 /**
  * Pieces of snapshots a state stream keeps near the piece that arrived last: the pieces held first are let go while
- * they are more than this many sequences from it, behind or ahead (see Stream.accept). A state takes at most one piece
- * less: 255, 300 KB at the default MTU.
+ * they are more than this many sequences from it, behind or ahead (see Stream.accept). A state packs to at most one
+ * piece less, 255 (299,625 bytes at the default MTU), and travels, after its head of up to 11 bytes, in at most 256.
  */
 const STATE_PIECES_KEPT = 256;
 /**
