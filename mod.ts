@@ -1715,7 +1715,7 @@ class Stream {
     // It holds back a reliable stream alone: a lossy one's pieces are done once sent, in order, so the piece it sends
     // next is at its front (sequenced and unreliable ones are whole), and a state stream's pieces not done are those of
     // one state (dropUnsent lets the others go), at most 256 from its first piece.
-    const end = Math.min(front - (pending[front]?.fragment >> 1) + RECEIVE_WINDOW, pending.length);
+    const end = Math.min(pending.length, front - (pending[front]?.fragment >> 1) + RECEIVE_WINDOW);
     for (let at = Math.max(front, this.#unsent[kind]); at < end; at++) {
       const piece = pending[at];
       this.#unsent[kind] = at;
@@ -2738,7 +2738,7 @@ class Connection implements Peer {
     // A message in more pieces than the receiver holds at once never completes: RECEIVE_WINDOW, or for a state
     // STATE_PIECES_KEPT less one (a state travels after a head of up to 11 bytes).
     const pieces = modeIndex == STATE ? STATE_PIECES_KEPT - 1 : RECEIVE_WINDOW;
-    const limit = fragments ? Math.min(this.#config.maxMessageBytes, pieces * pieceBytes) : pieceBytes;
+    const limit = fragments ? Math.min(pieces * pieceBytes, this.#config.maxMessageBytes) : pieceBytes;
     if (payload.length > limit) {
       throw new RangeError(
         `Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit} bytes${
@@ -2894,16 +2894,16 @@ export class Host {
     // Each numeric option: its name, default, greatest value (default 2 ** 31) and least (default 1).
     for (
       const [name, fallback, max = 2 ** 31, min = 1] of [
-        ["maxPeers", 64, 65536],
         ["protocol", 0, 2 ** 32 - 1, 0],
+        ["maxMessageBytes", 16 + 2 ** 20, 2 ** 30],
+        ["maxPeers", 64, 65536],
         ["mtu", DEFAULT_MTU_BYTES, 65507, 64],
         ["timeout", 10_000],
         ["channels", 8, 256],
-        ["maxMessageBytes", 16 + 2 ** 20, 2 ** 30],
+        ["tickMs", 16, 60_000],
         ["maxQueuedBytes", 4 << 20],
         ["maxEvents", 4096],
         ["packetsPerUpdate", socket.reliable ? 8 : 1024, 1024],
-        ["tickMs", 16, 60_000],
         ["maxTimedMessages", 4096],
       ] as [keyof Config, number, number?, number?][]
     ) {

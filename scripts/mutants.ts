@@ -74,8 +74,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the send window off by one",
     edits: [[
-      "(pending[front]?.fragment >> 1) + RECEIVE_WINDOW, pending.length",
-      "(pending[front]?.fragment >> 1) + RECEIVE_WINDOW + 1, pending.length",
+      "(pending[front]?.fragment >> 1) + RECEIVE_WINDOW)",
+      "(pending[front]?.fragment >> 1) + RECEIVE_WINDOW + 1)",
     ]],
   },
   {
@@ -796,7 +796,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "send: a message in more pieces than the receiver holds accepted",
-    edits: [["Math.min(this.#config.maxMessageBytes, pieces * pieceBytes)", "this.#config.maxMessageBytes"]],
+    edits: [["Math.min(pieces * pieceBytes, this.#config.maxMessageBytes)", "this.#config.maxMessageBytes"]],
   },
   {
     name: "packetsPerUpdate: 1024 over a reliable socket too",
@@ -1067,7 +1067,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "an unreliable message one byte over a packet taken",
-    edits: [["pieces * pieceBytes) : pieceBytes;", "pieces * pieceBytes) : pieceBytes + 1;"]],
+    edits: [["this.#config.maxMessageBytes) : pieceBytes;", "this.#config.maxMessageBytes) : pieceBytes + 1;"]],
   },
   {
     name: "a departed peer's held disconnect takes a place in maxTimedMessages",
