@@ -4185,21 +4185,22 @@ export function webSocketServer(): WebSocketServer {
     }
     // One its client closed already (the server awaited something since the upgrade) fires no close event again:
     // kept, it would hold its link and its address for good. Its peer, never heard from, never starts.
-    // One that comes after close() (its Host closed, the server still upgrading) is closed at once: its client hears
-    // `"closed"`, where it waited out its `timeout`.
-    if (closed) end(ws);
-    else if ((ws.readyState ?? 1) < 2) {
+    if ((ws.readyState ?? 1) < 2) {
       // The link first: a WebSocket whose linking throws (its addEventListener) leaves no address behind.
-      links.set(
+      const link = linkWebSocket(
+        ws,
         address,
-        linkWebSocket(
-          ws,
-          address,
-          (data, from) => receive(data, from),
-          (event) => event.type == "closed" ? forget(ws) : notify(event),
-        ),
+        (data, from) => receive(data, from),
+        (event) => event.type == "closed" ? forget(ws) : notify(event),
       );
-      addresses.set(ws, address);
+      // One that comes after close() (its Host closed, the server still upgrading) is closed at once and kept nowhere:
+      // its client hears `"closed"`, where it waited out its `timeout`. Linked first all the same: Cloudflare's server
+      // end throws at a close() before its accept(), which the link makes.
+      if (closed) end(ws);
+      else {
+        links.set(address, link);
+        addresses.set(ws, address);
+      }
     }
     return address;
   };

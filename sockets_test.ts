@@ -429,6 +429,21 @@ Deno.test("webSocketServer: after close(), a WebSocket accepted or heard from is
   Object.assign(connecting, { readyState: 1 });
   connecting.fire("open");
   assert.deepEqual(otherStates, [0, 1]);
+  // Cloudflare's server end of a WebSocketPair refuses close() until it is accepted (workerd: "You must call one of
+  // accept() or state.acceptWebSocket() ..."): accept() after close() threw that out of the Worker's fetch (a review,
+  // 2026-12-05). It is accepted, as any WebSocket linked is, and then closed.
+  const worker = webSocketPair(sockets, false).server as FakeWebSocket;
+  let accepted = false;
+  let workerCloses = 0;
+  Object.assign(worker, {
+    accept: () => void (accepted = true),
+    close: () => {
+      if (!accepted) throw new TypeError("You must call one of accept() or state.acceptWebSocket() on this WebSocket");
+      workerCloses++;
+    },
+  });
+  assert.equal(sockets.accept(worker, "worker"), "worker");
+  assert.equal(workerCloses, 1);
 });
 
 Deno.test("webSocketServer: a second open WebSocket accepted at a taken address throws, and the first keeps it", () => {

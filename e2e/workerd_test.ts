@@ -257,3 +257,35 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "workerd: a Worker whose Host closed closes each WebSocket it still upgrades, and throws nothing",
+  ignore: Boolean(missing),
+  async fn() {
+    // Cloudflare's server end refuses close() before accept(): `sockets.accept(server)` after the Host closed threw
+    // "You must call one of accept() ..." out of fetch, and the client's upgrade failed with a 500 (a review,
+    // 2026-12-05). Before that fix's fix, the WebSocket was kept open and its client heard nothing until its timeout.
+    const source = `import { Host, webSocketServer } from "./mod.js";
+const sockets = webSocketServer();
+let host; // made in a handler: workerd allows no random values in the global scope
+export default {
+  fetch(request) {
+    if (request.headers.get("Upgrade") !== "websocket") return new Response("a jamnet server", { status: 426 });
+    if (!host) (host = new Host(sockets)).close(); // the game ended its Host; the Worker still upgrades
+    const [client, server] = Object.values(new WebSocketPair());
+    sockets.accept(server);
+    return new Response(null, { status: 101, webSocket: client });
+  },
+};
+`;
+    await withWorkerd("late.mjs", source, "", async (url, output) => {
+      const ws = new WebSocket(url.replace("http", "ws"));
+      const heard: string[] = [];
+      ws.onopen = () => heard.push("open");
+      ws.onerror = () => heard.push("error");
+      const closed = new Promise((resolve) => ws.onclose = resolve);
+      await within(closed, 5_000, `the WebSocket was not closed (${heard.join(", ")})\n${output()}`);
+      assert.deepEqual(heard, ["open"], output());
+    });
+  },
+});

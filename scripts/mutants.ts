@@ -418,7 +418,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "webSocketServer keeps a WebSocket closed before accept()",
-    edits: [["    else if ((ws.readyState ?? 1) < 2) {\n", "    else {\n"]],
+    edits: [["    if ((ws.readyState ?? 1) < 2) {\n", "    if (ws) {\n"]],
   },
   {
     name: "a held piece counted by its bytes alone, not its bookkeeping",
@@ -1116,7 +1116,10 @@ const MUTANTS: Mutant[] = [
         "      // The link first: a WebSocket whose linking throws (its addEventListener) leaves no address behind.\n",
         "      addresses.set(ws, address);\n",
       ],
-      ["        ),\n      );\n      addresses.set(ws, address);\n", "        ),\n      );\n"],
+      [
+        "        links.set(address, link);\n        addresses.set(ws, address);\n",
+        "        links.set(address, link);\n",
+      ],
     ],
   },
   {
@@ -1994,8 +1997,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "webSocketServer links a WebSocket that is closing (readyState 2) and takes its address",
     edits: [[
-      "    else if ((ws.readyState ?? 1) < 2) {\n",
-      "    else if ((ws.readyState ?? 1) < 3) {\n",
+      "    if ((ws.readyState ?? 1) < 2) {\n",
+      "    if ((ws.readyState ?? 1) < 3) {\n",
     ]],
   },
   {
@@ -2397,9 +2400,13 @@ const MUTANTS: Mutant[] = [
   {
     name: "webSocketServer links a WebSocket accepted after close(), and keeps it open",
     edits: [[
-      "    if (closed) end(ws);\n    else if (",
-      "    if (",
+      "      if (closed) end(ws);\n      else {",
+      "      {",
     ]],
+  },
+  {
+    name: "webSocketServer closes a WebSocket accepted after close() before its link accepts it (Cloudflare's throws)",
+    edits: [["      const link = linkWebSocket(\n", "      if (closed) end(ws);\n      const link = linkWebSocket(\n"]],
   },
   {
     name: "webSocketServer closes a connecting WebSocket only at once (Deno's ignores it), after close() or in it",
