@@ -24,3 +24,23 @@ Deno.test({
     assert.deepEqual(result, { echoed: [...MODES].sort(), bigBytes: 5000, serverHeard: "closed", malformed: true });
   },
 });
+
+Deno.test({
+  name:
+    "Bun runs dist/mod.js: Bun.serve's websocket handlers into webSocketServer exchange every mode, and after its Host closed each WebSocket is closed at once",
+  ignore: Boolean(missing),
+  async fn() {
+    await built();
+    const { success, output } = await run(bun, ["e2e/bun/websocket.mjs"], { timeoutMs: 30_000 });
+    assert.ok(success, output);
+    const lines = output.trim().split("\n");
+    assert.equal(lines.length, 1, output); // Bun logged nothing besides the result
+    const { runtime: _, ...result } = JSON.parse(lines[0]);
+    const exchanged = { echoed: [...MODES].sort(), bigBytes: 5000, serverHeard: "closed", resent: 0 };
+    assert.deepEqual(result, {
+      accept: exchanged,
+      message: exchanged,
+      afterClose: { accept: "closed", message: "closed" },
+    });
+  },
+});

@@ -24,6 +24,6 @@ Deno.test({
       timeoutMs: 60_000,
     });
     assert.ok(success, output);
-    assert.match(output, /# pass 6\b/);
+    assert.match(output, /# pass 7\b/);
   },
 });

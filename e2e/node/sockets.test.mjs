@@ -43,6 +43,31 @@ test("a ws server (webSocketServer) and a ws client (webSocket) exchange every m
   }
 });
 
+test("a ws server whose Host closed closes each WebSocket it accepts: its client hears closed at once, not a timeout", async () => {
+  // accept() after host.close() linked the WebSocket and kept it open: its client connected into silence until its
+  // own 10 s timeout.
+  const sockets = webSocketServer();
+  new Host(sockets).close();
+  const wss = await acceptingWsServer(WebSocketServer, sockets);
+  const url = `ws://127.0.0.1:${wss.address().port}/`;
+  const client = new Host(webSocket(new WebSocket(url)));
+  const peer = client.connect(url);
+  const deadline = Date.now() + 5000;
+  try {
+    let heard;
+    while (!heard) {
+      assert.ok(Date.now() < deadline, `the client heard nothing; its peer is ${peer.state}`);
+      client.update();
+      for (let event; (event = client.poll());) if (event.type === "disconnect") heard = event.reason;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.equal(heard, "closed");
+  } finally {
+    client.close();
+    await new Promise((resolve) => wss.close(resolve));
+  }
+});
+
 test("faults in Node: a malformed address throws at once and leaves no peer; an oversized datagram and a send after close are counted", async () => {
   const { socket } = await udpSocket();
   const host = new Host(socket);
