@@ -102,3 +102,22 @@ export async function acceptingWsServer(WebSocketServer, sockets) {
   );
   return wss;
 }
+
+/**
+ * What a client hears of the server at `url`: a Host over `webSocket(new WebSocket(url))` connects and updates until
+ * its peer ends or `ms` pass. Returns the `"disconnect"` event's reason, or `nothing (its peer <state>)` when none came;
+ * the client's Host is closed after. `runtime` gives the module's `Host` and `webSocket` and the runtime's `WebSocket`.
+ */
+export async function clientHears(url, { Host, webSocket, WebSocket }, ms = 5000) {
+  const client = new Host(webSocket(new WebSocket(url)));
+  const peer = client.connect(url);
+  try {
+    for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(5)) {
+      client.update();
+      for (let event; (event = client.poll());) if (event.type === "disconnect") return event.reason;
+    }
+    return `nothing (its peer ${peer.state})`;
+  } finally {
+    client.close();
+  }
+}

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { denoUdp, Host, nodeUdp, type Socket, webSocket, webSocketServer } from "../mod.ts";
-import { exchange, MODES } from "./exchange.mjs";
+import { clientHears, exchange, MODES } from "./exchange.mjs";
 
 const expected = { echoed: [...MODES].sort(), bigBytes: 5000, serverHeard: "closed" };
 
@@ -123,20 +123,9 @@ for (const when of ["after its server Host closed", "as its server Host closes"]
       return response;
     });
     const url = `ws://127.0.0.1:${http.addr.port}/`;
-    const client = new Host(webSocket(new WebSocket(url)));
-    const peer = client.connect(url);
-    const deadline = Date.now() + 5000;
     try {
-      let heard;
-      while (!heard) {
-        assert.ok(Date.now() < deadline, `the client heard nothing; its peer is ${peer.state}`);
-        client.update();
-        for (let event; (event = client.poll());) if (event.type === "disconnect") heard = event.reason;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      assert.equal(heard, "closed");
+      assert.equal(await clientHears(url, { Host, webSocket, WebSocket }), "closed");
     } finally {
-      client.close();
       await http.shutdown();
     }
   });

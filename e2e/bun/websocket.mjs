@@ -5,9 +5,7 @@
 // WebSocket that comes: the client hears "closed" at once, not its timeout.
 // Prints one JSON line with the result.
 import { Host, webSocket, webSocketServer } from "../../dist/mod.js";
-import { exchange } from "../exchange.mjs";
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+import { clientHears, exchange } from "../exchange.mjs";
 
 /** Bun.serve on a free port whose WebSockets `sockets` takes: accept() in `open`, or message() alone. */
 function serve(sockets, acceptInOpen) {
@@ -44,17 +42,7 @@ result.afterClose = Object.fromEntries(
     new Host(sockets).close();
     const bun = serve(sockets, acceptInOpen);
     const url = `ws://127.0.0.1:${bun.port}/`;
-    const client = new Host(webSocket(new WebSocket(url)));
-    const peer = client.connect(url);
-    const deadline = Date.now() + 5000;
-    let heard;
-    while (!heard && Date.now() < deadline) {
-      client.update();
-      for (let event; (event = client.poll());) if (event.type === "disconnect") heard = event.reason;
-      await sleep(5);
-    }
-    heard ??= `nothing (its peer ${peer.state})`;
-    client.close();
+    const heard = await clientHears(url, { Host, webSocket, WebSocket });
     bun.stop(true);
     return [name, heard];
   })),
