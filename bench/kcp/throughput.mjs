@@ -24,9 +24,14 @@
 // Options (environment): ROUNDS (default 7), TICK_MS (default 16), SAMPLE_MS (default 200), CAP_MS (default 4000),
 // FULL_WARM=1 (a full queue timed after one untimed full queue on the same connection),
 // MTU (both libraries at this mtu; by default each keeps its own, jamnet 1,200 and KCP 1,400), LINK (jamnet's link:
-// "plain", a list as KCP's, the default; "memoryNet", jamnet's test network), RAW=1 prints every sample.
+// "plain", a list as KCP's, the default; "memoryNet", jamnet's test network), RAW=1 prints every sample, JAMNET_JS=path
+// runs another build in place of dist/mod.js (a candidate change, as in kcp.mjs).
 import { createRequire } from "node:module";
-import { Host, memoryNet } from "../../dist/mod.js";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+const { Host, memoryNet } = await import(
+  process.env.JAMNET_JS ? pathToFileURL(resolve(process.env.JAMNET_JS)).href : "../../dist/mod.js"
+);
 
 const { KCP } = createRequire(import.meta.url)(
   "node-kcp/build/Release/kcp.node",
