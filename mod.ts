@@ -958,7 +958,7 @@ function write(value: unknown, depth: number): void {
         try {
           for (; length > i; i++) write(items[i], depth);
         } catch (error) {
-          throw located(i, error);
+          throwLocated(i, error);
         }
       } else {
         // Their contents cannot be read now, or at all: an empty map would lose them in silence.
@@ -975,7 +975,7 @@ function write(value: unknown, depth: number): void {
             write(isMap ? value.get(key) : (value as Record<string, unknown>)[key], depth);
           }
         } catch (error) {
-          throw located(key, error);
+          throwLocated(key, error);
         }
       }
       return;
@@ -998,21 +998,22 @@ function putLength(length: number, type8: number, fixType?: number, fixLimit = 0
 }
 
 /**
- * A pack error, told where in the value it happened: on its way out, each
- * array or map around the bad value puts its step in front of the path
- * (`"Cannot pack a function at .player.onHit"`). Errors whose message does not
- * begin "Cannot pack" (a getter's own), and nesting past MAX_DEPTH (a cycle's
- * path is as long as the limit), pass as they are.
+ * Throws a pack error again, told where in the value it happened: on its way
+ * out, each array or map around the bad value puts its step in front of the
+ * path (`"Cannot pack a function at .player.onHit"`). Errors whose message does
+ * not begin "Cannot pack" (a getter's own), and nesting past MAX_DEPTH (a
+ * cycle's path is as long as the limit), pass as they are.
  * `key` is the array index or map key the error came from.
  */
-function located(key: unknown, error: unknown): unknown {
-  // `.key` for a key that reads as a name, else `[key]`: built before the check, whatever the error.
-  const step = typeof key === "string" && /^[a-z_$][\w$]*$/i.test(key) ? `.${key}` : `[${String(key)}]`;
+function throwLocated(key: unknown, error: unknown): never {
+  // " at " and the step: `.key` for a key that reads as a name, else `[key]`; built before the check, whatever the
+  // error.
+  const atStep = ` at ${typeof key === "string" && /^[a-z_$][\w$]*$/i.test(key) ? `.${key}` : `[${String(key)}]`}`;
   // The first " at " becomes " at <step>" (the path grows from the front), or the path begins at the end.
   if (error instanceof Error && /^Cannot pack (?!nesting)/.test(error.message)) {
-    error.message = error.message.replace(/ at |$/, ` at ${step}`);
+    error.message = error.message.replace(/ at |$/, atStep);
   }
-  return error;
+  throw error;
 }
 
 /**
