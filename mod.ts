@@ -3466,7 +3466,7 @@ export function lerp<T>(a: T, b: T, fraction: number): T {
   }
   // Walked into: two arrays, or two plain objects (a class's instance may hold anything).
   const kind = (value: unknown) => value && typeof value === "object" && Object.getPrototypeOf(value);
-  if (kind(a) !== kind(b) || !(Array.isArray(b) || Object.prototype === kind(b))) return b;
+  if (kind(a) !== kind(b) || (!Array.isArray(b) && Object.prototype !== kind(b))) return b;
   const out = (Array.isArray(b) ? [] : {}) as Record<string, unknown>;
   for (const key of Object.keys(b as object)) {
     // As unpack keeps it, "__proto__" an own key: assigned, it set the result's prototype (outside Deno).
@@ -3573,7 +3573,7 @@ function link(options: LinkOptions = {}): (size: number) => number[] {
   // A caller's mistake throws now: a NaN delay stopped a memoryNet's clock for good, a negative one ran it back, and
   // a string (a URL's query, "50") passed `>= 0` and then joined as text: 50 ms took 5 s, and every peer timed out.
   for (const [name, value] of Object.entries(options)) {
-    if (!(value >= 0) || typeof value != "number") {
+    if (!(value >= 0 && typeof value == "number")) {
       throw new RangeError(`LinkOptions.${name} is ${shown(value)}: it must be a number from 0`);
     }
   }
@@ -3637,7 +3637,7 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
       const end = ms + clock;
       // A caller's mistake throws now: NaN stopped the clock for good, a negative ms ran it back, a string ("16") made
       // the clock a string.
-      if (!(ms >= 0) || typeof ms != "number") {
+      if (!(ms >= 0 && typeof ms == "number")) {
         throw new RangeError(`memoryNet.advance(${ms}): it must be a number from 0`);
       }
       while (heap[0]?.[0] <= end) { // the first is due by `end`
@@ -3875,8 +3875,7 @@ export function denoUdp(conn: DenoDatagramConn): Socket {
           // Any other failed receive is counted, and the socket goes on (Linux tells an unconnected socket nothing
           // of an ICMP port unreachable: see e2e/faults_test.ts). A closed socket's receive fails with BadResource or
           // Interrupted: stop.
-          const name = (error as Error)?.name;
-          if (!open() || name == "BadResource" || name == "Interrupted") break;
+          if (!open() || /^(BadResource|Interrupted)$/.test((error as Error)?.name)) break;
           fail(error);
         }
       }
@@ -4145,6 +4144,54 @@ function linkWebSocket(
 }
 
 /**
+ * A {@linkcode Socket} over a client WebSocket: the browser's, Deno's,
+ * Node 22's, or the `ws` package's. Its one peer's address is the WebSocket's
+ * URL as the runtime normalized it (`ws.url`, `"ws://127.0.0.1:8080/"`), also
+ * the socket's `address`: pass that to `Host.connect`. The socket is
+ * `reliable`, so the Host sends no resends over it, and acks only packets
+ * that carry a piece of a `"state"` (its sender takes a state acked as its
+ * next baseline).
+ *
+ * @param ws the WebSocket, connecting or open
+ * @returns the socket, with the address of its peer
+ * @throws {TypeError} when `ws` is no WebSocket (such as its URL)
+ *
+ * @example A browser game connects to its server
+ * ```ts ignore
+ * import { Host, webSocket } from "./mod.ts";
+ *
+ * const socket = webSocket(new WebSocket("wss://game.example/play"));
+ * const host = new Host(socket);
+ * const server = host.connect(socket.address);
+ * server.send({ t: "join", name: "ada" });
+ * ```
+ */
+export function webSocket(ws: WebSocketLike): Socket & { readonly address: string } {
+  // The URL in place of the WebSocket failed as "Cannot use 'in' operator to search for 'addEventListener'".
+  if (!ws?.send) throw new TypeError("webSocket() takes a WebSocket");
+  const address = ws.url ?? "server";
+  let receive: (data: Uint8Array, from: string) => void = ignore;
+  let notify: (event: SocketEvent) => void = ignore;
+  const link = linkWebSocket(ws, address, (data, from) => receive(data, from), (event) => notify(event));
+  return {
+    reliable: true,
+    listen(onData, onEvent = ignore) {
+      if (notify != ignore) throw new Error("new Host() takes a Socket no Host had: open a new one"); // as on UDP
+      receive = onData;
+      notify = onEvent;
+    },
+    close: () => ws.close(),
+    address,
+    send(data, to) {
+      if (to !== address) {
+        throw new RangeError(`Cannot reach "${to}": this WebSocket reaches only "${address}" (socket.address)`);
+      }
+      link(data);
+    },
+  };
+}
+
+/**
  * A {@linkcode Socket} for a server of WebSockets: each client's WebSocket is
  * one peer, at the address `accept` gave it. The socket is `reliable`, and a
  * WebSocket that closes ends its peer with reason `"closed"` at once. A send
@@ -4191,7 +4238,7 @@ export function webSocketServer(): WebSocketServer {
       const link = linkWebSocket(
         ws,
         address,
-        (data, from) => receive(data, from),
+        (data) => receive(data, address),
         (event) => event.type == "closed" ? forget(ws) : notify(event),
       );
       // One that comes after close() (its Host closed, the server still upgrading) is closed at once and kept nowhere:
@@ -4240,54 +4287,6 @@ export function webSocketServer(): WebSocketServer {
       const link = links.get(to);
       if (link) link(data);
       else notify(sendError("no open WebSocket there", to));
-    },
-  };
-}
-
-/**
- * A {@linkcode Socket} over a client WebSocket: the browser's, Deno's,
- * Node 22's, or the `ws` package's. Its one peer's address is the WebSocket's
- * URL as the runtime normalized it (`ws.url`, `"ws://127.0.0.1:8080/"`), also
- * the socket's `address`: pass that to `Host.connect`. The socket is
- * `reliable`, so the Host sends no resends over it, and acks only packets
- * that carry a piece of a `"state"` (its sender takes a state acked as its
- * next baseline).
- *
- * @param ws the WebSocket, connecting or open
- * @returns the socket, with the address of its peer
- * @throws {TypeError} when `ws` is no WebSocket (such as its URL)
- *
- * @example A browser game connects to its server
- * ```ts ignore
- * import { Host, webSocket } from "./mod.ts";
- *
- * const socket = webSocket(new WebSocket("wss://game.example/play"));
- * const host = new Host(socket);
- * const server = host.connect(socket.address);
- * server.send({ t: "join", name: "ada" });
- * ```
- */
-export function webSocket(ws: WebSocketLike): Socket & { readonly address: string } {
-  // The URL in place of the WebSocket failed as "Cannot use 'in' operator to search for 'addEventListener'".
-  if (!ws?.send) throw new TypeError("webSocket() takes a WebSocket");
-  const address = ws.url ?? "server";
-  let receive: (data: Uint8Array, from: string) => void = ignore;
-  let notify: (event: SocketEvent) => void = ignore;
-  const link = linkWebSocket(ws, address, (data, from) => receive(data, from), (event) => notify(event));
-  return {
-    reliable: true,
-    listen(onData, onEvent = ignore) {
-      if (notify != ignore) throw new Error("new Host() takes a Socket no Host had: open a new one"); // as on UDP
-      receive = onData;
-      notify = onEvent;
-    },
-    close: () => ws.close(),
-    address,
-    send(data, to) {
-      if (to !== address) {
-        throw new RangeError(`Cannot reach "${to}": this WebSocket reaches only "${address}" (socket.address)`);
-      }
-      link(data);
     },
   };
 }
