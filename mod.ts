@@ -238,7 +238,7 @@ const TIMED_FRAME_BYTES = 10;
 const SNAPSHOT_SLOTS = 32;
 /**
  * Pieces of snapshots a state stream keeps near the piece that arrived last: the pieces held first are let go while
- * they are more than this many sequences from it, behind or ahead (see Stream.accept). A state packs to at most one
+ * they are more than this many sequences from it, behind or ahead (see Stream.receive). A state packs to at most one
  * piece less, 255 (299,625 bytes at the default MTU), and travels, after its head of up to 11 bytes, in at most 256.
  */
 const STATE_PIECES_KEPT = 256;
@@ -1551,24 +1551,24 @@ interface Outgoing extends Frame {
    * Times sent when due: its first send and each resend (its copies riding along count in `copies` and
    * `messagesResent`, not here), so the resend time backs off by 1.5 a round, not a copy.
    */
-  sends: number;
+  sent: number;
   /**
    * Copies in flight since it was last due: each resend rides along again as a new piece does. Set to 1 at each send
-   * when due (its first and each resend), as resendAt is: absent before it was first sent, and read only of pieces
+   * when due (its first and each resend), as dueAt is: absent before it was first sent, and read only of pieces
    * in flight (#inFlight).
    */
   copies?: number;
   /** When it was last sent, ms (read only once it was, by takePlanned: absent before). */
   sentAt?: number;
   /** When it is due again if still not acked, ms (set at each send when due, see copies; `now` when found lost). */
-  resendAt?: number;
+  dueAt?: number;
   /**
    * Nothing more to do: acked; or sent, for a piece that is never resent (sequenced, unreliable, state, or anything
    * over a reliable socket); or a state's piece dropped unsent. Absent until then, read only for truth.
    */
   done?: boolean;
   /** Called when a packet that carried it is acked: a snapshot learns the receiver has it. */
-  onAcked?: () => void;
+  acked?: () => void;
 }
 
 /** A message a stream hands over whole. */
@@ -1589,7 +1589,7 @@ class Stream {
   /** The mode, the low bits of the stream's number. */
   readonly #mode: number;
   /** The next sequence to send. */
-  nextSend = 0;
+  sequence = 0;
   /**
    * Pieces not yet let go, in sequence order: for reliable modes every piece not
    * yet acked (over a reliable socket, not yet sent), for the others every
@@ -1599,17 +1599,17 @@ class Stream {
   #pending: Outgoing[] = [];
   /** Where the next unsent whole message and the next unsent fragment are, at or after the front. */
   #unsent = [0, 0];
+  /** Receiving: the first sequence not held, as receive() last found it: the one the stream waits for. */
+  #firstMissing = 0;
+  /** Since when (ms) pieces have waited for the first missing one; Infinity when none waits. */
+  waitingSince = Infinity;
   /**
-   * Where the pieces not done start, as nextUnsent or acked last found: the done pieces before it wait to be let go
-   * (a reliable stream's have left the queue, but for the bytes of a message not yet whole: see acked).
+   * The next reliable sequence to deliver; in sequenced mode, the one after the newest received (an older one is
+   * dropped), at first 0: as if 65535 came, so the first sequenced message is newer.
    */
-  #front = 0;
-  /**
-   * Receiving: the pieces that wait, and the next reliable sequence to deliver; in sequenced mode, the one after the
-   * newest received (an older one is dropped), at first 0: as if 65535 came, so the first sequenced message is newer.
-   */
-  held = new Map<number, Held | null>();
   #nextDeliver = 0;
+  /** The pieces that wait. */
+  held = new Map<number, Held | null>();
   /** Bytes of the pieces held, each with HELD_PIECE_BYTES more. */
   heldBytes = 0;
   /**
@@ -1617,12 +1617,13 @@ class Stream {
    * the queue with its last.
    */
   #partial = 0;
-  /** Since when (ms) pieces have waited for the first missing one; Infinity when none waits. */
-  waitingSince = Infinity;
-  /** The first sequence not held, as accept() last found it: the one the stream waits for. */
-  #firstMissing = 0;
-  /** A STATE stream's snapshots, sent and received (made on first use: `declare` emits no field for it). */
-  declare snapshots?: Snapshots;
+  /**
+   * Where the pieces not done start, as nextUnsent or acked last found: the done pieces before it wait to be let go
+   * (a reliable stream's have left the queue, but for the bytes of a message not yet whole: see acked).
+   */
+  #front = 0;
+  /** A STATE stream's states (its Snapshots), sent and received (made on first use: `declare` emits no field for it). */
+  declare states?: Snapshots;
 
   /** @param id the stream's number, channel << 3 | mode (see the modes) */
   constructor(id: number) {
@@ -1720,7 +1721,7 @@ class Stream {
     for (let at = Math.max(front, this.#unsent[kind]); at < end; at++) {
       const piece = pending[at];
       this.#unsent[kind] = at;
-      if ((piece.fragment !== 1) == fragments && !piece.sends) return piece;
+      if ((piece.fragment !== 1) == fragments && !piece.sent) return piece;
     }
     this.#unsent[kind] = end;
   }
@@ -1730,7 +1731,7 @@ class Stream {
    * to deliver them, or undefined for a reliable piece that arrived before.
    * A state stream holds at most `stateBytes` of pieces, each with HELD_PIECE_BYTES.
    */
-  accept(frame: Frame, now: number, stateBytes: number): Delivered[] | undefined {
+  receive(frame: Frame, now: number, stateBytes: number): Delivered[] | undefined {
     const held = this.held;
     const sequence = frame.sequence;
     // Sequenced: one not newer than the newest (the one before the next to deliver) is dropped.
@@ -1810,7 +1811,7 @@ class Stream {
     // one (an A/B of such a backlog, 2026-12-02: 1.05 to 1.09 times faster). Copied too: a piece of a message made
     // whole that is not its last (rare: pieces out of order), and a message of one piece, even when handed over at
     // once (an unordered one ahead of the next to deliver, at most half its datagram; the next, with none held, never
-    // comes here: see accept).
+    // comes here: see receive).
     if (piece.payload == payload && payload.buffer.byteLength >= payload.length * 2) piece.payload = payload.slice();
     return messages;
   }
@@ -1899,11 +1900,11 @@ interface SentPacket {
   sentAt: number;
   pieces: Outgoing[];
   /**
-   * Its fate was counted: a later ack that still lacks it counts nothing more, but one that has it counts it acked
-   * too (once each way, as LOSS_WINDOW_PACKETS says); an acked packet leaves the ring. Absent until counted, read only
-   * for truth.
+   * Done with its fate: counted. A later ack that still lacks it counts nothing more, but one that has it counts it
+   * acked too (once each way, as LOSS_WINDOW_PACKETS says); an acked packet leaves the ring. Absent until counted,
+   * read only for truth.
    */
-  counted?: boolean;
+  done?: boolean;
 }
 
 /**
@@ -1964,38 +1965,44 @@ class Connection implements Peer {
    */
   #closingSends = 0;
   #remoteBits = -1; // as if the 32 packets before #remoteLatest arrived too: no news, no ack bytes (signed: >>> only)
-  /** Bytes of the pieces queued and not let go, each with HELD_PIECE_BYTES: see HostOptions.maxQueuedBytes. */
-  #queuedBytes = 0;
-  /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
-  #closingSequence!: number; // set by end(), before any read
-  /**
-   * The first of this side's packets after the newest the other side acked, or the next to send once update() or
-   * receive() forgot a flight: #packetsInFlight counts from it.
-   */
-  #firstInFlight = 0;
-  /**
-   * When the congestion window (#window) was last cut: -Infinity until the first cut, while it doubles each round
-   * trip; it grows by one a round trip from then on.
-   */
-  #windowCutAt = -Infinity;
-  /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
-  #forgets = 0;
-  #remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
-  /** How many fates of data packets were seen (see #fates). */
-  #fatesSeen = 0;
-  /** How many of the last LOSS_WINDOW_PACKETS fates (#fates) were losses. */
-  #fatesLost = 0;
-  #ackPending = 0; // packets received since the last one sent (over a reliable socket, only those with a state's piece)
-  /** Bytes of the states rebuilt since the last update (see #deliver). */
-  #rebuiltBytes = 0;
-  /** The sent-packet ring: packet s in slot s & (SENT_PACKET_SLOTS - 1) until acked (then undefined) or written over. */
-  #sent: (SentPacket | undefined)[] = [];
   /**
    * Data packets sent this update, at most packetsPerUpdate (pollTransmit): only the first goes as an ack or
    * keepalive alone, or probes past a full window. Infinity when none may go (while update() runs its
    * timers, after a HELLO); the Host updates a connection before it polls it.
    */
   #packetsThisUpdate = 0;
+  /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
+  #closingSequence!: number; // set by end(), before any read
+  /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
+  #forgets = 0;
+  /**
+   * The congestion window's size (see FIRST_WINDOW_PACKETS), and #windowCutAt when it was last cut: halved, to
+   * MIN_WINDOW_PACKETS at least, by a loss (in #applyAcks) and by a flight forgotten (in update).
+   */
+  #window = FIRST_WINDOW_PACKETS;
+  /**
+   * When the congestion window (#window) was last cut: -Infinity until the first cut, while it doubles each round
+   * trip; it grows by one a round trip from then on.
+   */
+  #windowCutAt = -Infinity;
+  /**
+   * The first of this side's packets after the newest the other side acked, or the next to send once update() or
+   * receive() forgot a flight: #packetsInFlight counts from it.
+   */
+  #firstInFlight = 0;
+  #remoteLatest = 0xffff; // as if packet 65535 arrived: it was never sent, so its ack acks nothing
+  /** How many fates of data packets were seen (see #fates). */
+  #fatesSeen = 0;
+  /** How many of the last LOSS_WINDOW_PACKETS fates (#fates) were losses. */
+  #fatesLost = 0;
+  /** The fates of the last LOSS_WINDOW_PACKETS data packets seen (1 lost, 0 acked): #fatesLost counts the losses. */
+  #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
+  /** Bytes of the states rebuilt since the last update (see #deliver). */
+  #rebuiltBytes = 0;
+  /** The sent-packet ring: packet s in slot s & (SENT_PACKET_SLOTS - 1) until acked (then undefined) or written over. */
+  #sent: (SentPacket | undefined)[] = [];
+  /** Bytes of the pieces queued and not let go, each with HELD_PIECE_BYTES: see HostOptions.maxQueuedBytes. */
+  #queuedBytes = 0;
   /**
    * This update's plan: resends due (0: whole messages, 1: fragments) and pieces to ride again (2), each
    * a stack that the packets so far took from (the piece sent first on top), made by update() before any packet
@@ -2014,16 +2021,10 @@ class Connection implements Peer {
   declare forgotten?: boolean;
   /**
    * An ack built in receive() before the packet it took moved the bits on: the Host sends it at once (made on first
-   * use, as a stream's snapshots: `declare` emits no field for it).
+   * use, as a stream's states: `declare` emits no field for it).
    */
   declare earlyAck?: Uint8Array;
-  /** The fates of the last LOSS_WINDOW_PACKETS data packets seen (1 lost, 0 acked): #fatesLost counts the losses. */
-  #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
-  /**
-   * The congestion window's size (see FIRST_WINDOW_PACKETS), and #windowCutAt when it was last cut: halved, to
-   * MIN_WINDOW_PACKETS at least, by a loss (in #applyAcks) and by a flight forgotten (in update).
-   */
-  #window = FIRST_WINDOW_PACKETS;
+  #ackPending = 0; // packets received since the last one sent (over a reliable socket, only those with a state's piece)
 
   /** The other side's address, as the socket gives it. */
   declare readonly address: string;
@@ -2041,8 +2042,8 @@ class Connection implements Peer {
       // Keyed: the cookie is the first word of this side's send key. The other side's send key is this side's with its
       // two words swapped; it is taken a lap before the first, as #remoteLatest starts at 0xffff, as if packet 65535
       // had arrived (see receive).
-      this.#sendKey = [cookie, nonce];
-      this.#receiveKey = [nonce, cookie - 1];
+      this.#sendKey = [cookie, this.nonce];
+      this.#receiveKey = [this.nonce, cookie - 1];
       this.#connected();
     }
   }
@@ -2106,8 +2107,8 @@ class Connection implements Peer {
     // came) a peer still connecting says goodbye too: the other side made its connection at the HELLO with that
     // cookie, and without a goodbye it waits `timeout` (10 s by default) to end it.
     this.#closingSends = goodbye && this.#sendKey ? this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;
-    this.#closingSequence = this.#nextSequence;
     this.state = "disconnected";
+    this.#closingSequence = this.#nextSequence;
     // Every queued and held piece goes with its stream. Pieces in flight stay (in #inFlight and #sent), never sent
     // again: only a connected (or disconnecting) peer sends pieces.
     this.#streams.clear();
@@ -2139,7 +2140,7 @@ class Connection implements Peer {
   }
 
   /** True once disconnected with nothing left to send: the Host forgets it. */
-  get finished(): boolean {
+  finished(): boolean {
     return this.state == "disconnected" && !this.#closingSends;
   }
 
@@ -2167,7 +2168,7 @@ class Connection implements Peer {
    * True when the ack cannot wait for the next update: so many packets arrived unacked (see
    * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
    */
-  get mustAck(): boolean {
+  mustAck(): boolean {
     return this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
   }
 
@@ -2373,8 +2374,8 @@ class Connection implements Peer {
       // timeouts of 1.6, 2 and 3 s, 0 to 30% loss, 30 seeds × 60 s, 200 at 30%: resends within 0.3% of those without
       // it, the p99 0 to 64 ms higher at 30% loss only; real UDP and WebSockets across a 2.5 s stall, the same).
       if (now - this.#lastReceivedAt > 1.5 * KEEPALIVE_MS) {
-        for (const piece of this.#inFlight) piece.resendAt = now;
         this.#firstInFlight = this.#nextSequence;
+        for (const piece of this.#inFlight) piece.dueAt = now;
       }
       this.#lastReceivedAt = now;
       for (const frame of frames) this.#deliver(frame, now);
@@ -2391,7 +2392,7 @@ class Connection implements Peer {
     // STATE_PIECES_KEPT pieces (see send). It is the stream's own, outside the connection's bound on held pieces:
     // counted there, twelve state streams filled that bound by themselves, and a reliable channel beside them timed
     // out (a review, 2026-12-01). A channel in state mode keeps 32 states of maxMessageBytes besides (Snapshots).
-    const messages = stream.accept(
+    const messages = stream.receive(
       frame,
       now,
       this.#config.maxMessageBytes + 11 + HELD_PIECE_BYTES * STATE_PIECES_KEPT,
@@ -2414,7 +2415,7 @@ class Connection implements Peer {
         // are, by what their deltas claim, before the packet is taken (see receive): a delta of a few bytes may
         // rebuild a state of maxMessageBytes, and 70 of them in one datagram made 70 MiB of events and took 64 ms of
         // the Host's thread.
-        const snapshot = (stream.snapshots ??= new Snapshots()).decode(
+        const snapshot = (stream.states ??= new Snapshots()).decode(
           firstPiece(frame),
           message,
           this.#config.maxMessageBytes,
@@ -2503,7 +2504,7 @@ class Connection implements Peer {
     // The pieces in flight (at most RECEIVE_WINDOW per stream, whatever the backlog), once an update: the acked
     // let go, the rest sorted into rides (a piece not yet due for a resend) and resends due.
     for (const piece of this.#inFlight = this.#inFlight.filter((piece) => !piece.done)) {
-      if (piece.resendAt! > now) {
+      if (piece.dueAt! > now) {
         if (MAX_COPIES > piece.copies! && residual < loss ** piece.copies!) plan[2].push(piece);
       } else plan[+(piece.fragment !== 1)].push(piece);
     }
@@ -2532,10 +2533,10 @@ class Connection implements Peer {
     const take = (piece: Outgoing, isRide?: boolean): boolean => {
       const bytes = frameBytes(piece);
       if (used + bytes > room) return false;
-      // A piece sent before (a resend, or a copy riding along: a ride's sends are 1 or more) is counted resent. A copy
+      // A piece sent before (a resend, or a copy riding along: a ride's `sent` is 1 or more) is counted resent. A copy
       // riding along takes no send: counted here, it made the backoff 1.5 ** 5 after the first round at 20% loss, and a
       // piece lost twice waited seconds.
-      if (piece.sends) this.count("messagesResent");
+      if (piece.sent) this.count("messagesResent");
       else if (piece.mode < SEQUENCED && !this.#sink.reliable) this.#inFlight.push(piece);
       else {
         piece.done = true; // sequenced, unreliable and state pieces go once, and everything over a reliable socket
@@ -2545,7 +2546,7 @@ class Connection implements Peer {
       // Back off by 1.5 (as KCP does in its fast mode), not 2: a game would rather resend than wait.
       if (isRide) piece.copies!++;
       else {
-        piece.resendAt = now + Math.min(MAX_RESEND_MS, this.#resendMs() * 1.5 ** piece.sends++);
+        piece.dueAt = now + Math.min(MAX_RESEND_MS, this.#resendMs() * 1.5 ** piece.sent++);
         piece.copies = 1;
       }
       used += bytes;
@@ -2658,7 +2659,7 @@ class Connection implements Peer {
       const packet = this.#sent[slot];
       // Unacked while a packet sent two or more after it was acked: lost. Count it once, and resend its pieces now,
       // not after a timeout.
-      if (packet?.sequence !== sequence || (!acked && (packet.counted || bit < 1))) continue;
+      if (packet?.sequence !== sequence || (!acked && (packet.done || bit < 1))) continue;
       // An acked packet's slot is let go. The congestion window: grown by an ack, cut by a loss of a packet sent since
       // the last cut.
       if (acked) {
@@ -2681,15 +2682,15 @@ class Connection implements Peer {
       const rttSampleMs = bit < 0 ? Math.max(MIN_RTT_SAMPLE_MS, now - packet.sentAt) : 0;
       // Its fate joins the last LOSS_WINDOW_PACKETS (update reads their loss), its sample the estimates.
       const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;
-      packet.counted = true;
+      packet.done = true;
       this.#fatesLost += +!acked - this.#fates[at];
       this.#fates[at] = +!acked;
       estimate(this.#sink.stats, !acked, rttSampleMs);
       estimate(this.stats, !acked, rttSampleMs);
       for (const piece of packet.pieces) {
-        if (!acked) piece.resendAt = now;
+        if (!acked) piece.dueAt = now;
         else if (!piece.done) this.#queuedBytes -= this.#stream(piece.channel << 3 | piece.mode).acked(piece);
-        else piece.onAcked?.(); // a state's piece (done once sent) tells its snapshot; any other done piece has no onAcked
+        else piece.acked?.(); // a state's piece (done once sent) tells its snapshot; any other done piece has no `acked`
       }
     }
     // The newest acked moves on last: the window above grows when it was at least half in use before this ack. Moved
@@ -2771,31 +2772,31 @@ class Connection implements Peer {
       const dropped = stream.dropUnsent((payload.length + 11) / pieceBytes);
       if (dropped < 0) return true; // one begun goes on: this one is skipped, as if lost
       this.#queuedBytes -= dropped;
-      [payload, snapshot] = (stream.snapshots ??= new Snapshots()).encode(payload, stream.nextSend, time);
+      [payload, snapshot] = (stream.states ??= new Snapshots()).encode(payload, stream.sequence, time);
     }
     // A message in pieces queued behind a piece that has not left yet (a backlog) starts as if it went on from that
     // piece, in one piece of pieceBytes, when that takes no more pieces: the two fill one packet (at the default mtu
     // a backlog of 1,200-byte messages took two packets each, one nearly empty).
     const last = stream.last;
-    let shift = last && !last.sends && !last.done ? frameBytes(last) : 0;
+    let shift = last && !last.sent && !last.done ? frameBytes(last) : 0;
     if ((payload.length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;
     const pieceCount = Math.ceil((payload.length + shift) / pieceBytes); // pack gives at least 1 byte
     // A state's snapshot counts its pieces not yet acked; each piece's ack tells it.
-    const onAcked = snapshot && (snapshot.unacked = pieceCount, () => stream.snapshots!.acked(snapshot));
+    const acked = snapshot && (snapshot.unacked = pieceCount, () => stream.states!.acked(snapshot));
     for (let index = 0; index < pieceCount; index++) {
       stream.push({
         at,
         channel,
         mode: modeIndex,
-        sequence: stream.nextSend,
+        sequence: stream.sequence,
         fragment: 2 * index + +(index == pieceCount - 1),
-        onAcked,
+        acked,
         payload: pieceCount == 1
           ? payload
           : payload.subarray(index && index * pieceBytes - shift, index * pieceBytes - shift + pieceBytes),
-        sends: 0,
+        sent: 0,
       });
-      if (hasSequence(modeIndex)) stream.nextSend = nextSequence(stream.nextSend);
+      if (hasSequence(modeIndex)) stream.sequence = nextSequence(stream.sequence);
     }
     // Each piece with its bookkeeping, as the receiver counts what it holds (see HostOptions.maxQueuedBytes). The
     // check above is of the bytes alone: one message's bookkeeping may pass the limit, by 256 KiB at most (1,024
@@ -2959,7 +2960,7 @@ export class Host {
       connection.update(now);
       for (let datagram; (datagram = connection.pollTransmit(now));) this.#send(datagram, connection);
       // Only if still filed: a socket that runs the game's code inside send may have replaced it meanwhile.
-      if (connection.finished && this.#connections.get(connection.address) == connection) {
+      if (connection.finished() && this.#connections.get(connection.address) == connection) {
         this.#connections.delete(connection.address);
       }
     }
@@ -3013,8 +3014,8 @@ export class Host {
           connection.earlyAck = undefined;
         }
         // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
-        if (connection.mustAck) this.#send(connection.packet(now), connection);
-        if (connection.finished && this.#connections.get(from) == connection) this.#connections.delete(from);
+        if (connection.mustAck()) this.#send(connection.packet(now), connection);
+        if (connection.finished() && this.#connections.get(from) == connection) this.#connections.delete(from);
       } else this.#count("invalidDropped", connection);
     } else this.#handshake(readHandshake(datagram), connection, from, now);
   }
@@ -3184,7 +3185,7 @@ export class Host {
 // known to hold (its packets acked), or whole when there is none; a lost one
 // is never resent, the next supersedes it. The receiver rebuilds each exactly
 // and delivers only the newest. The seams: Stream holds the pieces, a piece's
-// onAcked tells the sender, Connection hands whole snapshots here.
+// `acked` tells the sender, Connection hands whole snapshots here.
 //
 // The delta is an XOR of the packed bytes against the baseline's, zero runs
 // collapsed: for a world of 64 entities where 10% move per tick, 8.4 times

@@ -2081,7 +2081,7 @@ Deno.test("Host resends a whole message first, at its resend time, though new wh
       socket: (inner) =>
         filtered(inner, (data) => {
           if (!data.join(",").includes(marker)) return true;
-          if (!sends.length) due = net.now() + peer.stats.rttMs + 4 * peer.stats.rttVarianceMs + 33; // resendAt
+          if (!sends.length) due = net.now() + peer.stats.rttMs + 4 * peer.stats.rttVarianceMs + 33; // dueAt
           sends.push(net.now());
           const keep = !lose; // its first send is lost
           lose = false;

@@ -55,8 +55,8 @@ const MUTANTS: Mutant[] = [
     edits: [[
       "const take = (piece: Outgoing, isRide?: boolean): boolean => {\n",
       "const take = (piece: Outgoing, isRide?: boolean): boolean => {\n" +
-      "      if (piece.mode > 1 && !piece.sends && this.stats.loss > 0.01) {\n" +
-      "        piece.sends = 1;\n" +
+      "      if (piece.mode > 1 && !piece.sent && this.stats.loss > 0.01) {\n" +
+      "        piece.sent = 1;\n" +
       "        piece.done = true;\n" +
       "        this.#queuedBytes -= piece.payload.length;\n" +
       "        return true;\n" +
@@ -80,13 +80,13 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "no exponential backoff of resends",
-    edits: [["this.#resendMs() * 1.5 ** piece.sends++", "this.#resendMs() * 1.5 ** (piece.sends++ && 0)"]],
+    edits: [["this.#resendMs() * 1.5 ** piece.sent++", "this.#resendMs() * 1.5 ** (piece.sent++ && 0)"]],
   },
   {
     name: "no RTO: a piece is resent only when later packets show it lost (fast retransmit)",
     edits: [[
-      "piece.resendAt = now + Math.min(MAX_RESEND_MS, this.#resendMs() * 1.5 ** piece.sends++);",
-      "piece.resendAt = Infinity, piece.sends++;",
+      "piece.dueAt = now + Math.min(MAX_RESEND_MS, this.#resendMs() * 1.5 ** piece.sent++);",
+      "piece.dueAt = Infinity, piece.sent++;",
     ]],
   },
   {
@@ -283,7 +283,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "the tag checked under the sending key: both directions share one key",
     edits: [
-      ["this.#sendKey = [cookie, nonce];", "this.#sendKey = [nonce, cookie];"],
+      ["this.#sendKey = [cookie, this.nonce];", "this.#sendKey = [this.nonce, cookie];"],
       ["this.#receiveKey = [cookie, this.nonce - 1];", "this.#receiveKey = [this.nonce, cookie - 1];"],
     ],
   },
@@ -638,7 +638,7 @@ const MUTANTS: Mutant[] = [
   // Issue #11 and the fixes found on the way.
   {
     name: "a state's acked piece never tells its snapshot: no baseline, every state goes whole",
-    edits: [["        else piece.onAcked?.();", "        else piece.onAcked;"]],
+    edits: [["        else piece.acked?.();", "        else piece.acked;"]],
   },
   {
     name: "a state's snapshot waits for one piece more than it has: never acked, every state goes whole",
@@ -674,7 +674,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a resent piece never rides along again",
-    edits: [["        piece.copies = 1;", "        piece.copies = piece.sends > 1 ? MAX_COPIES : 1;"]],
+    edits: [["        piece.copies = 1;", "        piece.copies = piece.sent > 1 ? MAX_COPIES : 1;"]],
   },
   // ─── the congestion window and what came with it (issue #13, goal 4) ────────
   {
@@ -804,7 +804,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "fill: a message in pieces always cut from its start",
-    edits: [["let shift = last && !last.sends && !last.done ? frameBytes(last) : 0;", "let shift = 0;"]],
+    edits: [["let shift = last && !last.sent && !last.done ? frameBytes(last) : 0;", "let shift = 0;"]],
   },
   {
     name: "fill: a message cut to fill a packet even when that adds a piece",
@@ -823,7 +823,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "fill: a message cut short behind a piece that has left already",
-    edits: [["last && !last.sends && !last.done ?", "last ?"]],
+    edits: [["last && !last.sent && !last.done ?", "last ?"]],
   },
   {
     name: "maxEvents: a peer dropped over a reliable socket not told",
@@ -1131,7 +1131,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a packet found lost is counted again by each later ack",
-    edits: [["      packet.counted = true;\n", ""]],
+    edits: [["      packet.done = true;\n", ""]],
   },
   {
     name: "webSocketServer().accept() takes what is no WebSocket without a word",
@@ -1588,15 +1588,15 @@ const MUTANTS: Mutant[] = [
   {
     name: "a packet unacked is lost only when the three sent after it are acked",
     edits: [[
-      "(!acked && (packet.counted || bit < 1))) continue;",
-      "(!acked && (packet.counted || bit <= 1))) continue;",
+      "(!acked && (packet.done || bit < 1))) continue;",
+      "(!acked && (packet.done || bit <= 1))) continue;",
     ]],
   },
   {
     name: "a packet overtaken by the one after it is lost when that one is acked",
     edits: [[
-      "(!acked && (packet.counted || bit < 1))) continue;",
-      "(!acked && (packet.counted || bit < 0))) continue;",
+      "(!acked && (packet.done || bit < 1))) continue;",
+      "(!acked && (packet.done || bit < 0))) continue;",
     ]],
   },
   {
@@ -1791,7 +1791,7 @@ const MUTANTS: Mutant[] = [
     name: "a copy riding along counts as a send: the resend time backs off by 1.5 a copy, not a round",
     edits: [[
       "if (isRide) piece.copies!++;",
-      "if (isRide) piece.copies!++, piece.sends++;",
+      "if (isRide) piece.copies!++, piece.sent++;",
     ]],
   },
   {
@@ -1896,11 +1896,11 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "the first resend backs off by 1.5 already",
-    edits: [["this.#resendMs() * 1.5 ** piece.sends++", "this.#resendMs() * 1.5 ** ++piece.sends"]],
+    edits: [["this.#resendMs() * 1.5 ** piece.sent++", "this.#resendMs() * 1.5 ** ++piece.sent"]],
   },
   {
     name: "a piece is resent a tick after its resend time",
-    edits: [["if (piece.resendAt! > now) {", "if (piece.resendAt! >= now) {"]],
+    edits: [["if (piece.dueAt! > now) {", "if (piece.dueAt! >= now) {"]],
   },
   {
     name: "streams change turns after every data packet",
@@ -2370,27 +2370,27 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a peer heard after an outage leaves its pieces in flight to their backed-off resends",
-    edits: [["        for (const piece of this.#inFlight) piece.resendAt = now;\n", ""]],
+    edits: [["        for (const piece of this.#inFlight) piece.dueAt = now;\n", ""]],
   },
   {
     name: "a peer heard after an outage keeps the flight it sent in the dark",
     edits: [[
-      "        this.#firstInFlight = this.#nextSequence;\n      }\n      this.#lastReceivedAt = now;",
-      "      }\n      this.#lastReceivedAt = now;",
+      "        this.#firstInFlight = this.#nextSequence;\n        for (const piece of this.#inFlight) piece.dueAt = now;\n      }",
+      "        for (const piece of this.#inFlight) piece.dueAt = now;\n      }",
     ]],
   },
   {
     name: "update() deletes a finished connection by its address: one filed there inside its send goes with it",
     edits: [[
-      "if (connection.finished && this.#connections.get(connection.address) == connection) {",
-      "if (connection.finished) {",
+      "if (connection.finished() && this.#connections.get(connection.address) == connection) {",
+      "if (connection.finished()) {",
     ]],
   },
   {
     name: "receive deletes a finished connection by its address: one filed there inside an ack's send goes with it",
     edits: [[
-      "if (connection.finished && this.#connections.get(from) == connection)",
-      "if (connection.finished)",
+      "if (connection.finished() && this.#connections.get(from) == connection)",
+      "if (connection.finished())",
     ]],
   },
   {
