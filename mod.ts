@@ -1884,6 +1884,11 @@ interface Sink {
   readonly stats: Stats;
   readonly events: HostEvent[];
   /**
+   * The head of the queue: how many at the front of `events` poll() has taken. They go in a batch (see poll); the rest
+   * are not yet polled.
+   */
+  head: number;
+  /**
    * Timed messages waiting for their `at` (this Host's clock), soonest first; a peer's `"disconnect"` waits behind
    * its last one, beside it (so it takes no place in maxTimedMessages).
    */
@@ -2204,11 +2209,12 @@ class Connection implements Peer {
   }
 
   /**
-   * `queue` is full for this peer: at `max` while it has half of `max` or more not yet polled (`queued`), at twice
-   * `max` for every peer. A peer with less than half still gets in: one player filling a queue holds up no other.
+   * A queue of `count` not yet polled is full for this peer: at `max` while it has half of `max` or more not yet polled
+   * (`queued`), at twice `max` for every peer. A peer with less than half still gets in: one player filling a queue
+   * holds up no other.
    */
-  #full(queue: unknown[], max: number): boolean {
-    return (this.queued * 2 < max ? 2 * max : max) <= queue.length;
+  #full(count: number, max: number): boolean {
+    return (this.queued * 2 < max ? 2 * max : max) <= count;
   }
 
   /** Adds to a counter of this connection and of its Host. */
@@ -2321,7 +2327,8 @@ class Connection implements Peer {
       this.state != "disconnecting" &&
       (this.#heldBytes + newBytes + this.#rebuiltBytes + rebuilt >
           2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes + HELD_PIECE_BYTES * RECEIVE_WINDOW ||
-        this.#full(this.#sink.events, this.#config.maxEvents) && frames.some((frame) => frame.mode < CONTROL))
+        this.#full(this.#sink.events.length - this.#sink.head, this.#config.maxEvents) &&
+          frames.some((frame) => frame.mode < CONTROL))
     ) {
       // Over a reliable socket nothing resends a refused packet: the peer is dropped, and told (it waited for its
       // timeout, sending all the while).
@@ -2441,7 +2448,7 @@ class Connection implements Peer {
         // And at a finite time: a hostile peer's clock answers of 8e307 and a time of -1.7e308 made it -Infinity.
         if (
           event.at - now > this.#config.timeout || !isFinite(event.at) ||
-          this.#full(this.#sink.held, this.#config.maxTimedMessages)
+          this.#full(this.#sink.held.length, this.#config.maxTimedMessages)
         ) {
           this.count("timedDropped");
           continue;
@@ -2925,6 +2932,7 @@ export class Host {
       config,
       held: [],
       events: [],
+      head: 0,
       stats: this.stats,
       queued: new Map(),
       reliable: socket.reliable,
@@ -2990,10 +2998,17 @@ export class Host {
   /** The next event, or undefined when there is none. */
   poll(): HostEvent | undefined {
     this.#release(this.#now());
-    for (let event; (event = this.#sink.events.shift());) {
+    const sink = this.#sink, events = sink.events;
+    // By an index, not shift(): past about 16,000 events V8 keeps the array in large-object space and copies it whole
+    // at each shift(), so one player's datagram of 30,000 one-byte messages took 32 ms to poll (1 ms by index:
+    // bench/poll_drain.ts).
+    for (let event; (event = events[sink.head]);) {
+      // Those polled go once they are over half the array (all of it once empty): a batch moves fewer events than it
+      // lets go, and a drained queue holds none.
+      if (++sink.head * 2 > events.length) events.splice(0, sink.head), sink.head = 0;
       const peer = event.peer as Connection;
-      if (event.type == "message") this.#sink.queued.set(peer.address, peer.queued - 1);
-      if (!peer.queued) this.#sink.queued.delete(peer.address);
+      if (event.type == "message") sink.queued.set(peer.address, peer.queued - 1);
+      if (!peer.queued) sink.queued.delete(peer.address);
       // After the game's own disconnect() none of that peer's events comes out, timed or not; after close() none.
       if (!peer.forgotten && !this.#closed) return event;
     }
@@ -3075,11 +3090,13 @@ export class Host {
         // "connect") is not made again by a HELLO of its nonce that was sent before our answer arrived: that would be
         // a ghost, with a new "connect".
         if (connection.state == "connected") this.#send(connection.packet(now), connection);
-      } else if (!(connection?.keeps(now, second) || this.#sink.events[2 * this.#config.maxEvents])) {
-        // Past twice maxEvents not yet polled (one at that index), no answer and nothing changes: the HELLO
-        // comes again (HANDSHAKE_RETRY_MS), and gets in once the game polls. Each HELLO made a "connect" and, from one
-        // address, ended the last with a "disconnect": 20,000 with good cookies between two polls kept 32 MiB (a
-        // review, 2026-12-02); refused as full, a player who joined while the server stalled ended for good.
+      } else if (
+        !(connection?.keeps(now, second) || this.#sink.events.length - this.#sink.head > 2 * this.#config.maxEvents)
+      ) {
+        // Past twice maxEvents not yet polled (those past the head), no answer and nothing changes:
+        // the HELLO comes again (HANDSHAKE_RETRY_MS), and gets in once the game polls. Each HELLO made a "connect" and,
+        // from one address, ended the last with a "disconnect": 20,000 with good cookies between two polls kept 32 MiB
+        // (a review, 2026-12-02); refused as full, a player who joined while the server stalled ended for good.
         connection?.end("closed"); // the same address, a new nonce: the old connection is gone
         // Every peer in the table counts, one leaving (disconnecting) or saying goodbye too, until it is gone (at most
         // CLOSING_ATTEMPTS goodbyes after it ended, CLOSING_SPACING_MS apart or more): memory stays bounded by maxPeers. The one from this address, ended

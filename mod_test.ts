@@ -2248,6 +2248,124 @@ Deno.test("the half rule's line is half of maxEvents: a peer with 3 of 8 not yet
   assert.deepEqual([count("b"), count("a")], [8, 4]);
 });
 
+Deno.test("polls between receives: the half rule and twice maxEvents count the events not yet polled, not those polled", () => {
+  // poll() takes events by an index and lets those polled go in a batch once they are over half the queue (see
+  // bench/poll_drain.ts): until then they sit at its front. maxEvents 8, a message a packet (mtu 200). a fills the
+  // queue to 8 and 3 are polled (no batch yet: 3 of 8): a holds 5, so it gets 3 more (to 8 not yet polled). b and c,
+  // under half, get 3 each and d 2 (to 16, twice maxEvents). The HELLO of a player e is answered at 16 (none at
+  // that index past the polled), f's is not at 17 (e's "connect"). Counted by the array's length, a got none (the
+  // half rule) and e waited (the HELLO's bound).
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { now: net.now, maxEvents: 8 });
+  const clients = new Map<string, Host>();
+  const step = () => {
+    for (const host of [...clients.values(), server]) host.update();
+    net.advance(16);
+    for (const client of clients.values()) while (client.poll());
+  };
+  const join = (address: string) => {
+    clients.set(address, new Host(net.socket(address), { now: net.now, mtu: 200 }));
+    return clients.get(address)!.connect("server");
+  };
+  const send = (peer: Peer, count: number) => {
+    for (let i = 0; i < count; i++) peer.send(Uint8Array.of(i, ...new Uint8Array(146)), { mode: "unreliable" });
+    for (let i = 0; i < 10; i++) step();
+  };
+  const [a, b, c, d] = ["a", "b", "c", "d"].map(join);
+  for (let i = 0; i < 10; i++) step();
+  assert.equal(drain(server).length, 4, "four connects");
+  const name = (event?: HostEvent) =>
+    event?.type === "message"
+      ? `${event.peer.address}${(event.data as Uint8Array)[0]}`
+      : `${event?.type} ${event?.peer.address}`;
+  send(a, 10);
+  assert.deepEqual([server.poll(), server.poll(), server.poll()].map(name), ["a0", "a1", "a2"]);
+  send(a, 10);
+  send(b, 3), send(c, 3), send(d, 3);
+  const e = join("e");
+  for (let i = 0; i < 10; i++) step();
+  const f = join("f");
+  for (let i = 0; i < 10; i++) step();
+  assert.deepEqual([e.state, f.state], ["connected", "connecting"]);
+  assert.deepEqual(drain(server).map(name), [
+    ...["a3", "a4", "a5", "a6", "a7", "a0", "a1", "a2"],
+    ...["b0", "b1", "b2", "c0", "c1", "c2", "d0", "d1", "connect e"],
+  ]);
+  for (let i = 0; i < 10; i++) step();
+  assert.equal(f.state, "connected", "f gets in once the game polls");
+});
+
+Deno.test("events polled between receives come out in order across the batches that let the polled go, a departed peer's hidden", () => {
+  // poll() lets the polled go once they are over half the queue: a drain of 2,000 reliable messages from a, taken 3
+  // an update while 5 arrive, goes through many such batches. b's messages in the queue when the game disconnects b
+  // never come out.
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { now: net.now, maxEvents: 64 });
+  const [a, b] = [new Host(net.socket("a"), { now: net.now }), new Host(net.socket("b"), { now: net.now })];
+  const [peerA, peerB] = [a.connect("server"), b.connect("server")];
+  const step = () => {
+    for (const host of [a, b, server]) host.update();
+    net.advance(16);
+    while (a.poll() || b.poll());
+  };
+  for (let i = 0; i < 10; i++) step();
+  const serverPeers = drain(server).map((event) => event.peer);
+  const fromB = serverPeers.find((peer) => peer.address === "b")!;
+  const data: unknown[] = [];
+  const take = (count: number) => {
+    for (let i = 0, event; i < count && (event = server.poll()); i++) {
+      if (event.type === "message") data.push(event.data);
+      else data.push(`${event.type} ${event.peer.address}`);
+    }
+  };
+  for (let i = 0; i < 400; i++) {
+    for (let k = 0; k < 5; k++) peerA.send(5 * i + k);
+    if (i < 100) peerB.send(`b${i}`);
+    if (i === 100) fromB.disconnect();
+    step(), take(3);
+  }
+  for (let i = 0; i < 600; i++) step(), take(3);
+  const fromA = data.filter((value) => typeof value === "number");
+  assert.deepEqual(fromA, Array.from({ length: 2000 }, (_, i) => i), "a's in order, each once");
+  const bs = data.filter((value) => typeof value === "string");
+  assert.ok(bs.length < 100, `${bs.length} of b's polled before its disconnect, the rest hidden`);
+  assert.deepEqual(bs, Array.from({ length: bs.length }, (_, i) => `b${i}`));
+  assert.equal(peerB.state, "disconnected");
+});
+
+Deno.test({
+  name:
+    "events polled go with the queue's batches: a drained queue holds none, one polled but for one holds one at most",
+  ignore: !gc,
+  fn: async () => {
+    // poll() takes events by an index: those polled sit at the queue's front until they are over half of it, then go
+    // together. Polled events kept never outnumber those not yet polled, and a drained queue keeps none.
+    const net = memoryNet({ latencyMs: 10 });
+    const server = new Host(net.socket("server"), { now: net.now });
+    const client = new Host(net.socket("client"), { now: net.now });
+    const peer = client.connect("server");
+    for (let i = 0; i < 10; i++) client.update(), server.update(), net.advance(16), client.poll();
+    assert.equal(server.poll()?.type, "connect");
+    for (let i = 0; i < 100; i++) peer.send(i);
+    for (let i = 0; i < 10; i++) client.update(), server.update(), net.advance(16), client.poll();
+    const polled: WeakRef<HostEvent>[] = [];
+    for (let i = 0; i < 99; i++) polled.push(new WeakRef(server.poll()!));
+    const reachable = async () => {
+      // A WeakRef keeps its target until the job that made it ends; then a full collection lets go of the rest.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      gc!();
+      return polled.filter((ref) => ref.deref()).length;
+    };
+    assert.ok(await reachable() <= 1, "at most one polled kept, beside the one not yet polled");
+    const last = server.poll();
+    assert.ok(last?.type === "message" && last.data === 99);
+    assert.equal(server.poll(), undefined);
+    polled.push(new WeakRef(last));
+    assert.equal(await reachable(), 1, "the last, held here");
+    assert.equal(polled.at(-1)!.deref(), last);
+  },
+});
+
 Deno.test("Host limits: maxEvents holds datagrams back until the events are polled, and loses none", () => {
   const net = memoryNet({ latencyMs: 10 });
   // 20: the refused messages come back bundled in resends, and a packet of more than maxEvents - 1 pieces is

@@ -1902,6 +1902,37 @@ Deno.test("Host: many players each sending a packet of tiny messages grow the ev
   assert.ok(events > maxEvents && events <= 2 * maxEvents + 700, `${events} events queued`);
 });
 
+Deno.test("Host: one player's datagram of 30,000 one-byte messages is polled by an index: no shift() of the queue", () => {
+  // A connected player with an mtu of 65,507 sends 30,000 one-byte unreliable messages in one update: one datagram,
+  // admitted whole while the queue is under twice maxEvents. poll() took each event by shift(), which past about
+  // 16,000 copies the whole array (V8 keeps it in large-object space): the drain took 39.7 ms, 2.1 by an index, after
+  // every such datagram (a review of scaling, 2026-12-04; bench/poll_drain.ts). Not timed here: shift() is counted.
+  const net = memoryNet({ latencyMs: 5 });
+  const server = new Host(net.socket("server"));
+  const client = new Host(net.socket("client"), { mtu: 65507, maxQueuedBytes: 16 << 20 });
+  const peer = client.connect("server");
+  for (let i = 0; i < 10; i++) client.update(), server.update(), net.advance(TICK_MS), client.poll();
+  assert.equal(server.poll()?.type, "connect");
+  for (let i = 0; i < 30_000; i++) peer.send(i & 127, { mode: "unreliable" });
+  const packets = server.stats.packetsReceived;
+  client.update(), net.advance(TICK_MS);
+  assert.equal(server.stats.packetsReceived - packets, 1, "one datagram");
+  const shift = Array.prototype.shift;
+  let shifts = 0;
+  Array.prototype.shift = function (this: unknown[]) {
+    shifts++;
+    return shift.call(this);
+  };
+  const data: unknown[] = [];
+  try {
+    for (let event; (event = server.poll());) if (event.type === "message") data.push(event.data);
+  } finally {
+    Array.prototype.shift = shift;
+  }
+  assert.deepEqual(data, Array.from({ length: 30_000 }, (_, i) => i & 127), "each once, in order");
+  assert.equal(shifts, 0);
+});
+
 /**
  * `count` messages of one byte (nil, 0xc0) in a row on `channel` and `mode` (0 reliable, 1 unordered) from
  * `sequence` on: the first a frame of its own (head, channel, sequence, the byte), the rest NEXT frames of 3 bytes
