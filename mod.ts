@@ -720,13 +720,14 @@ class ByteReader {
     this.#bytes = bytes;
   }
 
-  get left(): number {
+  /** Bytes not yet read. */
+  left(): number {
     return this.#bytes.length - this.at;
   }
 
   /** One byte. */
   uint8(): number {
-    return this.left ? this.#bytes[this.at++] : this.#fail();
+    return this.left() ? this.#bytes[this.at++] : this.#fail();
   }
 
   /** A big-endian unsigned integer of `byteCount` bytes, at most 4. */
@@ -757,7 +758,7 @@ class ByteReader {
 
   /** The next `byteCount` bytes, as a view: past the end, an empty one (from `at` to 0). */
   take(byteCount: number): Uint8Array {
-    return this.#bytes.subarray(this.at, byteCount <= this.left ? this.at += byteCount : this.#fail());
+    return this.#bytes.subarray(this.at, byteCount <= this.left() ? this.at += byteCount : this.#fail());
   }
 }
 
@@ -2264,7 +2265,7 @@ class Connection implements Peer {
     // The bytes the deltas this packet starts claim to rebuild (see #deliver): bounded before the packet is taken, so
     // that a state is never dropped for the bound after its packet was acked (its sender would build the next on it).
     let rebuilt = 0;
-    while (reader.left) {
+    while (reader.left()) {
       const frame = readFrame(reader, frames.at(-1)); // read after the frame before it, which a NEXT frame follows
       if (
         !frame || this.#config.channels <= frame.channel ||
@@ -3310,7 +3311,7 @@ class Snapshots {
     const reader = new ByteReader(payload);
     const back = reader.varint();
     const time = reader.take(8);
-    const body = reader.take(reader.left);
+    const body = reader.take(reader.left());
     const baseSequence = (sequence - back) & 0xffff;
     const kept = this.#received[sequence % SNAPSHOT_SLOTS]; // what its own slot holds (see below)
     const base = this.#received[baseSequence % SNAPSHOT_SLOTS];
@@ -3345,7 +3346,7 @@ function applyDelta(delta: Uint8Array, base: Uint8Array, max: number): Uint8Arra
   if (length > max) return undefined;
   const bytes = new Uint8Array(length);
   bytes.set(base.subarray(0, length));
-  for (let at = 0; reader.left;) {
+  for (let at = 0; reader.left();) {
     at += reader.varint();
     const run = reader.take(reader.varint());
     if (length < at + run.length) return undefined;
