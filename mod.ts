@@ -1007,12 +1007,14 @@ function putLength(length: number, type8: number, fixType?: number, fixLimit = 0
  * `key` is the array index or map key the error came from.
  */
 function throwLocated(key: unknown, error: unknown): never {
-  // " at " and the step: `.key` for a key that reads as a name, else `[key]`; built before the check, whatever the
-  // error.
-  const atStep = ` at ${typeof key === "string" && /^[a-z_$][\w$]*$/i.test(key) ? `.${key}` : `[${String(key)}]`}`;
-  // The first " at " becomes " at <step>" (the path grows from the front), or the path begins at the end.
+  // The first " at " becomes " at <step>" (the path grows from the front), or the path begins at the end. The step:
+  // `.key` for a key that reads as a name, else `[key]`; made by a function, so that a `$` in a key is the key's own
+  // (in a replacement string, `"$&"` inserts the match: `pack({ "$&": f })` read "at []").
   if (error instanceof Error && /^Cannot pack (?!nesting)/.test(error.message)) {
-    error.message = error.message.replace(/ at |$/, atStep);
+    error.message = error.message.replace(
+      / at |$/,
+      () => ` at ${typeof key === "string" && /^[a-z_$][\w$]*$/i.test(key) ? `.${key}` : `[${String(key)}]`}`,
+    );
   }
   throw error;
 }

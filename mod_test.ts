@@ -3612,6 +3612,10 @@ Deno.test("pack() throws a TypeError that names where a value it cannot take sit
     [new Map([[7, { s: new WeakSet() }]]), "Cannot pack a WeakSet at [7].s"],
     [{ "two words": [Symbol("s")] }, "Cannot pack a symbol at [two words][0]"],
     [new Set([{ big: 2n ** 70n }]), `Cannot pack ${2n ** 70n}: a bigint must fit in 64 bits at [0].big`],
+    // A `$` in a key is the key's own: as a replacement string, "$&" inserted the match (" at ") and "$'" the rest.
+    [{ "$&": () => 1 }, "Cannot pack a function at [$&]"],
+    [{ a: { "$'": [() => 1] } }, "Cannot pack a function at .a[$'][0]"],
+    [new Map([["x$$y", { $1: () => 1 }]]), "Cannot pack a function at .x$$y.$1"],
   ];
   for (const [value, message] of cases) {
     assert.throws(() => pack(value), (error: Error) => error.message === message, message);
@@ -3624,6 +3628,16 @@ Deno.test("pack() throws a TypeError that names where a value it cannot take sit
         throw getterError;
       },
     }), (error) => error === getterError && getterError.message === "from a getter");
+  // Under a key that cannot be made a string (an object of no prototype, as a Map key) too: the key is read only for
+  // an error that gets a path.
+  assert.throws(() =>
+    pack(
+      new Map([[Object.create(null), {
+        get x() {
+          throw getterError;
+        },
+      }]]),
+    ), (error) => error === getterError && getterError.message === "from a getter");
 });
 
 Deno.test("unpack() of something that is not a Uint8Array says what it got", () => {

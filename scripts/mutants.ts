@@ -268,6 +268,17 @@ const MUTANTS: Mutant[] = [
     edits: [["    if (code >= 128) {", "    if (code > 128) {"]],
   },
   {
+    name: "pack: an error's path step given as a replacement string (a key's \"$&\" inserts the match)",
+    edits: [["      () => ` at ${typeof key", "      ` at ${typeof key"]],
+  },
+  {
+    name: "pack: an error's path step made before the error is tested (a key no string replaces a getter's own error)",
+    edits: [[
+      "function throwLocated(key: unknown, error: unknown): never {\n",
+      "function throwLocated(key: unknown, error: unknown): never {\n  String(key);\n",
+    ]],
+  },
+  {
     name: "udp sockets: port 0 sent to",
     edits: [["if (!(port > 0 && port < 65536)", "if (!(port >= 0 && port < 65536)"]],
   },
