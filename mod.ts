@@ -2102,11 +2102,12 @@ class Connection implements Peer {
 
   /**
    * Ends the connection: for `reason`, with the event queued, and no goodbye unless `goodbye`; with no reason (the
-   * caller's `disconnect()`) with a goodbye and no event. One the caller disconnected says goodbye whatever ends it
-   * (`goodbye` defaults to true while disconnecting), and its event, if one is queued, never comes out of poll() (see
-   * `forgotten`).
+   * caller's `disconnect()`) with a goodbye and no event. A timeout says goodbye (its callers pass `goodbye`), so one
+   * the caller disconnected does too; the other side's CLOSING needs none (the ack goes at once: see mustAck), nor
+   * does a peer let go at once (its socket closed, or another took its address). The event of one the caller
+   * disconnected, if one is queued, never comes out of poll() (see `forgotten`).
    */
-  end(reason?: DisconnectReason, goodbye = this.state == "disconnecting" || !reason): void {
+  end(reason?: DisconnectReason, goodbye = !reason): void {
     // Nothing is received any more: no silence to time out (see update). Set before the check, as it stays Infinity
     // once ended (only a connected peer's packets and a connecting one's hello set it again).
     this.#lastReceivedAt = Infinity;
@@ -3159,11 +3160,12 @@ export class Host {
     let connection = this.#connections.get(address);
     if (!connection || connection.state == "disconnecting" || connection.state == "disconnected") {
       const now = this.#now(); // first: a clock that reads no time throws before anything changes
-      connection?.end(); // one leaving (disconnecting) drops its queue
       // A malformed address is the caller's mistake: the socket throws before the peer exists.
       connection = new Connection(this.#sink, address, this.#randomWord() || 1, now);
       this.#transmit(connection.hello(now), connection);
-      this.#connections.get(address)?.end("closed"); // one made meanwhile (a synchronous socket re-entered): ended
+      // The one there ended: one leaving (disconnecting), which drops its queue (its event never comes out: the game
+      // disconnected it), or one made meanwhile (a synchronous socket re-entered).
+      this.#connections.get(address)?.end("closed");
       this.#connections.set(address, connection);
     }
     return connection;

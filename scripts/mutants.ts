@@ -905,8 +905,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "disconnect: no goodbye",
     edits: [[
-      'goodbye = this.state == "disconnecting" || !reason)',
-      'goodbye = this.state == "disconnecting" || false)',
+      "end(reason?: DisconnectReason, goodbye = !reason)",
+      "end(reason?: DisconnectReason, goodbye = false)",
     ]],
   },
   {
@@ -1007,10 +1007,6 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
-    name: "a disconnecting peer that ends on a stream's wait (timeout) sends no goodbye",
-    edits: [['goodbye = this.state == "disconnecting" || !reason', "goodbye = !reason"]],
-  },
-  {
     name: "a clock that cannot be called throws the runtime's own error, which names no option",
     edits: [["      now = error;\n", "      throw error;\n"]],
   },
@@ -1056,10 +1052,6 @@ const MUTANTS: Mutant[] = [
   {
     name: "a disconnecting peer's packets are refused while the event queue is full",
     edits: [['      this.state != "disconnecting" &&\n', "      true &&\n"]],
-  },
-  {
-    name: "connect() to a disconnecting peer's address leaves it disconnecting",
-    edits: [["      connection?.end(); // one leaving", "      connection?.state; // one leaving"]],
   },
   {
     name: "a disconnecting peer holds no maxPeers slot",
@@ -1342,13 +1334,6 @@ const MUTANTS: Mutant[] = [
     edits: [[
       'stream.waitingSince > this.#config.timeout) return this.end("timeout", true);',
       'stream.waitingSince > this.#config.timeout) return this.end("timeout");',
-    ]],
-  },
-  {
-    name: "connect() ends the peer leaving from the address before it reads the clock",
-    edits: [[
-      "const now = this.#now(); // first: a clock that reads no time throws before anything changes\n      connection?.end();",
-      "connection?.end();\n      const now = this.#now();",
     ]],
   },
   {
@@ -2437,7 +2422,8 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
-    name: "connect() files its connection over one made at its address inside its HELLO's send, left connected",
+    name:
+      "connect() files its connection over the one at its address: one leaving left disconnecting, one made inside its HELLO's send left connected",
     edits: [['      this.#connections.get(address)?.end("closed");', ""]],
   },
   {
