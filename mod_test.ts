@@ -2222,12 +2222,17 @@ Deno.test("a peer's count of events not yet polled goes down one a poll: past ha
   assert.equal(drain(server).length, 8);
 });
 
-Deno.test("the half rule's line is half of maxEvents: a peer with 3 of 8 not yet polled still gets in past 8", () => {
-  // maxEvents 8: b fills the queue to 8 (from 4 of its own on, its cap is 8). a, holding fewer than 4, may fill it to
-  // 16: its fourth message, with 3 of its own waiting, is taken. Counted from a third of maxEvents, it was refused.
+/**
+ * A server of `maxEvents` and two players, "a" and "b", with `options` each, connected over a memoryNet of 10 ms: `step`
+ * updates all three and advances 16 ms, the players polling all they get, the server nothing.
+ */
+function twoPlayers(maxEvents: number, options: HostOptions) {
   const net = memoryNet({ latencyMs: 10 });
-  const server = new Host(net.socket("server"), { now: net.now, maxEvents: 8 });
-  const [a, b] = [new Host(net.socket("a"), { mtu: 200 }), new Host(net.socket("b"), { mtu: 200 })];
+  const server = new Host(net.socket("server"), { now: net.now, maxEvents });
+  const [a, b] = [
+    new Host(net.socket("a"), { now: net.now, ...options }),
+    new Host(net.socket("b"), { now: net.now, ...options }),
+  ];
   const [peerA, peerB] = [a.connect("server"), b.connect("server")];
   const step = () => {
     for (const host of [a, b, server]) host.update();
@@ -2235,6 +2240,13 @@ Deno.test("the half rule's line is half of maxEvents: a peer with 3 of 8 not yet
     while (a.poll() || b.poll());
   };
   for (let i = 0; i < 10; i++) step();
+  return { server, peerA, peerB, step };
+}
+
+Deno.test("the half rule's line is half of maxEvents: a peer with 3 of 8 not yet polled still gets in past 8", () => {
+  // maxEvents 8: b fills the queue to 8 (from 4 of its own on, its cap is 8). a, holding fewer than 4, may fill it to
+  // 16: its fourth message, with 3 of its own waiting, is taken. Counted from a third of maxEvents, it was refused.
+  const { server, peerA, peerB, step } = twoPlayers(8, { mtu: 200 });
   assert.deepEqual(drain(server).map((event) => event.type), ["connect", "connect"]);
   const send = (peer: Peer, count: number) => {
     for (let i = 0; i < count; i++) peer.send(new Uint8Array(147), { mode: "unreliable" }); // a packet each
@@ -2299,16 +2311,7 @@ Deno.test("events polled between receives come out in order across the batches t
   // poll() lets the polled go once they are over half the queue: a drain of 2,000 reliable messages from a, taken 3
   // an update while 5 arrive, goes through many such batches. b's messages in the queue when the game disconnects b
   // never come out.
-  const net = memoryNet({ latencyMs: 10 });
-  const server = new Host(net.socket("server"), { now: net.now, maxEvents: 64 });
-  const [a, b] = [new Host(net.socket("a"), { now: net.now }), new Host(net.socket("b"), { now: net.now })];
-  const [peerA, peerB] = [a.connect("server"), b.connect("server")];
-  const step = () => {
-    for (const host of [a, b, server]) host.update();
-    net.advance(16);
-    while (a.poll() || b.poll());
-  };
-  for (let i = 0; i < 10; i++) step();
+  const { server, peerA, peerB, step } = twoPlayers(64, {});
   const serverPeers = drain(server).map((event) => event.peer);
   const fromB = serverPeers.find((peer) => peer.address === "b")!;
   const data: unknown[] = [];
