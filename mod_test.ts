@@ -2860,16 +2860,17 @@ Deno.test("for await over a Host yields its events (real time, bounded at 2 s)",
   assert.deepEqual(seen, ["connect", "message hello", "message thanks for welcome"]);
 });
 
-Deno.test("memoryNet.advance() throws at once for NaN, a negative ms or a string, and its clock stays where it was", () => {
+Deno.test("memoryNet.advance() throws at once for NaN, Infinity, a negative ms or a string, and its clock stays where it was", () => {
   // Unchecked, NaN stopped the network's clock for good (every Host on it then waited forever, with no error) and a
-  // negative ms ran it back.
+  // negative ms ran it back. Infinity was taken: the clock read Infinity for good, and every Host on the network threw
+  // on every update() ("HostOptions.now() gave Infinity"; a review, 2026-12-05).
   const net = memoryNet();
   net.advance(5);
   // A string ("16") made the clock a string ("0161616..."), and every peer timed out on the fourth frame.
-  for (const ms of [NaN, -1, undefined as unknown as number, "16" as unknown as number]) {
+  for (const ms of [NaN, Infinity, -1, undefined as unknown as number, "16" as unknown as number]) {
     assert.throws(() => net.advance(ms), {
       name: "RangeError",
-      message: `memoryNet.advance(${ms}): it must be a number from 0`,
+      message: `memoryNet.advance(${ms}): it must be a finite number from 0`,
     });
   }
   assert.equal(net.now(), 5);
@@ -3718,6 +3719,39 @@ Deno.test("while the game is slow to poll, an idle peer's keepalives still get i
     const events = drain(server);
     assert.ok(messages(events).length >= 8, `${messages(events).length} messages queued: past twice maxEvents`);
     assert.ok(!events.some((event) => event.type === "disconnect" && event.peer.address === "idle"));
+  }
+});
+
+Deno.test("while the game does not poll, a peer whose every packet carries a message is refused and stays: all arrives after", () => {
+  // A Host that updates and does not poll for longer than `timeout` (a loading screen, a server that only sends):
+  // every packet of a busy peer is refused for maxEvents, and a refused packet, though its tag proved it the peer's,
+  // did not count as hearing from it: the peer ended as "timeout" on a perfect link (a review, 2026-12-05).
+  for (const loss of [0, 0.05, 0.2]) {
+    for (let seed = 1; seed <= 5; seed++) {
+      const net = memoryNet({ latencyMs: 20, jitterMs: 5, loss, seed });
+      const server = new Host(net.socket("server"), { now: net.now, maxEvents: 16, timeout: 3000 });
+      const client = new Host(net.socket("client"), { now: net.now, timeout: 3000 });
+      const peer = client.connect("server");
+      const got: number[] = [];
+      let sent = 0;
+      for (let tick = 0; tick < 700; tick++) {
+        if (peer.state === "connected" && tick < 500) peer.send(sent++);
+        client.update();
+        server.update();
+        net.advance(TICK_MS);
+        while (client.poll());
+        // The game polls for about a second, then not for 5 s (past the timeout), then again.
+        if (tick < 60 || tick >= 60 + 5000 / TICK_MS) {
+          for (const event of drain(server)) {
+            assert.notEqual(event.type, "disconnect", `loss ${loss}, seed ${seed}: at ${net.now()} ms`);
+            if (event.type === "message") got.push(event.data as number);
+          }
+        }
+      }
+      assert.equal(peer.state, "connected", `loss ${loss}, seed ${seed}`);
+      assert.ok(server.stats.invalidDropped > 0, "the busy peer's packets were refused while the game did not poll");
+      assert.deepEqual(got, [...Array(sent).keys()], `loss ${loss}, seed ${seed}: every message, in order`);
+    }
   }
 });
 

@@ -1223,13 +1223,17 @@ Deno.test("memoryNet's link: a datagram due at advance's end arrives in it, mtu 
   assert.ok(runs.every((length) => length >= 8), `runs of loss ${runs}`);
 });
 
-Deno.test("LinkOptions that are not numbers from 0 throw at once, naming the option, in memoryNet, link and condition", () => {
+Deno.test("LinkOptions that are not finite numbers from 0 throw at once, naming the option, in memoryNet, link and condition", () => {
   // Unchecked, a NaN latency or jitter stopped a memoryNet's clock for good (a datagram due at NaN is never due, and
   // every one behind it waits), and a negative one ran the clock back (found in review, 2026-11-30).
   const fake: Socket = { send() {}, listen() {}, close() {} };
   for (
     const [options, name, value] of [
       [{ latencyMs: NaN }, "latencyMs", "NaN"],
+      // Infinity lost every datagram in silence (until an advance(Infinity)), and condition() handed it to
+      // setTimeout, which takes it as 1 ms (a review, 2026-12-05).
+      [{ latencyMs: Infinity }, "latencyMs", "Infinity"],
+      [{ jitterMs: 10, mtu: -Infinity }, "mtu", "-Infinity"],
       [{ jitterMs: -5 }, "jitterMs", "-5"],
       [{ loss: undefined }, "loss", "undefined"],
       [{ latencyMs: 10, seed: -1 }, "seed", "-1"],
@@ -1241,7 +1245,7 @@ Deno.test("LinkOptions that are not numbers from 0 throw at once, naming the opt
       [{ mtu: "1200" as unknown as number, reorder: 0.1 }, "mtu", '"1200"'],
     ] as [LinkOptions, string, string][]
   ) {
-    const message = `LinkOptions.${name} is ${value}: it must be a number from 0`;
+    const message = `LinkOptions.${name} is ${value}: it must be a finite number from 0`;
     assert.throws(() => memoryNet(options), { name: "RangeError", message });
     assert.throws(() => memoryNet().link("a", "b", options), { name: "RangeError", message });
     assert.throws(() => condition(fake, options), { name: "RangeError", message });

@@ -323,7 +323,10 @@ export interface HostOptions {
      * seeded one makes a test on `memoryNet` replay byte for byte; anything
      * else must be unpredictable, or strangers can forge packets. It writes
      * over bytes from `crypto.getRandomValues`: one that writes nothing (such as
-     * `Math.random`, given by mistake) leaves them.
+     * `Math.random`, given by mistake) leaves them. Give each Host a seed of its
+     * own: two with the same draw the same nonces, and if they `connect()` to
+     * each other at once the tie-break (the smaller nonce) finds no loser, and
+     * both end as `"timeout"`.
      */
     random?: (bytes: Uint8Array) => void;
     /** Channels per peer, ordering on their own (default 8, at most 256). */
@@ -349,9 +352,10 @@ export interface HostOptions {
     /**
      * Events not yet polled (default 4096). Once they reach it, a datagram with messages from a peer that has half of
      * them or more is refused and waits for its sender to resend it (over a reliable socket, where nothing is resent,
-     * that peer is dropped: `"closed"` on both sides); other peers' datagrams still go in, up to twice it. There every
-     * peer's datagrams with messages wait, and past it a new peer's HELLO goes unanswered until a poll (its Host sends
-     * it again every 100 ms until `timeout`).
+     * that peer is dropped: `"closed"` on both sides), and the peer stays while the game does not poll (but for one whose
+     * message of several pieces was half taken: after `timeout`, `"timeout"`); other peers' datagrams still go in, up to
+     * twice it. There every peer's datagrams with messages wait, and past it a new peer's HELLO goes unanswered until a
+     * poll (its Host sends it again every 100 ms until `timeout`).
      */
     maxEvents?: number;
     /**
@@ -371,8 +375,8 @@ export interface HostOptions {
     maxTimedMessages?: number;
 }
 /**
- * How a simulated link treats datagrams. Every field defaults to a perfect link, and each is a number from 0: another
- * (NaN, a negative delay, undefined given as a value) throws a RangeError that names it.
+ * How a simulated link treats datagrams. Every field defaults to a perfect link, and each is a finite number from 0:
+ * another (NaN, Infinity, a negative delay, undefined given as a value) throws a RangeError that names it.
  */
 export interface LinkOptions {
     /** One-way delay in ms (default 0). */
@@ -403,7 +407,7 @@ export interface MemoryNet {
     /**
      * Moves the clock forward by `ms`, delivering every datagram due by then, in time order.
      *
-     * @throws {RangeError} when `ms` is not a number from 0
+     * @throws {RangeError} when `ms` is not a finite number from 0
      */
     advance(ms: number): void;
     /**
@@ -418,7 +422,7 @@ export interface MemoryNet {
      * @param from the sending socket's address
      * @param to the receiving socket's address
      * @param options the link (default: a perfect one)
-     * @throws {RangeError} for a link option that is not a number from 0
+     * @throws {RangeError} for a link option that is not a finite number from 0
      */
     link(from: string, to: string, options?: LinkOptions): void;
 }

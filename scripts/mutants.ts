@@ -182,7 +182,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "LinkOptions: a string value shown unquoted in the error",
-    edits: [["is ${shown(value)}: it must be a number", "is ${value}: it must be a number"]],
+    edits: [["is ${shown(value)}: it must be a finite number", "is ${value}: it must be a finite number"]],
   },
   {
     name: "options: the greatest value not checked",
@@ -230,7 +230,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "LinkOptions not checked",
     edits: [[
-      '    if (!(value >= 0 && typeof value == "number")) {',
+      "    if (!(value >= 0 && Number.isFinite(value))) {",
       "    if (false) {",
     ]],
   },
@@ -659,7 +659,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "memoryNet.advance() takes NaN or a negative ms",
     edits: [[
-      '      if (!(ms >= 0 && typeof ms == "number")) {',
+      "      if (!(ms >= 0 && Number.isFinite(ms))) {",
       "      if (false) {",
     ]],
   },
@@ -1170,8 +1170,8 @@ const MUTANTS: Mutant[] = [
     edits: [['    if (!ws?.send) throw new TypeError("accept() takes a WebSocket");\n', ""]],
   },
   {
-    name: "a link option given as a string taken (and joined as text)",
-    edits: [['if (!(value >= 0 && typeof value == "number"))', "if (!(value >= 0))"]],
+    name: "a link option given as a string or Infinity taken",
+    edits: [["if (!(value >= 0 && Number.isFinite(value)))", "if (!(value >= 0))"]],
   },
   {
     name: "condition(socket) and net.link(from, to) without options throw on undefined",
@@ -1185,8 +1185,12 @@ const MUTANTS: Mutant[] = [
     edits: [["const value = options?.[name] ?? fallback;", "const value = options![name] ?? fallback;"]],
   },
   {
-    name: "memoryNet.advance() takes a string",
-    edits: [['if (!(ms >= 0 && typeof ms == "number"))', "if (!(ms >= 0))"]],
+    name: "memoryNet.advance() takes a string or Infinity",
+    edits: [["if (!(ms >= 0 && Number.isFinite(ms)))", "if (!(ms >= 0))"]],
+  },
+  {
+    name: "a packet refused for the event queue does not count as hearing from the peer",
+    edits: [["      else this.#lastReceivedAt = now;\n", ""]],
   },
   {
     name: "a message that waits is looked at from its first piece each time",
