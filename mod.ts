@@ -1167,11 +1167,11 @@ function setOwn(object: Record<string, unknown>, key: string, value: unknown): v
   } else object[key] = value;
 }
 
-/** The view of the scratch bytes that readView hands out. */
-const scratchView = /* @__PURE__ */ viewOf(scratch);
-
 // fatal: invalid UTF-8 throws a TypeError instead of becoming U+FFFD; ignoreBOM: a leading U+FEFF is data.
 const textDecoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The view of the scratch bytes that readView hands out. */
+const scratchView = /* @__PURE__ */ viewOf(scratch);
 
 /** Reads a str: short ASCII through the cache, the rest strictly decoded. */
 function readString(byteCount: number): string {
@@ -1398,15 +1398,6 @@ function halfSipHash(key: TagKey, bytes: Uint8Array, length = bytes.length): num
 }
 
 /**
- * True when `datagram` ends with its tag under `key`. Its only caller reads the header first, so the datagram is
- * never shorter than the shortest header (4 bytes) and the tag: its length is not checked again.
- */
-function sealed(datagram: Uint8Array, key: TagKey): boolean {
-  const end = datagram.length - TAG_BYTES;
-  return viewOf(datagram).getUint32(end) == halfSipHash(key, datagram, end);
-}
-
-/**
  * Reads a data packet header, or undefined when it is truncated or not in the
  * one form writeHeader gives: a wide ack delta that fits a byte, or an ack-bit
  * byte of 0xff that is present. Its first byte has DATA set: the Host hands a
@@ -1458,6 +1449,15 @@ const flagged = (frame: Frame): boolean => frame.fragment !== 1 || STATE <= fram
 
 /** True for frames that carry a message sequence. */
 const hasSequence = (mode: number): boolean => mode !== UNRELIABLE && mode !== CONTROL;
+
+/**
+ * True when `datagram` ends with its tag under `key`. Its only caller reads the header first, so the datagram is
+ * never shorter than the shortest header (4 bytes) and the tag: its length is not checked again.
+ */
+function sealed(datagram: Uint8Array, key: TagKey): boolean {
+  const end = datagram.length - TAG_BYTES;
+  return viewOf(datagram).getUint32(end) == halfSipHash(key, datagram, end);
+}
 
 /** True when a frame can be written as NEXT after `previous`: same stream, the following sequence, not timed. */
 function follows(frame: Frame, previous: Frame | undefined): boolean {
@@ -1615,8 +1615,6 @@ class Stream {
    * dropped), at first 0: as if 65535 came, so the first sequenced message is newer.
    */
   #nextDeliver = 0;
-  /** The pieces that wait. */
-  held = new Map<number, Held | null>();
   /** Bytes of the pieces held, each with HELD_PIECE_BYTES more. */
   heldBytes = 0;
   /**
@@ -1624,6 +1622,8 @@ class Stream {
    * the queue with its last.
    */
   #partial = 0;
+  /** The pieces that wait. */
+  held = new Map<number, Held | null>();
   /**
    * Where the pieces not done start, as nextUnsent or acked last found: the done pieces before it wait to be let go
    * (a reliable stream's have left the queue, but for the bytes of a message not yet whole: see acked).
@@ -1766,7 +1766,7 @@ class Stream {
     // newest. The first missing moves on with it (the lossy modes never read it): left behind, 32,768 messages later it
     // read as ahead of the next to deliver, the wait below was dated from the first piece held and never moved on, and
     // a stream that kept delivering while it always held one ended its peer (a helper's pass, 2026-12-03).
-    if (this.#mode > UNORDERED || frame.fragment === 1 && this.#nextDeliver == sequence && !held.size) {
+    if (this.#mode > UNORDERED || frame.fragment == 1 && this.#nextDeliver == sequence && !held.size) {
       this.#firstMissing = this.#nextDeliver = nextSequence(sequence);
       return [frame];
     }
@@ -1778,7 +1778,7 @@ class Stream {
     if (sequenceAhead(this.#firstMissing, missing) > 0) missing = this.#firstMissing;
     while (held.has(missing)) missing = nextSequence(missing);
     if (!held.size) this.waitingSince = Infinity;
-    else if (this.waitingSince == Infinity || missing !== this.#firstMissing) this.waitingSince = now;
+    else if (this.waitingSince == Infinity || missing != this.#firstMissing) this.waitingSince = now;
     this.#firstMissing = missing;
     return messages;
   }
@@ -2076,6 +2076,11 @@ class Connection implements Peer {
     return writeHandshake(HELLO, this.#config.protocol, this.nonce, this.#sendKey?.[1]);
   }
 
+  /** Data packets sent after the newest one acked. */
+  get #packetsInFlight(): number {
+    return sequenceAhead(this.#nextSequence, this.#firstInFlight);
+  }
+
   remoteTime(localMs: number = this.#sink.now()): number {
     return this.clock.offsetMs + localMs;
   }
@@ -2185,11 +2190,6 @@ class Connection implements Peer {
     return this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
   }
 
-  /** Data packets sent after the newest one acked. */
-  get #packetsInFlight(): number {
-    return sequenceAhead(this.#nextSequence, this.#firstInFlight);
-  }
-
   disconnect(): void {
     // What is queued goes first (ENet's disconnect_later); update() ends it once all is acked. The game is done
     // with the peer at once: no event of its comes out of poll() any more, one that arrived before or its disconnect.
@@ -2222,7 +2222,7 @@ class Connection implements Peer {
    * holds up no other.
    */
   #full(count: number, max: number): boolean {
-    return (this.queued * 2 < max ? 2 * max : max) <= count;
+    return (2 * this.queued < max ? 2 * max : max) <= count;
   }
 
   /** Adds to a counter of this connection and of its Host. */
@@ -2394,7 +2394,7 @@ class Connection implements Peer {
       // 2 s, it fires only in the last 100 ms at 1.6 s and never at 1.5 s or less (a second review, the same day:
       // timeouts of 1.6, 2 and 3 s, 0 to 30% loss, 30 seeds × 60 s, 200 at 30%: resends within 0.3% of those without
       // it, the p99 0 to 64 ms higher at 30% loss only; real UDP and WebSockets across a 2.5 s stall, the same).
-      if (now - this.#lastReceivedAt > 1.5 * KEEPALIVE_MS) {
+      if (now - this.#lastReceivedAt > 1500) {
         this.#firstInFlight = this.#nextSequence;
         for (const piece of this.#inFlight) piece.dueAt = now;
       }
@@ -2471,7 +2471,7 @@ class Connection implements Peer {
         // before one of the same time held when it arrived early (an older state after a newer: a review, 2026-12-02).
         insertByTime(this.#sink.held, event.at, event);
       } else this.#sink.events.push(event);
-      this.#sink.queued.set(this.address, this.queued + 1);
+      this.#sink.queued.set(this.address, 1 + this.queued);
     }
   }
 
@@ -2822,7 +2822,7 @@ class Connection implements Peer {
     // Each piece with its bookkeeping, as the receiver counts what it holds (see HostOptions.maxQueuedBytes). The
     // check above is of the bytes alone: one message's bookkeeping may pass the limit, by 256 KiB at most (1,024
     // pieces), which the receiver's bound has room for.
-    this.#queuedBytes += pieceCount * HELD_PIECE_BYTES + payload.length;
+    this.#queuedBytes += HELD_PIECE_BYTES * pieceCount + payload.length;
     return true;
   }
 }
@@ -2931,7 +2931,7 @@ export class Host {
       ] as [keyof Config, number, number?, number?][]
     ) {
       const value = options?.[name] ?? fallback;
-      if (!(Number.isInteger(value) && value <= max && value >= min)) {
+      if (!(Number.isInteger(value) && min <= value && value <= max)) {
         // A string is quoted: `timeout: "5000"` read "is 5000: it must be an integer", a puzzle (a newcomer's first game).
         throw new RangeError(
           `HostOptions.${name} is ${shown(value)}: it must be an integer from ${min} to ${max}`,
@@ -4177,54 +4177,6 @@ function linkWebSocket(
 }
 
 /**
- * A {@linkcode Socket} over a client WebSocket: the browser's, Deno's,
- * Node 22's, or the `ws` package's. Its one peer's address is the WebSocket's
- * URL as the runtime normalized it (`ws.url`, `"ws://127.0.0.1:8080/"`), also
- * the socket's `address`: pass that to `Host.connect`. The socket is
- * `reliable`, so the Host sends no resends over it, and acks only packets
- * that carry a piece of a `"state"` (its sender takes a state acked as its
- * next baseline).
- *
- * @param ws the WebSocket, connecting or open
- * @returns the socket, with the address of its peer
- * @throws {TypeError} when `ws` is no WebSocket (such as its URL)
- *
- * @example A browser game connects to its server
- * ```ts ignore
- * import { Host, webSocket } from "./mod.ts";
- *
- * const socket = webSocket(new WebSocket("wss://game.example/play"));
- * const host = new Host(socket);
- * const server = host.connect(socket.address);
- * server.send({ t: "join", name: "ada" });
- * ```
- */
-export function webSocket(ws: WebSocketLike): Socket & { readonly address: string } {
-  // The URL in place of the WebSocket failed as "Cannot use 'in' operator to search for 'addEventListener'".
-  if (!ws?.send) throw new TypeError("webSocket() takes a WebSocket");
-  const address = ws.url ?? "server";
-  let receive: (data: Uint8Array, from: string) => void = ignore;
-  let notify: (event: SocketEvent) => void = ignore;
-  const link = linkWebSocket(ws, address, (data, from) => receive(data, from), (event) => notify(event));
-  return {
-    reliable: true,
-    listen(onData, onEvent = ignore) {
-      if (notify != ignore) throw new Error("new Host() takes a Socket no Host had: open a new one"); // as on UDP
-      receive = onData;
-      notify = onEvent;
-    },
-    close: () => ws.close(),
-    address,
-    send(data, to) {
-      if (to !== address) {
-        throw new RangeError(`Cannot reach "${to}": this WebSocket reaches only "${address}" (socket.address)`);
-      }
-      link(data);
-    },
-  };
-}
-
-/**
  * A {@linkcode Socket} for a server of WebSockets: each client's WebSocket is
  * one peer, at the address `accept` gave it. The socket is `reliable`, and a
  * WebSocket that closes ends its peer with reason `"closed"` at once. A send
@@ -4320,6 +4272,54 @@ export function webSocketServer(): WebSocketServer {
       const link = links.get(to);
       if (link) link(data);
       else notify(sendError("no open WebSocket there", to));
+    },
+  };
+}
+
+/**
+ * A {@linkcode Socket} over a client WebSocket: the browser's, Deno's,
+ * Node 22's, or the `ws` package's. Its one peer's address is the WebSocket's
+ * URL as the runtime normalized it (`ws.url`, `"ws://127.0.0.1:8080/"`), also
+ * the socket's `address`: pass that to `Host.connect`. The socket is
+ * `reliable`, so the Host sends no resends over it, and acks only packets
+ * that carry a piece of a `"state"` (its sender takes a state acked as its
+ * next baseline).
+ *
+ * @param ws the WebSocket, connecting or open
+ * @returns the socket, with the address of its peer
+ * @throws {TypeError} when `ws` is no WebSocket (such as its URL)
+ *
+ * @example A browser game connects to its server
+ * ```ts ignore
+ * import { Host, webSocket } from "./mod.ts";
+ *
+ * const socket = webSocket(new WebSocket("wss://game.example/play"));
+ * const host = new Host(socket);
+ * const server = host.connect(socket.address);
+ * server.send({ t: "join", name: "ada" });
+ * ```
+ */
+export function webSocket(ws: WebSocketLike): Socket & { readonly address: string } {
+  // The URL in place of the WebSocket failed as "Cannot use 'in' operator to search for 'addEventListener'".
+  if (!ws?.send) throw new TypeError("webSocket() takes a WebSocket");
+  const address = ws.url ?? "server";
+  let receive: (data: Uint8Array, from: string) => void = ignore;
+  let notify: (event: SocketEvent) => void = ignore;
+  const link = linkWebSocket(ws, address, (data, from) => receive(data, from), (event) => notify(event));
+  return {
+    reliable: true,
+    listen(onData, onEvent = ignore) {
+      if (notify != ignore) throw new Error("new Host() takes a Socket no Host had: open a new one"); // as on UDP
+      receive = onData;
+      notify = onEvent;
+    },
+    close: () => ws.close(),
+    address,
+    send(data, to) {
+      if (to !== address) {
+        throw new RangeError(`Cannot reach "${to}": this WebSocket reaches only "${address}" (socket.address)`);
+      }
+      link(data);
     },
   };
 }

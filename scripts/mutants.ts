@@ -102,7 +102,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "the event queue grows past twice maxEvents, a packet of each peer",
-    edits: [["this.queued * 2 < max ? 2 * max : max", "this.queued * 2 < max ? Infinity : max"]],
+    edits: [["2 * this.queued < max ? 2 * max : max", "2 * this.queued < max ? Infinity : max"]],
   },
   {
     name: "a peer's count of unpolled messages never goes down (a peer once over half is refused for good)",
@@ -162,7 +162,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "options not validated",
-    edits: [["if (!(Number.isInteger(value) && value <= max && value >= min)) {", "if (false) {"]],
+    edits: [["if (!(Number.isInteger(value) && min <= value && value <= max)) {", "if (false) {"]],
   },
   {
     name: "clock requests every 5 s once the samples are in (a sample up to 80 s old under drift)",
@@ -187,8 +187,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "options: the greatest value not checked",
     edits: [[
-      "if (!(Number.isInteger(value) && value <= max && value >= min)) {",
-      "if (!(Number.isInteger(value) && value >= min)) {",
+      "if (!(Number.isInteger(value) && min <= value && value <= max)) {",
+      "if (!(Number.isInteger(value) && min <= value)) {",
     ]],
   },
   {
@@ -565,7 +565,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "a sender counts the bytes of its pieces alone, not their bookkeeping",
     edits: [
-      ["this.#queuedBytes += pieceCount * HELD_PIECE_BYTES + payload.length;", "this.#queuedBytes += payload.length;"],
+      ["this.#queuedBytes += HELD_PIECE_BYTES * pieceCount + payload.length;", "this.#queuedBytes += payload.length;"],
       ["this.#queuedBytes -= HELD_PIECE_BYTES + piece.payload.length;", "this.#queuedBytes -= piece.payload.length;"],
       ["byteCount += HELD_PIECE_BYTES + piece.payload.length;", "byteCount += piece.payload.length;"],
       ["this.#partial += HELD_PIECE_BYTES + piece.payload.length;", "this.#partial += piece.payload.length;"],
@@ -591,8 +591,8 @@ const MUTANTS: Mutant[] = [
         "return this.#sink.queued.get(this.address + this.nonce) ?? 0;",
       ],
       [
-        "this.#sink.queued.set(this.address, this.queued + 1);",
-        "this.#sink.queued.set(this.address + this.nonce, this.queued + 1);",
+        "this.#sink.queued.set(this.address, 1 + this.queued);",
+        "this.#sink.queued.set(this.address + this.nonce, 1 + this.queued);",
       ],
     ],
   },
@@ -980,8 +980,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the half rule's line is a third of maxEvents",
     edits: [[
-      "return (this.queued * 2 < max ? 2 * max : max) <= count;",
-      "return (this.queued * 3 < max ? 2 * max : max) <= count;",
+      "return (2 * this.queued < max ? 2 * max : max) <= count;",
+      "return (3 * this.queued < max ? 2 * max : max) <= count;",
     ]],
   },
   {
@@ -2120,8 +2120,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a peer with few events queued gets in up to three times maxEvents",
     edits: [[
-      "return (this.queued * 2 < max ? 2 * max : max) <= count;",
-      "return (this.queued * 2 < max ? 3 * max : max) <= count;",
+      "return (2 * this.queued < max ? 2 * max : max) <= count;",
+      "return (2 * this.queued < max ? 3 * max : max) <= count;",
     ]],
   },
   {
