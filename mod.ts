@@ -571,9 +571,9 @@ export interface HostOptions {
   /** Largest datagram in bytes this side sends (default 1200, from 64 to 65,507); it receives any up to 65,507. */
   mtu?: number;
   /**
-   * A peer silent this many ms is dropped with reason `"timeout"` (default 10,000); also how far ahead a timed
-   * message may be (see SendOptions.at). An idle peer sends a keepalive every second, or every quarter of it if
-   * that is sooner.
+   * A peer silent this many ms is dropped with reason `"timeout"` (default 10,000, from 100: ms, not seconds); also
+   * how far ahead a timed message may be (see SendOptions.at). An idle peer sends a keepalive every second, or every
+   * quarter of it if that is sooner.
    */
   timeout?: number;
   /**
@@ -2921,7 +2921,8 @@ export class Host {
         ["maxMessageBytes", 16 + 2 ** 20, 2 ** 30],
         ["maxPeers", 64, 65536],
         ["mtu", DEFAULT_MTU_BYTES, 65507, 64],
-        ["timeout", 10_000],
+        // From 100 ms, a HELLO's retry: `timeout: 10` (seconds typed for ms) ended every connect in silence as "timeout".
+        ["timeout", 10_000, 2 ** 31, 100],
         ["channels", 8, 256],
         ["tickMs", 16, 60_000],
         ["maxQueuedBytes", 4 << 20],

@@ -303,9 +303,9 @@ export interface HostOptions {
     /** Largest datagram in bytes this side sends (default 1200, from 64 to 65,507); it receives any up to 65,507. */
     mtu?: number;
     /**
-     * A peer silent this many ms is dropped with reason `"timeout"` (default 10,000); also how far ahead a timed
-     * message may be (see SendOptions.at). An idle peer sends a keepalive every second, or every quarter of it if
-     * that is sooner.
+     * A peer silent this many ms is dropped with reason `"timeout"` (default 10,000, from 100: ms, not seconds); also
+     * how far ahead a timed message may be (see SendOptions.at). An idle peer sends a keepalive every second, or every
+     * quarter of it if that is sooner.
      */
     timeout?: number;
     /**
@@ -859,6 +859,30 @@ export interface CallbackWebSocket {
     close(code?: number, reason?: string): unknown;
 }
 /**
+ * A {@linkcode Socket} for a server of WebSockets: each client's WebSocket is
+ * one peer, at the address `accept` gave it. The socket is `reliable`, and a
+ * WebSocket that closes ends its peer with reason `"closed"` at once. A send
+ * to an address with no open WebSocket is reported, not thrown.
+ *
+ * @returns the socket, with `accept` for each incoming WebSocket and `message`
+ * and `closed` for runtimes that call back
+ *
+ * @example A Deno server
+ * ```ts ignore
+ * import { Host, webSocketServer } from "./mod.ts";
+ *
+ * const sockets = webSocketServer();
+ * const host = new Host(sockets);
+ * Deno.serve({ port: 8080 }, (request, info) => {
+ *   const { hostname, port } = info.remoteAddr; // before the upgrade, which closes the request
+ *   const { socket, response } = Deno.upgradeWebSocket(request);
+ *   sockets.accept(socket, `${hostname}:${port}`);
+ *   return response;
+ * });
+ * ```
+ */
+export declare function webSocketServer(): WebSocketServer;
+/**
  * A {@linkcode Socket} over a client WebSocket: the browser's, Deno's,
  * Node 22's, or the `ws` package's. Its one peer's address is the WebSocket's
  * URL as the runtime normalized it (`ws.url`, `"ws://127.0.0.1:8080/"`), also
@@ -884,30 +908,6 @@ export interface CallbackWebSocket {
 export declare function webSocket(ws: WebSocketLike): Socket & {
     readonly address: string;
 };
-/**
- * A {@linkcode Socket} for a server of WebSockets: each client's WebSocket is
- * one peer, at the address `accept` gave it. The socket is `reliable`, and a
- * WebSocket that closes ends its peer with reason `"closed"` at once. A send
- * to an address with no open WebSocket is reported, not thrown.
- *
- * @returns the socket, with `accept` for each incoming WebSocket and `message`
- * and `closed` for runtimes that call back
- *
- * @example A Deno server
- * ```ts ignore
- * import { Host, webSocketServer } from "./mod.ts";
- *
- * const sockets = webSocketServer();
- * const host = new Host(sockets);
- * Deno.serve({ port: 8080 }, (request, info) => {
- *   const { hostname, port } = info.remoteAddr; // before the upgrade, which closes the request
- *   const { socket, response } = Deno.upgradeWebSocket(request);
- *   sockets.accept(socket, `${hostname}:${port}`);
- *   return response;
- * });
- * ```
- */
-export declare function webSocketServer(): WebSocketServer;
 /** Many WebSockets that clients opened, as one {@linkcode Socket}: see {@linkcode webSocketServer}. */
 export interface WebSocketServer extends Socket {
     /**

@@ -161,6 +161,10 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "timeout takes less than 100 ms (seconds typed for ms)",
+    edits: [['["timeout", 10_000, 2 ** 31, 100],', '["timeout", 10_000],']],
+  },
+  {
     name: "options not validated",
     edits: [["if (!(Number.isInteger(value) && min <= value && value <= max)) {", "if (false) {"]],
   },
