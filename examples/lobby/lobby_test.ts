@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Host, type HostEvent, type HostOptions, memoryNet, type Peer } from "../../mod.ts";
+import { Extension, Host, type HostEvent, type HostOptions, memoryNet, pack, type Peer } from "../../mod.ts";
 import {
   kvStore,
   Lobby,
@@ -100,6 +100,15 @@ Deno.test("lobby: a room whose meta is nested too deep to list is refused, and e
   let meta: Record<string, unknown> = {};
   for (let depth = 1; depth < 254; depth++) meta = { a: meta };
   await assert.rejects(ask(0, { op: "create", name: "deep", maxPlayers: 2, meta }), /meta is nested too deep/);
+  // An Extension packs as one level and is kept by the store as a plain object, one level more: 252 levels with one
+  // at the bottom packed as sent, and then every list failed (a review, 2026-12-05). meta is checked as kept.
+  let withExtension: unknown = new Extension(1, new Uint8Array(1));
+  for (let depth = 0; depth < 252; depth++) withExtension = [withExtension];
+  pack({ rooms: [{ meta: { a: withExtension } }] }); // as sent, it fits
+  await assert.rejects(
+    ask(0, { op: "create", name: "deep", maxPlayers: 2, meta: { a: withExtension } }),
+    /meta is nested too deep/,
+  );
   await ask(0, { op: "create", name: "ok", maxPlayers: 2, meta: { map: "dust" } });
   const { rooms } = await ask(1, { op: "list" }) as { rooms: RoomSummary[] };
   assert.deepEqual(rooms.map((room) => room.name), ["ok"]);
@@ -439,7 +448,8 @@ Deno.test("lobby client: a request nobody answers rejects after its timeoutMs wi
 // ─── issue #21: every request answered, rooms counted ───────────────────────
 
 Deno.test("lobby: one player's 1,000 list requests at once (30 rooms of 1 KB meta) each get the rooms or an error", async () => {
-  const { players, until, ask } = world(31, {}, { packetsPerUpdate: 64 });
+  // Lists without the bound of their own (maxRoomsListedPerSecond): this is the bound on answers waiting.
+  const { players, until, ask } = world(31, { maxRoomsListedPerSecond: Infinity }, { packetsPerUpdate: 64 });
   await until(() => players.every((player) => player.client.peer.state === "connected"));
   for (let i = 0; i < 30; i++) {
     await ask(i, { op: "create", name: `room ${i}`, maxPlayers: 2, meta: { pad: "x".repeat(1000) } });
@@ -469,7 +479,7 @@ Deno.test("lobby: one player's 1,000 list requests at once (30 rooms of 1 KB met
 Deno.test("lobby: a client's requests past maxRequestsPerSecond are answered with an error, and the allowance refills", async () => {
   // Each request the store serves (a KV write for a relay, a read for a list) costs every client of the lobby: 300
   // relays an update kept two lobbies on one KV file at 157 ms an update. Past the rate, a request costs an answer.
-  const { net, players, until, ask } = world(2, { maxRequestsPerSecond: 50 });
+  const { net, players, until, ask } = world(2, { maxRequestsPerSecond: 50, maxRoomsListedPerSecond: Infinity });
   await until(() => players.every((player) => player.client.peer.state === "connected"));
   const flooder = players[0].client;
   const results: (Record<string, unknown> | Error)[] = [];
@@ -654,6 +664,58 @@ Deno.test("lobby: maxPendingAnswers answers wait for a full send queue, not one 
   for (const error of player.sent.slice(2)) {
     assert.equal(error.error, "Too many requests at once: 2 answers wait for your connection already");
   }
+});
+
+Deno.test("lobby: requests without an id count against maxPendingAnswers too: past it they get the short error", async () => {
+  // An answer to a request without an id carries `id: undefined`, and the bound looked for an id: every whole answer
+  // waited, up to 4,096 past the bound (a list's 110 KB each, 33 MB for one client; a review, 2026-12-05).
+  const player = standIn("slow:1");
+  const lobby = new Lobby(player.host, { now: () => 0, maxPendingAnswers: 2 });
+  await lobby.update(); // connected
+  player.link.full = true;
+  for (let i = 0; i < 4; i++) player.request({ op: "list" });
+  await lobby.update();
+  player.link.full = false;
+  await lobby.update();
+  assert.deepEqual(player.sent.map((answer) => answer.op), ["rooms", "rooms", "error", "error"]);
+  for (const answer of player.sent) assert.ok("id" in answer && answer.id === undefined);
+});
+
+Deno.test("lobby: a client's lists past maxRoomsListedPerSecond are answered with an error, and the allowance refills", async () => {
+  // A list is a few bytes asked and up to listLimit rooms with their meta answered (about 110 KB at the defaults):
+  // 32 clients of one machine asking 240 a second each, within maxRequestsPerSecond, made each update take 140 ms.
+  // A list counts its rooms, at least 1.
+  let now = 0;
+  const player = standIn("lister:1");
+  const lobby = new Lobby(player.host, { now: () => now, maxRoomsListedPerSecond: 5 });
+  player.request({ op: "list", id: 0 }); // no room yet: counts 1
+  await lobby.update();
+  player.request({ op: "create", id: 1, name: "a", maxPlayers: 2 });
+  await lobby.update();
+  for (let i = 2; i < 8; i++) player.request({ op: "list", id: i }); // one room each: 4 left after the first list
+  await lobby.update();
+  assert.deepEqual(player.sent.map((answer) => answer.op), [
+    "rooms",
+    "created",
+    "rooms",
+    "rooms",
+    "rooms",
+    "rooms",
+    "error",
+    "error",
+  ]);
+  assert.equal(player.sent[6].error, "Too many rooms listed: at most 5 a second");
+  now = 1000; // a second later, a second's worth again
+  for (let i = 8; i < 14; i++) player.request({ op: "list", id: i });
+  await lobby.update();
+  assert.deepEqual(player.sent.slice(8).map((answer) => answer.op), [
+    "rooms",
+    "rooms",
+    "rooms",
+    "rooms",
+    "rooms",
+    "error",
+  ]);
 });
 
 Deno.test("lobby: with a shared directory it calls beat() every heartbeatMs, at the very millisecond", async () => {
