@@ -247,6 +247,8 @@ function oscDescribe(value: unknown): string {
     ? `a Uint8Array of ${value.length} bytes`
     : Array.isArray(value)
     ? `an array of ${value.length}`
+    : typeof value === "function"
+    ? "a function"
     : Object(value) === value
     ? "an object"
     : String(value);
@@ -785,7 +787,8 @@ function oscMatchPart({ steps, minLength }: OscPatternPart, text: string): boole
  * @param pattern the address pattern: what a message says it is for
  * @param address the address to test: starts with `/`, with no `?*[]{},#` in it
  * @returns whether the message is for that address
- * @throws {TypeError} when either is not a string
+ * @throws {TypeError} when either is not a string, or when the address has a
+ *   wildcard (`?*[{`) and the pattern none: the two swapped
  *
  * @example Dispatch a message to every method it matches
  * ```ts
@@ -802,8 +805,18 @@ export function oscMatch(pattern: string, address: string): boolean {
       `Cannot match OSC pattern ${oscDescribe(pattern)} against ${oscDescribe(address)}: both must be strings`,
     );
   }
-  // Most messages name one method: no wildcard, one comparison.
-  if (!/[?*[{]/.test(pattern)) return pattern === address;
+  // Most messages name one method: no wildcard, one comparison. An address with one, matched by a pattern with none,
+  // is the two arguments swapped (`oscMatch(method, received)`), which read false in silence (a review, 2026-12-05).
+  if (!/[?*[{]/.test(pattern)) {
+    if (/[?*[{]/.test(address)) {
+      throw new TypeError(
+        `Cannot match OSC pattern ${oscDescribe(pattern)} against ${
+          oscDescribe(address)
+        }: the address has a wildcard, so the two may be swapped (the pattern received comes first)`,
+      );
+    }
+    return pattern === address;
+  }
   if (pattern !== oscLastPattern) {
     oscLastParts = pattern.split("/").map(oscCompilePart);
     oscLastPattern = pattern;

@@ -221,7 +221,8 @@ export declare function decodeOsc(bytes: Uint8Array): OscMessage | OscBundle;
  * @param pattern the address pattern: what a message says it is for
  * @param address the address to test: starts with `/`, with no `?*[]{},#` in it
  * @returns whether the message is for that address
- * @throws {TypeError} when either is not a string
+ * @throws {TypeError} when either is not a string, or when the address has a
+ *   wildcard (`?*[{`) and the pattern none: the two swapped
  *
  * @example Dispatch a message to every method it matches
  * ```ts
