@@ -589,7 +589,8 @@ export interface ClockEstimate {
     offsetMs: number;
     /**
      * The offset is right within this many ms (half the best sample's round trip) for clocks that run at one rate;
-     * clocks that drift apart add up to their drift × 16 s (1.6 ms at 100 ppm). Infinity before the first sample.
+     * clocks that drift apart add up to their drift × the age of the oldest of the last 16 samples (one a second: 16 s
+     * without loss, about 25 s at 20% loss each way; 1.6 and 2.5 ms at 100 ppm). Infinity before the first sample.
      * `peer.remoteTime() - errorMs` is when a message arriving now left the other Host, on its clock, if it took as long
      * as the best sample's answer did (on a path whose two ways differ, `errorMs`, half the round trip, is not that trip;
      * the sum holds), so snapshots drawn a delay before that time are drawn between two that arrived.
