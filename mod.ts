@@ -804,11 +804,42 @@ const textEncoder = /* @__PURE__ */ new TextEncoder();
 /** A DataView of `out`, made with it in room(). */
 let outView: DataView;
 
+/**
+ * Writes an ext: its header (a fixext for 1, 2, 4, 8 or 16 bytes of data, else
+ * ext 8, 16 or 32), then the type byte, then the data.
+ */
+function putExtension(type: number, data: Uint8Array): void {
+  const fixed = [1, 2, 4, 8, 16].indexOf(data.length);
+  if (fixed < 0) putLength(data.length, 0xc7);
+  else put(fixed + 0xd4);
+  put(type);
+  putBytes(data);
+}
+
+/** Writes 8 bytes through the DataView after a type byte: a float 64 (0xcb), or a bigint as two's complement (0xcf, 0xd3). */
+function put64(type: number, value: number | bigint): void {
+  put(type);
+  if (type < 0xcc) outView.setFloat64(outAt, value as number);
+  else outView.setBigUint64(outAt, value as bigint);
+  outAt += 8;
+}
+
 function putBytes(bytes: Uint8Array): void {
   const length = bytes.length;
   room(length);
   out.set(bytes, outAt);
   outAt += length;
+}
+
+/** Makes room for `byteCount` more bytes: a full chunk moves the message begun so far to a new one. */
+function room(byteCount: number): void {
+  if (out.length - outAt < byteCount) {
+    const message = out.subarray(outStart, outAt);
+    outView = viewOf(out = new Uint8Array(Math.max(2 * (message.length + byteCount), PACK_CHUNK_BYTES)));
+    out.set(message);
+    outStart = 0;
+    outAt = message.length;
+  }
 }
 
 /**
@@ -820,29 +851,6 @@ function put(type: number, value?: number, byteCount?: number): void {
   room(9);
   out[outAt++] = type;
   while (byteCount) out[outAt++] = value! >> --byteCount * 8;
-}
-
-/** Makes room for `byteCount` more bytes: a full chunk moves the message begun so far to a new one. */
-function room(byteCount: number): void {
-  if (out.length - outAt < byteCount) {
-    const message = out.subarray(outStart, outAt);
-    outView = viewOf(out = new Uint8Array(Math.max(2 * (byteCount + message.length), PACK_CHUNK_BYTES)));
-    out.set(message);
-    outStart = 0;
-    outAt = message.length;
-  }
-}
-
-/**
- * Writes an ext: its header (a fixext for 1, 2, 4, 8 or 16 bytes of data, else
- * ext 8, 16 or 32), then the type byte, then the data.
- */
-function putExtension(type: number, data: Uint8Array): void {
-  const fixed = [1, 2, 4, 8, 16].indexOf(data.length);
-  if (fixed < 0) putLength(data.length, 0xc7);
-  else put(fixed + 0xd4);
-  put(type);
-  putBytes(data);
 }
 
 /**
@@ -863,14 +871,6 @@ function putDate(date: Date): void {
     uint32s(nanoseconds, (wide ? 0 : nanoseconds * 4) + Math.floor(seconds / 2 ** 32), seconds)
       .subarray(wide ? 0 : nanoseconds || seconds >= 2 ** 32 ? 4 : 8),
   );
-}
-
-/** Writes 8 bytes through the DataView after a type byte: a float 64 (0xcb), or a bigint as two's complement (0xcf, 0xd3). */
-function put64(type: number, value: number | bigint): void {
-  put(type);
-  if (type < 0xcc) outView.setFloat64(outAt, value as number);
-  else outView.setBigUint64(outAt, value as bigint);
-  outAt += 8;
 }
 
 /** Writes a str: ASCII byte by byte, anything else through TextEncoder. */
@@ -1869,7 +1869,7 @@ class Stream {
         return piece;
       }
     }
-    if (this.#mode !== STATE && first) first.found = found;
+    if (this.#mode != STATE && first) first.found = found;
   }
 }
 
@@ -1917,26 +1917,6 @@ interface SentPacket {
    * read only for truth.
    */
   done?: boolean;
-}
-
-/**
- * Blends one acked (or lost) packet into `stats`: loss over about 32 packets, RTT as RFC 6298. `rttSampleMs` is 0 for a
- * packet that gives no sample (a sample is at least MIN_RTT_SAMPLE_MS).
- */
-function estimate(stats: Stats, lost: boolean, rttSampleMs: number): void {
-  stats.loss += (+lost - stats.loss) / 32;
-  if (!rttSampleMs) return;
-  // RFC 6298: the first sample sets SRTT and RTTVAR, later ones blend in. A later one counts as at most twice
-  // SRTT and the ack delay: a lost ack's packet acked again by the other side's keepalive a second later is no
-  // round trip, and a real rise still doubles the estimate's input.
-  if (!stats.rttMs) {
-    stats.rttVarianceMs = 0.5 * rttSampleMs;
-    stats.rttMs = rttSampleMs;
-  } else {
-    rttSampleMs = Math.min(2 * stats.rttMs + ACK_DELAY_MS, rttSampleMs);
-    stats.rttVarianceMs = 0.75 * stats.rttVarianceMs + 0.25 * Math.abs(stats.rttMs - rttSampleMs);
-    stats.rttMs = 0.875 * stats.rttMs + 0.125 * rttSampleMs;
-  }
 }
 
 /** A value as an error shows it: a string quoted, as `"50"` read as 50 is a puzzle. */
@@ -2043,6 +2023,15 @@ class Connection implements Peer {
   /** The connecting side's nonce, from its HELLO: with the cookie, the secret the tag keys are made of. */
   declare readonly nonce: number;
 
+  #stream(id: number): Stream {
+    let stream = this.#streams.get(id);
+    if (!stream) {
+      this.#streams.set(id, stream = new Stream(id));
+      this.#streamList.push(stream);
+    }
+    return stream;
+  }
+
   /** @param cookie given on the answering side, made by a HELLO with a good cookie: keyed and connected at once */
   constructor(sink: Sink, address: string, nonce: number, now: number, cookie?: number) {
     this.address = address;
@@ -2110,6 +2099,26 @@ class Connection implements Peer {
   }
 
   /**
+   * The next datagram to send now, or undefined when nothing is due: a HELLO
+   * while connecting, a CLOSING once it ended with a goodbye (see end), else a data packet
+   * (at most `packetsPerUpdate` per update) or an ack or keepalive. The Host
+   * asks again after each datagram, and stops at undefined until its next update.
+   */
+  pollTransmit(now: number): Uint8Array | undefined {
+    if (this.#packetsThisUpdate < this.#config.packetsPerUpdate) {
+      // Connecting or closing: one HELLO or CLOSING at most per update, spaced out. A HELLO ends the update's packets
+      // (an answer that came within send must not let data packets follow it in the same update); a CLOSING needs no
+      // end: it sets #lastSentAt to now, so the spacing refuses another until the next update, and nothing else goes.
+      if (this.state == "connecting") {
+        this.#packetsThisUpdate = Infinity;
+        if (now - this.#lastSentAt >= HANDSHAKE_RETRY_MS) return this.hello(now);
+      } else if (this.state == "disconnected") {
+        if (now - this.#lastSentAt >= CLOSING_SPACING_MS) return this.goodbye(now);
+      } else return this.#nextPacket(now);
+    }
+  }
+
+  /**
    * Ends the connection: for `reason`, with the event queued, and no goodbye unless `goodbye`; with no reason (the
    * caller's `disconnect()`) with a goodbye and no event. A timeout says goodbye (its callers pass `goodbye`), so one
    * the caller disconnected does too; the other side's CLOSING needs none (the ack goes at once: see mustAck), nor
@@ -2162,34 +2171,6 @@ class Connection implements Peer {
     return this.state == "disconnected" && !this.#closingSends;
   }
 
-  /**
-   * The next datagram to send now, or undefined when nothing is due: a HELLO
-   * while connecting, a CLOSING once it ended with a goodbye (see end), else a data packet
-   * (at most `packetsPerUpdate` per update) or an ack or keepalive. The Host
-   * asks again after each datagram, and stops at undefined until its next update.
-   */
-  pollTransmit(now: number): Uint8Array | undefined {
-    if (this.#packetsThisUpdate < this.#config.packetsPerUpdate) {
-      // Connecting or closing: one HELLO or CLOSING at most per update, spaced out. A HELLO ends the update's packets
-      // (an answer that came within send must not let data packets follow it in the same update); a CLOSING needs no
-      // end: it sets #lastSentAt to now, so the spacing refuses another until the next update, and nothing else goes.
-      if (this.state == "connecting") {
-        this.#packetsThisUpdate = Infinity;
-        if (now - this.#lastSentAt >= HANDSHAKE_RETRY_MS) return this.hello(now);
-      } else if (this.state == "disconnected") {
-        if (now - this.#lastSentAt >= CLOSING_SPACING_MS) return this.goodbye(now);
-      } else return this.#nextPacket(now);
-    }
-  }
-
-  /**
-   * True when the ack cannot wait for the next update: so many packets arrived unacked (see
-   * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
-   */
-  mustAck(): boolean {
-    return this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
-  }
-
   disconnect(): void {
     // What is queued goes first (ENet's disconnect_later); update() ends it once all is acked. The game is done
     // with the peer at once: no event of its comes out of poll() any more, one that arrived before or its disconnect.
@@ -2207,22 +2188,13 @@ class Connection implements Peer {
     return this.stats.rttMs ? 4 * this.stats.rttVarianceMs + this.stats.rttMs + ACK_DELAY_MS : 200;
   }
 
-  #stream(id: number): Stream {
-    let stream = this.#streams.get(id);
-    if (!stream) {
-      this.#streams.set(id, stream = new Stream(id));
-      this.#streamList.push(stream);
-    }
-    return stream;
-  }
-
   /**
    * A queue of `count` not yet polled is full for this peer: at `max` while it has half of `max` or more not yet polled
    * (`queued`), at twice `max` for every peer. A peer with less than half still gets in: one player filling a queue
    * holds up no other.
    */
   #full(count: number, max: number): boolean {
-    return (2 * this.queued < max ? 2 * max : max) <= count;
+    return (max > 2 * this.queued ? 2 * max : max) <= count;
   }
 
   /** Adds to a counter of this connection and of its Host. */
@@ -2418,7 +2390,7 @@ class Connection implements Peer {
       now,
       this.#config.maxMessageBytes + 11 + HELD_PIECE_BYTES * STATE_PIECES_KEPT,
     );
-    if (frame.mode !== STATE) this.#heldBytes += stream.heldBytes - heldBefore;
+    if (frame.mode != STATE) this.#heldBytes += stream.heldBytes - heldBefore;
     // A duplicate (no messages) is refused before the stream holds or lets go of anything: its bytes did not move (the
     // line above added 0).
     if (!messages) return this.count("duplicatesDropped");
@@ -2662,6 +2634,14 @@ class Connection implements Peer {
   }
 
   /**
+   * True when the ack cannot wait for the next update: so many packets arrived unacked (see
+   * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked.
+   */
+  mustAck(): boolean {
+    return this.#ackPending > (this.state == "disconnected" ? 0 : ACK_EVERY_PACKETS);
+  }
+
+  /**
    * Applies an ack of `ack` and the 32 packets before it. When the oldest of the bits is a loss too, the packets
    * that fell out of the bits unacked, as the ack moved on past the newest acked before, are lost too (a burst of
    * loss longer than the bits is found by acks, not by a timeout); not over a reliable socket, which loses nothing.
@@ -2761,7 +2741,7 @@ class Connection implements Peer {
     // A message in more pieces than the receiver holds at once never completes: RECEIVE_WINDOW, or for a state
     // STATE_PIECES_KEPT less one (a state travels after a head of up to 11 bytes).
     const pieces = modeIndex == STATE ? STATE_PIECES_KEPT - 1 : RECEIVE_WINDOW;
-    const limit = fragments ? Math.min(pieces * pieceBytes, this.#config.maxMessageBytes) : pieceBytes;
+    const limit = fragments ? Math.min(pieceBytes * pieces, this.#config.maxMessageBytes) : pieceBytes;
     if (payload.length > limit) {
       throw new RangeError(
         `Cannot send ${payload.length} bytes in mode "${mode}": the limit is ${limit} bytes${
@@ -2828,6 +2808,26 @@ class Connection implements Peer {
 }
 
 const MODES: Mode[] = ["reliable", "unordered", "sequenced", "unreliable", "state"];
+
+/**
+ * Blends one acked (or lost) packet into `stats`: loss over about 32 packets, RTT as RFC 6298. `rttSampleMs` is 0 for a
+ * packet that gives no sample (a sample is at least MIN_RTT_SAMPLE_MS).
+ */
+function estimate(stats: Stats, lost: boolean, rttSampleMs: number): void {
+  stats.loss += (+lost - stats.loss) / 32;
+  if (!rttSampleMs) return;
+  // RFC 6298: the first sample sets SRTT and RTTVAR, later ones blend in. A later one counts as at most twice
+  // SRTT and the ack delay: a lost ack's packet acked again by the other side's keepalive a second later is no
+  // round trip, and a real rise still doubles the estimate's input.
+  if (!stats.rttMs) {
+    stats.rttVarianceMs = 0.5 * rttSampleMs;
+    stats.rttMs = rttSampleMs;
+  } else {
+    rttSampleMs = Math.min(2 * stats.rttMs + ACK_DELAY_MS, rttSampleMs);
+    stats.rttVarianceMs = 0.75 * stats.rttVarianceMs + 0.25 * Math.abs(stats.rttMs - rttSampleMs);
+    stats.rttMs = 0.875 * stats.rttMs + 0.125 * rttSampleMs;
+  }
+}
 
 const newStats = (): Stats => ({
   rttMs: 0,
@@ -3095,7 +3095,7 @@ export class Host {
         this.#secret,
         new Uint8Array([...uint32s(second, first), ...textEncoder.encode(from)]),
       ) || 1;
-      if (first !== this.#config.protocol) {
+      if (first != this.#config.protocol) {
         // Another game, or another version of this one: say so at once (13 bytes, as the HELLO).
         this.#send(writeHandshake(REFUSED, second, REFUSED_PROTOCOL), from);
       } else if (third !== cookie) {

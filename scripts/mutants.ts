@@ -102,7 +102,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "the event queue grows past twice maxEvents, a packet of each peer",
-    edits: [["2 * this.queued < max ? 2 * max : max", "2 * this.queued < max ? Infinity : max"]],
+    edits: [["max > 2 * this.queued ? 2 * max : max", "max > 2 * this.queued ? Infinity : max"]],
   },
   {
     name: "a peer's count of unpolled messages never goes down (a peer once over half is refused for good)",
@@ -384,7 +384,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a HELLO of another protocol not refused: challenged like any other",
-    edits: [["if (first !== this.#config.protocol) {", "if (first !== first) {"]],
+    edits: [["if (first != this.#config.protocol) {", "if (first != first) {"]],
   },
   {
     name: "the CLOSING not re-sent until acked (closingSends 1)",
@@ -581,7 +581,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a state stream's held pieces counted against the connection's bound",
-    edits: [["if (frame.mode !== STATE) this.#heldBytes +=", "this.#heldBytes +="]],
+    edits: [["if (frame.mode != STATE) this.#heldBytes +=", "this.#heldBytes +="]],
   },
   {
     name: "a rebuilt state bounded by its delta's size, not maxMessageBytes",
@@ -840,7 +840,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "send: a message in more pieces than the receiver holds accepted",
-    edits: [["Math.min(pieces * pieceBytes, this.#config.maxMessageBytes)", "this.#config.maxMessageBytes"]],
+    edits: [["Math.min(pieceBytes * pieces, this.#config.maxMessageBytes)", "this.#config.maxMessageBytes"]],
   },
   {
     name: "packetsPerUpdate: 1024 over a reliable socket too",
@@ -984,8 +984,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "the half rule's line is a third of maxEvents",
     edits: [[
-      "return (2 * this.queued < max ? 2 * max : max) <= count;",
-      "return (3 * this.queued < max ? 2 * max : max) <= count;",
+      "return (max > 2 * this.queued ? 2 * max : max) <= count;",
+      "return (max > 3 * this.queued ? 2 * max : max) <= count;",
     ]],
   },
   {
@@ -1202,11 +1202,11 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a message that waits keeps nothing of what was found",
-    edits: [["if (this.#mode !== STATE && first) first.found = found;", ""]],
+    edits: [["if (this.#mode != STATE && first) first.found = found;", ""]],
   },
   {
     name: "a state stream resumes where the last look stopped, though it lets go of pieces that wait",
-    edits: [["if (this.#mode !== STATE && first) first.found = found;", "if (first) first.found = found;"]],
+    edits: [["if (this.#mode != STATE && first) first.found = found;", "if (first) first.found = found;"]],
   },
   {
     name: "a second Host on a UDP socket, or a new one on a closed Host's, taken in silence",
@@ -2124,8 +2124,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a peer with few events queued gets in up to three times maxEvents",
     edits: [[
-      "return (2 * this.queued < max ? 2 * max : max) <= count;",
-      "return (2 * this.queued < max ? 3 * max : max) <= count;",
+      "return (max > 2 * this.queued ? 2 * max : max) <= count;",
+      "return (max > 2 * this.queued ? 3 * max : max) <= count;",
     ]],
   },
   {
