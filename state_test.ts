@@ -1939,3 +1939,61 @@ Deno.test("a state channel keeps its baselines after half the sequence space in 
   assert.equal(phase(300, 300), 300, "deltas of one piece again");
   assert.equal(server.stats.invalidDropped, invalidBefore);
 });
+
+Deno.test("over a reliable socket, states past maxEvents unpolled are refused and the peer stays: states need no resend", () => {
+  // A hidden tab updates from its WebSocket's messages and polls once a minute: a packet of states refused for
+  // maxEvents dropped the peer ("closed"), as if it had carried a reliable message nothing would resend. States alone
+  // need none: the next replaces them, and the sender builds on what was acked (a review, 2026-12-05).
+  const net = memoryNet({ latencyMs: 30 });
+  const reliable = (socket: Socket): Socket => ({ ...socket, reliable: true });
+  const server = new Host(reliable(net.socket("server")), { now: net.now });
+  const client = new Host(reliable(net.socket("client")), { now: net.now, maxEvents: 16 });
+  const peer = client.connect("server");
+  const received: number[] = [];
+  for (let step = 0; step < 1000; step++) {
+    for (const p of server.peers) if (p.state === "connected") p.send({ step, pad: "x".repeat(50) }, { mode: "state" });
+    server.update();
+    client.update();
+    net.advance(16);
+    while (server.poll());
+    if (step < 100 || step >= 900) {
+      for (let event; (event = client.poll());) {
+        assert.equal(event.type === "disconnect" ? event.reason : "", "", `disconnected at ${net.now()} ms`);
+        if (event.type === "message") received.push((event.data as { step: number }).step);
+      }
+    }
+  }
+  assert.equal(peer.state, "connected");
+  assert.ok(client.stats.invalidDropped > 0, "packets of states were refused while the game did not poll");
+  assert.ok(received.at(-1)! > 990, `the newest state arrives after the pause: ${received.at(-1)}`);
+  assert.deepEqual(received, [...received].sort((a, b) => a - b), "never an older state after a newer");
+});
+
+Deno.test("over a reliable socket, states past the bound on bytes rebuilt between updates are refused and the peer stays", () => {
+  // A receiver that does not update for a while (a stalled tab) passed the bound (2 × maxMessageBytes +
+  // maxQueuedBytes + 256 KiB) and was dropped: a 72 KB state 20 times a second did after 4.3 s (a review, 2026-12-05).
+  const net = memoryNet({ latencyMs: 30 });
+  const reliable = (socket: Socket): Socket => ({ ...socket, reliable: true });
+  const options = { now: net.now, maxMessageBytes: 100_000, maxQueuedBytes: 100_000 };
+  const server = new Host(reliable(net.socket("server")), options);
+  const client = new Host(reliable(net.socket("client")), options);
+  const peer = client.connect("server");
+  let newest = -1;
+  for (let step = 0; step < 700; step++) {
+    const stalled = step >= 100 && step < 400; // about 5 s without the client's update
+    // Each state differs from the last in most of its bytes, so its delta rebuilds nearly all of it.
+    const pad = new Uint8Array(50_000).map((_, i) => (i * 31 + step) & 0xff);
+    for (const p of server.peers) if (p.state === "connected") p.send({ step, pad }, { mode: "state" });
+    server.update();
+    if (!stalled) client.update();
+    net.advance(16);
+    while (server.poll());
+    for (let event; (event = client.poll());) {
+      assert.equal(event.type === "disconnect" ? event.reason : "", "", `disconnected at ${net.now()} ms`);
+      if (event.type === "message") newest = (event.data as { step: number }).step;
+    }
+  }
+  assert.equal(peer.state, "connected");
+  assert.ok(client.stats.invalidDropped > 0, "packets of states were refused while the client did not update");
+  assert.ok(newest > 600, `the newest state arrives after the stall: ${newest}`);
+});

@@ -352,7 +352,8 @@ export interface HostOptions {
     /**
      * Events not yet polled (default 4096). Once they reach it, a datagram with messages from a peer that has half of
      * them or more is refused and waits for its sender to resend it (over a reliable socket, where nothing is resent,
-     * that peer is dropped: `"closed"` on both sides), and the peer stays while the game does not poll (but for one whose
+     * that peer is dropped, `"closed"` on both sides, but for a datagram of states alone, which need no resend), and the
+     * peer stays while the game does not poll (but for one whose
      * message of several pieces was half taken: after `timeout`, `"timeout"`); other peers' datagrams still go in, up to
      * twice it. There every peer's datagrams with messages wait, and past it a new peer's HELLO goes unanswered until a
      * poll (its Host sends it again every 100 ms until `timeout`).

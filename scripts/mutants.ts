@@ -1193,6 +1193,13 @@ const MUTANTS: Mutant[] = [
     edits: [["if (!(ms >= 0 && Number.isFinite(ms)))", "if (!(ms >= 0))"]],
   },
   {
+    name: "over a reliable socket a refused packet of states alone ends the peer",
+    edits: [[
+      "if (this.#sink.reliable && frames.some((frame) => frame.mode < STATE)) this.end(",
+      "if (this.#sink.reliable) this.end(",
+    ]],
+  },
+  {
     name: "a packet refused for the event queue does not count as hearing from the peer",
     edits: [["      else this.#lastReceivedAt = now;\n", ""]],
   },
