@@ -218,11 +218,11 @@ export declare function decodeOsc(bytes: Uint8Array): OscMessage | OscBundle;
  * each method it tries, and compiles the pattern once (oscMatch keeps the last
  * pattern it compiled).
  *
- * @param pattern the address pattern: what a message says it is for
+ * @param pattern the address pattern: what a message says it is for (the
+ *   received one comes first: swapped, a pattern with a wildcard never matches)
  * @param address the address to test: starts with `/`, with no `?*[]{},#` in it
  * @returns whether the message is for that address
- * @throws {TypeError} when either is not a string, or when the address has a
- *   wildcard (`?*[{`) and the pattern none: the two swapped
+ * @throws {TypeError} when either is not a string
  *
  * @example Dispatch a message to every method it matches
  * ```ts

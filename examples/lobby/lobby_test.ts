@@ -718,6 +718,39 @@ Deno.test("lobby: a client's lists past maxRoomsListedPerSecond are answered wit
   ]);
 });
 
+Deno.test("lobby: at maxRoomsListedPerSecond 0 every list is refused, an empty one too", async () => {
+  // A list of no rooms spent nothing, so 0 let every list through (a review, 2026-12-05).
+  const player = standIn("lister:1");
+  const lobby = new Lobby(player.host, { now: () => 0, maxRoomsListedPerSecond: 0 });
+  player.request({ op: "list", id: 1 });
+  await lobby.update();
+  assert.deepEqual(player.sent.map((answer) => [answer.op, answer.error]), [
+    ["error", "Too many rooms listed: at most 0 a second"],
+  ]);
+});
+
+Deno.test("lobby: a meta over maxMetaBytes as sent is refused before it is cloned", async () => {
+  // The clone (the store's form, checked since 2026-12-05) of a 1 MiB meta of empty arrays took 316 ms of the lobby's
+  // thread, its pack 12: the size as sent goes first (a review of the clone).
+  const player = standIn("maker:1");
+  const lobby = new Lobby(player.host, { now: () => 0 });
+  const clone = globalThis.structuredClone;
+  let clones = 0;
+  globalThis.structuredClone = ((value: unknown) => (clones++, clone(value))) as typeof structuredClone;
+  try {
+    player.request({ op: "create", id: 1, name: "big", maxPlayers: 2, meta: { a: Array(2000).fill([]) } });
+    await lobby.update();
+    assert.equal(clones, 0);
+    assert.match(player.sent[0].error as string, /^meta packs to \d+ bytes: the limit is 1024$/);
+    player.request({ op: "create", id: 2, name: "small", maxPlayers: 2, meta: { a: 1 } });
+    await lobby.update();
+    assert.ok(clones > 0, "a meta within the limit is cloned, to be checked as kept");
+    assert.equal(player.sent[1].op, "created");
+  } finally {
+    globalThis.structuredClone = clone;
+  }
+});
+
 Deno.test("lobby: with a shared directory it calls beat() every heartbeatMs, at the very millisecond", async () => {
   // SharedDirectory.heartbeatMs is how often the lobby beats, and other lobbies judge it dead by that beat's age
   // (kvStore: staleAfterMs): updates exactly heartbeatMs apart beat at each one, updates between them not at all.
