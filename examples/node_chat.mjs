@@ -16,18 +16,36 @@ const host = new Host(nodeUdp(udp));
 const server = join ? host.connect(join.replace(/^localhost:/, "127.0.0.1:")) : undefined;
 console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000: others run this with 127.0.0.1:7000");
 
-/** The host relays a line to every peer but its sender, and prints it. */
+/**
+ * A chat line as a peer may send it: text, one line's worth, with no control character (a terminal's escapes). Anything
+ * else, an object whose String() throws among them, is dropped: it ended the host (a review, 2026-12-05).
+ * @param {unknown} data
+ * @returns {data is string}
+ */
+const isLine = (data) => typeof data === "string" && data.length <= 1000 && !/\p{Cc}/u.test(data);
+
+/** The host relays a line to every peer but its sender, and prints it; a peer that reads nothing is let go. */
 function say(line, from) {
   console.log(line);
-  for (const peer of host.peers) if (peer !== from) peer.send(line);
+  for (const peer of host.peers) {
+    if (peer === from) continue;
+    try {
+      peer.send(line);
+    } catch (error) {
+      // Past maxQueuedBytes (4 MiB) waiting for a peer that acks nothing, send throws: that peer goes, not the host.
+      if (!(error instanceof RangeError)) throw error;
+      peer.disconnect();
+    }
+  }
 }
 
 const ticker = setInterval(() => {
   host.update();
   for (let event; (event = host.poll());) {
     if (event.type === "message") {
+      if (!isLine(event.data)) continue;
       if (server) console.log(event.data);
-      else say(String(event.data), event.peer);
+      else say(event.data, event.peer);
     } else if (event.type === "connect") {
       if (server) console.log("connected: type away");
       else say(`* ${event.peer.address} joined`, event.peer);

@@ -41,6 +41,16 @@ if (serverPort !== undefined) {
   const positions = new Map<Peer, Position>();
   const said = new Map<Peer, string>(); // each player's last chat line: a player who joins later hears it too
   let nextId = 1;
+  /** A player whose queue is full (it reads nothing) is let go: a throw here ended the server for everyone. */
+  const sendOrDrop = (peer: Peer, message: string) => {
+    try {
+      peer.send(message);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      console.log(`${ids.get(peer)} reads nothing: let go`);
+      peer.disconnect();
+    }
+  };
   setInterval(() => {
     host.update(); // without update() nothing leaves and nothing is heard
     for (let event; (event = host.poll());) {
@@ -48,7 +58,7 @@ if (serverPort !== undefined) {
       ids.set(event.peer, id);
       if (event.type === "connect") {
         console.log(`${id} joined from ${event.peer.address}`);
-        for (const [peer, line] of said) event.peer.send(`${ids.get(peer)} says ${line}`);
+        for (const [peer, line] of said) sendOrDrop(event.peer, `${ids.get(peer)} says ${line}`);
       } else if (event.type === "message" && event.mode === "state") {
         if (isPosition(event.data)) positions.set(event.peer, { x: event.data.x, y: event.data.y }); // no more keys
       } else if (event.type === "message") { // a reliable chat line: pass it on to the others
@@ -58,7 +68,7 @@ if (serverPort !== undefined) {
         }
         console.log(`${id} says ${JSON.stringify(event.data)}`);
         said.set(event.peer, event.data);
-        for (const peer of host.peers) if (peer !== event.peer) peer.send(`${id} says ${event.data}`);
+        for (const peer of host.peers) if (peer !== event.peer) sendOrDrop(peer, `${id} says ${event.data}`);
       } else {
         console.log(`${id} left (${event.reason})`);
         ids.delete(event.peer);

@@ -32,7 +32,9 @@ const ticker = setInterval(() => {
   for (let event; (event = server.poll());) {
     if (event.type === "message") {
       // A message may be polled after its peer left (the goodbye came in the same batch): no echo then.
-      if (event.peer.state === "connected") event.peer.send(event.data, { mode: (event.data as { mode: Mode }).mode });
+      // The echo goes in the mode the message came in (the event says it), never one read from the message: a null
+      // or a { mode: "bogus" } made send throw, and ended the server (a review, 2026-12-05).
+      if (event.peer.state === "connected") event.peer.send(event.data, { mode: event.mode });
     } else {
       console.log(
         `server: ${event.type} ${event.peer.address}${event.type === "disconnect" ? ` (${event.reason})` : ""}`,

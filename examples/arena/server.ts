@@ -22,7 +22,7 @@
 import { parseArgs } from "node:util";
 import { Host, type Peer, webSocketServer } from "../../mod.ts";
 import { Lobby } from "../lobby/lobby.ts";
-import { closeIfSilent, StalledWatch } from "../lobby/stalled.ts";
+import { closeIfSilent, StalledWatch, upgradeOr400 } from "../lobby/stalled.ts";
 import { type Command, MAX_COMMAND_MS, MAX_PLAYERS, TICK_MS } from "./game.js";
 import { Rooms, type RoomsOptions } from "./rooms.ts";
 import { type Bot, startBot } from "./bot.ts";
@@ -153,7 +153,9 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       if (url.pathname === "/lobby") {
         // The room directory: a LobbyClient's WebSocket, upgraded into the lobby's Host.
         if (!upgrade) return new Response("/lobby takes a WebSocket: the lobby's protocol", { status: 426 });
-        const { socket, response } = Deno.upgradeWebSocket(request);
+        const upgraded = upgradeOr400(request);
+        if (upgraded instanceof Response) return upgraded;
+        const { socket, response } = upgraded;
         stalled.add(socket);
         lobbySockets.accept(socket, address);
         closeIfSilent(socket, lobbyHost, address, handshakeWaitMs);
@@ -163,7 +165,9 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         // A player: `/play?ticket=…&name=ann`, upgraded into the game's Host once the lobby vouches for the ticket.
         const ticket = url.searchParams.get("ticket") ?? "";
         // Without control characters: a name goes into the log, and JSON quoting lets C1's through (see the lobby's).
-        const name = (url.searchParams.get("name") ?? "").replace(/\p{Cc}/gu, "").trim().slice(0, 16) || "player";
+        // Nor bidi overrides and isolates, which turned the log's line and other players' labels around (a review).
+        const name = (url.searchParams.get("name") ?? "").replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, "").trim()
+          .slice(0, 16) || "player";
         if (!lobby.admitted(ticket)) {
           return new Response("Not admitted: join a room through the lobby (/lobby) and bring its ticket", {
             status: 403,
@@ -173,7 +177,9 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
           return new Response("This ticket is already playing: one player per ticket", { status: 409 });
         }
         if (!upgrade) return new Response("/play takes a WebSocket", { status: 426 });
-        const { socket, response } = Deno.upgradeWebSocket(request);
+        const upgraded = upgradeOr400(request);
+        if (upgraded instanceof Response) return upgraded;
+        const { socket, response } = upgraded;
         joining.set(address, { ticket, name });
         socket.addEventListener("close", () => joining.delete(address)); // gone before its handshake finished
         stalled.add(socket);

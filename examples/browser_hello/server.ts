@@ -72,9 +72,18 @@ setInterval(() => {
       console.log(`${peer.address} connected`);
       peer.send({ t: "welcome", players: host.peers.length });
     } else if (event.type === "message") {
-      console.log(`${peer.address} says ${JSON.stringify(event.data)}`);
-      // A message may be polled after its peer left (its goodbye came in the same batch): no answer then.
-      if (peer.state === "connected") peer.send({ t: "heard", data: event.data });
+      // Quoted and cut short: JSON leaves C1's (U+009B, a terminal's CSI) raw, and a message may be 1 MiB.
+      const shown = (JSON.stringify(event.data) ?? String(typeof event.data)).slice(0, 200)
+        .replace(/\p{Cc}/gu, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+      console.log(`${peer.address} says ${shown}`);
+      // A message may be polled after its peer left (its goodbye came in the same batch): no answer then. A message
+      // at the size limit is over it once wrapped, and a queue may be full: that player is let go, not the server.
+      try {
+        if (peer.state === "connected") peer.send({ t: "heard", data: event.data });
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        peer.disconnect();
+      }
     } else console.log(`${peer.address} left (${event.reason})`);
   }
 }, 16);

@@ -12,7 +12,7 @@
 import { Host, type HostOptions, webSocketServer } from "../../mod.ts";
 import { kvStore, unlocked } from "./kv.ts";
 import { Lobby, type LobbyOptions, memoryStore } from "./lobby.ts";
-import { closeIfSilent, StalledWatch } from "./stalled.ts";
+import { closeIfSilent, StalledWatch, upgradeOr400 } from "./stalled.ts";
 import { udpSocket } from "./udp.ts";
 
 /** Options of {@linkcode startLobbyServer}. */
@@ -70,7 +70,9 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
     }
     // The address is read before the upgrade, which closes the request.
     const address = `${info.remoteAddr.hostname}:${info.remoteAddr.port}`;
-    const { socket, response } = Deno.upgradeWebSocket(request);
+    const upgraded = upgradeOr400(request);
+    if (upgraded instanceof Response) return upgraded;
+    const { socket, response } = upgraded;
     stalled.add(socket);
     sockets.accept(socket, address);
     closeIfSilent(socket, hosts[1], address, handshakeWaitMs);

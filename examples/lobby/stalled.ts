@@ -68,3 +68,16 @@ export function closeIfSilent(socket: { close(): void }, host: Pick<Host, "peers
     if (!host.peers.some((peer) => peer.address === address)) socket.close();
   }, ms));
 }
+
+/**
+ * Deno's upgrade, or a 400 for a request that only says it is one: without a Sec-WebSocket-Key Deno's upgrade throws,
+ * and the server answered 500 and logged a stack trace for each such request, which anyone could send (a review,
+ * 2026-12-05).
+ */
+export function upgradeOr400(request: Request): { socket: WebSocket; response: Response } | Response {
+  try {
+    return Deno.upgradeWebSocket(request);
+  } catch (error) {
+    return new Response(`not a WebSocket request: ${(error as Error).message}`, { status: 400 });
+  }
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type BufferedWebSocket, StalledWatch } from "./stalled.ts";
+import { type BufferedWebSocket, StalledWatch, upgradeOr400 } from "./stalled.ts";
 
 /** A server end of a WebSocket whose remote reads nothing: what is sent stays in bufferedAmount. */
 function unreadSocket() {
@@ -28,4 +28,13 @@ Deno.test("StalledWatch closes only the WebSockets with more than its limit unre
   assert.deepEqual([slow.closes, fine.closes], [1, 0]);
   assert.equal(watch.sweep(), 0, "a socket is closed once");
   assert.equal(watch.size, 1);
+});
+
+Deno.test("upgradeOr400: a request that says it is a WebSocket upgrade but is not one gets a 400, not a throw", () => {
+  // Without a Sec-WebSocket-Key Deno's upgrade throws: the lobby's and the arena's servers answered 500 and logged a
+  // stack trace for each such request, which anyone could send (a review, 2026-12-05).
+  const request = new Request("http://127.0.0.1/lobby", { headers: { upgrade: "websocket" } });
+  const answer = upgradeOr400(request);
+  assert.ok(answer instanceof Response);
+  assert.equal(answer.status, 400);
 });
