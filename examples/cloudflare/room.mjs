@@ -72,12 +72,30 @@ export class Room {
     for (let event; (event = host.poll());) {
       const players = host.peers.filter((peer) => peer.state === "connected");
       if (event.type === "message") {
-        for (const peer of players) peer.send(event.data, { mode: event.mode, channel: event.channel });
-      } else for (const peer of players) peer.send({ players: players.length });
+        for (const peer of players) relay(peer, event.data, { mode: event.mode, channel: event.channel });
+      } else for (const peer of players) relay(peer, { players: players.length });
     }
     if (this.#ctx.getWebSockets().length === 0) {
       clearInterval(this.#ticker);
       this.#ticker = undefined;
     }
+  }
+}
+
+/**
+ * Sends, or lets the player go: past `maxQueuedBytes` (4 MiB waiting: a player that reads nothing, or one that relays
+ * faster than the others' links take) `send` throws, and a throw out of the tick ended it for the whole room (the same
+ * fault a review found in examples/udp_game.ts, 2026-12-05).
+ *
+ * @param {import("./mod.js").Peer} peer
+ * @param {unknown} value
+ * @param {import("./mod.js").SendOptions} [options]
+ */
+function relay(peer, value, options) {
+  try {
+    peer.send(value, options);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    peer.disconnect();
   }
 }
