@@ -391,6 +391,10 @@ const MUTANTS: Mutant[] = [
     edits: [["this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;", "1 : 0;"]],
   },
   {
+    name: "an ack goes at once while this side says goodbye (it can take the first goodbye's sequence)",
+    edits: [['this.state == "disconnected" && !this.#closingSends ? 0', 'this.state == "disconnected" ? 0']],
+  },
+  {
     name: "three blind CLOSING packets, as before #18",
     edits: [["this.#sink.reliable ? 1 : CLOSING_ATTEMPTS : 0;", "this.#sink.reliable ? 1 : 3 : 0;"]],
   },
