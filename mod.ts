@@ -2092,11 +2092,14 @@ class Connection implements Peer {
    * connect() timed out first (46 restarts of 100). So kept while connecting, or while the peer is heard from: a
    * peer sends at least every KEEPALIVE_MS, and a restarted one's old self has gone quiet. The latter for this side's
    * own connect() only (its send key starts with its nonce; see hello): in one made by a HELLO `nonce` is the old
-   * peer's, and a restarted peer whose new nonce was the smaller waited up to KEEPALIVE_MS (816 ms in a test).
+   * peer's, and a restarted peer whose new nonce was the smaller waited up to KEEPALIVE_MS (816 ms in a test). Not
+   * once ended: its time of last hearing is Infinity then (see end), which read as heard just now, so a restarted peer
+   * waited out this side's goodbyes, 10 of its updates (2.3 s at 4 a second; a review, 2026-12-05).
    */
   keeps(now: number, nonce: number): boolean {
     return nonce < this.nonce &&
-      (this.state == "connecting" || this.#sendKey?.[0] == this.nonce && now - this.#lastReceivedAt < KEEPALIVE_MS);
+      (this.state == "connecting" ||
+        this.#sendKey?.[0] == this.nonce && Math.abs(now - this.#lastReceivedAt) < KEEPALIVE_MS);
   }
 
   /**
@@ -2949,12 +2952,12 @@ export class Host {
       config[name] = value;
     }
     this.#random = options?.random;
-    this.#socket = socket;
     const clock = options?.now ?? socket.now ?? (() => performance.now());
+    this.#socket = socket;
     this.#sink = {
       config,
-      held: [],
       events: [],
+      held: [],
       head: 0,
       stats: this.stats,
       queued: new Map(),
@@ -4087,8 +4090,8 @@ export async function bunUdp(
         if (waiting.push([() => udp.send(copy, port, hostname), done]) == 1) flush();
       },
       listen(onData, onFault) {
-        receive = onData;
         fail = onFault;
+        receive = onData;
       },
       close: () => udp.close(),
     }),
@@ -4210,8 +4213,8 @@ function linkWebSocket(
  * ```
  */
 export function webSocketServer(): WebSocketServer {
-  let count = 0;
   const addresses = new Map<WebSocketLike | CallbackWebSocket, string>();
+  let count = 0;
   let receive: (data: Uint8Array, from: string) => void = ignore;
   let notify: (event: SocketEvent) => void = ignore;
   const links = new Map<string, WebSocketLink>();

@@ -4740,6 +4740,46 @@ Deno.test("a Host restarted at the address a Host connected out to gets in again
   }
 });
 
+Deno.test("a Host restarted at the address of a peer that was just disconnected gets in at once, however slow the other's updates", () => {
+  // Host a connected out to b, then its game disconnected that peer; b restarts meanwhile (no goodbye) and connects to
+  // a with a smaller nonce. The ended connection's time of last hearing, Infinity, read as heard just now, so its HELLOs
+  // were ignored until a's ten goodbyes were done: 944 ms with a updating every 100 ms, 2,288 ms every 250 (a review).
+  const fill = (value: number) => (bytes: Uint8Array) => bytes.fill(value);
+  for (const updateEveryMs of [16, 100, 250]) {
+    const net = memoryNet({ latencyMs: 10 });
+    const a = new Host(net.socket("a"), { now: net.now, random: fill(0xf0) });
+    const b = new Host(net.socket("b"), { now: net.now, random: fill(0x50) });
+    const toB = a.connect("b");
+    let ms = 0;
+    const step = () => {
+      if (ms % updateEveryMs == 0) a.update(), a.poll();
+      net.advance(1);
+      ms++;
+    };
+    for (let i = 0; i < 500; i++) {
+      if (i % 16 == 0) b.update(), b.poll();
+      step();
+    }
+    assert.equal(toB.state, "connected");
+    toB.disconnect();
+    const restarted = new Host(net.socket("b"), { now: net.now, random: fill(0x01) });
+    restarted.connect("a");
+    const start = ms;
+    let connectedAfter = -1;
+    while (connectedAfter < 0 && ms - start < 5000) {
+      if ((ms - start) % 16 == 0) {
+        restarted.update();
+        for (let event; (event = restarted.poll());) if (event.type == "connect") connectedAfter = ms - start;
+      }
+      step();
+    }
+    assert.ok(
+      connectedAfter >= 0 && connectedAfter < 100,
+      `a updating every ${updateEveryMs} ms: ${connectedAfter} ms`,
+    );
+  }
+});
+
 Deno.test("two Hosts that connect to each other at once over a jittery link both keep one working connection", () => {
   // The Host of the larger nonce kept its own connection against the other's HELLO only while connecting: a HELLO the
   // other sent before it took this one's, arriving late (60 ms of jitter), ended the connection both kept, and both
