@@ -661,7 +661,10 @@ export interface LinkOptions {
   burstLength?: number;
   /** Chance from 0 to 1 that a datagram arrives twice (default 0). */
   duplicate?: number;
-  /** Chance from 0 to 1 that a datagram is held back by one more latency, behind later ones (default 0). */
+  /**
+   * Chance from 0 to 1 that a datagram is held back by one more `latencyMs`, behind later ones (default 0): with no
+   * `latencyMs` it holds nothing back (use `jitterMs` to reorder on a link of no latency).
+   */
   reorder?: number;
   /** Datagrams larger than this many bytes are lost (default 65507). */
   mtu?: number;
