@@ -2095,14 +2095,15 @@ class Connection implements Peer {
    * connect() timed out first (46 restarts of 100). So kept while connecting, or while the peer is heard from: a
    * peer sends at least every KEEPALIVE_MS, and a restarted one's old self has gone quiet. The latter for this side's
    * own connect() only (its send key starts with its nonce; see hello): in one made by a HELLO `nonce` is the old
-   * peer's, and a restarted peer whose new nonce was the smaller waited up to KEEPALIVE_MS (816 ms in a test). Not
-   * once ended: its time of last hearing is Infinity then (see end), which read as heard just now, so a restarted peer
-   * waited out this side's goodbyes, 10 of its updates (2.3 s at 4 a second; a review, 2026-12-05).
+   * peer's, and a restarted peer whose new nonce was the smaller waited up to KEEPALIVE_MS (816 ms in a test). Kept
+   * too once ended, while its goodbyes go (its time of last hearing is Infinity then, see end): a late copy of the
+   * other's HELLO from a simultaneous connect would otherwise replace it, a ghost of keys the other does not have, and
+   * both sides timed out (35 of 600 runs that disconnected at once; a review, 2026-12-05). So a peer restarted at its
+   * address waits out the goodbyes, 10 of this Host's updates (272 ms at 16 ms an update).
    */
   keeps(now: number, nonce: number): boolean {
     return nonce < this.nonce &&
-      (this.state == "connecting" ||
-        this.#sendKey?.[0] == this.nonce && Math.abs(now - this.#lastReceivedAt) < KEEPALIVE_MS);
+      (this.state == "connecting" || this.#sendKey?.[0] == this.nonce && now - this.#lastReceivedAt < KEEPALIVE_MS);
   }
 
   /**

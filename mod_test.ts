@@ -4740,44 +4740,32 @@ Deno.test("a Host restarted at the address a Host connected out to gets in again
   }
 });
 
-Deno.test("a Host restarted at the address of a peer that was just disconnected gets in at once, however slow the other's updates", () => {
-  // Host a connected out to b, then its game disconnected that peer; b restarts meanwhile (no goodbye) and connects to
-  // a with a smaller nonce. The ended connection's time of last hearing, Infinity, read as heard just now, so its HELLOs
-  // were ignored until a's ten goodbyes were done: 944 ms with a updating every 100 ms, 2,288 ms every 250 (a review).
-  const fill = (value: number) => (bytes: Uint8Array) => bytes.fill(value);
-  for (const updateEveryMs of [16, 100, 250]) {
-    const net = memoryNet({ latencyMs: 10 });
-    const a = new Host(net.socket("a"), { now: net.now, random: fill(0xf0) });
-    const b = new Host(net.socket("b"), { now: net.now, random: fill(0x50) });
-    const toB = a.connect("b");
-    let ms = 0;
-    const step = () => {
-      if (ms % updateEveryMs == 0) a.update(), a.poll();
-      net.advance(1);
-      ms++;
-    };
-    for (let i = 0; i < 500; i++) {
-      if (i % 16 == 0) b.update(), b.poll();
-      step();
-    }
-    assert.equal(toB.state, "connected");
-    toB.disconnect();
-    const restarted = new Host(net.socket("b"), { now: net.now, random: fill(0x01) });
-    restarted.connect("a");
-    const start = ms;
-    let connectedAfter = -1;
-    while (connectedAfter < 0 && ms - start < 5000) {
-      if ((ms - start) % 16 == 0) {
-        restarted.update();
-        for (let event; (event = restarted.poll());) if (event.type == "connect") connectedAfter = ms - start;
+Deno.test("two Hosts that connect to each other at once, one leaving at its connect: a late HELLO makes no ghost that times out", () => {
+  // The Host of the larger nonce keeps its own connect(); its game leaves at the "connect". A late copy of the other's
+  // HELLO (60 ms of jitter) must not replace the connection while its goodbyes go: a connection made of that HELLO has
+  // keys the other side does not, and both timed out (35 runs of 600 when keeps() took an ended connection for one not
+  // heard from; a review of that change, 2026-12-05, which was taken back).
+  const timeouts: string[] = [];
+  for (let seed = 1; seed <= 200; seed++) {
+    const net = memoryNet({ latencyMs: 20, jitterMs: 60, seed });
+    const a = new Host(net.socket("a"), { now: net.now, random: seededBytes(seed), timeout: 3000 });
+    const b = new Host(net.socket("b"), { now: net.now, random: seededBytes(seed + 1000), timeout: 3000 });
+    const mine = new Map<Host, Peer>();
+    let left = false;
+    for (let tick = 0; tick < 300; tick++) {
+      if (tick === 0) mine.set(a, a.connect("b"));
+      if (tick === seed % 7) mine.set(b, b.connect("a"));
+      for (const [name, host] of [["a", a], ["b", b]] as const) {
+        host.update();
+        for (let event; (event = host.poll());) {
+          if (event.type === "connect" && !left && event.peer === mine.get(host)) left = true, event.peer.disconnect();
+          if (event.type === "disconnect" && event.reason === "timeout") timeouts.push(`seed ${seed}: ${name}`);
+        }
       }
-      step();
+      net.advance(16);
     }
-    assert.ok(
-      connectedAfter >= 0 && connectedAfter < 100,
-      `a updating every ${updateEveryMs} ms: ${connectedAfter} ms`,
-    );
   }
+  assert.deepEqual(timeouts, []);
 });
 
 Deno.test("two Hosts that connect to each other at once over a jittery link both keep one working connection", () => {

@@ -395,8 +395,8 @@ const MUTANTS: Mutant[] = [
     edits: [['this.state == "disconnected" && !this.#closingSends ? 0', 'this.state == "disconnected" ? 0']],
   },
   {
-    name: "keeps() reads an ended connection (last heard at Infinity) as heard just now",
-    edits: [["Math.abs(now - this.#lastReceivedAt) < KEEPALIVE_MS", "now - this.#lastReceivedAt < KEEPALIVE_MS"]],
+    name: "keeps() drops an ended connection (its last hearing at Infinity read as long ago)",
+    edits: [["now - this.#lastReceivedAt < KEEPALIVE_MS", "Math.abs(now - this.#lastReceivedAt) < KEEPALIVE_MS"]],
   },
   {
     name: "three blind CLOSING packets, as before #18",
@@ -1866,18 +1866,18 @@ const MUTANTS: Mutant[] = [
   {
     name: "a connection kept against a HELLO of a smaller nonce only while connecting",
     edits: [[
-      '(this.state == "connecting" ||\n        this.#sendKey?.[0] == this.nonce && Math.abs(now - this.#lastReceivedAt) < KEEPALIVE_MS)',
+      '(this.state == "connecting" || this.#sendKey?.[0] == this.nonce && now - this.#lastReceivedAt < KEEPALIVE_MS)',
       '(this.state == "connecting")',
     ]],
   },
   {
     name: "a connection made by a HELLO kept against a restarted peer's HELLO of a smaller nonce",
-    edits: [["this.#sendKey?.[0] == this.nonce && Math.abs(now", "Math.abs(now"]],
+    edits: [["this.#sendKey?.[0] == this.nonce && now", "now"]],
   },
   {
     name: "a connection kept against a HELLO of a smaller nonce in any state",
     edits: [[
-      '(this.state == "connecting" ||\n        this.#sendKey?.[0] == this.nonce && Math.abs(now - this.#lastReceivedAt) < KEEPALIVE_MS)',
+      '(this.state == "connecting" || this.#sendKey?.[0] == this.nonce && now - this.#lastReceivedAt < KEEPALIVE_MS)',
       "(true)",
     ]],
   },
