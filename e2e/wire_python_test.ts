@@ -220,10 +220,12 @@ Deno.test({
   async fn() {
     const run = await session(["--wrap", "--count", "20"]);
     const result = checkSession(run, 20);
-    // Its messages went after the wrap, in packets tagged a lap on; the Host took most of the 65,600 before them
-    // (loopback may drop a few of a burst of 64: a full socket buffer).
+    // Its messages went after the wrap, in packets tagged a lap on; the Host took more than half of the 65,600 before
+    // them, so it followed the sequence across the wrap, not by one jump. Loopback drops some of each burst of 64 when
+    // the receiver's socket buffer is full, more on a loaded machine: 59,533 taken in one CI run while other tests ran
+    // beside it, under the 60,000 this asked before.
     assert.equal(result.sendLap, 1, JSON.stringify(result));
     const { packetsReceived } = run.served.disconnects[0].stats;
-    assert.ok(packetsReceived > 60_000, `the Host received ${packetsReceived} packets`);
+    assert.ok(packetsReceived > 32_768, `the Host received ${packetsReceived} packets`);
   },
 });
