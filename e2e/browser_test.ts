@@ -51,6 +51,7 @@ Deno.test({
       for (let event; (event = server.poll());) {
         if (event.type === "message" && event.peer.state === "connected") {
           const { mode, big } = event.data as { mode: "reliable"; big?: Uint8Array };
+          if (event.mode !== mode) throw new Error(`a message sent ${mode} arrived as ${event.mode}`);
           event.peer.send(big ? { mode, big } : { mode }, { mode });
         } else if (event.type === "disconnect") serverHeard = event.reason;
       }
@@ -66,6 +67,7 @@ Deno.test({
       assert.deepEqual(errors, []);
       assert.deepEqual(result, {
         echoed: [...MODES].sort(),
+        mislabelled: [],
         bigBytes: 5000,
         address: `ws://127.0.0.1:${http.addr.port}/ws`,
         runtimeGlobals: [],

@@ -43,12 +43,21 @@ export async function exchange(server, client, address, options = {}) {
       // A message may be polled after its peer left (the goodbye came in the same batch): no echo then.
       if (event.type === "message" && event.peer.state === "connected") {
         const { mode, big: bytes } = event.data;
+        // The mode and channel the message was sent in, as the event says: a Host that labelled them wrong echoed all.
+        if (event.mode !== mode || event.channel !== (bytes ? 1 : 0)) {
+          throw new Error(
+            `a message sent ${mode} on channel ${bytes ? 1 : 0} arrived as ${event.mode} on ${event.channel}`,
+          );
+        }
         event.peer.send(bytes ? { mode, big: bytes } : { mode }, { mode });
       } else if (event.type === "disconnect") serverHeard = event.reason;
     }
     for (let event; (event = client.poll());) {
       clientEvents.push(event.type);
       if (event.type === "message") {
+        if (event.mode !== event.data.mode) {
+          throw new Error(`an echo sent ${event.data.mode} arrived as ${event.mode}`);
+        }
         echoed.add(event.data.mode);
         if (event.data.big) {
           const bytes = event.data.big;

@@ -47,6 +47,18 @@ Deno.test("examples/udp_game.ts: two players see each other move and hear each o
       assert.match(served, new RegExp(`^p\\d says "hello, ${name} here"$`, "m"), served);
     }
     assert.equal(served.match(/^p\d left \(closed\)$/gm)?.length, 2, served);
+    // Each sees the other, by the id the server gave it, and sees it move: the x drawn grows along the way.
+    const idOf = (name: string) => served.match(new RegExp(`^(p\\d) says "hello, ${name} here"$`, "m"))![1];
+    for (const [name, other, { output }] of [["ann", "bob", ann], ["bob", "ann", bob]] as const) {
+      const seen = [...output.matchAll(new RegExp(`^${name} at \\d+; sees (p\\d) at (\\d+\\.\\d)$`, "gm"))];
+      assert.ok(seen.length >= 2 && seen.every(([, id]) => id === idOf(other)), `${name} sees ${other}:\n${output}`);
+      const xs = seen.map(([, , x]) => Number(x));
+      // Never back, and 2 px a frame for seconds: far along (a last line may find it stopped, as it leaves).
+      assert.ok(
+        xs.every((x, i) => i === 0 || x >= xs[i - 1]) && xs.at(-1)! - xs[0] > 100,
+        `${name} sees ${other} move: ${xs}`,
+      );
+    }
   }
   try {
     await printed("that it is on", /^server on /gm, 1, 30_000);

@@ -17,6 +17,7 @@ const socket = webSocket(new WebSocket(`ws://${location.host}/ws`));
 const host = new Host(socket);
 const peer = host.connect(socket.address);
 const echoed = new Set();
+const mislabelled = [];
 const big = new Uint8Array(5000).map((_, i) => i * 7);
 let bigBytes = 0;
 let sent = false;
@@ -24,6 +25,7 @@ const timer = setInterval(async () => {
   host.update();
   for (let event; (event = host.poll());) {
     if (event.type !== "message") continue;
+    if (event.mode !== event.data.mode) mislabelled.push(`${event.data.mode} as ${event.mode}`);
     echoed.add(event.data.mode);
     if (event.data.big?.every((byte, i) => byte === big[i])) bigBytes = event.data.big.length;
   }
@@ -39,6 +41,7 @@ const timer = setInterval(async () => {
   host.close();
   globalThis.result = {
     echoed: [...echoed].sort(),
+    mislabelled,
     bigBytes,
     address: socket.address,
     runtimeGlobals,
