@@ -86,25 +86,6 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "arena: a WebSocket that never does jamnet's handshake is closed after handshakeWaitMs",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    // Before, it stayed open for good, however many one address opened (a review, 2026-12-03).
-    const arena = await startArena({ port: 0, log: () => {}, handshakeWaitMs: 300 });
-    try {
-      const silent = new WebSocket(`${arena.url.replace("http", "ws")}lobby`);
-      let closed = false;
-      silent.addEventListener("close", () => closed = true);
-      await until("the silent WebSocket to open", () => silent.readyState === WebSocket.OPEN || undefined);
-      await until("the silent WebSocket to be closed", () => closed || undefined);
-    } finally {
-      await arena.close();
-    }
-  },
-});
-
 /** A player's side by hand, jamnet's Host on a WebSocket that is already open, updated every 16 ms. */
 function playOver(ws: WebSocket): { peer: Peer; close(): void } {
   const socket = webSocket(ws);
@@ -123,6 +104,52 @@ async function opened(url: string): Promise<WebSocket> {
   await until(`${url} to open`, () => ws.readyState === WebSocket.OPEN || undefined);
   return ws;
 }
+
+Deno.test({
+  name:
+    "arena: a WebSocket that never does jamnet's handshake is closed after handshakeWaitMs, at /lobby and /play; one that did stays",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Before, it stayed open for good, however many one address opened (a review, 2026-12-03).
+    const arena = await startArena({ port: 0, log: () => {}, handshakeWaitMs: 300 });
+    const base = arena.url.replace("http", "ws");
+    // A lobby client and a player that do the handshake: each must outlive handshakeWaitMs.
+    const lobby = new ArenaLobby(webSocket(new WebSocket(`${base}lobby`)));
+    const tickets: string[] = [];
+    let player: { peer: Peer; close(): void } | undefined;
+    try {
+      const { ticket } = await lobby.enter("silence", 16);
+      player = playOver(await opened(`${base}play?ticket=${ticket}&name=ann`));
+      const peer = player.peer;
+      await until("ann seated", () => arena.host.peers[0] && arena.rooms.seat(arena.host.peers[0]));
+      // A second lobby client, whose ticket's WebSocket at /play stays silent.
+      const other = new ArenaLobby(webSocket(new WebSocket(`${base}lobby`)));
+      try {
+        tickets.push((await other.enter("silence", 16)).ticket);
+        const started = performance.now();
+        for (const url of [`${base}lobby`, `${base}play?ticket=${tickets[0]}&name=bob`]) {
+          const silent = await opened(url);
+          let closed = false;
+          silent.addEventListener("close", () => closed = true);
+          await until(`the silent WebSocket at ${url} to be closed`, () => closed || undefined);
+        }
+        // Past twice handshakeWaitMs: those that did the handshake are connected still, ann seated.
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + 700 - performance.now())));
+        assert.equal(lobby.client.peer.state, "connected");
+        assert.equal(other.client.peer.state, "connected");
+        assert.equal(peer.state, "connected");
+        assert.equal([...arena.rooms][0].members.size, 1);
+      } finally {
+        other.close();
+      }
+    } finally {
+      player?.close();
+      lobby.close();
+      await arena.close();
+    }
+  },
+});
 
 Deno.test({
   name: "arena: what is no list of [sequence, keys, ms] commands moves no one, throws nothing, and is logged once",
@@ -184,7 +211,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const arena = await startArena({ port: 0, log: () => {} });
+    const lines: string[] = [];
+    const arena = await startArena({ port: 0, log: (line) => lines.push(line) });
     const base = arena.url.replace("http", "ws");
     const [bob, ann] = [0, 1].map(() => new ArenaLobby(webSocket(new WebSocket(`${base}lobby`))));
     let player: { peer: Peer; close(): void } | undefined;
@@ -214,6 +242,8 @@ Deno.test({
       const { peer } = player;
       await until("ann's game connection to end", () => peer.state === "disconnected" || undefined);
       assert.deepEqual([...arena.rooms], []);
+      // Not seated for a tick either: dismissed at once, she would have been in the world, and in the log.
+      assert.deepEqual(lines.filter((line) => line.startsWith('"ann"')), [], lines.join("\n"));
     } finally {
       player?.close();
       bob.close();

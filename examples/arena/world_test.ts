@@ -34,6 +34,12 @@ Deno.test("arena: move goes SPEED_PX_PER_S in a straight line and on a diagonal 
   for (const keys of [UP | LEFT, UP | RIGHT, DOWN | LEFT, DOWN | RIGHT]) {
     const to = move(from, keys, 50);
     assert.ok(near(Math.hypot(to.x - from.x, to.y - from.y), step), `keys ${keys}`);
+    // Along the diagonal the keys name, half of each axis: not the full step along one of them.
+    const [sx, sy] = [keys & RIGHT ? 1 : -1, keys & DOWN ? 1 : -1];
+    assert.ok(
+      near(to.x - from.x, sx * step * Math.SQRT1_2) && near(to.y - from.y, sy * step * Math.SQRT1_2),
+      `keys ${keys}: ${to.x}, ${to.y}`,
+    );
   }
   // Opposite keys cancel; a hidden tab's long frame moves no further than MAX_COMMAND_MS.
   assert.deepEqual(move(from, LEFT | RIGHT, 50), from);

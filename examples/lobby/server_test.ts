@@ -92,17 +92,33 @@ Deno.test("lobby example: each player hears the other's hello, the last line aft
   }
 });
 
-Deno.test("lobby server: a WebSocket that never does jamnet's handshake is closed after handshakeWaitMs", async () => {
+Deno.test("lobby server: a WebSocket that never does jamnet's handshake is closed after handshakeWaitMs, one that did stays", async () => {
   // Before, it stayed open for good, however many one address opened (a review, 2026-12-03).
   const server = await startLobbyServer({ port: 0, tickMs: 5, handshakeWaitMs: 300 });
+  // A player that does the handshake, opened with the silent one: it must outlive handshakeWaitMs.
+  const ws = webSocket(new WebSocket(server.webSocketUrl));
+  const host = new Host(ws);
+  const player = host.connect(ws.address);
+  const pump = setInterval(() => {
+    host.update();
+    while (host.poll());
+  }, 5);
   try {
+    const opened = performance.now();
     const silent = new WebSocket(server.webSocketUrl);
     const closed = new Promise((resolve) => silent.addEventListener("close", resolve));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const gaveUp = new Promise((resolve) => timer = setTimeout(() => resolve("still open"), DEADLINE_MS));
     assert.notEqual(await Promise.race([closed, gaveUp]), "still open");
     clearTimeout(timer);
+    assert.ok(performance.now() - opened >= 250, `closed after ${performance.now() - opened} ms, not 300`);
+    // Twice handshakeWaitMs after both opened, the player that did the handshake is connected still.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, opened + 600 - performance.now())));
+    assert.equal(player.state, "connected");
+    assert.equal(server.lobby.clients, 1);
   } finally {
+    clearInterval(pump);
+    host.close();
     await server.close();
   }
 });

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { type BufferedWebSocket, StalledWatch, upgradeOr400 } from "./stalled.ts";
 
-/** A server end of a WebSocket whose remote reads nothing: what is sent stays in bufferedAmount. */
+/**
+ * A server end of a WebSocket whose remote reads nothing: what is sent stays in bufferedAmount. Its "close" event comes
+ * later, as a real WebSocket's does, not inside close().
+ */
 function unreadSocket() {
   const listeners: (() => void)[] = [];
   const socket = {
@@ -9,24 +12,29 @@ function unreadSocket() {
     closes: 0,
     close() {
       socket.closes++;
-      for (const listener of listeners) listener();
+      setTimeout(() => listeners.forEach((listener) => listener()), 0);
     },
     addEventListener: (_type: "close", listener: () => void) => void listeners.push(listener),
   };
   return socket satisfies BufferedWebSocket;
 }
 
-Deno.test("StalledWatch closes only the WebSockets with more than its limit unread, once, and forgets closed ones", () => {
+Deno.test("StalledWatch closes only the WebSockets with more than its limit unread, once, and forgets closed ones", async () => {
   const watch = new StalledWatch(1000);
   const [slow, fine, gone] = [unreadSocket(), unreadSocket(), unreadSocket()];
   for (const socket of [slow, fine, gone]) watch.add(socket);
   gone.close();
+  await new Promise((resolve) => setTimeout(resolve, 1));
   assert.equal(watch.size, 2);
   slow.bufferedAmount = 1001;
   fine.bufferedAmount = 1000;
   assert.equal(watch.sweep(), 1);
   assert.deepEqual([slow.closes, fine.closes], [1, 0]);
+  // Before its close event arrives: a sweep must not close it again.
   assert.equal(watch.sweep(), 0, "a socket is closed once");
+  assert.deepEqual([slow.closes, fine.closes], [1, 0]);
+  assert.equal(watch.size, 1);
+  await new Promise((resolve) => setTimeout(resolve, 1));
   assert.equal(watch.size, 1);
 });
 
