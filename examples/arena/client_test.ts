@@ -9,9 +9,10 @@ import { ArenaClient } from "./client.js";
 import { RIGHT, SPEED_PX_PER_S } from "./game.js";
 
 Deno.test("arena: your own player is drawn a step a display frame, never still nor two steps, never back on release", () => {
-  // Released at seven timer ticks in a row: the last display frame before the release falls at another point of the
-  // tick each time. At 2000 ms alone it fell on the tick, where a drawing that runs ahead of the prediction is on it.
-  for (let releaseAt = 2000; releaseAt <= 2096; releaseAt += 16) drawAndRelease(releaseAt);
+  // Released at 25 timer ticks in a row: the last display frame before the release falls 1 to 17 ms before it, every
+  // offset a display frame has. At 2000 ms alone it fell on the tick, where a drawing that runs ahead of the prediction
+  // is on it.
+  for (let releaseAt = 2000; releaseAt <= 2000 + 24 * 16; releaseAt += 16) drawAndRelease(releaseAt);
 });
 
 /** Holds RIGHT from 1000 ms to `releaseAt`, and checks each display frame's step. */
