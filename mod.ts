@@ -999,10 +999,10 @@ function write(value: unknown, depth: number): void {
  * neither. Arrays and maps have no 8-bit form: their `type8` is one below their
  * 16-bit type, 0xdb or 0xdd.
  */
-function putLength(length: number, type8: number, fixType?: number, fixLimit = 0): void {
+function putLength(length: number, type8: number, fixType?: number, fixLimit?: number): void {
   // The 8, 16 or 32-bit form: log 0, 1 or 2 past type8, in 1 << log bytes, as write's integers.
   const log = type8 < 0xdb && length < 256 ? 0 : length < 65536 ? 1 : 2;
-  if (length < fixLimit) put(length | fixType!);
+  if (length < fixLimit!) put(length | fixType!); // no fixLimit (bin, ext): below undefined is false, as below 0
   else put(log + type8, length, 1 << log);
 }
 
@@ -1291,8 +1291,8 @@ const sequenceAhead = (a: number, b: number): number => (a - b) << 16 >> 16;
  * of its buffer (a view 3 bytes into one of four words saved a byte, and broke a game's socket that sent
  * `new Uint8Array(data.buffer, 0, data.length)`: a review, 2026-12-05).
  */
-const writeHandshake = (kind: number, first: number, second: number, third = 0): Uint8Array =>
-  new Uint8Array([kind, ...uint32s(first, second, third)]);
+const writeHandshake = (kind: number, first: number, second: number, third?: number): Uint8Array =>
+  new Uint8Array([kind, ...uint32s(first, second, third!)]); // no third: 0 (setUint32 writes undefined, NaN, as 0)
 
 /**
  * The keys of a connection's tags, one each way: the handshake's nonce and
@@ -1790,7 +1790,7 @@ class Stream {
   /** Holds a piece; returns the messages it completes, in the order to deliver them. */
   #hold(piece: Frame): Delivered[] {
     const messages: Delivered[] = [];
-    const unordered = this.#mode >= UNORDERED; // unordered and state: the modes here past reliable
+    const unordered = this.#mode; // nonzero for unordered and state: the modes here past reliable (0)
     const held = this.held;
     const payload = piece.payload;
     let message: Delivered | undefined;
@@ -1995,8 +1995,8 @@ class Connection implements Peer {
   #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
   /** Bytes of the states rebuilt since the last update (see #deliver). */
   #rebuiltBytes = 0;
-  /** The sent-packet ring: packet s in slot s & (SENT_PACKET_SLOTS - 1) until acked (then undefined) or written over. */
-  #sent: (SentPacket | undefined)[] = [];
+  /** The sent-packet ring: packet s in slot s & (SENT_PACKET_SLOTS - 1) until acked (then null) or written over. */
+  #sent: (SentPacket | null | undefined)[] = [];
   /** Bytes of the pieces queued and not let go, each with HELD_PIECE_BYTES: see HostOptions.maxQueuedBytes. */
   #queuedBytes = 0;
   /**
@@ -2048,7 +2048,7 @@ class Connection implements Peer {
       // two words swapped; it is taken a lap before the first, as #remoteLatest starts at 0xffff, as if packet 65535
       // had arrived (see receive).
       this.#sendKey = [cookie, this.nonce];
-      this.#receiveKey = [this.nonce, cookie - 1];
+      this.#receiveKey = [nonce, cookie - 1];
       this.#connected();
     }
   }
@@ -2653,7 +2653,7 @@ class Connection implements Peer {
    * link ended as "timeout" on the other side).
    */
   mustAck(): boolean {
-    return this.#ackPending > (this.state == "disconnected" && !this.#closingSends ? 0 : ACK_EVERY_PACKETS);
+    return this.#ackPending > (this.finished() ? 0 : ACK_EVERY_PACKETS);
   }
 
   /**
@@ -2679,7 +2679,7 @@ class Connection implements Peer {
       // An acked packet's slot is let go. The congestion window: grown by an ack, cut by a loss of a packet sent since
       // the last cut.
       if (acked) {
-        this.#sent[slot] = undefined;
+        this.#sent[slot] = null;
         if (2 * this.#packetsInFlight >= this.#window) {
           this.#window = Math.min(
             MAX_WINDOW_PACKETS,

@@ -392,7 +392,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "an ack goes at once while this side says goodbye (it can take the first goodbye's sequence)",
-    edits: [['this.state == "disconnected" && !this.#closingSends ? 0', 'this.state == "disconnected" ? 0']],
+    edits: [["this.#ackPending > (this.finished() ? 0", 'this.#ackPending > (this.state == "disconnected" ? 0']],
   },
   {
     name: "keeps() drops an ended connection (its last hearing at Infinity read as long ago)",
@@ -1560,7 +1560,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "unordered messages held in order, as reliable ones: one waits for an earlier one missing",
-    edits: [["const unordered = this.#mode >= UNORDERED;", "const unordered = this.#mode > UNORDERED;"]],
+    edits: [["const unordered = this.#mode;", "const unordered = this.#mode > UNORDERED;"]],
   },
   {
     name: "a whole state of exactly maxMessageBytes dropped",
