@@ -4066,13 +4066,18 @@ export async function bunUdp(
   if (typeof open != "function") throw new TypeError("bunUdp() takes Bun's udpSocket");
   let receive: (data: Uint8Array, from: string) => void = ignore;
   let fail: (error: unknown) => void = ignore;
-  // Datagrams waiting for `drain` when the send buffer was full: [its send, done].
-  const waiting: [() => boolean, (error?: unknown) => void][] = [];
+  // Datagrams waiting for `drain` when the send buffer was full: [its send, done, its failures].
+  // Bun turns IP_RECVERR on (oven-sh/bun#36249): an ICMP "port unreachable" for an earlier datagram fails the next
+  // send once, whoever it is to, so a send that throws is tried once more, and dropped only if it throws again. A
+  // player gone without a goodbye cost the next one a quarter of its packets until it timed out, and a stranger's ghost
+  // peers (handshakes from sockets it then closed) held a player's updates up to a second (reviews, 2026-12-05;
+  // bench/bun_ghosts.mjs).
+  const waiting: [() => boolean, (error?: unknown) => void, number][] = [];
   const flush = () => {
     try {
       while (waiting[0]?.[0]()) waiting.shift()![1]();
     } catch (error) {
-      waiting.shift()![1](error);
+      if (waiting[0][2]++) waiting.shift()![1](error);
       flush(); // the rest: no drain comes for a datagram that was never queued
     }
   };
@@ -4091,7 +4096,7 @@ export async function bunUdp(
         // Thrown, it reaches `done` all the same: udpSocket's send catches it.
         if (waiting.length >= MAX_WAITING_DATAGRAMS) throw new Error(`Cannot send to ${to}: the send buffer is full`);
         const copy = data.slice();
-        if (waiting.push([() => udp.send(copy, port, hostname), done]) == 1) flush();
+        if (waiting.push([() => udp.send(copy, port, hostname), done, 0]) == 1) flush();
       },
       listen(onData, onFault) {
         fail = onFault;
