@@ -4071,7 +4071,9 @@ export async function bunUdp(
   // send once, whoever it is to, so a send that throws is tried once more, and dropped only if it throws again. A
   // player gone without a goodbye cost the next one a quarter of its packets until it timed out, and a stranger's ghost
   // peers (handshakes from sockets it then closed) held a player's updates up to a second (reviews, 2026-12-05;
-  // bench/bun_ghosts.mjs).
+  // bench/bun_ghosts.mjs). One retry is enough: the kernel keeps one pending error, not a count. The failures are not
+  // reset by a send the full buffer turned away, so a datagram met by two bounces with a drain between goes as one
+  // that failed twice (a review: rare, and a reset would cost bytes).
   const waiting: [() => boolean, (error?: unknown) => void, number][] = [];
   const flush = () => {
     try {
