@@ -573,15 +573,16 @@ Deno.test("bunUdp: a send that fails once is tried again (Bun's ICMP for an earl
   // keepalives to them bounce, and each bounce cost the next player a datagram (bench/bun_ghosts.mjs: 63 ghosts held a
   // player's updates up to a second).
   let bounced = 0;
+  let full = false;
   const tries: number[] = [];
-  const { socket } = await fakeBunUdp((data) => {
+  const { socket, drain } = await fakeBunUdp((data) => {
     tries.push(data[0]);
     if (data[0] == 9) throw new Error("the runtime refused this one"); // every time
     if (bounced) {
       bounced = 0;
       throw new Error("ECONNREFUSED"); // once, for what an earlier datagram met
     }
-    return true;
+    return !full;
   });
   const errors: SocketEvent[] = [];
   socket.listen(() => {}, (event) => errors.push(event));
@@ -594,6 +595,16 @@ Deno.test("bunUdp: a send that fails once is tried again (Bun's ICMP for an earl
   assert.deepEqual(errors.map((event) => event.type == "error" && (event.error as Error).message), [
     "the runtime refused this one",
   ]);
+  // The same while datagrams wait for `drain`: the one a bounce fails is tried again there, and the rest go after it.
+  tries.length = 0;
+  full = true;
+  socket.send(Uint8Array.of(4), "127.0.0.1:5000"); // the buffer is full: it waits
+  socket.send(Uint8Array.of(5), "127.0.0.1:5000");
+  full = false;
+  bounced = 1;
+  drain();
+  assert.deepEqual(tries, [4, 4, 4, 5]);
+  assert.equal(errors.length, 1);
 });
 
 Deno.test("bunUdp (as denoUdp and nodeUdp): a send after close() never reaches the runtime; a fault says it is closed", async () => {
