@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Host, type Peer, webSocket } from "../../mod.ts";
+import { STALLED_BYTES } from "../lobby/stalled.ts";
 import { MAX_COMMAND_MS, RIGHT, SPEED_PX_PER_S } from "./game.js";
 import { ArenaLobby } from "./lobby.js";
 import { startArena } from "./server.ts";
@@ -426,6 +427,93 @@ Deno.test({
     } finally {
       player?.close();
       lobby.close();
+      await arena.close();
+    }
+  },
+});
+
+/**
+ * Until disposed, the server's end of a WebSocket whose request has `unread` in its query says what a remote that
+ * stopped reading makes Deno's say, once `stall()` is called: more than STALLED_BYTES wait unread (`bufferedAmount`).
+ * A real stall is out of a test's reach here: a loopback connection's kernel buffers take about 4 MB before
+ * `bufferedAmount` grows at all, and 4 MiB more must wait in it, where the arena sends a player a few KB of states a
+ * second and a lobby client 600 KB a second at most (8 packets of 1,200 bytes an update, an update every 16 ms):
+ * minutes at /play, some 14 s at /lobby. The lobby's server_test stalls a remote for real, with relays at options the
+ * arena does not take. Here the rest is real: the arena's watch and sweep, the close, and the peers that end.
+ */
+function unreadOnStall(): { stall(): void } & Disposable {
+  const upgrade = Deno.upgradeWebSocket;
+  const buffered = Object.getOwnPropertyDescriptor(WebSocket.prototype, "bufferedAmount")!.get!;
+  let stalled = false;
+  const stub: typeof Deno.upgradeWebSocket = (request, options) => {
+    const upgraded = upgrade(request, options);
+    if (new URL(request.url).searchParams.has("unread")) {
+      Object.defineProperty(upgraded.socket, "bufferedAmount", {
+        get: () => stalled ? STALLED_BYTES + 1 : buffered.call(upgraded.socket),
+      });
+    }
+    return upgraded;
+  };
+  Object.assign(Deno, { upgradeWebSocket: stub });
+  return {
+    stall: () => void (stalled = true),
+    [Symbol.dispose]: () => void Object.assign(Deno, { upgradeWebSocket: upgrade }),
+  };
+}
+
+Deno.test({
+  name:
+    "arena: a WebSocket with more than 4 MiB unread is closed, at /lobby and at /play, and its peer ends; the players beside it play on",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Before StalledWatch a player that stopped reading, its keepalives still arriving, grew a server by 9 MiB in 16 s
+    // (a review, 2026-11-30).
+    using unread = unreadOnStall();
+    const arena = await startArena({ port: 0, log: () => {} });
+    const base = arena.url.replace("http", "ws");
+    // ann plays and reads all; bob's lobby connection stalls; carol's lobby connection reads, her game's stalls.
+    const [ann, bob, carol] = [`${base}lobby`, `${base}lobby?unread`, `${base}lobby`].map((url) =>
+      new ArenaLobby(webSocket(new WebSocket(url)))
+    );
+    const players: { peer: Peer; close(): void }[] = [];
+    try {
+      const tickets = [];
+      for (const lobby of [ann, bob, carol]) tickets.push((await lobby.enter("stall", 16)).ticket);
+      const annPlays = playOver(await opened(`${base}play?ticket=${tickets[0]}&name=ann`));
+      players.push(annPlays);
+      const carolPlays = playOver(await opened(`${base}play?ticket=${tickets[2]}&name=carol&unread`));
+      players.push(carolPlays);
+      const room = await until("ann and carol playing", () => {
+        const room = [...arena.rooms][0];
+        const playing = [annPlays, carolPlays].every(({ peer }) => peer.state === "connected");
+        return playing && room?.members.size === 2 ? room : undefined;
+      });
+      assert.equal(arena.lobby.clients, 3);
+
+      unread.stall();
+      await until(
+        "bob's lobby connection (/lobby) to end",
+        () => bob.client.peer.state === "disconnected" || undefined,
+      );
+      await until(
+        "carol's game connection (/play) to end",
+        () => carolPlays.peer.state === "disconnected" || undefined,
+      );
+      // The server's peers ended too: the lobby has let bob go, the room carol. A few sweeps on, ann plays still.
+      await until(
+        "the server to let bob and carol go",
+        () => arena.lobby.clients === 2 && room.members.size === 1 || undefined,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.deepEqual([...room.members.values()].map((player) => player.name), ["ann"]);
+      assert.deepEqual(
+        [ann.client.peer.state, carol.client.peer.state, annPlays.peer.state],
+        ["connected", "connected", "connected"],
+      );
+    } finally {
+      for (const player of players) player.close();
+      for (const lobby of [ann, bob, carol]) lobby.close();
       await arena.close();
     }
   },
