@@ -48,6 +48,11 @@ export interface ArenaOptions extends RoomsOptions {
    * disconnects a new one (see `LobbyOptions.maxClientsPerAddress`). Bots connect from this machine and count.
    */
   maxClientsPerAddress?: number;
+  /**
+   * WebSockets of one IP address, lobby and game, that ended with bytes unread and that Deno may still hold (default
+   * 4, see examples/lobby/stalled.ts): past it, a new WebSocket from there gets a 429.
+   */
+  maxHeldPerAddress?: number;
 }
 
 /** A running arena. */
@@ -138,7 +143,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   const sockets = webSocketServer();
   const host = new Host(sockets, { maxPeers });
   /** Every WebSocket accepted, lobby and game: one whose remote stops reading is closed (see stalled.ts). */
-  const stalled = new StalledWatch();
+  const stalled = new StalledWatch(undefined, options.maxHeldPerAddress);
   /** Who connected with which ticket, by the address their WebSocket was accepted at, until the Host says "connect". */
   const joining = new Map<string, { ticket: string; name: string }>();
   const handshakeWaitMs = options.handshakeWaitMs ?? 10_000;
@@ -148,15 +153,18 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
     { hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 8080, onListen: resolve },
     async (request, info) => {
       const url = new URL(request.url);
-      const address = `${info.remoteAddr.hostname}:${info.remoteAddr.port}`; // read before an upgrade closes it
+      const { hostname: ip, port: remotePort } = info.remoteAddr; // read before an upgrade closes the request
+      const address = `${ip}:${remotePort}`;
       const upgrade = request.headers.get("upgrade")?.toLowerCase() === "websocket";
+      const held = () => new Response("Too many of this address's WebSockets are held unread", { status: 429 });
       if (url.pathname === "/lobby") {
         // The room directory: a LobbyClient's WebSocket, upgraded into the lobby's Host.
         if (!upgrade) return new Response("/lobby takes a WebSocket: the lobby's protocol", { status: 426 });
+        if (!stalled.admits(ip)) return held();
         const upgraded = upgradeOr400(request);
         if (upgraded instanceof Response) return upgraded;
         const { socket, response } = upgraded;
-        stalled.add(socket);
+        stalled.add(socket, ip);
         lobbySockets.accept(socket, address);
         closeIfSilent(socket, lobbyHost, address, handshakeWaitMs);
         return response;
@@ -177,12 +185,13 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
           return new Response("This ticket is already playing: one player per ticket", { status: 409 });
         }
         if (!upgrade) return new Response("/play takes a WebSocket", { status: 426 });
+        if (!stalled.admits(ip)) return held();
         const upgraded = upgradeOr400(request);
         if (upgraded instanceof Response) return upgraded;
         const { socket, response } = upgraded;
         joining.set(address, { ticket, name });
         socket.addEventListener("close", () => joining.delete(address)); // gone before its handshake finished
-        stalled.add(socket);
+        stalled.add(socket, ip);
         sockets.accept(socket, address);
         closeIfSilent(socket, host, address, handshakeWaitMs);
         return response;

@@ -27,6 +27,11 @@ export interface LobbyServerOptions extends LobbyOptions {
   tickMs?: number;
   /** ms a WebSocket has to finish jamnet's handshake before it is closed (default 10,000, a connect()'s timeout). */
   handshakeWaitMs?: number;
+  /**
+   * WebSockets of one IP address that ended with bytes unread and that Deno may still hold (default 4, see
+   * stalled.ts): past it, a new WebSocket from there gets a 429.
+   */
+  maxHeldPerAddress?: number;
 }
 
 /** A running lobby server: where players connect, and how to stop it. */
@@ -56,24 +61,30 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
     hostOptions = {},
     tickMs = 16,
     handshakeWaitMs = 10_000,
+    maxHeldPerAddress,
     ...lobbyOptions
   } = options;
   const udp = await udpSocket(port, hostname);
   const sockets = webSocketServer();
-  /** One whose remote stops reading is closed, once a second (see stalled.ts). */
-  const stalled = new StalledWatch();
-  const sweeper = setInterval(() => stalled.sweep(), 1000);
+  /** One whose remote stops reading is closed, checked every tick (see stalled.ts). */
+  const stalled = new StalledWatch(undefined, maxHeldPerAddress);
+  const sweeper = setInterval(() => stalled.sweep(), tickMs);
   // Deno.serve is listening when it returns; onListen is silenced, the lobby prints its own line.
   const http = Deno.serve({ hostname, port, onListen: () => {} }, (request, info) => {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("A jamnet lobby: connect with a WebSocket, or over UDP on this port.\n", { status: 426 });
     }
     // The address is read before the upgrade, which closes the request.
-    const address = `${info.remoteAddr.hostname}:${info.remoteAddr.port}`;
+    const { hostname: ip, port: remotePort } = info.remoteAddr;
+    const address = `${ip}:${remotePort}`;
+    // One whose WebSockets stopped reading and are held still (see stalled.ts) gets no more.
+    if (!stalled.admits(ip)) {
+      return new Response("Too many of this address's WebSockets are held unread\n", { status: 429 });
+    }
     const upgraded = upgradeOr400(request);
     if (upgraded instanceof Response) return upgraded;
     const { socket, response } = upgraded;
-    stalled.add(socket);
+    stalled.add(socket, ip);
     sockets.accept(socket, address);
     closeIfSilent(socket, hosts[1], address, handshakeWaitMs);
     return response;

@@ -196,6 +196,69 @@ Deno.test("lobby server: a WebSocket player that stopped reading is closed once 
   }
 });
 
+Deno.test("lobby server: a stalled WebSocket it closed counts against its address, refused a new one with a 429, until it goes away", async () => {
+  // Deno keeps what waited on a WebSocket the server closed, and its connection, until the remote reads or goes away:
+  // one address that joined, stopped reading, was closed and began again had 30 connections held, 345 MiB, in the
+  // server at its defaults, and more came (a helper, 2026-12-05).
+  const server = await startLobbyServer({
+    port: 0,
+    tickMs: 5,
+    hostOptions: { packetsPerUpdate: 1024 },
+    maxRelayBytesPerSecond: 1 << 30,
+    maxHeldPerAddress: 1,
+  });
+  const unread = await pausableWebSocket(server.webSocketUrl);
+  const sockets = [webSocket(new WebSocket(server.webSocketUrl)), webSocket(unread)];
+  const hosts = sockets.map((socket) => new Host(socket, { packetsPerUpdate: 1024, timeout: 60_000 }));
+  const [ann, cal] = hosts.map((host, i) => new LobbyClient(host.connect(sockets[i].address)));
+  const pump = setInterval(() => {
+    for (const [i, host] of hosts.entries()) {
+      host.update();
+      for (let event; (event = host.poll());) [ann, cal][i].handle(event);
+    }
+  }, 5);
+  // A request that says it is a WebSocket upgrade: a 429 while 127.0.0.1 is held, else on to Deno's upgrade, which
+  // answers 400 for want of a key.
+  const upgradeStatus = async () => {
+    const response = await fetch(server.webSocketUrl.replace("ws", "http"), { headers: { upgrade: "websocket" } });
+    await response.body?.cancel();
+    return response.status;
+  };
+  try {
+    const { room } = await ann.request({ op: "create", name: "held", maxPlayers: 2 }) as { room: Room };
+    const { you } = await cal.request({ op: "join", room: room.id }) as { you: string };
+    assert.equal(await upgradeStatus(), 400, "127.0.0.1 before cal stalls");
+    unread.pause();
+    // 64 MiB at most: past the limit and the kernels' buffers on loopback, and a bound should cal never be closed.
+    const data = new Uint8Array(256 << 10);
+    const calLeft = () =>
+      ann.notices.some((notice) =>
+        notice.op === "member" && !notice.joined && (notice.member as { id: string }).id === you
+      );
+    for (let sent = 0, deadline = performance.now() + 12_000; !calLeft(); sent++) {
+      assert.ok(performance.now() < deadline, `cal still in the room after ${sent} relays of 256 KiB`);
+      if (sent < 256) ann.peer.send({ op: "relay", data });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // Closed, and held by Deno: cal neither reads nor goes away. A keepalive's time on (1 s), cal's next frame has
+    // brought the server's close event, which says nothing of what Deno holds.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    assert.equal(await upgradeStatus(), 429);
+    assert.equal(ann.peer.state, "connected");
+    // cal goes away: a write fails, Deno frees what waited, and 127.0.0.1 may open WebSockets again.
+    unread.close();
+    for (const deadline = performance.now() + DEADLINE_MS; await upgradeStatus() === 429;) {
+      assert.ok(performance.now() < deadline, "still a 429 after cal went away");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    clearInterval(pump);
+    for (const host of hosts) host.close();
+    await unread.finished;
+    await server.close();
+  }
+});
+
 Deno.test("lobby client with no lobby to reach prints 'no lobby at …' and exits 1 within seconds, no stack trace", async () => {
   // A port just freed: nothing listens there.
   const socket = await udpSocket();

@@ -9,6 +9,32 @@
  * at a game's pace, so 4 MiB waiting means a remote that is not reading.
  * `closeIfSilent` closes one that never does jamnet's handshake.
  *
+ * Closing does not free what waited. Deno (2.9.6) keeps it, and the TCP
+ * connection, until the remote reads it or its connection breaks: Linux keeps
+ * a connection whose remote still answers with a zero window for good, and
+ * Deno has no timeout for it and no way to drop it. So a stranger could join,
+ * stop reading, be closed, and start again: 30 such connections held 11.5 MiB
+ * each in examples/lobby/server.ts at its defaults (345 MiB, 18 s for each 10
+ * of one room's members), none freed after 120 s (a helper, 2026-12-05). Nor
+ * does the `close` event say they are gone: it fires at the remote's next
+ * frame after `close()`, and at once for a remote that half-closes its
+ * connection, with the bytes still held (64 MiB in a trial). Deno's `error`
+ * event after a `close()` does: it comes when a write fails, the connection
+ * gone. So the watch counts, for each address, its WebSockets that ended with
+ * bytes unread (one it closed, or one that ended while its last sweep saw
+ * bytes waiting) until such an `error` event, and `admits(address)` is false
+ * while `maxHeldPerAddress` are counted: the servers answer a new WebSocket
+ * from there with a 429. What one address can make the server keep is then
+ * bounded: its WebSockets open at once (the lobby's `maxClientsPerAddress`)
+ * and `maxHeldPerAddress` more, each the limit and a sweep's worth of sends at
+ * most (so sweep at a game's tick, not once a second: one that ends between
+ * two sweeps with only the last one's sends waiting is not counted). One whose
+ * remote read everything after its close, or ended it with bytes waiting,
+ * stays counted, Deno telling nothing more: rare at a game's pace, and a
+ * restart forgets it. Left to a proxy in front: many addresses (an IPv6
+ * network has 2^64), and plain TCP connections, about 8 KB each, which
+ * `Deno.serve` never closes.
+ *
  * @module
  */
 import type { Host } from "../../mod.ts";
@@ -17,44 +43,90 @@ import type { Host } from "../../mod.ts";
 export interface BufferedWebSocket {
   readonly bufferedAmount: number;
   close(): void;
-  addEventListener(type: "close", listener: () => void): void;
+  addEventListener(type: "close" | "error", listener: () => void): void;
 }
 
 /** What may wait unread on one WebSocket before it is closed (default of {@linkcode StalledWatch}). */
 export const STALLED_BYTES = 4 << 20;
 
-/** The WebSockets a server accepted; `sweep()` closes those with more than `limit` bytes unread. */
+/** WebSockets of one address that ended with bytes unread, held still, past which it gets no new one (default). */
+export const HELD_PER_ADDRESS = 4;
+
+/**
+ * The WebSockets a server accepted; `sweep()` closes those with more than `limit` bytes unread, and `admits(address)`
+ * says whether an address may open another (see the module's doc).
+ */
 export class StalledWatch {
   /** Bytes that may wait unread on one WebSocket. */
   readonly limit: number;
-  #sockets = new Set<BufferedWebSocket>();
+  /** WebSockets of one address that ended with bytes unread and may be held still, past which it is not admitted. */
+  readonly maxHeldPerAddress: number;
+  /** The open WebSockets watched, each with its address and the bytes unread at the last sweep. */
+  #sockets = new Map<BufferedWebSocket, { address: string; unread: number }>();
+  /** By address, how many of its WebSockets ended with bytes unread and have not failed a write since. */
+  #held = new Map<string, number>();
 
-  /** @param limit bytes that may wait unread on one WebSocket */
-  constructor(limit: number = STALLED_BYTES) {
+  /**
+   * @param limit bytes that may wait unread on one WebSocket
+   * @param maxHeldPerAddress WebSockets of one address that may be held after they ended with bytes unread
+   */
+  constructor(limit: number = STALLED_BYTES, maxHeldPerAddress: number = HELD_PER_ADDRESS) {
     this.limit = limit;
+    this.maxHeldPerAddress = maxHeldPerAddress;
   }
 
-  /** Watches `socket` until it closes. */
-  add(socket: BufferedWebSocket): void {
-    this.#sockets.add(socket);
-    socket.addEventListener("close", () => this.#sockets.delete(socket));
+  /** Watches `socket`, from `address` (the remote's IP address, its port aside), until it closes. */
+  add(socket: BufferedWebSocket, address = ""): void {
+    const watched = { address, unread: 0 };
+    this.#sockets.set(socket, watched);
+    socket.addEventListener("close", () => {
+      // Ended by its remote, or closed by its Host, with bytes waiting at the last sweep: Deno may keep them.
+      if (this.#sockets.delete(socket) && watched.unread > 0) this.#hold(socket, address);
+    });
   }
 
   /** Closes every watched WebSocket past the limit (its Host's peer then ends as "closed"); returns how many. */
   sweep(): number {
     let closed = 0;
-    for (const socket of this.#sockets) {
-      if (socket.bufferedAmount <= this.limit) continue;
+    for (const [socket, watched] of this.#sockets) {
+      watched.unread = socket.bufferedAmount;
+      if (watched.unread <= this.limit) continue;
       this.#sockets.delete(socket);
       socket.close();
+      this.#hold(socket, watched.address);
       closed++;
     }
     return closed;
   }
 
+  /** Whether `address` may open another WebSocket: fewer than `maxHeldPerAddress` of its own are held. */
+  admits(address: string): boolean {
+    return (this.#held.get(address) ?? 0) < this.maxHeldPerAddress;
+  }
+
   /** How many WebSockets are watched. */
   get size(): number {
     return this.#sockets.size;
+  }
+
+  /** How many WebSockets, of every address, ended with bytes unread and may be held still. */
+  get held(): number {
+    let held = 0;
+    for (const count of this.#held.values()) held += count;
+    return held;
+  }
+
+  /** Counts `socket` against `address` until its first `error` event: a write failed, its connection is gone. */
+  #hold(socket: BufferedWebSocket, address: string): void {
+    this.#held.set(address, (this.#held.get(address) ?? 0) + 1);
+    let held = true;
+    socket.addEventListener("error", () => {
+      if (!held) return;
+      held = false;
+      const count = this.#held.get(address)! - 1;
+      if (count) this.#held.set(address, count);
+      else this.#held.delete(address);
+    });
   }
 }
 

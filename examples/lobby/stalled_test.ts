@@ -3,18 +3,20 @@ import { type BufferedWebSocket, StalledWatch, upgradeOr400 } from "./stalled.ts
 
 /**
  * A server end of a WebSocket whose remote reads nothing: what is sent stays in bufferedAmount. Its "close" event comes
- * later, as a real WebSocket's does, not inside close().
+ * later, as a real WebSocket's does, not inside close(); `fire("error")` is Deno's word that a write failed.
  */
 function unreadSocket() {
-  const listeners: (() => void)[] = [];
+  const listeners = { close: [] as (() => void)[], error: [] as (() => void)[] };
+  const fire = (type: "close" | "error") => listeners[type].forEach((listener) => listener());
   const socket = {
     bufferedAmount: 0,
     closes: 0,
     close() {
       socket.closes++;
-      setTimeout(() => listeners.forEach((listener) => listener()), 0);
+      setTimeout(() => fire("close"), 0);
     },
-    addEventListener: (_type: "close", listener: () => void) => void listeners.push(listener),
+    addEventListener: (type: "close" | "error", listener: () => void) => void listeners[type].push(listener),
+    fire,
   };
   return socket satisfies BufferedWebSocket;
 }
@@ -36,6 +38,58 @@ Deno.test("StalledWatch closes only the WebSockets with more than its limit unre
   assert.equal(watch.size, 1);
   await new Promise((resolve) => setTimeout(resolve, 1));
   assert.equal(watch.size, 1);
+});
+
+Deno.test("StalledWatch holds a WebSocket it closed against its address until Deno's error event: admits() says no at maxHeldPerAddress", async () => {
+  // Deno keeps what waited on a closed WebSocket, and its connection, until the remote reads or goes away, and its
+  // close event comes at the remote's next frame: counted until then, 30 strangers' connections held 345 MiB, and more
+  // came (a helper, 2026-12-05).
+  const watch = new StalledWatch(1000, 2);
+  const [first, second, other] = [unreadSocket(), unreadSocket(), unreadSocket()];
+  watch.add(first, "203.0.113.7");
+  watch.add(second, "203.0.113.7");
+  watch.add(other, "198.51.100.1");
+  first.bufferedAmount = 1001;
+  assert.equal(watch.sweep(), 1);
+  assert.ok(watch.admits("203.0.113.7"), "one held of 2");
+  second.bufferedAmount = 1001;
+  assert.equal(watch.sweep(), 1);
+  assert.deepEqual([watch.admits("203.0.113.7"), watch.admits("198.51.100.1")], [false, true]);
+  // The close events (at the remotes' next frames) say nothing of what Deno holds.
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.equal(watch.held, 2);
+  assert.ok(!watch.admits("203.0.113.7"));
+  // A write failed: the connection is gone, and what waited with it. Told twice, counted once.
+  first.fire("error");
+  first.fire("error");
+  assert.equal(watch.held, 1);
+  assert.ok(watch.admits("203.0.113.7"));
+  second.fire("error");
+  assert.equal(watch.held, 0);
+  assert.equal(watch.size, 1);
+});
+
+Deno.test("StalledWatch holds a WebSocket that ended by itself while its last sweep saw bytes unread, not one with none", () => {
+  // A remote that half-closes its connection ends its WebSocket at once, Deno's close event and all, and Deno keeps
+  // what waited (64 MiB, measured): uncounted, it was a way around the limit.
+  const watch = new StalledWatch(1000, 1);
+  const [behind, caughtUp, fine] = [unreadSocket(), unreadSocket(), unreadSocket()];
+  for (const socket of [behind, caughtUp, fine]) watch.add(socket, "203.0.113.7");
+  behind.bufferedAmount = 500;
+  caughtUp.bufferedAmount = 500;
+  assert.equal(watch.sweep(), 0);
+  caughtUp.bufferedAmount = 0;
+  watch.sweep();
+  fine.fire("close");
+  caughtUp.fire("close");
+  assert.equal(watch.held, 0);
+  assert.ok(watch.admits("203.0.113.7"));
+  behind.fire("close");
+  assert.equal(watch.held, 1);
+  assert.ok(!watch.admits("203.0.113.7"));
+  assert.equal(watch.size, 0);
+  behind.fire("error");
+  assert.ok(watch.admits("203.0.113.7"));
 });
 
 Deno.test("upgradeOr400: a request that says it is a WebSocket upgrade but is not one gets a 400, not a throw", () => {
