@@ -896,14 +896,14 @@ function putString(value: string): void {
       const byteCount = textEncoder.encodeInto(value, out.subarray(encodedAt)).written;
       outAt = start;
       putLength(byteCount, 0xd9, 0xa0, 32);
-      putBytes(out.subarray(encodedAt, encodedAt + byteCount));
-      return;
+      return putBytes(out.subarray(encodedAt, encodedAt + byteCount));
     }
     out[outAt++] = code;
   }
 }
 
 function write(value: unknown, depth: number): void {
+  if (value == null) return put(0xc0); // undefined and null are nil
   switch (typeof value) {
     // The cases return, so their order is free: strings first (every key of a plain object is one), a bigint beside the number
     // case that hands it a large integer.
@@ -931,8 +931,6 @@ function write(value: unknown, depth: number): void {
     case "boolean":
       return put(0xc2 | +value); // false 0xc2, true 0xc3
     case "object":
-    case "undefined":
-      if (!value) return put(0xc0); // undefined and null are nil
       // The objects that hold no others first, then a level of nesting for an array or a map alone, as unpack counts:
       // counted at every object, a Date or bytes 256 arrays deep, which unpack returns, threw when packed again (an
       // audit, 2026-12-04).
@@ -940,8 +938,9 @@ function write(value: unknown, depth: number): void {
         putDate(value);
       } else if (value instanceof Extension) {
         const type = value.type;
-        // A bigint type would fail in the shift with the engine's "Cannot mix BigInt" instead of this error.
-        if (!(value.data instanceof Uint8Array) || typeof type != "number" || type != type << 24 >> 24) {
+        // A bigint type (not an integer to Number.isInteger) would fail in the shift with the engine's "Cannot mix
+        // BigInt" instead of this error.
+        if (!(value.data instanceof Uint8Array) || !Number.isInteger(type) || type != type << 24 >> 24) {
           throw new RangeError(`Cannot pack Extension(${type}): type must be an integer -128..127, data a Uint8Array`);
         }
         putExtension(type, value.data);
@@ -1171,8 +1170,9 @@ function setOwn(object: Record<string, unknown>, key: string, value: unknown): v
   } else object[key] = value;
 }
 
-// fatal: invalid UTF-8 throws a TypeError instead of becoming U+FFFD; ignoreBOM: a leading U+FEFF is data.
-const textDecoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+// UTF-8, the label undefined gives; fatal: invalid UTF-8 throws a TypeError instead of becoming U+FFFD; ignoreBOM: a
+// leading U+FEFF is data.
+const textDecoder = /* @__PURE__ */ new TextDecoder(undefined, { fatal: true, ignoreBOM: true });
 
 /** The view of the scratch bytes that readView hands out. */
 const scratchView = /* @__PURE__ */ viewOf(scratch);
@@ -1212,7 +1212,7 @@ function readExtension(byteCount: number): Date | Extension {
     seconds = (byteCount > 8 ? readInt(4) | 0 : seconds & 3) * 2 ** 32 + readInt(4);
   }
   const date = new Date(seconds * 1000 + Math.floor(nanoseconds / 1e6));
-  if (nanoseconds > 999999999 || !isFinite(date.getTime())) malformed("timestamp out of range for a Date");
+  if (nanoseconds >= 1e9 || !isFinite(date.getTime())) malformed("timestamp out of range for a Date");
   return date;
 }
 
@@ -1356,13 +1356,13 @@ function writeHeader(out: Uint8Array, sequence: number, flags: number, ack: numb
  * @returns the 32-bit hash, unsigned
  */
 function halfSipHash(key: TagKey, bytes: Uint8Array, length = bytes.length): number {
+  const words = length >>> 2;
   // The key as an array, not spread into two arguments: a call with a spread cost about 70 ns, as much as hashing a
   // 45-byte packet.
   let v0 = key[0] | 0;
   let v1 = key[1] | 0;
   let v3 = 0x74656462 ^ v1;
   let v2 = 0x6c796765 ^ v0;
-  const words = length >>> 2;
   const view = viewOf(bytes);
   // Every 4 bytes as a little-endian word, two rounds each; then the 0 to 3 bytes left, with the
   // length's low byte on top; then 0xff into v2 and four rounds, as two steps of two with a word of 0.
@@ -2694,8 +2694,8 @@ class Connection implements Peer {
       // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0. Never 0
       // either, but at least MIN_RTT_SAMPLE_MS: an SRTT of 0 means no sample yet, to #resendMs (200 ms) and to
       // estimate (the next sample is the first, uncapped), and a whole-millisecond clock (Date.now) on loopback reads
-      // most round trips as 0: every resend there waited 200 ms. A packet other than `ack` gives no sample: 0.
-      const rttSampleMs = bit < 0 ? Math.max(MIN_RTT_SAMPLE_MS, now - packet.sentAt) : 0;
+      // most round trips as 0: every resend there waited 200 ms. A packet other than `ack` gives no sample: false.
+      const rttSampleMs = bit < 0 && Math.max(MIN_RTT_SAMPLE_MS, now - packet.sentAt);
       // Its fate joins the last LOSS_WINDOW_PACKETS (update reads their loss), its sample the estimates.
       const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;
       packet.done = true;
@@ -2825,10 +2825,10 @@ class Connection implements Peer {
 const MODES: Mode[] = ["reliable", "unordered", "sequenced", "unreliable", "state"];
 
 /**
- * Blends one acked (or lost) packet into `stats`: loss over about 32 packets, RTT as RFC 6298. `rttSampleMs` is 0 for a
- * packet that gives no sample (a sample is at least MIN_RTT_SAMPLE_MS).
+ * Blends one acked (or lost) packet into `stats`: loss over about 32 packets, RTT as RFC 6298. `rttSampleMs` is false
+ * for a packet that gives no sample (a sample is at least MIN_RTT_SAMPLE_MS).
  */
-function estimate(stats: Stats, lost: boolean, rttSampleMs: number): void {
+function estimate(stats: Stats, lost: boolean, rttSampleMs: number | false): void {
   stats.loss += (+lost - stats.loss) / 32;
   if (!rttSampleMs) return;
   // RFC 6298: the first sample sets SRTT and RTTVAR, later ones blend in. A later one counts as at most twice
@@ -3627,14 +3627,15 @@ function link(options: LinkOptions = {}): (size: number) => number[] {
       throw new RangeError(`LinkOptions.${name} is ${shown(value)}: it must be a finite number from 0`);
     }
   }
+  // The chances left out are 0: random() < undefined is false.
   let {
     jitterMs = 0,
     seed = 1,
-    reorder = 0,
-    loss = 0,
-    burstLoss = 0,
+    reorder,
+    loss,
+    burstLoss,
     burstLength = 8,
-    duplicate = 0,
+    duplicate,
     latencyMs = 0,
     mtu = 65507,
   } = options;
@@ -3642,11 +3643,11 @@ function link(options: LinkOptions = {}): (size: number) => number[] {
   // of a test sees the same link; its high bits, all a float from 0 to 1 needs, are well mixed.
   const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) | 0) / 2 ** 32 + 0.5;
   // One copy's delay: the latency, the jitter, and one more latency when it is held back behind later ones.
-  const delay = () => latencyMs + random() * jitterMs + (random() < reorder ? latencyMs : 0);
+  const delay = () => latencyMs + random() * jitterMs + (random() < reorder! ? latencyMs : 0);
   return (size) => {
-    if (random() < burstLoss) burst = burstLength;
-    if (burst-- > 0 || size > mtu || random() < loss) return [];
-    return random() < duplicate ? [delay(), delay()] : [delay()];
+    if (random() < burstLoss!) burst = burstLength;
+    if (burst-- > 0 || size > mtu || random() < loss!) return [];
+    return random() < duplicate! ? [delay(), delay()] : [delay()];
   };
 }
 
@@ -4228,9 +4229,9 @@ export function webSocketServer(): WebSocketServer {
   let count = 0;
   let receive: (data: Uint8Array, from: string) => void = ignore;
   let notify: (event: SocketEvent) => void = ignore;
-  const links = new Map<string, WebSocketLink>();
   /** True once close() has run; unset before: it is only ever tested for truth. */
   let closed: boolean | undefined;
+  const links = new Map<string, WebSocketLink>();
   const accept = (ws: WebSocketLike | CallbackWebSocket, address = `ws:${++count}`): string => {
     // Deno.upgradeWebSocket's { socket, response } (not destructured), or the request, was kept and never heard from;
     // host.close() then threw "ws.close is not a function".

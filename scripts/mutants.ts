@@ -767,8 +767,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "rtt: a negative sample taken (a clock stepped back)",
     edits: [[
-      "bit < 0 ? Math.max(MIN_RTT_SAMPLE_MS, now - packet.sentAt) : 0",
-      "bit < 0 ? now - packet.sentAt : 0",
+      "bit < 0 && Math.max(MIN_RTT_SAMPLE_MS, now - packet.sentAt)",
+      "bit < 0 && now - packet.sentAt",
     ]],
   },
   {
@@ -928,7 +928,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "an Extension's bigint type fails in the shift with the engine's error",
-    edits: [['|| typeof type != "number" || type != type << 24 >> 24', "|| type != type << 24 >> 24"]],
+    edits: [["|| !Number.isInteger(type) || type != type << 24 >> 24", "|| type != type << 24 >> 24"]],
   },
   {
     name: "send() takes options that are no object: a channel number as none, silently",
@@ -1900,15 +1900,15 @@ const MUTANTS: Mutant[] = [
   {
     name: "a link loses a datagram of exactly its mtu",
     edits: [[
-      "if (burst-- > 0 || size > mtu || random() < loss) return [];",
-      "if (burst-- > 0 || size >= mtu || random() < loss) return [];",
+      "if (burst-- > 0 || size > mtu || random() < loss!) return [];",
+      "if (burst-- > 0 || size >= mtu || random() < loss!) return [];",
     ]],
   },
   {
     name: "a link's bursts lose nothing",
     edits: [[
-      "if (burst-- > 0 || size > mtu || random() < loss) return [];",
-      "if (size > mtu || random() < loss) return [];",
+      "if (burst-- > 0 || size > mtu || random() < loss!) return [];",
+      "if (size > mtu || random() < loss!) return [];",
     ]],
   },
   {
