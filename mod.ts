@@ -3839,7 +3839,22 @@ function udpSocket(runtime: {
       const match = /^(?:\[([\da-f.:]+)\]|([\d.]+)):(\d{1,5})$/i.exec(to);
       const port = +match?.[3]!; // NaN when it does not match: +undefined
       const hostname = match?.[1] ?? match?.[2];
+      // Tried once more when it fails, the first time: see bunUdp. Bun turns IP_RECVERR on for node:dgram too, so an
+      // ICMP "port unreachable" for one datagram fails the socket's next send, whoever it is to; in Node and Deno a
+      // send seldom fails, and trying it again costs nothing.
+      let retried: boolean | undefined;
+      const go = () => {
+        try {
+          runtime.send(data, port, hostname!, done, to);
+        } catch (error) {
+          done(error);
+        }
+      };
       const done = (error?: unknown) => {
+        if (error && !retried) {
+          retried = true;
+          return go();
+        }
         // The last send of a closed socket closes it. A game that closed the runtime's socket itself too (a tidy-up
         // after host.close()) made that close throw here, in the send's callback: Deno's BadResource was an uncaught
         // rejection that ended the process (a review, 2026-12-03).
@@ -3858,11 +3873,7 @@ function udpSocket(runtime: {
       }
       if (closed) return notify(sendError("the socket is closed", to));
       inFlight++;
-      try {
-        runtime.send(data, port, hostname!, done, to);
-      } catch (error) {
-        done(error);
-      }
+      go();
     },
     listen(receive, onEvent = ignore) {
       // One Host a socket, for good: a second one heard nothing (Deno's datagrams went to the last Host made, Node's
@@ -4067,20 +4078,18 @@ export async function bunUdp(
   if (typeof open != "function") throw new TypeError("bunUdp() takes Bun's udpSocket");
   let receive: (data: Uint8Array, from: string) => void = ignore;
   let fail: (error: unknown) => void = ignore;
-  // Datagrams waiting for `drain` when the send buffer was full: [its send, done, its failures].
+  // Datagrams waiting for `drain` when the send buffer was full: [its send, done].
   // Bun turns IP_RECVERR on (oven-sh/bun#36249): an ICMP "port unreachable" for an earlier datagram fails the next
-  // send once, whoever it is to, so a send that throws is tried once more, and dropped only if it throws again. A
-  // player gone without a goodbye cost the next one a quarter of its packets until it timed out, and a stranger's ghost
-  // peers (handshakes from sockets it then closed) held a player's updates up to a second (reviews, 2026-12-05;
-  // bench/bun_ghosts.mjs). One retry is enough: the kernel keeps one pending error, not a count. The failures are not
-  // reset by a send the full buffer turned away, so a datagram met by two bounces with a drain between goes as one
-  // that failed twice (a review: rare, and a reset would cost bytes).
-  const waiting: [() => boolean, (error?: unknown) => void, number][] = [];
+  // send once, whoever it is to, so udpSocket tries a failed send once more (queued again here), and drops it only if
+  // it fails again. A player gone without a goodbye cost the next one a quarter of its packets until it timed out, and a
+  // stranger's ghost peers (handshakes from sockets it then closed) held a player's updates up to a second (reviews,
+  // 2026-12-05; bench/bun_ghosts.mjs). One retry is enough: the kernel keeps one pending error, not a count.
+  const waiting: [() => boolean, (error?: unknown) => void][] = [];
   const flush = () => {
     try {
       while (waiting[0]?.[0]()) waiting.shift()![1]();
     } catch (error) {
-      if (waiting[0][2]++) waiting.shift()![1](error);
+      waiting.shift()![1](error);
       flush(); // the rest: no drain comes for a datagram that was never queued
     }
   };
@@ -4099,7 +4108,7 @@ export async function bunUdp(
         // Thrown, it reaches `done` all the same: udpSocket's send catches it.
         if (waiting.length >= MAX_WAITING_DATAGRAMS) throw new Error(`Cannot send to ${to}: the send buffer is full`);
         const copy = data.slice();
-        if (waiting.push([() => udp.send(copy, port, hostname), done, 0]) == 1) flush();
+        if (waiting.push([() => udp.send(copy, port, hostname), done]) == 1) flush();
       },
       listen(onData, onFault) {
         fail = onFault;
