@@ -259,6 +259,70 @@ Deno.test("lobby server: a stalled WebSocket it closed counts against its addres
   }
 });
 
+Deno.test("lobby server: players of one address who hear the room and leave, with a close frame or without, are not held: each is admitted", async () => {
+  // At the server's every-tick sweep, the sends of that tick were not yet written (Deno writes once the turn ends): a
+  // reading player showed bytes waiting at 48 to 90% of sweeps, up to 9 KiB, and one that then left, with a close frame
+  // or without, was counted as held for good: 127.0.0.1 got a 429 after 4 leaves (a review, 2026-12-05). Here, with
+  // any byte counted, the first leave without a close frame was held each time; with close frames only, a 429 came
+  // after 2 to 6 leaves.
+  const server = await startLobbyServer({ port: 0, maxHeldPerAddress: 1 });
+  const annSocket = webSocket(new WebSocket(server.webSocketUrl));
+  const players = [{ host: new Host(annSocket), client: undefined as unknown as LobbyClient }];
+  players[0].client = new LobbyClient(players[0].host.connect(annSocket.address));
+  const ann = players[0].client;
+  const pump = setInterval(() => {
+    for (const { host, client } of players) {
+      host.update();
+      for (let event; (event = host.poll());) client.handle(event);
+    }
+  }, 5);
+  const upgradeStatus = async () => {
+    const response = await fetch(server.webSocketUrl.replace("ws", "http"), { headers: { upgrade: "websocket" } });
+    await response.body?.cancel();
+    return response.status;
+  };
+  const waitFor = async (done: () => boolean, what: string) => {
+    for (const deadline = performance.now() + DEADLINE_MS; !done();) {
+      assert.ok(performance.now() < deadline, what);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  let relay: ReturnType<typeof setInterval> | undefined;
+  const raws: Awaited<ReturnType<typeof pausableWebSocket>>[] = [];
+  try {
+    const { room } = await ann.request({ op: "create", name: "party", maxPlayers: 4 }) as { room: Room };
+    const data = new Uint8Array(2000);
+    // Everyone in the room relays, as players of a game do.
+    relay = setInterval(() => {
+      for (const { client } of players) if (client.peer.state === "connected") client.peer.send({ op: "relay", data });
+    }, 8);
+    for (let leave = 0; leave < 8; leave++) {
+      assert.equal(await upgradeStatus(), 400, `127.0.0.1 refused after ${leave} leaves`);
+      // Every other one ends its TCP connection with no close frame, as a browser that was killed.
+      const raw = leave % 2 ? await pausableWebSocket(server.webSocketUrl) : undefined;
+      if (raw) raws.push(raw);
+      const socket = webSocket(raw ?? new WebSocket(server.webSocketUrl));
+      const player = { host: new Host(socket), client: undefined as unknown as LobbyClient };
+      player.client = new LobbyClient(player.host.connect(socket.address));
+      players.push(player);
+      await player.client.request({ op: "join", room: room.id });
+      await waitFor(() => player.client.notices.some((notice) => notice.op === "relay"), `leave ${leave}: no relay`);
+      raw?.close();
+      player.host.close();
+      players.pop();
+      await waitFor(() => server.lobby.clients === 1, `leave ${leave}: still in the lobby`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(await upgradeStatus(), 400, "127.0.0.1 refused after 8 leaves");
+  } finally {
+    clearInterval(relay);
+    clearInterval(pump);
+    for (const { host } of players) host.close();
+    for (const raw of raws) await raw.finished;
+    await server.close();
+  }
+});
+
 Deno.test("lobby client with no lobby to reach prints 'no lobby at …' and exits 1 within seconds, no stack trace", async () => {
   // A port just freed: nothing listens there.
   const socket = await udpSocket();

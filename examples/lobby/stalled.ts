@@ -21,19 +21,32 @@
  * connection, with the bytes still held (64 MiB in a trial). Deno's `error`
  * event after a `close()` does: it comes when a write fails, the connection
  * gone. So the watch counts, for each address, its WebSockets that ended with
- * bytes unread (one it closed, or one that ended while its last sweep saw
- * bytes waiting) until such an `error` event, and `admits(address)` is false
- * while `maxHeldPerAddress` are counted: the servers answer a new WebSocket
- * from there with a 429. What one address can make the server keep is then
- * bounded: its WebSockets open at once (the lobby's `maxClientsPerAddress`)
- * and `maxHeldPerAddress` more, each the limit and a sweep's worth of sends at
- * most (so sweep at a game's tick, not once a second: one that ends between
- * two sweeps with only the last one's sends waiting is not counted). One whose
- * remote read everything after its close, or ended it with bytes waiting,
- * stays counted, Deno telling nothing more: rare at a game's pace, and a
- * restart forgets it. Left to a proxy in front: many addresses (an IPv6
- * network has 2^64), and plain TCP connections, about 8 KB each, which
- * `Deno.serve` never closes.
+ * bytes unread (one it closed, or one that ended while its last sweep saw more
+ * than `floor` waiting, 64 KiB) until such an `error` event, and
+ * `admits(address)` is false while `maxHeldPerAddress` are counted: the
+ * servers answer a new WebSocket from there with a 429. What one address can
+ * make the server keep is then bounded: its WebSockets open at once (the
+ * lobby's `maxClientsPerAddress`) and `maxHeldPerAddress` more, each the limit
+ * and a sweep's worth of sends at most (so sweep at a game's tick, not once a
+ * second: one that ends between two sweeps with only the last one's sends
+ * waiting is not counted).
+ *
+ * The floor keeps honest players out of the count. A sweep sees the sends of
+ * its turn still waiting (Deno writes them after the turn): a reading player
+ * showed bytes waiting at 48 to 90% of the lobby's sweeps, up to 9 KiB, and
+ * with any byte counted, one address was refused after 4 players left, with a
+ * close frame or without (a review, 2026-12-05). Nor can a count wait for
+ * `bufferedAmount` to reach 0 after a close: it reads 0 once a WebSocket is
+ * closing, with 5 MiB still waiting. Under the floor, one that ended is not
+ * counted however many there are, each the floor and a sweep's worth of sends
+ * at most: less than Linux keeps for any connection whose remote stops
+ * reading, its send buffer (3.9 MiB went to the kernels before Deno's grew, on
+ * loopback), which no watch here sees. One whose remote read everything after
+ * its close, or ended it past the floor, stays counted, Deno telling nothing
+ * more (its `error` then came before the `close` event, if at all): rare at a
+ * game's pace, and a restart forgets it. Left to a proxy in front: many
+ * addresses (an IPv6 network has 2^64), and plain TCP connections, about 8 KB
+ * each, which `Deno.serve` never closes.
  *
  * @module
  */
@@ -53,6 +66,12 @@ export const STALLED_BYTES = 4 << 20;
 export const HELD_PER_ADDRESS = 4;
 
 /**
+ * Bytes waiting at its last sweep past which a WebSocket that ended by itself counts as held (default): an honest
+ * reader's were the sends of that turn, 9 KiB at most at a busy lobby's rates (see the module's doc).
+ */
+export const HELD_FLOOR = 64 << 10;
+
+/**
  * The WebSockets a server accepted; `sweep()` closes those with more than `limit` bytes unread, and `admits(address)`
  * says whether an address may open another (see the module's doc).
  */
@@ -61,6 +80,8 @@ export class StalledWatch {
   readonly limit: number;
   /** WebSockets of one address that ended with bytes unread and may be held still, past which it is not admitted. */
   readonly maxHeldPerAddress: number;
+  /** Bytes waiting at its last sweep past which a WebSocket that ended by itself counts as held. */
+  readonly floor: number;
   /** The open WebSockets watched, each with its address and the bytes unread at the last sweep. */
   #sockets = new Map<BufferedWebSocket, { address: string; unread: number }>();
   /** By address, how many of its WebSockets ended with bytes unread and have not failed a write since. */
@@ -69,10 +90,16 @@ export class StalledWatch {
   /**
    * @param limit bytes that may wait unread on one WebSocket
    * @param maxHeldPerAddress WebSockets of one address that may be held after they ended with bytes unread
+   * @param floor bytes waiting at its last sweep past which a WebSocket that ended by itself counts as held
    */
-  constructor(limit: number = STALLED_BYTES, maxHeldPerAddress: number = HELD_PER_ADDRESS) {
+  constructor(
+    limit: number = STALLED_BYTES,
+    maxHeldPerAddress: number = HELD_PER_ADDRESS,
+    floor: number = HELD_FLOOR,
+  ) {
     this.limit = limit;
     this.maxHeldPerAddress = maxHeldPerAddress;
+    this.floor = floor;
   }
 
   /** Watches `socket`, from `address` (the remote's IP address, its port aside), until it closes. */
@@ -80,8 +107,9 @@ export class StalledWatch {
     const watched = { address, unread: 0 };
     this.#sockets.set(socket, watched);
     socket.addEventListener("close", () => {
-      // Ended by its remote, or closed by its Host, with bytes waiting at the last sweep: Deno may keep them.
-      if (this.#sockets.delete(socket) && watched.unread > 0) this.#hold(socket, address);
+      // Ended by its remote, or closed by its Host, with more than the floor waiting at the last sweep: Deno may keep
+      // them. What an honest reader has waiting at a sweep, the sends of that turn, held one address out after 4.
+      if (this.#sockets.delete(socket) && watched.unread > this.floor) this.#hold(socket, address);
     });
   }
 
