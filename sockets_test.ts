@@ -646,6 +646,30 @@ Deno.test("nodeUdp and denoUdp: a send that fails once is tried again (Bun's nod
   }
 });
 
+Deno.test("udpSocket: close() while a failed send is tried again closes the runtime's socket after that try, once", async () => {
+  // A review of the retry (2026-12-05): closing the socket before the second try, or never after it, passed the suite.
+  const log: string[] = [];
+  let failures = 0;
+  const dgram = {
+    send(data: Uint8Array, _port: number, _address: string, callback: (error: Error | null) => void) {
+      log.push(`send ${data[0]}`);
+      queueMicrotask(() => callback(failures-- > 0 ? new Error("ECONNREFUSED") : null));
+    },
+    on() {},
+    close: () => void log.push("close"),
+  } as unknown as NodeDgramSocket;
+  for (const fail of [1, 2]) {
+    log.length = 0;
+    failures = fail;
+    const socket = nodeUdp(dgram);
+    socket.listen(() => {}, () => {});
+    socket.send(Uint8Array.of(1), "127.0.0.1:5000");
+    socket.close(); // a Host's close() right after its goodbye
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(log, ["send 1", "send 1", "close"]);
+  }
+});
+
 Deno.test("bunUdp (as denoUdp and nodeUdp): a send after close() never reaches the runtime; a fault says it is closed", async () => {
   const delivered: number[] = [];
   const { socket } = await fakeBunUdp((data) => delivered.push(data[0]) > 0);

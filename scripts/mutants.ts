@@ -631,6 +631,15 @@ const MUTANTS: Mutant[] = [
     edits: [["        if (error && !retried) {\n", "        if (error && retried) {\n"]],
   },
   {
+    // A review of the retry (2026-12-05): the runtime's socket closed before a failed send's second try.
+    name: "udpSocket closes a closed socket's runtime before a failed send is tried again",
+    edits: [["          return go();\n", "          return inFlight--, go();\n"]],
+  },
+  {
+    name: "udpSocket never closes a closed socket's runtime after a send that was tried again",
+    edits: [["if (!--inFlight && closed) runtime.close();", "if (!--inFlight && closed && !retried) runtime.close();"]],
+  },
+  {
     name: "reliable sockets still resending (pieces kept in flight)",
     edits: [[
       "else if (piece.mode < SEQUENCED && !this.#sink.reliable) this.#inFlight.push(piece);",
