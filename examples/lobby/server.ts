@@ -32,6 +32,8 @@ export interface LobbyServerOptions extends LobbyOptions {
    * stalled.ts): past it, a new WebSocket from there gets a 429.
    */
   maxHeldPerAddress?: number;
+  /** ms such a WebSocket counts against its address at most (default 10 minutes, see stalled.ts). */
+  heldMs?: number;
 }
 
 /** A running lobby server: where players connect, and how to stop it. */
@@ -62,12 +64,13 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
     tickMs = 16,
     handshakeWaitMs = 10_000,
     maxHeldPerAddress,
+    heldMs,
     ...lobbyOptions
   } = options;
   const udp = await udpSocket(port, hostname);
   const sockets = webSocketServer();
   /** One whose remote stops reading is closed, checked every tick (see stalled.ts). */
-  const stalled = new StalledWatch(undefined, maxHeldPerAddress);
+  const stalled = new StalledWatch(undefined, maxHeldPerAddress, undefined, heldMs);
   const sweeper = setInterval(() => stalled.sweep(), tickMs);
   // Deno.serve is listening when it returns; onListen is silenced, the lobby prints its own line.
   const http = Deno.serve({ hostname, port, onListen: () => {} }, (request, info) => {

@@ -187,7 +187,8 @@ Deno.test("lobby server: a WebSocket player that stopped reading is closed once 
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     assert.equal(calEnded, "closed");
-    assert.equal(unread.closedBy, "the server's close frame");
+    // The server's close frame, as a rule; once in 51 runs Deno ended the connection without one (a review).
+    assert.ok(["the server's close frame", "Error: the connection ended"].includes(unread.closedBy!), unread.closedBy);
   } finally {
     clearInterval(pump);
     for (const host of hosts) host.close();
@@ -196,7 +197,7 @@ Deno.test("lobby server: a WebSocket player that stopped reading is closed once 
   }
 });
 
-Deno.test("lobby server: a stalled WebSocket it closed counts against its address, refused a new one with a 429, until it goes away", async () => {
+Deno.test("lobby server: a stalled WebSocket it closed counts against its address, refused a new one with a 429, until it goes away or heldMs passes", async () => {
   // Deno keeps what waited on a WebSocket the server closed, and its connection, until the remote reads or goes away:
   // one address that joined, stopped reading, was closed and began again had 30 connections held, 345 MiB, in the
   // server at its defaults, and more came (a helper, 2026-12-05).
@@ -206,6 +207,9 @@ Deno.test("lobby server: a stalled WebSocket it closed counts against its addres
     hostOptions: { packetsPerUpdate: 1024 },
     maxRelayBytesPerSecond: 1 << 30,
     maxHeldPerAddress: 1,
+    // Past the 429's check below (the flood took up to 3.5 s beside busy loops, then 1.1 s): Deno's error event, the
+    // release meant, sometimes never came under load (6 of 40 runs), so the count also ends at heldMs.
+    heldMs: 8_000,
   });
   const unread = await pausableWebSocket(server.webSocketUrl);
   const sockets = [webSocket(new WebSocket(server.webSocketUrl)), webSocket(unread)];
@@ -245,10 +249,11 @@ Deno.test("lobby server: a stalled WebSocket it closed counts against its addres
     await new Promise((resolve) => setTimeout(resolve, 1100));
     assert.equal(await upgradeStatus(), 429);
     assert.equal(ann.peer.state, "connected");
-    // cal goes away: a write fails, Deno frees what waited, and 127.0.0.1 may open WebSockets again.
+    // cal goes away: a write fails, Deno frees what waited, and 127.0.0.1 may open WebSockets again (at Deno's error
+    // event, or at heldMs when Deno sends none).
     unread.close();
-    for (const deadline = performance.now() + DEADLINE_MS; await upgradeStatus() === 429;) {
-      assert.ok(performance.now() < deadline, "still a 429 after cal went away");
+    for (const deadline = performance.now() + 8_000 + DEADLINE_MS; await upgradeStatus() === 429;) {
+      assert.ok(performance.now() < deadline, "still a 429 after cal went away and heldMs passed");
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   } finally {
