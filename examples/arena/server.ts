@@ -22,7 +22,7 @@
 import { parseArgs } from "node:util";
 import { Host, type Peer, webSocketServer } from "../../mod.ts";
 import { Lobby } from "../lobby/lobby.ts";
-import { closeIfSilent, StalledWatch, upgradeOr400 } from "../lobby/stalled.ts";
+import { PeerWatch, StalledWatch, upgradeOr400 } from "../lobby/stalled.ts";
 import { type Command, MAX_COMMAND_MS, MAX_PLAYERS, TICK_MS } from "./game.js";
 import { Rooms, type RoomsOptions } from "./rooms.ts";
 import { type Bot, startBot } from "./bot.ts";
@@ -146,7 +146,8 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   const stalled = new StalledWatch(undefined, options.maxHeldPerAddress);
   /** Who connected with which ticket, by the address their WebSocket was accepted at, until the Host says "connect". */
   const joining = new Map<string, { ticket: string; name: string }>();
-  const handshakeWaitMs = options.handshakeWaitMs ?? 10_000;
+  /** Every WebSocket accepted, lobby and game: one with no peer, never handshaken or its peer ended, is closed. */
+  const peerless = new PeerWatch(options.handshakeWaitMs);
 
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const http = Deno.serve(
@@ -166,7 +167,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         const { socket, response } = upgraded;
         stalled.add(socket, ip);
         lobbySockets.accept(socket, address);
-        closeIfSilent(socket, lobbyHost, address, handshakeWaitMs);
+        peerless.add(socket, lobbyHost, address);
         return response;
       }
       if (url.pathname === "/play") {
@@ -193,7 +194,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         socket.addEventListener("close", () => joining.delete(address)); // gone before its handshake finished
         stalled.add(socket, ip);
         sockets.accept(socket, address);
-        closeIfSilent(socket, host, address, handshakeWaitMs);
+        peerless.add(socket, host, address);
         return response;
       }
       // The page at the folder's path, its room and link options kept: its script is "page.js", beside it.
@@ -278,6 +279,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
     }
     dismissTheUnadmitted();
     stalled.sweep();
+    peerless.sweep();
     for (const room of rooms) {
       room.world.step(elapsedMs);
       for (const [peer, player] of room.members) {

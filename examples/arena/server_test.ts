@@ -526,3 +526,51 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "arena: a WebSocket whose peer ended is closed though its player keeps it open: at /play when the arena lets it go, at /lobby when the lobby does",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Before, it stayed open for good: a Host ends the peer and leaves the WebSocket to its remote, and nothing counted
+    // it against its address (the session of 2026-12-05).
+    const arena = await startArena({ port: 0, log: () => {}, maxClientsPerAddress: 1, handshakeWaitMs: 1000 });
+    const base = arena.url.replace("http", "ws");
+    const ann = new ArenaLobby(webSocket(new WebSocket(`${base}lobby`)));
+    let annPlays: { peer: Peer; close(): void } | undefined;
+    let second: ArenaLobby | undefined;
+    try {
+      const { ticket } = await ann.enter("open", 4);
+      const play = await opened(`${base}play?ticket=${ticket}&name=ann`);
+      const playClosed = new Promise((resolve) => play.addEventListener("close", resolve));
+      annPlays = playOver(play);
+      await until("ann playing", () => annPlays!.peer.state === "connected" || undefined);
+      // Past handshakeWaitMs: a check then alone never closed hers.
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      assert.equal(annPlays.peer.state, "connected");
+      // ann leaves the lobby's room: the arena lets her player go, and her Host, updated on, hears it.
+      await ann.client.request({ op: "leave" });
+      await until("ann's game connection to end", () => annPlays!.peer.state === "disconnected" || undefined);
+      // A second lobby connection of 127.0.0.1, past maxClientsPerAddress: the lobby disconnects it as it connects.
+      const lobby = await opened(`${base}lobby`);
+      const lobbyClosed = new Promise((resolve) => lobby.addEventListener("close", resolve));
+      second = new ArenaLobby(webSocket(lobby));
+      await until(
+        "the second lobby connection to end",
+        () => second!.client.peer.state === "disconnected" || undefined,
+      );
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const gaveUp = new Promise((resolve) => timer = setTimeout(() => resolve("still open"), WAIT_MS));
+      const outcome = await Promise.race([Promise.all([playClosed, lobbyClosed]), gaveUp]);
+      assert.notEqual(outcome, "still open", `readyState /play ${play.readyState}, /lobby ${lobby.readyState}`);
+      clearTimeout(timer);
+      assert.equal(ann.client.peer.state, "connected", "ann's own lobby connection stays");
+    } finally {
+      annPlays?.close();
+      second?.close();
+      ann.close();
+      await arena.close();
+    }
+  },
+});

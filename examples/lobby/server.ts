@@ -12,7 +12,7 @@
 import { Host, type HostOptions, webSocketServer } from "../../mod.ts";
 import { kvStore, unlocked } from "./kv.ts";
 import { Lobby, type LobbyOptions, memoryStore } from "./lobby.ts";
-import { closeIfSilent, StalledWatch, upgradeOr400 } from "./stalled.ts";
+import { PeerWatch, StalledWatch, upgradeOr400 } from "./stalled.ts";
 import { udpSocket } from "./udp.ts";
 
 /** Options of {@linkcode startLobbyServer}. */
@@ -71,7 +71,12 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
   const sockets = webSocketServer();
   /** One whose remote stops reading is closed, checked every tick (see stalled.ts). */
   const stalled = new StalledWatch(undefined, maxHeldPerAddress, undefined, heldMs);
-  const sweeper = setInterval(() => stalled.sweep(), tickMs);
+  /** One with no peer, never handshaken or its peer ended, is closed, checked every tick too (see stalled.ts). */
+  const peerless = new PeerWatch(handshakeWaitMs);
+  const sweeper = setInterval(() => {
+    stalled.sweep();
+    peerless.sweep();
+  }, tickMs);
   // Deno.serve is listening when it returns; onListen is silenced, the lobby prints its own line.
   const http = Deno.serve({ hostname, port, onListen: () => {} }, (request, info) => {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
@@ -89,7 +94,7 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
     const { socket, response } = upgraded;
     stalled.add(socket, ip);
     sockets.accept(socket, address);
-    closeIfSilent(socket, hosts[1], address, handshakeWaitMs);
+    peerless.add(socket, hosts[1], address);
     return response;
   });
   const hosts = [new Host(udp, hostOptions), new Host(sockets, hostOptions)];

@@ -123,6 +123,66 @@ Deno.test("lobby server: a WebSocket that never does jamnet's handshake is close
   }
 });
 
+Deno.test("lobby server: the WebSocket of a player whose peer ended is closed: one gone silent with its WebSocket open, one the lobby disconnected", async () => {
+  // Before, it stayed open for good: the peer timed out or was disconnected, the WebSocket stayed with its bytes, and
+  // nothing counted it against its address, so one machine could leave any number open (the session of 2026-12-05).
+  // bob's peer ends as it connects, between two sweeps as a rule: its WebSocket is closed as one that never connected,
+  // at handshakeWaitMs. ann goes silent after it: a check at handshakeWaitMs alone never closed hers.
+  const server = await startLobbyServer({
+    port: 0,
+    tickMs: 5,
+    hostOptions: { timeout: 300 },
+    maxClientsPerAddress: 1,
+    handshakeWaitMs: 1000,
+  });
+  const raws: WebSocket[] = [];
+  const hosts: Host[] = [];
+  const closedAt: number[] = [];
+  const ended: string[] = [];
+  /** A player on a WebSocket of its own, its Host updated by the pump; it never closes its WebSocket. */
+  const player = () => {
+    const i = raws.push(new WebSocket(server.webSocketUrl)) - 1;
+    raws[i].addEventListener("close", () => closedAt[i] = performance.now());
+    const socket = webSocket(raws[i]);
+    hosts.push(new Host(socket, { timeout: 300 })); // keepalives every 75 ms, as the server's timeout wants
+    return hosts[i].connect(socket.address);
+  };
+  // ann's Host goes silent once connected: no keepalive, and its WebSocket stays open. bob's, a second client of
+  // 127.0.0.1 past maxClientsPerAddress, is updated on and hears the lobby disconnect it.
+  let annSilent = false;
+  const pump = setInterval(() => {
+    for (const [i, host] of hosts.entries()) {
+      if (i === 0 && annSilent) continue;
+      host.update();
+      for (let event; (event = host.poll());) if (event.type === "disconnect") ended[i] = event.reason;
+    }
+  }, 5);
+  try {
+    const ann = player();
+    for (const deadline = performance.now() + DEADLINE_MS; ann.state !== "connected";) {
+      assert.ok(performance.now() < deadline, "ann never connected");
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const bob = player();
+    await new Promise((resolve) => setTimeout(resolve, 1200)); // past handshakeWaitMs
+    assert.equal(ann.state, "connected");
+    annSilent = true;
+    const silentAt = performance.now();
+    for (const deadline = performance.now() + DEADLINE_MS; closedAt[0] === undefined || closedAt[1] === undefined;) {
+      assert.ok(performance.now() < deadline, `still open: ${raws.map((raw) => raw.readyState)}, bob: ${ended[1]}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.ok(closedAt[0] - silentAt >= 250, `ann's closed ${closedAt[0] - silentAt} ms after it went silent`);
+    assert.equal(ended[1], "closed"); // the lobby's goodbye
+    assert.equal(bob.state, "disconnected");
+    assert.equal(server.lobby.clients, 0);
+  } finally {
+    clearInterval(pump);
+    for (const host of hosts) host.close();
+    await server.close();
+  }
+});
+
 Deno.test("lobby server: a WebSocket player that stopped reading is closed once 4 MiB wait unread, and the players beside it stay", async () => {
   // Before StalledWatch a player that stopped reading, its keepalives still arriving, grew the server by 9 MiB in 16 s
   // (a review, 2026-11-30). The relays go as fast as the lobby takes them: at its defaults (1 MiB of relays a second,

@@ -7,7 +7,7 @@
  * the server, since only the game knows what it sends: a bulk transfer to a
  * slow reader may rightly wait behind megabytes. The lobby and the arena send
  * at a game's pace, so 4 MiB waiting means a remote that is not reading.
- * `closeIfSilent` closes one that never does jamnet's handshake.
+ * {@linkcode PeerWatch} closes one whose Host has no peer there.
  *
  * Closing does not free what waited. Deno (2.9.6) keeps it, and the TCP
  * connection, until the remote reads it or its connection breaks: Linux keeps
@@ -187,15 +187,70 @@ export class StalledWatch {
   }
 }
 
+/** ms a WebSocket stays open after its peer ended, for the Host's goodbyes to go out first (default of {@linkcode PeerWatch}). */
+export const GOODBYE_MS = 1000;
+
 /**
- * Closes `socket` in `ms` unless `host` has a connected peer at `address` by then: a WebSocket that never does
- * jamnet's handshake stayed open for good, however many one address opened (a review, 2026-12-03). The timer does not
- * keep the process alive.
+ * Closes each server WebSocket once its Host has no connected peer at its address: one that never finished jamnet's
+ * handshake within `handshakeWaitMs`, and one whose peer ended (it timed out, the server disconnected it, the remote
+ * said goodbye) `goodbyeMs` before. A Host never closes a WebSocket itself: its peer ends, and the WebSocket stays
+ * open until the remote closes it. A WebSocket that never did the handshake stayed open for good, however many one
+ * address opened (a review, 2026-12-03); so did one whose player went silent with it open, or ignored a disconnect,
+ * none of them counted against its address anywhere (the session of 2026-12-05). Closed, one with bytes unread counts
+ * in {@linkcode StalledWatch}.
  */
-export function closeIfSilent(socket: { close(): void }, host: Pick<Host, "peers">, address: string, ms: number): void {
-  Deno.unrefTimer(setTimeout(() => {
-    if (!host.peers.some((peer) => peer.address === address)) socket.close();
-  }, ms));
+export class PeerWatch {
+  /** ms a WebSocket has to finish jamnet's handshake. */
+  readonly handshakeWaitMs: number;
+  /** ms a WebSocket stays open after its peer ended. */
+  readonly goodbyeMs: number;
+  /** The open WebSockets watched: their Host, their address, and when they last had a connected peer (or opened). */
+  #sockets = new Map<{ close(): void }, { host: Pick<Host, "peers">; address: string; since: number; seen: boolean }>();
+
+  /**
+   * @param handshakeWaitMs ms a WebSocket has to finish jamnet's handshake (a `connect()` times out after 10,000)
+   * @param goodbyeMs ms a WebSocket stays open after its peer ended
+   */
+  constructor(handshakeWaitMs = 10_000, goodbyeMs: number = GOODBYE_MS) {
+    this.handshakeWaitMs = handshakeWaitMs;
+    this.goodbyeMs = goodbyeMs;
+  }
+
+  /** Watches `socket`, accepted into `host`'s socket at `address`, until it closes. */
+  add(
+    socket: { close(): void; addEventListener(type: "close", listener: () => void): void },
+    host: Pick<Host, "peers">,
+    address: string,
+    now: number = performance.now(),
+  ): void {
+    this.#sockets.set(socket, { host, address, since: now, seen: false });
+    socket.addEventListener("close", () => this.#sockets.delete(socket));
+  }
+
+  /** Closes every watched WebSocket with no connected peer past its time; returns how many. Call it at a game's tick. */
+  sweep(now: number = performance.now()): number {
+    // The connected addresses of each Host, once a sweep: host.peers is a new array each time.
+    const connected = new Map<Pick<Host, "peers">, Set<string>>();
+    let closed = 0;
+    for (const [socket, watched] of this.#sockets) {
+      let addresses = connected.get(watched.host);
+      if (!addresses) connected.set(watched.host, addresses = new Set(watched.host.peers.map((peer) => peer.address)));
+      if (addresses.has(watched.address)) {
+        watched.since = now;
+        watched.seen = true;
+      } else if (now - watched.since >= (watched.seen ? this.goodbyeMs : this.handshakeWaitMs)) {
+        this.#sockets.delete(socket);
+        socket.close();
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /** How many WebSockets are watched. */
+  get size(): number {
+    return this.#sockets.size;
+  }
 }
 
 /**

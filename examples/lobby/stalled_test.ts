@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type BufferedWebSocket, StalledWatch, upgradeOr400 } from "./stalled.ts";
+import type { Host } from "../../mod.ts";
+import { type BufferedWebSocket, PeerWatch, StalledWatch, upgradeOr400 } from "./stalled.ts";
 
 /**
  * A server end of a WebSocket whose remote reads nothing: what is sent stays in bufferedAmount. Its "close" event comes
@@ -112,6 +113,55 @@ Deno.test("StalledWatch forgets a hold after heldMs when Deno's error event neve
   assert.equal(watch.held, 0);
   socket.fire("error"); // late: nothing left to release, and nothing goes below 0
   assert.equal(watch.held, 0);
+});
+
+/** A Host as PeerWatch reads it: the addresses of its connected peers, and how often they were read. */
+function fakeHost(...addresses: string[]) {
+  const host = {
+    addresses,
+    reads: 0,
+    get peers() {
+      host.reads++;
+      return host.addresses.map((address) => ({ address })) as unknown as Host["peers"];
+    },
+  };
+  return host;
+}
+
+Deno.test("PeerWatch closes a WebSocket never connected at handshakeWaitMs, one whose peer ended goodbyeMs after it was last seen, never one connected", async () => {
+  const watch = new PeerWatch(300, 100);
+  const host = fakeHost();
+  const [silent, player, steady, gone] = [unreadSocket(), unreadSocket(), unreadSocket(), unreadSocket()];
+  watch.add(silent, host, "a:1", 0);
+  watch.add(player, host, "b:1", 0);
+  watch.add(steady, host, "c:1", 0);
+  watch.add(gone, host, "d:1", 0);
+  // One closed by its remote is forgotten at its close event: never closed by the watch.
+  gone.close();
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.equal(watch.size, 3);
+  host.addresses = ["b:1", "c:1"];
+  assert.equal(watch.sweep(50), 0);
+  // The player's peer ends (a timeout, a disconnect): the Host lists it no more after 250.
+  assert.equal(watch.sweep(250), 0);
+  host.addresses = ["c:1"];
+  assert.equal(watch.sweep(299), 0, "the player's goodbyes still go, the silent one has time left");
+  assert.deepEqual([silent.closes, player.closes], [0, 0]);
+  assert.equal(watch.sweep(300), 1, "the silent one, at handshakeWaitMs");
+  assert.equal(silent.closes, 1);
+  assert.equal(watch.sweep(349), 0, "99 ms after the player was last seen");
+  assert.equal(watch.sweep(350), 1);
+  assert.deepEqual([silent.closes, player.closes, steady.closes, gone.closes], [1, 1, 0, 1]);
+  assert.equal(watch.sweep(100_000), 0, "the connected one stays, and none is closed twice");
+  assert.deepEqual([silent.closes, player.closes, steady.closes], [1, 1, 0]);
+  assert.equal(watch.size, 1);
+  // host.peers is a new array each time: read once a sweep, however many WebSockets share the Host.
+  const reads = host.reads;
+  const other = fakeHost("e:1");
+  watch.add(unreadSocket(), other, "e:1", 100_000);
+  watch.add(unreadSocket(), other, "f:1", 100_000);
+  watch.sweep(100_001);
+  assert.deepEqual([host.reads - reads, other.reads], [1, 1]);
 });
 
 Deno.test("upgradeOr400: a request that says it is a WebSocket upgrade but is not one gets a 400, not a throw", () => {
