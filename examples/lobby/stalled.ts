@@ -119,8 +119,12 @@ export class StalledWatch {
     this.heldMs = heldMs;
   }
 
-  /** Watches `socket`, from `address` (the remote's IP address, its port aside), until it closes. */
-  add(socket: BufferedWebSocket, address = ""): void {
+  /**
+   * Watches `socket`, from `address` (the remote's IP address, its port aside: the key `admits` is asked with), until
+   * it closes. Required: with none, every hold would count against one key that no `admits(ip)` asks about.
+   */
+  add(socket: BufferedWebSocket, address: string): void {
+    if (typeof address !== "string") throw new TypeError("StalledWatch.add() takes the remote's IP address too");
     const watched = { address, unread: 0 };
     this.#sockets.set(socket, watched);
     socket.addEventListener("close", () => {

@@ -25,7 +25,9 @@ function unreadSocket() {
 Deno.test("StalledWatch closes only the WebSockets with more than its limit unread, once, and forgets closed ones", async () => {
   const watch = new StalledWatch(1000);
   const [slow, fine, gone] = [unreadSocket(), unreadSocket(), unreadSocket()];
-  for (const socket of [slow, fine, gone]) watch.add(socket);
+  for (const socket of [slow, fine, gone]) watch.add(socket, "203.0.113.7");
+  // @ts-expect-error: an address is required, or no admits(ip) would see the holds
+  assert.throws(() => watch.add(unreadSocket()), /takes the remote's IP address/);
   gone.close();
   await new Promise((resolve) => setTimeout(resolve, 1));
   assert.equal(watch.size, 2);
