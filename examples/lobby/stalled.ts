@@ -46,8 +46,10 @@
  * its close, or ended it past the floor, stays counted, Deno telling nothing
  * more (its `error` then came before the `close` event, if at all), until
  * `heldMs` has passed: rare at a game's pace. Left to a proxy in front: many
- * addresses (an IPv6 network has 2^64), and plain TCP connections, about 8 KB
- * each, which `Deno.serve` never closes.
+ * addresses (an IPv6 network has 2^64), plain TCP connections, about 8 KB
+ * each, which `Deno.serve` never closes, and WebSockets closed with nothing
+ * waiting whose remote never answers the close frame: Deno waits for it with
+ * no time limit (a review held 100 from one address for 200 s).
  *
  * @module
  */

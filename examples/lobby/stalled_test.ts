@@ -166,6 +166,23 @@ Deno.test("PeerWatch closes a WebSocket never connected at handshakeWaitMs, one 
   assert.deepEqual([host.reads - reads, other.reads], [1, 1]);
 });
 
+Deno.test("PeerWatch's defaults: 10 s for the handshake (a connect()'s timeout), 1 s for the goodbyes of a peer that ended", () => {
+  // The second is what a Host needs to send what a peer had queued before its disconnect(), and its goodbyes.
+  const watch = new PeerWatch();
+  const host = fakeHost("b:1");
+  const [silent, player] = [unreadSocket(), unreadSocket()];
+  watch.add(silent, host, "a:1", 0);
+  watch.add(player, host, "b:1", 0);
+  assert.equal(watch.sweep(0), 0);
+  host.addresses = [];
+  assert.equal(watch.sweep(999), 0);
+  assert.equal(watch.sweep(1000), 1);
+  assert.deepEqual([silent.closes, player.closes], [0, 1]);
+  assert.equal(watch.sweep(9999), 0);
+  assert.equal(watch.sweep(10_000), 1);
+  assert.deepEqual([silent.closes, player.closes], [1, 1]);
+});
+
 Deno.test("upgradeOr400: a request that says it is a WebSocket upgrade but is not one gets a 400, not a throw", () => {
   // Without a Sec-WebSocket-Key Deno's upgrade throws: the lobby's and the arena's servers answered 500 and logged a
   // stack trace for each such request, which anyone could send (a review, 2026-12-05).
