@@ -147,7 +147,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   /** Who connected with which ticket, by the address their WebSocket was accepted at, until the Host says "connect". */
   const joining = new Map<string, { ticket: string; name: string }>();
   /** Every WebSocket accepted, lobby and game: one with no peer, never handshaken or its peer ended, is closed. */
-  const peerless = new PeerWatch(options.handshakeWaitMs);
+  const peerless = new PeerWatch(options.handshakeWaitMs, undefined, stalled);
 
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const http = Deno.serve(

@@ -72,7 +72,7 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
   /** One whose remote stops reading is closed, checked every tick (see stalled.ts). */
   const stalled = new StalledWatch(undefined, maxHeldPerAddress, undefined, heldMs);
   /** One with no peer, never handshaken or its peer ended, is closed, checked every tick too (see stalled.ts). */
-  const peerless = new PeerWatch(handshakeWaitMs);
+  const peerless = new PeerWatch(handshakeWaitMs, undefined, stalled);
   const sweeper = setInterval(() => {
     stalled.sweep();
     peerless.sweep();

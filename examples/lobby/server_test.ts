@@ -183,6 +183,62 @@ Deno.test("lobby server: the WebSocket of a player whose peer ended is closed: o
   }
 });
 
+Deno.test("lobby server: WebSockets it closed whose remote never answers the close count against their address: a 429 past maxHeldPerAddress, until they go", async () => {
+  // Deno waits for the answer with no time limit: 100 such WebSockets of one address stayed open for good, and a 101st
+  // was admitted (a review, 2026-12-05).
+  const server = await startLobbyServer({ port: 0, tickMs: 5, handshakeWaitMs: 300, maxHeldPerAddress: 2 });
+  const { port } = new URL(server.webSocketUrl);
+  const conns: Deno.TcpConn[] = [];
+  const upgradeStatus = async () => {
+    const response = await fetch(server.webSocketUrl.replace("ws", "http"), { headers: { upgrade: "websocket" } });
+    await response.body?.cancel();
+    return response.status;
+  };
+  try {
+    // Two remotes that upgrade, never do jamnet's handshake, read the server's close frame and never answer it.
+    const reads = [];
+    for (let i = 0; i < 2; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+      conns.push(conn);
+      const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+      await writeAll(
+        conn,
+        new TextEncoder().encode(
+          `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        ),
+      );
+      reads.push((async () => {
+        let text = "";
+        const buffer = new Uint8Array(4096);
+        // The response, then the close frame (0x88), the first frame the server sends a remote that never said hello.
+        while (!/\r\n\r\n[^]*\x88/.test(text)) {
+          const n = await conn.read(buffer);
+          if (n === null) throw new Error(`the connection ended: ${JSON.stringify(text)}`);
+          text += String.fromCharCode(...buffer.subarray(0, n));
+        }
+        assert.match(text, /^HTTP\/1\.1 101/);
+      })());
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise((_, reject) =>
+      timer = setTimeout(() => reject(new Error("no close frame")), DEADLINE_MS)
+    );
+    await Promise.race([Promise.all(reads), gaveUp]);
+    clearTimeout(timer);
+    assert.equal(await upgradeStatus(), 429);
+    // They go: 127.0.0.1 is admitted again.
+    for (const conn of conns.splice(0)) conn.close();
+    for (const deadline = performance.now() + DEADLINE_MS; await upgradeStatus() === 429;) {
+      assert.ok(performance.now() < deadline, "still a 429 after the remotes went away");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    for (const conn of conns) conn.close();
+    await server.close();
+  }
+});
+
 Deno.test("lobby server: a WebSocket player that stopped reading is closed once 4 MiB wait unread, and the players beside it stay", async () => {
   // Before StalledWatch a player that stopped reading, its keepalives still arriving, grew the server by 9 MiB in 16 s
   // (a review, 2026-11-30). The relays go as fast as the lobby takes them: at its defaults (1 MiB of relays a second,

@@ -151,6 +151,18 @@ export class StalledWatch {
     return closed;
   }
 
+  /**
+   * Closes `socket` for another reason than what waits on it (a {@linkcode PeerWatch}'s): it counts against its address
+   * until its `close` event, the remote's answer to the close, or as one held (an `error` event, `heldMs`). Deno waits
+   * for that answer with no time limit: remotes that never gave it kept their connections open for good, 100 of one
+   * address in a review's trial (2026-12-05).
+   */
+  close(socket: BufferedWebSocket): void {
+    const watched = this.#sockets.get(socket);
+    socket.close();
+    if (watched) socket.addEventListener("close", this.#hold(socket, watched.address));
+  }
+
   /** Whether `address` may open another WebSocket: fewer than `maxHeldPerAddress` of its own are held. */
   admits(address: string): boolean {
     return this.#count(address) < this.maxHeldPerAddress;
@@ -180,16 +192,18 @@ export class StalledWatch {
 
   /**
    * Counts `socket` against `address` until its first `error` event (a write failed, its connection is gone), or for
-   * `heldMs` at most.
+   * `heldMs` at most; returns what ends the count sooner.
    */
-  #hold(socket: BufferedWebSocket, address: string): void {
+  #hold(socket: BufferedWebSocket, address: string): () => void {
     const hold = { until: Date.now() + this.heldMs };
     const holds = this.#held.get(address) ?? new Set();
     this.#held.set(address, holds.add(hold));
-    socket.addEventListener("error", () => {
+    const release = () => {
       holds.delete(hold);
       if (!holds.size && this.#held.get(address) === holds) this.#held.delete(address);
-    });
+    };
+    socket.addEventListener("error", release);
+    return release;
   }
 }
 
@@ -211,20 +225,25 @@ export class PeerWatch {
   /** ms a WebSocket stays open after its peer ended. */
   readonly goodbyeMs: number;
   /** The open WebSockets watched: their Host, their address, and when they last had a connected peer (or opened). */
-  #sockets = new Map<{ close(): void }, { host: Pick<Host, "peers">; address: string; since: number; seen: boolean }>();
+  #sockets = new Map<BufferedWebSocket, { host: Pick<Host, "peers">; address: string; since: number; seen: boolean }>();
+  /** Closes a WebSocket: the StalledWatch's close, so that one whose remote never answers counts against its address. */
+  #close: (socket: BufferedWebSocket) => void;
 
   /**
    * @param handshakeWaitMs ms a WebSocket has to finish jamnet's handshake (a `connect()` times out after 10,000)
    * @param goodbyeMs ms a WebSocket stays open after its peer ended
+   * @param stalled the server's StalledWatch, which closes them (see {@linkcode StalledWatch.close}); without one, a
+   * plain `close()`
    */
-  constructor(handshakeWaitMs = 10_000, goodbyeMs: number = GOODBYE_MS) {
+  constructor(handshakeWaitMs = 10_000, goodbyeMs: number = GOODBYE_MS, stalled?: StalledWatch) {
     this.handshakeWaitMs = handshakeWaitMs;
     this.goodbyeMs = goodbyeMs;
+    this.#close = stalled ? (socket) => stalled.close(socket) : (socket) => socket.close();
   }
 
   /** Watches `socket`, accepted into `host`'s socket at `address`, until it closes. */
   add(
-    socket: { close(): void; addEventListener(type: "close", listener: () => void): void },
+    socket: BufferedWebSocket,
     host: Pick<Host, "peers">,
     address: string,
     now: number = performance.now(),
@@ -246,7 +265,7 @@ export class PeerWatch {
         watched.seen = true;
       } else if (now - watched.since >= (watched.seen ? this.goodbyeMs : this.handshakeWaitMs)) {
         this.#sockets.delete(socket);
-        socket.close();
+        this.#close(socket);
         closed++;
       }
     }

@@ -166,6 +166,30 @@ Deno.test("PeerWatch closes a WebSocket never connected at handshakeWaitMs, one 
   assert.deepEqual([host.reads - reads, other.reads], [1, 1]);
 });
 
+Deno.test("StalledWatch.close() holds a WebSocket against its address until its close event, the remote's answer; PeerWatch closes through it", async () => {
+  // Deno waits for a remote's answer to a close with no time limit: 100 WebSockets of one address that never answered
+  // stayed open for good, and a 101st was admitted (a review, 2026-12-05).
+  const watch = new StalledWatch(1000, 2);
+  const [answers, never, unwatched] = [unreadSocket(), unreadSocket(), unreadSocket()];
+  watch.add(answers, "203.0.113.7");
+  watch.add(never, "203.0.113.7");
+  never.close = () => void never.closes++; // its remote never answers: no close event
+  const peers = new PeerWatch(100, 100, watch);
+  peers.add(never, fakeHost(), "203.0.113.7:2", 0);
+  watch.close(answers);
+  assert.equal(peers.sweep(100), 1);
+  watch.close(unwatched); // closed, and counted nowhere
+  assert.deepEqual([answers.closes, never.closes, unwatched.closes], [1, 1, 1]);
+  assert.equal(watch.held, 2);
+  assert.equal(watch.admits("203.0.113.7"), false);
+  // answers answers (its close event); never's remote does not, and stays counted until Deno's error event.
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.equal(watch.held, 1);
+  assert.equal(watch.admits("203.0.113.7"), true);
+  never.fire("error");
+  assert.equal(watch.held, 0);
+});
+
 Deno.test("PeerWatch's defaults: 10 s for the handshake (a connect()'s timeout), 1 s for the goodbyes of a peer that ended", () => {
   // The second is what a Host needs to send what a peer had queued before its disconnect(), and its goodbyes.
   const watch = new PeerWatch();
