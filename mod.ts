@@ -1694,8 +1694,8 @@ class Stream {
     piece.done = true;
     // On from the front through the pieces acked in order, each in turn as `piece`.
     while ((piece = this.#pending[this.#front])?.done) {
-      this.#front++;
       this.#partial += HELD_PIECE_BYTES + piece.payload.length;
+      this.#front++;
       if (piece.fragment & 1) byteCount += this.#partial, this.#partial = 0;
     }
     return byteCount;
@@ -2482,6 +2482,7 @@ class Connection implements Peer {
     for (const stream of this.#streamList) {
       if (now - stream.waitingSince > this.#config.timeout) return this.end("timeout", true);
     }
+    this.#packetsThisUpdate = 0;
     // A flight still unacked past its resend time was lost whole (a burst took its tail), or its acks are: forget
     // it, as TCP does on a timeout, or the window stays full of packets no ack will ever speak of. As TCP, back off
     // (twice as long each time until an ack moves on) and halve a window that was in use, so acks that stop
@@ -2499,7 +2500,6 @@ class Connection implements Peer {
       this.#firstInFlight = this.#nextSequence;
       this.#forgets++;
     }
-    this.#packetsThisUpdate = 0;
     // Nothing is in flight before the connection is made; after it closed, what is left in flight is planned and never
     // sent (pollTransmit sends only CLOSINGs then; see end).
     const seen = this.#fatesSeen;
@@ -2603,8 +2603,8 @@ class Connection implements Peer {
     // is not synced.
     const controls = used + 37 > room ? [] : this.clock.frames(now);
     for (const control of controls) used += frameBytes(control);
-    takePlanned(2);
     this.#packetsThisUpdate++;
+    takePlanned(2);
     // In the streams' number order (channel, then mode), each stream's in sequence order.
     chosen.sort((a, b) => a.channel - b.channel || a.mode - b.mode || sequenceAhead(a.sequence, b.sequence));
     return this.packet(now, 0, chosen, used, controls);
@@ -2635,13 +2635,13 @@ class Connection implements Peer {
     // The tag, in the TAG_BYTES after them: HalfSipHash-2-4 of the `at` bytes written. Keyed: a data packet goes only
     // once the handshake gave the cookie.
     viewOf(packet).setUint32(at, halfSipHash(this.#sendKey!, packet, at));
+    this.#ackPending = 0;
     if (!(flags & ACK_ONLY)) {
       this.#sent[sequence & (SENT_PACKET_SLOTS - 1)] = { sequence, pieces, sentAt: now };
       this.#nextSequence = nextSequence(sequence);
       if (!this.#nextSequence) this.#sendKey![1]++; // a new lap (see receive)
     }
     this.#lastSentAt = now;
-    this.#ackPending = 0;
     return packet.subarray(0, TAG_BYTES + at);
   }
 
@@ -2700,9 +2700,9 @@ class Connection implements Peer {
       const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;
       packet.done = true;
       this.#fatesLost += +!acked - this.#fates[at];
-      this.#fates[at] = +!acked;
       estimate(this.#sink.stats, !acked, rttSampleMs);
       estimate(this.stats, !acked, rttSampleMs);
+      this.#fates[at] = +!acked;
       for (const piece of packet.pieces) {
         if (!acked) piece.dueAt = now;
         else if (!piece.done) this.#queuedBytes -= this.#stream(piece.channel << 3 | piece.mode).acked(piece);
@@ -2805,12 +2805,12 @@ class Connection implements Peer {
         channel,
         mode: modeIndex,
         sequence: stream.sequence,
-        fragment: 2 * index + +(index == pieceCount - 1),
         acked,
         payload: pieceCount == 1
           ? payload
           : payload.subarray(index && index * pieceBytes - shift, index * pieceBytes - shift + pieceBytes),
         sent: 0,
+        fragment: 2 * index + +(index == pieceCount - 1),
       });
       if (hasSequence(modeIndex)) stream.sequence = nextSequence(stream.sequence);
     }
@@ -3027,8 +3027,8 @@ export class Host {
 
   /** The next event, or undefined when there is none. */
   poll(): HostEvent | undefined {
-    this.#release(this.#now());
     const sink = this.#sink, events = sink.events;
+    this.#release(this.#now());
     // By an index, not shift(): past about 16,000 events V8 keeps the array in large-object space and copies it whole
     // at each shift(), so one player's datagram of 30,000 one-byte messages took 32 ms to poll (1 ms by index:
     // bench/poll_drain.ts).
@@ -3725,16 +3725,16 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
             heap[at] = datagram;
           }
         },
+        close() {
+          // Another socket at this address since (a player back on the same port) keeps listening.
+          if (listeners.get(address) == mine) listeners.delete(address);
+        },
         listen(receive) {
           // One Host a socket, as on UDP (a new socket at this address is another player, welcome).
           if (mine) throw new Error("new Host() takes a Socket no Host had: open a new one");
           listeners.set(address, mine = receive);
         },
         now: () => clock,
-        close() {
-          // Another socket at this address since (a player back on the same port) keeps listening.
-          if (listeners.get(address) == mine) listeners.delete(address);
-        },
       };
     },
   };
@@ -3839,17 +3839,16 @@ function udpSocket(runtime: {
       const match = /^(?:\[([\da-f.:]+)\]|([\d.]+)):(\d{1,5})$/i.exec(to);
       const port = +match?.[3]!; // NaN when it does not match: +undefined
       const hostname = match?.[1] ?? match?.[2];
+      // Zeros, dots and colons alone: 0.0.0.0 or :: however written, where a server listens, reached at 127.0.0.1.
+      if (!(port > 0 && port < 65536) || /^[0.:]+$/.test(hostname!)) {
+        throw new RangeError(
+          `Cannot reach "${to}": an address is "IP:port" with a port from 1 to 65535, such as "127.0.0.1:4000" or "[::1]:4000" (resolve a name first; reach a server on 0.0.0.0 at 127.0.0.1)`,
+        );
+      }
       // Tried once more when it fails, the first time: see bunUdp. Bun turns IP_RECVERR on for node:dgram too, so an
       // ICMP "port unreachable" for one datagram fails the socket's next send, whoever it is to; in Node and Deno a
       // send seldom fails, and trying it again costs nothing.
       let retried: boolean | undefined;
-      const go = () => {
-        try {
-          runtime.send(data, port, hostname!, done, to);
-        } catch (error) {
-          done(error);
-        }
-      };
       const done = (error?: unknown) => {
         if (error && !retried) {
           retried = true;
@@ -3865,12 +3864,13 @@ function udpSocket(runtime: {
         }
         if (error) notify({ type: "error", address: to, error });
       };
-      // Zeros, dots and colons alone: 0.0.0.0 or :: however written, where a server listens, reached at 127.0.0.1.
-      if (!(port > 0 && port < 65536) || /^[0.:]+$/.test(hostname!)) {
-        throw new RangeError(
-          `Cannot reach "${to}": an address is "IP:port" with a port from 1 to 65535, such as "127.0.0.1:4000" or "[::1]:4000" (resolve a name first; reach a server on 0.0.0.0 at 127.0.0.1)`,
-        );
-      }
+      const go = () => {
+        try {
+          runtime.send(data, port, hostname!, done, to);
+        } catch (error) {
+          done(error);
+        }
+      };
       if (closed) return notify(sendError("the socket is closed", to));
       inFlight++;
       go();

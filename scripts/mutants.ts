@@ -526,8 +526,8 @@ const MUTANTS: Mutant[] = [
     name: "a piece acked behind a lost one lets its bytes go from the sender's queue",
     edits: [[
       "    while ((piece = this.#pending[this.#front])?.done) {\n" +
-      "      this.#front++;\n" +
       "      this.#partial += HELD_PIECE_BYTES + piece.payload.length;\n" +
+      "      this.#front++;\n" +
       "      if (piece.fragment & 1) byteCount += this.#partial, this.#partial = 0;\n" +
       "    }\n" +
       "    return byteCount;",
