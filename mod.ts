@@ -3887,9 +3887,15 @@ function udpSocket(runtime: {
       );
     },
     close() {
-      if (closed) return;
+      // The runtime's socket closes now, or after the last send in flight (see done). A game that closed it itself
+      // first (a tidy-up before host.close()) made this throw the runtime's error out of host.close(): Node's dgram
+      // throws ERR_SOCKET_DGRAM_NOT_RUNNING when closed twice, Deno's conn BadResource.
+      try {
+        if (!closed && !inFlight) runtime.close();
+      } catch {
+        // Closed already: nothing more to do.
+      }
       closed = true;
-      if (!inFlight) runtime.close();
     },
   };
 }

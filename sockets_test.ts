@@ -938,6 +938,27 @@ Deno.test("denoUdp: a socket closed while its last send is in flight, its conn c
   assert.equal(closes, 2, "the socket still closes the conn after its last send");
 });
 
+Deno.test("host.close() throws nothing when the game closed the runtime's UDP socket first (nodeUdp, denoUdp)", () => {
+  // Node's dgram throws ERR_SOCKET_DGRAM_NOT_RUNNING, and Deno's conn BadResource, when closed twice: a game that
+  // closed its socket before its Host (a tidy-up in the wrong order) had host.close() throw the runtime's error.
+  let closes = 0;
+  const close = () => {
+    if (closes++) throw new Error("Not running"); // as the runtimes do, closed already
+  };
+  const sockets: [string, () => Socket][] = [
+    ["nodeUdp", () => nodeUdp({ send() {}, on() {}, close } as unknown as NodeDgramSocket)],
+    ["denoUdp", () => denoUdp({ receive: () => new Promise(() => {}), send: () => Promise.resolve(0), close })],
+  ];
+  for (const [name, make] of sockets) {
+    closes = 0;
+    const host = new Host(make(), { now: () => 0 });
+    close(); // the game's own, first
+    assert.doesNotThrow(() => host.close(), name);
+    assert.equal(closes, 2, `${name}: the socket still closed the runtime's once more`);
+    assert.doesNotThrow(() => host.close(), `${name}: again`);
+  }
+});
+
 Deno.test("denoUdp: the conn closes only once the socket closed and its last send left, whatever order they finish in", async () => {
   // A sweep (2026-12-03) found a close after any send left, the socket open or not, passing every test.
   const finishes: (() => void)[] = [];

@@ -1721,7 +1721,14 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a UDP socket's close() twice closes the runtime's socket twice",
-    edits: [["      if (closed) return;\n      closed = true;\n", "      closed = true;\n"]],
+    edits: [["if (!closed && !inFlight) runtime.close();", "if (!inFlight) runtime.close();"]],
+  },
+  {
+    name: "host.close() throws the runtime's error when the game closed its UDP socket first",
+    edits: [[
+      "      try {\n        if (!closed && !inFlight) runtime.close();\n      } catch {\n        // Closed already: nothing more to do.\n      }",
+      "      if (!closed && !inFlight) runtime.close();",
+    ]],
   },
   {
     name: "a WebSocket message as a view (Node's Buffer) is taken for text",
