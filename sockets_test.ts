@@ -543,6 +543,18 @@ Deno.test("bunUdp (as denoUdp and nodeUdp): a fault of Bun's socket reaches the 
   assert.equal(closes.count, 1);
 });
 
+Deno.test("bunUdp: Bun's error handler called with no error (as for each ICMP bounce) counts no fault; one with an error does", async () => {
+  // Bun calls it with undefined for each ICMP "port unreachable" and for an oversized send's EMSGSIZE, whose send
+  // fails too: the Host's socketErrors counted each twice (a review, 2026-12-05).
+  const { socket, error } = await fakeBunUdp(() => true);
+  const host = new Host(socket, { now: () => 0 });
+  error(undefined as unknown as Error);
+  assert.equal(host.stats.socketErrors, 0);
+  error(new Error("a fault Bun names"));
+  assert.equal(host.stats.socketErrors, 1);
+  host.close();
+});
+
 Deno.test("bunUdp: a datagram whose send throws while the buffer drains leaves the rest going, then and after", async () => {
   // Bun's send buffer is full once, then one queued datagram's send throws. The datagrams behind it stayed queued,
   // and as `drain` only follows a full buffer, every later send waited behind them until the queue was full.

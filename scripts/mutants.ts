@@ -1716,6 +1716,10 @@ const MUTANTS: Mutant[] = [
     ]],
   },
   {
+    name: "bunUdp counts Bun's error handler called with no error (each ICMP bounce) as a fault",
+    edits: [["error: (_, error) => error && fail(error),", "error: (_, error) => fail(error),"]],
+  },
+  {
     name: "bunUdp tells the Host none of its socket's faults",
     edits: [["        fail = onFault;\n", ""]],
   },
