@@ -4054,7 +4054,8 @@ export type BunUdpOpen = (options: {
   socket: {
     data(socket: BunUdpSocket, data: Uint8Array, port: number, address: string): void;
     drain(socket: BunUdpSocket): void;
-    error(socket: BunUdpSocket, error: Error): void;
+    /** Called with the error alone, the socket as `this` (Bun 1.4.5): an ICMP bounce's ECONNREFUSED, and others. */
+    error(this: BunUdpSocket, error: Error): void;
   };
 }) => Promise<BunUdpSocket>;
 
@@ -4104,9 +4105,8 @@ export async function bunUdp(
     socket: {
       data: (_, data, port, hostname) => receive(data.slice(), joinAddress(port, hostname)),
       drain: flush,
-      // Bun calls it with no error too, for each ICMP bounce and an oversized send's EMSGSIZE (whose sends fail, and
-      // count, besides): no fault then.
-      error: (_, error) => error && fail(error),
+      // With the error alone: read as a second argument, it was undefined, and each fault reached the Host as none.
+      error: (error) => fail(error),
     },
     binaryType: "uint8array",
   });

@@ -506,7 +506,7 @@ async function fakeBunUdp(send: (data: Uint8Array, port: number, hostname: strin
   const open: BunUdpOpen = (options) => {
     drain = () => options.socket.drain!({} as never);
     data = (bytes, port, hostname) => options.socket.data({} as never, bytes, port, hostname);
-    error = (fault) => options.socket.error({} as never, fault);
+    error = (fault) => options.socket.error.call({} as never, fault); // as Bun 1.4.5 calls it: the socket is `this`
     return Promise.resolve({ hostname: "127.0.0.1", port: 4000, close: () => void closes.count++, send });
   };
   return {
@@ -543,15 +543,17 @@ Deno.test("bunUdp (as denoUdp and nodeUdp): a fault of Bun's socket reaches the 
   assert.equal(closes.count, 1);
 });
 
-Deno.test("bunUdp: Bun's error handler called with no error (as for each ICMP bounce) counts no fault; one with an error does", async () => {
-  // Bun calls it with undefined for each ICMP "port unreachable" and for an oversized send's EMSGSIZE, whose send
-  // fails too: the Host's socketErrors counted each twice (a review, 2026-12-05).
+Deno.test("bunUdp: Bun's error handler, called with the error alone (each ICMP bounce), reaches the Host as that error, counted once", async () => {
+  // Read as a second argument, Bun's error was undefined: each fault reached the Host as none, and a fix that skipped
+  // an undefined one skipped every fault (a review, 2026-12-05, with Bun 1.4.5: one argument, ECONNREFUSED, at each
+  // bounce).
   const { socket, error } = await fakeBunUdp(() => true);
   const host = new Host(socket, { now: () => 0 });
-  error(undefined as unknown as Error);
-  assert.equal(host.stats.socketErrors, 0);
-  error(new Error("a fault Bun names"));
+  const bounce = Object.assign(new Error("recv ECONNREFUSED"), { code: "ECONNREFUSED" });
+  error(bounce);
   assert.equal(host.stats.socketErrors, 1);
+  error(new Error("a fault Bun names"));
+  assert.equal(host.stats.socketErrors, 2);
   host.close();
 });
 

@@ -808,7 +808,8 @@ export type BunUdpOpen = (options: {
     socket: {
         data(socket: BunUdpSocket, data: Uint8Array, port: number, address: string): void;
         drain(socket: BunUdpSocket): void;
-        error(socket: BunUdpSocket, error: Error): void;
+        /** Called with the error alone, the socket as `this` (Bun 1.4.5): an ICMP bounce's ECONNREFUSED, and others. */
+        error(this: BunUdpSocket, error: Error): void;
     };
 }) => Promise<BunUdpSocket>;
 /**
