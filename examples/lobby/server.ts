@@ -34,6 +34,11 @@ export interface LobbyServerOptions extends LobbyOptions {
   maxHeldPerAddress?: number;
   /** ms such a WebSocket counts against its address at most (default 10 minutes, see stalled.ts). */
   heldMs?: number;
+  /**
+   * WebSockets of one IP address the server closed (no peer there) whose remote has not answered the close (default
+   * 32, see stalled.ts): past it, a new WebSocket from there gets a 429.
+   */
+  maxClosingPerAddress?: number;
 }
 
 /** A running lobby server: where players connect, and how to stop it. */
@@ -65,12 +70,13 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
     handshakeWaitMs = 10_000,
     maxHeldPerAddress,
     heldMs,
+    maxClosingPerAddress,
     ...lobbyOptions
   } = options;
   const udp = await udpSocket(port, hostname);
   const sockets = webSocketServer();
   /** One whose remote stops reading is closed, checked every tick (see stalled.ts). */
-  const stalled = new StalledWatch(undefined, maxHeldPerAddress, undefined, heldMs);
+  const stalled = new StalledWatch(undefined, maxHeldPerAddress, undefined, heldMs, maxClosingPerAddress);
   /** One with no peer, never handshaken or its peer ended, is closed, checked every tick too (see stalled.ts). */
   const peerless = new PeerWatch(handshakeWaitMs, undefined, stalled);
   const sweeper = setInterval(() => {

@@ -183,10 +183,10 @@ Deno.test("lobby server: the WebSocket of a player whose peer ended is closed: o
   }
 });
 
-Deno.test("lobby server: WebSockets it closed whose remote never answers the close count against their address: a 429 past maxHeldPerAddress, until they go", async () => {
+Deno.test("lobby server: WebSockets it closed whose remote never answers the close count against their address: a 429 past maxClosingPerAddress, until they go", async () => {
   // Deno waits for the answer with no time limit: 100 such WebSockets of one address stayed open for good, and a 101st
   // was admitted (a review, 2026-12-05).
-  const server = await startLobbyServer({ port: 0, tickMs: 5, handshakeWaitMs: 300, maxHeldPerAddress: 2 });
+  const server = await startLobbyServer({ port: 0, tickMs: 5, handshakeWaitMs: 300, maxClosingPerAddress: 2 });
   const { port } = new URL(server.webSocketUrl);
   const conns: Deno.TcpConn[] = [];
   const upgradeStatus = async () => {

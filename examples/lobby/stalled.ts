@@ -69,6 +69,15 @@ export const STALLED_BYTES = 4 << 20;
 export const HELD_PER_ADDRESS = 4;
 
 /**
+ * WebSockets of one address closed by {@linkcode StalledWatch.close} whose remote has not answered, past which it gets
+ * no new one (default): the players of one NAT whose connections went dark (a laptop asleep, a network gone) answer
+ * nothing either, so the cap is the lobby's `maxClientsPerAddress`, not `HELD_PER_ADDRESS`: with that, four such
+ * players behind one proxy had their address refused for 10 minutes (a review, 2026-12-05). Each costs a TCP
+ * connection and at most the floor unread.
+ */
+export const CLOSING_PER_ADDRESS = 32;
+
+/**
  * How long a WebSocket that ended with bytes unread counts against its address at most, in ms (default, 10 minutes).
  * Deno does not always say when such a connection is gone: under load its `error` event sometimes never came after the
  * remote reset the connection, and an `error` before the `close` event is missed; without an end to the count, an
@@ -91,6 +100,8 @@ export class StalledWatch {
   readonly limit: number;
   /** WebSockets of one address that ended with bytes unread and may be held still, past which it is not admitted. */
   readonly maxHeldPerAddress: number;
+  /** WebSockets of one address closed by `close()` whose remote has not answered, past which it is not admitted. */
+  readonly maxClosingPerAddress: number;
   /** Bytes waiting at its last sweep past which a WebSocket that ended by itself counts as held. */
   readonly floor: number;
   /** The open WebSockets watched, each with its address and the bytes unread at the last sweep. */
@@ -102,23 +113,28 @@ export class StalledWatch {
    * the epoch) each stops counting.
    */
   #held = new Map<string, Set<{ until: number }>>();
+  /** By address, the WebSockets `close()` closed whose remote has not answered yet, as `#held`. */
+  #closing = new Map<string, Set<{ until: number }>>();
 
   /**
    * @param limit bytes that may wait unread on one WebSocket
    * @param maxHeldPerAddress WebSockets of one address that may be held after they ended with bytes unread
    * @param floor bytes waiting at its last sweep past which a WebSocket that ended by itself counts as held
    * @param heldMs how long, in ms, a WebSocket that ended with bytes unread counts against its address at most
+   * @param maxClosingPerAddress WebSockets of one address closed by `close()` whose remote has not answered
    */
   constructor(
     limit: number = STALLED_BYTES,
     maxHeldPerAddress: number = HELD_PER_ADDRESS,
     floor: number = HELD_FLOOR,
     heldMs: number = HELD_MS,
+    maxClosingPerAddress: number = CLOSING_PER_ADDRESS,
   ) {
     this.limit = limit;
     this.maxHeldPerAddress = maxHeldPerAddress;
     this.floor = floor;
     this.heldMs = heldMs;
+    this.maxClosingPerAddress = maxClosingPerAddress;
   }
 
   /**
@@ -138,7 +154,10 @@ export class StalledWatch {
 
   /** Closes every watched WebSocket past the limit (its Host's peer then ends as "closed"); returns how many. */
   sweep(): number {
-    for (const address of [...this.#held.keys()]) this.#count(address); // forgets the holds past their time
+    // Forgets the holds past their time.
+    for (const holds of [this.#held, this.#closing]) {
+      for (const address of [...holds.keys()]) this.#count(address, holds);
+    }
     let closed = 0;
     for (const [socket, watched] of this.#sockets) {
       watched.unread = socket.bufferedAmount;
@@ -153,19 +172,32 @@ export class StalledWatch {
 
   /**
    * Closes `socket` for another reason than what waits on it (a {@linkcode PeerWatch}'s): it counts against its address
-   * until its `close` event, the remote's answer to the close, or as one held (an `error` event, `heldMs`). Deno waits
-   * for that answer with no time limit: remotes that never gave it kept their connections open for good, 100 of one
-   * address in a review's trial (2026-12-05).
+   * until its `close` event, the remote's answer to the close (or an `error` event, or `heldMs`), up to
+   * `maxClosingPerAddress`; then as held if more than the floor waited at its last sweep. Deno waits for that answer with
+   * no time limit: remotes that never gave it kept their connections open for good, 100 of one address in a review's
+   * trial (2026-12-05).
    */
   close(socket: BufferedWebSocket): void {
     const watched = this.#sockets.get(socket);
     socket.close();
-    if (watched) socket.addEventListener("close", this.#hold(socket, watched.address));
+    if (!watched) return;
+    // Off the sweeps: once closing, its bufferedAmount reads 0 (2 MiB before the close, 0 after), and a remote that
+    // then half-closed its connection escaped the floor's count, Deno keeping the bytes (a review, 2026-12-05).
+    this.#sockets.delete(socket);
+    const answered = this.#hold(socket, watched.address, this.#closing);
+    socket.addEventListener("close", () => {
+      answered();
+      if (watched.unread > this.floor) this.#hold(socket, watched.address);
+    });
   }
 
-  /** Whether `address` may open another WebSocket: fewer than `maxHeldPerAddress` of its own are held. */
+  /**
+   * Whether `address` may open another WebSocket: fewer than `maxHeldPerAddress` of its own are held, and fewer than
+   * `maxClosingPerAddress` closed by `close()` wait for their remote's answer.
+   */
   admits(address: string): boolean {
-    return this.#count(address) < this.maxHeldPerAddress;
+    return this.#count(address) < this.maxHeldPerAddress &&
+      this.#count(address, this.#closing) < this.maxClosingPerAddress;
   }
 
   /** How many WebSockets are watched. */
@@ -180,27 +212,41 @@ export class StalledWatch {
     return held;
   }
 
-  /** How many of `address`'s WebSockets count as held now; those past their time are forgotten, and so is an address with none. */
-  #count(address: string): number {
-    const holds = this.#held.get(address);
+  /** How many WebSockets, of every address, `close()` closed and wait for their remote's answer. */
+  get closing(): number {
+    let closing = 0;
+    for (const address of [...this.#closing.keys()]) closing += this.#count(address, this.#closing);
+    return closing;
+  }
+
+  /**
+   * How many of `address`'s WebSockets count in `map` (held, or closing) now; those past their time are forgotten, and
+   * so is an address with none.
+   */
+  #count(address: string, map: Map<string, Set<{ until: number }>> = this.#held): number {
+    const holds = map.get(address);
     if (!holds) return 0;
     const now = Date.now();
     for (const hold of holds) if (hold.until <= now) holds.delete(hold);
-    if (!holds.size) this.#held.delete(address);
+    if (!holds.size) map.delete(address);
     return holds.size;
   }
 
   /**
-   * Counts `socket` against `address` until its first `error` event (a write failed, its connection is gone), or for
-   * `heldMs` at most; returns what ends the count sooner.
+   * Counts `socket` against `address` in `map` (held, or closing) until its first `error` event (a write failed, its
+   * connection is gone), or for `heldMs` at most; returns what ends the count sooner.
    */
-  #hold(socket: BufferedWebSocket, address: string): () => void {
+  #hold(
+    socket: BufferedWebSocket,
+    address: string,
+    map: Map<string, Set<{ until: number }>> = this.#held,
+  ): () => void {
     const hold = { until: Date.now() + this.heldMs };
-    const holds = this.#held.get(address) ?? new Set();
-    this.#held.set(address, holds.add(hold));
+    const holds = map.get(address) ?? new Set();
+    map.set(address, holds.add(hold));
     const release = () => {
       holds.delete(hold);
-      if (!holds.size && this.#held.get(address) === holds) this.#held.delete(address);
+      if (!holds.size && map.get(address) === holds) map.delete(address);
     };
     socket.addEventListener("error", release);
     return release;

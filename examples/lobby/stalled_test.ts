@@ -166,10 +166,10 @@ Deno.test("PeerWatch closes a WebSocket never connected at handshakeWaitMs, one 
   assert.deepEqual([host.reads - reads, other.reads], [1, 1]);
 });
 
-Deno.test("StalledWatch.close() holds a WebSocket against its address until its close event, the remote's answer; PeerWatch closes through it", async () => {
+Deno.test("StalledWatch.close() counts a WebSocket against its address until its close event, the remote's answer, up to maxClosingPerAddress; PeerWatch closes through it", async () => {
   // Deno waits for a remote's answer to a close with no time limit: 100 WebSockets of one address that never answered
   // stayed open for good, and a 101st was admitted (a review, 2026-12-05).
-  const watch = new StalledWatch(1000, 2);
+  const watch = new StalledWatch(1000, 1, undefined, undefined, 2);
   const [answers, never, unwatched] = [unreadSocket(), unreadSocket(), unreadSocket()];
   watch.add(answers, "203.0.113.7");
   watch.add(never, "203.0.113.7");
@@ -177,17 +177,39 @@ Deno.test("StalledWatch.close() holds a WebSocket against its address until its 
   const peers = new PeerWatch(100, 100, watch);
   peers.add(never, fakeHost(), "203.0.113.7:2", 0);
   watch.close(answers);
+  assert.equal(watch.admits("203.0.113.7"), true, "one closing of 2");
   assert.equal(peers.sweep(100), 1);
   watch.close(unwatched); // closed, and counted nowhere
   assert.deepEqual([answers.closes, never.closes, unwatched.closes], [1, 1, 1]);
-  assert.equal(watch.held, 2);
+  assert.deepEqual([watch.closing, watch.held], [2, 0]);
   assert.equal(watch.admits("203.0.113.7"), false);
+  assert.equal(watch.admits("198.51.100.1"), true);
   // answers answers (its close event); never's remote does not, and stays counted until Deno's error event.
   await new Promise((resolve) => setTimeout(resolve, 1));
-  assert.equal(watch.held, 1);
+  assert.deepEqual([watch.closing, watch.held], [1, 0]);
   assert.equal(watch.admits("203.0.113.7"), true);
   never.fire("error");
-  assert.equal(watch.held, 0);
+  assert.equal(watch.closing, 0);
+  assert.equal(watch.sweep(), 0, "neither is swept again");
+});
+
+Deno.test("StalledWatch.close() of a WebSocket with more than the floor unread at its last sweep: held after its close event, which a half-close brings at once", async () => {
+  // Once closing, Deno's bufferedAmount reads 0 with megabytes still waiting: a sweep after the close read 0, and a
+  // remote that then half-closed its connection, its close event at once, was counted nowhere (a review, 2026-12-05).
+  const watch = new StalledWatch(1 << 20, 1, 1000);
+  const socket = unreadSocket();
+  watch.add(socket, "203.0.113.7");
+  socket.bufferedAmount = 2000;
+  assert.equal(watch.sweep(), 0);
+  watch.close(socket);
+  socket.bufferedAmount = 0; // as Deno's reads once closing
+  assert.equal(watch.sweep(), 0);
+  assert.deepEqual([watch.closing, watch.held], [1, 0]);
+  await new Promise((resolve) => setTimeout(resolve, 1)); // its close event
+  assert.deepEqual([watch.closing, watch.held], [0, 1]);
+  assert.equal(watch.admits("203.0.113.7"), false);
+  socket.fire("error");
+  assert.deepEqual([watch.closing, watch.held], [0, 0]);
 });
 
 Deno.test("PeerWatch's defaults: 10 s for the handshake (a connect()'s timeout), 1 s for the goodbyes of a peer that ended", () => {
