@@ -30,7 +30,9 @@
  * lobby's `maxClientsPerAddress`) and `maxHeldPerAddress` more, each the limit
  * and a sweep's worth of sends at most (so sweep at a game's tick, not once a
  * second: one that ends between two sweeps with only the last one's sends
- * waiting is not counted).
+ * waiting is not counted), and `maxClosingPerAddress` closed by
+ * `close()` that wait for their remote's answer, each the floor and a sweep's
+ * worth of sends at most (see `close`).
  *
  * The floor keeps honest players out of the count. A sweep sees the sends of
  * its turn still waiting (Deno writes them after the turn): a reading player
@@ -46,10 +48,8 @@
  * its close, or ended it past the floor, stays counted, Deno telling nothing
  * more (its `error` then came before the `close` event, if at all), until
  * `heldMs` has passed: rare at a game's pace. Left to a proxy in front: many
- * addresses (an IPv6 network has 2^64), plain TCP connections, about 8 KB
- * each, which `Deno.serve` never closes, and WebSockets closed with nothing
- * waiting whose remote never answers the close frame: Deno waits for it with
- * no time limit (a review held 100 from one address for 200 s).
+ * addresses (an IPv6 network has 2^64), and plain TCP connections, about 8 KB
+ * each, which `Deno.serve` never closes.
  *
  * @module
  */
@@ -71,9 +71,10 @@ export const HELD_PER_ADDRESS = 4;
 /**
  * WebSockets of one address closed by {@linkcode StalledWatch.close} whose remote has not answered, past which it gets
  * no new one (default): the players of one NAT whose connections went dark (a laptop asleep, a network gone) answer
- * nothing either, so the cap is the lobby's `maxClientsPerAddress`, not `HELD_PER_ADDRESS`: with that, four such
- * players behind one proxy had their address refused for 10 minutes (a review, 2026-12-05). Each costs a TCP
- * connection and at most the floor unread.
+ * nothing either, so the cap is that of the two servers run as programs on clients of one address
+ * (`maxClientsPerAddress`, 32), not `HELD_PER_ADDRESS`: with that, four such players behind one proxy had their address
+ * refused for 10 minutes (a review, 2026-12-05). Each costs a TCP connection and at most the floor unread and a
+ * sweep's sends.
  */
 export const CLOSING_PER_ADDRESS = 32;
 
@@ -171,24 +172,26 @@ export class StalledWatch {
   }
 
   /**
-   * Closes `socket` for another reason than what waits on it (a {@linkcode PeerWatch}'s): it counts against its address
-   * until its `close` event, the remote's answer to the close (or an `error` event, or `heldMs`), up to
-   * `maxClosingPerAddress`; then as held if more than the floor waited at its last sweep. Deno waits for that answer with
-   * no time limit: remotes that never gave it kept their connections open for good, 100 of one address in a review's
-   * trial (2026-12-05).
+   * Closes `socket` for another reason than what waits on it (a {@linkcode PeerWatch}'s). With more than the floor
+   * waiting at its last sweep it is held at once, as one the sweep closed: a remote that stopped reading never reaches
+   * the close frame behind those bytes, so never answers (with the closing count alone, one address kept 32 sockets of
+   * up to 4 MiB each, where the held count allows 4: a review, 2026-12-05). Else it counts against its address until
+   * its `close` event, the remote's answer to the close (or an `error` event, or `heldMs`), up to
+   * `maxClosingPerAddress`: Deno waits for that answer with no time limit, and remotes that never gave it kept their
+   * connections open for good, 100 of one address in a review's trial (2026-12-05).
    */
   close(socket: BufferedWebSocket): void {
     const watched = this.#sockets.get(socket);
+    if (watched) {
+      // Off the sweeps: once closing, its bufferedAmount reads 0 (2 MiB before the close, 0 after), and a remote that
+      // then half-closed its connection escaped the count (a review, 2026-12-05). Counted before the close, should a
+      // runtime fire its close event inside close().
+      this.#sockets.delete(socket);
+      const over = watched.unread > this.floor;
+      const answered = this.#hold(socket, watched.address, over ? this.#held : this.#closing);
+      if (!over) socket.addEventListener("close", answered);
+    }
     socket.close();
-    if (!watched) return;
-    // Off the sweeps: once closing, its bufferedAmount reads 0 (2 MiB before the close, 0 after), and a remote that
-    // then half-closed its connection escaped the floor's count, Deno keeping the bytes (a review, 2026-12-05).
-    this.#sockets.delete(socket);
-    const answered = this.#hold(socket, watched.address, this.#closing);
-    socket.addEventListener("close", () => {
-      answered();
-      if (watched.unread > this.floor) this.#hold(socket, watched.address);
-    });
   }
 
   /**
