@@ -1066,6 +1066,45 @@ Deno.test("nodeUdp listens for its socket's errors from the start (Node ends the
   assert.deepEqual(got, [[[1, 2], "127.0.0.1:5000"]]);
 });
 
+Deno.test("nodeUdp: two Hosts on link-local IPv6 addresses, given with their zone as Node gives them ([fe80::1%eth0]:5000), connect and talk", () => {
+  // Node names a link-local sender with its interface; the address check refused it, so every answer to such a player
+  // was counted in socketErrors and it timed out (a review, 2026-12-05). Two fake dgram sockets joined to each other.
+  const ends = new Map<string, (data: Uint8Array, from: { address: string; port: number }) => void>();
+  const sent: string[] = [];
+  const dgram = (address: string, port: number) =>
+    ({
+      send(data: Uint8Array, toPort: number, toAddress: string, done: (error?: Error) => void) {
+        sent.push(`${toAddress} ${toPort}`);
+        const deliver = ends.get(`${toAddress} ${toPort}`);
+        queueMicrotask(() => done());
+        deliver?.(data.slice(), { address, port });
+      },
+      on(event: string, listener: (data: Uint8Array, from: { address: string; port: number }) => void) {
+        if (event === "message") ends.set(`${address} ${port}`, listener);
+      },
+      close() {},
+    }) as unknown as NodeDgramSocket;
+  let now = 0;
+  const server = new Host(nodeUdp(dgram("fe80::1%eth0", 4000)), { now: () => now });
+  const client = new Host(nodeUdp(dgram("fe80::2%wlan0", 5000)), { now: () => now });
+  const peer = client.connect("[fe80::1%eth0]:4000");
+  const heard: unknown[] = [];
+  for (let tick = 0; tick < 20; tick++, now += 16) {
+    if (tick === 10) peer.send("hello over link-local");
+    for (const host of [client, server]) {
+      host.update();
+      for (let event; (event = host.poll());) if (event.type === "message") heard.push(event.data);
+    }
+  }
+  assert.equal(peer.state, "connected");
+  assert.deepEqual(server.peers.map((other) => other.address), ["[fe80::2%wlan0]:5000"]);
+  assert.deepEqual(heard, ["hello over link-local"]);
+  assert.ok(sent.includes("fe80::2%wlan0 5000"), "the server answered the player's address, zone and all");
+  assert.equal(server.stats.socketErrors + client.stats.socketErrors, 0);
+  client.close();
+  server.close();
+});
+
 Deno.test("nodeUdp given what is no dgram socket throws a TypeError at once, saying what it takes", () => {
   // The options meant for dgram.createSocket, nothing, or the dgram module: "socket.on is not a function" before,
   // "n.on is not a function" in the minified build.
