@@ -157,7 +157,8 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       const { hostname: ip, port: remotePort } = info.remoteAddr; // read before an upgrade closes the request
       const address = `${ip}:${remotePort}`;
       const upgrade = request.headers.get("upgrade")?.toLowerCase() === "websocket";
-      const held = () => new Response("Too many of this address's WebSockets are held unread", { status: 429 });
+      const held = () =>
+        new Response("Too many of this address's WebSockets are held unread or unanswered", { status: 429 });
       if (url.pathname === "/lobby") {
         // The room directory: a LobbyClient's WebSocket, upgraded into the lobby's Host.
         if (!upgrade) return new Response("/lobby takes a WebSocket: the lobby's protocol", { status: 426 });

@@ -93,7 +93,7 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
     const address = `${ip}:${remotePort}`;
     // One whose WebSockets stopped reading and are held still (see stalled.ts) gets no more.
     if (!stalled.admits(ip)) {
-      return new Response("Too many of this address's WebSockets are held unread\n", { status: 429 });
+      return new Response("Too many of this address's WebSockets are held unread or unanswered\n", { status: 429 });
     }
     const upgraded = upgradeOr400(request);
     if (upgraded instanceof Response) return upgraded;

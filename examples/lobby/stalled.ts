@@ -7,7 +7,8 @@
  * the server, since only the game knows what it sends: a bulk transfer to a
  * slow reader may rightly wait behind megabytes. The lobby and the arena send
  * at a game's pace, so 4 MiB waiting means a remote that is not reading.
- * {@linkcode PeerWatch} closes one whose Host has no peer there.
+ * {@linkcode PeerWatch} closes a WebSocket whose Host has no connected peer at
+ * its address (never handshaken, or its peer ended).
  *
  * Closing does not free what waited. Deno (2.9.6) keeps it, and the TCP
  * connection, until the remote reads it or its connection breaks: Linux keeps
@@ -21,18 +22,20 @@
  * connection, with the bytes still held (64 MiB in a trial). Deno's `error`
  * event after a `close()` does: it comes when a write fails, the connection
  * gone. So the watch counts, for each address, its WebSockets that ended with
- * bytes unread (one it closed, or one that ended while its last sweep saw more
- * than `floor` waiting, 64 KiB) until such an `error` event, or for `heldMs`
- * (10 minutes) at most, since Deno does not always send one, and
- * `admits(address)` is false while `maxHeldPerAddress` are counted: the
- * servers answer a new WebSocket from there with a 429. What one address can
- * make the server keep is then bounded: its WebSockets open at once (the
- * lobby's `maxClientsPerAddress`) and `maxHeldPerAddress` more, each the limit
- * and a sweep's worth of sends at most (so sweep at a game's tick, not once a
- * second: one that ends between two sweeps with only the last one's sends
- * waiting is not counted), and `maxClosingPerAddress` closed by
- * `close()` that wait for their remote's answer, each the floor and a sweep's
- * worth of sends at most (see `close`).
+ * bytes unread (one its sweep closed, or one closed by `close()` or ended by
+ * itself while its last sweep saw more than `floor` waiting, 64 KiB) until
+ * such an `error` event, or for `heldMs` (10 minutes) at most, since Deno does
+ * not always send one, and `admits(address)` is false while
+ * `maxHeldPerAddress` are held or `maxClosingPerAddress` closed by `close()`
+ * wait for an answer: the servers answer a new WebSocket from there with a
+ * 429. What one address can make the server keep is then bounded within any
+ * `heldMs`: its connected clients (the lobby's `maxClientsPerAddress`) and
+ * what it opens within `handshakeWaitMs`, `maxHeldPerAddress` held, each the
+ * limit and a sweep's worth of sends at most (so sweep at a game's tick, not
+ * once a second: one that ends between two sweeps with only the last one's
+ * sends waiting is not counted), and `maxClosingPerAddress` closing, each the
+ * floor and a sweep's worth of sends at most (see `close`). A count ends at
+ * `heldMs` whether or not Deno let go.
  *
  * The floor keeps honest players out of the count. A sweep sees the sends of
  * its turn still waiting (Deno writes them after the turn): a reading player
@@ -71,7 +74,7 @@ export const HELD_PER_ADDRESS = 4;
 /**
  * WebSockets of one address closed by {@linkcode StalledWatch.close} whose remote has not answered, past which it gets
  * no new one (default): the players of one NAT whose connections went dark (a laptop asleep, a network gone) answer
- * nothing either, so the cap is that of the two servers run as programs on clients of one address
+ * nothing either, so the cap is the one the arena and the lobby server, run as programs, put on clients of one address
  * (`maxClientsPerAddress`, 32), not `HELD_PER_ADDRESS`: with that, four such players behind one proxy had their address
  * refused for 10 minutes (a review, 2026-12-05). Each costs a TCP connection and at most the floor unread and a
  * sweep's sends.
@@ -176,7 +179,8 @@ export class StalledWatch {
    * waiting at its last sweep it is held at once, as one the sweep closed: a remote that stopped reading never reaches
    * the close frame behind those bytes, so never answers (with the closing count alone, one address kept 32 sockets of
    * up to 4 MiB each, where the held count allows 4: a review, 2026-12-05). Else it counts against its address until
-   * its `close` event, the remote's answer to the close (or an `error` event, or `heldMs`), up to
+   * its `close` event (the remote's next frame, as a rule its answer; at once for a half-close: see the module's doc),
+   * or an `error` event, or `heldMs`, up to
    * `maxClosingPerAddress`: Deno waits for that answer with no time limit, and remotes that never gave it kept their
    * connections open for good, 100 of one address in a review's trial (2026-12-05).
    */
