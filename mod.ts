@@ -1695,8 +1695,8 @@ class Stream {
     // On from the front through the pieces acked in order, each in turn as `piece`.
     while ((piece = this.#pending[this.#front])?.done) {
       this.#partial += HELD_PIECE_BYTES + piece.payload.length;
-      this.#front++;
       if (piece.fragment & 1) byteCount += this.#partial, this.#partial = 0;
+      this.#front++;
     }
     return byteCount;
   }
@@ -2739,6 +2739,7 @@ class Connection implements Peer {
       );
     }
     if (at !== undefined) {
+      pieceBytes -= TIMED_FRAME_BYTES; // each piece goes after a TIMED frame
       // At most `timeout` ahead, as the receiver holds it: a Date.now() time on a performance.now() clock was
       // dropped there, and the sender was told nothing.
       const now = this.#sink.now();
@@ -2747,7 +2748,6 @@ class Connection implements Peer {
           `Cannot send at ${at}: a time is ms on this Host's clock (now ${now}), at most HostOptions.timeout ahead`,
         );
       }
-      pieceBytes -= TIMED_FRAME_BYTES; // each piece goes after a TIMED frame
     }
     const fragments = modeIndex == STATE || modeIndex < SEQUENCED;
     let payload = pack(value);

@@ -527,8 +527,8 @@ const MUTANTS: Mutant[] = [
     edits: [[
       "    while ((piece = this.#pending[this.#front])?.done) {\n" +
       "      this.#partial += HELD_PIECE_BYTES + piece.payload.length;\n" +
-      "      this.#front++;\n" +
       "      if (piece.fragment & 1) byteCount += this.#partial, this.#partial = 0;\n" +
+      "      this.#front++;\n" +
       "    }\n" +
       "    return byteCount;",
       "    return HELD_PIECE_BYTES + piece.payload.length;",
