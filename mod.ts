@@ -3836,7 +3836,7 @@ function udpSocket(runtime: {
       // send one more allocation than the match's); a RangeError names a malformed one. A name is malformed: the answers come from its IP,
       // which the Host knows as no peer (`"localhost:7000"` timed out, silently). So is 0.0.0.0, or ::, where a
       // server listens: its answers come from 127.0.0.1 (a newcomer's first game timed out).
-      const match = /^(?:\[([\da-f.:]+(?:%\w+)?)\]|([\d.]+)):(\d{1,5})$/i.exec(to);
+      const match = /^(?:\[([\da-f.:]+(?:%[\w.-]+)?)\]|([\d.]+)):(\d{1,5})$/i.exec(to);
       const port = +match?.[3]!; // NaN when it does not match: +undefined
       const hostname = match?.[1] ?? match?.[2];
       // Zeros, dots and colons alone: 0.0.0.0 or :: however written, where a server listens, reached at 127.0.0.1.

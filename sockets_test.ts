@@ -1068,7 +1068,8 @@ Deno.test("nodeUdp listens for its socket's errors from the start (Node ends the
 
 Deno.test("nodeUdp: two Hosts on link-local IPv6 addresses, given with their zone as Node gives them ([fe80::1%eth0]:5000), connect and talk", () => {
   // Node names a link-local sender with its interface; the address check refused it, so every answer to such a player
-  // was counted in socketErrors and it timed out (a review, 2026-12-05). Two fake dgram sockets joined to each other.
+  // was counted in socketErrors and it timed out (a review, 2026-12-05). A zone may hold "-" and "." (a bridge's VLAN,
+  // br-1a2b.100). Two fake dgram sockets joined to each other.
   const ends = new Map<string, (data: Uint8Array, from: { address: string; port: number }) => void>();
   const sent: string[] = [];
   const dgram = (address: string, port: number) =>
@@ -1086,7 +1087,7 @@ Deno.test("nodeUdp: two Hosts on link-local IPv6 addresses, given with their zon
     }) as unknown as NodeDgramSocket;
   let now = 0;
   const server = new Host(nodeUdp(dgram("fe80::1%eth0", 4000)), { now: () => now });
-  const client = new Host(nodeUdp(dgram("fe80::2%wlan0", 5000)), { now: () => now });
+  const client = new Host(nodeUdp(dgram("fe80::2%br-1a2b.100", 5000)), { now: () => now });
   const peer = client.connect("[fe80::1%eth0]:4000");
   const heard: unknown[] = [];
   for (let tick = 0; tick < 20; tick++, now += 16) {
@@ -1097,9 +1098,9 @@ Deno.test("nodeUdp: two Hosts on link-local IPv6 addresses, given with their zon
     }
   }
   assert.equal(peer.state, "connected");
-  assert.deepEqual(server.peers.map((other) => other.address), ["[fe80::2%wlan0]:5000"]);
+  assert.deepEqual(server.peers.map((other) => other.address), ["[fe80::2%br-1a2b.100]:5000"]);
   assert.deepEqual(heard, ["hello over link-local"]);
-  assert.ok(sent.includes("fe80::2%wlan0 5000"), "the server answered the player's address, zone and all");
+  assert.ok(sent.includes("fe80::2%br-1a2b.100 5000"), "the server answered the player's address, zone and all");
   assert.equal(server.stats.socketErrors + client.stats.socketErrors, 0);
   client.close();
   server.close();

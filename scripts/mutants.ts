@@ -642,7 +642,7 @@ const MUTANTS: Mutant[] = [
   {
     // A player on a link-local IPv6 address, as Node names it: every answer was refused (a review, 2026-12-05).
     name: "the UDP address check refuses a link-local IPv6 address's zone ([fe80::1%eth0]:4000)",
-    edits: [["[\\da-f.:]+(?:%\\w+)?", "[\\da-f.:]+"]],
+    edits: [["[\\da-f.:]+(?:%[\\w.-]+)?", "[\\da-f.:]+"]],
   },
   {
     name: "reliable sockets still resending (pieces kept in flight)",
