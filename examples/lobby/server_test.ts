@@ -12,6 +12,16 @@ import { udpSocket } from "./udp.ts";
 
 const DEADLINE_MS = 8000;
 
+/**
+ * The status of a request to the lobby at `url` that says it is a WebSocket upgrade: a 429 while its address is held,
+ * else on to Deno's upgrade, which answers 400 for want of a key.
+ */
+async function upgradeStatusAt(url: string): Promise<number> {
+  const response = await fetch(url.replace("ws", "http"), { headers: { upgrade: "websocket" } });
+  await response.body?.cancel();
+  return response.status;
+}
+
 Deno.test("lobby server: a WebSocket player and a UDP player meet in one room of one directory and relay both ways", async () => {
   const server = await startLobbyServer({ port: 0, tickMs: 5 });
   const udp = await udpSocket();
@@ -189,11 +199,7 @@ Deno.test("lobby server: WebSockets it closed whose remote never answers the clo
   const server = await startLobbyServer({ port: 0, tickMs: 5, handshakeWaitMs: 300, maxClosingPerAddress: 2 });
   const { port } = new URL(server.webSocketUrl);
   const conns: Deno.TcpConn[] = [];
-  const upgradeStatus = async () => {
-    const response = await fetch(server.webSocketUrl.replace("ws", "http"), { headers: { upgrade: "websocket" } });
-    await response.body?.cancel();
-    return response.status;
-  };
+  const upgradeStatus = () => upgradeStatusAt(server.webSocketUrl);
   try {
     // Two remotes that upgrade, never do jamnet's handshake, read the server's close frame and never answer it.
     const reads = [];
@@ -337,13 +343,7 @@ Deno.test("lobby server: a stalled WebSocket it closed counts against its addres
       for (let event; (event = host.poll());) [ann, cal][i].handle(event);
     }
   }, 5);
-  // A request that says it is a WebSocket upgrade: a 429 while 127.0.0.1 is held, else on to Deno's upgrade, which
-  // answers 400 for want of a key.
-  const upgradeStatus = async () => {
-    const response = await fetch(server.webSocketUrl.replace("ws", "http"), { headers: { upgrade: "websocket" } });
-    await response.body?.cancel();
-    return response.status;
-  };
+  const upgradeStatus = () => upgradeStatusAt(server.webSocketUrl);
   try {
     const { room } = await ann.request({ op: "create", name: "held", maxPlayers: 2 }) as { room: Room };
     const { you } = await cal.request({ op: "join", room: room.id }) as { you: string };
@@ -397,11 +397,7 @@ Deno.test("lobby server: players of one address who hear the room and leave, wit
       for (let event; (event = host.poll());) client.handle(event);
     }
   }, 5);
-  const upgradeStatus = async () => {
-    const response = await fetch(server.webSocketUrl.replace("ws", "http"), { headers: { upgrade: "websocket" } });
-    await response.body?.cancel();
-    return response.status;
-  };
+  const upgradeStatus = () => upgradeStatusAt(server.webSocketUrl);
   const waitFor = async (done: () => boolean, what: string) => {
     for (const deadline = performance.now() + DEADLINE_MS; !done();) {
       assert.ok(performance.now() < deadline, what);
