@@ -1373,7 +1373,7 @@ function halfSipHash(key: TagKey, bytes: Uint8Array, length = bytes.length): num
     else if (word == 1 + words) v2 ^= 0xff;
     else if (word == words) {
       value = length << 24;
-      for (let at = words * 4; at < length; at++) value |= bytes[at] << (8 * (at & 3));
+      for (let at = 4 * words; at < length; at++) value |= bytes[at] << (8 * (at & 3));
     }
     v3 ^= value;
     v0 = (v0 + v1) | 0;
@@ -1711,7 +1711,7 @@ class Stream {
     let front = this.#front;
     while (pending[front]?.done) front++;
     const kind = +fragments;
-    if (pending.length < front * 2) {
+    if (front * 2 > pending.length) {
       // Let go of the done pieces at the front, in O(1) amortized: once they are more than half (all of them, on a
       // stream gone quiet). The cursors start over from it: what they had passed was sent or of the other kind, and is
       // passed again once a splice, as rarely. Kept until 1,024 were done, a peer held its last 1,023 messages, and a
@@ -1823,7 +1823,7 @@ class Stream {
     // whole that is not its last (rare: pieces out of order), and a message of one piece, even when handed over at
     // once (an unordered one ahead of the next to deliver, at most half its datagram; the next, with none held, never
     // comes here: see receive).
-    if (piece.payload == payload && payload.buffer.byteLength >= payload.length * 2) piece.payload = payload.slice();
+    if (piece.payload == payload && payload.buffer.byteLength >= 2 * payload.length) piece.payload = payload.slice();
     return messages;
   }
 
@@ -1851,7 +1851,7 @@ class Stream {
     const first = held.get(start);
     let found = first?.found ?? 0;
     for (let piece; (piece = held.get((start + found) & 0xffff)) && piece.fragment >> 1 == found; found++) {
-      if (piece.fragment & 1) {
+      if (1 & piece.fragment) {
         // The last: the message is whole, pieces 0 to `found`.
         let byteCount = 0;
         for (let i = 0; i <= found; i++) byteCount += held.get((start + i) & 0xffff)!.payload.length;
