@@ -917,7 +917,7 @@ function write(value: unknown, depth: number): void {
     case "number":
       // -0 too, or it comes back as 0 (Math.atan2 and Object.is tell them apart): of the integers, only -0 has a
       // reciprocal below -1 (-Infinity).
-      if (!Number.isSafeInteger(value) || 1 / value < -1) return put64(0xcb, value);
+      if (1 / value < -1 || !Number.isSafeInteger(value)) return put64(0xcb, value);
       if (value > 127 || value < -32) {
         // Past the fixints: unsigned forms start at 0xcc, signed at 0xd0. A negative fits n bytes
         // when -2 * value - 1 < 2^(8n), as a positive fits when value < 2^(8n).
@@ -1746,7 +1746,7 @@ class Stream {
     const held = this.held;
     const sequence = frame.sequence;
     // Sequenced: one not newer than the newest (the one before the next to deliver) is dropped.
-    if (this.#mode === SEQUENCED && sequenceAhead(sequence, this.#nextDeliver - 1) <= 0) return [];
+    if (sequenceAhead(sequence, this.#nextDeliver - 1) <= 0 && this.#mode === SEQUENCED) return [];
     if (this.#mode === STATE) {
       // Lossy: a snapshot's pieces wait until it is whole. The pieces held first are let go, in the order they came,
       // while they are more than STATE_PIECES_KEPT from this one, behind or ahead (ahead too: pieces sent in falling
@@ -2591,7 +2591,7 @@ class Connection implements Peer {
       // may be lost (every third, two lost in a row ended an idle connection: a review, 2026-12-04).
       if (
         this.#packetsThisUpdate ||
-        !((this.#ackPending && quiet >= ACK_DELAY_MS) ||
+        !((quiet >= ACK_DELAY_MS && this.#ackPending) ||
           quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 4))
       ) return undefined;
     }
@@ -3850,7 +3850,7 @@ function udpSocket(runtime: {
       // send seldom fails, and trying it again costs nothing.
       let retried: boolean | undefined;
       const done = (error?: unknown) => {
-        if (error && !retried) {
+        if (!retried && error) {
           retried = true;
           return go();
         }
