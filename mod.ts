@@ -2201,7 +2201,7 @@ class Connection implements Peer {
    * (`queued`), at twice `max` for every peer. A peer with less than half still gets in: one player filling a queue
    * holds up no other.
    */
-  #full(count: number, max: number): boolean {
+  #full(max: number, count: number): boolean {
     return (max > 2 * this.queued ? 2 * max : max) <= count;
   }
 
@@ -2316,7 +2316,7 @@ class Connection implements Peer {
       this.state != "disconnecting" &&
       (this.#heldBytes + newBytes + this.#rebuiltBytes + rebuilt >
           2 * this.#config.maxMessageBytes + this.#config.maxQueuedBytes + HELD_PIECE_BYTES * RECEIVE_WINDOW ||
-        this.#full(this.#sink.events.length - this.#sink.head, this.#config.maxEvents) &&
+        this.#full(this.#config.maxEvents, this.#sink.events.length - this.#sink.head) &&
           frames.some((frame) => frame.mode < CONTROL))
     ) {
       // Over a reliable socket nothing resends a refused packet: the peer is dropped, and told (it waited for its
@@ -2446,7 +2446,7 @@ class Connection implements Peer {
         // And at a finite time: a hostile peer's clock answers of 8e307 and a time of -1.7e308 made it -Infinity.
         if (
           event.at - now > this.#config.timeout || !isFinite(event.at) ||
-          this.#full(this.#sink.held.length, this.#config.maxTimedMessages)
+          this.#full(this.#config.maxTimedMessages, this.#sink.held.length)
         ) {
           this.count("timedDropped");
           continue;
