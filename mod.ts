@@ -1538,7 +1538,7 @@ function readFrame(reader: ByteReader, previous: Frame | undefined, timed?: bool
   const frame: Frame = { channel, mode, sequence, fragment, payload: reader.take(length) };
   // The channel bit only on a full frame, and only for a channel byte above 0; NEXT exactly where writeFrame writes it.
   const canonical = !(head & HAS_CHANNEL) == (isNext || !channel) && isNext == (!timed && follows(frame, previous)) &&
-    (flagged(frame) || !hasFlag) &&
+    (!hasFlag || flagged(frame)) &&
     (mode !== CONTROL || (!channel && !timed && length == CONTROL_BYTES[fragment]));
   if (canonical && reader.ok) {
     if (mode !== CONTROL || fragment !== TIMED) return frame;
@@ -3891,7 +3891,7 @@ function udpSocket(runtime: {
       // first (a tidy-up before host.close()) made this throw the runtime's error out of host.close(): Node's dgram
       // throws ERR_SOCKET_DGRAM_NOT_RUNNING when closed twice, Deno's conn BadResource.
       try {
-        if (!closed && !inFlight) runtime.close();
+        if (!inFlight && !closed) runtime.close();
       } catch {
         // Closed already: nothing more to do.
       }
