@@ -523,11 +523,11 @@ export interface Socket {
   /**
    * Sends one datagram to an address. It may be lost; a fault (an unreachable
    * port, a closed socket, an oversized datagram) goes to `notify` and never throws.
-   * The Host makes `data` for this call alone and reads only its length after it
-   * returns (`stats.bytesSent`): a socket may keep it, but one that transfers
-   * buffers (`postMessage` with a transfer list) transfers a copy, or counts 0.
-   * `data` may be a view of a larger buffer (a data packet is): send its bytes,
-   * never `data.buffer` whole.
+   * The Host makes `data` for this call alone and reads nothing of it after
+   * (`stats.bytesSent` takes its length before): a socket may keep it, or
+   * transfer its buffer (`postMessage` with a transfer list). `data` may be a
+   * view of a larger buffer (a data packet is): send its bytes, never
+   * `data.buffer` whole.
    *
    * @throws {RangeError} at once for a malformed address, naming it
    */
@@ -3067,8 +3067,9 @@ export class Host {
 
   /** Sends a datagram, counted for the Host and for its connection if it has one; what the socket throws passes. */
   #transmit(datagram: Uint8Array, connection: Connection | string): void {
+    const bytes = datagram.length; // before the send: a socket may transfer the buffer (postMessage), reading 0 after
     this.#socket.send(datagram, connection instanceof Connection ? connection.address : connection);
-    this.#count("bytesSent", connection, datagram.length);
+    this.#count("bytesSent", connection, bytes);
     this.#count("packetsSent", connection);
   }
 
@@ -3835,8 +3836,9 @@ function udpSocket(runtime: {
       // `to`, `"127.0.0.1:4000"` or `"[::1]:4000"`, split into IP and port right here (a helper's array cost every
       // send one more allocation than the match's); a RangeError names a malformed one. A name is malformed: the answers come from its IP,
       // which the Host knows as no peer (`"localhost:7000"` timed out, silently). So is 0.0.0.0, or ::, where a
-      // server listens: its answers come from 127.0.0.1 (a newcomer's first game timed out).
-      const match = /^(?:\[([\da-f.:]+(?:%[\w.-]+)?)\]|([\d.]+)):(\d{1,5})$/i.exec(to);
+      // server listens: its answers come from 127.0.0.1 (a newcomer's first game timed out). IPv4 is four numbers:
+      // the runtimes took `127.0.0:4000` or `1.2.3.4.5:4000` as a name, to resolve (a review, 2026-12-06).
+      const match = /^(?:\[([\da-f.:]+(?:%[\w.-]+)?)\]|(\d+(?:\.\d+){3})):(\d{1,5})$/i.exec(to);
       const port = +match?.[3]!; // NaN when it does not match: +undefined
       const hostname = match?.[1] ?? match?.[2];
       // Zeros, dots and colons alone: 0.0.0.0 or :: however written, where a server listens, reached at 127.0.0.1.

@@ -4607,6 +4607,36 @@ Deno.test("a Host's counters start at 0, and count each datagram sent and receiv
   );
 });
 
+Deno.test("a socket that transfers each datagram's buffer (postMessage's transfer list) has its bytes counted", () => {
+  // The Host read the length after the send, which a transferred buffer reads as 0: every datagram's bytes went
+  // uncounted (a review of the Socket contract, 2026-12-05).
+  const net = memoryNet({ latencyMs: 10 });
+  const counted = { server: 0, client: 0 };
+  const transferring = (address: "server" | "client"): Socket => {
+    const inner = net.socket(address);
+    return {
+      ...inner,
+      send(data, to) {
+        counted[address] += data.length;
+        inner.send(data.slice(), to);
+        (data.buffer as ArrayBuffer).transfer(); // data now reads 0 bytes, as after a postMessage with a transfer list
+        assert.equal(data.length, 0);
+      },
+    };
+  };
+  const server = new Host(transferring("server"), { now: net.now });
+  const client = new Host(transferring("client"), { now: net.now });
+  const peer = client.connect("server");
+  for (let i = 0; i < 30; i++) {
+    if (peer.state === "connected") peer.send(i);
+    client.update(), server.update(), net.advance(16), drain(server), drain(client);
+  }
+  assert.equal(peer.state, "connected");
+  assert.ok(counted.client > 100 && counted.server > 100);
+  assert.deepEqual([client.stats.bytesSent, server.stats.bytesSent], [counted.client, counted.server]);
+  assert.deepEqual([client.stats.bytesReceived, server.stats.bytesReceived], [counted.server, counted.client]);
+});
+
 Deno.test("connect() on a closed Host throws at once, and leaves no peer", () => {
   // It returned a peer that sent HELLOs into the closed socket for 10 s, then ended as "timeout".
   const net = memoryNet();

@@ -817,6 +817,10 @@ Deno.test("a UDP address is an IP and a port: a name or 0.0.0.0 throws at once, 
       "[::]:7000",
       "[0.0.0.0]:7000",
       "0:7000",
+      // IPv4 is four numbers: the runtimes took three or five as a name, to resolve (a review, 2026-12-06).
+      "127.0.0:7000",
+      "1.2.3.4.5:7000",
+      "127.1:7000",
       // Ports past the range, at its edges (a sweep, 2026-12-03).
       "127.0.0.1:0",
       "127.0.0.1:65536",

@@ -91,12 +91,12 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "no maxEvents bound",
-    edits: [["this.#full(this.#sink.events.length - this.#sink.head, this.#config.maxEvents)", "false"]],
+    edits: [["this.#full(this.#config.maxEvents, this.#sink.events.length - this.#sink.head)", "false"]],
   },
   {
     name: "a full event queue refuses every peer's packets, not only those of a peer with half of it",
     edits: [[
-      "this.#full(this.#sink.events.length - this.#sink.head, this.#config.maxEvents)",
+      "this.#full(this.#config.maxEvents, this.#sink.events.length - this.#sink.head)",
       "this.#sink.events.length - this.#sink.head >= this.#config.maxEvents",
     ]],
   },
@@ -128,7 +128,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "the maxEvents bound counts the events polled and not yet let go (the array's length)",
-    edits: [["this.#full(this.#sink.events.length - this.#sink.head,", "this.#full(this.#sink.events.length,"]],
+    edits: [["this.#full(this.#config.maxEvents, this.#sink.events.length - this.#sink.head)", "this.#full(this.#config.maxEvents, this.#sink.events.length)"]],
   },
   {
     name: "a HELLO's bound of twice maxEvents counts the events polled and not yet let go",
@@ -261,7 +261,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "pack: -1 as a float 64 (the -0 check takes a reciprocal of -1 too)",
-    edits: [["1 / value < -1) return put64", "1 / value <= -1) return put64"]],
+    edits: [["if (1 / value < -1 ||", "if (1 / value <= -1 ||"]],
   },
   {
     name: "pack: the bigint 0 as an int 64",
@@ -628,7 +628,7 @@ const MUTANTS: Mutant[] = [
   {
     // A stranger's ghost peers under Bun (bench/bun_ghosts.mjs): each bounce of a keepalive to them cost a player a datagram.
     name: "a UDP send that fails once is dropped (Bun's ICMP for an earlier datagram), never tried again",
-    edits: [["        if (error && !retried) {\n", "        if (error && retried) {\n"]],
+    edits: [["        if (!retried && error) {\n", "        if (retried && error) {\n"]],
   },
   {
     // A review of the retry (2026-12-05): the runtime's socket closed before a failed send's second try.
@@ -815,12 +815,12 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "timed: no maxTimedMessages bound",
-    edits: [["this.#full(this.#sink.held.length, this.#config.maxTimedMessages)", "false"]],
+    edits: [["this.#full(this.#config.maxTimedMessages, this.#sink.held.length)", "false"]],
   },
   {
     name: "timed: a full hold queue refuses every peer's messages, not only those of a peer with half of it",
     edits: [[
-      "this.#full(this.#sink.held.length, this.#config.maxTimedMessages)",
+      "this.#full(this.#config.maxTimedMessages, this.#sink.held.length)",
       "this.#sink.held.length >= this.#config.maxTimedMessages",
     ]],
   },
@@ -890,7 +890,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "held pieces keep their whole datagram alive, however small",
-    edits: [["payload.length * 2) piece.payload = payload.slice();", "payload.length * 2) piece.payload = payload;"]],
+    edits: [["2 * payload.length) piece.payload = payload.slice();", "2 * payload.length) piece.payload = payload;"]],
   },
   {
     name: "fill: a message cut short behind a piece that has left already",
@@ -916,7 +916,15 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "addresses: a name taken as an address",
-    edits: [["|([\\d.]+)):(\\d{1,5})$/i", "|([^\\s:[\\]]+)):(\\d{1,5})$/i"]],
+    edits: [["|(\\d+(?:\\.\\d+){3})):(\\d{1,5})$/i", "|([^\\s:[\\]]+)):(\\d{1,5})$/i"]],
+  },
+  {
+    name: "addresses: IPv4 of any count of numbers (127.0.0:4000 sent as a name)",
+    edits: [["|(\\d+(?:\\.\\d+){3})):(\\d{1,5})$/i", "|([\\d.]+)):(\\d{1,5})$/i"]],
+  },
+  {
+    name: "bytesSent read after the send (a socket that transfers the buffer counts 0)",
+    edits: [["this.#count(\"bytesSent\", connection, bytes);", "this.#count(\"bytesSent\", connection, datagram.length);"]],
   },
   {
     name: "send: a time far ahead taken (a Date.now() on a performance.now() clock)",
@@ -1477,7 +1485,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "-0 packed as an integer: it comes back as 0",
-    edits: [["if (!Number.isSafeInteger(value) || 1 / value < -1)", "if (!Number.isSafeInteger(value))"]],
+    edits: [["if (1 / value < -1 || !Number.isSafeInteger(value))", "if (!Number.isSafeInteger(value))"]],
   },
   {
     name: "connect() right after disconnect() hands back the disconnected peer",
@@ -1569,8 +1577,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "a sequenced message of the sequence delivered last is delivered again",
     edits: [[
-      "sequenceAhead(sequence, this.#nextDeliver - 1) <= 0) return [];",
-      "sequenceAhead(sequence, this.#nextDeliver - 1) < 0) return [];",
+      "sequenceAhead(sequence, this.#nextDeliver - 1) <= 0 && this.#mode === SEQUENCED) return [];",
+      "sequenceAhead(sequence, this.#nextDeliver - 1) < 0 && this.#mode === SEQUENCED) return [];",
     ]],
   },
   {
@@ -1639,7 +1647,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "an ack waits one ms past ACK_DELAY_MS of quiet",
-    edits: [["(this.#ackPending && quiet >= ACK_DELAY_MS)", "(this.#ackPending && quiet > ACK_DELAY_MS)"]],
+    edits: [["(quiet >= ACK_DELAY_MS && this.#ackPending)", "(quiet > ACK_DELAY_MS && this.#ackPending)"]],
   },
   {
     name: "a keepalive waits one ms past KEEPALIVE_MS of quiet",
@@ -1730,13 +1738,13 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a UDP socket's close() twice closes the runtime's socket twice",
-    edits: [["if (!closed && !inFlight) runtime.close();", "if (!inFlight) runtime.close();"]],
+    edits: [["if (!inFlight && !closed) runtime.close();", "if (!inFlight) runtime.close();"]],
   },
   {
     name: "host.close() throws the runtime's error when the game closed its UDP socket first",
     edits: [[
-      "      try {\n        if (!closed && !inFlight) runtime.close();\n      } catch {\n        // Closed already: nothing more to do.\n      }",
-      "      if (!closed && !inFlight) runtime.close();",
+      "      try {\n        if (!inFlight && !closed) runtime.close();\n      } catch {\n        // Closed already: nothing more to do.\n      }",
+      "      if (!inFlight && !closed) runtime.close();",
     ]],
   },
   {
@@ -1805,12 +1813,12 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a stream never lets go of the pieces acked at the front of its queue",
-    edits: [["if (pending.length < front * 2) {", "if (false) {"]],
+    edits: [["if (front * 2 > pending.length) {", "if (false) {"]],
   },
   {
     name:
       "a stream lets go of the done pieces at its front only once 1,024 are done: a peer holds its last 1,023 messages",
-    edits: [["if (pending.length < front * 2) {", "if (pending.length < front * 2 && front > 1024) {"]],
+    edits: [["if (front * 2 > pending.length) {", "if (front * 2 > pending.length && front > 1024) {"]],
   },
   {
     name: "pack counts a level of nesting at every object, a Date or bytes too: what unpack returns 256 deep throws",
@@ -2300,7 +2308,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "a whole reliable message flagged as a piece read as canonical",
-    edits: [["    (flagged(frame) || !hasFlag) &&", "    true &&"]],
+    edits: [["    (!hasFlag || flagged(frame)) &&", "    true &&"]],
   },
   {
     name: "a control frame on a channel read as canonical",
