@@ -821,6 +821,9 @@ Deno.test("a UDP address is an IP and a port: a name or 0.0.0.0 throws at once, 
       "127.0.0:7000",
       "1.2.3.4.5:7000",
       "127.1:7000",
+      // In brackets, IPv6: an IPv4 there timed out, its answers from 127.0.0.1:7000; a hex word is a name.
+      "[127.0.0.1]:7000",
+      "[cafe]:7000",
       // Ports past the range, at its edges (a sweep, 2026-12-03).
       "127.0.0.1:0",
       "127.0.0.1:65536",

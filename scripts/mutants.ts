@@ -128,7 +128,10 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "the maxEvents bound counts the events polled and not yet let go (the array's length)",
-    edits: [["this.#full(this.#config.maxEvents, this.#sink.events.length - this.#sink.head)", "this.#full(this.#config.maxEvents, this.#sink.events.length)"]],
+    edits: [[
+      "this.#full(this.#config.maxEvents, this.#sink.events.length - this.#sink.head)",
+      "this.#full(this.#config.maxEvents, this.#sink.events.length)",
+    ]],
   },
   {
     name: "a HELLO's bound of twice maxEvents counts the events polled and not yet let go",
@@ -642,7 +645,7 @@ const MUTANTS: Mutant[] = [
   {
     // A player on a link-local IPv6 address, as Node names it: every answer was refused (a review, 2026-12-05).
     name: "the UDP address check refuses a link-local IPv6 address's zone ([fe80::1%eth0]:4000)",
-    edits: [["[\\da-f.:]+(?:%[\\w.-]+)?", "[\\da-f.:]+"]],
+    edits: [[":[\\da-f.:]*(?:%[\\w.-]+)?", ":[\\da-f.:]*"]],
   },
   {
     name: "reliable sockets still resending (pieces kept in flight)",
@@ -923,8 +926,12 @@ const MUTANTS: Mutant[] = [
     edits: [["|(\\d+(?:\\.\\d+){3})):(\\d{1,5})$/i", "|([\\d.]+)):(\\d{1,5})$/i"]],
   },
   {
+    name: "addresses: an IPv4 address or a name in brackets taken ([127.0.0.1]:4000)",
+    edits: [["\\[([\\da-f.:]*:[\\da-f.:]*(?:%", "\\[([\\da-f.:]+(?:%"]],
+  },
+  {
     name: "bytesSent read after the send (a socket that transfers the buffer counts 0)",
-    edits: [["this.#count(\"bytesSent\", connection, bytes);", "this.#count(\"bytesSent\", connection, datagram.length);"]],
+    edits: [['this.#count("bytesSent", connection, bytes);', 'this.#count("bytesSent", connection, datagram.length);']],
   },
   {
     name: "send: a time far ahead taken (a Date.now() on a performance.now() clock)",
