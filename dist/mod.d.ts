@@ -252,11 +252,11 @@ export interface Socket {
     /**
      * Sends one datagram to an address. It may be lost; a fault (an unreachable
      * port, a closed socket, an oversized datagram) goes to `notify` and never throws.
-     * The Host makes `data` for this call alone and reads only its length after it
-     * returns (`stats.bytesSent`): a socket may keep it, but one that transfers
-     * buffers (`postMessage` with a transfer list) transfers a copy, or counts 0.
-     * `data` may be a view of a larger buffer (a data packet is): send its bytes,
-     * never `data.buffer` whole.
+     * The Host makes `data` for this call alone and reads nothing of it after
+     * (`stats.bytesSent` takes its length before): a socket may keep it, or
+     * transfer its buffer (`postMessage` with a transfer list). `data` may be a
+     * view of a larger buffer (a data packet is): send its bytes, never
+     * `data.buffer` whole.
      *
      * @throws {RangeError} at once for a malformed address, naming it
      */
