@@ -186,7 +186,7 @@ Deno.test({
       ];
       for (const data of refused) player.peer.send(data);
       // Then what client.js sends at most: 16 commands, the last as long as one may be (a hidden tab's). 250 ms in all,
-      // the budget of a player that just came in.
+      // within the budget of a player that just came in.
       const commands = Array.from({ length: 16 }, (_, i) => [i, RIGHT, i < 15 ? 10 : MAX_COMMAND_MS]);
       player.peer.send(commands);
       await until("the commands applied", () => seat.player.lastCommand !== -1 || undefined);

@@ -39,10 +39,14 @@ export interface Player {
 }
 
 /**
- * A burst of commands may arrive at once after a lag spike: 250 ms of them are
- * honoured (7 ticks), so a player on a jittery link loses no movement.
+ * A burst of commands may arrive at once after a lag spike: a second of them
+ * is honoured, so a player whose link stalls for up to a second loses no
+ * movement. With 250 ms, a key held through a stall of 600 ms lost 350 ms of
+ * it, and the player's own screen pulled it back by up to 115 px (a review in
+ * Chromium, 2026-12-06). What a lying client gains is the same second: it may
+ * stand still, then move twice as fast for a second.
  */
-const COMMAND_BUDGET_MS = 250;
+export const COMMAND_BUDGET_MS = 1000;
 
 /** Colours go round the wheel by the golden angle, so any few players look different. */
 const GOLDEN_ANGLE_DEGREES = 137.5;
