@@ -230,3 +230,50 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "a page with a bad ?lag or ?loss enters no room and throws nothing; one whose game connection is refused gives its lobby place back",
+  ignore: Boolean(missing),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await built();
+    // One bot, so that the lobby lists a room ("demo") once a page has its list.
+    const arena = await startArena({ port: 0, bots: 1, log: () => {}, randomFor: () => seeded(SEED) });
+    const { browser, close } = await launchChromium({ viewport: { width: 1040, height: 560 } });
+    try {
+      const errors: string[] = [];
+      // Before, a negative one threw inside the lobby's answer (an unhandled rejection), the page stayed "entering"
+      // for good, and its place in room "bad…" stayed taken (a play-test, 2026-12-06).
+      for (const query of ["room=bad1&lag=-1", "room=bad2&loss=10", "room=bad3&lag=abc"]) {
+        const page = await browser.newPage();
+        page.on("pageerror", (error) => errors.push(`${query}: ${error}`));
+        await page.goto(`${arena.url}?${query}`, { timeout: 15_000 });
+        await until(`${query}: the room list`, 15_000, async () => (await roomsIn(page)).length ? true : undefined);
+        assert.equal(await page.evaluate(() => "arena" in globalThis), false, query);
+        assert.deepEqual(await roomsIn(page), ["demo (1/16)"], query);
+        await page.close();
+      }
+      // A game WebSocket refused (as a 403, 409 or 429 would be): the page's lobby place went on counting in its room.
+      const page = await browser.newPage();
+      page.on("pageerror", (error) => errors.push(`refused: ${error}`));
+      await page.routeWebSocket(/\/play/, (ws) => ws.close({ code: 1008 }));
+      await page.goto(`${arena.url}?room=refused&name=eve`, { timeout: 15_000 });
+      await until(
+        "the game connection ended",
+        15_000,
+        () => page.evaluate(() => (globalThis as unknown as { arena?: { ended?: string } }).arena?.ended),
+      );
+      // The list is asked for every 2 s: "refused (1/16)" was listed, and stayed.
+      await until("room refused gone from the lobby", 8_000, async () => {
+        const rooms = await roomsIn(page);
+        return rooms.length === 1 && rooms[0] === "demo (1/16)" ? true : undefined;
+      });
+      assert.deepEqual(errors, []);
+    } finally {
+      await close();
+      await arena.close();
+    }
+  },
+});

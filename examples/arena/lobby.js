@@ -94,6 +94,11 @@ export class ArenaLobby {
     }
   }
 
+  /** Gives this page's place in its room back (a room it opened closes), staying in the lobby for its room list. */
+  leave() {
+    this.client.request({ op: "leave" }).catch(() => {}); // not in a room any more: nothing to give back
+  }
+
   /** @returns {boolean} whether the lobby said the room closed (its host left) since the last call */
   closedSince() {
     const closed = this.#closed;

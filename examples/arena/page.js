@@ -21,8 +21,15 @@ import { ArenaLobby } from "./lobby.js";
 const params = new URLSearchParams(location.search);
 const room = params.get("room") || "demo";
 const name = params.get("name") || `player ${Math.floor(Math.random() * 1000)}`;
-const lagMs = Number(params.get("lag")) || 0;
-const loss = Number(params.get("loss")) || 0;
+const lagMs = Number(params.get("lag") ?? 0);
+const loss = Number(params.get("loss") ?? 0);
+// Checked before anything enters: a negative one threw inside the lobby's answer, and the page stayed at "entering
+// room…" for good, its place in the room taken; `?loss=10`, meant as 10%, lost everything (a play-test, 2026-12-06).
+const linkError = !(lagMs >= 0 && lagMs < Infinity)
+  ? `?lag takes ms from 0, not "${params.get("lag")}"`
+  : !(loss >= 0 && loss <= 1)
+  ? `?loss takes a share from 0 to 1 (0.1 is 10%), not "${params.get("loss")}"`
+  : "";
 
 /**
  * A WebSocket to this server at `path`, as a jamnet socket. While the tab is hidden, each message that arrives on it
@@ -47,19 +54,23 @@ const lobby = new ArenaLobby(connect("/lobby", () => lobby.update()));
 let client;
 /** @type {string | undefined} the lobby's id of our room */
 let roomId;
-let status = `entering room ${room} through the lobby…`;
-lobby.enter(room, MAX_PLAYERS).then(({ room: entered, ticket }) => {
-  // Then the game, at /play with the lobby's ticket, behind a bad link if the address asks for one.
-  let socket = connect(`/play?ticket=${encodeURIComponent(ticket)}&name=${encodeURIComponent(name)}`, () => {
-    client?.frame(keys); // keys is 0 while hidden: a blur released them
-  });
-  if (lagMs || loss) socket = badLink(socket, { latencyMs: lagMs, loss });
-  client = new ArenaClient(socket);
-  roomId = entered.id;
-  status = "";
-  Object.assign(globalThis, { arena: client }); // for the console, and for e2e/arena_test.ts
-  listRooms();
-}, (/** @type {Error} */ error) => status = `could not enter room ${room}: ${error.message}`);
+let status = linkError || `entering room ${room} through the lobby…`;
+if (!linkError) enter();
+
+function enter() {
+  lobby.enter(room, MAX_PLAYERS).then(({ room: entered, ticket }) => {
+    // Then the game, at /play with the lobby's ticket, behind a bad link if the address asks for one.
+    let socket = connect(`/play?ticket=${encodeURIComponent(ticket)}&name=${encodeURIComponent(name)}`, () => {
+      client?.frame(keys); // keys is 0 while hidden: a blur released them
+    });
+    if (lagMs || loss) socket = badLink(socket, { latencyMs: lagMs, loss });
+    client = new ArenaClient(socket);
+    roomId = entered.id;
+    status = "";
+    Object.assign(globalThis, { arena: client }); // for the console, and for e2e/arena_test.ts
+    listRooms();
+  }).catch((/** @type {Error} */ error) => status = `could not enter room ${room}: ${error.message}`);
+}
 
 // Keys held, as the bits client.js sends. `code` names the key's place, so WASD works on any layout.
 /** @type {Record<string, number>} */
@@ -84,7 +95,14 @@ addEventListener("blur", () => keys = 0); // a key released in another window ne
 
 // The game runs on a timer and drawing on animation frames: a hidden tab gets no animation frames at all, and its
 // timers run once a second, then (Chrome, after 5 minutes hidden) once a minute: `connect` wakes the Hosts then.
-setInterval(() => client?.frame(keys), 1000 / 60);
+let left = false;
+setInterval(() => {
+  client?.frame(keys);
+  // A game connection that ended (refused, timed out, closed) gives its place in the lobby's room back: the page kept
+  // it while open, counted among the room's players, and a room it opened stayed listed with no one in it (a
+  // play-test, 2026-12-06).
+  if (client?.ended && !left) left = true, lobby.leave();
+}, 1000 / 60);
 
 // Not id "arena": `window.arena` is the client (set above once the room is entered), and an element of that id was
 // `window.arena` until then (a soak test read the canvas for the client).
@@ -114,17 +132,20 @@ function draw() {
       `in ${(inBytesPerS / 1000).toFixed(1)} KB/s · out ${(outBytesPerS / 1000).toFixed(1)} KB/s`,
     );
   }
-  if (lagMs || loss) lines.push(`bad link: +${lagMs} ms, ${(loss * 100).toFixed(0)}% lost, each way`);
+  if (!linkError && (lagMs || loss)) lines.push(`bad link: +${lagMs} ms, ${(loss * 100).toFixed(0)}% lost, each way`);
   if (status) lines.push(status);
   else if (client?.ended) lines.push(`disconnected (${client.ended}): reload to play again`);
+  context.font = "13px ui-monospace, monospace";
+  // As wide as its longest line: a fixed 330 px cut the longer ones, a room's error among them (a play-test, 2026-12-06).
+  const width = Math.max(330, ...lines.map((text) => context.measureText(text).width + 16));
   context.fillStyle = "rgba(0, 0, 0, 0.6)";
-  context.fillRect(8, 8, 330, 12 + 18 * lines.length);
+  context.fillRect(8, 8, width, 12 + 18 * lines.length);
   context.fillStyle = "#ffd447";
   for (const [x, y] of items) circle(x, y, ITEM_RADIUS);
   for (const player of others) drawPlayer(player, false);
   if (me) drawPlayer(me, true);
   context.fillStyle = "#e8e8e8";
-  context.font = "13px ui-monospace, monospace";
+  context.font = "13px ui-monospace, monospace"; // again: drawPlayer set its own
   lines.forEach((text, i) => context.fillText(text, 16, 26 + 18 * i));
   requestAnimationFrame(draw);
 }
