@@ -277,3 +277,54 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "when the page that opened a room reloads, the other page enters the room of that name again and plays on with it",
+  ignore: Boolean(missing),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await built();
+    const arena = await startArena({ port: 0, bots: 0, log: () => {}, randomFor: () => seeded(SEED) });
+    const { browser, close } = await launchChromium({
+      viewport: { width: 1040, height: 560 },
+      args: ["--disable-background-timer-throttling", "--disable-renderer-backgrounding"],
+    });
+    try {
+      const errors: string[] = [];
+      const open = async (name: string) => {
+        const page = await browser.newPage();
+        page.on("pageerror", (error) => errors.push(`${name}: ${error}`));
+        await page.goto(`${arena.url}?room=reload&name=${name}`, { timeout: 15_000 });
+        return page;
+      };
+      const sees = (page: Page, other: string) => async () =>
+        (await viewOf(page)).others.some((player) => player.name === other) || undefined;
+      const ann = await open("ann"); // opens room "reload": its host
+      await until("ann in room reload", 15_000, async () => (await viewOf(ann)).me);
+      const bob = await open("bob");
+      await until("bob sees ann", 15_000, sees(bob, "ann"));
+      // Ann's reload closes the room, and the server lets bob go: before, bob's page said so and stayed out. Bob's
+      // client is marked, so that what follows is seen by a client of its own, not by the first one's last view.
+      await bob.evaluate(() => (globalThis as unknown as { arena: { first?: boolean } }).arena.first = true);
+      await ann.reload({ timeout: 15_000 });
+      await until(
+        "bob in the room again, with a new game connection",
+        20_000,
+        () =>
+          bob.evaluate(() => (globalThis as unknown as { arena: { first?: boolean } }).arena.first ? undefined : true),
+      );
+      await until("bob sees ann again", 15_000, sees(bob, "ann"));
+      await until("ann sees bob again", 15_000, sees(ann, "bob"));
+      assert.equal(
+        await bob.evaluate(() => (globalThis as unknown as { arena: { ended?: string } }).arena.ended),
+        undefined,
+      );
+      assert.deepEqual(errors, []);
+    } finally {
+      await close();
+      await arena.close();
+    }
+  },
+});

@@ -67,6 +67,7 @@ function enter() {
     client = new ArenaClient(socket);
     roomId = entered.id;
     status = "";
+    left = false;
     Object.assign(globalThis, { arena: client }); // for the console, and for e2e/arena_test.ts
     listRooms();
   }).catch((/** @type {Error} */ error) => status = `could not enter room ${room}: ${error.message}`);
@@ -98,10 +99,21 @@ addEventListener("blur", () => keys = 0); // a key released in another window ne
 let left = false;
 setInterval(() => {
   client?.frame(keys);
-  // A game connection that ended (refused, timed out, closed) gives its place in the lobby's room back: the page kept
-  // it while open, counted among the room's players, and a room it opened stayed listed with no one in it (a
-  // play-test, 2026-12-06).
-  if (client?.ended && !left) left = true, lobby.leave();
+  if (lobby.closedSince()) {
+    // The room closed: the page that opened it left, as a reload does, and the server let everyone in it go. The world
+    // is the server's, so this page enters a room of that name again, where the other, back, finds it (or opens it):
+    // a friend's reload ended everyone else's game (a play-test, 2026-12-06).
+    client?.close();
+    client = undefined;
+    status = `room ${room} closed: its host left; entering it again…`;
+    enter();
+  } else if (client?.ended && !left) {
+    // A game connection that ended (refused, timed out, closed) gives its place in the lobby's room back: the page
+    // kept it while open, counted among the room's players, and a room it opened stayed listed with no one in it (a
+    // play-test, 2026-12-06).
+    left = true;
+    lobby.leave();
+  }
 }, 1000 / 60);
 
 // Not id "arena": `window.arena` is the client (set above once the room is entered), and an element of that id was
@@ -214,7 +226,6 @@ form.addEventListener("submit", (event) => {
 // The room list, from the lobby: a link enters a room of that name through the lobby, on a fresh page.
 const list = /** @type {HTMLUListElement} */ (document.getElementById("rooms"));
 async function listRooms() {
-  if (lobby.closedSince()) status = `room ${room} closed: its host left; pick another room`;
   const rooms = await lobby.rooms().catch(() => []);
   list.replaceChildren(...rooms.map((other) => {
     const item = document.createElement("li");
