@@ -927,7 +927,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "addresses: an IPv4 address or a name in brackets taken ([127.0.0.1]:4000)",
-    edits: [["\\[([\\da-f.:]*:[\\da-f.:]*(?:%", "\\[([\\da-f.:]+(?:%"]],
+    edits: [["\\[([\\da-f.]*:[\\da-f.:]*(?:%", "\\[([\\da-f.:]+(?:%"]],
   },
   {
     name: "bytesSent read after the send (a socket that transfers the buffer counts 0)",
