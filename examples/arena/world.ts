@@ -43,8 +43,9 @@ export interface Player {
  * is honoured, so a player whose link stalls for up to a second loses no
  * movement. With 250 ms, a key held through a stall of 600 ms lost 350 ms of
  * it, and the player's own screen pulled it back by up to 115 px (a review in
- * Chromium, 2026-12-06). What a lying client gains is the same second: it may
- * stand still, then move twice as fast for a second.
+ * Chromium, 2026-12-06). What a lying client gains is the same second, at
+ * once: one message of 16 long commands spends it in one tick, a jump of 200
+ * px after a second of standing still (50 px with 250 ms).
  */
 export const COMMAND_BUDGET_MS = 1000;
 
