@@ -286,7 +286,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "when the page that opened a room reloads, the other page enters the room of that name again and plays on with it",
+    "when the page that opened a room reloads, the others play on: the lobby hands the room on, and the page comes back to it",
   ignore: Boolean(missing),
   sanitizeResources: false,
   sanitizeOps: false,
@@ -303,30 +303,38 @@ Deno.test({
         const page = await browser.newPage();
         page.on("pageerror", (error) => errors.push(`${name}: ${error}`));
         await page.goto(`${arena.url}?room=reload&name=${name}`, { timeout: 15_000 });
+        await until(`${name} in room reload`, 15_000, async () => (await viewOf(page)).me);
         return page;
       };
-      const sees = (page: Page, other: string) => async () =>
-        (await viewOf(page)).others.some((player) => player.name === other) || undefined;
+      const sees = (page: Page, ...others: string[]) => async () => {
+        const names = (await viewOf(page)).others.map((player) => player.name);
+        return others.every((other) => names.includes(other)) || undefined;
+      };
       const ann = await open("ann"); // opens room "reload": its host
-      await until("ann in room reload", 15_000, async () => (await viewOf(ann)).me);
       const bob = await open("bob");
-      await until("bob sees ann", 15_000, sees(bob, "ann"));
-      // Ann's reload closes the room, and the server lets bob go: before, bob's page said so and stayed out. Bob's
-      // client is marked, so that what follows is seen by a client of its own, not by the first one's last view.
-      await bob.evaluate(() => (globalThis as unknown as { arena: { first?: boolean } }).arena.first = true);
+      const cat = await open("cat");
+      await until("bob sees ann and cat", 15_000, sees(bob, "ann", "cat"));
+      // Each game client marked: the same one must play on, not a new one (before, the room closed, the server let bob
+      // and cat go, and their pages said so; a first fix had each enter a room of that name again, and three pages
+      // ended in separate rooms: a review, 2026-12-06).
+      const mark = (page: Page) =>
+        page.evaluate(() => (globalThis as unknown as { arena: { first?: boolean } }).arena.first = true);
+      await mark(bob);
+      await mark(cat);
       await ann.reload({ timeout: 15_000 });
-      await until(
-        "bob in the room again, with a new game connection",
-        20_000,
-        () =>
-          bob.evaluate(() => (globalThis as unknown as { arena: { first?: boolean } }).arena.first ? undefined : true),
-      );
-      await until("bob sees ann again", 15_000, sees(bob, "ann"));
-      await until("ann sees bob again", 15_000, sees(ann, "bob"));
-      assert.equal(
-        await bob.evaluate(() => (globalThis as unknown as { arena: { ended?: string } }).arena.ended),
-        undefined,
-      );
+      await until("ann back, seeing bob and cat", 20_000, sees(ann, "bob", "cat"));
+      await until("bob sees ann again", 15_000, sees(bob, "ann", "cat"));
+      await until("cat sees ann again", 15_000, sees(cat, "ann", "bob"));
+      for (const page of [bob, cat]) {
+        assert.deepEqual(
+          await page.evaluate(() => {
+            const arena = (globalThis as unknown as { arena: { first?: boolean; ended?: string } }).arena;
+            return [arena.first, arena.ended];
+          }),
+          [true, undefined],
+        );
+      }
+      assert.equal([...arena.rooms].length, 1);
       assert.deepEqual(errors, []);
     } finally {
       await close();

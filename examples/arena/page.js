@@ -99,15 +99,7 @@ addEventListener("blur", () => keys = 0); // a key released in another window ne
 let left = false;
 setInterval(() => {
   client?.frame(keys);
-  if (lobby.closedSince()) {
-    // The room closed: the page that opened it left, as a reload does, and the server let everyone in it go. The world
-    // is the server's, so this page enters a room of that name again, where the other, back, finds it (or opens it):
-    // a friend's reload ended everyone else's game (a play-test, 2026-12-06).
-    client?.close();
-    client = undefined;
-    status = `room ${room} closed: its host left; entering it again…`;
-    enter();
-  } else if (client?.ended && !left) {
+  if (client?.ended && !left) {
     // A game connection that ended (refused, timed out, closed) gives its place in the lobby's room back: the page
     // kept it while open, counted among the room's players, and a room it opened stayed listed with no one in it (a
     // play-test, 2026-12-06).
@@ -226,6 +218,8 @@ form.addEventListener("submit", (event) => {
 // The room list, from the lobby: a link enters a room of that name through the lobby, on a fresh page.
 const list = /** @type {HTMLUListElement} */ (document.getElementById("rooms"));
 async function listRooms() {
+  // The arena's lobby hands a room on when its host leaves (`handOver`), so this is for a lobby that does not.
+  if (lobby.closedSince()) status = `room ${room} closed: its host left; pick another room`;
   const rooms = await lobby.rooms().catch(() => []);
   list.replaceChildren(...rooms.map((other) => {
     const item = document.createElement("li");

@@ -138,6 +138,9 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
     // Without it one machine took every seat of maxPeers and every room: 1,664 lobby connections from one script,
     // each of which can open a room, and the next player heard "full" (a review, 2026-12-04).
     maxClientsPerAddress: options.maxClientsPerAddress ?? 32,
+    // The world is the server's: a host that leaves (a reload) hands its room on, and the others play on. With the room
+    // closed, the server let them all go (a play-test, 2026-12-06).
+    handOver: true,
     log: (line) => log(`lobby: ${line}`),
   });
   const sockets = webSocketServer();

@@ -74,13 +74,22 @@ Deno.test({
       await until("the guest's game connection to end", () => guest.client!.ended);
       assert.deepEqual([...room.members.values()].map((player) => player.name), ["host"]);
 
-      // The host's lobby connection ends: the lobby closes the room, and the arena its world.
+      // The host's lobby connection ends: the lobby hands the room to the next member (`handOver`), who plays on in
+      // the same world; the host's own game connection ends. Before, the room closed, and the others were let go.
       const third = arena.addBot("t", "third");
       await third.ready;
       await until("the third bot playing", () => third.client?.newest);
       host.lobby.close();
-      await until("the others' game connections to end", () => host.client!.ended && third.client!.ended);
-      assert.deepEqual([...arena.rooms], []);
+      await until("the host's game connection to end", () => host.client!.ended);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // ticks of the server's after it
+      assert.equal(third.client!.ended, undefined);
+      assert.deepEqual([...arena.rooms], [room]);
+      assert.deepEqual([...room.members.values()].map((player) => player.name), ["third"]);
+      assert.equal(arena.lobby.admitted(third.ticket!)?.room.host, arena.lobby.admitted(third.ticket!)?.member.id);
+      // The last member leaves: the lobby closes the room, and the arena its world.
+      third.lobby.close();
+      await until("the last game connection to end", () => third.client!.ended);
+      await until("the world closed", () => [...arena.rooms].length ? undefined : true);
     } finally {
       await arena.close();
     }

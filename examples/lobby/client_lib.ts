@@ -44,7 +44,10 @@ export interface Room {
   maxPlayers: number;
   /** Free-form data the host attached: map, mode, version. */
   meta: Record<string, unknown>;
-  /** The member id of the host: the room closes when the host leaves. */
+  /**
+   * The member id of the host: the room closes when the host leaves, unless the lobby hands rooms on (its `handOver`
+   * option): then the member who joined first after it hosts it, as a `member` notice's `host` says.
+   */
   host: string;
   /** Everyone in the room, the host first. */
   members: Member[];

@@ -7,17 +7,22 @@
 import assert from "node:assert/strict";
 import { Host, memoryNet } from "../../mod.ts";
 import { kvStore } from "./kv.ts";
-import { Lobby, LobbyClient, type Room, type RoomSummary } from "./lobby.ts";
+import { Lobby, LobbyClient, type LobbyOptions, type Room, type RoomSummary } from "./lobby.ts";
 
 const TICK_MS = 16;
 
-async function twoLobbies(players: string[], test: (world: World) => Promise<void>): Promise<void> {
+async function twoLobbies(
+  players: string[],
+  test: (world: World) => Promise<void>,
+  options: LobbyOptions = {},
+): Promise<void> {
   const path = await Deno.makeTempFile({ suffix: ".kv" });
   const kvs = [await Deno.openKv(path), await Deno.openKv(path)];
   try {
     const net = memoryNet({ latencyMs: 5 });
     const lobbies = ["A", "B"].map((address, i) =>
       new Lobby(new Host(net.socket(address), { now: net.now }), {
+        ...options,
         now: net.now,
         store: kvStore(kvs[i], { now: net.now, heartbeatMs: 1000, staleAfterMs: 3000 }),
       })
@@ -132,6 +137,27 @@ Deno.test("lobbies on one KV: a crashed lobby's rooms stop being listed once its
     // Its rooms are deleted from the directory too, and the count with them: a create is not refused.
     assert.equal((await ask(2, { op: "create", name: "after", maxPlayers: 2 })).op, "created");
   });
+});
+
+Deno.test("lobbies on one KV with handOver: a host on A leaves, its guest on B hosts the room, which outlives A's crash", async () => {
+  await twoLobbies(["A", "B", "B"], async ({ clients, until, ask, crash }) => {
+    const guest = clients[1].client;
+    const { room } = await ask(0, { op: "create", name: "kept", maxPlayers: 4 }) as { room: Room };
+    const heir = (await ask(1, { op: "join", room: room.id }) as { you: string }).you;
+    await ask(0, { op: "leave" });
+    await until(() => heard(guest, "member").length > 0);
+    assert.deepEqual(heard(guest, "member").map((notice) => notice.host), [heir]);
+    // A stops: the room's host and its lobby are B's now, so it stays listed and joinable, and nobody hears closed.
+    crash(0);
+    await until(() => false, 300); // past A's heartbeat going stale (3 s)
+    assert.deepEqual(heard(guest, "closed"), []);
+    const joined = await ask(2, { op: "join", room: room.id }) as { room: Room; you: string };
+    assert.deepEqual([joined.room.host, joined.room.members.map((member) => member.id)], [heir, [heir, joined.you]]);
+    // The last two leave, the host first: the room passes to the other, then closes.
+    await ask(1, { op: "leave" });
+    await ask(2, { op: "leave" });
+    assert.deepEqual((await ask(2, { op: "list" })).rooms, []);
+  }, { handOver: true });
 });
 
 // ─── a sweep of lobby.ts (2026-12-03): the edges it left ───────────────────

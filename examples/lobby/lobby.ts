@@ -17,7 +17,10 @@
  * Members of a room also hear `{ op: "member", room, member, joined }` when
  * someone joins or leaves, and `{ op: "closed", room }` when the room closes:
  * its host left, disconnected or timed out, or the host's lobby process
- * stopped (a shared directory).
+ * stopped (a shared directory). With `handOver` (see {@linkcode LobbyOptions}),
+ * a host that leaves others in the room hands it to the member who joined
+ * first after it: they hear `{ op: "member", room, member, joined: false, host }`
+ * with the new host's id, and the room closes only when its last member leaves.
  *
  * `you` is the member id the lobby gave you; `ticket` is a secret that only
  * you hear, for a game server beside the lobby: `lobby.admitted(ticket)`
@@ -185,6 +188,12 @@ export interface LobbyOptions {
    * are the clients', sets 32.
    */
   maxClientsPerAddress?: number;
+  /**
+   * Whether a host that leaves others in its room hands the room to the member who joined first after it (default
+   * false: the room closes, as a game the host runs ends with it). For a game whose world is a server's, such as the
+   * arena's: there a host's reload closed the room and ended everyone else's game (a play-test, 2026-12-06).
+   */
+  handOver?: boolean;
   /** Called with one line for every room created or closed and every join and leave (default: silent). */
   log?: (line: string) => void;
   /** The clock in ms (default `performance.now`); pass the Host's, such as `memoryNet().now`. */
@@ -341,6 +350,7 @@ export class Lobby {
       maxRequestsPerSecond: options.maxRequestsPerSecond ?? 240,
       maxRoomsListedPerSecond: options.maxRoomsListedPerSecond ?? 400,
       maxClientsPerAddress: options.maxClientsPerAddress ?? Infinity,
+      handOver: options.handOver ?? false,
     };
   }
 
@@ -768,6 +778,11 @@ export class Lobby {
       const member = message.member as Member;
       room.members = room.members.filter((other) => other.id !== member.id);
       if (message.joined) room.members.push(member);
+      // Handed over: the host, and the lobby that keeps its room's members (see #dropTheDead), are the new host's.
+      if (typeof message.host === "string") {
+        room.host = message.host;
+        room.lobby = room.members.find((other) => other.id === message.host)?.lobby ?? room.lobby;
+      }
     }
     for (const client of local ?? []) {
       if (client.member.id === except || (to !== undefined && client.member.id !== to)) continue;
@@ -827,7 +842,10 @@ export class Lobby {
     return `${client.member.id} (${client.peer.address})`;
   }
 
-  /** Takes a client out of its room; a host leaving closes the room for everyone. */
+  /**
+   * Takes a client out of its room; a host leaving closes the room for everyone, or with `handOver` hands it to the
+   * member who joined first after it while anyone is left.
+   */
   async #leave(client: Client, why: string): Promise<void> {
     const roomId = client.room;
     if (!roomId) return;
@@ -838,25 +856,42 @@ export class Lobby {
     const room = this.#rooms.get(roomId) ?? await this.#store.get(roomId);
     if (!local.size) this.#rooms.delete(roomId);
     if (!room) return;
-    if (room.host === client.member.id) {
+    const leaving = client.member.id;
+    const hosting = room.host === leaving;
+    // The store's room, not this lobby's copy, says who is left: a join through another lobby may not be heard yet.
+    const changed = hosting && !this.#limits.handOver ? undefined : await this.#change(roomId, (stored) => {
+      const members = stored.members.filter((member) => member.id !== leaving);
+      const heir = stored.host === leaving ? members[0] : undefined;
+      if (!heir) return { ...stored, members };
+      // The host's lobby keeps the room's members (see #dropTheDead): the heir's now.
+      const handed: Room = { ...stored, members, host: heir.id };
+      if (heir.lobby) handed.lobby = heir.lobby;
+      return handed;
+    });
+    if (changed ? changed.host === leaving : hosting) {
+      // Closed: not handing over, no one left to hand it to, or a host's room gone from the store already.
       await this.#store.delete(roomId);
       this.#log(`room ${roomId} closed: its host ${this.#who(client)} left ${why}`.trimEnd());
-      await this.#tell(room, { op: "closed", room: roomId }, client.member.id);
+      await this.#tell(room, { op: "closed", room: roomId }, leaving);
       for (const other of local) this.#out(other);
       this.#local.delete(roomId);
       this.#rooms.delete(roomId);
       return;
     }
-    const changed = await this.#change(roomId, (stored) => ({
-      ...stored,
-      members: stored.members.filter((member) => member.id !== client.member.id),
-    }));
+    const handed = changed && changed.host !== room.host ? changed.host : undefined;
     this.#log(
       `${this.#who(client)} left room ${roomId} ${why}`.trimEnd() +
-        (changed ? `: ${changed.members.length}/${changed.maxPlayers}` : ""),
+        (changed ? `: ${changed.members.length}/${changed.maxPlayers}` : "") +
+        (handed ? `, its host now ${handed}` : ""),
     );
     if (!changed) return;
     if (local.size) this.#rooms.set(roomId, changed);
-    await this.#tell(changed, { op: "member", room: roomId, member: client.member, joined: false });
+    await this.#tell(changed, {
+      op: "member",
+      room: roomId,
+      member: client.member,
+      joined: false,
+      ...handed && { host: handed },
+    });
   }
 }

@@ -93,6 +93,47 @@ Deno.test("lobby: create, list, join, relay, leave; the host leaving closes the 
   assert.equal((await ask(1, { op: "create", name: "next", maxPlayers: 2 })).op, "created");
 });
 
+Deno.test("lobby with handOver: a host that leaves hands the room to the member who joined first after it; the last one closes it", async () => {
+  const { players, until, ask } = world(3, { handOver: true });
+  await until(() => players.every((player) => player.client.peer.state === "connected"));
+  const { room } = await ask(0, { op: "create", name: "server's world", maxPlayers: 3 }) as { room: Room };
+  const ids = [room.host];
+  for (const player of [1, 2]) ids.push((await ask(player, { op: "join", room: room.id }) as { you: string }).you);
+  const handedTo = (player: number) =>
+    players[player].client.notices.filter((notice) => notice.op === "member" && notice.joined === false);
+  // The host leaves: the room stays, its host the first to join after it.
+  await ask(0, { op: "leave" });
+  await until(() => handedTo(1).length > 0 && handedTo(2).length > 0);
+  for (const player of [1, 2]) {
+    assert.deepEqual(handedTo(player), [{
+      op: "member",
+      room: room.id,
+      member: { id: ids[0], address: "player0" },
+      joined: false,
+      host: ids[1],
+    }]);
+  }
+  assert.ok(!players[1].client.notices.some((notice) => notice.op === "closed"));
+  assert.deepEqual(((await ask(2, { op: "list" })).rooms as RoomSummary[]).map((listed) => listed.players), [2]);
+  // The old host comes back, as a reload does: it joins the room by its id, a member like any other.
+  const back = await ask(0, { op: "join", room: room.id }) as { room: Room; you: string };
+  assert.deepEqual([back.room.host, back.room.members.map((member) => member.id)], [ids[1], [
+    ids[1],
+    ids[2],
+    back.you,
+  ]]);
+  // The new host leaves: the next in line hosts; a member that is no host leaving hands nothing.
+  await ask(1, { op: "leave" });
+  await until(() => handedTo(2).length > 1);
+  assert.equal(handedTo(2)[1].host, ids[2]);
+  await ask(0, { op: "leave" });
+  await until(() => handedTo(2).length > 2);
+  assert.equal(handedTo(2)[2].host, undefined);
+  // The last one leaves: the room closes.
+  await ask(2, { op: "leave" });
+  assert.deepEqual((await ask(1, { op: "list" })).rooms, []);
+});
+
 Deno.test("lobby: a room whose meta is nested too deep to list is refused, and every list still works", async () => {
   const { players, until, ask } = world(2);
   await until(() => players.every((player) => player.client.peer.state === "connected"));
