@@ -213,6 +213,11 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       for (let entry; (entry = await kv.get<Room>(roomKey(id))).value;) {
         const changed = change(entry.value);
         const commit = kv.atomic().check(entry).set(entry.key, changed);
+        // A room handed over moves to its new host's lobby: bury() finds a dead lobby's rooms by this index.
+        if (changed.lobby !== entry.value.lobby) {
+          if (entry.value.lobby) commit.delete(hostedKey(entry.value.lobby, id));
+          if (changed.lobby) commit.set(hostedKey(changed.lobby, id), true);
+        }
         if ((await unlocked(() => commit.commit())).ok) return changed;
       }
       return undefined;

@@ -689,6 +689,8 @@ export class Lobby {
     const shared = this.#shared;
     const room = await this.#change(roomId, (room) => {
       if (shared && !shared.alive(room.lobby!)) throw new Refused(`No room ${shown(roomId)}`);
+      // Its last member, the host, left, and the room is being deleted (see #leave).
+      if (!room.members.some((member) => member.id === room.host)) throw new Refused(`No room ${shown(roomId)}`);
       if (room.password !== undefined && password !== room.password) {
         throw new Refused(`Room ${room.id} is locked: ${password === undefined ? "it needs a" : "wrong"} password`);
       }
@@ -779,11 +781,13 @@ export class Lobby {
       room.members = room.members.filter((other) => other.id !== member.id);
       if (message.joined) room.members.push(member);
       // Handed over: the host, and the lobby that keeps its room's members (see #dropTheDead), are the new host's.
-      if (typeof message.host === "string") {
+      // Only a host still in the room: a handover heard after a later one (the heir left meanwhile) is stale.
+      if (typeof message.host === "string" && room.members.some((other) => other.id === message.host)) {
         room.host = message.host;
         room.lobby = room.members.find((other) => other.id === message.host)?.lobby ?? room.lobby;
       }
     }
+    if (message.op === "member" && room && typeof message.host === "string") message = { ...message, host: room.host };
     for (const client of local ?? []) {
       if (client.member.id === except || (to !== undefined && client.member.id !== to)) continue;
       if (message.op === "relay") this.#send(client, message, mode);
@@ -882,7 +886,9 @@ export class Lobby {
     this.#log(
       `${this.#who(client)} left room ${roomId} ${why}`.trimEnd() +
         (changed ? `: ${changed.members.length}/${changed.maxPlayers}` : "") +
-        (handed ? `, its host now ${handed}` : ""),
+        (handed
+          ? `, its host now ${handed} (${changed!.members.find((member) => member.id === handed)?.address})`
+          : ""),
     );
     if (!changed) return;
     if (local.size) this.#rooms.set(roomId, changed);

@@ -1,0 +1,237 @@
+/**
+ * The lobby's `handOver` with a shared directory: lobbies on one Deno KV file, each with its own handle and store, on
+ * one memoryNet's virtual clock (as kv_test.ts). Each test is a race or a crash a review of the hand-over found
+ * (2026-12-06), and fails without its fix.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { Host, memoryNet } from "../../mod.ts";
+import { kvStore } from "./kv.ts";
+import { type Delivery, Lobby, LobbyClient, type LobbyOptions, type Room, type RoomSummary } from "./lobby.ts";
+
+const TICK_MS = 16;
+
+interface Player {
+  host: Host;
+  client: LobbyClient;
+}
+
+interface World {
+  lobbies: Lobby[];
+  logs: string[][];
+  kv: Deno.Kv;
+  net: ReturnType<typeof memoryNet>;
+  players: Player[];
+  addPlayer(lobby: string): Player;
+  until(done: () => boolean, limit?: number): Promise<void>;
+  ask(player: number, request: Record<string, unknown>): Promise<Record<string, unknown>>;
+  settle(promise: Promise<Record<string, unknown>>): Promise<Record<string, unknown> | Error>;
+  crash(lobby: number): void;
+}
+
+async function lobbies(
+  names: string[],
+  players: string[],
+  test: (world: World) => Promise<void>,
+  options: LobbyOptions = {},
+  wrap: (i: number, store: ReturnType<typeof kvStore>) => ReturnType<typeof kvStore> = (_, store) => store,
+): Promise<void> {
+  const path = await Deno.makeTempFile({ suffix: ".kv" });
+  const kvs = [...names.map(() => Deno.openKv(path)), Deno.openKv(path)];
+  const opened = await Promise.all(kvs);
+  try {
+    const net = memoryNet({ latencyMs: 5 });
+    const logs: string[][] = names.map(() => []);
+    const all = names.map((address, i) =>
+      new Lobby(new Host(net.socket(address), { now: net.now }), {
+        ...options,
+        now: net.now,
+        log: (line) => logs[i].push(line),
+        store: wrap(i, kvStore(opened[i], { now: net.now, heartbeatMs: 1000, staleAfterMs: 3000 })),
+      })
+    );
+    const list: Player[] = [];
+    let n = 0;
+    const addPlayer = (lobby: string) => {
+      const host = new Host(net.socket(`player${n++}`), { now: net.now });
+      const player = { host, client: new LobbyClient(host.connect(lobby)) };
+      list.push(player);
+      return player;
+    };
+    for (const lobby of players) addPlayer(lobby);
+    const crashed = new Set<Lobby>();
+    const until = async (done: () => boolean, limit = 300) => {
+      for (let tick = 0; tick < limit && !done(); tick++) {
+        for (const { host } of list) host.update();
+        await Promise.all(all.filter((lobby) => !crashed.has(lobby)).map((lobby) => lobby.update()));
+        net.advance(TICK_MS);
+        for (const { host, client } of list) for (let event; (event = host.poll());) client.handle(event);
+      }
+    };
+    const settle = async (promise: Promise<Record<string, unknown>>) => {
+      let result: Record<string, unknown> | Error | undefined;
+      promise.then((value) => result = value, (error) => result = error);
+      await until(() => result !== undefined);
+      assert.ok(result, "no answer");
+      return result;
+    };
+    const ask = async (player: number, request: Record<string, unknown>) => {
+      const result = await settle(list[player].client.request(request));
+      if (result instanceof Error) throw result;
+      return result;
+    };
+    await until(() => list.every(({ client }) => client.peer.state === "connected"));
+    await test({
+      lobbies: all,
+      logs,
+      kv: opened.at(-1)!,
+      net,
+      players: list,
+      addPlayer,
+      until,
+      ask,
+      settle,
+      crash: (i) => crashed.add(all[i]),
+    });
+  } finally {
+    for (const kv of opened) kv.close();
+    await Deno.remove(path);
+  }
+}
+
+const heard = (client: LobbyClient, op: string) => client.notices.filter((notice) => notice.op === op);
+
+// Before: KV's index of a lobby's rooms, which bury() reads, was not moved with the room: nobody deleted it, and 10
+// minutes later, the dead lobby forgotten, it was listed and joinable again, hosted by a member of a dead lobby.
+Deno.test("handOver on KV: a room handed to a lobby that later crashes is buried with it, and never comes back", async () => {
+  await lobbies(["A", "B"], ["A", "B"], async (w) => {
+    const { room } = await w.ask(0, { op: "create", name: "zombie", maxPlayers: 4 }) as { room: Room };
+    const heir = await w.ask(1, { op: "join", room: room.id }) as { you: string };
+    await w.ask(0, { op: "leave" }); // A has no member of the room any more
+    await w.until(() => heard(w.players[1].client, "member").length > 0);
+    assert.equal((await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value?.host, heir.you);
+    w.crash(1); // the heir's lobby stops
+    await w.until(() => false, 400); // > 3 s stale: B is buried by A
+    assert.deepEqual((await w.ask(0, { op: "list" })).rooms, []);
+    const stored = (await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value;
+    // Its place among maxRooms given back too.
+    assert.equal((await w.kv.get<Deno.KvU64>(["jamnet-lobby", "count"])).value?.value, 0n);
+    // A dead lobby's heartbeat is forgotten after 10 minutes (FORGET_DEAD_LOBBY_MS): jump the clock past it.
+    w.net.advance(11 * 60_000);
+    const fresh = w.addPlayer("A");
+    await w.until(() => fresh.client.peer.state === "connected", 2000);
+    await w.until(() => false, 200); // A beats: forgets B's heartbeat
+    const index = w.players.indexOf(fresh);
+    const again = (await w.ask(index, { op: "list" })).rooms as RoomSummary[];
+    const joined = await w.settle(fresh.client.request({ op: "join", room: room.id }));
+    assert.equal(stored, null, "the room of a buried lobby stays in the KV");
+    assert.deepEqual(again, [], "a room of a dead lobby is listed again");
+    assert.ok(joined instanceof Error && /No room/.test(joined.message), String(joined));
+  }, { handOver: true });
+});
+
+// Before: B handled its own leave, then A's older notice set its copy's host back to X, who had left (one run in three
+// with both leaves sent in the same tick; here the order is forced).
+Deno.test("handOver on KV: the host on A leaves, then its heir on B before B hears of it: both lobbies end with the store's host", async () => {
+  // B's mailbox is held until B has taken X's leave: A's notice of H's leave ("host X") comes after it.
+  let holdB = false;
+  await lobbies(
+    ["A", "B"],
+    ["A", "B", "A", "B"],
+    async (w) => {
+      const { room } = await w.ask(0, { op: "create", name: "twice", maxPlayers: 8 }) as { room: Room };
+      const ids = [room.host];
+      const tickets: string[] = [""];
+      for (const p of [1, 2, 3]) {
+        const j = await w.ask(p, { op: "join", room: room.id }) as { you: string; ticket: string };
+        ids.push(j.you);
+        tickets.push(j.ticket);
+      }
+      await w.until(() => false, 20);
+      // H leaves on A, handing the room to X; then X, on B, which has not heard of it, leaves too.
+      holdB = true;
+      await w.ask(0, { op: "leave" });
+      assert.equal((await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value?.host, ids[1]);
+      await w.ask(1, { op: "leave" });
+      holdB = false;
+      await w.until(() => false, 30);
+      const stored = (await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value!;
+      assert.equal(stored.host, ids[2], "the store's host: Y, the next after X");
+      // What the members on B heard last names the store's host too.
+      const hosts = heard(w.players[3].client, "member").map((notice) => notice.host).filter(Boolean);
+      assert.equal(hosts.at(-1), stored.host);
+      assert.equal(w.lobbies[1].admitted(tickets[3])!.room.host, stored.host, "B's cached host");
+      assert.equal(w.lobbies[0].admitted(tickets[2])!.room.host, stored.host, "A's cached host");
+    },
+    { handOver: true },
+    (i, store) => {
+      if (i !== 1) return store;
+      const shared = store.shared!;
+      return {
+        ...store,
+        shared: {
+          lobby: shared.lobby,
+          heartbeatMs: shared.heartbeatMs,
+          beat: () => shared.beat(),
+          alive: (lobby: string) => shared.alive(lobby),
+          send: (lobby: string, delivery: Delivery) => shared.send(lobby, delivery),
+          receive: () => holdB ? Promise.resolve([]) : shared.receive(),
+        },
+      };
+    },
+  );
+});
+
+// Before: the join got in, to a room A then deleted; the joiner heard no "closed", and B admitted its ticket.
+Deno.test("handOver on KV: a join through B between the last host's leave on A and A's delete of the room is refused", async () => {
+  let joinDone: () => void = () => {};
+  const joinLanded = new Promise<void>((resolve) => joinDone = resolve);
+  let armed = false;
+  await lobbies(
+    ["A", "B"],
+    ["A", "B"],
+    async (w) => {
+      const { room } = await w.ask(0, { op: "create", name: "last", maxPlayers: 4 }) as { room: Room };
+      armed = true;
+      // Ticks by hand: A's updates are not awaited (its delete waits for joinLanded), B's are.
+      const aUpdates: Promise<void>[] = [];
+      const tick = async () => {
+        for (const { host } of w.players) host.update();
+        aUpdates.push(w.lobbies[0].update());
+        await w.lobbies[1].update();
+        w.net.advance(16);
+        for (const { host, client } of w.players) for (let e; (e = host.poll());) client.handle(e);
+      };
+      const leaving = w.players[0].client.request({ op: "leave" });
+      let stored: Room | null = null;
+      for (let i = 0; i < 50; i++) {
+        await tick();
+        stored = (await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value;
+        if (stored && stored.members.length === 0) break;
+      }
+      const join = w.players[1].client.request({ op: "join", room: room.id });
+      let joined: Record<string, unknown> | Error | undefined;
+      join.then((v) => joined = v, (e) => joined = e);
+      for (let i = 0; i < 100 && joined === undefined; i++) await tick();
+      joinDone();
+      await Promise.all(aUpdates);
+      await w.settle(leaving);
+      await w.until(() => false, 30);
+      const after = (await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value;
+      const ticket = joined instanceof Error ? undefined : (joined as { ticket: string }).ticket;
+      assert.ok(!(ticket && !after && w.lobbies[1].admitted(ticket)), "joiner admitted to a room gone from the store");
+    },
+    { handOver: true },
+    (i, store) =>
+      i === 0
+        ? {
+          ...store,
+          delete: async (id: string) => {
+            if (armed) await joinLanded;
+            return store.delete(id);
+          },
+        }
+        : store,
+  );
+});
