@@ -2242,12 +2242,12 @@ class Connection implements Peer {
     // Every frame, parsed. Everything reliable must fit the receive window and the memory bound, or the
     // packet goes unacked and the sender tries again later.
     const frames: Frame[] = [];
-    let newBytes = 0;
     // An honest sender puts one piece of each state stream in a packet, or two of one: a newer state supersedes what
     // of an older one has not left, and a full piece leaves room (6 or 7 bytes) for its state's last piece alone, of 1
     // or 2 bytes (at channels 1 such packets were refused: a review, 2026-12-01). So at most channels + 1: more, 21,800
     // empty pieces in a datagram, each held and let go, took 50 to 265 ms of the Host's thread each (2026-12-01).
     let statePieces = 0;
+    let newBytes = 0;
     // How far this side's packets have gone past the one the packet acks: checked with its sequence, below.
     const ackAge = sequenceAhead(this.#nextSequence, header.ack);
     // The bytes the deltas this packet starts claim to rebuild (see #deliver): bounded before the packet is taken, so
@@ -2378,7 +2378,7 @@ class Connection implements Peer {
       // 2 s, it fires only in the last 100 ms at 1.6 s and never at 1.5 s or less (a second review, the same day:
       // timeouts of 1.6, 2 and 3 s, 0 to 30% loss, 30 seeds × 60 s, 200 at 30%: resends within 0.3% of those without
       // it, the p99 0 to 64 ms higher at 30% loss only; real UDP and WebSockets across a 2.5 s stall, the same).
-      if (now - this.#lastReceivedAt > 1500) {
+      if (1500 < now - this.#lastReceivedAt) {
         this.#firstInFlight = this.#nextSequence;
         for (const piece of this.#inFlight) piece.dueAt = now;
       }
@@ -3017,14 +3017,6 @@ export class Host {
     for (const [, ...events] of held.splice(0, due)) this.#sink.events.push(...events as HostEvent[]);
   }
 
-  #randomWord(): number {
-    // With no `random`, crypto's bytes stand. A `random` given by mistake that fills nothing (`Math.random`, which
-    // TypeScript takes for one) leaves them too, rather than keys anyone can compute.
-    const bytes = crypto.getRandomValues(new Uint8Array(4));
-    this.#random?.(bytes);
-    return new ByteReader(bytes).uint(4);
-  }
-
   /** The next event, or undefined when there is none. */
   poll(): HostEvent | undefined {
     const sink = this.#sink, events = sink.events;
@@ -3042,6 +3034,14 @@ export class Host {
       // After the game's own disconnect() none of that peer's events comes out, timed or not; after close() none.
       if (!peer.forgotten && !this.#closed) return event;
     }
+  }
+
+  #randomWord(): number {
+    // With no `random`, crypto's bytes stand. A `random` given by mistake that fills nothing (`Math.random`, which
+    // TypeScript takes for one) leaves them too, rather than keys anyone can compute.
+    const bytes = crypto.getRandomValues(new Uint8Array(4));
+    this.#random?.(bytes);
+    return new ByteReader(bytes).uint(4);
   }
 
   #receive(datagram: Uint8Array, from: string): void {
@@ -3215,7 +3215,7 @@ export class Host {
     // must not keep a Host open (a review, 2026-12-02: with every reading checked, close() threw).
     for (const connection of this.#connections.values()) {
       connection.end();
-      for (let goodbye, i = 0; i < CLOSE_BURST && (goodbye = connection.goodbye(0)); i++) {
+      for (let goodbye, i = 0; CLOSE_BURST > i && (goodbye = connection.goodbye(0)); i++) {
         this.#send(goodbye, connection);
       }
     }
@@ -3647,7 +3647,7 @@ function link(options: LinkOptions = {}): (size: number) => number[] {
   const delay = () => latencyMs + random() * jitterMs + (random() < reorder! ? latencyMs : 0);
   return (size) => {
     if (random() < burstLoss!) burst = burstLength;
-    if (burst-- > 0 || size > mtu || random() < loss!) return [];
+    if (burst-- > 0 || mtu < size || random() < loss!) return [];
     return random() < duplicate! ? [delay(), delay()] : [delay()];
   };
 }
@@ -3978,16 +3978,16 @@ function deliverMessage(
   } else notify({ type: "error", address, error: new TypeError("A text message arrived where jamnet sends binary") });
 }
 
+/** The address string of a port and hostname (the order of Bun's data handler): IPv6 in brackets. */
+const joinAddress = (port: number, hostname: string): string =>
+  hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+
 /** The fault of a send that cannot go, for the reason `why`, to `address`. */
 const sendError = (why: string, address: string): SocketEvent => ({
   type: "error",
   address,
   error: new Error(`Cannot send to ${address}: ${why}`),
 });
-
-/** The address string of a port and hostname (the order of Bun's data handler): IPv6 in brackets. */
-const joinAddress = (port: number, hostname: string): string =>
-  hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 
 /** The part of a `node:dgram` socket that {@linkcode nodeUdp} uses. */
 export interface NodeDgramSocket {

@@ -1904,8 +1904,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "host.close() sends one goodbye more than CLOSE_BURST",
     edits: [[
-      "for (let goodbye, i = 0; i < CLOSE_BURST && (goodbye",
-      "for (let goodbye, i = 0; i <= CLOSE_BURST && (goodbye",
+      "for (let goodbye, i = 0; CLOSE_BURST > i && (goodbye",
+      "for (let goodbye, i = 0; CLOSE_BURST >= i && (goodbye",
     ]],
   },
   {
@@ -1940,15 +1940,15 @@ const MUTANTS: Mutant[] = [
   {
     name: "a link loses a datagram of exactly its mtu",
     edits: [[
-      "if (burst-- > 0 || size > mtu || random() < loss!) return [];",
-      "if (burst-- > 0 || size >= mtu || random() < loss!) return [];",
+      "if (burst-- > 0 || mtu < size || random() < loss!) return [];",
+      "if (burst-- > 0 || mtu <= size || random() < loss!) return [];",
     ]],
   },
   {
     name: "a link's bursts lose nothing",
     edits: [[
-      "if (burst-- > 0 || size > mtu || random() < loss!) return [];",
-      "if (size > mtu || random() < loss!) return [];",
+      "if (burst-- > 0 || mtu < size || random() < loss!) return [];",
+      "if (mtu < size || random() < loss!) return [];",
     ]],
   },
   {
