@@ -2363,7 +2363,7 @@ class Connection implements Peer {
         this.#unackedOldest = sequence;
       }
     }
-    this.#applyAcks(header.ack, header.ackBits, now);
+    this.#applyAcks(header.ack, now, header.ackBits);
     // A peer leaving (see disconnect) delivers nothing, and gets `timeout` from the last packet before to let its
     // queue go.
     if (this.state == "connected") {
@@ -2661,11 +2661,11 @@ class Connection implements Peer {
    * that fell out of the bits unacked, as the ack moved on past the newest acked before, are lost too (a burst of
    * loss longer than the bits is found by acks, not by a timeout); not over a reliable socket, which loses nothing.
    */
-  #applyAcks(ack: number, ackBits: number, now: number): void {
+  #applyAcks(ack: number, now: number, ackBits: number): void {
     const advance = sequenceAhead(nextSequence(ack), this.#firstInFlight); // how far the newest acked moves on
     // Past the 32 bits only while the oldest bit is a loss too (a burst that runs on past them): when it arrived,
     // the packets before it were most likely acked by an ack lost or still on its way. A reliable socket has no acks.
-    const beyond = this.#sink.reliable || ackBits >>> 31 ? 0 : Math.max(0, Math.min(advance, SENT_PACKET_SLOTS - 33));
+    const beyond = ackBits >>> 31 || this.#sink.reliable ? 0 : Math.max(0, Math.min(advance, SENT_PACKET_SLOTS - 33));
     // Bit -1 is `ack` itself, the one packet timed for the RTT; bits 0 to 31 are ack - 1 - bit; past them, packets the
     // bits no longer cover, never acked here.
     for (let bit = -1; bit < 32 + beyond; bit++) {
@@ -3062,7 +3062,7 @@ export class Host {
         if (connection.mustAck()) this.#send(connection.packet(now), connection);
         if (connection.finished() && this.#connections.get(from) == connection) this.#connections.delete(from);
       } else this.#count("invalidDropped", connection);
-    } else this.#handshake(readHandshake(datagram), connection, from, now);
+    } else this.#handshake(connection, readHandshake(datagram), from, now);
   }
 
   /** Sends a datagram, counted for the Host and for its connection if it has one; what the socket throws passes. */
@@ -3099,8 +3099,8 @@ export class Host {
 
   /** Answers a handshake datagram; one that fits no step of the handshake is counted invalid. */
   #handshake(
-    [kind, first, second, third]: number[],
     connection: Connection | undefined,
+    [kind, first, second, third]: number[],
     from: string,
     now: number,
   ): void {
@@ -3348,7 +3348,7 @@ class Snapshots {
     const base = this.#received[baseSequence % SNAPSHOT_SLOTS];
     // Its time is validated as a timed message's is: NaN or Infinity in `event.time` broke a Timeline.
     const bytes = reader.ok && isFinite(readFloat64(time, 0)) &&
-      (back ? base?.sequence == baseSequence && applyDelta(body, base.bytes, max) : body.length <= max && body);
+      (back ? base?.sequence == baseSequence && applyDelta(body, max, base.bytes) : body.length <= max && body);
     const newest = this.#newestDelivered < 0 || sequenceAhead(sequence, this.#newestDelivered) > 0;
     if (!bytes) return undefined;
     // Kept as a baseline unless its slot holds a newer one. Its sender takes the newest state it knows acked (see
@@ -3369,7 +3369,7 @@ class Snapshots {
 }
 
 /** The bytes `delta` describes against `base`, or nothing when it is malformed: undefined, or false where its reader failed. */
-function applyDelta(delta: Uint8Array, base: Uint8Array, max: number): Uint8Array | false | undefined {
+function applyDelta(delta: Uint8Array, max: number, base: Uint8Array): Uint8Array | false | undefined {
   const reader = new ByteReader(delta);
   const length = reader.varint();
   // A claimed length is bounded before allocating, by what a sender may send: not by the delta's size (a state

@@ -862,7 +862,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "acks: loss past the 32 bits even when the oldest bit arrived",
-    edits: [["this.#sink.reliable || ackBits >>> 31 ? 0 :", "this.#sink.reliable ? 0 :"]],
+    edits: [["ackBits >>> 31 || this.#sink.reliable ? 0 :", "this.#sink.reliable ? 0 :"]],
   },
   {
     name: "rtt: a sample taken whole, however late the ack",
@@ -2242,7 +2242,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "packets past the ack bits are counted lost only when the two oldest bits are losses",
-    edits: [["this.#sink.reliable || ackBits >>> 31 ? 0 :", "this.#sink.reliable || ackBits >>> 30 ? 0 :"]],
+    edits: [["ackBits >>> 31 || this.#sink.reliable ? 0 :", "ackBits >>> 30 || this.#sink.reliable ? 0 :"]],
   },
   {
     name: "a state delta's run of differing bytes goes on over 3 equal bytes",
