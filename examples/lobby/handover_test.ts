@@ -235,3 +235,59 @@ Deno.test("handOver on KV: a join through B between the last host's leave on A a
         : store,
   );
 });
+
+// Before: lobbies beat out of phase, and a room handed to a member of a lobby a third one had buried already (A not
+// knowing yet) was written with that lobby's index after its burial: nobody deleted it, it kept its place in maxRooms,
+// and 10 minutes later, the dead lobby forgotten, it was listed and joinable again (a review, 2026-12-06).
+Deno.test("handOver on KV: a room handed to a member of a lobby another one buried already is deleted, and never comes back", async () => {
+  let staleA = false;
+  await lobbies(
+    ["A", "B", "C"],
+    ["A", "B"],
+    async (w) => {
+      const { room } = await w.ask(0, { op: "create", name: "late", maxPlayers: 4 }) as { room: Room };
+      await w.ask(1, { op: "join", room: room.id });
+      await w.until(() => false, 20);
+      staleA = true; // A has not seen B's heartbeat stop yet: A beats later than C
+      w.crash(1);
+      const buried = async () => {
+        for await (const entry of w.kv.list<{ buried?: boolean }>({ prefix: ["jamnet-lobby", "lobbies"] })) {
+          if (entry.value.buried) return true;
+        }
+        return false;
+      };
+      let isBuried = false;
+      for (let tick = 0; tick < 400 && !isBuried; tick++) await w.until(() => false, 1), isBuried = await buried();
+      assert.ok(isBuried, "C buried B");
+      await w.ask(0, { op: "leave" }); // A hands the room to B's member
+      staleA = false;
+      await w.until(() => false, 30);
+      assert.equal((await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value, null);
+      assert.equal((await w.kv.get<Deno.KvU64>(["jamnet-lobby", "count"])).value?.value, 0n);
+      // A dead lobby's heartbeat is forgotten after 10 minutes: jump past it.
+      w.net.advance(11 * 60_000);
+      const fresh = w.addPlayer("A");
+      await w.until(() => fresh.client.peer.state === "connected", 2000);
+      await w.until(() => false, 200);
+      assert.deepEqual((await w.ask(w.players.indexOf(fresh), { op: "list" })).rooms, []);
+      const joined = await w.settle(fresh.client.request({ op: "join", room: room.id }));
+      assert.ok(joined instanceof Error && /No room/.test(joined.message), String(joined));
+    },
+    { handOver: true },
+    (i, store) => {
+      if (i !== 0) return store;
+      const shared = store.shared!;
+      return {
+        ...store,
+        shared: {
+          lobby: shared.lobby,
+          heartbeatMs: shared.heartbeatMs,
+          beat: () => shared.beat(),
+          alive: (lobby: string) => staleA || shared.alive(lobby),
+          send: (lobby: string, delivery: Delivery) => shared.send(lobby, delivery),
+          receive: () => shared.receive(),
+        },
+      };
+    },
+  );
+});

@@ -216,7 +216,14 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         // A room handed over moves to its new host's lobby: bury() finds a dead lobby's rooms by this index.
         if (changed.lobby !== entry.value.lobby) {
           if (entry.value.lobby) commit.delete(hostedKey(entry.value.lobby, id));
-          if (changed.lobby) commit.set(hostedKey(changed.lobby, id), true);
+          if (changed.lobby) {
+            const beat = await kv.get<Beat>([...prefix, "lobbies", changed.lobby]);
+            if (beat.value?.buried) {
+              if (await remove(entry as Deno.KvEntry<Room>)) return undefined;
+              continue;
+            }
+            commit.check(beat).set(hostedKey(changed.lobby, id), true);
+          }
         }
         if ((await unlocked(() => commit.commit())).ok) return changed;
       }

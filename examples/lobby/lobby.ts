@@ -865,7 +865,13 @@ export class Lobby {
     // The store's room, not this lobby's copy, says who is left: a join through another lobby may not be heard yet.
     const changed = hosting && !this.#limits.handOver ? undefined : await this.#change(roomId, (stored) => {
       const members = stored.members.filter((member) => member.id !== leaving);
-      const heir = stored.host === leaving ? members[0] : undefined;
+      // The first to join after the host whose lobby is alive: handed to a member of a lobby seen dying, the room
+      // closed with it for the others within seconds (a review, 2026-12-06). Not by a lobby that does not hand over,
+      // whose copy may be behind one that did (the stored host is then the one leaving): the room closes.
+      const shared = this.#shared;
+      const heir = stored.host === leaving && this.#limits.handOver
+        ? members.find((member) => !shared || shared.alive(member.lobby!))
+        : undefined;
       if (!heir) return { ...stored, members };
       // The host's lobby keeps the room's members (see #dropTheDead): the heir's now.
       const handed: Room = { ...stored, members, host: heir.id };
