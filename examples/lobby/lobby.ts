@@ -863,7 +863,10 @@ export class Lobby {
     const leaving = client.member.id;
     const hosting = room.host === leaving;
     // The store's room, not this lobby's copy, says who is left: a join through another lobby may not be heard yet.
+    /** The member this leave handed the room to, if it did (a store may call the change more than once). */
+    const handing: { to?: Member } = {};
     const changed = hosting && !this.#limits.handOver ? undefined : await this.#change(roomId, (stored) => {
+      handing.to = undefined;
       const members = stored.members.filter((member) => member.id !== leaving);
       // The first to join after the host whose lobby is alive: handed to a member of a lobby seen dying, the room
       // closed with it for the others within seconds (a review, 2026-12-06). Not by a lobby that does not hand over,
@@ -873,10 +876,11 @@ export class Lobby {
         ? members.find((member) => !shared || shared.alive(member.lobby!))
         : undefined;
       if (!heir) return { ...stored, members };
+      handing.to = heir;
       // The host's lobby keeps the room's members (see #dropTheDead): the heir's now.
-      const handed: Room = { ...stored, members, host: heir.id };
-      if (heir.lobby) handed.lobby = heir.lobby;
-      return handed;
+      const room: Room = { ...stored, members, host: heir.id };
+      if (heir.lobby) room.lobby = heir.lobby;
+      return room;
     });
     if (changed ? changed.host === leaving : hosting) {
       // Closed: not handing over, no one left to hand it to, or a host's room gone from the store already.
@@ -888,13 +892,11 @@ export class Lobby {
       this.#rooms.delete(roomId);
       return;
     }
-    const handed = changed && changed.host !== room.host ? changed.host : undefined;
+    const heir = changed && handing.to;
     this.#log(
       `${this.#who(client)} left room ${roomId} ${why}`.trimEnd() +
         (changed ? `: ${changed.members.length}/${changed.maxPlayers}` : "") +
-        (handed
-          ? `, its host now ${handed} (${changed!.members.find((member) => member.id === handed)?.address})`
-          : ""),
+        (heir ? `, its host now ${heir.id} (${heir.address})` : ""),
     );
     if (!changed) return;
     if (local.size) this.#rooms.set(roomId, changed);
@@ -903,7 +905,7 @@ export class Lobby {
       room: roomId,
       member: client.member,
       joined: false,
-      ...handed && { host: handed },
+      ...heir && { host: heir.id },
     });
   }
 }
