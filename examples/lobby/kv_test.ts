@@ -1,75 +1,23 @@
 /**
  * Two lobby processes on one Deno KV file, as two Lobby instances in one test
- * process: each has its own Host, its own socket on one memoryNet, its own
- * KV handle (`Deno.openKv` twice on one file) and its own kvStore. Time is
- * the memoryNet's virtual clock, for the Hosts and the heartbeats alike.
+ * process (kv_world.ts): each has its own Host, its own socket on one
+ * memoryNet, its own KV handle and its own kvStore. Time is the memoryNet's
+ * virtual clock, for the Hosts and the heartbeats alike.
  */
 import assert from "node:assert/strict";
-import { Host, memoryNet } from "../../mod.ts";
-import { kvStore } from "./kv.ts";
-import { Lobby, LobbyClient, type LobbyOptions, type Room, type RoomSummary } from "./lobby.ts";
+import type { LobbyOptions, Room, RoomSummary } from "./lobby.ts";
+import { heard, lobbies, type Player, type World } from "./kv_world.ts";
 
 const TICK_MS = 16;
 
-async function twoLobbies(
+/** Two lobbies, A and B, and a player connected to each lobby named in `players` (see kv_world.ts). */
+function twoLobbies(
   players: string[],
-  test: (world: World) => Promise<void>,
+  test: (world: World & { clients: Player[] }) => Promise<void>,
   options: LobbyOptions = {},
 ): Promise<void> {
-  const path = await Deno.makeTempFile({ suffix: ".kv" });
-  const kvs = [await Deno.openKv(path), await Deno.openKv(path)];
-  try {
-    const net = memoryNet({ latencyMs: 5 });
-    const lobbies = ["A", "B"].map((address, i) =>
-      new Lobby(new Host(net.socket(address), { now: net.now }), {
-        ...options,
-        now: net.now,
-        store: kvStore(kvs[i], { now: net.now, heartbeatMs: 1000, staleAfterMs: 3000 }),
-      })
-    );
-    const clients = players.map((lobby, i) => {
-      const host = new Host(net.socket(`player${i}`), { now: net.now });
-      return { host, client: new LobbyClient(host.connect(lobby)) };
-    });
-    const crashed = new Set<Lobby>();
-    /** Ticks until `done` holds; both lobbies update at once, so their store calls interleave. */
-    const until = async (done: () => boolean, limit = 300) => {
-      for (let tick = 0; tick < limit && !done(); tick++) {
-        for (const { host } of clients) host.update();
-        await Promise.all(lobbies.filter((lobby) => !crashed.has(lobby)).map((lobby) => lobby.update()));
-        net.advance(TICK_MS);
-        for (const { host, client } of clients) for (let event; (event = host.poll());) client.handle(event);
-      }
-    };
-    const settle = async (promise: Promise<Record<string, unknown>>) => {
-      let result: Record<string, unknown> | Error | undefined;
-      promise.then((value) => result = value, (error) => result = error);
-      await until(() => result !== undefined);
-      assert.ok(result, "no answer");
-      return result;
-    };
-    const ask = async (player: number, request: Record<string, unknown>) => {
-      const result = await settle(clients[player].client.request(request));
-      if (result instanceof Error) throw result;
-      return result;
-    };
-    await until(() => clients.every(({ client }) => client.peer.state === "connected"));
-    await test({ clients, until, ask, settle, crash: (i) => crashed.add(lobbies[i]) });
-  } finally {
-    for (const kv of kvs) kv.close();
-    await Deno.remove(path);
-  }
+  return lobbies(["A", "B"], players, (world) => test({ ...world, clients: world.players }), options);
 }
-
-interface World {
-  clients: { host: Host; client: LobbyClient }[];
-  until(done: () => boolean, limit?: number): Promise<void>;
-  ask(player: number, request: Record<string, unknown>): Promise<Record<string, unknown>>;
-  settle(promise: Promise<Record<string, unknown>>): Promise<Record<string, unknown> | Error>;
-  crash(lobby: number): void;
-}
-
-const heard = (client: LobbyClient, op: string) => client.notices.filter((notice) => notice.op === op);
 
 Deno.test("lobbies on one KV: a player on B joins a room on A, A's host hears it, relays cross both ways, and B hears closed", async () => {
   await twoLobbies(["A", "B"], async ({ clients, until, ask }) => {
