@@ -179,8 +179,9 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         const ticket = url.searchParams.get("ticket") ?? "";
         // Without control characters: a name goes into the log, and JSON quoting lets C1's through (see the lobby's).
         // Nor bidi overrides and isolates, which turned the log's line and other players' labels around (a review).
-        const name = (url.searchParams.get("name") ?? "").replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, "").trim()
-          .slice(0, 16) || "player";
+        // 16 characters, not UTF-16 units: an emoji at the end was cut in two, drawn as "\ufffd" (a play-test, 2026-12-06).
+        const cleaned = (url.searchParams.get("name") ?? "").replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, "").trim();
+        const name = Array.from(cleaned).slice(0, 16).join("") || "player";
         if (!lobby.admitted(ticket)) {
           return new Response("Not admitted: join a room through the lobby (/lobby) and bring its ticket", {
             status: 403,

@@ -433,6 +433,20 @@ Deno.test({
       const joined = lines.filter((line) => line.includes("joined room"));
       assert.equal(joined.length, 1);
       assert.doesNotMatch(joined[0], /\p{Cc}/u);
+      // Cut at 16 characters, not 16 UTF-16 units: the emoji, the 16th, was cut in two (a play-test, 2026-12-06).
+      const lobby2 = new ArenaLobby(webSocket(new WebSocket(`${base}lobby`)));
+      const second = await lobby2.enter("names", 16);
+      const other = playOver(await opened(`${base}play?ticket=${second.ticket}&name=${"a".repeat(15)}%F0%9F%98%80b`));
+      try {
+        const seated = await until("the second seated", () => {
+          const peer = arena.host.peers.find((peer) => peer !== arena.host.peers[0]);
+          return peer && arena.rooms.seat(peer);
+        });
+        assert.equal(seated.player.name, `${"a".repeat(15)}\u{1F600}`);
+      } finally {
+        other.close();
+        lobby2.close();
+      }
     } finally {
       player?.close();
       lobby.close();
