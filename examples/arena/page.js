@@ -118,7 +118,8 @@ const rates = rateMeter();
 
 function draw() {
   const now = performance.now();
-  const { me, others, items } = client?.view(now) ?? { me: undefined, others: [], items: [] };
+  // Once the connection ended, nobody: its last snapshot drew players long gone, "2 playing" (a play-test, 2026-12-06).
+  const { me, others, items } = (!client?.ended && client?.view(now)) || { me: undefined, others: [], items: [] };
   context.fillStyle = "#14161c";
   context.fillRect(0, 0, WORLD_WIDTH, WORLD_HEIGHT);
   context.strokeStyle = "#1f232c";
