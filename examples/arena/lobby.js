@@ -94,7 +94,10 @@ export class ArenaLobby {
     }
   }
 
-  /** Gives this page's place in its room back (a room it opened closes), staying in the lobby for its room list. */
+  /**
+   * Gives this page's place in its room back, staying in the lobby for its room list: a room it opened closes if no
+   * one else is in it (the arena's lobby hands it on otherwise).
+   */
   leave() {
     this.client.request({ op: "leave" }).catch(() => {}); // not in a room any more: nothing to give back
   }

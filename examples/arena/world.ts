@@ -42,10 +42,12 @@ export interface Player {
  * A burst of commands may arrive at once after a lag spike: a second of them
  * is honoured, so a player whose link stalls for up to a second loses no
  * movement. With 250 ms, a key held through a stall of 600 ms lost 350 ms of
- * it, and the player's own screen pulled it back by up to 115 px (a review in
- * Chromium, 2026-12-06). What a lying client gains is the same second, at
- * once: one message of 16 long commands spends it in one tick, a jump of 200
- * px after a second of standing still (50 px with 250 ms).
+ * it (70 px), which the player's own screen took back in steps of up to 38
+ * px; through a stall of 1 s, by up to 115 px (a review in Chromium,
+ * 2026-12-06). What a lying client gains is the same second: at any moment it
+ * has not spent it, moving or not, one message of 16 long commands spends it
+ * in one tick, a jump of 200 px (50 px with 250 ms); to jump again it must
+ * claim less time than passes, such as by standing still for a second.
  */
 export const COMMAND_BUDGET_MS = 1000;
 
