@@ -782,9 +782,10 @@ export class Lobby {
       if (message.joined) room.members.push(member);
       // Handed over: the host, and the lobby that keeps its room's members (see #dropTheDead), are the new host's.
       // Only a host still in the room: a handover heard after a later one (the heir left meanwhile) is stale.
-      if (typeof message.host === "string" && room.members.some((other) => other.id === message.host)) {
-        room.host = message.host;
-        room.lobby = room.members.find((other) => other.id === message.host)?.lobby ?? room.lobby;
+      const heir = message.host === undefined ? undefined : room.members.find((other) => other.id === message.host);
+      if (heir) {
+        room.host = heir.id;
+        room.lobby = heir.lobby ?? room.lobby;
       }
     }
     if (message.op === "member" && room && typeof message.host === "string") message = { ...message, host: room.host };
