@@ -1,7 +1,7 @@
 /**
  * The lobby's `handOver` with a shared directory: lobbies on one Deno KV file, each with its own handle and store, on
  * one memoryNet's virtual clock (as kv_test.ts). Each test is a race or a crash a review of the hand-over found
- * (2026-12-06), and fails without its fix.
+ * (2026-12-06), and fails without its fix; two of them without `handOver` too.
  *
  * @module
  */
@@ -77,58 +77,100 @@ Deno.test("handOver on KV: the host on A leaves, then its heir on B before B hea
   );
 });
 
-// Before: the join got in, to a room A then deleted; the joiner heard no "closed", and B admitted its ticket.
-Deno.test("handOver on KV: a join through B between the last host's leave on A and A's delete of the room is refused", async () => {
-  let joinDone: () => void = () => {};
-  const joinLanded = new Promise<void>((resolve) => joinDone = resolve);
-  let armed = false;
-  await lobbies(
-    ["A", "B"],
-    ["A", "B"],
-    async (w) => {
-      const { room } = await w.ask(0, { op: "create", name: "last", maxPlayers: 4 }) as { room: Room };
-      armed = true;
-      // Ticks by hand: A's updates are not awaited (its delete waits for joinLanded), B's are.
-      const aUpdates: Promise<void>[] = [];
-      const tick = async () => {
-        for (const { host } of w.players) host.update();
-        aUpdates.push(w.lobbies[0].update());
-        await w.lobbies[1].update();
-        w.net.advance(16);
-        for (const { host, client } of w.players) for (let e; (e = host.poll());) client.handle(e);
-      };
-      const leaving = w.players[0].client.request({ op: "leave" });
-      let stored: Room | null = null;
-      for (let i = 0; i < 50; i++) {
-        await tick();
-        stored = (await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value;
-        if (stored && stored.members.length === 0) break;
-      }
-      const join = w.players[1].client.request({ op: "join", room: room.id });
-      let joined: Record<string, unknown> | Error | undefined;
-      join.then((v) => joined = v, (e) => joined = e);
-      for (let i = 0; i < 100 && joined === undefined; i++) await tick();
-      joinDone();
-      await Promise.all(aUpdates);
-      await w.settle(leaving);
-      await w.until(() => false, 30);
-      const after = (await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value;
-      const ticket = joined instanceof Error ? undefined : (joined as { ticket: string }).ticket;
-      assert.ok(!(ticket && !after && w.lobbies[1].admitted(ticket)), "joiner admitted to a room gone from the store");
-    },
-    { handOver: true },
-    (i, store) =>
-      i === 0
-        ? {
-          ...store,
-          delete: async (id: string) => {
-            if (armed) await joinLanded;
-            return store.delete(id);
-          },
+// Before: the join got in, to a room A then deleted; the joiner heard no "closed", and B admitted its ticket. Without
+// handOver too (a review, 2026-12-06: 4 joiners stranded in 6 same-tick trials): the host deleted its room without
+// writing itself out first.
+for (const handOver of [true, false]) {
+  Deno.test(`handOver ${handOver} on KV: a join through B between the last host's leave on A and A's delete of the room is refused`, async () => {
+    let joinDone: () => void = () => {};
+    const joinLanded = new Promise<void>((resolve) => joinDone = resolve);
+    let armed = false;
+    await lobbies(
+      ["A", "B"],
+      ["A", "B"],
+      async (w) => {
+        const { room } = await w.ask(0, { op: "create", name: "last", maxPlayers: 4 }) as { room: Room };
+        armed = true;
+        // Ticks by hand: A's updates are not awaited (its delete waits for joinLanded), B's are.
+        const aUpdates: Promise<void>[] = [];
+        const tick = async () => {
+          for (const { host } of w.players) host.update();
+          aUpdates.push(w.lobbies[0].update());
+          await w.lobbies[1].update();
+          w.net.advance(16);
+          for (const { host, client } of w.players) for (let e; (e = host.poll());) client.handle(e);
+        };
+        const leaving = w.players[0].client.request({ op: "leave" });
+        let stored: Room | null = null;
+        for (let i = 0; i < 50; i++) {
+          await tick();
+          stored = (await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value;
+          if (stored && stored.members.length === 0) break;
         }
-        : store,
-  );
-});
+        const join = w.players[1].client.request({ op: "join", room: room.id });
+        let joined: Record<string, unknown> | Error | undefined;
+        join.then((v) => joined = v, (e) => joined = e);
+        for (let i = 0; i < 100 && joined === undefined; i++) await tick();
+        joinDone();
+        await Promise.all(aUpdates);
+        await w.settle(leaving);
+        await w.until(() => false, 30);
+        const after = (await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value;
+        const ticket = joined instanceof Error ? undefined : (joined as { ticket: string }).ticket;
+        assert.ok(
+          !(ticket && !after && w.lobbies[1].admitted(ticket)),
+          "joiner admitted to a room gone from the store",
+        );
+      },
+      { handOver },
+      (i, store) =>
+        i === 0
+          ? {
+            ...store,
+            delete: async (id: string) => {
+              if (armed) await joinLanded;
+              return store.delete(id);
+            },
+          }
+          : store,
+    );
+  });
+}
+
+// Before: A told "closed" to the members of its own copy of the room, which had not heard of a join through B yet: the
+// joiner was never told, and B kept admitting its ticket to a room gone from the store.
+for (const handOver of [true, false]) {
+  Deno.test(`handOver ${handOver} on KV: a host leaving on A tells "closed" to a member who joined through B before A heard of it`, async () => {
+    let holdA = false;
+    await lobbies(
+      ["A", "B"],
+      ["A", "B"],
+      async (w) => {
+        const { room } = await w.ask(0, { op: "create", name: "unheard", maxPlayers: 4 }) as { room: Room };
+        holdA = true; // A does not hear of the join
+        const joined = await w.ask(1, { op: "join", room: room.id }) as { ticket: string };
+        await w.until(() => false, 10);
+        assert.equal(w.lobbies[0].admitted(joined.ticket), undefined, "A has no member of B");
+        await w.ask(0, { op: "leave" });
+        await w.until(() => heard(w.players[1].client, "closed").length > 0, 100);
+        holdA = false;
+        // With handOver the store's room (J in it) goes to J; without, J hears "closed".
+        const stored = (await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value;
+        if (stored) {
+          assert.ok(handOver, "the room stayed without handOver");
+          assert.equal(heard(w.players[1].client, "closed").length, 0);
+          assert.equal(stored.host, w.lobbies[1].admitted(joined.ticket)?.member.id);
+        } else {
+          assert.deepEqual(heard(w.players[1].client, "closed").map((notice) => notice.room), [room.id]);
+          assert.equal(w.lobbies[1].admitted(joined.ticket), undefined, "B admits a ticket to a closed room");
+        }
+      },
+      { handOver },
+      (i, store) =>
+        i === 0 ? sharedWith(store, { receive: () => holdA ? Promise.resolve([]) : store.shared.receive() }) : store,
+    );
+  });
+}
 
 // Before: lobbies beat out of phase, and a room handed to a member of a lobby a third one had buried already (A not
 // knowing yet) was written with that lobby's index after its burial: nobody deleted it, it kept its place in maxRooms,

@@ -864,9 +864,11 @@ export class Lobby {
     const leaving = client.member.id;
     const hosting = room.host === leaving;
     // The store's room, not this lobby's copy, says who is left: a join through another lobby may not be heard yet.
+    // A host closing its room writes itself out first too: from then on a join is refused (see #join), and whoever
+    // joined before hears "closed" below, where the delete alone let a join through another lobby in, never told.
     /** The member this leave handed the room to, if it did (a store may call the change more than once). */
     const handing: { to?: Member } = {};
-    const changed = hosting && !this.#limits.handOver ? undefined : await this.#change(roomId, (stored) => {
+    const changed = await this.#change(roomId, (stored) => {
       handing.to = undefined;
       const members = stored.members.filter((member) => member.id !== leaving);
       // The first to join after the host whose lobby is alive: handed to a member of a lobby seen dying, the room
@@ -887,7 +889,7 @@ export class Lobby {
       // Closed: not handing over, no one left to hand it to, or a host's room gone from the store already.
       await this.#store.delete(roomId);
       this.#log(`room ${roomId} closed: its host ${this.#who(client)} left ${why}`.trimEnd());
-      await this.#tell(room, { op: "closed", room: roomId }, leaving);
+      await this.#tell(changed ?? room, { op: "closed", room: roomId }, leaving);
       for (const other of local) this.#out(other);
       this.#local.delete(roomId);
       this.#rooms.delete(roomId);
