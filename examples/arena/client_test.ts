@@ -6,7 +6,14 @@
 import assert from "node:assert/strict";
 import { Host, memoryNet } from "../../dist/mod.js";
 import { ArenaClient } from "./client.js";
-import { RIGHT, SPEED_PX_PER_S } from "./game.js";
+import { PLAYER_RADIUS, RIGHT, SPEED_PX_PER_S, WORLD_WIDTH } from "./game.js";
+
+/**
+ * Where your player starts, near the left wall: held right for up to 1.4 s, it must not reach the right wall, where it
+ * stops and every step is short. From x = 400 a speed of 320 px/s did (at 2217 ms a step of 1.36 px); from 100 it walks
+ * 1.4 s at up to 490 px/s.
+ */
+const START_X = 100;
 
 Deno.test("arena: your own player is drawn a step a display frame, never still nor two steps, never back on release", () => {
   // Released at 25 timer ticks in a row: the last display frame before the release falls 1 to 17 ms before it, every
@@ -17,11 +24,21 @@ Deno.test("arena: your own player is drawn a step a display frame, never still n
 
 /** Holds RIGHT from 1000 ms to `releaseAt`, and checks each display frame's step. */
 function drawAndRelease(releaseAt: number) {
+  const farthest = START_X + SPEED_PX_PER_S * (releaseAt - 1000) / 1000;
+  assert.ok(
+    farthest < WORLD_WIDTH - PLAYER_RADIUS,
+    `at ${SPEED_PX_PER_S} px/s, held right from x = ${START_X} until ${releaseAt} ms, your player would reach the wall: hold it for less time`,
+  );
   const net = memoryNet();
   const server = new Host(net.socket("server"));
   const client = new ArenaClient(Object.assign(net.socket("client"), { address: "server" }));
-  // The stand-in server: you at (400, 240), none of your commands applied (`ack` -1), so the prediction is all yours.
-  const snapshot = { players: { 1: { name: "ann", x: 400, y: 240, score: 0, hue: 0 } }, items: [], you: 1, ack: -1 };
+  // The stand-in server: you at (START_X, 240), none of your commands applied (`ack` -1), so the prediction is all yours.
+  const snapshot = {
+    players: { 1: { name: "ann", x: START_X, y: 240, score: 0, hue: 0 } },
+    items: [],
+    you: 1,
+    ack: -1,
+  };
   const TIMER_MS = 16; // the page's timer, as a browser rounds 1000 / 60
   const DRAW_MS = 1000 / 60; // the display's frames
   const drawn: [at: number, x: number, held: boolean][] = [];
@@ -54,5 +71,5 @@ function drawAndRelease(releaseAt: number) {
     }
   }
   assert.ok(moving > 50, `${moving} frames checked while moving`);
-  assert.ok(drawn.at(-1)![1] > 400 + 0.9 * SPEED_PX_PER_S, `you went ${drawn.at(-1)![1] - 400} px in 1 s`);
+  assert.ok(drawn.at(-1)![1] > START_X + 0.9 * SPEED_PX_PER_S, `you went ${drawn.at(-1)![1] - START_X} px in 1 s`);
 }
