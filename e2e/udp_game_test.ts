@@ -40,6 +40,7 @@ Deno.test("examples/udp_game.ts: two players see each other move and hear each o
   function check(ann: { success: boolean; output: string }, bob: { success: boolean; output: string }) {
     assert.ok(ann.success && bob.success, `a player failed:\n${ann.output}\n${bob.output}`);
     for (const [name, other, { output }] of [["ann", "bob", ann], ["bob", "ann", bob]] as const) {
+      assert.match(output, new RegExp(`^${name}: connected$`, "m"), output);
       assert.match(output, new RegExp(`^${name} heard: p\\d says hello, ${other} here$`, "m"), output);
       // Moving 2 a frame, the other is drawn 100 ms in the past somewhere along its way, never at 0.
       assert.match(output, new RegExp(`^${name} at \\d+; sees p\\d at (?!0\\.0)\\d+\\.\\d$`, "m"), output);
@@ -73,4 +74,27 @@ Deno.test("examples/udp_game.ts: two players see each other move and hear each o
     await status;
     await reading;
   }
+});
+
+Deno.test("examples/udp_game.ts: a player with no server says it never connected, and exits with 1", async () => {
+  const port = freeUdpPort(); // free a moment ago: nothing answers there
+  const flags = ["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/udp_game.ts"];
+  const { success, output } = await run(Deno.execPath(), [...flags, `127.0.0.1:${port}`, "ann"], { timeoutMs: 30_000 });
+  assert.ok(!success, output);
+  assert.match(output, new RegExp(`^ann: never connected to 127\\.0\\.0\\.1:${port}: is the server running\\?$`, "m"));
+  // Ten lines of "sees no one" looked like a lonely game that went well.
+  assert.doesNotMatch(output, /sees|connected$/m, output);
+});
+
+Deno.test("examples/udp_game.ts: a second server on a taken port says so in one line, and exits with 1", async () => {
+  const taken = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 }); // no `using`: not Disposable
+  const { port } = taken.addr as Deno.NetAddr;
+  const flags = ["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/udp_game.ts"];
+  const { success, output } = await run(Deno.execPath(), [...flags, String(port)], { timeoutMs: 30_000 })
+    .finally(() => taken.close());
+  assert.ok(!success, output);
+  assert.equal(
+    output,
+    `Port ${port} is taken: stop what uses it, or pick another: deno run -A examples/udp_game.ts ${port + 1}\n`,
+  );
 });

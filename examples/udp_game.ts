@@ -30,7 +30,17 @@ const MAX_CHAT_LENGTH = 200;
 const [join, name = "player"] = Deno.args;
 const serverPort = join?.includes(":") ? undefined : Number(join ?? 7000);
 const port = serverPort ?? 0; // a player binds port 0: any free one
-const host = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port })));
+let socket;
+try {
+  socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port });
+} catch (error) {
+  // A second server on the same port: one line that says what to do, not AddrInUse's stack.
+  if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+  const again = `deno run -A examples/udp_game.ts ${port + 1}`;
+  console.error(`Port ${port} is taken: stop what uses it, or pick another: ${again}`);
+  Deno.exit(1);
+}
+const host = new Host(denoUdp(socket));
 let frame = 0; // the loops below run 60 times a second and send every third frame: 20 times a second
 
 if (serverPort !== undefined) {
@@ -87,19 +97,25 @@ if (serverPort !== undefined) {
   const server = host.connect(join); // "IP:port": not a name such as localhost
   const world = new Timeline<World>();
   const me: Position = { x: 0, y: 100 };
+  // Until the server answers, "sees no one" would be a lie: with no server running, ten of them looked like a lonely
+  // game that went well (a newcomer's walk-through, 2026-12-06).
+  let connected = false;
   console.log(`joining ${join} as ${name}…`);
   const ticker = setInterval(() => {
     host.update();
     for (let event; (event = host.poll());) {
-      if (event.type === "connect") server.send(`hello, ${name} here`); // "reliable", the default mode
-      else if (event.type === "message" && event.mode === "state") world.add(event.time, event.data as World);
+      if (event.type === "connect") {
+        connected = true;
+        console.log(`${name}: connected`);
+        server.send(`hello, ${name} here`); // "reliable", the default mode
+      } else if (event.type === "message" && event.mode === "state") world.add(event.time, event.data as World);
       else if (event.type === "message") console.log(`${name} heard: ${event.data}`);
       else console.log(`${name}: disconnected (${event.reason})`);
     }
     frame++;
     me.x += 2; // whole numbers: an integer packs in 1 to 3 bytes, a fraction in 9
     if (frame % 3 === 0) server.send(me, { mode: "state" });
-    if (frame % 30 === 0) { // a game draws every frame; this prints twice a second
+    if (connected && frame % 30 === 0) { // a game draws every frame; this prints twice a second
       // The server's world 100 ms before the newest snapshot that can have arrived (the server's clock now, less the
       // trip from it: `errorMs`, Infinity until the first clock sample), between the two snapshots around that time.
       const { errorMs } = server.clock;
@@ -112,6 +128,10 @@ if (serverPort !== undefined) {
     if (frame === 300) { // 5 s: leave; host.close() says goodbye, and the server hears "closed"
       clearInterval(ticker);
       host.close();
+      if (!connected) {
+        console.error(`${name}: never connected to ${join}: is the server running?`);
+        Deno.exit(1);
+      }
     }
   }, 16);
 }
