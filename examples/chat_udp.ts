@@ -13,7 +13,19 @@ import { denoUdp, Host, type Peer } from "../mod.ts";
 
 const [join, name = `guest${Math.floor(Math.random() * 1000)}`] = Deno.args;
 const port = join ? 0 : 7000;
-const host = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port })));
+let socket;
+try {
+  socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port });
+} catch (error) {
+  // A second host: one line that says what to do, not AddrInUse's stack. The host's port is fixed, so the other way
+  // out is to join the chat that holds it.
+  if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+  console.error(
+    `Port ${port} is taken: stop what uses it, or join it: deno run -A examples/chat_udp.ts 127.0.0.1:${port} ada`,
+  );
+  Deno.exit(1);
+}
+const host = new Host(denoUdp(socket));
 // An address is an IP and a port (the answers to a name come from its IP): "localhost" is taken as 127.0.0.1.
 const server: Peer | undefined = join ? host.connect(join.replace(/^localhost:/, "127.0.0.1:")) : undefined;
 console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000: others run this with 127.0.0.1:7000");
@@ -41,6 +53,8 @@ function say(line: string, from?: Peer): void {
   }
 }
 
+/** Whether the host ever answered: a timeout before it did means no host, not one that went. */
+let connected = false;
 const ticker = setInterval(() => {
   host.update();
   for (let event; (event = host.poll());) {
@@ -49,9 +63,17 @@ const ticker = setInterval(() => {
       if (server) console.log(event.data);
       else say(event.data, event.peer);
     } else if (event.type === "connect") {
-      if (server) console.log("connected: type away");
-      else say(`* ${event.peer.address} joined`, event.peer);
+      if (!server) say(`* ${event.peer.address} joined`, event.peer);
+      else {
+        connected = true;
+        console.log("connected: type away");
+      }
     } else {
+      // A host that never answered is not "gone": with none running, that line looked like a chat that had ended.
+      if (server && event.reason === "timeout" && !connected) {
+        console.error(`no host answered at ${server.address} (${event.reason}): start the host first`);
+        Deno.exit(1);
+      }
       if (server) {
         console.log(`* the host is gone (${event.reason})`);
         Deno.exit(0);
@@ -77,3 +99,7 @@ for (let waited = 0; server?.state === "connecting" && waited < 2000; waited += 
 clearInterval(ticker);
 host.update(); // what waits goes now
 host.close();
+if (server && !connected) {
+  console.error(`no host answered at ${server.address} (in 2 s): start the host first`);
+  Deno.exit(1);
+}
