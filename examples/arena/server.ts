@@ -361,6 +361,18 @@ if (import.meta.main) {
       console.log(`Others on your network open http://<this machine's IP address>:${new URL(arena.url).port}/`);
     }
   } catch (error) {
+    // `deno task demo --hostname 0.0.0.0` ended in NotCapable's stack: the task lets Deno listen on 127.0.0.1 alone, and
+    // a task's permissions cannot be widened from its command line. The full command can.
+    if (error instanceof Deno.errors.NotCapable && /net access/.test(error.message)) {
+      const loopback = hostname === "127.0.0.1";
+      const command = `deno run --allow-net${loopback ? "=127.0.0.1" : ""} --allow-read=. ${folder}server.ts` +
+        (loopback ? "" : ` --hostname ${hostname}`) + (port === 8080 ? "" : ` --port ${port}`) +
+        (bots === 2 ? "" : ` --bots ${bots}`);
+      const demo = folder === "examples/arena/" ? "deno task demo allows 127.0.0.1 only; " : "";
+      const why = loopback ? "run" : `${demo}to serve other machines, run`;
+      console.error(`${error.message.split(",")[0]}: ${why} ${command}`);
+      Deno.exit(1);
+    }
     if (!(error instanceof Deno.errors.AddrInUse)) throw error;
     console.error(`Port ${port} is taken: stop what uses it, or pick another: ${again(port + 1)}`);
     Deno.exit(1);

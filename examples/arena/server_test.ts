@@ -317,6 +317,27 @@ Deno.test("arena: server.ts on a port that is taken says so and exits with 1", a
   assert.match(output, new RegExp(`pick another: ${again} --port ${taken.addr.port + 1}$`, "m"));
 });
 
+Deno.test("arena: server.ts on 0.0.0.0 with net access to 127.0.0.1 alone (the demo task) names the command that serves", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net=127.0.0.1", "--allow-read=.", `${FOLDER}server.ts`, "--hostname", "0.0.0.0"],
+    cwd: new URL("../../", import.meta.url),
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  const output = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  assert.equal(code, 1, output);
+  // One line, not NotCapable's stack; the command is the README's for friends on your network (default port 8080: the
+  // permission check comes before the bind, so a port 8080 in use changes nothing).
+  const demo = FOLDER === "examples/arena/" ? "deno task demo allows 127.0.0.1 only; " : "";
+  assert.equal(
+    output,
+    `Requires net access to "0.0.0.0:8080": ${demo}to serve other machines, run ` +
+      `deno run --allow-net --allow-read=. ${FOLDER}server.ts --hostname 0.0.0.0\n`,
+  );
+});
+
 Deno.test({
   name: "arena: a copy of the folder beside it serves its own page and rules, not the arena's",
   sanitizeResources: false,
