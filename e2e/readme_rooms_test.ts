@@ -93,6 +93,10 @@ Deno.test("the README's room server and returning player: rooms hear their own, 
     assert.deepEqual(heard.ada[0], { t: "welcome", room: "red", others: [] });
     assert.deepEqual(heard.bob[0], { t: "welcome", room: "red", others: ["ada"] });
     assert.deepEqual(heard.cy[0], { t: "welcome", room: "blue", others: [] });
+    // A browser asks for /favicon.ico on its own: no icon, and no 404 in the page's console.
+    const icon = await fetch(`http://127.0.0.1:${port}/favicon.ico`);
+    assert.equal(icon.status, 204);
+    await icon.body?.cancel();
     assert.ok(ada.say("hello red"));
     assert.ok(cy.say("hello blue"));
     await until("bob hearing ada", () => heard.bob.some((message) => message.t === "said"), 10_000, log);
@@ -127,6 +131,8 @@ Deno.test("the README's room server and returning player: rooms hear their own, 
       await page.locator("#text").fill("from the page");
       await page.locator("#text").press("Enter");
       await until("ada hearing dee", () => heard.ada.some((message) => message.text === "from the page"), 10_000, log);
+      // The server sends no one their own text: the page prints it itself, once say() took it.
+      await until("dee seeing its own text", () => pageText.includes("me: from the page\n"), 10_000, log, readPage);
     }
 
     // A player that floods its room (50 texts at once) is let go, past its 10; the others stay, and hear it leave.
