@@ -13,7 +13,7 @@ for (const [lat, jit, loss] of [[50, 60, 0.05], [40, 20, 0], [100, 100, 0.1]]) {
     const server = new Host(net.socket("server"), { now: () => net.now() + 5000 });
     const client = new Host(net.socket("client"));
     const peer = client.connect("server");
-    let prev = NaN, prevT = 0;
+    let prev = NaN;
     for (let f = 0; f < 60 * 20; f++) {
       if (f % 3 === 0) { for (const p of server.peers) p.send({ f }, { mode: "state" }); }
       server.update();
@@ -35,7 +35,7 @@ for (const [lat, jit, loss] of [[50, 60, 0.05], [40, 20, 0], [100, 100, 0.1]]) {
   fw.sort((a, b) => b - a);
   bk.sort((a, b) => a - b);
   console.log(
-    `${lat}±${jit} ms, ${loss * 100}% loss, 5 seeds × 20 s: ${fw.length} forward jumps (largest ${
+    `${lat} ms + 0 to ${jit} ms of jitter, ${loss * 100}% loss, 5 seeds × 20 s: ${fw.length} forward jumps (largest ${
       fw.slice(0, 5).join(", ")
     } ms), ${bk.length} back (largest ${bk.slice(0, 5).join(", ")} ms)`,
   );

@@ -369,7 +369,10 @@ if (import.meta.main) {
         (loopback ? "" : ` --hostname ${hostname}`) + (port === 8080 ? "" : ` --port ${port}`) +
         (bots === 2 ? "" : ` --bots ${bots}`);
       const demo = folder === "examples/arena/" ? "deno task demo allows 127.0.0.1 only; " : "";
-      const why = loopback ? "run" : `${demo}to serve other machines, run`;
+      // Another name of this machine (localhost, 127.0.0.2, ::1) serves no other machine either.
+      const why = loopback || /^(localhost|127\.[\d.]+|\[?::1\]?)$/.test(hostname)
+        ? "run"
+        : `${demo}to serve other machines, run`;
       console.error(`${error.message.split(",")[0]}: ${why} ${command}`);
       Deno.exit(1);
     }
