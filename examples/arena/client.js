@@ -33,6 +33,11 @@ import { MAX_COMMAND_MS, move } from "./game.js";
  * late and there is still a pair to draw between.
  */
 export const RENDER_DELAY_MS = 100;
+/**
+ * Snapshots whose age on arrival renderTime takes the youngest of: two thirds of a second at 30 a second, so a slower
+ * link shows within that, and a lone quick one among slow ones is soon forgotten.
+ */
+const AGES_KEPT = 20;
 
 /**
  * Commands sent in one message at most: the newest 16 not yet acknowledged,
@@ -76,6 +81,8 @@ export class ArenaClient {
    */
   #stepFrom;
   #stepMs = 0;
+  /** @type {number[]} how old the last AGES_KEPT snapshots were when they arrived, on the server's clock (see renderTime) */
+  #ages = [];
   /** @type {string | undefined} why the connection ended, once it did */
   ended;
 
@@ -96,7 +103,7 @@ export class ArenaClient {
     this.host.update();
     for (let event; (event = this.host.poll());) {
       if (event.type === "message" && event.mode === "state" && event.time !== undefined) {
-        this.#receive(/** @type {Snapshot} */ (event.data), event.time);
+        this.#receive(/** @type {Snapshot} */ (event.data), event.time, now);
       } else if (event.type === "disconnect") this.ended = event.reason;
     }
     if (this.server.state !== "connected" || !this.predicted) return;
@@ -122,9 +129,14 @@ export class ArenaClient {
    *
    * @param {Snapshot} snapshot
    * @param {number} time when the server sent it, ms on its clock
+   * @param {number} now the time, ms on this Host's clock
    */
-  #receive(snapshot, time) {
+  #receive(snapshot, time, now) {
     this.timeline.add(time, snapshot);
+    // How old it arrived: the trip from the server, on its clock (before the first clock sample that clock is a guess).
+    if (Number.isFinite(this.server.clock.errorMs) && this.#ages.push(this.server.remoteTime(now) - time) > AGES_KEPT) {
+      this.#ages.shift();
+    }
     this.newest = snapshot;
     // Reconcile: the server's position after our command `ack`, then what we did since.
     this.#pending = this.#pending.filter(([sequence]) => sequence > snapshot.ack);
@@ -141,14 +153,20 @@ export class ArenaClient {
    * offset less half its round trip (`clock.errorMs`) is its answer's send time less its arrival time, whatever the
    * trip the other way. `remoteTime(now) - RENDER_DELAY_MS` alone was past the newest snapshot whenever the trip took
    * more than 100 ms less a snapshot interval: at `?lag=100` on every frame, and the others stood still two frames in
-   * three and then jumped (a review, 2026-12-04). Undefined until the first clock sample.
+   * three and then jumped (a review, 2026-12-04). The best sample is one of the last 16, a second apart: when the
+   * link gets slower (a Wi-Fi or mobile handover, a queue filling), it keeps the shorter trip for up to 16 s, and the
+   * others stood still between snapshots all that while (117 to 120 frames of 120 from 10 ms each way to 150:
+   * bench/latency_rise.ts). So the trip is also the youngest age of the last AGES_KEPT snapshots when that is longer:
+   * it follows within a second (README "A trip that grows"). Undefined until the first clock sample.
    *
    * @param {number} now the time, ms on this Host's clock
    * @returns {number | undefined}
    */
   renderTime(now = performance.now()) {
     const { errorMs } = this.server.clock;
-    return Number.isFinite(errorMs) ? this.server.remoteTime(now) - errorMs - RENDER_DELAY_MS : undefined;
+    if (!Number.isFinite(errorMs)) return undefined;
+    const trip = this.#ages.length ? Math.max(errorMs, Math.min(...this.#ages)) : errorMs;
+    return this.server.remoteTime(now) - trip - RENDER_DELAY_MS;
   }
 
   /**

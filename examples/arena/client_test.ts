@@ -73,3 +73,47 @@ function drawAndRelease(releaseAt: number) {
   assert.ok(moving > 50, `${moving} frames checked while moving`);
   assert.ok(drawn.at(-1)![1] > START_X + 0.9 * SPEED_PX_PER_S, `you went ${drawn.at(-1)![1] - START_X} px in 1 s`);
 }
+
+Deno.test("arena: the others move on every frame when the link gets slower mid-game, not only from snapshot to snapshot", () => {
+  // The clock's best sample keeps the shorter trip for up to 16 s after the link slows (from 10 ms each way to 150):
+  // rendered by it alone, the others were drawn past the newest snapshot and stood still between snapshots, on about
+  // half the frames here, until it aged out. renderTime follows how old the snapshots arrive.
+  const net = memoryNet();
+  const slow = (ms: number) => {
+    net.link("server", "client", { latencyMs: ms });
+    net.link("client", "server", { latencyMs: ms });
+  };
+  slow(10);
+  const server = new Host(net.socket("server"));
+  const client = new ArenaClient(Object.assign(net.socket("client"), { address: "server" }));
+  const TIMER_MS = 16;
+  const DRAW_MS = 1000 / 60;
+  let nextDraw = 0, previous = NaN, frames = 0, still = 0;
+  for (let ms = 0; ms < 20_000; ms++) {
+    if (ms === 5000) slow(150);
+    if (ms % TIMER_MS === 0) {
+      if (server.peers.length && ms % (2 * TIMER_MS) === 0) {
+        const bob = { name: "bob", x: 100 + (ms % 10_000) / 50, y: 100, score: 0, hue: 0 }; // 20 px a second
+        const snapshot = {
+          players: { 1: { name: "ann", x: 400, y: 240, score: 0, hue: 0 }, 2: bob },
+          items: [],
+          you: 1,
+          ack: -1,
+        };
+        server.peers[0].send(snapshot, { mode: "state" });
+      }
+      server.update();
+      while (server.poll());
+      client.frame(0, ms);
+    }
+    if (ms >= nextDraw) {
+      nextDraw += DRAW_MS;
+      const x = client.view(ms).others[0]?.x;
+      if (ms > 7000 && ms % 10_000 > 1000) frames++, still += +(x === previous); // past the wrap of bob's x
+      previous = x ?? NaN;
+    }
+    net.advance(1);
+  }
+  assert.ok(frames > 600, `${frames} frames checked`);
+  assert.ok(still < frames / 50, `the others stood still on ${still} of ${frames} frames`);
+});
