@@ -294,22 +294,7 @@ Deno.test({
 
 Deno.test("arena: server.ts on a port that is taken says so and exits with 1", async () => {
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net=127.0.0.1",
-      "--allow-read=.",
-      `${FOLDER}server.ts`,
-      "--port",
-      String(taken.addr.port),
-    ],
-    cwd: new URL("../../", import.meta.url),
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-    signal: AbortSignal.timeout(30_000),
-  }).output();
-  const output = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  const { code, output } = await runServer("--port", String(taken.addr.port));
   assert.equal(code, 1, output);
   assert.match(output, new RegExp(`^Port ${taken.addr.port} is taken: stop what uses it, or pick another`, "m"));
   // The way to start this server again, the copy's own path for a copy (not the demo, which is the arena).
@@ -318,15 +303,7 @@ Deno.test("arena: server.ts on a port that is taken says so and exits with 1", a
 });
 
 Deno.test("arena: server.ts on 0.0.0.0 with net access to 127.0.0.1 alone (the demo task) names the command that serves", async () => {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net=127.0.0.1", "--allow-read=.", `${FOLDER}server.ts`, "--hostname", "0.0.0.0"],
-    cwd: new URL("../../", import.meta.url),
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-    signal: AbortSignal.timeout(30_000),
-  }).output();
-  const output = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  const { code, output } = await runServer("--hostname", "0.0.0.0");
   assert.equal(code, 1, output);
   // One line, not NotCapable's stack; the command is the README's for friends on your network (default port 8080: the
   // permission check comes before the bind, so a port 8080 in use changes nothing).
@@ -618,3 +595,16 @@ Deno.test({
     }
   },
 });
+
+/** Runs this folder's server.ts with net access to 127.0.0.1 alone, as the demo task does: its exit code and output. */
+async function runServer(...args: string[]): Promise<{ code: number; output: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net=127.0.0.1", "--allow-read=.", `${FOLDER}server.ts`, ...args],
+    cwd: new URL("../../", import.meta.url),
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  return { code, output: new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr) };
+}
