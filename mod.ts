@@ -757,16 +757,16 @@ class ByteReader {
     return this.#fail();
   }
 
+  /** The next `byteCount` bytes, as a view: past the end, an empty one (from `at` to 0). */
+  take(byteCount: number): Uint8Array {
+    return this.#bytes.subarray(this.at, byteCount <= this.left() ? this.at += byteCount : this.#fail());
+  }
+
   /** True until a read fails (past the end, a varint longer than its shortest form or than 4 bytes): #fail clears it. */
   ok = true;
   #fail(): number {
     this.ok = false;
     return 0;
-  }
-
-  /** The next `byteCount` bytes, as a view: past the end, an empty one (from `at` to 0). */
-  take(byteCount: number): Uint8Array {
-    return this.#bytes.subarray(this.at, byteCount <= this.left() ? this.at += byteCount : this.#fail());
   }
 }
 
@@ -1682,26 +1682,6 @@ class Stream {
   }
 
   /**
-   * Marks a reliable piece acked; returns the bytes it lets go from the queue: those of the messages acked whole and
-   * in order, up to the first piece not acked, each piece with HELD_PIECE_BYTES. A piece acked behind one lost waits
-   * at the receiver, and so does a message not yet whole, so they stay counted until the lost one is acked: what a
-   * peer holds for a stream is part of what its sender has queued, and a sender that keeps sending while one piece
-   * is lost meets its own `maxQueuedBytes` before the receiver's bound (which refused every packet once full, the
-   * lost piece's resends too: stalled, then a timeout).
-   */
-  acked(piece: Outgoing): number {
-    let byteCount = 0;
-    piece.done = true;
-    // On from the front through the pieces acked in order, each in turn as `piece`.
-    while ((piece = this.#pending[this.#front])?.done) {
-      this.#partial += HELD_PIECE_BYTES + piece.payload.length;
-      if (piece.fragment & 1) byteCount += this.#partial, this.#partial = 0;
-      this.#front++;
-    }
-    return byteCount;
-  }
-
-  /**
    * The next piece never sent, of whole messages or of fragments, if one may
    * leave now: a reliable piece within RECEIVE_WINDOW of the oldest not acked,
    * so the receiver never has to drop it for being too far ahead.
@@ -1729,7 +1709,7 @@ class Stream {
     // next is at its front (sequenced and unreliable ones are whole), and a state stream's pieces not done are those of
     // one state (dropUnsent lets the others go), at most 256 from its first piece.
     const end = Math.min(pending.length, front - (pending[front]?.fragment >> 1) + RECEIVE_WINDOW);
-    for (let at = Math.max(front, this.#unsent[kind]); at < end; at++) {
+    for (let at = Math.max(front, this.#unsent[kind]); end > at; at++) {
       const piece = pending[at];
       this.#unsent[kind] = at;
       if ((piece.fragment !== 1) == fragments && !piece.sent) return piece;
@@ -1785,6 +1765,26 @@ class Stream {
     else if (this.waitingSince == Infinity || missing != this.#firstMissing) this.waitingSince = now;
     this.#firstMissing = missing;
     return messages;
+  }
+
+  /**
+   * Marks a reliable piece acked; returns the bytes it lets go from the queue: those of the messages acked whole and
+   * in order, up to the first piece not acked, each piece with HELD_PIECE_BYTES. A piece acked behind one lost waits
+   * at the receiver, and so does a message not yet whole, so they stay counted until the lost one is acked: what a
+   * peer holds for a stream is part of what its sender has queued, and a sender that keeps sending while one piece
+   * is lost meets its own `maxQueuedBytes` before the receiver's bound (which refused every packet once full, the
+   * lost piece's resends too: stalled, then a timeout).
+   */
+  acked(piece: Outgoing): number {
+    let byteCount = 0;
+    piece.done = true;
+    // On from the front through the pieces acked in order, each in turn as `piece`.
+    while ((piece = this.#pending[this.#front])?.done) {
+      this.#partial += HELD_PIECE_BYTES + piece.payload.length;
+      if (piece.fragment & 1) byteCount += this.#partial, this.#partial = 0;
+      this.#front++;
+    }
+    return byteCount;
   }
 
   /** Holds a piece; returns the messages it completes, in the order to deliver them. */
@@ -1969,13 +1969,13 @@ class Connection implements Peer {
   #packetsThisUpdate = 0;
   /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
   #closingSequence!: number; // set by end(), before any read
-  /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
-  #forgets = 0;
   /**
    * The congestion window's size (see FIRST_WINDOW_PACKETS), and #windowCutAt when it was last cut: halved, to
    * MIN_WINDOW_PACKETS at least, by a loss (in #applyAcks) and by a flight forgotten (in update).
    */
   #window = FIRST_WINDOW_PACKETS;
+  /** Flights forgotten (see update) since the newest ack moved on: each waits twice as long as the one before. */
+  #forgets = 0;
   /**
    * When the congestion window (#window) was last cut: -Infinity until the first cut, while it doubles each round
    * trip; it grows by one a round trip from then on.
@@ -1993,6 +1993,16 @@ class Connection implements Peer {
   #fatesLost = 0;
   /** The fates of the last LOSS_WINDOW_PACKETS data packets seen (1 lost, 0 acked): #fatesLost counts the losses. */
   #fates = new Uint8Array(LOSS_WINDOW_PACKETS);
+
+  #stream(id: number): Stream {
+    let stream = this.#streams.get(id);
+    if (!stream) {
+      this.#streams.set(id, stream = new Stream(id));
+      this.#streamList.push(stream);
+    }
+    return stream;
+  }
+
   /** Bytes of the states rebuilt since the last update (see #deliver). */
   #rebuiltBytes = 0;
   /** The sent-packet ring: packet s in slot s & (SENT_PACKET_SLOTS - 1) until acked (then null) or written over. */
@@ -2020,21 +2030,19 @@ class Connection implements Peer {
    * use, as a stream's states: `declare` emits no field for it).
    */
   declare earlyAck?: Uint8Array;
+
+  /** Adds to a counter of this connection and of its Host. */
+  count(name: keyof Stats, amount = 1): void {
+    this.stats[name] += amount;
+    this.#sink.stats[name] += amount;
+  }
+
   #ackPending = 0; // packets received since the last one sent (over a reliable socket, only those with a state's piece)
 
   /** The other side's address, as the socket gives it. */
   declare readonly address: string;
   /** The connecting side's nonce, from its HELLO: with the cookie, the secret the tag keys are made of. */
   declare readonly nonce: number;
-
-  #stream(id: number): Stream {
-    let stream = this.#streams.get(id);
-    if (!stream) {
-      this.#streams.set(id, stream = new Stream(id));
-      this.#streamList.push(stream);
-    }
-    return stream;
-  }
 
   /** @param cookie given on the answering side, made by a HELLO with a good cookie: keyed and connected at once */
   constructor(sink: Sink, address: string, nonce: number, now: number, cookie?: number) {
@@ -2067,6 +2075,15 @@ class Connection implements Peer {
     // The cookie, once keyed, as it came: a HELLO goes only while connecting, before any data packet, so no lap (see
     // packet) has added to the key's second word yet.
     return writeHandshake(HELLO, this.#config.protocol, this.nonce, this.#sendKey?.[1]);
+  }
+
+  /**
+   * This peer's message events not yet polled: in the Host's events or held for their time. Counted by address, with
+   * those of the connections from it before: a player reconnecting from its address and port starts no new count
+   * (three times in a row, it filled the hold queue for every peer).
+   */
+  get queued(): number {
+    return this.#sink.queued.get(this.address) ?? 0;
   }
 
   /** Data packets sent after the newest one acked. */
@@ -2165,15 +2182,6 @@ class Connection implements Peer {
     this.#sink.events.push({ type: "connect", peer: this });
   }
 
-  /**
-   * This peer's message events not yet polled: in the Host's events or held for their time. Counted by address, with
-   * those of the connections from it before: a player reconnecting from its address and port starts no new count
-   * (three times in a row, it filled the hold queue for every peer).
-   */
-  get queued(): number {
-    return this.#sink.queued.get(this.address) ?? 0;
-  }
-
   /** True once disconnected with nothing left to send: the Host forgets it. */
   finished(): boolean {
     return this.state == "disconnected" && !this.#closingSends;
@@ -2203,12 +2211,6 @@ class Connection implements Peer {
    */
   #full(max: number, count: number): boolean {
     return (max > 2 * this.queued ? 2 * max : max) <= count;
-  }
-
-  /** Adds to a counter of this connection and of its Host. */
-  count(name: keyof Stats, amount = 1): void {
-    this.stats[name] += amount;
-    this.#sink.stats[name] += amount;
   }
 
   /**
@@ -2598,9 +2600,8 @@ class Connection implements Peer {
     // Clock frames ride in the first packet, in any update, that has room left for the most they take (a request and
     // an answer, 37 bytes): offered the first packet of an update only, it never rode while a state's pieces filled that one,
     // and a peer sending states of more than a packet every update was never synced (a review, 2026-12-03). It never
-    // sends a packet of its own: traffic, acks and keepalives carry it, not an ack that cannot wait (see mustAck): a
-    // peer that sends nothing and is sent more than ACK_EVERY_PACKETS packets an update (a state of 20 KB an update)
-    // is not synced.
+    // sends a packet of its own: traffic, acks and keepalives carry it, and an ack that cannot wait (see Host's
+    // #receive). A peer whose every packet is full to within 37 bytes is not synced (README "Clock sync").
     const controls = used + 37 > room ? [] : this.clock.frames(now);
     for (const control of controls) used += frameBytes(control);
     this.#packetsThisUpdate++;
@@ -2611,8 +2612,8 @@ class Connection implements Peer {
   }
 
   /**
-   * A data packet with `pieces`, whose frames take at most `frameBytes`:
-   * also the answer to a HELLO and an ack that cannot wait, both empty.
+   * A data packet with `pieces` and `controls`, whose frames take at most `frameBytes`:
+   * also the answer to a HELLO, empty, and an ack that cannot wait, with the clock's frames when due.
    * `flags` is CLOSING or none: ACK_ONLY is decided here.
    */
   packet(now: number, flags = 0, pieces: Outgoing[] = [], frameBytes = 0, controls: Frame[] = []): Uint8Array {
@@ -2646,17 +2647,6 @@ class Connection implements Peer {
   }
 
   /**
-   * True when the ack cannot wait for the next update: so many packets arrived unacked (see
-   * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked. Not while this side says
-   * goodbye: an ack sent then could take the sequence of its first goodbye, and the other side's ack of it would read
-   * as the goodbye heard, with none sent (a review, 2026-12-05: 6 of 320 disconnects between two updates on a 1 ms
-   * link ended as "timeout" on the other side).
-   */
-  mustAck(): boolean {
-    return this.#ackPending > (this.finished() ? 0 : ACK_EVERY_PACKETS);
-  }
-
-  /**
    * Applies an ack of `ack` and the 32 packets before it. When the oldest of the bits is a loss too, the packets
    * that fell out of the bits unacked, as the ack moved on past the newest acked before, are lost too (a burst of
    * loss longer than the bits is found by acks, not by a timeout); not over a reliable socket, which loses nothing.
@@ -2668,7 +2658,7 @@ class Connection implements Peer {
     const beyond = ackBits >>> 31 || this.#sink.reliable ? 0 : Math.max(0, Math.min(advance, SENT_PACKET_SLOTS - 33));
     // Bit -1 is `ack` itself, the one packet timed for the RTT; bits 0 to 31 are ack - 1 - bit; past them, packets the
     // bits no longer cover, never acked here.
-    for (let bit = -1; bit < 32 + beyond; bit++) {
+    for (let bit = -1; 32 + beyond > bit; bit++) {
       const acked = bit < 0 || (bit < 32 && (ackBits >>> bit) & 1);
       const sequence = (ack - 1 - bit) & 0xffff;
       const slot = sequence & (SENT_PACKET_SLOTS - 1);
@@ -2819,6 +2809,17 @@ class Connection implements Peer {
     // pieces), which the receiver's bound has room for.
     this.#queuedBytes += HELD_PIECE_BYTES * pieceCount + payload.length;
     return true;
+  }
+
+  /**
+   * True when the ack cannot wait for the next update: so many packets arrived unacked (see
+   * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked. Not while this side says
+   * goodbye: an ack sent then could take the sequence of its first goodbye, and the other side's ack of it would read
+   * as the goodbye heard, with none sent (a review, 2026-12-05: 6 of 320 disconnects between two updates on a 1 ms
+   * link ended as "timeout" on the other side).
+   */
+  mustAck(): boolean {
+    return this.#ackPending > (this.finished() ? 0 : ACK_EVERY_PACKETS);
   }
 }
 
@@ -3058,8 +3059,13 @@ export class Host {
           this.#send(connection.earlyAck, connection);
           connection.earlyAck = undefined;
         }
-        // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update.
-        if (connection.mustAck()) this.#send(connection.packet(now), connection);
+        // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update. With the clock's
+        // frames when due (37 bytes at most): a peer that sends nothing and is sent more than ACK_EVERY_PACKETS packets
+        // within ACK_DELAY_MS acks only here, and its quiet never reaches the delay after which its own ack carries them
+        // (a 12 KB state every update on a 1 ms link: no sample in 20 s; a review, 2026-12-06).
+        if (connection.mustAck()) {
+          this.#send(connection.packet(now, 0, [], 37, connection.clock.frames(now)), connection);
+        }
         if (connection.finished() && this.#connections.get(from) == connection) this.#connections.delete(from);
       } else this.#count("invalidDropped", connection);
     } else this.#handshake(connection, readHandshake(datagram), from, now);
@@ -3082,12 +3088,6 @@ export class Host {
     } else this.#count("socketErrors", connection);
   }
 
-  /** Adds to a counter of a connection (and so of the Host), or of the Host alone for an address with none. */
-  #count(name: keyof Stats, connection: Connection | string | undefined, amount = 1): void {
-    if (connection instanceof Connection) connection.count(name, amount);
-    else this.stats[name] += amount;
-  }
-
   /** Sends a datagram as #transmit does; a socket that throws is counted too, and never stops an update. */
   #send(datagram: Uint8Array, connection: Connection | string): void {
     try {
@@ -3095,6 +3095,12 @@ export class Host {
     } catch {
       this.#count("socketErrors", connection);
     }
+  }
+
+  /** Adds to a counter of a connection (and so of the Host), or of the Host alone for an address with none. */
+  #count(name: keyof Stats, connection: Connection | string | undefined, amount = 1): void {
+    if (connection instanceof Connection) connection.count(name, amount);
+    else this.stats[name] += amount;
   }
 
   /** Answers a handshake datagram; one that fits no step of the handshake is counted invalid. */
@@ -3289,28 +3295,6 @@ class Snapshots {
   #newestDelivered = -1;
 
   /**
-   * The payload of the snapshot `packed` that will be sent as `sequence`:
-   * a varint of how far back its baseline is (0: none, the whole state), the
-   * sender's clock, then the delta or the whole packed bytes.
-   */
-  encode(packed: Uint8Array, sequence: number, now: number): [payload: Uint8Array, sent: SentSnapshot] {
-    // The baseline: the newest snapshot acked, while its slot holds it (the receiver's slot then holds it too).
-    const base = this.#sent[this.#newestAcked % SNAPSHOT_SLOTS];
-    // The delta against it when there is one and it is shorter, else the whole packed bytes.
-    const delta = base?.sequence == this.#newestAcked && xorDelta(packed, base.bytes);
-    const body = delta && packed.length > delta.length ? delta : packed;
-    const back = packed == body ? 0 : (sequence - this.#newestAcked) & 0xffff;
-    const payload = new Uint8Array(varintBytes(back) + 8 + body.length); // the varint, a float 64, the body
-    const at = writeVarint(back, payload, 0);
-    viewOf(payload).setFloat64(at, now);
-    payload.set(body, at + 8);
-    return [
-      payload,
-      this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, bytes: packed },
-    ];
-  }
-
-  /**
    * A packet with a piece of `sent` was acked: once all its pieces were, the receiver holds it, a baseline while its
    * slot here holds it (encode checks). The newest acked is taken whatever its slot: when only one whose slot still
    * held it was taken, a late one acked with a newer one whose slot had gone became the baseline, which a receiver
@@ -3365,6 +3349,28 @@ class Snapshots {
       this.#received[sequence % SNAPSHOT_SLOTS] = { sequence, bytes };
     }
     return [bytes, readFloat64(time, 0), newest];
+  }
+
+  /**
+   * The payload of the snapshot `packed` that will be sent as `sequence`:
+   * a varint of how far back its baseline is (0: none, the whole state), the
+   * sender's clock, then the delta or the whole packed bytes.
+   */
+  encode(packed: Uint8Array, sequence: number, now: number): [payload: Uint8Array, sent: SentSnapshot] {
+    // The baseline: the newest snapshot acked, while its slot holds it (the receiver's slot then holds it too).
+    const base = this.#sent[this.#newestAcked % SNAPSHOT_SLOTS];
+    // The delta against it when there is one and it is shorter, else the whole packed bytes.
+    const delta = base?.sequence == this.#newestAcked && xorDelta(packed, base.bytes);
+    const body = delta && packed.length > delta.length ? delta : packed;
+    const back = body == packed ? 0 : (sequence - this.#newestAcked) & 0xffff;
+    const payload = new Uint8Array(varintBytes(back) + 8 + body.length); // the varint, a float 64, the body
+    const at = writeVarint(back, payload, 0);
+    viewOf(payload).setFloat64(at, now);
+    payload.set(body, at + 8);
+    return [
+      payload,
+      this.#sent[sequence % SNAPSHOT_SLOTS] = { sequence, bytes: packed },
+    ];
   }
 }
 

@@ -1997,3 +1997,29 @@ Deno.test("over a reliable socket, states past the bound on bytes rebuilt betwee
   assert.ok(client.stats.invalidDropped > 0, "packets of states were refused while the client did not update");
   assert.ok(newest > 600, `the newest state arrives after the stall: ${newest}`);
 });
+
+Deno.test("clock sync: a peer that sends nothing while it is sent more than 16 packets in 33 ms syncs (its acks at once carry the frames)", () => {
+  // A spectator on a LAN sent a 12 KB state every update (11 packets an update, two updates in the ack delay) acks
+  // every 17th packet at once (see mustAck), so its quiet never reaches ACK_DELAY_MS and its own delayed ack, which
+  // carried the clock frames, never went: no sample on either side in 20 s (a review, 2026-12-06).
+  const net = memoryNet({ latencyMs: 1 });
+  const server = new Host(net.socket("server"), { now: net.now });
+  const client = new Host(net.socket("client"), { now: net.now });
+  const peer = client.connect("server");
+  const floats = 12 * 1024 / 9 | 0;
+  const world = { xs: Array.from({ length: floats }, (_, i) => i + 0.5) };
+  let most = 0;
+  for (let frame = 0; frame < 60 * 5; frame++) {
+    for (let i = 0; i < floats; i++) world.xs[i] += 0.37; // every number moves: the delta is about the whole state
+    for (const other of server.peers) other.send(world, { mode: "state" });
+    const before = server.stats.packetsSent;
+    server.update(), client.update();
+    most = Math.max(most, server.stats.packetsSent - before);
+    net.advance(1000 / 60);
+    while (server.poll() || client.poll());
+  }
+  assert.ok(most > 8, `the server sent up to ${most} packets an update`);
+  assert.equal(client.stats.packetsSent < 2 * 60 * 5, true, "the client sent acks only");
+  assert.ok(peer.clock.errorMs < 5, `the client's estimate of the server's clock: ± ${peer.clock.errorMs} ms`);
+  assert.ok(server.peers[0].clock.errorMs < 5, `the server's of the client's: ± ${server.peers[0].clock.errorMs} ms`);
+});

@@ -7,8 +7,9 @@
  *    answers. Sizes of a "state" of random bytes (it goes whole), one every 16 ms update, 30 ms each way, swept: those
  *    after which neither side has a sample at 3 s.
  * 2. A peer that sends nothing while it is sent more than ACK_EVERY_PACKETS (16) packets between its acks: it acks at
- *    once, without clock frames, and its quiet never reaches the ack delay. A LAN (1 ms each way), a "state" of n KB
- *    every 60 Hz update to a passive client; then the same client sending a small message each update.
+ *    once, and its quiet never reaches the ack delay. Those acks carried no clock frames until 2026-12-06 (no sample
+ *    in 20 s); now they do. A LAN (1 ms each way), a "state" of n KB every 60 Hz update to a passive client; then the
+ *    same client sending a small message each update.
  *
  * `deno run -A bench/clock_blind.ts`
  *

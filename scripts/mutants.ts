@@ -858,7 +858,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "acks: no loss found past the 32 bits",
-    edits: [["for (let bit = -1; bit < 32 + beyond; bit++)", "for (let bit = -1; bit < 32; bit++)"]],
+    edits: [["for (let bit = -1; 32 + beyond > bit; bit++)", "for (let bit = -1; 32 > bit; bit++)"]],
   },
   {
     name: "acks: loss past the 32 bits even when the oldest bit arrived",
@@ -2012,6 +2012,11 @@ const MUTANTS: Mutant[] = [
   {
     name: "a frame on a channel past 0 is counted a byte longer",
     edits: [["return length + (frame.channel ? 2 : 1)", "return length + (frame.channel ? 3 : 1)"]],
+  },
+  {
+    name:
+      "an ack that cannot wait carries no clock frames: a passive peer sent more than 16 packets in 33 ms never syncs",
+    edits: [["connection.packet(now, 0, [], 37, connection.clock.frames(now))", "connection.packet(now)"]],
   },
   {
     name: "clock sync needs a byte more than its 37 of room",
