@@ -3062,7 +3062,8 @@ export class Host {
         // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update. With the clock's
         // frames when due (37 bytes at most): a peer that sends nothing and is sent more than ACK_EVERY_PACKETS packets
         // within ACK_DELAY_MS acks only here, and its quiet never reaches the delay after which its own ack carries them
-        // (a 12 KB state every update on a 1 ms link: no sample in 20 s; a review, 2026-12-06).
+        // (a 12 KB state every update on a 1 ms link: no sample in 20 s; a review, 2026-12-06). The ack of a peer's
+        // goodbye may carry them too, unread: it grows by up to 37 bytes, and no datagram more goes.
         if (connection.mustAck()) {
           this.#send(connection.packet(now, 0, [], 37, connection.clock.frames(now)), connection);
         }
