@@ -55,6 +55,11 @@ export interface Room {
   lobby?: string;
   /** Set by `create`'s `password`: a join must give it. Kept in the directory, never sent to players. */
   password?: string;
+  /**
+   * Set by a lobby with `handOver`: the room goes on when its host's lobby process stops, to its first member on a
+   * live one, as when its host leaves. Kept in the directory (kv.ts reads it), never sent to players.
+   */
+  handOver?: boolean;
 }
 
 /** A room as `list` shows it: no member list, so that a list of 100 rooms stays a few KB. */

@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { Room, RoomSummary } from "./lobby.ts";
+import type { Member, Room, RoomSummary } from "./lobby.ts";
 import { heard, lobbies, sharedWith } from "./kv_world.ts";
 
 // Before: KV's index of a lobby's rooms, which bury() reads, was not moved with the room: nobody deleted it, and 10
@@ -212,4 +212,70 @@ Deno.test("handOver on KV: a room handed to a member of a lobby another one buri
     { handOver: true },
     (i, store) => i === 0 ? sharedWith(store, { alive: (lobby) => staleA || store.shared.alive(lobby) }) : store,
   );
+});
+
+// Before: A handed the room to B's member while B, crashed, was not stale yet (3 s); then bury() deleted it with B's
+// rooms, and the member left alive heard "closed" (the Left list of NOTES, 2026-12-06). The one who buries B hands it
+// on now, to the first member on a live lobby, as a host's leave would have; the lobbies of the members tell them.
+for (const survivor of ["A", "C"]) {
+  Deno.test(`handOver on KV: a room handed to a member of a lobby that crashed unnoticed goes on to the next member, on ${survivor}`, async () => {
+    await lobbies(["A", "B", "C"], ["A", "B", survivor], async (w) => {
+      const { room } = await w.ask(0, { op: "create", name: "onward", maxPlayers: 4 }) as { room: Room };
+      const heir = await w.ask(1, { op: "join", room: room.id }) as { you: string };
+      const next = await w.ask(2, { op: "join", room: room.id }) as { you: string; ticket: string };
+      await w.until(() => false, 20);
+      w.crash(1); // B stops, and nobody sees it for 3 s
+      await w.ask(0, { op: "leave" }); // A hands the room to B's member, the first to join after the host
+      assert.equal((await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value?.host, heir.you);
+      await w.until(() => false, 400); // B's heartbeat goes stale: it is buried
+      const mate = w.players[2].client;
+      assert.deepEqual(heard(mate, "closed"), [], "the room closed with the crashed heir's lobby");
+      const stored = (await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value;
+      assert.deepEqual([stored?.host, stored?.members.map((member) => member.id)], [next.you, [next.you]]);
+      assert.deepEqual(
+        heard(mate, "member").filter((notice) => !notice.joined).map((
+          notice,
+        ) => [(notice.member as Member).id, notice.host]),
+        [[room.host, heir.you], [heir.you, next.you]],
+      );
+      assert.equal(w.lobbies[survivor === "A" ? 0 : 2].admitted(next.ticket)?.room.host, next.you);
+      // Listed and joinable through any live lobby, hosted by the survivor.
+      const { rooms } = await w.ask(0, { op: "list" }) as { rooms: RoomSummary[] };
+      assert.deepEqual(rooms.map((listed) => [listed.id, listed.players]), [[room.id, 1]]);
+      const again = await w.ask(0, { op: "join", room: room.id }) as { room: Room };
+      assert.equal(again.room.host, next.you);
+      // The last two leave: the room closes, and its place among maxRooms is given back.
+      await w.ask(2, { op: "leave" });
+      await w.ask(0, { op: "leave" });
+      assert.equal((await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value, null);
+      assert.equal((await w.kv.get<Deno.KvU64>(["jamnet-lobby", "count"])).value?.value, 0n);
+    }, { handOver: true });
+  });
+}
+
+// A host whose lobby stops is as gone as one that disconnects: with handOver, its room goes on the same way.
+Deno.test("handOver on KV: a room whose host's lobby crashes goes to its first member on a live lobby; one with none closes", async () => {
+  await lobbies(["A", "B"], ["A", "A", "B", "A"], async (w) => {
+    const { room } = await w.ask(0, { op: "create", name: "onward", maxPlayers: 4 }) as { room: Room };
+    const neighbour = await w.ask(1, { op: "join", room: room.id }) as { you: string };
+    const next = await w.ask(2, { op: "join", room: room.id }) as { you: string; ticket: string };
+    const alone = (await w.ask(3, { op: "create", name: "alone", maxPlayers: 4 }) as { room: Room }).room;
+    await w.until(() => false, 20);
+    w.crash(0); // A stops with the host, its neighbour and the room "alone"
+    await w.until(() => false, 400);
+    const mate = w.players[2].client;
+    assert.deepEqual(heard(mate, "closed"), []);
+    const stored = (await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value;
+    assert.deepEqual([stored?.host, stored?.lobby], [next.you, w.lobbies[1].admitted(next.ticket)?.member.lobby]);
+    assert.deepEqual(
+      heard(mate, "member").filter((notice) => !notice.joined).map((
+        notice,
+      ) => [(notice.member as Member).id, notice.host]),
+      [[neighbour.you, undefined], [room.host, next.you]],
+    );
+    assert.equal((await w.kv.get<Room>(["jamnet-lobby", "rooms", alone.id])).value, null);
+    assert.equal((await w.kv.get<Deno.KvU64>(["jamnet-lobby", "count"])).value?.value, 1n);
+    const { rooms } = await w.ask(2, { op: "list" }) as { rooms: RoomSummary[] };
+    assert.deepEqual(rooms.map((listed) => [listed.id, listed.players]), [[room.id, 1]]);
+  }, { handOver: true });
 });

@@ -15,9 +15,11 @@
  *   every `heartbeatMs` (default 1,000) and reads the others'. A lobby whose
  *   beat is older than `staleAfterMs` (default 3,000) is dead: its rooms are no
  *   longer listed or joinable at once, the first lobby to notice deletes them,
- *   and the members on other lobbies hear `closed`. Liveness is judged by the
- *   beat's own time, never by `expireIn`: Deno KV drops expired keys lazily
- *   (a key set to expire in 500 ms was still read 60 s later).
+ *   and the members on other lobbies hear `closed`; a room that hands over
+ *   (`handOver`) goes instead to its first member on a live lobby, if any.
+ *   Liveness is judged by the beat's own time, never by `expireIn`: Deno KV
+ *   drops expired keys lazily (a key set to expire in 500 ms was still read
+ *   60 s later).
  * - **Mailboxes**: what a room's members on another lobby must hear (a join, a
  *   leave, a relay, `closed`) goes to that lobby's mailbox,
  *   `[prefix, "inbox", lobby, sender, n]`; each lobby empties its own every
@@ -97,6 +99,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   const countKey: Deno.KvKey = [...prefix, "count"];
   const hostedKey = (lobby: string, id: string): Deno.KvKey => [...prefix, "hosted", lobby, id];
   const inboxKey = (lobby: string): Deno.KvKey => [...prefix, "inbox", lobby];
+  const beatKey = (lobby: string): Deno.KvKey => [...prefix, "lobbies", lobby];
   let dead = new Set<string>();
   let sent = 0;
 
@@ -107,13 +110,38 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
     return (await unlocked(() => commit.commit())).ok;
   };
 
-  /** Deletes the rooms, mailbox and index of a lobby whose heartbeat stopped. */
-  const bury = async (entry: Deno.KvEntry<Beat>): Promise<void> => {
+  /**
+   * A dead lobby's room, as read: handed to its first member on a lobby in `live` when it hands over, as its host's
+   * leave would have, else deleted. False when it changed since. A lobby found buried meanwhile leaves `live`.
+   */
+  const handOn = async (entry: Deno.KvEntry<Room>, live: Set<string>): Promise<boolean> => {
+    const members = entry.value.members.filter((member) => live.has(member.lobby!));
+    const heir = entry.value.handOver ? members[0] : undefined;
+    if (!heir) return await remove(entry);
+    const beat = await kv.get<Beat>(beatKey(heir.lobby!));
+    // Buried by a lobby whose clock runs ahead: handed there, the room would be in the index of a lobby nobody buries.
+    if (!beat.value || beat.value.buried) {
+      live.delete(heir.lobby!);
+      return false;
+    }
+    const room: Room = { ...entry.value, members, host: heir.id, lobby: heir.lobby };
+    const commit = kv.atomic().check(entry, beat).set(entry.key, room)
+      .delete(hostedKey(entry.value.lobby!, room.id))
+      .set(hostedKey(heir.lobby!, room.id), true);
+    return (await unlocked(() => commit.commit())).ok;
+  };
+
+  /**
+   * Deletes the mailbox and index of a lobby whose heartbeat stopped, and its rooms, but those that hand over and have
+   * a member on a `live` lobby: they go on (see handOn). A room handed to a member of a lobby that had crashed, and
+   * was not stale yet, closed with it here, for members alive on other lobbies (2026-12-06).
+   */
+  const bury = async (entry: Deno.KvEntry<Beat>, live: Set<string>): Promise<void> => {
     const deadLobby = entry.key.at(-1) as string;
     for await (const hosted of kv.list({ prefix: [...prefix, "hosted", deadLobby] })) {
       const id = hosted.key.at(-1) as string;
       for (let room; (room = await kv.get<Room>(roomKey(id))).value;) {
-        if (room.value.lobby !== deadLobby || await remove(room as Deno.KvEntry<Room>)) break;
+        if (room.value.lobby !== deadLobby || await handOn(room as Deno.KvEntry<Room>, live)) break;
       }
       await unlocked(() => kv.delete(hosted.key));
     }
@@ -135,14 +163,20 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
     lobby,
     heartbeatMs,
     async beat() {
-      await unlocked(() => kv.set([...prefix, "lobbies", lobby], { beatAt: now() } satisfies Beat));
+      await unlocked(() => kv.set(beatKey(lobby), { beatAt: now() } satisfies Beat));
       const time = now();
+      // Every beat read before any burial: a dead lobby's room goes to a member on a lobby alive at this beat.
+      const beats: Deno.KvEntry<Beat>[] = [];
+      for await (const entry of kv.list<Beat>({ prefix: [...prefix, "lobbies"] })) beats.push(entry);
       const stale = new Set<string>();
-      for await (const entry of kv.list<Beat>({ prefix: [...prefix, "lobbies"] })) {
+      const live = new Set<string>();
+      for (const entry of beats) {
+        (time - entry.value.beatAt > staleAfterMs ? stale : live).add(entry.key.at(-1) as string);
+      }
+      for (const entry of beats) {
         const age = time - entry.value.beatAt;
         if (age <= staleAfterMs) continue;
-        stale.add(entry.key.at(-1) as string);
-        if (!entry.value.buried) await bury(entry);
+        if (!entry.value.buried) await bury(entry, live);
         else if (age > FORGET_DEAD_LOBBY_MS) await unlocked(() => kv.atomic().check(entry).delete(entry.key).commit());
       }
       dead = stale;
@@ -217,7 +251,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         if (changed.lobby !== entry.value.lobby) {
           if (entry.value.lobby) commit.delete(hostedKey(entry.value.lobby, id));
           if (changed.lobby) {
-            const beat = await kv.get<Beat>([...prefix, "lobbies", changed.lobby]);
+            const beat = await kv.get<Beat>(beatKey(changed.lobby));
             if (beat.value?.buried) {
               if (await remove(entry as Deno.KvEntry<Room>)) return undefined;
               continue;

@@ -266,8 +266,8 @@ function shown(value: unknown): string {
 /** Longest room password. */
 const MAX_PASSWORD_LENGTH = 64;
 
-/** A room as its members hear it: without its password. */
-function shownRoom({ password: _, ...room }: Room): Room {
+/** A room as its members hear it: without its password, nor the directory's own handOver. */
+function shownRoom({ password: _password, handOver: _handOver, ...room }: Room): Room {
   return room;
 }
 
@@ -444,14 +444,23 @@ export class Lobby {
     }
   }
 
-  /** Rooms whose host's lobby stopped close; members whose lobby stopped leave the rooms hosted here. */
+  /**
+   * Rooms whose host's lobby stopped close, or go on as the lobby that buried it handed them on; members whose lobby
+   * stopped leave the rooms hosted here.
+   */
   async #dropTheDead(shared: SharedDirectory): Promise<void> {
-    for (const room of [...this.#rooms.values()]) {
+    for (let room of [...this.#rooms.values()]) {
       if (!shared.alive(room.lobby!)) {
-        this.#log(`room ${room.id} closed: its host's lobby ${room.lobby} stopped`);
-        await this.#store.delete(room.id);
-        this.#deliver({ room: room.id, message: { op: "closed", room: room.id } });
-        continue;
+        // beat() buried the lobby before this, here or elsewhere: a room it handed on is in the store, on a live lobby.
+        const stored = await this.#store.get(room.id);
+        if (!stored || !shared.alive(stored.lobby!)) {
+          this.#log(`room ${room.id} closed: its host's lobby ${room.lobby} stopped`);
+          await this.#store.delete(room.id);
+          this.#deliver({ room: room.id, message: { op: "closed", room: room.id } });
+          continue;
+        }
+        this.#handedOn(room, stored, shared);
+        room = stored;
       }
       if (room.lobby !== shared.lobby) continue;
       for (const member of room.members) {
@@ -673,6 +682,8 @@ export class Lobby {
     };
     if (this.#shared) room.lobby = this.#shared.lobby;
     if (password !== undefined) room.password = password as string;
+    // For whichever lobby buries this one's rooms, should this process stop: it hands the room on (see kv.ts).
+    if (limits.handOver) room.handOver = true;
     const store = this.#store;
     // A store that counts its rooms answers at once; one that cannot is counted by listing them.
     const created = store.create
@@ -798,6 +809,25 @@ export class Lobby {
     if (message.op === "closed") {
       this.#local.delete(roomId);
       this.#rooms.delete(roomId);
+    }
+  }
+
+  /**
+   * A room whose host's lobby stopped, handed on in the store (kv.ts): the members here hear each member who went with
+   * a dead lobby, the host last with its heir's id, as they would hear a host's leave that hands over. Not one gone
+   * from a live lobby: that lobby's own notice is on its way.
+   */
+  #handedOn(room: Room, stored: Room, shared: SharedDirectory): void {
+    const gone = room.members.filter((member) =>
+      !shared.alive(member.lobby!) && !stored.members.some((other) => other.id === member.id)
+    );
+    gone.sort((a, b) => Number(a.id === room.host) - Number(b.id === room.host));
+    this.#log(`room ${room.id}: its host's lobby ${room.lobby} stopped, its host now ${stored.host}`);
+    // The store's copy first: the notice's host is one this copy has, whatever it heard meanwhile.
+    this.#rooms.set(room.id, stored);
+    for (const member of gone) {
+      const message = { op: "member", room: room.id, member, joined: false };
+      this.#deliver({ room: room.id, message: member.id === room.host ? { ...message, host: stored.host } : message });
     }
   }
 
