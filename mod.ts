@@ -2587,24 +2587,25 @@ class Connection implements Peer {
     if ((this.#nextSequence & 3) == 3 && first) {
       this.#streamList.sort((a, b) => +(first == a) - +(first == b));
     }
-    if (!chosen.length) {
-      // An ack due (a reliable socket acks itself) or a keepalive: every quarter of `timeout`, at most a second. Sent
-      // at the first update past it, the fourth lands just past `timeout`, so three reach the peer within it and two
-      // may be lost (every third, two lost in a row ended an idle connection: a review, 2026-12-04).
-      if (
-        this.#packetsThisUpdate ||
-        !((quiet >= ACK_DELAY_MS && this.#ackPending) ||
-          quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 4))
-      ) return undefined;
-    }
+    // Nothing chosen in the first packet of an update: an ack due (a reliable socket acks itself) or a keepalive,
+    // every quarter of `timeout`, at most a second. Sent at the first update past it, the fourth lands just past
+    // `timeout`, so three reach the peer within it and two may be lost (every third, two lost in a row ended an idle
+    // connection: a review, 2026-12-04).
+    if (
+      !(this.#packetsThisUpdate || used || (quiet >= ACK_DELAY_MS && this.#ackPending) ||
+        quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 4))
+    ) return undefined;
     // Clock frames ride in the first packet, in any update, that has room left for the most they take (a request and
     // an answer, 37 bytes): offered the first packet of an update only, it never rode while a state's pieces filled that one,
-    // and a peer sending states of more than a packet every update was never synced (a review, 2026-12-03). It never
-    // sends a packet of its own: traffic, acks and keepalives carry it, and an ack that cannot wait (see Host's
-    // #receive). A peer whose every packet is full to within 37 bytes is not synced (README "Clock sync").
-    const controls = used + 37 > room ? [] : this.clock.frames(now);
+    // and a peer sending states of more than a packet every update was never synced (a review, 2026-12-03). Traffic,
+    // acks and keepalives carry them, and an ack that cannot wait (see Host's #receive).
+    const controls = room - used < 37 ? [] : this.clock.frames(now);
     for (const control of controls) used += frameBytes(control);
-    this.#packetsThisUpdate++;
+    // Nothing chosen after the first packet of an update: the frames go in a packet of their own when due, so only
+    // when every packet before was too full for them (a message that filled a packet to within 37 bytes every update
+    // starved the clock: no sample ever; a review, 2026-12-06). A congestion window or `packetsPerUpdate` that those
+    // packets filled still holds them back. Counted even when none goes: the Host asks for no more this update.
+    if (this.#packetsThisUpdate++ && !used) return undefined;
     takePlanned(2);
     // In the streams' number order (channel, then mode), each stream's in sequence order.
     chosen.sort((a, b) => a.channel - b.channel || a.mode - b.mode || sequenceAhead(a.sequence, b.sequence));

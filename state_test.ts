@@ -595,6 +595,37 @@ Deno.test("clock sync rides in a packet with exactly its 37 bytes of room left: 
   assert.ok(server.peers[0].clock.errorMs < 20, `the server's of the client's: ± ${server.peers[0].clock.errorMs} ms`);
 });
 
+Deno.test("clock sync: a peer whose every packet is too full for its clock frames sends them in a packet of their own", () => {
+  // A reliable message each update whose frame takes 1,160 of the 1,187 bytes of room: 27 left, under the 37 that a
+  // request and an answer may take. The frames rode only in room left, so neither side ever had a sample (a review,
+  // 2026-12-06: states of 1,136 to 1,164 bytes at the default mtu). Now, after the update's packets, they go alone.
+  const net = memoryNet({ latencyMs: 10 });
+  const server = new Host(net.socket("server"), { now: () => net.now() + 54_321 });
+  const sizes: number[] = [];
+  const socket = net.socket("client");
+  const client = new Host({ ...socket, send: (data, to) => (sizes.push(data.length), socket.send(data, to)) }, {
+    now: net.now,
+  });
+  const peer = client.connect("server");
+  const bytes = new Uint8Array(1152); // 1,155 packed: its frame takes a head byte, a sequence of 2, a varint of 2
+  let received = 0;
+  for (let i = 0; i < 120; i++) {
+    peer.send(bytes);
+    client.update(), server.update(), net.advance(16);
+    for (let event; (event = server.poll());) if (event.type == "message") received++;
+    while (client.poll());
+  }
+  assert.ok(received > 100, `the messages arrived: ${received}`);
+  // Each data packet carries one message (1,168 bytes with a 4-byte header); the clock's own are 13 + 37 bytes at most.
+  const alone = sizes.slice(2).filter((size) => size < 1168);
+  assert.ok(alone.every((size) => size <= 50), `the client's datagrams: ${sizes}`);
+  assert.ok(alone.length >= 16 && alone.length <= 40, `${alone.length} packets of clock frames alone in ~2 s`);
+  assert.ok(peer.clock.errorMs < 20, `the client's estimate of the server's clock: ± ${peer.clock.errorMs} ms`);
+  assert.ok(server.peers[0].clock.errorMs < 20, `the server's of the client's: ± ${server.peers[0].clock.errorMs} ms`);
+  const offBy = peer.remoteTime() - (net.now() + 54_321);
+  assert.ok(Math.abs(offBy) < 20, `remoteTime() off by ${offBy} ms`);
+});
+
 // ─── timed delivery ─────────────────────────────────────────────────────────
 
 Deno.test("timed delivery: messages of one `at` arrive together, in send order, within the error bound of the time", () => {

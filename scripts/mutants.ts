@@ -1479,8 +1479,8 @@ const MUTANTS: Mutant[] = [
   {
     name: "clock frames only in the first packet of an update: a peer sending large states never syncs",
     edits: [[
-      "const controls = used + 37 > room ? [] : this.clock.frames(now);",
-      "const controls = this.#packetsThisUpdate || used + 37 > room ? [] : this.clock.frames(now);",
+      "const controls = room - used < 37 ? [] : this.clock.frames(now);",
+      "const controls = this.#packetsThisUpdate || room - used < 37 ? [] : this.clock.frames(now);",
     ]],
   },
   {
@@ -2020,7 +2020,19 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "clock sync needs a byte more than its 37 of room",
-    edits: [["const controls = used + 37 > room ?", "const controls = used + 37 >= room ?"]],
+    edits: [["const controls = room - used < 37 ?", "const controls = room - used <= 37 ?"]],
+  },
+  {
+    name: "clock frames never in a packet of their own: a peer whose every packet is too full for them never syncs",
+    edits: [["if (this.#packetsThisUpdate++ && !used)", "if (this.#packetsThisUpdate++ && !chosen.length)"]],
+  },
+  {
+    name: "a packet that does not go is not counted, and one that does is not either",
+    edits: [["if (this.#packetsThisUpdate++ && !used)", "if (this.#packetsThisUpdate && !used)"]],
+  },
+  {
+    name: "the first packet of an update goes only for an ack or a keepalive, not for the pieces chosen",
+    edits: [["!(this.#packetsThisUpdate || used || (quiet", "!(this.#packetsThisUpdate || (quiet"]],
   },
   {
     name: "keepalives every half of timeout",
