@@ -1962,8 +1962,8 @@ class Connection implements Peer {
   #closingSends = 0;
   #remoteBits = -1; // as if the 32 packets before #remoteLatest arrived too: no news, no ack bytes (signed: >>> only)
   /**
-   * Data packets sent this update, at most packetsPerUpdate (pollTransmit): only the first goes as an ack or
-   * keepalive alone, or probes past a full window. Infinity when none may go (while update() runs its
+   * Data packets sent this update, at most packetsPerUpdate (pollTransmit), and the call of #nextPacket that found none
+   * to send after the first: only the first goes as an ack or keepalive alone, or probes past a full window. Infinity when none may go (while update() runs its
    * timers, after a HELLO); the Host updates a connection before it polls it.
    */
   #packetsThisUpdate = 0;
@@ -2604,7 +2604,8 @@ class Connection implements Peer {
     // Nothing chosen after the first packet of an update: the frames go in a packet of their own when due, so only
     // when every packet before was too full for them (a message that filled a packet to within 37 bytes every update
     // starved the clock: no sample ever; a review, 2026-12-06). A congestion window or `packetsPerUpdate` that those
-    // packets filled still holds them back. Counted even when none goes: the Host asks for no more this update.
+    // packets filled still holds them back. Copies ride in the room left, as in any packet (while loss is counted, a
+    // packet's worth). Counted even when none goes: the Host asks for no more this update.
     if (this.#packetsThisUpdate++ && !used) return undefined;
     takePlanned(2);
     // In the streams' number order (channel, then mode), each stream's in sequence order.

@@ -557,9 +557,10 @@ function messages(events: HostEvent[]): { data: unknown; channel: number; peer: 
 }
 
 /**
- * A pair (see above) whose client records each datagram's length in `sizes`, and `piecesPackets()`: how many of those
- * sent since the last call carried more than clock frames. After packets too full for them, an update may send clock
- * frames in a packet of their own, 13 bytes of header and tag and 37 of frames at most.
+ * A pair (see above) whose client records each datagram's length, and `piecesPackets()`: how many of those sent since
+ * the last call were more than 50 bytes. After packets too full for them, an update may send clock frames in a packet
+ * of their own: 13 bytes of header and tag and 37 of frames at most, on a clean link past the first 32 packets (before,
+ * loss is counted as 20%, and copies ride in the room left).
  */
 function recordingPair(link: LinkOptions = {}, options: HostOptions = {}) {
   const sizes: number[] = [];
