@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { Member, Room, RoomSummary } from "./lobby.ts";
+import { kvStore, type Member, type Room, type RoomSummary } from "./lobby.ts";
 import { heard, lobbies, sharedWith } from "./kv_world.ts";
 
 // Before: KV's index of a lobby's rooms, which bury() reads, was not moved with the room: nobody deleted it, and 10
@@ -278,4 +278,100 @@ Deno.test("handOver on KV: a room whose host's lobby crashes goes to its first m
     const { rooms } = await w.ask(2, { op: "list" }) as { rooms: RoomSummary[] };
     assert.deepEqual(rooms.map((listed) => [listed.id, listed.players]), [[room.id, 1]]);
   }, { handOver: true });
+});
+
+// ─── bury() against a handover into the lobby it buries (a review, 2026-12-06) ───────────────────
+
+/** `kv`, with `afterList` run once a listing under `prefix` has read its last entry: a step of another lobby between. */
+function listingHook(kv: Deno.Kv, prefix: Deno.KvKey, afterList: () => Promise<void>): Deno.Kv {
+  return new Proxy(kv, {
+    get(target, name) {
+      if (name !== "list") {
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return async function* (selector: { prefix: Deno.KvKey }, options?: Deno.KvListOptions) {
+        yield* target.list(selector, options);
+        if (JSON.stringify(selector.prefix) === JSON.stringify(prefix)) await afterList();
+      };
+    },
+  });
+}
+
+// Before: bury(C) listed C's index, then marked C buried at the end; A, which still counted C live, handed a room to
+// C's member in between: the room landed in the index of a lobby nobody would bury again, kept its place among
+// maxRooms, and came back listed 10 minutes later. Now C is marked `burying` before the listing, and A's handover checks
+// it: the room closes.
+Deno.test("kvStore: a handover into a lobby that is being buried, after the burial listed its rooms, closes the room", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const options = { now: () => 0, heartbeatMs: 1000, staleAfterMs: 3000 };
+    const a = kvStore(kv, options);
+    // C's clock runs 4 s behind: its one beat is stale at once to B, which buries it; A never beats again.
+    const c = kvStore(kv, { ...options, now: () => -4000 });
+    const room: Room = {
+      id: "r",
+      name: "r",
+      maxPlayers: 4,
+      meta: {},
+      host: "h",
+      lobby: a.shared.lobby,
+      members: [{ id: "h", address: "x", lobby: a.shared.lobby }, { id: "m", address: "y", lobby: c.shared.lobby }],
+      handOver: true,
+    };
+    await a.shared.beat();
+    await c.shared.beat();
+    assert.ok(await a.create!(room, 10));
+    let handed: Room | undefined | "not run" = "not run";
+    const b = kvStore(
+      listingHook(kv, ["jamnet-lobby", "hosted", c.shared.lobby], async () => {
+        // The host on A leaves, and A hands the room to m, on C.
+        handed = await a.update!(
+          "r",
+          (stored) => ({ ...stored, host: "m", lobby: c.shared.lobby, members: [stored.members[1]] }),
+        );
+      }),
+      options,
+    );
+    await b.shared.beat(); // buries C
+    assert.notEqual(handed, "not run", "the listing of C's rooms was not hooked");
+    const hosted = [];
+    for await (const entry of kv.list({ prefix: ["jamnet-lobby", "hosted"] })) hosted.push(entry.key);
+    assert.deepEqual(hosted, [], "a room is left in the index of a buried lobby");
+    assert.equal(handed, undefined, "the handover into a lobby being buried went through");
+    assert.equal((await kv.get(["jamnet-lobby", "rooms", "r"])).value, null);
+    assert.equal((await kv.get<Deno.KvU64>(["jamnet-lobby", "count"])).value?.value, 0n);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("kvStore: a burial left half-done (its burier crashed after marking it) is finished by the next lobby to beat", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const options = { now: () => 0, heartbeatMs: 1000, staleAfterMs: 3000 };
+    const a = kvStore(kv, options);
+    const c = kvStore(kv, { ...options, now: () => -4000 });
+    await c.shared.beat();
+    const room: Room = {
+      id: "r",
+      name: "r",
+      maxPlayers: 4,
+      meta: {},
+      host: "h",
+      lobby: c.shared.lobby,
+      members: [{ id: "h", address: "x", lobby: c.shared.lobby }, { id: "m", address: "y", lobby: a.shared.lobby }],
+      handOver: true,
+    };
+    assert.ok(await c.create!(room, 10));
+    const beatKey = ["jamnet-lobby", "lobbies", c.shared.lobby];
+    await kv.set(beatKey, { beatAt: -4000, burying: true }); // and its burier stopped there
+    await a.shared.beat();
+    assert.equal((await kv.get<{ buried?: boolean }>(beatKey)).value?.buried, true);
+    const stored = (await kv.get<Room>(["jamnet-lobby", "rooms", "r"])).value;
+    assert.deepEqual([stored?.host, stored?.lobby], ["m", a.shared.lobby]);
+    assert.equal((await kv.get(["jamnet-lobby", "hosted", a.shared.lobby, "r"])).versionstamp !== null, true);
+  } finally {
+    kv.close();
+  }
 });

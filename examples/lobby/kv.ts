@@ -73,7 +73,13 @@ export async function unlocked<T>(call: () => Promise<T>): Promise<T> {
 /** A lobby's heartbeat as kept in KV. */
 interface Beat {
   beatAt: number;
-  /** Its rooms were deleted already. */
+  /**
+   * A lobby began to bury it: nothing is handed to it from then on, so that a room handed to it cannot land in its
+   * index after the burial listed it. Any lobby that finds it stale and not yet buried goes on with the burial (a
+   * burier that crashed half-way leaves it to the next).
+   */
+  burying?: boolean;
+  /** Its rooms were handed on or deleted, its index and mailbox emptied. */
   buried?: boolean;
 }
 
@@ -119,8 +125,9 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
     const heir = entry.value.handOver ? members[0] : undefined;
     if (!heir) return await remove(entry);
     const beat = await kv.get<Beat>(beatKey(heir.lobby!));
-    // Buried by a lobby whose clock runs ahead: handed there, the room would be in the index of a lobby nobody buries.
-    if (!beat.value || beat.value.buried) {
+    // Buried, or being buried, by a lobby whose clock runs ahead: handed there, the room would be in the index of a
+    // lobby nobody buries.
+    if (!beat.value || beat.value.buried || beat.value.burying) {
       live.delete(heir.lobby!);
       return false;
     }
@@ -134,9 +141,25 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   /**
    * Deletes the mailbox and index of a lobby whose heartbeat stopped, and its rooms, but those that hand over and have
    * a member on a `live` lobby: they go on (see handOn). A room handed to a member of a lobby that had crashed, and
-   * was not stale yet, closed with it here, for members alive on other lobbies (2026-12-06).
+   * was not stale yet, closed with it here, for members alive on other lobbies (2026-12-06). The lobby is marked
+   * `burying` before its index is listed, and handOn and update check the mark: a room handed to it by a lobby that
+   * still counted it live, between the listing and the mark at the end, stayed in the index of a lobby nobody would
+   * bury again (a review, 2026-12-06). Nothing happens when the lobby beat again meanwhile.
    */
-  const bury = async (entry: Deno.KvEntry<Beat>, live: Set<string>): Promise<void> => {
+  const bury = async (stale: Deno.KvEntry<Beat>, live: Set<string>): Promise<void> => {
+    let entry = stale;
+    while (!entry.value.burying) {
+      const burying: Beat = { ...entry.value, burying: true };
+      const marked = await unlocked(() => kv.atomic().check(entry).set(entry.key, burying).commit());
+      if (marked.ok) {
+        entry = { key: entry.key, value: burying, versionstamp: marked.versionstamp };
+        break;
+      }
+      // Changed since read: it beat again (alive), it was buried, or another lobby marked it first (go on with it).
+      const read = await kv.get<Beat>(entry.key);
+      if (!read.value || read.value.buried || read.value.beatAt !== stale.value.beatAt) return;
+      entry = read as Deno.KvEntry<Beat>;
+    }
     const deadLobby = entry.key.at(-1) as string;
     for await (const hosted of kv.list({ prefix: [...prefix, "hosted", deadLobby] })) {
       const id = hosted.key.at(-1) as string;
@@ -252,7 +275,8 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
           if (entry.value.lobby) commit.delete(hostedKey(entry.value.lobby, id));
           if (changed.lobby) {
             const beat = await kv.get<Beat>(beatKey(changed.lobby));
-            if (beat.value?.buried) {
+            // Buried, or being buried (see bury): the room goes nowhere, and closes.
+            if (beat.value?.buried || beat.value?.burying) {
               if (await remove(entry as Deno.KvEntry<Room>)) return undefined;
               continue;
             }
