@@ -375,3 +375,59 @@ Deno.test("kvStore: a burial left half-done (its burier crashed after marking it
     kv.close();
   }
 });
+
+// ─── a lobby taken for dead while it ran (a review, 2026-12-06) ───────────────────
+
+// Before: B, alive but 4.5 s late to beat (a GC pause, a locked KV), was buried by A: its room handed to the mate on A
+// (or deleted, without handOver). B's next beat cleared the mark blind, and nothing told B: its host still hosted the
+// room, its ticket still admitted it, its relays still reached the mate, and without handOver it never heard `closed`.
+for (const handOver of [true, false]) {
+  Deno.test(`handOver ${handOver} on KV: a lobby whose heartbeat stalls past staleness loses its rooms, and its players hear so`, async () => {
+    let stalled = false;
+    await lobbies(
+      ["A", "B"],
+      ["B", "A"],
+      async (w) => {
+        const [host, mate] = w.players.map((player) => player.client);
+        const created = await w.ask(0, { op: "create", name: "late", maxPlayers: 4 }) as { room: Room; ticket: string };
+        const { room } = created;
+        const joined = await w.ask(1, { op: "join", room: room.id }) as { you: string };
+        await w.until(() => false, 20);
+        stalled = true; // B goes on serving its players, but its heartbeat stops
+        await w.until(() => false, 280); // 4.5 s: A takes B for dead and buries it
+        host.peer.send({ op: "relay", data: "while late" });
+        await w.until(() => false, 20);
+        stalled = false;
+        await w.until(() => false, 100); // B beats again
+        const stored = (await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value;
+        const leaves = (client: typeof host) =>
+          heard(client, "member").filter((notice) => !notice.joined).map((notice) => [
+            (notice.member as Member).id,
+            notice.host,
+          ]);
+        if (handOver) {
+          assert.deepEqual([stored?.host, stored?.members.map((member) => member.id)], [joined.you, [joined.you]]);
+          assert.deepEqual(leaves(mate), [[room.host, joined.you]]);
+          assert.deepEqual(leaves(host), [[room.host, joined.you]], "the old host was not told it left");
+        } else {
+          assert.equal(stored, null);
+          assert.deepEqual(heard(mate, "closed"), [{ op: "closed", room: room.id }]);
+          assert.deepEqual(heard(host, "closed"), [{ op: "closed", room: room.id }], "the old host was not told");
+        }
+        assert.equal(w.lobbies[1].admitted(created.ticket), undefined, "B still admits its old host's ticket");
+        await assert.rejects(w.ask(0, { op: "relay", data: "after" }), /Not in a room/);
+        assert.deepEqual(heard(mate, "relay"), [], "the old host's relays reached the mate");
+        // B counts as alive again, from A's next beat on: a room made there is listed through A.
+        const again = await w.ask(0, { op: "create", name: "again", maxPlayers: 4 }) as { room: Room };
+        await w.until(() => false, 70);
+        const { rooms } = await w.ask(1, { op: "list" }) as { rooms: RoomSummary[] };
+        assert.ok(rooms.some((listed) => listed.id === again.room.id), JSON.stringify(rooms));
+      },
+      { handOver },
+      (i, store) =>
+        i === 1
+          ? sharedWith(store, { beat: (taken) => stalled ? Promise.resolve() : store.shared.beat(taken) })
+          : store,
+    );
+  });
+}

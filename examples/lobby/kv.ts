@@ -19,7 +19,9 @@
  *   (`handOver`) goes instead to its first member on a live lobby, if any.
  *   Liveness is judged by the beat's own time, never by `expireIn`: Deno KV
  *   drops expired keys lazily (a key set to expire in 500 ms was still read
- *   60 s later).
+ *   60 s later). A lobby alive but late to beat (a stall) is buried just the
+ *   same; it finds out at its next beat, and takes the store's rooms for its
+ *   own before it counts as alive again.
  * - **Mailboxes**: what a room's members on another lobby must hear (a join, a
  *   leave, a relay, `closed`) goes to that lobby's mailbox,
  *   `[prefix, "inbox", lobby, sender, n]`; each lobby empties its own every
@@ -107,6 +109,8 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   const inboxKey = (lobby: string): Deno.KvKey => [...prefix, "inbox", lobby];
   const beatKey = (lobby: string): Deno.KvKey => [...prefix, "lobbies", lobby];
   let dead = new Set<string>();
+  /** This lobby wrote its heartbeat before. */
+  let beaten = false;
   let sent = 0;
 
   /** Deletes a room as read, keeping the count and the index; false when it changed since. */
@@ -172,6 +176,19 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
     await unlocked(() => kv.atomic().check(entry).set(entry.key, { ...entry.value, buried: true }).commit());
   };
 
+  /** Every lobby's beat, read at once, by staleness at `time`: a dead lobby's room goes to a lobby alive at this beat. */
+  const beats = async () => {
+    const time = now();
+    const entries: Deno.KvEntry<Beat>[] = [];
+    for await (const entry of kv.list<Beat>({ prefix: [...prefix, "lobbies"] })) entries.push(entry);
+    const stale = new Set<string>();
+    const live = new Set<string>();
+    for (const entry of entries) {
+      (time - entry.value.beatAt > staleAfterMs ? stale : live).add(entry.key.at(-1) as string);
+    }
+    return { time, entries, stale, live };
+  };
+
   const removeAll = async (keyPrefix: Deno.KvKey): Promise<void> => {
     let keys: Deno.KvKey[] = [];
     for await (const entry of kv.list({ prefix: keyPrefix })) keys.push(entry.key);
@@ -185,18 +202,26 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   const shared: SharedDirectory = {
     lobby,
     heartbeatMs,
-    async beat() {
-      await unlocked(() => kv.set(beatKey(lobby), { beatAt: now() } satisfies Beat));
-      const time = now();
-      // Every beat read before any burial: a dead lobby's room goes to a member on a lobby alive at this beat.
-      const beats: Deno.KvEntry<Beat>[] = [];
-      for await (const entry of kv.list<Beat>({ prefix: [...prefix, "lobbies"] })) beats.push(entry);
-      const stale = new Set<string>();
-      const live = new Set<string>();
-      for (const entry of beats) {
-        (time - entry.value.beatAt > staleAfterMs ? stale : live).add(entry.key.at(-1) as string);
+    async beat(taken) {
+      // Its own beat read first, and written over only as read: a lobby whose beats came more than staleAfterMs apart
+      // (a stall: GC, a locked KV), alive all along, was buried by another, and its blind write cleared the mark. Its
+      // rooms were handed on or deleted meanwhile, and nothing told it: two players hosted one room (a review,
+      // 2026-12-06). Found buried, it takes the store's rooms for its own before it beats again; found half-buried
+      // (its burier stopped, or is at work), it finishes the burial first.
+      for (;;) {
+        const own = await kv.get<Beat>(beatKey(lobby));
+        if (own.value?.burying && !own.value.buried) {
+          await bury(own as Deno.KvEntry<Beat>, (await beats()).live);
+          continue;
+        }
+        // Gone: buried, and forgotten after FORGET_DEAD_LOBBY_MS, if this lobby beat before.
+        if (own.value ? own.value.buried : beaten) await taken?.();
+        const beat = kv.atomic().check(own).set(beatKey(lobby), { beatAt: now() } satisfies Beat);
+        if ((await unlocked(() => beat.commit())).ok) break;
       }
-      for (const entry of beats) {
+      beaten = true;
+      const { time, entries, stale, live } = await beats();
+      for (const entry of entries) {
         const age = time - entry.value.beatAt;
         if (age <= staleAfterMs) continue;
         if (!entry.value.buried) await bury(entry, live);

@@ -105,7 +105,7 @@ export const heard = (client: LobbyClient, op: string) => client.notices.filter(
 /** A kvStore whose shared directory has some of its methods replaced: a lobby that sees or hears late, in a test. */
 export function sharedWith(
   store: ReturnType<typeof kvStore>,
-  replaced: Partial<Pick<SharedDirectory, "alive" | "receive">>,
+  replaced: Partial<Pick<SharedDirectory, "beat" | "alive" | "receive">>,
 ): ReturnType<typeof kvStore> {
   const shared = store.shared;
   return {
@@ -113,7 +113,7 @@ export function sharedWith(
     shared: {
       lobby: shared.lobby,
       heartbeatMs: shared.heartbeatMs,
-      beat: () => shared.beat(),
+      beat: (taken) => shared.beat(taken),
       alive: (lobby: string) => shared.alive(lobby),
       send: (lobby: string, delivery: Delivery) => shared.send(lobby, delivery),
       receive: () => shared.receive(),

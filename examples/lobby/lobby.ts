@@ -71,9 +71,12 @@ export interface SharedDirectory {
   readonly heartbeatMs: number;
   /**
    * Writes this lobby's heartbeat and reads the others'; the rooms of lobbies
-   * whose heartbeat went stale are dropped from the directory.
+   * whose heartbeat went stale are dropped from the directory. When this
+   * lobby's own heartbeat was found stale while it ran (a stall) and its rooms
+   * dropped, `taken` is called first, and awaited: the lobby's own copy of
+   * its rooms must become the store's before it counts as alive again.
    */
-  beat(): Promise<void>;
+  beat(taken?: () => Promise<void>): Promise<void>;
   /** False for a lobby whose heartbeat was stale at the last `beat`. */
   alive(lobby: string): boolean;
   /** Leaves a delivery in another lobby's mailbox; resolves to why it could not (too large), never rejects. */
@@ -411,7 +414,7 @@ export class Lobby {
     // 2026-12-03: 200 requests a millisecond for 8 s).
     if (shared && this.#now() - this.#lastBeat >= shared.heartbeatMs) {
       this.#lastBeat = this.#now();
-      await shared.beat();
+      await shared.beat(() => this.#takenForDead(shared));
       await this.#dropTheDead(shared);
       await this.#leaveKicked();
     }
@@ -787,6 +790,9 @@ export class Lobby {
   #deliver({ room: roomId, message, to, except, mode = "reliable" }: Delivery): void {
     const local = this.#local.get(roomId);
     const room = this.#rooms.get(roomId);
+    // From a member no longer in the room: one of a lobby taken for dead while it ran, and not yet told it is out
+    // (see #takenForDead), whose relays still reached its room's members here.
+    if (message.op === "relay" && room && !room.members.some((member) => member.id === message.from)) return;
     if (message.op === "member" && room) {
       const member = message.member as Member;
       room.members = room.members.filter((other) => other.id !== member.id);
@@ -828,6 +834,47 @@ export class Lobby {
     for (const member of gone) {
       const message = { op: "member", room: room.id, member, joined: false };
       this.#deliver({ room: room.id, message: member.id === room.host ? { ...message, host: stored.host } : message });
+    }
+  }
+
+  /**
+   * This lobby was taken for dead while it ran (its heartbeat stalled past the directory's staleness) and buried: its
+   * rooms were handed on or deleted, its members dropped from the others' rooms, and its mailbox emptied. Each room it
+   * has members in becomes the store's: a member here that the store's room no longer has is out of it, its ticket
+   * admitting no one, and hears `closed`, or its own leave (with the new host, when it hosted); the others hear who
+   * came and went meanwhile. What waits in the mailbox, sent since the burial, is delivered first.
+   */
+  async #takenForDead(shared: SharedDirectory): Promise<void> {
+    for (const delivery of await shared.receive()) this.#deliver(delivery);
+    for (const [id, room] of [...this.#rooms]) {
+      const stored = await this.#store.get(id);
+      if (!stored) {
+        this.#log(`room ${id} closed: this lobby was taken for dead, its heartbeat late`);
+        this.#deliver({ room: id, message: { op: "closed", room: id } });
+        continue;
+      }
+      const has = (members: Member[], member: Member) => members.some((other) => other.id === member.id);
+      const gone = room.members.filter((member) => !has(stored.members, member));
+      gone.sort((a, b) => Number(a.id === room.host) - Number(b.id === room.host));
+      const came = stored.members.filter((member) => !has(room.members, member));
+      if (gone.length || came.length) {
+        this.#log(`room ${id}: this lobby was taken for dead, its host now ${stored.host}`);
+      }
+      this.#rooms.set(id, stored);
+      for (const member of came) this.#deliver({ room: id, message: { op: "member", room: id, member, joined: true } });
+      for (const member of gone) {
+        const message = { op: "member", room: id, member, joined: false };
+        this.#deliver({ room: id, message: member.id === room.host ? { ...message, host: stored.host } : message });
+      }
+      const local = this.#local.get(id) ?? new Set();
+      for (const client of local) {
+        if (has(stored.members, client.member)) continue;
+        this.#out(client);
+        local.delete(client);
+      }
+      if (local.size) continue;
+      this.#local.delete(id);
+      this.#rooms.delete(id);
     }
   }
 
