@@ -21,7 +21,9 @@
  *   drops expired keys lazily (a key set to expire in 500 ms was still read
  *   60 s later). A lobby alive but late to beat (a stall) is buried just the
  *   same; it finds out at its next beat, and takes the store's rooms for its
- *   own before it counts as alive again.
+ *   own before it counts as alive again. The other lobbies learn of it only
+ *   from their own reading of the beats, which can miss a short stall (see
+ *   the README).
  * - **Mailboxes**: what a room's members on another lobby must hear (a join, a
  *   leave, a relay, `closed`) goes to that lobby's mailbox,
  *   `[prefix, "inbox", lobby, sender, n]`; each lobby empties its own every
@@ -113,9 +115,9 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   let beaten = false;
   let sent = 0;
 
-  /** Deletes a room as read, keeping the count and the index; false when it changed since. */
-  const remove = async (entry: Deno.KvEntry<Room>): Promise<boolean> => {
-    const commit = kv.atomic().check(entry).delete(entry.key).sum(countKey, MINUS_ONE);
+  /** Deletes a room as read, keeping the count and the index; false when it, or the beat `mark`, changed since. */
+  const remove = async (entry: Deno.KvEntry<Room>, mark?: Deno.KvEntry<Beat>): Promise<boolean> => {
+    const commit = kv.atomic().check(entry, ...mark ? [mark] : []).delete(entry.key).sum(countKey, MINUS_ONE);
     if (entry.value.lobby) commit.delete(hostedKey(entry.value.lobby, entry.value.id));
     return (await unlocked(() => commit.commit())).ok;
   };
@@ -124,10 +126,10 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
    * A dead lobby's room, as read: handed to its first member on a lobby in `live` when it hands over, as its host's
    * leave would have, else deleted. False when it changed since. A lobby found buried meanwhile leaves `live`.
    */
-  const handOn = async (entry: Deno.KvEntry<Room>, live: Set<string>): Promise<boolean> => {
+  const handOn = async (entry: Deno.KvEntry<Room>, live: Set<string>, mark: Deno.KvEntry<Beat>): Promise<boolean> => {
     const members = entry.value.members.filter((member) => live.has(member.lobby!));
     const heir = entry.value.handOver ? members[0] : undefined;
-    if (!heir) return await remove(entry);
+    if (!heir) return await remove(entry, mark);
     const beat = await kv.get<Beat>(beatKey(heir.lobby!));
     // Buried, or being buried, by a lobby whose clock runs ahead: handed there, the room would be in the index of a
     // lobby nobody buries.
@@ -136,7 +138,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       return false;
     }
     const room: Room = { ...entry.value, members, host: heir.id, lobby: heir.lobby };
-    const commit = kv.atomic().check(entry, beat).set(entry.key, room)
+    const commit = kv.atomic().check(entry, beat, mark).set(entry.key, room)
       .delete(hostedKey(entry.value.lobby!, room.id))
       .set(hostedKey(heir.lobby!, room.id), true);
     return (await unlocked(() => commit.commit())).ok;
@@ -148,9 +150,12 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
    * was not stale yet, closed with it here, for members alive on other lobbies (2026-12-06). The lobby is marked
    * `burying` before its index is listed, and handOn and update check the mark: a room handed to it by a lobby that
    * still counted it live, between the listing and the mark at the end, stayed in the index of a lobby nobody would
-   * bury again (a review, 2026-12-06). Nothing happens when the lobby beat again meanwhile.
+   * bury again (a review, 2026-12-06). Nothing happens when the lobby beat again meanwhile: every write checks the
+   * marked beat in its commit, and the burial stops once it changed. A burier that lost that race deleted the room of
+   * a lobby awake again, or one it created after waking past the first page of its index, or emptied its new mailbox
+   * (a review, 2026-12-06). Returns whether the lobby ended buried: beat() counts it alive otherwise.
    */
-  const bury = async (stale: Deno.KvEntry<Beat>, live: Set<string>): Promise<void> => {
+  const bury = async (stale: Deno.KvEntry<Beat>, live: Set<string>): Promise<boolean> => {
     let entry = stale;
     while (!entry.value.burying) {
       const burying: Beat = { ...entry.value, burying: true };
@@ -161,19 +166,22 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       }
       // Changed since read: it beat again (alive), it was buried, or another lobby marked it first (go on with it).
       const read = await kv.get<Beat>(entry.key);
-      if (!read.value || read.value.buried || read.value.beatAt !== stale.value.beatAt) return;
+      if (!read.value || read.value.buried || read.value.beatAt !== stale.value.beatAt) return !!read.value?.buried;
       entry = read as Deno.KvEntry<Beat>;
     }
     const deadLobby = entry.key.at(-1) as string;
     for await (const hosted of kv.list({ prefix: [...prefix, "hosted", deadLobby] })) {
       const id = hosted.key.at(-1) as string;
       for (let room; (room = await kv.get<Room>(roomKey(id))).value;) {
-        if (room.value.lobby !== deadLobby || await handOn(room as Deno.KvEntry<Room>, live)) break;
+        if (room.value.lobby !== deadLobby || await handOn(room as Deno.KvEntry<Room>, live, entry)) break;
+        // Buried meanwhile by another, or it beat again after finishing its own burial: nothing more to do here.
+        if ((await kv.get(entry.key)).versionstamp !== entry.versionstamp) return true;
       }
       await unlocked(() => kv.delete(hosted.key));
     }
-    await removeAll(inboxKey(deadLobby));
+    await removeAll(inboxKey(deadLobby), entry);
     await unlocked(() => kv.atomic().check(entry).set(entry.key, { ...entry.value, buried: true }).commit());
+    return true;
   };
 
   /** Every lobby's beat, read at once, by staleness at `time`: a dead lobby's room goes to a lobby alive at this beat. */
@@ -189,11 +197,12 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
     return { time, entries, stale, live };
   };
 
-  const removeAll = async (keyPrefix: Deno.KvKey): Promise<void> => {
+  const removeAll = async (keyPrefix: Deno.KvKey, mark?: Deno.KvEntry<Beat>): Promise<void> => {
     let keys: Deno.KvKey[] = [];
     for await (const entry of kv.list({ prefix: keyPrefix })) keys.push(entry.key);
     for (; keys.length; keys = keys.slice(DELETES_PER_COMMIT)) {
       const commit = kv.atomic();
+      if (mark) commit.check(mark);
       for (const key of keys.slice(0, DELETES_PER_COMMIT)) commit.delete(key);
       await unlocked(() => commit.commit());
     }
@@ -224,8 +233,11 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       for (const entry of entries) {
         const age = time - entry.value.beatAt;
         if (age <= staleAfterMs) continue;
-        if (!entry.value.buried) await bury(entry, live);
-        else if (age > FORGET_DEAD_LOBBY_MS) await unlocked(() => kv.atomic().check(entry).delete(entry.key).commit());
+        if (!entry.value.buried) {
+          if (!(await bury(entry, live))) stale.delete(entry.key.at(-1) as string);
+        } else if (age > FORGET_DEAD_LOBBY_MS) {
+          await unlocked(() => kv.atomic().check(entry).delete(entry.key).commit());
+        }
       }
       dead = stale;
     },
@@ -283,8 +295,13 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         if (Number(count.value?.value ?? 0n) >= maxRooms) return false;
         // A room of this id already: the check below would fail every time, and this loop never end.
         if ((await kv.get(roomKey(room.id))).versionstamp) return false;
+        // Taken for dead while it ran, and not beaten since (see beat): a room it made now, after its burial listed its
+        // index, would stay in the store for good should it crash before its next beat, listed again once the dead
+        // lobby is forgotten (a review, 2026-12-06). Checked in the commit: a burial marks the beat before it lists.
+        const own = await kv.get<Beat>(beatKey(lobby));
+        if (own.value ? own.value.buried || own.value.burying : beaten) return false;
         const commit = kv.atomic()
-          .check(count, { key: roomKey(room.id), versionstamp: null })
+          .check(count, { key: roomKey(room.id), versionstamp: null }, own)
           .set(roomKey(room.id), room)
           .sum(countKey, 1n);
         if (room.lobby) commit.set(hostedKey(room.lobby, room.id), true);

@@ -1,7 +1,7 @@
 /**
  * Lobbies on one Deno KV file, as Lobby instances in one test process: each has its own Host, its own socket on one
  * memoryNet, its own KV handle (`Deno.openKv` on one file) and its own kvStore, on the memoryNet's virtual clock, for
- * the Hosts and the heartbeats alike. For kv_test.ts and handover_test.ts.
+ * the Hosts and the heartbeats alike. For kv_test.ts, handover_test.ts and burial_test.ts.
  *
  * @module
  */
@@ -19,6 +19,8 @@ export interface Player {
 
 export interface World {
   lobbies: Lobby[];
+  /** Each lobby's id in the directory (its store's `shared.lobby`), in the order of `lobbies`. */
+  ids: string[];
   logs: string[][];
   kv: Deno.Kv;
   net: ReturnType<typeof memoryNet>;
@@ -27,8 +29,19 @@ export interface World {
   until(done: () => boolean, limit?: number): Promise<void>;
   ask(player: number, request: Record<string, unknown>): Promise<Record<string, unknown>>;
   settle(promise: Promise<Record<string, unknown>>): Promise<Record<string, unknown> | Error>;
+  /** The lobby stops updating: no heartbeats, no answers, no goodbye. */
   crash(lobby: number): void;
+  /** A crashed lobby updates again, as one that stalled (a GC pause, a locked KV) and went on. */
+  wake(lobby: number): void;
 }
+
+/**
+ * Lobbies named `names`, and a player connected to each lobby named in `players`, for `test`.
+ *
+ * @param options every Lobby's options
+ * @param wrap replaces lobby `i`'s store: one that sees or hears late (see sharedWith)
+ * @param wrapKv replaces lobby `i`'s KV handle, before its store is made: one held inside a call (see listingHooked)
+ */
 
 export async function lobbies(
   names: string[],
@@ -36,6 +49,7 @@ export async function lobbies(
   test: (world: World) => Promise<void>,
   options: LobbyOptions = {},
   wrap: (i: number, store: ReturnType<typeof kvStore>) => ReturnType<typeof kvStore> = (_, store) => store,
+  wrapKv: (i: number, kv: Deno.Kv) => Deno.Kv = (_, kv) => kv,
 ): Promise<void> {
   const path = await Deno.makeTempFile({ suffix: ".kv" });
   const kvs = [...names.map(() => Deno.openKv(path)), Deno.openKv(path)];
@@ -43,12 +57,15 @@ export async function lobbies(
   try {
     const net = memoryNet({ latencyMs: 5 });
     const logs: string[][] = names.map(() => []);
+    const stores = names.map((_, i) =>
+      wrap(i, kvStore(wrapKv(i, opened[i]), { now: net.now, heartbeatMs: 1000, staleAfterMs: 3000 }))
+    );
     const all = names.map((address, i) =>
       new Lobby(new Host(net.socket(address), { now: net.now }), {
         ...options,
         now: net.now,
         log: (line) => logs[i].push(line),
-        store: wrap(i, kvStore(opened[i], { now: net.now, heartbeatMs: 1000, staleAfterMs: 3000 })),
+        store: stores[i],
       })
     );
     const list: Player[] = [];
@@ -84,6 +101,7 @@ export async function lobbies(
     await until(() => list.every(({ client }) => client.peer.state === "connected"));
     await test({
       lobbies: all,
+      ids: stores.map((store) => store.shared.lobby),
       logs,
       kv: opened.at(-1)!,
       net,
@@ -93,6 +111,7 @@ export async function lobbies(
       ask,
       settle,
       crash: (i) => crashed.add(all[i]),
+      wake: (i) => crashed.delete(all[i]),
     });
   } finally {
     for (const kv of opened) kv.close();
@@ -121,3 +140,30 @@ export function sharedWith(
     },
   };
 }
+
+/**
+ * A KV handle whose `list` awaits `hook` after each entry it yields (`listed` counts them) and once at the end
+ * (`listed` undefined): a lobby held between a read and the writes that follow, in a test.
+ */
+export function listingHooked(
+  kv: Deno.Kv,
+  hook: (prefix: Deno.KvKey, listed?: number) => Promise<void> | void,
+): Deno.Kv {
+  return new Proxy(kv, {
+    get(target, name) {
+      const value = Reflect.get(target, name);
+      if (name !== "list") return typeof value === "function" ? value.bind(target) : value;
+      return async function* (selector: { prefix: Deno.KvKey }, options?: Deno.KvListOptions) {
+        let listed = 0;
+        for await (const entry of target.list(selector, options)) {
+          yield entry;
+          await hook(selector.prefix, ++listed);
+        }
+        await hook(selector.prefix);
+      };
+    },
+  });
+}
+
+/** Two KV keys, the same. */
+export const sameKey = (a: Deno.KvKey, b: Deno.KvKey | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);

@@ -95,7 +95,10 @@ export interface RoomStore {
   delete(id: string): Promise<void>;
   /** Up to `limit` rooms, in no promised order. */
   list(limit: number): Promise<Room[]>;
-  /** Adds a room unless `maxRooms` exist (then false), without listing them. Without it the lobby lists to count. */
+  /**
+   * Adds a room unless `maxRooms` exist (then false), without listing them. Without it the lobby lists to count. A
+   * shared store refuses too (false) while its lobby is taken for dead, until its next beat (see kv.ts).
+   */
   create?(room: Room, maxRooms: number): Promise<boolean>;
   /**
    * Changes one room atomically: `change` gets the room as stored and returns

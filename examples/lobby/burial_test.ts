@@ -1,0 +1,207 @@
+/**
+ * A lobby's burial on KV raced by the lobby itself, alive after a stall: lobbies on one Deno KV file (kv_world.ts),
+ * each held at one point of its beat by a hooked KV handle. Each test is a race a review of the burial found
+ * (2026-12-06), and fails without its fix.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { kvStore, type Room } from "./lobby.ts";
+import { heard, listingHooked, lobbies, sameKey } from "./kv_world.ts";
+
+const LOBBIES: Deno.KvKey = ["jamnet-lobby", "lobbies"];
+const roomKey = (id: string): Deno.KvKey => ["jamnet-lobby", "rooms", id];
+const beatKey = (lobby: string): Deno.KvKey => ["jamnet-lobby", "lobbies", lobby];
+
+/** A room `id` hosted by `lobby`, its host alone in it. */
+const roomOn = (lobby: string, id: string): Room => ({
+  id,
+  name: id,
+  maxPlayers: 4,
+  meta: {},
+  host: `h${id}`,
+  lobby,
+  members: [{ id: `h${id}`, address: "x", lobby }],
+});
+
+// Before: B, stalled past staleness, woke and beat between A's reading of the heartbeats and A's `burying` mark. The
+// mark failed, bury() gave up, and A went on counting B dead for a second all the same: its #dropTheDead deleted B's
+// room from the store (or, with handOver, handed it to the mate on A) while B's host still hosted it and was never
+// told; B's relays still reached the mate.
+for (const handOver of [false, true]) {
+  Deno.test(`handOver ${handOver} on KV: a lobby that beats again while another is about to bury it keeps its room`, async () => {
+    let wakeB: (() => Promise<void>) | undefined;
+    await lobbies(
+      ["A", "B"],
+      ["B", "A"],
+      async (w) => {
+        const [host, mate] = w.players.map((player) => player.client);
+        const created = await w.ask(0, { op: "create", name: "race", maxPlayers: 4 }) as { room: Room; ticket: string };
+        await w.ask(1, { op: "join", room: created.room.id });
+        await w.until(() => false, 20);
+        w.crash(1); // B stalls
+        wakeB = async () => {
+          if (w.net.now() - (await w.kv.get<{ beatAt: number }>(beatKey(w.ids[1]))).value!.beatAt <= 3000) return;
+          wakeB = undefined; // A's first beat that finds B stale, right after A read the beats
+          w.wake(1);
+          await w.lobbies[1].update(); // B beats
+        };
+        await w.until(() => !wakeB, 400);
+        await w.until(() => false, 100);
+        const stored = (await w.kv.get<Room>(roomKey(created.room.id))).value;
+        assert.deepEqual([stored?.host, stored?.lobby], [created.room.host, w.ids[1]], "B's room left the store");
+        assert.ok(w.lobbies[1].admitted(created.ticket), "B's host lost its room");
+        host.peer.send({ op: "relay", data: "still here" });
+        await w.until(() => false, 30);
+        assert.equal(heard(mate, "relay").length, 1);
+      },
+      { handOver },
+      undefined,
+      (i, kv) =>
+        i === 0
+          ? listingHooked(kv, async (prefix, listed) => {
+            if (listed === undefined && sameKey(prefix, LOBBIES)) await wakeB?.();
+          })
+          : kv,
+    );
+  });
+}
+
+// Before: the same race with the room on A and its member on B: A's #dropTheDead took B's member out of the room while
+// B, awake, kept it in; the member was never told, and the host never heard its relays.
+Deno.test("handOver on KV: a lobby that beats again while another is about to bury it keeps its member in that one's room", async () => {
+  let wakeB: (() => Promise<void>) | undefined;
+  await lobbies(
+    ["A", "B"],
+    ["A", "B"],
+    async (w) => {
+      const [host, mate] = w.players.map((player) => player.client);
+      const created = await w.ask(0, { op: "create", name: "ghost", maxPlayers: 4 }) as { room: Room };
+      const joined = await w.ask(1, { op: "join", room: created.room.id }) as { you: string; ticket: string };
+      await w.until(() => false, 20);
+      w.crash(1);
+      wakeB = async () => {
+        // A's first beat that finds B stale, right after A read the beats.
+        if (w.net.now() - (await w.kv.get<{ beatAt: number }>(beatKey(w.ids[1]))).value!.beatAt <= 3000) return;
+        wakeB = undefined;
+        w.wake(1);
+        await w.lobbies[1].update();
+      };
+      await w.until(() => !wakeB, 400);
+      await w.until(() => false, 100);
+      const stored = (await w.kv.get<Room>(roomKey(created.room.id))).value;
+      assert.deepEqual(stored?.members.map((member) => member.id), [created.room.host, joined.you]);
+      assert.ok(w.lobbies[1].admitted(joined.ticket));
+      mate.peer.send({ op: "relay", data: "hello?" });
+      await w.until(() => false, 30);
+      assert.equal(heard(host, "relay").length, 1, "the host never heard its member on B");
+    },
+    { handOver: true },
+    undefined,
+    (i, kv) =>
+      i === 0
+        ? listingHooked(kv, async (prefix, listed) => {
+          if (listed === undefined && sameKey(prefix, LOBBIES)) await wakeB?.();
+        })
+        : kv,
+  );
+});
+
+// Before: A, burying B, was still at it when B woke, finished its own burial, beat and went on; A then emptied B's
+// mailbox, checking nothing: the join of a player on C to B's new room, sent there meanwhile, was lost, B's host never
+// heard it, and B dropped the joiner's relays.
+Deno.test("KV: a burial still running after the buried lobby woke and beat leaves that lobby's new mailbox alone", async () => {
+  let hold: (() => Promise<void>) | undefined;
+  await lobbies(
+    ["A", "B", "C"],
+    ["B", "C"],
+    async (w) => {
+      const [host, mate] = w.players.map((player) => player.client);
+      await w.until(() => false, 20);
+      w.crash(1); // B stalls
+      let created: { room: Room } | undefined;
+      hold = async () => {
+        hold = undefined;
+        w.crash(0); // A is held inside its burial of B (its index read): B and C go on
+        w.wake(1);
+        created = await w.ask(0, { op: "create", name: "after", maxPlayers: 4 }) as { room: Room };
+        await w.until(() => false, 70); // C's next beat: B is alive again
+        w.crash(1); // B reads its mailbox only after A goes on
+        await w.ask(1, { op: "join", room: created.room.id });
+        w.wake(0);
+        w.wake(1);
+      };
+      await w.until(() => !hold, 400);
+      await w.until(() => false, 60);
+      mate.peer.send({ op: "relay", data: "hi host" });
+      await w.until(() => false, 60);
+      assert.equal(heard(host, "member").length, 1, "B's host never heard the join");
+      assert.equal(heard(host, "relay").length, 1, "B dropped the joiner's relay");
+    },
+    {},
+    undefined,
+    (i, kv) =>
+      i === 0
+        ? listingHooked(kv, async (prefix, listed) => {
+          if (listed === undefined && prefix.includes("hosted")) await hold?.();
+        })
+        : kv,
+  );
+});
+
+// Before: bury() reads a lobby's index as kv.list pages it (100 keys a batch), and its deletions checked only the room:
+// B, awake again, finished its own burial, beat and created a room past the page A had read; A, going on, deleted it.
+Deno.test("kvStore: a room a buried lobby creates after it woke is not deleted by a slower burier still reading its index", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let clockB = -4000;
+    let wakeB: (() => Promise<void>) | undefined;
+    const hooked = listingHooked(kv, async (prefix, listed) => {
+      if (listed === 1 && prefix.includes("hosted")) await wakeB?.();
+    });
+    const a = kvStore(hooked, { now: () => 0, heartbeatMs: 1000, staleAfterMs: 3000 });
+    const b = kvStore(kv, { now: () => clockB, heartbeatMs: 1000, staleAfterMs: 3000 });
+    await b.shared.beat();
+    for (let i = 0; i < 600; i++) {
+      assert.ok(await b.create!(roomOn(b.shared.lobby, String(i).padStart(4, "0")), 10_000));
+    }
+    wakeB = async () => {
+      wakeB = undefined;
+      clockB = 0;
+      let taken = false;
+      await b.shared.beat(() => Promise.resolve(void (taken = true)));
+      assert.ok(taken);
+      assert.ok(await b.create!(roomOn(b.shared.lobby, "zzzz"), 10_000));
+    };
+    await a.shared.beat();
+    assert.equal(wakeB, undefined);
+    assert.notEqual((await kv.get(roomKey("zzzz"))).value, null, "B's new room was deleted by A's burial");
+  } finally {
+    kv.close();
+  }
+});
+
+// Before: B, buried while it ran (a stall), created a room before its next beat (the rest of its update), then
+// crashed: nobody buried it again, the room kept its seat in maxRooms for good, and once the dead lobby was forgotten
+// (10 minutes) it was listed and joinable again, hosted on a dead lobby.
+Deno.test("kvStore: a lobby buried while it ran creates no room until its next beat", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let clock = 0;
+    const a = kvStore(kv, { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 });
+    const b = kvStore(kv, { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 });
+    await b.shared.beat();
+    clock = 3500; // B stalls mid-update; A buries it
+    await a.shared.beat();
+    assert.equal(await b.create!(roomOn(b.shared.lobby, "late"), 10), false, "a buried lobby created a room");
+    for (clock = 4000; clock < 11 * 60_000; clock += 1000) await a.shared.beat(); // B never beats again
+    assert.equal((await kv.get(roomKey("late"))).value, null);
+    assert.deepEqual(await a.list(10), []);
+    let taken = false;
+    await b.shared.beat(() => Promise.resolve(void (taken = true))); // B wakes, 11 minutes later, and is forgotten
+    assert.ok(taken);
+    assert.equal(await b.create!(roomOn(b.shared.lobby, "again"), 10), true);
+  } finally {
+    kv.close();
+  }
+});
