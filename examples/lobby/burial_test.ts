@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { kvStore, type Room } from "./lobby.ts";
-import { heard, listingHooked, lobbies, sameKey } from "./kv_world.ts";
+import { heard, listingHooked, lobbies, sameKey, sharedWith } from "./kv_world.ts";
 
 const LOBBIES: Deno.KvKey = ["jamnet-lobby", "lobbies"];
 const roomKey = (id: string): Deno.KvKey => ["jamnet-lobby", "rooms", id];
@@ -112,12 +112,14 @@ Deno.test("handOver on KV: a lobby that beats again while another is about to bu
 // heard it, and B dropped the joiner's relays.
 Deno.test("KV: a burial still running after the buried lobby woke and beat leaves that lobby's new mailbox alone", async () => {
   let hold: (() => Promise<void>) | undefined;
+  let staleB = () => Promise.resolve(false);
   await lobbies(
     ["A", "B", "C"],
     ["B", "C"],
     async (w) => {
       const [host, mate] = w.players.map((player) => player.client);
       await w.until(() => false, 20);
+      staleB = async () => w.net.now() - (await w.kv.get<{ beatAt: number }>(beatKey(w.ids[1]))).value!.beatAt > 3000;
       w.crash(1); // B stalls
       let created: { room: Room } | undefined;
       hold = async () => {
@@ -139,7 +141,13 @@ Deno.test("KV: a burial still running after the buried lobby woke and beat leave
       assert.equal(heard(host, "relay").length, 1, "B dropped the joiner's relay");
     },
     {},
-    undefined,
+    // C skips the beat that finds B stale before A has held: beating in step with A, it buried B first in 2 runs of 40.
+    (i, store) =>
+      i === 2
+        ? sharedWith(store, {
+          beat: async (taken) => hold && await staleB() ? undefined : await store.shared.beat(taken),
+        })
+        : store,
     (i, kv) =>
       i === 0
         ? listingHooked(kv, async (prefix, listed) => {
