@@ -1,7 +1,7 @@
 /**
  * A lobby's burial on KV raced by the lobby itself, alive after a stall: lobbies on one Deno KV file (kv_world.ts),
- * each held at one point of its beat by a hooked KV handle. Each test is a race a review of the burial found
- * (2026-12-06), and fails without its fix.
+ * each held at one point of its beat by a hooked KV handle or store, or made to skip a beat. Each test is a race a
+ * review of the burial found (2026-12-06), and fails without its fix.
  *
  * @module
  */
@@ -212,4 +212,88 @@ Deno.test("kvStore: a lobby buried while it ran creates no room until its next b
   } finally {
     kv.close();
   }
+});
+
+// Before: B stalled 3.3 s, a beat and a third: C's beat fell inside B's stale window and buried it, A's beats fell
+// before and after it (A skips the one beat that would have fallen inside). A never counted B dead, so it never told
+// its own member in B's room: without handOver the room was gone from the store, and A's member heard no `closed` and
+// its ticket still admitted it; with handOver the room was the member's, and A's copy still had B's host hosting it.
+for (const handOver of [false, true]) {
+  Deno.test(`handOver ${handOver} on KV: a lobby that never saw a stalled lobby stale learns of its burial from the store`, async () => {
+    let skipA = false;
+    await lobbies(
+      ["A", "B", "C"],
+      ["B", "A"],
+      async (w) => {
+        const mate = w.players[1].client;
+        const created = await w.ask(0, { op: "create", name: "stall", maxPlayers: 4 }) as { room: Room };
+        const joined = await w.ask(1, { op: "join", room: created.room.id }) as { you: string; ticket: string };
+        await w.until(() => false, 20);
+        const beatB = async () => (await w.kv.get<{ beatAt: number; buried?: boolean }>(beatKey(w.ids[1]))).value!;
+        const last = (await beatB()).beatAt;
+        while ((await beatB()).beatAt === last) await w.until(() => false, 1);
+        w.crash(1); // B stalls right after a beat
+        while (w.net.now() - last < 3500) await w.until(() => false, 1);
+        skipA = true; // A skips the one beat that would fall inside B's stale window
+        while (!(await beatB()).buried) await w.until(() => false, 1);
+        await w.until(() => false, 15);
+        w.wake(1); // B wakes, 3.3 s after its last beat, and beats
+        await w.until(() => false, 200);
+        const stored = (await w.kv.get<Room>(roomKey(created.room.id))).value;
+        const admitted = w.lobbies[0].admitted(joined.ticket);
+        if (!handOver) {
+          assert.equal(stored, null);
+          assert.equal(heard(mate, "closed").length, 1, "A's member never heard closed");
+          assert.equal(admitted, undefined, "A still admits a ticket to a room gone from the store");
+        } else {
+          assert.equal(stored?.host, joined.you);
+          assert.equal(admitted?.room.host, joined.you, "A's copy does not know its member hosts the room now");
+          assert.deepEqual(heard(mate, "member").map((notice) => notice.host), [joined.you]);
+        }
+      },
+      { handOver },
+      (i, store) =>
+        i === 0
+          ? sharedWith(store, {
+            beat: (taken) => skipA ? (skipA = false, Promise.resolve()) : store.shared.beat(taken),
+          })
+          : store,
+    );
+  });
+}
+
+// Before: A counted B dead from its beat, which found B buried, until its next: B woke and beat right after A's beat,
+// keeping its member in A's room, and A's #dropTheDead took that member out of the room all the same; B, alive, never
+// told it, and A dropped its relays.
+Deno.test("handOver on KV: a lobby that wakes between another's beat and that one's dropping of the dead keeps its member in that one's room", async () => {
+  let wakeB: (() => Promise<void>) | undefined;
+  await lobbies(
+    ["A", "B"],
+    ["A", "B"],
+    async (w) => {
+      const [host, mate] = w.players.map((player) => player.client);
+      const created = await w.ask(0, { op: "create", name: "ghost", maxPlayers: 4 }) as { room: Room };
+      const joined = await w.ask(1, { op: "join", room: created.room.id }) as { you: string; ticket: string };
+      await w.until(() => false, 20);
+      w.crash(1);
+      wakeB = async () => {
+        // A's first update of the room after it buried B.
+        if (!(await w.kv.get<{ buried?: boolean }>(beatKey(w.ids[1]))).value?.buried) return;
+        wakeB = undefined;
+        w.wake(1);
+        await w.lobbies[1].update();
+      };
+      await w.until(() => !wakeB, 400);
+      await w.until(() => false, 100);
+      const stored = (await w.kv.get<Room>(roomKey(created.room.id))).value;
+      assert.deepEqual(stored?.members.map((member) => member.id), [created.room.host, joined.you]);
+      assert.ok(w.lobbies[1].admitted(joined.ticket));
+      mate.peer.send({ op: "relay", data: "hello?" });
+      await w.until(() => false, 30);
+      assert.equal(heard(host, "relay").length, 1, "the host never heard its member on B");
+    },
+    { handOver: true },
+    (i, store) =>
+      i === 0 ? { ...store, update: async (id, change) => (await wakeB?.(), store.update!(id, change)) } : store,
+  );
 });

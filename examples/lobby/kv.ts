@@ -21,9 +21,13 @@
  *   drops expired keys lazily (a key set to expire in 500 ms was still read
  *   60 s later). A lobby alive but late to beat (a stall) is buried just the
  *   same; it finds out at its next beat, and takes the store's rooms for its
- *   own before it counts as alive again. The other lobbies learn of it only
- *   from their own reading of the beats, which can miss a short stall (see
- *   the README).
+ *   own before it counts as alive again. The others learn of a burial from the
+ *   store, not from their own reading of the beats, which misses a stall that
+ *   outlasts `staleAfterMs` by less than a beat: the beat counts its lobby's
+ *   burials, its own beats keep the count, and a lobby that finds it gone up
+ *   makes its copies of that lobby's rooms the store's. A member of a lobby
+ *   counted dead leaves a room only in a commit that checks that lobby still
+ *   buried: one that woke in between keeps its members.
  * - **Mailboxes**: what a room's members on another lobby must hear (a join, a
  *   leave, a relay, `closed`) goes to that lobby's mailbox,
  *   `[prefix, "inbox", lobby, sender, n]`; each lobby empties its own every
@@ -85,6 +89,11 @@ interface Beat {
   burying?: boolean;
   /** Its rooms were handed on or deleted, its index and mailbox emptied. */
   buried?: boolean;
+  /**
+   * How many times it was buried, kept by its own beats: a lobby whose beats all missed a burial (the stall outlasted
+   * staleAfterMs by less than a beat, and the lobby beat again) learns of it here (see beat).
+   */
+  burials?: number;
 }
 
 /**
@@ -111,6 +120,10 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   const inboxKey = (lobby: string): Deno.KvKey => [...prefix, "inbox", lobby];
   const beatKey = (lobby: string): Deno.KvKey => [...prefix, "lobbies", lobby];
   let dead = new Set<string>();
+  /** Each lobby's `burials` as this lobby last acted on it. */
+  let burialsSeen = new Map<string, number>();
+  /** The lobbies buried since the beat before the last one, dead still or awake again (see wasBuried). */
+  let newlyBuried = new Set<string>();
   /** This lobby wrote its heartbeat before. */
   let beaten = false;
   let sent = 0;
@@ -180,7 +193,8 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       await unlocked(() => kv.delete(hosted.key));
     }
     await removeAll(inboxKey(deadLobby), entry);
-    await unlocked(() => kv.atomic().check(entry).set(entry.key, { ...entry.value, buried: true }).commit());
+    const buried: Beat = { ...entry.value, buried: true, burials: (entry.value.burials ?? 0) + 1 };
+    await unlocked(() => kv.atomic().check(entry).set(entry.key, buried).commit());
     return true;
   };
 
@@ -225,23 +239,38 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         }
         // Gone: buried, and forgotten after FORGET_DEAD_LOBBY_MS, if this lobby beat before.
         if (own.value ? own.value.buried : beaten) await taken?.();
-        const beat = kv.atomic().check(own).set(beatKey(lobby), { beatAt: now() } satisfies Beat);
+        const fresh: Beat = { beatAt: now() };
+        if (own.value?.burials) fresh.burials = own.value.burials;
+        const beat = kv.atomic().check(own).set(beatKey(lobby), fresh);
         if ((await unlocked(() => beat.commit())).ok) break;
       }
       beaten = true;
       const { time, entries, stale, live } = await beats();
+      const seen = new Map<string, number>();
+      const buried = new Set<string>();
       for (const entry of entries) {
+        const other = entry.key.at(-1) as string;
+        let burials = entry.value.burials ?? 0;
         const age = time - entry.value.beatAt;
-        if (age <= staleAfterMs) continue;
-        if (!entry.value.buried) {
-          if (!(await bury(entry, live))) stale.delete(entry.key.at(-1) as string);
+        if (age > staleAfterMs && !entry.value.buried) {
+          if (await bury(entry, live)) burials++;
+          else stale.delete(other);
         } else if (age > FORGET_DEAD_LOBBY_MS) {
           await unlocked(() => kv.atomic().check(entry).delete(entry.key).commit());
+          continue;
         }
+        // Buried since this lobby's beat before, by whichever lobby: counted from the store, not from this lobby's
+        // reading of the beats, which missed a stall outlasting staleAfterMs by less than a beat (a review, 2026-12-06).
+        if (other !== lobby && burials !== (burialsSeen.get(other) ?? 0)) buried.add(other);
+        seen.set(other, burials);
       }
+      // Only the lobbies listed: one forgotten (FORGET_DEAD_LOBBY_MS) starts again from no burial.
+      burialsSeen = seen;
+      newlyBuried = buried;
       dead = stale;
     },
     alive: (other) => !dead.has(other),
+    wasBuried: (other) => newlyBuried.has(other),
     async send(other, delivery) {
       try {
         const key = [...inboxKey(other), lobby, sent++];
@@ -312,6 +341,23 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       for (let entry; (entry = await kv.get<Room>(roomKey(id))).value;) {
         const changed = change(entry.value);
         const commit = kv.atomic().check(entry).set(entry.key, changed);
+        // A member of a lobby counted dead leaves only while that lobby is still buried, checked in the commit: one
+        // that woke and beat since this lobby's beat kept its members in the others' rooms, and its member taken out
+        // here was never told (a review, 2026-12-06). Found awake, it counts as alive, and `change` runs again.
+        const gone = new Set(
+          entry.value.members.filter((member) => !changed.members.some((other) => other.id === member.id))
+            .map((member) => member.lobby!).filter((other) => dead.has(other)),
+        );
+        let woke = false;
+        for (const other of gone) {
+          const beat = await kv.get<Beat>(beatKey(other));
+          if (beat.value && !beat.value.buried && !beat.value.burying) {
+            dead.delete(other);
+            woke = true;
+          }
+          commit.check(beat);
+        }
+        if (woke) continue;
         // A room handed over moves to its new host's lobby: bury() finds a dead lobby's rooms by this index.
         if (changed.lobby !== entry.value.lobby) {
           if (entry.value.lobby) commit.delete(hostedKey(entry.value.lobby, id));

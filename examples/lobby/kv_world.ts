@@ -124,7 +124,7 @@ export const heard = (client: LobbyClient, op: string) => client.notices.filter(
 /** A kvStore whose shared directory has some of its methods replaced: a lobby that sees or hears late, in a test. */
 export function sharedWith(
   store: ReturnType<typeof kvStore>,
-  replaced: Partial<Pick<SharedDirectory, "beat" | "alive" | "receive">>,
+  replaced: Partial<Pick<SharedDirectory, "beat" | "alive" | "wasBuried" | "receive">>,
 ): ReturnType<typeof kvStore> {
   const shared = store.shared;
   return {
@@ -134,6 +134,7 @@ export function sharedWith(
       heartbeatMs: shared.heartbeatMs,
       beat: (taken) => shared.beat(taken),
       alive: (lobby: string) => shared.alive(lobby),
+      wasBuried: (lobby: string) => shared.wasBuried?.(lobby) ?? false,
       send: (lobby: string, delivery: Delivery) => shared.send(lobby, delivery),
       receive: () => shared.receive(),
       ...replaced,

@@ -79,6 +79,12 @@ export interface SharedDirectory {
   beat(taken?: () => Promise<void>): Promise<void>;
   /** False for a lobby whose heartbeat was stale at the last `beat`. */
   alive(lobby: string): boolean;
+  /**
+   * True for a lobby buried since the `beat` before the last one, by whichever lobby, dead still or awake again: its
+   * rooms were handed on or deleted, and this lobby's copies of them must become the store's. A lobby awake again by
+   * this lobby's beat is alive all the same (a stall that outlasted the staleness by less than a beat).
+   */
+  wasBuried?(lobby: string): boolean;
   /** Leaves a delivery in another lobby's mailbox; resolves to why it could not (too large), never rejects. */
   send(lobby: string, delivery: Delivery): Promise<string | undefined>;
   /** Takes what waits in this lobby's mailbox: in the order each sender sent it. */
@@ -456,9 +462,11 @@ export class Lobby {
    */
   async #dropTheDead(shared: SharedDirectory): Promise<void> {
     for (let room of [...this.#rooms.values()]) {
-      if (!shared.alive(room.lobby!)) {
+      if (!shared.alive(room.lobby!) || shared.wasBuried?.(room.lobby!)) {
         // beat() buried the lobby before this, here or elsewhere: a room it handed on is in the store, on a live lobby.
         const stored = await this.#store.get(room.id);
+        // Awake again and hosting it: handed to it since it woke (its burial left it none of its rooms).
+        if (stored?.lobby === room.lobby && shared.alive(room.lobby!)) continue;
         if (!stored || !shared.alive(stored.lobby!)) {
           this.#log(`room ${room.id} closed: its host's lobby ${room.lobby} stopped`);
           await this.#store.delete(room.id);
@@ -471,12 +479,14 @@ export class Lobby {
       if (room.lobby !== shared.lobby) continue;
       for (const member of room.members) {
         if (shared.alive(member.lobby!)) continue;
+        // Alive again when the store found its lobby awake since the beat (see kv.ts): the member stays.
         const changed = await this.#change(room.id, (stored) => ({
           ...stored,
-          members: stored.members.filter((other) => other.id !== member.id),
+          members: stored.members.filter((other) => other.id !== member.id || shared.alive(member.lobby!)),
         }));
         if (!changed) continue;
         this.#rooms.set(room.id, changed);
+        if (changed.members.some((other) => other.id === member.id)) continue;
         await this.#tell(changed, { op: "member", room: room.id, member, joined: false });
       }
     }
@@ -828,7 +838,8 @@ export class Lobby {
    */
   #handedOn(room: Room, stored: Room, shared: SharedDirectory): void {
     const gone = room.members.filter((member) =>
-      !shared.alive(member.lobby!) && !stored.members.some((other) => other.id === member.id)
+      (!shared.alive(member.lobby!) || shared.wasBuried?.(member.lobby!)) &&
+      !stored.members.some((other) => other.id === member.id)
     );
     gone.sort((a, b) => Number(a.id === room.host) - Number(b.id === room.host));
     this.#log(`room ${room.id}: its host's lobby ${room.lobby} stopped, its host now ${stored.host}`);
