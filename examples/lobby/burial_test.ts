@@ -297,3 +297,84 @@ Deno.test("handOver on KV: a lobby that wakes between another's beat and that on
       i === 0 ? { ...store, update: async (id, change) => (await wakeB?.(), store.update!(id, change)) } : store,
   );
 });
+
+// Before: bury() deleted each index key in a write of its own, checking nothing. A burier held between its handOn
+// commit and that delete (a GC pause) deleted the index key of a room handed back to the buried lobby after it woke,
+// finished its own burial and beat: the room was hosted on B and missing from B's index, so B's next burial would
+// never find it.
+Deno.test("kvStore: a slow burier leaves the index key of a room handed back to the lobby after it woke", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let clock = 0, clockB = 0;
+    let hold: (() => Promise<void>) | undefined;
+    // A's handle: right after a commit that indexes a room (handOn's), `hold` runs, once.
+    const held = new Proxy(kv, {
+      get(target, name) {
+        if (name !== "atomic") {
+          const value = Reflect.get(target, name);
+          return typeof value === "function" ? value.bind(target) : value;
+        }
+        return () => {
+          const op = target.atomic();
+          let indexes = false;
+          const wrapped: Deno.AtomicOperation = new Proxy(op, {
+            get(o, n) {
+              const value = Reflect.get(o, n);
+              if (typeof value !== "function") return value;
+              if (n === "commit") {
+                return async () => {
+                  const result = await o.commit();
+                  const f = indexes && result.ok ? hold : undefined;
+                  if (f) hold = undefined;
+                  await f?.();
+                  return result;
+                };
+              }
+              return (...args: unknown[]) => {
+                if (n === "set" && (args[0] as Deno.KvKey).includes("hosted")) indexes = true;
+                value.apply(o, args);
+                return wrapped;
+              };
+            },
+          });
+          return wrapped;
+        };
+      },
+    });
+    const options = (now: () => number) => ({ now, heartbeatMs: 1000, staleAfterMs: 3000 });
+    const a = kvStore(held, options(() => clock));
+    const b = kvStore(kv, options(() => clockB));
+    const c = kvStore(kv, options(() => 3000)); // fresh when A buries B, and never finds B stale
+    await b.shared.beat();
+    await c.shared.beat();
+    const [B, C] = [b.shared.lobby, c.shared.lobby];
+    const room: Room = {
+      ...roomOn(B, "X"),
+      handOver: true,
+      members: [{ id: "hX", address: "x", lobby: B }, { id: "mC", address: "y", lobby: C }],
+    };
+    assert.ok(await b.create!(room, 10));
+    hold = async () => {
+      // A handed X to its member on C: B wakes, finishes its own burial and beats...
+      clockB = 3600;
+      await b.shared.beat(() => Promise.resolve());
+      // ...and X goes back to a player on B (C's host left; a player on B had joined).
+      const back = await c.update!(
+        "X",
+        (r) => ({ ...r, host: "pB", lobby: B, members: [{ id: "pB", address: "z", lobby: B }] }),
+      );
+      assert.equal(back?.lobby, B);
+    };
+    clock = 3500;
+    await a.shared.beat(); // A buries B
+    assert.equal(hold, undefined, "the hold ran");
+    assert.equal((await kv.get<Room>(roomKey("X"))).value?.lobby, B);
+    assert.notEqual(
+      (await kv.get(["jamnet-lobby", "hosted", B, "X"])).versionstamp,
+      null,
+      "X hosted on B, missing from B's index",
+    );
+  } finally {
+    kv.close();
+  }
+});

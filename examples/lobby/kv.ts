@@ -190,7 +190,10 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         // Buried meanwhile by another, or it beat again after finishing its own burial: nothing more to do here.
         if ((await kv.get(entry.key)).versionstamp !== entry.versionstamp) return true;
       }
-      await unlocked(() => kv.delete(hosted.key));
+      // Checked too: a room handed back to the lobby after it woke, finished its own burial and beat, keeps its index
+      // key, which a blind delete from a burier held here (a GC pause) took (a review, 2026-12-06).
+      const unindexed = await unlocked(() => kv.atomic().check(entry).delete(hosted.key).commit());
+      if (!unindexed.ok) return true;
     }
     await removeAll(inboxKey(deadLobby), entry);
     const buried: Beat = { ...entry.value, buried: true, burials: (entry.value.burials ?? 0) + 1 };
