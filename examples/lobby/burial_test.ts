@@ -378,3 +378,30 @@ Deno.test("kvStore: a slow burier leaves the index key of a room handed back to 
     kv.close();
   }
 });
+
+// Before: any change of a lobby's `burials` count read as a burial. A lobby still on the code before the count writes
+// its beats without it: B, buried by A (count 1), woke and beat (count gone, 0), and A counted a second burial that
+// never happened, dropping B's live members from its rooms.
+Deno.test("kvStore: a burial count that drops (a beat from a lobby on older code) is no burial", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let clock = 0;
+    const a = kvStore(kv, { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 });
+    const b = kvStore(kv, { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 });
+    await a.shared.beat();
+    await b.shared.beat();
+    const B = b.shared.lobby;
+    clock = 3500;
+    await a.shared.beat(); // A buries B: its count 1
+    assert.ok(a.shared.wasBuried!(B));
+    assert.equal((await kv.get<{ burials?: number }>(beatKey(B))).value?.burials, 1);
+    clock = 3600;
+    await kv.set(beatKey(B), { beatAt: clock }); // B wakes and beats, as the older code does: no count
+    clock = 4500;
+    await a.shared.beat();
+    assert.ok(a.shared.alive(B));
+    assert.equal(a.shared.wasBuried!(B), false, "a burial counted twice");
+  } finally {
+    kv.close();
+  }
+});

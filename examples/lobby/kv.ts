@@ -264,7 +264,9 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         }
         // Buried since this lobby's beat before, by whichever lobby: counted from the store, not from this lobby's
         // reading of the beats, which missed a stall outlasting staleAfterMs by less than a beat (a review, 2026-12-06).
-        if (other !== lobby && burials !== (burialsSeen.get(other) ?? 0)) buried.add(other);
+        // Only a rise: a lobby on the code before the count beats without it, and its drop to 0 was read as a burial
+        // (a review, 2026-12-06).
+        if (other !== lobby && burials > (burialsSeen.get(other) ?? 0)) buried.add(other);
         seen.set(other, burials);
       }
       // Only the lobbies listed: one forgotten (FORGET_DEAD_LOBBY_MS) starts again from no burial.
