@@ -405,3 +405,59 @@ Deno.test("kvStore: a burial count that drops (a beat from a lobby on older code
     kv.close();
   }
 });
+
+// Before: wasBuried() holds from one beat to the next, and a lobby read it only in the #dropTheDead right after that
+// beat: one that failed there (the store threw once; run() logs it and goes on) never learned of the burial again,
+// and its member in the buried lobby's room never heard `closed`.
+Deno.test("KV: a lobby whose dropping of the dead fails once still learns of a burial it missed", async () => {
+  let skipA = false;
+  let failGet = false;
+  await lobbies(
+    ["A", "B", "C"],
+    ["B", "A"],
+    async (w) => {
+      const mate = w.players[1].client;
+      const created = await w.ask(0, { op: "create", name: "stall", maxPlayers: 4 }) as { room: Room };
+      const joined = await w.ask(1, { op: "join", room: created.room.id }) as { you: string; ticket: string };
+      await w.until(() => false, 20);
+      const beatB = async () => (await w.kv.get<{ beatAt: number; buried?: boolean }>(beatKey(w.ids[1]))).value!;
+      const last = (await beatB()).beatAt;
+      while ((await beatB()).beatAt === last) await w.until(() => false, 1);
+      w.crash(1); // B stalls right after a beat
+      while (w.net.now() - last < 3500) await w.until(() => false, 1);
+      skipA = true; // A skips the one beat that would fall inside B's stale window
+      while (!(await beatB()).buried) await w.until(() => false, 1);
+      await w.until(() => false, 15);
+      failGet = true; // A's next reading of a room, in the #dropTheDead after the beat that learns of B's burial
+      // As run() does: an update that throws is logged, and the loop goes on.
+      const update = w.lobbies[0].update.bind(w.lobbies[0]);
+      w.lobbies[0].update = () => update().catch((error) => void w.logs[0].push(`an update failed: ${error}`));
+      w.wake(1); // B wakes, 3.3 s after its last beat, and beats
+      await w.until(() => false, 200);
+      assert.ok(w.logs[0].some((line) => /an update failed/.test(line)), "the store never failed");
+      assert.equal((await w.kv.get<Room>(roomKey(created.room.id))).value, null);
+      assert.equal(heard(mate, "closed").length, 1, "A's member never heard closed");
+      assert.equal(
+        w.lobbies[0].admitted(joined.ticket),
+        undefined,
+        "A still admits a ticket to a room gone from the store",
+      );
+    },
+    {},
+    (i, store) =>
+      i === 0
+        ? {
+          ...sharedWith(store, {
+            beat: (taken) => skipA ? (skipA = false, Promise.resolve()) : store.shared.beat(taken),
+          }),
+          get: async (id: string) => {
+            if (failGet) {
+              failGet = false;
+              throw new Error("database is locked (simulated)");
+            }
+            return await store.get(id);
+          },
+        }
+        : store,
+  );
+});

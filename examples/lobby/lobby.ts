@@ -332,6 +332,12 @@ export class Lobby {
   /** Who holds each ticket: the client it was given to, while that client is in the room it was given for. */
   #tickets = new Map<string, Client>();
   #lastBeat = -Infinity;
+  /**
+   * The lobbies `wasBuried` named, kept until a #dropTheDead ran to its end: wasBuried holds from one beat to the next
+   * only, and one that failed half-way (the store threw; run() logs it and goes on) lost the burial for good, its
+   * members here never told (a review, 2026-12-06).
+   */
+  #buried = new Set<string>();
   #running: Promise<void> = Promise.resolve();
   /** Clients kicked while an event was handled: they leave their rooms right after it (see #leaveKicked). */
   #kicked: Client[] = [];
@@ -461,8 +467,13 @@ export class Lobby {
    * stopped leave the rooms hosted here.
    */
   async #dropTheDead(shared: SharedDirectory): Promise<void> {
+    for (const room of this.#rooms.values()) {
+      for (const lobby of [room.lobby!, ...room.members.map((member) => member.lobby!)]) {
+        if (shared.wasBuried?.(lobby)) this.#buried.add(lobby);
+      }
+    }
     for (let room of [...this.#rooms.values()]) {
-      if (!shared.alive(room.lobby!) || shared.wasBuried?.(room.lobby!)) {
+      if (!shared.alive(room.lobby!) || this.#buried.has(room.lobby!)) {
         // beat() buried the lobby before this, here or elsewhere: a room it handed on is in the store, on a live lobby.
         const stored = await this.#store.get(room.id);
         // Awake again and hosting it: handed to it since it woke (its burial left it none of its rooms).
@@ -490,6 +501,7 @@ export class Lobby {
         await this.#tell(changed, { op: "member", room: room.id, member, joined: false });
       }
     }
+    this.#buried.clear();
   }
 
   async #event(event: HostEvent): Promise<void> {
@@ -838,7 +850,7 @@ export class Lobby {
    */
   #handedOn(room: Room, stored: Room, shared: SharedDirectory): void {
     const gone = room.members.filter((member) =>
-      (!shared.alive(member.lobby!) || shared.wasBuried?.(member.lobby!)) &&
+      (!shared.alive(member.lobby!) || this.#buried.has(member.lobby!)) &&
       !stored.members.some((other) => other.id === member.id)
     );
     gone.sort((a, b) => Number(a.id === room.host) - Number(b.id === room.host));
