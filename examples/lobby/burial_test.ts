@@ -461,3 +461,42 @@ Deno.test("KV: a lobby whose dropping of the dead fails once still learns of a b
         : store,
   );
 });
+
+// Before: a lobby whose burial of another failed (it beat again since the listing) kept the count it had listed: B,
+// buried by C and awake again between A's listing and A's mark, beat with its count risen, and A learned of that
+// burial only at its next beat, a second late.
+Deno.test("kvStore: a lobby whose burial of another finds it buried and awake again learns of that burial at once", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let clock = 0;
+    let wakeB: (() => Promise<void>) | undefined;
+    const hooked = listingHooked(kv, async (prefix, listed) => {
+      if (listed === undefined && sameKey(prefix, LOBBIES)) await wakeB?.();
+    });
+    const options = { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 };
+    const a = kvStore(hooked, options);
+    const b = kvStore(kv, options);
+    const c = kvStore(kv, options);
+    for (const store of [a, b, c]) await store.shared.beat();
+    clock = 2900;
+    await a.shared.beat();
+    await c.shared.beat();
+    const B = b.shared.lobby;
+    wakeB = async () => {
+      // A listed B stale: C buries it first, and B wakes and beats, its count risen.
+      wakeB = undefined;
+      await c.shared.beat();
+      assert.ok(c.shared.wasBuried!(B));
+      clock = 3600;
+      await b.shared.beat(() => Promise.resolve());
+      assert.equal((await kv.get<{ burials?: number }>(beatKey(B))).value?.burials, 1);
+    };
+    clock = 3500;
+    await a.shared.beat();
+    assert.equal(wakeB, undefined, "the hook ran");
+    assert.ok(a.shared.alive(B));
+    assert.ok(a.shared.wasBuried!(B), "A learns of B's burial a beat late");
+  } finally {
+    kv.close();
+  }
+});

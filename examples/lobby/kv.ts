@@ -166,10 +166,14 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
    * bury again (a review, 2026-12-06). Nothing happens when the lobby beat again meanwhile: every write checks the
    * marked beat in its commit, and the burial stops once it changed. A burier that lost that race deleted the room of
    * a lobby awake again, or one it created after waking past the first page of its index, or emptied its new mailbox
-   * (a review, 2026-12-06). Returns whether the lobby ended buried: beat() counts it alive otherwise.
+   * (a review, 2026-12-06). Returns whether the lobby ended buried (beat() counts it alive otherwise), and its
+   * `burials` as the store has them: one that beat again after another buried it has its count risen, which a lobby
+   * that kept the count it listed learned a beat late (a review, 2026-12-06).
    */
-  const bury = async (stale: Deno.KvEntry<Beat>, live: Set<string>): Promise<boolean> => {
+  const bury = async (stale: Deno.KvEntry<Beat>, live: Set<string>): Promise<{ buried: boolean; burials: number }> => {
     let entry = stale;
+    /** Buried, here or by another since the mark: once more than the marked beat says. */
+    const once = () => ({ buried: true, burials: (entry.value.burials ?? 0) + 1 });
     while (!entry.value.burying) {
       const burying: Beat = { ...entry.value, burying: true };
       const marked = await unlocked(() => kv.atomic().check(entry).set(entry.key, burying).commit());
@@ -179,7 +183,9 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       }
       // Changed since read: it beat again (alive), it was buried, or another lobby marked it first (go on with it).
       const read = await kv.get<Beat>(entry.key);
-      if (!read.value || read.value.buried || read.value.beatAt !== stale.value.beatAt) return !!read.value?.buried;
+      if (!read.value || read.value.buried || read.value.beatAt !== stale.value.beatAt) {
+        return { buried: !!read.value?.buried, burials: read.value?.burials ?? 0 };
+      }
       entry = read as Deno.KvEntry<Beat>;
     }
     const deadLobby = entry.key.at(-1) as string;
@@ -188,17 +194,17 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       for (let room; (room = await kv.get<Room>(roomKey(id))).value;) {
         if (room.value.lobby !== deadLobby || await handOn(room as Deno.KvEntry<Room>, live, entry)) break;
         // Buried meanwhile by another, or it beat again after finishing its own burial: nothing more to do here.
-        if ((await kv.get(entry.key)).versionstamp !== entry.versionstamp) return true;
+        if ((await kv.get(entry.key)).versionstamp !== entry.versionstamp) return once();
       }
       // Checked too: a room handed back to the lobby after it woke, finished its own burial and beat, keeps its index
       // key, which a blind delete from a burier held here (a GC pause) took (a review, 2026-12-06).
       const unindexed = await unlocked(() => kv.atomic().check(entry).delete(hosted.key).commit());
-      if (!unindexed.ok) return true;
+      if (!unindexed.ok) return once();
     }
     await removeAll(inboxKey(deadLobby), entry);
     const buried: Beat = { ...entry.value, buried: true, burials: (entry.value.burials ?? 0) + 1 };
     await unlocked(() => kv.atomic().check(entry).set(entry.key, buried).commit());
-    return true;
+    return once();
   };
 
   /** Every lobby's beat, read at once, by staleness at `time`: a dead lobby's room goes to a lobby alive at this beat. */
@@ -256,8 +262,9 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         let burials = entry.value.burials ?? 0;
         const age = time - entry.value.beatAt;
         if (age > staleAfterMs && !entry.value.buried) {
-          if (await bury(entry, live)) burials++;
-          else stale.delete(other);
+          const result = await bury(entry, live);
+          burials = result.burials;
+          if (!result.buried) stale.delete(other);
         } else if (age > FORGET_DEAD_LOBBY_MS) {
           await unlocked(() => kv.atomic().check(entry).delete(entry.key).commit());
           continue;
