@@ -201,7 +201,7 @@ Deno.test("kvStore: a lobby buried while it ran creates no room until its next b
     await b.shared.beat();
     clock = 3500; // B stalls mid-update; A buries it
     await a.shared.beat();
-    assert.equal(await b.create!(roomOn(b.shared.lobby, "late"), 10), false, "a buried lobby created a room");
+    assert.match(String(await b.create!(roomOn(b.shared.lobby, "late"), 10)), /busy/, "a buried lobby created a room");
     for (clock = 4000; clock < 11 * 60_000; clock += 1000) await a.shared.beat(); // B never beats again
     assert.equal((await kv.get(roomKey("late"))).value, null);
     assert.deepEqual(await a.list(10), []);
@@ -499,4 +499,16 @@ Deno.test("kvStore: a lobby whose burial of another finds it buried and awake ag
   } finally {
     kv.close();
   }
+});
+
+// Before: a lobby buried while it ran refused a create until its next beat with "The lobby is full: N rooms", with no
+// room open at all.
+Deno.test("KV: a lobby buried while it ran refuses a create as busy, not full", async () => {
+  await lobbies(["A"], ["A"], async (w) => {
+    const beat = await w.kv.get<{ beatAt: number }>(beatKey(w.ids[0]));
+    await w.kv.set(beatKey(w.ids[0]), { ...beat.value, buried: true }); // buried by another, before A's next beat
+    const refused = await w.settle(w.ask(0, { op: "create", name: "late", maxPlayers: 4 }));
+    assert.ok(refused instanceof Error);
+    assert.match(refused.message, /The lobby is busy: try again in a second/);
+  });
 });

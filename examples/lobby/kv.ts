@@ -340,7 +340,9 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         // index, would stay in the store for good should it crash before its next beat, listed again once the dead
         // lobby is forgotten (a review, 2026-12-06). Checked in the commit: a burial marks the beat before it lists.
         const own = await kv.get<Beat>(beatKey(lobby));
-        if (own.value ? own.value.buried || own.value.burying : beaten) return false;
+        if (own.value ? own.value.buried || own.value.burying : beaten) {
+          return "The lobby is busy: try again in a second";
+        }
         const commit = kv.atomic()
           .check(count, { key: roomKey(room.id), versionstamp: null }, own)
           .set(roomKey(room.id), room)

@@ -103,9 +103,10 @@ export interface RoomStore {
   list(limit: number): Promise<Room[]>;
   /**
    * Adds a room unless `maxRooms` exist (then false), without listing them. Without it the lobby lists to count. A
-   * shared store refuses too (false) while its lobby is taken for dead, until its next beat (see kv.ts).
+   * store that refuses for another reason resolves to it, told to the player: a shared store refuses while its lobby
+   * is taken for dead, until its next beat (see kv.ts).
    */
-  create?(room: Room, maxRooms: number): Promise<boolean>;
+  create?(room: Room, maxRooms: number): Promise<boolean | string>;
   /**
    * Changes one room atomically: `change` gets the room as stored and returns
    * it changed, or throws to refuse; nothing else writes the room in between.
@@ -717,7 +718,10 @@ export class Lobby {
     const created = store.create
       ? await store.create(room, limits.maxRooms)
       : (await store.list(limits.maxRooms)).length < limits.maxRooms && (await store.put(room), true);
-    if (!created) throw new Refused(`The lobby is full: ${limits.maxRooms} rooms`);
+    if (created !== true) {
+      // A buried lobby's refusal said "full" with no room open (a review, 2026-12-06): the store's reason instead.
+      throw new Refused(typeof created === "string" ? created : `The lobby is full: ${limits.maxRooms} rooms`);
+    }
     this.#enter(client, room);
     this.#log(`room ${room.id} ${JSON.stringify(name)} created by ${this.#who(client)}: 1/${room.maxPlayers}`);
     return { op: "created", room: shownRoom(room), you: client.member.id, ticket: client.ticket };
