@@ -102,9 +102,10 @@ export interface RoomStore {
   /** Up to `limit` rooms, in no promised order. */
   list(limit: number): Promise<Room[]>;
   /**
-   * Adds a room unless `maxRooms` exist (then false), without listing them. Without it the lobby lists to count. A
-   * store that refuses for another reason resolves to it, told to the player: a shared store refuses while its lobby
-   * is taken for dead, until its next beat (see kv.ts).
+   * Adds a room unless `maxRooms` exist or a room has its id (then false), without listing them. Without it the lobby
+   * lists to count, and looks for a room of the id first (put would replace it). A store that refuses for another
+   * reason resolves to it, told to the player: a shared store refuses while its lobby is taken for dead, until its next
+   * beat (see kv.ts).
    */
   create?(room: Room, maxRooms: number): Promise<boolean | string>;
   /**
@@ -275,6 +276,12 @@ function shown(value: unknown): string {
     ? JSON.stringify(value.slice(0, 32)) + (value.length > 32 ? "…" : "")
     : `(${typeof value})`;
 }
+
+/** A new room's id: the whole UUID (its 32 hex digits). */
+const newRoomId = () => crypto.randomUUID().replaceAll("-", "");
+
+/** Ids a create draws at most while the one drawn is taken: past it, a broken random source, or a broken store. */
+const ROOM_ID_DRAWS = 3;
 
 /** Longest room password. */
 const MAX_PASSWORD_LENGTH = 64;
@@ -702,7 +709,7 @@ export class Lobby {
     const room: Room = {
       // The whole UUID (its 32 hex digits): 8 drew a room's id twice about once in 4 million creates with 1,000 rooms open,
       // and the second create replaced the first room, or (Deno KV) retried forever (a review, 2026-12-03).
-      id: crypto.randomUUID().replaceAll("-", ""),
+      id: newRoomId(),
       name,
       maxPlayers: maxPlayers as number,
       meta: kept,
@@ -714,10 +721,22 @@ export class Lobby {
     // For whichever lobby buries this one's rooms, should this process stop: it hands the room on (see kv.ts).
     if (limits.handOver) room.handOver = true;
     const store = this.#store;
-    // A store that counts its rooms answers at once; one that cannot is counted by listing them.
-    const created = store.create
-      ? await store.create(room, limits.maxRooms)
-      : (await store.list(limits.maxRooms)).length < limits.maxRooms && (await store.put(room), true);
+    const taken = async () => (await store.get(room.id)) !== undefined;
+    let created: boolean | string = false;
+    for (let draw = 1; draw <= ROOM_ID_DRAWS; draw++) {
+      if (draw > 1) room.id = newRoomId();
+      // A store that counts its rooms answers at once; one that cannot is counted by listing them, and a room of the
+      // id looked for first: its put would replace that room.
+      created = store.create
+        ? await store.create(room, limits.maxRooms)
+        : !(await taken()) && (await store.list(limits.maxRooms)).length < limits.maxRooms &&
+          (await store.put(room), true);
+      // Refused for a full lobby, or for an id another room has: a store refuses both alike, and the player heard "The
+      // lobby is full" for the second (the Left list, 2026-12-06). A fresh id then, and the create again.
+      if (created !== false || !(await taken())) break;
+      this.#log(`room id ${room.id} drawn for ${this.#who(client)} is taken: drawing another`);
+      created = `No free room id in ${ROOM_ID_DRAWS} draws: try again`;
+    }
     if (created !== true) {
       // A buried lobby's refusal said "full" with no room open (a review, 2026-12-06): the store's reason instead.
       throw new Refused(typeof created === "string" ? created : `The lobby is full: ${limits.maxRooms} rooms`);

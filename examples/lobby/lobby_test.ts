@@ -563,6 +563,65 @@ Deno.test("lobby: create checks maxRooms against the store's count, never by lis
   await assert.rejects(askPlain(1, { op: "create", name: "two", maxPlayers: 2 }), /The lobby is full: 1 rooms/);
 });
 
+// Before: a room id drawn twice (here forced: crypto.randomUUID stubbed once) was refused by the store's create as a
+// full lobby is, and the player heard "The lobby is full" with one room open; a store without create replaced the
+// other room with the new one.
+for (const kind of ["memory", "without create", "kv"]) {
+  Deno.test(`lobby (${kind} store): a new room whose id another room has already draws a fresh id`, async () => {
+    const kv = await Deno.openKv(":memory:");
+    const uuid = crypto.randomUUID;
+    try {
+      const memory = memoryStore();
+      const store: RoomStore = kind === "kv"
+        ? kvStore(kv)
+        : kind === "memory"
+        ? memory
+        : { get: memory.get, put: memory.put, delete: memory.delete, list: memory.list };
+      const lines: string[] = [];
+      const { players, until, ask } = world(1, { store, log: (line) => lines.push(line) });
+      await until(() => players.every((player) => player.client.peer.state === "connected"));
+      const drawn = "01234567-89ab-4cde-8f01-23456789abcd";
+      const other: Room = {
+        id: drawn.replaceAll("-", ""),
+        name: "first",
+        maxPlayers: 2,
+        meta: {},
+        host: "other",
+        members: [{ id: "other", address: "elsewhere" }],
+      };
+      await store.put(other);
+      // The create's room id is the lobby's next draw: the players are connected, their member ids drawn.
+      crypto.randomUUID = () => (crypto.randomUUID = uuid, drawn);
+      const created = await ask(0, { op: "create", name: "second", maxPlayers: 2 }) as { room: Room };
+      assert.equal(crypto.randomUUID, uuid, "the stub was used");
+      assert.notEqual(created.room.id, other.id);
+      assert.equal(created.room.name, "second");
+      assert.deepEqual(await store.get(other.id), other, "the other room was replaced");
+      assert.equal((await store.get(created.room.id))?.name, "second");
+      assert.ok(lines.some((line) => line.includes(`room id ${other.id}`) && line.includes("is taken")));
+    } finally {
+      crypto.randomUUID = uuid;
+      kv.close();
+    }
+  });
+}
+
+// Before: "The lobby is full" too.
+Deno.test("lobby: a create whose every id drawn is taken says so, not that the lobby is full", async () => {
+  const memory = memoryStore();
+  let creates = 0;
+  const store: RoomStore = {
+    ...memory,
+    // Every id taken: a broken store, or a broken random source.
+    get: (id) => Promise.resolve({ id, name: "x", maxPlayers: 2, meta: {}, host: "h", members: [] }),
+    create: () => Promise.resolve((creates++, false)),
+  };
+  const { players, until, ask } = world(1, { store });
+  await until(() => players.every((player) => player.client.peer.state === "connected"));
+  await assert.rejects(ask(0, { op: "create", name: "r", maxPlayers: 2 }), /No free room id in 3 draws: try again/);
+  assert.equal(creates, 3);
+});
+
 Deno.test("lobby: the log has one line for each room created or closed and each join and leave", async () => {
   const lines: string[] = [];
   const { players, until, ask } = world(3, { log: (line) => lines.push(line) });
