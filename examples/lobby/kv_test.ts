@@ -5,8 +5,8 @@
  * virtual clock, for the Hosts and the heartbeats alike.
  */
 import assert from "node:assert/strict";
-import type { LobbyOptions, Room, RoomSummary } from "./lobby.ts";
-import { heard, lobbies, type Player, type World } from "./kv_world.ts";
+import type { LobbyOptions, Member, Room, RoomSummary } from "./lobby.ts";
+import { heard, lobbies, type Player, sharedWith, type World } from "./kv_world.ts";
 
 const TICK_MS = 16;
 
@@ -177,4 +177,39 @@ Deno.test("lobbies on one KV: a relay keeps its mode from B to A, and one to a m
     await until(() => heard(host, "error").length > 0);
     assert.match(String(heard(host, "error")[0].error), /Relay failed: Cannot pass it to lobby/);
   });
+});
+
+// Before: a player on B relayed, then left; A, its mailbox not read yet, took the store's room at a join there (B's
+// player gone from it already), and the relay, from no member of A's copy, was dropped: the host never heard the last
+// message of a player who was in its room when it sent it. A player who joined after the leave never knew the leaver,
+// and hears no relay of it.
+Deno.test("lobbies on one KV: a relay sent just before its sender left reaches the host on A, which took the store's room between", async () => {
+  let holdA = false;
+  await lobbies(
+    ["A", "B"],
+    ["A", "B", "A"],
+    async (w) => {
+      const [host, leaver, late] = w.players.map((player) => player.client);
+      const { room } = await w.ask(0, { op: "create", name: "bye", maxPlayers: 4 }) as { room: Room };
+      const joined = await w.ask(1, { op: "join", room: room.id }) as { you: string };
+      await w.until(() => heard(host, "member").length > 0);
+      holdA = true; // A reads its mailbox only after the join on A
+      leaver.peer.send({ op: "relay", data: "bye" });
+      await w.ask(1, { op: "leave" });
+      const third = await w.ask(2, { op: "join", room: room.id }) as { room: Room; you: string };
+      assert.deepEqual(third.room.members.map((member) => member.id), [room.host, third.you], "B's leave not written");
+      holdA = false;
+      await w.until(() => heard(host, "member").length === 3);
+      await w.until(() => false, 10);
+      assert.deepEqual(
+        host.notices.map((notice) => [notice.op, (notice.member as Member | undefined)?.id ?? notice.from]),
+        [["member", joined.you], ["member", third.you], ["relay", joined.you], ["member", joined.you]],
+        "the host never heard the leaver's last relay",
+      );
+      assert.deepEqual(heard(late, "relay"), [], "a relay from a member the late joiner never knew");
+    },
+    {},
+    (i, store) =>
+      i === 0 ? sharedWith(store, { receive: () => holdA ? Promise.resolve([]) : store.shared.receive() }) : store,
+  );
 });

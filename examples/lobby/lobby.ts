@@ -221,6 +221,8 @@ interface Client {
   room?: string;
   /** The secret of its admission to `room`, from the `created` or `joined` answer: see `Lobby.admitted`. */
   ticket?: string;
+  /** The members of its room it knows of: in the room's answer it was given, or heard of since (see #deliver). */
+  known: Set<string>;
   /** Answers and notices its send queue had no room for yet, oldest first. */
   waiting: Record<string, unknown>[];
   /** Bytes it may still relay (see `maxRelayBytesPerSecond`). */
@@ -529,6 +531,7 @@ export class Lobby {
         member,
         peer: event.peer,
         waiting: [],
+        known: new Set(),
         relays: new Allowance(maxRelayBytesPerSecond),
         requests: new Allowance(maxRequestsPerSecond),
         listed: new Allowance(maxRoomsListedPerSecond),
@@ -819,7 +822,7 @@ export class Lobby {
     for (const other of this.#local.get(room.id) ?? []) {
       if (other.member.id === except || (to !== undefined && other.member.id !== to)) continue;
       if (message.op === "relay") failure = this.#send(other, message, mode) ?? failure;
-      else this.#answer(other, message);
+      else this.#notice(other, message);
     }
     const shared = this.#shared;
     if (!shared) return failure;
@@ -838,9 +841,6 @@ export class Lobby {
   #deliver({ room: roomId, message, to, except, mode = "reliable" }: Delivery): void {
     const local = this.#local.get(roomId);
     const room = this.#rooms.get(roomId);
-    // From a member no longer in the room: one of a lobby taken for dead while it ran, and not yet told it is out
-    // (see #takenForDead), whose relays still reached its room's members here.
-    if (message.op === "relay" && room && !room.members.some((member) => member.id === message.from)) return;
     if (message.op === "member" && room) {
       const member = message.member as Member;
       room.members = room.members.filter((other) => other.id !== member.id);
@@ -856,8 +856,13 @@ export class Lobby {
     if (message.op === "member" && room && typeof message.host === "string") message = { ...message, host: room.host };
     for (const client of local ?? []) {
       if (client.member.id === except || (to !== undefined && client.member.id !== to)) continue;
-      if (message.op === "relay") this.#send(client, message, mode);
-      else this.#answer(client, message);
+      // Only from a member it knows in its room: not from one it heard leave (one of a lobby taken for dead while it
+      // ran, and not yet told it is out, still relays: see #takenForDead), but from one whose leave is on its way still.
+      // Checked against this lobby's copy of the room, a relay sent just before its sender left was dropped when this
+      // lobby took the store's copy meanwhile, at a join or a leave here (the Left list, 2026-12-06).
+      if (message.op === "relay") {
+        if (client.known.has(message.from as string)) this.#send(client, message, mode);
+      } else this.#notice(client, message);
       if (message.op === "closed") this.#out(client);
     }
     if (message.op === "closed") {
@@ -927,6 +932,16 @@ export class Lobby {
     }
   }
 
+  /** Tells a client a notice of its room; a member's join or leave changes who it knows in the room. */
+  #notice(client: Client, message: Record<string, unknown>): void {
+    if (message.op === "member") {
+      const id = (message.member as Member).id;
+      if (message.joined) client.known.add(id);
+      else client.known.delete(id);
+    }
+    this.#answer(client, message);
+  }
+
   /** Reads, changes and writes one room: atomically when the store can. */
   async #change(id: string, change: (room: Room) => Room): Promise<Room | undefined> {
     const store = this.#store;
@@ -947,6 +962,7 @@ export class Lobby {
     // 122 random bits: not to be guessed, where a member id (8 hex digits) is told to the whole room.
     client.ticket = crypto.randomUUID();
     this.#tickets.set(client.ticket, client);
+    client.known = new Set(room.members.map((member) => member.id));
     const members = this.#local.get(room.id) ?? new Set();
     this.#local.set(room.id, members.add(client));
     this.#rooms.set(room.id, room);
@@ -966,6 +982,7 @@ export class Lobby {
     client.room = undefined;
     if (client.ticket !== undefined) this.#tickets.delete(client.ticket);
     client.ticket = undefined;
+    client.known.clear();
   }
 
   /** How the log names a client: its member id and address. */
