@@ -431,3 +431,35 @@ for (const handOver of [true, false]) {
     );
   });
 }
+
+// Before: B, its beats stalled past staleness while it served its players, was buried by A, which handed B's room to
+// the mate on A and told it the host left, the mate hosting now. B's host then left, B not knowing yet: B's notice of
+// that leave reached the mate too, which heard its host leave twice.
+Deno.test("handOver on KV: the leave of a host whose lobby was taken for dead while it ran is heard once", async () => {
+  let stalled = false;
+  await lobbies(
+    ["A", "B"],
+    ["B", "A"],
+    async (w) => {
+      const mate = w.players[1].client;
+      const { room } = await w.ask(0, { op: "create", name: "woken", maxPlayers: 4 }) as { room: Room };
+      const joined = await w.ask(1, { op: "join", room: room.id }) as { you: string };
+      await w.until(() => false, 20);
+      stalled = true; // B goes on serving its players, but its heartbeat stops
+      await w.until(() => heard(mate, "member").some((notice) => !notice.joined), 400); // A buries B
+      assert.equal((await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value?.host, joined.you);
+      await w.ask(0, { op: "leave" }); // B's host leaves, B still unaware of its burial
+      await w.until(() => false, 30);
+      assert.deepEqual(
+        heard(mate, "member").filter((notice) => !notice.joined).map((
+          notice,
+        ) => [(notice.member as Member).id, notice.host]),
+        [[room.host, joined.you]],
+        "the mate heard its host leave twice",
+      );
+    },
+    { handOver: true },
+    (i, store) =>
+      i === 1 ? sharedWith(store, { beat: (taken) => stalled ? Promise.resolve() : store.shared.beat(taken) }) : store,
+  );
+});
