@@ -463,3 +463,51 @@ Deno.test("handOver on KV: the leave of a host whose lobby was taken for dead wh
       i === 1 ? sharedWith(store, { beat: (taken) => stalled ? Promise.resolve() : store.shared.beat(taken) }) : store,
   );
 });
+
+// Before: the same, with a third lobby C whose member heard B's notice of its host's leave before C learned of the
+// burial: B's notice named no new host (B's copy had its host hosting still), C's copy lost the host and kept it
+// hosting, and C's dropping of the dead then found no one gone from it: C's member never heard who hosts the room.
+Deno.test("handOver on KV: the leave of a host whose lobby was taken for dead while it ran names the store's host", async () => {
+  let stalled = false;
+  let holdC = false;
+  await lobbies(
+    ["A", "B", "C"],
+    ["B", "A", "C"],
+    async (w) => {
+      const [mate, third] = [w.players[1].client, w.players[2].client];
+      const { room } = await w.ask(0, { op: "create", name: "woken", maxPlayers: 4 }) as { room: Room };
+      const joined = await w.ask(1, { op: "join", room: room.id }) as { you: string };
+      const thirdJoined = await w.ask(2, { op: "join", room: room.id }) as { ticket: string };
+      await w.until(() => false, 20);
+      const beatB = async () =>
+        (await w.kv.get<{ beatAt: number; buried?: boolean }>(["jamnet-lobby", "lobbies", w.ids[1]])).value!;
+      const before = (await beatB()).beatAt;
+      while ((await beatB()).beatAt === before) await w.until(() => false, 1);
+      const last = (await beatB()).beatAt;
+      stalled = true; // B goes on serving its players, right after a beat, but its heartbeat stops
+      while (w.net.now() - last < 2500) await w.until(() => false, 1);
+      holdC = true; // C skips its beats until it heard B's host leave: A buries B
+      while (!(await beatB()).buried) await w.until(() => false, 1);
+      await w.until(() => heard(mate, "member").some((notice) => !notice.joined), 10);
+      await w.ask(0, { op: "leave" }); // B's host leaves, B still unaware of its burial
+      await w.until(() => heard(third, "member").some((notice) => !notice.joined), 10);
+      holdC = false;
+      await w.until(() => false, 100); // C beats: B was buried
+      assert.equal((await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value?.host, joined.you);
+      const leaves = (client: typeof mate) =>
+        heard(client, "member").filter((notice) => !notice.joined).map((
+          notice,
+        ) => [(notice.member as Member).id, notice.host]);
+      assert.deepEqual(leaves(mate), [[room.host, joined.you]]);
+      assert.deepEqual(leaves(third), [[room.host, joined.you]], "C's member never heard who hosts the room");
+      assert.equal(w.lobbies[2].admitted(thirdJoined.ticket)?.room.host, joined.you, "C's copy");
+    },
+    { handOver: true },
+    (i, store) =>
+      i === 1
+        ? sharedWith(store, { beat: (taken) => stalled ? Promise.resolve() : store.shared.beat(taken) })
+        : i === 2
+        ? sharedWith(store, { beat: (taken) => holdC ? Promise.resolve() : store.shared.beat(taken) })
+        : store,
+  );
+});

@@ -1052,12 +1052,15 @@ export class Lobby {
     );
     if (!changed) return;
     if (local.size) this.#rooms.set(roomId, changed);
+    // A host here names the store's host, handed on by this leave or before it: a lobby taken for dead while it ran,
+    // and not told yet, has its room handed on by its burier. A lobby that heard such a leave before it learned of the
+    // burial kept the leaver hosting, and its members never heard who hosts the room (the Left list, 2026-12-06).
     await this.#tell(changed, {
       op: "member",
       room: roomId,
       member: client.member,
       joined: false,
-      ...heir && { host: heir.id },
+      ...(heir || hosting) && { host: changed.host },
     });
   }
 }
