@@ -9,11 +9,14 @@ import {
   ITEM_RADIUS,
   LEFT,
   MAX_COMMAND_MS,
+  MAX_PLAYERS,
   move,
   PLAYER_RADIUS,
   RIGHT,
   SPEED_PX_PER_S,
   UP,
+  WORLD_HEIGHT,
+  WORLD_WIDTH,
 } from "./game.js";
 import { COMMAND_BUDGET_MS, World } from "./world.ts";
 
@@ -132,4 +135,60 @@ Deno.test("arena: a key held through a 600 ms stall of the link moves the player
   }
   assert.equal(ann.lastCommand, 59);
   assert.ok(near(ann.x - from, SPEED_PX_PER_S * 60 * 16 / 1000), `${ann.x - from}`);
+});
+
+Deno.test("arena: move stops a player at each of the four walls, its whole circle inside the arena", () => {
+  const middle = { x: WORLD_WIDTH / 2, y: WORLD_HEIGHT / 2 };
+  const held = (keys: number, from: { x: number; y: number }) => {
+    let at = from;
+    for (let i = 0; i < 100; i++) at = move(at, keys, MAX_COMMAND_MS); // 10 s: across the arena and on into the wall
+    return at;
+  };
+  assert.deepEqual(held(LEFT, middle), { x: PLAYER_RADIUS, y: middle.y });
+  assert.deepEqual(held(RIGHT, middle), { x: WORLD_WIDTH - PLAYER_RADIUS, y: middle.y });
+  assert.deepEqual(held(UP, middle), { x: middle.x, y: PLAYER_RADIUS });
+  assert.deepEqual(held(DOWN, middle), { x: middle.x, y: WORLD_HEIGHT - PLAYER_RADIUS });
+  // Into a corner, and a position outside (a player placed by hand) is brought back in.
+  assert.deepEqual(held(DOWN | RIGHT, middle), { x: WORLD_WIDTH - PLAYER_RADIUS, y: WORLD_HEIGHT - PLAYER_RADIUS });
+  assert.deepEqual(move({ x: -50, y: WORLD_HEIGHT + 50 }, 0, 0), { x: PLAYER_RADIUS, y: WORLD_HEIGHT - PLAYER_RADIUS });
+});
+
+Deno.test("arena: two overlapping players are pushed apart along the line between them, half the overlap each", () => {
+  const arena = world(); // the items in the middle, (400, 240): far from both
+  const [ann, bob] = [arena.join("ann"), arena.join("bob")];
+  Object.assign(ann, { x: 200, y: 200 });
+  Object.assign(bob, { x: 212, y: 216 }); // 20 px apart, 3:4 along x:y: they overlap by 16
+  arena.step();
+  assert.ok(
+    near(Math.hypot(bob.x - ann.x, bob.y - ann.y), 2 * PLAYER_RADIUS),
+    `${ann.x}, ${ann.y}; ${bob.x}, ${bob.y}`,
+  );
+  // Each moved 8 px, ann up-left and bob down-right along the line: the point between them stays.
+  for (const [player, x, y] of [[ann, 200 - 8 * 0.6, 200 - 8 * 0.8], [bob, 212 + 8 * 0.6, 216 + 8 * 0.8]] as const) {
+    assert.ok(near(player.x, x) && near(player.y, y), `${player.name} at ${player.x}, ${player.y}, not ${x}, ${y}`);
+  }
+  // Against a wall, the one pushed into it stays inside; two apart stay where they are.
+  Object.assign(ann, { x: PLAYER_RADIUS, y: 100 });
+  Object.assign(bob, { x: PLAYER_RADIUS + 10, y: 100 });
+  arena.step();
+  assert.deepEqual([ann.x, ann.y, bob.y], [PLAYER_RADIUS, 100, 100]);
+  assert.ok(bob.x > ann.x, `${bob.x}`);
+  Object.assign(bob, { x: ann.x + 2 * PLAYER_RADIUS + 1 });
+  const before = [ann.x, ann.y, bob.x, bob.y];
+  arena.step();
+  assert.deepEqual([ann.x, ann.y, bob.x, bob.y], before);
+});
+
+Deno.test("arena: players of a room get different colours, none the items' yellow", () => {
+  // A player tells who is who by colour: the golden angle keeps any two of a room's 16 at least 10 degrees apart.
+  const arena = world();
+  const hues = Array.from({ length: MAX_PLAYERS }, (_, i) => arena.join(`p${i}`).hue);
+  for (const [i, hue] of hues.entries()) {
+    assert.ok(Number.isInteger(hue) && hue >= 0 && hue < 360, `${hue}`);
+    assert.ok(hue < 20 || hue >= 80, `player ${i + 1}'s hue ${hue} is the items' yellow`);
+    for (const other of hues.slice(0, i)) {
+      const apart = Math.min(Math.abs(hue - other), 360 - Math.abs(hue - other));
+      assert.ok(apart >= 10, `hues ${other} and ${hue}: ${hues.join(" ")}`);
+    }
+  }
 });
