@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Host, memoryNet } from "../../dist/mod.js";
-import { ArenaClient } from "./client.js";
+import { ArenaClient, rateMeter } from "./client.js";
 import { PLAYER_RADIUS, RIGHT, SPEED_PX_PER_S, WORLD_WIDTH } from "./game.js";
 
 /**
@@ -116,4 +116,16 @@ Deno.test("arena: the others move on every frame when the link gets slower mid-g
   }
   assert.ok(frames > 600, `${frames} frames checked`);
   assert.ok(still < frames / 50, `the others stood still on ${still} of ${frames} frames`);
+});
+
+Deno.test("arena: rateMeter gives bytes a second each way over a second or more, and keeps them between", () => {
+  // The page shows them each frame on its link line: "in 2.0 KB/s · out 1.0 KB/s".
+  const meter = rateMeter();
+  type Stats = Parameters<typeof meter>[0];
+  const stats = (received: number, sent: number) => ({ bytesReceived: received, bytesSent: sent }) as Stats;
+  assert.deepEqual(meter(stats(1000, 500), 0), { inBytesPerS: 0, outBytesPerS: 0 }); // nothing to measure from yet
+  assert.deepEqual(meter(stats(1500, 600), 500), { inBytesPerS: 0, outBytesPerS: 0 }); // under a second: not yet
+  assert.deepEqual(meter(stats(3000, 1500), 1000), { inBytesPerS: 2000, outBytesPerS: 1000 });
+  assert.deepEqual(meter(stats(4000, 1600), 1500), { inBytesPerS: 2000, outBytesPerS: 1000 }); // kept
+  assert.deepEqual(meter(stats(5000, 2000), 3000), { inBytesPerS: 1000, outBytesPerS: 250 }); // since 1000, 2 s
 });
