@@ -936,7 +936,9 @@ export class Lobby {
    * Tells a client a notice of its room; a member's join or leave changes who it knows in the room. A join of one it
    * knows, or a leave of one it does not, is not told: it heard it already, or never knew that member. A lobby taken
    * for dead tells its members who came and went from the store's room, and a notice of the same join may follow in
-   * its mailbox (the Left list, 2026-12-06: a join between its mailbox read and its store read, told twice).
+   * its mailbox (the Left list, 2026-12-06: a join between its mailbox read and its store read, told twice); a lobby
+   * that buried another tells its members that one's host left, and that host's own leave, its lobby awake and not
+   * told yet, may follow (heard twice too).
    */
   #notice(client: Client, message: Record<string, unknown>): void {
     if (message.op === "member") {
