@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { Host, memoryNet } from "../../dist/mod.js";
 import { ArenaClient, rateMeter } from "./client.js";
 import { PLAYER_RADIUS, RIGHT, SPEED_PX_PER_S, WORLD_WIDTH } from "./game.js";
+import { World } from "./world.ts";
 
 /**
  * Where your player starts, near the left wall: held right for up to 1.4 s, it must not reach the right wall, where it
@@ -116,6 +117,47 @@ Deno.test("arena: the others move on every frame when the link gets slower mid-g
   }
   assert.ok(frames > 600, `${frames} frames checked`);
   assert.ok(still < frames / 50, `the others stood still on ${still} of ${frames} frames`);
+});
+
+Deno.test("arena: your prediction is the server's position and your commands it has not applied yet, each once", () => {
+  // A server by hand in front of the real World: it applies each command as it arrives, 50 ms each way, and sends a
+  // snapshot every 32 ms. Whatever it has applied (`ack`), the client starts from its position and replays the rest.
+  const net = memoryNet();
+  net.link("server", "client", { latencyMs: 50 });
+  net.link("client", "server", { latencyMs: 50 });
+  const server = new Host(net.socket("server"));
+  const client = new ArenaClient(Object.assign(net.socket("client"), { address: "server" }));
+  const world = new World(() => 0.5); // ann at (400, 240), the items under her
+  const ann = world.join("ann");
+  const TIMER_MS = 16;
+  let checked = 0;
+  for (let ms = 0; ms < 3000; ms++) {
+    if (ms % TIMER_MS === 0) {
+      server.update();
+      for (let event; (event = server.poll());) {
+        if (event.type === "message") world.command(ann, event.data as [number, number, number][]);
+      }
+      if (server.peers.length && ms % (2 * TIMER_MS) === 0) {
+        world.step(2 * TIMER_MS);
+        server.peers[0].send(world.snapshot(ann), { mode: "state" });
+      }
+      server.update();
+      // RIGHT held from 1008 ms to 2000: the commands of the frames from 1008 on cover the time from 992.
+      const held = ms >= 1000 && ms < 2000;
+      client.frame(held ? RIGHT : 0, ms);
+      if (ms >= 1000 && client.predicted) {
+        const until = Math.min(ms, 2000 - TIMER_MS);
+        const x = 400 + SPEED_PX_PER_S * (until - 992) / 1000;
+        // Within rounding: the server sends whole pixels.
+        assert.ok(Math.abs(client.predicted.x - x) <= 0.5, `at ${ms} ms predicted at ${client.predicted.x}, not ${x}`);
+        checked++;
+      }
+    }
+    net.advance(1);
+  }
+  assert.ok(checked > 120, `${checked} frames checked`);
+  assert.equal(ann.lastCommand, world.snapshot(ann).ack);
+  assert.ok(Math.abs(ann.x - (400 + SPEED_PX_PER_S * (2000 - TIMER_MS - 992) / 1000)) < 1e-9, `${ann.x}`);
 });
 
 Deno.test("arena: rateMeter gives bytes a second each way over a second or more, and keeps them between", () => {
