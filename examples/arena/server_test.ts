@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { Host, type Peer, webSocket } from "../../mod.ts";
 import { STALLED_BYTES } from "../lobby/stalled.ts";
-import { MAX_COMMAND_MS, RIGHT, SPEED_PX_PER_S } from "./game.js";
+import { ArenaClient } from "./client.js";
+import { ITEM_COUNT, MAX_COMMAND_MS, RIGHT, SPEED_PX_PER_S } from "./game.js";
 import { ArenaLobby } from "./lobby.js";
 import { startArena } from "./server.ts";
 
@@ -290,6 +291,84 @@ Deno.test({
       await arena.close();
     }
   },
+});
+
+Deno.test({
+  name:
+    "arena: the server steps each room's world every tick: a player on an item scores, and its client sees the point",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // The items at (86, 54), where each scored one comes back; the player at (706, 418), far from them.
+    const randomFor = () => {
+      const numbers = [...Array(2 * ITEM_COUNT).fill(0.1), 0.9, 0.9];
+      return () => numbers.shift() ?? 0.1;
+    };
+    const arena = await startArena({ port: 0, log: () => {}, randomFor });
+    const base = arena.url.replace("http", "ws");
+    const lobby = new ArenaLobby(webSocket(new WebSocket(`${base}lobby`)));
+    let client: ArenaClient | undefined;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    try {
+      const { ticket } = await lobby.enter("items", 16);
+      const playing = client = new ArenaClient(webSocket(new WebSocket(`${base}play?ticket=${ticket}&name=ann`)));
+      timer = setInterval(() => playing.frame(0), 16);
+      const me = () => playing.newest?.players[playing.newest.you];
+      await until("ann's first snapshot", () => me());
+      const [room] = arena.rooms;
+      const ann = [...room.members.values()][0];
+      assert.deepEqual([me()!.score, ann.score], [0, 0]);
+      room.world.items[ITEM_COUNT - 1] = { x: ann.x, y: ann.y }; // under her, between two ticks
+      await until("ann's client to see her point", () => me()!.score || undefined);
+      assert.equal(ann.score, 1);
+      assert.deepEqual(playing.newest!.items.at(-1), [86, 54]);
+    } finally {
+      clearInterval(timer);
+      client?.close();
+      lobby.close();
+      await arena.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "arena: a WebSocket upgrade Deno refuses (no key) gets a 400 at /lobby and /play, not an error of the server",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const arena = await startArena({ port: 0, log: () => {} });
+    const lobby = new ArenaLobby(webSocket(new WebSocket(`${arena.url.replace("http", "ws")}lobby`)));
+    try {
+      const { ticket } = await lobby.enter("keyless", 16);
+      for (const path of ["lobby", `play?ticket=${ticket}&name=ann`]) {
+        const response = await fetch(`${arena.url}${path}`, { headers: { upgrade: "websocket" } });
+        assert.equal(response.status, 400, path);
+        assert.match(await response.text(), /^not a WebSocket request/, path);
+      }
+      // The ticket is not held by the refused upgrade: it is admitted still, and not playing.
+      const response = await fetch(`${arena.url}play?ticket=${ticket}`);
+      await response.body?.cancel();
+      assert.equal(response.status, 426);
+    } finally {
+      lobby.close();
+      await arena.close();
+    }
+  },
+});
+
+Deno.test("arena: server.ts refuses a port past 65535, bots past MAX_PLAYERS and an unknown option, in a line", async () => {
+  for (
+    const [args, message] of [
+      [["--port", "65536"], /^--port takes a port from 0 to 65535 .*: e\.g\. /],
+      [["--bots", "17"], /^--port takes a port from 0 to 65535 .*--bots a whole number from 0 to 16: e\.g\. /],
+      [["--colour", "red"], /^Unknown option '--colour'.*: the options are --port, --bots and --hostname\n$/],
+    ] as const
+  ) {
+    const { code, output } = await runServer(...args);
+    assert.equal(code, 1, output);
+    assert.match(output, message, output);
+    assert.equal(output.trim().split("\n").length, 1, output);
+  }
 });
 
 Deno.test("arena: server.ts on a port that is taken says so and exits with 1", async () => {
