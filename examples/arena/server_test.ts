@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Host, type Peer, webSocket } from "../../mod.ts";
 import { STALLED_BYTES } from "../lobby/stalled.ts";
 import { ArenaClient } from "./client.js";
-import { ITEM_COUNT, MAX_COMMAND_MS, RIGHT, SPEED_PX_PER_S } from "./game.js";
+import { ITEM_COUNT, ITEM_RADIUS, MAX_COMMAND_MS, RIGHT, SPEED_PX_PER_S, WORLD_HEIGHT, WORLD_WIDTH } from "./game.js";
 import { ArenaLobby } from "./lobby.js";
 import { startArena } from "./server.ts";
 
@@ -73,6 +73,7 @@ Deno.test({
       // The guest leaves the lobby's room: the arena lets its player go at once, and the game connection ends.
       await guest.lobby.client.request({ op: "leave" });
       await until("the guest's game connection to end", () => guest.client!.ended);
+      const guestFrames = guest.frames; // a bot stops playing once its game ends: its timer does not tick on for good
       assert.deepEqual([...room.members.values()].map((player) => player.name), ["host"]);
 
       // The host's lobby connection ends: the lobby hands the room to the next member (`handOver`), who plays on in
@@ -83,6 +84,7 @@ Deno.test({
       host.lobby.close();
       await until("the host's game connection to end", () => host.client!.ended);
       await new Promise((resolve) => setTimeout(resolve, 200)); // ticks of the server's after it
+      assert.equal(guest.frames, guestFrames);
       assert.equal(third.client!.ended, undefined);
       assert.deepEqual([...arena.rooms], [room]);
       assert.deepEqual([...room.members.values()].map((player) => player.name), ["third"]);
@@ -326,6 +328,44 @@ Deno.test({
       clearInterval(timer);
       client?.close();
       lobby.close();
+      await arena.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "arena: a bot heads straight for the nearest item and scores it",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Where #somewhere puts them: the items A (400, 340), B (250, 240), C (50, 50), D (750, 50) and E (50, 430), the
+    // bot at (400, 240), every scored item back at (785, 468). A is nearest, 100 px straight down.
+    const items = [[400, 340], [250, 240], [50, 50], [750, 50], [50, 430]].flatMap(([x, y]) => [
+      (x - ITEM_RADIUS) / (WORLD_WIDTH - 2 * ITEM_RADIUS),
+      (y - ITEM_RADIUS) / (WORLD_HEIGHT - 2 * ITEM_RADIUS),
+    ]);
+    const randomFor = () => {
+      const numbers = [...items, 0.5, 0.5];
+      return () => numbers.shift() ?? 0.99;
+    };
+    const arena = await startArena({ port: 0, log: () => {}, randomFor });
+    try {
+      const bot = arena.addBot("chase", "bot");
+      await bot.ready;
+      const room = await until("the bot's world", () => [...arena.rooms][0]);
+      const [me] = room.members.values();
+      assert.deepEqual(room.world.items.map(({ x, y }) => [Math.round(x), Math.round(y)])[0], [400, 340]);
+      await until("the bot to score", () => me.score || undefined);
+      // A went; the others are where they were. Straight down: it pressed no key sideways.
+      assert.deepEqual(room.world.items.map(({ x, y }) => [Math.round(x), Math.round(y)]), [
+        [785, 468],
+        [250, 240],
+        [50, 50],
+        [750, 50],
+        [50, 430],
+      ]);
+      assert.equal(me.x, 400);
+    } finally {
       await arena.close();
     }
   },
