@@ -342,6 +342,8 @@ if (import.meta.main) {
   const port = Number(args.values.port ?? 8080);
   const bots = Number(args.values.bots ?? 2);
   const hostname = args.values.hostname ?? "127.0.0.1";
+  /** A name of this machine (127.0.0.1, localhost, 127.0.0.2, ::1): it serves no other machine. */
+  const thisMachineOnly = /^(localhost|127\.[\d.]+|\[?::1\]?)$/.test(hostname);
   // Bots enter room "demo", which takes MAX_PLAYERS: more could never play (and 1e9 of them hung the start).
   if (
     !Number.isInteger(port) || port < 0 || port > 65535 || !Number.isInteger(bots) || bots < 0 || bots > MAX_PLAYERS
@@ -357,7 +359,8 @@ if (import.meta.main) {
     console.log(
       `The arena is at ${arena.url} (room "demo" has ${bots} bots; ?room=name for another room, through the lobby)`,
     );
-    if (hostname !== "127.0.0.1") {
+    // Not on another name of this machine: at `--hostname localhost` it told you others on your network could join.
+    if (!thisMachineOnly) {
       console.log(`Others on your network open http://<this machine's IP address>:${new URL(arena.url).port}/`);
     }
   } catch (error) {
@@ -369,10 +372,7 @@ if (import.meta.main) {
         (loopback ? "" : ` --hostname ${hostname}`) + (port === 8080 ? "" : ` --port ${port}`) +
         (bots === 2 ? "" : ` --bots ${bots}`);
       const demo = folder === "examples/arena/" ? "deno task demo allows 127.0.0.1 only; " : "";
-      // Another name of this machine (localhost, 127.0.0.2, ::1) serves no other machine either.
-      const why = loopback || /^(localhost|127\.[\d.]+|\[?::1\]?)$/.test(hostname)
-        ? "run"
-        : `${demo}to serve other machines, run`;
+      const why = thisMachineOnly ? "run" : `${demo}to serve other machines, run`;
       console.error(`${error.message.split(",")[0]}: ${why} ${command}`);
       Deno.exit(1);
     }

@@ -421,6 +421,53 @@ Deno.test("arena: server.ts on a port that is taken says so and exits with 1", a
   assert.match(output, new RegExp(`pick another: ${again} --port ${taken.addr.port + 1}$`, "m"));
 });
 
+Deno.test("arena: server.ts on a name of this machine prints its address, and no word of others on your network", async () => {
+  // At `--hostname localhost` it said "Others on your network open http://<this machine's IP address>:…/": they could
+  // not, it listened on the loopback.
+  for (const hostname of ["127.0.0.1", "localhost"]) {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net=127.0.0.1,localhost",
+        "--allow-read=.",
+        `${FOLDER}server.ts`,
+        "--hostname",
+        hostname,
+        "--port",
+        "0",
+        "--bots",
+        "0",
+      ],
+      cwd: new URL("../../", import.meta.url),
+      stdout: "piped",
+      stderr: "null",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    // A second line would follow the first in the same task: once the server has answered a request, it is printed.
+    let printed = "";
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      while (!printed.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        printed += value;
+      }
+      const url = printed.match(/http:\/\/\S+\//)?.[0];
+      assert.ok(url, printed);
+      await (await fetch(url)).body?.cancel();
+    } finally {
+      child.kill();
+    }
+    for (let read; !(read = await reader.read()).done;) printed += read.value;
+    await child.status;
+    assert.match(
+      printed,
+      /^The arena is at http:\/\/(127\.0\.0\.1|\[::1\]):\d+\/ \(room "demo" has 0 bots; [^\n]*\)\n$/,
+      hostname,
+    );
+  }
+});
+
 Deno.test("arena: server.ts on 0.0.0.0 with net access to 127.0.0.1 alone (the demo task) names the command that serves", async () => {
   const { code, output } = await runServer("--hostname", "0.0.0.0");
   assert.equal(code, 1, output);
