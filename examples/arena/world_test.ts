@@ -9,7 +9,6 @@ import {
   ITEM_RADIUS,
   LEFT,
   MAX_COMMAND_MS,
-  MAX_PLAYERS,
   move,
   PLAYER_RADIUS,
   RIGHT,
@@ -157,14 +156,21 @@ Deno.test("arena: two overlapping players are pushed apart along the line betwee
   const arena = world(); // the items in the middle, (400, 240): far from both
   const [ann, bob] = [arena.join("ann"), arena.join("bob")];
   Object.assign(ann, { x: 200, y: 200 });
-  Object.assign(bob, { x: 212, y: 216 }); // 20 px apart, 3:4 along x:y: they overlap by 16
+  Object.assign(bob, { x: 212, y: 216 }); // 20 px apart, 3:4 along x:y
   arena.step();
+  const half = (2 * PLAYER_RADIUS - 20) / 2; // half the overlap: 8 px
   assert.ok(
     near(Math.hypot(bob.x - ann.x, bob.y - ann.y), 2 * PLAYER_RADIUS),
     `${ann.x}, ${ann.y}; ${bob.x}, ${bob.y}`,
   );
-  // Each moved 8 px, ann up-left and bob down-right along the line: the point between them stays.
-  for (const [player, x, y] of [[ann, 200 - 8 * 0.6, 200 - 8 * 0.8], [bob, 212 + 8 * 0.6, 216 + 8 * 0.8]] as const) {
+  // Each moved half the overlap, ann up-left and bob down-right along the line: the point between them stays.
+  for (
+    const [player, x, y] of [[ann, 200 - half * 0.6, 200 - half * 0.8], [
+      bob,
+      212 + half * 0.6,
+      216 + half * 0.8,
+    ]] as const
+  ) {
     assert.ok(near(player.x, x) && near(player.y, y), `${player.name} at ${player.x}, ${player.y}, not ${x}, ${y}`);
   }
   // Against a wall, the one pushed into it stays inside; two apart stay where they are.
@@ -182,7 +188,7 @@ Deno.test("arena: two overlapping players are pushed apart along the line betwee
 Deno.test("arena: players of a room get different colours, none the items' yellow", () => {
   // A player tells who is who by colour: the golden angle keeps any two of a room's 16 at least 10 degrees apart.
   const arena = world();
-  const hues = Array.from({ length: MAX_PLAYERS }, (_, i) => arena.join(`p${i}`).hue);
+  const hues = Array.from({ length: 16 }, (_, i) => arena.join(`p${i}`).hue); // a full room at MAX_PLAYERS 16
   for (const [i, hue] of hues.entries()) {
     assert.ok(Number.isInteger(hue) && hue >= 0 && hue < 360, `${hue}`);
     assert.ok(hue < 20 || hue >= 80, `player ${i + 1}'s hue ${hue} is the items' yellow`);
