@@ -544,3 +544,70 @@ Deno.test("KV: a join between a revived lobby's mailbox read and its store read 
     (i, store) => i === 1 ? { ...store, get: async (id: string) => (await hold?.(), await store.get(id)) } : store,
   );
 });
+
+// Before: C buried B (stalled) at one beat; at its next, A (crashed, hosting the room) was stale. Between C's reading of
+// the beats and its burial of A, B woke, beat, and buried A itself, handing the room to its member on B. C, counting B
+// dead until its next beat, found the room on B and deleted it: the mate on C heard `closed`, and B's member hosted a
+// room gone from the store, never told.
+Deno.test("handOver on KV: a room handed to a lobby that woke after another's beat counted it dead stays open", async () => {
+  let hold: (() => Promise<void>) | undefined;
+  await lobbies(
+    ["A", "B", "C"],
+    ["A", "B", "C"],
+    async (w) => {
+      const [heir, mate] = [w.players[1].client, w.players[2].client];
+      const { room } = await w.ask(0, { op: "create", name: "woken heir", maxPlayers: 4 }) as { room: Room };
+      const joined = await w.ask(1, { op: "join", room: room.id }) as { you: string; ticket: string };
+      const mateJoined = await w.ask(2, { op: "join", room: room.id }) as { you: string; ticket: string };
+      await w.until(() => false, 20);
+      const beat = async (i: number) =>
+        (await w.kv.get<{ beatAt: number; buried?: boolean }>(beatKey(w.ids[i]))).value!;
+      const before = (await beat(1)).beatAt;
+      while ((await beat(1)).beatAt === before) await w.until(() => false, 1);
+      const lastB = (await beat(1)).beatAt;
+      w.crash(1); // B stalls right after a beat
+      // A crashes two beats later: C buries B while A is alive, and A never counts B dead (it would drop B's member).
+      while ((await beat(0)).beatAt < lastB + 1500) await w.until(() => false, 1);
+      w.crash(0);
+      hold = async () => {
+        if (w.net.now() - (await beat(0)).beatAt <= 3000) return;
+        // C's beat that finds A stale, right after C read the beats: B counted dead, buried by C a beat before.
+        hold = undefined;
+        assert.ok((await beat(1)).buried, "C buried B first");
+        w.wake(1);
+        await w.lobbies[1].update(); // B beats: it buries A, and hands the room to its own member
+        const stored = (await w.kv.get<Room>(roomKey(room.id))).value;
+        assert.deepEqual([stored?.host, stored?.lobby], [joined.you, w.ids[1]]);
+      };
+      await w.until(() => !hold, 600);
+      assert.equal(hold, undefined, "the hold ran");
+      await w.until(() => false, 100);
+      const stored = (await w.kv.get<Room>(roomKey(room.id))).value;
+      assert.deepEqual(heard(mate, "closed"), [], "the mate heard closed");
+      assert.deepEqual(
+        [stored?.host, stored?.members.map((member) => member.id)],
+        [joined.you, [joined.you, mateJoined.you]],
+        "the room left the store",
+      );
+      const leaves = (client: typeof mate) =>
+        heard(client, "member").filter((notice) => !notice.joined).map((
+          notice,
+        ) => [(notice.member as { id: string }).id, notice.host]);
+      assert.deepEqual(leaves(mate), [[room.host, joined.you]]);
+      assert.deepEqual(leaves(heir), [[room.host, joined.you]]);
+      assert.equal(w.lobbies[2].admitted(mateJoined.ticket)?.room.host, joined.you, "C's copy");
+      assert.equal(w.lobbies[1].admitted(joined.ticket)?.room.host, joined.you, "B's copy");
+      mate.peer.send({ op: "relay", data: "still here" });
+      await w.until(() => false, 30);
+      assert.equal(heard(heir, "relay").length, 1, "the heir never heard the mate");
+    },
+    { handOver: true },
+    undefined,
+    (i, kv) =>
+      i === 2
+        ? listingHooked(kv, async (prefix, listed) => {
+          if (listed === undefined && sameKey(prefix, LOBBIES)) await hold?.();
+        })
+        : kv,
+  );
+});

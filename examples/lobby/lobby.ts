@@ -71,7 +71,8 @@ export interface SharedDirectory {
   readonly heartbeatMs: number;
   /**
    * Writes this lobby's heartbeat and reads the others'; the rooms of lobbies
-   * whose heartbeat went stale are dropped from the directory. When this
+   * whose heartbeat went stale are dropped from the directory before it
+   * resolves (a room on such a lobby later came to it once it woke). When this
    * lobby's own heartbeat was found stale while it ran (a stall) and its rooms
    * dropped, `taken` is called first, and awaited: the lobby's own copy of
    * its rooms must become the store's before it counts as alive again.
@@ -488,9 +489,13 @@ export class Lobby {
         const stored = await this.#store.get(room.id);
         // Awake again and hosting it: handed to it since it woke (its burial left it none of its rooms).
         if (stored?.lobby === room.lobby && shared.alive(room.lobby!)) continue;
-        if (!stored || !shared.alive(stored.lobby!)) {
+        // Only a room gone from the store closes. One on a lobby counted dead is open: beat() left a lobby it counts dead
+        // none of its rooms, so this one was handed to it since it woke. Closed here, and deleted, it was gone for its
+        // members: a lobby that woke right after this one's beat buried the host's lobby and handed the room to its own
+        // member, and the members here heard `closed` while that member hosted a room no longer in the store (the Left
+        // list, 2026-12-06).
+        if (!stored) {
           this.#log(`room ${room.id} closed: its host's lobby ${room.lobby} stopped`);
-          await this.#store.delete(room.id);
           this.#deliver({ room: room.id, message: { op: "closed", room: room.id } });
           continue;
         }
