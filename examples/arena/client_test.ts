@@ -171,3 +171,22 @@ Deno.test("arena: rateMeter gives bytes a second each way over a second or more,
   assert.deepEqual(meter(stats(4000, 1600), 1500), { inBytesPerS: 2000, outBytesPerS: 1000 }); // kept
   assert.deepEqual(meter(stats(5000, 2000), 3000), { inBytesPerS: 1000, outBytesPerS: 250 }); // since 1000, 2 s
 });
+
+Deno.test('arena: close() leaves at once: the server hears "closed", not a timeout seconds later', () => {
+  // The bots' stop() and the arena's close() end a game so.
+  const net = memoryNet();
+  const server = new Host(net.socket("server"));
+  const client = new ArenaClient(Object.assign(net.socket("client"), { address: "server" }));
+  const reasons: string[] = [];
+  const update = (ms: number) => {
+    server.update();
+    for (let event; (event = server.poll());) if (event.type === "disconnect") reasons.push(event.reason);
+    client.frame(0, ms);
+    net.advance(1);
+  };
+  for (let ms = 0; ms < 100; ms++) update(ms);
+  assert.equal(server.peers[0]?.state, "connected");
+  client.close();
+  for (let ms = 100; ms < 110; ms++) update(ms);
+  assert.deepEqual(reasons, ["closed"]);
+});
