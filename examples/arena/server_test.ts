@@ -338,32 +338,79 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    // Where #somewhere puts them: the items A (400, 340), B (250, 240), C (50, 50), D (750, 50) and E (50, 430), the
-    // bot at (400, 240), every scored item back at (785, 468). A is nearest, 100 px straight down.
-    const places = [[400, 340], [250, 240], [50, 50], [750, 50], [50, 430]];
-    const spots = Array.from({ length: ITEM_COUNT }, (_, i) => places[i] ?? [750, 430]); // at another ITEM_COUNT
-    const items = spots.flatMap(([x, y]) => [
-      (x - ITEM_RADIUS) / (WORLD_WIDTH - 2 * ITEM_RADIUS),
-      (y - ITEM_RADIUS) / (WORLD_HEIGHT - 2 * ITEM_RADIUS),
-    ]);
-    const randomFor = () => {
-      const numbers = [...items, 0.5, 0.5];
+    // Where #somewhere puts them, in room "down": the items A (400, 340), B (250, 240), C (50, 50), D (750, 50) and
+    // E (50, 430), the bot at (400, 240), every scored item back at (785, 468). A is nearest, 100 px straight down. In
+    // room "right" A is at (500, 240), 100 px straight right.
+    const nearest = { down: [400, 340], right: [500, 240] };
+    const spotsIn = (room: string) => {
+      const places = [nearest[room as keyof typeof nearest], [250, 240], [50, 50], [750, 50], [50, 430]];
+      return Array.from({ length: ITEM_COUNT }, (_, i) => places[i] ?? [750, 430]); // at another ITEM_COUNT
+    };
+    const randomFor = (room: string) => {
+      const numbers = spotsIn(room).flatMap(([x, y]) => [
+        (x - ITEM_RADIUS) / (WORLD_WIDTH - 2 * ITEM_RADIUS),
+        (y - ITEM_RADIUS) / (WORLD_HEIGHT - 2 * ITEM_RADIUS),
+      ]);
+      numbers.push(0.5, 0.5);
       return () => numbers.shift() ?? 0.99;
     };
     const arena = await startArena({ port: 0, log: () => {}, randomFor });
     try {
-      const bot = arena.addBot("chase", "bot");
-      await bot.ready;
-      const room = await until("the bot's world", () => [...arena.rooms][0]);
-      const [me] = room.members.values();
-      assert.deepEqual(room.world.items.map(({ x, y }) => [Math.round(x), Math.round(y)])[0], [400, 340]);
-      await until("the bot to score", () => me.score || undefined);
-      // A went; the others are where they were. Straight down: it pressed no key sideways.
-      const [first, ...rest] = room.world.items.map(({ x, y }) => [Math.round(x), Math.round(y)]);
-      assert.notDeepEqual(first, spots[0]);
-      assert.deepEqual(rest, spots.slice(1));
-      assert.equal(me.x, 400);
+      const bots = [arena.addBot("down", "bot"), arena.addBot("right", "bot")];
+      await Promise.all(bots.map((bot) => bot.ready));
+      const rooms = await until("the bots' worlds", () => [...arena.rooms].length === 2 ? [...arena.rooms] : undefined);
+      for (const room of rooms) {
+        const spots = spotsIn(room.name);
+        const [me] = room.members.values();
+        assert.deepEqual(room.world.items.map(({ x, y }) => [Math.round(x), Math.round(y)])[0], spots[0]);
+        await until(`the bot in ${room.name} to score`, () => me.score || undefined);
+        // A went; the others are where they were. Straight on: it pressed no key the other way.
+        const [first, ...rest] = room.world.items.map(({ x, y }) => [Math.round(x), Math.round(y)]);
+        assert.notDeepEqual(first, spots[0]);
+        assert.deepEqual(rest, spots.slice(1));
+        assert.equal(room.name === "down" ? me.x : me.y, room.name === "down" ? 400 : 240, `${me.x}, ${me.y}`);
+      }
+      for (const bot of bots) assert.ok(bot.frames > 0); // counted, for bench/arena.ts
     } finally {
+      await arena.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "arena: each tick steps the worlds by the time since the last tick: the budgets refill as fast as time passes",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // How much a player may move (budgetMs) grows by what step is given: more than the time that passed, and a client
+    // that claims more time than passes moves faster; less, and on a busy machine every player slows down.
+    const arena = await startArena({ port: 0, log: () => {} });
+    const base = arena.url.replace("http", "ws");
+    const lobby = new ArenaLobby(webSocket(new WebSocket(`${base}lobby`)));
+    let player: { peer: Peer; close(): void } | undefined;
+    try {
+      const { ticket } = await lobby.enter("clock", 16);
+      player = playOver(await opened(`${base}play?ticket=${ticket}&name=ann`));
+      const room = await until("ann's world", () => [...arena.rooms][0]);
+      const steps: [elapsedMs: number, at: number][] = [];
+      const step = room.world.step.bind(room.world);
+      // A step without elapsedMs (its TICK_MS) is NaN here: it fails. The third holds the server up for 500 ms, as a
+      // busy machine does: the tick after it must make up for them.
+      room.world.step = (elapsedMs = NaN) => {
+        steps.push([elapsedMs, performance.now()]);
+        if (steps.length === 3) { for (const end = performance.now() + 500; performance.now() < end;) continue; }
+        step(elapsedMs);
+      };
+      await until("ten steps", () => steps.length >= 10 || undefined);
+      // A tick's elapsedMs runs from the start of the tick before to its own start: from after the step before that
+      // to before its own step. So the sum of steps 2 to n lies between the time from step 1 to n - 1 and from 0 to n,
+      // both past 500 ms.
+      const n = steps.length - 1;
+      const sum = steps.slice(2).reduce((total, [elapsedMs]) => total + elapsedMs, 0);
+      assert.ok(sum >= steps[n - 1][1] - steps[1][1] && sum <= steps[n][1] - steps[0][1], JSON.stringify(steps));
+    } finally {
+      player?.close();
+      lobby.close();
       await arena.close();
     }
   },
