@@ -623,6 +623,38 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "arena: at the default maxRooms the Hosts take more than 64 connections: as many as every room full, and 64 more",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // At a Host's own default maxPeers (64), 64 WebSockets that finished the handshake and sat idle kept every other
+    // player out (a review, 2026-12-03). 70 lobby connections of one machine, which maxClientsPerAddress lets in here.
+    const arena = await startArena({ port: 0, log: () => {}, maxClientsPerAddress: 100 });
+    const url = `${arena.url.replace("http", "ws")}lobby`;
+    const clients = Array.from({ length: 70 }, () => {
+      const socket = webSocket(new WebSocket(url));
+      const host = new Host(socket);
+      return { host, peer: host.connect(socket.address) };
+    });
+    const timer = setInterval(() => {
+      for (const { host } of clients) {
+        host.update();
+        while (host.poll()); // the lobby's answers: none asked for
+      }
+    }, 16);
+    try {
+      const connected = () => clients.filter(({ peer }) => peer.state === "connected").length;
+      await until("70 lobby clients connected", () => arena.lobby.clients === 70 && connected() === 70 || undefined);
+    } finally {
+      clearInterval(timer);
+      for (const { host } of clients) host.close();
+      await arena.close();
+    }
+  },
+});
+
+Deno.test({
   name: "arena: a player's name loses its control characters: C1's CSI passes JSON quoting into the log",
   sanitizeResources: false,
   sanitizeOps: false,
