@@ -611,3 +611,56 @@ Deno.test("handOver on KV: a room handed to a lobby that woke after another's be
         : kv,
   );
 });
+
+// Before: a lobby taken for dead told its members who came and went against its own copy of the room, not against who
+// each member knew. Y joined through A, its notice left in B's mailbox; N joined through B before B read it, so B's copy
+// became the store's, Y in it. C buried B (stalled), which emptied B's mailbox, and A never saw the stall and kept B's
+// members. B woke and found no one new in its copy: its member M never heard Y join, and never got Y's relays.
+Deno.test("KV: a member of a revived lobby hears a join whose notice its burial emptied, though its lobby's copy had it", async () => {
+  let skipA: (() => Promise<boolean>) | undefined;
+  let holdB = false;
+  await lobbies(
+    ["A", "B", "C"],
+    ["A", "B", "A", "B"],
+    async (w) => {
+      const member = w.players[1].client;
+      const { room } = await w.ask(0, { op: "create", name: "revival", maxPlayers: 8 }) as { room: Room };
+      await w.ask(1, { op: "join", room: room.id });
+      await w.until(() => false, 20);
+      holdB = true; // B reads its mailbox no more for now
+      const y = await w.ask(2, { op: "join", room: room.id }) as { you: string };
+      const n = await w.ask(3, { op: "join", room: room.id }) as { you: string; ticket: string };
+      const copy = w.lobbies[1].admitted(n.ticket)?.room.members.map((other) => other.id);
+      assert.ok(copy?.includes(y.you), "B's copy has Y");
+      const beatB = async () => (await w.kv.get<{ beatAt: number; buried?: boolean }>(beatKey(w.ids[1]))).value!;
+      const last = (await beatB()).beatAt;
+      await w.untilRead(async () => (await beatB()).beatAt !== last, 100);
+      w.crash(1); // B stalls right after a beat, Y's notice unread
+      // A skips its beats while B is stale or buried: it never counts B dead, and keeps B's members. C buries B.
+      skipA = async () => {
+        const beat = await beatB();
+        return !!beat.buried || w.net.now() - beat.beatAt > 3000;
+      };
+      await w.untilRead(async () => !!(await beatB()).buried);
+      await w.until(() => false, 15);
+      holdB = false;
+      w.wake(1); // B beats: taken for dead, it takes the store's room
+      await w.until(() => false, 200);
+      skipA = undefined;
+      const stored = (await w.kv.get<Room>(roomKey(room.id))).value;
+      assert.equal(stored?.members.length, 4, "A kept B's members");
+      w.players[2].client.peer.send({ op: "relay", data: "hello" });
+      await w.until(() => false, 30);
+      const joins = heard(member, "member").filter((notice) => notice.joined);
+      assert.deepEqual(joins.map((notice) => (notice.member as { id: string }).id), [n.you, y.you], "M never heard Y");
+      assert.deepEqual(heard(member, "relay").map((notice) => notice.from), [y.you], "M never got Y's relay");
+    },
+    {},
+    (i, store) =>
+      i === 0
+        ? sharedWith(store, { beat: async (taken) => (await skipA?.()) ? undefined : await store.shared.beat(taken) })
+        : i === 1
+        ? sharedWith(store, { receive: () => holdB ? Promise.resolve([]) : store.shared.receive() })
+        : store,
+  );
+});

@@ -511,3 +511,37 @@ Deno.test("handOver on KV: the leave of a host whose lobby was taken for dead wh
         : store,
   );
 });
+
+// Before: the same, B with a second player. A's burial of B dropped both of B's players from the room. B's host left, B
+// not knowing yet, and B took the store's room at that leave, its other player already out of it. At B's next beat its
+// copy had no one gone: the other player was taken out of the room without a word, its own leave never told.
+Deno.test("handOver on KV: a player of a lobby taken for dead while it ran, out of its room, hears its own leave", async () => {
+  let stalled = false;
+  await lobbies(
+    ["A", "B"],
+    ["B", "A", "B"],
+    async (w) => {
+      const [mate, other] = [w.players[1].client, w.players[2].client];
+      const { room } = await w.ask(0, { op: "create", name: "woken", maxPlayers: 4 }) as { room: Room };
+      const joined = await w.ask(1, { op: "join", room: room.id }) as { you: string };
+      const otherJoined = await w.ask(2, { op: "join", room: room.id }) as { you: string; ticket: string };
+      await w.until(() => false, 20);
+      stalled = true; // B goes on serving its players, but its heartbeat stops
+      await w.until(() => heard(mate, "member").filter((notice) => !notice.joined).length === 2, 400); // A buries B
+      await w.ask(0, { op: "leave" }); // B's host leaves, B still unaware of its burial
+      stalled = false;
+      await w.until(() => false, 100); // B beats: taken for dead
+      assert.deepEqual(
+        heard(other, "member").filter((notice) => !notice.joined).map((
+          notice,
+        ) => [(notice.member as Member).id, notice.host]),
+        [[room.host, joined.you], [otherJoined.you, undefined]],
+        "the other player on B never heard its own leave",
+      );
+      assert.equal(w.lobbies[1].admitted(otherJoined.ticket), undefined);
+    },
+    { handOver: true },
+    (i, store) =>
+      i === 1 ? sharedWith(store, { beat: (taken) => stalled ? Promise.resolve() : store.shared.beat(taken) }) : store,
+  );
+});

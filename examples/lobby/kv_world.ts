@@ -27,6 +27,8 @@ export interface World {
   players: Player[];
   addPlayer(lobby: string): Player;
   until(done: () => boolean, limit?: number): Promise<void>;
+  /** Ticks one at a time until `done`, which may read the KV, holds: it fails the test past `limit` ticks (400). */
+  untilRead(done: () => Promise<boolean>, limit?: number): Promise<void>;
   ask(player: number, request: Record<string, unknown>): Promise<Record<string, unknown>>;
   settle(promise: Promise<Record<string, unknown>>): Promise<Record<string, unknown> | Error>;
   /** The lobby stops updating: no heartbeats, no answers, no goodbye. */
@@ -86,6 +88,12 @@ export async function lobbies(
         for (const { host, client } of list) for (let event; (event = host.poll());) client.handle(event);
       }
     };
+    const untilRead = async (done: () => Promise<boolean>, limit = 400) => {
+      for (let tick = 0; !(await done()); tick++) {
+        assert.ok(tick < limit, `not done in ${limit} ticks`);
+        await until(() => false, 1);
+      }
+    };
     const settle = async (promise: Promise<Record<string, unknown>>) => {
       let result: Record<string, unknown> | Error | undefined;
       promise.then((value) => result = value, (error) => result = error);
@@ -108,6 +116,7 @@ export async function lobbies(
       players: list,
       addPlayer,
       until,
+      untilRead,
       ask,
       settle,
       crash: (i) => crashed.add(all[i]),

@@ -222,8 +222,10 @@ interface Client {
   room?: string;
   /** The secret of its admission to `room`, from the `created` or `joined` answer: see `Lobby.admitted`. */
   ticket?: string;
-  /** The members of its room it knows of: in the room's answer it was given, or heard of since (see #deliver). */
-  known: Set<string>;
+  /** The members of its room it knows of: in the room's answer it was given, or heard join since (see #notice). */
+  known: Map<string, Member>;
+  /** The host of its room as it last heard: in the room's answer, or named by a leave since. */
+  host?: string;
   /** Answers and notices its send queue had no room for yet, oldest first. */
   waiting: Record<string, unknown>[];
   /** Bytes it may still relay (see `maxRelayBytesPerSecond`). */
@@ -536,7 +538,7 @@ export class Lobby {
         member,
         peer: event.peer,
         waiting: [],
-        known: new Set(),
+        known: new Map(),
         relays: new Allowance(maxRelayBytesPerSecond),
         requests: new Allowance(maxRequestsPerSecond),
         listed: new Allowance(maxRoomsListedPerSecond),
@@ -901,7 +903,7 @@ export class Lobby {
    * rooms were handed on or deleted, its members dropped from the others' rooms, and its mailbox emptied. Each room it
    * has members in becomes the store's: a member here that the store's room no longer has is out of it, its ticket
    * admitting no one, and hears `closed`, or its own leave (with the new host, when it hosted); the others hear who
-   * came and went meanwhile. What waits in the mailbox, sent since the burial, is delivered first.
+   * came and went of those they know. What waits in the mailbox, sent since the burial, is delivered first.
    */
   async #takenForDead(shared: SharedDirectory): Promise<void> {
     for (const delivery of await shared.receive()) this.#deliver(delivery);
@@ -913,21 +915,29 @@ export class Lobby {
         continue;
       }
       const has = (members: Member[], member: Member) => members.some((other) => other.id === member.id);
-      const gone = room.members.filter((member) => !has(stored.members, member));
-      gone.sort((a, b) => Number(a.id === room.host) - Number(b.id === room.host));
-      const came = stored.members.filter((member) => !has(room.members, member));
-      if (gone.length || came.length) {
+      if (
+        room.members.some((member) => !has(stored.members, member)) ||
+        stored.members.some((member) => !has(room.members, member))
+      ) {
         this.#log(`room ${id}: this lobby was taken for dead, its host now ${stored.host}`);
       }
       this.#rooms.set(id, stored);
-      for (const member of came) this.#deliver({ room: id, message: { op: "member", room: id, member, joined: true } });
-      for (const member of gone) {
-        const message = { op: "member", room: id, member, joined: false };
-        this.#deliver({ room: id, message: member.id === room.host ? { ...message, host: stored.host } : message });
-      }
       const local = this.#local.get(id) ?? new Set();
+      // Told against who each member knows, not against this lobby's copy: the copy may be the store's already, taken at
+      // a join or a leave here, while the notices of the difference were in the mailbox the burial emptied.
       for (const client of local) {
-        if (has(stored.members, client.member)) continue;
+        const staying = has(stored.members, client.member);
+        if (staying) {
+          for (const member of stored.members) this.#notice(client, { op: "member", room: id, member, joined: true });
+        }
+        // The host after the others, its own leave last.
+        const order = (member: Member) => member.id === client.member.id ? 2 : member.id === client.host ? 1 : 0;
+        const left = [...client.known.values()].filter((member) => !has(stored.members, member));
+        for (const member of left.sort((a, b) => order(a) - order(b))) {
+          const message = { op: "member", room: id, member, joined: false };
+          this.#notice(client, member.id === client.host ? { ...message, host: stored.host } : message);
+        }
+        if (staying) continue;
         this.#out(client);
         local.delete(client);
       }
@@ -949,8 +959,9 @@ export class Lobby {
     if (message.op === "member") {
       const id = (message.member as Member).id;
       if (client.known.has(id) === !!message.joined) return;
-      if (message.joined) client.known.add(id);
+      if (message.joined) client.known.set(id, message.member as Member);
       else client.known.delete(id);
+      if (typeof message.host === "string") client.host = message.host;
     }
     this.#answer(client, message);
   }
@@ -975,7 +986,8 @@ export class Lobby {
     // 122 random bits: not to be guessed, where a member id (8 hex digits) is told to the whole room.
     client.ticket = crypto.randomUUID();
     this.#tickets.set(client.ticket, client);
-    client.known = new Set(room.members.map((member) => member.id));
+    client.known = new Map(room.members.map((member) => [member.id, member]));
+    client.host = room.host;
     const members = this.#local.get(room.id) ?? new Set();
     this.#local.set(room.id, members.add(client));
     this.#rooms.set(room.id, room);
@@ -996,6 +1008,7 @@ export class Lobby {
     if (client.ticket !== undefined) this.#tickets.delete(client.ticket);
     client.ticket = undefined;
     client.known.clear();
+    client.host = undefined;
   }
 
   /** How the log names a client: its member id and address. */
