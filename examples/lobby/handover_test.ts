@@ -545,3 +545,53 @@ Deno.test("handOver on KV: a player of a lobby taken for dead while it ran, out 
       i === 1 ? sharedWith(store, { beat: (taken) => stalled ? Promise.resolve() : store.shared.beat(taken) }) : store,
   );
 });
+
+// Before: B's heartbeat stalled while it served its players, C buried B and handed its room to the mate on A, and a
+// player joined through A before A's next beat. A's copy became the store's, hosted on A, so A's dropping of the dead
+// never ran #handedOn: the mate never heard its host leave, nor that it hosts now, and still got the host's relays.
+Deno.test("handOver on KV: a member whose lobby took a room handed on elsewhere at a join hears its buried host leave", async () => {
+  let stalled = false;
+  let holdA = false;
+  await lobbies(
+    ["A", "B", "C"],
+    ["B", "A", "A"],
+    async (w) => {
+      const [host, mate, late] = w.players.map((player) => player.client);
+      const { room } = await w.ask(0, { op: "create", name: "handed", maxPlayers: 4 }) as { room: Room };
+      const joined = await w.ask(1, { op: "join", room: room.id }) as { you: string; ticket: string };
+      await w.until(() => false, 20);
+      const beatB = async () =>
+        (await w.kv.get<{ beatAt: number; buried?: boolean }>(["jamnet-lobby", "lobbies", w.ids[1]])).value!;
+      const before = (await beatB()).beatAt;
+      await w.untilRead(async () => (await beatB()).beatAt !== before, 100);
+      const last = (await beatB()).beatAt;
+      stalled = true; // B goes on serving its players, right after a beat, but its heartbeat stops
+      await w.until(() => w.net.now() - last >= 2900, 200);
+      holdA = true; // A skips its beats for now: C is the one to bury B
+      await w.untilRead(async () => !!(await beatB()).buried);
+      assert.equal((await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value?.host, joined.you);
+      await w.ask(2, { op: "join", room: room.id }); // A's copy becomes the store's, hosted on A
+      holdA = false;
+      await w.until(() => false, 100); // A beats, and drops the dead
+      host.peer.send({ op: "relay", data: "from a buried host" });
+      await w.until(() => false, 30);
+      assert.deepEqual(
+        heard(mate, "member").filter((notice) => !notice.joined).map((
+          notice,
+        ) => [(notice.member as Member).id, notice.host]),
+        [[room.host, joined.you]],
+        "the mate never heard its host leave",
+      );
+      assert.deepEqual(heard(mate, "relay"), [], "the mate got a relay from a host out of its room");
+      assert.deepEqual(heard(late, "relay"), []);
+      assert.equal(w.lobbies[0].admitted(joined.ticket)?.room.host, joined.you, "A's copy");
+    },
+    { handOver: true },
+    (i, store) =>
+      i === 0
+        ? sharedWith(store, { beat: (taken) => holdA ? Promise.resolve() : store.shared.beat(taken) })
+        : i === 1
+        ? sharedWith(store, { beat: (taken) => stalled ? Promise.resolve() : store.shared.beat(taken) })
+        : store,
+  );
+});

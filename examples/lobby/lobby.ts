@@ -477,11 +477,12 @@ export class Lobby {
 
   /**
    * Rooms whose host's lobby stopped close, or go on as the lobby that buried it handed them on; members whose lobby
-   * stopped leave the rooms hosted here.
+   * stopped leave the rooms hosted here, and each member here hears who it knows went with a lobby that stopped.
    */
   async #dropTheDead(shared: SharedDirectory): Promise<void> {
-    for (const room of this.#rooms.values()) {
-      for (const lobby of [room.lobby!, ...room.members.map((member) => member.lobby!)]) {
+    for (const [id, room] of this.#rooms) {
+      const known = [...this.#local.get(id) ?? []].flatMap((client) => [...client.known.values()]);
+      for (const lobby of [room.lobby!, ...[...room.members, ...known].map((member) => member.lobby!)]) {
         if (shared.wasBuried?.(lobby)) this.#buried.add(lobby);
       }
     }
@@ -516,6 +517,24 @@ export class Lobby {
         this.#rooms.set(room.id, changed);
         if (changed.members.some((other) => other.id === member.id)) continue;
         await this.#tell(changed, { op: "member", room: room.id, member, joined: false });
+      }
+    }
+    // A room another lobby handed on runs no #handedOn here when this lobby's copy became the store's first, at a join or
+    // a leave here: its members never heard who went with the dead lobby. Each hears the leave of each one it knows that
+    // went with a dead or buried lobby and is not in the copy, the host last with the room's host.
+    for (const [id, local] of this.#local) {
+      const room = this.#rooms.get(id);
+      if (!room) continue;
+      for (const client of local) {
+        const gone = [...client.known.values()].filter((member) =>
+          member.id !== client.member.id && (!shared.alive(member.lobby!) || this.#buried.has(member.lobby!)) &&
+          !room.members.some((other) => other.id === member.id)
+        );
+        gone.sort((a, b) => Number(a.id === client.host) - Number(b.id === client.host));
+        for (const member of gone) {
+          const message = { op: "member", room: id, member, joined: false };
+          this.#notice(client, member.id === client.host ? { ...message, host: room.host } : message);
+        }
       }
     }
     this.#buried.clear();
