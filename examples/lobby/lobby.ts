@@ -751,21 +751,27 @@ export class Lobby {
     if (limits.handOver) room.handOver = true;
     const store = this.#store;
     const taken = async () => (await store.get(room.id)) !== undefined;
-    let created: boolean | string = false;
+    /** The store's answer, or undefined while every id drawn was taken. */
+    let created: boolean | string | undefined;
     for (let draw = 1; draw <= ROOM_ID_DRAWS; draw++) {
       if (draw > 1) room.id = newRoomId();
-      // A store that counts its rooms answers at once; one that cannot is counted by listing them, and a room of the
-      // id looked for first: its put would replace that room.
-      created = store.create
-        ? await store.create(room, limits.maxRooms)
-        : !(await taken()) && (await store.list(limits.maxRooms)).length < limits.maxRooms &&
-          (await store.put(room), true);
-      // Refused for a full lobby, or for an id another room has: a store refuses both alike, and the player heard "The
-      // lobby is full" for the second (the Left list, 2026-12-06). A fresh id then, and the create again.
-      if (created !== false || !(await taken())) break;
-      this.#log(`room id ${room.id} drawn for ${this.#who(client)} is taken: drawing another`);
-      created = `No free room id in ${ROOM_ID_DRAWS} draws: try again`;
+      if (store.create) {
+        // A store that counts its rooms answers at once. It refuses a full lobby and an id another room has alike, and
+        // the player heard "The lobby is full" for the second (the Left list, 2026-12-06): a refusal looks for the id.
+        created = await store.create(room, limits.maxRooms);
+        if (created === false && await taken()) created = undefined;
+      } else if (!(await taken())) {
+        // One that cannot count is counted by listing its rooms, and a room of the id is looked for first: its put
+        // would replace that room.
+        created = (await store.list(limits.maxRooms)).length < limits.maxRooms && (await store.put(room), true);
+      }
+      if (created !== undefined) break;
+      this.#log(
+        `room id ${room.id} drawn for ${this.#who(client)} is taken` +
+          (draw < ROOM_ID_DRAWS ? ": drawing another" : ""),
+      );
     }
+    created ??= `No free room id in ${ROOM_ID_DRAWS} draws: try again`;
     if (created !== true) {
       // A buried lobby's refusal said "full" with no room open (a review, 2026-12-06): the store's reason instead.
       throw new Refused(typeof created === "string" ? created : `The lobby is full: ${limits.maxRooms} rooms`);

@@ -616,11 +616,45 @@ Deno.test("lobby: a create whose every id drawn is taken says so, not that the l
     get: (id) => Promise.resolve({ id, name: "x", maxPlayers: 2, meta: {}, host: "h", members: [] }),
     create: () => Promise.resolve((creates++, false)),
   };
-  const { players, until, ask } = world(1, { store });
+  const lines: string[] = [];
+  const { players, until, ask } = world(1, { store, log: (line) => lines.push(line) });
   await until(() => players.every((player) => player.client.peer.state === "connected"));
   await assert.rejects(ask(0, { op: "create", name: "r", maxPlayers: 2 }), /No free room id in 3 draws: try again/);
   assert.equal(creates, 3);
+  // Before: the last draw said "drawing another" too.
+  assert.deepEqual(lines.map((line) => line.replace(/.* is taken/, "taken")), [
+    "taken: drawing another",
+    "taken: drawing another",
+    "taken",
+  ]);
 });
+
+// Before: a store without create was read twice for the id of a create refused as full, the second read right after
+// the first found it free. One with create is read once, after a refusal only: a full lobby and a taken id look alike.
+for (const withCreate of [true, false]) {
+  Deno.test(`lobby: a create ${withCreate ? "with" : "without"} the store's create reads the store once for its id`, async () => {
+    const memory = memoryStore();
+    const calls: string[] = [];
+    const counted = <T extends unknown[], R>(name: string, call: (...args: T) => R) => (...args: T) => {
+      calls.push(name);
+      return call(...args);
+    };
+    const store: RoomStore = {
+      get: counted("get", memory.get),
+      put: counted("put", memory.put),
+      delete: memory.delete,
+      list: counted("list", memory.list),
+      ...withCreate && { create: counted("create", memory.create!) },
+    };
+    const { players, until, ask } = world(2, { store, maxRooms: 1 });
+    await until(() => players.every((player) => player.client.peer.state === "connected"));
+    await ask(0, { op: "create", name: "one", maxPlayers: 2 });
+    assert.deepEqual(calls, withCreate ? ["create"] : ["get", "list", "put"]);
+    calls.length = 0;
+    await assert.rejects(ask(1, { op: "create", name: "two", maxPlayers: 2 }), /The lobby is full: 1 rooms/);
+    assert.deepEqual(calls, withCreate ? ["create", "get"] : ["get", "list"]);
+  });
+}
 
 Deno.test("lobby: the log has one line for each room created or closed and each join and leave", async () => {
   const lines: string[] = [];
