@@ -21,6 +21,8 @@
  * a host that leaves others in the room hands it to the member who joined
  * first after it: they hear `{ op: "member", room, member, joined: false, host }`
  * with the new host's id, and the room closes only when its last member leaves.
+ * A member hears each join or leave at most once, and only of members it
+ * knows: those in the room it was given, and those it heard join since.
  *
  * `you` is the member id the lobby gave you; `ticket` is a secret that only
  * you hear, for a game server beside the lobby: `lobby.admitted(ticket)`
@@ -264,7 +266,7 @@ const MODES: Mode[] = ["reliable", "unordered", "sequenced", "unreliable"];
 /** A request the lobby refuses: its message goes back to the client, and nothing changed. */
 class Refused extends Error {}
 
-/** Longest room id the lobby looks up: its own are 8 characters, and Deno KV keys stop at 2 KiB. */
+/** Longest room id the lobby looks up: its own are 32 characters, and Deno KV keys stop at 2 KiB. */
 const MAX_ROOM_ID_LENGTH = 64;
 /** Events a lobby handles from one Host in one update: the rest wait for the next update (see #update). */
 const MAX_EVENTS_PER_UPDATE = 256;
@@ -282,7 +284,10 @@ function shown(value: unknown): string {
     : `(${typeof value})`;
 }
 
-/** A new room's id: the whole UUID (its 32 hex digits). */
+/**
+ * A new room's id: the whole UUID (its 32 hex digits). 8 drew a room's id twice about once in 4 million creates with
+ * 1,000 rooms open, and the second create replaced the first room, or (Deno KV) retried forever (a review, 2026-12-03).
+ */
 const newRoomId = () => crypto.randomUUID().replaceAll("-", "");
 
 /** Ids a create draws at most while the one drawn is taken: past it, a broken random source, or a broken store. */
@@ -736,8 +741,6 @@ export class Lobby {
     }
     this.#mustBeOutside(client);
     const room: Room = {
-      // The whole UUID (its 32 hex digits): 8 drew a room's id twice about once in 4 million creates with 1,000 rooms open,
-      // and the second create replaced the first room, or (Deno KV) retried forever (a review, 2026-12-03).
       id: newRoomId(),
       name,
       maxPlayers: maxPlayers as number,
@@ -888,10 +891,9 @@ export class Lobby {
     if (message.op === "member" && room && typeof message.host === "string") message = { ...message, host: room.host };
     for (const client of local ?? []) {
       if (client.member.id === except || (to !== undefined && client.member.id !== to)) continue;
-      // Only from a member it knows in its room: not from one it heard leave (one of a lobby taken for dead while it
-      // ran, and not yet told it is out, still relays: see #takenForDead), but from one whose leave is on its way still.
-      // Checked against this lobby's copy of the room, a relay sent just before its sender left was dropped when this
-      // lobby took the store's copy meanwhile, at a join or a leave here (the Left list, 2026-12-06).
+      // A member gets a relay only from one it knows in the room. One it heard leave is out; one whose leave is still on
+      // its way is in. Checked against this lobby's copy instead, a relay sent just before its sender left was dropped
+      // when this lobby took the store's copy meanwhile, at a join or a leave here (the Left list, 2026-12-06).
       if (message.op === "relay") {
         if (client.known.has(message.from as string)) this.#send(client, message, mode);
       } else this.#notice(client, message);
@@ -973,12 +975,9 @@ export class Lobby {
   }
 
   /**
-   * Tells a client a notice of its room; a member's join or leave changes who it knows in the room. A join of one it
-   * knows, or a leave of one it does not, is not told: it heard it already, or never knew that member. A lobby taken
-   * for dead tells its members who came and went from the store's room, and a notice of the same join may follow in
-   * its mailbox (the Left list, 2026-12-06: a join between its mailbox read and its store read, told twice); a lobby
-   * that buried another tells its members that one's host left, and that host's own leave, its lobby awake and not
-   * told yet, may follow (heard twice too).
+   * Tells a client a notice of its room, and keeps who it knows in it: a join of one it knows, or a leave of one it
+   * does not, is not told. A lobby can learn of one join or leave twice, from the store and then from its mailbox (see
+   * #takenForDead and #dropTheDead): without the check its members heard it twice (the Left list, 2026-12-06).
    */
   #notice(client: Client, message: Record<string, unknown>): void {
     if (message.op === "member") {
@@ -1097,9 +1096,10 @@ export class Lobby {
     );
     if (!changed) return;
     if (local.size) this.#rooms.set(roomId, changed);
-    // A host here names the store's host, handed on by this leave or before it: a lobby taken for dead while it ran,
-    // and not told yet, has its room handed on by its burier. A lobby that heard such a leave before it learned of the
-    // burial kept the leaver hosting, and its members never heard who hosts the room (the Left list, 2026-12-06).
+    // The notice names the store's host whenever this lobby had the leaver hosting: the room may be handed on already,
+    // by the burier of this lobby taken for dead while it ran. Without it, a lobby that heard the leave before it
+    // learned of the burial kept the leaver hosting, and its members never heard who hosts the room (the Left list,
+    // 2026-12-06).
     await this.#tell(changed, {
       op: "member",
       room: roomId,
