@@ -563,11 +563,11 @@ Deno.test("handOver on KV: a room handed to a lobby that woke after another's be
       const beat = async (i: number) =>
         (await w.kv.get<{ beatAt: number; buried?: boolean }>(beatKey(w.ids[i]))).value!;
       const before = (await beat(1)).beatAt;
-      while ((await beat(1)).beatAt === before) await w.until(() => false, 1);
+      await w.untilRead(async () => (await beat(1)).beatAt !== before, 100);
       const lastB = (await beat(1)).beatAt;
       w.crash(1); // B stalls right after a beat
       // A crashes two beats later: C buries B while A is alive, and A never counts B dead (it would drop B's member).
-      while ((await beat(0)).beatAt < lastB + 1500) await w.until(() => false, 1);
+      await w.untilRead(async () => (await beat(0)).beatAt >= lastB + 1500, 200);
       w.crash(0);
       hold = async () => {
         if (w.net.now() - (await beat(0)).beatAt <= 3000) return;

@@ -482,12 +482,12 @@ Deno.test("handOver on KV: the leave of a host whose lobby was taken for dead wh
       const beatB = async () =>
         (await w.kv.get<{ beatAt: number; buried?: boolean }>(["jamnet-lobby", "lobbies", w.ids[1]])).value!;
       const before = (await beatB()).beatAt;
-      while ((await beatB()).beatAt === before) await w.until(() => false, 1);
+      await w.untilRead(async () => (await beatB()).beatAt !== before, 100);
       const last = (await beatB()).beatAt;
       stalled = true; // B goes on serving its players, right after a beat, but its heartbeat stops
-      while (w.net.now() - last < 2500) await w.until(() => false, 1);
+      await w.untilRead(() => Promise.resolve(w.net.now() - last >= 2500), 200);
       holdC = true; // C skips its beats until it heard B's host leave: A buries B
-      while (!(await beatB()).buried) await w.until(() => false, 1);
+      await w.untilRead(async () => !!(await beatB()).buried);
       await w.until(() => heard(mate, "member").some((notice) => !notice.joined), 10);
       await w.ask(0, { op: "leave" }); // B's host leaves, B still unaware of its burial
       await w.until(() => heard(third, "member").some((notice) => !notice.joined), 10);
@@ -566,7 +566,7 @@ Deno.test("handOver on KV: a member whose lobby took a room handed on elsewhere 
       await w.untilRead(async () => (await beatB()).beatAt !== before, 100);
       const last = (await beatB()).beatAt;
       stalled = true; // B goes on serving its players, right after a beat, but its heartbeat stops
-      await w.until(() => w.net.now() - last >= 2900, 200);
+      await w.untilRead(() => Promise.resolve(w.net.now() - last >= 2900), 200);
       holdA = true; // A skips its beats for now: C is the one to bury B
       await w.untilRead(async () => !!(await beatB()).buried);
       assert.equal((await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value?.host, joined.you);
