@@ -417,6 +417,28 @@ Deno.test({
 });
 
 Deno.test({
+  name: "arena: a bot the lobby refuses says why in the log, and lets its lobby connection go",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // One room at most: the first bot opens "a", the second finds no room "b" and may open none.
+    const lines: string[] = [];
+    const arena = await startArena({ port: 0, log: (line) => lines.push(line), maxRooms: 1 });
+    try {
+      const [one, two] = [arena.addBot("a", "one"), arena.addBot("b", "two")];
+      await one.ready;
+      await assert.rejects(two.ready, /The lobby is full/);
+      await until("two's lobby connection to end", () => arena.lobby.clients === 1 || undefined);
+      assert.equal(two.client, undefined);
+      await until("the log line", () => lines.find((line) => line.startsWith("two could not enter room b: ")));
+      assert.equal(one.client?.ended, undefined);
+    } finally {
+      await arena.close();
+    }
+  },
+});
+
+Deno.test({
   name: "arena: a WebSocket upgrade Deno refuses (no key) gets a 400 at /lobby and /play, not an error of the server",
   sanitizeResources: false,
   sanitizeOps: false,
