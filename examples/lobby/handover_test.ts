@@ -595,3 +595,56 @@ Deno.test("handOver on KV: a member whose lobby took a room handed on elsewhere 
         : store,
   );
 });
+
+// Before: D crashed, B, hosting, dropped D's member W, and its notice of it never reached E (as though B crashed between
+// its write and its send). B crashed too, and a player joined through E after E's last beat that counted B alive: E's
+// copy became the store's, hosted on B, without W. E's next beat buried B and handed the room to X, and X heard its
+// host's leave, naming X the host, before W's: #handedOn told the one against E's copy, then the pass against who X
+// knows told the other.
+Deno.test("handOver on KV: a member hears its buried host leave after a member whose leave it missed", async () => {
+  const roomKey = (id: string): Deno.KvKey => ["jamnet-lobby", "rooms", id];
+  const beatKey = (lobby: string): Deno.KvKey => ["jamnet-lobby", "lobbies", lobby];
+  let lost: string | undefined;
+  await lobbies(
+    ["B", "D", "E"],
+    ["B", "D", "E", "E"],
+    async (w) => {
+      const x = w.players[2].client;
+      const { room } = await w.ask(0, { op: "create", name: "order", maxPlayers: 8 }) as { room: Room };
+      const gone = await w.ask(1, { op: "join", room: room.id }) as { you: string };
+      const joined = await w.ask(2, { op: "join", room: room.id }) as { you: string };
+      await w.until(() => false, 20);
+      lost = gone.you;
+      w.crash(1); // D crashes: B drops W, and its notice of it to E is lost
+      await w.untilRead(async () => {
+        const stored = (await w.kv.get<Room>(roomKey(room.id))).value!;
+        return !stored.members.some((member) => member.id === gone.you);
+      }, 600);
+      w.crash(0); // B crashes right after
+      const beatAt = async (i: number) => (await w.kv.get<{ beatAt: number }>(beatKey(w.ids[i]))).value!.beatAt;
+      const last = await beatAt(0);
+      // E beats once more counting B alive, then a player joins through E: E's copy becomes the store's.
+      await w.untilRead(async () => await beatAt(2) > last + 2000, 300);
+      await w.ask(3, { op: "join", room: room.id });
+      await w.until(() => false, 150); // E buries B, and hands the room to X
+      assert.equal((await w.kv.get<Room>(roomKey(room.id))).value?.host, joined.you);
+      assert.deepEqual(
+        heard(x, "member").filter((notice) => !notice.joined).map((
+          notice,
+        ) => [(notice.member as Member).id, notice.host]),
+        [[gone.you, undefined], [room.host, joined.you]],
+        "X heard its host leave first",
+      );
+    },
+    { handOver: true },
+    (i, store) =>
+      i === 0
+        ? sharedWith(store, {
+          send: (other, delivery) =>
+            delivery.message.op === "member" && (delivery.message.member as Member).id === lost
+              ? Promise.resolve(undefined)
+              : store.shared.send(other, delivery),
+        })
+        : store,
+  );
+});

@@ -133,7 +133,7 @@ export const heard = (client: LobbyClient, op: string) => client.notices.filter(
 /** A kvStore whose shared directory has some of its methods replaced: a lobby that sees or hears late, in a test. */
 export function sharedWith(
   store: ReturnType<typeof kvStore>,
-  replaced: Partial<Pick<SharedDirectory, "beat" | "alive" | "wasBuried" | "receive">>,
+  replaced: Partial<Pick<SharedDirectory, "beat" | "alive" | "wasBuried" | "send" | "receive">>,
 ): ReturnType<typeof kvStore> {
   const shared = store.shared;
   return {

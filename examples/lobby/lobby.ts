@@ -507,7 +507,7 @@ export class Lobby {
           this.#deliver({ room: room.id, message: { op: "closed", room: room.id } });
           continue;
         }
-        this.#handedOn(room, stored, shared);
+        this.#handedOn(room, stored);
         room = stored;
       }
       if (room.lobby !== shared.lobby) continue;
@@ -524,22 +524,18 @@ export class Lobby {
         await this.#tell(changed, { op: "member", room: room.id, member, joined: false });
       }
     }
-    // A room another lobby handed on runs no #handedOn here when this lobby's copy became the store's first, at a join or
-    // a leave here: its members never heard who went with the dead lobby. Each hears the leave of each one it knows that
-    // went with a dead or buried lobby and is not in the copy, the host last with the room's host.
+    // Each member here hears the leave of each one it knows that went with a dead or buried lobby and is not in the
+    // copy, the host last with the room's host. Told against who it knows, not in #handedOn against the copy: the copy
+    // may be the store's already, taken at a join or a leave here (no #handedOn runs then), and two passes told a host's
+    // leave before another's (a review, 2026-12-06).
     for (const [id, local] of this.#local) {
       const room = this.#rooms.get(id);
       if (!room) continue;
       for (const client of local) {
-        const gone = [...client.known.values()].filter((member) =>
+        const gone = (member: Member) =>
           member.id !== client.member.id && (!shared.alive(member.lobby!) || this.#buried.has(member.lobby!)) &&
-          !room.members.some((other) => other.id === member.id)
-        );
-        gone.sort((a, b) => Number(a.id === client.host) - Number(b.id === client.host));
-        for (const member of gone) {
-          const message = { op: "member", room: id, member, joined: false };
-          this.#notice(client, member.id === client.host ? { ...message, host: room.host } : message);
-        }
+          !room.members.some((other) => other.id === member.id);
+        this.#tellLeaves(client, id, gone, room.host);
       }
     }
     this.#buried.clear();
@@ -906,23 +902,12 @@ export class Lobby {
   }
 
   /**
-   * A room whose host's lobby stopped, handed on in the store (kv.ts): the members here hear each member who went with
-   * a dead lobby, the host last with its heir's id, as they would hear a host's leave that hands over. Not one gone
-   * from a live lobby: that lobby's own notice is on its way.
+   * A room whose host's lobby stopped, handed on in the store (kv.ts): this lobby takes the store's copy. Its members
+   * hear who went with a dead lobby at the end of #dropTheDead, against who each knows, the host last.
    */
-  #handedOn(room: Room, stored: Room, shared: SharedDirectory): void {
-    const gone = room.members.filter((member) =>
-      (!shared.alive(member.lobby!) || this.#buried.has(member.lobby!)) &&
-      !stored.members.some((other) => other.id === member.id)
-    );
-    gone.sort((a, b) => Number(a.id === room.host) - Number(b.id === room.host));
+  #handedOn(room: Room, stored: Room): void {
     this.#log(`room ${room.id}: its host's lobby ${room.lobby} stopped, its host now ${stored.host}`);
-    // The store's copy first: the notice's host is one this copy has, whatever it heard meanwhile.
     this.#rooms.set(room.id, stored);
-    for (const member of gone) {
-      const message = { op: "member", room: room.id, member, joined: false };
-      this.#deliver({ room: room.id, message: member.id === room.host ? { ...message, host: stored.host } : message });
-    }
   }
 
   /**
@@ -957,13 +942,7 @@ export class Lobby {
         if (staying) {
           for (const member of stored.members) this.#notice(client, { op: "member", room: id, member, joined: true });
         }
-        // The host after the others, its own leave last.
-        const order = (member: Member) => member.id === client.member.id ? 2 : member.id === client.host ? 1 : 0;
-        const left = [...client.known.values()].filter((member) => !has(stored.members, member));
-        for (const member of left.sort((a, b) => order(a) - order(b))) {
-          const message = { op: "member", room: id, member, joined: false };
-          this.#notice(client, member.id === client.host ? { ...message, host: stored.host } : message);
-        }
+        this.#tellLeaves(client, id, (member) => !has(stored.members, member), stored.host);
         if (staying) continue;
         this.#out(client);
         local.delete(client);
@@ -971,6 +950,21 @@ export class Lobby {
       if (local.size) continue;
       this.#local.delete(id);
       this.#rooms.delete(id);
+    }
+  }
+
+  /**
+   * Tells a client the leave of each member it knows that is `gone`: the others first, then the host it believes in,
+   * with `host`, the room's new host, then its own leave. A host's leave told before another's named the new host while
+   * the room still had a member gone (a review, 2026-12-06).
+   */
+  #tellLeaves(client: Client, roomId: string, gone: (member: Member) => boolean, host: string): void {
+    const believed = client.host;
+    const order = (member: Member) => member.id === client.member.id ? 2 : member.id === believed ? 1 : 0;
+    const left = [...client.known.values()].filter(gone).sort((a, b) => order(a) - order(b));
+    for (const member of left) {
+      const message = { op: "member", room: roomId, member, joined: false };
+      this.#notice(client, member.id === believed ? { ...message, host } : message);
     }
   }
 
