@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { kvStore, type Room } from "./lobby.ts";
+import { kvStore, type Member, type Room } from "./lobby.ts";
 import { heard, listingHooked, lobbies, sameKey, sharedWith, type World } from "./kv_world.ts";
 
 const LOBBIES: Deno.KvKey = ["jamnet-lobby", "lobbies"];
@@ -664,3 +664,73 @@ Deno.test("KV: a member of a revived lobby hears a join whose notice its burial 
         : store,
   );
 });
+
+// Before: E, taken for dead, read its rooms from the store in #takenForDead, then wrote its fresh beat. A, hosting,
+// dropped E's member X in between: its commit checked E's beat, still buried. X stayed in E's copy, its ticket admitting
+// it to a room the store no longer had it in; it heard its own leave only through a mate on E, from A's notice, and
+// with no mate nothing at all.
+for (const mates of [0, 1]) {
+  Deno.test(`KV: a member dropped between a revived lobby's store read and its beat is out, with ${mates} mate`, async () => {
+    let world: World | undefined;
+    let read: (() => void) | undefined;
+    let dropped = false;
+    let raced = false;
+    await lobbies(
+      ["A", "E"],
+      ["A", "E", ...mates ? ["E"] : []],
+      async (w) => {
+        world = w;
+        const x = w.players[1].client;
+        const { room } = await w.ask(0, { op: "create", name: "ghost", maxPlayers: 8 }) as { room: Room };
+        const joined = await w.ask(1, { op: "join", room: room.id }) as { you: string; ticket: string };
+        if (mates) await w.ask(2, { op: "join", room: room.id });
+        await w.until(() => false, 20);
+        w.crash(1); // E stalls: A buries it, and drops its members, with E's update inside (see below)
+        await w.until(() => raced, 600);
+        assert.ok(raced, "the race ran");
+        w.wake(1);
+        await w.until(() => false, 100);
+        const stored = (await w.kv.get<Room>(roomKey(room.id))).value;
+        assert.ok(!stored?.members.some((member) => member.id === joined.you), "A dropped X");
+        assert.equal(w.lobbies[1].admitted(joined.ticket), undefined, "E still admits X");
+        assert.deepEqual(
+          heard(x, "member").filter((notice) => !notice.joined).map((notice) => (notice.member as Member).id),
+          [joined.you],
+          "X never heard its own leave",
+        );
+      },
+      {},
+      (i, store) =>
+        i === 0
+          ? {
+            ...store,
+            update: async (id: string, change: (room: Room) => Room) => {
+              const w = world!;
+              if (raced || !(await w.kv.get<{ buried?: boolean }>(beatKey(w.ids[1]))).value?.buried) {
+                return await store.update!(id, change);
+              }
+              // A drops E's member right after burying E: E wakes, and reads the room before A's commit.
+              raced = true;
+              const reading = new Promise<void>((resolve) => read = resolve);
+              const woken = w.lobbies[1].update();
+              await reading;
+              const changed = await store.update!(id, change);
+              dropped = true;
+              await woken;
+              return changed;
+            },
+          }
+          : {
+            ...store,
+            get: async (id: string) => {
+              const room = await store.get(id);
+              const signal = read;
+              read = undefined;
+              signal?.();
+              while (signal && !dropped) await new Promise((resolve) => setTimeout(resolve, 1));
+              return room;
+            },
+          },
+    );
+  });
+}

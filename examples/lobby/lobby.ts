@@ -447,7 +447,16 @@ export class Lobby {
     // 2026-12-03: 200 requests a millisecond for 8 s).
     if (shared && this.#now() - this.#lastBeat >= shared.heartbeatMs) {
       this.#lastBeat = this.#now();
-      await shared.beat(() => this.#takenForDead(shared));
+      let taken = false;
+      await shared.beat(async () => {
+        taken = true;
+        await this.#takenForDead(shared);
+      });
+      // Once more after the beat: a host's lobby that drops a member of this one checks this lobby's beat still buried,
+      // and could commit between the reading of the rooms and the beat; once the beat is written, none can. A member
+      // dropped so stayed in this lobby's copy, its ticket admitting it, and heard its own leave only through a mate
+      // here (a review, 2026-12-06, 3).
+      if (taken) await this.#takenForDead(shared);
       await this.#dropTheDead(shared);
       await this.#leaveKicked();
     }
