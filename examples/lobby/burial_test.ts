@@ -734,3 +734,58 @@ for (const mates of [0, 1]) {
     );
   });
 }
+
+// Pins that a revived lobby names the new host in the leave of the host its member believes in, not its copy's: H
+// handed the room to P, and its notice waited in B's mailbox; N left through B, whose copy became the store's, hosted
+// by P. C buried B, which emptied the mailbox, and A kept B's members. B woke: M heard H leave, and by the copy's host
+// it would not have heard that P hosts.
+Deno.test("handOver on KV: a member of a revived lobby hears its host's leave, with the new host its lobby's copy had", async () => {
+  let skipA: (() => Promise<boolean>) | undefined;
+  let holdB = false;
+  await lobbies(
+    ["A", "B", "C"],
+    ["A", "A", "B", "B"],
+    async (w) => {
+      const member = w.players[2].client;
+      const { room } = await w.ask(0, { op: "create", name: "revival", maxPlayers: 8 }) as { room: Room };
+      const p = await w.ask(1, { op: "join", room: room.id }) as { you: string };
+      await w.ask(2, { op: "join", room: room.id });
+      const n = await w.ask(3, { op: "join", room: room.id }) as { you: string; ticket: string };
+      await w.until(() => false, 20);
+      holdB = true; // B reads its mailbox no more for now
+      await w.ask(0, { op: "leave" }); // H hands the room to P
+      await w.ask(3, { op: "leave" }); // N leaves through B, whose copy becomes the store's
+      const beatB = async () => (await w.kv.get<{ beatAt: number; buried?: boolean }>(beatKey(w.ids[1]))).value!;
+      const last = (await beatB()).beatAt;
+      await w.untilRead(async () => (await beatB()).beatAt !== last, 100);
+      w.crash(1); // B stalls right after a beat, H's leave unread
+      // A skips its beats while B is stale or buried: it never counts B dead, and keeps B's members. C buries B.
+      skipA = async () => {
+        const beat = await beatB();
+        return !!beat.buried || w.net.now() - beat.beatAt > 3000;
+      };
+      await w.untilRead(async () => !!(await beatB()).buried);
+      await w.until(() => false, 15);
+      holdB = false;
+      w.wake(1); // B beats: taken for dead, it takes the store's room
+      await w.until(() => false, 200);
+      skipA = undefined;
+      const stored = (await w.kv.get<Room>(roomKey(room.id))).value;
+      assert.deepEqual([stored?.host, stored?.members.length], [p.you, 2], "A kept M");
+      assert.deepEqual(
+        heard(member, "member").filter((notice) => !notice.joined).map((
+          notice,
+        ) => [(notice.member as Member).id, notice.host]),
+        [[n.you, undefined], [room.host, p.you]],
+        "M never heard that P hosts",
+      );
+    },
+    { handOver: true },
+    (i, store) =>
+      i === 0
+        ? sharedWith(store, { beat: async (taken) => (await skipA?.()) ? undefined : await store.shared.beat(taken) })
+        : i === 1
+        ? sharedWith(store, { receive: () => holdB ? Promise.resolve([]) : store.shared.receive() })
+        : store,
+  );
+});

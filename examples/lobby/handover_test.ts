@@ -648,3 +648,108 @@ Deno.test("handOver on KV: a member hears its buried host leave after a member w
         : store,
   );
 });
+
+// Pins that a member keeps the host it last heard: H left and handed the room to X on B, then B crashed and A handed the
+// room on to Z. Z believed H hosted still, its notice naming no host: X's leave came without the new host, and Z never
+// heard it hosts.
+Deno.test("handOver on KV: a member hears the leave of a host it heard handed the room, with the next host", async () => {
+  await lobbies(["A", "B"], ["A", "B", "A"], async (w) => {
+    const z = w.players[2].client;
+    const { room } = await w.ask(0, { op: "create", name: "twice", maxPlayers: 4 }) as { room: Room };
+    const x = await w.ask(1, { op: "join", room: room.id }) as { you: string };
+    const joined = await w.ask(2, { op: "join", room: room.id }) as { you: string };
+    await w.until(() => false, 20);
+    await w.ask(0, { op: "leave" }); // H hands the room to X
+    await w.until(() => false, 20);
+    w.crash(1); // B stops with X
+    await w.until(() => heard(z, "member").filter((notice) => !notice.joined).length === 2, 400);
+    assert.equal((await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value?.host, joined.you);
+    assert.deepEqual(
+      heard(z, "member").filter((notice) => !notice.joined).map((
+        notice,
+      ) => [(notice.member as Member).id, notice.host]),
+      [[room.host, x.you], [x.you, joined.you]],
+      "Z never heard it hosts",
+    );
+  }, { handOver: true });
+});
+
+// Pins that the lobbies of members a client knows count as buried too, awake again or not: the same as the test before,
+// B awake again and beating before A's next beat. A counted B alive, its burial known from the store only, and the
+// copy A took at the join had no member on B: counted from the copy alone, or by B's beat alone, the mate never heard
+// its host leave.
+Deno.test("handOver on KV: a member whose lobby took a room handed on elsewhere hears its host leave, its lobby awake again", async () => {
+  let holdA = false;
+  await lobbies(
+    ["A", "B", "C"],
+    ["B", "A", "A"],
+    async (w) => {
+      const mate = w.players[1].client;
+      const { room } = await w.ask(0, { op: "create", name: "handed", maxPlayers: 4 }) as { room: Room };
+      const joined = await w.ask(1, { op: "join", room: room.id }) as { you: string; ticket: string };
+      await w.until(() => false, 20);
+      const beat = async (i: number) =>
+        (await w.kv.get<{ beatAt: number; buried?: boolean; burials?: number }>(["jamnet-lobby", "lobbies", w.ids[i]]))
+          .value!;
+      const before = (await beat(1)).beatAt;
+      await w.untilRead(async () => (await beat(1)).beatAt !== before, 100);
+      const last = (await beat(1)).beatAt;
+      w.crash(1); // B stalls right after a beat
+      // A beats once more with B not stale yet, then skips its beats: C is the one to bury B. A's last beat is more than
+      // 2 s after B's: A is not stale when B wakes.
+      await w.untilRead(async () => (await beat(0)).beatAt > last + 2000, 200);
+      holdA = true;
+      await w.untilRead(async () => !!(await beat(1)).buried);
+      await w.ask(2, { op: "join", room: room.id }); // A's copy becomes the store's, hosted on A
+      w.wake(1); // B beats again at once, taken for dead, before A's next beat
+      await w.untilRead(async () => !(await beat(1)).buried, 10);
+      holdA = false;
+      await w.until(() => false, 100); // A beats, and drops the dead
+      assert.deepEqual(
+        heard(mate, "member").filter((notice) => !notice.joined).map((
+          notice,
+        ) => [(notice.member as Member).id, notice.host]),
+        [[room.host, joined.you]],
+        "the mate never heard its host leave",
+      );
+      assert.equal(w.lobbies[0].admitted(joined.ticket)?.room.host, joined.you, "A's copy");
+      assert.equal((await beat(0)).burials, undefined, "A was taken for dead");
+    },
+    { handOver: true },
+    (i, store) =>
+      i === 0 ? sharedWith(store, { beat: (taken) => holdA ? Promise.resolve() : store.shared.beat(taken) }) : store,
+  );
+});
+
+// Pins the order of a revived lobby's leaves: A buried B (stalled) with the host and the other player, and handed the
+// room to the mate. B woke: the other player heard its host leave, naming the mate, then its own leave, last.
+Deno.test("handOver on KV: a player of a lobby taken for dead hears its host's leave, then its own", async () => {
+  let stalled = false;
+  await lobbies(
+    ["A", "B"],
+    ["B", "A", "B"],
+    async (w) => {
+      const other = w.players[2].client;
+      const { room } = await w.ask(0, { op: "create", name: "woken", maxPlayers: 4 }) as { room: Room };
+      const joined = await w.ask(1, { op: "join", room: room.id }) as { you: string };
+      const otherJoined = await w.ask(2, { op: "join", room: room.id }) as { you: string; ticket: string };
+      await w.until(() => false, 20);
+      stalled = true; // B goes on serving its players, but its heartbeat stops
+      await w.untilRead(async () =>
+        (await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value?.host === joined.you
+      );
+      stalled = false;
+      await w.until(() => false, 100); // B beats: taken for dead
+      assert.deepEqual(
+        heard(other, "member").filter((notice) => !notice.joined).map((
+          notice,
+        ) => [(notice.member as Member).id, notice.host]),
+        [[room.host, joined.you], [otherJoined.you, undefined]],
+      );
+      assert.equal(w.lobbies[1].admitted(otherJoined.ticket), undefined);
+    },
+    { handOver: true },
+    (i, store) =>
+      i === 1 ? sharedWith(store, { beat: (taken) => stalled ? Promise.resolve() : store.shared.beat(taken) }) : store,
+  );
+});
