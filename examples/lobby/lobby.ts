@@ -494,14 +494,25 @@ export class Lobby {
    * stopped leave the rooms hosted here, and each member here hears who it knows went with a lobby that stopped.
    */
   async #dropTheDead(shared: SharedDirectory): Promise<void> {
+    // Per room, the lobbies of its members, in the copy and as its members here know them: each lobby asked once.
+    const lobbiesOf = new Map<string, Set<string>>();
+    const asked = new Set<string>();
     for (const [id, room] of this.#rooms) {
-      const known = [...this.#local.get(id) ?? []].flatMap((client) => [...client.known.values()]);
-      for (const lobby of [room.lobby!, ...[...room.members, ...known].map((member) => member.lobby!)]) {
+      const lobbies = new Set([room.lobby!]);
+      for (const member of room.members) lobbies.add(member.lobby!);
+      for (const client of this.#local.get(id) ?? []) {
+        for (const member of client.known.values()) lobbies.add(member.lobby!);
+      }
+      for (const lobby of lobbies) {
+        if (asked.has(lobby)) continue;
+        asked.add(lobby);
         if (shared.wasBuried?.(lobby)) this.#buried.add(lobby);
       }
+      lobbiesOf.set(id, lobbies);
     }
+    const stopped = (lobby: string) => !shared.alive(lobby) || this.#buried.has(lobby);
     for (let room of [...this.#rooms.values()]) {
-      if (!shared.alive(room.lobby!) || this.#buried.has(room.lobby!)) {
+      if (stopped(room.lobby!)) {
         // beat() buried the lobby before this, here or elsewhere: a room it handed on is in the store, on a live lobby.
         const stored = await this.#store.get(room.id);
         // Awake again and hosting it: handed to it since it woke (its burial left it none of its rooms).
@@ -536,14 +547,16 @@ export class Lobby {
     // Each member here hears the leave of each one it knows that went with a dead or buried lobby and is not in the
     // copy, the host last with the room's host. Told against who it knows, not in #handedOn against the copy: the copy
     // may be the store's already, taken at a join or a leave here (no #handedOn runs then), and two passes told a host's
-    // leave before another's (a review, 2026-12-06).
+    // leave before another's (a review, 2026-12-06). Only rooms with a lobby that stopped: each beat went through every
+    // member each member here knows, 64 ms for 1,000 rooms of 64 here (a review, 2026-12-06).
     for (const [id, local] of this.#local) {
       const room = this.#rooms.get(id);
-      if (!room) continue;
+      const lobbies = lobbiesOf.get(id);
+      if (!room || !lobbies || ![...lobbies].some(stopped)) continue;
+      const members = new Set(room.members.map((member) => member.id));
       for (const client of local) {
         const gone = (member: Member) =>
-          member.id !== client.member.id && (!shared.alive(member.lobby!) || this.#buried.has(member.lobby!)) &&
-          !room.members.some((other) => other.id === member.id);
+          member.id !== client.member.id && stopped(member.lobby!) && !members.has(member.id);
         this.#tellLeaves(client, id, gone, room.host);
       }
     }
