@@ -7,7 +7,16 @@ import assert from "node:assert/strict";
 import { Host, type Peer, webSocket } from "../../mod.ts";
 import { STALLED_BYTES } from "../lobby/stalled.ts";
 import { ArenaClient } from "./client.js";
-import { ITEM_COUNT, ITEM_RADIUS, MAX_COMMAND_MS, RIGHT, SPEED_PX_PER_S, WORLD_HEIGHT, WORLD_WIDTH } from "./game.js";
+import {
+  ITEM_COUNT,
+  ITEM_RADIUS,
+  MAX_COMMAND_MS,
+  MAX_PLAYERS,
+  RIGHT,
+  SPEED_PX_PER_S,
+  WORLD_HEIGHT,
+  WORLD_WIDTH,
+} from "./game.js";
 import { ArenaLobby } from "./lobby.js";
 import { startArena } from "./server.ts";
 
@@ -463,11 +472,15 @@ Deno.test({
   },
 });
 
-Deno.test("arena: server.ts refuses a port past 65535, bots past MAX_PLAYERS and an unknown option, in a line", async () => {
+Deno.test("arena: server.ts refuses a port past 65535 or no number, bots past MAX_PLAYERS and an unknown option, in a line", async () => {
   for (
     const [args, message] of [
-      [["--port", "65536"], /^--port takes a port from 0 to 65535 .*: e\.g\. /],
-      [["--bots", "17"], /^--port takes a port from 0 to 65535 .*--bots a whole number from 0 to 16: e\.g\. /],
+      [["--port", "65536"], /^--port takes a port from 0 to 65535 .*: e\.g\. .*--port 8081\n$/],
+      [["--port", "x"], /^--port takes a port from 0 to 65535 .*: e\.g\. .*--port 8081\n$/],
+      [
+        ["--bots", "17"],
+        /^--port takes a port from 0 to 65535 .*--bots a whole number from 0 to 16: e\.g\. .*--port 8081\n$/,
+      ],
       [["--colour", "red"], /^Unknown option '--colour'.*: the options are --port, --bots and --hostname\n$/],
     ] as const
   ) {
@@ -476,6 +489,37 @@ Deno.test("arena: server.ts refuses a port past 65535, bots past MAX_PLAYERS and
     assert.match(output, message, output);
     assert.equal(output.trim().split("\n").length, 1, output);
   }
+});
+
+Deno.test("arena: importing server.ts starts nothing: only running it starts the demo", async () => {
+  // bench/arena.ts and these tests import startArena: a demo on port 8080 with two bots came with it.
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `const { startArena } = await import("./${FOLDER}server.ts"); console.log(typeof startArena);`,
+    ],
+    cwd: new URL("../../", import.meta.url),
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  const output = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  assert.equal(code, 0, output);
+  assert.equal(output, "function\n");
+});
+
+Deno.test({
+  name: "arena: close() stops serving: its address takes no request after",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const arena = await startArena({ port: 0, log: () => {} });
+    const response = await fetch(arena.url);
+    await response.body?.cancel();
+    await arena.close();
+    await assert.rejects(fetch(arena.url));
+  },
 });
 
 Deno.test("arena: server.ts on a port that is taken says so and exits with 1", async () => {
@@ -491,7 +535,8 @@ Deno.test("arena: server.ts on a port that is taken says so and exits with 1", a
 Deno.test("arena: server.ts on a name of this machine prints its address, and no word of others on your network", async () => {
   // At `--hostname localhost` it said "Others on your network open http://<this machine's IP address>:…/": they could
   // not, it listened on the loopback.
-  for (const hostname of ["127.0.0.1", "localhost"]) {
+  // On 127.0.0.1 with as many bots as room "demo" takes: the most --bots allows.
+  for (const [hostname, bots] of [["127.0.0.1", MAX_PLAYERS], ["localhost", 0]] as const) {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -503,7 +548,7 @@ Deno.test("arena: server.ts on a name of this machine prints its address, and no
         "--port",
         "0",
         "--bots",
-        "0",
+        String(bots),
       ],
       cwd: new URL("../../", import.meta.url),
       stdout: "piped",
@@ -529,7 +574,9 @@ Deno.test("arena: server.ts on a name of this machine prints its address, and no
     await child.status;
     assert.match(
       printed,
-      /^The arena is at http:\/\/(127\.0\.0\.1|\[::1\]):\d+\/ \(room "demo" has 0 bots; [^\n]*\)\n$/,
+      new RegExp(
+        `^The arena is at http://(127\\.0\\.0\\.1|\\[::1\\]):\\d+/ \\(room "demo" has ${bots} bots; [^\\n]*\\)\n$`,
+      ),
       hostname,
     );
   }
