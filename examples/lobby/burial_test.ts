@@ -654,6 +654,13 @@ Deno.test("KV: a member of a revived lobby hears a join whose notice its burial 
       const joins = heard(member, "member").filter((notice) => notice.joined);
       assert.deepEqual(joins.map((notice) => (notice.member as { id: string }).id), [n.you, y.you], "M never heard Y");
       assert.deepEqual(heard(member, "relay").map((notice) => notice.from), [y.you], "M never got Y's relay");
+      // B's copy was the store's: the log says what its members heard.
+      assert.ok(
+        w.logs[1].includes(
+          `room ${room.id}: this lobby was taken for dead, its members here told 1 joins or leaves, its host now ${room.host}`,
+        ),
+        "B's log",
+      );
     },
     {},
     (i, store) =>

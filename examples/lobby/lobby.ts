@@ -21,8 +21,8 @@
  * a host that leaves others in the room hands it to the member who joined
  * first after it: they hear `{ op: "member", room, member, joined: false, host }`
  * with the new host's id, and the room closes only when its last member leaves.
- * A member hears each join or leave at most once, and only of members it
- * knows: those in the room it was given, and those it heard join since.
+ * A member hears each join at most once, and a leave at most once and only
+ * of a member it knows: one in the room it was given, or one it heard join.
  *
  * `you` is the member id the lobby gave you; `ticket` is a secret that only
  * you hear, for a game server beside the lobby: `lobby.admitted(ticket)`
@@ -928,7 +928,9 @@ export class Lobby {
    * hear who went with a dead lobby at the end of #dropTheDead, against who each knows, the host last.
    */
   #handedOn(room: Room, stored: Room): void {
-    this.#log(`room ${room.id}: its host's lobby ${room.lobby} stopped, its host now ${stored.host}`);
+    // Its own lobby hosts it again when that lobby, counted dead here, woke and was handed the room since.
+    const how = stored.lobby === room.lobby ? "was counted dead, and hosts it again" : "stopped";
+    this.#log(`room ${room.id}: its host's lobby ${room.lobby} ${how}, its host now ${stored.host}`);
     this.#rooms.set(room.id, stored);
   }
 
@@ -941,7 +943,7 @@ export class Lobby {
    */
   async #takenForDead(shared: SharedDirectory): Promise<void> {
     for (const delivery of await shared.receive()) this.#deliver(delivery);
-    for (const [id, room] of [...this.#rooms]) {
+    for (const id of [...this.#rooms.keys()]) {
       const stored = await this.#store.get(id);
       if (!stored) {
         this.#log(`room ${id} closed: this lobby was taken for dead, its heartbeat late`);
@@ -949,25 +951,29 @@ export class Lobby {
         continue;
       }
       const has = (members: Member[], member: Member) => members.some((other) => other.id === member.id);
-      if (
-        room.members.some((member) => !has(stored.members, member)) ||
-        stored.members.some((member) => !has(room.members, member))
-      ) {
-        this.#log(`room ${id}: this lobby was taken for dead, its host now ${stored.host}`);
-      }
       this.#rooms.set(id, stored);
       const local = this.#local.get(id) ?? new Set();
       // Told against who each member knows, not against this lobby's copy: the copy may be the store's already, taken at
       // a join or a leave here, while the notices of the difference were in the mailbox the burial emptied.
+      let told = 0;
       for (const client of local) {
         const staying = has(stored.members, client.member);
         if (staying) {
-          for (const member of stored.members) this.#notice(client, { op: "member", room: id, member, joined: true });
+          for (const member of stored.members) {
+            if (this.#notice(client, { op: "member", room: id, member, joined: true })) told++;
+          }
         }
-        this.#tellLeaves(client, id, (member) => !has(stored.members, member), stored.host);
+        told += this.#tellLeaves(client, id, (member) => !has(stored.members, member), stored.host);
         if (staying) continue;
         this.#out(client);
         local.delete(client);
+      }
+      // Logged when a member here heard a join or a leave, not when this lobby's copy differed from the store's: the
+      // copy may be the store's already.
+      if (told) {
+        this.#log(
+          `room ${id}: this lobby was taken for dead, its members here told ${told} joins or leaves, its host now ${stored.host}`,
+        );
       }
       if (local.size) continue;
       this.#local.delete(id);
@@ -978,32 +984,36 @@ export class Lobby {
   /**
    * Tells a client the leave of each member it knows that is `gone`: the others first, then the host it believes in,
    * with `host`, the room's new host, then its own leave. A host's leave told before another's named the new host while
-   * the room still had a member gone (a review, 2026-12-06).
+   * the room still had a member gone (a review, 2026-12-06). Returns how many it told.
    */
-  #tellLeaves(client: Client, roomId: string, gone: (member: Member) => boolean, host: string): void {
+  #tellLeaves(client: Client, roomId: string, gone: (member: Member) => boolean, host: string): number {
     const believed = client.host;
     const order = (member: Member) => member.id === client.member.id ? 2 : member.id === believed ? 1 : 0;
     const left = [...client.known.values()].filter(gone).sort((a, b) => order(a) - order(b));
+    let told = 0;
     for (const member of left) {
       const message = { op: "member", room: roomId, member, joined: false };
-      this.#notice(client, member.id === believed ? { ...message, host } : message);
+      if (this.#notice(client, member.id === believed ? { ...message, host } : message)) told++;
     }
+    return told;
   }
 
   /**
    * Tells a client a notice of its room, and keeps who it knows in it: a join of one it knows, or a leave of one it
    * does not, is not told. A lobby can learn of one join or leave twice, from the store and then from its mailbox (see
-   * #takenForDead and #dropTheDead): without the check its members heard it twice (the Left list, 2026-12-06).
+   * #takenForDead and #dropTheDead): without the check its members heard it twice (the Left list, 2026-12-06). Returns
+   * whether it told it.
    */
-  #notice(client: Client, message: Record<string, unknown>): void {
+  #notice(client: Client, message: Record<string, unknown>): boolean {
     if (message.op === "member") {
       const id = (message.member as Member).id;
-      if (client.known.has(id) === !!message.joined) return;
+      if (client.known.has(id) === !!message.joined) return false;
       if (message.joined) client.known.set(id, message.member as Member);
       else client.known.delete(id);
       if (typeof message.host === "string") client.host = message.host;
     }
     this.#answer(client, message);
+    return true;
   }
 
   /** Reads, changes and writes one room: atomically when the store can. */
