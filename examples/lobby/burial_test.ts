@@ -248,11 +248,11 @@ for (const handOver of [false, true]) {
         await w.until(() => false, 20);
         const beatB = async () => (await w.kv.get<{ beatAt: number; buried?: boolean }>(beatKey(w.ids[1]))).value!;
         const last = (await beatB()).beatAt;
-        while ((await beatB()).beatAt === last) await w.until(() => false, 1);
+        await w.untilRead(async () => (await beatB()).beatAt !== last, 100);
         w.crash(1); // B stalls right after a beat
-        while (w.net.now() - last < 3500) await w.until(() => false, 1);
+        await w.untilRead(() => Promise.resolve(w.net.now() - last >= 3500), 300);
         skipA = true; // A skips the one beat that would fall inside B's stale window
-        while (!(await beatB()).buried) await w.until(() => false, 1);
+        await w.untilRead(async () => !!(await beatB()).buried);
         await w.until(() => false, 15);
         w.wake(1); // B wakes, 3.3 s after its last beat, and beats
         await w.until(() => false, 200);
@@ -418,11 +418,11 @@ Deno.test("KV: a lobby whose dropping of the dead fails once still learns of a b
       await w.until(() => false, 20);
       const beatB = async () => (await w.kv.get<{ beatAt: number; buried?: boolean }>(beatKey(w.ids[1]))).value!;
       const last = (await beatB()).beatAt;
-      while ((await beatB()).beatAt === last) await w.until(() => false, 1);
+      await w.untilRead(async () => (await beatB()).beatAt !== last, 100);
       w.crash(1); // B stalls right after a beat
-      while (w.net.now() - last < 3500) await w.until(() => false, 1);
+      await w.untilRead(() => Promise.resolve(w.net.now() - last >= 3500), 300);
       skipA = true; // A skips the one beat that would fall inside B's stale window
-      while (!(await beatB()).buried) await w.until(() => false, 1);
+      await w.untilRead(async () => !!(await beatB()).buried);
       await w.until(() => false, 15);
       failGet = true; // A's next reading of a room, in the #dropTheDead after the beat that learns of B's burial
       // As run() does: an update that throws is logged, and the loop goes on.
@@ -680,7 +680,8 @@ for (const mates of [0, 1]) {
   Deno.test(`KV: a member dropped between a revived lobby's store read and its beat is out, with ${mates} mate`, async () => {
     let world: World | undefined;
     let read: (() => void) | undefined;
-    let dropped = false;
+    let drop: (() => void) | undefined;
+    const dropped = new Promise<void>((resolve) => drop = resolve);
     let raced = false;
     await lobbies(
       ["A", "E"],
@@ -722,7 +723,7 @@ for (const mates of [0, 1]) {
               const woken = w.lobbies[1].update();
               await reading;
               const changed = await store.update!(id, change);
-              dropped = true;
+              drop!();
               await woken;
               return changed;
             },
@@ -734,7 +735,7 @@ for (const mates of [0, 1]) {
               const signal = read;
               read = undefined;
               signal?.();
-              while (signal && !dropped) await new Promise((resolve) => setTimeout(resolve, 1));
+              if (signal) await dropped;
               return room;
             },
           },
