@@ -6,8 +6,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { kvStore, type Member, type Room } from "./lobby.ts";
-import { heard, listingHooked, lobbies, sameKey, sharedWith, type World } from "./kv_world.ts";
+import { kvStore, type Room } from "./lobby.ts";
+import { heard, leavesHeard, listingHooked, lobbies, sameKey, sharedWith, type World } from "./kv_world.ts";
 
 const LOBBIES: Deno.KvKey = ["jamnet-lobby", "lobbies"];
 const roomKey = (id: string): Deno.KvKey => ["jamnet-lobby", "rooms", id];
@@ -589,12 +589,8 @@ Deno.test("handOver on KV: a room handed to a lobby that woke after another's be
         [joined.you, [joined.you, mateJoined.you]],
         "the room left the store",
       );
-      const leaves = (client: typeof mate) =>
-        heard(client, "member").filter((notice) => !notice.joined).map((
-          notice,
-        ) => [(notice.member as { id: string }).id, notice.host]);
-      assert.deepEqual(leaves(mate), [[room.host, joined.you]]);
-      assert.deepEqual(leaves(heir), [[room.host, joined.you]]);
+      assert.deepEqual(leavesHeard(mate), [[room.host, joined.you]]);
+      assert.deepEqual(leavesHeard(heir), [[room.host, joined.you]]);
       assert.equal(w.lobbies[2].admitted(mateJoined.ticket)?.room.host, joined.you, "C's copy");
       assert.equal(w.lobbies[1].admitted(joined.ticket)?.room.host, joined.you, "B's copy");
       mate.peer.send({ op: "relay", data: "still here" });
@@ -702,8 +698,8 @@ for (const mates of [0, 1]) {
         assert.ok(!stored?.members.some((member) => member.id === joined.you), "A dropped X");
         assert.equal(w.lobbies[1].admitted(joined.ticket), undefined, "E still admits X");
         assert.deepEqual(
-          heard(x, "member").filter((notice) => !notice.joined).map((notice) => (notice.member as Member).id),
-          [joined.you],
+          leavesHeard(x),
+          [[joined.you, undefined]],
           "X never heard its own leave",
         );
       },
@@ -781,9 +777,7 @@ Deno.test("handOver on KV: a member of a revived lobby hears its host's leave, w
       const stored = (await w.kv.get<Room>(roomKey(room.id))).value;
       assert.deepEqual([stored?.host, stored?.members.length], [p.you, 2], "A kept M");
       assert.deepEqual(
-        heard(member, "member").filter((notice) => !notice.joined).map((
-          notice,
-        ) => [(notice.member as Member).id, notice.host]),
+        leavesHeard(member),
         [[n.you, undefined], [room.host, p.you]],
         "M never heard that P hosts",
       );

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { kvStore, type Member, type Room, type RoomSummary } from "./lobby.ts";
-import { heard, lobbies, sharedWith } from "./kv_world.ts";
+import { heard, leavesHeard, lobbies, sharedWith } from "./kv_world.ts";
 
 // Before: KV's index of a lobby's rooms, which bury() reads, was not moved with the room: nobody deleted it, and 10
 // minutes later, the dead lobby forgotten, it was listed and joinable again, hosted by a member of a dead lobby.
@@ -233,9 +233,7 @@ for (const survivor of ["A", "C"]) {
       const stored = (await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value;
       assert.deepEqual([stored?.host, stored?.members.map((member) => member.id)], [next.you, [next.you]]);
       assert.deepEqual(
-        heard(mate, "member").filter((notice) => !notice.joined).map((
-          notice,
-        ) => [(notice.member as Member).id, notice.host]),
+        leavesHeard(mate),
         [[room.host, heir.you], [heir.you, next.you]],
       );
       assert.equal(w.lobbies[survivor === "A" ? 0 : 2].admitted(next.ticket)?.room.host, next.you);
@@ -268,9 +266,7 @@ Deno.test("handOver on KV: a room whose host's lobby crashes goes to its first m
     const stored = (await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value;
     assert.deepEqual([stored?.host, stored?.lobby], [next.you, w.lobbies[1].admitted(next.ticket)?.member.lobby]);
     assert.deepEqual(
-      heard(mate, "member").filter((notice) => !notice.joined).map((
-        notice,
-      ) => [(notice.member as Member).id, notice.host]),
+      leavesHeard(mate),
       [[neighbour.you, undefined], [room.host, next.you]],
     );
     assert.equal((await w.kv.get<Room>(["jamnet-lobby", "rooms", alone.id])).value, null);
@@ -400,15 +396,10 @@ for (const handOver of [true, false]) {
         stalled = false;
         await w.until(() => false, 100); // B beats again
         const stored = (await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value;
-        const leaves = (client: typeof host) =>
-          heard(client, "member").filter((notice) => !notice.joined).map((notice) => [
-            (notice.member as Member).id,
-            notice.host,
-          ]);
         if (handOver) {
           assert.deepEqual([stored?.host, stored?.members.map((member) => member.id)], [joined.you, [joined.you]]);
-          assert.deepEqual(leaves(mate), [[room.host, joined.you]]);
-          assert.deepEqual(leaves(host), [[room.host, joined.you]], "the old host was not told it left");
+          assert.deepEqual(leavesHeard(mate), [[room.host, joined.you]]);
+          assert.deepEqual(leavesHeard(host), [[room.host, joined.you]], "the old host was not told it left");
         } else {
           assert.equal(stored, null);
           assert.deepEqual(heard(mate, "closed"), [{ op: "closed", room: room.id }]);
@@ -451,9 +442,7 @@ Deno.test("handOver on KV: the leave of a host whose lobby was taken for dead wh
       await w.ask(0, { op: "leave" }); // B's host leaves, B still unaware of its burial
       await w.until(() => false, 30);
       assert.deepEqual(
-        heard(mate, "member").filter((notice) => !notice.joined).map((
-          notice,
-        ) => [(notice.member as Member).id, notice.host]),
+        leavesHeard(mate),
         [[room.host, joined.you]],
         "the mate heard its host leave twice",
       );
@@ -494,12 +483,8 @@ Deno.test("handOver on KV: the leave of a host whose lobby was taken for dead wh
       holdC = false;
       await w.until(() => false, 100); // C beats: B was buried
       assert.equal((await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value?.host, joined.you);
-      const leaves = (client: typeof mate) =>
-        heard(client, "member").filter((notice) => !notice.joined).map((
-          notice,
-        ) => [(notice.member as Member).id, notice.host]);
-      assert.deepEqual(leaves(mate), [[room.host, joined.you]]);
-      assert.deepEqual(leaves(third), [[room.host, joined.you]], "C's member never heard who hosts the room");
+      assert.deepEqual(leavesHeard(mate), [[room.host, joined.you]]);
+      assert.deepEqual(leavesHeard(third), [[room.host, joined.you]], "C's member never heard who hosts the room");
       assert.equal(w.lobbies[2].admitted(thirdJoined.ticket)?.room.host, joined.you, "C's copy");
     },
     { handOver: true },
@@ -532,9 +517,7 @@ Deno.test("handOver on KV: a player of a lobby taken for dead while it ran, out 
       stalled = false;
       await w.until(() => false, 100); // B beats: taken for dead
       assert.deepEqual(
-        heard(other, "member").filter((notice) => !notice.joined).map((
-          notice,
-        ) => [(notice.member as Member).id, notice.host]),
+        leavesHeard(other),
         [[room.host, joined.you], [otherJoined.you, undefined]],
         "the other player on B never heard its own leave",
       );
@@ -576,9 +559,7 @@ Deno.test("handOver on KV: a member whose lobby took a room handed on elsewhere 
       host.peer.send({ op: "relay", data: "from a buried host" });
       await w.until(() => false, 30);
       assert.deepEqual(
-        heard(mate, "member").filter((notice) => !notice.joined).map((
-          notice,
-        ) => [(notice.member as Member).id, notice.host]),
+        leavesHeard(mate),
         [[room.host, joined.you]],
         "the mate never heard its host leave",
       );
@@ -629,9 +610,7 @@ Deno.test("handOver on KV: a member hears its buried host leave after a member w
       await w.until(() => false, 150); // E buries B, and hands the room to X
       assert.equal((await w.kv.get<Room>(roomKey(room.id))).value?.host, joined.you);
       assert.deepEqual(
-        heard(x, "member").filter((notice) => !notice.joined).map((
-          notice,
-        ) => [(notice.member as Member).id, notice.host]),
+        leavesHeard(x),
         [[gone.you, undefined], [room.host, joined.you]],
         "X heard its host leave first",
       );
@@ -665,9 +644,7 @@ Deno.test("handOver on KV: a member hears the leave of a host it heard handed th
     await w.until(() => heard(z, "member").filter((notice) => !notice.joined).length === 2, 400);
     assert.equal((await w.kv.get<Room>(["jamnet-lobby", "rooms", room.id])).value?.host, joined.you);
     assert.deepEqual(
-      heard(z, "member").filter((notice) => !notice.joined).map((
-        notice,
-      ) => [(notice.member as Member).id, notice.host]),
+      leavesHeard(z),
       [[room.host, x.you], [x.you, joined.you]],
       "Z never heard it hosts",
     );
@@ -706,9 +683,7 @@ Deno.test("handOver on KV: a member whose lobby took a room handed on elsewhere 
       holdA = false;
       await w.until(() => false, 100); // A beats, and drops the dead
       assert.deepEqual(
-        heard(mate, "member").filter((notice) => !notice.joined).map((
-          notice,
-        ) => [(notice.member as Member).id, notice.host]),
+        leavesHeard(mate),
         [[room.host, joined.you]],
         "the mate never heard its host leave",
       );
@@ -741,9 +716,7 @@ Deno.test("handOver on KV: a player of a lobby taken for dead hears its host's l
       stalled = false;
       await w.until(() => false, 100); // B beats: taken for dead
       assert.deepEqual(
-        heard(other, "member").filter((notice) => !notice.joined).map((
-          notice,
-        ) => [(notice.member as Member).id, notice.host]),
+        leavesHeard(other),
         [[room.host, joined.you], [otherJoined.you, undefined]],
       );
       assert.equal(w.lobbies[1].admitted(otherJoined.ticket), undefined);

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { Host, memoryNet } from "../../mod.ts";
 import { kvStore } from "./kv.ts";
-import { type Delivery, Lobby, LobbyClient, type LobbyOptions, type SharedDirectory } from "./lobby.ts";
+import { type Delivery, Lobby, LobbyClient, type LobbyOptions, type Member, type SharedDirectory } from "./lobby.ts";
 
 const TICK_MS = 16;
 
@@ -129,6 +129,11 @@ export async function lobbies(
 }
 
 export const heard = (client: LobbyClient, op: string) => client.notices.filter((notice) => notice.op === op);
+
+/** The leaves `client` heard, in order, each as the member's id and the new host it named (undefined if none). */
+export const leavesHeard = (client: LobbyClient): [string, unknown][] =>
+  heard(client, "member").filter((notice) => !notice.joined)
+    .map((notice) => [(notice.member as Member).id, notice.host]);
 
 /** A kvStore whose shared directory has some of its methods replaced: a lobby that sees or hears late, in a test. */
 export function sharedWith(
