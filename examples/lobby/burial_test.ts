@@ -791,3 +791,50 @@ Deno.test("handOver on KV: a member of a revived lobby hears its host's leave, w
         : store,
   );
 });
+
+// Before: D crashed, and E stalled past staleAfterMs at the same time. B read both stale; E beat again while B buried
+// D, before B reached E. B handed D's room to B's player and dropped E's player X with it, E being out of B's live
+// lobbies, though nobody ever buried E: E kept X in its copy, its ticket admitting it, and X heard nothing.
+Deno.test("handOver on KV: a burial drops only the dead lobby's members, not one of a lobby stale then awake again", async () => {
+  let world: World | undefined;
+  let hooked = false;
+  await lobbies(
+    ["L0", "L1", "B"],
+    ["L0", "L1", "B"],
+    async (w) => {
+      world = w;
+      // D lists before E, so B buries D before it comes to E.
+      const [d, e] = w.ids[0] < w.ids[1] ? [0, 1] : [1, 0];
+      const x = w.players[e].client;
+      const { room } = await w.ask(d, { op: "create", name: "r", maxPlayers: 8 }) as { room: Room };
+      const joined = await w.ask(e, { op: "join", room: room.id }) as { you: string; ticket: string };
+      const heir = await w.ask(2, { op: "join", room: room.id }) as { you: string };
+      await w.until(() => false, 20);
+      w.crash(d);
+      w.crash(e);
+      // B's burial of D listed D's room; E beats again then.
+      await w.until(() => hooked, 600);
+      assert.ok(hooked, "B buried D");
+      w.wake(e);
+      await w.until(() => false, 300);
+      const stored = (await w.kv.get<Room>(roomKey(room.id))).value!;
+      assert.deepEqual(stored.members.map((member) => member.id), [joined.you, heir.you]);
+      assert.equal(stored.host, heir.you);
+      assert.ok(w.lobbies[e].admitted(joined.ticket), "E admits X");
+      assert.deepEqual(leavesHeard(x), [[room.host, heir.you]]);
+    },
+    { handOver: true },
+    undefined,
+    (i, kv) =>
+      i === 2
+        ? listingHooked(kv, async (prefix, listed) => {
+          const w = world;
+          if (!w || hooked || listed !== 1) return;
+          const d = w.ids[0] < w.ids[1] ? 0 : 1;
+          if (!sameKey(prefix, ["jamnet-lobby", "hosted", w.ids[d]])) return;
+          hooked = true;
+          await w.lobbies[1 - d].update();
+        })
+        : kv,
+  );
+});

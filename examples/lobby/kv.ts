@@ -140,8 +140,10 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
    * leave would have, else deleted. False when it changed since. A lobby found buried meanwhile leaves `live`.
    */
   const handOn = async (entry: Deno.KvEntry<Room>, live: Set<string>, mark: Deno.KvEntry<Beat>): Promise<boolean> => {
-    const members = entry.value.members.filter((member) => live.has(member.lobby!));
-    const heir = entry.value.handOver ? members[0] : undefined;
+    // Only the dead lobby's members leave here. A member of a lobby merely stale may beat again before it is buried;
+    // the new host's lobby drops it if not, in a commit that checks its lobby still buried (see update).
+    const members = entry.value.members.filter((member) => member.lobby !== entry.value.lobby);
+    const heir = entry.value.handOver ? members.find((member) => live.has(member.lobby!)) : undefined;
     if (!heir) return await remove(entry, mark);
     const beat = await kv.get<Beat>(beatKey(heir.lobby!));
     // Buried, or being buried, by a lobby whose clock runs ahead: handed there, the room would be in the index of a
