@@ -350,6 +350,8 @@ export class Lobby {
   /** Who holds each ticket: the client it was given to, while that client is in the room it was given for. */
   #tickets = new Map<string, Client>();
   #lastBeat = -Infinity;
+  /** Taken for dead at a beat: its rooms are read once more after a beat written (see #update). */
+  #retake = false;
   /**
    * The lobbies `wasBuried` named, kept until a #dropTheDead ran to its end: wasBuried holds from one beat to the next
    * only, and one that failed half-way (the store threw; run() logs it and goes on) lost the burial for good, its
@@ -447,16 +449,19 @@ export class Lobby {
     // 2026-12-03: 200 requests a millisecond for 8 s).
     if (shared && this.#now() - this.#lastBeat >= shared.heartbeatMs) {
       this.#lastBeat = this.#now();
-      let taken = false;
       await shared.beat(async () => {
-        taken = true;
+        this.#retake = true;
         await this.#takenForDead(shared);
       });
       // Once more after the beat: a host's lobby that drops a member of this one checks this lobby's beat still buried,
       // and could commit between the reading of the rooms and the beat; once the beat is written, none can. A member
       // dropped so stayed in this lobby's copy, its ticket admitting it, and heard its own leave only through a mate
-      // here (a review, 2026-12-06, 3).
-      if (taken) await this.#takenForDead(shared);
+      // here (a review, 2026-12-06, 3). Kept in a field: a beat() that threw once its beat was written, or a reading
+      // that threw, leaves it to the next beat.
+      if (this.#retake) {
+        await this.#takenForDead(shared);
+        this.#retake = false;
+      }
       await this.#dropTheDead(shared);
       await this.#leaveKicked();
     }
