@@ -545,6 +545,44 @@ Deno.test("KV: a join between a revived lobby's mailbox read and its store read 
   );
 });
 
+// Before: a lobby taken for dead logged a join it read from the store after its beat as "this lobby was taken for
+// dead", though that join was an ordinary one, made after the beat. The burial is marked by hand, as above.
+Deno.test("KV: a join a revived lobby reads from the store after its beat is not logged as its burial's", async () => {
+  let gets = 0;
+  let hold: (() => Promise<void>) | undefined;
+  await lobbies(
+    ["A", "B"],
+    ["A", "B", "A"],
+    async (w) => {
+      const member = w.players[1].client;
+      const { room } = await w.ask(0, { op: "create", name: "revival", maxPlayers: 4 }) as { room: Room };
+      await w.ask(1, { op: "join", room: room.id });
+      await w.until(() => false, 20);
+      let late: { you: string } | undefined;
+      hold = async () => {
+        // B has beaten, and read its mailbox once more: a player on A joins now.
+        hold = undefined;
+        w.crash(1);
+        late = await w.ask(2, { op: "join", room: room.id }) as { you: string };
+        w.wake(1);
+      };
+      gets = 0;
+      const beat = await w.kv.get<{ beatAt: number }>(beatKey(w.ids[1]));
+      await w.kv.set(beatKey(w.ids[1]), { ...beat.value, buried: true, burials: 1 });
+      await w.until(() => !hold, 100);
+      await w.until(() => false, 30);
+      assert.ok(late, "the hold ran");
+      const joins = heard(member, "member").filter((notice) => notice.joined);
+      assert.deepEqual(joins.map((notice) => (notice.member as { id: string }).id), [late.you]);
+      assert.deepEqual(w.logs[1].filter((line) => line.includes("taken for dead")), []);
+    },
+    {},
+    // B's second reading of a room from the store: the one after its beat.
+    (i, store) =>
+      i === 1 ? { ...store, get: async (id: string) => (++gets === 2 && await hold?.(), await store.get(id)) } : store,
+  );
+});
+
 // Before: C buried B (stalled) at one beat; at its next, A (crashed, hosting the room) was stale. Between C's reading of
 // the beats and its burial of A, B woke, beat, and buried A itself, handing the room to its member on B. C, counting B
 // dead until its next beat, found the room on B and deleted it: the mate on C heard `closed`, and B's member hosted a
@@ -653,7 +691,7 @@ Deno.test("KV: a member of a revived lobby hears a join whose notice its burial 
       // B's copy was the store's: the log says what its members heard.
       assert.ok(
         w.logs[1].includes(
-          `room ${room.id}: this lobby was taken for dead, its members here told 1 joins or leaves, its host now ${room.host}`,
+          `room ${room.id}: this lobby taken for dead, 1 join or leave told here, host now ${room.host}`,
         ),
         "B's log",
       );
@@ -706,6 +744,10 @@ for (const [mates, throws] of [[0, false], [1, false], [0, true]] as const) {
           [[joined.you, undefined]],
           "X never heard its own leave",
         );
+        // X's drop is of this lobby's burial, logged so: X's own leave, and the mate's hearing of it.
+        const told = mates ? "2 joins or leaves" : "1 join or leave";
+        const line = `room ${room.id}: this lobby taken for dead, ${told} told here, host now ${room.host}`;
+        assert.deepEqual(w.logs[1].filter((logged) => logged.includes("taken for dead")), [line]);
       },
       {},
       (i, store) =>
@@ -758,6 +800,29 @@ for (const [mates, throws] of [[0, false], [1, false], [0, true]] as const) {
     );
   });
 }
+
+// Before: a lobby taken for dead that buried, at the same beat, the lobby hosting a room it has a member in read the
+// room gone after its beat, and logged it closed as "this lobby was taken for dead". The burial of E is marked by
+// hand, as one that left the room alone.
+Deno.test("KV: a revived lobby logs a room closed by its own beat's burial of the host's lobby as that lobby stopped", async () => {
+  await lobbies(["D", "E"], ["D", "E"], async (w) => {
+    const x = w.players[1].client;
+    const { room } = await w.ask(0, { op: "create", name: "gone", maxPlayers: 4 }) as { room: Room };
+    await w.ask(1, { op: "join", room: room.id });
+    await w.until(() => false, 20);
+    w.crash(0);
+    w.crash(1);
+    await w.until(() => false, 250); // both stale, nobody to bury them
+    const beat = await w.kv.get<{ beatAt: number }>(beatKey(w.ids[1]));
+    await w.kv.set(beatKey(w.ids[1]), { ...beat.value, buried: true, burials: 1 });
+    w.wake(1); // E beats: taken for dead, it reads the room, beats, and buries D, deleting the room
+    await w.until(() => heard(x, "closed").length > 0, 100);
+    assert.equal((await w.kv.get(roomKey(room.id))).value, null);
+    assert.deepEqual(w.logs[1].filter((line) => line.startsWith(`room ${room.id}`)), [
+      `room ${room.id} closed: its host's lobby ${w.ids[0]} stopped`,
+    ]);
+  });
+});
 
 // Pins that a revived lobby names the new host in the leave of the host its member believes in, not its copy's: H
 // handed the room to P, and its notice waited in B's mailbox; N left through B, whose copy became the store's, hosted

@@ -459,7 +459,7 @@ export class Lobby {
       // here (a review, 2026-12-06, 3). Kept in a field: a beat() that threw once its beat was written, or a reading
       // that threw, leaves it to the next beat.
       if (this.#retake) {
-        await this.#takenForDead(shared);
+        await this.#takenForDead(shared, true);
         this.#retake = false;
       }
       await this.#dropTheDead(shared);
@@ -934,8 +934,8 @@ export class Lobby {
    */
   #handedOn(room: Room, stored: Room): void {
     // Its own lobby hosts it again when that lobby, counted dead here, woke and was handed the room since.
-    const how = stored.lobby === room.lobby ? "was counted dead, and hosts it again" : "stopped";
-    this.#log(`room ${room.id}: its host's lobby ${room.lobby} ${how}, its host now ${stored.host}`);
+    const how = stored.lobby === room.lobby ? "was counted dead, hosts it again" : "stopped";
+    this.#log(`room ${room.id}: its host's lobby ${room.lobby} ${how}, host now ${stored.host}`);
     this.#rooms.set(room.id, stored);
   }
 
@@ -944,14 +944,20 @@ export class Lobby {
    * rooms were handed on or deleted, its members dropped from the others' rooms, and its mailbox emptied. Each room it
    * has members in becomes the store's: a member here that the store's room no longer has is out of it, its ticket
    * admitting no one, and hears `closed`, or its own leave (with the new host, when it hosted); the others hear who
-   * came and went of those they know. What waits in the mailbox, sent since the burial, is delivered first.
+   * came and went of those they know. What waits in the mailbox, sent since the burial, is delivered first. `again`:
+   * read once more after the beat, when what changed may have nothing to do with this lobby's burial.
    */
-  async #takenForDead(shared: SharedDirectory): Promise<void> {
+  async #takenForDead(shared: SharedDirectory, again = false): Promise<void> {
     for (const delivery of await shared.receive()) this.#deliver(delivery);
     for (const id of [...this.#rooms.keys()]) {
       const stored = await this.#store.get(id);
       if (!stored) {
-        this.#log(`room ${id} closed: this lobby was taken for dead, its heartbeat late`);
+        // Gone because a beat buried its host's lobby (after the beat, this one's): logged as #dropTheDead does. After
+        // the beat, any other close is an ordinary one, not logged by a lobby that does not host the room.
+        const lobby = this.#rooms.get(id)!.lobby!;
+        if (lobby !== shared.lobby && (!shared.alive(lobby) || shared.wasBuried?.(lobby))) {
+          this.#log(`room ${id} closed: its host's lobby ${lobby} stopped`);
+        } else if (!again) this.#log(`room ${id} closed: this lobby was taken for dead, its heartbeat late`);
         this.#deliver({ room: id, message: { op: "closed", room: id } });
         continue;
       }
@@ -961,6 +967,7 @@ export class Lobby {
       // Told against who each member knows, not against this lobby's copy: the copy may be the store's already, taken at
       // a join or a leave here, while the notices of the difference were in the mailbox the burial emptied.
       let told = 0;
+      let out = 0;
       for (const client of local) {
         const staying = has(stored.members, client.member);
         if (staying) {
@@ -972,13 +979,13 @@ export class Lobby {
         if (staying) continue;
         this.#out(client);
         local.delete(client);
+        out++;
       }
       // Logged when a member here heard a join or a leave, not when this lobby's copy differed from the store's: the
-      // copy may be the store's already.
-      if (told) {
-        this.#log(
-          `room ${id}: this lobby was taken for dead, its members here told ${told} joins or leaves, its host now ${stored.host}`,
-        );
+      // copy may be the store's already. After the beat, only when a member here is out: the rest are ordinary.
+      if (told && (!again || out)) {
+        const joinsOrLeaves = told === 1 ? "1 join or leave" : `${told} joins or leaves`;
+        this.#log(`room ${id}: this lobby taken for dead, ${joinsOrLeaves} told here, host now ${stored.host}`);
       }
       if (local.size) continue;
       this.#local.delete(id);
