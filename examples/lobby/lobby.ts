@@ -193,8 +193,8 @@ export interface LobbyOptions {
    * rooms), a list counting its rooms (at least 1, at most a second's worth): past it a list is answered with an
    * error until the allowance refills. A list answers up to `listLimit` rooms with their `meta`, about 110 KB at the
    * defaults, where its request is a few bytes: 32 clients of one machine asking 240 lists a second each, within
-   * `maxRequestsPerSecond`, made each `update()` take 140 ms (p50; 0.6 ms for the same rate of small answers; a
-   * review, 2026-12-05). A client that polls a short list often is not held back.
+   * `maxRequestsPerSecond`, made each `update()` take 140 ms (p50; 0.6 ms for the same rate of small answers). A
+   * client that polls a short list often is not held back.
    */
   maxRoomsListedPerSecond?: number;
   /**
@@ -208,7 +208,7 @@ export interface LobbyOptions {
   /**
    * Whether a host that leaves others in its room hands the room to the member who joined first after it (default
    * false: the room closes, as a game the host runs ends with it). For a game whose world is a server's, such as the
-   * arena's: there a host's reload closed the room and ended everyone else's game (a play-test, 2026-12-06).
+   * arena's: there a host's reload closed the room and ended everyone else's game.
    */
   handOver?: boolean;
   /** Called with one line for every room created or closed and every join and leave (default: silent). */
@@ -286,7 +286,7 @@ function shown(value: unknown): string {
 
 /**
  * A new room's id: the whole UUID (its 32 hex digits). 8 drew a room's id twice about once in 4 million creates with
- * 1,000 rooms open, and the second create replaced the first room, or (Deno KV) retried forever (a review, 2026-12-03).
+ * 1,000 rooms open, and the second create replaced the first room, or (Deno KV) retried forever.
  */
 const newRoomId = () => crypto.randomUUID().replaceAll("-", "");
 
@@ -353,9 +353,8 @@ export class Lobby {
   /** Taken for dead at a beat: its rooms are read once more after a beat written (see #update). */
   #retake = false;
   /**
-   * The lobbies `wasBuried` named, kept until a #dropTheDead ran to its end: wasBuried holds from one beat to the next
-   * only, and one that failed half-way (the store threw; run() logs it and goes on) lost the burial for good, its
-   * members here never told (a review, 2026-12-06).
+   * The lobbies `wasBuried` named, kept until a #dropTheDead ran to its end: wasBuried holds for one beat only, and a
+   * #dropTheDead that threw half-way would lose the burial.
    */
   #buried = new Set<string>();
   #running: Promise<void> = Promise.resolve();
@@ -444,20 +443,17 @@ export class Lobby {
     // The kicks an update that failed (the store threw) left undone, before anything else.
     await this.#leaveKicked();
     const shared = this.#shared;
-    // The heartbeat first: handling events awaits the store, and a flood of requests kept this loop in them past the
-    // heartbeat's deadline, so the other lobbies buried this one's rooms while their hosts were connected (a review,
-    // 2026-12-03: 200 requests a millisecond for 8 s).
+    // The heartbeat first: a flood of requests, each awaiting the store, must not delay it past the staleness (200
+    // requests a millisecond for 8 s did, and the other lobbies buried this one's rooms).
     if (shared && this.#now() - this.#lastBeat >= shared.heartbeatMs) {
       this.#lastBeat = this.#now();
       await shared.beat(async () => {
         this.#retake = true;
         await this.#takenForDead(shared);
       });
-      // Once more after the beat: a host's lobby that drops a member of this one checks this lobby's beat still buried,
-      // and could commit between the reading of the rooms and the beat; once the beat is written, none can. A member
-      // dropped so stayed in this lobby's copy, its ticket admitting it, and heard its own leave only through a mate
-      // here (a review, 2026-12-06, 3). Kept in a field: a beat() that threw once its beat was written, or a reading
-      // that threw, leaves it to the next beat.
+      // Once more after the beat: a host's lobby may drop a member of this one between the reading of the rooms and
+      // the beat, while the beat still reads buried; after the beat, none can. A field: a beat() or a reading that
+      // threw leaves it to the next beat.
       if (this.#retake) {
         await this.#takenForDead(shared, true);
         this.#retake = false;
@@ -482,7 +478,7 @@ export class Lobby {
    * Takes the clients kicked meanwhile out of their rooms, one at a time, before the next event. A kick comes inside a
    * send (#answer), which cannot wait; a leave left to run beside the next events raced them: a join to a kicked host's
    * room while a store that takes a while (Deno KV) deleted it got in, heard the close, stayed in the room, and its
-   * next relay threw out of update() (a sweep's survivor, 2026-12-03).
+   * next relay threw out of update().
    */
   async #leaveKicked(): Promise<void> {
     for (let client; (client = this.#kicked.shift());) {
@@ -522,11 +518,8 @@ export class Lobby {
         const stored = await this.#store.get(room.id);
         // Awake again and hosting it: handed to it since it woke (its burial left it none of its rooms).
         if (stored?.lobby === room.lobby && shared.alive(room.lobby!)) continue;
-        // Only a room gone from the store closes. One on a lobby counted dead is open: beat() left a lobby it counts dead
-        // none of its rooms, so this one was handed to it since it woke. Closed here, and deleted, it was gone for its
-        // members: a lobby that woke right after this one's beat buried the host's lobby and handed the room to its own
-        // member, and the members here heard `closed` while that member hosted a room no longer in the store (the Left
-        // list, 2026-12-06).
+        // Only a room gone from the store closes. One on a lobby counted dead is open: it was handed to that lobby
+        // since it woke (its burial left it none of its rooms), and closing it would take it from its members there.
         if (!stored) {
           this.#log(`room ${room.id} closed: its host's lobby ${room.lobby} stopped`);
           this.#deliver({ room: room.id, message: { op: "closed", room: room.id } });
@@ -659,7 +652,7 @@ export class Lobby {
       return;
     }
     // An answer, with or without an id (a request may have none), never a notice: a request without an id had its whole
-    // answer kept past the bound, up to 4,096 more (a list's 110 KB each: 33 MB a client; a review, 2026-12-05).
+    // answer kept past the bound, up to 4,096 more (a list's 110 KB each: 33 MB a client).
     if (client.waiting.length >= maxPendingAnswers && "id" in message) {
       message = {
         op: "error",
@@ -729,7 +722,7 @@ export class Lobby {
     const limits = this.#limits;
     const { name, maxPlayers, meta = {}, password } = request;
     // No control characters: a name goes into the log and every player's list. JSON quoting escapes only those under
-    // U+0020, and U+009B is a terminal's CSI as much as ESC [ is: "\u009b2J" cleared xterm.js's screen (a review).
+    // U+0020, and U+009B is a terminal's CSI as much as ESC [ is: "\u009b2J" cleared xterm.js's screen.
     if (typeof name !== "string" || !name || name.length > limits.maxNameLength || CONTROL.test(name)) {
       throw new Refused(`name must be a string of 1 to ${limits.maxNameLength} characters, none a control character`);
     }
@@ -740,14 +733,14 @@ export class Lobby {
       throw new Refused("meta must be an object");
     }
     // Its size as sent first: a clone costs far more than a pack (a 1 MiB meta of empty arrays took 316 ms to clone,
-    // 12 to pack: a review of the clone below, 2026-12-05).
+    // 12 to pack).
     const sentBytes = pack(meta).length;
     if (sentBytes > limits.maxMetaBytes) {
       throw new Refused(`meta packs to ${sentBytes} bytes: the limit is ${limits.maxMetaBytes}`);
     }
     // Then as the store keeps it and a list sends it: a store's copy (structuredClone, or Deno KV's serialization)
     // turns an Extension into a plain object one level deeper, so 252 levels that packed as sent made every list fail
-    // for as long as the room was open (a review, 2026-12-05).
+    // for as long as the room was open.
     const kept = structuredClone(meta) as Record<string, unknown>;
     if (
       password !== undefined && !(typeof password === "string" && password && password.length <= MAX_PASSWORD_LENGTH)
@@ -785,8 +778,8 @@ export class Lobby {
     for (let draw = 1; draw <= ROOM_ID_DRAWS; draw++) {
       if (draw > 1) room.id = newRoomId();
       if (store.create) {
-        // A store that counts its rooms answers at once. It refuses a full lobby and an id another room has alike, and
-        // the player heard "The lobby is full" for the second (the Left list, 2026-12-06): a refusal looks for the id.
+        // A store that counts its rooms answers at once. It refuses a full lobby and an id another room has alike: a
+        // refusal looks for the id, so that a player is not told "The lobby is full" for the second.
         created = await store.create(room, limits.maxRooms);
         if (created === false && await taken()) created = undefined;
       } else if (!(await taken())) {
@@ -802,7 +795,7 @@ export class Lobby {
     }
     created ??= `No free room id in ${ROOM_ID_DRAWS} draws: try again`;
     if (created !== true) {
-      // A buried lobby's refusal said "full" with no room open (a review, 2026-12-06): the store's reason instead.
+      // The store's reason when it gave one (a buried lobby is busy, not full).
       throw new Refused(typeof created === "string" ? created : `The lobby is full: ${limits.maxRooms} rooms`);
     }
     this.#enter(client, room);
@@ -918,8 +911,7 @@ export class Lobby {
     for (const client of local ?? []) {
       if (client.member.id === except || (to !== undefined && client.member.id !== to)) continue;
       // A member gets a relay only from one it knows in the room. One it heard leave is out; one whose leave is still on
-      // its way is in. Checked against this lobby's copy instead, a relay sent just before its sender left was dropped
-      // when this lobby took the store's copy meanwhile, at a join or a leave here (the Left list, 2026-12-06).
+      // its way is in. Not against this lobby's copy: that may be the store's already, without the sender.
       if (message.op === "relay") {
         if (client.known.has(message.from as string)) this.#send(client, message, mode);
       } else this.#notice(client, message);
@@ -992,8 +984,8 @@ export class Lobby {
 
   /**
    * Tells a client the leave of each member it knows that is `gone`: the others first, then the host it believes in,
-   * with `host`, the room's new host, then its own leave. A host's leave told before another's named the new host while
-   * the room still had a member gone (a review, 2026-12-06). Returns how many it told.
+   * with `host`, the room's new host, then its own leave: a host's leave told first would name the new host of a room
+   * that still has members gone. Returns how many it told.
    */
   #tellLeaves(client: Client, roomId: string, gone: (member: Member) => boolean, host: string): number {
     const believed = client.host;
@@ -1010,8 +1002,7 @@ export class Lobby {
   /**
    * Tells a client a notice of its room, and keeps who it knows in it: a join of one it knows, or a leave of one it
    * does not, is not told. A lobby can learn of one join or leave twice, from the store and then from its mailbox (see
-   * #takenForDead and #dropTheDead): without the check its members heard it twice (the Left list, 2026-12-06). Returns
-   * whether it told it.
+   * #takenForDead and #dropTheDead), and its members hear it once. Returns whether it told it.
    */
   #notice(client: Client, message: Record<string, unknown>): boolean {
     if (message.op === "member") {
@@ -1099,9 +1090,9 @@ export class Lobby {
     const changed = await this.#change(roomId, (stored) => {
       handing.to = undefined;
       const members = stored.members.filter((member) => member.id !== leaving);
-      // The first to join after the host whose lobby is alive: handed to a member of a lobby seen dying, the room
-      // closed with it for the others within seconds (a review, 2026-12-06). Not by a lobby that does not hand over,
-      // whose copy may be behind one that did (the stored host is then the one leaving): the room closes.
+      // The first to join after the host whose lobby is alive: one on a lobby seen dying would close the room with it
+      // within seconds. Not by a lobby that does not hand over, whose copy may be behind one that did (the stored host
+      // is then the one leaving): the room closes.
       const shared = this.#shared;
       const heir = stored.host === leaving && this.#limits.handOver
         ? members.find((member) => !shared || shared.alive(member.lobby!))
@@ -1132,9 +1123,7 @@ export class Lobby {
     if (!changed) return;
     if (local.size) this.#rooms.set(roomId, changed);
     // The notice names the store's host whenever this lobby had the leaver hosting: the room may be handed on already,
-    // by the burier of this lobby taken for dead while it ran. Without it, a lobby that heard the leave before it
-    // learned of the burial kept the leaver hosting, and its members never heard who hosts the room (the Left list,
-    // 2026-12-06).
+    // by the burier of this lobby taken for dead while it ran, and its members must hear who hosts it.
     await this.#tell(changed, {
       op: "member",
       room: roomId,
