@@ -443,6 +443,12 @@ export class Lobby {
     // The kicks an update that failed (the store threw) left undone, before anything else.
     await this.#leaveKicked();
     const shared = this.#shared;
+    // The reading again that a beat() which threw left undone (see below): at the next update, not a heartbeat later,
+    // so a member dropped meanwhile is out at once.
+    if (shared && this.#retake) {
+      await this.#takenForDead(shared, true);
+      this.#retake = false;
+    }
     // The heartbeat first: a flood of requests, each awaiting the store, must not delay it past the staleness (200
     // requests a millisecond for 8 s did, and the other lobbies buried this one's rooms).
     if (shared && this.#now() - this.#lastBeat >= shared.heartbeatMs) {
@@ -453,7 +459,7 @@ export class Lobby {
       });
       // Once more after the beat: a host's lobby may drop a member of this one between the reading of the rooms and
       // the beat, while the beat still reads buried; after the beat, none can. A field: a beat() or a reading that
-      // threw leaves it to the next beat.
+      // threw leaves it to the next update.
       if (this.#retake) {
         await this.#takenForDead(shared, true);
         this.#retake = false;
