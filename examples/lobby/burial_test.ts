@@ -926,3 +926,38 @@ Deno.test("handOver on KV: a burial drops only the dead lobby's members, not one
         : kv,
   );
 });
+
+// Before: a member whose lobby's heartbeat entry was forgotten (10 minutes after its last beat) stayed in a dead host's
+// room handed on: a lobby with no entry counts as alive, so no lobby ever dropped it, and it kept its seat for good.
+Deno.test("kvStore: a room handed on drops a member whose lobby's heartbeat was forgotten", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let clock = 0;
+    const options = { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 };
+    const [d, g, b] = [kvStore(kv, options), kvStore(kv, options), kvStore(kv, options)];
+    for (const store of [d, g, b]) await store.shared.beat();
+    const room: Room = {
+      ...roomOn(d.shared.lobby, "r"),
+      handOver: true,
+      members: [
+        { id: "hr", address: "x", lobby: d.shared.lobby },
+        { id: "w", address: "x", lobby: g.shared.lobby },
+        { id: "h", address: "x", lobby: b.shared.lobby },
+      ],
+    };
+    assert.equal(await d.create!(room, 10), true);
+    // G stops for good, is buried, and forgotten; D and B beat on, and nothing at the store's level drops W.
+    for (clock = 1000; clock <= 11 * 60_000; clock += 1000) {
+      await d.shared.beat();
+      await b.shared.beat();
+    }
+    assert.equal((await kv.get(beatKey(g.shared.lobby))).value, null);
+    clock += 4000; // D stops: B buries it, and hands the room to H
+    await b.shared.beat();
+    const stored = (await kv.get<Room>(roomKey("r"))).value;
+    assert.deepEqual([stored?.host, stored?.lobby], ["h", b.shared.lobby]);
+    assert.deepEqual(stored?.members.map((member) => member.id), ["h"], "W, of a forgotten lobby, stayed in the room");
+  } finally {
+    kv.close();
+  }
+});

@@ -140,9 +140,18 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
    * leave would have, else deleted. False when it changed since. A lobby found buried meanwhile leaves `live`.
    */
   const handOn = async (entry: Deno.KvEntry<Room>, live: Set<string>, mark: Deno.KvEntry<Beat>): Promise<boolean> => {
-    // Only the dead lobby's members leave here. A member of a lobby merely stale may beat again before it is buried;
-    // the new host's lobby drops it if not, in a commit that checks its lobby still buried (see update).
-    const members = entry.value.members.filter((member) => member.lobby !== entry.value.lobby);
+    // Only the dead lobby's members leave here, and those of a lobby with no heartbeat entry at all: one forgotten
+    // (FORGET_DEAD_LOBBY_MS) counts as alive to every lobby, so nothing else would drop them. A member of a lobby merely
+    // stale may beat again before it is buried; the new host's lobby drops it if not, in a commit that checks its lobby
+    // still buried (see update).
+    const unknown = new Map<string, Deno.KvEntryMaybe<Beat>>();
+    for (const member of entry.value.members) {
+      if (member.lobby === entry.value.lobby || live.has(member.lobby!) || unknown.has(member.lobby!)) continue;
+      unknown.set(member.lobby!, await kv.get<Beat>(beatKey(member.lobby!)));
+    }
+    const members = entry.value.members.filter((member) =>
+      member.lobby !== entry.value.lobby && unknown.get(member.lobby!)?.versionstamp !== null
+    );
     const heir = entry.value.handOver ? members.find((member) => live.has(member.lobby!)) : undefined;
     if (!heir) return await remove(entry, mark);
     const beat = await kv.get<Beat>(beatKey(heir.lobby!));
@@ -153,7 +162,9 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       return false;
     }
     const room: Room = { ...entry.value, members, host: heir.id, lobby: heir.lobby };
-    const commit = kv.atomic().check(entry, beat, mark).set(entry.key, room)
+    // Checked still without an entry: a forgotten lobby that beats again meanwhile keeps its members.
+    const gone = [...unknown.values()].filter((other) => other.versionstamp === null);
+    const commit = kv.atomic().check(entry, beat, mark, ...gone).set(entry.key, room)
       .delete(hostedKey(entry.value.lobby!, room.id))
       .set(hostedKey(heir.lobby!, room.id), true);
     return (await unlocked(() => commit.commit())).ok;
