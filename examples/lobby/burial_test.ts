@@ -827,6 +827,27 @@ Deno.test("KV: a revived lobby logs a room closed by its own beat's burial of th
   });
 });
 
+// Before: a lobby taken for dead that finds, at the reading before its beat, a room gone because a third lobby buried
+// its host's lobby logged it closed as "this lobby was taken for dead": that reading knows only the lobbies dead at its
+// beat before the stall.
+Deno.test("KV: a revived lobby logs a room closed by another's burial of the host's lobby as that lobby stopped", async () => {
+  await lobbies(["D", "E", "B"], ["D", "E"], async (w) => {
+    const x = w.players[1].client;
+    const { room } = await w.ask(0, { op: "create", name: "gone", maxPlayers: 3 }) as { room: Room };
+    await w.ask(1, { op: "join", room: room.id });
+    await w.until(() => false, 20);
+    w.crash(0);
+    w.crash(1);
+    await w.until(() => false, 600); // B buries D and E: the room, with no member on a live lobby, is deleted
+    assert.equal((await w.kv.get(roomKey(room.id))).value, null);
+    w.wake(1); // E beats: taken for dead, it reads the room gone before its beat
+    await w.until(() => heard(x, "closed").length > 0, 200);
+    assert.deepEqual(w.logs[1].filter((line) => line.startsWith(`room ${room.id}`)), [
+      `room ${room.id} closed: its host's lobby ${w.ids[0]} stopped`,
+    ]);
+  }, { handOver: true });
+});
+
 // Pins that a revived lobby names the new host in the leave of the host its member believes in, not its copy's: H
 // handed the room to P, and its notice waited in B's mailbox; N left through B, whose copy became the store's, hosted
 // by P. C buried B, which emptied the mailbox, and A kept B's members. B woke: M heard H leave, and by the copy's host

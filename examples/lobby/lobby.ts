@@ -353,6 +353,11 @@ export class Lobby {
   /** Taken for dead at a beat: its rooms are read once more after a beat written (see #update). */
   #retake = false;
   /**
+   * Rooms of other lobbies found closed at the reading before a beat, by id, with their host's lobby: why is logged after
+   * the beat, once it read which lobbies stopped (see #takenForDead).
+   */
+  #closedUnexplained = new Map<string, string>();
+  /**
    * The lobbies `wasBuried` named, kept until a #dropTheDead ran to its end: wasBuried holds for one beat only, and a
    * #dropTheDead that threw half-way would lose the burial.
    */
@@ -457,6 +462,13 @@ export class Lobby {
         this.#retake = true;
         await this.#takenForDead(shared);
       });
+      for (const [id, lobby] of this.#closedUnexplained) {
+        const why = !shared.alive(lobby) || shared.wasBuried?.(lobby)
+          ? `its host's lobby ${lobby} stopped`
+          : "this lobby was taken for dead, its heartbeat late";
+        this.#log(`room ${id} closed: ${why}`);
+      }
+      this.#closedUnexplained.clear();
       // Once more after the beat: a host's lobby may drop a member of this one between the reading of the rooms and
       // the beat, while the beat still reads buried; after the beat, none can. A field: a beat() or a reading that
       // threw leaves it to the next update.
@@ -943,11 +955,14 @@ export class Lobby {
       const stored = await this.#store.get(id);
       if (!stored) {
         // Gone because a beat buried its host's lobby (after the beat, this one's): logged as #dropTheDead does. After
-        // the beat, any other close is an ordinary one, not logged by a lobby that does not host the room.
+        // the beat, any other close is an ordinary one, not logged by a lobby that does not host the room. Before the
+        // beat, the lobbies known to have stopped are those of the beat before the stall: a room of another lobby is
+        // logged after the beat, which reads them again.
         const lobby = this.#rooms.get(id)!.lobby!;
         if (lobby !== shared.lobby && (!shared.alive(lobby) || shared.wasBuried?.(lobby))) {
           this.#log(`room ${id} closed: its host's lobby ${lobby} stopped`);
-        } else if (!again) this.#log(`room ${id} closed: this lobby was taken for dead, its heartbeat late`);
+        } else if (!again && lobby !== shared.lobby) this.#closedUnexplained.set(id, lobby);
+        else if (!again) this.#log(`room ${id} closed: this lobby was taken for dead, its heartbeat late`);
         this.#deliver({ room: id, message: { op: "closed", room: id } });
         continue;
       }
