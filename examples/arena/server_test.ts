@@ -120,6 +120,28 @@ function playOver(ws: WebSocket): { peer: Peer; close(): void } {
   return { peer, close: () => (clearInterval(timer), host.close()) };
 }
 
+/** `count` lobby connections to `url` from this machine, each Host updated every 16 ms, its answers not looked at. */
+function lobbyCrowd(url: string, count: number): { peers: Peer[]; close(): void } {
+  const clients = Array.from({ length: count }, () => {
+    const socket = webSocket(new WebSocket(url));
+    const host = new Host(socket);
+    return { host, peer: host.connect(socket.address) };
+  });
+  const timer = setInterval(() => {
+    for (const { host } of clients) {
+      host.update();
+      while (host.poll()); // the lobby's answers: none asked for
+    }
+  }, 16);
+  return {
+    peers: clients.map(({ peer }) => peer),
+    close() {
+      clearInterval(timer);
+      for (const { host } of clients) host.close();
+    },
+  };
+}
+
 /** A WebSocket to `url`, once open. */
 async function opened(url: string): Promise<WebSocket> {
   const ws = new WebSocket(url);
@@ -665,27 +687,16 @@ Deno.test({
     const lines: string[] = [];
     const arena = await startArena({ port: 0, log: (line) => lines.push(line), maxRooms: 1, maxPlayers: 2 });
     const url = `${arena.url.replace("http", "ws")}lobby`;
-    const clients = Array.from({ length: 33 }, () => {
-      const socket = webSocket(new WebSocket(url));
-      const host = new Host(socket);
-      return { host, peer: host.connect(socket.address) };
-    });
-    const timer = setInterval(() => {
-      for (const { host } of clients) {
-        host.update();
-        while (host.poll()); // the lobby's answers: none asked for
-      }
-    }, 16);
+    const crowd = lobbyCrowd(url, 33);
     try {
-      const ended = () => clients.filter(({ peer }) => peer.state === "disconnected").length;
+      const ended = () => crowd.peers.filter((peer) => peer.state === "disconnected").length;
       await until(
         "32 lobby clients, and one turned away",
         () => arena.lobby.clients === 32 && ended() === 1 || undefined,
       );
       assert.equal(lines.filter((line) => line.includes("clients from 127.0.0.1 are connected already")).length, 1);
     } finally {
-      clearInterval(timer);
-      for (const { host } of clients) host.close();
+      crowd.close();
       await arena.close();
     }
   },
@@ -701,23 +712,12 @@ Deno.test({
     // player out (a review, 2026-12-03). 70 lobby connections of one machine, which maxClientsPerAddress lets in here.
     const arena = await startArena({ port: 0, log: () => {}, maxClientsPerAddress: 100 });
     const url = `${arena.url.replace("http", "ws")}lobby`;
-    const clients = Array.from({ length: 70 }, () => {
-      const socket = webSocket(new WebSocket(url));
-      const host = new Host(socket);
-      return { host, peer: host.connect(socket.address) };
-    });
-    const timer = setInterval(() => {
-      for (const { host } of clients) {
-        host.update();
-        while (host.poll()); // the lobby's answers: none asked for
-      }
-    }, 16);
+    const crowd = lobbyCrowd(url, 70);
     try {
-      const connected = () => clients.filter(({ peer }) => peer.state === "connected").length;
+      const connected = () => crowd.peers.filter((peer) => peer.state === "connected").length;
       await until("70 lobby clients connected", () => arena.lobby.clients === 70 && connected() === 70 || undefined);
     } finally {
-      clearInterval(timer);
-      for (const { host } of clients) host.close();
+      crowd.close();
       await arena.close();
     }
   },
