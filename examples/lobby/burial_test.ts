@@ -982,3 +982,34 @@ Deno.test("kvStore: a room handed on drops a member whose lobby's heartbeat was 
     kv.close();
   }
 });
+
+// Before: the same burial read the heartbeat of each member's lobby, and a member with no lobby (a room written by a
+// store without a shared directory) made that read throw: every beat of every lobby threw, and no lobby was buried.
+Deno.test("kvStore: a room handed on keeps a member with no lobby, and the beat goes on", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let clock = 0;
+    const options = { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 };
+    const [d, b] = [kvStore(kv, options), kvStore(kv, options)];
+    for (const store of [d, b]) await store.shared.beat();
+    const room: Room = {
+      ...roomOn(d.shared.lobby, "r"),
+      handOver: true,
+      members: [
+        { id: "hr", address: "x", lobby: d.shared.lobby },
+        { id: "u", address: "x" },
+        { id: "h", address: "x", lobby: b.shared.lobby },
+      ],
+    };
+    assert.equal(await d.create!(room, 10), true);
+    clock = 5000; // D stops: B buries it, and hands the room to H
+    await b.shared.beat();
+    const stored = (await kv.get<Room>(roomKey("r"))).value;
+    assert.deepEqual([stored?.host, stored?.lobby], ["h", b.shared.lobby]);
+    assert.deepEqual(stored?.members.map((member) => member.id), ["u", "h"]);
+    clock = 6000;
+    await b.shared.beat();
+  } finally {
+    kv.close();
+  }
+});

@@ -144,16 +144,22 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
     // (FORGET_DEAD_LOBBY_MS) counts as alive to every lobby, so nothing else would drop them. A member of a lobby merely
     // stale may beat again before it is buried; the new host's lobby drops it if not, in a commit that checks its lobby
     // still buried (see update).
+    // The heir is on a live lobby, so never among the members read here: without one the room is deleted, unread.
+    const heir = entry.value.handOver
+      ? entry.value.members.find((member) => member.lobby !== entry.value.lobby && live.has(member.lobby!))
+      : undefined;
+    if (!heir) return await remove(entry, mark);
     const unknown = new Map<string, Deno.KvEntryMaybe<Beat>>();
     for (const member of entry.value.members) {
-      if (member.lobby === entry.value.lobby || live.has(member.lobby!) || unknown.has(member.lobby!)) continue;
-      unknown.set(member.lobby!, await kv.get<Beat>(beatKey(member.lobby!)));
+      // No lobby (a room written by a store without shared directory): kept, as before; beatKey(undefined) throws.
+      if (!member.lobby || member.lobby === entry.value.lobby || live.has(member.lobby) || unknown.has(member.lobby)) {
+        continue;
+      }
+      unknown.set(member.lobby, await kv.get<Beat>(beatKey(member.lobby)));
     }
     const members = entry.value.members.filter((member) =>
       member.lobby !== entry.value.lobby && unknown.get(member.lobby!)?.versionstamp !== null
     );
-    const heir = entry.value.handOver ? members.find((member) => live.has(member.lobby!)) : undefined;
-    if (!heir) return await remove(entry, mark);
     const beat = await kv.get<Beat>(beatKey(heir.lobby!));
     // Buried, or being buried, by a lobby whose clock runs ahead: handed there, the room would be in the index of a
     // lobby nobody buries.
