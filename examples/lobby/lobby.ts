@@ -353,11 +353,6 @@ export class Lobby {
   /** Taken for dead at a beat: its rooms are read once more after a beat written (see #update). */
   #retake = false;
   /**
-   * Rooms of other lobbies found closed at the reading before a beat, by id, with their host's lobby: why is logged after
-   * the beat, once it read which lobbies stopped (see #takenForDead).
-   */
-  #closedUnexplained = new Map<string, string>();
-  /**
    * The lobbies `wasBuried` named, kept until a #dropTheDead ran to its end: wasBuried holds for one beat only, and a
    * #dropTheDead that threw half-way would lose the burial.
    */
@@ -458,17 +453,22 @@ export class Lobby {
     // requests a millisecond for 8 s did, and the other lobbies buried this one's rooms).
     if (shared && this.#now() - this.#lastBeat >= shared.heartbeatMs) {
       this.#lastBeat = this.#now();
-      await shared.beat(async () => {
-        this.#retake = true;
-        await this.#takenForDead(shared);
-      });
-      for (const [id, lobby] of this.#closedUnexplained) {
-        const why = !shared.alive(lobby) || shared.wasBuried?.(lobby)
-          ? `its host's lobby ${lobby} stopped`
-          : "this lobby was taken for dead, its heartbeat late";
-        this.#log(`room ${id} closed: ${why}`);
+      // Rooms of other lobbies found closed at the reading before the beat, with their host's lobby: why is logged
+      // once the beat read which lobbies stopped (or, should it throw, as the beat before knew it).
+      const closed = new Map<string, string>();
+      try {
+        await shared.beat(async () => {
+          this.#retake = true;
+          await this.#takenForDead(shared, false, closed);
+        });
+      } finally {
+        for (const [id, lobby] of closed) {
+          const why = !shared.alive(lobby) || shared.wasBuried?.(lobby)
+            ? `its host's lobby ${lobby} stopped`
+            : "this lobby was taken for dead, its heartbeat late";
+          this.#log(`room ${id} closed: ${why}`);
+        }
       }
-      this.#closedUnexplained.clear();
       // Once more after the beat: a host's lobby may drop a member of this one between the reading of the rooms and
       // the beat, while the beat still reads buried; after the beat, none can. A field: a beat() or a reading that
       // threw leaves it to the next update.
@@ -949,7 +949,7 @@ export class Lobby {
    * came and went of those they know. What waits in the mailbox, sent since the burial, is delivered first. `again`:
    * read once more after the beat, when what changed may have nothing to do with this lobby's burial.
    */
-  async #takenForDead(shared: SharedDirectory, again = false): Promise<void> {
+  async #takenForDead(shared: SharedDirectory, again = false, closed?: Map<string, string>): Promise<void> {
     for (const delivery of await shared.receive()) this.#deliver(delivery);
     for (const id of [...this.#rooms.keys()]) {
       const stored = await this.#store.get(id);
@@ -961,7 +961,7 @@ export class Lobby {
         const lobby = this.#rooms.get(id)!.lobby!;
         if (lobby !== shared.lobby && (!shared.alive(lobby) || shared.wasBuried?.(lobby))) {
           this.#log(`room ${id} closed: its host's lobby ${lobby} stopped`);
-        } else if (!again && lobby !== shared.lobby) this.#closedUnexplained.set(id, lobby);
+        } else if (closed && lobby !== shared.lobby) closed.set(id, lobby);
         else if (!again) this.#log(`room ${id} closed: this lobby was taken for dead, its heartbeat late`);
         this.#deliver({ room: id, message: { op: "closed", room: id } });
         continue;
