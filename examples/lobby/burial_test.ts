@@ -1013,3 +1013,91 @@ Deno.test("kvStore: a room handed on keeps a member with no lobby, and the beat 
     kv.close();
   }
 });
+
+// Pins the log of a revived lobby for a room of another lobby closed in the ordinary way while it was out: D buried E,
+// which emptied E's mailbox, and D's host left, closing the room. D never stopped, so E's reading before its beat keeps
+// the room for after the beat, and the beat, D alive and never buried, names this lobby's own burial.
+Deno.test("KV: a revived lobby logs a room its host closed while the lobby was buried as this lobby taken for dead", async () => {
+  await lobbies(["D", "E"], ["D", "E"], async (w) => {
+    const x = w.players[1].client;
+    const { room } = await w.ask(0, { op: "create", name: "left", maxPlayers: 4 }) as { room: Room };
+    await w.ask(1, { op: "join", room: room.id });
+    await w.until(() => false, 20);
+    w.crash(1); // E stalls: D buries it
+    await w.untilRead(async () => !!(await w.kv.get<{ buried?: boolean }>(beatKey(w.ids[1]))).value?.buried);
+    await w.ask(0, { op: "leave" }); // D's host leaves: the room closes, E out
+    await w.untilRead(async () => (await w.kv.get(roomKey(room.id))).value === null);
+    await w.until(() => false, 20);
+    assert.deepEqual(heard(x, "closed"), [], "X heard the close while E was out");
+    w.wake(1); // E beats: taken for dead, it reads the room gone before its beat, D alive
+    await w.until(() => heard(x, "closed").length > 0, 200);
+    await w.until(() => false, 100);
+    const beatD = (await w.kv.get<{ burials?: number; burying?: boolean }>(beatKey(w.ids[0]))).value;
+    assert.deepEqual([beatD?.burials, beatD?.burying], [undefined, undefined], "D was taken for dead too");
+    assert.deepEqual(w.logs[1].filter((line) => line.startsWith(`room ${room.id}`)), [
+      `room ${room.id} closed: this lobby was taken for dead, its heartbeat late`,
+    ]);
+  });
+});
+
+// Pins the check of handOn's commit that each forgotten lobby is still without a heartbeat entry: G, forgotten, beats
+// again between B's read of its entry and B's commit of the room handed on. The commit fails, and the retry reads G
+// alive: W, G's member, stays in the room, handed to H all the same.
+Deno.test("kvStore: a room handed on keeps a member whose forgotten lobby beats again before the commit", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let clock = 0;
+    const options = { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 };
+    const g = kvStore(kv, options);
+    let armed = false;
+    let read: Deno.KvEntryMaybe<unknown> | undefined;
+    // B's handle: its first read of G's heartbeat, once armed, is followed by G's beat, before B goes on.
+    const hooked = new Proxy(kv, {
+      get(target, name) {
+        const value = Reflect.get(target, name);
+        if (name !== "get") return typeof value === "function" ? value.bind(target) : value;
+        return async (key: Deno.KvKey, options?: { consistency?: Deno.KvConsistencyLevel }) => {
+          const entry = await target.get(key, options);
+          if (armed && sameKey(key, beatKey(g.shared.lobby))) {
+            armed = false;
+            read = entry;
+            // What G's beat writes, its entry forgotten: a fresh beat, checked absent.
+            const beat = await target.atomic().check({ key, versionstamp: null }).set(key, { beatAt: clock }).commit();
+            assert.ok(beat.ok);
+          }
+          return entry;
+        };
+      },
+    });
+    const [d, b] = [kvStore(kv, options), kvStore(hooked, options)];
+    for (const store of [d, g, b]) await store.shared.beat();
+    const room: Room = {
+      ...roomOn(d.shared.lobby, "r"),
+      handOver: true,
+      members: [
+        { id: "hr", address: "x", lobby: d.shared.lobby },
+        { id: "w", address: "x", lobby: g.shared.lobby },
+        { id: "h", address: "x", lobby: b.shared.lobby },
+      ],
+    };
+    assert.equal(await d.create!(room, 10), true);
+    // G stops, is buried, and forgotten; D and B beat on.
+    for (clock = 1000; clock <= 11 * 60_000; clock += 1000) {
+      await d.shared.beat();
+      await b.shared.beat();
+    }
+    assert.equal((await kv.get(beatKey(g.shared.lobby))).value, null);
+    clock += 4000; // D stops: B buries it, reads G's entry missing, and G beats again before B's commit
+    armed = true;
+    await b.shared.beat();
+    assert.equal(read?.versionstamp, null, "B read G's entry missing");
+    assert.ok((await kv.get(beatKey(g.shared.lobby))).value, "G beat again");
+    const stored = (await kv.get<Room>(roomKey("r"))).value;
+    assert.deepEqual([stored?.host, stored?.lobby], ["h", b.shared.lobby], "the room was not handed to H");
+    assert.deepEqual(stored?.members.map((member) => member.id), ["w", "h"], "W, of a lobby awake again, left");
+    assert.equal((await kv.get(["jamnet-lobby", "hosted", b.shared.lobby, "r"])).value, true);
+    assert.equal((await kv.get(["jamnet-lobby", "hosted", d.shared.lobby, "r"])).versionstamp, null);
+  } finally {
+    kv.close();
+  }
+});
