@@ -24,6 +24,20 @@ const roomOn = (lobby: string, id: string): Room => ({
   members: [{ id: `h${id}`, address: "x", lobby }],
 });
 
+/** Room "r" with `handOver`, hosted by "hr" on `lobby`, and after its host each of `members` ([id, its lobby]). */
+const handedOverRoom = (lobby: string, ...members: [id: string, lobby?: string][]): Room => ({
+  ...roomOn(lobby, "r"),
+  handOver: true,
+  members: [{ id: "hr", address: "x", lobby }, ...members.map(([id, lobby]) => ({ id, address: "x", lobby }))],
+});
+
+/** Beats `stores` once a second of `clock` for 11 minutes: past FORGET_DEAD_LOBBY_MS, a lobby that stopped is forgotten. */
+async function beatPastForgetting(clock: { now: number }, ...stores: ReturnType<typeof kvStore>[]): Promise<void> {
+  for (clock.now = 1000; clock.now <= 11 * 60_000; clock.now += 1000) {
+    for (const store of stores) await store.shared.beat();
+  }
+}
+
 // Before: B, stalled past staleness, woke and beat between A's reading of the heartbeats and A's `burying` mark. The
 // mark failed, bury() gave up, and A went on counting B dead for a second all the same: its #dropTheDead deleted B's
 // room from the store (or, with handOver, handed it to the mate on A) while B's host still hosted it and was never
@@ -953,27 +967,16 @@ Deno.test("handOver on KV: a burial drops only the dead lobby's members, not one
 Deno.test("kvStore: a room handed on drops a member whose lobby's heartbeat was forgotten", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
-    let clock = 0;
-    const options = { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 };
+    const clock = { now: 0 };
+    const options = { now: () => clock.now, heartbeatMs: 1000, staleAfterMs: 3000 };
     const [d, g, b] = [kvStore(kv, options), kvStore(kv, options), kvStore(kv, options)];
     for (const store of [d, g, b]) await store.shared.beat();
-    const room: Room = {
-      ...roomOn(d.shared.lobby, "r"),
-      handOver: true,
-      members: [
-        { id: "hr", address: "x", lobby: d.shared.lobby },
-        { id: "w", address: "x", lobby: g.shared.lobby },
-        { id: "h", address: "x", lobby: b.shared.lobby },
-      ],
-    };
+    const room = handedOverRoom(d.shared.lobby, ["w", g.shared.lobby], ["h", b.shared.lobby]);
     assert.equal(await d.create!(room, 10), true);
     // G stops for good, is buried, and forgotten; D and B beat on, and nothing at the store's level drops W.
-    for (clock = 1000; clock <= 11 * 60_000; clock += 1000) {
-      await d.shared.beat();
-      await b.shared.beat();
-    }
+    await beatPastForgetting(clock, d, b);
     assert.equal((await kv.get(beatKey(g.shared.lobby))).value, null);
-    clock += 4000; // D stops: B buries it, and hands the room to H
+    clock.now += 4000; // D stops: B buries it, and hands the room to H
     await b.shared.beat();
     const stored = (await kv.get<Room>(roomKey("r"))).value;
     assert.deepEqual([stored?.host, stored?.lobby], ["h", b.shared.lobby]);
@@ -988,26 +991,18 @@ Deno.test("kvStore: a room handed on drops a member whose lobby's heartbeat was 
 Deno.test("kvStore: a room handed on keeps a member with no lobby, and the beat goes on", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
-    let clock = 0;
-    const options = { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 };
+    const clock = { now: 0 };
+    const options = { now: () => clock.now, heartbeatMs: 1000, staleAfterMs: 3000 };
     const [d, b] = [kvStore(kv, options), kvStore(kv, options)];
     for (const store of [d, b]) await store.shared.beat();
-    const room: Room = {
-      ...roomOn(d.shared.lobby, "r"),
-      handOver: true,
-      members: [
-        { id: "hr", address: "x", lobby: d.shared.lobby },
-        { id: "u", address: "x" },
-        { id: "h", address: "x", lobby: b.shared.lobby },
-      ],
-    };
+    const room = handedOverRoom(d.shared.lobby, ["u"], ["h", b.shared.lobby]);
     assert.equal(await d.create!(room, 10), true);
-    clock = 5000; // D stops: B buries it, and hands the room to H
+    clock.now = 5000; // D stops: B buries it, and hands the room to H
     await b.shared.beat();
     const stored = (await kv.get<Room>(roomKey("r"))).value;
     assert.deepEqual([stored?.host, stored?.lobby], ["h", b.shared.lobby]);
     assert.deepEqual(stored?.members.map((member) => member.id), ["u", "h"]);
-    clock = 6000;
+    clock.now = 6000;
     await b.shared.beat();
   } finally {
     kv.close();
@@ -1046,8 +1041,8 @@ Deno.test("KV: a revived lobby logs a room its host closed while the lobby was b
 Deno.test("kvStore: a room handed on keeps a member whose forgotten lobby beats again before the commit", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
-    let clock = 0;
-    const options = { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 };
+    const clock = { now: 0 };
+    const options = { now: () => clock.now, heartbeatMs: 1000, staleAfterMs: 3000 };
     const g = kvStore(kv, options);
     let armed = false;
     let read: Deno.KvEntryMaybe<unknown> | undefined;
@@ -1062,7 +1057,8 @@ Deno.test("kvStore: a room handed on keeps a member whose forgotten lobby beats 
             armed = false;
             read = entry;
             // What G's beat writes, its entry forgotten: a fresh beat, checked absent.
-            const beat = await target.atomic().check({ key, versionstamp: null }).set(key, { beatAt: clock }).commit();
+            const beat = await target.atomic().check({ key, versionstamp: null }).set(key, { beatAt: clock.now })
+              .commit();
             assert.ok(beat.ok);
           }
           return entry;
@@ -1071,23 +1067,12 @@ Deno.test("kvStore: a room handed on keeps a member whose forgotten lobby beats 
     });
     const [d, b] = [kvStore(kv, options), kvStore(hooked, options)];
     for (const store of [d, g, b]) await store.shared.beat();
-    const room: Room = {
-      ...roomOn(d.shared.lobby, "r"),
-      handOver: true,
-      members: [
-        { id: "hr", address: "x", lobby: d.shared.lobby },
-        { id: "w", address: "x", lobby: g.shared.lobby },
-        { id: "h", address: "x", lobby: b.shared.lobby },
-      ],
-    };
+    const room = handedOverRoom(d.shared.lobby, ["w", g.shared.lobby], ["h", b.shared.lobby]);
     assert.equal(await d.create!(room, 10), true);
     // G stops, is buried, and forgotten; D and B beat on.
-    for (clock = 1000; clock <= 11 * 60_000; clock += 1000) {
-      await d.shared.beat();
-      await b.shared.beat();
-    }
+    await beatPastForgetting(clock, d, b);
     assert.equal((await kv.get(beatKey(g.shared.lobby))).value, null);
-    clock += 4000; // D stops: B buries it, reads G's entry missing, and G beats again before B's commit
+    clock.now += 4000; // D stops: B buries it, reads G's entry missing, and G beats again before B's commit
     armed = true;
     await b.shared.beat();
     assert.equal(read?.versionstamp, null, "B read G's entry missing");
