@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { kvStore, type Room } from "./lobby.ts";
+import { kvStore, type Member, type Room } from "./lobby.ts";
 import { heard, leavesHeard, listingHooked, lobbies, sameKey, sharedWith, type World } from "./kv_world.ts";
 
 const LOBBIES: Deno.KvKey = ["jamnet-lobby", "lobbies"];
@@ -1085,4 +1085,54 @@ Deno.test("kvStore: a room handed on keeps a member whose forgotten lobby beats 
   } finally {
     kv.close();
   }
+});
+
+// Before: while B was buried (its mailbox emptied), the host H on A left, handing the room to G, and joined again on
+// the same connection, with the same member id. When B woke, H was in the store's room and in what M on B knew, so M
+// heard nothing, and went on taking H for the host.
+Deno.test("handOver on KV: a member of a revived lobby hears the host it knew leave and come back, and who hosts now", async () => {
+  let skipA: (() => Promise<boolean>) | undefined;
+  let holdB = false;
+  await lobbies(
+    ["A", "B", "C"],
+    ["A", "A", "B"],
+    async (w) => {
+      const member = w.players[2].client;
+      const { room } = await w.ask(0, { op: "create", name: "rejoin", maxPlayers: 8 }) as { room: Room };
+      const g = await w.ask(1, { op: "join", room: room.id }) as { you: string };
+      await w.ask(2, { op: "join", room: room.id });
+      await w.until(() => false, 20);
+      holdB = true; // B reads no mail: the leave and the join below wait in its mailbox, which its burial empties
+      await w.ask(0, { op: "leave" });
+      await w.ask(0, { op: "join", room: room.id });
+      const beatB = async () => (await w.kv.get<{ beatAt: number; buried?: boolean }>(beatKey(w.ids[1]))).value!;
+      const last = (await beatB()).beatAt;
+      await w.untilRead(async () => (await beatB()).beatAt !== last, 100);
+      w.crash(1); // B stalls right after a beat; A skips its beats while B is stale, so C buries B and A keeps M
+      skipA = async () => {
+        const beat = await beatB();
+        return !!beat.buried || w.net.now() - beat.beatAt > 3000;
+      };
+      await w.untilRead(async () => !!(await beatB()).buried);
+      await w.until(() => false, 15);
+      holdB = false;
+      w.wake(1);
+      await w.until(() => false, 200);
+      skipA = undefined;
+      const stored = (await w.kv.get<Room>(roomKey(room.id))).value!;
+      assert.equal(stored.host, g.you);
+      assert.deepEqual(leavesHeard(member), [[room.host, g.you]], "M never heard that G hosts");
+      const joins = heard(member, "member").filter((notice) => notice.joined).map((notice) =>
+        (notice.member as Member).id
+      );
+      assert.equal(joins.at(-1), room.host, "M never heard H come back");
+    },
+    { handOver: true },
+    (i, store) =>
+      i === 0
+        ? sharedWith(store, { beat: async (taken) => (await skipA?.()) ? undefined : await store.shared.beat(taken) })
+        : i === 1
+        ? sharedWith(store, { receive: () => holdB ? Promise.resolve([]) : store.shared.receive() })
+        : store,
+  );
 });

@@ -443,15 +443,10 @@ export class Lobby {
     // The kicks an update that failed (the store threw) left undone, before anything else.
     await this.#leaveKicked();
     const shared = this.#shared;
-    // The reading again that a beat() which threw left undone (see below): at the next update, not a heartbeat later,
-    // so a member dropped meanwhile is out at once.
-    if (shared && this.#retake) {
-      await this.#takenForDead(shared, true);
-      this.#retake = false;
-    }
     // The heartbeat first: a flood of requests, each awaiting the store, must not delay it past the staleness (200
     // requests a millisecond for 8 s did, and the other lobbies buried this one's rooms).
-    if (shared && this.#now() - this.#lastBeat >= shared.heartbeatMs) {
+    const beaten = !!shared && this.#now() - this.#lastBeat >= shared.heartbeatMs;
+    if (shared && beaten) {
       this.#lastBeat = this.#now();
       // Rooms of other lobbies found closed at the reading before the beat, with their host's lobby: why is logged
       // once the beat read which lobbies stopped (or, should it throw, as the beat before knew it).
@@ -469,13 +464,15 @@ export class Lobby {
           this.#log(`room ${id} closed: ${why}`);
         }
       }
-      // Once more after the beat: a host's lobby may drop a member of this one between the reading of the rooms and
-      // the beat, while the beat still reads buried; after the beat, none can. A field: a beat() or a reading that
-      // threw leaves it to the next update.
-      if (this.#retake) {
-        await this.#takenForDead(shared, true);
-        this.#retake = false;
-      }
+    }
+    // Once more after a beat that took this lobby for dead: a host's lobby may drop a member of this one between the
+    // reading of the rooms and the beat, while the beat still reads buried; after the beat, none can. A field: a beat()
+    // or a reading that threw leaves it to the next update, not a heartbeat later.
+    if (shared && this.#retake) {
+      await this.#takenForDead(shared, true);
+      this.#retake = false;
+    }
+    if (shared && beaten) {
       await this.#dropTheDead(shared);
       await this.#leaveKicked();
     }
@@ -976,8 +973,16 @@ export class Lobby {
       for (const client of local) {
         const staying = ids.has(client.member.id);
         if (staying) told += this.#tellJoins(client, id, stored.members);
-        told += this.#tellLeaves(client, id, (member) => !ids.has(member.id), stored.host);
-        if (staying) continue;
+        // A host it believes in, in the room but no longer hosting, left and came back meanwhile (its notices in the
+        // mailbox the burial emptied): told as such, its leave with the new host, then its join again.
+        const host = client.host;
+        const replaced = (member: Member) =>
+          member.id === host && host !== stored.host && member.id !== client.member.id;
+        told += this.#tellLeaves(client, id, (member) => !ids.has(member.id) || replaced(member), stored.host);
+        if (staying) {
+          told += this.#tellJoins(client, id, stored.members);
+          continue;
+        }
         this.#out(client);
         local.delete(client);
         out++;
