@@ -179,15 +179,15 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   /**
    * Deletes the mailbox and index of a lobby whose heartbeat stopped, and its rooms, but those that hand over and have
    * a member on a `live` lobby: they go on (see handOn). A room handed to a member of a lobby that had crashed, and
-   * was not stale yet, closed with it here, for members alive on other lobbies (2026-12-06). The lobby is marked
+   * was not stale yet, closed with it here, for members alive on other lobbies. The lobby is marked
    * `burying` before its index is listed, and handOn and update check the mark: a room handed to it by a lobby that
    * still counted it live, between the listing and the mark at the end, stayed in the index of a lobby nobody would
-   * bury again (a review, 2026-12-06). Nothing happens when the lobby beat again meanwhile: every write checks the
+   * bury again. Nothing happens when the lobby beat again meanwhile: every write checks the
    * marked beat in its commit, and the burial stops once it changed. A burier that lost that race deleted the room of
-   * a lobby awake again, or one it created after waking past the first page of its index, or emptied its new mailbox
-   * (a review, 2026-12-06). Returns whether the lobby ended buried (beat() counts it alive otherwise), and its
+   * a lobby awake again, or one it created after waking past the first page of its index, or emptied its new mailbox.
+   * Returns whether the lobby ended buried (beat() counts it alive otherwise), and its
    * `burials` as the store has them: one that beat again after another buried it has its count risen, which a lobby
-   * that kept the count it listed learned a beat late (a review, 2026-12-06).
+   * that kept the count it listed learned a beat late.
    */
   const bury = async (stale: Deno.KvEntry<Beat>, live: Set<string>): Promise<{ buried: boolean; burials: number }> => {
     let entry = stale;
@@ -216,7 +216,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         if ((await kv.get(entry.key)).versionstamp !== entry.versionstamp) return once();
       }
       // Checked too: a room handed back to the lobby after it woke, finished its own burial and beat, keeps its index
-      // key, which a blind delete from a burier held here (a GC pause) took (a review, 2026-12-06).
+      // key, which a blind delete from a burier held here (a GC pause) took.
       const unindexed = await unlocked(() => kv.atomic().check(entry).delete(hosted.key).commit());
       if (!unindexed.ok) return once();
     }
@@ -256,9 +256,9 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
     async beat(taken) {
       // Its own beat read first, and written over only as read: a lobby whose beats came more than staleAfterMs apart
       // (a stall: GC, a locked KV), alive all along, was buried by another, and its blind write cleared the mark. Its
-      // rooms were handed on or deleted meanwhile, and nothing told it: two players hosted one room (a review,
-      // 2026-12-06). Found buried, it takes the store's rooms for its own before it beats again; found half-buried
-      // (its burier stopped, or is at work), it finishes the burial first.
+      // rooms were handed on or deleted meanwhile, and nothing told it: two players hosted one room. Found buried, it
+      // takes the store's rooms for its own before it beats again; found half-buried (its burier stopped, or is at
+      // work), it finishes the burial first.
       for (;;) {
         const own = await kv.get<Beat>(beatKey(lobby));
         if (own.value?.burying && !own.value.buried) {
@@ -289,9 +289,8 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
           continue;
         }
         // Buried since this lobby's beat before, by whichever lobby: counted from the store, not from this lobby's
-        // reading of the beats, which missed a stall outlasting staleAfterMs by less than a beat (a review, 2026-12-06).
-        // Only a rise: a lobby on the code before the count beats without it, and its drop to 0 was read as a burial
-        // (a review, 2026-12-06).
+        // reading of the beats, which missed a stall outlasting staleAfterMs by less than a beat.
+        // Only a rise: a lobby on the code before the count beats without it, and its drop to 0 was read as a burial.
         if (other !== lobby && burials > (burialsSeen.get(other) ?? 0)) buried.add(other);
         seen.set(other, burials);
       }
@@ -357,7 +356,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         if ((await kv.get(roomKey(room.id))).versionstamp) return false;
         // Taken for dead while it ran, and not beaten since (see beat): a room it made now, after its burial listed its
         // index, would stay in the store for good should it crash before its next beat, listed again once the dead
-        // lobby is forgotten (a review, 2026-12-06). Checked in the commit: a burial marks the beat before it lists.
+        // lobby is forgotten. Checked in the commit: a burial marks the beat before it lists.
         const own = await kv.get<Beat>(beatKey(lobby));
         if (own.value ? own.value.buried || own.value.burying : beaten) {
           return "The lobby is busy: try again in a second";
@@ -376,7 +375,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         const commit = kv.atomic().check(entry).set(entry.key, changed);
         // A member of a lobby counted dead leaves only while that lobby is still buried, checked in the commit: one
         // that woke and beat since this lobby's beat kept its members in the others' rooms, and its member taken out
-        // here was never told (a review, 2026-12-06). Found awake, it counts as alive, and `change` runs again.
+        // here was never told. Found awake, it counts as alive, and `change` runs again.
         const gone = new Set(
           entry.value.members.filter((member) => !changed.members.some((other) => other.id === member.id))
             .map((member) => member.lobby!).filter((other) => dead.has(other)),

@@ -533,8 +533,8 @@ export class Lobby {
         const stored = await this.#store.get(room.id);
         // Awake again and hosting it: handed to it since it woke (its burial left it none of its rooms).
         if (stored?.lobby === room.lobby && shared.alive(room.lobby!)) continue;
-        // Only a room gone from the store closes. One on a lobby counted dead is open: it was handed to that lobby
-        // since it woke (its burial left it none of its rooms), and closing it would take it from its members there.
+        // Only a room gone from the store closes. One on a lobby counted dead is open, handed to it since it woke:
+        // closing it would take it from its members there.
         if (!stored) {
           this.#log(`room ${room.id} closed: its host's lobby ${room.lobby} stopped`);
           this.#deliver({ room: room.id, message: { op: "closed", room: room.id } });
