@@ -515,18 +515,10 @@ Deno.test("arena: server.ts refuses a port past 65535 or no number, bots past MA
 
 Deno.test("arena: importing server.ts starts nothing: only running it starts the demo", async () => {
   // bench/arena.ts and these tests import startArena: a demo on port 8080 with two bots came with it.
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "eval",
-      `const { startArena } = await import("./${FOLDER}server.ts"); console.log(typeof startArena);`,
-    ],
-    cwd: new URL("../../", import.meta.url),
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-    signal: AbortSignal.timeout(30_000),
-  }).output();
-  const output = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  const { code, output } = await runDeno(
+    "eval",
+    `const { startArena } = await import("./${FOLDER}server.ts"); console.log(typeof startArena);`,
+  );
   assert.equal(code, 0, output);
   assert.equal(output, "function\n");
 });
@@ -910,8 +902,13 @@ Deno.test({
 
 /** Runs this folder's server.ts with net access to 127.0.0.1 alone, as the demo task does: its exit code and output. */
 async function runServer(...args: string[]): Promise<{ code: number; output: string }> {
+  return await runDeno("run", "--allow-net=127.0.0.1", "--allow-read=.", `${FOLDER}server.ts`, ...args);
+}
+
+/** Deno with `args`, from the project's folder, at most 30 s: its exit code and its output and errors together. */
+async function runDeno(...args: string[]): Promise<{ code: number; output: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net=127.0.0.1", "--allow-read=.", `${FOLDER}server.ts`, ...args],
+    args,
     cwd: new URL("../../", import.meta.url),
     stdout: "piped",
     stderr: "piped",
