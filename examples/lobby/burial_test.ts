@@ -7,7 +7,16 @@
  */
 import assert from "node:assert/strict";
 import { kvStore, type Member, type Room } from "./lobby.ts";
-import { heard, leavesHeard, listingHooked, lobbies, sameKey, sharedWith, type World } from "./kv_world.ts";
+import {
+  heard,
+  leavesHeard,
+  listingHooked,
+  lobbies,
+  sameKey,
+  sharedWith,
+  stallAfterBeat,
+  type World,
+} from "./kv_world.ts";
 
 const LOBBIES: Deno.KvKey = ["jamnet-lobby", "lobbies"];
 const roomKey = (id: string): Deno.KvKey => ["jamnet-lobby", "rooms", id];
@@ -260,10 +269,7 @@ for (const handOver of [false, true]) {
         const created = await w.ask(0, { op: "create", name: "stall", maxPlayers: 4 }) as { room: Room };
         const joined = await w.ask(1, { op: "join", room: created.room.id }) as { you: string; ticket: string };
         await w.until(() => false, 20);
-        const beatB = async () => (await w.kv.get<{ beatAt: number; buried?: boolean }>(beatKey(w.ids[1]))).value!;
-        const last = (await beatB()).beatAt;
-        await w.untilRead(async () => (await beatB()).beatAt !== last, 100);
-        w.crash(1); // B stalls right after a beat
+        const { beat: beatB, before: last } = await stallAfterBeat(w, 1); // B stalls right after a beat
         await w.untilRead(() => Promise.resolve(w.net.now() - last >= 3500), 300);
         skipA = true; // A skips the one beat that would fall inside B's stale window
         await w.untilRead(async () => !!(await beatB()).buried);
@@ -430,10 +436,7 @@ Deno.test("KV: a lobby whose dropping of the dead fails once still learns of a b
       const created = await w.ask(0, { op: "create", name: "stall", maxPlayers: 4 }) as { room: Room };
       const joined = await w.ask(1, { op: "join", room: created.room.id }) as { you: string; ticket: string };
       await w.until(() => false, 20);
-      const beatB = async () => (await w.kv.get<{ beatAt: number; buried?: boolean }>(beatKey(w.ids[1]))).value!;
-      const last = (await beatB()).beatAt;
-      await w.untilRead(async () => (await beatB()).beatAt !== last, 100);
-      w.crash(1); // B stalls right after a beat
+      const { beat: beatB, before: last } = await stallAfterBeat(w, 1); // B stalls right after a beat
       await w.untilRead(() => Promise.resolve(w.net.now() - last >= 3500), 300);
       skipA = true; // A skips the one beat that would fall inside B's stale window
       await w.untilRead(async () => !!(await beatB()).buried);
@@ -662,10 +665,8 @@ Deno.test("KV: a member of a revived lobby hears a join whose notice its burial 
       const n = await w.ask(3, { op: "join", room: room.id }) as { you: string; ticket: string };
       const copy = w.lobbies[1].admitted(n.ticket)?.room.members.map((other) => other.id);
       assert.ok(copy?.includes(y.you), "B's copy has Y");
-      const beatB = async () => (await w.kv.get<{ beatAt: number; buried?: boolean }>(beatKey(w.ids[1]))).value!;
-      const last = (await beatB()).beatAt;
-      await w.untilRead(async () => (await beatB()).beatAt !== last, 100);
-      w.crash(1); // B stalls right after a beat, Y's notice unread
+      // B stalls right after a beat, Y's notice unread
+      const { beat: beatB, before: last } = await stallAfterBeat(w, 1);
       // A skips its beats while B is stale or buried: it never counts B dead, and keeps B's members. C buries B.
       skipA = async () => {
         const beat = await beatB();
@@ -864,10 +865,7 @@ Deno.test("handOver on KV: a member of a revived lobby hears its host's leave, w
       holdB = true; // B reads its mailbox no more for now
       await w.ask(0, { op: "leave" }); // H hands the room to P
       await w.ask(3, { op: "leave" }); // N leaves through B, whose copy becomes the store's
-      const beatB = async () => (await w.kv.get<{ beatAt: number; buried?: boolean }>(beatKey(w.ids[1]))).value!;
-      const last = (await beatB()).beatAt;
-      await w.untilRead(async () => (await beatB()).beatAt !== last, 100);
-      w.crash(1); // B stalls right after a beat, H's leave unread
+      const { beat: beatB, before: last } = await stallAfterBeat(w, 1); // B stalls right after a beat, H's leave unread
       // A skips its beats while B is stale or buried: it never counts B dead, and keeps B's members. C buries B.
       skipA = async () => {
         const beat = await beatB();
@@ -1087,10 +1085,8 @@ Deno.test("handOver on KV: a member of a revived lobby hears the host it knew le
       holdB = true; // B reads no mail: the leave and the join below wait in its mailbox, which its burial empties
       await w.ask(0, { op: "leave" });
       await w.ask(0, { op: "join", room: room.id });
-      const beatB = async () => (await w.kv.get<{ beatAt: number; buried?: boolean }>(beatKey(w.ids[1]))).value!;
-      const last = (await beatB()).beatAt;
-      await w.untilRead(async () => (await beatB()).beatAt !== last, 100);
-      w.crash(1); // B stalls right after a beat; A skips its beats while B is stale, so C buries B and A keeps M
+      // B stalls right after a beat; A skips its beats while B is stale, so C buries B and A keeps M
+      const { beat: beatB, before: last } = await stallAfterBeat(w, 1);
       skipA = async () => {
         const beat = await beatB();
         return !!beat.buried || w.net.now() - beat.beatAt > 3000;

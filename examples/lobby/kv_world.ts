@@ -182,3 +182,21 @@ export function listingHooked(
 
 /** Two KV keys, the same. */
 export const sameKey = (a: Deno.KvKey, b: Deno.KvKey | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** A lobby's heartbeat as kv.ts keeps it, the fields the tests read. */
+export interface LobbyBeat {
+  beatAt: number;
+  buried?: boolean;
+}
+
+/**
+ * Lobby `i` stalls (`w.crash(i)`) right after its next beat. Returns a reader of its heartbeat, and the time of its beat
+ * before that one.
+ */
+export async function stallAfterBeat(w: World, i: number): Promise<{ beat: () => Promise<LobbyBeat>; before: number }> {
+  const beat = async () => (await w.kv.get<LobbyBeat>(["jamnet-lobby", "lobbies", w.ids[i]])).value!;
+  const before = (await beat()).beatAt;
+  await w.untilRead(async () => (await beat()).beatAt !== before, 100);
+  w.crash(i);
+  return { beat, before };
+}
