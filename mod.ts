@@ -1963,8 +1963,8 @@ class Connection implements Peer {
   #remoteBits = -1; // as if the 32 packets before #remoteLatest arrived too: no news, no ack bytes (signed: >>> only)
   /**
    * Data packets sent this update, at most packetsPerUpdate (pollTransmit), and the call of #nextPacket that found none
-   * to send after the first: only the first goes as an ack or keepalive alone, or probes past a full window. Infinity when none may go (while update() runs its
-   * timers, after a HELLO); the Host updates a connection before it polls it.
+   * to send after the first: only the first goes as an ack or keepalive alone, or probes past a full window. Infinity
+   * when none may go (while update() runs its timers, after a HELLO); the Host updates a connection before it polls it.
    */
   #packetsThisUpdate = 0;
   /** The first CLOSING's packet sequence: an ack of it or a later one ends the closing. */
