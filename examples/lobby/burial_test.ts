@@ -666,7 +666,7 @@ Deno.test("KV: a member of a revived lobby hears a join whose notice its burial 
       const copy = w.lobbies[1].admitted(n.ticket)?.room.members.map((other) => other.id);
       assert.ok(copy?.includes(y.you), "B's copy has Y");
       // B stalls right after a beat, Y's notice unread
-      const { beat: beatB, before: last } = await stallAfterBeat(w, 1);
+      const { beat: beatB } = await stallAfterBeat(w, 1);
       // A skips its beats while B is stale or buried: it never counts B dead, and keeps B's members. C buries B.
       skipA = async () => {
         const beat = await beatB();
@@ -865,7 +865,7 @@ Deno.test("handOver on KV: a member of a revived lobby hears its host's leave, w
       holdB = true; // B reads its mailbox no more for now
       await w.ask(0, { op: "leave" }); // H hands the room to P
       await w.ask(3, { op: "leave" }); // N leaves through B, whose copy becomes the store's
-      const { beat: beatB, before: last } = await stallAfterBeat(w, 1); // B stalls right after a beat, H's leave unread
+      const { beat: beatB } = await stallAfterBeat(w, 1); // B stalls right after a beat, H's leave unread
       // A skips its beats while B is stale or buried: it never counts B dead, and keeps B's members. C buries B.
       skipA = async () => {
         const beat = await beatB();
@@ -1086,7 +1086,7 @@ Deno.test("handOver on KV: a member of a revived lobby hears the host it knew le
       await w.ask(0, { op: "leave" });
       await w.ask(0, { op: "join", room: room.id });
       // B stalls right after a beat; A skips its beats while B is stale, so C buries B and A keeps M
-      const { beat: beatB, before: last } = await stallAfterBeat(w, 1);
+      const { beat: beatB } = await stallAfterBeat(w, 1);
       skipA = async () => {
         const beat = await beatB();
         return !!beat.buried || w.net.now() - beat.beatAt > 3000;
