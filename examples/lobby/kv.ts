@@ -30,11 +30,16 @@
  *   buried: one that woke in between keeps its members.
  * - **Mailboxes**: what a room's members on another lobby must hear (a join, a
  *   leave, a relay, `closed`) goes to that lobby's mailbox,
- *   `[prefix, "inbox", lobby, sender, n]`; each lobby empties its own every
- *   update. Keys sort by sender, then by `n`, so each sender's messages arrive
- *   in the order sent. A relay between lobbies costs one KV write and one read,
- *   about a tick of delay: fine for a lobby's traffic, not for a game's 60 Hz
- *   state (connect the players to one lobby, or directly, for that).
+ *   `[prefix, "inbox", lobby, n]`, where `n` is the lobby's count of what was
+ *   ever left there, `[prefix, "mailed", lobby]`, taken and raised in the
+ *   delivery's own commit; each lobby reads its own every update, up to 500 at a
+ *   time, in key order: the order the deliveries were committed, whichever
+ *   lobby left them. A leave from one lobby and a join from another apply in
+ *   the order they happened, and no sender holds back mail left before its
+ *   own. A relay between lobbies costs two KV reads and a write (more when
+ *   lobbies write one mailbox at once), about a tick of delay: fine for a
+ *   lobby's traffic, not for a game's 60 Hz state (connect the players to one
+ *   lobby, or directly, for that).
  *
  * @module
  */
@@ -118,6 +123,8 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   const countKey: Deno.KvKey = [...prefix, "count"];
   const hostedKey = (lobby: string, id: string): Deno.KvKey => [...prefix, "hosted", lobby, id];
   const inboxKey = (lobby: string): Deno.KvKey => [...prefix, "inbox", lobby];
+  /** How many deliveries were ever left in a lobby's mailbox: the next one's place in it. */
+  const mailedKey = (lobby: string): Deno.KvKey => [...prefix, "mailed", lobby];
   const beatKey = (lobby: string): Deno.KvKey => [...prefix, "lobbies", lobby];
   let dead = new Set<string>();
   /** Each lobby's `burials` as this lobby last acted on it. */
@@ -126,7 +133,6 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   let newlyBuried = new Set<string>();
   /** This lobby wrote its heartbeat before. */
   let beaten = false;
-  let sent = 0;
 
   /** Deletes a room as read, keeping the count and the index; false when it, or the beat `mark`, changed since. */
   const remove = async (entry: Deno.KvEntry<Room>, mark?: Deno.KvEntry<Beat>): Promise<boolean> => {
@@ -285,7 +291,10 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
           burials = result.burials;
           if (!result.buried) stale.delete(other);
         } else if (age > FORGET_DEAD_LOBBY_MS) {
-          await unlocked(() => kv.atomic().check(entry).delete(entry.key).commit());
+          // Its mailbox, what was left there since its burial, goes first, then its count with the beat: a count
+          // begun again over mail still there would put new mail in place of the old.
+          await removeAll(inboxKey(other), entry);
+          await unlocked(() => kv.atomic().check(entry).delete(entry.key).delete(mailedKey(other)).commit());
           continue;
         }
         // Buried since this lobby's beat before, by whichever lobby: counted from the store, not from this lobby's
@@ -303,8 +312,15 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
     wasBuried: (other) => newlyBuried.has(other),
     async send(other, delivery) {
       try {
-        const key = [...inboxKey(other), lobby, sent++];
-        await unlocked(() => kv.set(key, delivery));
+        // Numbered by the receiver's count, checked in the commit: keys sort as the commits came, whoever sent them.
+        // Keyed by sender, a whole sender's mail would sort before the next one's, a pass's worth of it read first.
+        for (;;) {
+          const mailed = await kv.get<Deno.KvU64>(mailedKey(other));
+          const n = mailed.value?.value ?? 0n;
+          const commit = kv.atomic().check(mailed).set(mailedKey(other), new Deno.KvU64(n + 1n))
+            .set([...inboxKey(other), n], delivery);
+          if ((await unlocked(() => commit.commit())).ok) return;
+        }
       } catch (error) {
         // A relay too large for a KV value (64 KiB), or one KV cannot clone.
         return `Cannot pass it to lobby ${other}: ${(error as Error).message}`;

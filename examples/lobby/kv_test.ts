@@ -5,8 +5,8 @@
  * virtual clock, for the Hosts and the heartbeats alike.
  */
 import assert from "node:assert/strict";
-import type { LobbyOptions, Member, Room, RoomSummary } from "./lobby.ts";
-import { heard, lobbies, type Player, sharedWith, type World } from "./kv_world.ts";
+import { kvStore, type LobbyOptions, type Member, type Room, type RoomSummary } from "./lobby.ts";
+import { heard, leavesHeard, lobbies, type Player, sharedWith, type World } from "./kv_world.ts";
 
 const TICK_MS = 16;
 
@@ -236,4 +236,105 @@ Deno.test("lobbies on one KV: a beat asks once of each lobby whether it was buri
         })
         : store,
   );
+});
+
+// Before: a mailbox was keyed by sender, then by that sender's count, and read 500 at a time in key order: what one
+// lobby left after another's was read first whenever its sender's id sorted first, and a sender that sorted first, a
+// pass's worth waiting, held back another's earlier mail for a whole pass.
+Deno.test("kvStore: a mailbox is read in the order its deliveries were left, whichever lobby left them", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const options = { now: () => 0 };
+    const [reader, one, two] = [kvStore(kv, options), kvStore(kv, options), kvStore(kv, options)];
+    const [first, second] = one.shared.lobby < two.shared.lobby ? [one, two] : [two, one];
+    const left: string[] = [];
+    const send = async (from: ReturnType<typeof kvStore>, data: string) => {
+      assert.equal(
+        await from.shared.send(reader.shared.lobby, { room: "r", message: { op: "relay", data } }),
+        undefined,
+      );
+      left.push(data);
+    };
+    await send(second, "early");
+    for (let i = 0; i < 600; i++) await send(first, `flood ${i}`);
+    await send(second, "late");
+    const passes: string[][] = [];
+    for (let pass = 0; pass < 3; pass++) {
+      passes.push((await reader.shared.receive()).map((delivery) => delivery.message.data as string));
+    }
+    assert.deepEqual(passes.map((pass) => pass.length), [500, 102, 0], "a pass reads at most 500");
+    assert.equal(passes[0][0], "early", "the flood of a sender whose id sorts first held back another's earlier mail");
+    assert.deepEqual(passes.flat(), left);
+  } finally {
+    kv.close();
+  }
+});
+
+// Before: C read its mailbox grouped by sender. A, the host's lobby, dropped Y, whose lobby B had stopped, and told C;
+// B had told C of Y's join before it stopped. Read in one pass with A's id sorting first, the leave came before the
+// join: M on C never heard Y leave (a leave of a member it did not know), then heard it join, and C's copy had Y back,
+// so no later beat told M it went with B. M took Y for a member for good.
+Deno.test("lobbies on one KV: a join and a leave left by two lobbies and read in one pass apply in the order they were left", async () => {
+  let holdC = false;
+  await lobbies(
+    ["L0", "L1", "C"],
+    [],
+    async (w) => {
+      // A hosts, B is Y's lobby: A's id sorts before B's, the order in which the mailbox was read before.
+      const [a, b] = w.ids[0] < w.ids[1] ? [0, 1] : [1, 0];
+      const names = ["L0", "L1", "C"];
+      const host = w.addPlayer(names[a]).client;
+      const member = w.addPlayer("C").client;
+      w.addPlayer(names[b]);
+      await w.until(() => w.players.every((player) => player.client.peer.state === "connected"));
+      const { room } = await w.ask(0, { op: "create", name: "order", maxPlayers: 4 }) as { room: Room };
+      await w.ask(1, { op: "join", room: room.id });
+      await w.until(() => heard(host, "member").length === 1);
+      holdC = true; // C reads its mailbox only once A dropped Y: B's join and A's leave in one pass
+      const y = (await w.ask(2, { op: "join", room: room.id }) as { you: string }).you;
+      await w.until(() => heard(host, "member").length === 2);
+      w.crash(b); // B stops: A drops Y once B's heartbeat is stale
+      await w.until(() => heard(host, "member").length === 3, 600);
+      assert.deepEqual(leavesHeard(host), [[y, undefined]], "A dropped Y");
+      assert.deepEqual(heard(member, "member"), [], "C read its mailbox while held");
+      holdC = false;
+      await w.until(() => false, 150); // C's next beats too
+      assert.deepEqual(
+        heard(member, "member").map((notice) => [(notice.member as Member).id, notice.joined]),
+        [[y, true], [y, false]],
+        "M never heard Y leave",
+      );
+    },
+    {},
+    (i, store) =>
+      i === 2 ? sharedWith(store, { receive: () => holdC ? Promise.resolve([]) : store.shared.receive() }) : store,
+  );
+});
+
+// The mailbox's count lives as long as its lobby's heartbeat entry, and may begin again only over an empty mailbox:
+// mail left for a lobby after its burial (a relay to a member of it that a copy still had) stayed in KV for good.
+Deno.test("kvStore: a forgotten lobby's mailbox goes with its heartbeat entry, and its count with them", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let clock = 0;
+    const options = { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 };
+    const [a, b] = [kvStore(kv, options), kvStore(kv, options)];
+    await b.shared.beat();
+    /** What KV keeps of B, by kind: its heartbeat entry ("lobbies"), mailbox ("inbox") and count ("mailed"). */
+    const kept = async () => {
+      const kinds = new Set<Deno.KvKeyPart>();
+      for await (const entry of kv.list({ prefix: ["jamnet-lobby"] })) {
+        if (entry.key.includes(b.shared.lobby)) kinds.add(entry.key[1]);
+      }
+      return [...kinds].sort();
+    };
+    for (clock = 4000; clock <= 5000; clock += 1000) await a.shared.beat(); // B stopped: A buries it
+    const late = { room: "r", message: { op: "relay", data: "late" } };
+    assert.equal(await a.shared.send(b.shared.lobby, late), undefined);
+    assert.ok((await kept()).includes("inbox"), "the mail left since B's burial");
+    for (; clock <= 11 * 60_000; clock += 1000) await a.shared.beat(); // past FORGET_DEAD_LOBBY_MS
+    assert.deepEqual(await kept(), []);
+  } finally {
+    kv.close();
+  }
 });

@@ -90,7 +90,11 @@ export interface SharedDirectory {
   wasBuried?(lobby: string): boolean;
   /** Leaves a delivery in another lobby's mailbox; resolves to why it could not (too large), never rejects. */
   send(lobby: string, delivery: Delivery): Promise<string | undefined>;
-  /** Takes what waits in this lobby's mailbox: in the order each sender sent it. */
+  /**
+   * Takes what waits in this lobby's mailbox, the oldest first, in the order it was left there whichever lobby left
+   * it: a leave from one lobby and a join from another apply as they happened. It may take only the oldest part, and
+   * the rest at the next calls.
+   */
   receive(): Promise<Delivery[]>;
 }
 
