@@ -124,7 +124,12 @@ const checks: Check[] = [
   {
     name: "example: examples/inputs.ts (held keys to the server, the world back, at 10% loss)",
     args: ["run", "examples/inputs.ts"],
-    verify: prints('ann sees {"p1":168,"p2":-162}', 'bob sees {"p1":168,"p2":-162}'),
+    verify: prints(
+      'ann sees {"ann":168,"bob":-162}',
+      'bob sees {"ann":168,"bob":-162}',
+      "ann: 14% of the server's packets lost, as its acks tell",
+      "bob: 11% of the server's packets lost, as its acks tell",
+    ),
   },
   {
     name: "example: examples/offline/main.ts (a server in a Worker, over a MessagePort)",
