@@ -338,3 +338,42 @@ Deno.test("kvStore: a forgotten lobby's mailbox goes with its heartbeat entry, a
     kv.close();
   }
 });
+
+// Before: a relay's `to` was checked against C's copy of the room, which O2's join had made the store's, with X in it,
+// while X's join waited in C's mailbox: O1 reached a member it had never heard of, whose relays C would not yet hand it.
+// A member O1 knows but the copy no longer has (its leave still in the mailbox) stays refused.
+Deno.test("lobbies on one KV: a relay goes only to a member its sender knows, not to one only the lobby's copy has", async () => {
+  let holdC = false;
+  await lobbies(
+    ["C", "A"],
+    ["C", "C", "A", "C"],
+    async (w) => {
+      const [sender, , x] = w.players.map((player) => player.client);
+      const { room } = await w.ask(0, { op: "create", name: "known", maxPlayers: 4 }) as { room: Room };
+      holdC = true; // X's join waits in C's mailbox
+      const { you } = await w.ask(2, { op: "join", room: room.id }) as { you: string };
+      const copy = await w.ask(1, { op: "join", room: room.id }) as { room: Room };
+      assert.ok(copy.room.members.some((member) => member.id === you), "C's copy is the store's, with X");
+      sender.peer.send({ op: "relay", data: "unheard of", to: you });
+      await w.until(() => heard(sender, "error").length > 0, 30);
+      assert.deepEqual(heard(x, "relay"), [], "a relay to a member its sender never heard of");
+      assert.match(String(heard(sender, "error")[0]?.error), /No member ".*" here in room/);
+      holdC = false;
+      await w.until(() => heard(sender, "member").length === 2);
+      sender.peer.send({ op: "relay", data: "heard of", to: you });
+      await w.until(() => heard(x, "relay").length > 0);
+      assert.deepEqual(heard(x, "relay"), [{ op: "relay", from: room.host, data: "heard of" }]);
+      // Known, but gone from the copy, which a join took from the store while X's leave waited in the mailbox: refused
+      // too, where it would go nowhere.
+      holdC = true;
+      await w.ask(2, { op: "leave" });
+      await w.ask(3, { op: "join", room: room.id });
+      sender.peer.send({ op: "relay", data: "gone", to: you });
+      await w.until(() => heard(sender, "error").length > 1, 30);
+      assert.match(String(heard(sender, "error")[1]?.error), /No member ".*" here in room/);
+    },
+    {},
+    (i, store) =>
+      i === 0 ? sharedWith(store, { receive: () => holdC ? Promise.resolve([]) : store.shared.receive() }) : store,
+  );
+});

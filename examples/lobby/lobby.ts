@@ -851,7 +851,13 @@ export class Lobby {
     if (!client.room) throw new Refused("Not in a room: join one to relay");
     if (!MODES.includes(mode as Mode)) throw new Refused(`mode must be one of ${MODES.join(", ")}`);
     const room = this.#rooms.get(client.room)!;
-    if (to !== undefined && (to === client.member.id || !room.members.some((member) => member.id === to))) {
+    // Only to a member the sender knows (see #notice), as a member gets a relay only from one it knows (see #deliver):
+    // this lobby's copy may be the store's already, with a member whose join the sender has not heard. And only to one
+    // still in the copy, which the relay goes by: one it has not, whose leave the copy took, has nowhere to go.
+    if (
+      to !== undefined &&
+      (to === client.member.id || !client.known.has(to as string) || !room.members.some((member) => member.id === to))
+    ) {
       throw new Refused(`No member ${shown(to)} here in room ${client.room}`);
     }
     // The allowance refills at maxRelayBytesPerSecond, up to a second's worth (a relay of data that does not pack
