@@ -30,16 +30,23 @@
  *   buried: one that woke in between keeps its members.
  * - **Mailboxes**: what a room's members on another lobby must hear (a join, a
  *   leave, a relay, `closed`) goes to that lobby's mailbox,
- *   `[prefix, "inbox", lobby, n]`, where `n` is the lobby's count of what was
- *   ever left there, `[prefix, "mailed", lobby]`, taken and raised in the
- *   delivery's own commit; each lobby reads its own every update, up to 500 at a
- *   time, in key order: the order the deliveries were committed, whichever
- *   lobby left them. A leave from one lobby and a join from another apply in
- *   the order they happened, and no sender holds back mail left before its
- *   own. A relay between lobbies costs two KV reads and a write (more when
- *   lobbies write one mailbox at once), about a tick of delay: fine for a
- *   lobby's traffic, not for a game's 60 Hz state (connect the players to one
- *   lobby, or directly, for that).
+ *   `[prefix, "inbox", lobby, time, sender, n]`, in one blind write that reads
+ *   nothing, so that senders never wait on each other: `time` is the sender's
+ *   `now` (the clock the heartbeats share), never below its last, and `n` its
+ *   count of what it ever sent. Each lobby reads its own every update, up to
+ *   500 at a time, in key order: by time, then by sender. Mail left later by
+ *   that clock is read after mail left earlier, whichever lobby left it, and
+ *   each sender's in the order sent: no sender's flood holds back the others'
+ *   earlier mail, and a leave sent by one lobby after another sent the join
+ *   applies last. Mail of two lobbies in one ms is read sender by sender. Not
+ *   covered: the time is taken at the write, so a lobby that stalls between a
+ *   change's store commit and its mailbox write sends its notice late, read
+ *   after a leave another lobby sent meanwhile. Every entry expires 10 minutes
+ *   after it was left (`expireIn`): a live lobby reads it long before, and mail
+ *   left for a lobby forgotten meanwhile does not stay for good. A relay
+ *   between lobbies costs one KV write and one read, about a tick of delay:
+ *   fine for a lobby's traffic, not for a game's 60 Hz state (connect the
+ *   players to one lobby, or directly, for that).
  *
  * @module
  */
@@ -60,6 +67,12 @@ export interface KvStoreOptions {
 
 /** A dead lobby's heartbeat entry is removed this long after its last beat: its rooms were deleted long before. */
 const FORGET_DEAD_LOBBY_MS = 10 * 60_000;
+/**
+ * A mailbox entry expires this long after it was left (`expireIn`, on KV's own clock): a live lobby reads its mailbox
+ * every update, and one that has not for this long is forgotten, so mail left for it after its mailbox was emptied (a
+ * relay to a member a copy still had) would otherwise stay for good, with no heartbeat entry left to forget.
+ */
+const MAIL_EXPIRES_MS = FORGET_DEAD_LOBBY_MS;
 /** Mutations per atomic commit when emptying a mailbox: Deno KV allows 1,000 in Deno 2. */
 const DELETES_PER_COMMIT = 500;
 /** `sum` adds modulo 2^64: adding 2^64 - 1 takes one away. */
@@ -123,8 +136,6 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   const countKey: Deno.KvKey = [...prefix, "count"];
   const hostedKey = (lobby: string, id: string): Deno.KvKey => [...prefix, "hosted", lobby, id];
   const inboxKey = (lobby: string): Deno.KvKey => [...prefix, "inbox", lobby];
-  /** How many deliveries were ever left in a lobby's mailbox: the next one's place in it. */
-  const mailedKey = (lobby: string): Deno.KvKey => [...prefix, "mailed", lobby];
   const beatKey = (lobby: string): Deno.KvKey => [...prefix, "lobbies", lobby];
   let dead = new Set<string>();
   /** Each lobby's `burials` as this lobby last acted on it. */
@@ -133,6 +144,9 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   let newlyBuried = new Set<string>();
   /** This lobby wrote its heartbeat before. */
   let beaten = false;
+  /** The time of this lobby's last delivery, and how many it sent: each sender's mail sorts in the order sent. */
+  let sentAt = -Infinity;
+  let sent = 0;
 
   /** Deletes a room as read, keeping the count and the index; false when it, or the beat `mark`, changed since. */
   const remove = async (entry: Deno.KvEntry<Room>, mark?: Deno.KvEntry<Beat>): Promise<boolean> => {
@@ -291,10 +305,9 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
           burials = result.burials;
           if (!result.buried) stale.delete(other);
         } else if (age > FORGET_DEAD_LOBBY_MS) {
-          // Its mailbox, what was left there since its burial, goes first, then its count with the beat: a count
-          // begun again over mail still there would put new mail in place of the old.
+          // Its mailbox, what was left there since its burial, goes with it; mail left after this listing expires.
           await removeAll(inboxKey(other), entry);
-          await unlocked(() => kv.atomic().check(entry).delete(entry.key).delete(mailedKey(other)).commit());
+          await unlocked(() => kv.atomic().check(entry).delete(entry.key).commit());
           continue;
         }
         // Buried since this lobby's beat before, by whichever lobby: counted from the store, not from this lobby's
@@ -312,15 +325,12 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
     wasBuried: (other) => newlyBuried.has(other),
     async send(other, delivery) {
       try {
-        // Numbered by the receiver's count, checked in the commit: keys sort as the commits came, whoever sent them.
-        // Keyed by sender, a whole sender's mail would sort before the next one's, a pass's worth of it read first.
-        for (;;) {
-          const mailed = await kv.get<Deno.KvU64>(mailedKey(other));
-          const n = mailed.value?.value ?? 0n;
-          const commit = kv.atomic().check(mailed).set(mailedKey(other), new Deno.KvU64(n + 1n))
-            .set([...inboxKey(other), n], delivery);
-          if ((await unlocked(() => commit.commit())).ok) return;
-        }
+        // Keyed by the time it was left, on the clock the heartbeats share, then by sender and the sender's count:
+        // one blind write. A key by sender first read a whole sender's mail before the next one's; a count of the
+        // receiver's, read and raised in a checked commit, made every sender to one lobby wait on the others.
+        sentAt = Math.max(sentAt, now());
+        const key = [...inboxKey(other), sentAt, lobby, sent++];
+        await unlocked(() => kv.set(key, delivery, { expireIn: MAIL_EXPIRES_MS }));
       } catch (error) {
         // A relay too large for a KV value (64 KiB), or one KV cannot clone.
         return `Cannot pass it to lobby ${other}: ${(error as Error).message}`;

@@ -91,9 +91,9 @@ export interface SharedDirectory {
   /** Leaves a delivery in another lobby's mailbox; resolves to why it could not (too large), never rejects. */
   send(lobby: string, delivery: Delivery): Promise<string | undefined>;
   /**
-   * Takes what waits in this lobby's mailbox, the oldest first, in the order it was left there whichever lobby left
-   * it: a leave from one lobby and a join from another apply as they happened. It may take only the oldest part, and
-   * the rest at the next calls.
+   * Takes what waits in this lobby's mailbox, the oldest first, by the time it was left there (on the clock the
+   * directory's lobbies share) whichever lobby left it, each sender's in the order sent: a leave one lobby sent after
+   * another sent the join applies last. It may take only the oldest part, and the rest at the next calls.
    */
   receive(): Promise<Delivery[]>;
 }
