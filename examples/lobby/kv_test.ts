@@ -342,6 +342,143 @@ Deno.test("kvStore: a forgotten lobby's mailbox goes with its heartbeat entry", 
   }
 });
 
+/** A KV handle that awaits `hook` before each write it makes, a `set` or an atomic commit. */
+function writeHooked(kv: Deno.Kv, hook: () => Promise<void> | void): Deno.Kv {
+  return new Proxy(kv, {
+    get(target, name) {
+      const value = Reflect.get(target, name);
+      if (name === "set") {
+        return async (...args: Parameters<Deno.Kv["set"]>) => {
+          await hook();
+          return await target.set(...args);
+        };
+      }
+      if (name === "atomic") {
+        return () => {
+          const operation = target.atomic();
+          const commit = operation.commit.bind(operation);
+          operation.commit = async () => {
+            await hook();
+            return await commit();
+          };
+          return operation;
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+// Before d3d137b: a mailbox was read by sender first, and a sender whose id sorted first, leaving more than a pass
+// reads, held back another's mail for as long as its flood went on. At d3d137b: each delivery read and raised the
+// receiver's count in a checked commit, and a send met by another lobby's delivery between its read and its commit
+// tried again, for as long as the flood went on.
+Deno.test("kvStore: no lobby's mail is held back by another's flood", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let clock = 0;
+    const options = { now: () => clock };
+    /** Awaited before each write of store `i`'s KV handle, when set. */
+    const hooks: ((() => Promise<void>) | undefined)[] = [];
+    const reader = kvStore(kv, options);
+    const [one, two] = [0, 1].map((i) => kvStore(writeHooked(kv, () => hooks[i]?.()), options));
+    // The flood's sender sorts first: the order in which the mailbox was read before d3d137b.
+    const [flooder, other] = one.shared.lobby < two.shared.lobby ? [one, two] : [two, one];
+    const send = async (from: ReturnType<typeof kvStore>, data: string) => {
+      clock++;
+      assert.equal(
+        await from.shared.send(reader.shared.lobby, { room: "r", message: { op: "relay", data } }),
+        undefined,
+      );
+    };
+    const left: string[] = [];
+    const flood = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        left.push(`flood ${left.length}`);
+        await send(flooder, left.at(-1)!);
+      }
+    };
+    await flood(600);
+    const before = [...left];
+    // Each write of the other's is met by one of the flood's, up to 100 of them.
+    let writes = 0;
+    hooks[other === one ? 0 : 1] = async () => {
+      if (++writes <= 100) await flood(1);
+    };
+    await send(other, "mail");
+    hooks.length = 0;
+    assert.equal(writes, 1, "the send tried again while the flood went on");
+    // The flood goes on, faster than the reader reads: 600 more a pass, 500 read.
+    const read: string[] = [];
+    for (let pass = 0; pass < 4 && !read.includes("mail"); pass++) {
+      read.push(...(await reader.shared.receive()).map((delivery) => delivery.message.data as string));
+      await flood(600);
+    }
+    assert.ok(read.includes("mail"), "the flood held the mail back");
+    assert.deepEqual(read.slice(0, read.indexOf("mail") + 1), [...before, "mail"]);
+  } finally {
+    kv.close();
+  }
+});
+
+// Before: a send to a lobby already forgotten (it counts as alive: a copy with a member of it still sends there) left
+// a mailbox entry, and at d3d137b a count too, that nothing would ever delete: no heartbeat entry was left to forget.
+Deno.test("kvStore: mail left for a lobby already forgotten expires", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    /** Each key written, as its parts joined, and the `expireIn` it was written with (KV does not tell it). */
+    const expiries = new Map<string, number | undefined>();
+    const name = (key: Deno.KvKey) => key.map(String).join("/");
+    const recorded = new Proxy(kv, {
+      get(target, property) {
+        const value = Reflect.get(target, property);
+        if (property === "set") {
+          return (key: Deno.KvKey, value: unknown, options?: { expireIn?: number }) => {
+            expiries.set(name(key), options?.expireIn);
+            return target.set(key, value, options);
+          };
+        }
+        if (property === "atomic") {
+          return () => {
+            const operation = target.atomic();
+            const set = operation.set.bind(operation);
+            operation.set = (key, value, options) => {
+              expiries.set(name(key), options?.expireIn);
+              return set(key, value, options);
+            };
+            return operation;
+          };
+        }
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    let clock = 0;
+    const options = { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 };
+    const [a, b] = [kvStore(recorded, options), kvStore(recorded, options)];
+    await b.shared.beat();
+    const kept = async () => {
+      const keys: string[] = [];
+      for await (const entry of kv.list({ prefix: ["jamnet-lobby"] })) {
+        if (entry.key.includes(b.shared.lobby)) keys.push(name(entry.key));
+      }
+      return keys;
+    };
+    for (clock = 4000; clock <= 11 * 60_000; clock += 1000) await a.shared.beat(); // B stopped: buried, then forgotten
+    assert.deepEqual(await kept(), [], "B forgotten");
+    assert.equal(await a.shared.send(b.shared.lobby, { room: "r", message: { op: "relay", data: "late" } }), undefined);
+    for (; clock <= 30 * 60_000; clock += 1000) await a.shared.beat();
+    const left = await kept();
+    assert.ok(left.length > 0, "the mail, kept until it expires");
+    for (const key of left) {
+      const expireIn = expiries.get(key);
+      // Long enough for a live lobby, which reads its mailbox every update.
+      assert.ok(expireIn !== undefined && expireIn >= 60_000, `${key} kept for good (expireIn ${expireIn})`);
+    }
+  } finally {
+    kv.close();
+  }
+});
+
 // Before: a relay's `to` was checked against C's copy of the room, which O2's join had made the store's, with X in it,
 // while X's join waited in C's mailbox: O1 reached a member it had never heard of, whose relays C would not yet hand it.
 // A member O1 knows but the copy no longer has (its leave still in the mailbox) stays refused.
