@@ -31,22 +31,34 @@
  * - **Mailboxes**: what a room's members on another lobby must hear (a join, a
  *   leave, a relay, `closed`) goes to that lobby's mailbox,
  *   `[prefix, "inbox", lobby, time, sender, n]`, in one blind write that reads
- *   nothing, so that senders never wait on each other: `time` is the sender's
- *   `now` (the clock the heartbeats share), never below its last, and `n` its
- *   count of what it ever sent. Each lobby reads its own every update, up to
- *   500 at a time, in key order: by time, then by sender. Mail left later by
- *   that clock is read after mail left earlier, whichever lobby left it, and
- *   each sender's in the order sent: no sender's flood holds back the others'
- *   earlier mail, and a leave sent by one lobby after another sent the join
- *   applies last. Mail of two lobbies in one ms is read sender by sender. Not
- *   covered: the time is taken at the write, so a lobby that stalls between a
- *   change's store commit and its mailbox write sends its notice late, read
- *   after a leave another lobby sent meanwhile. Every entry expires 10 minutes
- *   after it was left (`expireIn`): a live lobby reads it long before, and mail
- *   left for a lobby forgotten meanwhile does not stay for good. A relay
- *   between lobbies costs one KV write and one read, about a tick of delay:
- *   fine for a lobby's traffic, not for a game's 60 Hz state (connect the
- *   players to one lobby, or directly, for that).
+ *   nothing, so that senders never wait on each other: `n` is the sender's
+ *   count of what it ever sent, and `time` its `now` (the clock the heartbeats
+ *   share), never below its last, and past every time it heard of: the time of
+ *   each mail it read, and of each beat it read (`beatAt`, or the beat's
+ *   `mailAt` when that lobby's mail had gone past its clock). Each lobby reads
+ *   its own every update, up to 500 at a time, in key order: by time, then by
+ *   sender, so no sender's flood holds back the others' earlier mail. Mail a
+ *   lobby sends after it read other mail, or a beat written after that mail by
+ *   its sender, is read after that mail whatever the clocks (a Lamport clock):
+ *   a leave sent by a lobby that read the join applies last; and each sender's
+ *   mail is read in the order sent. Other mail is read by the clocks alone, a
+ *   leave by a lobby that learned of the join only from the store's rooms
+ *   included: in the order sent when sent more than the spread of the lobbies'
+ *   clocks, plus a ms, apart (a lobby's times follow the fastest clock it heard
+ *   of), in either order closer than that. Keep the clocks within a tick
+ *   (16 ms) of each other (NTP usually does): mail sent closer than that is as
+ *   good as sent at once, a relay between lobbies taking a tick anyway. Mail of
+ *   two lobbies in one ms is read sender by sender: concurrent anyway. Not
+ *   covered: `time` is taken when `send` is called, before its write commits
+ *   (which `unlocked` may retry for about a second), so mail whose write was
+ *   slow is read after mail sent while it waited, when a read came between; and
+ *   a lobby that stalls between a change's store commit and its mailbox write
+ *   sends its notice late, read after a leave another lobby sent meanwhile.
+ *   Every entry expires 10 minutes after it was left (`expireIn`): a live lobby
+ *   reads it long before, and mail left for a lobby forgotten meanwhile does
+ *   not stay for good. A relay between lobbies costs one KV write and one read,
+ *   about a tick of delay: fine for a lobby's traffic, not for a game's 60 Hz
+ *   state (connect the players to one lobby, or directly, for that).
  *
  * @module
  */
@@ -81,9 +93,10 @@ const MINUS_ONE = 2n ** 64n - 1n;
 /**
  * Tries a KV call again while SQLite reports "database is locked": two
  * processes (or two handles) on one local KV file that write at once get it
- * instead of waiting. 100 tries 1 to 10 ms apart cover about half a second of
- * contention. The lobby server opens its KV file through it too: two
- * processes that start at once on a new file met it in `Deno.openKv`.
+ * instead of waiting. 100 tries 1 to 10 ms apart (945 ms of waits) cover
+ * about a second of contention. The lobby server opens its KV file through it
+ * too: two processes that start at once on a new file met it in
+ * `Deno.openKv`.
  */
 export async function unlocked<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 1;; attempt++) {
@@ -107,6 +120,11 @@ interface Beat {
   burying?: boolean;
   /** Its rooms were handed on or deleted, its index and mailbox emptied. */
   buried?: boolean;
+  /**
+   * The time its mail had reached at this beat, when past `beatAt` (it heard of mail or a beat from a clock ahead of
+   * its own): what it sent before the beat carries no later time. A lobby that reads the beat sends later mail past it.
+   */
+  mailAt?: number;
   /**
    * How many times it was buried, kept by its own beats: a lobby whose beats all missed a burial (the stall outlasted
    * staleAfterMs by less than a beat, and the lobby beat again) learns of it here (see beat).
@@ -144,9 +162,19 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   let newlyBuried = new Set<string>();
   /** This lobby wrote its heartbeat before. */
   let beaten = false;
-  /** The time of this lobby's last delivery, and how many it sent: each sender's mail sorts in the order sent. */
+  /**
+   * The time of this lobby's last delivery, raised past every time it heard of (see heardOf), and how many it sent:
+   * each sender's mail sorts in the order sent.
+   */
   let sentAt = -Infinity;
   let sent = 0;
+  /**
+   * This lobby heard of mail or a beat left at `time`: what it sends from now on sorts after it, whatever the clocks (a
+   * Lamport clock). Not a number: a key of an earlier version's mailbox (by sender, or by the receiver's count).
+   */
+  const heardOf = (time: unknown) => {
+    if (typeof time === "number" && Number.isFinite(time)) sentAt = Math.max(sentAt, time + 1);
+  };
 
   /** Deletes a room as read, keeping the count and the index; false when it, or the beat `mark`, changed since. */
   const remove = async (entry: Deno.KvEntry<Room>, mark?: Deno.KvEntry<Beat>): Promise<boolean> => {
@@ -250,7 +278,14 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   const beats = async () => {
     const time = now();
     const entries: Deno.KvEntry<Beat>[] = [];
-    for await (const entry of kv.list<Beat>({ prefix: [...prefix, "lobbies"] })) entries.push(entry);
+    for await (const entry of kv.list<Beat>({ prefix: [...prefix, "lobbies"] })) {
+      entries.push(entry);
+      // What a lobby does on reading a beat (a burial, a room taken from the store) sorts after mail sent before it.
+      if (entry.key.at(-1) !== lobby) {
+        heardOf(entry.value.beatAt);
+        heardOf(entry.value.mailAt);
+      }
+    }
     const stale = new Set<string>();
     const live = new Set<string>();
     for (const entry of entries) {
@@ -289,6 +324,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         if (own.value ? own.value.buried : beaten) await taken?.();
         const fresh: Beat = { beatAt: now() };
         if (own.value?.burials) fresh.burials = own.value.burials;
+        if (sentAt > fresh.beatAt) fresh.mailAt = sentAt;
         const beat = kv.atomic().check(own).set(beatKey(lobby), fresh);
         if ((await unlocked(() => beat.commit())).ok) break;
       }
@@ -325,9 +361,10 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
     wasBuried: (other) => newlyBuried.has(other),
     async send(other, delivery) {
       try {
-        // Keyed by the time it was left, on the clock the heartbeats share, then by sender and the sender's count:
-        // one blind write. A key by sender first read a whole sender's mail before the next one's; a count of the
-        // receiver's, read and raised in a checked commit, made every sender to one lobby wait on the others.
+        // Keyed by the time it was sent, on the clock the heartbeats share and past all this lobby heard of, then by
+        // sender and the sender's count: one blind write. A key by sender first read a whole sender's mail before the
+        // next one's; a count of the receiver's, read and raised in a checked commit, made every sender to one lobby
+        // wait on the others. The time is taken here, before the write commits (unlocked() may retry it for a second).
         sentAt = Math.max(sentAt, now());
         const key = [...inboxKey(other), sentAt, lobby, sent++];
         await unlocked(() => kv.set(key, delivery, { expireIn: MAIL_EXPIRES_MS }));
@@ -340,6 +377,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       const entries: Deno.KvEntry<Delivery>[] = [];
       for await (const entry of kv.list<Delivery>({ prefix: inboxKey(lobby) }, { limit: DELETES_PER_COMMIT })) {
         entries.push(entry);
+        heardOf(entry.key[inboxKey(lobby).length]);
       }
       if (entries.length) {
         const commit = kv.atomic();

@@ -273,6 +273,50 @@ Deno.test("kvStore: a mailbox is read in the order its deliveries were left, whi
   }
 });
 
+// Before: a mail's time was its sender's clock alone. With J's clock 20 ms ahead of H's, H read J's join and sent a
+// leave 10 ms later, and the reader read the leave first, 10 ms earlier by the clocks. Now a lobby sends past every
+// time it heard of: in mail it read, and in beats it read (their mailAt, when a lobby's mail went past its own clock).
+Deno.test("kvStore: mail sent after its sender read other mail, or a beat written after it, is read after it, whatever the clocks", async () => {
+  /** What the reader read, by the way H heard of the join and by how far J's clock runs ahead of H's. */
+  const got: Record<string, string[]> = {};
+  for (const skew of [20, -20]) {
+    for (const via of ["mail", "beat", "beat, J's mail past its clock"]) {
+      const kv = await Deno.openKv(":memory:");
+      try {
+        let real = 1000;
+        /** A store whose clock runs `ahead` ms ahead of the real time. */
+        const store = (ahead: number) => kvStore(kv, { now: () => real + ahead });
+        const [reader, j, h, k] = [store(0), store(skew), store(0), store(skew + 40)];
+        const mail = (data: string) => ({ room: "r", message: { op: "relay", data } });
+        const send = async (from: ReturnType<typeof kvStore>, to: ReturnType<typeof kvStore>, data: string) => {
+          assert.equal(await from.shared.send(to.shared.lobby, mail(data)), undefined);
+        };
+        const read = async (by: ReturnType<typeof kvStore>) =>
+          (await by.shared.receive()).map((delivery) => delivery.message.data as string);
+        if (via === "beat, J's mail past its clock") {
+          // K's clock runs 40 ms ahead of J's: J's join, sent after it read K's mail, is past J's own clock.
+          await send(k, j, "news");
+          assert.deepEqual(await read(j), ["news"]);
+        }
+        await send(j, reader, "join");
+        if (via === "mail") {
+          await send(j, h, "join");
+          assert.deepEqual(await read(h), ["join"], "H read J's join");
+        } else {
+          await j.shared.beat();
+          await h.shared.beat(); // H reads J's beat, written after the join
+        }
+        real += 10;
+        await send(h, reader, "leave");
+        got[`via ${via}, J's clock ${skew} ms ahead of H's`] = await read(reader);
+      } finally {
+        kv.close();
+      }
+    }
+  }
+  assert.deepEqual(got, Object.fromEntries(Object.keys(got).map((name) => [name, ["join", "leave"]])));
+});
+
 // Before: C read its mailbox grouped by sender. A, the host's lobby, dropped Y, whose lobby B had stopped, and told C;
 // B had told C of Y's join before it stopped. Read in one pass with A's id sorting first, the leave came before the
 // join: M on C never heard Y leave (a leave of a member it did not know), then heard it join, and C's copy had Y back,
