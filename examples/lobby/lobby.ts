@@ -91,9 +91,14 @@ export interface SharedDirectory {
   /** Leaves a delivery in another lobby's mailbox; resolves to why it could not (too large), never rejects. */
   send(lobby: string, delivery: Delivery): Promise<string | undefined>;
   /**
-   * Takes what waits in this lobby's mailbox, the oldest first, by the time it was left there (on the clock the
-   * directory's lobbies share) whichever lobby left it, each sender's in the order sent: a leave one lobby sent after
-   * another sent the join applies last. It may take only the oldest part, and the rest at the next calls.
+   * Takes what waits in this lobby's mailbox, the oldest first, by the time it was sent (on the clock the directory's
+   * lobbies share) whichever lobby sent it, each sender's in the order sent. A lobby sends past every time it heard of,
+   * in the mail and beats it read: a leave sent by a lobby that read the join applies last, whatever the clocks. Other
+   * mail comes in the order sent only when sent further apart than the lobbies' clocks disagree, plus a ms: a leave by
+   * a lobby that learned of the join only from the store's rooms needs clocks that agree. Mail of two lobbies in one ms
+   * comes sender by sender (concurrent anyway). The time is taken when `send` is called, before its write commits: a
+   * write retried or slow, or a lobby that stalled between a change's store commit and its send, delivers late, after
+   * mail sent meanwhile. It may take only the oldest part, and the rest at the next calls.
    */
   receive(): Promise<Delivery[]>;
 }
