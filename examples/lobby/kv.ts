@@ -343,7 +343,10 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         } else if (age > FORGET_DEAD_LOBBY_MS) {
           // Its mailbox, what was left there since its burial, goes with it; mail left after this listing expires.
           await removeAll(inboxKey(other), entry);
-          await unlocked(() => kv.atomic().check(entry).delete(entry.key).commit());
+          // And its mail count, a leftover of d3d137b's version (each delivery read and raised it) in a file that
+          // version wrote: nothing reads it now.
+          const commit = kv.atomic().check(entry).delete(entry.key).delete([...prefix, "mailed", other]);
+          await unlocked(() => commit.commit());
           continue;
         }
         // Buried since this lobby's beat before, by whichever lobby: counted from the store, not from this lobby's
