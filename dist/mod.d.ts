@@ -105,11 +105,16 @@ export interface Stats {
     bytesSent: number;
     /** Bytes of datagrams received (without IP and UDP headers). */
     bytesReceived: number;
-    /** Reliable message pieces sent again, riding along or after a loss. */
+    /**
+     * Reliable message pieces sent again: copies that ride along in later packets while the link loses packets (more
+     * the more it loses; before the first 32 packets' fates are known, as at 20% loss), and resends after a loss.
+     */
     messagesResent: number;
     /**
-     * Packets and reliable message pieces that had already arrived; also an empty packet (an ack or keepalive) reordered
-     * behind the data packet that took the sequence number it carried, on a link that duplicates nothing.
+     * Packets and reliable message pieces that had already arrived: on a lossy link mostly the copies of
+     * `messagesResent` whose piece got through before them, so some are expected even on a link that duplicates nothing;
+     * also an empty packet (an ack or keepalive) reordered behind the data packet that took the sequence number it
+     * carried.
      */
     duplicatesDropped: number;
     /** Datagrams dropped as malformed, foreign, stale or over a limit, and messages that did not unpack. */
