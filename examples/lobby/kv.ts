@@ -34,8 +34,9 @@
  *   nothing, so that senders never wait on each other: `n` is the sender's
  *   count of what it ever sent, and `time` its `now` (the clock the heartbeats
  *   share), never below its last, and past every time it heard of: the time of
- *   each mail it read, and of each beat it read (`beatAt`, or the beat's
- *   `mailAt` when that lobby's mail had gone past its clock). Each lobby reads
+ *   each mail it read, and of each beat it read (`beatAt`, and the beat's
+ *   `mailAt` when that lobby's mail had gone past its clock), but a time more
+ *   than `staleAfterMs` ahead of its own clock (a wrong clock). Each lobby reads
  *   its own every update, up to 500 at a time, in key order: by time, then by
  *   sender, so no sender's flood holds back the others' earlier mail. Mail a
  *   lobby sends after it read other mail, or a beat written after that mail by
@@ -170,10 +171,15 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   let sent = 0;
   /**
    * This lobby heard of mail or a beat left at `time`: what it sends from now on sorts after it, whatever the clocks (a
-   * Lamport clock). Not a number: a key of an earlier version's mailbox (by sender, or by the receiver's count).
+   * Lamport clock). Not a number: a key of an earlier version's mailbox (by sender, or by the receiver's count). A time
+   * further ahead of this lobby's clock than a lobby may be silent for (`staleAfterMs`) is a wrong clock or a bogus
+   * write, and is not heard: heard, one beat of a clock an hour fast kept every lobby's mail an hour ahead for good,
+   * passed on from beat to beat (`mailAt`) after its lobby was forgotten, and mail sent 500 ms apart by clocks that
+   * agreed was read in either order; and past 2^53 `time + 1` is `time`. So a lobby's mail runs at most `staleAfterMs`
+   * ahead of its own clock.
    */
   const heardOf = (time: unknown) => {
-    if (typeof time === "number" && Number.isFinite(time)) sentAt = Math.max(sentAt, time + 1);
+    if (typeof time === "number" && time - now() <= staleAfterMs) sentAt = Math.max(sentAt, time + 1);
   };
 
   /** Deletes a room as read, keeping the count and the index; false when it, or the beat `mark`, changed since. */

@@ -286,7 +286,9 @@ Deno.test("kvStore: mail sent after its sender read other mail, or a beat writte
         let real = 1000;
         /** A store whose clock runs `ahead` ms ahead of the real time. */
         const store = (ahead: number) => kvStore(kv, { now: () => real + ahead });
-        const [reader, j, h, k] = [store(0), store(skew), store(0), store(skew + 40)];
+        let [reader, j, h, k] = [store(0), store(skew), store(0), store(skew + 40)];
+        // H's id sorts before J's: a leave sent at the join's very time (not past it) would be read first.
+        while (h.shared.lobby > j.shared.lobby) h = store(0);
         const mail = (data: string) => ({ room: "r", message: { op: "relay", data } });
         const send = async (from: ReturnType<typeof kvStore>, to: ReturnType<typeof kvStore>, data: string) => {
           assert.equal(await from.shared.send(to.shared.lobby, mail(data)), undefined);
@@ -315,6 +317,38 @@ Deno.test("kvStore: mail sent after its sender read other mail, or a beat writte
     }
   }
   assert.deepEqual(got, Object.fromEntries(Object.keys(got).map((name) => [name, ["join", "leave"]])));
+});
+
+// Before: a lobby heard every time in a beat, however far ahead. One beat of a clock an hour fast (F's, fixed since,
+// F gone) put every lobby's mail an hour ahead, passed on from beat to beat; mail then sorted by that count, not by the
+// clocks, and a leave sent 500 ms after a join, by clocks that agree, was read first. And past 2^53, time + 1 is time.
+Deno.test("kvStore: a beat further ahead than staleAfterMs is not heard: mail stays on the clocks", async () => {
+  for (const wrong of [3_600_000, 1e16]) {
+    const kv = await Deno.openKv(":memory:");
+    try {
+      let real = 1_700_000_000_000;
+      let fAhead = wrong;
+      const f = kvStore(kv, { now: () => real + fAhead });
+      let [j, h, reader] = [0, 1, 2].map(() => kvStore(kv, { now: () => real }));
+      // H's id sorts before J's: a leave at the join's very time would be read first too.
+      while (h.shared.lobby > j.shared.lobby) h = kvStore(kv, { now: () => real });
+      await f.shared.beat();
+      fAhead = 0;
+      for (let second = 0; second < 5; second++) {
+        for (const lobby of [j, h, reader]) await lobby.shared.beat();
+        real += 1000;
+      }
+      await h.shared.beat();
+      await j.shared.beat();
+      await j.shared.send(reader.shared.lobby, { room: "r", message: { op: "relay", data: "join" } });
+      real += 500; // H learned of the member another way (the store's rooms), and it leaves
+      await h.shared.send(reader.shared.lobby, { room: "r", message: { op: "relay", data: "leave" } });
+      const read = (await reader.shared.receive()).map((delivery) => delivery.message.data);
+      assert.deepEqual(read, ["join", "leave"], `after a beat ${wrong} ms ahead`);
+    } finally {
+      kv.close();
+    }
+  }
 });
 
 // Before: C read its mailbox grouped by sender. A, the host's lobby, dropped Y, whose lobby B had stopped, and told C;
