@@ -1114,3 +1114,76 @@ Deno.test("handOver on KV: a member of a revived lobby hears the host it knew le
         : store,
   );
 });
+
+// Before: a member whose lobby was forgotten (its heartbeat entry removed 10 minutes after its burial) never heard to
+// leave. W joined through G, which crashed before its notice reached D, the host's lobby: D's copy never had W, and
+// nothing dropped W from the store while G was buried. H, on B, knew W from the room's answer. Once G was forgotten and
+// D crashed, B's burial of D handed the room to H without W (a lobby with no heartbeat entry: see kv.ts), and B's copy
+// became the store's: H's relays to W were refused, and H never heard W leave, G counting as alive to every lobby.
+Deno.test("handOver on KV: a member of a forgotten lobby that a room handed on drops is told as gone", async () => {
+  let loseG = false;
+  await lobbies(
+    ["D", "G", "B"],
+    ["D", "G", "B"],
+    async (w) => {
+      const { room } = await w.ask(0, { op: "create", name: "forgotten", maxPlayers: 4 }) as { room: Room };
+      loseG = true; // G crashes between its store commit and its mailbox write: D never hears W's join
+      const joined = await w.ask(1, { op: "join", room: room.id }) as { you: string };
+      w.crash(1);
+      const h = await w.ask(2, { op: "join", room: room.id }) as { you: string; room: Room };
+      assert.ok(h.room.members.some((member) => member.id === joined.you), "H knows W");
+      const beatG = async () => (await w.kv.get<{ buried?: boolean }>(beatKey(w.ids[1]))).value;
+      await w.untilRead(async () => !!(await beatG())?.buried);
+      // G forgotten: 11 minutes, a second at a time (the players' connections stay up).
+      for (let ms = 0; ms < 11 * 60_000; ms += 1000) {
+        w.net.advance(984);
+        await w.until(() => false, 1);
+      }
+      assert.equal(await beatG(), null, "G not forgotten");
+      let stored = (await w.kv.get<Room>(roomKey(room.id))).value!;
+      assert.ok(stored.members.some((member) => member.id === joined.you), "W left the store's room before D crashed");
+      w.crash(0); // D stops: B buries it, and hands the room to H, without W
+      await w.untilRead(async () => (await w.kv.get<Room>(roomKey(room.id))).value?.host === h.you);
+      await w.until(() => false, 100);
+      stored = (await w.kv.get<Room>(roomKey(room.id))).value!;
+      assert.deepEqual(stored.members.map((member) => member.id), [h.you]);
+      const mate = w.players[2].client;
+      // Refused: B's copy is the store's, without W.
+      const relay = await w.settle(mate.request({ op: "relay", to: joined.you, data: 1 }));
+      assert.ok(relay instanceof Error && /No member/.test(relay.message), String(relay));
+      assert.deepEqual(leavesHeard(mate), [[joined.you, undefined], [room.host, h.you]], "H never heard W leave");
+    },
+    { handOver: true },
+    (i, store) =>
+      i === 1
+        ? sharedWith(store, { send: (...args) => loseG ? Promise.resolve(undefined) : store.shared.send(...args) })
+        : store,
+  );
+});
+
+// Pins what gone() answers: a lobby with no heartbeat entry at the last beat, forgotten or never seen; not a live one,
+// nor one buried and not forgotten yet (dead already), nor a member with no lobby, nor anything before the first beat.
+Deno.test("kvStore: gone() names a lobby with no heartbeat entry, forgotten or never seen", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const clock = { now: 0 };
+    const options = { now: () => clock.now, heartbeatMs: 1000, staleAfterMs: 3000 };
+    const [a, g] = [kvStore(kv, options), kvStore(kv, options)];
+    assert.equal(a.shared.gone!("nobody"), false, "gone before its first beat");
+    for (const store of [a, g]) await store.shared.beat();
+    // G beat after A's reading: gone to A until A's next beat, as a lobby started since then.
+    assert.deepEqual([a.shared.gone!(a.shared.lobby), a.shared.gone!(g.shared.lobby)], [false, true]);
+    await a.shared.beat();
+    assert.equal(a.shared.gone!(g.shared.lobby), false);
+    assert.equal(a.shared.gone!("nobody"), true);
+    assert.equal(a.shared.gone!(undefined as unknown as string), false, "a member with no lobby");
+    clock.now = 5000;
+    await a.shared.beat(); // G buried: dead, not gone
+    assert.deepEqual([a.shared.alive(g.shared.lobby), a.shared.gone!(g.shared.lobby)], [false, false]);
+    await beatPastForgetting(clock, a);
+    assert.equal((await kv.get(beatKey(g.shared.lobby))).value, null);
+    assert.deepEqual([a.shared.alive(g.shared.lobby), a.shared.gone!(g.shared.lobby)], [true, true]);
+  } finally {
+    kv.close();
+  }
+});

@@ -161,6 +161,8 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   let burialsSeen = new Map<string, number>();
   /** The lobbies buried since the beat before the last one, dead still or awake again (see wasBuried). */
   let newlyBuried = new Set<string>();
+  /** The lobbies with a heartbeat entry at the last beat, forgotten ones out (see gone); undefined before the first. */
+  let listed: Set<string> | undefined;
   /** This lobby wrote its heartbeat before. */
   let beaten = false;
   /**
@@ -338,6 +340,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       const { time, entries, stale, live } = await beats();
       const seen = new Map<string, number>();
       const buried = new Set<string>();
+      const kept = new Set<string>();
       for (const entry of entries) {
         const other = entry.key.at(-1) as string;
         let burials = entry.value.burials ?? 0;
@@ -355,6 +358,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
           await unlocked(() => commit.commit());
           continue;
         }
+        kept.add(other);
         // Buried since this lobby's beat before, by whichever lobby: counted from the store, not from this lobby's
         // reading of the beats, which missed a stall outlasting staleAfterMs by less than a beat.
         // Only a rise: a lobby on the code before the count beats without it, and its drop to 0 was read as a burial.
@@ -365,9 +369,12 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       burialsSeen = seen;
       newlyBuried = buried;
       dead = stale;
+      listed = kept;
     },
     alive: (other) => !dead.has(other),
     wasBuried: (other) => newlyBuried.has(other),
+    // A member with no lobby (a room written by a store without shared directory) is none of them: kept, as in handOn.
+    gone: (other) => typeof other === "string" && listed !== undefined && !listed.has(other),
     async send(other, delivery) {
       try {
         // Keyed by the time it was sent, on the clock the heartbeats share and past all this lobby heard of, then by

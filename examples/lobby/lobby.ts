@@ -88,6 +88,13 @@ export interface SharedDirectory {
    * this lobby's beat is alive all the same (a stall that outlasted the staleness by less than a beat).
    */
   wasBuried?(lobby: string): boolean;
+  /**
+   * True for a lobby with no heartbeat entry at the last `beat`: forgotten (long after its burial) or never seen. Its
+   * members leave a room the store hands on (see kv.ts) with no lobby to tell them gone: #dropTheDead counts it as
+   * stopped. A lobby that started since the last `beat` is one too until the next: only a member the room's copy no
+   * longer has is told as gone.
+   */
+  gone?(lobby: string): boolean;
   /** Leaves a delivery in another lobby's mailbox; resolves to why it could not (too large), never rejects. */
   send(lobby: string, delivery: Delivery): Promise<string | undefined>;
   /**
@@ -535,7 +542,9 @@ export class Lobby {
       }
       lobbiesOf.set(id, lobbies);
     }
-    const stopped = (lobby: string) => !shared.alive(lobby) || this.#buried.has(lobby);
+    // Or gone from the heartbeats (forgotten, or never seen): the store drops its members from a room it hands on, and
+    // it counts as alive, where a member here that knew one, once the copy is the store's, heard nothing.
+    const stopped = (lobby: string) => !shared.alive(lobby) || this.#buried.has(lobby) || !!shared.gone?.(lobby);
     for (let room of [...this.#rooms.values()]) {
       if (stopped(room.lobby!)) {
         // beat() buried the lobby before this, here or elsewhere: a room it handed on is in the store, on a live lobby.
