@@ -1187,3 +1187,35 @@ Deno.test("kvStore: gone() names a lobby with no heartbeat entry, forgotten or n
     kv.close();
   }
 });
+
+// Before: gone() was true for a lobby with a heartbeat entry. G, buried and about to be forgotten, beat again between
+// A's reading of the heartbeats and A's commit that removes G's old entry: the commit (checked) failed and left G's
+// fresh entry, but A left G out of the lobbies it had read, and counted it gone until its next beat.
+Deno.test("kvStore: a lobby that beats again before another forgets it is not gone", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const clock = { now: 0 };
+    const options = { now: () => clock.now, heartbeatMs: 1000, staleAfterMs: 3000 };
+    const g = kvStore(kv, options);
+    let armed = false;
+    const hooked = listingHooked(kv, async (prefix, listed) => {
+      if (!armed || listed !== undefined || !sameKey(prefix, LOBBIES)) return;
+      armed = false;
+      // G, awake again, writes a fresh beat over its buried one, after A read the heartbeats.
+      const own = await kv.get(beatKey(g.shared.lobby));
+      assert.ok((await kv.atomic().check(own).set(own.key, { beatAt: clock.now, burials: 1 }).commit()).ok);
+    });
+    const a = kvStore(hooked, options);
+    await a.shared.beat();
+    await g.shared.beat();
+    for (clock.now = 1000; clock.now <= 10 * 60_000; clock.now += 1000) await a.shared.beat();
+    clock.now += 1500; // G's beat is now past FORGET_DEAD_LOBBY_MS old: A's next beat forgets it
+    armed = true;
+    await a.shared.beat();
+    assert.equal(armed, false, "G never beat during A's beat");
+    assert.deepEqual((await kv.get(beatKey(g.shared.lobby))).value, { beatAt: clock.now, burials: 1 });
+    assert.equal(a.shared.gone!(g.shared.lobby), false, "gone though G had a heartbeat entry at A's beat");
+  } finally {
+    kv.close();
+  }
+});

@@ -355,8 +355,9 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
           // And its mail count, a leftover of d3d137b's version (each delivery read and raised it) in a file that
           // version wrote: nothing reads it now.
           const commit = kv.atomic().check(entry).delete(entry.key).delete([...prefix, "mailed", other]);
-          await unlocked(() => commit.commit());
-          continue;
+          // Failed: it beat again since the listing (or another lobby forgot it first), and has an entry (or had one a
+          // moment ago): it stays in `listed`, not gone. Left out, a lobby awake again counted as gone for a beat.
+          if ((await unlocked(() => commit.commit())).ok) continue;
         }
         kept.add(other);
         // Buried since this lobby's beat before, by whichever lobby: counted from the store, not from this lobby's
