@@ -36,8 +36,8 @@ const MAX_DEPTH = 256;
 const PACK_CHUNK_BYTES = 8192;
 /**
  * ASCII strings up to this many bytes (map keys, short tags) are decoded
- * through a cache: 7 chars of 7 bits fit a number exactly. It made decoding
- * a 9-key game message about 15% faster in bench/pack.ts.
+ * through a cache: 7 chars of 7 bits fit a number exactly. It makes decoding a
+ * 9-key game message about 15% faster in bench/pack.ts.
  */
 const CACHED_STRING_BYTES = 7;
 /** Slots in the decoded-string cache: a power of two. */
@@ -53,11 +53,10 @@ const SENT_PACKET_SLOTS = 1024;
  * How far a packet's sequence may be ahead of the latest received, and its ack behind this side's next: past it, a
  * packet is dropped. An honest sender goes far: one whose link goes dark forgets its flight each resend time, sends a
  * new window (halved, at least 32 packets) and a probe every ACK_DELAY_MS; the time between forgets doubles, up to
- * MAX_RESEND_MS. In a bulk transfer it sent over 1,024 packets in 1.5 s of darkness, and with SENT_PACKET_SLOTS as
- * this bound every packet after it was refused, both ways, until `"timeout"` (a review, 2026-12-03). After its first
- * windows it sends about 40 a second (at 60 updates a second, probes and a 32-packet window every 3 s): this bound
- * lasts about 6 minutes of darkness, and stays far under 32,768, the distance the tag's laps tell apart
- * (see Connection's receive).
+ * MAX_RESEND_MS. In a bulk transfer it sends over 1,024 packets in 1.5 s of darkness: with SENT_PACKET_SLOTS as this
+ * bound, every packet after those would be refused, both ways, until `"timeout"`. After its first windows it sends
+ * about 40 a second (at 60 updates a second, probes and a 32-packet window every 3 s): this bound lasts about 6 minutes
+ * of darkness, and stays far under 32,768, the distance the tag's laps tell apart (see Connection's receive).
  */
 const MAX_SEQUENCE_JUMP = 16 * SENT_PACKET_SLOTS;
 /**
@@ -86,8 +85,8 @@ const ACK_DELAY_MS = 33;
 const ACK_EVERY_PACKETS = 16;
 /**
  * An idle connection sends a packet with no messages (clock frames may ride in it) this often, so the other side
- * does not time it out; every quarter of `timeout` when that is sooner (a timeout of 500 ms once dropped every idle
- * peer).
+ * does not time it out; every quarter of `timeout` when that is sooner (at a fixed second, a timeout of 500 ms would
+ * drop every idle peer).
  */
 const KEEPALIVE_MS = 1000;
 /**
@@ -121,11 +120,11 @@ const MAX_COPIES = 5;
 /**
  * The copies follow the loss of the last this many packets' fates, counted
  * exactly (Stats.loss forgets in about 32; as there, a packet counted lost and
- * then acked late, reordered, counts once each way). At 5% loss a lucky run of acks took the
- * short estimate near 0, a piece sent then went once, and its loss held up the
- * messages behind it: in bench/kcp/kcp.mjs the p99 at 5% was at most half of
- * KCP's on 26 of 30 seeds, on 30 of 30 with this window (128: 27, 512: 29),
- * for 1.7% more bytes there.
+ * then acked late, reordered, counts once each way). Following the short
+ * estimate, at 5% loss a lucky run of acks takes it near 0, a piece sent then
+ * goes once, and its loss holds up the messages behind it: in bench/kcp/kcp.mjs
+ * the p99 at 5% was at most half of KCP's on 26 of 30 seeds, on 30 of 30 with
+ * this window (128: 27, 512: 29), for 1.7% more bytes there.
  */
 const LOSS_WINDOW_PACKETS = 256;
 /**
@@ -137,18 +136,18 @@ const LOSS_WINDOW_PACKETS = 256;
 const FIRST_PACKETS_LOSS = 0.2;
 /**
  * The congestion window: data packets a connection keeps in flight (sent after
- * the newest one acked), as TCP and QUIC pace. It starts at FIRST_WINDOW_PACKETS
- * and grows by one a packet acked (doubling each round trip), up to
- * MAX_WINDOW_PACKETS. A loss while the measured loss is over CONGESTION_LOSS
- * halves it, down to MIN_WINDOW_PACKETS (a loss of a packet sent before the
- * last cut cuts no more), and from then on it grows by one a round trip
- * (doubling back to where it was cut overran a receiver's socket buffer again
- * at once: 18,000 resends in 2 s over loopback against 900). A flight unacked
- * past its resend time is forgotten whole, and the window halved if at least
- * MIN_WINDOW_PACKETS were in flight (see update). It grows only while half of
- * it or more is in use, so a game's trickle never builds a window a burst
- * could overrun. 128 packets carry 1 MiB over a 100 ms round trip in 448 ms
- * (bench/transfer.ts; 64 took 560 ms).
+ * the newest one acked), as TCP and QUIC pace. It starts at
+ * FIRST_WINDOW_PACKETS and grows by one a packet acked (doubling each round
+ * trip), up to MAX_WINDOW_PACKETS. A loss while the measured loss is over
+ * CONGESTION_LOSS halves it, down to MIN_WINDOW_PACKETS (a loss of a packet
+ * sent before the last cut cuts no more), and from then on it grows by one a
+ * round trip (doubling back to where it was cut overruns a receiver's socket
+ * buffer again at once: 18,000 resends in 2 s over loopback against 900). A
+ * flight unacked past its resend time is forgotten whole, and the window halved
+ * if at least MIN_WINDOW_PACKETS were in flight (see update). It grows only
+ * while half of it or more is in use, so a game's trickle never builds a window
+ * a burst could overrun. 128 packets carry 1 MiB over a 100 ms round trip in
+ * 448 ms (bench/transfer.ts; 64 took 560 ms).
  */
 const FIRST_WINDOW_PACKETS = 128;
 /**
@@ -174,8 +173,8 @@ const MAX_RESEND_MS = 3000;
 /**
  * `disconnect()` sends CLOSING once an update, at least CLOSING_SPACING_MS
  * apart, until the other side acks it, at most this many times: at 20% loss
- * all ten are lost once in 10 million closes (three blind copies failed once
- * in 125).
+ * all ten are lost once in 10 million closes (three blind copies would fail
+ * once in 125).
  */
 const CLOSING_ATTEMPTS = 10;
 /** Two CLOSING packets of a `disconnect()` leave at least this far apart (ms), so one burst of loss takes few. */
@@ -244,8 +243,8 @@ const SNAPSHOT_SLOTS = 32;
 const STATE_PIECES_KEPT = 256;
 /**
  * What a piece held costs beyond its bytes, counted with them against a peer's bound: its frame, its payload's
- * view and buffer, its map entry (about 300 bytes in V8). Counted as nothing, empty pieces were free to hold: 1,023 a
- * stream, half a million and 157 MB at `channels` 256. An unordered piece's mark, left when it is handed over, keeps
+ * view and buffer, its map entry (about 300 bytes in V8). Counted as nothing, empty pieces would be free to hold: 1,023
+ * a stream, half a million and 157 MB at `channels` 256. An unordered piece's mark, left when it is handed over, keeps
  * the cost until the mark goes.
  */
 const HELD_PIECE_BYTES = 256;
@@ -256,8 +255,8 @@ const CLOCK_SAMPLES = 16;
  * every CLOCK_INTERVAL_MS. Two clocks run at rates apart by up to 100 ppm (a
  * crystal's drift), so the offset moves by up to 0.1 ms a second: the best
  * sample is at most CLOCK_SAMPLES × CLOCK_INTERVAL_MS old, 16 s, an error of
- * up to 1.6 ms (every 5 s it was 80 s and 8 ms), for 0.6% more wire bytes at
- * 5% loss in bench/kcp/kcp.mjs.
+ * up to 1.6 ms (every 5 s, it would be 80 s and 8 ms), for 0.6% more wire bytes
+ * at 5% loss in bench/kcp/kcp.mjs.
  */
 const CLOCK_FIRST_INTERVAL_MS = 100;
 const CLOCK_INTERVAL_MS = 1000;
@@ -615,11 +614,11 @@ export interface HostOptions {
    * 1-byte message counts 257. A reliable or unordered message stays counted until it is acked whole and so is every
    * message before it on its stream, as its receiver holds it meanwhile. A receiver holds pieces that wait, over all
    * its streams, up to 2 × maxMessageBytes + this + 256 KiB, so a sender with the same options never fills it (many
-   * streams of tiny messages did, while a sender counted their bytes alone); a "state" stream's pieces count apart,
-   * up to maxMessageBytes + 64 KiB a channel. Give both sides the same maxMessageBytes
-   * and maxQueuedBytes: a sender with larger ones can fill its receiver's bound (behind a lost piece, or with large
-   * messages sent at once on several channels, each held until whole: 6 of 1 MiB from a sender of 8 MiB), and the
-   * receiver then refuses its packets until the connection times out (bench/options_mismatch.ts).
+   * streams of tiny messages would, if a sender counted their bytes alone); a "state" stream's pieces count apart, up
+   * to maxMessageBytes + 64 KiB a channel. Give both sides the same maxMessageBytes and maxQueuedBytes: a sender with
+   * larger ones can fill its receiver's bound (behind a lost piece, or with large messages sent at once on several
+   * channels, each held until whole: 6 of 1 MiB from a sender of 8 MiB), and the receiver then refuses its packets
+   * until the connection times out (bench/options_mismatch.ts).
    */
   maxQueuedBytes?: number;
   /**
@@ -937,8 +936,7 @@ function write(value: unknown, depth: number): void {
       return put(0xc2 | +value); // false 0xc2, true 0xc3
     case "object":
       // The objects that hold no others first, then a level of nesting for an array or a map alone, as unpack counts:
-      // counted at every object, a Date or bytes 256 arrays deep, which unpack returns, threw when packed again (an
-      // audit, 2026-12-04).
+      // counted at every object, a Date or bytes 256 arrays deep, which unpack returns, would throw when packed again.
       if (value instanceof Date) {
         putDate(value);
       } else if (value instanceof Extension) {
@@ -963,7 +961,6 @@ function write(value: unknown, depth: number): void {
       } else if (++depth > MAX_DEPTH) {
         throw new TypeError(`Cannot pack nesting deeper than ${MAX_DEPTH} (a cycle?)`);
       } else if (Array.isArray(value) || value instanceof Set) {
-        // A Set packs as the array of its values.
         const items = value instanceof Set ? [...value] : value;
         const length = items.length;
         putLength(length, 0xdb, 0x90, 16);
@@ -1021,7 +1018,7 @@ function putLength(length: number, type8: number, fixType?: number, fixLimit?: n
 function throwLocated(key: unknown, error: unknown): never {
   // The first " at " becomes " at <step>" (the path grows from the front), or the path begins at the end. The step:
   // `.key` for a key that reads as a name, else `[key]`; made by a function, so that a `$` in a key is the key's own
-  // (in a replacement string, `"$&"` inserts the match: `pack({ "$&": f })` read "at []").
+  // (in a replacement string, `"$&"` inserts the match: `pack({ "$&": f })` would read "at []").
   if (error instanceof Error && /^Cannot pack (?!nesting)/.test(error.message)) {
     error.message = error.message.replace(
       / at |$/,
@@ -1293,8 +1290,8 @@ const sequenceAhead = (a: number, b: number): number => (a - b) << 16 >> 16;
 
 /**
  * A handshake datagram: its kind (HELLO, CHALLENGE, REFUSED), then three 32-bit words. An array of its own, from byte 0
- * of its buffer (a view 3 bytes into one of four words saved a byte, and broke a game's socket that sent
- * `new Uint8Array(data.buffer, 0, data.length)`: a review, 2026-12-05).
+ * of its buffer: a view 3 bytes into one of four words would save a byte, and break a game's socket that sends
+ * `new Uint8Array(data.buffer, 0, data.length)`.
  */
 const writeHandshake = (kind: number, first: number, second: number, third?: number): Uint8Array =>
   new Uint8Array([kind, ...uint32s(first, second, third!)]); // no third: 0 (setUint32 writes undefined, NaN, as 0)
@@ -1357,12 +1354,12 @@ function writeHeader(out: Uint8Array, sequence: number, flags: number, ack: numb
  * @param key the key's two words
  * @param bytes the input
  * @param length how many of its bytes, from the first, to hash (all by default): a packet's tag is of the bytes before
- *   it, hashed where they are (a subarray of them cost an object a packet, sealed and checked)
+ *   it, hashed where they are (a subarray of them would cost an object a packet, sealed and checked)
  * @returns the 32-bit hash, unsigned
  */
 function halfSipHash(key: TagKey, bytes: Uint8Array, length = bytes.length): number {
   const words = length >>> 2;
-  // The key as an array, not spread into two arguments: a call with a spread cost about 70 ns, as much as hashing a
+  // The key as an array, not spread into two arguments: a call with a spread costs about 70 ns, as much as hashing a
   // 45-byte packet.
   let v0 = key[0] | 0;
   let v1 = key[1] | 0;

@@ -347,11 +347,11 @@ export interface HostOptions {
      * 1-byte message counts 257. A reliable or unordered message stays counted until it is acked whole and so is every
      * message before it on its stream, as its receiver holds it meanwhile. A receiver holds pieces that wait, over all
      * its streams, up to 2 × maxMessageBytes + this + 256 KiB, so a sender with the same options never fills it (many
-     * streams of tiny messages did, while a sender counted their bytes alone); a "state" stream's pieces count apart,
-     * up to maxMessageBytes + 64 KiB a channel. Give both sides the same maxMessageBytes
-     * and maxQueuedBytes: a sender with larger ones can fill its receiver's bound (behind a lost piece, or with large
-     * messages sent at once on several channels, each held until whole: 6 of 1 MiB from a sender of 8 MiB), and the
-     * receiver then refuses its packets until the connection times out (bench/options_mismatch.ts).
+     * streams of tiny messages would, if a sender counted their bytes alone); a "state" stream's pieces count apart, up
+     * to maxMessageBytes + 64 KiB a channel. Give both sides the same maxMessageBytes and maxQueuedBytes: a sender with
+     * larger ones can fill its receiver's bound (behind a lost piece, or with large messages sent at once on several
+     * channels, each held until whole: 6 of 1 MiB from a sender of 8 MiB), and the receiver then refuses its packets
+     * until the connection times out (bench/options_mismatch.ts).
      */
     maxQueuedBytes?: number;
     /**
