@@ -1662,11 +1662,10 @@ class Stream {
    * Drops the pieces never sent of a stream that loses nothing by it (a snapshot stream): a newer message, of at most
    * `pieces` pieces, supersedes them. Returns their bytes, each with HELD_PIECE_BYTES; or -1, dropping nothing, when a
    * message has begun to leave with no more pieces left to send than `pieces`: it goes on to its end, and the newer
-   * one is skipped. Without that, a state in more packets than one update sends (a WebSocket's 8) lost its unsent
-   * pieces to the next state every update, and none arrived (a review, 2026-12-02). A newer message of fewer pieces
-   * still supersedes one begun, so that a small state does not wait behind a large one, over UDP perhaps lost already
-   * (a review, 2026-12-03). Either way what is left to send only shrinks, so a stream that sends a piece an update
-   * finishes one.
+   * one is skipped. Without that, a state in more packets than one update sends (a WebSocket's 8) would lose its unsent
+   * pieces to the next state every update, and none would arrive. A newer message of fewer pieces still supersedes one
+   * begun, so that a small state does not wait behind a large one, over UDP perhaps lost already. Either way what is
+   * left to send only shrinks, so a stream that sends a piece an update finishes one.
    */
   dropUnsent(pieces: number): number {
     let byteCount = 0;
@@ -1696,9 +1695,9 @@ class Stream {
     if (front * 2 > pending.length) {
       // Let go of the done pieces at the front, in O(1) amortized: once they are more than half (all of them, on a
       // stream gone quiet). The cursors start over from it: what they had passed was sent or of the other kind, and is
-      // passed again once a splice, as rarely. Kept until 1,024 were done, a peer held its last 1,023 messages, and a
-      // "state" stream the whole states its pieces pin (a soak review, 2026-12-04: 64 peers sent a 4 KB state each
-      // frame grew to 582 MiB; 38 MiB now).
+      // passed again once a splice, as rarely. Kept until 1,024 are done, a peer would hold its last 1,023 messages,
+      // and a "state" stream the whole states its pieces pin (in a soak of 64 peers sending a 4 KB state each frame:
+      // 582 MiB that way, 38 MiB this way).
       pending.splice(0, front);
       this.#unsent = [0, 0];
       front = 0;
@@ -1734,9 +1733,9 @@ class Stream {
       // while they are more than STATE_PIECES_KEPT from this one, behind or ahead (ahead too: pieces sent in falling
       // order would stay), or the stream holds more than stateBytes (this one last): the stream's own bound, outside
       // the connection's (see Connection's #deliver). The first piece that is near while the bytes fit ends it: each
-      // piece is let go once, O(1) amortized. A scan of every piece held, for each, took 200 ms of the Host's thread
-      // for a datagram of 21,800 empty pieces (a review, 2026-12-01). A far piece behind a near one stays until the
-      // pieces before it go, as the stream moves on.
+      // piece is let go once, O(1) amortized. A scan of every piece held, for each, would take 200 ms of the Host's
+      // thread for a datagram of 21,800 empty pieces. A far piece behind a near one stays until the pieces before it
+      // go, as the stream moves on.
       if (held.has(sequence)) return [];
       const messages = this.#hold(frame);
       for (const [old, piece] of held) {
@@ -1748,10 +1747,10 @@ class Stream {
     }
     // Sequenced (the newest) and unreliable messages go as they are; so does the common case, the next message whole
     // with nothing waiting (reliable or unordered), never copied or held (#hold would copy an unordered one for
-    // nothing: a review, 2026-12-03). The next to deliver moves on too: sequenced mode reads it as one past the
-    // newest. The first missing moves on with it (the lossy modes never read it): left behind, 32,768 messages later it
-    // read as ahead of the next to deliver, the wait below was dated from the first piece held and never moved on, and
-    // a stream that kept delivering while it always held one ended its peer (a helper's pass, 2026-12-03).
+    // nothing). The next to deliver moves on too: sequenced mode reads it as one past the newest. The first missing
+    // moves on with it (the lossy modes never read it): left behind, 32,768 messages later it would read as ahead of
+    // the next to deliver, the wait below would be dated from the first piece held and never move on, and a stream that
+    // keeps delivering while it always holds one would end its peer.
     if (this.#mode > UNORDERED || frame.fragment == 1 && this.#nextDeliver == sequence && !held.size) {
       this.#firstMissing = this.#nextDeliver = nextSequence(sequence);
       return [frame];
@@ -1774,8 +1773,8 @@ class Stream {
    * in order, up to the first piece not acked, each piece with HELD_PIECE_BYTES. A piece acked behind one lost waits
    * at the receiver, and so does a message not yet whole, so they stay counted until the lost one is acked: what a
    * peer holds for a stream is part of what its sender has queued, and a sender that keeps sending while one piece
-   * is lost meets its own `maxQueuedBytes` before the receiver's bound (which refused every packet once full, the
-   * lost piece's resends too: stalled, then a timeout).
+   * is lost meets its own `maxQueuedBytes` before the receiver's bound (which refuses every packet once full, the lost
+   * piece's resends too: stalled, then a timeout).
    */
   acked(piece: Outgoing): number {
     let byteCount = 0;
@@ -1819,12 +1818,12 @@ class Stream {
     // Its bytes, unless it was the last piece of a message of several it made whole (#take joined the pieces into
     // bytes of their own): the datagram's own when the piece is more than half of it (a socket hands over each
     // datagram for the Host to keep), else a copy, so that what a stream holds, or Snapshots keeps of a state in one
-    // piece, keeps at most twice its bytes alive. Copied before the loop, the piece that made a message whole was
+    // piece, keeps at most twice its bytes alive. Copied before the loop, the piece that makes a message whole would be
     // copied and then joined: the smaller piece of each datagram of a backlog of 1,200-byte messages, two copies for
-    // one (an A/B of such a backlog, 2026-12-02: 1.05 to 1.09 times faster). Copied too: a piece of a message made
-    // whole that is not its last (rare: pieces out of order), and a message of one piece, even when handed over at
-    // once (an unordered one ahead of the next to deliver, at most half its datagram; the next, with none held, never
-    // comes here: see receive).
+    // one (an A/B of such a backlog: 1.05 to 1.09 times faster this way). Copied too: a piece of a message made whole
+    // that is not its last (rare: pieces out of order), and a message of one piece, even when handed over at once (an
+    // unordered one ahead of the next to deliver, at most half its datagram; the next, with none held, never comes
+    // here: see receive).
     if (piece.payload == payload && payload.buffer.byteLength >= 2 * payload.length) piece.payload = payload.slice();
     return messages;
   }
@@ -1838,15 +1837,15 @@ class Stream {
    * A message that waits keeps, on its first piece, how many of its pieces
    * were found in a row, and the next look goes on from there: each piece is
    * looked at once while it waits. Looked at from the first each time, a
-   * player's messages of empty pieces that never became whole, sent in an
-   * order that made every piece walk those before it, took 60 to 170 ms of the
+   * player's messages of empty pieces that never become whole, sent in an order
+   * that makes every piece walk those before it, would take 60 to 170 ms of the
    * Host's thread a datagram. A state stream lets go of pieces that wait, so
    * what was found may not stay: it looks from the first each time. A packet
    * carries at most `channels` + 1 state pieces and a look is at most a few
    * hundred map reads long (about 770, three for each of 255 pieces, when two
-   * pieces far apart hold the ends), so a
-   * packet costs little; a state of n pieces in order costs n²/2 map reads
-   * (33,660 for 255 pieces, 300 KB: under a millisecond more).
+   * pieces far apart hold the ends), so a packet costs little; a state of n
+   * pieces in order costs n²/2 map reads (33,660 for 255 pieces, 300 KB: under
+   * a millisecond more).
    */
   #take(start: number): Delivered | undefined {
     const held = this.held;
@@ -2082,7 +2081,7 @@ class Connection implements Peer {
   /**
    * This peer's message events not yet polled: in the Host's events or held for their time. Counted by address, with
    * those of the connections from it before: a player reconnecting from its address and port starts no new count
-   * (three times in a row, it filled the hold queue for every peer).
+   * (with a new count each time, three reconnections in a row would fill the hold queue for every peer).
    */
   get queued(): number {
     return this.#sink.queued.get(this.address) ?? 0;
@@ -2107,18 +2106,18 @@ class Connection implements Peer {
   /**
    * True when a HELLO of `nonce` from this connection's address is not to replace it. Both Hosts connecting to each
    * other at once: the one of the smaller nonce drops its own connect() (its game hears `"closed"`) and answers the
-   * other's HELLO; the other keeps its own connect() and ignores the HELLO. Kept while connecting only, a HELLO the other sent before it took this
-   * one's that came late (jitter) ended the connection both kept, for a ghost of keys the other no longer has, and
-   * both timed out (60 ms of jitter: 24 runs of 200; a review, 2026-12-03). Kept in any state, a peer restarted at
-   * the same address and port whose new nonce was the smaller waited for its old self's timeout, and its own
-   * connect() timed out first (46 restarts of 100). So kept while connecting, or while the peer is heard from: a
-   * peer sends at least every KEEPALIVE_MS, and a restarted one's old self has gone quiet. The latter for this side's
-   * own connect() only (its send key starts with its nonce; see hello): in one made by a HELLO `nonce` is the old
-   * peer's, and a restarted peer whose new nonce was the smaller waited up to KEEPALIVE_MS (816 ms in a test). Kept
-   * too once ended, while its goodbyes go (its time of last hearing is Infinity then, see end): a late copy of the
+   * other's HELLO; the other keeps its own connect() and ignores the HELLO. Kept while connecting only, a HELLO the
+   * other sent before it took this one's that comes late (jitter) would end the connection both kept, for a ghost of
+   * keys the other no longer has, and both would time out (60 ms of jitter: 24 runs of 200). Kept in any state, a peer
+   * restarted at the same address and port whose new nonce is the smaller would wait for its old self's timeout, and
+   * its own connect() would time out first (46 restarts of 100). So kept while connecting, or while the peer is heard
+   * from: a peer sends at least every KEEPALIVE_MS, and a restarted one's old self has gone quiet. The latter for this
+   * side's own connect() only (its send key starts with its nonce; see hello): in one made by a HELLO `nonce` is the
+   * old peer's, and a restarted peer whose new nonce is the smaller would wait up to KEEPALIVE_MS (816 ms in a test).
+   * Kept too once ended, while its goodbyes go (its time of last hearing is Infinity then, see end): a late copy of the
    * other's HELLO from a simultaneous connect would otherwise replace it, a ghost of keys the other does not have, and
-   * both sides timed out (35 of 600 runs that disconnected at once; a review, 2026-12-05). So a peer restarted at its
-   * address waits out the goodbyes, 10 of this Host's updates (272 ms at 16 ms an update).
+   * both sides would time out (35 of 600 runs that disconnected at once). So a peer restarted at its address waits out
+   * the goodbyes, 10 of this Host's updates (272 ms at 16 ms an update).
    */
   keeps(now: number, nonce: number): boolean {
     return nonce < this.nonce &&
@@ -2248,8 +2247,8 @@ class Connection implements Peer {
     const frames: Frame[] = [];
     // An honest sender puts one piece of each state stream in a packet, or two of one: a newer state supersedes what
     // of an older one has not left, and a full piece leaves room (6 or 7 bytes) for its state's last piece alone, of 1
-    // or 2 bytes (at channels 1 such packets were refused: a review, 2026-12-01). So at most channels + 1: more, 21,800
-    // empty pieces in a datagram, each held and let go, took 50 to 265 ms of the Host's thread each (2026-12-01).
+    // or 2 bytes (a bound of `channels` would refuse such packets at channels 1). So at most channels + 1: more, 21,800
+    // empty pieces in a datagram, each held and let go, would take 50 to 265 ms of the Host's thread each.
     let statePieces = 0;
     let newBytes = 0;
     // How far this side's packets have gone past the one the packet acks: checked with its sequence, below.
@@ -2266,7 +2265,7 @@ class Connection implements Peer {
       if (frame.mode === STATE && frame.fragment < 2) {
         // A state's first piece: how far back its baseline is (0: whole, nothing to rebuild), its time, the length.
         // A head cut short is refused: its length would count 0, and the next piece's would go uncounted (50 states
-        // of 1 MiB from one datagram: a review of the fix, 2026-12-02). An honest first piece holds the whole head.
+        // of 1 MiB from one datagram). An honest first piece holds the whole head.
         const head = new ByteReader(frame.payload);
         if (head.varint()) head.take(8), rebuilt += head.varint();
         if (!head.ok) return false;
@@ -2278,10 +2277,10 @@ class Connection implements Peer {
         // taking it (refusing it would stall the stream for good), and not one delivered before (a ride copy).
         if (pieceAhead > 0 && !stream?.held.has(frame.sequence)) newBytes += HELD_PIECE_BYTES + frame.payload.length;
         // Past the receive window: a sender that saw the piece acked moves on. Over a reliable socket a piece is
-        // done once taken, so a sender's window moves on while it fills one packet: a packet could carry the piece
-        // that completes the message at nextDeliver and pieces up to a window past the next one, checked here against
-        // nextDeliver before the packet, refused, and never sent again (the stream stalled, then timed out; a
-        // review, 2026-12-03). There the order is the socket's, and the byte bound below holds what waits.
+        // done once taken, so a sender's window moves on while it fills one packet: a packet can carry the piece that
+        // completes the message at nextDeliver and pieces up to a window past the next one: checked here against
+        // nextDeliver before the packet, it would be refused and never sent again (the stream would stall, then time
+        // out). There the order is the socket's, and the byte bound below holds what waits.
         if (pieceAhead >= RECEIVE_WINDOW && !this.#sink.reliable) return false;
       } // a snapshot's pieces wait too, within their stream's own bound (see #deliver)
       frames.push(frame);
@@ -2303,19 +2302,19 @@ class Connection implements Peer {
     // Past maxEvents unpolled, a packet of a peer with half of them or more waits for its sender to resend
     // it. One that arrives below the limit is taken whole (at most a packet's frames over it): refusing a
     // packet of more frames than the limit would refuse it forever. The queue is every peer's: one player
-    // filling it must not hold up the others (it did: over a reliable socket they were dropped), so a peer
-    // with less than half still gets in, up to twice maxEvents (past that, every peer's packets wait: each
-    // peer's 64 KB packet of tiny frames grew the queue by 32,000 events, and poll() froze). A peer's share
-    // is its count of messages not yet polled (`queued`), not a scan of the queue (44 us a packet while full).
+    // filling it must not hold up the others (over a reliable socket they would be dropped), so a peer with less than
+    // half still gets in, up to twice maxEvents (past that, every peer's packets wait: else each peer's 64 KB packet of
+    // tiny frames would grow the queue by 32,000 events, and poll() would freeze). A peer's share is its count of
+    // messages not yet polled (`queued`), not a scan of the queue (44 us a packet while full).
     // A packet of no messages (a keepalive, an ack, clock frames) adds no event: it gets in, or an idle peer would
     // time out (over a reliable socket, be dropped) while the game is slow to poll.
     // A peer leaving (see disconnect) delivers nothing: nothing of its packets waits.
     // The pieces held are bounded at 2 × maxMessageBytes + maxQueuedBytes, and 256 KiB more: the bookkeeping of one
     // stream's receive window of pieces. Without it a good peer's tiny messages behind a lost one (60 at maxQueuedBytes
-    // 8,192) filled the bound, and every packet that carried the lost one again was refused: stalled for good, then a
-    // timeout (a review, 2026-12-01). Larger messages filled it the same way, while their sender counted a piece acked
-    // behind a lost one as gone (see Stream.acked). A state stream's pieces have a bound of their own (see #deliver);
-    // the states one update rebuilds share this one.
+    // 8,192) would fill the bound, and every packet that carries the lost one again would be refused: stalled for good,
+    // then a timeout. Larger messages would fill it the same way if their sender counted a piece acked behind a lost
+    // one as gone (see Stream.acked). A state stream's pieces have a bound of their own (see #deliver); the states one
+    // update rebuilds share this one.
     if (
       this.state != "disconnecting" &&
       (this.#heldBytes + newBytes + this.#rebuiltBytes + rebuilt >
@@ -2323,16 +2322,15 @@ class Connection implements Peer {
         this.#full(this.#config.maxEvents, this.#sink.events.length - this.#sink.head) &&
           frames.some((frame) => frame.mode < CONTROL))
     ) {
-      // Over a reliable socket nothing resends a refused packet: the peer is dropped, and told (it waited for its
+      // Over a reliable socket nothing resends a refused packet: the peer is dropped, and told (else it waits for its
       // timeout, sending all the while); but not for one of state pieces alone, which need no resend (the next state
-      // replaces them, and the sender builds on what was acked): a hidden tab polling once a minute was dropped at
-      // maxEvents, and one stalled for 4 s at the bound on bytes rebuilt (a review, 2026-12-05). Over UDP its sender
-      // resends it; the peer was heard from, whole and tagged:
-      // a game that updated and did not poll for `timeout` ended a busy peer as "timeout" on a perfect link, where an
-      // idle one stayed (a review, 2026-12-05). A stream waiting for a piece still ends it after `timeout` (see
-      // update): a sender whose options are larger than this side's, refused for held bytes for good
-      // (bench/options_mismatch.ts), and, as a limit left, one whose message of several pieces was half taken when the
-      // queue of events filled.
+      // replaces them, and the sender builds on what was acked): dropped for those, a hidden tab polling once a minute
+      // would be dropped at maxEvents, and one stalled for 4 s at the bound on bytes rebuilt. Over UDP its sender
+      // resends it; the peer was heard from, whole and tagged: not counted so, a game that updates and does not poll
+      // for `timeout` would end a busy peer as "timeout" on a perfect link, where an idle one stays. A stream waiting
+      // for a piece still ends it after `timeout` (see update): a sender whose options are larger than this side's,
+      // refused for held bytes for good (bench/options_mismatch.ts), and, as a limit left, one whose message of several
+      // pieces was half taken when the queue of events filled.
       if (this.#sink.reliable && frames.some((frame) => frame.mode < STATE)) this.end("closed", true);
       else this.#lastReceivedAt = now;
       return false;
@@ -2359,7 +2357,8 @@ class Connection implements Peer {
       }
       // Over a reliable socket, which acks itself, no packet waits for an ack (no early ack, no ack alone after
       // ACK_DELAY_MS) but one with a state's piece: its sender takes a state acked as its baseline, and a receiver that
-      // sends nothing (a spectator) acked with its keepalives alone, a second apart, and got every state whole.
+      // sends nothing (a spectator) would otherwise ack with its keepalives alone, a second apart, and get every state
+      // whole.
       if (
         (statePieces || !this.#sink.reliable) &&
         (!this.#ackPending++ || sequenceAhead(sequence, this.#unackedOldest) < 0)
@@ -2373,15 +2372,15 @@ class Connection implements Peer {
     if (this.state == "connected") {
       // Heard after more than 1.5 s of silence (one and a half keepalives at the default `timeout`), an outage (or a
       // stalled loop) just ended: every piece in flight is due at once, and the flight sent in the dark is forgotten
-      // (no ack of it will come). A lone reliable message sent in the dark waited for its backed-off resend; now it
-      // goes in the next packet (bench/outage_lone_message.ts: 480 → 352 ms after the link came back at the median,
-      // 1,056 → 992 at most). One keepalive lost on an idle link makes such a silence too (about 2 s): a review,
-      // 2026-12-05, counted 250 wakes in 10 connection-minutes at 30% loss, with nothing in flight, so the same
-      // packets; with a reliable message every 2 s, 1.3% more resends and every message delivered as before. The
-      // 1.5 s is fixed: under a `timeout` of 4 s, keepalives go every quarter of it, so it takes two lost in a row at
-      // 2 s, it fires only in the last 100 ms at 1.6 s and never at 1.5 s or less (a second review, the same day:
-      // timeouts of 1.6, 2 and 3 s, 0 to 30% loss, 30 seeds × 60 s, 200 at 30%: resends within 0.3% of those without
-      // it, the p99 0 to 64 ms higher at 30% loss only; real UDP and WebSockets across a 2.5 s stall, the same).
+      // (no ack of it will come). A lone reliable message sent in the dark goes in the next packet, not at its
+      // backed-off resend (bench/outage_lone_message.ts, from the link's return: 352 ms against 480 at the median, 992
+      // against 1,056 at most). One keepalive lost on an idle link makes such a silence too (about 2 s): 250 wakes in
+      // 10 connection-minutes at 30% loss, with nothing in flight, so the same packets; with a reliable message every
+      // 2 s, 1.3% more resends and every message delivered as without it. The 1.5 s is fixed: under a `timeout` of 4 s,
+      // keepalives go every quarter of it, so it takes two lost in a row at 2 s, it fires only in the last 100 ms at
+      // 1.6 s and never at 1.5 s or less (measured over timeouts of 1.6, 2 and 3 s, 0 to 30% loss, 30 seeds × 60 s, 200
+      // at 30%: resends within 0.3% of those without it, the p99 0 to 64 ms higher at 30% loss only; real UDP and
+      // WebSockets across a 2.5 s stall, the same).
       if (1500 < now - this.#lastReceivedAt) {
         this.#firstInFlight = this.#nextSequence;
         for (const piece of this.#inFlight) piece.dueAt = now;
@@ -2399,8 +2398,8 @@ class Connection implements Peer {
     const heldBefore = stream.heldBytes;
     // A state stream's bound: a whole state of maxMessageBytes after its head of up to 11 bytes, in up to
     // STATE_PIECES_KEPT pieces (see send). It is the stream's own, outside the connection's bound on held pieces:
-    // counted there, twelve state streams filled that bound by themselves, and a reliable channel beside them timed
-    // out (a review, 2026-12-01). A channel in state mode keeps 32 states of maxMessageBytes besides (Snapshots).
+    // counted there, twelve state streams would fill that bound by themselves, and a reliable channel beside them would
+    // time out. A channel in state mode keeps 32 states of maxMessageBytes besides (Snapshots).
     const messages = stream.receive(
       frame,
       now,
@@ -2422,8 +2421,8 @@ class Connection implements Peer {
       if (frame.mode === STATE) {
         // The snapshot's first piece's sequence names it. The states rebuilt in one update are bounded as held pieces
         // are, by what their deltas claim, before the packet is taken (see receive): a delta of a few bytes may
-        // rebuild a state of maxMessageBytes, and 70 of them in one datagram made 70 MiB of events and took 64 ms of
-        // the Host's thread.
+        // rebuild a state of maxMessageBytes, and 70 of them in one datagram would make 70 MiB of events and take 64 ms
+        // of the Host's thread.
         const snapshot = (stream.states ??= new Snapshots()).decode(
           firstPiece(frame),
           message,
@@ -2444,10 +2443,10 @@ class Connection implements Peer {
         event.at = at - this.clock.offsetMs;
         event.late = now > event.at;
         // At most `timeout` ms ahead, so that what a peer left waiting is gone that long after it: a player's
-        // messages timed a billion ms ahead once kept the queue full, for every peer, until the process ended.
-        // The hold queue's rule is the event queue's, with maxTimedMessages (one player kept it full for all; a
-        // scan of it for each message cost 5 s a datagram with 64 players' halves held: `queued` costs nothing).
-        // And at a finite time: a hostile peer's clock answers of 8e307 and a time of -1.7e308 made it -Infinity.
+        // messages timed a billion ms ahead would keep the queue full, for every peer, until the process ends.
+        // The hold queue's rule is the event queue's, with maxTimedMessages (else one player keeps it full for all; a
+        // scan of it for each message costs 5 s a datagram with 64 players' halves held: `queued` costs nothing).
+        // And at a finite time: a hostile peer's clock answers of 8e307 and a time of -1.7e308 make it -Infinity.
         if (
           event.at - now > this.#config.timeout || !isFinite(event.at) ||
           this.#full(this.#config.maxTimedMessages, this.#sink.held.length)
@@ -2455,8 +2454,8 @@ class Connection implements Peer {
           this.count("timedDropped");
           continue;
         }
-        // A late one is held too, and goes at the next poll(), in time order: pushed to the events at once, it came
-        // before one of the same time held when it arrived early (an older state after a newer: a review, 2026-12-02).
+        // A late one is held too, and goes at the next poll(), in time order: pushed to the events at once, it would
+        // come before one of the same time held when it arrived early (an older state after a newer).
         insertByTime(this.#sink.held, event.at, event);
       } else this.#sink.events.push(event);
       this.#sink.queued.set(this.address, 1 + this.queued);
@@ -2472,9 +2471,9 @@ class Connection implements Peer {
     // None while the timers run: an update that ends the connection below sends nothing.
     this.#packetsThisUpdate = Infinity;
     // A peer that times out says goodbye (once keyed: see end). The other side may be alive, its packets lost: an
-    // outage just under `timeout` timed out one side and left the other "connected" to nothing for up to `timeout`
-    // more (a review, 2026-12-04), where it now hears "closed". One still connecting: the other side may have made
-    // its connection at a HELLO it answered late (a server stalled past twice maxEvents), a ghost (a review).
+    // outage just under `timeout` can time out one side alone, and without a goodbye leave the other "connected" to
+    // nothing for up to `timeout` more; with one, it hears "closed". One still connecting: the other side may have made
+    // its connection at a HELLO it answered late (a server stalled past twice maxEvents), a ghost.
     if (now - this.#lastReceivedAt > this.#config.timeout) return this.end("timeout", true);
     if (this.state == "disconnecting" && !this.#queuedBytes) this.end(); // all sent and acked: the goodbye goes
     // A new update's count of states rebuilt (one that ends below delivers nothing more, and never reads it).
@@ -2543,8 +2542,8 @@ class Connection implements Peer {
       const bytes = frameBytes(piece);
       if (used + bytes > room) return false;
       // A piece sent before (a resend, or a copy riding along: a ride's `sent` is 1 or more) is counted resent. A copy
-      // riding along takes no send: counted here, it made the backoff 1.5 ** 5 after the first round at 20% loss, and a
-      // piece lost twice waited seconds.
+      // riding along takes no send: counted as one, it would make the backoff 1.5 ** 5 after the first round at 20%
+      // loss, and a piece lost twice would wait seconds.
       if (piece.sent) this.count("messagesResent");
       else if (piece.mode < SEQUENCED && !this.#sink.reliable) this.#inFlight.push(piece);
       else {
@@ -2571,8 +2570,8 @@ class Connection implements Peer {
       }
     };
     // Whole messages first (kind 0), then fragments (kind 1): the plan's resends due of that kind, then new pieces.
-    // Every fourth data packet (by its sequence) fragments go first: whole messages that filled every packet held a
-    // larger message back for good, and its receiver, waiting for it, ended the connection (a review, 2026-12-02).
+    // Every fourth data packet (by its sequence) fragments go first: else whole messages that fill every packet hold a
+    // larger message back for good, and its receiver, waiting for it, ends the connection.
     let first: Stream | undefined;
     for (const kind of this.#nextSequence & 3 ? [0, 1] : [1, 0]) {
       takePlanned(kind);
@@ -2583,34 +2582,35 @@ class Connection implements Peer {
     }
     // The stream that went first goes to the back of the turns after four data packets (the last of four sequences),
     // so none starves another of its kind, and each goes first in a packet where fragments do. Counted by the packets
-    // of this update, the first stream went first whenever an update sent one packet, and starved the others; turns
-    // counted over every stream, idle ones handed theirs to the next busy one, which went first five times as often as
-    // the busy one after it behind four idle channels (reviews, 2026-12-02). A stable sort: the others keep their order.
+    // of this update, the first stream would go first whenever an update sends one packet, and starve the others;
+    // counted over every stream, idle ones would hand their turns to the next busy one, which would go first five times
+    // as often as the busy one after it behind four idle channels. A stable sort: the others keep their order.
     if ((this.#nextSequence & 3) == 3 && first) {
       this.#streamList.sort((a, b) => +(first == a) - +(first == b));
     }
     // Nothing chosen in the first packet of an update: an ack due (a reliable socket acks itself) or a keepalive,
     // every quarter of `timeout`, at most a second. Sent at the first update past it, the fourth lands just past
-    // `timeout`, so three reach the peer within it and two may be lost (every third, two lost in a row ended an idle
-    // connection: a review, 2026-12-04).
+    // `timeout`, so three reach the peer within it and two may be lost (at every third of it, two lost in a row would
+    // end an idle connection).
     if (
       !(this.#packetsThisUpdate || used || (quiet >= ACK_DELAY_MS && this.#ackPending) ||
         quiet >= Math.min(KEEPALIVE_MS, this.#config.timeout / 4))
     ) return undefined;
     // Clock frames ride in the first packet, in any update, that has room left for the most they take (a request and
-    // an answer, 37 bytes): offered the first packet of an update only, it never rode while a state's pieces filled that one,
-    // and a peer sending states of more than a packet every update was never synced (a review, 2026-12-03). Traffic,
-    // acks and keepalives carry them, and an ack that cannot wait (see Host's #receive).
+    // an answer, 37 bytes): offered the first packet of an update only, they would never ride while a state's pieces
+    // fill that one, and a peer sending states of more than a packet every update would never be synced. Traffic, acks
+    // and keepalives carry them, and an ack that cannot wait (see Host's #receive).
     const controls = room - used < 37 ? [] : this.clock.frames(now);
     for (const control of controls) used += frameBytes(control);
     // Nothing chosen after the first packet of an update: the frames go in a packet of their own when due, so only
-    // when every packet before was too full for them (a message that filled a packet to within 37 bytes every update
-    // starved the clock: no sample ever; a review, 2026-12-06). A congestion window or `packetsPerUpdate` that those
-    // packets filled still holds them back. Copies ride in the room left, as in any packet (while loss is counted, a
-    // packet's worth). Counted even when none goes: the Host asks for no more this update.
+    // when every packet before was too full for them (else a message that fills a packet to within 37 bytes every
+    // update starves the clock: no sample ever). A congestion window or `packetsPerUpdate` that those packets filled
+    // still holds them back. Copies ride in the room left, as in any packet (while loss is counted, a packet's worth).
+    // Counted even when none goes: the Host asks for no more this update.
     if (this.#packetsThisUpdate++ && !used) return undefined;
     takePlanned(2);
-    // In the streams' number order (channel, then mode), each stream's in sequence order.
+    // In the streams' number order (channel, then mode), each stream's in sequence order: a piece right after the one
+    // before it in its stream goes as NEXT, 1 to 3 bytes less.
     chosen.sort((a, b) => a.channel - b.channel || a.mode - b.mode || sequenceAhead(a.sequence, b.sequence));
     return this.packet(now, 0, chosen, used, controls);
   }
@@ -2688,7 +2688,7 @@ class Connection implements Peer {
       // Never negative: a clock stepped back (Date.now after a correction) would drive the estimate below 0. Never 0
       // either, but at least MIN_RTT_SAMPLE_MS: an SRTT of 0 means no sample yet, to #resendMs (200 ms) and to
       // estimate (the next sample is the first, uncapped), and a whole-millisecond clock (Date.now) on loopback reads
-      // most round trips as 0: every resend there waited 200 ms. A packet other than `ack` gives no sample: false.
+      // most round trips as 0: every resend there would wait 200 ms. A packet other than `ack` gives no sample: false.
       const rttSampleMs = bit < 0 && Math.max(MIN_RTT_SAMPLE_MS, now - packet.sentAt);
       // Its fate joins the last LOSS_WINDOW_PACKETS (update reads their loss), its sample the estimates.
       const at = this.#fatesSeen++ % LOSS_WINDOW_PACKETS;
@@ -2704,9 +2704,9 @@ class Connection implements Peer {
       }
     }
     // The newest acked moves on last: the window above grows when it was at least half in use before this ack. Moved
-    // on first, an ack of 17 packets (see ACK_EVERY_PACKETS) left 15 of a window of 32 in flight, and a window cut to
-    // 32 never grew again: a bulk transfer after a second of darkness went on at 17 packets an update, a 30th of its
-    // rate before, for good (a review, 2026-12-03).
+    // on first, an ack of 17 packets (see ACK_EVERY_PACKETS) would leave 15 of a window of 32 in flight, and a window
+    // cut to 32 would never grow again: a bulk transfer after a second of darkness would go on at 17 packets an update,
+    // a 30th of its rate before the darkness, for good.
     if (advance > 0) {
       this.#firstInFlight = nextSequence(ack);
       this.#forgets = 0;
@@ -2714,8 +2714,9 @@ class Connection implements Peer {
   }
 
   send(value: unknown, options: SendOptions = {}): boolean {
-    // From JavaScript a mode in place of the options, send(value, "unreliable"), threw a RangeError about a time (a
-    // string's at() read as `at`); a channel, send(value, 1), went on channel 0, silently; null failed on `.mode`.
+    // Unchecked, from JavaScript a mode in place of the options, send(value, "unreliable"), would throw a RangeError
+    // about a time (a string's at() read as `at`); a channel, send(value, 1), would go on channel 0, silently; null
+    // would fail on `.mode`.
     if (!options || typeof options != "object") {
       throw new TypeError(`Cannot send with options ${options}: give an object, as { mode: "unreliable" }`);
     }
@@ -2726,16 +2727,16 @@ class Connection implements Peer {
       throw new RangeError(`Cannot send in mode "${mode}": the modes are ${MODES.join(", ")}`);
     }
     if (!(Number.isInteger(channel) && channel >= 0 && channel <= this.#config.channels - 1)) {
-      // A string is quoted, as in HostOptions' errors: `channel: "1"` (read from a URL) read "channel 1: the channels are
-      // 0 to 7", a puzzle (a newcomer's-mistakes audit, 2026-12-02).
+      // A string is quoted, as in HostOptions' errors: unquoted, `channel: "1"` (read from a URL) would read
+      // "channel 1: it must be an integer from 0 to 7", a puzzle.
       throw new RangeError(
         `Cannot send on channel ${shown(channel)}: it must be an integer from 0 to ${this.#config.channels - 1}`,
       );
     }
     if (at !== undefined) {
       pieceBytes -= TIMED_FRAME_BYTES; // each piece goes after a TIMED frame
-      // At most `timeout` ahead, as the receiver holds it: a Date.now() time on a performance.now() clock was
-      // dropped there, and the sender was told nothing.
+      // At most `timeout` ahead, as the receiver holds it: else a Date.now() time on a performance.now() clock would be
+      // dropped there, and the sender told nothing.
       const now = this.#sink.now();
       if (!(Number.isFinite(at) && at - now <= this.#config.timeout)) {
         throw new RangeError(
@@ -2761,8 +2762,8 @@ class Connection implements Peer {
       );
     }
     // A peer gone or going takes nothing more, and says so without a throw: a game learns of a departure from poll(),
-    // so a send in between (update, a reply to each message, then poll) threw, and ended a server that replied to
-    // a player who left (a newcomer's first game, 2026-12-01). The checks above, of the caller's own values, still throw.
+    // so a send in between (update, a reply to each message, then poll) that threw would end a server that replies to a
+    // player who left. The checks above, of the caller's own values, still throw.
     if (this.state == "disconnecting" || this.state == "disconnected") return false;
     if (this.#queuedBytes + payload.length > this.#config.maxQueuedBytes) {
       throw new RangeError(
@@ -2771,7 +2772,7 @@ class Connection implements Peer {
       );
     }
     // A state reads its time before anything changes, its stream made included: a clock that reads no time throws
-    // first (the stream, made empty, changed the order streams take turns in: a review, 2026-12-02).
+    // first (else the stream, made empty, would change the order streams take turns in).
     const time = modeIndex == STATE ? this.#sink.now() : 0;
     const stream = this.#stream(channel << 3 | modeIndex);
     // Checked (a state's checks are of the state whole; what goes is its delta, or it whole, after an 11-byte
@@ -2785,8 +2786,8 @@ class Connection implements Peer {
       [payload, snapshot] = (stream.states ??= new Snapshots()).encode(payload, stream.sequence, time);
     }
     // A message in pieces queued behind a piece that has not left yet (a backlog) starts as if it went on from that
-    // piece, in one piece of pieceBytes, when that takes no more pieces: the two fill one packet (at the default mtu
-    // a backlog of 1,200-byte messages took two packets each, one nearly empty).
+    // piece, in one piece of pieceBytes, when that takes no more pieces: the two fill one packet (else, at the default
+    // mtu, a backlog of 1,200-byte messages takes two packets each, one nearly empty).
     const last = stream.last;
     let shift = last && !last.sent && !last.done ? frameBytes(last) : 0;
     if ((payload.length - 1) % pieceBytes + shift >= pieceBytes) shift = 0;
@@ -2819,8 +2820,8 @@ class Connection implements Peer {
    * True when the ack cannot wait for the next update: so many packets arrived unacked (see
    * ACK_EVERY_PACKETS), or a CLOSING did, which the closing side waits to hear acked. Not while this side says
    * goodbye: an ack sent then could take the sequence of its first goodbye, and the other side's ack of it would read
-   * as the goodbye heard, with none sent (a review, 2026-12-05: 6 of 320 disconnects between two updates on a 1 ms
-   * link ended as "timeout" on the other side).
+   * as the goodbye heard, with none sent (6 of 320 disconnects between two updates on a 1 ms link would end as
+   * "timeout" on the other side).
    */
   mustAck(): boolean {
     return this.#ackPending > (this.finished() ? 0 : ACK_EVERY_PACKETS);
