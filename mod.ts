@@ -2942,7 +2942,8 @@ export class Host {
         ["maxMessageBytes", 16 + 2 ** 20, 2 ** 30],
         ["maxPeers", 64, 65536],
         ["mtu", DEFAULT_MTU_BYTES, 65507, 64],
-        // From 100 ms, a HELLO's retry: `timeout: 10` (seconds typed for ms) ended every connect in silence as "timeout".
+        // From 100 ms, a HELLO's retry: `timeout: 10` (seconds typed for ms) would end every connect in silence as
+        // "timeout".
         ["timeout", 10_000, 2 ** 31, 100],
         ["channels", 8, 256],
         ["tickMs", 16, 60_000],
@@ -2954,7 +2955,7 @@ export class Host {
     ) {
       const value = options?.[name] ?? fallback;
       if (!(Number.isInteger(value) && min <= value && value <= max)) {
-        // A string is quoted: `timeout: "5000"` read "is 5000: it must be an integer", a puzzle (a newcomer's first game).
+        // A string is quoted: unquoted, `timeout: "5000"` would read "is 5000: it must be an integer", a puzzle.
         throw new RangeError(
           `HostOptions.${name} is ${shown(value)}: it must be an integer from ${min} to ${max}`,
         );
@@ -2973,9 +2974,9 @@ export class Host {
       queued: new Map(),
       reliable: socket.reliable,
       // Every reading is checked: a clock that cannot be called or returns no time (`now: performance.now`, unbound; a
-      // function returning nothing) threw on every update() or left timers that never fire, and one NaN once left a
-      // peer that never timed out, or one that sent no keepalive (a review, 2026-12-02). Say so, naming the option
-      // (the runtime's own "Illegal invocation" named none: a newcomer's first game, 2026-12-01).
+      // function returning nothing) would otherwise throw on every update() or leave timers that never fire, and one
+      // NaN would leave a peer that never times out, or one that sends no keepalive. Say so, naming the option (the
+      // runtime's own "Illegal invocation" names none).
       now: this.#now = () => {
         let now: unknown;
         try {
@@ -3028,7 +3029,7 @@ export class Host {
     const sink = this.#sink, events = sink.events;
     this.#release(this.#now());
     // By an index, not shift(): past about 16,000 events V8 keeps the array in large-object space and copies it whole
-    // at each shift(), so one player's datagram of 30,000 one-byte messages took 32 ms to poll (1 ms by index:
+    // at each shift(), so one player's datagram of 30,000 one-byte messages would take 32 ms to poll (1 ms by index:
     // bench/poll_drain.ts).
     for (let event; (event = events[sink.head]);) {
       // Those polled go once they are over half the array (all of it once empty): a batch moves fewer events than it
@@ -3056,19 +3057,19 @@ export class Host {
     const now = this.#now();
     this.#count("bytesReceived", connection, datagram.length);
     this.#count("packetsReceived", connection);
-    // No packet is larger than the largest mtu; a WebSocket message can be 64 MiB: one of tiny frames was
-    // thousands of events at once, and poll() took seconds to hand them out. It is dropped as invalid.
+    // No packet is larger than the largest mtu; a WebSocket message can be 64 MiB: one of tiny frames would be
+    // thousands of events at once, and poll() would take seconds to hand them out. It is dropped as invalid.
     if (connection && datagram[0] >= DATA && datagram.length <= 65507) {
       if (connection.receive(datagram, now)) {
         if (connection.earlyAck) {
           this.#send(connection.earlyAck, connection);
           connection.earlyAck = undefined;
         }
-        // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update. With the clock's
-        // frames when due (37 bytes at most): a peer that sends nothing and is sent more than ACK_EVERY_PACKETS packets
-        // within ACK_DELAY_MS acks only here, and its quiet never reaches the delay after which its own ack carries them
-        // (a 12 KB state every update on a 1 ms link: no sample in 20 s; a review, 2026-12-06). The ack of a peer's
-        // goodbye may carry them too, unread: it grows by up to 37 bytes, and no datagram more goes.
+        // An ack covers 33 packets: past ACK_EVERY_PACKETS unacked, ack at once, not at the next update. With the
+        // clock's frames when due (37 bytes at most): a peer that sends nothing and is sent more than ACK_EVERY_PACKETS
+        // packets within ACK_DELAY_MS acks only here, and its quiet never reaches the delay after which its own ack
+        // carries them (a 12 KB state every update on a 1 ms link: no sample in 20 s). The ack of a peer's goodbye may
+        // carry them too, unread: it grows by up to 37 bytes, and no datagram more goes.
         if (connection.mustAck()) {
           this.#send(connection.packet(now, 0, [], 37, connection.clock.frames(now)), connection);
         }
@@ -3137,14 +3138,15 @@ export class Host {
         !(connection?.keeps(now, second) || this.#sink.events.length - this.#sink.head > 2 * this.#config.maxEvents)
       ) {
         // Past twice maxEvents not yet polled (those past the head), no answer and nothing changes:
-        // the HELLO comes again (HANDSHAKE_RETRY_MS), and gets in once the game polls. Each HELLO made a "connect" and,
-        // from one address, ended the last with a "disconnect": 20,000 with good cookies between two polls kept 32 MiB
-        // (a review, 2026-12-02); refused as full, a player who joined while the server stalled ended for good.
+        // the HELLO comes again (HANDSHAKE_RETRY_MS), and gets in once the game polls. Answered, each HELLO would make
+        // a "connect" and, from one address, end the last with a "disconnect": 20,000 with good cookies between two
+        // polls would keep 32 MiB; refused as full, a player who joined while the server stalled would end for good.
         connection?.end("closed"); // the same address, a new nonce: the old connection is gone
         // Every peer in the table counts, one leaving (disconnecting) or saying goodbye too, until it is gone (at most
-        // CLOSING_ATTEMPTS goodbyes after it ended, CLOSING_SPACING_MS apart or more): memory stays bounded by maxPeers. The one from this address, ended
-        // just above, makes way for the new one. Counted, not scanned: a scan of the table for each peer made 4,096
-        // players connecting at once (a server restarted) a stall of 165 ms, 23 ms at 1,024 (a review, 2026-12-04).
+        // CLOSING_ATTEMPTS goodbyes after it ended, CLOSING_SPACING_MS apart or more): memory stays bounded by
+        // maxPeers. The one from this address, ended just above, makes way for the new one. Counted, not scanned: a
+        // scan of the table for each peer would make 4,096 players connecting at once (a server restarted) a stall of
+        // 165 ms, 23 ms at 1,024.
         if (this.#connections.size - +!!connection >= this.#config.maxPeers) {
           this.#send(writeHandshake(REFUSED, second, REFUSED_FULL), from);
         } else {
@@ -3224,7 +3226,7 @@ export class Host {
   close(): void {
     if (this.#closed) return;
     // No clock read: the goodbyes' time is kept only by connections that go with the Host, and a clock that fails
-    // must not keep a Host open (a review, 2026-12-02: with every reading checked, close() threw).
+    // must not keep a Host open (with every reading checked, a close() that read it would throw).
     for (const connection of this.#connections.values()) {
       connection.end();
       for (let goodbye, i = 0; CLOSE_BURST > i && (goodbye = connection.goodbye(0)); i++) {
@@ -3232,7 +3234,7 @@ export class Host {
       }
     }
     // Nor after it: update() does nothing and poll() hands out nothing, so neither may throw for a clock that fails
-    // (both read it: a review, 2026-12-02, and a `for await` loop that closed its Host threw as it went on).
+    // (both read it, and a `for await` loop that closes its Host would throw as it goes on).
     this.#now = () => 0;
     this.#connections.clear();
     this.#closed = true;
@@ -3302,10 +3304,9 @@ class Snapshots {
 
   /**
    * A packet with a piece of `sent` was acked: once all its pieces were, the receiver holds it, a baseline while its
-   * slot here holds it (encode checks). The newest acked is taken whatever its slot: when only one whose slot still
-   * held it was taken, a late one acked with a newer one whose slot had gone became the baseline, which a receiver
-   * that kept only its newest did not have (a review, 2026-12-03: 21,490 states lost in 300 seeded runs, gaps of
-   * 3.5 s).
+   * slot here holds it (encode checks). The newest acked is taken whatever its slot: taking only one whose slot still
+   * holds it, a late one acked with a newer one whose slot has gone would become the baseline, which a receiver that
+   * keeps only its newest does not have (21,490 states lost in 300 seeded runs, gaps of 3.5 s).
    */
   acked(sent: SentSnapshot): void {
     if (
@@ -3336,21 +3337,21 @@ class Snapshots {
     const baseSequence = (sequence - back) & 0xffff;
     const kept = this.#received[sequence % SNAPSHOT_SLOTS]; // what its own slot holds (see below)
     const base = this.#received[baseSequence % SNAPSHOT_SLOTS];
-    // Its time is validated as a timed message's is: NaN or Infinity in `event.time` broke a Timeline.
+    // Its time is validated as a timed message's is: NaN or Infinity in `event.time` would break a Timeline.
     const bytes = reader.ok && isFinite(readFloat64(time, 0)) &&
       (back ? base?.sequence == baseSequence && applyDelta(body, max, base.bytes) : body.length <= max && body);
     const newest = this.#newestDelivered < 0 || sequenceAhead(sequence, this.#newestDelivered) > 0;
     if (!bytes) return undefined;
     // Kept as a baseline unless its slot holds a newer one. Its sender takes the newest state it knows acked (see
     // acked), while its slot holds it (see encode): one this side let go for a newer in the slot, the sender let go
-    // too. A state 32 sequences late (states superseded unsent take theirs too) took a newer one's slot, the baseline
-    // of the next delta maybe; that delta failed, its packets acked all the same, so its sender built the next on it,
-    // and so on: one datagram 160 ms late on a clean link, and half the states were lost for good (a review,
-    // 2026-12-03). Keeping only the newest failed too: the sender took a late one, acked, as its baseline when the
-    // newer one's slot there had gone (the next review).
+    // too. Kept whatever its slot holds, a state 32 sequences late (states superseded unsent take theirs too) would
+    // take a newer one's slot, the baseline of the next delta maybe; that delta would fail, its packets acked all the
+    // same, so its sender would build the next on it, and so on: one datagram 160 ms late on a clean link, and half the
+    // states lost for good. Keeping only the newest fails too against a sender that takes a late one, acked, as its
+    // baseline when the newer one's slot there has gone (see acked).
     if (newest) this.#newestDelivered = sequence;
-    // The newest always: after 32,768 sequences in other slots (deltas of 2 pieces for minutes, then of 1), the state a
-    // slot still held read as newer than any new one, and none was kept again (a review, 2026-12-03).
+    // The newest always: else, after 32,768 sequences in other slots (deltas of 2 pieces for minutes, then of 1), the
+    // state a slot still holds would read as newer than any new one, and none would be kept again.
     if (newest || !kept || sequenceAhead(sequence, kept.sequence) > 0) {
       this.#received[sequence % SNAPSHOT_SLOTS] = { sequence, bytes };
     }
@@ -3432,7 +3433,7 @@ class Clock implements ClockEstimate {
   #toAnswer?: [number, number];
   /**
    * The t0 of the newest request and of the newest answer taken. An older or repeated one is no news: a copy of an
-   * empty packet passes as new (see ACK_ONLY), and 20 replayed answers a tick once skewed the offset by 15 s.
+   * empty packet passes as new (see ACK_ONLY), and 20 replayed answers a tick would skew the offset by 15 s.
    */
   #newest = [-Infinity, -Infinity];
   #requestedAt = -Infinity;
@@ -3441,7 +3442,6 @@ class Clock implements ClockEstimate {
   /** The control frames for the next packet: the answer to the last request, and a request when one is due. */
   frames(now: number): Frame[] {
     const frames: Frame[] = [];
-    // Quick until all the samples are in.
     const interval = this.#samples.length < CLOCK_SAMPLES ? CLOCK_FIRST_INTERVAL_MS : CLOCK_INTERVAL_MS;
     if (this.#toAnswer) {
       frames.push({
@@ -3479,7 +3479,7 @@ class Clock implements ClockEstimate {
       } else {
         // A request (the only other kind this is handed): answered in the next packet. Until the first sample it
         // gives the offset, short by its trip: two machines' clocks differ by their processes' ages, and a message
-        // timed before it was read as if they were one (held seconds, dropped past `timeout`, or flagged late). A
+        // timed before it would be read as if they were one (held seconds, dropped past `timeout`, or flagged late). A
         // request at +Infinity (a hostile peer's) gives none: remoteTime() stays finite.
         this.#samples[0] || isFinite(t0) && (this.offsetMs = t0 - now);
         this.#toAnswer = [t0, now];
@@ -3522,8 +3522,8 @@ function insertByTime<T>(list: [number, T, ...unknown[]][], time: number, value:
  */
 export function lerp<T>(a: T, b: T, fraction: number): T {
   // Numbers whose difference is not finite (Infinity, such as a time never reached, changed or not) take the later
-  // one, as a value that does not interpolate does: interpolated, they read NaN (reviews, 2026-12-03). So does a
-  // fraction of 1, exactly: a + (b - a) can round off b.
+  // one, as a value that does not interpolate does: interpolated, they would read NaN. So does a fraction of 1,
+  // exactly: a + (b - a) can round off b.
   if (typeof a === "number" && typeof b === "number") {
     return (isFinite(b - a) && fraction != 1 ? a + fraction * (b - a) : b) as T;
   }
@@ -3532,7 +3532,7 @@ export function lerp<T>(a: T, b: T, fraction: number): T {
   if (kind(a) !== kind(b) || (!Array.isArray(b) && Object.prototype !== kind(b))) return b;
   const out = (Array.isArray(b) ? [] : {}) as Record<string, unknown>;
   for (const key of Object.keys(b as object)) {
-    // As unpack keeps it, "__proto__" an own key: assigned, it set the result's prototype (outside Deno).
+    // As unpack keeps it, "__proto__" an own key: assigned, it would set the result's prototype (outside Deno).
     setOwn(out, key, lerp((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], fraction));
   }
   return out as T;
@@ -3578,7 +3578,7 @@ export class Timeline<T> {
    *
    * @param time the render time, ms on the sender's clock
    * @returns the state before, the state after, the fraction between
-   * @throws {RangeError} for a time that is not a finite number (unchecked, NaN found the oldest state)
+   * @throws {RangeError} for a time that is not a finite number (unchecked, NaN would find the oldest state)
    */
   at(time: number): [before: T, after: T, fraction: number] | undefined {
     if (!Number.isFinite(time)) throw new RangeError(`A time is a finite number of ms, not ${time}`);
@@ -3609,7 +3609,7 @@ export class Timeline<T> {
    * @param time when the state was true
    * @param state the state
    * @throws {RangeError} for a time that is not a finite number (a message's `time` is undefined unless it came in
-   * `"state"` mode): filed, it made every sample after it NaN
+   *   `"state"` mode): filed, it would make every sample after it NaN
    */
   add(time: number, state: T): void {
     if (!Number.isFinite(time)) throw new RangeError(`A time is a finite number of ms, not ${time}`);
@@ -3631,10 +3631,12 @@ const sooner = (a: Flying, b: Flying): boolean => a[0] < b[0] || a[0] == b[0] &&
 
 /** A simulated link: the delays (ms) with which one datagram of `size` bytes arrives, none when lost, two when duplicated. */
 function link(options: LinkOptions = {}): (size: number) => number[] {
-  // No options, a perfect link: `condition(socket)` and `net.link(from, to)` without them threw on undefined.
+  // No options, a perfect link: `condition(socket)` and `net.link(from, to)` without them would otherwise throw on
+  // undefined.
   let burst = 0; // datagrams of the current burst still to lose
-  // A caller's mistake throws now: a NaN delay stopped a memoryNet's clock for good, a negative one ran it back, and
-  // a string (a URL's query, "50") passed `>= 0` and then joined as text: 50 ms took 5 s, and every peer timed out.
+  // A caller's mistake throws here: unchecked, a NaN delay would stop a memoryNet's clock for good, a negative one run
+  // it back, and a string (a URL's query, "50") pass `>= 0` and then join as text: 50 ms would take 5 s, and every peer
+  // time out.
   for (const [name, value] of Object.entries(options)) {
     if (!(value >= 0 && Number.isFinite(value))) {
       throw new RangeError(`LinkOptions.${name} is ${shown(value)}: it must be a finite number from 0`);
@@ -3699,8 +3701,8 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
   return {
     advance(ms) {
       const end = ms + clock;
-      // A caller's mistake throws now: NaN stopped the clock for good, a negative ms ran it back, a string ("16") made
-      // the clock a string.
+      // A caller's mistake throws here: unchecked, NaN would stop the clock for good, a negative ms run it back, a
+      // string ("16") make the clock a string.
       if (!(ms >= 0 && Number.isFinite(ms))) {
         throw new RangeError(`memoryNet.advance(${ms}): it must be a finite number from 0`);
       }
@@ -3716,7 +3718,7 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
         }
         if (heap.length) heap[at] = last; // none left: the last was the first
         clock = datagram[0]; // its time, never behind: nothing is sent into the past
-        datagram[2](); // deliver
+        datagram[2]();
       }
       clock = end;
     },
@@ -3778,7 +3780,7 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
  */
 export function condition(socket: Socket, options?: LinkOptions): Socket {
   // The datagrams still on their timers, and whether close() came: the socket closes after the last of them, so a
-  // Host's goodbyes, sent as it closes, still go (closed at once, they were lost and the peer timed out).
+  // Host's goodbyes, sent as it closes, still go (closed at once, they would be lost and the peer time out).
   let waiting = 0;
   let closing: boolean | undefined;
   const delays = link(options);
@@ -3789,7 +3791,7 @@ export function condition(socket: Socket, options?: LinkOptions): Socket {
         const copy = data.slice();
         waiting++;
         // Sent later, from a timer: what the socket throws is told as a fault, as the Host counts its own sends'.
-        // Uncaught, it ended the process (a malformed address, a WebSocket's one peer).
+        // Uncaught, it would end the process (a malformed address, a WebSocket's one peer).
         setTimeout(() => {
           try {
             socket.send(copy, to);
@@ -3845,13 +3847,13 @@ function udpSocket(runtime: {
   let notify: (event: SocketEvent) => void = ignore;
   return {
     send(data, to) {
-      // `to`, `"127.0.0.1:4000"` or `"[::1]:4000"`, split into IP and port right here (a helper's array cost every
-      // send one more allocation than the match's); a RangeError names a malformed one. A name is malformed: the answers come from its IP,
-      // which the Host knows as no peer (`"localhost:7000"` timed out, silently). So is 0.0.0.0, or ::, where a
-      // server listens: its answers come from 127.0.0.1 (a newcomer's first game timed out). IPv4 is four numbers:
-      // the runtimes took `127.0.0:4000` or `1.2.3.4.5:4000` as a name, to resolve; in brackets, IPv6, with a colon
-      // (`[127.0.0.1]:4000` timed out, its answers from 127.0.0.1:4000; a review, 2026-12-06), the first class without
-      // one, or a long run of colons backtracked (10 s for 100,000: a review of the fix).
+      // `to`, `"127.0.0.1:4000"` or `"[::1]:4000"`, split into IP and port right here (a helper's array would cost
+      // every send one more allocation than the match's); a RangeError names a malformed one. A name is malformed: the
+      // answers come from its IP, which the Host knows as no peer (`"localhost:7000"` would time out, silently). So is
+      // 0.0.0.0, or ::, where a server listens: its answers come from 127.0.0.1 (a connect there would time out). IPv4
+      // is four numbers: the runtimes take `127.0.0:4000` or `1.2.3.4.5:4000` as a name, to resolve; in brackets, IPv6,
+      // with a colon (`[127.0.0.1]:4000` would time out, its answers from 127.0.0.1:4000), the first class without one,
+      // or a long run of colons would backtrack (10 s for 100,000).
       const match = /^(?:\[([\da-f.]*:[\da-f.:]*(?:%[\w.-]+)?)\]|(\d+(?:\.\d+){3})):(\d{1,5})$/i.exec(to);
       const port = +match?.[3]!; // NaN when it does not match: +undefined
       const hostname = match?.[1] ?? match?.[2];
@@ -3870,9 +3872,9 @@ function udpSocket(runtime: {
           retried = true;
           return go();
         }
-        // The last send of a closed socket closes it. A game that closed the runtime's socket itself too (a tidy-up
-        // after host.close()) made that close throw here, in the send's callback: Deno's BadResource was an uncaught
-        // rejection that ended the process (a review, 2026-12-03).
+        // The last send of a closed socket closes it. A game that closes the runtime's socket itself too (a tidy-up
+        // after host.close()) makes that close throw here, in the send's callback: uncaught, Deno's BadResource would
+        // be a rejection that ends the process.
         try {
           if (!--inFlight && closed) runtime.close();
         } catch {
@@ -3892,8 +3894,9 @@ function udpSocket(runtime: {
       go();
     },
     listen(receive, onEvent = ignore) {
-      // One Host a socket, for good: a second one heard nothing (Deno's datagrams went to the last Host made, Node's
-      // to both), nor did a new Host on a closed Host's socket (notify is the first Host's since; closed stays closed).
+      // One Host a socket, for good: else a second one would hear nothing (Deno's datagrams go to the last Host made,
+      // Node's to both), nor would a new Host on a closed Host's socket (notify stays the first Host's; closed stays
+      // closed).
       if (notify != ignore) throw new Error("new Host() takes a Socket no Host had: open a new one");
       notify = onEvent;
       runtime.listen(
@@ -3903,9 +3906,9 @@ function udpSocket(runtime: {
       );
     },
     close() {
-      // The runtime's socket closes now, or after the last send in flight (see done). A game that closed it itself
-      // first (a tidy-up before host.close()) made this throw the runtime's error out of host.close(): Node's dgram
-      // throws ERR_SOCKET_DGRAM_NOT_RUNNING when closed twice, Deno's conn BadResource.
+      // The runtime's socket closes now, or after the last send in flight (see done). A game that closes it itself
+      // first (a tidy-up before host.close()) would make this throw the runtime's error out of host.close(): Node's
+      // dgram throws ERR_SOCKET_DGRAM_NOT_RUNNING when closed twice, Deno's conn BadResource.
       try {
         if (!inFlight && !closed) runtime.close();
       } catch {
@@ -3949,8 +3952,8 @@ export function denoUdp(conn: DenoDatagramConn): Socket {
     async listen(receive, fail, open) {
       while (open()) {
         // Called outside the try: a `receive` that throws at once (denoUdp checked there is one) rejects this loop,
-        // uncaught. Caught, it was counted and tried again with no await between: a loop that never let `new Host`
-        // return.
+        // uncaught. Caught, it would be counted and tried again with no await between: a loop that never lets
+        // `new Host` return.
         const received = conn.receive();
         try {
           const [data, from] = await received;
@@ -4033,7 +4036,7 @@ export interface NodeDgramSocket {
  * ```
  */
 export function nodeUdp(socket: NodeDgramSocket): Socket {
-  // The options meant for dgram.createSocket, or the dgram module itself, failed on `socket.on` (in dist/mod.js,
+  // The options meant for dgram.createSocket, or the dgram module itself, would fail on `socket.on` (in dist/mod.js,
   // which Node users load, as "n.on is not a function").
   if (!socket?.on) throw new TypeError("nodeUdp() takes a node:dgram socket");
   // Node ends the process on an "error" event nobody listens to: listen from the start.
@@ -4096,7 +4099,7 @@ export async function bunUdp(
   open: BunUdpOpen,
   options?: { hostname?: string; port?: number },
 ): Promise<Socket & { readonly address: string }> {
-  // The socket Bun.udpSocket() returns (or its promise) in place of the function rejected as "n is not a function"
+  // The socket Bun.udpSocket() returns (or its promise) in place of the function would reject as "n is not a function"
   // (dist/mod.js). The message names no global: mod.ts names none in its code (scripts/test.ts checks).
   if (typeof open != "function") throw new TypeError("bunUdp() takes Bun's udpSocket");
   let receive: (data: Uint8Array, from: string) => void = ignore;
@@ -4104,9 +4107,9 @@ export async function bunUdp(
   // Datagrams waiting for `drain` when the send buffer was full: [its send, done].
   // Bun turns IP_RECVERR on (oven-sh/bun#36249): an ICMP "port unreachable" for an earlier datagram fails the next
   // send once, whoever it is to, so udpSocket tries a failed send once more (queued again here), and drops it only if
-  // it fails again. A player gone without a goodbye cost the next one a quarter of its packets until it timed out, and a
-  // stranger's ghost peers (handshakes from sockets it then closed) held a player's updates up to a second (reviews,
-  // 2026-12-05; bench/bun_ghosts.mjs). One retry is enough: the kernel keeps one pending error, not a count.
+  // it fails again. Without the retry, a player gone without a goodbye costs the next one a quarter of its packets
+  // until it times out, and a stranger's ghost peers (handshakes from sockets it then closed) hold a player's updates
+  // up to a second (bench/bun_ghosts.mjs). One retry is enough: the kernel keeps one pending error, not a count.
   const waiting: [() => boolean, (error?: unknown) => void][] = [];
   const flush = () => {
     try {
@@ -4121,7 +4124,7 @@ export async function bunUdp(
     socket: {
       data: (_, data, port, hostname) => receive(data.slice(), joinAddress(port, hostname)),
       drain: flush,
-      // With the error alone: read as a second argument, it was undefined, and each fault reached the Host as none.
+      // With the error alone: read as a second argument, it would be undefined, and each fault reach the Host as none.
       error: (error) => fail(error),
     },
     binaryType: "uint8array",
@@ -4226,7 +4229,7 @@ function linkWebSocket(
       flush();
       // Every datagram jamnet makes is a view of an ArrayBuffer. Bun's server WebSocket past its backpressure limit
       // drops it, returns 0 and stays open; over a reliable socket nothing is resent, so a reliable message lost there
-      // held its channel until `timeout` ended the connection: closed, both sides hear it at once.
+      // would hold its channel until `timeout` ends the connection: closed, both sides hear it at once.
       if (ws.send(data as Uint8Array<ArrayBuffer>) === 0) ws.close();
     } catch (error) {
       notify({ type: "error", address, error });
@@ -4266,8 +4269,8 @@ export function webSocketServer(): WebSocketServer {
   let closed: boolean | undefined;
   const links = new Map<string, WebSocketLink>();
   const accept = (ws: WebSocketLike | CallbackWebSocket, address = `ws:${++count}`): string => {
-    // Deno.upgradeWebSocket's { socket, response } (not destructured), or the request, was kept and never heard from;
-    // host.close() then threw "ws.close is not a function".
+    // Deno.upgradeWebSocket's { socket, response } (not destructured), or the request, would be kept and never heard
+    // from, and host.close() then throw "ws.close is not a function".
     if (!ws?.send) throw new TypeError("accept() takes a WebSocket");
     // A second link to one WebSocket would hear each of its messages twice.
     if (addresses.has(ws)) return addresses.get(ws)!;
@@ -4285,7 +4288,7 @@ export function webSocketServer(): WebSocketServer {
         (event) => event.type == "closed" ? forget(ws) : notify(event),
       );
       // One that comes after close() (its Host closed, the server still upgrading) is closed at once and kept nowhere:
-      // its client hears `"closed"`, where it waited out its `timeout`. Linked first all the same: Cloudflare's server
+      // its client hears `"closed"` rather than wait out its `timeout`. Linked first all the same: Cloudflare's server
       // end throws at a close() before its accept(), which the link makes.
       if (closed) end(ws);
       else {
@@ -4302,8 +4305,8 @@ export function webSocketServer(): WebSocketServer {
     notify({ type: "closed", address });
   };
   // Closes `ws`. Deno's upgraded WebSocket is still connecting when accept() gets it, and ignores a close() until it is
-  // open (Deno 2.9.6): closed again then. A Host closed in that moment, or the server upgrading after it closed, left it
-  // open and its client waited out its `timeout`.
+  // open (Deno 2.9.6): closed again then. Closed only once, it would stay open when its Host closed in that moment, or
+  // the server upgraded it after that, and its client would wait out its `timeout`.
   const end = (ws: WebSocketLike | CallbackWebSocket) => {
     if ("addEventListener" in ws) ws.addEventListener("open", () => ws.close());
     ws.close();
@@ -4358,7 +4361,7 @@ export function webSocketServer(): WebSocketServer {
  * ```
  */
 export function webSocket(ws: WebSocketLike): Socket & { readonly address: string } {
-  // The URL in place of the WebSocket failed as "Cannot use 'in' operator to search for 'addEventListener'".
+  // The URL in place of the WebSocket would fail as "Cannot use 'in' operator to search for 'addEventListener'".
   if (!ws?.send) throw new TypeError("webSocket() takes a WebSocket");
   const address = ws.url ?? "server";
   let receive: (data: Uint8Array, from: string) => void = ignore;

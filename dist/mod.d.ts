@@ -658,7 +658,7 @@ export declare class Timeline<T> {
      *
      * @param time the render time, ms on the sender's clock
      * @returns the state before, the state after, the fraction between
-     * @throws {RangeError} for a time that is not a finite number (unchecked, NaN found the oldest state)
+     * @throws {RangeError} for a time that is not a finite number (unchecked, NaN would find the oldest state)
      */
     at(time: number): [before: T, after: T, fraction: number] | undefined;
     /**
@@ -675,7 +675,7 @@ export declare class Timeline<T> {
      * @param time when the state was true
      * @param state the state
      * @throws {RangeError} for a time that is not a finite number (a message's `time` is undefined unless it came in
-     * `"state"` mode): filed, it made every sample after it NaN
+     *   `"state"` mode): filed, it would make every sample after it NaN
      */
     add(time: number, state: T): void;
 }
