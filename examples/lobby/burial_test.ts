@@ -1115,6 +1115,34 @@ Deno.test("handOver on KV: a member of a revived lobby hears the host it knew le
   );
 });
 
+/**
+ * D (lobby 0) hosts a room with handOver; W joins through G (lobby 1), which crashes between its store commit and its
+ * mailbox write (`lose`): D's copy never has W. H joins through B (lobby 2) and knows W. G is buried, then forgotten.
+ */
+async function memberOfForgotten(w: World, lose: () => void) {
+  const { room } = await w.ask(0, { op: "create", name: "forgotten", maxPlayers: 4 }) as { room: Room };
+  lose();
+  const joined = await w.ask(1, { op: "join", room: room.id }) as { you: string };
+  w.crash(1);
+  const h = await w.ask(2, { op: "join", room: room.id }) as { you: string; room: Room };
+  assert.ok(h.room.members.some((member) => member.id === joined.you), "H knows W");
+  const beatG = async () => (await w.kv.get<{ buried?: boolean }>(beatKey(w.ids[1]))).value;
+  await w.untilRead(async () => !!(await beatG())?.buried);
+  // G forgotten: 11 minutes, a second at a time (the players' connections stay up).
+  for (let ms = 0; ms < 11 * 60_000; ms += 1000) {
+    w.net.advance(984);
+    await w.until(() => false, 1);
+  }
+  assert.equal(await beatG(), null, "G not forgotten");
+  return { room, joined, h };
+}
+
+/** Lobby 1's mail goes nowhere while `lose()`: it crashed between its store commits and its mailbox writes. */
+const losingG = (lose: () => boolean) => (i: number, store: ReturnType<typeof kvStore>) =>
+  i === 1
+    ? sharedWith(store, { send: (...args) => lose() ? Promise.resolve(undefined) : store.shared.send(...args) })
+    : store;
+
 // Before: a member whose lobby was forgotten (its heartbeat entry removed 10 minutes after its burial) never heard to
 // leave. W joined through G, which crashed before its notice reached D, the host's lobby: D's copy never had W, and
 // nothing dropped W from the store while G was buried. H, on B, knew W from the room's answer. Once G was forgotten and
@@ -1126,20 +1154,7 @@ Deno.test("handOver on KV: a member of a forgotten lobby that a room handed on d
     ["D", "G", "B"],
     ["D", "G", "B"],
     async (w) => {
-      const { room } = await w.ask(0, { op: "create", name: "forgotten", maxPlayers: 4 }) as { room: Room };
-      loseG = true; // G crashes between its store commit and its mailbox write: D never hears W's join
-      const joined = await w.ask(1, { op: "join", room: room.id }) as { you: string };
-      w.crash(1);
-      const h = await w.ask(2, { op: "join", room: room.id }) as { you: string; room: Room };
-      assert.ok(h.room.members.some((member) => member.id === joined.you), "H knows W");
-      const beatG = async () => (await w.kv.get<{ buried?: boolean }>(beatKey(w.ids[1]))).value;
-      await w.untilRead(async () => !!(await beatG())?.buried);
-      // G forgotten: 11 minutes, a second at a time (the players' connections stay up).
-      for (let ms = 0; ms < 11 * 60_000; ms += 1000) {
-        w.net.advance(984);
-        await w.until(() => false, 1);
-      }
-      assert.equal(await beatG(), null, "G not forgotten");
+      const { room, joined, h } = await memberOfForgotten(w, () => loseG = true);
       let stored = (await w.kv.get<Room>(roomKey(room.id))).value!;
       assert.ok(stored.members.some((member) => member.id === joined.you), "W left the store's room before D crashed");
       w.crash(0); // D stops: B buries it, and hands the room to H, without W
@@ -1154,11 +1169,75 @@ Deno.test("handOver on KV: a member of a forgotten lobby that a room handed on d
       assert.deepEqual(leavesHeard(mate), [[joined.you, undefined], [room.host, h.you]], "H never heard W leave");
     },
     { handOver: true },
-    (i, store) =>
-      i === 1
-        ? sharedWith(store, { send: (...args) => loseG ? Promise.resolve(undefined) : store.shared.send(...args) })
-        : store,
+    losingG(() => loseG),
   );
+});
+
+// Before: a host's leave handed its room to W, a member of a forgotten lobby G (as above, D never heard W's join): the
+// heir was the first member on a lobby alive, and a lobby with no heartbeat entry counts as alive. The room stayed in
+// the store for good, hosted by W on a lobby nobody would bury, listed and joinable.
+Deno.test("handOver on KV: a host's leave does not hand its room to a member of a forgotten lobby", async () => {
+  let loseG = false;
+  await lobbies(
+    ["D", "G", "B"],
+    ["D", "G", "B"],
+    async (w) => {
+      const { room, joined, h } = await memberOfForgotten(w, () => loseG = true);
+      await w.ask(0, { op: "leave" });
+      await w.until(() => false, 100);
+      const stored = (await w.kv.get<Room>(roomKey(room.id))).value!;
+      assert.deepEqual(
+        [stored.host, stored.lobby],
+        [h.you, w.ids[2]],
+        "the room handed to W, whose lobby G was forgotten",
+      );
+      assert.deepEqual(leavesHeard(w.players[2].client).at(-1), [room.host, h.you]);
+      assert.ok(stored.members.some((member) => member.id === joined.you), "W out of the room: this test needs it in");
+    },
+    { handOver: true },
+    losingG(() => loseG),
+  );
+});
+
+// Before: the store's hand-over refused a lobby buried or being buried, not one with no heartbeat entry at all (one
+// forgotten since the leaver's beat): the room went to it, in the index of a lobby nobody would bury.
+Deno.test("kvStore: a room handed over to a lobby with no heartbeat entry closes", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const a = kvStore(kv, { now: () => 0, heartbeatMs: 1000, staleAfterMs: 3000 });
+    await a.shared.beat();
+    await a.put(handedOverRoom(a.shared.lobby, ["w", "forgotten"]));
+    const handed = await a.update!(
+      "r",
+      (room) => ({ ...room, members: room.members.slice(1), host: "w", lobby: "forgotten" }),
+    );
+    assert.equal(handed, undefined);
+    assert.equal((await kv.get(roomKey("r"))).value, null);
+    assert.deepEqual((await kv.get<Deno.KvU64>(["jamnet-lobby", "count"])).value?.value, 0n);
+    const index = await Array.fromAsync(kv.list({ prefix: ["jamnet-lobby", "hosted"] }));
+    assert.deepEqual(index.map((entry) => entry.key), []);
+  } finally {
+    kv.close();
+  }
+});
+
+// Before: a lobby started since A's beat counted as gone inside A's update (gone() answers as of the last beat), where
+// a host's leave passes over the members of a gone lobby for heir: the room went to a later member, or closed.
+Deno.test("kvStore: update reads a member's lobby gone at the beat: one started since is not gone in the change", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const options = { now: () => 0, heartbeatMs: 1000, staleAfterMs: 3000 };
+    const [a, b] = [kvStore(kv, options), kvStore(kv, options)];
+    await a.shared.beat();
+    await b.shared.beat(); // after A's reading: gone to A until A's next beat
+    assert.equal(a.shared.gone!(b.shared.lobby), true);
+    await a.put(handedOverRoom(a.shared.lobby, ["x", b.shared.lobby], ["n", "nobody"]));
+    const seen: boolean[] = [];
+    await a.update!("r", (room) => (seen.push(a.shared.gone!(b.shared.lobby), a.shared.gone!("nobody")), room));
+    assert.deepEqual(seen, [false, true]);
+  } finally {
+    kv.close();
+  }
 });
 
 // Pins what gone() answers: a lobby with no heartbeat entry at the last beat, forgotten or never seen; not a live one,

@@ -452,8 +452,19 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
     },
     async update(id, change) {
       for (let entry; (entry = await kv.get<Room>(roomKey(id))).value;) {
+        // The lobby of each member gone from the heartbeats at the last beat is read first: one started since counts as
+        // gone until the next beat, and `change` must tell it from one forgotten (a host's leave passes over the
+        // latter's members for heir, see lobby.ts). Read only for such a member: none, most of the time. Found with an
+        // entry, it is no longer gone; found without, it is checked still without one in the commit.
+        const unlisted: Deno.KvEntryMaybe<Beat>[] = [];
+        for (const other of new Set(entry.value.members.map((member) => member.lobby!))) {
+          if (!shared.gone!(other)) continue;
+          const beat = await kv.get<Beat>(beatKey(other));
+          if (beat.value) listed!.add(other);
+          else unlisted.push(beat);
+        }
         const changed = change(entry.value);
-        const commit = kv.atomic().check(entry).set(entry.key, changed);
+        const commit = kv.atomic().check(entry, ...unlisted).set(entry.key, changed);
         // A member of a lobby counted dead leaves only while that lobby is still buried, checked in the commit: one
         // that woke and beat since this lobby's beat kept its members in the others' rooms, and its member taken out
         // here was never told. Found awake, it counts as alive, and `change` runs again.
@@ -476,8 +487,9 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
           if (entry.value.lobby) commit.delete(hostedKey(entry.value.lobby, id));
           if (changed.lobby) {
             const beat = await kv.get<Beat>(beatKey(changed.lobby));
-            // Buried, or being buried (see bury): the room goes nowhere, and closes.
-            if (beat.value?.buried || beat.value?.burying) {
+            // Buried, or being buried (see bury), or gone from the heartbeats (forgotten): the room goes nowhere, and
+            // closes. Handed to a lobby with no entry, it stayed for good, hosted by a lobby nobody buries.
+            if (!beat.value || beat.value.buried || beat.value.burying) {
               if (await remove(entry as Deno.KvEntry<Room>)) return undefined;
               continue;
             }

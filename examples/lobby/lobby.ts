@@ -91,8 +91,9 @@ export interface SharedDirectory {
   /**
    * True for a lobby with no heartbeat entry at the last `beat`: forgotten (long after its burial) or never seen. Its
    * members leave a room the store hands on (see kv.ts) with no lobby to tell them gone: #dropTheDead counts it as
-   * stopped. A lobby that started since the last `beat` is one too until the next: only a member the room's copy no
-   * longer has is told as gone.
+   * stopped, and a host's leave hands its room to none of them. A lobby that started since the last `beat` is one too
+   * until the next: only a member the room's copy no longer has is told as gone, and a store's `update` reads the
+   * entry of such a member's lobby before its `change` (kvStore does), so that a heir on it is not passed over.
    */
   gone?(lobby: string): boolean;
   /** Leaves a delivery in another lobby's mailbox; resolves to why it could not (too large), never rejects. */
@@ -1142,10 +1143,13 @@ export class Lobby {
       const members = stored.members.filter((member) => member.id !== leaving);
       // The first to join after the host whose lobby is alive: one on a lobby seen dying would close the room with it
       // within seconds. Not by a lobby that does not hand over, whose copy may be behind one that did (the stored host
-      // is then the one leaving): the room closes.
+      // is then the one leaving): the room closes. Nor one on a lobby gone from the heartbeats (forgotten), which counts
+      // as alive: the room would stay, listed and joinable, hosted by a lobby nobody buries. kvStore reads a lobby gone
+      // at the last beat before it calls this, so one started since is not passed over; and it refuses a hand-over to
+      // a lobby with no heartbeat entry by its commit.
       const shared = this.#shared;
       const heir = stored.host === leaving && this.#limits.handOver
-        ? members.find((member) => !shared || shared.alive(member.lobby!))
+        ? members.find((member) => !shared || shared.alive(member.lobby!) && !shared.gone?.(member.lobby!))
         : undefined;
       if (!heir) return { ...stored, members };
       handing.to = heir;
