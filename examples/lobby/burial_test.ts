@@ -1182,7 +1182,7 @@ Deno.test("handOver on KV: a host's leave does not hand its room to a member of 
     ["D", "G", "B"],
     ["D", "G", "B"],
     async (w) => {
-      const { room, joined, h } = await memberOfForgotten(w, () => loseG = true);
+      const { room, h } = await memberOfForgotten(w, () => loseG = true);
       await w.ask(0, { op: "leave" });
       await w.until(() => false, 100);
       const stored = (await w.kv.get<Room>(roomKey(room.id))).value!;
@@ -1191,8 +1191,35 @@ Deno.test("handOver on KV: a host's leave does not hand its room to a member of 
         [h.you, w.ids[2]],
         "the room handed to W, whose lobby G was forgotten",
       );
-      assert.deepEqual(leavesHeard(w.players[2].client).at(-1), [room.host, h.you]);
-      assert.ok(stored.members.some((member) => member.id === joined.you), "W out of the room: this test needs it in");
+      assert.deepEqual(leavesHeard(w.players[2].client)[0], [room.host, h.you]);
+    },
+    { handOver: true },
+    losingG(() => loseG),
+  );
+});
+
+// Before: W, of a forgotten lobby, stayed in a room handed to B by its host's leave (as in the test before): B's copy
+// had W, but B dropped only the members of lobbies dead at its beat, and a lobby with no heartbeat entry counts as
+// alive. W held a seat for good, and H never heard it leave.
+Deno.test("handOver on KV: a room handed on by a host's leave drops a member of a forgotten lobby", async () => {
+  let loseG = false;
+  await lobbies(
+    ["D", "G", "B"],
+    ["D", "G", "B"],
+    async (w) => {
+      const { room, joined, h } = await memberOfForgotten(w, () => loseG = true);
+      await w.ask(0, { op: "leave" });
+      await w.until(() => false, 100);
+      const stored = (await w.kv.get<Room>(roomKey(room.id))).value!;
+      assert.deepEqual(stored.members.map((member) => member.id), [h.you], "W still in the store's room");
+      const mate = w.players[2].client;
+      assert.deepEqual(leavesHeard(mate), [[room.host, h.you], [joined.you, undefined]], "H never heard W leave");
+      const relay = await w.settle(mate.request({ op: "relay", to: joined.you, data: 1 }));
+      assert.ok(relay instanceof Error && /No member/.test(relay.message), String(relay));
+      const late = w.addPlayer("B");
+      await w.until(() => late.client.peer.state === "connected");
+      const listed = await w.ask(3, { op: "list" }) as { rooms: { id: string; players: number }[] };
+      assert.deepEqual(listed.rooms.map((listed) => [listed.id, listed.players]), [[room.id, 1]]);
     },
     { handOver: true },
     losingG(() => loseG),

@@ -567,12 +567,17 @@ export class Lobby {
         room = stored;
       }
       if (room.lobby !== shared.lobby) continue;
+      // Or gone from the heartbeats (forgotten): a room handed here by a host's leave may have a member of one that its
+      // host's lobby never heard join, so never dropped, and nothing else would. Only those in the copy: the store's
+      // room is not read for this (a member the copy never had stays).
+      const present = (lobby: string) => shared.alive(lobby) && !shared.gone?.(lobby);
       for (const member of room.members) {
-        if (shared.alive(member.lobby!)) continue;
-        // Alive again when the store found its lobby awake since the beat (see kv.ts): the member stays.
+        if (present(member.lobby!)) continue;
+        // Alive again when the store found its lobby awake since the beat, or with a heartbeat entry (one started since
+        // the beat: see kv.ts): the member stays.
         const changed = await this.#change(room.id, (stored) => ({
           ...stored,
-          members: stored.members.filter((other) => other.id !== member.id || shared.alive(member.lobby!)),
+          members: stored.members.filter((other) => other.id !== member.id || present(member.lobby!)),
         }));
         if (!changed) continue;
         this.#rooms.set(room.id, changed);
