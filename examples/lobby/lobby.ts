@@ -367,6 +367,11 @@ export class Lobby {
   /** Who holds each ticket: the client it was given to, while that client is in the room it was given for. */
   #tickets = new Map<string, Client>();
   #lastBeat = -Infinity;
+  /**
+   * A beat of this lobby went through once: until then its heartbeat entry may not exist, and other lobbies take a
+   * lobby with none for one forgotten and drop its members (see #update).
+   */
+  #beatWritten = false;
   /** Taken for dead at a beat: its rooms are read once more after a beat written (see #update). */
   #retake = false;
   /**
@@ -473,7 +478,9 @@ export class Lobby {
           this.#retake = true;
           await this.#takenForDead(shared, false, closed);
         });
+        this.#beatWritten = true;
       } finally {
+        if (!this.#beatWritten) this.#lastBeat = -Infinity; // tried again at the next update, not a heartbeat later
         for (const [id, lobby] of closed) {
           const why = !shared.alive(lobby) || shared.wasBuried?.(lobby)
             ? `its host's lobby ${lobby} stopped`
@@ -494,10 +501,14 @@ export class Lobby {
       await this.#leaveKicked();
     }
     for (const client of this.#clients.values()) this.#flush(client);
+    // No player is served before this lobby's first beat went through: a player that joined a room on another lobby
+    // while this one had no heartbeat entry (its first beat's write failed, "database is locked" for a second) was
+    // dropped from it at that lobby's beat, as a member of a lobby forgotten. The events wait in the Hosts meanwhile.
+    const serving = !shared || this.#beatWritten;
     for (const host of this.#hosts) {
       host.update();
       // At most MAX_EVENTS_PER_UPDATE a Host an update: the rest wait for the next one, so an update always ends.
-      for (let count = 0, event; count < MAX_EVENTS_PER_UPDATE && (event = host.poll()); count++) {
+      for (let count = 0, event; serving && count < MAX_EVENTS_PER_UPDATE && (event = host.poll()); count++) {
         await this.#event(event);
         await this.#leaveKicked();
       }
