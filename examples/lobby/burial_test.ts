@@ -1175,33 +1175,10 @@ Deno.test("handOver on KV: a member of a forgotten lobby that a room handed on d
 
 // Before: a host's leave handed its room to W, a member of a forgotten lobby G (as above, D never heard W's join): the
 // heir was the first member on a lobby alive, and a lobby with no heartbeat entry counts as alive. The room stayed in
-// the store for good, hosted by W on a lobby nobody would bury, listed and joinable.
-Deno.test("handOver on KV: a host's leave does not hand its room to a member of a forgotten lobby", async () => {
-  let loseG = false;
-  await lobbies(
-    ["D", "G", "B"],
-    ["D", "G", "B"],
-    async (w) => {
-      const { room, h } = await memberOfForgotten(w, () => loseG = true);
-      await w.ask(0, { op: "leave" });
-      await w.until(() => false, 100);
-      const stored = (await w.kv.get<Room>(roomKey(room.id))).value!;
-      assert.deepEqual(
-        [stored.host, stored.lobby],
-        [h.you, w.ids[2]],
-        "the room handed to W, whose lobby G was forgotten",
-      );
-      assert.deepEqual(leavesHeard(w.players[2].client)[0], [room.host, h.you]);
-    },
-    { handOver: true },
-    losingG(() => loseG),
-  );
-});
-
-// Before: W, of a forgotten lobby, stayed in a room handed to B by its host's leave (as in the test before): B's copy
-// had W, but B dropped only the members of lobbies dead at its beat, and a lobby with no heartbeat entry counts as
-// alive. W held a seat for good, and H never heard it leave.
-Deno.test("handOver on KV: a room handed on by a host's leave drops a member of a forgotten lobby", async () => {
+// the store for good, hosted by W on a lobby nobody would bury, listed and joinable. And once handed to B, W stayed in
+// it: B's copy had W, but B dropped only the members of lobbies dead at its beat, and a lobby with no heartbeat entry
+// counts as alive. W held a seat for good, and H never heard it leave.
+Deno.test("handOver on KV: a host's leave does not hand its room to a member of a forgotten lobby, and the room handed on drops it", async () => {
   let loseG = false;
   await lobbies(
     ["D", "G", "B"],
@@ -1211,8 +1188,14 @@ Deno.test("handOver on KV: a room handed on by a host's leave drops a member of 
       await w.ask(0, { op: "leave" });
       await w.until(() => false, 100);
       const stored = (await w.kv.get<Room>(roomKey(room.id))).value!;
-      assert.deepEqual(stored.members.map((member) => member.id), [h.you], "W still in the store's room");
+      assert.deepEqual(
+        [stored.host, stored.lobby],
+        [h.you, w.ids[2]],
+        "the room handed to W, whose lobby G was forgotten",
+      );
       const mate = w.players[2].client;
+      assert.deepEqual(leavesHeard(mate)[0], [room.host, h.you]);
+      assert.deepEqual(stored.members.map((member) => member.id), [h.you], "W still in the store's room");
       assert.deepEqual(leavesHeard(mate), [[room.host, h.you], [joined.you, undefined]], "H never heard W leave");
       const relay = await w.settle(mate.request({ op: "relay", to: joined.you, data: 1 }));
       assert.ok(relay instanceof Error && /No member/.test(relay.message), String(relay));
