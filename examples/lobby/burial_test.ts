@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { kvStore, type Member, type Room } from "./lobby.ts";
+import { type Delivery, kvStore, type Member, type Room } from "./lobby.ts";
 import {
   heard,
   leavesHeard,
@@ -1117,30 +1117,47 @@ Deno.test("handOver on KV: a member of a revived lobby hears the host it knew le
 
 /**
  * D (lobby 0) hosts a room with handOver; W joins through G (lobby 1), which crashes between its store commit and its
- * mailbox write (`lose`): D's copy never has W. H joins through B (lobby 2) and knows W. G is buried, then forgotten.
+ * mailbox write (`lose`): D's copy never has W. H joins through B (lobby 2) and knows W. G is buried.
  */
-async function memberOfForgotten(w: World, lose: () => void) {
+async function memberOfBuried(w: World, lose: () => void) {
   const { room } = await w.ask(0, { op: "create", name: "forgotten", maxPlayers: 4 }) as { room: Room };
   lose();
   const joined = await w.ask(1, { op: "join", room: room.id }) as { you: string };
   w.crash(1);
   const h = await w.ask(2, { op: "join", room: room.id }) as { you: string; room: Room };
   assert.ok(h.room.members.some((member) => member.id === joined.you), "H knows W");
-  const beatG = async () => (await w.kv.get<{ buried?: boolean }>(beatKey(w.ids[1]))).value;
-  await w.untilRead(async () => !!(await beatG())?.buried);
-  // G forgotten: 11 minutes, a second at a time (the players' connections stay up).
+  await w.untilRead(async () => !!(await beatOfG(w))?.buried);
+  return { room, joined, h };
+}
+
+const beatOfG = async (w: World) => (await w.kv.get<{ buried?: boolean }>(beatKey(w.ids[1]))).value;
+
+/** G, buried, is forgotten: 11 minutes, a second at a time (the players' connections stay up). */
+async function forgetG(w: World) {
   for (let ms = 0; ms < 11 * 60_000; ms += 1000) {
     w.net.advance(984);
     await w.until(() => false, 1);
   }
-  assert.equal(await beatG(), null, "G not forgotten");
-  return { room, joined, h };
+  assert.equal(await beatOfG(w), null, "G not forgotten");
 }
 
-/** Lobby 1's mail goes nowhere while `lose()`: it crashed between its store commits and its mailbox writes. */
-const losingG = (lose: () => boolean) => (i: number, store: ReturnType<typeof kvStore>) =>
+/** As memberOfBuried, and then G is forgotten. */
+async function memberOfForgotten(w: World, lose: () => void) {
+  const found = await memberOfBuried(w, lose);
+  await forgetG(w);
+  return found;
+}
+
+/**
+ * Lobby 1's mail goes nowhere while `lose()`: it crashed between its store commits and its mailbox writes. Unless
+ * `rereads`, lobby 0 (D) is one that never reads the store's rooms it hosts at a burial (`lost` always false), as before
+ * that read: the tests of what else drops W from a room (a burial's hand-on, a host's leave) need W still there.
+ */
+const losingG = (lose: () => boolean, rereads = false) => (i: number, store: ReturnType<typeof kvStore>) =>
   i === 1
     ? sharedWith(store, { send: (...args) => lose() ? Promise.resolve(undefined) : store.shared.send(...args) })
+    : i === 0 && !rereads
+    ? sharedWith(store, { lost: () => false })
     : store;
 
 // Before: a member whose lobby was forgotten (its heartbeat entry removed 10 minutes after its burial) never heard to
@@ -1170,6 +1187,99 @@ Deno.test("handOver on KV: a member of a forgotten lobby that a room handed on d
     },
     { handOver: true },
     losingG(() => loseG),
+  );
+});
+
+// Before: W, whose join through G never reached D (G crashed between its store commit and its mailbox write), kept its
+// seat in the store's room for as long as D lived: D dropped a dead or forgotten lobby's members only from its own copy,
+// which never had W. H, on B, knew W, never heard it leave, and its relays to W vanished. Now D, at the beat that finds
+// G buried, reads the store's room it hosts once and drops W from it; H hears W leave once, and stays.
+Deno.test("handOver on KV: a host's lobby drops from the store's room a member of a buried lobby whose join it never heard", async () => {
+  let loseG = false;
+  await lobbies(
+    ["D", "G", "B"],
+    ["D", "G", "B"],
+    async (w) => {
+      const { room, joined, h } = await memberOfBuried(w, () => loseG = true);
+      await w.until(() => false, 200); // a few more beats
+      const stored = (await w.kv.get<Room>(roomKey(room.id))).value!;
+      assert.ok(!stored.members.some((member) => member.id === joined.you), "W still in the store's room");
+      const [host, mate] = [w.players[0].client, w.players[2].client];
+      assert.deepEqual(leavesHeard(mate), [[joined.you, undefined]], "H never heard W leave");
+      const relay = await w.settle(mate.request({ op: "relay", to: joined.you, data: 1 }));
+      assert.ok(relay instanceof Error && /No member/.test(relay.message), String(relay));
+      await forgetG(w);
+      assert.deepEqual(leavesHeard(mate), [[joined.you, undefined]], "H heard W leave again once G was forgotten");
+      // H, live on B, stays: in the store's room, told to no one as gone, its relays heard by the host.
+      const after = (await w.kv.get<Room>(roomKey(room.id))).value!;
+      assert.deepEqual(after.members.map((member) => member.id), [room.host, h.you], "H dropped with W");
+      assert.deepEqual(leavesHeard(host), [], "the host heard a leave");
+      mate.peer.send({ op: "relay", data: "still here" });
+      await w.until(() => false, 30);
+      assert.deepEqual(heard(host, "relay").map((relay) => relay.data), ["still here"]);
+    },
+    { handOver: true },
+    losingG(() => loseG, true),
+  );
+});
+
+// The same read drops no member of a lobby awake again: B, stalled between its store commit of its player's join and
+// its mailbox write (so A's copy never has the player), is buried; A's beat finds the burial and reads its room from
+// the store, and B wakes and beats before A's commit drops the player. The commit checks B still buried, and the player
+// stays. A `change` that drops the member whatever its lobby's state fails this.
+Deno.test("handOver on KV: a host's lobby reading the store's room at a burial keeps a member whose lobby woke before the commit", async () => {
+  let held: [string, Delivery][] | undefined = [];
+  let world: World | undefined;
+  let storeB: ReturnType<typeof kvStore> | undefined;
+  /** Whether A's store read `lost` at the beat it changed the room at, when B woke. */
+  let wokeAt: boolean | undefined;
+  await lobbies(
+    ["A", "B"],
+    ["A", "B"],
+    async (w) => {
+      world = w;
+      const [host, mate] = w.players.map((player) => player.client);
+      const created = await w.ask(0, { op: "create", name: "stalled", maxPlayers: 4 }) as { room: Room };
+      const joined = await w.ask(1, { op: "join", room: created.room.id }) as { you: string; ticket: string };
+      w.crash(1);
+      await w.untilRead(() => Promise.resolve(wokeAt !== undefined), 400);
+      assert.equal(wokeAt, true, "B woke at a change of A's not at the beat that found B buried");
+      await w.until(() => false, 100);
+      const stored = (await w.kv.get<Room>(roomKey(created.room.id))).value;
+      assert.deepEqual(stored?.members.map((member) => member.id), [created.room.host, joined.you]);
+      assert.ok(w.lobbies[1].admitted(joined.ticket));
+      assert.deepEqual([leavesHeard(host), leavesHeard(mate)], [[], []]);
+      mate.peer.send({ op: "relay", data: "hello?" });
+      await w.until(() => false, 30);
+      assert.equal(heard(host, "relay").length, 1, "the host never heard its member on B");
+    },
+    { handOver: true },
+    (i, store) => {
+      if (i === 1) {
+        storeB = store;
+        // B's mail waits while it is stalled, and goes out when it wakes.
+        return sharedWith(store, {
+          send: (lobby, delivery) =>
+            held ? Promise.resolve(void held.push([lobby, delivery])) : store.shared.send(lobby, delivery),
+        });
+      }
+      // A's first change of a room after its beat found B buried: B wakes, sends what it held, and beats.
+      return {
+        ...store,
+        update: async (id, change) => {
+          const w = world;
+          if (w && wokeAt === undefined && (await w.kv.get<{ buried?: boolean }>(beatKey(w.ids[1]))).value?.buried) {
+            wokeAt = store.shared.lost?.() ?? false;
+            const mail = held!;
+            held = undefined;
+            for (const [lobby, delivery] of mail) await storeB!.shared.send(lobby, delivery);
+            w.wake(1);
+            await w.lobbies[1].update();
+          }
+          return await store.update!(id, change);
+        },
+      };
+    },
   );
 });
 
@@ -1272,6 +1382,32 @@ Deno.test("kvStore: gone() names a lobby with no heartbeat entry, forgotten or n
     await beatPastForgetting(clock, a);
     assert.equal((await kv.get(beatKey(g.shared.lobby))).value, null);
     assert.deepEqual([a.shared.alive(g.shared.lobby), a.shared.gone!(g.shared.lobby)], [true, true]);
+  } finally {
+    kv.close();
+  }
+});
+
+// Pins when lost() holds, the beats at which a lobby reads the store's rooms it hosts (see lobby.ts): the one beat that
+// finds a lobby newly buried, and the one that finds it newly gone (forgotten since the beat before, by this lobby or
+// by another); not a lobby started since, nor any beat between.
+Deno.test("kvStore: lost() holds at the beat that finds a lobby newly buried or forgotten, and at no other", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const clock = { now: 0 };
+    const options = { now: () => clock.now, heartbeatMs: 1000, staleAfterMs: 3000 };
+    const [a, b, g] = [kvStore(kv, options), kvStore(kv, options), kvStore(kv, options)];
+    for (const store of [a, b, g]) await store.shared.beat();
+    await a.shared.beat(); // G, started since A's first beat, listed now
+    assert.equal(a.shared.lost!(), false, "lost at a lobby's start");
+    const lost: [number, boolean, boolean][] = [];
+    for (clock.now = 1000; clock.now <= 11 * 60_000; clock.now += 1000) {
+      // B first: it buries and forgets G, and A finds it done.
+      for (const store of [b, a]) await store.shared.beat();
+      if (a.shared.lost!() || b.shared.lost!()) lost.push([clock.now, b.shared.lost!(), a.shared.lost!()]);
+    }
+    assert.equal((await kv.get(beatKey(g.shared.lobby))).value, null, "G not forgotten");
+    // G's last beat at 0: buried past staleAfterMs, forgotten past FORGET_DEAD_LOBBY_MS.
+    assert.deepEqual(lost, [[4000, true, true], [601_000, true, true]]);
   } finally {
     kv.close();
   }

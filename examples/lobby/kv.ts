@@ -163,6 +163,8 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   let newlyBuried = new Set<string>();
   /** The lobbies with a heartbeat entry at the last beat, forgotten ones out (see gone); undefined before the first. */
   let listed: Set<string> | undefined;
+  /** The last beat found a lobby newly buried or newly gone (see lost). */
+  let lost = false;
   /** This lobby wrote its heartbeat before. */
   let beaten = false;
   /**
@@ -370,10 +372,13 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       burialsSeen = seen;
       newlyBuried = buried;
       dead = stale;
+      // Newly gone: listed at the beat before, not at this one (forgotten since, by this lobby or another).
+      lost = buried.size > 0 || [...listed ?? []].some((other) => !kept.has(other));
       listed = kept;
     },
     alive: (other) => !dead.has(other),
     wasBuried: (other) => newlyBuried.has(other),
+    lost: () => lost,
     // A member with no lobby (a room written by a store without shared directory) is none of them: kept, as in handOn.
     gone: (other) => typeof other === "string" && listed !== undefined && !listed.has(other),
     async send(other, delivery) {

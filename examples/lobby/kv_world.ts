@@ -138,7 +138,7 @@ export const leavesHeard = (client: LobbyClient): [string, unknown][] =>
 /** A kvStore whose shared directory has some of its methods replaced: a lobby that sees or hears late, in a test. */
 export function sharedWith(
   store: ReturnType<typeof kvStore>,
-  replaced: Partial<Pick<SharedDirectory, "beat" | "alive" | "wasBuried" | "gone" | "send" | "receive">>,
+  replaced: Partial<Pick<SharedDirectory, "beat" | "alive" | "wasBuried" | "gone" | "lost" | "send" | "receive">>,
 ): ReturnType<typeof kvStore> {
   const shared = store.shared;
   return {
@@ -150,6 +150,7 @@ export function sharedWith(
       alive: (lobby: string) => shared.alive(lobby),
       wasBuried: (lobby: string) => shared.wasBuried?.(lobby) ?? false,
       gone: (lobby: string) => shared.gone?.(lobby) ?? false,
+      lost: () => shared.lost?.() ?? false,
       send: (lobby: string, delivery: Delivery) => shared.send(lobby, delivery),
       receive: () => shared.receive(),
       ...replaced,

@@ -96,6 +96,12 @@ export interface SharedDirectory {
    * entry of such a member's lobby before its `change` (kvStore does), so that a heir on it is not passed over.
    */
   gone?(lobby: string): boolean;
+  /**
+   * True when the last `beat` found a lobby newly buried (see `wasBuried`) or newly gone (see `gone`): the rooms this
+   * lobby hosts may hold members of it that their copies here never had (a join whose notice was lost), and the lobby
+   * reads the store's rooms it hosts once to drop them (see #dropTheDead). False at every other beat.
+   */
+  lost?(): boolean;
   /** Leaves a delivery in another lobby's mailbox; resolves to why it could not (too large), never rejects. */
   send(lobby: string, delivery: Delivery): Promise<string | undefined>;
   /**
@@ -379,6 +385,11 @@ export class Lobby {
    * #dropTheDead that threw half-way would lose the burial.
    */
   #buried = new Set<string>();
+  /**
+   * `lost` held at a beat: the store's rooms this lobby hosts are read for members of lobbies that stopped, until a
+   * #dropTheDead ran to its end (as #buried).
+   */
+  #readHosted = false;
   #running: Promise<void> = Promise.resolve();
   /** Clients kicked while an event was handled: they leave their rooms right after it (see #leaveKicked). */
   #kicked: Client[] = [];
@@ -557,6 +568,7 @@ export class Lobby {
     // Or gone from the heartbeats (forgotten, or never seen): the store drops its members from a room it hands on, and
     // it counts as alive, where a member here that knew one, once the copy is the store's, heard nothing.
     const stopped = (lobby: string) => !shared.alive(lobby) || this.#buried.has(lobby) || !!shared.gone?.(lobby);
+    if (shared.lost?.()) this.#readHosted = true;
     for (let room of [...this.#rooms.values()]) {
       if (stopped(room.lobby!)) {
         // beat() buried the lobby before this, here or elsewhere: a room it handed on is in the store, on a live lobby.
@@ -579,10 +591,17 @@ export class Lobby {
       }
       if (room.lobby !== shared.lobby) continue;
       // Or gone from the heartbeats (forgotten): a room handed here by a host's leave may have a member of one that its
-      // host's lobby never heard join, so never dropped, and nothing else would. Only those in the copy: the store's
-      // room is not read for this (a member the copy never had stays).
+      // host's lobby never heard join, so never dropped, and nothing else would. Those in the copy at every beat; those
+      // only in the store's room (a join through a lobby that stopped before its notice came here) at a beat that found
+      // a lobby newly buried or gone: the store's room is read then, once, not at every beat.
       const present = (lobby: string) => shared.alive(lobby) && !shared.gone?.(lobby);
-      for (const member of room.members) {
+      let members = room.members;
+      if (this.#readHosted) {
+        const stored = await this.#store.get(room.id);
+        const ids = new Set(members.map((member) => member.id));
+        if (stored?.lobby === shared.lobby) members = [...members, ...stored.members.filter((m) => !ids.has(m.id))];
+      }
+      for (const member of members) {
         if (present(member.lobby!)) continue;
         // Alive again when the store found its lobby awake since the beat, or with a heartbeat entry (one started since
         // the beat: see kv.ts): the member stays.
@@ -612,6 +631,7 @@ export class Lobby {
       }
     }
     this.#buried.clear();
+    this.#readHosted = false;
   }
 
   async #event(event: HostEvent): Promise<void> {
