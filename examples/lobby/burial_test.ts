@@ -1444,3 +1444,49 @@ Deno.test("kvStore: a lobby that beats again before another forgets it is not go
     kv.close();
   }
 });
+
+// Before: at a beat that found a lobby newly buried, the host's lobby read the store's rooms it hosts one after another,
+// and its next beat waited for them all: 30 reads of 150 ms (1,000 rooms at 4.5 ms a read) held it past staleAfterMs,
+// and the other lobbies buried it, alive all along. Now they go HOSTED_READS_AT_ONCE (64) at a time.
+Deno.test("a burial beat reads the rooms its lobby hosts at once, not one after another", async () => {
+  const rooms = 30;
+  let loseG = false;
+  let counting = false;
+  let inFlight = 0;
+  let most = 0;
+  await lobbies(
+    ["D", "G", "B"],
+    ["D", "G", "B", ...Array(rooms - 1).fill("D")],
+    async (w) => {
+      for (const player of [0, ...Array.from({ length: rooms - 1 }, (_, i) => i + 3)]) {
+        await w.ask(player, { op: "create", name: `r${player}`, maxPlayers: 4 });
+      }
+      const { rooms: listed } = await w.ask(1, { op: "list" }) as { rooms: { id: string }[] };
+      loseG = true; // W's join through G never reaches D
+      await w.ask(1, { op: "join", room: listed[0].id });
+      w.crash(1);
+      counting = true;
+      await w.until(() => most >= rooms, 400); // past G's burial, and D's beat after it
+      assert.equal(most, rooms, "the hosted rooms were read one after another");
+    },
+    { handOver: true },
+    (i, store) => {
+      if (i === 1) {
+        return sharedWith(store, {
+          send: (...args) => loseG ? Promise.resolve(undefined) : store.shared.send(...args),
+        });
+      }
+      if (i !== 0) return store;
+      return {
+        ...store,
+        get: async (id: string) => {
+          if (!counting) return await store.get(id);
+          most = Math.max(most, ++inFlight);
+          await Promise.resolve(); // a turn: reads made together are all in flight by now
+          inFlight--;
+          return await store.get(id);
+        },
+      };
+    },
+  );
+});
