@@ -574,6 +574,8 @@ export class Lobby {
     // Or gone from the heartbeats (forgotten, or never seen): the store drops its members from a room it hands on, and
     // it counts as alive, where a member here that knew one, once the copy is the store's, heard nothing.
     const stopped = (lobby: string) => !shared.alive(lobby) || this.#buried.has(lobby) || !!shared.gone?.(lobby);
+    // A member stays while its lobby is present: alive (one buried and awake again is) and not gone.
+    const present = (lobby: string) => shared.alive(lobby) && !shared.gone?.(lobby);
     if (shared.lost?.()) this.#readHosted = true;
     // The store's rooms this lobby hosts, when it reads them (see below): HOSTED_READS_AT_ONCE at a time, in parallel.
     const hosted = new Map<string, Room | undefined>();
@@ -610,7 +612,6 @@ export class Lobby {
       // host's lobby never heard join, so never dropped, and nothing else would. Those in the copy at every beat; those
       // only in the store's room (a join through a lobby that stopped before its notice came here) at a beat that found
       // a lobby newly buried or gone: the store's room is read then, once, not at every beat.
-      const present = (lobby: string) => shared.alive(lobby) && !shared.gone?.(lobby);
       let members = room.members;
       if (this.#readHosted) {
         // Read above, or now for a room handed here by a lobby that stopped (its copy was the store's then).
