@@ -207,9 +207,12 @@ Deno.test("kvStore: a room a buried lobby creates after it woke is not deleted b
     const hooked = listingHooked(kv, async (prefix, listed) => {
       if (listed === 1 && prefix.includes("hosted")) await wakeB?.();
     });
-    const a = kvStore(hooked, { now: () => 0, heartbeatMs: 1000, staleAfterMs: 3000 });
+    let clockA = -3500;
+    const a = kvStore(hooked, { now: () => clockA, heartbeatMs: 1000, staleAfterMs: 3000 });
     const b = kvStore(kv, { now: () => clockB, heartbeatMs: 1000, staleAfterMs: 3000 });
     await b.shared.beat();
+    await a.shared.beat(); // A's first reading of the beats: nothing is stale to it yet
+    clockA = 0;
     for (let i = 0; i < 600; i++) {
       assert.ok(await b.create!(roomOn(b.shared.lobby, String(i).padStart(4, "0")), 10_000));
     }
@@ -239,6 +242,7 @@ Deno.test("kvStore: a lobby buried while it ran creates no room until its next b
     const a = kvStore(kv, { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 });
     const b = kvStore(kv, { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 });
     await b.shared.beat();
+    await a.shared.beat();
     clock = 3500; // B stalls mid-update; A buries it
     await a.shared.beat();
     assert.match(String(await b.create!(roomOn(b.shared.lobby, "late"), 10)), /busy/, "a buried lobby created a room");
@@ -362,6 +366,7 @@ Deno.test("kvStore: a slow burier leaves the index key of a room handed back to 
     const b = kvStore(kv, options(() => clockB));
     const c = kvStore(kv, options(() => 3000)); // fresh when A buries B, and never finds B stale
     await b.shared.beat();
+    await a.shared.beat(); // A's first reading of the beats, at 0: nothing is stale to it yet
     await c.shared.beat();
     const [B, C] = [b.shared.lobby, c.shared.lobby];
     const room: Room = {
@@ -1489,4 +1494,96 @@ Deno.test("a burial beat reads the rooms its lobby hosts at once, not one after 
       };
     },
   );
+});
+
+// ─── clocks apart by more than staleAfterMs ───────────────────
+
+/** Two stores on `kv`: A's clock `skew` ms off B's, both read from `clock`. */
+function skewedPair(kv: Deno.Kv, clock: { now: number }, skew: number) {
+  const options = { heartbeatMs: 1000, staleAfterMs: 3000 };
+  const a = kvStore(kv, { ...options, now: () => clock.now + skew });
+  const b = kvStore(kv, { ...options, now: () => clock.now });
+  return { a, b };
+}
+
+// Before: staleness was the beat's own time against the reader's clock. A lobby whose clock ran 5 s ahead buried every
+// other lobby at every beat, its first included (their rooms deleted, their players taken for gone), and from its side
+// a lobby 5 s behind was as good as dead: every lobby buried it at every beat.
+for (const skew of [5000, -5000]) {
+  Deno.test(`kvStore: a lobby whose clock runs ${Math.abs(skew) / 1000} s ${skew > 0 ? "ahead" : "behind"} buries no live lobby, nor is buried`, async () => {
+    const kv = await Deno.openKv(":memory:");
+    try {
+      const clock = { now: 0 };
+      const { a, b } = skewedPair(kv, clock, skew);
+      await b.shared.beat();
+      assert.ok(await b.create!(roomOn(b.shared.lobby, "b"), 10));
+      await a.shared.beat(); // A's first beat, with B's room in the store
+      assert.ok(await a.create!(roomOn(a.shared.lobby, "a"), 10));
+      let taken = 0;
+      for (clock.now = 1000; clock.now <= 10_000; clock.now += 1000) {
+        await a.shared.beat(() => Promise.resolve(void taken++));
+        await b.shared.beat(() => Promise.resolve(void taken++));
+        assert.ok(
+          a.shared.alive(b.shared.lobby) && b.shared.alive(a.shared.lobby),
+          `dead to each other at ${clock.now}`,
+        );
+      }
+      assert.equal(taken, 0, "a lobby found itself buried");
+      assert.deepEqual((await b.list(10)).map((room) => room.id).sort(), ["a", "b"]);
+    } finally {
+      kv.close();
+    }
+  });
+}
+
+// Before: a lobby whose clock ran ahead of B's stopped, and B buried it only once its beat was staleAfterMs old by B's
+// clock: 8 s after the last beat for a clock 5 s ahead (for good, were it an hour ahead).
+Deno.test("kvStore: a dead lobby whose clock ran 5 s ahead is buried as soon as one on time would be", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const clock = { now: 0 };
+    const { a, b } = skewedPair(kv, clock, 5000);
+    await a.shared.beat();
+    await b.shared.beat();
+    assert.ok(await a.create!(roomOn(a.shared.lobby, "a"), 10));
+    for (clock.now = 1000; clock.now <= 2000; clock.now += 1000) {
+      await a.shared.beat();
+      await b.shared.beat();
+    }
+    // A stops after its beat at 2000; B goes on beating once a second.
+    for (clock.now = 3000; clock.now <= 5000; clock.now += 1000) {
+      await b.shared.beat();
+      assert.ok(b.shared.alive(a.shared.lobby), `buried ${clock.now - 2000} ms after its last beat`);
+    }
+    clock.now = 6000;
+    await b.shared.beat();
+    assert.equal(b.shared.alive(a.shared.lobby), false, "alive 4 s after its last beat");
+    assert.equal((await kv.get(roomKey("a"))).value, null);
+  } finally {
+    kv.close();
+  }
+});
+
+// What the watch costs: at its first reading a lobby knows nothing of when the beats it reads were written, so a lobby
+// that restarts on its KV file buries the lobby it was staleAfterMs after its start, not at its first beat.
+Deno.test("kvStore: a lobby finds no beat stale at its first reading, and buries a dead one staleAfterMs later", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const clock = { now: 0 };
+    const { a: dead, b } = skewedPair(kv, clock, 0);
+    await dead.shared.beat();
+    assert.ok(await dead.create!(roomOn(dead.shared.lobby, "old"), 10));
+    clock.now = 60_000; // B starts a minute after the other's last beat
+    await b.shared.beat();
+    assert.ok(b.shared.alive(dead.shared.lobby));
+    clock.now = 63_000;
+    await b.shared.beat();
+    assert.ok(b.shared.alive(dead.shared.lobby), "buried at staleAfterMs of watch, not past it");
+    clock.now = 63_001;
+    await b.shared.beat();
+    assert.equal(b.shared.alive(dead.shared.lobby), false);
+    assert.equal((await kv.get(roomKey("old"))).value, null);
+  } finally {
+    kv.close();
+  }
 });

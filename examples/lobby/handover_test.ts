@@ -303,7 +303,8 @@ Deno.test("kvStore: a handover into a lobby that is being buried, after the buri
   try {
     const options = { now: () => 0, heartbeatMs: 1000, staleAfterMs: 3000 };
     const a = kvStore(kv, options);
-    // C's clock runs 4 s behind: its one beat is stale at once to B, which buries it; A never beats again.
+    // C beats once, 4 s before A: B, which read it at its own first beat, finds it stale at its next and buries it; A
+    // never beats again.
     const c = kvStore(kv, { ...options, now: () => -4000 });
     const room: Room = {
       id: "r",
@@ -315,10 +316,8 @@ Deno.test("kvStore: a handover into a lobby that is being buried, after the buri
       members: [{ id: "h", address: "x", lobby: a.shared.lobby }, { id: "m", address: "y", lobby: c.shared.lobby }],
       handOver: true,
     };
-    await a.shared.beat();
-    await c.shared.beat();
-    assert.ok(await a.create!(room, 10));
     let handed: Room | undefined | "not run" = "not run";
+    let clockB = -1000;
     const b = kvStore(
       listingHook(kv, ["jamnet-lobby", "hosted", c.shared.lobby], async () => {
         // The host on A leaves, and A hands the room to m, on C.
@@ -327,9 +326,14 @@ Deno.test("kvStore: a handover into a lobby that is being buried, after the buri
           (stored) => ({ ...stored, host: "m", lobby: c.shared.lobby, members: [stored.members[1]] }),
         );
       }),
-      options,
+      { ...options, now: () => clockB },
     );
-    await b.shared.beat(); // buries C
+    await c.shared.beat();
+    await b.shared.beat(); // B's first reading of the beats: nothing is stale to it yet
+    await a.shared.beat();
+    assert.ok(await a.create!(room, 10));
+    clockB = 2500;
+    await b.shared.beat(); // buries C, unchanged for 3.5 s of B's watch, 6.5 s old by its own time
     assert.notEqual(handed, "not run", "the listing of C's rooms was not hooked");
     const hosted = [];
     for await (const entry of kv.list({ prefix: ["jamnet-lobby", "hosted"] })) hosted.push(entry.key);
@@ -345,10 +349,12 @@ Deno.test("kvStore: a handover into a lobby that is being buried, after the buri
 Deno.test("kvStore: a burial left half-done (its burier crashed after marking it) is finished by the next lobby to beat", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
-    const options = { now: () => 0, heartbeatMs: 1000, staleAfterMs: 3000 };
+    let clock = 0;
+    const options = { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 };
     const a = kvStore(kv, options);
     const c = kvStore(kv, { ...options, now: () => -4000 });
     await c.shared.beat();
+    await a.shared.beat(); // A's first reading of the beats: nothing is stale to it yet
     const room: Room = {
       id: "r",
       name: "r",
@@ -362,6 +368,7 @@ Deno.test("kvStore: a burial left half-done (its burier crashed after marking it
     assert.ok(await c.create!(room, 10));
     const beatKey = ["jamnet-lobby", "lobbies", c.shared.lobby];
     await kv.set(beatKey, { beatAt: -4000, burying: true }); // and its burier stopped there
+    clock = 3500;
     await a.shared.beat();
     assert.equal((await kv.get<{ buried?: boolean }>(beatKey)).value?.buried, true);
     const stored = (await kv.get<Room>(["jamnet-lobby", "rooms", "r"])).value;

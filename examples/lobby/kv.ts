@@ -19,7 +19,13 @@
  *   (`handOver`) goes instead to its first member on a live lobby, if any.
  *   Liveness is judged by the beat's own time, never by `expireIn`: Deno KV
  *   drops expired keys lazily (a key set to expire in 500 ms was still read
- *   60 s later). A lobby alive but late to beat (a stall) is buried just the
+ *   60 s later). And by each lobby's watch of it, on its own clock: a beat that
+ *   changed between two of its readings in the last `staleAfterMs` is alive
+ *   whatever its time, and one unchanged for longer is dead whatever its time.
+ *   So lobbies whose clocks are seconds apart do not bury each other (one 5 s
+ *   ahead buried every other lobby at every beat), and a new lobby finds no
+ *   beat stale until it has watched it for `staleAfterMs` (a lobby restarted on
+ *   its KV file buries the lobby it was that long after its start). A lobby alive but late to beat (a stall) is buried just the
  *   same; it finds out at its next beat, and takes the store's rooms for its
  *   own before it counts as alive again. The others learn of a burial from the
  *   store, not from their own reading of the beats, which misses a stall that
@@ -133,6 +139,13 @@ interface Beat {
   burials?: number;
 }
 
+/** A lobby's beat as another lobby read it: its `beatAt`, written after `after` and by `by` on the reader's clock. */
+interface Watch {
+  beatAt: number;
+  after: number;
+  by: number;
+}
+
 /**
  * The room directory in Deno KV (`Deno.openKv()`, a local file by default):
  * several lobby processes on one KV share one directory, and reach each
@@ -163,6 +176,20 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   let newlyBuried = new Set<string>();
   /** The lobbies with a heartbeat entry at the last beat, forgotten ones out (see gone); undefined before the first. */
   let listed: Set<string> | undefined;
+  /**
+   * Each lobby's beat as this lobby reads it, with the time of the reading before the one that first found it (it was
+   * written after `after`) and of that one (`by`), on this lobby's clock. A lobby is stale only when its beat is older
+   * than staleAfterMs by its own time and was not new at any reading in the last staleAfterMs, or was not new at any
+   * reading for longer than staleAfterMs whatever its time says (see beats). On one clock that is the beat's own time
+   * alone; on clocks apart by more than staleAfterMs, the watch: judged by its time alone, a lobby whose clock ran 5 s
+   * ahead buried every other lobby at every beat, and a lobby whose clock ran behind was buried by every other at every
+   * beat (its rooms deleted each time), while one dead lobby ahead of its clock was never buried by it. At this lobby's
+   * first reading nothing is known yet of when a beat was written: no lobby is stale to it for its first staleAfterMs
+   * (a lobby that restarts on its KV file buries the lobby it was only that long after its start).
+   */
+  let watched = new Map<string, Watch>();
+  /** The time of this lobby's last reading of the beats, on its own clock; undefined before the first. */
+  let lastRead: number | undefined;
   /** The last beat found a lobby newly buried or newly gone (see lost). */
   let lost = false;
   /** This lobby wrote its heartbeat before. */
@@ -284,7 +311,11 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
     return once();
   };
 
-  /** Every lobby's beat, read at once, by staleness at `time`: a dead lobby's room goes to a lobby alive at this beat. */
+  /**
+   * Every lobby's beat, read at once, by staleness at `time`: a dead lobby's room goes to a lobby alive at this beat.
+   * `older(entry, ms)` says whether a beat read here is older than `ms`: by its own time, and by this lobby's watch of
+   * it (see watched).
+   */
   const beats = async () => {
     const time = now();
     const entries: Deno.KvEntry<Beat>[] = [];
@@ -296,12 +327,28 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         heardOf(entry.value.mailAt);
       }
     }
+    const watch = new Map<string, Watch>();
+    for (const entry of entries) {
+      const other = entry.key.at(-1) as string;
+      const before = watched.get(other);
+      // A beat new since the last reading was written after it; at the first reading nothing is known (see watched).
+      watch.set(
+        other,
+        before?.beatAt === entry.value.beatAt
+          ? before
+          : { beatAt: entry.value.beatAt, after: lastRead ?? time, by: time },
+      );
+    }
+    watched = watch;
+    lastRead = time;
+    const older = (entry: Deno.KvEntry<Beat>, ms: number) => {
+      const { after, by } = watch.get(entry.key.at(-1) as string)!;
+      return (time - entry.value.beatAt > ms && time - after > ms) || time - by > ms;
+    };
     const stale = new Set<string>();
     const live = new Set<string>();
-    for (const entry of entries) {
-      (time - entry.value.beatAt > staleAfterMs ? stale : live).add(entry.key.at(-1) as string);
-    }
-    return { time, entries, stale, live };
+    for (const entry of entries) (older(entry, staleAfterMs) ? stale : live).add(entry.key.at(-1) as string);
+    return { time, entries, stale, live, older };
   };
 
   const removeAll = async (keyPrefix: Deno.KvKey, mark?: Deno.KvEntry<Beat>): Promise<void> => {
@@ -339,19 +386,18 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         if ((await unlocked(() => beat.commit())).ok) break;
       }
       beaten = true;
-      const { time, entries, stale, live } = await beats();
+      const { entries, stale, live, older } = await beats();
       const seen = new Map<string, number>();
       const buried = new Set<string>();
       const kept = new Set<string>();
       for (const entry of entries) {
         const other = entry.key.at(-1) as string;
         let burials = entry.value.burials ?? 0;
-        const age = time - entry.value.beatAt;
-        if (age > staleAfterMs && !entry.value.buried) {
+        if (stale.has(other) && !entry.value.buried) {
           const result = await bury(entry, live);
           burials = result.burials;
           if (!result.buried) stale.delete(other);
-        } else if (age > FORGET_DEAD_LOBBY_MS) {
+        } else if (older(entry, FORGET_DEAD_LOBBY_MS)) {
           // Its mailbox, what was left there since its burial, goes with it; mail left after this listing expires.
           await removeAll(inboxKey(other), entry);
           // And its mail count, a leftover of d3d137b's version (each delivery read and raised it) in a file that
