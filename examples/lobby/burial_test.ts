@@ -1537,32 +1537,35 @@ for (const skew of [5000, -5000]) {
 }
 
 // Before: a lobby whose clock ran ahead of B's stopped, and B buried it only once its beat was staleAfterMs old by B's
-// clock: 8 s after the last beat for a clock 5 s ahead (for good, were it an hour ahead).
-Deno.test("kvStore: a dead lobby whose clock ran 5 s ahead is buried as soon as one on time would be", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    const clock = { now: 0 };
-    const { a, b } = skewedPair(kv, clock, 5000);
-    await a.shared.beat();
-    await b.shared.beat();
-    assert.ok(await a.create!(roomOn(a.shared.lobby, "a"), 10));
-    for (clock.now = 1000; clock.now <= 2000; clock.now += 1000) {
+// clock: 8 s after the last beat for a clock 5 s ahead (for good, were it an hour ahead). A first form of the watch
+// buried one behind a reading early.
+for (const skew of [5000, -5000]) {
+  Deno.test(`kvStore: a dead lobby whose clock ran 5 s ${skew > 0 ? "ahead" : "behind"} is buried as soon as one on time would be`, async () => {
+    const kv = await Deno.openKv(":memory:");
+    try {
+      const clock = { now: 0 };
+      const { a, b } = skewedPair(kv, clock, skew);
       await a.shared.beat();
       await b.shared.beat();
-    }
-    // A stops after its beat at 2000; B goes on beating once a second.
-    for (clock.now = 3000; clock.now <= 5000; clock.now += 1000) {
+      assert.ok(await a.create!(roomOn(a.shared.lobby, "a"), 10));
+      for (clock.now = 1000; clock.now <= 2000; clock.now += 1000) {
+        await a.shared.beat();
+        await b.shared.beat();
+      }
+      // A stops after its beat at 2000; B goes on beating once a second.
+      for (clock.now = 3000; clock.now <= 5000; clock.now += 1000) {
+        await b.shared.beat();
+        assert.ok(b.shared.alive(a.shared.lobby), `buried ${clock.now - 2000} ms after its last beat`);
+      }
+      clock.now = 6000;
       await b.shared.beat();
-      assert.ok(b.shared.alive(a.shared.lobby), `buried ${clock.now - 2000} ms after its last beat`);
+      assert.equal(b.shared.alive(a.shared.lobby), false, "alive 4 s after its last beat");
+      assert.equal((await kv.get(roomKey("a"))).value, null);
+    } finally {
+      kv.close();
     }
-    clock.now = 6000;
-    await b.shared.beat();
-    assert.equal(b.shared.alive(a.shared.lobby), false, "alive 4 s after its last beat");
-    assert.equal((await kv.get(roomKey("a"))).value, null);
-  } finally {
-    kv.close();
-  }
-});
+  });
+}
 
 // What the watch costs: at its first reading a lobby knows nothing of when the beats it reads were written, so a lobby
 // that restarts on its KV file buries the lobby it was staleAfterMs after its start, not at its first beat.
@@ -1583,6 +1586,117 @@ Deno.test("kvStore: a lobby finds no beat stale at its first reading, and buries
     await b.shared.beat();
     assert.equal(b.shared.alive(dead.shared.lobby), false);
     assert.equal((await kv.get(roomKey("old"))).value, null);
+  } finally {
+    kv.close();
+  }
+});
+
+// A first form of the watch (each beat's age counted from the reading before the one that first listed it) buried a
+// lobby 5 s behind, alive, after one stall of its reader longer than staleAfterMs, or after a gap of 2 s in its own
+// beats (a reading just after a beat put its write a whole reading earlier). The bounds of its lead, narrowed beat after
+// beat, keep its age within a reading of the truth.
+/** A lobby 5 s behind B, and B, both beating at each of `both`; then `then`; then B alone, at each of `reads`. */
+async function behindThen(
+  both: number[],
+  then: (clock: { now: number }, behind: ReturnType<typeof kvStore>) => Promise<void>,
+  reads: number[],
+): Promise<void> {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const clock = { now: 0 };
+    const { a: behind, b } = skewedPair(kv, clock, -5000);
+    for (clock.now of both) {
+      await behind.shared.beat();
+      await b.shared.beat();
+    }
+    await then(clock, behind);
+    for (clock.now of reads) {
+      await b.shared.beat();
+      assert.ok(b.shared.alive(behind.shared.lobby), `buried at ${clock.now}`);
+    }
+  } finally {
+    kv.close();
+  }
+}
+
+Deno.test("kvStore: a lobby 5 s behind is not buried when its reader stalls 3.5 s", async () => {
+  await behindThen([0, 1000, 2000], async (clock, behind) => {
+    for (clock.now = 3000; clock.now <= 5000; clock.now += 1000) await behind.shared.beat(); // B stalls
+  }, [5500]);
+});
+
+Deno.test("kvStore: a lobby 5 s behind is not buried when it misses two beats", async () => {
+  await behindThen([0], async (clock, behind) => {
+    clock.now = 1010;
+    await behind.shared.beat(); // its last beat for 2 s, just before B's reading
+  }, [1016, 2032, 3048]);
+});
+
+/** `kv`, whose next listing of the heartbeats runs `before.run` first: time passes between a reading's start and it. */
+function pausedBeforeListing(kv: Deno.Kv, before: { run?: () => Promise<void> }): Deno.Kv {
+  return new Proxy(kv, {
+    get(target, name) {
+      if (name !== "list") {
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return async function* (selector: { prefix: Deno.KvKey }, options?: Deno.KvListOptions) {
+        const run = selector.prefix.includes("lobbies") ? before.run : undefined;
+        before.run = undefined;
+        await run?.();
+        yield* target.list(selector, options);
+      };
+    },
+  });
+}
+
+// A first form of the watch took a reading's time before its listing: a beat written during a pause between the two
+// (a GC pause, a listing of many pages) counted as written before the pause, and on one clock a lobby whose next beat
+// came 50 ms late was buried, its beat 1,032 ms old.
+Deno.test("kvStore: a beat written between a reading's start and its listing counts from when it was written", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let clock = 0;
+    const hook: { run?: () => Promise<void> } = {};
+    const options = { heartbeatMs: 1000, staleAfterMs: 3000, now: () => clock };
+    const l = kvStore(kv, options);
+    const b = kvStore(pausedBeforeListing(kv, hook), options);
+    for (clock = 0; clock <= 1000; clock += 1000) {
+      await l.shared.beat();
+      await b.shared.beat();
+    }
+    clock = 2000;
+    await l.shared.beat();
+    hook.run = async () => {
+      for (clock = 3000; clock <= 4000; clock += 1000) await l.shared.beat();
+    };
+    await b.shared.beat(); // its reading starts at 2000; the listing, at 4000, has L's beat of 4000
+    for (clock of [4016, 5032]) {
+      await b.shared.beat(); // L's beat due at 5000 comes at 5050
+      assert.ok(b.shared.alive(l.shared.lobby), `L buried at ${clock}, its beat ${clock - 4000} ms old`);
+    }
+  } finally {
+    kv.close();
+  }
+});
+
+// A first form of the watch forgot a buried lobby only once a reader had watched it for 10 minutes: lobbies that each
+// lived 5 minutes (restarts, deploys) forgot none, and each start left one more entry that every beat lists.
+Deno.test("kvStore: a buried lobby is forgotten 10 minutes after its last beat by lobbies that each live 5", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let clock = 0;
+    const options = { heartbeatMs: 1000, staleAfterMs: 3000, now: () => clock };
+    const dead = kvStore(kv, options);
+    await dead.shared.beat();
+    for (let started = 0; started < 4; started++) { // 20 minutes
+      const lobby = kvStore(kv, options);
+      for (let i = 0; i < 300; i++, clock += 1000) await lobby.shared.beat();
+    }
+    assert.equal((await kv.get(beatKey(dead.shared.lobby))).value, null, "the dead lobby is not forgotten");
+    const left = [];
+    for await (const entry of kv.list({ prefix: LOBBIES })) left.push(entry.key);
+    assert.ok(left.length <= 3, `${left.length} heartbeat entries left after 4 lobbies of 5 minutes`);
   } finally {
     kv.close();
   }

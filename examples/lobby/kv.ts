@@ -19,15 +19,18 @@
  *   (`handOver`) goes instead to its first member on a live lobby, if any.
  *   Liveness is judged by the beat's own time, never by `expireIn`: Deno KV
  *   drops expired keys lazily (a key set to expire in 500 ms was still read
- *   60 s later). And by each lobby's watch of it, on its own clock: a beat that
- *   changed between two of its readings in the last `staleAfterMs` is alive
- *   whatever its time, and one unchanged for longer is dead whatever its time.
- *   So lobbies whose clocks are seconds apart do not bury each other (one 5 s
- *   ahead buried every other lobby at every beat), and a new lobby finds no
- *   beat stale until it has watched it for `staleAfterMs` (a lobby restarted on
- *   its KV file buries the lobby it was that long after its start). A lobby alive but late to beat (a stall) is buried just the
- *   same; it finds out at its next beat, and takes the store's rooms for its
- *   own before it counts as alive again. The others learn of a burial from the
+ *   60 s later). Its age is counted on the reader's clock: each lobby learns
+ *   how far each other lobby's clock runs from its own, from when its beats
+ *   appear (one written between two readings bounds it), so lobbies whose
+ *   clocks are seconds apart neither bury each other nor keep a dead one (by
+ *   the beat's time alone, a lobby 5 s ahead buried every other lobby at
+ *   every beat). On one clock the age is the beat's own time, as before. At a
+ *   lobby's first reading nothing bounds when a beat was written, so no lobby
+ *   is stale to it until it watched its beat for `staleAfterMs` (a lobby
+ *   restarted on its KV file buries the lobby it was no sooner). A lobby
+ *   alive but late to beat (a stall) is buried just the same; it finds out
+ *   at its next beat, and takes the store's rooms for its own before it
+ *   counts as alive again. The others learn of a burial from the
  *   store, not from their own reading of the beats, which misses a stall that
  *   outlasts `staleAfterMs` by less than a beat: the beat counts its lobby's
  *   burials, its own beats keep the count, and a lobby that finds it gone up
@@ -139,11 +142,14 @@ interface Beat {
   burials?: number;
 }
 
-/** A lobby's beat as another lobby read it: its `beatAt`, written after `after` and by `by` on the reader's clock. */
+/**
+ * A lobby's beat as another lobby read it, and what its readings tell of the writer's clock: its lead over the
+ * reader's clock is at least `low` and at most `high` ms (negative: it runs behind).
+ */
 interface Watch {
   beatAt: number;
-  after: number;
-  by: number;
+  low: number;
+  high: number;
 }
 
 /**
@@ -177,18 +183,18 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   /** The lobbies with a heartbeat entry at the last beat, forgotten ones out (see gone); undefined before the first. */
   let listed: Set<string> | undefined;
   /**
-   * Each lobby's beat as this lobby reads it, with the time of the reading before the one that first found it (it was
-   * written after `after`) and of that one (`by`), on this lobby's clock. A lobby is stale only when its beat is older
-   * than staleAfterMs by its own time and was not new at any reading in the last staleAfterMs, or was not new at any
-   * reading for longer than staleAfterMs whatever its time says (see beats). On one clock that is the beat's own time
-   * alone; on clocks apart by more than staleAfterMs, the watch: judged by its time alone, a lobby whose clock ran 5 s
-   * ahead buried every other lobby at every beat, and a lobby whose clock ran behind was buried by every other at every
-   * beat (its rooms deleted each time), while one dead lobby ahead of its clock was never buried by it. At this lobby's
-   * first reading nothing is known yet of when a beat was written: no lobby is stale to it for its first staleAfterMs
-   * (a lobby that restarts on its KV file buries the lobby it was only that long after its start).
+   * Each lobby's beat as this lobby last read it, with the bounds of its clock's lead over this lobby's (see beats). A
+   * new beat was written by the end of the reading that first lists it, and after the start of the one before, which
+   * did not: `beatAt` less those two times bounds the lead, and the bounds of its earlier beats narrow it further while
+   * they agree (a clock set anew starts them again). A beat's age is then its age on this lobby's clock. Judged by the
+   * beat's time alone, a lobby whose clock ran 5 s ahead buried every other lobby at every beat, and one 5 s behind was
+   * buried by every other at every beat (its rooms deleted each time). On one clock the bounds always hold 0, and the
+   * age is the beat's own time, as before. At this lobby's first reading no lower bound is known of when a beat was
+   * written: its age counts from that reading, so no lobby is stale to it for its first staleAfterMs (a lobby that
+   * restarts on its KV file buries the lobby it was no sooner).
    */
   let watched = new Map<string, Watch>();
-  /** The time of this lobby's last reading of the beats, on its own clock; undefined before the first. */
+  /** When this lobby's last reading of the beats started, on its own clock; undefined before the first. */
   let lastRead: number | undefined;
   /** The last beat found a lobby newly buried or newly gone (see lost). */
   let lost = false;
@@ -313,8 +319,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
 
   /**
    * Every lobby's beat, read at once, by staleness at `time`: a dead lobby's room goes to a lobby alive at this beat.
-   * `older(entry, ms)` says whether a beat read here is older than `ms`: by its own time, and by this lobby's watch of
-   * it (see watched).
+   * `age(entry)` is a beat's age on this lobby's clock (see watched): the least its readings allow.
    */
   const beats = async () => {
     const time = now();
@@ -327,28 +332,36 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         heardOf(entry.value.mailAt);
       }
     }
+    // Taken after the listing: a beat written while it ran (a GC pause, a listing of many pages) is in it.
+    const listedBy = now();
     const watch = new Map<string, Watch>();
     for (const entry of entries) {
       const other = entry.key.at(-1) as string;
+      const { beatAt } = entry.value;
       const before = watched.get(other);
-      // A beat new since the last reading was written after it; at the first reading nothing is known (see watched).
-      watch.set(
-        other,
-        before?.beatAt === entry.value.beatAt
-          ? before
-          : { beatAt: entry.value.beatAt, after: lastRead ?? time, by: time },
-      );
+      if (before?.beatAt === beatAt) {
+        watch.set(other, before);
+        continue;
+      }
+      let low = beatAt - listedBy;
+      let high = lastRead === undefined ? Infinity : beatAt - lastRead;
+      if (before && before.low <= high && low <= before.high) {
+        low = Math.max(low, before.low);
+        high = Math.min(high, before.high);
+      }
+      watch.set(other, { beatAt, low, high });
     }
     watched = watch;
     lastRead = time;
-    const older = (entry: Deno.KvEntry<Beat>, ms: number) => {
-      const { after, by } = watch.get(entry.key.at(-1) as string)!;
-      return (time - entry.value.beatAt > ms && time - after > ms) || time - by > ms;
+    const age = (entry: Deno.KvEntry<Beat>) => {
+      const { low, high } = watch.get(entry.key.at(-1) as string)!;
+      // Both bounds known and one clock possible: the beat's own time. Else the least lead the readings allow.
+      return time - entry.value.beatAt + (high < Infinity && low <= 0 && 0 <= high ? 0 : low);
     };
     const stale = new Set<string>();
     const live = new Set<string>();
-    for (const entry of entries) (older(entry, staleAfterMs) ? stale : live).add(entry.key.at(-1) as string);
-    return { time, entries, stale, live, older };
+    for (const entry of entries) (age(entry) > staleAfterMs ? stale : live).add(entry.key.at(-1) as string);
+    return { time, entries, stale, live, age };
   };
 
   const removeAll = async (keyPrefix: Deno.KvKey, mark?: Deno.KvEntry<Beat>): Promise<void> => {
@@ -386,7 +399,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         if ((await unlocked(() => beat.commit())).ok) break;
       }
       beaten = true;
-      const { entries, stale, live, older } = await beats();
+      const { time, entries, stale, live, age } = await beats();
       const seen = new Map<string, number>();
       const buried = new Set<string>();
       const kept = new Set<string>();
@@ -397,7 +410,11 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
           const result = await bury(entry, live);
           burials = result.burials;
           if (!result.buried) stale.delete(other);
-        } else if (older(entry, FORGET_DEAD_LOBBY_MS)) {
+        } else if (
+          age(entry) > FORGET_DEAD_LOBBY_MS || (entry.value.buried && time - entry.value.beatAt > FORGET_DEAD_LOBBY_MS)
+        ) {
+          // Buried, it is forgotten by its own time as well: a lobby counts a beat's age from its first reading, and
+          // lobbies that each lived under 10 minutes (restarts, deploys) forgot none.
           // Its mailbox, what was left there since its burial, goes with it; mail left after this listing expires.
           await removeAll(inboxKey(other), entry);
           // And its mail count, a leftover of d3d137b's version (each delivery read and raised it) in a file that
