@@ -1632,24 +1632,6 @@ Deno.test("kvStore: a lobby 5 s behind is not buried when it misses two beats", 
   }, [1016, 2032, 3048]);
 });
 
-/** `kv`, whose next listing of the heartbeats runs `before.run` first: time passes between a reading's start and it. */
-function pausedBeforeListing(kv: Deno.Kv, before: { run?: () => Promise<void> }): Deno.Kv {
-  return new Proxy(kv, {
-    get(target, name) {
-      if (name !== "list") {
-        const value = Reflect.get(target, name);
-        return typeof value === "function" ? value.bind(target) : value;
-      }
-      return async function* (selector: { prefix: Deno.KvKey }, options?: Deno.KvListOptions) {
-        const run = selector.prefix.includes("lobbies") ? before.run : undefined;
-        before.run = undefined;
-        await run?.();
-        yield* target.list(selector, options);
-      };
-    },
-  });
-}
-
 // A first form of the watch took a reading's time before its listing: a beat written during a pause between the two
 // (a GC pause, a listing of many pages) counted as written before the pause, and on one clock a lobby whose next beat
 // came 50 ms late was buried, its beat 1,032 ms old.
@@ -1657,17 +1639,23 @@ Deno.test("kvStore: a beat written between a reading's start and its listing cou
   const kv = await Deno.openKv(":memory:");
   try {
     let clock = 0;
-    const hook: { run?: () => Promise<void> } = {};
+    let pause: (() => Promise<void>) | undefined;
     const options = { heartbeatMs: 1000, staleAfterMs: 3000, now: () => clock };
     const l = kvStore(kv, options);
-    const b = kvStore(pausedBeforeListing(kv, hook), options);
+    const paused = listingHooked(kv, async (prefix, listed) => {
+      if (listed !== 0 || !sameKey(prefix, LOBBIES)) return;
+      const run = pause;
+      pause = undefined;
+      await run?.();
+    });
+    const b = kvStore(paused, options);
     for (clock = 0; clock <= 1000; clock += 1000) {
       await l.shared.beat();
       await b.shared.beat();
     }
     clock = 2000;
     await l.shared.beat();
-    hook.run = async () => {
+    pause = async () => {
       for (clock = 3000; clock <= 4000; clock += 1000) await l.shared.beat();
     };
     await b.shared.beat(); // its reading starts at 2000; the listing, at 4000, has L's beat of 4000

@@ -159,8 +159,8 @@ export function sharedWith(
 }
 
 /**
- * A KV handle whose `list` awaits `hook` after each entry it yields (`listed` counts them) and once at the end
- * (`listed` undefined): a lobby held between a read and the writes that follow, in a test.
+ * A KV handle whose `list` awaits `hook` before it lists (`listed` 0), after each entry it yields (`listed` counts them)
+ * and once at the end (`listed` undefined): a lobby held between a read and the writes that follow, in a test.
  */
 export function listingHooked(
   kv: Deno.Kv,
@@ -172,6 +172,7 @@ export function listingHooked(
       if (name !== "list") return typeof value === "function" ? value.bind(target) : value;
       return async function* (selector: { prefix: Deno.KvKey }, options?: Deno.KvListOptions) {
         let listed = 0;
+        await hook(selector.prefix, listed);
         for await (const entry of target.list(selector, options)) {
           yield entry;
           await hook(selector.prefix, ++listed);
