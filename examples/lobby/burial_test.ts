@@ -1689,3 +1689,21 @@ Deno.test("kvStore: a buried lobby is forgotten 10 minutes after its last beat b
     kv.close();
   }
 });
+
+// A first form of the bounds forgot a buried lobby by its own time as well: one whose clock ran 11 minutes behind,
+// buried after a stall of 4 s, was forgotten at the next beat (its entry and its mailbox deleted).
+Deno.test("kvStore: a lobby 11 minutes behind, buried after a stall, is not forgotten seconds later", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const clock = { now: 0 };
+    const { a: behind, b } = skewedPair(kv, clock, -11 * 60_000);
+    for (clock.now = 0; clock.now <= 3000; clock.now += 1000) {
+      await behind.shared.beat();
+      await b.shared.beat();
+    }
+    for (clock.now = 4000; clock.now <= 8000; clock.now += 1000) await b.shared.beat(); // it stalls from 3000
+    assert.equal((await kv.get<{ buried?: boolean }>(beatKey(behind.shared.lobby))).value?.buried, true);
+  } finally {
+    kv.close();
+  }
+});

@@ -21,16 +21,18 @@
  *   drops expired keys lazily (a key set to expire in 500 ms was still read
  *   60 s later). Its age is counted on the reader's clock: each lobby learns
  *   how far each other lobby's clock runs from its own, from when its beats
- *   appear (one written between two readings bounds it), so lobbies whose
- *   clocks are seconds apart neither bury each other nor keep a dead one (by
- *   the beat's time alone, a lobby 5 s ahead buried every other lobby at
- *   every beat). On one clock the age is the beat's own time, as before. At a
- *   lobby's first reading nothing bounds when a beat was written, so no lobby
- *   is stale to it until it watched its beat for `staleAfterMs` (a lobby
- *   restarted on its KV file buries the lobby it was no sooner). A lobby
- *   alive but late to beat (a stall) is buried just the same; it finds out
- *   at its next beat, and takes the store's rooms for its own before it
- *   counts as alive again. The others learn of a burial from the
+ *   appear (a beat new between two readings bounds it). So lobbies whose
+ *   clocks are seconds apart no longer bury each other at every beat, as by
+ *   the beat's time alone (a lobby 5 s ahead buried every other lobby at
+ *   every beat), nor keep a dead one long past `staleAfterMs`; once they
+ *   still may, as when a lobby's own clock is set forward by seconds (the
+ *   limits: `watched`). On one clock the age is the beat's own time, as
+ *   before. At a lobby's first reading nothing bounds when a beat was
+ *   written, so no lobby is stale to it until it watched its beat for
+ *   `staleAfterMs` (a lobby restarted on its KV file buries the lobby it was
+ *   no sooner). A lobby alive but late to beat (a stall) is buried just the
+ *   same; it finds out at its next beat, and takes the store's rooms for its
+ *   own before it counts as alive again. The others learn of a burial from the
  *   store, not from their own reading of the beats, which misses a stall that
  *   outlasts `staleAfterMs` by less than a beat: the beat counts its lobby's
  *   burials, its own beats keep the count, and a lobby that finds it gone up
@@ -143,8 +145,8 @@ interface Beat {
 }
 
 /**
- * A lobby's beat as another lobby read it, and what its readings tell of the writer's clock: its lead over the
- * reader's clock is at least `low` and at most `high` ms (negative: it runs behind).
+ * A lobby's beat as another lobby read it, and what the readings tell of the writer's clock: its lead over the reader's
+ * clock, in ms (negative: it runs behind), between `low` and `high` (see watched).
  */
 interface Watch {
   beatAt: number;
@@ -183,15 +185,22 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   /** The lobbies with a heartbeat entry at the last beat, forgotten ones out (see gone); undefined before the first. */
   let listed: Set<string> | undefined;
   /**
-   * Each lobby's beat as this lobby last read it, with the bounds of its clock's lead over this lobby's (see beats). A
-   * new beat was written by the end of the reading that first lists it, and after the start of the one before, which
-   * did not: `beatAt` less those two times bounds the lead, and the bounds of its earlier beats narrow it further while
-   * they agree (a clock set anew starts them again). A beat's age is then its age on this lobby's clock. Judged by the
-   * beat's time alone, a lobby whose clock ran 5 s ahead buried every other lobby at every beat, and one 5 s behind was
-   * buried by every other at every beat (its rooms deleted each time). On one clock the bounds always hold 0, and the
-   * age is the beat's own time, as before. At this lobby's first reading no lower bound is known of when a beat was
-   * written: its age counts from that reading, so no lobby is stale to it for its first staleAfterMs (a lobby that
-   * restarts on its KV file buries the lobby it was no sooner).
+   * Each lobby's beat as this lobby last read it, with the bounds of its clock's lead over this lobby's. A new beat
+   * took its time before the end of the reading that first lists it (`low`: `beatAt` less that end), and, its commit
+   * prompt, after the start of the reading before, which did not list it (`high`: `beatAt` less that start). The
+   * bounds of its earlier beats narrow them while they overlap, and are dropped when they do not (its clock set anew
+   * by more than about a reading). A beat's age is its age on this lobby's clock: when the bounds hold 0 (one clock
+   * possible) the beat's own time, as before; else with the least lead they allow. Judged by the beat's time alone, a
+   * lobby whose clock ran 5 s ahead buried every other lobby at every beat, and one 5 s behind was buried by every
+   * other at every beat (its rooms deleted each time).
+   *
+   * Limits, each a beat's age wrong once, where the time alone made it wrong at every beat: at this lobby's first
+   * reading nothing bounds the lead above, and a beat's age counts from that reading, so no lobby is stale to it for
+   * its first staleAfterMs (a lobby restarted on its KV file buries the lobby it was no sooner); a commit retried for
+   * up to a second (unlocked) may put `high` under the lead, and a dead lobby is then buried up to a reading late; this
+   * lobby's own clock set forward by seconds ages every beat by as much at its next reading (2.5 s or more buried a
+   * live lobby with a beat 600 ms old), and bounds that hold 0 only because they are wide (the first two readings of a
+   * lobby, a stall of this one between them) take a lobby seconds behind for one on time, as before.
    */
   let watched = new Map<string, Watch>();
   /** When this lobby's last reading of the beats started, on its own clock; undefined before the first. */
@@ -319,7 +328,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
 
   /**
    * Every lobby's beat, read at once, by staleness at `time`: a dead lobby's room goes to a lobby alive at this beat.
-   * `age(entry)` is a beat's age on this lobby's clock (see watched): the least its readings allow.
+   * `age(entry)` is a beat's age on this lobby's clock (see watched).
    */
   const beats = async () => {
     const time = now();
@@ -355,7 +364,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
     lastRead = time;
     const age = (entry: Deno.KvEntry<Beat>) => {
       const { low, high } = watch.get(entry.key.at(-1) as string)!;
-      // Both bounds known and one clock possible: the beat's own time. Else the least lead the readings allow.
+      // Both bounds known, and one clock possible: the beat's own time. Else with the least lead the readings allow.
       return time - entry.value.beatAt + (high < Infinity && low <= 0 && 0 <= high ? 0 : low);
     };
     const stale = new Set<string>();
@@ -411,10 +420,14 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
           burials = result.burials;
           if (!result.buried) stale.delete(other);
         } else if (
-          age(entry) > FORGET_DEAD_LOBBY_MS || (entry.value.buried && time - entry.value.beatAt > FORGET_DEAD_LOBBY_MS)
+          age(entry) > FORGET_DEAD_LOBBY_MS ||
+          (entry.value.buried && watched.get(other)!.high === Infinity &&
+            time - entry.value.beatAt > FORGET_DEAD_LOBBY_MS)
         ) {
-          // Buried, it is forgotten by its own time as well: a lobby counts a beat's age from its first reading, and
-          // lobbies that each lived under 10 minutes (restarts, deploys) forgot none.
+          // A buried lobby read only since this lobby's first reading is forgotten by its own time as well: its age
+          // counts from that reading, and lobbies that each lived under 10 minutes (restarts, deploys) forgot none. Not
+          // one this lobby saw beat: by its own time alone, one whose clock ran 11 minutes behind was forgotten at the
+          // beat after a burial (a stall).
           // Its mailbox, what was left there since its burial, goes with it; mail left after this listing expires.
           await removeAll(inboxKey(other), entry);
           // And its mail count, a leftover of d3d137b's version (each delivery read and raised it) in a file that
