@@ -6,15 +6,18 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type Delivery, kvStore, type Member, type Room } from "./lobby.ts";
+import type { Delivery, kvStore, Member, Room } from "./lobby.ts";
 import {
   heard,
+  inMemoryKv,
   leavesHeard,
   listingHooked,
   lobbies,
+  mailHeldWhile,
   sameKey,
   sharedWith,
   stallAfterBeat,
+  storeOn,
   type World,
 } from "./kv_world.ts";
 
@@ -39,6 +42,12 @@ const handedOverRoom = (lobby: string, ...members: [id: string, lobby?: string][
   handOver: true,
   members: [{ id: "hr", address: "x", lobby }, ...members.map(([id, lobby]) => ({ id, address: "x", lobby }))],
 });
+
+/** `kv`, awaiting `step()` at the end of each listing of the heartbeats: another lobby's step in between. */
+const afterBeatsListed = (kv: Deno.Kv, step: () => Promise<void> | undefined): Deno.Kv =>
+  listingHooked(kv, async (prefix, listed) => {
+    if (listed === undefined && sameKey(prefix, LOBBIES)) await step();
+  });
 
 /** Beats `stores` once a second of `clock` for 11 minutes: past FORGET_DEAD_LOBBY_MS, a lobby that stopped is forgotten. */
 async function beatPastForgetting(clock: { now: number }, ...stores: ReturnType<typeof kvStore>[]): Promise<void> {
@@ -80,12 +89,7 @@ for (const handOver of [false, true]) {
       },
       { handOver },
       undefined,
-      (i, kv) =>
-        i === 0
-          ? listingHooked(kv, async (prefix, listed) => {
-            if (listed === undefined && sameKey(prefix, LOBBIES)) await wakeB?.();
-          })
-          : kv,
+      (i, kv) => i === 0 ? afterBeatsListed(kv, () => wakeB?.()) : kv,
     );
   });
 }
@@ -137,12 +141,7 @@ Deno.test("handOver on KV: a lobby that beats again while another is about to bu
     async (w) => w.net.now() - (await w.kv.get<{ beatAt: number }>(beatKey(w.ids[1]))).value!.beatAt > 3000,
     (wake) => [
       undefined,
-      (i, kv) =>
-        i === 0
-          ? listingHooked(kv, async (prefix, listed) => {
-            if (listed === undefined && sameKey(prefix, LOBBIES)) await wake();
-          })
-          : kv,
+      (i, kv) => i === 0 ? afterBeatsListed(kv, wake) : kv,
     ],
   );
 });
@@ -199,17 +198,16 @@ Deno.test("KV: a burial still running after the buried lobby woke and beat leave
 
 // Before: bury() reads a lobby's index as kv.list pages it (100 keys a batch), and its deletions checked only the room:
 // B, awake again, finished its own burial, beat and created a room past the page A had read; A, going on, deleted it.
-Deno.test("kvStore: a room a buried lobby creates after it woke is not deleted by a slower burier still reading its index", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+Deno.test("kvStore: a room a buried lobby creates after it woke is not deleted by a slower burier still reading its index", () =>
+  inMemoryKv(async (kv) => {
     let clockB = -4000;
     let wakeB: (() => Promise<void>) | undefined;
     const hooked = listingHooked(kv, async (prefix, listed) => {
       if (listed === 1 && prefix.includes("hosted")) await wakeB?.();
     });
     let clockA = -3500;
-    const a = kvStore(hooked, { now: () => clockA, heartbeatMs: 1000, staleAfterMs: 3000 });
-    const b = kvStore(kv, { now: () => clockB, heartbeatMs: 1000, staleAfterMs: 3000 });
+    const a = storeOn(hooked, () => clockA);
+    const b = storeOn(kv, () => clockB);
     await b.shared.beat();
     await a.shared.beat(); // A's first reading of the beats: nothing is stale to it yet
     clockA = 0;
@@ -227,20 +225,16 @@ Deno.test("kvStore: a room a buried lobby creates after it woke is not deleted b
     await a.shared.beat();
     assert.equal(wakeB, undefined);
     assert.notEqual((await kv.get(roomKey("zzzz"))).value, null, "B's new room was deleted by A's burial");
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // Before: B, buried while it ran (a stall), created a room before its next beat (the rest of its update), then
 // crashed: nobody buried it again, the room kept its seat in maxRooms for good, and once the dead lobby was forgotten
 // (10 minutes) it was listed and joinable again, hosted on a dead lobby.
-Deno.test("kvStore: a lobby buried while it ran creates no room until its next beat", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+Deno.test("kvStore: a lobby buried while it ran creates no room until its next beat", () =>
+  inMemoryKv(async (kv) => {
     let clock = 0;
-    const a = kvStore(kv, { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 });
-    const b = kvStore(kv, { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 });
+    const a = storeOn(kv, () => clock);
+    const b = storeOn(kv, () => clock);
     await b.shared.beat();
     await a.shared.beat();
     clock = 3500; // B stalls mid-update; A buries it
@@ -253,10 +247,7 @@ Deno.test("kvStore: a lobby buried while it ran creates no room until its next b
     await b.shared.beat(() => Promise.resolve(void (taken = true))); // B wakes, 11 minutes later, and is forgotten
     assert.ok(taken);
     assert.equal(await b.create!(roomOn(b.shared.lobby, "again"), 10), true);
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // Before: B stalled 3.3 s, a beat and a third: C's beat fell inside B's stale window and buried it, A's beats fell
 // before and after it (A skips the one beat that would have fallen inside). A never counted B dead, so it never told
@@ -322,9 +313,8 @@ Deno.test("handOver on KV: a lobby that wakes between another's beat and that on
 // commit and that delete (a GC pause) deleted the index key of a room handed back to the buried lobby after it woke,
 // finished its own burial and beat: the room was hosted on B and missing from B's index, so B's next burial would
 // never find it.
-Deno.test("kvStore: a slow burier leaves the index key of a room handed back to the lobby after it woke", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+Deno.test("kvStore: a slow burier leaves the index key of a room handed back to the lobby after it woke", () =>
+  inMemoryKv(async (kv) => {
     let clock = 0, clockB = 0;
     let hold: (() => Promise<void>) | undefined;
     // A's handle: right after a commit that indexes a room (handOn's), `hold` runs, once.
@@ -361,10 +351,9 @@ Deno.test("kvStore: a slow burier leaves the index key of a room handed back to 
         };
       },
     });
-    const options = (now: () => number) => ({ now, heartbeatMs: 1000, staleAfterMs: 3000 });
-    const a = kvStore(held, options(() => clock));
-    const b = kvStore(kv, options(() => clockB));
-    const c = kvStore(kv, options(() => 3000)); // fresh when A buries B, and never finds B stale
+    const a = storeOn(held, () => clock);
+    const b = storeOn(kv, () => clockB);
+    const c = storeOn(kv, () => 3000); // fresh when A buries B, and never finds B stale
     await b.shared.beat();
     await a.shared.beat(); // A's first reading of the beats, at 0: nothing is stale to it yet
     await c.shared.beat();
@@ -395,20 +384,16 @@ Deno.test("kvStore: a slow burier leaves the index key of a room handed back to 
       null,
       "X hosted on B, missing from B's index",
     );
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // Before: any change of a lobby's `burials` count read as a burial. A lobby still on the code before the count writes
 // its beats without it: B, buried by A (count 1), woke and beat (count gone, 0), and A counted a second burial that
 // never happened, dropping B's live members from its rooms.
-Deno.test("kvStore: a burial count that drops (a beat from a lobby on older code) is no burial", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+Deno.test("kvStore: a burial count that drops (a beat from a lobby on older code) is no burial", () =>
+  inMemoryKv(async (kv) => {
     let clock = 0;
-    const a = kvStore(kv, { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 });
-    const b = kvStore(kv, { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 });
+    const a = storeOn(kv, () => clock);
+    const b = storeOn(kv, () => clock);
     await a.shared.beat();
     await b.shared.beat();
     const B = b.shared.lobby;
@@ -422,10 +407,7 @@ Deno.test("kvStore: a burial count that drops (a beat from a lobby on older code
     await a.shared.beat();
     assert.ok(a.shared.alive(B));
     assert.equal(a.shared.wasBuried!(B), false, "a burial counted twice");
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // Before: wasBuried() holds from one beat to the next, and a lobby read it only in the #dropTheDead right after that
 // beat: one that failed there (the store threw once; run() logs it and goes on) never learned of the burial again,
@@ -483,18 +465,15 @@ Deno.test("KV: a lobby whose dropping of the dead fails once still learns of a b
 // Before: a lobby whose burial of another failed (it beat again since the listing) kept the count it had listed: B,
 // buried by C and awake again between A's listing and A's mark, beat with its count risen, and A learned of that
 // burial only at its next beat, a second late.
-Deno.test("kvStore: a lobby whose burial of another finds it buried and awake again learns of that burial at once", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+Deno.test("kvStore: a lobby whose burial of another finds it buried and awake again learns of that burial at once", () =>
+  inMemoryKv(async (kv) => {
     let clock = 0;
     let wakeB: (() => Promise<void>) | undefined;
-    const hooked = listingHooked(kv, async (prefix, listed) => {
-      if (listed === undefined && sameKey(prefix, LOBBIES)) await wakeB?.();
-    });
-    const options = { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 };
-    const a = kvStore(hooked, options);
-    const b = kvStore(kv, options);
-    const c = kvStore(kv, options);
+    const hooked = afterBeatsListed(kv, () => wakeB?.());
+    const now = () => clock;
+    const a = storeOn(hooked, now);
+    const b = storeOn(kv, now);
+    const c = storeOn(kv, now);
     for (const store of [a, b, c]) await store.shared.beat();
     clock = 2900;
     await a.shared.beat();
@@ -514,10 +493,7 @@ Deno.test("kvStore: a lobby whose burial of another finds it buried and awake ag
     assert.equal(wakeB, undefined, "the hook ran");
     assert.ok(a.shared.alive(B));
     assert.ok(a.shared.wasBuried!(B), "A learns of B's burial a beat late");
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // Before: a lobby buried while it ran refused a create until its next beat with "The lobby is full: N rooms", with no
 // room open at all.
@@ -641,12 +617,7 @@ Deno.test("handOver on KV: a room handed to a lobby that woke after another's be
     },
     { handOver: true },
     undefined,
-    (i, kv) =>
-      i === 2
-        ? listingHooked(kv, async (prefix, listed) => {
-          if (listed === undefined && sameKey(prefix, LOBBIES)) await hold?.();
-        })
-        : kv,
+    (i, kv) => i === 2 ? afterBeatsListed(kv, () => hold?.()) : kv,
   );
 });
 
@@ -703,7 +674,7 @@ Deno.test("KV: a member of a revived lobby hears a join whose notice its burial 
       i === 0
         ? sharedWith(store, { beat: async (taken) => (await skipA?.()) ? undefined : await store.shared.beat(taken) })
         : i === 1
-        ? sharedWith(store, { receive: () => holdB ? Promise.resolve([]) : store.shared.receive() })
+        ? mailHeldWhile(store, () => holdB)
         : store,
   );
 });
@@ -895,7 +866,7 @@ Deno.test("handOver on KV: a member of a revived lobby hears its host's leave, w
       i === 0
         ? sharedWith(store, { beat: async (taken) => (await skipA?.()) ? undefined : await store.shared.beat(taken) })
         : i === 1
-        ? sharedWith(store, { receive: () => holdB ? Promise.resolve([]) : store.shared.receive() })
+        ? mailHeldWhile(store, () => holdB)
         : store,
   );
 });
@@ -949,12 +920,11 @@ Deno.test("handOver on KV: a burial drops only the dead lobby's members, not one
 
 // Before: a member whose lobby's heartbeat entry was forgotten (10 minutes after its last beat) stayed in a dead host's
 // room handed on: a lobby with no entry counts as alive, so no lobby ever dropped it, and it kept its seat for good.
-Deno.test("kvStore: a room handed on drops a member whose lobby's heartbeat was forgotten", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+Deno.test("kvStore: a room handed on drops a member whose lobby's heartbeat was forgotten", () =>
+  inMemoryKv(async (kv) => {
     const clock = { now: 0 };
-    const options = { now: () => clock.now, heartbeatMs: 1000, staleAfterMs: 3000 };
-    const [d, g, b] = [kvStore(kv, options), kvStore(kv, options), kvStore(kv, options)];
+    const now = () => clock.now;
+    const [d, g, b] = [storeOn(kv, now), storeOn(kv, now), storeOn(kv, now)];
     for (const store of [d, g, b]) await store.shared.beat();
     const room = handedOverRoom(d.shared.lobby, ["w", g.shared.lobby], ["h", b.shared.lobby]);
     assert.equal(await d.create!(room, 10), true);
@@ -966,19 +936,15 @@ Deno.test("kvStore: a room handed on drops a member whose lobby's heartbeat was 
     const stored = (await kv.get<Room>(roomKey("r"))).value;
     assert.deepEqual([stored?.host, stored?.lobby], ["h", b.shared.lobby]);
     assert.deepEqual(stored?.members.map((member) => member.id), ["h"], "W, of a forgotten lobby, stayed in the room");
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // Before: the same burial read the heartbeat of each member's lobby, and a member with no lobby (a room written by a
 // store without a shared directory) made that read throw: every beat of every lobby threw, and no lobby was buried.
-Deno.test("kvStore: a room handed on keeps a member with no lobby, and the beat goes on", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+Deno.test("kvStore: a room handed on keeps a member with no lobby, and the beat goes on", () =>
+  inMemoryKv(async (kv) => {
     const clock = { now: 0 };
-    const options = { now: () => clock.now, heartbeatMs: 1000, staleAfterMs: 3000 };
-    const [d, b] = [kvStore(kv, options), kvStore(kv, options)];
+    const now = () => clock.now;
+    const [d, b] = [storeOn(kv, now), storeOn(kv, now)];
     for (const store of [d, b]) await store.shared.beat();
     const room = handedOverRoom(d.shared.lobby, ["u"], ["h", b.shared.lobby]);
     assert.equal(await d.create!(room, 10), true);
@@ -989,10 +955,7 @@ Deno.test("kvStore: a room handed on keeps a member with no lobby, and the beat 
     assert.deepEqual(stored?.members.map((member) => member.id), ["u", "h"]);
     clock.now = 6000;
     await b.shared.beat();
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // Pins the log of a revived lobby for a room of another lobby closed in the ordinary way while it was out: D buried E,
 // which emptied E's mailbox, and D's host left, closing the room. D never stopped, so E's reading before its beat keeps
@@ -1023,12 +986,11 @@ Deno.test("KV: a revived lobby logs a room its host closed while the lobby was b
 // Pins the check of handOn's commit that each forgotten lobby is still without a heartbeat entry: G, forgotten, beats
 // again between B's read of its entry and B's commit of the room handed on. The commit fails, and the retry reads G
 // alive: W, G's member, stays in the room, handed to H all the same.
-Deno.test("kvStore: a room handed on keeps a member whose forgotten lobby beats again before the commit", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+Deno.test("kvStore: a room handed on keeps a member whose forgotten lobby beats again before the commit", () =>
+  inMemoryKv(async (kv) => {
     const clock = { now: 0 };
-    const options = { now: () => clock.now, heartbeatMs: 1000, staleAfterMs: 3000 };
-    const g = kvStore(kv, options);
+    const now = () => clock.now;
+    const g = storeOn(kv, now);
     let armed = false;
     let read: Deno.KvEntryMaybe<unknown> | undefined;
     // B's handle: its first read of G's heartbeat, once armed, is followed by G's beat, before B goes on.
@@ -1050,7 +1012,7 @@ Deno.test("kvStore: a room handed on keeps a member whose forgotten lobby beats 
         };
       },
     });
-    const [d, b] = [kvStore(kv, options), kvStore(hooked, options)];
+    const [d, b] = [storeOn(kv, now), storeOn(hooked, now)];
     for (const store of [d, g, b]) await store.shared.beat();
     const room = handedOverRoom(d.shared.lobby, ["w", g.shared.lobby], ["h", b.shared.lobby]);
     assert.equal(await d.create!(room, 10), true);
@@ -1067,10 +1029,7 @@ Deno.test("kvStore: a room handed on keeps a member whose forgotten lobby beats 
     assert.deepEqual(stored?.members.map((member) => member.id), ["w", "h"], "W, of a lobby awake again, left");
     assert.equal((await kv.get(["jamnet-lobby", "hosted", b.shared.lobby, "r"])).value, true);
     assert.equal((await kv.get(["jamnet-lobby", "hosted", d.shared.lobby, "r"])).versionstamp, null);
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // Before: while B was buried (its mailbox emptied), the host H on A left, handing the room to G, and joined again on
 // the same connection, with the same member id. When B woke, H was in the store's room and in what M on B knew, so M
@@ -1115,7 +1074,7 @@ Deno.test("handOver on KV: a member of a revived lobby hears the host it knew le
       i === 0
         ? sharedWith(store, { beat: async (taken) => (await skipA?.()) ? undefined : await store.shared.beat(taken) })
         : i === 1
-        ? sharedWith(store, { receive: () => holdB ? Promise.resolve([]) : store.shared.receive() })
+        ? mailHeldWhile(store, () => holdB)
         : store,
   );
 });
@@ -1326,10 +1285,9 @@ Deno.test("handOver on KV: a host's leave does not hand its room to a member of 
 
 // Before: the store's hand-over refused a lobby buried or being buried, not one with no heartbeat entry at all (one
 // forgotten since the leaver's beat): the room went to it, in the index of a lobby nobody would bury.
-Deno.test("kvStore: a room handed over to a lobby with no heartbeat entry closes", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    const a = kvStore(kv, { now: () => 0, heartbeatMs: 1000, staleAfterMs: 3000 });
+Deno.test("kvStore: a room handed over to a lobby with no heartbeat entry closes", () =>
+  inMemoryKv(async (kv) => {
+    const a = storeOn(kv, () => 0);
     await a.shared.beat();
     await a.put(handedOverRoom(a.shared.lobby, ["w", "forgotten"]));
     const handed = await a.update!(
@@ -1341,18 +1299,13 @@ Deno.test("kvStore: a room handed over to a lobby with no heartbeat entry closes
     assert.deepEqual((await kv.get<Deno.KvU64>(["jamnet-lobby", "count"])).value?.value, 0n);
     const index = await Array.fromAsync(kv.list({ prefix: ["jamnet-lobby", "hosted"] }));
     assert.deepEqual(index.map((entry) => entry.key), []);
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // Before: a lobby started since A's beat counted as gone inside A's update (gone() answers as of the last beat), where
 // a host's leave passes over the members of a gone lobby for heir: the room went to a later member, or closed.
-Deno.test("kvStore: update reads a member's lobby gone at the beat: one started since is not gone in the change", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    const options = { now: () => 0, heartbeatMs: 1000, staleAfterMs: 3000 };
-    const [a, b] = [kvStore(kv, options), kvStore(kv, options)];
+Deno.test("kvStore: update reads a member's lobby gone at the beat: one started since is not gone in the change", () =>
+  inMemoryKv(async (kv) => {
+    const [a, b] = [storeOn(kv, () => 0), storeOn(kv, () => 0)];
     await a.shared.beat();
     await b.shared.beat(); // after A's reading: gone to A until A's next beat
     assert.equal(a.shared.gone!(b.shared.lobby), true);
@@ -1360,19 +1313,15 @@ Deno.test("kvStore: update reads a member's lobby gone at the beat: one started 
     const seen: boolean[] = [];
     await a.update!("r", (room) => (seen.push(a.shared.gone!(b.shared.lobby), a.shared.gone!("nobody")), room));
     assert.deepEqual(seen, [false, true]);
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // Pins what gone() answers: a lobby with no heartbeat entry at the last beat, forgotten or never seen; not a live one,
 // nor one buried and not forgotten yet (dead already), nor a member with no lobby, nor anything before the first beat.
-Deno.test("kvStore: gone() names a lobby with no heartbeat entry, forgotten or never seen", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+Deno.test("kvStore: gone() names a lobby with no heartbeat entry, forgotten or never seen", () =>
+  inMemoryKv(async (kv) => {
     const clock = { now: 0 };
-    const options = { now: () => clock.now, heartbeatMs: 1000, staleAfterMs: 3000 };
-    const [a, g] = [kvStore(kv, options), kvStore(kv, options)];
+    const now = () => clock.now;
+    const [a, g] = [storeOn(kv, now), storeOn(kv, now)];
     assert.equal(a.shared.gone!("nobody"), false, "gone before its first beat");
     for (const store of [a, g]) await store.shared.beat();
     // G beat after A's reading: gone to A until A's next beat, as a lobby started since then.
@@ -1387,20 +1336,16 @@ Deno.test("kvStore: gone() names a lobby with no heartbeat entry, forgotten or n
     await beatPastForgetting(clock, a);
     assert.equal((await kv.get(beatKey(g.shared.lobby))).value, null);
     assert.deepEqual([a.shared.alive(g.shared.lobby), a.shared.gone!(g.shared.lobby)], [true, true]);
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // Pins when lost() holds, the beats at which a lobby reads the store's rooms it hosts (see lobby.ts): the one beat that
 // finds a lobby newly buried, and the one that finds it newly gone (forgotten since the beat before, by this lobby or
 // by another); not a lobby started since, nor any beat between.
-Deno.test("kvStore: lost() holds at the beat that finds a lobby newly buried or forgotten, and at no other", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+Deno.test("kvStore: lost() holds at the beat that finds a lobby newly buried or forgotten, and at no other", () =>
+  inMemoryKv(async (kv) => {
     const clock = { now: 0 };
-    const options = { now: () => clock.now, heartbeatMs: 1000, staleAfterMs: 3000 };
-    const [a, b, g] = [kvStore(kv, options), kvStore(kv, options), kvStore(kv, options)];
+    const now = () => clock.now;
+    const [a, b, g] = [storeOn(kv, now), storeOn(kv, now), storeOn(kv, now)];
     for (const store of [a, b, g]) await store.shared.beat();
     await a.shared.beat(); // G, started since A's first beat, listed now
     assert.equal(a.shared.lost!(), false, "lost at a lobby's start");
@@ -1413,20 +1358,16 @@ Deno.test("kvStore: lost() holds at the beat that finds a lobby newly buried or 
     assert.equal((await kv.get(beatKey(g.shared.lobby))).value, null, "G not forgotten");
     // G's last beat at 0: buried past staleAfterMs, forgotten past FORGET_DEAD_LOBBY_MS.
     assert.deepEqual(lost, [[4000, true, true], [601_000, true, true]]);
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // Before: gone() was true for a lobby with a heartbeat entry. G, buried and about to be forgotten, beat again between
 // A's reading of the heartbeats and A's commit that removes G's old entry: the commit (checked) failed and left G's
 // fresh entry, but A left G out of the lobbies it had read, and counted it gone until its next beat.
-Deno.test("kvStore: a lobby that beats again before another forgets it is not gone", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+Deno.test("kvStore: a lobby that beats again before another forgets it is not gone", () =>
+  inMemoryKv(async (kv) => {
     const clock = { now: 0 };
-    const options = { now: () => clock.now, heartbeatMs: 1000, staleAfterMs: 3000 };
-    const g = kvStore(kv, options);
+    const now = () => clock.now;
+    const g = storeOn(kv, now);
     let armed = false;
     const hooked = listingHooked(kv, async (prefix, listed) => {
       if (!armed || listed !== undefined || !sameKey(prefix, LOBBIES)) return;
@@ -1435,7 +1376,7 @@ Deno.test("kvStore: a lobby that beats again before another forgets it is not go
       const own = await kv.get(beatKey(g.shared.lobby));
       assert.ok((await kv.atomic().check(own).set(own.key, { beatAt: clock.now, burials: 1 }).commit()).ok);
     });
-    const a = kvStore(hooked, options);
+    const a = storeOn(hooked, now);
     await a.shared.beat();
     await g.shared.beat();
     for (clock.now = 1000; clock.now <= 10 * 60_000; clock.now += 1000) await a.shared.beat();
@@ -1445,10 +1386,7 @@ Deno.test("kvStore: a lobby that beats again before another forgets it is not go
     assert.equal(armed, false, "G never beat during A's beat");
     assert.deepEqual((await kv.get(beatKey(g.shared.lobby))).value, { beatAt: clock.now, burials: 1 });
     assert.equal(a.shared.gone!(g.shared.lobby), false, "gone though G had a heartbeat entry at A's beat");
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // Before: at a beat that found a lobby newly buried, the host's lobby read the store's rooms it hosts one after another,
 // and its next beat waited for them all: 30 reads of 150 ms (1,000 rooms at 4.5 ms a read) held it past staleAfterMs,
@@ -1500,9 +1438,8 @@ Deno.test("a burial beat reads the rooms its lobby hosts at once, not one after 
 
 /** Two stores on `kv`: A's clock `skew` ms off B's, both read from `clock`. */
 function skewedPair(kv: Deno.Kv, clock: { now: number }, skew: number) {
-  const options = { heartbeatMs: 1000, staleAfterMs: 3000 };
-  const a = kvStore(kv, { ...options, now: () => clock.now + skew });
-  const b = kvStore(kv, { ...options, now: () => clock.now });
+  const a = storeOn(kv, () => clock.now + skew);
+  const b = storeOn(kv, () => clock.now);
   return { a, b };
 }
 
@@ -1510,9 +1447,8 @@ function skewedPair(kv: Deno.Kv, clock: { now: number }, skew: number) {
 // other lobby at every beat, its first included (their rooms deleted, their players taken for gone), and from its side
 // a lobby 5 s behind was as good as dead: every lobby buried it at every beat.
 for (const skew of [5000, -5000]) {
-  Deno.test(`kvStore: a lobby whose clock runs ${Math.abs(skew) / 1000} s ${skew > 0 ? "ahead" : "behind"} buries no live lobby, nor is buried`, async () => {
-    const kv = await Deno.openKv(":memory:");
-    try {
+  Deno.test(`kvStore: a lobby whose clock runs ${Math.abs(skew) / 1000} s ${skew > 0 ? "ahead" : "behind"} buries no live lobby, nor is buried`, () =>
+    inMemoryKv(async (kv) => {
       const clock = { now: 0 };
       const { a, b } = skewedPair(kv, clock, skew);
       await b.shared.beat();
@@ -1530,19 +1466,15 @@ for (const skew of [5000, -5000]) {
       }
       assert.equal(taken, 0, "a lobby found itself buried");
       assert.deepEqual((await b.list(10)).map((room) => room.id).sort(), ["a", "b"]);
-    } finally {
-      kv.close();
-    }
-  });
+    }));
 }
 
 // Before: a lobby whose clock ran ahead of B's stopped, and B buried it only once its beat was staleAfterMs old by B's
 // clock: 8 s after the last beat for a clock 5 s ahead (for good, were it an hour ahead). A first form of the watch
 // buried one behind a reading early.
 for (const skew of [5000, -5000]) {
-  Deno.test(`kvStore: a dead lobby whose clock ran 5 s ${skew > 0 ? "ahead" : "behind"} is buried as soon as one on time would be`, async () => {
-    const kv = await Deno.openKv(":memory:");
-    try {
+  Deno.test(`kvStore: a dead lobby whose clock ran 5 s ${skew > 0 ? "ahead" : "behind"} is buried as soon as one on time would be`, () =>
+    inMemoryKv(async (kv) => {
       const clock = { now: 0 };
       const { a, b } = skewedPair(kv, clock, skew);
       await a.shared.beat();
@@ -1561,17 +1493,13 @@ for (const skew of [5000, -5000]) {
       await b.shared.beat();
       assert.equal(b.shared.alive(a.shared.lobby), false, "alive 4 s after its last beat");
       assert.equal((await kv.get(roomKey("a"))).value, null);
-    } finally {
-      kv.close();
-    }
-  });
+    }));
 }
 
 // What the watch costs: at its first reading a lobby knows nothing of when the beats it reads were written, so a lobby
 // that restarts on its KV file buries the lobby it was staleAfterMs after its start, not at its first beat.
-Deno.test("kvStore: a lobby finds no beat stale at its first reading, and buries a dead one staleAfterMs later", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+Deno.test("kvStore: a lobby finds no beat stale at its first reading, and buries a dead one staleAfterMs later", () =>
+  inMemoryKv(async (kv) => {
     const clock = { now: 0 };
     const { a: dead, b } = skewedPair(kv, clock, 0);
     await dead.shared.beat();
@@ -1586,10 +1514,7 @@ Deno.test("kvStore: a lobby finds no beat stale at its first reading, and buries
     await b.shared.beat();
     assert.equal(b.shared.alive(dead.shared.lobby), false);
     assert.equal((await kv.get(roomKey("old"))).value, null);
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // A first form of the watch (each beat's age counted from the reading before the one that first listed it) buried a
 // lobby 5 s behind, alive, after one stall of its reader longer than staleAfterMs, or after a gap of 2 s in its own
@@ -1601,8 +1526,7 @@ async function behindThen(
   then: (clock: { now: number }, behind: ReturnType<typeof kvStore>) => Promise<void>,
   reads: number[],
 ): Promise<void> {
-  const kv = await Deno.openKv(":memory:");
-  try {
+  await inMemoryKv(async (kv) => {
     const clock = { now: 0 };
     const { a: behind, b } = skewedPair(kv, clock, -5000);
     for (clock.now of both) {
@@ -1614,9 +1538,7 @@ async function behindThen(
       await b.shared.beat();
       assert.ok(b.shared.alive(behind.shared.lobby), `buried at ${clock.now}`);
     }
-  } finally {
-    kv.close();
-  }
+  });
 }
 
 Deno.test("kvStore: a lobby 5 s behind is not buried when its reader stalls 3.5 s", async () => {
@@ -1635,20 +1557,19 @@ Deno.test("kvStore: a lobby 5 s behind is not buried when it misses two beats", 
 // A first form of the watch took a reading's time before its listing: a beat written during a pause between the two
 // (a GC pause, a listing of many pages) counted as written before the pause, and on one clock a lobby whose next beat
 // came 50 ms late was buried, its beat 1,032 ms old.
-Deno.test("kvStore: a beat written between a reading's start and its listing counts from when it was written", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+Deno.test("kvStore: a beat written between a reading's start and its listing counts from when it was written", () =>
+  inMemoryKv(async (kv) => {
     let clock = 0;
     let pause: (() => Promise<void>) | undefined;
-    const options = { heartbeatMs: 1000, staleAfterMs: 3000, now: () => clock };
-    const l = kvStore(kv, options);
+    const now = () => clock;
+    const l = storeOn(kv, now);
     const paused = listingHooked(kv, async (prefix, listed) => {
       if (listed !== 0 || !sameKey(prefix, LOBBIES)) return;
       const run = pause;
       pause = undefined;
       await run?.();
     });
-    const b = kvStore(paused, options);
+    const b = storeOn(paused, now);
     for (clock = 0; clock <= 1000; clock += 1000) {
       await l.shared.beat();
       await b.shared.beat();
@@ -1663,38 +1584,30 @@ Deno.test("kvStore: a beat written between a reading's start and its listing cou
       await b.shared.beat(); // L's beat due at 5000 comes at 5050
       assert.ok(b.shared.alive(l.shared.lobby), `L buried at ${clock}, its beat ${clock - 4000} ms old`);
     }
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // A first form of the watch forgot a buried lobby only once a reader had watched it for 10 minutes: lobbies that each
 // lived 5 minutes (restarts, deploys) forgot none, and each start left one more entry that every beat lists.
-Deno.test("kvStore: a buried lobby is forgotten 10 minutes after its last beat by lobbies that each live 5", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+Deno.test("kvStore: a buried lobby is forgotten 10 minutes after its last beat by lobbies that each live 5", () =>
+  inMemoryKv(async (kv) => {
     let clock = 0;
-    const options = { heartbeatMs: 1000, staleAfterMs: 3000, now: () => clock };
-    const dead = kvStore(kv, options);
+    const now = () => clock;
+    const dead = storeOn(kv, now);
     await dead.shared.beat();
     for (let started = 0; started < 4; started++) { // 20 minutes
-      const lobby = kvStore(kv, options);
+      const lobby = storeOn(kv, now);
       for (let i = 0; i < 300; i++, clock += 1000) await lobby.shared.beat();
     }
     assert.equal((await kv.get(beatKey(dead.shared.lobby))).value, null, "the dead lobby is not forgotten");
     const left = [];
     for await (const entry of kv.list({ prefix: LOBBIES })) left.push(entry.key);
     assert.ok(left.length <= 3, `${left.length} heartbeat entries left after 4 lobbies of 5 minutes`);
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // A first form of the bounds forgot a buried lobby by its own time as well: one whose clock ran 11 minutes behind,
 // buried after a stall of 4 s, was forgotten at the next beat (its entry and its mailbox deleted).
-Deno.test("kvStore: a lobby 11 minutes behind, buried after a stall, is not forgotten seconds later", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+Deno.test("kvStore: a lobby 11 minutes behind, buried after a stall, is not forgotten seconds later", () =>
+  inMemoryKv(async (kv) => {
     const clock = { now: 0 };
     const { a: behind, b } = skewedPair(kv, clock, -11 * 60_000);
     for (clock.now = 0; clock.now <= 3000; clock.now += 1000) {
@@ -1703,7 +1616,4 @@ Deno.test("kvStore: a lobby 11 minutes behind, buried after a stall, is not forg
     }
     for (clock.now = 4000; clock.now <= 8000; clock.now += 1000) await b.shared.beat(); // it stalls from 3000
     assert.equal((await kv.get<{ buried?: boolean }>(beatKey(behind.shared.lobby))).value?.buried, true);
-  } finally {
-    kv.close();
-  }
-});
+  }));

@@ -6,8 +6,12 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { kvStore, type Member, type Room, type RoomSummary } from "./lobby.ts";
-import { heard, leavesHeard, lobbies, sharedWith } from "./kv_world.ts";
+import type { kvStore, Member, Room, RoomSummary } from "./lobby.ts";
+import { heard, inMemoryKv, leavesHeard, lobbies, mailHeldWhile, sharedWith, storeOn } from "./kv_world.ts";
+
+/** `store`, its lobby skipping its beats while `skips()`: its heartbeat stops, and it goes on serving its players. */
+const beatsSkippedWhile = (store: ReturnType<typeof kvStore>, skips: () => boolean): ReturnType<typeof kvStore> =>
+  sharedWith(store, { beat: (taken) => skips() ? Promise.resolve() : store.shared.beat(taken) });
 
 // Before: KV's index of a lobby's rooms, which bury() reads, was not moved with the room: nobody deleted it, and 10
 // minutes later, the dead lobby forgotten, it was listed and joinable again, hosted by a member of a dead lobby.
@@ -72,8 +76,7 @@ Deno.test("handOver on KV: the host on A leaves, then its heir on B before B hea
       assert.equal(w.lobbies[0].admitted(tickets[2])!.room.host, stored.host, "A's cached host");
     },
     { handOver: true },
-    (i, store) =>
-      i === 1 ? sharedWith(store, { receive: () => holdB ? Promise.resolve([]) : store.shared.receive() }) : store,
+    (i, store) => i === 1 ? mailHeldWhile(store, () => holdB) : store,
   );
 });
 
@@ -166,8 +169,7 @@ for (const handOver of [true, false]) {
         }
       },
       { handOver },
-      (i, store) =>
-        i === 0 ? sharedWith(store, { receive: () => holdA ? Promise.resolve([]) : store.shared.receive() }) : store,
+      (i, store) => i === 0 ? mailHeldWhile(store, () => holdA) : store,
     );
   });
 }
@@ -298,14 +300,12 @@ function listingHook(kv: Deno.Kv, prefix: Deno.KvKey, afterList: () => Promise<v
 // C's member in between: the room landed in the index of a lobby nobody would bury again, kept its place among
 // maxRooms, and came back listed 10 minutes later. Now C is marked `burying` before the listing, and A's handover checks
 // it: the room closes.
-Deno.test("kvStore: a handover into a lobby that is being buried, after the burial listed its rooms, closes the room", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    const options = { now: () => 0, heartbeatMs: 1000, staleAfterMs: 3000 };
-    const a = kvStore(kv, options);
+Deno.test("kvStore: a handover into a lobby that is being buried, after the burial listed its rooms, closes the room", () =>
+  inMemoryKv(async (kv) => {
+    const a = storeOn(kv, () => 0);
     // C beats once, 4 s before A: B, which read it at its own first beat, finds it stale at its next and buries it; A
     // never beats again.
-    const c = kvStore(kv, { ...options, now: () => -4000 });
+    const c = storeOn(kv, () => -4000);
     const room: Room = {
       id: "r",
       name: "r",
@@ -318,7 +318,7 @@ Deno.test("kvStore: a handover into a lobby that is being buried, after the buri
     };
     let handed: Room | undefined | "not run" = "not run";
     let clockB = -1000;
-    const b = kvStore(
+    const b = storeOn(
       listingHook(kv, ["jamnet-lobby", "hosted", c.shared.lobby], async () => {
         // The host on A leaves, and A hands the room to m, on C.
         handed = await a.update!(
@@ -326,7 +326,7 @@ Deno.test("kvStore: a handover into a lobby that is being buried, after the buri
           (stored) => ({ ...stored, host: "m", lobby: c.shared.lobby, members: [stored.members[1]] }),
         );
       }),
-      { ...options, now: () => clockB },
+      () => clockB,
     );
     await c.shared.beat();
     await b.shared.beat(); // B's first reading of the beats: nothing is stale to it yet
@@ -341,18 +341,13 @@ Deno.test("kvStore: a handover into a lobby that is being buried, after the buri
     assert.equal(handed, undefined, "the handover into a lobby being buried went through");
     assert.equal((await kv.get(["jamnet-lobby", "rooms", "r"])).value, null);
     assert.equal((await kv.get<Deno.KvU64>(["jamnet-lobby", "count"])).value?.value, 0n);
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
-Deno.test("kvStore: a burial left half-done (its burier crashed after marking it) is finished by the next lobby to beat", async () => {
-  const kv = await Deno.openKv(":memory:");
-  try {
+Deno.test("kvStore: a burial left half-done (its burier crashed after marking it) is finished by the next lobby to beat", () =>
+  inMemoryKv(async (kv) => {
     let clock = 0;
-    const options = { now: () => clock, heartbeatMs: 1000, staleAfterMs: 3000 };
-    const a = kvStore(kv, options);
-    const c = kvStore(kv, { ...options, now: () => -4000 });
+    const a = storeOn(kv, () => clock);
+    const c = storeOn(kv, () => -4000);
     await c.shared.beat();
     await a.shared.beat(); // A's first reading of the beats: nothing is stale to it yet
     const room: Room = {
@@ -374,10 +369,7 @@ Deno.test("kvStore: a burial left half-done (its burier crashed after marking it
     const stored = (await kv.get<Room>(["jamnet-lobby", "rooms", "r"])).value;
     assert.deepEqual([stored?.host, stored?.lobby], ["m", a.shared.lobby]);
     assert.equal((await kv.get(["jamnet-lobby", "hosted", a.shared.lobby, "r"])).versionstamp !== null, true);
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
 // ─── a lobby taken for dead while it ran (a review, 2026-12-06) ───────────────────
 
@@ -422,10 +414,7 @@ for (const handOver of [true, false]) {
         assert.ok(rooms.some((listed) => listed.id === again.room.id), JSON.stringify(rooms));
       },
       { handOver },
-      (i, store) =>
-        i === 1
-          ? sharedWith(store, { beat: (taken) => stalled ? Promise.resolve() : store.shared.beat(taken) })
-          : store,
+      (i, store) => i === 1 ? beatsSkippedWhile(store, () => stalled) : store,
     );
   });
 }
@@ -455,8 +444,7 @@ Deno.test("handOver on KV: the leave of a host whose lobby was taken for dead wh
       );
     },
     { handOver: true },
-    (i, store) =>
-      i === 1 ? sharedWith(store, { beat: (taken) => stalled ? Promise.resolve() : store.shared.beat(taken) }) : store,
+    (i, store) => i === 1 ? beatsSkippedWhile(store, () => stalled) : store,
   );
 });
 
@@ -496,11 +484,7 @@ Deno.test("handOver on KV: the leave of a host whose lobby was taken for dead wh
     },
     { handOver: true },
     (i, store) =>
-      i === 1
-        ? sharedWith(store, { beat: (taken) => stalled ? Promise.resolve() : store.shared.beat(taken) })
-        : i === 2
-        ? sharedWith(store, { beat: (taken) => holdC ? Promise.resolve() : store.shared.beat(taken) })
-        : store,
+      i === 1 ? beatsSkippedWhile(store, () => stalled) : i === 2 ? beatsSkippedWhile(store, () => holdC) : store,
   );
 });
 
@@ -531,8 +515,7 @@ Deno.test("handOver on KV: a player of a lobby taken for dead while it ran, out 
       assert.equal(w.lobbies[1].admitted(otherJoined.ticket), undefined);
     },
     { handOver: true },
-    (i, store) =>
-      i === 1 ? sharedWith(store, { beat: (taken) => stalled ? Promise.resolve() : store.shared.beat(taken) }) : store,
+    (i, store) => i === 1 ? beatsSkippedWhile(store, () => stalled) : store,
   );
 });
 
@@ -576,11 +559,7 @@ Deno.test("handOver on KV: a member whose lobby took a room handed on elsewhere 
     },
     { handOver: true },
     (i, store) =>
-      i === 0
-        ? sharedWith(store, { beat: (taken) => holdA ? Promise.resolve() : store.shared.beat(taken) })
-        : i === 1
-        ? sharedWith(store, { beat: (taken) => stalled ? Promise.resolve() : store.shared.beat(taken) })
-        : store,
+      i === 0 ? beatsSkippedWhile(store, () => holdA) : i === 1 ? beatsSkippedWhile(store, () => stalled) : store,
   );
 });
 
@@ -698,8 +677,7 @@ Deno.test("handOver on KV: a member whose lobby took a room handed on elsewhere 
       assert.equal((await beat(0)).burials, undefined, "A was taken for dead");
     },
     { handOver: true },
-    (i, store) =>
-      i === 0 ? sharedWith(store, { beat: (taken) => holdA ? Promise.resolve() : store.shared.beat(taken) }) : store,
+    (i, store) => i === 0 ? beatsSkippedWhile(store, () => holdA) : store,
   );
 });
 
@@ -729,7 +707,6 @@ Deno.test("handOver on KV: a player of a lobby taken for dead hears its host's l
       assert.equal(w.lobbies[1].admitted(otherJoined.ticket), undefined);
     },
     { handOver: true },
-    (i, store) =>
-      i === 1 ? sharedWith(store, { beat: (taken) => stalled ? Promise.resolve() : store.shared.beat(taken) }) : store,
+    (i, store) => i === 1 ? beatsSkippedWhile(store, () => stalled) : store,
   );
 });

@@ -1,7 +1,8 @@
 /**
  * Lobbies on one Deno KV file, as Lobby instances in one test process: each has its own Host, its own socket on one
  * memoryNet, its own KV handle (`Deno.openKv` on one file) and its own kvStore, on the memoryNet's virtual clock, for
- * the Hosts and the heartbeats alike. For kv_test.ts, handover_test.ts and burial_test.ts.
+ * the Hosts and the heartbeats alike. For kv_test.ts, handover_test.ts and burial_test.ts; for the kvStore tests of the
+ * last two, an in-memory KV and stores on a clock of their own.
  *
  * @module
  */
@@ -59,9 +60,7 @@ export async function lobbies(
   try {
     const net = memoryNet({ latencyMs: 5 });
     const logs: string[][] = names.map(() => []);
-    const stores = names.map((_, i) =>
-      wrap(i, kvStore(wrapKv(i, opened[i]), { now: net.now, heartbeatMs: 1000, staleAfterMs: 3000 }))
-    );
+    const stores = names.map((_, i) => wrap(i, storeOn(wrapKv(i, opened[i]), net.now)));
     const all = names.map((address, i) =>
       new Lobby(new Host(net.socket(address), { now: net.now }), {
         ...options,
@@ -128,6 +127,20 @@ export async function lobbies(
   }
 }
 
+/** A kvStore on `kv` whose clock is `now`, with every lobby's options here: heartbeatMs 1000, staleAfterMs 3000. */
+export const storeOn = (kv: Deno.Kv, now: () => number): ReturnType<typeof kvStore> =>
+  kvStore(kv, { now, heartbeatMs: 1000, staleAfterMs: 3000 });
+
+/** Runs `test` on a fresh in-memory KV, and closes the KV after it. */
+export async function inMemoryKv(test: (kv: Deno.Kv) => Promise<void>): Promise<void> {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await test(kv);
+  } finally {
+    kv.close();
+  }
+}
+
 export const heard = (client: LobbyClient, op: string) => client.notices.filter((notice) => notice.op === op);
 
 /** The leaves `client` heard, in order, each as the member's id and the new host it named (undefined if none). */
@@ -157,6 +170,10 @@ export function sharedWith(
     },
   };
 }
+
+/** `store`, its lobby reading no mail while `held()`: what comes for it waits in its mailbox. */
+export const mailHeldWhile = (store: ReturnType<typeof kvStore>, held: () => boolean): ReturnType<typeof kvStore> =>
+  sharedWith(store, { receive: () => held() ? Promise.resolve([]) : store.shared.receive() });
 
 /**
  * A KV handle whose `list` awaits `hook` before it lists (`listed` 0), after each entry it yields (`listed` counts them)
