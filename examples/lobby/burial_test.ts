@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { Delivery, kvStore, Member, Room } from "./lobby.ts";
+import { type Delivery, kvStore, type Member, type Room } from "./lobby.ts";
 import {
   heard,
   inMemoryKv,
@@ -1616,4 +1616,55 @@ Deno.test("kvStore: a lobby 11 minutes behind, buried after a stall, is not forg
     }
     for (clock.now = 4000; clock.now <= 8000; clock.now += 1000) await b.shared.beat(); // it stalls from 3000
     assert.equal((await kv.get<{ buried?: boolean }>(beatKey(behind.shared.lobby))).value?.buried, true);
+  }));
+
+// Before: a lobby kept what it learned of the others' clocks when its own was set anew. B's clock ran 5 s behind, and
+// NTP set it right: at B's next reading every beat looked 5 s older, and B buried L, alive, its beat 500 ms old. Set back
+// by 5 s, B buried a dead lobby 5 s late.
+Deno.test("kvStore: a lobby whose clock is set forward by 5 s buries no live lobby", () =>
+  inMemoryKv(async (kv) => {
+    const clock = { now: 0 };
+    let offset = -5000;
+    const l = storeOn(kv, () => clock.now);
+    const b = kvStore(kv, {
+      heartbeatMs: 1000,
+      staleAfterMs: 3000,
+      now: () => clock.now + offset,
+      steady: () => clock.now,
+    });
+    for (clock.now = 0; clock.now <= 4000; clock.now += 1000) {
+      await l.shared.beat();
+      await b.shared.beat();
+    }
+    offset = 0; // B's clock set right
+    for (clock.now = 4500; clock.now <= 8500; clock.now += 1000) {
+      await b.shared.beat();
+      assert.ok(b.shared.alive(l.shared.lobby), `L buried at ${clock.now}, its beat ${clock.now - 4000} ms old`);
+      await l.shared.beat();
+    }
+  }));
+
+Deno.test("kvStore: a lobby whose clock is set back by 5 s buries a dead lobby in time", () =>
+  inMemoryKv(async (kv) => {
+    const clock = { now: 0 };
+    let offset = 5000;
+    const l = storeOn(kv, () => clock.now);
+    const b = kvStore(kv, {
+      heartbeatMs: 1000,
+      staleAfterMs: 3000,
+      now: () => clock.now + offset,
+      steady: () => clock.now,
+    });
+    for (clock.now = 0; clock.now <= 4000; clock.now += 1000) {
+      await l.shared.beat();
+      await b.shared.beat();
+    }
+    offset = 0; // B's clock set right; L stops after its beat at 4000
+    for (clock.now = 4500; clock.now <= 6500; clock.now += 1000) {
+      await b.shared.beat();
+      assert.ok(b.shared.alive(l.shared.lobby), `L buried at ${clock.now}, its beat ${clock.now - 4000} ms old`);
+    }
+    clock.now = 7500;
+    await b.shared.beat();
+    assert.equal(b.shared.alive(l.shared.lobby), false, "L alive, its beat 3.5 s old");
   }));

@@ -25,8 +25,9 @@
  *   clocks are seconds apart no longer bury each other at every beat, as by
  *   the beat's time alone (a lobby 5 s ahead buried every other lobby at
  *   every beat), nor keep a dead one long past `staleAfterMs`; once they
- *   still may, as when a lobby's own clock is set forward by seconds (the
- *   limits: `watched`). On one clock the age is the beat's own time, as
+ *   still may, as when a lobby stalls between its first two readings of one
+ *   seconds behind (the limits: `watched`). A lobby whose own clock is set
+ *   anew (NTP) finds out against `performance.now`. On one clock the age is the beat's own time, as
  *   before. At a lobby's first reading nothing bounds when a beat was
  *   written, so no lobby is stale to it until it watched its beat for
  *   `staleAfterMs` (a lobby restarted on its KV file buries the lobby it was
@@ -87,6 +88,12 @@ export interface KvStoreOptions {
   staleAfterMs?: number;
   /** The clock the heartbeats are written in, shared by every lobby on the KV (default `Date.now`). */
   now?: () => number;
+  /**
+   * A clock in ms that is never set anew, against which this lobby finds `now` set anew (NTP stepping it, a machine
+   * resumed): what it learned of the other lobbies' clocks moves with it (default `performance.now` with the default
+   * `now`, else `now` itself).
+   */
+  steady?: () => number;
 }
 
 /** A dead lobby's heartbeat entry is removed this long after its last beat: its rooms were deleted long before. */
@@ -166,6 +173,7 @@ interface Watch {
  */
 export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & { readonly shared: SharedDirectory } {
   const { prefix = ["jamnet-lobby"], heartbeatMs = 1000, now = Date.now } = options;
+  const steady = options.steady ?? (options.now ? now : () => performance.now());
   const staleAfterMs = options.staleAfterMs ?? 3 * heartbeatMs;
   if (!(heartbeatMs > 0)) throw new RangeError(`heartbeatMs is ${heartbeatMs}: must be a positive number of ms`);
   if (!(staleAfterMs > heartbeatMs)) {
@@ -197,14 +205,16 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
    * Limits, each a beat's age wrong once, where the time alone made it wrong at every beat: at this lobby's first
    * reading nothing bounds the lead above, and a beat's age counts from that reading, so no lobby is stale to it for
    * its first staleAfterMs (a lobby restarted on its KV file buries the lobby it was no sooner); a commit retried for
-   * up to a second (unlocked) may put `high` under the lead, and a dead lobby is then buried up to a reading late; this
-   * lobby's own clock set forward by seconds ages every beat by as much at its next reading (2.5 s or more buried a
-   * live lobby with a beat 600 ms old), and bounds that hold 0 only because they are wide (the first two readings of a
-   * lobby, a stall of this one between them) take a lobby seconds behind for one on time, as before.
+   * up to a second (unlocked) may put `high` under the lead, and a dead lobby is then buried up to a reading late; and
+   * bounds that hold 0 only because they are wide (the first two readings of a lobby, a stall of this one between
+   * them) take a lobby seconds behind for one on time, as before. This lobby's own clock set anew moves the bounds
+   * with it (see `steady`); with a `steady` that is set with it (a `now` of the caller's and no `steady`), a clock set
+   * forward by 2.5 s or more buries, at the next reading, a live lobby whose beat is 600 ms old.
    */
   let watched = new Map<string, Watch>();
-  /** When this lobby's last reading of the beats started, on its own clock; undefined before the first. */
+  /** When this lobby's last reading of the beats started, on its clock (undefined before the first) and on `steady`. */
   let lastRead: number | undefined;
+  let lastSteady = 0;
   /** The last beat found a lobby newly buried or newly gone (see lost). */
   let lost = false;
   /** This lobby wrote its heartbeat before. */
@@ -332,6 +342,19 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
    */
   const beats = async () => {
     const time = now();
+    const at = steady();
+    if (lastRead !== undefined) {
+      // This lobby's clock set forward by `set` ms since the last reading (back, when negative): the other lobbies'
+      // leads over it less as much. Left as they were, a clock set forward by 2.5 s aged every beat by as much at the
+      // next reading, and buried a live lobby whose beat was 600 ms old.
+      const set = time - lastRead - (at - lastSteady);
+      lastRead += set;
+      for (const watch of watched.values()) {
+        watch.low -= set;
+        watch.high -= set;
+      }
+    }
+    lastSteady = at;
     const entries: Deno.KvEntry<Beat>[] = [];
     for await (const entry of kv.list<Beat>({ prefix: [...prefix, "lobbies"] })) {
       entries.push(entry);
