@@ -91,8 +91,8 @@ export interface KvStoreOptions {
   /**
    * A clock in ms that is never set anew, against which this lobby finds `now` set anew (NTP stepping it): what it
    * learned of the other lobbies' clocks moves with it (default `performance.now` with the default `now`, else `now`
-   * itself). `performance.now` stops while the machine sleeps, so a lobby suspended and resumed takes the time asleep
-   * for its clock set forward: a lobby dead before and not seen to beat since is buried that much later.
+   * itself). Where `performance.now` stops while the machine sleeps (Linux), a lobby suspended and resumed takes the
+   * time asleep for its clock set forward: a lobby dead before and not seen to beat since is buried that much later.
    */
   steady?: () => number;
 }
