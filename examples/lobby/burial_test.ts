@@ -1668,3 +1668,133 @@ Deno.test("kvStore: a lobby whose clock is set back by 5 s buries a dead lobby i
     await b.shared.beat();
     assert.equal(b.shared.alive(l.shared.lobby), false, "L alive, its beat 3.5 s old");
   }));
+
+// The same, with the dead lobby's beats between the reader's readings: the bounds' upper ends must move with the clock
+// as well as the lower ones (a form that moved only `low` kept L a reading longer).
+Deno.test("kvStore: a lobby whose clock is set back by 5 s buries a dead lobby that beat between its readings in time", () =>
+  inMemoryKv(async (kv) => {
+    const clock = { now: 0 };
+    let offset = 5000;
+    const l = storeOn(kv, () => clock.now);
+    const b = kvStore(kv, {
+      heartbeatMs: 1000,
+      staleAfterMs: 3000,
+      now: () => clock.now + offset,
+      steady: () => clock.now,
+    });
+    for (clock.now = 0; clock.now <= 4000; clock.now += 500) await (clock.now % 1000 ? l : b).shared.beat();
+    offset = 0; // L stops after its beat at 3500
+    for (clock.now = 5000; clock.now <= 6000; clock.now += 1000) {
+      await b.shared.beat();
+      assert.ok(b.shared.alive(l.shared.lobby), `buried at ${clock.now}`);
+    }
+    clock.now = 7000;
+    await b.shared.beat();
+    assert.equal(b.shared.alive(l.shared.lobby), false, "L alive at 7000, its beat 3.5 s old");
+  }));
+
+// And the last reading's start must move with it: a lobby 2.8 s behind, first listed at the reading that finds the
+// clock set forward, was buried at first sight by a form that left it.
+Deno.test("kvStore: a lobby whose clock is set forward by 5 s does not bury a lobby it lists first then", () =>
+  inMemoryKv(async (kv) => {
+    const clock = { now: 0 };
+    let offset = -5000;
+    const m = storeOn(kv, () => clock.now - 2800);
+    const b = kvStore(kv, {
+      heartbeatMs: 1000,
+      staleAfterMs: 3000,
+      now: () => clock.now + offset,
+      steady: () => clock.now,
+    });
+    for (clock.now = 0; clock.now <= 4000; clock.now += 1000) await b.shared.beat();
+    clock.now = 4500;
+    await m.shared.beat();
+    offset = 0;
+    clock.now = 5000;
+    await b.shared.beat();
+    assert.ok(b.shared.alive(m.shared.lobby), "M buried at first sight, its beat 500 ms old");
+  }));
+
+/** `kv`, whose listing of the heartbeats throws while `fail()` holds. */
+function beatsUnreadableWhile(kv: Deno.Kv, fail: () => boolean): Deno.Kv {
+  return new Proxy(kv, {
+    get(target, name) {
+      const value = Reflect.get(target, name);
+      if (name !== "list") return typeof value === "function" ? value.bind(target) : value;
+      return (selector: { prefix: Deno.KvKey }, options?: Deno.KvListOptions) => {
+        if (sameKey(selector.prefix, LOBBIES) && fail()) throw new Error("database is locked (simulated)");
+        return target.list(selector, options);
+      };
+    },
+  });
+}
+
+// A first form kept the steady clock's reading of a reading whose listing threw, and not its own clock's: the next
+// reading found the clock set forward by the time since the last good one, and buried a dead lobby a reading late.
+Deno.test("kvStore: a reading of the beats that throws makes no step of the clock", () =>
+  inMemoryKv(async (kv) => {
+    const clock = { now: 0 };
+    let fail = false;
+    const l = storeOn(kv, () => clock.now);
+    const b = kvStore(beatsUnreadableWhile(kv, () => fail), {
+      heartbeatMs: 1000,
+      staleAfterMs: 3000,
+      now: () => clock.now,
+      steady: () => clock.now, // the same clock, read apart: never a step
+    });
+    for (clock.now = 0; clock.now <= 7500; clock.now += 500) {
+      if (clock.now % 1000) await l.shared.beat();
+      else {
+        fail = clock.now === 5000;
+        await assert.doesNotReject(b.shared.beat().catch((error) => assert.match(String(error), /simulated/)));
+        fail = false;
+      }
+    }
+    for (clock.now = 8000; clock.now <= 10_000; clock.now += 1000) {
+      await b.shared.beat(); // L stopped after its beat at 7500
+      assert.ok(b.shared.alive(l.shared.lobby), `buried at ${clock.now}`);
+    }
+    clock.now = 11_000;
+    await b.shared.beat();
+    assert.equal(b.shared.alive(l.shared.lobby), false, "L alive, its beat 3.5 s old");
+  }));
+
+// Date.now counts whole ms and performance.now fractions: a form that took each difference for a step of the clock
+// moved one clock's bounds off 0, and a dead lobby was buried up to a reading late. And a test that fakes Date.now, not
+// performance.now, had each tick taken for a step: a dead lobby was never buried.
+Deno.test("kvStore: whole ms against a steady clock's fractions are no step of the clock", () =>
+  inMemoryKv(async (kv) => {
+    let t = 0;
+    const l = storeOn(kv, () => Math.floor(t));
+    const b = kvStore(kv, { heartbeatMs: 1000, staleAfterMs: 3000, now: () => Math.floor(t), steady: () => t });
+    for (const [at, who] of [[0, b], [500, l], [1000, b], [1500, l], [2000, b], [2500, l], [3000.9, b], [3000.95, l]]) {
+      t = at as number;
+      await (who as typeof b).shared.beat();
+    }
+    for (t = 4000; t <= 6000; t += 1000) {
+      await b.shared.beat(); // L stopped after its beat at 3000.95 (beatAt 3000)
+      assert.ok(b.shared.alive(l.shared.lobby), `buried at ${t}`);
+    }
+    t = 6400;
+    await b.shared.beat();
+    assert.equal(b.shared.alive(l.shared.lobby), false, "L alive, its beat 3.4 s old");
+  }));
+
+Deno.test("kvStore: a faked Date.now, with a real performance.now, is no step of the clock at each tick", () =>
+  inMemoryKv(async (kv) => {
+    const realNow = Date.now;
+    let fake = 1_000_000;
+    Date.now = () => fake;
+    try {
+      const l = kvStore(kv, { heartbeatMs: 1000, staleAfterMs: 3000 });
+      const b = kvStore(kv, { heartbeatMs: 1000, staleAfterMs: 3000 });
+      for (let i = 0; i < 5; i++, fake += 1000) {
+        await l.shared.beat();
+        await b.shared.beat();
+      }
+      for (let i = 0; i < 5; i++, fake += 1000) await b.shared.beat(); // L stopped
+      assert.equal(b.shared.alive(l.shared.lobby), false, "L alive, its beat 5 s old");
+    } finally {
+      Date.now = realNow;
+    }
+  }));

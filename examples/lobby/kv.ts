@@ -27,13 +27,14 @@
  *   every beat), nor keep a dead one long past `staleAfterMs`; once they
  *   still may, as when a lobby stalls between its first two readings of one
  *   seconds behind (the limits: `watched`). A lobby whose own clock is set
- *   anew (NTP) finds out against `performance.now`. On one clock the age is the beat's own time, as
- *   before. At a lobby's first reading nothing bounds when a beat was
- *   written, so no lobby is stale to it until it watched its beat for
- *   `staleAfterMs` (a lobby restarted on its KV file buries the lobby it was
- *   no sooner). A lobby alive but late to beat (a stall) is buried just the
- *   same; it finds out at its next beat, and takes the store's rooms for its
- *   own before it counts as alive again. The others learn of a burial from the
+ *   anew (NTP) finds out against `performance.now` (with the default `now`).
+ *   On one clock the age is the beat's own time, as before. At a lobby's
+ *   first reading nothing bounds when a beat was written, so no lobby is
+ *   stale to it until it watched its beat for `staleAfterMs` (a lobby
+ *   restarted on its KV file buries the lobby it was no sooner). A lobby
+ *   alive but late to beat (a stall) is buried just the same; it finds out
+ *   at its next beat, and takes the store's rooms for its own before it
+ *   counts as alive again. The others learn of a burial from the
  *   store, not from their own reading of the beats, which misses a stall that
  *   outlasts `staleAfterMs` by less than a beat: the beat counts its lobby's
  *   burials, its own beats keep the count, and a lobby that finds it gone up
@@ -91,8 +92,9 @@ export interface KvStoreOptions {
   /**
    * A clock in ms that is never set anew, against which this lobby finds `now` set anew (NTP stepping it): what it
    * learned of the other lobbies' clocks moves with it (default `performance.now` with the default `now`, else `now`
-   * itself). Where `performance.now` stops while the machine sleeps (Linux), a lobby suspended and resumed takes the
-   * time asleep for its clock set forward: a lobby dead before and not seen to beat since is buried that much later.
+   * itself: give both when `now` is a clock of your own that may be set). Where `performance.now` stops while the
+   * machine sleeps (Linux and macOS), a lobby suspended and resumed takes the time asleep for its clock set forward: a
+   * lobby dead, and not seen to beat since, is buried later than it would be, by up to the time asleep.
    */
   steady?: () => number;
 }
@@ -105,6 +107,11 @@ const FORGET_DEAD_LOBBY_MS = 10 * 60_000;
  * relay to a member a copy still had) would otherwise stay for good, with no heartbeat entry left to forget.
  */
 const MAIL_EXPIRES_MS = FORGET_DEAD_LOBBY_MS;
+/**
+ * This lobby's clock moved by more than this against `steady` since its last reading was set anew (see beats): less is
+ * rounding, or rates that differ a little (a steady clock that NTP does not slew).
+ */
+const CLOCK_STEP_MS = 100;
 /** Mutations per atomic commit when emptying a mailbox: Deno KV allows 1,000 in Deno 2. */
 const DELETES_PER_COMMIT = 500;
 /** `sum` adds modulo 2^64: adding 2^64 - 1 takes one away. */
@@ -213,9 +220,10 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
    * forward by 2.5 s or more buries, at the next reading, a live lobby whose beat is 600 ms old.
    */
   let watched = new Map<string, Watch>();
-  /** When this lobby's last reading of the beats started, on its clock (undefined before the first) and on `steady`. */
+  /** When this lobby's last reading of the beats started, on its own clock; undefined before the first. */
   let lastRead: number | undefined;
-  let lastSteady = 0;
+  /** Both clocks as the last reading read them; undefined before the first. */
+  let clocks: { time: number; steady: number } | undefined;
   /** The last beat found a lobby newly buried or newly gone (see lost). */
   let lost = false;
   /** This lobby wrote its heartbeat before. */
@@ -344,18 +352,24 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   const beats = async () => {
     const time = now();
     const at = steady();
-    if (lastRead !== undefined) {
+    if (clocks) {
       // This lobby's clock set forward by `set` ms since the last reading (back, when negative): the other lobbies'
-      // leads over it less as much. Left as they were, a clock set forward by 2.5 s aged every beat by as much at the
-      // next reading, and buried a live lobby whose beat was 600 ms old.
-      const set = time - lastRead - (at - lastSteady);
-      lastRead += set;
-      for (const watch of watched.values()) {
-        watch.low -= set;
-        watch.high -= set;
+      // leads over it less as much, and the last reading's start later by as much. Left as they were, a clock set
+      // forward by 2.5 s aged every beat by as much at the next reading, and buried a live lobby whose beat was 600 ms
+      // old. Not a step: a few ms (Date.now's whole ms against performance.now's fractions took one clock's bounds off
+      // 0, and a beat's age by up to a reading), or a `steady` that hardly moved while `now` moved by seconds (a test's
+      // faked Date.now, where performance.now is real: each tick read as a step, and a dead lobby was never buried).
+      const set = time - clocks.time - (at - clocks.steady);
+      if (Math.abs(set) > CLOCK_STEP_MS && at - clocks.steady >= heartbeatMs / 2) {
+        if (lastRead !== undefined) lastRead += set;
+        for (const watch of watched.values()) {
+          watch.low -= set;
+          watch.high -= set;
+        }
       }
     }
-    lastSteady = at;
+    // Kept apart from lastRead: a reading whose listing throws has read both clocks, not the beats.
+    clocks = { time, steady: at };
     const entries: Deno.KvEntry<Beat>[] = [];
     for await (const entry of kv.list<Beat>({ prefix: [...prefix, "lobbies"] })) {
       entries.push(entry);
