@@ -1620,7 +1620,7 @@ Deno.test("kvStore: a lobby 11 minutes behind, buried after a stall, is not forg
 
 // Before: a lobby kept what it learned of the others' clocks when its own was set anew. B's clock ran 5 s behind, and
 // NTP set it right: at B's next reading every beat looked 5 s older, and B buried L, alive, its beat 500 ms old. Set back
-// by 5 s, B buried a dead lobby 5 s late.
+// by 5 s, B buried a dead lobby 5 s late. Now it learns them again, and buries none for staleAfterMs.
 Deno.test("kvStore: a lobby whose clock is set forward by 5 s buries no live lobby", () =>
   inMemoryKv(async (kv) => {
     const clock = { now: 0 };
@@ -1644,7 +1644,7 @@ Deno.test("kvStore: a lobby whose clock is set forward by 5 s buries no live lob
     }
   }));
 
-Deno.test("kvStore: a lobby whose clock is set back by 5 s buries a dead lobby in time", () =>
+Deno.test("kvStore: a lobby whose clock is set back by 5 s buries a dead lobby staleAfterMs after the step", () =>
   inMemoryKv(async (kv) => {
     const clock = { now: 0 };
     let offset = 5000;
@@ -1660,41 +1660,17 @@ Deno.test("kvStore: a lobby whose clock is set back by 5 s buries a dead lobby i
       await b.shared.beat();
     }
     offset = 0; // B's clock set right; L stops after its beat at 4000
-    for (clock.now = 4500; clock.now <= 6500; clock.now += 1000) {
+    for (clock.now = 4500; clock.now <= 7500; clock.now += 1000) {
       await b.shared.beat();
-      assert.ok(b.shared.alive(l.shared.lobby), `L buried at ${clock.now}, its beat ${clock.now - 4000} ms old`);
+      assert.ok(b.shared.alive(l.shared.lobby), `L buried at ${clock.now}, ${clock.now - 4500} ms after the step`);
     }
-    clock.now = 7500;
+    clock.now = 8500;
     await b.shared.beat();
-    assert.equal(b.shared.alive(l.shared.lobby), false, "L alive, its beat 3.5 s old");
+    assert.equal(b.shared.alive(l.shared.lobby), false, "L alive 4 s after the step, its beat 4.5 s old");
   }));
 
-// The same, with the dead lobby's beats between the reader's readings: the bounds' upper ends must move with the clock
-// as well as the lower ones (a form that moved only `low` kept L a reading longer).
-Deno.test("kvStore: a lobby whose clock is set back by 5 s buries a dead lobby that beat between its readings in time", () =>
-  inMemoryKv(async (kv) => {
-    const clock = { now: 0 };
-    let offset = 5000;
-    const l = storeOn(kv, () => clock.now);
-    const b = kvStore(kv, {
-      heartbeatMs: 1000,
-      staleAfterMs: 3000,
-      now: () => clock.now + offset,
-      steady: () => clock.now,
-    });
-    for (clock.now = 0; clock.now <= 4000; clock.now += 500) await (clock.now % 1000 ? l : b).shared.beat();
-    offset = 0; // L stops after its beat at 3500
-    for (clock.now = 5000; clock.now <= 6000; clock.now += 1000) {
-      await b.shared.beat();
-      assert.ok(b.shared.alive(l.shared.lobby), `buried at ${clock.now}`);
-    }
-    clock.now = 7000;
-    await b.shared.beat();
-    assert.equal(b.shared.alive(l.shared.lobby), false, "L alive at 7000, its beat 3.5 s old");
-  }));
-
-// And the last reading's start must move with it: a lobby 2.8 s behind, first listed at the reading that finds the
-// clock set forward, was buried at first sight by a form that left it.
+// A lobby 2.8 s behind, first listed at the reading that finds the clock set forward, was buried at first sight by a
+// form that moved the bounds with the step and left the last reading's start where it was.
 Deno.test("kvStore: a lobby whose clock is set forward by 5 s does not bury a lobby it lists first then", () =>
   inMemoryKv(async (kv) => {
     const clock = { now: 0 };
@@ -1796,5 +1772,72 @@ Deno.test("kvStore: a faked Date.now, with a real performance.now, is no step of
       assert.equal(b.shared.alive(l.shared.lobby), false, "L alive, its beat 5 s old");
     } finally {
       Date.now = realNow;
+    }
+  }));
+
+// A first form took a beat's time for the time of its commit: a dead lobby's last beat, whose commit unlocked() retried
+// for a second, dropped the bounds its beats had given, and it was buried 2 s late (4 s after a stall of the reader).
+Deno.test("kvStore: a dead lobby whose last beat committed a second late is buried as one on time would be", () =>
+  inMemoryKv(async (kv) => {
+    let t = 0;
+    let hold: (() => Promise<void>) | undefined;
+    const slow = new Proxy(kv, {
+      get(target, name) {
+        if (name === "atomic") {
+          return () => {
+            const op = target.atomic();
+            const commit = op.commit.bind(op);
+            op.commit = async () => {
+              const held = hold;
+              hold = undefined;
+              await held?.();
+              return await commit();
+            };
+            return op;
+          };
+        }
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const a = storeOn(kv, () => t);
+    const b = storeOn(slow, () => t);
+    for (t = 0; t <= 3000; t += 500) await (t % 1000 ? b : a).shared.beat();
+    t = 3450;
+    hold = async () => {
+      t = 4000;
+      await a.shared.beat(); // A reads while B's commit waits
+      t = 4400;
+    };
+    await b.shared.beat(); // beatAt 3450, committed at 4400; then B stops
+    for (t = 5000; t <= 6000; t += 1000) {
+      await a.shared.beat();
+      assert.ok(a.shared.alive(b.shared.lobby), `buried at ${t}`);
+    }
+    t = 7000;
+    await a.shared.beat();
+    assert.equal(a.shared.alive(b.shared.lobby), false, "alive at 7000, its beat 3,550 ms old");
+  }));
+
+// A first form moved what a lobby learned of the others' clocks with a step of its own: lobbies on one machine, whose
+// clocks are set together, took each other for 800 ms older after it was set back by 800 ms, and a live lobby whose
+// beat was 2.8 s old was buried.
+Deno.test("kvStore: lobbies on one machine whose clock is set back by 800 ms bury no live lobby", () =>
+  inMemoryKv(async (kv) => {
+    let t = 0;
+    let offset = 0;
+    const options = { heartbeatMs: 1000, staleAfterMs: 3000, now: () => t + offset, steady: () => t };
+    const a = kvStore(kv, options);
+    const b = kvStore(kv, options);
+    for (t = 0; t <= 4000; t += 100) {
+      if (t % 1000 === 0) await a.shared.beat();
+      if (t % 1000 === 700) await b.shared.beat();
+    }
+    offset = -800;
+    t = 4700;
+    await b.shared.beat(); // its next beat comes at 7600
+    for (t of [5000, 6000, 7500]) {
+      await a.shared.beat(); // the reading at 7500 is 500 ms late
+      assert.ok(a.shared.alive(b.shared.lobby), `buried at ${t}, its beat ${t - 4700} ms old`);
     }
   }));

@@ -91,10 +91,10 @@ export interface KvStoreOptions {
   now?: () => number;
   /**
    * A clock in ms that is never set anew, against which this lobby finds `now` set anew (NTP stepping it): what it
-   * learned of the other lobbies' clocks moves with it (default `performance.now` with the default `now`, else `now`
-   * itself: give both when `now` is a clock of your own that may be set). Where `performance.now` stops while the
-   * machine sleeps (Linux and macOS), a lobby suspended and resumed takes the time asleep for its clock set forward: a
-   * lobby dead, and not seen to beat since, is buried later than it would be, by up to the time asleep.
+   * learned of the other lobbies' clocks is dropped, and no lobby is stale to it for `staleAfterMs`, as at its start
+   * (default `performance.now` with the default `now`, else `now` itself: give both when `now` is a clock of your own
+   * that may be set). Where `performance.now` stops while the machine sleeps (Linux and macOS), a lobby suspended and
+   * resumed takes the time asleep for its clock set forward, with the same cost.
    */
   steady?: () => number;
 }
@@ -107,6 +107,8 @@ const FORGET_DEAD_LOBBY_MS = 10 * 60_000;
  * relay to a member a copy still had) would otherwise stay for good, with no heartbeat entry left to forget.
  */
 const MAIL_EXPIRES_MS = FORGET_DEAD_LOBBY_MS;
+/** How much later than its time a beat may commit (see beats): unlocked() retries for about a second. */
+const COMMIT_SLACK_MS = 1000;
 /**
  * This lobby's clock moved by more than this against `steady` since its last reading was set anew (see beats): less is
  * rounding, or rates that differ a little (a steady clock that NTP does not slew).
@@ -202,22 +204,23 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   let listed: Set<string> | undefined;
   /**
    * Each lobby's beat as this lobby last read it, with the bounds of its clock's lead over this lobby's. A new beat
-   * took its time before the end of the reading that first lists it (`low`: `beatAt` less that end), and, its commit
-   * prompt, after the start of the reading before, which did not list it (`high`: `beatAt` less that start). The
-   * bounds of its earlier beats narrow them while they overlap, and are dropped when they do not (its clock set anew
-   * by more than about a reading). A beat's age is its age on this lobby's clock: when the bounds hold 0 (one clock
-   * possible) the beat's own time, as before; else with the least lead they allow. Judged by the beat's time alone, a
-   * lobby whose clock ran 5 s ahead buried every other lobby at every beat, and one 5 s behind was buried by every
-   * other at every beat (its rooms deleted each time).
+   * took its time before the end of the reading that first lists it (`low`: `beatAt` less that end), and, its commit at
+   * most COMMIT_SLACK_MS late, after the start of the reading before, which did not list it, less that slack (`high`).
+   * The bounds of its earlier beats narrow them while they overlap, and are dropped when they do not (its clock set
+   * anew by more than about a reading). A beat's age is its age on this lobby's clock: when the bounds hold 0 (one
+   * clock possible) the beat's own time, as before; else with the least lead they allow. Judged by the beat's time
+   * alone, a lobby whose clock ran 5 s ahead buried every other lobby at every beat, and one 5 s behind was buried by
+   * every other at every beat (its rooms deleted each time).
    *
    * Limits, each a beat's age wrong once, where the time alone made it wrong at every beat: at this lobby's first
    * reading nothing bounds the lead above, and a beat's age counts from that reading, so no lobby is stale to it for
-   * its first staleAfterMs (a lobby restarted on its KV file buries the lobby it was no sooner); a commit retried for
-   * up to a second (unlocked) may put `high` under the lead, and a dead lobby is then buried up to a reading late; and
-   * bounds that hold 0 only because they are wide (the first two readings of a lobby, a stall of this one between
-   * them) take a lobby seconds behind for one on time, as before. This lobby's own clock set anew moves the bounds
-   * with it (see `steady`); with a `steady` that is set with it (a `now` of the caller's and no `steady`), a clock set
-   * forward by 2.5 s or more buries, at the next reading, a live lobby whose beat is 600 ms old.
+   * its first staleAfterMs (a lobby restarted on its KV file buries the lobby it was no sooner), nor after its own
+   * clock is set anew (see `steady`), with the same cost; a commit later than COMMIT_SLACK_MS may put `high` under the
+   * lead and drop the bounds, and a dead lobby is then buried up to a reading late, more after a stall of this one;
+   * bounds that hold 0 only because they are wide (the first two readings of a lobby, a stall of this one between them,
+   * or the slack: a lobby up to about a second behind) take a lobby behind for one on time, as before; and with a
+   * `steady` set with `now` (a `now` of the caller's and no `steady`), a clock set forward by 2.5 s or more buries, at
+   * the next reading, a live lobby whose beat is 600 ms old.
    */
   let watched = new Map<string, Watch>();
   /** When this lobby's last reading of the beats started, on its own clock; undefined before the first. */
@@ -353,19 +356,18 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
     const time = now();
     const at = steady();
     if (clocks) {
-      // This lobby's clock set forward by `set` ms since the last reading (back, when negative): the other lobbies'
-      // leads over it less as much, and the last reading's start later by as much. Left as they were, a clock set
-      // forward by 2.5 s aged every beat by as much at the next reading, and buried a live lobby whose beat was 600 ms
-      // old. Not a step: a few ms (Date.now's whole ms against performance.now's fractions took one clock's bounds off
-      // 0, and a beat's age by up to a reading), or a `steady` that hardly moved while `now` moved by seconds (a test's
-      // faked Date.now, where performance.now is real: each tick read as a step, and a dead lobby was never buried).
+      // This lobby's clock set anew since the last reading (or its machine slept): what it learned of the others'
+      // clocks is dropped, and this reading is as its first. Kept, a clock set forward by 2.5 s aged every beat by as
+      // much at the next reading, and buried a live lobby whose beat was 600 ms old; moved with the step, it was wrong
+      // where the others' clocks were set with it (lobbies on one machine: set back 800 ms, a live lobby was buried
+      // with a beat 2.8 s old, and went on being taken for 800 ms older). Not a step: a few ms (Date.now's whole ms
+      // against performance.now's fractions took one clock's bounds off 0, and a beat's age by up to a reading), or a
+      // `steady` that hardly moved while `now` moved by seconds (a test's faked Date.now, where performance.now is
+      // real: each tick read as a step, and a dead lobby was never buried).
       const set = time - clocks.time - (at - clocks.steady);
       if (Math.abs(set) > CLOCK_STEP_MS && at - clocks.steady >= heartbeatMs / 2) {
-        if (lastRead !== undefined) lastRead += set;
-        for (const watch of watched.values()) {
-          watch.low -= set;
-          watch.high -= set;
-        }
+        watched = new Map();
+        lastRead = undefined;
       }
     }
     // Kept apart from lastRead: a reading whose listing throws has read both clocks, not the beats.
@@ -391,7 +393,10 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         continue;
       }
       let low = beatAt - listedBy;
-      let high = lastRead === undefined ? Infinity : beatAt - lastRead;
+      // A beat takes its time before its commit, which unlocked() may retry for about a second: without the slack, a
+      // dead lobby's last beat committed late dropped the bounds its beats had given, and it was buried up to the
+      // reader's next stall late.
+      let high = lastRead === undefined ? Infinity : beatAt - lastRead + COMMIT_SLACK_MS;
       if (before && before.low <= high && low <= before.high) {
         low = Math.max(low, before.low);
         high = Math.min(high, before.high);
