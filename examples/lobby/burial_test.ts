@@ -1841,3 +1841,22 @@ Deno.test("kvStore: lobbies on one machine whose clock is set back by 800 ms bur
       assert.ok(a.shared.alive(b.shared.lobby), `buried at ${t}, its beat ${t - 4700} ms old`);
     }
   }));
+
+// Before: what a lobby learned of another's clock stayed as learned while that clock drifted (no NTP, or NTP slewing it
+// by up to 0.5 ms a second): a lobby 5 s behind whose clock ran 500 ppm slow was taken for 1.2 s older after 40 minutes,
+// and one beat 1.1 s late got it buried. Bounds learned earlier widen by 1 ms a second now.
+Deno.test("kvStore: a lobby 5 s behind whose clock drifts 500 ppm is not buried for a beat 1.1 s late after 40 minutes", () =>
+  inMemoryKv(async (kv) => {
+    let t = 0;
+    const drifting = storeOn(kv, () => t - 5000 - t * 0.0005);
+    const b = storeOn(kv, () => t);
+    for (let i = 0; i <= 40 * 60; i++) {
+      t = i * 1000;
+      await drifting.shared.beat(); // just before B's reading
+      t += 1;
+      await b.shared.beat();
+    }
+    t += 2100; // its next beat 1.1 s late
+    await b.shared.beat();
+    assert.ok(b.shared.alive(drifting.shared.lobby), "buried with a beat 2.1 s old");
+  }));

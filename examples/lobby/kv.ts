@@ -107,6 +107,11 @@ const FORGET_DEAD_LOBBY_MS = 10 * 60_000;
  * relay to a member a copy still had) would otherwise stay for good, with no heartbeat entry left to forget.
  */
 const MAIL_EXPIRES_MS = FORGET_DEAD_LOBBY_MS;
+/**
+ * How fast two lobbies' clocks may drift apart, in ms a ms: 1,000 ppm, twice the most NTP slews a clock by. Bounds of
+ * another lobby's clock learned earlier widen by as much (see beats).
+ */
+const CLOCK_DRIFT = 0.001;
 /** How much later than its time a beat may commit (see beats): unlocked() retries for about a second. */
 const COMMIT_SLACK_MS = 1000;
 /**
@@ -169,6 +174,8 @@ interface Watch {
   beatAt: number;
   low: number;
   high: number;
+  /** When the bounds were made, on the reader's clock. */
+  at: number;
 }
 
 /**
@@ -206,11 +213,11 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
    * Each lobby's beat as this lobby last read it, with the bounds of its clock's lead over this lobby's. A new beat
    * took its time before the end of the reading that first lists it (`low`: `beatAt` less that end), and, its commit at
    * most COMMIT_SLACK_MS late, after the start of the reading before, which did not list it, less that slack (`high`).
-   * The bounds of its earlier beats narrow them while they overlap, and are dropped when they do not (its clock set
-   * anew by more than about a reading). A beat's age is its age on this lobby's clock: when the bounds hold 0 (one
-   * clock possible) the beat's own time, as before; else with the least lead they allow. Judged by the beat's time
-   * alone, a lobby whose clock ran 5 s ahead buried every other lobby at every beat, and one 5 s behind was buried by
-   * every other at every beat (its rooms deleted each time).
+   * The bounds of its earlier beats, widened by CLOCK_DRIFT for the time since, narrow them while they overlap, and are
+   * dropped when they do not (its clock set anew by more than about a reading). A beat's age is its age on this lobby's
+   * clock: when the bounds hold 0 (one clock possible) the beat's own time, as before; else with the least lead they
+   * allow. Judged by the beat's time alone, a lobby whose clock ran 5 s ahead buried every other lobby at every beat,
+   * and one 5 s behind was buried by every other at every beat (its rooms deleted each time).
    *
    * Limits, each a beat's age wrong once, where the time alone made it wrong at every beat: at this lobby's first
    * reading nothing bounds the lead above, and a beat's age counts from that reading, so no lobby is stale to it for
@@ -397,11 +404,16 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       // dead lobby's last beat committed late dropped the bounds its beats had given, and it was buried up to the
       // reader's next stall late.
       let high = lastRead === undefined ? Infinity : beatAt - lastRead + COMMIT_SLACK_MS;
-      if (before && before.low <= high && low <= before.high) {
-        low = Math.max(low, before.low);
-        high = Math.min(high, before.high);
+      if (before) {
+        // Bounds learned earlier widen as time passes, by as much as two clocks drift apart at most: kept as learned,
+        // they took a lobby 5 s behind whose clock ran 500 ppm slow for 1.2 s older after 40 minutes.
+        const spread = (time - before.at) * CLOCK_DRIFT;
+        if (before.low - spread <= high && low <= before.high + spread) {
+          low = Math.max(low, before.low - spread);
+          high = Math.min(high, before.high + spread);
+        }
       }
-      watch.set(other, { beatAt, low, high });
+      watch.set(other, { beatAt, low, high, at: time });
     }
     watched = watch;
     lastRead = time;
