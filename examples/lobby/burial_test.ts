@@ -1860,3 +1860,44 @@ Deno.test("kvStore: a lobby 5 s behind whose clock drifts 500 ppm is not buried 
     await b.shared.beat();
     assert.ok(b.shared.alive(drifting.shared.lobby), "buried with a beat 2.1 s old");
   }));
+
+// A first form with the commit slack took any lobby up to about 2 s behind for one on time (the slack made its bounds
+// hold 0): one 1.8 s behind, beating 900 ms after each reading, was taken for 1.8 s older, and one beat 1.2 s late
+// buried it.
+Deno.test("kvStore: a lobby 1.8 s behind is not buried for one beat 1.2 s late", () =>
+  inMemoryKv(async (kv) => {
+    let t = 0;
+    const behind = storeOn(kv, () => t - 1800);
+    const b = storeOn(kv, () => t);
+    for (let i = 0; i < 60; i++) {
+      t = i * 1000;
+      await b.shared.beat();
+      t += 900;
+      await behind.shared.beat();
+    }
+    for (t = 60_000; t <= 62_000; t += 1000) {
+      await b.shared.beat();
+      assert.ok(b.shared.alive(behind.shared.lobby), `buried at ${t}, its beat ${t - 59_900} ms old`);
+    }
+  }));
+
+// A first form that dropped what a lobby learned at a step of its clock learned it again from the beats its next
+// reading found, written before the step: on one machine set back 1.5 s, that took every lobby there for 1.5 s older
+// for 23 minutes, and one beat 1.2 s late, a minute later, buried a live lobby.
+Deno.test("kvStore: lobbies on one machine whose clock is set back 1.5 s bury no live lobby a minute later", () =>
+  inMemoryKv(async (kv) => {
+    let t = 0;
+    let offset = 0;
+    const options = { heartbeatMs: 1000, staleAfterMs: 3000, now: () => t + offset, steady: () => t };
+    const a = kvStore(kv, options);
+    const b = kvStore(kv, options);
+    for (t = 0; t <= 64_000; t += 100) {
+      if (t % 1000 === 900) await b.shared.beat();
+      if (t === 3900) offset = -1500;
+      if (t % 1000 === 0) await a.shared.beat();
+    }
+    for (t = 65_000; t <= 66_000; t += 1000) {
+      await a.shared.beat(); // B's beat due at 64,900 comes 1.2 s late
+      assert.ok(a.shared.alive(b.shared.lobby), `buried at ${t}, its beat ${t - 63_900} ms old`);
+    }
+  }));

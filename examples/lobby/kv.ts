@@ -12,35 +12,36 @@
  *   wrote in between: two joins of the last seat, through two lobbies in the
  *   same tick, let exactly one in. A create checks the count's versionstamp too.
  * - **Heartbeats**: each lobby writes `[prefix, "lobbies", lobby] = { beatAt }`
- *   every `heartbeatMs` (default 1,000) and reads the others'. A lobby whose
- *   beat is older than `staleAfterMs` (default 3,000) is dead: its rooms are no
- *   longer listed or joinable at once, the first lobby to notice deletes them,
- *   and the members on other lobbies hear `closed`; a room that hands over
- *   (`handOver`) goes instead to its first member on a live lobby, if any.
- *   Liveness is judged by the beat's own time, never by `expireIn`: Deno KV
- *   drops expired keys lazily (a key set to expire in 500 ms was still read
- *   60 s later). Its age is counted on the reader's clock: each lobby learns
- *   how far each other lobby's clock runs from its own, from when its beats
- *   appear (a beat new between two readings bounds it). So lobbies whose
- *   clocks are seconds apart no longer bury each other at every beat, as by
- *   the beat's time alone (a lobby 5 s ahead buried every other lobby at
- *   every beat), nor keep a dead one long past `staleAfterMs`; once they
- *   still may, as when a lobby stalls between its first two readings of one
- *   seconds behind (the limits: `watched`). A lobby whose own clock is set
- *   anew (NTP) finds out against `performance.now` (with the default `now`).
- *   On one clock the age is the beat's own time, as before. At a lobby's
- *   first reading nothing bounds when a beat was written, so no lobby is
- *   stale to it until it watched its beat for `staleAfterMs` (a lobby
- *   restarted on its KV file buries the lobby it was no sooner). A lobby
- *   alive but late to beat (a stall) is buried just the same; it finds out
- *   at its next beat, and takes the store's rooms for its own before it
- *   counts as alive again. The others learn of a burial from the
- *   store, not from their own reading of the beats, which misses a stall that
- *   outlasts `staleAfterMs` by less than a beat: the beat counts its lobby's
- *   burials, its own beats keep the count, and a lobby that finds it gone up
- *   makes its copies of that lobby's rooms the store's. A member of a lobby
- *   counted dead leaves a room only in a commit that checks that lobby still
- *   buried: one that woke in between keeps its members.
+ *   every `heartbeatMs` (default 1,000) and reads the others'. A lobby
+ *   whose beat is older than `staleAfterMs` (default 3,000) is dead: its
+ *   rooms are no longer listed or joinable at once, the first lobby to notice
+ *   deletes them, and the members on other lobbies hear `closed`; a room that
+ *   hands over (`handOver`) goes instead to its first member on a live lobby,
+ *   if any. Liveness is judged by the beat's own time, never by `expireIn`:
+ *   Deno KV drops expired keys lazily (a key set to expire in 500 ms was
+ *   still read 60 s later). Its age is counted on the reader's clock: each
+ *   lobby learns how far each other lobby's clock runs from its own, from
+ *   when its beats appear (a beat new between two readings bounds it). So
+ *   lobbies whose clocks are seconds apart no longer bury each other at every
+ *   beat, as by the beat's time alone (a lobby 5 s ahead buried every other
+ *   lobby at every beat), nor keep a dead one long past `staleAfterMs`; once
+ *   they still may, as when a lobby stalls between its first two readings of
+ *   one seconds behind (the limits: `watched`). On one clock, its commits
+ *   prompt, the age is the beat's own time, as before. At a lobby's first
+ *   reading nothing bounds when a beat was written, so no lobby is stale to
+ *   it until it watched its beat for `staleAfterMs` (a lobby restarted on its
+ *   KV file buries the lobby it was no sooner); the same after its own clock
+ *   is set anew (NTP stepping it), which it finds against `performance.now`
+ *   (with the default `now`: see `steady`). A lobby alive but late to beat (a
+ *   stall) is buried just the same; it finds out at its next beat, and takes
+ *   the store's rooms for its own before it counts as alive again. The others
+ *   learn of a burial from the store, not from their own reading of the
+ *   beats, which misses a stall that outlasts `staleAfterMs` by less than a
+ *   beat: the beat counts its lobby's burials, its own beats keep the count,
+ *   and a lobby that finds it gone up makes its copies of that lobby's rooms
+ *   the store's. A member of a lobby counted dead leaves a room only in a
+ *   commit that checks that lobby still buried: one that woke in between
+ *   keeps its members.
  * - **Mailboxes**: what a room's members on another lobby must hear (a join, a
  *   leave, a relay, `closed`) goes to that lobby's mailbox,
  *   `[prefix, "inbox", lobby, time, sender, n]`, in one blind write that reads
@@ -174,6 +175,8 @@ interface Watch {
   beatAt: number;
   low: number;
   high: number;
+  /** `high` were every commit prompt: whether the two clocks may be one. */
+  prompt: number;
   /** When the bounds were made, on the reader's clock. */
   at: number;
 }
@@ -215,19 +218,22 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
    * most COMMIT_SLACK_MS late, after the start of the reading before, which did not list it, less that slack (`high`).
    * The bounds of its earlier beats, widened by CLOCK_DRIFT for the time since, narrow them while they overlap, and are
    * dropped when they do not (its clock set anew by more than about a reading). A beat's age is its age on this lobby's
-   * clock: when the bounds hold 0 (one clock possible) the beat's own time, as before; else with the least lead they
-   * allow. Judged by the beat's time alone, a lobby whose clock ran 5 s ahead buried every other lobby at every beat,
-   * and one 5 s behind was buried by every other at every beat (its rooms deleted each time).
+   * clock: when `low` and `prompt` (`high` without the slack) hold 0 (one clock possible, every commit prompt) the
+   * beat's own time, as before; else with the least lead they allow. Judged by the beat's time alone, a lobby whose
+   * clock ran 5 s ahead buried every other lobby at every beat, and one 5 s behind was buried by every other at every
+   * beat (its rooms deleted each time).
    *
-   * Limits, each a beat's age wrong once, where the time alone made it wrong at every beat: at this lobby's first
-   * reading nothing bounds the lead above, and a beat's age counts from that reading, so no lobby is stale to it for
-   * its first staleAfterMs (a lobby restarted on its KV file buries the lobby it was no sooner), nor after its own
-   * clock is set anew (see `steady`), with the same cost; a commit later than COMMIT_SLACK_MS may put `high` under the
-   * lead and drop the bounds, and a dead lobby is then buried up to a reading late, more after a stall of this one;
-   * bounds that hold 0 only because they are wide (the first two readings of a lobby, a stall of this one between them,
-   * or the slack: a lobby up to about a second behind) take a lobby behind for one on time, as before; and with a
+   * Limits: at this lobby's first reading, and at the first after its own clock is set anew (see `steady`), nothing
+   * bounds the lead above, and a beat's age counts from that reading: no lobby is stale to it for staleAfterMs (a lobby
+   * restarted on its KV file buries the lobby it was no sooner). A commit later than COMMIT_SLACK_MS, or a clock set
+   * back by less than a reading, may narrow the bounds past the lead, for a while (CLOCK_DRIFT widens them again): a
+   * beat then counts younger (a dead lobby buried late) or, for a step back under CLOCK_STEP_MS of this lobby's clock
+   * not seen as one, up to that much older. Bounds that hold 0 only because they are wide (the first two readings of a
+   * lobby, a stall of this one between them) take a lobby behind for one on time, as the time alone did. With a
    * `steady` set with `now` (a `now` of the caller's and no `steady`), a clock set forward by 2.5 s or more buries, at
-   * the next reading, a live lobby whose beat is 600 ms old.
+   * the next reading, a live lobby whose beat is 600 ms old. Clocks that drift apart faster than CLOCK_DRIFT may
+   * take a live lobby for older and bury it (a simulation of four lobbies, two at +1,000 and -800 ppm: 3 to 8 such
+   * burials in 4 hours on 3 seeds; none with every clock within 500 ppm).
    */
   let watched = new Map<string, Watch>();
   /** When this lobby's last reading of the beats started, on its own clock; undefined before the first. */
@@ -400,27 +406,33 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
         continue;
       }
       let low = beatAt - listedBy;
+      let prompt = lastRead === undefined ? Infinity : beatAt - lastRead;
       // A beat takes its time before its commit, which unlocked() may retry for about a second: without the slack, a
       // dead lobby's last beat committed late dropped the bounds its beats had given, and it was buried up to the
       // reader's next stall late.
-      let high = lastRead === undefined ? Infinity : beatAt - lastRead + COMMIT_SLACK_MS;
-      if (before) {
+      let high = prompt + COMMIT_SLACK_MS;
+      // Bounds from a first reading bound nothing later: a beat there may predate a step of either clock (the machine's
+      // clock set back 1.5 s: a beat from before it, read after, took the lobbies on that machine for 1.5 s older for
+      // 23 minutes).
+      if (before && before.high < Infinity) {
         // Bounds learned earlier widen as time passes, by as much as two clocks drift apart at most: kept as learned,
         // they took a lobby 5 s behind whose clock ran 500 ppm slow for 1.2 s older after 40 minutes.
         const spread = (time - before.at) * CLOCK_DRIFT;
         if (before.low - spread <= high && low <= before.high + spread) {
           low = Math.max(low, before.low - spread);
           high = Math.min(high, before.high + spread);
+          prompt = Math.min(prompt, before.prompt + spread);
         }
       }
-      watch.set(other, { beatAt, low, high, at: time });
+      watch.set(other, { beatAt, low, high, prompt, at: time });
     }
     watched = watch;
     lastRead = time;
     const age = (entry: Deno.KvEntry<Beat>) => {
-      const { low, high } = watch.get(entry.key.at(-1) as string)!;
-      // Both bounds known, and one clock possible: the beat's own time. Else with the least lead the readings allow.
-      return time - entry.value.beatAt + (high < Infinity && low <= 0 && 0 <= high ? 0 : low);
+      const { low, prompt } = watch.get(entry.key.at(-1) as string)!;
+      // One clock possible with every commit prompt: the beat's own time. Else with the least lead the readings allow.
+      // With the slack in that test, a lobby 1.8 s behind passed for one on time, and one beat 1.2 s late buried it.
+      return time - entry.value.beatAt + (prompt < Infinity && low <= 0 && 0 <= prompt ? 0 : low);
     };
     const stale = new Set<string>();
     const live = new Set<string>();
