@@ -18,7 +18,8 @@
  * tags of the README's wire examples) runs first.
  *
  * A case takes 0.3 to 6 s here (the file about 12 s). A client that fails waits out its own deadlines (5 s to connect,
- * 20 s for its echoes) and is killed past 30 s; the Host and the child are closed and killed in `finally`. Skipped,
+ * 20 s for its echoes) and is killed past 90 s (the wrap case passed 30 s, killed, on this 2-core machine with three
+ * other test processes running); the Host and the child are closed and killed in `finally`. Skipped,
  * with a line that says so, when /usr/bin/python3 or its msgpack module is missing
  * (`apt-get install -y python3-msgpack`).
  *
@@ -29,8 +30,8 @@ import { denoUdp, Host, type HostEvent, type Stats } from "../mod.ts";
 import { PYTHON, pythonWithMsgpack } from "../test_tools.ts";
 
 const FOLDER = new URL("./wire_python/", import.meta.url).pathname;
-/** A client still running past this is killed: the longest case takes about 6 s. */
-const CLIENT_TIME_LIMIT_MS = 30_000;
+/** A client still running past this is killed: the longest case takes about 6 s, and more than 30 s under load. */
+const CLIENT_TIME_LIMIT_MS = 90_000;
 /** How long the Host may take, after the client exited, to report its goodbye (by then it has, as a rule). */
 const GOODBYE_WAIT_MS = 5_000;
 
