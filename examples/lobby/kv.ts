@@ -225,15 +225,19 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
    *
    * Limits: at this lobby's first reading, and at the first after its own clock is set anew (see `steady`), nothing
    * bounds the lead above, and a beat's age counts from that reading: no lobby is stale to it for staleAfterMs (a lobby
-   * restarted on its KV file buries the lobby it was no sooner). A commit later than COMMIT_SLACK_MS, or a clock set
-   * back by less than a reading, may narrow the bounds past the lead, for a while (CLOCK_DRIFT widens them again): a
-   * beat then counts younger (a dead lobby buried late) or, for a step back under CLOCK_STEP_MS of this lobby's clock
-   * not seen as one, up to that much older. Bounds that hold 0 only because they are wide (the first two readings of a
-   * lobby, a stall of this one between them) take a lobby behind for one on time, as the time alone did. With a
+   * restarted on its KV file buries the lobby it was no sooner). A commit later than COMMIT_SLACK_MS may narrow the
+   * bounds past the lead for a while (CLOCK_DRIFT widens them again, 1 ms a second): its beats count younger (a dead
+   * lobby buried a reading late). Another lobby's clock set back by less than about a second and a reading, or this
+   * lobby's by less than CLOCK_STEP_MS (not seen as a step), leaves bounds above the lead: that lobby's beats count up
+   * to that much older, for up to 20 minutes (a review: set back 1.2 s, one beat of it 1.1 s late a minute later buried
+   * it), where the time alone counted them so for good. Bounds that hold 0 take a lobby behind for one on time and
+   * count it older by as much, as the time alone did: the first two readings of a lobby with a stall of this one
+   * between them, and a lobby behind by less than the time from this lobby's readings to its beats, which no reading
+   * tells from one on time (800 ms behind, beating 850 ms after each reading: one beat 1.35 s late buried it). With a
    * `steady` set with `now` (a `now` of the caller's and no `steady`), a clock set forward by 2.5 s or more buries, at
-   * the next reading, a live lobby whose beat is 600 ms old. Clocks that drift apart faster than CLOCK_DRIFT may
-   * take a live lobby for older and bury it (a simulation of four lobbies, two at +1,000 and -800 ppm: 3 to 8 such
-   * burials in 4 hours on 3 seeds; none with every clock within 500 ppm).
+   * the next reading, a live lobby whose beat is 600 ms old. Clocks that drift apart faster than CLOCK_DRIFT may take a
+   * live lobby for older and bury it (a simulation of four lobbies, two at +1,000 and -800 ppm: 3 to 8 such burials in
+   * 4 hours on 3 seeds; none with every clock within 500 ppm).
    */
   let watched = new Map<string, Watch>();
   /** When this lobby's last reading of the beats started, on its own clock; undefined before the first. */
