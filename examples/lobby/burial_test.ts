@@ -1618,25 +1618,33 @@ Deno.test("kvStore: a lobby 11 minutes behind, buried after a stall, is not forg
     assert.equal((await kv.get<{ buried?: boolean }>(beatKey(behind.shared.lobby))).value?.buried, true);
   }));
 
+/**
+ * L, on `clock`, and B, whose clock is `offset` ms off it (`steady` on it), both beating once a second up to 4 s; then
+ * B's clock is set right.
+ */
+async function setRightAt4s(kv: Deno.Kv, clock: { now: number }, offset: number) {
+  const l = storeOn(kv, () => clock.now);
+  const b = kvStore(kv, {
+    heartbeatMs: 1000,
+    staleAfterMs: 3000,
+    now: () => clock.now + offset,
+    steady: () => clock.now,
+  });
+  for (clock.now = 0; clock.now <= 4000; clock.now += 1000) {
+    await l.shared.beat();
+    await b.shared.beat();
+  }
+  offset = 0;
+  return { l, b };
+}
+
 // Before: a lobby kept what it learned of the others' clocks when its own was set anew. B's clock ran 5 s behind, and
 // NTP set it right: at B's next reading every beat looked 5 s older, and B buried L, alive, its beat 500 ms old. Set back
 // by 5 s, B buried a dead lobby 5 s late. Now it learns them again, and buries none for staleAfterMs.
 Deno.test("kvStore: a lobby whose clock is set forward by 5 s buries no live lobby", () =>
   inMemoryKv(async (kv) => {
     const clock = { now: 0 };
-    let offset = -5000;
-    const l = storeOn(kv, () => clock.now);
-    const b = kvStore(kv, {
-      heartbeatMs: 1000,
-      staleAfterMs: 3000,
-      now: () => clock.now + offset,
-      steady: () => clock.now,
-    });
-    for (clock.now = 0; clock.now <= 4000; clock.now += 1000) {
-      await l.shared.beat();
-      await b.shared.beat();
-    }
-    offset = 0; // B's clock set right
+    const { l, b } = await setRightAt4s(kv, clock, -5000);
     for (clock.now = 4500; clock.now <= 8500; clock.now += 1000) {
       await b.shared.beat();
       assert.ok(b.shared.alive(l.shared.lobby), `L buried at ${clock.now}, its beat ${clock.now - 4000} ms old`);
@@ -1647,19 +1655,7 @@ Deno.test("kvStore: a lobby whose clock is set forward by 5 s buries no live lob
 Deno.test("kvStore: a lobby whose clock is set back by 5 s buries a dead lobby staleAfterMs after the step", () =>
   inMemoryKv(async (kv) => {
     const clock = { now: 0 };
-    let offset = 5000;
-    const l = storeOn(kv, () => clock.now);
-    const b = kvStore(kv, {
-      heartbeatMs: 1000,
-      staleAfterMs: 3000,
-      now: () => clock.now + offset,
-      steady: () => clock.now,
-    });
-    for (clock.now = 0; clock.now <= 4000; clock.now += 1000) {
-      await l.shared.beat();
-      await b.shared.beat();
-    }
-    offset = 0; // B's clock set right; L stops after its beat at 4000
+    const { l, b } = await setRightAt4s(kv, clock, 5000); // L stops after its beat at 4000
     for (clock.now = 4500; clock.now <= 7500; clock.now += 1000) {
       await b.shared.beat();
       assert.ok(b.shared.alive(l.shared.lobby), `L buried at ${clock.now}, ${clock.now - 4500} ms after the step`);
