@@ -175,7 +175,7 @@ interface Watch {
   beatAt: number;
   low: number;
   high: number;
-  /** `high` were every commit prompt: whether the two clocks may be one. */
+  /** `high` as if every commit were prompt: whether the two clocks may be one. */
   prompt: number;
   /** When the bounds were made, on the reader's clock. */
   at: number;
