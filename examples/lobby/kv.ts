@@ -169,13 +169,12 @@ interface Beat {
 
 /**
  * A lobby's beat as another lobby read it, and what the readings tell of the writer's clock: its lead over the reader's
- * clock, in ms (negative: it runs behind), between `low` and `high` (see watched).
+ * clock, in ms (negative: it runs behind), at least `low` and at most `prompt` + COMMIT_SLACK_MS (see watched).
  */
 interface Watch {
   beatAt: number;
   low: number;
-  high: number;
-  /** `high` as if every commit were prompt: whether the two clocks may be one. */
+  /** The upper bound as if every commit were prompt: whether the two clocks may be one. Infinity at a first reading. */
   prompt: number;
   /** When the bounds were made, on the reader's clock. */
   at: number;
@@ -215,11 +214,11 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
   /**
    * Each lobby's beat as this lobby last read it, with the bounds of its clock's lead over this lobby's. A new beat
    * took its time before the end of the reading that first lists it (`low`: `beatAt` less that end), and, its commit at
-   * most COMMIT_SLACK_MS late, after the start of the reading before, which did not list it, less that slack (`high`).
-   * The bounds of its earlier beats, widened by CLOCK_DRIFT for the time since, narrow them while they overlap, and are
+   * most COMMIT_SLACK_MS late, after the start of the reading before, which did not list it, less that slack. The
+   * bounds of its earlier beats, widened by CLOCK_DRIFT for the time since, narrow them while they overlap, and are
    * dropped when they do not (its clock set anew by more than about a reading). A beat's age is its age on this lobby's
-   * clock: when `low` and `prompt` (`high` without the slack) hold 0 (one clock possible, every commit prompt) the
-   * beat's own time, as before; else with the least lead they allow. Judged by the beat's time alone, a lobby whose
+   * clock: when `low` and `prompt` (the upper bound without the slack) hold 0 (one clock possible, every commit prompt)
+   * the beat's own time, as before; else with the least lead they allow. Judged by the beat's time alone, a lobby whose
    * clock ran 5 s ahead buried every other lobby at every beat, and one 5 s behind was buried by every other at every
    * beat (its rooms deleted each time).
    *
@@ -414,21 +413,19 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
       // A beat takes its time before its commit, which unlocked() may retry for about a second: without the slack, a
       // dead lobby's last beat committed late dropped the bounds its beats had given, and it was buried up to the
       // reader's next stall late.
-      let high = prompt + COMMIT_SLACK_MS;
       // Bounds from a first reading bound nothing later: a beat there may predate a step of either clock (the machine's
       // clock set back 1.5 s: a beat from before it, read after, took the lobbies on that machine for 1.5 s older for
       // 23 minutes).
-      if (before && before.high < Infinity) {
+      if (before && before.prompt < Infinity) {
         // Bounds learned earlier widen as time passes, by as much as two clocks drift apart at most: kept as learned,
         // they took a lobby 5 s behind whose clock ran 500 ppm slow for 1.2 s older after 40 minutes.
         const spread = (time - before.at) * CLOCK_DRIFT;
-        if (before.low - spread <= high && low <= before.high + spread) {
+        if (before.low - spread <= prompt + COMMIT_SLACK_MS && low <= before.prompt + COMMIT_SLACK_MS + spread) {
           low = Math.max(low, before.low - spread);
-          high = Math.min(high, before.high + spread);
           prompt = Math.min(prompt, before.prompt + spread);
         }
       }
-      watch.set(other, { beatAt, low, high, prompt, at: time });
+      watch.set(other, { beatAt, low, prompt, at: time });
     }
     watched = watch;
     lastRead = time;
@@ -492,7 +489,7 @@ export function kvStore(kv: Deno.Kv, options: KvStoreOptions = {}): RoomStore & 
           if (!result.buried) stale.delete(other);
         } else if (
           age(entry) > FORGET_DEAD_LOBBY_MS ||
-          (entry.value.buried && watched.get(other)!.high === Infinity &&
+          (entry.value.buried && watched.get(other)!.prompt === Infinity &&
             time - entry.value.beatAt > FORGET_DEAD_LOBBY_MS)
         ) {
           // A buried lobby read only since this lobby's first reading is forgotten by its own time as well: its age
