@@ -685,7 +685,7 @@ export interface MemoryNet {
   /**
    * Moves the clock forward by `ms`, delivering every datagram due by then, in time order.
    *
-   * @throws {RangeError} when `ms` is not a finite number from 0
+   * @throws {RangeError} when `ms` is not a finite number from 0, or would take the clock past the largest number
    */
   advance(ms: number): void;
   /**
@@ -3703,8 +3703,9 @@ export function memoryNet(options?: LinkOptions): MemoryNet {
     advance(ms) {
       const end = ms + clock;
       // A caller's mistake throws here: unchecked, NaN would stop the clock for good, a negative ms run it back, a
-      // string ("16") make the clock a string.
-      if (!(ms >= 0 && Number.isFinite(ms))) {
+      // string ("16") make the clock a string. The clock it would reach is checked, not `ms` alone: two finite steps
+      // of Number.MAX_VALUE made it Infinity, and every Host on the network threw on every update() and poll().
+      if (!(ms >= 0 && Number.isFinite(end))) {
         throw new RangeError(`memoryNet.advance(${ms}): it must be a finite number from 0`);
       }
       while (heap[0]?.[0] <= end) { // the first is due by `end`

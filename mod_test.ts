@@ -2900,6 +2900,22 @@ Deno.test("memoryNet.advance() throws at once for NaN, Infinity, a negative ms o
   assert.equal(net.now(), 5);
 });
 
+Deno.test("memoryNet.advance() that would take the clock past the largest number throws, and its Hosts keep updating", () => {
+  // Each step finite, the sum not: advance(Number.MAX_VALUE) twice made the clock Infinity, and every Host on the
+  // network threw on every update() and poll() from then on ("HostOptions.now() gave Infinity"; a review, 2026-12-06).
+  const net = memoryNet();
+  const host = new Host(net.socket("a"));
+  host.connect("b");
+  net.advance(Number.MAX_VALUE);
+  assert.throws(() => net.advance(Number.MAX_VALUE), {
+    name: "RangeError",
+    message: `memoryNet.advance(${Number.MAX_VALUE}): it must be a finite number from 0`,
+  });
+  assert.equal(net.now(), Number.MAX_VALUE, "the clock stays where it was");
+  host.update();
+  assert.equal(host.poll()?.type, "disconnect", "the peer times out, as on a finite clock");
+});
+
 Deno.test("memoryNet delivers datagrams in the order they are due, whatever order they were sent in; ties in send order", () => {
   // 50 datagrams sent at once, each with its own delay of up to 100 ms: a heap whose parents were looked up wrong
   // handed some out before earlier ones, and the clock, set to each one's time, ran back.

@@ -693,7 +693,7 @@ const MUTANTS: Mutant[] = [
   {
     name: "memoryNet.advance() takes NaN or a negative ms",
     edits: [[
-      "      if (!(ms >= 0 && Number.isFinite(ms))) {",
+      "      if (!(ms >= 0 && Number.isFinite(end))) {",
       "      if (false) {",
     ]],
   },
@@ -1232,7 +1232,11 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "memoryNet.advance() takes a string or Infinity",
-    edits: [["if (!(ms >= 0 && Number.isFinite(ms)))", "if (!(ms >= 0))"]],
+    edits: [["if (!(ms >= 0 && Number.isFinite(end)))", "if (!(ms >= 0))"]],
+  },
+  {
+    name: "memoryNet.advance() checks ms alone, and two steps of Number.MAX_VALUE make the clock Infinity",
+    edits: [["if (!(ms >= 0 && Number.isFinite(end)))", "if (!(ms >= 0 && Number.isFinite(ms)))"]],
   },
   {
     name: "over a reliable socket a refused packet of states alone ends the peer",
