@@ -416,7 +416,7 @@ export interface MemoryNet {
     /**
      * Moves the clock forward by `ms`, delivering every datagram due by then, in time order.
      *
-     * @throws {RangeError} when `ms` is not a finite number from 0
+     * @throws {RangeError} when `ms` is not a finite number from 0, or would take the clock past the largest number
      */
     advance(ms: number): void;
     /**
