@@ -914,7 +914,7 @@ function write(value: unknown, depth: number): void {
     case "string":
       return putString(value);
     case "bigint":
-      if (2n ** 64n <= value || value < -(2n ** 63n)) {
+      if (value >= 2n ** 64n || value < -(2n ** 63n)) {
         throw new RangeError(`Cannot pack ${value}: a bigint must fit in 64 bits`);
       }
       return put64((value < 0 ? 0xd0 : 0xcc) + 3, value); // int 64 0xd3 or uint 64 0xcf: 8 bytes, the form 1 << 3
