@@ -104,6 +104,29 @@ const MAX_COMMANDS_PER_MESSAGE = 16;
 /** Room names as the page offers them: short and safe in a URL and a log line. The lobby checks the length. */
 const MAX_ROOM_NAME_LENGTH = 32;
 
+/**
+ * Each Host's bounds on what a player sends (README: "a server open to strangers keeps `maxMessageBytes` as small as
+ * its messages allow"). A Host unpacks a message whole as it arrives, and one byte may be a whole object, so its size
+ * is its cost: a receiver takes a message up to 2 × `maxMessageBytes` + `maxQueuedBytes` + 256 KiB. At the defaults
+ * that was 6.25 MiB: one message of 6 MB of empty arrays, on /play or /lobby, took 670 ms of the server's thread and
+ * 240 MB of heap; and messages timed 9 s ahead were held that long, unpacked: 40 of 1 MiB took 5.5 s and 1.7 GB, 100
+ * took 26 s (every other player timed out) and 4.2 GB (a review, 2026-12-06). Now 328 KiB on /play and 1,088 KiB on
+ * /lobby, and no timed message is held: neither the page nor the lobby's clients send one.
+ */
+const HOST_BOUNDS = {
+  /** The game's: a player's 16 commands pack to 387 bytes at most, a snapshot to about 120 bytes a player. */
+  game: (maxPlayers: number) => ({
+    maxMessageBytes: 1024 + 192 * maxPlayers,
+    maxQueuedBytes: 64 * 1024,
+    maxTimedMessages: 1,
+  }),
+  /**
+   * The lobby's: its longest answer, a list of 100 rooms (its `listLimit`) each with 1 KB of `meta`, packs to about
+   * 121 KB, and a few of them may wait to go.
+   */
+  lobby: { maxMessageBytes: 160 * 1024, maxQueuedBytes: 512 * 1024, maxTimedMessages: 1 },
+};
+
 /** ms between the lobby's updates: as the lobby server's (examples/lobby/server.ts). */
 const LOBBY_TICK_MS = 16;
 
@@ -130,7 +153,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   // Every room full, with room to spare: at the default maxPeers (64), 64 WebSockets that finished the handshake and
   // sat idle kept every other player out (a review, 2026-12-03).
   const maxPeers = (options.maxRooms ?? 100) * (options.maxPlayers ?? MAX_PLAYERS) + 64;
-  const lobbyHost = new Host(lobbySockets, { maxPeers });
+  const lobbyHost = new Host(lobbySockets, { maxPeers, ...HOST_BOUNDS.lobby });
   const lobby = new Lobby(lobbyHost, {
     maxRooms: options.maxRooms ?? 100,
     maxPlayers: options.maxPlayers ?? MAX_PLAYERS,
@@ -144,7 +167,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
     log: (line) => log(`lobby: ${line}`),
   });
   const sockets = webSocketServer();
-  const host = new Host(sockets, { maxPeers });
+  const host = new Host(sockets, { maxPeers, ...HOST_BOUNDS.game(options.maxPlayers ?? MAX_PLAYERS) });
   /** Every WebSocket accepted, lobby and game: one whose remote stops reading is closed (see stalled.ts). */
   const stalled = new StalledWatch(undefined, options.maxHeldPerAddress);
   /** Who connected with which ticket, by the address their WebSocket was accepted at, until the Host says "connect". */

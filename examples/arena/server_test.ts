@@ -251,6 +251,75 @@ Deno.test({
 
 Deno.test({
   name:
+    "arena: a message larger than its client's ends the sender's connection unread, on /play and /lobby; a timed one is not held",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // At the Hosts' defaults each path took a message of up to 6.25 MiB whole, unpacked as it arrived (6 MB of empty
+    // arrays: 670 ms of the server's thread, 240 MB of heap), and held a timed one, unpacked, until its time (40 of 1
+    // MiB timed 9 s ahead: 5.5 s and 1.7 GB; a review, 2026-12-06).
+    const arena = await startArena({ port: 0, log: () => {} });
+    const base = arena.url.replace("http", "ws");
+    const lobby = new ArenaLobby(webSocket(new WebSocket(`${base}lobby`)));
+    const ann = arena.addBot("big", "ann");
+    /** A client whose own Host sends messages of any size, as a modified one can. */
+    const hostile = async (url: string) => {
+      const socket = webSocket(await opened(url));
+      const host = new Host(socket, { maxMessageBytes: 1 << 24, maxQueuedBytes: 1 << 25 });
+      const peer = host.connect(socket.address);
+      const timer = setInterval(() => {
+        host.update();
+        while (host.poll());
+      }, 16);
+      await until(`${url} connected`, () => peer.state === "connected" || undefined);
+      return { host, peer, close: () => (clearInterval(timer), host.close()) };
+    };
+    const players: { close(): void }[] = [];
+    try {
+      await ann.ready;
+      const { ticket } = await lobby.enter("big", 16);
+      const mallory = await hostile(`${base}play?ticket=${ticket}&name=mallory`);
+      players.push(mallory);
+      const seat = await until("mallory seated", () => {
+        const peer = arena.host.peers.find((peer) => arena.rooms.seat(peer)?.player.name === "mallory");
+        return peer && { peer, seat: arena.rooms.seat(peer)! };
+      });
+      const delivered: unknown[] = [];
+      const poll = arena.host.poll.bind(arena.host);
+      arena.host.poll = () => {
+        const event = poll();
+        if (event?.type === "message" && event.peer === seat.peer) delivered.push(event.data);
+        return event;
+      };
+      // Three commands timed 1 s ahead: one is held at most, the others dropped. (Its player's disconnect, below, waits
+      // behind the one held: the Host keeps a peer's events in order.)
+      for (let i = 0; i < 3; i++) mallory.peer.send([[i, RIGHT, 10]], { at: performance.now() + 1000 });
+      await until("mallory's timed messages dropped", () => seat.peer.stats.timedDropped >= 2 || undefined);
+      // 1 MiB at once: the server lets mallory go without handing it to the game; ann plays on.
+      mallory.peer.send(new Uint8Array(1 << 20));
+      await until("mallory let go", () => mallory.peer.state === "disconnected" || undefined);
+      await until("mallory out of the world", () => [...arena.rooms][0].members.size === 1 || undefined);
+      assert.deepEqual(delivered.filter((data) => data instanceof Uint8Array), []);
+      assert.ok(seat.seat.player.lastCommand <= 0, `${seat.seat.player.lastCommand}`); // the timed one held, at most
+      assert.equal(ann.client?.ended, undefined);
+      assert.deepEqual([...[...arena.rooms][0].members.values()].map((player) => player.name), ["ann"]);
+
+      // The lobby's Host: a stranger's 1 MiB, unread too; the room list still goes to the others.
+      const stranger = await hostile(`${base}lobby`);
+      players.push(stranger);
+      stranger.peer.send(new Uint8Array(1 << 20));
+      await until("the stranger let go", () => stranger.peer.state === "disconnected" || undefined);
+      assert.deepEqual((await lobby.rooms()).map((room) => room.name), ["big"]);
+    } finally {
+      for (const player of players) player.close();
+      lobby.close();
+      await arena.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
     "arena: a ticket mid-handshake blocks itself alone, until its WebSocket closes; one gone from the room is not seated",
   sanitizeResources: false,
   sanitizeOps: false,
