@@ -55,9 +55,9 @@ const OSC_TAGS: Record<string, [needs: string, method?: string]> = {
   d: ["a number", "Float64"],
   h: ["a bigint from -(2 ** 63) to 2 ** 63 - 1", "BigInt64"],
   t: ["a bigint from 0 to 2 ** 64 - 1", "BigUint64"],
-  c: ["a string of one character", "Uint32"],
-  s: ["a string without NUL"],
-  S: ["a string without NUL"],
+  c: ["a string of one ASCII character, U+0000 to U+007F", "Uint32"],
+  s: ["a string without NUL or a lone surrogate"],
+  S: ["a string without NUL or a lone surrogate"],
   b: ["a Uint8Array of less than 2 ** 31 bytes"],
   m: ["a Uint8Array of 4 bytes"],
   T: ["true"],
@@ -67,6 +67,12 @@ const OSC_TAGS: Record<string, [needs: string, method?: string]> = {
 };
 /** The tags that carry no bytes, and the argument each stands for (encodeOsc also takes `undefined` for N). */
 const OSC_CONSTANTS: Record<string, unknown> = { T: true, F: false, N: null, I: Infinity };
+/**
+ * A lone surrogate: half of a UTF-16 pair, which UTF-8 has no bytes for. TextEncoder writes U+FFFD in its place,
+ * so `"a\uD800"` went out as `"a\uFFFD"` without a word; encodeOsc refuses it instead (the `u` flag keeps a whole
+ * pair, an emoji, from matching).
+ */
+const OSC_LONE_SURROGATE = /\p{Cs}/u;
 // Strings are UTF-8 (OSC 1.0 says ASCII; liblo and most tools pass UTF-8 through).
 // fatal: invalid UTF-8 is an error, not U+FFFD; ignoreBOM: a leading U+FEFF is data, so strings round-trip.
 const oscTextDecoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -85,7 +91,7 @@ const oscTextEncoder = /* @__PURE__ */ new TextEncoder();
  * | `b` | Uint8Array (decode gives a copy) | int32 size, bytes, padded |
  * | `h` | bigint | int64 |
  * | `t` | bigint, an NTP timetag (see {@linkcode oscTime}) | uint64 |
- * | `c` | a string of one character | its code point as uint32 |
+ * | `c` | a string of one ASCII character (OSC 1.0; liblo reads one byte) | its code as uint32 |
  * | `r` | number, 0xRRGGBBAA | uint32 |
  * | `m` | Uint8Array of 4: port, status, data 1, data 2 | 4 bytes |
  * | `T` / `F` / `N` / `I` | `true` / `false` / `null` / `Infinity` | nothing |
@@ -366,9 +372,13 @@ export function encodeOsc(packet: OscMessage | OscBundle): Uint8Array {
         }
       };
       if (tag === "c") {
-        // One code point: one UTF-16 unit, or two for a code point past U+FFFF.
-        fits(typeof value === "string" && [...value].length === 1);
-        value = (value as string).codePointAt(0);
+        // One code point: one UTF-16 unit, or two for a code point past U+FFFF (length first: spreading a long
+        // string to count its code points would copy it).
+        fits(typeof value === "string" && value.length <= 2 && [...value].length === 1);
+        // OSC 1.0's 'c' is "an ascii character": liblo 0.31 reads one byte of it (a C char), so "é" (233) reached
+        // oscdump as a lone byte 0xe9 and "😀" (0x1f600) as a NUL.
+        fits(value.codePointAt(0)! < 0x80, RangeError);
+        value = value.codePointAt(0);
       }
       if (method) {
         fits(method[0] === "B" ? typeof value === "bigint" : typeof value === "number");
@@ -377,7 +387,7 @@ export function encodeOsc(packet: OscMessage | OscBundle): Uint8Array {
         // A value that reads back different was cut to fit: a fraction, or out of range. Floats are rounded by design.
         if (method[0] !== "F") fits(view[("get" + method) as "getUint32"](at) === value, RangeError);
       } else if (tag === "s" || tag === "S") {
-        fits(typeof value === "string" && !value.includes("\0"));
+        fits(typeof value === "string" && !value.includes("\0") && !OSC_LONE_SURROGATE.test(value));
         // 3 bytes of UTF-8 at most per UTF-16 unit, and the NUL.
         const at = claim(value.length * 3 + 1);
         length = at + (oscTextEncoder.encodeInto(value, bytes.subarray(at)).written + 4 & ~3);
@@ -412,10 +422,11 @@ export function encodeOsc(packet: OscMessage | OscBundle): Uint8Array {
     }
     const { address, args } = packet;
     check(
-      typeof address === "string" && address[0] === "/" && !address.includes("\0"),
+      typeof address === "string" && address[0] === "/" && !address.includes("\0") &&
+        !OSC_LONE_SURROGATE.test(address),
       "the address",
       address,
-      'a string that starts with "/" and has no NUL',
+      'a string that starts with "/" and has no NUL or lone surrogate',
     );
     where = ` message ${address}${where}`;
     check(Array.isArray(args), "args", args, "an array");
@@ -618,10 +629,11 @@ export function decodeOsc(bytes: Uint8Array): OscMessage | OscBundle {
       if (method) {
         const at = take(+method.slice(-2) / 8, end, `an argument of type '${tag}'`);
         value = view[("get" + method) as "getUint32"](at);
+        // Past ASCII, as encodeOsc refuses: liblo reads one byte of a 'c' (oscsend's "é" is 0xc3, which read as "Ã").
         if (tag === "c") {
-          value = value as number > 0x10ffff
-            ? malformed(`a char of ${value}, past U+10FFFF,`, at)
-            : String.fromCodePoint(value as number);
+          value = value as number > 0x7f
+            ? malformed(`a char of ${value}, past U+007F (OSC 1.0's 'c' is an ASCII character),`, at)
+            : String.fromCharCode(value as number);
         }
       } else if (tag === "s" || tag === "S") value = readString(end, `the '${tag}' string`);
       else if (tag === "b" || tag === "m") {

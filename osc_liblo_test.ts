@@ -6,6 +6,8 @@
  * back to the same bytes; timetags must agree with liblo's clock; and
  * `oscMatch` must agree with liblo's own pattern matcher, `lo_pattern_match`
  * in liblo.so.7 (which liblo-tools installs), called from Python's ctypes.
+ * And examples/osc_bridge.ts in live mode, driven by `oscsend` and
+ * `oscsendfile` as its README lines drive it.
  *
  * Everything is sent to 127.0.0.1 and every wait is bounded (5 s at most).
  * `oscdump` takes a port only (a host in its URL means a multicast group), so
@@ -233,6 +235,42 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "liblo reads and writes one byte of a 'c', so jamnet takes an ASCII one only, both ways",
+  ignore: !haveLiblo,
+  async fn() {
+    // Written by hand: encodeOsc refuses these. oscdump printed "é" (233) as the lone byte 0xe9 (read here as
+    // U+FFFD, not UTF-8) and "😀" (0x1f600) as a NUL.
+    const char = (code: number) =>
+      Uint8Array.of(0x2f, 0x63, 0, 0, 0x2c, 0x63, 0, 0, 0, code >> 16, code >> 8 & 255, code & 255);
+    const { lines, stderr } = await oscdump([char(0xe9), char(0x1f600)]);
+    assert.equal(stderr, "");
+    assert.deepEqual(lines.map((line) => line.replace(/^[0-9a-f]{8}\.[0-9a-f]{8} /, "")), [
+      "/c c '\ufffd'",
+      "/c c '\0'",
+    ]);
+    // oscsend writes the first byte of the argument's UTF-8: "é" went out as 0xc3, which jamnet read as "Ã".
+    const socket = await bindLoopback();
+    const received: Uint8Array[] = [];
+    socket.on("message", (data) => received.push(new Uint8Array(data)));
+    try {
+      const sent = await new Deno.Command("oscsend", {
+        args: ["127.0.0.1", String(socket.address().port), "/c", "c", "é"],
+      })
+        .output();
+      assert.equal(sent.code, 0, new TextDecoder().decode(sent.stderr));
+      await waitFor("the datagram for /c", () => received.length > 0);
+      assert.deepEqual(received[0], char(0xc3));
+      assert.throws(() => decodeOsc(received[0]), {
+        name: "RangeError",
+        message: "Cannot decode OSC: a char of 195, past U+007F (OSC 1.0's 'c' is an ASCII character), at byte 8",
+      });
+    } finally {
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+    }
+  },
+});
+
 /** What `oscsend 127.0.0.1 <port> <address> <types> <values…>` sends, and what jamnet must decode. */
 const FROM_OSCSEND: { address: string; types: string; values: string[]; args: unknown[] }[] = [
   { address: "/int", types: "ii", values: ["-2147483648", "2147483647"], args: [-(2 ** 31), 2 ** 31 - 1] },
@@ -406,5 +444,96 @@ Deno.test({
     const departures: [string, string][] = [["/a/*", "/a/b/c"], ["/?", "//"], ["/[a-]", "/a"], ["/{a,b}*", "/a"]];
     assert.deepEqual(await libloMatches(departures), [1, 1, 0, 0]);
     assert.deepEqual(departures.map(([pattern, address]) => oscMatch(pattern, address)), [false, false, true, true]);
+  },
+});
+
+// ─── examples/osc_bridge.ts --live, driven by liblo's tools ─────────────────
+
+/** Runs `deno run examples/osc_bridge.ts` with `args`; `output()` waits (5 s at most) for it to end, else kills it. */
+function bridge(args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net=127.0.0.1", "--allow-read", "examples/osc_bridge.ts", ...args],
+    cwd: new URL(".", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let printed = "";
+  const reading = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (text) => void (printed += text) }),
+  );
+  const errors = new Response(child.stderr).text();
+  return {
+    printed: () => printed,
+    async output(): Promise<{ code: number; stdout: string; stderr: string }> {
+      const timer = setTimeout(() => child.kill("SIGKILL"), WAIT_MS);
+      const { code } = await child.status;
+      clearTimeout(timer);
+      await reading;
+      return { code, stdout: printed, stderr: await errors };
+    },
+    stop: () => child.kill("SIGINT"),
+  };
+}
+
+Deno.test({
+  name: "examples/osc_bridge.ts --live ends at once on a port that is not one, saying which",
+  async fn() {
+    // Unchecked, --music-port abc ran as port NaN until the first bounce threw out of the frame timer.
+    for (const [option, value] of [["--music-port", "abc"], ["--controller-port", "70000"]]) {
+      const { code, stdout, stderr } = await bridge(["--live", option, value]).output();
+      assert.equal(code, 1, stdout + stderr);
+      assert.ok(
+        stderr.includes(`RangeError: ${option} is "${value}": it must be a UDP port, a whole number from 1 to 65535`),
+        stderr,
+      );
+    }
+  },
+});
+
+Deno.test({
+  name: "examples/osc_bridge.ts --live takes a bundle of 32 /paddle moves from oscsendfile and drops one of 33 whole",
+  ignore: !haveLiblo,
+  async fn() {
+    // A stranger's 65 KB bundle of 3,274 /paddle moves sent 3,274 datagrams to the music tool, and one of 8,186
+    // messages took 190 ms and 8,186 log lines; a bundle of more than 32 messages is now dropped whole.
+    const music = await bindLoopback();
+    const paddles: unknown[] = [];
+    music.on("message", (data) => {
+      const packet = decodeOsc(new Uint8Array(data));
+      if ("address" in packet && packet.address === "/game/paddle") paddles.push(packet.args[0]);
+    });
+    const controllerPort = String(await freePort());
+    const running = bridge([
+      "--live",
+      "--music-port",
+      String(music.address().port),
+      "--controller-port",
+      controllerPort,
+    ]);
+    const file = await Deno.makeTempFile({ suffix: ".txt" });
+    try {
+      await waitFor("the bridge to connect to its game", () => running.printed().includes("connected to the game"));
+      // oscsendfile sends lines in a row without a timetag as one bundle, due immediately.
+      for (const [count, value] of [[32, 0.25], [33, 0.5]]) {
+        await Deno.writeTextFile(file, `/paddle f ${value}\n`.repeat(count));
+        const sent = await new Deno.Command("oscsendfile", { args: ["127.0.0.1", controllerPort, file] }).output();
+        assert.equal(sent.code, 0, new TextDecoder().decode(sent.stderr));
+      }
+      const sent = await new Deno.Command("oscsend", { args: ["127.0.0.1", controllerPort, "/paddle", "f", "0.125"] })
+        .output();
+      assert.equal(sent.code, 0, new TextDecoder().decode(sent.stderr));
+      await waitFor("the last move at the music tool", () => paddles.includes(0.125));
+    } finally {
+      running.stop();
+      await Deno.remove(file);
+    }
+    const { stdout } = await running.output();
+    music.close();
+    assert.deepEqual(paddles, [...new Array(32).fill(0.25), 0.125]);
+    assert.ok(stdout.includes("bridge: dropped an OSC datagram of 33 messages (32 at most)"), stdout);
+    assert.ok(
+      stdout.includes("OSC datagrams in 3, out 33, malformed dropped 0, of too many messages dropped 1"),
+      stdout,
+    );
   },
 });

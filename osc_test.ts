@@ -109,9 +109,8 @@ const TAG_CASES: { tag: string; value: unknown; wire: string }[] = [
   { tag: "t", value: (1n << 64n) - 1n, wire: "ffffffff ffffffff" },
   { tag: "t", value: 1n, wire: "00000000 00000001" },
   { tag: "c", value: "x", wire: "00000078" },
-  { tag: "c", value: "😀", wire: "0001f600" },
   { tag: "c", value: "\0", wire: "00000000" },
-  { tag: "c", value: "\u{10ffff}", wire: "0010ffff" }, // the last code point (a sweep, 2026-12-03)
+  { tag: "c", value: "\x7f", wire: "0000007f" }, // the last ASCII character: liblo reads one byte of a 'c' (a review)
   { tag: "r", value: 0xff8000c0, wire: "ff8000c0" },
   { tag: "m", value: Uint8Array.of(0, 0x90, 60, 100), wire: "0090 3c64" },
   { tag: "T", value: true, wire: "" },
@@ -463,10 +462,16 @@ const MALFORMED: { name: string; bytes: number[]; error: "RangeError" | "TypeErr
     message: "nonzero padding after a blob of size 1 at byte 14",
   },
   {
-    name: "a char past U+10FFFF",
-    bytes: [...ascii("/a\0\0,c\0\0"), 0, 0x11, 0, 0],
+    name: "a char past U+007F, which liblo would read as one byte of it",
+    bytes: [...ascii("/a\0\0,c\0\0"), 0, 0, 0, 0x80],
     error: "RangeError",
-    message: "a char of 1114112, past U+10FFFF, at byte 8",
+    message: "a char of 128, past U+007F (OSC 1.0's 'c' is an ASCII character), at byte 8",
+  },
+  {
+    name: "a char of an emoji's code point, past U+007F",
+    bytes: [...ascii("/a\0\0,c\0\0"), 0, 1, 0xf6, 0],
+    error: "RangeError",
+    message: "a char of 128512, past U+007F (OSC 1.0's 'c' is an ASCII character), at byte 8",
   },
   {
     name: "a # packet that is not #bundle",
@@ -549,6 +554,8 @@ const INFER_NEEDS =
   "a number, string, bigint, boolean, null, Uint8Array or an array of them, or types must give its tag";
 const INT32 = "an integer number from -(2 ** 31) to 2 ** 31 - 1";
 const INT64 = "a bigint from -(2 ** 63) to 2 ** 63 - 1";
+const STRING_NEEDS = "a string without NUL or a lone surrogate";
+const CHAR_NEEDS = "a string of one ASCII character, U+0000 to U+007F";
 
 /** Packets a caller might pass by mistake, the error class, and its whole message. */
 const MISTAKES: { packet: unknown; error: "RangeError" | "TypeError"; message: string }[] = [
@@ -560,17 +567,20 @@ const MISTAKES: { packet: unknown; error: "RangeError" | "TypeError"; message: s
   {
     packet: { address: "a/b", args: [] },
     error: "TypeError",
-    message: 'Cannot encode OSC: the address is "a/b": it must be a string that starts with "/" and has no NUL',
+    message:
+      'Cannot encode OSC: the address is "a/b": it must be a string that starts with "/" and has no NUL or lone surrogate',
   },
   {
     packet: { address: "/a\0b", args: [] },
     error: "TypeError",
-    message: 'Cannot encode OSC: the address is "/a\\u0000b": it must be a string that starts with "/" and has no NUL',
+    message:
+      'Cannot encode OSC: the address is "/a\\u0000b": it must be a string that starts with "/" and has no NUL or lone surrogate',
   },
   {
     packet: { address: 5, args: [] },
     error: "TypeError",
-    message: 'Cannot encode OSC: the address is 5: it must be a string that starts with "/" and has no NUL',
+    message:
+      'Cannot encode OSC: the address is 5: it must be a string that starts with "/" and has no NUL or lone surrogate',
   },
   {
     packet: { address: "/a" },
@@ -694,7 +704,7 @@ const MISTAKES: { packet: unknown; error: "RangeError" | "TypeError"; message: s
     packet: { timetag: 1n, elements: [{ address: "/a", args: [] }, { timetag: 2n, elements: [{ address: "x" }] }] },
     error: "TypeError",
     message:
-      'Cannot encode OSC (bundle element 1.0): the address is "x": it must be a string that starts with "/" and has no NUL',
+      'Cannot encode OSC (bundle element 1.0): the address is "x": it must be a string that starts with "/" and has no NUL or lone surrogate',
   },
   {
     packet: { timetag: 1n, elements: [{ timetag: 2n, elements: [{ address: "/n", types: "i", args: ["3"] }] }] },
@@ -723,12 +733,12 @@ const BAD_ARGS: { tag: string; value: unknown; error: "RangeError" | "TypeError"
   { tag: "h", value: "1", error: "TypeError", needs: INT64 },
   { tag: "t", value: -1n, error: "RangeError", needs: "a bigint from 0 to 2 ** 64 - 1" },
   { tag: "t", value: 5, error: "TypeError", needs: "a bigint from 0 to 2 ** 64 - 1" },
-  { tag: "s", value: 5, error: "TypeError", needs: "a string without NUL" },
-  { tag: "S", value: "a\0b", error: "TypeError", needs: "a string without NUL" },
-  { tag: "c", value: "ab", error: "TypeError", needs: "a string of one character" },
-  { tag: "c", value: "", error: "TypeError", needs: "a string of one character" },
-  { tag: "c", value: 120, error: "TypeError", needs: "a string of one character" },
-  { tag: "c", value: null, error: "TypeError", needs: "a string of one character" },
+  { tag: "s", value: 5, error: "TypeError", needs: STRING_NEEDS },
+  { tag: "S", value: "a\0b", error: "TypeError", needs: STRING_NEEDS },
+  { tag: "c", value: "ab", error: "TypeError", needs: CHAR_NEEDS },
+  { tag: "c", value: "", error: "TypeError", needs: CHAR_NEEDS },
+  { tag: "c", value: 120, error: "TypeError", needs: CHAR_NEEDS },
+  { tag: "c", value: null, error: "TypeError", needs: CHAR_NEEDS },
   { tag: "b", value: [1, 2], error: "TypeError", needs: "a Uint8Array of less than 2 ** 31 bytes" },
   { tag: "b", value: new ArrayBuffer(2), error: "TypeError", needs: "a Uint8Array of less than 2 ** 31 bytes" },
   { tag: "m", value: [0, 0x90, 60, 100], error: "TypeError", needs: "a Uint8Array of 4 bytes" },
@@ -807,6 +817,53 @@ Deno.test("encodeOsc() refuses a blob of 2 ** 31 bytes, whose size does not fit 
     message: "Cannot encode OSC message /b: argument 0 (type tag 'b') is a Uint8Array of 2147483648 bytes: " +
       "it must be a Uint8Array of less than 2 ** 31 bytes",
   });
+});
+
+Deno.test("encodeOsc() refuses a lone surrogate in a string or an address, which went out as U+FFFD", () => {
+  // TextEncoder writes U+FFFD (ef bf bd) for half a UTF-16 pair: "a\uD800b" was sent as "a\uFFFDb", and a receiver,
+  // decodeOsc or liblo, read a string the caller never wrote.
+  for (const [tag, value] of [["s", "a\uD800b"], ["S", "\uDC00"], ["s", "x\uD83D"], ["s", "\uDE00\uD83D"]]) {
+    assert.throws(() => encodeOsc({ address: "/s", types: tag, args: [value] }), {
+      name: "TypeError",
+      message: `Cannot encode OSC message /s: argument 0 (type tag '${tag}') is ${JSON.stringify(value)}: ` +
+        `it must be ${STRING_NEEDS}`,
+    });
+  }
+  // Inferred tags too, and an array's strings.
+  assert.throws(() => encodeOsc({ address: "/s", args: [["ok", "\uD800"]] }), {
+    name: "TypeError",
+    message: `Cannot encode OSC message /s: argument 0.1 (type tag 's') is "\\ud800": it must be ${STRING_NEEDS}`,
+  });
+  assert.throws(() => encodeOsc({ address: "/a\uD800", args: [] }), {
+    name: "TypeError",
+    message: 'Cannot encode OSC: the address is "/a\\ud800": ' +
+      'it must be a string that starts with "/" and has no NUL or lone surrogate',
+  });
+  // A whole pair is one code point, and goes as its 4 bytes of UTF-8.
+  const emoji = { address: "/😀", types: "sS", args: ["\uD83D\uDE00", "é😀"] };
+  assert.deepEqual(decodeOsc(encodeOsc(emoji)), emoji);
+});
+
+Deno.test("encodeOsc() and decodeOsc() take a 'c' of an ASCII character only, as OSC 1.0 and liblo read it", () => {
+  // liblo 0.31's oscdump printed 'c' "é" as the lone byte 0xe9, "€" as 0xac and "😀" as a NUL: it reads one byte.
+  for (const char of ["é", "€", "😀", "\u0080"]) {
+    assert.throws(() => encodeOsc({ address: "/c", types: "c", args: [char] }), {
+      name: "RangeError",
+      message: `Cannot encode OSC message /c: argument 0 (type tag 'c') is ${JSON.stringify(char)}: ` +
+        `it must be ${CHAR_NEEDS}`,
+    });
+  }
+  // A long string is refused by its length, not spread into code points to count them.
+  assert.throws(() => encodeOsc({ address: "/c", types: "c", args: ["x".repeat(1e7)] }), {
+    name: "TypeError",
+    message: `Cannot encode OSC message /c: argument 0 (type tag 'c') is "${
+      "x".repeat(40)
+    }…": it must be ${CHAR_NEEDS}`,
+  });
+  for (let code = 0; code < 0x80; code++) {
+    const message = { address: "/c", types: "c", args: [String.fromCharCode(code)] };
+    assert.deepEqual(decodeOsc(encodeOsc(message)), message);
+  }
 });
 
 // ─── Time ───────────────────────────────────────────────────────────────────

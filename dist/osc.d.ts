@@ -29,7 +29,7 @@
  * | `b` | Uint8Array (decode gives a copy) | int32 size, bytes, padded |
  * | `h` | bigint | int64 |
  * | `t` | bigint, an NTP timetag (see {@linkcode oscTime}) | uint64 |
- * | `c` | a string of one character | its code point as uint32 |
+ * | `c` | a string of one ASCII character (OSC 1.0; liblo reads one byte) | its code as uint32 |
  * | `r` | number, 0xRRGGBBAA | uint32 |
  * | `m` | Uint8Array of 4: port, status, data 1, data 2 | 4 bytes |
  * | `T` / `F` / `N` / `I` | `true` / `false` / `null` / `Infinity` | nothing |
