@@ -590,3 +590,36 @@ function frame(payload: Uint8Array): Uint8Array {
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   for (let written = 0; written < bytes.length;) written += await conn.write(bytes.subarray(written));
 }
+
+Deno.test("lobby server: a client's timed requests are held one at a time, the others dropped unread (maxTimedMessages 1)", async () => {
+  // At mod.ts's default of 4,096 a stranger's messages timed seconds ahead were held, unpacked, by the thousand: in
+  // the arena's lobby 100 of 1 MiB timed 9 s ahead took 4.2 GB and 26 s of the thread (a review, 2026-12-06).
+  const server = await startLobbyServer({ port: 0, tickMs: 5 });
+  const host = new Host(await udpSocket());
+  const peer = host.connect(server.udpAddress);
+  const answers: unknown[] = [];
+  const timer = setInterval(() => {
+    host.update();
+    for (let event; (event = host.poll());) if (event.type === "message") answers.push(event.data);
+  }, 5);
+  const waitFor = async (what: string, done: () => boolean) => {
+    const deadline = performance.now() + DEADLINE_MS;
+    while (!done()) {
+      if (performance.now() > deadline) throw new Error(`Gave up waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  try {
+    await waitFor("the connection", () => peer.state === "connected");
+    // Three requests timed 300 ms ahead, then one at once: the first timed one and the untimed one are answered.
+    for (const id of [1, 2, 3]) peer.send({ op: "list", id }, { at: performance.now() + 300 });
+    peer.send({ op: "list", id: 4 });
+    await waitFor("two answers", () => answers.length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // time for any other to come
+    assert.deepEqual(answers.map((answer) => (answer as { id: number }).id).sort(), [1, 4]);
+  } finally {
+    clearInterval(timer);
+    host.close();
+    await server.close();
+  }
+});
