@@ -252,6 +252,28 @@ Deno.test({
       // B is still in the room: its message comes back to it. Its Host says goodbye as it closes.
       b.peer.send({ text: "still here" });
       await until([b], () => Boolean(find(b, (data) => data.text === "still here")), "B got no echo", output);
+
+      // C sends 1 MiB at once, past what the room's Host holds for a peer (ROOM_OPTIONS: about 900 KiB; at the
+      // defaults 6.25 MiB, so it went to everyone): C is dropped unread, B hears the count fall and never the bytes.
+      const c = player(roomUrl);
+      const count = (player: Player) =>
+        player.messages.findLast((event) => typeof (event.data as { players?: number })?.players === "number")
+          ?.data as { players: number } | undefined;
+      await until([b, c], () => count(b)?.players === 2 && count(c)?.players === 2, "C did not join", output);
+      c.peer.send(new Uint8Array(1 << 20));
+      for (const deadline = Date.now() + 10_000; c.peer.state !== "disconnected" || count(b)?.players !== 1;) {
+        if (Date.now() > deadline) throw new Error(`C was not dropped (${c.peer.state})\n${output()}`);
+        for (const { host, messages } of [b, c]) {
+          host.update();
+          for (let event; (event = host.poll());) if (event.type === "message") messages.push(event);
+        }
+        await sleep(5);
+      }
+      assert.equal(
+        b.messages.some((event) => event.data instanceof Uint8Array && event.data.length === 1 << 20),
+        false,
+      );
+      c.host.close();
       b.host.close();
       await within(b.closed, 5_000, "B's WebSocket did not close");
     });

@@ -25,6 +25,16 @@ import { Host, webSocketServer } from "./mod.js";
 // Every 16 ms, about a 60 Hz frame: how often the room's Host sends and reads.
 const TICK_MS = 16;
 
+/**
+ * The room's Host options: a Durable Object has 128 MB of memory, and at mod.ts's defaults one peer may have 4 MiB
+ * queued and 6.25 MiB held (2 × maxMessageBytes + maxQueuedBytes + 256 KiB), 64 peers 650 MiB, so one player's large
+ * messages, relayed to everyone, could end the object and the room with it. Here 32 players, messages of at most 64
+ * KiB, and each peer at most 512 KiB queued and about 900 KiB held: under 45 MiB in all. No timed message is held (each
+ * is held unpacked until its time; the relay does not keep `at`). A player whose messages would pass the bound is
+ * dropped (a WebSocket resends nothing, so its refused packet ends it). Raise them for a game that needs more.
+ */
+const ROOM_OPTIONS = { maxPeers: 32, maxMessageBytes: 64 * 1024, maxQueuedBytes: 512 * 1024, maxTimedMessages: 1 };
+
 export default {
   fetch(request, env) {
     const name = new URL(request.url).pathname.match(/^\/room\/([^/]+)$/)?.[1];
@@ -38,7 +48,7 @@ export class Room {
   #ctx;
   // Made per object, not at global scope, where a Worker may not draw random numbers (the Host's secret).
   #sockets = webSocketServer();
-  #host = new Host(this.#sockets);
+  #host = new Host(this.#sockets, ROOM_OPTIONS);
   #ticker;
 
   constructor(ctx) {
