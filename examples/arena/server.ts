@@ -53,6 +53,12 @@ export interface ArenaOptions extends RoomsOptions {
    * 4, see examples/lobby/stalled.ts): past it, a new WebSocket from there gets a 429.
    */
   maxHeldPerAddress?: number;
+  /**
+   * Bytes of WebSocket messages one IP address may send a second, at /lobby and /play together, with 1 s of it at once
+   * (default 320 KiB: 32 players behind one NAT, see RECEIVE_BYTES_PER_SECOND): a WebSocket whose address is past it is
+   * closed, and its message goes to no Host.
+   */
+  receiveBytesPerSecond?: number;
 }
 
 /** A running arena. */
@@ -127,6 +133,77 @@ const HOST_BOUNDS = {
   lobby: { maxMessageBytes: 160 * 1024, maxQueuedBytes: 512 * 1024, maxTimedMessages: 1 },
 };
 
+/**
+ * What one IP address may send a second, its WebSockets at /lobby and /play together (default of
+ * `receiveBytesPerSecond`). HOST_BOUNDS bound a message, not how many come: a player's stream of 300 KB messages, each
+ * within them, was unpacked whole at about 55 ms a MB, 12 MB stalled the server 666 ms, and 18 MB a second from one
+ * client would take its whole thread (a review, 2026-12-06). An honest player sends little, measured as WebSocket
+ * messages from one client a second over 12 s (bots, and Chromium's page holding arrow keys; `deno task bench:arena`
+ * has the mean, 1,990 bytes/s out): at /play 1.5 to 2.2 KB in 60 messages, the first second (the handshake) 1.9 KB at
+ * most; 6.8 KB from a player 600 ms away, each message then carrying the 16 commands not yet acknowledged; 8.7 KB once
+ * its command numbers pass 65,535. At /lobby 62 bytes (the page's list every 2 s), 253 in the first second. So 10 KiB a
+ * player, for 32 behind one NAT (the lobby's `maxClientsPerAddress`): 320 KiB a second, and RECEIVE_BURST_SECONDS of
+ * it at once. A flood from one address for 10 s, coming back each time it is cut, then took 7 to 18% of the thread, the
+ * worst 60 KB messages of empty bins (about 400 ns a byte), and up to 66 ms at once (the burst; 605 ms with 4 s of
+ * burst, measured beside it); without it, 10 s of 300 KB
+ * messages stalled the server 17 s, and of 1 MiB ones ended it out of memory at 4 GB (2026-12-06). Per IP address,
+ * not per WebSocket: one address opens many, and a ticket serves again once its connection ends. A message that does
+ * not fit is not counted, so what an address sends past it costs the one WebSocket, and a NAT's other players play on
+ * while the rest fits. Many addresses (an IPv6 network's) are left to a proxy in front, as in stalled.ts.
+ */
+const RECEIVE_BYTES_PER_SECOND = 32 * 10 * 1024;
+
+/** Seconds of `receiveBytesPerSecond` an address may send at once: a server's pause (a GC) brings messages in a heap. */
+const RECEIVE_BURST_SECONDS = 1;
+
+/**
+ * Each IP address's allowance of received bytes, a token bucket of `bytesPerSecond` that holds RECEIVE_BURST_SECONDS
+ * of it. `add(socket, ip)`, before the socket's `accept`, puts a "message" listener first in line: a message past the
+ * allowance stops there (`stopImmediatePropagation`: the Host's listener, added by `accept`, never runs; so in Deno
+ * 2.9.6) and its WebSocket is closed with `close`; one that fits is taken from the bucket and goes on.
+ */
+class ReceiveAllowance {
+  /** By address: bytes it may send now, as of `at` (performance.now()), and its open WebSockets. */
+  #buckets = new Map<string, { bytes: number; at: number; sockets: number }>();
+
+  constructor(readonly bytesPerSecond: number, readonly close: (socket: WebSocket) => void) {}
+
+  get burstBytes(): number {
+    return this.bytesPerSecond * RECEIVE_BURST_SECONDS;
+  }
+
+  add(socket: WebSocket, ip: string): void {
+    const bucket = this.#buckets.get(ip) ?? { bytes: this.burstBytes, at: performance.now(), sockets: 0 };
+    this.#buckets.set(ip, bucket);
+    bucket.sockets++;
+    let closed = false;
+    socket.addEventListener("close", () => bucket.sockets--);
+    socket.addEventListener("message", (event) => {
+      const { data } = event;
+      const bytes = typeof data === "string" ? data.length : data.byteLength ?? data.size;
+      if (!closed && bytes <= this.#refill(bucket)) return void (bucket.bytes -= bytes);
+      event.stopImmediatePropagation();
+      if (!closed) this.close(socket);
+      closed = true;
+    });
+  }
+
+  /** Forgets the addresses with no WebSocket open and a full bucket: one back later starts as a new one would. */
+  sweep(): void {
+    for (const [ip, bucket] of this.#buckets) {
+      if (!bucket.sockets && this.#refill(bucket) >= this.burstBytes) this.#buckets.delete(ip);
+    }
+  }
+
+  /** Fills `bucket` for the time since it was last, up to the burst; returns its bytes. */
+  #refill(bucket: { bytes: number; at: number }): number {
+    const now = performance.now();
+    bucket.bytes = Math.min(this.burstBytes, bucket.bytes + (now - bucket.at) * this.bytesPerSecond / 1000);
+    bucket.at = now;
+    return bucket.bytes;
+  }
+}
+
 /** ms between the lobby's updates: as the lobby server's (examples/lobby/server.ts). */
 const LOBBY_TICK_MS = 16;
 
@@ -174,6 +251,11 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   const joining = new Map<string, { ticket: string; name: string }>();
   /** Every WebSocket accepted, lobby and game: one with no peer, never handshaken or its peer ended, is closed. */
   const peerless = new PeerWatch(options.handshakeWaitMs, undefined, stalled);
+  /** Every WebSocket accepted, lobby and game: its address's bytes a second, checked before a Host sees a message. */
+  const allowance = new ReceiveAllowance(
+    options.receiveBytesPerSecond ?? RECEIVE_BYTES_PER_SECOND,
+    (socket) => stalled.close(socket),
+  );
 
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const http = Deno.serve(
@@ -193,6 +275,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         if (upgraded instanceof Response) return upgraded;
         const { socket, response } = upgraded;
         stalled.add(socket, ip);
+        allowance.add(socket, ip); // before accept: its listener goes first
         lobbySockets.accept(socket, address);
         peerless.add(socket, lobbyHost, address);
         return response;
@@ -221,6 +304,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         joining.set(address, { ticket, name });
         socket.addEventListener("close", () => joining.delete(address)); // gone before its handshake finished
         stalled.add(socket, ip);
+        allowance.add(socket, ip); // before accept: its listener goes first
         sockets.accept(socket, address);
         peerless.add(socket, host, address);
         return response;
@@ -308,6 +392,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
     dismissTheUnadmitted();
     stalled.sweep();
     peerless.sweep();
+    allowance.sweep();
     for (const room of rooms) {
       room.world.step(elapsedMs);
       for (const [peer, player] of room.members) {

@@ -320,6 +320,81 @@ Deno.test({
 
 Deno.test({
   name:
+    "arena: an address past its receiveBytesPerSecond has its WebSocket closed, at /play and /lobby, the rest of its messages unread; a bot plays on",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Messages each within HOST_BOUNDS were all unpacked, however many came: 12 MB of 300 KB ones stalled the server
+    // 666 ms, and 18 MB a second from one client took its whole thread (a review, 2026-12-06). 8 KiB a second here, 8
+    // KiB at once, where a bot sends about 2 KB a second: all of it from 127.0.0.1, the bot's too.
+    const lines: string[] = [];
+    const arena = await startArena({ port: 0, log: (line) => lines.push(line), receiveBytesPerSecond: 8192 });
+    const base = arena.url.replace("http", "ws");
+    const lobby = new ArenaLobby(webSocket(new WebSocket(`${base}lobby`)));
+    const ann = arena.addBot("flood", "ann");
+    const players: { close(): void }[] = [];
+    try {
+      await ann.ready;
+      const { ticket } = await lobby.enter("flood", 16);
+      const play = await opened(`${base}play?ticket=${ticket}&name=mallory`);
+      const malloryClosed = new Promise((resolve) => play.addEventListener("close", resolve));
+      const mallory = playOver(play);
+      players.push(mallory);
+      await until("mallory connected", () => mallory.peer.state === "connected" || undefined);
+      const seat = await until("mallory seated", () => {
+        const peer = arena.host.peers.find((peer) => arena.rooms.seat(peer)?.player.name === "mallory");
+        return peer && { peer, seat: arena.rooms.seat(peer)! };
+      });
+      let delivered = 0;
+      const poll = arena.host.poll.bind(arena.host);
+      arena.host.poll = () => {
+        const event = poll();
+        if (event?.type === "message" && event.peer === seat.peer) delivered++;
+        return event;
+      };
+      // 40 messages of 3,000 bytes, each within the game Host's bounds: 120 KB at once.
+      for (let i = 0; i < 40; i++) mallory.peer.send(new Uint8Array(3000));
+      await Promise.race([malloryClosed, until("mallory's WebSocket closed", () => undefined)]);
+      await until("mallory out of the world", () => [...arena.rooms][0].members.size === 1 || undefined);
+      // What came within the 32 KiB reached the game, the rest never did: the Host heard no more from mallory.
+      assert.ok(delivered > 0 && delivered < 12, `${delivered} of 40 delivered`);
+      assert.ok(seat.peer.stats.bytesReceived < 40_000, `${seat.peer.stats.bytesReceived} bytes`);
+      // ann, on the same address, plays on: her commands still reach the game.
+      const annPlayer = [...[...arena.rooms][0].members.values()][0];
+      const [frames, command] = [ann.frames, annPlayer.lastCommand];
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(ann.client?.ended, undefined);
+      assert.ok(ann.frames > frames && annPlayer.lastCommand > command, `${annPlayer.lastCommand} after ${command}`);
+      assert.deepEqual([...[...arena.rooms][0].members.values()].map((player) => player.name), ["ann"]);
+
+      // The lobby's path: a stranger's request of 60 KB in one WebSocket message, within the lobby's bounds and past the
+      // 32 KiB, is closed unread (its room never made); the lobby still answers the others.
+      const ws = await opened(`${base}lobby`);
+      const closed = new Promise((resolve) => ws.addEventListener("close", resolve));
+      const socket = webSocket(ws);
+      const host = new Host(socket, { mtu: 65507, maxMessageBytes: 1 << 20 }); // one message, one WebSocket message
+      const timer = setInterval(() => {
+        host.update();
+        while (host.poll());
+      }, 16);
+      const stranger = { peer: host.connect(socket.address), close: () => (clearInterval(timer), host.close()) };
+      players.push(stranger);
+      await until("the stranger connected", () => stranger.peer.state === "connected" || undefined);
+      stranger.peer.send({ op: "create", id: 1, name: "padded", maxPlayers: 4, pad: "x".repeat(60_000) });
+      await Promise.race([closed, until("the stranger's WebSocket closed", () => undefined)]);
+      assert.deepEqual((await lobby.rooms()).map((room) => room.name), ["flood"]);
+      assert.deepEqual(lines.filter((line) => line.includes("padded")), []);
+      assert.equal(ann.client?.ended, undefined);
+    } finally {
+      for (const player of players) player.close();
+      lobby.close();
+      await arena.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
     "arena: a ticket mid-handshake blocks itself alone, until its WebSocket closes; one gone from the room is not seated",
   sanitizeResources: false,
   sanitizeOps: false,
