@@ -9,6 +9,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { Host, type Peer, webSocket } from "../mod.ts";
 import { built, readmeBlock, root, spawnDeno } from "./tools.ts";
 import { launchChromium, missingBrowser as missing } from "./chromium.ts";
 
@@ -80,4 +81,65 @@ Deno.test({
       await server.stop();
     }
   },
+});
+
+Deno.test("examples/browser_hello/server.ts: a page's bigint is logged, its timed or 5 KB message drops it alone", async () => {
+  // { n: 2n ** 60n } (13 bytes) made the log's JSON.stringify throw and ended the server; at mod.ts's defaults a page's
+  // timed messages of 1 MiB were held unpacked by the thousand (1.3 GB in 6 s). No browser needed: a Deno client.
+  const server = spawnDeno([
+    "run",
+    "--allow-net=127.0.0.1",
+    "--allow-read=.",
+    "examples/browser_hello/server.ts",
+    "--port",
+    "0",
+  ]);
+  const waitFor = async (what: string, test: () => boolean) => {
+    for (const deadline = Date.now() + WAIT_MS; !test();) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Gave up waiting for ${what}; the server printed:\n${server.printed()}\n${server.complaints()}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  const pages: { host: Host; server: Peer; heard: string[] }[] = [];
+  const timer = setInterval(() => {
+    for (const page of pages) {
+      page.host.update();
+      for (let event; (event = page.host.poll());) {
+        page.heard.push(event.type === "message" ? (event.data as { t: string }).t : event.type);
+      }
+    }
+  }, 5);
+  const open = async (url: string) => {
+    const socket = webSocket(new WebSocket(url));
+    const host = new Host(socket);
+    const page = { host, server: host.connect(socket.address), heard: [] as string[] };
+    pages.push(page);
+    await waitFor("a connection", () => page.server.state === "connected");
+    return page;
+  };
+  try {
+    await waitFor("the server's address", () => /Open http:\/\/127\.0\.0\.1:\d+\//.test(server.printed()));
+    const url = `ws://${server.printed().match(/127\.0\.0\.1:\d+/)![0]}/`;
+    const big = await open(url);
+    big.server.send({ n: 2n ** 60n });
+    await waitFor("the bigint logged", () => server.printed().includes('says {"n":"1152921504606846976n"}'));
+    big.server.send("x".repeat(5000)); // over the server's 4 KiB: refused, and over a WebSocket the page is let go
+    await waitFor("the page with a 5 KB message let go", () => big.heard.includes("disconnect"));
+    const timed = await open(url);
+    for (const id of [1, 2, 3]) timed.server.send({ t: "timed", id }, { at: performance.now() + 300 });
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    assert.equal(server.printed().match(/says \{"t":"timed"/g)?.length, 1, server.printed()); // one held: maxTimedMessages
+    const ada = await open(url);
+    ada.server.send({ t: "join", name: "ada" });
+    await waitFor("ada answered", () => ada.heard.includes("heard"));
+    assert.deepEqual(big.heard, ["connect", "welcome", "heard", "disconnect"]);
+  } finally {
+    clearInterval(timer);
+    for (const page of pages) page.host.close();
+    await server.stop();
+  }
 });

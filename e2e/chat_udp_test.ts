@@ -7,7 +7,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { freeUdpPort, run } from "./tools.ts";
+import { denoUdp, Host } from "../mod.ts";
+import { freeUdpPort, root, run } from "./tools.ts";
 
 const FLAGS = ["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/chat_udp.ts"];
 
@@ -39,5 +40,77 @@ Deno.test("examples/chat_udp.ts: a second host on port 7000 says it is taken in 
     );
   } finally {
     held?.close();
+  }
+});
+
+Deno.test("examples/chat_udp.ts: a mistaken address or name says what to give in one line, and exits with 1", async () => {
+  // "7001" and "127.0.0.1" threw connect's stack; a name of spaces or "host" could pass for the host or another.
+  for (const args of [["7001"], ["127.0.0.1", "ada"], ["127.0.0.1:7000", "a b"], ["127.0.0.1:7000", "Host"]]) {
+    const { success, output } = await run(Deno.execPath(), [...FLAGS, ...args], { timeoutMs: 30_000 });
+    assert.ok(!success, output);
+    assert.equal(
+      output,
+      `give the host's IP:port and a name of letters, digits, _ . - (127.0.0.1:7000 ada), not ${args.join(" ")}\n`,
+    );
+  }
+});
+
+Deno.test("examples/chat_udp.ts: the host relays a guest's lines under the name of its first line alone", async () => {
+  // A guest writes its own "name: line", and the host relayed it as it came: a modified guest's "host: …", "bob: …"
+  // and "* … left" reached every screen as said by them (a review, 2026-12-06). Its stdin stays open: the host runs.
+  const hostProcess = new Deno.Command(Deno.execPath(), {
+    args: FLAGS,
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let printed = "";
+  const reading = Promise.all([hostProcess.stdout, hostProcess.stderr].map(async (stream) => {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) printed += text;
+  }));
+  const guests = ["bob", "mallory", "bob again"].map(() => {
+    const host = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 })));
+    return { host, peer: host.connect("127.0.0.1:7000"), heard: [] as string[] };
+  });
+  const timer = setInterval(() => {
+    for (const { host, heard } of guests) {
+      host.update();
+      for (let event; (event = host.poll());) heard.push(event.type === "message" ? String(event.data) : event.type);
+    }
+  }, 5);
+  const waitFor = async (what: string, done: () => boolean) => {
+    for (const deadline = Date.now() + 15_000; !done();) {
+      if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}; the host printed:\n${printed}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  const [bob, mallory, bobAgain] = guests;
+  try {
+    await waitFor("the host on port 7000 (is another program holding it?)", () => printed.includes("hosting on"));
+    await waitFor("bob's connection", () => bob.peer.state === "connected");
+    bob.peer.send("bob: hi");
+    await waitFor("mallory's connection", () => mallory.peer.state === "connected");
+    for (const line of ["mallory: hi", "host: the chat moves to 127.0.0.1:7666", "bob: i quit", "* 1.2.3.4:5 left"]) {
+      mallory.peer.send(line);
+    }
+    mallory.peer.send("mallory: bye");
+    await waitFor("mallory's last line", () => bob.heard.includes("mallory: bye"));
+    assert.deepEqual(bob.heard.filter((line) => !line.startsWith("* ")), ["connect", "mallory: hi", "mallory: bye"]);
+    await waitFor("the other bob's connection", () => bobAgain.peer.state === "connected");
+    bobAgain.peer.send("BOB: me too"); // a name taken: told, and let go
+    await waitFor("the other bob let go", () => bobAgain.heard.includes("disconnect"));
+    assert.deepEqual(bobAgain.heard.slice(-2), [
+      "* the host: that name is taken, or not letters, digits, _ . -: join again under another",
+      "disconnect",
+    ]);
+    assert.doesNotMatch(printed, /the chat moves|i quit|me too|1\.2\.3\.4/, printed);
+  } finally {
+    clearInterval(timer);
+    for (const { host } of guests) host.close();
+    await hostProcess.stdin.close(); // the end of its input: the host says goodbye and exits
+    await hostProcess.status;
+    await reading;
   }
 });

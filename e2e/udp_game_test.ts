@@ -7,7 +7,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { freeUdpPort, root, run } from "./tools.ts";
+import { denoUdp, Host } from "../mod.ts";
+import { freeUdpPort, root, run, spawnDeno } from "./tools.ts";
 
 Deno.test("examples/udp_game.ts: two players see each other move and hear each other's hello", async () => {
   const port = freeUdpPort();
@@ -97,4 +98,50 @@ Deno.test("examples/udp_game.ts: a second server on a taken port says so in one 
     output,
     `Port ${port} is taken: stop what uses it, or pick another: deno run -A examples/udp_game.ts ${port + 1}\n`,
   );
+});
+
+Deno.test("examples/udp_game.ts: a mistaken argument says what to give in one line, and exits with 1", async () => {
+  // "127.0.0.1" threw "Invalid port: NaN" from Deno.listenDatagram; "localhost:7000", connect's stack.
+  const flags = ["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/udp_game.ts"];
+  for (const given of ["127.0.0.1", "abc", "70000", "127.0.0.1:0"]) {
+    const { success, output } = await run(Deno.execPath(), [...flags, given, "ann"], { timeoutMs: 30_000 });
+    assert.ok(!success, output);
+    assert.equal(
+      output,
+      `"${given}": give the server a port (7001), or a player the server's IP:port and a name (127.0.0.1:7000 ann)\n`,
+    );
+  }
+});
+
+Deno.test("examples/udp_game.ts: a player's timed messages are held one at a time, the others dropped unread", async () => {
+  // At mod.ts's default (4,096 held, of 1 MiB each) 30 timed messages of a million empty objects took the server
+  // from 40 MB to 1.19 GB in 5 s; the server's HOST_OPTIONS hold one. Three chat lines timed 300 ms ahead, then one
+  // at once: the server prints the first timed one and the untimed one.
+  const port = freeUdpPort();
+  const server = spawnDeno(["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/udp_game.ts", String(port)]);
+  const host = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 })));
+  const timer = setInterval(() => {
+    host.update();
+    while (host.poll());
+  }, 5);
+  const waitFor = async (what: string, done: () => boolean) => {
+    for (const deadline = Date.now() + 15_000; !done();) {
+      if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}:\n${server.printed()}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  try {
+    await waitFor("the server", () => server.printed().includes("server on "));
+    const peer = host.connect(`127.0.0.1:${port}`);
+    await waitFor("the connection", () => peer.state === "connected");
+    for (const line of ["timed 1", "timed 2", "timed 3"]) peer.send(line, { at: performance.now() + 300 });
+    peer.send("at once");
+    await waitFor("two lines", () => (server.printed().match(/ says /g)?.length ?? 0) >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 600)); // time for any other to come
+    assert.deepEqual(server.printed().match(/(?<= says ").*(?="$)/gm)?.sort(), ["at once", "timed 1"]);
+  } finally {
+    clearInterval(timer);
+    host.close();
+    await server.stop();
+  }
 });

@@ -11,7 +11,28 @@
  */
 import { denoUdp, Host, type Peer } from "../mod.ts";
 
-const [join, name = `guest${Math.floor(Math.random() * 1000)}`] = Deno.args;
+/** A name: letters, digits, _ . - (no look-alike or invisible characters: "a\u200bda" shows as "ada"). */
+const NAME = /^[\w.-]{1,24}$/;
+const [given, name = `guest${Math.floor(Math.random() * 1000)}`] = Deno.args;
+// An address is an IP and a port (the answers to a name come from its IP): "localhost" is taken as 127.0.0.1.
+const join = given?.replace(/^localhost:/, "127.0.0.1:");
+// A mistake says so in a line: "7001" or "127.0.0.1" threw connect's stack.
+if (
+  join !== undefined &&
+  !(/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/.test(join) && NAME.test(name) && name.toLowerCase() !== "host")
+) {
+  console.error(
+    `give the host's IP:port and a name of letters, digits, _ . - (127.0.0.1:7000 ada), not ${Deno.args.join(" ")}`,
+  );
+  Deno.exit(1);
+}
+/**
+ * Both ends' Host options: a line is 1,000 characters at most (3 KB in UTF-8), and at mod.ts's defaults one guest's
+ * messages were held unpacked, by the thousand when timed: 30 of 1 MiB timed 9 s ahead, each an array of a million
+ * empty objects, took the host from 40 MB to 1.2 GB in 6 s (a review, 2026-12-06). Here 4 KiB a message, none timed
+ * held, one channel, and 256 KiB waiting for a guest: the host then stayed under 80 MB. node_chat.mjs takes the same.
+ */
+const HOST_OPTIONS = { maxMessageBytes: 4096, maxQueuedBytes: 256 * 1024, maxTimedMessages: 1, channels: 1 };
 const port = join ? 0 : 7000;
 let socket;
 try {
@@ -25,9 +46,8 @@ try {
   );
   Deno.exit(1);
 }
-const host = new Host(denoUdp(socket));
-// An address is an IP and a port (the answers to a name come from its IP): "localhost" is taken as 127.0.0.1.
-const server: Peer | undefined = join ? host.connect(join.replace(/^localhost:/, "127.0.0.1:")) : undefined;
+const host = new Host(denoUdp(socket), HOST_OPTIONS);
+const server: Peer | undefined = join ? host.connect(join) : undefined;
 console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000: others run this with 127.0.0.1:7000");
 
 /**
@@ -38,19 +58,36 @@ console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000:
 const isLine = (data: unknown): data is string =>
   typeof data === "string" && data.length <= 1000 && !/\p{Cc}/u.test(data);
 
-/** The host relays a line to every peer but its sender, and prints it; a peer that reads nothing is let go. */
+/**
+ * Each guest's name, taken from its first line ("ada: hi"): the host relays a guest's lines under that name alone, and
+ * gives no name twice, nor "host". A guest writes its own lines, so any guest could send "host: …", "bob: …" or
+ * "* 127.0.0.1:5000 left (closed)", and the others saw it as said (a review, 2026-12-06).
+ */
+const names = new Map<Peer, string>();
+function named(peer: Peer, line: string): boolean {
+  const name = line.slice(0, Math.max(0, line.indexOf(": ")));
+  if (names.has(peer)) return names.get(peer) === name;
+  const taken = [...names.values()].some((other) => other.toLowerCase() === name.toLowerCase());
+  if (NAME.test(name) && name.toLowerCase() !== "host" && !taken) return names.set(peer, name), true;
+  tell(peer, "* the host: that name is taken, or not letters, digits, _ . -: join again under another");
+  peer.disconnect();
+  return false;
+}
+
+/** Sends a line to a guest; one whose queue is full (it acks nothing, past maxQueuedBytes send throws) is let go. */
+function tell(peer: Peer, line: string): void {
+  try {
+    peer.send(line);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    peer.disconnect();
+  }
+}
+
+/** The host relays a line to every peer but its sender, and prints it. */
 function say(line: string, from?: Peer): void {
   console.log(line);
-  for (const peer of host.peers) {
-    if (peer === from) continue;
-    try {
-      peer.send(line);
-    } catch (error) {
-      // Past maxQueuedBytes (4 MiB) waiting for a peer that acks nothing, send throws: that peer goes, not the host.
-      if (!(error instanceof RangeError)) throw error;
-      peer.disconnect();
-    }
-  }
+  for (const peer of host.peers) if (peer !== from) tell(peer, line);
 }
 
 /** Whether the host ever answered: a timeout before it did means no host, not one that went. */
@@ -61,7 +98,7 @@ const ticker = setInterval(() => {
     if (event.type === "message") {
       if (!isLine(event.data)) continue;
       if (server) console.log(event.data);
-      else say(event.data, event.peer);
+      else if (named(event.peer, event.data)) say(event.data, event.peer);
     } else if (event.type === "connect") {
       if (!server) say(`* ${event.peer.address} joined`, event.peer);
       else {
@@ -78,6 +115,7 @@ const ticker = setInterval(() => {
         console.log(`* the host is gone (${event.reason})`);
         Deno.exit(0);
       }
+      names.delete(event.peer);
       say(`* ${event.peer.address} left (${event.reason})`);
     }
   }
@@ -85,9 +123,13 @@ const ticker = setInterval(() => {
 
 const decoder = new TextDecoder();
 for await (const chunk of Deno.stdin.readable) {
-  for (const line of decoder.decode(chunk).split("\n").filter(Boolean)) {
-    if (server) server.send(`${name}: ${line}`);
-    else say(`host: ${line}`);
+  for (const line of decoder.decode(chunk).split(/\r?\n/).filter(Boolean)) {
+    const text = `${server ? name : "host"}: ${line}`;
+    // What the others would drop is not sent, and said so here (past 4 KiB, maxMessageBytes, send would throw).
+    if (!isLine(text)) {
+      console.error("* not sent: a line is at most 1,000 characters, with no tab or control character");
+    } else if (server) server.send(text);
+    else say(text);
   }
 }
 // Input that ended before the handshake did (`echo hi | …`): wait for it, up to 2 s, so that the lines go before the

@@ -8,12 +8,38 @@ import process from "node:process";
 import readline from "node:readline";
 import { Host, nodeUdp } from "../dist/mod.js";
 
-const [join, name = `guest${Math.floor(Math.random() * 1000)}`] = process.argv.slice(2);
-const udp = dgram.createSocket("udp4");
-await new Promise((resolve) => udp.bind(join ? 0 : 7000, "127.0.0.1", resolve));
-const host = new Host(nodeUdp(udp));
+/** A name: letters, digits, _ . - (no look-alike or invisible characters), as chat_udp.ts takes. */
+const NAME = /^[\w.-]{1,24}$/;
+const [given, name = `guest${Math.floor(Math.random() * 1000)}`] = process.argv.slice(2);
 // An address is an IP and a port (the answers to a name come from its IP): "localhost" is taken as 127.0.0.1.
-const server = join ? host.connect(join.replace(/^localhost:/, "127.0.0.1:")) : undefined;
+const join = given?.replace(/^localhost:/, "127.0.0.1:");
+// A mistake says so in a line: "localhost" printed the whole of dist/mod.js (one minified line) and a stack.
+if (
+  join !== undefined &&
+  !(/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/.test(join) && NAME.test(name) && name.toLowerCase() !== "host")
+) {
+  console.error(
+    `give the host's IP:port and a name of letters, digits, _ . - (127.0.0.1:7000 ada), not ${
+      process.argv.slice(2).join(" ")
+    }`,
+  );
+  process.exit(1);
+}
+/** chat_udp.ts's bounds (see there): at mod.ts's defaults one guest's timed messages took a host over 1 GB. */
+const HOST_OPTIONS = { maxMessageBytes: 4096, maxQueuedBytes: 256 * 1024, maxTimedMessages: 1, channels: 1 };
+const udp = dgram.createSocket("udp4");
+await new Promise((resolve) => {
+  // A second host on port 7000 exited with 13 and no word ("unsettled top-level await").
+  udp.once("error", (error) => {
+    console.error(
+      `Port 7000 is taken (${error.code}): stop what uses it, or join it: node examples/node_chat.mjs 127.0.0.1:7000 ada`,
+    );
+    process.exit(1);
+  });
+  udp.bind(join ? 0 : 7000, "127.0.0.1", resolve);
+});
+const host = new Host(nodeUdp(udp), HOST_OPTIONS);
+const server = join ? host.connect(join) : undefined;
 console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000: others run this with 127.0.0.1:7000");
 
 /**
@@ -24,43 +50,80 @@ console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000:
  */
 const isLine = (data) => typeof data === "string" && data.length <= 1000 && !/\p{Cc}/u.test(data);
 
-/** The host relays a line to every peer but its sender, and prints it; a peer that reads nothing is let go. */
-function say(line, from) {
-  console.log(line);
-  for (const peer of host.peers) {
-    if (peer === from) continue;
-    try {
-      peer.send(line);
-    } catch (error) {
-      // Past maxQueuedBytes (4 MiB) waiting for a peer that acks nothing, send throws: that peer goes, not the host.
-      if (!(error instanceof RangeError)) throw error;
-      peer.disconnect();
-    }
+/**
+ * Each guest's name, taken from its first line ("ada: hi"): its lines are relayed under that name alone, no name twice,
+ * nor "host" (any guest could send "host: …" or "bob: …": a review, 2026-12-06). As chat_udp.ts does.
+ * @type {Map<import("../dist/mod.js").Peer, string>}
+ */
+const names = new Map();
+/**
+ * @param {import("../dist/mod.js").Peer} peer
+ * @param {string} line
+ */
+function named(peer, line) {
+  const name = line.slice(0, Math.max(0, line.indexOf(": ")));
+  if (names.has(peer)) return names.get(peer) === name;
+  const taken = [...names.values()].some((other) => other.toLowerCase() === name.toLowerCase());
+  if (NAME.test(name) && name.toLowerCase() !== "host" && !taken) return names.set(peer, name), true;
+  tell(peer, "* the host: that name is taken, or not letters, digits, _ . -: join again under another");
+  peer.disconnect();
+  return false;
+}
+
+/**
+ * Sends a line to a guest; one whose queue is full (it acks nothing, past maxQueuedBytes send throws) is let go.
+ * @param {import("../dist/mod.js").Peer} peer
+ * @param {string} line
+ */
+function tell(peer, line) {
+  try {
+    peer.send(line);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    peer.disconnect();
   }
 }
 
+/** The host relays a line to every peer but its sender, and prints it. */
+function say(line, from) {
+  console.log(line);
+  for (const peer of host.peers) if (peer !== from) tell(peer, line);
+}
+
+/** Whether the host ever answered: a timeout before it did means no host, not one that went. */
+let connected = false;
 const ticker = setInterval(() => {
   host.update();
   for (let event; (event = host.poll());) {
     if (event.type === "message") {
       if (!isLine(event.data)) continue;
       if (server) console.log(event.data);
-      else say(event.data, event.peer);
+      else if (named(event.peer, event.data)) say(event.data, event.peer);
     } else if (event.type === "connect") {
-      if (server) console.log("connected: type away");
+      if (server) connected = true, console.log("connected: type away");
       else say(`* ${event.peer.address} joined`, event.peer);
+    } else if (server && !connected) {
+      // With no host running, it said "the host is gone" (or, its input ended, nothing) and exited with 0.
+      console.error(`no host answered at ${server.address} (${event.reason}): start the host first`);
+      process.exit(1);
     } else if (server) {
       console.log(`* the host is gone (${event.reason})`);
       process.exit(0);
-    } else say(`* ${event.peer.address} left (${event.reason})`);
+    } else {
+      names.delete(event.peer);
+      say(`* ${event.peer.address} left (${event.reason})`);
+    }
   }
 }, 16);
 
 const lines = readline.createInterface({ input: process.stdin });
 lines.on("line", (line) => {
   if (!line) return;
-  if (server) server.send(`${name}: ${line}`);
-  else say(`host: ${line}`);
+  const text = `${server ? name : "host"}: ${line}`;
+  // What the others would drop is not sent, and said so here (past 4 KiB, maxMessageBytes, send would throw).
+  if (!isLine(text)) console.error("* not sent: a line is at most 1,000 characters, with no tab or control character");
+  else if (server) server.send(text);
+  else say(text);
 });
 // Ctrl+D: a Host.close() sends the goodbye before the socket closes, so the others hear "closed". Input that ended
 // before the handshake did (`echo hi | …`) waits for it, up to 2 s, so that its lines go first.
@@ -71,4 +134,8 @@ lines.on("close", async () => {
   clearInterval(ticker);
   host.update(); // what waits goes now
   host.close();
+  if (server && !connected) {
+    console.error(`no host answered at ${server.address} (in 2 s): start the host first`);
+    process.exit(1);
+  }
 });

@@ -25,9 +25,28 @@ const isPosition = (data: unknown): data is Position =>
   typeof data === "object" && data !== null && Number.isFinite((data as Position).x) &&
   Number.isFinite((data as Position).y);
 const MAX_CHAT_LENGTH = 200;
+/**
+ * Both ends' Host options: this game's messages are small (a world of 64 players packs to about 2 KB, a chat line to
+ * 600 bytes), and at mod.ts's defaults one player's messages were held unpacked: 30 messages of 1 MiB timed 9 s ahead,
+ * each an array of a million empty objects, took the server from 40 MB to 1.19 GB in 5 s (a review, 2026-12-06). Here a
+ * message of 4 KiB at most, no timed message held (nothing here sends one), one channel (each state channel keeps 32
+ * states of maxMessageBytes), and what may wait for a player: a newcomer is sent every player's last line at once.
+ */
+const HOST_OPTIONS = { maxMessageBytes: 4096, maxQueuedBytes: 256 * 1024, maxTimedMessages: 1, channels: 1 };
 
-// No argument, or a port: the server. "IP:port" and a name: a player.
-const [join, name = "player"] = Deno.args;
+// No argument, or a port: the server. "IP:port" and a name: a player. A mistaken one says so in a line: it threw
+// "Invalid port: NaN" from Deno.listenDatagram (for "127.0.0.1"), or connect's stack (for "localhost:7000").
+const [given, name = "player"] = Deno.args;
+const join = given?.replace(/^localhost:/, "127.0.0.1:"); // an address is an IP and a port
+const port1To65535 = (text = "") => /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
+if (
+  join !== undefined &&
+  !(port1To65535(join) || /^\d{1,3}(\.\d{1,3}){3}:/.test(join) && port1To65535(join.split(":")[1]))
+) {
+  const usage = "give the server a port (7001), or a player the server's IP:port and a name (127.0.0.1:7000 ann)";
+  console.error(`${JSON.stringify(given)}: ${usage}`);
+  Deno.exit(1);
+}
 const serverPort = join?.includes(":") ? undefined : Number(join ?? 7000);
 const port = serverPort ?? 0; // a player binds port 0: any free one
 let socket;
@@ -40,7 +59,7 @@ try {
   console.error(`Port ${port} is taken: stop what uses it, or pick another: ${again}`);
   Deno.exit(1);
 }
-const host = new Host(denoUdp(socket));
+const host = new Host(denoUdp(socket), HOST_OPTIONS);
 let frame = 0; // the loops below run 60 times a second and send every third frame: 20 times a second
 
 if (serverPort !== undefined) {

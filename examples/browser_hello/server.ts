@@ -32,8 +32,16 @@ const FILES: Record<string, [URL, string]> = {
   "/mod.js": [new URL("../../dist/mod.js", import.meta.url), "text/javascript"],
 };
 
+/**
+ * The page's messages are tiny (its join packs to 20 bytes), and at mod.ts's defaults one page's were held unpacked,
+ * by the thousand when timed: 40 of 1 MiB timed 9 s ahead, each an array of a million empty objects, took this server
+ * from 40 MB to 1.3 GB in 6 s (a review, 2026-12-06). Here 4 KiB a message (a page's larger one is refused, and over a
+ * WebSocket that drops the page), none timed held, 64 KiB waiting for a page. Raise them for a game that needs more.
+ */
+const HOST_OPTIONS = { maxMessageBytes: 4096, maxQueuedBytes: 64 * 1024, maxTimedMessages: 1 };
+
 const sockets = webSocketServer();
-const host = new Host(sockets);
+const host = new Host(sockets, HOST_OPTIONS);
 
 try {
   Deno.serve({
@@ -72,8 +80,11 @@ setInterval(() => {
       console.log(`${peer.address} connected`);
       peer.send({ t: "welcome", players: host.peers.length });
     } else if (event.type === "message") {
-      // Quoted and cut short: JSON leaves C1's (U+009B, a terminal's CSI) raw, and a message may be 1 MiB.
-      const shown = (JSON.stringify(event.data) ?? String(typeof event.data)).slice(0, 200)
+      // Quoted and cut short: JSON leaves C1's (U+009B, a terminal's CSI) raw, and a message may be 4 KiB. A bigint (an
+      // integer past 2^53 unpacks as one) shows with its n: JSON.stringify threw on it, and one 13-byte message,
+      // { n: 2n ** 60n }, ended the server (a review, 2026-12-06).
+      const json = JSON.stringify(event.data, (_key, value) => typeof value === "bigint" ? `${value}n` : value);
+      const shown = (json ?? String(typeof event.data)).slice(0, 200)
         .replace(/\p{Cc}/gu, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
       console.log(`${peer.address} says ${shown}`);
       // A message may be polled after its peer left (its goodbye came in the same batch): no answer then. A message
