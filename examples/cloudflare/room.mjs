@@ -27,13 +27,22 @@ const TICK_MS = 16;
 
 /**
  * The room's Host options: a Durable Object has 128 MB of memory, and at mod.ts's defaults one peer may have 4 MiB
- * queued and 6.25 MiB held (2 × maxMessageBytes + maxQueuedBytes + 256 KiB), 64 peers 650 MiB, so one player's large
- * messages, relayed to everyone, could end the object and the room with it. Here 32 players, messages of at most 64
- * KiB, and each peer at most 512 KiB queued and about 900 KiB held: under 45 MiB in all. No timed message is held (each
- * is held unpacked until its time; the relay does not keep `at`). A player whose messages would pass the bound is
- * dropped (a WebSocket resends nothing, so its refused packet ends it). Raise them for a game that needs more.
+ * queued and 6.25 MiB of pieces held (2 × maxMessageBytes + maxQueuedBytes + 256 KiB), and each of its 8 channels keeps
+ * 32 states of up to maxMessageBytes each way ("state" mode, even one delta of a few bytes rebuilding 1 MiB): the
+ * options allowed gigabytes, so one player's large messages, relayed to everyone, could end the object and the room
+ * with it. Here 16 players on 2 channels, messages of at most 16 KiB, 256 KiB queued: a peer holds at most 544 KiB of
+ * pieces, 256 KiB queued and 2 MiB of states, under 45 MiB for the room. No timed message is held (each is held unpacked
+ * until its time; the relay does not keep `at`). A player whose messages pass the bound is dropped (a WebSocket resends
+ * nothing, so its refused packet ends it); one that sends on a channel past the second has those packets dropped. Raise
+ * them for a game that needs more.
  */
-const ROOM_OPTIONS = { maxPeers: 32, maxMessageBytes: 64 * 1024, maxQueuedBytes: 512 * 1024, maxTimedMessages: 1 };
+const ROOM_OPTIONS = {
+  maxPeers: 16,
+  channels: 2,
+  maxMessageBytes: 16 * 1024,
+  maxQueuedBytes: 256 * 1024,
+  maxTimedMessages: 1,
+};
 
 export default {
   fetch(request, env) {
