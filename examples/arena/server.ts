@@ -117,7 +117,10 @@ const MAX_ROOM_NAME_LENGTH = 32;
  * that was 6.25 MiB: one message of 6 MB of empty arrays, on /play or /lobby, took 670 ms of the server's thread and
  * 240 MB of heap; and messages timed 9 s ahead were held that long, unpacked: 40 of 1 MiB took 5.5 s and 1.7 GB, 100
  * took 26 s (every other player timed out) and 4.2 GB (a review, 2026-12-06). Now 328 KiB on /play and 1,088 KiB on
- * /lobby, and no timed message is held: neither the page nor the lobby's clients send one.
+ * /lobby, and no timed message is held: neither the page nor the lobby's clients send one. One channel each, the only
+ * one the page, the bots and the lobby's clients use: every channel takes "state" frames, and keeps 32 states of up to
+ * `maxMessageBytes` each rebuilt from deltas of a few bytes, so the default 8 let one player make the lobby keep 40 MiB
+ * (8 × 32 × 160 KiB; 5 MiB on one channel, 128 KiB on /play).
  */
 const HOST_BOUNDS = {
   /** The game's: a player's 16 commands pack to 387 bytes at most, a snapshot to about 120 bytes a player. */
@@ -125,12 +128,13 @@ const HOST_BOUNDS = {
     maxMessageBytes: 1024 + 192 * maxPlayers,
     maxQueuedBytes: 64 * 1024,
     maxTimedMessages: 1,
+    channels: 1,
   }),
   /**
    * The lobby's: its longest answer, a list of 100 rooms (its `listLimit`) each with 1 KB of `meta`, packs to about
    * 121 KB, and a few of them may wait to go.
    */
-  lobby: { maxMessageBytes: 160 * 1024, maxQueuedBytes: 512 * 1024, maxTimedMessages: 1 },
+  lobby: { maxMessageBytes: 160 * 1024, maxQueuedBytes: 512 * 1024, maxTimedMessages: 1, channels: 1 },
 };
 
 /**

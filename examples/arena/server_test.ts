@@ -295,11 +295,15 @@ Deno.test({
       // behind the one held: the Host keeps a peer's events in order.)
       for (let i = 0; i < 3; i++) mallory.peer.send([[i, RIGHT, 10]], { at: performance.now() + 1000 });
       await until("mallory's timed messages dropped", () => seat.peer.stats.timedDropped >= 2 || undefined);
+      // A state on channel 1: one channel is all the game takes (each keeps 32 states), so its packet is dropped.
+      const invalid = seat.peer.stats.invalidDropped;
+      mallory.peer.send({ junk: 1 }, { mode: "state", channel: 1 });
+      await until("mallory's state on channel 1 dropped", () => seat.peer.stats.invalidDropped > invalid || undefined);
       // 1 MiB at once: the server lets mallory go without handing it to the game; ann plays on.
       mallory.peer.send(new Uint8Array(1 << 20));
       await until("mallory let go", () => mallory.peer.state === "disconnected" || undefined);
       await until("mallory out of the world", () => [...arena.rooms][0].members.size === 1 || undefined);
-      assert.deepEqual(delivered.filter((data) => data instanceof Uint8Array), []);
+      assert.deepEqual(delivered.filter((data) => data instanceof Uint8Array || "junk" in Object(data)), []);
       assert.ok(seat.seat.player.lastCommand <= 0, `${seat.seat.player.lastCommand}`); // the timed one held, at most
       assert.equal(ann.client?.ended, undefined);
       assert.deepEqual([...[...arena.rooms][0].members.values()].map((player) => player.name), ["ann"]);
