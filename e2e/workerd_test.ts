@@ -17,7 +17,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { Host, type MessageEvent, type Mode, type Peer, webSocket } from "../mod.ts";
+import { Host, type HostOptions, type MessageEvent, type Mode, type Peer, webSocket } from "../mod.ts";
 import { MODES } from "./exchange.mjs";
 import { available, built, npmInstalled, readmeBlock, root } from "./tools.ts";
 
@@ -147,11 +147,11 @@ async function withWorkerd(
 /** A Deno player: mod.ts's webSocket to `url` and a Host connecting over it, with every message it polls. */
 type Player = { ws: WebSocket; host: Host; peer: Peer; messages: MessageEvent[]; closed: Promise<unknown> };
 
-function player(url: string): Player {
+function player(url: string, options?: HostOptions): Player {
   const ws = new WebSocket(url);
   const closed = new Promise((resolve) => ws.addEventListener("close", resolve));
   const socket = webSocket(ws);
-  const host = new Host(socket);
+  const host = new Host(socket, options);
   return { ws, host, peer: host.connect(socket.address), messages: [], closed };
 }
 
@@ -261,19 +261,34 @@ Deno.test({
           ?.data as { players: number } | undefined;
       await until([b, c], () => count(b)?.players === 2 && count(c)?.players === 2, "C did not join", output);
       c.peer.send(new Uint8Array(1 << 20));
-      for (const deadline = Date.now() + 10_000; c.peer.state !== "disconnected" || count(b)?.players !== 1;) {
-        if (Date.now() > deadline) throw new Error(`C was not dropped (${c.peer.state})\n${output()}`);
-        for (const { host, messages } of [b, c]) {
-          host.update();
-          for (let event; (event = host.poll());) if (event.type === "message") messages.push(event);
+      const dropped = async (player: Player) => {
+        for (const deadline = Date.now() + 10_000; player.peer.state !== "disconnected" || count(b)?.players !== 1;) {
+          if (Date.now() > deadline) {
+            throw new Error(
+              `not dropped (${player.peer.state}; B ${b.peer.state}, B heard ${count(b)?.players})\n${output()}`,
+            );
+          }
+          for (const { host, messages } of [b, player]) {
+            host.update();
+            for (let event; (event = host.poll());) if (event.type === "message") messages.push(event);
+          }
+          await sleep(5);
         }
-        await sleep(5);
-      }
+      };
+      await dropped(c);
       assert.equal(
         b.messages.some((event) => event.data instanceof Uint8Array && event.data.length === 1 << 20),
         false,
       );
       c.host.close();
+      // D's Host sends unreliable messages of up to 60,000 bytes, which the room cannot send on (one packet of its
+      // own): D is dropped, not B (relayed to each in turn, it let every player go).
+      const d = player(roomUrl, { mtu: 60_000 });
+      await until([b, d], () => count(b)?.players === 2 && count(d)?.players === 2, "D did not join", output);
+      d.peer.send("x".repeat(10_000), { mode: "unreliable" });
+      await dropped(d);
+      assert.equal(b.messages.some((event) => event.data === "x".repeat(10_000)), false);
+      d.host.close();
       b.host.close();
       await within(b.closed, 5_000, "B's WebSocket did not close");
     });

@@ -88,33 +88,59 @@ export class Room {
   #tick() {
     const host = this.#host;
     host.update();
+    // A player the room lets go itself (see relay) makes no "disconnect" event: the others hear the count all the same.
+    let dropped = false;
     for (let event; (event = host.poll());) {
-      const players = host.peers.filter((peer) => peer.state === "connected");
       if (event.type === "message") {
-        for (const peer of players) relay(peer, event.data, { mode: event.mode, channel: event.channel });
-      } else for (const peer of players) relay(peer, { players: players.length });
+        // Its sender first: a message the room cannot send on (past its maxMessageBytes, or an unreliable one past a
+        // packet, from a player whose Host has larger options) throws there, and that player goes. Sent to each player
+        // in turn, it threw for every one, and one message let the whole room go (a review, 2026-12-06).
+        const options = { mode: event.mode, channel: event.channel };
+        if (!relay(event.peer, event.data, options)) {
+          dropped = true;
+          continue;
+        }
+        for (const peer of this.#players()) {
+          if (peer !== event.peer && !relay(peer, event.data, options)) dropped = true;
+        }
+      } else this.#tellCount();
     }
+    if (dropped) this.#tellCount();
     if (this.#ctx.getWebSockets().length === 0) {
       clearInterval(this.#ticker);
       this.#ticker = undefined;
     }
   }
+
+  /** The players connected now. */
+  #players() {
+    return this.#host.peers.filter((peer) => peer.state === "connected");
+  }
+
+  /** Tells every player how many are in the room. */
+  #tellCount() {
+    const players = this.#players();
+    for (const peer of players) relay(peer, { players: players.length });
+  }
 }
 
 /**
- * Sends, or lets the player go: past `maxQueuedBytes` (4 MiB waiting: a player that reads nothing, or one that relays
- * faster than the others' links take) `send` throws, and a throw out of the tick ended it for the whole room (the same
- * fault a review found in examples/udp_game.ts, 2026-12-05).
+ * Sends, or lets the player go and returns false: past `maxQueuedBytes` (a player that reads nothing, or one that
+ * relays faster than the others' links take) `send` throws, and a throw out of the tick ended it for the whole room (the
+ * same fault a review found in examples/udp_game.ts, 2026-12-05).
  *
  * @param {import("./mod.js").Peer} peer
  * @param {unknown} value
  * @param {import("./mod.js").SendOptions} [options]
+ * @returns {boolean}
  */
 function relay(peer, value, options) {
   try {
     peer.send(value, options);
+    return true;
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     peer.disconnect();
+    return false;
   }
 }

@@ -25,7 +25,9 @@ export interface LobbyServerOptions extends LobbyOptions {
    * Options of both Hosts (maxPeers, timeout). `maxTimedMessages` is 1 unless given: no client of a lobby times its
    * requests, and a Host holds each timed message unpacked until its time, so at mod.ts's default (4,096) one stranger's
    * messages of 1 MiB timed 9 s ahead were held by the thousand (in the arena's lobby, 100 of them took 4.2 GB and 26 s
-   * of the thread: a review, 2026-12-06).
+   * of the thread: a review, 2026-12-06). `channels` is 1 unless given: the lobby's requests and answers use the first
+   * alone, and every channel takes "state" frames and keeps 32 states of up to `maxMessageBytes` (rebuilt from deltas
+   * of a few bytes), so the default 8 let one client make a Host keep up to 256 MiB (32 with one).
    */
   hostOptions?: HostOptions;
   /** ms between the lobby's updates (default 16). */
@@ -108,7 +110,7 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
     peerless.add(socket, hosts[1], address);
     return response;
   });
-  const hosts = [udp, sockets].map((socket) => new Host(socket, { maxTimedMessages: 1, ...hostOptions }));
+  const hosts = [udp, sockets].map((socket) => new Host(socket, { maxTimedMessages: 1, channels: 1, ...hostOptions }));
   const lobby = new Lobby(hosts, lobbyOptions);
   const stop = new AbortController();
   const running = lobby.run(tickMs, stop.signal);

@@ -591,7 +591,7 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   for (let written = 0; written < bytes.length;) written += await conn.write(bytes.subarray(written));
 }
 
-Deno.test("lobby server: a client's timed requests are held one at a time, the others dropped unread (maxTimedMessages 1)", async () => {
+Deno.test("lobby server: a client's timed requests are held one at a time, the others dropped unread (maxTimedMessages 1), and one on a channel past the first is dropped (channels 1)", async () => {
   // At mod.ts's default of 4,096 a stranger's messages timed seconds ahead were held, unpacked, by the thousand: in
   // the arena's lobby 100 of 1 MiB timed 9 s ahead took 4.2 GB and 26 s of the thread (a review, 2026-12-06).
   const server = await startLobbyServer({ port: 0, tickMs: 5 });
@@ -616,6 +616,11 @@ Deno.test("lobby server: a client's timed requests are held one at a time, the o
     peer.send({ op: "list", id: 4 });
     await waitFor("two answers", () => answers.length >= 2);
     await new Promise((resolve) => setTimeout(resolve, 500)); // time for any other to come
+    assert.deepEqual(answers.map((answer) => (answer as { id: number }).id).sort(), [1, 4]);
+    // Each channel keeps 32 states of up to maxMessageBytes: one is all a lobby takes. A packet with a frame on the
+    // second is dropped whole, and (sent again and again) holds up what follows it: a client keeps to the first.
+    peer.send({ op: "list", id: 5 }, { channel: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
     assert.deepEqual(answers.map((answer) => (answer as { id: number }).id).sort(), [1, 4]);
   } finally {
     clearInterval(timer);
