@@ -482,10 +482,7 @@ Deno.test({
     for (const [option, value] of [["--music-port", "abc"], ["--controller-port", "70000"]]) {
       const { code, stdout, stderr } = await bridge(["--live", option, value]).output();
       assert.equal(code, 1, stdout + stderr);
-      assert.ok(
-        stderr.includes(`RangeError: ${option} is "${value}": it must be a UDP port, a whole number from 1 to 65535`),
-        stderr,
-      );
+      assert.equal(stderr, `${option} is "${value}": it must be a UDP port, a whole number from 1 to 65535\n`);
     }
   },
 });

@@ -131,7 +131,8 @@ Deno.test("examples/browser_hello/server.ts: a page's bigint is logged, its time
     await waitFor("the page with a 5 KB message let go", () => big.heard.includes("disconnect"));
     const timed = await open(url);
     for (const id of [1, 2, 3]) timed.server.send({ t: "timed", id }, { at: performance.now() + 300 });
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await waitFor("the timed message held", () => /says \{"t":"timed"/.test(server.printed()));
+    await new Promise((resolve) => setTimeout(resolve, 500)); // time for any other to come
     assert.equal(server.printed().match(/says \{"t":"timed"/g)?.length, 1, server.printed()); // one held: maxTimedMessages
     const ada = await open(url);
     ada.server.send({ t: "join", name: "ada" });

@@ -253,7 +253,7 @@ Deno.test({
       b.peer.send({ text: "still here" });
       await until([b], () => Boolean(find(b, (data) => data.text === "still here")), "B got no echo", output);
 
-      // C sends 1 MiB at once, past what the room's Host holds for a peer (ROOM_OPTIONS: about 900 KiB; at the
+      // C sends 1 MiB at once, past what the room's Host holds for a peer (ROOM_OPTIONS: 544 KiB; at the
       // defaults 6.25 MiB, so it went to everyone): C is dropped unread, B hears the count fall and never the bytes.
       const c = player(roomUrl);
       const count = (player: Player) =>

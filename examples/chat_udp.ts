@@ -11,7 +11,10 @@
  */
 import { denoUdp, Host, type Peer } from "../mod.ts";
 
-/** A name: letters, digits, _ . - (no look-alike or invisible characters: "a\u200bda" shows as "ada"). */
+/**
+ * A name: letters, digits, _ . - (no invisible characters: "a\u200bda" shows as "ada"; look-alikes in ASCII, "bob" and
+ * "b0b", are two names).
+ */
 const NAME = /^[\w.-]{1,24}$/;
 const [given, name = `guest${Math.floor(Math.random() * 1000)}`] = Deno.args;
 // An address is an IP and a port (the answers to a name come from its IP): "localhost" is taken as 127.0.0.1.
@@ -29,8 +32,8 @@ if (
 /**
  * Both ends' Host options: a line is 1,000 characters at most (3 KB in UTF-8), and at mod.ts's defaults one guest's
  * messages were held unpacked, by the thousand when timed: 30 of 1 MiB timed 9 s ahead, each an array of a million
- * empty objects, took the host from 40 MB to 1.2 GB in 6 s (a review, 2026-12-06). Here 4 KiB a message, none timed
- * held, one channel, and 256 KiB waiting for a guest: the host then stayed under 80 MB. node_chat.mjs takes the same.
+ * empty objects, took the host from 40 MB to 1.2 GB in 6 s (a review, 2026-12-06). Here 4 KiB a message, a timed
+ * one held at most (two in all), one channel, and 256 KiB waiting for a guest: the host then stayed under 80 MB. node_chat.mjs takes the same.
  */
 const HOST_OPTIONS = { maxMessageBytes: 4096, maxQueuedBytes: 256 * 1024, maxTimedMessages: 1, channels: 1 };
 const port = join ? 0 : 7000;
@@ -80,6 +83,7 @@ function tell(peer: Peer, line: string): void {
     peer.send(line);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
+    names.delete(peer); // a peer let go here makes no "disconnect" event: its name would stay taken for good
     peer.disconnect();
   }
 }

@@ -8,7 +8,7 @@ import process from "node:process";
 import readline from "node:readline";
 import { Host, nodeUdp } from "../dist/mod.js";
 
-/** A name: letters, digits, _ . - (no look-alike or invisible characters), as chat_udp.ts takes. */
+/** A name: letters, digits, _ . - (no invisible characters), as chat_udp.ts takes. */
 const NAME = /^[\w.-]{1,24}$/;
 const [given, name = `guest${Math.floor(Math.random() * 1000)}`] = process.argv.slice(2);
 // An address is an IP and a port (the answers to a name come from its IP): "localhost" is taken as 127.0.0.1.
@@ -30,13 +30,18 @@ const HOST_OPTIONS = { maxMessageBytes: 4096, maxQueuedBytes: 256 * 1024, maxTim
 const udp = dgram.createSocket("udp4");
 await new Promise((resolve) => {
   // A second host on port 7000 exited with 13 and no word ("unsettled top-level await").
-  udp.once("error", (error) => {
+  // Only while binding: a later error of the socket is not a taken port.
+  const taken = (error) => {
     console.error(
       `Port 7000 is taken (${error.code}): stop what uses it, or join it: node examples/node_chat.mjs 127.0.0.1:7000 ada`,
     );
     process.exit(1);
+  };
+  udp.once("error", taken);
+  udp.bind(join ? 0 : 7000, "127.0.0.1", () => {
+    udp.off("error", taken);
+    resolve();
   });
-  udp.bind(join ? 0 : 7000, "127.0.0.1", resolve);
 });
 const host = new Host(nodeUdp(udp), HOST_OPTIONS);
 const server = join ? host.connect(join) : undefined;
@@ -80,6 +85,7 @@ function tell(peer, line) {
     peer.send(line);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
+    names.delete(peer); // a peer let go here makes no "disconnect" event: its name would stay taken for good
     peer.disconnect();
   }
 }

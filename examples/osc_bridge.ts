@@ -63,7 +63,8 @@ const live = options.live;
 function port(name: "music-port" | "controller-port"): number {
   const text = options[name];
   if (!/^\d+$/.test(text) || !(Number(text) >= 1 && Number(text) <= 65535)) {
-    throw new RangeError(`--${name} is ${JSON.stringify(text)}: it must be a UDP port, a whole number from 1 to 65535`);
+    console.error(`--${name} is ${JSON.stringify(text)}: it must be a UDP port, a whole number from 1 to 65535`);
+    Deno.exit(1);
   }
   return Number(text);
 }

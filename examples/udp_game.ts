@@ -29,7 +29,7 @@ const MAX_CHAT_LENGTH = 200;
  * Both ends' Host options: this game's messages are small (a world of 64 players packs to about 2 KB, a chat line to
  * 600 bytes), and at mod.ts's defaults one player's messages were held unpacked: 30 messages of 1 MiB timed 9 s ahead,
  * each an array of a million empty objects, took the server from 40 MB to 1.19 GB in 5 s (a review, 2026-12-06). Here a
- * message of 4 KiB at most, no timed message held (nothing here sends one), one channel (each state channel keeps 32
+ * message of 4 KiB at most, a timed message held at most (two in all; nothing here sends one), one channel (each state channel keeps 32
  * states of maxMessageBytes), and what may wait for a player: a newcomer is sent every player's last line at once.
  */
 const HOST_OPTIONS = { maxMessageBytes: 4096, maxQueuedBytes: 256 * 1024, maxTimedMessages: 1, channels: 1 };

@@ -117,7 +117,8 @@ const MAX_ROOM_NAME_LENGTH = 32;
  * that was 6.25 MiB: one message of 6 MB of empty arrays, on /play or /lobby, took 670 ms of the server's thread and
  * 240 MB of heap; and messages timed 9 s ahead were held that long, unpacked: 40 of 1 MiB took 5.5 s and 1.7 GB, 100
  * took 26 s (every other player timed out) and 4.2 GB (a review, 2026-12-06). Now 328 KiB on /play and 1,088 KiB on
- * /lobby, and no timed message is held: neither the page nor the lobby's clients send one. One channel each, the only
+ * /lobby, and one timed message held (two in all, as maxTimedMessages goes): neither the page nor the lobby's clients
+ * send one. One channel each, the only
  * one the page, the bots and the lobby's clients use: every channel takes "state" frames, and keeps 32 states of up to
  * `maxMessageBytes` each rebuilt from deltas of a few bytes, so the default 8 let one player make the lobby keep 40 MiB
  * (8 × 32 × 160 KiB; 5 MiB on one channel, 128 KiB on /play).
@@ -132,7 +133,7 @@ const HOST_BOUNDS = {
   }),
   /**
    * The lobby's: its longest answer, a list of 100 rooms (its `listLimit`) each with 1 KB of `meta`, packs to about
-   * 121 KB, and a few of them may wait to go.
+   * 117 KB, and a few of them may wait to go.
    */
   lobby: { maxMessageBytes: 160 * 1024, maxQueuedBytes: 512 * 1024, maxTimedMessages: 1, channels: 1 },
 };
@@ -148,7 +149,7 @@ const HOST_BOUNDS = {
  * its command numbers pass 65,535. At /lobby 62 bytes (the page's list every 2 s), 253 in the first second. So 10 KiB a
  * player, for 32 behind one NAT (the lobby's `maxClientsPerAddress`): 320 KiB a second, and RECEIVE_BURST_SECONDS of
  * it at once. A flood from one address for 10 s, coming back each time it is cut, then took 7 to 18% of the thread, the
- * worst 60 KB messages of empty bins (about 400 ns a byte), and up to 66 ms at once (the burst; 605 ms with 4 s of
+ * worst 60 KB messages of empty bins (about 400 ns a byte), and up to 66 ms at once (the burst; 75 ms with 300 KB arrays on both paths; 605 ms with 4 s of
  * burst, measured beside it); without it, 10 s of 300 KB
  * messages stalled the server 17 s, and of 1 MiB ones ended it out of memory at 4 GB (2026-12-06). Per IP address,
  * not per WebSocket: one address opens many, and a ticket serves again once its connection ends. A message that does

@@ -36,7 +36,7 @@ const FILES: Record<string, [URL, string]> = {
  * The page's messages are tiny (its join packs to 20 bytes), and at mod.ts's defaults one page's were held unpacked,
  * by the thousand when timed: 40 of 1 MiB timed 9 s ahead, each an array of a million empty objects, took this server
  * from 40 MB to 1.3 GB in 6 s (a review, 2026-12-06). Here 4 KiB a message (a page's larger one is refused, and over a
- * WebSocket that drops the page), none timed held, 64 KiB waiting for a page. Raise them for a game that needs more.
+ * WebSocket that drops the page), one timed held at most (two in all), 64 KiB waiting for a page. Raise them for a game that needs more.
  */
 const HOST_OPTIONS = { maxMessageBytes: 4096, maxQueuedBytes: 64 * 1024, maxTimedMessages: 1 };
 
