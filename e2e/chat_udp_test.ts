@@ -114,3 +114,62 @@ Deno.test("examples/chat_udp.ts: the host relays a guest's lines under the name 
     await reading;
   }
 });
+
+Deno.test("examples/chat_udp.ts: a guest the host lets go for a full queue frees its name", async () => {
+  // A guest whose program vanished while the chat was busy: its queue filled, the host let it go, and (no "disconnect"
+  // event comes for a peer let go so) its name stayed taken until the host ended (a review, 2026-12-06).
+  const hostProcess = new Deno.Command(Deno.execPath(), {
+    args: FLAGS,
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let printed = "";
+  const reading = Promise.all([hostProcess.stdout, hostProcess.stderr].map(async (stream) => {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) printed += text;
+  }));
+  const guest = () => {
+    const udp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const host = new Host(denoUdp(udp));
+    return { udp, host, peer: host.connect("127.0.0.1:7000"), heard: [] as string[], live: true };
+  };
+  const guests = [guest(), guest()];
+  const timer = setInterval(() => {
+    for (const { host, heard, live } of guests) {
+      if (!live) continue;
+      host.update();
+      for (let event; (event = host.poll());) heard.push(event.type === "message" ? String(event.data) : event.type);
+    }
+  }, 5);
+  const waitFor = async (what: string, done: () => boolean) => {
+    for (const deadline = Date.now() + 15_000; !done();) {
+      if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}; the host printed:\n${printed}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  const [ada, bob] = guests;
+  try {
+    await waitFor("the host on port 7000 (is another program holding it?)", () => printed.includes("hosting on"));
+    await waitFor("the connections", () => guests.every(({ peer }) => peer.state === "connected"));
+    ada.peer.send("ada: hi");
+    await waitFor("ada's line", () => bob.heard.includes("ada: hi"));
+    // ada's program vanishes (no goodbye); bob talks on, more than the host keeps queued for her (256 KiB).
+    ada.live = false;
+    ada.udp.close();
+    for (let i = 0; i < 300; i++) bob.peer.send(`bob: ${String(i).padStart(3, "0")} ${"x".repeat(940)}`);
+    await waitFor("bob's lines through", () => printed.includes("bob: 299"));
+    const again = guest();
+    guests.push(again);
+    await waitFor("ada's new connection", () => again.peer.state === "connected");
+    again.peer.send("ada: back");
+    await waitFor("ada's name taken again", () => bob.heard.includes("ada: back"));
+  } finally {
+    clearInterval(timer);
+    for (const { host, live } of guests) if (live) host.close();
+    await hostProcess.stdin.close(); // the end of its input: the host says goodbye and exits
+    await hostProcess.status;
+    await reading;
+  }
+});
