@@ -19,6 +19,32 @@ const PAGE = "examples/browser_hello/index.html";
 /** The longest any step waits: the server to start, the page to print, the server to hear the page leave. */
 const WAIT_MS = 15_000;
 
+/**
+ * examples/browser_hello/server.ts started as the README starts it, on a free port, and `waitFor`, which checks `test`
+ * every 20 ms and gives up after WAIT_MS with what the server printed.
+ */
+function helloServer() {
+  const server = spawnDeno([
+    "run",
+    "--allow-net=127.0.0.1",
+    "--allow-read=.",
+    "examples/browser_hello/server.ts",
+    "--port",
+    "0",
+  ]);
+  const waitFor = async (what: string, test: () => boolean) => {
+    for (const deadline = Date.now() + WAIT_MS; !test();) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Gave up waiting for ${what}; the server printed:\n${server.printed()}\nand on stderr:\n${server.complaints()}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  return { server, waitFor };
+}
+
 Deno.test("the README's browser program is examples/browser_hello/index.html, character for character", async () => {
   const block = readmeBlock(await Deno.readTextFile(`${root}README.md`), "**The browser.**", "html");
   assert.equal(block, await Deno.readTextFile(root + PAGE));
@@ -32,25 +58,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     await built();
-    const server = spawnDeno([
-      "run",
-      "--allow-net=127.0.0.1",
-      "--allow-read=.",
-      "examples/browser_hello/server.ts",
-      "--port",
-      "0",
-    ]);
-    /** Resolves when `test` holds, checked every 20 ms; rejects after WAIT_MS. */
-    const waitFor = async (what: string, test: () => boolean) => {
-      for (const deadline = Date.now() + WAIT_MS; !test();) {
-        if (Date.now() > deadline) {
-          throw new Error(
-            `Gave up waiting for ${what}; the server printed:\n${server.printed()}\nand on stderr:\n${server.complaints()}`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    };
+    const { server, waitFor } = helloServer();
     const { browser, close } = await launchChromium();
     try {
       await waitFor("the server's address", () => /Open http:\/\/127\.0\.0\.1:\d+\//.test(server.printed()));
@@ -86,24 +94,7 @@ Deno.test({
 Deno.test("examples/browser_hello/server.ts: a page's bigint is logged, its timed or 5 KB message drops it alone", async () => {
   // { n: 2n ** 60n } (13 bytes) made the log's JSON.stringify throw and ended the server; at mod.ts's defaults a page's
   // timed messages of 1 MiB were held unpacked by the thousand (1.3 GB in 6 s). No browser needed: a Deno client.
-  const server = spawnDeno([
-    "run",
-    "--allow-net=127.0.0.1",
-    "--allow-read=.",
-    "examples/browser_hello/server.ts",
-    "--port",
-    "0",
-  ]);
-  const waitFor = async (what: string, test: () => boolean) => {
-    for (const deadline = Date.now() + WAIT_MS; !test();) {
-      if (Date.now() > deadline) {
-        throw new Error(
-          `Gave up waiting for ${what}; the server printed:\n${server.printed()}\n${server.complaints()}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
+  const { server, waitFor } = helloServer();
   const pages: { host: Host; server: Peer; heard: string[] }[] = [];
   const timer = setInterval(() => {
     for (const page of pages) {

@@ -12,6 +12,41 @@ import { freeUdpPort, root, run } from "./tools.ts";
 
 const FLAGS = ["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/chat_udp.ts"];
 
+/**
+ * The chat's host on port 7000, its input left open (it runs until `stop()` ends it: the host says goodbye and exits),
+ * and `waitFor`, which gives up after 15 s with what the host printed.
+ */
+async function chatHost() {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: FLAGS,
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let printed = "";
+  const reading = Promise.all([child.stdout, child.stderr].map(async (stream) => {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) printed += text;
+  }));
+  const waitFor = async (what: string, done: () => boolean) => {
+    for (const deadline = Date.now() + 15_000; !done();) {
+      if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}; the host printed:\n${printed}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  await waitFor("the host on port 7000 (is another program holding it?)", () => printed.includes("hosting on"));
+  return {
+    printed: () => printed,
+    waitFor,
+    async stop() {
+      await child.stdin.close();
+      await child.status;
+      await reading;
+    },
+  };
+}
+
 Deno.test("examples/chat_udp.ts: a guest whose input ends with no host to join says no host answered, and exits with 1", async () => {
   const port = freeUdpPort(); // free a moment ago: nothing answers there
   // run() gives no input: it ends at once, and the guest waits 2 s for a handshake before it leaves.
@@ -58,18 +93,7 @@ Deno.test("examples/chat_udp.ts: a mistaken address or name says what to give in
 Deno.test("examples/chat_udp.ts: the host relays a guest's lines under the name of its first line alone", async () => {
   // A guest writes its own "name: line", and the host relayed it as it came: a modified guest's "host: …", "bob: …"
   // and "* … left" reached every screen as said by them (a review, 2026-12-06). Its stdin stays open: the host runs.
-  const hostProcess = new Deno.Command(Deno.execPath(), {
-    args: FLAGS,
-    cwd: root,
-    env: { NO_COLOR: "1" },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let printed = "";
-  const reading = Promise.all([hostProcess.stdout, hostProcess.stderr].map(async (stream) => {
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) printed += text;
-  }));
+  const chat = await chatHost();
   const guests = ["bob", "mallory", "bob again"].map(() => {
     const host = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 })));
     return { host, peer: host.connect("127.0.0.1:7000"), heard: [] as string[] };
@@ -80,15 +104,9 @@ Deno.test("examples/chat_udp.ts: the host relays a guest's lines under the name 
       for (let event; (event = host.poll());) heard.push(event.type === "message" ? String(event.data) : event.type);
     }
   }, 5);
-  const waitFor = async (what: string, done: () => boolean) => {
-    for (const deadline = Date.now() + 15_000; !done();) {
-      if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}; the host printed:\n${printed}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
+  const { printed, waitFor } = chat;
   const [bob, mallory, bobAgain] = guests;
   try {
-    await waitFor("the host on port 7000 (is another program holding it?)", () => printed.includes("hosting on"));
     await waitFor("bob's connection", () => bob.peer.state === "connected");
     bob.peer.send("bob: hi");
     await waitFor("mallory's connection", () => mallory.peer.state === "connected");
@@ -105,31 +123,19 @@ Deno.test("examples/chat_udp.ts: the host relays a guest's lines under the name 
       "* the host: that name is taken, or not letters, digits, _ . -: join again under another",
       "disconnect",
     ]);
-    assert.doesNotMatch(printed, /the chat moves|i quit|me too|1\.2\.3\.4/, printed);
+    assert.doesNotMatch(printed(), /the chat moves|i quit|me too|1\.2\.3\.4/, printed());
   } finally {
     clearInterval(timer);
     for (const { host } of guests) host.close();
-    await hostProcess.stdin.close(); // the end of its input: the host says goodbye and exits
-    await hostProcess.status;
-    await reading;
+    await chat.stop();
   }
 });
 
 Deno.test("examples/chat_udp.ts: a guest the host lets go for a full queue frees its name", async () => {
   // A guest whose program vanished while the chat was busy: its queue filled, the host let it go, and (no "disconnect"
   // event comes for a peer let go so) its name stayed taken until the host ended (a review, 2026-12-06).
-  const hostProcess = new Deno.Command(Deno.execPath(), {
-    args: FLAGS,
-    cwd: root,
-    env: { NO_COLOR: "1" },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let printed = "";
-  const reading = Promise.all([hostProcess.stdout, hostProcess.stderr].map(async (stream) => {
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) printed += text;
-  }));
+  const chat = await chatHost();
+  const { printed, waitFor } = chat;
   const guest = () => {
     const udp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
     const host = new Host(denoUdp(udp));
@@ -143,15 +149,8 @@ Deno.test("examples/chat_udp.ts: a guest the host lets go for a full queue frees
       for (let event; (event = host.poll());) heard.push(event.type === "message" ? String(event.data) : event.type);
     }
   }, 5);
-  const waitFor = async (what: string, done: () => boolean) => {
-    for (const deadline = Date.now() + 15_000; !done();) {
-      if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}; the host printed:\n${printed}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
   const [ada, bob] = guests;
   try {
-    await waitFor("the host on port 7000 (is another program holding it?)", () => printed.includes("hosting on"));
     await waitFor("the connections", () => guests.every(({ peer }) => peer.state === "connected"));
     ada.peer.send("ada: hi");
     await waitFor("ada's line", () => bob.heard.includes("ada: hi"));
@@ -159,7 +158,7 @@ Deno.test("examples/chat_udp.ts: a guest the host lets go for a full queue frees
     ada.live = false;
     ada.udp.close();
     for (let i = 0; i < 300; i++) bob.peer.send(`bob: ${String(i).padStart(3, "0")} ${"x".repeat(940)}`);
-    await waitFor("bob's lines through", () => printed.includes("bob: 299"));
+    await waitFor("bob's lines through", () => printed().includes("bob: 299"));
     const again = guest();
     guests.push(again);
     await waitFor("ada's new connection", () => again.peer.state === "connected");
@@ -168,8 +167,6 @@ Deno.test("examples/chat_udp.ts: a guest the host lets go for a full queue frees
   } finally {
     clearInterval(timer);
     for (const { host, live } of guests) if (live) host.close();
-    await hostProcess.stdin.close(); // the end of its input: the host says goodbye and exits
-    await hostProcess.status;
-    await reading;
+    await chat.stop();
   }
 });
