@@ -4,7 +4,7 @@
  * Bounded: each wait gives up after a few seconds.
  */
 import assert from "node:assert/strict";
-import { Host, type Peer, webSocket } from "../../mod.ts";
+import { Host, type HostOptions, type Peer, webSocket } from "../../mod.ts";
 import { STALLED_BYTES } from "../lobby/stalled.ts";
 import { ArenaClient } from "./client.js";
 import {
@@ -108,10 +108,13 @@ Deno.test({
   },
 });
 
-/** A player's side by hand, jamnet's Host on a WebSocket that is already open, updated every 16 ms. */
-function playOver(ws: WebSocket): { peer: Peer; close(): void } {
+/**
+ * A player's side by hand, jamnet's Host on a WebSocket that is already open, updated every 16 ms; with `options`
+ * larger than the server's, as a modified client's can be.
+ */
+function playOver(ws: WebSocket, options?: HostOptions): { peer: Peer; close(): void } {
   const socket = webSocket(ws);
-  const host = new Host(socket);
+  const host = new Host(socket, options);
   const peer = host.connect(socket.address);
   const timer = setInterval(() => {
     host.update();
@@ -264,15 +267,9 @@ Deno.test({
     const ann = arena.addBot("big", "ann");
     /** A client whose own Host sends messages of any size, as a modified one can. */
     const hostile = async (url: string) => {
-      const socket = webSocket(await opened(url));
-      const host = new Host(socket, { maxMessageBytes: 1 << 24, maxQueuedBytes: 1 << 25 });
-      const peer = host.connect(socket.address);
-      const timer = setInterval(() => {
-        host.update();
-        while (host.poll());
-      }, 16);
-      await until(`${url} connected`, () => peer.state === "connected" || undefined);
-      return { host, peer, close: () => (clearInterval(timer), host.close()) };
+      const player = playOver(await opened(url), { maxMessageBytes: 1 << 24, maxQueuedBytes: 1 << 25 });
+      await until(`${url} connected`, () => player.peer.state === "connected" || undefined);
+      return player;
     };
     const players: { close(): void }[] = [];
     try {
@@ -374,13 +371,7 @@ Deno.test({
       // 16 KiB, is closed unread (its room never made); the lobby still answers the others.
       const ws = await opened(`${base}lobby`);
       const closed = new Promise((resolve) => ws.addEventListener("close", resolve));
-      const socket = webSocket(ws);
-      const host = new Host(socket, { mtu: 65507, maxMessageBytes: 1 << 20 }); // one message, one WebSocket message
-      const timer = setInterval(() => {
-        host.update();
-        while (host.poll());
-      }, 16);
-      const stranger = { peer: host.connect(socket.address), close: () => (clearInterval(timer), host.close()) };
+      const stranger = playOver(ws, { mtu: 65507, maxMessageBytes: 1 << 20 }); // one message, one WebSocket message
       players.push(stranger);
       await until("the stranger connected", () => stranger.peer.state === "connected" || undefined);
       stranger.peer.send({ op: "create", id: 1, name: "padded", maxPlayers: 4, pad: "x".repeat(60_000) });
