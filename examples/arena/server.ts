@@ -185,7 +185,8 @@ class ReceiveAllowance {
     socket.addEventListener("close", () => bucket.sockets--);
     socket.addEventListener("message", (event) => {
       const { data } = event;
-      const bytes = typeof data === "string" ? data.length : data.byteLength ?? data.size;
+      // A text frame (jamnet sends none) counts 3 bytes a UTF-16 unit, the most its UTF-8 took on the wire.
+      const bytes = typeof data === "string" ? 3 * data.length : data.byteLength ?? data.size;
       if (!closed && bytes <= this.#refill(bucket)) return void (bucket.bytes -= bytes);
       event.stopImmediatePropagation();
       if (!closed) this.close(socket);
