@@ -7,8 +7,21 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { denoUdp, Host } from "../mod.ts";
+import { denoUdp, Host, type Peer } from "../mod.ts";
 import { freeUdpPort, root, run, spawnDeno } from "./tools.ts";
+
+/** examples/udp_game.ts's server on a free port, and `waitFor`, which gives up after 15 s with what the server printed. */
+function udpGameServer() {
+  const port = freeUdpPort();
+  const server = spawnDeno(["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/udp_game.ts", String(port)]);
+  const waitFor = async (what: string, done: () => boolean) => {
+    for (const deadline = Date.now() + 15_000; !done();) {
+      if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}:\n${server.printed()}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  return { port, server, waitFor };
+}
 
 Deno.test("examples/udp_game.ts: two players see each other move and hear each other's hello", async () => {
   const port = freeUdpPort();
@@ -117,19 +130,12 @@ Deno.test("examples/udp_game.ts: a player's timed messages are held one at a tim
   // At mod.ts's default (4,096 held, of 1 MiB each) 30 timed messages of a million empty objects took the server
   // from 40 MB to 1.19 GB in 5 s; the server's HOST_OPTIONS hold one. Three chat lines timed 300 ms ahead, then one
   // at once: the server prints the first timed one and the untimed one.
-  const port = freeUdpPort();
-  const server = spawnDeno(["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/udp_game.ts", String(port)]);
+  const { port, server, waitFor } = udpGameServer();
   const host = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 })));
   const timer = setInterval(() => {
     host.update();
     while (host.poll());
   }, 5);
-  const waitFor = async (what: string, done: () => boolean) => {
-    for (const deadline = Date.now() + 15_000; !done();) {
-      if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}:\n${server.printed()}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
   try {
     await waitFor("the server", () => server.printed().includes("server on "));
     const peer = host.connect(`127.0.0.1:${port}`);
@@ -142,6 +148,71 @@ Deno.test("examples/udp_game.ts: a player's timed messages are held one at a tim
   } finally {
     clearInterval(timer);
     host.close();
+    await server.stop();
+  }
+});
+
+Deno.test("examples/udp_game.ts: a player let go for reading nothing leaves the world, and its last line with it", async () => {
+  // A peer the game lets go makes no "disconnect" event: one let go for a full queue stood in every snapshot after, and
+  // its last line went to every newcomer, for good (a review, 2026-12-06).
+  const { port, server, waitFor } = udpGameServer();
+  const players: {
+    udp: Deno.DatagramConn;
+    host: Host;
+    peer: Peer;
+    heard: string[];
+    players: string[][];
+    live: boolean;
+  }[] = [];
+  const join = () => {
+    const udp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const host = new Host(denoUdp(udp));
+    const player = {
+      udp,
+      host,
+      peer: host.connect(`127.0.0.1:${port}`),
+      heard: [] as string[],
+      players: [] as string[][],
+      live: true,
+    };
+    players.push(player);
+    return player;
+  };
+  const timer = setInterval(() => {
+    for (const { host, heard, players: seen, live } of players) {
+      if (!live) continue;
+      host.update();
+      for (let event; (event = host.poll());) {
+        if (event.type !== "message") continue;
+        if (event.mode === "state") seen.push(Object.keys((event.data as { players: object }).players));
+        else heard.push(String(event.data));
+      }
+    }
+  }, 5);
+  try {
+    await waitFor("the server", () => server.printed().includes("server on "));
+    const [ann, bob] = [join(), join()];
+    await waitFor("the connections", () => ann.peer.state === "connected" && bob.peer.state === "connected");
+    const annPort = (ann.udp.addr as Deno.NetAddr).port;
+    const id = () => server.printed().match(new RegExp(`^(p\\d+) joined from 127\\.0\\.0\\.1:${annPort}$`, "m"))?.[1];
+    ann.peer.send({ x: 1, y: 2 }, { mode: "state" });
+    ann.peer.send("hi");
+    await waitFor("ann in bob's world", () => bob.players.some((keys) => keys.includes(id()!)));
+    // ann's program vanishes (no goodbye); bob talks on, past what the server keeps queued for her (256 KiB).
+    ann.live = false;
+    ann.udp.close();
+    for (let i = 0; i < 2000 && !server.printed().includes(`${id()} reads nothing`); i++) {
+      bob.peer.send(`line ${i} ${"y".repeat(180)}`);
+      if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await waitFor("ann let go", () => server.printed().includes(`${id()} reads nothing: let go`));
+    const cy = join();
+    await waitFor("cy's snapshots", () => cy.players.length >= 5);
+    assert.deepEqual(cy.players.filter((keys) => keys.includes(id()!)), []);
+    assert.deepEqual(cy.heard.filter((line) => line.startsWith(`${id()} says`)), []);
+  } finally {
+    clearInterval(timer);
+    for (const { host, live } of players) if (live) host.close();
     await server.stop();
   }
 });

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { denoUdp, Host, type Peer, Timeline } from "../mod.ts";
+import { denoUdp, Host, type Peer, type SendOptions, Timeline } from "../mod.ts";
 
 type Position = { x: number; y: number };
 /** What the server sends each player, every snapshot: everyone's position by id (an object, not an array, so that
@@ -70,13 +70,24 @@ if (serverPort !== undefined) {
   const positions = new Map<Peer, Position>();
   const said = new Map<Peer, string>(); // each player's last chat line: a player who joins later hears it too
   let nextId = 1;
-  /** A player whose queue is full (it reads nothing) is let go: a throw here ended the server for everyone. */
-  const sendOrDrop = (peer: Peer, message: string) => {
+  /** Forgets a player: at its "disconnect", or when let go below (a peer the game lets go makes no such event). */
+  const forget = (peer: Peer) => {
+    ids.delete(peer);
+    positions.delete(peer);
+    said.delete(peer);
+  };
+  /**
+   * A player whose queue is full (it reads nothing) is let go: a throw here ended the server for everyone. And
+   * forgotten: kept, it stood in every snapshot and its last line went to every newcomer, for good (a review,
+   * 2026-12-06).
+   */
+  const sendOrDrop = (peer: Peer, message: unknown, options?: SendOptions) => {
     try {
-      peer.send(message);
+      peer.send(message, options);
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
       console.log(`${ids.get(peer)} reads nothing: let go`);
+      forget(peer);
       peer.disconnect();
     }
   };
@@ -100,15 +111,13 @@ if (serverPort !== undefined) {
         for (const peer of host.peers) if (peer !== event.peer) sendOrDrop(peer, `${id} says ${event.data}`);
       } else {
         console.log(`${id} left (${event.reason})`);
-        ids.delete(event.peer);
-        positions.delete(event.peer);
-        said.delete(event.peer);
+        forget(event.peer);
       }
     }
     if (++frame % 3 === 0) {
       const players: Record<string, Position> = {};
       for (const [peer, position] of positions) players[ids.get(peer)!] = position;
-      for (const peer of host.peers) peer.send({ you: ids.get(peer)!, players }, { mode: "state" });
+      for (const peer of host.peers) sendOrDrop(peer, { you: ids.get(peer)!, players }, { mode: "state" });
       host.update(); // send the snapshots now, not a frame later
     }
   }, 16);
