@@ -13,6 +13,33 @@ import { Host, type Socket, webSocket } from "../../mod.ts";
 import { LobbyClient, type Member, type Room, type RoomSummary } from "./client_lib.ts";
 import { udpSocket } from "./udp.ts";
 
+/** Characters of a value from the room that a line shows at most: the rest is cut, with "…". */
+const MAX_SHOWN_CHARACTERS = 200;
+
+/**
+ * A value another member sent (a relay, a room's name), as one short line a terminal prints as it is. Any member may
+ * relay anything pack() takes: JSON.stringify threw on a bigint (a uint 64 past 2^53 unpacks as one), out of the
+ * Host's timer, and ended the program; it let C1 controls through (U+009B is a terminal's CSI: "\u009b2J" cleared
+ * xterm.js's screen) and bidi overrides (which turned the line around); and a relay of 1 MiB of bytes printed 11 MB
+ * (a review, 2026-12-06). Bytes show as their count, a bigint with its "n".
+ *
+ * @param value what another member sent
+ * @returns it quoted as JSON, escaped, cut to MAX_SHOWN_CHARACTERS
+ */
+export function shown(value: unknown): string {
+  const json = JSON.stringify(
+    value,
+    (_key, inner) =>
+      typeof inner === "bigint" ? `${inner}n` : inner instanceof Uint8Array ? `(${inner.length} bytes)` : inner,
+  ) ?? String(value); // undefined, which JSON has not
+  const escaped = json.replace(
+    /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  const characters = Array.from(escaped); // not UTF-16 units: an emoji is not cut in two
+  return characters.length > MAX_SHOWN_CHARACTERS ? characters.slice(0, MAX_SHOWN_CHARACTERS).join("") + "…" : escaped;
+}
+
 /** Options of {@linkcode runClient}. */
 export interface ClientOptions {
   /** The lobby: `"127.0.0.1:7000"` over UDP, or `"ws://127.0.0.1:7000"` over WebSocket. */
@@ -55,7 +82,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
         print(`${name} hears: ${member.id} (${member.address}) ${notice.joined ? "joined" : "left"}`);
         if (notice.joined) greet(member.id);
       } else if (notice.op === "relay") {
-        print(`${name} hears from ${notice.from}: ${JSON.stringify(notice.data)}`);
+        print(`${name} hears from ${notice.from}: ${shown(notice.data)}`);
       } else if (notice.op === "closed") {
         print(`${name} hears: the room closed (its host left)`);
         closed = true;
@@ -85,7 +112,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
       room: Room;
     }).room;
   print(
-    `${name} ${open ? "joined" : "created"} room ${room.id} ${JSON.stringify(room.name)}: ` +
+    `${name} ${open ? "joined" : "created"} room ${room.id} ${shown(room.name)}: ` +
       `${room.members.length}/${room.maxPlayers} players`,
   );
   // Those already in the room hear it now; those who come later are greeted as they join.

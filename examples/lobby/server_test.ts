@@ -102,6 +102,45 @@ Deno.test("lobby example: each player hears the other's hello, the last line aft
   }
 });
 
+Deno.test("lobby client: what a stranger in the room relays is printed on one short line, escaped: a bigint, C1's CSI, a bidi override, 100 KB of bytes", async () => {
+  // JSON.stringify threw on the bigint, out of the client's timer, and ended the program; it printed C1 controls and
+  // bidi overrides as they were, and bytes as {"0":0,"1":0,…}, 11 MB for a relay of 1 MiB (a review, 2026-12-06).
+  const server = await startLobbyServer({ port: 0, tickMs: 5, log: () => {} });
+  const host = new Host(await udpSocket());
+  const stranger = new LobbyClient(host.connect(server.udpAddress));
+  const pump = setInterval(() => {
+    host.update();
+    for (let event; (event = host.poll());) stranger.handle(event);
+  }, 5);
+  try {
+    // A name with a bidi override, which the lobby refuses: then a plain one. Either way bob's line shows it escaped.
+    await stranger.request({ op: "create", name: "trap \u202eroom", maxPlayers: 4 }).catch(() => {});
+    await stranger.request({ op: "create", name: "trap", maxPlayers: 4 }).catch(() => {});
+    const lines: string[] = [];
+    const bob = runClient({ lobby: server.udpAddress, name: "bob", stayMs: 1500, print: (line) => lines.push(line) });
+    const deadline = performance.now() + DEADLINE_MS;
+    while (!stranger.notices.some((notice) => notice.joined) && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    for (const data of [{ score: 2n ** 63n }, "\u009b2J\u202eevil", new Uint8Array(100_000), "🎲".repeat(300)]) {
+      stranger.peer.send({ op: "relay", data });
+    }
+    assert.equal(await bob, 0);
+    const heard = lines.filter((line) => line.startsWith("bob hears from")).map((line) => line.replace(/^.*?: /, ""));
+    assert.deepEqual(heard, [
+      '{"score":"9223372036854775808n"}',
+      '"\\u009b2J\\u202eevil"',
+      '"(100000 bytes)"',
+      `"${"🎲".repeat(199)}…`,
+    ]);
+    for (const line of lines) assert.doesNotMatch(line, /[\p{Cc}\u202a-\u202e]/u);
+  } finally {
+    clearInterval(pump);
+    host.close();
+    await server.close();
+  }
+});
+
 Deno.test("lobby server: a WebSocket that never does jamnet's handshake is closed after handshakeWaitMs, one that did stays", async () => {
   // Before, it stayed open for good, however many one address opened (a review, 2026-12-03).
   const server = await startLobbyServer({ port: 0, tickMs: 5, handshakeWaitMs: 300 });
