@@ -185,7 +185,10 @@ export interface LobbyOptions {
   maxRooms?: number;
   /** Largest `maxPlayers` a room may ask for (default 64). */
   maxPlayers?: number;
-  /** Longest room name in characters (default 64). A name with a control character (C0 or C1) is refused. */
+  /**
+   * Longest room name in characters (default 64). A name with a control character (C0 or C1) or a bidi override or
+   * isolate is refused.
+   */
   maxNameLength?: number;
   /** Largest `meta`, packed (default 1,024 bytes). */
   maxMetaBytes?: number;
@@ -330,8 +333,13 @@ function shownRoom({ password: _password, handOver: _handOver, ...room }: Room):
   return room;
 }
 
-/** A control character (Unicode's Cc: U+0000 to U+001F and U+007F to U+009F). */
-const CONTROL = /\p{Cc}/u;
+/**
+ * A control character (Unicode's Cc: U+0000 to U+001F and U+007F to U+009F), or a bidi override or isolate (U+202A to
+ * U+202E, U+2066 to U+2069), which turns the text after it around: a room named "\u202eomed" was listed in every
+ * arena page as "(4/1) demo", its own count of players reversed after it, and its log lines ran backwards (a review,
+ * 2026-12-06). The arena strips the same from players' names.
+ */
+const CONTROL = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
 
 /** An address without its port: the machine it names (`"[::1]"` of `"[::1]:4000"`). */
 const machineOf = (address: string) => address.replace(/:\d+$/, "");
@@ -812,7 +820,9 @@ export class Lobby {
     // No control characters: a name goes into the log and every player's list. JSON quoting escapes only those under
     // U+0020, and U+009B is a terminal's CSI as much as ESC [ is: "\u009b2J" cleared xterm.js's screen.
     if (typeof name !== "string" || !name || name.length > limits.maxNameLength || CONTROL.test(name)) {
-      throw new Refused(`name must be a string of 1 to ${limits.maxNameLength} characters, none a control character`);
+      throw new Refused(
+        `name must be a string of 1 to ${limits.maxNameLength} characters, none a control character or a bidi override`,
+      );
     }
     if (!Number.isInteger(maxPlayers) || (maxPlayers as number) < 2 || (maxPlayers as number) > limits.maxPlayers) {
       throw new Refused(`maxPlayers must be an integer from 2 to ${limits.maxPlayers}`);

@@ -1062,6 +1062,21 @@ Deno.test("lobby: a room name with a control character is refused: C1's CSI pass
   assert.doesNotMatch(lines[0], /\p{Cc}/u);
 });
 
+Deno.test("lobby: a room name with a bidi override or isolate is refused: it turned the list's line and the log's around", async () => {
+  // "\u202eomed" was listed in the arena's pages as "(4/1) demo": the page's own count after it, reversed (a review,
+  // 2026-12-06). Marks that only lean (U+200F) stay: they turn nothing past the name.
+  const lines: string[] = [];
+  const player = standIn("10.0.0.1:1000");
+  const lobby = new Lobby(player.host, { now: () => 0, log: (line) => lines.push(line) });
+  const names = ["\u202eomed", "a\u202ab", "\u2066x", "y\u2069", "\u2067z", "شطرنج \u200f1"];
+  names.forEach((name, id) => player.request({ op: "create", name, maxPlayers: 2, id }));
+  await lobby.update();
+  assert.deepEqual(player.sent.map((answer) => answer.op), ["error", "error", "error", "error", "error", "created"]);
+  assert.match(String(player.sent[0].error), /none a control character or a bidi override/);
+  assert.equal(lines.length, 1);
+  assert.doesNotMatch(lines[0], /[\u202a-\u202e\u2066-\u2069]/u);
+});
+
 Deno.test("lobby: a room with a password lists as locked, admits only a join with it, and never tells it", async () => {
   const { players, until, ask } = world(3);
   await until(() => players.every((player) => player.client.peer.state === "connected"));
