@@ -247,6 +247,10 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
     // The world is the server's: a host that leaves (a reload) hands its room on, and the others play on. With the room
     // closed, the server let them all go (a play-test, 2026-12-06).
     handOver: true,
+    // No relays: the arena's pages and bots never use them, and the lobby packed each one again for every other member
+    // of the room, whose page unpacked it and threw it away: one player relaying 240 KB a second to a room of 16 took
+    // 24% of the server's thread, 6% refused (a review, 2026-12-06). Every relay is refused with an error.
+    maxRelayBytesPerSecond: 0,
     log: (line) => log(`lobby: ${line}`),
   });
   const sockets = webSocketServer();

@@ -69,14 +69,16 @@ Deno.test({
       assert.match(text, /already playing/);
       assert.equal(room.members.size, 2);
 
-      // A member's relays reach the host bot's lobby connection, which keeps none: they piled up in the bots, in the
-      // server's process, until a review (2026-12-03; 130 MB in 40 s of 256 KiB relays).
+      // A member's relay is refused: the arena never uses them, and each went to every other member of the room, packed
+      // again for each (a review, 2026-12-06). Before that, they piled up in the bots, in the server's process (a review,
+      // 2026-12-03; 130 MB in 40 s of 256 KiB relays).
       const bytesBefore = host.lobby.client.peer.stats.bytesReceived;
-      for (let i = 0; i < 5; i++) guest.lobby.client.peer.send({ op: "relay", data: new Uint8Array(10_000) });
-      await until("the relays at the host bot", () =>
-        // 5 × 10,000 bytes, and their headers
-        host.lobby.client.peer.stats.bytesReceived - bytesBefore > 50_000 || undefined);
-      await new Promise((resolve) => setTimeout(resolve, 100)); // its next updates
+      await assert.rejects(
+        guest.lobby.client.request({ op: "relay", data: new Uint8Array(10_000) }, { timeoutMs: 2000 }),
+        /Too much relayed/,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the host bot's next updates
+      assert.ok(host.lobby.client.peer.stats.bytesReceived - bytesBefore < 10_000, "no relay at the host bot");
       assert.deepEqual(host.lobby.client.notices, []);
 
       // The guest leaves the lobby's room: the arena lets its player go at once, and the game connection ends.
