@@ -147,7 +147,7 @@ const FIRST_PACKETS_LOSS = 0.2;
  * if at least MIN_WINDOW_PACKETS were in flight (see update). It grows only
  * while half of it or more is in use, so a game's trickle never builds a window
  * a burst could overrun. 128 packets carry 1 MiB over a 100 ms round trip in
- * 448 ms (bench/transfer.ts; 64 took 560 ms).
+ * 400 ms (bench/transfer.ts; 64 took 512 ms).
  */
 const FIRST_WINDOW_PACKETS = 128;
 /**
@@ -164,7 +164,7 @@ const MAX_WINDOW_PACKETS = SENT_PACKET_SLOTS / 2;
  * A loss cuts the window only while the measured loss is over this: random
  * loss (and reordering, which looks like loss until the late ack) is no
  * congestion, and a receiver's full socket buffer loses far more. 1 MiB over a
- * 100 ms round trip at 5% loss took 2,896 ms cutting over 5%, 624 ms over 20%
+ * 100 ms round trip at 5% loss took 2,880 ms cutting over 5%, 624 ms over 20%
  * (bench/transfer.ts).
  */
 const CONGESTION_LOSS = 0.2;
