@@ -303,7 +303,10 @@ export interface HostOptions {
      * connecting past it is refused with reason `"full"`; `connect()` itself is never refused by it.
      */
     maxPeers?: number;
-    /** Any 32-bit number that names your game and its version (default 0): Hosts of another never connect. */
+    /**
+     * An integer from 0 to 2 ** 32 - 1 that names your game and its version (default 0): Hosts of another never connect.
+     * Unsigned: a hash made with `| 0` may be negative, which throws; `>>> 0` makes it fit.
+     */
     protocol?: number;
     /** Largest datagram in bytes this side sends (default 1200, from 64 to 65,507); it receives any up to 65,507. */
     mtu?: number;
