@@ -34,7 +34,16 @@ const ticker = setInterval(() => {
       // A message may be polled after its peer left (the goodbye came in the same batch): no echo then.
       // The echo goes in the mode the message came in (the event says it), never one read from the message: a null
       // or a { mode: "bogus" } made send throw, and ended the server (a review, 2026-12-05).
-      if (event.peer.state === "connected") event.peer.send(event.data, { mode: event.mode });
+      if (event.peer.state !== "connected") continue;
+      try {
+        event.peer.send(event.data, { mode: event.mode });
+      } catch (error) {
+        // A RangeError: the peer's queue is past maxQueuedBytes (it sends faster than a WebSocket Host's 576 KB a
+        // second goes back), or its unreliable message does not fit this Host's packet. Uncaught, it would end the
+        // server: that peer alone is let go.
+        console.log(`server: let ${event.peer.address} go: ${(error as Error).message}`);
+        event.peer.disconnect();
+      }
     } else {
       console.log(
         `server: ${event.type} ${event.peer.address}${event.type === "disconnect" ? ` (${event.reason})` : ""}`,

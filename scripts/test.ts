@@ -132,6 +132,17 @@ const checks: Check[] = [
     ),
   },
   {
+    name: "example: examples/ws_echo.ts (a WebSocket server and client in one process, every mode echoed)",
+    args: ["run", "--allow-net=127.0.0.1", "examples/ws_echo.ts"],
+    verify: prints(
+      'client got back { mode: "reliable", text: "hello in reliable" }',
+      'client got back { mode: "unordered", text: "hello in unordered" }',
+      'client got back { mode: "sequenced", text: "hello in sequenced" }',
+      'client got back { mode: "unreliable", text: "hello in unreliable" }',
+      "(closed)",
+    ),
+  },
+  {
     name: "example: examples/offline/main.ts (a server in a Worker, over a MessagePort)",
     args: ["run", "--allow-read", "examples/offline/main.ts"],
     verify: prints(
