@@ -21,6 +21,7 @@
  */
 import { parseArgs } from "node:util";
 import { Host, type Peer, webSocketServer } from "../../mod.ts";
+import { LOBBY_HOST_BOUNDS, ReceiveAllowance } from "../lobby/allowance.ts";
 import { Lobby } from "../lobby/lobby.ts";
 import { PeerWatch, StalledWatch, upgradeOr400 } from "../lobby/stalled.ts";
 import { type Command, MAX_COMMAND_MS, MAX_PLAYERS, TICK_MS } from "./game.js";
@@ -131,11 +132,8 @@ const HOST_BOUNDS = {
     maxTimedMessages: 1,
     channels: 1,
   }),
-  /**
-   * The lobby's: its longest answer, a list of 100 rooms (its `listLimit`) each with 1 KB of `meta`, packs to about
-   * 117 KB, and a few of them may wait to go.
-   */
-  lobby: { maxMessageBytes: 160 * 1024, maxQueuedBytes: 512 * 1024, maxTimedMessages: 1, channels: 1 },
+  /** The lobby's, as examples/lobby/server.ts's: LOBBY_HOST_BOUNDS in examples/lobby/allowance.ts. */
+  lobby: LOBBY_HOST_BOUNDS,
 };
 
 /**
@@ -147,68 +145,17 @@ const HOST_BOUNDS = {
  * has the mean, 1,990 bytes/s out): at /play 1.5 to 2.2 KB in 60 messages, the first second (the handshake) 1.9 KB at
  * most; 6.8 KB from a player 600 ms away, each message then carrying the 16 commands not yet acknowledged; 8.7 KB once
  * its command numbers pass 65,535. At /lobby 62 bytes (the page's list every 2 s), 253 in the first second. So 10 KiB a
- * player, for 32 behind one NAT (the lobby's `maxClientsPerAddress`): 320 KiB a second, and RECEIVE_BURST_SECONDS of
- * it at once. A flood from one address for 10 s, coming back each time it is cut, then took 7 to 18% of the thread, the
- * worst 60 KB messages of empty bins (about 400 ns a byte), and up to 66 ms at once (the burst; 75 ms with 300 KB arrays on both paths; 605 ms with 4 s of
- * burst, measured beside it); without it, 10 s of 300 KB
- * messages stalled the server 17 s, and of 1 MiB ones ended it out of memory at 4 GB (2026-12-06). Per IP address,
- * not per WebSocket: one address opens many, and a ticket serves again once its connection ends. A message that does
- * not fit is not counted, so what an address sends past it costs the one WebSocket, and a NAT's other players play on
- * while the rest fits. Many addresses (an IPv6 network's) are left to a proxy in front, as in stalled.ts.
+ * player, for 32 behind one NAT (the lobby's `maxClientsPerAddress`): 320 KiB a second, and a second of it at once
+ * (`ReceiveAllowance` in examples/lobby/allowance.ts). A flood from one address for 10 s, coming back each time it is
+ * cut, then took 7 to 18% of the thread, the worst 60 KB messages of empty bins (about 400 ns a byte), and up to 66 ms
+ * at once (the burst; 75 ms with 300 KB arrays on both paths; 605 ms with 4 s of burst, measured beside it); without
+ * it, 10 s of 300 KB messages stalled the server 17 s, and of 1 MiB ones ended it out of memory at 4 GB (2026-12-06).
+ * Per IP address, not per WebSocket: one address opens many, and a ticket serves again once its connection ends. A
+ * message that does not fit is not counted, so what an address sends past it costs the one WebSocket, and a NAT's
+ * other players play on while the rest fits. Many addresses (an IPv6 network's) are left to a proxy in front, as in
+ * stalled.ts.
  */
 const RECEIVE_BYTES_PER_SECOND = 32 * 10 * 1024;
-
-/** Seconds of `receiveBytesPerSecond` an address may send at once: a server's pause (a GC) brings messages in a heap. */
-const RECEIVE_BURST_SECONDS = 1;
-
-/**
- * Each IP address's allowance of received bytes, a token bucket of `bytesPerSecond` that holds RECEIVE_BURST_SECONDS
- * of it. `add(socket, ip)`, before the socket's `accept`, puts a "message" listener first in line: a message past the
- * allowance stops there (`stopImmediatePropagation`: the Host's listener, added by `accept`, never runs; so in Deno
- * 2.9.6) and its WebSocket is closed with `close`; one that fits is taken from the bucket and goes on.
- */
-class ReceiveAllowance {
-  /** By address: bytes it may send now, as of `at` (performance.now()), and its open WebSockets. */
-  #buckets = new Map<string, { bytes: number; at: number; sockets: number }>();
-
-  constructor(readonly bytesPerSecond: number, readonly close: (socket: WebSocket) => void) {}
-
-  get burstBytes(): number {
-    return this.bytesPerSecond * RECEIVE_BURST_SECONDS;
-  }
-
-  add(socket: WebSocket, ip: string): void {
-    const bucket = this.#buckets.get(ip) ?? { bytes: this.burstBytes, at: performance.now(), sockets: 0 };
-    this.#buckets.set(ip, bucket);
-    bucket.sockets++;
-    let closed = false;
-    socket.addEventListener("close", () => bucket.sockets--);
-    socket.addEventListener("message", (event) => {
-      const { data } = event;
-      // A text frame (jamnet sends none) counts 3 bytes a UTF-16 unit, the most its UTF-8 took on the wire.
-      const bytes = typeof data === "string" ? 3 * data.length : data.byteLength ?? data.size;
-      if (!closed && bytes <= this.#refill(bucket)) return void (bucket.bytes -= bytes);
-      event.stopImmediatePropagation();
-      if (!closed) this.close(socket);
-      closed = true;
-    });
-  }
-
-  /** Forgets the addresses with no WebSocket open and a full bucket: one back later starts as a new one would. */
-  sweep(): void {
-    for (const [ip, bucket] of this.#buckets) {
-      if (!bucket.sockets && this.#refill(bucket) >= this.burstBytes) this.#buckets.delete(ip);
-    }
-  }
-
-  /** Fills `bucket` for the time since it was last, up to the burst; returns its bytes. */
-  #refill(bucket: { bytes: number; at: number }): number {
-    const now = performance.now();
-    bucket.bytes = Math.min(this.burstBytes, bucket.bytes + (now - bucket.at) * this.bytesPerSecond / 1000);
-    bucket.at = now;
-    return bucket.bytes;
-  }
-}
 
 /** ms between the lobby's updates: as the lobby server's (examples/lobby/server.ts). */
 const LOBBY_TICK_MS = 16;

@@ -264,8 +264,11 @@ interface Client {
   listed: Allowance;
 }
 
-/** What a client may still spend of a rate: it refills continuously at `perSecond`, up to a second's worth. */
-class Allowance {
+/**
+ * What a client may still spend of a rate: it refills continuously at `perSecond`, up to a second's worth. The lobby
+ * server's allowance of an address's received bytes is one too (see ./allowance.ts).
+ */
+export class Allowance {
   readonly perSecond: number;
   #left: number;
   #at: number | undefined;
@@ -275,11 +278,16 @@ class Allowance {
     this.#left = perSecond;
   }
 
-  /** Spends `amount` at time `now` (ms) and returns undefined, or, when less is left, spends nothing and returns it. */
-  spend(amount: number, now: number): number | undefined {
+  /** What may be spent at time `now` (ms). */
+  left(now: number): number {
     // `|| 0`: at an unbounded rate, no time passed is 0 × Infinity, NaN, which would stick in #left.
     const refill = (now - (this.#at ?? now)) * this.perSecond / 1000 || 0;
-    const left = Math.min(this.perSecond, this.#left + refill);
+    return Math.min(this.perSecond, this.#left + refill);
+  }
+
+  /** Spends `amount` at time `now` (ms) and returns undefined, or, when less is left, spends nothing and returns it. */
+  spend(amount: number, now: number): number | undefined {
+    const left = this.left(now);
     if (amount > left) return left;
     this.#left = left - amount;
     this.#at = now;
@@ -342,7 +350,7 @@ function shownRoom({ password: _password, handOver: _handOver, ...room }: Room):
 const CONTROL = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
 
 /** An address without its port: the machine it names (`"[::1]"` of `"[::1]:4000"`). */
-const machineOf = (address: string) => address.replace(/:\d+$/, "");
+export const machineOf = (address: string): string => address.replace(/:\d+$/, "");
 
 /** The Host's message for a send queue that is full: the one send failure worth waiting out. */
 const isQueueFull = (reason: string) => reason.includes("bytes are queued");

@@ -10,6 +10,7 @@
  * @module
  */
 import { Host, type HostOptions, webSocketServer } from "../../mod.ts";
+import { LOBBY_HOST_BOUNDS, ReceiveAllowance } from "./allowance.ts";
 import { kvStore, unlocked } from "./kv.ts";
 import { Lobby, type LobbyOptions, memoryStore } from "./lobby.ts";
 import { PeerWatch, StalledWatch, upgradeOr400 } from "./stalled.ts";
@@ -22,14 +23,31 @@ export interface LobbyServerOptions extends LobbyOptions {
   /** The local address (default `"127.0.0.1"`). */
   hostname?: string;
   /**
-   * Options of both Hosts (maxPeers, timeout). `maxTimedMessages` is 1 unless given: no client of a lobby times its
-   * requests, and a Host holds each timed message unpacked until its time, so at mod.ts's default (4,096) one stranger's
-   * messages of 1 MiB timed 9 s ahead were held by the thousand (in the arena's lobby, 100 of them took 4.2 GB and 26 s
-   * of the thread: a review, 2026-12-06). `channels` is 1 unless given: the lobby's requests and answers use the first
-   * alone, and every channel takes "state" frames and keeps 32 states of up to `maxMessageBytes` (rebuilt from deltas
-   * of a few bytes), so the default 8 let one client make a Host keep up to 256 MiB (32 with one).
+   * Options of both Hosts (maxPeers, timeout), over {@linkcode LOBBY_HOST_BOUNDS}: 160 KiB messages, 512 KiB queued,
+   * one timed message, one channel, unless given. `maxTimedMessages`: no client of a lobby times its requests, and a Host
+   * holds each timed message unpacked until its time, so at mod.ts's default (4,096) one stranger's messages of 1 MiB
+   * timed 9 s ahead were held by the thousand (in the arena's lobby, 100 of them took 4.2 GB and 26 s of the thread: a
+   * review, 2026-12-06). `channels`: the lobby's requests and answers use the first alone, and every channel takes
+   * "state" frames and keeps 32 states of up to `maxMessageBytes` (rebuilt from deltas of a few bytes), so the default 8
+   * let one client make a Host keep up to 256 MiB. `maxMessageBytes`: 32 states of 1 MiB, mod.ts's default, were 32 MiB
+   * a client (1 GiB for the 32 clients of an address); 5 MiB now. A relay's data is then at most about 160 KiB a
+   * message, and `maxRelayBytesPerSecond` a second as before.
    */
   hostOptions?: HostOptions;
+  /**
+   * Bytes one IP address may send a second, its UDP datagrams and WebSocket messages together, with a second of it at
+   * once (default `maxRelayBytesPerSecond` + 64 KiB, 1,114,112): counted before a Host parses a byte of them (see
+   * ./allowance.ts). Past it a UDP datagram is dropped unread (its sender's Host sends it again, slowed to the
+   * allowance) and a WebSocket is closed, its message unread. The Hosts unpack every message before the lobby's own
+   * allowances see it: four WebSocket clients of one address sending 100 KB messages of empty bins for 10 s, each
+   * opening a new WebSocket whenever one closed, stalled the server 29 s and grew it to 7.4 GB; with the allowance 2.9 s
+   * of its thread in 13 s, 479 ms at once in the first seconds and 64 ms after (medians of 3; /tmp/lobbyatk,
+   * 2026-12-06). An honest client sends far less, measured as its Host's bytes sent a second over 7 s on 127.0.0.1
+   * (medians): 46 idle in a room; 8.6 KB relaying 100 bytes 60 times a second (UDP or WebSocket); 1,042,822 relaying
+   * 17,400 bytes 60 times a second, the relay allowance, which this one admits with its requests (240 a second at about
+   * 45 bytes of header each: 11 KB) and the other clients of its address. Infinity: no bound.
+   */
+  receiveBytesPerSecond?: number;
   /** ms between the lobby's updates (default 16). */
   tickMs?: number;
   /** ms a WebSocket has to finish jamnet's handshake before it is closed (default 10,000, a connect()'s timeout). */
@@ -78,17 +96,21 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
     maxHeldPerAddress,
     heldMs,
     maxClosingPerAddress,
+    receiveBytesPerSecond = (options.maxRelayBytesPerSecond ?? 1 << 20) + (64 << 10),
     ...lobbyOptions
   } = options;
   const udp = await udpSocket(port, hostname);
   const sockets = webSocketServer();
   /** One whose remote stops reading is closed, checked every tick (see stalled.ts). */
   const stalled = new StalledWatch(undefined, maxHeldPerAddress, undefined, heldMs, maxClosingPerAddress);
+  /** Each address's bytes a second, UDP and WebSocket, counted before a Host sees them (see allowance.ts). */
+  const allowance = new ReceiveAllowance(receiveBytesPerSecond, (socket) => stalled.close(socket));
   /** One with no peer, never handshaken or its peer ended, is closed, checked every tick too (see stalled.ts). */
   const peerless = new PeerWatch(handshakeWaitMs, undefined, stalled);
   const sweeper = setInterval(() => {
     stalled.sweep();
     peerless.sweep();
+    allowance.sweep();
   }, tickMs);
   // Deno.serve is listening when it returns; onListen is silenced, the lobby prints its own line.
   const http = Deno.serve({ hostname, port, onListen: () => {} }, (request, info) => {
@@ -106,11 +128,14 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
     if (upgraded instanceof Response) return upgraded;
     const { socket, response } = upgraded;
     stalled.add(socket, ip);
+    allowance.add(socket, ip); // before accept: its listener goes first
     sockets.accept(socket, address);
     peerless.add(socket, hosts[1], address);
     return response;
   });
-  const hosts = [udp, sockets].map((socket) => new Host(socket, { maxTimedMessages: 1, channels: 1, ...hostOptions }));
+  const hosts = [allowance.guard(udp), sockets].map((socket) =>
+    new Host(socket, { ...LOBBY_HOST_BOUNDS, ...hostOptions })
+  );
   const lobby = new Lobby(hosts, lobbyOptions);
   const stop = new AbortController();
   const running = lobby.run(tickMs, stop.signal);

@@ -12,6 +12,14 @@ import { udpSocket } from "./udp.ts";
 
 const DEADLINE_MS = 8000;
 
+/** Resolves once `done()` holds, checked every 5 ms; throws after DEADLINE_MS. */
+async function waitFor(what: string, done: () => boolean): Promise<void> {
+  for (const deadline = performance.now() + DEADLINE_MS; !done();) {
+    if (performance.now() > deadline) throw new Error(`Gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /**
  * The status of a request to the lobby at `url` that says it is a WebSocket upgrade: a 429 while its address is held,
  * else on to Deno's upgrade, which answers 400 for want of a key.
@@ -323,17 +331,18 @@ Deno.test("lobby server: a WebSocket player that stopped reading is closed once 
       ann.notices.some((notice) =>
         notice.op === "member" && !notice.joined && (notice.member as { id: string }).id === you
       );
-    // ann relays 256 KiB at a time to bob and cal, the next once bob has the last: bob reads them all, and what waits
-    // for him stays far under the limit, however slow this machine is. 32 MiB at most: far past the limit and the 4 MB
-    // or so the kernels hold, and a bound on what the server keeps should it never close cal.
-    const data = new Uint8Array(256 << 10);
+    // ann relays 128 KiB at a time (the server's messages stop at 160 KiB) to bob and cal, the next once bob has the
+    // last: bob reads them all, and what waits for him stays far under the limit, however slow this machine is. 32 MiB
+    // at most: far past the limit and the 4 MB or so the kernels hold, and a bound on what the server keeps should it
+    // never close cal.
+    const data = new Uint8Array(128 << 10);
     let sent = 0;
     let bobHas = 0;
     for (const deadline = performance.now() + 12_000; !calLeft();) {
-      assert.ok(performance.now() < deadline, `cal still in the room after ${sent} relays of 256 KiB`);
+      assert.ok(performance.now() < deadline, `cal still in the room after ${sent} relays of 128 KiB`);
       bobHas += bob.notices.filter((notice) => notice.op === "relay").length;
       bob.notices = bob.notices.filter((notice) => notice.op !== "relay");
-      if (bobHas === sent && sent < 128) {
+      if (bobHas === sent && sent < 256) {
         ann.peer.send({ op: "relay", data });
         sent++;
       }
@@ -389,14 +398,14 @@ Deno.test("lobby server: a stalled WebSocket it closed counts against its addres
     assert.equal(await upgradeStatus(), 400, "127.0.0.1 before cal stalls");
     unread.pause();
     // 64 MiB at most: past the limit and the kernels' buffers on loopback, and a bound should cal never be closed.
-    const data = new Uint8Array(256 << 10);
+    const data = new Uint8Array(128 << 10);
     const calLeft = () =>
       ann.notices.some((notice) =>
         notice.op === "member" && !notice.joined && (notice.member as { id: string }).id === you
       );
     for (let sent = 0, deadline = performance.now() + 12_000; !calLeft(); sent++) {
-      assert.ok(performance.now() < deadline, `cal still in the room after ${sent} relays of 256 KiB`);
-      if (sent < 256) ann.peer.send({ op: "relay", data });
+      assert.ok(performance.now() < deadline, `cal still in the room after ${sent} relays of 128 KiB`);
+      if (sent < 512) ann.peer.send({ op: "relay", data });
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     // Closed, and held by Deno: cal neither reads nor goes away. A keepalive's time on (1 s), cal's next frame has
@@ -641,13 +650,6 @@ Deno.test("lobby server: a client's timed requests are held one at a time, the o
     host.update();
     for (let event; (event = host.poll());) if (event.type === "message") answers.push(event.data);
   }, 5);
-  const waitFor = async (what: string, done: () => boolean) => {
-    const deadline = performance.now() + DEADLINE_MS;
-    while (!done()) {
-      if (performance.now() > deadline) throw new Error(`Gave up waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  };
   try {
     await waitFor("the connection", () => peer.state === "connected");
     // Three requests timed 300 ms ahead, then one at once: the first timed one and the untimed one are answered.
@@ -663,6 +665,92 @@ Deno.test("lobby server: a client's timed requests are held one at a time, the o
     assert.deepEqual(answers.map((answer) => (answer as { id: number }).id).sort(), [1, 4]);
   } finally {
     clearInterval(timer);
+    host.close();
+    await server.close();
+  }
+});
+
+Deno.test("lobby server: what one address sends past receiveBytesPerSecond reaches no Host: its WebSocket is closed, its message unread, and its UDP requests are heard only as the allowance refills", async () => {
+  // Each Host unpacked every message as it came, before the lobby's own allowances saw it: four WebSocket clients of
+  // one address sending 1 MB messages of empty bins for 10 s ended the server out of memory at 4 GB, its thread stalled
+  // 5 s (/tmp/lobbyatk, 2026-12-06). Everything here comes from 127.0.0.1, 16 KiB a second and 16 KiB at once.
+  const ALLOWED = 16 << 10;
+  const lines: string[] = [];
+  const server = await startLobbyServer({
+    port: 0,
+    tickMs: 5,
+    receiveBytesPerSecond: ALLOWED,
+    log: (line) => lines.push(line),
+  });
+  const ws = new WebSocket(server.webSocketUrl);
+  const wsClosed = new Promise((resolve) => ws.addEventListener("close", resolve));
+  const wsSocket = webSocket(ws);
+  const udp = await udpSocket();
+  const hosts = [new Host(wsSocket), new Host(udp)];
+  const [stranger, player] = [hosts[0].connect(wsSocket.address), hosts[1].connect(server.udpAddress)];
+  const answers: unknown[] = [];
+  const pump = setInterval(() => {
+    for (const host of hosts) {
+      host.update();
+      for (let event; (event = host.poll());) {
+        if (event.type === "message" && event.peer === player) answers.push(event.data);
+      }
+    }
+  }, 5);
+  try {
+    await waitFor("both connections", () => stranger.state === "connected" && player.state === "connected");
+    // A create of 60 KB, within the Hosts' 160 KiB messages and past the 16 KiB: its WebSocket is closed before the
+    // Host has it all, and the room is never made.
+    stranger.send({ op: "create", id: 1, name: "padded", maxPlayers: 4, pad: "x".repeat(60_000) });
+    let closed = false;
+    wsClosed.then(() => closed = true);
+    await waitFor("the stranger's WebSocket closed", () => closed);
+    assert.deepEqual(lines.filter((line) => line.includes("padded")), []);
+    // 60 lists of 1,000 bytes at once over UDP, each in a datagram of its own and within every bound of the lobby's own
+    // (240 requests a second). The lobby answers each request it hears, so it heard no more than a second of the
+    // allowance and what refilled since, however fast or slow this machine; and what the allowance dropped comes again
+    // as the player's Host sends it again.
+    const start = performance.now();
+    for (let id = 1; id <= 60; id++) player.send({ op: "list", id, pad: "x".repeat(1000) });
+    await waitFor("24 answers", () => answers.length >= 24);
+    const seconds = (performance.now() - start) / 1000;
+    assert.ok(answers.length <= ALLOWED * (1 + seconds) / 1000, `${answers.length} answers in ${seconds} s`);
+    assert.equal(player.state, "connected");
+  } finally {
+    clearInterval(pump);
+    for (const host of hosts) host.close();
+    await server.close();
+  }
+});
+
+Deno.test("lobby server: a client's state within 160 KiB is taken, one past it dropped: the Hosts keep states of 160 KiB at most, not mod.ts's 1 MiB", async () => {
+  // Every channel keeps 32 states of up to maxMessageBytes, each rebuilt from deltas of a few bytes: at mod.ts's 1 MiB
+  // that was 32 MiB a client, 1 GiB for the 32 clients of one address (8 clients' states of 1 MB grew the server from
+  // 46 to 270 MB in 12 s: /tmp/lobbyatk, 2026-12-06). Its own Host sends states of any size, as a modified one can.
+  const server = await startLobbyServer({ port: 0, tickMs: 5, receiveBytesPerSecond: Infinity });
+  const socket = webSocket(new WebSocket(server.webSocketUrl));
+  const host = new Host(socket, { maxMessageBytes: 1 << 24, maxQueuedBytes: 1 << 25 });
+  const peer = host.connect(socket.address);
+  const answers: number[] = [];
+  const pump = setInterval(() => {
+    host.update();
+    for (let event; (event = host.poll());) {
+      if (event.type === "message") answers.push((event.data as { id: number }).id);
+    }
+  }, 5);
+  try {
+    await waitFor("the connection", () => peer.state === "connected");
+    // A lobby takes a request in any mode: each state here is a list, and its answer says the Host took it.
+    peer.send({ op: "list", id: 1, pad: new Uint8Array(150 << 10) }, { mode: "state" });
+    await waitFor("the first answer", () => answers.length === 1);
+    // The WebSocket keeps order: a state the Host took would be answered before the list that follows it.
+    peer.send({ op: "list", id: 2, pad: new Uint8Array(200 << 10) }, { mode: "state" });
+    peer.send({ op: "list", id: 3 });
+    await waitFor("the answer to the list after the state", () => answers.includes(3));
+    assert.deepEqual(answers, [1, 3]);
+    assert.equal(peer.state, "connected");
+  } finally {
+    clearInterval(pump);
     host.close();
     await server.close();
   }

@@ -1,0 +1,108 @@
+/**
+ * What one client, and one IP address, can make a lobby server parse and
+ * keep, whichever Host they come through: {@linkcode LOBBY_HOST_BOUNDS}, the
+ * lobby Hosts' options, and {@linkcode ReceiveAllowance}, an address's bytes a
+ * second, counted before a Host parses any of them. A Host unpacks every
+ * message whole as it arrives, before the lobby's own allowances
+ * (`maxRequestsPerSecond`, `maxRelayBytesPerSecond`) see it; and one byte may
+ * be a whole object (an empty bin, 2 bytes, took mod.ts's `unpack` 217 ns a
+ * byte; an empty array 40), so what an address may send is what it may cost.
+ * examples/lobby/server.ts and the arena's server (examples/arena) use both.
+ *
+ * @module
+ */
+import type { HostOptions, Socket } from "../../mod.ts";
+import { Allowance, machineOf } from "./lobby.ts";
+
+/**
+ * A lobby Host's bounds on what a client sends: its longest answer, a list of 100 rooms (`listLimit`) each with 1 KB
+ * of `meta`, packs to about 117 KB, and a few of them may wait to go. A Host takes a message up to 2 ×
+ * `maxMessageBytes` + `maxQueuedBytes` + 256 KiB at once (1,088 KiB here), and every channel in the `"state"` mode keeps
+ * 32 states of up to `maxMessageBytes`, each rebuilt from deltas of a few bytes: 5 MiB a client here on its one channel.
+ * At mod.ts's defaults (1 MiB messages, 4 MiB queued) that was 6.25 MiB at once and 32 MiB of states a client: 8 UDP
+ * clients' states of 1 MB, one a tick, grew examples/lobby/server.ts from 46 to 270 MB in 12 s, and 4 WebSocket
+ * clients' 1 MB messages of empty bins ended it out of memory at 4 GB (/tmp/lobbyatk, 2026-12-06); with these bounds,
+ * states of 150 KB kept it at 111 MB, and the 1 MB messages were cut by the allowance below. One timed message
+ * (two in all, as maxTimedMessages goes) and one channel: no lobby client times a request or uses another (see
+ * `LobbyServerOptions.hostOptions`).
+ */
+export const LOBBY_HOST_BOUNDS: HostOptions = {
+  maxMessageBytes: 160 * 1024,
+  maxQueuedBytes: 512 * 1024,
+  maxTimedMessages: 1,
+  channels: 1,
+};
+
+/**
+ * Each IP address's allowance of received bytes, a token bucket of `bytesPerSecond` that holds a second of it (the
+ * lobby's `Allowance`: a server's pause, a GC, brings messages in a heap). Checked before any Host sees a byte:
+ *
+ * - `add(socket, ip)`, before the socket's `accept`, puts a "message" listener first in line: a message past the
+ *   allowance stops there (`stopImmediatePropagation`: the Host's listener, added by `accept`, never runs; so in Deno
+ *   2.9.6) and its WebSocket is closed with `close`, since the rest of its stream means nothing without it;
+ * - `guard(socket)` wraps a datagram socket (UDP): a datagram past its sender's allowance is dropped unread, as a link
+ *   drops one, and its sender's Host sends what it carried again, slowed to the allowance.
+ *
+ * What fits is taken from the bucket and goes on; what does not is not counted, so what an address sends past it costs
+ * that message alone, and its other clients go on while the rest fits. Per IP address, not per connection: one address
+ * opens many. Many addresses (an IPv6 network's) are left to a proxy in front, as in stalled.ts.
+ */
+export class ReceiveAllowance {
+  /** By address: what it may still send, and its open WebSockets. */
+  #buckets = new Map<string, { bytes: Allowance; sockets: number }>();
+
+  /**
+   * @param bytesPerSecond what one IP address may send a second, on average over a second
+   * @param close closes a WebSocket past its address's allowance
+   */
+  constructor(readonly bytesPerSecond: number, readonly close: (socket: WebSocket) => void) {}
+
+  /** Counts `socket`'s messages against `ip`: call it before the socket's `accept`, so that its listener goes first. */
+  add(socket: WebSocket, ip: string): void {
+    const bucket = this.#bucket(ip);
+    bucket.sockets++;
+    let closed = false;
+    socket.addEventListener("close", () => bucket.sockets--);
+    socket.addEventListener("message", (event) => {
+      const { data } = event;
+      // A text frame (jamnet sends none) counts 3 bytes a UTF-16 unit, the most its UTF-8 took on the wire.
+      const bytes = typeof data === "string" ? 3 * data.length : data.byteLength ?? data.size;
+      if (!closed && bucket.bytes.spend(bytes, performance.now()) === undefined) return;
+      event.stopImmediatePropagation();
+      if (!closed) this.close(socket);
+      closed = true;
+    });
+  }
+
+  /**
+   * A socket that hands its Host only the datagrams within their sender's allowance (its address's IP, the port aside).
+   *
+   * @param socket a datagram socket, such as `nodeUdp`'s
+   * @returns the same socket, its `listen` guarded
+   */
+  guard<S extends Socket>(socket: S): S {
+    return {
+      ...socket,
+      listen: (receive, notify) =>
+        socket.listen((data, from) => {
+          if (this.#bucket(machineOf(from)).bytes.spend(data.length, performance.now()) === undefined) {
+            receive(data, from);
+          }
+        }, notify),
+    };
+  }
+
+  /** Forgets the addresses with no WebSocket open and a full bucket: one back later starts as a new one would. */
+  sweep(): void {
+    const now = performance.now();
+    for (const [ip, bucket] of this.#buckets) {
+      if (!bucket.sockets && bucket.bytes.left(now) >= this.bytesPerSecond) this.#buckets.delete(ip);
+    }
+  }
+
+  #bucket(ip: string): { bytes: Allowance; sockets: number } {
+    let bucket = this.#buckets.get(ip);
+    if (!bucket) this.#buckets.set(ip, bucket = { bytes: new Allowance(this.bytesPerSecond), sockets: 0 });
+    return bucket;
+  }
+}
