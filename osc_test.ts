@@ -136,6 +136,15 @@ Deno.test("encodeOsc() infers i, f, s, b, h, T, F, N from the arguments when typ
   assert.deepEqual(packet.args, [7, -0.5, 2 ** 31, "x", Uint8Array.of(9), 5n, true, false, null, null]);
 });
 
+Deno.test("encodeOsc() infers 'b' for a Node Buffer and a view into a larger buffer, as for a plain Uint8Array", () => {
+  // A Buffer is a subclass of Uint8Array: Node's dgram hands them out, and a test of the constructor refused them.
+  const plain = encodeOsc({ address: "/b", args: [Uint8Array.of(1, 2, 3)] });
+  const view = new Uint8Array(Uint8Array.of(9, 1, 2, 3, 9).buffer, 1, 3);
+  for (const blob of [Buffer.from([1, 2, 3]), view]) {
+    assert.deepEqual(encodeOsc({ address: "/b", args: [blob] }), plain, blob.constructor.name);
+  }
+});
+
 Deno.test("decodeOsc() gives copies of blobs and MIDI bytes, not views of the datagram", () => {
   const bytes = encodeOsc({ address: "/b", types: "bm", args: [Uint8Array.of(1, 2), Uint8Array.of(3, 4, 5, 6)] });
   const packet = decodeOsc(bytes) as OscMessage;
