@@ -18,6 +18,7 @@ import {
   WORLD_WIDTH,
 } from "./game.js";
 import { ArenaLobby } from "./lobby.js";
+import { ReceiveAllowance } from "../lobby/allowance.ts";
 import { startArena } from "./server.ts";
 
 const WAIT_MS = 8000;
@@ -387,6 +388,87 @@ Deno.test({
       await arena.close();
     }
   },
+});
+
+/**
+ * A ReceiveAllowance of 300 bytes a second (300 at once) on a clock that moves only when told, and the sockets it
+ * closed. `open(ip)` adds a stand-in WebSocket (an EventTarget: the allowance only listens) and returns
+ * `send(data)`, which says whether the message went on past the allowance, and `close()`.
+ */
+function allowanceOf300() {
+  let nowMs = 0;
+  const closed: EventTarget[] = [];
+  const allowance = new ReceiveAllowance(300, (socket) => closed.push(socket), { now: () => nowMs });
+  return {
+    allowance,
+    closed,
+    wait: (ms: number) => void (nowMs += ms),
+    open(ip: string) {
+      const socket = new EventTarget();
+      allowance.add(socket as WebSocket, ip);
+      let passed = false;
+      socket.addEventListener("message", () => passed = true); // the Host's listener, after the allowance's
+      return {
+        socket,
+        send(data: string | Uint8Array): boolean {
+          passed = false;
+          socket.dispatchEvent(new MessageEvent("message", { data }));
+          return passed;
+        },
+        close: () => void socket.dispatchEvent(new Event("close")),
+      };
+    },
+  };
+}
+
+Deno.test("arena: an address's allowance takes a message of exactly what is left and closes at one byte more; a text frame counts 3 bytes a character", () => {
+  // A text frame's string is counted at its longest UTF-8 (3 bytes a UTF-16 unit): counted by its length, "x" × 101
+  // passed a 300-byte allowance. The stand-in clock stands still: nothing refills between the two messages.
+  const cases: [first: string | Uint8Array, second: string | Uint8Array, secondPasses: boolean][] = [
+    [new Uint8Array(300), new Uint8Array(0), true],
+    [new Uint8Array(300), new Uint8Array(1), false],
+    [new Uint8Array(299), new Uint8Array(1), true],
+    ["x".repeat(100), new Uint8Array(0), true],
+    ["x".repeat(99), "x", true],
+    ["x".repeat(99), "xx", false],
+  ];
+  for (const [first, second, secondPasses] of cases) {
+    const { closed, open } = allowanceOf300();
+    const ann = open("10.0.0.1");
+    const what = `${first.length} then ${second.length} (${typeof second})`;
+    assert.equal(ann.send(first), true, what);
+    assert.equal(ann.send(second), secondPasses, what);
+    assert.deepEqual(closed, secondPasses ? [] : [ann.socket], what);
+  }
+  const { closed, open } = allowanceOf300();
+  const ann = open("10.0.0.1");
+  assert.equal(ann.send("x".repeat(101)), false);
+  assert.deepEqual(closed, [ann.socket]);
+});
+
+Deno.test("arena: an address's allowance outlives its WebSockets until it has refilled: closing and opening again buys no new burst", () => {
+  // Forgotten with its last WebSocket, a drained bucket let an address send its burst, close, open another and send a
+  // burst again, as often as it liked.
+  const { allowance, closed, wait, open } = allowanceOf300();
+  const first = open("10.0.0.1");
+  assert.equal(first.send(new Uint8Array(300)), true);
+  first.close();
+  allowance.sweep();
+  const second = open("10.0.0.1");
+  assert.equal(second.send(new Uint8Array(1)), false, "a new WebSocket of a drained address");
+  assert.equal(open("10.0.0.2").send(new Uint8Array(300)), true, "another address has its own");
+  second.close();
+  wait(500);
+  allowance.sweep();
+  const third = open("10.0.0.1");
+  assert.equal(third.send(new Uint8Array(150)), true, "half a second refilled half");
+  assert.equal(third.send(new Uint8Array(1)), false);
+  third.close();
+  wait(1000);
+  allowance.sweep(); // full again: forgotten, and a new WebSocket starts with the whole burst
+  const fourth = open("10.0.0.1");
+  assert.equal(fourth.send(new Uint8Array(300)), true);
+  assert.deepEqual(closed, [second.socket, third.socket]);
 });
 
 Deno.test({

@@ -51,11 +51,21 @@ export class ReceiveAllowance {
   /** By address: what it may still send, and its open WebSockets. */
   #buckets = new Map<string, { bytes: Allowance; sockets: number }>();
 
+  /** The clock in ms the buckets fill by. */
+  readonly #now: () => number;
+
   /**
    * @param bytesPerSecond what one IP address may send a second, on average over a second
    * @param close closes a WebSocket past its address's allowance
+   * @param options `now`, the clock in ms (`performance.now()` unless a test gives its own)
    */
-  constructor(readonly bytesPerSecond: number, readonly close: (socket: WebSocket) => void) {}
+  constructor(
+    readonly bytesPerSecond: number,
+    readonly close: (socket: WebSocket) => void,
+    { now = () => performance.now() }: { now?: () => number } = {},
+  ) {
+    this.#now = now;
+  }
 
   /** Counts `socket`'s messages against `ip`: call it before the socket's `accept`, so that its listener goes first. */
   add(socket: WebSocket, ip: string): void {
@@ -67,7 +77,7 @@ export class ReceiveAllowance {
       const { data } = event;
       // A text frame (jamnet sends none) counts 3 bytes a UTF-16 unit, the most its UTF-8 took on the wire.
       const bytes = typeof data === "string" ? 3 * data.length : data.byteLength ?? data.size;
-      if (!closed && bucket.bytes.spend(bytes, performance.now()) === undefined) return;
+      if (!closed && bucket.bytes.spend(bytes, this.#now()) === undefined) return;
       event.stopImmediatePropagation();
       if (!closed) this.close(socket);
       closed = true;
@@ -85,7 +95,7 @@ export class ReceiveAllowance {
       ...socket,
       listen: (receive, notify) =>
         socket.listen((data, from) => {
-          if (this.#bucket(machineOf(from)).bytes.spend(data.length, performance.now()) === undefined) {
+          if (this.#bucket(machineOf(from)).bytes.spend(data.length, this.#now()) === undefined) {
             receive(data, from);
           }
         }, notify),
@@ -94,7 +104,7 @@ export class ReceiveAllowance {
 
   /** Forgets the addresses with no WebSocket open and a full bucket: one back later starts as a new one would. */
   sweep(): void {
-    const now = performance.now();
+    const now = this.#now();
     for (const [ip, bucket] of this.#buckets) {
       if (!bucket.sockets && bucket.bytes.left(now) >= this.bytesPerSecond) this.#buckets.delete(ip);
     }
