@@ -390,6 +390,27 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "arena: the lobby opens a room of a 32-character name and refuses 33, saying the limit",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const arena = await startArena({ port: 0, log: () => {} });
+    const lobby = new ArenaLobby(webSocket(new WebSocket(`${arena.url.replace("http", "ws")}lobby`)));
+    try {
+      await assert.rejects(
+        lobby.client.request({ op: "create", name: "n".repeat(33), maxPlayers: 4 }),
+        /name must be a string of 1 to 32 characters/,
+      );
+      await lobby.enter("n".repeat(32), 4);
+      assert.deepEqual((await lobby.rooms()).map((room) => room.name), ["n".repeat(32)]);
+    } finally {
+      lobby.close();
+      await arena.close();
+    }
+  },
+});
+
 /**
  * A ReceiveAllowance of 300 bytes a second (300 at once) on a clock that moves only when told, and the sockets it
  * closed. `open(ip)` adds a stand-in WebSocket (an EventTarget: the allowance only listens) and returns
