@@ -479,7 +479,12 @@ Deno.test({
   name: "examples/osc_bridge.ts --live ends at once on a port that is not one, saying which",
   async fn() {
     // Unchecked, --music-port abc ran as port NaN until the first bounce threw out of the frame timer.
-    for (const [option, value] of [["--music-port", "abc"], ["--controller-port", "70000"]]) {
+    // 0 and 65536 are the edges: a check of >= 0 or <= 65536 let them through.
+    const cases = [["--music-port", "abc"], ["--controller-port", "70000"], ["--music-port", "0"], [
+      "--controller-port",
+      "65536",
+    ]];
+    for (const [option, value] of cases) {
       const { code, stdout, stderr } = await bridge(["--live", option, value]).output();
       assert.equal(code, 1, stdout + stderr);
       assert.equal(stderr, `${option} is "${value}": it must be a UDP port, a whole number from 1 to 65535\n`);
@@ -532,5 +537,98 @@ Deno.test({
       stdout.includes("OSC datagrams in 3, out 33, malformed dropped 0, of too many messages dropped 1"),
       stdout,
     );
+  },
+});
+
+/**
+ * Runs the bridge --live with a stand-in music tool on a free port; `send(packet)` sends OSC to its controller port
+ * from this test. `paddles` and `notes` collect what the music tool gets: each /game/paddle's y, and each bundle's
+ * /game/note as [pitch, velocity]. `stop()` ends the bridge and returns what it printed.
+ */
+async function liveBridge() {
+  const music = await bindLoopback();
+  const paddles: unknown[] = [];
+  const notes: unknown[][] = [];
+  music.on("message", (data) => {
+    const packet = decodeOsc(new Uint8Array(data));
+    const messages = "elements" in packet ? packet.elements as OscMessage[] : [packet];
+    for (const { address, args } of messages) {
+      if (address === "/game/paddle") paddles.push(args[0]);
+      if (address === "/game/note") notes.push(args);
+    }
+  });
+  const controllerPort = await freePort();
+  const running = bridge([
+    "--live",
+    "--music-port",
+    String(music.address().port),
+    "--controller-port",
+    String(controllerPort),
+  ]);
+  const controller = await bindLoopback();
+  await waitFor("the bridge to connect to its game", () => running.printed().includes("connected to the game"));
+  return {
+    paddles,
+    notes,
+    printed: running.printed,
+    send: (packet: OscMessage) => controller.send(encodeOsc(packet), controllerPort, "127.0.0.1"),
+    async stop(): Promise<string> {
+      running.stop();
+      const { stdout } = await running.output();
+      music.close();
+      controller.close();
+      return stdout;
+    },
+  };
+}
+
+Deno.test({
+  name:
+    "examples/osc_bridge.ts --live moves the paddle within 0 to 1 (never NaN), logs what reaches no method with its types, a pattern with what it reached, and no address past 256 characters",
+  async fn() {
+    const bridge = await liveBridge();
+    let stdout = "";
+    try {
+      const paddle = (address: string, y: number) => bridge.send({ address, types: "f", args: [y] });
+      paddle("/paddle", NaN); // dropped: a NaN would reach a note and throw
+      paddle("/paddle", 5); // clamped
+      paddle("/paddle", -2);
+      bridge.send({ address: "/nothing", types: "i", args: [1] });
+      paddle("/p*dle", 0.25);
+      // A pattern of 256 characters is matched; one of 257 is not even looked at.
+      paddle("/p" + "*".repeat(249) + "addle", 0.375);
+      paddle("/p" + "*".repeat(250) + "addle", 0.5);
+      paddle("/paddle", 0.125);
+      await waitFor("the last move at the music tool", () => bridge.paddles.includes(0.125));
+    } finally {
+      stdout = await bridge.stop();
+    }
+    assert.deepEqual(bridge.paddles, [1, 0, 0.25, 0.375, 0.125]);
+    assert.ok(stdout.includes('bridge: no game message for OSC "/nothing" i\n'), stdout);
+    assert.ok(stdout.includes('bridge: OSC pattern "/p*dle" f reached /paddle\n'), stdout);
+    assert.ok(stdout.includes("bridge: no game message for an OSC address of 257 characters\n"), stdout);
+    // An address that is a method's own is no pattern: nothing logged for it.
+    assert.ok(!stdout.includes('OSC pattern "/paddle"'), stdout);
+  },
+});
+
+Deno.test({
+  name:
+    "examples/osc_bridge.ts --live plays a bounce off a wall at velocity 80, and one the paddle meets an octave up at 127",
+  async fn() {
+    // The game steps 16 ms a frame whatever the clock says, so the ball's path is exact: fired from the paddle at y
+    // 0.7, it meets the floor (y = 1) after 0.3 / 0.6 s, x = 1 after 63 frames, back at y 2 - 0.7 - 0.6 × 1.008 =
+    // 0.6952, within 0.2 of the paddle: a hit. Its notes: 60 + round(12 y), + 12 for a hit.
+    const bridge = await liveBridge();
+    try {
+      bridge.send({ address: "/paddle", types: "f", args: [0.7] });
+      // The paddle's move is on its way to the game before the fire: the fire goes from where the paddle is.
+      await waitFor("the paddle at the music tool", () => bridge.paddles.length === 1);
+      bridge.send({ address: "/fire", args: [] });
+      await waitFor("two notes", () => bridge.notes.length >= 2);
+    } finally {
+      await bridge.stop();
+    }
+    assert.deepEqual(bridge.notes.slice(0, 2), [[72, 80], [80, 127]]);
   },
 });
