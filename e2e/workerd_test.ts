@@ -214,9 +214,12 @@ Deno.test({
     await withWorkerd("room.mjs", room, ROOM_NAMESPACE, async (url, output) => {
       const plain = await fetch(`${url}room/test`);
       assert.deepEqual([plain.status, await plain.text()], [426, "a jamnet room"], output());
-      const elsewhere = await fetch(url);
-      assert.equal(elsewhere.status, 404, output());
-      await elsewhere.body?.cancel();
+      // A room's name is one path segment: /room/a/b is no room (a pattern of `(.+)` made it room "a/b").
+      for (const path of ["", "room/", "room/a/b"]) {
+        const elsewhere = await fetch(`${url}${path}`);
+        assert.equal(elsewhere.status, 404, `/${path}\n${output()}`);
+        await elsewhere.body?.cancel();
+      }
 
       // One after the other, so that each hears the count as it grows.
       const roomUrl = `${url.replace("http", "ws")}room/test`;
@@ -239,6 +242,19 @@ Deno.test({
           assert.deepEqual([event.data, event.mode, event.channel], [{ mode, text: `in ${mode}` }, mode, 0]);
         }
         assert.deepEqual([big(listener)!.data, big(listener)!.channel], [BIG, 1]);
+      }
+      // Each once, A's own too: a marker after them comes back to A after any copy of theirs would (relayed to its
+      // sender first, then to every player but it: to every player, A heard each twice).
+      a.peer.send({ text: "marker" });
+      await until([a, b], () => Boolean(find(a, (data) => data.text === "marker")), "A got no marker back", output);
+      for (const mode of MODES) {
+        for (const listener of [a, b]) {
+          assert.equal(
+            listener.messages.filter((event) => (event.data as { mode?: string })?.mode === mode).length,
+            1,
+            mode,
+          );
+        }
       }
 
       // A's WebSocket closes with no goodbye from its Host: the room hears it only through webSocketClose, which
@@ -289,6 +305,49 @@ Deno.test({
       await dropped(d);
       assert.equal(b.messages.some((event) => event.data === "x".repeat(10_000)), false);
       d.host.close();
+      // E's messages are bounded by ROOM_OPTIONS.maxMessageBytes, 16 KiB packed: 16,381 bytes (a bin 16 of 16,384)
+      // reach B; a byte more, and E is let go, B never hears it.
+      const e = player(roomUrl);
+      const heardBytes = (player: Player, length: number) =>
+        player.messages.some((event) => event.data instanceof Uint8Array && event.data.length === length);
+      await until([b, e], () => count(b)?.players === 2 && count(e)?.players === 2, "E did not join", output);
+      e.peer.send(new Uint8Array(16_381));
+      await until([b, e], () => heardBytes(b, 16_381), "B did not hear E's 16 KiB", output);
+      e.peer.send(new Uint8Array(16_382));
+      await dropped(e);
+      assert.equal(heardBytes(b, 16_382), false);
+      e.host.close();
+      // F's Host has 3 channels, the room 2: what F sends on channel 2 reaches no one; its channel 0 still goes.
+      const f = player(roomUrl, { channels: 3 });
+      await until([b, f], () => count(b)?.players === 2 && count(f)?.players === 2, "F did not join", output);
+      // In a packet of its own: the room drops the whole packet.
+      const sent = f.host.stats.packetsSent;
+      f.peer.send({ text: "on channel 2" }, { channel: 2, mode: "unreliable" });
+      await until([b, f], () => f.host.stats.packetsSent > sent, "F sent nothing", output);
+      f.peer.send({ text: "on channel 0" });
+      await until([b, f], () => Boolean(find(b, (data) => data.text === "on channel 0")), "B did not hear F", output);
+      assert.equal(find(b, (data) => data.text === "on channel 2"), undefined);
+      f.host.close();
+      // ROOM_OPTIONS.maxPeers: B and 15 more fill the room; a 17th is refused as "full", and no one hears a 17.
+      const crowd = Array.from({ length: 15 }, () => player(roomUrl));
+      await until([b, ...crowd], () => count(b)?.players === 16, "the room did not fill to 16", output);
+      const last = player(roomUrl);
+      let reason: string | undefined;
+      for (const deadline = Date.now() + 10_000; !reason;) {
+        if (Date.now() > deadline) throw new Error(`the 17th was not refused (${last.peer.state})\n${output()}`);
+        last.host.update();
+        for (let event; (event = last.host.poll());) if (event.type === "disconnect") reason = event.reason;
+        await sleep(5);
+      }
+      assert.equal(reason, "full");
+      await until(
+        [b, ...crowd],
+        () => crowd.every((player) => count(player)?.players === 16),
+        "the crowd's count",
+        output,
+      );
+      assert.equal(b.messages.some((event) => (event.data as { players?: number })?.players === 17), false);
+      for (const player of [last, ...crowd]) player.host.close();
       b.host.close();
       await within(b.closed, 5_000, "B's WebSocket did not close");
     });
