@@ -2486,6 +2486,11 @@ const MUTANTS: Mutant[] = [
     edits: [["if (to > 127) wide.push([Math.max(from, 128), to]);", ""]],
   },
   {
+    name: "encodeOsc infers 'b' only for a value whose constructor is Uint8Array: a Node Buffer (a subclass) gets none",
+    file: "osc.ts",
+    edits: [[': value instanceof Uint8Array\n    ? "b"', ': value?.constructor === Uint8Array\n    ? "b"']],
+  },
+  {
     name: "a peer heard after an outage leaves its pieces in flight to their backed-off resends",
     edits: [["        for (const piece of this.#inFlight) piece.dueAt = now;\n", ""]],
   },
