@@ -173,6 +173,19 @@ async function until(players: Player[], done: () => boolean, what: string, outpu
   }
 }
 
+/** Updates `player`'s Host, keeping its messages, until its peer's disconnect event: its reason. */
+async function disconnected(player: Player, what: string, output: () => string): Promise<string> {
+  for (const deadline = Date.now() + 10_000;;) {
+    if (Date.now() > deadline) throw new Error(`${what}: not in 10 s (${player.peer.state})\n${output()}`);
+    player.host.update();
+    for (let event; (event = player.host.poll());) {
+      if (event.type === "message") player.messages.push(event);
+      else if (event.type === "disconnect") return event.reason;
+    }
+    await sleep(5);
+  }
+}
+
 /** The first message `player` got whose data matches `test`. */
 const find = (player: Player, test: (data: Record<string, unknown>) => boolean) =>
   player.messages.find((event) => event.data instanceof Object && test(event.data as Record<string, unknown>));
@@ -328,18 +341,20 @@ Deno.test({
       await until([b, f], () => Boolean(find(b, (data) => data.text === "on channel 0")), "B did not hear F", output);
       assert.equal(find(b, (data) => data.text === "on channel 2"), undefined);
       f.host.close();
+      // ROOM_OPTIONS.maxQueuedBytes: G sends 40 messages of 16,000 bytes in one update (a WebSocket's default is 8
+      // packets an update, which the relay keeps up with); relayed back to it, they pass 256 KiB, and G is let go (at 4
+      // MiB, the default, it was kept). They fill B's queue alike: B stays, and hears the count fall once it has room
+      // (the count that told it G left let B go in 5 of 8 runs before).
+      const g = player(roomUrl, { packetsPerUpdate: 1024 });
+      await until([b, g], () => count(b)?.players === 2 && count(g)?.players === 2, "G did not join", output);
+      for (let i = 0; i < 40; i++) g.peer.send(new Uint8Array(16_000));
+      await dropped(g);
+      g.host.close();
       // ROOM_OPTIONS.maxPeers: B and 15 more fill the room; a 17th is refused as "full", and no one hears a 17.
       const crowd = Array.from({ length: 15 }, () => player(roomUrl));
       await until([b, ...crowd], () => count(b)?.players === 16, "the room did not fill to 16", output);
       const last = player(roomUrl);
-      let reason: string | undefined;
-      for (const deadline = Date.now() + 10_000; !reason;) {
-        if (Date.now() > deadline) throw new Error(`the 17th was not refused (${last.peer.state})\n${output()}`);
-        last.host.update();
-        for (let event; (event = last.host.poll());) if (event.type === "disconnect") reason = event.reason;
-        await sleep(5);
-      }
-      assert.equal(reason, "full");
+      assert.equal(await disconnected(last, "the 17th refused", output), "full");
       await until(
         [b, ...crowd],
         () => crowd.every((player) => count(player)?.players === 16),
