@@ -31,11 +31,10 @@ const TICK_MS = 16;
  * 32 states of up to maxMessageBytes each way ("state" mode, even one delta of a few bytes rebuilding 1 MiB): the
  * options allowed gigabytes, so one player's large messages, relayed to everyone, could end the object and the room
  * with it. Here 16 players on 2 channels, messages of at most 16 KiB, 256 KiB queued: a peer holds at most 544 KiB of
- * pieces, 256 KiB queued and 2 MiB of states, under 50 MiB for the room with each channel's own bound on state pieces. One timed
- * message is held at most (two in all; each is held unpacked
- * until its time; the relay does not keep `at`). A player whose messages pass the bound is dropped (a WebSocket resends
- * nothing, so its refused packet ends it); one that sends on a channel past the second has those packets dropped. Raise
- * them for a game that needs more.
+ * pieces, 256 KiB queued and 2 MiB of states, under 50 MiB for the room with each channel's own bound on state pieces.
+ * One timed message is held at most (two in all; each is held unpacked until its time; the relay does not keep `at`). A
+ * player whose messages pass the bound is dropped (a WebSocket resends nothing, so its refused packet ends it); one
+ * that sends on a channel past the second has those packets dropped. Raise them for a game that needs more.
  */
 const ROOM_OPTIONS = {
   maxPeers: 16,
