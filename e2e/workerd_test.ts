@@ -341,15 +341,39 @@ Deno.test({
       await until([b, f], () => Boolean(find(b, (data) => data.text === "on channel 0")), "B did not hear F", output);
       assert.equal(find(b, (data) => data.text === "on channel 2"), undefined);
       f.host.close();
-      // ROOM_OPTIONS.maxQueuedBytes: G sends 40 messages of 16,000 bytes in one update (a WebSocket's default is 8
-      // packets an update, which the relay keeps up with); relayed back to it, they pass 256 KiB, and G is let go (at 4
-      // MiB, the default, it was kept). They fill B's queue alike: B stays, and hears the count fall once it has room
-      // (the count that told it G left let B go in 5 of 8 runs before).
+      // G sends 40 messages of 16,000 bytes in one update (a WebSocket's default is 8 packets an update, which the relay
+      // keeps up with): past RELAY_BYTES_PER_SECOND, G is let go (before it, past ROOM_OPTIONS.maxQueuedBytes, relayed
+      // back to it). What was relayed of it fills B's queue too: B stays, and hears the count fall once it has room (the
+      // count that told it G left let B go in 5 of 8 runs, when the queue's bound let G go).
       const g = player(roomUrl, { packetsPerUpdate: 1024 });
       await until([b, g], () => count(b)?.players === 2 && count(g)?.players === 2, "G did not join", output);
       for (let i = 0; i < 40; i++) g.peer.send(new Uint8Array(16_000));
       await dropped(g);
       g.host.close();
+      // One player's burst within every bound: I's 13 messages of 16,000 bytes (its own queue stays under 256 KiB) went
+      // to every player alike, and H's next two messages, relayed to H first, passed its queue's bound: the honest H was
+      // let go (3 of 3 runs before). The room's relay allowance lets I go at about 96 KiB; H and B hear H's messages.
+      const h = player(roomUrl, { packetsPerUpdate: 1024 });
+      const i = player(roomUrl, { packetsPerUpdate: 1024 });
+      await until([b, h, i], () => [b, h, i].every((p) => count(p)?.players === 3), "H and I did not join", output);
+      for (let n = 0; n < 13; n++) i.peer.send(new Uint8Array(16_000));
+      i.host.update();
+      h.peer.send(new Uint8Array(16_001));
+      h.peer.send(new Uint8Array(16_002));
+      // B reads nothing meanwhile (what the room sends it waits), until H has heard its own two back.
+      const heardH = (player: Player) => heardBytes(player, 16_001) && heardBytes(player, 16_002);
+      for (const deadline = Date.now() + 10_000; !heardH(h);) {
+        if (Date.now() > deadline) throw new Error(`H did not hear its own messages (${h.peer.state})\n${output()}`);
+        for (const { host, messages } of [h, i]) {
+          host.update();
+          for (let event; (event = host.poll());) if (event.type === "message") messages.push(event);
+        }
+        await sleep(5);
+      }
+      await until([b, h], () => heardH(b), "B did not hear H's two messages", output);
+      // I heard its goodbye meanwhile (its events were read with H's), and the room says two are left.
+      await until([b, h], () => i.peer.state === "disconnected" && count(b)?.players === 2, "I let go", output);
+      for (const player of [h, i]) player.host.close();
       // ROOM_OPTIONS.maxPeers: B and 15 more fill the room; a 17th is refused as "full", and no one hears a 17.
       const crowd = Array.from({ length: 15 }, () => player(roomUrl));
       await until([b, ...crowd], () => count(b)?.players === 16, "the room did not fill to 16", output);

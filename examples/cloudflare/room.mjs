@@ -20,7 +20,7 @@
 //     [[migrations]]
 //     tag = "v1"
 //     new_sqlite_classes = ["Room"]
-import { Host, webSocketServer } from "./mod.js";
+import { Host, pack, webSocketServer } from "./mod.js";
 
 // Every 16 ms, about a 60 Hz frame: how often the room's Host sends and reads.
 const TICK_MS = 16;
@@ -44,6 +44,18 @@ const ROOM_OPTIONS = {
   maxTimedMessages: 1,
 };
 
+/**
+ * What one player may have the room relay a second, and at once: a message costs its packed bytes and 256 for holding
+ * it (as mod.ts counts a piece in `maxQueuedBytes`). The room sends every message to every player, so one player's
+ * burst fills every queue as much as its own: 13 messages of 16,000 bytes, each within every bound and its own queue
+ * under 256 KiB, left no room in the others', and an honest player's next message let that player go
+ * (e2e/workerd_test.ts, 2026-12-06). With this allowance one player fills at most about half of another's queue (96
+ * KiB, and 22 KB more for the pieces of 16 KiB messages); a 60 Hz game's messages of 100 bytes cost 21 KB a second. A
+ * player past it is let go, and the rest of its messages go nowhere. Raise it with ROOM_OPTIONS for a game that sends
+ * more; three players bursting at once can still fill a queue.
+ */
+const RELAY_BYTES_PER_SECOND = 96 * 1024;
+
 export default {
   fetch(request, env) {
     const name = new URL(request.url).pathname.match(/^\/room\/([^/]+)$/)?.[1];
@@ -61,6 +73,8 @@ export class Room {
   #ticker;
   /** The players whose queue had no room for the last count: told again at the next tick. */
   #untold = new Set();
+  /** By player: what it may still have relayed, in bytes, as of `at` (Date.now()); see RELAY_BYTES_PER_SECOND. */
+  #allowances = new WeakMap();
 
   constructor(ctx) {
     this.#ctx = ctx;
@@ -95,6 +109,13 @@ export class Room {
     let countChanged = false;
     for (let event; (event = host.poll());) {
       if (event.type === "message") {
+        // A player let go earlier in this tick: the rest of its messages go nowhere.
+        if (event.peer.state !== "connected") continue;
+        if (!this.#spend(event.peer, pack(event.data).length + 256)) {
+          event.peer.disconnect();
+          countChanged = true;
+          continue;
+        }
         // Its sender first: a message the room cannot send on (past its maxMessageBytes, or an unreliable one past a
         // packet, from a player whose Host has larger options) throws there, and that player goes. Sent to each player
         // in turn, it threw for every one, and one message let the whole room go (a review, 2026-12-06).
@@ -113,6 +134,21 @@ export class Room {
       clearInterval(this.#ticker);
       this.#ticker = undefined;
     }
+  }
+
+  /**
+   * Takes `bytes` from `peer`'s relay allowance, which refills at RELAY_BYTES_PER_SECOND up to a second of it.
+   *
+   * @param {import("./mod.js").Peer} peer
+   * @param {number} bytes
+   * @returns {boolean} false when less than `bytes` was left
+   */
+  #spend(peer, bytes) {
+    const now = Date.now();
+    const last = this.#allowances.get(peer) ?? { left: RELAY_BYTES_PER_SECOND, at: now };
+    const left = Math.min(RELAY_BYTES_PER_SECOND, last.left + (now - last.at) * RELAY_BYTES_PER_SECOND / 1000);
+    this.#allowances.set(peer, { left: left - bytes, at: now });
+    return left >= bytes;
   }
 
   /** The players connected now. */
