@@ -31,7 +31,10 @@ export interface LobbyServerOptions extends LobbyOptions {
    * "state" frames and keeps 32 states of up to `maxMessageBytes` (rebuilt from deltas of a few bytes), so the default 8
    * let one client make a Host keep up to 256 MiB. `maxMessageBytes`: 32 states of 1 MiB, mod.ts's default, were 32 MiB
    * a client (1 GiB for the 32 clients of an address); 5 MiB now. A relay's data is then at most about 160 KiB a
-   * message, and `maxRelayBytesPerSecond` a second as before.
+   * message, and `maxRelayBytesPerSecond` a second as before. Give a client's Host the same bounds, as mod.ts asks of
+   * both sides: what these Hosts hold of one message is 1,088 KiB with 256 bytes a piece of 1,175, so from a client on
+   * mod.ts's defaults a request past about 910 KB is never answered: its WebSocket is closed, or over UDP the
+   * connection stalls until it times out. A smaller one too large to relay is answered with an error.
    */
   hostOptions?: HostOptions;
   /**

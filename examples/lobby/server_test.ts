@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Host, webSocket, type WebSocketLike } from "../../mod.ts";
+import { LOBBY_HOST_BOUNDS } from "./allowance.ts";
 import { runClient } from "./client.ts";
 import { LobbyClient, type Room } from "./lobby.ts";
 import { startLobbyServer } from "./server.ts";
@@ -752,6 +753,42 @@ Deno.test("lobby server: a client's state within 160 KiB is taken, one past it d
   } finally {
     clearInterval(pump);
     host.close();
+    await server.close();
+  }
+});
+
+Deno.test("lobby server: a relay past what its Hosts hold is refused by the client's own Host on LOBBY_HOST_BOUNDS, as runClient's; from one on mod.ts's defaults it goes unanswered and its WebSocket is closed", async () => {
+  // The server's Hosts hold 1,088 KiB of one message, 256 bytes more a piece of 1,175: a 1 MB relay, within
+  // maxRelayBytesPerSecond and a default Host's maxMessageBytes, was delivered before they took LOBBY_HOST_BOUNDS;
+  // since, it ended its sender's connection unanswered (a review, 2026-12-06). Hence the bounds on the client too.
+  const server = await startLobbyServer({ port: 0, tickMs: 5, log: () => {} });
+  const clients = [LOBBY_HOST_BOUNDS, {}].map((options) => {
+    const socket = webSocket(new WebSocket(server.webSocketUrl));
+    const host = new Host(socket, options);
+    return { host, lobby: new LobbyClient(host.connect(socket.address)) };
+  });
+  const pump = setInterval(() => {
+    for (const { host, lobby } of clients) {
+      host.update();
+      for (let event; (event = host.poll());) lobby.handle(event);
+    }
+  }, 5);
+  try {
+    await waitFor("both connections", () => clients.every(({ lobby }) => lobby.peer.state === "connected"));
+    const [bounded, unbounded] = clients.map(({ lobby }) => lobby);
+    const { room } = await bounded.request({ op: "create", name: "big", maxPlayers: 4 }) as { room: { id: string } };
+    await unbounded.request({ op: "join", room: room.id });
+    assert.throws(
+      () => bounded.request({ op: "relay", data: new Uint8Array(1_000_000) }),
+      /HostOptions\.maxMessageBytes/,
+    );
+    // One the server's Hosts take, too large to relay to a Host of their bounds: an error, and the sender stays.
+    await assert.rejects(unbounded.request({ op: "relay", data: new Uint8Array(200_000) }), /Relay failed/);
+    await assert.rejects(unbounded.request({ op: "relay", data: new Uint8Array(1_000_000) }), /disconnected: closed/);
+    assert.equal(bounded.peer.state, "connected");
+  } finally {
+    clearInterval(pump);
+    for (const { host } of clients) host.close();
     await server.close();
   }
 });
