@@ -11,8 +11,8 @@
  *
  * @module
  */
-import type { HostOptions, Socket } from "../../mod.ts";
-import { Allowance, machineOf } from "./lobby.ts";
+import type { HostOptions } from "../../mod.ts";
+import { Allowance } from "./lobby.ts";
 
 /**
  * A lobby Host's bounds on what a client sends: its longest answer, a list of 100 rooms (`listLimit`) each with 1 KB
@@ -34,14 +34,15 @@ export const LOBBY_HOST_BOUNDS: HostOptions = {
 };
 
 /**
- * Each IP address's allowance of received bytes, a token bucket of `bytesPerSecond` that holds a second of it (the
- * lobby's `Allowance`: a server's pause, a GC, brings messages in a heap). Checked before any Host sees a byte:
+ * Each IP address's allowance of received WebSocket bytes, a token bucket of `bytesPerSecond` that holds a second of
+ * it (the lobby's `Allowance`: a server's pause, a GC, brings messages in a heap), checked before the Host sees a byte:
+ * `add(socket, ip)`, before the socket's `accept`, puts a "message" listener first in line: a message past the
+ * allowance stops there (`stopImmediatePropagation`: the Host's listener, added by `accept`, never runs; so in Deno
+ * 2.9.6) and its WebSocket is closed with `close`, since the rest of its stream means nothing without it.
  *
- * - `add(socket, ip)`, before the socket's `accept`, puts a "message" listener first in line: a message past the
- *   allowance stops there (`stopImmediatePropagation`: the Host's listener, added by `accept`, never runs; so in Deno
- *   2.9.6) and its WebSocket is closed with `close`, since the rest of its stream means nothing without it;
- * - `guard(socket)` wraps a datagram socket (UDP): a datagram past its sender's allowance is dropped unread, as a link
- *   drops one, and its sender's Host sends what it carried again, slowed to the allowance.
+ * Not for UDP: a datagram's sender is known only once its Host has checked the tag. A wrapper that counted datagrams
+ * by IP before that (here until a review the same day, 2026-12-06) let junk from a player's IP, from any port and with
+ * no handshake, spend the player's allowance, and then dropped the player's own datagrams until its connection ended.
  *
  * What fits is taken from the bucket and goes on; what does not is not counted, so what an address sends past it costs
  * that message alone, and its other clients go on while the rest fits. Per IP address, not per connection: one address
@@ -82,24 +83,6 @@ export class ReceiveAllowance {
       if (!closed) this.close(socket);
       closed = true;
     });
-  }
-
-  /**
-   * A socket that hands its Host only the datagrams within their sender's allowance (its address's IP, the port aside).
-   *
-   * @param socket a datagram socket, such as `nodeUdp`'s
-   * @returns the same socket, its `listen` guarded
-   */
-  guard<S extends Socket>(socket: S): S {
-    return {
-      ...socket,
-      listen: (receive, notify) =>
-        socket.listen((data, from) => {
-          if (this.#bucket(machineOf(from)).bytes.spend(data.length, this.#now()) === undefined) {
-            receive(data, from);
-          }
-        }, notify),
-    };
   }
 
   /** Forgets the addresses with no WebSocket open and a full bucket: one back later starts as a new one would. */

@@ -350,7 +350,7 @@ function shownRoom({ password: _password, handOver: _handOver, ...room }: Room):
 const CONTROL = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
 
 /** An address without its port: the machine it names (`"[::1]"` of `"[::1]:4000"`). */
-export const machineOf = (address: string): string => address.replace(/:\d+$/, "");
+const machineOf = (address: string) => address.replace(/:\d+$/, "");
 
 /** The Host's message for a send queue that is full: the one send failure worth waiting out. */
 const isQueueFull = (reason: string) => reason.includes("bytes are queued");

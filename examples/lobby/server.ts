@@ -38,10 +38,12 @@ export interface LobbyServerOptions extends LobbyOptions {
    */
   hostOptions?: HostOptions;
   /**
-   * Bytes one IP address may send a second, its UDP datagrams and WebSocket messages together, with a second of it at
-   * once (default `maxRelayBytesPerSecond` + 64 KiB, 1,114,112): counted before a Host parses a byte of them (see
-   * ./allowance.ts). Past it a UDP datagram is dropped unread (its sender's Host sends it again, slowed to the
-   * allowance) and a WebSocket is closed, its message unread. The Hosts unpack every message before the lobby's own
+   * Bytes one IP address may send a second in WebSocket messages, with a second of it at once (default
+   * `maxRelayBytesPerSecond` + 64 KiB, 1,114,112): counted before the Host parses a byte of them (see ./allowance.ts).
+   * Past it a WebSocket is closed, its message unread. Not UDP: a datagram's sender is known only once the Host has
+   * checked its tag, and counted before, junk from the player's IP (spoofed, or a neighbour's behind one NAT) spent the
+   * player's allowance and had its own datagrams dropped until its connection ended (a review, 2026-12-06); over UDP
+   * the Hosts' bounds (LOBBY_HOST_BOUNDS) hold the memory, not the thread. The Hosts unpack every message before the lobby's own
    * allowances see it: four WebSocket clients of one address sending 100 KB messages of empty bins for 10 s, each
    * opening a new WebSocket whenever one closed, stalled the server 29 s and grew it to 7.4 GB; with the allowance 2.9 s
    * of its thread in 13 s, 479 ms at once in the first seconds and 64 ms after (medians of 3; /tmp/lobbyatk,
@@ -106,7 +108,7 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
   const sockets = webSocketServer();
   /** One whose remote stops reading is closed, checked every tick (see stalled.ts). */
   const stalled = new StalledWatch(undefined, maxHeldPerAddress, undefined, heldMs, maxClosingPerAddress);
-  /** Each address's bytes a second, UDP and WebSocket, counted before a Host sees them (see allowance.ts). */
+  /** Each address's bytes a second over WebSocket, counted before the Host sees them (see allowance.ts). */
   const allowance = new ReceiveAllowance(receiveBytesPerSecond, (socket) => stalled.close(socket));
   /** One with no peer, never handshaken or its peer ended, is closed, checked every tick too (see stalled.ts). */
   const peerless = new PeerWatch(handshakeWaitMs, undefined, stalled);
@@ -136,9 +138,7 @@ export async function startLobbyServer(options: LobbyServerOptions = {}): Promis
     peerless.add(socket, hosts[1], address);
     return response;
   });
-  const hosts = [allowance.guard(udp), sockets].map((socket) =>
-    new Host(socket, { ...LOBBY_HOST_BOUNDS, ...hostOptions })
-  );
+  const hosts = [udp, sockets].map((socket) => new Host(socket, { ...LOBBY_HOST_BOUNDS, ...hostOptions }));
   const lobby = new Lobby(hosts, lobbyOptions);
   const stop = new AbortController();
   const running = lobby.run(tickMs, stop.signal);
