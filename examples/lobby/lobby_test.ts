@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Extension, Host, type HostEvent, type HostOptions, memoryNet, pack, type Peer } from "../../mod.ts";
 import {
+  Allowance,
   kvStore,
   Lobby,
   LobbyClient,
@@ -9,6 +10,7 @@ import {
   type Room,
   type RoomStore,
   type RoomSummary,
+  type SharedDirectory,
 } from "./lobby.ts";
 
 const TICK_MS = 16;
@@ -179,6 +181,7 @@ Deno.test("lobby: bad requests get a clear error and change nothing", async () =
     [1, { op: "relay", data: 1 }, /Not in a room/],
     [0, { op: "relay", data: 1, mode: "carrier pigeon" }, /mode must be one of/],
     [0, { op: "relay", data: 1, to: "ghost" }, /No member "ghost"/],
+    [0, { op: "relay", data: 1, to: room.host }, /No member ".*" here in room/], // to itself
   ];
   for (const [player, request, message] of refused) {
     await assert.rejects(ask(player, request), message, JSON.stringify(request));
@@ -470,6 +473,52 @@ Deno.test("lobby client: unread notices stop at maxNotices, the oldest dropped a
   assert.equal(((await ask(1, { op: "list" })).rooms as RoomSummary[]).length, 1);
 });
 
+Deno.test("lobby client: it takes only its own peer's events, fails what waits at a disconnect, and clears each timer it set", async () => {
+  // One Host may carry the lobby and a game server: handle() must leave the game's events alone. A request answered
+  // or failed by a disconnect left its timer running (a CLI client waited 10 s to exit) or itself pending (mutants of
+  // client_lib.js, 2026-12-06). setTimeout and clearTimeout are watched, not waited on.
+  const sent: Record<string, unknown>[] = [];
+  const lobbyPeer = { send: (message: Record<string, unknown>) => void sent.push(message) } as unknown as Peer;
+  const gamePeer = {} as Peer;
+  const client = new LobbyClient(lobbyPeer);
+  const [setTimer, clearTimer] = [globalThis.setTimeout, globalThis.clearTimeout];
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  globalThis.setTimeout = ((callback: () => void, ms: number) => {
+    const timer = setTimer(callback, ms);
+    timers.add(timer);
+    return timer;
+  }) as typeof setTimeout;
+  globalThis.clearTimeout = ((timer: ReturnType<typeof setTimeout>) => {
+    timers.delete(timer);
+    clearTimer(timer);
+  }) as typeof clearTimeout;
+  try {
+    const answered = client.request({ op: "list" });
+    const failed = client.request({ op: "list" });
+    const message = (peer: Peer, data: unknown): HostEvent => ({
+      type: "message",
+      peer,
+      data,
+      channel: 0,
+      mode: "reliable",
+    });
+    assert.equal(client.handle(message(gamePeer, { op: "rooms", id: 1, rooms: [] })), false, "the game's event");
+    assert.equal(client.handle(message(gamePeer, { op: "relay", data: 1 })), false);
+    assert.deepEqual([client.pending, client.notices.length], [2, 0]);
+    assert.equal(client.handle(message(lobbyPeer, { op: "rooms", id: 1, rooms: [] })), true);
+    assert.deepEqual(await answered, { op: "rooms", id: 1, rooms: [] });
+    assert.equal(client.handle({ type: "disconnect", peer: lobbyPeer, reason: "timeout" } as HostEvent), true);
+    await assert.rejects(failed, /The lobby disconnected: timeout/);
+    assert.equal(client.pending, 0);
+    assert.equal(timers.size, 0, "every request's timer cleared");
+    assert.deepEqual(sent.map((request) => request.id), [1, 2]);
+  } finally {
+    for (const timer of timers) clearTimer(timer);
+    globalThis.setTimeout = setTimer;
+    globalThis.clearTimeout = clearTimer;
+  }
+});
+
 // ─── regressions the mutants found (issue #7) ───────────────────────────────
 
 Deno.test("lobby client: a request nobody answers rejects after its timeoutMs with a clear error", async () => {
@@ -742,13 +791,17 @@ Deno.test("lobby: a client that lets answers pile up is kicked at once and leave
 function standIn(address: string) {
   const events: HostEvent[] = [];
   const sent: Record<string, unknown>[] = [];
-  const link = { full: false };
+  /** `full`: every send finds the queue full; `tooLarge`: every send but an error is over the message limit. */
+  const link = { full: false, tooLarge: false };
   const peer = {
     address,
     state: "connected",
     send(message: Record<string, unknown>) {
       if (link.full) {
         throw new RangeError(`Cannot send 40 bytes to ${address}: 4194304 bytes are queued and the limit is 4194304`);
+      }
+      if (link.tooLarge && message.op !== "error") {
+        throw new RangeError("Cannot send 120000 bytes: the message limit is 65536");
       }
       sent.push(message);
       return true;
@@ -798,6 +851,53 @@ Deno.test("lobby: maxPendingAnswers answers wait for a full send queue, not one 
   for (const error of player.sent.slice(2)) {
     assert.equal(error.error, "Too many requests at once: 2 answers wait for your connection already");
   }
+});
+
+Deno.test("lobby: an answer that cannot be sent (over the message limit) is answered with an error that says why, and not kept", async () => {
+  // Only a full queue is worth waiting out: an answer kept for another reason went out late, or never, and its request
+  // had no answer meanwhile (a mutant of #answer, 2026-12-06).
+  const player = standIn("small:1");
+  const lobby = new Lobby(player.host, { now: () => 0 });
+  player.link.tooLarge = true;
+  player.request({ op: "list", id: 1 });
+  await lobby.update();
+  player.link.tooLarge = false;
+  player.request({ op: "list", id: 2 });
+  await lobby.update();
+  await lobby.update();
+  assert.deepEqual(player.sent, [
+    {
+      op: "error",
+      id: 1,
+      error: "The answer could not be sent: Cannot send 120000 bytes: the message limit is 65536",
+    },
+    { op: "rooms", id: 2, rooms: [] },
+  ]);
+});
+
+Deno.test("lobby: notices past maxPendingAnswers wait whole: only answers are cut to the short error", async () => {
+  // A member's join is state the client keeps (who is in its room): turned into an error, it was lost for good, where
+  // the bound is there for answers (a list's 110 KB). Notices count toward the kick at 4,096 more only.
+  const host = standIn("host:1");
+  const joiner = standIn("joiner:1");
+  const lobby = new Lobby([host.host, joiner.host], { now: () => 0, maxPendingAnswers: 1 });
+  host.request({ op: "create", id: 1, name: "r", maxPlayers: 4 });
+  await lobby.update();
+  const { room } = host.sent.shift() as { room: Room };
+  host.link.full = true;
+  host.request({ op: "list", id: 2 }); // waits whole: the first
+  host.request({ op: "list", id: 3 }); // past the bound: the short error
+  await lobby.update();
+  joiner.request({ op: "join", id: 1, room: room.id });
+  await lobby.update();
+  host.link.full = false;
+  await lobby.update();
+  assert.deepEqual(host.sent.map((message) => [message.op, message.id]), [
+    ["rooms", 2],
+    ["error", 3],
+    ["member", undefined],
+  ]);
+  assert.equal(host.sent[2].joined, true);
 });
 
 Deno.test("lobby: requests without an id count against maxPendingAnswers too: past it they get the short error", async () => {
@@ -1075,6 +1175,63 @@ Deno.test("lobby: a room name with a bidi override or isolate is refused: it tur
   assert.match(String(player.sent[0].error), /none a control character or a bidi override/);
   assert.equal(lines.length, 1);
   assert.doesNotMatch(lines[0], /[\u202a-\u202e\u2066-\u2069]/u);
+});
+
+Deno.test("lobby: a room's password is a string of 1 to 64 characters", async () => {
+  const cases: [password: unknown, answer: string][] = [
+    ["", "password must be a string of 1 to 64 characters"],
+    ["p".repeat(65), "password must be a string of 1 to 64 characters"],
+    [7, "password must be a string of 1 to 64 characters"],
+    ["p".repeat(64), "created"],
+  ];
+  const player = standIn("pw:1");
+  const lobby = new Lobby(player.host, { now: () => 0 });
+  for (const [password, answer] of cases) {
+    player.request({ op: "create", id: 1, name: "locked", maxPlayers: 2, password });
+    await lobby.update();
+    const sent = player.sent.shift()!;
+    assert.equal(sent.op === "error" ? sent.error : sent.op, answer, `password ${JSON.stringify(password)}`);
+  }
+});
+
+Deno.test("lobby: a list leaves out the rooms of a lobby the shared directory counts dead, whatever its store lists", async () => {
+  // RoomStore.list promises no such filter (kvStore's has one of its own): a dead lobby's room, listed, could be joined
+  // by nobody ("No room").
+  const shared: SharedDirectory = {
+    lobby: "here",
+    heartbeatMs: 1000,
+    beat: () => Promise.resolve(),
+    alive: (lobby) => lobby !== "dead",
+    send: () => Promise.resolve(undefined),
+    receive: () => Promise.resolve([]),
+  };
+  const inner = memoryStore();
+  const room = (id: string, lobby: string): Room => ({
+    id,
+    name: id,
+    maxPlayers: 2,
+    meta: {},
+    host: "m1",
+    members: [{ id: "m1", address: "x", lobby }],
+    lobby,
+  });
+  await inner.put(room("onDead", "dead"));
+  await inner.put(room("onLive", "live"));
+  const player = standIn("lister:1");
+  const lobby = new Lobby(player.host, { now: () => 0, store: { ...inner, shared } });
+  player.request({ op: "list", id: 1 });
+  await lobby.update();
+  assert.deepEqual((player.sent[0].rooms as RoomSummary[]).map((listed) => listed.id), ["onLive"]);
+});
+
+Deno.test("Allowance at an unbounded rate (Infinity) has Infinity left, before and after a spend", () => {
+  // 0 ms × Infinity is NaN: kept in the allowance, every later left() read NaN, and a ReceiveAllowance of Infinity never
+  // found an address's bucket full, so never forgot one.
+  const allowance = new Allowance(Infinity);
+  assert.equal(allowance.left(0), Infinity);
+  assert.equal(allowance.spend(1e9, 0), undefined);
+  assert.equal(allowance.left(0), Infinity);
+  assert.equal(allowance.left(10), Infinity);
 });
 
 Deno.test("lobby: a room with a password lists as locked, admits only a join with it, and never tells it", async () => {
