@@ -100,6 +100,8 @@ Deno.test("lobby: a kick that an update failed after (the store threw) is done b
   time += 1000;
   await assert.rejects(lobby.update(), /KV busy/);
   assert.equal(k.disconnects, 2);
+  // Its leave waits for the next update, and its ticket admits no one meanwhile: it is no client of the lobby now.
+  assert.equal(lobby.admitted((k.sent[0] as { ticket: string }).ticket), undefined);
   failFor = undefined;
   m.request({ op: "relay", data: "hi", id: 3 });
   await lobby.update();
@@ -109,4 +111,41 @@ Deno.test("lobby: a kick that an update failed after (the store threw) is done b
     ["closed", undefined],
     ["error", "Not in a room: join one to relay"],
   ]);
+});
+
+Deno.test("lobby: a kicked client is kicked once and hears nothing more, however many notices come before its leave", async () => {
+  // Two deliveries from another lobby in one update, each a notice to a client one short of the kick: the first kicks
+  // it; the second must find it gone. Answered again, it was kicked again: its address counted down twice, its
+  // disconnect and log line doubled (a mutant of #answer, 2026-12-06).
+  let mail: unknown[] = [];
+  const shared: SharedDirectory = {
+    lobby: "here",
+    heartbeatMs: 100,
+    beat: () => Promise.resolve(),
+    alive: () => true,
+    send: () => Promise.resolve(undefined),
+    receive: () => Promise.resolve(mail.splice(0) as never),
+  };
+  const lines: string[] = [];
+  const k = standIn("k:1");
+  const lobby = new Lobby(k.host, {
+    now: () => 0,
+    store: { ...memoryStore(), shared },
+    maxPendingAnswers: 1,
+    log: (line) => lines.push(line),
+  });
+  k.request({ op: "create", name: "kroom", maxPlayers: 4, id: 1 });
+  await lobby.update();
+  const { room, ticket } = k.sent[0] as { room: Room; ticket: string };
+  await fillToKick(lobby, k);
+  assert.equal(k.disconnects, 0);
+  mail = ["r1", "r2"].map((id) => ({
+    room: room.id,
+    message: { op: "member", room: room.id, member: { id, address: "x", lobby: "there" }, joined: true },
+  }));
+  await lobby.update();
+  assert.equal(k.disconnects, 2, "one kick: a disconnect, and one more to drop its queue");
+  assert.equal(lines.filter((line) => line.includes("let too many answers pile up")).length, 1);
+  assert.equal(lobby.clients, 0);
+  assert.equal(lobby.admitted(ticket), undefined);
 });
