@@ -492,6 +492,29 @@ Deno.test("arena: an address's allowance outlives its WebSockets until it has re
   assert.deepEqual(closed, [second.socket, third.socket]);
 });
 
+Deno.test("arena: an address's allowance lets nothing more of a WebSocket it closed go on, refilled or not", () => {
+  // Its stream means nothing without the message dropped: a small message after it, within a refilled bucket, went on
+  // to the Host (a mutant of ReceiveAllowance.add, 2026-12-06).
+  const { closed, wait, open } = allowanceOf300();
+  const ann = open("10.0.0.1");
+  assert.equal(ann.send(new Uint8Array(301)), false);
+  wait(1000);
+  assert.equal(ann.send(new Uint8Array(1)), false);
+  assert.deepEqual(closed, [ann.socket], "closed once");
+  assert.equal(open("10.0.0.1").send(new Uint8Array(300)), true, "the address's other WebSockets go on");
+});
+
+Deno.test("arena: an address's allowance is one bucket for all its WebSockets, swept or not", () => {
+  // Forgotten by a sweep while a WebSocket was open (its bucket full), an address had two buckets, the open socket's and
+  // a new one: a second burst (a mutant of sweep, 2026-12-06).
+  const { allowance, open } = allowanceOf300();
+  const first = open("10.0.0.1");
+  allowance.sweep(); // full, but a WebSocket is open: kept
+  const second = open("10.0.0.1");
+  assert.equal(first.send(new Uint8Array(300)), true);
+  assert.equal(second.send(new Uint8Array(1)), false, "the second WebSocket shares the drained bucket");
+});
+
 Deno.test({
   name:
     "arena: a ticket mid-handshake blocks itself alone, until its WebSocket closes; one gone from the room is not seated",
