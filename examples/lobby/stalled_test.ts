@@ -214,6 +214,25 @@ Deno.test("StalledWatch.close() of a WebSocket with more than the floor unread a
   assert.deepEqual([watch.closing, watch.held], [0, 0]);
 });
 
+Deno.test("StalledWatch.close() of a WebSocket with exactly the floor unread counts it as closing, not held, and takes it off the sweeps", async () => {
+  // The floor is the most an honest reader has waiting at a sweep: held at exactly it, such a player's address was
+  // refused after maxHeldPerAddress. And closed, it is swept no more, whatever bufferedAmount reads: swept again, it was
+  // closed twice and held besides (mutants of close(), 2026-12-06).
+  const watch = new StalledWatch(1500, 1, 1000);
+  const socket = unreadSocket();
+  watch.add(socket, "203.0.113.7");
+  socket.bufferedAmount = 1000;
+  assert.equal(watch.sweep(), 0);
+  watch.close(socket);
+  assert.deepEqual([watch.closing, watch.held, watch.size], [1, 0, 0]);
+  socket.bufferedAmount = 2000; // past the limit, should a runtime still say so
+  assert.equal(watch.sweep(), 0);
+  assert.deepEqual([socket.closes, watch.closing, watch.held], [1, 1, 0]);
+  await new Promise((resolve) => setTimeout(resolve, 1)); // its close event, the remote's answer
+  assert.deepEqual([watch.closing, watch.held], [0, 0]);
+  assert.equal(watch.admits("203.0.113.7"), true);
+});
+
 Deno.test("PeerWatch's defaults: 10 s for the handshake (a connect()'s timeout), 1 s for the goodbyes of a peer that ended", () => {
   // The second is what a Host needs to send what a peer had queued before its disconnect(), and its goodbyes.
   const watch = new PeerWatch();
