@@ -238,6 +238,68 @@ Deno.test("lobbies on one KV: a beat asks once of each lobby whether it was buri
   );
 });
 
+Deno.test("kvStore: staleAfterMs must be more than heartbeatMs, and heartbeatMs positive", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const cases: [options: { heartbeatMs?: number; staleAfterMs?: number }, error?: RegExp][] = [
+      [{ heartbeatMs: 1000, staleAfterMs: 1000 }, /staleAfterMs is 1000: must be more than heartbeatMs \(1000\)/],
+      [{ heartbeatMs: 1000, staleAfterMs: 999 }, /staleAfterMs is 999/],
+      [{ heartbeatMs: 0 }, /heartbeatMs is 0: must be a positive number of ms/],
+      [{ heartbeatMs: NaN }, /heartbeatMs is NaN/],
+      [{ heartbeatMs: 1000, staleAfterMs: 1001 }],
+    ];
+    for (const [options, error] of cases) {
+      if (error) {
+        assert.throws(() => kvStore(kv, options), { name: "RangeError", message: error }, JSON.stringify(options));
+      } else assert.equal(kvStore(kv, options).shared.heartbeatMs, 1000);
+    }
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("kvStore: create refuses a room whose id is taken (false, at once) and a lobby whose burial is under way (busy)", async () => {
+  // Without the look for the id, its commit's check failed each time and create looped for good; a lobby marked
+  // `burying` (its burier at work) took a room its burial might not list (mutants of create, 2026-12-06). The KV
+  // handle counts the commits create tries: a loop is cut at 10.
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let commits = 0;
+    const counted = new Proxy(kv, {
+      get(target, key) {
+        const value = Reflect.get(target, key);
+        if (key !== "atomic") return typeof value === "function" ? value.bind(target) : value;
+        return () => {
+          if (++commits > 10) throw new Error("create loops");
+          return target.atomic();
+        };
+      },
+    });
+    const store = kvStore(counted);
+    const room = (id: string): Room => ({
+      id,
+      name: id,
+      maxPlayers: 2,
+      meta: {},
+      host: "m1",
+      members: [{ id: "m1", address: "x", lobby: store.shared.lobby }],
+      lobby: store.shared.lobby,
+    });
+    assert.equal(await store.create!(room("r1"), 10), true);
+    assert.equal(await store.create!(room("r1"), 10), false);
+    for (const mark of [{ burying: true }, { burying: true, buried: true }]) {
+      await kv.set(["jamnet-lobby", "lobbies", store.shared.lobby], { beatAt: Date.now(), ...mark });
+      assert.equal(
+        await store.create!(room(`new${mark.buried ? 2 : 1}`), 10),
+        "The lobby is busy: try again in a second",
+      );
+    }
+    assert.ok(commits <= 10);
+  } finally {
+    kv.close();
+  }
+});
+
 // Before: a mailbox was keyed by sender, then by that sender's count, and read 500 at a time in key order: what one
 // lobby left after another's was read first whenever its sender's id sorted first, and a sender that sorted first, a
 // pass's worth waiting, held back another's earlier mail for a whole pass. Each delivery is left at a ms of its own:
