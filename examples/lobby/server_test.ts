@@ -736,6 +736,68 @@ Deno.test("lobby server: what one address sends over WebSocket past receiveBytes
   }
 });
 
+Deno.test("lobby server: an address may send maxRelayBytesPerSecond + 64 KiB at once by default: a message within it is heard, one past it closes its WebSocket", async () => {
+  // The allowance holds a second of it and never more, and a message that does not fit is not counted: each side of
+  // the edge is checked whatever the time between (1,024 + 65,536 bytes here).
+  const server = await startLobbyServer({ port: 0, tickMs: 5, maxRelayBytesPerSecond: 1024 });
+  const sockets = [webSocket(new WebSocket(server.webSocketUrl)), webSocket(new WebSocket(server.webSocketUrl))];
+  const hosts = sockets.map((socket) => new Host(socket));
+  const [within, past] = hosts.map((host, i) => host.connect(sockets[i].address));
+  const answers: Record<string, unknown>[] = [];
+  const pump = setInterval(() => {
+    for (const host of hosts) {
+      host.update();
+      for (let event; (event = host.poll());) if (event.type === "message") answers.push(event.data as never);
+    }
+  }, 5);
+  try {
+    await waitFor("both connections", () => within.state === "connected" && past.state === "connected");
+    within.send({ op: "relay", id: 1, data: "x".repeat(60_000) });
+    await waitFor("the answer to 60 KB", () => answers.length === 1);
+    assert.deepEqual(answers, [{ op: "error", id: 1, error: "Not in a room: join one to relay" }]);
+    past.send({ op: "relay", id: 2, data: "x".repeat(70_000) });
+    await waitFor("the WebSocket of 70 KB closed", () => past.state === "disconnected");
+    assert.equal(within.state, "connected");
+    assert.equal(answers.length, 1);
+  } finally {
+    clearInterval(pump);
+    for (const host of hosts) host.close();
+    await server.close();
+  }
+});
+
+Deno.test("lobby server: the caller's hostOptions go over LOBBY_HOST_BOUNDS: with channels 2, a request on the second is answered", async () => {
+  const server = await startLobbyServer({ port: 0, tickMs: 5, hostOptions: { channels: 2 } });
+  const host = new Host(await udpSocket(), { channels: 2 });
+  const peer = host.connect(server.udpAddress);
+  const answers: unknown[] = [];
+  const pump = setInterval(() => {
+    host.update();
+    for (let event; (event = host.poll());) if (event.type === "message") answers.push(event.data);
+  }, 5);
+  try {
+    await waitFor("the connection", () => peer.state === "connected");
+    peer.send({ op: "list", id: 1 }, { channel: 1 });
+    await waitFor("the answer", () => answers.length === 1);
+    assert.deepEqual(answers, [{ op: "rooms", id: 1, rooms: [] }]);
+  } finally {
+    clearInterval(pump);
+    host.close();
+    await server.close();
+  }
+});
+
+Deno.test("lobby server: a plain HTTP request is answered 426 with how to connect", async () => {
+  const server = await startLobbyServer({ port: 0, tickMs: 5 });
+  try {
+    const response = await fetch(server.webSocketUrl.replace("ws", "http"));
+    assert.equal(response.status, 426);
+    assert.match(await response.text(), /connect with a WebSocket, or over UDP on this port/);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("lobby server: a client's state within 160 KiB is taken, one past it dropped: the Hosts keep states of 160 KiB at most, not mod.ts's 1 MiB", async () => {
   // Every channel keeps 32 states of up to maxMessageBytes, each rebuilt from deltas of a few bytes: at mod.ts's 1 MiB
   // that was 32 MiB a client, 1 GiB for the 32 clients of one address (8 clients' states of 1 MB grew the server from
