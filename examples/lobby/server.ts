@@ -43,10 +43,10 @@ export interface LobbyServerOptions extends LobbyOptions {
    * Past it a WebSocket is closed, its message unread. Not UDP: a datagram's sender is known only once the Host has
    * checked its tag, and counted before, junk from the player's IP (spoofed, or a neighbour's behind one NAT) spent the
    * player's allowance and had its own datagrams dropped until its connection ended (a review, 2026-12-06); over UDP
-   * the Hosts' bounds (LOBBY_HOST_BOUNDS) hold the memory, not the thread. The Hosts unpack every message before the lobby's own
-   * allowances see it: four WebSocket clients of one address sending 100 KB messages of empty bins for 10 s, each
-   * opening a new WebSocket whenever one closed, stalled the server 29 s and grew it to 7.4 GB; with the allowance 2.9 s
-   * of its thread in 13 s, 479 ms at once in the first seconds and 64 ms after (medians of 3; /tmp/lobbyatk,
+   * the Hosts' bounds (LOBBY_HOST_BOUNDS) hold the memory, not the thread. The Hosts unpack every message before the
+   * lobby's own allowances see it: four WebSocket clients of one address sending 100 KB messages of empty bins for 10
+   * s, each opening a new WebSocket whenever one closed, stalled the server 29 s and grew it to 7.4 GB; with the
+   * allowance 2.9 s of its thread in 13 s, 479 ms at once in the first seconds and 64 ms after (medians of 3; /tmp/lobbyatk,
    * 2026-12-06). An honest client sends far less, measured as its Host's bytes sent a second over 7 s on 127.0.0.1
    * (medians): 46 idle in a room; 8.6 KB relaying 100 bytes 60 times a second (UDP or WebSocket); 1,042,822 relaying
    * 17,400 bytes 60 times a second, the relay allowance, which this one admits with its requests (240 a second at about
