@@ -387,21 +387,22 @@ Deno.test({
       );
       assert.equal(b.messages.some((event) => (event.data as { players?: number })?.players === 17), false);
       for (const player of [last, ...crowd]) player.host.close();
-      // ROOM_OPTIONS.maxQueuedBytes: three players, each within its relay allowance (6 messages of 16,000 bytes, 97,554
-      // of 98,304), burst at once: every queue gets 18 messages, about 350 KB with their pieces, past 256 KiB, and
-      // players are let go (at mod.ts's 4 MiB none was); which ones depends on the order the room hears them.
-      const trio = Array.from({ length: 3 }, () => player(roomUrl, { packetsPerUpdate: 1024 }));
-      await until([b, ...trio], () => [b, ...trio].every((p) => count(p)?.players === 4), "the three joined", output);
-      for (const p of trio) for (let n = 0; n < 6; n++) p.peer.send(new Uint8Array(16_000));
-      for (const deadline = Date.now() + 10_000; [b, ...trio].every((p) => p.peer.state === "connected");) {
+      // ROOM_OPTIONS.maxQueuedBytes: four players, each within its relay allowance (6 messages of 16,000 bytes, 97,554
+      // of 98,304), burst at once: every queue gets 24 messages, about 470 KB with their pieces, past 256 KiB with room
+      // for 20 ticks of sending (9 KB each) while they arrive, and players are let go (at mod.ts's 4 MiB none was);
+      // which ones depends on the order the room hears them.
+      const four = Array.from({ length: 4 }, () => player(roomUrl, { packetsPerUpdate: 1024 }));
+      await until([b, ...four], () => [b, ...four].every((p) => count(p)?.players === 5), "the four joined", output);
+      for (const p of four) for (let n = 0; n < 6; n++) p.peer.send(new Uint8Array(16_000));
+      for (const deadline = Date.now() + 10_000; [b, ...four].every((p) => p.peer.state === "connected");) {
         if (Date.now() > deadline) throw new Error(`no one let go past maxQueuedBytes in 10 s\n${output()}`);
-        for (const { host } of [b, ...trio]) {
+        for (const { host } of [b, ...four]) {
           host.update();
           while (host.poll());
         }
         await sleep(5);
       }
-      for (const player of trio) player.host.close();
+      for (const player of four) player.host.close();
       b.host.close();
       await within(b.closed, 5_000, "B's WebSocket did not close");
     });
