@@ -111,7 +111,7 @@ export class Room {
       if (event.type === "message") {
         // A player let go earlier in this tick: the rest of its messages go nowhere.
         if (event.peer.state !== "connected") continue;
-        if (!this.#spend(event.peer, pack(event.data).length + 256)) {
+        if (!this.#spend(event.peer, relayCost(event.data))) {
           event.peer.disconnect();
           countChanged = true;
           continue;
@@ -174,6 +174,23 @@ export class Room {
         this.#untold.add(peer);
       }
     }
+  }
+}
+
+/**
+ * What relaying `value` costs each player's queue: its packed bytes and 256 for holding it. A value `pack` refuses
+ * (none that `unpack` gave is known to be) costs more than any allowance, so its sender goes, as `relay` would let it
+ * go, and the tick goes on.
+ *
+ * @param {unknown} value
+ * @returns {number}
+ */
+function relayCost(value) {
+  try {
+    return pack(value).length + 256;
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return Infinity;
   }
 }
 
