@@ -51,8 +51,8 @@ const ROOM_OPTIONS = {
  * under 256 KiB, left no room in the others', and an honest player's next message let that player go
  * (e2e/workerd_test.ts, 2026-12-06). With this allowance one player fills at most about half of another's queue (96
  * KiB, and 22 KB more for the pieces of 16 KiB messages); a 60 Hz game's messages of 100 bytes cost 21 KB a second. A
- * player past it is let go, and the rest of its messages go nowhere. Raise it with ROOM_OPTIONS for a game that sends
- * more; three players bursting at once can still fill a queue.
+ * player past it is let go, and the rest of its messages go nowhere. A game that sends more raises it, and
+ * ROOM_OPTIONS.maxQueuedBytes with it; three or four players bursting at once can still fill a queue.
  */
 const RELAY_BYTES_PER_SECOND = 96 * 1024;
 
