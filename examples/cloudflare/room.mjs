@@ -52,7 +52,9 @@ const ROOM_OPTIONS = {
  * (e2e/workerd_test.ts, 2026-12-06). With this allowance one player fills at most about half of another's queue (96
  * KiB, and 22 KB more for the pieces of 16 KiB messages); a 60 Hz game's messages of 100 bytes cost 21 KB a second. A
  * player past it is let go, and the rest of its messages go nowhere. A game that sends more raises it, and
- * ROOM_OPTIONS.maxQueuedBytes with it; three or four players bursting at once can still fill a queue.
+ * ROOM_OPTIONS.maxQueuedBytes with it. It is a player's, not a person's: three or four players bursting at once can
+ * still fill a queue, and one person may open that many WebSockets (up to maxPeers); an allowance per IP address
+ * (`CF-Connecting-IP` in `fetch`) would be the next step.
  */
 const RELAY_BYTES_PER_SECOND = 96 * 1024;
 
