@@ -53,8 +53,11 @@ const ROOM_OPTIONS = {
  * KiB, and 22 KB more for the pieces of 16 KiB messages); a 60 Hz game's messages of 100 bytes cost 21 KB a second. A
  * player past it is let go, and the rest of its messages go nowhere. A game that sends more raises it, and
  * ROOM_OPTIONS.maxQueuedBytes with it. It is a player's, not a person's: three or four players bursting at once can
- * still fill a queue, and one person may open that many WebSockets (up to maxPeers); an allowance per IP address
- * (`CF-Connecting-IP` in `fetch`) would be the next step.
+ * still fill a queue, and one person may open that many WebSockets (up to maxPeers). Not kept per IP address
+ * (`CF-Connecting-IP`), though that would stop one person: it would stop a game jam too, where everyone in the room
+ * plays from the venue's one address (or a LAN party's, or a mobile carrier's NAT); ten players relaying 100 bytes at
+ * 60 Hz cost 214,800 bytes a second as relayCost counts them, over twice this. A game that knows who plays (an account,
+ * a ticket from its lobby) can key the allowance by that.
  */
 const RELAY_BYTES_PER_SECOND = 96 * 1024;
 
