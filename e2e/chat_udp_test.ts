@@ -2,23 +2,27 @@
  * examples/chat_udp.ts started wrong: a guest with no host to join, and a
  * second host on the port the first one holds. Each says what to do in one
  * line and exits with 1 (it said "the host is gone", and printed AddrInUse's
- * stack).
+ * stack). And a guest, of chat_udp.ts or node_chat.mjs, refuses a stranger
+ * that connects to it.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { denoUdp, Host } from "../mod.ts";
-import { freeUdpPort, root, run } from "./tools.ts";
+import { available, built, freeUdpPort, root, run } from "./tools.ts";
 
 const FLAGS = ["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/chat_udp.ts"];
 
 /**
  * The chat's host on port 7000, its input left open (it runs until `stop()` ends it: the host says goodbye and exits),
- * and `waitFor`, which gives up after 15 s with what the host printed.
+ * and `waitFor`, which gives up after 15 s with what the host printed. `chat()` runs another chat program the same way
+ * (`command` and `args`), once it printed `ready`.
  */
-async function chatHost() {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: FLAGS,
+const chatHost = () => chat(Deno.execPath(), FLAGS, "hosting on");
+
+async function chat(command: string, args: string[], ready: string) {
+  const child = new Deno.Command(command, {
+    args,
     cwd: root,
     env: { NO_COLOR: "1" },
     stdin: "piped",
@@ -29,16 +33,19 @@ async function chatHost() {
   const reading = Promise.all([child.stdout, child.stderr].map(async (stream) => {
     for await (const text of stream.pipeThrough(new TextDecoderStream())) printed += text;
   }));
+  let exited = false;
+  child.status.then(() => exited = true);
   const waitFor = async (what: string, done: () => boolean) => {
     for (const deadline = Date.now() + 15_000; !done();) {
       if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}; the host printed:\n${printed}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   };
-  await waitFor("the host on port 7000 (is another program holding it?)", () => printed.includes("hosting on"));
+  await waitFor(`"${ready}" (is another program holding port 7000?)`, () => printed.includes(ready));
   return {
     printed: () => printed,
     waitFor,
+    exited: () => exited,
     async stop() {
       await child.stdin.close();
       await child.status;
@@ -170,3 +177,53 @@ Deno.test("examples/chat_udp.ts: a guest the host lets go for a full queue frees
     await chat.stop();
   }
 });
+
+for (
+  const [program, command, args] of [
+    ["examples/chat_udp.ts", Deno.execPath(), FLAGS],
+    ["examples/node_chat.mjs", "node", ["examples/node_chat.mjs"]],
+  ] as const
+) {
+  Deno.test(`${program}: a guest takes no peer but its host: a stranger at the guest's port is refused`, async (t) => {
+    if (command === "node") {
+      if (!await available("node")) return void await t.step({ name: "node is not installed", ignore: true, fn() {} });
+      await built();
+    }
+    // The host tells everyone where each guest is ("* 127.0.0.1:56895 joined"), and a guest's Host took any peer
+    // that connected there: a stranger's "host: …" showed as the host's, and its goodbye read as "the host is gone",
+    // which ended the guest with 0 (a review, 2026-12-07). A Host of this test stands in for the chat's host.
+    const standUdp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const stand = new Host(denoUdp(standUdp));
+    const stranger = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 })));
+    let guestAddress = "";
+    let refused = "";
+    const timer = setInterval(() => {
+      stand.update();
+      for (let event; (event = stand.poll());) if (event.type === "connect") guestAddress = event.peer.address;
+      stranger.update();
+      for (let event; (event = stranger.poll());) {
+        if (event.type === "connect") {
+          refused = "not: it connected";
+          event.peer.send("host: the chat moves to 127.0.0.1:7666"), event.peer.disconnect();
+        }
+        if (event.type === "disconnect") refused = event.reason;
+      }
+    }, 5);
+    const { port } = standUdp.addr as Deno.NetAddr;
+    const guest = await chat(command, [...args, `127.0.0.1:${port}`, "ada"], "joining");
+    try {
+      await guest.waitFor("the guest's connection", () => guestAddress !== "");
+      stranger.connect(guestAddress);
+      await guest.waitFor("the stranger's end", () => refused !== "");
+      for (const peer of stand.peers) peer.send("host: still here");
+      await guest.waitFor("the host's line", () => guest.printed().includes("host: still here") || guest.exited());
+      assert.equal(refused, "full", guest.printed());
+      assert.doesNotMatch(guest.printed(), /7666|is gone/, guest.printed());
+    } finally {
+      clearInterval(timer);
+      stranger.close();
+      stand.close();
+      await guest.stop();
+    }
+  });
+}

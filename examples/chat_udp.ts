@@ -49,7 +49,10 @@ try {
   );
   Deno.exit(1);
 }
-const host = new Host(denoUdp(socket), HOST_OPTIONS);
+// A guest's Host takes no peer but its host (maxPeers counts the one it connects to): the host tells everyone where each
+// guest is ("* 127.0.0.1:56895 joined"), and a stranger that connected there had its lines shown as the host's and its
+// goodbye read as "the host is gone", which ended the guest (a review, 2026-12-07).
+const host = new Host(denoUdp(socket), join ? { ...HOST_OPTIONS, maxPeers: 1 } : HOST_OPTIONS);
 const server: Peer | undefined = join ? host.connect(join) : undefined;
 console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000: others run this with 127.0.0.1:7000");
 

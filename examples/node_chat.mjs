@@ -43,7 +43,8 @@ await new Promise((resolve) => {
     resolve();
   });
 });
-const host = new Host(nodeUdp(udp), HOST_OPTIONS);
+// A guest's Host takes no peer but its host, as in chat_udp.ts: a stranger at a guest's port ended it.
+const host = new Host(nodeUdp(udp), join ? { ...HOST_OPTIONS, maxPeers: 1 } : HOST_OPTIONS);
 const server = join ? host.connect(join) : undefined;
 console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000: others run this with 127.0.0.1:7000");
 
