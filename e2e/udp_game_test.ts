@@ -216,3 +216,43 @@ Deno.test("examples/udp_game.ts: a player let go for reading nothing leaves the 
     await server.stop();
   }
 });
+
+Deno.test("examples/udp_game.ts: a player takes no peer but its server: a stranger at its port is refused", async () => {
+  // A player's Host took any peer that connected to its port: a stranger's `{ toString: 0 }` (which a template string
+  // cannot print) ended the player with a stack, its "\x1b[2J" reached the terminal raw, and its states would go into
+  // the player's Timeline with the server's (a review, 2026-12-07). A Host of this test stands in for the server.
+  const standUdp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const stand = new Host(denoUdp(standUdp));
+  const stranger = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 })));
+  let playerAddress = "";
+  let refused = "";
+  const timer = setInterval(() => {
+    stand.update();
+    for (let event; (event = stand.poll());) if (event.type === "connect") playerAddress = event.peer.address;
+    stranger.update();
+    for (let event; (event = stranger.poll());) {
+      if (event.type === "connect") {
+        refused = "not: it connected", event.peer.send("\x1b[2J"), event.peer.send({ toString: 0 });
+      }
+      if (event.type === "disconnect") refused = event.reason;
+    }
+  }, 5);
+  const flags = ["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/udp_game.ts"];
+  const { port } = standUdp.addr as Deno.NetAddr;
+  const player = run(Deno.execPath(), [...flags, `127.0.0.1:${port}`, "ann"], { timeoutMs: 30_000 }); // 5 s
+  try {
+    for (const deadline = Date.now() + 15_000; !playerAddress && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    stranger.connect(playerAddress);
+    const { success, output } = await player;
+    assert.ok(success, output);
+    assert.equal(refused, "full", output);
+    assert.ok(!output.includes("\x1b"), output);
+  } finally {
+    clearInterval(timer);
+    stranger.close();
+    stand.close();
+    await player;
+  }
+});
