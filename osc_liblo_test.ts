@@ -493,6 +493,27 @@ Deno.test({
 });
 
 Deno.test({
+  name: "examples/osc_bridge.ts --live on a controller port that is taken says so in one line, and exits with 1",
+  async fn() {
+    // A second bridge, or any OSC program on 9001, printed EADDRINUSE's stack from the top-level await (a review,
+    // 2026-12-07).
+    const taken = await bindLoopback();
+    const port = taken.address().port;
+    try {
+      const { code, stdout, stderr } = await bridge(["--live", "--controller-port", String(port)]).output();
+      assert.equal(code, 1, stdout + stderr);
+      assert.equal(
+        stderr,
+        `Port ${port} is taken: stop what uses it, or pick another: ` +
+          `deno run -A examples/osc_bridge.ts --live --controller-port ${port + 1}\n`,
+      );
+    } finally {
+      taken.close();
+    }
+  },
+});
+
+Deno.test({
   name: "examples/osc_bridge.ts --live takes a bundle of 32 /paddle moves from oscsendfile and drops one of 33 whole",
   ignore: !haveLiblo,
   async fn() {

@@ -157,7 +157,13 @@ function stepGame(): void {
 const musicTool = live ? undefined : await bind(0);
 const musicAddress = { port: musicTool?.address().port ?? musicPort, host: "127.0.0.1" };
 const oscOut = await bind(0);
-const oscIn = await bind(controllerPort);
+const oscIn = await bind(controllerPort).catch((error) => {
+  // A second bridge, or another OSC program on the port: one line that says what to do, not EADDRINUSE's stack.
+  if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
+  const again = `deno run -A examples/osc_bridge.ts --live --controller-port ${controllerPort + 1}`;
+  console.error(`Port ${controllerPort} is taken: stop what uses it, or pick another: ${again}`);
+  Deno.exit(1);
+});
 const bridge = new Host(await udpSocket(0), { protocol: 0x05c0 });
 const toGame: Peer = bridge.connect(gameSocket.address);
 const counts = { oscIn: 0, oscOut: 0, malformed: 0, crowded: 0, refused: 0 };
