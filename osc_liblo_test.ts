@@ -18,6 +18,8 @@
  */
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
+import { Host } from "./mod.ts";
+import { udpSocket } from "./examples/lobby/udp.ts";
 import { decodeOsc, encodeOsc, type OscBundle, oscMatch, type OscMessage, oscTime, oscTimeToMs } from "./osc.ts";
 
 /** True when `command` runs at all (its exit code does not matter). */
@@ -630,6 +632,36 @@ Deno.test({
     assert.ok(stdout.includes("bridge: no game message for an OSC address of 257 characters\n"), stdout);
     // An address that is a method's own is no pattern: nothing logged for it.
     assert.ok(!stdout.includes('OSC pattern "/paddle"'), stdout);
+  },
+});
+
+Deno.test({
+  name: "examples/osc_bridge.ts --live: its game takes no peer but the bridge, and a stranger's null ends nothing",
+  async fn() {
+    // The game's port is in the bridge's first line (and in `ss -uanp`), its protocol in the source: a stranger on this
+    // machine that connected to it and sent `null` ended the bridge (a review, 2026-12-07).
+    const bridge = await liveBridge();
+    const stranger = new Host(await udpSocket(0), { protocol: 0x05c0 });
+    let refused = "";
+    const timer = setInterval(() => {
+      stranger.update();
+      for (let event; (event = stranger.poll());) {
+        if (event.type === "connect") refused = "not: it connected", event.peer.send(null);
+        if (event.type === "disconnect") refused = event.reason;
+      }
+    }, 5);
+    let stdout = "";
+    try {
+      stranger.connect(bridge.printed().match(/connected to the game at (\S+)/)![1]);
+      await waitFor("the stranger's end", () => refused !== "");
+      bridge.send({ address: "/paddle", types: "f", args: [0.25] });
+      await waitFor("the move at the music tool", () => bridge.paddles.includes(0.25));
+    } finally {
+      clearInterval(timer);
+      stranger.close();
+      stdout = await bridge.stop();
+    }
+    assert.equal(refused, "full", stdout);
   },
 });
 

@@ -124,7 +124,10 @@ function show(packet: OscMessage | OscBundle): string {
 // ─── The game: a ball in a unit box, and a paddle on the right wall ─────────
 
 const gameSocket = await udpSocket(0);
-const game = new Host(gameSocket, { protocol: 0x05c0 });
+// The game and the bridge each take one peer, the other (maxPeers 1): a stranger on this machine that connected to
+// either (their ports are in \`ss -uanp\`, the protocol here) and sent \`null\` ended the bridge with "Cannot read
+// properties of null (reading 't')", and showed as "connected to the game" (a review, 2026-12-07).
+const game = new Host(gameSocket, { protocol: 0x05c0, maxPeers: 1 });
 const ball = { x: 0.5, y: 0.5, vx: 0, vy: 0 };
 let paddleY = 0.5;
 
@@ -164,7 +167,7 @@ const oscIn = await bind(controllerPort).catch((error) => {
   console.error(`Port ${controllerPort} is taken: stop what uses it, or pick another: ${again}`);
   Deno.exit(1);
 });
-const bridge = new Host(await udpSocket(0), { protocol: 0x05c0 });
+const bridge = new Host(await udpSocket(0), { protocol: 0x05c0, maxPeers: 1 });
 const toGame: Peer = bridge.connect(gameSocket.address);
 const counts = { oscIn: 0, oscOut: 0, malformed: 0, crowded: 0, refused: 0 };
 
