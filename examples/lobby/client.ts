@@ -65,7 +65,9 @@ export async function runClient(options: ClientOptions): Promise<number> {
   const socket: Socket & { readonly address: string } = address.startsWith("ws://") || address.startsWith("wss://")
     ? webSocket(new WebSocket(address))
     : await udpSocket();
-  const host = new Host(socket);
+  // Its one peer, the lobby: the lobby tells every member the others' addresses, and a Host takes any peer that
+  // connects to it, up to maxPeers (64 by default). A stranger is refused as "full".
+  const host = new Host(socket, { maxPeers: 1 });
   const lobby = new LobbyClient(host.connect(address.includes("://") ? socket.address : address));
   let closed = false;
   let done: () => void = () => {};

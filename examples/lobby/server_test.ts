@@ -4,10 +4,10 @@
  * gives up after a few seconds.
  */
 import assert from "node:assert/strict";
-import { Host, webSocket, type WebSocketLike } from "../../mod.ts";
+import { Host, type Peer, webSocket, type WebSocketLike } from "../../mod.ts";
 import { LOBBY_HOST_BOUNDS } from "./allowance.ts";
 import { runClient } from "./client.ts";
-import { LobbyClient, type Room } from "./lobby.ts";
+import { LobbyClient, type Member, type Room } from "./lobby.ts";
 import { startLobbyServer } from "./server.ts";
 import { udpSocket } from "./udp.ts";
 
@@ -143,6 +143,37 @@ Deno.test("lobby client: what a stranger in the room relays is printed on one sh
       `"${"🎲".repeat(199)}…`,
     ]);
     for (const line of lines) assert.doesNotMatch(line, /[\p{Cc}\u202a-\u202e]/u);
+  } finally {
+    clearInterval(pump);
+    host.close();
+    await server.close();
+  }
+});
+
+Deno.test("lobby client: a room member that connects to the address the lobby lists for bob is refused as full: bob's Host takes no peer but the lobby", async () => {
+  // The lobby tells every member each other's address; bob's Host took any peer at it, up to mod.ts's 64, each held
+  // within mod.ts's defaults (a review, 2026-12-06: the UDP examples' clients were open to strangers alike).
+  const server = await startLobbyServer({ port: 0, tickMs: 5, log: () => {} });
+  const host = new Host(await udpSocket());
+  const stranger = new LobbyClient(host.connect(server.udpAddress));
+  let intruder: Peer | undefined;
+  let reason: string | undefined;
+  const pump = setInterval(() => {
+    host.update();
+    for (let event; (event = host.poll());) {
+      if (stranger.handle(event)) continue;
+      if (event.type === "disconnect" && event.peer === intruder) reason = event.reason;
+    }
+  }, 5);
+  try {
+    await stranger.request({ op: "create", name: "trap", maxPlayers: 4 });
+    const bob = runClient({ lobby: server.udpAddress, name: "bob", stayMs: 1500, print: () => {} });
+    await waitFor("bob to join", () => stranger.notices.some((notice) => notice.joined));
+    const { address } = stranger.notices.find((notice) => notice.joined)!.member as Member;
+    intruder = host.connect(address);
+    await waitFor("the intruder's end", () => reason !== undefined);
+    assert.equal(reason, "full");
+    assert.equal(await bob, 0);
   } finally {
     clearInterval(pump);
     host.close();
