@@ -567,7 +567,9 @@ export interface HostOptions {
    * Most peers at once (default 64), connecting, connected or disconnecting, the Host's own `connect()` peers
    * included, and one that ended while its goodbyes still go (10 at most, one an update and at least 16 ms apart:
    * about 150 ms at 60 updates a second or slower, more updates at a faster rate, until one is acked): a peer
-   * connecting past it is refused with reason `"full"`; `connect()` itself is never refused by it.
+   * connecting past it is refused with reason `"full"`; `connect()` itself is never refused by it. A Host that only
+   * connects (a client over UDP, whose port a lobby or a chat may show) takes 1: anyone else who connects to it is
+   * refused, rather than heard in the same `poll()` as its server.
    */
   maxPeers?: number;
   /**
