@@ -18,7 +18,7 @@ import {
   WORLD_WIDTH,
 } from "./game.js";
 import { ArenaLobby } from "./lobby.js";
-import { ReceiveAllowance } from "../lobby/allowance.ts";
+import { FRAME_BYTES, ReceiveAllowance } from "../lobby/allowance.ts";
 import { startArena } from "./server.ts";
 
 const WAIT_MS = 8000;
@@ -411,6 +411,9 @@ Deno.test({
   },
 });
 
+/** A binary message that counts `bytes` against an allowance: its payload and the FRAME_BYTES of its frame. */
+const counting = (bytes: number): Uint8Array => new Uint8Array(bytes - FRAME_BYTES);
+
 /**
  * A ReceiveAllowance of 300 bytes a second (300 at once) on a clock that moves only when told, and the sockets it
  * closed. `open(ip)` adds a stand-in WebSocket (an EventTarget: the allowance only listens) and returns
@@ -444,14 +447,15 @@ function allowanceOf300() {
 
 Deno.test("arena: an address's allowance takes a message of exactly what is left and closes at one byte more; a text frame counts 3 bytes a character", () => {
   // A text frame's string is counted at its longest UTF-8 (3 bytes a UTF-16 unit): counted by its length, "x" × 101
-  // passed a 300-byte allowance. The stand-in clock stands still: nothing refills between the two messages.
+  // passed a 300-byte allowance. Each message counts FRAME_BYTES besides. The stand-in clock stands still: nothing
+  // refills between the two messages.
   const cases: [first: string | Uint8Array, second: string | Uint8Array, secondPasses: boolean][] = [
-    [new Uint8Array(300), new Uint8Array(0), true],
-    [new Uint8Array(300), new Uint8Array(1), false],
-    [new Uint8Array(299), new Uint8Array(1), true],
-    ["x".repeat(100), new Uint8Array(0), true],
-    ["x".repeat(99), "x", true],
-    ["x".repeat(99), "xx", false],
+    [counting(294), new Uint8Array(0), true],
+    [counting(294), new Uint8Array(1), false],
+    [counting(293), new Uint8Array(1), true],
+    ["x".repeat(96), new Uint8Array(0), true],
+    ["x".repeat(95), "x", true],
+    ["x".repeat(95), "xx", false],
   ];
   for (const [first, second, secondPasses] of cases) {
     const { closed, open } = allowanceOf300();
@@ -463,7 +467,19 @@ Deno.test("arena: an address's allowance takes a message of exactly what is left
   }
   const { closed, open } = allowanceOf300();
   const ann = open("10.0.0.1");
-  assert.equal(ann.send("x".repeat(101)), false);
+  assert.equal(ann.send("x".repeat(99)), false);
+  assert.deepEqual(closed, [ann.socket]);
+});
+
+Deno.test("arena: an address's allowance counts each message's framing: a flood of empty messages is closed as any other", () => {
+  // Counted by its payload alone, an empty message cost nothing: one stranger's four WebSockets at /lobby, no
+  // handshake, sent about 1.1 million of them a second, never closed, and the server ticked 4 to 8 times a second in
+  // place of 30, stalled up to 1.7 s (a review, 2026-12-06). Each counts the 6 bytes a client's frame takes besides.
+  const { closed, open } = allowanceOf300();
+  const ann = open("10.0.0.1");
+  let passed = 0;
+  while (passed < 1000 && ann.send(new Uint8Array(0))) passed++;
+  assert.equal(passed, 300 / FRAME_BYTES);
   assert.deepEqual(closed, [ann.socket]);
 });
 
@@ -472,23 +488,23 @@ Deno.test("arena: an address's allowance outlives its WebSockets until it has re
   // burst again, as often as it liked.
   const { allowance, closed, wait, open } = allowanceOf300();
   const first = open("10.0.0.1");
-  assert.equal(first.send(new Uint8Array(300)), true);
+  assert.equal(first.send(counting(300)), true);
   first.close();
   allowance.sweep();
   const second = open("10.0.0.1");
   assert.equal(second.send(new Uint8Array(1)), false, "a new WebSocket of a drained address");
-  assert.equal(open("10.0.0.2").send(new Uint8Array(300)), true, "another address has its own");
+  assert.equal(open("10.0.0.2").send(counting(300)), true, "another address has its own");
   second.close();
   wait(500);
   allowance.sweep();
   const third = open("10.0.0.1");
-  assert.equal(third.send(new Uint8Array(150)), true, "half a second refilled half");
+  assert.equal(third.send(counting(150)), true, "half a second refilled half");
   assert.equal(third.send(new Uint8Array(1)), false);
   third.close();
   wait(1000);
   allowance.sweep(); // full again: forgotten, and a new WebSocket starts with the whole burst
   const fourth = open("10.0.0.1");
-  assert.equal(fourth.send(new Uint8Array(300)), true);
+  assert.equal(fourth.send(counting(300)), true);
   assert.deepEqual(closed, [second.socket, third.socket]);
 });
 
@@ -497,11 +513,11 @@ Deno.test("arena: an address's allowance lets nothing more of a WebSocket it clo
   // to the Host (a mutant of ReceiveAllowance.add, 2026-12-06).
   const { closed, wait, open } = allowanceOf300();
   const ann = open("10.0.0.1");
-  assert.equal(ann.send(new Uint8Array(301)), false);
+  assert.equal(ann.send(counting(301)), false);
   wait(1000);
   assert.equal(ann.send(new Uint8Array(1)), false);
   assert.deepEqual(closed, [ann.socket], "closed once");
-  assert.equal(open("10.0.0.1").send(new Uint8Array(300)), true, "the address's other WebSockets go on");
+  assert.equal(open("10.0.0.1").send(counting(300)), true, "the address's other WebSockets go on");
 });
 
 Deno.test("arena: an address's allowance is one bucket for all its WebSockets, swept or not", () => {
@@ -511,7 +527,7 @@ Deno.test("arena: an address's allowance is one bucket for all its WebSockets, s
   const first = open("10.0.0.1");
   allowance.sweep(); // full, but a WebSocket is open: kept
   const second = open("10.0.0.1");
-  assert.equal(first.send(new Uint8Array(300)), true);
+  assert.equal(first.send(counting(300)), true);
   assert.equal(second.send(new Uint8Array(1)), false, "the second WebSocket shares the drained bucket");
 });
 

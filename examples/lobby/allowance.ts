@@ -34,6 +34,15 @@ export const LOBBY_HOST_BOUNDS: HostOptions = {
 };
 
 /**
+ * What a client's WebSocket frame takes besides its payload, at least: 2 bytes of header and a 4-byte mask (RFC 6455,
+ * 5.2). Each message counts it: an empty one, counted as nothing, went on without end, and one stranger's WebSockets
+ * sent a million a second to /lobby with no handshake, the arena's thread at 4 to 8 ticks a second of 30 (a review,
+ * 2026-12-06). Counted, an address sends about 54,000 empty ones a second at 320 KiB (about a tenth of the thread);
+ * an honest player's 60 messages a second add 360 bytes.
+ */
+export const FRAME_BYTES = 6;
+
+/**
  * Each IP address's allowance of received WebSocket bytes, a token bucket of `bytesPerSecond` that holds a second of
  * it (the lobby's `Allowance`: a server's pause, a GC, brings messages in a heap), checked before the Host sees a byte:
  * `add(socket, ip)`, before the socket's `accept`, puts a "message" listener first in line: a message past the
@@ -77,7 +86,7 @@ export class ReceiveAllowance {
     socket.addEventListener("message", (event) => {
       const { data } = event;
       // A text frame (jamnet sends none) counts 3 bytes a UTF-16 unit, the most its UTF-8 took on the wire.
-      const bytes = typeof data === "string" ? 3 * data.length : data.byteLength ?? data.size;
+      const bytes = FRAME_BYTES + (typeof data === "string" ? 3 * data.length : data.byteLength ?? data.size);
       if (!closed && bucket.bytes.spend(bytes, this.#now()) === undefined) return;
       event.stopImmediatePropagation();
       if (!closed) this.close(socket);
