@@ -38,7 +38,11 @@ export interface ArenaOptions extends RoomsOptions {
   bots?: number;
   /** Rooms in the lobby at once (default 100). */
   maxRooms?: number;
-  /** Players in one room at most (default MAX_PLAYERS, 16): the lobby refuses a room for more. */
+  /**
+   * Players in one room at most (default MAX_PLAYERS, 16): the lobby refuses a room for more. The page and the bots ask
+   * for rooms of game.js's MAX_PLAYERS: for smaller rooms lower that one, which this follows; this alone below it
+   * leaves them refused ("could not enter room demo: maxPlayers must be an integer from 2 to 8", a review, 2026-12-06).
+   */
   maxPlayers?: number;
   /** Where join and leave lines go, the lobby's among them (default console.log; `() => {}` for none). */
   log?: (line: string) => void;
@@ -60,6 +64,15 @@ export interface ArenaOptions extends RoomsOptions {
    * closed, and its message goes to no Host.
    */
   receiveBytesPerSecond?: number;
+  /**
+   * Sites whose pages may open the arena's WebSockets besides its own, as a browser names them (`"https://me.itch.io"`;
+   * default none). A browser sends its page's origin with each WebSocket, and one from another site is refused with a
+   * 403: before, any site open in a browser on this machine could join the demo on 127.0.0.1 and spend the allowance
+   * its page and bots share (a review, 2026-12-06). A program that is no browser sends none and is let in: this keeps
+   * out other sites' pages, not other programs. Behind a proxy that rewrites the Host header, have it pass the Host on
+   * (nginx: `proxy_set_header Host $host;`), or name the site here.
+   */
+  origins?: readonly string[];
 }
 
 /** A running arena. */
@@ -104,6 +117,19 @@ const CONTENT_TYPES: Record<string, string> = {
   js: "text/javascript; charset=utf-8",
   map: "application/json",
 };
+
+/**
+ * A 403 for a WebSocket a page of another site opens (see `ArenaOptions.origins`), or undefined: no Origin (no
+ * browser), one of `origins`, or this server's own host and port, as the request names it.
+ */
+function foreign(request: Request, url: URL, origins: readonly string[]): Response | undefined {
+  const origin = request.headers.get("origin");
+  if (origin === null || origins.includes(origin) || URL.parse(origin)?.host === url.host) return;
+  return new Response(
+    `A page of ${origin} may not join the arena at ${url.host}: start it with --origin ${origin} to let it`,
+    { status: 403 },
+  );
+}
 
 /** More commands than this in a message are not from our client (nor is a command longer than MAX_COMMAND_MS). */
 const MAX_COMMANDS_PER_MESSAGE = 16;
@@ -177,6 +203,15 @@ function isCommands(data: unknown): data is Command[] {
  * @returns the running arena, once it listens
  */
 export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
+  const origins = options.origins ?? [];
+  // A string would match any part of itself, and "https://me.itch.io/" no browser's Origin: neither ever lets in what
+  // the caller meant.
+  if (!Array.isArray(origins) || !origins.every((origin) => URL.parse(origin)?.origin === origin)) {
+    throw new TypeError(
+      `origins takes an array of origins as a browser sends them, such as ["https://me.itch.io"] (no path, no slash at ` +
+        `the end), not ${JSON.stringify(origins)}`,
+    );
+  }
   const log = options.log ?? console.log;
   const rooms = new Rooms(options);
   const lobbySockets = webSocketServer();
@@ -227,6 +262,8 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       if (url.pathname === "/lobby") {
         // The room directory: a LobbyClient's WebSocket, upgraded into the lobby's Host.
         if (!upgrade) return new Response("/lobby takes a WebSocket: the lobby's protocol", { status: 426 });
+        const refused = foreign(request, url, origins);
+        if (refused) return refused;
         if (!stalled.admits(ip)) return held();
         const upgraded = upgradeOr400(request);
         if (upgraded instanceof Response) return upgraded;
@@ -239,6 +276,8 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       }
       if (url.pathname === "/play") {
         // A player: `/play?ticket=…&name=ann`, upgraded into the game's Host once the lobby vouches for the ticket.
+        const refused = foreign(request, url, origins);
+        if (refused) return refused;
         const ticket = url.searchParams.get("ticket") ?? "";
         // Without control characters: a name goes into the log, and JSON quoting lets C1's through (see the lobby's).
         // Nor bidi overrides and isolates, which turned the log's line and other players' labels around (a review).
@@ -398,15 +437,29 @@ if (import.meta.main) {
   try {
     args = parseArgs({
       args: Deno.args,
-      options: { port: { type: "string" }, bots: { type: "string" }, hostname: { type: "string" } },
+      options: {
+        port: { type: "string" },
+        bots: { type: "string" },
+        hostname: { type: "string" },
+        origin: { type: "string", multiple: true },
+      },
     });
   } catch (error) {
-    console.error(`${(error as Error).message}: the options are --port, --bots and --hostname`);
+    console.error(`${(error as Error).message}: the options are --port, --bots, --hostname and --origin`);
     Deno.exit(1);
   }
   const port = Number(args.values.port ?? 8080);
   const bots = Number(args.values.bots ?? 2);
   const hostname = args.values.hostname ?? "127.0.0.1";
+  const origins = args.values.origin ?? [];
+  const badOrigin = origins.find((origin) => URL.parse(origin)?.origin !== origin);
+  if (badOrigin !== undefined) {
+    console.error(
+      `--origin takes a site as a browser names it, such as https://me.itch.io (no path, no slash at the end), not ` +
+        badOrigin,
+    );
+    Deno.exit(1);
+  }
   /** A name of this machine (127.0.0.1, localhost, 127.0.0.2, ::1): it serves no other machine. */
   const thisMachineOnly = /^(localhost|127\.[\d.]+|\[?::1\]?)$/.test(hostname);
   // Bots enter room "demo", which takes MAX_PLAYERS: more could never play (and 1e9 of them hung the start).
@@ -420,7 +473,7 @@ if (import.meta.main) {
     Deno.exit(1);
   }
   try {
-    const arena = await startArena({ port, bots, hostname });
+    const arena = await startArena({ port, bots, hostname, origins });
     console.log(
       `The arena is at ${arena.url} (room "demo" has ${bots} bots; ?room=name for another room, through the lobby)`,
     );
@@ -435,7 +488,7 @@ if (import.meta.main) {
       const loopback = hostname === "127.0.0.1";
       const command = `deno run --allow-net${loopback ? "=127.0.0.1" : ""} --allow-read=. ${folder}server.ts` +
         (loopback ? "" : ` --hostname ${hostname}`) + (port === 8080 ? "" : ` --port ${port}`) +
-        (bots === 2 ? "" : ` --bots ${bots}`);
+        (bots === 2 ? "" : ` --bots ${bots}`) + origins.map((origin) => ` --origin ${origin}`).join("");
       const demo = folder === "examples/arena/" ? "deno task demo allows 127.0.0.1 only; " : "";
       const why = thisMachineOnly ? "run" : `${demo}to serve other machines, run`;
       console.error(`${error.message.split(",")[0]}: ${why} ${command}`);

@@ -785,7 +785,11 @@ Deno.test("arena: server.ts refuses a port past 65535 or no number, bots past MA
         ["--bots", "17"],
         /^--port takes a port from 0 to 65535 .*--bots a whole number from 0 to 16: e\.g\. .*--port 8081\n$/,
       ],
-      [["--colour", "red"], /^Unknown option '--colour'.*: the options are --port, --bots and --hostname\n$/],
+      [["--colour", "red"], /^Unknown option '--colour'.*: the options are --port, --bots, --hostname and --origin\n$/],
+      [
+        ["--origin", "https://me.itch.io/"],
+        /^--origin takes a site as a browser names it, .*not https:\/\/me\.itch\.io\/\n$/,
+      ],
     ] as const
   ) {
     const { code, output } = await runServer(...args);
@@ -793,6 +797,52 @@ Deno.test("arena: server.ts refuses a port past 65535 or no number, bots past MA
     assert.match(output, message, output);
     assert.equal(output.trim().split("\n").length, 1, output);
   }
+});
+
+Deno.test({
+  name: "arena: a WebSocket a page of another site opens is refused with a 403, unless origins names the site",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Before, any site open in a browser on this machine could join the demo on 127.0.0.1, and spend the allowance its
+    // page and bots share (a review, 2026-12-06: an upgrade with Origin https://evil.example got its 101).
+    const arena = await startArena({ port: 0, log: () => {}, origins: ["https://me.itch.io"] });
+    /** The status and text of an upgrade to `path` from `origin` (none: no Origin): Deno's own upgrade answers 400. */
+    const upgrade = async (path: string, origin?: string) => {
+      const headers: Record<string, string> = { upgrade: "websocket", ...(origin && { origin }) };
+      const response = await fetch(new URL(path, arena.url), { headers });
+      return [response.status, await response.text()] as const;
+    };
+    try {
+      const own = new URL(arena.url).origin;
+      for (const path of ["lobby", "play"]) {
+        assert.deepEqual(await upgrade(path, "https://evil.example"), [
+          403,
+          `A page of https://evil.example may not join the arena at ${new URL(arena.url).host}: start it with ` +
+          "--origin https://evil.example to let it",
+        ]);
+        // A look-alike of the named site, or of this one, another scheme or port: another origin.
+        for (const origin of ["https://me.itch.io.evil.example", "http://me.itch.io", `${own}1`]) {
+          assert.equal((await upgrade(path, origin))[0], 403, origin);
+        }
+      }
+      // This server's own page, a named site and a program (no Origin) reach the upgrade (Deno's 400: no key), and a
+      // real WebSocket from a program opens.
+      for (const origin of [own, "https://me.itch.io", undefined]) {
+        assert.equal((await upgrade("lobby", origin))[0], 400, origin);
+      }
+      (await opened(`${arena.url.replace("http", "ws")}lobby`)).close();
+      // A caller's mistakes throw at once: a string (which would match any part of itself), a slash at the end.
+      for (const origins of ["https://me.itch.io", ["https://me.itch.io/"], ["me.itch.io"]]) {
+        await assert.rejects(startArena({ port: 0, origins: origins as string[] }), {
+          name: "TypeError",
+          message: /^origins takes an array of origins as a browser sends them/,
+        });
+      }
+    } finally {
+      await arena.close();
+    }
+  },
 });
 
 Deno.test("arena: importing server.ts starts nothing: only running it starts the demo", async () => {
