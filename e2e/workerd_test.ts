@@ -6,7 +6,8 @@
  *
  * - The README's Worker, the ```js block after "**A Cloudflare Worker.**", read
  *   from README.md as it is: a player sends a message in every mode and a
- *   5,000-byte Uint8Array (fragments), gets each back equal, and closes.
+ *   5,000-byte Uint8Array (fragments), gets each back equal, and closes; two
+ *   players at once each get every echo of their own.
  * - examples/cloudflare/room.mjs, a Durable Object per room that takes its
  *   WebSockets with the hibernation API: two players join one room, each
  *   message of one reaches both in its mode and channel, and when one closes
@@ -215,6 +216,33 @@ Deno.test({
       assert.ok(client.host.stats.packetsReceived > 5, `${client.host.stats.packetsReceived} packets received`);
       client.host.close();
       await within(client.closed, 5_000, "the WebSocket did not close");
+    });
+  },
+});
+
+Deno.test({
+  name: "workerd runs the README's Worker: two players at once each get every echo of their own",
+  ignore: Boolean(missing),
+  async fn() {
+    // workerd refuses I/O on one request's WebSocket from another request's handler or timer ("Cannot perform I/O on
+    // behalf of a different request"): one Host shared by every request, updated by each one's timer, lost the echoes
+    // that the other's timer sent (the first of two players got 0 of 20, the second 20).
+    const snippet = readmeBlock(await Deno.readTextFile(`${root}README.md`), HEADING, "js");
+    await withWorkerd("worker.mjs", snippet, "", async (url, output) => {
+      const players = [player(url.replace("http", "ws")), player(url.replace("http", "ws"))];
+      await until(players, () => players.every((one) => one.peer.state === "connected"), "no connection", output);
+      const COUNT = 20;
+      for (let i = 0; i < COUNT; i++) players.forEach((one, index) => one.peer.send({ index, i }));
+      const echoes = () => players.map((one) => one.messages.length).join(" and ");
+      await until(players, () => players.every((one) => one.messages.length === COUNT), "not every echo came", output)
+        .catch((error) => {
+          throw new Error(`echoes of ${COUNT} each: ${echoes()}; ${error.message}`);
+        });
+      players.forEach((one, index) =>
+        assert.ok(one.messages.every(({ data }) => (data as { index: number }).index === index))
+      );
+      for (const one of players) one.host.close();
+      await within(Promise.all(players.map((one) => one.closed)), 5_000, "a WebSocket did not close");
     });
   },
 });
