@@ -10,7 +10,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { run, spawnDeno } from "./tools.ts";
+import { root, run, spawnDeno } from "./tools.ts";
 import { launchChromium, missingBrowser as missing } from "./chromium.ts";
 
 if (missing) console.log(`SKIPPED the offline browser test: ${missing} (apt-get install -y chromium)`);
@@ -102,6 +102,27 @@ Deno.test({
     } finally {
       await close();
       await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "examples/offline/index.html opened as a file says why nothing runs, and how to serve it",
+  ignore: Boolean(missing),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // A page called "offline" invites a double click: its modules do not load from file://, and the page showed its
+    // paragraph and nothing else (the reason only in the console).
+    const { browser, close } = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`file://${root}examples/offline/index.html`, { timeout: WAIT_MS });
+      await page.waitForLoadState("load");
+      assert.match(await page.locator("#log").textContent() ?? "", /examples\/offline\/serve\.ts/);
+      await page.close();
+    } finally {
+      await close();
     }
   },
 });

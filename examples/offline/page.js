@@ -13,6 +13,7 @@ import { play } from "./game.js";
 import { portSocket } from "./port_socket.js";
 
 const output = /** @type {HTMLElement} */ (document.querySelector("#log"));
+output.textContent = ""; // index.html's word for a page whose modules did not load
 /** @param {string} line */
 const log = (line) => void output.append(line + "\n");
 
