@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { Host, type Peer, webSocket } from "../mod.ts";
-import { built, readmeBlock, root, spawnDeno } from "./tools.ts";
+import { built, readmeBlock, root, run, spawnDeno } from "./tools.ts";
 import { launchChromium, missingBrowser as missing } from "./chromium.ts";
 
 if (missing) console.log(`SKIPPED the browser hello test: ${missing} (apt-get install -y chromium)`);
@@ -134,4 +134,20 @@ Deno.test("examples/browser_hello/server.ts: a page's bigint is logged, its time
     for (const page of pages) page.host.close();
     await server.stop();
   }
+});
+
+Deno.test("examples/browser_hello/server.ts started from its own folder says to run it from the repository's root", async () => {
+  // `--allow-read=.` grants the folder it runs in: from examples/browser_hello, the server said "Open …" and answered each page load
+  // with a 500 and a stack trace.
+  const { success, output } = await run(Deno.execPath(), [
+    "run",
+    "--allow-net=127.0.0.1",
+    "--allow-read=.",
+    "server.ts",
+    "--port",
+    "0",
+  ], { cwd: `${root}examples/browser_hello`, timeoutMs: 10_000 });
+  assert.ok(!success, output);
+  assert.match(output, /^Cannot read \/.*dist\/mod\.js: run this from the repository's root/, output);
+  assert.doesNotMatch(output, /^\s+at /m, output);
 });

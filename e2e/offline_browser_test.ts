@@ -126,3 +126,19 @@ Deno.test({
     }
   },
 });
+
+Deno.test("examples/offline/serve.ts started from its own folder says to run it from the repository's root", async () => {
+  // `--allow-read=.` grants the folder it runs in: from examples/offline, the server said "Open …" and answered each page load
+  // with a 500 and a stack trace.
+  const { success, output } = await run(Deno.execPath(), [
+    "run",
+    "--allow-net=127.0.0.1",
+    "--allow-read=.",
+    "serve.ts",
+    "--port",
+    "0",
+  ], { cwd: `${root}examples/offline`, timeoutMs: 10_000 });
+  assert.ok(!success, output);
+  assert.match(output, /^Cannot read \/.*dist\/mod\.js: run this from the repository's root/, output);
+  assert.doesNotMatch(output, /^\s+at /m, output);
+});

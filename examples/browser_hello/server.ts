@@ -32,6 +32,21 @@ const FILES: Record<string, [URL, string]> = {
   "/mod.js": [new URL("../../dist/mod.js", import.meta.url), "text/javascript"],
 };
 
+// Started from another folder, `--allow-read=.` grants that folder and not the repository: the server said "Open …" and
+// answered every page load with a 500 and a stack trace here. Each file is tried once, at the start.
+for (const [file] of Object.values(FILES)) {
+  try {
+    Deno.statSync(file);
+  } catch (error) {
+    console.error(
+      error instanceof Deno.errors.NotFound
+        ? `${file.pathname} is missing: \`deno task build\` writes dist/`
+        : `Cannot read ${file.pathname}: run this from the repository's root, as \`--allow-read=.\` grants the folder it runs in`,
+    );
+    Deno.exit(1);
+  }
+}
+
 /**
  * The page's messages are tiny (its join packs to 20 bytes), and at mod.ts's defaults one page's were held unpacked,
  * by the thousand when timed: 40 of 1 MiB timed 9 s ahead, each an array of a million empty objects, took this server

@@ -37,6 +37,22 @@ const FILES: Record<string, string> = {
   "/dist/mod.js": "dist/mod.js",
   "/dist/mod.js.map": "dist/mod.js.map",
 };
+
+// Started from another folder, `--allow-read=.` grants that folder and not the repository: the server said "Open …" and
+// answered every page load with a 500 and a stack trace here. Each file is tried once, at the start.
+for (const file of Object.values(FILES).map((path) => new URL(path, root))) {
+  try {
+    Deno.statSync(file);
+  } catch (error) {
+    console.error(
+      error instanceof Deno.errors.NotFound
+        ? `${file.pathname} is missing: \`deno task build\` writes dist/`
+        : `Cannot read ${file.pathname}: run this from the repository's root, as \`--allow-read=.\` grants the folder it runs in`,
+    );
+    Deno.exit(1);
+  }
+}
+
 const CONTENT_TYPES: Record<string, string> = {
   html: "text/html; charset=utf-8",
   js: "text/javascript; charset=utf-8",
