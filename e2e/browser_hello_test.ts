@@ -151,3 +151,38 @@ Deno.test("examples/browser_hello/server.ts started from its own folder says to 
   assert.match(output, /^Cannot read \/.*dist\/mod\.js: run this from the repository's root/, output);
   assert.doesNotMatch(output, /^\s+at /m, output);
 });
+
+Deno.test("examples/browser_hello/server.ts takes a WebSocket from its own page, or no page, and refuses another site's", async () => {
+  // A browser opens a WebSocket to 127.0.0.1 for a page of any site and names the site in Origin: 64 from
+  // http://evil.example filled the Host (maxPeers), and the 65th, the server's own page, heard "full".
+  const { server, waitFor } = helloServer();
+  try {
+    await waitFor("the server's address", () => /Open http:\/\/127\.0\.0\.1:\d+\//.test(server.printed()));
+    const port = Number(server.printed().match(/127\.0\.0\.1:(\d+)/)![1]);
+    /** The status line of a WebSocket upgrade with `origin`, or none. */
+    const upgrade = async (origin?: string) => {
+      const connection = await Deno.connect({ hostname: "127.0.0.1", port });
+      const lines = [
+        "GET / HTTP/1.1",
+        `Host: 127.0.0.1:${port}`,
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version: 13",
+        ...(origin ? [`Origin: ${origin}`] : []),
+      ];
+      await connection.write(new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n"));
+      const bytes = new Uint8Array(512);
+      const count = await connection.read(bytes);
+      connection.close();
+      return new TextDecoder().decode(bytes.subarray(0, count ?? 0)).split("\r\n")[0];
+    };
+    assert.equal(await upgrade("http://evil.example"), "HTTP/1.1 403 Forbidden");
+    assert.equal(await upgrade(`http://127.0.0.1:${port}1`), "HTTP/1.1 403 Forbidden");
+    assert.equal(await upgrade(`http://127.0.0.1:${port}`), "HTTP/1.1 101 Switching Protocols");
+    assert.equal(await upgrade(`http://localhost:${port}`), "HTTP/1.1 101 Switching Protocols");
+    assert.equal(await upgrade(), "HTTP/1.1 101 Switching Protocols");
+  } finally {
+    await server.stop();
+  }
+});

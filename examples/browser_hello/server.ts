@@ -57,14 +57,24 @@ const HOST_OPTIONS = { maxMessageBytes: 4096, maxQueuedBytes: 64 * 1024, maxTime
 
 const sockets = webSocketServer();
 const host = new Host(sockets, HOST_OPTIONS);
+/** This server's page, as a browser names it in a WebSocket's Origin: set when the server listens, on its port. */
+const pageOrigins = new Set<string>();
 
 try {
   Deno.serve({
     hostname: "127.0.0.1",
     port,
-    onListen: ({ port }) => console.log(`Open http://127.0.0.1:${port}/ in a browser (Ctrl+C ends this server)`),
+    onListen: ({ port }) => {
+      for (const name of ["127.0.0.1", "localhost"]) pageOrigins.add(`http://${name}:${port}`);
+      console.log(`Open http://127.0.0.1:${port}/ in a browser (Ctrl+C ends this server)`);
+    },
   }, async (request, info) => {
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      // A browser lets a page of any site open a WebSocket to 127.0.0.1, and names that site in Origin: 64 of them took
+      // every place in the Host (maxPeers), and this server's own page was refused as "full". Only its page, then, or a
+      // program that is no browser (no Origin).
+      const origin = request.headers.get("origin");
+      if (origin !== null && !pageOrigins.has(origin)) return new Response("not this server's page", { status: 403 });
       const { hostname, port } = info.remoteAddr; // the player's address, read before the upgrade closes the request
       try {
         const { socket, response } = Deno.upgradeWebSocket(request);
