@@ -494,6 +494,14 @@ if (import.meta.main) {
       console.error(`${error.message.split(",")[0]}: ${why} ${command}`);
       Deno.exit(1);
     }
+    // An address no interface of this machine has, or a name that resolves to none, ended in a stack (a review).
+    if (error instanceof Deno.errors.AddrNotAvailable || /failed to lookup address/.test((error as Error)?.message)) {
+      console.error(
+        `--hostname ${hostname} is no address of this machine: 127.0.0.1 (the default) serves this machine alone, ` +
+          `0.0.0.0 every network it is on`,
+      );
+      Deno.exit(1);
+    }
     if (!(error instanceof Deno.errors.AddrInUse)) throw error;
     console.error(`Port ${port} is taken: stop what uses it, or pick another: ${again(port + 1)}`);
     Deno.exit(1);

@@ -868,6 +868,27 @@ Deno.test({
   },
 });
 
+Deno.test("arena: server.ts on an address this machine does not have says so in a line", async () => {
+  // It ended in Deno.serve's stack, as a name that resolves to none did (a review, 2026-12-06; not tried here: its
+  // lookup would leave the machine). 192.0.2.1 is TEST-NET-1, never this machine's: the bind fails, nothing is sent.
+  for (const hostname of ["192.0.2.1"]) {
+    const { code, output } = await runDeno(
+      "run",
+      "--allow-net",
+      "--allow-read=.",
+      `${FOLDER}server.ts`,
+      "--hostname",
+      hostname,
+    );
+    assert.equal(code, 1, output);
+    assert.equal(
+      output,
+      `--hostname ${hostname} is no address of this machine: 127.0.0.1 (the default) serves this machine alone, ` +
+        "0.0.0.0 every network it is on\n",
+    );
+  }
+});
+
 Deno.test("arena: server.ts on a port that is taken says so and exits with 1", async () => {
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { code, output } = await runServer("--port", String(taken.addr.port));
