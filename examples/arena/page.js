@@ -41,7 +41,8 @@ const linkError = !(lagMs >= 0 && lagMs < Infinity)
  * @param {() => void} wake
  */
 const connect = (path, wake) => {
-  const ws = new WebSocket(`ws://${location.host}${path}`);
+  // wss: from a page served over https (a TLS proxy or tunnel in front), where a browser refuses a plain ws: one.
+  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}`);
   const socket = webSocket(ws); // first: its listener hands the message to the Host before `wake` updates it
   ws.addEventListener("message", () => document.hidden && wake());
   return socket;
