@@ -349,6 +349,13 @@ function shownRoom({ password: _password, handOver: _handOver, ...room }: Room):
  */
 const CONTROL = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
 
+/**
+ * Whether `text` has more than `max` characters, a surrogate pair one: counted in UTF-16 units, a name of 17 emoji
+ * passed no limit of 32 characters (a review, 2026-12-06). Past twice `max` units it is too long without counting.
+ */
+const longerThan = (text: string, max: number) =>
+  text.length > max && (text.length > 2 * max || [...text].length > max);
+
 /** An address without its port: the machine it names (`"[::1]"` of `"[::1]:4000"`). */
 const machineOf = (address: string) => address.replace(/:\d+$/, "");
 
@@ -827,7 +834,7 @@ export class Lobby {
     const { name, maxPlayers, meta = {}, password } = request;
     // No control characters: a name goes into the log and every player's list. JSON quoting escapes only those under
     // U+0020, and U+009B is a terminal's CSI as much as ESC [ is: "\u009b2J" cleared xterm.js's screen.
-    if (typeof name !== "string" || !name || name.length > limits.maxNameLength || CONTROL.test(name)) {
+    if (typeof name !== "string" || !name || longerThan(name, limits.maxNameLength) || CONTROL.test(name)) {
       throw new Refused(
         `name must be a string of 1 to ${limits.maxNameLength} characters, none a control character or a bidi override`,
       );

@@ -1177,6 +1177,22 @@ Deno.test("lobby: a room name with a bidi override or isolate is refused: it tur
   assert.doesNotMatch(lines[0], /[\u202a-\u202e\u2066-\u2069]/u);
 });
 
+Deno.test("lobby: maxNameLength counts characters, not UTF-16 units: 8 emoji are a name of 8, 9 are too long", async () => {
+  // Counted in units, a name of 5 emoji was refused at a limit of 8 characters (a review, 2026-12-06).
+  const player = standIn("10.0.0.1:1000");
+  const lobby = new Lobby(player.host, { now: () => 0, maxNameLength: 8 });
+  const names = ["🎲".repeat(8), "🎲".repeat(9), "🎲".repeat(7) + "ab", "é".repeat(8), "x".repeat(17)];
+  // Each in turn, the room left after (one in a room opens no other).
+  names.forEach((name, id) => {
+    player.request({ op: "create", name, maxPlayers: 2, id });
+    player.request({ op: "leave", id: 100 + id });
+  });
+  await lobby.update();
+  const answers = player.sent.filter((answer) => (answer.id as number) < 100);
+  assert.deepEqual(answers.map((answer) => answer.op), ["created", "error", "error", "created", "error"]);
+  assert.match(String(answers[1].error), /name must be a string of 1 to 8 characters/);
+});
+
 Deno.test("lobby: a room's password is a string of 1 to 64 characters", async () => {
   const cases: [password: unknown, answer: string][] = [
     ["", "password must be a string of 1 to 64 characters"],
