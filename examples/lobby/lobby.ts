@@ -350,8 +350,8 @@ function shownRoom({ password: _password, handOver: _handOver, ...room }: Room):
 const CONTROL = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
 
 /**
- * Whether `text` has more than `max` characters, a surrogate pair one: counted in UTF-16 units, a name of 17 emoji
- * passed no limit of 32 characters (a review, 2026-12-06). Past twice `max` units it is too long without counting.
+ * Whether `text` has more than `max` characters, a surrogate pair one: counted in UTF-16 units, a name of 17 emoji was
+ * refused at a limit of 32 characters (a review, 2026-12-06). Past twice `max` units it is too long without counting.
  */
 const longerThan = (text: string, max: number) =>
   text.length > max && (text.length > 2 * max || [...text].length > max);
