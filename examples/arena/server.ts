@@ -69,8 +69,8 @@ export interface ArenaOptions extends RoomsOptions {
    * default none). A browser sends its page's origin with each WebSocket, and one from another site is refused with a
    * 403: before, any site open in a browser on this machine could join the demo on 127.0.0.1 and spend the allowance
    * its page and bots share (a review, 2026-12-06). A program that is no browser sends none and is let in: this keeps
-   * out other sites' pages, not other programs. Behind a proxy that rewrites the Host header, have it pass the Host on
-   * (nginx: `proxy_set_header Host $host;`), or name the site here.
+   * out other sites' pages, not other programs. On this machine alone (`hostname` 127.0.0.1, the default) the arena's
+   * own pages are those at localhost or an address, so a proxy's site is named here (see LOOPBACK_PAGE).
    */
   origins?: readonly string[];
 }
@@ -118,13 +118,26 @@ const CONTENT_TYPES: Record<string, string> = {
   map: "application/json",
 };
 
+/** A name of this machine (127.0.0.1, localhost, 127.0.0.2, ::1): a server that listens on one serves no other. */
+const THIS_MACHINE_ONLY = /^(localhost|127\.[\d.]+|\[?::1\]?)$/;
+
+/**
+ * The names a page of this server has when it listens on this machine alone: localhost, or an address. Any other name
+ * that reaches 127.0.0.1 is a site's whose name its DNS pointed there after its page loaded (DNS rebinding), or a
+ * proxy's, which `origins` names: the page and the Host both carry that name, so they match.
+ */
+const LOOPBACK_PAGE = /^(localhost\.?|[\d.]+|\[[\da-f:.]+\])$/i;
+
 /**
  * A 403 for a WebSocket a page of another site opens (see `ArenaOptions.origins`), or undefined: no Origin (no
- * browser), one of `origins`, or this server's own host and port, as the request names it.
+ * browser), one of `origins`, or this server's own host and port, as the request names it (on this machine alone, by
+ * localhost or an address only: see LOOPBACK_PAGE).
  */
-function foreign(request: Request, url: URL, origins: readonly string[]): Response | undefined {
+function foreign(request: Request, url: URL, origins: readonly string[], loopback: boolean): Response | undefined {
   const origin = request.headers.get("origin");
-  if (origin === null || origins.includes(origin) || URL.parse(origin)?.host === url.host) return;
+  if (origin === null || origins.includes(origin)) return;
+  const page = URL.parse(origin);
+  if (page?.host === url.host && (!loopback || LOOPBACK_PAGE.test(page.hostname))) return;
   return new Response(
     `A page of ${origin} may not join the arena at ${url.host}: start it with --origin ${origin} to let it`,
     { status: 403 },
@@ -212,6 +225,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         `the end), not ${JSON.stringify(origins)}`,
     );
   }
+  const loopback = THIS_MACHINE_ONLY.test(options.hostname ?? "127.0.0.1");
   const log = options.log ?? console.log;
   const rooms = new Rooms(options);
   const lobbySockets = webSocketServer();
@@ -262,7 +276,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       if (url.pathname === "/lobby") {
         // The room directory: a LobbyClient's WebSocket, upgraded into the lobby's Host.
         if (!upgrade) return new Response("/lobby takes a WebSocket: the lobby's protocol", { status: 426 });
-        const refused = foreign(request, url, origins);
+        const refused = foreign(request, url, origins, loopback);
         if (refused) return refused;
         if (!stalled.admits(ip)) return held();
         const upgraded = upgradeOr400(request);
@@ -276,7 +290,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       }
       if (url.pathname === "/play") {
         // A player: `/play?ticket=…&name=ann`, upgraded into the game's Host once the lobby vouches for the ticket.
-        const refused = foreign(request, url, origins);
+        const refused = foreign(request, url, origins, loopback);
         if (refused) return refused;
         const ticket = url.searchParams.get("ticket") ?? "";
         // Without control characters: a name goes into the log, and JSON quoting lets C1's through (see the lobby's).
@@ -460,8 +474,7 @@ if (import.meta.main) {
     );
     Deno.exit(1);
   }
-  /** A name of this machine (127.0.0.1, localhost, 127.0.0.2, ::1): it serves no other machine. */
-  const thisMachineOnly = /^(localhost|127\.[\d.]+|\[?::1\]?)$/.test(hostname);
+  const thisMachineOnly = THIS_MACHINE_ONLY.test(hostname);
   // Bots enter room "demo", which takes MAX_PLAYERS: more could never play (and 1e9 of them hung the start).
   if (
     !Number.isInteger(port) || port < 0 || port > 65535 || !Number.isInteger(bots) || bots < 0 || bots > MAX_PLAYERS
