@@ -856,7 +856,8 @@ export class Lobby {
     // for as long as the room was open.
     const kept = structuredClone(meta) as Record<string, unknown>;
     if (
-      password !== undefined && !(typeof password === "string" && password && password.length <= MAX_PASSWORD_LENGTH)
+      password !== undefined &&
+      !(typeof password === "string" && password && !longerThan(password, MAX_PASSWORD_LENGTH))
     ) {
       throw new Refused(`password must be a string of 1 to ${MAX_PASSWORD_LENGTH} characters`);
     }

@@ -1199,6 +1199,9 @@ Deno.test("lobby: a room's password is a string of 1 to 64 characters", async ()
     ["p".repeat(65), "password must be a string of 1 to 64 characters"],
     [7, "password must be a string of 1 to 64 characters"],
     ["p".repeat(64), "created"],
+    // Characters, a surrogate pair one, as names count them: 64 emoji were refused before (128 UTF-16 units).
+    ["🔑".repeat(64), "created"],
+    ["🔑".repeat(65), "password must be a string of 1 to 64 characters"],
   ];
   const player = standIn("pw:1");
   const lobby = new Lobby(player.host, { now: () => 0 });
@@ -1207,6 +1210,10 @@ Deno.test("lobby: a room's password is a string of 1 to 64 characters", async ()
     await lobby.update();
     const sent = player.sent.shift()!;
     assert.equal(sent.op === "error" ? sent.error : sent.op, answer, `password ${JSON.stringify(password)}`);
+    if (sent.op !== "created") continue;
+    player.request({ op: "leave", id: 2 }); // one in a room opens no other
+    await lobby.update();
+    player.sent.shift();
   }
 });
 
