@@ -509,6 +509,10 @@ Deno.test({
         `Port ${port} is taken: stop what uses it, or pick another: ` +
           `deno run -A examples/osc_bridge.ts --live --controller-port ${port + 1}\n`,
       );
+      // A music port given is in the command again: without it, that command's bridge sent to 9000.
+      const music = await bridge(["--live", "--music-port", "57120", "--controller-port", String(port)]).output();
+      assert.equal(music.code, 1, music.stdout + music.stderr);
+      assert.match(music.stderr, / --live --music-port 57120 --controller-port \d+\n$/);
     } finally {
       taken.close();
     }

@@ -163,7 +163,8 @@ const oscOut = await bind(0);
 const oscIn = await bind(controllerPort).catch((error) => {
   // A second bridge, or another OSC program on the port: one line that says what to do, not EADDRINUSE's stack.
   if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
-  const again = `deno run -A examples/osc_bridge.ts --live --controller-port ${controllerPort + 1}`;
+  const music = musicPort === 9000 ? "" : ` --music-port ${musicPort}`; // kept: else the next run sends to 9000
+  const again = `deno run -A examples/osc_bridge.ts --live${music} --controller-port ${controllerPort + 1}`;
   console.error(`Port ${controllerPort} is taken: stop what uses it, or pick another: ${again}`);
   Deno.exit(1);
 });
