@@ -4,7 +4,8 @@
  * on 127.0.0.1 say hello, welcome and goodbye, and the program ends by
  * itself. Only two things are swapped: the import's URL for this mod.ts, and
  * port 7000 for a free one (another test or a chat may hold 7000). And the
- * OSC section's dispatch block, run with its import pointed at this osc.ts.
+ * OSC section's dispatch block, run with its import pointed at this osc.ts;
+ * and the number of tests the walk through the arena says a copy brings.
  *
  * @module
  */
@@ -59,4 +60,22 @@ Deno.test("the README's OSC dispatch program runs as printed: /player/*/fire rea
   } finally {
     await Deno.remove(file);
   }
+});
+
+Deno.test("the README's count of the tests a copy of the arena brings is the arena's count", async () => {
+  const readme = await Deno.readTextFile(`${root}README.md`);
+  const stated = readme.match(/deno test -A examples\/mygame\/ +# (\d+) tests/)?.[1];
+  assert.ok(stated, "the README's walk through the arena says how many tests `deno test -A examples/mygame/` runs");
+  // A filter that matches no test: deno lists every test as filtered out, and runs none.
+  const { success, output } = await run(Deno.execPath(), [
+    "test",
+    "-A",
+    "--no-check",
+    "examples/arena/",
+    "--filter",
+    "no test has this name",
+  ]);
+  assert.ok(success, output);
+  assert.match(output, new RegExp(`\\| ${stated} filtered out`), `README says ${stated}; deno test says:\n${output}`);
+  assert.ok(readme.includes(`passed all ${stated}.`), `the copy with a speed of 320 "passed all ${stated}"`);
 });
