@@ -5,7 +5,8 @@
  * itself. Only two things are swapped: the import's URL for this mod.ts, and
  * port 7000 for a free one (another test or a chat may hold 7000). And the
  * OSC section's dispatch block, run with its import pointed at this osc.ts;
- * and the number of tests the walk through the arena says a copy brings.
+ * the number of tests the walk through the arena says a copy brings; and the
+ * OSC section's counts of the tests in osc_test.ts and osc_liblo_test.ts.
  *
  * @module
  */
@@ -78,4 +79,24 @@ Deno.test("the README's count of the tests a copy of the arena brings is the are
   assert.ok(success, output);
   assert.match(output, new RegExp(`\\| ${stated} filtered out`), `README says ${stated}; deno test says:\n${output}`);
   assert.ok(readme.includes(`passed all ${stated}.`), `the copy with a speed of 320 "passed all ${stated}"`);
+});
+
+Deno.test("the README's counts of the OSC tests are the files' counts", async () => {
+  const readme = await Deno.readTextFile(`${root}README.md`);
+  for (const file of ["osc_test.ts", "osc_liblo_test.ts"]) {
+    const stated = readme.match(new RegExp(`deno test -A ${file.replace(".", "\\.")}\`[\\s\\S]{0,400}?\`(\\d+) passed`))
+      ?.[1];
+    assert.ok(stated, `the README says how many tests \`deno test -A ${file}\` passes`);
+    // A filter that matches no test lists every test as filtered out, the ignored ones (no liblo) too.
+    const { success, output } = await run(Deno.execPath(), [
+      "test",
+      "-A",
+      "--no-check",
+      file,
+      "--filter",
+      "no test has this name",
+    ]);
+    assert.ok(success, output);
+    assert.match(output, new RegExp(`\\| ${stated} filtered out`), `README says ${stated}; deno test says:\n${output}`);
+  }
 });
