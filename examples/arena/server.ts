@@ -122,6 +122,12 @@ const CONTENT_TYPES: Record<string, string> = {
 const THIS_MACHINE_ONLY = /^(localhost|127\.[\d.]+|\[?::1\]?)$/;
 
 /**
+ * An address of this machine alone, as the server bound it: the name given is no guide ("LOCALHOST", or a machine's own
+ * name that its hosts file puts at 127.0.1.1, bound the loopback and passed for a network's name: a review, 2026-12-07).
+ */
+const LOOPBACK_ADDRESS = /^(127\.[\d.]+|::1)$/;
+
+/**
  * The names a page of this server has when it listens on this machine alone: localhost, or an address. Any other name
  * that reaches 127.0.0.1 is a site's whose name its DNS pointed there after its page loaded (DNS rebinding), or a
  * proxy's, which `origins` names: the page and the Host both carry that name, so they match.
@@ -225,7 +231,8 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         `the end), not ${JSON.stringify(origins)}`,
     );
   }
-  const loopback = THIS_MACHINE_ONLY.test(options.hostname ?? "127.0.0.1");
+  /** Listening on this machine alone (see LOOPBACK_PAGE): known once bound, and no request comes before. */
+  let loopback = true;
   const log = options.log ?? console.log;
   const rooms = new Rooms(options);
   const lobbySockets = webSocketServer();
@@ -329,6 +336,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
     },
   );
   const address = await listening;
+  loopback = LOOPBACK_ADDRESS.test(address.hostname);
   // A wildcard is where the server listens, not an address to open: this machine reaches it on its loopback. An IPv6
   // address goes in brackets (`--hostname ::` made "http://:::8084/", an invalid URL the bots threw on: a review).
   const { hostname } = address;
