@@ -516,6 +516,19 @@ Deno.test({
     } finally {
       taken.close();
     }
+    // The last port: the command named 65536, which the bridge refuses. Taken here, or by another program already.
+    const last = dgram.createSocket("udp4");
+    await new Promise<void>((resolve) => {
+      last.once("error", () => resolve());
+      last.bind(65535, "127.0.0.1", () => resolve());
+    });
+    try {
+      const { code, stdout, stderr } = await bridge(["--live", "--controller-port", "65535"]).output();
+      assert.equal(code, 1, stdout + stderr);
+      assert.match(stderr, / --live --controller-port 65534\n$/);
+    } finally {
+      last.close();
+    }
   },
 });
 

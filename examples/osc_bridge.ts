@@ -164,7 +164,9 @@ const oscIn = await bind(controllerPort).catch((error) => {
   // A second bridge, or another OSC program on the port: one line that says what to do, not EADDRINUSE's stack.
   if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
   const music = musicPort === 9000 ? "" : ` --music-port ${musicPort}`; // kept: else the next run sends to 9000
-  const again = `deno run -A examples/osc_bridge.ts --live${music} --controller-port ${controllerPort + 1}`;
+  // The port below past the last: "--controller-port 65536" ended the next run at once.
+  const next = controllerPort === 65535 ? 65534 : controllerPort + 1;
+  const again = `deno run -A examples/osc_bridge.ts --live${music} --controller-port ${next}`;
   console.error(`Port ${controllerPort} is taken: stop what uses it, or pick another: ${again}`);
   Deno.exit(1);
 });
