@@ -113,6 +113,21 @@ Deno.test("examples/udp_game.ts: a second server on a taken port says so in one 
   );
 });
 
+Deno.test("examples/udp_game.ts: a second server on port 65535, taken, is told 65534: 65536 is no port", async () => {
+  // Taken here, or by another program already: either way the server cannot bind it.
+  let taken: Deno.DatagramConn | undefined;
+  try {
+    taken = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 65535 });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+  }
+  const flags = ["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/udp_game.ts"];
+  const { success, output } = await run(Deno.execPath(), [...flags, "65535"], { timeoutMs: 30_000 })
+    .finally(() => taken?.close());
+  assert.ok(!success, output);
+  assert.match(output, / pick another: deno run -A examples\/udp_game\.ts 65534\n$/);
+});
+
 Deno.test("examples/udp_game.ts: a mistaken argument says what to give in one line, and exits with 1", async () => {
   // "127.0.0.1" threw "Invalid port: NaN" from Deno.listenDatagram; "localhost:7000", connect's stack.
   const flags = ["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/udp_game.ts"];

@@ -55,7 +55,8 @@ try {
 } catch (error) {
   // A second server on the same port: one line that says what to do, not AddrInUse's stack.
   if (!(error instanceof Deno.errors.AddrInUse)) throw error;
-  const again = `deno run -A examples/udp_game.ts ${port + 1}`;
+  // The port below past the last: 65536 is no port (the next run said so).
+  const again = `deno run -A examples/udp_game.ts ${port === 65535 ? 65534 : port + 1}`;
   console.error(`Port ${port} is taken: stop what uses it, or pick another: ${again}`);
   Deno.exit(1);
 }

@@ -524,7 +524,10 @@ if (import.meta.main) {
       Deno.exit(1);
     }
     if (!(error instanceof Deno.errors.AddrInUse)) throw error;
-    console.error(`Port ${port} is taken: stop what uses it, or pick another: ${again(port + 1)}`);
+    // The port below past the last: --port 65536 is refused.
+    console.error(
+      `Port ${port} is taken: stop what uses it, or pick another: ${again(port === 65535 ? 65534 : port + 1)}`,
+    );
     Deno.exit(1);
   }
 }

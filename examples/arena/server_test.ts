@@ -950,6 +950,23 @@ Deno.test("arena: server.ts on an address this machine does not have says so in 
   }
 });
 
+Deno.test("arena: server.ts on port 65535, taken, is told 65534: --port 65536 is refused", async () => {
+  // Taken here, or by another program already: either way the server cannot listen on it.
+  let taken: Deno.Listener | undefined;
+  try {
+    taken = Deno.listen({ hostname: "127.0.0.1", port: 65535 });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+  }
+  try {
+    const { code, output } = await runServer("--port", "65535");
+    assert.equal(code, 1, output);
+    assert.match(output, /pick another: .* --port 65534$/m);
+  } finally {
+    taken?.close();
+  }
+});
+
 Deno.test("arena: server.ts on a port that is taken says so and exits with 1", async () => {
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { code, output } = await runServer("--port", String(taken.addr.port));
