@@ -118,8 +118,8 @@ const CONTENT_TYPES: Record<string, string> = {
   map: "application/json",
 };
 
-/** A name of this machine (127.0.0.1, localhost, 127.0.0.2, ::1): a server that listens on one serves no other. */
-const THIS_MACHINE_ONLY = /^(localhost|127\.[\d.]+|\[?::1\]?)$/;
+/** A name of this machine (127.0.0.1, localhost in any case, 127.0.0.2, ::1): a server that listens on one serves no other. */
+const THIS_MACHINE_ONLY = /^(localhost\.?|127\.[\d.]+|\[?::1\]?)$/i;
 
 /**
  * An address of this machine alone, as the server bound it: the name given is no guide ("LOCALHOST", or a machine's own

@@ -981,11 +981,12 @@ Deno.test("arena: server.ts on a name of this machine prints its address, and no
   // At `--hostname localhost` it said "Others on your network open http://<this machine's IP address>:…/": they could
   // not, it listened on the loopback.
   // On 127.0.0.1 with as many bots as room "demo" takes: the most --bots allows.
-  for (const [hostname, bots] of [["127.0.0.1", MAX_PLAYERS], ["localhost", 0]] as const) {
+  // A name is case-blind: at LOCALHOST it said so again (a review, 2026-12-06).
+  for (const [hostname, bots] of [["127.0.0.1", MAX_PLAYERS], ["localhost", 0], ["LOCALHOST", 0]] as const) {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
-        "--allow-net=127.0.0.1,localhost",
+        "--allow-net=127.0.0.1,localhost,LOCALHOST",
         "--allow-read=.",
         `${FOLDER}server.ts`,
         "--hostname",
