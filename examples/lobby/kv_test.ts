@@ -659,3 +659,36 @@ Deno.test("lobbies on one KV: a relay goes only to a member its sender knows, no
       i === 0 ? sharedWith(store, { receive: () => holdC ? Promise.resolve([]) : store.shared.receive() }) : store,
   );
 });
+
+Deno.test("lobbies on one KV: a room too large for a KV value (meta within maxMetaBytes) is refused, and no update throws", async () => {
+  // 13,100 empty arrays pack to 13 KB, within 16 KiB, and are kept in 65.5 KB by KV: past its 64 KiB a value.
+  await twoLobbies(["A"], async ({ ask }) => {
+    const meta = { a: Array.from({ length: 13_100 }, () => []) };
+    await assert.rejects(
+      ask(0, { op: "create", name: "big", maxPlayers: 4, meta }),
+      /The room is too large for the directory: Value too large/,
+    );
+    assert.equal((await ask(0, { op: "create", name: "small", maxPlayers: 4 })).op, "created");
+  }, { maxMetaBytes: 16 << 10 });
+});
+
+Deno.test("lobbies on one KV: a join that would take a room past a KV value's size is refused, and no update throws", async () => {
+  await twoLobbies(["A", "B"], async ({ ask, kv }) => {
+    const { room } = await ask(0, { op: "create", name: "big", maxPlayers: 4 }) as { room: Room };
+    // The stored room, grown to the largest KV keeps: a meta within maxMetaBytes can make it so (see the test above).
+    const key = ["jamnet-lobby", "rooms", room.id];
+    const stored = (await kv.get<Room>(key)).value!;
+    let fits = 0;
+    for (let step = 1 << 14; step; step >>= 1) {
+      try {
+        await kv.set(key, { ...stored, meta: { a: Array.from({ length: fits + step }, () => []) } });
+        fits += step;
+      } catch {
+        // past 64 KiB
+      }
+    }
+    await kv.set(key, { ...stored, meta: { a: Array.from({ length: fits }, () => []) } });
+    await assert.rejects(ask(1, { op: "join", room: room.id }), /would be too large for the directory/);
+    assert.equal(((await ask(1, { op: "list" })).rooms as RoomSummary[])[0].players, 1);
+  }, { maxMetaBytes: 16 << 10 });
+});

@@ -137,8 +137,10 @@ export interface RoomStore {
   /**
    * Changes one room atomically: `change` gets the room as stored and returns
    * it changed, or throws to refuse; nothing else writes the room in between.
-   * Returns the room written, or undefined when there is none. Without it:
-   * get, then put (atomic only within one lobby process).
+   * Returns the room written, or undefined when there is none. Rejects with
+   * a RangeError when the changed room is too large to keep (kvStore: past
+   * Deno KV's 64 KiB a value), nothing written: a join is refused with it.
+   * Without it: get, then put (atomic only within one lobby process).
    */
   update?(id: string, change: (room: Room) => Room): Promise<Room | undefined>;
   /** Set when several lobby processes share this directory. */
@@ -190,7 +192,10 @@ export interface LobbyOptions {
    * isolate is refused.
    */
   maxNameLength?: number;
-  /** Largest `meta`, packed (default 1,024 bytes). */
+  /**
+   * Largest `meta`, packed (default 1,024 bytes). With kvStore, a room must fit a KV value (64 KiB), where `meta` may be
+   * kept in 5 times its packed size (empty arrays): past about 12 KB here a create or a join may be refused for it.
+   */
   maxMetaBytes?: number;
   /** Most rooms in one `rooms` answer (default 100). */
   listLimit?: number;
@@ -931,6 +936,8 @@ export class Lobby {
         throw new Refused(`Room ${room.id} is full: ${room.maxPlayers} players`);
       }
       return { ...room, members: [...room.members, client.member] };
+    }).catch((error) => {
+      throw error instanceof RangeError ? new Refused(error.message) : error;
     });
     if (!room) throw new Refused(`No room ${shown(roomId)}`);
     await this.#tell(room, { op: "member", room: room.id, member: client.member, joined: true }, client.member.id);
