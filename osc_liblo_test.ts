@@ -20,7 +20,16 @@ import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { Host } from "./mod.ts";
 import { udpSocket } from "./examples/lobby/udp.ts";
-import { decodeOsc, encodeOsc, type OscBundle, oscMatch, type OscMessage, oscTime, oscTimeToMs } from "./osc.ts";
+import {
+  decodeOsc,
+  encodeOsc,
+  OSC_IMMEDIATELY,
+  type OscBundle,
+  oscMatch,
+  type OscMessage,
+  oscTime,
+  oscTimeToMs,
+} from "./osc.ts";
 
 /** True when `command` runs at all (its exit code does not matter). */
 async function installed(command: string): Promise<boolean> {
@@ -611,7 +620,7 @@ async function liveBridge() {
     paddles,
     notes,
     printed: running.printed,
-    send: (packet: OscMessage) => controller.send(encodeOsc(packet), controllerPort, "127.0.0.1"),
+    send: (packet: OscMessage | OscBundle) => controller.send(encodeOsc(packet), controllerPort, "127.0.0.1"),
     async stop(): Promise<string> {
       running.stop();
       const { stdout } = await running.output();
@@ -699,6 +708,28 @@ Deno.test({
     } finally {
       await bridge.stop();
     }
+    assert.deepEqual(bridge.notes.slice(0, 2), [[72, 80], [80, 127]]);
+  },
+});
+
+Deno.test({
+  name:
+    "examples/osc_bridge.ts --live: a bundle of /paddle 0.7 then /fire fires the ball from 0.7, as two datagrams do",
+  async fn() {
+    // The move goes "sequenced" on channel 1 and the fire "reliable" on channel 0, and a packet carries its pieces
+    // channel by channel: sent in one frame (one bundle, or two datagrams 16 ms apart at most) the game read the fire
+    // first and fired from 0.5, where the paddle starts: notes [72, 80], [71, 80] (a review, 2026-12-06).
+    const bridge = await liveBridge();
+    try {
+      bridge.send({
+        timetag: OSC_IMMEDIATELY,
+        elements: [{ address: "/paddle", types: "f", args: [0.7] }, { address: "/fire", args: [] }],
+      });
+      await waitFor("two notes", () => bridge.notes.length >= 2);
+    } finally {
+      await bridge.stop();
+    }
+    // The notes of the test above, whose fire waits for the move to reach the music tool.
     assert.deepEqual(bridge.notes.slice(0, 2), [[72, 80], [80, 127]]);
   },
 });

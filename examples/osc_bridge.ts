@@ -133,12 +133,16 @@ let paddleY = 0.5;
 
 /** Advances the ball one frame; sends each bounce to every peer (the bridge). */
 function stepGame(): void {
+  // A fire goes from where the frame's moves leave the paddle: moves ride channel 1 and fires channel 0, and a packet
+  // carries its pieces channel by channel, so a /paddle and a /fire of one frame (one bundle) arrive fire first.
+  let fired = false;
   for (let event; (event = game.poll());) {
     if (event.type !== "message") continue;
     const message = event.data as { t: string; y?: number };
     if (message.t === "paddle" && Number.isFinite(message.y)) paddleY = Math.min(1, Math.max(0, message.y!)); // not NaN
-    if (message.t === "fire") Object.assign(ball, { x: 0.1, y: paddleY, vx: 0.9, vy: 0.6 });
+    if (message.t === "fire") fired = true;
   }
+  if (fired) Object.assign(ball, { x: 0.1, y: paddleY, vx: 0.9, vy: 0.6 });
   ball.x += ball.vx * FRAME_MS / 1000;
   ball.y += ball.vy * FRAME_MS / 1000;
   for (const axis of ["x", "y"] as const) {
