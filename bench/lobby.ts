@@ -413,7 +413,10 @@ for (const { child, reading } of playerProcesses) {
 const peak = reports.reduce((most, report) => report.clients >= most.clients ? report : most);
 const heapPeak = Math.max(...reports.map((report) => report.heapUsed));
 const last = reports.at(-1)!;
-lobbyProcess.kill();
+try {
+  lobbyProcess.kill();
+} catch { // it stopped itself at the deadline: a run that overran it, to be reported FAILED rather than thrown
+}
 await readingLobby.catch(() => {});
 await lobbyProcess.status;
 const loadAtEnd = await loadAverage();
