@@ -507,7 +507,7 @@ Deno.test({
   name: "examples/osc_bridge.ts --live on a controller port that is taken says so in one line, and exits with 1",
   async fn() {
     // A second bridge, or any OSC program on 9001, printed EADDRINUSE's stack from the top-level await (a review,
-    // 2026-12-07).
+    // 2026-12-06).
     const taken = await bindLoopback();
     const port = taken.address().port;
     try {
@@ -665,7 +665,7 @@ Deno.test({
   name: "examples/osc_bridge.ts --live: its game takes no peer but the bridge, and a stranger's null ends nothing",
   async fn() {
     // The game's port is in the bridge's first line (and in `ss -uanp`), its protocol in the source: a stranger on this
-    // machine that connected to it and sent `null` ended the bridge (a review, 2026-12-07).
+    // machine that connected to it and sent `null` ended the bridge (a review, 2026-12-06).
     const bridge = await liveBridge();
     const stranger = new Host(await udpSocket(0), { protocol: 0x05c0 });
     let refused = "";

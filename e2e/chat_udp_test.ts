@@ -191,7 +191,7 @@ for (
     }
     // The host tells everyone where each guest is ("* 127.0.0.1:56895 joined"), and a guest's Host took any peer
     // that connected there: a stranger's "host: …" showed as the host's, and its goodbye read as "the host is gone",
-    // which ended the guest with 0 (a review, 2026-12-07). A Host of this test stands in for the chat's host.
+    // which ended the guest with 0 (a review, 2026-12-06). A Host of this test stands in for the chat's host.
     const standUdp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
     const stand = new Host(denoUdp(standUdp));
     const stranger = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 })));

@@ -235,7 +235,7 @@ Deno.test("examples/udp_game.ts: a player let go for reading nothing leaves the 
 Deno.test("examples/udp_game.ts: a player takes no peer but its server: a stranger at its port is refused", async () => {
   // A player's Host took any peer that connected to its port: a stranger's `{ toString: 0 }` (which a template string
   // cannot print) ended the player with a stack, its "\x1b[2J" reached the terminal raw, and its states would go into
-  // the player's Timeline with the server's (a review, 2026-12-07). A Host of this test stands in for the server.
+  // the player's Timeline with the server's (a review, 2026-12-06). A Host of this test stands in for the server.
   const standUdp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   const stand = new Host(denoUdp(standUdp));
   const stranger = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 })));

@@ -51,7 +51,7 @@ try {
 }
 // A guest's Host takes no peer but its host (maxPeers counts the one it connects to): the host tells everyone where each
 // guest is ("* 127.0.0.1:56895 joined"), and a stranger that connected there had its lines shown as the host's and its
-// goodbye read as "the host is gone", which ended the guest (a review, 2026-12-07).
+// goodbye read as "the host is gone", which ended the guest (a review, 2026-12-06).
 const host = new Host(denoUdp(socket), join ? { ...HOST_OPTIONS, maxPeers: 1 } : HOST_OPTIONS);
 const server: Peer | undefined = join ? host.connect(join) : undefined;
 console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000: others run this with 127.0.0.1:7000");

@@ -126,7 +126,7 @@ function show(packet: OscMessage | OscBundle): string {
 const gameSocket = await udpSocket(0);
 // The game and the bridge each take one peer, the other (maxPeers 1): a stranger on this machine that connected to
 // either (their ports are in `ss -uanp`, the protocol here) and sent `null` ended the bridge with "Cannot read
-// properties of null (reading 't')", and showed as "connected to the game" (a review, 2026-12-07).
+// properties of null (reading 't')", and showed as "connected to the game" (a review, 2026-12-06).
 const game = new Host(gameSocket, { protocol: 0x05c0, maxPeers: 1 });
 const ball = { x: 0.5, y: 0.5, vx: 0, vy: 0 };
 let paddleY = 0.5;

@@ -61,7 +61,7 @@ try {
   Deno.exit(1);
 }
 // A player's Host takes no peer but its server (maxPeers counts the one it connects to): it took any, and a stranger
-// at a player's port ended it with a message a template string cannot print (a review, 2026-12-07).
+// at a player's port ended it with a message a template string cannot print (a review, 2026-12-06).
 const host = new Host(denoUdp(socket), serverPort === undefined ? { ...HOST_OPTIONS, maxPeers: 1 } : HOST_OPTIONS);
 let frame = 0; // the loops below run 60 times a second and send every third frame: 20 times a second
 

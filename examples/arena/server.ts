@@ -123,7 +123,7 @@ const THIS_MACHINE_ONLY = /^(localhost\.?|127\.[\d.]+|\[?::1\]?)$/i;
 
 /**
  * An address of this machine alone, as the server bound it: the name given is no guide ("LOCALHOST", or a machine's own
- * name that its hosts file puts at 127.0.1.1, bound the loopback and passed for a network's name: a review, 2026-12-07).
+ * name that its hosts file puts at 127.0.1.1, bound the loopback and passed for a network's name: a review, 2026-12-06).
  */
 const LOOPBACK_ADDRESS = /^(127\.[\d.]+|::1)$/;
 

@@ -855,10 +855,10 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     // DNS rebinding: a page of http://rebind.example:PORT whose name then resolves to 127.0.0.1 opens its WebSocket with
-    // Host and Origin both rebind.example:PORT, and comparing the two let it in (a review, 2026-12-07: 101). Chromium
+    // Host and Origin both rebind.example:PORT, and comparing the two let it in (a review, 2026-12-06: 101). Chromium
     // 156 blocks such a request itself (Local Network Access); a browser without that check sends it. "LOCALHOST" is
     // localhost too: a check of the name given, not of the address bound, let the rebound page in there (a review,
-    // 2026-12-07: 101).
+    // 2026-12-06: 101).
     for (const hostname of ["127.0.0.1", "LOCALHOST"]) {
       await rebindingRefused(hostname);
     }
