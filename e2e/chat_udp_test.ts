@@ -138,6 +138,43 @@ Deno.test("examples/chat_udp.ts: the host relays a guest's lines under the name 
   }
 });
 
+Deno.test("examples/chat_udp.ts: the host prints and relays no line with a bidi control; an emoji's ZWJ goes", async () => {
+  // A bidi control (Unicode's Bidi_Control) turns the text after it around: "bob: \u202eevil" showed as "bob: live" on
+  // every screen, and a mark moves it too, "bob: hi\u200f 12 - 34" as "bob: hi34 - 12" (a review, 2026-12-06).
+  const chat = await chatHost();
+  const guests = ["bob", "cy"].map(() => {
+    const host = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 })));
+    return { host, peer: host.connect("127.0.0.1:7000"), heard: [] as string[] };
+  });
+  const timer = setInterval(() => {
+    for (const { host, heard } of guests) {
+      host.update();
+      for (let event; (event = host.poll());) if (event.type === "message") heard.push(String(event.data));
+    }
+  }, 5);
+  const { printed, waitFor } = chat;
+  const [bob, cy] = guests;
+  try {
+    await waitFor("the connections", () => guests.every(({ peer }) => peer.state === "connected"));
+    bob.peer.send("bob: hi");
+    for (const line of ["bob: \u202eevil", "bob: hi\u200f 12 - 34", "bob: \u2067x", "bob: a\u061c1", "bob: \u200ey"]) {
+      bob.peer.send(line);
+    }
+    bob.peer.send("bob: \u{1F469}\u200d\u{1F4BB} done");
+    await waitFor("bob's last line", () => cy.heard.includes("bob: \u{1F469}\u200d\u{1F4BB} done"));
+    assert.deepEqual(cy.heard.filter((line) => line.startsWith("bob")), [
+      "bob: hi",
+      "bob: \u{1F469}\u200d\u{1F4BB} done",
+    ]);
+    assert.doesNotMatch(printed(), /\p{Bidi_Control}/u, printed());
+    assert.match(printed(), /^bob: \u{1F469}\u200d\u{1F4BB} done$/mu, printed());
+  } finally {
+    clearInterval(timer);
+    for (const { host } of guests) host.close();
+    await chat.stop();
+  }
+});
+
 Deno.test("examples/chat_udp.ts: a guest the host lets go for a full queue frees its name", async () => {
   // A guest whose program vanished while the chat was busy: its queue filled, the host let it go, and (no "disconnect"
   // event comes for a peer let go so) its name stayed taken until the host ended (a review, 2026-12-06).
@@ -222,6 +259,39 @@ for (
     } finally {
       clearInterval(timer);
       stranger.close();
+      stand.close();
+      await guest.stop();
+    }
+  });
+
+  Deno.test(`${program}: a guest prints no line of its host's with a bidi control; an emoji's ZWJ shows`, async (t) => {
+    if (command === "node") {
+      if (!await available("node")) return void await t.step({ name: "node is not installed", ignore: true, fn() {} });
+      await built();
+    }
+    // The guest refused control characters and printed bidi controls (Unicode's Bidi_Control), which turn the text
+    // after them around: "host: \u202eevil" showed as "host: live" (a review, 2026-12-06). A Host of this test stands
+    // in for the chat's host.
+    const standUdp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const stand = new Host(denoUdp(standUdp));
+    const timer = setInterval(() => {
+      stand.update();
+      for (let event; (event = stand.poll());) {
+        if (event.type !== "connect") continue;
+        for (const mark of ["\u202e", "\u202a", "\u2066", "\u2069", "\u200e", "\u200f", "\u061c"]) {
+          event.peer.send(`host: a${mark}b 12 - 34`);
+        }
+        event.peer.send("host: \u{1F469}\u200d\u{1F4BB} still here");
+      }
+    }, 5);
+    const { port } = standUdp.addr as Deno.NetAddr;
+    const guest = await chat(command, [...args, `127.0.0.1:${port}`, "ada"], "joining");
+    try {
+      await guest.waitFor("the host's last line", () => guest.printed().includes("still here") || guest.exited());
+      assert.match(guest.printed(), /^host: \u{1F469}\u200d\u{1F4BB} still here$/mu, guest.printed());
+      assert.doesNotMatch(guest.printed(), /\p{Bidi_Control}|12 - 34/u, guest.printed());
+    } finally {
+      clearInterval(timer);
       stand.close();
       await guest.stop();
     }

@@ -58,11 +58,15 @@ console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000:
 
 /**
  * A chat line as a peer may send it: text, one line's worth, with no control character (a terminal's escapes: ESC [2J
- * cleared every screen in the chat). Anything else, an object whose String() throws among them, is dropped: it ended
- * the host (a review, 2026-12-05).
+ * cleared every screen in the chat) and no bidi control (Unicode's Bidi_Control: U+061C, U+200E, U+200F, U+202A to
+ * U+202E, U+2066 to U+2069), which turns the text after it around: "ada: \u202eevil" showed as "ada: live", and even a
+ * mark, "ada: hi\u200f 12 - 34", as "ada: hi34 - 12" (GNU FriBidi 1.0.16, a review, 2026-12-06). Unicode's other
+ * format characters (Cf) pass: ZWJ (U+200D) joins emoji such as 👩‍💻, a flag's tag characters follow 🏴, and none of
+ * them moves text. Anything else, an object whose String() throws among them, is dropped: it ended the host (a review,
+ * 2026-12-05).
  */
 const isLine = (data: unknown): data is string =>
-  typeof data === "string" && data.length <= 1000 && !/\p{Cc}/u.test(data);
+  typeof data === "string" && data.length <= 1000 && !/[\p{Cc}\p{Bidi_Control}]/u.test(data);
 
 /**
  * Each guest's name, taken from its first line ("ada: hi"): the host relays a guest's lines under that name alone, and

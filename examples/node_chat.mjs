@@ -49,12 +49,15 @@ const server = join ? host.connect(join) : undefined;
 console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000: others run this with 127.0.0.1:7000");
 
 /**
- * A chat line as a peer may send it: text, one line's worth, with no control character (a terminal's escapes). Anything
- * else, an object whose String() throws among them, is dropped: it ended the host (a review, 2026-12-05).
+ * A chat line as a peer may send it: text, one line's worth, with no control character (a terminal's escapes) and no
+ * bidi control (Unicode's Bidi_Control: U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069: "ada: \u202eevil"
+ * showed as "ada: live"), as chat_udp.ts takes; Unicode's other format characters pass, ZWJ (U+200D) in emoji among
+ * them (see there, a review, 2026-12-06). Anything else, an object whose String() throws among them, is dropped: it
+ * ended the host (a review, 2026-12-05).
  * @param {unknown} data
  * @returns {data is string}
  */
-const isLine = (data) => typeof data === "string" && data.length <= 1000 && !/\p{Cc}/u.test(data);
+const isLine = (data) => typeof data === "string" && data.length <= 1000 && !/[\p{Cc}\p{Bidi_Control}]/u.test(data);
 
 /**
  * Each guest's name, taken from its first line ("ada: hi"): its lines are relayed under that name alone, no name twice,
