@@ -167,6 +167,42 @@ Deno.test("examples/udp_game.ts: a player's timed messages are held one at a tim
   }
 });
 
+Deno.test("examples/udp_game.ts: the server logs and passes on no chat line with a bidi control; an emoji's ZWJ goes", async () => {
+  // JSON quoting lets bidi controls (Unicode's Bidi_Control) through: "\u202eevil" turned the rest of the server's log
+  // line around, and the line of every player it went to; a mark moves it too, "hi\u200f 12 - 34" read "hi34 - 12"
+  // (a review, 2026-12-06). Two players of this test: ann says the lines, bob hears what is passed on.
+  const { port, server, waitFor } = udpGameServer();
+  const players = ["ann", "bob"].map(() => {
+    const host = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 })));
+    return { host, peer: host.connect(`127.0.0.1:${port}`), heard: [] as string[] };
+  });
+  const timer = setInterval(() => {
+    for (const { host, heard } of players) {
+      host.update();
+      for (let event; (event = host.poll());) {
+        if (event.type === "message" && event.mode !== "state") heard.push(String(event.data));
+      }
+    }
+  }, 5);
+  const [ann, bob] = players;
+  try {
+    await waitFor("the server", () => server.printed().includes("server on "));
+    await waitFor("the connections", () => players.every(({ peer }) => peer.state === "connected"));
+    for (const mark of ["\u202e", "\u202b", "\u2068", "\u2069", "\u200e", "\u200f", "\u061c"]) {
+      ann.peer.send(`hi${mark} 12 - 34`);
+    }
+    ann.peer.send("\u{1F469}\u200d\u{1F4BB} done");
+    await waitFor("ann's last line at bob", () => bob.heard.some((line) => line.endsWith(" done")));
+    assert.deepEqual(bob.heard.map((line) => line.replace(/^p\d+ /, "")), ["says \u{1F469}\u200d\u{1F4BB} done"]);
+    assert.deepEqual(server.printed().match(/(?<= says ").*(?="$)/gmu), ["\u{1F469}\u200d\u{1F4BB} done"]);
+    assert.doesNotMatch(server.printed(), /\p{Bidi_Control}/u);
+  } finally {
+    clearInterval(timer);
+    for (const { host } of players) host.close();
+    await server.stop();
+  }
+});
+
 Deno.test("examples/udp_game.ts: a player let go for reading nothing leaves the world, and its last line with it", async () => {
   // A peer the game lets go makes no "disconnect" event: one let go for a full queue stood in every snapshot after, and
   // its last line went to every newcomer, for good (a review, 2026-12-06).

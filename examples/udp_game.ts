@@ -25,6 +25,8 @@ const isPosition = (data: unknown): data is Position =>
   typeof data === "object" && data !== null && Number.isFinite((data as Position).x) &&
   Number.isFinite((data as Position).y);
 const MAX_CHAT_LENGTH = 200;
+/** What a chat line may not hold: a control character (C0, DEL, C1) or a bidi control (see the server's loop). */
+const UNSHOWN = /[\p{Cc}\p{Bidi_Control}]/u;
 /**
  * Both ends' Host options: this game's messages are small (a world of 64 players packs to about 2 KB, a chat line to
  * 600 bytes), and at mod.ts's defaults one player's messages were held unpacked: 30 messages of 1 MiB timed 9 s ahead,
@@ -106,7 +108,10 @@ if (serverPort !== undefined) {
         if (isPosition(event.data)) positions.set(event.peer, { x: event.data.x, y: event.data.y }); // no more keys
       } else if (event.type === "message") { // a reliable chat line: pass it on to the others
         // No control characters: a line goes into logs, and JSON quoting lets C1's (U+009B, a terminal's CSI) through.
-        if (typeof event.data !== "string" || event.data.length > MAX_CHAT_LENGTH || /\p{Cc}/u.test(event.data)) {
+        // Nor bidi controls (Unicode's Bidi_Control: U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), which
+        // JSON lets through too: "\u202e" turned the log's line around, and the line of every player it went to (a
+        // review, 2026-12-06). Unicode's other format characters pass: ZWJ (U+200D) joins emoji, and moves no text.
+        if (typeof event.data !== "string" || event.data.length > MAX_CHAT_LENGTH || UNSHOWN.test(event.data)) {
           continue;
         }
         console.log(`${id} says ${JSON.stringify(event.data)}`);
