@@ -136,6 +136,37 @@ Deno.test("examples/browser_hello/server.ts: a page's bigint is logged, its time
   }
 });
 
+Deno.test("examples/browser_hello/server.ts logs a page's bidi controls escaped, and an emoji's ZWJ as it is", async () => {
+  // JSON leaves bidi controls (Unicode's Bidi_Control) raw: "\u202e" turned the rest of the server's log line around,
+  // and a mark moves it too (a review, 2026-12-06). No browser needed: a Deno client.
+  const { server, waitFor } = helloServer();
+  let host: Host | undefined;
+  const timer = setInterval(() => {
+    host?.update();
+    while (host?.poll());
+  }, 5);
+  try {
+    await waitFor("the server's address", () => /Open http:\/\/127\.0\.0\.1:\d+\//.test(server.printed()));
+    const socket = webSocket(new WebSocket(`ws://${server.printed().match(/127\.0\.0\.1:\d+/)![0]}/`));
+    host = new Host(socket);
+    const page = host.connect(socket.address);
+    await waitFor("a connection", () => page.state === "connected");
+    page.send({ name: "\u202eevil\u202a\u202c\u2066\u2069\u200e\u200f\u061c", emoji: "\u{1F469}\u200d\u{1F4BB}" });
+    await waitFor("the message logged", () => server.printed().includes(' says {"name"'));
+    assert.ok(
+      server.printed().includes(
+        ' says {"name":"\\u202eevil\\u202a\\u202c\\u2066\\u2069\\u200e\\u200f\\u061c","emoji":"\u{1F469}\u200d\u{1F4BB}"}\n',
+      ),
+      server.printed(),
+    );
+    assert.doesNotMatch(server.printed(), /\p{Bidi_Control}/u);
+  } finally {
+    clearInterval(timer);
+    host?.close();
+    await server.stop();
+  }
+});
+
 Deno.test("examples/browser_hello/server.ts started from its own folder says to run it from the repository's root", async () => {
   // `--allow-read=.` grants the folder it runs in: from examples/browser_hello, the server said "Open …" and answered each page load
   // with a 500 and a stack trace.

@@ -107,10 +107,13 @@ setInterval(() => {
     } else if (event.type === "message") {
       // Quoted and cut short: JSON leaves C1's (U+009B, a terminal's CSI) raw, and a message may be 4 KiB. A bigint (an
       // integer past 2^53 unpacks as one) shows with its n: JSON.stringify threw on it, and one 13-byte message,
-      // { n: 2n ** 60n }, ended the server (a review, 2026-12-06).
+      // { n: 2n ** 60n }, ended the server (a review, 2026-12-06). JSON leaves bidi controls raw too (Unicode's
+      // Bidi_Control: U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), and "\u202e" turned the rest of
+      // the log's line around: escaped as well (a review, 2026-12-06). Unicode's other format characters show as they
+      // are: ZWJ (U+200D) joins emoji, and moves no text.
       const json = JSON.stringify(event.data, (_key, value) => typeof value === "bigint" ? `${value}n` : value);
       const shown = (json ?? String(typeof event.data)).slice(0, 200)
-        .replace(/\p{Cc}/gu, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+        .replace(/[\p{Cc}\p{Bidi_Control}]/gu, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
       console.log(`${peer.address} says ${shown}`);
       // A message may be polled after its peer left (its goodbye came in the same batch): no answer then. A message
       // at the size limit is over it once wrapped, and a queue may be full: that player is let go, not the server.
