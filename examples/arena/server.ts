@@ -301,9 +301,11 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         if (refused) return refused;
         const ticket = url.searchParams.get("ticket") ?? "";
         // Without control characters: a name goes into the log, and JSON quoting lets C1's through (see the lobby's).
-        // Nor bidi overrides and isolates, which turned the log's line and other players' labels around (a review).
+        // Nor bidi controls (Unicode's Bidi_Control: overrides, isolates, and the marks U+200E, U+200F and U+061C),
+        // which turned the log's line and other players' labels around (a review; the marks, a review of 2026-12-06).
+        // Unicode's other format characters stay: ZWJ (U+200D) joins emoji, and moves no text.
         // 16 characters, not UTF-16 units: an emoji at the end was cut in two, drawn as "\ufffd" (a play-test, 2026-12-06).
-        const cleaned = (url.searchParams.get("name") ?? "").replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, "").trim();
+        const cleaned = (url.searchParams.get("name") ?? "").replace(/[\p{Cc}\p{Bidi_Control}]/gu, "").trim();
         const name = Array.from(cleaned).slice(0, 16).join("") || "player";
         if (!lobby.admitted(ticket)) {
           return new Response("Not admitted: join a room through the lobby (/lobby) and bring its ticket", {

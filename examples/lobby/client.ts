@@ -21,7 +21,9 @@ const MAX_SHOWN_CHARACTERS = 200;
  * relay anything pack() takes: JSON.stringify threw on a bigint (a uint 64 past 2^53 unpacks as one), out of the
  * Host's timer, and ended the program; it let C1 controls through (U+009B is a terminal's CSI: "\u009b2J" cleared
  * xterm.js's screen) and bidi overrides (which turned the line around); and a relay of 1 MiB of bytes printed 11 MB
- * (a review, 2026-12-06). Bytes show as their count, a bigint with its "n".
+ * (a review, 2026-12-06). Bytes show as their count, a bigint with its "n". Every bidi control is escaped (Unicode's
+ * Bidi_Control: the marks U+200E, U+200F and U+061C move the text after them too, a review, 2026-12-06); Unicode's
+ * other format characters show as they are: ZWJ (U+200D) joins emoji, and moves no text.
  *
  * @param value what another member sent
  * @returns it quoted as JSON, escaped, cut to MAX_SHOWN_CHARACTERS
@@ -33,7 +35,7 @@ export function shown(value: unknown): string {
       typeof inner === "bigint" ? `${inner}n` : inner instanceof Uint8Array ? `(${inner.length} bytes)` : inner,
   ) ?? String(value); // undefined, which JSON has not
   const escaped = json.replace(
-    /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu,
+    /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/gu,
     (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
   const characters = Array.from(escaped); // not UTF-16 units: an emoji is not cut in two

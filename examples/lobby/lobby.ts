@@ -188,8 +188,8 @@ export interface LobbyOptions {
   /** Largest `maxPlayers` a room may ask for (default 64). */
   maxPlayers?: number;
   /**
-   * Longest room name in characters (default 64). A name with a control character (C0 or C1) or a bidi override or
-   * isolate is refused.
+   * Longest room name in characters (default 64). A name with a control character (C0 or C1) or a bidi control (an
+   * override, an isolate or a mark) is refused.
    */
   maxNameLength?: number;
   /**
@@ -347,12 +347,15 @@ function shownRoom({ password: _password, handOver: _handOver, ...room }: Room):
 }
 
 /**
- * A control character (Unicode's Cc: U+0000 to U+001F and U+007F to U+009F), or a bidi override or isolate (U+202A to
- * U+202E, U+2066 to U+2069), which turns the text after it around: a room named "\u202eomed" was listed in every
- * arena page as "(4/1) demo", its own count of players reversed after it, and its log lines ran backwards (a review,
- * 2026-12-06). The arena strips the same from players' names.
+ * A control character (Unicode's Cc: U+0000 to U+001F and U+007F to U+009F), or a bidi control (Unicode's
+ * Bidi_Control: the overrides and isolates U+202A to U+202E and U+2066 to U+2069, which turn the text after them
+ * around: a room named "\u202eomed" was listed in every arena page as "(4/1) demo", its own count of players reversed
+ * after it, and its log lines ran backwards (a review, 2026-12-06); and the marks U+200E, U+200F and U+061C, which
+ * move what follows them too: "room demo\u200f: 1/4 players" reads "room demo1/4 : players" in GNU FriBidi 1.0.16 (a
+ * review, 2026-12-06)). The arena strips the same from players' names. Unicode's other format characters (Cf) pass:
+ * ZWJ (U+200D) joins emoji such as 👩‍💻, ZWNJ (U+200C) is spelling in Persian, and neither moves text.
  */
-const CONTROL = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
+const CONTROL = /[\p{Cc}\p{Bidi_Control}]/u;
 
 /**
  * Whether `text` has more than `max` characters, a surrogate pair one: counted in UTF-16 units, a name of 17 emoji was
