@@ -662,6 +662,33 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "examples/osc_bridge.ts --live logs an address's bidi controls escaped, an emoji's ZWJ as it is, and 64 type tags at most",
+  async fn() {
+    // JSON leaves bidi controls raw: "/\u202eevil" turned the rest of its log line around. And a message's type tags
+    // were logged whole: a datagram of /x and 1,000 N's (no argument bytes) made a line of 1,000 N's, 65,000 possible
+    // (a review, 2026-12-06).
+    const bridge = await liveBridge();
+    let stdout = "";
+    try {
+      bridge.send({ address: "/\u202eevil\u200f\u061c\u2066", types: "i", args: [1] });
+      bridge.send({ address: "/\u{1F469}\u200d\u{1F4BB}", args: [] });
+      bridge.send({ address: "/x", types: "N".repeat(1000), args: new Array(1000).fill(null) });
+      bridge.send({ address: "/y", types: "N".repeat(64), args: new Array(64).fill(null) });
+      bridge.send({ address: "/paddle", types: "f", args: [0.125] });
+      await waitFor("the last move at the music tool", () => bridge.paddles.includes(0.125));
+    } finally {
+      stdout = await bridge.stop();
+    }
+    assert.ok(stdout.includes('bridge: no game message for OSC "/\\u202eevil\\u200f\\u061c\\u2066" i\n'), stdout);
+    assert.ok(stdout.includes('bridge: no game message for OSC "/\u{1F469}\u200d\u{1F4BB}"\n'), stdout);
+    assert.ok(stdout.includes(`bridge: no game message for OSC "/x" ${"N".repeat(64)}… (936 more)\n`), stdout);
+    assert.ok(stdout.includes(`bridge: no game message for OSC "/y" ${"N".repeat(64)}\n`), stdout);
+    assert.doesNotMatch(stdout, /\p{Bidi_Control}|N{65}/u);
+  },
+});
+
+Deno.test({
   name: "examples/osc_bridge.ts --live: its game takes no peer but the bridge, and a stranger's null ends nothing",
   async fn() {
     // The game's port is in the bridge's first line (and in `ss -uanp`), its protocol in the source: a stranger on this

@@ -81,6 +81,8 @@ const MAX_ADDRESS_LENGTH = 256;
  * lines; one of 3,274 /paddle moves sent 3,274 datagrams to the music tool (a review, 2026-12-06).
  */
 const MAX_MESSAGES_PER_DATAGRAM = 32;
+/** Type tags a log line shows at most: a controller's messages have a few (`/paddle f`, `/fire`). */
+const MAX_SHOWN_TYPES = 64;
 /** Game and bridge update every 16 ms: one frame at 60 Hz. */
 const FRAME_MS = 16;
 /**
@@ -93,10 +95,28 @@ const MUSIC_AHEAD_MS = 50;
 
 /**
  * Text from the network, quoted for a log line: JSON escapes the control characters under U+0020, and this the rest,
- * DEL and C1's (U+009B is a terminal's CSI as much as ESC [ is: a review, 2026-12-04).
+ * DEL and C1's (U+009B is a terminal's CSI as much as ESC [ is: a review, 2026-12-04), and the bidi controls (Unicode's
+ * Bidi_Control: U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), which turned the rest of the line around
+ * (an int to "/\u202eevil" reached no method, and its line read `bridge: no game message for OSC "/i "live` in GNU
+ * FriBidi 1.0.16: a review, 2026-12-06). Unicode's other format characters show as they are: ZWJ (U+200D) joins emoji,
+ * and moves no text.
  */
 function quoted(text: string): string {
-  return JSON.stringify(text).replace(/\p{Cc}/gu, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(text).replace(
+    /[\p{Cc}\p{Bidi_Control}]/gu,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
+ * A message's type tags for a log line: the first MAX_SHOWN_TYPES, then how many more. Tags are ASCII letters and
+ * brackets (decodeOsc refuses any other), but a datagram's may run to 65,000: one line of /x and 65,000 N's (no
+ * argument bytes) went into the log whole (a review, 2026-12-06).
+ */
+function shownTypes(types: string): string {
+  return types.length > MAX_SHOWN_TYPES
+    ? `${types.slice(0, MAX_SHOWN_TYPES)}… (${types.length - MAX_SHOWN_TYPES} more)`
+    : types;
 }
 
 /** Binds a plain UDP socket (raw OSC needs no jamnet Host) to 127.0.0.1. */
@@ -242,7 +262,7 @@ oscIn.on("message", (datagram) => {
       }
     }
     // Quoted: an address from the network may hold a terminal's escape sequences.
-    const shown = quoted(message.address) + (message.types && ` ${message.types}`);
+    const shown = quoted(message.address) + (message.types && ` ${shownTypes(message.types)}`);
     if (!reached.length) console.log(`bridge: no game message for OSC ${shown}`);
     else if (reached[0] !== message.address) console.log(`bridge: OSC pattern ${shown} reached ${reached.join(", ")}`);
   }
