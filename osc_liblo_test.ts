@@ -689,6 +689,35 @@ Deno.test({
 });
 
 Deno.test({
+  name: "examples/osc_bridge.ts --live says a /fire the full queue to the game refused was dropped for it",
+  async fn() {
+    // The queue to the game holds 4 MiB, each /fire 265 bytes of it until acked: bundles of 32 fill it in about 0.6 s
+    // on 127.0.0.1 (2026-12-06). A refused fire was logged "no game message for OSC "/fire"", as an address that
+    // reaches no method is, and said nothing of the queue (a review, 2026-12-06).
+    const bridge = await liveBridge();
+    let stdout = "";
+    try {
+      const fires: OscBundle = {
+        timetag: OSC_IMMEDIATELY,
+        elements: new Array(32).fill({ address: "/fire", args: [] }),
+      };
+      const done = () => /queue to the game is full|no game message/.test(bridge.printed());
+      for (let sent = 0; sent < 20_000 && !done(); sent++) {
+        bridge.send(fires);
+        if (sent % 20 === 19) await new Promise((resolve) => setTimeout(resolve, 1)); // the bridge's turn to read
+      }
+    } finally {
+      stdout = await bridge.stop();
+    }
+    // Up to its last line: datagrams read after it, once the bridge closed, reach no method (its peer is gone).
+    const running = stdout.slice(0, stdout.indexOf("OSC datagrams in"));
+    assert.ok(running.includes('bridge: OSC "/fire" dropped: the queue to the game is full\n'), stdout.slice(-2000));
+    assert.doesNotMatch(running, /no game message/);
+    assert.match(stdout, /, messages refused by a full queue \d+\n/);
+  },
+});
+
+Deno.test({
   name: "examples/osc_bridge.ts --live: its game takes no peer but the bridge, and a stranger's null ends nothing",
   async fn() {
     // The game's port is in the bridge's first line (and in `ss -uanp`), its protocol in the source: a stranger on this

@@ -207,7 +207,7 @@ function sendMusic(packet: OscMessage | OscBundle): void {
 /**
  * The bridge's OSC methods, by address: each takes a message's arguments and says whether it made a game message of
  * them. `send` returns false, and queues nothing, once the game's peer is leaving or gone; it throws a RangeError
- * while the queue to the game is full (a controller flooding the bridge), which the caller counts.
+ * while the queue to the game is full (a controller flooding the bridge), which the caller counts and logs.
  */
 const oscMethods: Record<string, (args: unknown[]) => boolean> = {
   "/paddle": ([value]) => {
@@ -252,6 +252,8 @@ oscIn.on("message", (datagram) => {
     }
     // A message's address is a pattern (OSC 1.0): it goes to every method it matches, "/*" to both.
     const reached: string[] = [];
+    /** The methods it matched whose game message the full queue refused: "no game message" said nothing of why. */
+    const full: string[] = [];
     for (const address of Object.keys(oscMethods)) {
       if (!oscMatch(message.address, address)) continue;
       try {
@@ -259,12 +261,19 @@ oscIn.on("message", (datagram) => {
       } catch (error) {
         if (!(error instanceof RangeError)) throw error;
         counts.refused++; // the queue to the game is full: this message is dropped, the next may go
+        full.push(address);
       }
     }
     // Quoted: an address from the network may hold a terminal's escape sequences.
     const shown = quoted(message.address) + (message.types && ` ${shownTypes(message.types)}`);
-    if (!reached.length) console.log(`bridge: no game message for OSC ${shown}`);
-    else if (reached[0] !== message.address) console.log(`bridge: OSC pattern ${shown} reached ${reached.join(", ")}`);
+    if (full.length) {
+      const methods = full.length === 1 && full[0] === message.address ? "" : ` for ${full.join(", ")}`;
+      console.log(`bridge: OSC ${shown} dropped${methods}: the queue to the game is full`);
+    }
+    if (!reached.length && !full.length) console.log(`bridge: no game message for OSC ${shown}`);
+    else if (reached.length && reached[0] !== message.address) {
+      console.log(`bridge: OSC pattern ${shown} reached ${reached.join(", ")}`);
+    }
   }
 });
 
