@@ -844,7 +844,7 @@ export class Lobby {
     // U+0020, and U+009B is a terminal's CSI as much as ESC [ is: "\u009b2J" cleared xterm.js's screen.
     if (typeof name !== "string" || !name || longerThan(name, limits.maxNameLength) || CONTROL.test(name)) {
       throw new Refused(
-        `name must be a string of 1 to ${limits.maxNameLength} characters, none a control character or a bidi override`,
+        `name must be a string of 1 to ${limits.maxNameLength} characters, none a control character or a bidi control`,
       );
     }
     if (!Number.isInteger(maxPlayers) || (maxPlayers as number) < 2 || (maxPlayers as number) > limits.maxPlayers) {

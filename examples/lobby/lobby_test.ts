@@ -1175,7 +1175,7 @@ Deno.test("lobby: a room name with a bidi control is refused: it turned the list
   names.forEach((name, id) => player.request({ op: "create", name, maxPlayers: 2, id }));
   await lobby.update();
   assert.deepEqual(player.sent.map((answer) => answer.op), [...new Array(8).fill("error"), "created"]);
-  assert.match(String(player.sent[0].error), /none a control character or a bidi override/);
+  assert.match(String(player.sent[0].error), /none a control character or a bidi control/);
   assert.equal(lines.length, 1);
   assert.doesNotMatch(lines[0], /\p{Bidi_Control}/u);
   assert.ok(lines[0].includes(JSON.stringify(names.at(-1))), lines[0]);
