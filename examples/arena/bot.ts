@@ -38,15 +38,30 @@ const DEAD_ZONE_PX = 4;
 /**
  * Starts a bot.
  *
- * @param url the arena's address, `http://127.0.0.1:8080/`
+ * @param url the arena's address, `http://127.0.0.1:8080/` (or `https://`: the bot then opens wss: WebSockets)
  * @param room the name of the room to enter (joined if the lobby lists one, opened if not)
  * @param name what the bot is called
- * @param after enter only once this settles (the bot before it entering), so that bots do not open a room twice
+ * @param options `after`: enter only once this settles (the bot before it entering), so that bots do not open a room
+ *   twice; `httpClient`: the one its WebSockets go through (one that trusts the arena's certificate, over TLS)
  * @returns the bot, on its way in
  */
-export function startBot(url: string, room: string, name: string, after: Promise<unknown> = Promise.resolve()): Bot {
+export function startBot(
+  url: string,
+  room: string,
+  name: string,
+  { after = Promise.resolve(), httpClient }: { after?: Promise<unknown>; httpClient?: Deno.HttpClient } = {},
+): Bot {
   const base = url.replace("http", "ws");
-  const lobby = new ArenaLobby(webSocket(new WebSocket(`${base}lobby`)));
+  const through = httpClient && { client: httpClient };
+  const lobbySocket = new WebSocket(`${base}lobby`, through);
+  /**
+   * Why the lobby's WebSocket failed, if it did. Over TLS with a certificate for another name than the address dialled,
+   * the bot said only "The lobby disconnected: closed"; this says "invalid peer certificate: certificate not valid for
+   * name "127.0.0.1"" (2026-12-06).
+   */
+  let failure: string | undefined;
+  lobbySocket.addEventListener("error", (event) => failure ??= (event as ErrorEvent).message);
+  const lobby = new ArenaLobby(webSocket(lobbySocket));
   let client: ArenaClient | undefined;
   let ticket: string | undefined;
   let frames = 0;
@@ -56,12 +71,14 @@ export function startBot(url: string, room: string, name: string, after: Promise
     if (stopped) return;
     ticket = admission.ticket;
     const query = `ticket=${encodeURIComponent(ticket)}&name=${encodeURIComponent(name)}`;
-    const playing = client = new ArenaClient(webSocket(new WebSocket(`${base}play?${query}`)));
+    const playing = client = new ArenaClient(webSocket(new WebSocket(`${base}play?${query}`, through)));
     ticker = setInterval(() => {
       frames++;
       playing.frame(keysToward(playing));
       if (playing.ended) clearInterval(ticker);
     }, FRAME_MS);
+  }).catch((error) => {
+    throw failure ? new Error(failure) : error;
   });
   ready.catch(() => lobby.close()); // refused: nothing to keep open (the caller hears why from `ready`)
   return {

@@ -41,7 +41,8 @@ const linkError = !(lagMs >= 0 && lagMs < Infinity)
  * @param {() => void} wake
  */
 const connect = (path, wake) => {
-  // wss: from a page served over https (a TLS proxy or tunnel in front), where a browser refuses a plain ws: one.
+  // wss: from a page served over https (server.ts's --cert and --key, or a TLS proxy or tunnel in front), where a
+  // browser refuses a plain ws: one as mixed content.
   const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}`);
   const socket = webSocket(ws); // first: its listener hands the message to the Host before `wake` updates it
   ws.addEventListener("message", () => document.hidden && wake());

@@ -16,6 +16,7 @@
  *     deno task demo                  # 127.0.0.1:8080, two bots in room "demo"
  *     deno run --allow-net=127.0.0.1 --allow-read=. examples/arena/server.ts --port 8081 --bots 0
  *     deno run --allow-net --allow-read=. examples/arena/server.ts --hostname 0.0.0.0   # friends on your network join
+ *     deno task demo --cert cert.pem --key key.pem   # https://127.0.0.1:8080/: TLS, the PEM files in this folder
  *
  * @module
  */
@@ -73,11 +74,20 @@ export interface ArenaOptions extends RoomsOptions {
    * own pages are those at localhost or an address, so a proxy's site is named here (see LOOPBACK_PAGE).
    */
   origins?: readonly string[];
+  /**
+   * The certificate chain, PEM (a file's text, not its path), to serve the page and both WebSocket paths over TLS with
+   * `key`: the page is then at https:// and opens wss: WebSockets, as a browser requires of a page at an https address
+   * (it refuses a ws: one from there as mixed content). Default none: plain http:// and ws:. The bots trust it besides
+   * the usual roots, so a self-signed one does for them when it names the address they dial (127.0.0.1; `url`).
+   */
+  cert?: string;
+  /** The private key of `cert`, PEM: one of the two without the other is refused with a TypeError. */
+  key?: string;
 }
 
 /** A running arena. */
 export interface Arena {
-  /** The page's address, `http://127.0.0.1:8080/`. */
+  /** The page's address, `http://127.0.0.1:8080/` (`https://` with `cert` and `key`). */
   readonly url: string;
   /** The game's Host: the `/play` connections. */
   readonly host: Host;
@@ -231,6 +241,17 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         `the end), not ${JSON.stringify(origins)}`,
     );
   }
+  // Checked before anything starts: otherwise Deno's server refuses it as it starts, with the Hosts already made.
+  if ((options.cert === undefined) !== (options.key === undefined)) {
+    throw new TypeError(
+      `cert and key go together, both PEM text: the certificate chain and its private key (${
+        options.cert === undefined ? "key" : "cert"
+      } alone was given)`,
+    );
+  }
+  const tls = options.cert !== undefined && options.key !== undefined
+    ? { cert: options.cert, key: options.key }
+    : undefined;
   /** Listening on this machine alone (see LOOPBACK_PAGE): known once bound, and no request comes before. */
   let loopback = true;
   const log = options.log ?? console.log;
@@ -272,7 +293,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
 
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const http = Deno.serve(
-    { hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 8080, onListen: resolve },
+    { hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 8080, onListen: resolve, ...tls },
     async (request, info) => {
       const url = new URL(request.url);
       const { hostname: ip, port: remotePort } = info.remoteAddr; // read before an upgrade closes the request
@@ -343,7 +364,10 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   // address goes in brackets (`--hostname ::` made "http://:::8084/", an invalid URL the bots threw on: a review).
   const { hostname } = address;
   const reachAt = hostname === "0.0.0.0" ? "127.0.0.1" : hostname === "::" ? "::1" : hostname;
-  const url = `http://${reachAt.includes(":") ? `[${reachAt}]` : reachAt}:${address.port}/`;
+  const url = `${tls ? "https" : "http"}://${reachAt.includes(":") ? `[${reachAt}]` : reachAt}:${address.port}/`;
+  // The bots' way in over TLS: a self-signed certificate is in no root store, and without it each bot's WebSocket
+  // failed with "invalid peer certificate: UnknownIssuer" (2026-12-06).
+  const botClient = tls && Deno.createHttpClient({ caCerts: [tls.cert] });
   const stopLobby = new AbortController();
   const lobbyRunning = lobby.run(LOBBY_TICK_MS, stopLobby.signal);
 
@@ -432,7 +456,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
     lobby,
     rooms,
     addBot(room, name) {
-      const bot = startBot(url, room, name, lastEntry);
+      const bot = startBot(url, room, name, { after: lastEntry, httpClient: botClient });
       bots.push(bot);
       lastEntry = bot.ready.catch((error) => log(`${name} could not enter room ${room}: ${error.message}`));
       return bot;
@@ -445,6 +469,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       await lobbyRunning;
       lobbyHost.close();
       await http.shutdown();
+      botClient?.close();
     },
   };
   for (let i = 1; i <= (options.bots ?? 0); i++) arena.addBot("demo", `bot ${i}`);
@@ -452,11 +477,6 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
 }
 
 if (import.meta.main) {
-  /** How to start this server again on another port: the demo task for the arena, this file's path for a copy. */
-  const again = (port: number) =>
-    folder === "examples/arena/"
-      ? `deno task demo --port ${port}`
-      : `deno run --allow-net=127.0.0.1 --allow-read=. ${folder}server.ts --port ${port}`;
   let args;
   try {
     args = parseArgs({
@@ -466,12 +486,51 @@ if (import.meta.main) {
         bots: { type: "string" },
         hostname: { type: "string" },
         origin: { type: "string", multiple: true },
+        cert: { type: "string" },
+        key: { type: "string" },
       },
     });
   } catch (error) {
-    console.error(`${(error as Error).message}: the options are --port, --bots, --hostname and --origin`);
+    console.error(
+      `${(error as Error).message}: the options are --port, --bots, --hostname, --origin, --cert and --key`,
+    );
     Deno.exit(1);
   }
+  const { cert: certFile, key: keyFile } = args.values;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    console.error(
+      `--cert and --key go together: --cert FILE --key FILE, the certificate chain and its private key as PEM files ` +
+        `(${certFile === undefined ? "--key" : "--cert"} alone was given)`,
+    );
+    Deno.exit(1);
+  }
+  /** The TLS flags as given, for a command this prints to start the server again. */
+  const tlsFlags = certFile === undefined ? "" : ` --cert ${certFile} --key ${keyFile}`;
+  /** How to start this server again on another port: the demo task for the arena, this file's path for a copy. */
+  const again = (port: number) =>
+    (folder === "examples/arena/"
+      ? `deno task demo --port ${port}`
+      : `deno run --allow-net=127.0.0.1 --allow-read=. ${folder}server.ts --port ${port}`) + tlsFlags;
+  /** A PEM file's text; one line saying why, and exit 1, when it cannot be read. */
+  const readPem = async (flag: string, path: string): Promise<string> => {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      // The demo task lets Deno read this folder alone, and a task's permissions cannot be widened from its command
+      // line: "run again with the --allow-read flag", Deno's advice, cannot be followed there.
+      console.error(
+        error instanceof Deno.errors.NotCapable
+          ? `${flag} ${path} is outside what Deno may read here (the demo task: this folder alone): put the files in ` +
+            `it, or run deno run --allow-net=127.0.0.1 --allow-read=.,${certFile},${keyFile} ${folder}server.ts` +
+            tlsFlags
+          : `${flag} ${path} cannot be read: ${(error as Error).message}`,
+      );
+      Deno.exit(1);
+    }
+  };
+  const tls = certFile === undefined || keyFile === undefined
+    ? {}
+    : { cert: await readPem("--cert", certFile), key: await readPem("--key", keyFile) };
   const port = Number(args.values.port ?? 8080);
   const bots = Number(args.values.bots ?? 2);
   const hostname = args.values.hostname ?? "127.0.0.1";
@@ -496,13 +555,14 @@ if (import.meta.main) {
     Deno.exit(1);
   }
   try {
-    const arena = await startArena({ port, bots, hostname, origins });
+    const arena = await startArena({ port, bots, hostname, origins, ...tls });
     console.log(
       `The arena is at ${arena.url} (room "demo" has ${bots} bots; ?room=name for another room, through the lobby)`,
     );
     // Not on another name of this machine: at `--hostname localhost` it told you others on your network could join.
     if (!thisMachineOnly) {
-      console.log(`Others on your network open http://<this machine's IP address>:${new URL(arena.url).port}/`);
+      const page = new URL(arena.url);
+      console.log(`Others on your network open ${page.protocol}//<this machine's IP address>:${page.port}/`);
     }
   } catch (error) {
     // `deno task demo --hostname 0.0.0.0` ended in NotCapable's stack: the task lets Deno listen on 127.0.0.1 alone, and
@@ -511,7 +571,7 @@ if (import.meta.main) {
       const loopback = hostname === "127.0.0.1";
       const command = `deno run --allow-net${loopback ? "=127.0.0.1" : ""} --allow-read=. ${folder}server.ts` +
         (loopback ? "" : ` --hostname ${hostname}`) + (port === 8080 ? "" : ` --port ${port}`) +
-        (bots === 2 ? "" : ` --bots ${bots}`) + origins.map((origin) => ` --origin ${origin}`).join("");
+        (bots === 2 ? "" : ` --bots ${bots}`) + origins.map((origin) => ` --origin ${origin}`).join("") + tlsFlags;
       const demo = folder === "examples/arena/" ? "deno task demo allows 127.0.0.1 only; " : "";
       const why = thisMachineOnly ? "run" : `${demo}to serve other machines, run`;
       console.error(`${error.message.split(",")[0]}: ${why} ${command}`);
@@ -522,6 +582,14 @@ if (import.meta.main) {
       console.error(
         `--hostname ${hostname} is no address of this machine: 127.0.0.1 (the default) serves this machine alone, ` +
           `0.0.0.0 every network it is on`,
+      );
+      Deno.exit(1);
+    }
+    // Not PEM, or the key of another certificate: Deno's server refused them with a stack.
+    if (certFile && (error instanceof Deno.errors.InvalidData || /KeyMismatch/.test((error as Error)?.message))) {
+      console.error(
+        `--cert ${certFile} and --key ${keyFile} are no certificate chain and its private key in PEM: ` +
+          (error as Error).message,
       );
       Deno.exit(1);
     }
