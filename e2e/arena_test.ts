@@ -8,7 +8,9 @@
  * driven. Saves a screenshot to
  * e2e/out/arena.png; with ARENA_SCREENSHOT=1 also to
  * examples/arena/screenshot.png, the README's picture. Skipped, with one line
- * saying why, when there is no browser.
+ * saying why, when there is no browser. One test serves the arena over TLS
+ * with a self-signed certificate that openssl makes for 127.0.0.1 (skipped,
+ * with one line, without openssl): its pages must play over wss:.
  *
  * @module
  */
@@ -17,10 +19,13 @@ import type { Page } from "npm:playwright-core@1.65.1";
 import { startArena } from "../examples/arena/server.ts";
 import { WORLD_HEIGHT, WORLD_WIDTH } from "../examples/arena/game.js";
 import type { View } from "../examples/arena/client.js";
-import { built, root } from "./tools.ts";
+import { built, missingOpenssl, root, selfSignedCertificate } from "./tools.ts";
 import { launchChromium, missingBrowser as missing } from "./chromium.ts";
 
 if (missing) console.log(`SKIPPED the arena test: ${missing} (apt-get install -y chromium)`);
+/** Why the test over https cannot make its certificate here, or undefined. */
+const noOpenssl = missing ? undefined : await missingOpenssl();
+if (noOpenssl) console.log(`SKIPPED the arena test over https: ${noOpenssl} (apt-get install -y openssl)`);
 
 /** A view with nobody in it: a page's before the lobby let it in. */
 const NOBODY: View = { you: undefined, me: undefined, others: [], items: [] };
@@ -335,6 +340,79 @@ Deno.test({
         );
       }
       assert.equal([...arena.rooms].length, 1);
+      assert.deepEqual(errors, []);
+    } finally {
+      await close();
+      await arena.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "the arena over https: two Chromium pages at https://127.0.0.1 open its WebSockets over wss: and each sees the player the other drove where she stopped",
+  ignore: Boolean(missing || noOpenssl),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Untested before: page.js opens wss: under https, and the arena served http alone (2026-12-06).
+    await built();
+    const { cert, key } = await selfSignedCertificate();
+    const arena = await startArena({ port: 0, bots: 0, log: () => {}, randomFor: () => seeded(SEED), cert, key });
+    const { browser, close } = await launchChromium({
+      viewport: { width: 1040, height: 560 },
+      // The certificate is self-signed: no browser trusts it. Two pages play at once, neither throttled.
+      args: [
+        "--ignore-certificate-errors",
+        "--disable-background-timer-throttling",
+        "--disable-renderer-backgrounding",
+      ],
+    });
+    try {
+      const errors: string[] = [];
+      const sockets: string[] = [];
+      const open = async (name: string) => {
+        const page = await browser.newPage();
+        page.on("pageerror", (error) => errors.push(`${name}: ${error}`));
+        page.on("websocket", (socket) => sockets.push(`${name} ${socket.url().replace(/\?.*/, "")}`));
+        await page.goto(`${arena.url}?room=tls&name=${name}`, { timeout: 15_000 });
+        await until(`${name} in room tls`, 15_000, async () => (await viewOf(page)).me);
+        return page;
+      };
+      const ann = await open("ann");
+      const bob = await open("bob");
+      const origin = new URL(arena.url).origin;
+      assert.match(origin, /^https:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal(new URL(ann.url()).origin, origin);
+      const wss = origin.replace("https", "wss");
+      assert.deepEqual(sockets.sort(), [`ann ${wss}/lobby`, `ann ${wss}/play`, `bob ${wss}/lobby`, `bob ${wss}/play`]);
+      const annView = await until("ann in bob's page", 15_000, async () => {
+        const view = await viewOf(ann);
+        return view.me && (await viewOf(bob)).others.length === 1 ? view : undefined;
+      });
+      const start = annView.me!;
+
+      // Ann drives 600 ms away from the nearer wall across; then her page, bob's and the server agree where she stopped.
+      const across = start.x < WORLD_WIDTH / 2 ? "ArrowRight" : "ArrowLeft";
+      await ann.bringToFront();
+      await ann.keyboard.down(across);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await ann.keyboard.up(across);
+      const annAsSeenIn = async (page: Page) => (await viewOf(page)).others.find((player) => player.id === annView.you);
+      const [annSees, bobSees] = await until("both pages to agree where ann stopped", 3_000, async () => {
+        const [mine, her] = await Promise.all([viewOf(ann), annAsSeenIn(bob)]);
+        if (!mine.me || !her) return undefined;
+        return Math.hypot(mine.me.x - her.x, mine.me.y - her.y) <= TOLERANCE_PX ? [mine.me, her] : undefined;
+      });
+      const room = [...arena.rooms].find((room) => room.name === "tls")!;
+      const truth = [...room.members.values()].find((player) => player.name === "ann")!;
+      assert.ok(
+        Math.hypot(truth.x - annSees.x, truth.y - annSees.y) <= TOLERANCE_PX,
+        "ann's page agrees with the server",
+      );
+      // 600 ms at 200 px/s is 120 px; 30 px of slack for when the keys land.
+      assert.ok(Math.abs(bobSees.x - start.x) >= 90, `ann moved across: from ${start.x} to ${bobSees.x}`);
+      assert.equal(Math.sign(bobSees.x - start.x), across === "ArrowRight" ? 1 : -1);
       assert.deepEqual(errors, []);
     } finally {
       await close();

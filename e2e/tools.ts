@@ -122,3 +122,42 @@ export function spawnDeno(args: string[]): { printed(): string; complaints(): st
     },
   };
 }
+
+/**
+ * Why `selfSignedCertificate` cannot run here, or undefined when it can. Not `available("openssl")`: OpenSSL 3.0 takes
+ * `version`, and answers `--version` with "Invalid command" and exit 1.
+ */
+export async function missingOpenssl(): Promise<string | undefined> {
+  try {
+    return (await run("openssl", ["version"], { timeoutMs: 20_000 })).success ? undefined : "openssl version failed";
+  } catch {
+    return "no openssl";
+  }
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 and localhost and its private key, PEM, made by openssl in a temporary folder
+ * that is gone by the time this returns. CA:FALSE, as a server's certificate must be: openssl's default, a certificate
+ * that is its own CA, is refused by Deno's TLS as a server's ("CaUsedAsEndEntity").
+ */
+export async function selfSignedCertificate(): Promise<{ cert: string; key: string }> {
+  const folder = await Deno.makeTempDir({ prefix: "jamnet-tls-" });
+  try {
+    const { success, output } = await run("openssl", [
+      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"],
+      ...["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+      ...[
+        "-addext",
+        "basicConstraints=critical,CA:FALSE",
+        "-keyout",
+        `${folder}/key.pem`,
+        "-out",
+        `${folder}/cert.pem`,
+      ],
+    ], { timeoutMs: 20_000 });
+    if (!success) throw new Error(`openssl could not make a certificate:\n${output}`);
+    return { cert: await Deno.readTextFile(`${folder}/cert.pem`), key: await Deno.readTextFile(`${folder}/key.pem`) };
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+}

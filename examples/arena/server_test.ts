@@ -785,7 +785,10 @@ Deno.test("arena: server.ts refuses a port past 65535 or no number, bots past MA
         ["--bots", "17"],
         /^--port takes a port from 0 to 65535 .*--bots a whole number from 0 to 16: e\.g\. .*--port 8081\n$/,
       ],
-      [["--colour", "red"], /^Unknown option '--colour'.*: the options are --port, --bots, --hostname and --origin\n$/],
+      [
+        ["--colour", "red"],
+        /^Unknown option '--colour'.*: the options are --port, --bots, --hostname, --origin, --cert and --key\n$/,
+      ],
       [
         ["--origin", "https://me.itch.io/"],
         /^--origin takes a site as a browser names it, .*not https:\/\/me\.itch\.io\/\n$/,
@@ -870,24 +873,8 @@ async function rebindingRefused(hostname: string): Promise<void> {
   const arena = await startArena({ hostname, port: 0, log: () => {}, origins: ["https://jam.example"] });
   const { port: portText, hostname: bound } = new URL(arena.url);
   const port = Number(portText);
-  /** The status of an upgrade to /lobby whose Host is `host` and Origin `origin`, as a browser sends them. */
-  const upgrade = async (host: string, origin: string) => {
-    const connection = await Deno.connect({ hostname: bound.replace(/^\[|\]$/g, ""), port });
-    const lines = [
-      "GET /lobby HTTP/1.1",
-      `Host: ${host}`,
-      "Upgrade: websocket",
-      "Connection: Upgrade",
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-      "Sec-WebSocket-Version: 13",
-      `Origin: ${origin}`,
-    ];
-    await connection.write(new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n"));
-    const bytes = new Uint8Array(512);
-    const count = await connection.read(bytes);
-    connection.close();
-    return Number(new TextDecoder().decode(bytes.subarray(0, count ?? 0)).split(" ")[1]);
-  };
+  const upgrade = async (host: string, origin: string) =>
+    await upgradeStatus(await Deno.connect({ hostname: bound.replace(/^\[|\]$/g, ""), port }), host, origin);
   try {
     const cases: [host: string, origin: string, status: number][] = [
       [`rebind.example:${port}`, `http://rebind.example:${port}`, 403],
@@ -905,6 +892,197 @@ async function rebindingRefused(hostname: string): Promise<void> {
     await arena.close();
   }
 }
+
+/**
+ * The status of a WebSocket upgrade to `path` sent on `connection` (closed after) with Host `host` and Origin `origin`,
+ * as a browser sends them: a request by hand, since fetch() sets its own Host.
+ */
+async function upgradeStatus(connection: Deno.Conn, host: string, origin: string, path = "/lobby"): Promise<number> {
+  const lines = [
+    `GET ${path} HTTP/1.1`,
+    `Host: ${host}`,
+    "Upgrade: websocket",
+    "Connection: Upgrade",
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Version: 13",
+    `Origin: ${origin}`,
+  ];
+  try {
+    await connection.write(new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n"));
+    const bytes = new Uint8Array(512);
+    const count = await connection.read(bytes);
+    return Number(new TextDecoder().decode(bytes.subarray(0, count ?? 0)).split(" ")[1]);
+  } finally {
+    connection.close();
+  }
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 and localhost and its private key: PEM files that openssl writes into a new
+ * temporary folder (the caller removes it), and their text. CA:FALSE, as a server's certificate must be: openssl's
+ * default, a certificate that is its own CA, was refused by the bots' TLS ("CaUsedAsEndEntity").
+ */
+async function selfSigned(): Promise<{ folder: string; certFile: string; keyFile: string; cert: string; key: string }> {
+  const folder = await Deno.makeTempDir({ prefix: "arena_tls_" });
+  const [certFile, keyFile] = [`${folder}/cert.pem`, `${folder}/key.pem`];
+  const { success, stderr } = await new Deno.Command("openssl", {
+    args: [
+      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"],
+      ...["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+      ...["-addext", "basicConstraints=critical,CA:FALSE", "-keyout", keyFile, "-out", certFile],
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.ok(success, new TextDecoder().decode(stderr));
+  return { folder, certFile, keyFile, cert: await Deno.readTextFile(certFile), key: await Deno.readTextFile(keyFile) };
+}
+
+/** Why the TLS tests cannot run here (they make their certificate with openssl), or undefined when they can. */
+const noOpenssl = await new Deno.Command("openssl", { args: ["version"], stdout: "null", stderr: "null" }).output()
+  .then(({ success }) => success ? undefined : "openssl version failed", () => "no openssl");
+if (noOpenssl) console.log(`SKIPPED the arena's TLS tests: ${noOpenssl} (apt-get install -y openssl)`);
+
+Deno.test({
+  name:
+    "arena: over TLS (cert and key) its page is at https://, its own https pages and its bots open its WebSockets, another site's and a rebound name's get 403",
+  ignore: Boolean(noOpenssl),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Untested before: page.js opens wss: under https, and only a TLS proxy in front could serve one (2026-12-06).
+    const { folder, cert, key } = await selfSigned();
+    const arena = await startArena({ port: 0, log: () => {}, cert, key });
+    const client = Deno.createHttpClient({ caCerts: [cert] });
+    try {
+      assert.match(arena.url, /^https:\/\/127\.0\.0\.1:\d+\/$/);
+      const page = await fetch(`${arena.url}?room=x`, { client });
+      assert.equal(page.url, `${arena.url}${FOLDER}?room=x`, "/ sends the browser to the page, over https");
+      assert.match(await page.text(), /<canvas/);
+      // A bot enters through the lobby and plays, over wss: trusting the arena's certificate.
+      const bot = arena.addBot("demo", "bot 1");
+      await bot.ready;
+      await until("the bot playing", () => bot.client?.newest);
+      const port = Number(new URL(arena.url).port);
+      const upgrade = async (host: string, origin: string, path?: string) =>
+        await upgradeStatus(
+          await Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [cert] }),
+          host,
+          origin,
+          path,
+        );
+      const cases: [host: string, origin: string, status: number][] = [
+        // The page's own origin, by an address or localhost: the page at https://127.0.0.1:PORT/ sends this one.
+        [`127.0.0.1:${port}`, `https://127.0.0.1:${port}`, 101],
+        [`localhost:${port}`, `https://localhost:${port}`, 101],
+        // Another site's page, and a site whose name its DNS pointed at 127.0.0.1 after its page loaded.
+        [`127.0.0.1:${port}`, "https://evil.example", 403],
+        [`rebind.example:${port}`, `https://rebind.example:${port}`, 403],
+      ];
+      for (const path of ["/lobby", "/play"]) {
+        for (const [host, origin, status] of cases.filter((test) => path === "/lobby" || test[2] === 403)) {
+          assert.equal(await upgrade(host, origin, path), status, `${path} ${host} ${origin}`);
+        }
+      }
+      // One without the other is refused at once, in a sentence.
+      for (const half of [{ cert }, { key }]) {
+        await assert.rejects(startArena({ port: 0, ...half }), {
+          name: "TypeError",
+          message: /^cert and key go together/,
+        });
+      }
+    } finally {
+      client.close();
+      await arena.close();
+      await Deno.remove(folder, { recursive: true });
+    }
+  },
+});
+
+Deno.test("arena: server.ts refuses --cert without --key, a file it cannot read and one that is no PEM, in a line", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "arena_tls_" });
+  try {
+    await Deno.writeTextFile(`${folder}/cert.pem`, "no certificate");
+    await Deno.writeTextFile(`${folder}/key.pem`, "no key");
+    const [cert, key] = [`${folder}/cert.pem`, `${folder}/key.pem`];
+    const readable = ["run", "--allow-net=127.0.0.1", `--allow-read=.,${folder}`, `${FOLDER}server.ts`, "--port", "0"];
+    for (
+      const [run, message] of [
+        [runServer("--cert", cert), /^--cert and --key go together: .*\(--cert alone was given\)\n$/],
+        [runServer("--key", key), /^--cert and --key go together: .*\(--key alone was given\)\n$/],
+        [
+          runServer("--cert", "no-such.pem", "--key", "no-such.pem"),
+          /^--cert no-such\.pem cannot be read: No such file/,
+        ],
+        // The demo task reads this folder alone: Deno's "run again with the --allow-read flag" cannot be done there.
+        [
+          runServer("--cert", cert, "--key", key),
+          new RegExp(`^--cert ${cert} is outside what Deno may read here .* --allow-read=\\.,${cert},${key} `),
+        ],
+        [runDeno(...readable, "--cert", cert, "--key", key), /^--cert .* are no certificate chain and its private key/],
+      ] as const
+    ) {
+      const { code, output } = await run;
+      assert.equal(code, 1, output);
+      assert.match(output, message, output);
+      assert.equal(output.trim().split("\n").length, 1, output);
+    }
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "arena: server.ts with --cert and --key prints its https:// address, and its bots enter room demo over wss:",
+  ignore: Boolean(noOpenssl),
+  async fn() {
+    const { folder, certFile, keyFile, cert } = await selfSigned();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        ...["run", "--allow-net=127.0.0.1", `--allow-read=.,${folder}`, `${FOLDER}server.ts`, "--port", "0"],
+        ...["--bots", "1", "--cert", certFile, "--key", keyFile],
+      ],
+      cwd: new URL("../../", import.meta.url),
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    let complaints = "";
+    const errors = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+      new WritableStream({ write: (text) => void (complaints += text) }),
+    );
+    let printed = "";
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const client = Deno.createHttpClient({ caCerts: [cert] });
+    try {
+      // Its first line, then the bot's: it joined room "demo" only if its WebSockets opened over TLS.
+      while (!/joined room "demo"/.test(printed)) {
+        const { value, done } = await reader.read();
+        if (done) {
+          await errors; // it ended: what it said, for the assertion
+          break;
+        }
+        printed += value;
+      }
+      assert.match(printed, /^The arena is at https:\/\/127\.0\.0\.1:\d+\/ \(room "demo" has 1 bots; /, complaints);
+      assert.match(printed, /\n"bot 1" \(#1\) joined room "demo"/);
+      const response = await fetch(printed.match(/https:\/\/\S+\//)![0], { client });
+      assert.equal(response.status, 200);
+      await response.body?.cancel();
+    } finally {
+      client.close();
+      try {
+        child.kill();
+      } catch {
+        // it ended already (refused its options, say): the assertion above says what it printed
+      }
+      await reader.cancel();
+      await child.status;
+      await errors;
+      await Deno.remove(folder, { recursive: true });
+    }
+  },
+});
 
 Deno.test("arena: importing server.ts starts nothing: only running it starts the demo", async () => {
   // bench/arena.ts and these tests import startArena: a demo on port 8080 with two bots came with it.
