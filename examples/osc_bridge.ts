@@ -33,7 +33,7 @@
  */
 import dgram from "node:dgram";
 import { parseArgs } from "node:util";
-import { Host, type Peer } from "../mod.ts";
+import { Host, type Peer, type Socket } from "../mod.ts";
 // OSC lives in osc.ts beside mod.ts: mod.ts has no room for it under its size ceiling.
 import {
   decodeOsc,
@@ -143,11 +143,26 @@ function show(packet: OscMessage | OscBundle): string {
 
 // ─── The game: a ball in a unit box, and a paddle on the right wall ─────────
 
+/**
+ * `socket` hearing `address` alone: what anyone else sends it never reaches its Host. The game and the bridge are each
+ * the other's one peer (maxPeers 1), and a Host takes the first peer to finish the handshake: a stranger on this
+ * machine (the ports are in `ss -uanp` from their bind on, the protocol here) that said HELLO to the game's port
+ * before the bridge did took the game's one place, and the bridge heard "full" and reached no game for as long as it
+ * ran (a review, 2026-12-06). Before that, one that connected and sent `null` ended the bridge with "Cannot read
+ * properties of null (reading 't')". Now a stranger hears nothing, and its connect() times out.
+ */
+function only(socket: Socket, address: string): Socket {
+  return {
+    send: (data, to) => socket.send(data, to),
+    listen: (receive, notify) => socket.listen((data, from) => from === address && receive(data, from), notify),
+    close: () => socket.close(),
+  };
+}
+
+// Both bound first: each Host hears the other's address alone.
 const gameSocket = await udpSocket(0);
-// The game and the bridge each take one peer, the other (maxPeers 1): a stranger on this machine that connected to
-// either (their ports are in `ss -uanp`, the protocol here) and sent `null` ended the bridge with "Cannot read
-// properties of null (reading 't')", and showed as "connected to the game" (a review, 2026-12-06).
-const game = new Host(gameSocket, { protocol: 0x05c0, maxPeers: 1 });
+const bridgeSocket = await udpSocket(0);
+const game = new Host(only(gameSocket, bridgeSocket.address), { protocol: 0x05c0, maxPeers: 1 });
 const ball = { x: 0.5, y: 0.5, vx: 0, vy: 0 };
 let paddleY = 0.5;
 
@@ -194,7 +209,7 @@ const oscIn = await bind(controllerPort).catch((error) => {
   console.error(`Port ${controllerPort} is taken: stop what uses it, or pick another: ${again}`);
   Deno.exit(1);
 });
-const bridge = new Host(await udpSocket(0), { protocol: 0x05c0, maxPeers: 1 });
+const bridge = new Host(only(bridgeSocket, gameSocket.address), { protocol: 0x05c0, maxPeers: 1 });
 const toGame: Peer = bridge.connect(gameSocket.address);
 const counts = { oscIn: 0, oscOut: 0, malformed: 0, crowded: 0, refused: 0 };
 
