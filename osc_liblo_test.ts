@@ -624,6 +624,8 @@ async function liveBridge() {
     notes,
     printed: running.printed,
     send: (packet: OscMessage | OscBundle) => controller.send(encodeOsc(packet), controllerPort, "127.0.0.1"),
+    /** Signals the bridge's process: a test stops it (SIGSTOP) and lets it go on (SIGCONT). */
+    kill: running.kill,
     async stop(): Promise<string> {
       running.stop();
       const { stdout } = await running.output();
@@ -688,6 +690,32 @@ Deno.test({
     assert.ok(stdout.includes(`bridge: no game message for OSC "/x" ${"N".repeat(64)}… (936 more)\n`), stdout);
     assert.ok(stdout.includes(`bridge: no game message for OSC "/y" ${"N".repeat(64)}\n`), stdout);
     assert.doesNotMatch(stdout, /\p{Bidi_Control}|N{65}/u);
+  },
+});
+
+Deno.test({
+  name:
+    "examples/osc_bridge.ts --live stopped past the timeout (Ctrl-Z, then fg) connects to its game again, and moves reach the music tool",
+  async fn() {
+    // Both Hosts live in one process: stopped past their timeout (10 s), they let each other go when it goes on, and
+    // the bridge stayed without a game, every /paddle after logged "no game message" (a review, 2026-12-06).
+    const bridge = await liveBridge();
+    let stdout = "";
+    try {
+      bridge.send({ address: "/paddle", types: "f", args: [0.25] });
+      await waitFor("the first move at the music tool", () => bridge.paddles.includes(0.25));
+      bridge.kill("SIGSTOP");
+      await new Promise((resolve) => setTimeout(resolve, 11_000));
+      bridge.kill("SIGCONT");
+      await waitFor("the bridge to connect again", () => bridge.printed().split("connected to the game").length === 3);
+      bridge.send({ address: "/paddle", types: "f", args: [0.75] });
+      await waitFor("the move after at the music tool", () => bridge.paddles.includes(0.75));
+    } finally {
+      bridge.kill("SIGCONT"); // a stopped process takes no SIGINT
+      stdout = await bridge.stop();
+    }
+    assert.ok(stdout.includes("bridge: lost the game (timeout); connecting again\n"), stdout);
+    assert.deepEqual(bridge.paddles, [0.25, 0.75]);
   },
 });
 

@@ -210,7 +210,8 @@ const oscIn = await bind(controllerPort).catch((error) => {
   Deno.exit(1);
 });
 const bridge = new Host(only(bridgeSocket, gameSocket.address), { protocol: 0x05c0, maxPeers: 1 });
-const toGame: Peer = bridge.connect(gameSocket.address);
+/** The bridge's peer, the game: connected again whenever it ends (see stepBridge). */
+let toGame: Peer = bridge.connect(gameSocket.address);
 const counts = { oscIn: 0, oscOut: 0, malformed: 0, crowded: 0, refused: 0 };
 
 /** Sends one OSC packet to the music tool. */
@@ -297,6 +298,12 @@ function stepBridge(): void {
   bridge.update();
   for (let event; (event = bridge.poll());) {
     if (event.type === "connect") console.log(`bridge: connected to the game at ${event.peer.address}`);
+    // Stopped past the timeout (Ctrl-Z, then fg 10 s later), both Hosts let each other go, and the bridge stayed
+    // without a game, saying only "no game message" for every /paddle after (a review, 2026-12-06): it connects again.
+    if (event.type === "disconnect" && event.peer === toGame) {
+      console.log(`bridge: lost the game (${event.reason}); connecting again`);
+      toGame = bridge.connect(gameSocket.address);
+    }
     if (event.type !== "message") continue;
     const bounce = event.data as { t: string; x: number; y: number; hit: boolean };
     if (bounce.t !== "bounce") continue;
