@@ -366,6 +366,9 @@ await finished;
 clearTimeout(timer);
 Deno.removeSignalListener("SIGINT", finish);
 clearInterval(frames);
+// Datagrams already read go to no handler: past the close below they reached no game, and each printed "no game
+// message" after the last line (a review, 2026-12-06).
+oscIn.removeAllListeners("message");
 bridge.close();
 game.close();
 for (const socket of [oscIn, oscOut, musicTool, controller]) socket?.close();
