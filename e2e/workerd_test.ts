@@ -167,7 +167,11 @@ async function float32Jamnet(): Promise<Jamnet> {
       `if (1 / value < -1 || !Number.isSafeInteger(value)) { ${float32} return put64(0xcb, value); }`,
     ),
   );
-  return await import(`file://${path}`);
+  try {
+    return await import(`file://${path}`);
+  } finally {
+    await Deno.remove(path); // loaded: the module stays
+  }
 }
 
 /** A Deno player: mod.ts's webSocket to `url` and a Host connecting over it, with every message it polls. */
