@@ -16,7 +16,7 @@
  *     deno task demo                  # 127.0.0.1:8080, two bots in room "demo"
  *     deno run --allow-net=127.0.0.1 --allow-read=. examples/arena/server.ts --port 8081 --bots 0
  *     deno run --allow-net --allow-read=. examples/arena/server.ts --hostname 0.0.0.0   # friends on your network join
- *     deno task demo --cert cert.pem --key key.pem   # https://127.0.0.1:8080/: TLS, the PEM files in this folder
+ *     deno task demo --cert cert.pem --key key.pem   # https://127.0.0.1:8080/, the PEM files at the repository's root
  *
  * @module
  */
@@ -252,6 +252,10 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   const tls = options.cert !== undefined && options.key !== undefined
     ? { cert: options.cert, key: options.key }
     : undefined;
+  // An empty one (a file that openssl never wrote) was refused by Deno's server as "Both 'cert' and 'key' must be
+  // provided", which both were (a review, 2026-12-06).
+  const empty = tls && (["cert", "key"] as const).find((name) => typeof tls[name] !== "string" || !tls[name].trim());
+  if (empty) throw new TypeError(`${empty} is empty: cert and key take PEM text (-----BEGIN …), not ""`);
   /** Listening on this machine alone (see LOOPBACK_PAGE): known once bound, and no request comes before. */
   let loopback = true;
   const log = options.log ?? console.log;
@@ -511,26 +515,6 @@ if (import.meta.main) {
     (folder === "examples/arena/"
       ? `deno task demo --port ${port}`
       : `deno run --allow-net=127.0.0.1 --allow-read=. ${folder}server.ts --port ${port}`) + tlsFlags;
-  /** A PEM file's text; one line saying why, and exit 1, when it cannot be read. */
-  const readPem = async (flag: string, path: string): Promise<string> => {
-    try {
-      return await Deno.readTextFile(path);
-    } catch (error) {
-      // The demo task lets Deno read this folder alone, and a task's permissions cannot be widened from its command
-      // line: "run again with the --allow-read flag", Deno's advice, cannot be followed there.
-      console.error(
-        error instanceof Deno.errors.NotCapable
-          ? `${flag} ${path} is outside what Deno may read here (the demo task: this folder alone): put the files in ` +
-            `it, or run deno run --allow-net=127.0.0.1 --allow-read=.,${certFile},${keyFile} ${folder}server.ts` +
-            tlsFlags
-          : `${flag} ${path} cannot be read: ${(error as Error).message}`,
-      );
-      Deno.exit(1);
-    }
-  };
-  const tls = certFile === undefined || keyFile === undefined
-    ? {}
-    : { cert: await readPem("--cert", certFile), key: await readPem("--key", keyFile) };
   const port = Number(args.values.port ?? 8080);
   const bots = Number(args.values.bots ?? 2);
   const hostname = args.values.hostname ?? "127.0.0.1";
@@ -554,6 +538,58 @@ if (import.meta.main) {
     );
     Deno.exit(1);
   }
+  /**
+   * This server's command line with every flag given, reading this folder and the PEM files: what a message prints to
+   * start it otherwise. A command that dropped --port or --hostname was no way to start the same server (a review,
+   * 2026-12-06).
+   */
+  const runAs = () =>
+    `deno run --allow-net${hostname === "127.0.0.1" ? "=127.0.0.1" : ""} ` +
+    `--allow-read=.${certFile === undefined ? "" : `,${certFile},${keyFile}`} ${folder}server.ts` +
+    (hostname === "127.0.0.1" ? "" : ` --hostname ${hostname}`) + (port === 8080 ? "" : ` --port ${port}`) +
+    (bots === 2 ? "" : ` --bots ${bots}`) + origins.map((origin) => ` --origin ${origin}`).join("") + tlsFlags;
+  /** Where Deno runs, from which a relative path is read: `deno task demo` runs at the repository's root. */
+  const here = (() => {
+    try {
+      return Deno.cwd();
+    } catch {
+      return "the folder it runs in";
+    }
+  })();
+  /**
+   * A PEM file's text; one line saying why, and exit 1, when it cannot be read or holds nothing to serve. An empty
+   * file ended in Deno.serve's stack ("Both 'cert' and 'key' must be provided"), and a key with a passphrase was
+   * called "no private key in PEM" (a review, 2026-12-06).
+   */
+  const readPem = async (flag: "--cert" | "--key", path: string): Promise<string> => {
+    const what = flag === "--cert" ? "the certificate chain" : "its private key";
+    let text: string | undefined;
+    let why: string;
+    try {
+      text = await Deno.readTextFile(path);
+      why = !text.trim()
+        ? `${flag} ${path} is empty: it must hold ${what} in PEM (-----BEGIN …)`
+        : flag === "--key" && /^-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: 4,ENCRYPTED/m.test(text)
+        ? `--key ${path} is encrypted (a key with a passphrase), and the server takes a plain one: ` +
+          `openssl pkey -in ${path} -out plain-key.pem asks the passphrase once and writes it plain`
+        : "";
+    } catch (error) {
+      // The demo task lets Deno read its folder alone, and a task's permissions cannot be widened from its command
+      // line: "run again with the --allow-read flag", Deno's advice, cannot be followed there.
+      why = error instanceof Deno.errors.NotCapable
+        ? `${flag} ${path} is outside what Deno may read here (the demo task: ${here} alone): put the files in it, ` +
+          `or run ${runAs()}`
+        : `${flag} ${path} cannot be read: ${(error as Error).message}` +
+          // `deno task demo` from examples/arena reads cert.pem at the root, not beside the user.
+          (error instanceof Deno.errors.NotFound && !path.startsWith("/") ? ` (a path from ${here})` : "");
+    }
+    if (!why) return text!;
+    console.error(why);
+    Deno.exit(1);
+  };
+  const tls = certFile === undefined || keyFile === undefined
+    ? {}
+    : { cert: await readPem("--cert", certFile), key: await readPem("--key", keyFile) };
   try {
     const arena = await startArena({ port, bots, hostname, origins, ...tls });
     console.log(
@@ -568,10 +604,7 @@ if (import.meta.main) {
     // `deno task demo --hostname 0.0.0.0` ended in NotCapable's stack: the task lets Deno listen on 127.0.0.1 alone, and
     // a task's permissions cannot be widened from its command line. The full command can.
     if (error instanceof Deno.errors.NotCapable && /net access/.test(error.message)) {
-      const loopback = hostname === "127.0.0.1";
-      const command = `deno run --allow-net${loopback ? "=127.0.0.1" : ""} --allow-read=. ${folder}server.ts` +
-        (loopback ? "" : ` --hostname ${hostname}`) + (port === 8080 ? "" : ` --port ${port}`) +
-        (bots === 2 ? "" : ` --bots ${bots}`) + origins.map((origin) => ` --origin ${origin}`).join("") + tlsFlags;
+      const command = runAs();
       const demo = folder === "examples/arena/" ? "deno task demo allows 127.0.0.1 only; " : "";
       const why = thisMachineOnly ? "run" : `${demo}to serve other machines, run`;
       console.error(`${error.message.split(",")[0]}: ${why} ${command}`);
