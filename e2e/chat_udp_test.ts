@@ -35,6 +35,7 @@ async function chat(command: string, args: string[], ready: string) {
   }));
   let exited = false;
   child.status.then(() => exited = true);
+  const input = child.stdin.getWriter();
   const waitFor = async (what: string, done: () => boolean) => {
     for (const deadline = Date.now() + 15_000; !done();) {
       if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}; the host printed:\n${printed}`);
@@ -46,8 +47,10 @@ async function chat(command: string, args: string[], ready: string) {
     printed: () => printed,
     waitFor,
     exited: () => exited,
+    /** Types `line` and Enter into the program. */
+    type: (line: string) => input.write(new TextEncoder().encode(`${line}\n`)),
     async stop() {
-      await child.stdin.close();
+      await input.close();
       await child.status;
       await reading;
     },
@@ -260,6 +263,27 @@ for (
       clearInterval(timer);
       stranger.close();
       stand.close();
+      await guest.stop();
+    }
+  });
+
+  Deno.test(`${program}: a line typed with a bidi control is not sent, and the guest says that is why`, async (t) => {
+    if (command === "node") {
+      if (!await available("node")) return void await t.step({ name: "node is not installed", ignore: true, fn() {} });
+      await built();
+    }
+    // Refused since the bidi controls were (a review, 2026-12-06), but told "with no tab or control character": a
+    // right-to-left mark (U+200F), which a Persian or Hebrew keyboard types, is neither (a review, 2026-12-06).
+    const guest = await chat(command, [...args, `127.0.0.1:${freeUdpPort()}`, "ada"], "joining");
+    try {
+      await guest.type("\u0633\u0644\u0627\u0645\u200f 12");
+      await guest.waitFor("the refusal", () => guest.printed().includes("* not sent") || guest.exited());
+      assert.match(
+        guest.printed(),
+        /^\* not sent: .*with no tab, control character or bidi control /mu,
+        guest.printed(),
+      );
+    } finally {
       await guest.stop();
     }
   });

@@ -138,7 +138,9 @@ for await (const chunk of Deno.stdin.readable) {
     const text = `${server ? name : "host"}: ${line}`;
     // What the others would drop is not sent, and said so here (past 4 KiB, maxMessageBytes, send would throw).
     if (!isLine(text)) {
-      console.error("* not sent: a line is at most 1,000 characters, with no tab or control character");
+      console.error(
+        "* not sent: a line is at most 1,000 characters, with no tab, control character or bidi control (U+200E, U+202E, …)",
+      );
     } else if (server) server.send(text);
     else say(text);
   }
