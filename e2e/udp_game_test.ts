@@ -307,3 +307,34 @@ Deno.test("examples/udp_game.ts: a player takes no peer but its server: a strang
     await player;
   }
 });
+
+Deno.test("examples/udp_game.ts: a player prints no line of its server's with a control character or a bidi control", async () => {
+  // The server drops such chat lines, but the player printed whatever its server sent: "\u202e" turned the player's
+  // line around and "\x1b[2J" cleared its terminal, from a server that checks nothing (a review, 2026-12-06). A Host
+  // of this test stands in for the server.
+  const standUdp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const stand = new Host(denoUdp(standUdp));
+  const timer = setInterval(() => {
+    stand.update();
+    for (let event; (event = stand.poll());) {
+      if (event.type !== "connect") continue;
+      for (const line of ["p9 says \u202eevil", "p9 says a\u200f 12 - 34", "p9 says \x1b[2J", "p9 says \u009b2J"]) {
+        event.peer.send(line);
+      }
+      event.peer.send("p9 says \u{1F469}\u200d\u{1F4BB} done");
+    }
+  }, 5);
+  const flags = ["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/udp_game.ts"];
+  const { port } = standUdp.addr as Deno.NetAddr;
+  try {
+    const { success, output } = await run(Deno.execPath(), [...flags, `127.0.0.1:${port}`, "ann"], {
+      timeoutMs: 30_000,
+    }); // 5 s
+    assert.ok(success, output);
+    assert.deepEqual(output.match(/^ann heard: .*$/gmu), ["ann heard: p9 says \u{1F469}\u200d\u{1F4BB} done"], output);
+    assert.doesNotMatch(output, /[\p{Cc}\p{Bidi_Control}](?<!\n)/u);
+  } finally {
+    clearInterval(timer);
+    stand.close();
+  }
+});

@@ -145,8 +145,11 @@ if (serverPort !== undefined) {
         console.log(`${name}: connected`);
         server.send(`hello, ${name} here`); // "reliable", the default mode
       } else if (event.type === "message" && event.mode === "state") world.add(event.time, event.data as World);
-      else if (event.type === "message") console.log(`${name} heard: ${event.data}`);
-      else console.log(`${name}: disconnected (${event.reason})`);
+      // What the server passes on, as it checks it: a server that does not (another's, or one changed) sent "\u202e"
+      // and "\x1b[2J" straight to the player's terminal (a review, 2026-12-06).
+      else if (event.type === "message" && typeof event.data === "string" && !UNSHOWN.test(event.data)) {
+        console.log(`${name} heard: ${event.data}`);
+      } else if (event.type === "disconnect") console.log(`${name}: disconnected (${event.reason})`);
     }
     frame++;
     me.x += 2; // whole numbers: an integer packs in 1 to 3 bytes, a fraction in 9
