@@ -42,14 +42,19 @@ const DEAD_ZONE_PX = 4;
  * @param room the name of the room to enter (joined if the lobby lists one, opened if not)
  * @param name what the bot is called
  * @param options `after`: enter only once this settles (the bot before it entering), so that bots do not open a room
- *   twice; `httpClient`: the one its WebSockets go through (one that trusts the arena's certificate, over TLS)
+ *   twice; `httpClient`: the one its WebSockets go through (one that trusts the arena's certificate, over TLS);
+ *   `ended`: called once with the reason when its game connection ends (not when `stop()` ends it)
  * @returns the bot, on its way in
  */
 export function startBot(
   url: string,
   room: string,
   name: string,
-  { after = Promise.resolve(), httpClient }: { after?: Promise<unknown>; httpClient?: Deno.HttpClient } = {},
+  { after = Promise.resolve(), httpClient, ended }: {
+    after?: Promise<unknown>;
+    httpClient?: Deno.HttpClient;
+    ended?: (reason: string) => void;
+  } = {},
 ): Bot {
   const base = url.replace("http", "ws");
   const through = httpClient && { client: httpClient };
@@ -75,7 +80,9 @@ export function startBot(
     ticker = setInterval(() => {
       frames++;
       playing.frame(keysToward(playing));
-      if (playing.ended) clearInterval(ticker);
+      if (!playing.ended) return;
+      clearInterval(ticker);
+      ended?.(playing.ended);
     }, FRAME_MS);
   }).catch((error) => {
     throw failure ? new Error(failure) : error;

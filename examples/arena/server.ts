@@ -98,6 +98,8 @@ export interface Arena {
    * Starts a bot: a headless client of this server, over WebSockets like any
    * player, that enters room `room` through the lobby. Bots enter one after
    * another, so two bots asking for a room nobody opened yet end up in one.
+   * One whose game connection times out (the process stopped past the Hosts'
+   * `timeout`) enters again, as a new Bot, and the log says so.
    */
   addBot(room: string, name: string): Bot;
   /** Stops the bots, says goodbye to every player and stops serving. */
@@ -454,18 +456,33 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   const bots: Bot[] = [];
   /** The last bot's way into its room: the next bot waits for it (see `addBot`). */
   let lastEntry: Promise<unknown> = Promise.resolve();
+  let closing = false;
   const arena: Arena = {
     url,
     host,
     lobby,
     rooms,
     addBot(room, name) {
-      const bot = startBot(url, room, name, { after: lastEntry, httpClient: botClient });
+      const bot = startBot(url, room, name, {
+        after: lastEntry,
+        httpClient: botClient,
+        // Stopped past the Hosts' timeout (Ctrl-Z then fg, a laptop's lid closed then opened), the process's bots and
+        // the arena let each other go, and room "demo" stayed empty for good with no word of it (a review, 2026-12-06).
+        // A bot whose game went silent enters again; one let go ("closed": it left its room) stays out.
+        ended: (reason) => {
+          if (reason !== "timeout" || closing) return;
+          bot.stop();
+          bots.splice(bots.indexOf(bot), 1);
+          log(`"${name}" lost its game (${reason}); entering room "${room}" again`);
+          arena.addBot(room, name);
+        },
+      });
       bots.push(bot);
       lastEntry = bot.ready.catch((error) => log(`${name} could not enter room ${room}: ${error.message}`));
       return bot;
     },
     async close() {
+      closing = true;
       for (const bot of bots) bot.stop();
       clearInterval(ticker);
       host.close();

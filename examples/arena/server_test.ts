@@ -1579,6 +1579,32 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    'arena: stopped past the timeout (Ctrl-Z, then fg), its bots say they lost their game and enter room "demo" again',
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // The arena and its bots share one process: stopped 11 s (a laptop's lid closed, or Ctrl-Z), every Host in it hears
+    // nothing past its timeout (10 s), the arena and the bots let each other go, and room "demo" stayed empty for good
+    // (a review, 2026-12-06). Atomics.wait stops this process's thread as SIGSTOP would: no timer, no socket read.
+    const lines: string[] = [];
+    const arena = await startArena({ port: 0, bots: 2, log: (line) => lines.push(line) });
+    const demoPlayers = () => [...arena.rooms].find((room) => room.name === "demo")?.members.size ?? 0;
+    try {
+      await until("both bots playing in demo", () => demoPlayers() === 2 || undefined);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 11_000);
+      await until("both bots back in demo", () => {
+        const again = lines.filter((line) => line.endsWith(' lost its game (timeout); entering room "demo" again'));
+        return again.length === 2 && demoPlayers() === 2 || undefined;
+      });
+      assert.ok(lines.includes('"bot 1" lost its game (timeout); entering room "demo" again'), lines.join("\n"));
+    } finally {
+      await arena.close();
+    }
+  },
+});
+
 /** Runs this folder's server.ts with net access to 127.0.0.1 alone, as the demo task does: its exit code and output. */
 async function runServer(...args: string[]): Promise<{ code: number; output: string }> {
   return await runDeno("run", "--allow-net=127.0.0.1", "--allow-read=.", `${FOLDER}server.ts`, ...args);
