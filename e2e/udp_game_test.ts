@@ -100,6 +100,48 @@ Deno.test("examples/udp_game.ts: a player with no server says it never connected
   assert.doesNotMatch(output, /sees|connected$/m, output);
 });
 
+Deno.test("examples/udp_game.ts: a player stopped past the timeout (Ctrl-Z, then fg) says it lost the server, and exits with 1", async () => {
+  // It printed "disconnected (timeout)", then the others where they stood when it stopped, as if it still played, and
+  // exited with 0 (a review, 2026-12-06). The server lets it go and takes the next player.
+  const { port, server, waitFor } = udpGameServer();
+  const flags = ["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/udp_game.ts"];
+  const ann = new Deno.Command(Deno.execPath(), {
+    args: [...flags, `127.0.0.1:${port}`, "ann"],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let output = "";
+  const reading = Promise.all([ann.stdout, ann.stderr].map(async (stream) => {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) output += text;
+  }));
+  try {
+    await waitFor("ann to join", () => output.includes("ann: connected"));
+    ann.kill("SIGSTOP"); // past the Hosts' timeout, 10 s, and under the 5 s ann plays (her frames stop with her)
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    ann.kill("SIGCONT");
+    const { code } = await ann.status;
+    await reading;
+    assert.equal(code, 1, output);
+    const lost = `ann: lost the server at 127.0.0.1:${port} (timeout): run this again to rejoin\n`;
+    assert.ok(output.endsWith(lost), output);
+    await waitFor("the server to let ann go", () => server.printed().includes("p1 left (timeout)"));
+    const bob = await run(Deno.execPath(), [...flags, `127.0.0.1:${port}`, "bob"], { timeoutMs: 30_000 });
+    assert.ok(bob.success && bob.output.includes("bob: connected"), bob.output);
+  } finally {
+    try {
+      ann.kill("SIGCONT"); // a stopped process takes no SIGTERM
+      ann.kill();
+    } catch {
+      // it ended already
+    }
+    await ann.status;
+    await reading;
+    await server.stop();
+  }
+});
+
 Deno.test("examples/udp_game.ts: a second server on a taken port says so in one line, and exits with 1", async () => {
   const taken = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 }); // no `using`: not Disposable
   const { port } = taken.addr as Deno.NetAddr;

@@ -145,11 +145,23 @@ if (serverPort !== undefined) {
         console.log(`${name}: connected`);
         server.send(`hello, ${name} here`); // "reliable", the default mode
       } else if (event.type === "message" && event.mode === "state") world.add(event.time, event.data as World);
-      // What the server passes on, as it checks it: a server that does not (another's, or one changed) sent "\u202e"
-      // and "\x1b[2J" straight to the player's terminal (a review, 2026-12-06).
-      else if (event.type === "message" && typeof event.data === "string" && !UNSHOWN.test(event.data)) {
-        console.log(`${name} heard: ${event.data}`);
-      } else if (event.type === "disconnect") console.log(`${name}: disconnected (${event.reason})`);
+      else if (event.type === "message") {
+        // What the server passes on, as it checks it: a server that does not (another's, or one changed) sent "\u202e"
+        // and "\x1b[2J" straight to the player's terminal (a review, 2026-12-06).
+        if (typeof event.data === "string" && !UNSHOWN.test(event.data)) console.log(`${name} heard: ${event.data}`);
+      } else {
+        // The connection is the game: stopped past the timeout (Ctrl-Z, then fg 10 s later), the player printed
+        // "disconnected (timeout)", then the others where they stood when it stopped, twice a second, as if it still
+        // played (a review, 2026-12-06). It says what happened and ends.
+        clearInterval(ticker);
+        host.close();
+        console.error(
+          connected
+            ? `${name}: lost the server at ${join} (${event.reason}): run this again to rejoin`
+            : `${name}: the server at ${join} turned this player away (${event.reason})`,
+        );
+        Deno.exit(1);
+      }
     }
     frame++;
     me.x += 2; // whole numbers: an integer packs in 1 to 3 bytes, a fraction in 9
