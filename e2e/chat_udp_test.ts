@@ -49,7 +49,10 @@ async function chat(command: string, args: string[], ready: string) {
     exited: () => exited,
     /** Types `line` and Enter into the program. */
     type: (line: string) => input.write(new TextEncoder().encode(`${line}\n`)),
+    /** Signals the program: a test stops it (SIGSTOP) and lets it go on (SIGCONT). */
+    kill: (signal: Deno.Signal) => child.kill(signal),
     async stop() {
+      if (!exited) child.kill("SIGCONT"); // a stopped program reads no input, and would never end
       await input.close();
       await child.status;
       await reading;
@@ -284,6 +287,44 @@ for (
         guest.printed(),
       );
     } finally {
+      await guest.stop();
+    }
+  });
+
+  Deno.test(`${program}: a guest stopped past the timeout (Ctrl-Z, then fg) says it lost the host and joins again`, async (t) => {
+    if (command === "node") {
+      if (!await available("node")) return void await t.step({ name: "node is not installed", ignore: true, fn() {} });
+      await built();
+    }
+    // Stopped 11 s, past the Hosts' timeout (10 s), the guest said "* the host is gone (timeout)" and exited with 0,
+    // the host running on (a review, 2026-12-06). A Host of this test stands in for the chat's host.
+    const standUdp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const stand = new Host(denoUdp(standUdp));
+    const heard: string[] = [];
+    const timer = setInterval(() => {
+      stand.update();
+      for (let event; (event = stand.poll());) heard.push(event.type === "disconnect" ? event.reason : event.type);
+    }, 5);
+    const { port } = standUdp.addr as Deno.NetAddr;
+    const guest = await chat(command, [...args, `127.0.0.1:${port}`, "ada"], "joining");
+    try {
+      await guest.waitFor("the guest's connection", () => heard.includes("connect"));
+      guest.kill("SIGSTOP");
+      await new Promise((resolve) => setTimeout(resolve, 11_000));
+      guest.kill("SIGCONT");
+      await guest.waitFor(
+        "the guest to join again",
+        () => heard.join() === "connect,timeout,connect" || guest.exited(),
+      );
+      for (const peer of stand.peers) peer.send("host: welcome back");
+      await guest.waitFor("the host's line", () => guest.printed().includes("host: welcome back") || guest.exited());
+      // "closed" when the guest read the host's goodbye (for its silence) before its own timeout came: Node did.
+      const again = /^\* lost the host \((timeout|closed)\): joining again\nconnected: type away\n/m;
+      assert.match(guest.printed(), again);
+      assert.doesNotMatch(guest.printed(), /is gone/, guest.printed());
+    } finally {
+      clearInterval(timer);
+      stand.close();
       await guest.stop();
     }
   });

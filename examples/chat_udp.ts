@@ -53,7 +53,8 @@ try {
 // guest is ("* 127.0.0.1:56895 joined"), and a stranger that connected there had its lines shown as the host's and its
 // goodbye read as "the host is gone", which ended the guest (a review, 2026-12-06).
 const host = new Host(denoUdp(socket), join ? { ...HOST_OPTIONS, maxPeers: 1 } : HOST_OPTIONS);
-const server: Peer | undefined = join ? host.connect(join) : undefined;
+/** A guest's peer, its host: connected again when it times out (see the ticker). */
+let server: Peer | undefined = join ? host.connect(join) : undefined;
 console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000: others run this with 127.0.0.1:7000");
 
 /**
@@ -103,7 +104,13 @@ function say(line: string, from?: Peer): void {
 
 /** Whether the host ever answered: a timeout before it did means no host, not one that went. */
 let connected = false;
+/** When the ticker last ran (see `stoodStill`). */
+let tickedAt = performance.now();
 const ticker = setInterval(() => {
+  // Stood still for over 5 s, half the host's timeout: stopped (Ctrl-Z, a laptop asleep), not busy. The host's goodbye
+  // for that silence can come in before this side's own timeout, as "closed" (Node read it first: a review, 2026-12-06).
+  const stoodStill = performance.now() - tickedAt > 5000;
+  tickedAt = performance.now();
   host.update();
   for (let event; (event = host.poll());) {
     if (event.type === "message") {
@@ -122,12 +129,20 @@ const ticker = setInterval(() => {
         console.error(`no host answered at ${server.address} (${event.reason}): start the host first`);
         Deno.exit(1);
       }
-      if (server) {
+      // Stopped past the timeout (Ctrl-Z, then fg 10 s later; a laptop's lid closed), the guest said "the host is gone"
+      // and ended, the host running on (a review, 2026-12-06). It joins again: a host gone for good then answers
+      // nothing, and that says "no host answered" above.
+      if (server && (event.reason === "timeout" || stoodStill)) {
+        console.log(`* lost the host (${event.reason}): joining again`);
+        connected = false;
+        server = host.connect(join!);
+      } else if (server) {
         console.log(`* the host is gone (${event.reason})`);
         Deno.exit(0);
+      } else {
+        names.delete(event.peer);
+        say(`* ${event.peer.address} left (${event.reason})`);
       }
-      names.delete(event.peer);
-      say(`* ${event.peer.address} left (${event.reason})`);
     }
   }
 }, 16);

@@ -45,7 +45,8 @@ await new Promise((resolve) => {
 });
 // A guest's Host takes no peer but its host, as in chat_udp.ts: a stranger at a guest's port ended it.
 const host = new Host(nodeUdp(udp), join ? { ...HOST_OPTIONS, maxPeers: 1 } : HOST_OPTIONS);
-const server = join ? host.connect(join) : undefined;
+/** A guest's peer, its host: connected again when it times out (see the ticker). */
+let server = join ? host.connect(join) : undefined;
 console.log(join ? `joining ${join} as ${name}…` : "hosting on 127.0.0.1:7000: others run this with 127.0.0.1:7000");
 
 /**
@@ -102,7 +103,13 @@ function say(line, from) {
 
 /** Whether the host ever answered: a timeout before it did means no host, not one that went. */
 let connected = false;
+/** When the ticker last ran (see `stoodStill`). */
+let tickedAt = performance.now();
 const ticker = setInterval(() => {
+  // Stood still for over 5 s, half the host's timeout: stopped (Ctrl-Z), not busy; the host's goodbye for that silence
+  // can come in before this side's own timeout, as "closed" (Node read it first: a review, 2026-12-06).
+  const stoodStill = performance.now() - tickedAt > 5000;
+  tickedAt = performance.now();
   host.update();
   for (let event; (event = host.poll());) {
     if (event.type === "message") {
@@ -116,6 +123,12 @@ const ticker = setInterval(() => {
       // With no host running, it said "the host is gone" (or, its input ended, nothing) and exited with 0.
       console.error(`no host answered at ${server.address} (${event.reason}): start the host first`);
       process.exit(1);
+    } else if (server && (event.reason === "timeout" || stoodStill)) {
+      // Stopped past the timeout (Ctrl-Z, then fg 10 s later), it said "the host is gone" and ended, the host running
+      // on: it joins again, as chat_udp.ts does (a host gone for good answers nothing, and that says so above).
+      console.log(`* lost the host (${event.reason}): joining again`);
+      connected = false;
+      server = host.connect(join);
     } else if (server) {
       console.log(`* the host is gone (${event.reason})`);
       process.exit(0);
