@@ -60,7 +60,7 @@ export interface ClientOptions {
  * Meets the other players in a room, as described above.
  *
  * @param options the lobby, the player's name and the timings
- * @returns the exit code: 0, or 1 when no lobby answered
+ * @returns the exit code: 0, or 1 when no lobby answered or the connection to it ended
  */
 export async function runClient(options: ClientOptions): Promise<number> {
   const { lobby: address, name, stayMs = 10_000, connectMs = 2000, print = console.log } = options;
@@ -72,6 +72,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
   const host = new Host(socket, { maxPeers: 1 });
   const lobby = new LobbyClient(host.connect(address.includes("://") ? socket.address : address));
   let closed = false;
+  /** Why the connection to the lobby ended, once it did. */
+  let lost: string | undefined;
   let done: () => void = () => {};
   const finished = new Promise<void>((resolve) => done = resolve);
   const greet = (to?: string) => lobby.peer.send({ op: "relay", data: `hello from ${name}`, ...(to && { to }) });
@@ -79,7 +81,12 @@ export async function runClient(options: ClientOptions): Promise<number> {
   // The Host runs in the background; lobby answers resolve the requests below.
   const timer = setInterval(() => {
     host.update();
-    for (let event; (event = host.poll());) lobby.handle(event);
+    for (let event; (event = host.poll());) {
+      lobby.handle(event);
+      // Stopped past the timeout (Ctrl-Z, then fg; a laptop asleep), or with the lobby stopped that long, it stayed
+      // on hearing nothing and then said "left: the room had closed" (a review, 2026-12-06).
+      if (event.type === "disconnect" && event.peer === lobby.peer) lost = event.reason, done();
+    }
     for (let notice; (notice = lobby.notices.shift());) {
       if (notice.op === "member") {
         const member = notice.member as Member;
@@ -125,7 +132,11 @@ export async function runClient(options: ClientOptions): Promise<number> {
   await finished;
   clearTimeout(stayed);
   // The room may close while the leave is on its way: then the lobby answers "Not in a room".
-  const left = !closed && await lobby.request({ op: "leave" }).then(() => true, () => false);
+  const left = !closed && !lost && await lobby.request({ op: "leave" }).then(() => true, () => false);
+  if (lost) {
+    print(`${name} lost the lobby at ${address} (${lost}): run this again to join a room`);
+    return stop(1);
+  }
   print(left ? `${name} left room ${room.id}` : `${name} left: the room had closed`);
   return stop(0);
 }

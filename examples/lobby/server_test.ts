@@ -616,6 +616,46 @@ Deno.test("lobby client with no lobby to reach prints 'no lobby at …' and exit
   assert.ok(performance.now() - started < 6000, `took ${performance.now() - started} ms`);
 });
 
+Deno.test("lobby client whose lobby is stopped past the timeout (Ctrl-Z, then fg) says it lost the lobby, and returns 1", async () => {
+  // It stayed in silence until its stay was over, then said "left: the room had closed" and exited with 0 (a review,
+  // 2026-12-06). The lobby is a process of its own here, stopped 11 s, past the client's timeout (10 s).
+  const server = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./server.ts", import.meta.url).pathname, "0"],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  let printed = "";
+  const reading = server.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (text) => void (printed += text) }),
+  );
+  const lines: string[] = [];
+  try {
+    for (const deadline = Date.now() + 15_000; !printed.includes("lobby on udp ");) {
+      if (Date.now() > deadline) throw new Error(`no lobby started:\n${printed}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const address = printed.match(/lobby on udp (\S+) /)![1];
+    const ann = runClient({ lobby: address, name: "ann", stayMs: 60_000, print: (line) => lines.push(line) });
+    for (const deadline = Date.now() + 5_000; !lines.some((line) => line.startsWith("ann created room"));) {
+      if (Date.now() > deadline) throw new Error(`ann made no room:\n${lines.join("\n")}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    server.kill("SIGSTOP");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stopped = new Promise((resolve) => timer = setTimeout(() => resolve("still in the room"), 12_000));
+    const code = await Promise.race([ann, stopped]);
+    clearTimeout(timer);
+    assert.equal(code, 1, lines.join("\n"));
+    assert.equal(lines.at(-1), `ann lost the lobby at ${address} (timeout): run this again to join a room`);
+  } finally {
+    server.kill("SIGCONT"); // a stopped process takes no SIGTERM
+    server.kill();
+    await server.status;
+    await reading;
+  }
+});
+
 /**
  * A client WebSocket written by hand over TCP, so that it can stop reading: a runtime's own WebSocket reads whatever
  * arrives. While paused, what the server sends waits in the kernels' buffers and, once those are full, in the server's
