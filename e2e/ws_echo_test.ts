@@ -84,3 +84,29 @@ Deno.test("examples/ws_echo.ts: a client whose message cannot be echoed is let g
   assert.match(printed, /^server: let 127\.0\.0\.1:\d+ go: /m, printed);
   assert.equal(printed.match(/^client got back .*\(\d of 4\)$/gm)?.length, 4, printed);
 });
+
+Deno.test("examples/ws_echo.ts stopped past the timeout (Ctrl-Z, then fg) before its echoes says so, and exits with 1", async () => {
+  // Stopped between the connect and the echoes, both Hosts of the one process let each other go when it went on, and
+  // it waited for the echoes for good (a review, 2026-12-06). This wrapper holds the process's thread 11 s, past the
+  // Hosts' timeout (10 s), right after the client's connect, as SIGSTOP would: no timer, no socket read.
+  const stopAfterConnect = `
+const log = console.log;
+console.log = (...args) => {
+  log(...args);
+  if (String(args[0]).startsWith("client: connect")) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 11_000);
+};
+await import(${JSON.stringify(`file://${root}examples/ws_echo.ts`)});
+`;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", stopAfterConnect],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  const output = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  assert.equal(code, 1, output);
+  assert.match(output, /^client: disconnected \((timeout|closed)\) before the 4 echoes came back: run this again$/m);
+  assert.doesNotMatch(output, /got back/, output);
+});

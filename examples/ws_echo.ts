@@ -52,7 +52,17 @@ const ticker = setInterval(() => {
   }
   for (let event; (event = client.poll());) {
     if (event.type === "message") console.log("client got back", event.data, `(${++echoes} of ${modes.length})`);
-    else console.log(`client: ${event.type} ${event.peer.address}`);
+    else if (event.type === "connect") console.log(`client: connect ${event.peer.address}`);
+    else {
+      // Stopped past the timeout (Ctrl-Z, then fg) between the connect and the echoes, both Hosts let each other go
+      // and the program waited for echoes for good, its last line "client: disconnect" (a review, 2026-12-06).
+      console.log(`client: disconnected (${event.reason}) before the ${modes.length} echoes came back: run this again`);
+      clearInterval(ticker);
+      client.close();
+      server.close();
+      http.shutdown();
+      Deno.exitCode = 1;
+    }
   }
   if (peer.state === "connected" && !sent) {
     for (const mode of modes) peer.send({ mode, text: `hello in ${mode}` }, { mode });
