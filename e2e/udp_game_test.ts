@@ -100,6 +100,48 @@ Deno.test("examples/udp_game.ts: a player with no server says it never connected
   assert.doesNotMatch(output, /sees|connected$/m, output);
 });
 
+Deno.test("examples/udp_game.ts: a player with no server, stopped past the timeout as it joins, says it never connected", async () => {
+  // Its Host's "timeout" came before frame 300 (stopped 11 s while it joined, or its 300 frames slower than 10 s on a
+  // busy machine), and it said "the server at … turned this player away (timeout)" of a server that was never there
+  // (a review, 2026-12-06).
+  const port = freeUdpPort(); // free a moment ago: nothing answers there
+  const flags = ["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/udp_game.ts"];
+  const ann = new Deno.Command(Deno.execPath(), {
+    args: [...flags, `127.0.0.1:${port}`, "ann"],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let output = "";
+  const reading = Promise.all([ann.stdout, ann.stderr].map(async (stream) => {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) output += text;
+  }));
+  try {
+    for (const deadline = Date.now() + 15_000; !output.includes("joining ");) {
+      if (Date.now() > deadline) throw new Error(`ann never started:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    ann.kill("SIGSTOP"); // past the Host's timeout (10 s), and under the 5 s of frames ann plays (they stop with her)
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    ann.kill("SIGCONT");
+    const { code } = await ann.status;
+    await reading;
+    assert.equal(code, 1, output);
+    assert.ok(output.endsWith(`ann: never connected to 127.0.0.1:${port}: is the server running?\n`), output);
+    assert.doesNotMatch(output, /turned/, output);
+  } finally {
+    try {
+      ann.kill("SIGCONT"); // a stopped process takes no SIGTERM
+      ann.kill();
+    } catch {
+      // it ended already
+    }
+    await ann.status;
+    await reading;
+  }
+});
+
 Deno.test("examples/udp_game.ts: a player stopped past the timeout (Ctrl-Z, then fg) says it lost the server, and exits with 1", async () => {
   // It printed "disconnected (timeout)", then the others where they stood when it stopped, as if it still played, and
   // exited with 0 (a review, 2026-12-06). The server lets it go and takes the next player.

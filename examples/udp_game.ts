@@ -152,12 +152,16 @@ if (serverPort !== undefined) {
       } else {
         // The connection is the game: stopped past the timeout (Ctrl-Z, then fg 10 s later), the player printed
         // "disconnected (timeout)", then the others where they stood when it stopped, twice a second, as if it still
-        // played (a review, 2026-12-06). It says what happened and ends.
+        // played (a review, 2026-12-06). It says what happened and ends. A "timeout" before the server answered is no
+        // server, as at frame 300: stopped (or 300 frames slower than 10 s, a busy machine) while it joined, it said
+        // "the server … turned this player away (timeout)" of a server that was never there (a review, 2026-12-06).
         clearInterval(ticker);
         host.close();
         console.error(
           connected
             ? `${name}: lost the server at ${join} (${event.reason}): run this again to rejoin`
+            : event.reason === "timeout"
+            ? `${name}: never connected to ${join}: is the server running?`
             : `${name}: the server at ${join} turned this player away (${event.reason})`,
         );
         Deno.exit(1);
