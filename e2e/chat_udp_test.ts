@@ -329,6 +329,59 @@ for (
     }
   });
 
+  Deno.test(`${program}: a guest held 6.5 s, under the timeout, while its host leaves (Ctrl+D) says the host is gone`, async (t) => {
+    if (command === "node") {
+      if (!await available("node")) return void await t.step({ name: "node is not installed", ignore: true, fn() {} });
+      await built();
+    }
+    // Held 6.5 s (a laptop asleep, a long stall of a busy machine), under the host's timeout (10 s), while the host left
+    // with its goodbye: the guest read that goodbye as one for its own silence (it had stood still over 5 s), said
+    // "* lost the host (closed): joining again", then "no host answered … start the host first" and exited with 1 (a
+    // review, 2026-12-06). Not SIGSTOP: after SIGCONT a stopped program ran its timers before it read its socket, and
+    // the goodbye came a tick too late to misfire (8 runs of 8). This code, run first, holds the thread right after
+    // "connected: type away" (Deno through eval, as --preload read the socket a tick late too; Node through --import).
+    // A Host of this test stands in for the chat's host, its close() the host's Ctrl+D.
+    const hold = `const log = console.log;
+let held = false;
+console.log = (...args) => {
+  log(...args);
+  if (held || !String(args[0]).startsWith("connected: type away")) return;
+  held = true;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 6500);
+};
+`;
+    const main = `file://${root}${args.at(-1)}`;
+    const held = command === "node"
+      ? [`--import=data:text/javascript,${encodeURIComponent(hold)}`, ...args]
+      : ["eval", "--unstable-net", "--ext=ts", `${hold}await import(${JSON.stringify(main)});`];
+    const standUdp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const stand = new Host(denoUdp(standUdp));
+    const timer = setInterval(() => {
+      stand.update();
+      while (stand.poll());
+    }, 5);
+    const { port } = standUdp.addr as Deno.NetAddr;
+    let left = false;
+    try {
+      const guest = await chat(command, [...held, `127.0.0.1:${port}`, "ada"], "joining");
+      try {
+        await guest.waitFor("the guest's connection", () => guest.printed().includes("connected: type away"));
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        clearInterval(timer);
+        stand.close(); // its goodbye waits in the held guest's socket
+        left = true;
+        await guest.waitFor("the guest to end", () => guest.exited() || guest.printed().includes("lost the host"));
+        assert.match(guest.printed(), /^\* the host is gone \(closed\)$/m, guest.printed());
+        assert.doesNotMatch(guest.printed(), /lost the host|no host answered/, guest.printed());
+      } finally {
+        await guest.stop();
+      }
+    } finally {
+      clearInterval(timer);
+      if (!left) stand.close();
+    }
+  });
+
   Deno.test(`${program}: a guest prints no line of its host's with a bidi control; an emoji's ZWJ shows`, async (t) => {
     if (command === "node") {
       if (!await available("node")) return void await t.step({ name: "node is not installed", ignore: true, fn() {} });

@@ -107,9 +107,12 @@ let connected = false;
 /** When the ticker last ran (see `stoodStill`). */
 let tickedAt = performance.now();
 const ticker = setInterval(() => {
-  // Stood still for over 5 s, half the host's timeout: stopped (Ctrl-Z, a laptop asleep), not busy. The host's goodbye
-  // for that silence can come in before this side's own timeout, as "closed" (Node read it first: a review, 2026-12-06).
-  const stoodStill = performance.now() - tickedAt > 5000;
+  // Stood still for over 8 s: stopped (Ctrl-Z, a laptop asleep), not busy. The host's goodbye for that silence can come
+  // in before this side's own timeout, as "closed" (Node read it first: a review, 2026-12-06). 8 s: the host lets a
+  // guest go after 10 s without a packet (its timeout), and an idle guest sends one every second (mod.ts's keepalive),
+  // so one it let go stood still 9 s, or 8 with a keepalive lost. At 5 s, a guest held 6.5 s while its host left
+  // (Ctrl+D) read that goodbye as one for its silence, joined again, and ended "no host answered" (2026-12-06).
+  const stoodStill = performance.now() - tickedAt > 8000;
   tickedAt = performance.now();
   host.update();
   for (let event; (event = host.poll());) {
