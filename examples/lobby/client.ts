@@ -115,11 +115,20 @@ export async function runClient(options: ClientOptions): Promise<number> {
     print(`no lobby at ${address}`);
     return stop(1);
   }
-  const { rooms } = await lobby.request({ op: "list" }) as { rooms: RoomSummary[] };
+  /**
+   * A request whose refusal, or the lobby's going, ends the client: its Host stops, then the error goes on. Thrown with
+   * the Host running, runClient left its timer updating a Host no one used (a review, 2026-12-06).
+   */
+  const ask = (request: Record<string, unknown>) =>
+    lobby.request(request).catch((error) => {
+      stop(1);
+      throw error;
+    });
+  const { rooms } = await ask({ op: "list" }) as { rooms: RoomSummary[] };
   const open = rooms.find((listed) => !listed.locked && listed.players < listed.maxPlayers);
   const room = open
-    ? (await lobby.request({ op: "join", room: open.id }) as { room: Room }).room
-    : (await lobby.request({ op: "create", name: `${name}'s room`, maxPlayers: 4, meta: { game: "jam" } }) as {
+    ? (await ask({ op: "join", room: open.id }) as { room: Room }).room
+    : (await ask({ op: "create", name: `${name}'s room`, maxPlayers: 4, meta: { game: "jam" } }) as {
       room: Room;
     }).room;
   print(

@@ -616,6 +616,37 @@ Deno.test("lobby client with no lobby to reach prints 'no lobby at …' and exit
   assert.ok(performance.now() - started < 6000, `took ${performance.now() - started} ms`);
 });
 
+Deno.test("lobby client whose lobby goes during its first request rejects with why, its Host stopped", async () => {
+  // The request's rejection went out of runClient with its Host still running on its timer, for as long as the
+  // program lived (a review, 2026-12-06). A Host of this test stands in for the lobby: it ends the connection at the
+  // first request, then knocks at the client's address, where a Host still running would answer.
+  const socket = await udpSocket();
+  const standIn = new Host(socket, { timeout: 1000 });
+  let client = "";
+  const timer = setInterval(() => {
+    standIn.update();
+    for (let event; (event = standIn.poll());) {
+      if (event.type === "message") client = event.peer.address, event.peer.disconnect();
+    }
+  }, 5);
+  try {
+    const lines: string[] = [];
+    await assert.rejects(
+      runClient({ lobby: socket.address, name: "ann", print: (line) => lines.push(line) }),
+      /The lobby disconnected: closed/,
+    );
+    assert.deepEqual(lines, []);
+    const knock = standIn.connect(client);
+    for (const deadline = Date.now() + 1500; knock.state === "connecting" && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.notEqual(knock.state, "connected", "the client's Host still answers");
+  } finally {
+    clearInterval(timer);
+    standIn.close();
+  }
+});
+
 Deno.test("lobby client whose lobby is stopped past the timeout (Ctrl-Z, then fg) says it lost the lobby, and returns 1", async () => {
   // It stayed in silence until its stay was over, then said "left: the room had closed" and exited with 0 (a review,
   // 2026-12-06). The lobby is a process of its own here, stopped 11 s, past the client's timeout (10 s).
