@@ -329,6 +329,48 @@ for (
     }
   });
 
+  Deno.test(`${program}: a guest whose host went with no goodbye joins again once, then says the host is gone`, async (t) => {
+    if (command === "node") {
+      if (!await available("node")) return void await t.step({ name: "node is not installed", ignore: true, fn() {} });
+      await built();
+    }
+    // A host whose machine went off, or whose program was killed: the guest lost it (timeout), joined again, and 10 s
+    // later said "no host answered … start the host first" and exited with 1, as if no host had run (a review,
+    // 2026-12-06). A Host of this test stands in for the chat's host, and goes without a goodbye: its socket closed,
+    // its Host no longer updated.
+    const standUdp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const stand = new Host(denoUdp(standUdp));
+    let connected = false;
+    const timer = setInterval(() => {
+      stand.update();
+      for (let event; (event = stand.poll());) if (event.type === "connect") connected = true;
+    }, 5);
+    const { port } = standUdp.addr as Deno.NetAddr;
+    const guest = await chat(command, [...args, `127.0.0.1:${port}`, "ada"], "joining");
+    try {
+      await guest.waitFor("the guest's connection", () => connected);
+      clearInterval(timer);
+      standUdp.close();
+      await guest.waitFor(
+        "the guest to lose its host",
+        () => guest.printed().includes("joining again") || guest.exited(),
+      );
+      await guest.waitFor("the guest's end", () => guest.exited());
+      assert.match(
+        guest.printed(),
+        new RegExp(
+          `^\\* lost the host \\(timeout\\): joining again\n\\* the host is gone \\(it did not answer at 127\\.0\\.0\\.1:${port} again\\)\n`,
+          "m",
+        ),
+        guest.printed(),
+      );
+      assert.doesNotMatch(guest.printed(), /no host answered/, guest.printed());
+    } finally {
+      clearInterval(timer);
+      await guest.stop();
+    }
+  });
+
   Deno.test(`${program}: a guest held 6.5 s, under the timeout, while its host leaves (Ctrl+D) says the host is gone`, async (t) => {
     if (command === "node") {
       if (!await available("node")) return void await t.step({ name: "node is not installed", ignore: true, fn() {} });

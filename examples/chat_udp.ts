@@ -104,6 +104,8 @@ function say(line: string, from?: Peer): void {
 
 /** Whether the host ever answered: a timeout before it did means no host, not one that went. */
 let connected = false;
+/** Joining again after losing the host (see below): a timeout then means the host went, not that there was none. */
+let rejoining = false;
 /** When the ticker last ran (see `stoodStill`). */
 let tickedAt = performance.now();
 const ticker = setInterval(() => {
@@ -129,8 +131,11 @@ const ticker = setInterval(() => {
     } else {
       // A host that never answered is not "gone": with none running, that line looked like a chat that had ended.
       if (server && event.reason === "timeout" && !connected) {
-        console.error(`no host answered at ${server.address} (${event.reason}): start the host first`);
-        Deno.exit(1);
+        // A host that went without a goodbye (its machine off, its program killed) said "no host answered … start the
+        // host first" here, 20 s on, as if none had run (a review, 2026-12-06).
+        if (rejoining) console.log(`* the host is gone (it did not answer at ${server.address} again)`);
+        else console.error(`no host answered at ${server.address} (${event.reason}): start the host first`);
+        Deno.exit(rejoining ? 0 : 1);
       }
       // Stopped past the timeout (Ctrl-Z, then fg 10 s later; a laptop's lid closed), the guest said "the host is gone"
       // and ended, the host running on (a review, 2026-12-06). It joins again: a host gone for good then answers
@@ -138,6 +143,7 @@ const ticker = setInterval(() => {
       if (server && (event.reason === "timeout" || stoodStill)) {
         console.log(`* lost the host (${event.reason}): joining again`);
         connected = false;
+        rejoining = true;
         server = host.connect(join!);
       } else if (server) {
         console.log(`* the host is gone (${event.reason})`);

@@ -103,6 +103,8 @@ function say(line, from) {
 
 /** Whether the host ever answered: a timeout before it did means no host, not one that went. */
 let connected = false;
+/** Joining again after losing the host: a timeout then means the host went, not that there was none. */
+let rejoining = false;
 /** When the ticker last ran (see `stoodStill`). */
 let tickedAt = performance.now();
 const ticker = setInterval(() => {
@@ -122,6 +124,11 @@ const ticker = setInterval(() => {
     } else if (event.type === "connect") {
       if (server) connected = true, console.log("connected: type away");
       else say(`* ${event.peer.address} joined`, event.peer);
+    } else if (server && !connected && rejoining && event.reason === "timeout") {
+      // A host that went without a goodbye (its machine off, its program killed): "no host answered … start the host
+      // first", 20 s on, read as if none had run (a review, 2026-12-06).
+      console.log(`* the host is gone (it did not answer at ${server.address} again)`);
+      process.exit(0);
     } else if (server && !connected) {
       // With no host running, it said "the host is gone" (or, its input ended, nothing) and exited with 0.
       console.error(`no host answered at ${server.address} (${event.reason}): start the host first`);
@@ -131,6 +138,7 @@ const ticker = setInterval(() => {
       // on: it joins again, as chat_udp.ts does (a host gone for good answers nothing, and that says so above).
       console.log(`* lost the host (${event.reason}): joining again`);
       connected = false;
+      rejoining = true;
       server = host.connect(join);
     } else if (server) {
       console.log(`* the host is gone (${event.reason})`);
