@@ -90,9 +90,17 @@ export function readmeBlock(readme: string, heading: string, language: string): 
 
 /**
  * A Deno program of this repository started with `args` (from the root, without colours), its stdout and stderr
- * collected as they come: `printed()` and `complaints()` read them so far. `stop()` kills it and waits for its end.
+ * collected as they come: `printed()` and `complaints()` read them so far. `kill(signal)` signals it (a test stops it
+ * with SIGSTOP and lets it go on with SIGCONT); `code()` waits for its end and its output, and gives its exit code;
+ * `stop()` kills it (going on first, should it be stopped: a stopped process takes no SIGTERM) and waits for its end.
  */
-export function spawnDeno(args: string[]): { printed(): string; complaints(): string; stop(): Promise<void> } {
+export function spawnDeno(args: string[]): {
+  printed(): string;
+  complaints(): string;
+  kill(signal: Deno.Signal): void;
+  code(): Promise<number>;
+  stop(): Promise<void>;
+} {
   const child = new Deno.Command(Deno.execPath(), {
     args,
     cwd: root,
@@ -111,8 +119,15 @@ export function spawnDeno(args: string[]): { printed(): string; complaints(): st
   return {
     printed: () => printed,
     complaints: () => complaints,
+    kill: (signal) => child.kill(signal),
+    async code() {
+      const { code } = await child.status;
+      await Promise.all(reading);
+      return code;
+    },
     async stop() {
       try {
+        child.kill("SIGCONT");
         child.kill();
       } catch {
         // it ended already
