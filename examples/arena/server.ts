@@ -456,7 +456,6 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   const bots: Bot[] = [];
   /** The last bot's way into its room: the next bot waits for it (see `addBot`). */
   let lastEntry: Promise<unknown> = Promise.resolve();
-  let closing = false;
   const arena: Arena = {
     url,
     host,
@@ -468,9 +467,10 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
         httpClient: botClient,
         // Stopped past the Hosts' timeout (Ctrl-Z then fg, a laptop's lid closed then opened), the process's bots and
         // the arena let each other go, and room "demo" stayed empty for good with no word of it (a review, 2026-12-06).
-        // A bot whose game went silent enters again; one let go ("closed": it left its room) stays out.
+        // A bot whose game went silent enters again; one let go ("closed": it left its room) stays out. Not after
+        // close(): it stops every bot first, and `ended` comes only from a bot's own frame timer, which stop() ends.
         ended: (reason) => {
-          if (reason !== "timeout" || closing) return;
+          if (reason !== "timeout") return;
           bot.stop();
           bots.splice(bots.indexOf(bot), 1);
           log(`"${name}" lost its game (${reason}); entering room "${room}" again`);
@@ -482,7 +482,6 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       return bot;
     },
     async close() {
-      closing = true;
       for (const bot of bots) bot.stop();
       clearInterval(ticker);
       host.close();
