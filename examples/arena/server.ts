@@ -70,8 +70,9 @@ export interface ArenaOptions extends RoomsOptions {
    * default none). A browser sends its page's origin with each WebSocket, and one from another site is refused with a
    * 403: before, any site open in a browser on this machine could join the demo on 127.0.0.1 and spend the allowance
    * its page and bots share (a review, 2026-12-06). A program that is no browser sends none and is let in: this keeps
-   * out other sites' pages, not other programs. On this machine alone (`hostname` 127.0.0.1, the default) the arena's
-   * own pages are those at localhost or an address, so a proxy's site is named here (see LOOPBACK_PAGE).
+   * out other sites' pages, not other programs. The arena's own pages are those at localhost or an address, on
+   * whatever address it listens: a proxy's site, or the arena's own by a name (http://game.example:8080), is named here
+   * (see OWN_PAGE). The log names each site refused, once.
    */
   origins?: readonly string[];
   /**
@@ -134,33 +135,36 @@ const CONTENT_TYPES: Record<string, string> = {
 const THIS_MACHINE_ONLY = /^(localhost\.?|127\.[\d.]+|\[?::1\]?)$/i;
 
 /**
- * An address of this machine alone, as the server bound it: the name given is no guide ("LOCALHOST", or a machine's own
- * name that its hosts file puts at 127.0.1.1, bound the loopback and passed for a network's name: a review, 2026-12-06).
+ * The names a page of the arena has by itself: localhost, or an address. Any other name a request carries is a site's
+ * whose DNS pointed its name at this machine after its page loaded (DNS rebinding), or a proxy's or a deployment's,
+ * which `origins` names: the page and the Host both carry that name, so they cannot be told apart. So on every address
+ * it listens on: a page at http://192.168.1.5:8080 is the arena's own, one at http://game.example:8080 is until
+ * `--origin` names it (Vite's `server.allowedHosts` holds its dev server the same way). Before, on 0.0.0.0 a page was
+ * its own by any name the Host header carried, and rebinding to the machine's network address stayed open.
  */
-const LOOPBACK_ADDRESS = /^(127\.[\d.]+|::1)$/;
-
-/**
- * The names a page of this server has when it listens on this machine alone: localhost, or an address. Any other name
- * that reaches 127.0.0.1 is a site's whose name its DNS pointed there after its page loaded (DNS rebinding), or a
- * proxy's, which `origins` names: the page and the Host both carry that name, so they match.
- */
-const LOOPBACK_PAGE = /^(localhost\.?|[\d.]+|\[[\da-f:.]+\])$/i;
+const OWN_PAGE = /^(localhost\.?|[\d.]+|\[[\da-f:.]+\])$/i;
 
 /**
  * A 403 for a WebSocket a page of another site opens (see `ArenaOptions.origins`), or undefined: no Origin (no
- * browser), one of `origins`, or this server's own host and port, as the request names it (on this machine alone, by
- * localhost or an address only: see LOOPBACK_PAGE).
+ * browser), one of `origins`, or this server's own host and port as the request names it, by localhost or an address
+ * (see OWN_PAGE).
  */
-function foreign(request: Request, url: URL, origins: readonly string[], loopback: boolean): Response | undefined {
+function foreign(request: Request, url: URL, origins: readonly string[]): Response | undefined {
   const origin = request.headers.get("origin");
   if (origin === null || origins.includes(origin)) return;
   const page = URL.parse(origin);
-  if (page?.host === url.host && (!loopback || LOOPBACK_PAGE.test(page.hostname))) return;
+  if (page?.host === url.host && OWN_PAGE.test(page.hostname)) return;
   return new Response(
     `A page of ${origin} may not join the arena at ${url.host}: start it with --origin ${origin} to let it`,
     { status: 403 },
   );
 }
+
+/**
+ * How many refused sites the log names, each once: a browser shows its page no reason for a refused WebSocket, so the
+ * log is where whoever serves a page by a name learns to add `--origin`; a program may send any Origin, so no more.
+ */
+const MAX_REFUSED_ORIGINS_LOGGED = 16;
 
 /** More commands than this in a message are not from our client (nor is a command longer than MAX_COMMAND_MS). */
 const MAX_COMMANDS_PER_MESSAGE = 16;
@@ -258,9 +262,19 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   // provided", which both were (a review, 2026-12-06).
   const empty = tls && (["cert", "key"] as const).find((name) => typeof tls[name] !== "string" || !tls[name].trim());
   if (empty) throw new TypeError(`${empty} is empty: cert and key take PEM text (-----BEGIN …), not ""`);
-  /** Listening on this machine alone (see LOOPBACK_PAGE): known once bound, and no request comes before. */
-  let loopback = true;
   const log = options.log ?? console.log;
+  const refusedOrigins = new Set<string>();
+  /** foreign()'s 403, and a line in the log the first time a site is refused (see MAX_REFUSED_ORIGINS_LOGGED). */
+  const refuse = (request: Request, url: URL): Response | undefined => {
+    const refused = foreign(request, url, origins);
+    // A URL's origin, as the URL parser writes it: ASCII, no control or bidi character (or "null").
+    const site = refused && URL.parse(request.headers.get("origin")!)?.origin;
+    if (site && site !== "null" && !refusedOrigins.has(site) && refusedOrigins.size < MAX_REFUSED_ORIGINS_LOGGED) {
+      refusedOrigins.add(site);
+      log(`refused the WebSockets of a page of ${site}: start the arena with --origin ${site} to let its pages in`);
+    }
+    return refused;
+  };
   const rooms = new Rooms(options);
   const lobbySockets = webSocketServer();
   // Every room full, with room to spare: at the default maxPeers (64), 64 WebSockets that finished the handshake and
@@ -310,7 +324,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       if (url.pathname === "/lobby") {
         // The room directory: a LobbyClient's WebSocket, upgraded into the lobby's Host.
         if (!upgrade) return new Response("/lobby takes a WebSocket: the lobby's protocol", { status: 426 });
-        const refused = foreign(request, url, origins, loopback);
+        const refused = refuse(request, url);
         if (refused) return refused;
         if (!stalled.admits(ip)) return held();
         const upgraded = upgradeOr400(request);
@@ -324,7 +338,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       }
       if (url.pathname === "/play") {
         // A player: `/play?ticket=…&name=ann`, upgraded into the game's Host once the lobby vouches for the ticket.
-        const refused = foreign(request, url, origins, loopback);
+        const refused = refuse(request, url);
         if (refused) return refused;
         const ticket = url.searchParams.get("ticket") ?? "";
         // Without control characters: a name goes into the log, and JSON quoting lets C1's through (see the lobby's).
@@ -365,7 +379,6 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
     },
   );
   const address = await listening;
-  loopback = LOOPBACK_ADDRESS.test(address.hostname);
   // A wildcard is where the server listens, not an address to open: this machine reaches it on its loopback. An IPv6
   // address goes in brackets (`--hostname ::` made "http://:::8084/", an invalid URL the bots threw on: a review).
   const { hostname } = address;

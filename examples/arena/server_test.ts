@@ -853,15 +853,16 @@ Deno.test({
 
 Deno.test({
   name:
-    "arena: on 127.0.0.1, by any name of it, a page is its own by localhost or an address only: a site whose name now points there is not",
+    "arena: by any name of its address, a page is its own by localhost or an address only: a site whose name now points there is not",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    // DNS rebinding: a page of http://rebind.example:PORT whose name then resolves to 127.0.0.1 opens its WebSocket with
+    // DNS rebinding: a page of http://rebind.example:PORT whose name then resolves to the arena opens its WebSocket with
     // Host and Origin both rebind.example:PORT, and comparing the two let it in (a review, 2026-12-06: 101). Chromium
     // 156 blocks such a request itself (Local Network Access); a browser without that check sends it. "LOCALHOST" is
     // localhost too: a check of the name given, not of the address bound, let the rebound page in there (a review,
-    // 2026-12-06: 101).
+    // 2026-12-06: 101). On 0.0.0.0 the Host matched and let it in, to reach the machine's network address (2026-12-06;
+    // the same rule on every address since, so 127.0.0.1 tests it: a test binds no other).
     for (const hostname of ["127.0.0.1", "LOCALHOST"]) {
       await rebindingRefused(hostname);
     }
@@ -892,6 +893,48 @@ async function rebindingRefused(hostname: string): Promise<void> {
     await arena.close();
   }
 }
+
+Deno.test({
+  name:
+    "arena: the log names each site whose page was refused, once, as a URL writes its origin, and at most 16 of them",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // A browser shows a page no reason for its refused WebSocket: whoever serves the arena's page by a name (on
+    // 0.0.0.0, at http://game.example:8080) learned of --origin nowhere (2026-12-06).
+    const lines: string[] = [];
+    const arena = await startArena({ port: 0, log: (line) => lines.push(line), origins: ["https://jam.example"] });
+    const port = Number(new URL(arena.url).port);
+    const upgrade = async (host: string, origin: string, path?: string) =>
+      await upgradeStatus(await Deno.connect({ hostname: "127.0.0.1", port }), host, origin, path);
+    const refusals = () => lines.filter((line) => line.startsWith("refused"));
+    try {
+      assert.equal(await upgrade(`game.example:${port}`, `http://game.example:${port}`), 403);
+      assert.equal(await upgrade(`game.example:${port}`, `http://game.example:${port}`, "/play"), 403);
+      assert.equal(await upgrade(`127.0.0.1:${port}`, "https://EVIL.example"), 403);
+      // Let in: not logged. Refused, but no site to name ("null", or no URL at all): not logged either.
+      assert.equal(await upgrade(`127.0.0.1:${port}`, `http://127.0.0.1:${port}`), 101);
+      assert.equal(await upgrade(`127.0.0.1:${port}`, "https://jam.example"), 101);
+      assert.equal(await upgrade(`127.0.0.1:${port}`, "null"), 403);
+      assert.equal(await upgrade(`127.0.0.1:${port}`, "file:///home/me/game.html"), 403);
+      assert.equal(await upgrade(`127.0.0.1:${port}`, "x\u202eevil"), 403);
+      assert.deepEqual(refusals(), [
+        `refused the WebSockets of a page of http://game.example:${port}: start the arena with --origin ` +
+        `http://game.example:${port} to let its pages in`,
+        "refused the WebSockets of a page of https://evil.example: start the arena with --origin https://evil.example " +
+        "to let its pages in",
+      ]);
+      // A program may send any Origin: 30 sites more are refused, 14 more named.
+      for (let site = 0; site < 30; site++) {
+        assert.equal(await upgrade(`127.0.0.1:${port}`, `https://site${site}.example`), 403);
+      }
+      assert.equal(refusals().length, 16);
+      assert.ok(refusals().at(-1)!.includes("https://site13.example:"), refusals().at(-1));
+    } finally {
+      await arena.close();
+    }
+  },
+});
 
 /**
  * The status of a WebSocket upgrade to `path` sent on `connection` (closed after) with Host `host` and Origin `origin`,
