@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { denoUdp, Host } from "../mod.ts";
-import { available, built, freeUdpPort, root, run } from "./tools.ts";
+import { available, built, freeUdpPort, root, run, udpHost } from "./tools.ts";
 
 const FLAGS = ["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/chat_udp.ts"];
 
@@ -235,35 +235,28 @@ for (
     // The host tells everyone where each guest is ("* 127.0.0.1:56895 joined"), and a guest's Host took any peer
     // that connected there: a stranger's "host: …" showed as the host's, and its goodbye read as "the host is gone",
     // which ended the guest with 0 (a review, 2026-12-06). A Host of this test stands in for the chat's host.
-    const standUdp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-    const stand = new Host(denoUdp(standUdp));
-    const stranger = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 })));
     let guestAddress = "";
     let refused = "";
-    const timer = setInterval(() => {
-      stand.update();
-      for (let event; (event = stand.poll());) if (event.type === "connect") guestAddress = event.peer.address;
-      stranger.update();
-      for (let event; (event = stranger.poll());) {
-        if (event.type === "connect") {
-          refused = "not: it connected";
-          event.peer.send("host: the chat moves to 127.0.0.1:7666"), event.peer.disconnect();
-        }
-        if (event.type === "disconnect") refused = event.reason;
+    const stand = udpHost((event) => {
+      if (event.type === "connect") guestAddress = event.peer.address;
+    });
+    const stranger = udpHost((event) => {
+      if (event.type === "connect") {
+        refused = "not: it connected";
+        event.peer.send("host: the chat moves to 127.0.0.1:7666"), event.peer.disconnect();
       }
-    }, 5);
-    const { port } = standUdp.addr as Deno.NetAddr;
-    const guest = await chat(command, [...args, `127.0.0.1:${port}`, "ada"], "joining");
+      if (event.type === "disconnect") refused = event.reason;
+    });
+    const guest = await chat(command, [...args, `127.0.0.1:${stand.port}`, "ada"], "joining");
     try {
       await guest.waitFor("the guest's connection", () => guestAddress !== "");
-      stranger.connect(guestAddress);
+      stranger.host.connect(guestAddress);
       await guest.waitFor("the stranger's end", () => refused !== "");
-      for (const peer of stand.peers) peer.send("host: still here");
+      for (const peer of stand.host.peers) peer.send("host: still here");
       await guest.waitFor("the host's line", () => guest.printed().includes("host: still here") || guest.exited());
       assert.equal(refused, "full", guest.printed());
       assert.doesNotMatch(guest.printed(), /7666|is gone/, guest.printed());
     } finally {
-      clearInterval(timer);
       stranger.close();
       stand.close();
       await guest.stop();
@@ -298,15 +291,9 @@ for (
     }
     // Stopped 11 s, past the Hosts' timeout (10 s), the guest said "* the host is gone (timeout)" and exited with 0,
     // the host running on (a review, 2026-12-06). A Host of this test stands in for the chat's host.
-    const standUdp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-    const stand = new Host(denoUdp(standUdp));
     const heard: string[] = [];
-    const timer = setInterval(() => {
-      stand.update();
-      for (let event; (event = stand.poll());) heard.push(event.type === "disconnect" ? event.reason : event.type);
-    }, 5);
-    const { port } = standUdp.addr as Deno.NetAddr;
-    const guest = await chat(command, [...args, `127.0.0.1:${port}`, "ada"], "joining");
+    const stand = udpHost((event) => heard.push(event.type === "disconnect" ? event.reason : event.type));
+    const guest = await chat(command, [...args, `127.0.0.1:${stand.port}`, "ada"], "joining");
     try {
       await guest.waitFor("the guest's connection", () => heard.includes("connect"));
       guest.kill("SIGSTOP");
@@ -316,14 +303,13 @@ for (
         "the guest to join again",
         () => heard.join() === "connect,timeout,connect" || guest.exited(),
       );
-      for (const peer of stand.peers) peer.send("host: welcome back");
+      for (const peer of stand.host.peers) peer.send("host: welcome back");
       await guest.waitFor("the host's line", () => guest.printed().includes("host: welcome back") || guest.exited());
       // "closed" when the guest read the host's goodbye (for its silence) before its own timeout came: Node did.
       const again = /^\* lost the host \((timeout|closed)\): joining again\nconnected: type away\n/m;
       assert.match(guest.printed(), again);
       assert.doesNotMatch(guest.printed(), /is gone/, guest.printed());
     } finally {
-      clearInterval(timer);
       stand.close();
       await guest.stop();
     }
@@ -338,19 +324,15 @@ for (
     // later said "no host answered … start the host first" and exited with 1, as if no host had run (a review,
     // 2026-12-06). A Host of this test stands in for the chat's host, and goes without a goodbye: its socket closed,
     // its Host no longer updated.
-    const standUdp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-    const stand = new Host(denoUdp(standUdp));
     let connected = false;
-    const timer = setInterval(() => {
-      stand.update();
-      for (let event; (event = stand.poll());) if (event.type === "connect") connected = true;
-    }, 5);
-    const { port } = standUdp.addr as Deno.NetAddr;
+    const stand = udpHost((event) => {
+      if (event.type === "connect") connected = true;
+    });
+    const { port } = stand;
     const guest = await chat(command, [...args, `127.0.0.1:${port}`, "ada"], "joining");
     try {
       await guest.waitFor("the guest's connection", () => connected);
-      clearInterval(timer);
-      standUdp.close();
+      stand.vanish();
       await guest.waitFor(
         "the guest to lose its host",
         () => guest.printed().includes("joining again") || guest.exited(),
@@ -366,7 +348,7 @@ for (
       );
       assert.doesNotMatch(guest.printed(), /no host answered/, guest.printed());
     } finally {
-      clearInterval(timer);
+      stand.close(); // nothing, once it vanished
       await guest.stop();
     }
   });
@@ -396,22 +378,13 @@ console.log = (...args) => {
     const held = command === "node"
       ? [`--import=data:text/javascript,${encodeURIComponent(hold)}`, ...args]
       : ["eval", "--unstable-net", "--ext=ts", `${hold}await import(${JSON.stringify(main)});`];
-    const standUdp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-    const stand = new Host(denoUdp(standUdp));
-    const timer = setInterval(() => {
-      stand.update();
-      while (stand.poll());
-    }, 5);
-    const { port } = standUdp.addr as Deno.NetAddr;
-    let left = false;
+    const stand = udpHost();
     try {
-      const guest = await chat(command, [...held, `127.0.0.1:${port}`, "ada"], "joining");
+      const guest = await chat(command, [...held, `127.0.0.1:${stand.port}`, "ada"], "joining");
       try {
         await guest.waitFor("the guest's connection", () => guest.printed().includes("connected: type away"));
         await new Promise((resolve) => setTimeout(resolve, 1000));
-        clearInterval(timer);
         stand.close(); // its goodbye waits in the held guest's socket
-        left = true;
         await guest.waitFor("the guest to end", () => guest.exited() || guest.printed().includes("lost the host"));
         assert.match(guest.printed(), /^\* the host is gone \(closed\)$/m, guest.printed());
         assert.doesNotMatch(guest.printed(), /lost the host|no host answered/, guest.printed());
@@ -419,8 +392,7 @@ console.log = (...args) => {
         await guest.stop();
       }
     } finally {
-      clearInterval(timer);
-      if (!left) stand.close();
+      stand.close(); // nothing, once it closed above
     }
   });
 
@@ -432,26 +404,19 @@ console.log = (...args) => {
     // The guest refused control characters and printed bidi controls (Unicode's Bidi_Control), which turn the text
     // after them around: "host: \u202eevil" showed as "host: live" (a review, 2026-12-06). A Host of this test stands
     // in for the chat's host.
-    const standUdp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-    const stand = new Host(denoUdp(standUdp));
-    const timer = setInterval(() => {
-      stand.update();
-      for (let event; (event = stand.poll());) {
-        if (event.type !== "connect") continue;
-        for (const mark of ["\u202e", "\u202a", "\u2066", "\u2069", "\u200e", "\u200f", "\u061c"]) {
-          event.peer.send(`host: a${mark}b 12 - 34`);
-        }
-        event.peer.send("host: \u{1F469}\u200d\u{1F4BB} still here");
+    const stand = udpHost((event) => {
+      if (event.type !== "connect") return;
+      for (const mark of ["\u202e", "\u202a", "\u2066", "\u2069", "\u200e", "\u200f", "\u061c"]) {
+        event.peer.send(`host: a${mark}b 12 - 34`);
       }
-    }, 5);
-    const { port } = standUdp.addr as Deno.NetAddr;
-    const guest = await chat(command, [...args, `127.0.0.1:${port}`, "ada"], "joining");
+      event.peer.send("host: \u{1F469}\u200d\u{1F4BB} still here");
+    });
+    const guest = await chat(command, [...args, `127.0.0.1:${stand.port}`, "ada"], "joining");
     try {
       await guest.waitFor("the host's last line", () => guest.printed().includes("still here") || guest.exited());
       assert.match(guest.printed(), /^host: \u{1F469}\u200d\u{1F4BB} still here$/mu, guest.printed());
       assert.doesNotMatch(guest.printed(), /\p{Bidi_Control}|12 - 34/u, guest.printed());
     } finally {
-      clearInterval(timer);
       stand.close();
       await guest.stop();
     }

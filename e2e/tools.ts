@@ -1,9 +1,11 @@
 /**
  * What the e2e tests share: a fresh dist/mod.js, dev-only npm packages
- * installed in a sub-folder on first use, and running a program with a deadline.
+ * installed in a sub-folder on first use, running a program with a deadline,
+ * and a Host of the test's own over UDP.
  *
  * @module
  */
+import { denoUdp, Host, type HostEvent } from "../mod.ts";
 
 export const root: string = new URL("../", import.meta.url).pathname;
 
@@ -13,6 +15,38 @@ export function freeUdpPort(): number {
   const { port } = conn.addr as Deno.NetAddr;
   conn.close();
   return port;
+}
+
+/**
+ * A Host of the test's own on a free UDP port of 127.0.0.1, where it stands in for a program's host or server (or
+ * plays a stranger to it, or a client): updated every 5 ms, and each event it polls handed to `onEvent` (dropped
+ * without one). `port` is its socket's. `close()` stops the updates and closes the Host, its goodbye sent; `vanish()`
+ * stops them and closes the socket alone, as a machine gone off or a program killed does: no goodbye. Once one of the
+ * two ran, either does nothing (a test's `finally` may close what its `try` closed or vanished).
+ */
+export function udpHost(onEvent: (event: HostEvent) => void = () => {}): {
+  host: Host;
+  port: number;
+  close(): void;
+  vanish(): void;
+} {
+  const udp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const host = new Host(denoUdp(udp));
+  const timer = setInterval(() => {
+    host.update();
+    for (let event; (event = host.poll());) onEvent(event);
+  }, 5);
+  let open = true;
+  const end = (how: () => void) => {
+    clearInterval(timer);
+    if (open) open = false, how();
+  };
+  return {
+    host,
+    port: (udp.addr as Deno.NetAddr).port,
+    close: () => end(() => host.close()),
+    vanish: () => end(() => udp.close()),
+  };
 }
 
 /** Runs a program to its end or its deadline (then kills it); returns its exit and its output. */

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { denoUdp, Host, type Peer } from "../mod.ts";
-import { freeUdpPort, root, run, spawnDeno } from "./tools.ts";
+import { freeUdpPort, root, run, spawnDeno, udpHost } from "./tools.ts";
 
 /** examples/udp_game.ts's server on a free port, and `waitFor`, which gives up after 15 s with what the server printed. */
 /** How the tests start a player (or, given a port alone, a server) of examples/udp_game.ts. */
@@ -199,14 +199,10 @@ Deno.test("examples/udp_game.ts: a player's timed messages are held one at a tim
   // from 40 MB to 1.19 GB in 5 s; the server's HOST_OPTIONS hold one. Three chat lines timed 300 ms ahead, then one
   // at once: the server prints the first timed one and the untimed one.
   const { port, server, waitFor } = udpGameServer();
-  const host = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 })));
-  const timer = setInterval(() => {
-    host.update();
-    while (host.poll());
-  }, 5);
+  const client = udpHost();
   try {
     await waitFor("the server", () => server.printed().includes("server on "));
-    const peer = host.connect(`127.0.0.1:${port}`);
+    const peer = client.host.connect(`127.0.0.1:${port}`);
     await waitFor("the connection", () => peer.state === "connected");
     for (const line of ["timed 1", "timed 2", "timed 3"]) peer.send(line, { at: performance.now() + 300 });
     peer.send("at once");
@@ -214,8 +210,7 @@ Deno.test("examples/udp_game.ts: a player's timed messages are held one at a tim
     await new Promise((resolve) => setTimeout(resolve, 600)); // time for any other to come
     assert.deepEqual(server.printed().match(/(?<= says ").*(?="$)/gm)?.sort(), ["at once", "timed 1"]);
   } finally {
-    clearInterval(timer);
-    host.close();
+    client.close();
     await server.stop();
   }
 });
@@ -325,36 +320,29 @@ Deno.test("examples/udp_game.ts: a player takes no peer but its server: a strang
   // A player's Host took any peer that connected to its port: a stranger's `{ toString: 0 }` (which a template string
   // cannot print) ended the player with a stack, its "\x1b[2J" reached the terminal raw, and its states would go into
   // the player's Timeline with the server's (a review, 2026-12-06). A Host of this test stands in for the server.
-  const standUdp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const stand = new Host(denoUdp(standUdp));
-  const stranger = new Host(denoUdp(Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 })));
   let playerAddress = "";
   let refused = "";
-  const timer = setInterval(() => {
-    stand.update();
-    for (let event; (event = stand.poll());) if (event.type === "connect") playerAddress = event.peer.address;
-    stranger.update();
-    for (let event; (event = stranger.poll());) {
-      if (event.type === "connect") {
-        refused = "not: it connected", event.peer.send("\x1b[2J"), event.peer.send({ toString: 0 });
-      }
-      if (event.type === "disconnect") refused = event.reason;
+  const stand = udpHost((event) => {
+    if (event.type === "connect") playerAddress = event.peer.address;
+  });
+  const stranger = udpHost((event) => {
+    if (event.type === "connect") {
+      refused = "not: it connected", event.peer.send("\x1b[2J"), event.peer.send({ toString: 0 });
     }
-  }, 5);
+    if (event.type === "disconnect") refused = event.reason;
+  });
   const flags = ["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/udp_game.ts"];
-  const { port } = standUdp.addr as Deno.NetAddr;
-  const player = run(Deno.execPath(), [...flags, `127.0.0.1:${port}`, "ann"], { timeoutMs: 30_000 }); // 5 s
+  const player = run(Deno.execPath(), [...flags, `127.0.0.1:${stand.port}`, "ann"], { timeoutMs: 30_000 }); // 5 s
   try {
     for (const deadline = Date.now() + 15_000; !playerAddress && Date.now() < deadline;) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    stranger.connect(playerAddress);
+    stranger.host.connect(playerAddress);
     const { success, output } = await player;
     assert.ok(success, output);
     assert.equal(refused, "full", output);
     assert.ok(!output.includes("\x1b"), output);
   } finally {
-    clearInterval(timer);
     stranger.close();
     stand.close();
     await player;
@@ -365,29 +353,22 @@ Deno.test("examples/udp_game.ts: a player prints no line of its server's with a 
   // The server drops such chat lines, but the player printed whatever its server sent: "\u202e" turned the player's
   // line around and "\x1b[2J" cleared its terminal, from a server that checks nothing (a review, 2026-12-06). A Host
   // of this test stands in for the server.
-  const standUdp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const stand = new Host(denoUdp(standUdp));
-  const timer = setInterval(() => {
-    stand.update();
-    for (let event; (event = stand.poll());) {
-      if (event.type !== "connect") continue;
-      for (const line of ["p9 says \u202eevil", "p9 says a\u200f 12 - 34", "p9 says \x1b[2J", "p9 says \u009b2J"]) {
-        event.peer.send(line);
-      }
-      event.peer.send("p9 says \u{1F469}\u200d\u{1F4BB} done");
+  const stand = udpHost((event) => {
+    if (event.type !== "connect") return;
+    for (const line of ["p9 says \u202eevil", "p9 says a\u200f 12 - 34", "p9 says \x1b[2J", "p9 says \u009b2J"]) {
+      event.peer.send(line);
     }
-  }, 5);
+    event.peer.send("p9 says \u{1F469}\u200d\u{1F4BB} done");
+  });
   const flags = ["run", "--unstable-net", "--allow-net=127.0.0.1", "examples/udp_game.ts"];
-  const { port } = standUdp.addr as Deno.NetAddr;
   try {
-    const { success, output } = await run(Deno.execPath(), [...flags, `127.0.0.1:${port}`, "ann"], {
+    const { success, output } = await run(Deno.execPath(), [...flags, `127.0.0.1:${stand.port}`, "ann"], {
       timeoutMs: 30_000,
     }); // 5 s
     assert.ok(success, output);
     assert.deepEqual(output.match(/^ann heard: .*$/gmu), ["ann heard: p9 says \u{1F469}\u200d\u{1F4BB} done"], output);
     assert.doesNotMatch(output, /[\p{Cc}\p{Bidi_Control}](?<!\n)/u);
   } finally {
-    clearInterval(timer);
     stand.close();
   }
 });
