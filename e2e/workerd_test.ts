@@ -518,6 +518,74 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "workerd runs examples/cloudflare/room.mjs: every player's \"state\" reaches the others, and a player's leaving",
+  ignore: Boolean(missing),
+  async fn() {
+    // A channel's states are one stream, of which a player gets only the newest: relayed one by one, the player that
+    // sent last each tick silenced the others (C got 0 of A's 114 states, and all of B's, A none of its own; a review,
+    // 2026-12-06). The room now sends the room's state of the channel, every player's newest under its address.
+    const room = await Deno.readTextFile(`${root}examples/cloudflare/room.mjs`);
+    await withWorkerd("room.mjs", room, ROOM_NAMESPACE, async (url, output) => {
+      const roomUrl = `${url.replace("http", "ws")}room/states`;
+      const [a, b, c] = [player(roomUrl), player(roomUrl), player(roomUrl)];
+      const all = [a, b, c];
+      await until(all, () => all.every((one) => one.peer.state === "connected"), "A, B and C did not join", output);
+      type Move = { who: string; n: number };
+      const isMove = (value: unknown): value is Move => typeof (value as Move)?.who === "string";
+      /** The moves in `player`'s states: a relayed one itself, or each player's in the room's state. */
+      const moves = (player: Player) =>
+        player.messages.filter((event) => event.mode === "state").flatMap(({ data }) =>
+          isMove(data) ? [data] : Object.values(data as Record<string, unknown>).filter(isMove)
+        );
+      const heard = (player: Player, who: string) =>
+        new Set(moves(player).filter((move) => move.who === who).map(({ n }) => n));
+      // A and B each send a state every 16 ms, as a game sends its position, for 40 frames.
+      for (let n = 0; n < 40; n++) {
+        a.peer.send({ who: "A", n }, { mode: "state" });
+        b.peer.send({ who: "B", n }, { mode: "state" });
+        for (const { host, messages } of all) {
+          host.update();
+          for (let event; (event = host.poll());) if (event.type === "message") messages.push(event);
+        }
+        await sleep(16);
+      }
+      const last = (player: Player, who: string) => heard(player, who).has(39);
+      await until(
+        all,
+        () => all.every((one) => last(one, "A") && last(one, "B")),
+        "not every player heard A's and B's last",
+        output,
+      )
+        .catch((error) => {
+          const counts = all.map((one, i) => `${"ABC"[i]} heard A ${heard(one, "A").size}, B ${heard(one, "B").size}`);
+          throw new Error(`${counts.join("; ")} of 40 each: ${error.message}`);
+        });
+      // Most of both, not only the last: the room sends its state each tick a state came.
+      for (const one of all) {
+        for (const who of ["A", "B"]) assert.ok(heard(one, who).size >= 10, `${who}: ${heard(one, who).size} of 40`);
+      }
+      // The room's state holds both, each under its sender's address in the room, which the room's count told it.
+      const newest = c.messages.findLast((event) => event.mode === "state")!.data as Record<string, Move>;
+      const you = (player: Player) =>
+        (find(player, (data) => typeof data.you === "string")?.data as { you: string }).you;
+      assert.deepEqual([newest[you(a)].who, newest[you(b)].who, Object.keys(newest).length], ["A", "B", 2]);
+      // A leaves: C's next state has only B's.
+      a.host.close();
+      const onlyB = () => {
+        const data = c.messages.findLast((event) => event.mode === "state")?.data as Record<string, Move>;
+        return Object.values(data).every((move) => move.who === "B");
+      };
+      await until([b, c], onlyB, "C's state still has A after A left", output);
+      // A state past MAX_PLAYER_STATE_BYTES (1,000 bytes packed) lets its sender go: the room's state must fit a message.
+      b.peer.send(new Uint8Array(1000), { mode: "state" });
+      assert.equal(await disconnected(b, "B's state of 1,003 bytes", output), "closed");
+      for (const one of [b, c]) one.host.close();
+    });
+  },
+});
+
+Deno.test({
   name: "workerd: a Worker whose Host closed closes each WebSocket it still upgrades, and throws nothing",
   ignore: Boolean(missing),
   async fn() {

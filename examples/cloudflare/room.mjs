@@ -2,10 +2,17 @@
 // Durable Object named <name>, whose one Host sees every player of the room
 // and relays each message, in its mode and channel, to all of them (its sender
 // too, so one client can try it); when a player comes or goes, it tells them
-// all how many are in the room: { players: 2 }. The Durable Object takes its
-// WebSockets with the hibernation API: the runtime calls webSocketMessage and
-// webSocketClose, which hand each event to jamnet. e2e/workerd_test.ts runs it
-// in workerd (Cloudflare's Workers runtime) with two Deno players.
+// all how many are in the room, and each its own address in it, the key of its
+// state below: { players: 2, you: "ws:1" }. A "state" is the exception: a
+// channel's states are one stream, of which a player gets only the newest, so
+// the room keeps each player's newest state of a channel and sends everyone
+// the room's state of it, every player's under its address in the room:
+// { "ws:1": { x: 3 }, "ws:2": { x: -8 } } (relayed one by one, the player who
+// sent last silenced the others: 0 of 114 states of one of two players reached
+// the third). The Durable Object takes its WebSockets with the hibernation
+// API: the runtime calls webSocketMessage and webSocketClose, which hand each
+// event to jamnet. e2e/workerd_test.ts runs it in workerd (Cloudflare's
+// Workers runtime) with Deno players.
 //
 // Deploy: copy dist/mod.js beside this file, and with this wrangler.toml run `npx wrangler deploy`:
 //
@@ -61,6 +68,14 @@ const ROOM_OPTIONS = {
  */
 const RELAY_BYTES_PER_SECOND = 96 * 1024;
 
+/**
+ * The most one player's "state" may be, packed: the room's state of a channel holds every player's, under keys of up to
+ * 20 bytes packed ("ws:" and a count of up to 16 digits), and must fit ROOM_OPTIONS.maxMessageBytes: 16 × (1,000 + 20)
+ * + 3 = 16,323 of 16,384. A player whose state is larger is let go (16 players' states of 990 random bytes each, sent
+ * every 16 ms for 3 s, let no one go, 2026-12-06). A game whose players' states are larger raises both.
+ */
+const MAX_PLAYER_STATE_BYTES = 1000;
+
 export default {
   fetch(request, env) {
     const name = new URL(request.url).pathname.match(/^\/room\/([^/]+)$/)?.[1];
@@ -80,6 +95,12 @@ export class Room {
   #untold = new Set();
   /** By player: what it may still have relayed, in bytes, as of `at` (Date.now()); see RELAY_BYTES_PER_SECOND. */
   #allowances = new WeakMap();
+  /** By channel: each player's newest "state" on it, by player. */
+  #states = Array.from({ length: ROOM_OPTIONS.channels }, () => new WeakMap());
+  /** The channels whose room state everyone is told at the next tick. */
+  #changedStates = new Set();
+  /** The channels any player sent a state on: told again when someone comes or goes. */
+  #stateChannels = new Set();
 
   constructor(ctx) {
     this.#ctx = ctx;
@@ -116,9 +137,21 @@ export class Room {
       if (event.type === "message") {
         // A player let go earlier in this tick: the rest of its messages go nowhere.
         if (event.peer.state !== "connected") continue;
-        if (!this.#spend(event.peer, relayCost(event.data))) {
+        const cost = relayCost(event.data);
+        if (!this.#spend(event.peer, cost)) {
           event.peer.disconnect();
           countChanged = true;
+          continue;
+        }
+        if (event.mode === "state") {
+          if (cost - 256 > MAX_PLAYER_STATE_BYTES) {
+            event.peer.disconnect();
+            countChanged = true;
+          } else {
+            this.#states[event.channel].set(event.peer, event.data);
+            this.#changedStates.add(event.channel);
+            this.#stateChannels.add(event.channel);
+          }
           continue;
         }
         // Its sender first: a message the room cannot send on (past its maxMessageBytes, or an unreliable one past a
@@ -134,6 +167,8 @@ export class Room {
         }
       } else countChanged = true;
     }
+    if (countChanged) this.#stateChannels.forEach((channel) => this.#changedStates.add(channel));
+    if (this.#tellStates()) countChanged = true;
     if (countChanged || this.#untold.size) this.#tellCount(countChanged ? this.#players() : [...this.#untold]);
     if (this.#ctx.getWebSockets().length === 0) {
       clearInterval(this.#ticker);
@@ -156,24 +191,49 @@ export class Room {
     return left >= bytes;
   }
 
+  /**
+   * Sends every player the room's state of each channel whose states changed: each player's newest state on it, under
+   * its address. A player the room cannot send it to is let go: the others hear the count now, and the room's state
+   * without that player at the next tick.
+   *
+   * @returns {boolean} true when a player was let go
+   */
+  #tellStates() {
+    const channels = [...this.#changedStates];
+    this.#changedStates.clear();
+    const players = this.#players();
+    let letGo = false;
+    for (const channel of channels) {
+      const world = {};
+      for (const peer of players) {
+        if (this.#states[channel].has(peer)) world[peer.address] = this.#states[channel].get(peer);
+      }
+      for (const peer of players) {
+        if (peer.state === "connected" && !relay(peer, world, { mode: "state", channel })) letGo = true;
+      }
+    }
+    if (letGo) this.#stateChannels.forEach((channel) => this.#changedStates.add(channel));
+    return letGo;
+  }
+
   /** The players connected now. */
   #players() {
     return this.#host.peers.filter((peer) => peer.state === "connected");
   }
 
   /**
-   * Tells `players` how many are in the room. A player whose queue has no room for it is told at the next tick, not let
+   * Tells `players` how many are in the room, and each its own address. A player whose queue has no room for it is told at the next tick, not let
    * go: one player's burst of messages, each within the bounds, fills every player's queue alike, and when its sender
    * was let go, the count that said so let the others go too (B in 5 of 8 runs of e2e/workerd_test.ts).
    *
    * @param {import("./mod.js").Peer[]} players
    */
   #tellCount(players) {
-    const count = { players: this.#players().length };
+    const count = this.#players().length;
     this.#untold.clear();
     for (const peer of players) {
       try {
-        peer.send(count);
+        peer.send({ players: count, you: peer.address });
       } catch (error) {
         if (!(error instanceof RangeError)) throw error;
         this.#untold.add(peer);
