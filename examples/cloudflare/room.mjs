@@ -222,9 +222,10 @@ export class Room {
   }
 
   /**
-   * Tells `players` how many are in the room, and each its own address. A player whose queue has no room for it is told at the next tick, not let
-   * go: one player's burst of messages, each within the bounds, fills every player's queue alike, and when its sender
-   * was let go, the count that said so let the others go too (B in 5 of 8 runs of e2e/workerd_test.ts).
+   * Tells `players` how many are in the room, and each its own address. A player whose queue has no room for it is
+   * told at the next tick, not let go: one player's burst of messages, each within the bounds, fills every player's
+   * queue alike, and when its sender was let go, the count that said so let the others go too (B in 5 of 8 runs of
+   * e2e/workerd_test.ts).
    *
    * @param {import("./mod.js").Peer[]} players
    */
