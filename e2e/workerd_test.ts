@@ -11,7 +11,8 @@
  * - examples/cloudflare/room.mjs, a Durable Object per room that takes its
  *   WebSockets with the hibernation API: two players join one room, each
  *   message of one reaches both in its mode and channel, and when one closes
- *   the room tells the other.
+ *   the room tells the other, on the room's own channel (2), where a player
+ *   that sends is let go.
  *
  * Skipped, with one line saying why, when workerd cannot be installed or does not run.
  *
@@ -222,6 +223,15 @@ const find = (player: Player, test: (data: Record<string, unknown>) => boolean) 
 
 const BIG = new Uint8Array(5000).map((_, i) => i * 7);
 
+/** ROOM_CHANNEL in examples/cloudflare/room.mjs: the room's own channel, where its count comes and no player's. */
+const ROOM_CHANNEL = 2;
+
+/** The room's newest count to `player`, `{ players, you }`: its newest message on ROOM_CHANNEL. */
+const roomCount = (player: Player) =>
+  player.messages.findLast((event) => event.channel === ROOM_CHANNEL)?.data as
+    | { players: number; you: string }
+    | undefined;
+
 Deno.test({
   name: "workerd runs the README's Worker: a Deno Host's messages in every mode and 5,000 bytes come back equal",
   ignore: Boolean(missing),
@@ -344,7 +354,10 @@ Deno.test({
 
       // One after the other, so that each hears the count as it grows.
       const roomUrl = `${url.replace("http", "ws")}room/test`;
-      const players = (count: number) => (player: Player) => Boolean(find(player, (data) => data.players === count));
+      const players = (count: number) => (player: Player) =>
+        player.messages.some((event) =>
+          event.channel === ROOM_CHANNEL && (event.data as { players?: number })?.players === count
+        );
       const a = player(roomUrl);
       await until([a], () => players(1)(a), "A did not hear { players: 1 }", output);
       const b = player(roomUrl);
@@ -393,9 +406,7 @@ Deno.test({
       // C sends 1 MiB at once, past what the room's Host holds for a peer (ROOM_OPTIONS: 544 KiB; at the
       // defaults 6.25 MiB, so it went to everyone): C is dropped unread, B hears the count fall and never the bytes.
       const c = player(roomUrl);
-      const count = (player: Player) =>
-        player.messages.findLast((event) => typeof (event.data as { players?: number })?.players === "number")
-          ?.data as { players: number } | undefined;
+      const count = roomCount;
       await until([b, c], () => count(b)?.players === 2 && count(c)?.players === 2, "C did not join", output);
       c.peer.send(new Uint8Array(1 << 20));
       const dropped = async (player: Player) => {
@@ -438,16 +449,16 @@ Deno.test({
       await dropped(e);
       assert.equal(heardBytes(b, 16_382), false);
       e.host.close();
-      // F's Host has 3 channels, the room 2: what F sends on channel 2 reaches no one; its channel 0 still goes.
-      const f = player(roomUrl, { channels: 3 });
+      // F's Host has 4 channels, the room 3: what F sends on channel 3 reaches no one; its channel 0 still goes.
+      const f = player(roomUrl, { channels: 4 });
       await until([b, f], () => count(b)?.players === 2 && count(f)?.players === 2, "F did not join", output);
       // In a packet of its own: the room drops the whole packet.
       const sent = f.host.stats.packetsSent;
-      f.peer.send({ text: "on channel 2" }, { channel: 2, mode: "unreliable" });
+      f.peer.send({ text: "on channel 3" }, { channel: 3, mode: "unreliable" });
       await until([b, f], () => f.host.stats.packetsSent > sent, "F sent nothing", output);
       f.peer.send({ text: "on channel 0" });
       await until([b, f], () => Boolean(find(b, (data) => data.text === "on channel 0")), "B did not hear F", output);
-      assert.equal(find(b, (data) => data.text === "on channel 2"), undefined);
+      assert.equal(find(b, (data) => data.text === "on channel 3"), undefined);
       f.host.close();
       // G sends 40 messages of 16,000 bytes in one update (a WebSocket's default is 8 packets an update, which the relay
       // keeps up with): past RELAY_BYTES_PER_SECOND, G is let go (before it, past ROOM_OPTIONS.maxQueuedBytes, relayed
@@ -567,8 +578,7 @@ Deno.test({
       }
       // The room's state holds both, each under its sender's address in the room, which the room's count told it.
       const newest = c.messages.findLast((event) => event.mode === "state")!.data as Record<string, Move>;
-      const you = (player: Player) =>
-        (find(player, (data) => typeof data.you === "string")?.data as { you: string }).you;
+      const you = (player: Player) => roomCount(player)!.you;
       assert.deepEqual([newest[you(a)].who, newest[you(b)].who, Object.keys(newest).length], ["A", "B", 2]);
       // A leaves: C's next state has only B's.
       a.host.close();
@@ -581,6 +591,87 @@ Deno.test({
       b.peer.send(new Uint8Array(1000), { mode: "state" });
       assert.equal(await disconnected(b, "B's state of 1,003 bytes", output), "closed");
       for (const one of [b, c]) one.host.close();
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "workerd runs examples/cloudflare/room.mjs: the room's count comes on a channel of its own, and a player that sends there goes",
+  ignore: Boolean(missing),
+  async fn() {
+    // The count went on channel 0, where every player's messages are relayed: A's { players: 0, you: "ws:7" } reached
+    // everyone as the room's, and with `you` forged a player read another's entry of the room's state as its own (a
+    // review, 2026-12-06). Now the room speaks on ROOM_CHANNEL alone, and lets go a player that sends there.
+    const room = await Deno.readTextFile(`${root}examples/cloudflare/room.mjs`);
+    await withWorkerd("room.mjs", room, ROOM_NAMESPACE, async (url, output) => {
+      const roomUrl = `${url.replace("http", "ws")}room/forged`;
+      const [a, b, c] = [player(roomUrl), player(roomUrl), player(roomUrl)];
+      const all = [a, b, c];
+      // The count on any channel here: the channel it came on is asserted below, beside the forgery's.
+      const counted = (one: Player) => find(one, (data) => data.players === 3);
+      await until(all, () => all.every((one) => Boolean(counted(one))), "A, B and C did not join", output);
+      const addresses = all.map((one) => (counted(one)!.data as { you: string }).you);
+      assert.equal(new Set(addresses).size, 3, addresses.join(", "));
+
+      // A forges the room's count on channel 0: B and C get it there, a game message like any other, and the room's
+      // own count comes on ROOM_CHANNEL, where nothing else does.
+      const forged = { players: 0, you: "ws:7" };
+      a.peer.send(forged);
+      const heardForged = (one: Player) => find(one, (data) => data.players === 0);
+      await until(all, () => all.every((one) => Boolean(heardForged(one))), "A's forgery was not relayed", output);
+      for (const one of all) {
+        const event = heardForged(one)!;
+        assert.deepEqual([event.data, event.mode, event.channel], [forged, "reliable", 0]);
+        const count = counted(one)!;
+        assert.deepEqual(
+          [count.mode, count.channel],
+          ["reliable", ROOM_CHANNEL],
+          `the room's count came on channel ${count.channel}, A's forgery on ${event.channel}`,
+        );
+      }
+      // B's state is under the address the room told it, not the forged one.
+      b.peer.send({ who: "B" }, { mode: "state" });
+      const world = (one: Player) =>
+        one.messages.findLast((event) => event.mode === "state")?.data as Record<string, { who: string }> | undefined;
+      await until(all, () => world(b)?.[roomCount(b)!.you]?.who === "B", "B's state not under its address", output);
+      assert.equal(world(b)!["ws:7"], undefined);
+
+      // A sends on ROOM_CHANNEL: A is let go, and the room tells B and C so there; its message reaches no one.
+      a.peer.send({ players: 0, you: "ws:7", on: "the room's channel" }, { channel: ROOM_CHANNEL });
+      const reason = await within(
+        (async () => {
+          for (;;) {
+            for (const one of all) {
+              one.host.update();
+              for (let event; (event = one.host.poll());) {
+                if (event.type === "message") one.messages.push(event);
+                else if (event.type === "disconnect" && one === a) return event.reason;
+              }
+            }
+            await sleep(5);
+          }
+        })(),
+        10_000,
+        `A was not let go (${a.peer.state})\n${output()}`,
+      );
+      assert.equal(reason, "closed");
+      await until([b, c], () => [b, c].every((one) => roomCount(one)?.players === 2), "B and C heard no 2", output);
+      for (const one of all) {
+        assert.equal(find(one, (data) => data.on === "the room's channel"), undefined);
+        // Every message on ROOM_CHANNEL was the room's: a count of 1 to 3, each with the player's own address.
+        const counts = one.messages.filter((event) => event.channel === ROOM_CHANNEL).map((event) => event.data);
+        assert.ok(counts.length > 0);
+        const own = addresses[all.indexOf(one)];
+        for (const count of counts) {
+          const { players, you } = count as { players: number; you: string };
+          assert.ok(players >= 1 && players <= 3 && you === own, JSON.stringify(count));
+        }
+      }
+      // B and C play on: B's message reaches C.
+      b.peer.send({ text: "after A" });
+      await until([b, c], () => Boolean(find(c, (data) => data.text === "after A")), "C did not hear B", output);
+      for (const one of all) one.host.close();
     });
   },
 });

@@ -3,16 +3,19 @@
 // and relays each message, in its mode and channel, to all of them (its sender
 // too, so one client can try it); when a player comes or goes, it tells them
 // all how many are in the room, and each its own address in it, the key of its
-// state below: { players: 2, you: "ws:1" }. A "state" is the exception: a
-// channel's states are one stream, of which a player gets only the newest, so
-// the room keeps each player's newest state of a channel and sends everyone
-// the room's state of it, every player's under its address in the room:
-// { "ws:1": { x: 3 }, "ws:2": { x: -8 } } (relayed one by one, the player who
-// sent last silenced the others: 0 of 114 states of one of two players reached
-// the third). The Durable Object takes its WebSockets with the hibernation
-// API: the runtime calls webSocketMessage and webSocketClose, which hand each
-// event to jamnet. e2e/workerd_test.ts runs it in workerd (Cloudflare's
-// Workers runtime) with Deno players.
+// state below: { players: 2, you: "ws:1" }. Players use channels 0 and 1;
+// the room's own messages, the count, come on channel 2 (ROOM_CHANNEL), where
+// no player may send (one that does is let go): relayed on channel 0, anyone's
+// { players: 0, you: "ws:7" } passed for the room's. A "state" is the
+// exception: a channel's states are one stream, of which a player gets only the
+// newest, so the room keeps each player's newest state of a channel and sends
+// everyone the room's state of it, every player's under its address in the
+// room: { "ws:1": { x: 3 }, "ws:2": { x: -8 } } (relayed one by one, the player
+// who sent last silenced the others: 0 of 114 states of one of two players
+// reached the third). The Durable Object takes its WebSockets with the
+// hibernation API: the runtime calls webSocketMessage and webSocketClose,
+// which hand each event to jamnet. e2e/workerd_test.ts runs it in workerd
+// (Cloudflare's Workers runtime) with Deno players.
 //
 // Deploy: copy dist/mod.js beside this file, and with this wrangler.toml run `npx wrangler deploy`:
 //
@@ -33,19 +36,26 @@ import { Host, pack, webSocketServer } from "./mod.js";
 const TICK_MS = 16;
 
 /**
+ * The room's own channel, the last: the count goes out on it, and a player that sends on it is let go (see #tick). A
+ * game on more channels moves it up with ROOM_OPTIONS.channels, and its players read the count there.
+ */
+const ROOM_CHANNEL = 2;
+
+/**
  * The room's Host options: a Durable Object has 128 MB of memory, and at mod.ts's defaults one peer may have 4 MiB
  * queued and 6.25 MiB of pieces held (2 × maxMessageBytes + maxQueuedBytes + 256 KiB), and each of its 8 channels keeps
  * 32 states of up to maxMessageBytes each way ("state" mode, even one delta of a few bytes rebuilding 1 MiB): the
  * options allowed gigabytes, so one player's large messages, relayed to everyone, could end the object and the room
- * with it. Here 16 players on 2 channels, messages of at most 16 KiB, 256 KiB queued: a peer holds at most 544 KiB of
- * pieces, 256 KiB queued and 2 MiB of states, under 50 MiB for the room with each channel's own bound on state pieces.
+ * with it. Here 16 players on 3 channels (the players' 0 and 1, the room's 2), messages of at most 16 KiB, 256 KiB
+ * queued: a peer holds at most 544 KiB of pieces, 256 KiB queued, 3 MiB of states (1 MiB a channel) and 240 KiB of
+ * state pieces not yet whole (each channel's own bound, one state and 64 KiB), 4,112 KiB; about 64.3 MiB for the room.
  * One timed message is held at most (two in all; each is held unpacked until its time; the relay does not keep `at`). A
  * player whose messages pass the bound is dropped (a WebSocket resends nothing, so its refused packet ends it); one
- * that sends on a channel past the second has those packets dropped. Raise them for a game that needs more.
+ * that sends on a channel past the third has those packets dropped. Raise them for a game that needs more.
  */
 const ROOM_OPTIONS = {
   maxPeers: 16,
-  channels: 2,
+  channels: ROOM_CHANNEL + 1,
   maxMessageBytes: 16 * 1024,
   maxQueuedBytes: 256 * 1024,
   maxTimedMessages: 1,
@@ -95,8 +105,8 @@ export class Room {
   #untold = new Set();
   /** By player: what it may still have relayed, in bytes, as of `at` (Date.now()); see RELAY_BYTES_PER_SECOND. */
   #allowances = new WeakMap();
-  /** By channel: each player's newest "state" on it, by player. */
-  #states = Array.from({ length: ROOM_OPTIONS.channels }, () => new WeakMap());
+  /** By channel (the players' own, not ROOM_CHANNEL): each player's newest "state" on it, by player. */
+  #states = Array.from({ length: ROOM_CHANNEL }, () => new WeakMap());
   /** The channels whose room state everyone is told at the next tick. */
   #changedStates = new Set();
   /** The channels any player sent a state on: told again when someone comes or goes. */
@@ -130,13 +140,21 @@ export class Room {
   #tick() {
     const host = this.#host;
     host.update();
-    // Someone came or went: a player the room lets go itself (see relay) makes no "disconnect" event, and the others hear
-    // the count all the same. Told once, after the tick's events.
+    // Someone came or went: a player the room lets go itself (see relay) makes no "disconnect" event, and the others
+    // hear the count all the same. Told once, after the tick's events.
     let countChanged = false;
     for (let event; (event = host.poll());) {
       if (event.type === "message") {
         // A player let go earlier in this tick: the rest of its messages go nowhere.
         if (event.peer.state !== "connected") continue;
+        // The room's channel is the room's alone: relayed, a player's message there would pass for the room's. Let go,
+        // not dropped and counted: no player of this room sends there, so one that does forges, or is a game written
+        // for other channels, whose author hears of it at once (a disconnect), not from messages that go nowhere.
+        if (event.channel === ROOM_CHANNEL) {
+          event.peer.disconnect();
+          countChanged = true;
+          continue;
+        }
         const cost = relayCost(event.data);
         if (!this.#spend(event.peer, cost)) {
           event.peer.disconnect();
@@ -222,10 +240,12 @@ export class Room {
   }
 
   /**
-   * Tells `players` how many are in the room, and each its own address. A player whose queue has no room for it is
-   * told at the next tick, not let go: one player's burst of messages, each within the bounds, fills every player's
-   * queue alike, and when its sender was let go, the count that said so let the others go too (B in 5 of 8 runs of
-   * e2e/workerd_test.ts).
+   * Tells `players` how many are in the room, and each its own address, reliable on ROOM_CHANNEL, where no player's
+   * message comes (a review, 2026-12-06: on channel 0 anyone's { players: 0, you: "ws:7" } was relayed to everyone as
+   * the room's, and a player read another's entry of the room's state as its own). A player whose queue has no room for
+   * it is told at the next tick, not let go: one player's burst of messages, each within the bounds, fills every
+   * player's queue alike, and when its sender was let go, the count that said so let the others go too (B in 5 of 8
+   * runs of e2e/workerd_test.ts).
    *
    * @param {import("./mod.js").Peer[]} players
    */
@@ -234,7 +254,7 @@ export class Room {
     this.#untold.clear();
     for (const peer of players) {
       try {
-        peer.send({ players: count, you: peer.address });
+        peer.send({ players: count, you: peer.address }, { channel: ROOM_CHANNEL });
       } catch (error) {
         if (!(error instanceof RangeError)) throw error;
         this.#untold.add(peer);
@@ -262,8 +282,8 @@ function relayCost(value) {
 
 /**
  * Sends, or lets the player go and returns false: past `maxQueuedBytes` (a player that reads nothing, or one that
- * relays faster than the others' links take) `send` throws, and a throw out of the tick ended it for the whole room (the
- * same fault a review found in examples/udp_game.ts, 2026-12-05).
+ * relays faster than the others' links take) `send` throws, and a throw out of the tick ended it for the whole room
+ * (the same fault a review found in examples/udp_game.ts, 2026-12-05).
  *
  * @param {import("./mod.js").Peer} peer
  * @param {unknown} value
