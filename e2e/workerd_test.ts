@@ -597,6 +597,44 @@ Deno.test({
 
 Deno.test({
   name:
+    "workerd runs examples/cloudflare/room.mjs: a player let go that says HELLO again on its WebSocket keeps its spent relay allowance",
+  ignore: Boolean(missing),
+  async fn() {
+    // The allowance was the peer's: a WebSocket keeps its address in the room, and a player let go that connected again
+    // on it was a new peer with a full allowance, so bursts and HELLOs in turn relayed 1.92 MB to another player in
+    // 4.7 s, 3.4 times the allowance (a review, 2026-12-06). Now it is the address's, and a player let go comes back in
+    // debt for the message that let it go.
+    const room = await Deno.readTextFile(`${root}examples/cloudflare/room.mjs`);
+    await withWorkerd("room.mjs", room, ROOM_NAMESPACE, async (url, output) => {
+      const roomUrl = `${url.replace("http", "ws")}room/again`;
+      const [b, j] = [player(roomUrl), player(roomUrl, { packetsPerUpdate: 1024 })];
+      const both = [b, j];
+      await until(both, () => both.every((one) => roomCount(one)?.players === 2), "B and J did not join", output);
+      const heard = (length: number) =>
+        b.messages.filter((event) => event.data instanceof Uint8Array && event.data.length === length).length;
+      // 7 messages of 16,000 bytes cost 113,792 of the allowance's 98,304: the 7th lets J go, and is relayed to no one.
+      for (let n = 0; n < 7; n++) j.peer.send(new Uint8Array(16_000));
+      assert.equal(await disconnected(j, "J past its allowance", output), "closed");
+      await until([b], () => heard(16_000) === 6 && roomCount(b)?.players === 1, "B did not hear J's 6", output);
+      // J at once says HELLO again on the same WebSocket, and is in (the room's count says 2).
+      j.peer = j.host.connect(j.peer.address);
+      await until(both, () => roomCount(b)?.players === 2 && j.peer.state === "connected", "J not back", output);
+      // 6 messages of 16,001 bytes, within a full allowance (97,536): a new peer's allowance relayed all 6. J's debt,
+      // refilled for the moments it took to come back, lets it go at the first or the second.
+      for (let n = 0; n < 6; n++) j.peer.send(new Uint8Array(16_001));
+      assert.equal(await disconnected(j, "J past its allowance again", output), "closed");
+      await until([b], () => roomCount(b)?.players === 1, "B did not hear J go again", output);
+      assert.ok(heard(16_001) <= 1, `B heard ${heard(16_001)} of J's 6 messages after its HELLO again`);
+      // B's own messages still go.
+      b.peer.send(new Uint8Array(16_002));
+      await until([b], () => heard(16_002) === 1, "B did not hear its own", output);
+      for (const one of both) one.host.close();
+    });
+  },
+});
+
+Deno.test({
+  name:
     "workerd runs examples/cloudflare/room.mjs: the room's count comes on a channel of its own, and a player that sends there goes",
   ignore: Boolean(missing),
   async fn() {

@@ -69,8 +69,9 @@ const ROOM_OPTIONS = {
  * (e2e/workerd_test.ts, 2026-12-06). With this allowance one player fills at most about half of another's queue (96
  * KiB, and 22 KB more for the pieces of 16 KiB messages); a 60 Hz game's messages of 100 bytes cost 21 KB a second. A
  * player past it is let go, and the rest of its messages go nowhere. A game that sends more raises it, and
- * ROOM_OPTIONS.maxQueuedBytes with it. It is a player's, not a person's: three or four players bursting at once can
- * still fill a queue, and one person may open that many WebSockets (up to maxPeers). Not kept per IP address
+ * ROOM_OPTIONS.maxQueuedBytes with it. It is a WebSocket's (kept when its player is let go and says HELLO again on it),
+ * not a person's: three or four players bursting at once can still fill a queue, one person may open that many
+ * WebSockets (up to maxPeers), and one let go may open a new one. Not kept per IP address
  * (`CF-Connecting-IP`), though that would stop one person: it would stop a game jam too, where everyone in the room
  * plays from the venue's one address (or a LAN party's, or a mobile carrier's NAT); ten players relaying 100 bytes at
  * 60 Hz cost 214,800 bytes a second as relayCost counts them, over twice this. A game that knows who plays (an account,
@@ -103,8 +104,13 @@ export class Room {
   #ticker;
   /** The players whose queue had no room for the last count: told again at the next tick. */
   #untold = new Set();
-  /** By player: what it may still have relayed, in bytes, as of `at` (Date.now()); see RELAY_BYTES_PER_SECOND. */
-  #allowances = new WeakMap();
+  /**
+   * By a player's address in the room: what it may still have relayed, in bytes, as of `at` (Date.now()); see
+   * RELAY_BYTES_PER_SECOND. By address, not by peer: a WebSocket keeps its address, and a player let go that said HELLO
+   * again on it was a new peer with a full allowance, so bursts and HELLOs in turn relayed 3.4 times the allowance (1.92
+   * MB in 4.7 s; a review, 2026-12-06). Forgotten once refilled (see #forgetRefilled), as if never spent.
+   */
+  #allowances = new Map();
   /** By channel (the players' own, not ROOM_CHANNEL): each player's newest "state" on it, by player. */
   #states = Array.from({ length: ROOM_CHANNEL }, () => new WeakMap());
   /** The channels whose room state everyone is told at the next tick. */
@@ -156,7 +162,7 @@ export class Room {
           continue;
         }
         const cost = relayCost(event.data);
-        if (!this.#spend(event.peer, cost)) {
+        if (!this.#spend(event.peer.address, cost)) {
           event.peer.disconnect();
           countChanged = true;
           continue;
@@ -188,6 +194,7 @@ export class Room {
     if (countChanged) this.#stateChannels.forEach((channel) => this.#changedStates.add(channel));
     if (this.#tellStates()) countChanged = true;
     if (countChanged || this.#untold.size) this.#tellCount(countChanged ? this.#players() : [...this.#untold]);
+    this.#forgetRefilled();
     if (this.#ctx.getWebSockets().length === 0) {
       clearInterval(this.#ticker);
       this.#ticker = undefined;
@@ -195,18 +202,41 @@ export class Room {
   }
 
   /**
-   * Takes `bytes` from `peer`'s relay allowance, which refills at RELAY_BYTES_PER_SECOND up to a second of it.
+   * Takes `bytes` from the relay allowance of the player at `address`, which refills at RELAY_BYTES_PER_SECOND up to a
+   * second of it. What a refused message would have cost is taken too: a player let go comes back in debt.
    *
-   * @param {import("./mod.js").Peer} peer
+   * @param {string} address
    * @param {number} bytes
    * @returns {boolean} false when less than `bytes` was left
    */
-  #spend(peer, bytes) {
+  #spend(address, bytes) {
     const now = Date.now();
-    const last = this.#allowances.get(peer) ?? { left: RELAY_BYTES_PER_SECOND, at: now };
-    const left = Math.min(RELAY_BYTES_PER_SECOND, last.left + (now - last.at) * RELAY_BYTES_PER_SECOND / 1000);
-    this.#allowances.set(peer, { left: left - bytes, at: now });
+    const left = this.#left(address, now);
+    this.#allowances.set(address, { left: left - bytes, at: now });
     return left >= bytes;
+  }
+
+  /**
+   * The allowance of the player at `address` at `now`, in bytes.
+   *
+   * @param {string} address
+   * @param {number} now
+   */
+  #left(address, now) {
+    const last = this.#allowances.get(address);
+    if (!last) return RELAY_BYTES_PER_SECOND;
+    return Math.min(RELAY_BYTES_PER_SECOND, last.left + (now - last.at) * RELAY_BYTES_PER_SECOND / 1000);
+  }
+
+  /**
+   * Forgets the allowances that refilled, so the map holds only the addresses that spent in the last second or so (a
+   * debt takes longer by its size, one message's at most): the room's WebSockets come and go.
+   */
+  #forgetRefilled() {
+    const now = Date.now();
+    for (const address of this.#allowances.keys()) {
+      if (this.#left(address, now) >= RELAY_BYTES_PER_SECOND) this.#allowances.delete(address);
+    }
   }
 
   /**
