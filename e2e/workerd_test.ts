@@ -597,6 +597,37 @@ Deno.test({
 
 Deno.test({
   name:
+    'workerd runs examples/cloudflare/room.mjs: a "state" nested 256 deep lets its sender go, and the others\' states and the count go on',
+  ignore: Boolean(missing),
+  async fn() {
+    // 256 levels is the deepest pack and unpack take: the room took such a state, and its room's state, a level deeper,
+    // made pack throw a TypeError out of #tick at every tick a state came, so no one's state reached anyone and no count
+    // was told (a review, 2026-12-06).
+    const room = await Deno.readTextFile(`${root}examples/cloudflare/room.mjs`);
+    await withWorkerd("room.mjs", room, ROOM_NAMESPACE, async (url, output) => {
+      const roomUrl = `${url.replace("http", "ws")}room/deep`;
+      const [a, b] = [player(roomUrl), player(roomUrl)];
+      const both = [a, b];
+      await until(both, () => both.every((one) => roomCount(one)?.players === 2), "A and B did not join", output);
+      const world = (one: Player) =>
+        one.messages.findLast((event) => event.mode === "state")?.data as Record<string, { n: number }> | undefined;
+      b.peer.send({ n: 1 }, { mode: "state" });
+      await until(both, () => world(a)?.[roomCount(b)!.you]?.n === 1, "A did not hear B's state", output);
+      let deep: unknown = 0;
+      for (let level = 0; level < 256; level++) deep = [deep];
+      a.peer.send(deep, { mode: "state" });
+      assert.equal(await disconnected(a, "A, whose state is nested 256 deep", output), "closed");
+      await until([b], () => roomCount(b)?.players === 1, "B did not hear A go", output);
+      b.peer.send({ n: 2 }, { mode: "state" });
+      await until([b], () => world(b)?.[roomCount(b)!.you]?.n === 2, "B's next state did not come back", output);
+      assert.doesNotMatch(output(), /TypeError|nesting/, output());
+      for (const one of both) one.host.close();
+    });
+  },
+});
+
+Deno.test({
+  name:
     "workerd runs examples/cloudflare/room.mjs: a player let go that says HELLO again on its WebSocket keeps its spent relay allowance",
   ignore: Boolean(missing),
   async fn() {

@@ -82,8 +82,9 @@ const RELAY_BYTES_PER_SECOND = 96 * 1024;
 /**
  * The most one player's "state" may be, packed: the room's state of a channel holds every player's, under keys of up to
  * 20 bytes packed ("ws:" and a count of up to 16 digits), and must fit ROOM_OPTIONS.maxMessageBytes: 16 × (1,000 + 20)
- * + 3 = 16,323 of 16,384. A player whose state is larger is let go (16 players' states of 990 random bytes each, sent
- * every 16 ms for 3 s, let no one go, 2026-12-06). A game whose players' states are larger raises both.
+ * + 3 = 16,323 of 16,384. A player whose state is larger, or nested 256 deep (see stateBytes), is let go (16 players'
+ * states of 990 random bytes each, sent every 16 ms for 3 s, let no one go, 2026-12-06). A game whose players' states
+ * are larger raises both.
  */
 const MAX_PLAYER_STATE_BYTES = 1000;
 
@@ -168,7 +169,7 @@ export class Room {
           continue;
         }
         if (event.mode === "state") {
-          if (cost - 256 > MAX_PLAYER_STATE_BYTES) {
+          if (stateBytes(event.data) > MAX_PLAYER_STATE_BYTES) {
             event.peer.disconnect();
             countChanged = true;
           } else {
@@ -306,6 +307,23 @@ function relayCost(value) {
     return pack(value).length + 256;
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
+    return Infinity;
+  }
+}
+
+/**
+ * The packed bytes of a player's `state` as the room's state holds it, a level down, or Infinity when pack refuses it
+ * there: a state nested 256 deep (the deepest unpack gives) is 257 deep in the room's state, and pack threw a TypeError
+ * out of #tick at each tick a state came, so no player heard a state or a count again (a review, 2026-12-06).
+ *
+ * @param {unknown} state
+ * @returns {number}
+ */
+function stateBytes(state) {
+  try {
+    return pack([state]).length - 1;
+  } catch (error) {
+    if (!(error instanceof RangeError || error instanceof TypeError)) throw error;
     return Infinity;
   }
 }
