@@ -155,10 +155,24 @@ function foreign(request: Request, url: URL, origins: readonly string[]): Respon
   const page = URL.parse(origin);
   if (page?.host === url.host && OWN_PAGE.test(page.hostname)) return;
   return new Response(
-    `A page of ${origin} may not join the arena at ${url.host}: start it with --origin ${origin} to let it`,
+    origin === "null"
+      ? `A page with no site of its own (Origin: null) may not join the arena at ${url.host}: ${SERVE_FROM_A_SITE}`
+      : `A page of ${origin} may not join the arena at ${url.host}: start it with --origin ${origin} to let it`,
     { status: 403 },
   );
 }
+
+/**
+ * What a page whose Origin is "null" does: a browser sends it for a page in a sandboxed frame or opened from a file, of
+ * any site, so no `--origin` lets one in (the 403 said "start it with --origin null", which the command line refuses).
+ */
+const SERVE_FROM_A_SITE = "serve the page from a site (not a file, nor a sandboxed frame) and name it with --origin";
+
+/**
+ * The longest site the log names: https://, a DNS name (253 characters at most) and a port. A program may send an
+ * Origin as long as Deno takes a header: one of 60,000 characters made a log line of 120,118 (a review, 2026-12-06).
+ */
+const MAX_SITE_LENGTH = 267;
 
 /**
  * How many refused sites the log names, each once: a browser shows its page no reason for a refused WebSocket, so the
@@ -267,11 +281,20 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   /** foreign()'s 403, and a line in the log the first time a site is refused (see MAX_REFUSED_ORIGINS_LOGGED). */
   const refuse = (request: Request, url: URL): Response | undefined => {
     const refused = foreign(request, url, origins);
-    // A URL's origin, as the URL parser writes it: ASCII, no control or bidi character (or "null").
-    const site = refused && URL.parse(request.headers.get("origin")!)?.origin;
-    if (site && site !== "null" && !refusedOrigins.has(site) && refusedOrigins.size < MAX_REFUSED_ORIGINS_LOGGED) {
+    const origin = request.headers.get("origin");
+    // The site as a URL's origin writes it: ASCII, no control or bidi character. "null", as a browser sends it, is a page
+    // of no site (see SERVE_FROM_A_SITE), named once too; a URL whose origin is "null" (file:///…) is no browser's.
+    const site = origin === "null" ? origin : URL.parse(origin ?? "")?.origin;
+    if (
+      refused && site && (site !== "null" || origin === "null") && site.length <= MAX_SITE_LENGTH &&
+      !refusedOrigins.has(site) && refusedOrigins.size < MAX_REFUSED_ORIGINS_LOGGED
+    ) {
       refusedOrigins.add(site);
-      log(`refused the WebSockets of a page of ${site}: start the arena with --origin ${site} to let its pages in`);
+      log(
+        site === "null"
+          ? `refused the WebSockets of a page with no site of its own (Origin: null): ${SERVE_FROM_A_SITE}`
+          : `refused the WebSockets of a page of ${site}: start the arena with --origin ${site} to let its pages in`,
+      );
     }
     return refused;
   };

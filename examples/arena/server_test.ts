@@ -824,6 +824,13 @@ Deno.test({
           `A page of https://evil.example may not join the arena at ${new URL(arena.url).host}: start it with ` +
           "--origin https://evil.example to let it",
         ]);
+        // A page of no site, which no --origin lets in: the 403 said "start it with --origin null", refused by the
+        // command line (a review, 2026-12-06).
+        assert.deepEqual(await upgrade(path, "null"), [
+          403,
+          `A page with no site of its own (Origin: null) may not join the arena at ${new URL(arena.url).host}: serve ` +
+          "the page from a site (not a file, nor a sandboxed frame) and name it with --origin",
+        ]);
         // A look-alike of the named site, or of this one, another scheme or port: another origin. The port is one more
         // (an ephemeral port is under 61000): `${own}1` had a port past 65535 that URL.parse refused, and a check that
         // compared no port passed this test.
@@ -912,24 +919,31 @@ Deno.test({
       assert.equal(await upgrade(`game.example:${port}`, `http://game.example:${port}`), 403);
       assert.equal(await upgrade(`game.example:${port}`, `http://game.example:${port}`, "/play"), 403);
       assert.equal(await upgrade(`127.0.0.1:${port}`, "https://EVIL.example"), 403);
-      // Let in: not logged. Refused, but no site to name ("null", or no URL at all): not logged either.
+      // Let in: not logged. Refused, but no site to name (no browser's Origin, or no URL at all): not logged either; nor
+      // one longer than a site's name can be, which made a log line of 120,118 characters (a review, 2026-12-06).
       assert.equal(await upgrade(`127.0.0.1:${port}`, `http://127.0.0.1:${port}`), 101);
       assert.equal(await upgrade(`127.0.0.1:${port}`, "https://jam.example"), 101);
-      assert.equal(await upgrade(`127.0.0.1:${port}`, "null"), 403);
       assert.equal(await upgrade(`127.0.0.1:${port}`, "file:///home/me/game.html"), 403);
       assert.equal(await upgrade(`127.0.0.1:${port}`, "x\u202eevil"), 403);
+      assert.equal(await upgrade(`127.0.0.1:${port}`, `http://${"a".repeat(60_000)}.example`), 403);
+      // A page of no site (in a sandboxed frame, or a file), whose browser sends "null": no --origin lets it in (the
+      // 403 said "start it with --origin null", which the command line refuses), and the log said nothing of it.
+      assert.equal(await upgrade(`127.0.0.1:${port}`, "null"), 403);
+      assert.equal(await upgrade(`127.0.0.1:${port}`, "null"), 403);
       assert.deepEqual(refusals(), [
         `refused the WebSockets of a page of http://game.example:${port}: start the arena with --origin ` +
         `http://game.example:${port} to let its pages in`,
         "refused the WebSockets of a page of https://evil.example: start the arena with --origin https://evil.example " +
         "to let its pages in",
+        "refused the WebSockets of a page with no site of its own (Origin: null): serve the page from a site (not a " +
+        "file, nor a sandboxed frame) and name it with --origin",
       ]);
-      // A program may send any Origin: 30 sites more are refused, 14 more named.
+      // A program may send any Origin: 30 sites more are refused, 13 more named.
       for (let site = 0; site < 30; site++) {
         assert.equal(await upgrade(`127.0.0.1:${port}`, `https://site${site}.example`), 403);
       }
       assert.equal(refusals().length, 16);
-      assert.ok(refusals().at(-1)!.includes("https://site13.example:"), refusals().at(-1));
+      assert.ok(refusals().at(-1)!.includes("https://site12.example:"), refusals().at(-1));
     } finally {
       await arena.close();
     }
