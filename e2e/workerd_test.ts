@@ -187,6 +187,20 @@ function player(url: string, options?: HostOptions, jamnet: Jamnet = { Host, web
 }
 
 /**
+ * Runs `body` against examples/cloudflare/room.mjs in workerd, with the WebSocket address of its room `name`
+ * (ws://…/room/name) and workerd's output.
+ */
+async function inRoom(name: string, body: (roomUrl: string, output: () => string) => Promise<void>): Promise<void> {
+  const room = await Deno.readTextFile(`${root}examples/cloudflare/room.mjs`);
+  await withWorkerd(
+    "room.mjs",
+    room,
+    ROOM_NAMESPACE,
+    (url, output) => body(`${url.replace("http", "ws")}room/${name}`, output),
+  );
+}
+
+/**
  * Updates the players' Hosts and keeps their messages until `done()`; throws
  * on a disconnect, and after 10 s with `what` and workerd's output.
  */
@@ -536,9 +550,7 @@ Deno.test({
     // A channel's states are one stream, of which a player gets only the newest: relayed one by one, the player that
     // sent last each tick silenced the others (C got 0 of A's 114 states, and all of B's, A none of its own; a review,
     // 2026-12-06). The room now sends the room's state of the channel, every player's newest under its address.
-    const room = await Deno.readTextFile(`${root}examples/cloudflare/room.mjs`);
-    await withWorkerd("room.mjs", room, ROOM_NAMESPACE, async (url, output) => {
-      const roomUrl = `${url.replace("http", "ws")}room/states`;
+    await inRoom("states", async (roomUrl, output) => {
       const [a, b, c] = [player(roomUrl), player(roomUrl), player(roomUrl)];
       const all = [a, b, c];
       await until(all, () => all.every((one) => one.peer.state === "connected"), "A, B and C did not join", output);
@@ -603,9 +615,7 @@ Deno.test({
     // 256 levels is the deepest pack and unpack take: the room took such a state, and its room's state, a level deeper,
     // made pack throw a TypeError out of #tick at every tick a state came, so no one's state reached anyone and no count
     // was told (a review, 2026-12-06).
-    const room = await Deno.readTextFile(`${root}examples/cloudflare/room.mjs`);
-    await withWorkerd("room.mjs", room, ROOM_NAMESPACE, async (url, output) => {
-      const roomUrl = `${url.replace("http", "ws")}room/deep`;
+    await inRoom("deep", async (roomUrl, output) => {
       const [a, b] = [player(roomUrl), player(roomUrl)];
       const both = [a, b];
       await until(both, () => both.every((one) => roomCount(one)?.players === 2), "A and B did not join", output);
@@ -635,9 +645,7 @@ Deno.test({
     // skipped (mod.ts's Peer.send). The room sent its state only when a state came: 11 players each sent a new state of
     // 990 bytes at once (the room's state, about 11 KB, leaves a WebSocket's update 8 pieces of 10), X one more 16 ms
     // later, and 1.5 s after no player had X's last in 4 runs of 5 (a review, 2026-12-06).
-    const room = await Deno.readTextFile(`${root}examples/cloudflare/room.mjs`);
-    await withWorkerd("room.mjs", room, ROOM_NAMESPACE, async (url, output) => {
-      const roomUrl = `${url.replace("http", "ws")}room/last`;
+    await inRoom("last", async (roomUrl, output) => {
       const crowd: Player[] = [];
       for (let n = 0; n < 11; n++) {
         crowd.push(player(roomUrl));
@@ -687,9 +695,7 @@ Deno.test({
     // on it was a new peer with a full allowance, so bursts and HELLOs in turn relayed 1.92 MB to another player in
     // 4.7 s, 3.4 times the allowance (a review, 2026-12-06). Now it is the address's, and a player let go comes back in
     // debt for the message that let it go.
-    const room = await Deno.readTextFile(`${root}examples/cloudflare/room.mjs`);
-    await withWorkerd("room.mjs", room, ROOM_NAMESPACE, async (url, output) => {
-      const roomUrl = `${url.replace("http", "ws")}room/again`;
+    await inRoom("again", async (roomUrl, output) => {
       const [b, j] = [player(roomUrl), player(roomUrl, { packetsPerUpdate: 1024 })];
       const both = [b, j];
       await until(both, () => both.every((one) => roomCount(one)?.players === 2), "B and J did not join", output);
@@ -724,9 +730,7 @@ Deno.test({
     // The count went on channel 0, where every player's messages are relayed: A's { players: 0, you: "ws:7" } reached
     // everyone as the room's, and with `you` forged a player read another's entry of the room's state as its own (a
     // review, 2026-12-06). Now the room speaks on ROOM_CHANNEL alone, and lets go a player that sends there.
-    const room = await Deno.readTextFile(`${root}examples/cloudflare/room.mjs`);
-    await withWorkerd("room.mjs", room, ROOM_NAMESPACE, async (url, output) => {
-      const roomUrl = `${url.replace("http", "ws")}room/forged`;
+    await inRoom("forged", async (roomUrl, output) => {
       const [a, b, c] = [player(roomUrl), player(roomUrl), player(roomUrl)];
       const all = [a, b, c];
       // The count on any channel here: the channel it came on is asserted below, beside the forgery's.
