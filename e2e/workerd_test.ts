@@ -724,6 +724,36 @@ Deno.test({
 
 Deno.test({
   name:
+    "workerd runs examples/cloudflare/room.mjs: a WebSocket past RECEIVE_BYTES_PER_SECOND is closed, its bytes unread, and the room plays on",
+  ignore: Boolean(missing),
+  async fn() {
+    // The Host unpacks each message as it arrives, and the relay allowance sees it only after; junk from a WebSocket
+    // with no peer, or a player let go sending on, went on for good (a review, 2026-12-06). Now each WebSocket's bytes
+    // are counted before jamnet reads them, and one past 128 KiB at once is closed (1008).
+    await inRoom("flood", async (roomUrl, output) => {
+      const b = player(roomUrl);
+      await until([b], () => roomCount(b)?.players === 1, "B did not join", output);
+      const flood = new WebSocket(roomUrl);
+      flood.binaryType = "arraybuffer";
+      let code: number | undefined;
+      flood.addEventListener("close", (event) => code = event.code);
+      await within(new Promise((resolve) => flood.addEventListener("open", resolve)), 5_000, "the flood's WebSocket");
+      // 20 messages of 16,000 random bytes (no jamnet packet), 320,120 bytes with their frames: past 131,072.
+      const junk = new Uint8Array(16_000).map(() => Math.floor(Math.random() * 256));
+      for (let n = 0; n < 20; n++) flood.send(junk);
+      await until([b], () => code !== undefined, "the room did not close the flood's WebSocket", output);
+      assert.equal(code, 1008);
+      // B plays on: its own message comes back, and the room still counts one.
+      b.peer.send({ text: "still here" });
+      await until([b], () => Boolean(find(b, (data) => data.text === "still here")), "B's message", output);
+      assert.equal(roomCount(b)?.players, 1);
+      b.host.close();
+    });
+  },
+});
+
+Deno.test({
+  name:
     "workerd runs examples/cloudflare/room.mjs: the room's count comes on a channel of its own, and a player that sends there goes",
   ignore: Boolean(missing),
   async fn() {

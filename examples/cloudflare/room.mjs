@@ -100,6 +100,23 @@ const MAX_PLAYER_STATE_BYTES = 1000;
  */
 const STATE_AGAIN_MS = 250;
 
+/**
+ * What one player's WebSocket may send the room a second, and as much at once, counted as each message arrives, before
+ * jamnet reads a byte of it (with FRAME_BYTES, so empty messages cost too): past it, the WebSocket is closed (1008),
+ * and what it sent after goes nowhere. The relay allowance sees a message only once the Host has read it, and a
+ * WebSocket with no peer (junk, or a player let go that sends on) was never cut: its bytes went to the Host for as long
+ * as it sent (a review, 2026-12-06). A WebSocket's sender is known, unlike a datagram's, so no one's bytes count against
+ * another. Above RELAY_BYTES_PER_SECOND, with room for HELLOs and state acks: an honest player that sends too much is
+ * let go by the relay allowance first. Not bounded by it: what the Host unpacks within that allowance, as one byte may
+ * be a whole object (16 KiB of empty arrays are about 640 KiB of heap): 15 players that each sent 600 such messages at
+ * once took workerd from 65 to 220 to 240 MB, with this allowance as without it (the review's probe); mod.ts has no
+ * bound on what unpacking costs.
+ */
+const RECEIVE_BYTES_PER_SECOND = 128 * 1024;
+
+/** A client's WebSocket frame besides its payload, at least: 2 bytes of header and a 4-byte mask (RFC 6455, 5.2). */
+const FRAME_BYTES = 6;
+
 export default {
   fetch(request, env) {
     const name = new URL(request.url).pathname.match(/^\/room\/([^/]+)$/)?.[1];
@@ -115,6 +132,10 @@ export class Room {
   #sockets = webSocketServer();
   #host = new Host(this.#sockets, ROOM_OPTIONS);
   #ticker;
+  /** By WebSocket: what it may still send, in bytes, as of `at` (Date.now()); see RECEIVE_BYTES_PER_SECOND. */
+  #received = new WeakMap();
+  /** The WebSockets the room closed past RECEIVE_BYTES_PER_SECOND: nothing they send reaches the Host. */
+  #cut = new WeakSet();
   /** The players whose queue had no room for the last count: told again at the next tick. */
   #untold = new Set();
   /**
@@ -146,12 +167,27 @@ export class Room {
   }
 
   webSocketMessage(ws, data) {
+    if (this.#cut.has(ws)) return;
+    const bytes = FRAME_BYTES + (typeof data === "string" ? data.length * 3 : data.byteLength);
+    const now = Date.now();
+    const last = this.#received.get(ws) ?? { left: RECEIVE_BYTES_PER_SECOND, at: now };
+    const left = Math.min(RECEIVE_BYTES_PER_SECOND, last.left + (now - last.at) * RECEIVE_BYTES_PER_SECOND / 1000);
+    if (left < bytes) {
+      // Its peer ends ("closed" to its Host, a disconnect event in the tick, the others told the count); the rest of its
+      // stream means nothing without this message, and a message after would accept it again as a new player.
+      this.#cut.add(ws);
+      this.#sockets.closed(ws);
+      ws.close(1008, "past the room's allowance of received bytes");
+      return;
+    }
+    this.#received.set(ws, { left: left - bytes, at: now });
     this.#sockets.message(ws, data);
   }
 
   webSocketClose(ws) {
     this.#sockets.closed(ws);
-    ws.close(); // answers the client's close: before compatibility date 2026-04-07 nothing else does
+    // Answers the client's close: before compatibility date 2026-04-07 nothing else does. Not one the room closed.
+    if (!this.#cut.has(ws)) ws.close();
   }
 
   webSocketError(ws) {
