@@ -24,7 +24,7 @@ import { MODES } from "./exchange.mjs";
 import { available, built, npmInstalled, readmeBlock, root } from "./tools.ts";
 
 const workerd = `${root}e2e/workerd/node_modules/.bin/workerd`;
-const missing = await npmInstalled("e2e/workerd") ??
+export const missing: string | undefined = await npmInstalled("e2e/workerd") ??
   (await available(workerd) ? undefined : "its binary does not run here");
 if (missing) console.log(`SKIPPED the workerd tests (npm package workerd): ${missing}`);
 
@@ -176,9 +176,9 @@ async function float32Jamnet(): Promise<Jamnet> {
 }
 
 /** A Deno player: mod.ts's webSocket to `url` and a Host connecting over it, with every message it polls. */
-type Player = { ws: WebSocket; host: Host; peer: Peer; messages: MessageEvent[]; closed: Promise<unknown> };
+export type Player = { ws: WebSocket; host: Host; peer: Peer; messages: MessageEvent[]; closed: Promise<unknown> };
 
-function player(url: string, options?: HostOptions, jamnet: Jamnet = { Host, webSocket }): Player {
+export function player(url: string, options?: HostOptions, jamnet: Jamnet = { Host, webSocket }): Player {
   const ws = new WebSocket(url);
   const closed = new Promise((resolve) => ws.addEventListener("close", resolve));
   const socket = jamnet.webSocket(ws);
@@ -190,7 +190,10 @@ function player(url: string, options?: HostOptions, jamnet: Jamnet = { Host, web
  * Runs `body` against examples/cloudflare/room.mjs in workerd, with the WebSocket address of its room `name`
  * (ws://…/room/name) and workerd's output.
  */
-async function inRoom(name: string, body: (roomUrl: string, output: () => string) => Promise<void>): Promise<void> {
+export async function inRoom(
+  name: string,
+  body: (roomUrl: string, output: () => string) => Promise<void>,
+): Promise<void> {
   const room = await Deno.readTextFile(`${root}examples/cloudflare/room.mjs`);
   await withWorkerd(
     "room.mjs",
@@ -204,7 +207,7 @@ async function inRoom(name: string, body: (roomUrl: string, output: () => string
  * Updates the players' Hosts and keeps their messages until `done()`; throws
  * on a disconnect, and after 10 s with `what` and workerd's output.
  */
-async function until(players: Player[], done: () => boolean, what: string, output: () => string): Promise<void> {
+export async function until(players: Player[], done: () => boolean, what: string, output: () => string): Promise<void> {
   for (const deadline = Date.now() + 10_000; !done();) {
     if (Date.now() > deadline) throw new Error(`${what}: not in 10 s\n${output()}`);
     for (const { host, messages } of players) {
@@ -241,7 +244,7 @@ const BIG = new Uint8Array(5000).map((_, i) => i * 7);
 const ROOM_CHANNEL = 2;
 
 /** The room's newest count to `player`, `{ players, you }`: its newest message on ROOM_CHANNEL. */
-const roomCount = (player: Player) =>
+export const roomCount = (player: Player): { players: number; you: string } | undefined =>
   player.messages.findLast((event) => event.channel === ROOM_CHANNEL)?.data as
     | { players: number; you: string }
     | undefined;

@@ -107,10 +107,11 @@ const STATE_AGAIN_MS = 250;
  * WebSocket with no peer (junk, or a player let go that sends on) was never cut: its bytes went to the Host for as long
  * as it sent (a review, 2026-12-06). A WebSocket's sender is known, unlike a datagram's, so no one's bytes count against
  * another. Above RELAY_BYTES_PER_SECOND, with room for HELLOs and state acks: an honest player that sends too much is
- * let go by the relay allowance first. Not bounded by it: what the Host unpacks within that allowance, as one byte may
- * be a whole object (16 KiB of empty arrays are about 640 KiB of heap): 15 players that each sent 600 such messages at
- * once took workerd from 65 to 220 to 240 MB, with this allowance as without it (the review's probe); mod.ts has no
- * bound on what unpacking costs.
+ * let go by the relay allowance first. What the Host unpacks within it is another matter, as one byte may be a whole
+ * object (16 KiB of empty arrays are about 640 KiB of heap): held as events until the tick, 15 players' 600 such
+ * messages each, sent at once, took workerd's RSS from about 60 to 220 MB with this allowance as without it; handled as
+ * each arrives (#handleEvents), 151 MB, about what as many bytes that unpack to one object each cost (147;
+ * `deno run -A bench/room_memory.ts`, 2026-12-06).
  */
 const RECEIVE_BYTES_PER_SECOND = 128 * 1024;
 
@@ -136,6 +137,11 @@ export class Room {
   #received = new WeakMap();
   /** The WebSockets the room closed past RECEIVE_BYTES_PER_SECOND: nothing they send reaches the Host. */
   #cut = new WeakSet();
+  /**
+   * Someone came or went since the last tick: a player the room lets go itself (see relay) makes no "disconnect" event,
+   * and the others hear the count all the same. Told once a tick, after its events.
+   */
+  #countChanged = false;
   /** The players whose queue had no room for the last count: told again at the next tick. */
   #untold = new Set();
   /**
@@ -182,6 +188,7 @@ export class Room {
     }
     this.#received.set(ws, { left: left - bytes, at: now });
     this.#sockets.message(ws, data);
+    this.#handleEvents();
   }
 
   webSocketClose(ws) {
@@ -195,12 +202,31 @@ export class Room {
   }
 
   #tick() {
-    const host = this.#host;
-    host.update();
-    // Someone came or went: a player the room lets go itself (see relay) makes no "disconnect" event, and the others
-    // hear the count all the same. Told once, after the tick's events.
-    let countChanged = false;
-    for (let event; (event = host.poll());) {
+    this.#host.update();
+    this.#handleEvents();
+    const countChanged = this.#countChanged;
+    this.#countChanged = false;
+    const now = Date.now();
+    for (const channel of this.#stateChannels) {
+      if (countChanged || !(now - this.#statesToldAt.get(channel) < STATE_AGAIN_MS)) this.#changedStates.add(channel);
+    }
+    const tell = this.#tellStates() || countChanged; // a player it let go is told of now
+    if (tell || this.#untold.size) this.#tellCount(tell ? this.#players() : [...this.#untold]);
+    this.#forgetRefilled();
+    if (this.#ctx.getWebSockets().length === 0) {
+      clearInterval(this.#ticker);
+      this.#ticker = undefined;
+    }
+  }
+
+  /**
+   * Relays the messages the Host has for the room, and notes who came or went (#countChanged). Called for each
+   * WebSocket message as it arrives, not only at the tick: the Host unpacks a message whole as it arrives, and one byte
+   * may be a whole object, so a burst held as events until the tick was in the heap all at once (see
+   * RECEIVE_BYTES_PER_SECOND); relayed at once, each is packed again and its objects are garbage.
+   */
+  #handleEvents() {
+    for (let event; (event = this.#host.poll());) {
       if (event.type === "message") {
         // A player let go earlier in this tick: the rest of its messages go nowhere.
         if (event.peer.state !== "connected") continue;
@@ -209,19 +235,19 @@ export class Room {
         // for other channels, whose author hears of it at once (a disconnect), not from messages that go nowhere.
         if (event.channel === ROOM_CHANNEL) {
           event.peer.disconnect();
-          countChanged = true;
+          this.#countChanged = true;
           continue;
         }
         const cost = relayCost(event.data);
         if (!this.#spend(event.peer.address, cost)) {
           event.peer.disconnect();
-          countChanged = true;
+          this.#countChanged = true;
           continue;
         }
         if (event.mode === "state") {
           if (stateBytes(event.data) > MAX_PLAYER_STATE_BYTES) {
             event.peer.disconnect();
-            countChanged = true;
+            this.#countChanged = true;
           } else {
             this.#states[event.channel].set(event.peer, event.data);
             this.#changedStates.add(event.channel);
@@ -234,24 +260,13 @@ export class Room {
         // in turn, it threw for every one, and one message let the whole room go (a review, 2026-12-06).
         const options = { mode: event.mode, channel: event.channel };
         if (!relay(event.peer, event.data, options)) {
-          countChanged = true;
+          this.#countChanged = true;
           continue;
         }
         for (const peer of this.#players()) {
-          if (peer !== event.peer && !relay(peer, event.data, options)) countChanged = true;
+          if (peer !== event.peer && !relay(peer, event.data, options)) this.#countChanged = true;
         }
-      } else countChanged = true;
-    }
-    const now = Date.now();
-    for (const channel of this.#stateChannels) {
-      if (countChanged || !(now - this.#statesToldAt.get(channel) < STATE_AGAIN_MS)) this.#changedStates.add(channel);
-    }
-    if (this.#tellStates()) countChanged = true;
-    if (countChanged || this.#untold.size) this.#tellCount(countChanged ? this.#players() : [...this.#untold]);
-    this.#forgetRefilled();
-    if (this.#ctx.getWebSockets().length === 0) {
-      clearInterval(this.#ticker);
-      this.#ticker = undefined;
+      } else this.#countChanged = true;
     }
   }
 
