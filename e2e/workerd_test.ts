@@ -88,6 +88,16 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
 }
 
 /**
+ * The lines of workerd's `output` that show a fault: a throw out of the Worker's code (with --verbose, an "info:
+ * uncaught exception" line, wherever it was thrown), or an error or exception outside its info lines, which with
+ * --verbose also tell of each WebSocket a client ended ("info: exception = … disconnected").
+ */
+const faults = (output: string) =>
+  output.split("\n").filter((line) =>
+    /uncaught/i.test(line) || (!/: info: /.test(line) && /error|exception/i.test(line))
+  );
+
+/**
  * Runs `body` while workerd serves the Worker `source` (named `main`) with
  * dist/mod.js beside it; `body` gets the server's http:// URL and workerd's
  * output so far. workerd is killed after, and at 30 s, the whole test's bound.
@@ -106,7 +116,9 @@ async function withWorkerd(
   await Deno.writeTextFile(`${folder}/config.capnp`, config(port, main, durableObjects));
 
   const child = new Deno.Command(workerd, {
-    args: ["serve", "config.capnp"],
+    // --verbose: without it workerd prints nothing of a throw out of a Durable Object's handler or a timer (the room's
+    // webSocketMessage, its #tick), and the check below could not see one (a review, 2026-12-06).
+    args: ["serve", "--verbose", "config.capnp"],
     cwd: folder,
     env: { NO_COLOR: "1" },
     stdin: "null",
@@ -136,7 +148,7 @@ async function withWorkerd(
     }
     await body(url, () => output);
     await sleep(100); // the Worker's close handlers run: any error they throw shows in workerd's output
-    assert.doesNotMatch(output, /error|uncaught|exception/i, output);
+    assert.deepEqual(faults(output), [], output);
   } finally {
     clearTimeout(killer);
     if (!exited) child.kill("SIGKILL");
@@ -863,5 +875,53 @@ export default {
       await within(closed, 5_000, `the WebSocket was not closed (${heard.join(", ")})\n${output()}`);
       assert.deepEqual(heard, ["open"], output());
     });
+  },
+});
+
+Deno.test({
+  name: "workerd: a throw out of a Durable Object's webSocketMessage, or out of its timer, fails the test",
+  ignore: Boolean(missing),
+  async fn() {
+    // Run without --verbose, workerd printed nothing of either, so no test saw the room's webSocketMessage or #tick
+    // throw: the check after each test, and the nested state's test's own, passed on an empty output (a review,
+    // 2026-12-06).
+    const source = `export default {
+  fetch(request, env) {
+    if (request.headers.get("Upgrade") !== "websocket") return new Response("a room", { status: 426 });
+    return env.ROOM.get(env.ROOM.idFromName("a")).fetch(request);
+  },
+};
+
+export class Room {
+  #ctx;
+  constructor(ctx) {
+    this.#ctx = ctx;
+  }
+  fetch() {
+    const [client, server] = Object.values(new WebSocketPair());
+    this.#ctx.acceptWebSocket(server);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+  webSocketMessage(ws, data) {
+    if (data === "timer") setTimeout(() => { throw new TypeError("thrown in a timer"); }, 1);
+    else throw new TypeError("thrown in webSocketMessage");
+  }
+  webSocketClose(ws) {
+    ws.close();
+  }
+}
+`;
+    for (const where of ["webSocketMessage", "timer"]) {
+      await assert.rejects(
+        withWorkerd("throws.mjs", source, ROOM_NAMESPACE, async (url) => {
+          const ws = new WebSocket(`${url.replace("http", "ws")}room/a`);
+          await within(new Promise((resolve) => ws.addEventListener("open", resolve)), 5_000, "the WebSocket");
+          ws.send(where === "timer" ? "timer" : "throw");
+          await sleep(300);
+          ws.close();
+        }),
+        (error: Error) => error.message.includes(`thrown in ${where === "timer" ? "a timer" : where}`),
+      );
+    }
   },
 });
