@@ -109,9 +109,10 @@ const STATE_AGAIN_MS = 250;
  * another. Above RELAY_BYTES_PER_SECOND, with room for HELLOs and state acks: an honest player that sends too much is
  * let go by the relay allowance first. What the Host unpacks within it is another matter, as one byte may be a whole
  * object (16 KiB of empty arrays are about 640 KiB of heap): held as events until the tick, 15 players' 600 such
- * messages each, sent at once, took workerd's RSS from about 60 to 220 MB with this allowance as without it; handled as
- * each arrives (#handleEvents), 151 MB, about what as many bytes that unpack to one object each cost (147;
- * `deno run -A bench/room_memory.ts`, 2026-12-06).
+ * messages each, sent at once, took workerd's RSS from about 60 to 220 MB with this allowance as without it, 70 to 80
+ * MB more than as many bytes that unpack to one object each; handled as each arrives (#handleEvents), no more than
+ * those (`deno run -A bench/room_memory.ts`, 2026-12-06). A WebSocket closed here still has what it sends on handed to
+ * webSocketMessage (a Durable Object cannot abort one), which returns at once.
  */
 const RECEIVE_BYTES_PER_SECOND = 128 * 1024;
 
