@@ -769,6 +769,56 @@ Deno.test({
 
 Deno.test({
   name:
+    "workerd runs examples/cloudflare/room.mjs: a room holds 32 WebSockets at most, and takes one again once one closed",
+  ignore: Boolean(missing),
+  async fn() {
+    // Each WebSocket may send RECEIVE_BYTES_PER_SECOND, and the room took any number (a review, 2026-12-06): past
+    // MAX_WEBSOCKETS (2 × maxPeers) an upgrade is refused before the room reads a byte.
+    await inRoom("many", async (roomUrl, output) => {
+      const b = player(roomUrl);
+      await until([b], () => roomCount(b)?.players === 1, "B did not join", output);
+      /** A WebSocket to the room that says nothing: whether it opened, or was refused. */
+      const open = (): Promise<{ ws: WebSocket; opened: boolean }> => {
+        const ws = new WebSocket(roomUrl);
+        return new Promise((resolve) => {
+          ws.addEventListener("open", () => resolve({ ws, opened: true }));
+          ws.addEventListener("close", () => resolve({ ws, opened: false }));
+        });
+      };
+      const idle = [];
+      for (let n = 0; n < 31; n++) idle.push(await within(open(), 5_000, `WebSocket ${n + 2}`));
+      assert.deepEqual(idle.map(({ opened }) => opened), Array(31).fill(true));
+      assert.equal((await within(open(), 5_000, "WebSocket 33")).opened, false);
+      // One closes: a player gets in again, and B plays on beside it.
+      const { ws } = idle.pop()!;
+      const gone = new Promise((resolve) => ws.addEventListener("close", resolve));
+      ws.close();
+      await within(gone, 5_000, "the close");
+      // The room hears the close a moment after the client does: tried again until it has room.
+      let c: Player | undefined;
+      for (const deadline = Date.now() + 5_000; !c;) {
+        if (Date.now() > deadline) throw new Error(`no room for a new player once one closed\n${output()}`);
+        const tried = player(roomUrl);
+        const opened = await within(
+          new Promise<boolean>((resolve) => {
+            tried.ws.addEventListener("open", () => resolve(true));
+            tried.ws.addEventListener("close", () => resolve(false));
+          }),
+          5_000,
+          "a player's WebSocket after the close",
+        );
+        if (opened) c = tried;
+        else tried.host.close(), await sleep(50);
+      }
+      await until([b, c], () => roomCount(b)?.players === 2 && roomCount(c!)?.players === 2, "C did not join", output);
+      for (const { ws } of idle) ws.close();
+      for (const one of [b, c]) one.host.close();
+    });
+  },
+});
+
+Deno.test({
+  name:
     "workerd runs examples/cloudflare/room.mjs: the room's count comes on a channel of its own, and a player that sends there goes",
   ignore: Boolean(missing),
   async fn() {

@@ -116,6 +116,13 @@ const STATE_AGAIN_MS = 250;
  */
 const RECEIVE_BYTES_PER_SECOND = 128 * 1024;
 
+/**
+ * WebSockets one room holds at most, open or closing: its players and as many again (one that joins again before its
+ * old WebSocket has closed, one more told "full"). Past it an upgrade is refused (503) before the room reads a byte:
+ * each WebSocket may send RECEIVE_BYTES_PER_SECOND, and the room took any number of them (a review, 2026-12-06).
+ */
+const MAX_WEBSOCKETS = 2 * ROOM_OPTIONS.maxPeers;
+
 /** A client's WebSocket frame besides its payload, at least: 2 bytes of header and a 4-byte mask (RFC 6455, 5.2). */
 const FRAME_BYTES = 6;
 
@@ -166,6 +173,9 @@ export class Room {
   }
 
   fetch() {
+    if (this.#ctx.getWebSockets().length >= MAX_WEBSOCKETS) {
+      return new Response(`the room holds ${MAX_WEBSOCKETS} WebSockets at most`, { status: 503 });
+    }
     const [client, server] = Object.values(new WebSocketPair());
     this.#ctx.acceptWebSocket(server);
     // A running timer keeps the object in memory: it hibernates only once every player has left.
