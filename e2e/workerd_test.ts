@@ -21,7 +21,7 @@
 import assert from "node:assert/strict";
 import { Host, type HostOptions, type MessageEvent, type Mode, type Peer, webSocket } from "../mod.ts";
 import { MODES } from "./exchange.mjs";
-import { available, built, npmInstalled, readmeBlock, root } from "./tools.ts";
+import { available, built, npmInstalled, readmeBlock, root, spawnDeno } from "./tools.ts";
 
 const workerd = `${root}e2e/workerd/node_modules/.bin/workerd`;
 export const missing: string | undefined = await npmInstalled("e2e/workerd") ??
@@ -764,6 +764,59 @@ Deno.test({
       assert.equal(roomCount(b)?.players, 1);
       b.host.close();
     });
+  },
+});
+
+Deno.test({
+  name:
+    "workerd runs examples/cloudflare/room.mjs with the README's player of the room, twice: each sees the other move",
+  ignore: Boolean(missing),
+  async fn() {
+    // The README's block, as it is, but for its room's address and where mod.js is.
+    const readme = await Deno.readTextFile(`${root}README.md`);
+    const block = readmeBlock(readme, "**A player of the room.**", "js");
+    const file = await Deno.makeTempFile({ suffix: ".mjs" });
+    try {
+      await inRoom("readme", async (roomUrl, output) => {
+        const code = block.replace('"./mod.js"', JSON.stringify(`file://${root}dist/mod.js`))
+          .replace('"ws://localhost:8787/room/lobby"', JSON.stringify(roomUrl));
+        assert.ok(code.includes(roomUrl), "the block connects to ws://localhost:8787/room/lobby no more");
+        assert.ok(code.includes("dist/mod.js"), 'the block imports "./mod.js" no more');
+        await Deno.writeTextFile(file, code);
+        const players = [spawnDeno(["run", "-A", file]), spawnDeno(["run", "-A", file])];
+        try {
+          /** The address a player was told it has, the players whose position it printed, and the heights printed. */
+          const seen = (printed: string) => {
+            const you = printed.match(/^2 in the room; you are (ws:\d+)$/m)?.[1];
+            const lines = [...printed.matchAll(/^(ws:\d+) at \d+,(\d+)$/gm)];
+            return {
+              you,
+              others: new Set(lines.map((line) => line[1])),
+              heights: new Set(lines.map((line) => line[2])),
+            };
+          };
+          for (const deadline = Date.now() + 15_000;;) {
+            const [a, b] = players.map((one) => seen(one.printed()));
+            // Each was told there are 2, and saw the other under the other's address, and no one else, at two heights.
+            if (
+              a.you && b.you && a.others.has(b.you) && b.others.has(a.you) && a.heights.size > 1 && b.heights.size > 1
+            ) {
+              assert.deepEqual([a.others.size, b.others.size], [1, 1]);
+              break;
+            }
+            if (Date.now() > deadline) {
+              const printed = players.map((one) => one.printed() + one.complaints()).join("\n--\n");
+              throw new Error(`the players did not see each other:\n${printed}\n${output()}`);
+            }
+            await sleep(100);
+          }
+        } finally {
+          await Promise.all(players.map((one) => one.stop()));
+        }
+      });
+    } finally {
+      await Deno.remove(file);
+    }
   },
 });
 
