@@ -870,6 +870,112 @@ Deno.test({
   },
 });
 
+/**
+ * A WebSocket to the room's `url` (http://…/room/name) over a bare TCP connection, which reads nothing after the
+ * upgrade and so never answers a close frame: the upgrade's status, and the connection.
+ */
+async function silentWebSocket(url: string): Promise<{ status: string; conn: Deno.TcpConn }> {
+  const { hostname, port, pathname, host } = new URL(url);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  const upgrade = `GET ${pathname} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  await conn.write(new TextEncoder().encode(upgrade));
+  const head = new Uint8Array(4096);
+  const read = await within(conn.read(head), 5_000, "the upgrade's answer");
+  return { status: new TextDecoder().decode(head.subarray(0, read ?? 0)).split(" ")[1], conn };
+}
+
+/** A client's binary frame of `length` zero bytes, masked with a zero mask (RFC 6455, 5.2). */
+function zeroFrame(length: number): Uint8Array {
+  const frame = new Uint8Array(14 + length);
+  frame.set([0x82, 0x80 | 127]);
+  new DataView(frame.buffer).setBigUint64(2, BigInt(length));
+  return frame;
+}
+
+/** Whether a new player's WebSocket to `roomUrl` opens (false: refused, the room full); closed either way. */
+async function playerGetsIn(roomUrl: string): Promise<boolean> {
+  const one = player(roomUrl);
+  const opened = await within(
+    new Promise<boolean>((resolve) => {
+      one.ws.addEventListener("open", () => resolve(true));
+      one.ws.addEventListener("close", () => resolve(false));
+    }),
+    5_000,
+    "a player's WebSocket",
+  );
+  one.host.close();
+  return opened;
+}
+
+Deno.test({
+  name:
+    "workerd runs examples/cloudflare/room.mjs: WebSockets it closed past RECEIVE_BYTES_PER_SECOND whose clients never answer keep no player out",
+  ignore: Boolean(missing),
+  async fn() {
+    // Every WebSocket, closing or not, counted against MAX_WEBSOCKETS: 31 that sent past their allowance and read
+    // nothing after (so never answered the room's close) kept every new player out, 8 s and counting (a review,
+    // 2026-12-06).
+    await inRoom("silent", async (roomUrl, output) => {
+      const b = player(roomUrl);
+      await until([b], () => roomCount(b)?.players === 1, "B did not join", output);
+      const silent = [];
+      try {
+        for (let n = 0; n < 31; n++) {
+          const one = await silentWebSocket(roomUrl.replace("ws", "http"));
+          silent.push(one.conn);
+          assert.equal(one.status, "101", `silent WebSocket ${n + 2}`);
+          // 9 messages of 16,000 bytes, 144,126 with their frames: past 131,072, so the room closes it.
+          for (let k = 0; k < 9; k++) await one.conn.write(zeroFrame(16_000));
+        }
+        await sleep(500);
+        assert.ok(await playerGetsIn(roomUrl), "a new player was refused: the room counts the WebSockets it closed");
+        b.peer.send({ text: "still here" });
+        await until([b], () => Boolean(find(b, (data) => data.text === "still here")), "B's message", output);
+      } finally {
+        for (const conn of silent) conn.close();
+        b.host.close();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "workerd runs examples/cloudflare/room.mjs: a WebSocket with no player on it for 5 s is closed, and a new player gets in",
+  ignore: Boolean(missing),
+  async fn() {
+    // The room never closed a WebSocket that said nothing (or whose player it let go, and that said no HELLO again):
+    // 31 of them held MAX_WEBSOCKETS for as long as their client kept them, and no player got in (a review, 2026-12-06).
+    await inRoom("idle", async (roomUrl, output) => {
+      const b = player(roomUrl);
+      await until([b], () => roomCount(b)?.players === 1, "B did not join", output);
+      const idle: { ws: WebSocket; code?: number }[] = [];
+      for (let n = 0; n < 31; n++) {
+        const ws = new WebSocket(roomUrl);
+        const one: { ws: WebSocket; code?: number } = { ws };
+        ws.addEventListener("close", (event) => one.code = event.code);
+        await within(new Promise((resolve) => ws.addEventListener("open", resolve)), 5_000, `WebSocket ${n + 2}`);
+        idle.push(one);
+      }
+      try {
+        assert.equal(await playerGetsIn(roomUrl), false, "the room took a 33rd WebSocket");
+        // B, a player, plays on all the while; the idle ones are closed (1008) within about 5 s.
+        const started = Date.now();
+        await until([b], () => idle.every((one) => one.code !== undefined), "the idle WebSockets stayed open", output);
+        assert.ok(Date.now() - started > 3_000, `closed after ${Date.now() - started} ms, before 5 s`);
+        assert.deepEqual(new Set(idle.map((one) => one.code)), new Set([1008]));
+        const c = player(roomUrl);
+        await until([b, c], () => [b, c].every((one) => roomCount(one)?.players === 2), "C did not join", output);
+        c.host.close();
+      } finally {
+        for (const { ws } of idle) ws.close();
+        b.host.close();
+      }
+    });
+  },
+});
+
 Deno.test({
   name:
     "workerd runs examples/cloudflare/room.mjs: the room's count comes on a channel of its own, and a player that sends there goes",

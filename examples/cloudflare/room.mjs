@@ -117,11 +117,21 @@ const STATE_AGAIN_MS = 250;
 const RECEIVE_BYTES_PER_SECOND = 128 * 1024;
 
 /**
- * WebSockets one room holds at most, open or closing: its players and as many again (one that joins again before its
- * old WebSocket has closed, one more told "full"). Past it an upgrade is refused (503) before the room reads a byte:
- * each WebSocket may send RECEIVE_BYTES_PER_SECOND, and the room took any number of them (a review, 2026-12-06).
+ * WebSockets one room holds at most, open or closing by their client: its players and as many again (one that joins
+ * again before its old WebSocket has closed, one more told "full"). Past it an upgrade is refused (503) before the room
+ * reads a byte: each WebSocket may send RECEIVE_BYTES_PER_SECOND, and the room took any number of them (a review,
+ * 2026-12-06). Those the room closed itself do not count: nothing they send reaches the Host, and a client that never
+ * answers the close keeps one open for as long as its connection lasts (31 that sent past their allowance and answered
+ * nothing kept every new player out, 8 s and counting; a review, 2026-12-06).
  */
 const MAX_WEBSOCKETS = 2 * ROOM_OPTIONS.maxPeers;
+
+/**
+ * How long a WebSocket may stay open with no player on it (ms), before the room closes it (1008): one that never says
+ * HELLO, or whose player the room let go and which says none again. Each held one of MAX_WEBSOCKETS for as long as its
+ * client kept it open, so 31 WebSockets that said nothing kept every new player out for good (a review, 2026-12-06).
+ */
+const PLAYERLESS_MS = 5_000;
 
 /** A client's WebSocket frame besides its payload, at least: 2 bytes of header and a 4-byte mask (RFC 6455, 5.2). */
 const FRAME_BYTES = 6;
@@ -143,8 +153,15 @@ export class Room {
   #ticker;
   /** By WebSocket: what it may still send, in bytes, as of `at` (Date.now()); see RECEIVE_BYTES_PER_SECOND. */
   #received = new WeakMap();
-  /** The WebSockets the room closed past RECEIVE_BYTES_PER_SECOND: nothing they send reaches the Host. */
+  /**
+   * The WebSockets the room closed, past RECEIVE_BYTES_PER_SECOND or PLAYERLESS_MS: nothing they send reaches the Host,
+   * and they do not count against MAX_WEBSOCKETS.
+   */
   #cut = new WeakSet();
+  /** By WebSocket: its address in the room (jamnet's), once it sent something. */
+  #addresses = new WeakMap();
+  /** By WebSocket: since when it has had no player on it (Date.now()); see PLAYERLESS_MS. */
+  #playerless = new WeakMap();
   /**
    * Someone came or went since the last tick: a player the room lets go itself (see relay) makes no "disconnect" event,
    * and the others hear the count all the same. Told once a tick, after its events.
@@ -173,7 +190,7 @@ export class Room {
   }
 
   fetch() {
-    if (this.#ctx.getWebSockets().length >= MAX_WEBSOCKETS) {
+    if (this.#ctx.getWebSockets().filter((ws) => !this.#cut.has(ws)).length >= MAX_WEBSOCKETS) {
       return new Response(`the room holds ${MAX_WEBSOCKETS} WebSockets at most`, { status: 503 });
     }
     const [client, server] = Object.values(new WebSocketPair());
@@ -199,6 +216,8 @@ export class Room {
     }
     this.#received.set(ws, { left: left - bytes, at: now });
     this.#sockets.message(ws, data);
+    // The address the message was taken at: accept() of a WebSocket jamnet holds returns its address, and does no more.
+    if (!this.#addresses.has(ws)) this.#addresses.set(ws, this.#sockets.accept(ws));
     this.#handleEvents();
   }
 
@@ -224,6 +243,7 @@ export class Room {
     const tell = this.#tellStates() || countChanged; // a player it let go is told of now
     if (tell || this.#untold.size) this.#tellCount(tell ? this.#players() : [...this.#untold]);
     this.#forgetRefilled();
+    this.#closePlayerless(now);
     if (this.#ctx.getWebSockets().length === 0) {
       clearInterval(this.#ticker);
       this.#ticker = undefined;
@@ -278,6 +298,28 @@ export class Room {
           if (peer !== event.peer && !relay(peer, event.data, options)) this.#countChanged = true;
         }
       } else this.#countChanged = true;
+    }
+  }
+
+  /**
+   * Closes the WebSockets that have had no player on them for PLAYERLESS_MS (a player connecting or connected at their
+   * address): each held one of MAX_WEBSOCKETS for as long as its client kept it open.
+   *
+   * @param {number} now
+   */
+  #closePlayerless(now) {
+    const players = new Set(
+      this.#host.peers.filter((peer) => peer.state === "connecting" || peer.state === "connected")
+        .map((peer) => peer.address),
+    );
+    for (const ws of this.#ctx.getWebSockets()) {
+      if (this.#cut.has(ws)) continue;
+      if (players.has(this.#addresses.get(ws)) || !this.#playerless.has(ws)) this.#playerless.set(ws, now);
+      else if (now - this.#playerless.get(ws) >= PLAYERLESS_MS) {
+        this.#cut.add(ws);
+        this.#sockets.closed(ws);
+        ws.close(1008, `no player on this WebSocket for ${PLAYERLESS_MS / 1000} s`);
+      }
     }
   }
 
