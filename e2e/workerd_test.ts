@@ -820,70 +820,107 @@ Deno.test({
   },
 });
 
+/**
+ * Runs the README's player of the room (its block as it is, but for the room's address and where mod.js is) against a
+ * Deno stand-in for the room, which tells the player the count and then, as the room's state, `world` and the player's
+ * own entry; `body` gets the player's process and its peer in the stand-in.
+ */
+async function withReadmePlayer(
+  world: Record<string, unknown>,
+  body: (one: ReturnType<typeof spawnDeno>, joined: () => Peer | undefined, closed: () => boolean) => Promise<void>,
+): Promise<void> {
+  await built();
+  const sockets = webSocketServer();
+  const room = new Host(sockets, { channels: ROOM_CHANNEL + 1 });
+  let closed = false;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    const { socket, response } = Deno.upgradeWebSocket(request);
+    socket.addEventListener("close", () => closed = true);
+    sockets.accept(socket);
+    return response;
+  });
+  let joined: Peer | undefined;
+  const ticker = setInterval(() => {
+    room.update();
+    for (let event; (event = room.poll());) {
+      if (event.type !== "connect") continue;
+      joined = event.peer;
+      joined.send({ players: 2, you: joined.address }, { channel: ROOM_CHANNEL });
+      joined.send({ ...world, [joined.address]: { x: 2, y: 2 } }, { mode: "state" });
+    }
+  }, 16);
+  const file = await Deno.makeTempFile({ suffix: ".mjs" });
+  try {
+    const block = readmeBlock(await Deno.readTextFile(`${root}README.md`), "**A player of the room.**", "js");
+    await Deno.writeTextFile(
+      file,
+      block.replace('"./mod.js"', JSON.stringify(`file://${root}dist/mod.js`))
+        .replace('"ws://localhost:8787/room/lobby"', JSON.stringify(`ws://127.0.0.1:${server.addr.port}/room/lobby`)),
+    );
+    const one = spawnDeno(["run", "-A", file]);
+    try {
+      await body(one, () => joined, () => closed);
+    } finally {
+      await one.stop();
+    }
+  } finally {
+    clearInterval(ticker);
+    room.close();
+    await server.shutdown();
+    await Deno.remove(file);
+  }
+}
+
+/** Waits until `one` printed a line matching `line`. */
+async function printed(one: ReturnType<typeof spawnDeno>, line: RegExp, what: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !line.test(one.printed());) {
+    if (Date.now() > deadline) throw new Error(`${what}:\n${one.printed()}${one.complaints()}`);
+    await sleep(50);
+  }
+}
+
 Deno.test({
   name:
     "the README's player of the room, let go: it says so, prints no one's position after, closes its WebSocket and ends",
   async fn() {
     // It printed "left the room" and then the others where they last were, every second for good, its WebSocket open
-    // (one of the room's 32) and its process running (a review, 2026-12-06). A Deno stand-in for the room here: it
-    // tells the count and another player's position, then lets the player go, its WebSocket left open, as the room
-    // does a player past its allowance.
-    await built();
-    const sockets = webSocketServer();
-    const room = new Host(sockets, { channels: ROOM_CHANNEL + 1 });
-    let closed = false;
-    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
-      const { socket, response } = Deno.upgradeWebSocket(request);
-      socket.addEventListener("close", () => closed = true);
-      sockets.accept(socket);
-      return response;
-    });
-    let joined: Peer | undefined;
-    const ticker = setInterval(() => {
-      room.update();
-      for (let event; (event = room.poll());) {
-        if (event.type !== "connect") continue;
-        joined = event.peer;
-        joined.send({ players: 2, you: joined.address }, { channel: ROOM_CHANNEL });
-        joined.send({ "ws:9": { x: 1, y: 1 }, [joined.address]: { x: 2, y: 2 } }, { mode: "state" });
-      }
-    }, 16);
-    const file = await Deno.makeTempFile({ suffix: ".mjs" });
-    try {
-      const block = readmeBlock(await Deno.readTextFile(`${root}README.md`), "**A player of the room.**", "js");
-      await Deno.writeTextFile(
-        file,
-        block.replace('"./mod.js"', JSON.stringify(`file://${root}dist/mod.js`))
-          .replace('"ws://localhost:8787/room/lobby"', JSON.stringify(`ws://127.0.0.1:${server.addr.port}/room/lobby`)),
+    // (one of the room's 32) and its process running (a review, 2026-12-06). The stand-in lets the player go, its
+    // WebSocket left open, as the room does a player past its allowance.
+    await withReadmePlayer({ "ws:9": { x: 1, y: 1 } }, async (one, joined, closed) => {
+      await printed(one, /^ws:9 at 1,1$/m, "it printed no position");
+      joined()!.disconnect();
+      const code = await within(one.code(), 5_000, `it did not end once let go:\n${one.printed()}`);
+      assert.equal(code, 0, one.complaints());
+      const after = one.printed().split(/^left the room \(.*\)$/m);
+      assert.equal(after.length, 2, one.printed());
+      assert.doesNotMatch(after[1], / at /, "it printed a position after it left");
+      await within(
+        (async () => {
+          while (!closed()) await sleep(20);
+        })(),
+        2_000,
+        "its WebSocket is still open",
       );
-      const one = spawnDeno(["run", "-A", file]);
-      try {
-        for (const deadline = Date.now() + 10_000; !/^ws:9 at 1,1$/m.test(one.printed());) {
-          if (Date.now() > deadline) throw new Error(`it printed no position:\n${one.printed()}${one.complaints()}`);
-          await sleep(50);
-        }
-        joined!.disconnect();
-        const code = await within(one.code(), 5_000, `it did not end once let go:\n${one.printed()}`);
-        assert.equal(code, 0, one.complaints());
-        const after = one.printed().split(/^left the room \(.*\)$/m);
-        assert.equal(after.length, 2, one.printed());
-        assert.doesNotMatch(after[1], / at /, "it printed a position after it left");
-        await within(
-          (async () => {
-            while (!closed) await sleep(20);
-          })(),
-          2_000,
-          "its WebSocket is still open",
-        );
-      } finally {
-        await one.stop();
-      }
-    } finally {
-      clearInterval(ticker);
-      room.close();
-      await server.shutdown();
-      await Deno.remove(file);
-    }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "the README's player of the room: another player's state that is not a position is not printed, and ends nothing",
+  async fn() {
+    // Another player's entry is whatever that player sent as its state: one that sent `null` made the block's
+    // `at.x` throw a TypeError out of its timer every second, which ends a Deno program (a review, 2026-12-06).
+    const world = { "ws:7": null, "ws:8": 5, "ws:9": { x: 1, y: 1 }, "ws:10": { x: "1", y: [] } };
+    await withReadmePlayer(world, async (one) => {
+      await printed(one, /^ws:9 at 1,1$/m, "it printed no position");
+      await sleep(1_200); // a second print
+      assert.equal(one.complaints(), "");
+      assert.deepEqual(
+        [...one.printed().matchAll(/^(ws:\d+) at /gm)].map((line) => line[1]).filter((who) => who !== "ws:9"),
+        [],
+      );
+    });
   },
 });
 
