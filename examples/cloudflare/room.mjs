@@ -120,9 +120,11 @@ const RECEIVE_BYTES_PER_SECOND = 128 * 1024;
  * WebSockets one room holds at most, open or closing by their client: its players and as many again (one that joins
  * again before its old WebSocket has closed, one more told "full"). Past it an upgrade is refused (503) before the room
  * reads a byte: each WebSocket may send RECEIVE_BYTES_PER_SECOND, and the room took any number of them (a review,
- * 2026-12-06). Those the room closed itself do not count: nothing they send reaches the Host, and a client that never
- * answers the close keeps one open for as long as its connection lasts (31 that sent past their allowance and answered
- * nothing kept every new player out, 8 s and counting; a review, 2026-12-06).
+ * 2026-12-06). Those the room closed itself count for PLAYERLESS_MS after, then no more: a client that never answers
+ * the close keeps one open for as long as its connection lasts (31 that sent past their allowance and answered nothing
+ * kept every new player out, 8 s and counting; a review, 2026-12-06), and never counted, each new one would have its
+ * RECEIVE_BYTES_PER_SECOND read, one after another without end. Counted a while, a room reads at most MAX_WEBSOCKETS
+ * × 128 KiB every PLAYERLESS_MS from them (about 820 KB a second). One person can still fill a room, as with 16 players.
  */
 const MAX_WEBSOCKETS = 2 * ROOM_OPTIONS.maxPeers;
 
@@ -154,10 +156,10 @@ export class Room {
   /** By WebSocket: what it may still send, in bytes, as of `at` (Date.now()); see RECEIVE_BYTES_PER_SECOND. */
   #received = new WeakMap();
   /**
-   * The WebSockets the room closed, past RECEIVE_BYTES_PER_SECOND or PLAYERLESS_MS: nothing they send reaches the Host,
-   * and they do not count against MAX_WEBSOCKETS.
+   * The WebSockets the room closed, past RECEIVE_BYTES_PER_SECOND or PLAYERLESS_MS, and when (Date.now()): nothing they
+   * send reaches the Host, and they count against MAX_WEBSOCKETS for PLAYERLESS_MS after.
    */
-  #cut = new WeakSet();
+  #cut = new WeakMap();
   /** By WebSocket: its address in the room (jamnet's), once it sent something. */
   #addresses = new WeakMap();
   /** By WebSocket: since when it has had no player on it (Date.now()); see PLAYERLESS_MS. */
@@ -190,7 +192,9 @@ export class Room {
   }
 
   fetch() {
-    if (this.#ctx.getWebSockets().filter((ws) => !this.#cut.has(ws)).length >= MAX_WEBSOCKETS) {
+    const now = Date.now();
+    const held = this.#ctx.getWebSockets().filter((ws) => !(now - this.#cut.get(ws) >= PLAYERLESS_MS));
+    if (held.length >= MAX_WEBSOCKETS) {
       return new Response(`the room holds ${MAX_WEBSOCKETS} WebSockets at most`, { status: 503 });
     }
     const [client, server] = Object.values(new WebSocketPair());
@@ -209,7 +213,7 @@ export class Room {
     if (left < bytes) {
       // Its peer ends ("closed" to its Host, a disconnect event in the tick, the others told the count); the rest of its
       // stream means nothing without this message, and a message after would accept it again as a new player.
-      this.#cut.add(ws);
+      this.#cut.set(ws, Date.now());
       this.#sockets.closed(ws);
       ws.close(1008, "past the room's allowance of received bytes");
       return;
@@ -316,9 +320,13 @@ export class Room {
       if (this.#cut.has(ws)) continue;
       if (players.has(this.#addresses.get(ws)) || !this.#playerless.has(ws)) this.#playerless.set(ws, now);
       else if (now - this.#playerless.get(ws) >= PLAYERLESS_MS) {
-        this.#cut.add(ws);
+        this.#cut.set(ws, Date.now());
         this.#sockets.closed(ws);
-        ws.close(1008, `no player on this WebSocket for ${PLAYERLESS_MS / 1000} s`);
+        try {
+          ws.close(1008, `no player on this WebSocket for ${PLAYERLESS_MS / 1000} s`);
+        } catch {
+          // Closed meanwhile (never seen): cut all the same, and the tick goes on.
+        }
       }
     }
   }
