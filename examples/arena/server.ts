@@ -281,21 +281,19 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   /** foreign()'s 403, and a line in the log the first time a site is refused (see MAX_REFUSED_ORIGINS_LOGGED). */
   const refuse = (request: Request, url: URL): Response | undefined => {
     const refused = foreign(request, url, origins);
-    const origin = request.headers.get("origin");
+    if (!refused || refusedOrigins.size >= MAX_REFUSED_ORIGINS_LOGGED) return refused;
+    const origin = request.headers.get("origin")!; // foreign() refuses only a request that has one
     // The site as a URL's origin writes it: ASCII, no control or bidi character. "null", as a browser sends it, is a page
     // of no site (see SERVE_FROM_A_SITE), named once too; a URL whose origin is "null" (file:///…) is no browser's.
-    const site = origin === "null" ? origin : URL.parse(origin ?? "")?.origin;
-    if (
-      refused && site && (site !== "null" || origin === "null") && site.length <= MAX_SITE_LENGTH &&
-      !refusedOrigins.has(site) && refusedOrigins.size < MAX_REFUSED_ORIGINS_LOGGED
-    ) {
-      refusedOrigins.add(site);
-      log(
-        site === "null"
-          ? `refused the WebSockets of a page with no site of its own (Origin: null): ${SERVE_FROM_A_SITE}`
-          : `refused the WebSockets of a page of ${site}: start the arena with --origin ${site} to let its pages in`,
-      );
-    }
+    const site = origin === "null" ? origin : URL.parse(origin)?.origin;
+    if (!site || (site === "null") !== (origin === "null") || site.length > MAX_SITE_LENGTH) return refused;
+    if (refusedOrigins.has(site)) return refused;
+    refusedOrigins.add(site);
+    log(
+      site === "null"
+        ? `refused the WebSockets of a page with no site of its own (Origin: null): ${SERVE_FROM_A_SITE}`
+        : `refused the WebSockets of a page of ${site}: start the arena with --origin ${site} to let its pages in`,
+    );
     return refused;
   };
   const rooms = new Rooms(options);

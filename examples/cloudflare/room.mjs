@@ -208,14 +208,9 @@ export class Room {
     if (this.#cut.has(ws)) return;
     const bytes = FRAME_BYTES + (typeof data === "string" ? data.length * 3 : data.byteLength);
     const now = Date.now();
-    const last = this.#received.get(ws) ?? { left: RECEIVE_BYTES_PER_SECOND, at: now };
-    const left = Math.min(RECEIVE_BYTES_PER_SECOND, last.left + (now - last.at) * RECEIVE_BYTES_PER_SECOND / 1000);
+    const left = refilled(this.#received.get(ws), RECEIVE_BYTES_PER_SECOND, now);
     if (left < bytes) {
-      // Its peer ends ("closed" to its Host, a disconnect event in the tick, the others told the count); the rest of its
-      // stream means nothing without this message, and a message after would accept it again as a new player.
-      this.#cut.set(ws, Date.now());
-      this.#sockets.closed(ws);
-      ws.close(1008, "past the room's allowance of received bytes");
+      this.#cutOff(ws, "past the room's allowance of received bytes"); // its stream means nothing without this message
       return;
     }
     this.#received.set(ws, { left: left - bytes, at: now });
@@ -320,14 +315,25 @@ export class Room {
       if (this.#cut.has(ws)) continue;
       if (players.has(this.#addresses.get(ws)) || !this.#playerless.has(ws)) this.#playerless.set(ws, now);
       else if (now - this.#playerless.get(ws) >= PLAYERLESS_MS) {
-        this.#cut.set(ws, Date.now());
-        this.#sockets.closed(ws);
-        try {
-          ws.close(1008, `no player on this WebSocket for ${PLAYERLESS_MS / 1000} s`);
-        } catch {
-          // Closed meanwhile (never seen): cut all the same, and the tick goes on.
-        }
+        this.#cutOff(ws, `no player on this WebSocket for ${PLAYERLESS_MS / 1000} s`);
       }
+    }
+  }
+
+  /**
+   * Closes `ws` (1008, `reason`) and ends its player, if any ("closed" to the Host, a disconnect event, the others told
+   * the count); nothing it sends after reaches the Host, where a message would accept it again as a new player.
+   *
+   * @param {WebSocket} ws
+   * @param {string} reason
+   */
+  #cutOff(ws, reason) {
+    this.#cut.set(ws, Date.now());
+    this.#sockets.closed(ws);
+    try {
+      ws.close(1008, reason);
+    } catch {
+      // Closed meanwhile (never seen): cut all the same, and the tick goes on.
     }
   }
 
@@ -341,31 +347,20 @@ export class Room {
    */
   #spend(address, bytes) {
     const now = Date.now();
-    const left = this.#left(address, now);
-    this.#allowances.set(address, { left: left - bytes, at: now });
+    const left = refilled(this.#allowances.get(address), RELAY_BYTES_PER_SECOND, now);
+    // A debt of a second at most: a cost of Infinity (a value pack refused) would never be paid off, nor forgotten.
+    this.#allowances.set(address, { left: Math.max(left - bytes, -RELAY_BYTES_PER_SECOND), at: now });
     return left >= bytes;
   }
 
   /**
-   * The allowance of the player at `address` at `now`, in bytes.
-   *
-   * @param {string} address
-   * @param {number} now
-   */
-  #left(address, now) {
-    const last = this.#allowances.get(address);
-    if (!last) return RELAY_BYTES_PER_SECOND;
-    return Math.min(RELAY_BYTES_PER_SECOND, last.left + (now - last.at) * RELAY_BYTES_PER_SECOND / 1000);
-  }
-
-  /**
    * Forgets the allowances that refilled, so the map holds only the addresses that spent in the last second or so (a
-   * debt takes longer by its size, one message's at most): the room's WebSockets come and go.
+   * debt takes longer by its size, a second's at most): the room's WebSockets come and go.
    */
   #forgetRefilled() {
     const now = Date.now();
-    for (const address of this.#allowances.keys()) {
-      if (this.#left(address, now) >= RELAY_BYTES_PER_SECOND) this.#allowances.delete(address);
+    for (const [address, last] of this.#allowances) {
+      if (refilled(last, RELAY_BYTES_PER_SECOND, now) >= RELAY_BYTES_PER_SECOND) this.#allowances.delete(address);
     }
   }
 
@@ -423,6 +418,19 @@ export class Room {
       }
     }
   }
+}
+
+/**
+ * What a token bucket of `perSecond` holds at `now` (ms), a second of it at most: full when `last` is undefined (never
+ * spent), else `last.left` as of `last.at` and what refilled since. The room's two allowances are such buckets.
+ *
+ * @param {{ left: number, at: number } | undefined} last
+ * @param {number} perSecond
+ * @param {number} now
+ * @returns {number}
+ */
+function refilled(last, perSecond, now) {
+  return last ? Math.min(perSecond, last.left + (now - last.at) * perSecond / 1000) : perSecond;
 }
 
 /**
