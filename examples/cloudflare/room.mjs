@@ -189,6 +189,10 @@ export class Room {
 
   constructor(ctx) {
     this.#ctx = ctx;
+    // Woken with WebSockets open (the runtime evicted the object while they stayed connected): this Host knows none of
+    // their players, and no tick runs (only fetch() starts it), so each player would hear nothing until its `timeout`.
+    // Closed (1012, "service restart"), each player's peer ends at once ("closed"), and its game may join again.
+    for (const ws of ctx.getWebSockets()) this.#cutOff(ws, "the room restarted: join again", 1012);
   }
 
   fetch() {
@@ -239,8 +243,8 @@ export class Room {
     for (const channel of this.#stateChannels) {
       if (countChanged || !(now - this.#statesToldAt.get(channel) < STATE_AGAIN_MS)) this.#changedStates.add(channel);
     }
-    const tell = this.#tellStates() || countChanged; // a player it let go is told of now
-    if (tell || this.#untold.size) this.#tellCount(tell ? this.#players() : [...this.#untold]);
+    this.#tellStates();
+    if (countChanged || this.#untold.size) this.#tellCount(countChanged ? this.#players() : [...this.#untold]);
     this.#forgetRefilled();
     this.#closePlayerless(now);
     if (this.#ctx.getWebSockets().length === 0) {
@@ -321,17 +325,18 @@ export class Room {
   }
 
   /**
-   * Closes `ws` (1008, `reason`) and ends its player, if any ("closed" to the Host, a disconnect event, the others told
-   * the count); nothing it sends after reaches the Host, where a message would accept it again as a new player.
+   * Closes `ws` (`code`, `reason`) and ends its player, if any ("closed" to the Host, a disconnect event, the others
+   * told the count); nothing it sends after reaches the Host, where a message would accept it again as a new player.
    *
    * @param {WebSocket} ws
    * @param {string} reason
+   * @param {number} [code] 1008 (policy violation) unless given
    */
-  #cutOff(ws, reason) {
+  #cutOff(ws, reason, code = 1008) {
     this.#cut.set(ws, Date.now());
     this.#sockets.closed(ws);
     try {
-      ws.close(1008, reason);
+      ws.close(code, reason);
     } catch {
       // Closed meanwhile (never seen): cut all the same, and the tick goes on.
     }
@@ -366,10 +371,9 @@ export class Room {
 
   /**
    * Sends every player the room's state of each channel whose states changed: each player's newest state on it, under
-   * its address. A player the room cannot send it to is let go: the others hear the count now, and the room's state
-   * without that player at the next tick.
-   *
-   * @returns {boolean} true when a player was let go
+   * its address. A player whose queue has no room for it is sent it again at the next tick, not let go: others' bursts
+   * fill every player's queue alike, and a state, unlike a relayed message, may go later, as only the newest counts
+   * (let go, the player of a full queue lost its place for a state; a Left item of 2026-12-06).
    */
   #tellStates() {
     const channels = [...this.#changedStates];
@@ -377,18 +381,22 @@ export class Room {
     const now = Date.now();
     for (const channel of channels) this.#statesToldAt.set(channel, now);
     const players = this.#players();
-    let letGo = false;
     for (const channel of channels) {
       const world = {};
       for (const peer of players) {
         if (this.#states[channel].has(peer)) world[peer.address] = this.#states[channel].get(peer);
       }
       for (const peer of players) {
-        if (peer.state === "connected" && !relay(peer, world, { mode: "state", channel })) letGo = true;
+        try {
+          peer.send(world, { mode: "state", channel });
+        } catch (error) {
+          // Its queue is full (the room's state fits a message: see MAX_PLAYER_STATE_BYTES). Everyone is sent it again,
+          // a delta of a few bytes where it came, and skipped by mod.ts where an older one is still leaving.
+          if (!(error instanceof RangeError)) throw error;
+          this.#changedStates.add(channel);
+        }
       }
     }
-    if (letGo) this.#stateChannels.forEach((channel) => this.#changedStates.add(channel));
-    return letGo;
   }
 
   /** The players connected now. */

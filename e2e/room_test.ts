@@ -1,0 +1,228 @@
+/**
+ * examples/cloudflare/room.mjs run in Deno, for what workerd cannot be made to do here: a Durable Object woken with its
+ * WebSockets open, and a send that meets a full queue at the moment it is wanted. The room runs as written, with
+ * dist/mod.js beside it; stand-ins take the runtime's part: its state (`ctx`: `getWebSockets`, `acceptWebSocket`),
+ * `WebSocketPair` (two ends in this process: the client's an EventTarget for mod.ts's `webSocket`, the server's calling
+ * the room back, as the hibernation API does) and the 101 Response a Worker answers an upgrade with (Deno's Response
+ * takes statuses from 200). e2e/workerd_test.ts runs the room in workerd itself.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { Host as HostType, HostEvent, Peer } from "../mod.ts";
+import { built, root } from "./tools.ts";
+
+/** The room's module, from a folder of its own with dist/mod.js beside it, and that mod.js (the one it imports). */
+async function loadRoom(): Promise<{ Room: new (ctx: Ctx) => Room; jamnet: typeof import("../mod.ts") }> {
+  await built();
+  const folder = await Deno.makeTempDir({ prefix: "jamnet-room-" });
+  try {
+    await Deno.copyFile(`${root}examples/cloudflare/room.mjs`, `${folder}/room.mjs`);
+    await Deno.copyFile(`${root}dist/mod.js`, `${folder}/mod.js`);
+    const jamnet = await import(`file://${folder}/mod.js`);
+    const { Room } = await import(`file://${folder}/room.mjs`);
+    return { Room, jamnet };
+  } finally {
+    await Deno.remove(folder, { recursive: true }); // loaded: the modules stay
+  }
+}
+
+/** What the room calls on a Durable Object's state. */
+type Ctx = { getWebSockets(): ServerEnd[]; acceptWebSocket(ws: ServerEnd): void };
+/** The room's handlers that the runtime calls. */
+type Room = {
+  fetch(request: Request): Response;
+  webSocketMessage(ws: ServerEnd, data: ArrayBuffer | string): void;
+  webSocketClose(ws: ServerEnd, code: number, reason: string, clean: boolean): void;
+};
+/** A server end as the hibernation API hands it over: no events, the runtime calls the room instead. */
+type ServerEnd = {
+  readyState: number;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  /** Each close() the room made: its code and reason. */
+  closes: { code?: number; reason?: string }[];
+  /** The datagrams the room sent on it. */
+  sent: number;
+};
+
+/** A server end that is open and linked to nothing: what a woken object's `getWebSockets()` returns. */
+function lonelyEnd(): ServerEnd {
+  return {
+    readyState: 1,
+    closes: [],
+    sent: 0,
+    send() {
+      this.sent++;
+    },
+    close(code, reason) {
+      this.closes.push({ code, reason });
+      this.readyState = 3;
+    },
+  };
+}
+
+/**
+ * Runs `body` with the runtime's stand-ins in place: `open()` upgrades a WebSocket to the room through its fetch(), as
+ * a Worker's fetch hands it on, and returns the client's end (for mod.ts's `webSocket`). Every message goes on in a
+ * macrotask of its own, as a WebSocket's do. The room's ticker stops once its WebSockets are gone: `body` closes them.
+ */
+async function withRoom(
+  Room: new (ctx: Ctx) => Room,
+  body: (room: Room, open: () => WebSocket) => Promise<void>,
+): Promise<void> {
+  const accepted: ServerEnd[] = [];
+  const ctx: Ctx = {
+    getWebSockets: () => accepted.filter((ws) => ws.readyState < 3),
+    acceptWebSocket: (ws) => void accepted.push(ws),
+  };
+  const room = new Room(ctx);
+  const later = (f: () => void) => setTimeout(f, 0);
+  const globals = globalThis as unknown as Record<string, unknown>;
+  const { WebSocketPair, Response: DenoResponse } = globals;
+  globals.WebSocketPair = function () {
+    const client = Object.assign(new EventTarget(), {
+      readyState: 1,
+      binaryType: "blob",
+      url: "ws://room.test/room/stand-in",
+      send(data: Uint8Array) {
+        const copy = data.slice().buffer;
+        if (client.readyState === 1) later(() => room.webSocketMessage(server, copy));
+      },
+      close() {
+        if (client.readyState > 1) return;
+        client.readyState = server.readyState = 3;
+        later(() => room.webSocketClose(server, 1000, "", true));
+        later(() => client.dispatchEvent(new CloseEvent("close", { code: 1000 })));
+      },
+    });
+    const server: ServerEnd = {
+      readyState: 1,
+      closes: [],
+      sent: 0,
+      send(data) {
+        server.sent++;
+        const copy = data.slice().buffer;
+        later(() => client.readyState === 1 && client.dispatchEvent(new MessageEvent("message", { data: copy })));
+      },
+      close(code, reason) {
+        server.closes.push({ code, reason });
+        if (client.readyState > 1) return;
+        client.readyState = server.readyState = 3;
+        later(() => client.dispatchEvent(new CloseEvent("close", { code, reason })));
+      },
+    };
+    return [client, server];
+  };
+  // Deno's Response takes no status 101; the room's upgrade answer keeps its client end and is checked here.
+  globals.Response = class extends (DenoResponse as typeof Response) {
+    constructor(body: BodyInit | null, init: ResponseInit & { webSocket?: unknown }) {
+      super(body, init.status === 101 ? { status: 200 } : init);
+      if (init.status === 101) Object.defineProperty(this, "webSocket", { value: init.webSocket });
+    }
+  };
+  const open = () => {
+    const response = room.fetch(new Request("http://room.test/room/stand-in", { headers: { Upgrade: "websocket" } }));
+    const ws = (response as unknown as { webSocket?: WebSocket }).webSocket;
+    assert.ok(ws, `the room did not upgrade: ${response.status}`);
+    return ws;
+  };
+  try {
+    await body(room, open);
+  } finally {
+    for (const ws of accepted) ws.close(1000, "the test ended");
+    globals.WebSocketPair = WebSocketPair;
+    globals.Response = DenoResponse;
+    // The room's ticker sees no WebSocket at its next tick and stops.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A player: a Host over a WebSocket to the room, with every message it polls, and how it ended. */
+type Player = { host: HostType; peer: Peer; messages: (HostEvent & { type: "message" })[]; ended?: string };
+
+function player(jamnet: typeof import("../mod.ts"), ws: WebSocket): Player {
+  const socket = jamnet.webSocket(ws);
+  const host = new jamnet.Host(socket);
+  return { host, peer: host.connect(socket.address), messages: [] };
+}
+
+/** Updates the players' Hosts every 5 ms until `done()`, at most 5 s; a player's disconnect is kept in `ended`. */
+async function until(players: Player[], done: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + 5_000; !done();) {
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: not in 5 s (${players.map((one) => one.ended ?? one.peer.state)})`);
+    }
+    for (const one of players) {
+      one.host.update();
+      for (let event; (event = one.host.poll());) {
+        if (event.type === "message") one.messages.push(event);
+        else if (event.type === "disconnect") one.ended ??= event.reason;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** ROOM_CHANNEL in room.mjs: where the room's count comes. */
+const ROOM_CHANNEL = 2;
+const roomCount = (one: Player) =>
+  one.messages.findLast((event) => event.channel === ROOM_CHANNEL)?.data as
+    | { players: number; you: string }
+    | undefined;
+
+const { Room, jamnet } = await loadRoom();
+
+Deno.test("room.mjs woken with WebSockets open closes each (1012), and what they send reaches no Host", () => {
+  // The runtime may evict a Durable Object while its hibernatable WebSockets stay connected; the next message makes a
+  // new object, whose Host knew none of their players and whose tick only fetch() starts: each player heard nothing
+  // until its `timeout`, and was never told why.
+  const open = [lonelyEnd(), lonelyEnd()];
+  const room = new Room({ getWebSockets: () => open.filter((ws) => ws.readyState < 3), acceptWebSocket() {} });
+  for (const ws of open) {
+    assert.deepEqual(ws.closes.map(({ code }) => code), [1012]);
+    assert.match(ws.closes[0].reason!, /restarted/);
+    assert.ok(new TextEncoder().encode(ws.closes[0].reason).length <= 123, "a close reason takes 123 bytes at most");
+  }
+  // A player's packet that was on its way: no Host takes it, so none answers, and nothing throws.
+  const hello = new Uint8Array(64).fill(1).buffer;
+  room.webSocketMessage(open[0], hello);
+  room.webSocketClose(open[0], 1012, "", true);
+  assert.deepEqual([open[0].sent, open[0].closes.length], [0, 1]);
+});
+
+Deno.test("room.mjs: a room's state that meets a player's full queue goes at a later tick, and the player stays", async () => {
+  // Others' bursts fill every player's queue alike (each within its allowance: four players at once pass the room's
+  // maxQueuedBytes). A relayed message cannot go later, and lets that player go; a state may, as only the newest counts,
+  // and the room let the player go all the same. The queue is full here for one send: mod.ts's own throw, made to
+  // happen at that moment (the peers' class is mod.js's, shared with the room).
+  await withRoom(Room, async (_room, open) => {
+    const [a, b] = [player(jamnet, open()), player(jamnet, open())];
+    const both = [a, b];
+    await until(both, () => both.every((one) => roomCount(one)?.players === 2), "A and B did not join");
+    const bInRoom = roomCount(b)!.you;
+    const peerClass = Object.getPrototypeOf(a.peer) as { send: Peer["send"] };
+    const send = peerClass.send;
+    let thrown = 0;
+    peerClass.send = function (this: Peer, value, options) {
+      if (this.address === bInRoom && options?.mode === "state" && !thrown++) {
+        throw new RangeError(`Cannot send to ${bInRoom}: the queue is full (the test's)`);
+      }
+      return send.call(this, value, options);
+    };
+    try {
+      a.peer.send({ x: 7 }, { mode: "state" });
+      const world = (one: Player) =>
+        one.messages.findLast((event) => event.mode === "state")?.data as Record<string, { x: number }> | undefined;
+      await until(both, () => Boolean(b.ended) || world(b)?.[roomCount(a)!.you]?.x === 7, "B heard no state of A's");
+      assert.ok(thrown >= 2, `the room sent B a state ${thrown} times`); // the test's throw, and one that went
+      assert.equal(b.ended, undefined, "B was let go");
+      assert.equal(b.peer.state, "connected");
+      assert.equal(roomCount(a)?.players, 2);
+    } finally {
+      peerClass.send = send;
+    }
+    for (const one of both) one.host.close();
+    await until(both, () => both.every((one) => one.peer.state === "disconnected"), "A and B did not close");
+  });
+});
