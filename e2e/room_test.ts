@@ -164,10 +164,10 @@ async function until(players: Player[], done: () => boolean, what: string): Prom
   }
 }
 
-/** ROOM_CHANNEL in room.mjs: where the room's count comes. */
+/** ROOM_CHANNEL in room.mjs: where the room's count comes, and its pings (not answered here: these players read). */
 const ROOM_CHANNEL = 2;
 const roomCount = (one: Player) =>
-  one.messages.findLast((event) => event.channel === ROOM_CHANNEL)?.data as
+  one.messages.findLast((event) => event.channel === ROOM_CHANNEL && !("ping" in (event.data as object)))?.data as
     | { players: number; you: string }
     | undefined;
 

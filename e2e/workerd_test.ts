@@ -21,7 +21,7 @@
 import assert from "node:assert/strict";
 import { Host, type HostOptions, type MessageEvent, type Mode, type Peer, webSocket, webSocketServer } from "../mod.ts";
 import { MODES } from "./exchange.mjs";
-import { available, built, npmInstalled, readmeBlock, root, spawnDeno } from "./tools.ts";
+import { available, built, npmInstalled, pausableWebSocket, readmeBlock, root, spawnDeno } from "./tools.ts";
 
 const workerd = `${root}e2e/workerd/node_modules/.bin/workerd`;
 export const missing: string | undefined = await npmInstalled("e2e/workerd") ??
@@ -187,15 +187,43 @@ async function float32Jamnet(): Promise<Jamnet> {
   }
 }
 
-/** A Deno player: mod.ts's webSocket to `url` and a Host connecting over it, with every message it polls. */
-export type Player = { ws: WebSocket; host: Host; peer: Peer; messages: MessageEvent[]; closed: Promise<unknown> };
+/**
+ * A Deno player: mod.ts's webSocket to `url` and a Host connecting over it, with every message it polls. Its Host's
+ * `poll()` answers the room's `{ ping: n }` on ROOM_CHANNEL with `{ pong: n }` there, as the README's player of the
+ * room does, and returns the event after it: the room closes a player that shows it read nothing (MAX_UNREAD_BYTES in
+ * room.mjs). With `pings` false, it answers none and returns them.
+ */
+export type Player = {
+  ws: WebSocket;
+  host: Host;
+  peer: Peer;
+  messages: MessageEvent[];
+  closed: Promise<unknown>;
+  pings: boolean;
+};
 
 export function player(url: string, options?: HostOptions, jamnet: Jamnet = { Host, webSocket }): Player {
   const ws = new WebSocket(url);
   const closed = new Promise((resolve) => ws.addEventListener("close", resolve));
   const socket = jamnet.webSocket(ws);
   const host = new jamnet.Host(socket, options);
-  return { ws, host, peer: host.connect(socket.address), messages: [], closed };
+  const one: Player = { ws, host, peer: host.connect(socket.address), messages: [], closed, pings: true };
+  const poll = host.poll.bind(host);
+  host.poll = () => {
+    for (;;) {
+      const event = poll();
+      const ping = event?.type === "message" && event.channel === ROOM_CHANNEL && pingOf(event.data);
+      if (!one.pings || ping === false) return event;
+      event!.peer.send({ pong: ping }, { channel: ROOM_CHANNEL });
+    }
+  };
+  return one;
+}
+
+/** The n of the room's `{ ping: n }`, or false for any other value. */
+function pingOf(data: unknown): number | false {
+  const ping = (data as { ping?: unknown })?.ping;
+  return typeof ping === "number" ? ping : false;
 }
 
 /**
@@ -733,6 +761,76 @@ Deno.test({
       b.peer.send(new Uint8Array(16_002));
       await until([b], () => heard(16_002) === 1, "B did not hear its own", output);
       for (const one of both) one.host.close();
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "workerd runs examples/cloudflare/room.mjs: a player that reads nothing is closed past MAX_UNREAD_BYTES, and those that answer the room's pings play on",
+  ignore: Boolean(missing),
+  async fn() {
+    // workerd keeps every byte a WebSocket's remote has not read, with no limit, and a player that sends its keepalives
+    // looks alive to the Host whether it reads or not: 15 players relaying within their allowances and reading nothing
+    // took workerd from 64 to 474 MB in 24 s (bench/room_unread.ts, 2026-12-06). Now each player shows it reads by answering the
+    // room's pings, and one more than 1 MiB behind is closed.
+    await inRoom("unread", async (roomUrl, output) => {
+      const unread = await pausableWebSocket(roomUrl.replace("ws", "http"));
+      const socket = webSocket(unread);
+      // Its keepalives go on for a minute however little it hears, as a player's that means to hold the room's memory.
+      const host = new Host(socket, { timeout: 60_000 });
+      const s: Player = {
+        ws: unread as unknown as WebSocket,
+        host,
+        peer: host.connect(socket.address),
+        messages: [],
+        closed: unread.finished,
+        pings: false,
+      };
+      const [b, c] = [player(roomUrl), player(roomUrl)];
+      const all = [s, b, c];
+      // S answers the room's pings while it reads, as the others do.
+      const answer = () => {
+        for (const event of s.messages.splice(0)) {
+          const ping = event.channel === ROOM_CHANNEL && pingOf(event.data);
+          if (ping !== false) s.peer.send({ pong: ping }, { channel: ROOM_CHANNEL });
+        }
+      };
+      await until(all, () => (answer(), all.every((one) => one.peer.state === "connected")), "S, B, C", output);
+      await until([b, c], () => roomCount(b)?.players === 3 && roomCount(c)?.players === 3, "no count of 3", output);
+      unread.pause();
+      // All three send 16,000 bytes 5 times a second each, one at a time (within every allowance): S is sent about 240 KB
+      // a second, and reads none of it; B and C read theirs.
+      const message = new Uint8Array(16_000);
+      let sent = 0;
+      const started = Date.now();
+      const heard = (one: Player) => one.messages.filter((event) => event.data instanceof Uint8Array).length;
+      await until(
+        [s, b, c],
+        () => {
+          while (sent < (Date.now() - started) * 15 / 1000) {
+            const from = all[sent++ % 3];
+            if (from.peer.state === "connected") from.peer.send(message);
+          }
+          return roomCount(b)?.players === 2 && roomCount(c)?.players === 2;
+        },
+        "S, reading nothing, was not let go",
+        output,
+      );
+      const goneAfter = Date.now() - started;
+      // At about 240 KB a second, 1 MiB takes about 4.4 s; let go no later than 10 s, and not before 2 s.
+      assert.ok(goneAfter > 2_000 && goneAfter < 10_000, `S let go ${goneAfter} ms after it stopped reading`);
+      assert.equal(s.peer.state, "connected", "S heard nothing, and stays connected as far as it knows");
+      for (const one of [b, c]) {
+        assert.equal(one.peer.state, "connected");
+        assert.ok(heard(one) >= 20, `a player that reads heard ${heard(one)} messages`);
+      }
+      // B and C play on: a message of B's reaches C.
+      b.peer.send({ text: "on" });
+      await until([b, c], () => Boolean(find(c, (data) => data.text === "on")), "C did not hear B", output);
+      s.host.close();
+      unread.close();
+      for (const one of [b, c]) one.host.close();
     });
   },
 });

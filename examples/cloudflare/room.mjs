@@ -4,9 +4,12 @@
 // too, so one client can try it); when a player comes or goes, it tells them
 // all how many are in the room, and each its own address in it, the key of its
 // state below: { players: 2, you: "ws:1" }. Players use channels 0 and 1;
-// the room's own messages, the count, come on channel 2 (ROOM_CHANNEL), where
-// no player may send (one that does is let go): relayed on channel 0, anyone's
-// { players: 0, you: "ws:7" } passed for the room's. A "state" is the
+// the room's own messages, the count and its pings, come on channel 2
+// (ROOM_CHANNEL), where a player sends only its answer to a ping,
+// { ping: n } answered { pong: n } (one that sends anything else is let go):
+// relayed on channel 0, anyone's { players: 0, you: "ws:7" } passed for the
+// room's. A player more than a MiB behind what the room sent it, by its
+// answers, is closed (see MAX_UNREAD_BYTES). A "state" is the
 // exception: a channel's states are one stream, of which a player gets only the
 // newest, so the room keeps each player's newest state of a channel and sends
 // everyone the room's state of it, every player's under its address in the
@@ -36,7 +39,8 @@ import { Host, pack, webSocketServer } from "./mod.js";
 const TICK_MS = 16;
 
 /**
- * The room's own channel, the last: the count goes out on it, and a player that sends on it is let go (see #tick). A
+ * The room's own channel, the last: the count and the pings go out on it, and a player that sends anything there but
+ * its answer to a ping is let go (see #handleEvents). A
  * game on more channels moves it up with ROOM_OPTIONS.channels, and its players read the count there. A player's Host
  * needs that many channels: one with fewer drops whole each packet that carries the count, the messages beside it too,
  * which a WebSocket never sends again (`channels: 2` heard 3 of another's 60 messages; a review, 2026-12-06).
@@ -138,6 +142,27 @@ const PLAYERLESS_MS = 5_000;
 /** A client's WebSocket frame besides its payload, at least: 2 bytes of header and a 4-byte mask (RFC 6455, 5.2). */
 const FRAME_BYTES = 6;
 
+/**
+ * How often the room asks each player to show that it reads (ms): `{ ping: n }` on ROOM_CHANNEL, a random n, which the
+ * player answers there with `{ pong: n }` (the README's player of the room does). See MAX_UNREAD_BYTES.
+ */
+const PING_MS = 250;
+
+/**
+ * What the room may have sent a player's WebSocket that the player has not shown it read, in bytes: past it, the
+ * WebSocket is closed (1008) and counts against MAX_WEBSOCKETS for as long as the runtime holds it. A WebSocket's send
+ * never waits: workerd keeps every byte its remote has not read, with no limit and no `bufferedAmount` to see it by,
+ * and a player that keeps sending (jamnet's keepalives) looks alive to the Host whether it reads or not. 15 such
+ * players, each relaying within its allowance and reading nothing, took workerd's RSS from 64 to 474 MB in 24 s, and
+ * a Durable Object has 128 MB; with this, they were closed within 3 s, at 115 MB (`deno run -A bench/room_unread.ts`,
+ * 2026-12-06). What a pong shows read is what the room had
+ * sent before its ping was queued (a WebSocket is ordered). A reading player is a ping's interval and a round trip
+ * behind: at the most the room sends a player (8 packets an update, about 550 KB a second) and 100 ms, about 200 KB. A
+ * player whose game stops updating for a second or two at that rate, or whose link takes less than the room sends it,
+ * is closed. The room holds at most MAX_WEBSOCKETS such WebSockets, each this much and what the kernels take.
+ */
+const MAX_UNREAD_BYTES = 1 << 20;
+
 export default {
   fetch(request, env) {
     const name = new URL(request.url).pathname.match(/^\/room\/([^/]+)$/)?.[1];
@@ -151,7 +176,13 @@ export class Room {
   #ctx;
   // Made per object, not at global scope, where a Worker may not draw random numbers (the Host's secret).
   #sockets = webSocketServer();
-  #host = new Host(this.#sockets, ROOM_OPTIONS);
+  /** By address in the room: the bytes the Host sent there, and what its player showed it read (see MAX_UNREAD_BYTES). */
+  #reads = new Map();
+  #host = new Host(countingSends(this.#sockets, this.#reads), ROOM_OPTIONS);
+  /** When the room last asked its players to show they read (Date.now()); see PING_MS. */
+  #pingedAt = -Infinity;
+  /** The WebSockets the room closed for not reading: they count against MAX_WEBSOCKETS while the runtime holds them. */
+  #unread = new WeakSet();
   #ticker;
   /** By WebSocket: what it may still send, in bytes, as of `at` (Date.now()); see RECEIVE_BYTES_PER_SECOND. */
   #received = new WeakMap();
@@ -197,7 +228,8 @@ export class Room {
 
   fetch() {
     const now = Date.now();
-    const held = this.#ctx.getWebSockets().filter((ws) => !(now - this.#cut.get(ws) >= PLAYERLESS_MS));
+    const held = this.#ctx.getWebSockets()
+      .filter((ws) => this.#unread.has(ws) || !(now - this.#cut.get(ws) >= PLAYERLESS_MS));
     if (held.length >= MAX_WEBSOCKETS) {
       return new Response(`the room holds ${MAX_WEBSOCKETS} WebSockets at most`, { status: 503 });
     }
@@ -247,6 +279,8 @@ export class Room {
     if (countChanged || this.#untold.size) this.#tellCount(countChanged ? this.#players() : [...this.#untold]);
     this.#forgetRefilled();
     this.#closePlayerless(now);
+    this.#closeUnread();
+    if (!(now - this.#pingedAt < PING_MS)) this.#ping(now);
     if (this.#ctx.getWebSockets().length === 0) {
       clearInterval(this.#ticker);
       this.#ticker = undefined;
@@ -268,8 +302,10 @@ export class Room {
         // not dropped and counted: no player of this room sends there, so one that does forges, or is a game written
         // for other channels, whose author hears of it at once (a disconnect), not from messages that go nowhere.
         if (event.channel === ROOM_CHANNEL) {
-          event.peer.disconnect();
-          this.#countChanged = true;
+          if (!this.#ponged(event.peer.address, event.data)) {
+            event.peer.disconnect();
+            this.#countChanged = true;
+          }
           continue;
         }
         const cost = relayCost(event.data);
@@ -322,6 +358,66 @@ export class Room {
         this.#cutOff(ws, `no player on this WebSocket for ${PLAYERLESS_MS / 1000} s`);
       }
     }
+  }
+
+  /**
+   * Asks each player to show it reads: `{ ping: n }` on ROOM_CHANNEL, n a random 32-bit number, noting what the room had
+   * sent it so far. A player whose queue has no room for it is asked at the next ping. The last 16 pings a player has not
+   * answered are kept, so that a slow link's answers still count.
+   *
+   * @param {number} now
+   */
+  #ping(now) {
+    this.#pingedAt = now;
+    for (const peer of this.#players()) {
+      const reads = this.#reads.get(peer.address);
+      if (!reads) continue; // nothing sent there yet
+      const ping = crypto.getRandomValues(new Uint32Array(1))[0];
+      try {
+        peer.send({ ping }, { channel: ROOM_CHANNEL });
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        continue;
+      }
+      reads.pings.push([ping, reads.sent]);
+      if (reads.pings.length > 16) reads.pings.shift();
+    }
+  }
+
+  /**
+   * Takes a player's message on ROOM_CHANNEL: `{ pong: n }` for one of its pings shows it read what the room had sent
+   * before that ping. Anything else there is no pong, and its sender is let go (see #handleEvents).
+   *
+   * @param {string} address
+   * @param {unknown} data
+   * @returns {boolean} true for an answer to one of the player's pings
+   */
+  #ponged(address, data) {
+    const reads = this.#reads.get(address);
+    const index = reads?.pings.findIndex(([ping]) => ping === data?.pong) ?? -1;
+    if (index < 0 || Object.keys(data).length !== 1) return false;
+    reads.read = reads.pings[index][1];
+    reads.pings.splice(0, index + 1);
+    return true;
+  }
+
+  /**
+   * Closes the WebSockets of players more than MAX_UNREAD_BYTES behind what the room sent them, and forgets what was
+   * sent to addresses with no WebSocket now (the Host may send to one after it closed).
+   */
+  #closeUnread() {
+    const open = new Set();
+    for (const ws of this.#ctx.getWebSockets()) {
+      open.add(this.#addresses.get(ws));
+      const reads = this.#reads.get(this.#addresses.get(ws));
+      if (!reads || this.#cut.has(ws) || reads.sent - reads.read <= MAX_UNREAD_BYTES) continue;
+      this.#unread.add(ws);
+      this.#cutOff(
+        ws,
+        `more than ${MAX_UNREAD_BYTES} bytes sent and not shown read: answer each { ping } with { pong }`,
+      );
+    }
+    for (const address of this.#reads.keys()) if (!open.has(address)) this.#reads.delete(address);
   }
 
   /**
@@ -426,6 +522,28 @@ export class Room {
       }
     }
   }
+}
+
+/**
+ * `sockets` as the room's Host sees it, counting in `reads` the bytes sent to each address: `{ sent, read, pings }`,
+ * made at the first send there (see MAX_UNREAD_BYTES).
+ *
+ * @param {import("./mod.js").WebSocketServer} sockets
+ * @param {Map<string, { sent: number, read: number, pings: [number, number][] }>} reads
+ * @returns {import("./mod.js").Socket}
+ */
+function countingSends(sockets, reads) {
+  return {
+    reliable: sockets.reliable,
+    listen: (receive, notify) => sockets.listen(receive, notify),
+    close: () => sockets.close(),
+    send(data, to) {
+      const counted = reads.get(to) ?? { sent: 0, read: 0, pings: [] };
+      counted.sent += data.length;
+      reads.set(to, counted);
+      sockets.send(data, to);
+    },
+  };
 }
 
 /**

@@ -4,7 +4,8 @@
  * gives up after a few seconds.
  */
 import assert from "node:assert/strict";
-import { Host, type Peer, webSocket, type WebSocketLike } from "../../mod.ts";
+import { Host, type Peer, webSocket } from "../../mod.ts";
+import { pausableWebSocket, writeAll } from "../../e2e/tools.ts";
 import { LOBBY_HOST_BOUNDS } from "./allowance.ts";
 import { runClient } from "./client.ts";
 import { LobbyClient, type Member, type Room } from "./lobby.ts";
@@ -686,138 +687,6 @@ Deno.test("lobby client whose lobby is stopped past the timeout (Ctrl-Z, then fg
     await reading;
   }
 });
-
-/**
- * A client WebSocket written by hand over TCP, so that it can stop reading: a runtime's own WebSocket reads whatever
- * arrives. While paused, what the server sends waits in the kernels' buffers and, once those are full, in the server's
- * `bufferedAmount`; what this side sends (jamnet's keepalives) still goes, as from a player whose game hangs while its
- * network does not. `finished` settles once it is closed and its reads and writes are over.
- */
-async function pausableWebSocket(url: string): Promise<
-  WebSocketLike & { pause(): void; resume(): void; readonly closedBy?: string; readonly finished: Promise<void> }
-> {
-  const { hostname, port, pathname, search } = new URL(url);
-  const conn = await Deno.connect({ hostname, port: Number(port) });
-  const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
-  await writeAll(
-    conn,
-    new TextEncoder().encode(
-      `GET ${pathname}${search} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\n` +
-        `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-    ),
-  );
-  // What has arrived and is not taken yet: bytes[start..end].
-  let bytes = new Uint8Array(1 << 16);
-  let start = 0;
-  let end = 0;
-  const readMore = async () => {
-    if (start > 0) (bytes.copyWithin(0, start, end), end -= start, start = 0);
-    if (end === bytes.length) {
-      const larger = new Uint8Array(bytes.length * 2);
-      larger.set(bytes);
-      bytes = larger;
-    }
-    const n = await conn.read(bytes.subarray(end));
-    if (n === null) throw new Error("the connection ended");
-    end += n;
-  };
-  const text = () => new TextDecoder().decode(bytes.subarray(start, end));
-  while (!text().includes("\r\n\r\n")) await readMore();
-  if (!text().startsWith("HTTP/1.1 101")) throw new Error(`not upgraded: ${text()}`);
-  start += text().indexOf("\r\n\r\n") + 4;
-
-  const listeners: Record<string, ((event: unknown) => void)[]> = { open: [], message: [], close: [], error: [] };
-  let paused = false;
-  let wake = () => {};
-  let writing = Promise.resolve();
-  const socket = {
-    readyState: 1,
-    url,
-    binaryType: "arraybuffer",
-    addEventListener: (type: keyof typeof listeners, listener: (event: unknown) => void) =>
-      void listeners[type].push(listener),
-    send(data: Uint8Array) {
-      if (socket.readyState !== 1) return;
-      writing = writing.then(() => writeAll(conn, frame(data))).catch((error) => closeWith(String(error)));
-    },
-    closedBy: undefined as string | undefined,
-    close: () => closeWith("this side"),
-    pause: () => void (paused = true),
-    resume() {
-      paused = false;
-      wake();
-    },
-    finished: Promise.resolve(),
-  };
-  /** Closes it once, and keeps what closed it. */
-  function closeWith(by: string) {
-    if (socket.readyState === 3) return;
-    socket.readyState = 3;
-    socket.closedBy = by;
-    conn.close();
-    wake();
-    listeners.close.forEach((listener) => listener({}));
-  }
-  socket.finished = (async () => {
-    try {
-      while (socket.readyState === 1) {
-        if (paused) {
-          await new Promise<void>((resolve) => wake = resolve);
-          continue;
-        }
-        const next = parseFrame(bytes.subarray(start, end));
-        if (!next) {
-          await readMore();
-          continue;
-        }
-        start += next.length;
-        if (next.opcode === 2) listeners.message.forEach((listener) => listener({ data: next.payload.slice().buffer }));
-        else if (next.opcode === 8) closeWith("the server's close frame");
-        else throw new Error(`a frame of opcode ${next.opcode}: not taken here`);
-      }
-    } catch (error) {
-      closeWith(String(error));
-    }
-    await writing;
-  })();
-  return socket;
-}
-
-/**
- * The first frame in `bytes` from a server (unmasked, and whole: Deno's server does not split a message), or undefined
- * while it has not all arrived.
- */
-function parseFrame(bytes: Uint8Array): { opcode: number; payload: Uint8Array; length: number } | undefined {
-  if (bytes.length < 2) return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const [length, head] = (bytes[1] & 127) === 126
-    ? [bytes.length < 4 ? Infinity : view.getUint16(2), 4]
-    : (bytes[1] & 127) === 127
-    ? [bytes.length < 10 ? Infinity : Number(view.getBigUint64(2)), 10]
-    : [bytes[1] & 127, 2];
-  if (bytes.length < head + length) return undefined;
-  return { opcode: bytes[0] & 15, payload: bytes.subarray(head, head + length), length: head + length };
-}
-
-/** A client's frame of one whole binary message, masked as a client's must be. */
-function frame(payload: Uint8Array): Uint8Array {
-  const head = payload.length < 126 ? 2 : payload.length < 65536 ? 4 : 10;
-  const bytes = new Uint8Array(head + 4 + payload.length);
-  const view = new DataView(bytes.buffer);
-  bytes[0] = 0x82;
-  bytes[1] = 0x80 | (head === 2 ? payload.length : head === 4 ? 126 : 127);
-  if (head === 4) view.setUint16(2, payload.length);
-  if (head === 10) view.setBigUint64(2, BigInt(payload.length));
-  const mask = crypto.getRandomValues(new Uint8Array(4));
-  bytes.set(mask, head);
-  for (let i = 0; i < payload.length; i++) bytes[head + 4 + i] = payload[i] ^ mask[i & 3];
-  return bytes;
-}
-
-/** Writes all of `bytes`: one write may take only a part. */
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let written = 0; written < bytes.length;) written += await conn.write(bytes.subarray(written));
-}
 
 Deno.test("lobby server: a client's timed requests are held one at a time, the others dropped unread (maxTimedMessages 1), and one on a channel past the first is dropped (channels 1)", async () => {
   // At mod.ts's default of 4,096 a stranger's messages timed seconds ahead were held, unpacked, by the thousand: in

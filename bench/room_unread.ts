@@ -1,0 +1,85 @@
+/**
+ * What players that read nothing cost the Cloudflare room (examples/cloudflare/room.mjs) in workerd: `players` players
+ * (default 15) over WebSockets written by hand (e2e/tools.ts's `pausableWebSocket`) join beside an honest one, stop
+ * reading, and go on sending jamnet's keepalives and messages of 16,000 bytes, `perSecond` each (default 2), one at a
+ * time, within every allowance of the room. For 24 s it prints workerd's RSS (VmRSS from /proc) and the count the
+ * honest player was told. With `reading`, they read all the while and answer the room's pings (on channel 2) as a
+ * player does: what the same traffic costs when it is read. Needs Linux, the workerd package e2e/workerd_test.ts
+ * installs, and no other workerd running (the newest is read).
+ *
+ *     deno run -A bench/room_unread.ts [players] [perSecond] [reading]
+ *
+ * 2026-12-06, 15 players at 2 a second: before the room's pings (its room.mjs of d6d72d1), 64 → 474 MB in 24 s, and
+ * all 15 kept their places; with them, all 15 closed within 3 s, 65 → 115 MB by then and 131 MB at 24 s (what
+ * the closed WebSockets send on is still handed to the room, to be ignored). With `reading`, all 15 kept their places,
+ * and the traffic they went on getting took workerd to 238 MB at 24 s.
+ *
+ * @module
+ */
+import { Host, webSocket } from "../mod.ts";
+import { inRoom, missing, type Player, player, roomCount, until } from "../e2e/workerd_test.ts";
+import { pausableWebSocket } from "../e2e/tools.ts";
+
+const [players = 15, perSecond = 2] = Deno.args.slice(0, 2).map(Number);
+const reading = Deno.args[2] === "reading";
+if (missing) throw new Error(`no workerd: ${missing}`);
+if (!(players >= 1 && perSecond > 0) || ![undefined, "reading"].includes(Deno.args[2])) {
+  throw new Error("usage: deno run -A bench/room_unread.ts [players] [perSecond] [reading]");
+}
+
+/** The newest workerd's resident memory, in MB. */
+async function rssMb(): Promise<number> {
+  const { stdout } = await new Deno.Command("pgrep", { args: ["-n", "workerd"], stdout: "piped" }).output();
+  const status = await Deno.readTextFile(`/proc/${new TextDecoder().decode(stdout).trim()}/status`);
+  return Number(status.match(/VmRSS:\s+(\d+)/)![1]) / 1024;
+}
+
+await inRoom("unread", async (roomUrl, output) => {
+  const unread: Player[] = [];
+  const sockets = [];
+  for (let n = 0; n < players; n++) {
+    const ws = await pausableWebSocket(roomUrl.replace("ws", "http"));
+    const socket = webSocket(ws);
+    // Their keepalives go on for a minute however little they hear.
+    const host = new Host(socket, { timeout: 60_000 });
+    sockets.push(ws);
+    const one = { ws: ws as unknown as WebSocket, host, peer: host.connect(socket.address), messages: [] };
+    unread.push({ ...one, closed: ws.finished, pings: false });
+  }
+  const honest = player(roomUrl);
+  const all = [...unread, honest];
+  await until(all, () => all.every((one) => one.peer.state === "connected"), "not all joined", output);
+  await until([honest], () => roomCount(honest)?.players === all.length, "no count of all", output);
+  if (!reading) { for (const ws of sockets) ws.pause(); }
+  const message = new Uint8Array(16_000);
+  const started = Date.now();
+  let sent = 0;
+  console.log(`${players} players that read ${reading ? "all" : "nothing"}, ${perSecond} messages a second each:`);
+  console.log(`0 s: workerd RSS ${(await rssMb()).toFixed(0)} MB`);
+  for (let second = 1; second <= 24; second++) {
+    while (Date.now() - started < second * 1000) {
+      while (sent < (Date.now() - started) * players * perSecond / 1000) {
+        const from = unread[sent++ % players];
+        if (from.peer.state === "connected") from.peer.send(message);
+      }
+      for (const { host } of all) {
+        host.update();
+        for (let event; (event = host.poll());) {
+          if (event.type !== "message") continue;
+          const ping = (event.data as { ping?: number })?.ping;
+          if (host === honest.host) honest.messages.push(event);
+          else if (event.channel === 2 && ping !== undefined) event.peer.send({ pong: ping }, { channel: 2 });
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    if (second % 3 === 0 || second <= 2) {
+      console.log(
+        `${second} s: workerd RSS ${(await rssMb()).toFixed(0)} MB; the honest player told of ` +
+          `${roomCount(honest)?.players} in the room (${honest.peer.state})`,
+      );
+    }
+  }
+  for (const one of all) one.host.close();
+  for (const ws of sockets) ws.close();
+});
