@@ -69,7 +69,12 @@ function lonelyEnd(): ServerEnd {
  */
 async function withRoom(
   Room: new (ctx: Ctx) => Room,
-  body: (room: Room, open: () => WebSocket) => Promise<void>,
+  body: (
+    room: Room,
+    open: (answersClose?: boolean) => WebSocket,
+    upgrade: () => Response,
+    ends: ServerEnd[],
+  ) => Promise<void>,
 ): Promise<void> {
   const accepted: ServerEnd[] = [];
   const ctx: Ctx = {
@@ -80,7 +85,10 @@ async function withRoom(
   const later = (f: () => void) => setTimeout(f, 0);
   const globals = globalThis as unknown as Record<string, unknown>;
   const { WebSocketPair, Response: DenoResponse } = globals;
+  /** Whether the next pair's client answers a close: one that does not stays closing, held (as workerd holds it). */
+  let answering = true;
   globals.WebSocketPair = function () {
+    const answers = answering;
     const client = Object.assign(new EventTarget(), {
       readyState: 1,
       binaryType: "blob",
@@ -108,6 +116,7 @@ async function withRoom(
       close(code, reason) {
         server.closes.push({ code, reason });
         if (client.readyState > 1) return;
+        if (!answers) return void (server.readyState = 2);
         client.readyState = server.readyState = 3;
         later(() => client.dispatchEvent(new CloseEvent("close", { code, reason })));
       },
@@ -121,16 +130,23 @@ async function withRoom(
       if (init.status === 101) Object.defineProperty(this, "webSocket", { value: init.webSocket });
     }
   };
-  const open = () => {
-    const response = room.fetch(new Request("http://room.test/room/stand-in", { headers: { Upgrade: "websocket" } }));
+  const upgrade = () =>
+    room.fetch(new Request("http://room.test/room/stand-in", { headers: { Upgrade: "websocket" } }));
+  const open = (answersClose = true) => {
+    answering = answersClose;
+    const response = upgrade();
+    answering = true;
     const ws = (response as unknown as { webSocket?: WebSocket }).webSocket;
     assert.ok(ws, `the room did not upgrade: ${response.status}`);
     return ws;
   };
   try {
-    await body(room, open);
+    await body(room, open, upgrade, accepted);
   } finally {
-    for (const ws of accepted) ws.close(1000, "the test ended");
+    for (const ws of accepted) {
+      ws.close(1000, "the test ended");
+      ws.readyState = 3; // one whose client answers no close too
+    }
     globals.WebSocketPair = WebSocketPair;
     globals.Response = DenoResponse;
     // The room's ticker sees no WebSocket at its next tick and stops.
@@ -149,8 +165,9 @@ function player(jamnet: typeof import("../mod.ts"), ws: WebSocket): Player {
 
 /** Updates the players' Hosts every 5 ms until `done()`, at most 5 s; a player's disconnect is kept in `ended`. */
 async function until(players: Player[], done: () => boolean, what: string): Promise<void> {
-  for (const deadline = Date.now() + 5_000; !done();) {
-    if (Date.now() > deadline) {
+  // performance.now(): a test may move Date.now() on.
+  for (const deadline = performance.now() + 5_000; !done();) {
+    if (performance.now() > deadline) {
       throw new Error(`${what}: not in 5 s (${players.map((one) => one.ended ?? one.peer.state)})`);
     }
     for (const one of players) {
@@ -225,4 +242,42 @@ Deno.test("room.mjs: a room's state that meets a player's full queue goes at a l
     for (const one of both) one.host.close();
     await until(both, () => both.every((one) => one.peer.state === "disconnected"), "A and B did not close");
   });
+});
+
+Deno.test("room.mjs: a player that shows nothing read is closed past MAX_UNREAD_BYTES, and its WebSocket counts against MAX_WEBSOCKETS while held", async () => {
+  // workerd keeps what a WebSocket's remote has not read, and a WebSocket the room closed, while its client answers no
+  // close: one the room closed for reading nothing counted 5 s, as any other it cut, and then a new one took its place,
+  // each holding its megabyte. Date.now() is moved on here (the room's allowances and its 5 s run by it).
+  const realNow = Date.now;
+  let skew = 0;
+  Date.now = () => realNow() + skew;
+  try {
+    await withRoom(Room, async (_room, open, upgrade, ends) => {
+      // A reads what it is sent but answers no ping (this player does not), and answers no close either.
+      const a = player(jamnet, open(false));
+      await until([a], () => roomCount(a)?.players === 1, "A did not join");
+      // 5 messages of 16,000 bytes a second, within the relay allowance, each sent back to A: past 1 MiB, A is closed.
+      let seconds = 0;
+      await until([a], () => {
+        if (a.messages.filter((event) => event.data instanceof Uint8Array).length >= 5 * seconds) {
+          skew += 1_000;
+          seconds++;
+          for (let n = 0; n < 5; n++) a.peer.send(new Uint8Array(16_000));
+        }
+        return ends[0].closes.length > 0 || seconds > 30;
+      }, "A was not closed");
+      assert.equal(ends[0].closes[0].code, 1008);
+      assert.match(ends[0].closes[0].reason!, /answer each \{ ping \} with \{ pong \}/);
+      assert.equal(ends[0].readyState, 2, "A's WebSocket is held, closing");
+      assert.ok(seconds > 10 && seconds <= 16, `A closed after ${seconds} × 80,000 bytes`);
+      // 31 more WebSockets, 6 s after: the room holds 32, A's among them, and refuses a 33rd.
+      skew += 6_000;
+      for (let n = 0; n < 31; n++) open();
+      const refused = upgrade();
+      assert.equal(refused.status, 503, "a 33rd WebSocket was let in");
+      await refused.body?.cancel();
+    });
+  } finally {
+    Date.now = realNow;
+  }
 });
