@@ -281,3 +281,33 @@ Deno.test("room.mjs: a player that shows nothing read is closed past MAX_UNREAD_
     Date.now = realNow;
   }
 });
+
+Deno.test("room.mjs: a player that answers its pings late, more of them than the room keeps, keeps its place", async () => {
+  // A game stopped for a few seconds (a level loading) answers every ping when it goes on; the room keeps the last 16
+  // it sent, and a pong for an older one let the player go as a stranger's message on the room's channel would.
+  const realNow = Date.now;
+  let skew = 0;
+  Date.now = () => realNow() + skew;
+  try {
+    await withRoom(Room, async (_room, open) => {
+      const p = player(jamnet, open());
+      await until([p], () => roomCount(p)?.players === 1, "P did not join");
+      const pings = () => p.messages.flatMap((event) => (event.data as { ping?: number })?.ping ?? []);
+      // The room pings every 250 ms by Date.now(): 300 ms pass each 20 ms here, until 20 pings came unanswered.
+      const step = setInterval(() => skew += 300, 20);
+      try {
+        await until([p], () => pings().length >= 20, "20 pings");
+      } finally {
+        clearInterval(step);
+      }
+      for (const ping of pings()) p.peer.send({ pong: ping }, { channel: ROOM_CHANNEL });
+      // The room pings only its players: pings after the pongs (a first may have been on its way), and no disconnect,
+      // show P kept its place.
+      await until([p], () => p.ended !== undefined || pings().length > 22, "no pings after the pongs");
+      assert.equal(p.ended, undefined, "P was let go");
+      assert.equal(p.peer.state, "connected");
+    });
+  } finally {
+    Date.now = realNow;
+  }
+});

@@ -386,18 +386,22 @@ export class Room {
 
   /**
    * Takes a player's message on ROOM_CHANNEL: `{ pong: n }` for one of its pings shows it read what the room had sent
-   * before that ping. Anything else there is no pong, and its sender is let go (see #handleEvents).
+   * before that ping. A pong for a ping no longer kept (a player that stopped for more than 16 of them answers them all
+   * when it goes on) shows nothing, and is no fault. Anything else there is no pong, and its sender is let go (see
+   * #handleEvents).
    *
    * @param {string} address
    * @param {unknown} data
-   * @returns {boolean} true for an answer to one of the player's pings
+   * @returns {boolean} true for a pong
    */
   #ponged(address, data) {
+    if (typeof data?.pong !== "number" || Object.keys(data).length !== 1) return false;
     const reads = this.#reads.get(address);
-    const index = reads?.pings.findIndex(([ping]) => ping === data?.pong) ?? -1;
-    if (index < 0 || Object.keys(data).length !== 1) return false;
-    reads.read = reads.pings[index][1];
-    reads.pings.splice(0, index + 1);
+    const index = reads?.pings.findIndex(([ping]) => ping === data.pong) ?? -1;
+    if (index >= 0) {
+      reads.read = reads.pings[index][1];
+      reads.pings.splice(0, index + 1);
+    }
     return true;
   }
 
