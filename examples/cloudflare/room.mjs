@@ -8,7 +8,7 @@
 // (ROOM_CHANNEL), where a player sends only its answer to a ping,
 // { ping: n } answered { pong: n } (one that sends anything else is let go):
 // relayed on channel 0, anyone's { players: 0, you: "ws:7" } passed for the
-// room's. A player more than a MiB behind what the room sent it, by its
+// room's. A player more than 2 MiB behind what the room sent it, by its
 // answers, is closed (see MAX_UNREAD_BYTES). A "state" is the
 // exception: a channel's states are one stream, of which a player gets only the
 // newest, so the room keeps each player's newest state of a channel and sends
@@ -156,12 +156,22 @@ const PING_MS = 250;
  * players, each relaying within its allowance and reading nothing, took workerd's RSS from 64 to 474 MB in 24 s, and
  * a Durable Object has 128 MB; with this, they were closed within 3 s, at 115 MB (`deno run -A bench/room_unread.ts`,
  * 2026-12-06). What a pong shows read is what the room had
- * sent before its ping was queued (a WebSocket is ordered). A reading player is a ping's interval and a round trip
- * behind: at the most the room sends a player (8 packets an update, about 550 KB a second) and 100 ms, about 200 KB. A
- * player whose game stops updating for a second or two at that rate, or whose link takes less than the room sends it,
- * is closed. The room holds at most MAX_WEBSOCKETS such WebSockets, each this much and what the kernels take.
+ * sent before its ping was queued (a WebSocket is ordered). Counted as workerd holds it: each message's bytes and
+ * SEND_OVERHEAD_BYTES. A reading player is a ping's interval and a round trip behind: at the most the room sends a
+ * player (8 packets an update, about 550 KB a second, 1.3 MB as counted) and 100 ms, about 450 KB. A player whose game
+ * stops updating for a second or so at that rate, or whose link takes less than the room sends it, is closed. The room
+ * holds at most MAX_WEBSOCKETS such WebSockets, each this much and what the kernels take.
  */
-const MAX_UNREAD_BYTES = 1 << 20;
+const MAX_UNREAD_BYTES = 2 << 20;
+
+/**
+ * What workerd holds for each message a WebSocket sends that its remote has not read, besides its bytes: about 1.5 KB
+ * (15 players reading nothing, sent 16,000-byte messages in packets of 1,200 bytes, took it 410 MB in 24 s for 173 MB of
+ * bytes; sent a state delta of 28 bytes at each tick, 175 MB in 90 s for 2 MB). Counted by bytes alone, such small
+ * datagrams never reached MAX_UNREAD_BYTES: 141 KB each at 90 s, none closed, and on at 2 MB a minute a player (a
+ * review, 2026-12-06: `deno run -A bench/room_small_unread.ts`).
+ */
+const SEND_OVERHEAD_BYTES = 1536;
 
 export default {
   fetch(request, env) {
@@ -529,8 +539,8 @@ export class Room {
 }
 
 /**
- * `sockets` as the room's Host sees it, counting in `reads` the bytes sent to each address: `{ sent, read, pings }`,
- * made at the first send there (see MAX_UNREAD_BYTES).
+ * `sockets` as the room's Host sees it, counting in `reads` what was sent to each address, each message's bytes and
+ * SEND_OVERHEAD_BYTES: `{ sent, read, pings }`, made at the first send there (see MAX_UNREAD_BYTES).
  *
  * @param {import("./mod.js").WebSocketServer} sockets
  * @param {Map<string, { sent: number, read: number, pings: [number, number][] }>} reads
@@ -543,7 +553,7 @@ function countingSends(sockets, reads) {
     close: () => sockets.close(),
     send(data, to) {
       const counted = reads.get(to) ?? { sent: 0, read: 0, pings: [] };
-      counted.sent += data.length;
+      counted.sent += data.length + SEND_OVERHEAD_BYTES;
       reads.set(to, counted);
       sockets.send(data, to);
     },
