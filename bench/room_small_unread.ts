@@ -18,7 +18,7 @@ import { Host, webSocket } from "../mod.ts";
 import { inRoom, type Player, player, roomCount, until } from "../e2e/workerd_test.ts";
 import { pausableWebSocket } from "../e2e/tools.ts";
 
-const [players = 15, seconds = 60] = Deno.args.slice(0, 2).map(Number);
+const [players = 15, seconds = 25] = Deno.args.slice(0, 2).map(Number);
 async function rssMb(): Promise<number> {
   const { stdout } = await new Deno.Command("pgrep", { args: ["-n", "workerd"], stdout: "piped" }).output();
   const status = await Deno.readTextFile(`/proc/${new TextDecoder().decode(stdout).trim()}/status`);

@@ -10,7 +10,7 @@
  *     deno run -A bench/room_unread.ts [players] [perSecond] [reading]
  *
  * 2026-12-06, 15 players at 2 a second: before the room's pings (its room.mjs of d6d72d1), 64 → 474 MB in 24 s, and
- * all 15 kept their places; with them, all 15 closed within 3 s, 65 → 115 MB by then and 131 MB at 24 s (what
+ * all 15 kept their places; with them, all 15 closed within 2 s, 65 → 105–107 MB by then and 122–124 MB at 24 s, two runs (what
  * the closed WebSockets send on is still handed to the room, to be ignored). With `reading`, all 15 kept their places,
  * and the traffic they went on getting took workerd to 238 MB at 24 s.
  *

@@ -154,7 +154,7 @@ const PING_MS = 250;
  * never waits: workerd keeps every byte its remote has not read, with no limit and no `bufferedAmount` to see it by,
  * and a player that keeps sending (jamnet's keepalives) looks alive to the Host whether it reads or not. 15 such
  * players, each relaying within its allowance and reading nothing, took workerd's RSS from 64 to 474 MB in 24 s, and
- * a Durable Object has 128 MB; with this, they were closed within 3 s, at 115 MB (`deno run -A bench/room_unread.ts`,
+ * a Durable Object has 128 MB; with this, they were closed within 2 s, at 105–107 MB (`deno run -A bench/room_unread.ts`,
  * 2026-12-06). What a pong shows read is what the room had
  * sent before its ping was queued (a WebSocket is ordered). Counted as workerd holds it: each message's bytes and
  * SEND_OVERHEAD_BYTES. A reading player is a ping's interval and a round trip behind: at the most the room sends a
