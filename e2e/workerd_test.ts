@@ -926,7 +926,12 @@ Deno.test({
  */
 async function withReadmePlayer(
   world: Record<string, unknown>,
-  body: (one: ReturnType<typeof spawnDeno>, joined: () => Peer | undefined, closed: () => boolean) => Promise<void>,
+  body: (
+    one: ReturnType<typeof spawnDeno>,
+    joined: () => Peer | undefined,
+    closed: () => boolean,
+    heard: MessageEvent[],
+  ) => Promise<void>,
 ): Promise<void> {
   await built();
   const sockets = webSocketServer();
@@ -939,12 +944,15 @@ async function withReadmePlayer(
     return response;
   });
   let joined: Peer | undefined;
+  const heard: MessageEvent[] = [];
   const ticker = setInterval(() => {
     room.update();
     for (let event; (event = room.poll());) {
+      if (event.type === "message") heard.push(event);
       if (event.type !== "connect") continue;
       joined = event.peer;
       joined.send({ players: 2, you: joined.address }, { channel: ROOM_CHANNEL });
+      joined.send({ ping: 4_000_000_001 }, { channel: ROOM_CHANNEL }); // as the room asks: answered { pong }
       joined.send({ ...world, [joined.address]: { x: 2, y: 2 } }, { mode: "state" });
     }
   }, 16);
@@ -958,7 +966,7 @@ async function withReadmePlayer(
     );
     const one = spawnDeno(["run", "-A", file]);
     try {
-      await body(one, () => joined, () => closed);
+      await body(one, () => joined, () => closed, heard);
     } finally {
       await one.stop();
     }
@@ -1000,6 +1008,21 @@ Deno.test({
         2_000,
         "its WebSocket is still open",
       );
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "the README's player of the room answers the room's ping with its pong, on the room's channel, and prints no count",
+  async fn() {
+    // The room closes a player more than MAX_UNREAD_BYTES behind by its pongs (room.mjs): a player that answered none
+    // played on for a while (2 MiB as the room counts is about 1,350 of its messages) and was then closed.
+    await withReadmePlayer({ "ws:9": { x: 1, y: 1 } }, async (one, _joined, _closed, heard) => {
+      await printed(one, /^ws:9 at 1,1$/m, "it printed no position");
+      const pongs = heard.filter((event) => event.channel === ROOM_CHANNEL).map((event) => event.data);
+      assert.deepEqual(pongs, [{ pong: 4_000_000_001 }]);
+      assert.deepEqual(one.printed().match(/ in the room; /g), [" in the room; "], "the ping was printed as a count");
     });
   },
 });
