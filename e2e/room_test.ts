@@ -282,6 +282,43 @@ Deno.test("room.mjs: a player that shows nothing read is closed past MAX_UNREAD_
   }
 });
 
+Deno.test("room.mjs: a player's WebSocket closed past its received bytes with bytes sent and not shown read counts against MAX_WEBSOCKETS while held", async () => {
+  // workerd holds what a WebSocket's remote has not read after the room closes it too, while its client answers no
+  // close: one closed past RECEIVE_BYTES_PER_SECOND (or PLAYERLESS_MS) counted 5 s, whatever it had not read, and then
+  // a new one took its place. 15 players that read nothing for 400 ms of relayed messages, then sent 140,000 bytes
+  // and answered no close, every 5.5 s, took workerd from 59 to 180 MB in 10 rounds, where 15 that read nothing and
+  // were sent nothing took it to 91 MB in 8 (`bench/room_cut_unread.ts`; a review, 2026-12-07).
+  const realNow = Date.now;
+  let skew = 0;
+  Date.now = () => realNow() + skew;
+  try {
+    await withRoom(Room, async (_room, open, upgrade, ends) => {
+      // A answers no ping (this player does not), and no close either.
+      const ws = open(false);
+      const a = player(jamnet, ws);
+      await until([a], () => roomCount(a)?.players === 1, "A did not join");
+      // 5 messages of 16,000 bytes, each sent back to A: about 190 KB as the room counts, under MAX_UNREAD_BYTES.
+      for (let n = 0; n < 5; n++) a.peer.send(new Uint8Array(16_000));
+      await until([a], () => a.messages.filter((event) => event.data instanceof Uint8Array).length === 5, "A's 5");
+      assert.equal(ends[0].closes.length, 0, "A was closed before it sent past its allowance");
+      // One message of 140,000 bytes: past RECEIVE_BYTES_PER_SECOND.
+      ws.send(new Uint8Array(140_000));
+      await until([a], () => ends[0].closes.length > 0, "A was not closed");
+      assert.equal(ends[0].closes[0].code, 1008);
+      assert.match(ends[0].closes[0].reason!, /allowance of received bytes/);
+      assert.equal(ends[0].readyState, 2, "A's WebSocket is held, closing");
+      // 31 more WebSockets, 6 s after: the room holds 32, A's among them, and refuses a 33rd.
+      skew += 6_000;
+      for (let n = 0; n < 31; n++) open();
+      const refused = upgrade();
+      assert.equal(refused.status, 503, "a 33rd WebSocket was let in");
+      await refused.body?.cancel();
+    });
+  } finally {
+    Date.now = realNow;
+  }
+});
+
 Deno.test("room.mjs: a player that answers its pings late, more of them than the room keeps, keeps its place", async () => {
   // A game stopped for a few seconds (a level loading) answers every ping when it goes on; the room keeps the last 16
   // it sent, and a pong for an older one let the player go as a stranger's message on the room's channel would.

@@ -124,10 +124,10 @@ const RECEIVE_BYTES_PER_SECOND = 128 * 1024;
  * WebSockets one room holds at most, open or closing by their client: its players and as many again (one that joins
  * again before its old WebSocket has closed, one more told "full"). Past it an upgrade is refused (503) before the room
  * reads a byte: each WebSocket may send RECEIVE_BYTES_PER_SECOND, and the room took any number of them (a review,
- * 2026-12-06). Those the room closed itself count for PLAYERLESS_MS after, then no more: a client that never answers
- * the close keeps one open for as long as its connection lasts (31 that sent past their allowance and answered nothing
- * kept every new player out, 8 s and counting; a review, 2026-12-06), and never counted, each new one would have its
- * RECEIVE_BYTES_PER_SECOND read, one after another without end. Counted a while, a room reads at most MAX_WEBSOCKETS
+ * 2026-12-06). Those the room closed itself count for PLAYERLESS_MS after, then no more (unless the room had sent them
+ * bytes not shown read: see #cutOff): a client that never answers the close keeps one open for as long as its
+ * connection lasts (31 that sent past their allowance and answered nothing kept every new player out, 8 s and counting;
+ * a review, 2026-12-06), and never counted, each new one would have its RECEIVE_BYTES_PER_SECOND read, one after another without end. Counted a while, a room reads at most MAX_WEBSOCKETS
  * × 128 KiB every PLAYERLESS_MS from them (about 820 KB a second). One person can still fill a room, as with 16 players.
  */
 const MAX_WEBSOCKETS = 2 * ROOM_OPTIONS.maxPeers;
@@ -191,7 +191,10 @@ export class Room {
   #host = new Host(countingSends(this.#sockets, this.#reads), ROOM_OPTIONS);
   /** When the room last asked its players to show they read (Date.now()); see PING_MS. */
   #pingedAt = -Infinity;
-  /** The WebSockets the room closed for not reading: they count against MAX_WEBSOCKETS while the runtime holds them. */
+  /**
+   * The WebSockets the room closed with bytes sent and not shown read (past MAX_UNREAD_BYTES, or any closed with some
+   * left: see #cutOff): they count against MAX_WEBSOCKETS while the runtime holds them.
+   */
   #unread = new WeakSet();
   #ticker;
   /** By WebSocket: what it may still send, in bytes, as of `at` (Date.now()); see RECEIVE_BYTES_PER_SECOND. */
@@ -425,7 +428,6 @@ export class Room {
       open.add(this.#addresses.get(ws));
       const reads = this.#reads.get(this.#addresses.get(ws));
       if (!reads || this.#cut.has(ws) || reads.sent - reads.read <= MAX_UNREAD_BYTES) continue;
-      this.#unread.add(ws);
       this.#cutOff(
         ws,
         `more than ${MAX_UNREAD_BYTES} bytes sent and not shown read: answer each { ping } with { pong }`,
@@ -444,6 +446,12 @@ export class Room {
    */
   #cutOff(ws, reason, code = 1008) {
     this.#cut.set(ws, Date.now());
+    // workerd holds what it sent and its client did not read after the close too: counted PLAYERLESS_MS alone, a player
+    // that read nothing and then sent past RECEIVE_BYTES_PER_SECOND had its bytes held with nothing counting them (15
+    // such every 5.5 s, each under MAX_UNREAD_BYTES, took workerd from 59 to 180 MB in 10 rounds, 91 MB in 8 when sent
+    // nothing: bench/room_cut_unread.ts; a review, 2026-12-07). One whose client answers the close leaves the count then.
+    const reads = this.#reads.get(this.#addresses.get(ws));
+    if (reads && reads.sent > reads.read) this.#unread.add(ws);
     this.#sockets.closed(ws);
     try {
       ws.close(code, reason);
