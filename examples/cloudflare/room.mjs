@@ -157,10 +157,13 @@ const PING_MS = 250;
  * a Durable Object has 128 MB; with this, they were closed within 2 s, at 105–107 MB (`deno run -A bench/room_unread.ts`,
  * 2026-12-06). What a pong shows read is what the room had
  * sent before its ping was queued (a WebSocket is ordered). Counted as workerd holds it: each message's bytes and
- * SEND_OVERHEAD_BYTES. A reading player is a ping's interval and a round trip behind: at the most the room sends a
- * player (8 packets an update, about 550 KB a second, 1.3 MB as counted) and 100 ms, about 450 KB. A player whose game
- * stops updating for a second or so at that rate, or whose link takes less than the room sends it, is closed. The room
- * holds at most MAX_WEBSOCKETS such WebSockets, each this much and what the kernels take.
+ * SEND_OVERHEAD_BYTES. A reading player is a ping's interval, a round trip and a turn of its loop behind: at the most
+ * the room sends a player (8 packets an update, about 550 KB a second, 1.3 MB as counted), 100 ms and 60 Hz, about 450
+ * KB. A player whose game stops updating for a second or so at that rate, or whose link takes less than the room sends
+ * it, is closed. A pong sent after the player's update() leaves at its next: a hidden tab's loop runs once a second,
+ * and one that answered so was closed within 3 s in a room of 16 players sending 400 bytes at 60 Hz; updating last, 1.4
+ * MB behind at most, it played on (bench/room_honest.ts; a review, 2026-12-07). The room holds at most MAX_WEBSOCKETS
+ * such WebSockets, each this much and what the kernels take.
  */
 const MAX_UNREAD_BYTES = 2 << 20;
 
