@@ -280,12 +280,15 @@ const find = (player: Player, test: (data: Record<string, unknown>) => boolean) 
 
 const BIG = new Uint8Array(5000).map((_, i) => i * 7);
 
-/** ROOM_CHANNEL in examples/cloudflare/room.mjs: the room's own channel, where its count comes and no player's. */
+/** ROOM_CHANNEL in examples/cloudflare/room.mjs: the room's own channel, where its count and pings come, no player's. */
 const ROOM_CHANNEL = 2;
 
-/** The room's newest count to `player`, `{ players, you }`: its newest message on ROOM_CHANNEL. */
+/**
+ * The room's newest count to `player`, `{ players, you }`: its newest message on ROOM_CHANNEL (a player's `poll()`
+ * takes the room's pings; with `pings` false, the newest that is no ping).
+ */
 export const roomCount = (player: Player): { players: number; you: string } | undefined =>
-  player.messages.findLast((event) => event.channel === ROOM_CHANNEL)?.data as
+  player.messages.findLast((event) => event.channel === ROOM_CHANNEL && pingOf(event.data) === false)?.data as
     | { players: number; you: string }
     | undefined;
 

@@ -315,8 +315,9 @@ export class Room {
         // A player let go earlier in this tick: the rest of its messages go nowhere.
         if (event.peer.state !== "connected") continue;
         // The room's channel is the room's alone: relayed, a player's message there would pass for the room's. Let go,
-        // not dropped and counted: no player of this room sends there, so one that does forges, or is a game written
-        // for other channels, whose author hears of it at once (a disconnect), not from messages that go nowhere.
+        // not dropped and counted: a player of this room sends there only its pongs, so one that sends anything else
+        // forges, or is a game written for other channels, whose author hears of it at once (a disconnect), not from
+        // messages that go nowhere.
         if (event.channel === ROOM_CHANNEL) {
           if (!this.#ponged(event.peer.address, event.data)) {
             event.peer.disconnect();
@@ -527,7 +528,7 @@ export class Room {
 
   /**
    * Tells `players` how many are in the room, and each its own address, reliable on ROOM_CHANNEL, where no player's
-   * message comes (a review, 2026-12-06: on channel 0 anyone's { players: 0, you: "ws:7" } was relayed to everyone as
+   * message is relayed (a review, 2026-12-06: on channel 0 anyone's { players: 0, you: "ws:7" } was relayed to everyone as
    * the room's, and a player read another's entry of the room's state as its own). A player whose queue has no room for
    * it is told at the next tick, not let go: one player's burst of messages, each within the bounds, fills every
    * player's queue alike, and when its sender was let go, the count that said so let the others go too (B in 5 of 8
