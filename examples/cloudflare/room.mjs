@@ -127,8 +127,9 @@ const RECEIVE_BYTES_PER_SECOND = 128 * 1024;
  * 2026-12-06). Those the room closed itself count for PLAYERLESS_MS after, then no more (unless the room had sent them
  * bytes not shown read: see #cutOff): a client that never answers the close keeps one open for as long as its
  * connection lasts (31 that sent past their allowance and answered nothing kept every new player out, 8 s and counting;
- * a review, 2026-12-06), and never counted, each new one would have its RECEIVE_BYTES_PER_SECOND read, one after another without end. Counted a while, a room reads at most MAX_WEBSOCKETS
- * × 128 KiB every PLAYERLESS_MS from them (about 820 KB a second). One person can still fill a room, as with 16 players.
+ * a review, 2026-12-06), and never counted, each new one would have its RECEIVE_BYTES_PER_SECOND read, one after
+ * another without end. Counted a while, a room reads at most MAX_WEBSOCKETS × 128 KiB every PLAYERLESS_MS from them
+ * (about 820 KB a second). One person can still fill a room, as with 16 players.
  */
 const MAX_WEBSOCKETS = 2 * ROOM_OPTIONS.maxPeers;
 
