@@ -16,47 +16,27 @@
  *
  * @module
  */
-import { Host, webSocket } from "../mod.ts";
-import { inRoom, missing, type Player } from "../e2e/workerd_test.ts";
-import { pausableWebSocket } from "../e2e/tools.ts";
+import { inRoom, missing, type Player, unreadPlayer, workerdRssMb } from "../e2e/workerd_test.ts";
 
 const [players = 15, ms = 1_000, rounds = 6] = Deno.args.map(Number);
 if (missing) throw new Error(`no workerd: ${missing}`);
-
-/** The newest workerd's resident memory, in MB. */
-async function rssMb(): Promise<number> {
-  const { stdout } = await new Deno.Command("pgrep", { args: ["-n", "workerd"], stdout: "piped" }).output();
-  const status = await Deno.readTextFile(`/proc/${new TextDecoder().decode(stdout).trim()}/status`);
-  return Number(status.match(/VmRSS:\s+(\d+)/)![1]) / 1024;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 await inRoom("cut", async (roomUrl) => {
   const held: { close(): void }[] = [];
-  console.log(`0: workerd RSS ${(await rssMb()).toFixed(0)} MB`);
+  console.log(`0: workerd RSS ${(await workerdRssMb()).toFixed(0)} MB`);
   for (let round = 1; round <= rounds; round++) {
-    const these: (Player & { raw: Awaited<ReturnType<typeof pausableWebSocket>> })[] = [];
+    const these: (Player & { raw: Awaited<ReturnType<typeof unreadPlayer>>["ws"] })[] = [];
     for (let n = 0; n < players; n++) {
-      let ws;
+      let one;
       try {
-        ws = await pausableWebSocket(roomUrl.replace("ws", "http"));
+        one = await unreadPlayer(roomUrl);
       } catch {
         continue; // refused (503): the room holds 32
       }
-      const socket = webSocket(ws);
-      const host = new Host(socket, { timeout: 60_000 });
-      held.push(ws);
-      const peer = host.connect(socket.address);
-      these.push({
-        ws: ws as unknown as WebSocket,
-        raw: ws,
-        host,
-        peer,
-        messages: [],
-        closed: ws.finished,
-        pings: false,
-      });
+      held.push(one.ws);
+      these.push({ ...one.player, raw: one.ws });
     }
     for (const deadline = Date.now() + 3_000; Date.now() < deadline;) {
       if (these.every((one) => one.peer.state === "connected")) break;
@@ -79,7 +59,9 @@ await inRoom("cut", async (roomUrl) => {
     for (const one of these) one.raw.send(new Uint8Array(140_000));
     await sleep(5_500 - ms);
     console.log(
-      `round ${round}: ${these.length} upgraded, ${joined.length} joined; workerd RSS ${(await rssMb()).toFixed(0)} MB`,
+      `round ${round}: ${these.length} upgraded, ${joined.length} joined; workerd RSS ${
+        (await workerdRssMb()).toFixed(0)
+      } MB`,
     );
   }
   for (const ws of held) ws.close();

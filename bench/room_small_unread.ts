@@ -14,32 +14,16 @@
  *
  * @module
  */
-import { Host, webSocket } from "../mod.ts";
-import { inRoom, type Player, player, roomCount, until } from "../e2e/workerd_test.ts";
-import { pausableWebSocket } from "../e2e/tools.ts";
+import { inRoom, type Player, player, roomCount, unreadPlayer, until, workerdRssMb } from "../e2e/workerd_test.ts";
 
 const [players = 15, seconds = 25] = Deno.args.slice(0, 2).map(Number);
-async function rssMb(): Promise<number> {
-  const { stdout } = await new Deno.Command("pgrep", { args: ["-n", "workerd"], stdout: "piped" }).output();
-  const status = await Deno.readTextFile(`/proc/${new TextDecoder().decode(stdout).trim()}/status`);
-  return Number(status.match(/VmRSS:\s+(\d+)/)![1]) / 1024;
-}
 await inRoom("small", async (roomUrl, output) => {
   const unread: Player[] = [];
   const sockets = [];
   for (let n = 0; n < players; n++) {
-    const ws = await pausableWebSocket(roomUrl.replace("ws", "http"));
-    const socket = webSocket(ws);
-    const host = new Host(socket, { timeout: 600_000 });
-    sockets.push(ws);
-    unread.push({
-      ws: ws as unknown as WebSocket,
-      host,
-      peer: host.connect(socket.address),
-      messages: [],
-      closed: ws.finished,
-      pings: false,
-    });
+    const one = await unreadPlayer(roomUrl, 600_000);
+    unread.push(one.player);
+    sockets.push(one.ws);
   }
   const honest = player(roomUrl);
   let bytes = 0, frames = 0;
@@ -53,7 +37,7 @@ await inRoom("small", async (roomUrl, output) => {
   if (!Deno.args.includes("reading")) { for (const ws of sockets) ws.pause(); }
   const started = Date.now();
   let x = 0;
-  console.log(`0 s: RSS ${(await rssMb()).toFixed(0)} MB`);
+  console.log(`0 s: RSS ${(await workerdRssMb()).toFixed(0)} MB`);
   for (let second = 1; second <= seconds; second++) {
     while (Date.now() - started < second * 1000) {
       for (const { host } of all) {
@@ -67,7 +51,7 @@ await inRoom("small", async (roomUrl, output) => {
     }
     if (second % 5 === 0) {
       console.log(
-        `${second} s: RSS ${(await rssMb()).toFixed(0)} MB; honest got ${frames} frames ${bytes} bytes; count ${
+        `${second} s: RSS ${(await workerdRssMb()).toFixed(0)} MB; honest got ${frames} frames ${bytes} bytes; count ${
           roomCount(honest)?.players
         } ${honest.peer.state}; closed by room: ${sockets.filter((s) => s.closedBy).length}`,
       );

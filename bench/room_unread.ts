@@ -16,9 +16,16 @@
  *
  * @module
  */
-import { Host, webSocket } from "../mod.ts";
-import { inRoom, missing, type Player, player, roomCount, until } from "../e2e/workerd_test.ts";
-import { pausableWebSocket } from "../e2e/tools.ts";
+import {
+  inRoom,
+  missing,
+  type Player,
+  player,
+  roomCount,
+  unreadPlayer,
+  until,
+  workerdRssMb,
+} from "../e2e/workerd_test.ts";
 
 const [players = 15, perSecond = 2] = Deno.args.slice(0, 2).map(Number);
 const reading = Deno.args[2] === "reading";
@@ -27,24 +34,13 @@ if (!(players >= 1 && perSecond > 0) || ![undefined, "reading"].includes(Deno.ar
   throw new Error("usage: deno run -A bench/room_unread.ts [players] [perSecond] [reading]");
 }
 
-/** The newest workerd's resident memory, in MB. */
-async function rssMb(): Promise<number> {
-  const { stdout } = await new Deno.Command("pgrep", { args: ["-n", "workerd"], stdout: "piped" }).output();
-  const status = await Deno.readTextFile(`/proc/${new TextDecoder().decode(stdout).trim()}/status`);
-  return Number(status.match(/VmRSS:\s+(\d+)/)![1]) / 1024;
-}
-
 await inRoom("unread", async (roomUrl, output) => {
   const unread: Player[] = [];
   const sockets = [];
   for (let n = 0; n < players; n++) {
-    const ws = await pausableWebSocket(roomUrl.replace("ws", "http"));
-    const socket = webSocket(ws);
-    // Their keepalives go on for a minute however little they hear.
-    const host = new Host(socket, { timeout: 60_000 });
-    sockets.push(ws);
-    const one = { ws: ws as unknown as WebSocket, host, peer: host.connect(socket.address), messages: [] };
-    unread.push({ ...one, closed: ws.finished, pings: false });
+    const one = await unreadPlayer(roomUrl);
+    unread.push(one.player);
+    sockets.push(one.ws);
   }
   const honest = player(roomUrl);
   const all = [...unread, honest];
@@ -55,7 +51,7 @@ await inRoom("unread", async (roomUrl, output) => {
   const started = Date.now();
   let sent = 0;
   console.log(`${players} players that read ${reading ? "all" : "nothing"}, ${perSecond} messages a second each:`);
-  console.log(`0 s: workerd RSS ${(await rssMb()).toFixed(0)} MB`);
+  console.log(`0 s: workerd RSS ${(await workerdRssMb()).toFixed(0)} MB`);
   for (let second = 1; second <= 24; second++) {
     while (Date.now() - started < second * 1000) {
       while (sent < (Date.now() - started) * players * perSecond / 1000) {
@@ -75,7 +71,7 @@ await inRoom("unread", async (roomUrl, output) => {
     }
     if (second % 3 === 0 || second <= 2) {
       console.log(
-        `${second} s: workerd RSS ${(await rssMb()).toFixed(0)} MB; the honest player told of ` +
+        `${second} s: workerd RSS ${(await workerdRssMb()).toFixed(0)} MB; the honest player told of ` +
           `${roomCount(honest)?.players} in the room (${honest.peer.state})`,
       );
     }

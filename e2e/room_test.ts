@@ -188,6 +188,33 @@ const roomCount = (one: Player) =>
     | { players: number; you: string }
     | undefined;
 
+/**
+ * Runs `body` with `Date.now()` moved on by what it passes to `advance`, in ms: the room's allowances, its pings and
+ * its 5 s run by it. Put back after, whatever `body` throws.
+ */
+async function withClock(body: (advance: (ms: number) => void) => Promise<void>): Promise<void> {
+  const realNow = Date.now;
+  let skew = 0;
+  Date.now = () => realNow() + skew;
+  try {
+    await body((ms) => void (skew += ms));
+  } finally {
+    Date.now = realNow;
+  }
+}
+
+/**
+ * Asserts that the room holds 32 WebSockets with a held one among them: 6 s on (past PLAYERLESS_MS), 31 more are let
+ * in and a 33rd is refused.
+ */
+async function refusesA33rd(open: () => WebSocket, upgrade: () => Response, advance: (ms: number) => void) {
+  advance(6_000);
+  for (let n = 0; n < 31; n++) open();
+  const refused = upgrade();
+  assert.equal(refused.status, 503, "a 33rd WebSocket was let in");
+  await refused.body?.cancel();
+}
+
 const { Room, jamnet } = await loadRoom();
 
 Deno.test("room.mjs woken with WebSockets open closes each (1012), and what they send reaches no Host", () => {
@@ -248,10 +275,7 @@ Deno.test("room.mjs: a player that shows nothing read is closed past MAX_UNREAD_
   // workerd keeps what a WebSocket's remote has not read, and a WebSocket the room closed, while its client answers no
   // close: one the room closed for reading nothing counted 5 s, as any other it cut, and then a new one took its place,
   // each holding its megabyte. Date.now() is moved on here (the room's allowances and its 5 s run by it).
-  const realNow = Date.now;
-  let skew = 0;
-  Date.now = () => realNow() + skew;
-  try {
+  await withClock(async (advance) => {
     await withRoom(Room, async (_room, open, upgrade, ends) => {
       // A reads what it is sent but answers no ping (this player does not), and answers no close either.
       const a = player(jamnet, open(false));
@@ -260,7 +284,7 @@ Deno.test("room.mjs: a player that shows nothing read is closed past MAX_UNREAD_
       let seconds = 0;
       await until([a], () => {
         if (a.messages.filter((event) => event.data instanceof Uint8Array).length >= 5 * seconds) {
-          skew += 1_000;
+          advance(1_000);
           seconds++;
           for (let n = 0; n < 5; n++) a.peer.send(new Uint8Array(16_000));
         }
@@ -271,15 +295,9 @@ Deno.test("room.mjs: a player that shows nothing read is closed past MAX_UNREAD_
       assert.equal(ends[0].readyState, 2, "A's WebSocket is held, closing");
       assert.ok(seconds > 10 && seconds <= 16, `A closed after ${seconds} × 80,000 bytes`);
       // 31 more WebSockets, 6 s after: the room holds 32, A's among them, and refuses a 33rd.
-      skew += 6_000;
-      for (let n = 0; n < 31; n++) open();
-      const refused = upgrade();
-      assert.equal(refused.status, 503, "a 33rd WebSocket was let in");
-      await refused.body?.cancel();
+      await refusesA33rd(open, upgrade, advance);
     });
-  } finally {
-    Date.now = realNow;
-  }
+  });
 });
 
 Deno.test("room.mjs: a player's WebSocket closed past its received bytes with bytes sent and not shown read counts against MAX_WEBSOCKETS while held", async () => {
@@ -288,10 +306,7 @@ Deno.test("room.mjs: a player's WebSocket closed past its received bytes with by
   // a new one took its place. 15 players that read nothing for 400 ms of relayed messages, then sent 140,000 bytes
   // and answered no close, every 5.5 s, took workerd from 59 to 180 MB in 10 rounds, where 15 that read nothing and
   // were sent nothing took it to 91 MB in 8 (`bench/room_cut_unread.ts`; a review, 2026-12-07).
-  const realNow = Date.now;
-  let skew = 0;
-  Date.now = () => realNow() + skew;
-  try {
+  await withClock(async (advance) => {
     await withRoom(Room, async (_room, open, upgrade, ends) => {
       // A answers no ping (this player does not), and no close either.
       const ws = open(false);
@@ -308,30 +323,21 @@ Deno.test("room.mjs: a player's WebSocket closed past its received bytes with by
       assert.match(ends[0].closes[0].reason!, /allowance of received bytes/);
       assert.equal(ends[0].readyState, 2, "A's WebSocket is held, closing");
       // 31 more WebSockets, 6 s after: the room holds 32, A's among them, and refuses a 33rd.
-      skew += 6_000;
-      for (let n = 0; n < 31; n++) open();
-      const refused = upgrade();
-      assert.equal(refused.status, 503, "a 33rd WebSocket was let in");
-      await refused.body?.cancel();
+      await refusesA33rd(open, upgrade, advance);
     });
-  } finally {
-    Date.now = realNow;
-  }
+  });
 });
 
 Deno.test("room.mjs: a player that answers its pings late, more of them than the room keeps, keeps its place", async () => {
   // A game stopped for a few seconds (a level loading) answers every ping when it goes on; the room keeps the last 16
   // it sent, and a pong for an older one let the player go as a stranger's message on the room's channel would.
-  const realNow = Date.now;
-  let skew = 0;
-  Date.now = () => realNow() + skew;
-  try {
+  await withClock(async (advance) => {
     await withRoom(Room, async (_room, open) => {
       const p = player(jamnet, open());
       await until([p], () => roomCount(p)?.players === 1, "P did not join");
       const pings = () => p.messages.flatMap((event) => (event.data as { ping?: number })?.ping ?? []);
       // The room pings every 250 ms by Date.now(): 300 ms pass each 20 ms here, until 20 pings came unanswered.
-      const step = setInterval(() => skew += 300, 20);
+      const step = setInterval(() => advance(300), 20);
       try {
         await until([p], () => pings().length >= 20, "20 pings");
       } finally {
@@ -344,9 +350,7 @@ Deno.test("room.mjs: a player that answers its pings late, more of them than the
       assert.equal(p.ended, undefined, "P was let go");
       assert.equal(p.peer.state, "connected");
     });
-  } finally {
-    Date.now = realNow;
-  }
+  });
 });
 
 Deno.test("room.mjs: a player that shows nothing read is closed past MAX_UNREAD_BYTES when the room sends it small datagrams too", async () => {
@@ -355,32 +359,30 @@ Deno.test("room.mjs: a player that shows nothing read is closed past MAX_UNREAD_
   // took workerd from 60 to 235 MB in 90 s, none closed, as the room counted 141 KB sent to each (of 1 MiB). Here the
   // room's tick runs every millisecond, and B's state changes at each: A, which answers no ping, is closed within 2,000
   // datagrams (at 28 bytes, 1 MiB was 37,000).
-  const realNow = Date.now;
   const realSetInterval = globalThis.setInterval;
-  let skew = 0;
-  Date.now = () => realNow() + skew;
   globalThis.setInterval =
     ((f: () => void, ms?: number) => realSetInterval(f, ms === 16 ? 1 : ms)) as typeof setInterval;
   try {
-    await withRoom(Room, async (_room, open, _upgrade, ends) => {
-      const [a, b] = [player(jamnet, open()), player(jamnet, open())];
-      await until([a, b], () => [a, b].every((one) => roomCount(one)?.players === 2), "A and B did not join");
-      const start = ends[0].sent;
-      for (let x = 0; ends[0].closes.length === 0 && ends[0].sent - start < 4_000; x++) {
-        if (x % 100 === 0) skew += 1_000; // B's relay allowance: 100 states of 266 bytes a second, within it
-        b.peer.send({ x }, { mode: "state" });
-        for (const one of [a, b]) {
-          one.host.update();
-          while (one.host.poll());
+    await withClock(async (advance) => {
+      await withRoom(Room, async (_room, open, _upgrade, ends) => {
+        const [a, b] = [player(jamnet, open()), player(jamnet, open())];
+        await until([a, b], () => [a, b].every((one) => roomCount(one)?.players === 2), "A and B did not join");
+        const start = ends[0].sent;
+        for (let x = 0; ends[0].closes.length === 0 && ends[0].sent - start < 4_000; x++) {
+          if (x % 100 === 0) advance(1_000); // B's relay allowance: 100 states of 266 bytes a second, within it
+          b.peer.send({ x }, { mode: "state" });
+          for (const one of [a, b]) {
+            one.host.update();
+            while (one.host.poll());
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1));
         }
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      }
-      const sent = ends[0].sent - start;
-      assert.equal(ends[0].closes[0]?.code, 1008, `A not closed after ${sent} datagrams`);
-      assert.ok(sent > 500 && sent < 2_000, `A closed after ${sent} datagrams`);
+        const sent = ends[0].sent - start;
+        assert.equal(ends[0].closes[0]?.code, 1008, `A not closed after ${sent} datagrams`);
+        assert.ok(sent > 500 && sent < 2_000, `A closed after ${sent} datagrams`);
+      });
     });
   } finally {
-    Date.now = realNow;
     globalThis.setInterval = realSetInterval;
   }
 });

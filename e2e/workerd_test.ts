@@ -220,6 +220,32 @@ export function player(url: string, options?: HostOptions, jamnet: Jamnet = { Ho
   return one;
 }
 
+/**
+ * A player over a WebSocket written by hand (e2e/tools.ts's `pausableWebSocket`), which `ws.pause()` stops reading:
+ * its Host's keepalives go on for `timeout` ms (a minute unless given) however little it hears, as those of a player
+ * that means to hold the room's memory; it answers no ping (`pings` false). Throws when the upgrade is refused.
+ */
+export async function unreadPlayer(
+  roomUrl: string,
+  timeout = 60_000,
+): Promise<{ player: Player; ws: Awaited<ReturnType<typeof pausableWebSocket>> }> {
+  const ws = await pausableWebSocket(roomUrl.replace("ws", "http"));
+  const socket = webSocket(ws);
+  const host = new Host(socket, { timeout });
+  const peer = host.connect(socket.address);
+  return {
+    player: { ws: ws as unknown as WebSocket, host, peer, messages: [], closed: ws.finished, pings: false },
+    ws,
+  };
+}
+
+/** The newest workerd's resident memory, in MB (Linux: VmRSS from /proc), for the room's benches. */
+export async function workerdRssMb(): Promise<number> {
+  const { stdout } = await new Deno.Command("pgrep", { args: ["-n", "workerd"], stdout: "piped" }).output();
+  const status = await Deno.readTextFile(`/proc/${new TextDecoder().decode(stdout).trim()}/status`);
+  return Number(status.match(/VmRSS:\s+(\d+)/)![1]) / 1024;
+}
+
 /** The n of the room's `{ ping: n }`, or false for any other value. */
 function pingOf(data: unknown): number | false {
   const ping = (data as { ping?: unknown })?.ping;
@@ -778,18 +804,7 @@ Deno.test({
     // took workerd from 64 to 474 MB in 24 s (bench/room_unread.ts, 2026-12-06). Now each player shows it reads by answering the
     // room's pings, and one more than MAX_UNREAD_BYTES behind is closed.
     await inRoom("unread", async (roomUrl, output) => {
-      const unread = await pausableWebSocket(roomUrl.replace("ws", "http"));
-      const socket = webSocket(unread);
-      // Its keepalives go on for a minute however little it hears, as a player's that means to hold the room's memory.
-      const host = new Host(socket, { timeout: 60_000 });
-      const s: Player = {
-        ws: unread as unknown as WebSocket,
-        host,
-        peer: host.connect(socket.address),
-        messages: [],
-        closed: unread.finished,
-        pings: false,
-      };
+      const { player: s, ws: unread } = await unreadPlayer(roomUrl);
       const [b, c] = [player(roomUrl), player(roomUrl)];
       const all = [s, b, c];
       // S answers the room's pings while it reads, as the others do.
