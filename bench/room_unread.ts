@@ -10,9 +10,10 @@
  *     deno run -A bench/room_unread.ts [players] [perSecond] [reading]
  *
  * 2026-12-06, 15 players at 2 a second: before the room's pings (its room.mjs of d6d72d1), 64 → 474 MB in 24 s, and
- * all 15 kept their places; with them, all 15 closed within 2 s, 65 → 105–107 MB by then and 122–124 MB at 24 s, two runs (what
- * the closed WebSockets send on is still handed to the room, to be ignored). With `reading`, all 15 kept their places,
- * and the traffic they went on getting took workerd to 238 MB at 24 s.
+ * all 15 kept their places; with them, all 15 closed within 6 s, 60 → 119 MB by then and 122 MB at 24 s (within 2 s,
+ * 105–107 and 122–124 MB, while the room's packets were 1,200 bytes, each counted with its SEND_OVERHEAD_BYTES). What
+ * the closed WebSockets send on is still handed to the room, to be ignored. With `reading`, all 15 kept their places,
+ * and the traffic they went on getting took workerd to 154 MB at 24 s (238 with packets of 1,200 bytes).
  *
  * @module
  */

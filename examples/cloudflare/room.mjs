@@ -58,6 +58,14 @@ const ROOM_CHANNEL = 2;
  * One timed message is held at most (two in all; each is held unpacked until its time; the relay does not keep `at`). A
  * player whose messages pass the bound is dropped (a WebSocket resends nothing, so its refused packet ends it); one
  * that sends on a channel past the third has those packets dropped. Raise them for a game that needs more.
+ *
+ * Its packets are up to 17 KiB (`mtu`; players' Hosts take any up to 65,507, whatever their own): over a reliable
+ * socket a Host sends 8 packets an update, and at the default 1,200 bytes a packet that was each player's whole share of
+ * the room's sending, about 550 KB a second. 16 players each sending 700 bytes at 60 Hz, each within its allowance,
+ * filled every queue (a packet carries one such message; 16 came each tick, 8 left) and all the 20 and 60 Hz players
+ * were let go within 1.3 s; at 17 KiB, 700 and 1,000 bytes play on, and 1,500 pass the relay allowance first
+ * (`WORKERD_KILL_MS=60000 deno run -A bench/room_honest.ts 16 700 15`; a review and mine, 2026-12-07). A message of
+ * maxMessageBytes goes in one packet, one WebSocket message.
  */
 const ROOM_OPTIONS = {
   maxPeers: 16,
@@ -65,6 +73,7 @@ const ROOM_OPTIONS = {
   maxMessageBytes: 16 * 1024,
   maxQueuedBytes: 256 * 1024,
   maxTimedMessages: 1,
+  mtu: 17 * 1024,
 };
 
 /**
@@ -155,16 +164,16 @@ const PING_MS = 250;
  * never waits: workerd keeps every byte its remote has not read, with no limit and no `bufferedAmount` to see it by,
  * and a player that keeps sending (jamnet's keepalives) looks alive to the Host whether it reads or not. 15 such
  * players, each relaying within its allowance and reading nothing, took workerd's RSS from 64 to 474 MB in 24 s, and
- * a Durable Object has 128 MB; with this, they were closed within 2 s, at 105–107 MB (`deno run -A bench/room_unread.ts`,
- * 2026-12-06). What a pong shows read is what the room had
- * sent before its ping was queued (a WebSocket is ordered). Counted as workerd holds it: each message's bytes and
- * SEND_OVERHEAD_BYTES. A reading player is a ping's interval, a round trip and a turn of its loop behind: at the most
- * the room sends a player (8 packets an update, about 550 KB a second, 1.3 MB as counted), 100 ms and 60 Hz, about 450
- * KB. A player whose game stops updating for a second or so at that rate, or whose link takes less than the room sends
- * it, is closed. A pong sent after the player's update() leaves at its next: a hidden tab's loop runs once a second,
- * and one that answered so was closed within 3 s in a room of 16 players sending 400 bytes at 60 Hz; updating last, 1.4
- * MB behind at most, it played on (bench/room_honest.ts; a review, 2026-12-07). The room holds at most MAX_WEBSOCKETS
- * such WebSockets, each this much and what the kernels take.
+ * a Durable Object has 128 MB; with this, they were closed within 6 s, at 119 MB (`deno run -A bench/room_unread.ts`,
+ * 2026-12-06). What a pong shows read is what the room had sent before its ping was queued (a WebSocket is ordered).
+ * Counted as workerd holds it: each message's bytes and SEND_OVERHEAD_BYTES. A reading player is a ping's interval, a
+ * round trip and a turn of its loop behind: at the most the room relays to one player (16 players' allowances, about
+ * 1.6 MB a second, in packets of up to 17 KiB: see ROOM_OPTIONS), 100 ms and 60 Hz, about 700 KB as counted. A player
+ * whose game stops updating for a second or so at that rate, or whose link takes less than the room sends it, is
+ * closed. A pong sent after the player's update() leaves at its next: a hidden tab's loop runs once a second, and one
+ * that answered so was closed within 3 s in a room of 16 players sending 400 bytes at 60 Hz (packets of 1,200 bytes
+ * then); updating last, 1.4 MB behind at most, it played on (bench/room_honest.ts; a review, 2026-12-07). The room
+ * holds at most MAX_WEBSOCKETS such WebSockets, each this much and what the kernels take.
  */
 const MAX_UNREAD_BYTES = 2 << 20;
 
@@ -343,9 +352,9 @@ export class Room {
           }
           continue;
         }
-        // Its sender first: a message the room cannot send on (past its maxMessageBytes, or an unreliable one past a
-        // packet, from a player whose Host has larger options) throws there, and that player goes. Sent to each player
-        // in turn, it threw for every one, and one message let the whole room go (a review, 2026-12-06).
+        // Its sender first: a message the room cannot send on (past its maxMessageBytes packed again, as a player's
+        // msgpack may write a float 32 where pack writes a float 64) throws there, and that player goes. Sent to each
+        // player in turn, it threw for every one, and one message let the whole room go (a review, 2026-12-06).
         const options = { mode: event.mode, channel: event.channel };
         if (!relay(event.peer, event.data, options)) {
           this.#countChanged = true;
