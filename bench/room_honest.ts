@@ -14,7 +14,9 @@
  * 84 KB), at 400 and 500 the 1 Hz player was closed at 2.8 s, past 2 MiB; updating last, at 400 and 500 everyone played
  * on, the 1 Hz player 1.1–1.4 MB behind at most, the others 290–340 KB. At 700 bytes, updating last, the room's queue
  * to each of the 60 Hz and 20 Hz players passed its 256 KiB at 1.3 s and they were let go: a reliable socket's queue
- * drains 8 packets an update, and 16 players' 700 bytes at 60 Hz are more.
+ * drains 8 packets an update, and 16 players' 700 bytes at 60 Hz are more. Since the room's packets are up to 17 KiB
+ * (ROOM_OPTIONS.mtu; mine, 15 s each): at 700 and 1,000 bytes everyone played on; at 1,500 the 60 Hz players passed
+ * their relay allowance (96 KiB a second) and were let go at 4 s, the 20 and 1 Hz ones played on.
  *
  * @module
  */
