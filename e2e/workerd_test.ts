@@ -859,6 +859,51 @@ Deno.test({
 
 Deno.test({
   name:
+    "workerd runs examples/cloudflare/room.mjs: an unreliable or sequenced message past ROOM_OPTIONS.maxMessageBytes lets its sender go, as a reliable one does",
+  ignore: Boolean(missing),
+  async fn() {
+    // The room's packets hold 17,383 bytes of a message (its mtu of 17 KiB), and a message sent in one packet is bound
+    // by that alone: 16,382 bytes, past the room's 16 KiB, went to every player unreliable, where reliable its sender
+    // was let go (a review, 2026-12-07).
+    await inRoom("one-packet", async (roomUrl, output) => {
+      const b = player(roomUrl);
+      await until([b], () => roomCount(b)?.players === 1, "B did not join", output);
+      for (const mode of ["unreliable", "sequenced"] as const) {
+        const e = player(roomUrl, { mtu: 60_000 });
+        await until([b, e], () => roomCount(b)?.players === 2 && roomCount(e)?.players === 2, "E did not join", output);
+        e.peer.send(new Uint8Array(16_382), { mode });
+        const heard = (one: Player) =>
+          one.messages.some((event) => event.data instanceof Uint8Array && event.data.length === 16_382);
+        for (const deadline = Date.now() + 10_000; e.peer.state !== "disconnected" || roomCount(b)?.players !== 1;) {
+          if (Date.now() > deadline || heard(b)) {
+            throw new Error(`${mode}: E ${e.peer.state}, B heard it: ${heard(b)}\n${output()}`);
+          }
+          for (const { host, messages } of [b, e]) {
+            host.update();
+            for (let event; (event = host.poll());) if (event.type === "message") messages.push(event);
+          }
+          await sleep(5);
+        }
+        assert.equal(heard(b), false, mode);
+        e.host.close();
+      }
+      // 16,381 bytes (a bin 16 of 16,384) go on unreliable.
+      const f = player(roomUrl, { mtu: 60_000 });
+      await until([b, f], () => roomCount(b)?.players === 2 && roomCount(f)?.players === 2, "F did not join", output);
+      f.peer.send(new Uint8Array(16_381), { mode: "unreliable" });
+      await until(
+        [b, f],
+        () => b.messages.some((event) => event.data instanceof Uint8Array && event.data.length === 16_381),
+        "B did not hear F's 16 KiB",
+        output,
+      );
+      for (const one of [b, f]) one.host.close();
+    });
+  },
+});
+
+Deno.test({
+  name:
     "workerd runs examples/cloudflare/room.mjs: a WebSocket past RECEIVE_BYTES_PER_SECOND is closed, its bytes unread, and the room plays on",
   ignore: Boolean(missing),
   async fn() {
