@@ -352,6 +352,14 @@ export class Room {
           }
           continue;
         }
+        // An unreliable or sequenced message goes in one packet, bound by the room's mtu alone (17,383 bytes of it), not
+        // by maxMessageBytes: past it, its sender goes, as a reliable one's does below (16,382 bytes unreliable went to
+        // every player; a review, 2026-12-07).
+        if (cost - 256 > ROOM_OPTIONS.maxMessageBytes) {
+          event.peer.disconnect();
+          this.#countChanged = true;
+          continue;
+        }
         // Its sender first: a message the room cannot send on (past its maxMessageBytes packed again, as a player's
         // msgpack may write a float 32 where pack writes a float 64) throws there, and that player goes. Sent to each
         // player in turn, it threw for every one, and one message let the whole room go (a review, 2026-12-06).
