@@ -352,17 +352,18 @@ export class Room {
           }
           continue;
         }
-        // An unreliable or sequenced message goes in one packet, bound by the room's mtu alone (17,383 bytes of it), not
-        // by maxMessageBytes: past it, its sender goes, as a reliable one's does below (16,382 bytes unreliable went to
-        // every player; a review, 2026-12-07).
+        // Packed again (its cost less 256) past maxMessageBytes, its sender goes. An unreliable or sequenced message
+        // goes in one packet, bound by the room's mtu alone (17,383 bytes of it), not by maxMessageBytes: 16,382 bytes
+        // unreliable went to every player (a review, 2026-12-07). And a player's msgpack may write a float 32 where
+        // pack writes a float 64, so what came within the bound may pack again past it.
         if (cost - 256 > ROOM_OPTIONS.maxMessageBytes) {
           event.peer.disconnect();
           this.#countChanged = true;
           continue;
         }
-        // Its sender first: a message the room cannot send on (past its maxMessageBytes packed again, as a player's
-        // msgpack may write a float 32 where pack writes a float 64) throws there, and that player goes. Sent to each
-        // player in turn, it threw for every one, and one message let the whole room go (a review, 2026-12-06).
+        // Its sender first: a message the room cannot send on throws there, and that player goes. Sent to each player
+        // in turn, one past maxMessageBytes packed again threw for every one, and one message let the whole room go (a
+        // review, 2026-12-06; such a one is let go above now, and this stands for any other the room cannot send).
         const options = { mode: event.mode, channel: event.channel };
         if (!relay(event.peer, event.data, options)) {
           this.#countChanged = true;
