@@ -581,7 +581,11 @@ Deno.test({
       // I heard its goodbye meanwhile (its events were read with H's), and the room says two are left.
       await until([b, h], () => i.peer.state === "disconnected" && count(b)?.players === 2, "I let go", output);
       for (const player of [h, i]) player.host.close();
-      // ROOM_OPTIONS.maxPeers: B and 15 more fill the room; a 17th is refused as "full", and no one hears a 17.
+      // ROOM_OPTIONS.maxPeers: B and 15 more fill the room; a 17th is refused as "full", and no one hears a 17. The
+      // players before it first close for good: the room answers a close once it has ended that peer, and a peer still
+      // ending counts against maxPeers (a crowd player was refused as "full" in 1 of 4 runs under load; a review,
+      // 2026-12-07).
+      await within(Promise.all([c, d, e, f, g, h, i].map((one) => one.closed)), 5_000, "the players before the crowd");
       const crowd = Array.from({ length: 15 }, () => player(roomUrl));
       await until([b, ...crowd], () => count(b)?.players === 16, "the room did not fill to 16", output);
       const last = player(roomUrl);
