@@ -109,7 +109,9 @@ const MAX_PLAYER_STATE_BYTES = 1000;
  * state came, a room's state of more than 8 pieces (8 leave a WebSocket's update) and a state that came the tick after
  * left every player without that state for as long as no other came (11 players' states of 990 bytes sent at once, and
  * one more 16 ms later: no player had the last 1.5 s after, in 4 runs of 5; a review, 2026-12-06). Sent again unchanged,
- * it is a delta of a few bytes a player.
+ * it is a delta of a few bytes a player. That was with packets of 1,200 bytes; in the room's 17 KiB (ROOM_OPTIONS.mtu) a
+ * room's state goes in one piece, replaced while it has not left, and this stays for a queue that is full when one
+ * comes (see #tellStates).
  */
 const STATE_AGAIN_MS = 250;
 
