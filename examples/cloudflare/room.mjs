@@ -585,9 +585,11 @@ function countingSends(sockets, reads) {
     listen: (receive, notify) => sockets.listen(receive, notify),
     close: () => sockets.close(),
     send(data, to) {
-      const counted = reads.get(to) ?? { sent: 0, read: 0, pings: [] };
+      // By address, not a peer's `stats.bytesSent`: a WebSocket keeps its address when its player, let go, says HELLO
+      // again, and what workerd holds for it stays; a new peer's counts start at 0.
+      let counted = reads.get(to);
+      if (!counted) reads.set(to, counted = { sent: 0, read: 0, pings: [] });
       counted.sent += data.length + SEND_OVERHEAD_BYTES;
-      reads.set(to, counted);
       sockets.send(data, to);
     },
   };
