@@ -175,10 +175,58 @@ const SERVE_FROM_A_SITE = "serve the page from a site (not a file, nor a sandbox
 const MAX_SITE_LENGTH = 267;
 
 /**
- * How many refused sites the log names, each once: a browser shows its page no reason for a refused WebSocket, so the
- * log is where whoever serves a page by a name learns to add `--origin`; a program may send any Origin, so no more.
+ * How many refused sites the log names a minute (REFUSED_SITES_WINDOW_MS), each once a minute: a browser shows its page
+ * no reason for a refused WebSocket, so the log is where whoever serves a page by a name learns to add `--origin`; a
+ * program may send any Origin, so no more. Named once for good (as until 2026-12-07), 16 sites a program sent kept every
+ * site after them out of the log while the arena ran: the one whose pages a game's players opened too.
  */
 const MAX_REFUSED_ORIGINS_LOGGED = 16;
+
+/** The log's minute for refused sites (ms): see {@linkcode RefusedSites}. */
+const REFUSED_SITES_WINDOW_MS = 60_000;
+
+/**
+ * The refused sites the arena's log names: each once a window of `windowMs`, and at most `limit` a window. A refusal
+ * of a site the window has no room for is counted, and the first refusal after the window says how many there were (a
+ * program's, most likely: whoever serves pages by a name sees the site named in a minute, as its players' pages are
+ * refused again).
+ * Logs at most `limit` + 1 lines a window, whatever is sent. Takes the time, so a test runs it on a virtual clock.
+ */
+export class RefusedSites {
+  #named = new Set<string>();
+  #unnamed = 0;
+  #since = -Infinity;
+
+  constructor(readonly limit = MAX_REFUSED_ORIGINS_LOGGED, readonly windowMs = REFUSED_SITES_WINDOW_MS) {}
+
+  /** The lines to log for `site` (an origin as a URL writes it, or "null") refused at `nowMs`, in order. */
+  refused(site: string, nowMs: number): string[] {
+    const lines: string[] = [];
+    if (!(nowMs - this.#since < this.windowMs)) {
+      if (this.#unnamed) {
+        lines.push(
+          `refused ${this.#unnamed} more WebSocket${this.#unnamed == 1 ? "" : "s"} of sites not named in the last ` +
+            `${this.windowMs / 1000} s (the log names ${this.limit} a window at most: a program may send any Origin)`,
+        );
+      }
+      this.#named.clear();
+      this.#unnamed = 0;
+      this.#since = nowMs;
+    }
+    if (this.#named.has(site)) return lines;
+    if (this.#named.size >= this.limit) {
+      this.#unnamed++;
+      return lines;
+    }
+    this.#named.add(site);
+    lines.push(
+      site === "null"
+        ? `refused the WebSockets of a page with no site of its own (Origin: null): ${SERVE_FROM_A_SITE}`
+        : `refused the WebSockets of a page of ${site}: start the arena with --origin ${site} to let its pages in`,
+    );
+    return lines;
+  }
+}
 
 /** More commands than this in a message are not from our client (nor is a command longer than MAX_COMMAND_MS). */
 const MAX_COMMANDS_PER_MESSAGE = 16;
@@ -277,23 +325,17 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   const empty = tls && (["cert", "key"] as const).find((name) => typeof tls[name] !== "string" || !tls[name].trim());
   if (empty) throw new TypeError(`${empty} is empty: cert and key take PEM text (-----BEGIN …), not ""`);
   const log = options.log ?? console.log;
-  const refusedOrigins = new Set<string>();
-  /** foreign()'s 403, and a line in the log the first time a site is refused (see MAX_REFUSED_ORIGINS_LOGGED). */
+  const refusedSites = new RefusedSites();
+  /** foreign()'s 403, and a line in the log when a site is refused (see RefusedSites). */
   const refuse = (request: Request, url: URL): Response | undefined => {
     const refused = foreign(request, url, origins);
-    if (!refused || refusedOrigins.size >= MAX_REFUSED_ORIGINS_LOGGED) return refused;
+    if (!refused) return refused;
     const origin = request.headers.get("origin")!; // foreign() refuses only a request that has one
     // The site as a URL's origin writes it: ASCII, no control or bidi character. "null", as a browser sends it, is a page
-    // of no site (see SERVE_FROM_A_SITE), named once too; a URL whose origin is "null" (file:///…) is no browser's.
+    // of no site (see SERVE_FROM_A_SITE), named too; a URL whose origin is "null" (file:///…) is no browser's.
     const site = origin === "null" ? origin : URL.parse(origin)?.origin;
     if (!site || (site === "null") !== (origin === "null") || site.length > MAX_SITE_LENGTH) return refused;
-    if (refusedOrigins.has(site)) return refused;
-    refusedOrigins.add(site);
-    log(
-      site === "null"
-        ? `refused the WebSockets of a page with no site of its own (Origin: null): ${SERVE_FROM_A_SITE}`
-        : `refused the WebSockets of a page of ${site}: start the arena with --origin ${site} to let its pages in`,
-    );
+    for (const line of refusedSites.refused(site, performance.now())) log(line);
     return refused;
   };
   const rooms = new Rooms(options);

@@ -19,7 +19,7 @@ import {
 } from "./game.js";
 import { ArenaLobby } from "./lobby.js";
 import { FRAME_BYTES, ReceiveAllowance } from "../lobby/allowance.ts";
-import { startArena } from "./server.ts";
+import { RefusedSites, startArena } from "./server.ts";
 
 const WAIT_MS = 8000;
 
@@ -948,6 +948,45 @@ Deno.test({
       await arena.close();
     }
   },
+});
+
+Deno.test("arena: a program's 16 sites keep the log from naming a game's site for a minute at most, and it says so", () => {
+  // Named once for good, 16 sites a program sent kept every later site out of the log while the arena ran: the page of
+  // a game's own site, refused for want of --origin, was never named (a Left item, 2026-12-07).
+  const sites = new RefusedSites();
+  const logged: string[] = [];
+  const refused = (site: string, nowMs: number) => logged.push(...sites.refused(site, nowMs));
+  for (let site = 0; site < 1000; site++) refused(`https://junk${site}.example`, 1 + site);
+  refused("https://me.itch.io", 2_000);
+  refused("https://me.itch.io", 30_000);
+  assert.equal(logged.length, 16, "at most 16 lines a minute, whatever is sent");
+  assert.ok(logged.every((line) => /junk\d+\.example:/.test(line)));
+  // A minute after the window opened, the game's page is refused again (a player opened it): named, after one line
+  // that says how many went unnamed.
+  refused("https://me.itch.io", 60_001);
+  assert.deepEqual(logged.slice(16), [
+    // 984 of the program's sites and the game's twice.
+    "refused 986 more WebSockets of sites not named in the last 60 s (the log names 16 a window at most: a program may " +
+    "send any Origin)",
+    "refused the WebSockets of a page of https://me.itch.io: start the arena with --origin https://me.itch.io to let its " +
+    "pages in",
+  ]);
+  // Named once a window: the same site again says nothing until the next, and then once more.
+  refused("https://me.itch.io", 90_000);
+  assert.equal(logged.length, 18);
+  refused("https://me.itch.io", 120_001);
+  assert.equal(logged.length, 19);
+  assert.ok(logged[18].includes("https://me.itch.io:"), logged[18]);
+  // One refusal unnamed is said in the singular.
+  const one = new RefusedSites(1, 1000);
+  assert.deepEqual(one.refused("null", 0).length, 1);
+  assert.deepEqual(one.refused("https://a.example", 1), []);
+  assert.deepEqual(one.refused("https://a.example", 1000), [
+    "refused 1 more WebSocket of sites not named in the last 1 s (the log names 1 a window at most: a program may send " +
+    "any Origin)",
+    "refused the WebSockets of a page of https://a.example: start the arena with --origin https://a.example to let its " +
+    "pages in",
+  ]);
 });
 
 /**
