@@ -188,9 +188,10 @@ const REFUSED_SITES_WINDOW_MS = 60_000;
 /**
  * The refused sites the arena's log names: each once a window of `windowMs`, and at most `limit` a window. A refusal
  * of a site the window has no room for is counted, and the first refusal after the window says how many there were (a
- * program's, most likely: whoever serves pages by a name sees the site named in a minute, as its players' pages are
- * refused again).
- * Logs at most `limit` + 1 lines a window, whatever is sent. Takes the time, so a test runs it on a virtual clock.
+ * program's, most likely). A site a window had no room for is named in a later one that has, as its players' pages are
+ * refused again: in the next, unless a program sends `limit` new sites every window (then the count says that some go
+ * unnamed, and the log stays at `limit` + 1 lines a window).
+ * Takes the time, so a test runs it on a virtual clock.
  */
 export class RefusedSites {
   #named = new Set<string>();

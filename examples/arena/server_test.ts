@@ -950,7 +950,7 @@ Deno.test({
   },
 });
 
-Deno.test("arena: a program's 16 sites keep the log from naming a game's site for a minute at most, and it says so", () => {
+Deno.test("arena: after a program's 16 sites the log names a game's site in the next minute, and counts the unnamed", () => {
   // Named once for good, 16 sites a program sent kept every later site out of the log while the arena ran: the page of
   // a game's own site, refused for want of --origin, was never named (a Left item, 2026-12-07).
   const sites = new RefusedSites();
