@@ -389,3 +389,131 @@ Deno.test("room.mjs: a player that shows nothing read is closed past MAX_UNREAD_
     globalThis.setInterval = realSetInterval;
   }
 });
+
+/** Whether `value` is an object with `key`. */
+const has = (value: unknown, key: string) => typeof value === "object" && value !== null && key in value;
+
+/** The pings `one` heard from the room, in order. */
+const pingsOf = (one: Player) => one.messages.flatMap((event) => (event.data as { ping?: number })?.ping ?? []);
+
+/**
+ * Makes the peers' send (mod.js's class, shared with the room) throw a RangeError, as mod.ts does for a full queue, the
+ * first `times` times `when` holds for a send; returns how many sends `when` held for, and `restore()`.
+ */
+function fullQueue(peer: Peer, when: (to: Peer, value: unknown, options?: { mode?: string }) => boolean, times = 1) {
+  const peerClass = Object.getPrototypeOf(peer) as { send: Peer["send"] };
+  const send = peerClass.send;
+  const counted = { times: 0, restore: () => void (peerClass.send = send) };
+  peerClass.send = function (this: Peer, value, options) {
+    if (when(this, value, options) && counted.times++ < times) {
+      throw new RangeError(`Cannot send to ${this.address}: the queue is full (the test's)`);
+    }
+    return send.call(this, value, options);
+  };
+  return counted;
+}
+
+Deno.test("room.mjs: a ping that meets a player's full queue goes at a later ping, and the player stays", async () => {
+  // The room's pings go on ROOM_CHANNEL with the count: a ping refused by a full queue is skipped, not a fault, and a
+  // throw out of the tick would end it for the whole room.
+  await withClock(async (advance) => {
+    await withRoom(Room, async (_room, open) => {
+      const p = player(jamnet, open());
+      await until([p], () => roomCount(p)?.players === 1, "P did not join");
+      const pInRoom = roomCount(p)!.you;
+      const full = fullQueue(p.peer, (to, value) => to.address === pInRoom && has(value, "ping"));
+      const before = pingsOf(p).length;
+      try {
+        const step = setInterval(() => advance(300), 20);
+        try {
+          await until([p], () => Boolean(p.ended) || pingsOf(p).length >= before + 2, "P heard no 2 pings");
+        } finally {
+          clearInterval(step);
+        }
+        assert.ok(full.times >= 3, `the room pinged P ${full.times} times`); // the test's throw, and two that went
+        assert.equal(p.ended, undefined, "P was let go");
+        assert.equal(p.peer.state, "connected");
+      } finally {
+        full.restore();
+      }
+      p.host.close();
+      await until([p], () => p.peer.state === "disconnected", "P did not close");
+    });
+  });
+});
+
+Deno.test("room.mjs: a count that meets a player's full queue is told at the next tick, and the player stays", async () => {
+  await withRoom(Room, async (_room, open) => {
+    const b = player(jamnet, open());
+    await until([b], () => roomCount(b)?.players === 1, "B did not join");
+    const bInRoom = roomCount(b)!.you;
+    // A comes: the count of 2 meets B's full queue once; nothing else changes after, and B hears it all the same.
+    const full = fullQueue(b.peer, (to, value) => to.address === bInRoom && has(value, "players"));
+    try {
+      const a = player(jamnet, open());
+      const both = [a, b];
+      await until(both, () => Boolean(b.ended) || both.every((one) => roomCount(one)?.players === 2), "B not told 2");
+      assert.ok(full.times >= 2, `the room told B ${full.times} times`);
+      assert.equal(b.ended, undefined, "B was let go");
+      // Told once: nothing changes after, and B hears no count again.
+      const counts = () => b.messages.filter((event) => has(event.data, "players")).length;
+      const told = counts();
+      await playFor(both, 150);
+      assert.equal(counts(), told, "B was told the count again");
+      for (const one of both) one.host.close();
+      await until(both, () => both.every((one) => one.peer.state === "disconnected"), "A and B did not close");
+    } finally {
+      full.restore();
+    }
+  });
+});
+
+Deno.test("room.mjs: a relayed message that meets a player's full queue lets that player go, and the others hear the message and the count", async () => {
+  await withRoom(Room, async (_room, open) => {
+    const [s, b, c] = [player(jamnet, open()), player(jamnet, open()), player(jamnet, open())];
+    const all = [s, b, c];
+    await until(all, () => all.every((one) => roomCount(one)?.players === 3), "S, B and C did not join");
+    const bInRoom = roomCount(b)!.you;
+    const full = fullQueue(b.peer, (to, value) => to.address === bInRoom && value instanceof Uint8Array);
+    try {
+      s.peer.send(new Uint8Array(100).fill(7));
+      const heard = (one: Player) => one.messages.some((event) => event.data instanceof Uint8Array);
+      await until(all, () => Boolean(b.ended) && heard(s) && heard(c) && roomCount(c)?.players === 2, "B not let go");
+      assert.equal(b.ended, "closed");
+      assert.equal(heard(b), false, "B heard the message");
+      assert.equal(roomCount(s)?.players, 2);
+    } finally {
+      full.restore();
+    }
+    for (const one of [s, c]) one.host.close();
+    await until([s, c], () => [s, c].every((one) => one.peer.state === "disconnected"), "S and C did not close");
+  });
+});
+
+/** Updates the players' Hosts for `ms` (real time), keeping their messages: the room's ticker runs meanwhile. */
+async function playFor(players: Player[], ms: number): Promise<void> {
+  const end = performance.now() + ms;
+  await until(players, () => performance.now() > end, `${ms} ms of play`);
+}
+
+Deno.test("room.mjs: a message whose sender's own queue is full goes to no one, and its sender goes", async () => {
+  // The room sends a message to its sender first: one it cannot send there lets the sender go, and the others never
+  // hear what its sender did not.
+  await withRoom(Room, async (_room, open) => {
+    const [s, w] = [player(jamnet, open()), player(jamnet, open())];
+    const both = [s, w];
+    await until(both, () => both.every((one) => roomCount(one)?.players === 2), "S and W did not join");
+    const sInRoom = roomCount(s)!.you;
+    const full = fullQueue(s.peer, (to, value) => to.address === sInRoom && value instanceof Uint8Array);
+    try {
+      s.peer.send(new Uint8Array(100));
+      await until(both, () => Boolean(s.ended) && roomCount(w)?.players === 1, "S was not let go");
+      await playFor([w], 100);
+      assert.equal(w.messages.some((event) => event.data instanceof Uint8Array), false, "W heard S's message");
+    } finally {
+      full.restore();
+    }
+    w.host.close();
+    await until([w], () => w.peer.state === "disconnected", "W did not close");
+  });
+});
