@@ -390,6 +390,21 @@ Deno.test("room.mjs: a player that shows nothing read is closed past MAX_UNREAD_
   }
 });
 
+/**
+ * Runs `body` with `Date.now()` standing still but for what it passes to `advance`, in ms: the room's pings, its states
+ * sent again, its allowances and its 5 s move only so, and each bound can be met to the millisecond. Put back after.
+ */
+async function withStillClock(body: (advance: (ms: number) => void) => Promise<void>): Promise<void> {
+  const realNow = Date.now;
+  let now = realNow();
+  Date.now = () => now;
+  try {
+    await body((ms) => void (now += ms));
+  } finally {
+    Date.now = realNow;
+  }
+}
+
 /** Whether `value` is an object with `key`. */
 const has = (value: unknown, key: string) => typeof value === "object" && value !== null && key in value;
 
@@ -490,11 +505,139 @@ Deno.test("room.mjs: a relayed message that meets a player's full queue lets tha
   });
 });
 
+Deno.test("room.mjs: a player that sends on ROOM_CHANNEL anything but { pong: n } is let go, however like a pong", async () => {
+  // One key, a number: { pong: "7" } (not a number), { ping: 7 } (another key) and { pong: 7, x: 1 } (two keys) are none.
+  await withRoom(Room, async (_room, open) => {
+    const w = player(jamnet, open());
+    const forgers = [player(jamnet, open()), player(jamnet, open()), player(jamnet, open())];
+    const all = [w, ...forgers];
+    await until(all, () => all.every((one) => roomCount(one)?.players === 4), "the four did not join");
+    const forged = [{ pong: "7" }, { ping: 7 }, { pong: 7, x: 1 }];
+    forgers.forEach((one, n) => one.peer.send(forged[n], { channel: ROOM_CHANNEL }));
+    await until(all, () => forgers.every((one) => one.ended) && roomCount(w)?.players === 1, "the forgers stayed");
+    assert.deepEqual(forgers.map((one) => one.ended), ["closed", "closed", "closed"]);
+    assert.equal(w.ended, undefined);
+    w.host.close();
+    await until([w], () => w.peer.state === "disconnected", "W did not close");
+  });
+});
+
+Deno.test("room.mjs: a player that answers each ping plays on past MAX_UNREAD_BYTES sent, one that answers with other numbers is closed", async () => {
+  // A pong shows read what the room had sent before its ping: P answers each, F answers each with a number the room
+  // never sent, which shows nothing. Both are sent P's messages, 5 of 16,000 bytes a second, past 2 MiB.
+  await withClock(async (advance) => {
+    await withRoom(Room, async (_room, open, _upgrade, ends) => {
+      const [p, f] = [player(jamnet, open()), player(jamnet, open())];
+      const both = [p, f];
+      await until(both, () => both.every((one) => roomCount(one)?.players === 2), "P and F did not join");
+      const answered = new Map(both.map((one) => [one, 0]));
+      const answer = () => {
+        for (const one of both) {
+          const pings = pingsOf(one);
+          for (const ping of pings.slice(answered.get(one))) {
+            one.peer.send({ pong: one === p ? ping : (ping + 1) % 2 ** 32 }, { channel: ROOM_CHANNEL });
+          }
+          answered.set(one, pings.length);
+        }
+      };
+      const bytes = (one: Player) => one.messages.filter((event) => event.data instanceof Uint8Array).length;
+      let seconds = 0;
+      const play = () => {
+        answer();
+        if (bytes(p) >= 5 * seconds) {
+          advance(1_000);
+          seconds++;
+          for (let n = 0; n < 5; n++) p.peer.send(new Uint8Array(16_000));
+        }
+      };
+      await until(both, () => (play(), ends[1].closes.length > 0 || seconds > 30), "F was not closed");
+      assert.equal(ends[1].closes[0]?.code, 1008, `F not closed after ${seconds} × 80,000 bytes`);
+      assert.match(ends[1].closes[0].reason!, /answer each \{ ping \} with \{ pong \}/);
+      // P, sent as much, plays on 5 s more.
+      const until5More = seconds + 5;
+      await until([p], () => (play(), ends[0].closes.length > 0 || seconds > until5More), "P did not play on");
+      assert.deepEqual(ends[0].closes, [], "P was closed");
+      assert.equal(p.ended, undefined, "P was let go");
+      p.host.close();
+      await until([p], () => p.peer.state === "disconnected", "P did not close");
+    });
+  });
+});
+
 /** Updates the players' Hosts for `ms` (real time), keeping their messages: the room's ticker runs meanwhile. */
 async function playFor(players: Player[], ms: number): Promise<void> {
   const end = performance.now() + ms;
   await until(players, () => performance.now() > end, `${ms} ms of play`);
 }
+
+Deno.test("room.mjs: a pong shows read what the room sent before its ping: the oldest of the 16 kept counts, and one answered after a newer sets nothing back", async () => {
+  // S sends 5 messages of 16,000 bytes at each second of the room's clock, relayed to S, K and R (about 88 KB each as
+  // counted), and answers each ping. K and R answer none but these: R, pinged at the first second and the 14th only
+  // (its queue full for the pings between), the 14th's and then the first's; K, after 16 pings more with nothing sent,
+  // the oldest of the last 16. 14 seconds more take each past MAX_UNREAD_BYTES sent, and under it past what its pong
+  // showed read.
+  await withStillClock(async (advance) => {
+    await withRoom(Room, async (_room, open, _upgrade, ends) => {
+      const [s, k, r] = [player(jamnet, open()), player(jamnet, open()), player(jamnet, open())];
+      const all = [s, k, r];
+      await until(all, () => all.every((one) => roomCount(one)?.players === 3), "S, K and R did not join");
+      /** Sends `one`'s pong for `ping`, and returns once the room has it (before the next ping can push it out). */
+      const pong = async (one: Player, ping: number) => {
+        one.peer.send({ pong: ping }, { channel: ROOM_CHANNEL });
+        one.host.update(); // it leaves, and reaches the room in a macrotask (the stand-in's): this one comes after
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      };
+      let answered = pingsOf(s).length;
+      const bytes = (one: Player) => one.messages.filter((event) => event.data instanceof Uint8Array).length;
+      let quiet: Player | undefined; // one whose queue is full for the pings
+      /** One second of the room's clock, with S's 5 messages, or `ms` with none; S answers its ping. */
+      const second = async (ms = 1_000, send = true) => {
+        const pings = all.map((one) => pingsOf(one).length);
+        const heard = all.map(bytes);
+        advance(ms);
+        if (send) { for (let n = 0; n < 5; n++) s.peer.send(new Uint8Array(16_000)); }
+        // Each player not closed hears the ping and the 5.
+        await until(
+          all,
+          () =>
+            all.every((one, n) =>
+              ends[n].closes.length > 0 ||
+              (one === quiet || pingsOf(one).length > pings[n]) && bytes(one) === heard[n] + (send ? 5 : 0)
+            ),
+          "no ping or no messages",
+        );
+        for (const ping of pingsOf(s).slice(answered)) await pong(s, ping);
+        answered = pingsOf(s).length;
+      };
+      await second();
+      const rInRoom = roomCount(r)!.you;
+      const full = fullQueue(
+        r.peer,
+        (to, value) => quiet === r && to.address === rInRoom && has(value, "ping"),
+        Infinity,
+      );
+      try {
+        quiet = r;
+        for (let n = 0; n < 12; n++) await second();
+        quiet = undefined;
+      } finally {
+        full.restore();
+      }
+      assert.ok(full.times >= 12, `${rInRoom}'s queue was full for ${full.times} pings`);
+      await second();
+      await pong(r, pingsOf(r).at(-1)!);
+      await pong(r, pingsOf(r).at(-2)!); // the first second's, answered after a newer one: shows nothing
+      for (let n = 0; n < 16; n++) await second(300, false);
+      await pong(k, pingsOf(k).at(-16)!); // the oldest kept: shows read what was sent before it, about 1.2 MB
+      for (let n = 0; n < 14; n++) await second();
+      assert.deepEqual(ends.map((ws) => ws.closes.length), [0, 0, 0], "S, K and R: closed");
+      assert.deepEqual(all.map((one) => one.ended), [undefined, undefined, undefined]);
+      // K and R go on answering nothing: past MAX_UNREAD_BYTES behind, within 14 seconds more, they are closed.
+      for (let n = 0; n < 14 && ends[1].closes.length + ends[2].closes.length < 2; n++) await second();
+      assert.deepEqual(ends.map((ws) => ws.closes.length), [0, 1, 1], "S, K and R: closed");
+    });
+  });
+});
 
 Deno.test("room.mjs: a message whose sender's own queue is full goes to no one, and its sender goes", async () => {
   // The room sends a message to its sender first: one it cannot send there lets the sender go, and the others never
