@@ -9,7 +9,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { Host as HostType, HostEvent, Peer } from "../mod.ts";
+import type { Host as HostType, HostEvent, HostOptions, Peer } from "../mod.ts";
 import { built, root } from "./tools.ts";
 
 /** The room's module, from a folder of its own with dist/mod.js beside it, and that mod.js (the one it imports). */
@@ -157,9 +157,9 @@ async function withRoom(
 /** A player: a Host over a WebSocket to the room, with every message it polls, and how it ended. */
 type Player = { host: HostType; peer: Peer; messages: (HostEvent & { type: "message" })[]; ended?: string };
 
-function player(jamnet: typeof import("../mod.ts"), ws: WebSocket): Player {
+function player(jamnet: typeof import("../mod.ts"), ws: WebSocket, options?: HostOptions): Player {
   const socket = jamnet.webSocket(ws);
-  const host = new jamnet.Host(socket);
+  const host = new jamnet.Host(socket, options);
   return { host, peer: host.connect(socket.address), messages: [] };
 }
 
@@ -405,6 +405,9 @@ async function withStillClock(body: (advance: (ms: number) => void) => Promise<v
   }
 }
 
+/** Waits `ms` (real time): the room's ticker, every 16 ms, runs a few times meanwhile. */
+const ticks = (ms = 100) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Whether `value` is an object with `key`. */
 const has = (value: unknown, key: string) => typeof value === "object" && value !== null && key in value;
 
@@ -569,6 +572,150 @@ async function playFor(players: Player[], ms: number): Promise<void> {
   const end = performance.now() + ms;
   await until(players, () => performance.now() > end, `${ms} ms of play`);
 }
+
+Deno.test("room.mjs: by the room's clock, its state goes again every STATE_AGAIN_MS and a ping every PING_MS, and not between", async () => {
+  // The clock stands still but for what the test moves: at 249 ms nothing is due, at 250 one of each, once.
+  await withStillClock(async (advance) => {
+    await withRoom(Room, async (_room, open) => {
+      const p = player(jamnet, open());
+      await until([p], () => roomCount(p)?.players === 1, "P did not join");
+      p.peer.send({ x: 1 }, { mode: "state" });
+      const states = () => p.messages.filter((event) => event.mode === "state").length;
+      await until([p], () => states() > 0, "P heard no state");
+      await playFor([p], 100);
+      const [statesBefore, pingsBefore] = [states(), pingsOf(p).length];
+      await playFor([p], 150);
+      advance(249);
+      await playFor([p], 150);
+      assert.deepEqual([states(), pingsOf(p).length], [statesBefore, pingsBefore], "sent again before it was due");
+      advance(1);
+      await until([p], () => states() > statesBefore && pingsOf(p).length > pingsBefore, "no state or ping at 250 ms");
+      await playFor([p], 150);
+      assert.deepEqual([states(), pingsOf(p).length], [statesBefore + 1, pingsBefore + 1], "sent again more than once");
+      p.host.close();
+      await until([p], () => p.peer.state === "disconnected", "P did not close");
+    });
+  });
+});
+
+Deno.test("room.mjs: a player's state of MAX_PLAYER_STATE_BYTES packed is taken, and one of a byte more lets the player go", async () => {
+  await withRoom(Room, async (_room, open) => {
+    const [p, w] = [player(jamnet, open()), player(jamnet, open())];
+    const both = [p, w];
+    await until(both, () => both.every((one) => roomCount(one)?.players === 2), "P and W did not join");
+    const pInRoom = roomCount(p)!.you;
+    assert.equal(jamnet.pack(new Uint8Array(997)).length, 1_000);
+    p.peer.send(new Uint8Array(997).fill(1), { mode: "state" });
+    const world = (one: Player) =>
+      one.messages.findLast((event) => event.mode === "state")?.data as Record<string, Uint8Array> | undefined;
+    await until(both, () => Boolean(p.ended) || world(w)?.[pInRoom]?.length === 997, "W heard no state of P's");
+    assert.equal(p.ended, undefined, "P was let go for a state of 1,000 bytes");
+    p.peer.send(new Uint8Array(998).fill(2), { mode: "state" });
+    await until(both, () => Boolean(p.ended) && roomCount(w)?.players === 1, "P stayed with a state of 1,001 bytes");
+    assert.equal(p.ended, "closed");
+    const heard = w.messages.filter((event) => event.mode === "state")
+      .map((event) => (event.data as Record<string, Uint8Array>)[pInRoom]?.length);
+    assert.ok(!heard.includes(998), "W heard P's state of 1,001 bytes");
+    w.host.close();
+    await until([w], () => w.peer.state === "disconnected", "W did not close");
+  });
+});
+
+Deno.test("room.mjs: a WebSocket may send RECEIVE_BYTES_PER_SECOND at once, each message counted with a frame's 6 bytes and a string's characters at 3", () =>
+  withStillClock(() =>
+    withRoom(Room, (room, open, _upgrade, ends) => {
+      for (let n = 0; n < 3; n++) open();
+      // 131,066 bytes and a frame's 6: the whole allowance, taken.
+      room.webSocketMessage(ends[0], new ArrayBuffer(128 * 1024 - 6));
+      assert.equal(ends[0].closes.length, 0);
+      // An empty message costs its frame: past it now (the clock stands still: nothing refilled).
+      room.webSocketMessage(ends[0], new ArrayBuffer(0));
+      assert.equal(ends[0].closes[0]?.code, 1008);
+      assert.match(ends[0].closes[0].reason!, /allowance of received bytes/);
+      // What it sends after is not read (its client may send on: the room cannot abort a WebSocket), so it is not
+      // closed again, nor held longer.
+      room.webSocketMessage(ends[0], new ArrayBuffer(0));
+      assert.equal(ends[0].closes.length, 1, "closed again");
+      // 43,688 characters count as 131,064 bytes (UTF-8's 3 at most each), and a frame: taken. 43,689: past it.
+      room.webSocketMessage(ends[1], "x".repeat(43_688));
+      assert.equal(ends[1].closes.length, 0);
+      room.webSocketMessage(ends[2], "x".repeat(43_689));
+      assert.equal(ends[2].closes[0]?.code, 1008);
+      return Promise.resolve();
+    })
+  ));
+
+Deno.test("room.mjs: a WebSocket with no player is closed at PLAYERLESS_MS, and held, counts against MAX_WEBSOCKETS PLAYERLESS_MS after, no more", async () => {
+  await withStillClock(async (advance) => {
+    await withRoom(Room, async (_room, open, upgrade, ends) => {
+      // 32 WebSockets that say nothing, and whose clients answer no close: held, closing, once the room closes them.
+      for (let n = 0; n < 32; n++) open(false);
+      const refused = async () => {
+        const response = upgrade();
+        await response.body?.cancel();
+        return response.status === 503;
+      };
+      await ticks();
+      advance(4_999);
+      await ticks();
+      assert.equal(ends.filter((ws) => ws.closes.length).length, 0, "closed before 5 s");
+      advance(1);
+      await until([], () => ends.every((ws) => ws.closes.length), "not closed at 5 s");
+      assert.deepEqual(new Set(ends.map((ws) => `${ws.closes[0].code} ${ws.readyState}`)), new Set(["1008 2"]));
+      advance(4_999);
+      await ticks();
+      assert.ok(await refused(), "a 33rd WebSocket got in while the room's 32 closed were held, 4,999 ms after");
+      advance(1);
+      await ticks();
+      assert.ok(!await refused(), "a 33rd WebSocket was refused 5 s after the room closed 32");
+      assert.ok(ends.slice(0, 32).every((ws) => ws.closes.length === 1), "closed more than once");
+    });
+  });
+});
+
+Deno.test("room.mjs: a player's relay allowance is RELAY_BYTES_PER_SECOND to the byte: 6 messages that cost it all are relayed, one more lets the player go", async () => {
+  // A message costs its packed bytes and 256: 16,125 bytes pack to 16,128, and six cost 98,304 (96 KiB). The clock
+  // stands still: nothing refills.
+  await withStillClock(async () => {
+    await withRoom(Room, async (_room, open) => {
+      const [p, w] = [player(jamnet, open()), player(jamnet, open())];
+      const both = [p, w];
+      await until(both, () => both.every((one) => roomCount(one)?.players === 2), "P and W did not join");
+      assert.equal(jamnet.pack(new Uint8Array(16_125)).length + 256, 16_384);
+      for (let n = 0; n < 6; n++) p.peer.send(new Uint8Array(16_125));
+      const heard = () => w.messages.filter((event) => event.data instanceof Uint8Array).length;
+      await until(both, () => Boolean(p.ended) || heard() === 6, "W did not hear P's 6");
+      assert.equal(p.ended, undefined, "P was let go within its allowance");
+      p.peer.send(new Uint8Array(1));
+      await until(both, () => Boolean(p.ended) && roomCount(w)?.players === 1, "P stayed past its allowance");
+      assert.equal(p.ended, "closed");
+      assert.equal(heard(), 6, "W heard P's message past its allowance");
+      w.host.close();
+      await until([w], () => w.peer.state === "disconnected", "W did not close");
+    });
+  });
+});
+
+Deno.test("room.mjs: an unreliable message of ROOM_OPTIONS.maxMessageBytes packed is relayed, and one of a byte more lets its sender go", async () => {
+  // An unreliable message goes in one packet, bound by the room's mtu, not by maxMessageBytes: the room bounds it.
+  await withRoom(Room, async (_room, open) => {
+    // P's packets as large as the room's (its mtu, 17 KiB): one message of 16 KiB goes in one.
+    const [p, w] = [player(jamnet, open(), { mtu: 17 * 1024 }), player(jamnet, open())];
+    const both = [p, w];
+    await until(both, () => both.every((one) => roomCount(one)?.players === 2), "P and W did not join");
+    assert.equal(jamnet.pack(new Uint8Array(16_381)).length, 16 * 1024);
+    const heard = (length: number) => w.messages.some((event) => (event.data as Uint8Array)?.length === length);
+    p.peer.send(new Uint8Array(16_381), { mode: "unreliable" });
+    await until(both, () => Boolean(p.ended) || heard(16_381), "W did not hear P's 16,381 bytes");
+    assert.equal(p.ended, undefined, "P was let go for a message of maxMessageBytes");
+    p.peer.send(new Uint8Array(16_382), { mode: "unreliable" });
+    await until(both, () => Boolean(p.ended) && roomCount(w)?.players === 1, "P stayed past maxMessageBytes");
+    assert.equal(p.ended, "closed");
+    assert.equal(heard(16_382), false, "W heard P's message past maxMessageBytes");
+    w.host.close();
+    await until([w], () => w.peer.state === "disconnected", "W did not close");
+  });
+});
 
 Deno.test("room.mjs: a pong shows read what the room sent before its ping: the oldest of the 16 kept counts, and one answered after a newer sets nothing back", async () => {
   // S sends 5 messages of 16,000 bytes at each second of the room's clock, relayed to S, K and R (about 88 KB each as
