@@ -294,6 +294,8 @@ Deno.test("room.mjs: a player that shows nothing read is closed past MAX_UNREAD_
       assert.equal(ends[0].closes[0].code, 1008);
       assert.match(ends[0].closes[0].reason!, /answer each \{ ping \} with \{ pong \}/);
       assert.equal(ends[0].readyState, 2, "A's WebSocket is held, closing");
+      await ticks();
+      assert.equal(ends[0].closes.length, 1, "A's WebSocket was closed more than once");
       // Each message in one WebSocket message (the room's mtu, 17 KiB), about 17.5 KB as counted with
       // SEND_OVERHEAD_BYTES: 2 MiB takes 24 seconds' worth.
       assert.ok(seconds >= 22 && seconds <= 26, `A closed after ${seconds} × 80,000 bytes`);
@@ -803,6 +805,75 @@ Deno.test("room.mjs: a message whose sender's own queue is full goes to no one, 
     } finally {
       full.restore();
     }
+    w.host.close();
+    await until([w], () => w.peer.state === "disconnected", "W did not close");
+  });
+});
+
+Deno.test("room.mjs: what a player sent after the message that let it go, in the same packet, goes to no one", async () => {
+  // P's unreliable message past maxMessageBytes and one of 100 bytes after it, sent in one update: one packet (P's and
+  // the room's mtu, 17 KiB), one WebSocket message, both let through by P's allowance.
+  await withRoom(Room, async (_room, open) => {
+    const [p, w] = [player(jamnet, open(), { mtu: 17 * 1024 }), player(jamnet, open())];
+    const both = [p, w];
+    await until(both, () => both.every((one) => roomCount(one)?.players === 2), "P and W did not join");
+    p.peer.send(new Uint8Array(16_382), { mode: "unreliable" });
+    p.peer.send(new Uint8Array(100), { mode: "unreliable" });
+    await until(both, () => Boolean(p.ended) && roomCount(w)?.players === 1, "P was not let go");
+    await playFor([w], 100);
+    assert.equal(w.messages.some((event) => event.data instanceof Uint8Array), false, "W heard P's message");
+    w.host.close();
+    await until([w], () => w.peer.state === "disconnected", "W did not close");
+  });
+});
+
+Deno.test("room.mjs: when a player comes or goes, everyone is sent the room's state at once, not STATE_AGAIN_MS later", async () => {
+  // The room's clock stands still: nothing is sent again by it, and what comes, comes of the count's change.
+  await withStillClock(async () => {
+    await withRoom(Room, async (_room, open) => {
+      const [p, q] = [player(jamnet, open()), player(jamnet, open())];
+      await until([p, q], () => [p, q].every((one) => roomCount(one)?.players === 2), "P and Q did not join");
+      const [pInRoom, qInRoom] = [roomCount(p)!.you, roomCount(q)!.you];
+      p.peer.send({ x: 1 }, { mode: "state" });
+      q.peer.send({ x: 2 }, { mode: "state" });
+      const world = (one: Player) =>
+        one.messages.findLast((event) => event.mode === "state")?.data as Record<string, { x: number }> | undefined;
+      await until([p, q], () => world(p)?.[qInRoom]?.x === 2, "P heard no state of Q's");
+      // N comes, and hears P's and Q's at once.
+      const n = player(jamnet, open());
+      await until([p, q, n], () => world(n)?.[pInRoom]?.x === 1 && world(n)?.[qInRoom]?.x === 2, "N heard no state");
+      // Q goes: P hears the room's state without Q's.
+      q.host.close();
+      await until(
+        [p, q, n],
+        () => roomCount(p)?.players === 2 && world(p)?.[qInRoom] === undefined,
+        "Q's state stayed",
+      );
+      assert.deepEqual(world(p), { [pInRoom]: { x: 1 } });
+      for (const one of [p, n]) one.host.close();
+      await until(
+        [p, q, n],
+        () => [p, q, n].every((one) => one.peer.state === "disconnected"),
+        "P, Q, N did not close",
+      );
+    });
+  });
+});
+
+Deno.test("room.mjs: a player the room closes, whose client answers no close, leaves the room at once", async () => {
+  // The room's Host hears of the close from the room itself: else the player's peer stayed, sent to, and counted,
+  // until its `timeout` (10 s), as its client, hearing no close, sends on.
+  await withRoom(Room, async (room, open, _upgrade, ends) => {
+    const [a, w] = [player(jamnet, open(false)), player(jamnet, open())];
+    const both = [a, w];
+    await until(both, () => both.every((one) => roomCount(one)?.players === 2), "A and W did not join");
+    room.webSocketMessage(ends[0], new ArrayBuffer(140_000)); // past RECEIVE_BYTES_PER_SECOND
+    assert.equal(ends[0].closes[0]?.code, 1008);
+    await until(both, () => roomCount(w)?.players === 1, "W was not told A left");
+    const sent = ends[0].sent;
+    w.peer.send(new Uint8Array(100));
+    await until([w], () => w.messages.some((event) => event.data instanceof Uint8Array), "W did not hear its own");
+    assert.equal(ends[0].sent, sent, "the room sent to A's closed WebSocket");
     w.host.close();
     await until([w], () => w.peer.state === "disconnected", "W did not close");
   });
