@@ -878,3 +878,33 @@ Deno.test("room.mjs: a player the room closes, whose client answers no close, le
     await until([w], () => w.peer.state === "disconnected", "W did not close");
   });
 });
+
+Deno.test("room.mjs: its ticker stops once its WebSockets are gone, so that the object may hibernate", async () => {
+  // A running timer keeps a Durable Object in memory (and billed): the room's runs from its first WebSocket to its last.
+  const [realSetInterval, realClearInterval] = [globalThis.setInterval, globalThis.clearInterval];
+  const running = new Set<ReturnType<typeof setInterval>>();
+  globalThis.setInterval = ((f: () => void, ms?: number) => {
+    const id = realSetInterval(f, ms);
+    if (ms === 16) running.add(id); // TICK_MS: the room's ticker
+    return id;
+  }) as typeof setInterval;
+  globalThis.clearInterval = ((id: ReturnType<typeof setInterval>) => {
+    running.delete(id);
+    realClearInterval(id);
+  }) as typeof clearInterval;
+  try {
+    await withRoom(Room, async (_room, open) => {
+      const p = player(jamnet, open());
+      await until([p], () => roomCount(p)?.players === 1, "P did not join");
+      assert.equal(running.size, 1, "the room's ticker does not run");
+      p.host.close();
+      await until([p], () => p.peer.state === "disconnected", "P did not close");
+    });
+    // withRoom closed every WebSocket and waited past a tick.
+    assert.equal(running.size, 0, "the room's ticker runs on with no WebSocket");
+  } finally {
+    for (const id of running) realClearInterval(id);
+    globalThis.setInterval = realSetInterval;
+    globalThis.clearInterval = realClearInterval;
+  }
+});
