@@ -719,6 +719,27 @@ Deno.test("room.mjs: an unreliable message of ROOM_OPTIONS.maxMessageBytes packe
   });
 });
 
+Deno.test("room.mjs: a player's timed messages wait one at a time (ROOM_OPTIONS.maxTimedMessages): of three in one packet the first is relayed, and one sent after it", async () => {
+  // The room's Host holds a timed message, unpacked, until its time (the relay does not keep `at`): at mod.ts's default
+  // of 4,096, one player's messages timed up to `timeout` (10 s) ahead would stay in the room's memory that long. What
+  // comes while one waits is dropped, and the player plays on.
+  await withRoom(Room, async (_room, open) => {
+    const [p, w] = [player(jamnet, open()), player(jamnet, open())];
+    const both = [p, w];
+    await until(both, () => both.every((one) => roomCount(one)?.players === 2), "P and W did not join");
+    // Due now on P's clock (the Hosts' default, performance.now()): the room holds each until its next poll.
+    for (let n = 1; n <= 3; n++) p.peer.send({ n }, { at: performance.now() });
+    const heard = () => w.messages.flatMap((event) => (event.data as { n?: number })?.n ?? []);
+    await until(both, () => Boolean(p.ended) || heard().length > 0, "W heard none of P's timed messages");
+    p.peer.send({ n: 4 }, { at: performance.now() });
+    await until(both, () => Boolean(p.ended) || heard().includes(4), "W did not hear P's fourth");
+    assert.equal(p.ended, undefined, "P was let go");
+    assert.deepEqual(heard(), [1, 4]);
+    for (const one of both) one.host.close();
+    await until(both, () => both.every((one) => one.peer.state === "disconnected"), "P and W did not close");
+  });
+});
+
 Deno.test("room.mjs: a pong shows read what the room sent before its ping: the oldest of the 16 kept counts, and one answered after a newer sets nothing back", async () => {
   // S sends 5 messages of 16,000 bytes at each second of the room's clock, relayed to S, K and R (about 88 KB each as
   // counted), and answers each ping. K and R answer none but these: R, pinged at the first second and the 14th only
