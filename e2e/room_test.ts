@@ -34,6 +34,7 @@ type Room = {
   fetch(request: Request): Response;
   webSocketMessage(ws: ServerEnd, data: ArrayBuffer | string): void;
   webSocketClose(ws: ServerEnd, code: number, reason: string, clean: boolean): void;
+  webSocketError(ws: ServerEnd, error: unknown): void;
 };
 /** A server end as the hibernation API hands it over: no events, the runtime calls the room instead. */
 type ServerEnd = {
@@ -895,6 +896,28 @@ Deno.test("room.mjs: a player the room closes, whose client answers no close, le
     w.peer.send(new Uint8Array(100));
     await until([w], () => w.messages.some((event) => event.data instanceof Uint8Array), "W did not hear its own");
     assert.equal(ends[0].sent, sent, "the room sent to A's closed WebSocket");
+    w.host.close();
+    await until([w], () => w.peer.state === "disconnected", "W did not close");
+  });
+});
+
+Deno.test("room.mjs: a player whose WebSocket the runtime reports an error on leaves the room at once", async () => {
+  // The runtime calls webSocketError for a WebSocket that failed (which workerd here cannot be made to do): the room
+  // hands it to jamnet as a close, else its Host kept the player, sent to and counted, until its `timeout` (10 s).
+  await withRoom(Room, async (room, open, _upgrade, ends) => {
+    const aEnd = open();
+    const [a, w] = [player(jamnet, aEnd), player(jamnet, open())];
+    const both = [a, w];
+    await until(both, () => both.every((one) => roomCount(one)?.players === 2), "A and W did not join");
+    // Gone at both ends, as a failed connection is: A's client sends nothing more.
+    Object.assign(aEnd, { readyState: 3 });
+    ends[0].readyState = 3;
+    room.webSocketError(ends[0], new Error("the test's"));
+    await until([w], () => roomCount(w)?.players === 1, "W was not told A left");
+    const sent = ends[0].sent;
+    w.peer.send(new Uint8Array(100));
+    await until([w], () => w.messages.some((event) => event.data instanceof Uint8Array), "W did not hear its own");
+    assert.equal(ends[0].sent, sent, "the room sent to A's failed WebSocket");
     w.host.close();
     await until([w], () => w.peer.state === "disconnected", "W did not close");
   });
