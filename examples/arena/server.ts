@@ -188,20 +188,31 @@ const REFUSED_SITES_WINDOW_MS = 60_000;
 /**
  * The refused sites the arena's log names: each once a window of `windowMs`, and at most `limit` a window. A refusal
  * of a site the window has no room for is counted, and the first refusal after the window says how many there were (a
- * program's, most likely). A site a window had no room for is named in a later one that has, as its players' pages are
- * refused again: in the next, unless a program sends `limit` new sites every window (then the count says that some go
- * unnamed, and the log stays at `limit` + 1 lines a window).
+ * program's, most likely). One remote address has at most `perAddress` sites named a window: first come, the same 16
+ * sites sent again and again from one address filled every window as it opened, and a game's site, refused each
+ * second, was never named (a review, 2026-12-07). A site a window had no room for is named in a later one that has, as
+ * its players' pages are refused again: in the next, unless programs on `limit` / `perAddress` addresses or more send
+ * their sites every window (then the count says that some go unnamed, and the log stays at `limit` + 1 lines a window).
  * Takes the time, so a test runs it on a virtual clock.
  */
 export class RefusedSites {
   #named = new Set<string>();
+  /** By remote address: how many sites it had named this window (here once it had one: `limit` addresses at most). */
+  #namedFrom = new Map<string, number>();
   #unnamed = 0;
   #since = -Infinity;
 
-  constructor(readonly limit = MAX_REFUSED_ORIGINS_LOGGED, readonly windowMs = REFUSED_SITES_WINDOW_MS) {}
+  constructor(
+    readonly limit = MAX_REFUSED_ORIGINS_LOGGED,
+    readonly windowMs = REFUSED_SITES_WINDOW_MS,
+    readonly perAddress = Math.ceil(limit / 2),
+  ) {}
 
-  /** The lines to log for `site` (an origin as a URL writes it, or "null") refused at `nowMs`, in order. */
-  refused(site: string, nowMs: number): string[] {
+  /**
+   * The lines to log for `site` (an origin as a URL writes it, or "null") refused at `nowMs` to a request from `from`
+   * (its remote address), in order.
+   */
+  refused(site: string, nowMs: number, from: string): string[] {
     const lines: string[] = [];
     if (!(nowMs - this.#since < this.windowMs)) {
       if (this.#unnamed) {
@@ -211,15 +222,18 @@ export class RefusedSites {
         );
       }
       this.#named.clear();
+      this.#namedFrom.clear();
       this.#unnamed = 0;
       this.#since = nowMs;
     }
     if (this.#named.has(site)) return lines;
-    if (this.#named.size >= this.limit) {
+    const fromCount = this.#namedFrom.get(from) ?? 0;
+    if (this.#named.size >= this.limit || fromCount >= this.perAddress) {
       this.#unnamed++;
       return lines;
     }
     this.#named.add(site);
+    this.#namedFrom.set(from, fromCount + 1);
     lines.push(
       site === "null"
         ? `refused the WebSockets of a page with no site of its own (Origin: null): ${SERVE_FROM_A_SITE}`
@@ -328,7 +342,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   const log = options.log ?? console.log;
   const refusedSites = new RefusedSites();
   /** foreign()'s 403, and a line in the log when a site is refused (see RefusedSites). */
-  const refuse = (request: Request, url: URL): Response | undefined => {
+  const refuse = (request: Request, url: URL, ip: string): Response | undefined => {
     const refused = foreign(request, url, origins);
     if (!refused) return refused;
     const origin = request.headers.get("origin")!; // foreign() refuses only a request that has one
@@ -336,7 +350,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
     // of no site (see SERVE_FROM_A_SITE), named too; a URL whose origin is "null" (file:///…) is no browser's.
     const site = origin === "null" ? origin : URL.parse(origin)?.origin;
     if (!site || (site === "null") !== (origin === "null") || site.length > MAX_SITE_LENGTH) return refused;
-    for (const line of refusedSites.refused(site, performance.now())) log(line);
+    for (const line of refusedSites.refused(site, performance.now(), ip)) log(line);
     return refused;
   };
   const rooms = new Rooms(options);
@@ -388,7 +402,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       if (url.pathname === "/lobby") {
         // The room directory: a LobbyClient's WebSocket, upgraded into the lobby's Host.
         if (!upgrade) return new Response("/lobby takes a WebSocket: the lobby's protocol", { status: 426 });
-        const refused = refuse(request, url);
+        const refused = refuse(request, url, ip);
         if (refused) return refused;
         if (!stalled.admits(ip)) return held();
         const upgraded = upgradeOr400(request);
@@ -402,7 +416,7 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
       }
       if (url.pathname === "/play") {
         // A player: `/play?ticket=…&name=ann`, upgraded into the game's Host once the lobby vouches for the ticket.
-        const refused = refuse(request, url);
+        const refused = refuse(request, url, ip);
         if (refused) return refused;
         const ticket = url.searchParams.get("ticket") ?? "";
         // Without control characters: a name goes into the log, and JSON quoting lets C1's through (see the lobby's).

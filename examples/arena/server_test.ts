@@ -903,7 +903,7 @@ async function rebindingRefused(hostname: string): Promise<void> {
 
 Deno.test({
   name:
-    "arena: the log names each site whose page was refused, once, as a URL writes its origin, and at most 16 of them",
+    "arena: the log names each site whose page was refused, once, as a URL writes its origin, and at most 8 of one address",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -938,12 +938,12 @@ Deno.test({
         "refused the WebSockets of a page with no site of its own (Origin: null): serve the page from a site (not a " +
         "file, nor a sandboxed frame) and name it with --origin",
       ]);
-      // A program may send any Origin: 30 sites more are refused, 13 more named.
+      // A program may send any Origin: 30 sites more are refused, 5 more named (8 of one address a minute at most).
       for (let site = 0; site < 30; site++) {
         assert.equal(await upgrade(`127.0.0.1:${port}`, `https://site${site}.example`), 403);
       }
-      assert.equal(refusals().length, 16);
-      assert.ok(refusals().at(-1)!.includes("https://site12.example:"), refusals().at(-1));
+      assert.equal(refusals().length, 8);
+      assert.ok(refusals().at(-1)!.includes("https://site4.example:"), refusals().at(-1));
     } finally {
       await arena.close();
     }
@@ -955,8 +955,9 @@ Deno.test("arena: after a program's 16 sites the log names a game's site in the 
   // a game's own site, refused for want of --origin, was never named (a Left item, 2026-12-07).
   const sites = new RefusedSites();
   const logged: string[] = [];
-  const refused = (site: string, nowMs: number) => logged.push(...sites.refused(site, nowMs));
-  for (let site = 0; site < 1000; site++) refused(`https://junk${site}.example`, 1 + site);
+  const refused = (site: string, nowMs: number, from = "192.0.2.7") => logged.push(...sites.refused(site, nowMs, from));
+  // A program on two addresses (one names 8 a window at most).
+  for (let site = 0; site < 1000; site++) refused(`https://junk${site}.example`, 1 + site, `198.51.100.${site % 2}`);
   refused("https://me.itch.io", 2_000);
   refused("https://me.itch.io", 30_000);
   assert.equal(logged.length, 16, "at most 16 lines a minute, whatever is sent");
@@ -979,14 +980,30 @@ Deno.test("arena: after a program's 16 sites the log names a game's site in the 
   assert.ok(logged[18].includes("https://me.itch.io:"), logged[18]);
   // One refusal unnamed is said in the singular.
   const one = new RefusedSites(1, 1000);
-  assert.deepEqual(one.refused("null", 0).length, 1);
-  assert.deepEqual(one.refused("https://a.example", 1), []);
-  assert.deepEqual(one.refused("https://a.example", 1000), [
+  assert.deepEqual(one.refused("null", 0, "192.0.2.1").length, 1);
+  assert.deepEqual(one.refused("https://a.example", 1, "192.0.2.2"), []);
+  assert.deepEqual(one.refused("https://a.example", 1000, "192.0.2.2"), [
     "refused 1 more WebSocket of sites not named in the last 1 s (the log names 1 a window at most: a program may send " +
     "any Origin)",
     "refused the WebSockets of a page of https://a.example: start the arena with --origin https://a.example to let its " +
     "pages in",
   ]);
+});
+
+Deno.test("arena: the same 16 sites sent again and again from one address keep no game's site out of the log", () => {
+  // First come: a program that sent the same 16 sites, each every 100 ms, filled every minute's names as it opened, and
+  // a game's page, refused each second, was not named in 10 minutes (a review, 2026-12-07).
+  const sites = new RefusedSites();
+  const logged: string[] = [];
+  for (let ms = 0; ms < 600_000; ms += 100) {
+    for (let n = 0; n < 16; n++) logged.push(...sites.refused(`https://junk${n}.example`, ms, "203.0.113.9"));
+    if (ms % 1_000 === 500) logged.push(...sites.refused("https://me.itch.io", ms, "192.0.2.7"));
+  }
+  const named = logged.filter((line) => line.includes("--origin https://me.itch.io "));
+  assert.equal(named.length, 10, "the game's site named once a minute");
+  assert.ok(logged.length <= 10 * 17 + 1, `${logged.length} lines in 10 minutes`);
+  // The program's address names 8 a minute at most, and counts the rest.
+  assert.equal(logged.filter((line) => /junk\d+\.example:/.test(line)).length, 10 * 8);
 });
 
 /**
