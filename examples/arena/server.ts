@@ -188,9 +188,9 @@ const REFUSED_SITES_WINDOW_MS = 60_000;
 /**
  * The refused sites the arena's log names: each once a window of `windowMs`, and at most `limit` a window. A refusal
  * of a site the window has no room for is counted, and the first refusal after the window says how many there were (a
- * program's, most likely). One remote address has at most `perAddress` sites named a window: first come, the same 16
- * sites sent again and again from one address filled every window as it opened, and a game's site, refused each
- * second, was never named (a review, 2026-12-07). A site a window had no room for is named in a later one that has, as
+ * program's, most likely), whenever it comes: the line names no time, as it may come hours after. One remote address
+ * has at most `perAddress` sites named a window: first come, the same 16 sites sent again and again from one address
+ * filled every window as it opened, and a game's site, refused each second, was never named (a review, 2026-12-07). A site a window had no room for is named in a later one that has, as
  * its players' pages are refused again: in the next, unless programs on `limit` / `perAddress` addresses or more send
  * their sites every window (then the count says that some go unnamed, and the log stays at `limit` + 1 lines a window).
  * Takes the time, so a test runs it on a virtual clock.
@@ -217,8 +217,8 @@ export class RefusedSites {
     if (!(nowMs - this.#since < this.windowMs)) {
       if (this.#unnamed) {
         lines.push(
-          `refused ${this.#unnamed} more WebSocket${this.#unnamed == 1 ? "" : "s"} of sites not named in the last ` +
-            `${this.windowMs / 1000} s (the log names ${this.limit} a window at most: a program may send any Origin)`,
+          `refused ${this.#unnamed} more WebSocket${this.#unnamed == 1 ? "" : "s"} of sites not named (the log names ` +
+            `${this.limit} every ${this.windowMs / 1000} s at most: a program may send any Origin)`,
         );
       }
       this.#named.clear();

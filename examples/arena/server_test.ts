@@ -967,8 +967,7 @@ Deno.test("arena: after a program's 16 sites the log names a game's site in the 
   refused("https://me.itch.io", 60_001);
   assert.deepEqual(logged.slice(16), [
     // 984 of the program's sites and the game's twice.
-    "refused 986 more WebSockets of sites not named in the last 60 s (the log names 16 a window at most: a program may " +
-    "send any Origin)",
+    "refused 986 more WebSockets of sites not named (the log names 16 every 60 s at most: a program may send any Origin)",
     "refused the WebSockets of a page of https://me.itch.io: start the arena with --origin https://me.itch.io to let its " +
     "pages in",
   ]);
@@ -983,8 +982,7 @@ Deno.test("arena: after a program's 16 sites the log names a game's site in the 
   assert.deepEqual(one.refused("null", 0, "192.0.2.1").length, 1);
   assert.deepEqual(one.refused("https://a.example", 1, "192.0.2.2"), []);
   assert.deepEqual(one.refused("https://a.example", 1000, "192.0.2.2"), [
-    "refused 1 more WebSocket of sites not named in the last 1 s (the log names 1 a window at most: a program may send " +
-    "any Origin)",
+    "refused 1 more WebSocket of sites not named (the log names 1 every 1 s at most: a program may send any Origin)",
     "refused the WebSockets of a page of https://a.example: start the arena with --origin https://a.example to let its " +
     "pages in",
   ]);
